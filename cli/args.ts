@@ -1,0 +1,70 @@
+// A small, strict argument parser shared by the CLI commands: declared flags only, clear errors.
+
+export interface FlagSpec {
+  /** Takes a value (`--base 0x1000`, `--base=0x1000`); repeatable flags collect every value. */
+  readonly value?: boolean;
+  readonly repeat?: boolean;
+  readonly alias?: string;
+}
+
+export interface ParsedArgs {
+  readonly flags: Map<string, string[]>;
+  readonly positional: string[];
+  /** Everything after a bare `--`. */
+  readonly rest: string[];
+}
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv: readonly string[], specs: Readonly<Record<string, FlagSpec>>): ParsedArgs {
+  const flags = new Map<string, string[]>();
+  const positional: string[] = [];
+  const byAlias = new Map(Object.entries(specs).filter(([, s]) => s.alias).map(([name, s]) => [s.alias!, name]));
+  let rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      rest = argv.slice(i + 1);
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const rawName = eq >= 0 ? arg.slice(0, eq) : arg;
+    const name = byAlias.get(rawName) ?? rawName;
+    const spec = specs[name];
+    if (!spec) throw new UsageError(`unknown option '${rawName}'`);
+    let value = 'true';
+    if (spec.value) {
+      if (eq >= 0) value = arg.slice(eq + 1);
+      else if (i + 1 < argv.length) value = argv[++i];
+      else throw new UsageError(`option '${rawName}' needs a value`);
+    } else if (eq >= 0) throw new UsageError(`option '${rawName}' takes no value`);
+    const list = flags.get(name) ?? [];
+    if (list.length > 0 && !spec.repeat) throw new UsageError(`option '${rawName}' given more than once`);
+    list.push(value);
+    flags.set(name, list);
+  }
+  return { flags, positional, rest };
+}
+
+/** An integer option in C syntax (decimal, 0x hex, 0b binary), range-checked. */
+export function intOption(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
+  const raw = args.flags.get(name)?.[0];
+  if (raw === undefined) return undefined;
+  return parseIntArg(raw, name, min, max);
+}
+
+export function parseIntArg(raw: string, what: string, min: number, max: number): number {
+  const value = /^0x[0-9a-f]+$/i.test(raw) ? parseInt(raw.slice(2), 16) : /^0b[01]+$/i.test(raw) ? parseInt(raw.slice(2), 2) : /^\d+$/.test(raw) ? parseInt(raw, 10) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`${what}: '${raw}' is not an integer from ${min} to ${max === 0xffffffff ? '0xffffffff' : max}`);
+  }
+  return value;
+}
+
+export function has(args: ParsedArgs, name: string): boolean {
+  return args.flags.has(name);
+}

@@ -1,0 +1,16 @@
+// The shape of a CLI command; main.ts lists them.
+import type { FlagSpec, ParsedArgs } from './args';
+
+export interface CommandIO {
+  stdout(data: string | Uint8Array): void;
+  stderr(text: string): void;
+}
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly flags: Readonly<Record<string, FlagSpec>>;
+  /** Some commands (lsp, dap, run with a guest) own the process; they resolve when done. */
+  run(args: ParsedArgs, io: CommandIO): number | Promise<number>;
+}

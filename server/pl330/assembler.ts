@@ -1,0 +1,814 @@
+// The PL330 assembler: source text in, programs, listing data, symbols and diagnostics out. Pure; never throws.
+// Syntax follows the ARM DMA-330 TRM (DMAMOV CCR, SB4 SS32 SAI DB4 DS32 DAI; DMALP 16; DMALPEND; DMAGO C2, lbl, ns).
+import { Pl330Config, DEFAULT_CONFIG, validateConfig } from '../../emulator/pl330/config';
+import { CCR_DEFAULT, CCR_FIELDS, CcrField, MAX_SIZE_CODE } from '../../emulator/pl330/ccr';
+import {
+  FOREVER_LPEND_DEFAULT, InstructionSpec, OperandKind, SPECS_BY_MNEMONIC, ThreadKind, writeField,
+} from '../../emulator/pl330/isa';
+import { Expr, ExpressionError, evaluate, parseExpression } from './expression';
+import { PL330_CHECKS, Pl330CheckCode, SourceDiagnostic, formatTemplate } from './diagnostics';
+import { Token, TokenKind, tokenize } from './lexer';
+
+export interface AssembleOptions {
+  /** Overrides of the file's configuration directives (the command line wins over the file). */
+  readonly config?: Partial<Pl330Config>;
+  /** Base address of a program that has no .channel/.manager directive. */
+  readonly base?: number;
+  /** Thread kind of a program that has no .channel/.manager directive. */
+  readonly thread?: ThreadKind;
+}
+
+export interface Program {
+  readonly kind: ThreadKind;
+  readonly base: number;
+  readonly bytes: Uint8Array;
+  /** 0-based line of the directive (or first statement) that opened it. */
+  readonly line: number;
+}
+
+export interface AssembledInstruction {
+  readonly address: number;
+  readonly length: number;
+  readonly program: number;
+  readonly mnemonic: string;
+  /** undefined for .byte data and DMALPFE. */
+  readonly spec?: InstructionSpec;
+  readonly line: number;
+  readonly col: number;
+  readonly endCol: number;
+}
+
+export interface SymbolInfo {
+  readonly name: string;
+  readonly kind: 'label' | 'constant';
+  value?: number;
+  readonly line: number;
+  readonly col: number;
+  readonly references: { line: number; col: number }[];
+}
+
+export interface LoopInfo {
+  readonly kind: 'counted' | 'forever';
+  readonly counter?: 0 | 1;
+  readonly iterations?: number;
+  readonly startLine: number;
+  endLine?: number;
+  /** Address of the first instruction of the body. */
+  readonly bodyStart: number;
+  endAddress?: number;
+}
+
+export interface AssembleResult {
+  readonly programs: Program[];
+  readonly instructions: AssembledInstruction[];
+  readonly symbols: Map<string, SymbolInfo>;
+  readonly loops: LoopInfo[];
+  readonly diagnostics: SourceDiagnostic[];
+  readonly config: Pl330Config;
+  readonly errorCount: number;
+}
+
+const DIRECTIVES = ['.channel', '.manager', '.equ', '.set', '.byte', '.channels', '.peripherals', '.events', '.data_width', '.revision', '.mfifo_lines'] as const;
+export const PL330_DIRECTIVES: readonly string[] = DIRECTIVES;
+
+const CONFIG_DIRECTIVES: Record<string, keyof Pl330Config> = {
+  '.channels': 'channels',
+  '.peripherals': 'peripherals',
+  '.events': 'events',
+  '.data_width': 'dataWidth',
+  '.revision': 'revision',
+  '.mfifo_lines': 'mfifoLines',
+};
+
+interface Statement {
+  readonly line: number;
+  readonly labels: Token[];
+  readonly head?: Token;
+  /** Operand token ranges [start, end) into the token array. */
+  readonly operands: [number, number][];
+  /** Token index range of the whole statement (without labels). */
+  readonly start: number;
+  readonly end: number;
+  program: number;
+  address: number;
+  size: number;
+  specs?: readonly InstructionSpec[];
+}
+
+interface ConstantDef {
+  readonly expr?: Expr;
+  state: 'pending' | 'evaluating' | 'done' | 'failed';
+  value?: number;
+}
+
+class Assembly {
+  private readonly tokens: Token[];
+  private readonly diagnostics: SourceDiagnostic[] = [];
+  private readonly statements: Statement[] = [];
+  private readonly symbols = new Map<string, SymbolInfo>();
+  private readonly labelValues = new Map<string, number>();
+  private readonly constants = new Map<string, ConstantDef>();
+  private readonly programsMeta: { kind: ThreadKind; base: number; line: number; size: number }[] = [];
+  private readonly instructions: AssembledInstruction[] = [];
+  private readonly loops: LoopInfo[] = [];
+  private config: Pl330Config;
+  private programBytes: Uint8Array[] = [];
+
+  constructor(text: string, private readonly options: AssembleOptions) {
+    const lex = tokenize(text);
+    this.tokens = lex.tokens;
+    for (const p of lex.problems) this.report('syntax', { detail: p.message }, p.line, p.col, p.col + p.length);
+    this.config = { ...DEFAULT_CONFIG };
+  }
+
+  run(): AssembleResult {
+    this.parse();
+    this.layout();
+    const overrides = this.options.config ?? {};
+    this.config = { ...this.config, ...overrides };
+    for (const problem of validateConfig(this.config)) this.report('bad-directive', { detail: `configuration: ${problem}` }, 0, 0, 0);
+    this.programBytes = this.programsMeta.map((p) => new Uint8Array(p.size));
+    this.encodeAll();
+    this.checkOverlaps();
+    return this.result();
+  }
+
+  result(): AssembleResult {
+    const programs = this.programsMeta.map((p, i) => ({ kind: p.kind, base: p.base, line: p.line, bytes: this.programBytes[i] ?? new Uint8Array(0) }));
+    this.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
+    return {
+      programs,
+      instructions: this.instructions,
+      symbols: this.symbols,
+      loops: this.loops,
+      diagnostics: this.diagnostics,
+      config: this.config,
+      errorCount: this.diagnostics.filter((d) => d.severity === 'error').length,
+    };
+  }
+
+  reportInternal(error: unknown): AssembleResult {
+    this.report('internal', { detail: error instanceof Error ? error.message : String(error) }, 0, 0, 0);
+    return this.result();
+  }
+
+  // ---- diagnostics -------------------------------------------------------------------------------------------
+
+  private report(code: Pl330CheckCode, args: Record<string, string | number>, line: number, col: number, endCol: number, endLine = line): void {
+    const spec = PL330_CHECKS[code];
+    this.diagnostics.push({ severity: spec.severity, code, message: formatTemplate(spec.template, args), line, col, endLine, endCol: Math.max(endCol, col + 1) });
+  }
+
+  private reportTokens(code: Pl330CheckCode, args: Record<string, string | number>, start: number, end: number): void {
+    const first = this.tokens[start];
+    const last = this.tokens[Math.max(start, end - 1)];
+    const sameLine = last.line === first.line;
+    this.report(code, args, first.line, first.col, sameLine ? last.col + (last.end - last.offset) : first.col + (first.end - first.offset), first.line);
+  }
+
+  private textOf(start: number, end: number): string {
+    return this.tokens.slice(start, end).map((t) => t.text).join(' ');
+  }
+
+  // ---- pass 0: statements --------------------------------------------------------------------------------------
+
+  private parse(): void {
+    const t = this.tokens;
+    let i = 0;
+    while (t[i].kind !== TokenKind.End) {
+      let lineEnd = i;
+      while (t[lineEnd].kind !== TokenKind.Newline && t[lineEnd].kind !== TokenKind.End) lineEnd++;
+      if (lineEnd > i) this.parseLine(i, lineEnd);
+      i = t[lineEnd].kind === TokenKind.Newline ? lineEnd + 1 : lineEnd;
+    }
+  }
+
+  private parseLine(start: number, end: number): void {
+    const t = this.tokens;
+    const labels: Token[] = [];
+    let i = start;
+    while (i + 1 < end && t[i].kind === TokenKind.Identifier && !t[i].text.startsWith('.') && t[i + 1].text === ':') {
+      labels.push(t[i]);
+      i += 2;
+    }
+    const line = t[start].line;
+    // NAME .equ EXPR  or  NAME = EXPR
+    if (i + 1 < end && t[i].kind === TokenKind.Identifier && !t[i].text.startsWith('.') &&
+        ((t[i + 1].kind === TokenKind.Identifier && /^\.(equ|set)$/i.test(t[i + 1].text)) || t[i + 1].text === '=')) {
+      this.pushStatement({ line, labels, head: t[i + 1], operands: [[i, i + 1], [i + 2, end]], start: i, end });
+      return;
+    }
+    if (i >= end) {
+      this.pushStatement({ line, labels, operands: [], start: i, end });
+      return;
+    }
+    const head = t[i];
+    if (head.kind !== TokenKind.Identifier) {
+      this.reportTokens('syntax', { detail: `expected an instruction, a directive or a label, found '${head.text}'` }, i, i + 1);
+      this.pushStatement({ line, labels, operands: [], start: i, end });
+      return;
+    }
+    const operands: [number, number][] = [];
+    let opStart = i + 1;
+    let depth = 0;
+    for (let j = i + 1; j < end; j++) {
+      const x = t[j].text;
+      if (t[j].kind !== TokenKind.Punct) continue;
+      if (x === '(') depth++;
+      else if (x === ')') depth--;
+      else if (x === ',' && depth === 0) {
+        operands.push([opStart, j]);
+        opStart = j + 1;
+      }
+    }
+    if (opStart < end || operands.length > 0) operands.push([opStart, end]);
+    this.pushStatement({ line, labels, head, operands, start: i, end });
+  }
+
+  private pushStatement(s: Omit<Statement, 'program' | 'address' | 'size'>): void {
+    this.statements.push({ ...s, program: -1, address: 0, size: 0 });
+  }
+
+  // ---- symbols --------------------------------------------------------------------------------------------------
+
+  private define(tok: Token, kind: 'label' | 'constant'): boolean {
+    const existing = this.symbols.get(tok.text);
+    if (existing) {
+      this.report('duplicate-symbol', { name: tok.text, line: existing.line + 1 }, tok.line, tok.col, tok.col + tok.text.length);
+      return false;
+    }
+    this.symbols.set(tok.text, { name: tok.text, kind, line: tok.line, col: tok.col, references: [] });
+    return true;
+  }
+
+  private resolve = (name: string, tok: Token): number => {
+    const sym = this.symbols.get(name);
+    if (sym) sym.references.push({ line: tok.line, col: tok.col });
+    const label = this.labelValues.get(name);
+    if (label !== undefined) return label;
+    const c = this.constants.get(name);
+    if (!c) throw new ExpressionError(formatTemplate(PL330_CHECKS['undefined-symbol'].template, { name }), tok);
+    if (c.state === 'done') return c.value!;
+    if (c.state === 'failed') throw new ExpressionError('', tok); // already reported at its definition
+    if (c.state === 'evaluating') {
+      c.state = 'failed';
+      throw new ExpressionError(formatTemplate(PL330_CHECKS['circular-symbol'].template, { name }), tok);
+    }
+    c.state = 'evaluating';
+    try {
+      c.value = evaluate(c.expr!, this.resolve);
+      c.state = 'done';
+      if (sym) sym.value = c.value;
+      return c.value;
+    } catch (e) {
+      c.state = 'failed';
+      throw e;
+    }
+  };
+
+  /** Evaluates tokens[start..end) as an expression; reports and returns undefined on failure. */
+  private evalRange(start: number, end: number): number | undefined {
+    if (start >= end) {
+      const at = this.tokens[Math.max(0, start - 1)];
+      this.report('syntax', { detail: 'expected an expression' }, at.line, at.col, at.col + at.text.length);
+      return undefined;
+    }
+    try {
+      return evaluate(parseExpression(this.tokens, start, end), this.resolve);
+    } catch (e) {
+      if (e instanceof ExpressionError) {
+        if (e.message) {
+          const code: Pl330CheckCode = e.message.startsWith('undefined symbol') ? 'undefined-symbol' : e.message.includes('in terms of itself') ? 'circular-symbol' : 'expression';
+          const detail = e.message;
+          this.diagnostics.push({ severity: 'error', code, message: detail, line: e.tok.line, col: e.tok.col, endLine: e.tok.line, endCol: e.tok.col + Math.max(1, e.tok.text.length) });
+        }
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
+  // ---- pass 1: layout ---------------------------------------------------------------------------------------------
+
+  private openProgram(kind: ThreadKind, base: number, line: number): number {
+    this.programsMeta.push({ kind, base: base >>> 0, line, size: 0 });
+    return this.programsMeta.length - 1;
+  }
+
+  private layout(): void {
+    let current = -1;
+    let address = 0;
+    const ensureProgram = (line: number): number => {
+      if (current < 0) {
+        current = this.openProgram(this.options.thread ?? 'channel', this.options.base ?? 0, line);
+        address = this.programsMeta[current].base;
+      }
+      return current;
+    };
+    // Constants first, so that .channel bases and configuration directives may use them in any order.
+    for (const s of this.statements) {
+      const name = s.head?.text.toLowerCase();
+      if (name !== '.equ' && name !== '.set') continue;
+      this.defineConstant(s);
+    }
+    for (const s of this.statements) {
+      const head = s.head;
+      const name = head?.text.toLowerCase();
+      if (name === '.channel' || name === '.manager') {
+        if (s.labels.length === 0 && s.operands.length > 1) this.reportTokens('bad-directive', { detail: `${name} takes at most one operand, the base address` }, s.start, s.end);
+        let base = current >= 0 ? address : this.options.base ?? 0;
+        if (s.operands.length > 0) base = this.evalRange(s.operands[0][0], s.operands[0][1]) ?? base;
+        current = this.openProgram(name === '.manager' ? 'manager' : 'channel', base, s.line);
+        address = this.programsMeta[current].base;
+      }
+      for (const label of s.labels) {
+        ensureProgram(s.line);
+        if (this.define(label, 'label')) {
+          this.labelValues.set(label.text, address >>> 0);
+          this.symbols.get(label.text)!.value = address >>> 0;
+        }
+      }
+      if (!head || name === '.channel' || name === '.manager' || name === '.equ' || name === '.set') continue;
+      if (name! in CONFIG_DIRECTIVES) {
+        this.configDirective(s, CONFIG_DIRECTIVES[name!]);
+        continue;
+      }
+      if (name === '.byte') {
+        s.program = ensureProgram(s.line);
+        s.address = address;
+        s.size = s.operands.length;
+        address += s.size;
+        if (s.size === 0) this.reportTokens('bad-directive', { detail: '.byte needs at least one value' }, s.start, s.end);
+        continue;
+      }
+      if (name!.startsWith('.')) {
+        this.reportTokens('unknown-mnemonic', { name: head.text }, s.start, s.start + 1);
+        continue;
+      }
+      const mnemonic = head.text.toUpperCase();
+      s.program = ensureProgram(s.line);
+      s.address = address;
+      if (mnemonic === 'DMALPFE') {
+        s.size = 0;
+        continue;
+      }
+      const specs = SPECS_BY_MNEMONIC.get(mnemonic);
+      if (!specs) {
+        this.reportTokens('unknown-mnemonic', { name: head.text }, s.start, s.start + 1);
+        continue;
+      }
+      s.specs = specs;
+      s.size = specs[0].length;
+      address += s.size;
+      this.programsMeta[s.program].size = address - this.programsMeta[s.program].base;
+    }
+    for (const s of this.statements) {
+      if (s.head?.text.toLowerCase() === '.byte' && s.program >= 0) {
+        const meta = this.programsMeta[s.program];
+        meta.size = Math.max(meta.size, s.address + s.size - meta.base);
+      }
+    }
+  }
+
+  private defineConstant(s: Statement): void {
+    // Both `.equ NAME, EXPR` and `NAME .equ EXPR` / `NAME = EXPR` arrive as operands [NAME], [EXPR].
+    const t = this.tokens;
+    const [nameRange, exprRange] = s.operands;
+    const nameTok = s.operands.length === 2 && nameRange[1] - nameRange[0] === 1 && t[nameRange[0]].kind === TokenKind.Identifier ? t[nameRange[0]] : undefined;
+    if (!nameTok) {
+      this.reportTokens('bad-directive', { detail: '.equ takes a name and a value: .equ NAME, EXPR' }, s.start, s.end);
+      return;
+    }
+    if (!this.define(nameTok, 'constant')) return;
+    if (exprRange[0] >= exprRange[1]) {
+      this.reportTokens('bad-directive', { detail: `constant '${nameTok.text}' has no value` }, s.start, s.end);
+      this.constants.set(nameTok.text, { state: 'failed' });
+      return;
+    }
+    try {
+      this.constants.set(nameTok.text, { expr: parseExpression(t, exprRange[0], exprRange[1]), state: 'pending' });
+    } catch (e) {
+      if (!(e instanceof ExpressionError)) throw e;
+      this.report('syntax', { detail: e.message }, e.tok.line, e.tok.col, e.tok.col + e.tok.text.length);
+      this.constants.set(nameTok.text, { state: 'failed' });
+    }
+  }
+
+  private configDirective(s: Statement, key: keyof Pl330Config): void {
+    if (s.operands.length !== 1) {
+      this.reportTokens('bad-directive', { detail: `${s.head!.text} takes one value` }, s.start, s.end);
+      return;
+    }
+    const value = this.evalRange(s.operands[0][0], s.operands[0][1]);
+    if (value === undefined) return;
+    const limits: Partial<Record<keyof Pl330Config, [number, number]>> = { channels: [1, 8], peripherals: [0, 32], events: [1, 32], revision: [0, 3], mfifoLines: [1, 1024] };
+    const range = limits[key];
+    if (key === 'dataWidth' ? ![32, 64, 128].includes(value) : range && (value < range[0] || value > range[1])) {
+      const detail = key === 'dataWidth' ? `data width must be 32, 64 or 128 bits, not ${value}` : `${s.head!.text} must be ${range![0]}..${range![1]}, not ${value}`;
+      this.reportTokens('bad-directive', { detail }, s.operands[0][0], s.operands[0][1]);
+      return;
+    }
+    this.config = { ...this.config, [key]: value };
+  }
+
+  // ---- pass 2: encoding -----------------------------------------------------------------------------------------------
+
+  private encodeAll(): void {
+    type OpenLoop = { kind: 'counted' | 'forever'; counter: 0 | 1; bodyStart: number; info: LoopInfo; stmt: Statement };
+    let program = -1;
+    let loops: OpenLoop[] = [];
+    let ended = false;
+    let endedReported = false;
+    let lastSpec: InstructionSpec | undefined;
+    let sawInstruction = false;
+    const closeProgram = (): void => {
+      if (program < 0) return;
+      for (const open of loops) this.reportTokens('unclosed-loop', { kind: open.kind === 'forever' ? 'DMALPFE' : 'DMALP' }, open.stmt.start, open.stmt.start + 1);
+      loops = [];
+      const meta = this.programsMeta[program];
+      const kind = meta.kind === 'manager' ? 'manager' : 'channel';
+      const base = hex(meta.base);
+      if (!sawInstruction && meta.size === 0) this.report('empty-program', { kind, base }, meta.line, 0, 1);
+      else if (!ended && !(lastSpec && (lastSpec.forever || lastSpec.operation === 'KILL'))) this.report('missing-end', { kind, base }, meta.line, 0, 1);
+    };
+    for (const s of this.statements) {
+      if (s.program >= 0 && s.program !== program) {
+        closeProgram();
+        program = s.program;
+        ended = false;
+        endedReported = false;
+        lastSpec = undefined;
+        sawInstruction = false;
+      }
+      if (s.labels.length > 0 && ended) {
+        // A label after DMAEND starts another program in the same section (a DMAGO target).
+        ended = false;
+        endedReported = false;
+      }
+      if (!s.head || s.program < 0) continue;
+      const name = s.head.text.toLowerCase();
+      if (name === '.byte') {
+        this.encodeBytes(s);
+        sawInstruction = true;
+        continue;
+      }
+      const mnemonic = s.head.text.toUpperCase();
+      if (mnemonic !== 'DMALPFE' && !s.specs) continue;
+      if (ended && !endedReported) {
+        this.reportTokens('code-after-end', {}, s.start, s.end);
+        endedReported = true;
+      }
+      sawInstruction = true;
+      const threadKind = this.programsMeta[s.program].kind;
+      if (mnemonic === 'DMALPFE') {
+        if (s.operands.length > 0) this.reportTokens('operand-count', { mnemonic, expected: 'no operands', count: s.operands.length }, s.start, s.end);
+        if (threadKind === 'manager') this.reportTokens('wrong-thread', { mnemonic, thread: 'manager', allowed: 'channel' }, s.start, s.start + 1);
+        if (loops.some((l) => l.kind === 'forever')) this.reportTokens('forever-nested', {}, s.start, s.start + 1);
+        const info: LoopInfo = { kind: 'forever', startLine: s.line, bodyStart: s.address };
+        this.loops.push(info);
+        loops.push({ kind: 'forever', counter: 1, bodyStart: s.address, info, stmt: s });
+        this.instructions.push({ address: s.address, length: 0, program: s.program, mnemonic, line: s.line, col: s.head.col, endCol: s.head.col + s.head.text.length });
+        continue;
+      }
+      let spec = s.specs![0];
+      if (!spec.threads.includes(threadKind)) {
+        this.reportTokens('wrong-thread', { mnemonic, thread: threadKind, allowed: spec.threads.join(' and ') }, s.start, s.start + 1);
+      }
+      if (spec.minRevision !== undefined && this.config.revision < spec.minRevision) {
+        const rev = revisionName(this.config.revision);
+        this.reportTokens('revision', { mnemonic, major: rev[0], minor: rev[1] }, s.start, s.start + 1);
+      }
+      const bytes = this.programBytes[s.program].subarray(s.address - this.programsMeta[s.program].base, s.address - this.programsMeta[s.program].base + s.size);
+      if (spec.operation === 'LP') {
+        this.encodeLoopStart(s, spec, bytes, loops, (counter, count) => {
+          const info: LoopInfo = { kind: 'counted', counter, iterations: count, startLine: s.line, bodyStart: s.address + 2 };
+          this.loops.push(info);
+          loops.push({ kind: 'counted', counter, bodyStart: s.address + 2, info, stmt: s });
+        });
+      } else if (spec.operation === 'LPEND') {
+        spec = this.encodeLoopEnd(s, bytes, loops);
+      } else {
+        this.encodeGeneric(s, spec, bytes);
+      }
+      if (spec.operation === 'END') ended = loops.length === 0;
+      lastSpec = spec;
+      this.instructions.push({ address: s.address, length: s.size, program: s.program, mnemonic: spec.mnemonic, spec, line: s.line, col: s.head.col, endCol: this.tokens[s.end - 1].col + (this.tokens[s.end - 1].end - this.tokens[s.end - 1].offset) });
+    }
+    closeProgram();
+  }
+
+  private encodeBytes(s: Statement): void {
+    const meta = this.programsMeta[s.program];
+    const out = this.programBytes[s.program];
+    s.operands.forEach(([a, b], k) => {
+      const v = this.evalRange(a, b);
+      if (v === undefined) return;
+      if (v < -128 || v > 255) this.reportTokens('out-of-range', { what: 'byte', value: v, min: -128, max: 255 }, a, b);
+      out[s.address - meta.base + k] = v & 0xff;
+    });
+    this.instructions.push({ address: s.address, length: s.size, program: s.program, mnemonic: '.byte', line: s.line, col: s.head!.col, endCol: this.tokens[s.end - 1].col + this.tokens[s.end - 1].text.length });
+  }
+
+  private keyword(range: [number, number]): string | undefined {
+    return range[1] - range[0] === 1 && this.tokens[range[0]].kind === TokenKind.Identifier ? this.tokens[range[0]].text.toUpperCase() : undefined;
+  }
+
+  private encodeLoopStart(s: Statement, spec: InstructionSpec, bytes: Uint8Array, open: readonly { kind: string; counter: 0 | 1 }[], push: (counter: 0 | 1, count: number) => void): void {
+    let counter: 0 | 1 | undefined;
+    let countRange: [number, number];
+    if (s.operands.length === 2) {
+      const kw = this.keyword(s.operands[0]);
+      if (kw !== 'LC0' && kw !== 'LC1') {
+        this.reportTokens('unknown-operand', { text: this.textOf(...s.operands[0]), mnemonic: 'DMALP', expected: 'LC0 or LC1' }, ...s.operands[0]);
+        return;
+      }
+      counter = kw === 'LC0' ? 0 : 1;
+      countRange = s.operands[1];
+    } else if (s.operands.length === 1) {
+      countRange = s.operands[0];
+    } else {
+      this.reportTokens('operand-count', { mnemonic: 'DMALP', expected: 'an iteration count, optionally after LC0 or LC1', count: s.operands.length }, s.start, s.end);
+      return;
+    }
+    const counted = open.filter((l) => l.kind === 'counted');
+    let tracked = true;
+    if (counter === undefined) {
+      const used = new Set(counted.map((l) => l.counter));
+      if (used.size >= 2) {
+        this.reportTokens('loops-too-deep', {}, s.start, s.start + 1);
+        tracked = false;
+      }
+      counter = used.has(0) ? 1 : 0;
+    } else if (counted.some((l) => l.counter === counter)) {
+      this.reportTokens(counted.length >= 2 ? 'loops-too-deep' : 'counter-in-use', { counter: `LC${counter}` }, s.start, s.end);
+      tracked = false;
+    }
+    const count = this.evalRange(...countRange);
+    bytes[0] = spec.opcode | (counter << 1);
+    const valid = count !== undefined && Number.isInteger(count) && count >= 1 && count <= 256;
+    if (count !== undefined && !valid) this.reportTokens('loop-count', { value: count }, ...countRange);
+    if (valid) bytes[1] = count - 1;
+    if (tracked) push(counter, valid ? count : 1);
+  }
+
+  private encodeLoopEnd(s: Statement, bytes: Uint8Array, loops: { kind: 'counted' | 'forever'; counter: 0 | 1; bodyStart: number; info: LoopInfo; stmt: Statement }[]): InstructionSpec {
+    const mnemonic = s.head!.text.toUpperCase();
+    let counter: 0 | 1 | undefined;
+    let forever = false;
+    let targetRange: [number, number] | undefined;
+    for (const range of s.operands) {
+      const kw = this.keyword(range);
+      if (kw === 'LC0' || kw === 'LC1') counter = kw === 'LC0' ? 0 : 1;
+      else if (kw === 'FOREVER') forever = true;
+      else if (!targetRange) targetRange = range;
+      else this.reportTokens('unknown-operand', { text: this.textOf(...range), mnemonic, expected: 'LC0, LC1, forever or a target' }, ...range);
+    }
+    const open = loops.pop();
+    if (open) {
+      open.info.endLine = s.line;
+      open.info.endAddress = s.address;
+      if (open.kind === 'forever') forever = true;
+      else if (forever) this.reportTokens('loop-counter-mismatch', { given: 'forever', expected: `LC${open.counter}` }, s.start, s.end);
+      if (open.kind === 'counted' && counter !== undefined && counter !== open.counter) {
+        this.reportTokens('loop-counter-mismatch', { given: `LC${counter}`, expected: `LC${open.counter}` }, s.start, s.end);
+      }
+      if (counter === undefined) counter = open.kind === 'forever' ? FOREVER_LPEND_COUNTER : open.counter;
+    } else if (!targetRange) {
+      this.reportTokens('unmatched-loop-end', {}, s.start, s.end);
+    }
+    if (counter === undefined) counter = forever ? FOREVER_LPEND_COUNTER : 0;
+    const candidates = s.specs!;
+    const spec = candidates.find((c) => !!c.forever === forever) ?? candidates[0];
+    if (spec.unverified) this.reportTokens('unverified-encoding', { detail: `${spec.unverified}; the hardware may treat it differently` }, s.start, s.start + 1);
+    if (spec.forever && spec.opcodeMask === 0xff && counter === 0) {
+      this.reportTokens('unknown-operand', { text: 'LC0', mnemonic, expected: 'LC1 (a conditional DMALPFE end exists only with lc = 1)' }, s.start, s.end);
+    }
+    let target = open?.bodyStart;
+    if (targetRange) {
+      const explicit = this.evalRange(...targetRange);
+      if (explicit !== undefined && open && explicit !== open.bodyStart) {
+        this.reportTokens('target-mismatch', { target: hex(explicit), expected: hex(open.bodyStart) }, ...targetRange);
+      }
+      target = explicit;
+    }
+    bytes[0] = spec.opcodeMask === 0xff ? spec.opcode : spec.opcode | (counter << 2);
+    if (target !== undefined) {
+      const distance = s.address - target;
+      if (distance < 0) this.reportTokens('jump-target', { target: hex(target), address: hex(s.address) }, s.start, s.end);
+      else if (distance > 255) this.reportTokens('jump-too-far', { distance, excess: distance - 255 }, s.start, s.end);
+      else bytes[1] = distance;
+    }
+    return spec;
+  }
+
+  private encodeGeneric(s: Statement, spec: InstructionSpec, bytes: Uint8Array): void {
+    bytes[0] = spec.opcode;
+    const required = spec.operands.filter((o) => !o.optional).length;
+    const mnemonic = spec.mnemonic;
+    if (s.operands.length < required || s.operands.length > spec.operands.length) {
+      const expected = spec.operands.length === 0 ? 'no operands' : spec.syntax.replace(/^\S+\s*/, '');
+      this.reportTokens('operand-count', { mnemonic, expected, count: s.operands.length }, s.start, s.end);
+      return;
+    }
+    let movRegister = -1;
+    s.operands.forEach((range, k) => {
+      const operand = spec.operands[k];
+      const value = this.operandValue(operand.kind, range, mnemonic, movRegister);
+      if (value === undefined) return;
+      if (operand.kind === 'movReg') movRegister = value;
+      writeField(bytes, 0, operand.field, value);
+    });
+  }
+
+  /** The encoded field value of one operand, or undefined after reporting why it is invalid. */
+  private operandValue(kind: OperandKind, range: [number, number], mnemonic: string, movRegister: number): number | undefined {
+    const kw = this.keyword(range);
+    const text = this.textOf(...range);
+    const bad = (expected: string): undefined => {
+      this.reportTokens('unknown-operand', { text: text || '(nothing)', mnemonic, expected }, range[0], Math.max(range[1], range[0] + 1));
+      return undefined;
+    };
+    const numbered = (prefix: string, what: string, count: number, code: Pl330CheckCode): number | undefined => {
+      const prefixed = kw !== undefined && kw.length > prefix.length && kw.startsWith(prefix) && /^\d+$/.test(kw.slice(prefix.length));
+      const value = prefixed ? Number(kw.slice(prefix.length)) : this.evalRange(...range);
+      if (value === undefined) return undefined;
+      if (!Number.isInteger(value) || value < 0 || value > 31) {
+        this.reportTokens('out-of-range', { what, value, min: 0, max: what === 'channel' ? 7 : 31 }, ...range);
+        return undefined;
+      }
+      if (value >= count) {
+        this.reportTokens(code, { value, count, max: count - 1 }, ...range);
+        return undefined;
+      }
+      return value;
+    };
+    switch (kind) {
+      case 'addrReg':
+        return kw === 'SAR' ? 0 : kw === 'DAR' ? 1 : bad('SAR or DAR');
+      case 'movReg':
+        return kw === 'SAR' ? 0 : kw === 'CCR' ? 1 : kw === 'DAR' ? 2 : bad('SAR, CCR or DAR');
+      case 'channel':
+        return numbered('C', 'channel', this.config.channels, 'channel-range');
+      case 'periph':
+        return numbered('P', 'peripheral', this.config.peripherals, 'peripheral-range');
+      case 'event':
+        return numbered('E', 'event', this.config.events, 'event-range');
+      case 'nsFlag':
+        return kw === 'NS' ? 1 : bad('ns');
+      case 'invalidateFlag':
+        return kw === 'INVALID' ? 1 : bad('invalid');
+      case 'wfpKind':
+        return kw === 'SINGLE' ? 0 : kw === 'BURST' ? 2 : kw === 'PERIPH' ? 1 : bad('single, burst or periph');
+      case 'imm16': {
+        const v = this.evalRange(...range);
+        if (v === undefined) return undefined;
+        if (!Number.isInteger(v) || v < 0 || v > 0xffff) {
+          this.reportTokens('out-of-range', { what: 'immediate', value: v, min: 0, max: 65535 }, ...range);
+          return undefined;
+        }
+        return v;
+      }
+      case 'negImm16': {
+        const v = this.evalRange(...range);
+        if (v === undefined) return undefined;
+        if (!Number.isInteger(v) || v < -65536 || v > 0xffff) {
+          this.reportTokens('out-of-range', { what: 'immediate', value: v, min: -65536, max: -1 }, ...range);
+          return undefined;
+        }
+        return v < 0 ? v + 0x10000 : v;
+      }
+      case 'imm32': {
+        if (movRegister === 1 && this.isCcrKeywords(range)) return this.ccrValue(range);
+        const v = this.evalRange(...range);
+        if (v === undefined) return undefined;
+        if (!Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
+          this.reportTokens('out-of-range', { what: 'immediate', value: v, min: '-0x80000000', max: '0xffffffff' }, ...range);
+          return undefined;
+        }
+        if (movRegister === 1) this.checkCcr(v >>> 0, range);
+        return v >>> 0;
+      }
+      default:
+        return bad('an operand');
+    }
+  }
+
+  private isCcrKeywords(range: [number, number]): boolean {
+    if (range[1] <= range[0]) return false;
+    for (let i = range[0]; i < range[1]; i++) {
+      const t = this.tokens[i];
+      if (t.kind !== TokenKind.Identifier || !/^(S|D)(A[IF]|[BSPC]\d+)$|^ES\d+$/i.test(t.text)) {
+        // A lone identifier may be a constant; several words are always fields.
+        return range[1] - range[0] > 1 || /^(S|D)(A[IF]|[BSPC]\d+)$|^ES\d+$/i.test(t.text);
+      }
+    }
+    return true;
+  }
+
+  private ccrValue(range: [number, number]): number | undefined {
+    const given = new Map<string, number>();
+    let ok = true;
+    for (let i = range[0]; i < range[1]; i++) {
+      const t = this.tokens[i];
+      const parsed = t.kind === TokenKind.Identifier ? parseCcrKeyword(t.text) : undefined;
+      if (!parsed) {
+        this.reportTokens('ccr-field', { text: t.text }, i, i + 1);
+        ok = false;
+        continue;
+      }
+      if (given.has(parsed.field.name)) {
+        this.reportTokens('ccr-duplicate', { field: parsed.field.keyword }, i, i + 1);
+        ok = false;
+        continue;
+      }
+      given.set(parsed.field.name, parsed.value);
+    }
+    if (!ok) return undefined;
+    let ccr = CCR_DEFAULT;
+    for (const field of CCR_FIELDS) {
+      const v = given.get(field.name);
+      if (v === undefined) continue;
+      const mask = ((1 << field.bits) - 1) << field.shift;
+      ccr = (ccr & ~mask) | (v << field.shift);
+    }
+    ccr >>>= 0;
+    this.checkCcr(ccr, range);
+    return ccr;
+  }
+
+  private checkCcr(ccr: number, range: [number, number]): void {
+    const busBytes = this.config.dataWidth / 8;
+    const sides: [string, number][] = [['SS', (ccr >>> 1) & 7], ['DS', (ccr >>> 15) & 7]];
+    for (const [field, code] of sides) {
+      if (code > MAX_SIZE_CODE) this.reportTokens('reserved-size', { field, value: code }, ...range);
+      else if (1 << code > busBytes) this.reportTokens('burst-too-wide', { field, bits: 8 << code, bytes: 1 << code, width: this.config.dataWidth }, ...range);
+    }
+    const es = (ccr >>> 28) & 7;
+    if (es > MAX_SIZE_CODE) this.reportTokens('reserved-size', { field: 'ES', value: es }, ...range);
+    else if (es > 0) {
+      for (const [side, code] of [['source', (ccr >>> 1) & 7], ['destination', (ccr >>> 15) & 7]] as const) {
+        if (code <= MAX_SIZE_CODE && es > code) this.reportTokens('swap-wider-than-beat', { swap: 8 << es, side, beat: 8 << code }, ...range);
+      }
+    }
+  }
+
+  private checkOverlaps(): void {
+    const sorted = this.programsMeta.map((p, i) => ({ ...p, i })).filter((p) => p.size > 0).sort((a, b) => a.base - b.base);
+    for (let k = 1; k < sorted.length; k++) {
+      const prev = sorted[k - 1];
+      const cur = sorted[k];
+      if (prev.base + prev.size > cur.base) this.report('overlap', { kind: cur.kind, base: hex(cur.base), other: hex(prev.base) }, cur.line, 0, 1);
+    }
+  }
+}
+
+/** SB16, SS64, SAI, DAF, SP2, DC3, ES32 → the field and its encoded value. */
+export function parseCcrKeyword(word: string): { field: CcrField; value: number } | undefined {
+  const upper = word.toUpperCase();
+  for (const field of CCR_FIELDS) {
+    if (!upper.startsWith(field.keyword)) continue;
+    const rest = upper.slice(field.keyword.length);
+    switch (field.form) {
+      case 'incFlag':
+        if (rest === 'I' || rest === 'F') return { field, value: rest === 'I' ? 1 : 0 };
+        break;
+      case 'length': {
+        const n = Number(rest);
+        if (/^\d+$/.test(rest) && n >= 1 && n <= 16) return { field, value: n - 1 };
+        break;
+      }
+      case 'sizeBits': {
+        const n = Number(rest);
+        const code = [8, 16, 32, 64, 128].indexOf(n);
+        if (/^\d+$/.test(rest) && code >= 0) return { field, value: code };
+        break;
+      }
+      case 'raw': {
+        const n = Number(rest);
+        if (/^\d+$/.test(rest) && n >= 0 && n < 1 << field.bits) return { field, value: n };
+        break;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The lc bit (byte0 bit 2) of the forever-loop end the assembler emits by default. */
+const FOREVER_LPEND_COUNTER: 0 | 1 = (FOREVER_LPEND_DEFAULT & 0x04) !== 0 ? 1 : 0;
+
+function hex(v: number): string {
+  return `0x${(v >>> 0).toString(16)}`;
+}
+
+function revisionName(rev: number): [number, number] {
+  return rev === 0 ? [0, 0] : [1, rev - 1];
+}
+
+export function assemble(text: string, options: AssembleOptions = {}): AssembleResult {
+  const assembly = new Assembly(text, options);
+  try {
+    return assembly.run();
+  } catch (error) {
+    return assembly.reportInternal(error);
+  }
+}
