@@ -308,8 +308,7 @@ class Assembly {
     // Constants first, so that .channel bases and configuration directives may use them in any order.
     for (const s of this.statements) {
       const name = s.head?.text.toLowerCase();
-      if (name !== '.equ' && name !== '.set') continue;
-      this.defineConstant(s);
+      if (isConstantDefinition(name)) this.defineConstant(s);
     }
     for (const s of this.statements) {
       const head = s.head;
@@ -328,7 +327,7 @@ class Assembly {
           this.symbols.get(label.text)!.value = address >>> 0;
         }
       }
-      if (!head || name === '.channel' || name === '.manager' || name === '.equ' || name === '.set') continue;
+      if (!head || name === '.channel' || name === '.manager' || isConstantDefinition(name)) continue;
       if (name! in CONFIG_DIRECTIVES) {
         this.configDirective(s, CONFIG_DIRECTIVES[name!]);
         continue;
@@ -426,10 +425,10 @@ class Assembly {
       for (const open of loops) this.reportTokens('unclosed-loop', { kind: open.kind === 'forever' ? 'DMALPFE' : 'DMALP' }, open.stmt.start, open.stmt.start + 1);
       loops = [];
       const meta = this.programsMeta[program];
-      const kind = meta.kind === 'manager' ? 'manager' : 'channel';
-      const base = hex(meta.base);
-      if (!sawInstruction && meta.size === 0) this.report('empty-program', { kind, base }, meta.line, 0, 1);
-      else if (!ended && !(lastSpec && (lastSpec.forever || lastSpec.operation === 'KILL'))) this.report('missing-end', { kind, base }, meta.line, 0, 1);
+      const last = this.instructions[this.instructions.length - 1];
+      if (sawInstruction && !ended && !(lastSpec && (lastSpec.forever || lastSpec.operation === 'KILL'))) {
+        this.report('missing-end', { kind: meta.kind, base: hex(meta.base) }, last.line, last.col, last.endCol);
+      }
     };
     for (const s of this.statements) {
       if (s.program >= 0 && s.program !== program) {
@@ -490,11 +489,15 @@ class Assembly {
       } else {
         this.encodeGeneric(s, spec, bytes);
       }
-      if (spec.operation === 'END') ended = loops.length === 0;
+      if (spec.operation === 'END') ended = true;
       lastSpec = spec;
       this.instructions.push({ address: s.address, length: s.size, program: s.program, mnemonic: spec.mnemonic, spec, line: s.line, col: s.head.col, endCol: this.tokens[s.end - 1].col + (this.tokens[s.end - 1].end - this.tokens[s.end - 1].offset) });
     }
     closeProgram();
+    const used = new Set(this.instructions.map((i) => i.program));
+    this.programsMeta.forEach((meta, i) => {
+      if (!used.has(i)) this.report('empty-program', { kind: meta.kind, base: hex(meta.base) }, meta.line, 0, 1);
+    });
   }
 
   private encodeBytes(s: Statement): void {
@@ -693,16 +696,13 @@ class Assembly {
     }
   }
 
+  /** Symbolic CCR operands are bare words (SB4 SS32 ...); anything with numbers or operators is an expression. */
   private isCcrKeywords(range: [number, number]): boolean {
     if (range[1] <= range[0]) return false;
-    for (let i = range[0]; i < range[1]; i++) {
-      const t = this.tokens[i];
-      if (t.kind !== TokenKind.Identifier || !/^(S|D)(A[IF]|[BSPC]\d+)$|^ES\d+$/i.test(t.text)) {
-        // A lone identifier may be a constant; several words are always fields.
-        return range[1] - range[0] > 1 || /^(S|D)(A[IF]|[BSPC]\d+)$|^ES\d+$/i.test(t.text);
-      }
-    }
-    return true;
+    for (let i = range[0]; i < range[1]; i++) if (this.tokens[i].kind !== TokenKind.Identifier) return false;
+    if (range[1] - range[0] > 1) return true;
+    const word = this.tokens[range[0]].text;
+    return parseCcrKeyword(word) !== undefined && !this.symbols.has(word);
   }
 
   private ccrValue(range: [number, number]): number | undefined {
@@ -791,6 +791,10 @@ export function parseCcrKeyword(word: string): { field: CcrField; value: number 
     }
   }
   return undefined;
+}
+
+function isConstantDefinition(head: string | undefined): boolean {
+  return head === '.equ' || head === '.set' || head === '=';
 }
 
 /** The lc bit (byte0 bit 2) of the forever-loop end the assembler emits by default. */
