@@ -207,9 +207,10 @@ class Assembly {
   private parseLine(start: number, end: number): void {
     const ts = this.ts;
     const isName = (k: number): boolean => ts.kinds[k] === TokenKind.Identifier && ts.source.charCodeAt(ts.starts[k]) !== 46; // not '.'
-    const labels: Token[] = [];
+    let labels = NO_LABELS;
     let i = start;
     while (i + 1 < end && isName(i) && ts.isPunct(i + 1, ':')) {
+      if (labels === NO_LABELS) labels = [];
       labels.push(ts.token(i));
       i += 2;
     }
@@ -840,6 +841,7 @@ export function parseCcrKeyword(word: string): { field: CcrField; value: number 
   return undefined;
 }
 
+const NO_LABELS: Token[] = [];
 const DMALPFE_EMITTED = { mnemonic: 'DMALPFE' };
 const BYTE_EMITTED = { mnemonic: '.byte' };
 
