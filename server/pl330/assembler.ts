@@ -80,7 +80,11 @@ const CONFIG_DIRECTIVES = new Map<string, keyof Pl330Config>([
   ['.mfifo_lines', 'mfifoLines'],
 ]);
 
-/** One source line's statement; mutable layout fields are filled by pass 1. */
+/**
+ * One source line's statement; mutable layout fields are filled by pass 1. Only numbers are kept: a 1 MB source has
+ * fifty thousand statements, and per-statement token objects and operand arrays would live until the end of the
+ * assembly and dominate its time in garbage collection. The getters build short-lived views on demand.
+ */
 class Statement {
   program = -1;
   address = 0;
@@ -90,16 +94,42 @@ class Statement {
   emitted: { readonly mnemonic: string; readonly spec?: InstructionSpec } | undefined = undefined;
 
   constructor(
+    private readonly ts: TokenStream,
+    /** Operand bounds of every statement, flat: [start0, end0, start1, end1, ...]. */
+    private readonly bounds: number[],
     readonly line: number,
-    readonly labels: Token[],
-    /** The mnemonic or directive; undefined for a line with only labels. */
-    readonly head: Token | undefined,
-    /** Operand token ranges [start, end) into the token array. */
-    readonly operands: [number, number][],
+    /** First label token (labels stand at labelStart, labelStart + 2, ...: each is followed by ':'). */
+    private readonly labelStart: number,
+    readonly labelCount: number,
+    /** Token index of the mnemonic or directive; -1 for a line with only labels. */
+    readonly headIndex: number,
+    private readonly operandFirst: number,
+    readonly operandCount: number,
     /** Token index range of the whole statement (without labels). */
     readonly start: number,
     readonly end: number,
   ) {}
+
+  get headText(): string | undefined {
+    return this.headIndex < 0 ? undefined : this.ts.text(this.headIndex);
+  }
+
+  get head(): Token | undefined {
+    return this.headIndex < 0 ? undefined : this.ts.token(this.headIndex);
+  }
+
+  get labels(): Token[] {
+    const out: Token[] = [];
+    for (let k = 0; k < this.labelCount; k++) out.push(this.ts.token(this.labelStart + 2 * k));
+    return out;
+  }
+
+  /** Operand token ranges [start, end). */
+  get operands(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let k = 0; k < this.operandCount; k++) out.push([this.bounds[2 * (this.operandFirst + k)], this.bounds[2 * (this.operandFirst + k) + 1]]);
+    return out;
+  }
 }
 
 interface ConstantDef {
@@ -113,6 +143,7 @@ class Assembly {
   private readonly ts: TokenStream;
   private readonly diagnostics: SourceDiagnostic[] = [];
   private readonly statements: Statement[] = [];
+  private readonly operandBounds: number[] = [];
   private readonly symbols = new Map<string, SymbolInfo>();
   private readonly labelValues = new Map<string, number>();
   private readonly constants = new Map<string, ConstantDef>();
@@ -207,31 +238,33 @@ class Assembly {
   private parseLine(start: number, end: number): void {
     const ts = this.ts;
     const isName = (k: number): boolean => ts.kinds[k] === TokenKind.Identifier && ts.source.charCodeAt(ts.starts[k]) !== 46; // not '.'
-    let labels = NO_LABELS;
+    const labelStart = start;
     let i = start;
-    while (i + 1 < end && isName(i) && ts.isPunct(i + 1, ':')) {
-      if (labels === NO_LABELS) labels = [];
-      labels.push(ts.token(i));
-      i += 2;
-    }
+    while (i + 1 < end && isName(i) && ts.isPunct(i + 1, ':')) i += 2;
+    const labelCount = (i - start) >> 1;
     const line = ts.lines[start];
+    const bounds = this.operandBounds;
+    const statement = (head: number, first: number, count: number): void => {
+      this.statements.push(new Statement(ts, bounds, line, labelStart, labelCount, head, first, count, i, end));
+    };
     // NAME .equ EXPR  or  NAME = EXPR
     if (i + 1 < end && isName(i) &&
         ((ts.kinds[i + 1] === TokenKind.Identifier && /^\.(equ|set)$/i.test(ts.text(i + 1))) || ts.isPunct(i + 1, '='))) {
-      this.statements.push(new Statement(line, labels, ts.token(i + 1), [[i, i + 1], [i + 2, end]], i, end));
+      const first = bounds.length >> 1;
+      bounds.push(i, i + 1, i + 2, end);
+      statement(i + 1, first, 2);
       return;
     }
     if (i >= end) {
-      this.statements.push(new Statement(line, labels, undefined, [], i, end));
+      statement(-1, 0, 0);
       return;
     }
-    const head = ts.token(i);
-    if (head.kind !== TokenKind.Identifier) {
-      this.reportTokens('syntax', { detail: `expected an instruction, a directive or a label, found '${head.text}'` }, i, i + 1);
-      this.statements.push(new Statement(line, labels, undefined, [], i, end));
+    if (ts.kinds[i] !== TokenKind.Identifier) {
+      this.reportTokens('syntax', { detail: `expected an instruction, a directive or a label, found '${ts.text(i)}'` }, i, i + 1);
+      statement(-1, 0, 0);
       return;
     }
-    const operands: [number, number][] = [];
+    const first = bounds.length >> 1;
     let opStart = i + 1;
     let depth = 0;
     for (let j = i + 1; j < end; j++) {
@@ -239,12 +272,12 @@ class Assembly {
       if (ts.isPunct(j, '(')) depth++;
       else if (ts.isPunct(j, ')')) depth--;
       else if (depth === 0 && ts.isPunct(j, ',')) {
-        operands.push([opStart, j]);
+        bounds.push(opStart, j);
         opStart = j + 1;
       }
     }
-    if (opStart < end || operands.length > 0) operands.push([opStart, end]);
-    this.statements.push(new Statement(line, labels, head, operands, i, end));
+    if (opStart < end || (bounds.length >> 1) > first) bounds.push(opStart, end);
+    statement(i, first, (bounds.length >> 1) - first);
   }
 
   // ---- symbols --------------------------------------------------------------------------------------------------
@@ -329,27 +362,28 @@ class Assembly {
     };
     // Constants first, so that .channel bases and configuration directives may use them in any order.
     for (const s of this.statements) {
-      const name = s.head?.text.toLowerCase();
-      if (isConstantDefinition(name)) this.defineConstant(s);
+      if (isConstantDefinition(s.headText?.toLowerCase())) this.defineConstant(s);
     }
     for (const s of this.statements) {
-      const head = s.head;
-      const name = head?.text.toLowerCase();
+      const headText = s.headText;
+      const name = headText?.toLowerCase();
       if (name === '.channel' || name === '.manager') {
-        if (s.labels.length === 0 && s.operands.length > 1) this.reportTokens('bad-directive', { detail: `${name} takes at most one operand, the base address` }, s.start, s.end);
+        if (s.labelCount === 0 && s.operandCount > 1) this.reportTokens('bad-directive', { detail: `${name} takes at most one operand, the base address` }, s.start, s.end);
         let base = current >= 0 ? address : this.options.base ?? 0;
         if (s.operands.length > 0) base = this.evalRange(s.operands[0][0], s.operands[0][1]) ?? base;
         current = this.openProgram(name === '.manager' ? 'manager' : 'channel', base, s.line);
         address = this.programsMeta[current].base;
       }
-      if (s.labels.length > 0) s.program = ensureProgram(s.line);
-      for (const label of s.labels) {
-        if (this.define(label, 'label')) {
-          this.labelValues.set(label.text, address >>> 0);
-          this.symbols.get(label.text)!.value = address >>> 0;
+      if (s.labelCount > 0) {
+        s.program = ensureProgram(s.line);
+        for (const label of s.labels) {
+          if (this.define(label, 'label')) {
+            this.labelValues.set(label.text, address >>> 0);
+            this.symbols.get(label.text)!.value = address >>> 0;
+          }
         }
       }
-      if (!head || name === '.channel' || name === '.manager' || isConstantDefinition(name)) continue;
+      if (headText === undefined || name === '.channel' || name === '.manager' || isConstantDefinition(name)) continue;
       const configKey = CONFIG_DIRECTIVES.get(name!);
       if (configKey) {
         this.configDirective(s, configKey);
@@ -358,16 +392,17 @@ class Assembly {
       if (name === '.byte') {
         s.program = ensureProgram(s.line);
         s.address = address;
-        s.size = s.operands.length;
+        s.size = s.operandCount;
         address += s.size;
+        this.programsMeta[s.program].size = address - this.programsMeta[s.program].base;
         if (s.size === 0) this.reportTokens('bad-directive', { detail: '.byte needs at least one value' }, s.start, s.end);
         continue;
       }
       if (name!.startsWith('.')) {
-        this.reportTokens('unknown-mnemonic', { name: head.text }, s.start, s.start + 1);
+        this.reportTokens('unknown-mnemonic', { name: headText }, s.start, s.start + 1);
         continue;
       }
-      const mnemonic = head.text.toUpperCase();
+      const mnemonic = headText.toUpperCase();
       s.program = ensureProgram(s.line);
       s.address = address;
       if (mnemonic === 'DMALPFE') {
@@ -376,19 +411,13 @@ class Assembly {
       }
       const specs = SPECS_BY_MNEMONIC.get(mnemonic);
       if (!specs) {
-        this.reportTokens('unknown-mnemonic', { name: head.text }, s.start, s.start + 1);
+        this.reportTokens('unknown-mnemonic', { name: headText }, s.start, s.start + 1);
         continue;
       }
       s.specs = specs;
       s.size = specs[0].length;
       address += s.size;
       this.programsMeta[s.program].size = address - this.programsMeta[s.program].base;
-    }
-    for (const s of this.statements) {
-      if (s.head?.text.toLowerCase() === '.byte' && s.program >= 0) {
-        const meta = this.programsMeta[s.program];
-        meta.size = Math.max(meta.size, s.address + s.size - meta.base);
-      }
     }
   }
 
@@ -463,19 +492,20 @@ class Assembly {
         lastSpec = undefined;
         sawInstruction = false;
       }
-      if (s.labels.length > 0 && ended) {
+      if (s.labelCount > 0 && ended) {
         // A label after DMAEND starts another program in the same section (a DMAGO target).
         ended = false;
         endedReported = false;
       }
-      if (!s.head || s.program < 0) continue;
-      const name = s.head.text.toLowerCase();
+      const head = s.head;
+      if (!head || s.program < 0) continue;
+      const name = head.text.toLowerCase();
       if (name === '.byte') {
         this.encodeBytes(s);
         sawInstruction = true;
         continue;
       }
-      const mnemonic = s.head.text.toUpperCase();
+      const mnemonic = head.text.toUpperCase();
       if (mnemonic !== 'DMALPFE' && !s.specs) continue;
       if (ended && !endedReported) {
         this.reportTokens('code-after-end', {}, s.start, s.end);
@@ -484,7 +514,7 @@ class Assembly {
       sawInstruction = true;
       const threadKind = this.programsMeta[s.program].kind;
       if (mnemonic === 'DMALPFE') {
-        if (s.operands.length > 0) this.reportTokens('operand-count', { mnemonic, expected: 'no operands', count: s.operands.length }, s.start, s.end);
+        if (s.operandCount > 0) this.reportTokens('operand-count', { mnemonic, expected: 'no operands', count: s.operandCount }, s.start, s.end);
         if (threadKind === 'manager') this.reportTokens('wrong-thread', { mnemonic, thread: 'manager', allowed: 'channel' }, s.start, s.start + 1);
         if (loops.some((l) => l.kind === 'forever')) this.reportTokens('forever-nested', {}, s.start, s.start + 1);
         const info: LoopInfo = { kind: 'forever', startLine: s.line, bodyStart: s.address };
@@ -841,7 +871,6 @@ export function parseCcrKeyword(word: string): { field: CcrField; value: number 
   return undefined;
 }
 
-const NO_LABELS: Token[] = [];
 const DMALPFE_EMITTED = { mnemonic: 'DMALPFE' };
 const BYTE_EMITTED = { mnemonic: '.byte' };
 
