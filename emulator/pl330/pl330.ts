@@ -346,7 +346,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     switch (reg.def.name) {
       case 'DSR': {
         const m = this.manager;
-        return (m.state | ((m.state === ChannelState.WaitingForEvent ? m.wakeup : 0) << 4) | (m.nonSecure ? 1 << 9 : 0)) >>> 0;
+        return (m.state | (m.wakeup << 4) | (m.nonSecure ? 1 << 9 : 0)) >>> 0;
       }
       case 'DPC': return this.manager.pc;
       case 'INTEN': return this.inten;
@@ -382,9 +382,9 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   }
 
   private channelStatus(t: Thread): number {
-    const waiting = t.state === ChannelState.WaitingForEvent || t.state === ChannelState.WaitingForPeripheral;
     const wfp = t.state === ChannelState.WaitingForPeripheral;
-    return (t.state | ((waiting ? t.wakeup : 0) << 4) | (wfp && t.wfpBurst ? 1 << 14 : 0) | (wfp && t.wfpPeriph ? 1 << 15 : 0) |
+    // The wakeup field keeps the last event or peripheral waited for (as QEMU shows) after the wait ends.
+    return (t.state | (t.wakeup << 4) | (wfp && t.wfpBurst ? 1 << 14 : 0) | (wfp && t.wfpPeriph ? 1 << 15 : 0) |
       (t.nonSecure ? 1 << 21 : 0)) >>> 0;
   }
 
@@ -705,6 +705,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       case Op.WMB:
         return Step.Retire; // transfers complete when issued, so barriers never wait
       case Op.END:
+        // DMAEND waits for the channel's data to leave the MFIFO; data no store will take locks it up (watchdog).
+        if (t.fifoCount > 0) return Step.Stalled;
         if (isManager) this.setState(t, ChannelState.Stopped);
         else this.setState(t, ChannelState.Completing);
         return Step.Ended;
