@@ -172,6 +172,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   private readonly watchdogTicks: number;
   private runnableCount = 0;
   private progress = false;
+  /** While one thread runs alone and nobody watches: the cycle it must stop at; -1 otherwise (no bulk loops). */
+  private bulkLimit = -1;
   private observers: Pl330Observer[] = [];
   private unobserveBus: (() => void) | undefined;
   /** The thread executing now (attributes bus accesses to it). */
@@ -492,6 +494,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
         }
       }
     }
+    const unobserved = this.observers.length === 0 && !this.port.bus.observed && this.port.translator === undefined;
+    this.bulkLimit = unobserved ? limit : -1;
     while (RUNNABLE[t.state] && this.runnableCount === 1 && this.cycle < limit) {
       this.progress = false;
       this.stepThreadOnce(t);
@@ -499,6 +503,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       if (!this.progress) this.watchdog();
       else this.stallTicks = 0;
     }
+    this.bulkLimit = -1;
   }
 
   /** One tick of one thread; true when an instruction retired. */
@@ -837,8 +842,68 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       if (t.lc0 === 0) return Step.Retire;
       t.lc0--;
     }
+    const end = t.pc;
     t.pc = (t.pc - jump) >>> 0;
+    if (this.bulkLimit >= 0 && !DECODE_FOREVER[byte0]) this.bulkCopyLoop(t, end, DECODE_BYTE0_OPERAND[byte0]);
     return Step.Jumped;
+  }
+
+  /**
+   * The fast path of a counted loop whose body is only DMALD/DMAST (a memcpy): when one thread runs unobserved over
+   * RAM, the remaining iterations move as one block copy. Registers, memory, the MFIFO and the cycle count end
+   * exactly as if every instruction had executed; anything unusual (unaligned, fixed or overlapping addresses, swaps,
+   * other channels' MFIFO data, cache misses, the cycle budget) leaves the loop to the interpreter.
+   */
+  private bulkCopyLoop(t: Thread, end: number, counter: number): void {
+    const body = end - t.pc;
+    if (t.fifoCount !== 0 || body <= 0 || end + 2 > 0x100000000) return;
+    const ccr = t.ccr;
+    if ((ccr & 1) === 0 || ((ccr >>> 14) & 1) === 0 || ((ccr >>> 28) & 7) !== 0) return;
+    const loadSize = 1 << ((ccr >>> 1) & 7);
+    const storeSize = 1 << ((ccr >>> 15) & 7);
+    if ((t.sar & (loadSize - 1)) !== 0 || (t.dar & (storeSize - 1)) !== 0) return;
+    const loadBytes = loadSize * (((ccr >>> 4) & 15) + 1);
+    const storeBytes = storeSize * (((ccr >>> 18) & 15) + 1);
+    const free = this.mfifoBytes - this.mfifoUsed;
+    let level = 0;
+    let loads = 0;
+    for (let pc = t.pc; pc < end + 2; pc++) {
+      const byte = this.cachedByte(pc);
+      if (byte < 0) return;
+      if (pc >= end) continue; // the DMALPEND itself
+      if (DECODE_LENGTH[byte] !== 1 || DECODE_COND[byte] !== Cond.Always) return;
+      const op = DECODE_OP[byte];
+      if (op === Op.LD) {
+        level += loadBytes;
+        loads++;
+      } else if (op === Op.ST) level -= storeBytes;
+      else return;
+      if (level > free || level < 0) return;
+    }
+    if (level !== 0) return;
+    const perIteration = loadBytes * loads;
+    if (perIteration === 0) return;
+    const remaining = (counter ? t.lc1 : t.lc0) + 1; // iterations until the loop falls through
+    const affordable = Math.floor((this.bulkLimit - this.cycle - 1) / (body + 1));
+    const iterations = Math.min(remaining, affordable);
+    const bytes = iterations * perIteration;
+    if (iterations <= 0 || !this.port.bus.isRam(t.sar, bytes) || !this.port.bus.isRam(t.dar, bytes)) return;
+    if (t.sar < t.dar + bytes && t.dar < t.sar + bytes) return;
+    this.port.bus.memory.copy(t.dar, t.sar, bytes);
+    t.sar = (t.sar + bytes) >>> 0;
+    t.dar = (t.dar + bytes) >>> 0;
+    const left = remaining - iterations;
+    if (counter) t.lc1 = left === 0 ? 0 : left - 1;
+    else t.lc0 = left === 0 ? 0 : left - 1;
+    if (left === 0) t.pc = (end + 2) >>> 0;
+    this.cycle += iterations * (body + 1);
+  }
+
+  /** The byte at address if the instruction cache holds it, else -1. */
+  private cachedByte(address: number): number {
+    const shift = this.cacheLineShift;
+    const line = this.cacheTags.indexOf(Math.floor(address / (1 << shift)));
+    return line < 0 ? -1 : this.cacheData[(line << shift) + (address & ((1 << shift) - 1))];
   }
 
   private move(t: Thread, insn: Uint8Array): Step {
