@@ -5,6 +5,7 @@ import { machineWith, patternBytes } from '../support/pl330-machine';
 
 // Without an observer, counted DMALD/DMAST loops run as block copies; with one, every instruction is interpreted.
 // Both must end in the same registers, memory and cycle count, also when a cycle budget stops them mid-loop.
+const SIXTEEN_STORES = Array(16).fill('DMAST').join('\n');
 const PROGRAMS: Record<string, string> = {
   'nested memcpy': `.channel 0x1000
     DMAMOV CCR, SB16 SS64 SAI DB16 DS64 DAI
@@ -44,22 +45,7 @@ const PROGRAMS: Record<string, string> = {
     DMAMOV DAR, 0x40001
     DMALP 50
       DMALD
-      DMAST
-      DMAST
-      DMAST
-      DMAST
-      DMAST
-      DMAST
-      DMAST
-      DMAST
-      DMAST
-      DMAST
-      DMAST
-      DMAST
-      DMAST
-      DMAST
-      DMAST
-      DMAST
+      ${SIXTEEN_STORES}
     DMALPEND
     DMAEND`,
 };
