@@ -150,6 +150,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
 
   private readonly manager: Thread;
   private readonly channels: readonly Thread[];
+  /** The manager, then the channels (the scheduling order). */
+  private readonly threads: readonly Thread[];
   private readonly mfifoBytes: number;
   private mfifoUsed = 0;
   private inten = 0;
@@ -193,6 +195,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     this.mfifoBytes = config.mfifoLines * (config.dataWidth / 8);
     this.manager = new Thread('manager', new Uint8Array(0));
     this.channels = Array.from({ length: config.channels }, (_, n) => new Thread(n, new Uint8Array(this.mfifoBytes)));
+    this.threads = [this.manager, ...this.channels];
     this.irq = Array.from({ length: config.events }, (_, e) => new IrqLine(`irq[${e}]`));
     this.requests = new Uint8Array(config.peripherals);
     this.devices = new Array(config.peripherals).fill(undefined);
@@ -207,7 +210,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
 
   /** Power-on reset: every thread stopped, the manager started at CR2 when booting from PC. */
   reset(): void {
-    for (const t of [this.manager, ...this.channels]) {
+    for (const t of this.threads) {
       t.state = ChannelState.Stopped;
       t.pc = 0;
       t.nonSecure = false;
@@ -569,7 +572,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   idleReport(): IdleReport {
     const threads: { thread: ThreadRef; state: number; waitingFor?: string }[] = [];
     let idle = this.runnableCount === 0;
-    for (const t of [this.manager, ...this.channels]) {
+    for (const t of this.threads) {
       if (t.state === ChannelState.Stopped) continue;
       let waitingFor: string | undefined;
       if (t.state === ChannelState.WaitingForEvent) waitingFor = `event ${t.wakeup}`;
@@ -984,7 +987,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       return;
     }
     let woken = false;
-    for (const w of [this.manager, ...this.channels]) {
+    for (const w of this.threads) {
       if (w.state === ChannelState.WaitingForEvent && w.wakeup === event) {
         w.pc = (w.pc + 2) >>> 0;
         w.fetched = 0;
@@ -1079,7 +1082,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
 
   private updateAbort(): void {
     let faulting = this.lockedUp !== 0 && (this.wd & 1) === 1;
-    for (const t of [this.manager, ...this.channels]) {
+    for (const t of this.threads) {
       if (t.state === ChannelState.Faulting || t.state === ChannelState.FaultingCompleting) faulting = true;
     }
     if (faulting === this.irqAbort.level) return;
@@ -1091,7 +1094,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   // Snapshots
 
   snapshot(): Pl330Snapshot {
-    const threads = [this.manager, ...this.channels].map((t): ThreadSnapshot => [
+    const threads = this.threads.map((t): ThreadSnapshot => [
       t.state, t.pc, t.nonSecure ? 1 : 0, t.faultType, t.wakeup, t.sar, t.dar, t.ccr, t.lc0, t.lc1, t.requestFlag,
       t.lastRequest ? 1 : 0, t.wfpBurst ? 1 : 0, t.wfpPeriph ? 1 : 0, t.fifoHead, t.fifoCount, t.stalled ? 1 : 0, t.fetched,
       ...t.insn,
@@ -1119,9 +1122,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   }
 
   restore(s: Pl330Snapshot): void {
-    const all = [this.manager, ...this.channels];
     this.runnableCount = 0;
-    all.forEach((t, i) => {
+    this.threads.forEach((t, i) => {
       const v = s.threads[i];
       [t.state, t.pc] = [v[0], v[1]];
       t.nonSecure = v[2] === 1;
