@@ -41,7 +41,8 @@ export class QemuPl330 {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const q = new QemuPl330(child);
-    await q.command(`irq_intercept_in ${GIC_PATH}`);
+    // The first answer waits for QEMU to start, which on a loaded machine takes seconds.
+    await q.command(`irq_intercept_in ${GIC_PATH}`, 60_000);
     return q;
   }
 
@@ -63,7 +64,7 @@ export class QemuPl330 {
   }
 
   /** Sends one qtest command and returns its reply; a timeout kills QEMU (it spins forever in DMALPFE loops). */
-  command(line: string, timeoutMs = 5000): Promise<string> {
+  command(line: string, timeoutMs = 20_000): Promise<string> {
     if (this.exited) return Promise.reject(new Error('QEMU is not running'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
