@@ -316,9 +316,10 @@ function duplicateLabelOwners(ctx: CheckContext): Map<string, string> {
 
 // ---- structural checks ----------------------------------------------------------------------------------------
 
+/** Deleted children count too (dtc 1.6.1): `/delete-node/ x;` beside a live `x` in one body is a duplicate. */
 function duplicateNodeNames(ctx: CheckContext, node: DtNode): void {
   const seen = new Set<string>();
-  for (const c of node.liveChildren()) {
+  for (const c of node.children) {
     if (seen.has(c.name)) ctx.fail(c, undefined, 'Duplicate node name');
     seen.add(c.name);
   }

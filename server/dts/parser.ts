@@ -150,11 +150,21 @@ export function unescape(raw: string, bad: (message: string) => void): string {
 
 const MASK64 = (1n << 64n) - 1n;
 
+/** Where lexing resumes after an /include/d file ends (an immutable list, so saving it is free). */
+interface IncludeFrame {
+  source: Source;
+  pos: number;
+  outer: IncludeFrame | undefined;
+}
+
 class Parser {
-  private stack: { source: Source; pos: number }[] = [];
+  private stack: IncludeFrame | undefined;
+  private depth = 0;
   private source: Source;
   private pos = 0;
-  private peeked: { mode: Mode; token: Token; source: Source; pos: number; stack: { source: Source; pos: number }[] } | undefined;
+  private peeked: { mode: Mode; token: Token; source: Source; pos: number; stack: IncludeFrame | undefined; depth: number } | undefined;
+  /** Scratch buffer for property values (copied out per value). */
+  private readonly data = new ByteSink();
   readonly diagnostics: Diagnostic[] = [];
   plugin = false;
 
@@ -204,8 +214,10 @@ class Parser {
           return;
         }
       }
-      const outer = this.stack.pop();
+      const outer = this.stack;
       if (!outer) return;
+      this.stack = outer.outer;
+      this.depth--;
       this.source = outer.source;
       this.pos = outer.pos;
     }
@@ -371,8 +383,9 @@ class Parser {
     const name = unescape(raw, () => undefined);
     const found = this.findFile(name);
     if (!found) this.fatal(`Couldn't open "${name}": No such file or directory`, loc, 'include');
-    if (this.stack.length >= MAX_INCLUDE_DEPTH) this.fatal(`/include/ nested more than ${MAX_INCLUDE_DEPTH} deep`, loc, 'include');
-    this.stack.push({ source: this.source, pos: this.pos });
+    if (this.depth >= MAX_INCLUDE_DEPTH) this.fatal(`/include/ nested more than ${MAX_INCLUDE_DEPTH} deep`, loc, 'include');
+    this.stack = { source: this.source, pos: this.pos, outer: this.stack };
+    this.depth++;
     this.source = new Source(found.path, bytesToText(found.bytes), dirname(found.path));
     this.pos = 0;
   }
@@ -389,7 +402,7 @@ class Parser {
   private peek(mode: Mode): Token {
     if (this.peeked && this.peeked.mode === mode) return this.peeked.token;
     if (this.peeked) this.unpeek();
-    const saved = { source: this.source, pos: this.pos, stack: this.stack.slice() };
+    const saved = { source: this.source, pos: this.pos, stack: this.stack, depth: this.depth };
     const token = this.scan(mode);
     this.peeked = { mode, token, ...saved };
     return token;
@@ -400,6 +413,7 @@ class Parser {
     this.source = p.source;
     this.pos = p.pos;
     this.stack = p.stack;
+    this.depth = p.depth;
     this.peeked = undefined;
   }
 
@@ -581,7 +595,8 @@ class Parser {
   }
 
   private propertyValue(): DtValue {
-    const data = new ByteSink();
+    const data = this.data;
+    data.length = 0;
     const markers: Marker[] = [];
     const label = (t: Token) => markers.push({ kind: 'label', offset: data.length, ref: t.text, loc: this.locOf(t) });
     for (;;) {
