@@ -411,8 +411,7 @@ class Preprocessor {
   private readonly macros = new Map<string, Macro>();
   readonly diagnostics: Diagnostic[] = [];
   readonly fileNames: string[] = [];
-  private readonly out: string[] = [];
-  private outLength = 0;
+  private out = '';
   private readonly map = new OutputMap(this.fileNames);
   private prev: Tok | undefined;
   private padPending = false;
@@ -437,7 +436,7 @@ class Preprocessor {
   }
 
   result(): PreprocessResult {
-    this.map.text = this.out.join('');
+    this.map.text = this.out;
     return { text: this.map.text, map: this.map, diagnostics: this.diagnostics, files: this.fileNames };
   }
 
@@ -469,15 +468,14 @@ class Preprocessor {
       return;
     }
     if (this.prev !== undefined && (t.ws || (this.padPending && avoidPaste(this.prev, t)))) this.write(' ');
-    this.map.add(this.outLength, t.file, t.line, t.col, !fromMacro);
+    this.map.add(this.out.length, t.file, t.line, t.col, !fromMacro);
     this.write(t.text);
     this.prev = t;
     this.padPending = false;
   }
 
   private write(s: string): void {
-    this.out.push(s);
-    this.outLength += s.length;
+    this.out += s;
   }
 
   // ---- files -----------------------------------------------------------------------------------------------
@@ -522,7 +520,7 @@ class Preprocessor {
       }
       if (line.plain) {
         if (line.end > lexer.pos) {
-          this.map.add(this.outLength, file, lexer.line, lexer.col, true);
+          this.map.add(this.out.length, file, lexer.line, lexer.col, true);
           this.write(text.slice(lexer.pos, line.end));
         }
         this.write('\n');
@@ -835,7 +833,7 @@ class Preprocessor {
         while (li > 0 && out[li].kind === K.Padding) li--;
         const left = out[li];
         out.length = li;
-        out.push(this.paste(left, right[0]));
+        out.push(...this.paste(left, right[0]));
         for (let k = 1; k < right.length; k++) out.push(right[k]);
         continue;
       }
@@ -873,16 +871,14 @@ class Preprocessor {
     return out.filter((t) => t.kind !== K.Placemarker);
   }
 
-  private paste(left: Tok, right: Tok): Tok {
-    if (left.kind === K.Placemarker) return right;
-    if (right.kind === K.Placemarker) return left;
+  /** `a ## b`. Assembler mode keeps an invalid paste as two tokens (a boundary between them, as GCC does). */
+  private paste(left: Tok, right: Tok): Tok[] {
+    if (left.kind === K.Placemarker) return [right];
+    if (right.kind === K.Placemarker) return [left];
     const text = left.text + right.text;
     const relexed = lex(text, -1).filter((t) => t.kind !== K.Newline);
-    if (relexed.length !== 1) {
-      this.error(left, `pasting "${left.text}" and "${right.text}" does not give a valid preprocessing token`);
-      return { ...left, text: text };
-    }
-    return { ...left, kind: relexed[0].kind, text };
+    if (relexed.length !== 1) return [left, { ...right, kind: K.Padding, text: '' }, right];
+    return [{ ...left, kind: relexed[0].kind, text }];
   }
 
   // ---- #if expressions ---------------------------------------------------------------------------------------
