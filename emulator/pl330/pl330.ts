@@ -754,9 +754,9 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     let ok = true;
     if (increment) ok = this.readIntoFifo(t, t.sar, total);
     else for (let b = 0; b < beats && ok; b++) ok = this.readIntoFifo(t, t.sar, size - misalign);
-    if (!ok) return this.imprecise(t, FAULT.data_read_err);
+    // The burst was issued before its error response came back: the address still advances.
     if (increment) t.sar = (t.sar + total) >>> 0;
-    return Step.Retire;
+    return ok ? Step.Retire : this.imprecise(t, FAULT.data_read_err);
   }
 
   private readIntoFifo(t: Thread, address: number, length: number): boolean {
@@ -784,9 +784,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     let ok = true;
     if (increment) ok = this.writeFromFifo(t, t.dar, total, swap);
     else for (let b = 0; b < beats && ok; b++) ok = this.writeFromFifo(t, t.dar, beatBytes, swap);
-    if (!ok) return this.imprecise(t, FAULT.data_write_err);
     if (increment) t.dar = (t.dar + total) >>> 0;
-    return Step.Retire;
+    return ok ? Step.Retire : this.imprecise(t, FAULT.data_write_err);
   }
 
   /** Pops length bytes of t's MFIFO data to the bus, swapping bytes within 2^swap-byte words when ES is set. */
@@ -818,9 +817,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     let ok = true;
     if (increment) ok = this.port.write(t.dar, ZEROS, 0, total) === BusResponse.Okay;
     else for (let b = 0; b < beats && ok; b++) ok = this.port.write(t.dar, ZEROS, 0, size - misalign) === BusResponse.Okay;
-    if (!ok) return this.imprecise(t, FAULT.data_write_err);
     if (increment) t.dar = (t.dar + total) >>> 0;
-    return Step.Retire;
+    return ok ? Step.Retire : this.imprecise(t, FAULT.data_write_err);
   }
 
   private discardFifo(t: Thread): void {
