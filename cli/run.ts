@@ -239,7 +239,7 @@ export function formatEvent(e: Pl330Event): string {
     case 'instruction': {
       const d = decodeInstruction(e.bytes, 0, e.pc);
       const text = d.spec && !d.invalid ? formatInstruction(d) : `.byte ${Array.from(e.bytes, (b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ')} (${d.invalid})`;
-      return `${at} ${threadName(e.thread)}${e.debug ? ' (debug)' : ''} ${hexAddress(e.pc)}: ${text}`;
+      return `${at} ${threadName(e.thread)} ${e.debug ? '(debug interface)' : hexAddress(e.pc)}: ${text}`;
     }
     case 'bus': {
       const a = e.access;

@@ -9,7 +9,7 @@ import type { BusAccess, BusPort, MmioDevice, Snapshottable } from '../bus/bus';
 import { BusResponse } from '../bus/bus';
 import { Pl330Config, validateConfig } from './config';
 import {
-  Cond, DECODE_BYTE0_OPERAND, DECODE_COND, DECODE_FOREVER, DECODE_LENGTH, DECODE_OP, DECODE_RESERVED1, DECODE_THREADS, Op,
+  Cond, DECODE_BYTE0_OPERAND, DECODE_COND, DECODE_FOREVER, DECODE_LENGTH, DECODE_MIN_REVISION, DECODE_OP, DECODE_RESERVED1, DECODE_THREADS, Op,
   THREAD_CHANNEL, THREAD_MANAGER, backJump, eventNumber, goChannel, loopCountMinusOne, movRegister, operandOf, peripheralNumber,
 } from './decode';
 import { FAULT } from './faults';
@@ -681,7 +681,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   private execute(t: Thread, insn: Uint8Array, op: number): Step {
     const byte0 = insn[0];
     const isManager = t === this.manager;
-    if (op === Op.Undefined) return this.fault(t, FAULT.undef_instr);
+    if (op === Op.Undefined || DECODE_MIN_REVISION[byte0] > this.config.revision) return this.fault(t, FAULT.undef_instr);
     if ((DECODE_THREADS[byte0] & (isManager ? THREAD_MANAGER : THREAD_CHANNEL)) === 0) return this.fault(t, FAULT.undef_instr);
     if (op === Op.InvalidOperand) return this.fault(t, FAULT.operand_invalid);
     if (DECODE_LENGTH[byte0] > 1 && (insn[1] & DECODE_RESERVED1[byte0]) !== 0) return this.fault(t, FAULT.operand_invalid);

@@ -290,3 +290,45 @@ test('the observer reports every kind of event, typed', () => {
   m.dmac.run({ maxCycles: 10 });
   assert.ok(events.some((e) => e.kind === 'channelEnd' && e.how === 'kill'));
 });
+
+test('DMAADNH is undefined on r0p0 and adds a negative halfword from r1p0', () => {
+  const source = `.channel 0x1000
+    DMAMOV DAR, 0x1000
+    DMAADNH DAR, -16
+    DMAEND`;
+  const r1 = machineWith(source);
+  r1.go(0, 0x1000);
+  r1.dmac.run({ maxCycles: 100 });
+  assert.equal(r1.dmac.register('DAR0'), 0xff0);
+  // The assembler refuses DMAADNH for r0p0, so the r0p0 DMAC runs the bytes assembled for r1p1.
+  const old = new Pl330({ ...DEFAULT_CONFIG, revision: 0 }, r1.bus.port({ name: 'old', streamId: 1 }));
+  issueDebug(old, debugGo(0, 0x1000));
+  old.run({ maxCycles: 100 });
+  assert.equal(old.register('FTR0'), FAULT.undef_instr);
+  assert.equal(old.register('CPC0'), 0x1006);
+});
+
+test('round-robin ticks interleave channels deterministically; stepInstruction and run-until stop where asked', () => {
+  const m = machineWith(`.channel 0x1000
+    DMANOP
+    DMANOP
+    DMAEND
+.channel 0x1100
+    DMANOP
+    DMANOP
+    DMAEND`);
+  const order: string[] = [];
+  m.dmac.observe((e) => {
+    if (e.kind === 'instruction' && !e.debug) order.push(`${e.cycle}:${e.thread}@${e.pc.toString(16)}`);
+  });
+  m.go(0, 0x1000);
+  m.go(1, 0x1100);
+  assert.equal(m.dmac.stepInstruction(1), true);
+  assert.equal(m.dmac.register('CPC1'), 0x1101, 'one instruction of channel 1 only');
+  assert.equal(m.dmac.register('CPC0'), 0x1000);
+  const r = m.dmac.run({ until: () => m.dmac.register('CPC0') === 0x1002 });
+  assert.equal(r.stop, 'condition');
+  m.dmac.run();
+  // A cache miss costs a tick: channel 0's first line is fetched in tick 2 while channel 1 runs from the cache.
+  assert.deepEqual(order, ['1:1@1100', '2:1@1101', '3:0@1000', '3:1@1102', '4:0@1001', '5:0@1002']);
+});
