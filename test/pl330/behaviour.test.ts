@@ -9,7 +9,8 @@ import { FAULT } from '../../emulator/pl330/faults';
 import type { Pl330Event } from '../../emulator/pl330/observer';
 import { TestPeripheral } from '../../emulator/pl330/peripheral';
 import { Pl330 } from '../../emulator/pl330/pl330';
-import { ChannelState } from '../../emulator/pl330/registers';
+import { describeRegister } from '../../emulator/bus/registers';
+import { ChannelState, PL330_REGISTER_MAP } from '../../emulator/pl330/registers';
 import { assembleOrThrow, machineWith, patternBytes } from '../support/pl330-machine';
 
 const WD = 0xe80;
@@ -331,4 +332,59 @@ test('round-robin ticks interleave channels deterministically; stepInstruction a
   m.dmac.run();
   // A cache miss costs a tick: channel 0's first line is fetched in tick 2 while channel 1 runs from the cache.
   assert.deepEqual(order, ['1:1@1100', '2:1@1101', '3:0@1000', '3:1@1102', '4:0@1001', '5:0@1002']);
+});
+
+test('the register table drives the APB interface: read-only registers ignore writes, write-only ones read as zero', () => {
+  const m = machineWith(`.channel 0x1000
+    DMAMOV SAR, 0x1234
+    DMAWFE 7`);
+  m.go(0, 0x1000);
+  m.dmac.run({ maxCycles: 100 });
+  for (const reg of PL330_REGISTER_MAP.instances) {
+    const before = m.dmac.read(reg.offset, 4);
+    assert.equal(before, m.dmac.register(reg.name), reg.name);
+    if (reg.def.access === 'wo') assert.equal(before, 0, `${reg.name} is write-only`);
+    if (reg.def.access === 'ro') {
+      m.dmac.write(reg.offset, 4, 0xffffffff);
+      assert.equal(m.dmac.read(reg.offset, 4), before, `${reg.name} is read-only`);
+    }
+  }
+  assert.equal(m.dmac.read(0x0c0, 4), 0, 'a reserved offset reads as zero');
+  assert.equal(m.dmac.read(0x401, 1), 0x12, 'byte reads of SAR0');
+  m.dmac.write(INTEN, 4, 0xffffffff);
+  assert.equal(m.dmac.register('INTEN'), 0xffff, 'INTEN has one bit per configured event');
+  const csr = PL330_REGISTER_MAP.named('CSR0')!.def;
+  assert.match(describeRegister(csr, m.dmac.register('CSR0')), /state=4 \(Waiting for event\) wakeup_number=0x7/);
+});
+
+test('snapshots cover a peripheral transfer in flight (DMAC, memory and peripheral restored together)', () => {
+  const m = machineWith(`.channel 0x1000
+    DMAMOV CCR, SB2 SS32 SAF DB2 DS32 DAI
+    DMAMOV SAR, 0x5000
+    DMAMOV DAR, 0x6000
+    DMALPFE
+      DMAWFP P0, periph
+      DMALDB
+      DMALDS
+      DMASTPB P0
+      DMASTPS P0
+    DMALPEND
+    DMAEND`);
+  m.write(0x5000, [1, 2, 3, 4]);
+  const script = Array.from({ length: 9 }, (_, i) => ({ type: i % 3 === 0 ? 'single' as const : 'burst' as const, last: i === 8 }));
+  const p = new TestPeripheral(script);
+  m.dmac.attachPeripheral(0, p);
+  m.go(0, 0x1000);
+  for (let i = 0; i < 25; i++) m.dmac.tick();
+  const saved = { dmac: m.dmac.snapshot(), memory: m.bus.memory.snapshot(), periph: p.snapshot() };
+  const finish = () => {
+    m.dmac.run({ maxCycles: 10_000 });
+    return { dar: m.dmac.register('DAR0'), cycle: m.dmac.cycle, acks: [...p.acknowledged], out: Buffer.from(m.readBytes(0x6000, 96)).toString('hex') };
+  };
+  const first = finish();
+  assert.equal(first.acks.length, 9);
+  m.dmac.restore(saved.dmac);
+  m.bus.memory.restore(saved.memory);
+  p.restore(saved.periph);
+  assert.deepEqual(finish(), first);
 });
