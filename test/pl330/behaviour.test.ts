@@ -2,7 +2,7 @@
 // MFIFO accounting, bus errors), checked against the TRM facts in pl330-isa.md.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Bus } from '../../emulator/bus/bus';
+import { Bus, BusResponse } from '../../emulator/bus/bus';
 import { DEFAULT_CONFIG, Pl330Config } from '../../emulator/pl330/config';
 import { debugGo, debugKill, debugSev, issueDebug } from '../../emulator/pl330/debug';
 import { FAULT } from '../../emulator/pl330/faults';
@@ -387,4 +387,41 @@ test('snapshots cover a peripheral transfer in flight (DMAC, memory and peripher
   m.bus.memory.restore(saved.memory);
   p.restore(saved.periph);
   assert.deepEqual(finish(), first);
+});
+
+test('behind a translator (an SMMU), transfers use translated addresses and a translation fault is a bus error', () => {
+  const bus = new Bus();
+  bus.addRam(0, 0x1000000);
+  const port = bus.port({ name: 'dmac', streamId: 7 });
+  const streams = new Set<number>();
+  // IOVA 0x0000-0xffff maps to 0x100000 + IOVA; everything else faults.
+  port.translator = {
+    translate: (master, address) => {
+      streams.add(master.streamId);
+      return address < 0x10000 ? address + 0x100000 : -BusResponse.SlaveError;
+    },
+  };
+  const dmac = new Pl330(DEFAULT_CONFIG, port);
+  for (const p of assembleOrThrow(`.channel 0x1000
+    DMAMOV CCR, SB16 SS64 SAI DB16 DS64 DAI
+    DMAMOV SAR, 0x2000
+    DMAMOV DAR, 0x3000
+    DMALP 8
+      DMALD
+      DMAST
+    DMALPEND
+    DMAMOV DAR, 0x20000
+    DMALD
+    DMAST
+    DMAEND`)) bus.physicalWrite(p.base + 0x100000, p.bytes, 0, p.bytes.length);
+  const data = patternBytes(0x400, 4);
+  bus.physicalWrite(0x102000, data, 0, data.length);
+  issueDebug(dmac, debugGo(0, 0x1000));
+  dmac.run({ maxCycles: 10_000 });
+  const out = new Uint8Array(0x400);
+  bus.physicalRead(0x103000, out, 0, out.length);
+  assert.deepEqual(out, data);
+  assert.deepEqual([...streams], [7]);
+  assert.equal(dmac.register('FTR0'), FAULT.data_write_err);
+  assert.equal(dmac.register('DAR0'), 0x20080);
 });
