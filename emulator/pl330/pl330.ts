@@ -1074,7 +1074,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
 
   /** A bus error on data: reported after the instruction that issued the transfer (imprecise). */
   private imprecise(t: Thread, bits: number): Step {
-    if (!this.currentDebug) t.pc = (t.pc + 1) >>> 0;
+    if (!this.currentDebug) t.pc = (t.pc + DECODE_LENGTH[t.insn[0]]) >>> 0;
     return this.fault(t, bits);
   }
 

@@ -425,3 +425,23 @@ test('behind a translator (an SMMU), transfers use translated addresses and a tr
   assert.equal(dmac.register('FTR0'), FAULT.data_write_err);
   assert.equal(dmac.register('DAR0'), 0x20080);
 });
+
+test('an imprecise error on DMASTPB leaves CPC past the two-byte instruction', () => {
+  const bus = new Bus();
+  bus.addRam(0, 0x10000);
+  const dmac = new Pl330(DEFAULT_CONFIG, bus.port({ name: 'dma', streamId: 0 }));
+  for (const p of assembleOrThrow(`.channel 0x1000
+    DMAMOV CCR, SB2 SS32 SAI DB2 DS32 DAI
+    DMAMOV DAR, 0x80000
+    DMAWFP P2, burst
+    DMALDB
+    DMASTPB P2
+    DMAEND`)) bus.physicalWrite(p.base, p.bytes, 0, p.bytes.length);
+  const periph = new TestPeripheral([{ type: 'burst', last: false }]);
+  dmac.attachPeripheral(2, periph);
+  issueDebug(dmac, debugGo(0, 0x1000));
+  dmac.run({ maxCycles: 100 });
+  assert.equal(dmac.register('FTR0'), FAULT.data_write_err);
+  assert.equal(dmac.register('CPC0'), 0x1011);
+  assert.deepEqual(periph.acknowledged, [], 'a failed store acknowledges nothing');
+});
