@@ -16,6 +16,15 @@ import { assembleOrThrow, machineWith, patternBytes } from '../support/pl330-mac
 const WD = 0xe80;
 const INTEN = 0x020;
 
+/** A DMAC whose bus has only 64 KiB of RAM at 0 (everything above is unmapped), with source loaded. */
+function dmacOverSmallRam(source: string): Pl330 {
+  const bus = new Bus();
+  bus.addRam(0, 0x10000);
+  const dmac = new Pl330(DEFAULT_CONFIG, bus.port({ name: 'dma', streamId: 5 }));
+  for (const p of assembleOrThrow(source)) bus.physicalWrite(p.base, p.bytes, 0, p.bytes.length);
+  return dmac;
+}
+
 test('a manager program booted from CR2 starts channels, waits for their event and signals its own', () => {
   const m = machineWith(`.manager 0x800
     DMAGO C1, worker
@@ -232,10 +241,7 @@ test('DMAKILL: a waiting channel goes Killing then Stopped and frees its MFIFO d
 });
 
 test('bus errors: instruction fetch (precise), data read and write (imprecise, PC past the transfer)', () => {
-  const bus = new Bus();
-  bus.addRam(0, 0x10000);
-  const dmac = new Pl330(DEFAULT_CONFIG, bus.port({ name: 'dma', streamId: 5 }));
-  for (const p of assembleOrThrow(`.channel 0x1000
+  const dmac = dmacOverSmallRam(`.channel 0x1000
     DMAMOV CCR, SB2 SS32 SAI DB2 DS32 DAI
     DMAMOV SAR, 0x80000
     DMALD
@@ -243,7 +249,7 @@ test('bus errors: instruction fetch (precise), data read and write (imprecise, P
     DMAMOV CCR, SB2 SS32 SAI DB2 DS32 DAI
     DMAMOV DAR, 0x80000
     DMALD
-    DMAST`)) bus.physicalWrite(p.base, p.bytes, 0, p.bytes.length);
+    DMAST`);
   issueDebug(dmac, debugGo(0, 0x1000));
   issueDebug(dmac, debugGo(1, 0x1100));
   issueDebug(dmac, debugGo(2, 0x90000));
@@ -427,16 +433,13 @@ test('behind a translator (an SMMU), transfers use translated addresses and a tr
 });
 
 test('an imprecise error on DMASTPB leaves CPC past the two-byte instruction', () => {
-  const bus = new Bus();
-  bus.addRam(0, 0x10000);
-  const dmac = new Pl330(DEFAULT_CONFIG, bus.port({ name: 'dma', streamId: 0 }));
-  for (const p of assembleOrThrow(`.channel 0x1000
+  const dmac = dmacOverSmallRam(`.channel 0x1000
     DMAMOV CCR, SB2 SS32 SAI DB2 DS32 DAI
     DMAMOV DAR, 0x80000
     DMAWFP P2, burst
     DMALDB
     DMASTPB P2
-    DMAEND`)) bus.physicalWrite(p.base, p.bytes, 0, p.bytes.length);
+    DMAEND`);
   const periph = new TestPeripheral([{ type: 'burst', last: false }]);
   dmac.attachPeripheral(2, periph);
   issueDebug(dmac, debugGo(0, 0x1000));
