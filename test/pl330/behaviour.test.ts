@@ -448,3 +448,29 @@ test('an imprecise error on DMASTPB leaves CPC past the two-byte instruction', (
   assert.equal(dmac.register('CPC0'), 0x1011);
   assert.deepEqual(periph.acknowledged, [], 'a failed store acknowledges nothing');
 });
+
+test('MFIFO entries follow the destination: packed towards an incrementing one, a line per beat towards a fixed one', () => {
+  // 4 lines of 64 bits. 16 bytes for an incrementing destination take 2 lines; 16 one-byte beats to a fixed
+  // destination take 16 entries: more than the MFIFO has (mfifo_err).
+  const program = (dst: string) => `.channel 0x1000
+    DMAMOV CCR, SB4 SS32 SAI DB16 DS8 ${dst}
+    DMAMOV SAR, 0x2000
+    DMAMOV DAR, 0x3000
+    DMALD
+    DMAST
+    DMAEND`;
+  const packed = machineWith(program('DAI'), { mfifoLines: 4 });
+  packed.go(0, 0x1000);
+  packed.dmac.run({ maxCycles: 100 });
+  assert.equal(packed.dmac.register('FTR0'), 0);
+  assert.equal(packed.dmac.register('DAR0'), 0x3010);
+  const fixed = machineWith(program('DAF'), { mfifoLines: 4 });
+  fixed.go(0, 0x1000);
+  fixed.dmac.run({ maxCycles: 100 });
+  assert.equal(fixed.dmac.register('FTR0'), FAULT.mfifo_err);
+  assert.equal(fixed.dmac.register('CPC0'), 0x1012);
+  const fits = machineWith(program('DAF'), { mfifoLines: 16 });
+  fits.go(0, 0x1000);
+  fits.dmac.run({ maxCycles: 100 });
+  assert.equal(fits.dmac.register('FTR0'), 0);
+});
