@@ -4,7 +4,8 @@
 //
 // Timing model (deterministic): one tick executes at most one instruction on every runnable thread, manager first,
 // then channels 0..n-1; `cycle` counts ticks. Bus transfers complete within the instruction that issues them, so
-// barriers never wait; the transient states (Completing, Killing, Faulting completing, Cache miss) last one tick.
+// barriers never wait (At barrier and Updating PC never show); the transient states (Completing, Killing, Faulting
+// completing, Cache miss) last one tick. The instruction cache has the configured lines; a miss costs a tick.
 import type { BusAccess, BusPort, MmioDevice, Snapshottable } from '../bus/bus';
 import { BusResponse } from '../bus/bus';
 import { Pl330Config, validateConfig } from './config';
