@@ -593,6 +593,12 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     return { idle, threads };
   }
 
+  /** The data channel n holds in the MFIFO (oldest first) and the MFIFO entries it occupies: not visible in any register. */
+  mfifoContents(channel: number): { readonly bytes: Uint8Array; readonly entries: number; readonly freeEntries: number } {
+    const t = this.thread(channel);
+    return { bytes: copyRing(t.fifo, t.fifoHead, t.fifoCount), entries: t.fifoEntries, freeEntries: this.config.mfifoLines - this.mfifoEntries };
+  }
+
   /** A thread's state code (CSR/DSR[3:0]). */
   threadState(thread: ThreadRef): number {
     return this.thread(thread).state;

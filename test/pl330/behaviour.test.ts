@@ -460,8 +460,14 @@ test('MFIFO entries follow the destination: packed towards an incrementing one, 
     DMAST
     DMAEND`;
   const packed = machineWith(program('DAI'), { mfifoLines: 4 });
+  packed.write(0x2000, [...Array(16).keys()]);
   packed.go(0, 0x1000);
+  packed.dmac.run({ until: () => packed.dmac.register('CPC0') === 0x1013 });
+  const held = packed.dmac.mfifoContents(0);
+  assert.deepEqual([...held.bytes], [...Array(16).keys()], 'the DMALD data waits in the MFIFO');
+  assert.deepEqual([held.entries, held.freeEntries], [2, 2]);
   packed.dmac.run({ maxCycles: 100 });
+  assert.equal(packed.dmac.mfifoContents(0).entries, 0);
   assert.equal(packed.dmac.register('FTR0'), 0);
   assert.equal(packed.dmac.register('DAR0'), 0x3010);
   const fixed = machineWith(program('DAF'), { mfifoLines: 4 });
