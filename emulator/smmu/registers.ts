@@ -11,7 +11,10 @@ export const SCR0_FIELDS = {
   CLIENTPD: 1 << 0, GFRE: 1 << 1, GFIE: 1 << 2, GCFGFRE: 1 << 4, GCFGFIE: 1 << 5, USFCFG: 1 << 10,
 } as const;
 
-export const GFSR_BITS = { ICF: 1 << 0, USF: 1 << 1, SMCF: 1 << 2, UCBF: 1 << 3, UCIF: 1 << 4, CAF: 1 << 5, EF: 1 << 6, PF: 1 << 7, MULTI: 1 << 31 } as const;
+export const GFSR_BITS = { ICF: 1 << 0, USF: 1 << 1, SMCF: 1 << 2, UCBF: 1 << 3, UCIF: 1 << 4, CAF: 1 << 5, EF: 1 << 6, UUT: 1 << 8, MULTI: 1 << 31 } as const;
+
+/** sGFSYNR0 lays its syndrome bits out differently from a context bank's FSYNR0. */
+export const GFSYNR0_BITS = { WNR: 1 << 1, PNU: 1 << 2, IND: 1 << 3, NSSTATE: 1 << 4, NSATTR: 1 << 5 } as const;
 
 export const SCTLR_BITS = { M: 1 << 0, TRE: 1 << 1, AFE: 1 << 2, E: 1 << 4, CFRE: 1 << 5, CFIE: 1 << 6, CFCFG: 1 << 7, HUPCF: 1 << 8 } as const;
 
@@ -53,7 +56,7 @@ export function gr0Registers(c: SmmuConfig): RegisterDef[] {
     { name: 'sGFAR_HI', offset: 0x044, access: 'ro', reset: 0, description: 'Global fault address [63:32]' },
     { name: 'sGFSR', offset: 0x048, access: 'w1c', reset: 0, description: 'Global fault status', fields: Object.entries(GFSR_BITS).map(([name, bit]) => ({ name, shift: 31 - Math.clz32(bit), bits: 1, description: `${name} global fault` })) },
     { name: 'sGFSRRESTORE', offset: 0x04c, access: 'wo', reset: 0, description: 'Global fault status restore' },
-    { name: 'sGFSYNR0', offset: 0x050, access: 'ro', reset: 0, description: 'Global fault syndrome 0 (WNR, PNU, IND, NSSTATE)' },
+    { name: 'sGFSYNR0', offset: 0x050, access: 'ro', reset: 0, description: 'Global fault syndrome 0: WNR[1] PNU[2] IND[3] NSSTATE[4] NSATTR[5]' },
     { name: 'sGFSYNR1', offset: 0x054, access: 'ro', reset: 0, description: 'Global fault syndrome 1: stream ID' },
     { name: 'sGFSYNR2', offset: 0x058, access: 'ro', reset: 0, description: 'Global fault syndrome 2' },
     { name: 'TLBIVMID', offset: 0x064, access: 'wo', reset: 0, description: 'Invalidate TLB entries of a VMID' },
@@ -70,7 +73,7 @@ export function gr0Registers(c: SmmuConfig): RegisterDef[] {
       ],
     },
     {
-      name: 'S2CR{n}', offset: 0xc00, count: n, access: 'rw', reset: 0, description: 'Stream-to-context register',
+      name: 'S2CR{n}', offset: 0xc00, count: n, access: 'rw', reset: 0x20000, description: 'Stream-to-context register',
       fields: [
         { name: 'CBNDX', shift: 0, bits: 8, description: 'context bank index' },
         { name: 'TYPE', shift: 16, bits: 2, description: 'what matching transactions do', values: S2CR_TYPES },

@@ -6,7 +6,7 @@ import { Bus, BusMasterId, BusResponse, MmioDevice, Snapshottable, Translator } 
 import type { RegisterMap } from '../bus/registers';
 import { IrqLine, UNCONNECTED } from '../gic/irq';
 import { ADDRESS_SIZE_CODES, SMMU_PAGE_SIZE, SmmuConfig, smmuRegisterSpan, validateSmmuConfig } from './config';
-import { FSR_BITS, FSR_FAULTS, FSYNR0_BITS, GFSR_BITS, SCR0_FIELDS, SCTLR_BITS, SmmuRegisterMaps, smmuRegisterMaps } from './registers';
+import { FSR_BITS, FSR_FAULTS, FSYNR0_BITS, GFSR_BITS, GFSYNR0_BITS, SCR0_FIELDS, SCTLR_BITS, SmmuRegisterMaps, smmuRegisterMaps } from './registers';
 import { Tlb, TlbEntry, TlbState } from './tlb';
 import { DescriptorReader, Fault, LongWalkParams, PERM_ALL, PERM_PR, TableAddressTranslator, WalkResult, requiredPermission, stage1StartLevel, walkLong, walkShort } from './walk';
 
@@ -386,7 +386,7 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
       this.gr0[this.r.GFSR] = bit;
       this.gr0[this.r.GFAR] = address % TWO_32;
       this.gr0[this.r.GFAR_HI] = Math.floor(address / TWO_32);
-      this.gr0[this.r.GFSYNR0] = (write ? FSYNR0_BITS.WNR : 0) | (fetch ? FSYNR0_BITS.IND : 0);
+      this.gr0[this.r.GFSYNR0] = (write ? GFSYNR0_BITS.WNR : 0) | (fetch ? GFSYNR0_BITS.IND : 0);
       this.gr0[this.r.GFSYNR1] = master.streamId;
     }
     this.updateInterrupts();

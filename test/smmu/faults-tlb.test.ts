@@ -69,6 +69,7 @@ test('global faults: unidentified stream with USFCFG, stream match conflict, byp
   assert.equal(r.smmu.translate(other, 0x1000, true, false), -BusResponse.SlaveError);
   assert.equal(r.get('sGFSR'), 0x2, 'USF');
   assert.equal(r.get('sGFSYNR1'), 9);
+  assert.equal(r.get('sGFSYNR0'), 0x2, 'WNR');
   assert.deepEqual(r.levels[0], [true]);
   r.set('sGFSR', 0x2);
   assert.deepEqual(r.levels[0], [true, false]);
