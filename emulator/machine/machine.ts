@@ -1,9 +1,9 @@
 // A machine assembled from a platform description: RAM, the GIC-400, SMMUs and DMA-330s on one bus, every DMAC's
 // master port behind its SMMU with its stream ID, every interrupt output wired to its GIC SPI. Running the machine
 // runs the DMACs; a CPU (or the host-kernel model) drives the registers.
-import { Bus, Snapshottable } from '../bus/bus';
+import { Bus, MmioDevice, Snapshottable } from '../bus/bus';
 import type { MemorySnapshot } from '../bus/memory';
-import { GICC_SIZE, GICD_SIZE, Gic, GicState } from '../gic/gic';
+import { Gic, GicState } from '../gic/gic';
 import type { IrqLine as GicInput } from '../gic/irq';
 import { Pl330, Pl330Snapshot } from '../pl330/pl330';
 import { Smmu, SmmuState } from '../smmu/smmu';
@@ -47,8 +47,15 @@ export class Machine implements Snapshottable<MachineState> {
     const bus = this.bus;
     for (const [i, m] of platform.memory.entries()) bus.addRam(m.base, m.size, `memory${platform.memory.length > 1 ? i : ''}`);
     this.gic = new Gic(platform.gic.config);
-    bus.addDevice(platform.gic.distributor, GICD_SIZE, this.gic);
-    bus.addDevice(platform.gic.cpuInterface, GICC_SIZE, this.gic.cpuInterfaces[0]);
+    const place = (path: string, base: number, size: number, device: MmioDevice) => {
+      try {
+        bus.addDevice(base, size, device);
+      } catch (error) {
+        throw new Error(`${path}: ${(error as Error).message}`);
+      }
+    };
+    place(platform.gic.path, platform.gic.distributor, platform.gic.distributorSize, this.gic);
+    place(platform.gic.path, platform.gic.cpuInterface, platform.gic.cpuInterfaceSize, this.gic.cpuInterfaces[0]);
     const spi = (path: string, n: number): GicInput => {
       try {
         return this.gic.spi(n);
@@ -58,7 +65,7 @@ export class Machine implements Snapshottable<MachineState> {
     };
     this.smmus = platform.smmus.map((d) => {
       const device = new Smmu(d.config, bus, d.name);
-      bus.addDevice(d.base, d.size, device);
+      place(d.path, d.base, d.size, device);
       if (d.globalInterrupts.length) {
         const lines = d.globalInterrupts.map((s) => spi(d.path, s.spi));
         device.globalIrq = { setLevel: (high) => lines.forEach((l) => l.setLevel(high)) };
@@ -73,7 +80,7 @@ export class Machine implements Snapshottable<MachineState> {
       const port = bus.port({ name: d.name, streamId: d.iommu?.streamIds[0] ?? 0 });
       if (smmu) port.translator = smmu.device;
       const device = new Pl330(d.config, port, { name: d.name });
-      bus.addDevice(d.base, d.size, device);
+      place(d.path, d.base, d.size, device);
       for (const { spec, output } of d.interrupts) {
         const line = spi(d.path, spec.spi);
         const source = output === 'abort' ? device.irqAbort : device.irq[output];

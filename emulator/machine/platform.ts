@@ -19,7 +19,9 @@ export interface MemoryRange {
 export interface GicDescription {
   readonly path: string;
   readonly distributor: number;
+  readonly distributorSize: number;
   readonly cpuInterface: number;
+  readonly cpuInterfaceSize: number;
   readonly config: GicConfig;
 }
 

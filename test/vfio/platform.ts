@@ -10,7 +10,7 @@ export function seedPlatform(): PlatformDescription {
   return {
     model: 'test vexpress',
     memory: [{ base: 0x80000000, size: 0x80000000 }],
-    gic: { path: '/interrupt-controller@2c001000', distributor: 0x2c001000, cpuInterface: 0x2c002000, config: GIC400_CONFIG },
+    gic: { path: '/interrupt-controller@2c001000', distributor: 0x2c001000, distributorSize: 0x1000, cpuInterface: 0x2c002000, cpuInterfaceSize: 0x2000, config: GIC400_CONFIG },
     smmus: [{
       path: '/iommu@2b400000', name: '2b400000.iommu', base: 0x2b400000, size: 0x10000, config: MMU400_CONFIG,
       globalInterrupts: [{ spi: 200, level: true }], contextInterrupts: [201, 202, 203, 204].map((spi) => ({ spi, level: true })),
