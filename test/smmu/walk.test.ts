@@ -156,3 +156,32 @@ test('nested: stage-1 table walks and output both go through stage 2', () => {
   assert.equal(r.get('CB0.FSR'), 0x2, 'reported by the stage-2 bank');
   assert.equal(r.get('CB1.FSR'), 0);
 });
+
+test('MMU-500 AArch64 format (CBA2R.VA64): 48-bit input from level 0, TLBIVA with the 64-bit operand', async () => {
+  const { MMU500_CONFIG } = await import('../../emulator/smmu/config');
+  const r = rig(MMU500_CONFIG);
+  const levels: boolean[] = [];
+  r.smmu.contextIrqs[5] = { setLevel: (h) => levels.push(h) };
+  r.route(0, DMA.streamId, 5);
+  r.set('CBAR5', 1 << 16);
+  r.set('CBA2R5', 1);
+  r.set('CB5.TCR', 16); // T0SZ 16: 48-bit input, 4 KiB granule
+  r.set('CB5.TTBR0', 0x100000);
+  r.set('CB5.TTBR0_HI', 0x0042_0000); // ASID 0x42
+  r.set('CB5.SCTLR', 0x61);
+  r.desc64(0x100000 + 0x100 * 8, 0, 0x00101003);
+  r.desc64(0x101008, 0, 0x00102003);
+  r.desc64(0x102008, 0, 0x00103003);
+  r.desc64(0x103008, 0x0000_8000, 0x77701c43); // page at 0x8000_7770_1000 (48-bit output), nG
+  assert.equal(r.smmu.translate(DMA, 0x800040201234, false, false), 0x800077701234);
+  r.desc64(0x103008, 0, 0);
+  assert.equal(r.smmu.translate(DMA, 0x800040201234, false, false), 0x800077701234, 'cached');
+  const page = 0x800040201234 / 4096;
+  r.set('CB5.TLBIVA', page % 2 ** 32);
+  r.set('CB5.TLBIVA_HI', Math.floor(page / 2 ** 32) | (0x41 << 16)); // another ASID
+  assert.equal(r.smmu.translate(DMA, 0x800040201234, false, false), 0x800077701234);
+  r.set('CB5.TLBIVA_HI', Math.floor(page / 2 ** 32) | (0x42 << 16));
+  assert.equal(r.smmu.translate(DMA, 0x800040201234, false, false), -BusResponse.SlaveError);
+  assert.equal(r.get('CB5.FAR_HI'), 0x8000);
+  assert.deepEqual(levels, [true], 'SMMUv2: context bank 5 raises context interrupt 5');
+});

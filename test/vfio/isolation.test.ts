@@ -8,7 +8,7 @@ import { Machine } from '../../emulator/machine/machine';
 import { debugGo, debugKill, issueDebug } from '../../emulator/pl330/debug';
 import { copyMicrocode, vfioTestCase1 } from '../../emulator/scenarios/vfio-test-case-1';
 import { StepLog, allocate, bindToVfio, bootHost, mapDma, openVfioDevice, unmapDma } from '../../emulator/scenarios/vfio-session';
-import { VFIO_DMA_MAP_FLAGS } from '../../emulator/vfio/uapi';
+import { VFIO_DMA_MAP_FLAGS, VFIO_IOCTL } from '../../emulator/vfio/uapi';
 import { seedPlatform } from './platform';
 
 for (const name of ['2c0a0000.dma', '2c0a1000.dma', '2c0a2000.dma', '2c0a3000.dma']) {
@@ -93,4 +93,34 @@ test('isolation: random mappings, random copies, map/unmap between them', () => 
   }
   assert.ok(checked > 100, `only ${checked} accesses checked`);
   assert.ok(faults > 5 && faults < 40, `${faults} of 40 programs faulted: the mix should have both outcomes`);
+});
+
+test('all four DMACs in one container share one SMMU domain and copy at the same time', () => {
+  const machine = new Machine(seedPlatform());
+  const log = new StepLog(() => {});
+  const { kernel, proc } = bootHost(machine, log);
+  const names = machine.dmacs.map((d) => d.description.name);
+  const groups = names.map((n) => bindToVfio(kernel, proc, n, log));
+  const first = openVfioDevice(kernel, proc, names[0], groups[0], log);
+  const user = first.user;
+  for (const g of groups.slice(1)) {
+    const fd = proc.open(`/dev/vfio/${g}`);
+    assert.equal(user.ioctlIntPointer(fd, VFIO_IOCTL.GROUP_SET_CONTAINER, first.container), 0, 'joins the container after SET_IOMMU');
+  }
+  const banks = new Set(machine.dmacs.map((d) => {
+    const smmu = d.smmu!.device;
+    const group = [0, 1, 2, 3].find((n) => (smmu.register(`SMR${n}`) & 0x7fff) === d.description.iommu!.streamIds[0])!;
+    return smmu.register(`S2CR${group}`);
+  }));
+  assert.deepEqual([...banks], [0], 'every stream translates through context bank 0');
+  const src = allocate(first, 4096, log), dst = allocate(first, 4 * 4096, log), code = allocate(first, 4096, log);
+  const data = Uint8Array.from({ length: 4096 }, (_, i) => (i * 7) & 0xff);
+  proc.writeMemory(src, data);
+  assert.equal(mapDma(first, src, 0x10000000, 4096, VFIO_DMA_MAP_FLAGS.READ), 0);
+  assert.equal(mapDma(first, dst, 0x20000000, 4 * 4096, VFIO_DMA_MAP_FLAGS.READ | VFIO_DMA_MAP_FLAGS.WRITE), 0);
+  assert.equal(mapDma(first, code, 0x30000000, 4096, VFIO_DMA_MAP_FLAGS.READ), 0);
+  names.forEach((_, i) => proc.writeMemory(code + i * 64, copyMicrocode(0x10000000, 0x20000000 + i * 4096, 4096)));
+  machine.dmacs.forEach((d, i) => issueDebug(d.device, debugGo(0, 0x30000000 + i * 64)));
+  assert.equal(machine.run(), 'idle');
+  for (let i = 0; i < 4; i++) assert.deepEqual(proc.readMemory(dst + i * 4096, 4096), data, `copy by ${names[i]}`);
 });
