@@ -3,8 +3,8 @@ import type { OpenFile } from '../host/files';
 import type { HostKernel, IommuGroup } from '../host/kernel';
 import type { UserProcess } from '../host/process';
 import { VfioContainer } from './container';
-import { ERRNO, VFIO_GROUP_FLAGS, VFIO_IOCTL, VFIO_STRUCTS, offsetofend } from './uapi';
-import { copyStructFromUser, copyStructToUser } from './user';
+import { ERRNO, VFIO_GROUP_FLAGS, VFIO_IOCTL, VFIO_STRUCTS } from './uapi';
+import { copyStructToUser, readIoctlArg } from './user';
 
 export class VfioGroup {
   opened = false;
@@ -46,12 +46,10 @@ class VfioGroupFile implements OpenFile {
     switch (request) {
       case VFIO_IOCTL.GROUP_GET_STATUS: {
         const s = VFIO_STRUCTS.group_status;
-        const minsz = offsetofend(s, 'flags');
-        const status = copyStructFromUser(proc, arg, s, minsz);
-        if (typeof status === 'number') return status;
-        if (status.argsz < BigInt(minsz)) return -ERRNO.EINVAL;
+        const a = readIoctlArg(proc, arg, s, 'flags');
+        if (typeof a === 'number') return a;
         const flags = (group.iommuGroup.viable ? VFIO_GROUP_FLAGS.VIABLE : 0) | (group.container ? VFIO_GROUP_FLAGS.CONTAINER_SET : 0);
-        return copyStructToUser(proc, arg, s, { argsz: status.argsz, flags }, minsz);
+        return copyStructToUser(proc, arg, s, { argsz: a.values.argsz, flags }, a.minsz);
       }
       case VFIO_IOCTL.GROUP_SET_CONTAINER: {
         const bytes = proc.readMemory(arg, 4);

@@ -8,9 +8,9 @@ import type { UserProcess } from '../host/process';
 import type { SpiSpec } from '../machine/platform';
 import {
   ERRNO, LINUX_FLAGS, VFIO_DEVICE_FLAGS, VFIO_IOCTL, VFIO_IRQ_INFO_FLAGS, VFIO_IRQ_SET_ACTION_TYPE_MASK, VFIO_IRQ_SET_DATA_TYPE_MASK,
-  VFIO_IRQ_SET_FLAGS, VFIO_PLATFORM_OFFSET_SHIFT, VFIO_REGION_INFO_FLAGS, VFIO_STRUCTS, offsetofend,
+  VFIO_IRQ_SET_FLAGS, VFIO_PLATFORM_OFFSET_SHIFT, VFIO_REGION_INFO_FLAGS, VFIO_STRUCTS,
 } from './uapi';
-import { copyStructFromUser, copyStructToUser } from './user';
+import { copyStructToUser, readIoctlArg } from './user';
 
 interface Region {
   readonly base: number;
@@ -122,29 +122,26 @@ class VfioDeviceFile implements OpenFile {
     switch (request) {
       case VFIO_IOCTL.DEVICE_GET_INFO: {
         const s = VFIO_STRUCTS.device_info;
-        const minsz = offsetofend(s, 'num_irqs');
-        const info = copyStructFromUser(proc, arg, s, minsz);
-        if (typeof info === 'number') return info;
-        if (info.argsz < BigInt(minsz)) return -ERRNO.EINVAL;
-        return copyStructToUser(proc, arg, s, { argsz: info.argsz, flags: v.flags, num_regions: v.regions.length, num_irqs: v.irqs.length }, minsz);
+        const a = readIoctlArg(proc, arg, s, 'num_irqs');
+        if (typeof a === 'number') return a;
+        return copyStructToUser(proc, arg, s, { argsz: a.values.argsz, flags: v.flags, num_regions: v.regions.length, num_irqs: v.irqs.length }, a.minsz);
       }
       case VFIO_IOCTL.DEVICE_GET_REGION_INFO: {
         const s = VFIO_STRUCTS.region_info;
-        const minsz = offsetofend(s, 'offset');
-        const info = copyStructFromUser(proc, arg, s, minsz);
-        if (typeof info === 'number') return info;
-        if (info.argsz < BigInt(minsz) || info.index >= BigInt(v.regions.length)) return -ERRNO.EINVAL;
-        const region = v.regions[Number(info.index)];
-        const offset = info.index << BigInt(VFIO_PLATFORM_OFFSET_SHIFT);
-        return copyStructToUser(proc, arg, s, { ...info, flags: region.flags, size: BigInt(region.size), offset }, minsz);
+        const a = readIoctlArg(proc, arg, s, 'offset');
+        if (typeof a === 'number') return a;
+        const index = a.values.index;
+        if (index >= BigInt(v.regions.length)) return -ERRNO.EINVAL;
+        const region = v.regions[Number(index)];
+        const offset = index << BigInt(VFIO_PLATFORM_OFFSET_SHIFT);
+        return copyStructToUser(proc, arg, s, { ...a.values, flags: region.flags, size: BigInt(region.size), offset }, a.minsz);
       }
       case VFIO_IOCTL.DEVICE_GET_IRQ_INFO: {
         const s = VFIO_STRUCTS.irq_info;
-        const minsz = offsetofend(s, 'count');
-        const info = copyStructFromUser(proc, arg, s, minsz);
-        if (typeof info === 'number') return info;
-        if (info.argsz < BigInt(minsz) || info.index >= BigInt(v.irqs.length)) return -ERRNO.EINVAL;
-        return copyStructToUser(proc, arg, s, { ...info, flags: v.irqs[Number(info.index)].flags, count: 1 }, minsz);
+        const a = readIoctlArg(proc, arg, s, 'count');
+        if (typeof a === 'number') return a;
+        if (a.values.index >= BigInt(v.irqs.length)) return -ERRNO.EINVAL;
+        return copyStructToUser(proc, arg, s, { ...a.values, flags: v.irqs[Number(a.values.index)].flags, count: 1 }, a.minsz);
       }
       case VFIO_IOCTL.DEVICE_SET_IRQS:
         return this.setIrqs(proc, arg);
@@ -157,13 +154,12 @@ class VfioDeviceFile implements OpenFile {
   /** VFIO_DEVICE_SET_IRQS: vfio_set_irqs_validate_and_prepare, then mask / unmask / trigger. */
   private setIrqs(proc: UserProcess, arg: number): number {
     const v = this.vdev;
-    const s = VFIO_STRUCTS.irq_set;
-    const minsz = offsetofend(s, 'count');
-    const hdr = copyStructFromUser(proc, arg, s, minsz);
-    if (typeof hdr === 'number') return hdr;
+    const a = readIoctlArg(proc, arg, VFIO_STRUCTS.irq_set, 'count');
+    if (typeof a === 'number') return a;
+    const { values: hdr, minsz } = a;
     const n = BigInt(v.irqs.length);
     const validFlags = BigInt(VFIO_IRQ_SET_DATA_TYPE_MASK | VFIO_IRQ_SET_ACTION_TYPE_MASK);
-    if (hdr.argsz < BigInt(minsz) || hdr.index >= n || hdr.count >= 0xffffffffn - hdr.start || (hdr.flags & ~validFlags) !== 0n) return -ERRNO.EINVAL;
+    if (hdr.index >= n || hdr.count >= 0xffffffffn - hdr.start || (hdr.flags & ~validFlags) !== 0n) return -ERRNO.EINVAL;
     if (hdr.start >= n || hdr.start + hdr.count > n) return -ERRNO.EINVAL;
     const flags = Number(hdr.flags);
     const dataType = flags & VFIO_IRQ_SET_DATA_TYPE_MASK;

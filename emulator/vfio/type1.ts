@@ -11,7 +11,7 @@ import {
   ERRNO, LINUX_FLAGS, VFIO_DMA_MAP_FLAGS, VFIO_DMA_UNMAP_FLAGS, VFIO_EXTENSION, VFIO_IOCTL, VFIO_IOMMU_INFO_FLAGS, VFIO_IOMMU_TYPE1_INFO_CAP,
   VFIO_STRUCTS, encodeStruct, offsetofend,
 } from './uapi';
-import { copyStructFromUser, copyStructToUser } from './user';
+import { copyStructFromUser, copyStructToUser, readIoctlArg } from './user';
 
 /** The software MSI window arm-smmu reserves in every domain (MSI_IOVA_BASE, MSI_IOVA_LENGTH). */
 const MSI_IOVA_BASE = 0x8000000;
@@ -176,12 +176,11 @@ export class Type1Iommu {
   }
 
   private mapDma(proc: UserProcess, arg: number): number {
-    const s = VFIO_STRUCTS.dma_map;
-    const minsz = offsetofend(s, 'size');
-    const map = copyStructFromUser(proc, arg, s, minsz);
-    if (typeof map === 'number') return map;
+    const a = readIoctlArg(proc, arg, VFIO_STRUCTS.dma_map, 'size');
+    if (typeof a === 'number') return a;
+    const map = a.values;
     const allowed = VFIO_DMA_MAP_FLAGS.READ | VFIO_DMA_MAP_FLAGS.WRITE | VFIO_DMA_MAP_FLAGS.VADDR;
-    if (map.argsz < BigInt(minsz) || (map.flags & ~BigInt(allowed)) !== 0n) return -ERRNO.EINVAL;
+    if ((map.flags & ~BigInt(allowed)) !== 0n) return -ERRNO.EINVAL;
     // unsigned long vaddr and size_t size are 32 bits on armhf: values that do not fit are EINVAL.
     if (map.vaddr > ULONG_MAX || map.size > ULONG_MAX) return -ERRNO.EINVAL;
     const flags = Number(map.flags);
@@ -237,12 +236,11 @@ export class Type1Iommu {
   }
 
   private unmapDma(proc: UserProcess, arg: number): number {
-    const s = VFIO_STRUCTS.dma_unmap;
-    const minsz = offsetofend(s, 'size');
-    const unmap = copyStructFromUser(proc, arg, s, minsz);
-    if (typeof unmap === 'number') return unmap;
+    const a = readIoctlArg(proc, arg, VFIO_STRUCTS.dma_unmap, 'size');
+    if (typeof a === 'number') return a;
+    const unmap = a.values;
     const allowed = VFIO_DMA_UNMAP_FLAGS.GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAGS.ALL | VFIO_DMA_UNMAP_FLAGS.VADDR;
-    if (unmap.argsz < BigInt(minsz) || (unmap.flags & ~BigInt(allowed)) !== 0n) return -ERRNO.EINVAL;
+    if ((unmap.flags & ~BigInt(allowed)) !== 0n) return -ERRNO.EINVAL;
     const flags = Number(unmap.flags);
     if (flags & VFIO_DMA_UNMAP_FLAGS.GET_DIRTY_BITMAP) return -ERRNO.EINVAL; // dirty tracking is not started
     const all = (flags & VFIO_DMA_UNMAP_FLAGS.ALL) !== 0;
@@ -275,6 +273,6 @@ export class Type1Iommu {
       unmapped += d.size;
       return false;
     });
-    return copyStructToUser(proc, arg, s, { argsz: unmap.argsz, flags: unmap.flags, iova: unmap.iova, size: BigInt(unmapped) }, minsz);
+    return copyStructToUser(proc, arg, VFIO_STRUCTS.dma_unmap, { ...unmap, size: BigInt(unmapped) }, a.minsz);
   }
 }
