@@ -173,3 +173,10 @@ export function smmuRegisterMaps(c: SmmuConfig): SmmuRegisterMaps {
     contextBank: new RegisterMap(CONTEXT_BANK_REGISTERS, SMMU_PAGE_SIZE),
   };
 }
+
+type ContextBankRegister = 'SCTLR' | 'TTBR0' | 'TTBR0_HI' | 'TTBR1' | 'TCR' | 'CONTEXTIDR' | 'PAR' | 'PAR_HI' | 'FSR' | 'FAR' | 'FAR_HI' | 'FSYNR0';
+
+/** Word index of the context-bank registers the translation path reads and writes directly (from the table). */
+export const CB_WORD: Readonly<Record<ContextBankRegister, number>> = Object.fromEntries(
+  CONTEXT_BANK_REGISTERS.map((r) => [r.name, r.offset >>> 2]),
+) as Record<ContextBankRegister, number>;

@@ -6,7 +6,7 @@ import { Bus, BusMasterId, BusResponse, MmioDevice, Snapshottable, Translator } 
 import type { RegisterMap } from '../bus/registers';
 import { IrqLine, UNCONNECTED } from '../gic/irq';
 import { ADDRESS_SIZE_CODES, SMMU_PAGE_SIZE, SmmuConfig, smmuRegisterSpan, validateSmmuConfig } from './config';
-import { FSR_BITS, FSR_FAULTS, FSYNR0_BITS, GFSR_BITS, GFSYNR0_BITS, SCR0_FIELDS, SCTLR_BITS, SmmuRegisterMaps, smmuRegisterMaps } from './registers';
+import { CB_WORD, FSR_BITS, FSR_FAULTS, FSYNR0_BITS, GFSR_BITS, GFSYNR0_BITS, SCR0_FIELDS, SCTLR_BITS, SmmuRegisterMaps, smmuRegisterMaps } from './registers';
 import { Tlb, TlbEntry, TlbState } from './tlb';
 import { DescriptorReader, Fault, LongWalkParams, PERM_ALL, PERM_PR, TableAddressTranslator, WalkResult, requiredPermission, stage1StartLevel, walkLong, walkShort } from './walk';
 
@@ -104,6 +104,13 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
     this.reader = {
       buffer, lo: 0, hi: 0,
       read(address: number, size: 4 | 8): boolean {
+        // Tables in RAM (the usual case) are read directly; anything else goes through the bus.
+        const region = bus.regionAt(address);
+        if (region && !region.device && address + size <= region.base + region.size) {
+          this.lo = bus.memory.read(address, 4);
+          this.hi = size === 8 ? bus.memory.read(address + 4, 4) : 0;
+          return true;
+        }
         if (bus.physicalRead(address, buffer, 0, size) !== BusResponse.Okay) return false;
         this.lo = (buffer[0] | (buffer[1] << 8) | (buffer[2] << 16) | (buffer[3] << 24)) >>> 0;
         this.hi = size === 8 ? (buffer[4] | (buffer[5] << 8) | (buffer[6] << 16) | (buffer[7] << 24)) >>> 0 : 0;
@@ -286,16 +293,12 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
     }
   }
 
-  private cbReg(bank: number, name: string): number {
-    return this.banks[bank][this.maps.contextBank.named(name)!.offset >>> 2];
-  }
-
-  private cbSet(bank: number, name: string, value: number): void {
-    this.banks[bank][this.maps.contextBank.named(name)!.offset >>> 2] = value >>> 0;
+  private cbSet(bank: number, word: number, value: number): void {
+    this.banks[bank][word] = value >>> 0;
   }
 
   private fsrClear(bank: number, bits: number): void {
-    this.cbSet(bank, 'FSR', this.cbReg(bank, 'FSR') & ~bits);
+    this.cbSet(bank, CB_WORD.FSR, this.banks[bank][CB_WORD.FSR] & ~bits);
     this.updateInterrupts();
   }
 
@@ -316,7 +319,7 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
       let level = false;
       for (let bank = 0; bank < this.banks.length && !level; bank++) {
         if (this.interruptIndex(bank) !== irq) continue;
-        level = (this.cbReg(bank, 'SCTLR') & SCTLR_BITS.CFIE) !== 0 && (this.cbReg(bank, 'FSR') & FSR_FAULTS) !== 0;
+        level = (this.banks[bank][CB_WORD.SCTLR] & SCTLR_BITS.CFIE) !== 0 && (this.banks[bank][CB_WORD.FSR] & FSR_FAULTS) !== 0;
       }
       if (level !== this.contextLevels[irq]) {
         this.contextLevels[irq] = level;
@@ -400,7 +403,7 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
    * software that writes RESUME with retry from its handler gets it walked again; otherwise it is terminated.
    */
   private translateInBank(bank: number, master: BusMasterId, address: number, write: boolean, fetch: boolean, privileged: boolean, record: boolean): number {
-    const sctlr = this.cbReg(bank, 'SCTLR');
+    const sctlr = this.banks[bank][CB_WORD.SCTLR];
     const cbar = this.gr1[bank];
     const type = (cbar >>> 16) & 3;
     const asid = this.asid(bank, type);
@@ -432,20 +435,20 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
 
   private asid(bank: number, type: number): number {
     if (type === CBAR_STAGE2) return 0;
-    const tcr = this.cbReg(bank, 'TCR');
-    if (!this.usesAArch64(bank) && (tcr & 0x80000000) === 0) return this.cbReg(bank, 'CONTEXTIDR') & 0xff;
-    return this.cbReg(bank, 'TTBR0_HI') >>> 16;
+    const tcr = this.banks[bank][CB_WORD.TCR];
+    if (!this.usesAArch64(bank) && (tcr & 0x80000000) === 0) return this.banks[bank][CB_WORD.CONTEXTIDR] & 0xff;
+    return this.banks[bank][CB_WORD.TTBR0_HI] >>> 16;
   }
 
   private contextFault(bank: number, master: BusMasterId, address: number, write: boolean, fetch: boolean, fault: Fault, level: number): number {
-    const fsr = this.cbReg(bank, 'FSR');
-    const stall = (this.cbReg(bank, 'SCTLR') & SCTLR_BITS.CFCFG) !== 0;
-    if (fsr & FSR_FAULTS) this.cbSet(bank, 'FSR', fsr | FSR_BITS.MULTI);
+    const fsr = this.banks[bank][CB_WORD.FSR];
+    const stall = (this.banks[bank][CB_WORD.SCTLR] & SCTLR_BITS.CFCFG) !== 0;
+    if (fsr & FSR_FAULTS) this.cbSet(bank, CB_WORD.FSR, fsr | FSR_BITS.MULTI);
     else {
-      this.cbSet(bank, 'FSR', FAULT_FSR[fault] | (stall ? FSR_BITS.SS : 0));
-      this.cbSet(bank, 'FAR', address % TWO_32);
-      this.cbSet(bank, 'FAR_HI', Math.floor(address / TWO_32));
-      this.cbSet(bank, 'FSYNR0', (level & 3) | (write ? FSYNR0_BITS.WNR : 0) | (fetch ? FSYNR0_BITS.IND : 0));
+      this.cbSet(bank, CB_WORD.FSR, FAULT_FSR[fault] | (stall ? FSR_BITS.SS : 0));
+      this.cbSet(bank, CB_WORD.FAR, address % TWO_32);
+      this.cbSet(bank, CB_WORD.FAR_HI, Math.floor(address / TWO_32));
+      this.cbSet(bank, CB_WORD.FSYNR0, (level & 3) | (write ? FSYNR0_BITS.WNR : 0) | (fetch ? FSYNR0_BITS.IND : 0));
       this.gr1[this.r.CBFRSYNRA + bank] = master.streamId;
       if (stall) {
         this.stalled[bank] = true;
@@ -521,13 +524,13 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
 
   /** Stage 1 of a bank: long format (TTBCR.EAE or AArch64) or short descriptors. */
   private stage1(bank: number, sctlr: number, address: number, tableAddress: TableAddressTranslator | undefined): WalkResult {
-    const tcr = this.cbReg(bank, 'TCR');
+    const tcr = this.banks[bank][CB_WORD.TCR];
     const out = this.walk;
     const aarch64 = this.usesAArch64(bank);
     if (!aarch64 && (tcr & 0x80000000) === 0) {
       if (!this.config.shortDescriptors || address >= TWO_32) return failWalk(out, Fault.Translation, 1);
       return walkShort(
-        { ttbr0: this.cbReg(bank, 'TTBR0'), ttbr1: this.cbReg(bank, 'TTBR1'), n: tcr & 7, epd0: (tcr & (1 << 4)) !== 0, epd1: (tcr & (1 << 5)) !== 0, accessFlagEnable: (sctlr & SCTLR_BITS.AFE) !== 0 },
+        { ttbr0: this.banks[bank][CB_WORD.TTBR0], ttbr1: this.banks[bank][CB_WORD.TTBR1], n: tcr & 7, epd0: (tcr & (1 << 4)) !== 0, epd1: (tcr & (1 << 5)) !== 0, accessFlagEnable: (sctlr & SCTLR_BITS.AFE) !== 0 },
         address, this.reader, out, tableAddress,
       );
     }
@@ -535,23 +538,22 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
     if (aarch64) {
       const inputBits = 64 - (tcr & 0x3f);
       if ((tcr & (1 << 7)) !== 0 || address >= 2 ** inputBits) return failWalk(out, Fault.Translation, 0);
-      return walkLong({ stage: 1, tableBase: this.ttbr(bank, 'TTBR0'), inputBits, startLevel: stage1StartLevel(inputBits), outputBits }, address, this.reader, out, tableAddress);
+      return walkLong({ stage: 1, tableBase: this.ttbr(bank, false), inputBits, startLevel: stage1StartLevel(inputBits), outputBits }, address, this.reader, out, tableAddress);
     }
     // AArch32 long format: TTBR0 covers [0, 2^(32-T0SZ)), TTBR1 the top 2^(32-T1SZ) bytes (all the rest if T1SZ is 0).
     const t0sz = tcr & 7, t1sz = (tcr >>> 16) & 7;
     const ttbr0Bits = 32 - t0sz;
-    let register: string, inputBits: number, disabled: boolean;
-    if (address < 2 ** ttbr0Bits) [register, inputBits, disabled] = ['TTBR0', ttbr0Bits, (tcr & (1 << 7)) !== 0];
-    else if (address < TWO_32 && (t1sz === 0 || address >= TWO_32 - 2 ** (32 - t1sz))) [register, inputBits, disabled] = ['TTBR1', 32 - t1sz, (tcr & (1 << 23)) !== 0];
-    else return failWalk(out, Fault.Translation, 1);
-    if (disabled) return failWalk(out, Fault.Translation, 1);
-    return walkLong({ stage: 1, tableBase: this.ttbr(bank, register), inputBits, startLevel: stage1StartLevel(inputBits), outputBits }, address, this.reader, out, tableAddress);
+    const useTtbr1 = address >= 2 ** ttbr0Bits;
+    if (useTtbr1 && !(address < TWO_32 && (t1sz === 0 || address >= TWO_32 - 2 ** (32 - t1sz)))) return failWalk(out, Fault.Translation, 1);
+    if (tcr & (useTtbr1 ? 1 << 23 : 1 << 7)) return failWalk(out, Fault.Translation, 1); // EPD1 / EPD0
+    const inputBits = useTtbr1 ? 32 - t1sz : ttbr0Bits;
+    return walkLong({ stage: 1, tableBase: this.ttbr(bank, useTtbr1), inputBits, startLevel: stage1StartLevel(inputBits), outputBits }, address, this.reader, out, tableAddress);
   }
 
   /** Stage 2 of a bank (VTCR in TCR): input size from T0SZ, start level from SL0, concatenated first tables. */
   private stage2(bank: number, ipa: number, out: WalkResult): WalkResult {
-    const tcr = this.cbReg(bank, 'TCR');
-    const sctlr = this.cbReg(bank, 'SCTLR');
+    const tcr = this.banks[bank][CB_WORD.TCR];
+    const sctlr = this.banks[bank][CB_WORD.SCTLR];
     if ((sctlr & SCTLR_BITS.M) === 0) {
       out.fault = Fault.None;
       out.output = alignDown(ipa, 12);
@@ -566,12 +568,14 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
     const sl0 = (tcr >>> 6) & 3;
     const startLevel = sl0 === 0 ? 2 : sl0 === 1 ? 1 : sl0 === 2 && aarch64 ? 0 : -1;
     if (startLevel < 0 || inputBits > this.config.inputBits || ipa >= 2 ** inputBits) return failWalk(out, Fault.Translation, Math.max(startLevel, 0));
-    const params: LongWalkParams = { stage: 2, tableBase: this.ttbr(bank, 'TTBR0'), inputBits, startLevel, outputBits: this.config.outputBits };
+    const params: LongWalkParams = { stage: 2, tableBase: this.ttbr(bank, false), inputBits, startLevel, outputBits: this.config.outputBits };
     return walkLong(params, ipa, this.reader, out);
   }
 
-  private ttbr(bank: number, name: string): number {
-    return (this.cbReg(bank, `${name}_HI`) & 0xffff) * TWO_32 + ((this.cbReg(bank, name) & 0xfffffff0) >>> 0);
+  private ttbr(bank: number, ttbr1: boolean): number {
+    const word = ttbr1 ? CB_WORD.TTBR1 : CB_WORD.TTBR0;
+    const regs = this.banks[bank];
+    return (regs[word + 1] & 0xffff) * TWO_32 + ((regs[word] & 0xfffffff0) >>> 0);
   }
 
   /** ATS1PR/ATS1PW: translate without recording a fault; PAR gets the address or F[0] with the fault status. */
@@ -579,11 +583,11 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
     const probe = { name: 'ATS1', streamId: -1 };
     const physical = this.translateInBank(bank, probe, address, write, false, true, false);
     if (physical >= 0) {
-      this.cbSet(bank, 'PAR', (alignDown(physical, 12) % TWO_32) >>> 0);
-      this.cbSet(bank, 'PAR_HI', Math.floor(physical / TWO_32));
+      this.cbSet(bank, CB_WORD.PAR, (alignDown(physical, 12) % TWO_32) >>> 0);
+      this.cbSet(bank, CB_WORD.PAR_HI, Math.floor(physical / TWO_32));
     } else {
-      this.cbSet(bank, 'PAR', 1 | (FAULT_FSR[this.lastFault] << 1));
-      this.cbSet(bank, 'PAR_HI', 0);
+      this.cbSet(bank, CB_WORD.PAR, 1 | (FAULT_FSR[this.lastFault] << 1));
+      this.cbSet(bank, CB_WORD.PAR_HI, 0);
     }
   }
 
