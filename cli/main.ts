@@ -3,9 +3,10 @@ import { parseArgs, UsageError } from './args';
 import { asmCommand } from './asm';
 import type { Command, CommandIO } from './command';
 import { disasmCommand } from './disasm';
+import { dtcCommand } from './dtc';
 import { runCommand } from './run';
 
-const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand];
+const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, dtcCommand];
 
 const io: CommandIO = {
   stdout: (data) => process.stdout.write(data),
