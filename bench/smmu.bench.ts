@@ -8,7 +8,7 @@ import { copyMicrocode } from '../emulator/scenarios/vfio-test-case-1';
 import { MMU400_CONFIG } from '../emulator/smmu/config';
 import { Smmu } from '../emulator/smmu/smmu';
 import { VFIO_DMA_MAP_FLAGS } from '../emulator/vfio/uapi';
-import { seedPlatform } from '../test/vfio/platform';
+import { loadPlatform } from '../cli/platform';
 
 function timed(label: string, count: number, unit: string, body: () => void): void {
   const start = process.hrtime.bigint();
@@ -49,7 +49,8 @@ timed('TLB misses (walk every time)', N / 10, 'translations', () => {
 // A 1 MiB DMA copy through VFIO mappings, and without an SMMU.
 const BYTES = 64 * 1024;
 const ROUNDS = 16;
-const machine = new Machine(seedPlatform());
+const seed = loadPlatform();
+const machine = new Machine(seed);
 const log = new StepLog(() => {});
 const { kernel, proc } = bootHost(machine, log);
 const s = openVfioDevice(kernel, proc, '2c0a0000.dma', bindToVfio(kernel, proc, '2c0a0000.dma', log), log);
@@ -65,7 +66,7 @@ timed(`DMA copy through the MMU-400 (${ROUNDS} x ${BYTES / 1024} KiB)`, ROUNDS *
     machine.run();
   }
 });
-const plain = new Machine({ ...seedPlatform(), smmus: [], dmacs: seedPlatform().dmacs.map((d) => ({ ...d, iommu: undefined })) });
+const plain = new Machine({ ...seed, smmus: [], dmacs: seed.dmacs.map((d) => ({ ...d, iommu: undefined })) });
 plain.bus.physicalWrite(0x90000000, copyMicrocode(0x91000000, 0x92000000, BYTES), 0, 32);
 timed(`DMA copy without an SMMU (${ROUNDS} x ${BYTES / 1024} KiB)`, ROUNDS * BYTES, 'B', () => {
   for (let r = 0; r < ROUNDS; r++) {
