@@ -256,7 +256,9 @@ export class ArmSmmuDriver {
   contextFault(irq: number): boolean {
     let handled = false;
     for (let b = 0; b < this.features.contextBanks; b++) {
-      if (this.features.contextInterrupts > 0 && this.readReg(`CBAR${b}`) >>> 24 !== irq) continue;
+      // SMMUv1 routes a bank to CBAR.IRPTNDX; SMMUv2 has one interrupt per bank.
+      const routed = this.machineSmmu.description.config.version === 1 ? this.readReg(`CBAR${b}`) >>> 24 : b;
+      if (routed !== irq) continue;
       const fsr = this.readReg('FSR', b);
       if ((fsr & FSR_FAULT) === 0) continue;
       const fsynr = this.readReg('FSYNR0', b);

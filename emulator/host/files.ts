@@ -1,6 +1,24 @@
 // Open file objects of the host-kernel model (what a file descriptor refers to) and the eventfd.
 import { ERRNO } from '../vfio/uapi';
-import type { UserProcess } from './process';
+
+/** A page of a process's address space: where it is in physical memory, and its protection (PROT_*). */
+export interface UserPage {
+  readonly physical: number;
+  readonly prot: number;
+}
+
+/**
+ * What kernel code needs of the calling process: copy_from_user / copy_to_user, its page mappings (to pin pages
+ * for DMA) and its file table. UserContext implements it; an emulated ARM Linux process can too.
+ */
+export interface UserContext {
+  readMemory(vaddr: number, length: number): Uint8Array | undefined;
+  writeMemory(vaddr: number, data: Uint8Array): boolean;
+  readString(vaddr: number, max?: number): string | undefined;
+  pageOf(vaddr: number): UserPage | undefined;
+  file(fd: number): OpenFile | undefined;
+  installFile(file: OpenFile): number;
+}
 
 /** A contiguous physical range an mmap maps (device registers or kernel memory). */
 export interface MmapTarget {
@@ -12,12 +30,12 @@ export interface MmapTarget {
 export interface OpenFile {
   /** What the file is, for messages (`vfio container`, `/dev/vfio/0`, `eventfd`...). */
   readonly kind: string;
-  ioctl?(proc: UserProcess, request: number, arg: number): number;
+  ioctl?(proc: UserContext, request: number, arg: number): number;
   /** read / pread: the bytes, or -errno. */
-  read?(proc: UserProcess, count: number, offset: bigint | undefined): Uint8Array | number;
+  read?(proc: UserContext, count: number, offset: bigint | undefined): Uint8Array | number;
   /** write / pwrite: bytes written, or -errno. */
-  write?(proc: UserProcess, data: Uint8Array, offset: bigint | undefined): number;
-  mmap?(proc: UserProcess, length: number, prot: number, flags: number, offset: bigint): MmapTarget | number;
+  write?(proc: UserContext, data: Uint8Array, offset: bigint | undefined): number;
+  mmap?(proc: UserContext, length: number, prot: number, flags: number, offset: bigint): MmapTarget | number;
   release?(): void;
 }
 
@@ -40,7 +58,7 @@ export class EventFd implements OpenFile {
     this.signals++;
   }
 
-  read(_proc: UserProcess, count: number): Uint8Array | number {
+  read(_proc: UserContext, count: number): Uint8Array | number {
     if (count < 8) return -ERRNO.EINVAL;
     if (this.counter === 0n) {
       if (this.nonBlocking) return -ERRNO.EAGAIN;
@@ -53,7 +71,7 @@ export class EventFd implements OpenFile {
     return out;
   }
 
-  write(_proc: UserProcess, data: Uint8Array): number {
+  write(_proc: UserContext, data: Uint8Array): number {
     if (data.length < 8) return -ERRNO.EINVAL;
     const v = new DataView(data.buffer, data.byteOffset, 8).getBigUint64(0, true);
     if (v === 0xffffffffffffffffn) return -ERRNO.EINVAL;

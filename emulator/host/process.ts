@@ -4,7 +4,7 @@
 import { BusResponse } from '../bus/bus';
 import { PAGE_SIZE } from '../bus/memory';
 import { ERRNO, LINUX_FLAGS } from '../vfio/uapi';
-import { EventFd, OpenFile } from './files';
+import { EventFd, OpenFile, UserContext } from './files';
 import type { HostKernel } from './kernel';
 
 interface PageMapping {
@@ -19,7 +19,7 @@ interface PageMapping {
 const MMAP_BASE = 0x40000000;
 const USER_TOP = 0xc0000000;
 
-export class UserProcess {
+export class UserProcess implements UserContext {
   private readonly pages = new Map<number, PageMapping>();
   private readonly files = new Map<number, OpenFile>();
   private nextMapping = MMAP_BASE;

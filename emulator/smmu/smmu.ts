@@ -105,8 +105,7 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
       buffer, lo: 0, hi: 0,
       read(address: number, size: 4 | 8): boolean {
         // Tables in RAM (the usual case) are read directly; anything else goes through the bus.
-        const region = bus.regionAt(address);
-        if (region && !region.device && address + size <= region.base + region.size) {
+        if (bus.isRam(address, size)) {
           this.lo = bus.memory.read(address, 4);
           this.hi = size === 8 ? bus.memory.read(address + 4, 4) : 0;
           return true;

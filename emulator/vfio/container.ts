@@ -1,8 +1,7 @@
 // The VFIO container (/dev/vfio/vfio): API version, extensions, SET_IOMMU and, once an IOMMU backend is set, its
 // ioctls (type 1: GET_INFO, MAP_DMA, UNMAP_DMA).
-import type { OpenFile } from '../host/files';
+import type { OpenFile, UserContext } from '../host/files';
 import type { HostKernel } from '../host/kernel';
-import type { UserProcess } from '../host/process';
 import type { VfioGroup } from './group';
 import { Type1Iommu, type1Supports } from './type1';
 import { ERRNO, VFIO_API_VERSION, VFIO_EXTENSION, VFIO_IOCTL } from './uapi';
@@ -14,7 +13,7 @@ export class VfioContainer implements OpenFile {
 
   constructor(readonly kernel: HostKernel) {}
 
-  ioctl(proc: UserProcess, request: number, arg: number): number {
+  ioctl(proc: UserContext, request: number, arg: number): number {
     switch (request) {
       case VFIO_IOCTL.GET_API_VERSION:
         return VFIO_API_VERSION;

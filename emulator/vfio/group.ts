@@ -1,7 +1,6 @@
 // A VFIO group (/dev/vfio/N): one IOMMU group's devices, opened once, set into a container, giving device fds.
-import type { OpenFile } from '../host/files';
+import type { OpenFile, UserContext } from '../host/files';
 import type { HostKernel, IommuGroup } from '../host/kernel';
-import type { UserProcess } from '../host/process';
 import { VfioContainer } from './container';
 import { ERRNO, VFIO_GROUP_FLAGS, VFIO_IOCTL, VFIO_STRUCTS } from './uapi';
 import { copyStructToUser, readIoctlArg } from './user';
@@ -41,7 +40,7 @@ class VfioGroupFile implements OpenFile {
     this.kind = `/dev/vfio/${group.id}`;
   }
 
-  ioctl(proc: UserProcess, request: number, arg: number): number {
+  ioctl(proc: UserContext, request: number, arg: number): number {
     const group = this.group;
     switch (request) {
       case VFIO_IOCTL.GROUP_GET_STATUS: {

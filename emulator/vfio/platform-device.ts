@@ -2,9 +2,8 @@
 // the registers themselves) and its `interrupts` as IRQ indexes with eventfd triggers, masking and automasking of
 // level-triggered lines, as drivers/vfio/platform does. No reset module exists for the PL330: RESET is EINVAL.
 import { PAGE_SIZE } from '../bus/memory';
-import { EventFd, MmapTarget, OpenFile } from '../host/files';
+import { EventFd, MmapTarget, OpenFile, UserContext } from '../host/files';
 import type { HostKernel, KernelDevice } from '../host/kernel';
-import type { UserProcess } from '../host/process';
 import type { SpiSpec } from '../machine/platform';
 import {
   ERRNO, LINUX_FLAGS, VFIO_DEVICE_FLAGS, VFIO_IOCTL, VFIO_IRQ_INFO_FLAGS, VFIO_IRQ_SET_ACTION_TYPE_MASK, VFIO_IRQ_SET_DATA_TYPE_MASK,
@@ -117,7 +116,7 @@ class VfioDeviceFile implements OpenFile {
     this.kind = `vfio device ${vdev.device.name}`;
   }
 
-  ioctl(proc: UserProcess, request: number, arg: number): number {
+  ioctl(proc: UserContext, request: number, arg: number): number {
     const v = this.vdev;
     switch (request) {
       case VFIO_IOCTL.DEVICE_GET_INFO: {
@@ -152,7 +151,7 @@ class VfioDeviceFile implements OpenFile {
   }
 
   /** VFIO_DEVICE_SET_IRQS: vfio_set_irqs_validate_and_prepare, then mask / unmask / trigger. */
-  private setIrqs(proc: UserProcess, arg: number): number {
+  private setIrqs(proc: UserContext, arg: number): number {
     const v = this.vdev;
     const a = readIoctlArg(proc, arg, VFIO_STRUCTS.irq_set, 'count');
     if (typeof a === 'number') return a;
@@ -224,16 +223,16 @@ class VfioDeviceFile implements OpenFile {
     return write ? length : buf;
   }
 
-  read(_proc: UserProcess, count: number, offset: bigint | undefined): Uint8Array | number {
+  read(_proc: UserContext, count: number, offset: bigint | undefined): Uint8Array | number {
     return this.access(offset, count, undefined);
   }
 
-  write(_proc: UserProcess, data: Uint8Array, offset: bigint | undefined): number {
+  write(_proc: UserContext, data: Uint8Array, offset: bigint | undefined): number {
     return this.access(offset, data.length, data) as number;
   }
 
   /** vfio_platform_mmap: MAP_SHARED, page-aligned, inside an mmap-able region; maps the registers themselves. */
-  mmap(_proc: UserProcess, length: number, prot: number, flags: number, offset: bigint): MmapTarget | number {
+  mmap(_proc: UserContext, length: number, prot: number, flags: number, offset: bigint): MmapTarget | number {
     const index = Number(offset >> BigInt(VFIO_PLATFORM_OFFSET_SHIFT));
     const region = this.vdev.regions[index];
     if (!(flags & LINUX_FLAGS.MAP_SHARED) || !region || !(region.flags & VFIO_REGION_INFO_FLAGS.MMAP)) return -ERRNO.EINVAL;

@@ -5,7 +5,7 @@ import { PAGE_SIZE } from '../bus/memory';
 import type { SmmuDomain, ArmSmmuDriver } from '../host/arm-smmu';
 import { IOMMU_PROT } from '../host/io-pgtable';
 import type { HostKernel } from '../host/kernel';
-import type { UserProcess } from '../host/process';
+import type { UserContext } from '../host/files';
 import type { VfioGroup } from './group';
 import {
   ERRNO, LINUX_FLAGS, VFIO_DMA_MAP_FLAGS, VFIO_DMA_UNMAP_FLAGS, VFIO_EXTENSION, VFIO_IOCTL, VFIO_IOMMU_INFO_FLAGS, VFIO_IOMMU_TYPE1_INFO_CAP,
@@ -122,7 +122,7 @@ export class Type1Iommu {
     this.dmas = [];
   }
 
-  ioctl(proc: UserProcess, request: number, arg: number): number {
+  ioctl(proc: UserContext, request: number, arg: number): number {
     switch (request) {
       case VFIO_IOCTL.IOMMU_GET_INFO: return this.getInfo(proc, arg);
       case VFIO_IOCTL.IOMMU_MAP_DMA: return this.mapDma(proc, arg);
@@ -131,7 +131,7 @@ export class Type1Iommu {
     return -ERRNO.ENOTTY;
   }
 
-  private getInfo(proc: UserProcess, arg: number): number {
+  private getInfo(proc: UserContext, arg: number): number {
     const s = VFIO_STRUCTS.iommu_type1_info;
     let minsz = offsetofend(s, 'iova_pgsizes');
     const capsz = offsetofend(s, 'cap_offset');
@@ -175,7 +175,7 @@ export class Type1Iommu {
     return copyStructToUser(proc, arg, s, { argsz, flags, iova_pgsizes: BigInt(this.pgsizeBitmap), cap_offset: capOffset }, minsz);
   }
 
-  private mapDma(proc: UserProcess, arg: number): number {
+  private mapDma(proc: UserContext, arg: number): number {
     const a = readIoctlArg(proc, arg, VFIO_STRUCTS.dma_map, 'size');
     if (typeof a === 'number') return a;
     const map = a.values;
@@ -235,7 +235,7 @@ export class Type1Iommu {
     return this.dmas.find((d) => d.iova < iova + size && iova < d.iova + d.size);
   }
 
-  private unmapDma(proc: UserProcess, arg: number): number {
+  private unmapDma(proc: UserContext, arg: number): number {
     const a = readIoctlArg(proc, arg, VFIO_STRUCTS.dma_unmap, 'size');
     if (typeof a === 'number') return a;
     const unmap = a.values;
