@@ -173,7 +173,8 @@ export class ArmSmmuDriver {
     const pgtable = new LpaePageTable({ stage, inputBits, outputBits: Math.min(f.outputBits, 40) }, this.frames, this.mem);
     this.bankUsed[bank] = true;
     const domain = new SmmuDomain(this, bank, stage, pgtable, bank, bank + 1, inputBits);
-    this.irptndx = (this.irptndx + 1) % Math.max(1, f.contextInterrupts);
+    // Round-robin over the context interrupts the devicetree gives (SMMUv2 ignores IRPTNDX: one per bank).
+    this.irptndx = (this.irptndx + 1) % Math.max(1, this.machineSmmu.description.contextInterrupts.length);
     this.writeContextBank(domain, this.irptndx);
     return domain;
   }

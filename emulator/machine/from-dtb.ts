@@ -133,9 +133,11 @@ function buildSmmus(fdt: Fdt, gic: FdtNode): [SmmuDescription[], FdtNode[]] {
     const irqs = spis(fdt, node, gic);
     if (irqs.length < globals) throw new PlatformError(node.path, `${irqs.length} interrupts but #global-interrupts is ${globals}`);
     const context = irqs.slice(globals);
-    if (config.version === 1 && context.length < config.contextInterrupts) {
-      throw new PlatformError(node.path, `found only ${context.length} context interrupt(s) but ${config.contextInterrupts} required`);
+    // SMMUv2 needs an interrupt per context bank; SMMUv1 shares what it has among the banks (IRPTNDX).
+    if (config.version === 2 && context.length < config.contextBanks) {
+      throw new PlatformError(node.path, `found only ${context.length} context interrupt(s) but ${config.contextBanks} required`);
     }
+    if (context.length === 0) throw new PlatformError(node.path, 'no context interrupts after the global ones');
     out.push({ path: node.path, name: deviceName(node, r.base), base: r.base, size: r.size, config, globalInterrupts: irqs.slice(0, globals), contextInterrupts: context });
     nodes.push(node);
   }

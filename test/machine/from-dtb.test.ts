@@ -82,7 +82,8 @@ test('unsupported or inconsistent nodes: the error names the node', () => {
     [base(`${memory} ${smmu()} ${dma('iommus = <&gic 1>;')}`), /\/dma@50000000: iommus points at \/interrupt-controller@1000/],
     [base(`${memory} ${smmu()} ${dma('iommus = <&smmu 0x8000>;')}`), /\/dma@50000000: stream ID 0x8000 does not fit/],
     [base(`${memory} ${smmu().replace('#global-interrupts = <1>;', '')}`), /\/iommu@40000000: missing '#global-interrupts'/],
-    [base(`${memory} ${smmu().replace(', <0 103 4>, <0 104 4>', '')}`), /\/iommu@40000000: found only 2 context interrupt\(s\) but 4 required/],
+    [base(`${memory} ${smmu().replace('"arm,mmu-400"', '"arm,mmu-500"').replace('0x10000>', '0x20000>')}`), /\/iommu@40000000: found only 4 context interrupt\(s\) but 16 required/],
+    [base(`${memory} ${smmu().replace(', <0 101 4>, <0 102 4>, <0 103 4>, <0 104 4>', '')}`), /\/iommu@40000000: no context interrupts/],
     [base(`${memory} ${smmu().replace('0x10000>', '0x8000>')}`), /\/iommu@40000000: 'reg' size 0x8000 is smaller/],
     [base(`${memory} ${dma('interrupt-names = "irq0", "abort";')}`), /\/dma@50000000: 2 interrupt-names for 1 interrupts/],
     [base(`${memory} ${dma('interrupt-names = "tx";')}`), /\/dma@50000000: interrupt name 'tx'/],
@@ -92,4 +93,19 @@ test('unsupported or inconsistent nodes: the error names the node', () => {
   assert.throws(() => platformFromDtb(new Uint8Array([0xd0, 0x0d, 0xfe, 0xed, 0, 0, 0, 8])), / dtb: /);
   const overlapping = platformFromDtb(dtc(base(`${memory} ${dma('')} ${dma('', '50000800')}`)));
   assert.throws(() => new Machine(overlapping), /\/dma@50000800: .*overlaps/);
+});
+
+test('an MMU-500 platform (SMMUv2, one interrupt per context bank) runs Test Case 1 and reports faults by bank', async () => {
+  const { vfioIsolation, vfioTestCase1 } = await import('../../emulator/scenarios/vfio-test-case-1');
+  const irqs = Array.from({ length: 17 }, (_, i) => `<0 ${100 + i} 4>`).join(', ');
+  const source = base(`${memory}
+    smmu: iommu@40000000 { compatible = "arm,mmu-500"; reg = <0x40000000 0x20000>; #global-interrupts = <1>; interrupts = ${irqs}; #iommu-cells = <1>; };
+    dma@50000000 { compatible = "arm,pl330"; reg = <0x50000000 0x1000>; interrupts = <0 10 4>, <0 11 4>; interrupt-names = "irq0", "abort"; iommus = <&smmu 0x21>; };`);
+  const platform = platformFromDtb(dtc(source));
+  assert.equal(platform.smmus[0].config.version, 2);
+  const lines: string[] = [];
+  assert.equal(vfioTestCase1(new Machine(platform), (l) => lines.push(l)).pass, true, lines.join('\n'));
+  const iso: string[] = [];
+  assert.equal(vfioIsolation(new Machine(platform), (l) => iso.push(l)).pass, true, iso.join('\n'));
+  assert.ok(iso.some((l) => l.includes('cbfrsynra=0x21, cb=0')), iso.join('\n'));
 });
