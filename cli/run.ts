@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { decodeInstruction, formatInstruction, hexAddress } from '../emulator/pl330/disasm';
 import { debugGo, issueDebug } from '../emulator/pl330/debug';
+import type { Pl330Config } from '../emulator/pl330/config';
 import { describeFaultType, decodeFaultType } from '../emulator/pl330/faults';
 import type { Pl330Event, ThreadRef } from '../emulator/pl330/observer';
 import { threadName } from '../emulator/pl330/observer';
@@ -27,10 +28,11 @@ export const runCommand: Command = {
 
 Assembles PROGRAM (.pl330, .asm, .s; any other file is taken as raw microcode), loads it at ADDR, starts it on
 channel N with DMAGO through the debug registers (DBGINST0/1, DBGCMD) and runs until every thread is stopped, faulted
-or waiting with nothing left to wake it. Prints the final registers and the dumped memory; the exit status is 1 when
+or waiting with nothing left to wake it. A source with a .manager program boots the manager from it instead (it
+starts its channels with DMAGO itself), unless --load names a channel program. Prints the final registers and the dumped memory; the exit status is 1 when
 a thread faulted, 3 when the cycle budget ran out. Without --platform the machine is one DMAC (QEMU's Zynq
 configuration) over RAM covering the 32-bit address space.
-  --load ADDR          where the program goes (default: its .channel address, else 0x1000)
+  --load ADDR          the channel program to start (default: the first; raw files load there, default 0x1000)
   --channel N          channel to start (0)
   --ns                 start the channel non-secure (DMAGO ..., ns)
   --mem ADDR=FILE      load FILE's bytes at ADDR before the run (repeatable)
@@ -87,41 +89,20 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
   const mems = (args.flags.get('--mem') ?? []).map(parseMem);
   const json = args.flags.has('--json');
 
-  const { bus, dmac } = createStandaloneMachine(config);
+  const plan = planLoad(file, config, loadOption, io);
+  if (!plan) return 1;
+  // A manager program boots from reset (CR0.boot_en, CR2) and starts its channels itself.
+  const boot = plan.manager === undefined ? {} : { bootFromPc: true, bootAddress: plan.manager };
+  const { bus, dmac } = createStandaloneMachine({ ...config, ...boot });
   if (channel >= dmac.config.channels) throw new UsageError(`--channel: ${channel} is beyond the ${dmac.config.channels} channels configured`);
-
-  let start: number;
-  if (SOURCE_EXTENSIONS.includes(extname(file))) {
-    const result = assemble(readFileSync(file, 'utf8'), { config, base: loadOption ?? 0x1000 });
-    for (const d of result.diagnostics) io.stderr(formatDiagnostic(file, d) + '\n');
-    if (result.errorCount > 0) {
-      io.stderr(`${file}: ${result.errorCount} error(s); not run\n`);
-      return 1;
-    }
-    const channelPrograms = result.programs.filter((p) => p.kind === 'channel');
-    if (channelPrograms.length === 0) {
-      io.stderr(`${file}: no channel program to start\n`);
-      return 1;
-    }
-    const entry = loadOption === undefined ? channelPrograms[0] : channelPrograms.find((p) => p.base === loadOption);
-    if (!entry) {
-      io.stderr(`${file}: no channel program at --load ${hexAddress(loadOption!)} (programs at ${channelPrograms.map((p) => hexAddress(p.base)).join(', ')})\n`);
-      return 1;
-    }
-    for (const p of result.programs) bus.physicalWrite(p.base, p.bytes, 0, p.bytes.length);
-    start = entry.base;
-  } else {
-    const bytes = new Uint8Array(readFileSync(file));
-    start = loadOption ?? 0x1000;
-    bus.physicalWrite(start, bytes, 0, bytes.length);
-  }
+  for (const image of plan.images) bus.physicalWrite(image.base, image.bytes, 0, image.bytes.length);
   for (const m of mems) {
     const bytes = new Uint8Array(readFileSync(m.file));
     bus.physicalWrite(m.address, bytes, 0, bytes.length);
   }
 
   if (args.flags.has('--trace')) dmac.observe((event) => io.stdout(formatEvent(event) + '\n'));
-  issueDebug(dmac, debugGo(channel, start, nonSecure));
+  if (plan.channelEntry !== undefined) issueDebug(dmac, debugGo(channel, plan.channelEntry, nonSecure));
   const result = dmac.run({ maxCycles });
   const report = dmac.idleReport();
   const outcome = describeOutcome(result, report);
@@ -146,6 +127,39 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
   }
   if (faults.length > 0) return 1;
   return result.stop === 'budget' ? 3 : 0;
+}
+
+interface LoadPlan {
+  readonly images: readonly { readonly base: number; readonly bytes: Uint8Array }[];
+  /** Where the manager boots from, when the source has a .manager program. */
+  readonly manager?: number;
+  /** The channel program started with DMAGO, when there is no manager program. */
+  readonly channelEntry?: number;
+}
+
+/** Assembles (or reads) the program and decides how it starts; undefined after reporting an error. */
+function planLoad(file: string, config: Partial<Pl330Config>, load: number | undefined, io: CommandIO): LoadPlan | undefined {
+  if (!SOURCE_EXTENSIONS.includes(extname(file))) {
+    const bytes = new Uint8Array(readFileSync(file));
+    const base = load ?? 0x1000;
+    return { images: [{ base, bytes }], channelEntry: base };
+  }
+  const result = assemble(readFileSync(file, 'utf8'), { config, base: load ?? 0x1000 });
+  for (const d of result.diagnostics) io.stderr(formatDiagnostic(file, d) + '\n');
+  if (result.errorCount > 0) {
+    io.stderr(`${file}: ${result.errorCount} error(s); not run\n`);
+    return undefined;
+  }
+  const manager = result.programs.find((p) => p.kind === 'manager');
+  if (manager && load === undefined) return { images: result.programs, manager: manager.base };
+  const channelPrograms = result.programs.filter((p) => p.kind === 'channel');
+  const entry = load === undefined ? channelPrograms[0] : channelPrograms.find((p) => p.base === load);
+  if (!entry) {
+    const where = channelPrograms.length ? ` (programs at ${channelPrograms.map((p) => hexAddress(p.base)).join(', ')})` : '';
+    io.stderr(`${file}: no channel program ${load === undefined ? 'to start' : `at --load ${hexAddress(load)}`}${where}\n`);
+    return undefined;
+  }
+  return { images: result.programs, channelEntry: entry.base };
 }
 
 function parseDump(raw: string): Dump {
@@ -239,7 +253,7 @@ export function formatEvent(e: Pl330Event): string {
     case 'instruction': {
       const d = decodeInstruction(e.bytes, 0, e.pc);
       const text = d.spec && !d.invalid ? formatInstruction(d) : `.byte ${Array.from(e.bytes, (b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ')} (${d.invalid})`;
-      return `${at} ${threadName(e.thread)}${e.debug ? ' (debug)' : ''} ${hexAddress(e.pc)}: ${text}`;
+      return `${at} ${threadName(e.thread)} ${e.debug ? '(debug interface)' : hexAddress(e.pc)}: ${text}`;
     }
     case 'bus': {
       const a = e.access;

@@ -11,6 +11,8 @@ export interface MemorySnapshot {
 }
 
 const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
+/** Pages are carved from slabs: allocating many small ArrayBuffers one by one is slow and stresses the GC. */
+const SLAB_PAGES = 64;
 
 export class PhysicalMemory {
   private pages = new Map<number, Uint8Array>();
@@ -24,6 +26,17 @@ export class PhysicalMemory {
   private readPage: Uint8Array = ZERO_PAGE;
   private writePageNumber = -1;
   private writePage: Uint8Array = ZERO_PAGE;
+  private slab: ArrayBuffer | undefined;
+  private slabUsed = SLAB_PAGES;
+
+  /** A zeroed page of its own. */
+  private allocatePage(): Uint8Array {
+    if (this.slabUsed === SLAB_PAGES) {
+      this.slab = new ArrayBuffer(SLAB_PAGES * PAGE_SIZE);
+      this.slabUsed = 0;
+    }
+    return new Uint8Array(this.slab!, PAGE_SIZE * this.slabUsed++, PAGE_SIZE);
+  }
 
   /** The page for reading (a shared zero page when never written). */
   private pageForRead(pageNumber: number): Uint8Array {
@@ -39,11 +52,13 @@ export class PhysicalMemory {
     if (pageNumber === this.writePageNumber) return this.writePage;
     let page = this.pages.get(pageNumber);
     if (page === undefined) {
-      page = new Uint8Array(PAGE_SIZE);
+      page = this.allocatePage();
       this.pages.set(pageNumber, page);
       this.owned.add(pageNumber);
     } else if (!this.owned.has(pageNumber)) {
-      page = page.slice();
+      const copy = this.allocatePage();
+      copy.set(page);
+      page = copy;
       this.pages.set(pageNumber, page);
       this.owned.add(pageNumber);
     }

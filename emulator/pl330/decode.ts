@@ -30,6 +30,8 @@ export const DECODE_FOREVER = new Uint8Array(256);
 export const DECODE_RESERVED1 = new Uint8Array(256);
 /** byte0 → THREAD_MANAGER | THREAD_CHANNEL: the threads allowed to execute it. */
 export const DECODE_THREADS = new Uint8Array(256);
+/** byte0 → the earliest revision that implements it (DMAADNH: r1p0); older ones treat it as undefined. */
+export const DECODE_MIN_REVISION = new Uint8Array(256);
 /** byte0 → the value of the operand encoded in byte0 itself (SAR/DAR, LC0/LC1, ns, DMAWFP kind). */
 export const DECODE_BYTE0_OPERAND = new Uint8Array(256);
 /** byte0 → the instruction spec, for messages and observers. */
@@ -50,6 +52,7 @@ for (let byte = 0; byte < 256; byte++) {
   DECODE_COND[byte] = spec.condition === 'single' ? Cond.Single : spec.condition === 'burst' ? Cond.Burst : Cond.Always;
   DECODE_FOREVER[byte] = spec.forever ? 1 : 0;
   DECODE_RESERVED1[byte] = spec.reservedByte1 ?? 0;
+  DECODE_MIN_REVISION[byte] = spec.minRevision ?? 0;
   DECODE_THREADS[byte] = (spec.threads.includes('manager') ? THREAD_MANAGER : 0) | (spec.threads.includes('channel') ? THREAD_CHANNEL : 0);
   const byte0Operand = spec.operands.find((o) => o.field.byte === 0);
   if (byte0Operand) DECODE_BYTE0_OPERAND[byte] = readField(new Uint8Array([byte, 0, 0, 0, 0, 0]), 0, byte0Operand.field);

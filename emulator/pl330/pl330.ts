@@ -4,12 +4,13 @@
 //
 // Timing model (deterministic): one tick executes at most one instruction on every runnable thread, manager first,
 // then channels 0..n-1; `cycle` counts ticks. Bus transfers complete within the instruction that issues them, so
-// barriers never wait; the transient states (Completing, Killing, Faulting completing, Cache miss) last one tick.
+// barriers never wait (At barrier and Updating PC never show); the transient states (Completing, Killing, Faulting
+// completing, Cache miss) last one tick. The instruction cache has the configured lines; a miss costs a tick.
 import type { BusAccess, BusPort, MmioDevice, Snapshottable } from '../bus/bus';
 import { BusResponse } from '../bus/bus';
 import { Pl330Config, validateConfig } from './config';
 import {
-  Cond, DECODE_BYTE0_OPERAND, DECODE_COND, DECODE_FOREVER, DECODE_LENGTH, DECODE_OP, DECODE_RESERVED1, DECODE_THREADS, Op,
+  Cond, DECODE_BYTE0_OPERAND, DECODE_COND, DECODE_FOREVER, DECODE_LENGTH, DECODE_MIN_REVISION, DECODE_OP, DECODE_RESERVED1, DECODE_THREADS, Op,
   THREAD_CHANNEL, THREAD_MANAGER, backJump, eventNumber, goChannel, loopCountMinusOne, movRegister, operandOf, peripheralNumber,
 } from './decode';
 import { FAULT } from './faults';
@@ -95,6 +96,8 @@ class Thread {
   /** This thread's data in the shared MFIFO: a ring of the MFIFO's capacity. */
   fifoHead = 0;
   fifoCount = 0;
+  /** MFIFO entries that data occupies (see entriesFor). */
+  fifoEntries = 0;
   /** Stalled on MFIFO space in the last tick (for the watchdog). */
   stalled = false;
   /** Instruction bytes gathered so far for the instruction at pc (a cache miss interrupts the gathering). */
@@ -110,7 +113,7 @@ export interface Pl330Snapshot {
   readonly cycle: number;
   readonly threads: readonly ThreadSnapshot[];
   readonly fifos: readonly Uint8Array[];
-  readonly mfifoUsed: number;
+  readonly mfifoEntries: number;
   readonly inten: number;
   readonly irqStatus: number;
   readonly pendingEvents: number;
@@ -152,8 +155,11 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   private readonly channels: readonly Thread[];
   /** The manager, then the channels (the scheduling order). */
   private readonly threads: readonly Thread[];
+  /** Bytes the MFIFO can hold (lines x data bus width): the size of each channel's ring. */
   private readonly mfifoBytes: number;
-  private mfifoUsed = 0;
+  private readonly busBytes: number;
+  /** MFIFO lines in use by all channels. */
+  private mfifoEntries = 0;
   private inten = 0;
   private irqStatus = 0;
   private pendingEvents = 0;
@@ -192,7 +198,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     }
     this.name = options.name ?? 'pl330';
     this.watchdogTicks = options.watchdogTicks ?? DEFAULT_WATCHDOG_TICKS;
-    this.mfifoBytes = config.mfifoLines * (config.dataWidth / 8);
+    this.busBytes = config.dataWidth / 8;
+    this.mfifoBytes = config.mfifoLines * this.busBytes;
     this.manager = new Thread('manager', new Uint8Array(0));
     this.channels = Array.from({ length: config.channels }, (_, n) => new Thread(n, new Uint8Array(this.mfifoBytes)));
     this.threads = [this.manager, ...this.channels];
@@ -227,11 +234,12 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       t.wfpPeriph = false;
       t.fifoHead = 0;
       t.fifoCount = 0;
+      t.fifoEntries = 0;
       t.stalled = false;
       t.fetched = 0;
     }
     this.manager.nonSecure = this.config.managerNonSecure;
-    this.mfifoUsed = 0;
+    this.mfifoEntries = 0;
     this.inten = 0;
     this.irqStatus = 0;
     this.pendingEvents = 0;
@@ -585,6 +593,12 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     return { idle, threads };
   }
 
+  /** The data channel n holds in the MFIFO (oldest first) and the MFIFO entries it occupies: not visible in any register. */
+  mfifoContents(channel: number): { readonly bytes: Uint8Array; readonly entries: number; readonly freeEntries: number } {
+    const t = this.thread(channel);
+    return { bytes: copyRing(t.fifo, t.fifoHead, t.fifoCount), entries: t.fifoEntries, freeEntries: this.config.mfifoLines - this.mfifoEntries };
+  }
+
   /** A thread's state code (CSR/DSR[3:0]). */
   threadState(thread: ThreadRef): number {
     return this.thread(thread).state;
@@ -681,7 +695,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   private execute(t: Thread, insn: Uint8Array, op: number): Step {
     const byte0 = insn[0];
     const isManager = t === this.manager;
-    if (op === Op.Undefined) return this.fault(t, FAULT.undef_instr);
+    if (op === Op.Undefined || DECODE_MIN_REVISION[byte0] > this.config.revision) return this.fault(t, FAULT.undef_instr);
     if ((DECODE_THREADS[byte0] & (isManager ? THREAD_MANAGER : THREAD_CHANNEL)) === 0) return this.fault(t, FAULT.undef_instr);
     if (op === Op.InvalidOperand) return this.fault(t, FAULT.operand_invalid);
     if (DECODE_LENGTH[byte0] > 1 && (insn[1] & DECODE_RESERVED1[byte0]) !== 0) return this.fault(t, FAULT.operand_invalid);
@@ -702,8 +716,10 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       case Op.ADNH: {
         const imm = insn[1] | (insn[2] << 8);
         const add = op === Op.ADDH ? imm : (imm | 0xffff0000) >>> 0;
-        if (DECODE_BYTE0_OPERAND[byte0]) t.dar = (t.dar + add) >>> 0;
-        else t.sar = (t.sar + add) >>> 0;
+        if (DECODE_BYTE0_OPERAND[byte0]) {
+          t.dar = (t.dar + add) >>> 0;
+          this.recount(t);
+        } else t.sar = (t.sar + add) >>> 0;
         return Step.Retire;
       }
       case Op.STZ:
@@ -749,14 +765,16 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     // An unaligned address shortens the first beat (incrementing) or every beat (fixed), as AXI bursts do.
     const misalign = t.sar & (size - 1);
     const total = increment ? beats * size - misalign : beats * (size - misalign);
-    if (total > this.mfifoBytes) return this.fault(t, FAULT.mfifo_err);
-    if (total > this.mfifoBytes - this.mfifoUsed) return Step.Stalled;
+    const lines = this.config.mfifoLines;
+    if (this.entriesFor(t, total) > lines) return this.fault(t, FAULT.mfifo_err);
+    if (this.mfifoEntries - t.fifoEntries + this.entriesFor(t, t.fifoCount + total) > lines) return Step.Stalled;
     let ok = true;
     if (increment) ok = this.readIntoFifo(t, t.sar, total);
     else for (let b = 0; b < beats && ok; b++) ok = this.readIntoFifo(t, t.sar, size - misalign);
-    if (!ok) return this.imprecise(t, FAULT.data_read_err);
+    this.recount(t);
+    // The burst was issued before its error response came back: the address still advances.
     if (increment) t.sar = (t.sar + total) >>> 0;
-    return Step.Retire;
+    return ok ? Step.Retire : this.imprecise(t, FAULT.data_read_err);
   }
 
   private readIntoFifo(t: Thread, address: number, length: number): boolean {
@@ -767,8 +785,29 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     if (this.port.read(address, t.fifo, tail, first) !== BusResponse.Okay) return false;
     if (first < length && this.port.read((address + first) >>> 0, t.fifo, 0, length - first) !== BusResponse.Okay) return false;
     t.fifoCount += length;
-    this.mfifoUsed += length;
     return true;
+  }
+
+  /**
+   * The MFIFO entries (data-bus-wide lines) that `bytes` of t's data occupy. The DMAC packs data as the destination
+   * will take it (TRM appendix B, MFIFO usage): towards an incrementing destination bytes share lines by destination
+   * address; towards a fixed destination every beat takes its own entries.
+   */
+  private entriesFor(t: Thread, bytes: number): number {
+    if (bytes === 0) return 0;
+    const width = this.busBytes;
+    const ccr = t.ccr;
+    if ((ccr >>> 14) & 1) return Math.floor(((t.dar & (width - 1)) + bytes - 1) / width) + 1;
+    const size = 1 << ((ccr >>> 15) & 7);
+    const beat = size - (t.dar & (size - 1));
+    return Math.ceil(bytes / beat) * Math.ceil(beat / width);
+  }
+
+  /** Re-derives t's MFIFO entries after its data, DAR or CCR changed. */
+  private recount(t: Thread): void {
+    const entries = this.entriesFor(t, t.fifoCount);
+    this.mfifoEntries += entries - t.fifoEntries;
+    t.fifoEntries = entries;
   }
 
   private store(t: Thread, single: boolean): Step {
@@ -784,9 +823,9 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     let ok = true;
     if (increment) ok = this.writeFromFifo(t, t.dar, total, swap);
     else for (let b = 0; b < beats && ok; b++) ok = this.writeFromFifo(t, t.dar, beatBytes, swap);
-    if (!ok) return this.imprecise(t, FAULT.data_write_err);
     if (increment) t.dar = (t.dar + total) >>> 0;
-    return Step.Retire;
+    this.recount(t);
+    return ok ? Step.Retire : this.imprecise(t, FAULT.data_write_err);
   }
 
   /** Pops length bytes of t's MFIFO data to the bus, swapping bytes within 2^swap-byte words when ES is set. */
@@ -804,7 +843,6 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     }
     t.fifoHead = head + length >= capacity ? head + length - capacity : head + length;
     t.fifoCount -= length;
-    this.mfifoUsed -= length;
     return ok;
   }
 
@@ -818,15 +856,14 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     let ok = true;
     if (increment) ok = this.port.write(t.dar, ZEROS, 0, total) === BusResponse.Okay;
     else for (let b = 0; b < beats && ok; b++) ok = this.port.write(t.dar, ZEROS, 0, size - misalign) === BusResponse.Okay;
-    if (!ok) return this.imprecise(t, FAULT.data_write_err);
     if (increment) t.dar = (t.dar + total) >>> 0;
-    return Step.Retire;
+    return ok ? Step.Retire : this.imprecise(t, FAULT.data_write_err);
   }
 
   private discardFifo(t: Thread): void {
-    this.mfifoUsed -= t.fifoCount;
     t.fifoCount = 0;
     t.fifoHead = 0;
+    this.recount(t);
   }
 
   private loopEnd(t: Thread, insn: Uint8Array): Step {
@@ -864,10 +901,12 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     if ((ccr & 1) === 0 || ((ccr >>> 14) & 1) === 0 || ((ccr >>> 28) & 7) !== 0) return;
     const loadSize = 1 << ((ccr >>> 1) & 7);
     const storeSize = 1 << ((ccr >>> 15) & 7);
-    if ((t.sar & (loadSize - 1)) !== 0 || (t.dar & (storeSize - 1)) !== 0) return;
+    const width = this.busBytes;
     const loadBytes = loadSize * (((ccr >>> 4) & 15) + 1);
     const storeBytes = storeSize * (((ccr >>> 18) & 15) + 1);
-    const free = this.mfifoBytes - this.mfifoUsed;
+    // Whole bus-wide lines throughout, so that MFIFO entries are simply bytes / width.
+    if ((t.sar & (loadSize - 1)) !== 0 || (t.dar & (width - 1)) !== 0 || loadBytes % width !== 0 || storeBytes % width !== 0) return;
+    const free = (this.config.mfifoLines - this.mfifoEntries) * width;
     let level = 0;
     let loads = 0;
     for (let pc = t.pc; pc < end + 2; pc++) {
@@ -919,9 +958,11 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
         // A non-secure channel may only program non-secure accesses (ARPROT[1] = AWPROT[1] = 1).
         if (t.nonSecure && ((value >>> 9) & 1) + ((value >>> 23) & 1) !== 2) return this.fault(t, FAULT.ch_rdwr_err);
         t.ccr = value;
+        this.recount(t);
         return Step.Retire;
       case 2:
         t.dar = value;
+        this.recount(t);
         return Step.Retire;
     }
     return this.fault(t, FAULT.operand_invalid);
@@ -1076,7 +1117,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
 
   /** A bus error on data: reported after the instruction that issued the transfer (imprecise). */
   private imprecise(t: Thread, bits: number): Step {
-    if (!this.currentDebug) t.pc = (t.pc + 1) >>> 0;
+    if (!this.currentDebug) t.pc = (t.pc + DECODE_LENGTH[t.insn[0]]) >>> 0;
     return this.fault(t, bits);
   }
 
@@ -1103,7 +1144,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       cycle: this.cycle,
       threads,
       fifos: this.channels.map((t) => copyRing(t.fifo, t.fifoHead, t.fifoCount)),
-      mfifoUsed: this.mfifoUsed,
+      mfifoEntries: this.mfifoEntries,
       inten: this.inten,
       irqStatus: this.irqStatus,
       pendingEvents: this.pendingEvents,
@@ -1133,6 +1174,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       t.wfpPeriph = v[13] === 1;
       t.fifoHead = 0;
       t.fifoCount = v[15];
+      t.fifoEntries = this.entriesFor(t, t.fifoCount);
       t.stalled = v[16] === 1;
       t.fetched = v[17];
       t.insn.set(v.slice(18, 24));
@@ -1140,7 +1182,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     });
     this.channels.forEach((t, i) => t.fifo.set(s.fifos[i], 0));
     this.cycle = s.cycle;
-    this.mfifoUsed = s.mfifoUsed;
+    this.mfifoEntries = s.mfifoEntries;
     this.inten = s.inten;
     this.irqStatus = s.irqStatus;
     this.pendingEvents = s.pendingEvents;

@@ -2,18 +2,28 @@
 // MFIFO accounting, bus errors), checked against the TRM facts in pl330-isa.md.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Bus } from '../../emulator/bus/bus';
+import { Bus, BusResponse } from '../../emulator/bus/bus';
 import { DEFAULT_CONFIG, Pl330Config } from '../../emulator/pl330/config';
 import { debugGo, debugKill, debugSev, issueDebug } from '../../emulator/pl330/debug';
 import { FAULT } from '../../emulator/pl330/faults';
 import type { Pl330Event } from '../../emulator/pl330/observer';
 import { TestPeripheral } from '../../emulator/pl330/peripheral';
 import { Pl330 } from '../../emulator/pl330/pl330';
-import { ChannelState } from '../../emulator/pl330/registers';
+import { describeRegister } from '../../emulator/bus/registers';
+import { ChannelState, PL330_REGISTER_MAP } from '../../emulator/pl330/registers';
 import { assembleOrThrow, machineWith, patternBytes } from '../support/pl330-machine';
 
 const WD = 0xe80;
 const INTEN = 0x020;
+
+/** A DMAC whose bus has only 64 KiB of RAM at 0 (everything above is unmapped), with source loaded. */
+function dmacOverSmallRam(source: string): Pl330 {
+  const bus = new Bus();
+  bus.addRam(0, 0x10000);
+  const dmac = new Pl330(DEFAULT_CONFIG, bus.port({ name: 'dma', streamId: 5 }));
+  for (const p of assembleOrThrow(source)) bus.physicalWrite(p.base, p.bytes, 0, p.bytes.length);
+  return dmac;
+}
 
 test('a manager program booted from CR2 starts channels, waits for their event and signals its own', () => {
   const m = machineWith(`.manager 0x800
@@ -231,10 +241,7 @@ test('DMAKILL: a waiting channel goes Killing then Stopped and frees its MFIFO d
 });
 
 test('bus errors: instruction fetch (precise), data read and write (imprecise, PC past the transfer)', () => {
-  const bus = new Bus();
-  bus.addRam(0, 0x10000);
-  const dmac = new Pl330(DEFAULT_CONFIG, bus.port({ name: 'dma', streamId: 5 }));
-  for (const p of assembleOrThrow(`.channel 0x1000
+  const dmac = dmacOverSmallRam(`.channel 0x1000
     DMAMOV CCR, SB2 SS32 SAI DB2 DS32 DAI
     DMAMOV SAR, 0x80000
     DMALD
@@ -242,7 +249,7 @@ test('bus errors: instruction fetch (precise), data read and write (imprecise, P
     DMAMOV CCR, SB2 SS32 SAI DB2 DS32 DAI
     DMAMOV DAR, 0x80000
     DMALD
-    DMAST`)) bus.physicalWrite(p.base, p.bytes, 0, p.bytes.length);
+    DMAST`);
   issueDebug(dmac, debugGo(0, 0x1000));
   issueDebug(dmac, debugGo(1, 0x1100));
   issueDebug(dmac, debugGo(2, 0x90000));
@@ -289,4 +296,187 @@ test('the observer reports every kind of event, typed', () => {
   issueDebug(m.dmac, debugKill(0));
   m.dmac.run({ maxCycles: 10 });
   assert.ok(events.some((e) => e.kind === 'channelEnd' && e.how === 'kill'));
+});
+
+test('DMAADNH is undefined on r0p0 and adds a negative halfword from r1p0', () => {
+  const source = `.channel 0x1000
+    DMAMOV DAR, 0x1000
+    DMAADNH DAR, -16
+    DMAEND`;
+  const r1 = machineWith(source);
+  r1.go(0, 0x1000);
+  r1.dmac.run({ maxCycles: 100 });
+  assert.equal(r1.dmac.register('DAR0'), 0xff0);
+  // The assembler refuses DMAADNH for r0p0, so the r0p0 DMAC runs the bytes assembled for r1p1.
+  const old = new Pl330({ ...DEFAULT_CONFIG, revision: 0 }, r1.bus.port({ name: 'old', streamId: 1 }));
+  issueDebug(old, debugGo(0, 0x1000));
+  old.run({ maxCycles: 100 });
+  assert.equal(old.register('FTR0'), FAULT.undef_instr);
+  assert.equal(old.register('CPC0'), 0x1006);
+});
+
+test('round-robin ticks interleave channels deterministically; stepInstruction and run-until stop where asked', () => {
+  const m = machineWith(`.channel 0x1000
+    DMANOP
+    DMANOP
+    DMAEND
+.channel 0x1100
+    DMANOP
+    DMANOP
+    DMAEND`);
+  const order: string[] = [];
+  m.dmac.observe((e) => {
+    if (e.kind === 'instruction' && !e.debug) order.push(`${e.cycle}:${e.thread}@${e.pc.toString(16)}`);
+  });
+  m.go(0, 0x1000);
+  m.go(1, 0x1100);
+  assert.equal(m.dmac.stepInstruction(1), true);
+  assert.equal(m.dmac.register('CPC1'), 0x1101, 'one instruction of channel 1 only');
+  assert.equal(m.dmac.register('CPC0'), 0x1000);
+  const r = m.dmac.run({ until: () => m.dmac.register('CPC0') === 0x1002 });
+  assert.equal(r.stop, 'condition');
+  m.dmac.run();
+  // A cache miss costs a tick: channel 0's first line is fetched in tick 2 while channel 1 runs from the cache.
+  assert.deepEqual(order, ['1:1@1100', '2:1@1101', '3:0@1000', '3:1@1102', '4:0@1001', '5:0@1002']);
+});
+
+test('the register table drives the APB interface: read-only registers ignore writes, write-only ones read as zero', () => {
+  const m = machineWith(`.channel 0x1000
+    DMAMOV SAR, 0x1234
+    DMAWFE 7`);
+  m.go(0, 0x1000);
+  m.dmac.run({ maxCycles: 100 });
+  for (const reg of PL330_REGISTER_MAP.instances) {
+    const before = m.dmac.read(reg.offset, 4);
+    assert.equal(before, m.dmac.register(reg.name), reg.name);
+    if (reg.def.access === 'wo') assert.equal(before, 0, `${reg.name} is write-only`);
+    if (reg.def.access === 'ro') {
+      m.dmac.write(reg.offset, 4, 0xffffffff);
+      assert.equal(m.dmac.read(reg.offset, 4), before, `${reg.name} is read-only`);
+    }
+  }
+  assert.equal(m.dmac.read(0x0c0, 4), 0, 'a reserved offset reads as zero');
+  assert.equal(m.dmac.read(0x401, 1), 0x12, 'byte reads of SAR0');
+  m.dmac.write(INTEN, 4, 0xffffffff);
+  assert.equal(m.dmac.register('INTEN'), 0xffff, 'INTEN has one bit per configured event');
+  const csr = PL330_REGISTER_MAP.named('CSR0')!.def;
+  assert.match(describeRegister(csr, m.dmac.register('CSR0')), /state=4 \(Waiting for event\) wakeup_number=0x7/);
+});
+
+test('snapshots cover a peripheral transfer in flight (DMAC, memory and peripheral restored together)', () => {
+  const m = machineWith(`.channel 0x1000
+    DMAMOV CCR, SB2 SS32 SAF DB2 DS32 DAI
+    DMAMOV SAR, 0x5000
+    DMAMOV DAR, 0x6000
+    DMALPFE
+      DMAWFP P0, periph
+      DMALDB
+      DMALDS
+      DMASTPB P0
+      DMASTPS P0
+    DMALPEND
+    DMAEND`);
+  m.write(0x5000, [1, 2, 3, 4]);
+  const script = Array.from({ length: 9 }, (_, i) => ({ type: i % 3 === 0 ? 'single' as const : 'burst' as const, last: i === 8 }));
+  const p = new TestPeripheral(script);
+  m.dmac.attachPeripheral(0, p);
+  m.go(0, 0x1000);
+  for (let i = 0; i < 25; i++) m.dmac.tick();
+  const saved = { dmac: m.dmac.snapshot(), memory: m.bus.memory.snapshot(), periph: p.snapshot() };
+  const finish = () => {
+    m.dmac.run({ maxCycles: 10_000 });
+    return { dar: m.dmac.register('DAR0'), cycle: m.dmac.cycle, acks: [...p.acknowledged], out: Buffer.from(m.readBytes(0x6000, 96)).toString('hex') };
+  };
+  const first = finish();
+  assert.equal(first.acks.length, 9);
+  m.dmac.restore(saved.dmac);
+  m.bus.memory.restore(saved.memory);
+  p.restore(saved.periph);
+  assert.deepEqual(finish(), first);
+});
+
+test('behind a translator (an SMMU), transfers use translated addresses and a translation fault is a bus error', () => {
+  const bus = new Bus();
+  bus.addRam(0, 0x1000000);
+  const port = bus.port({ name: 'dmac', streamId: 7 });
+  const streams = new Set<number>();
+  // IOVA 0x0000-0xffff maps to 0x100000 + IOVA; everything else faults.
+  port.translator = {
+    translate: (master, address) => {
+      streams.add(master.streamId);
+      return address < 0x10000 ? address + 0x100000 : -BusResponse.SlaveError;
+    },
+  };
+  const dmac = new Pl330(DEFAULT_CONFIG, port);
+  for (const p of assembleOrThrow(`.channel 0x1000
+    DMAMOV CCR, SB16 SS64 SAI DB16 DS64 DAI
+    DMAMOV SAR, 0x2000
+    DMAMOV DAR, 0x3000
+    DMALP 8
+      DMALD
+      DMAST
+    DMALPEND
+    DMAMOV DAR, 0x20000
+    DMALD
+    DMAST
+    DMAEND`)) bus.physicalWrite(p.base + 0x100000, p.bytes, 0, p.bytes.length);
+  const data = patternBytes(0x400, 4);
+  bus.physicalWrite(0x102000, data, 0, data.length);
+  issueDebug(dmac, debugGo(0, 0x1000));
+  dmac.run({ maxCycles: 10_000 });
+  const out = new Uint8Array(0x400);
+  bus.physicalRead(0x103000, out, 0, out.length);
+  assert.deepEqual(out, data);
+  assert.deepEqual([...streams], [7]);
+  assert.equal(dmac.register('FTR0'), FAULT.data_write_err);
+  assert.equal(dmac.register('DAR0'), 0x20080);
+});
+
+test('an imprecise error on DMASTPB leaves CPC past the two-byte instruction', () => {
+  const dmac = dmacOverSmallRam(`.channel 0x1000
+    DMAMOV CCR, SB2 SS32 SAI DB2 DS32 DAI
+    DMAMOV DAR, 0x80000
+    DMAWFP P2, burst
+    DMALDB
+    DMASTPB P2
+    DMAEND`);
+  const periph = new TestPeripheral([{ type: 'burst', last: false }]);
+  dmac.attachPeripheral(2, periph);
+  issueDebug(dmac, debugGo(0, 0x1000));
+  dmac.run({ maxCycles: 100 });
+  assert.equal(dmac.register('FTR0'), FAULT.data_write_err);
+  assert.equal(dmac.register('CPC0'), 0x1011);
+  assert.deepEqual(periph.acknowledged, [], 'a failed store acknowledges nothing');
+});
+
+test('MFIFO entries follow the destination: packed towards an incrementing one, a line per beat towards a fixed one', () => {
+  // 4 lines of 64 bits. 16 bytes for an incrementing destination take 2 lines; 16 one-byte beats to a fixed
+  // destination take 16 entries: more than the MFIFO has (mfifo_err).
+  const program = (dst: string) => `.channel 0x1000
+    DMAMOV CCR, SB4 SS32 SAI DB16 DS8 ${dst}
+    DMAMOV SAR, 0x2000
+    DMAMOV DAR, 0x3000
+    DMALD
+    DMAST
+    DMAEND`;
+  const packed = machineWith(program('DAI'), { mfifoLines: 4 });
+  packed.write(0x2000, [...Array(16).keys()]);
+  packed.go(0, 0x1000);
+  packed.dmac.run({ until: () => packed.dmac.register('CPC0') === 0x1013 });
+  const held = packed.dmac.mfifoContents(0);
+  assert.deepEqual([...held.bytes], [...Array(16).keys()], 'the DMALD data waits in the MFIFO');
+  assert.deepEqual([held.entries, held.freeEntries], [2, 2]);
+  packed.dmac.run({ maxCycles: 100 });
+  assert.equal(packed.dmac.mfifoContents(0).entries, 0);
+  assert.equal(packed.dmac.register('FTR0'), 0);
+  assert.equal(packed.dmac.register('DAR0'), 0x3010);
+  const fixed = machineWith(program('DAF'), { mfifoLines: 4 });
+  fixed.go(0, 0x1000);
+  fixed.dmac.run({ maxCycles: 100 });
+  assert.equal(fixed.dmac.register('FTR0'), FAULT.mfifo_err);
+  assert.equal(fixed.dmac.register('CPC0'), 0x1012);
+  const fits = machineWith(program('DAF'), { mfifoLines: 16 });
+  fits.go(0, 0x1000);
+  fits.dmac.run({ maxCycles: 100 });
+  assert.equal(fits.dmac.register('FTR0'), 0);
 });

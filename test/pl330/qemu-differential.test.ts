@@ -6,8 +6,10 @@ import assert from 'node:assert/strict';
 import { debugGo, debugKill, DebugInstruction } from '../../emulator/pl330/debug';
 import { FAULT } from '../../emulator/pl330/faults';
 import { PL330_REGISTER_MAP } from '../../emulator/pl330/registers';
-import { createStandaloneMachine } from '../../emulator/pl330/standalone';
-import { QEMU_SPI_ABORT, QEMU_SPI_EVENTS, QemuPl330, QemuTimeout, qemuAvailable } from '../support/qemu-pl330';
+import { Bus } from '../../emulator/bus/bus';
+import { DEFAULT_CONFIG } from '../../emulator/pl330/config';
+import { Pl330 } from '../../emulator/pl330/pl330';
+import { QEMU_RAM_SIZE, QEMU_SPI_ABORT, QEMU_SPI_EVENTS, QemuPl330, QemuTimeout, qemuAvailable } from '../support/qemu-pl330';
 import { assembleOrThrow, patternBytes } from '../support/pl330-machine';
 
 /** Where QEMU's model departs from the TRM; dmalab follows the TRM. */
@@ -18,6 +20,7 @@ const DEVIATIONS = {
   'endian-swap-ignored': 'QEMU ignores CCR.ES and copies unswapped; dmalab swaps bytes within ES-sized words',
   'forever-loop-no-drlast': 'QEMU has no peripheral handshake: DMAWFP proceeds and a DMALPFE loop never exits (QEMU spins inside the DBGCMD write); dmalab waits for the peripheral\'s request',
   'mfifo-twice-the-size': 'QEMU sizes the MFIFO as data_width/4 x lines bytes (twice the CRD configuration), so a channel that only loads fills it later',
+  'bus-errors-ignored': 'QEMU ignores AXI error responses: a read from an unmapped address loads zeros, a write to one is dropped, a fetch from one executes zeros (DMAEND); dmalab raises data_read_err, data_write_err and instr_fetch_err as the TRM defines',
   'debug-busy-after-fault': 'QEMU leaves DBGSTATUS busy after a debug instruction other than DMAGO/DMAKILL/DMASEV; dmalab completes every debug instruction within the DBGCMD write',
 } as const;
 type DeviationName = keyof typeof DEVIATIONS;
@@ -79,8 +82,16 @@ function debugOf(s: Start | DebugInstruction): DebugInstruction {
   return 'inst0' in s ? s : debugGo(s.channel, s.address, s.ns);
 }
 
+/** dmalab with QEMU's xilinx-zynq-a9 memory map as the DMAC sees it: DDR at 0, on-chip memory at the top. */
+function zynqMachine(): { bus: Bus; dmac: Pl330 } {
+  const bus = new Bus();
+  bus.addRam(0, QEMU_RAM_SIZE, 'ddr');
+  bus.addRam(0xfffc0000, 0x40000, 'ocm');
+  return { bus, dmac: new Pl330(DEFAULT_CONFIG, bus.port({ name: 'pl330', streamId: 0 })) };
+}
+
 function runOnDmalab(c: DiffCase): Outcome {
-  const { bus, dmac } = createStandaloneMachine();
+  const { bus, dmac } = zynqMachine();
   for (const p of assembleOrThrow(c.source)) bus.physicalWrite(p.base, p.bytes, 0, p.bytes.length);
   for (const m of c.memory ?? []) bus.physicalWrite(m.address, m.bytes, 0, m.bytes.length);
   if (c.inten !== undefined) dmac.write(INTEN, 4, c.inten);
@@ -412,6 +423,49 @@ const cases: DiffCase[] = [
     extraRegisters: ['DBGSTATUS'],
     expectFault: { thread: 'manager', bits: FAULT.undef_instr | FAULT.dbg_instr },
     deviations: [{ name: 'debug-busy-after-fault', differs: ['DBGSTATUS'] }],
+  },
+  {
+    name: 'fault: DMALD from an unmapped address (data_read_err)',
+    source: `.channel ${PROG}
+      DMAMOV CCR, SB2 SS32 SAI DB2 DS32 DAI
+      DMAMOV SAR, 0x40000000
+      DMALD
+      DMAEND`,
+    starts: [{ channel: 0, address: PROG }],
+    dumps: [],
+    channels: [0],
+    expectFault: { thread: 0, bits: FAULT.data_read_err },
+    deviations: [{ name: 'bus-errors-ignored', differs: ['FTR0'] }],
+  },
+  {
+    name: 'fault: DMAST to an unmapped address (data_write_err)',
+    source: `.channel ${PROG}
+      DMAMOV CCR, SB2 SS32 SAI DB2 DS32 DAI
+      DMAMOV SAR, ${SRC}
+      DMAMOV DAR, 0x40000000
+      DMALD
+      DMAST
+      DMAEND`,
+    starts: [{ channel: 1, address: PROG }],
+    dumps: [],
+    channels: [1],
+    expectFault: { thread: 1, bits: FAULT.data_write_err },
+    deviations: [
+      { name: 'bus-errors-ignored', differs: ['CSR1', 'CPC1', 'FTR1', 'FSRC', 'irqs'] },
+    ],
+  },
+  {
+    name: 'fault: DMAGO to an unmapped address (instr_fetch_err)',
+    source: `.channel ${PROG}
+      DMAEND`,
+    starts: [{ channel: 2, address: 0x40000000 }],
+    dumps: [],
+    channels: [2],
+    expectFault: { thread: 2, bits: FAULT.instr_fetch_err },
+    deviations: [
+      { name: 'bus-errors-ignored', differs: ['CSR2', 'CPC2', 'FTR2', 'FSRC', 'irqs'] },
+      { name: 'ccr-reset-zero', differs: ['CCR2'] },
+    ],
   },
   {
     name: 'DMAKILL through the debug interface takes a faulting channel back to Stopped',

@@ -62,3 +62,21 @@ test('dmalab run --trace prints instructions, bus accesses and state changes', (
   assert.match(r.stdout, /channel 0 signals event 0/);
   assert.match(r.stdout, /channel 0: Completing -> Stopped/);
 });
+
+test('dmalab run boots a .manager program, which starts its channels', () => {
+  writeFileSync(join(dir, 'mgr.pl330'), `.manager 0x800
+    DMAGO C3, work
+    DMAWFE 1
+    DMAEND
+.channel 0x1000
+work:
+    DMAMOV DAR, 0x4242
+    DMASEV 1
+    DMAEND
+`);
+  const j = JSON.parse(run([join(dir, 'mgr.pl330'), '--json']).stdout);
+  assert.equal(j.fault, null);
+  assert.equal(j.registers.DAR3, 0x4242);
+  assert.equal(j.registers.DPC, 0x800 + 6 + 2 + 1);
+  assert.equal(j.registers.DSR & 15, 0);
+});

@@ -13,6 +13,12 @@ const QEMU = 'qemu-system-arm';
 
 export class QemuTimeout extends Error {}
 
+/** Every QEMU still running; killed when the test process exits, however it exits. */
+const running = new Set<ChildProcessWithoutNullStreams>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export function qemuAvailable(): boolean {
   return spawnSync(QEMU, ['--version'], { encoding: 'utf8' }).status === 0;
 }
@@ -29,7 +35,9 @@ export class QemuPl330 {
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => this.receive(chunk));
     child.stderr.resume(); // QEMU's warnings about unconnected NICs
+    running.add(child);
     child.on('exit', () => {
+      running.delete(child);
       this.exited = true;
       this.waiting?.reject(new Error('QEMU exited'));
       this.waiting = undefined;
