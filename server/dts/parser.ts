@@ -162,7 +162,6 @@ class Parser {
   private depth = 0;
   private source: Source;
   private pos = 0;
-  private peeked: { mode: Mode; token: Token; source: Source; pos: number; stack: IncludeFrame | undefined; depth: number } | undefined;
   /** Scratch buffer for property values (copied out per value). */
   private readonly data = new ByteSink();
   readonly diagnostics: Diagnostic[] = [];
@@ -399,27 +398,34 @@ class Parser {
     return undefined;
   }
 
-  private peek(mode: Mode): Token {
-    if (this.peeked && this.peeked.mode === mode) return this.peeked.token;
-    if (this.peeked) this.unpeek();
-    const saved = { source: this.source, pos: this.pos, stack: this.stack, depth: this.depth };
-    const token = this.scan(mode);
-    this.peeked = { mode, token, ...saved };
-    return token;
-  }
+  // One token of lookahead, scanned in a given mode; a different mode rescans from the saved position.
+  private peekMode: Mode | undefined;
+  private peekToken: Token | undefined;
+  private peekSource: Source | undefined;
+  private peekPos = 0;
+  private peekStack: IncludeFrame | undefined;
+  private peekDepth = 0;
 
-  private unpeek(): void {
-    const p = this.peeked!;
-    this.source = p.source;
-    this.pos = p.pos;
-    this.stack = p.stack;
-    this.depth = p.depth;
-    this.peeked = undefined;
+  private peek(mode: Mode): Token {
+    if (this.peekMode !== undefined) {
+      if (this.peekMode === mode) return this.peekToken!;
+      this.source = this.peekSource!;
+      this.pos = this.peekPos;
+      this.stack = this.peekStack;
+      this.depth = this.peekDepth;
+    }
+    this.peekSource = this.source;
+    this.peekPos = this.pos;
+    this.peekStack = this.stack;
+    this.peekDepth = this.depth;
+    this.peekToken = this.scan(mode);
+    this.peekMode = mode;
+    return this.peekToken;
   }
 
   private next(mode: Mode): Token {
     const t = this.peek(mode);
-    this.peeked = undefined;
+    this.peekMode = undefined;
     return t;
   }
 

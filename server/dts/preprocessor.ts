@@ -503,16 +503,20 @@ class Preprocessor {
     const conds: Cond[] = [];
     const active = () => conds.length === 0 || conds[conds.length - 1].active;
     while (!lexer.atEnd()) {
-      const state = lexer.save();
-      const first = lexer.next();
-      if (first.kind === K.Eof) break;
-      if (first.bol && first.kind === K.Punct && first.text === '#') {
-        this.directive(first, src.restOfLine(), conds, active, path, depth);
-        this.write('\n');
-        this.prev = undefined;
-        continue;
+      let at = lexer.pos;
+      while (text.charCodeAt(at) === 32 || text.charCodeAt(at) === 9) at++;
+      if (text.charCodeAt(at) === 35 /* # */ || (text.charCodeAt(at) === 47 && text.charCodeAt(at + 1) === 42)) {
+        // A directive (possibly after a comment): lex it.
+        const state = lexer.save();
+        const first = lexer.next();
+        if (first.bol && first.kind === K.Punct && first.text === '#') {
+          this.directive(first, src.restOfLine(), conds, active, path, depth);
+          this.write('\n');
+          this.prev = undefined;
+          continue;
+        }
+        lexer.restore(state);
       }
-      lexer.restore(state);
       const line = scanLine(text, lexer.pos, active() ? this.macros : undefined);
       if (!active()) {
         lexer.skipTo(line.end);
