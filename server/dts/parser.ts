@@ -95,7 +95,12 @@ const NAME_CHAR = (() => {
   return t;
 })();
 const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const IDENT_CHAR = /[a-zA-Z0-9_]/;
+const IDENT_TABLE = (() => {
+  const t = new Uint8Array(256);
+  for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_') t[c.charCodeAt(0)] = 1;
+  return t;
+})();
+const isIdentChar = (code: number) => code < 256 && IDENT_TABLE[code] === 1;
 const KEYWORDS = ['/dts-v1/', '/plugin/', '/memreserve/', '/bits/', '/delete-property/', '/delete-node/', '/omit-if-no-ref/', '/incbin/'];
 const PUNCT2 = ['<<', '>>', '<=', '>=', '==', '!=', '&&', '||'];
 const MAX_INCLUDE_DEPTH = 100;
@@ -273,7 +278,7 @@ class Parser {
         }
       }
       let j = start + 1;
-      while (j < text.length && IDENT_CHAR.test(text[j])) j++;
+      while (j < text.length && isIdentChar(text.charCodeAt(j))) j++;
       if (j > start + 1 && LABEL_RE.test(text.slice(start + 1, j))) {
         this.pos = j;
         return this.make('ref', start, text.slice(start + 1, j));
@@ -296,16 +301,18 @@ class Parser {
       }
     }
     if (mode !== 'name' && c >= '0' && c <= '9') return this.scanInt(start);
-    if (mode !== 'name' && IDENT_CHAR.test(c)) {
+    if (mode !== 'name' && isIdentChar(c.charCodeAt(0))) {
       let k = start;
-      while (k < text.length && IDENT_CHAR.test(text[k])) k++;
+      while (k < text.length && isIdentChar(text.charCodeAt(k))) k++;
       this.pos = k;
       return this.make('ident', start, text.slice(start, k));
     }
-    const two = text.slice(start, start + 2);
-    if (PUNCT2.includes(two)) {
-      this.pos += 2;
-      return this.make('punct', start, two);
+    if ('<>=!&|'.includes(c)) {
+      const two = text.slice(start, start + 2);
+      if (PUNCT2.includes(two)) {
+        this.pos += 2;
+        return this.make('punct', start, two);
+      }
     }
     this.pos++;
     return this.make('punct', start, c);
