@@ -72,7 +72,8 @@ export class HostKernel {
   readonly smmuDrivers: ArmSmmuDriver[] = [];
   readonly devices: KernelDevice[] = [];
   readonly groups: IommuGroup[] = [];
-  private readonly irqHandlers = new Map<number, () => void>();
+  /** Handlers per interrupt ID; more than one only when every one of them was requested shared. */
+  private readonly irqHandlers = new Map<number, { handler: () => void; shared: boolean }[]>();
   private readonly pins = new Map<number, number>();
   private inInterrupt = false;
   private nextPid = 100;
@@ -115,8 +116,8 @@ export class HostKernel {
       for (;;) {
         const id = this.mem.readl(this.gicc + 0x0c) & 0x3ff;
         if (id === 1023) break;
-        const handler = this.irqHandlers.get(id);
-        if (handler) handler();
+        const handlers = this.irqHandlers.get(id);
+        if (handlers?.length) for (const h of handlers) h.handler();
         else this.log(`irq ${id}: nobody cared`);
         this.mem.writel(this.gicc + 0x10, id);
       }
@@ -129,12 +130,14 @@ export class HostKernel {
     this.mem.writel(this.gicd + (on ? 0x100 : 0x180) + 4 * (id >> 5), 1 << (id & 31));
   }
 
-  /** request_irq: priority, CPU 0 as target, trigger type, enable. */
-  requestIrq(spec: SpiSpec, handler: () => void): number {
+  /** request_irq: priority, CPU 0 as target, trigger type, enable. A line is shared only if every user says so. */
+  requestIrq(spec: SpiSpec, handler: () => void, shared = false): number {
     const id = 32 + spec.spi;
-    if (this.irqHandlers.has(id)) return -ERRNO.EBUSY;
+    const existing = this.irqHandlers.get(id) ?? [];
+    if (existing.length && !(shared && existing.every((h) => h.shared))) return -ERRNO.EBUSY;
     if (id + 1 > this.machine.gic.config.interrupts || 0x400 + id >= GICD_SIZE) return -ERRNO.EINVAL;
-    this.irqHandlers.set(id, handler);
+    this.irqHandlers.set(id, [...existing, { handler, shared }]);
+    if (existing.length) return 0;
     const gicd = this.gicd;
     this.mem.writel(gicd + 0x400 + (id & ~3), (this.mem.readl(gicd + 0x400 + (id & ~3)) & ~(0xff << (8 * (id & 3)))) | (IRQ_PRIORITY << (8 * (id & 3))));
     this.mem.writel(gicd + 0x800 + (id & ~3), (this.mem.readl(gicd + 0x800 + (id & ~3)) & ~(0xff << (8 * (id & 3)))) | (1 << (8 * (id & 3))));
@@ -145,9 +148,14 @@ export class HostKernel {
     return 0;
   }
 
-  freeIrq(spec: SpiSpec): void {
-    this.setEnabled(32 + spec.spi, false);
-    this.irqHandlers.delete(32 + spec.spi);
+  freeIrq(spec: SpiSpec, handler: () => void): void {
+    const id = 32 + spec.spi;
+    const rest = (this.irqHandlers.get(id) ?? []).filter((h) => h.handler !== handler);
+    if (rest.length) this.irqHandlers.set(id, rest);
+    else {
+      this.setEnabled(id, false);
+      this.irqHandlers.delete(id);
+    }
   }
 
   disableIrq(spec: SpiSpec): void {
@@ -170,8 +178,9 @@ export class HostKernel {
   private probeSmmu(s: Machine['smmus'][number]): void {
     const driver = new ArmSmmuDriver(s, this.mem, this.frames, (l) => this.log(l));
     this.smmuDrivers.push(driver);
-    for (const spec of s.description.globalInterrupts) this.requestIrq(spec, () => driver.globalFault());
-    s.description.contextInterrupts.forEach((spec, i) => this.requestIrq(spec, () => driver.contextFault(i)));
+    // arm-smmu requests its interrupts shared (IRQF_SHARED): a devicetree may give several the same line.
+    for (const spec of s.description.globalInterrupts) this.requestIrq(spec, () => driver.globalFault(), true);
+    s.description.contextInterrupts.forEach((spec, i) => this.requestIrq(spec, () => driver.contextFault(i), true));
   }
 
   private addDevice(dmac: MachineDmac): void {
@@ -181,7 +190,7 @@ export class HostKernel {
     this.devices.push(device);
     if (smmu && iommu) {
       const r = smmu.addMaster(iommu.streamIds);
-      if (r < 0) this.log(`arm-smmu ${smmu.name}: no free stream match registers for ${device.name}`);
+      if (r < 0) this.log(`arm-smmu ${smmu.name}: ${device.name}: no free stream match registers for stream IDs ${iommu.streamIds.join(', ')}: not added to an IOMMU group`);
       else {
         let group = this.groups.find((g) => g.smmu === smmu && g.devices.some((d) => d.streamIds.some((id) => iommu.streamIds.includes(id))));
         if (!group) {

@@ -59,6 +59,7 @@ export interface VfioSession {
 export function bootHost(machine: Machine, log: StepLog): { kernel: HostKernel; proc: UserProcess } {
   const kernel = new HostKernel(machine);
   log.step(`boot: ${machine.platform.model}; ${kernel.smmuDrivers.length} SMMU, ${kernel.devices.length} DMA-330, ${kernel.groups.length} IOMMU group(s)`);
+  for (const line of kernel.dmesg) log.note(`kernel: ${line}`);
   return { kernel, proc: kernel.spawn() };
 }
 

@@ -22,6 +22,8 @@ interface Irq {
   readonly flags: number;
   trigger: EventFd | undefined;
   masked: boolean;
+  /** The handler registered with the kernel while a trigger is set. */
+  handler: (() => void) | undefined;
 }
 
 const OFFSET_MASK = 2n ** BigInt(VFIO_PLATFORM_OFFSET_SHIFT) - 1n;
@@ -40,6 +42,7 @@ export class VfioPlatformDevice {
       flags: VFIO_IRQ_INFO_FLAGS.EVENTFD | (spec.level ? VFIO_IRQ_INFO_FLAGS.MASKABLE | VFIO_IRQ_INFO_FLAGS.AUTOMASKED : 0),
       trigger: undefined,
       masked: false,
+      handler: undefined,
     }));
   }
 
@@ -75,17 +78,17 @@ export class VfioPlatformDevice {
   }
 
   setTrigger(irq: Irq, trigger: EventFd | undefined): number {
-    if (irq.trigger) {
-      this.kernel.freeIrq(irq.spec);
+    if (irq.handler) {
+      this.kernel.freeIrq(irq.spec, irq.handler);
+      irq.handler = undefined;
       irq.trigger = undefined;
     }
     if (!trigger) return 0;
+    const handler = () => this.handler(irq);
+    const r = this.kernel.requestIrq(irq.spec, handler);
+    if (r < 0) return r;
     irq.trigger = trigger;
-    const r = this.kernel.requestIrq(irq.spec, () => this.handler(irq));
-    if (r < 0) {
-      irq.trigger = undefined;
-      return r;
-    }
+    irq.handler = handler;
     if (irq.masked) this.kernel.disableIrq(irq.spec);
     return 0;
   }

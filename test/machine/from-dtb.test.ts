@@ -109,3 +109,14 @@ test('an MMU-500 platform (SMMUv2, one interrupt per context bank) runs Test Cas
   assert.equal(vfioIsolation(new Machine(platform), (l) => iso.push(l)).pass, true, iso.join('\n'));
   assert.ok(iso.some((l) => l.includes('cbfrsynra=0x21, cb=0')), iso.join('\n'));
 });
+
+test('SMMU interrupts on one shared line: wired-OR at the GIC, shared handlers in the kernel', async () => {
+  const { vfioIsolation } = await import('../../emulator/scenarios/vfio-test-case-1');
+  const { readFileSync } = await import('node:fs');
+  const dts = readFileSync('examples/platforms/vexpress-mmu400-dma330.dts', 'utf8').replace(/<0 20[1-4] 4>/g, '<0 200 4>');
+  const platform = platformFromDtb(dtc(dts));
+  assert.deepEqual(platform.smmus[0].contextInterrupts.map((i) => i.spi), [200, 200, 200, 200]);
+  const lines: string[] = [];
+  assert.equal(vfioIsolation(new Machine(platform), (l) => lines.push(l)).pass, true, lines.join('\n'));
+  assert.ok(lines.some((l) => l.includes('Unhandled context fault')));
+});
