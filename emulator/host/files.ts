@@ -53,9 +53,13 @@ export class EventFd implements OpenFile {
     this.counter = BigInt(initial);
   }
 
+  /** Kernel-side consumers (irqfd-style): called on every signal, whoever signals. */
+  readonly listeners = new Set<() => void>();
+
   signal(n = 1n): void {
     this.counter += n;
     this.signals++;
+    for (const l of this.listeners) l();
   }
 
   read(_proc: UserContext, count: number): Uint8Array | number {

@@ -24,6 +24,8 @@ interface Irq {
   masked: boolean;
   /** The handler registered with the kernel while a trigger is set. */
   handler: (() => void) | undefined;
+  /** An eventfd whose signal unmasks the IRQ (virqfd), and the listener on it. */
+  unmaskFd: { readonly fd: EventFd; readonly listener: () => void } | undefined;
 }
 
 const OFFSET_MASK = 2n ** BigInt(VFIO_PLATFORM_OFFSET_SHIFT) - 1n;
@@ -43,6 +45,7 @@ export class VfioPlatformDevice {
       trigger: undefined,
       masked: false,
       handler: undefined,
+      unmaskFd: undefined,
     }));
   }
 
@@ -64,6 +67,7 @@ export class VfioPlatformDevice {
     if (--this.openCount > 0) return;
     for (const irq of this.irqs) {
       this.setTrigger(irq, undefined);
+      this.setUnmaskFd(irq, undefined);
       irq.masked = false;
     }
   }
@@ -91,6 +95,16 @@ export class VfioPlatformDevice {
     irq.handler = handler;
     if (irq.masked) this.kernel.disableIrq(irq.spec);
     return 0;
+  }
+
+  /** ACTION_UNMASK with DATA_EVENTFD: each signal of the eventfd unmasks the IRQ; fd -1 removes it. */
+  setUnmaskFd(irq: Irq, fd: EventFd | undefined): void {
+    if (irq.unmaskFd) irq.unmaskFd.fd.listeners.delete(irq.unmaskFd.listener);
+    irq.unmaskFd = undefined;
+    if (!fd) return;
+    const listener = () => this.unmask(irq);
+    fd.listeners.add(listener);
+    irq.unmaskFd = { fd, listener };
   }
 
   mask(irq: Irq): void {
@@ -181,7 +195,20 @@ class VfioDeviceFile implements OpenFile {
       case VFIO_IRQ_SET_FLAGS.ACTION_MASK:
       case VFIO_IRQ_SET_FLAGS.ACTION_UNMASK:
         if (start !== 0 || count !== 1) return -ERRNO.EINVAL;
-        if (dataType === VFIO_IRQ_SET_FLAGS.DATA_EVENTFD) return -ERRNO.EINVAL; // irqfd masking is not modelled
+        if (dataType === VFIO_IRQ_SET_FLAGS.DATA_EVENTFD) {
+          // Masking through an eventfd is not implemented by vfio-platform (EINVAL); unmasking is (virqfd).
+          if (action === VFIO_IRQ_SET_FLAGS.ACTION_MASK) return -ERRNO.EINVAL;
+          const fd = new DataView(data!.buffer, data!.byteOffset, 4).getInt32(0, true);
+          if (fd < 0) {
+            v.setUnmaskFd(irq, undefined);
+            return 0;
+          }
+          const file = proc.file(fd);
+          if (!file) return -ERRNO.EBADF;
+          if (!(file instanceof EventFd)) return -ERRNO.EINVAL;
+          v.setUnmaskFd(irq, file);
+          return 0;
+        }
         if (dataType === VFIO_IRQ_SET_FLAGS.DATA_NONE || boolTrue()) {
           if (action === VFIO_IRQ_SET_FLAGS.ACTION_MASK) v.mask(irq);
           else v.unmask(irq);

@@ -193,7 +193,7 @@ test('vfio-platform device: info, region and irq info, SET_IRQS checks, software
   assert.equal(setIrqs(DATA_EVENTFD | DATA_NONE | ACTION_TRIGGER, 0, 0, 1, efd), -EINVAL, 'two data types');
   assert.equal(setIrqs(DATA_EVENTFD | ACTION_TRIGGER, 0, 0, 1, 77), -EBADF);
   assert.equal(setIrqs(DATA_EVENTFD | ACTION_TRIGGER, 0, 0, 1, s.container), -EINVAL, 'not an eventfd');
-  assert.equal(setIrqs(DATA_EVENTFD | ACTION_MASK, 0, 0, 1, efd), -EINVAL);
+  assert.equal(setIrqs(DATA_EVENTFD | ACTION_MASK, 0, 0, 1, efd), -EINVAL, 'vfio-platform has no irqfd masking');
   assert.equal(setIrqs(DATA_EVENTFD | ACTION_TRIGGER, 0, 0, 1, efd), 0);
   assert.equal(proc.read(efd, 8), -ERRNO.EAGAIN, 'nothing yet');
   assert.equal(setIrqs(DATA_NONE | ACTION_TRIGGER, 0, 0, 1), 0, 'loopback trigger');
@@ -202,6 +202,13 @@ test('vfio-platform device: info, region and irq info, SET_IRQS checks, software
   assert.equal(setIrqs(DATA_NONE | ACTION_TRIGGER, 0, 0, 1), 0, 'automasked: no signal until unmasked');
   assert.equal(proc.read(efd, 8), -ERRNO.EAGAIN);
   assert.equal(setIrqs(DATA_NONE | ACTION_UNMASK, 0, 0, 1), 0);
+  assert.equal(setIrqs(DATA_NONE | ACTION_TRIGGER, 0, 0, 1), 0);
+  assert.ok(proc.read(efd, 8) instanceof Uint8Array);
+  const unmaskFd = proc.eventfd(0, 0);
+  assert.equal(setIrqs(DATA_EVENTFD | ACTION_UNMASK, 0, 0, 1, unmaskFd), 0, 'virqfd unmask');
+  assert.equal(setIrqs(DATA_NONE | ACTION_TRIGGER, 0, 0, 1), 0, 'still masked by the last trigger');
+  assert.equal(proc.read(efd, 8), -ERRNO.EAGAIN);
+  assert.equal(proc.write(unmaskFd, new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0])), 8, 'writing the eventfd unmasks');
   assert.equal(setIrqs(DATA_NONE | ACTION_TRIGGER, 0, 0, 1), 0);
   assert.ok(proc.read(efd, 8) instanceof Uint8Array);
   assert.equal(setIrqs(DATA_NONE | ACTION_TRIGGER, 0, 0, 0), 0, 'count 0 tears the trigger down');
