@@ -222,3 +222,29 @@ test('vfio-platform device: info, region and irq info, SET_IRQS checks, software
   const regs = proc.mmap(0x1000, RW, LINUX_FLAGS.MAP_SHARED, device, 0n);
   assert.equal(proc.read32(regs + 0xe00), s.kernel.machine.dmacs[0].device.read(0xe00, 4), 'the mapping is the registers');
 });
+
+test('random ioctls with random arguments never throw: every call returns a value or -errno', () => {
+  const s = session();
+  const fds = [s.container, s.gfd, s.device, s.proc.eventfd(0, LINUX_FLAGS.EFD_NONBLOCK), 99];
+  const requests = [...Object.values(VFIO_IOCTL), 0x3b7f, 0];
+  let x = 12345;
+  const rnd = (n: number) => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return (x >>> 8) % n;
+  };
+  const scratch = s.user.scratch;
+  const pool = s.buffer(0x4000);
+  for (let i = 0; i < 3000; i++) {
+    const bytes = Uint8Array.from({ length: 64 }, () => (rnd(4) === 0 ? 0xff : rnd(3) === 0 ? rnd(256) : 0));
+    // Plausible sizes and addresses now and then, so calls get past the first checks.
+    const view = new DataView(bytes.buffer);
+    view.setUint32(0, [8, 16, 20, 24, 32, 120, rnd(200)][rnd(7)], true);
+    if (rnd(2)) view.setUint32(8, pool + 0x1000 * rnd(4), true);
+    if (rnd(2)) view.setUint32(16, 0x100000 * rnd(64), true);
+    if (rnd(2)) view.setUint32(24, 0x1000 * rnd(3), true);
+    s.proc.writeMemory(scratch, bytes);
+    const arg = [scratch, 0, 0xdead0000, rnd(16)][rnd(4)];
+    const r = s.proc.ioctl(fds[rnd(fds.length)], requests[rnd(requests.length)], arg);
+    assert.ok(Number.isInteger(r) && r >= -4095, `call ${i} returned ${r}`);
+  }
+});
