@@ -63,7 +63,8 @@ export const MMU500_CONFIG: SmmuConfig = {
   model: 'MMU-500',
   version: 2,
   streamMatchGroups: 16,
-  streamIdBits: 16,
+  // SMR ID and MASK are 15 bits without the extended stream ID option (EXIDS), which dmalab does not model.
+  streamIdBits: 15,
   contextBanks: 16,
   contextInterrupts: 16,
   shortDescriptors: false,
