@@ -55,6 +55,7 @@ export const GICC_REGISTERS: readonly RegisterDef[] = [
 
 export interface GicState {
   readonly arrays: readonly Uint8Array[];
+  readonly sourceLevels: readonly number[];
   readonly distributorEnabled: boolean;
   readonly cpu: readonly { ctlr: number; pmr: number; bpr: number; activeStack: number[] }[];
 }
@@ -86,6 +87,9 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
   private enabled: Uint8Array;
   private latched: Uint8Array; // edge or software pending
   private level: Uint8Array; // line level (level-sensitive pending)
+  /** Each device output wired to an SPI: its slot and its level (the SPI's level is their OR). */
+  private readonly sourceSlot: number[] = [];
+  private sourceLevel: number[] = [];
   private active: Uint8Array;
   private priority: Uint8Array;
   private targets: Uint8Array; // SPIs only matter
@@ -126,15 +130,26 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
     return id < 32 ? cpu * 32 + id : this.config.cpus * 32 + id - 32;
   }
 
-  /** The input wire of SPI n (GIC interrupt ID 32 + n), for a device output. */
+  /**
+   * A new input wire to SPI n (GIC interrupt ID 32 + n), for a device output. Several outputs wired to one SPI are
+   * ORed: the line is high while any of them is.
+   */
   spi(n: number): IrqLine {
     if (!(n >= 0 && n < this.config.interrupts - 32)) throw new Error(`GIC: SPI ${n} does not exist (this GIC has ${this.config.interrupts - 32} SPIs)`);
     const slot = this.slot(0, 32 + n);
+    const source = this.sourceSlot.length;
+    this.sourceSlot.push(slot);
+    this.sourceLevel.push(0);
     return {
       setLevel: (high) => {
+        const v = high ? 1 : 0;
+        if (this.sourceLevel[source] === v) return;
+        this.sourceLevel[source] = v;
+        let any = 0;
+        for (let i = 0; i < this.sourceSlot.length && !any; i++) if (this.sourceSlot[i] === slot) any = this.sourceLevel[i];
         const was = this.level[slot];
-        this.level[slot] = high ? 1 : 0;
-        if (high && !was && this.edge[slot]) this.latched[slot] = 1;
+        this.level[slot] = any;
+        if (any && !was && this.edge[slot]) this.latched[slot] = 1;
         this.update();
       },
     };
@@ -332,6 +347,7 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
   snapshot(): GicState {
     return {
       arrays: [this.enabled, this.latched, this.level, this.active, this.priority, this.targets, this.edge, this.group].map((a) => a.slice()),
+      sourceLevels: [...this.sourceLevel],
       distributorEnabled: this.distributorEnabled,
       cpu: this.cpu.map((c) => ({ ...c, activeStack: [...c.activeStack] })),
     };
@@ -339,6 +355,7 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
 
   restore(state: GicState): void {
     [this.enabled, this.latched, this.level, this.active, this.priority, this.targets, this.edge, this.group].forEach((a, i) => a.set(state.arrays[i]));
+    this.sourceLevel = [...state.sourceLevels];
     this.distributorEnabled = state.distributorEnabled;
     this.cpu = state.cpu.map((c) => ({ ...c, activeStack: [...c.activeStack] }));
     this.update();

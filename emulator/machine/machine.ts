@@ -56,28 +56,12 @@ export class Machine implements Snapshottable<MachineState> {
     };
     place(platform.gic.path, platform.gic.distributor, platform.gic.distributorSize, this.gic);
     place(platform.gic.path, platform.gic.cpuInterface, platform.gic.cpuInterfaceSize, this.gic.cpuInterfaces[0]);
-    // Outputs that a devicetree routes to the same SPI are wired-OR: the line is high while any of them is.
-    const wires = new Map<number, { high: number; line: GicInput }>();
     const spi = (path: string, n: number): GicInput => {
-      let wire = wires.get(n);
-      if (!wire) {
-        try {
-          wire = { high: 0, line: this.gic.spi(n) };
-        } catch (error) {
-          throw new Error(`${path}: ${(error as Error).message}`);
-        }
-        wires.set(n, wire);
+      try {
+        return this.gic.spi(n);
+      } catch (error) {
+        throw new Error(`${path}: ${(error as Error).message}`);
       }
-      const shared = wire;
-      let mine = false;
-      return {
-        setLevel: (high) => {
-          if (high === mine) return;
-          mine = high;
-          shared.high += high ? 1 : -1;
-          shared.line.setLevel(shared.high > 0);
-        },
-      };
     };
     this.smmus = platform.smmus.map((d) => {
       const device = new Smmu(d.config, bus, d.name);

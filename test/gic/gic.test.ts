@@ -80,3 +80,20 @@ test('an edge-triggered SPI latches; ICPENDR clears; SGIs reach the listed CPUs'
   assert.equal(cpu.read(0x0c, 4), 3);
   assert.throws(() => gic.spi(224), /SPI 224 does not exist/);
 });
+
+test('two outputs on one SPI are wired-OR, and snapshots keep each output level', () => {
+  const { gic } = setup();
+  enableSpi(gic, 20, 0x40);
+  const a = gic.spi(20), b = gic.spi(20);
+  a.setLevel(true);
+  b.setLevel(true);
+  a.setLevel(false);
+  assert.equal(gic.state(52).pending, true, 'b still holds the line');
+  const snap = gic.snapshot();
+  b.setLevel(false);
+  assert.equal(gic.state(52).pending, false);
+  gic.restore(snap);
+  assert.equal(gic.state(52).pending, true);
+  b.setLevel(false);
+  assert.equal(gic.state(52).pending, false, 'after restore, b lowering drops the line');
+});
