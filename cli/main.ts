@@ -2,11 +2,12 @@
 import { parseArgs, UsageError } from './args';
 import { asmCommand } from './asm';
 import type { Command, CommandIO } from './command';
+import { demoCommand } from './demo';
 import { disasmCommand } from './disasm';
 import { dtcCommand } from './dtc';
 import { runCommand } from './run';
 
-const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, dtcCommand];
+const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, dtcCommand, demoCommand];
 
 const io: CommandIO = {
   stdout: (data) => process.stdout.write(data),

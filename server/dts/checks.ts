@@ -556,10 +556,6 @@ export const CHECKS: readonly CheckDef[] = [
 
 const BY_NAME = new Map(CHECKS.map((c) => [c.name, c]));
 
-export function isCheckName(name: string): boolean {
-  return BY_NAME.has(name);
-}
-
 /** Each check's warn/error switches, from the defaults and -W/-E options in command-line order. */
 export class CheckLevels {
   private readonly warn = new Map<string, boolean>();

@@ -344,12 +344,12 @@ function avoidPaste(a: Tok, b: Tok): boolean {
 
 class OutputMap implements SourceMap {
   private size = 0;
-  private offsets = new Int32Array(1024);
-  private files = new Int32Array(1024);
-  private lines = new Int32Array(1024);
-  private cols = new Int32Array(1024);
+  private offsets = new Int32Array(4096);
+  private files = new Int32Array(4096);
+  private lines = new Int32Array(4096);
+  private cols = new Int32Array(4096);
   /** Text copied as written (a whole line, or a token from the file): positions inside it are exact. */
-  private verbatim = new Uint8Array(1024);
+  private verbatim = new Uint8Array(4096);
   text = '';
 
   constructor(private readonly names: readonly string[]) {}
@@ -357,7 +357,7 @@ class OutputMap implements SourceMap {
   add(offset: number, file: number, line: number, col: number, verbatim: boolean): void {
     if (this.size === this.offsets.length) {
       const grow = <T extends Int32Array | Uint8Array>(a: T): T => {
-        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        const b = new (a.constructor as new (n: number) => T)(a.length * 4);
         b.set(a);
         return b;
       };
@@ -503,16 +503,20 @@ class Preprocessor {
     const conds: Cond[] = [];
     const active = () => conds.length === 0 || conds[conds.length - 1].active;
     while (!lexer.atEnd()) {
-      const state = lexer.save();
-      const first = lexer.next();
-      if (first.kind === K.Eof) break;
-      if (first.bol && first.kind === K.Punct && first.text === '#') {
-        this.directive(first, src.restOfLine(), conds, active, path, depth);
-        this.write('\n');
-        this.prev = undefined;
-        continue;
+      let at = lexer.pos;
+      while (text.charCodeAt(at) === 32 || text.charCodeAt(at) === 9) at++;
+      if (text.charCodeAt(at) === 35 /* # */ || (text.charCodeAt(at) === 47 && text.charCodeAt(at + 1) === 42)) {
+        // A directive (possibly after a comment): lex it.
+        const state = lexer.save();
+        const first = lexer.next();
+        if (first.bol && first.kind === K.Punct && first.text === '#') {
+          this.directive(first, src.restOfLine(), conds, active, path, depth);
+          this.write('\n');
+          this.prev = undefined;
+          continue;
+        }
+        lexer.restore(state);
       }
-      lexer.restore(state);
       const line = scanLine(text, lexer.pos, active() ? this.macros : undefined);
       if (!active()) {
         lexer.skipTo(line.end);

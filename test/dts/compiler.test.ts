@@ -72,3 +72,17 @@ for (const [name, text] of Object.entries(CASES)) {
     });
   }
 }
+
+for (const example of ['pl330.dts', 'pl330-smmu.dts']) {
+  test(`example ${example}: dmalab dtc --cpp equals cpp + dtc`, async () => {
+    const src = join('examples', 'dts', example);
+    const pre = spawnSync('cpp', ['-nostdinc', '-undef', '-D__DTS__', '-x', 'assembler-with-cpp', src], { encoding: 'latin1' });
+    assert.equal(pre.status, 0);
+    const ref = spawnSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', '-'], { input: Buffer.from(pre.stdout, 'latin1') });
+    assert.equal(ref.status, 0);
+    const mine = join(dir, `${example}.dtb`);
+    const m = await dmalabDtc(['-q', '--cpp', '-O', 'dtb', '-o', mine, src]);
+    assert.equal(m.status, 0, m.stderr);
+    assert.deepEqual(readFileSync(mine), ref.stdout);
+  });
+}
