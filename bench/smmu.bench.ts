@@ -3,8 +3,8 @@
 import { Bus } from '../emulator/bus/bus';
 import { Machine } from '../emulator/machine/machine';
 import { debugGo, issueDebug } from '../emulator/pl330/debug';
-import { StepLog, allocate, bindToVfio, bootHost, mapDma, openVfioDevice } from '../emulator/scenarios/vfio-session';
-import { copyMicrocode } from '../emulator/scenarios/vfio-test-case-1';
+import { StepLog, allocate, bindToVfio, bootHost, mapDma, openVfioDevice } from '../scenarios/vfio-session';
+import { copyMicrocode } from '../scenarios/vfio-test-case-1';
 import { MMU400_CONFIG } from '../emulator/smmu/config';
 import { Smmu } from '../emulator/smmu/smmu';
 import { VFIO_DMA_MAP_FLAGS } from '../emulator/vfio/uapi';

@@ -11,11 +11,15 @@ import { threadName } from '../emulator/pl330/observer';
 import type { IdleReport, Pl330, RunResult } from '../emulator/pl330/pl330';
 import { CHANNEL_STATE_NAMES, MANAGER_STATE_NAMES } from '../emulator/pl330/registers';
 import { createStandaloneMachine } from '../emulator/pl330/standalone';
+import type { Bus } from '../emulator/bus/bus';
+import { Machine } from '../emulator/machine/machine';
 import { assemble } from '../server/pl330/assembler';
 import { formatDiagnostic } from '../server/pl330/diagnostics';
 import { ParsedArgs, UsageError, intOption, parseIntArg } from './args';
 import type { Command, CommandIO } from './command';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
+import { DEFAULT_PLATFORM, loadPlatform } from './platform';
+import { SCENARIOS, runScenario } from './scenario';
 
 const SOURCE_EXTENSIONS = ['.pl330', '.asm', '.s', '.S'];
 const DEFAULT_MAX_CYCLES = 100_000_000;
@@ -24,14 +28,18 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run a PL330 program on the emulated DMAC',
   usage: `usage: dmalab run PROGRAM [--load ADDR] [--channel N] [--ns] [--mem ADDR=FILE ...] [--dump ADDR:LEN[=FILE] ...]
-                 [--trace] [--json] [--max-cycles N] [--platform DTS|DTB]
+                 [--trace] [--json] [--max-cycles N] [--platform DTS|DTB [--dmac NAME]]
+       dmalab run --scenario NAME [--platform DTS|DTB] [--device NAME]
 
 Assembles PROGRAM (.pl330, .asm, .s; any other file is taken as raw microcode), loads it at ADDR, starts it on
 channel N with DMAGO through the debug registers (DBGINST0/1, DBGCMD) and runs until every thread is stopped, faulted
 or waiting with nothing left to wake it. A source with a .manager program boots the manager from it instead (it
 starts its channels with DMAGO itself), unless --load names a channel program. Prints the final registers and the dumped memory; the exit status is 1 when
 a thread faulted, 3 when the cycle budget ran out. Without --platform the machine is one DMAC (QEMU's Zynq
-configuration) over RAM covering the 32-bit address space.
+configuration) over RAM covering the 32-bit address space; with it, the machine the devicetree describes (its
+memory, GIC, SMMUs and DMA-330s), and the program runs on the DMAC --dmac names (default: the first). With
+--scenario, runs one of the built-in VFIO scenarios (${Object.keys(SCENARIOS).join(', ')}) on the platform (default:
+${DEFAULT_PLATFORM}) and ends with PASS or FAIL.
   --load ADDR          the channel program to start (default: the first; raw files load there, default 0x1000)
   --channel N          channel to start (0)
   --ns                 start the channel non-secure (DMAGO ..., ns)
@@ -40,15 +48,30 @@ configuration) over RAM covering the 32-bit address space.
   --trace              print every instruction, bus access, event, interrupt and state change
   --json               print one JSON object: registers, dumps, fault, outcome
   --max-cycles N       give up after N cycles (${DEFAULT_MAX_CYCLES})
-  --platform FILE      build the machine from a devicetree (not available yet)
+  --platform FILE      build the machine from a devicetree source or blob
+  --dmac NAME          with --platform: the DMAC to run on, as Linux names it (2c0a0000.dma) or its index
+  --scenario NAME      run a built-in scenario instead of a program
+  --device NAME        with --scenario: the DMAC the scenario binds to VFIO
 ${PL330_CONFIG_USAGE}`,
   flags: {
     '--load': { value: true }, '--channel': { value: true }, '--ns': {}, '--mem': { value: true, repeat: true },
     '--dump': { value: true, repeat: true }, '--trace': {}, '--json': {}, '--max-cycles': { value: true }, '--platform': { value: true },
+    '--dmac': { value: true }, '--scenario': { value: true }, '--device': { value: true },
     ...PL330_CONFIG_FLAGS,
   },
   run(args: ParsedArgs, io) {
-    if (args.positional.length !== 1) throw new UsageError('run takes exactly one PROGRAM');
+    const scenario = args.flags.get('--scenario')?.[0];
+    if (scenario !== undefined) {
+      if (args.positional.length > 0) throw new UsageError('--scenario takes no PROGRAM');
+      if (!SCENARIOS[scenario]) throw new UsageError(`--scenario: '${scenario}' is not one of ${Object.keys(SCENARIOS).join(', ')}`);
+      return runScenario(scenario, {
+        platform: args.flags.get('--platform')?.[0],
+        device: args.flags.get('--device')?.[0],
+        out: (line) => io.stdout(`${line}\n`),
+        warn: (line) => io.stderr(`${line}\n`),
+      });
+    }
+    if (args.positional.length !== 1) throw new UsageError('run takes exactly one PROGRAM (or --scenario NAME)');
     return runPl330(args.positional[0], args, io);
   },
 };
@@ -76,11 +99,12 @@ export interface DecodedFault {
 
 /** The PL330 path of `dmalab run`: callable by other front ends (ELF, VFIO scenarios) with the same arguments. */
 export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number {
-  if (args.flags.has('--platform')) {
-    io.stderr(`dmalab run: --platform is not available yet (building a machine from a devicetree is not implemented); run without it for the default one-DMAC machine\n`);
-    return 2;
-  }
   const config = configOverrides(args);
+  const platformFile = args.flags.get('--platform')?.[0];
+  if (platformFile !== undefined && Object.keys(config).length > 0) {
+    throw new UsageError('with --platform the DMA-330 configuration comes from the devicetree; drop the configuration flags');
+  }
+  if (platformFile === undefined && args.flags.has('--dmac')) throw new UsageError('--dmac goes with --platform');
   const channel = intOption(args, '--channel', 0, 7) ?? 0;
   const nonSecure = args.flags.has('--ns');
   const maxCycles = intOption(args, '--max-cycles', 1, Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_CYCLES;
@@ -89,11 +113,16 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
   const mems = (args.flags.get('--mem') ?? []).map(parseMem);
   const json = args.flags.has('--json');
 
-  const plan = planLoad(file, config, loadOption, io);
+  const platformMachine = platformFile === undefined ? undefined : platformDmac(platformFile, args.flags.get('--dmac')?.[0], io);
+  const plan = planLoad(file, platformMachine?.dmac.config ?? config, loadOption, io);
   if (!plan) return 1;
+  if (platformMachine && plan.manager !== undefined) {
+    io.stderr(`${file}: a manager program boots from reset, which a devicetree platform does not configure; give --load the channel program to start\n`);
+    return 1;
+  }
   // A manager program boots from reset (CR0.boot_en, CR2) and starts its channels itself.
   const boot = plan.manager === undefined ? {} : { bootFromPc: true, bootAddress: plan.manager };
-  const { bus, dmac } = createStandaloneMachine({ ...config, ...boot });
+  const { bus, dmac } = platformMachine ?? createStandaloneMachine({ ...config, ...boot });
   if (channel >= dmac.config.channels) throw new UsageError(`--channel: ${channel} is beyond the ${dmac.config.channels} channels configured`);
   for (const image of plan.images) bus.physicalWrite(image.base, image.bytes, 0, image.bytes.length);
   for (const m of mems) {
@@ -127,6 +156,16 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
   }
   if (faults.length > 0) return 1;
   return result.stop === 'budget' ? 3 : 0;
+}
+
+/** The machine a devicetree describes, and the DMAC the program runs on (by Linux name or index). */
+function platformDmac(file: string, which: string | undefined, io: CommandIO): { bus: Bus; dmac: Pl330 } {
+  const machine = new Machine(loadPlatform(file, (line) => io.stderr(`${line}\n`)));
+  if (machine.dmacs.length === 0) throw new UsageError(`--platform: ${file} describes no arm,pl330 DMA controller`);
+  const names = machine.dmacs.map((d) => d.description.name).join(', ');
+  const chosen = which === undefined ? machine.dmacs[0] : machine.dmac(which) ?? (/^\d+$/.test(which) ? machine.dmacs[Number(which)] : undefined);
+  if (!chosen) throw new UsageError(`--dmac: no DMAC '${which}' on this platform (have: ${names})`);
+  return { bus: machine.bus, dmac: chosen.device };
 }
 
 interface LoadPlan {

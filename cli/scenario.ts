@@ -1,8 +1,8 @@
 // The built-in scenarios (`dmalab demo`, and `dmalab run --scenario NAME`): a machine from a platform, a scenario
 // that prints each step, and a final PASS or FAIL line with the matching exit status.
 import { Machine } from '../emulator/machine/machine';
-import type { ScenarioOutput, ScenarioResult } from '../emulator/scenarios/vfio-session';
-import { vfioIsolation, vfioTestCase1 } from '../emulator/scenarios/vfio-test-case-1';
+import type { ScenarioOutput, ScenarioResult } from '../scenarios/vfio-session';
+import { vfioIsolation, vfioTestCase1 } from '../scenarios/vfio-test-case-1';
 import { loadPlatform } from './platform';
 
 export interface ScenarioOptions {

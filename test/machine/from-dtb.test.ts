@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { platformFromDtb } from '../../emulator/machine/from-dtb';
 import { Machine } from '../../emulator/machine/machine';
 import { debugGo, issueDebug } from '../../emulator/pl330/debug';
-import { copyMicrocode } from '../../emulator/scenarios/vfio-test-case-1';
+import { copyMicrocode } from '../../scenarios/vfio-test-case-1';
 
 const dtc = (source: string): Uint8Array => new Uint8Array(execFileSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', '-'], { input: source }));
 const dtcFile = (file: string): Uint8Array => new Uint8Array(execFileSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', file]));
@@ -96,7 +96,7 @@ test('unsupported or inconsistent nodes: the error names the node', () => {
 });
 
 test('an MMU-500 platform (SMMUv2, one interrupt per context bank) runs Test Case 1 and reports faults by bank', async () => {
-  const { vfioIsolation, vfioTestCase1 } = await import('../../emulator/scenarios/vfio-test-case-1');
+  const { vfioIsolation, vfioTestCase1 } = await import('../../scenarios/vfio-test-case-1');
   const irqs = Array.from({ length: 17 }, (_, i) => `<0 ${100 + i} 4>`).join(', ');
   const source = base(`${memory}
     smmu: iommu@40000000 { compatible = "arm,mmu-500"; reg = <0x40000000 0x20000>; #global-interrupts = <1>; interrupts = ${irqs}; #iommu-cells = <1>; };
@@ -111,7 +111,7 @@ test('an MMU-500 platform (SMMUv2, one interrupt per context bank) runs Test Cas
 });
 
 test('SMMU interrupts on one shared line: wired-OR at the GIC, shared handlers in the kernel', async () => {
-  const { vfioIsolation } = await import('../../emulator/scenarios/vfio-test-case-1');
+  const { vfioIsolation } = await import('../../scenarios/vfio-test-case-1');
   const { readFileSync } = await import('node:fs');
   const dts = readFileSync('examples/platforms/vexpress-mmu400-dma330.dts', 'utf8').replace(/<0 20[1-4] 4>/g, '<0 200 4>');
   const platform = platformFromDtb(dtc(dts));

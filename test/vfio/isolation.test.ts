@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { BusResponse } from '../../emulator/bus/bus';
 import { Machine } from '../../emulator/machine/machine';
 import { debugGo, debugKill, issueDebug } from '../../emulator/pl330/debug';
-import { copyMicrocode, vfioTestCase1 } from '../../emulator/scenarios/vfio-test-case-1';
-import { StepLog, allocate, bindToVfio, bootHost, mapDma, openVfioDevice, unmapDma } from '../../emulator/scenarios/vfio-session';
+import { copyMicrocode, vfioTestCase1 } from '../../scenarios/vfio-test-case-1';
+import { StepLog, allocate, bindToVfio, bootHost, mapDma, openVfioDevice, unmapDma } from '../../scenarios/vfio-session';
 import { VFIO_DMA_MAP_FLAGS, VFIO_IOCTL } from '../../emulator/vfio/uapi';
 import { seedPlatform } from './platform';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Machine } from '../../emulator/machine/machine';
-import { vfioIsolation, vfioTestCase1 } from '../../emulator/scenarios/vfio-test-case-1';
+import { vfioIsolation, vfioTestCase1 } from '../../scenarios/vfio-test-case-1';
 import { seedPlatform } from './platform';
 
 test('Test Case 1 on 2c0a0000.dma', () => {

@@ -1,12 +1,12 @@
 // The seed's Test Case 1, a VFIO_PLATFORM userspace driver for a DMA-330 behind the MMU-400, as a program of the
 // host-kernel model; and its isolation counterpart, where the microcode aims at an IOVA that is not mapped: the
 // SMMU faults, the DMAC aborts, and physical memory stays exactly as it was.
-import { debugGo } from '../pl330/debug';
-import { FAULT_BITS } from '../pl330/faults';
-import { PL330_REGISTER_MAP } from '../pl330/registers';
-import type { Machine } from '../machine/machine';
-import { assemble } from '../../server/pl330/assembler';
-import { VFIO_DMA_MAP_FLAGS, VFIO_IOCTL, VFIO_IRQ_SET_FLAGS, VFIO_STRUCTS } from '../vfio/uapi';
+import { debugGo } from '../emulator/pl330/debug';
+import { FAULT_BITS } from '../emulator/pl330/faults';
+import { PL330_REGISTER_MAP } from '../emulator/pl330/registers';
+import type { Machine } from '../emulator/machine/machine';
+import { assemble } from '../server/pl330/assembler';
+import { VFIO_DMA_MAP_FLAGS, VFIO_IOCTL, VFIO_IRQ_SET_FLAGS, VFIO_STRUCTS } from '../emulator/vfio/uapi';
 import {
   ScenarioFailure, ScenarioOutput, ScenarioResult, StepLog, VfioSession, allocate, armInterrupt, bindToVfio, bootHost, mapDma, openVfioDevice, unmapDma,
 } from './vfio-session';
