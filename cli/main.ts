@@ -2,10 +2,11 @@
 import { parseArgs, UsageError } from './args';
 import { asmCommand } from './asm';
 import type { Command, CommandIO } from './command';
+import { dapCommand } from './dap';
 import { disasmCommand } from './disasm';
 import { runCommand } from './run';
 
-const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand];
+const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, dapCommand];
 
 const io: CommandIO = {
   stdout: (data) => process.stdout.write(data),
