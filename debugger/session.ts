@@ -148,7 +148,7 @@ export class DmaDebugSession extends DebugSession {
 
   protected setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
     this.handle(response, () => {
-      const results = this.launched().setDataBreakpoints(args.breakpoints);
+      const results = this.launched().setDataBreakpoints(args.breakpoints.map((b) => ({ dataId: b.dataId, access: b.accessType, condition: b.condition, hitCondition: b.hitCondition })));
       response.body = { breakpoints: results.map((r) => ({ id: r.id, verified: r.verified, message: r.message })) };
     });
   }

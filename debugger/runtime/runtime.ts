@@ -568,8 +568,11 @@ export class DmaRuntime extends EventEmitter {
     const i = this.indexOf(threadId);
     const t = this.threads[i];
     const pc = this.pcs[i];
-    const where = this.program.locate(pc);
-    const insn = this.instructionText(pc);
+    // A thread that ended points past its DMAEND: show it at the DMAEND.
+    const ended = this.states[i] === ChannelState.Stopped && !this.program.locate(pc);
+    const shown = ended ? previousStart(this.program.instructionStarts(), pc) : pc;
+    const where = this.program.locate(shown);
+    const insn = this.instructionText(shown);
     return { pc, name: `${insn} (${this.describeState(t)})`, path: where ? this.program.path : undefined, line: where?.line, col: where?.col };
   }
 
@@ -734,6 +737,7 @@ function previousStart(starts: readonly number[], address: number): number {
   return best >= 0 && address - best <= 6 ? best : (address - 1) >>> 0;
 }
 
+/** Counts in decimal, addresses and register words in hex. */
 export function formatValue(v: number): string {
-  return v >= 0 && v <= 0xffffffff && v >= 0x10000 ? hex32(v) : String(v);
+  return v > 0xff && v <= 0xffffffff ? hex32(v) : String(v);
 }

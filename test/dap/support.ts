@@ -35,12 +35,23 @@ export interface Stop {
  * Every wait is registered before the request that causes it: the event may arrive with the response.
  */
 export async function launch(dc: DebugClient, args: Record<string, unknown>, configure: () => Promise<unknown> = async () => undefined): Promise<Stop> {
+  return after(dc, configured(dc, args, configure));
+}
+
+/** Launches a program expected to run to its end without stopping. */
+export async function launchToEnd(dc: DebugClient, args: Record<string, unknown>, configure: () => Promise<unknown> = async () => undefined): Promise<void> {
+  const terminated = dc.waitForEvent('terminated');
+  await configured(dc, args, configure);
+  await terminated;
+}
+
+async function configured(dc: DebugClient, args: Record<string, unknown>, configure: () => Promise<unknown>): Promise<void> {
   await dc.initializeRequest({ adapterID: 'dmalab', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true });
   const initialized = dc.waitForEvent('initialized');
   await dc.launch(args as DebugProtocol.LaunchRequestArguments);
   await initialized;
   await configure();
-  return after(dc, dc.configurationDoneRequest());
+  await dc.configurationDoneRequest();
 }
 
 /** The stop a request leads to, with the top frame of the stopped thread. */
