@@ -487,10 +487,11 @@ export class DmaRuntime extends EventEmitter {
     if (this.checkpoints.length > MAX_CHECKPOINTS) this.checkpoints.shift();
   }
 
-  /** Back to the previous instruction of a thread. */
+  /** Back to the previous instruction of a thread (from a fault: the instruction before the faulting one). */
   stepBack(threadId: number): void {
     const i = this.indexOf(threadId);
-    this.reverse(() => (this.arrived[i] ? { reason: 'step', threadId } : undefined));
+    const pc = this.pcs[i];
+    this.reverse(() => (this.arrived[i] && this.pcs[i] !== pc ? { reason: 'step', threadId } : undefined));
   }
 
   /** Back to the last boundary where a breakpoint or event filter would have stopped. */
