@@ -65,7 +65,7 @@ export class DmaDebugSession extends DebugSession {
   protected launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
     this.handle(response, () => {
       if (this.runtime) throw new LaunchError('this session has already launched a program');
-      const options = parseLaunchArguments(args as Record<string, unknown>, process.cwd());
+      const options = parseLaunchArguments((args ?? {}) as Record<string, unknown>, process.cwd());
       const { runtime, warnings } = DmaRuntime.launch(options, this.files);
       this.runtime = runtime;
       runtime.on('stopped', (stop: StopInfo) => this.stopped(stop));
@@ -230,7 +230,7 @@ export class DmaDebugSession extends DebugSession {
         throw new EvaluationError('smmu: this machine has no SMMU (the SMMU/VFIO machine from a platform devicetree is not available yet)');
       }
       const value = runtime.evaluate(args.expression, args.frameId);
-      response.body = { result: value < 0 ? String(value) : `${formatValue(value)}${value > 9 && value < 0x10000 ? ` (${hex32(value)})` : ''}`, variablesReference: 0, memoryReference: value >= 0 && value <= 0xffffffff ? hex32(value) : undefined };
+      response.body = { result: formatValue(value), variablesReference: 0, memoryReference: value >= 0 && value <= 0xffffffff ? hex32(value) : undefined };
     });
   }
 
