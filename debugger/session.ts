@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { dataIdFor } from './runtime/breakpoints';
 import { EvaluationError } from './runtime/expression';
 import { EVENT_FILTERS } from './runtime/filters';
-import { LaunchError, parseLaunchArguments } from './runtime/launch';
+import { UserError, parseLaunchArguments } from './runtime/launch';
 import { DmaRuntime, FileAccess, StopInfo, formatValue } from './runtime/runtime';
 import { VariableNode, hex32 } from './runtime/views';
 
@@ -64,7 +64,7 @@ export class DmaDebugSession extends DebugSession {
 
   protected launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
     this.handle(response, () => {
-      if (this.runtime) throw new LaunchError('this session has already launched a program');
+      if (this.runtime) throw new UserError('this session has already launched a program');
       const options = parseLaunchArguments((args ?? {}) as Record<string, unknown>, process.cwd());
       const { runtime, warnings } = DmaRuntime.launch(options, this.files);
       this.runtime = runtime;
@@ -184,7 +184,7 @@ export class DmaDebugSession extends DebugSession {
   protected variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
     this.handle(response, () => {
       const nodes = this.variables.get(args.variablesReference);
-      if (!nodes) throw new LaunchError(`no variables ${args.variablesReference} (they expire when the program runs)`);
+      if (!nodes) throw new UserError(`no variables ${args.variablesReference} (they expire when the program runs)`);
       response.body = {
         variables: nodes().map((n) => ({
           name: n.name, value: n.value, evaluateName: n.evaluateName, memoryReference: n.memoryReference,
@@ -280,7 +280,7 @@ export class DmaDebugSession extends DebugSession {
       body();
       this.sendResponse(response);
     } catch (error) {
-      const mine = error instanceof LaunchError || error instanceof EvaluationError;
+      const mine = error instanceof UserError || error instanceof EvaluationError;
       const message = mine ? (error as Error).message : `internal error: ${(error as Error).stack ?? error}`;
       this.sendErrorResponse(response, { id: mine ? USER_ERROR : INTERNAL_ERROR, format: message.replace(/\{/g, '{{').replace(/\}/g, '}}'), showUser: true });
     }
@@ -305,7 +305,7 @@ export class DmaDebugSession extends DebugSession {
   }
 
   private launched(): DmaRuntime {
-    if (!this.runtime) throw new LaunchError('no program is launched yet (send launch first)');
+    if (!this.runtime) throw new UserError('no program is launched yet (send launch first)');
     return this.runtime;
   }
 
@@ -318,6 +318,6 @@ export class DmaDebugSession extends DebugSession {
 /** A memory or instruction reference: `0x2000`, `8192`. */
 function parseAddress(reference: string): number {
   const value = Number(reference.trim());
-  if (!Number.isSafeInteger(value) || value < 0 || value > 0xffffffff) throw new LaunchError(`'${reference}' is not an address`);
+  if (!Number.isSafeInteger(value) || value < 0 || value > 0xffffffff) throw new UserError(`'${reference}' is not an address`);
   return value;
 }

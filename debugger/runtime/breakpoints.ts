@@ -1,6 +1,6 @@
 // Breakpoints the runtime checks at every tick boundary: on code (a source line bound to an instruction address, or
 // an address), on data (a memory range a DMAC reads or writes), each with an optional condition and hit count.
-import { LaunchError } from './launch';
+import { UserError } from './launch';
 
 export interface CodeBreakpoint {
   readonly id: number;
@@ -35,7 +35,7 @@ export interface HitCondition {
 /** `5` or `>= 5` (at least), `== 5`, `> 5`, `< 5`, `<= 5`, `% 5` (every 5th). */
 export function parseHitCondition(text: string): HitCondition {
   const m = /^\s*(>=|==|>|<=|<|%)?\s*(\d+)\s*$/.exec(text);
-  if (!m) throw new LaunchError(`hit count '${text}' is not a number or one of >= N, == N, > N, < N, <= N, % N`);
+  if (!m) throw new UserError(`hit count '${text}' is not a number or one of >= N, == N, > N, < N, <= N, % N`);
   const n = Number(m[2]);
   const holds: Record<string, (hits: number) => boolean> = {
     '>=': (h) => h >= n, '==': (h) => h === n, '>': (h) => h > n, '<=': (h) => h <= n, '<': (h) => h < n,
@@ -59,6 +59,6 @@ export function dataIdFor(name: string, bytes: number | undefined): string | und
 
 export function parseDataId(dataId: string): { space: 'physical' | 'iova'; start: number; length: number } {
   const m = /^(physical|iova):(0x[0-9a-f]+):(\d+)$/.exec(dataId);
-  if (!m) throw new LaunchError(`'${dataId}' is not a data breakpoint id of this debugger`);
+  if (!m) throw new UserError(`'${dataId}' is not a data breakpoint id of this debugger`);
   return { space: m[1] as 'physical' | 'iova', start: Number(m[2]), length: Number(m[3]) };
 }

@@ -26,7 +26,8 @@ export interface LaunchOptions {
   readonly trace: boolean;
 }
 
-export class LaunchError extends Error {}
+/** A mistake in what the user asked (launch arguments, breakpoints, requests): reported, never fatal. */
+export class UserError extends Error {}
 
 export const DEFAULT_MAX_CYCLES = 10_000_000;
 
@@ -42,8 +43,8 @@ const CONFIG_ATTRIBUTES: Record<string, keyof typeof CONFIG_LIMITS | 'dataWidth'
 
 /** Checks raw launch arguments (from launch.json); relative paths are taken from `cwd`. */
 export function parseLaunchArguments(raw: Record<string, unknown>, cwd: string): LaunchOptions {
-  for (const [name, message] of Object.entries(NOT_AVAILABLE)) if (raw[name] !== undefined) throw new LaunchError(message);
-  if (typeof raw.program !== 'string' || raw.program === '') throw new LaunchError("'program' must name a .pl330 file");
+  for (const [name, message] of Object.entries(NOT_AVAILABLE)) if (raw[name] !== undefined) throw new UserError(message);
+  if (typeof raw.program !== 'string' || raw.program === '') throw new UserError("'program' must name a .pl330 file");
   const path = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
   const thread = raw.channel === 'manager' ? 'manager' : integer(raw.channel ?? 0, 'channel', 0, 7);
   return {
@@ -61,24 +62,24 @@ export function parseLaunchArguments(raw: Record<string, unknown>, cwd: string):
 }
 
 function memoryInit(raw: unknown, what: string, path: (p: string) => string): MemoryInit {
-  if (typeof raw !== 'object' || raw === null) throw new LaunchError(`'${what}' must be an object with an address`);
+  if (typeof raw !== 'object' || raw === null) throw new UserError(`'${what}' must be an object with an address`);
   const m = raw as Record<string, unknown>;
   const address = integer(m.address, `${what}.address`, 0, 0xffffffff);
   if (typeof m.file === 'string') return { address, file: path(m.file) };
   const length = integer(m.length, `${what}.length`, 1, 64 << 20);
   if (m.pattern === 'ramp') return { address, length, pattern: 'ramp' };
   if (m.fill !== undefined) return { address, length, fill: integer(m.fill, `${what}.fill`, 0, 255) };
-  throw new LaunchError(`'${what}' needs 'file', or 'length' with 'fill' (a byte) or 'pattern': "ramp"`);
+  throw new UserError(`'${what}' needs 'file', or 'length' with 'fill' (a byte) or 'pattern': "ramp"`);
 }
 
 function pl330Config(raw: unknown): Partial<Pl330Config> {
-  if (typeof raw !== 'object' || raw === null) throw new LaunchError("'pl330' must be an object (channels, peripherals, events, dataWidth, mfifoLines, revision)");
+  if (typeof raw !== 'object' || raw === null) throw new UserError("'pl330' must be an object (channels, peripherals, events, dataWidth, mfifoLines, revision)");
   const out: Record<string, number> = {};
   for (const [key, value] of Object.entries(raw)) {
     const field = CONFIG_ATTRIBUTES[key];
-    if (!field) throw new LaunchError(`'pl330.${key}' is not a PL330 configuration attribute (expected one of ${Object.keys(CONFIG_ATTRIBUTES).join(', ')})`);
+    if (!field) throw new UserError(`'pl330.${key}' is not a PL330 configuration attribute (expected one of ${Object.keys(CONFIG_ATTRIBUTES).join(', ')})`);
     if (field === 'dataWidth') {
-      if (value !== 32 && value !== 64 && value !== 128) throw new LaunchError(`'pl330.dataWidth' must be 32, 64 or 128 (got ${JSON.stringify(value)})`);
+      if (value !== 32 && value !== 64 && value !== 128) throw new UserError(`'pl330.dataWidth' must be 32, 64 or 128 (got ${JSON.stringify(value)})`);
       out[field] = value;
     } else if (field === 'revision') out[field] = integer(value, 'pl330.revision', 0, 3);
     else out[field] = integer(value, `pl330.${key}`, CONFIG_LIMITS[field][0], CONFIG_LIMITS[field][1]);
@@ -90,17 +91,17 @@ function pl330Config(raw: unknown): Partial<Pl330Config> {
 export function integer(raw: unknown, what: string, min: number, max: number): number {
   const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^(0x[0-9a-f]+|0b[01]+|\d+)$/i.test(raw.trim()) ? Number(raw.trim()) : NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new LaunchError(`'${what}' must be an integer from ${min} to ${max === 0xffffffff ? '0xffffffff' : max} (got ${JSON.stringify(raw)})`);
+    throw new UserError(`'${what}' must be an integer from ${min} to ${max === 0xffffffff ? '0xffffffff' : max} (got ${JSON.stringify(raw)})`);
   }
   return value;
 }
 
 function boolean(raw: unknown, what: string): boolean {
-  if (typeof raw !== 'boolean') throw new LaunchError(`'${what}' must be true or false (got ${JSON.stringify(raw)})`);
+  if (typeof raw !== 'boolean') throw new UserError(`'${what}' must be true or false (got ${JSON.stringify(raw)})`);
   return raw;
 }
 
 function array(raw: unknown, what: string): unknown[] {
-  if (!Array.isArray(raw)) throw new LaunchError(`'${what}' must be a list`);
+  if (!Array.isArray(raw)) throw new UserError(`'${what}' must be a list`);
   return raw;
 }

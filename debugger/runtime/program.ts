@@ -3,7 +3,7 @@
 import type { Pl330Config } from '../../emulator/pl330/config';
 import { AssembleResult, AssembledInstruction, LoopInfo, assemble } from '../../server/pl330/assembler';
 import { formatDiagnostic } from '../../server/pl330/diagnostics';
-import { LaunchError } from './launch';
+import { UserError } from './launch';
 
 export interface SourceLocation {
   readonly line: number;
@@ -29,8 +29,8 @@ export class DebugProgram {
   static load(path: string, text: string, config: Partial<Pl330Config>): { program: DebugProgram; warnings: string[] } {
     const assembly = assemble(text, { config });
     const messages = assembly.diagnostics.map((d) => formatDiagnostic(path, d));
-    if (assembly.errorCount > 0) throw new LaunchError(`${path}: ${assembly.errorCount} error(s):\n${messages.join('\n')}`);
-    if (assembly.programs.length === 0) throw new LaunchError(`${path}: no program to run (no instruction assembled)`);
+    if (assembly.errorCount > 0) throw new UserError(`${path}: ${assembly.errorCount} error(s):\n${messages.join('\n')}`);
+    if (assembly.programs.length === 0) throw new UserError(`${path}: no program to run (no instruction assembled)`);
     return { program: new DebugProgram(path, assembly), warnings: messages };
   }
 

@@ -14,7 +14,7 @@ import { CHANNEL_STATE_NAMES, ChannelState, MANAGER_STATE_NAMES } from '../../em
 import { CodeBreakpoint, DataAccess, DataBreakpoint, HitCondition, parseDataId, parseHitCondition } from './breakpoints';
 import { EvaluationError, ExpressionContext, evaluateExpression } from './expression';
 import { EVENT_FILTERS, EventFilter, EventFilterId } from './filters';
-import { LaunchError, LaunchOptions } from './launch';
+import { UserError, LaunchOptions } from './launch';
 import { DebugMachine, MachineSnapshot, createDefaultMachine } from './machine';
 import { DebugProgram } from './program';
 import { VariableNode, dmacView, hex32, threadView } from './views';
@@ -103,6 +103,8 @@ const HALTED = new Set<number>([ChannelState.Stopped, ChannelState.Faulting]);
 
 export class DmaRuntime extends EventEmitter {
   readonly threads: readonly RuntimeThread[];
+  /** Per thread: the register holding its PC (names built once: this is read every tick). */
+  private readonly pcRegisters: readonly string[];
   private readonly pcs: Float64Array;
   private readonly states: Uint8Array;
   private readonly arrived: Uint8Array;
@@ -131,6 +133,7 @@ export class DmaRuntime extends EventEmitter {
       for (let n = 0; n < dmac.config.channels; n++) threads.push({ id: threads.length + 1, name: `dma${d} ch${n}`, dmac: d, ref: n });
     });
     this.threads = threads;
+    this.pcRegisters = threads.map((t) => (t.ref === 'manager' ? 'DPC' : `CPC${t.ref}`));
     this.pcs = new Float64Array(threads.length);
     this.states = new Uint8Array(threads.length);
     this.arrived = new Uint8Array(threads.length);
@@ -145,20 +148,20 @@ export class DmaRuntime extends EventEmitter {
     const entry = options.entry === undefined ? candidates[0] : candidates.find((p) => p.base === options.entry);
     if (!entry) {
       const where = candidates.map((p) => hexAddress(p.base)).join(', ');
-      throw new LaunchError(options.entry === undefined
+      throw new UserError(options.entry === undefined
         ? `${options.program}: no ${kind} program to start (add a .${kind} section)`
         : `'entry': no ${kind} program at ${hexAddress(options.entry)} (${kind} programs start at ${where || 'no address'})`);
     }
     const machine = createDefaultMachine(program.assembly.config, options.thread === 'manager' ? entry.base : undefined);
     const dmac = machine.dmacs[options.dmac];
     if (options.thread !== 'manager' && options.thread >= dmac.config.channels) {
-      throw new LaunchError(`'channel': ${options.thread} is beyond the ${dmac.config.channels} channels of dma${options.dmac}`);
+      throw new UserError(`'channel': ${options.thread} is beyond the ${dmac.config.channels} channels of dma${options.dmac}`);
     }
     for (const p of program.assembly.programs) machine.bus.physicalWrite(p.base, p.bytes, 0, p.bytes.length);
     for (const m of options.memory) {
       const bytes = 'file' in m ? files.readBytes(m.file) : 'fill' in m ? new Uint8Array(m.length).fill(m.fill) : Uint8Array.from({ length: m.length }, (_, i) => i & 0xff);
       if (machine.bus.physicalWrite(m.address, bytes, 0, bytes.length) !== BusResponse.Okay) {
-        throw new LaunchError(`'memory': nothing is mapped at ${hexAddress(m.address)}..${hexAddress(m.address + bytes.length - 1)}`);
+        throw new UserError(`'memory': nothing is mapped at ${hexAddress(m.address)}..${hexAddress(m.address + bytes.length - 1)}`);
       }
     }
     if (options.thread !== 'manager') issueDebug(dmac, debugGo(options.thread, entry.base, options.nonSecure));
@@ -241,11 +244,11 @@ export class DmaRuntime extends EventEmitter {
   setEventFilters(requests: readonly { id: string; condition?: string }[]): void {
     const filters = requests.map((r) => {
       const filter = EVENT_FILTERS.find((f) => f.id === r.id);
-      if (!filter) throw new LaunchError(`no event filter '${r.id}' (filters: ${EVENT_FILTERS.map((f) => f.id).join(', ')})`);
+      if (!filter) throw new UserError(`no event filter '${r.id}' (filters: ${EVENT_FILTERS.map((f) => f.id).join(', ')})`);
       if (r.condition === undefined || r.condition.trim() === '') return { filter };
-      if (!filter.condition) throw new LaunchError(`the '${filter.label}' filter takes no condition`);
+      if (!filter.condition) throw new UserError(`the '${filter.label}' filter takes no condition`);
       const condition = Number(r.condition.trim().replace(/^[EPC]/i, ''));
-      if (!Number.isInteger(condition)) throw new LaunchError(`'${r.condition}' is not a ${filter.condition} for the '${filter.label}' filter`);
+      if (!Number.isInteger(condition)) throw new UserError(`'${r.condition}' is not a ${filter.condition} for the '${filter.label}' filter`);
       return { filter, condition };
     });
     this.filters = filters;
@@ -257,7 +260,7 @@ export class DmaRuntime extends EventEmitter {
       if (condition !== undefined && condition.trim() !== '') evaluateExpression(condition, this.expressionContext(this.startThread));
       return hitCondition === undefined || hitCondition.trim() === '' ? undefined : parseHitCondition(hitCondition);
     } catch (error) {
-      if (error instanceof EvaluationError || error instanceof LaunchError) return error.message;
+      if (error instanceof EvaluationError || error instanceof UserError) return error.message;
       throw error;
     }
   }
@@ -365,7 +368,7 @@ export class DmaRuntime extends EventEmitter {
     for (let i = 0; i < threads.length; i++) {
       const t = threads[i];
       const dmac = this.machine.dmacs[t.dmac];
-      const pc = dmac.register(t.ref === 'manager' ? 'DPC' : `CPC${t.ref}`);
+      const pc = dmac.register(this.pcRegisters[i]);
       const state = dmac.threadState(t.ref);
       const before = this.states[i];
       this.arrived[i] = pc !== this.pcs[i] || (!RUNNABLE.has(before) && RUNNABLE.has(state)) ? 1 : 0;
@@ -653,7 +656,7 @@ export class DmaRuntime extends EventEmitter {
 
   writeMemory(address: number, bytes: Uint8Array): number {
     if (this.machine.bus.physicalWrite(address, bytes, 0, bytes.length) !== BusResponse.Okay) {
-      throw new LaunchError(`cannot write ${bytes.length} byte(s) at ${hexAddress(address)}: nothing is mapped there`);
+      throw new UserError(`cannot write ${bytes.length} byte(s) at ${hexAddress(address)}: nothing is mapped there`);
     }
     this.restartHistory();
     return bytes.length;
@@ -690,7 +693,7 @@ export class DmaRuntime extends EventEmitter {
 
   private indexOf(threadId: number): number {
     const i = threadId - 1;
-    if (!Number.isInteger(threadId) || i < 0 || i >= this.threads.length) throw new LaunchError(`no thread ${threadId}`);
+    if (!Number.isInteger(threadId) || i < 0 || i >= this.threads.length) throw new UserError(`no thread ${threadId}`);
     return i;
   }
 

@@ -61,3 +61,29 @@ test('dmalab dap speaks the same protocol over stdio', async () => {
     await dc.stop();
   }
 });
+
+test('a runaway program pauses at maxCycles; pause stops a running program', async () => {
+  const spin = programFile('spin.pl330', '.channel 0x1000\n    DMALPFE\n        DMANOP\n    DMALPEND\n    DMAEND\n');
+  const dc = await client();
+  try {
+    const budget = await launch(dc, { program: spin, maxCycles: 5000 });
+    assert.equal(budget.stop.body.reason, 'pause');
+    assert.match(budget.stop.body.description!, /ran 5000 cycles without stopping/);
+    assert.ok([3, 4].includes(budget.frame.line));
+  } finally {
+    await dc.stop();
+  }
+  const dc2 = await client();
+  try {
+    const entry = await launch(dc2, { program: spin, stopOnEntry: true });
+    const paused = dc2.waitForEvent('stopped');
+    await dc2.continueRequest({ threadId: entry.threadId });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await dc2.pauseRequest({ threadId: entry.threadId });
+    const stop = (await paused) as DebugProtocol.StoppedEvent;
+    assert.equal(stop.body.reason, 'pause');
+    assert.equal(stop.body.description, undefined);
+  } finally {
+    await dc2.stop();
+  }
+});
