@@ -14,8 +14,11 @@ const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
 
 export class PhysicalMemory {
   private pages = new Map<number, Uint8Array>();
-  /** Pages shared with a snapshot; written only after a private copy is made. */
-  private shared = new WeakSet<Uint8Array>();
+  /**
+   * Page numbers whose page belongs to this memory alone (written since the last snapshot or restore); every other
+   * page may be shared with a snapshot and is copied before its first write.
+   */
+  private owned = new Set<number>();
   // One-entry caches keep sequential accesses off the Map.
   private readPageNumber = -1;
   private readPage: Uint8Array = ZERO_PAGE;
@@ -38,9 +41,11 @@ export class PhysicalMemory {
     if (page === undefined) {
       page = new Uint8Array(PAGE_SIZE);
       this.pages.set(pageNumber, page);
-    } else if (this.shared.has(page)) {
+      this.owned.add(pageNumber);
+    } else if (!this.owned.has(pageNumber)) {
       page = page.slice();
       this.pages.set(pageNumber, page);
+      this.owned.add(pageNumber);
     }
     this.writePageNumber = pageNumber;
     this.writePage = page;
@@ -110,6 +115,22 @@ export class PhysicalMemory {
     }
   }
 
+  /** Copies length bytes from src to dst; the ranges must not overlap. */
+  copy(dst: number, src: number, length: number): void {
+    while (length > 0) {
+      const srcOffset = src & PAGE_MASK;
+      const dstOffset = dst & PAGE_MASK;
+      const chunk = Math.min(length, PAGE_SIZE - srcOffset, PAGE_SIZE - dstOffset);
+      const to = this.pageForWrite(Math.floor(dst / PAGE_SIZE));
+      const from = this.pageForRead(Math.floor(src / PAGE_SIZE));
+      if (chunk === PAGE_SIZE) to.set(from);
+      else to.set(from.subarray(srcOffset, srcOffset + chunk), dstOffset);
+      src += chunk;
+      dst += chunk;
+      length -= chunk;
+    }
+  }
+
   fill(address: number, length: number, value: number): void {
     while (length > 0) {
       const offset = address & PAGE_MASK;
@@ -126,13 +147,14 @@ export class PhysicalMemory {
   }
 
   snapshot(): MemorySnapshot {
-    for (const page of this.pages.values()) this.shared.add(page);
+    this.owned.clear();
     this.writePageNumber = -1;
     return { pages: new Map(this.pages) };
   }
 
   restore(snapshot: MemorySnapshot): void {
     this.pages = new Map(snapshot.pages);
+    this.owned.clear();
     this.readPageNumber = -1;
     this.writePageNumber = -1;
     this.readPage = ZERO_PAGE;

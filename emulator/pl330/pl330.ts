@@ -150,6 +150,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
 
   private readonly manager: Thread;
   private readonly channels: readonly Thread[];
+  /** The manager, then the channels (the scheduling order). */
+  private readonly threads: readonly Thread[];
   private readonly mfifoBytes: number;
   private mfifoUsed = 0;
   private inten = 0;
@@ -172,6 +174,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   private readonly watchdogTicks: number;
   private runnableCount = 0;
   private progress = false;
+  /** While one thread runs alone and nobody watches: the cycle it must stop at; -1 otherwise (no bulk loops). */
+  private bulkLimit = -1;
   private observers: Pl330Observer[] = [];
   private unobserveBus: (() => void) | undefined;
   /** The thread executing now (attributes bus accesses to it). */
@@ -191,6 +195,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     this.mfifoBytes = config.mfifoLines * (config.dataWidth / 8);
     this.manager = new Thread('manager', new Uint8Array(0));
     this.channels = Array.from({ length: config.channels }, (_, n) => new Thread(n, new Uint8Array(this.mfifoBytes)));
+    this.threads = [this.manager, ...this.channels];
     this.irq = Array.from({ length: config.events }, (_, e) => new IrqLine(`irq[${e}]`));
     this.requests = new Uint8Array(config.peripherals);
     this.devices = new Array(config.peripherals).fill(undefined);
@@ -205,7 +210,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
 
   /** Power-on reset: every thread stopped, the manager started at CR2 when booting from PC. */
   reset(): void {
-    for (const t of [this.manager, ...this.channels]) {
+    for (const t of this.threads) {
       t.state = ChannelState.Stopped;
       t.pc = 0;
       t.nonSecure = false;
@@ -346,7 +351,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     switch (reg.def.name) {
       case 'DSR': {
         const m = this.manager;
-        return (m.state | ((m.state === ChannelState.WaitingForEvent ? m.wakeup : 0) << 4) | (m.nonSecure ? 1 << 9 : 0)) >>> 0;
+        return (m.state | (m.wakeup << 4) | (m.nonSecure ? 1 << 9 : 0)) >>> 0;
       }
       case 'DPC': return this.manager.pc;
       case 'INTEN': return this.inten;
@@ -382,9 +387,9 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   }
 
   private channelStatus(t: Thread): number {
-    const waiting = t.state === ChannelState.WaitingForEvent || t.state === ChannelState.WaitingForPeripheral;
     const wfp = t.state === ChannelState.WaitingForPeripheral;
-    return (t.state | ((waiting ? t.wakeup : 0) << 4) | (wfp && t.wfpBurst ? 1 << 14 : 0) | (wfp && t.wfpPeriph ? 1 << 15 : 0) |
+    // The wakeup field keeps the last event or peripheral waited for (as QEMU shows) after the wait ends.
+    return (t.state | (t.wakeup << 4) | (wfp && t.wfpBurst ? 1 << 14 : 0) | (wfp && t.wfpPeriph ? 1 << 15 : 0) |
       (t.nonSecure ? 1 << 21 : 0)) >>> 0;
   }
 
@@ -492,6 +497,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
         }
       }
     }
+    const unobserved = this.observers.length === 0 && !this.port.bus.observed && this.port.translator === undefined;
+    this.bulkLimit = unobserved ? limit : -1;
     while (RUNNABLE[t.state] && this.runnableCount === 1 && this.cycle < limit) {
       this.progress = false;
       this.stepThreadOnce(t);
@@ -499,6 +506,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       if (!this.progress) this.watchdog();
       else this.stallTicks = 0;
     }
+    this.bulkLimit = -1;
   }
 
   /** One tick of one thread; true when an instruction retired. */
@@ -564,7 +572,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   idleReport(): IdleReport {
     const threads: { thread: ThreadRef; state: number; waitingFor?: string }[] = [];
     let idle = this.runnableCount === 0;
-    for (const t of [this.manager, ...this.channels]) {
+    for (const t of this.threads) {
       if (t.state === ChannelState.Stopped) continue;
       let waitingFor: string | undefined;
       if (t.state === ChannelState.WaitingForEvent) waitingFor = `event ${t.wakeup}`;
@@ -705,6 +713,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       case Op.WMB:
         return Step.Retire; // transfers complete when issued, so barriers never wait
       case Op.END:
+        // DMAEND waits for the channel's data to leave the MFIFO; data no store will take locks it up (watchdog).
+        if (t.fifoCount > 0) return Step.Stalled;
         if (isManager) this.setState(t, ChannelState.Stopped);
         else this.setState(t, ChannelState.Completing);
         return Step.Ended;
@@ -835,8 +845,68 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       if (t.lc0 === 0) return Step.Retire;
       t.lc0--;
     }
+    const end = t.pc;
     t.pc = (t.pc - jump) >>> 0;
+    if (this.bulkLimit >= 0 && !DECODE_FOREVER[byte0]) this.bulkCopyLoop(t, end, DECODE_BYTE0_OPERAND[byte0]);
     return Step.Jumped;
+  }
+
+  /**
+   * The fast path of a counted loop whose body is only DMALD/DMAST (a memcpy): when one thread runs unobserved over
+   * RAM, the remaining iterations move as one block copy. Registers, memory, the MFIFO and the cycle count end
+   * exactly as if every instruction had executed; anything unusual (unaligned, fixed or overlapping addresses, swaps,
+   * other channels' MFIFO data, cache misses, the cycle budget) leaves the loop to the interpreter.
+   */
+  private bulkCopyLoop(t: Thread, end: number, counter: number): void {
+    const body = end - t.pc;
+    if (t.fifoCount !== 0 || body <= 0 || end + 2 > 0x100000000) return;
+    const ccr = t.ccr;
+    if ((ccr & 1) === 0 || ((ccr >>> 14) & 1) === 0 || ((ccr >>> 28) & 7) !== 0) return;
+    const loadSize = 1 << ((ccr >>> 1) & 7);
+    const storeSize = 1 << ((ccr >>> 15) & 7);
+    if ((t.sar & (loadSize - 1)) !== 0 || (t.dar & (storeSize - 1)) !== 0) return;
+    const loadBytes = loadSize * (((ccr >>> 4) & 15) + 1);
+    const storeBytes = storeSize * (((ccr >>> 18) & 15) + 1);
+    const free = this.mfifoBytes - this.mfifoUsed;
+    let level = 0;
+    let loads = 0;
+    for (let pc = t.pc; pc < end + 2; pc++) {
+      const byte = this.cachedByte(pc);
+      if (byte < 0) return;
+      if (pc >= end) continue; // the DMALPEND itself
+      if (DECODE_LENGTH[byte] !== 1 || DECODE_COND[byte] !== Cond.Always) return;
+      const op = DECODE_OP[byte];
+      if (op === Op.LD) {
+        level += loadBytes;
+        loads++;
+      } else if (op === Op.ST) level -= storeBytes;
+      else return;
+      if (level > free || level < 0) return;
+    }
+    if (level !== 0) return;
+    const perIteration = loadBytes * loads;
+    if (perIteration === 0) return;
+    const remaining = (counter ? t.lc1 : t.lc0) + 1; // iterations until the loop falls through
+    const affordable = Math.floor((this.bulkLimit - this.cycle - 1) / (body + 1));
+    const iterations = Math.min(remaining, affordable);
+    const bytes = iterations * perIteration;
+    if (iterations <= 0 || !this.port.bus.isRam(t.sar, bytes) || !this.port.bus.isRam(t.dar, bytes)) return;
+    if (t.sar < t.dar + bytes && t.dar < t.sar + bytes) return;
+    this.port.bus.memory.copy(t.dar, t.sar, bytes);
+    t.sar = (t.sar + bytes) >>> 0;
+    t.dar = (t.dar + bytes) >>> 0;
+    const left = remaining - iterations;
+    if (counter) t.lc1 = left === 0 ? 0 : left - 1;
+    else t.lc0 = left === 0 ? 0 : left - 1;
+    if (left === 0) t.pc = (end + 2) >>> 0;
+    this.cycle += iterations * (body + 1);
+  }
+
+  /** The byte at address if the instruction cache holds it, else -1. */
+  private cachedByte(address: number): number {
+    const shift = this.cacheLineShift;
+    const line = this.cacheTags.indexOf(Math.floor(address / (1 << shift)));
+    return line < 0 ? -1 : this.cacheData[(line << shift) + (address & ((1 << shift) - 1))];
   }
 
   private move(t: Thread, insn: Uint8Array): Step {
@@ -917,7 +987,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       return;
     }
     let woken = false;
-    for (const w of [this.manager, ...this.channels]) {
+    for (const w of this.threads) {
       if (w.state === ChannelState.WaitingForEvent && w.wakeup === event) {
         w.pc = (w.pc + 2) >>> 0;
         w.fetched = 0;
@@ -1012,7 +1082,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
 
   private updateAbort(): void {
     let faulting = this.lockedUp !== 0 && (this.wd & 1) === 1;
-    for (const t of [this.manager, ...this.channels]) {
+    for (const t of this.threads) {
       if (t.state === ChannelState.Faulting || t.state === ChannelState.FaultingCompleting) faulting = true;
     }
     if (faulting === this.irqAbort.level) return;
@@ -1024,7 +1094,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   // Snapshots
 
   snapshot(): Pl330Snapshot {
-    const threads = [this.manager, ...this.channels].map((t): ThreadSnapshot => [
+    const threads = this.threads.map((t): ThreadSnapshot => [
       t.state, t.pc, t.nonSecure ? 1 : 0, t.faultType, t.wakeup, t.sar, t.dar, t.ccr, t.lc0, t.lc1, t.requestFlag,
       t.lastRequest ? 1 : 0, t.wfpBurst ? 1 : 0, t.wfpPeriph ? 1 : 0, t.fifoHead, t.fifoCount, t.stalled ? 1 : 0, t.fetched,
       ...t.insn,
@@ -1052,9 +1122,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   }
 
   restore(s: Pl330Snapshot): void {
-    const all = [this.manager, ...this.channels];
     this.runnableCount = 0;
-    all.forEach((t, i) => {
+    this.threads.forEach((t, i) => {
       const v = s.threads[i];
       [t.state, t.pc] = [v[0], v[1]];
       t.nonSecure = v[2] === 1;
