@@ -8,7 +8,8 @@ export const dapCommand: Command = {
   usage: `usage: dmalab dap
 
 Speaks the Debug Adapter Protocol on stdin and stdout until the client disconnects. Launch arguments are those of a
-'dmalab' launch configuration: program (a .pl330 file), channel, memory, pl330, stopOnEntry, maxCycles, trace.`,
+'dmalab' launch configuration: program (a .pl330 file), platform, dmac, channel, memory, pl330, stopOnEntry,
+maxCycles, trace.`,
   flags: {},
   run() {
     const session = new DmaDebugSession();

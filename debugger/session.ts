@@ -6,6 +6,7 @@ import {
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { loadPlatform } from '../cli/platform';
 import { dataIdFor } from './runtime/breakpoints';
 import { EvaluationError } from './runtime/expression';
 import { EVENT_FILTERS } from './runtime/filters';
@@ -66,7 +67,7 @@ export class DmaDebugSession extends DebugSession {
     this.handle(response, () => {
       if (this.runtime) throw new UserError('this session has already launched a program');
       const options = parseLaunchArguments((args ?? {}) as Record<string, unknown>, process.cwd());
-      const { runtime, warnings } = DmaRuntime.launch(options, this.files);
+      const { runtime, warnings } = DmaRuntime.launch(options, this.files, loadPlatform);
       this.runtime = runtime;
       runtime.on('stopped', (stop: StopInfo) => this.stopped(stop));
       runtime.on('output', (text: string, category: string, line?: number) => {
@@ -172,12 +173,13 @@ export class DmaDebugSession extends DebugSession {
     this.handle(response, () => {
       const runtime = this.launched();
       const thread = runtime.thread(args.frameId);
-      response.body = {
-        scopes: [
-          new Scope(thread.name, this.variables.create(() => runtime.threadRegisters(thread.id)), false),
-          new Scope(`dma${thread.dmac} registers`, this.variables.create(() => runtime.dmacRegisters(thread.dmac)), false),
-        ],
-      };
+      const scopes = [
+        new Scope(thread.name, this.variables.create(() => runtime.threadRegisters(thread.id)), false),
+        new Scope(`dma${thread.dmac} registers`, this.variables.create(() => runtime.dmacRegisters(thread.dmac)), false),
+      ];
+      const smmu = runtime.smmuOf(thread.id);
+      if (smmu) scopes.push(new Scope(`${smmu.name} (SMMU)`, this.variables.create(() => runtime.smmuRegisters(thread.id)), true));
+      response.body = { scopes };
     });
   }
 
@@ -226,8 +228,11 @@ export class DmaDebugSession extends DebugSession {
   protected evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
     this.handle(response, () => {
       const runtime = this.launched();
-      if (/^\s*smmu\b/.test(args.expression)) {
-        throw new EvaluationError('smmu: this machine has no SMMU (the SMMU/VFIO machine from a platform devicetree is not available yet)');
+      const walk = /^\s*smmu\s+walk\s+(.+)$/.exec(args.expression);
+      if (walk) {
+        const threadId = args.frameId ?? runtime.startThread.id;
+        response.body = { result: runtime.smmuWalk(runtime.evaluate(walk[1], threadId), threadId), variablesReference: 0 };
+        return;
       }
       const value = runtime.evaluate(args.expression, args.frameId);
       response.body = { result: formatValue(value), variablesReference: 0, memoryReference: value >= 0 && value <= 0xffffffff ? hex32(value) : undefined };

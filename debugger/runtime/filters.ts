@@ -4,7 +4,7 @@ import type { Pl330Event } from '../../emulator/pl330/observer';
 import type { Pl330 } from '../../emulator/pl330/pl330';
 import { ChannelState } from '../../emulator/pl330/registers';
 
-export type EventFilterId = 'dmago' | 'dmasev' | 'irq' | 'wait' | 'fault' | 'dmaend';
+export type EventFilterId = 'dmago' | 'dmasev' | 'irq' | 'wait' | 'fault' | 'smmu-fault' | 'dmaend';
 
 export interface EventFilter {
   readonly id: EventFilterId;
@@ -13,8 +13,11 @@ export interface EventFilter {
   readonly default: boolean;
   /** What a condition on the filter selects (a number compared with the event's), if it takes one. */
   readonly condition?: string;
-  /** The number an event carries for the condition, or undefined when the event does not match the filter. */
-  match(event: Pl330Event, dmac: Pl330): number | undefined;
+  /**
+   * The number a DMAC event carries for the condition, or undefined when the event does not match the filter.
+   * Filters without it watch the SMMU's faults (the stream ID is their number).
+   */
+  match?(event: Pl330Event, dmac: Pl330): number | undefined;
 }
 
 export const EVENT_FILTERS: readonly EventFilter[] = [
@@ -41,6 +44,10 @@ export const EVENT_FILTERS: readonly EventFilter[] = [
   {
     id: 'fault', label: 'PL330 fault', description: 'Stop when a thread faults (the fault type is shown decoded).', default: true,
     match: (e) => (e.kind === 'fault' ? e.faultType : undefined),
+  },
+  {
+    id: 'smmu-fault', label: 'SMMU translation fault', description: 'Stop when the SMMU in front of a DMAC faults one of its transactions (platform machines).',
+    default: true, condition: 'stream ID',
   },
   {
     id: 'dmaend', label: 'DMAEND', description: 'Stop when a channel ends with DMAEND.', default: false,

@@ -12,6 +12,8 @@ export type MemoryInit =
 
 export interface LaunchOptions {
   readonly program: string;
+  /** A devicetree (.dts or .dtb) describing the machine; without it, one DMAC over RAM. */
+  readonly platform?: string;
   readonly dmac: number;
   readonly thread: number | 'manager';
   readonly nonSecure: boolean;
@@ -31,10 +33,9 @@ export class UserError extends Error {}
 
 export const DEFAULT_MAX_CYCLES = 10_000_000;
 
-/** Attributes that need the SMMU/VFIO machine, which does not exist yet; the message says what to do instead. */
+/** Attributes not available yet; the message says what to do instead. */
 const NOT_AVAILABLE: Record<string, string> = {
-  platform: "'platform' is not available yet: building the machine from a devicetree is not implemented; leave it out for the default one-DMAC machine over RAM (as `dmalab run` does)",
-  scenario: "'scenario' is not available yet: the VFIO scenario needs the SMMU/VFIO machine, which is not implemented; leave it out to run the program on the default machine",
+  scenario: "'scenario' is not available yet in the debugger: the VFIO scenarios run to completion and cannot be stepped; run them with `dmalab demo`, and debug the DMA program here with 'platform'",
 };
 
 const CONFIG_ATTRIBUTES: Record<string, keyof typeof CONFIG_LIMITS | 'dataWidth' | 'revision'> = {
@@ -49,7 +50,8 @@ export function parseLaunchArguments(raw: Record<string, unknown>, cwd: string):
   const thread = raw.channel === 'manager' ? 'manager' : integer(raw.channel ?? 0, 'channel', 0, 7);
   return {
     program: path(raw.program),
-    dmac: integer(raw.dmac ?? 0, 'dmac', 0, 0),
+    platform: raw.platform === undefined ? undefined : path(string(raw.platform, 'platform')),
+    dmac: integer(raw.dmac ?? 0, 'dmac', 0, 63),
     thread,
     nonSecure: boolean(raw.nonSecure ?? false, 'nonSecure'),
     entry: raw.entry === undefined ? undefined : integer(raw.entry, 'entry', 0, 0xffffffff),
@@ -94,6 +96,11 @@ export function integer(raw: unknown, what: string, min: number, max: number): n
     throw new UserError(`'${what}' must be an integer from ${min} to ${max === 0xffffffff ? '0xffffffff' : max} (got ${JSON.stringify(raw)})`);
   }
   return value;
+}
+
+function string(raw: unknown, what: string): string {
+  if (typeof raw !== 'string' || raw === '') throw new UserError(`'${what}' must name a file (got ${JSON.stringify(raw)})`);
+  return raw;
 }
 
 function boolean(raw: unknown, what: string): boolean {

@@ -1,25 +1,28 @@
-// The machine a debug session runs: today the default of `dmalab run` (one DMAC whose master sees RAM over the
-// 32-bit space); a machine built from a devicetree (DMACs behind an SMMU) provides the same shape.
+// The machine a debug session runs: the default of `dmalab run` (one DMAC whose master sees RAM over the 32-bit
+// space), or a machine built from a devicetree (DMACs behind an SMMU, a GIC, RAM where the platform has it).
 import type { Bus } from '../../emulator/bus/bus';
-import type { MemorySnapshot } from '../../emulator/bus/memory';
+import { Machine, MachineState } from '../../emulator/machine/machine';
+import type { PlatformDescription } from '../../emulator/machine/platform';
 import type { Pl330Config } from '../../emulator/pl330/config';
-import type { Pl330, Pl330Snapshot } from '../../emulator/pl330/pl330';
+import type { Pl330 } from '../../emulator/pl330/pl330';
 import { createStandaloneMachine } from '../../emulator/pl330/standalone';
+import type { Smmu } from '../../emulator/smmu/smmu';
 
 export interface DebugMachine {
   readonly bus: Bus;
   /** The DMACs, named dma0, dma1, ... in thread names. */
   readonly dmacs: readonly Pl330[];
+  /** The SMMU in front of each DMAC, if any (by DMAC index). */
+  readonly smmuOf: readonly (Smmu | undefined)[];
+  readonly smmus: readonly Smmu[];
   /** One tick of the whole machine (every DMAC in lock-step). */
   tick(): void;
   snapshot(): MachineSnapshot;
   restore(snapshot: MachineSnapshot): void;
 }
 
-export interface MachineSnapshot {
-  readonly memory: MemorySnapshot;
-  readonly dmacs: readonly Pl330Snapshot[];
-}
+/** Opaque saved state of a machine. */
+export type MachineSnapshot = unknown;
 
 /** One DMAC over RAM; a manager entry boots the manager thread from that address at reset. */
 export function createDefaultMachine(config: Partial<Pl330Config>, managerEntry?: number): DebugMachine {
@@ -29,13 +32,31 @@ export function createDefaultMachine(config: Partial<Pl330Config>, managerEntry?
   return {
     bus,
     dmacs,
+    smmuOf: [undefined],
+    smmus: [],
+    tick: () => dmac.tick(),
+    snapshot: () => ({ memory: bus.memory.snapshot(), dmac: dmac.snapshot() }),
+    restore: (s) => {
+      const state = s as { memory: ReturnType<Bus['memory']['snapshot']>; dmac: ReturnType<Pl330['snapshot']> };
+      bus.memory.restore(state.memory);
+      dmac.restore(state.dmac);
+    },
+  };
+}
+
+/** The machine a platform devicetree describes: every DMAC with its SMMU, the GIC, RAM. */
+export function createPlatformMachine(platform: PlatformDescription): DebugMachine {
+  const machine = new Machine(platform);
+  const dmacs = machine.dmacs.map((d) => d.device);
+  return {
+    bus: machine.bus,
+    dmacs,
+    smmuOf: machine.dmacs.map((d) => d.smmu?.device),
+    smmus: machine.smmus.map((s) => s.device),
     tick: () => {
       for (const d of dmacs) d.tick();
     },
-    snapshot: () => ({ memory: bus.memory.snapshot(), dmacs: dmacs.map((d) => d.snapshot()) }),
-    restore: (s) => {
-      bus.memory.restore(s.memory);
-      dmacs.forEach((d, i) => d.restore(s.dmacs[i]));
-    },
+    snapshot: () => machine.snapshot(),
+    restore: (s) => machine.restore(s as MachineState),
   };
 }

@@ -15,15 +15,20 @@ import { CodeBreakpoint, DataAccess, DataBreakpoint, HitCondition, parseDataId, 
 import { EvaluationError, ExpressionContext, evaluateExpression } from './expression';
 import { EVENT_FILTERS, EventFilter, EventFilterId } from './filters';
 import { UserError, LaunchOptions } from './launch';
-import { DebugMachine, MachineSnapshot, createDefaultMachine } from './machine';
+import type { PlatformDescription } from '../../emulator/machine/platform';
+import type { Smmu, SmmuFault } from '../../emulator/smmu/smmu';
+import { DebugMachine, MachineSnapshot, createDefaultMachine, createPlatformMachine } from './machine';
 import { DebugProgram } from './program';
-import { VariableNode, dmacView, hex32, threadView } from './views';
+import { VariableNode, dmacView, hex32, smmuView, threadView } from './views';
 
 /** File access the runtime needs, passed in so the runtime runs anywhere. */
 export interface FileAccess {
   readText(path: string): string;
   readBytes(path: string): Uint8Array;
 }
+
+/** Reads a platform devicetree (.dts compiled, .dtb read) into a machine description; warnings go to `warn`. */
+export type PlatformLoader = (path: string, warn: (line: string) => void) => PlatformDescription;
 
 export interface RuntimeThread {
   /** 1-based, stable for the session. */
@@ -89,6 +94,8 @@ interface PendingEvent {
   readonly filter: EventFilter;
   readonly thread: number;
   readonly text: string;
+  /** For SMMU faults: the DMAC, whose faulting channel (if any) is shown rather than its manager. */
+  readonly dmac?: number;
 }
 
 /** Ticks between checkpoints while running, and how many checkpoints are kept (the reverse-execution window). */
@@ -100,6 +107,7 @@ const SLICE_TICKS = 50_000;
 const RUNNABLE = new Set<number>([ChannelState.Executing, ChannelState.CacheMiss, ChannelState.Killing, ChannelState.Completing, ChannelState.FaultingCompleting]);
 const FETCHING = new Set<number>([ChannelState.Executing, ChannelState.CacheMiss]);
 const HALTED = new Set<number>([ChannelState.Stopped, ChannelState.Faulting]);
+const FAULTED = new Set<number>([ChannelState.Faulting, ChannelState.FaultingCompleting]);
 
 export class DmaRuntime extends EventEmitter {
   readonly threads: readonly RuntimeThread[];
@@ -141,7 +149,7 @@ export class DmaRuntime extends EventEmitter {
   }
 
   /** Builds the machine, loads the program and memory, and starts the thread (DMAGO through the debug registers). */
-  static launch(options: LaunchOptions, files: FileAccess): { runtime: DmaRuntime; warnings: string[] } {
+  static launch(options: LaunchOptions, files: FileAccess, loadPlatform?: PlatformLoader): { runtime: DmaRuntime; warnings: string[] } {
     const { program, warnings } = DebugProgram.load(options.program, files.readText(options.program), options.config);
     const kind = options.thread === 'manager' ? 'manager' : 'channel';
     const candidates = program.assembly.programs.filter((p) => p.kind === kind);
@@ -152,12 +160,19 @@ export class DmaRuntime extends EventEmitter {
         ? `${options.program}: no ${kind} program to start (add a .${kind} section)`
         : `'entry': no ${kind} program at ${hexAddress(options.entry)} (${kind} programs start at ${where || 'no address'})`);
     }
-    const machine = createDefaultMachine(program.assembly.config, options.thread === 'manager' ? entry.base : undefined);
+    const machine = options.platform === undefined
+      ? createDefaultMachine(program.assembly.config, options.thread === 'manager' ? entry.base : undefined)
+      : platformMachine(options, loadPlatform, warnings);
     const dmac = machine.dmacs[options.dmac];
+    if (!dmac) throw new UserError(`'dmac': the platform has ${machine.dmacs.length} DMA-330(s) (dma0..dma${machine.dmacs.length - 1})`);
     if (options.thread !== 'manager' && options.thread >= dmac.config.channels) {
       throw new UserError(`'channel': ${options.thread} is beyond the ${dmac.config.channels} channels of dma${options.dmac}`);
     }
-    for (const p of program.assembly.programs) machine.bus.physicalWrite(p.base, p.bytes, 0, p.bytes.length);
+    for (const p of program.assembly.programs) {
+      if (machine.bus.physicalWrite(p.base, p.bytes, 0, p.bytes.length) !== BusResponse.Okay) {
+        throw new UserError(`${options.program}:${p.line + 1}: the ${p.kind} program at ${hexAddress(p.base)} lies where nothing is mapped (${machine.bus.describe(p.base)}); put it in RAM`);
+      }
+    }
     for (const m of options.memory) {
       const bytes = 'file' in m ? files.readBytes(m.file) : 'fill' in m ? new Uint8Array(m.length).fill(m.fill) : Uint8Array.from({ length: m.length }, (_, i) => i & 0xff);
       if (machine.bus.physicalWrite(m.address, bytes, 0, bytes.length) !== BusResponse.Okay) {
@@ -278,16 +293,30 @@ export class DmaRuntime extends EventEmitter {
   private attachObservers(): void {
     for (const off of this.unobserve) off();
     this.unobserve = [];
-    if (this.filters.length === 0 && this.dataBreakpoints.length === 0 && !this.options.trace) return;
+    const smmuFilter = this.filters.find((f) => !f.filter.match);
+    for (const smmu of this.machine.smmus) {
+      if (!smmuFilter) continue;
+      smmu.onFault = (fault) => this.onSmmuFault(smmuFilter, fault);
+      this.unobserve.push(() => (smmu.onFault = undefined));
+    }
+    if (!this.filters.some((f) => f.filter.match) && this.dataBreakpoints.length === 0 && !this.options.trace) return;
     this.machine.dmacs.forEach((dmac, d) => {
       this.unobserve.push(dmac.observe((event) => this.onEvent(dmac, d, event)));
     });
   }
 
+  /** An SMMU fault belongs to the DMAC whose master issued it; the thread that faults with it is found at the boundary. */
+  private onSmmuFault(entry: { filter: EventFilter; condition?: number }, fault: SmmuFault): void {
+    if (entry.condition !== undefined && entry.condition !== fault.streamId) return;
+    const d = Math.max(0, this.machine.dmacs.findIndex((dmac) => dmac.port.master.name === fault.master));
+    const text = `${fault.kind} fault in ${fault.bank < 0 ? 'global space' : `context bank ${fault.bank}`}: ${fault.write ? 'write' : 'read'} at IOVA ${hexAddress(fault.address)} (stream ${fault.streamId}, ${fault.master})`;
+    this.pending.push({ filter: entry.filter, thread: this.threadIndex(d, 'manager'), text, dmac: d });
+  }
+
   private onEvent(dmac: Pl330, d: number, event: Pl330Event): void {
     if (this.options.trace && !this.replaying) this.emit('output', `dma${d} ${formatEvent(event)}\n`, 'console');
     for (const { filter, condition } of this.filters) {
-      const n = filter.match(event, dmac);
+      const n = filter.match?.(event, dmac);
       if (n === undefined || (condition !== undefined && condition !== n)) continue;
       this.pending.push({ filter, thread: this.threadIndex(d, eventThread(event)), text: describeEvent(filter.id, event, n) });
     }
@@ -381,7 +410,11 @@ export class DmaRuntime extends EventEmitter {
   /** A reason to stop at this boundary: an event filter, a data breakpoint, then a code breakpoint. */
   private check(): StopInfo | undefined {
     const event = this.pending[0];
-    if (event) return { reason: 'exception', threadId: this.threads[event.thread].id, description: event.filter.label, text: event.text };
+    if (event) {
+      const faulted = event.dmac === undefined ? -1 : this.threads.findIndex((t, i) => t.dmac === event.dmac && FAULTED.has(this.states[i]));
+      const thread = faulted >= 0 ? faulted : event.thread;
+      return { reason: 'exception', threadId: this.threads[thread].id, description: event.filter.label, text: event.text };
+    }
     const dataHit = this.dataHits.find((h) => this.conditionHolds(h.breakpoint, h.thread));
     if (dataHit) {
       return { reason: 'data breakpoint', threadId: this.threads[dataHit.thread].id, description: dataHit.text, breakpointIds: [dataHit.breakpoint.id] };
@@ -601,6 +634,40 @@ export class DmaRuntime extends EventEmitter {
     return d.spec && !d.invalid ? formatInstruction(d) : `.byte 0x${bytes[0].toString(16).padStart(2, '0')}`;
   }
 
+  /** The SMMU in front of a thread's DMAC, if the machine has one. */
+  smmuOf(threadId: number): Smmu | undefined {
+    return this.machine.smmuOf[this.thread(threadId).dmac];
+  }
+
+  smmuRegisters(threadId: number): VariableNode[] {
+    const smmu = this.smmuOf(threadId);
+    return smmu ? smmuView(smmu) : [];
+  }
+
+  /**
+   * `smmu walk IOVA`: what the SMMU in front of the thread's DMAC makes of a read at IOVA for that DMAC's stream.
+   * The translation runs on the machine as it is and the machine is restored after: looking changes nothing.
+   */
+  smmuWalk(iova: number, threadId: number): string {
+    const t = this.thread(threadId);
+    const smmu = this.machine.smmuOf[t.dmac];
+    if (!smmu) throw new EvaluationError(`smmu walk: dma${t.dmac} has no SMMU in front of it (launch with a 'platform' whose DMAC has an iommus property)`);
+    const master = this.machine.dmacs[t.dmac].port.master;
+    const saved = this.machine.snapshot(); // a fault would also raise interrupts: restore the whole machine
+    const listener = smmu.onFault;
+    let fault: SmmuFault | undefined;
+    smmu.onFault = (f) => (fault = f);
+    try {
+      const physical = smmu.translate(master, iova >>> 0, false, false);
+      const where = `${smmu.name}, stream ${master.streamId} (${master.name})`;
+      if (physical >= 0) return `IOVA ${hexAddress(iova)} -> PA ${hexAddress(physical)} (${where}; read)`;
+      return `IOVA ${hexAddress(iova)}: ${fault ? `${fault.kind} fault in ${fault.bank < 0 ? 'global space' : `context bank ${fault.bank}`}` : 'no translation'} (${where}; read)`;
+    } finally {
+      smmu.onFault = listener;
+      this.machine.restore(saved);
+    }
+  }
+
   threadRegisters(threadId: number): VariableNode[] {
     const t = this.thread(threadId);
     return threadView(this.machine.dmacs[t.dmac], t.ref);
@@ -702,6 +769,16 @@ export class DmaRuntime extends EventEmitter {
   }
 }
 
+function platformMachine(options: LaunchOptions, load: PlatformLoader | undefined, warnings: string[]): DebugMachine {
+  if (!load) throw new UserError("'platform' is not available in this host (no devicetree compiler)");
+  if (options.thread === 'manager') throw new UserError("'channel': \"manager\" boots the manager at reset, which only the default machine does; start a channel on a platform");
+  try {
+    return createPlatformMachine(load(options.platform!, (line) => warnings.push(line)));
+  } catch (error) {
+    throw new UserError(`'platform': ${(error as Error).message}`);
+  }
+}
+
 /** The thread an event belongs to (interrupts belong to the manager, which owns the event/interrupt logic). */
 function eventThread(event: Pl330Event): ThreadRef {
   switch (event.kind) {
@@ -723,6 +800,7 @@ function describeEvent(id: EventFilterId, event: Pl330Event, n: number): string 
     case 'wait': return `waiting for ${event.kind === 'state' && event.to === ChannelState.WaitingForPeripheral ? 'peripheral' : 'event'} ${n}`;
     case 'fault': return `fault: ${describeFaultType(n, eventThread(event) === 'manager' ? 'manager' : 'channel')}`;
     case 'dmaend': return `channel ${n} ended (DMAEND)`;
+    case 'smmu-fault': return `SMMU fault (stream ${n})`;
   }
 }
 

@@ -7,6 +7,7 @@ import { decodeFaultType } from '../../emulator/pl330/faults';
 import type { ThreadRef } from '../../emulator/pl330/observer';
 import type { Pl330 } from '../../emulator/pl330/pl330';
 import { PL330_REGISTER_MAP } from '../../emulator/pl330/registers';
+import type { Smmu } from '../../emulator/smmu/smmu';
 
 export interface VariableNode {
   readonly name: string;
@@ -64,16 +65,47 @@ function registerNode(dmac: Pl330, name: string, shown: string, faultThread: 'ma
     const bits = decodeFaultType(value, faultThread);
     if (bits.length) summary += ` (${bits.map((b) => b.name).join(', ')})`;
     if (bits.length) children = () => bits.map((b) => ({ name: b.name, value: b.description }));
-  } else if (def.fields?.length) {
-    const words = def.name === 'CCR{n}' ? formatCcr(value) : describeFields(def, value);
-    if (words) summary += ` (${words})`;
-    children = () => def.fields!.map((f) => {
-      const v = fieldValue(value, f);
-      const meaning = f.values?.[v];
-      return { name: f.name, value: `${v}${meaning ? ` (${meaning})` : ''} — ${f.description}` };
-    });
-  } else if (!memoryReference && value < 0x10000) summary = String(value);
+  } else if (def.name === 'CCR{n}') {
+    summary += ` (${formatCcr(value) ?? 'reserved encoding'})`;
+    children = fieldNodes(def, value);
+  } else if (def.fields?.length) return tableRegisterNode(def, shown, value, name);
+  else if (!memoryReference && value < 0x10000) summary = String(value);
   return { name: shown, value: summary, evaluateName: name, memoryReference, children };
+}
+
+/** A register from any device's table: its value, set fields in words, every field as a child. */
+function tableRegisterNode(def: RegisterDef, shown: string, value: number, evaluateName?: string): VariableNode {
+  const words = def.fields?.length ? describeFields(def, value) : '';
+  return { name: shown, value: `${hex32(value)}${words ? ` (${words})` : ''}`, evaluateName, children: fieldNodes(def, value) };
+}
+
+function fieldNodes(def: RegisterDef, value: number): (() => VariableNode[]) | undefined {
+  if (!def.fields?.length) return undefined;
+  return () => def.fields!.map((f) => {
+    const v = fieldValue(value, f);
+    const meaning = f.values?.[v];
+    return { name: f.name, value: `${v}${meaning ? ` (${meaning})` : ''} — ${f.description}` };
+  });
+}
+
+/** The SMMU: its global registers (configuration, faults, stream mapping) and each context bank's registers. */
+export function smmuView(smmu: Smmu): VariableNode[] {
+  const readable = (access: string): boolean => access !== 'wo';
+  const global = [...smmu.maps.gr0.instances, ...smmu.maps.gr1.instances]
+    .filter((r) => readable(r.def.access))
+    .map((r) => tableRegisterNode(r.def, r.name, smmu.register(r.name)));
+  const banks = Array.from({ length: smmu.config.contextBanks }, (_, bank): VariableNode => {
+    const sctlr = smmu.register(`CB${bank}.SCTLR`);
+    const fsr = smmu.register(`CB${bank}.FSR`);
+    return {
+      name: `CB${bank}`,
+      value: `${sctlr & 1 ? 'translating' : 'disabled'}${fsr ? `, FSR ${hex32(fsr)}` : ''}`,
+      children: () => smmu.maps.contextBank.instances
+        .filter((r) => readable(r.def.access))
+        .map((r) => tableRegisterNode(r.def, r.name, smmu.register(`CB${bank}.${r.name}`))),
+    };
+  });
+  return [...global, ...banks];
 }
 
 /** Enumerated fields in words (`Executing`), the others as name=value when set. */

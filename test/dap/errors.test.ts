@@ -21,7 +21,8 @@ const launchError = async (args: Record<string, unknown>): Promise<string> => {
 test('invalid launch arguments get a clear error response and the adapter keeps running', async () => {
   assert.match(await launchError({}), /'program' must name a \.pl330 file/);
   assert.match(await launchError({ program: '/no/such/file.pl330' }), /ENOENT/);
-  assert.match(await launchError({ program: memcpy, platform: 'board.dts' }), /'platform' is not available yet/);
+  assert.match(await launchError({ program: memcpy, platform: '/no/such/board.dts' }), /'platform': .*board\.dts/);
+  assert.match(await launchError({ program: memcpy, platform: join(root, 'examples', 'platforms', 'vexpress-mmu400-dma330.dts') }), /memcpy\.pl330:7: the channel program at 0x00001000 lies where nothing is mapped/);
   assert.match(await launchError({ program: memcpy, scenario: 'test.c' }), /'scenario' is not available yet/);
   assert.match(await launchError({ program: memcpy, channel: 9 }), /'channel' must be an integer from 0 to 7/);
   assert.match(await launchError({ program: memcpy, channel: 3, pl330: { channels: 2 } }), /'channel': 3 is beyond the 2 channels/);
