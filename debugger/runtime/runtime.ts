@@ -13,7 +13,7 @@ import type { Pl330 } from '../../emulator/pl330/pl330';
 import { CHANNEL_STATE_NAMES, ChannelState, MANAGER_STATE_NAMES } from '../../emulator/pl330/registers';
 import { CodeBreakpoint, DataAccess, DataBreakpoint, HitCondition, parseDataId, parseHitCondition } from './breakpoints';
 import { EvaluationError, ExpressionContext, evaluateExpression } from './expression';
-import { EVENT_FILTERS, EventFilter, EventFilterId } from './filters';
+import { EVENT_FILTERS, EventFilter } from './filters';
 import { UserError, LaunchOptions } from './launch';
 import type { PlatformDescription } from '../../emulator/machine/platform';
 import type { Smmu, SmmuFault } from '../../emulator/smmu/smmu';
@@ -107,6 +107,9 @@ const SLICE_TICKS = 50_000;
 const RUNNABLE = new Set<number>([ChannelState.Executing, ChannelState.CacheMiss, ChannelState.Killing, ChannelState.Completing, ChannelState.FaultingCompleting]);
 const FETCHING = new Set<number>([ChannelState.Executing, ChannelState.CacheMiss]);
 const HALTED = new Set<number>([ChannelState.Stopped, ChannelState.Faulting]);
+const DEFAULT_FILTERS: { filter: EventFilter; condition?: number }[] = EVENT_FILTERS.filter((f) => f.default).map((filter) => ({ filter }));
+/** No thread is ever in this state: forces a full read of every thread. */
+const UNKNOWN_STATE = 0xff;
 const FAULTED = new Set<number>([ChannelState.Faulting, ChannelState.FaultingCompleting]);
 
 export class DmaRuntime extends EventEmitter {
@@ -123,7 +126,9 @@ export class DmaRuntime extends EventEmitter {
   private instructionBreakpoints: CodeBreakpoint[] = [];
   private readonly breakpointsAt = new Map<number, CodeBreakpoint[]>();
   private dataBreakpoints: DataBreakpoint[] = [];
-  private filters: { filter: EventFilter; condition?: number }[] = EVENT_FILTERS.filter((f) => f.default).map((filter) => ({ filter }));
+  /** Until the client says otherwise, the filters on by default. */
+  private filters: { filter: EventFilter; condition?: number }[] = DEFAULT_FILTERS;
+  private transitionFilters = DEFAULT_FILTERS.filter((f) => f.filter.transition);
   private nextBreakpointId = 1;
   private pending: PendingEvent[] = [];
   private dataHits: { breakpoint: DataBreakpoint; thread: number; text: string }[] = [];
@@ -267,6 +272,7 @@ export class DmaRuntime extends EventEmitter {
       return { filter, condition };
     });
     this.filters = filters;
+    this.transitionFilters = filters.filter((f) => f.filter.transition);
     this.attachObservers();
   }
 
@@ -293,16 +299,28 @@ export class DmaRuntime extends EventEmitter {
   private attachObservers(): void {
     for (const off of this.unobserve) off();
     this.unobserve = [];
-    const smmuFilter = this.filters.find((f) => !f.filter.match);
+    const smmuFilter = this.filters.find((f) => f.filter.id === 'smmu-fault');
     for (const smmu of this.machine.smmus) {
       if (!smmuFilter) continue;
       smmu.onFault = (fault) => this.onSmmuFault(smmuFilter, fault);
       this.unobserve.push(() => (smmu.onFault = undefined));
     }
+    // The emulator builds event objects only while observed: observe only for what needs its event stream.
     if (!this.filters.some((f) => f.filter.match) && this.dataBreakpoints.length === 0 && !this.options.trace) return;
     this.machine.dmacs.forEach((dmac, d) => {
       this.unobserve.push(dmac.observe((event) => this.onEvent(dmac, d, event)));
     });
+  }
+
+  /** Filters seen in state changes: checked at every boundary where a thread's state changed. */
+  private transition(i: number, from: number, to: number): void {
+    const t = this.threads[i];
+    const dmac = this.machine.dmacs[t.dmac];
+    for (const { filter, condition } of this.transitionFilters) {
+      const n = filter.transition!(from, to, dmac, t.ref);
+      if (n === undefined || (condition !== undefined && condition !== n)) continue;
+      this.pending.push({ filter, thread: i, text: filter.describe(n, t.ref, dmac) });
+    }
   }
 
   /** An SMMU fault belongs to the DMAC whose master issued it; the thread that faults with it is found at the boundary. */
@@ -316,9 +334,10 @@ export class DmaRuntime extends EventEmitter {
   private onEvent(dmac: Pl330, d: number, event: Pl330Event): void {
     if (this.options.trace && !this.replaying) this.emit('output', `dma${d} ${formatEvent(event)}\n`, 'console');
     for (const { filter, condition } of this.filters) {
-      const n = filter.match?.(event, dmac);
+      const n = filter.match?.(event);
       if (n === undefined || (condition !== undefined && condition !== n)) continue;
-      this.pending.push({ filter, thread: this.threadIndex(d, eventThread(event)), text: describeEvent(filter.id, event, n) });
+      const thread = eventThread(event);
+      this.pending.push({ filter, thread: this.threadIndex(d, thread), text: filter.describe(n, thread, dmac) });
     }
     if (event.kind === 'bus' && this.dataBreakpoints.length) {
       const a = event.access;
@@ -384,8 +403,9 @@ export class DmaRuntime extends EventEmitter {
 
   /** One tick of the machine, then which threads arrived at a new instruction or halted. */
   private advance(): void {
-    this.pending.length = 0;
-    this.dataHits.length = 0;
+    // Per tick: only touch the lists when something was added (the common case adds nothing).
+    if (this.pending.length) this.pending.length = 0;
+    if (this.dataHits.length) this.dataHits.length = 0;
     this.machine.tick();
     this.cycle++;
     this.readThreads();
@@ -397,11 +417,18 @@ export class DmaRuntime extends EventEmitter {
     for (let i = 0; i < threads.length; i++) {
       const t = threads[i];
       const dmac = this.machine.dmacs[t.dmac];
-      const pc = dmac.register(this.pcRegisters[i]);
       const state = dmac.threadState(t.ref);
       const before = this.states[i];
+      if (state === ChannelState.Stopped && before === ChannelState.Stopped) {
+        // A stopped thread's PC changes only with a DMAGO, which also changes its state: nothing to read.
+        this.arrived[i] = 0;
+        this.halted[i] = 0;
+        continue;
+      }
+      const pc = dmac.register(this.pcRegisters[i]);
       this.arrived[i] = pc !== this.pcs[i] || (!RUNNABLE.has(before) && RUNNABLE.has(state)) ? 1 : 0;
       this.halted[i] = state !== before && HALTED.has(state) ? 1 : 0;
+      if (state !== before && before !== UNKNOWN_STATE && this.transitionFilters.length) this.transition(i, before, state);
       this.pcs[i] = pc;
       this.states[i] = state;
     }
@@ -415,7 +442,7 @@ export class DmaRuntime extends EventEmitter {
       const thread = faulted >= 0 ? faulted : event.thread;
       return { reason: 'exception', threadId: this.threads[thread].id, description: event.filter.label, text: event.text };
     }
-    const dataHit = this.dataHits.find((h) => this.conditionHolds(h.breakpoint, h.thread));
+    const dataHit = this.dataHits.length ? this.dataHits.find((h) => this.conditionHolds(h.breakpoint, h.thread)) : undefined;
     if (dataHit) {
       return { reason: 'data breakpoint', threadId: this.threads[dataHit.thread].id, description: dataHit.text, breakpointIds: [dataHit.breakpoint.id] };
     }
@@ -572,6 +599,7 @@ export class DmaRuntime extends EventEmitter {
   private restore(c: Checkpoint): void {
     this.machine.restore(c.machine);
     this.cycle = c.cycle;
+    this.states.fill(UNKNOWN_STATE); // read every thread afresh, stopped ones included
     this.readThreads();
     this.arrived.set(c.arrived);
     this.halted.fill(0);
@@ -789,18 +817,6 @@ function eventThread(event: Pl330Event): ThreadRef {
       return 'manager';
     default:
       return event.thread;
-  }
-}
-
-function describeEvent(id: EventFilterId, event: Pl330Event, n: number): string {
-  switch (id) {
-    case 'dmago': return `DMAGO started channel ${n}`;
-    case 'dmasev': return `DMASEV ${n}`;
-    case 'irq': return n < 0 ? 'irq_abort raised' : `irq[${n}] raised`;
-    case 'wait': return `waiting for ${event.kind === 'state' && event.to === ChannelState.WaitingForPeripheral ? 'peripheral' : 'event'} ${n}`;
-    case 'fault': return `fault: ${describeFaultType(n, eventThread(event) === 'manager' ? 'manager' : 'channel')}`;
-    case 'dmaend': return `channel ${n} ended (DMAEND)`;
-    case 'smmu-fault': return `SMMU fault (stream ${n})`;
   }
 }
 
