@@ -155,7 +155,7 @@ export class DmaRuntime extends EventEmitter {
 
   /** Builds the machine, loads the program and memory, and starts the thread (DMAGO through the debug registers). */
   static launch(options: LaunchOptions, files: FileAccess, loadPlatform?: PlatformLoader): { runtime: DmaRuntime; warnings: string[] } {
-    const { program, warnings } = DebugProgram.load(options.program, files.readText(options.program), options.config);
+    const { program, warnings } = DebugProgram.load(options.program, readFile('program', () => files.readText(options.program)), options.config);
     const kind = options.thread === 'manager' ? 'manager' : 'channel';
     const candidates = program.assembly.programs.filter((p) => p.kind === kind);
     const entry = options.entry === undefined ? candidates[0] : candidates.find((p) => p.base === options.entry);
@@ -179,7 +179,7 @@ export class DmaRuntime extends EventEmitter {
       }
     }
     for (const m of options.memory) {
-      const bytes = 'file' in m ? files.readBytes(m.file) : 'fill' in m ? new Uint8Array(m.length).fill(m.fill) : Uint8Array.from({ length: m.length }, (_, i) => i & 0xff);
+      const bytes = 'file' in m ? readFile('memory', () => files.readBytes(m.file)) : 'fill' in m ? new Uint8Array(m.length).fill(m.fill) : Uint8Array.from({ length: m.length }, (_, i) => i & 0xff);
       if (machine.bus.physicalWrite(m.address, bytes, 0, bytes.length) !== BusResponse.Okay) {
         throw new UserError(`'memory': nothing is mapped at ${hexAddress(m.address)}..${hexAddress(m.address + bytes.length - 1)}`);
       }
@@ -794,6 +794,15 @@ export class DmaRuntime extends EventEmitter {
 
   private threadIndex(dmac: number, ref: ThreadRef): number {
     return this.threads.findIndex((t) => t.dmac === dmac && t.ref === ref);
+  }
+}
+
+/** A file the launch names: a missing or unreadable one is the user's mistake, named with its attribute. */
+function readFile<T>(attribute: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new UserError(`'${attribute}': ${(error as Error).message}`);
   }
 }
 

@@ -20,7 +20,8 @@ const launchError = async (args: Record<string, unknown>): Promise<string> => {
 
 test('invalid launch arguments get a clear error response and the adapter keeps running', async () => {
   assert.match(await launchError({}), /'program' must name a \.pl330 file/);
-  assert.match(await launchError({ program: '/no/such/file.pl330' }), /ENOENT/);
+  assert.match(await launchError({ program: '/no/such/file.pl330' }), /^'program': ENOENT: no such file or directory, open '\/no\/such\/file.pl330'$/);
+  assert.match(await launchError({ program: memcpy, memory: [{ address: 0x2000, file: '/no/such/data.bin' }] }), /^'memory': ENOENT/);
   assert.match(await launchError({ program: memcpy, platform: '/no/such/board.dts' }), /'platform': .*board\.dts/);
   assert.match(await launchError({ program: memcpy, platform: join(root, 'examples', 'platforms', 'vexpress-mmu400-dma330.dts') }), /memcpy\.pl330:7: the channel program at 0x00001000 lies where nothing is mapped/);
   assert.match(await launchError({ program: memcpy, scenario: 'test.c' }), /'scenario' is not available yet/);
