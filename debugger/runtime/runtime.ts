@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { formatEvent } from '../../cli/run';
 import { BusResponse } from '../../emulator/bus/bus';
 import { debugGo, issueDebug } from '../../emulator/pl330/debug';
-import { decodeInstruction, formatInstruction, hexAddress } from '../../emulator/pl330/disasm';
+import { hexAddress } from '../../emulator/pl330/disasm';
 import { describeFaultType } from '../../emulator/pl330/faults';
 import type { Pl330Event, ThreadRef } from '../../emulator/pl330/observer';
 import type { Pl330 } from '../../emulator/pl330/pl330';
@@ -18,6 +18,7 @@ import { UserError, LaunchOptions } from './launch';
 import type { PlatformDescription } from '../../emulator/machine/platform';
 import type { Smmu, SmmuFault } from '../../emulator/smmu/smmu';
 import { DebugMachine, MachineSnapshot, createDefaultMachine, createPlatformMachine } from './machine';
+import { DisassembledInstruction, decodeAt, disassembleAround, previousStart } from './disassembly';
 import { DebugProgram } from './program';
 import { VariableNode, dmacView, hex32, smmuView, threadView } from './views';
 
@@ -56,13 +57,6 @@ export interface FrameInfo {
   /** 0-based source position of the instruction at pc. */
   readonly line?: number;
   readonly col?: number;
-}
-
-export interface DisassembledInstruction {
-  readonly address: number;
-  readonly bytes: Uint8Array;
-  readonly text: string;
-  readonly line?: number;
 }
 
 export interface LineBreakpointRequest {
@@ -637,7 +631,7 @@ export class DmaRuntime extends EventEmitter {
     const ended = this.states[i] === ChannelState.Stopped && !this.program.locate(pc);
     const shown = ended ? previousStart(this.program.instructionStarts(), pc) : pc;
     const where = this.program.locate(shown);
-    const insn = this.instructionText(shown);
+    const insn = decodeAt((a, n) => this.readBytes(a, n), shown).text;
     return { pc, name: `${insn} (${this.describeState(t)})`, path: where ? this.program.path : undefined, line: where?.line, col: where?.col };
   }
 
@@ -654,12 +648,6 @@ export class DmaRuntime extends EventEmitter {
       text += `: ${describeFaultType(ftr, t.ref === 'manager' ? 'manager' : 'channel')}`;
     }
     return text;
-  }
-
-  private instructionText(address: number): string {
-    const bytes = this.readBytes(address, 6);
-    const d = decodeInstruction(bytes, 0, address);
-    return d.spec && !d.invalid ? formatInstruction(d) : `.byte 0x${bytes[0].toString(16).padStart(2, '0')}`;
   }
 
   /** The SMMU in front of a thread's DMAC, if the machine has one. */
@@ -765,25 +753,7 @@ export class DmaRuntime extends EventEmitter {
 
   /** `count` instructions from the one `offset` instructions away from `address` (negative: before it). */
   disassemble(address: number, offset: number, count: number): DisassembledInstruction[] {
-    const starts = this.program.instructionStarts();
-    let at = address >>> 0;
-    for (let k = 0; k > offset; k--) at = previousStart(starts, at);
-    for (let k = 0; k < offset; k++) at = (at + this.decodeAt(at).length) >>> 0;
-    const out: DisassembledInstruction[] = [];
-    for (let k = 0; k < count; k++) {
-      const d = this.decodeAt(at);
-      out.push({ address: at, bytes: d.bytes, text: d.text, line: this.program.locate(at)?.line });
-      at = (at + d.length) >>> 0;
-    }
-    return out;
-  }
-
-  private decodeAt(address: number): { bytes: Uint8Array; text: string; length: number } {
-    const bytes = this.readBytes(address, 6);
-    const d = decodeInstruction(bytes, 0, address);
-    const length = Math.max(1, d.length);
-    const text = d.spec && !d.invalid ? formatInstruction(d) : `.byte 0x${bytes[0].toString(16).padStart(2, '0')}`;
-    return { bytes: bytes.slice(0, d.spec && !d.invalid ? length : 1), text, length: d.spec && !d.invalid ? length : 1 };
+    return disassembleAround((a, n) => this.readBytes(a, n), this.program, address, offset, count);
   }
 
   private indexOf(threadId: number): number {
@@ -827,21 +797,6 @@ function eventThread(event: Pl330Event): ThreadRef {
     default:
       return event.thread;
   }
-}
-
-/** The instruction start before `address`: from the assembled program when known, else one byte back. */
-function previousStart(starts: readonly number[], address: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  let best = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (starts[mid] < address) {
-      best = starts[mid];
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return best >= 0 && address - best <= 6 ? best : (address - 1) >>> 0;
 }
 
 /** Counts in decimal, addresses and register words in hex. */
