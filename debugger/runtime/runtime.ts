@@ -19,6 +19,7 @@ import type { PlatformDescription } from '../../emulator/machine/platform';
 import type { Smmu, SmmuFault } from '../../emulator/smmu/smmu';
 import { DebugMachine, MachineSnapshot, createDefaultMachine, createPlatformMachine } from './machine';
 import { DisassembledInstruction, decodeAt, disassembleAround, previousStart } from './disassembly';
+import { Checkpoint, History } from './history';
 import { DebugProgram } from './program';
 import { VariableNode, dmacView, hex32, smmuView, threadView } from './views';
 
@@ -77,8 +78,7 @@ export interface BreakpointResult {
 /** Continue, or step one thread: to its next instruction, or out of the loop it is in. */
 type Motion = { readonly kind: 'continue' } | { readonly kind: 'step'; readonly thread: number; readonly out: boolean };
 
-interface Checkpoint {
-  readonly cycle: number;
+interface SavedState {
   readonly machine: MachineSnapshot;
   /** Threads that arrived at a new instruction at this boundary. */
   readonly arrived: Uint8Array;
@@ -115,7 +115,7 @@ export class DmaRuntime extends EventEmitter {
   private readonly arrived: Uint8Array;
   private readonly halted: Uint8Array;
   private cycle = 0;
-  private checkpoints: Checkpoint[] = [];
+  private readonly history = new History<SavedState>(MAX_CHECKPOINTS);
   private codeBreakpoints: CodeBreakpoint[] = [];
   private instructionBreakpoints: CodeBreakpoint[] = [];
   private readonly breakpointsAt = new Map<number, CodeBreakpoint[]>();
@@ -538,10 +538,7 @@ export class DmaRuntime extends EventEmitter {
   // checkpoint before the target and re-executes, which is exact because the machine is deterministic.
 
   private checkpoint(): void {
-    const last = this.checkpoints[this.checkpoints.length - 1];
-    if (last && last.cycle >= this.cycle) return;
-    this.checkpoints.push({ cycle: this.cycle, machine: this.machine.snapshot(), arrived: this.arrived.slice() });
-    if (this.checkpoints.length > MAX_CHECKPOINTS) this.checkpoints.shift();
+    this.history.record(this.cycle, () => ({ machine: this.machine.snapshot(), arrived: this.arrived.slice() }));
   }
 
   /** Back to the previous instruction of a thread (from a fault: the instruction before the faulting one). */
@@ -558,14 +555,12 @@ export class DmaRuntime extends EventEmitter {
 
   private reverse(stopsAt: () => StopInfo | undefined): void {
     if (this.running) return;
+    this.running = true;
     setImmediate(() => {
       const now = this.cycle;
       this.replaying = true;
       try {
-        for (let k = this.checkpoints.length - 1; k >= 0; k--) {
-          const from = this.checkpoints[k];
-          const end = Math.min(now, this.checkpoints[k + 1]?.cycle ?? now);
-          if (from.cycle >= end) continue;
+        for (const { from, end } of this.history.windowsBefore(now)) {
           let found: number | undefined;
           this.restore(from);
           if (stopsAt()) found = from.cycle;
@@ -577,38 +572,34 @@ export class DmaRuntime extends EventEmitter {
           this.restore(from);
           while (this.cycle < found) this.advance();
           const stop = stopsAt()!;
-          this.truncateHistory();
+          this.history.forgetAfter(this.cycle);
           return this.announce(stop);
         }
-        const oldest = this.checkpoints[0];
+        const oldest = this.history.oldest;
         this.restore(oldest);
-        this.truncateHistory();
+        this.history.forgetAfter(this.cycle);
         this.announce({ reason: 'entry', threadId: this.startThread.id, description: 'start of the recorded history', text: `reached the oldest checkpoint (cycle ${oldest.cycle})` });
       } finally {
         this.replaying = false;
+        this.running = false;
       }
     });
   }
 
-  private restore(c: Checkpoint): void {
-    this.machine.restore(c.machine);
+  private restore(c: Checkpoint<SavedState>): void {
+    this.machine.restore(c.state.machine);
     this.cycle = c.cycle;
     this.states.fill(UNKNOWN_STATE); // read every thread afresh, stopped ones included
     this.readThreads();
-    this.arrived.set(c.arrived);
+    this.arrived.set(c.state.arrived);
     this.halted.fill(0);
     this.pending.length = 0;
     this.dataHits.length = 0;
   }
 
-  /** Checkpoints after the present describe a future that re-execution will produce again. */
-  private truncateHistory(): void {
-    while (this.checkpoints.length > 1 && this.checkpoints[this.checkpoints.length - 1].cycle > this.cycle) this.checkpoints.pop();
-  }
-
   /** A change from outside (memory written by the user) starts a new history here: older states no longer lead here. */
   private restartHistory(): void {
-    this.checkpoints = [];
+    this.history.clear();
     this.checkpoint();
   }
 
