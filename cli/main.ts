@@ -2,12 +2,13 @@
 import { parseArgs, UsageError } from './args';
 import { asmCommand } from './asm';
 import type { Command, CommandIO } from './command';
+import { dapCommand } from './dap';
 import { demoCommand } from './demo';
 import { disasmCommand } from './disasm';
 import { dtcCommand } from './dtc';
 import { runCommand } from './run';
 
-const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, dtcCommand, demoCommand];
+const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, dtcCommand, demoCommand, dapCommand];
 
 const io: CommandIO = {
   stdout: (data) => process.stdout.write(data),
