@@ -1,7 +1,7 @@
 // Debugger expressions: the assembler's C-like integer expressions over register names and assembler symbols, plus
 // C-style memory reads `*(u8|u16|u32 *)ADDRESS`. Used by breakpoint conditions, logpoints, hovers and the console.
-import { ExpressionError, evaluate, parseExpression } from '../../server/pl330/expression';
-import { TokenKind, tokenize } from '../../server/pl330/lexer';
+import { ExpressionError, evaluateExpression as evaluateTokens } from '../../server/pl330/expression';
+import { TokenKind, lex } from '../../server/pl330/lexer';
 
 export interface ExpressionContext {
   /** A register, symbol or other name's value; undefined when unknown. */
@@ -28,14 +28,13 @@ export function evaluateExpression(text: string, context: ExpressionContext): nu
 }
 
 function evaluatePlain(text: string, context: ExpressionContext): number {
-  const { tokens, problems } = tokenize(text);
-  if (problems.length) throw new EvaluationError(problems[0].message);
-  const end = tokens.findIndex((t) => t.kind === TokenKind.End || t.kind === TokenKind.Newline);
-  const bad = tokens.find((t) => t.kind === TokenKind.Bad);
-  if (bad) throw new EvaluationError(`unexpected '${bad.text}' in '${text}'`);
+  const ts = lex(text);
+  if (ts.problems.length) throw new EvaluationError(ts.problems[0].message);
+  let end = 0;
+  while (ts.kinds[end] !== TokenKind.End && ts.kinds[end] !== TokenKind.Newline) end++;
+  for (let i = 0; i < end; i++) if (ts.kinds[i] === TokenKind.Bad) throw new EvaluationError(`unexpected '${ts.text(i)}' in '${text}'`);
   try {
-    const expr = parseExpression(tokens, 0, end < 0 ? tokens.length : end);
-    return evaluate(expr, (name, tok) => {
+    return evaluateTokens(ts, 0, end, (name, tok) => {
       const v = context.value(name);
       if (v === undefined) throw new ExpressionError(`unknown name '${name}'`, tok);
       return v;

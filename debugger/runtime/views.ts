@@ -49,7 +49,7 @@ export function dmacView(dmac: Pl330): VariableNode[] {
     .filter((r) => r.def.count === undefined && r.def.access !== 'wo')
     .map((r) => registerNode(dmac, r.name, r.name, 'manager'));
   const s = dmac.snapshot();
-  nodes.push({ name: 'MFIFO', value: `${s.mfifoUsed} byte(s) in use` });
+  nodes.push({ name: 'MFIFO', value: `${s.mfifoEntries} of ${dmac.config.mfifoLines} line(s) in use` });
   return nodes;
 }
 
