@@ -322,7 +322,8 @@ class Assembly {
         address = this.programsMeta[current].base;
       }
       for (const label of s.labels) {
-        ensureProgram(s.line);
+        // The label belongs to its program, so that a label opening the next program does not reopen the last one.
+        s.program = ensureProgram(s.line);
         if (this.define(label, 'label')) {
           this.labelValues.set(label.text, address >>> 0);
           this.symbols.get(label.text)!.value = address >>> 0;

@@ -1,8 +1,8 @@
 // A real LSP client over stdio for the tests and the benchmark: spawns the built server (dist/server.js, or
 // `dmalab lsp --stdio`), speaks JSON-RPC through vscode-languageserver-protocol, and collects published diagnostics.
 import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   Diagnostic, InitializeRequest, InitializedNotification, ProtocolConnection, PublishDiagnosticsNotification,
@@ -11,7 +11,12 @@ import {
   ConfigurationRequest,
 } from 'vscode-languageserver-protocol/node';
 
-export const ROOT = join(__dirname, '..', '..');
+/** The repository root: the nearest folder above this bundle (dist-test/lsp or dist-bench) with the built server. */
+export const ROOT = ((): string => {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
 
 export interface ServerOptions {
   /** Run `dist/cli.js lsp --stdio` instead of `dist/server.js --stdio`. */
@@ -25,7 +30,7 @@ export class LspClient {
   readonly connection: ProtocolConnection;
   private readonly child: ChildProcess;
   private readonly published = new Map<string, { version?: number; diagnostics: Diagnostic[] }>();
-  private readonly waiters: { uri: string; version?: number; resolve: (d: Diagnostic[]) => void }[] = [];
+  private readonly waiters: { uri: string; version?: number; resolve: (d: Diagnostic[]) => void; reject: (e: Error) => void }[] = [];
   private readonly versions = new Map<string, number>();
   stderr = '';
   exitCode: number | null = null;
@@ -36,6 +41,10 @@ export class LspClient {
     this.child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve((this.exitCode = code))));
+    // A server that dies must fail the caller, not leave it waiting.
+    this.child.on('exit', (code) => {
+      for (const w of this.waiters.splice(0)) w.reject(new Error(`server exited with ${code}: ${this.stderr}`));
+    });
     this.connection = createProtocolConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
     this.connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
       this.published.set(p.uri, { version: p.version, diagnostics: p.diagnostics });
@@ -99,7 +108,7 @@ export class LspClient {
   diagnostics(uri: string, version?: number): Promise<Diagnostic[]> {
     const known = this.published.get(uri);
     if (known && version !== undefined && known.version === version) return Promise.resolve(known.diagnostics);
-    return new Promise((resolve) => this.waiters.push({ uri, version, resolve }));
+    return new Promise((resolve, reject) => this.waiters.push({ uri, version, resolve, reject }));
   }
 
   async shutdown(): Promise<number | null> {

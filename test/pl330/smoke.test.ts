@@ -20,3 +20,8 @@ test('the QEMU worked memcpy program assembles to the bytes QEMU ran', () => {
     'bc0135400d00bc0000200000bc0200300000200304083802133400' + '00',
   );
 });
+
+test('a program whose first line is a label, after a program that ended, is not reported as missing DMAEND', () => {
+  const r = assemble('.channel 0x100\nfirst:\n    DMAEND\n.equ N, 1\n.channel 0x200\nsecond:\n    DMAEND\n');
+  assert.deepEqual(r.diagnostics, []);
+});
