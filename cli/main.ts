@@ -3,9 +3,10 @@ import { parseArgs, UsageError } from './args';
 import { asmCommand } from './asm';
 import type { Command, CommandIO } from './command';
 import { disasmCommand } from './disasm';
+import { dtcCommand } from './dtc';
 import { lspCommand } from './lsp';
 
-const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, lspCommand];
+const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, dtcCommand, lspCommand];
 
 const io: CommandIO = {
   stdout: (data) => process.stdout.write(data),
