@@ -47,7 +47,9 @@ function wordAt(text: string, line: number, col: number): string | undefined {
 export function createDevicetreeSupport(): DevicetreeSupport {
   const preprocessCache = newPreprocessCache();
   const macroCache = new Map<string, MacroDefinition[]>();
-  const cache = new Map<string, { version: number; settings: DocumentContext['settings']; analysis: DtsAnalysis }>();
+  const cache = new Map<string, { version: number; settings: DocumentContext['settings']; generation: number; analysis: DtsAnalysis }>();
+  /** Bumped whenever a file that documents may include changes: every cached analysis is then stale. */
+  let generation = 0;
   /** The last analysis that parsed, for completion while the text under the cursor does not. */
   const lastParsed = new Map<string, DtsAnalysis>();
 
@@ -64,10 +66,13 @@ export function createDevicetreeSupport(): DevicetreeSupport {
   const analysis = (ctx: DocumentContext): DtsAnalysis => {
     const { document, settings } = ctx;
     const hit = cache.get(document.uri);
-    if (hit && hit.version === document.version && hit.settings === settings) return hit.analysis;
+    if (hit && hit.version === document.version && hit.settings === settings && hit.generation === generation) return hit.analysis;
     const defines = Object.entries(settings.devicetree.defines).map(([k, v]) => `${k}=${v}`);
-    const fresh = analyzeDts(pathOf(document.uri), document.getText(), { host: hostFor(ctx), includeDirs: includeDirs(ctx), defines, cache: preprocessCache, macroCache });
-    cache.set(document.uri, { version: document.version, settings, analysis: fresh });
+    const path = pathOf(document.uri);
+    // A .dtsi is best read through a document that includes it (for its macros and labels).
+    const includer = [...cache.values()].map((c) => c.analysis).find((a) => a.path !== path && a.files.includes(path) && /\/dts-v1\//.test(a.text));
+    const fresh = analyzeDts(path, document.getText(), { host: hostFor(ctx), includeDirs: includeDirs(ctx), defines, cache: preprocessCache, macroCache }, includer && { path: includer.path, text: ctx.openDocument(includer.path) ?? includer.text });
+    cache.set(document.uri, { version: document.version, settings, generation, analysis: fresh });
     if (fresh.document) lastParsed.set(document.uri, fresh);
     return fresh;
   };
@@ -76,11 +81,10 @@ export function createDevicetreeSupport(): DevicetreeSupport {
 
   return {
     invalidate(path) {
-      preprocessCache.delete(path);
-      macroCache.delete(path);
-      // Missing files are cached too (as null); a created file must be found again.
-      for (const [key, value] of preprocessCache) if (value === null) preprocessCache.delete(key);
-      cache.clear();
+      // Only a file some compilation read makes analyses stale (not the keystrokes in a top-level document).
+      // Missing files are cached too (as null), so a created file is found again as well.
+      const read = preprocessCache.delete(path);
+      if (macroCache.delete(path) || read) generation++;
     },
     forget(uri) {
       cache.delete(uri);

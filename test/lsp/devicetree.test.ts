@@ -174,3 +174,18 @@ test('a DTB decompiles to DTS that compiles back to the same blob', async () => 
   assert.deepEqual((await suite.client.open(uri, 'devicetree', text)).filter((d) => d.severity === 1), []);
   assert.equal(await compiled(uri), blob);
 });
+
+test('editing an open include re-checks the documents that include it', async () => {
+  const text = readFileSync(board, 'utf8');
+  const socText = readFileSync(soc, 'utf8');
+  await suite.client.open(boardUri, 'devicetree', text);
+  await suite.client.open(fileUri(soc), 'devicetree', socText);
+  const at = position(socText, 'smmu: iommu');
+  const boardAgain = suite.client.diagnostics(boardUri);
+  await suite.client.change(fileUri(soc), [{ range: { start: at, end: { line: at.line, character: at.character + 4 } }, text: 'smmu_renamed' }]);
+  const diagnostics = await boardAgain;
+  assert.ok(diagnostics.some((d) => d.severity === 1 && /smmu/.test(String(d.message)) && d.range.start.line === position(text, '&smmu 0x101').line), JSON.stringify(diagnostics));
+  const fixed = suite.client.diagnostics(boardUri);
+  await suite.client.change(fileUri(soc), [{ text: socText }]);
+  assert.deepEqual(await fixed, []);
+});

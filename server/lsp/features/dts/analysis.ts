@@ -62,20 +62,24 @@ export interface DtsAnalyzeOptions {
 /** Checks that only make sense for a whole tree: a fragment (a .dtsi) refers to labels defined by its includers. */
 const WHOLE_TREE_ONLY = new Set(['reference', 'phandle_references', 'path_references']);
 
-export function analyzeDts(path: string, text: string, options: DtsAnalyzeOptions): DtsAnalysis {
+/**
+ * Analyses `path`. A fragment (a .dtsi without /dts-v1/) is compiled through a file that includes it when one is
+ * known (its macros and labels come from there), else as the include of a one-line wrapper; either way its own
+ * lines keep their positions, and only findings in the fragment are kept.
+ */
+export function analyzeDts(path: string, text: string, options: DtsAnalyzeOptions, includer?: { path: string; text: string }): DtsAnalysis {
   const diagnostics: Diagnostic[] = [];
-  // A fragment without /dts-v1/ is read as the include of a one-line wrapper, so its own lines keep their positions.
   const fragment = !/^\s*\/dts-v1\/\s*;/m.test(text);
   const wrapper = `${path}.dmalab-fragment.dts`;
   const host: FileHost = fragment ? { readFile: (p) => (p === path ? Buffer.from(text, 'utf8') : options.host.readFile(p)) } : options.host;
-  const mainPath = fragment ? wrapper : path;
-  const mainText = fragment ? `/dts-v1/;\n#include "${path}"\n` : text;
+  const main = !fragment ? { path, text } : includer ?? { path: wrapper, text: `/dts-v1/;\n#include "${path}"\n` };
+  const mainPath = main.path;
   if (fragment) options.cache.delete(path);
   // Kernel style: cpp first (-undef -D__DTS__), then dtc with the same include directories.
-  const pre = preprocess(mainPath, mainText, { host, includeDirs: options.includeDirs, defines: ['__DTS__', ...options.defines], cache: options.cache });
+  const pre = preprocess(mainPath, main.text, { host, includeDirs: options.includeDirs, defines: ['__DTS__', ...options.defines], cache: options.cache });
   if (fragment) options.cache.delete(path);
   diagnostics.push(...pre.diagnostics);
-  const source = new Source(mainPath, pre.text, dirname(path), pre.map);
+  const source = new Source(mainPath, pre.text, dirname(mainPath), pre.map);
   const spanOf = (loc: Loc): Span => {
     const start = loc.source.positionAt(loc.start);
     const end = loc.end > loc.start ? loc.source.positionAt(loc.end) : start;
@@ -101,7 +105,8 @@ export function analyzeDts(path: string, text: string, options: DtsAnalyzeOption
   const entities = document ? indexEntities(document, info, spanOf) : [];
   const macros = new Map<string, MacroDefinition>();
   if (fragment) {
-    const kept = diagnostics.filter((d) => !WHOLE_TREE_ONLY.has(d.code));
+    const inFragment = (d: Diagnostic): boolean => (d.loc ? spanOf(d.loc).file : diagnosticPosition(d)?.file) === path;
+    const kept = diagnostics.filter((d) => (includer ? inFragment(d) : !WHOLE_TREE_ONLY.has(d.code)));
     diagnostics.length = 0;
     diagnostics.push(...kept);
   }
@@ -114,7 +119,7 @@ export function analyzeDts(path: string, text: string, options: DtsAnalyzeOption
     }
     for (const d of defs) if (!macros.has(d.name)) macros.set(d.name, d);
   }
-  return { path, text, document, info, diagnostics, bindings: fragment ? [] : bindings, files: pre.files.filter((f) => f !== wrapper && f !== path), entities, macros, includeDirs: options.includeDirs, spanOf };
+  return { path, text, document, info, diagnostics, bindings: fragment && !includer ? [] : bindings, files: pre.files.filter((f) => f !== wrapper && f !== path && f !== mainPath), entities, macros, includeDirs: options.includeDirs, spanOf };
 }
 
 /** The compiled node of every definition site, by the definition's name location. */
