@@ -12,7 +12,7 @@ import {
   ReferencesRequest, RenameRequest, type CompletionItem, type DocumentSymbol, type Location, type TextEdit,
 } from 'vscode-languageserver-protocol/node';
 import { REQUESTS } from '../../server/lsp/requests';
-import { ROOT, fileUri, serverForSuite } from './client';
+import { LspClient, ROOT, fileUri, serverForSuite } from './client';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmalab-dts-'));
 cpSync(join(ROOT, 'examples', 'devicetree'), dir, { recursive: true });
@@ -188,4 +188,34 @@ test('editing an open include re-checks the documents that include it', async ()
   const fixed = suite.client.diagnostics(boardUri);
   await suite.client.change(fileUri(soc), [{ text: socText }]);
   assert.deepEqual(await fixed, []);
+});
+
+test('consumers: reg against #address-cells/#size-cells, interrupts against #interrupt-cells, ranges, with the node path', async () => {
+  const text = readFileSync(board, 'utf8')
+    .replace('reg = <0xe0000000 0x1000>;', 'reg = <0xe0000000 0x1000 0x5>;')
+    .replace('interrupts = <GIC_SPI 27 IRQ_TYPE_LEVEL_HIGH>;', 'interrupts = <GIC_SPI 27>;')
+    .replace('stdout-path', 'ranges = <1 2>;\n\t\tstdout-path');
+  const uri = fileUri(join(dir, 'consumers.dts'));
+  const messages = (await suite.client.open(uri, 'devicetree', text)).map((d) => `${d.code}: ${d.message}`);
+  assert.ok(messages.some((m) => /^reg_format: .*\/bus\/serial@e0000000/.test(m)), messages.join('\n'));
+  assert.ok(messages.some((m) => /^interrupts_property: .*\/bus\/serial@e0000000/.test(m)), messages.join('\n'));
+  assert.ok(messages.some((m) => /^ranges_format: .*\/chosen/.test(m)), messages.join('\n'));
+});
+
+test('include paths are resolved against the workspace folder', async () => {
+  const workspace = mkdtempSync(join(tmpdir(), 'dmalab-ws-'));
+  cpSync(join(ROOT, 'examples', 'devicetree'), join(workspace, 'boards'), { recursive: true });
+  cpSync(join(ROOT, 'examples', 'devicetree', 'gic.h'), join(workspace, 'include', 'dt-bindings', 'gic.h'));
+  const path = join(workspace, 'boards', 'zynq-dma.dtsi');
+  writeFileSync(path, readFileSync(path, 'utf8').replace('#include "gic.h"', '#include <dt-bindings/gic.h>'));
+  const configured = new LspClient({ settings: { devicetree: { includePaths: ['include'] } }, workspaceFolder: workspace });
+  await configured.initialize();
+  const boardPath = join(workspace, 'boards', 'zynq-dma-board.dts');
+  assert.deepEqual(await configured.open(fileUri(boardPath), 'devicetree', readFileSync(boardPath, 'utf8')), []);
+  assert.equal(await configured.shutdown(), 0);
+  const unconfigured = new LspClient({ settings: {}, workspaceFolder: workspace });
+  await unconfigured.initialize();
+  const missing = await unconfigured.open(fileUri(boardPath), 'devicetree', readFileSync(boardPath, 'utf8'));
+  assert.ok(missing.some((d) => /dt-bindings\/gic\.h/.test(String(d.message))), JSON.stringify(missing));
+  assert.equal(await unconfigured.shutdown(), 0);
 });
