@@ -316,9 +316,10 @@ function duplicateLabelOwners(ctx: CheckContext): Map<string, string> {
 
 // ---- structural checks ----------------------------------------------------------------------------------------
 
+/** Deleted children count too (dtc 1.6.1): `/delete-node/ x;` beside a live `x` in one body is a duplicate. */
 function duplicateNodeNames(ctx: CheckContext, node: DtNode): void {
   const seen = new Set<string>();
-  for (const c of node.liveChildren()) {
+  for (const c of node.children) {
     if (seen.has(c.name)) ctx.fail(c, undefined, 'Duplicate node name');
     seen.add(c.name);
   }
@@ -537,7 +538,14 @@ export const CHECKS: readonly CheckDef[] = [
   { name: 'deprecated_gpio_property', level: 'off', prereqs: [] },
   { name: 'gpios_property', level: W, prereqs: ['phandle_references'], node: gpiosProperty },
   { name: 'interrupts_property', level: W, prereqs: ['phandle_references'], node: interruptsProperty },
-  { name: 'interrupt_provider', level: W, prereqs: ['interrupts_extended_is_cell'] },
+  {
+    name: 'interrupt_provider', level: W, prereqs: ['interrupts_extended_is_cell'], node: (ctx, n) => {
+      if (!isInterruptProvider(n)) return;
+      if (!n.property('#interrupt-cells')) ctx.fail(n, undefined, 'Missing #interrupt-cells in interrupt provider');
+      // dtc 1.6.1 also asks for #address-cells (1.7 dropped this; the kernel turns the check off).
+      if (!n.property('#address-cells')) ctx.fail(n, undefined, 'Missing #address-cells in interrupt provider');
+    },
+  },
   { name: 'alias_paths', level: W, prereqs: [] },
   { name: 'graph_nodes', level: W, prereqs: [] },
   { name: 'graph_child_address', level: W, prereqs: ['graph_nodes'] },
@@ -547,10 +555,6 @@ export const CHECKS: readonly CheckDef[] = [
 ];
 
 const BY_NAME = new Map(CHECKS.map((c) => [c.name, c]));
-
-export function isCheckName(name: string): boolean {
-  return BY_NAME.has(name);
-}
 
 /** Each check's warn/error switches, from the defaults and -W/-E options in command-line order. */
 export class CheckLevels {

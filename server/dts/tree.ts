@@ -87,12 +87,16 @@ export class DtNode {
     this.children.push(child);
   }
 
-  *liveProperties(): Generator<DtProperty> {
-    for (const p of this.properties) if (!p.deleted) yield p;
+  liveProperties(): DtProperty[] {
+    const props = this.properties;
+    for (let i = 0; i < props.length; i++) if (props[i].deleted) return props.filter((p) => !p.deleted);
+    return props;
   }
 
-  *liveChildren(): Generator<DtNode> {
-    for (const c of this.children) if (!c.deleted) yield c;
+  liveChildren(): DtNode[] {
+    const children = this.children;
+    for (let i = 0; i < children.length; i++) if (children[i].deleted) return children.filter((c) => !c.deleted);
+    return children;
   }
 }
 
@@ -183,16 +187,6 @@ export function nodeByRef(root: DtNode, ref: string): DtNode | undefined {
   if (ref === '/') return root;
   if (ref.startsWith('/')) return nodeByPath(root, ref);
   return nodeByLabel(root, ref);
-}
-
-export function nodeByPhandle(node: DtNode, phandle: number): DtNode | undefined {
-  if (node.phandle === phandle) return node.deleted ? undefined : node;
-  for (const c of node.children) {
-    if (c.deleted) continue;
-    const found = nodeByPhandle(c, phandle);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 /** dtc's fill_fullpaths: '/' for the root, '/a/b@1' below; deleted nodes are skipped. */

@@ -1,7 +1,18 @@
 // Reading a compiled devicetree the way a consumer does: cells, #address-cells/#size-cells of the parent, the
 // interrupt parent, and phandle-plus-arguments lists (dmas, iommus, clocks...) split by the provider's #xxx-cells.
 import type { DtNode, DtProperty } from '../../../dts/tree';
-import { nodeByPhandle, u32At } from '../../../dts/tree';
+import { u32At } from '../../../dts/tree';
+
+/** The live node with a phandle, searched from `node` down. */
+export function nodeByPhandle(node: DtNode, phandle: number): DtNode | undefined {
+  if (phandle === 0 || phandle === 0xffffffff) return undefined;
+  if (node.phandle === phandle) return node.deleted ? undefined : node;
+  for (const c of node.liveChildren()) {
+    const found = nodeByPhandle(c, phandle);
+    if (found) return found;
+  }
+  return undefined;
+}
 
 export function cells(p: DtProperty): number[] {
   const b = p.value.bytes;
