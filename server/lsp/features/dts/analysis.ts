@@ -102,7 +102,9 @@ export function analyzeDts(path: string, text: string, options: DtsAnalyzeOption
       else diagnostics.push({ severity: 'error', code: 'internal', message: `internal devicetree error: ${error instanceof Error ? error.message : String(error)}` });
     }
   }
-  const entities = document ? indexEntities(document, info, spanOf) : [];
+  // The index is only needed by requests, not by the diagnostics of every edit: built on first use.
+  let entities: Entity[] | undefined;
+  const entitiesOnce = (): Entity[] => (entities ??= document ? indexEntities(document, info, spanOf) : []);
   const macros = new Map<string, MacroDefinition>();
   if (fragment) {
     const inFragment = (d: Diagnostic): boolean => (d.loc ? spanOf(d.loc).file : diagnosticPosition(d)?.file) === path;
@@ -119,7 +121,14 @@ export function analyzeDts(path: string, text: string, options: DtsAnalyzeOption
     }
     for (const d of defs) if (!macros.has(d.name)) macros.set(d.name, d);
   }
-  return { path, text, document, info, diagnostics, bindings: fragment && !includer ? [] : bindings, files: pre.files.filter((f) => f !== wrapper && f !== path && f !== mainPath), entities, macros, includeDirs: options.includeDirs, spanOf };
+  return {
+    path, text, document, info, diagnostics, bindings: fragment && !includer ? [] : bindings,
+    files: pre.files.filter((f) => f !== wrapper && f !== path && f !== mainPath),
+    get entities() {
+      return entitiesOnce();
+    },
+    macros, includeDirs: options.includeDirs, spanOf,
+  };
 }
 
 /** The compiled node of every definition site, by the definition's name location. */
