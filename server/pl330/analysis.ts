@@ -17,6 +17,20 @@ export interface Pl330Analysis {
 
 export function analyzePl330(text: string, options: AssembleOptions = {}): Pl330Analysis {
   const result = assemble(text, options);
+  // The token and line indexes serve requests only, so an edit's diagnostics do not pay for them.
+  let index: Omit<Pl330Analysis, 'text' | 'result'> | undefined;
+  const built = (): Omit<Pl330Analysis, 'text' | 'result'> => (index ??= indexLines(text, result));
+  return {
+    text,
+    result,
+    get tokens() { return built().tokens; },
+    get lineTokenStart() { return built().lineTokenStart; },
+    get lineCount() { return built().lineCount; },
+    get instructionsByLine() { return built().instructionsByLine; },
+  };
+}
+
+function indexLines(text: string, result: AssembleResult): Omit<Pl330Analysis, 'text' | 'result'> {
   const lex = tokenize(text);
   const tokens = lex.tokens.filter((t) => t.kind !== TokenKind.Newline && t.kind !== TokenKind.End);
   const lineCount = lex.lineStarts.length;
@@ -32,7 +46,7 @@ export function analyzePl330(text: string, options: AssembleOptions = {}): Pl330
     if (list) list.push(ins);
     else instructionsByLine.set(ins.line, [ins]);
   }
-  return { text, result, tokens, lineTokenStart, lineCount, instructionsByLine };
+  return { tokens, lineTokenStart, lineCount, instructionsByLine };
 }
 
 export function lineTokens(a: Pl330Analysis, line: number): readonly Token[] {
