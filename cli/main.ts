@@ -2,11 +2,14 @@
 import { parseArgs, UsageError } from './args';
 import { asmCommand } from './asm';
 import type { Command, CommandIO } from './command';
+import { dapCommand } from './dap';
+import { demoCommand } from './demo';
 import { disasmCommand } from './disasm';
 import { dtcCommand } from './dtc';
 import { lspCommand } from './lsp';
+import { runCommand } from './run';
 
-const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, dtcCommand, lspCommand];
+const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, dtcCommand, demoCommand, dapCommand, lspCommand];
 
 const io: CommandIO = {
   stdout: (data) => process.stdout.write(data),

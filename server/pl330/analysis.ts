@@ -31,9 +31,9 @@ export function analyzePl330(text: string, options: AssembleOptions = {}): Pl330
 }
 
 function indexLines(text: string, result: AssembleResult): Omit<Pl330Analysis, 'text' | 'result'> {
-  const lex = tokenize(text);
-  const tokens = lex.tokens.filter((t) => t.kind !== TokenKind.Newline && t.kind !== TokenKind.End);
-  const lineCount = lex.lineStarts.length;
+  const tokens = tokenize(text).filter((t) => t.kind !== TokenKind.Newline && t.kind !== TokenKind.End);
+  let lineCount = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineCount++;
   const lineTokenStart = new Array<number>(lineCount + 1);
   let k = 0;
   for (let line = 0; line <= lineCount; line++) {
