@@ -6,9 +6,10 @@ import { dapCommand } from './dap';
 import { demoCommand } from './demo';
 import { disasmCommand } from './disasm';
 import { dtcCommand } from './dtc';
+import { lspCommand } from './lsp';
 import { runCommand } from './run';
 
-const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, dtcCommand, demoCommand, dapCommand];
+const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, dtcCommand, demoCommand, dapCommand, lspCommand];
 
 const io: CommandIO = {
   stdout: (data) => process.stdout.write(data),
