@@ -8,6 +8,7 @@ import {
 import { ExpressionError, checkExpressionSyntax, evaluateExpression } from './expression';
 import { PL330_CHECKS, Pl330CheckCode, SourceDiagnostic, formatTemplate } from './diagnostics';
 import { Token, TokenKind, TokenStream, lex } from './lexer';
+import { Emitted, Statement, StatementTable } from './statements';
 
 export interface AssembleOptions {
   /** Overrides of the file's configuration directives (the command line wins over the file). */
@@ -80,58 +81,6 @@ const CONFIG_DIRECTIVES = new Map<string, keyof Pl330Config>([
   ['.mfifo_lines', 'mfifoLines'],
 ]);
 
-/**
- * One source line's statement; mutable layout fields are filled by pass 1. Only numbers are kept: a 1 MB source has
- * fifty thousand statements, and per-statement token objects and operand arrays would live until the end of the
- * assembly and dominate its time in garbage collection. The getters build short-lived views on demand.
- */
-class Statement {
-  program = -1;
-  address = 0;
-  size = 0;
-  specs: readonly InstructionSpec[] | undefined = undefined;
-  /** Set by pass 2 when the statement emitted an instruction, data or a loop marker. */
-  emitted: { readonly mnemonic: string; readonly spec?: InstructionSpec } | undefined = undefined;
-
-  constructor(
-    private readonly ts: TokenStream,
-    /** Operand bounds of every statement, flat: [start0, end0, start1, end1, ...]. */
-    private readonly bounds: number[],
-    readonly line: number,
-    /** First label token (labels stand at labelStart, labelStart + 2, ...: each is followed by ':'). */
-    private readonly labelStart: number,
-    readonly labelCount: number,
-    /** Token index of the mnemonic or directive; -1 for a line with only labels. */
-    readonly headIndex: number,
-    private readonly operandFirst: number,
-    readonly operandCount: number,
-    /** Token index range of the whole statement (without labels). */
-    readonly start: number,
-    readonly end: number,
-  ) {}
-
-  get headText(): string | undefined {
-    return this.headIndex < 0 ? undefined : this.ts.text(this.headIndex);
-  }
-
-  get head(): Token | undefined {
-    return this.headIndex < 0 ? undefined : this.ts.token(this.headIndex);
-  }
-
-  get labels(): Token[] {
-    const out: Token[] = [];
-    for (let k = 0; k < this.labelCount; k++) out.push(this.ts.token(this.labelStart + 2 * k));
-    return out;
-  }
-
-  /** Operand token ranges [start, end). */
-  get operands(): [number, number][] {
-    const out: [number, number][] = [];
-    for (let k = 0; k < this.operandCount; k++) out.push([this.bounds[2 * (this.operandFirst + k)], this.bounds[2 * (this.operandFirst + k) + 1]]);
-    return out;
-  }
-}
-
 interface ConstantDef {
   /** Token range of the value. */
   readonly range?: [number, number];
@@ -142,8 +91,7 @@ interface ConstantDef {
 class Assembly {
   private readonly ts: TokenStream;
   private readonly diagnostics: SourceDiagnostic[] = [];
-  private readonly statements: Statement[] = [];
-  private readonly operandBounds: number[] = [];
+  private readonly statements: StatementTable;
   private readonly symbols = new Map<string, SymbolInfo>();
   private readonly labelValues = new Map<string, number>();
   private readonly constants = new Map<string, ConstantDef>();
@@ -157,6 +105,7 @@ class Assembly {
 
   constructor(text: string, private readonly options: AssembleOptions) {
     this.ts = lex(text);
+    this.statements = new StatementTable(this.ts);
     for (const p of this.ts.problems) this.report('syntax', { detail: p.message }, p.line, p.col, p.col + p.length);
     this.config = { ...DEFAULT_CONFIG };
   }
@@ -243,9 +192,9 @@ class Assembly {
     while (i + 1 < end && isName(i) && ts.isPunct(i + 1, ':')) i += 2;
     const labelCount = (i - start) >> 1;
     const line = ts.lines[start];
-    const bounds = this.operandBounds;
+    const bounds = this.statements.bounds;
     const statement = (head: number, first: number, count: number): void => {
-      this.statements.push(new Statement(ts, bounds, line, labelStart, labelCount, head, first, count, i, end));
+      this.statements.add(line, labelStart, labelCount, head, first, count, i, end);
     };
     // NAME .equ EXPR  or  NAME = EXPR
     if (i + 1 < end && isName(i) &&
@@ -569,7 +518,7 @@ class Assembly {
     this.emit(s, BYTE_EMITTED);
   }
 
-  private emit(s: Statement, what: { readonly mnemonic: string; readonly spec?: InstructionSpec }): void {
+  private emit(s: Statement, what: Emitted): void {
     s.emitted = what;
     this.lastEmitted = s;
     this.programsUsed.add(s.program);

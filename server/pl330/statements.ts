@@ -1,0 +1,116 @@
+// The assembler's statements as columns of typed arrays. A 1 MB source has fifty thousand statements; as objects
+// they would live through the whole assembly, be copied by every young-generation collection and dominate its time.
+// `Statement` is a short-lived view of one row: it is created where needed and dies young.
+import type { InstructionSpec } from '../../emulator/pl330/isa';
+import type { Token, TokenStream } from './lexer';
+
+/** What pass 2 emitted for a statement: an instruction, data or a loop marker. */
+export interface Emitted {
+  readonly mnemonic: string;
+  readonly spec?: InstructionSpec;
+}
+
+export class StatementTable {
+  count = 0;
+  readonly line: Int32Array;
+  /** First label token (labels stand at labelStart, labelStart + 2, ...: each is followed by ':'). */
+  readonly labelStart: Int32Array;
+  readonly labelCount: Int32Array;
+  /** Token index of the mnemonic or directive; -1 for a line with only labels. */
+  readonly headIndex: Int32Array;
+  readonly operandFirst: Int32Array;
+  readonly operandCount: Int32Array;
+  /** Token index range of the whole statement (without labels). */
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  /** Layout (pass 1): program index (-1: none), address and size in bytes. */
+  readonly program: Int32Array;
+  readonly address: Float64Array;
+  readonly size: Int32Array;
+  readonly specs: (readonly InstructionSpec[] | undefined)[];
+  readonly emitted: (Emitted | undefined)[];
+  /** Operand bounds of every statement, flat: [start0, end0, start1, end1, ...]. */
+  readonly bounds: number[] = [];
+
+  constructor(readonly ts: TokenStream) {
+    // At most one statement per line.
+    const capacity = ts.lineStarts.length;
+    this.line = new Int32Array(capacity);
+    this.labelStart = new Int32Array(capacity);
+    this.labelCount = new Int32Array(capacity);
+    this.headIndex = new Int32Array(capacity);
+    this.operandFirst = new Int32Array(capacity);
+    this.operandCount = new Int32Array(capacity);
+    this.start = new Int32Array(capacity);
+    this.end = new Int32Array(capacity);
+    this.program = new Int32Array(capacity).fill(-1);
+    this.address = new Float64Array(capacity);
+    this.size = new Int32Array(capacity);
+    this.specs = new Array(capacity).fill(undefined);
+    this.emitted = new Array(capacity).fill(undefined);
+  }
+
+  add(line: number, labelStart: number, labelCount: number, head: number, operandFirst: number, operandCount: number, start: number, end: number): void {
+    const i = this.count++;
+    this.line[i] = line;
+    this.labelStart[i] = labelStart;
+    this.labelCount[i] = labelCount;
+    this.headIndex[i] = head;
+    this.operandFirst[i] = operandFirst;
+    this.operandCount[i] = operandCount;
+    this.start[i] = start;
+    this.end[i] = end;
+  }
+
+  *[Symbol.iterator](): IterableIterator<Statement> {
+    for (let i = 0; i < this.count; i++) yield new Statement(this, i);
+  }
+}
+
+export class Statement {
+  constructor(private readonly t: StatementTable, readonly index: number) {}
+
+  get line(): number { return this.t.line[this.index]; }
+  get labelCount(): number { return this.t.labelCount[this.index]; }
+  get headIndex(): number { return this.t.headIndex[this.index]; }
+  get operandCount(): number { return this.t.operandCount[this.index]; }
+  get start(): number { return this.t.start[this.index]; }
+  get end(): number { return this.t.end[this.index]; }
+
+  get program(): number { return this.t.program[this.index]; }
+  set program(v: number) { this.t.program[this.index] = v; }
+  get address(): number { return this.t.address[this.index]; }
+  set address(v: number) { this.t.address[this.index] = v; }
+  get size(): number { return this.t.size[this.index]; }
+  set size(v: number) { this.t.size[this.index] = v; }
+  get specs(): readonly InstructionSpec[] | undefined { return this.t.specs[this.index]; }
+  set specs(v: readonly InstructionSpec[] | undefined) { this.t.specs[this.index] = v; }
+  get emitted(): Emitted | undefined { return this.t.emitted[this.index]; }
+  set emitted(v: Emitted | undefined) { this.t.emitted[this.index] = v; }
+
+  get headText(): string | undefined {
+    const head = this.headIndex;
+    return head < 0 ? undefined : this.t.ts.text(head);
+  }
+
+  get head(): Token | undefined {
+    const head = this.headIndex;
+    return head < 0 ? undefined : this.t.ts.token(head);
+  }
+
+  get labels(): Token[] {
+    const out: Token[] = [];
+    const first = this.t.labelStart[this.index];
+    for (let k = 0; k < this.labelCount; k++) out.push(this.t.ts.token(first + 2 * k));
+    return out;
+  }
+
+  /** Operand token ranges [start, end). */
+  get operands(): [number, number][] {
+    const out: [number, number][] = [];
+    const first = this.t.operandFirst[this.index];
+    const bounds = this.t.bounds;
+    for (let k = 0; k < this.operandCount; k++) out.push([bounds[2 * (first + k)], bounds[2 * (first + k) + 1]]);
+    return out;
+  }
+}
