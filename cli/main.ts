@@ -3,8 +3,9 @@ import { parseArgs, UsageError } from './args';
 import { asmCommand } from './asm';
 import type { Command, CommandIO } from './command';
 import { disasmCommand } from './disasm';
+import { runElfCommand } from './run-elf';
 
-const COMMANDS: readonly Command[] = [asmCommand, disasmCommand];
+const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runElfCommand];
 
 const io: CommandIO = {
   stdout: (data) => process.stdout.write(data),
