@@ -48,7 +48,7 @@ export function runElf(options: RunElfOptions, io: CommandIO): number {
   const machine = options.machine ?? defaultMachine();
   const workspace = new Workspace(options.workspace ?? process.cwd());
   let guestProgram = path.relative(workspace.root, path.resolve(options.program));
-  guestProgram = guestProgram.startsWith('..') ? path.basename(options.program) : '/' + guestProgram;
+  guestProgram = '/' + (guestProgram.startsWith('..') ? path.basename(options.program) : guestProgram);
   let proc: LinuxProcess;
   try {
     proc = new LinuxProcess(bytes, {

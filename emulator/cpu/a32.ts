@@ -45,7 +45,7 @@ function decodeConditional(word: number, address: number): Handler {
   switch (op1) {
     case 0b000:
       if (bit(word, 4) && bit(word, 7)) return decodeMultiplyAndExtraLoadStore(word);
-      if (bits(word, 24, 23) === 0b10 && !bit(word, 20)) return decodeMiscellaneous(word);
+      if (bits(word, 24, 23) === 0b10 && !bit(word, 20)) return decodeMiscellaneous(word, address);
       return decodeDataProcessingRegister(word);
     case 0b001: {
       if (bits(word, 24, 23) === 0b10 && !bit(word, 20)) {
@@ -153,7 +153,7 @@ function decodeMultiplyAndExtraLoadStore(word: number): Handler {
   }
 }
 
-function decodeMiscellaneous(word: number): Handler {
+function decodeMiscellaneous(word: number, address: number): Handler {
   const rn = bits(word, 19, 16), rd = bits(word, 15, 12), rs = bits(word, 11, 8), rm = bits(word, 3, 0);
   const op = bits(word, 22, 21);
   if (bit(word, 7)) {
@@ -177,7 +177,7 @@ function decodeMiscellaneous(word: number): Handler {
       if (op === 3) return unary(Unary.CLZ, rd, rm);
       break;
     case 3:
-      if (op === 1) return branchExchange(rm, true, 0);
+      if (op === 1) return branchExchange(rm, true, address + 4);
       break;
     case 5: return saturatingArith(rd, rn, rm, (op & 1) === 1, (op & 2) === 2);
     case 7:

@@ -48,6 +48,36 @@ function toInteger(c: CpuState, v: number, signed: boolean, towardZero: boolean)
 
 type Binary = (a: number, b: number) => number;
 
+// NaN results follow FPProcessNaNs (FPSCR.DN = 0): the first signalling NaN operand, else the first quiet one,
+// quietened; an invalid operation on numbers gives the default NaN (positive, unlike the x86 host's). These
+// work on the raw words, because a JavaScript NaN does not keep its sign or payload reliably.
+function isNaN32(w: number): boolean {
+  return (w & 0x7f800000) === 0x7f800000 && (w & 0x7fffff) !== 0;
+}
+
+function isNaN64(hi: number, lo: number): boolean {
+  return (hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | lo) !== 0;
+}
+
+/** Writes the NaN result of an operation on single registers `operands` (in operand order) into S[d]. */
+function nanResult32(c: CpuState, d: number, operands: readonly number[]): void {
+  const w = c.w;
+  let chosen = -1;
+  for (const o of operands) if (isNaN32(w[o]) && !(w[o] & 0x400000)) { chosen = o; break; }
+  if (chosen < 0) for (const o of operands) if (isNaN32(w[o])) { chosen = o; break; }
+  w[d] = chosen < 0 ? 0x7fc00000 : w[chosen] | 0x400000;
+}
+
+/** The same for D registers. */
+function nanResult64(c: CpuState, d: number, operands: readonly number[]): void {
+  const w = c.w;
+  let chosen = -1;
+  for (const o of operands) if (isNaN64(w[2 * o + 1], w[2 * o]) && !(w[2 * o + 1] & 0x80000)) { chosen = o; break; }
+  if (chosen < 0) for (const o of operands) if (isNaN64(w[2 * o + 1], w[2 * o])) { chosen = o; break; }
+  if (chosen < 0) { w[2 * d] = 0; w[2 * d + 1] = 0x7ff80000; }
+  else { w[2 * d] = w[2 * chosen]; w[2 * d + 1] = w[2 * chosen + 1] | 0x80000; }
+}
+
 export function decodeVfp(word: number, address: number, thumb: boolean): Handler | undefined {
   const double = bit(word, 8) === 1;
   const vd = bits(word, 15, 12), vn = bits(word, 19, 16), vm = bits(word, 3, 0);
@@ -130,14 +160,32 @@ export function decodeVfp(word: number, address: number, thumb: boolean): Handle
   // Data processing.
   const opc1 = bits(word, 23, 20) & 0b1011;
   const op6 = bit(word, 6) === 1;
-  const binary = (f: Binary): Handler => double
-    ? (c) => { c.d[d] = f(c.d[n], c.d[m]); }
-    : (c) => { c.s[d] = f(c.s[n], c.s[m]); };
+  const binary = (f: Binary): Handler => {
+    const operands = [n, m];
+    return double
+      ? (c) => { const r = f(c.d[n], c.d[m]); if (r === r) c.d[d] = r; else nanResult64(c, d, operands); }
+      : (c) => { const r = f(c.s[n], c.s[m]); if (r === r) c.s[d] = r; else nanResult32(c, d, operands); };
+  };
   const round = double ? (x: number) => x : Math.fround;
-  /** d = ±d ± n*m with the product rounded first (VFP multiply-accumulate is not fused). */
-  const accumulate = (negateD: boolean, negateProduct: boolean): Handler => double
-    ? (c) => { const p = c.d[n] * c.d[m]; c.d[d] = (negateD ? -c.d[d] : c.d[d]) + (negateProduct ? -p : p); }
-    : (c) => { const p = Math.fround(c.s[n] * c.s[m]); c.s[d] = (negateD ? -c.s[d] : c.s[d]) + (negateProduct ? -p : p); };
+  /** d = ±d ± n*m with the product rounded first (VFP multiply-accumulate is not fused); a NaN d wins. */
+  const accumulate = (negateD: boolean, negateProduct: boolean): Handler => {
+    const dFirst = [d], product = [n, m];
+    return double
+      ? (c) => {
+        const p = c.d[n] * c.d[m];
+        const r = (negateD ? -c.d[d] : c.d[d]) + (negateProduct ? -p : p);
+        if (r === r) c.d[d] = r;
+        else if (isNaN64(c.w[2 * d + 1], c.w[2 * d])) nanResult64(c, d, dFirst);
+        else nanResult64(c, d, product);
+      }
+      : (c) => {
+        const p = Math.fround(c.s[n] * c.s[m]);
+        const r = (negateD ? -c.s[d] : c.s[d]) + (negateProduct ? -p : p);
+        if (r === r) c.s[d] = r;
+        else if (isNaN32(c.w[d])) nanResult32(c, d, dFirst);
+        else nanResult32(c, d, product);
+      };
+  };
   switch (opc1) {
     case 0b0000: return accumulate(false, op6);
     case 0b0001: return accumulate(true, op6);
@@ -160,7 +208,9 @@ export function decodeVfp(word: number, address: number, thumb: boolean): Handle
       return double ? (c) => { c.w[2 * d] = c.w[2 * m]; c.w[2 * d + 1] = c.w[2 * m + 1] & 0x7fffffff; } : (c) => { c.w[d] = c.w[m] & 0x7fffffff; };
     case 0b0001:
       if (!op7) return double ? (c) => { c.w[2 * d] = c.w[2 * m]; c.w[hiWord(d)] = c.w[hiWord(m)] ^ SIGN; } : (c) => { c.w[d] = c.w[m] ^ SIGN; };
-      return double ? (c) => { c.d[d] = Math.sqrt(c.d[m]); } : (c) => { c.s[d] = Math.sqrt(c.s[m]); };
+      return double
+        ? (c) => { const r = Math.sqrt(c.d[m]); if (r === r) c.d[d] = r; else nanResult64(c, d, [m]); }
+        : (c) => { const r = Math.sqrt(c.s[m]); if (r === r) c.s[d] = r; else nanResult32(c, d, [m]); };
     case 0b0100: return double ? (c) => compare(c, c.d[d], c.d[m]) : (c) => compare(c, c.s[d], c.s[m]);
     case 0b0101: return double ? (c) => compare(c, c.d[d], 0) : (c) => compare(c, c.s[d], 0);
     case 0b0111: {

@@ -474,7 +474,7 @@ function readlink(p: LinuxProcess, dirfd: number, pathname: number, buf: number,
     const where = guestPath(p, dirfd, p.memory.readCString(u32(pathname)));
     if (typeof where === 'number') return where;
     let target: string | undefined;
-    if (where === '/proc/self/exe') target = p.options.argv[0];
+    if (where === '/proc/self/exe') target = path.posix.resolve('/', p.options.argv[0] ?? 'program');
     else target = p.options.devices?.readlink?.(where);
     if (target === undefined) return p.options.workspace.stat(where, '/') === -ENOENT ? -ENOENT : -EINVAL;
     const bytes = new TextEncoder().encode(target).subarray(0, u32(size));

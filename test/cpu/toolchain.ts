@@ -1,0 +1,79 @@
+// Cross-compiles test programs with Debian's ARM toolchains (cached in .cache/ by a hash of source and flags) and
+// runs them on the two implementations compared: qemu-arm (the reference) and dmalab's user-mode emulator.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runElf } from '../../cli/run-elf';
+
+export const ROOT = join(__dirname, '..', '..');
+const CACHE = join(ROOT, '.cache', 'cpu-programs');
+
+export interface Variant {
+  readonly name: string;
+  readonly compiler: string;
+  readonly flags: readonly string[];
+}
+
+export const VARIANTS: readonly Variant[] = [
+  { name: 'armhf-thumb', compiler: 'arm-linux-gnueabihf-gcc', flags: ['-O2', '-static'] },
+  { name: 'armhf-arm', compiler: 'arm-linux-gnueabihf-gcc', flags: ['-O2', '-static', '-marm'] },
+  { name: 'armel', compiler: 'arm-linux-gnueabi-gcc', flags: ['-O2', '-static'] },
+];
+
+/** Compiles (or reuses) source with variant's compiler; returns the executable's path. */
+export function compile(source: string, variant: Variant, extraFlags: readonly string[] = []): string {
+  const text = readFileSync(source);
+  const flags = [...variant.flags, ...extraFlags];
+  const key = createHash('sha256').update(text).update(variant.compiler).update(flags.join(' ')).digest('hex').slice(0, 24);
+  const out = join(CACHE, `${key}.elf`);
+  if (existsSync(out)) return out;
+  mkdirSync(CACHE, { recursive: true });
+  const partial = `${out}.${process.pid}.tmp`;
+  const r = spawnSync(variant.compiler, [...flags, '-o', partial, source, '-lm', '-latomic'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${variant.compiler} ${source} failed:\n${r.stderr}`);
+  renameSync(partial, out);
+  return out;
+}
+
+export interface RunResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly status: number;
+}
+
+/** A fresh empty directory for a run's files. */
+function scratchDirectory(): string {
+  return mkdtempSync(join(tmpdir(), 'dmalab-cpu-'));
+}
+
+/** qemu-arm with an empty environment (the guest inherits qemu's). */
+export function runQemu(program: string, args: readonly string[] = []): RunResult {
+  const cwd = scratchDirectory();
+  try {
+    const r = spawnSync('qemu-arm', [program, ...args], { cwd, env: {}, encoding: 'utf8', timeout: 60_000 });
+    return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? 128 + 9 };
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+export function runDmalab(program: string, args: readonly string[] = [], maxInstructions = 2e9): RunResult {
+  const cwd = scratchDirectory();
+  let stdout = '';
+  let stderr = '';
+  try {
+    const status = runElf({ program, args, workspace: cwd, env: [], maxInstructions }, {
+      stdout: (data) => { stdout += typeof data === 'string' ? data : Buffer.from(data).toString('utf8'); },
+      stderr: (text) => { stderr += text; },
+    });
+    return { stdout, stderr, status };
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+export function toolchainAvailable(variant: Variant): boolean {
+  return spawnSync(variant.compiler, ['--version']).status === 0 && spawnSync('qemu-arm', ['--version']).status === 0;
+}
