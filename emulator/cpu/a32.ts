@@ -3,6 +3,7 @@
 import { conditionPassed, decodeImmShift, type Handler } from './alu';
 import {
   Op, ParallelOp, Unary, Width, bitfieldExtract, bitfieldInsert, branch, branchExchange, branchLink, breakpoint,
+  conditionalBranch,
   clearExclusive, coprocessor15, dataProcessing, divide, extend, immOperand, isLogical, loadExclusive, loadStore,
   loadStoreDual, loadStoreMultiple, multiply, multiplyHalves, multiplyHalvesLong, multiplyLong, multiplyWordHalf, nop,
   parallel, readApsr, regOperand, regShiftedOperand, saturate, saturatingArith, select, storeExclusive,
@@ -17,6 +18,7 @@ const bit = (word: number, n: number): boolean => ((word >>> n) & 1) === 1;
 export function decodeArm(word: number, address: number): Handler {
   const cond = word >>> 28;
   if (cond === 0xf) return decodeUnconditional(word, address);
+  if (bits(word, 27, 24) === 0b1010) return conditionalBranch(cond, address + 8 + ((word << 8) >> 6));
   const handler = decodeConditional(word, address);
   if (cond === 0xe) return handler;
   return (c) => { if (conditionPassed(c, cond)) handler(c); };

@@ -1,5 +1,7 @@
-// The execution engine: fetch through a per-page cache of decoded handlers, run them, account for IT blocks.
-// Decoding happens once per instruction address; writes to a page with decoded code drop that page's cache.
+// The execution engine. Straight-line runs of instructions (blocks, ending at a control transfer, an SVC or the
+// end of a 4 KiB page) are decoded once into arrays of handlers and cached per page; a write to a page with
+// decoded code drops that page's blocks. IT blocks are resolved while decoding (only the IT instruction starts
+// one, so each instruction's IT condition is static) and become ordinary conditional handlers.
 import { conditionPassed, type Handler } from './alu';
 import { decodeArm } from './a32';
 import { MemoryFault, type CpuMemory } from './memory';
@@ -7,20 +9,41 @@ import { CpuState } from './state';
 import { decodeThumb } from './t32';
 
 const PAGE_SHIFT = 12;
-const OFFSET_MASK = 0xfff;
+const PAGE_SIZE = 1 << PAGE_SHIFT;
+const OFFSET_MASK = PAGE_SIZE - 1;
+/** Longest block (more would only delay reaching the budget and stop checks). */
+const MAX_BLOCK = 48;
 
-/** Decoded handlers of one 4 KiB page in one instruction set, indexed by halfword. */
+class Block {
+  constructor(
+    readonly handlers: readonly Handler[],
+    /** Address of each instruction. */
+    readonly addresses: Uint32Array,
+    /** Address of the instruction after each one: a handler that leaves `next` alone did not branch. */
+    readonly fallthrough: Uint32Array,
+    /** R15 as each instruction reads it (address + 8 in ARM state, + 4 in Thumb state). */
+    readonly pcValues: Int32Array,
+    /** ITSTATE before each instruction (to restart in the middle of an IT block after a stop). */
+    readonly itStates: Uint8Array,
+  ) {}
+}
+
+/** Blocks of one 4 KiB page in one instruction set, indexed by the halfword where they start. */
 class CodePage {
-  readonly handlers: (Handler | undefined)[] = new Array(2048);
-  readonly sizes = new Uint8Array(2048);
+  readonly blocks: (Block | undefined)[] = new Array<Block | undefined>(PAGE_SIZE / 2).fill(undefined);
+}
+
+function conditional(cond: number, handler: Handler): Handler {
+  return (c) => { if (conditionPassed(c, cond)) handler(c); };
+}
+
+function advanceIt(it: number): number {
+  return (it & 7) === 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f);
 }
 
 export class Cpu extends CpuState {
   private armPages = new Map<number, CodePage>();
   private thumbPages = new Map<number, CodePage>();
-  private currentPageNumber = -1;
-  private currentThumb = false;
-  private currentPage = new CodePage();
   /** Instructions retired since creation. */
   retired = 0;
 
@@ -31,17 +54,15 @@ export class Cpu extends CpuState {
   private readonly invalidate = (pageNumber: number): void => {
     this.armPages.delete(pageNumber);
     this.thumbPages.delete(pageNumber);
-    if (pageNumber === this.currentPageNumber) this.currentPageNumber = -1;
   };
 
   /** Drops every decoded instruction (after the address space changed wholesale). */
   flushCodeCache(): void {
     this.armPages.clear();
     this.thumbPages.clear();
-    this.currentPageNumber = -1;
   }
 
-  private pageFor(pc: number, thumb: boolean): CodePage {
+  private blockAt(pc: number, thumb: boolean): Block {
     const pageNumber = pc >>> PAGE_SHIFT;
     const pages = thumb ? this.thumbPages : this.armPages;
     let page = pages.get(pageNumber);
@@ -50,71 +71,104 @@ export class Cpu extends CpuState {
       pages.set(pageNumber, page);
       this.mem.watchCode(pageNumber, this.invalidate);
     }
-    this.currentPageNumber = pageNumber;
-    this.currentThumb = thumb;
-    this.currentPage = page;
-    return page;
+    const slot = (pc & OFFSET_MASK) >>> 1;
+    return page.blocks[slot] ?? (page.blocks[slot] = this.decodeBlock(pc, thumb));
   }
 
-  private decode(page: CodePage, pc: number, thumb: boolean): Handler {
-    const slot = (pc & OFFSET_MASK) >>> 1;
-    let handler: Handler;
-    let size: number;
-    if (thumb) {
-      const first = this.mem.fetch16(pc);
-      if ((first & 0xf800) >= 0xe800) {
-        const second = this.mem.fetch16((pc + 2) >>> 0);
-        handler = decodeThumb(first, second, pc);
-        size = 4;
+  private decodeBlock(start: number, thumb: boolean): Block {
+    const handlers: Handler[] = [];
+    const addresses: number[] = [];
+    const fallthrough: number[] = [];
+    const itStates: number[] = [];
+    const pageEnd = ((start & ~OFFSET_MASK) >>> 0) + PAGE_SIZE;
+    let address = start;
+    let it = thumb ? this.it : 0;
+    while (address < pageEnd) {
+      let handler: Handler;
+      let size = 4;
+      let ends = false;
+      const itBefore = it;
+      if (thumb) {
+        const first = this.mem.fetch16(address);
+        if ((first & 0xf800) >= 0xe800) {
+          if (address + 2 >= pageEnd && handlers.length > 0) break;
+          handler = decodeThumb(first, this.mem.fetch16((address + 2) >>> 0), address, it !== 0);
+        } else {
+          size = 2;
+          if ((first & 0xff00) === 0xbf00 && (first & 0xf) !== 0 && it === 0) {
+            // IT: the following instructions decode as conditional ones; nothing happens at run time.
+            handler = nopHandler;
+            it = first & 0xff;
+          } else {
+            handler = decodeThumb(first, -1, address, it !== 0);
+            ends = (first & 0xff00) === 0xdf00;
+          }
+        }
+        if (itBefore !== 0) {
+          handler = conditional(itBefore >>> 4, handler);
+          it = advanceIt(itBefore);
+        }
       } else {
-        handler = decodeThumb(first, -1, pc);
-        size = 2;
+        const word = this.mem.fetch32(address) >>> 0;
+        handler = decodeArm(word, address);
+        ends = (word & 0x0f000000) === 0x0f000000 && word >>> 28 !== 0xf;
       }
-    } else {
-      handler = decodeArm(this.mem.fetch32(pc) >>> 0, pc);
-      size = 4;
+      handlers.push(handler);
+      addresses.push(address);
+      fallthrough.push((address + size) >>> 0);
+      itStates.push(itBefore);
+      address += size;
+      if (ends || (handlers.length >= MAX_BLOCK && it === 0)) break;
     }
-    page.handlers[slot] = handler;
-    page.sizes[slot] = size;
-    return handler;
+    return new Block(handlers, Uint32Array.from(addresses), Uint32Array.from(fallthrough),
+      Int32Array.from(addresses, (a) => a + (thumb ? 4 : 8)), Uint8Array.from(itStates));
   }
 
   /** Runs up to `budget` instructions or until something stops it (`this.stop`); returns how many ran. */
   run(budget: number): number {
     const r = this.r;
     let executed = 0;
-    try {
-      while (executed < budget && this.stop === null) {
-        const pc = this.pc;
-        const thumb = this.thumb;
-        const page = (pc >>> PAGE_SHIFT) === this.currentPageNumber && thumb === this.currentThumb ? this.currentPage : this.pageFor(pc, thumb);
-        const slot = (pc & OFFSET_MASK) >>> 1;
-        const handler = page.handlers[slot] ?? this.decode(page, pc, thumb);
-        const next = (pc + page.sizes[slot]) >>> 0;
-        this.next = next;
-        executed++;
-        if (thumb) {
-          r[15] = pc + 4;
-          const it = this.it;
-          if (it !== 0) {
-            // Handlers see the IT state of their own instruction (16-bit ones set flags only outside a block).
-            if (conditionPassed(this, it >>> 4)) handler(this);
-            this.it = (it & 7) === 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f);
-            this.pc = this.next;
-            continue;
-          }
-        } else {
-          r[15] = pc + 8;
-        }
-        handler(this);
-        this.pc = this.next;
+    while (executed < budget && this.stop === null) {
+      let block: Block;
+      try {
+        block = this.blockAt(this.pc, this.thumb);
+      } catch (error) {
+        if (!(error instanceof MemoryFault)) throw error;
+        this.next = this.pc;
+        this.stop = { kind: 'fault', address: error.address >>> 0, access: error.access, detail: error.reason };
+        break;
       }
-    } catch (error) {
-      if (!(error instanceof MemoryFault)) throw error;
-      this.next = this.pc;
-      this.stop = { kind: 'fault', address: error.address >>> 0, access: error.access, detail: error.reason };
+      const { handlers, fallthrough, pcValues } = block;
+      const count = Math.min(handlers.length, budget - executed);
+      let i = 0;
+      try {
+        for (; i < count; i++) {
+          const next = fallthrough[i];
+          this.next = next;
+          r[15] = pcValues[i];
+          handlers[i](this);
+          if (this.next !== next || this.stop !== null) {
+            i++;
+            break;
+          }
+        }
+      } catch (error) {
+        if (!(error instanceof MemoryFault)) throw error;
+        this.next = block.addresses[i];
+        this.it = block.itStates[i];
+        this.stop = { kind: 'fault', address: error.address >>> 0, access: error.access, detail: error.reason };
+        executed += i;
+        break;
+      }
+      executed += i;
+      this.pc = this.next;
+      // Stopping inside an IT block (budget, SVC): the rest of it is decoded from this state.
+      this.it = i < handlers.length ? block.itStates[i] : 0;
     }
+    if (this.stop?.kind === 'fault') this.pc = this.next;
     this.retired += executed;
     return executed;
   }
 }
+
+const nopHandler: Handler = () => {};

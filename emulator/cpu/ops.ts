@@ -1,13 +1,20 @@
 // Handler factories shared by the A32 and T32 decoders: each returns a closure over the decoded operands, so an
 // instruction's fields are extracted once and its execution touches only CpuState.
 import {
-  addFlags, aluWritePc, bxWritePc, multiply64, setNZ, shift, shiftC, signedSaturate, unsignedSaturate, wide,
+  addFlags, aluWritePc, bxWritePc, conditionPassed, multiply64, setNZ, shift, shiftC, signedSaturate, unsignedSaturate, wide,
   type Handler, type Shift,
 } from './alu';
 import type { CpuState } from './state';
 
-/** A second operand: an immediate or a shifted register. Variants made with `carry` also set C (logical ops, S). */
-export type Operand = (c: CpuState) => number;
+/**
+ * A second operand: an immediate or a shifted register. Variants made with `setCarry` also set C (logical ops with
+ * S). A plain constant or unshifted register says so (`constant`, `register`) so that factories can specialise.
+ */
+export interface Operand {
+  (c: CpuState): number;
+  readonly constant?: number;
+  readonly register?: number;
+}
 
 export const enum Op {
   AND, EOR, SUB, RSB, ADD, ADC, SBC, RSC, TST, TEQ, CMP, CMN, ORR, MOV, BIC, MVN, ORN,
@@ -20,13 +27,19 @@ export function isLogical(op: Op): boolean {
 
 export function immOperand(value: number, carry: number, setCarry: boolean): Operand {
   const v = value | 0;
-  return setCarry && carry >= 0 ? (c) => { c.c = carry; return v; } : () => v;
+  if (setCarry && carry >= 0) return (c: CpuState) => { c.c = carry; return v; };
+  return Object.assign(() => v, { constant: v });
 }
 
 export function regOperand(m: number, type: Shift, amount: number, setCarry: boolean): Operand {
-  if (setCarry) return (c) => shiftC(c, c.r[m], type, amount);
-  if (amount === 0 && type === 0) return (c) => c.r[m];
-  return (c) => shift(c, c.r[m], type, amount);
+  if (setCarry) return (c: CpuState) => shiftC(c, c.r[m], type, amount);
+  if (amount === 0 && type === 0) return Object.assign((c: CpuState) => c.r[m], { register: m });
+  switch (type) {
+    case 0: return (c: CpuState) => c.r[m] << amount;
+    case 1: return amount === 32 ? () => 0 : (c: CpuState) => (c.r[m] >>> amount) | 0;
+    case 2: return (c: CpuState) => c.r[m] >> (amount === 32 ? 31 : amount);
+    default: return (c: CpuState) => shift(c, c.r[m], type, amount);
+  }
 }
 
 export function regShiftedOperand(m: number, type: Shift, s: number, setCarry: boolean): Operand {
@@ -57,6 +70,10 @@ function alu(c: CpuState, op: Op, a: number, b: number, s: boolean): number {
 }
 
 export function dataProcessing(op: Op, d: number, n: number, b: Operand, s: boolean): Handler {
+  if (d !== 15) {
+    const fast = b.constant !== undefined ? withConstant(op, d, n, b.constant, s) : b.register !== undefined ? withRegister(op, d, n, b.register, s) : undefined;
+    if (fast) return fast;
+  }
   if (op === Op.TST || op === Op.TEQ || op === Op.CMP || op === Op.CMN) return (c) => { alu(c, op, c.r[n], b(c), true); };
   if (d === 15) return (c) => aluWritePc(c, alu(c, op, c.r[n], b(c), s));
   switch (op) {
@@ -66,7 +83,45 @@ export function dataProcessing(op: Op, d: number, n: number, b: Operand, s: bool
     case Op.AND: return s ? (c) => { const v = c.r[n] & b(c); setNZ(c, v); c.r[d] = v; } : (c) => { c.r[d] = c.r[n] & b(c); };
     case Op.ORR: return s ? (c) => { const v = c.r[n] | b(c); setNZ(c, v); c.r[d] = v; } : (c) => { c.r[d] = c.r[n] | b(c); };
     case Op.EOR: return s ? (c) => { const v = c.r[n] ^ b(c); setNZ(c, v); c.r[d] = v; } : (c) => { c.r[d] = c.r[n] ^ b(c); };
+    case Op.BIC: return s ? (c) => { const v = c.r[n] & ~b(c); setNZ(c, v); c.r[d] = v; } : (c) => { c.r[d] = c.r[n] & ~b(c); };
+    case Op.MVN: return s ? (c) => { const v = ~b(c); setNZ(c, v); c.r[d] = v; } : (c) => { c.r[d] = ~b(c); };
     default: return (c) => { c.r[d] = alu(c, op, c.r[n], b(c), s); };
+  }
+}
+
+/** The common operations with an immediate (whose carry out, if any, is not needed): no operand call. */
+function withConstant(op: Op, d: number, n: number, k: number, s: boolean): Handler | undefined {
+  const notK = ~k;
+  switch (op) {
+    case Op.MOV: return s ? (c) => { setNZ(c, k); c.r[d] = k; } : (c) => { c.r[d] = k; };
+    case Op.MVN: return s ? undefined : (c) => { c.r[d] = notK; };
+    case Op.ADD: return s ? (c) => { c.r[d] = addFlags(c, c.r[n], k, 0); } : (c) => { c.r[d] = c.r[n] + k; };
+    case Op.SUB: return s ? (c) => { c.r[d] = addFlags(c, c.r[n], notK, 1); } : (c) => { c.r[d] = c.r[n] - k; };
+    case Op.CMP: return (c) => { addFlags(c, c.r[n], notK, 1); };
+    case Op.CMN: return (c) => { addFlags(c, c.r[n], k, 0); };
+    case Op.TST: return (c) => { setNZ(c, c.r[n] & k); };
+    case Op.AND: return s ? (c) => { const v = c.r[n] & k; setNZ(c, v); c.r[d] = v; } : (c) => { c.r[d] = c.r[n] & k; };
+    case Op.ORR: return s ? (c) => { const v = c.r[n] | k; setNZ(c, v); c.r[d] = v; } : (c) => { c.r[d] = c.r[n] | k; };
+    case Op.EOR: return s ? (c) => { const v = c.r[n] ^ k; setNZ(c, v); c.r[d] = v; } : (c) => { c.r[d] = c.r[n] ^ k; };
+    case Op.BIC: return s ? (c) => { const v = c.r[n] & notK; setNZ(c, v); c.r[d] = v; } : (c) => { c.r[d] = c.r[n] & notK; };
+    case Op.RSB: return s ? (c) => { c.r[d] = addFlags(c, k, ~c.r[n], 1); } : (c) => { c.r[d] = k - c.r[n]; };
+    default: return undefined;
+  }
+}
+
+/** The common operations with an unshifted register. */
+function withRegister(op: Op, d: number, n: number, m: number, s: boolean): Handler | undefined {
+  switch (op) {
+    case Op.MOV: return s ? (c) => { const v = c.r[m]; setNZ(c, v); c.r[d] = v; } : (c) => { c.r[d] = c.r[m]; };
+    case Op.ADD: return s ? (c) => { c.r[d] = addFlags(c, c.r[n], c.r[m], 0); } : (c) => { c.r[d] = c.r[n] + c.r[m]; };
+    case Op.SUB: return s ? (c) => { c.r[d] = addFlags(c, c.r[n], ~c.r[m], 1); } : (c) => { c.r[d] = c.r[n] - c.r[m]; };
+    case Op.CMP: return (c) => { addFlags(c, c.r[n], ~c.r[m], 1); };
+    case Op.CMN: return (c) => { addFlags(c, c.r[n], c.r[m], 0); };
+    case Op.TST: return (c) => { setNZ(c, c.r[n] & c.r[m]); };
+    case Op.AND: return s ? (c) => { const v = c.r[n] & c.r[m]; setNZ(c, v); c.r[d] = v; } : (c) => { c.r[d] = c.r[n] & c.r[m]; };
+    case Op.ORR: return s ? (c) => { const v = c.r[n] | c.r[m]; setNZ(c, v); c.r[d] = v; } : (c) => { c.r[d] = c.r[n] | c.r[m]; };
+    case Op.EOR: return s ? (c) => { const v = c.r[n] ^ c.r[m]; setNZ(c, v); c.r[d] = v; } : (c) => { c.r[d] = c.r[n] ^ c.r[m]; };
+    default: return undefined;
   }
 }
 
@@ -109,6 +164,33 @@ function writeLoaded(c: CpuState, t: number, value: number): void {
 
 /** LDR/STR family with an offset operand: `index` = pre-indexed, `wback` = base updated. */
 export function loadStore(isLoad: boolean, width: Width, t: number, n: number, offset: Operand, add: boolean, index: boolean, wback: boolean): Handler {
+  const k = offset.constant;
+  if (k !== undefined && t !== 15) {
+    const delta = add ? k : -k;
+    if (isLoad) {
+      if (width === Width.Word) {
+        if (!wback) return (c) => { c.r[t] = c.mem.read32((c.r[n] + delta) >>> 0); };
+        if (index) return (c) => { const a = c.r[n] + delta; c.r[t] = c.mem.read32(a >>> 0); c.r[n] = a; };
+        return (c) => { const a = c.r[n]; c.r[t] = c.mem.read32(a >>> 0); c.r[n] = a + delta; };
+      }
+      if (width === Width.Byte) {
+        if (!wback) return (c) => { c.r[t] = c.mem.read8((c.r[n] + delta) >>> 0); };
+        if (index) return (c) => { const a = c.r[n] + delta; c.r[t] = c.mem.read8(a >>> 0); c.r[n] = a; };
+        return (c) => { const a = c.r[n]; c.r[t] = c.mem.read8(a >>> 0); c.r[n] = a + delta; };
+      }
+    } else {
+      if (width === Width.Word) {
+        if (!wback) return (c) => { c.mem.write32((c.r[n] + delta) >>> 0, c.r[t]); };
+        if (index) return (c) => { const a = c.r[n] + delta; c.mem.write32(a >>> 0, c.r[t]); c.r[n] = a; };
+        return (c) => { const a = c.r[n]; c.mem.write32(a >>> 0, c.r[t]); c.r[n] = a + delta; };
+      }
+      if (width === Width.Byte) {
+        if (!wback) return (c) => { c.mem.write8((c.r[n] + delta) >>> 0, c.r[t] & 0xff); };
+        if (index) return (c) => { const a = c.r[n] + delta; c.mem.write8(a >>> 0, c.r[t] & 0xff); c.r[n] = a; };
+        return (c) => { const a = c.r[n]; c.mem.write8(a >>> 0, c.r[t] & 0xff); c.r[n] = a + delta; };
+      }
+    }
+  }
   if (isLoad) {
     if (index && !wback && t !== 15) {
       if (width === Width.Word) return add ? (c) => { c.r[t] = c.mem.read32((c.r[n] + offset(c)) >>> 0); } : (c) => { c.r[t] = c.mem.read32((c.r[n] - offset(c)) >>> 0); };
@@ -427,6 +509,23 @@ export function saturatingArith(d: number, n: number, m: number, subtract: boole
 }
 
 // ---- Branches and system --------------------------------------------------------------------------------------
+
+/** B<cond>: the condition test inlined for the common conditions. */
+export function conditionalBranch(cond: number, target: number): Handler {
+  const t = target >>> 0;
+  switch (cond) {
+    case 0: return (c) => { if (c.z === 1) c.next = t; };
+    case 1: return (c) => { if (c.z === 0) c.next = t; };
+    case 2: return (c) => { if (c.c === 1) c.next = t; };
+    case 3: return (c) => { if (c.c === 0) c.next = t; };
+    case 10: return (c) => { if (c.n === c.v) c.next = t; };
+    case 11: return (c) => { if (c.n !== c.v) c.next = t; };
+    case 12: return (c) => { if (c.z === 0 && c.n === c.v) c.next = t; };
+    case 13: return (c) => { if (c.z === 1 || c.n !== c.v) c.next = t; };
+    case 14: return (c) => { c.next = t; };
+    default: return (c) => { if (conditionPassed(c, cond)) c.next = t; };
+  }
+}
 
 export function branch(target: number): Handler {
   const t = target >>> 0;

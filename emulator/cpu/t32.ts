@@ -1,32 +1,32 @@
 // T32 (Thumb-2) decoder: a 16-bit instruction (second = -1) or a 32-bit one (two halfwords) at a known address
 // → a handler. Encodings from the ARM Architecture Reference Manual ARMv7-A/R, section A6.
-import { conditionPassed as conditionHolds, decodeImmShift, type Handler } from './alu';
+import { decodeImmShift, type Handler } from './alu';
 import {
   Op, ParallelOp, Unary, Width, bitfieldExtract, bitfieldInsert, branch, branchExchange, branchLink, breakpoint,
-  clearExclusive, compareBranch, coprocessor15, dataProcessing, divide, extend, immOperand, isLogical, loadExclusive,
+  clearExclusive, compareBranch, conditionalBranch, coprocessor15, dataProcessing, divide, extend, immOperand, isLogical, loadExclusive,
   loadLiteral, loadStore, loadStoreDual, loadStoreMultiple, movConstant, movTop, multiply, multiplyHalves,
   multiplyHalvesLong, multiplyLong, multiplyWordHalf, mostSignificantMultiply, nop, packHalfwords, parallel, readApsr,
   regOperand, regShiftedOperand, saturate, saturatingArith, select, storeExclusive, sumAbsoluteDifferences,
-  supervisorCall, tableBranch, undefinedInstruction, unary, writeApsr,
+  supervisorCall, tableBranch, undefinedInstruction, unary, writeApsr, type Operand,
 } from './ops';
-import type { CpuState } from './state';
 import { decodeVfp } from './vfp';
 
 const bits = (word: number, hi: number, lo: number): number => (word >>> lo) & ((1 << (hi - lo + 1)) - 1);
 const bit = (word: number, n: number): boolean => ((word >>> n) & 1) === 1;
 const signExtend = (value: number, width: number): number => (value << (32 - width)) >> (32 - width);
 
-export function decodeThumb(first: number, second: number, address: number): Handler {
+/** Whether the instruction being decoded is inside an IT block. Only the IT instruction starts a block (branching
+ * into one is UNPREDICTABLE), so this is a static property of the address and is fixed at decode time. */
+let inItBlock = false;
+
+export function decodeThumb(first: number, second: number, address: number, inIt: boolean): Handler {
+  inItBlock = inIt;
   return second < 0 ? decode16(first, address) : decode32(first, second, address);
 }
 
 /** 16-bit data processing sets flags only outside an IT block. */
-function outsideIt(withFlags: Handler, withoutFlags: Handler): Handler {
-  return (c: CpuState) => (c.it === 0 ? withFlags(c) : withoutFlags(c));
-}
-
-function dp16(op: Op, d: number, n: number, operandFor: (setCarry: boolean) => ReturnType<typeof immOperand>): Handler {
-  return outsideIt(dataProcessing(op, d, n, operandFor(isLogical(op)), true), dataProcessing(op, d, n, operandFor(false), false));
+function dp16(op: Op, d: number, n: number, operandFor: (setCarry: boolean) => Operand): Handler {
+  return inItBlock ? dataProcessing(op, d, n, operandFor(false), false) : dataProcessing(op, d, n, operandFor(isLogical(op)), true);
 }
 
 const DP16_OPS: readonly Op[] = [Op.AND, Op.EOR, Op.MOV, Op.MOV, Op.MOV, Op.ADC, Op.SBC, Op.MOV, Op.TST, Op.RSB, Op.CMP, Op.CMN, Op.ORR, Op.MOV, Op.BIC, Op.MVN];
@@ -68,7 +68,7 @@ function decode16(hw: number, address: number): Handler {
           case 9:
             return dp16(Op.RSB, lo3, mid3, () => immOperand(0, -1, false));
           case 13:
-            return outsideIt(multiply(lo3, mid3, lo3, -1, true, false), multiply(lo3, mid3, lo3, -1, false, false));
+            return multiply(lo3, mid3, lo3, -1, !inItBlock, false);
           default:
             return dp16(op, lo3, lo3, () => regOperand(mid3, 0, 0, false));
         }
@@ -114,8 +114,7 @@ function decode16(hw: number, address: number): Handler {
       const cond = bits(hw, 11, 8);
       if (cond === 0xf) return supervisorCall(imm8);
       if (cond === 0xe) return undefinedInstruction(hw, 2, 'permanently undefined (UDF)');
-      const target = (pc + signExtend(imm8, 8) * 2) >>> 0;
-      return (c) => { if (conditionHolds(c, cond)) c.next = target; };
+      return conditionalBranch(cond, pc + signExtend(imm8, 8) * 2);
     }
     default:
       if (bit(hw, 11)) return undefinedInstruction(hw, 2, 'invalid 16-bit Thumb encoding');
@@ -149,9 +148,8 @@ function decodeMisc16(hw: number, address: number): Handler {
     case 0b1110:
       return breakpoint(hw & 0xff);
     case 0b1111: {
-      if ((hw & 0xf) === 0) return nop; // NOP, YIELD, WFE, WFI, SEV
-      const state = hw & 0xff;
-      return (c) => { c.it = state; };
+      // NOP, YIELD, WFE, WFI, SEV; IT is resolved by the block decoder (cpu.ts).
+      return nop;
     }
   }
   return undefinedInstruction(hw, 2, 'unallocated 16-bit Thumb instruction');
@@ -177,7 +175,7 @@ function thumbExpandImmediate(imm12: number): [number, number] {
 /** T32 data-processing opcodes (hw1[8:5]) → operation; Rd = PC with S turns some into compares. */
 const T32_DP_OPS: (Op | undefined)[] = [Op.AND, Op.BIC, Op.ORR, Op.ORN, Op.EOR, undefined, undefined, undefined, Op.ADD, undefined, Op.ADC, Op.SBC, undefined, Op.SUB, Op.RSB, undefined];
 
-function t32DataProcessing(word: number, opcode: number, s: boolean, rd: number, rn: number, operandFor: (setCarry: boolean) => ReturnType<typeof immOperand>): Handler | undefined {
+function t32DataProcessing(word: number, opcode: number, s: boolean, rd: number, rn: number, operandFor: (setCarry: boolean) => Operand): Handler | undefined {
   let op = T32_DP_OPS[opcode];
   if (op === undefined) return undefined;
   if (rd === 15 && s) {
@@ -388,8 +386,7 @@ function decodeBranchesAndMisc(word: number, hw1: number, hw2: number, address: 
     if (bits(hw1, 9, 7) !== 0b111) {
       const cond = bits(hw1, 9, 6);
       const offset = signExtend((s << 20) | (j2 << 19) | (j1 << 18) | (bits(hw1, 5, 0) << 12) | ((hw2 & 0x7ff) << 1), 21);
-      const target = (pc + offset) >>> 0;
-      return (c) => { if (conditionHolds(c, cond)) c.next = target; };
+      return conditionalBranch(cond, pc + offset);
     }
     switch (bits(hw1, 10, 4)) {
       case 0b0111000: case 0b0111001:

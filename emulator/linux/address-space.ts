@@ -36,6 +36,12 @@ export class UserAddressSpace implements CpuMemory {
   private readonly freeFrames: number[] = [];
   private readonly scratch = new Uint8Array(8);
   private codeWatcher: ((pageNumber: number) => void) | undefined;
+  // Software TLB: the RAM page array behind each virtual page the CPU may read or write directly. Filled on a
+  // page's first access, emptied when the mapping changes or the physical memory is snapshotted/restored.
+  private readonly readTlb: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(PAGES).fill(undefined);
+  private readonly writeTlb: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(PAGES).fill(undefined);
+  private tlbFilled: number[] = [];
+  private tlbGeneration = 0;
 
   constructor(
     private readonly bus: Bus,
@@ -81,6 +87,7 @@ export class UserAddressSpace implements CpuMemory {
     for (let vpn = address >>> 12; vpn < end; vpn++) {
       if (this.flags[vpn] & WATCHED) this.notifyCode(vpn);
       this.flags[vpn] = (this.flags[vpn] & ~7) | (prot & 7);
+      this.readTlb[vpn] = this.writeTlb[vpn] = undefined;
     }
     return true;
   }
@@ -130,6 +137,7 @@ export class UserAddressSpace implements CpuMemory {
   }
 
   private releaseFrame(vpn: number): void {
+    this.readTlb[vpn] = this.writeTlb[vpn] = undefined;
     if (this.flags[vpn] & WATCHED) this.notifyCode(vpn);
     const frame = this.frames[vpn];
     if (frame !== 0 && !(this.flags[vpn] & DEVICE)) this.freeFrames.push(frame - 1);
@@ -139,6 +147,7 @@ export class UserAddressSpace implements CpuMemory {
   watchCode(pageNumber: number, invalidate: (pageNumber: number) => void): void {
     this.codeWatcher = invalidate;
     this.flags[pageNumber] |= WATCHED;
+    this.writeTlb[pageNumber] = undefined;
   }
 
   private notifyCode(vpn: number): void {
@@ -148,6 +157,25 @@ export class UserAddressSpace implements CpuMemory {
 
   // ---- Access -----------------------------------------------------------------------------------------------
 
+  /** Drops the TLB if the physical memory was snapshotted or restored since it was filled. */
+  revalidate(): void {
+    if (this.ram.generation === this.tlbGeneration) return;
+    for (const vpn of this.tlbFilled) this.readTlb[vpn] = this.writeTlb[vpn] = undefined;
+    this.tlbFilled = [];
+    this.tlbGeneration = this.ram.generation;
+  }
+
+  /** After a successful translation of a RAM page: let later accesses go straight to its array. */
+  private fillTlb(vpn: number, physical: number): void {
+    const flags = this.flags[vpn];
+    if (flags & DEVICE) return;
+    if (this.ram.generation !== this.tlbGeneration) this.revalidate();
+    const page = this.ram.privatePage(Math.floor(physical / PAGE_SIZE));
+    if (flags & PROT_READ) this.readTlb[vpn] = page;
+    if (flags & PROT_WRITE && !(flags & WATCHED)) this.writeTlb[vpn] = page;
+    this.tlbFilled.push(vpn);
+  }
+
   /** Physical address for an access that stays within one page, or throws the fault. */
   private translate(address: number, need: number, access: 'read' | 'write' | 'execute'): number {
     const vpn = address >>> 12;
@@ -156,7 +184,9 @@ export class UserAddressSpace implements CpuMemory {
     if (!(flags & need)) throw new MemoryFault(address, access, `page is not ${access === 'read' ? 'readable' : access === 'write' ? 'writable' : 'executable'}`);
     if (access === 'write' && flags & WATCHED) this.notifyCode(vpn);
     const frame = this.frames[vpn] || this.allocateFrame(vpn);
-    return (frame - 1) * PAGE_SIZE + (address & PAGE_MASK);
+    const physical = (frame - 1) * PAGE_SIZE + (address & PAGE_MASK);
+    if (access !== 'execute') this.fillTlb(vpn, physical);
+    return physical;
   }
 
   private deviceRead(physical: number, size: 1 | 2 | 4, address: number): number {
@@ -195,27 +225,49 @@ export class UserAddressSpace implements CpuMemory {
   }
 
   read8(address: number): number {
+    const page = this.readTlb[address >>> 12];
+    if (page !== undefined) return page[address & PAGE_MASK];
     return this.readSized(address, 1, PROT_READ, 'read');
   }
 
   read16(address: number): number {
+    const page = this.readTlb[address >>> 12];
+    const o = address & PAGE_MASK;
+    if (page !== undefined && o < PAGE_SIZE - 1) return page[o] | (page[o + 1] << 8);
     return this.readSized(address, 2, PROT_READ, 'read');
   }
 
   read32(address: number): number {
+    const page = this.readTlb[address >>> 12];
+    const o = address & PAGE_MASK;
+    if (page !== undefined && o < PAGE_SIZE - 3) return page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24);
     return this.readSized(address, 4, PROT_READ, 'read') | 0;
   }
 
   write8(address: number, value: number): void {
-    this.writeSized(address, 1, value);
+    const page = this.writeTlb[address >>> 12];
+    if (page !== undefined) page[address & PAGE_MASK] = value;
+    else this.writeSized(address, 1, value);
   }
 
   write16(address: number, value: number): void {
-    this.writeSized(address, 2, value);
+    const page = this.writeTlb[address >>> 12];
+    const o = address & PAGE_MASK;
+    if (page !== undefined && o < PAGE_SIZE - 1) {
+      page[o] = value;
+      page[o + 1] = value >>> 8;
+    } else this.writeSized(address, 2, value);
   }
 
   write32(address: number, value: number): void {
-    this.writeSized(address, 4, value);
+    const page = this.writeTlb[address >>> 12];
+    const o = address & PAGE_MASK;
+    if (page !== undefined && o < PAGE_SIZE - 3) {
+      page[o] = value;
+      page[o + 1] = value >>> 8;
+      page[o + 2] = value >>> 16;
+      page[o + 3] = value >>> 24;
+    } else this.writeSized(address, 4, value);
   }
 
   fetch16(address: number): number {

@@ -182,6 +182,7 @@ export class LinuxProcess implements KernelContext {
     const cpu = this.cpu;
     let remaining = budget;
     while (this.outcome === undefined && remaining > 0) {
+      this.memory.revalidate();
       const ran = cpu.run(Math.min(remaining, 1_000_000));
       remaining -= ran;
       const stop = cpu.stop;

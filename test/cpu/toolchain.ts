@@ -4,10 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runElf } from '../../cli/run-elf';
 
-export const ROOT = join(__dirname, '..', '..');
+/** The repository root: the nearest directory above this bundle that holds package.json. */
+export const ROOT = ((): string => {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'package.json'))) return dir;
+  return process.cwd();
+})();
 const CACHE = join(ROOT, '.cache', 'cpu-programs');
 
 export interface Variant {
@@ -59,7 +63,7 @@ export function runQemu(program: string, args: readonly string[] = []): RunResul
   }
 }
 
-export function runDmalab(program: string, args: readonly string[] = [], maxInstructions = 2e9): RunResult {
+export function runDmalab(program: string, args: readonly string[] = [], maxInstructions = 5e8): RunResult {
   const cwd = scratchDirectory();
   let stdout = '';
   let stderr = '';
