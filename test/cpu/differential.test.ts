@@ -17,7 +17,8 @@ for (const variant of VARIANTS) {
       const expected = runQemu(program, ARGS);
       const actual = runDmalab(program, ARGS);
       assert.equal(actual.stdout, expected.stdout);
-      assert.equal(actual.stderr, expected.stderr);
+      // A program killed by a signal: qemu-arm adds its own message to stderr.
+      if (expected.status < 128) assert.equal(actual.stderr, expected.stderr);
       assert.equal(actual.status, expected.status);
     });
   }

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runElf } from '../../cli/run-elf';
 
@@ -57,7 +57,8 @@ export function runQemu(program: string, args: readonly string[] = []): RunResul
   const cwd = scratchDirectory();
   try {
     const r = spawnSync('qemu-arm', [program, ...args], { cwd, env: {}, encoding: 'utf8', timeout: 60_000 });
-    return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? 128 + 9 };
+    const signal = r.signal === null ? 0 : (constants.signals as Record<string, number>)[r.signal] ?? 9;
+    return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? 128 + signal };
   } finally {
     rmSync(cwd, { recursive: true, force: true });
   }

@@ -1,0 +1,109 @@
+// The Linux user environment around the CPU: crash reports in words, and device files (the hook the VFIO model
+// uses): ioctl, mmap of device registers on the bus, an eventfd the device signals while the process waits.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Bus, type MmioDevice } from '../../emulator/bus/bus';
+import { EBADF, EINVAL } from '../../emulator/linux/errno';
+import { EventFile, type DeviceFiles, type OpenFile } from '../../emulator/linux/files';
+import { LinuxProcess } from '../../emulator/linux/process';
+import { AT_HWCAP_VALUE, HWCAP } from '../../emulator/linux/process';
+import { Workspace } from '../../emulator/linux/workspace';
+import { ROOT, VARIANTS, compile, runDmalab, runQemu, toolchainAvailable } from './toolchain';
+
+const armhf = VARIANTS[0];
+const skip = toolchainAvailable(armhf) ? false : 'the armhf cross compiler or qemu-arm is not installed';
+const source = (name: string) => join(ROOT, 'test', 'cpu', 'env-programs', name);
+
+test('an undefined instruction stops the program with the PC, the instruction and the registers', { skip }, () => {
+  const program = compile(source('faults.c'), armhf);
+  const actual = runDmalab(program, ['undefined']);
+  assert.equal(actual.stdout, 'fault: undefined\n');
+  assert.match(actual.stderr, /undefined instruction 0x[0-9a-f]{4} at 0x[0-9a-f]{8} \(Thumb state\): permanently undefined/);
+  assert.match(actual.stderr, / r0=0x[0-9a-f]{8} .* sp=0x[0-9a-f]{8} .* pc=0x[0-9a-f]{8}\ncpsr=0x[0-9a-f]{8} \(N=\d Z=\d C=\d V=\d, Thumb state\)/s);
+  assert.equal(actual.status, runQemu(program, ['undefined']).status, 'SIGILL, as on qemu-arm');
+});
+
+test('a bad memory access names the access and the address', { skip }, () => {
+  const program = compile(source('faults.c'), armhf);
+  const actual = runDmalab(program, ['memory']);
+  assert.match(actual.stderr, /bad memory access at 0x[0-9a-f]{8} \(Thumb state\): write of 0x00000010: no mapping at this address/);
+  assert.equal(actual.status, runQemu(program, ['memory']).status, 'SIGSEGV, as on qemu-arm');
+});
+
+test('an unknown system call is reported by its name', { skip }, () => {
+  const program = compile(source('faults.c'), armhf);
+  const actual = runDmalab(program, ['syscall']);
+  assert.match(actual.stderr, /unknown system call inotify_init1 \(number 360\)/);
+  assert.equal(actual.status, 128 + 31);
+});
+
+/** A register file on the bus that signals a registered eventfd when started (write 1 to register 0). */
+class TestDevice implements MmioDevice {
+  readonly name = 'test-device';
+  readonly registers = new Uint32Array(4).fill(0xa5a5a5a5);
+  read(offset: number): number {
+    return this.registers[offset >> 2];
+  }
+  write(offset: number, _size: number, value: number): void {
+    this.registers[offset >> 2] = value;
+  }
+}
+
+test('device files: ioctl, mmap of device registers, and an eventfd read that waits for the device', { skip }, () => {
+  const program = compile(source('device.c'), armhf);
+  const bus = new Bus();
+  const frames = { base: 0x80000000, size: 0x10000000 };
+  bus.addRam(frames.base, frames.size);
+  const device = new TestDevice();
+  const DEVICE_BASE = 0x2c0a0000;
+  bus.addDevice(DEVICE_BASE, 0x1000, device);
+  let irq: EventFile | undefined;
+  let waits = 0;
+  const devices: DeviceFiles = {
+    open(path): OpenFile | undefined {
+      if (path !== '/dev/dmalab-test') return undefined;
+      return {
+        name: path,
+        flags: 2,
+        stat: () => ({ mode: 0o020600, size: 0, inode: 1 }),
+        ioctl(request, arg, kernel) {
+          if (request === 0x3b64) return 7;
+          if (request !== 0x3b6e) return -EINVAL;
+          const file = kernel.file(arg);
+          if (!(file instanceof EventFile)) return -EBADF;
+          irq = file;
+          return 0;
+        },
+        mmap(address, length, prot, _flags, offset, kernel) {
+          kernel.memory.mapDevice(address, DEVICE_BASE + offset, length, prot);
+          return 0;
+        },
+      };
+    },
+  };
+  let stdout = '';
+  const proc = new LinuxProcess(readFileSync(program), {
+    bus, frames, devices, workspace: new Workspace(ROOT), argv: ['/device'], env: [],
+    stdout: (d) => { stdout += Buffer.from(d).toString(); }, stderr: (d) => { stdout += Buffer.from(d).toString(); },
+    wait: () => {
+      waits++;
+      if (!irq || device.registers[0] !== 1) return false;
+      device.registers[0] = 2;
+      irq.signal(3);
+      return true;
+    },
+  });
+  const outcome = proc.run(5e7);
+  assert.deepEqual(outcome, { kind: 'exit', status: 0 }, stdout);
+  assert.equal(stdout, 'ioctl version 7\nregister 1 reads 0x1234, register 2 reads 0xa5a5a5a5\nread 8 count 3, register 0 now 0x2\n');
+  assert.equal(device.registers[1], 0x1234, 'the store went to the device on the bus');
+  assert.equal(waits, 1, 'the read waited once for the device');
+});
+
+test('AT_HWCAP advertises VFPv3 and integer divide but not NEON, so glibc takes its VFP/integer paths', () => {
+  assert.equal(AT_HWCAP_VALUE & 4096, 0);
+  assert.equal(AT_HWCAP_VALUE & HWCAP.VFPv3, HWCAP.VFPv3);
+  assert.equal(AT_HWCAP_VALUE & HWCAP.IDIVT, HWCAP.IDIVT);
+});
