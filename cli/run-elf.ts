@@ -92,13 +92,13 @@ export const runElfCommand: Command = {
   summary: 'run an ARM Linux executable (armhf/armel ELF) in user mode on the emulator',
   usage: `usage: dmalab run-elf PROGRAM.elf [--workspace DIR] [--max-instructions N] [--sysroot DIR] [-- ARGS...]
 
-Runs PROGRAM (a static ARMv7 Linux executable; dynamic ones need --sysroot, e.g. /usr/arm-linux-gnueabihf) on the
-emulated CPU. Its stdout and stderr pass through and its exit status is dmalab's. It sees DIR (default: the
+Runs PROGRAM (an ARMv7 Linux executable, static or dynamic; the libraries of dynamic ones come from Debian's cross
+sysroot /usr/arm-linux-gnueabihf or /usr/arm-linux-gnueabi, or from --sysroot) on the emulated CPU. Its stdout and stderr pass through and its exit status is dmalab's. It sees DIR (default: the
 current directory) as its file system root. A crash (undefined instruction, bad memory access, unknown system
 call) stops it with a report of the PC, the instruction and the registers; the status is then 128 + signal.
   --workspace DIR          host directory the program sees as /
   --max-instructions N     stop a runaway program after N instructions
-  --sysroot DIR            ARM libraries for dynamic executables`,
+  --sysroot DIR            where the ARM libraries of dynamic executables are (DIR/lib)`,
   flags: { '--workspace': { value: true }, '--max-instructions': { value: true }, '--sysroot': { value: true } },
   run(args: ParsedArgs, io) {
     if (args.positional.length !== 1) throw new UsageError('run-elf takes exactly one PROGRAM');

@@ -29,6 +29,8 @@ export const HWCAP = {
 } as const;
 export const AT_HWCAP_VALUE = Object.values(HWCAP).reduce((a, b) => a | b, 0);
 
+/** e_flags bit of executables that use the hard-float (VFP register) calling convention: armhf. */
+const EF_ARM_ABI_FLOAT_HARD = 0x400;
 const STACK_TOP = 0xbf000000;
 const STACK_SIZE = 8 << 20;
 /** Load address of the dynamic loader (PT_INTERP). */
@@ -49,7 +51,7 @@ export interface ProcessOptions {
   readonly stderr: (data: Uint8Array) => void;
   readonly stdin?: (length: number) => Uint8Array;
   readonly terminal?: boolean;
-  /** Host directory that holds the ARM libraries for dynamic executables (e.g. /usr/arm-linux-gnueabihf). */
+  /** Host directory with the ARM libraries of dynamic executables (default: /usr/arm-linux-gnueabi or ...hf). */
   readonly sysroot?: string;
   /** Seed of getrandom and AT_RANDOM. */
   readonly seed?: number;
@@ -87,7 +89,7 @@ export class LinuxProcess implements KernelContext {
     let entry = this.image.entry;
     let interpreterBase = 0;
     if (elf.interpreter) {
-      entry = this.loadInterpreter(elf.interpreter);
+      entry = this.loadInterpreter(elf.interpreter, elf.flags);
       interpreterBase = INTERPRETER_BASE;
     }
     this.brkStart = this.brk = this.image.end;
@@ -109,14 +111,19 @@ export class LinuxProcess implements KernelContext {
 
   /** The host file behind a library path of the ARM sysroot (/lib/..., /usr/lib/...), for dynamic executables. */
   sysrootPath(guestPath: string): string | undefined {
-    const sysroot = this.options.sysroot;
+    const sysroot = this.sysroot;
     const match = /^\/(?:usr\/)?lib\/(?:arm-linux-gnueabi(?:hf)?\/)?(.+)$/.exec(guestPath);
     if (!sysroot || !match) return undefined;
     const host = path.join(sysroot, 'lib', match[1]);
     return host.startsWith(path.join(sysroot, 'lib') + path.sep) && fs.existsSync(host) ? host : undefined;
   }
 
-  private loadInterpreter(guestPath: string): number {
+  /** Where the ARM libraries of a dynamic executable come from: the option, else Debian's cross sysroot. */
+  private sysroot: string | undefined;
+
+  private loadInterpreter(guestPath: string, elfFlags: number): number {
+    const hardFloat = (elfFlags & EF_ARM_ABI_FLOAT_HARD) !== 0;
+    this.sysroot = this.options.sysroot ?? (hardFloat ? '/usr/arm-linux-gnueabihf' : '/usr/arm-linux-gnueabi');
     const host = this.sysrootPath(guestPath);
     if (!host) throw new ElfError(`dynamic executable: its loader ${guestPath} is not available (link with -static, or give a sysroot)`);
     const bytes = fs.readFileSync(host);

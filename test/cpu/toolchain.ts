@@ -53,10 +53,10 @@ function scratchDirectory(): string {
 }
 
 /** qemu-arm with an empty environment (the guest inherits qemu's). */
-export function runQemu(program: string, args: readonly string[] = []): RunResult {
+export function runQemu(program: string, args: readonly string[] = [], qemuOptions: readonly string[] = []): RunResult {
   const cwd = scratchDirectory();
   try {
-    const r = spawnSync('qemu-arm', [program, ...args], { cwd, env: {}, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('qemu-arm', [...qemuOptions, program, ...args], { cwd, env: {}, encoding: 'utf8', timeout: 60_000 });
     const signal = r.signal === null ? 0 : (constants.signals as Record<string, number>)[r.signal] ?? 9;
     return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? 128 + signal };
   } finally {

@@ -39,6 +39,15 @@ test('an unknown system call is reported by its name', { skip }, () => {
   assert.equal(actual.status, 128 + 31);
 });
 
+test('a dynamically linked program runs with the loader and libraries of the cross sysroot', { skip }, () => {
+  const program = compile(join(ROOT, 'test', 'cpu', 'programs', 'strings.c'), { ...armhf, name: 'armhf-dynamic', flags: ['-O2'] });
+  const expected = runQemu(program, [], ['-L', '/usr/arm-linux-gnueabihf']);
+  const actual = runDmalab(program);
+  assert.equal(actual.stderr, '');
+  assert.equal(actual.stdout, expected.stdout);
+  assert.equal(actual.status, expected.status);
+});
+
 /** A register file on the bus that signals a registered eventfd when started (write 1 to register 0). */
 class TestDevice implements MmioDevice {
   readonly name = 'test-device';
