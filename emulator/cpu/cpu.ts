@@ -5,7 +5,7 @@
 import { conditionPassed, type Handler } from './alu';
 import { decodeArm } from './a32';
 import { MemoryFault, type CpuMemory } from './memory';
-import { CpuState } from './state';
+import { CpuState, type StopReason } from './state';
 import { decodeThumb } from './t32';
 
 const PAGE_SHIFT = 12;
@@ -147,7 +147,8 @@ export class Cpu extends CpuState {
           this.next = next;
           r[15] = pcValues[i];
           handlers[i](this);
-          if (this.next !== next || this.stop !== null) {
+          // A branch changed `next`; so do stops (undefined instruction, BKPT), and an SVC always ends its block.
+          if (this.next !== next) {
             i++;
             break;
           }
@@ -161,6 +162,9 @@ export class Cpu extends CpuState {
         break;
       }
       executed += i;
+      // An instruction that stopped the CPU (undefined, BKPT) stays the current one.
+      const stop = this.stop as StopReason | null; // handlers may have set it
+      if (stop !== null && stop.kind !== 'svc') this.next = block.addresses[i - 1];
       this.pc = this.next;
       // Stopping inside an IT block (budget, SVC): the rest of it is decoded from this state.
       this.it = i < handlers.length ? block.itStates[i] : 0;

@@ -561,13 +561,15 @@ export function supervisorCall(imm: number): Handler {
   return (c) => { c.stop = { kind: 'svc', imm }; };
 }
 
+/** BKPT and undefined instructions stop the CPU at themselves: `next` is set apart from the fall-through (to end
+ * the block) and the run loop points the PC back at the instruction. */
 export function breakpoint(imm: number): Handler {
-  return (c) => { c.next = c.pc; c.stop = { kind: 'breakpoint', imm }; };
+  return (c) => { c.next = -1; c.stop = { kind: 'breakpoint', imm }; };
 }
 
 export function undefinedInstruction(encoding: number, size: 2 | 4, detail: string): Handler {
   const e = encoding >>> 0;
-  return (c) => { c.next = c.pc; c.stop = { kind: 'undefined', encoding: e, size, detail }; };
+  return (c) => { c.next = -1; c.stop = { kind: 'undefined', encoding: e, size, detail }; };
 }
 
 export const nop: Handler = () => {};

@@ -8,6 +8,9 @@ import { MemoryFault, type CpuMemory } from '../cpu/memory';
 export const PAGE_SIZE = 4096;
 const PAGE_MASK = PAGE_SIZE - 1;
 const PAGES = 1 << 20;
+const TLB_SIZE = 1024;
+const TLB_MASK = TLB_SIZE - 1;
+const EMPTY_PAGE = new Uint8Array(0);
 
 export const PROT_READ = 1;
 export const PROT_WRITE = 2;
@@ -36,11 +39,13 @@ export class UserAddressSpace implements CpuMemory {
   private readonly freeFrames: number[] = [];
   private readonly scratch = new Uint8Array(8);
   private codeWatcher: ((pageNumber: number) => void) | undefined;
-  // Software TLB: the RAM page array behind each virtual page the CPU may read or write directly. Filled on a
-  // page's first access, emptied when the mapping changes or the physical memory is snapshotted/restored.
-  private readonly readTlb: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(PAGES).fill(undefined);
-  private readonly writeTlb: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(PAGES).fill(undefined);
-  private tlbFilled: number[] = [];
+  // Software TLB, direct-mapped: the RAM page array behind a virtual page the CPU may read (or write) directly,
+  // tagged with its page number. Filled on a miss, emptied when the mapping changes or the physical memory is
+  // snapshotted/restored (its pages may then be shared or replaced).
+  private readonly readTags = new Int32Array(TLB_SIZE).fill(-1);
+  private readonly readPages: Uint8Array[] = new Array<Uint8Array>(TLB_SIZE).fill(EMPTY_PAGE);
+  private readonly writeTags = new Int32Array(TLB_SIZE).fill(-1);
+  private readonly writePages: Uint8Array[] = new Array<Uint8Array>(TLB_SIZE).fill(EMPTY_PAGE);
   private tlbGeneration = 0;
 
   constructor(
@@ -87,7 +92,7 @@ export class UserAddressSpace implements CpuMemory {
     for (let vpn = address >>> 12; vpn < end; vpn++) {
       if (this.flags[vpn] & WATCHED) this.notifyCode(vpn);
       this.flags[vpn] = (this.flags[vpn] & ~7) | (prot & 7);
-      this.readTlb[vpn] = this.writeTlb[vpn] = undefined;
+      this.dropTlb(vpn);
     }
     return true;
   }
@@ -137,7 +142,7 @@ export class UserAddressSpace implements CpuMemory {
   }
 
   private releaseFrame(vpn: number): void {
-    this.readTlb[vpn] = this.writeTlb[vpn] = undefined;
+    this.dropTlb(vpn);
     if (this.flags[vpn] & WATCHED) this.notifyCode(vpn);
     const frame = this.frames[vpn];
     if (frame !== 0 && !(this.flags[vpn] & DEVICE)) this.freeFrames.push(frame - 1);
@@ -147,7 +152,7 @@ export class UserAddressSpace implements CpuMemory {
   watchCode(pageNumber: number, invalidate: (pageNumber: number) => void): void {
     this.codeWatcher = invalidate;
     this.flags[pageNumber] |= WATCHED;
-    this.writeTlb[pageNumber] = undefined;
+    this.dropTlb(pageNumber);
   }
 
   private notifyCode(vpn: number): void {
@@ -157,11 +162,17 @@ export class UserAddressSpace implements CpuMemory {
 
   // ---- Access -----------------------------------------------------------------------------------------------
 
+  private dropTlb(vpn: number): void {
+    const slot = vpn & TLB_MASK;
+    if (this.readTags[slot] === vpn) this.readTags[slot] = -1;
+    if (this.writeTags[slot] === vpn) this.writeTags[slot] = -1;
+  }
+
   /** Drops the TLB if the physical memory was snapshotted or restored since it was filled. */
   revalidate(): void {
     if (this.ram.generation === this.tlbGeneration) return;
-    for (const vpn of this.tlbFilled) this.readTlb[vpn] = this.writeTlb[vpn] = undefined;
-    this.tlbFilled = [];
+    this.readTags.fill(-1);
+    this.writeTags.fill(-1);
     this.tlbGeneration = this.ram.generation;
   }
 
@@ -171,9 +182,15 @@ export class UserAddressSpace implements CpuMemory {
     if (flags & DEVICE) return;
     if (this.ram.generation !== this.tlbGeneration) this.revalidate();
     const page = this.ram.privatePage(Math.floor(physical / PAGE_SIZE));
-    if (flags & PROT_READ) this.readTlb[vpn] = page;
-    if (flags & PROT_WRITE && !(flags & WATCHED)) this.writeTlb[vpn] = page;
-    this.tlbFilled.push(vpn);
+    const slot = vpn & TLB_MASK;
+    if (flags & PROT_READ) {
+      this.readTags[slot] = vpn;
+      this.readPages[slot] = page;
+    }
+    if (flags & PROT_WRITE && !(flags & WATCHED)) {
+      this.writeTags[slot] = vpn;
+      this.writePages[slot] = page;
+    }
   }
 
   /** Physical address for an access that stays within one page, or throws the fault. */
@@ -225,44 +242,58 @@ export class UserAddressSpace implements CpuMemory {
   }
 
   read8(address: number): number {
-    const page = this.readTlb[address >>> 12];
-    if (page !== undefined) return page[address & PAGE_MASK];
+    const vpn = address >>> 12;
+    const slot = vpn & TLB_MASK;
+    if (this.readTags[slot] === vpn) return this.readPages[slot][address & PAGE_MASK];
     return this.readSized(address, 1, PROT_READ, 'read');
   }
 
   read16(address: number): number {
-    const page = this.readTlb[address >>> 12];
+    const vpn = address >>> 12;
+    const slot = vpn & TLB_MASK;
     const o = address & PAGE_MASK;
-    if (page !== undefined && o < PAGE_SIZE - 1) return page[o] | (page[o + 1] << 8);
+    if (this.readTags[slot] === vpn && o < PAGE_SIZE - 1) {
+      const page = this.readPages[slot];
+      return page[o] | (page[o + 1] << 8);
+    }
     return this.readSized(address, 2, PROT_READ, 'read');
   }
 
   read32(address: number): number {
-    const page = this.readTlb[address >>> 12];
+    const vpn = address >>> 12;
+    const slot = vpn & TLB_MASK;
     const o = address & PAGE_MASK;
-    if (page !== undefined && o < PAGE_SIZE - 3) return page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24);
+    if (this.readTags[slot] === vpn && o < PAGE_SIZE - 3) {
+      const page = this.readPages[slot];
+      return page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24);
+    }
     return this.readSized(address, 4, PROT_READ, 'read') | 0;
   }
 
   write8(address: number, value: number): void {
-    const page = this.writeTlb[address >>> 12];
-    if (page !== undefined) page[address & PAGE_MASK] = value;
+    const vpn = address >>> 12;
+    const slot = vpn & TLB_MASK;
+    if (this.writeTags[slot] === vpn) this.writePages[slot][address & PAGE_MASK] = value;
     else this.writeSized(address, 1, value);
   }
 
   write16(address: number, value: number): void {
-    const page = this.writeTlb[address >>> 12];
+    const vpn = address >>> 12;
+    const slot = vpn & TLB_MASK;
     const o = address & PAGE_MASK;
-    if (page !== undefined && o < PAGE_SIZE - 1) {
+    if (this.writeTags[slot] === vpn && o < PAGE_SIZE - 1) {
+      const page = this.writePages[slot];
       page[o] = value;
       page[o + 1] = value >>> 8;
     } else this.writeSized(address, 2, value);
   }
 
   write32(address: number, value: number): void {
-    const page = this.writeTlb[address >>> 12];
+    const vpn = address >>> 12;
+    const slot = vpn & TLB_MASK;
     const o = address & PAGE_MASK;
-    if (page !== undefined && o < PAGE_SIZE - 3) {
+    if (this.writeTags[slot] === vpn && o < PAGE_SIZE - 3) {
+      const page = this.writePages[slot];
       page[o] = value;
       page[o + 1] = value >>> 8;
       page[o + 2] = value >>> 16;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bus, type MmioDevice } from '../../emulator/bus/bus';
+import { parseElf } from '../../emulator/linux/elf';
 import { EBADF, EINVAL } from '../../emulator/linux/errno';
 import { EventFile, type DeviceFiles, type OpenFile } from '../../emulator/linux/files';
 import { LinuxProcess } from '../../emulator/linux/process';
@@ -23,7 +24,17 @@ test('an undefined instruction stops the program with the PC, the instruction an
   assert.match(actual.stderr, /undefined instruction 0x[0-9a-f]{4} at 0x[0-9a-f]{8} \(Thumb state\): permanently undefined/);
   assert.match(actual.stderr, / r0=0x[0-9a-f]{8} .* sp=0x[0-9a-f]{8} .* pc=0x[0-9a-f]{8}\ncpsr=0x[0-9a-f]{8} \(N=\d Z=\d C=\d V=\d, Thumb state\)/s);
   assert.equal(actual.status, runQemu(program, ['undefined']).status, 'SIGILL, as on qemu-arm');
+  // The reported address holds the reported instruction.
+  const [, encoding, address] = /undefined instruction 0x([0-9a-f]+) at 0x([0-9a-f]+)/.exec(actual.stderr)!;
+  assert.equal(instructionAt(program, parseInt(address, 16)), parseInt(encoding, 16));
 });
+
+/** The halfword at a virtual address of an executable, read from its file. */
+function instructionAt(program: string, address: number): number {
+  const bytes = readFileSync(program);
+  const segment = parseElf(bytes).headers.find((h) => h.type === 1 && address >= h.vaddr && address < h.vaddr + h.filesz)!;
+  return bytes.readUInt16LE(segment.offset + (address - segment.vaddr));
+}
 
 test('a bad memory access names the access and the address', { skip }, () => {
   const program = compile(source('faults.c'), armhf);
