@@ -18,6 +18,13 @@ export interface FileStatus {
   readonly nlink?: number;
 }
 
+export interface DirectoryEntry {
+  readonly name: string;
+  readonly inode: number;
+  /** DT_* type: 4 directory, 8 regular file, 10 symbolic link, 0 unknown. */
+  readonly type: number;
+}
+
 /** A read that cannot complete yet: the process waits for the machine to make progress and retries. */
 export const WOULD_BLOCK = Symbol('would block');
 
@@ -46,6 +53,9 @@ export interface OpenFile {
   ioctl?(request: number, arg: number, kernel: KernelContext): number;
   /** Maps `length` bytes at file `offset` (a 64-bit byte offset) to `address`; returns 0 or a negative errno. */
   mmap?(address: number, length: number, prot: number, flags: number, offset: number, kernel: KernelContext): number;
+  /** A directory's entries (getdents64 returns them from `entryIndex` on and advances it). */
+  entries?(): readonly DirectoryEntry[];
+  entryIndex?: number;
   /** Ready events among `events` (POLLIN, POLLOUT). */
   poll?(events: number): number;
   close?(): void;

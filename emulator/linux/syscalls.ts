@@ -355,6 +355,33 @@ export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
       default: return -EINVAL;
     }
   },
+  getdents64: (p, fd, dirp, count) => guarded(() => {
+    const file = fileOf(p, fd);
+    if (!file) return -EBADF;
+    if (!file.entries) return -ENOTDIR;
+    const entries = file.entries();
+    const out: Uint8Array[] = [];
+    let used = 0;
+    let position = file.entryIndex ?? 0;
+    for (; position < entries.length; position++) {
+      const name = new TextEncoder().encode(entries[position].name);
+      const length = (19 + name.length + 1 + 7) & ~7;
+      if (used + length > u32(count)) break;
+      const record = new Uint8Array(length);
+      const view = new DataView(record.buffer);
+      writeU64(view, 0, entries[position].inode || position + 1);
+      writeU64(view, 8, position + 1);
+      view.setUint16(16, length, true);
+      record[18] = entries[position].type;
+      record.set(name, 19);
+      out.push(record);
+      used += length;
+    }
+    if (out.length === 0 && position < entries.length) return -EINVAL;
+    file.entryIndex = position;
+    p.memory.writeBytes(u32(dirp), Buffer.concat(out));
+    return used;
+  }),
   dup: (p, fd) => { const file = fileOf(p, fd); return file ? p.files.add(file) : -EBADF; },
   dup2: (p, fd, target) => { const file = fileOf(p, fd); if (!file) return -EBADF; p.files.set(target, file); return target; },
   dup3: (p, fd, target) => { const file = fileOf(p, fd); if (!file || fd === target) return file ? -EINVAL : -EBADF; p.files.set(target, file); return target; },

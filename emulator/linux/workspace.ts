@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EACCES, EBADF, EINVAL, ENOENT, EISDIR } from './errno';
-import { S_IFDIR, type FileStatus, type OpenFile } from './files';
+import { S_IFDIR, type DirectoryEntry, type FileStatus, type OpenFile } from './files';
 
 export const O_ACCMODE = 3;
 export const O_CREAT = 0o100;
@@ -165,6 +165,7 @@ class HostFile implements OpenFile {
 
 class HostDirectory implements OpenFile {
   flags = O_DIRECTORY;
+  entryIndex = 0;
   constructor(
     readonly name: string,
     readonly hostPath: string,
@@ -173,6 +174,14 @@ class HostDirectory implements OpenFile {
 
   read(): number {
     return -EISDIR;
+  }
+
+  entries(): DirectoryEntry[] {
+    const list: DirectoryEntry[] = [{ name: '.', inode: this.st.ino, type: 4 }, { name: '..', inode: 0, type: 4 }];
+    for (const d of fs.readdirSync(this.hostPath, { withFileTypes: true })) {
+      list.push({ name: d.name, inode: 0, type: d.isDirectory() ? 4 : d.isFile() ? 8 : d.isSymbolicLink() ? 10 : 0 });
+    }
+    return list;
   }
 
   stat(): FileStatus {

@@ -50,6 +50,12 @@ test('an unknown system call is reported by its name', { skip }, () => {
   assert.equal(actual.status, 128 + 31);
 });
 
+test('directories: mkdir, then readdir lists the workspace entries with their types', { skip }, () => {
+  const actual = runDmalab(compile(source('listdir.c'), armhf));
+  assert.equal(actual.stdout, '../\n./\na.txt\nb.txt\nsub/\n');
+  assert.equal(actual.status, 0);
+});
+
 test('a dynamically linked program runs with the loader and libraries of the cross sysroot', { skip }, () => {
   const program = compile(join(ROOT, 'test', 'cpu', 'programs', 'strings.c'), { ...armhf, name: 'armhf-dynamic', flags: ['-O2'] });
   const expected = runQemu(program, [], ['-L', '/usr/arm-linux-gnueabihf']);
