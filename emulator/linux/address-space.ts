@@ -37,6 +37,9 @@ export class UserAddressSpace implements CpuMemory {
   private nextFrame: number;
   private readonly endFrame: number;
   private readonly freeFrames: number[] = [];
+  /** Frames pinned for DMA, with their pin counts; `orphans` are pinned frames the process no longer maps. */
+  private readonly pins = new Map<number, number>();
+  private readonly orphans = new Set<number>();
   private readonly scratch = new Uint8Array(8);
   private codeWatcher: ((pageNumber: number) => void) | undefined;
   // Software TLB, direct-mapped: the RAM page array behind a virtual page the CPU may read (or write) directly,
@@ -123,12 +126,36 @@ export class UserAddressSpace implements CpuMemory {
     return -1;
   }
 
-  /** The physical address behind a virtual one (allocating the frame), or -1 when unmapped. For DMA pinning. */
+  /** The physical address behind a virtual one (allocating the frame), or -1 when unmapped or a device page. */
   physicalAddress(address: number): number {
     const vpn = address >>> 12;
-    if (!(this.flags[vpn] & MAPPED)) return -1;
+    if (!(this.flags[vpn] & MAPPED) || this.flags[vpn] & DEVICE) return -1;
     const frame = this.frames[vpn] || this.allocateFrame(vpn);
     return (frame - 1) * PAGE_SIZE + (address & PAGE_MASK);
+  }
+
+  /**
+   * Pins the page holding `address` for DMA (VFIO MAP_DMA): returns its physical address (-1 when not mapped RAM).
+   * A pinned frame stays the device's even if the process unmaps the page, until `unpin`.
+   */
+  pin(address: number): number {
+    const physical = this.physicalAddress(address);
+    if (physical >= 0) {
+      const frame = Math.floor(physical / PAGE_SIZE);
+      this.pins.set(frame, (this.pins.get(frame) ?? 0) + 1);
+    }
+    return physical;
+  }
+
+  unpin(physical: number): void {
+    const frame = Math.floor(physical / PAGE_SIZE);
+    const count = this.pins.get(frame);
+    if (count === undefined) return;
+    if (count > 1) this.pins.set(frame, count - 1);
+    else {
+      this.pins.delete(frame);
+      if (this.orphans.delete(frame)) this.freeFrames.push(frame);
+    }
   }
 
   private allocateFrame(vpn: number): number {
@@ -145,7 +172,10 @@ export class UserAddressSpace implements CpuMemory {
     this.dropTlb(vpn);
     if (this.flags[vpn] & WATCHED) this.notifyCode(vpn);
     const frame = this.frames[vpn];
-    if (frame !== 0 && !(this.flags[vpn] & DEVICE)) this.freeFrames.push(frame - 1);
+    if (frame !== 0 && !(this.flags[vpn] & DEVICE)) {
+      if (this.pins.has(frame - 1)) this.orphans.add(frame - 1);
+      else this.freeFrames.push(frame - 1);
+    }
     this.frames[vpn] = 0;
   }
 

@@ -28,11 +28,14 @@ export interface DirectoryEntry {
 /** A read that cannot complete yet: the process waits for the machine to make progress and retries. */
 export const WOULD_BLOCK = Symbol('would block');
 
-/** What a file's ioctl/mmap handler may use: the process's memory and its other open files. */
+/** What a file's ioctl/mmap handler may use: the process's memory and its descriptor table. */
 export interface KernelContext {
+  /** Guest memory: readBytes/writeBytes for ioctl arguments, mapDevice for mmap, pin/unpin for DMA mappings. */
   readonly memory: UserAddressSpace;
   /** The open file behind a descriptor (VFIO SET_IRQS takes eventfd descriptors). */
   file(fd: number): OpenFile | undefined;
+  /** Gives the process a new descriptor for `file` (VFIO GROUP_GET_DEVICE_FD); returns its number. */
+  installFile(file: OpenFile): number;
 }
 
 export const POLLIN = 0x1;

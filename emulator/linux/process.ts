@@ -135,6 +135,10 @@ export class LinuxProcess implements KernelContext {
     return this.files.get(fd);
   }
 
+  installFile(file: OpenFile): number {
+    return this.files.add(file);
+  }
+
   /** Deterministic pseudo-random bytes (xorshift32). */
   randomBytes(length: number): Uint8Array {
     const out = new Uint8Array(length);

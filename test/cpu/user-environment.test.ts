@@ -77,7 +77,7 @@ class TestDevice implements MmioDevice {
   }
 }
 
-test('device files: ioctl, mmap of device registers, and an eventfd read that waits for the device', { skip }, () => {
+test('device files: ioctl, a new descriptor, mmap of device registers, DMA into a pinned buffer, an eventfd wait', { skip }, () => {
   const program = compile(source('device.c'), armhf);
   const bus = new Bus();
   const frames = { base: 0x80000000, size: 0x10000000 };
@@ -86,36 +86,41 @@ test('device files: ioctl, mmap of device registers, and an eventfd read that wa
   const DEVICE_BASE = 0x2c0a0000;
   bus.addDevice(DEVICE_BASE, 0x1000, device);
   let irq: EventFile | undefined;
+  let dmaTarget = -1;
   let waits = 0;
-  const devices: DeviceFiles = {
-    open(path): OpenFile | undefined {
-      if (path !== '/dev/dmalab-test') return undefined;
-      return {
-        name: path,
-        flags: 2,
-        stat: () => ({ mode: 0o020600, size: 0, inode: 1 }),
-        ioctl(request, arg, kernel) {
-          if (request === 0x3b64) return 7;
-          if (request !== 0x3b6e) return -EINVAL;
+  const testFile = (name: string): OpenFile => ({
+    name,
+    flags: 2,
+    stat: () => ({ mode: 0o020600, size: 0, inode: 1 }),
+    ioctl(request, arg, kernel) {
+      switch (request) {
+        case 0x3b64: return name === 'child' ? 9 : 7;
+        case 0x3b6a: return kernel.installFile(testFile(kernel.memory.readCString(arg)));
+        case 0x3b71: dmaTarget = kernel.memory.pin(arg); return dmaTarget < 0 ? -EINVAL : 0;
+        case 0x3b6e: {
           const file = kernel.file(arg);
           if (!(file instanceof EventFile)) return -EBADF;
           irq = file;
           return 0;
-        },
-        mmap(address, length, prot, _flags, offset, kernel) {
-          kernel.memory.mapDevice(address, DEVICE_BASE + offset, length, prot);
-          return 0;
-        },
-      };
+        }
+        default: return -EINVAL;
+      }
     },
-  };
+    mmap(address, length, prot, _flags, offset, kernel) {
+      kernel.memory.mapDevice(address, DEVICE_BASE + offset, length, prot);
+      return 0;
+    },
+  });
+  const devices: DeviceFiles = { open: (path) => (path === '/dev/dmalab-test' ? testFile(path) : undefined) };
   let stdout = '';
   const proc = new LinuxProcess(readFileSync(program), {
     bus, frames, devices, workspace: new Workspace(ROOT), argv: ['/device'], env: [],
     stdout: (d) => { stdout += Buffer.from(d).toString(); }, stderr: (d) => { stdout += Buffer.from(d).toString(); },
     wait: () => {
       waits++;
-      if (!irq || device.registers[0] !== 1) return false;
+      if (!irq || device.registers[0] !== 1 || dmaTarget < 0) return false;
+      const message = Buffer.from('written by DMA\0');
+      bus.physicalWrite(dmaTarget, message, 0, message.length);
       device.registers[0] = 2;
       irq.signal(3);
       return true;
@@ -123,8 +128,10 @@ test('device files: ioctl, mmap of device registers, and an eventfd read that wa
   });
   const outcome = proc.run(5e7);
   assert.deepEqual(outcome, { kind: 'exit', status: 0 }, stdout);
-  assert.equal(stdout, 'ioctl version 7\nregister 1 reads 0x1234, register 2 reads 0xa5a5a5a5\nread 8 count 3, register 0 now 0x2\n');
+  assert.equal(stdout, 'ioctl version 7\nchild descriptor 4 answers 9\nregister 1 reads 0x1234, register 2 reads 0xa5a5a5a5\n' +
+    "read 8 count 3, register 0 now 0x2, buffer says 'written by DMA'\n");
   assert.equal(device.registers[1], 0x1234, 'the store went to the device on the bus');
+  assert.ok(dmaTarget >= frames.base && dmaTarget < frames.base + frames.size, 'the pinned buffer is in the machine RAM');
   assert.equal(waits, 1, 'the read waited once for the device');
 });
 
