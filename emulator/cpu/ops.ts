@@ -14,6 +14,8 @@ export interface Operand {
   (c: CpuState): number;
   readonly constant?: number;
   readonly register?: number;
+  /** A register shifted by a constant LSL/LSR/ASR amount (1..31), without carry out. */
+  readonly shifted?: { readonly m: number; readonly type: Shift; readonly amount: number };
 }
 
 export const enum Op {
@@ -34,10 +36,11 @@ export function immOperand(value: number, carry: number, setCarry: boolean): Ope
 export function regOperand(m: number, type: Shift, amount: number, setCarry: boolean): Operand {
   if (setCarry) return (c: CpuState) => shiftC(c, c.r[m], type, amount);
   if (amount === 0 && type === 0) return Object.assign((c: CpuState) => c.r[m], { register: m });
+  const shifted = { m, type, amount };
   switch (type) {
-    case 0: return (c: CpuState) => c.r[m] << amount;
-    case 1: return amount === 32 ? () => 0 : (c: CpuState) => (c.r[m] >>> amount) | 0;
-    case 2: return (c: CpuState) => c.r[m] >> (amount === 32 ? 31 : amount);
+    case 0: return Object.assign((c: CpuState) => c.r[m] << amount, { shifted });
+    case 1: return amount === 32 ? () => 0 : Object.assign((c: CpuState) => (c.r[m] >>> amount) | 0, { shifted });
+    case 2: return amount === 32 ? (c: CpuState) => c.r[m] >> 31 : Object.assign((c: CpuState) => c.r[m] >> amount, { shifted });
     default: return (c: CpuState) => shift(c, c.r[m], type, amount);
   }
 }
@@ -71,7 +74,10 @@ function alu(c: CpuState, op: Op, a: number, b: number, s: boolean): number {
 
 export function dataProcessing(op: Op, d: number, n: number, b: Operand, s: boolean): Handler {
   if (d !== 15) {
-    const fast = b.constant !== undefined ? withConstant(op, d, n, b.constant, s) : b.register !== undefined ? withRegister(op, d, n, b.register, s) : undefined;
+    const fast = b.constant !== undefined ? withConstant(op, d, n, b.constant, s)
+      : b.register !== undefined ? withRegister(op, d, n, b.register, s)
+      : b.shifted !== undefined && !s ? withShiftedRegister(op, d, n, b.shifted.m, b.shifted.type, b.shifted.amount)
+      : undefined;
     if (fast) return fast;
   }
   if (op === Op.TST || op === Op.TEQ || op === Op.CMP || op === Op.CMN) return (c) => { alu(c, op, c.r[n], b(c), true); };
@@ -105,6 +111,38 @@ function withConstant(op: Op, d: number, n: number, k: number, s: boolean): Hand
     case Op.EOR: return s ? (c) => { const v = c.r[n] ^ k; setNZ(c, v); c.r[d] = v; } : (c) => { c.r[d] = c.r[n] ^ k; };
     case Op.BIC: return s ? (c) => { const v = c.r[n] & notK; setNZ(c, v); c.r[d] = v; } : (c) => { c.r[d] = c.r[n] & notK; };
     case Op.RSB: return s ? (c) => { c.r[d] = addFlags(c, k, ~c.r[n], 1); } : (c) => { c.r[d] = k - c.r[n]; };
+    default: return undefined;
+  }
+}
+
+/** The common operations, without flags, on a register shifted by a constant (e.g. `eor r2, r2, r2, lsl #13`). */
+function withShiftedRegister(op: Op, d: number, n: number, m: number, type: Shift, k: number): Handler | undefined {
+  if (type === 0) {
+    switch (op) {
+      case Op.MOV: return (c) => { c.r[d] = c.r[m] << k; };
+      case Op.ADD: return (c) => { c.r[d] = c.r[n] + (c.r[m] << k); };
+      case Op.SUB: return (c) => { c.r[d] = c.r[n] - (c.r[m] << k); };
+      case Op.EOR: return (c) => { c.r[d] = c.r[n] ^ (c.r[m] << k); };
+      case Op.ORR: return (c) => { c.r[d] = c.r[n] | (c.r[m] << k); };
+      case Op.AND: return (c) => { c.r[d] = c.r[n] & (c.r[m] << k); };
+      default: return undefined;
+    }
+  }
+  if (type === 1) {
+    switch (op) {
+      case Op.MOV: return (c) => { c.r[d] = c.r[m] >>> k; };
+      case Op.ADD: return (c) => { c.r[d] = c.r[n] + (c.r[m] >>> k); };
+      case Op.SUB: return (c) => { c.r[d] = c.r[n] - (c.r[m] >>> k); };
+      case Op.EOR: return (c) => { c.r[d] = c.r[n] ^ (c.r[m] >>> k); };
+      case Op.ORR: return (c) => { c.r[d] = c.r[n] | (c.r[m] >>> k); };
+      case Op.AND: return (c) => { c.r[d] = c.r[n] & (c.r[m] >>> k); };
+      default: return undefined;
+    }
+  }
+  switch (op) {
+    case Op.MOV: return (c) => { c.r[d] = c.r[m] >> k; };
+    case Op.ADD: return (c) => { c.r[d] = c.r[n] + (c.r[m] >> k); };
+    case Op.SUB: return (c) => { c.r[d] = c.r[n] - (c.r[m] >> k); };
     default: return undefined;
   }
 }
@@ -190,6 +228,18 @@ export function loadStore(isLoad: boolean, width: Width, t: number, n: number, o
         return (c) => { const a = c.r[n]; c.mem.write8(a >>> 0, c.r[t] & 0xff); c.r[n] = a + delta; };
       }
     }
+  }
+  const r = offset.register ?? (offset.shifted?.type === 0 ? offset.shifted.m : undefined);
+  if (r !== undefined && add && index && !wback && t !== 15 && (width === Width.Word || width === Width.Byte)) {
+    const k = offset.shifted?.amount ?? 0;
+    if (isLoad) {
+      return width === Width.Word
+        ? (c) => { c.r[t] = c.mem.read32((c.r[n] + (c.r[r] << k)) >>> 0); }
+        : (c) => { c.r[t] = c.mem.read8((c.r[n] + (c.r[r] << k)) >>> 0); };
+    }
+    return width === Width.Word
+      ? (c) => { c.mem.write32((c.r[n] + (c.r[r] << k)) >>> 0, c.r[t]); }
+      : (c) => { c.mem.write8((c.r[n] + (c.r[r] << k)) >>> 0, c.r[t] & 0xff); };
   }
   if (isLoad) {
     if (index && !wback && t !== 15) {
