@@ -1,6 +1,6 @@
 // `dmalab run-elf PROGRAM.elf [-- ARGS...]`: runs an ARM Linux executable in user mode on the emulator. `runElf`
 // is also what `dmalab run` dispatches to when its file is an ELF (magic \x7fELF).
-import { readFileSync } from 'node:fs';
+import { readFileSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { Bus } from '../emulator/bus/bus';
 import type { FrameRange } from '../emulator/linux/address-space';
@@ -38,9 +38,23 @@ export interface RunElfOptions {
   /** Instruction budget (runaway programs are stopped). */
   readonly maxInstructions?: number;
   readonly sysroot?: string;
+  /** The program's stdin (default: this process's standard input). */
+  readonly stdin?: (length: number) => Uint8Array;
 }
 
 export const CRASH_STATUS_BASE = 128;
+
+/** Blocking read of this process's standard input; end of file (or no input) reads as empty. */
+function readHostStdin(length: number): Uint8Array {
+  const buffer = Buffer.alloc(length);
+  for (;;) {
+    try {
+      return buffer.subarray(0, readSync(0, buffer, 0, length, null));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return buffer.subarray(0, 0);
+    }
+  }
+}
 
 /** Runs the program to completion; its stdout/stderr go to io; returns its exit status (128 + signal on a crash). */
 export function runElf(options: RunElfOptions, io: CommandIO): number {
@@ -61,6 +75,8 @@ export function runElf(options: RunElfOptions, io: CommandIO): number {
       env: options.env ?? ['PATH=/bin:/usr/bin', 'HOME=/', 'LANG=C'],
       stdout: (data) => io.stdout(data),
       stderr: (data) => io.stderr(Buffer.from(data).toString('utf8')),
+      stdin: options.stdin ?? readHostStdin,
+      terminal: process.stdout.isTTY === true,
       sysroot: options.sysroot,
     });
   } catch (error) {

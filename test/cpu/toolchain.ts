@@ -64,12 +64,18 @@ export function runQemu(program: string, args: readonly string[] = [], qemuOptio
   }
 }
 
-export function runDmalab(program: string, args: readonly string[] = [], maxInstructions = 5e8): RunResult {
+export function runDmalab(program: string, args: readonly string[] = [], input = ''): RunResult {
   const cwd = scratchDirectory();
   let stdout = '';
   let stderr = '';
   try {
-    const status = runElf({ program, args, workspace: cwd, env: [], maxInstructions }, {
+    let unread = Buffer.from(input);
+    const stdin = (length: number): Uint8Array => {
+      const chunk = unread.subarray(0, length);
+      unread = unread.subarray(chunk.length);
+      return chunk;
+    };
+    const status = runElf({ program, args, workspace: cwd, env: [], maxInstructions: 5e8, stdin }, {
       stdout: (data) => { stdout += typeof data === 'string' ? data : Buffer.from(data).toString('utf8'); },
       stderr: (text) => { stderr += text; },
     });

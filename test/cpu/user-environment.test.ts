@@ -50,6 +50,11 @@ test('an unknown system call is reported by its name', { skip }, () => {
   assert.equal(actual.status, 128 + 31);
 });
 
+test('stdin reaches the program; end of input reads as end of file', { skip }, () => {
+  const actual = runDmalab(compile(source('upper.c'), armhf), [], 'hello\nworld\n');
+  assert.equal(actual.stdout, 'HELLO\nWORLD\n[12]\n');
+});
+
 test('directories: mkdir, then readdir lists the workspace entries with their types', { skip }, () => {
   const actual = runDmalab(compile(source('listdir.c'), armhf));
   assert.equal(actual.stdout, '../\n./\na.txt\nb.txt\nsub/\n');
