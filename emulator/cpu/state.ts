@@ -15,6 +15,20 @@ export type StopReason =
   | { readonly kind: 'breakpoint'; readonly imm: number }
   | { readonly kind: 'halt'; readonly detail: string };
 
+export interface CpuSnapshot {
+  readonly r: Int32Array;
+  readonly vfp: Int32Array;
+  /** CPSR (flags, T bit). */
+  readonly flags: number;
+  readonly ge: number;
+  readonly it: number;
+  readonly pc: number;
+  readonly fpscr: number;
+  readonly tpidruro: number;
+  readonly tpidrurw: number;
+  readonly exclusiveAddress: number;
+}
+
 export class CpuState {
   /** R0-R15. While an instruction executes, R15 reads as its address + 8 (ARM) or + 4 (Thumb). */
   readonly r = new Int32Array(16);
@@ -58,6 +72,29 @@ export class CpuState {
       ((this.n << 31) | (this.z << 30) | (this.c << 29) | (this.v << 28) | (this.q << 27) |
         ((this.it & 3) << 25) | (this.ge << 16) | ((this.it >> 2) << 10) | ((this.thumb ? 1 : 0) << 5) | 0x10) >>> 0
     );
+  }
+
+  /** A copy of the architectural state (the memory is saved by its owner). */
+  snapshot(): CpuSnapshot {
+    return {
+      r: this.r.slice(), vfp: this.w.slice(), flags: this.cpsr, ge: this.ge, it: this.it, pc: this.pc,
+      fpscr: this.fpscr, tpidruro: this.tpidruro, tpidrurw: this.tpidrurw, exclusiveAddress: this.exclusiveAddress,
+    };
+  }
+
+  restore(saved: CpuSnapshot): void {
+    this.r.set(saved.r);
+    this.w.set(saved.vfp);
+    this.setFlags(saved.flags);
+    this.thumb = (saved.flags & 0x20) !== 0;
+    this.ge = saved.ge;
+    this.it = saved.it;
+    this.pc = this.next = saved.pc;
+    this.fpscr = saved.fpscr;
+    this.tpidruro = saved.tpidruro;
+    this.tpidrurw = saved.tpidrurw;
+    this.exclusiveAddress = saved.exclusiveAddress;
+    this.stop = null;
   }
 
   setFlags(value: number): void {
