@@ -43,7 +43,7 @@ function decodeUnconditional(word: number, address: number): Handler {
 
 function decodeConditional(word: number, address: number): Handler {
   const op1 = bits(word, 27, 25);
-  const rn = bits(word, 19, 16), rd = bits(word, 15, 12), rs = bits(word, 11, 8), rm = bits(word, 3, 0);
+  const rn = bits(word, 19, 16), rd = bits(word, 15, 12), rm = bits(word, 3, 0);
   switch (op1) {
     case 0b000:
       if (bit(word, 4) && bit(word, 7)) return decodeMultiplyAndExtraLoadStore(word);
@@ -89,7 +89,6 @@ function decodeConditional(word: number, address: number): Handler {
       const coproc = bits(word, 11, 8);
       if ((coproc & 0xe) === 0xa) return decodeVfp(word, address, false) ?? undef(word, 'unimplemented VFP instruction');
       if (coproc === 15 && bits(word, 27, 24) === 0xe && bit(word, 4)) return coprocessor15(bit(word, 20), rd, bits(word, 23, 21), rn, rm, bits(word, 7, 5), word, 4);
-      void rs;
       return undef(word, `coprocessor p${coproc} instruction`);
     }
   }

@@ -58,7 +58,7 @@ export function decodeImmShift(type: number, imm5: number): [Shift, number] {
   }
 }
 
-/** Shift without carry out. amount may be 0..255 (register shifts). */
+/** Shift without carry out; amount may be 0..255 (register shifts). RRX reads C. */
 export function shift(c: CpuState, value: number, type: Shift, amount: number): number {
   switch (type) {
     case Shift.LSL: return amount >= 32 ? 0 : value << amount;
@@ -69,7 +69,7 @@ export function shift(c: CpuState, value: number, type: Shift, amount: number): 
   }
 }
 
-/** Shift_C: the result, with the shifter carry out written into c.c only when `setCarry`. */
+/** Shift_C: the result, with the shifter carry out written into c.c (unchanged for a zero shift). */
 export function shiftC(c: CpuState, value: number, type: Shift, amount: number): number {
   if (amount === 0) return value;
   switch (type) {

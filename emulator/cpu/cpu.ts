@@ -25,6 +25,8 @@ class Block {
     readonly pcValues: Int32Array,
     /** ITSTATE before each instruction (to restart in the middle of an IT block after a stop). */
     readonly itStates: Uint8Array,
+    /** ITSTATE after the last instruction, when a page boundary cut an IT block. */
+    readonly endIt: number,
   ) {}
 }
 
@@ -121,7 +123,7 @@ export class Cpu extends CpuState {
       if (ends || (handlers.length >= MAX_BLOCK && it === 0)) break;
     }
     return new Block(handlers, Uint32Array.from(addresses), Uint32Array.from(fallthrough),
-      Int32Array.from(addresses, (a) => a + (thumb ? 4 : 8)), Uint8Array.from(itStates));
+      Int32Array.from(addresses, (a) => a + (thumb ? 4 : 8)), Uint8Array.from(itStates), it);
   }
 
   /** Runs up to `budget` instructions or until something stops it (`this.stop`); returns how many ran. */
@@ -166,8 +168,8 @@ export class Cpu extends CpuState {
       const stop = this.stop as StopReason | null; // handlers may have set it
       if (stop !== null && stop.kind !== 'svc') this.next = block.addresses[i - 1];
       this.pc = this.next;
-      // Stopping inside an IT block (budget, SVC): the rest of it is decoded from this state.
-      this.it = i < handlers.length ? block.itStates[i] : 0;
+      // Leaving inside an IT block (budget, SVC, page end): the rest of it is decoded from this state.
+      this.it = i < handlers.length ? block.itStates[i] : this.pc === block.fallthrough[i - 1] ? block.endIt : 0;
     }
     if (this.stop?.kind === 'fault') this.pc = this.next;
     this.retired += executed;
