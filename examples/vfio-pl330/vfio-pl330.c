@@ -85,21 +85,23 @@ static int unmap_dma(int container, uint64_t iova) {
   return ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap);
 }
 
-static int set_irq(int device, unsigned index, unsigned action, int32_t eventfd_or_none) {
+// SET_IRQS ACTION_TRIGGER with an eventfd (fd -1 tears the trigger down).
+static int set_irq_eventfd(int device, unsigned index, int32_t fd) {
   char buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
   struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
-  set->argsz = sizeof buf;
-  set->index = index;
-  set->start = 0;
-  set->count = 1;
-  if (eventfd_or_none >= 0) {
-    set->flags = VFIO_IRQ_SET_DATA_EVENTFD | action;
-    memcpy(set->data, &eventfd_or_none, sizeof eventfd_or_none);
-  } else {
-    set->flags = VFIO_IRQ_SET_DATA_NONE | action;
-    set->argsz = sizeof(struct vfio_irq_set);
-  }
+  *set = (struct vfio_irq_set){
+    .argsz = sizeof buf, .flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, .index = index, .start = 0, .count = 1,
+  };
+  memcpy(set->data, &fd, sizeof fd);
   return ioctl(device, VFIO_DEVICE_SET_IRQS, set);
+}
+
+// SET_IRQS ACTION_UNMASK: a level-triggered (automasked) interrupt fires again only after this.
+static int unmask_irq(int device, unsigned index) {
+  struct vfio_irq_set set = {
+    .argsz = sizeof set, .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK, .index = index, .start = 0, .count = 1,
+  };
+  return ioctl(device, VFIO_DEVICE_SET_IRQS, &set);
 }
 
 int main(int argc, char **argv) {
@@ -186,7 +188,7 @@ int main(int argc, char **argv) {
   for (unsigned i = 0; i < irqs; i++) {
     efd[i] = eventfd(0, EFD_CLOEXEC);
     if (efd[i] < 0) return fail("interrupts", "eventfd");
-    if (set_irq(device, i, VFIO_IRQ_SET_ACTION_TRIGGER, efd[i]) < 0) return fail("interrupts", "SET_IRQS(TRIGGER, EVENTFD)");
+    if (set_irq_eventfd(device, i, efd[i]) < 0) return fail("interrupts", "SET_IRQS(TRIGGER, EVENTFD)");
   }
   wr(INTEN, 1u << 0);
 
@@ -206,7 +208,7 @@ int main(int argc, char **argv) {
     if (read(efd[i], &count, sizeof count) != sizeof count) return fail("interrupt", "read eventfd");
     printf("interrupt on irq index %u (count %llu), INT_EVENT_RIS 0x%x\n", i, (unsigned long long)count, rd(INT_EVENT_RIS));
     wr(INTCLR, 1u << 0);
-    if (set_irq(device, i, VFIO_IRQ_SET_ACTION_UNMASK, -1) < 0) return fail("interrupt", "SET_IRQS(UNMASK)");
+    if (unmask_irq(device, i) < 0) return fail("interrupt", "SET_IRQS(UNMASK)");
   }
 
   // 10. Check the DMAC and the copy.
@@ -216,7 +218,7 @@ int main(int argc, char **argv) {
   printf("copy of %u bytes: %s\n", COPY_BYTES, same ? "PASS" : "FAIL");
 
   // 11. Tear down.
-  for (unsigned i = 0; i < irqs; i++) { set_irq(device, i, VFIO_IRQ_SET_ACTION_TRIGGER, -1); close(efd[i]); }
+  for (unsigned i = 0; i < irqs; i++) { set_irq_eventfd(device, i, -1); close(efd[i]); }
   unmap_dma(container, IOVA_DST);
   unmap_dma(container, IOVA_SRC);
   unmap_dma(container, IOVA_CODE);
