@@ -1,6 +1,6 @@
 // A32 (ARM state) decoder: one 32-bit word at a known address → a handler closed over its operands.
 // Encodings from the ARM Architecture Reference Manual ARMv7-A/R, section A5 (ARM instruction set encoding).
-import { conditionPassed, decodeImmShift, type Handler } from './alu';
+import { decodeImmShift, whenCondition, type Handler } from './alu';
 import {
   Op, ParallelOp, Unary, Width, bitfieldExtract, bitfieldInsert, branch, branchExchange, branchLink, breakpoint,
   conditionalBranch,
@@ -19,9 +19,7 @@ export function decodeArm(word: number, address: number): Handler {
   const cond = word >>> 28;
   if (cond === 0xf) return decodeUnconditional(word, address);
   if (bits(word, 27, 24) === 0b1010) return conditionalBranch(cond, address + 8 + ((word << 8) >> 6));
-  const handler = decodeConditional(word, address);
-  if (cond === 0xe) return handler;
-  return (c) => { if (conditionPassed(c, cond)) handler(c); };
+  return whenCondition(cond, decodeConditional(word, address));
 }
 
 function undef(word: number, what: string): Handler {

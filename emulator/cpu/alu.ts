@@ -32,6 +32,20 @@ export function conditionPassed(c: CpuState, cond: number): boolean {
   }
 }
 
+/** A conditionally executed instruction (A32 condition field, or inside a T32 IT block). */
+export function whenCondition(cond: number, handler: Handler): Handler {
+  switch (cond) {
+    case 0: return (c) => { if (c.z === 1) handler(c); };
+    case 1: return (c) => { if (c.z === 0) handler(c); };
+    case 2: return (c) => { if (c.c === 1) handler(c); };
+    case 3: return (c) => { if (c.c === 0) handler(c); };
+    case 10: return (c) => { if (c.n === c.v) handler(c); };
+    case 11: return (c) => { if (c.n !== c.v) handler(c); };
+    case 14: return handler;
+    default: return (c) => { if (conditionPassed(c, cond)) handler(c); };
+  }
+}
+
 /** a + b + carry, setting NZCV. */
 export function addFlags(c: CpuState, a: number, b: number, carry: number): number {
   const result = (a + b + carry) | 0;

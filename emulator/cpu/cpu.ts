@@ -2,7 +2,7 @@
 // end of a 4 KiB page) are decoded once into arrays of handlers and cached per page; a write to a page with
 // decoded code drops that page's blocks. IT blocks are resolved while decoding (only the IT instruction starts
 // one, so each instruction's IT condition is static) and become ordinary conditional handlers.
-import { conditionPassed, type Handler } from './alu';
+import { whenCondition, type Handler } from './alu';
 import { decodeArm } from './a32';
 import { MemoryFault, type CpuMemory } from './memory';
 import { CpuState, type StopReason } from './state';
@@ -33,10 +33,6 @@ class Block {
 /** Blocks of one 4 KiB page in one instruction set, indexed by the halfword where they start. */
 class CodePage {
   readonly blocks: (Block | undefined)[] = new Array<Block | undefined>(PAGE_SIZE / 2).fill(undefined);
-}
-
-function conditional(cond: number, handler: Handler): Handler {
-  return (c) => { if (conditionPassed(c, cond)) handler(c); };
 }
 
 function advanceIt(it: number): number {
@@ -107,7 +103,7 @@ export class Cpu extends CpuState {
           }
         }
         if (itBefore !== 0) {
-          handler = conditional(itBefore >>> 4, handler);
+          handler = whenCondition(itBefore >>> 4, handler);
           it = advanceIt(itBefore);
         }
       } else {
