@@ -2,10 +2,14 @@
 import { parseArgs, UsageError } from './args';
 import { asmCommand } from './asm';
 import type { Command, CommandIO } from './command';
+import { dapCommand } from './dap';
+import { demoCommand } from './demo';
 import { disasmCommand } from './disasm';
+import { dtcCommand } from './dtc';
+import { runCommand } from './run';
 import { runElfCommand } from './run-elf';
 
-const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runElfCommand];
+const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, runElfCommand, dtcCommand, demoCommand, dapCommand];
 
 const io: CommandIO = {
   stdout: (data) => process.stdout.write(data),

@@ -109,6 +109,12 @@ export class Bus {
     return undefined;
   }
 
+  /** Whether [address, address + length) is RAM within one region (no device, nothing unmapped). */
+  isRam(address: number, length: number): boolean {
+    const r = this.regionAt(address);
+    return r !== undefined && r.device === undefined && address + length <= r.base + r.size;
+  }
+
   observe(observer: BusObserver): () => void {
     this.observers.push(observer);
     return () => {

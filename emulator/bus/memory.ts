@@ -11,16 +11,32 @@ export interface MemorySnapshot {
 }
 
 const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
+/** Pages are carved from slabs: allocating many small ArrayBuffers one by one is slow and stresses the GC. */
+const SLAB_PAGES = 64;
 
 export class PhysicalMemory {
   private pages = new Map<number, Uint8Array>();
-  /** Pages shared with a snapshot; written only after a private copy is made. */
-  private shared = new WeakSet<Uint8Array>();
+  /**
+   * Page numbers whose page belongs to this memory alone (written since the last snapshot or restore); every other
+   * page may be shared with a snapshot and is copied before its first write.
+   */
+  private owned = new Set<number>();
   // One-entry caches keep sequential accesses off the Map.
   private readPageNumber = -1;
   private readPage: Uint8Array = ZERO_PAGE;
   private writePageNumber = -1;
   private writePage: Uint8Array = ZERO_PAGE;
+  private slab: ArrayBuffer | undefined;
+  private slabUsed = SLAB_PAGES;
+
+  /** A zeroed page of its own. */
+  private allocatePage(): Uint8Array {
+    if (this.slabUsed === SLAB_PAGES) {
+      this.slab = new ArrayBuffer(SLAB_PAGES * PAGE_SIZE);
+      this.slabUsed = 0;
+    }
+    return new Uint8Array(this.slab!, PAGE_SIZE * this.slabUsed++, PAGE_SIZE);
+  }
 
   /** The page for reading (a shared zero page when never written). */
   private pageForRead(pageNumber: number): Uint8Array {
@@ -36,11 +52,15 @@ export class PhysicalMemory {
     if (pageNumber === this.writePageNumber) return this.writePage;
     let page = this.pages.get(pageNumber);
     if (page === undefined) {
-      page = new Uint8Array(PAGE_SIZE);
+      page = this.allocatePage();
       this.pages.set(pageNumber, page);
-    } else if (this.shared.has(page)) {
-      page = page.slice();
+      this.owned.add(pageNumber);
+    } else if (!this.owned.has(pageNumber)) {
+      const copy = this.allocatePage();
+      copy.set(page);
+      page = copy;
       this.pages.set(pageNumber, page);
+      this.owned.add(pageNumber);
     }
     this.writePageNumber = pageNumber;
     this.writePage = page;
@@ -121,6 +141,22 @@ export class PhysicalMemory {
     }
   }
 
+  /** Copies length bytes from src to dst; the ranges must not overlap. */
+  copy(dst: number, src: number, length: number): void {
+    while (length > 0) {
+      const srcOffset = src & PAGE_MASK;
+      const dstOffset = dst & PAGE_MASK;
+      const chunk = Math.min(length, PAGE_SIZE - srcOffset, PAGE_SIZE - dstOffset);
+      const to = this.pageForWrite(Math.floor(dst / PAGE_SIZE));
+      const from = this.pageForRead(Math.floor(src / PAGE_SIZE));
+      if (chunk === PAGE_SIZE) to.set(from);
+      else to.set(from.subarray(srcOffset, srcOffset + chunk), dstOffset);
+      src += chunk;
+      dst += chunk;
+      length -= chunk;
+    }
+  }
+
   fill(address: number, length: number, value: number): void {
     while (length > 0) {
       const offset = address & PAGE_MASK;
@@ -138,7 +174,7 @@ export class PhysicalMemory {
 
   snapshot(): MemorySnapshot {
     this.generation++;
-    for (const page of this.pages.values()) this.shared.add(page);
+    this.owned.clear();
     this.writePageNumber = -1;
     return { pages: new Map(this.pages) };
   }
@@ -146,6 +182,7 @@ export class PhysicalMemory {
   restore(snapshot: MemorySnapshot): void {
     this.generation++;
     this.pages = new Map(snapshot.pages);
+    this.owned.clear();
     this.readPageNumber = -1;
     this.writePageNumber = -1;
     this.readPage = ZERO_PAGE;

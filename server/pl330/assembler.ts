@@ -5,9 +5,9 @@ import { CCR_DEFAULT, CCR_FIELDS, CcrField, MAX_SIZE_CODE } from '../../emulator
 import {
   FOREVER_LPEND_DEFAULT, InstructionSpec, OperandKind, SPECS_BY_MNEMONIC, ThreadKind, writeField,
 } from '../../emulator/pl330/isa';
-import { Expr, ExpressionError, evaluate, parseExpression } from './expression';
+import { ExpressionError, checkExpressionSyntax, evaluateExpression } from './expression';
 import { PL330_CHECKS, Pl330CheckCode, SourceDiagnostic, formatTemplate } from './diagnostics';
-import { Token, TokenKind, tokenize } from './lexer';
+import { Token, TokenKind, TokenStream, lex } from './lexer';
 
 export interface AssembleOptions {
   /** Overrides of the file's configuration directives (the command line wins over the file). */
@@ -71,53 +71,93 @@ export interface AssembleResult {
 const DIRECTIVES = ['.channel', '.manager', '.equ', '.set', '.byte', '.channels', '.peripherals', '.events', '.data_width', '.revision', '.mfifo_lines'] as const;
 export const PL330_DIRECTIVES: readonly string[] = DIRECTIVES;
 
-const CONFIG_DIRECTIVES: Record<string, keyof Pl330Config> = {
-  '.channels': 'channels',
-  '.peripherals': 'peripherals',
-  '.events': 'events',
-  '.data_width': 'dataWidth',
-  '.revision': 'revision',
-  '.mfifo_lines': 'mfifoLines',
-};
+const CONFIG_DIRECTIVES = new Map<string, keyof Pl330Config>([
+  ['.channels', 'channels'],
+  ['.peripherals', 'peripherals'],
+  ['.events', 'events'],
+  ['.data_width', 'dataWidth'],
+  ['.revision', 'revision'],
+  ['.mfifo_lines', 'mfifoLines'],
+]);
 
-interface Statement {
-  readonly line: number;
-  readonly labels: Token[];
-  readonly head?: Token;
-  /** Operand token ranges [start, end) into the token array. */
-  readonly operands: [number, number][];
-  /** Token index range of the whole statement (without labels). */
-  readonly start: number;
-  readonly end: number;
-  program: number;
-  address: number;
-  size: number;
-  specs?: readonly InstructionSpec[];
+/**
+ * One source line's statement; mutable layout fields are filled by pass 1. Only numbers are kept: a 1 MB source has
+ * fifty thousand statements, and per-statement token objects and operand arrays would live until the end of the
+ * assembly and dominate its time in garbage collection. The getters build short-lived views on demand.
+ */
+class Statement {
+  program = -1;
+  address = 0;
+  size = 0;
+  specs: readonly InstructionSpec[] | undefined = undefined;
+  /** Set by pass 2 when the statement emitted an instruction, data or a loop marker. */
+  emitted: { readonly mnemonic: string; readonly spec?: InstructionSpec } | undefined = undefined;
+
+  constructor(
+    private readonly ts: TokenStream,
+    /** Operand bounds of every statement, flat: [start0, end0, start1, end1, ...]. */
+    private readonly bounds: number[],
+    readonly line: number,
+    /** First label token (labels stand at labelStart, labelStart + 2, ...: each is followed by ':'). */
+    private readonly labelStart: number,
+    readonly labelCount: number,
+    /** Token index of the mnemonic or directive; -1 for a line with only labels. */
+    readonly headIndex: number,
+    private readonly operandFirst: number,
+    readonly operandCount: number,
+    /** Token index range of the whole statement (without labels). */
+    readonly start: number,
+    readonly end: number,
+  ) {}
+
+  get headText(): string | undefined {
+    return this.headIndex < 0 ? undefined : this.ts.text(this.headIndex);
+  }
+
+  get head(): Token | undefined {
+    return this.headIndex < 0 ? undefined : this.ts.token(this.headIndex);
+  }
+
+  get labels(): Token[] {
+    const out: Token[] = [];
+    for (let k = 0; k < this.labelCount; k++) out.push(this.ts.token(this.labelStart + 2 * k));
+    return out;
+  }
+
+  /** Operand token ranges [start, end). */
+  get operands(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let k = 0; k < this.operandCount; k++) out.push([this.bounds[2 * (this.operandFirst + k)], this.bounds[2 * (this.operandFirst + k) + 1]]);
+    return out;
+  }
 }
 
 interface ConstantDef {
-  readonly expr?: Expr;
+  /** Token range of the value. */
+  readonly range?: [number, number];
   state: 'pending' | 'evaluating' | 'done' | 'failed';
   value?: number;
 }
 
 class Assembly {
-  private readonly tokens: Token[];
+  private readonly ts: TokenStream;
   private readonly diagnostics: SourceDiagnostic[] = [];
   private readonly statements: Statement[] = [];
+  private readonly operandBounds: number[] = [];
   private readonly symbols = new Map<string, SymbolInfo>();
   private readonly labelValues = new Map<string, number>();
   private readonly constants = new Map<string, ConstantDef>();
   private readonly programsMeta: { kind: ThreadKind; base: number; line: number; size: number }[] = [];
-  private readonly instructions: AssembledInstruction[] = [];
   private readonly loops: LoopInfo[] = [];
+  private readonly programsUsed = new Set<number>();
+  private lastEmitted: Statement | undefined;
   private config: Pl330Config;
   private programBytes: Uint8Array[] = [];
+  private readonly scratch = new Uint8Array(6);
 
   constructor(text: string, private readonly options: AssembleOptions) {
-    const lex = tokenize(text);
-    this.tokens = lex.tokens;
-    for (const p of lex.problems) this.report('syntax', { detail: p.message }, p.line, p.col, p.col + p.length);
+    this.ts = lex(text);
+    for (const p of this.ts.problems) this.report('syntax', { detail: p.message }, p.line, p.col, p.col + p.length);
     this.config = { ...DEFAULT_CONFIG };
   }
 
@@ -136,9 +176,13 @@ class Assembly {
   result(): AssembleResult {
     const programs = this.programsMeta.map((p, i) => ({ kind: p.kind, base: p.base, line: p.line, bytes: this.programBytes[i] ?? new Uint8Array(0) }));
     this.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
+    let instructions: AssembledInstruction[] | undefined;
+    const listing = (): AssembledInstruction[] => (instructions ??= this.listInstructions());
     return {
       programs,
-      instructions: this.instructions,
+      get instructions() {
+        return listing();
+      },
       symbols: this.symbols,
       loops: this.loops,
       diagnostics: this.diagnostics,
@@ -160,73 +204,80 @@ class Assembly {
   }
 
   private reportTokens(code: Pl330CheckCode, args: Record<string, string | number>, start: number, end: number): void {
-    const first = this.tokens[start];
-    const last = this.tokens[Math.max(start, end - 1)];
-    const sameLine = last.line === first.line;
-    this.report(code, args, first.line, first.col, sameLine ? last.col + (last.end - last.offset) : first.col + (first.end - first.offset), first.line);
+    const ts = this.ts;
+    const last = Math.max(start, end - 1);
+    const line = ts.lines[start];
+    const endCol = ts.lines[last] === line ? ts.cols[last] + ts.width(last) : ts.cols[start] + ts.width(start);
+    this.report(code, args, line, ts.cols[start], endCol, line);
+  }
+
+  /** Reports at one token. */
+  private reportAt(code: Pl330CheckCode, args: Record<string, string | number>, tok: number): void {
+    this.reportTokens(code, args, tok, tok + 1);
   }
 
   private textOf(start: number, end: number): string {
-    return this.tokens.slice(start, end).map((t) => t.text).join(' ');
+    const words: string[] = [];
+    for (let i = start; i < end; i++) words.push(this.ts.text(i));
+    return words.join(' ');
   }
 
   // ---- pass 0: statements --------------------------------------------------------------------------------------
 
   private parse(): void {
-    const t = this.tokens;
+    const kinds = this.ts.kinds;
     let i = 0;
-    while (t[i].kind !== TokenKind.End) {
+    while (kinds[i] !== TokenKind.End) {
       let lineEnd = i;
-      while (t[lineEnd].kind !== TokenKind.Newline && t[lineEnd].kind !== TokenKind.End) lineEnd++;
+      while (kinds[lineEnd] !== TokenKind.Newline && kinds[lineEnd] !== TokenKind.End) lineEnd++;
       if (lineEnd > i) this.parseLine(i, lineEnd);
-      i = t[lineEnd].kind === TokenKind.Newline ? lineEnd + 1 : lineEnd;
+      i = kinds[lineEnd] === TokenKind.Newline ? lineEnd + 1 : lineEnd;
     }
   }
 
   private parseLine(start: number, end: number): void {
-    const t = this.tokens;
-    const labels: Token[] = [];
+    const ts = this.ts;
+    const isName = (k: number): boolean => ts.kinds[k] === TokenKind.Identifier && ts.source.charCodeAt(ts.starts[k]) !== 46; // not '.'
+    const labelStart = start;
     let i = start;
-    while (i + 1 < end && t[i].kind === TokenKind.Identifier && !t[i].text.startsWith('.') && t[i + 1].text === ':') {
-      labels.push(t[i]);
-      i += 2;
-    }
-    const line = t[start].line;
+    while (i + 1 < end && isName(i) && ts.isPunct(i + 1, ':')) i += 2;
+    const labelCount = (i - start) >> 1;
+    const line = ts.lines[start];
+    const bounds = this.operandBounds;
+    const statement = (head: number, first: number, count: number): void => {
+      this.statements.push(new Statement(ts, bounds, line, labelStart, labelCount, head, first, count, i, end));
+    };
     // NAME .equ EXPR  or  NAME = EXPR
-    if (i + 1 < end && t[i].kind === TokenKind.Identifier && !t[i].text.startsWith('.') &&
-        ((t[i + 1].kind === TokenKind.Identifier && /^\.(equ|set)$/i.test(t[i + 1].text)) || t[i + 1].text === '=')) {
-      this.pushStatement({ line, labels, head: t[i + 1], operands: [[i, i + 1], [i + 2, end]], start: i, end });
+    if (i + 1 < end && isName(i) &&
+        ((ts.kinds[i + 1] === TokenKind.Identifier && /^\.(equ|set)$/i.test(ts.text(i + 1))) || ts.isPunct(i + 1, '='))) {
+      const first = bounds.length >> 1;
+      bounds.push(i, i + 1, i + 2, end);
+      statement(i + 1, first, 2);
       return;
     }
     if (i >= end) {
-      this.pushStatement({ line, labels, operands: [], start: i, end });
+      statement(-1, 0, 0);
       return;
     }
-    const head = t[i];
-    if (head.kind !== TokenKind.Identifier) {
-      this.reportTokens('syntax', { detail: `expected an instruction, a directive or a label, found '${head.text}'` }, i, i + 1);
-      this.pushStatement({ line, labels, operands: [], start: i, end });
+    if (ts.kinds[i] !== TokenKind.Identifier) {
+      this.reportTokens('syntax', { detail: `expected an instruction, a directive or a label, found '${ts.text(i)}'` }, i, i + 1);
+      statement(-1, 0, 0);
       return;
     }
-    const operands: [number, number][] = [];
+    const first = bounds.length >> 1;
     let opStart = i + 1;
     let depth = 0;
     for (let j = i + 1; j < end; j++) {
-      const x = t[j].text;
-      if (t[j].kind !== TokenKind.Punct) continue;
-      if (x === '(') depth++;
-      else if (x === ')') depth--;
-      else if (x === ',' && depth === 0) {
-        operands.push([opStart, j]);
+      if (ts.kinds[j] !== TokenKind.Punct) continue;
+      if (ts.isPunct(j, '(')) depth++;
+      else if (ts.isPunct(j, ')')) depth--;
+      else if (depth === 0 && ts.isPunct(j, ',')) {
+        bounds.push(opStart, j);
         opStart = j + 1;
       }
     }
-    if (opStart < end || operands.length > 0) operands.push([opStart, end]);
-    this.pushStatement({ line, labels, head, operands, start: i, end });
-  }
-
-  private pushStatement(s: Omit<Statement, 'program' | 'address' | 'size'>): void {
-    this.statements.push({ ...s, program: -1, address: 0, size: 0 });
+    if (opStart < end || (bounds.length >> 1) > first) bounds.push(opStart, end);
+    statement(i, first, (bounds.length >> 1) - first);
   }
 
   // ---- symbols --------------------------------------------------------------------------------------------------
@@ -241,9 +292,9 @@ class Assembly {
     return true;
   }
 
-  private resolve = (name: string, tok: Token): number => {
+  private resolve = (name: string, tok: number): number => {
     const sym = this.symbols.get(name);
-    if (sym) sym.references.push({ line: tok.line, col: tok.col });
+    if (sym) sym.references.push({ line: this.ts.lines[tok], col: this.ts.cols[tok] });
     const label = this.labelValues.get(name);
     if (label !== undefined) return label;
     const c = this.constants.get(name);
@@ -256,7 +307,7 @@ class Assembly {
     }
     c.state = 'evaluating';
     try {
-      c.value = evaluate(c.expr!, this.resolve);
+      c.value = evaluateExpression(this.ts, c.range![0], c.range![1], this.resolve);
       c.state = 'done';
       if (sym) sym.value = c.value;
       return c.value;
@@ -269,18 +320,22 @@ class Assembly {
   /** Evaluates tokens[start..end) as an expression; reports and returns undefined on failure. */
   private evalRange(start: number, end: number): number | undefined {
     if (start >= end) {
-      const at = this.tokens[Math.max(0, start - 1)];
-      this.report('syntax', { detail: 'expected an expression' }, at.line, at.col, at.col + at.text.length);
+      this.reportAt('syntax', { detail: 'expected an expression' }, Math.max(0, start - 1));
       return undefined;
     }
+    // Most operands are one number or one symbol: no expression tree for them.
+    if (end - start === 1) {
+      const kind = this.ts.kinds[start];
+      if (kind === TokenKind.Number) return this.ts.values[start];
+    }
     try {
-      return evaluate(parseExpression(this.tokens, start, end), this.resolve);
+      return evaluateExpression(this.ts, start, end, this.resolve);
     } catch (e) {
       if (e instanceof ExpressionError) {
         if (e.message) {
           const code: Pl330CheckCode = e.message.startsWith('undefined symbol') ? 'undefined-symbol' : e.message.includes('in terms of itself') ? 'circular-symbol' : 'expression';
-          const detail = e.message;
-          this.diagnostics.push({ severity: 'error', code, message: detail, line: e.tok.line, col: e.tok.col, endLine: e.tok.line, endCol: e.tok.col + Math.max(1, e.tok.text.length) });
+          const ts = this.ts;
+          this.diagnostics.push({ severity: 'error', code, message: e.message, line: ts.lines[e.tok], col: ts.cols[e.tok], endLine: ts.lines[e.tok], endCol: ts.cols[e.tok] + Math.max(1, ts.width(e.tok)) });
         }
         return undefined;
       }
@@ -307,44 +362,47 @@ class Assembly {
     };
     // Constants first, so that .channel bases and configuration directives may use them in any order.
     for (const s of this.statements) {
-      const name = s.head?.text.toLowerCase();
-      if (isConstantDefinition(name)) this.defineConstant(s);
+      if (isConstantDefinition(s.headText?.toLowerCase())) this.defineConstant(s);
     }
     for (const s of this.statements) {
-      const head = s.head;
-      const name = head?.text.toLowerCase();
+      const headText = s.headText;
+      const name = headText?.toLowerCase();
       if (name === '.channel' || name === '.manager') {
-        if (s.labels.length === 0 && s.operands.length > 1) this.reportTokens('bad-directive', { detail: `${name} takes at most one operand, the base address` }, s.start, s.end);
+        if (s.labelCount === 0 && s.operandCount > 1) this.reportTokens('bad-directive', { detail: `${name} takes at most one operand, the base address` }, s.start, s.end);
         let base = current >= 0 ? address : this.options.base ?? 0;
         if (s.operands.length > 0) base = this.evalRange(s.operands[0][0], s.operands[0][1]) ?? base;
         current = this.openProgram(name === '.manager' ? 'manager' : 'channel', base, s.line);
         address = this.programsMeta[current].base;
       }
-      for (const label of s.labels) {
-        ensureProgram(s.line);
-        if (this.define(label, 'label')) {
-          this.labelValues.set(label.text, address >>> 0);
-          this.symbols.get(label.text)!.value = address >>> 0;
+      if (s.labelCount > 0) {
+        s.program = ensureProgram(s.line);
+        for (const label of s.labels) {
+          if (this.define(label, 'label')) {
+            this.labelValues.set(label.text, address >>> 0);
+            this.symbols.get(label.text)!.value = address >>> 0;
+          }
         }
       }
-      if (!head || name === '.channel' || name === '.manager' || isConstantDefinition(name)) continue;
-      if (name! in CONFIG_DIRECTIVES) {
-        this.configDirective(s, CONFIG_DIRECTIVES[name!]);
+      if (headText === undefined || name === '.channel' || name === '.manager' || isConstantDefinition(name)) continue;
+      const configKey = CONFIG_DIRECTIVES.get(name!);
+      if (configKey) {
+        this.configDirective(s, configKey);
         continue;
       }
       if (name === '.byte') {
         s.program = ensureProgram(s.line);
         s.address = address;
-        s.size = s.operands.length;
+        s.size = s.operandCount;
         address += s.size;
+        this.programsMeta[s.program].size = address - this.programsMeta[s.program].base;
         if (s.size === 0) this.reportTokens('bad-directive', { detail: '.byte needs at least one value' }, s.start, s.end);
         continue;
       }
       if (name!.startsWith('.')) {
-        this.reportTokens('unknown-mnemonic', { name: head.text }, s.start, s.start + 1);
+        this.reportTokens('unknown-mnemonic', { name: headText }, s.start, s.start + 1);
         continue;
       }
-      const mnemonic = head.text.toUpperCase();
+      const mnemonic = headText.toUpperCase();
       s.program = ensureProgram(s.line);
       s.address = address;
       if (mnemonic === 'DMALPFE') {
@@ -353,7 +411,7 @@ class Assembly {
       }
       const specs = SPECS_BY_MNEMONIC.get(mnemonic);
       if (!specs) {
-        this.reportTokens('unknown-mnemonic', { name: head.text }, s.start, s.start + 1);
+        this.reportTokens('unknown-mnemonic', { name: headText }, s.start, s.start + 1);
         continue;
       }
       s.specs = specs;
@@ -361,19 +419,13 @@ class Assembly {
       address += s.size;
       this.programsMeta[s.program].size = address - this.programsMeta[s.program].base;
     }
-    for (const s of this.statements) {
-      if (s.head?.text.toLowerCase() === '.byte' && s.program >= 0) {
-        const meta = this.programsMeta[s.program];
-        meta.size = Math.max(meta.size, s.address + s.size - meta.base);
-      }
-    }
   }
 
   private defineConstant(s: Statement): void {
     // Both `.equ NAME, EXPR` and `NAME .equ EXPR` / `NAME = EXPR` arrive as operands [NAME], [EXPR].
-    const t = this.tokens;
+    const ts = this.ts;
     const [nameRange, exprRange] = s.operands;
-    const nameTok = s.operands.length === 2 && nameRange[1] - nameRange[0] === 1 && t[nameRange[0]].kind === TokenKind.Identifier ? t[nameRange[0]] : undefined;
+    const nameTok = s.operands.length === 2 && nameRange[1] - nameRange[0] === 1 && ts.kinds[nameRange[0]] === TokenKind.Identifier ? ts.token(nameRange[0]) : undefined;
     if (!nameTok) {
       this.reportTokens('bad-directive', { detail: '.equ takes a name and a value: .equ NAME, EXPR' }, s.start, s.end);
       return;
@@ -385,10 +437,11 @@ class Assembly {
       return;
     }
     try {
-      this.constants.set(nameTok.text, { expr: parseExpression(t, exprRange[0], exprRange[1]), state: 'pending' });
+      checkExpressionSyntax(ts, exprRange[0], exprRange[1]);
+      this.constants.set(nameTok.text, { range: exprRange, state: 'pending' });
     } catch (e) {
       if (!(e instanceof ExpressionError)) throw e;
-      this.report('syntax', { detail: e.message }, e.tok.line, e.tok.col, e.tok.col + e.tok.text.length);
+      this.reportAt('syntax', { detail: e.message }, e.tok);
       this.constants.set(nameTok.text, { state: 'failed' });
     }
   }
@@ -425,9 +478,9 @@ class Assembly {
       for (const open of loops) this.reportTokens('unclosed-loop', { kind: open.kind === 'forever' ? 'DMALPFE' : 'DMALP' }, open.stmt.start, open.stmt.start + 1);
       loops = [];
       const meta = this.programsMeta[program];
-      const last = this.instructions[this.instructions.length - 1];
-      if (sawInstruction && !ended && !(lastSpec && (lastSpec.forever || lastSpec.operation === 'KILL'))) {
-        this.report('missing-end', { kind: meta.kind, base: hex(meta.base) }, last.line, last.col, last.endCol);
+      const last = this.lastEmitted;
+      if (last?.head && sawInstruction && !ended && !(lastSpec && (lastSpec.forever || lastSpec.operation === 'KILL'))) {
+        this.report('missing-end', { kind: meta.kind, base: hex(meta.base) }, last.line, last.head.col, this.endColOf(last));
       }
     };
     for (const s of this.statements) {
@@ -439,19 +492,20 @@ class Assembly {
         lastSpec = undefined;
         sawInstruction = false;
       }
-      if (s.labels.length > 0 && ended) {
+      if (s.labelCount > 0 && ended) {
         // A label after DMAEND starts another program in the same section (a DMAGO target).
         ended = false;
         endedReported = false;
       }
-      if (!s.head || s.program < 0) continue;
-      const name = s.head.text.toLowerCase();
+      const head = s.head;
+      if (!head || s.program < 0) continue;
+      const name = head.text.toLowerCase();
       if (name === '.byte') {
         this.encodeBytes(s);
         sawInstruction = true;
         continue;
       }
-      const mnemonic = s.head.text.toUpperCase();
+      const mnemonic = head.text.toUpperCase();
       if (mnemonic !== 'DMALPFE' && !s.specs) continue;
       if (ended && !endedReported) {
         this.reportTokens('code-after-end', {}, s.start, s.end);
@@ -460,13 +514,13 @@ class Assembly {
       sawInstruction = true;
       const threadKind = this.programsMeta[s.program].kind;
       if (mnemonic === 'DMALPFE') {
-        if (s.operands.length > 0) this.reportTokens('operand-count', { mnemonic, expected: 'no operands', count: s.operands.length }, s.start, s.end);
+        if (s.operandCount > 0) this.reportTokens('operand-count', { mnemonic, expected: 'no operands', count: s.operandCount }, s.start, s.end);
         if (threadKind === 'manager') this.reportTokens('wrong-thread', { mnemonic, thread: 'manager', allowed: 'channel' }, s.start, s.start + 1);
         if (loops.some((l) => l.kind === 'forever')) this.reportTokens('forever-nested', {}, s.start, s.start + 1);
         const info: LoopInfo = { kind: 'forever', startLine: s.line, bodyStart: s.address };
         this.loops.push(info);
         loops.push({ kind: 'forever', counter: 1, bodyStart: s.address, info, stmt: s });
-        this.instructions.push({ address: s.address, length: 0, program: s.program, mnemonic, line: s.line, col: s.head.col, endCol: s.head.col + s.head.text.length });
+        this.emit(s, DMALPFE_EMITTED);
         continue;
       }
       let spec = s.specs![0];
@@ -477,7 +531,8 @@ class Assembly {
         const rev = revisionName(this.config.revision);
         this.reportTokens('revision', { mnemonic, major: rev[0], minor: rev[1] }, s.start, s.start + 1);
       }
-      const bytes = this.programBytes[s.program].subarray(s.address - this.programsMeta[s.program].base, s.address - this.programsMeta[s.program].base + s.size);
+      // Encode into a scratch buffer, then copy: a view per instruction would cost more than the encoding.
+      const bytes = this.scratch.fill(0);
       if (spec.operation === 'LP') {
         this.encodeLoopStart(s, spec, bytes, loops, (counter, count) => {
           const info: LoopInfo = { kind: 'counted', counter, iterations: count, startLine: s.line, bodyStart: s.address + 2 };
@@ -489,14 +544,16 @@ class Assembly {
       } else {
         this.encodeGeneric(s, spec, bytes);
       }
+      const out = this.programBytes[s.program];
+      const at = s.address - this.programsMeta[s.program].base;
+      for (let k = 0; k < s.size; k++) out[at + k] = bytes[k];
       if (spec.operation === 'END') ended = true;
       lastSpec = spec;
-      this.instructions.push({ address: s.address, length: s.size, program: s.program, mnemonic: spec.mnemonic, spec, line: s.line, col: s.head.col, endCol: this.tokens[s.end - 1].col + (this.tokens[s.end - 1].end - this.tokens[s.end - 1].offset) });
+      this.emit(s, spec);
     }
     closeProgram();
-    const used = new Set(this.instructions.map((i) => i.program));
     this.programsMeta.forEach((meta, i) => {
-      if (!used.has(i)) this.report('empty-program', { kind: meta.kind, base: hex(meta.base) }, meta.line, 0, 1);
+      if (!this.programsUsed.has(i)) this.report('empty-program', { kind: meta.kind, base: hex(meta.base) }, meta.line, 0, 1);
     });
   }
 
@@ -509,11 +566,32 @@ class Assembly {
       if (v < -128 || v > 255) this.reportTokens('out-of-range', { what: 'byte', value: v, min: -128, max: 255 }, a, b);
       out[s.address - meta.base + k] = v & 0xff;
     });
-    this.instructions.push({ address: s.address, length: s.size, program: s.program, mnemonic: '.byte', line: s.line, col: s.head!.col, endCol: this.tokens[s.end - 1].col + this.tokens[s.end - 1].text.length });
+    this.emit(s, BYTE_EMITTED);
+  }
+
+  private emit(s: Statement, what: { readonly mnemonic: string; readonly spec?: InstructionSpec }): void {
+    s.emitted = what;
+    this.lastEmitted = s;
+    this.programsUsed.add(s.program);
+  }
+
+  /** Instructions in source order, built from the statements only when a consumer asks (listing, editor). */
+  private listInstructions(): AssembledInstruction[] {
+    const out: AssembledInstruction[] = [];
+    for (const s of this.statements) {
+      if (!s.emitted || !s.head) continue;
+      const length = s.emitted === DMALPFE_EMITTED ? 0 : s.size;
+      out.push({ address: s.address, length, program: s.program, mnemonic: s.emitted.mnemonic, spec: s.emitted.spec, line: s.line, col: s.head.col, endCol: this.endColOf(s) });
+    }
+    return out;
+  }
+
+  private endColOf(s: Statement): number {
+    return this.ts.cols[s.end - 1] + this.ts.width(s.end - 1);
   }
 
   private keyword(range: [number, number]): string | undefined {
-    return range[1] - range[0] === 1 && this.tokens[range[0]].kind === TokenKind.Identifier ? this.tokens[range[0]].text.toUpperCase() : undefined;
+    return range[1] - range[0] === 1 && this.ts.kinds[range[0]] === TokenKind.Identifier ? this.ts.text(range[0]).toUpperCase() : undefined;
   }
 
   private encodeLoopStart(s: Statement, spec: InstructionSpec, bytes: Uint8Array, open: readonly { kind: string; counter: 0 | 1 }[], push: (counter: 0 | 1, count: number) => void): void {
@@ -575,11 +653,10 @@ class Assembly {
       if (open.kind === 'counted' && counter !== undefined && counter !== open.counter) {
         this.reportTokens('loop-counter-mismatch', { given: `LC${counter}`, expected: `LC${open.counter}` }, s.start, s.end);
       }
-      if (counter === undefined) counter = open.kind === 'forever' ? FOREVER_LPEND_COUNTER : open.counter;
     } else if (!targetRange) {
       this.reportTokens('unmatched-loop-end', {}, s.start, s.end);
     }
-    if (counter === undefined) counter = forever ? FOREVER_LPEND_COUNTER : 0;
+    if (counter === undefined) counter = forever ? FOREVER_LPEND_COUNTER : open?.counter ?? 0;
     const candidates = s.specs!;
     const spec = candidates.find((c) => !!c.forever === forever) ?? candidates[0];
     if (spec.unverified) this.reportTokens('unverified-encoding', { detail: `${spec.unverified}; the hardware may treat it differently` }, s.start, s.start + 1);
@@ -596,8 +673,10 @@ class Assembly {
     }
     bytes[0] = spec.opcodeMask === 0xff ? spec.opcode : spec.opcode | (counter << 2);
     if (target !== undefined) {
-      const distance = s.address - target;
-      if (distance < 0) this.reportTokens('jump-target', { target: hex(target), address: hex(s.address) }, s.start, s.end);
+      // Program counters wrap at 32 bits, so distances are taken modulo 2^32.
+      const distance = (s.address - target) >>> 0;
+      const forward = (target - s.address) >>> 0;
+      if (distance > 255 && forward > 0 && forward < 0x80000000) this.reportTokens('jump-target', { target: hex(target), address: hex(s.address) }, s.start, s.end);
       else if (distance > 255) this.reportTokens('jump-too-far', { distance, excess: distance - 255 }, s.start, s.end);
       else bytes[1] = distance;
     }
@@ -626,9 +705,8 @@ class Assembly {
   /** The encoded field value of one operand, or undefined after reporting why it is invalid. */
   private operandValue(kind: OperandKind, range: [number, number], mnemonic: string, movRegister: number): number | undefined {
     const kw = this.keyword(range);
-    const text = this.textOf(...range);
     const bad = (expected: string): undefined => {
-      this.reportTokens('unknown-operand', { text: text || '(nothing)', mnemonic, expected }, range[0], Math.max(range[1], range[0] + 1));
+      this.reportTokens('unknown-operand', { text: this.textOf(...range) || '(nothing)', mnemonic, expected }, range[0], Math.max(range[1], range[0] + 1));
       return undefined;
     };
     const numbered = (prefix: string, what: string, count: number, code: Pl330CheckCode): number | undefined => {
@@ -699,9 +777,9 @@ class Assembly {
   /** Symbolic CCR operands are bare words (SB4 SS32 ...); anything with numbers or operators is an expression. */
   private isCcrKeywords(range: [number, number]): boolean {
     if (range[1] <= range[0]) return false;
-    for (let i = range[0]; i < range[1]; i++) if (this.tokens[i].kind !== TokenKind.Identifier) return false;
+    for (let i = range[0]; i < range[1]; i++) if (this.ts.kinds[i] !== TokenKind.Identifier) return false;
     if (range[1] - range[0] > 1) return true;
-    const word = this.tokens[range[0]].text;
+    const word = this.ts.text(range[0]);
     return parseCcrKeyword(word) !== undefined && !this.symbols.has(word);
   }
 
@@ -709,15 +787,15 @@ class Assembly {
     const given = new Map<string, number>();
     let ok = true;
     for (let i = range[0]; i < range[1]; i++) {
-      const t = this.tokens[i];
-      const parsed = t.kind === TokenKind.Identifier ? parseCcrKeyword(t.text) : undefined;
+      const text = this.ts.text(i);
+      const parsed = this.ts.kinds[i] === TokenKind.Identifier ? parseCcrKeyword(text) : undefined;
       if (!parsed) {
-        this.reportTokens('ccr-field', { text: t.text }, i, i + 1);
+        this.reportAt('ccr-field', { text }, i);
         ok = false;
         continue;
       }
       if (given.has(parsed.field.name)) {
-        this.reportTokens('ccr-duplicate', { field: parsed.field.keyword }, i, i + 1);
+        this.reportAt('ccr-duplicate', { field: parsed.field.keyword }, i);
         ok = false;
         continue;
       }
@@ -792,6 +870,9 @@ export function parseCcrKeyword(word: string): { field: CcrField; value: number 
   }
   return undefined;
 }
+
+const DMALPFE_EMITTED = { mnemonic: 'DMALPFE' };
+const BYTE_EMITTED = { mnemonic: '.byte' };
 
 function isConstantDefinition(head: string | undefined): boolean {
   return head === '.equ' || head === '.set' || head === '=';

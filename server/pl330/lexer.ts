@@ -43,33 +43,95 @@ export interface LexProblem {
   readonly length: number;
 }
 
-export interface LexResult {
-  readonly tokens: Token[];
-  readonly problems: LexProblem[];
+/**
+ * Tokens as parallel typed arrays: a 1 MB source has a quarter of a million tokens, and objects for each would
+ * dominate the assembler's time in garbage collection. Token i is described by kind(i), start(i), ... .
+ */
+export class TokenStream {
+  count = 0;
+  kinds: Uint8Array;
+  starts: Uint32Array;
+  ends: Uint32Array;
+  lines: Uint32Array;
+  cols: Uint32Array;
+  values: Float64Array;
+  readonly problems: LexProblem[] = [];
   /** Start offset of each line, for position ↔ offset mapping. */
-  readonly lineStarts: number[];
+  readonly lineStarts: number[] = [0];
+
+  constructor(readonly source: string) {
+    // Real sources have about one token per 4-5 characters; growing later is still possible.
+    const capacity = 64 + (source.length >> 2);
+    this.kinds = new Uint8Array(capacity);
+    this.starts = new Uint32Array(capacity);
+    this.ends = new Uint32Array(capacity);
+    this.lines = new Uint32Array(capacity);
+    this.cols = new Uint32Array(capacity);
+    this.values = new Float64Array(capacity);
+  }
+
+  push(kind: TokenKind, start: number, end: number, line: number, col: number, value: number): void {
+    if (this.count === this.kinds.length) this.grow();
+    const i = this.count++;
+    this.kinds[i] = kind;
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.lines[i] = line;
+    this.cols[i] = col;
+    this.values[i] = value;
+  }
+
+  private grow(): void {
+    const size = this.kinds.length * 2;
+    const grow = <T extends Uint8Array | Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    this.kinds = grow(this.kinds, (n) => new Uint8Array(n));
+    this.starts = grow(this.starts, (n) => new Uint32Array(n));
+    this.ends = grow(this.ends, (n) => new Uint32Array(n));
+    this.lines = grow(this.lines, (n) => new Uint32Array(n));
+    this.cols = grow(this.cols, (n) => new Uint32Array(n));
+    this.values = grow(this.values, (n) => new Float64Array(n));
+  }
+
+  text(i: number): string {
+    return this.source.slice(this.starts[i], this.ends[i]);
+  }
+
+  /** Length of token i in characters. */
+  width(i: number): number {
+    return this.ends[i] - this.starts[i];
+  }
+
+  /** Whether token i is the punctuation p (compared without slicing the source). */
+  isPunct(i: number, p: string): boolean {
+    return this.kinds[i] === TokenKind.Punct && this.ends[i] - this.starts[i] === p.length && this.source.startsWith(p, this.starts[i]);
+  }
+
+  token(i: number): Token {
+    return { kind: this.kinds[i], text: this.text(i), value: this.values[i], line: this.lines[i], col: this.cols[i], offset: this.starts[i], end: this.ends[i] };
+  }
 }
 
-export function tokenize(text: string): LexResult {
-  const tokens: Token[] = [];
-  const problems: LexProblem[] = [];
-  const lineStarts = [0];
+export function lex(text: string): TokenStream {
+  const ts = new TokenStream(text);
+  const problems = ts.problems;
   const n = text.length;
   let i = 0;
   let line = 0;
   let lineStart = 0;
-  const push = (kind: TokenKind, start: number, end: number, value = 0, str?: string): void => {
-    tokens.push({ kind, text: str ?? text.slice(start, end), value, line, col: start - lineStart, offset: start, end });
-  };
+  const push = (kind: TokenKind, start: number, end: number, value = 0): void => ts.push(kind, start, end, line, start - lineStart, value);
   const newline = (at: number): void => {
     line++;
     lineStart = at + 1;
-    lineStarts.push(lineStart);
+    ts.lineStarts.push(lineStart);
   };
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 10) {
-      push(TokenKind.Newline, i, i + 1, 0, '\n');
+      push(TokenKind.Newline, i, i + 1);
       newline(i);
       i++;
       continue;
@@ -110,11 +172,10 @@ export function tokenize(text: string): LexResult {
     if (isDigit(c)) {
       const start = i;
       while (i < n && isIdentPart(text.charCodeAt(i))) i++;
-      const raw = text.slice(start, i);
-      const value = parseNumber(raw);
+      const value = parseNumber(text, start, i);
       if (value === undefined) {
         push(TokenKind.Bad, start, i);
-        problems.push({ message: `invalid number '${raw}'`, line, col: start - lineStart, length: i - start });
+        problems.push({ message: `invalid number '${text.slice(start, i)}'`, line, col: start - lineStart, length: i - start });
       } else push(TokenKind.Number, start, i, value);
       continue;
     }
@@ -142,14 +203,12 @@ export function tokenize(text: string): LexResult {
       }
       continue;
     }
-    const two = text.slice(i, i + 2);
-    if (PUNCT2.has(two)) {
+    if (i + 1 < n && PUNCT2.has(text.slice(i, i + 2))) {
       push(TokenKind.Punct, i, i + 2);
       i += 2;
       continue;
     }
-    const one = text[i];
-    if (PUNCT1.has(one)) {
+    if (PUNCT1.has(text[i])) {
       push(TokenKind.Punct, i, i + 1);
       i++;
       continue;
@@ -160,26 +219,37 @@ export function tokenize(text: string): LexResult {
     problems.push({ message: `unexpected character '${text.slice(i, i + width)}'`, line, col: i - lineStart, length: width });
     i += width;
   }
-  push(TokenKind.End, n, n, 0, '');
-  return { tokens, problems, lineStarts };
+  push(TokenKind.End, n, n);
+  return ts;
 }
 
-/** C-style integer literals: decimal, 0x hex, 0b binary, 0 octal; '_' separators are not allowed. */
-export function parseNumber(raw: string): number | undefined {
-  let digits = raw;
+/** Token objects, for consumers that want them (syntax colouring); the assembler reads the stream directly. */
+export function tokenize(text: string): Token[] {
+  const ts = lex(text);
+  const out: Token[] = [];
+  for (let i = 0; i < ts.count; i++) out.push(ts.token(i));
+  return out;
+}
+
+/** C-style integer literals in text[start..end): decimal, 0x hex, 0b binary, 0 octal. */
+export function parseNumber(text: string, start = 0, end = text.length): number | undefined {
   let radix = 10;
-  if (/^0[xX]/.test(raw)) {
-    digits = raw.slice(2);
-    radix = 16;
-    if (!/^[0-9a-fA-F]+$/.test(digits)) return undefined;
-  } else if (/^0[bB]/.test(raw)) {
-    digits = raw.slice(2);
-    radix = 2;
-    if (!/^[01]+$/.test(digits)) return undefined;
-  } else if (/^0[0-7]+$/.test(raw)) {
-    digits = raw.slice(1);
-    radix = 8;
-  } else if (!/^[0-9]+$/.test(raw)) return undefined;
-  const value = parseInt(digits, radix);
+  let i = start;
+  if (end - start > 1 && text.charCodeAt(start) === 48) {
+    const p = text.charCodeAt(start + 1) | 0x20;
+    if (p === 0x78) radix = 16;
+    else if (p === 0x62) radix = 2;
+    else radix = 8;
+    i = radix === 8 ? start + 1 : start + 2;
+    if (i >= end) return undefined;
+  }
+  let value = 0;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    const lower = c | 0x20;
+    const digit = c >= 48 && c <= 57 ? c - 48 : lower >= 97 && lower <= 102 ? lower - 87 : 99;
+    if (digit >= radix) return undefined;
+    value = value * radix + digit;
+  }
   return Number.isSafeInteger(value) ? value : undefined;
 }

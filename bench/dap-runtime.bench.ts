@@ -1,0 +1,43 @@
+// The debugger's cost over the bare emulator: a 256 x 256 loop of DMALD/DMAST run to its end by the debug runtime
+// (tick-boundary breakpoint checks, checkpoints every 1024 ticks) with a breakpoint that never hits, then the same
+// run reversed to the start with reverseContinue; ticks per host second for each.
+import { DmaRuntime, StopInfo } from '../debugger/runtime/runtime';
+import { parseLaunchArguments } from '../debugger/runtime/launch';
+
+const source = `.channel 0x1000
+    DMAMOV CCR, SB1 SS32 SAI DB1 DS32 DAI
+    DMAMOV SAR, 0x100000
+    DMAMOV DAR, 0x200000
+    DMALP LC1, 256
+    DMALP LC0, 256
+        DMALD
+        DMAST
+    DMALPEND LC0
+    DMALPEND LC1
+    DMAWMB
+    DMAEND
+`;
+
+const files = { readText: () => source, readBytes: () => new Uint8Array(0) };
+const { runtime } = DmaRuntime.launch(parseLaunchArguments({ program: 'loop.pl330' }, '/'), files);
+runtime.setLineBreakpoints([{ line: 10 }, { line: 11 }]); // DMAWMB stops; DMAEND after it
+const stopped = (): Promise<StopInfo> => new Promise((resolve) => runtime.once('stopped', resolve));
+
+async function main(): Promise<void> {
+  let t = performance.now();
+  const forward = stopped();
+  runtime.start();
+  const stop = await forward;
+  const ms = performance.now() - t;
+  const ticks = runtime.cycles;
+  console.log(`forward: ${ticks} ticks to the breakpoint (${stop.reason}) in ${ms.toFixed(0)} ms: ${(ticks / ms / 1000).toFixed(2)} M ticks/s`);
+  runtime.setLineBreakpoints([]);
+  t = performance.now();
+  const back = stopped();
+  runtime.reverseContinue();
+  const start = await back;
+  const rms = performance.now() - t;
+  console.log(`reverse continue to ${start.description ?? start.reason} (cycle ${runtime.cycles}) in ${rms.toFixed(0)} ms: ${(2 * ticks / rms / 1000).toFixed(2)} M ticks/s re-executed`);
+}
+
+void main();

@@ -1,0 +1,310 @@
+// `dmalab run PROGRAM.pl330 ...`: assembles (or loads) a PL330 program, starts it on one DMAC through the debug
+// interface as a driver would, runs it to the end and prints the registers, the memory asked for and any fault.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { decodeInstruction, formatInstruction, hexAddress } from '../emulator/pl330/disasm';
+import { debugGo, issueDebug } from '../emulator/pl330/debug';
+import type { Pl330Config } from '../emulator/pl330/config';
+import { describeFaultType, decodeFaultType } from '../emulator/pl330/faults';
+import type { Pl330Event, ThreadRef } from '../emulator/pl330/observer';
+import { threadName } from '../emulator/pl330/observer';
+import type { IdleReport, Pl330, RunResult } from '../emulator/pl330/pl330';
+import { CHANNEL_STATE_NAMES, MANAGER_STATE_NAMES } from '../emulator/pl330/registers';
+import { createStandaloneMachine } from '../emulator/pl330/standalone';
+import type { Bus } from '../emulator/bus/bus';
+import { Machine } from '../emulator/machine/machine';
+import { assemble } from '../server/pl330/assembler';
+import { formatDiagnostic } from '../server/pl330/diagnostics';
+import { ParsedArgs, UsageError, intOption, parseIntArg } from './args';
+import type { Command, CommandIO } from './command';
+import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
+import { DEFAULT_PLATFORM, loadPlatform } from './platform';
+import { SCENARIOS, runScenario } from './scenario';
+
+const SOURCE_EXTENSIONS = ['.pl330', '.asm', '.s', '.S'];
+const DEFAULT_MAX_CYCLES = 100_000_000;
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run a PL330 program on the emulated DMAC',
+  usage: `usage: dmalab run PROGRAM [--load ADDR] [--channel N] [--ns] [--mem ADDR=FILE ...] [--dump ADDR:LEN[=FILE] ...]
+                 [--trace] [--json] [--max-cycles N] [--platform DTS|DTB [--dmac NAME]]
+       dmalab run --scenario NAME [--platform DTS|DTB] [--device NAME]
+
+Assembles PROGRAM (.pl330, .asm, .s; any other file is taken as raw microcode), loads it at ADDR, starts it on
+channel N with DMAGO through the debug registers (DBGINST0/1, DBGCMD) and runs until every thread is stopped, faulted
+or waiting with nothing left to wake it. A source with a .manager program boots the manager from it instead (it
+starts its channels with DMAGO itself), unless --load names a channel program. Prints the final registers and the dumped memory; the exit status is 1 when
+a thread faulted, 3 when the cycle budget ran out. Without --platform the machine is one DMAC (QEMU's Zynq
+configuration) over RAM covering the 32-bit address space; with it, the machine the devicetree describes (its
+memory, GIC, SMMUs and DMA-330s), and the program runs on the DMAC --dmac names (default: the first). With
+--scenario, runs one of the built-in VFIO scenarios (${Object.keys(SCENARIOS).join(', ')}) on the platform (default:
+${DEFAULT_PLATFORM}) and ends with PASS or FAIL.
+  --load ADDR          the channel program to start (default: the first; raw files load there, default 0x1000)
+  --channel N          channel to start (0)
+  --ns                 start the channel non-secure (DMAGO ..., ns)
+  --mem ADDR=FILE      load FILE's bytes at ADDR before the run (repeatable)
+  --dump ADDR:LEN[=FILE]  print (or write to FILE) LEN bytes at ADDR after the run (repeatable)
+  --trace              print every instruction, bus access, event, interrupt and state change
+  --json               print one JSON object: registers, dumps, fault, outcome
+  --max-cycles N       give up after N cycles (${DEFAULT_MAX_CYCLES})
+  --platform FILE      build the machine from a devicetree source or blob
+  --dmac NAME          with --platform: the DMAC to run on, as Linux names it (2c0a0000.dma) or its index
+  --scenario NAME      run a built-in scenario instead of a program
+  --device NAME        with --scenario: the DMAC the scenario binds to VFIO
+${PL330_CONFIG_USAGE}`,
+  flags: {
+    '--load': { value: true }, '--channel': { value: true }, '--ns': {}, '--mem': { value: true, repeat: true },
+    '--dump': { value: true, repeat: true }, '--trace': {}, '--json': {}, '--max-cycles': { value: true }, '--platform': { value: true },
+    '--dmac': { value: true }, '--scenario': { value: true }, '--device': { value: true },
+    ...PL330_CONFIG_FLAGS,
+  },
+  run(args: ParsedArgs, io) {
+    const scenario = args.flags.get('--scenario')?.[0];
+    if (scenario !== undefined) {
+      if (args.positional.length > 0) throw new UsageError('--scenario takes no PROGRAM');
+      if (!SCENARIOS[scenario]) throw new UsageError(`--scenario: '${scenario}' is not one of ${Object.keys(SCENARIOS).join(', ')}`);
+      return runScenario(scenario, {
+        platform: args.flags.get('--platform')?.[0],
+        device: args.flags.get('--device')?.[0],
+        out: (line) => io.stdout(`${line}\n`),
+        warn: (line) => io.stderr(`${line}\n`),
+      });
+    }
+    if (args.positional.length !== 1) throw new UsageError('run takes exactly one PROGRAM (or --scenario NAME)');
+    return runPl330(args.positional[0], args, io);
+  },
+};
+
+interface Dump {
+  readonly address: number;
+  readonly length: number;
+  readonly file?: string;
+}
+
+/** Outcome of a run, as the JSON output reports it. */
+export interface RunOutcome {
+  readonly stop: RunResult['stop'];
+  readonly cycles: number;
+  readonly threads: { thread: string; state: string; waitingFor?: string }[];
+}
+
+export interface DecodedFault {
+  readonly thread: string;
+  readonly pc: number;
+  readonly faultType: number;
+  readonly bits: string[];
+  readonly description: string;
+}
+
+/** The PL330 path of `dmalab run`: callable by other front ends (ELF, VFIO scenarios) with the same arguments. */
+export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number {
+  const config = configOverrides(args);
+  const platformFile = args.flags.get('--platform')?.[0];
+  if (platformFile !== undefined && Object.keys(config).length > 0) {
+    throw new UsageError('with --platform the DMA-330 configuration comes from the devicetree; drop the configuration flags');
+  }
+  if (platformFile === undefined && args.flags.has('--dmac')) throw new UsageError('--dmac goes with --platform');
+  const channel = intOption(args, '--channel', 0, 7) ?? 0;
+  const nonSecure = args.flags.has('--ns');
+  const maxCycles = intOption(args, '--max-cycles', 1, Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_CYCLES;
+  const loadOption = intOption(args, '--load', 0, 0xffffffff);
+  const dumps = (args.flags.get('--dump') ?? []).map(parseDump);
+  const mems = (args.flags.get('--mem') ?? []).map(parseMem);
+  const json = args.flags.has('--json');
+
+  const platformMachine = platformFile === undefined ? undefined : platformDmac(platformFile, args.flags.get('--dmac')?.[0], io);
+  const plan = planLoad(file, platformMachine?.dmac.config ?? config, loadOption, io);
+  if (!plan) return 1;
+  if (platformMachine && plan.manager !== undefined) {
+    io.stderr(`${file}: a manager program boots from reset, which a devicetree platform does not configure; give --load the channel program to start\n`);
+    return 1;
+  }
+  // A manager program boots from reset (CR0.boot_en, CR2) and starts its channels itself.
+  const boot = plan.manager === undefined ? {} : { bootFromPc: true, bootAddress: plan.manager };
+  const { bus, dmac } = platformMachine ?? createStandaloneMachine({ ...config, ...boot });
+  if (channel >= dmac.config.channels) throw new UsageError(`--channel: ${channel} is beyond the ${dmac.config.channels} channels configured`);
+  for (const image of plan.images) bus.physicalWrite(image.base, image.bytes, 0, image.bytes.length);
+  for (const m of mems) {
+    const bytes = new Uint8Array(readFileSync(m.file));
+    bus.physicalWrite(m.address, bytes, 0, bytes.length);
+  }
+
+  if (args.flags.has('--trace')) dmac.observe((event) => io.stdout(formatEvent(event) + '\n'));
+  if (plan.channelEntry !== undefined) issueDebug(dmac, debugGo(channel, plan.channelEntry, nonSecure));
+  const result = dmac.run({ maxCycles });
+  const report = dmac.idleReport();
+  const outcome = describeOutcome(result, report);
+  const faults = collectFaults(dmac);
+
+  const dumped: Record<string, string> = {};
+  for (const d of dumps) {
+    const bytes = new Uint8Array(d.length);
+    bus.physicalRead(d.address, bytes, 0, d.length);
+    if (d.file) writeFileSync(d.file, bytes);
+    else dumped[`0x${d.address.toString(16)}`] = Buffer.from(bytes).toString('hex');
+  }
+
+  const registers = registerValues(dmac);
+  if (json) {
+    io.stdout(JSON.stringify({ registers, dumps: dumped, fault: faults[0] ?? null, faults, outcome }, null, 2) + '\n');
+  } else {
+    io.stdout(formatOutcome(outcome) + '\n');
+    for (const f of faults) io.stdout(`fault on ${f.thread} at ${hexAddress(f.pc)}: ${f.description}\n`);
+    io.stdout(formatRegisters(dmac, registers));
+    for (const [address, hex] of Object.entries(dumped)) io.stdout(formatDump(Number(address), hex));
+  }
+  if (faults.length > 0) return 1;
+  return result.stop === 'budget' ? 3 : 0;
+}
+
+/** The machine a devicetree describes, and the DMAC the program runs on (by Linux name or index). */
+function platformDmac(file: string, which: string | undefined, io: CommandIO): { bus: Bus; dmac: Pl330 } {
+  const machine = new Machine(loadPlatform(file, (line) => io.stderr(`${line}\n`)));
+  if (machine.dmacs.length === 0) throw new UsageError(`--platform: ${file} describes no arm,pl330 DMA controller`);
+  const names = machine.dmacs.map((d) => d.description.name).join(', ');
+  const chosen = which === undefined ? machine.dmacs[0] : machine.dmac(which) ?? (/^\d+$/.test(which) ? machine.dmacs[Number(which)] : undefined);
+  if (!chosen) throw new UsageError(`--dmac: no DMAC '${which}' on this platform (have: ${names})`);
+  return { bus: machine.bus, dmac: chosen.device };
+}
+
+interface LoadPlan {
+  readonly images: readonly { readonly base: number; readonly bytes: Uint8Array }[];
+  /** Where the manager boots from, when the source has a .manager program. */
+  readonly manager?: number;
+  /** The channel program started with DMAGO, when there is no manager program. */
+  readonly channelEntry?: number;
+}
+
+/** Assembles (or reads) the program and decides how it starts; undefined after reporting an error. */
+function planLoad(file: string, config: Partial<Pl330Config>, load: number | undefined, io: CommandIO): LoadPlan | undefined {
+  if (!SOURCE_EXTENSIONS.includes(extname(file))) {
+    const bytes = new Uint8Array(readFileSync(file));
+    const base = load ?? 0x1000;
+    return { images: [{ base, bytes }], channelEntry: base };
+  }
+  const result = assemble(readFileSync(file, 'utf8'), { config, base: load ?? 0x1000 });
+  for (const d of result.diagnostics) io.stderr(formatDiagnostic(file, d) + '\n');
+  if (result.errorCount > 0) {
+    io.stderr(`${file}: ${result.errorCount} error(s); not run\n`);
+    return undefined;
+  }
+  const manager = result.programs.find((p) => p.kind === 'manager');
+  if (manager && load === undefined) return { images: result.programs, manager: manager.base };
+  const channelPrograms = result.programs.filter((p) => p.kind === 'channel');
+  const entry = load === undefined ? channelPrograms[0] : channelPrograms.find((p) => p.base === load);
+  if (!entry) {
+    const where = channelPrograms.length ? ` (programs at ${channelPrograms.map((p) => hexAddress(p.base)).join(', ')})` : '';
+    io.stderr(`${file}: no channel program ${load === undefined ? 'to start' : `at --load ${hexAddress(load)}`}${where}\n`);
+    return undefined;
+  }
+  return { images: result.programs, channelEntry: entry.base };
+}
+
+function parseDump(raw: string): Dump {
+  const m = /^([^:=]+):([^:=]+)(?:=(.+))?$/.exec(raw);
+  if (!m) throw new UsageError(`--dump: '${raw}' is not ADDR:LEN[=FILE]`);
+  return { address: parseIntArg(m[1], '--dump address', 0, 0xffffffff), length: parseIntArg(m[2], '--dump length', 1, 64 << 20), file: m[3] };
+}
+
+function parseMem(raw: string): { address: number; file: string } {
+  const m = /^([^=]+)=(.+)$/.exec(raw);
+  if (!m) throw new UsageError(`--mem: '${raw}' is not ADDR=FILE`);
+  return { address: parseIntArg(m[1], '--mem address', 0, 0xffffffff), file: m[2] };
+}
+
+/** TRM-named registers of the manager and every configured channel. */
+export function registerValues(dmac: Pl330): Record<string, number> {
+  const names = ['DSR', 'DPC', 'INTEN', 'INT_EVENT_RIS', 'INTMIS', 'FSRD', 'FSRC', 'FTRD'];
+  for (let n = 0; n < dmac.config.channels; n++) names.push(`CSR${n}`, `CPC${n}`, `SAR${n}`, `DAR${n}`, `CCR${n}`, `LC0_${n}`, `LC1_${n}`, `FTR${n}`);
+  return Object.fromEntries(names.map((name) => [name, dmac.register(name)]));
+}
+
+function stateName(thread: ThreadRef, state: number): string {
+  return (thread === 'manager' ? MANAGER_STATE_NAMES : CHANNEL_STATE_NAMES)[state] ?? `state ${state}`;
+}
+
+function describeOutcome(result: RunResult, report: IdleReport): RunOutcome {
+  return {
+    stop: result.stop,
+    cycles: result.cycles,
+    threads: report.threads.map((t) => ({ thread: threadName(t.thread), state: stateName(t.thread, t.state), waitingFor: t.waitingFor })),
+  };
+}
+
+function formatOutcome(o: RunOutcome): string {
+  if (o.stop === 'budget') return `gave up after ${o.cycles} cycles: the program is still running (raise --max-cycles?)`;
+  const waiting = o.threads.filter((t) => t.waitingFor);
+  const faulted = o.threads.filter((t) => t.state.startsWith('Faulting'));
+  const parts = [`finished after ${o.cycles} cycles:`];
+  if (o.threads.length === 0) parts.push('every thread stopped');
+  if (faulted.length) parts.push(faulted.map((t) => `${t.thread} faulted`).join(', '));
+  if (waiting.length) parts.push(waiting.map((t) => `${t.thread} waits for ${t.waitingFor} with nothing left to signal it`).join(', '));
+  return parts.join(' ');
+}
+
+function collectFaults(dmac: Pl330): DecodedFault[] {
+  const out: DecodedFault[] = [];
+  const ftrd = dmac.register('FTRD');
+  if (dmac.register('FSRD') & 1) {
+    out.push({ thread: 'manager', pc: dmac.register('DPC'), faultType: ftrd, bits: decodeFaultType(ftrd, 'manager').map((f) => f.name), description: describeFaultType(ftrd, 'manager') });
+  }
+  const fsrc = dmac.register('FSRC');
+  for (let n = 0; n < dmac.config.channels; n++) {
+    if (!((fsrc >>> n) & 1)) continue;
+    const ftr = dmac.register(`FTR${n}`);
+    out.push({ thread: `channel ${n}`, pc: dmac.register(`CPC${n}`), faultType: ftr, bits: decodeFaultType(ftr, 'channel').map((f) => f.name), description: describeFaultType(ftr, 'channel') });
+  }
+  return out;
+}
+
+function hex32(v: number): string {
+  return `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+function formatRegisters(dmac: Pl330, regs: Record<string, number>): string {
+  const lines = [
+    `manager  DSR=${hex32(regs.DSR)} (${stateName('manager', regs.DSR & 15)})  DPC=${hex32(regs.DPC)}  FSRD=${regs.FSRD}  FTRD=${hex32(regs.FTRD)}`,
+    `events   INTEN=${hex32(regs.INTEN)}  INT_EVENT_RIS=${hex32(regs.INT_EVENT_RIS)}  INTMIS=${hex32(regs.INTMIS)}  FSRC=${hex32(regs.FSRC)}`,
+  ];
+  for (let n = 0; n < dmac.config.channels; n++) {
+    const csr = regs[`CSR${n}`];
+    if (csr === 0 && regs[`CPC${n}`] === 0) continue; // never started
+    lines.push(`channel ${n}  CSR=${hex32(csr)} (${stateName(n, csr & 15)})  CPC=${hex32(regs[`CPC${n}`])}  SAR=${hex32(regs[`SAR${n}`])}  DAR=${hex32(regs[`DAR${n}`])}`);
+    lines.push(`           CCR=${hex32(regs[`CCR${n}`])}  LC0=${regs[`LC0_${n}`]}  LC1=${regs[`LC1_${n}`]}  FTR=${hex32(regs[`FTR${n}`])}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function formatDump(address: number, hex: string): string {
+  const lines: string[] = [];
+  for (let i = 0; i < hex.length; i += 32) {
+    const bytes = hex.slice(i, i + 32).match(/../g)!.join(' ');
+    lines.push(`${hex32(address + i / 2)}: ${bytes}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** One trace line per event. */
+export function formatEvent(e: Pl330Event): string {
+  const at = `[${String(e.cycle).padStart(6)}]`;
+  switch (e.kind) {
+    case 'instruction': {
+      const d = decodeInstruction(e.bytes, 0, e.pc);
+      const text = d.spec && !d.invalid ? formatInstruction(d) : `.byte ${Array.from(e.bytes, (b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ')} (${d.invalid})`;
+      return `${at} ${threadName(e.thread)} ${e.debug ? '(debug interface)' : hexAddress(e.pc)}: ${text}`;
+    }
+    case 'bus': {
+      const a = e.access;
+      const kind = a.fetch ? 'fetch' : a.write ? 'write' : 'read';
+      const data = Buffer.from(a.data).toString('hex');
+      return `${at}   ${kind} ${hexAddress(a.address)} ${a.data.length} bytes${a.response ? ` -> bus error ${a.response}` : ''}: ${data.length > 64 ? data.slice(0, 64) + '...' : data}`;
+    }
+    case 'event': return `${at}   ${threadName(e.thread)} signals event ${e.event}`;
+    case 'irq': return `${at}   irq${e.line === 'abort' ? '_abort' : `[${e.line}]`} ${e.level ? 'raised' : 'lowered'}`;
+    case 'fault': return `${at}   ${threadName(e.thread)} faults at ${hexAddress(e.pc)}: ${describeFaultType(e.faultType, e.thread === 'manager' ? 'manager' : 'channel')}`;
+    case 'state': return `${at}   ${threadName(e.thread)}: ${stateName(e.thread, e.from)} -> ${stateName(e.thread, e.to)}`;
+    case 'channelStart': return `${at}   channel ${e.channel} starts at ${hexAddress(e.pc)}${e.nonSecure ? ' (non-secure)' : ''}`;
+    case 'channelEnd': return `${at}   channel ${e.channel} ${e.how === 'end' ? 'ends' : 'is killed'}`;
+  }
+}

@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+const cli = join(root, 'dist', 'cli.js');
+const dir = mkdtempSync(join(tmpdir(), 'dmalab-demo-'));
+
+function demo(args: string[]) {
+  const r = spawnSync(process.execPath, [cli, 'demo', ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, last: r.stdout.trim().split('\n').pop() };
+}
+
+test('dmalab demo: every step, both scenarios passed, PASS and exit status 0', () => {
+  const r = demo([]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal(r.last, 'PASS');
+  for (const step of ['driver_override', 'drivers_probe', 'VFIO_SET_IOMMU', 'VFIO_IOMMU_MAP_DMA', 'DMAGO', 'read(eventfd)', '4096 bytes copied correctly', 'Unhandled context fault', 'no byte of physical memory changed']) {
+    assert.ok(r.stdout.includes(step), step);
+  }
+});
+
+test('dmalab demo on a platform whose DMAC is not behind the SMMU: FAIL and exit status 1', () => {
+  const dts = readFileSync(join(root, 'examples', 'platforms', 'vexpress-mmu400-dma330.dts'), 'utf8').replace('iommus = <&smmu 0>;', '');
+  const file = join(dir, 'no-smmu.dts');
+  writeFileSync(file, dts);
+  const r = demo(['--platform', file, '--scenario', 'vfio-test-case-1']);
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /2c0a0000\.dma has no iommu_group/);
+  assert.equal(r.last, 'FAIL: vfio-test-case-1');
+});
+
+test('dmalab demo with an inconsistent devicetree names the node', () => {
+  const dts = readFileSync(join(root, 'examples', 'platforms', 'vexpress-mmu400-dma330.dts'), 'utf8').replace('#global-interrupts = <1>;', '');
+  const file = join(dir, 'bad.dts');
+  writeFileSync(file, dts);
+  const r = demo(['--platform', file]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /bad\.dts: \/iommu@2b400000: missing '#global-interrupts'/);
+  assert.equal(r.last, 'FAIL');
+});

@@ -1,0 +1,58 @@
+// The dmalab asm and disasm commands, run as a user runs them (the built CLI in a child process).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CLI = join(__dirname, '../../bin/dmalab');
+const dmalab = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+const work = mkdtempSync(join(tmpdir(), 'dmalab-asm-'));
+
+test('asm writes FILE.bin by default, disasm reads it back to source that assembles to the same bytes', () => {
+  const src = join(work, 'copy.pl330');
+  writeFileSync(src, '.channel 0x1000\nDMAMOV CCR, SB16 SS64 SAI DB16 DS64 DAI\nDMALP 8\nDMALD\nDMAST\nDMALPEND\nDMASEV 3\nDMAEND\n');
+  const r = dmalab('asm', src);
+  assert.equal(r.status, 0, r.stderr);
+  const bin = readFileSync(join(work, 'copy.bin'));
+  assert.equal(bin.toString('hex'), 'bc01f7c03d00' + '2007' + '04' + '08' + '3802' + '3418' + '00');
+  const dis = dmalab('disasm', join(work, 'copy.bin'), '--base', '0x1000');
+  assert.equal(dis.status, 0, dis.stderr);
+  assert.match(dis.stdout, /DMAMOV CCR, SB16 SS64 SAI DB16 DS64 DAI/);
+  writeFileSync(join(work, 'again.pl330'), dis.stdout);
+  assert.equal(dmalab('asm', join(work, 'again.pl330'), '-o', join(work, 'again.bin')).status, 0);
+  assert.deepEqual(readFileSync(join(work, 'again.bin')), bin);
+});
+
+test('errors go to stderr as file:line:col with codes, exit status 1, nothing written', () => {
+  const src = join(work, 'bad.pl330');
+  writeFileSync(src, 'DMALP 300\nDMALD\nDMALPEND\n  DMASEV 40\n');
+  const r = dmalab('asm', src, '-o', join(work, 'bad.bin'));
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, new RegExp(`^${src.replace(/[.]/g, '\\.')}:1:7: error: loop count 300 is outside 1\\.\\.256 \\[loop-count\\]$`, 'm'));
+  assert.match(r.stderr, /:4:10: error: event 40 is out of range 0\.\.31 \[out-of-range\]$/m);
+  assert.match(r.stderr, /:4:3: warning: channel program at 0x0 has no DMAEND \[missing-end\]$/m);
+  assert.throws(() => readFileSync(join(work, 'bad.bin')));
+});
+
+test('formats and configuration flags; usage errors exit 2', () => {
+  const src = join(work, 'cfg.pl330');
+  writeFileSync(src, 'DMAMOV CCR, SS64 DS64\nDMASEV 20\nDMAEND\n');
+  assert.equal(dmalab('asm', src, '--format', 'hex', '--events', '32').status, 0);
+  const narrow = dmalab('asm', src, '--format', 'hex', '--events', '32', '--data-width', '32');
+  assert.equal(narrow.status, 1);
+  assert.match(narrow.stderr, /\[burst-too-wide\]/);
+  const listing = dmalab('asm', src, '--format', 'listing', '--events', '32');
+  assert.match(listing.stdout, /^00000006  34 a0 {15}DMASEV 20$/m);
+  const c = dmalab('asm', src, '--format', 'c', '--events', '32');
+  assert.match(c.stdout, /static const uint8_t cfg\[9\]/);
+  assert.equal(dmalab('asm', src, '--format', 'elf').status, 2);
+  assert.equal(dmalab('asm').status, 2);
+  assert.equal(dmalab('asm', src, '--events', 'lots').status, 2);
+  const missing = dmalab('asm', join(work, 'nope.pl330'));
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /ENOENT/);
+  assert.equal(dmalab('asm', '--help').status, 0);
+  assert.match(dmalab('disasm', '--help').stdout, /--base ADDR/);
+});
