@@ -3,29 +3,41 @@
 import { readFileSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { Bus } from '../emulator/bus/bus';
-import type { FrameRange } from '../emulator/linux/address-space';
+import { HostKernel } from '../emulator/host/kernel';
+import { hostKernelHooks } from '../emulator/linux/host-kernel';
+import { Machine } from '../emulator/machine/machine';
+import { rangeFrames, type FrameSource } from '../emulator/linux/address-space';
 import { ElfError } from '../emulator/linux/elf';
-import type { DeviceFiles } from '../emulator/linux/files';
+import type { DeviceFiles, OpenFile } from '../emulator/linux/files';
 import { LinuxProcess } from '../emulator/linux/process';
 import { Workspace } from '../emulator/linux/workspace';
 import { UsageError, type ParsedArgs } from './args';
 import type { Command, CommandIO } from './command';
+import { loadPlatform } from './platform';
 
 /** The machine a process runs on: its bus, the RAM its pages come from, and the device files its models serve. */
 export interface UserMachine {
   readonly bus: Bus;
-  readonly frames: FrameRange;
+  readonly frames: FrameSource;
   readonly devices?: DeviceFiles;
   /** Advances the devices while the process blocks; false when nothing more can happen. */
   readonly wait?: () => boolean;
+  readonly eventFile?: (initial: number, flags: number) => OpenFile;
 }
 
 /** RAM of the seed's platform (an RTSM VE with 2 GiB at 0x80000000), used until a platform model is given. */
 export function defaultMachine(): UserMachine {
   const bus = new Bus();
-  const frames = { base: 0x80000000, size: 0x80000000 };
-  bus.addRam(frames.base, frames.size);
-  return { bus, frames };
+  bus.addRam(0x80000000, 0x80000000);
+  return { bus, frames: rangeFrames(bus.memory, 0x80000000, 0x80000000) };
+}
+
+/** The machine a devicetree describes (default: the seed's platform), with the host-kernel model serving
+ * /dev/vfio and sysfs to the process. */
+export function platformMachine(platformFile?: string, warn: (line: string) => void = () => {}): UserMachine {
+  const machine = new Machine(loadPlatform(platformFile, warn));
+  const hooks = hostKernelHooks(new HostKernel(machine));
+  return { bus: machine.bus, ...hooks };
 }
 
 export interface RunElfOptions {
@@ -71,6 +83,7 @@ export function runElf(options: RunElfOptions, io: CommandIO): number {
       workspace,
       devices: machine.devices,
       wait: machine.wait,
+      eventFile: machine.eventFile,
       argv: [guestProgram, ...options.args],
       env: options.env ?? ['PATH=/bin:/usr/bin', 'HOME=/', 'LANG=C'],
       stdout: (data) => io.stdout(data),
@@ -106,22 +119,26 @@ export function runElf(options: RunElfOptions, io: CommandIO): number {
 export const runElfCommand: Command = {
   name: 'run-elf',
   summary: 'run an ARM Linux executable (armhf/armel ELF) in user mode on the emulator',
-  usage: `usage: dmalab run-elf PROGRAM.elf [--workspace DIR] [--max-instructions N] [--sysroot DIR] [-- ARGS...]
+  usage: `usage: dmalab run-elf PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [--sysroot DIR]
+                     [-- ARGS...]
 
 Runs PROGRAM (an ARMv7 Linux executable, static or dynamic; the libraries of dynamic ones come from Debian's cross
 sysroot /usr/arm-linux-gnueabihf or /usr/arm-linux-gnueabi, or from --sysroot) on the emulated CPU. Its stdout and stderr pass through and its exit status is dmalab's. It sees DIR (default: the
 current directory) as its file system root. A crash (undefined instruction, bad memory access, unknown system
 call) stops it with a report of the PC, the instruction and the registers; the status is then 128 + signal.
+  --platform FILE          the machine (devicetree source or blob; default: the seed's platform): its RAM holds the
+                           process, its DMACs are the VFIO devices under /dev/vfio and /sys/bus/*/devices
   --workspace DIR          host directory the program sees as /
   --max-instructions N     stop a runaway program after N instructions
   --sysroot DIR            where the ARM libraries of dynamic executables are (DIR/lib)`,
-  flags: { '--workspace': { value: true }, '--max-instructions': { value: true }, '--sysroot': { value: true } },
+  flags: { '--platform': { value: true }, '--workspace': { value: true }, '--max-instructions': { value: true }, '--sysroot': { value: true } },
   run(args: ParsedArgs, io) {
     if (args.positional.length !== 1) throw new UsageError('run-elf takes exactly one PROGRAM');
     const max = args.flags.get('--max-instructions')?.[0];
     if (max !== undefined && !/^\d+$/.test(max)) throw new UsageError(`--max-instructions: '${max}' is not a number`);
     return runElf({
       program: args.positional[0],
+      machine: platformMachine(args.flags.get('--platform')?.[0], (line) => io.stderr(`${line}\n`)),
       args: args.rest,
       workspace: args.flags.get('--workspace')?.[0],
       maxInstructions: max === undefined ? undefined : Number(max),

@@ -23,10 +23,29 @@ const MAPPED = 8;
 const DEVICE = 16;
 const WATCHED = 32;
 
-/** The physical frames a process may use: a range of RAM on the bus. */
-export interface FrameRange {
-  readonly base: number;
-  readonly size: number;
+/** Where a process's page frames come from: physical addresses of zeroed 4 KiB frames of the machine's RAM. */
+export interface FrameSource {
+  /** A zeroed frame's physical address, or -1 when memory is exhausted. */
+  allocate(): number;
+  release(physical: number): void;
+}
+
+/** Frames from a range of RAM that nothing else uses (freed frames are reused first). */
+export function rangeFrames(memory: PhysicalMemory, base: number, size: number): FrameSource {
+  let next = Math.ceil(base / PAGE_SIZE) * PAGE_SIZE;
+  const end = base + size;
+  const free: number[] = [];
+  return {
+    allocate() {
+      const frame = free.pop();
+      if (frame === undefined) return next + PAGE_SIZE <= end ? (next += PAGE_SIZE) - PAGE_SIZE : -1;
+      memory.fill(frame, PAGE_SIZE, 0);
+      return frame;
+    },
+    release(physical) {
+      free.push(physical);
+    },
+  };
 }
 
 export class UserAddressSpace implements CpuMemory {
@@ -34,9 +53,6 @@ export class UserAddressSpace implements CpuMemory {
   private readonly frames = new Int32Array(PAGES);
   private readonly flags = new Uint8Array(PAGES);
   private readonly ram: PhysicalMemory;
-  private nextFrame: number;
-  private readonly endFrame: number;
-  private readonly freeFrames: number[] = [];
   /** Frames pinned for DMA, with their pin counts; `orphans` are pinned frames the process no longer maps. */
   private readonly pins = new Map<number, number>();
   private readonly orphans = new Set<number>();
@@ -54,11 +70,9 @@ export class UserAddressSpace implements CpuMemory {
   constructor(
     private readonly bus: Bus,
     private readonly port: BusPort,
-    frames: FrameRange,
+    private readonly frameSource: FrameSource,
   ) {
     this.ram = bus.memory;
-    this.nextFrame = Math.ceil(frames.base / PAGE_SIZE);
-    this.endFrame = Math.floor((frames.base + frames.size) / PAGE_SIZE);
   }
 
   // ---- Mapping ----------------------------------------------------------------------------------------------
@@ -154,18 +168,16 @@ export class UserAddressSpace implements CpuMemory {
     if (count > 1) this.pins.set(frame, count - 1);
     else {
       this.pins.delete(frame);
-      if (this.orphans.delete(frame)) this.freeFrames.push(frame);
+      if (this.orphans.delete(frame)) this.frameSource.release(frame * PAGE_SIZE);
     }
   }
 
   private allocateFrame(vpn: number): number {
-    let frame = this.freeFrames.pop();
-    if (frame === undefined) {
-      if (this.nextFrame >= this.endFrame) throw new MemoryFault(vpn * PAGE_SIZE, 'write', 'out of physical memory for the process');
-      frame = this.nextFrame++;
-    } else this.ram.fill(frame * PAGE_SIZE, PAGE_SIZE, 0);
-    this.frames[vpn] = frame + 1;
-    return frame + 1;
+    const physical = this.frameSource.allocate();
+    if (physical < 0) throw new MemoryFault(vpn * PAGE_SIZE, 'write', 'out of physical memory for the process');
+    const frame = physical / PAGE_SIZE + 1;
+    this.frames[vpn] = frame;
+    return frame;
   }
 
   private releaseFrame(vpn: number): void {
@@ -174,7 +186,7 @@ export class UserAddressSpace implements CpuMemory {
     const frame = this.frames[vpn];
     if (frame !== 0 && !(this.flags[vpn] & DEVICE)) {
       if (this.pins.has(frame - 1)) this.orphans.add(frame - 1);
-      else this.freeFrames.push(frame - 1);
+      else this.frameSource.release((frame - 1) * PAGE_SIZE);
     }
     this.frames[vpn] = 0;
   }

@@ -49,8 +49,8 @@ export interface OpenFile {
   /** Open flags (O_NONBLOCK matters to blocking reads). */
   flags: number;
   /** Returns bytes read (0 at end of file), a negative errno, or WOULD_BLOCK. */
-  read?(length: number, position?: number): Uint8Array | number | typeof WOULD_BLOCK;
-  write?(data: Uint8Array, position?: number): number;
+  read?(length: number, position: number | undefined, kernel: KernelContext): Uint8Array | number | typeof WOULD_BLOCK;
+  write?(data: Uint8Array, position: number | undefined, kernel: KernelContext): number;
   seek?(offset: number, whence: number): number;
   stat(): FileStatus;
   ioctl?(request: number, arg: number, kernel: KernelContext): number;
@@ -67,7 +67,7 @@ export interface OpenFile {
 /** Paths served by device models instead of the workspace (e.g. `/dev/vfio/0`, `/sys/bus/platform/...`). */
 export interface DeviceFiles {
   /** An open file, a negative errno, or undefined when the path is not the model's. */
-  open(path: string, flags: number): OpenFile | number | undefined;
+  open(path: string, flags: number, kernel: KernelContext): OpenFile | number | undefined;
   /** A symbolic link's target (sysfs `iommu_group`), or undefined. */
   readlink?(path: string): string | undefined;
 }

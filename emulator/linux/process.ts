@@ -3,7 +3,7 @@
 // the random bytes come from a seeded generator.
 import type { Bus } from '../bus/bus';
 import { Cpu } from '../cpu/cpu';
-import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, UserAddressSpace, type FrameRange } from './address-space';
+import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, UserAddressSpace, type FrameSource } from './address-space';
 import { ElfError, loadElf, parseElf, type LoadedImage } from './elf';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -40,8 +40,8 @@ const PIE_BASE = 0x00400000;
 
 export interface ProcessOptions {
   readonly bus: Bus;
-  /** Physical RAM the process's pages are taken from. */
-  readonly frames: FrameRange;
+  /** Where the process's pages are taken from in the machine's RAM. */
+  readonly frames: FrameSource;
   readonly workspace: Workspace;
   readonly devices?: DeviceFiles;
   /** argv[0] is the program's guest path. */
@@ -57,6 +57,8 @@ export interface ProcessOptions {
   readonly seed?: number;
   /** Lets devices progress while the process blocks; false when nothing more can happen. */
   readonly wait?: () => boolean;
+  /** Makes eventfd objects (a device model may need its own kind); default: EventFile. */
+  readonly eventFile?: (initial: number, flags: number) => OpenFile;
 }
 
 export class LinuxProcess implements KernelContext {

@@ -100,7 +100,7 @@ function openPath(p: LinuxProcess, dirfd: number, pathAddress: number, flags: nu
   return guarded(() => {
     const where = guestPath(p, dirfd, p.memory.readCString(u32(pathAddress)));
     if (typeof where === 'number') return where;
-    let file = p.options.devices?.open(where, flags);
+    let file = p.options.devices?.open(where, flags, p);
     if (file === undefined) {
       const library = p.sysrootPath(where);
       file = library !== undefined ? p.options.workspace.openHost(where, library) : p.options.workspace.open(where, flags, mode, '/');
@@ -118,7 +118,7 @@ function statPath(p: LinuxProcess, dirfd: number, pathAddress: number, flags: nu
   }
   const where = guestPath(p, dirfd, pathname);
   if (typeof where === 'number') return where;
-  const device = p.options.devices?.open(where, 0);
+  const device = p.options.devices?.open(where, 0, p);
   if (device !== undefined) {
     if (typeof device === 'number') return device;
     const st = device.stat();
@@ -138,7 +138,7 @@ function doRead(p: LinuxProcess, fd: number, buf: number, count: number, positio
   if (!file) return -EBADF;
   if (!file.read) return -EINVAL;
   for (;;) {
-    const result = file.read(u32(count), position);
+    const result = file.read(u32(count), position, p);
     if (result === WOULD_BLOCK) {
       waitOrDeadlock(p, `read from ${file.name} (fd ${fd})`);
       continue;
@@ -155,7 +155,7 @@ function doWrite(p: LinuxProcess, fd: number, data: Uint8Array, position?: numbe
   const file = fileOf(p, fd);
   if (!file) return -EBADF;
   if (!file.write) return -EINVAL;
-  return file.write(data, position);
+  return file.write(data, position, p);
 }
 
 /** Lets the machine run while the process is blocked; a wait nothing can end stops the process. */
@@ -237,7 +237,7 @@ function mmap(p: LinuxProcess, address: number, length: number, prot: number, fl
   if (!file.read || flags & MAP_SHARED && prot & PROT_WRITE) return -ENODEV;
   // A private file mapping: a copy of the file's bytes.
   p.memory.mapAnonymous(where, size, prot);
-  const data = file.read(length, offsetBytes);
+  const data = file.read(length, offsetBytes, p);
   if (typeof data === 'object') p.memory.load(where, data);
   return where;
 }
@@ -385,8 +385,8 @@ export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
   dup: (p, fd) => { const file = fileOf(p, fd); return file ? p.files.add(file) : -EBADF; },
   dup2: (p, fd, target) => { const file = fileOf(p, fd); if (!file) return -EBADF; p.files.set(target, file); return target; },
   dup3: (p, fd, target) => { const file = fileOf(p, fd); if (!file || fd === target) return file ? -EINVAL : -EBADF; p.files.set(target, file); return target; },
-  eventfd: (p, initial) => p.files.add(new EventFile(u32(initial), 2, false)),
-  eventfd2: (p, initial, flags) => p.files.add(new EventFile(u32(initial), 2 | (flags & 0x800), (flags & 1) === 1)),
+  eventfd: (p, initial) => p.files.add(p.options.eventFile?.(u32(initial), 0) ?? new EventFile(u32(initial), 2, false)),
+  eventfd2: (p, initial, flags) => p.files.add(p.options.eventFile?.(u32(initial), flags) ?? new EventFile(u32(initial), 2 | (flags & 0x800), (flags & 1) === 1)),
   poll: (p, fds, nfds, timeoutMs) => poll(p, u32(fds), u32(nfds), timeoutMs < 0 ? -1 : timeoutMs * 1e6),
   ppoll: (p, fds, nfds, timeout) => guarded(() => poll(p, u32(fds), u32(nfds), timeout === 0 ? -1 : readTimespec(p, timeout, false))),
   ppoll_time64: (p, fds, nfds, timeout) => guarded(() => poll(p, u32(fds), u32(nfds), timeout === 0 ? -1 : readTimespec(p, timeout, true))),

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bus, type MmioDevice } from '../../emulator/bus/bus';
+import { rangeFrames } from '../../emulator/linux/address-space';
 import { parseElf } from '../../emulator/linux/elf';
 import { EBADF, EINVAL } from '../../emulator/linux/errno';
 import { EventFile, type DeviceFiles, type OpenFile } from '../../emulator/linux/files';
@@ -85,8 +86,8 @@ class TestDevice implements MmioDevice {
 test('device files: ioctl, a new descriptor, mmap of device registers, DMA into a pinned buffer, an eventfd wait', { skip }, () => {
   const program = compile(source('device.c'), armhf);
   const bus = new Bus();
-  const frames = { base: 0x80000000, size: 0x10000000 };
-  bus.addRam(frames.base, frames.size);
+  bus.addRam(0x80000000, 0x10000000);
+  const frames = rangeFrames(bus.memory, 0x80000000, 0x10000000);
   const device = new TestDevice();
   const DEVICE_BASE = 0x2c0a0000;
   bus.addDevice(DEVICE_BASE, 0x1000, device);
@@ -136,7 +137,7 @@ test('device files: ioctl, a new descriptor, mmap of device registers, DMA into 
   assert.equal(stdout, 'ioctl version 7\nchild descriptor 4 answers 9\nregister 1 reads 0x1234, register 2 reads 0xa5a5a5a5\n' +
     "read 8 count 3, register 0 now 0x2, buffer says 'written by DMA'\n");
   assert.equal(device.registers[1], 0x1234, 'the store went to the device on the bus');
-  assert.ok(dmaTarget >= frames.base && dmaTarget < frames.base + frames.size, 'the pinned buffer is in the machine RAM');
+  assert.ok(dmaTarget >= 0x80000000 && dmaTarget < 0x90000000, 'the pinned buffer is in the machine RAM');
   assert.equal(waits, 1, 'the read waited once for the device');
 });
 
