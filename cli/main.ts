@@ -6,10 +6,11 @@ import { dapCommand } from './dap';
 import { demoCommand } from './demo';
 import { disasmCommand } from './disasm';
 import { dtcCommand } from './dtc';
+import { lspCommand } from './lsp';
 import { runCommand } from './run';
 import { runElfCommand } from './run-elf';
 
-const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, runElfCommand, dtcCommand, demoCommand, dapCommand];
+const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, runElfCommand, dtcCommand, demoCommand, dapCommand, lspCommand];
 
 const io: CommandIO = {
   stdout: (data) => process.stdout.write(data),

@@ -1,16 +1,17 @@
 // The Debug Adapter Protocol session: one handler per request, each translating arguments to a runtime call and the
 // result to a response; runtime events become DAP events. No debugging logic lives here (see runtime/runtime.ts).
 import {
-  DebugSession, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread,
+  DebugSession, ExitedEvent, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { loadPlatform } from '../cli/platform';
+import { SCENARIOS, runScenario } from '../cli/scenario';
 import { dataIdFor } from './runtime/breakpoints';
 import { EvaluationError } from './runtime/expression';
 import { EVENT_FILTERS } from './runtime/filters';
-import { UserError, parseLaunchArguments } from './runtime/launch';
+import { UserError, parseLaunchArguments, parseScenarioArguments } from './runtime/launch';
 import { DmaRuntime, FileAccess, StopInfo, formatValue } from './runtime/runtime';
 import { VariableNode, hex32 } from './runtime/views';
 
@@ -64,6 +65,10 @@ export class DmaDebugSession extends DebugSession {
   }
 
   protected launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
+    if ((args as Record<string, unknown> | undefined)?.scenario !== undefined) {
+      this.launchScenario(response, args as Record<string, unknown>);
+      return;
+    }
     this.handle(response, () => {
       if (this.runtime) throw new UserError('this session has already launched a program');
       const options = parseLaunchArguments((args ?? {}) as Record<string, unknown>, process.cwd());
@@ -81,6 +86,31 @@ export class DmaDebugSession extends DebugSession {
       runtime.on('end', () => this.sendEvent(new TerminatedEvent()));
       for (const w of warnings) this.sendEvent(new OutputEvent(w + '\n', 'console'));
       void this.configurationDone.then(() => runtime.start());
+      this.sendEvent(new InitializedEvent());
+    });
+  }
+
+  /** A scenario runs to its verdict once configured: each step is console output, PASS or FAIL the exit code. */
+  private launchScenario(response: DebugProtocol.LaunchResponse, raw: Record<string, unknown>): void {
+    this.handle(response, () => {
+      if (this.runtime) throw new UserError('this session has already launched a program');
+      const launch = parseScenarioArguments(raw, process.cwd(), Object.keys(SCENARIOS));
+      void this.configurationDone.then(() => {
+        let status: number;
+        try {
+          status = runScenario(launch.scenario, {
+            platform: launch.platform,
+            device: launch.device,
+            out: (line) => this.sendEvent(new OutputEvent(`${line}\n`, 'stdout')),
+            warn: (line) => this.sendEvent(new OutputEvent(`${line}\n`, 'stderr')),
+          });
+        } catch (error) {
+          this.sendEvent(new OutputEvent(`${(error as Error).message}\nFAIL\n`, 'stderr'));
+          status = 1;
+        }
+        this.sendEvent(new ExitedEvent(status));
+        this.sendEvent(new TerminatedEvent());
+      });
       this.sendEvent(new InitializedEvent());
     });
   }

@@ -33,10 +33,25 @@ export class UserError extends Error {}
 
 export const DEFAULT_MAX_CYCLES = 10_000_000;
 
-/** Attributes not available yet; the message says what to do instead. */
-const NOT_AVAILABLE: Record<string, string> = {
-  scenario: "'scenario' is not available yet in the debugger: the VFIO scenarios run to completion and cannot be stepped; run them with `dmalab demo`, and debug the DMA program here with 'platform'",
-};
+/** A built-in VFIO scenario run in the session: its steps go to the debug console, its verdict is the exit code. */
+export interface ScenarioLaunch {
+  readonly scenario: string;
+  readonly platform?: string;
+  /** The DMAC bound to VFIO, as Linux names it (default: the first). */
+  readonly device?: string;
+}
+
+/** Checks the launch arguments of a scenario session (`scenario` instead of `program`). */
+export function parseScenarioArguments(raw: Record<string, unknown>, cwd: string, known: readonly string[]): ScenarioLaunch {
+  const scenario = string(raw.scenario, 'scenario');
+  if (!known.includes(scenario)) throw new UserError(`'scenario' must be one of ${known.join(', ')} (got '${scenario}')`);
+  if (raw.program !== undefined) throw new UserError("give either 'program' or 'scenario', not both");
+  return {
+    scenario,
+    platform: raw.platform === undefined ? undefined : isAbsolute(string(raw.platform, 'platform')) ? (raw.platform as string) : resolve(cwd, raw.platform as string),
+    device: raw.device === undefined ? undefined : string(raw.device, 'device'),
+  };
+}
 
 const CONFIG_ATTRIBUTES: Record<string, keyof typeof CONFIG_LIMITS | 'dataWidth' | 'revision'> = {
   channels: 'channels', peripherals: 'peripherals', events: 'events', mfifoLines: 'mfifoLines', dataWidth: 'dataWidth', revision: 'revision',
@@ -44,7 +59,6 @@ const CONFIG_ATTRIBUTES: Record<string, keyof typeof CONFIG_LIMITS | 'dataWidth'
 
 /** Checks raw launch arguments (from launch.json); relative paths are taken from `cwd`. */
 export function parseLaunchArguments(raw: Record<string, unknown>, cwd: string): LaunchOptions {
-  for (const [name, message] of Object.entries(NOT_AVAILABLE)) if (raw[name] !== undefined) throw new UserError(message);
   if (typeof raw.program !== 'string' || raw.program === '') throw new UserError("'program' must name a .pl330 file");
   const path = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
   const thread = raw.channel === 'manager' ? 'manager' : integer(raw.channel ?? 0, 'channel', 0, 7);

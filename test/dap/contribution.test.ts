@@ -12,8 +12,9 @@ test('the debugger contribution: type dmalab, breakpoints in pl330 files, launch
   assert.ok(debuggerContribution);
   assert.deepEqual(manifest.contributes.breakpoints, [{ language: 'pl330' }]);
   const launchAttributes = debuggerContribution.configurationAttributes.launch;
-  assert.deepEqual(launchAttributes.required, ['program']);
-  for (const name of ['program', 'platform', 'scenario', 'dmac', 'channel', 'memory', 'pl330', 'stopOnEntry']) {
+  assert.equal(launchAttributes.required, undefined, "a launch needs 'program' or 'scenario'");
+  assert.deepEqual(launchAttributes.properties.scenario.enum, ['vfio-test-case-1', 'vfio-isolation']);
+  for (const name of ['program', 'platform', 'scenario', 'device', 'dmac', 'channel', 'memory', 'pl330', 'stopOnEntry']) {
     assert.equal(typeof launchAttributes.properties[name]?.description, 'string', name);
   }
 });
