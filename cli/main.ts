@@ -8,8 +8,9 @@ import { disasmCommand } from './disasm';
 import { dtcCommand } from './dtc';
 import { lspCommand } from './lsp';
 import { runCommand } from './run';
+import { runElfCommand } from './run-elf';
 
-const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, dtcCommand, demoCommand, dapCommand, lspCommand];
+const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, runElfCommand, dtcCommand, demoCommand, dapCommand, lspCommand];
 
 const io: CommandIO = {
   stdout: (data) => process.stdout.write(data),

@@ -68,6 +68,17 @@ export class PhysicalMemory {
     return page;
   }
 
+  /**
+   * Bumped by snapshot() and restore(): pages handed out by privatePage() before the bump may since be shared with
+   * a snapshot or replaced, so caches of them (the CPU's TLB) must be dropped.
+   */
+  generation = 0;
+
+  /** The page's own array, unshared (copied first if a snapshot shares it): valid until `generation` changes. */
+  privatePage(pageNumber: number): Uint8Array {
+    return this.pageForWrite(pageNumber);
+  }
+
   read8(address: number): number {
     return this.pageForRead(Math.floor(address / PAGE_SIZE))[address & PAGE_MASK];
   }
@@ -162,12 +173,14 @@ export class PhysicalMemory {
   }
 
   snapshot(): MemorySnapshot {
+    this.generation++;
     this.owned.clear();
     this.writePageNumber = -1;
     return { pages: new Map(this.pages) };
   }
 
   restore(snapshot: MemorySnapshot): void {
+    this.generation++;
     this.pages = new Map(snapshot.pages);
     this.owned.clear();
     this.readPageNumber = -1;

@@ -1,0 +1,148 @@
+// `dmalab run-elf PROGRAM.elf [-- ARGS...]`: runs an ARM Linux executable in user mode on the emulator. `runElf`
+// is also what `dmalab run` dispatches to when its file is an ELF (magic \x7fELF).
+import { readFileSync, readSync } from 'node:fs';
+import * as path from 'node:path';
+import { Bus } from '../emulator/bus/bus';
+import { HostKernel } from '../emulator/host/kernel';
+import { hostKernelHooks } from '../emulator/linux/host-kernel';
+import { Machine } from '../emulator/machine/machine';
+import { rangeFrames, type FrameSource } from '../emulator/linux/address-space';
+import { ElfError } from '../emulator/linux/elf';
+import type { DeviceFiles, OpenFile } from '../emulator/linux/files';
+import { LinuxProcess } from '../emulator/linux/process';
+import { Workspace } from '../emulator/linux/workspace';
+import { UsageError, type ParsedArgs } from './args';
+import type { Command, CommandIO } from './command';
+import { loadPlatform } from './platform';
+
+/** The machine a process runs on: its bus, the RAM its pages come from, and the device files its models serve. */
+export interface UserMachine {
+  readonly bus: Bus;
+  readonly frames: FrameSource;
+  readonly devices?: DeviceFiles;
+  /** Advances the devices while the process blocks; false when nothing more can happen. */
+  readonly wait?: () => boolean;
+  readonly eventFile?: (initial: number, flags: number) => OpenFile;
+}
+
+/** RAM of the seed's platform (an RTSM VE with 2 GiB at 0x80000000), used until a platform model is given. */
+export function defaultMachine(): UserMachine {
+  const bus = new Bus();
+  bus.addRam(0x80000000, 0x80000000);
+  return { bus, frames: rangeFrames(bus.memory, 0x80000000, 0x80000000) };
+}
+
+/** The machine a devicetree describes (default: the seed's platform), with the host-kernel model serving
+ * /dev/vfio and sysfs to the process. */
+export function platformMachine(platformFile?: string, warn: (line: string) => void = () => {}): UserMachine {
+  const machine = new Machine(loadPlatform(platformFile, warn));
+  const hooks = hostKernelHooks(new HostKernel(machine));
+  return { bus: machine.bus, ...hooks };
+}
+
+export interface RunElfOptions {
+  readonly program: string;
+  readonly args: readonly string[];
+  readonly machine?: UserMachine;
+  /** Host directory shown to the program as `/` (default: the current directory). */
+  readonly workspace?: string;
+  readonly env?: readonly string[];
+  /** Instruction budget (runaway programs are stopped). */
+  readonly maxInstructions?: number;
+  readonly sysroot?: string;
+  /** The program's stdin (default: this process's standard input). */
+  readonly stdin?: (length: number) => Uint8Array;
+}
+
+export const CRASH_STATUS_BASE = 128;
+
+/** Blocking read of this process's standard input; end of file (or no input) reads as empty. */
+function readHostStdin(length: number): Uint8Array {
+  const buffer = Buffer.alloc(length);
+  for (;;) {
+    try {
+      return buffer.subarray(0, readSync(0, buffer, 0, length, null));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return buffer.subarray(0, 0);
+    }
+  }
+}
+
+/** Runs the program to completion; its stdout/stderr go to io; returns its exit status (128 + signal on a crash). */
+export function runElf(options: RunElfOptions, io: CommandIO): number {
+  const bytes = readFileSync(options.program);
+  const machine = options.machine ?? defaultMachine();
+  const workspace = new Workspace(options.workspace ?? process.cwd());
+  let guestProgram = path.relative(workspace.root, path.resolve(options.program));
+  guestProgram = '/' + (guestProgram.startsWith('..') ? path.basename(options.program) : guestProgram);
+  let proc: LinuxProcess;
+  try {
+    proc = new LinuxProcess(bytes, {
+      bus: machine.bus,
+      frames: machine.frames,
+      workspace,
+      devices: machine.devices,
+      wait: machine.wait,
+      eventFile: machine.eventFile,
+      argv: [guestProgram, ...options.args],
+      env: options.env ?? ['PATH=/bin:/usr/bin', 'HOME=/', 'LANG=C'],
+      stdout: (data) => io.stdout(data),
+      stderr: (data) => io.stderr(Buffer.from(data).toString('utf8')),
+      stdin: options.stdin ?? readHostStdin,
+      terminal: process.stdout.isTTY === true,
+      sysroot: options.sysroot,
+    });
+  } catch (error) {
+    if (error instanceof ElfError) {
+      io.stderr(`dmalab: ${options.program}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const outcome = proc.run(options.maxInstructions ?? Infinity);
+  if (outcome === undefined) {
+    io.stderr(`dmalab: ${options.program}: stopped after ${options.maxInstructions} instructions (runaway program?) at pc=0x${proc.cpu.pc.toString(16)}\n${proc.registerDump()}\n`);
+    return CRASH_STATUS_BASE + 9;
+  }
+  switch (outcome.kind) {
+    case 'exit':
+      return outcome.status;
+    case 'signal':
+      io.stderr(`dmalab: ${options.program}: ${outcome.reason}\n`);
+      return CRASH_STATUS_BASE + outcome.signal;
+    default:
+      io.stderr(`dmalab: ${options.program}: ${outcome.reason}\n${outcome.registers}\n`);
+      return CRASH_STATUS_BASE + outcome.signal;
+  }
+}
+
+export const runElfCommand: Command = {
+  name: 'run-elf',
+  summary: 'run an ARM Linux executable (armhf/armel ELF) in user mode on the emulator',
+  usage: `usage: dmalab run-elf PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [--sysroot DIR]
+                     [-- ARGS...]
+
+Runs PROGRAM (an ARMv7 Linux executable, static or dynamic; the libraries of dynamic ones come from Debian's cross
+sysroot /usr/arm-linux-gnueabihf or /usr/arm-linux-gnueabi, or from --sysroot) on the emulated CPU. Its stdout and stderr pass through and its exit status is dmalab's. It sees DIR (default: the
+current directory) as its file system root. A crash (undefined instruction, bad memory access, unknown system
+call) stops it with a report of the PC, the instruction and the registers; the status is then 128 + signal.
+  --platform FILE          the machine (devicetree source or blob; default: the seed's platform): its RAM holds the
+                           process, its DMACs are the VFIO devices under /dev/vfio and /sys/bus/*/devices
+  --workspace DIR          host directory the program sees as /
+  --max-instructions N     stop a runaway program after N instructions
+  --sysroot DIR            where the ARM libraries of dynamic executables are (DIR/lib)`,
+  flags: { '--platform': { value: true }, '--workspace': { value: true }, '--max-instructions': { value: true }, '--sysroot': { value: true } },
+  run(args: ParsedArgs, io) {
+    if (args.positional.length !== 1) throw new UsageError('run-elf takes exactly one PROGRAM');
+    const max = args.flags.get('--max-instructions')?.[0];
+    if (max !== undefined && !/^\d+$/.test(max)) throw new UsageError(`--max-instructions: '${max}' is not a number`);
+    return runElf({
+      program: args.positional[0],
+      machine: platformMachine(args.flags.get('--platform')?.[0], (line) => io.stderr(`${line}\n`)),
+      args: args.rest,
+      workspace: args.flags.get('--workspace')?.[0],
+      maxInstructions: max === undefined ? undefined : Number(max),
+      sysroot: args.flags.get('--sysroot')?.[0],
+    }, io);
+  },
+};

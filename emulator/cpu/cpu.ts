@@ -1,0 +1,176 @@
+// The execution engine. Straight-line runs of instructions (blocks, ending at a control transfer, an SVC or the
+// end of a 4 KiB page) are decoded once into arrays of handlers and cached per page; a write to a page with
+// decoded code drops that page's blocks. IT blocks are resolved while decoding (only the IT instruction starts
+// one, so each instruction's IT condition is static) and become ordinary conditional handlers.
+import { whenCondition, type Handler } from './alu';
+import { decodeArm } from './a32';
+import { MemoryFault, type CpuMemory } from './memory';
+import { CpuState, type StopReason } from './state';
+import { decodeThumb } from './t32';
+
+const PAGE_SHIFT = 12;
+const PAGE_SIZE = 1 << PAGE_SHIFT;
+const OFFSET_MASK = PAGE_SIZE - 1;
+/** Longest block (more would only delay reaching the budget and stop checks). */
+const MAX_BLOCK = 48;
+
+class Block {
+  constructor(
+    readonly handlers: readonly Handler[],
+    /** Address of each instruction. */
+    readonly addresses: Uint32Array,
+    /** Address of the instruction after each one: a handler that leaves `next` alone did not branch. */
+    readonly fallthrough: Uint32Array,
+    /** R15 as each instruction reads it (address + 8 in ARM state, + 4 in Thumb state). */
+    readonly pcValues: Int32Array,
+    /** ITSTATE before each instruction (to restart in the middle of an IT block after a stop). */
+    readonly itStates: Uint8Array,
+    /** ITSTATE after the last instruction, when a page boundary cut an IT block. */
+    readonly endIt: number,
+  ) {}
+}
+
+/** Blocks of one 4 KiB page in one instruction set, indexed by the halfword where they start. */
+class CodePage {
+  readonly blocks: (Block | undefined)[] = new Array<Block | undefined>(PAGE_SIZE / 2).fill(undefined);
+}
+
+function advanceIt(it: number): number {
+  return (it & 7) === 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f);
+}
+
+export class Cpu extends CpuState {
+  private armPages = new Map<number, CodePage>();
+  private thumbPages = new Map<number, CodePage>();
+  /** Instructions retired since creation. */
+  retired = 0;
+
+  constructor(mem: CpuMemory) {
+    super(mem);
+  }
+
+  private readonly invalidate = (pageNumber: number): void => {
+    this.armPages.delete(pageNumber);
+    this.thumbPages.delete(pageNumber);
+  };
+
+  /** Drops every decoded instruction (after the address space changed wholesale). */
+  flushCodeCache(): void {
+    this.armPages.clear();
+    this.thumbPages.clear();
+  }
+
+  private blockAt(pc: number, thumb: boolean): Block {
+    const pageNumber = pc >>> PAGE_SHIFT;
+    const pages = thumb ? this.thumbPages : this.armPages;
+    let page = pages.get(pageNumber);
+    if (page === undefined) {
+      page = new CodePage();
+      pages.set(pageNumber, page);
+      this.mem.watchCode(pageNumber, this.invalidate);
+    }
+    const slot = (pc & OFFSET_MASK) >>> 1;
+    return page.blocks[slot] ?? (page.blocks[slot] = this.decodeBlock(pc, thumb));
+  }
+
+  private decodeBlock(start: number, thumb: boolean): Block {
+    const handlers: Handler[] = [];
+    const addresses: number[] = [];
+    const fallthrough: number[] = [];
+    const itStates: number[] = [];
+    const pageEnd = ((start & ~OFFSET_MASK) >>> 0) + PAGE_SIZE;
+    let address = start;
+    let it = thumb ? this.it : 0;
+    while (address < pageEnd) {
+      let handler: Handler;
+      let size = 4;
+      let ends = false;
+      const itBefore = it;
+      if (thumb) {
+        const first = this.mem.fetch16(address);
+        if ((first & 0xf800) >= 0xe800) {
+          if (address + 2 >= pageEnd && handlers.length > 0) break;
+          handler = decodeThumb(first, this.mem.fetch16((address + 2) >>> 0), address, it !== 0);
+        } else {
+          size = 2;
+          if ((first & 0xff00) === 0xbf00 && (first & 0xf) !== 0 && it === 0) {
+            // IT: the following instructions decode as conditional ones; nothing happens at run time.
+            handler = nopHandler;
+            it = first & 0xff;
+          } else {
+            handler = decodeThumb(first, -1, address, it !== 0);
+            ends = (first & 0xff00) === 0xdf00;
+          }
+        }
+        if (itBefore !== 0) {
+          handler = whenCondition(itBefore >>> 4, handler);
+          it = advanceIt(itBefore);
+        }
+      } else {
+        const word = this.mem.fetch32(address) >>> 0;
+        handler = decodeArm(word, address);
+        ends = (word & 0x0f000000) === 0x0f000000 && word >>> 28 !== 0xf;
+      }
+      handlers.push(handler);
+      addresses.push(address);
+      fallthrough.push((address + size) >>> 0);
+      itStates.push(itBefore);
+      address += size;
+      if (ends || (handlers.length >= MAX_BLOCK && it === 0)) break;
+    }
+    return new Block(handlers, Uint32Array.from(addresses), Uint32Array.from(fallthrough),
+      Int32Array.from(addresses, (a) => a + (thumb ? 4 : 8)), Uint8Array.from(itStates), it);
+  }
+
+  /** Runs up to `budget` instructions or until something stops it (`this.stop`); returns how many ran. */
+  run(budget: number): number {
+    const r = this.r;
+    let executed = 0;
+    while (executed < budget && this.stop === null) {
+      let block: Block;
+      try {
+        block = this.blockAt(this.pc, this.thumb);
+      } catch (error) {
+        if (!(error instanceof MemoryFault)) throw error;
+        this.next = this.pc;
+        this.stop = { kind: 'fault', address: error.address >>> 0, access: error.access, detail: error.reason };
+        break;
+      }
+      const { handlers, fallthrough, pcValues } = block;
+      const count = Math.min(handlers.length, budget - executed);
+      let i = 0;
+      try {
+        for (; i < count; i++) {
+          const next = fallthrough[i];
+          this.next = next;
+          r[15] = pcValues[i];
+          handlers[i](this);
+          // A branch changed `next`; so do stops (undefined instruction, BKPT), and an SVC always ends its block.
+          if (this.next !== next) {
+            i++;
+            break;
+          }
+        }
+      } catch (error) {
+        if (!(error instanceof MemoryFault)) throw error;
+        this.next = block.addresses[i];
+        this.it = block.itStates[i];
+        this.stop = { kind: 'fault', address: error.address >>> 0, access: error.access, detail: error.reason };
+        executed += i;
+        break;
+      }
+      executed += i;
+      // An instruction that stopped the CPU (undefined, BKPT) stays the current one.
+      const stop = this.stop as StopReason | null; // handlers may have set it
+      if (stop !== null && stop.kind !== 'svc') this.next = block.addresses[i - 1];
+      this.pc = this.next;
+      // Leaving inside an IT block (budget, SVC, page end): the rest of it is decoded from this state.
+      this.it = i < handlers.length ? block.itStates[i] : this.pc === block.fallthrough[i - 1] ? block.endIt : 0;
+    }
+    if (this.stop?.kind === 'fault') this.pc = this.next;
+    this.retired += executed;
+    return executed;
+  }
+}
+
+const nopHandler: Handler = () => {};

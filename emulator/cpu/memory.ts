@@ -1,0 +1,31 @@
+// The CPU's view of memory: virtual addresses, little-endian, unaligned accesses allowed (ARMv7, SCTLR.A = 0).
+// User mode implements it with a process address space over the emulated physical RAM; a guest kernel will
+// implement it with the MMU. Accesses that cannot complete throw a MemoryFault.
+
+export interface CpuMemory {
+  read8(address: number): number;
+  read16(address: number): number;
+  /** Signed 32-bit result (callers use `>>> 0` where they need it unsigned). */
+  read32(address: number): number;
+  write8(address: number, value: number): void;
+  write16(address: number, value: number): void;
+  write32(address: number, value: number): void;
+  /** Instruction fetch of a halfword (Thumb) or word (ARM): execute permission is checked here. */
+  fetch16(address: number): number;
+  fetch32(address: number): number;
+  /** The CPU decoded instructions from this 4 KiB page: call `invalidate` when the page is written or unmapped. */
+  watchCode(pageNumber: number, invalidate: (pageNumber: number) => void): void;
+}
+
+export type AccessKind = 'read' | 'write' | 'execute';
+
+/** A data abort or prefetch abort: the address and why. */
+export class MemoryFault extends Error {
+  constructor(
+    readonly address: number,
+    readonly access: AccessKind,
+    readonly reason: string,
+  ) {
+    super(`${access} of 0x${(address >>> 0).toString(16).padStart(8, '0')}: ${reason}`);
+  }
+}

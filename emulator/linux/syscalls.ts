@@ -1,0 +1,512 @@
+// The Linux system calls (ARM EABI) a C program with glibc makes, keyed by their name in syscall-table.ts.
+// Arguments arrive in r0-r5 (64-bit ones in an even/odd register pair); the result (or -errno) goes to r0.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { MMAP_BOTTOM, MMAP_TOP, PAGE_SIZE, PROT_READ, PROT_WRITE } from './address-space';
+import { EAGAIN, EBADF, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM, ENOSYS, ENOTDIR, ENOTTY, ERANGE, ESPIPE } from './errno';
+import { EventFile, S_IFDIR, WOULD_BLOCK, type FileStatus, type OpenFile } from './files';
+import { MemoryFault } from '../cpu/memory';
+import { ProcessExit } from './outcome';
+import type { LinuxProcess } from './process';
+
+export type SystemCall = (p: LinuxProcess, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number;
+
+const AT_FDCWD = -100;
+const AT_EMPTY_PATH = 0x1000;
+const AT_REMOVEDIR = 0x200;
+const MAP_SHARED = 0x01;
+const MAP_FIXED = 0x10;
+const MAP_ANONYMOUS = 0x20;
+const SIGNAL_NAMES: Record<number, string> = { 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM', 4: 'SIGILL', 8: 'SIGFPE' };
+
+function u32(v: number): number {
+  return v >>> 0;
+}
+
+/** Reads guest memory for a system call; a bad pointer becomes EFAULT. */
+function guarded(body: () => number): number {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof MemoryFault) return -EFAULT;
+    throw error;
+  }
+}
+
+function writeWords(p: LinuxProcess, address: number, words: readonly number[]): void {
+  const bytes = new Uint8Array(words.length * 4);
+  const view = new DataView(bytes.buffer);
+  words.forEach((w, i) => view.setUint32(i * 4, w >>> 0, true));
+  p.memory.writeBytes(u32(address), bytes);
+}
+
+function writeU64(view: DataView, at: number, value: number): void {
+  view.setUint32(at, value % 4294967296, true);
+  view.setUint32(at + 4, Math.floor(value / 4294967296), true);
+}
+
+/** struct stat64 of the ARM EABI (104 bytes). */
+function stat64(st: FileStatus): Uint8Array {
+  const out = new Uint8Array(104);
+  const v = new DataView(out.buffer);
+  const mtime = Math.floor((st.mtimeMs ?? 0) / 1000);
+  writeU64(v, 0, 0x801);
+  v.setUint32(12, st.inode % 4294967296, true);
+  v.setUint32(16, st.mode, true);
+  v.setUint32(20, st.nlink ?? 1, true);
+  writeU64(v, 32, st.rdev ?? 0);
+  writeU64(v, 48, st.size);
+  v.setUint32(56, PAGE_SIZE, true);
+  writeU64(v, 64, Math.ceil(st.size / 512));
+  for (const at of [72, 80, 88]) v.setUint32(at, mtime, true);
+  writeU64(v, 96, st.inode);
+  return out;
+}
+
+/** struct statx (256 bytes). */
+function statx(st: FileStatus): Uint8Array {
+  const out = new Uint8Array(256);
+  const v = new DataView(out.buffer);
+  const mtime = Math.floor((st.mtimeMs ?? 0) / 1000);
+  v.setUint32(0, 0x7ff, true);
+  v.setUint32(4, PAGE_SIZE, true);
+  v.setUint32(16, st.nlink ?? 1, true);
+  v.setUint16(28, st.mode, true);
+  writeU64(v, 32, st.inode);
+  writeU64(v, 40, st.size);
+  writeU64(v, 48, Math.ceil(st.size / 512));
+  for (const at of [64, 80, 96, 112]) writeU64(v, at, mtime);
+  v.setUint32(128, ((st.rdev ?? 0) >> 8) & 0xfff, true);
+  v.setUint32(132, (st.rdev ?? 0) & 0xff, true);
+  v.setUint32(136, 8, true);
+  v.setUint32(140, 1, true);
+  return out;
+}
+
+function fileOf(p: LinuxProcess, fd: number): OpenFile | undefined {
+  return p.files.get(fd);
+}
+
+/** Resolves (dirfd, path) to a guest path. */
+function guestPath(p: LinuxProcess, dirfd: number, pathname: string): string | number {
+  if (pathname.startsWith('/') || dirfd === AT_FDCWD) return path.posix.resolve(p.cwd, pathname);
+  const dir = fileOf(p, dirfd);
+  if (!dir) return -EBADF;
+  if (!(dir.stat().mode & S_IFDIR)) return -ENOTDIR;
+  return path.posix.resolve(p.cwd, dir.name, pathname);
+}
+
+function openPath(p: LinuxProcess, dirfd: number, pathAddress: number, flags: number, mode: number): number {
+  return guarded(() => {
+    const where = guestPath(p, dirfd, p.memory.readCString(u32(pathAddress)));
+    if (typeof where === 'number') return where;
+    let file = p.options.devices?.open(where, flags, p);
+    if (file === undefined) {
+      const library = p.sysrootPath(where);
+      file = library !== undefined ? p.options.workspace.openHost(where, library) : p.options.workspace.open(where, flags, mode, '/');
+    }
+    if (typeof file === 'number') return file;
+    return p.files.add(file);
+  });
+}
+
+function statPath(p: LinuxProcess, dirfd: number, pathAddress: number, flags: number): FileStatus | number {
+  const pathname = p.memory.readCString(u32(pathAddress));
+  if (pathname === '' && flags & AT_EMPTY_PATH) {
+    const file = fileOf(p, dirfd);
+    return file ? file.stat() : -EBADF;
+  }
+  const where = guestPath(p, dirfd, pathname);
+  if (typeof where === 'number') return where;
+  const device = p.options.devices?.open(where, 0, p);
+  if (device !== undefined) {
+    if (typeof device === 'number') return device;
+    const st = device.stat();
+    device.close?.();
+    return st;
+  }
+  const library = p.sysrootPath(where);
+  if (library !== undefined) {
+    const st = fs.statSync(library);
+    return { mode: st.mode, size: st.size, inode: st.ino, mtimeMs: st.mtimeMs };
+  }
+  return p.options.workspace.stat(where, '/');
+}
+
+function doRead(p: LinuxProcess, fd: number, buf: number, count: number, position?: number): number {
+  const file = fileOf(p, fd);
+  if (!file) return -EBADF;
+  if (!file.read) return -EINVAL;
+  for (;;) {
+    const result = file.read(u32(count), position, p);
+    if (result === WOULD_BLOCK) {
+      waitOrDeadlock(p, `read from ${file.name} (fd ${fd})`);
+      continue;
+    }
+    if (typeof result === 'number') return result;
+    return guarded(() => {
+      p.memory.writeBytes(u32(buf), result);
+      return result.length;
+    });
+  }
+}
+
+function doWrite(p: LinuxProcess, fd: number, data: Uint8Array, position?: number): number {
+  const file = fileOf(p, fd);
+  if (!file) return -EBADF;
+  if (!file.write) return -EINVAL;
+  return file.write(data, position, p);
+}
+
+/** Lets the machine run while the process is blocked; a wait nothing can end stops the process. */
+function waitOrDeadlock(p: LinuxProcess, what: string): void {
+  if (p.options.wait?.()) return;
+  throw new ProcessExit({ kind: 'crash', signal: 6, reason: `blocked forever: ${what} waits for an event that nothing can produce`, registers: p.registerDump() });
+}
+
+function timespec32(p: LinuxProcess, address: number, ns: number): void {
+  writeWords(p, address, [Math.floor(ns / 1e9), ns % 1e9]);
+}
+
+function timespec64(p: LinuxProcess, address: number, ns: number): void {
+  writeWords(p, address, [Math.floor(ns / 1e9) % 4294967296, Math.floor(ns / 1e9 / 4294967296), ns % 1e9, 0]);
+}
+
+function clockNs(p: LinuxProcess, clock: number): number {
+  // CLOCK_REALTIME (0) and its variants start at a fixed date; the others count from process start.
+  return clock === 0 || clock === 5 || clock === 8 || clock === 11 ? p.startRealtimeNs + p.monotonicNs : p.monotonicNs;
+}
+
+function sleep(p: LinuxProcess, ns: number): void {
+  p.sleptNs += Math.max(0, ns);
+  p.options.wait?.();
+}
+
+function readTimespec(p: LinuxProcess, address: number, wide: boolean): number {
+  const sec = p.memory.read32(u32(address)) >>> 0;
+  const nsec = p.memory.read32(u32(address + (wide ? 8 : 4))) >>> 0;
+  return sec * 1e9 + nsec;
+}
+
+function poll(p: LinuxProcess, fds: number, nfds: number, timeoutNs: number): number {
+  return guarded(() => {
+    for (;;) {
+      let ready = 0;
+      for (let i = 0; i < nfds; i++) {
+        const at = u32(fds + i * 8);
+        const fd = p.memory.read32(at);
+        const events = p.memory.read16(at + 4);
+        let revents = 0;
+        if (fd >= 0) {
+          const file = fileOf(p, fd);
+          revents = file ? (file.poll ? file.poll(events) : events & 5) : 0x20; // POLLNVAL
+        }
+        p.memory.write16(at + 6, revents);
+        if (revents !== 0) ready++;
+      }
+      if (ready > 0 || timeoutNs === 0) return ready;
+      if (timeoutNs > 0) {
+        sleep(p, timeoutNs);
+        timeoutNs = 0;
+        continue;
+      }
+      waitOrDeadlock(p, `poll on ${nfds} file(s)`);
+    }
+  });
+}
+
+function mmap(p: LinuxProcess, address: number, length: number, prot: number, flags: number, fd: number, offsetBytes: number): number {
+  if (length === 0 || (address & (PAGE_SIZE - 1)) !== 0) return -EINVAL;
+  const size = Math.ceil(length / PAGE_SIZE) * PAGE_SIZE;
+  let where = address;
+  if (!(flags & MAP_FIXED)) {
+    if (address === 0 || !p.memory.isFree(address, size)) where = p.memory.findFree(size, MMAP_BOTTOM, MMAP_TOP);
+    if (where < 0) return -ENOMEM;
+  }
+  if (flags & MAP_ANONYMOUS) {
+    p.memory.mapAnonymous(where, size, prot);
+    return where;
+  }
+  const file = fileOf(p, fd);
+  if (!file) return -EBADF;
+  if (file.mmap) {
+    p.memory.unmap(where, size);
+    const result = file.mmap(where, size, prot, flags, offsetBytes, p);
+    return result < 0 ? result : where;
+  }
+  if (!file.read || flags & MAP_SHARED && prot & PROT_WRITE) return -ENODEV;
+  // A private file mapping: a copy of the file's bytes.
+  p.memory.mapAnonymous(where, size, prot);
+  const data = file.read(length, offsetBytes, p);
+  if (typeof data === 'object') p.memory.load(where, data);
+  return where;
+}
+
+export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
+  exit: (_p, status) => { throw new ProcessExit({ kind: 'exit', status: status & 0xff }); },
+  exit_group: (_p, status) => { throw new ProcessExit({ kind: 'exit', status: status & 0xff }); },
+
+  read: (p, fd, buf, count) => doRead(p, fd, buf, count),
+  pread64: (p, fd, buf, count, _pad, lo, hi) => doRead(p, fd, buf, count, u32(lo) + u32(hi) * 4294967296),
+  write: (p, fd, buf, count) => guarded(() => doWrite(p, fd, p.memory.readBytes(u32(buf), u32(count)))),
+  pwrite64: (p, fd, buf, count, _pad, lo, hi) => guarded(() => doWrite(p, fd, p.memory.readBytes(u32(buf), u32(count)), u32(lo) + u32(hi) * 4294967296)),
+  writev: (p, fd, iov, count) => guarded(() => {
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) {
+      const base = p.memory.read32(u32(iov + i * 8)), len = p.memory.read32(u32(iov + i * 8 + 4));
+      parts.push(p.memory.readBytes(u32(base), u32(len)));
+    }
+    return doWrite(p, fd, Buffer.concat(parts));
+  }),
+  readv: (p, fd, iov, count) => guarded(() => {
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const base = p.memory.read32(u32(iov + i * 8)), len = p.memory.read32(u32(iov + i * 8 + 4));
+      const n = doRead(p, fd, base, len);
+      if (n < 0) return total > 0 ? total : n;
+      total += n;
+      if (n < len) break;
+    }
+    return total;
+  }),
+
+  open: (p, pathname, flags, mode) => openPath(p, AT_FDCWD, pathname, flags, mode),
+  openat: (p, dirfd, pathname, flags, mode) => openPath(p, dirfd, pathname, flags, mode),
+  close: (p, fd) => (p.files.close(fd) ? 0 : -EBADF),
+  lseek: (p, fd, offset, whence) => {
+    const file = fileOf(p, fd);
+    if (!file) return -EBADF;
+    return file.seek ? file.seek(offset, whence) : -ESPIPE;
+  },
+  _llseek: (p, fd, hi, lo, result, whence) => {
+    const file = fileOf(p, fd);
+    if (!file) return -EBADF;
+    if (!file.seek) return -ESPIPE;
+    const position = file.seek(hi * 4294967296 + u32(lo), whence);
+    if (position < 0) return position;
+    return guarded(() => { writeWords(p, result, [position % 4294967296, Math.floor(position / 4294967296)]); return 0; });
+  },
+  fstat64: (p, fd, buf) => {
+    const file = fileOf(p, fd);
+    if (!file) return -EBADF;
+    return guarded(() => { p.memory.writeBytes(u32(buf), stat64(file.stat())); return 0; });
+  },
+  stat64: (p, pathname, buf) => guarded(() => {
+    const st = statPath(p, AT_FDCWD, pathname, 0);
+    if (typeof st === 'number') return st;
+    p.memory.writeBytes(u32(buf), stat64(st));
+    return 0;
+  }),
+  lstat64: (p, pathname, buf) => SYSCALLS.stat64(p, pathname, buf, 0, 0, 0, 0),
+  fstatat64: (p, dirfd, pathname, buf, flags) => guarded(() => {
+    const st = statPath(p, dirfd, pathname, flags);
+    if (typeof st === 'number') return st;
+    p.memory.writeBytes(u32(buf), stat64(st));
+    return 0;
+  }),
+  statx: (p, dirfd, pathname, flags, _mask, buf) => guarded(() => {
+    const st = statPath(p, dirfd, pathname, flags);
+    if (typeof st === 'number') return st;
+    p.memory.writeBytes(u32(buf), statx(st));
+    return 0;
+  }),
+  access: (p, pathname) => guarded(() => { const st = statPath(p, AT_FDCWD, pathname, 0); return typeof st === 'number' ? st : 0; }),
+  faccessat: (p, dirfd, pathname) => guarded(() => { const st = statPath(p, dirfd, pathname, 0); return typeof st === 'number' ? st : 0; }),
+  faccessat2: (p, dirfd, pathname) => guarded(() => { const st = statPath(p, dirfd, pathname, 0); return typeof st === 'number' ? st : 0; }),
+  readlink: (p, pathname, buf, size) => readlink(p, AT_FDCWD, pathname, buf, size),
+  readlinkat: (p, dirfd, pathname, buf, size) => readlink(p, dirfd, pathname, buf, size),
+  unlink: (p, pathname) => guarded(() => p.options.workspace.unlink(p.memory.readCString(u32(pathname)), p.cwd, false)),
+  unlinkat: (p, dirfd, pathname, flags) => guarded(() => {
+    const where = guestPath(p, dirfd, p.memory.readCString(u32(pathname)));
+    return typeof where === 'number' ? where : p.options.workspace.unlink(where, '/', (flags & AT_REMOVEDIR) !== 0);
+  }),
+  mkdir: (p, pathname, mode) => guarded(() => p.options.workspace.mkdir(p.memory.readCString(u32(pathname)), p.cwd, mode)),
+  mkdirat: (p, dirfd, pathname, mode) => guarded(() => {
+    const where = guestPath(p, dirfd, p.memory.readCString(u32(pathname)));
+    return typeof where === 'number' ? where : p.options.workspace.mkdir(where, '/', mode);
+  }),
+  getcwd: (p, buf, size) => guarded(() => {
+    const bytes = new TextEncoder().encode(p.cwd + '\0');
+    if (bytes.length > u32(size)) return -ERANGE;
+    p.memory.writeBytes(u32(buf), bytes);
+    return bytes.length;
+  }),
+  chdir: (p, pathname) => guarded(() => {
+    const where = path.posix.resolve(p.cwd, p.memory.readCString(u32(pathname)));
+    const st = p.options.workspace.stat(where, '/');
+    if (typeof st === 'number') return st;
+    if (!(st.mode & S_IFDIR)) return -ENOTDIR;
+    p.cwd = where;
+    return 0;
+  }),
+  ioctl: (p, fd, request, arg) => {
+    const file = fileOf(p, fd);
+    if (!file) return -EBADF;
+    return file.ioctl ? file.ioctl(u32(request), u32(arg), p) : -ENOTTY;
+  },
+  fcntl64: (p, fd, cmd, arg) => {
+    const file = fileOf(p, fd);
+    if (!file) return -EBADF;
+    switch (cmd) {
+      case 0: case 1030: return p.files.add(file, arg);
+      case 1: case 2: return 0;
+      case 3: return file.flags;
+      case 4: file.flags = (file.flags & ~0x2c00) | (arg & 0x2c00); return 0;
+      default: return -EINVAL;
+    }
+  },
+  getdents64: (p, fd, dirp, count) => guarded(() => {
+    const file = fileOf(p, fd);
+    if (!file) return -EBADF;
+    if (!file.entries) return -ENOTDIR;
+    const entries = file.entries();
+    const out: Uint8Array[] = [];
+    let used = 0;
+    let position = file.entryIndex ?? 0;
+    for (; position < entries.length; position++) {
+      const name = new TextEncoder().encode(entries[position].name);
+      const length = (19 + name.length + 1 + 7) & ~7;
+      if (used + length > u32(count)) break;
+      const record = new Uint8Array(length);
+      const view = new DataView(record.buffer);
+      writeU64(view, 0, entries[position].inode || position + 1);
+      writeU64(view, 8, position + 1);
+      view.setUint16(16, length, true);
+      record[18] = entries[position].type;
+      record.set(name, 19);
+      out.push(record);
+      used += length;
+    }
+    if (out.length === 0 && position < entries.length) return -EINVAL;
+    file.entryIndex = position;
+    p.memory.writeBytes(u32(dirp), Buffer.concat(out));
+    return used;
+  }),
+  dup: (p, fd) => { const file = fileOf(p, fd); return file ? p.files.add(file) : -EBADF; },
+  dup2: (p, fd, target) => { const file = fileOf(p, fd); if (!file) return -EBADF; p.files.set(target, file); return target; },
+  dup3: (p, fd, target) => { const file = fileOf(p, fd); if (!file || fd === target) return file ? -EINVAL : -EBADF; p.files.set(target, file); return target; },
+  eventfd: (p, initial) => p.files.add(p.options.eventFile?.(u32(initial), 0) ?? new EventFile(u32(initial), 2, false)),
+  eventfd2: (p, initial, flags) => p.files.add(p.options.eventFile?.(u32(initial), flags) ?? new EventFile(u32(initial), 2 | (flags & 0x800), (flags & 1) === 1)),
+  poll: (p, fds, nfds, timeoutMs) => poll(p, u32(fds), u32(nfds), timeoutMs < 0 ? -1 : timeoutMs * 1e6),
+  ppoll: (p, fds, nfds, timeout) => guarded(() => poll(p, u32(fds), u32(nfds), timeout === 0 ? -1 : readTimespec(p, timeout, false))),
+  ppoll_time64: (p, fds, nfds, timeout) => guarded(() => poll(p, u32(fds), u32(nfds), timeout === 0 ? -1 : readTimespec(p, timeout, true))),
+
+  brk: (p, address) => {
+    const target = u32(address);
+    if (target < p.brkStart) return p.brk;
+    const oldTop = Math.ceil(p.brk / PAGE_SIZE) * PAGE_SIZE;
+    const newTop = Math.ceil(target / PAGE_SIZE) * PAGE_SIZE;
+    if (newTop > oldTop) {
+      if (!p.memory.isFree(oldTop, newTop - oldTop)) return p.brk;
+      p.memory.mapAnonymous(oldTop, newTop - oldTop, PROT_READ | PROT_WRITE);
+    } else if (newTop < oldTop) p.memory.unmap(newTop, oldTop - newTop);
+    p.brk = target;
+    return target;
+  },
+  mmap2: (p, address, length, prot, flags, fd, pgoff) => mmap(p, u32(address), u32(length), prot, flags, fd, u32(pgoff) * PAGE_SIZE),
+  munmap: (p, address, length) => {
+    if ((address & (PAGE_SIZE - 1)) !== 0 || length === 0) return -EINVAL;
+    p.memory.unmap(u32(address), u32(length));
+    return 0;
+  },
+  mprotect: (p, address, length, prot) => (p.memory.protect(u32(address), u32(length), prot) ? 0 : -ENOMEM),
+  madvise: () => 0,
+  mremap: () => -ENOMEM,
+
+  ARM_set_tls: (p, value) => { p.cpu.tpidruro = value; return 0; },
+  ARM_get_tls: (p) => p.cpu.tpidruro,
+  ARM_cacheflush: () => 0,
+  set_tid_address: () => 1,
+  set_robust_list: () => 0,
+  rseq: () => -ENOSYS,
+  getpid: () => 1,
+  gettid: () => 1,
+  getppid: () => 0,
+  getuid32: () => 0,
+  geteuid32: () => 0,
+  getgid32: () => 0,
+  getegid32: () => 0,
+  sched_yield: () => 0,
+  sched_getaffinity: (p, _pid, size, mask) => guarded(() => {
+    if (u32(size) < 4) return -EINVAL;
+    writeWords(p, mask, [1]);
+    return 4;
+  }),
+  futex: (p, address, op, value) => guarded(() => {
+    const command = op & 0x7f;
+    if (command === 0 || command === 9) {
+      if (p.memory.read32(u32(address)) !== value) return -EAGAIN;
+      waitOrDeadlock(p, `futex wait on ${u32(address).toString(16)}`);
+      return 0;
+    }
+    return 0;
+  }),
+  ugetrlimit: (p, resource, rlim) => guarded(() => {
+    writeWords(p, rlim, resource === 3 ? [8 << 20, 0xffffffff] : [0xffffffff, 0xffffffff]);
+    return 0;
+  }),
+  prlimit64: (p, _pid, resource, _newLimit, old) => guarded(() => {
+    if (old !== 0) writeWords(p, old, resource === 3 ? [8 << 20, 0, 0xffffffff, 0xffffffff] : [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff]);
+    return 0;
+  }),
+  getrandom: (p, buf, length) => guarded(() => {
+    p.memory.writeBytes(u32(buf), p.randomBytes(u32(length)));
+    return u32(length);
+  }),
+  uname: (p, buf) => guarded(() => {
+    const fields = ['Linux', 'dmalab', '6.1.0-dmalab', '#1 SMP', 'armv7l', '(none)'];
+    const out = new Uint8Array(390);
+    fields.forEach((f, i) => out.set(new TextEncoder().encode(f), i * 65));
+    p.memory.writeBytes(u32(buf), out);
+    return 0;
+  }),
+  sysinfo: () => -ENOSYS,
+
+  clock_gettime: (p, clock, ts) => guarded(() => { timespec32(p, ts, clockNs(p, clock)); return 0; }),
+  clock_gettime64: (p, clock, ts) => guarded(() => { timespec64(p, ts, clockNs(p, clock)); return 0; }),
+  clock_getres: (p, _clock, ts) => guarded(() => { if (ts) timespec32(p, ts, 1); return 0; }),
+  clock_getres_time64: (p, _clock, ts) => guarded(() => { if (ts) timespec64(p, ts, 1); return 0; }),
+  gettimeofday: (p, tv) => guarded(() => {
+    const ns = clockNs(p, 0);
+    if (tv) writeWords(p, tv, [Math.floor(ns / 1e9), Math.floor((ns % 1e9) / 1000)]);
+    return 0;
+  }),
+  nanosleep: (p, request) => guarded(() => { sleep(p, readTimespec(p, request, false)); return 0; }),
+  clock_nanosleep: (p, clock, flags, request) => guarded(() => {
+    const ns = readTimespec(p, request, false);
+    sleep(p, flags & 1 ? ns - clockNs(p, clock) : ns);
+    return 0;
+  }),
+  clock_nanosleep_time64: (p, clock, flags, request) => guarded(() => {
+    const ns = readTimespec(p, request, true);
+    sleep(p, flags & 1 ? ns - clockNs(p, clock) : ns);
+    return 0;
+  }),
+
+  rt_sigaction: (p, _signal, _action, old) => guarded(() => { if (old) p.memory.writeBytes(u32(old), new Uint8Array(20)); return 0; }),
+  rt_sigprocmask: (p, _how, _set, old) => guarded(() => { if (old) p.memory.writeBytes(u32(old), new Uint8Array(8)); return 0; }),
+  sigaltstack: () => 0,
+  tgkill: (p, _tgid, _tid, signal) => terminate(p, signal),
+  tkill: (p, _tid, signal) => terminate(p, signal),
+  kill: (p, _pid, signal) => terminate(p, signal),
+};
+
+function terminate(p: LinuxProcess, signal: number): number {
+  if (signal === 0) return 0;
+  throw new ProcessExit({ kind: 'signal', signal, reason: `killed by ${SIGNAL_NAMES[signal] ?? `signal ${signal}`} (the program raised it${signal === 6 ? ': abort()' : ''}) at ${p.cpu.pc.toString(16)}` });
+}
+
+function readlink(p: LinuxProcess, dirfd: number, pathname: number, buf: number, size: number): number {
+  return guarded(() => {
+    const where = guestPath(p, dirfd, p.memory.readCString(u32(pathname)));
+    if (typeof where === 'number') return where;
+    let target: string | undefined;
+    if (where === '/proc/self/exe') target = path.posix.resolve('/', p.options.argv[0] ?? 'program');
+    else target = p.options.devices?.readlink?.(where);
+    if (target === undefined) return p.options.workspace.stat(where, '/') === -ENOENT ? -ENOENT : -EINVAL;
+    const bytes = new TextEncoder().encode(target).subarray(0, u32(size));
+    p.memory.writeBytes(u32(buf), bytes);
+    return bytes.length;
+  });
+}
+
