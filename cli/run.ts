@@ -1,6 +1,6 @@
 // `dmalab run PROGRAM.pl330 ...`: assembles (or loads) a PL330 program, starts it on one DMAC through the debug
 // interface as a driver would, runs it to the end and prints the registers, the memory asked for and any fault.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { decodeInstruction, formatInstruction, hexAddress } from '../emulator/pl330/disasm';
 import { debugGo, issueDebug } from '../emulator/pl330/debug';
@@ -19,6 +19,7 @@ import { ParsedArgs, UsageError, intOption, parseIntArg } from './args';
 import type { Command, CommandIO } from './command';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
 import { DEFAULT_PLATFORM, loadPlatform } from './platform';
+import { runElfCommand } from './run-elf';
 import { SCENARIOS, runScenario } from './scenario';
 
 const SOURCE_EXTENSIONS = ['.pl330', '.asm', '.s', '.S'];
@@ -29,6 +30,7 @@ export const runCommand: Command = {
   summary: 'run a PL330 program on the emulated DMAC',
   usage: `usage: dmalab run PROGRAM [--load ADDR] [--channel N] [--ns] [--mem ADDR=FILE ...] [--dump ADDR:LEN[=FILE] ...]
                  [--trace] [--json] [--max-cycles N] [--platform DTS|DTB [--dmac NAME]]
+       dmalab run PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [-- ARGS...]
        dmalab run --scenario NAME [--platform DTS|DTB] [--device NAME]
 
 Assembles PROGRAM (.pl330, .asm, .s; any other file is taken as raw microcode), loads it at ADDR, starts it on
@@ -39,7 +41,8 @@ a thread faulted, 3 when the cycle budget ran out. Without --platform the machin
 configuration) over RAM covering the 32-bit address space; with it, the machine the devicetree describes (its
 memory, GIC, SMMUs and DMA-330s), and the program runs on the DMAC --dmac names (default: the first). With
 --scenario, runs one of the built-in VFIO scenarios (${Object.keys(SCENARIOS).join(', ')}) on the platform (default:
-${DEFAULT_PLATFORM}) and ends with PASS or FAIL.
+${DEFAULT_PLATFORM}) and ends with PASS or FAIL. An ELF PROGRAM (an armhf/armel Linux executable) runs in user mode
+on the emulated CPU of that platform, as \`dmalab run-elf\` describes.
   --load ADDR          the channel program to start (default: the first; raw files load there, default 0x1000)
   --channel N          channel to start (0)
   --ns                 start the channel non-secure (DMAGO ..., ns)
@@ -52,12 +55,16 @@ ${DEFAULT_PLATFORM}) and ends with PASS or FAIL.
   --dmac NAME          with --platform: the DMAC to run on, as Linux names it (2c0a0000.dma) or its index
   --scenario NAME      run a built-in scenario instead of a program
   --device NAME        with --scenario: the DMAC the scenario binds to VFIO
+  --workspace DIR      with an ELF: the host directory the program sees as /
+  --max-instructions N with an ELF: stop a runaway program after N instructions
+  --sysroot DIR        with an ELF: where a dynamic executable's ARM libraries are
 ${PL330_CONFIG_USAGE}`,
   flags: {
     '--load': { value: true }, '--channel': { value: true }, '--ns': {}, '--mem': { value: true, repeat: true },
     '--dump': { value: true, repeat: true }, '--trace': {}, '--json': {}, '--max-cycles': { value: true }, '--platform': { value: true },
     '--dmac': { value: true }, '--scenario': { value: true }, '--device': { value: true },
     ...PL330_CONFIG_FLAGS,
+    ...runElfCommand.flags,
   },
   run(args: ParsedArgs, io) {
     const scenario = args.flags.get('--scenario')?.[0];
@@ -72,6 +79,12 @@ ${PL330_CONFIG_USAGE}`,
       });
     }
     if (args.positional.length !== 1) throw new UsageError('run takes exactly one PROGRAM (or --scenario NAME)');
+    if (isElf(args.positional[0])) {
+      const misplaced = [...args.flags.keys()].filter((flag) => !(flag in runElfCommand.flags));
+      if (misplaced.length > 0) throw new UsageError(`${misplaced.join(', ')}: not for an ARM executable (see dmalab run-elf --help)`);
+      return runElfCommand.run(args, io);
+    }
+    if (args.rest.length > 0) throw new UsageError('arguments after -- are for ARM executables, not PL330 programs');
     return runPl330(args.positional[0], args, io);
   },
 };
@@ -156,6 +169,20 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
   }
   if (faults.length > 0) return 1;
   return result.stop === 'budget' ? 3 : 0;
+}
+
+/** An ELF file (an ARM Linux executable) rather than PL330 source or microcode. */
+function isElf(file: string): boolean {
+  const magic = Buffer.alloc(4);
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    return readSync(fd, magic, 0, 4, 0) === 4 && magic.toString('latin1') === '\x7fELF';
+  } catch {
+    return false; // the PL330 path reports the missing or unreadable file
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** The machine a devicetree describes, and the DMAC the program runs on (by Linux name or index). */

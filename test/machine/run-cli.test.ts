@@ -42,3 +42,13 @@ test('run --scenario runs the seed Test Case 1 to PASS; bad names and flag mixes
   assert.equal(dmalab('run', join(work, 'copy.pl330'), '--platform', PLATFORM, '--dmac', 'ffff.dma').status, 2);
   assert.equal(dmalab('run', join(work, 'copy.pl330'), '--dmac', '1').status, 2);
 });
+
+test('run dispatches an ARM executable to the CPU: the seed VFIO driver copies with the DMAC and passes', () => {
+  const elf = join(ROOT, 'examples/vfio-pl330/vfio-pl330');
+  const r = dmalab('run', elf);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /copy of 4096 bytes: PASS/);
+  const wrong = dmalab('run', elf, '--json');
+  assert.equal(wrong.status, 2);
+  assert.match(wrong.stderr, /--json: not for an ARM executable/);
+});
