@@ -427,7 +427,57 @@ function interruptsProperty(ctx: CheckContext, node: DtNode): void {
 }
 
 function gpiosProperty(ctx: CheckContext, node: DtNode): void {
+  if (node.property('gpio-hog')) return; // hogs have a plain `gpios` list
   for (const p of node.liveProperties()) if (isGpioProperty(p.name)) checkPhandleArgs(ctx, node, p, '#gpio-cells', false);
+}
+
+function isEnabled(node: DtNode): boolean {
+  const p = node.property('status');
+  if (!p) return true;
+  const text = String.fromCharCode(...p.value.bytes.subarray(0, Math.max(0, p.value.bytes.indexOf(0))));
+  return text === 'okay' || text === 'ok';
+}
+
+/** Two children with the same unit address (the later one is named in the message, as in dtc). */
+function uniqueUnitAddress(onlyEnabled: boolean): CheckDef['node'] {
+  return (ctx, node) => {
+    if (!node.property('#address-cells') || !node.property('#size-cells')) return;
+    const children = node.liveChildren();
+    for (let a = 0; a < children.length; a++) {
+      const addrA = children[a].unitAddress ?? '';
+      if (!addrA || (onlyEnabled && !isEnabled(children[a]))) continue;
+      for (let b = 0; b < a; b++) {
+        if (onlyEnabled && !isEnabled(children[b])) continue;
+        if ((children[b].unitAddress ?? '') === addrA) ctx.fail(children[b], undefined, `duplicate unit-address (also used in node ${children[a].fullpath})`);
+      }
+    }
+  };
+}
+
+function avoidUnnecessaryAddrSize(ctx: CheckContext, node: DtNode): void {
+  if (!node.parent || !node.property('#address-cells') || !node.property('#size-cells')) return;
+  if (node.property('ranges') || node.children.length === 0) return;
+  for (const c of node.liveChildren()) if (c.property('reg')) return;
+  ctx.fail(node, undefined, 'unnecessary #address-cells/#size-cells without "ranges" or child "reg" property');
+}
+
+function chosenString(ctx: CheckContext, node: DtNode, p: DtProperty): void {
+  if (!isOneString(p.value)) ctx.fail(node, p, 'property is not a string');
+}
+
+function aliasPaths(ctx: CheckContext, node: DtNode): void {
+  if (node.name !== 'aliases') return;
+  for (const p of node.liveProperties()) {
+    if (p.name === 'phandle' || p.name === 'linux,phandle') continue;
+    const b = p.value.bytes;
+    const end = b.indexOf(0);
+    const path = String.fromCharCode(...b.subarray(0, end < 0 ? b.length : end));
+    if (b.length === 0 || !path.startsWith('/') || !nodeByRef(ctx.info.root, path)) {
+      ctx.fail(node, p, `aliases property is not a valid node (${path})`);
+      continue;
+    }
+    if (!/^[a-z0-9-]*$/.test(p.name)) ctx.fail(node, undefined, "aliases property name must include only lowercase and '-'");
+  }
 }
 
 const PHANDLE_ARGS: readonly [string, string, string, boolean?][] = [
@@ -524,13 +574,39 @@ export const CHECKS: readonly CheckDef[] = [
   { name: 'spi_bus_bridge', level: W, prereqs: ['addr_size_cells'] },
   { name: 'spi_bus_reg', level: W, prereqs: ['reg_format', 'spi_bus_bridge'] },
   { name: 'avoid_default_addr_size', level: W, prereqs: ['addr_size_cells'], node: avoidDefaultAddrSize },
-  { name: 'avoid_unnecessary_addr_size', level: W, prereqs: ['avoid_default_addr_size'] },
-  { name: 'unique_unit_address', level: W, prereqs: ['avoid_default_addr_size'] },
-  { name: 'unique_unit_address_if_enabled', level: 'off', prereqs: ['avoid_default_addr_size'] },
-  { name: 'obsolete_chosen_interrupt_controller', level: W, prereqs: [] },
-  { name: 'chosen_node_is_root', level: W, prereqs: [] },
-  { name: 'chosen_node_bootargs', level: W, prereqs: [] },
-  { name: 'chosen_node_stdout_path', level: W, prereqs: [] },
+  { name: 'avoid_unnecessary_addr_size', level: W, prereqs: ['avoid_default_addr_size'], node: avoidUnnecessaryAddrSize },
+  { name: 'unique_unit_address', level: W, prereqs: ['avoid_default_addr_size'], node: uniqueUnitAddress(false) },
+  { name: 'unique_unit_address_if_enabled', level: 'off', prereqs: ['avoid_default_addr_size'], node: uniqueUnitAddress(true) },
+  {
+    name: 'obsolete_chosen_interrupt_controller', level: W, prereqs: [], node: (ctx, n) => {
+      if (n.parent) return;
+      const p = n.child('chosen')?.property('interrupt-controller');
+      if (p) ctx.fail(n, p, '/chosen has obsolete "interrupt-controller" property');
+    },
+  },
+  {
+    name: 'chosen_node_is_root', level: W, prereqs: [], node: (ctx, n) => {
+      if (n.name === 'chosen' && n.parent !== ctx.info.root) ctx.fail(n, undefined, 'chosen node must be at root node');
+    },
+  },
+  {
+    name: 'chosen_node_bootargs', level: W, prereqs: [], node: (ctx, n) => {
+      const p = n.name === 'chosen' ? n.property('bootargs') : undefined;
+      if (p) chosenString(ctx, n, p);
+    },
+  },
+  {
+    name: 'chosen_node_stdout_path', level: W, prereqs: [], node: (ctx, n) => {
+      if (n.name !== 'chosen') return;
+      let p = n.property('stdout-path');
+      if (!p) {
+        p = n.property('linux,stdout-path');
+        if (!p) return;
+        ctx.fail(n, p, "Use 'stdout-path' instead");
+      }
+      chosenString(ctx, n, p);
+    },
+  },
   ...PHANDLE_ARGS.flatMap(([check, prop, cells, optional]): CheckDef[] => [
     { name: `${check}_property`, level: W, prereqs: [`${check}_is_cell`, 'phandle_references'], node: phandleArgs(prop, cells, optional) },
     { name: `${check}_is_cell`, level: W, prereqs: [], node: isCell(cells) },
@@ -546,7 +622,7 @@ export const CHECKS: readonly CheckDef[] = [
       if (!n.property('#address-cells')) ctx.fail(n, undefined, 'Missing #address-cells in interrupt provider');
     },
   },
-  { name: 'alias_paths', level: W, prereqs: [] },
+  { name: 'alias_paths', level: W, prereqs: [], node: aliasPaths },
   { name: 'graph_nodes', level: W, prereqs: [] },
   { name: 'graph_child_address', level: W, prereqs: ['graph_nodes'] },
   { name: 'graph_port', level: W, prereqs: ['graph_nodes'] },

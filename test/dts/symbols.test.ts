@@ -23,7 +23,7 @@ test('kernel DTS with -@: identical to cpp + dtc -@', { timeout: 10 * 60_000 }, 
     const out = join(tmp, 'ref.dtb');
     assert.equal(spawnSync('cpp', ['-nostdinc', '-I', dir, '-I', INCLUDE_PREFIXES, '-undef', '-D__DTS__', '-x', 'assembler-with-cpp', '-o', pre, src]).status, 0);
     assert.equal(spawnSync('dtc', ['-q', '-@', '-I', 'dts', '-O', 'dtb', '-b', '0', '-i', dir, '-i', INCLUDE_PREFIXES, ...KERNEL_DTC_FLAGS, '-o', out, pre]).status, 0, rel);
-    const mine = compileKernelDts(tree, rel, cache, true).dtb;
+    const mine = compileKernelDts(tree, rel, cache, { symbols: true }).dtb;
     if (!mine || !Buffer.from(mine).equals(readFileSync(out))) differ.push(rel);
   }
   console.log(`dts -@: ${files.length - differ.length} of ${files.length} identical`);
