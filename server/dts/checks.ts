@@ -480,6 +480,69 @@ function aliasPaths(ctx: CheckContext, node: DtNode): void {
   }
 }
 
+function isCompatible(node: DtNode, compatible: string): boolean {
+  const p = node.property('compatible');
+  if (!p) return false;
+  return String.fromCharCode(...p.value.bytes).split('\0').includes(compatible);
+}
+
+function cellsOrDefault(node: DtNode, name: string, fallback: number): number {
+  const p = node.property(name);
+  return p && p.value.bytes.length >= 4 ? cell(p) : fallback;
+}
+
+function pciBridge(ctx: CheckContext, node: DtNode): void {
+  const dt = node.property('device_type');
+  if (!dt || !isOneString(dt.value) || String.fromCharCode(...dt.value.bytes.subarray(0, -1)) !== 'pci') return;
+  node.bus = 'pci';
+  if (node.basename !== 'pci' && node.basename !== 'pcie') ctx.fail(node, undefined, 'node name is not "pci" or "pcie"');
+  if (!node.property('ranges')) ctx.fail(node, undefined, 'missing ranges for PCI bridge (or not a bridge)');
+  if (cellsOrDefault(node, '#address-cells', 2) !== 3) ctx.fail(node, undefined, 'incorrect #address-cells for PCI bridge');
+  if (cellsOrDefault(node, '#size-cells', 1) !== 2) ctx.fail(node, undefined, 'incorrect #size-cells for PCI bridge');
+  const range = node.property('bus-range');
+  if (!range) return;
+  if (range.value.bytes.length !== 8) {
+    ctx.fail(node, range, 'value must be 2 cells');
+    return;
+  }
+  if (cell(range, 0) > cell(range, 1)) ctx.fail(node, range, '1st cell must be less than or equal to 2nd cell');
+  if (cell(range, 1) > 0xff) ctx.fail(node, range, 'maximum bus number must be less than 256');
+}
+
+function simpleBusReg(ctx: CheckContext, node: DtNode): void {
+  if (!node.parent || node.parent.bus !== 'simple') return;
+  let cells: { p: DtProperty; from: number } | undefined;
+  const reg = node.property('reg');
+  if (reg) cells = { p: reg, from: 0 };
+  else {
+    const ranges = node.property('ranges');
+    if (ranges && ranges.value.bytes.length) cells = { p: ranges, from: cellsOrDefault(node, '#address-cells', 2) };
+  }
+  if (!cells) {
+    if (node.parent.parent && node.bus !== 'simple') ctx.fail(node, undefined, 'missing or empty reg/ranges property');
+    return;
+  }
+  let value = 0n;
+  const n = cellsOrDefault(node.parent, '#address-cells', 2);
+  for (let i = 0; i < n; i++) {
+    const at = (cells.from + i) * 4;
+    value = ((value << 32n) | BigInt(at + 4 <= cells.p.value.bytes.length ? u32At(cells.p.value.bytes, at) : 0)) & 0xffffffffffffffffn;
+  }
+  const expected = value.toString(16);
+  if ((node.unitAddress ?? '') !== expected) ctx.fail(node, undefined, `simple-bus unit address format error, expected "${expected}"`);
+}
+
+function unitAddressFormat(ctx: CheckContext, node: DtNode): void {
+  if (node.parent?.bus) return;
+  let unit = node.unitAddress ?? '';
+  if (!unit) return;
+  if (unit.startsWith('0x')) {
+    ctx.fail(node, undefined, 'unit name should not have leading "0x"');
+    unit = unit.slice(2);
+  }
+  if (unit[0] === '0' && /[0-9a-fA-F]/.test(unit[1] ?? '')) ctx.fail(node, undefined, 'unit name should not have leading 0s');
+}
+
 const PHANDLE_ARGS: readonly [string, string, string, boolean?][] = [
   ['clocks', 'clocks', '#clock-cells'],
   ['cooling_device', 'cooling-device', '#cooling-cells'],
@@ -563,12 +626,16 @@ export const CHECKS: readonly CheckDef[] = [
   { name: 'ranges_format', level: W, prereqs: ['addr_size_cells'], node: rangesFormat('ranges') },
   { name: 'dma_ranges_format', level: W, prereqs: ['addr_size_cells'], node: rangesFormat('dma-ranges') },
   { name: 'unit_address_vs_reg', level: W, prereqs: [], node: unitAddressVsReg },
-  { name: 'unit_address_format', level: W, prereqs: ['node_name_format', 'pci_bridge', 'simple_bus_bridge'] },
-  { name: 'pci_bridge', level: W, prereqs: ['device_type_is_string', 'addr_size_cells'] },
+  { name: 'unit_address_format', level: W, prereqs: ['node_name_format', 'pci_bridge', 'simple_bus_bridge'], node: unitAddressFormat },
+  { name: 'pci_bridge', level: W, prereqs: ['device_type_is_string', 'addr_size_cells'], node: pciBridge },
   { name: 'pci_device_reg', level: W, prereqs: ['reg_format', 'pci_bridge'] },
   { name: 'pci_device_bus_num', level: W, prereqs: ['reg_format', 'pci_bridge'] },
-  { name: 'simple_bus_bridge', level: W, prereqs: ['addr_size_cells', 'compatible_is_string_list'] },
-  { name: 'simple_bus_reg', level: W, prereqs: ['reg_format', 'simple_bus_bridge'] },
+  {
+    name: 'simple_bus_bridge', level: W, prereqs: ['addr_size_cells', 'compatible_is_string_list'], node: (_ctx, n) => {
+      if (isCompatible(n, 'simple-bus')) n.bus = 'simple';
+    },
+  },
+  { name: 'simple_bus_reg', level: W, prereqs: ['reg_format', 'simple_bus_bridge'], node: simpleBusReg },
   { name: 'i2c_bus_bridge', level: W, prereqs: ['addr_size_cells'] },
   { name: 'i2c_bus_reg', level: W, prereqs: ['reg_format', 'i2c_bus_bridge'] },
   { name: 'spi_bus_bridge', level: W, prereqs: ['addr_size_cells'] },
