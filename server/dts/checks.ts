@@ -543,6 +543,61 @@ function unitAddressFormat(ctx: CheckContext, node: DtNode): void {
   if (unit[0] === '0' && /[0-9a-fA-F]/.test(unit[1] ?? '')) ctx.fail(node, undefined, 'unit name should not have leading 0s');
 }
 
+/** OF graph: a node with `endpoint` children is a port; its parent (`ports`, or a device with `reg`) holds ports. */
+function graphNodes(_ctx: CheckContext, node: DtNode): void {
+  for (const child of node.liveChildren()) {
+    if (child.basename !== 'endpoint' && !child.property('remote-endpoint')) continue;
+    node.bus = 'graph-port';
+    if (node.parent && !node.parent.bus && (node.parent.name === 'ports' || node.property('reg'))) node.parent.bus = 'graph-ports';
+    break;
+  }
+}
+
+function graphChildAddress(ctx: CheckContext, node: DtNode): void {
+  if (node.bus !== 'graph-ports' && node.bus !== 'graph-port') return;
+  let count = 0;
+  for (const child of node.liveChildren()) {
+    const reg = child.property('reg');
+    if (reg && reg.value.bytes.length >= 4 && cell(reg) !== 0) return;
+    count++;
+  }
+  if (count === 1 && node.property('#address-cells')) ctx.fail(node, undefined, `graph node has single child node '${node.children[0].name}', #address-cells/#size-cells are not necessary`);
+}
+
+function graphReg(ctx: CheckContext, node: DtNode): void {
+  const reg = node.property('reg');
+  if (!reg) return;
+  if (reg.value.bytes.length !== 4) {
+    ctx.fail(node, undefined, "graph node malformed 'reg' property");
+    return;
+  }
+  const expected = cell(reg).toString(16);
+  if ((node.unitAddress ?? '') !== expected) ctx.fail(node, undefined, `graph node unit address error, expected "${expected}"`);
+  const parent = node.parent!;
+  const ac = parent.property('#address-cells') ? cell(parent.property('#address-cells')!) : -1;
+  const sc = parent.property('#size-cells') ? cell(parent.property('#size-cells')!) : -1;
+  if (ac !== 1) ctx.fail(node, node.property('#address-cells'), `graph node '#address-cells' is ${ac}, must be 1`);
+  if (sc !== 0) ctx.fail(node, node.property('#size-cells'), `graph node '#size-cells' is ${sc}, must be 0`);
+}
+
+function remoteEndpoint(ctx: CheckContext, endpoint: DtNode): DtNode | undefined {
+  const p = endpoint.property('remote-endpoint');
+  if (!p || p.value.bytes.length < 4) return undefined;
+  const ph = cell(p);
+  if (!validPhandle(ph)) return undefined;
+  const node = byPhandle(ctx, ph);
+  if (!node) ctx.fail(endpoint, p, 'graph phandle is not valid');
+  return node;
+}
+
+function graphEndpoint(ctx: CheckContext, node: DtNode): void {
+  if (node.parent?.bus !== 'graph-port') return;
+  if (node.basename !== 'endpoint') ctx.fail(node, undefined, "graph endpoint node name should be 'endpoint'");
+  graphReg(ctx, node);
+  const remote = remoteEndpoint(ctx, node);
+  if (remote && remoteEndpoint(ctx, remote) !== node) ctx.fail(node, undefined, `graph connection to node '${remote.fullpath}' is not bidirectional`);
+}
+
 const PHANDLE_ARGS: readonly [string, string, string, boolean?][] = [
   ['clocks', 'clocks', '#clock-cells'],
   ['cooling_device', 'cooling-device', '#cooling-cells'],
@@ -690,10 +745,16 @@ export const CHECKS: readonly CheckDef[] = [
     },
   },
   { name: 'alias_paths', level: W, prereqs: [], node: aliasPaths },
-  { name: 'graph_nodes', level: W, prereqs: [] },
-  { name: 'graph_child_address', level: W, prereqs: ['graph_nodes'] },
-  { name: 'graph_port', level: W, prereqs: ['graph_nodes'] },
-  { name: 'graph_endpoint', level: W, prereqs: ['graph_nodes'] },
+  { name: 'graph_nodes', level: W, prereqs: [], node: graphNodes },
+  { name: 'graph_child_address', level: W, prereqs: ['graph_nodes'], node: graphChildAddress },
+  {
+    name: 'graph_port', level: W, prereqs: ['graph_nodes'], node: (ctx, n) => {
+      if (n.bus !== 'graph-port') return;
+      if (n.basename !== 'port') ctx.fail(n, undefined, "graph port node name should be 'port'");
+      graphReg(ctx, n);
+    },
+  },
+  { name: 'graph_endpoint', level: W, prereqs: ['graph_nodes'], node: graphEndpoint },
   { name: 'always_fail', level: 'off', prereqs: [], node: (ctx, n) => ctx.fail(n, undefined, 'always_fail check') },
 ];
 
