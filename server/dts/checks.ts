@@ -598,6 +598,61 @@ function graphEndpoint(ctx: CheckContext, node: DtNode): void {
   if (remote && remoteEndpoint(ctx, remote) !== node) ctx.fail(node, undefined, `graph connection to node '${remote.fullpath}' is not bidirectional`);
 }
 
+const I2C_OWN_SLAVE_ADDRESS = 1 << 30;
+const I2C_TEN_BIT_ADDRESS = 2 ** 31;
+
+function i2cBusBridge(ctx: CheckContext, node: DtNode): void {
+  const base = node.basename;
+  if (base !== 'i2c-bus' && base !== 'i2c-arb' && base !== 'i2c') return;
+  // dtc compares the children's names over the parent's base-name length.
+  for (const child of node.liveChildren()) if (base.length === 7 && child.name.startsWith('i2c-bus')) return;
+  node.bus = 'i2c';
+  if (node.children.length === 0) return;
+  if (cellsOrDefault(node, '#address-cells', 2) !== 1) ctx.fail(node, undefined, 'incorrect #address-cells for I2C bus');
+  if (cellsOrDefault(node, '#size-cells', 1) !== 0) ctx.fail(node, undefined, 'incorrect #size-cells for I2C bus');
+}
+
+function i2cBusReg(ctx: CheckContext, node: DtNode): void {
+  if (node.parent?.bus !== 'i2c') return;
+  const reg = node.property('reg');
+  if (!reg || reg.value.bytes.length === 0) {
+    ctx.fail(node, undefined, 'missing or empty reg property');
+    return;
+  }
+  const expected = ((cell(reg) & ~I2C_OWN_SLAVE_ADDRESS) >>> 0).toString(16);
+  if ((node.unitAddress ?? '') !== expected) ctx.fail(node, undefined, `I2C bus unit address format error, expected "${expected}"`);
+  for (let i = 0; i + 4 <= reg.value.bytes.length; i += 4) {
+    const r = (u32At(reg.value.bytes, i) & ~I2C_OWN_SLAVE_ADDRESS) >>> 0;
+    if (r >= I2C_TEN_BIT_ADDRESS && r - I2C_TEN_BIT_ADDRESS > 0x3ff) ctx.fail(node, reg, `I2C address must be less than 10-bits, got "0x${r.toString(16)}"`);
+    else if (r < I2C_TEN_BIT_ADDRESS && r > 0x7f) ctx.fail(node, reg, `I2C address must be less than 7-bits, got "0x${r.toString(16)}". Set I2C_TEN_BIT_ADDRESS for 10 bit addresses or fix the property`);
+  }
+}
+
+function spiBusBridge(ctx: CheckContext, node: DtNode): void {
+  if (node.basename === 'spi') node.bus = 'spi';
+  else {
+    // SPI buses without a proper name: children with spi-* properties.
+    if (cellsOrDefault(node, '#address-cells', 2) !== 1 || cellsOrDefault(node, '#size-cells', 1) !== 0) return;
+    if (node.liveChildren().some((c) => c.liveProperties().some((p) => p.name.startsWith('spi-')))) node.bus = 'spi';
+    if (node.bus === 'spi' && node.property('reg')) ctx.fail(node, undefined, "node name for SPI buses should be 'spi'");
+  }
+  if (node.bus !== 'spi' || node.children.length === 0) return;
+  const ac = node.property('spi-slave') ? 0 : 1;
+  if (cellsOrDefault(node, '#address-cells', 2) !== ac) ctx.fail(node, undefined, 'incorrect #address-cells for SPI bus');
+  if (cellsOrDefault(node, '#size-cells', 1) !== 0) ctx.fail(node, undefined, 'incorrect #size-cells for SPI bus');
+}
+
+function spiBusReg(ctx: CheckContext, node: DtNode): void {
+  if (node.parent?.bus !== 'spi' || node.parent.property('spi-slave')) return;
+  const reg = node.property('reg');
+  if (!reg || reg.value.bytes.length === 0) {
+    ctx.fail(node, undefined, 'missing or empty reg property');
+    return;
+  }
+  const expected = cell(reg).toString(16);
+  if ((node.unitAddress ?? '') !== expected) ctx.fail(node, undefined, `SPI bus unit address format error, expected "${expected}"`);
+}
+
 const PHANDLE_ARGS: readonly [string, string, string, boolean?][] = [
   ['clocks', 'clocks', '#clock-cells'],
   ['cooling_device', 'cooling-device', '#cooling-cells'],
@@ -691,10 +746,10 @@ export const CHECKS: readonly CheckDef[] = [
     },
   },
   { name: 'simple_bus_reg', level: W, prereqs: ['reg_format', 'simple_bus_bridge'], node: simpleBusReg },
-  { name: 'i2c_bus_bridge', level: W, prereqs: ['addr_size_cells'] },
-  { name: 'i2c_bus_reg', level: W, prereqs: ['reg_format', 'i2c_bus_bridge'] },
-  { name: 'spi_bus_bridge', level: W, prereqs: ['addr_size_cells'] },
-  { name: 'spi_bus_reg', level: W, prereqs: ['reg_format', 'spi_bus_bridge'] },
+  { name: 'i2c_bus_bridge', level: W, prereqs: ['addr_size_cells'], node: i2cBusBridge },
+  { name: 'i2c_bus_reg', level: W, prereqs: ['reg_format', 'i2c_bus_bridge'], node: i2cBusReg },
+  { name: 'spi_bus_bridge', level: W, prereqs: ['addr_size_cells'], node: spiBusBridge },
+  { name: 'spi_bus_reg', level: W, prereqs: ['reg_format', 'spi_bus_bridge'], node: spiBusReg },
   { name: 'avoid_default_addr_size', level: W, prereqs: ['addr_size_cells'], node: avoidDefaultAddrSize },
   { name: 'avoid_unnecessary_addr_size', level: W, prereqs: ['avoid_default_addr_size'], node: avoidUnnecessaryAddrSize },
   { name: 'unique_unit_address', level: W, prereqs: ['avoid_default_addr_size'], node: uniqueUnitAddress(false) },
