@@ -653,6 +653,33 @@ function spiBusReg(ctx: CheckContext, node: DtNode): void {
   if ((node.unitAddress ?? '') !== expected) ctx.fail(node, undefined, `SPI bus unit address format error, expected "${expected}"`);
 }
 
+function pciDeviceBusNum(ctx: CheckContext, node: DtNode): void {
+  if (node.parent?.bus !== 'pci') return;
+  const reg = node.property('reg');
+  if (!reg || reg.value.bytes.length < 4) return;
+  const bus = (cell(reg) & 0x00ff0000) >>> 16;
+  const range = node.parent.property('bus-range');
+  const min = range && range.value.bytes.length >= 8 ? cell(range, 0) : 0;
+  const max = range && range.value.bytes.length >= 8 ? cell(range, 1) : 0;
+  if (bus < min || bus > max) ctx.fail(node, range, `PCI bus number ${bus} out of range, expected (${min} - ${max})`);
+}
+
+function pciDeviceReg(ctx: CheckContext, node: DtNode): void {
+  if (node.parent?.bus !== 'pci') return;
+  const reg = node.property('reg');
+  if (!reg || reg.value.bytes.length < 12) return;
+  if (cell(reg, 1) || cell(reg, 2)) ctx.fail(node, reg, 'PCI reg config space address cells 2 and 3 must be 0');
+  const r = cell(reg);
+  const dev = (r & 0xf800) >>> 11;
+  const func = (r & 0x700) >>> 8;
+  if (r & 0xff000000) ctx.fail(node, reg, 'PCI reg address is not configuration space');
+  if (r & 0xff) ctx.fail(node, reg, 'PCI reg config space address register number must be 0');
+  const unit = node.unitAddress ?? '';
+  if (func === 0 && unit === dev.toString(16)) return;
+  const expected = `${dev.toString(16)},${func.toString(16)}`;
+  if (unit !== expected) ctx.fail(node, undefined, `PCI unit address format error, expected "${expected}"`);
+}
+
 const PHANDLE_ARGS: readonly [string, string, string, boolean?][] = [
   ['clocks', 'clocks', '#clock-cells'],
   ['cooling_device', 'cooling-device', '#cooling-cells'],
@@ -738,8 +765,8 @@ export const CHECKS: readonly CheckDef[] = [
   { name: 'unit_address_vs_reg', level: W, prereqs: [], node: unitAddressVsReg },
   { name: 'unit_address_format', level: W, prereqs: ['node_name_format', 'pci_bridge', 'simple_bus_bridge'], node: unitAddressFormat },
   { name: 'pci_bridge', level: W, prereqs: ['device_type_is_string', 'addr_size_cells'], node: pciBridge },
-  { name: 'pci_device_reg', level: W, prereqs: ['reg_format', 'pci_bridge'] },
-  { name: 'pci_device_bus_num', level: W, prereqs: ['reg_format', 'pci_bridge'] },
+  { name: 'pci_device_reg', level: W, prereqs: ['reg_format', 'pci_bridge'], node: pciDeviceReg },
+  { name: 'pci_device_bus_num', level: W, prereqs: ['reg_format', 'pci_bridge'], node: pciDeviceBusNum },
   {
     name: 'simple_bus_bridge', level: W, prereqs: ['addr_size_cells', 'compatible_is_string_list'], node: (_ctx, n) => {
       if (isCompatible(n, 'simple-bus')) n.bus = 'simple';
@@ -788,7 +815,11 @@ export const CHECKS: readonly CheckDef[] = [
     { name: `${check}_property`, level: W, prereqs: [`${check}_is_cell`, 'phandle_references'], node: phandleArgs(prop, cells, optional) },
     { name: `${check}_is_cell`, level: W, prereqs: [], node: isCell(cells) },
   ]),
-  { name: 'deprecated_gpio_property', level: 'off', prereqs: [] },
+  {
+    name: 'deprecated_gpio_property', level: 'off', prereqs: [], node: (ctx, n) => {
+      for (const p of n.liveProperties()) if (isGpioProperty(p.name) && p.name.indexOf('gpio') === p.name.length - 4) ctx.fail(n, p, "'[*-]gpio' is deprecated, use '[*-]gpios' instead");
+    },
+  },
   { name: 'gpios_property', level: W, prereqs: ['phandle_references'], node: gpiosProperty },
   { name: 'interrupts_property', level: W, prereqs: ['phandle_references'], node: interruptsProperty },
   {
