@@ -2,7 +2,7 @@
 // order, each over the whole tree, prerequisites first, stopping at the first check that raises an error. Some
 // entries are fixups that change the tree (phandle and path references, unused /omit-if-no-ref/ nodes, redundant
 // `name` properties), so running them is part of compiling. The table follows Debian's dtc 1.6.1 (the reference the
-// tests compare with); entries without a test are accepted by -W/-E and always pass.
+// tests compare with); addr_size_cells has no test of its own (in dtc it only caches cell counts for its dependants).
 import type { DtInfo } from './build';
 import type { Diagnostic, Loc } from './source';
 import { DtNode, DtProperty, DtValue, deleteNode, nodeByRef, setU32, u32At } from './tree';
