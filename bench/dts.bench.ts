@@ -10,11 +10,13 @@ const tree = ensureKernelTree();
 const files = corpusFiles(tree);
 
 const t0 = process.hrtime.bigint();
+const cpu0 = process.cpuUsage();
 const cache = newPreprocessCache();
 let compiled = 0;
 for (const rel of files) if (compileKernelDts(tree, rel, cache).dtb) compiled++;
 const dmalabSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-console.log(`dmalab (preprocessor + compiler, one process): ${compiled}/${files.length} in ${dmalabSeconds.toFixed(1)} s`);
+const cpu = process.cpuUsage(cpu0);
+console.log(`dmalab (preprocessor + compiler, one process): ${compiled}/${files.length} in ${dmalabSeconds.toFixed(1)} s (${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU)`);
 
 const tmp = mkdtempSync(join(tmpdir(), 'dmalab-bench-'));
 const t1 = process.hrtime.bigint();

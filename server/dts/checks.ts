@@ -2,7 +2,7 @@
 // order, each over the whole tree, prerequisites first, stopping at the first check that raises an error. Some
 // entries are fixups that change the tree (phandle and path references, unused /omit-if-no-ref/ nodes, redundant
 // `name` properties), so running them is part of compiling. The table follows Debian's dtc 1.6.1 (the reference the
-// tests compare with); entries without a test are accepted by -W/-E and always pass.
+// tests compare with); addr_size_cells has no test of its own (in dtc it only caches cell counts for its dependants).
 import type { DtInfo } from './build';
 import type { Diagnostic, Loc } from './source';
 import { DtNode, DtProperty, DtValue, deleteNode, nodeByRef, setU32, u32At } from './tree';
@@ -427,7 +427,257 @@ function interruptsProperty(ctx: CheckContext, node: DtNode): void {
 }
 
 function gpiosProperty(ctx: CheckContext, node: DtNode): void {
+  if (node.property('gpio-hog')) return; // hogs have a plain `gpios` list
   for (const p of node.liveProperties()) if (isGpioProperty(p.name)) checkPhandleArgs(ctx, node, p, '#gpio-cells', false);
+}
+
+function isEnabled(node: DtNode): boolean {
+  const p = node.property('status');
+  if (!p) return true;
+  const text = String.fromCharCode(...p.value.bytes.subarray(0, Math.max(0, p.value.bytes.indexOf(0))));
+  return text === 'okay' || text === 'ok';
+}
+
+/** Two children with the same unit address (the later one is named in the message, as in dtc). */
+function uniqueUnitAddress(onlyEnabled: boolean): CheckDef['node'] {
+  return (ctx, node) => {
+    if (!node.property('#address-cells') || !node.property('#size-cells')) return;
+    const children = node.liveChildren();
+    for (let a = 0; a < children.length; a++) {
+      const addrA = children[a].unitAddress ?? '';
+      if (!addrA || (onlyEnabled && !isEnabled(children[a]))) continue;
+      for (let b = 0; b < a; b++) {
+        if (onlyEnabled && !isEnabled(children[b])) continue;
+        if ((children[b].unitAddress ?? '') === addrA) ctx.fail(children[b], undefined, `duplicate unit-address (also used in node ${children[a].fullpath})`);
+      }
+    }
+  };
+}
+
+function avoidUnnecessaryAddrSize(ctx: CheckContext, node: DtNode): void {
+  if (!node.parent || !node.property('#address-cells') || !node.property('#size-cells')) return;
+  if (node.property('ranges') || node.children.length === 0) return;
+  for (const c of node.liveChildren()) if (c.property('reg')) return;
+  ctx.fail(node, undefined, 'unnecessary #address-cells/#size-cells without "ranges" or child "reg" property');
+}
+
+function chosenString(ctx: CheckContext, node: DtNode, p: DtProperty): void {
+  if (!isOneString(p.value)) ctx.fail(node, p, 'property is not a string');
+}
+
+function aliasPaths(ctx: CheckContext, node: DtNode): void {
+  if (node.name !== 'aliases') return;
+  for (const p of node.liveProperties()) {
+    if (p.name === 'phandle' || p.name === 'linux,phandle') continue;
+    const b = p.value.bytes;
+    const end = b.indexOf(0);
+    const path = String.fromCharCode(...b.subarray(0, end < 0 ? b.length : end));
+    if (b.length === 0 || !path.startsWith('/') || !nodeByRef(ctx.info.root, path)) {
+      ctx.fail(node, p, `aliases property is not a valid node (${path})`);
+      continue;
+    }
+    if (!/^[a-z0-9-]*$/.test(p.name)) ctx.fail(node, undefined, "aliases property name must include only lowercase and '-'");
+  }
+}
+
+function isCompatible(node: DtNode, compatible: string): boolean {
+  const p = node.property('compatible');
+  if (!p) return false;
+  return String.fromCharCode(...p.value.bytes).split('\0').includes(compatible);
+}
+
+function cellsOrDefault(node: DtNode, name: string, fallback: number): number {
+  const p = node.property(name);
+  return p && p.value.bytes.length >= 4 ? cell(p) : fallback;
+}
+
+function pciBridge(ctx: CheckContext, node: DtNode): void {
+  const dt = node.property('device_type');
+  if (!dt || !isOneString(dt.value) || String.fromCharCode(...dt.value.bytes.subarray(0, -1)) !== 'pci') return;
+  node.bus = 'pci';
+  if (node.basename !== 'pci' && node.basename !== 'pcie') ctx.fail(node, undefined, 'node name is not "pci" or "pcie"');
+  if (!node.property('ranges')) ctx.fail(node, undefined, 'missing ranges for PCI bridge (or not a bridge)');
+  if (cellsOrDefault(node, '#address-cells', 2) !== 3) ctx.fail(node, undefined, 'incorrect #address-cells for PCI bridge');
+  if (cellsOrDefault(node, '#size-cells', 1) !== 2) ctx.fail(node, undefined, 'incorrect #size-cells for PCI bridge');
+  const range = node.property('bus-range');
+  if (!range) return;
+  if (range.value.bytes.length !== 8) {
+    ctx.fail(node, range, 'value must be 2 cells');
+    return;
+  }
+  if (cell(range, 0) > cell(range, 1)) ctx.fail(node, range, '1st cell must be less than or equal to 2nd cell');
+  if (cell(range, 1) > 0xff) ctx.fail(node, range, 'maximum bus number must be less than 256');
+}
+
+function simpleBusReg(ctx: CheckContext, node: DtNode): void {
+  if (!node.parent || node.parent.bus !== 'simple') return;
+  let cells: { p: DtProperty; from: number } | undefined;
+  const reg = node.property('reg');
+  if (reg) cells = { p: reg, from: 0 };
+  else {
+    const ranges = node.property('ranges');
+    if (ranges && ranges.value.bytes.length) cells = { p: ranges, from: cellsOrDefault(node, '#address-cells', 2) };
+  }
+  if (!cells) {
+    if (node.parent.parent && node.bus !== 'simple') ctx.fail(node, undefined, 'missing or empty reg/ranges property');
+    return;
+  }
+  let value = 0n;
+  const n = cellsOrDefault(node.parent, '#address-cells', 2);
+  for (let i = 0; i < n; i++) {
+    const at = (cells.from + i) * 4;
+    value = ((value << 32n) | BigInt(at + 4 <= cells.p.value.bytes.length ? u32At(cells.p.value.bytes, at) : 0)) & 0xffffffffffffffffn;
+  }
+  const expected = value.toString(16);
+  if ((node.unitAddress ?? '') !== expected) ctx.fail(node, undefined, `simple-bus unit address format error, expected "${expected}"`);
+}
+
+function unitAddressFormat(ctx: CheckContext, node: DtNode): void {
+  if (node.parent?.bus) return;
+  let unit = node.unitAddress ?? '';
+  if (!unit) return;
+  if (unit.startsWith('0x')) {
+    ctx.fail(node, undefined, 'unit name should not have leading "0x"');
+    unit = unit.slice(2);
+  }
+  if (unit[0] === '0' && /[0-9a-fA-F]/.test(unit[1] ?? '')) ctx.fail(node, undefined, 'unit name should not have leading 0s');
+}
+
+/** OF graph: a node with `endpoint` children is a port; its parent (`ports`, or a device with `reg`) holds ports. */
+function graphNodes(_ctx: CheckContext, node: DtNode): void {
+  for (const child of node.liveChildren()) {
+    if (child.basename !== 'endpoint' && !child.property('remote-endpoint')) continue;
+    node.bus = 'graph-port';
+    if (node.parent && !node.parent.bus && (node.parent.name === 'ports' || node.property('reg'))) node.parent.bus = 'graph-ports';
+    break;
+  }
+}
+
+function graphChildAddress(ctx: CheckContext, node: DtNode): void {
+  if (node.bus !== 'graph-ports' && node.bus !== 'graph-port') return;
+  let count = 0;
+  for (const child of node.liveChildren()) {
+    const reg = child.property('reg');
+    if (reg && reg.value.bytes.length >= 4 && cell(reg) !== 0) return;
+    count++;
+  }
+  if (count === 1 && node.property('#address-cells')) ctx.fail(node, undefined, `graph node has single child node '${node.children[0].name}', #address-cells/#size-cells are not necessary`);
+}
+
+function graphReg(ctx: CheckContext, node: DtNode): void {
+  const reg = node.property('reg');
+  if (!reg) return;
+  if (reg.value.bytes.length !== 4) {
+    ctx.fail(node, undefined, "graph node malformed 'reg' property");
+    return;
+  }
+  const expected = cell(reg).toString(16);
+  if ((node.unitAddress ?? '') !== expected) ctx.fail(node, undefined, `graph node unit address error, expected "${expected}"`);
+  const parent = node.parent!;
+  const ac = parent.property('#address-cells') ? cell(parent.property('#address-cells')!) : -1;
+  const sc = parent.property('#size-cells') ? cell(parent.property('#size-cells')!) : -1;
+  if (ac !== 1) ctx.fail(node, node.property('#address-cells'), `graph node '#address-cells' is ${ac}, must be 1`);
+  if (sc !== 0) ctx.fail(node, node.property('#size-cells'), `graph node '#size-cells' is ${sc}, must be 0`);
+}
+
+function remoteEndpoint(ctx: CheckContext, endpoint: DtNode): DtNode | undefined {
+  const p = endpoint.property('remote-endpoint');
+  if (!p || p.value.bytes.length < 4) return undefined;
+  const ph = cell(p);
+  if (!validPhandle(ph)) return undefined;
+  const node = byPhandle(ctx, ph);
+  if (!node) ctx.fail(endpoint, p, 'graph phandle is not valid');
+  return node;
+}
+
+function graphEndpoint(ctx: CheckContext, node: DtNode): void {
+  if (node.parent?.bus !== 'graph-port') return;
+  if (node.basename !== 'endpoint') ctx.fail(node, undefined, "graph endpoint node name should be 'endpoint'");
+  graphReg(ctx, node);
+  const remote = remoteEndpoint(ctx, node);
+  if (remote && remoteEndpoint(ctx, remote) !== node) ctx.fail(node, undefined, `graph connection to node '${remote.fullpath}' is not bidirectional`);
+}
+
+const I2C_OWN_SLAVE_ADDRESS = 1 << 30;
+const I2C_TEN_BIT_ADDRESS = 2 ** 31;
+
+function i2cBusBridge(ctx: CheckContext, node: DtNode): void {
+  const base = node.basename;
+  if (base !== 'i2c-bus' && base !== 'i2c-arb' && base !== 'i2c') return;
+  // dtc compares the children's names over the parent's base-name length.
+  for (const child of node.liveChildren()) if (base.length === 7 && child.name.startsWith('i2c-bus')) return;
+  node.bus = 'i2c';
+  if (node.children.length === 0) return;
+  if (cellsOrDefault(node, '#address-cells', 2) !== 1) ctx.fail(node, undefined, 'incorrect #address-cells for I2C bus');
+  if (cellsOrDefault(node, '#size-cells', 1) !== 0) ctx.fail(node, undefined, 'incorrect #size-cells for I2C bus');
+}
+
+function i2cBusReg(ctx: CheckContext, node: DtNode): void {
+  if (node.parent?.bus !== 'i2c') return;
+  const reg = node.property('reg');
+  if (!reg || reg.value.bytes.length === 0) {
+    ctx.fail(node, undefined, 'missing or empty reg property');
+    return;
+  }
+  const expected = ((cell(reg) & ~I2C_OWN_SLAVE_ADDRESS) >>> 0).toString(16);
+  if ((node.unitAddress ?? '') !== expected) ctx.fail(node, undefined, `I2C bus unit address format error, expected "${expected}"`);
+  for (let i = 0; i + 4 <= reg.value.bytes.length; i += 4) {
+    const r = (u32At(reg.value.bytes, i) & ~I2C_OWN_SLAVE_ADDRESS) >>> 0;
+    if (r >= I2C_TEN_BIT_ADDRESS && r - I2C_TEN_BIT_ADDRESS > 0x3ff) ctx.fail(node, reg, `I2C address must be less than 10-bits, got "0x${r.toString(16)}"`);
+    else if (r < I2C_TEN_BIT_ADDRESS && r > 0x7f) ctx.fail(node, reg, `I2C address must be less than 7-bits, got "0x${r.toString(16)}". Set I2C_TEN_BIT_ADDRESS for 10 bit addresses or fix the property`);
+  }
+}
+
+function spiBusBridge(ctx: CheckContext, node: DtNode): void {
+  if (node.basename === 'spi') node.bus = 'spi';
+  else {
+    // SPI buses without a proper name: children with spi-* properties.
+    if (cellsOrDefault(node, '#address-cells', 2) !== 1 || cellsOrDefault(node, '#size-cells', 1) !== 0) return;
+    if (node.liveChildren().some((c) => c.liveProperties().some((p) => p.name.startsWith('spi-')))) node.bus = 'spi';
+    if (node.bus === 'spi' && node.property('reg')) ctx.fail(node, undefined, "node name for SPI buses should be 'spi'");
+  }
+  if (node.bus !== 'spi' || node.children.length === 0) return;
+  const ac = node.property('spi-slave') ? 0 : 1;
+  if (cellsOrDefault(node, '#address-cells', 2) !== ac) ctx.fail(node, undefined, 'incorrect #address-cells for SPI bus');
+  if (cellsOrDefault(node, '#size-cells', 1) !== 0) ctx.fail(node, undefined, 'incorrect #size-cells for SPI bus');
+}
+
+function spiBusReg(ctx: CheckContext, node: DtNode): void {
+  if (node.parent?.bus !== 'spi' || node.parent.property('spi-slave')) return;
+  const reg = node.property('reg');
+  if (!reg || reg.value.bytes.length === 0) {
+    ctx.fail(node, undefined, 'missing or empty reg property');
+    return;
+  }
+  const expected = cell(reg).toString(16);
+  if ((node.unitAddress ?? '') !== expected) ctx.fail(node, undefined, `SPI bus unit address format error, expected "${expected}"`);
+}
+
+function pciDeviceBusNum(ctx: CheckContext, node: DtNode): void {
+  if (node.parent?.bus !== 'pci') return;
+  const reg = node.property('reg');
+  if (!reg || reg.value.bytes.length < 4) return;
+  const bus = (cell(reg) & 0x00ff0000) >>> 16;
+  const range = node.parent.property('bus-range');
+  const min = range && range.value.bytes.length >= 8 ? cell(range, 0) : 0;
+  const max = range && range.value.bytes.length >= 8 ? cell(range, 1) : 0;
+  if (bus < min || bus > max) ctx.fail(node, range, `PCI bus number ${bus} out of range, expected (${min} - ${max})`);
+}
+
+function pciDeviceReg(ctx: CheckContext, node: DtNode): void {
+  if (node.parent?.bus !== 'pci') return;
+  const reg = node.property('reg');
+  if (!reg || reg.value.bytes.length < 12) return;
+  if (cell(reg, 1) || cell(reg, 2)) ctx.fail(node, reg, 'PCI reg config space address cells 2 and 3 must be 0');
+  const r = cell(reg);
+  const dev = (r & 0xf800) >>> 11;
+  const func = (r & 0x700) >>> 8;
+  if (r & 0xff000000) ctx.fail(node, reg, 'PCI reg address is not configuration space');
+  if (r & 0xff) ctx.fail(node, reg, 'PCI reg config space address register number must be 0');
+  const unit = node.unitAddress ?? '';
+  if (func === 0 && unit === dev.toString(16)) return;
+  const expected = `${dev.toString(16)},${func.toString(16)}`;
+  if (unit !== expected) ctx.fail(node, undefined, `PCI unit address format error, expected "${expected}"`);
 }
 
 const PHANDLE_ARGS: readonly [string, string, string, boolean?][] = [
@@ -513,29 +763,63 @@ export const CHECKS: readonly CheckDef[] = [
   { name: 'ranges_format', level: W, prereqs: ['addr_size_cells'], node: rangesFormat('ranges') },
   { name: 'dma_ranges_format', level: W, prereqs: ['addr_size_cells'], node: rangesFormat('dma-ranges') },
   { name: 'unit_address_vs_reg', level: W, prereqs: [], node: unitAddressVsReg },
-  { name: 'unit_address_format', level: W, prereqs: ['node_name_format', 'pci_bridge', 'simple_bus_bridge'] },
-  { name: 'pci_bridge', level: W, prereqs: ['device_type_is_string', 'addr_size_cells'] },
-  { name: 'pci_device_reg', level: W, prereqs: ['reg_format', 'pci_bridge'] },
-  { name: 'pci_device_bus_num', level: W, prereqs: ['reg_format', 'pci_bridge'] },
-  { name: 'simple_bus_bridge', level: W, prereqs: ['addr_size_cells', 'compatible_is_string_list'] },
-  { name: 'simple_bus_reg', level: W, prereqs: ['reg_format', 'simple_bus_bridge'] },
-  { name: 'i2c_bus_bridge', level: W, prereqs: ['addr_size_cells'] },
-  { name: 'i2c_bus_reg', level: W, prereqs: ['reg_format', 'i2c_bus_bridge'] },
-  { name: 'spi_bus_bridge', level: W, prereqs: ['addr_size_cells'] },
-  { name: 'spi_bus_reg', level: W, prereqs: ['reg_format', 'spi_bus_bridge'] },
+  { name: 'unit_address_format', level: W, prereqs: ['node_name_format', 'pci_bridge', 'simple_bus_bridge'], node: unitAddressFormat },
+  { name: 'pci_bridge', level: W, prereqs: ['device_type_is_string', 'addr_size_cells'], node: pciBridge },
+  { name: 'pci_device_reg', level: W, prereqs: ['reg_format', 'pci_bridge'], node: pciDeviceReg },
+  { name: 'pci_device_bus_num', level: W, prereqs: ['reg_format', 'pci_bridge'], node: pciDeviceBusNum },
+  {
+    name: 'simple_bus_bridge', level: W, prereqs: ['addr_size_cells', 'compatible_is_string_list'], node: (_ctx, n) => {
+      if (isCompatible(n, 'simple-bus')) n.bus = 'simple';
+    },
+  },
+  { name: 'simple_bus_reg', level: W, prereqs: ['reg_format', 'simple_bus_bridge'], node: simpleBusReg },
+  { name: 'i2c_bus_bridge', level: W, prereqs: ['addr_size_cells'], node: i2cBusBridge },
+  { name: 'i2c_bus_reg', level: W, prereqs: ['reg_format', 'i2c_bus_bridge'], node: i2cBusReg },
+  { name: 'spi_bus_bridge', level: W, prereqs: ['addr_size_cells'], node: spiBusBridge },
+  { name: 'spi_bus_reg', level: W, prereqs: ['reg_format', 'spi_bus_bridge'], node: spiBusReg },
   { name: 'avoid_default_addr_size', level: W, prereqs: ['addr_size_cells'], node: avoidDefaultAddrSize },
-  { name: 'avoid_unnecessary_addr_size', level: W, prereqs: ['avoid_default_addr_size'] },
-  { name: 'unique_unit_address', level: W, prereqs: ['avoid_default_addr_size'] },
-  { name: 'unique_unit_address_if_enabled', level: 'off', prereqs: ['avoid_default_addr_size'] },
-  { name: 'obsolete_chosen_interrupt_controller', level: W, prereqs: [] },
-  { name: 'chosen_node_is_root', level: W, prereqs: [] },
-  { name: 'chosen_node_bootargs', level: W, prereqs: [] },
-  { name: 'chosen_node_stdout_path', level: W, prereqs: [] },
+  { name: 'avoid_unnecessary_addr_size', level: W, prereqs: ['avoid_default_addr_size'], node: avoidUnnecessaryAddrSize },
+  { name: 'unique_unit_address', level: W, prereqs: ['avoid_default_addr_size'], node: uniqueUnitAddress(false) },
+  { name: 'unique_unit_address_if_enabled', level: 'off', prereqs: ['avoid_default_addr_size'], node: uniqueUnitAddress(true) },
+  {
+    name: 'obsolete_chosen_interrupt_controller', level: W, prereqs: [], node: (ctx, n) => {
+      if (n.parent) return;
+      const p = n.child('chosen')?.property('interrupt-controller');
+      if (p) ctx.fail(n, p, '/chosen has obsolete "interrupt-controller" property');
+    },
+  },
+  {
+    name: 'chosen_node_is_root', level: W, prereqs: [], node: (ctx, n) => {
+      if (n.name === 'chosen' && n.parent !== ctx.info.root) ctx.fail(n, undefined, 'chosen node must be at root node');
+    },
+  },
+  {
+    name: 'chosen_node_bootargs', level: W, prereqs: [], node: (ctx, n) => {
+      const p = n.name === 'chosen' ? n.property('bootargs') : undefined;
+      if (p) chosenString(ctx, n, p);
+    },
+  },
+  {
+    name: 'chosen_node_stdout_path', level: W, prereqs: [], node: (ctx, n) => {
+      if (n.name !== 'chosen') return;
+      let p = n.property('stdout-path');
+      if (!p) {
+        p = n.property('linux,stdout-path');
+        if (!p) return;
+        ctx.fail(n, p, "Use 'stdout-path' instead");
+      }
+      chosenString(ctx, n, p);
+    },
+  },
   ...PHANDLE_ARGS.flatMap(([check, prop, cells, optional]): CheckDef[] => [
     { name: `${check}_property`, level: W, prereqs: [`${check}_is_cell`, 'phandle_references'], node: phandleArgs(prop, cells, optional) },
     { name: `${check}_is_cell`, level: W, prereqs: [], node: isCell(cells) },
   ]),
-  { name: 'deprecated_gpio_property', level: 'off', prereqs: [] },
+  {
+    name: 'deprecated_gpio_property', level: 'off', prereqs: [], node: (ctx, n) => {
+      for (const p of n.liveProperties()) if (isGpioProperty(p.name) && p.name.indexOf('gpio') === p.name.length - 4) ctx.fail(n, p, "'[*-]gpio' is deprecated, use '[*-]gpios' instead");
+    },
+  },
   { name: 'gpios_property', level: W, prereqs: ['phandle_references'], node: gpiosProperty },
   { name: 'interrupts_property', level: W, prereqs: ['phandle_references'], node: interruptsProperty },
   {
@@ -546,11 +830,17 @@ export const CHECKS: readonly CheckDef[] = [
       if (!n.property('#address-cells')) ctx.fail(n, undefined, 'Missing #address-cells in interrupt provider');
     },
   },
-  { name: 'alias_paths', level: W, prereqs: [] },
-  { name: 'graph_nodes', level: W, prereqs: [] },
-  { name: 'graph_child_address', level: W, prereqs: ['graph_nodes'] },
-  { name: 'graph_port', level: W, prereqs: ['graph_nodes'] },
-  { name: 'graph_endpoint', level: W, prereqs: ['graph_nodes'] },
+  { name: 'alias_paths', level: W, prereqs: [], node: aliasPaths },
+  { name: 'graph_nodes', level: W, prereqs: [], node: graphNodes },
+  { name: 'graph_child_address', level: W, prereqs: ['graph_nodes'], node: graphChildAddress },
+  {
+    name: 'graph_port', level: W, prereqs: ['graph_nodes'], node: (ctx, n) => {
+      if (n.bus !== 'graph-port') return;
+      if (n.basename !== 'port') ctx.fail(n, undefined, "graph port node name should be 'port'");
+      graphReg(ctx, n);
+    },
+  },
+  { name: 'graph_endpoint', level: W, prereqs: ['graph_nodes'], node: graphEndpoint },
   { name: 'always_fail', level: 'off', prereqs: [], node: (ctx, n) => ctx.fail(n, undefined, 'always_fail check') },
 ];
 

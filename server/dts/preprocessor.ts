@@ -802,7 +802,14 @@ class Preprocessor {
     if (args && rparenHide) for (const h of [...hideBase]) if (!rparenHide.has(h)) hideBase.delete(h);
     hideBase.add(m.name);
     const hide: ReadonlySet<string> = hideBase;
-    const at = (t: Tok, ws: boolean): Tok => ({ kind: t.kind, text: t.text, ws, file: name.file, line: name.line, col: name.col, hide: t.hide ? union(t.hide, hide) : hide });
+    const unions = new Map<ReadonlySet<string>, ReadonlySet<string>>();
+    const hideOf = (h: ReadonlySet<string> | undefined): ReadonlySet<string> => {
+      if (!h) return hide;
+      let u = unions.get(h);
+      if (!u) unions.set(h, (u = union(h, hide)));
+      return u;
+    };
+    const at = (t: Tok, ws: boolean): Tok => ({ kind: t.kind, text: t.text, ws, file: name.file, line: name.line, col: name.col, hide: hideOf(t.hide) });
     const body = m.body;
     const params = m.params;
     const paramIndex = (t: Tok | undefined) => (t && t.kind === K.Ident && params ? params.indexOf(t.text) : -1);

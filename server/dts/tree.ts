@@ -49,6 +49,8 @@ export class DtNode {
   referenced = false;
   phandle = 0;
   fullpath = '';
+  /** The bus this node bridges to, as the bus checks find it (children are checked against it). */
+  bus: 'pci' | 'simple' | 'i2c' | 'spi' | 'graph-port' | 'graph-ports' | undefined;
   /** Every place the node was (re)defined, first one first. */
   locs: Loc[] = [];
 

@@ -4,8 +4,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { CHECKS } from '../../server/dts/checks';
+import { newPreprocessCache } from '../../server/dts/preprocessor';
+import { INCLUDE_PREFIXES, compileKernelDts, corpusFiles, ensureKernelTree } from './corpus';
 import { dmalabDtc } from './run-cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmalab-dts-checks-'));
@@ -72,3 +75,27 @@ for (const [name, flags] of RUNS) {
     assert.deepEqual(Object.fromEntries([...fired(mine.stderr)].sort()), Object.fromEntries([...fired(ref.stderr)].sort()), `${mine.stderr}\n--- dtc:\n${ref.stderr}`);
   });
 }
+
+test('checks on kernel trees with dtc default levels: the implemented checks fire as often as in dtc', { timeout: 10 * 60_000 }, () => {
+  const tree = ensureKernelTree();
+  const files = corpusFiles(tree).filter((_, i) => i % 40 === 0);
+  const implemented = new Set(CHECKS.filter((c) => c.node).map((c) => c.name));
+  const cache = newPreprocessCache();
+  const count = (names: string[]) => {
+    const m = new Map<string, number>();
+    for (const n of names) if (implemented.has(n)) m.set(n, (m.get(n) ?? 0) + 1);
+    return Object.fromEntries([...m].sort());
+  };
+  let total = 0;
+  for (const rel of files) {
+    const src = join(tree, rel);
+    const pre = join(dir, 'pre.tmp');
+    assert.equal(spawnSync('cpp', ['-nostdinc', '-I', dirname(src), '-I', INCLUDE_PREFIXES, '-undef', '-D__DTS__', '-x', 'assembler-with-cpp', '-o', pre, src]).status, 0);
+    const ref = spawnSync('dtc', ['-I', 'dts', '-O', 'dtb', '-b', '0', '-i', dirname(src), '-i', INCLUDE_PREFIXES, '-o', '/dev/null', pre], { encoding: 'utf8' });
+    const theirs = [...ref.stderr.matchAll(/(?:Warning|ERROR) \(([a-z0-9_]+)\)/g)].map((m) => m[1]);
+    const ours = compileKernelDts(tree, rel, cache, { dtcFlags: [] }).diagnostics.map((d) => d.code);
+    assert.deepEqual(count(ours), count(theirs), rel);
+    total += theirs.filter((n) => implemented.has(n)).length;
+  }
+  console.log(`dts checks: ${files.length} kernel trees, ${total} findings of implemented checks, same counts as dtc`);
+});

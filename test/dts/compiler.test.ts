@@ -57,6 +57,12 @@ l2: &n1 { };
 / { fragment@7 { w = <1>; }; };`,
 };
 
+writeFileSync(join(dir, 'blob.bin'), Buffer.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 250, 251]));
+writeFileSync(join(dir, 'part.dtsi'), '/ { from-include = "yes"; inc: included { v = <7>; }; };\n');
+CASES.files = `/dts-v1/;
+/include/ "part.dtsi"
+/ { whole = /incbin/("blob.bin"); part = /incbin/("blob.bin", 2, 5); mixed = <1>, /incbin/("blob.bin", (1 + 1), 0), "s"; r = <&inc>; };`;
+
 for (const [name, text] of Object.entries(CASES)) {
   for (const extra of [[], ['-@'], ['-H', 'both'], ['-R', '2', '-p', '16'], ['-S', '4096', '-b', '5'], ['-a', '64'], ['-H', 'legacy']]) {
     test(`dtc ${name} ${extra.join(' ')}`, async () => {
