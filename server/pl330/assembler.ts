@@ -8,7 +8,7 @@ import {
 import { ExpressionError, checkExpressionSyntax, evaluateExpression } from './expression';
 import { PL330_CHECKS, Pl330CheckCode, SourceDiagnostic, formatTemplate } from './diagnostics';
 import { Token, TokenKind, TokenStream, lex } from './lexer';
-import { Emitted, Statement, StatementTable } from './statements';
+import { Emitted, HeadInfo, Statement, StatementTable } from './statements';
 
 export interface AssembleOptions {
   /** Overrides of the file's configuration directives (the command line wins over the file). */
@@ -92,6 +92,7 @@ class Assembly {
   private readonly ts: TokenStream;
   private readonly diagnostics: SourceDiagnostic[] = [];
   private readonly statements: StatementTable;
+  private readonly heads = new Map<string, HeadInfo>();
   private readonly symbols = new Map<string, SymbolInfo>();
   private readonly labelValues = new Map<string, number>();
   private readonly constants = new Map<string, ConstantDef>();
@@ -193,24 +194,22 @@ class Assembly {
     const labelCount = (i - start) >> 1;
     const line = ts.lines[start];
     const bounds = this.statements.bounds;
-    const statement = (head: number, first: number, count: number): void => {
-      this.statements.add(line, labelStart, labelCount, head, first, count, i, end);
-    };
+    const table = this.statements;
     // NAME .equ EXPR  or  NAME = EXPR
     if (i + 1 < end && isName(i) &&
         ((ts.kinds[i + 1] === TokenKind.Identifier && /^\.(equ|set)$/i.test(ts.text(i + 1))) || ts.isPunct(i + 1, '='))) {
       const first = bounds.length >> 1;
       bounds.push(i, i + 1, i + 2, end);
-      statement(i + 1, first, 2);
+      table.add(line, labelStart, labelCount, i + 1, this.classify(i + 1), first, 2, i, end);
       return;
     }
     if (i >= end) {
-      statement(-1, 0, 0);
+      table.add(line, labelStart, labelCount, -1, undefined, 0, 0, i, end);
       return;
     }
     if (ts.kinds[i] !== TokenKind.Identifier) {
       this.reportTokens('syntax', { detail: `expected an instruction, a directive or a label, found '${ts.text(i)}'` }, i, i + 1);
-      statement(-1, 0, 0);
+      table.add(line, labelStart, labelCount, -1, undefined, 0, 0, i, end);
       return;
     }
     const first = bounds.length >> 1;
@@ -226,7 +225,20 @@ class Assembly {
       }
     }
     if (opStart < end || (bounds.length >> 1) > first) bounds.push(opStart, end);
-    statement(i, first, (bounds.length >> 1) - first);
+    table.add(line, labelStart, labelCount, i, this.classify(i), first, (bounds.length >> 1) - first, i, end);
+  }
+
+  /** The head token's classification, computed once per distinct spelling. */
+  private classify(tok: number): HeadInfo {
+    const text = this.ts.text(tok);
+    let info = this.heads.get(text);
+    if (info === undefined) {
+      const directive = text.startsWith('.') || text === '=';
+      const key = directive ? text.toLowerCase() : text.toUpperCase();
+      info = { text, key, specs: directive ? undefined : SPECS_BY_MNEMONIC.get(key) };
+      this.heads.set(text, info);
+    }
+    return info;
   }
 
   // ---- symbols --------------------------------------------------------------------------------------------------
@@ -310,12 +322,16 @@ class Assembly {
       return current;
     };
     // Constants first, so that .channel bases and configuration directives may use them in any order.
-    for (const s of this.statements) {
-      if (isConstantDefinition(s.headText?.toLowerCase())) this.defineConstant(s);
+    const count = this.statements.count;
+    for (let k = 0; k < count; k++) {
+      const s = this.statements.at(k);
+      if (isConstantDefinition(s.info?.key)) this.defineConstant(s);
     }
-    for (const s of this.statements) {
-      const headText = s.headText;
-      const name = headText?.toLowerCase();
+    for (let k = 0; k < count; k++) {
+      const s = this.statements.at(k);
+      const info = s.info;
+      const headText = info?.text;
+      const name = info?.key;
       if (name === '.channel' || name === '.manager') {
         if (s.labelCount === 0 && s.operandCount > 1) this.reportTokens('bad-directive', { detail: `${name} takes at most one operand, the base address` }, s.start, s.end);
         let base = current >= 0 ? address : this.options.base ?? 0;
@@ -351,19 +367,18 @@ class Assembly {
         this.reportTokens('unknown-mnemonic', { name: headText }, s.start, s.start + 1);
         continue;
       }
-      const mnemonic = headText.toUpperCase();
+      const mnemonic = name!;
       s.program = ensureProgram(s.line);
       s.address = address;
       if (mnemonic === 'DMALPFE') {
         s.size = 0;
         continue;
       }
-      const specs = SPECS_BY_MNEMONIC.get(mnemonic);
+      const specs = info!.specs;
       if (!specs) {
         this.reportTokens('unknown-mnemonic', { name: headText }, s.start, s.start + 1);
         continue;
       }
-      s.specs = specs;
       s.size = specs[0].length;
       address += s.size;
       this.programsMeta[s.program].size = address - this.programsMeta[s.program].base;
@@ -432,7 +447,8 @@ class Assembly {
         this.report('missing-end', { kind: meta.kind, base: hex(meta.base) }, last.line, last.head.col, this.endColOf(last));
       }
     };
-    for (const s of this.statements) {
+    for (let k = 0; k < this.statements.count; k++) {
+      const s = this.statements.at(k);
       if (s.program >= 0 && s.program !== program) {
         closeProgram();
         program = s.program;
@@ -446,16 +462,15 @@ class Assembly {
         ended = false;
         endedReported = false;
       }
-      const head = s.head;
+      const head = s.info;
       if (!head || s.program < 0) continue;
-      const name = head.text.toLowerCase();
-      if (name === '.byte') {
+      const mnemonic = head.key;
+      if (mnemonic === '.byte') {
         this.encodeBytes(s);
         sawInstruction = true;
         continue;
       }
-      const mnemonic = head.text.toUpperCase();
-      if (mnemonic !== 'DMALPFE' && !s.specs) continue;
+      if (mnemonic !== 'DMALPFE' && !head.specs) continue;
       if (ended && !endedReported) {
         this.reportTokens('code-after-end', {}, s.start, s.end);
         endedReported = true;
@@ -472,7 +487,7 @@ class Assembly {
         this.emit(s, DMALPFE_EMITTED);
         continue;
       }
-      let spec = s.specs![0];
+      let spec = head.specs![0];
       if (!spec.threads.includes(threadKind)) {
         this.reportTokens('wrong-thread', { mnemonic, thread: threadKind, allowed: spec.threads.join(' and ') }, s.start, s.start + 1);
       }
@@ -527,7 +542,8 @@ class Assembly {
   /** Instructions in source order, built from the statements only when a consumer asks (listing, editor). */
   private listInstructions(): AssembledInstruction[] {
     const out: AssembledInstruction[] = [];
-    for (const s of this.statements) {
+    for (let k = 0; k < this.statements.count; k++) {
+      const s = this.statements.at(k);
       if (!s.emitted || !s.head) continue;
       const length = s.emitted === DMALPFE_EMITTED ? 0 : s.size;
       out.push({ address: s.address, length, program: s.program, mnemonic: s.emitted.mnemonic, spec: s.emitted.spec, line: s.line, col: s.head.col, endCol: this.endColOf(s) });
@@ -582,7 +598,7 @@ class Assembly {
   }
 
   private encodeLoopEnd(s: Statement, bytes: Uint8Array, loops: { kind: 'counted' | 'forever'; counter: 0 | 1; bodyStart: number; info: LoopInfo; stmt: Statement }[]): InstructionSpec {
-    const mnemonic = s.head!.text.toUpperCase();
+    const mnemonic = s.info!.key;
     let counter: 0 | 1 | undefined;
     let forever = false;
     let targetRange: [number, number] | undefined;
@@ -606,7 +622,7 @@ class Assembly {
       this.reportTokens('unmatched-loop-end', {}, s.start, s.end);
     }
     if (counter === undefined) counter = forever ? FOREVER_LPEND_COUNTER : open?.counter ?? 0;
-    const candidates = s.specs!;
+    const candidates = s.info!.specs!;
     const spec = candidates.find((c) => !!c.forever === forever) ?? candidates[0];
     if (spec.unverified) this.reportTokens('unverified-encoding', { detail: `${spec.unverified}; the hardware may treat it differently` }, s.start, s.start + 1);
     if (spec.forever && spec.opcodeMask === 0xff && counter === 0) {

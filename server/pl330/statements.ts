@@ -4,6 +4,16 @@
 import type { InstructionSpec } from '../../emulator/pl330/isa';
 import type { Token, TokenStream } from './lexer';
 
+/** A statement's mnemonic or directive, classified once per distinct spelling. */
+export interface HeadInfo {
+  /** As written. */
+  readonly text: string;
+  /** Directives ('.equ', '=') in lower case, mnemonics in upper case: what the assembler compares. */
+  readonly key: string;
+  /** The instruction specs of a known mnemonic. */
+  readonly specs?: readonly InstructionSpec[];
+}
+
 /** What pass 2 emitted for a statement: an instruction, data or a loop marker. */
 export interface Emitted {
   readonly mnemonic: string;
@@ -27,7 +37,7 @@ export class StatementTable {
   readonly program: Int32Array;
   readonly address: Float64Array;
   readonly size: Int32Array;
-  readonly specs: (readonly InstructionSpec[] | undefined)[];
+  readonly heads: (HeadInfo | undefined)[];
   readonly emitted: (Emitted | undefined)[];
   /** Operand bounds of every statement, flat: [start0, end0, start1, end1, ...]. */
   readonly bounds: number[] = [];
@@ -46,12 +56,13 @@ export class StatementTable {
     this.program = new Int32Array(capacity).fill(-1);
     this.address = new Float64Array(capacity);
     this.size = new Int32Array(capacity);
-    this.specs = new Array(capacity).fill(undefined);
+    this.heads = new Array(capacity).fill(undefined);
     this.emitted = new Array(capacity).fill(undefined);
   }
 
-  add(line: number, labelStart: number, labelCount: number, head: number, operandFirst: number, operandCount: number, start: number, end: number): void {
+  add(line: number, labelStart: number, labelCount: number, head: number, info: HeadInfo | undefined, operandFirst: number, operandCount: number, start: number, end: number): void {
     const i = this.count++;
+    this.heads[i] = info;
     this.line[i] = line;
     this.labelStart[i] = labelStart;
     this.labelCount[i] = labelCount;
@@ -62,8 +73,8 @@ export class StatementTable {
     this.end[i] = end;
   }
 
-  *[Symbol.iterator](): IterableIterator<Statement> {
-    for (let i = 0; i < this.count; i++) yield new Statement(this, i);
+  at(i: number): Statement {
+    return new Statement(this, i);
   }
 }
 
@@ -83,8 +94,7 @@ export class Statement {
   set address(v: number) { this.t.address[this.index] = v; }
   get size(): number { return this.t.size[this.index]; }
   set size(v: number) { this.t.size[this.index] = v; }
-  get specs(): readonly InstructionSpec[] | undefined { return this.t.specs[this.index]; }
-  set specs(v: readonly InstructionSpec[] | undefined) { this.t.specs[this.index] = v; }
+  get info(): HeadInfo | undefined { return this.t.heads[this.index]; }
   get emitted(): Emitted | undefined { return this.t.emitted[this.index]; }
   set emitted(v: Emitted | undefined) { this.t.emitted[this.index] = v; }
 
