@@ -8,7 +8,7 @@ import {
 import { ExpressionError, checkExpressionSyntax, evaluateExpression } from './expression';
 import { PL330_CHECKS, Pl330CheckCode, SourceDiagnostic, formatTemplate } from './diagnostics';
 import { Token, TokenKind, TokenStream, lex } from './lexer';
-import { Emitted, HeadInfo, Statement, StatementTable } from './statements';
+import { EmittedKind, HeadInfo, Statement, StatementTable } from './statements';
 
 export interface AssembleOptions {
   /** Overrides of the file's configuration directives (the command line wins over the file). */
@@ -193,13 +193,13 @@ class Assembly {
     while (i + 1 < end && isName(i) && ts.isPunct(i + 1, ':')) i += 2;
     const labelCount = (i - start) >> 1;
     const line = ts.lines[start];
-    const bounds = this.statements.bounds;
     const table = this.statements;
     // NAME .equ EXPR  or  NAME = EXPR
     if (i + 1 < end && isName(i) &&
         ((ts.kinds[i + 1] === TokenKind.Identifier && /^\.(equ|set)$/i.test(ts.text(i + 1))) || ts.isPunct(i + 1, '='))) {
-      const first = bounds.length >> 1;
-      bounds.push(i, i + 1, i + 2, end);
+      const first = table.boundCount;
+      table.pushBound(i, i + 1);
+      table.pushBound(i + 2, end);
       table.add(line, labelStart, labelCount, i + 1, this.classify(i + 1), first, 2, i, end);
       return;
     }
@@ -212,7 +212,7 @@ class Assembly {
       table.add(line, labelStart, labelCount, -1, undefined, 0, 0, i, end);
       return;
     }
-    const first = bounds.length >> 1;
+    const first = table.boundCount;
     let opStart = i + 1;
     let depth = 0;
     for (let j = i + 1; j < end; j++) {
@@ -220,12 +220,12 @@ class Assembly {
       if (ts.isPunct(j, '(')) depth++;
       else if (ts.isPunct(j, ')')) depth--;
       else if (depth === 0 && ts.isPunct(j, ',')) {
-        bounds.push(opStart, j);
+        table.pushBound(opStart, j);
         opStart = j + 1;
       }
     }
-    if (opStart < end || (bounds.length >> 1) > first) bounds.push(opStart, end);
-    table.add(line, labelStart, labelCount, i, this.classify(i), first, (bounds.length >> 1) - first, i, end);
+    if (opStart < end || table.boundCount > first) table.pushBound(opStart, end);
+    table.add(line, labelStart, labelCount, i, this.classify(i), first, table.boundCount - first, i, end);
   }
 
   /** The head token's classification, computed once per distinct spelling. */
@@ -235,7 +235,9 @@ class Assembly {
     if (info === undefined) {
       const directive = text.startsWith('.') || text === '=';
       const key = directive ? text.toLowerCase() : text.toUpperCase();
-      info = { text, key, specs: directive ? undefined : SPECS_BY_MNEMONIC.get(key) };
+      const list = this.statements.headList;
+      info = { id: list.length, text, key, specs: directive ? undefined : SPECS_BY_MNEMONIC.get(key) };
+      list.push(info);
       this.heads.set(text, info);
     }
     return info;
@@ -484,7 +486,7 @@ class Assembly {
         const info: LoopInfo = { kind: 'forever', startLine: s.line, bodyStart: s.address };
         this.loops.push(info);
         loops.push({ kind: 'forever', counter: 1, bodyStart: s.address, info, stmt: s });
-        this.emit(s, DMALPFE_EMITTED);
+        this.emit(s, EmittedKind.LoopStart);
         continue;
       }
       let spec = head.specs![0];
@@ -513,7 +515,7 @@ class Assembly {
       for (let k = 0; k < s.size; k++) out[at + k] = bytes[k];
       if (spec.operation === 'END') ended = true;
       lastSpec = spec;
-      this.emit(s, spec);
+      this.emit(s, EmittedKind.Instruction, spec);
     }
     closeProgram();
     this.programsMeta.forEach((meta, i) => {
@@ -530,11 +532,11 @@ class Assembly {
       if (v < -128 || v > 255) this.reportTokens('out-of-range', { what: 'byte', value: v, min: -128, max: 255 }, a, b);
       out[s.address - meta.base + k] = v & 0xff;
     });
-    this.emit(s, BYTE_EMITTED);
+    this.emit(s, EmittedKind.Data);
   }
 
-  private emit(s: Statement, what: Emitted): void {
-    s.emitted = what;
+  private emit(s: Statement, kind: EmittedKind, spec?: InstructionSpec): void {
+    s.emit(kind, spec);
     this.lastEmitted = s;
     this.programsUsed.add(s.program);
   }
@@ -544,9 +546,12 @@ class Assembly {
     const out: AssembledInstruction[] = [];
     for (let k = 0; k < this.statements.count; k++) {
       const s = this.statements.at(k);
-      if (!s.emitted || !s.head) continue;
-      const length = s.emitted === DMALPFE_EMITTED ? 0 : s.size;
-      out.push({ address: s.address, length, program: s.program, mnemonic: s.emitted.mnemonic, spec: s.emitted.spec, line: s.line, col: s.head.col, endCol: this.endColOf(s) });
+      const kind = s.emittedKind;
+      if (kind === EmittedKind.None || s.headIndex < 0) continue;
+      const spec = s.spec;
+      const mnemonic = kind === EmittedKind.LoopStart ? 'DMALPFE' : kind === EmittedKind.Data ? '.byte' : spec!.mnemonic;
+      const length = kind === EmittedKind.LoopStart ? 0 : s.size;
+      out.push({ address: s.address, length, program: s.program, mnemonic, spec, line: s.line, col: this.ts.cols[s.headIndex], endCol: this.endColOf(s) });
     }
     return out;
   }
@@ -576,17 +581,23 @@ class Assembly {
       this.reportTokens('operand-count', { mnemonic: 'DMALP', expected: 'an iteration count, optionally after LC0 or LC1', count: s.operands.length }, s.start, s.end);
       return;
     }
-    const counted = open.filter((l) => l.kind === 'counted');
+    // Counters held by the enclosing counted loops: bit 0 for LC0, bit 1 for LC1.
+    let used = 0;
+    let counted = 0;
+    for (const l of open) {
+      if (l.kind !== 'counted') continue;
+      used |= 1 << l.counter;
+      counted++;
+    }
     let tracked = true;
     if (counter === undefined) {
-      const used = new Set(counted.map((l) => l.counter));
-      if (used.size >= 2) {
+      if (used === 3) {
         this.reportTokens('loops-too-deep', {}, s.start, s.start + 1);
         tracked = false;
       }
-      counter = used.has(0) ? 1 : 0;
-    } else if (counted.some((l) => l.counter === counter)) {
-      this.reportTokens(counted.length >= 2 ? 'loops-too-deep' : 'counter-in-use', { counter: `LC${counter}` }, s.start, s.end);
+      counter = used & 1 ? 1 : 0;
+    } else if (used & (1 << counter)) {
+      this.reportTokens(counted >= 2 ? 'loops-too-deep' : 'counter-in-use', { counter: `LC${counter}` }, s.start, s.end);
       tracked = false;
     }
     const count = this.evalRange(...countRange);
@@ -796,13 +807,17 @@ class Assembly {
   }
 
   private checkOverlaps(): void {
-    const sorted = this.programsMeta.map((p, i) => ({ ...p, i })).filter((p) => p.size > 0).sort((a, b) => a.base - b.base);
-    for (let k = 1; k < sorted.length; k++) {
-      const prev = sorted[k - 1];
-      const cur = sorted[k];
+    const metas = this.programsMeta;
+    const order: number[] = [];
+    for (let i = 0; i < metas.length; i++) if (metas[i].size > 0) order.push(i);
+    order.sort((a, b) => metas[a].base - metas[b].base);
+    for (let k = 1; k < order.length; k++) {
+      const prev = metas[order[k - 1]];
+      const cur = metas[order[k]];
       if (prev.base + prev.size > cur.base) this.report('overlap', { kind: cur.kind, base: hex(cur.base), other: hex(prev.base) }, cur.line, 0, 1);
     }
   }
+
 }
 
 /** SB16, SS64, SAI, DAF, SP2, DC3, ES32 → the field and its encoded value. */
@@ -836,8 +851,6 @@ export function parseCcrKeyword(word: string): { field: CcrField; value: number 
   return undefined;
 }
 
-const DMALPFE_EMITTED = { mnemonic: 'DMALPFE' };
-const BYTE_EMITTED = { mnemonic: '.byte' };
 
 function isConstantDefinition(head: string | undefined): boolean {
   return head === '.equ' || head === '.set' || head === '=';

@@ -56,8 +56,8 @@ export class TokenStream {
   cols: Uint32Array;
   values: Float64Array;
   readonly problems: LexProblem[] = [];
-  /** Start offset of each line, for position ↔ offset mapping. */
-  readonly lineStarts: number[] = [0];
+  /** Number of lines of the source. */
+  lineCount = 1;
 
   constructor(readonly source: string) {
     // Real sources have about one token per 4-5 characters; growing later is still possible.
@@ -126,7 +126,7 @@ export function lex(text: string): TokenStream {
   const newline = (at: number): void => {
     line++;
     lineStart = at + 1;
-    ts.lineStarts.push(lineStart);
+    ts.lineCount++;
   };
   while (i < n) {
     const c = text.charCodeAt(i);

@@ -1,11 +1,13 @@
 // The assembler's statements as columns of typed arrays. A 1 MB source has fifty thousand statements; as objects
 // they would live through the whole assembly, be copied by every young-generation collection and dominate its time.
 // `Statement` is a short-lived view of one row: it is created where needed and dies young.
-import type { InstructionSpec } from '../../emulator/pl330/isa';
+import { INSTRUCTIONS, InstructionSpec } from '../../emulator/pl330/isa';
 import type { Token, TokenStream } from './lexer';
 
 /** A statement's mnemonic or directive, classified once per distinct spelling. */
 export interface HeadInfo {
+  /** Index in StatementTable.headList. */
+  readonly id: number;
   /** As written. */
   readonly text: string;
   /** Directives ('.equ', '=') in lower case, mnemonics in upper case: what the assembler compares. */
@@ -14,10 +16,12 @@ export interface HeadInfo {
   readonly specs?: readonly InstructionSpec[];
 }
 
-/** What pass 2 emitted for a statement: an instruction, data or a loop marker. */
-export interface Emitted {
-  readonly mnemonic: string;
-  readonly spec?: InstructionSpec;
+/** What pass 2 emitted for a statement. */
+export const enum EmittedKind {
+  None,
+  Instruction,
+  LoopStart,
+  Data,
 }
 
 export class StatementTable {
@@ -37,14 +41,19 @@ export class StatementTable {
   readonly program: Int32Array;
   readonly address: Float64Array;
   readonly size: Int32Array;
-  readonly heads: (HeadInfo | undefined)[];
-  readonly emitted: (Emitted | undefined)[];
-  /** Operand bounds of every statement, flat: [start0, end0, start1, end1, ...]. */
-  readonly bounds: number[] = [];
+  /** Index into headList; -1 when the statement has no head. */
+  readonly headIds: Int32Array;
+  readonly headList: HeadInfo[] = [];
+  readonly emittedKind: Uint8Array;
+  /** For emitted instructions: the index of their spec in INSTRUCTIONS. */
+  readonly specIndex: Int16Array;
+  /** Operand bounds of every statement, flat: [start0, end0, start1, end1, ...]; boundCount pairs in use. */
+  readonly bounds: Int32Array;
+  boundCount = 0;
 
   constructor(readonly ts: TokenStream) {
     // At most one statement per line.
-    const capacity = ts.lineStarts.length;
+    const capacity = ts.lineCount;
     this.line = new Int32Array(capacity);
     this.labelStart = new Int32Array(capacity);
     this.labelCount = new Int32Array(capacity);
@@ -56,13 +65,16 @@ export class StatementTable {
     this.program = new Int32Array(capacity).fill(-1);
     this.address = new Float64Array(capacity);
     this.size = new Int32Array(capacity);
-    this.heads = new Array(capacity).fill(undefined);
-    this.emitted = new Array(capacity).fill(undefined);
+    this.headIds = new Int32Array(capacity);
+    this.emittedKind = new Uint8Array(capacity);
+    this.specIndex = new Int16Array(capacity);
+    // An operand has at least one token or one comma, so tokens + lines bounds every statement's operands.
+    this.bounds = new Int32Array(2 * (ts.count + capacity + 2));
   }
 
   add(line: number, labelStart: number, labelCount: number, head: number, info: HeadInfo | undefined, operandFirst: number, operandCount: number, start: number, end: number): void {
     const i = this.count++;
-    this.heads[i] = info;
+    this.headIds[i] = info === undefined ? -1 : info.id;
     this.line[i] = line;
     this.labelStart[i] = labelStart;
     this.labelCount[i] = labelCount;
@@ -71,6 +83,12 @@ export class StatementTable {
     this.operandCount[i] = operandCount;
     this.start[i] = start;
     this.end[i] = end;
+  }
+
+  pushBound(start: number, end: number): void {
+    this.bounds[2 * this.boundCount] = start;
+    this.bounds[2 * this.boundCount + 1] = end;
+    this.boundCount++;
   }
 
   at(i: number): Statement {
@@ -94,9 +112,21 @@ export class Statement {
   set address(v: number) { this.t.address[this.index] = v; }
   get size(): number { return this.t.size[this.index]; }
   set size(v: number) { this.t.size[this.index] = v; }
-  get info(): HeadInfo | undefined { return this.t.heads[this.index]; }
-  get emitted(): Emitted | undefined { return this.t.emitted[this.index]; }
-  set emitted(v: Emitted | undefined) { this.t.emitted[this.index] = v; }
+  get info(): HeadInfo | undefined {
+    const id = this.t.headIds[this.index];
+    return id < 0 ? undefined : this.t.headList[id];
+  }
+  get emittedKind(): EmittedKind { return this.t.emittedKind[this.index]; }
+
+  /** The spec of an emitted instruction. */
+  get spec(): InstructionSpec | undefined {
+    return this.emittedKind === EmittedKind.Instruction ? INSTRUCTIONS[this.t.specIndex[this.index]] : undefined;
+  }
+
+  emit(kind: EmittedKind, spec?: InstructionSpec): void {
+    this.t.emittedKind[this.index] = kind;
+    if (spec) this.t.specIndex[this.index] = INSTRUCTIONS.indexOf(spec);
+  }
 
   get headText(): string | undefined {
     const head = this.headIndex;

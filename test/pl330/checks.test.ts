@@ -114,4 +114,7 @@ test('labels, constants, expressions and several programs in one file', () => {
   assert.equal(Buffer.from(dar).readUInt32LE(0), 0x8050);
   assert.equal(r.symbols.get('zero')?.value, 0x113);
   assert.deepEqual(r.symbols.get('copy')?.references, [{ line: 4, col: 18 }]);
+  const listed = r.instructions.map((i) => `${i.line}:${i.col} ${i.address.toString(16)} ${i.mnemonic}/${i.spec?.operation ?? '-'} ${i.length}`);
+  assert.deepEqual(listed, ['4:8 0 DMAGO/GO 6', '5:8 6 DMAGO/GO 6', '6:8 c DMAEND/END 1', '9:8 100 DMAMOV/MOV 6', '10:8 106 DMAMOV/MOV 6',
+    '11:8 10c DMAMOV/MOV 6', '12:8 112 DMAEND/END 1', '13:10 113 DMASTZ/STZ 1', '14:8 114 DMAEND/END 1']);
 });
