@@ -1,0 +1,95 @@
+// An ARM executable in a debug session: the seed's VFIO driver (examples/vfio-pl330, built with -g) on the CPU
+// thread beside the DMA threads, with breakpoints and steps in its C source and the PL330's interrupt stopping in C.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, client, launch, registers, root } from './support';
+
+const program = join(root, 'examples', 'vfio-pl330', 'vfio-pl330');
+const source = join(root, 'examples', 'vfio-pl330', 'vfio-pl330.c');
+const sourceLines = readFileSync(source, 'utf8').split('\n');
+/** 1-based line of the first source line containing `text`. */
+const lineOf = (text: string): number => sourceLines.findIndex((l) => l.includes(text)) + 1;
+
+/** Runs the session to its end: the exit code and everything the program printed. */
+async function runToEnd(dc: DebugClient, output: () => string): Promise<{ exitCode: number; output: string }> {
+  const exited = dc.waitForEvent('exited') as Promise<DebugProtocol.ExitedEvent>;
+  const terminated = dc.waitForEvent('terminated');
+  await dc.continueRequest({ threadId: 1 });
+  const exitCode = (await exited).body.exitCode;
+  await terminated;
+  return { exitCode, output: output() };
+}
+
+test('a line breakpoint in the C source stops the CPU thread there; registers, stepping, and the end', async () => {
+  const dc = await client();
+  try {
+    let output = '';
+    dc.on('output', (e: DebugProtocol.OutputEvent) => (output += e.body.output));
+    const microcode = lineOf('printf("microcode:');
+    const blank = lineOf('int main(') - 1;
+    assert.equal(sourceLines[blank - 1].trim(), '');
+    let breakpoints: DebugProtocol.Breakpoint[] = [];
+    const first = await launch(dc, { program }, async () => {
+      breakpoints = (await dc.setBreakpointsRequest({ source: { path: source }, breakpoints: [{ line: blank }, { line: microcode }] })).body.breakpoints;
+    });
+    assert.deepEqual(breakpoints.map((b) => [b.verified, b.line]), [[true, blank + 1], [true, microcode]]);
+
+    const threads = (await dc.threadsRequest()).body.threads.map((t) => t.name);
+    assert.equal(threads[0], 'cpu0');
+    assert.ok(threads.includes('dma0 manager') && threads.includes('dma0 ch0'), threads.join(', '));
+
+    assert.equal(first.stop.body.reason, 'breakpoint');
+    assert.equal(first.threadId, 1);
+    assert.equal(first.frame.source?.path, source);
+    assert.equal(first.frame.line, blank + 1);
+
+    const regs = await registers(dc, first.threadId);
+    assert.equal(regs.pc, first.frame.instructionPointerReference);
+    for (const r of ['r0', 'r7', 'r12', 'sp', 'lr']) assert.match(regs[r], /^0x[0-9a-f]{8}$/);
+    assert.match(regs.cpsr, /Thumb, user mode/);
+
+    const atMicrocode = await after(dc, dc.continueRequest({ threadId: 1 }));
+    assert.equal(atMicrocode.frame.line, microcode);
+    assert.match(output, /device .* group \/dev\/vfio\/0\n/);
+    assert.doesNotMatch(output, /microcode:/);
+
+    // `next` runs the printf (in the C library, no line information) and stops on the following line.
+    const next = await after(dc, dc.nextRequest({ threadId: 1 }));
+    assert.equal(next.stop.body.reason, 'step');
+    assert.ok(next.frame.line > microcode, `next went to line ${next.frame.line}`);
+    assert.match(output, /microcode: 28 bytes/);
+    const instruction = await after(dc, dc.nextRequest({ threadId: 1, granularity: 'instruction' }));
+    assert.notEqual(instruction.frame.instructionPointerReference, next.frame.instructionPointerReference);
+
+    await dc.setBreakpointsRequest({ source: { path: source }, breakpoints: [] });
+    const end = await runToEnd(dc, () => output);
+    assert.equal(end.exitCode, 0);
+    assert.match(end.output, /copy of 4096 bytes: PASS\n/);
+  } finally {
+    await dc.stop();
+  }
+});
+
+test('with the interrupt filter ticked, the PL330 raising its interrupt stops the session in C', async () => {
+  const dc = await client();
+  try {
+    let output = '';
+    dc.on('output', (e: DebugProtocol.OutputEvent) => (output += e.body.output));
+    const stop = await launch(dc, { program }, () => dc.setExceptionBreakpointsRequest({ filters: ['irq'] }));
+    assert.equal(stop.stop.body.reason, 'exception');
+    assert.match(stop.stop.body.description ?? '', /irq\[0\] raised/);
+    assert.equal(stop.frame.source?.path, source);
+    assert.ok(stop.frame.line > lineOf('printf("microcode:') && stop.frame.line <= lineOf('if (poll(fds'), `stopped at line ${stop.frame.line}`);
+    assert.doesNotMatch(output, /interrupt on irq index/);
+    const end = await runToEnd(dc, () => output);
+    assert.equal(end.exitCode, 0);
+    assert.match(end.output, /interrupt on irq index 0/);
+    assert.match(end.output, /PASS/);
+  } finally {
+    await dc.stop();
+  }
+});
