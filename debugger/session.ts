@@ -23,6 +23,8 @@ const NODE_FILES: FileAccess = {
 
 /** Error response codes: 1 for mistakes in what the user asked, 2 for the adapter's own failures. */
 const USER_ERROR = 1;
+/** Frame ids of an ARM executable's call stack: depth * stride + thread id (registers are the top frame's). */
+const ELF_FRAME_STRIDE = 1000;
 const INTERNAL_ERROR = 2;
 
 export class DmaDebugSession extends DebugSession {
@@ -227,11 +229,14 @@ export class DmaDebugSession extends DebugSession {
   protected stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
     this.handle(response, () => {
       if (this.elf) {
-        const frame = this.elf.frame(args.threadId);
-        const sf: DebugProtocol.StackFrame = new StackFrame(args.threadId, frame.name, frame.path ? new Source(basename(frame.path), this.convertDebuggerPathToClient(frame.path)) : undefined,
-          frame.line === undefined ? 0 : this.convertDebuggerLineToClient(frame.line - 1), frame.column ? this.convertDebuggerColumnToClient(frame.column - 1) : 0);
-        sf.instructionPointerReference = hex32(frame.pc);
-        response.body = { stackFrames: [sf], totalFrames: 1 };
+        const frames = this.elf.frames(args.threadId).map((frame, depth) => {
+          const sf: DebugProtocol.StackFrame = new StackFrame(depth * ELF_FRAME_STRIDE + args.threadId, frame.name,
+            frame.path ? new Source(basename(frame.path), this.convertDebuggerPathToClient(frame.path)) : undefined,
+            frame.line === undefined ? 0 : this.convertDebuggerLineToClient(frame.line - 1), frame.column ? this.convertDebuggerColumnToClient(frame.column - 1) : 0);
+          sf.instructionPointerReference = hex32(frame.pc);
+          return sf;
+        });
+        response.body = { stackFrames: frames, totalFrames: frames.length };
         return;
       }
       const frame = this.launched().frame(args.threadId);
@@ -246,7 +251,7 @@ export class DmaDebugSession extends DebugSession {
     this.handle(response, () => {
       const elf = this.elf;
       if (elf) {
-        const thread = elf.thread(args.frameId);
+        const thread = elf.thread(args.frameId % ELF_FRAME_STRIDE);
         response.body = {
           scopes: [thread.id === CPU_THREAD_ID
             ? new Scope('CPU registers', this.variables.create(() => elf.cpuRegisters()), false)

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { loadPlatform } from '../../cli/platform';
 import { HostKernel } from '../../emulator/host/kernel';
+import { FrameTable } from '../../emulator/elf/dwarf-frame';
 import { LineTable, type LineRow } from '../../emulator/elf/dwarf-line';
 import { ElfError } from '../../emulator/linux/elf';
 import { hostKernelHooks } from '../../emulator/linux/host-kernel';
@@ -84,6 +85,7 @@ type StepMode = { kind: 'continue' } | { kind: 'line'; over: boolean; from: Line
 export class ElfRuntime extends EventEmitter {
   readonly threads: readonly ElfThread[];
   readonly lines: LineTable;
+  private readonly frameTable: FrameTable;
   private readonly process: LinuxProcess;
   private readonly dmacs: readonly Pl330[];
   /** Breakpoint id by instruction address, and the source file of each id. */
@@ -102,6 +104,7 @@ export class ElfRuntime extends EventEmitter {
   private constructor(readonly options: ElfLaunch, bytes: Uint8Array, warn: (line: string) => void) {
     super();
     this.lines = LineTable.fromElf(bytes);
+    this.frameTable = new FrameTable(bytes);
     const machine = new Machine(loadPlatform(options.platform, warn));
     const hooks = hostKernelHooks(new HostKernel(machine));
     this.dmacs = machine.dmacs.map((d) => d.device);
@@ -292,23 +295,27 @@ export class ElfRuntime extends EventEmitter {
     this.emit('end');
   }
 
-  /** The frame of a thread: the CPU's at its PC's C line; a DMA thread's at its program counter. */
-  frame(threadId: number): ElfFrame {
+  /** The call stack of a thread: the CPU's unwound through .debug_frame, each frame on its C line (a caller's on
+   * the line of its call); a DMA thread's one frame at its program counter. */
+  frames(threadId: number): ElfFrame[] {
     const thread = this.thread(threadId);
     if (thread.dmac === undefined) {
-      const pc = this.cpu.pc;
-      const row = this.lines.lookup(pc);
-      return {
-        pc,
-        name: row ? `${row.file.split('/').pop()}:${row.line}` : `${hex32(pc)} (no line information)`,
-        path: row && resolve(dirname(this.options.program), row.file),
-        line: row?.line,
-        column: row?.column,
-      };
+      const memory = this.process.memory;
+      return this.frameTable.unwind(this.cpu.r, this.cpu.pc, (a) => memory.read32(a)).map((pc, depth) => {
+        const row = this.lines.lookup(depth === 0 ? pc : pc - 1);
+        const fn = this.frameTable.functionAt(depth === 0 ? pc : pc - 1)?.name;
+        return {
+          pc,
+          name: fn ?? (row ? `${row.file.split('/').pop()}:${row.line}` : `${hex32(pc)} (no line information)`),
+          path: row && resolve(dirname(this.options.program), row.file),
+          line: row?.line,
+          column: row?.column,
+        };
+      });
     }
     const dmac = this.dmacs[thread.dmac];
     const pc = dmac.register(thread.ref === 'manager' ? 'DPC' : `CPC${thread.ref}`);
-    return { pc, name: `${thread.name} at ${hex32(pc)}` };
+    return [{ pc, name: `${thread.name} at ${hex32(pc)}` }];
   }
 
   thread(id: number): ElfThread {

@@ -46,14 +46,14 @@ export function elfSections(elf: Uint8Array): Map<string, Section> {
   return sections;
 }
 
-function cString(bytes: Uint8Array, at: number): string {
+export function cString(bytes: Uint8Array, at: number): string {
   let end = at;
   while (end < bytes.length && bytes[end] !== 0) end++;
   return Buffer.from(bytes.subarray(at, end)).toString('utf8');
 }
 
 /** Sequential reader of DWARF encodings. */
-class Reader {
+export class Reader {
   private readonly view: DataView;
   constructor(private readonly bytes: Uint8Array, public at: number, private readonly end: number) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

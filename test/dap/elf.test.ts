@@ -93,3 +93,26 @@ test('with the interrupt filter ticked, the PL330 raising its interrupt stops th
     await dc.stop();
   }
 });
+
+test('step into a C function; the call stack shows it and its caller on the line of the call', async () => {
+  const dc = await client();
+  try {
+    const call = sourceLines.findIndex((l) => /^\s+.*write_file\(/.test(l) && !l.includes('static')) + 1;
+    const atCall = await launch(dc, { program }, () => dc.setBreakpointsRequest({ source: { path: source }, breakpoints: [{ line: call }] }));
+    assert.equal(atCall.frame.line, call);
+    assert.equal(atCall.frame.name, 'main');
+
+    const inside = await after(dc, dc.stepInRequest({ threadId: 1 }));
+    const body = lineOf('static int write_file(');
+    assert.equal(inside.frame.name, 'write_file');
+    assert.ok(inside.frame.line >= body && inside.frame.line <= body + 6, `stepped into line ${inside.frame.line}`);
+    const stack = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+    assert.deepEqual(stack.slice(0, 2).map((f) => [f.name, f.line]), [['write_file', inside.frame.line], ['main', call]]);
+
+    const out = await after(dc, dc.stepOutRequest({ threadId: 1 }));
+    assert.equal(out.frame.name, 'main');
+    assert.equal((await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0].name, 'main');
+  } finally {
+    await dc.stop();
+  }
+});
