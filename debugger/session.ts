@@ -404,6 +404,7 @@ export class DmaDebugSession extends DebugSession {
   }
 
   private launched(): DmaRuntime {
+    if (this.elf) throw new UserError('not available for an ARM executable (PL330 programs only)');
     if (!this.runtime) throw new UserError('no program is launched yet (send launch first)');
     return this.runtime;
   }

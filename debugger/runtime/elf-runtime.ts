@@ -8,7 +8,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { loadPlatform } from '../../cli/platform';
 import { HostKernel } from '../../emulator/host/kernel';
 import { FrameTable } from '../../emulator/elf/dwarf-frame';
-import { LineTable, type LineRow } from '../../emulator/elf/dwarf-line';
+import { DwarfError, LineTable, type LineRow } from '../../emulator/elf/dwarf-line';
 import { ElfError } from '../../emulator/linux/elf';
 import { hostKernelHooks } from '../../emulator/linux/host-kernel';
 import type { ProcessOutcome } from '../../emulator/linux/outcome';
@@ -135,7 +135,7 @@ export class ElfRuntime extends EventEmitter {
     try {
       return new ElfRuntime(options, bytes, warn);
     } catch (error) {
-      if (error instanceof ElfError) throw new UserError(`${options.program}: ${error.message}`);
+      if (error instanceof ElfError || error instanceof DwarfError) throw new UserError(`${options.program}: ${error.message}`);
       throw error;
     }
   }

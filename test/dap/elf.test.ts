@@ -6,7 +6,7 @@ import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, client, launch, registers, root } from './support';
+import { after, client, launch, programFile, registers, root } from './support';
 
 const program = join(root, 'examples', 'vfio-pl330', 'vfio-pl330');
 const source = join(root, 'examples', 'vfio-pl330', 'vfio-pl330.c');
@@ -114,5 +114,21 @@ test('step into a C function; the call stack shows it and its caller on the line
     assert.equal((await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0].name, 'main');
   } finally {
     await dc.stop();
+  }
+});
+
+test('an executable that is not a 32-bit ARM one, or is cut short, is a clear launch error; the adapter stays up', async () => {
+  const truncated = programFile('truncated.elf', readFileSync(program).subarray(0, 200).toString('latin1'));
+  for (const [path, message] of [[process.execPath, /: not a 32-bit little-endian ELF file$/], [truncated, /truncated.elf: ELF section headers are truncated$/]] as const) {
+    const dc = await client();
+    try {
+      await dc.initializeRequest({ adapterID: 'dmalab', pathFormat: 'path' });
+      const error = await dc.launch({ program: path } as DebugProtocol.LaunchRequestArguments).then(() => 'launched', (e: Error) => e.message);
+      assert.match(error, message);
+      assert.doesNotMatch(error, /internal error/);
+      assert.deepEqual((await dc.threadsRequest()).body.threads, []);
+    } finally {
+      await dc.stop();
+    }
   }
 });
