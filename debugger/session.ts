@@ -315,6 +315,11 @@ export class DmaDebugSession extends DebugSession {
 
   protected evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
     this.handle(response, () => {
+      if (this.elf) {
+        const value = this.elf.evaluate(args.expression);
+        response.body = { result: formatValue(value), variablesReference: 0, memoryReference: hex32(value) };
+        return;
+      }
       const runtime = this.launched();
       const walk = /^\s*smmu\s+walk\s+(.+)$/.exec(args.expression);
       if (walk) {

@@ -17,6 +17,7 @@ import { Workspace } from '../../emulator/linux/workspace';
 import { Machine } from '../../emulator/machine/machine';
 import type { ThreadRef } from '../../emulator/pl330/observer';
 import type { Pl330 } from '../../emulator/pl330/pl330';
+import { evaluateExpression } from './expression';
 import { EVENT_FILTERS, type EventFilter } from './filters';
 import { UserError, integer } from './launch';
 import type { StopInfo } from './runtime';
@@ -349,6 +350,31 @@ export class ElfRuntime extends EventEmitter {
       })),
     });
     return nodes;
+  }
+
+  /** A debug console or hover expression over the CPU's registers (r0-r15, sp, lr, pc, cpsr) and memory
+   * (`*(u32 *)(sp + 4)`). */
+  evaluate(expression: string): number {
+    const cpu = this.cpu;
+    const named: Record<string, number> = { sp: 13, lr: 14, fp: 7 };
+    const memory = this.process.memory;
+    return evaluateExpression(expression, {
+      value: (name) => {
+        const lower = name.toLowerCase();
+        if (lower === 'pc' || lower === 'r15') return cpu.pc;
+        if (lower === 'cpsr') return cpu.cpsr;
+        const m = /^r(\d{1,2})$/.exec(lower);
+        const index = m ? Number(m[1]) : named[lower];
+        return index !== undefined && index < 15 ? cpu.r[index] >>> 0 : undefined;
+      },
+      readMemory: (address, size) => {
+        try {
+          return size === 1 ? memory.read8(address) : size === 2 ? memory.read16(address) : memory.read32(address) >>> 0;
+        } catch {
+          return undefined;
+        }
+      },
+    });
   }
 
   /** A DMA thread's state and program counter. */

@@ -51,6 +51,11 @@ test('a line breakpoint in the C source stops the CPU thread there; registers, s
     assert.equal(regs.pc, first.frame.instructionPointerReference);
     for (const r of ['r0', 'r7', 'r12', 'sp', 'lr']) assert.match(regs[r], /^0x[0-9a-f]{8}$/);
     assert.match(regs.cpsr, /Thumb, user mode/);
+    const evaluate = async (expression: string): Promise<string> => (await dc.evaluateRequest({ expression, frameId: first.threadId, context: 'repl' })).body.result;
+    assert.equal(Number(await evaluate('pc')), Number(regs.pc));
+    assert.equal(Number(await evaluate('r7 + 4')), Number(regs.r7) + 4);
+    assert.match(await evaluate('*(u32 *)sp'), /^0x[0-9a-f]+|^\d+/);
+    await assert.rejects(dc.evaluateRequest({ expression: 'r99', context: 'repl' }), /unknown name 'r99'/);
 
     const atMicrocode = await after(dc, dc.continueRequest({ threadId: 1 }));
     assert.equal(atMicrocode.frame.line, microcode);
