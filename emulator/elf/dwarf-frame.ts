@@ -1,6 +1,7 @@
 // Call frame information (.debug_frame, DWARF 2 to 4 CIEs and FDEs) and the ELF symbol table: enough to unwind an
 // ARM user-mode stack frame by frame and name each frame's function. Written from the DWARF 4 specification,
 // section 6.4 (call frame information), and the ELF32 symbol table layout.
+import { ExidxTable } from './arm-exidx';
 import { Reader, cString, elfSections } from './dwarf-line';
 
 /** How the caller's value of a register is found: saved at CFA + offset, or unchanged. */
@@ -42,8 +43,10 @@ const MAX_FRAMES = 64;
 export class FrameTable {
   private readonly fdes: Fde[] = [];
   private readonly functions: FunctionSymbol[] = [];
+  private readonly exidx: ExidxTable;
 
   constructor(private readonly elf: Uint8Array) {
+    this.exidx = new ExidxTable(elf);
     const sections = elfSections(elf);
     const frame = sections.get('.debug_frame');
     if (frame) this.readFrames(frame.offset, frame.size);
@@ -57,7 +60,9 @@ export class FrameTable {
         const start = view.getUint32(at + 4, true) & ~1; // bit 0 marks Thumb code
         this.functions.push({ name: cString(elf, strtab.offset + view.getUint32(at, true)), start, size: view.getUint32(at + 8, true) });
       }
-      this.functions.sort((a, b) => a.start - b.start);
+      // Aliases share an address (printf, _IO_printf): the name with fewest leading underscores comes first.
+      const underscores = (name: string): number => /^_*/.exec(name)![0].length;
+      this.functions.sort((a, b) => a.start - b.start || underscores(a.name) - underscores(b.name));
     }
   }
 
@@ -103,7 +108,7 @@ export class FrameTable {
     let found: FunctionSymbol | undefined;
     for (const f of this.functions) {
       if (f.start > address) break;
-      if (address < f.start + Math.max(f.size, 1)) found = f;
+      if (address < f.start + Math.max(f.size, 1) && (found === undefined || f.start > found.start)) found = f;
     }
     return found;
   }
@@ -166,30 +171,45 @@ export class FrameTable {
     return true;
   }
 
-  /** The program counters of the call stack, innermost first: each caller's is its return address. */
+  /** The program counters of the call stack, innermost first: each caller's is its return address. Frames with
+   * .debug_frame information are unwound by it, others (the C library's) by the EHABI index table. */
   unwind(registers: ArrayLike<number>, pc: number, read32: (address: number) => number): number[] {
-    const regs = Array.from({ length: 16 }, (_, i) => registers[i] >>> 0);
+    let regs = Array.from({ length: 16 }, (_, i) => registers[i] >>> 0);
     regs[PC] = pc;
     const pcs = [pc];
     for (let depth = 1; depth < MAX_FRAMES; depth++) {
       // A caller's PC is a return address: the call is the instruction before it.
-      const rules = this.rulesAt(depth === 1 ? regs[PC] : regs[PC] - 1);
-      if (!rules) break;
-      const cfa = (regs[rules.cfaRegister] + rules.cfaOffset) >>> 0;
-      const caller = [...regs];
-      try {
-        for (const [register, rule] of rules.saved) caller[register] = read32((cfa + rule.offset) >>> 0) >>> 0;
-      } catch {
-        break; // a corrupt stack ends the walk
-      }
-      caller[SP] = cfa;
-      caller[PC] = (caller[LR] & ~1) >>> 0;
-      if (caller[PC] === 0 || (caller[SP] === regs[SP] && caller[PC] === regs[PC])) break;
-      regs.splice(0, 16, ...caller);
+      const at = depth === 1 ? regs[PC] : regs[PC] - 1;
+      const caller = this.callerByCfi(regs, at, read32) ?? (depth === 1 && this.functionAt(at)?.start === at ? atEntry(regs) : this.exidx.unwind(regs, at, read32));
+      if (!caller || caller[PC] === 0 || (caller[SP] === regs[SP] && caller[PC] === regs[PC])) break;
+      regs = caller;
       pcs.push(regs[PC]);
     }
     return pcs;
   }
+
+  private callerByCfi(regs: readonly number[], at: number, read32: (address: number) => number): number[] | undefined {
+    const rules = this.rulesAt(at);
+    if (!rules) return undefined;
+    const cfa = (regs[rules.cfaRegister] + rules.cfaOffset) >>> 0;
+    const caller = [...regs];
+    try {
+      for (const [register, rule] of rules.saved) caller[register] = read32((cfa + rule.offset) >>> 0) >>> 0;
+    } catch {
+      return undefined; // a corrupt stack ends the walk
+    }
+    caller[SP] = cfa;
+    caller[PC] = (caller[LR] & ~1) >>> 0;
+    return caller;
+  }
+}
+
+/** The caller at a function's first instruction: nothing pushed yet, the return address still in LR. (The EHABI
+ * table describes the function after its prologue, so it cannot be used there.) */
+function atEntry(regs: readonly number[]): number[] {
+  const caller = [...regs];
+  caller[PC] = (regs[LR] & ~1) >>> 0;
+  return caller;
 }
 
 function restore(rules: Rules, initial: Map<number, RegisterRule> | undefined, register: number): void {

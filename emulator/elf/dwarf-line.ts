@@ -16,9 +16,11 @@ export interface LineRow {
 
 export class DwarfError extends Error {}
 
-interface Section {
+export interface Section {
   readonly offset: number;
   readonly size: number;
+  /** Where the section is loaded (0 for sections not loaded). */
+  readonly address: number;
 }
 
 /** Sections of an ELF32 little-endian file by name. */
@@ -34,6 +36,7 @@ export function elfSections(elf: Uint8Array): Map<string, Section> {
   if (shoff + shnum * shentsize > elf.length) throw new DwarfError('ELF section headers are truncated');
   const header = (i: number): Section & { name: number } => ({
     name: view.getUint32(shoff + i * shentsize, true),
+    address: view.getUint32(shoff + i * shentsize + 12, true),
     offset: view.getUint32(shoff + i * shentsize + 16, true),
     size: view.getUint32(shoff + i * shentsize + 20, true),
   });
@@ -42,7 +45,7 @@ export function elfSections(elf: Uint8Array): Map<string, Section> {
   for (let i = 0; i < shnum; i++) {
     const h = header(i);
     if (h.offset + h.size > elf.length) continue; // NOBITS sections (.bss) have no bytes in the file
-    sections.set(cString(elf, names.offset + h.name), { offset: h.offset, size: h.size });
+    sections.set(cString(elf, names.offset + h.name), { offset: h.offset, size: h.size, address: h.address });
   }
   return sections;
 }

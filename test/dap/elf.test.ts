@@ -137,3 +137,25 @@ test('an executable that is not a 32-bit ARM one, or is cut short, is a clear la
     }
   }
 });
+
+test('inside the C library (no line information) the call stack still leads back to the C caller', async () => {
+  const dc = await client();
+  try {
+    const call = lineOf('printf("microcode:');
+    const atCall = await launch(dc, { program }, () => dc.setBreakpointsRequest({ source: { path: source }, breakpoints: [{ line: call }] }));
+    assert.equal(atCall.frame.line, call);
+    let stop = atCall;
+    for (let i = 0; i < 200 && stop.frame.name === 'main'; i++) stop = await after(dc, dc.stepInRequest({ threadId: 1, granularity: 'instruction' }));
+    assert.equal(stop.frame.name, 'printf');
+    assert.equal(stop.frame.source, undefined);
+    // On into the function printf calls: printf's frame is then at a call, where its unwind table entry holds.
+    for (let i = 0; i < 200 && stop.frame.name === 'printf'; i++) stop = await after(dc, dc.stepInRequest({ threadId: 1, granularity: 'instruction' }));
+    const stack = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+    const main = stack.findIndex((f) => f.name === 'main');
+    assert.deepEqual(stack.slice(main - 1, main + 1).map((f) => f.name), ['printf', 'main'], stack.map((f) => f.name).join(' < '));
+    assert.equal(stack[main].line, call);
+    assert.equal(stack[main].source?.path, source);
+  } finally {
+    await dc.stop();
+  }
+});
