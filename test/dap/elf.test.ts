@@ -4,8 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { compile } from '../cpu/toolchain';
 import { after, client, launch, programFile, registers, root } from './support';
 
 const program = join(root, 'examples', 'vfio-pl330', 'vfio-pl330');
@@ -155,6 +157,44 @@ test('inside the C library (no line information) the call stack still leads back
     assert.deepEqual(stack.slice(main - 1, main + 1).map((f) => f.name), ['printf', 'main'], stack.map((f) => f.name).join(' < '));
     assert.equal(stack[main].line, call);
     assert.equal(stack[main].source?.path, source);
+  } finally {
+    await dc.stop();
+  }
+});
+
+/** gdb's backtrace of `program` under qemu-arm at a line breakpoint: each frame's pc (the return address for callers). */
+async function gdbBacktrace(elf: string, breakpoint: string): Promise<{ pc: number; name: string }[]> {
+  const port = 20000 + (process.pid % 20000);
+  const qemu = spawn('qemu-arm', ['-g', String(port), elf], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    const gdb = spawnSync('gdb-multiarch', ['-batch', '-nx', '-ex', `file ${elf}`, '-ex', `target remote :${port}`, '-ex', `break ${breakpoint}`,
+      '-ex', 'continue', '-ex', 'info registers pc', '-ex', 'bt', '-ex', 'kill'], { encoding: 'utf8', timeout: 30_000 });
+    const pc = Number(/^pc\s+(0x[0-9a-f]+)/m.exec(gdb.stdout)?.[1]);
+    return [...gdb.stdout.matchAll(/^#(\d+)\s+(?:(0x[0-9a-f]+) in )?(\S+)/gm)].map((m) => ({ pc: m[2] ? Number(m[2]) : pc, name: m[3] }));
+  } finally {
+    qemu.kill();
+  }
+}
+
+const gdbAvailable = ['gdb-multiarch', 'qemu-arm'].every((tool) => spawnSync(tool, ['--version']).status === 0);
+
+test('the call stack through the C library matches gdb\'s backtrace of the same program under qemu-arm', { skip: !gdbAvailable && 'needs gdb-multiarch and qemu-user' }, async () => {
+  const callback = join(root, 'test', 'dap', 'programs', 'callback.c');
+  const elf = compile(callback, { name: 'armhf-debug', compiler: 'arm-linux-gnueabihf-gcc', flags: ['-g', '-O0', '-static'] });
+  const text = readFileSync(callback, 'utf8').split('\n');
+  const line = text.findIndex((l) => l.includes('calls++')) + 1;
+  const expected = await gdbBacktrace(elf, `callback.c:${line}`);
+  assert.ok(expected.length >= 4 && expected[0].name === 'compare', JSON.stringify(expected));
+  const dc = await client();
+  try {
+    const stop = await launch(dc, { program: elf }, () => dc.setBreakpointsRequest({ source: { path: callback }, breakpoints: [{ line }] }));
+    assert.equal(stop.frame.line, line);
+    const stack = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+    const upToMain = stack.slice(0, stack.findIndex((f) => f.name === 'main') + 1);
+    assert.deepEqual(upToMain.map((f) => Number(f.instructionPointerReference)), expected.map((f) => f.pc));
+    assert.equal(upToMain[0].name, 'compare');
+    assert.equal(upToMain.at(-1)!.line, text.findIndex((l) => l.includes('qsort(v')) + 1);
   } finally {
     await dc.stop();
   }
