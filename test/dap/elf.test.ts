@@ -199,3 +199,28 @@ test('the call stack through the C library matches gdb\'s backtrace of the same 
     await dc.stop();
   }
 });
+
+test('stop on entry at _start; breakpoints in files without code are unverified; pause and continue to the end', async () => {
+  const dc = await client();
+  try {
+    let output = '';
+    dc.on('output', (e: DebugProtocol.OutputEvent) => (output += e.body.output));
+    let elsewhere: DebugProtocol.Breakpoint[] = [];
+    const entry = await launch(dc, { program, stopOnEntry: true }, async () => {
+      elsewhere = (await dc.setBreakpointsRequest({ source: { path: join(root, 'test', 'dap', 'programs', 'callback.c') }, breakpoints: [{ line: 8 }] })).body.breakpoints;
+    });
+    assert.equal(elsewhere[0].verified, false);
+    assert.match(elsewhere[0].message ?? '', /no code at or after line 8 in callback\.c/);
+    assert.equal(entry.stop.body.reason, 'entry');
+    assert.equal(entry.frame.name, '_start');
+    assert.equal(entry.frame.source, undefined);
+    const paused = await after(dc, dc.continueRequest({ threadId: 1 }).then(() => dc.pauseRequest({ threadId: 1 })));
+    assert.equal(paused.stop.body.reason, 'pause');
+    assert.notEqual(paused.frame.instructionPointerReference, entry.frame.instructionPointerReference);
+    const end = await runToEnd(dc, () => output);
+    assert.equal(end.exitCode, 0);
+    assert.match(end.output, /PASS/);
+  } finally {
+    await dc.stop();
+  }
+});
