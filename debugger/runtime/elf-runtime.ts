@@ -154,6 +154,7 @@ export class ElfRuntime extends EventEmitter {
   /** Line breakpoints of one source file: each moved to the next line with code; unverified when none. */
   setLineBreakpoints(path: string, lines: readonly number[]): { id: number; verified: boolean; line?: number; message?: string }[] {
     for (const [address, id] of this.breakpoints) if (this.breakpointFiles.get(id) === path) this.breakpoints.delete(address);
+    for (const [id, file] of this.breakpointFiles) if (file === path) this.breakpointFiles.delete(id);
     return lines.map((line) => {
       const id = this.nextBreakpointId++;
       const resolved = this.lines.resolve(path, line);
