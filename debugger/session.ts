@@ -4,13 +4,14 @@ import {
   DebugSession, ExitedEvent, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { loadPlatform } from '../cli/platform';
 import { SCENARIOS, runScenario } from '../cli/scenario';
 import { dataIdFor } from './runtime/breakpoints';
 import { EvaluationError } from './runtime/expression';
 import { EVENT_FILTERS } from './runtime/filters';
+import { CPU_THREAD_ID, ElfRuntime, isElf, parseElfArguments } from './runtime/elf-runtime';
 import { UserError, parseLaunchArguments, parseScenarioArguments } from './runtime/launch';
 import { DmaRuntime, FileAccess, StopInfo, formatValue } from './runtime/runtime';
 import { VariableNode, hex32 } from './runtime/views';
@@ -22,10 +23,14 @@ const NODE_FILES: FileAccess = {
 
 /** Error response codes: 1 for mistakes in what the user asked, 2 for the adapter's own failures. */
 const USER_ERROR = 1;
+/** Frame ids of an ARM executable's call stack: depth * stride + thread id (registers are the top frame's). */
+const ELF_FRAME_STRIDE = 1000;
 const INTERNAL_ERROR = 2;
 
 export class DmaDebugSession extends DebugSession {
   private runtime: DmaRuntime | undefined;
+  /** The session of an ARM executable (instead of `runtime`). */
+  private elf: ElfRuntime | undefined;
   private readonly variables = new Handles<() => VariableNode[]>();
   private configured!: () => void;
   private readonly configurationDone = new Promise<void>((resolve) => (this.configured = resolve));
@@ -67,6 +72,11 @@ export class DmaDebugSession extends DebugSession {
   protected launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
     if ((args as Record<string, unknown> | undefined)?.scenario !== undefined) {
       this.launchScenario(response, args as Record<string, unknown>);
+      return;
+    }
+    const program = (args as Record<string, unknown> | undefined)?.program;
+    if (typeof program === 'string' && program !== '' && startsWithElfMagic(program)) {
+      this.launchElf(response, args as Record<string, unknown>);
       return;
     }
     this.handle(response, () => {
@@ -115,6 +125,22 @@ export class DmaDebugSession extends DebugSession {
     });
   }
 
+  /** An ARM executable runs on the CPU; its stops are in its C source (DWARF line table). */
+  private launchElf(response: DebugProtocol.LaunchResponse, raw: Record<string, unknown>): void {
+    this.handle(response, () => {
+      if (this.runtime || this.elf) throw new UserError('this session has already launched a program');
+      const options = parseElfArguments(raw, process.cwd());
+      const elf = ElfRuntime.launch(options, this.files.readBytes(options.program), (line) => this.sendEvent(new OutputEvent(`${line}\n`, 'console')));
+      this.elf = elf;
+      elf.on('stopped', (stop: StopInfo) => this.stopped(stop));
+      elf.on('output', (text: string, category: string) => this.sendEvent(new OutputEvent(text, category)));
+      elf.on('exited', (status: number) => this.sendEvent(new ExitedEvent(status)));
+      elf.on('end', () => this.sendEvent(new TerminatedEvent()));
+      void this.configurationDone.then(() => elf.start());
+      this.sendEvent(new InitializedEvent());
+    });
+  }
+
   protected configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
     this.configured();
     this.sendResponse(response);
@@ -122,8 +148,19 @@ export class DmaDebugSession extends DebugSession {
 
   protected setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     this.handle(response, () => {
-      const runtime = this.launched();
       const requested = args.breakpoints ?? [];
+      if (this.elf) {
+        // DWARF numbers lines from 1; this adapter's debugger side from 0.
+        const results = this.elf.setLineBreakpoints(args.source.path ?? '', requested.map((b) => this.convertClientLineToDebugger(b.line) + 1));
+        response.body = {
+          breakpoints: results.map((r) => ({
+            id: r.id, verified: r.verified, message: r.message, source: args.source,
+            line: r.line === undefined ? undefined : this.convertDebuggerLineToClient(r.line - 1),
+          })),
+        };
+        return;
+      }
+      const runtime = this.launched();
       if (args.source.path !== runtime.program.path) {
         response.body = { breakpoints: requested.map(() => ({ verified: false, message: `only ${basename(runtime.program.path)}, the launched program, has code` })) };
         return;
@@ -158,7 +195,7 @@ export class DmaDebugSession extends DebugSession {
   protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
     this.handle(response, () => {
       const requests = [...args.filters.map((id) => ({ id })), ...(args.filterOptions ?? []).map((o) => ({ id: o.filterId, condition: o.condition }))];
-      this.launched().setEventFilters(requests);
+      (this.elf ?? this.launched()).setEventFilters(requests);
       response.body = { breakpoints: requests.map(() => ({ verified: true })) };
     });
   }
@@ -185,12 +222,23 @@ export class DmaDebugSession extends DebugSession {
   }
 
   protected threadsRequest(response: DebugProtocol.ThreadsResponse): void {
-    response.body = { threads: (this.runtime?.threads ?? []).map((t) => new Thread(t.id, t.name)) };
+    response.body = { threads: (this.runtime?.threads ?? this.elf?.threads ?? []).map((t) => new Thread(t.id, t.name)) };
     this.sendResponse(response);
   }
 
   protected stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
     this.handle(response, () => {
+      if (this.elf) {
+        const frames = this.elf.frames(args.threadId).map((frame, depth) => {
+          const sf: DebugProtocol.StackFrame = new StackFrame(depth * ELF_FRAME_STRIDE + args.threadId, frame.name,
+            frame.path ? new Source(basename(frame.path), this.convertDebuggerPathToClient(frame.path)) : undefined,
+            frame.line === undefined ? 0 : this.convertDebuggerLineToClient(frame.line - 1), frame.column ? this.convertDebuggerColumnToClient(frame.column - 1) : 0);
+          sf.instructionPointerReference = hex32(frame.pc);
+          return sf;
+        });
+        response.body = { stackFrames: frames, totalFrames: frames.length };
+        return;
+      }
       const frame = this.launched().frame(args.threadId);
       const sf: DebugProtocol.StackFrame = new StackFrame(args.threadId, frame.name, frame.path ? this.source() : undefined,
         frame.line === undefined ? 0 : this.convertDebuggerLineToClient(frame.line), frame.col === undefined ? 0 : this.convertDebuggerColumnToClient(frame.col));
@@ -201,6 +249,16 @@ export class DmaDebugSession extends DebugSession {
 
   protected scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     this.handle(response, () => {
+      const elf = this.elf;
+      if (elf) {
+        const thread = elf.thread(args.frameId % ELF_FRAME_STRIDE);
+        response.body = {
+          scopes: [thread.id === CPU_THREAD_ID
+            ? new Scope('CPU registers', this.variables.create(() => elf.cpuRegisters()), false)
+            : new Scope(thread.name, this.variables.create(() => elf.dmaRegisters(thread.id)), false)],
+        };
+        return;
+      }
       const runtime = this.launched();
       const thread = runtime.thread(args.frameId);
       const scopes = [
@@ -227,20 +285,20 @@ export class DmaDebugSession extends DebugSession {
   }
 
   protected continueRequest(response: DebugProtocol.ContinueResponse): void {
-    this.resume(response, (r) => r.continue());
+    this.resume(response, (r) => r.continue(), (e) => e.continue());
     response.body = { allThreadsContinued: true };
   }
 
   protected nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
-    this.resume(response, (r) => r.step(args.threadId));
+    this.resume(response, (r) => r.step(args.threadId), (e) => e.step(args.granularity === 'instruction' ? 'instruction' : 'line', true));
   }
 
   protected stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
-    this.resume(response, (r) => r.step(args.threadId));
+    this.resume(response, (r) => r.step(args.threadId), (e) => e.step(args.granularity === 'instruction' ? 'instruction' : 'line', false));
   }
 
   protected stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
-    this.resume(response, (r) => r.step(args.threadId, true));
+    this.resume(response, (r) => r.step(args.threadId, true), (e) => e.stepOut());
   }
 
   protected stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
@@ -252,11 +310,16 @@ export class DmaDebugSession extends DebugSession {
   }
 
   protected pauseRequest(response: DebugProtocol.PauseResponse): void {
-    this.handle(response, () => this.launched().pause());
+    this.handle(response, () => (this.elf ?? this.launched()).pause());
   }
 
   protected evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
     this.handle(response, () => {
+      if (this.elf) {
+        const value = this.elf.evaluate(args.expression);
+        response.body = { result: formatValue(value), variablesReference: 0, memoryReference: hex32(value) };
+        return;
+      }
       const runtime = this.launched();
       const walk = /^\s*smmu\s+walk\s+(.+)$/.exec(args.expression);
       if (walk) {
@@ -300,12 +363,14 @@ export class DmaDebugSession extends DebugSession {
 
   protected terminateRequest(response: DebugProtocol.TerminateResponse): void {
     this.runtime?.pause();
+    this.elf?.pause();
     this.sendResponse(response);
     this.sendEvent(new TerminatedEvent());
   }
 
   protected disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments, request?: DebugProtocol.Request): void {
     this.runtime?.pause();
+    this.elf?.pause();
     super.disconnectRequest(response, args, request);
   }
 
@@ -321,12 +386,16 @@ export class DmaDebugSession extends DebugSession {
     }
   }
 
-  private resume(response: DebugProtocol.Response, action: (runtime: DmaRuntime) => void): void {
+  private resume(response: DebugProtocol.Response, action: (runtime: DmaRuntime) => void, elfAction?: (elf: ElfRuntime) => void): void {
     this.handle(response, () => {
-      const runtime = this.launched();
       this.variables.reset();
       // Answer before the runtime's events: it runs from the event loop.
-      action(runtime);
+      if (this.elf) {
+        if (!elfAction) throw new UserError('an ARM executable cannot run backwards (step back and reverse continue are for PL330 programs)');
+        elfAction(this.elf);
+        return;
+      }
+      action(this.launched());
     });
   }
 
@@ -340,6 +409,7 @@ export class DmaDebugSession extends DebugSession {
   }
 
   private launched(): DmaRuntime {
+    if (this.elf) throw new UserError('not available for an ARM executable (PL330 programs only)');
     if (!this.runtime) throw new UserError('no program is launched yet (send launch first)');
     return this.runtime;
   }
@@ -355,4 +425,20 @@ function parseAddress(reference: string): number {
   const value = Number(reference.trim());
   if (!Number.isSafeInteger(value) || value < 0 || value > 0xffffffff) throw new UserError(`'${reference}' is not an address`);
   return value;
+}
+
+/** Whether `path` is an ELF file (an ARM executable to run on the CPU); unreadable files are left to the launch. */
+function startsWithElfMagic(path: string): boolean {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const head = new Uint8Array(4);
+      readSync(fd, head, 0, 4, 0);
+      return isElf(head);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
 }

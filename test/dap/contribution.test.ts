@@ -7,10 +7,10 @@ import { client, launch, launchToEnd, root } from './support';
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const examples = join(root, 'examples');
 
-test('the debugger contribution: type dmalab, breakpoints in pl330 files, launch attributes with descriptions', () => {
+test('the debugger contribution: type dmalab, breakpoints in pl330 and C files, launch attributes with descriptions', () => {
   const debuggerContribution = manifest.contributes.debuggers.find((d: { type: string }) => d.type === 'dmalab');
   assert.ok(debuggerContribution);
-  assert.deepEqual(manifest.contributes.breakpoints, [{ language: 'pl330' }]);
+  assert.deepEqual(manifest.contributes.breakpoints, [{ language: 'pl330' }, { language: 'c' }]);
   const launchAttributes = debuggerContribution.configurationAttributes.launch;
   assert.equal(launchAttributes.required, undefined, "a launch needs 'program' or 'scenario'");
   assert.deepEqual(launchAttributes.properties.scenario.enum, ['vfio-test-case-1', 'vfio-isolation']);
