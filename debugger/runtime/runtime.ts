@@ -98,7 +98,9 @@ const MAX_CHECKPOINTS = 2048;
 /** Ticks run between two looks at the event loop (pause requests, new breakpoints). */
 const SLICE_TICKS = 50_000;
 
-const RUNNABLE = new Set<number>([ChannelState.Executing, ChannelState.CacheMiss, ChannelState.Killing, ChannelState.Completing, ChannelState.FaultingCompleting]);
+const RUNNABLE = new Set<number>([
+  ChannelState.Executing, ChannelState.CacheMiss, ChannelState.UpdatingPc, ChannelState.AtBarrier, ChannelState.Killing, ChannelState.Completing, ChannelState.FaultingCompleting,
+]);
 const FETCHING = new Set<number>([ChannelState.Executing, ChannelState.CacheMiss]);
 const HALTED = new Set<number>([ChannelState.Stopped, ChannelState.Faulting]);
 const DEFAULT_FILTERS: { filter: EventFilter; condition?: number }[] = EVENT_FILTERS.filter((f) => f.default).map((filter) => ({ filter }));
@@ -420,7 +422,9 @@ export class DmaRuntime extends EventEmitter {
         continue;
       }
       const pc = dmac.register(this.pcRegisters[i]);
-      this.arrived[i] = pc !== this.pcs[i] || (!RUNNABLE.has(before) && RUNNABLE.has(state)) ? 1 : 0;
+      // A thread arrives at an instruction when its PC moves or it is about to fetch again (after a start, a wait,
+      // a taken jump's Updating PC tick or a barrier).
+      this.arrived[i] = pc !== this.pcs[i] || (!FETCHING.has(before) && FETCHING.has(state)) ? 1 : 0;
       this.halted[i] = state !== before && HALTED.has(state) ? 1 : 0;
       if (state !== before && before !== UNKNOWN_STATE && this.transitionFilters.length) this.transition(i, before, state);
       this.pcs[i] = pc;

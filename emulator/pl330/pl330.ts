@@ -73,7 +73,8 @@ const REQUEST_BURST = 2;
 const REQUEST_LAST = 4;
 
 /** Outcome of executing one instruction. */
-const enum Step { Retire, Jumped, Stalled, Waiting, Faulted, Ended }
+/** Jumped: a taken loop end (the thread spends the next tick Updating PC); Skipped: a bulk copy ran to the loop's exit. */
+const enum Step { Retire, Jumped, Skipped, Stalled, Waiting, Faulted, Ended }
 
 class Thread {
   state = 0;
@@ -133,6 +134,8 @@ export interface Pl330Snapshot {
 const RUNNABLE = new Uint8Array(16);
 RUNNABLE[ChannelState.Executing] = 1;
 RUNNABLE[ChannelState.CacheMiss] = 1;
+RUNNABLE[ChannelState.UpdatingPc] = 1;
+RUNNABLE[ChannelState.AtBarrier] = 1;
 RUNNABLE[ChannelState.Killing] = 1;
 RUNNABLE[ChannelState.Completing] = 1;
 RUNNABLE[ChannelState.FaultingCompleting] = 1;
@@ -532,6 +535,11 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       case ChannelState.CacheMiss:
         this.setState(t, ChannelState.Executing);
         break;
+      case ChannelState.UpdatingPc:
+      case ChannelState.AtBarrier:
+        // One tick after a taken jump, or at a barrier (transfers complete when issued, so nothing more to wait for).
+        this.setState(t, ChannelState.Executing);
+        return false;
     }
     this.current = t;
     const retired = this.executeNext(t);
@@ -677,6 +685,11 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
         this.progress = true;
         return true;
       case Step.Jumped:
+        this.setState(t, ChannelState.UpdatingPc);
+        t.stalled = false;
+        this.progress = true;
+        return true;
+      case Step.Skipped:
         t.stalled = false;
         this.progress = true;
         return true;
@@ -725,9 +738,11 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       case Op.STZ:
         return this.storeZero(t);
       case Op.NOP:
+        return Step.Retire;
       case Op.RMB:
       case Op.WMB:
-        return Step.Retire; // transfers complete when issued, so barriers never wait
+        this.setState(t, ChannelState.AtBarrier);
+        return Step.Retire;
       case Op.END:
         // DMAEND waits for the channel's data to leave the MFIFO; data no store will take locks it up (watchdog).
         if (t.fifoCount > 0) return Step.Stalled;
@@ -884,7 +899,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     }
     const end = t.pc;
     t.pc = (t.pc - jump) >>> 0;
-    if (this.bulkLimit >= 0 && !DECODE_FOREVER[byte0]) this.bulkCopyLoop(t, end, DECODE_BYTE0_OPERAND[byte0]);
+    if (this.bulkLimit >= 0 && !DECODE_FOREVER[byte0] && this.bulkCopyLoop(t, end, DECODE_BYTE0_OPERAND[byte0])) return Step.Skipped;
     return Step.Jumped;
   }
 
@@ -892,45 +907,46 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
    * The fast path of a counted loop whose body is only DMALD/DMAST (a memcpy): when one thread runs unobserved over
    * RAM, the remaining iterations move as one block copy. Registers, memory, the MFIFO and the cycle count end
    * exactly as if every instruction had executed; anything unusual (unaligned, fixed or overlapping addresses, swaps,
-   * other channels' MFIFO data, cache misses, the cycle budget) leaves the loop to the interpreter.
+   * other channels' MFIFO data, cache misses, the cycle budget) leaves the loop to the interpreter. Each iteration
+   * costs its instructions plus the Updating PC tick of a taken jump. True when the copy ran to the loop's exit.
    */
-  private bulkCopyLoop(t: Thread, end: number, counter: number): void {
+  private bulkCopyLoop(t: Thread, end: number, counter: number): boolean {
     const body = end - t.pc;
-    if (t.fifoCount !== 0 || body <= 0 || end + 2 > 0x100000000) return;
+    if (t.fifoCount !== 0 || body <= 0 || end + 2 > 0x100000000) return false;
     const ccr = t.ccr;
-    if ((ccr & 1) === 0 || ((ccr >>> 14) & 1) === 0 || ((ccr >>> 28) & 7) !== 0) return;
+    if ((ccr & 1) === 0 || ((ccr >>> 14) & 1) === 0 || ((ccr >>> 28) & 7) !== 0) return false;
     const loadSize = 1 << ((ccr >>> 1) & 7);
     const storeSize = 1 << ((ccr >>> 15) & 7);
     const width = this.busBytes;
     const loadBytes = loadSize * (((ccr >>> 4) & 15) + 1);
     const storeBytes = storeSize * (((ccr >>> 18) & 15) + 1);
     // Whole bus-wide lines throughout, so that MFIFO entries are simply bytes / width.
-    if ((t.sar & (loadSize - 1)) !== 0 || (t.dar & (width - 1)) !== 0 || loadBytes % width !== 0 || storeBytes % width !== 0) return;
+    if ((t.sar & (loadSize - 1)) !== 0 || (t.dar & (width - 1)) !== 0 || loadBytes % width !== 0 || storeBytes % width !== 0) return false;
     const free = (this.config.mfifoLines - this.mfifoEntries) * width;
     let level = 0;
     let loads = 0;
     for (let pc = t.pc; pc < end + 2; pc++) {
       const byte = this.cachedByte(pc);
-      if (byte < 0) return;
+      if (byte < 0) return false;
       if (pc >= end) continue; // the DMALPEND itself
-      if (DECODE_LENGTH[byte] !== 1 || DECODE_COND[byte] !== Cond.Always) return;
+      if (DECODE_LENGTH[byte] !== 1 || DECODE_COND[byte] !== Cond.Always) return false;
       const op = DECODE_OP[byte];
       if (op === Op.LD) {
         level += loadBytes;
         loads++;
       } else if (op === Op.ST) level -= storeBytes;
-      else return;
-      if (level > free || level < 0) return;
+      else return false;
+      if (level > free || level < 0) return false;
     }
-    if (level !== 0) return;
+    if (level !== 0) return false;
     const perIteration = loadBytes * loads;
-    if (perIteration === 0) return;
+    if (perIteration === 0) return false;
     const remaining = (counter ? t.lc1 : t.lc0) + 1; // iterations until the loop falls through
-    const affordable = Math.floor((this.bulkLimit - this.cycle - 1) / (body + 1));
+    const affordable = Math.floor((this.bulkLimit - this.cycle - 2) / (body + 2));
     const iterations = Math.min(remaining, affordable);
     const bytes = iterations * perIteration;
-    if (iterations <= 0 || !this.port.bus.isRam(t.sar, bytes) || !this.port.bus.isRam(t.dar, bytes)) return;
-    if (t.sar < t.dar + bytes && t.dar < t.sar + bytes) return;
+    if (iterations <= 0 || !this.port.bus.isRam(t.sar, bytes) || !this.port.bus.isRam(t.dar, bytes)) return false;
+    if (t.sar < t.dar + bytes && t.dar < t.sar + bytes) return false;
     this.port.bus.memory.copy(t.dar, t.sar, bytes);
     t.sar = (t.sar + bytes) >>> 0;
     t.dar = (t.dar + bytes) >>> 0;
@@ -938,7 +954,10 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     if (counter) t.lc1 = left === 0 ? 0 : left - 1;
     else t.lc0 = left === 0 ? 0 : left - 1;
     if (left === 0) t.pc = (end + 2) >>> 0;
-    this.cycle += iterations * (body + 1);
+    // The triggering jump's Updating PC tick and every taken jump's inside; when the loop goes on, the last taken
+    // jump's tick is the interpreter's next.
+    this.cycle += iterations * (body + 2);
+    return left === 0;
   }
 
   /** The byte at address if the instruction cache holds it, else -1. */
