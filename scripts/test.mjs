@@ -17,7 +17,11 @@ function findTests(dir) {
   return out;
 }
 
-const files = findTests(join(root, 'dist-test')).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+// The end-to-end tests in a real editor are the slowest and need every bundle: they run last.
+const isEndToEnd = (f) => f.includes('/e2e/');
+const files = findTests(join(root, 'dist-test'))
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .sort((a, b) => Number(isEndToEnd(a)) - Number(isEndToEnd(b)));
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
