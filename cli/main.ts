@@ -3,8 +3,9 @@ import { parseArgs, UsageError } from './args';
 import { asmCommand } from './asm';
 import type { Command, CommandIO } from './command';
 import { disasmCommand } from './disasm';
+import { lspCommand } from './lsp';
 
-const COMMANDS: readonly Command[] = [asmCommand, disasmCommand];
+const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, lspCommand];
 
 const io: CommandIO = {
   stdout: (data) => process.stdout.write(data),
