@@ -1,7 +1,7 @@
 // One assembled document as the editor features read it: the assembler's result plus the tokens of each line and
 // each instruction's encoded bytes, so that a position maps to a token, a statement and an address in O(1).
 import { AssembleOptions, AssembleResult, AssembledInstruction, assemble } from './assembler';
-import { Token, TokenKind, tokenize } from './lexer';
+import { Token, TokenKind, lex } from './lexer';
 
 export interface Pl330Analysis {
   readonly text: string;
@@ -17,9 +17,9 @@ export interface Pl330Analysis {
 
 export function analyzePl330(text: string, options: AssembleOptions = {}): Pl330Analysis {
   const result = assemble(text, options);
-  const lex = tokenize(text);
-  const tokens = lex.tokens.filter((t) => t.kind !== TokenKind.Newline && t.kind !== TokenKind.End);
-  const lineCount = lex.lineStarts.length;
+  const stream = lex(text);
+  const tokens = Array.from({ length: stream.count }, (_, i) => stream.token(i)).filter((t) => t.kind !== TokenKind.Newline && t.kind !== TokenKind.End);
+  const lineCount = stream.lineStarts.length;
   const lineTokenStart = new Array<number>(lineCount + 1);
   let k = 0;
   for (let line = 0; line <= lineCount; line++) {
