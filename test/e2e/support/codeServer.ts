@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { createWriteStream, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ensureCodeServer } from './install';
 import { spawnGroup, type GroupProcess } from './processes';
 import { waitFor } from './wait';
@@ -32,6 +32,8 @@ export interface CodeServerOptions {
   workspace: string;
   /** .vsix files installed into the fresh extensions folder before the server starts. */
   extensions?: string[];
+  /** Files written into the workspace copy before the editor opens it: relative path → content. */
+  files?: Record<string, string>;
   /** Extra user settings, merged over the defaults. */
   settings?: Record<string, unknown>;
 }
@@ -57,6 +59,10 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   mkdirSync(extensionsDir);
   writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...options.settings }, null, 2));
   cpSync(options.workspace, workspace, { recursive: true });
+  for (const [path, content] of Object.entries(options.files ?? {})) {
+    mkdirSync(dirname(join(workspace, path)), { recursive: true });
+    writeFileSync(join(workspace, path), content);
+  }
 
   for (const vsix of options.extensions ?? []) {
     const r = spawnSync(process.execPath, [entry, '--user-data-dir', userData, '--extensions-dir', extensionsDir, '--install-extension', vsix], {

@@ -2,7 +2,10 @@
 // command palette — and reads of what is on screen (Problems, hovers, suggestions, debug views). Selectors are
 // VS Code 1.96's workbench DOM; the callbacks given to evaluate() run in the page, hence the DOM types.
 /// <reference lib="dom" />
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { SCREENSHOT_DIR } from './paths';
 import { waitFor } from './wait';
 
 const SLOW = 30_000;
@@ -26,6 +29,12 @@ export class Workbench {
     await this.page.goto(url);
     await this.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
     await this.page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60_000 });
+  }
+
+  /** Keeps what is on screen as test-results/e2e/<name>.png. */
+  async screenshot(name: string): Promise<void> {
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await this.page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
   }
 
   // ---- Explorer and editor
@@ -75,6 +84,19 @@ export class Workbench {
     return text.replace(/\u00a0/g, ' ');
   }
 
+  /** The lines on screen, top to bottom, of the editor whose active tab is `tabName` (in any editor group). */
+  async visibleLines(tabName: string): Promise<string[]> {
+    const group = this.page.locator('.editor-group-container').filter({
+      has: this.page.locator(`.tab.active[aria-label^="${tabName}"]`),
+    });
+    const lines = group.locator('.editor-instance .monaco-editor .view-lines .view-line');
+    await lines.first().waitFor({ timeout: SLOW });
+    const rendered = await lines.evaluateAll((els) =>
+      els.map((e) => ({ top: parseInt((e as HTMLElement).style.top, 10), text: e.textContent ?? '' })).sort((a, b) => a.top - b.top),
+    );
+    return rendered.map((l) => l.text.replace(/\u00a0/g, ' '));
+  }
+
   /** Moves the cursor with Go to Line (Ctrl+G), optionally to a column. */
   async goToLine(line: number, column?: number): Promise<void> {
     await this.focusEditor();
@@ -107,6 +129,17 @@ export class Workbench {
     await this.page.keyboard.press('Shift+End');
     await this.page.keyboard.type(text);
     await this.page.keyboard.press('Escape');
+  }
+
+  /** Types lines at the cursor, closing any suggestion popup before each line break so Enter cannot accept one. */
+  async typeLines(lines: string[]): Promise<void> {
+    for (const [i, line] of lines.entries()) {
+      if (i > 0) {
+        await this.page.keyboard.press('Escape');
+        await this.page.keyboard.press('Enter');
+      }
+      await this.page.keyboard.type(line);
+    }
   }
 
   async save(): Promise<void> {
@@ -177,13 +210,13 @@ export class Workbench {
     });
   }
 
-  /** Triggers completion (Ctrl+Space) at the cursor and returns the labels of the suggestions shown. */
+  /** Triggers completion (Ctrl+Space) at the cursor and returns the labels of the suggestions shown (left open). */
   async completions(): Promise<string[]> {
+    await this.page.keyboard.press('Escape');
     await this.page.keyboard.press('Control+Space');
     const rows = this.page.locator('.editor-widget.suggest-widget.visible .monaco-list-row');
     await rows.first().waitFor({ timeout: SLOW });
     const labels = await rows.locator('.label-name').allInnerTexts();
-    await this.page.keyboard.press('Escape');
     return labels.map((l) => l.trim());
   }
 
