@@ -2,10 +2,12 @@
 import { parseArgs, UsageError } from './args';
 import { asmCommand } from './asm';
 import type { Command, CommandIO } from './command';
+import { dapCommand } from './dap';
 import { disasmCommand } from './disasm';
 import { lspCommand } from './lsp';
+import { runCommand } from './run';
 
-const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, lspCommand];
+const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, dapCommand, lspCommand];
 
 const io: CommandIO = {
   stdout: (data) => process.stdout.write(data),

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { REQUESTS } from '../server/lsp/requests';
+import { registerDebugger } from './debug';
 import { ReadOnlyDocuments } from './read-only-documents';
 
 let client: LanguageClient | undefined;
@@ -30,6 +31,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('dmalab.compileDevicetree', (uri?: vscode.Uri) => compileDevicetree(uri)),
     vscode.commands.registerCommand('dmalab.decompileDtb', (uri?: vscode.Uri) => decompileDtb(views, uri)),
   );
+  registerDebugger(context);
   await client.start();
 }
 

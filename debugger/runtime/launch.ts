@@ -1,0 +1,107 @@
+// The launch configuration of a dmalab debug session, checked field by field: every mistake becomes one clear
+// message naming the attribute, never an exception from deep inside the machine.
+import { isAbsolute, resolve } from 'node:path';
+import type { Pl330Config } from '../../emulator/pl330/config';
+import { CONFIG_LIMITS } from '../../emulator/pl330/config';
+
+/** Bytes put in memory before the program starts: a file's content, a repeated byte, or a ramp 0, 1, 2, ... */
+export type MemoryInit =
+  | { readonly address: number; readonly file: string }
+  | { readonly address: number; readonly length: number; readonly fill: number }
+  | { readonly address: number; readonly length: number; readonly pattern: 'ramp' };
+
+export interface LaunchOptions {
+  readonly program: string;
+  readonly dmac: number;
+  readonly thread: number | 'manager';
+  readonly nonSecure: boolean;
+  /** Entry address: one of the assembled programs (default: the first program of the thread's kind). */
+  readonly entry?: number;
+  readonly memory: readonly MemoryInit[];
+  readonly config: Partial<Pl330Config>;
+  readonly stopOnEntry: boolean;
+  /** Ticks one continue or step may run before it stops on its own (a runaway program never hangs the session). */
+  readonly maxCycles: number;
+  /** Print every instruction, bus transfer, event and interrupt to the debug console. */
+  readonly trace: boolean;
+}
+
+/** A mistake in what the user asked (launch arguments, breakpoints, requests): reported, never fatal. */
+export class UserError extends Error {}
+
+export const DEFAULT_MAX_CYCLES = 10_000_000;
+
+/** Attributes that need the SMMU/VFIO machine, which does not exist yet; the message says what to do instead. */
+const NOT_AVAILABLE: Record<string, string> = {
+  platform: "'platform' is not available yet: building the machine from a devicetree is not implemented; leave it out for the default one-DMAC machine over RAM (as `dmalab run` does)",
+  scenario: "'scenario' is not available yet: the VFIO scenario needs the SMMU/VFIO machine, which is not implemented; leave it out to run the program on the default machine",
+};
+
+const CONFIG_ATTRIBUTES: Record<string, keyof typeof CONFIG_LIMITS | 'dataWidth' | 'revision'> = {
+  channels: 'channels', peripherals: 'peripherals', events: 'events', mfifoLines: 'mfifoLines', dataWidth: 'dataWidth', revision: 'revision',
+};
+
+/** Checks raw launch arguments (from launch.json); relative paths are taken from `cwd`. */
+export function parseLaunchArguments(raw: Record<string, unknown>, cwd: string): LaunchOptions {
+  for (const [name, message] of Object.entries(NOT_AVAILABLE)) if (raw[name] !== undefined) throw new UserError(message);
+  if (typeof raw.program !== 'string' || raw.program === '') throw new UserError("'program' must name a .pl330 file");
+  const path = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
+  const thread = raw.channel === 'manager' ? 'manager' : integer(raw.channel ?? 0, 'channel', 0, 7);
+  return {
+    program: path(raw.program),
+    dmac: integer(raw.dmac ?? 0, 'dmac', 0, 0),
+    thread,
+    nonSecure: boolean(raw.nonSecure ?? false, 'nonSecure'),
+    entry: raw.entry === undefined ? undefined : integer(raw.entry, 'entry', 0, 0xffffffff),
+    memory: array(raw.memory ?? [], 'memory').map((m, i) => memoryInit(m, `memory[${i}]`, path)),
+    config: pl330Config(raw.pl330 ?? {}),
+    stopOnEntry: boolean(raw.stopOnEntry ?? false, 'stopOnEntry'),
+    maxCycles: integer(raw.maxCycles ?? DEFAULT_MAX_CYCLES, 'maxCycles', 1, Number.MAX_SAFE_INTEGER),
+    trace: boolean(raw.trace ?? false, 'trace'),
+  };
+}
+
+function memoryInit(raw: unknown, what: string, path: (p: string) => string): MemoryInit {
+  if (typeof raw !== 'object' || raw === null) throw new UserError(`'${what}' must be an object with an address`);
+  const m = raw as Record<string, unknown>;
+  const address = integer(m.address, `${what}.address`, 0, 0xffffffff);
+  if (typeof m.file === 'string') return { address, file: path(m.file) };
+  const length = integer(m.length, `${what}.length`, 1, 64 << 20);
+  if (m.pattern === 'ramp') return { address, length, pattern: 'ramp' };
+  if (m.fill !== undefined) return { address, length, fill: integer(m.fill, `${what}.fill`, 0, 255) };
+  throw new UserError(`'${what}' needs 'file', or 'length' with 'fill' (a byte) or 'pattern': "ramp"`);
+}
+
+function pl330Config(raw: unknown): Partial<Pl330Config> {
+  if (typeof raw !== 'object' || raw === null) throw new UserError("'pl330' must be an object (channels, peripherals, events, dataWidth, mfifoLines, revision)");
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const field = CONFIG_ATTRIBUTES[key];
+    if (!field) throw new UserError(`'pl330.${key}' is not a PL330 configuration attribute (expected one of ${Object.keys(CONFIG_ATTRIBUTES).join(', ')})`);
+    if (field === 'dataWidth') {
+      if (value !== 32 && value !== 64 && value !== 128) throw new UserError(`'pl330.dataWidth' must be 32, 64 or 128 (got ${JSON.stringify(value)})`);
+      out[field] = value;
+    } else if (field === 'revision') out[field] = integer(value, 'pl330.revision', 0, 3);
+    else out[field] = integer(value, `pl330.${key}`, CONFIG_LIMITS[field][0], CONFIG_LIMITS[field][1]);
+  }
+  return out as Partial<Pl330Config>;
+}
+
+/** An integer given as a JSON number or a C-style string ("0x2000"). */
+export function integer(raw: unknown, what: string, min: number, max: number): number {
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^(0x[0-9a-f]+|0b[01]+|\d+)$/i.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UserError(`'${what}' must be an integer from ${min} to ${max === 0xffffffff ? '0xffffffff' : max} (got ${JSON.stringify(raw)})`);
+  }
+  return value;
+}
+
+function boolean(raw: unknown, what: string): boolean {
+  if (typeof raw !== 'boolean') throw new UserError(`'${what}' must be true or false (got ${JSON.stringify(raw)})`);
+  return raw;
+}
+
+function array(raw: unknown, what: string): unknown[] {
+  if (!Array.isArray(raw)) throw new UserError(`'${what}' must be a list`);
+  return raw;
+}

@@ -1,0 +1,73 @@
+// A .pl330 source as the debugger sees it: assembled programs and the two-way map between instruction addresses
+// and source lines (from the assembler's `instructions`), and the loops for stepping out.
+import type { Pl330Config } from '../../emulator/pl330/config';
+import { AssembleResult, AssembledInstruction, LoopInfo, assemble } from '../../server/pl330/assembler';
+import { formatDiagnostic } from '../../server/pl330/diagnostics';
+import { UserError } from './launch';
+
+export interface SourceLocation {
+  readonly line: number;
+  readonly col: number;
+  readonly endCol: number;
+}
+
+export class DebugProgram {
+  private readonly byAddress = new Map<number, AssembledInstruction>();
+  private readonly byLine = new Map<number, AssembledInstruction>();
+  /** Lines holding an instruction, ascending (0-based). */
+  private readonly lines: number[];
+
+  private constructor(readonly path: string, readonly assembly: AssembleResult) {
+    for (const insn of assembly.instructions) {
+      this.byAddress.set(insn.address, insn);
+      if (!this.byLine.has(insn.line)) this.byLine.set(insn.line, insn);
+    }
+    this.lines = [...this.byLine.keys()].sort((a, b) => a - b);
+  }
+
+  /** Assembles `text`; errors refuse the launch with every diagnostic at file:line:col. */
+  static load(path: string, text: string, config: Partial<Pl330Config>): { program: DebugProgram; warnings: string[] } {
+    const assembly = assemble(text, { config });
+    const messages = assembly.diagnostics.map((d) => formatDiagnostic(path, d));
+    if (assembly.errorCount > 0) throw new UserError(`${path}: ${assembly.errorCount} error(s):\n${messages.join('\n')}`);
+    if (assembly.programs.length === 0) throw new UserError(`${path}: no program to run (no instruction assembled)`);
+    return { program: new DebugProgram(path, assembly), warnings: messages };
+  }
+
+  /** The source position of the instruction at an address, if one was assembled there. */
+  locate(address: number): SourceLocation | undefined {
+    return this.byAddress.get(address >>> 0);
+  }
+
+  instructionAt(address: number): AssembledInstruction | undefined {
+    return this.byAddress.get(address >>> 0);
+  }
+
+  /** The instruction a breakpoint on `line` (0-based) binds to: that line's, else the next line's with one. */
+  bindLine(line: number): AssembledInstruction | undefined {
+    const exact = this.byLine.get(line);
+    if (exact) return exact;
+    const next = this.lines.find((l) => l > line);
+    return next === undefined ? undefined : this.byLine.get(next);
+  }
+
+  /** The innermost loop whose body holds `address`. */
+  loopAround(address: number): LoopInfo | undefined {
+    let best: LoopInfo | undefined;
+    for (const loop of this.assembly.loops) {
+      if (loop.endAddress === undefined || address < loop.bodyStart || address > loop.endAddress) continue;
+      if (!best || loop.bodyStart >= best.bodyStart) best = loop;
+    }
+    return best;
+  }
+
+  /** Value of an assembler label or constant (hovers and expressions). */
+  symbol(name: string): number | undefined {
+    return this.assembly.symbols.get(name)?.value;
+  }
+
+  /** Start addresses of assembled instructions, ascending (the disassembly walks backwards over them). */
+  instructionStarts(): number[] {
+    return [...this.byAddress.keys()].sort((a, b) => a - b);
+  }
+}

@@ -1,0 +1,747 @@
+// The debuggee: a machine running a PL330 program, with breakpoints, stepping and reverse execution. It knows
+// nothing of the Debug Adapter Protocol; it announces what happens as events ('stopped', 'output', 'end') and the
+// session translates. Breakpoints are checked at tick boundaries (each tick runs at most one instruction per thread),
+// events come from the emulator's observer API, attached only while something needs them.
+import { EventEmitter } from 'node:events';
+import { formatEvent } from '../../cli/run';
+import { BusResponse } from '../../emulator/bus/bus';
+import { debugGo, issueDebug } from '../../emulator/pl330/debug';
+import { decodeInstruction, formatInstruction, hexAddress } from '../../emulator/pl330/disasm';
+import { describeFaultType } from '../../emulator/pl330/faults';
+import type { Pl330Event, ThreadRef } from '../../emulator/pl330/observer';
+import type { Pl330 } from '../../emulator/pl330/pl330';
+import { CHANNEL_STATE_NAMES, ChannelState, MANAGER_STATE_NAMES } from '../../emulator/pl330/registers';
+import { CodeBreakpoint, DataAccess, DataBreakpoint, HitCondition, parseDataId, parseHitCondition } from './breakpoints';
+import { EvaluationError, ExpressionContext, evaluateExpression } from './expression';
+import { EVENT_FILTERS, EventFilter, EventFilterId } from './filters';
+import { UserError, LaunchOptions } from './launch';
+import { DebugMachine, MachineSnapshot, createDefaultMachine } from './machine';
+import { DebugProgram } from './program';
+import { VariableNode, dmacView, hex32, threadView } from './views';
+
+/** File access the runtime needs, passed in so the runtime runs anywhere. */
+export interface FileAccess {
+  readText(path: string): string;
+  readBytes(path: string): Uint8Array;
+}
+
+export interface RuntimeThread {
+  /** 1-based, stable for the session. */
+  readonly id: number;
+  readonly name: string;
+  readonly dmac: number;
+  readonly ref: ThreadRef;
+}
+
+export type StopReason = 'entry' | 'step' | 'breakpoint' | 'instruction breakpoint' | 'data breakpoint' | 'exception' | 'pause';
+
+export interface StopInfo {
+  readonly reason: StopReason;
+  readonly threadId: number;
+  readonly description?: string;
+  readonly text?: string;
+  readonly breakpointIds?: readonly number[];
+}
+
+export interface FrameInfo {
+  readonly pc: number;
+  /** The instruction at pc and the thread's state, e.g. `DMALD (Executing)`. */
+  readonly name: string;
+  readonly path?: string;
+  /** 0-based source position of the instruction at pc. */
+  readonly line?: number;
+  readonly col?: number;
+}
+
+export interface DisassembledInstruction {
+  readonly address: number;
+  readonly bytes: Uint8Array;
+  readonly text: string;
+  readonly line?: number;
+}
+
+export interface LineBreakpointRequest {
+  readonly line: number;
+  readonly condition?: string;
+  readonly hitCondition?: string;
+  readonly logMessage?: string;
+}
+
+export interface BreakpointResult {
+  readonly id: number;
+  readonly verified: boolean;
+  readonly line?: number;
+  readonly address?: number;
+  readonly message?: string;
+}
+
+/** Continue, or step one thread: to its next instruction, or out of the loop it is in. */
+type Motion = { readonly kind: 'continue' } | { readonly kind: 'step'; readonly thread: number; readonly out: boolean };
+
+interface Checkpoint {
+  readonly cycle: number;
+  readonly machine: MachineSnapshot;
+  /** Threads that arrived at a new instruction at this boundary. */
+  readonly arrived: Uint8Array;
+}
+
+interface PendingEvent {
+  readonly filter: EventFilter;
+  readonly thread: number;
+  readonly text: string;
+}
+
+/** Ticks between checkpoints while running, and how many checkpoints are kept (the reverse-execution window). */
+const CHECKPOINT_INTERVAL = 1024;
+const MAX_CHECKPOINTS = 2048;
+/** Ticks run between two looks at the event loop (pause requests, new breakpoints). */
+const SLICE_TICKS = 50_000;
+
+const RUNNABLE = new Set<number>([ChannelState.Executing, ChannelState.CacheMiss, ChannelState.Killing, ChannelState.Completing, ChannelState.FaultingCompleting]);
+const FETCHING = new Set<number>([ChannelState.Executing, ChannelState.CacheMiss]);
+const HALTED = new Set<number>([ChannelState.Stopped, ChannelState.Faulting]);
+
+export class DmaRuntime extends EventEmitter {
+  readonly threads: readonly RuntimeThread[];
+  /** Per thread: the register holding its PC (names built once: this is read every tick). */
+  private readonly pcRegisters: readonly string[];
+  private readonly pcs: Float64Array;
+  private readonly states: Uint8Array;
+  private readonly arrived: Uint8Array;
+  private readonly halted: Uint8Array;
+  private cycle = 0;
+  private checkpoints: Checkpoint[] = [];
+  private codeBreakpoints: CodeBreakpoint[] = [];
+  private instructionBreakpoints: CodeBreakpoint[] = [];
+  private readonly breakpointsAt = new Map<number, CodeBreakpoint[]>();
+  private dataBreakpoints: DataBreakpoint[] = [];
+  private filters: { filter: EventFilter; condition?: number }[] = EVENT_FILTERS.filter((f) => f.default).map((filter) => ({ filter }));
+  private nextBreakpointId = 1;
+  private pending: PendingEvent[] = [];
+  private dataHits: { breakpoint: DataBreakpoint; thread: number; text: string }[] = [];
+  /** Forward execution counts hits and prints logpoints; re-execution for reverse steps does neither. */
+  private replaying = false;
+  private running = false;
+  private pauseRequested = false;
+  private unobserve: (() => void)[] = [];
+
+  private constructor(readonly options: LaunchOptions, readonly machine: DebugMachine, readonly program: DebugProgram) {
+    super();
+    const threads: RuntimeThread[] = [];
+    machine.dmacs.forEach((dmac, d) => {
+      threads.push({ id: threads.length + 1, name: `dma${d} manager`, dmac: d, ref: 'manager' });
+      for (let n = 0; n < dmac.config.channels; n++) threads.push({ id: threads.length + 1, name: `dma${d} ch${n}`, dmac: d, ref: n });
+    });
+    this.threads = threads;
+    this.pcRegisters = threads.map((t) => (t.ref === 'manager' ? 'DPC' : `CPC${t.ref}`));
+    this.pcs = new Float64Array(threads.length);
+    this.states = new Uint8Array(threads.length);
+    this.arrived = new Uint8Array(threads.length);
+    this.halted = new Uint8Array(threads.length);
+  }
+
+  /** Builds the machine, loads the program and memory, and starts the thread (DMAGO through the debug registers). */
+  static launch(options: LaunchOptions, files: FileAccess): { runtime: DmaRuntime; warnings: string[] } {
+    const { program, warnings } = DebugProgram.load(options.program, files.readText(options.program), options.config);
+    const kind = options.thread === 'manager' ? 'manager' : 'channel';
+    const candidates = program.assembly.programs.filter((p) => p.kind === kind);
+    const entry = options.entry === undefined ? candidates[0] : candidates.find((p) => p.base === options.entry);
+    if (!entry) {
+      const where = candidates.map((p) => hexAddress(p.base)).join(', ');
+      throw new UserError(options.entry === undefined
+        ? `${options.program}: no ${kind} program to start (add a .${kind} section)`
+        : `'entry': no ${kind} program at ${hexAddress(options.entry)} (${kind} programs start at ${where || 'no address'})`);
+    }
+    const machine = createDefaultMachine(program.assembly.config, options.thread === 'manager' ? entry.base : undefined);
+    const dmac = machine.dmacs[options.dmac];
+    if (options.thread !== 'manager' && options.thread >= dmac.config.channels) {
+      throw new UserError(`'channel': ${options.thread} is beyond the ${dmac.config.channels} channels of dma${options.dmac}`);
+    }
+    for (const p of program.assembly.programs) machine.bus.physicalWrite(p.base, p.bytes, 0, p.bytes.length);
+    for (const m of options.memory) {
+      const bytes = 'file' in m ? files.readBytes(m.file) : 'fill' in m ? new Uint8Array(m.length).fill(m.fill) : Uint8Array.from({ length: m.length }, (_, i) => i & 0xff);
+      if (machine.bus.physicalWrite(m.address, bytes, 0, bytes.length) !== BusResponse.Okay) {
+        throw new UserError(`'memory': nothing is mapped at ${hexAddress(m.address)}..${hexAddress(m.address + bytes.length - 1)}`);
+      }
+    }
+    if (options.thread !== 'manager') issueDebug(dmac, debugGo(options.thread, entry.base, options.nonSecure));
+    const runtime = new DmaRuntime(options, machine, program);
+    runtime.readThreads();
+    runtime.arrived.fill(1);
+    runtime.checkpoint();
+    return { runtime, warnings };
+  }
+
+  /** The thread the launch started (where the entry stop is reported). */
+  get startThread(): RuntimeThread {
+    return this.threads.find((t) => t.dmac === this.options.dmac && t.ref === this.options.thread)!;
+  }
+
+  /** Begins execution after the client's configuration: stop on entry, or run. */
+  start(): void {
+    this.attachObservers();
+    if (this.options.stopOnEntry) this.announce({ reason: 'entry', threadId: this.startThread.id });
+    else this.resume({ kind: 'continue' }, true);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Breakpoints
+
+  /** Replaces the source breakpoints of the program file; each binds to its line's instruction or the next one. */
+  setLineBreakpoints(requests: readonly LineBreakpointRequest[]): BreakpointResult[] {
+    const results: BreakpointResult[] = [];
+    const breakpoints: CodeBreakpoint[] = [];
+    for (const r of requests) {
+      const id = this.nextBreakpointId++;
+      const insn = this.program.bindLine(r.line);
+      const problem = this.checkConditions(r.condition, r.hitCondition);
+      if (!insn || typeof problem === 'string') {
+        results.push({ id, verified: false, line: r.line, message: typeof problem === 'string' ? problem : 'no instruction on or after this line' });
+        continue;
+      }
+      breakpoints.push({ id, address: insn.address, kind: 'source', condition: r.condition, hitCondition: problem, logMessage: r.logMessage, hits: 0 });
+      results.push({ id, verified: true, line: insn.line, address: insn.address });
+    }
+    this.codeBreakpoints = breakpoints;
+    this.indexCodeBreakpoints();
+    return results;
+  }
+
+  setInstructionBreakpoints(requests: readonly { address: number; condition?: string; hitCondition?: string }[]): BreakpointResult[] {
+    const breakpoints: CodeBreakpoint[] = [];
+    const results = requests.map((r): BreakpointResult => {
+      const id = this.nextBreakpointId++;
+      const problem = this.checkConditions(r.condition, r.hitCondition);
+      if (typeof problem === 'string') return { id, verified: false, address: r.address, message: problem };
+      breakpoints.push({ id, address: r.address >>> 0, kind: 'instruction', condition: r.condition, hitCondition: problem, hits: 0 });
+      return { id, verified: true, address: r.address >>> 0, line: this.program.locate(r.address)?.line };
+    });
+    this.instructionBreakpoints = breakpoints;
+    this.indexCodeBreakpoints();
+    return results;
+  }
+
+  setDataBreakpoints(requests: readonly { dataId: string; access?: DataAccess; condition?: string; hitCondition?: string }[]): BreakpointResult[] {
+    const breakpoints: DataBreakpoint[] = [];
+    const results = requests.map((r): BreakpointResult => {
+      const id = this.nextBreakpointId++;
+      try {
+        const { space, start, length } = parseDataId(r.dataId);
+        const problem = this.checkConditions(r.condition, r.hitCondition);
+        if (typeof problem === 'string') return { id, verified: false, message: problem };
+        breakpoints.push({ id, space, start, length, access: r.access ?? 'write', condition: r.condition, hitCondition: problem, hits: 0 });
+        return { id, verified: true, address: start };
+      } catch (error) {
+        return { id, verified: false, message: (error as Error).message };
+      }
+    });
+    this.dataBreakpoints = breakpoints;
+    this.attachObservers();
+    return results;
+  }
+
+  /** Ticks event filters by id; a condition selects one number (event, channel, interrupt). */
+  setEventFilters(requests: readonly { id: string; condition?: string }[]): void {
+    const filters = requests.map((r) => {
+      const filter = EVENT_FILTERS.find((f) => f.id === r.id);
+      if (!filter) throw new UserError(`no event filter '${r.id}' (filters: ${EVENT_FILTERS.map((f) => f.id).join(', ')})`);
+      if (r.condition === undefined || r.condition.trim() === '') return { filter };
+      if (!filter.condition) throw new UserError(`the '${filter.label}' filter takes no condition`);
+      const condition = Number(r.condition.trim().replace(/^[EPC]/i, ''));
+      if (!Number.isInteger(condition)) throw new UserError(`'${r.condition}' is not a ${filter.condition} for the '${filter.label}' filter`);
+      return { filter, condition };
+    });
+    this.filters = filters;
+    this.attachObservers();
+  }
+
+  private checkConditions(condition: string | undefined, hitCondition: string | undefined): HitCondition | undefined | string {
+    try {
+      if (condition !== undefined && condition.trim() !== '') evaluateExpression(condition, this.expressionContext(this.startThread));
+      return hitCondition === undefined || hitCondition.trim() === '' ? undefined : parseHitCondition(hitCondition);
+    } catch (error) {
+      if (error instanceof EvaluationError || error instanceof UserError) return error.message;
+      throw error;
+    }
+  }
+
+  private indexCodeBreakpoints(): void {
+    this.breakpointsAt.clear();
+    for (const bp of [...this.codeBreakpoints, ...this.instructionBreakpoints]) {
+      const list = this.breakpointsAt.get(bp.address) ?? [];
+      list.push(bp);
+      this.breakpointsAt.set(bp.address, list);
+    }
+  }
+
+  /** Observers cost the emulator nothing when none is attached: attach only for filters, data breakpoints, tracing. */
+  private attachObservers(): void {
+    for (const off of this.unobserve) off();
+    this.unobserve = [];
+    if (this.filters.length === 0 && this.dataBreakpoints.length === 0 && !this.options.trace) return;
+    this.machine.dmacs.forEach((dmac, d) => {
+      this.unobserve.push(dmac.observe((event) => this.onEvent(dmac, d, event)));
+    });
+  }
+
+  private onEvent(dmac: Pl330, d: number, event: Pl330Event): void {
+    if (this.options.trace && !this.replaying) this.emit('output', `dma${d} ${formatEvent(event)}\n`, 'console');
+    for (const { filter, condition } of this.filters) {
+      const n = filter.match(event, dmac);
+      if (n === undefined || (condition !== undefined && condition !== n)) continue;
+      this.pending.push({ filter, thread: this.threadIndex(d, eventThread(event)), text: describeEvent(filter.id, event, n) });
+    }
+    if (event.kind === 'bus' && this.dataBreakpoints.length) {
+      const a = event.access;
+      for (const bp of this.dataBreakpoints) {
+        if (a.write ? bp.access === 'read' : bp.access === 'write' || a.fetch) continue;
+        const address = bp.space === 'iova' ? a.address : a.physical;
+        if (address < 0 || address + a.data.length <= bp.start || address >= bp.start + bp.length) continue;
+        const text = `${a.write ? 'write' : 'read'} of ${a.data.length} byte(s) at ${hexAddress(address)} (${bp.space} ${hexAddress(bp.start)}+${bp.length})`;
+        this.dataHits.push({ breakpoint: bp, thread: this.threadIndex(d, event.thread), text });
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Execution
+
+  continue(): void {
+    this.resume({ kind: 'continue' });
+  }
+
+  /** One instruction of a thread (other threads run alongside), or out of its innermost loop (`out`). */
+  step(threadId: number, out = false): void {
+    this.resume({ kind: 'step', thread: this.indexOf(threadId), out });
+  }
+
+  pause(): void {
+    if (this.running) this.pauseRequested = true;
+  }
+
+  /** Runs in slices on the event loop so that a pause request or a disconnect is heard. */
+  private resume(motion: Motion, atStart = false): void {
+    if (this.running) return;
+    this.running = true;
+    this.pauseRequested = false;
+    const limit = this.cycle + this.options.maxCycles;
+    const outOf = motion.kind === 'step' && motion.out ? this.loopOf(motion.thread) : undefined;
+    const slice = (): void => {
+      try {
+        const first = atStart ? this.check() : undefined;
+        atStart = false;
+        if (first) return this.stopAt(first);
+        if (this.idle()) return this.stopIdle(motion);
+        const end = Math.min(limit, this.cycle + SLICE_TICKS);
+        while (this.cycle < end) {
+          this.advance();
+          const stop = this.check() ?? this.stepDone(motion, outOf);
+          if (stop) return this.stopAt(stop);
+          if (this.idle()) return this.stopIdle(motion);
+        }
+        if (this.pauseRequested) return this.stopAt({ reason: 'pause', threadId: this.threads[this.motionThread(motion)].id });
+        if (this.cycle >= limit) {
+          return this.stopAt({ reason: 'pause', threadId: this.threads[this.motionThread(motion)].id, description: `ran ${this.options.maxCycles} cycles without stopping (maxCycles)` });
+        }
+        setImmediate(slice);
+      } catch (error) {
+        this.running = false;
+        this.emit('output', `dmalab: internal error while running: ${(error as Error).stack ?? error}\n`, 'stderr');
+        this.announce({ reason: 'exception', threadId: this.startThread.id, description: 'internal error', text: (error as Error).message });
+      }
+    };
+    setImmediate(slice);
+  }
+
+  /** One tick of the machine, then which threads arrived at a new instruction or halted. */
+  private advance(): void {
+    this.pending.length = 0;
+    this.dataHits.length = 0;
+    this.machine.tick();
+    this.cycle++;
+    this.readThreads();
+    if (!this.replaying && this.cycle % CHECKPOINT_INTERVAL === 0) this.checkpoint();
+  }
+
+  private readThreads(): void {
+    const threads = this.threads;
+    for (let i = 0; i < threads.length; i++) {
+      const t = threads[i];
+      const dmac = this.machine.dmacs[t.dmac];
+      const pc = dmac.register(this.pcRegisters[i]);
+      const state = dmac.threadState(t.ref);
+      const before = this.states[i];
+      this.arrived[i] = pc !== this.pcs[i] || (!RUNNABLE.has(before) && RUNNABLE.has(state)) ? 1 : 0;
+      this.halted[i] = state !== before && HALTED.has(state) ? 1 : 0;
+      this.pcs[i] = pc;
+      this.states[i] = state;
+    }
+  }
+
+  /** A reason to stop at this boundary: an event filter, a data breakpoint, then a code breakpoint. */
+  private check(): StopInfo | undefined {
+    const event = this.pending[0];
+    if (event) return { reason: 'exception', threadId: this.threads[event.thread].id, description: event.filter.label, text: event.text };
+    const dataHit = this.dataHits.find((h) => this.conditionHolds(h.breakpoint, h.thread));
+    if (dataHit) {
+      return { reason: 'data breakpoint', threadId: this.threads[dataHit.thread].id, description: dataHit.text, breakpointIds: [dataHit.breakpoint.id] };
+    }
+    if (this.breakpointsAt.size === 0) return undefined;
+    for (let i = 0; i < this.threads.length; i++) {
+      if (!this.arrived[i] || !FETCHING.has(this.states[i])) continue;
+      const list = this.breakpointsAt.get(this.pcs[i]);
+      if (!list) continue;
+      const hit = list.filter((bp) => this.conditionHolds(bp, i));
+      if (hit.length === 0) continue;
+      const reason = hit.some((bp) => bp.kind === 'source') ? 'breakpoint' : 'instruction breakpoint';
+      return { reason, threadId: this.threads[i].id, breakpointIds: hit.map((bp) => bp.id) };
+    }
+    return undefined;
+  }
+
+  /** Whether a breakpoint stops here: its condition holds, its hit count is reached, and it is not a logpoint. */
+  private conditionHolds(bp: CodeBreakpoint | DataBreakpoint, thread: number): boolean {
+    const context = this.expressionContext(this.threads[thread]);
+    if (bp.condition) {
+      try {
+        if (evaluateExpression(bp.condition, context) === 0) return false;
+      } catch (error) {
+        if (!this.replaying) this.emit('output', `breakpoint condition '${bp.condition}': ${(error as Error).message}\n`, 'stderr');
+        return true;
+      }
+    }
+    if (this.replaying) return !('logMessage' in bp && bp.logMessage !== undefined);
+    bp.hits++;
+    if (bp.hitCondition && !bp.hitCondition.holds(bp.hits)) return false;
+    if ('logMessage' in bp && bp.logMessage !== undefined) {
+      const line = this.program.locate(bp.address)?.line;
+      this.emit('output', this.interpolate(bp.logMessage, context) + '\n', 'console', line);
+      return false;
+    }
+    return true;
+  }
+
+  private interpolate(message: string, context: ExpressionContext): string {
+    return message.replace(/\{([^{}]+)\}/g, (_, expr: string) => {
+      try {
+        return formatValue(evaluateExpression(expr, context));
+      } catch (error) {
+        return `<${(error as Error).message}>`;
+      }
+    });
+  }
+
+  private stepDone(motion: Motion, outOf: { start: number; end: number } | undefined): StopInfo | undefined {
+    if (motion.kind !== 'step') return undefined;
+    const i = motion.thread;
+    if (this.halted[i]) return { reason: 'step', threadId: this.threads[i].id };
+    if (!this.arrived[i]) return undefined;
+    if (outOf && this.pcs[i] >= outOf.start && this.pcs[i] <= outOf.end) return undefined;
+    return { reason: 'step', threadId: this.threads[i].id };
+  }
+
+  /** The loop a step out leaves: the innermost around the thread's pc; none means run until the thread halts. */
+  private loopOf(thread: number): { start: number; end: number } {
+    const loop = this.program.loopAround(this.pcs[thread]);
+    return loop ? { start: loop.bodyStart, end: loop.endAddress! } : { start: 0, end: 0xffffffff };
+  }
+
+  private motionThread(motion: Motion): number {
+    return motion.kind === 'step' ? motion.thread : this.indexOf(this.startThread.id);
+  }
+
+  private idle(): boolean {
+    for (let i = 0; i < this.states.length; i++) if (RUNNABLE.has(this.states[i])) return false;
+    return true;
+  }
+
+  /** Nothing can run: the end when every thread stopped, else a stop that says who waits or faulted. */
+  private stopIdle(motion: Motion): void {
+    const stuck = this.threads.filter((_, i) => this.states[i] !== ChannelState.Stopped);
+    if (stuck.length === 0) {
+      this.running = false;
+      this.checkpoint();
+      this.emit('end');
+      return;
+    }
+    const text = stuck.map((t) => `${t.name}: ${this.describeState(t)}`).join('; ');
+    const first = stuck.find((t) => t.id === this.threads[this.motionThread(motion)].id) ?? stuck[0];
+    this.stopAt({ reason: 'exception', threadId: first.id, description: 'nothing left to run', text: `nothing can run: ${text}` });
+  }
+
+  private stopAt(stop: StopInfo): void {
+    this.running = false;
+    this.checkpoint();
+    this.announce(stop);
+  }
+
+  private announce(stop: StopInfo): void {
+    this.emit('stopped', stop);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Reverse execution: checkpoints every CHECKPOINT_INTERVAL ticks and at every stop; going back restores the last
+  // checkpoint before the target and re-executes, which is exact because the machine is deterministic.
+
+  private checkpoint(): void {
+    const last = this.checkpoints[this.checkpoints.length - 1];
+    if (last && last.cycle >= this.cycle) return;
+    this.checkpoints.push({ cycle: this.cycle, machine: this.machine.snapshot(), arrived: this.arrived.slice() });
+    if (this.checkpoints.length > MAX_CHECKPOINTS) this.checkpoints.shift();
+  }
+
+  /** Back to the previous instruction of a thread (from a fault: the instruction before the faulting one). */
+  stepBack(threadId: number): void {
+    const i = this.indexOf(threadId);
+    const pc = this.pcs[i];
+    this.reverse(() => (this.arrived[i] && this.pcs[i] !== pc ? { reason: 'step', threadId } : undefined));
+  }
+
+  /** Back to the last boundary where a breakpoint or event filter would have stopped. */
+  reverseContinue(): void {
+    this.reverse(() => this.check());
+  }
+
+  private reverse(stopsAt: () => StopInfo | undefined): void {
+    if (this.running) return;
+    setImmediate(() => {
+      const now = this.cycle;
+      this.replaying = true;
+      try {
+        for (let k = this.checkpoints.length - 1; k >= 0; k--) {
+          const from = this.checkpoints[k];
+          const end = Math.min(now, this.checkpoints[k + 1]?.cycle ?? now);
+          if (from.cycle >= end) continue;
+          let found: number | undefined;
+          this.restore(from);
+          if (stopsAt()) found = from.cycle;
+          while (this.cycle < end - 1) {
+            this.advance();
+            if (stopsAt()) found = this.cycle;
+          }
+          if (found === undefined) continue;
+          this.restore(from);
+          while (this.cycle < found) this.advance();
+          const stop = stopsAt()!;
+          this.truncateHistory();
+          return this.announce(stop);
+        }
+        const oldest = this.checkpoints[0];
+        this.restore(oldest);
+        this.truncateHistory();
+        this.announce({ reason: 'entry', threadId: this.startThread.id, description: 'start of the recorded history', text: `reached the oldest checkpoint (cycle ${oldest.cycle})` });
+      } finally {
+        this.replaying = false;
+      }
+    });
+  }
+
+  private restore(c: Checkpoint): void {
+    this.machine.restore(c.machine);
+    this.cycle = c.cycle;
+    this.readThreads();
+    this.arrived.set(c.arrived);
+    this.halted.fill(0);
+    this.pending.length = 0;
+    this.dataHits.length = 0;
+  }
+
+  /** Checkpoints after the present describe a future that re-execution will produce again. */
+  private truncateHistory(): void {
+    while (this.checkpoints.length > 1 && this.checkpoints[this.checkpoints.length - 1].cycle > this.cycle) this.checkpoints.pop();
+  }
+
+  /** A change from outside (memory written by the user) starts a new history here: older states no longer lead here. */
+  private restartHistory(): void {
+    this.checkpoints = [];
+    this.checkpoint();
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Inspection
+
+  get cycles(): number {
+    return this.cycle;
+  }
+
+  thread(threadId: number): RuntimeThread {
+    return this.threads[this.indexOf(threadId)];
+  }
+
+  frame(threadId: number): FrameInfo {
+    const i = this.indexOf(threadId);
+    const t = this.threads[i];
+    const pc = this.pcs[i];
+    // A thread that ended points past its DMAEND: show it at the DMAEND.
+    const ended = this.states[i] === ChannelState.Stopped && !this.program.locate(pc);
+    const shown = ended ? previousStart(this.program.instructionStarts(), pc) : pc;
+    const where = this.program.locate(shown);
+    const insn = this.instructionText(shown);
+    return { pc, name: `${insn} (${this.describeState(t)})`, path: where ? this.program.path : undefined, line: where?.line, col: where?.col };
+  }
+
+  private describeState(t: RuntimeThread): string {
+    const dmac = this.machine.dmacs[t.dmac];
+    const state = dmac.threadState(t.ref);
+    const names = t.ref === 'manager' ? MANAGER_STATE_NAMES : CHANNEL_STATE_NAMES;
+    let text = names[state] ?? `state ${state}`;
+    const status = dmac.register(t.ref === 'manager' ? 'DSR' : `CSR${t.ref}`);
+    if (state === ChannelState.WaitingForEvent) text += ` ${(status >>> 4) & 31}`;
+    if (state === ChannelState.WaitingForPeripheral) text += ` ${(status >>> 4) & 31}`;
+    if (state === ChannelState.Faulting || state === ChannelState.FaultingCompleting) {
+      const ftr = dmac.register(t.ref === 'manager' ? 'FTRD' : `FTR${t.ref}`);
+      text += `: ${describeFaultType(ftr, t.ref === 'manager' ? 'manager' : 'channel')}`;
+    }
+    return text;
+  }
+
+  private instructionText(address: number): string {
+    const bytes = this.readBytes(address, 6);
+    const d = decodeInstruction(bytes, 0, address);
+    return d.spec && !d.invalid ? formatInstruction(d) : `.byte 0x${bytes[0].toString(16).padStart(2, '0')}`;
+  }
+
+  threadRegisters(threadId: number): VariableNode[] {
+    const t = this.thread(threadId);
+    return threadView(this.machine.dmacs[t.dmac], t.ref);
+  }
+
+  dmacRegisters(dmac: number): VariableNode[] {
+    return dmacView(this.machine.dmacs[dmac]);
+  }
+
+  /** Evaluates in a thread's context: its registers by short name (SAR, LC0, PC), every TRM register, symbols. */
+  evaluate(expression: string, threadId?: number): number {
+    return evaluateExpression(expression, this.expressionContext(threadId === undefined ? this.startThread : this.thread(threadId)));
+  }
+
+  private expressionContext(t: RuntimeThread): ExpressionContext {
+    const dmac = this.machine.dmacs[t.dmac];
+    return {
+      value: (name) => {
+        const upper = name.toUpperCase();
+        const own = t.ref === 'manager'
+          ? { PC: 'DPC', DPC: 'DPC', DSR: 'DSR', FTR: 'FTRD' }[upper]
+          : { PC: `CPC${t.ref}`, CPC: `CPC${t.ref}`, CSR: `CSR${t.ref}`, SAR: `SAR${t.ref}`, DAR: `DAR${t.ref}`, CCR: `CCR${t.ref}`, LC0: `LC0_${t.ref}`, LC1: `LC1_${t.ref}`, FTR: `FTR${t.ref}` }[upper];
+        if (own) return dmac.register(own);
+        if (upper === 'STATE') return dmac.threadState(t.ref);
+        if (upper === 'CYCLE') return this.cycle;
+        const symbol = this.program.symbol(name);
+        if (symbol !== undefined) return symbol;
+        try {
+          return dmac.register(upper);
+        } catch {
+          return undefined;
+        }
+      },
+      readMemory: (address, size) => {
+        const buf = new Uint8Array(size);
+        if (this.machine.bus.physicalRead(address, buf, 0, size) !== BusResponse.Okay) return undefined;
+        return buf.reduceRight((v, b) => v * 256 + b, 0);
+      },
+    };
+  }
+
+  /** Physical memory; bytes where nothing is mapped are left out (`readable` counts the leading readable bytes). */
+  readMemory(address: number, length: number): { bytes: Uint8Array; readable: number } {
+    const bytes = new Uint8Array(length);
+    let readable = 0;
+    while (readable < length) {
+      const chunk = Math.min(length - readable, 4096 - ((address + readable) % 4096));
+      if (this.machine.bus.physicalRead(address + readable, bytes, readable, chunk) !== BusResponse.Okay) break;
+      readable += chunk;
+    }
+    return { bytes: bytes.subarray(0, readable), readable };
+  }
+
+  writeMemory(address: number, bytes: Uint8Array): number {
+    if (this.machine.bus.physicalWrite(address, bytes, 0, bytes.length) !== BusResponse.Okay) {
+      throw new UserError(`cannot write ${bytes.length} byte(s) at ${hexAddress(address)}: nothing is mapped there`);
+    }
+    this.restartHistory();
+    return bytes.length;
+  }
+
+  private readBytes(address: number, length: number): Uint8Array {
+    const buf = new Uint8Array(length);
+    this.machine.bus.physicalRead(address, buf, 0, length);
+    return buf;
+  }
+
+  /** `count` instructions from the one `offset` instructions away from `address` (negative: before it). */
+  disassemble(address: number, offset: number, count: number): DisassembledInstruction[] {
+    const starts = this.program.instructionStarts();
+    let at = address >>> 0;
+    for (let k = 0; k > offset; k--) at = previousStart(starts, at);
+    for (let k = 0; k < offset; k++) at = (at + this.decodeAt(at).length) >>> 0;
+    const out: DisassembledInstruction[] = [];
+    for (let k = 0; k < count; k++) {
+      const d = this.decodeAt(at);
+      out.push({ address: at, bytes: d.bytes, text: d.text, line: this.program.locate(at)?.line });
+      at = (at + d.length) >>> 0;
+    }
+    return out;
+  }
+
+  private decodeAt(address: number): { bytes: Uint8Array; text: string; length: number } {
+    const bytes = this.readBytes(address, 6);
+    const d = decodeInstruction(bytes, 0, address);
+    const length = Math.max(1, d.length);
+    const text = d.spec && !d.invalid ? formatInstruction(d) : `.byte 0x${bytes[0].toString(16).padStart(2, '0')}`;
+    return { bytes: bytes.slice(0, d.spec && !d.invalid ? length : 1), text, length: d.spec && !d.invalid ? length : 1 };
+  }
+
+  private indexOf(threadId: number): number {
+    const i = threadId - 1;
+    if (!Number.isInteger(threadId) || i < 0 || i >= this.threads.length) throw new UserError(`no thread ${threadId}`);
+    return i;
+  }
+
+  private threadIndex(dmac: number, ref: ThreadRef): number {
+    return this.threads.findIndex((t) => t.dmac === dmac && t.ref === ref);
+  }
+}
+
+/** The thread an event belongs to (interrupts belong to the manager, which owns the event/interrupt logic). */
+function eventThread(event: Pl330Event): ThreadRef {
+  switch (event.kind) {
+    case 'channelStart':
+    case 'channelEnd':
+      return event.channel;
+    case 'irq':
+      return 'manager';
+    default:
+      return event.thread;
+  }
+}
+
+function describeEvent(id: EventFilterId, event: Pl330Event, n: number): string {
+  switch (id) {
+    case 'dmago': return `DMAGO started channel ${n}`;
+    case 'dmasev': return `DMASEV ${n}`;
+    case 'irq': return n < 0 ? 'irq_abort raised' : `irq[${n}] raised`;
+    case 'wait': return `waiting for ${event.kind === 'state' && event.to === ChannelState.WaitingForPeripheral ? 'peripheral' : 'event'} ${n}`;
+    case 'fault': return `fault: ${describeFaultType(n, eventThread(event) === 'manager' ? 'manager' : 'channel')}`;
+    case 'dmaend': return `channel ${n} ended (DMAEND)`;
+  }
+}
+
+/** The instruction start before `address`: from the assembled program when known, else one byte back. */
+function previousStart(starts: readonly number[], address: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  let best = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid] < address) {
+      best = starts[mid];
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best >= 0 && address - best <= 6 ? best : (address - 1) >>> 0;
+}
+
+/** Counts in decimal, addresses and register words in hex. */
+export function formatValue(v: number): string {
+  return v > 0xff && v <= 0xffffffff ? hex32(v) : String(v);
+}

@@ -1,0 +1,323 @@
+// The Debug Adapter Protocol session: one handler per request, each translating arguments to a runtime call and the
+// result to a response; runtime events become DAP events. No debugging logic lives here (see runtime/runtime.ts).
+import {
+  DebugSession, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread,
+} from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { dataIdFor } from './runtime/breakpoints';
+import { EvaluationError } from './runtime/expression';
+import { EVENT_FILTERS } from './runtime/filters';
+import { UserError, parseLaunchArguments } from './runtime/launch';
+import { DmaRuntime, FileAccess, StopInfo, formatValue } from './runtime/runtime';
+import { VariableNode, hex32 } from './runtime/views';
+
+const NODE_FILES: FileAccess = {
+  readText: (path) => readFileSync(path, 'utf8'),
+  readBytes: (path) => new Uint8Array(readFileSync(path)),
+};
+
+/** Error response codes: 1 for mistakes in what the user asked, 2 for the adapter's own failures. */
+const USER_ERROR = 1;
+const INTERNAL_ERROR = 2;
+
+export class DmaDebugSession extends DebugSession {
+  private runtime: DmaRuntime | undefined;
+  private readonly variables = new Handles<() => VariableNode[]>();
+  private configured!: () => void;
+  private readonly configurationDone = new Promise<void>((resolve) => (this.configured = resolve));
+
+  /** Files are read from disk; an in-editor host could pass its workspace file system here. */
+  protected readonly files: FileAccess = NODE_FILES;
+
+  constructor() {
+    super();
+    this.setDebuggerLinesStartAt1(false);
+    this.setDebuggerColumnsStartAt1(false);
+  }
+
+  protected initializeRequest(response: DebugProtocol.InitializeResponse): void {
+    response.body = {
+      supportsConfigurationDoneRequest: true,
+      supportsConditionalBreakpoints: true,
+      supportsHitConditionalBreakpoints: true,
+      supportsLogPoints: true,
+      supportsInstructionBreakpoints: true,
+      supportsDataBreakpoints: true,
+      supportsDataBreakpointBytes: true,
+      supportsStepBack: true,
+      supportsSteppingGranularity: true,
+      supportsReadMemoryRequest: true,
+      supportsWriteMemoryRequest: true,
+      supportsDisassembleRequest: true,
+      supportsEvaluateForHovers: true,
+      supportsTerminateRequest: true,
+      supportsExceptionFilterOptions: true,
+      exceptionBreakpointFilters: EVENT_FILTERS.map((f) => ({
+        filter: f.id, label: f.label, description: f.description, default: f.default,
+        supportsCondition: f.condition !== undefined, conditionDescription: f.condition && `only this ${f.condition}`,
+      })),
+    };
+    this.sendResponse(response);
+  }
+
+  protected launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
+    this.handle(response, () => {
+      if (this.runtime) throw new UserError('this session has already launched a program');
+      const options = parseLaunchArguments((args ?? {}) as Record<string, unknown>, process.cwd());
+      const { runtime, warnings } = DmaRuntime.launch(options, this.files);
+      this.runtime = runtime;
+      runtime.on('stopped', (stop: StopInfo) => this.stopped(stop));
+      runtime.on('output', (text: string, category: string, line?: number) => {
+        const event: DebugProtocol.OutputEvent = new OutputEvent(text, category);
+        if (line !== undefined) {
+          event.body.source = this.source();
+          event.body.line = this.convertDebuggerLineToClient(line);
+        }
+        this.sendEvent(event);
+      });
+      runtime.on('end', () => this.sendEvent(new TerminatedEvent()));
+      for (const w of warnings) this.sendEvent(new OutputEvent(w + '\n', 'console'));
+      void this.configurationDone.then(() => runtime.start());
+      this.sendEvent(new InitializedEvent());
+    });
+  }
+
+  protected configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    this.configured();
+    this.sendResponse(response);
+  }
+
+  protected setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+    this.handle(response, () => {
+      const runtime = this.launched();
+      const requested = args.breakpoints ?? [];
+      if (args.source.path !== runtime.program.path) {
+        response.body = { breakpoints: requested.map(() => ({ verified: false, message: `only ${basename(runtime.program.path)}, the launched program, has code` })) };
+        return;
+      }
+      const results = runtime.setLineBreakpoints(requested.map((b) => ({
+        line: this.convertClientLineToDebugger(b.line), condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage,
+      })));
+      response.body = {
+        breakpoints: results.map((r) => ({
+          id: r.id, verified: r.verified, message: r.message, source: this.source(),
+          line: r.line === undefined ? undefined : this.convertDebuggerLineToClient(r.line),
+          instructionReference: r.address === undefined ? undefined : hex32(r.address),
+        })),
+      };
+    });
+  }
+
+  protected setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
+    this.handle(response, () => {
+      const results = this.launched().setInstructionBreakpoints(args.breakpoints.map((b) => ({
+        address: parseAddress(b.instructionReference) + (b.offset ?? 0), condition: b.condition, hitCondition: b.hitCondition,
+      })));
+      response.body = {
+        breakpoints: results.map((r) => ({
+          id: r.id, verified: r.verified, message: r.message, instructionReference: r.address === undefined ? undefined : hex32(r.address),
+          source: r.line === undefined ? undefined : this.source(), line: r.line === undefined ? undefined : this.convertDebuggerLineToClient(r.line),
+        })),
+      };
+    });
+  }
+
+  protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+    this.handle(response, () => {
+      const requests = [...args.filters.map((id) => ({ id })), ...(args.filterOptions ?? []).map((o) => ({ id: o.filterId, condition: o.condition }))];
+      this.launched().setEventFilters(requests);
+      response.body = { breakpoints: requests.map(() => ({ verified: true })) };
+    });
+  }
+
+  protected dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+    this.handle(response, () => {
+      let name = args.name;
+      if (args.variablesReference !== undefined) {
+        const node = this.variables.get(args.variablesReference)?.().find((v) => v.name === args.name);
+        name = node?.memoryReference ?? '';
+      }
+      const dataId = dataIdFor(name, args.bytes);
+      response.body = dataId
+        ? { dataId, description: `DMA access to ${dataId.replace(/:(\d+)$/, ' ($1 bytes)').replace(':', ' ')}`, accessTypes: ['read', 'write', 'readWrite'], canPersist: true }
+        : { dataId: null, description: `'${args.name}' is not an address or ADDRESS:LENGTH (prefix 'iova' for the address the DMAC issues)` };
+    });
+  }
+
+  protected setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+    this.handle(response, () => {
+      const results = this.launched().setDataBreakpoints(args.breakpoints.map((b) => ({ dataId: b.dataId, access: b.accessType, condition: b.condition, hitCondition: b.hitCondition })));
+      response.body = { breakpoints: results.map((r) => ({ id: r.id, verified: r.verified, message: r.message })) };
+    });
+  }
+
+  protected threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    response.body = { threads: (this.runtime?.threads ?? []).map((t) => new Thread(t.id, t.name)) };
+    this.sendResponse(response);
+  }
+
+  protected stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+    this.handle(response, () => {
+      const frame = this.launched().frame(args.threadId);
+      const sf: DebugProtocol.StackFrame = new StackFrame(args.threadId, frame.name, frame.path ? this.source() : undefined,
+        frame.line === undefined ? 0 : this.convertDebuggerLineToClient(frame.line), frame.col === undefined ? 0 : this.convertDebuggerColumnToClient(frame.col));
+      sf.instructionPointerReference = hex32(frame.pc);
+      response.body = { stackFrames: [sf], totalFrames: 1 };
+    });
+  }
+
+  protected scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+    this.handle(response, () => {
+      const runtime = this.launched();
+      const thread = runtime.thread(args.frameId);
+      response.body = {
+        scopes: [
+          new Scope(thread.name, this.variables.create(() => runtime.threadRegisters(thread.id)), false),
+          new Scope(`dma${thread.dmac} registers`, this.variables.create(() => runtime.dmacRegisters(thread.dmac)), false),
+        ],
+      };
+    });
+  }
+
+  protected variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    this.handle(response, () => {
+      const nodes = this.variables.get(args.variablesReference);
+      if (!nodes) throw new UserError(`no variables ${args.variablesReference} (they expire when the program runs)`);
+      response.body = {
+        variables: nodes().map((n) => ({
+          name: n.name, value: n.value, evaluateName: n.evaluateName, memoryReference: n.memoryReference,
+          variablesReference: n.children ? this.variables.create(n.children) : 0,
+        })),
+      };
+    });
+  }
+
+  protected continueRequest(response: DebugProtocol.ContinueResponse): void {
+    this.resume(response, (r) => r.continue());
+    response.body = { allThreadsContinued: true };
+  }
+
+  protected nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
+    this.resume(response, (r) => r.step(args.threadId));
+  }
+
+  protected stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
+    this.resume(response, (r) => r.step(args.threadId));
+  }
+
+  protected stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
+    this.resume(response, (r) => r.step(args.threadId, true));
+  }
+
+  protected stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
+    this.resume(response, (r) => r.stepBack(args.threadId));
+  }
+
+  protected reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
+    this.resume(response, (r) => r.reverseContinue());
+  }
+
+  protected pauseRequest(response: DebugProtocol.PauseResponse): void {
+    this.handle(response, () => this.launched().pause());
+  }
+
+  protected evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+    this.handle(response, () => {
+      const runtime = this.launched();
+      if (/^\s*smmu\b/.test(args.expression)) {
+        throw new EvaluationError('smmu: this machine has no SMMU (the SMMU/VFIO machine from a platform devicetree is not available yet)');
+      }
+      const value = runtime.evaluate(args.expression, args.frameId);
+      response.body = { result: formatValue(value), variablesReference: 0, memoryReference: value >= 0 && value <= 0xffffffff ? hex32(value) : undefined };
+    });
+  }
+
+  protected readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
+    this.handle(response, () => {
+      const address = parseAddress(args.memoryReference) + (args.offset ?? 0);
+      const { bytes, readable } = this.launched().readMemory(address, Math.min(args.count, 1 << 20));
+      response.body = { address: hex32(address), data: Buffer.from(bytes).toString('base64'), unreadableBytes: args.count - readable };
+    });
+  }
+
+  protected writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
+    this.handle(response, () => {
+      const address = parseAddress(args.memoryReference) + (args.offset ?? 0);
+      const written = this.launched().writeMemory(address, new Uint8Array(Buffer.from(args.data, 'base64')));
+      response.body = { bytesWritten: written };
+    });
+  }
+
+  protected disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
+    this.handle(response, () => {
+      const address = parseAddress(args.memoryReference) + (args.offset ?? 0);
+      const lines = this.launched().disassemble(address, args.instructionOffset ?? 0, Math.min(args.instructionCount, 10_000));
+      response.body = {
+        instructions: lines.map((l) => ({
+          address: hex32(l.address), instruction: l.text, instructionBytes: Array.from(l.bytes, (b) => b.toString(16).padStart(2, '0')).join(' '),
+          location: l.line === undefined ? undefined : this.source(), line: l.line === undefined ? undefined : this.convertDebuggerLineToClient(l.line),
+        })),
+      };
+    });
+  }
+
+  protected terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    this.runtime?.pause();
+    this.sendResponse(response);
+    this.sendEvent(new TerminatedEvent());
+  }
+
+  protected disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments, request?: DebugProtocol.Request): void {
+    this.runtime?.pause();
+    super.disconnectRequest(response, args, request);
+  }
+
+  /** Anything the user got wrong becomes an error response; the adapter itself keeps running. */
+  private handle(response: DebugProtocol.Response, body: () => void): void {
+    try {
+      body();
+      this.sendResponse(response);
+    } catch (error) {
+      const mine = error instanceof UserError || error instanceof EvaluationError;
+      const message = mine ? (error as Error).message : `internal error: ${(error as Error).stack ?? error}`;
+      this.sendErrorResponse(response, { id: mine ? USER_ERROR : INTERNAL_ERROR, format: message.replace(/\{/g, '{{').replace(/\}/g, '}}'), showUser: true });
+    }
+  }
+
+  private resume(response: DebugProtocol.Response, action: (runtime: DmaRuntime) => void): void {
+    this.handle(response, () => {
+      const runtime = this.launched();
+      this.variables.reset();
+      // Answer before the runtime's events: it runs from the event loop.
+      action(runtime);
+    });
+  }
+
+  private stopped(stop: StopInfo): void {
+    const event: DebugProtocol.StoppedEvent = new StoppedEvent(stop.reason, stop.threadId);
+    event.body.description = stop.description;
+    event.body.text = stop.text;
+    event.body.allThreadsStopped = true;
+    if (stop.breakpointIds) event.body.hitBreakpointIds = [...stop.breakpointIds];
+    this.sendEvent(event);
+  }
+
+  private launched(): DmaRuntime {
+    if (!this.runtime) throw new UserError('no program is launched yet (send launch first)');
+    return this.runtime;
+  }
+
+  private source(): Source {
+    const path = this.launched().program.path;
+    return new Source(basename(path), this.convertDebuggerPathToClient(path));
+  }
+}
+
+/** A memory or instruction reference: `0x2000`, `8192`. */
+function parseAddress(reference: string): number {
+  const value = Number(reference.trim());
+  if (!Number.isSafeInteger(value) || value < 0 || value > 0xffffffff) throw new UserError(`'${reference}' is not an address`);
+  return value;
+}

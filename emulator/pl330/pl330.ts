@@ -1,0 +1,1109 @@
+// The DMA-330 (PL330) DMA controller: the APB register interface, the manager thread and the channel threads
+// executing microcode fetched through the AXI master port, the shared MFIFO, events and interrupts, peripheral
+// request interfaces, faults and the watchdog. Facts: ../shared/reference/pl330-isa.md.
+//
+// Timing model (deterministic): one tick executes at most one instruction on every runnable thread, manager first,
+// then channels 0..n-1; `cycle` counts ticks. Bus transfers complete within the instruction that issues them, so
+// barriers never wait; the transient states (Completing, Killing, Faulting completing, Cache miss) last one tick.
+import type { BusAccess, BusPort, MmioDevice, Snapshottable } from '../bus/bus';
+import { BusResponse } from '../bus/bus';
+import { Pl330Config, validateConfig } from './config';
+import {
+  Cond, DECODE_BYTE0_OPERAND, DECODE_COND, DECODE_FOREVER, DECODE_LENGTH, DECODE_OP, DECODE_RESERVED1, DECODE_THREADS, Op,
+  THREAD_CHANNEL, THREAD_MANAGER, backJump, eventNumber, goChannel, loopCountMinusOne, movRegister, operandOf, peripheralNumber,
+} from './decode';
+import { FAULT } from './faults';
+import type { Pl330Event, Pl330Observer, ThreadRef } from './observer';
+import type { PeripheralDevice, PeripheralRequest, RequestLine } from './peripheral';
+import { ChannelState, PL330_REGISTER_MAP } from './registers';
+
+/** An interrupt output; an interrupt controller (or a test) connects to it. */
+export class IrqLine {
+  private listeners: ((level: boolean) => void)[] = [];
+  level = false;
+
+  constructor(readonly name: string) {}
+
+  connect(listener: (level: boolean) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Drives the line; listeners hear only changes. */
+  set(level: boolean): void {
+    if (level === this.level) return;
+    this.level = level;
+    for (const l of this.listeners) l(level);
+  }
+}
+
+export interface Pl330Options {
+  /** Device name in bus messages and traces. */
+  readonly name?: string;
+  /** Ticks without progress after which a channel stalled on the MFIFO is declared locked up. */
+  readonly watchdogTicks?: number;
+}
+
+export type RunStop = 'idle' | 'budget' | 'condition';
+
+export interface RunOptions {
+  /** Stop after this many ticks (a runaway program never hangs the host). */
+  readonly maxCycles?: number;
+  /** Checked after every tick; stops the run when it returns true. */
+  readonly until?: () => boolean;
+}
+
+export interface RunResult {
+  readonly stop: RunStop;
+  readonly cycles: number;
+}
+
+/** Why the controller has nothing left to do: each thread that is not stopped, and what it waits for. */
+export interface IdleReport {
+  readonly idle: boolean;
+  readonly threads: readonly { readonly thread: ThreadRef; readonly state: number; readonly waitingFor?: string }[];
+}
+
+const REQUEST_NONE = 0;
+const REQUEST_SINGLE = 1;
+const REQUEST_BURST = 2;
+const REQUEST_LAST = 4;
+
+/** Outcome of executing one instruction. */
+const enum Step { Retire, Jumped, Stalled, Waiting, Faulted, Ended }
+
+class Thread {
+  state = 0;
+  pc = 0;
+  nonSecure = false;
+  faultType = 0;
+  /** Event or peripheral waited for (CSR/DSR wakeup field). */
+  wakeup = 0;
+  sar = 0;
+  dar = 0;
+  ccr = 0;
+  lc0 = 0;
+  lc1 = 0;
+  /** The request type flag set by DMAWFP: REQUEST_NONE, REQUEST_SINGLE or REQUEST_BURST. */
+  requestFlag = REQUEST_NONE;
+  /** The request DMAWFP took was the peripheral's last (drlast): the next forever DMALPEND falls through. */
+  lastRequest = false;
+  wfpBurst = false;
+  wfpPeriph = false;
+  /** This thread's data in the shared MFIFO: a ring of the MFIFO's capacity. */
+  fifoHead = 0;
+  fifoCount = 0;
+  /** Stalled on MFIFO space in the last tick (for the watchdog). */
+  stalled = false;
+  /** Instruction bytes gathered so far for the instruction at pc (a cache miss interrupts the gathering). */
+  fetched = 0;
+  readonly insn = new Uint8Array(6);
+
+  constructor(readonly ref: ThreadRef, readonly fifo: Uint8Array) {}
+}
+
+type ThreadSnapshot = readonly number[];
+
+export interface Pl330Snapshot {
+  readonly cycle: number;
+  readonly threads: readonly ThreadSnapshot[];
+  readonly fifos: readonly Uint8Array[];
+  readonly mfifoUsed: number;
+  readonly inten: number;
+  readonly irqStatus: number;
+  readonly pendingEvents: number;
+  readonly dbgInst0: number;
+  readonly dbgInst1: number;
+  readonly wd: number;
+  readonly requests: Uint8Array;
+  readonly cacheTags: Float64Array;
+  readonly cacheData: Uint8Array;
+  readonly cacheVictim: number;
+  readonly stallTicks: number;
+  readonly lockedUp: number;
+  readonly irqLevels: readonly boolean[];
+  readonly abortLevel: boolean;
+}
+
+const RUNNABLE = new Uint8Array(16);
+RUNNABLE[ChannelState.Executing] = 1;
+RUNNABLE[ChannelState.CacheMiss] = 1;
+RUNNABLE[ChannelState.Killing] = 1;
+RUNNABLE[ChannelState.Completing] = 1;
+RUNNABLE[ChannelState.FaultingCompleting] = 1;
+
+const ZEROS = new Uint8Array(16 * 16);
+const DEFAULT_WATCHDOG_TICKS = 1024;
+/** CCR at reset: non-secure source and destination accesses (UG585; QEMU resets it to 0). */
+export const CCR_RESET = 0x00800200;
+
+export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
+  readonly name: string;
+  /** irq[E]: driven by DMASEV E while INTEN[E] is set, until INTCLR. */
+  readonly irq: readonly IrqLine[];
+  /** irq_abort: a thread is faulting, or the watchdog saw a lock-up. */
+  readonly irqAbort = new IrqLine('irq_abort');
+  /** Simulated clock: ticks since reset. */
+  cycle = 0;
+
+  private readonly manager: Thread;
+  private readonly channels: readonly Thread[];
+  private readonly mfifoBytes: number;
+  private mfifoUsed = 0;
+  private inten = 0;
+  private irqStatus = 0;
+  private pendingEvents = 0;
+  private dbgInst0 = 0;
+  private dbgInst1 = 0;
+  private wd = 0;
+  /** Per peripheral: the request the DMAC holds (REQUEST_* bits). */
+  private readonly requests: Uint8Array;
+  private readonly devices: (PeripheralDevice | undefined)[];
+  private readonly cacheTags: Float64Array;
+  private readonly cacheData: Uint8Array;
+  private readonly cacheLineShift: number;
+  private cacheVictim = 0;
+  private lastCacheLine = 0;
+  private stallTicks = 0;
+  /** Channels flagged by the watchdog (irq-only mode keeps irq_abort raised until they are killed). */
+  private lockedUp = 0;
+  private readonly watchdogTicks: number;
+  private runnableCount = 0;
+  private progress = false;
+  private observers: Pl330Observer[] = [];
+  private unobserveBus: (() => void) | undefined;
+  /** The thread executing now (attributes bus accesses to it). */
+  private current: Thread | undefined;
+  private currentDebug = false;
+  private readonly storeScratch = new Uint8Array(16 * 16);
+  private readonly debugInsn = new Uint8Array(6);
+
+  constructor(readonly config: Pl330Config, readonly port: BusPort, options: Pl330Options = {}) {
+    const errors = validateConfig(config);
+    if (errors.length) throw new Error(`PL330 configuration: ${errors.join('; ')}`);
+    if (config.icacheLineBytes & (config.icacheLineBytes - 1) || config.icacheLineBytes < 4 || config.icacheLineBytes > 32) {
+      throw new Error(`PL330 configuration: instruction cache line must be 4, 8, 16 or 32 bytes (got ${config.icacheLineBytes})`);
+    }
+    this.name = options.name ?? 'pl330';
+    this.watchdogTicks = options.watchdogTicks ?? DEFAULT_WATCHDOG_TICKS;
+    this.mfifoBytes = config.mfifoLines * (config.dataWidth / 8);
+    this.manager = new Thread('manager', new Uint8Array(0));
+    this.channels = Array.from({ length: config.channels }, (_, n) => new Thread(n, new Uint8Array(this.mfifoBytes)));
+    this.irq = Array.from({ length: config.events }, (_, e) => new IrqLine(`irq[${e}]`));
+    this.requests = new Uint8Array(config.peripherals);
+    this.devices = new Array(config.peripherals).fill(undefined);
+    this.cacheLineShift = Math.log2(config.icacheLineBytes);
+    this.cacheTags = new Float64Array(config.icacheLines);
+    this.cacheData = new Uint8Array(config.icacheLines * config.icacheLineBytes);
+    this.reset();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Reset, observers, peripherals
+
+  /** Power-on reset: every thread stopped, the manager started at CR2 when booting from PC. */
+  reset(): void {
+    for (const t of [this.manager, ...this.channels]) {
+      t.state = ChannelState.Stopped;
+      t.pc = 0;
+      t.nonSecure = false;
+      t.faultType = 0;
+      t.wakeup = 0;
+      t.sar = 0;
+      t.dar = 0;
+      t.ccr = t === this.manager ? 0 : CCR_RESET;
+      t.lc0 = 0;
+      t.lc1 = 0;
+      t.requestFlag = REQUEST_NONE;
+      t.lastRequest = false;
+      t.wfpBurst = false;
+      t.wfpPeriph = false;
+      t.fifoHead = 0;
+      t.fifoCount = 0;
+      t.stalled = false;
+      t.fetched = 0;
+    }
+    this.manager.nonSecure = this.config.managerNonSecure;
+    this.mfifoUsed = 0;
+    this.inten = 0;
+    this.irqStatus = 0;
+    this.pendingEvents = 0;
+    this.dbgInst0 = 0;
+    this.dbgInst1 = 0;
+    this.wd = 0;
+    this.requests.fill(0);
+    this.invalidateInstructionCache();
+    this.stallTicks = 0;
+    this.lockedUp = 0;
+    this.runnableCount = 0;
+    this.cycle = 0;
+    for (const line of this.irq) line.set(false);
+    this.irqAbort.set(false);
+    if (this.config.bootFromPc) {
+      this.manager.pc = this.config.bootAddress >>> 0;
+      this.setState(this.manager, ChannelState.Executing);
+    }
+  }
+
+  /** Subscribes to the typed events; returns the unsubscribe function. */
+  observe(observer: Pl330Observer): () => void {
+    this.observers.push(observer);
+    if (!this.unobserveBus) {
+      this.unobserveBus = this.port.bus.observe((access: BusAccess) => {
+        if (access.master !== this.port.master || !this.current) return;
+        this.emit({ kind: 'bus', cycle: this.cycle, thread: this.current.ref, access });
+      });
+    }
+    return () => {
+      this.observers = this.observers.filter((o) => o !== observer);
+      if (this.observers.length === 0 && this.unobserveBus) {
+        this.unobserveBus();
+        this.unobserveBus = undefined;
+      }
+    };
+  }
+
+  private emit(event: Pl330Event): void {
+    for (const o of this.observers) o(event);
+  }
+
+  /** Connects a device to peripheral request interface `index`. */
+  attachPeripheral(index: number, device: PeripheralDevice): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.config.peripherals) {
+      throw new Error(`${this.name}: no peripheral request interface ${index} (${this.config.peripherals} configured)`);
+    }
+    this.devices[index] = device;
+    const line: RequestLine = { request: (request) => this.peripheralRequest(index, request) };
+    device.connect(line);
+  }
+
+  private peripheralRequest(index: number, request: PeripheralRequest): void {
+    this.requests[index] = (request.type === 'burst' ? REQUEST_BURST : REQUEST_SINGLE) | (request.last ? REQUEST_LAST : 0);
+    for (const t of this.channels) {
+      if (t.state === ChannelState.WaitingForPeripheral && t.wakeup === index) {
+        this.takeRequest(t, index, t.wfpPeriph ? 1 : t.wfpBurst ? 2 : 0);
+        t.pc = (t.pc + 2) >>> 0;
+        t.fetched = 0;
+        this.setState(t, ChannelState.Executing);
+        return;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // APB registers
+
+  read(offset: number, size: 1 | 2 | 4): number {
+    const word = this.readRegister(offset & ~3);
+    if (size === 4) return word;
+    const shift = (offset & 3) * 8;
+    return (word >>> shift) & (size === 1 ? 0xff : 0xffff);
+  }
+
+  write(offset: number, size: 1 | 2 | 4, value: number): void {
+    // The APB interface is 32 bits wide; narrower writes are ignored as the bus would reject them.
+    if (size !== 4 || (offset & 3) !== 0) return;
+    const reg = PL330_REGISTER_MAP.at(offset);
+    if (!reg || (reg.def.access !== 'rw' && reg.def.access !== 'wo')) return;
+    value >>>= 0;
+    switch (reg.def.name) {
+      case 'INTEN':
+        this.inten = value & this.eventMask();
+        return;
+      case 'INTCLR':
+        this.clearInterrupts(value);
+        return;
+      case 'DBGINST0':
+        this.dbgInst0 = value;
+        return;
+      case 'DBGINST1':
+        this.dbgInst1 = value;
+        return;
+      case 'DBGCMD':
+        if ((value & 3) === 0) this.executeDebugInstruction();
+        return;
+      case 'WD':
+        this.wd = value & 1;
+        return;
+    }
+  }
+
+  /** A register's value by TRM name (`DSR`, `CSR3`, `LC0_1`, ...), for views and the CLI. */
+  register(name: string): number {
+    const reg = PL330_REGISTER_MAP.named(name);
+    if (!reg) throw new Error(`${this.name}: no register ${name}`);
+    return this.readRegister(reg.offset);
+  }
+
+  private readRegister(offset: number): number {
+    const reg = PL330_REGISTER_MAP.at(offset);
+    if (!reg || reg.def.access === 'wo') return 0;
+    const n = reg.index;
+    const ch = this.channels[n] as Thread | undefined;
+    const cfg = this.config;
+    switch (reg.def.name) {
+      case 'DSR': {
+        const m = this.manager;
+        return (m.state | ((m.state === ChannelState.WaitingForEvent ? m.wakeup : 0) << 4) | (m.nonSecure ? 1 << 9 : 0)) >>> 0;
+      }
+      case 'DPC': return this.manager.pc;
+      case 'INTEN': return this.inten;
+      case 'INT_EVENT_RIS': return (this.irqStatus | this.pendingEvents) >>> 0;
+      case 'INTMIS': return (this.irqStatus & this.inten) >>> 0;
+      case 'FSRD': return this.manager.state === ChannelState.Faulting ? 1 : 0;
+      case 'FSRC': return this.faultingChannels();
+      case 'FTRD': return this.manager.faultType >>> 0;
+      case 'FTR{n}': return ch ? ch.faultType >>> 0 : 0;
+      case 'CSR{n}': return ch ? this.channelStatus(ch) : 0;
+      case 'CPC{n}': return ch ? ch.pc : 0;
+      case 'SAR{n}': return ch ? ch.sar : 0;
+      case 'DAR{n}': return ch ? ch.dar : 0;
+      case 'CCR{n}': return ch ? ch.ccr : 0;
+      case 'LC0_{n}': return ch ? ch.lc0 : 0;
+      case 'LC1_{n}': return ch ? ch.lc1 : 0;
+      case 'DBGSTATUS': return 0; // debug instructions complete within the DBGCMD write
+      case 'CR0':
+        return ((cfg.peripherals > 0 ? 1 : 0) | (cfg.bootFromPc ? 2 : 0) | (cfg.managerNonSecure ? 4 : 0) | ((cfg.channels - 1) << 4) |
+          ((cfg.peripherals > 0 ? cfg.peripherals - 1 : 0) << 12) | ((cfg.events - 1) << 17)) >>> 0;
+      case 'CR1': return this.cacheLineShift | ((cfg.icacheLines - 1) << 4);
+      case 'CR2': return cfg.bootAddress >>> 0;
+      case 'CR3': return cfg.eventsNonSecure >>> 0;
+      case 'CR4': return cfg.peripheralsNonSecure >>> 0;
+      case 'CRD':
+        return (Math.log2(cfg.dataWidth / 8) | ((cfg.writeIssuingCapability - 1) << 4) | ((cfg.writeQueueDepth - 1) << 8) |
+          ((cfg.readIssuingCapability - 1) << 12) | ((cfg.readQueueDepth - 1) << 16) | ((cfg.mfifoLines - 1) << 20)) >>> 0;
+      case 'WD': return this.wd;
+      case 'periph_id_{n}': return [0x30, 0x13, (cfg.revision << 4) | 0x04, 0x00][n];
+      case 'pcell_id_{n}': return [0x0d, 0xf0, 0x05, 0xb1][n];
+    }
+    return 0;
+  }
+
+  private channelStatus(t: Thread): number {
+    const waiting = t.state === ChannelState.WaitingForEvent || t.state === ChannelState.WaitingForPeripheral;
+    const wfp = t.state === ChannelState.WaitingForPeripheral;
+    return (t.state | ((waiting ? t.wakeup : 0) << 4) | (wfp && t.wfpBurst ? 1 << 14 : 0) | (wfp && t.wfpPeriph ? 1 << 15 : 0) |
+      (t.nonSecure ? 1 << 21 : 0)) >>> 0;
+  }
+
+  private faultingChannels(): number {
+    let mask = 0;
+    for (let n = 0; n < this.channels.length; n++) {
+      const s = this.channels[n].state;
+      if (s === ChannelState.Faulting || s === ChannelState.FaultingCompleting) mask |= 1 << n;
+    }
+    return mask >>> 0;
+  }
+
+  private eventMask(): number {
+    return this.config.events >= 32 ? 0xffffffff : (1 << this.config.events) - 1;
+  }
+
+  private clearInterrupts(mask: number): void {
+    const cleared = mask & this.inten & this.irqStatus;
+    this.irqStatus &= ~cleared;
+    for (let e = 0; e < this.irq.length; e++) {
+      if ((cleared >>> e) & 1) {
+        this.irq[e].set(false);
+        if (this.observers.length) this.emit({ kind: 'irq', cycle: this.cycle, line: e, level: false });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Debug interface
+
+  /** Executes DBGINST0/1 as a driver's DBGCMD write does. Only DMAGO, DMAKILL and DMASEV are allowed. */
+  private executeDebugInstruction(): void {
+    const inst0 = this.dbgInst0;
+    const onChannel = (inst0 & 1) === 1;
+    const channel = (inst0 >>> 8) & 7;
+    const t = onChannel ? this.channels[channel] : this.manager;
+    if (!t) return; // a channel the configuration lacks: nothing to execute on
+    const insn = this.debugInsn;
+    insn[0] = (inst0 >>> 16) & 0xff;
+    insn[1] = (inst0 >>> 24) & 0xff;
+    insn[2] = this.dbgInst1 & 0xff;
+    insn[3] = (this.dbgInst1 >>> 8) & 0xff;
+    insn[4] = (this.dbgInst1 >>> 16) & 0xff;
+    insn[5] = (this.dbgInst1 >>> 24) & 0xff;
+    const op = DECODE_OP[insn[0]];
+    this.current = t;
+    this.currentDebug = true;
+    if (this.observers.length) this.emit({ kind: 'instruction', cycle: this.cycle, thread: t.ref, pc: t.pc, bytes: insn.slice(0, DECODE_LENGTH[insn[0]]), debug: true });
+    if (op !== Op.GO && op !== Op.KILL && op !== Op.SEV) this.fault(t, FAULT.undef_instr);
+    else this.execute(t, insn, op);
+    this.currentDebug = false;
+    this.current = undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Scheduling
+
+  /** One tick: every runnable thread executes at most one instruction (manager first, then channels in order). */
+  tick(): void {
+    this.progress = false;
+    if (RUNNABLE[this.manager.state]) this.stepThreadOnce(this.manager);
+    const channels = this.channels;
+    for (let n = 0; n < channels.length; n++) {
+      if (RUNNABLE[channels[n].state]) this.stepThreadOnce(channels[n]);
+    }
+    this.cycle++;
+    this.watchdog();
+  }
+
+  /** Runs one thread until it retires one instruction, blocks or stops (the debugger's single step). */
+  stepInstruction(thread: ThreadRef): boolean {
+    const t = this.thread(thread);
+    for (let guard = 0; guard < 4 && RUNNABLE[t.state]; guard++) {
+      this.progress = false;
+      const before = this.cycle;
+      const retired = this.stepThreadOnce(t);
+      this.cycle = before + 1;
+      if (retired) return true;
+    }
+    return false;
+  }
+
+  /** Runs until no thread can run, a condition holds, or the budget of ticks is spent. */
+  run(options: RunOptions = {}): RunResult {
+    const start = this.cycle;
+    const limit = start + (options.maxCycles ?? Number.MAX_SAFE_INTEGER);
+    const until = options.until;
+    while (this.runnableCount > 0) {
+      if (this.cycle >= limit) return { stop: 'budget', cycles: this.cycle - start };
+      if (until === undefined && this.runnableCount === 1) this.runAlone(limit);
+      else this.tick();
+      if (until !== undefined && until()) return { stop: 'condition', cycles: this.cycle - start };
+    }
+    return { stop: 'idle', cycles: this.cycle - start };
+  }
+
+  /** The only runnable thread runs without the round-robin scan; the result is the same tick for tick. */
+  private runAlone(limit: number): void {
+    let t: Thread = this.manager;
+    if (!RUNNABLE[t.state]) {
+      for (const c of this.channels) {
+        if (RUNNABLE[c.state]) {
+          t = c;
+          break;
+        }
+      }
+    }
+    while (RUNNABLE[t.state] && this.runnableCount === 1 && this.cycle < limit) {
+      this.progress = false;
+      this.stepThreadOnce(t);
+      this.cycle++;
+      if (!this.progress) this.watchdog();
+      else this.stallTicks = 0;
+    }
+  }
+
+  /** One tick of one thread; true when an instruction retired. */
+  private stepThreadOnce(t: Thread): boolean {
+    switch (t.state) {
+      case ChannelState.Completing:
+        this.finish(t, 'end');
+        return false;
+      case ChannelState.Killing:
+        this.finish(t, 'kill');
+        return false;
+      case ChannelState.FaultingCompleting:
+        this.setState(t, ChannelState.Faulting);
+        return false;
+      case ChannelState.CacheMiss:
+        this.setState(t, ChannelState.Executing);
+        break;
+    }
+    this.current = t;
+    const retired = this.executeNext(t);
+    this.current = undefined;
+    return retired;
+  }
+
+  private finish(t: Thread, how: 'end' | 'kill'): void {
+    this.discardFifo(t);
+    this.setState(t, ChannelState.Stopped);
+    if (t.ref !== 'manager' && this.observers.length) this.emit({ kind: 'channelEnd', cycle: this.cycle, channel: t.ref, how });
+  }
+
+  private setState(t: Thread, state: number): void {
+    const from = t.state;
+    if (from === state) return;
+    this.runnableCount += RUNNABLE[state] - RUNNABLE[from];
+    t.state = state;
+    this.progress = true;
+    if (this.observers.length) this.emit({ kind: 'state', cycle: this.cycle, thread: t.ref, from, to: state });
+  }
+
+  private watchdog(): void {
+    let stalled = 0;
+    for (let n = 0; n < this.channels.length; n++) if (this.channels[n].stalled) stalled |= 1 << n;
+    if (this.progress || stalled === 0) {
+      this.stallTicks = 0;
+      return;
+    }
+    if (++this.stallTicks < this.watchdogTicks) return;
+    this.stallTicks = 0;
+    this.lockedUp |= stalled;
+    if (this.wd & 1) {
+      this.updateAbort();
+      return;
+    }
+    for (let n = 0; n < this.channels.length; n++) {
+      if ((stalled >>> n) & 1) {
+        this.channels[n].stalled = false;
+        this.fault(this.channels[n], FAULT.lockup_err);
+      }
+    }
+  }
+
+  /** Whether anything can still happen without outside help, and what each live thread waits for. */
+  idleReport(): IdleReport {
+    const threads: { thread: ThreadRef; state: number; waitingFor?: string }[] = [];
+    let idle = this.runnableCount === 0;
+    for (const t of [this.manager, ...this.channels]) {
+      if (t.state === ChannelState.Stopped) continue;
+      let waitingFor: string | undefined;
+      if (t.state === ChannelState.WaitingForEvent) waitingFor = `event ${t.wakeup}`;
+      if (t.state === ChannelState.WaitingForPeripheral) {
+        waitingFor = `peripheral ${t.wakeup}`;
+        if (this.devices[t.wakeup]?.active) idle = false;
+      }
+      threads.push({ thread: t.ref, state: t.state, waitingFor });
+    }
+    return { idle, threads };
+  }
+
+  /** A thread's state code (CSR/DSR[3:0]). */
+  threadState(thread: ThreadRef): number {
+    return this.thread(thread).state;
+  }
+
+  private thread(ref: ThreadRef): Thread {
+    if (ref === 'manager') return this.manager;
+    const t = this.channels[ref];
+    if (!t) throw new Error(`${this.name}: no channel ${ref} (${this.channels.length} configured)`);
+    return t;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Instruction fetch through the instruction cache
+
+  /** Discards every cached instruction line (DMAWFE with `invalid`, and every DMAGO). */
+  invalidateInstructionCache(): void {
+    this.cacheTags.fill(-1);
+    this.cacheVictim = 0;
+    this.lastCacheLine = 0;
+  }
+
+  /** Gathers the instruction at t.pc into t.insn; false when a cache miss or a fetch fault interrupted it. */
+  private fetch(t: Thread): boolean {
+    const shift = this.cacheLineShift;
+    const lineBytes = 1 << shift;
+    let length = t.fetched === 0 ? 1 : DECODE_LENGTH[t.insn[0]];
+    while (t.fetched < length) {
+      const address = (t.pc + t.fetched) >>> 0;
+      const tag = Math.floor(address / lineBytes);
+      let line = this.lastCacheLine;
+      if (this.cacheTags[line] !== tag) {
+        line = this.cacheTags.indexOf(tag);
+        if (line < 0) {
+          this.fillCacheLine(t, tag);
+          return false;
+        }
+        this.lastCacheLine = line;
+      }
+      t.insn[t.fetched] = this.cacheData[(line << shift) + (address & (lineBytes - 1))];
+      if (t.fetched++ === 0) length = DECODE_LENGTH[t.insn[0]];
+    }
+    return true;
+  }
+
+  private fillCacheLine(t: Thread, tag: number): void {
+    const shift = this.cacheLineShift;
+    const line = this.cacheVictim;
+    const response = this.port.read(tag * (1 << shift), this.cacheData, line << shift, 1 << shift, true);
+    if (response !== BusResponse.Okay) {
+      this.cacheTags[line] = -1;
+      this.fault(t, FAULT.instr_fetch_err);
+      return;
+    }
+    this.cacheTags[line] = tag;
+    this.cacheVictim = (line + 1) % this.cacheTags.length;
+    this.lastCacheLine = line;
+    this.setState(t, ChannelState.CacheMiss);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Execution
+
+  private executeNext(t: Thread): boolean {
+    if (!this.fetch(t)) return false;
+    const insn = t.insn;
+    const byte0 = insn[0];
+    const length = DECODE_LENGTH[byte0];
+    if (this.observers.length) this.emit({ kind: 'instruction', cycle: this.cycle, thread: t.ref, pc: t.pc, bytes: insn.slice(0, length), debug: false });
+    t.fetched = 0;
+    const result = this.execute(t, insn, DECODE_OP[byte0]);
+    switch (result) {
+      case Step.Retire:
+        t.pc = (t.pc + length) >>> 0;
+        t.stalled = false;
+        this.progress = true;
+        return true;
+      case Step.Jumped:
+        t.stalled = false;
+        this.progress = true;
+        return true;
+      case Step.Stalled:
+        t.stalled = true;
+        return false;
+      case Step.Ended:
+        t.pc = (t.pc + length) >>> 0;
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Executes one decoded instruction on t; in debug mode the PC is neither used nor changed. */
+  private execute(t: Thread, insn: Uint8Array, op: number): Step {
+    const byte0 = insn[0];
+    const isManager = t === this.manager;
+    if (op === Op.Undefined) return this.fault(t, FAULT.undef_instr);
+    if ((DECODE_THREADS[byte0] & (isManager ? THREAD_MANAGER : THREAD_CHANNEL)) === 0) return this.fault(t, FAULT.undef_instr);
+    if (op === Op.InvalidOperand) return this.fault(t, FAULT.operand_invalid);
+    if (DECODE_LENGTH[byte0] > 1 && (insn[1] & DECODE_RESERVED1[byte0]) !== 0) return this.fault(t, FAULT.operand_invalid);
+    switch (op) {
+      case Op.LD:
+        return this.conditionHolds(t, byte0) ? this.load(t, DECODE_COND[byte0] === Cond.Single) : Step.Retire;
+      case Op.ST:
+        return this.conditionHolds(t, byte0) ? this.store(t, DECODE_COND[byte0] === Cond.Single) : Step.Retire;
+      case Op.LPEND:
+        return this.loopEnd(t, insn);
+      case Op.LP:
+        if (DECODE_BYTE0_OPERAND[byte0]) t.lc1 = loopCountMinusOne(insn[1]);
+        else t.lc0 = loopCountMinusOne(insn[1]);
+        return Step.Retire;
+      case Op.MOV:
+        return this.move(t, insn);
+      case Op.ADDH:
+      case Op.ADNH: {
+        const imm = insn[1] | (insn[2] << 8);
+        const add = op === Op.ADDH ? imm : (imm | 0xffff0000) >>> 0;
+        if (DECODE_BYTE0_OPERAND[byte0]) t.dar = (t.dar + add) >>> 0;
+        else t.sar = (t.sar + add) >>> 0;
+        return Step.Retire;
+      }
+      case Op.STZ:
+        return this.storeZero(t);
+      case Op.NOP:
+      case Op.RMB:
+      case Op.WMB:
+        return Step.Retire; // transfers complete when issued, so barriers never wait
+      case Op.END:
+        if (isManager) this.setState(t, ChannelState.Stopped);
+        else this.setState(t, ChannelState.Completing);
+        return Step.Ended;
+      case Op.KILL:
+        return this.kill(t);
+      case Op.SEV:
+        return this.sendEvent(t, eventNumber(insn[1]));
+      case Op.WFE:
+        return this.waitForEvent(t, insn);
+      case Op.GO:
+        return this.go(t, insn);
+      case Op.WFP:
+        return this.waitForPeripheral(t, insn);
+      case Op.LDP:
+      case Op.STP:
+      case Op.FLUSHP:
+        return this.peripheralTransfer(t, insn, op);
+    }
+    return this.fault(t, FAULT.undef_instr);
+  }
+
+  private conditionHolds(t: Thread, byte0: number): boolean {
+    const cond = DECODE_COND[byte0];
+    return cond === Cond.Always || cond === t.requestFlag;
+  }
+
+  private load(t: Thread, single: boolean): Step {
+    const ccr = t.ccr;
+    const size = 1 << ((ccr >>> 1) & 7);
+    const beats = single ? 1 : ((ccr >>> 4) & 15) + 1;
+    const increment = (ccr & 1) === 1;
+    // An unaligned address shortens the first beat (incrementing) or every beat (fixed), as AXI bursts do.
+    const misalign = t.sar & (size - 1);
+    const total = increment ? beats * size - misalign : beats * (size - misalign);
+    if (total > this.mfifoBytes) return this.fault(t, FAULT.mfifo_err);
+    if (total > this.mfifoBytes - this.mfifoUsed) return Step.Stalled;
+    let ok = true;
+    if (increment) ok = this.readIntoFifo(t, t.sar, total);
+    else for (let b = 0; b < beats && ok; b++) ok = this.readIntoFifo(t, t.sar, size - misalign);
+    if (!ok) return this.imprecise(t, FAULT.data_read_err);
+    if (increment) t.sar = (t.sar + total) >>> 0;
+    return Step.Retire;
+  }
+
+  private readIntoFifo(t: Thread, address: number, length: number): boolean {
+    const capacity = this.mfifoBytes;
+    let tail = t.fifoHead + t.fifoCount;
+    if (tail >= capacity) tail -= capacity;
+    const first = Math.min(length, capacity - tail);
+    if (this.port.read(address, t.fifo, tail, first) !== BusResponse.Okay) return false;
+    if (first < length && this.port.read((address + first) >>> 0, t.fifo, 0, length - first) !== BusResponse.Okay) return false;
+    t.fifoCount += length;
+    this.mfifoUsed += length;
+    return true;
+  }
+
+  private store(t: Thread, single: boolean): Step {
+    const ccr = t.ccr;
+    const size = 1 << ((ccr >>> 15) & 7);
+    const beats = single ? 1 : ((ccr >>> 18) & 15) + 1;
+    const increment = ((ccr >>> 14) & 1) === 1;
+    const misalign = t.dar & (size - 1);
+    const beatBytes = size - misalign;
+    const total = increment ? beats * size - misalign : beats * beatBytes;
+    if (t.fifoCount < total) return this.fault(t, FAULT.st_data_unavailable);
+    const swap = (ccr >>> 28) & 7;
+    let ok = true;
+    if (increment) ok = this.writeFromFifo(t, t.dar, total, swap);
+    else for (let b = 0; b < beats && ok; b++) ok = this.writeFromFifo(t, t.dar, beatBytes, swap);
+    if (!ok) return this.imprecise(t, FAULT.data_write_err);
+    if (increment) t.dar = (t.dar + total) >>> 0;
+    return Step.Retire;
+  }
+
+  /** Pops length bytes of t's MFIFO data to the bus, swapping bytes within 2^swap-byte words when ES is set. */
+  private writeFromFifo(t: Thread, address: number, length: number, swap: number): boolean {
+    const capacity = this.mfifoBytes;
+    const head = t.fifoHead;
+    let ok: boolean;
+    if (swap === 0 && head + length <= capacity) {
+      ok = this.port.write(address, t.fifo, head, length) === BusResponse.Okay;
+    } else {
+      const scratch = this.storeScratch;
+      for (let i = 0, at = head; i < length; i++, at = at + 1 === capacity ? 0 : at + 1) scratch[i] = t.fifo[at];
+      if (swap !== 0) swapWords(scratch, length, 1 << swap);
+      ok = this.port.write(address, scratch, 0, length) === BusResponse.Okay;
+    }
+    t.fifoHead = head + length >= capacity ? head + length - capacity : head + length;
+    t.fifoCount -= length;
+    this.mfifoUsed -= length;
+    return ok;
+  }
+
+  private storeZero(t: Thread): Step {
+    const ccr = t.ccr;
+    const size = 1 << ((ccr >>> 15) & 7);
+    const beats = ((ccr >>> 18) & 15) + 1;
+    const increment = ((ccr >>> 14) & 1) === 1;
+    const misalign = t.dar & (size - 1);
+    const total = increment ? beats * size - misalign : beats * (size - misalign);
+    let ok = true;
+    if (increment) ok = this.port.write(t.dar, ZEROS, 0, total) === BusResponse.Okay;
+    else for (let b = 0; b < beats && ok; b++) ok = this.port.write(t.dar, ZEROS, 0, size - misalign) === BusResponse.Okay;
+    if (!ok) return this.imprecise(t, FAULT.data_write_err);
+    if (increment) t.dar = (t.dar + total) >>> 0;
+    return Step.Retire;
+  }
+
+  private discardFifo(t: Thread): void {
+    this.mfifoUsed -= t.fifoCount;
+    t.fifoCount = 0;
+    t.fifoHead = 0;
+  }
+
+  private loopEnd(t: Thread, insn: Uint8Array): Step {
+    const byte0 = insn[0];
+    if (!this.conditionHolds(t, byte0)) return Step.Retire;
+    const jump = backJump(insn[1]);
+    if (DECODE_FOREVER[byte0]) {
+      if (t.lastRequest) {
+        t.lastRequest = false;
+        return Step.Retire;
+      }
+    } else if (DECODE_BYTE0_OPERAND[byte0]) {
+      if (t.lc1 === 0) return Step.Retire;
+      t.lc1--;
+    } else {
+      if (t.lc0 === 0) return Step.Retire;
+      t.lc0--;
+    }
+    t.pc = (t.pc - jump) >>> 0;
+    return Step.Jumped;
+  }
+
+  private move(t: Thread, insn: Uint8Array): Step {
+    const value = (insn[2] | (insn[3] << 8) | (insn[4] << 16) | (insn[5] << 24)) >>> 0;
+    switch (movRegister(insn[1])) {
+      case 0:
+        t.sar = value;
+        return Step.Retire;
+      case 1:
+        // A non-secure channel may only program non-secure accesses (ARPROT[1] = AWPROT[1] = 1).
+        if (t.nonSecure && ((value >>> 9) & 1) + ((value >>> 23) & 1) !== 2) return this.fault(t, FAULT.ch_rdwr_err);
+        t.ccr = value;
+        return Step.Retire;
+      case 2:
+        t.dar = value;
+        return Step.Retire;
+    }
+    return this.fault(t, FAULT.operand_invalid);
+  }
+
+  private kill(t: Thread): Step {
+    t.faultType = 0;
+    t.requestFlag = REQUEST_NONE;
+    t.fetched = 0;
+    if (t === this.manager) {
+      this.setState(t, ChannelState.Stopped);
+    } else {
+      this.lockedUp &= ~(1 << (t.ref as number));
+      t.stalled = false;
+      this.setState(t, ChannelState.Killing);
+    }
+    this.updateAbort();
+    return Step.Ended;
+  }
+
+  private go(t: Thread, insn: Uint8Array): Step {
+    const n = goChannel(insn[1]);
+    const nonSecure = DECODE_BYTE0_OPERAND[insn[0]] === 1;
+    if (n >= this.channels.length) return this.fault(t, FAULT.operand_invalid);
+    if (t.nonSecure && !nonSecure) return this.fault(t, FAULT.dmago_err);
+    const ch = this.channels[n];
+    // Starting a channel that is not stopped is a fault as QEMU models it (the TRM behaviour is unverified).
+    if (ch.state !== ChannelState.Stopped) return this.fault(t, FAULT.operand_invalid);
+    ch.pc = (insn[2] | (insn[3] << 8) | (insn[4] << 16) | (insn[5] << 24)) >>> 0;
+    ch.nonSecure = nonSecure;
+    ch.faultType = 0;
+    ch.requestFlag = REQUEST_NONE;
+    ch.lastRequest = false;
+    ch.fetched = 0;
+    ch.stalled = false;
+    // Microcode is rewritten between runs: a new channel program must not execute stale cached lines.
+    this.invalidateInstructionCache();
+    this.setState(ch, ChannelState.Executing);
+    if (this.observers.length) this.emit({ kind: 'channelStart', cycle: this.cycle, channel: n, pc: ch.pc, nonSecure });
+    return Step.Retire;
+  }
+
+  private eventAllowed(t: Thread, event: number): boolean {
+    return !t.nonSecure || ((this.config.eventsNonSecure >>> event) & 1) === 1;
+  }
+
+  private sendEvent(t: Thread, event: number): Step {
+    if (event >= this.config.events) return this.fault(t, FAULT.operand_invalid);
+    if (!this.eventAllowed(t, event)) return this.fault(t, t === this.manager ? FAULT.mgr_evnt_err : FAULT.ch_evnt_err);
+    this.signal(event, t.ref);
+    return Step.Retire;
+  }
+
+  /** DMASEV: raise irq[E] when INTEN[E] is set, else wake the threads waiting for E (or leave E pending). */
+  private signal(event: number, source: ThreadRef): void {
+    const bit = (1 << event) >>> 0;
+    if (this.observers.length) this.emit({ kind: 'event', cycle: this.cycle, thread: source, event });
+    if (this.inten & bit) {
+      const was = this.irqStatus & bit;
+      this.irqStatus = (this.irqStatus | bit) >>> 0;
+      this.irq[event].set(true);
+      if (!was && this.observers.length) this.emit({ kind: 'irq', cycle: this.cycle, line: event, level: true });
+      return;
+    }
+    let woken = false;
+    for (const w of [this.manager, ...this.channels]) {
+      if (w.state === ChannelState.WaitingForEvent && w.wakeup === event) {
+        w.pc = (w.pc + 2) >>> 0;
+        w.fetched = 0;
+        this.setState(w, ChannelState.Executing);
+        woken = true;
+      }
+    }
+    if (!woken) this.pendingEvents = (this.pendingEvents | bit) >>> 0;
+  }
+
+  private waitForEvent(t: Thread, insn: Uint8Array): Step {
+    const event = eventNumber(insn[1]);
+    if (event >= this.config.events) return this.fault(t, FAULT.operand_invalid);
+    if (!this.eventAllowed(t, event)) return this.fault(t, t === this.manager ? FAULT.mgr_evnt_err : FAULT.ch_evnt_err);
+    if (operandOf(insn, 'invalidateFlag')) this.invalidateInstructionCache();
+    const bit = (1 << event) >>> 0;
+    if (this.pendingEvents & bit) {
+      this.pendingEvents = (this.pendingEvents & ~bit) >>> 0;
+      return Step.Retire;
+    }
+    t.wakeup = event;
+    this.setState(t, ChannelState.WaitingForEvent);
+    return Step.Waiting;
+  }
+
+  private peripheralAllowed(t: Thread, periph: number): boolean {
+    return !t.nonSecure || ((this.config.peripheralsNonSecure >>> periph) & 1) === 1;
+  }
+
+  private waitForPeripheral(t: Thread, insn: Uint8Array): Step {
+    const periph = peripheralNumber(insn[1]);
+    if (periph >= this.config.peripherals) return this.fault(t, FAULT.operand_invalid);
+    if (!this.peripheralAllowed(t, periph)) return this.fault(t, FAULT.ch_periph_err);
+    const kind = DECODE_BYTE0_OPERAND[insn[0]]; // 0 single, 1 periph, 2 burst
+    if (this.requests[periph] !== REQUEST_NONE) {
+      this.takeRequest(t, periph, kind);
+      return Step.Retire;
+    }
+    t.wakeup = periph;
+    t.wfpBurst = kind === 2;
+    t.wfpPeriph = kind === 1;
+    this.setState(t, ChannelState.WaitingForPeripheral);
+    return Step.Waiting;
+  }
+
+  /** DMAWFP takes the peripheral's request: the flag follows the operand, or the request for `periph`. */
+  private takeRequest(t: Thread, periph: number, kind: number): void {
+    const request = this.requests[periph];
+    this.requests[periph] = REQUEST_NONE;
+    t.requestFlag = kind === 1 ? request & (REQUEST_SINGLE | REQUEST_BURST) : kind === 2 ? REQUEST_BURST : REQUEST_SINGLE;
+    t.lastRequest = (request & REQUEST_LAST) !== 0;
+    t.wfpBurst = false;
+    t.wfpPeriph = false;
+  }
+
+  private peripheralTransfer(t: Thread, insn: Uint8Array, op: number): Step {
+    const periph = peripheralNumber(insn[1]);
+    if (periph >= this.config.peripherals) return this.fault(t, FAULT.operand_invalid);
+    if (!this.peripheralAllowed(t, periph)) return this.fault(t, FAULT.ch_periph_err);
+    const device = this.devices[periph];
+    if (op === Op.FLUSHP) {
+      this.requests[periph] = REQUEST_NONE;
+      device?.flush();
+      return Step.Retire;
+    }
+    if (!this.conditionHolds(t, insn[0])) return Step.Retire;
+    const single = DECODE_COND[insn[0]] === Cond.Single;
+    const result = op === Op.LDP ? this.load(t, single) : this.store(t, single);
+    if (result === Step.Retire) device?.acknowledge(single ? 'single' : 'burst');
+    return result;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Faults
+
+  /** A precise fault: the thread stops at the faulting instruction. */
+  private fault(t: Thread, bits: number): Step {
+    t.faultType = (t.faultType | bits | (this.currentDebug ? FAULT.dbg_instr : 0)) >>> 0;
+    t.fetched = 0;
+    t.stalled = false;
+    this.setState(t, t === this.manager ? ChannelState.Faulting : ChannelState.FaultingCompleting);
+    if (this.observers.length) this.emit({ kind: 'fault', cycle: this.cycle, thread: t.ref, faultType: t.faultType, pc: t.pc });
+    this.updateAbort();
+    return Step.Faulted;
+  }
+
+  /** A bus error on data: reported after the instruction that issued the transfer (imprecise). */
+  private imprecise(t: Thread, bits: number): Step {
+    if (!this.currentDebug) t.pc = (t.pc + 1) >>> 0;
+    return this.fault(t, bits);
+  }
+
+  private updateAbort(): void {
+    let faulting = this.lockedUp !== 0 && (this.wd & 1) === 1;
+    for (const t of [this.manager, ...this.channels]) {
+      if (t.state === ChannelState.Faulting || t.state === ChannelState.FaultingCompleting) faulting = true;
+    }
+    if (faulting === this.irqAbort.level) return;
+    this.irqAbort.set(faulting);
+    if (this.observers.length) this.emit({ kind: 'irq', cycle: this.cycle, line: 'abort', level: faulting });
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Snapshots
+
+  snapshot(): Pl330Snapshot {
+    const threads = [this.manager, ...this.channels].map((t): ThreadSnapshot => [
+      t.state, t.pc, t.nonSecure ? 1 : 0, t.faultType, t.wakeup, t.sar, t.dar, t.ccr, t.lc0, t.lc1, t.requestFlag,
+      t.lastRequest ? 1 : 0, t.wfpBurst ? 1 : 0, t.wfpPeriph ? 1 : 0, t.fifoHead, t.fifoCount, t.stalled ? 1 : 0, t.fetched,
+      ...t.insn,
+    ]);
+    return {
+      cycle: this.cycle,
+      threads,
+      fifos: this.channels.map((t) => copyRing(t.fifo, t.fifoHead, t.fifoCount)),
+      mfifoUsed: this.mfifoUsed,
+      inten: this.inten,
+      irqStatus: this.irqStatus,
+      pendingEvents: this.pendingEvents,
+      dbgInst0: this.dbgInst0,
+      dbgInst1: this.dbgInst1,
+      wd: this.wd,
+      requests: this.requests.slice(),
+      cacheTags: this.cacheTags.slice(),
+      cacheData: this.cacheData.slice(),
+      cacheVictim: this.cacheVictim,
+      stallTicks: this.stallTicks,
+      lockedUp: this.lockedUp,
+      irqLevels: this.irq.map((l) => l.level),
+      abortLevel: this.irqAbort.level,
+    };
+  }
+
+  restore(s: Pl330Snapshot): void {
+    const all = [this.manager, ...this.channels];
+    this.runnableCount = 0;
+    all.forEach((t, i) => {
+      const v = s.threads[i];
+      [t.state, t.pc] = [v[0], v[1]];
+      t.nonSecure = v[2] === 1;
+      [t.faultType, t.wakeup, t.sar, t.dar, t.ccr, t.lc0, t.lc1, t.requestFlag] = [v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]];
+      t.lastRequest = v[11] === 1;
+      t.wfpBurst = v[12] === 1;
+      t.wfpPeriph = v[13] === 1;
+      t.fifoHead = 0;
+      t.fifoCount = v[15];
+      t.stalled = v[16] === 1;
+      t.fetched = v[17];
+      t.insn.set(v.slice(18, 24));
+      this.runnableCount += RUNNABLE[t.state];
+    });
+    this.channels.forEach((t, i) => t.fifo.set(s.fifos[i], 0));
+    this.cycle = s.cycle;
+    this.mfifoUsed = s.mfifoUsed;
+    this.inten = s.inten;
+    this.irqStatus = s.irqStatus;
+    this.pendingEvents = s.pendingEvents;
+    this.dbgInst0 = s.dbgInst0;
+    this.dbgInst1 = s.dbgInst1;
+    this.wd = s.wd;
+    this.requests.set(s.requests);
+    this.cacheTags.set(s.cacheTags);
+    this.cacheData.set(s.cacheData);
+    this.cacheVictim = s.cacheVictim;
+    this.lastCacheLine = 0;
+    this.stallTicks = s.stallTicks;
+    this.lockedUp = s.lockedUp;
+    s.irqLevels.forEach((level, e) => this.irq[e].set(level));
+    this.irqAbort.set(s.abortLevel);
+  }
+}
+
+function copyRing(ring: Uint8Array, head: number, count: number): Uint8Array {
+  const out = new Uint8Array(count);
+  for (let i = 0, at = head; i < count; i++, at = at + 1 === ring.length ? 0 : at + 1) out[i] = ring[at];
+  return out;
+}
+
+/** Reverses the byte order of each whole `word`-byte group (ES endian swap). */
+function swapWords(buf: Uint8Array, length: number, word: number): void {
+  for (let base = 0; base + word <= length; base += word) {
+    for (let i = 0, j = word - 1; i < j; i++, j--) {
+      const b = buf[base + i];
+      buf[base + i] = buf[base + j];
+      buf[base + j] = b;
+    }
+  }
+}
+

@@ -1,0 +1,36 @@
+// The editor side of the debugger: runs the DAP session inline in the extension host (the same session `dmalab dap`
+// and dist/dap.js run over stdio) and fills in a launch configuration when there is no launch.json.
+import * as vscode from 'vscode';
+import { DmaDebugSession } from '../debugger/session';
+
+export const DEBUG_TYPE = 'dmalab';
+
+export function registerDebugger(context: vscode.ExtensionContext): void {
+  context.subscriptions.push(
+    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
+      createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new DmaDebugSession()),
+    }),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, { resolveDebugConfiguration }),
+  );
+}
+
+/** F5 without launch.json debugs the active .pl330 file; relative paths are taken from the workspace folder. */
+function resolveDebugConfiguration(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
+  if (!config.type && !config.request && !config.name) {
+    const editor = vscode.window.activeTextEditor;
+    if (editor?.document.languageId === 'pl330') {
+      Object.assign(config, { type: DEBUG_TYPE, name: 'Debug PL330 program', request: 'launch', program: editor.document.uri.fsPath, stopOnEntry: true });
+    }
+  }
+  if (!config.program) {
+    void vscode.window.showInformationMessage("dmalab: set 'program' to the .pl330 file to debug");
+    return undefined;
+  }
+  const base = folder?.uri.fsPath;
+  if (base) {
+    const absolute = (p: unknown): unknown => (typeof p === 'string' && !p.startsWith('/') && !/^[a-zA-Z]:[\\/]/.test(p) ? vscode.Uri.joinPath(folder!.uri, p).fsPath : p);
+    config.program = absolute(config.program);
+    if (Array.isArray(config.memory)) config.memory = config.memory.map((m: Record<string, unknown>) => (m && typeof m === 'object' && 'file' in m ? { ...m, file: absolute(m.file) } : m));
+  }
+  return config;
+}

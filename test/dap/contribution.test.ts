@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { client, launch, launchToEnd, root } from './support';
+
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const examples = join(root, 'examples');
+
+test('the debugger contribution: type dmalab, breakpoints in pl330 files, launch attributes with descriptions', () => {
+  const debuggerContribution = manifest.contributes.debuggers.find((d: { type: string }) => d.type === 'dmalab');
+  assert.ok(debuggerContribution);
+  assert.deepEqual(manifest.contributes.breakpoints, [{ language: 'pl330' }]);
+  const launchAttributes = debuggerContribution.configurationAttributes.launch;
+  assert.deepEqual(launchAttributes.required, ['program']);
+  for (const name of ['program', 'platform', 'scenario', 'dmac', 'channel', 'memory', 'pl330', 'stopOnEntry']) {
+    assert.equal(typeof launchAttributes.properties[name]?.description, 'string', name);
+  }
+});
+
+test('every configuration of examples/.vscode/launch.json launches and stops on entry or runs to its end', async () => {
+  const { configurations } = JSON.parse(readFileSync(join(examples, '.vscode', 'launch.json'), 'utf8'));
+  assert.ok(configurations.length > 0);
+  for (const config of configurations) {
+    const args = JSON.parse(JSON.stringify(config).replaceAll('${workspaceFolder}', examples));
+    const dc = await client();
+    try {
+      if (args.stopOnEntry) {
+        const stop = await launch(dc, args);
+        assert.equal(stop.stop.body.reason, 'entry', config.name);
+        const end = dc.waitForEvent('terminated');
+        await dc.continueRequest({ threadId: stop.threadId });
+        await end;
+      } else await launchToEnd(dc, args);
+    } finally {
+      await dc.stop();
+    }
+  }
+});

@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { join } from 'node:path';
+import { after, client, launch, memcpy, programFile, root } from './support';
+
+const launchError = async (args: Record<string, unknown>): Promise<string> => {
+  const dc = await client();
+  try {
+    await dc.initializeRequest({ adapterID: 'dmalab', pathFormat: 'path' });
+    const error = await dc.launch(args as DebugProtocol.LaunchRequestArguments).then(() => 'launched', (e: Error) => e.message);
+    // The adapter is still there and answers.
+    const threads = await dc.threadsRequest();
+    assert.deepEqual(threads.body.threads, []);
+    return error;
+  } finally {
+    await dc.stop();
+  }
+};
+
+test('invalid launch arguments get a clear error response and the adapter keeps running', async () => {
+  assert.match(await launchError({}), /'program' must name a \.pl330 file/);
+  assert.match(await launchError({ program: '/no/such/file.pl330' }), /ENOENT/);
+  assert.match(await launchError({ program: memcpy, platform: 'board.dts' }), /'platform' is not available yet/);
+  assert.match(await launchError({ program: memcpy, scenario: 'test.c' }), /'scenario' is not available yet/);
+  assert.match(await launchError({ program: memcpy, channel: 9 }), /'channel' must be an integer from 0 to 7/);
+  assert.match(await launchError({ program: memcpy, channel: 3, pl330: { channels: 2 } }), /'channel': 3 is beyond the 2 channels/);
+  assert.match(await launchError({ program: memcpy, pl330: { dataWidth: 48 } }), /'pl330.dataWidth' must be 32, 64 or 128/);
+  assert.match(await launchError({ program: memcpy, memory: [{ address: 'x' }] }), /'memory\[0\].address' must be an integer/);
+  assert.match(await launchError({ program: memcpy, entry: '0x2000' }), /no channel program at 0x00002000/);
+  const broken = programFile('broken.pl330', '.channel 0x1000\n    DMAMOV CCR, SB99\n    DMAEND\n');
+  assert.match(await launchError({ program: broken }), /broken\.pl330:2:\d+: error: .*\[/);
+});
+
+test('invalid requests get error responses; the session goes on', async () => {
+  const dc = await client();
+  try {
+    const stop = await launch(dc, { program: memcpy, stopOnEntry: true });
+    await assert.rejects(dc.stackTraceRequest({ threadId: 999 }), /no thread 999/);
+    await assert.rejects(dc.customRequest('readMemory', { memoryReference: 'nowhere', count: 4 }), /'nowhere' is not an address/);
+    await assert.rejects(dc.variablesRequest({ variablesReference: 4242 }), /no variables 4242/);
+    await assert.rejects(dc.evaluateRequest({ expression: '1 +', frameId: stop.threadId, context: 'repl' }), /expected an expression/);
+    await assert.rejects(dc.setExceptionBreakpointsRequest({ filters: ['nosuch'] }), /no event filter 'nosuch'/);
+    await assert.rejects(dc.customRequest('launch', { program: memcpy }), /already launched/);
+    const bps = await dc.setBreakpointsRequest({ source: { path: join(root, 'README.md') }, breakpoints: [{ line: 1 }] });
+    assert.equal(bps.body.breakpoints[0].verified, false);
+    const step = await after(dc, dc.nextRequest({ threadId: stop.threadId }));
+    assert.equal(step.frame.line, 10);
+  } finally {
+    await dc.stop();
+  }
+});
+
+test('dmalab dap speaks the same protocol over stdio', async () => {
+  const wrapper = programFile('dmalab-dap.sh', `exec "${process.execPath}" "${join(root, 'dist', 'cli.js')}" dap\n`);
+  const dc = await client('sh', wrapper);
+  try {
+    const stop = await launch(dc, { program: memcpy }, () => dc.setBreakpointsRequest({ source: { path: memcpy }, breakpoints: [{ line: 17 }] }));
+    assert.equal(stop.frame.line, 17);
+  } finally {
+    await dc.stop();
+  }
+});
+
+test('a runaway program pauses at maxCycles; pause stops a running program', async () => {
+  const spin = programFile('spin.pl330', '.channel 0x1000\n    DMALPFE\n        DMANOP\n    DMALPEND\n    DMAEND\n');
+  const dc = await client();
+  try {
+    const budget = await launch(dc, { program: spin, maxCycles: 5000 });
+    assert.equal(budget.stop.body.reason, 'pause');
+    assert.match(budget.stop.body.description!, /ran 5000 cycles without stopping/);
+    assert.ok([3, 4].includes(budget.frame.line));
+  } finally {
+    await dc.stop();
+  }
+  const dc2 = await client();
+  try {
+    const entry = await launch(dc2, { program: spin, stopOnEntry: true });
+    const paused = dc2.waitForEvent('stopped');
+    await dc2.continueRequest({ threadId: entry.threadId });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await dc2.pauseRequest({ threadId: entry.threadId });
+    const stop = (await paused) as DebugProtocol.StoppedEvent;
+    assert.equal(stop.body.reason, 'pause');
+    assert.equal(stop.body.description, undefined);
+  } finally {
+    await dc2.stop();
+  }
+});
