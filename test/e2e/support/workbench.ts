@@ -320,19 +320,39 @@ export class Workbench {
 
   // ---- Debugging
 
-  /** Toggles a breakpoint by clicking in the gutter (glyph margin) of `line`; waits for its glyph. */
+  /** Toggles a breakpoint by clicking in the gutter (glyph margin, left of the line numbers) of `line`. */
   async toggleBreakpointInGutter(line: number): Promise<void> {
     await this.goToLine(line);
     const editor = this.activeEditor();
-    const top = await this.lineTop(line);
-    const margin = await editor.locator('.margin').boundingBox();
-    const lines = await editor.locator('.view-lines').boundingBox();
-    if (margin === null || lines === null) throw new Error('editor margin not visible');
-    const scrolledTop = await editor.locator('.view-lines').evaluate((e) => e.getBoundingClientRect().top);
-    const lineHeight = await editor.locator('.view-line').first().evaluate((e) => e.getBoundingClientRect().height);
-    await this.page.mouse.click(margin.x + 8, scrolledTop + top + lineHeight / 2);
-    await editor.locator(`.margin-view-overlays .codicon-debug-breakpoint, .margin-view-overlays .codicon-debug-breakpoint-unverified`).first()
-      .waitFor({ timeout: SLOW });
+    const lineNumber = await this.lineNumberBox(line);
+    const margin = await editor.locator('.margin-view-overlays').boundingBox();
+    if (margin === null) throw new Error('the editor margin is not visible');
+    const glyphs = () => editor.locator('.codicon-debug-breakpoint, .codicon-debug-breakpoint-unverified').count();
+    const before = await glyphs();
+    await this.page.mouse.click(margin.x + 6, lineNumber.y + lineNumber.height / 2);
+    await waitFor(`a breakpoint glyph to ${before === 0 ? 'appear' : 'change'} on line ${line}`, SLOW, async () => (await glyphs()) !== before);
+  }
+
+  private async lineNumberBox(line: number): Promise<{ x: number; y: number; width: number; height: number }> {
+    const lineNumber = this.activeEditor().locator('.margin-view-overlays .line-numbers').filter({ hasText: new RegExp(`^${line}$`) }).first();
+    await lineNumber.waitFor({ timeout: SLOW });
+    const box = await lineNumber.boundingBox();
+    if (box === null) throw new Error(`line ${line} is not on screen`);
+    return box;
+  }
+
+  /** The line the debugger shows as current (the yellow arrow in the gutter) in the active editor. */
+  async currentDebugLine(): Promise<number | undefined> {
+    const editor = this.activeEditor();
+    const arrow = editor.locator('.codicon-debug-stackframe').first();
+    if ((await arrow.count()) === 0) return undefined;
+    const box = await arrow.boundingBox();
+    if (box === null) return undefined;
+    const numbers = await editor.locator('.margin-view-overlays .line-numbers').evaluateAll((els) =>
+      els.map((e) => ({ line: Number(e.textContent), rect: e.getBoundingClientRect() })).map(({ line, rect }) => ({ line, top: rect.top, bottom: rect.bottom })),
+    );
+    const middle = box.y + box.height / 2;
+    return numbers.find((n) => n.top <= middle && middle < n.bottom)?.line;
   }
 
   async showRunAndDebug(): Promise<void> {
@@ -346,24 +366,51 @@ export class Workbench {
     await this.page.keyboard.press('F5');
   }
 
-  /** Waits until the debugger shows a paused position; returns the line of the current-statement highlight. */
-  async waitForStop(timeoutMs = 60_000): Promise<number> {
-    const pointer = this.activeEditor().locator('.margin-view-overlays .codicon-debug-stackframe');
-    await pointer.first().waitFor({ timeout: timeoutMs });
-    return waitFor('the stopped line in the status bar', SLOW, async () => this.cursorLine());
+  /** Waits until the debugger is paused at `line` (the current-line arrow there). */
+  async waitForStop(line: number, timeoutMs = 60_000): Promise<void> {
+    await waitFor(`the debugger to stop at line ${line}`, timeoutMs, async () => (await this.currentDebugLine()) === line);
   }
 
-  /** Names and values in the Variables view, expanding nothing: rows as "name: value". */
+  /** The state the Call Stack view shows for a thread ("Paused on breakpoint", "Running", ...). */
+  async threadState(thread: string): Promise<string> {
+    const row = this.page.locator('.debug-call-stack .monaco-list-row').filter({
+      has: this.page.locator('.thread .name', { hasText: new RegExp(`^${escapeRegExp(thread)}$`) }),
+    });
+    await row.first().waitFor({ timeout: SLOW });
+    return ((await row.first().locator('.state').textContent()) ?? '').trim();
+  }
+
+  /** The text of the exception widget the editor shows under the current line after a stop on an exception. */
+  async exceptionWidgetText(): Promise<string> {
+    const widget = this.activeEditor().locator('.exception-widget');
+    await widget.waitFor({ timeout: SLOW });
+    return (await widget.innerText()).trim();
+  }
+
+  /** The rows of the Variables view as name → value (names without the " =" the view appends). */
   async variables(): Promise<Map<string, string>> {
     const rows = this.page.locator('.debug-variables .monaco-list-row');
     await rows.first().waitFor({ timeout: SLOW });
     const pairs = await rows.evaluateAll((els) =>
       els.map((e) => [
-        (e.querySelector('.name')?.textContent ?? e.querySelector('.scope')?.textContent ?? '').replace(/:$/, '').trim(),
+        (e.querySelector('.name')?.textContent ?? e.querySelector('.scope')?.textContent ?? '').replace(/\s*[=:]\s*$/, '').trim(),
         (e.querySelector('.value')?.textContent ?? '').trim(),
       ]),
     );
     return new Map(pairs as [string, string][]);
+  }
+
+  /** Waits until the Variables view shows `name` with a value accepted by `accept`; returns that value. */
+  async waitForVariable(name: string, accept: (value: string) => boolean, timeoutMs = SLOW): Promise<string> {
+    let last: string | undefined;
+    try {
+      return await waitFor(`the Variables view to show an accepted ${name}`, timeoutMs, async () => {
+        last = (await this.variables()).get(name);
+        return last !== undefined && accept(last) ? last : false;
+      });
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; it shows ${name} = ${last}`);
+    }
   }
 
   /** Ticks (or unticks) an exception filter checkbox in the Breakpoints view by its label. */
