@@ -12,6 +12,8 @@ export interface ParsedArgs {
   readonly positional: string[];
   /** Everything after a bare `--`. */
   readonly rest: string[];
+  /** Every flag with its value, in command-line order (for options whose relative order matters). */
+  readonly sequence: [name: string, value: string][];
 }
 
 export class UsageError extends Error {}
@@ -19,6 +21,7 @@ export class UsageError extends Error {}
 export function parseArgs(argv: readonly string[], specs: Readonly<Record<string, FlagSpec>>): ParsedArgs {
   const flags = new Map<string, string[]>();
   const positional: string[] = [];
+  const sequence: [string, string][] = [];
   const byAlias = new Map(Object.entries(specs).filter(([, s]) => s.alias).map(([name, s]) => [s.alias!, name]));
   let rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -32,22 +35,33 @@ export function parseArgs(argv: readonly string[], specs: Readonly<Record<string
       continue;
     }
     const eq = arg.indexOf('=');
-    const rawName = eq >= 0 ? arg.slice(0, eq) : arg;
-    const name = byAlias.get(rawName) ?? rawName;
-    const spec = specs[name];
+    let rawName = eq >= 0 ? arg.slice(0, eq) : arg;
+    let name = byAlias.get(rawName) ?? rawName;
+    let spec = specs[name];
+    let attached: string | undefined;
+    if (!spec && !arg.startsWith('--') && arg.length > 2) {
+      // getopt-style short options: `-Wno-foo` is `-W no-foo`, `-qq` is `-q -q`.
+      rawName = arg.slice(0, 2);
+      name = byAlias.get(rawName) ?? rawName;
+      spec = specs[name];
+      if (spec?.value) attached = arg.slice(2);
+      else if (spec) argv = [...argv.slice(0, i + 1), `-${arg.slice(2)}`, ...argv.slice(i + 1)];
+    }
     if (!spec) throw new UsageError(`unknown option '${rawName}'`);
     let value = 'true';
     if (spec.value) {
-      if (eq >= 0) value = arg.slice(eq + 1);
+      if (attached !== undefined) value = attached;
+      else if (eq >= 0) value = arg.slice(eq + 1);
       else if (i + 1 < argv.length) value = argv[++i];
       else throw new UsageError(`option '${rawName}' needs a value`);
-    } else if (eq >= 0) throw new UsageError(`option '${rawName}' takes no value`);
+    } else if (eq >= 0 && attached === undefined && rawName === arg.slice(0, eq)) throw new UsageError(`option '${rawName}' takes no value`);
     const list = flags.get(name) ?? [];
     if (list.length > 0 && !spec.repeat) throw new UsageError(`option '${rawName}' given more than once`);
     list.push(value);
     flags.set(name, list);
+    sequence.push([name, value]);
   }
-  return { flags, positional, rest };
+  return { flags, positional, rest, sequence };
 }
 
 /** An integer option in C syntax (decimal, 0x hex, 0b binary), range-checked. */

@@ -4,10 +4,11 @@ import { asmCommand } from './asm';
 import type { Command, CommandIO } from './command';
 import { dapCommand } from './dap';
 import { disasmCommand } from './disasm';
+import { dtcCommand } from './dtc';
 import { lspCommand } from './lsp';
 import { runCommand } from './run';
 
-const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, dapCommand, lspCommand];
+const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, dtcCommand, runCommand, dapCommand, lspCommand];
 
 const io: CommandIO = {
   stdout: (data) => process.stdout.write(data),

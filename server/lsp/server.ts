@@ -124,6 +124,7 @@ export function startServer(connection: Connection): void {
   });
 
   documents.onDidChangeContent((change) => {
+    if (change.document.uri.startsWith('file:')) devicetree.invalidate(fileURLToPath(change.document.uri));
     scheduleValidation(change.document.uri);
     void revalidateDependents(change.document.uri);
   });
@@ -133,6 +134,15 @@ export function startServer(connection: Connection): void {
     settingsByUri.delete(event.document.uri);
     for (const support of Object.values(languages)) support.forget?.(event.document.uri);
     void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
+  });
+
+  // Includes and headers changed on disk (the extension watches *.dtsi, *.dts, *.h).
+  connection.onDidChangeWatchedFiles((params) => {
+    for (const change of params.changes) {
+      if (!change.uri.startsWith('file:')) continue;
+      devicetree.invalidate(fileURLToPath(change.uri));
+      void revalidateDependents(change.uri);
+    }
   });
 
   connection.onHover((p) => withLanguage(p.textDocument.uri, (s, ctx) => s.hover?.(ctx, p.position)));

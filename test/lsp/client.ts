@@ -1,6 +1,8 @@
 // A real LSP client over stdio for the tests and the benchmark: spawns the built server (dist/server.js, or
 // `dmalab lsp --stdio`), speaks JSON-RPC through vscode-languageserver-protocol, and collects published diagnostics.
+import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
+import { after, before } from 'node:test';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -122,4 +124,17 @@ export class LspClient {
 
 export function fileUri(path: string): string {
   return pathToFileURL(path).href;
+}
+
+/** One server for a whole test file: started before the first test, shut down (exit status 0) after the last. */
+export function serverForSuite(options: ServerOptions = {}): { readonly client: LspClient } {
+  const holder = {} as { client: LspClient };
+  before(async () => {
+    holder.client = new LspClient(options);
+    await holder.client.initialize();
+  });
+  after(async () => {
+    assert.equal(await holder.client.shutdown(), 0, holder.client.stderr);
+  });
+  return holder;
 }

@@ -1,6 +1,6 @@
 // The built language server (dist/server.js) driven over stdio by a real LSP client, on the PL330 examples.
 // References: the CLI's own output for the same file (`dmalab asm`: diagnostics and listing), and reassembly.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,19 +12,11 @@ import {
   MarkupContent, PrepareRenameRequest, ReferencesRequest, RenameRequest, SemanticTokensRequest, SignatureHelpRequest,
   type CompletionItem, type DocumentSymbol, type Location, type TextEdit,
 } from 'vscode-languageserver-protocol/node';
-import { LspClient, ROOT, fileUri } from './client';
+import { LspClient, ROOT, fileUri, serverForSuite } from './client';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'dmalab-lsp-'));
-let client: LspClient;
-
-before(async () => {
-  client = new LspClient({ settings: {} });
-  await client.initialize();
-});
-after(async () => {
-  assert.equal(await client.shutdown(), 0, client.stderr);
-});
+const suite = serverForSuite({ settings: {} });
 
 /** A copy of an example in the temp folder, its text and its URI. */
 function example(name: string): { path: string; text: string; uri: string } {
@@ -66,10 +58,10 @@ function reassemble(text: string): string {
 
 test('diagnostics as you type match the CLI, with codes and ranges', async () => {
   const { path, text, uri } = example('memcpy.pl330');
-  assert.deepEqual(await client.open(uri, 'pl330', text), []);
+  assert.deepEqual(await suite.client.open(uri, 'pl330', text), []);
   const line = lineOf(text, 'DMALP BURSTS');
   const col = text.split('\n')[line].indexOf('BURSTS');
-  const diagnostics = await client.change(uri, [{ range: { start: { line, character: col }, end: { line, character: col + 6 } }, text: '300' }]);
+  const diagnostics = await suite.client.change(uri, [{ range: { start: { line, character: col }, end: { line, character: col + 6 } }, text: '300' }]);
   const edited = TextDocument.applyEdits(TextDocument.create(uri, 'pl330', 1, text), [{ range: { start: { line, character: col }, end: { line, character: col + 6 } }, newText: '300' }]);
   writeFileSync(path, edited);
   const cli = spawnSync(process.execPath, [CLI, 'asm', path, '-o', '-'], { encoding: 'utf8' }).stderr
@@ -78,31 +70,31 @@ test('diagnostics as you type match the CLI, with codes and ranges', async () =>
   assert.deepEqual(diagnostics.map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity === 1 ? 'error' : 'warning'}: ${d.message} [${d.code}]`), cli);
   assert.ok(diagnostics.some((d) => d.code === 'loop-count' && d.range.start.line === line && d.source === 'dmalab'));
   // Undo: the problem goes away.
-  assert.deepEqual(await client.change(uri, [{ text }]), []);
+  assert.deepEqual(await suite.client.change(uri, [{ text }]), []);
 });
 
 test('hover shows the documentation and the encoded bytes; DMAMOV CCR gets a field table', async () => {
   const { path, text, uri } = example('scatter.pl330');
-  await client.open(uri, 'pl330', text);
+  await suite.client.open(uri, 'pl330', text);
   const bytes = listingBytes(path);
   const line = lineOf(text, 'DMAMOV CCR, SB4 SS64');
-  const hover = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character: 6 } });
+  const hover = await suite.client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character: 6 } });
   const value = (hover!.contents as MarkupContent).value;
   assert.match(value, /DMAMOV <SAR\|CCR\|DAR>/);
   assert.ok(value.includes(bytes.get(line)![0].split(': ')[1]), `${value} lacks ${bytes.get(line)}`);
   assert.match(value, /\| SB \| 7:4 \| 3 \| SB4 \|/);
   assert.match(value, /\| SS \| 3:1 \| 3 \| SS64 \|/);
   assert.match(value, /\| DAI \| 14 \| 1 \| DAI \|/);
-  const constant = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: lineOf(text, 'DMALP BEATS_PER_ROW'), character: 20 } });
+  const constant = await suite.client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: lineOf(text, 'DMALP BEATS_PER_ROW'), character: 20 } });
   assert.match((constant!.contents as MarkupContent).value, /constant\*\* `BEATS_PER_ROW` = 0x00000008 \(8\)/);
 });
 
 test('completion of mnemonics, operands, CCR fields, labels and constants', async () => {
   const uri = fileUri(join(dir, 'typing.pl330'));
   const text = '.equ SIZE, 4\n.channel 0x100\nstart:\n    DMA\n    DMAMOV CCR, SB4 \n    DMASEV \n    DMALP \n    DMAGO C0, \n';
-  await client.open(uri, 'pl330', text);
+  await suite.client.open(uri, 'pl330', text);
   const labels = async (line: number, character: number): Promise<string[]> => {
-    const r = await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line, character } });
+    const r = await suite.client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line, character } });
     return (Array.isArray(r) ? r : r!.items).map((i: CompletionItem) => i.label);
   };
   const mnemonics = await labels(3, 7);
@@ -129,38 +121,38 @@ test('the PL330 configuration comes from the settings', async () => {
 
 test('signature help follows the operand under the cursor', async () => {
   const uri = fileUri(join(dir, 'sig.pl330'));
-  await client.open(uri, 'pl330', '.manager\n    DMAGO C0, \n    DMALP 4\n');
-  const go = await client.connection.sendRequest(SignatureHelpRequest.type, { textDocument: { uri }, position: { line: 1, character: 14 } });
+  await suite.client.open(uri, 'pl330', '.manager\n    DMAGO C0, \n    DMALP 4\n');
+  const go = await suite.client.connection.sendRequest(SignatureHelpRequest.type, { textDocument: { uri }, position: { line: 1, character: 14 } });
   assert.equal(go!.signatures[0].label, 'DMAGO <C0..C7>, <address | label>[, ns]');
   assert.equal(go!.activeParameter, 1);
-  const lp = await client.connection.sendRequest(SignatureHelpRequest.type, { textDocument: { uri }, position: { line: 2, character: 11 } });
+  const lp = await suite.client.connection.sendRequest(SignatureHelpRequest.type, { textDocument: { uri }, position: { line: 2, character: 11 } });
   assert.equal(lp!.signatures[0].label, 'DMALP [LC0|LC1,] <1..256>');
 });
 
 test('definition, references and rename of constants and labels; the bytes do not change', async () => {
   const { text, uri } = example('scatter.pl330');
-  await client.open(uri, 'pl330', text);
+  await suite.client.open(uri, 'pl330', text);
   const use = lineOf(text, 'DMAMOV SAR, SRC');
-  const definition = (await client.connection.sendRequest(DefinitionRequest.type, { textDocument: { uri }, position: { line: use, character: 17 } })) as Location[];
+  const definition = (await suite.client.connection.sendRequest(DefinitionRequest.type, { textDocument: { uri }, position: { line: use, character: 17 } })) as Location[];
   assert.deepEqual(definition[0].range.start, { line: lineOf(text, '.equ SRC'), character: 5 });
-  const refs = (await client.connection.sendRequest(ReferencesRequest.type, { textDocument: { uri }, position: { line: use, character: 17 }, context: { includeDeclaration: true } }))!;
+  const refs = (await suite.client.connection.sendRequest(ReferencesRequest.type, { textDocument: { uri }, position: { line: use, character: 17 }, context: { includeDeclaration: true } }))!;
   assert.equal(refs.length, text.match(/\bSRC\b/g)!.length);
   const label = lineOf(text, 'DMAGO C1, to_uart');
-  const prepared = await client.connection.sendRequest(PrepareRenameRequest.type, { textDocument: { uri }, position: { line: label, character: 16 } });
+  const prepared = await suite.client.connection.sendRequest(PrepareRenameRequest.type, { textDocument: { uri }, position: { line: label, character: 16 } });
   assert.deepEqual(prepared, { range: { start: { line: label, character: 14 }, end: { line: label, character: 21 } }, placeholder: 'to_uart' });
-  const edit = await client.connection.sendRequest(RenameRequest.type, { textDocument: { uri }, position: { line: label, character: 16 }, newName: 'uart_tx_program' });
+  const edit = await suite.client.connection.sendRequest(RenameRequest.type, { textDocument: { uri }, position: { line: label, character: 16 }, newName: 'uart_tx_program' });
   const edits = edit!.changes![uri] as TextEdit[];
   assert.equal(edits.length, 2);
   const renamed = TextDocument.applyEdits(TextDocument.create(uri, 'pl330', 1, text), edits);
   assert.equal(reassemble(renamed), reassemble(text));
-  await assert.rejects(client.connection.sendRequest(RenameRequest.type, { textDocument: { uri }, position: { line: label, character: 16 }, newName: 'SRC' }), /already defined/);
-  await assert.rejects(client.connection.sendRequest(RenameRequest.type, { textDocument: { uri }, position: { line: label, character: 16 }, newName: 'DMAEND' }), /mnemonic/);
+  await assert.rejects(suite.client.connection.sendRequest(RenameRequest.type, { textDocument: { uri }, position: { line: label, character: 16 }, newName: 'SRC' }), /already defined/);
+  await assert.rejects(suite.client.connection.sendRequest(RenameRequest.type, { textDocument: { uri }, position: { line: label, character: 16 }, newName: 'DMAEND' }), /mnemonic/);
 });
 
 test('document symbols: programs contain labels, labels contain loops', async () => {
   const { text, uri } = example('scatter.pl330');
-  await client.open(uri, 'pl330', text);
-  const symbols = (await client.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } })) as DocumentSymbol[];
+  await suite.client.open(uri, 'pl330', text);
+  const symbols = (await suite.client.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } })) as DocumentSymbol[];
   const channel = symbols.find((s) => s.name === '.channel 0x00001000')!;
   assert.ok(channel, JSON.stringify(symbols.map((s) => s.name)));
   assert.deepEqual(channel.children!.map((c) => c.name), ['tile_copy', 'to_uart']);
@@ -175,8 +167,8 @@ test('document symbols: programs contain labels, labels contain loops', async ()
 test('semantic tokens classify mnemonics, directives, labels, constants and CCR fields', async () => {
   const uri = fileUri(join(dir, 'sem.pl330'));
   const text = '.equ N, 2\n.channel 0\nloop_start:\n    DMAMOV CCR, SB2 DAF\n    DMALP N\n    DMALPEND\n    DMAEND\n';
-  await client.open(uri, 'pl330', text);
-  const { data } = (await client.connection.sendRequest(SemanticTokensRequest.type, { textDocument: { uri } }))!;
+  await suite.client.open(uri, 'pl330', text);
+  const { data } = (await suite.client.connection.sendRequest(SemanticTokensRequest.type, { textDocument: { uri } }))!;
   const legend = ['keyword', 'macro', 'function', 'variable', 'number', 'operator', 'enumMember', 'property', 'modifier'];
   const decoded: string[] = [];
   const lines = text.split('\n');
@@ -195,8 +187,8 @@ test('semantic tokens classify mnemonics, directives, labels, constants and CCR 
 
 test('inlay hints give each instruction line its address and bytes, as the listing does', async () => {
   const { path, text, uri } = example('scatter.pl330');
-  await client.open(uri, 'pl330', text);
-  const hints = (await client.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 1000, character: 0 } } }))!;
+  await suite.client.open(uri, 'pl330', text);
+  const hints = (await suite.client.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 1000, character: 0 } } }))!;
   const expected = listingBytes(path);
   assert.equal(hints.length, expected.size);
   for (const h of hints) assert.equal(h.label, expected.get(h.position.line)!.join(' | '), `line ${h.position.line + 1}`);
@@ -205,12 +197,12 @@ test('inlay hints give each instruction line its address and bytes, as the listi
 test('formatting lays the source out and keeps the bytes; formatting again changes nothing', async () => {
   const { text, uri } = example('scatter.pl330');
   const messy = text.split('\n').map((l, k) => (k % 3 === 0 ? l.trim() : `\t ${l.replace(/, /g, ' ,  ')}  `)).join('\n').replace(/DMALD\b/g, 'dmald');
-  await client.open(uri, 'pl330', messy);
-  const edits = (await client.connection.sendRequest(DocumentFormattingRequest.type, { textDocument: { uri }, options: { tabSize: 4, insertSpaces: true } }))!;
+  await suite.client.open(uri, 'pl330', messy);
+  const edits = (await suite.client.connection.sendRequest(DocumentFormattingRequest.type, { textDocument: { uri }, options: { tabSize: 4, insertSpaces: true } }))!;
   const formatted = TextDocument.applyEdits(TextDocument.create(uri, 'pl330', 1, messy), edits);
   assert.equal(reassemble(formatted), reassemble(text));
   assert.ok(formatted.includes('\n            DMALD\n'), formatted);
   assert.ok(formatted.includes('\ntile_copy:\n    DMAMOV CCR, SB4 SS64 SAI DB4 DS64 DAI\n'), formatted);
-  await client.change(uri, [{ text: formatted }]);
-  assert.deepEqual(await client.connection.sendRequest(DocumentFormattingRequest.type, { textDocument: { uri }, options: { tabSize: 4, insertSpaces: true } }), []);
+  await suite.client.change(uri, [{ text: formatted }]);
+  assert.deepEqual(await suite.client.connection.sendRequest(DocumentFormattingRequest.type, { textDocument: { uri }, options: { tabSize: 4, insertSpaces: true } }), []);
 });

@@ -10,7 +10,7 @@ import {
   type Position,
 } from 'vscode-languageserver-protocol/node';
 import { REQUESTS } from '../../server/lsp/requests';
-import { LspClient, ROOT } from './client';
+import { LspClient, ROOT, fileUri } from './client';
 
 /** A small deterministic generator (mulberry32), so a failure replays. */
 function random(seed: number): () => number {
@@ -24,20 +24,37 @@ function random(seed: number): () => number {
   };
 }
 
-const FRAGMENTS = ['DMA', 'DMALP ', 'DMALPEND', 'DMALPFE\n', 'DMAMOV CCR, ', 'SB16 ', 'ES128', ',', ':', '\n', '/*', '*/', ';', '//', "'", '"',
+const PL330_FRAGMENTS = ['DMA', 'DMALP ', 'DMALPEND', 'DMALPFE\n', 'DMAMOV CCR, ', 'SB16 ', 'ES128', ',', ':', '\n', '/*', '*/', ';', '//', "'", '"',
   '(', ')', '0x', '99999999999999999999', '-', '~', '<<', '.equ X, X\n', '.channel ', '.manager\n', 'lbl:', '\u{1F600}', '\u0000', '\r\n', '\t', 'é'];
 
 function rssKiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 }
 
-test('random edits: every request answers, nothing is logged, memory stays bounded', async () => {
+const DTS_FRAGMENTS = ['{', '}', '};', ';', '<', '>', '&', '&dmac', '&{/bus}', '"', '/*', '*/', '//', '#include "', '#include <x.h>\n', '#define X(a) a##a\n',
+  '#if 1\n', '#endif\n', '/delete-node/ ', '/bits/ 64 ', 'reg = <0 1>;', 'label:', '@', '0x', '(1 << 40)', '\n', '\t', '/ {', '\u{1F600}', '\u0000', '[00 11', ','];
+
+interface RandomEditCase {
+  readonly uri: string;
+  readonly languageId: string;
+  readonly file: string;
+  readonly fragments: readonly string[];
+  readonly seed: number;
+}
+
+const CASES: readonly RandomEditCase[] = [
+  { uri: 'file:///random/scatter.pl330', languageId: 'pl330', file: join(ROOT, 'examples', 'pl330', 'scatter.pl330'), fragments: PL330_FRAGMENTS, seed: 0x5eed },
+  { uri: fileUri(join(ROOT, 'examples', 'devicetree', 'random-edits.dts')), languageId: 'devicetree', file: join(ROOT, 'examples', 'devicetree', 'zynq-dma-board.dts'), fragments: DTS_FRAGMENTS, seed: 0xd75 },
+];
+
+for (const c of CASES) test(`random ${c.languageId} edits: every request answers, nothing is logged, memory stays bounded`, async () => {
   const client = new LspClient({ settings: {} });
   await client.initialize();
-  const uri = 'file:///random/scatter.pl330';
-  let text = readFileSync(join(ROOT, 'examples', 'pl330', 'scatter.pl330'), 'utf8');
-  await client.open(uri, 'pl330', text);
-  const next = random(0x5eed);
+  const { uri, languageId } = c;
+  const FRAGMENTS = c.fragments;
+  let text = readFileSync(c.file, 'utf8');
+  await client.open(uri, languageId, text);
+  const next = random(c.seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)];
   const position = (): Position => {
     const lines = text.split('\n');
@@ -83,8 +100,8 @@ test('random edits: every request answers, nothing is logged, memory stays bound
   }
   // Many documents opened and closed leave nothing behind.
   for (let k = 0; k < 200; k++) {
-    const other = `file:///random/doc${k}.pl330`;
-    await client.open(other, 'pl330', text);
+    const other = uri.replace(/(\.\w+)$/, `-${k}$1`);
+    await client.open(other, languageId, text);
     await client.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri: other } });
   }
   const grown = rssKiB(client.pid) - baseline;

@@ -1,0 +1,119 @@
+// Syntax tree -> live tree, applying top-level merges, deletes and overlay fragments in source order (dtc's parser
+// actions, including their parse-time lookups of `&label` targets).
+import type { DeleteNodeAst, DtsDocument, NodeAst } from './parser';
+import type { Diagnostic, Loc } from './source';
+import { DtNode, DtProperty, DtValue, Label, addLabel, deleteNode, mergeNodes, nodeByRef } from './tree';
+
+export interface Memreserve {
+  labels: Label[];
+  address: bigint;
+  size: bigint;
+}
+
+/** A whole compiled input: dtc's dt_info. */
+export interface DtInfo {
+  root: DtNode;
+  memreserves: Memreserve[];
+  bootCpuidPhys: number;
+  plugin: boolean;
+}
+
+function labelsFrom(defs: readonly { name: string; loc: Loc }[]): Label[] {
+  const labels: Label[] = [];
+  for (let i = defs.length - 1; i >= 0; i--) addLabel(labels, defs[i].name, defs[i].loc);
+  return labels;
+}
+
+export function buildNode(ast: NodeAst | DeleteNodeAst): DtNode {
+  if (ast.kind === 'delete-node') {
+    const gone = new DtNode(ast.name, ast.loc);
+    gone.deleted = true;
+    return gone;
+  }
+  const node = new DtNode(ast.name, ast.nameLoc);
+  node.labels = labelsFrom(ast.labels);
+  node.omitIfUnused = ast.omitIfNoRef;
+  for (const p of ast.properties) {
+    if (p.kind === 'delete-property') {
+      const gone = new DtProperty(p.name, DtValue.empty(), p.loc);
+      gone.deleted = true;
+      node.properties.push(gone);
+      continue;
+    }
+    const value = p.value ? new DtValue(p.value.bytes.slice(), p.value.markers) : DtValue.empty();
+    const prop = new DtProperty(p.name, value, p.nameLoc);
+    prop.labels = labelsFrom(p.labels);
+    node.properties.push(prop);
+  }
+  for (const c of ast.children) node.addChild(buildNode(c));
+  return node;
+}
+
+/** Wraps an overlay's `&ref { … }` into `fragment@N { target…; __overlay__ { … }; }` under the root. */
+function addFragment(root: DtNode, body: DtNode, ref: string, index: number, loc: Loc): void {
+  let target: DtProperty;
+  if (ref.startsWith('/')) {
+    const bytes = new Uint8Array(ref.length + 1);
+    for (let i = 0; i < ref.length; i++) bytes[i] = ref.charCodeAt(i);
+    target = new DtProperty('target-path', new DtValue(bytes, [{ kind: 'type', offset: 0, type: 'string' }]), loc);
+  } else {
+    target = new DtProperty('target', new DtValue(new Uint8Array([0xff, 0xff, 0xff, 0xff]), [{ kind: 'phandle', offset: 0, ref, loc }]), loc);
+  }
+  body.name = '__overlay__';
+  const fragment = new DtNode(`fragment@${index}`, loc);
+  fragment.properties.push(target);
+  fragment.addChild(body);
+  root.addChild(fragment);
+}
+
+/** dtc's guess of the boot CPU: the `reg` of the first child of /cpus when it is one cell, else 0. */
+export function guessBootCpu(root: DtNode): number {
+  const cpus = root.child('cpus');
+  const first = cpus?.children[0];
+  const reg = first?.property('reg');
+  if (!reg || reg.value.bytes.length !== 4) return 0;
+  const b = reg.value.bytes;
+  return ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
+}
+
+export function buildDtInfo(doc: DtsDocument, diagnostics: Diagnostic[]): DtInfo {
+  let root: DtNode | undefined;
+  let fragments = 0;
+  const notFound = (ref: string, loc: Loc) => diagnostics.push({ severity: 'error', code: 'reference', message: `Label or path ${ref} not found`, loc });
+  for (const item of doc.items) {
+    switch (item.kind) {
+      case 'root': {
+        const node = buildNode(item.node);
+        if (root) mergeNodes(root, node);
+        else root = node;
+        break;
+      }
+      case 'ref-node': {
+        if (doc.plugin && item.labels.length === 0) {
+          root ??= new DtNode('', item.ref.loc);
+          addFragment(root, buildNode(item.node), item.ref.ref, fragments++, item.ref.loc);
+          break;
+        }
+        const target = root && nodeByRef(root, item.ref.ref);
+        if (!target) {
+          notFound(item.ref.ref, item.ref.loc);
+          break;
+        }
+        for (let i = item.labels.length - 1; i >= 0; i--) addLabel(target.labels, item.labels[i].name, item.labels[i].loc);
+        mergeNodes(target, buildNode(item.node));
+        break;
+      }
+      case 'delete-ref':
+      case 'omit-ref': {
+        const target = root && nodeByRef(root, item.ref.ref);
+        if (!target) notFound(item.ref.ref, item.ref.loc);
+        else if (item.kind === 'delete-ref') deleteNode(target);
+        else target.omitIfUnused = true;
+        break;
+      }
+    }
+  }
+  root ??= new DtNode('');
+  const memreserves = doc.memreserves.map((m) => ({ labels: labelsFrom(m.labels), address: m.address, size: m.size }));
+  return { root, memreserves, bootCpuidPhys: guessBootCpu(root), plugin: doc.plugin };
+}

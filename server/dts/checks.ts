@@ -1,0 +1,677 @@
+// dtc's checks as one table (name, default level, prerequisites, per-node test), run the way dtc runs them: in table
+// order, each over the whole tree, prerequisites first, stopping at the first check that raises an error. Some
+// entries are fixups that change the tree (phandle and path references, unused /omit-if-no-ref/ nodes, redundant
+// `name` properties), so running them is part of compiling. The table follows Debian's dtc 1.6.1 (the reference the
+// tests compare with); entries without a test are accepted by -W/-E and always pass.
+import type { DtInfo } from './build';
+import type { Diagnostic, Loc } from './source';
+import { DtNode, DtProperty, DtValue, deleteNode, nodeByRef, setU32, u32At } from './tree';
+
+export type CheckLevel = 'error' | 'warning' | 'off';
+
+export interface CheckContext {
+  info: DtInfo;
+  /** -@: labelled nodes are kept even when /omit-if-no-ref/ and unreferenced. */
+  symbols: boolean;
+  phandleFormat: PhandleFormat;
+  /** Next candidate for an automatically assigned phandle (dtc counts up from 1 across the whole run). */
+  nextPhandle: number;
+  /** Every phandle given so far (explicit ones first), to its node. */
+  phandles: Map<number, DtNode>;
+  labelIndex: Map<string, DtNode> | undefined;
+  fail(node: DtNode, prop: DtProperty | undefined, message: string): void;
+}
+
+export type PhandleFormat = 'epapr' | 'legacy' | 'both';
+
+interface CheckDef {
+  name: string;
+  level: CheckLevel;
+  prereqs: readonly string[];
+  node?: (ctx: CheckContext, node: DtNode) => void;
+}
+
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+const UPPER = LOWER.toUpperCase();
+const DIGITS = '0123456789';
+const NODE_CHARS = new Set(LOWER + UPPER + DIGITS + ',._+-@');
+const PROP_CHARS = new Set(LOWER + UPPER + DIGITS + ',._+*#?-');
+const NODE_CHARS_STRICT = new Set(LOWER + DIGITS + '-');
+const PROP_CHARS_STRICT = new Set(LOWER + DIGITS + '-#,');
+
+function firstBad(name: string, allowed: Set<string>): string | undefined {
+  for (const c of name) if (!allowed.has(c)) return c;
+  return undefined;
+}
+
+function isOneString(v: DtValue): boolean {
+  const b = v.bytes;
+  if (b.length === 0 || b[b.length - 1] !== 0) return false;
+  return b.indexOf(0) === b.length - 1;
+}
+
+function isStringList(v: DtValue): boolean {
+  return v.bytes.length > 0 && v.bytes[v.bytes.length - 1] === 0;
+}
+
+function cell(p: DtProperty, index = 0): number {
+  return u32At(p.value.bytes, index * 4);
+}
+
+const validPhandle = (ph: number) => ph !== 0 && ph !== 0xffffffff;
+
+function isString(propName: string): CheckDef['node'] {
+  return (ctx, node) => {
+    const p = node.property(propName);
+    if (p && !isOneString(p.value)) ctx.fail(node, p, 'property is not a string');
+  };
+}
+
+function isStringListCheck(match: (name: string) => boolean): CheckDef['node'] {
+  return (ctx, node) => {
+    for (const p of node.liveProperties()) if (match(p.name) && !isStringList(p.value)) ctx.fail(node, p, 'property is not a string list');
+  };
+}
+
+function isCell(propName: string): CheckDef['node'] {
+  return (ctx, node) => {
+    const p = node.property(propName);
+    if (p && p.value.bytes.length !== 4) ctx.fail(node, p, 'property is not a single cell');
+  };
+}
+
+function addressCellsOf(node: DtNode): number {
+  const p = node.property('#address-cells');
+  return p ? cell(p) : 2;
+}
+
+function sizeCellsOf(node: DtNode): number {
+  const p = node.property('#size-cells');
+  return p ? cell(p) : 1;
+}
+
+function isInterruptProvider(node: DtNode): boolean {
+  return node.property('interrupt-controller') !== undefined || node.property('interrupt-map') !== undefined;
+}
+
+/** The live node a phandle value names, among the phandles assigned so far. */
+function byPhandle(ctx: CheckContext, ph: number): DtNode | undefined {
+  const node = ctx.phandles.get(ph);
+  return node && !node.deleted ? node : undefined;
+}
+
+/** `clocks = <&clk 1 2>`-style properties: each phandle is followed by the provider's `#…-cells` arguments. */
+function phandleArgs(propName: string, cellsName: string, optional = false): CheckDef['node'] {
+  return (ctx, node) => {
+    const p = node.property(propName);
+    if (p) checkPhandleArgs(ctx, node, p, cellsName, optional);
+  };
+}
+
+function checkPhandleArgs(ctx: CheckContext, node: DtNode, p: DtProperty, cellsName: string, optional: boolean): void {
+  const len = p.value.bytes.length;
+  if (len % 4 !== 0) {
+    ctx.fail(node, p, `property size (${len}) is invalid, expected multiple of 4`);
+    return;
+  }
+  let cellsize = 0;
+  for (let c = 0; c < len / 4; c += cellsize + 1) {
+    const ph = cell(p, c);
+    if (!validPhandle(ph)) {
+      if (ctx.info.plugin) break;
+      cellsize = 0;
+      continue;
+    }
+    if (p.value.markers.length > 0 && !p.value.markers.some((m) => m.kind === 'phandle' && m.offset === c * 4)) ctx.fail(node, p, `cell ${c} is not a phandle reference`);
+    const provider = byPhandle(ctx, ph);
+    if (!provider) {
+      ctx.fail(node, p, `Could not get phandle node for (cell ${c})`);
+      break;
+    }
+    const cellsProp = provider.property(cellsName);
+    if (cellsProp) cellsize = cell(cellsProp);
+    else if (optional) cellsize = 0;
+    else {
+      ctx.fail(node, undefined, `Missing property '${cellsName}' in node ${provider.fullpath} or bad phandle (referred from ${p.name}[${c}])`);
+      break;
+    }
+    if (len < (c + cellsize + 1) * 4) ctx.fail(node, p, `property size (${len}) too small for cell size ${cellsize}`);
+  }
+}
+
+function isGpioProperty(name: string): boolean {
+  if (name.endsWith(',nr-gpios')) return false;
+  return name.endsWith('-gpios') || name === 'gpios' || name.endsWith('-gpio') || name === 'gpio';
+}
+
+// ---- fixups ---------------------------------------------------------------------------------------------------
+
+function labelIndex(ctx: CheckContext): Map<string, DtNode> {
+  if (ctx.labelIndex) return ctx.labelIndex;
+  const index = new Map<string, DtNode>();
+  const walk = (n: DtNode) => {
+    for (const l of n.labels) if (!l.deleted && !index.has(l.name)) index.set(l.name, n);
+    for (const c of n.liveChildren()) walk(c);
+  };
+  walk(ctx.info.root);
+  return (ctx.labelIndex = index);
+}
+
+/** Resolves a reference once the tree's shape is final (checks never add or remove labelled nodes before use). */
+function resolve(ctx: CheckContext, ref: string): DtNode | undefined {
+  if (ref.startsWith('/')) return nodeByRef(ctx.info.root, ref);
+  return labelIndex(ctx).get(ref);
+}
+
+/** A node's phandle, assigning the next free one (and adding the `phandle` property at the end) if it has none. */
+export function nodePhandle(ctx: CheckContext, node: DtNode): number {
+  if (validPhandle(node.phandle)) return node.phandle;
+  while (byPhandle(ctx, ctx.nextPhandle)) ctx.nextPhandle++;
+  const ph = ctx.nextPhandle;
+  node.phandle = ph;
+  ctx.phandles.set(ph, node);
+  const value = () => {
+    const bytes = new Uint8Array(4);
+    setU32(bytes, 0, ph);
+    return new DtValue(bytes, [{ kind: 'type', offset: 0, type: 'u32' }]);
+  };
+  if (ctx.phandleFormat !== 'epapr' && !node.property('linux,phandle')) node.properties.push(new DtProperty('linux,phandle', value()));
+  if (ctx.phandleFormat !== 'legacy' && !node.property('phandle')) node.properties.push(new DtProperty('phandle', value()));
+  return ph;
+}
+
+function phandleProp(ctx: CheckContext, node: DtNode, name: string): number {
+  const p = node.property(name);
+  if (!p) return 0;
+  if (p.value.bytes.length !== 4) {
+    ctx.fail(node, p, `bad length (${p.value.bytes.length}) ${name} property`);
+    return 0;
+  }
+  const ref = p.value.markers.find((m) => m.kind === 'phandle');
+  if (ref) {
+    if (nodeByRef(ctx.info.root, ref.ref) !== node) ctx.fail(node, undefined, `${name} is a reference to another node`);
+    return 0;
+  }
+  const ph = cell(p);
+  if (!validPhandle(ph)) {
+    ctx.fail(node, p, `bad value (0x${ph.toString(16)}) in ${name} property`);
+    return 0;
+  }
+  return ph;
+}
+
+function explicitPhandles(ctx: CheckContext, node: DtNode): void {
+  let ph = phandleProp(ctx, node, 'phandle');
+  const linux = phandleProp(ctx, node, 'linux,phandle');
+  if (!ph && !linux) return;
+  if (linux && ph && ph !== linux) ctx.fail(node, undefined, "mismatching 'phandle' and 'linux,phandle' properties");
+  if (linux && !ph) ph = linux;
+  const other = byPhandle(ctx, ph);
+  if (other && other !== node) {
+    ctx.fail(node, undefined, `duplicated phandle 0x${ph.toString(16)} (seen before at ${other.fullpath})`);
+    return;
+  }
+  node.phandle = ph;
+  if (!other) ctx.phandles.set(ph, node);
+}
+
+function phandleReferences(ctx: CheckContext, node: DtNode): void {
+  for (const p of node.liveProperties()) {
+    for (const m of p.value.markers) {
+      if (m.kind !== 'phandle') continue;
+      const target = resolve(ctx, m.ref);
+      if (!target) {
+        if (!ctx.info.plugin) ctx.fail(node, p, `Reference to non-existent node or label "${m.ref}"`);
+        else setU32(p.value.bytes, m.offset, 0xffffffff);
+        continue;
+      }
+      setU32(p.value.bytes, m.offset, nodePhandle(ctx, target));
+      target.referenced = true;
+    }
+  }
+}
+
+function pathReferences(ctx: CheckContext, node: DtNode): void {
+  for (const p of node.liveProperties()) {
+    if (!p.value.markers.some((m) => m.kind === 'path')) continue;
+    const markers = p.value.markers.map((m) => ({ ...m }));
+    let bytes = p.value.bytes;
+    for (let i = 0; i < markers.length; i++) {
+      const m = markers[i];
+      if (m.kind !== 'path') continue;
+      const target = resolve(ctx, m.ref);
+      if (!target) {
+        ctx.fail(node, p, `Reference to non-existent node or label "${m.ref}"`);
+        continue;
+      }
+      const path = target.fullpath;
+      const next = new Uint8Array(bytes.length + path.length + 1);
+      next.set(bytes.subarray(0, m.offset));
+      for (let k = 0; k < path.length; k++) next[m.offset + k] = path.charCodeAt(k);
+      next.set(bytes.subarray(m.offset), m.offset + path.length + 1);
+      bytes = next;
+      for (let j = i + 1; j < markers.length; j++) markers[j].offset += path.length + 1;
+      target.referenced = true;
+    }
+    p.value = new DtValue(bytes, markers);
+  }
+}
+
+function omitUnusedNodes(ctx: CheckContext, node: DtNode): void {
+  if (ctx.symbols && node.labels.length > 0) return;
+  if (node.omitIfUnused && !node.referenced) deleteNode(node);
+}
+
+function nameProperties(ctx: CheckContext, node: DtNode): void {
+  const i = node.properties.findIndex((p) => p.name === 'name');
+  if (i < 0) return;
+  const p = node.properties[i];
+  const base = node.basename;
+  const b = p.value.bytes;
+  let same = b.length === base.length + 1;
+  for (let k = 0; same && k < base.length; k++) same = b[k] === base.charCodeAt(k);
+  if (!same) ctx.fail(node, undefined, `"name" property is incorrect ("${String.fromCharCode(...b.subarray(0, Math.max(0, b.indexOf(0) < 0 ? b.length : b.indexOf(0))))}" instead of base node name)`);
+  else node.properties.splice(i, 1);
+}
+
+function duplicateLabels(ctx: CheckContext, node: DtNode): void {
+  const owners = duplicateLabelOwners(ctx);
+  const check = (label: string, where: string) => {
+    const first = owners.get(label);
+    if (first !== undefined && first !== where) ctx.fail(node, undefined, `Duplicate label '${label}' on ${where} and ${first}`);
+  };
+  for (const l of node.labels) if (!l.deleted) check(l.name, `node '${node.fullpath}'`);
+  for (const p of node.liveProperties()) {
+    for (const l of p.labels) if (!l.deleted) check(l.name, `property '${p.name}' in ${node.fullpath}`);
+    p.value.markers.forEach((m, i) => {
+      if (m.kind === 'label') check(m.ref, `value of property '${p.name}' in ${node.fullpath} (#${i})`);
+    });
+  }
+}
+
+const ownersCache = new WeakMap<CheckContext, Map<string, string>>();
+
+/** Where each label is first defined, looked up as dtc does: node labels first, then property labels, then labels in values. */
+function duplicateLabelOwners(ctx: CheckContext): Map<string, string> {
+  const cached = ownersCache.get(ctx);
+  if (cached) return cached;
+  const nodeOwners = new Map<string, string>();
+  const propOwners = new Map<string, string>();
+  const markOwners = new Map<string, string>();
+  const walk = (n: DtNode) => {
+    for (const l of n.labels) if (!l.deleted && !nodeOwners.has(l.name)) nodeOwners.set(l.name, `node '${n.fullpath}'`);
+    for (const p of n.liveProperties()) {
+      for (const l of p.labels) if (!l.deleted && !propOwners.has(l.name)) propOwners.set(l.name, `property '${p.name}' in ${n.fullpath}`);
+      p.value.markers.forEach((m, i) => {
+        if (m.kind === 'label' && !markOwners.has(m.ref)) markOwners.set(m.ref, `value of property '${p.name}' in ${n.fullpath} (#${i})`);
+      });
+    }
+    for (const c of n.liveChildren()) walk(c);
+  };
+  walk(ctx.info.root);
+  const owners = new Map([...markOwners, ...propOwners, ...nodeOwners]);
+  ownersCache.set(ctx, owners);
+  return owners;
+}
+
+// ---- structural checks ----------------------------------------------------------------------------------------
+
+function duplicateNodeNames(ctx: CheckContext, node: DtNode): void {
+  const seen = new Set<string>();
+  for (const c of node.liveChildren()) {
+    if (seen.has(c.name)) ctx.fail(c, undefined, 'Duplicate node name');
+    seen.add(c.name);
+  }
+}
+
+function duplicatePropertyNames(ctx: CheckContext, node: DtNode): void {
+  const seen = new Set<string>();
+  for (const p of node.liveProperties()) {
+    if (seen.has(p.name)) ctx.fail(node, p, 'Duplicate property name');
+    seen.add(p.name);
+  }
+}
+
+function regFormat(ctx: CheckContext, node: DtNode): void {
+  const p = node.property('reg');
+  if (!p) return;
+  if (!node.parent) {
+    ctx.fail(node, undefined, 'Root node has a "reg" property');
+    return;
+  }
+  const len = p.value.bytes.length;
+  if (len === 0) ctx.fail(node, p, 'property is empty');
+  const ac = addressCellsOf(node.parent);
+  const sc = sizeCellsOf(node.parent);
+  const entry = (ac + sc) * 4;
+  if (!entry || len % entry !== 0) ctx.fail(node, p, `property has invalid length (${len} bytes) (#address-cells == ${ac}, #size-cells == ${sc})`);
+}
+
+function rangesFormat(propName: string): CheckDef['node'] {
+  return (ctx, node) => {
+    const p = node.property(propName);
+    if (!p) return;
+    if (!node.parent) {
+      ctx.fail(node, p, `Root node has a "${propName}" property`);
+      return;
+    }
+    const pAc = addressCellsOf(node.parent);
+    const cAc = addressCellsOf(node);
+    const cSc = sizeCellsOf(node);
+    const entry = (pAc + cAc + cSc) * 4;
+    const len = p.value.bytes.length;
+    if (len === 0) {
+      if (pAc !== cAc) ctx.fail(node, p, `empty "${propName}" property but its #address-cells (${cAc}) differs from ${node.parent.fullpath} (${pAc})`);
+      if (sizeCellsOf(node.parent) !== cSc) ctx.fail(node, p, `empty "${propName}" property but its #size-cells (${cSc}) differs from ${node.parent.fullpath} (${sizeCellsOf(node.parent)})`);
+    } else if (len % entry !== 0) {
+      ctx.fail(node, p, `"${propName}" property has invalid length (${len} bytes) (parent #address-cells == ${pAc}, child #address-cells == ${cAc}, #size-cells == ${cSc})`);
+    }
+  };
+}
+
+function unitAddressVsReg(ctx: CheckContext, node: DtNode): void {
+  if (node.child('__overlay__')) return;
+  let p = node.property('reg');
+  if (!p) {
+    p = node.property('ranges');
+    if (p && p.value.bytes.length === 0) p = undefined;
+  }
+  const unit = node.unitAddress ?? '';
+  if (p && !unit) ctx.fail(node, undefined, 'node has a reg or ranges property, but no unit name');
+  else if (!p && unit) ctx.fail(node, undefined, 'node has a unit name, but no reg or ranges property');
+}
+
+function avoidDefaultAddrSize(ctx: CheckContext, node: DtNode): void {
+  if (!node.parent) return;
+  if (!node.property('reg') && !node.property('ranges')) return;
+  if (!node.parent.property('#address-cells')) ctx.fail(node, undefined, 'Relying on default #address-cells value');
+  if (!node.parent.property('#size-cells')) ctx.fail(node, undefined, 'Relying on default #size-cells value');
+}
+
+function interruptsProperty(ctx: CheckContext, node: DtNode): void {
+  const irq = node.property('interrupts');
+  if (!irq) return;
+  const len = irq.value.bytes.length;
+  if (len % 4 !== 0) ctx.fail(node, irq, `size (${len}) is invalid, expected multiple of 4`);
+  let controller: DtNode | undefined;
+  for (let parent: DtNode | undefined = node; parent; parent = parent.parent) {
+    if (parent !== node && isInterruptProvider(parent)) {
+      controller = parent;
+      break;
+    }
+    const ip = parent.property('interrupt-parent');
+    if (!ip) continue;
+    const ph = ip.value.bytes.length >= 4 ? cell(ip) : 0;
+    if (!validPhandle(ph)) {
+      if (ctx.info.plugin) return;
+      ctx.fail(parent, ip, 'Invalid phandle');
+      return;
+    }
+    controller = byPhandle(ctx, ph);
+    if (!controller) {
+      ctx.fail(parent, ip, 'Bad phandle');
+      return;
+    }
+    if (!isInterruptProvider(controller)) ctx.fail(controller, undefined, 'Missing interrupt-controller or interrupt-map property');
+    break;
+  }
+  if (!controller) {
+    ctx.fail(node, undefined, 'Missing interrupt-parent');
+    return;
+  }
+  const cellsProp = controller.property('#interrupt-cells');
+  if (!cellsProp || cellsProp.value.bytes.length < 4) return;
+  const n = cell(cellsProp);
+  if (n === 0 || len % (n * 4) !== 0) ctx.fail(node, cellsProp, `size is (${len}), expected multiple of ${n * 4}`);
+}
+
+function gpiosProperty(ctx: CheckContext, node: DtNode): void {
+  for (const p of node.liveProperties()) if (isGpioProperty(p.name)) checkPhandleArgs(ctx, node, p, '#gpio-cells', false);
+}
+
+const PHANDLE_ARGS: readonly [string, string, string, boolean?][] = [
+  ['clocks', 'clocks', '#clock-cells'],
+  ['cooling_device', 'cooling-device', '#cooling-cells'],
+  ['dmas', 'dmas', '#dma-cells'],
+  ['hwlocks', 'hwlocks', '#hwlock-cells'],
+  ['interrupts_extended', 'interrupts-extended', '#interrupt-cells'],
+  ['io_channels', 'io-channels', '#io-channel-cells'],
+  ['iommus', 'iommus', '#iommu-cells'],
+  ['mboxes', 'mboxes', '#mbox-cells'],
+  ['msi_parent', 'msi-parent', '#msi-cells', true],
+  ['mux_controls', 'mux-controls', '#mux-control-cells'],
+  ['phys', 'phys', '#phy-cells'],
+  ['power_domains', 'power-domains', '#power-domain-cells'],
+  ['pwms', 'pwms', '#pwm-cells'],
+  ['resets', 'resets', '#reset-cells'],
+  ['sound_dai', 'sound-dai', '#sound-dai-cells'],
+  ['thermal_sensors', 'thermal-sensors', '#thermal-sensor-cells'],
+];
+
+const W: CheckLevel = 'warning';
+
+/** The table, in dtc 1.6.1's order. */
+export const CHECKS: readonly CheckDef[] = [
+  { name: 'duplicate_node_names', level: 'error', prereqs: [], node: duplicateNodeNames },
+  { name: 'duplicate_property_names', level: 'error', prereqs: [], node: duplicatePropertyNames },
+  {
+    name: 'node_name_chars', level: 'error', prereqs: [], node: (ctx, n) => {
+      const bad = firstBad(n.name, NODE_CHARS);
+      if (bad !== undefined) ctx.fail(n, undefined, `Bad character '${bad}' in node name`);
+    },
+  },
+  {
+    name: 'node_name_format', level: 'error', prereqs: ['node_name_chars'], node: (ctx, n) => {
+      if ((n.unitAddress ?? '').includes('@')) ctx.fail(n, undefined, "multiple '@' characters in node name");
+    },
+  },
+  {
+    name: 'property_name_chars', level: 'error', prereqs: [], node: (ctx, n) => {
+      for (const p of n.liveProperties()) {
+        const bad = firstBad(p.name, PROP_CHARS);
+        if (bad !== undefined) ctx.fail(n, p, `Bad character '${bad}' in property name`);
+      }
+    },
+  },
+  { name: 'name_is_string', level: 'error', prereqs: [], node: isString('name') },
+  { name: 'name_properties', level: 'error', prereqs: ['name_is_string'], node: nameProperties },
+  {
+    name: 'node_name_vs_property_name', level: W, prereqs: ['node_name_chars'], node: (ctx, n) => {
+      if (n.parent?.property(n.name)) ctx.fail(n, undefined, `node name and property name conflict`);
+    },
+  },
+  { name: 'duplicate_label', level: 'error', prereqs: [], node: duplicateLabels },
+  { name: 'explicit_phandles', level: 'error', prereqs: [], node: explicitPhandles },
+  { name: 'phandle_references', level: 'error', prereqs: ['duplicate_node_names', 'explicit_phandles'], node: phandleReferences },
+  { name: 'path_references', level: 'error', prereqs: ['duplicate_node_names'], node: pathReferences },
+  { name: 'omit_unused_nodes', level: 'error', prereqs: ['phandle_references', 'path_references'], node: omitUnusedNodes },
+  { name: 'address_cells_is_cell', level: W, prereqs: [], node: isCell('#address-cells') },
+  { name: 'size_cells_is_cell', level: W, prereqs: [], node: isCell('#size-cells') },
+  { name: 'device_type_is_string', level: W, prereqs: [], node: isString('device_type') },
+  { name: 'model_is_string', level: W, prereqs: [], node: isString('model') },
+  { name: 'status_is_string', level: W, prereqs: [], node: isString('status') },
+  { name: 'label_is_string', level: W, prereqs: [], node: isString('label') },
+  { name: 'compatible_is_string_list', level: W, prereqs: [], node: isStringListCheck((n) => n === 'compatible') },
+  { name: 'names_is_string_list', level: W, prereqs: [], node: isStringListCheck((n) => n.endsWith('-names')) },
+  {
+    name: 'property_name_chars_strict', level: 'off', prereqs: [], node: (ctx, n) => {
+      for (const p of n.liveProperties()) {
+        const bad = firstBad(p.name, PROP_CHARS_STRICT);
+        if (bad !== undefined) ctx.fail(n, p, `Character '${bad}' not recommended in property name`);
+      }
+    },
+  },
+  {
+    name: 'node_name_chars_strict', level: 'off', prereqs: [], node: (ctx, n) => {
+      const bad = firstBad(n.basename, NODE_CHARS_STRICT);
+      if (bad !== undefined) ctx.fail(n, undefined, `Character '${bad}' not recommended in node name`);
+    },
+  },
+  { name: 'addr_size_cells', level: W, prereqs: ['address_cells_is_cell', 'size_cells_is_cell'] },
+  { name: 'reg_format', level: W, prereqs: ['addr_size_cells'], node: regFormat },
+  { name: 'ranges_format', level: W, prereqs: ['addr_size_cells'], node: rangesFormat('ranges') },
+  { name: 'dma_ranges_format', level: W, prereqs: ['addr_size_cells'], node: rangesFormat('dma-ranges') },
+  { name: 'unit_address_vs_reg', level: W, prereqs: [], node: unitAddressVsReg },
+  { name: 'unit_address_format', level: W, prereqs: ['node_name_format', 'pci_bridge', 'simple_bus_bridge'] },
+  { name: 'pci_bridge', level: W, prereqs: ['device_type_is_string', 'addr_size_cells'] },
+  { name: 'pci_device_reg', level: W, prereqs: ['reg_format', 'pci_bridge'] },
+  { name: 'pci_device_bus_num', level: W, prereqs: ['reg_format', 'pci_bridge'] },
+  { name: 'simple_bus_bridge', level: W, prereqs: ['addr_size_cells', 'compatible_is_string_list'] },
+  { name: 'simple_bus_reg', level: W, prereqs: ['reg_format', 'simple_bus_bridge'] },
+  { name: 'i2c_bus_bridge', level: W, prereqs: ['addr_size_cells'] },
+  { name: 'i2c_bus_reg', level: W, prereqs: ['reg_format', 'i2c_bus_bridge'] },
+  { name: 'spi_bus_bridge', level: W, prereqs: ['addr_size_cells'] },
+  { name: 'spi_bus_reg', level: W, prereqs: ['reg_format', 'spi_bus_bridge'] },
+  { name: 'avoid_default_addr_size', level: W, prereqs: ['addr_size_cells'], node: avoidDefaultAddrSize },
+  { name: 'avoid_unnecessary_addr_size', level: W, prereqs: ['avoid_default_addr_size'] },
+  { name: 'unique_unit_address', level: W, prereqs: ['avoid_default_addr_size'] },
+  { name: 'unique_unit_address_if_enabled', level: 'off', prereqs: ['avoid_default_addr_size'] },
+  { name: 'obsolete_chosen_interrupt_controller', level: W, prereqs: [] },
+  { name: 'chosen_node_is_root', level: W, prereqs: [] },
+  { name: 'chosen_node_bootargs', level: W, prereqs: [] },
+  { name: 'chosen_node_stdout_path', level: W, prereqs: [] },
+  ...PHANDLE_ARGS.flatMap(([check, prop, cells, optional]): CheckDef[] => [
+    { name: `${check}_property`, level: W, prereqs: [`${check}_is_cell`, 'phandle_references'], node: phandleArgs(prop, cells, optional) },
+    { name: `${check}_is_cell`, level: W, prereqs: [], node: isCell(cells) },
+  ]),
+  { name: 'deprecated_gpio_property', level: 'off', prereqs: [] },
+  { name: 'gpios_property', level: W, prereqs: ['phandle_references'], node: gpiosProperty },
+  { name: 'interrupts_property', level: W, prereqs: ['phandle_references'], node: interruptsProperty },
+  { name: 'interrupt_provider', level: W, prereqs: ['interrupts_extended_is_cell'] },
+  { name: 'alias_paths', level: W, prereqs: [] },
+  { name: 'graph_nodes', level: W, prereqs: [] },
+  { name: 'graph_child_address', level: W, prereqs: ['graph_nodes'] },
+  { name: 'graph_port', level: W, prereqs: ['graph_nodes'] },
+  { name: 'graph_endpoint', level: W, prereqs: ['graph_nodes'] },
+  { name: 'always_fail', level: 'off', prereqs: [], node: (ctx, n) => ctx.fail(n, undefined, 'always_fail check') },
+];
+
+const BY_NAME = new Map(CHECKS.map((c) => [c.name, c]));
+
+export function isCheckName(name: string): boolean {
+  return BY_NAME.has(name);
+}
+
+/** Each check's warn/error switches, from the defaults and -W/-E options in command-line order. */
+export class CheckLevels {
+  private readonly warn = new Map<string, boolean>();
+  private readonly error = new Map<string, boolean>();
+
+  constructor() {
+    for (const c of CHECKS) {
+      this.warn.set(c.name, c.level === 'warning');
+      this.error.set(c.name, c.level === 'error');
+    }
+  }
+
+  /**
+   * Applies `-W arg` (asError false) or `-E arg` (true); `no-`/`no_` lowers. Raising also raises prerequisites,
+   * lowering also lowers the checks that depend on it. Returns false for an unknown check name.
+   */
+  apply(arg: string, asError: boolean): boolean {
+    const lower = arg.startsWith('no-') || arg.startsWith('no_');
+    const check = BY_NAME.get(lower ? arg.slice(3) : arg);
+    if (!check) return false;
+    if (lower) this.disable(check, !asError, asError);
+    else this.enable(check, !asError, asError);
+    return true;
+  }
+
+  private enable(c: CheckDef, warn: boolean, error: boolean): void {
+    if ((warn && !this.warn.get(c.name)) || (error && !this.error.get(c.name))) for (const p of c.prereqs) this.enable(BY_NAME.get(p)!, warn, error);
+    if (warn) this.warn.set(c.name, true);
+    if (error) this.error.set(c.name, true);
+  }
+
+  private disable(c: CheckDef, warn: boolean, error: boolean): void {
+    if ((warn && this.warn.get(c.name)) || (error && this.error.get(c.name))) {
+      for (const other of CHECKS) if (other.prereqs.includes(c.name)) this.disable(other, warn, error);
+    }
+    if (warn) this.warn.set(c.name, false);
+    if (error) this.error.set(c.name, false);
+  }
+
+  isWarning(name: string): boolean {
+    return this.warn.get(name) === true;
+  }
+
+  isError(name: string): boolean {
+    return this.error.get(name) === true;
+  }
+}
+
+export interface RunChecksOptions {
+  levels?: CheckLevels;
+  symbols?: boolean;
+  phandleFormat?: PhandleFormat;
+}
+
+type Status = 'unchecked' | 'passed' | 'failed' | 'prereq';
+
+function describe(node: DtNode, prop: DtProperty | undefined): string {
+  return prop ? `${node.fullpath}:${prop.name}` : node.fullpath;
+}
+
+/** Runs the enabled checks (and their prerequisites) over the tree. Returns true when a check raised an error. */
+export function runChecks(info: DtInfo, diagnostics: Diagnostic[], options: RunChecksOptions = {}): { errors: boolean; context: CheckContext } {
+  const levels = options.levels ?? new CheckLevels();
+  const status = new Map<string, Status>();
+  let current: CheckDef | undefined;
+  const ctx: CheckContext = {
+    info,
+    symbols: options.symbols ?? false,
+    phandleFormat: options.phandleFormat ?? 'epapr',
+    nextPhandle: 1,
+    phandles: new Map(),
+    labelIndex: undefined,
+    fail(node, prop, message) {
+      const c = current!;
+      status.set(c.name, 'failed');
+      report(c, node, prop, message);
+    },
+  };
+  const report = (c: CheckDef, node: DtNode | undefined, prop: DtProperty | undefined, message: string) => {
+    const isError = levels.isError(c.name);
+    if (!isError && !levels.isWarning(c.name)) return;
+    const loc: Loc | undefined = prop?.loc ?? node?.loc;
+    const where = node ? `${describe(node, prop)}: ` : '';
+    diagnostics.push({ severity: isError ? 'error' : 'warning', code: c.name, message: where + message, loc });
+  };
+  const visit = (c: CheckDef, node: DtNode) => {
+    c.node!(ctx, node);
+    for (let i = 0; i < node.children.length; i++) {
+      const child = node.children[i];
+      if (!child.deleted) visit(c, child);
+    }
+  };
+  const run = (c: CheckDef): boolean => {
+    let error = false;
+    if (status.get(c.name) === undefined) {
+      status.set(c.name, 'unchecked');
+      for (const name of c.prereqs) {
+        const p = BY_NAME.get(name)!;
+        error = error || run(p);
+        if (status.get(name) !== 'passed') {
+          status.set(c.name, 'prereq');
+          report(c, undefined, undefined, `Failed prerequisite '${name}'`);
+        }
+      }
+      if (status.get(c.name) === 'unchecked') {
+        if (c.node) {
+          const outer = current;
+          current = c;
+          visit(c, info.root);
+          current = outer;
+        }
+        if (status.get(c.name) === 'unchecked') status.set(c.name, 'passed');
+      }
+    }
+    return error || (status.get(c.name) !== 'passed' && levels.isError(c.name));
+  };
+  let errors = false;
+  for (const c of CHECKS) {
+    if (errors) break;
+    if (levels.isWarning(c.name) || levels.isError(c.name)) errors = run(c);
+  }
+  return { errors, context: ctx };
+}

@@ -1,0 +1,783 @@
+// DTS lexer and parser (the dtc source language): a syntax tree with source ranges for every node, property,
+// label and reference. Values are compiled as they are read (bytes plus markers), like dtc's parser actions.
+// The lexer is driven by the parser's context, as dtc's lexer states are: names after `{` and `;`, values elsewhere.
+import { ByteSink } from '../../emulator/devicetree/fdt';
+import { Diagnostic, DtsFatal, FileHost, Loc, Source, bytesToText } from './source';
+import { DtValue, ElementType, Marker } from './tree';
+
+export interface LabelDef {
+  name: string;
+  loc: Loc;
+}
+
+export interface RefAst {
+  /** A label, or an absolute path for `&{/path}`. */
+  ref: string;
+  loc: Loc;
+}
+
+export interface PropertyAst {
+  kind: 'property';
+  labels: LabelDef[];
+  name: string;
+  nameLoc: Loc;
+  /** Undefined for `name;` (an empty property). */
+  value: DtValue | undefined;
+  loc: Loc;
+}
+
+export interface DeletePropertyAst {
+  kind: 'delete-property';
+  name: string;
+  loc: Loc;
+}
+
+export interface NodeAst {
+  kind: 'node';
+  labels: LabelDef[];
+  name: string;
+  nameLoc: Loc;
+  omitIfNoRef: boolean;
+  properties: (PropertyAst | DeletePropertyAst)[];
+  children: (NodeAst | DeleteNodeAst)[];
+  loc: Loc;
+}
+
+export interface DeleteNodeAst {
+  kind: 'delete-node';
+  name: string;
+  loc: Loc;
+}
+
+export type TopItemAst =
+  | { kind: 'root'; node: NodeAst }
+  | { kind: 'ref-node'; labels: LabelDef[]; ref: RefAst; node: NodeAst }
+  | { kind: 'delete-ref'; ref: RefAst; loc: Loc }
+  | { kind: 'omit-ref'; ref: RefAst; loc: Loc };
+
+export interface MemreserveAst {
+  labels: LabelDef[];
+  address: bigint;
+  size: bigint;
+  loc: Loc;
+}
+
+export interface DtsDocument {
+  plugin: boolean;
+  memreserves: MemreserveAst[];
+  items: TopItemAst[];
+  /** Non-fatal errors met while parsing (bad literals, out-of-range cells…); any of them stops compilation. */
+  diagnostics: Diagnostic[];
+}
+
+export interface ParseOptions {
+  host: FileHost;
+  /** `-i` directories for `/include/` and `/incbin/`. */
+  includeDirs?: readonly string[];
+}
+
+type Mode = 'name' | 'value' | 'bytes';
+
+type TokenKind = 'name' | 'label' | 'ref' | 'int' | 'string' | 'keyword' | 'punct' | 'byte' | 'ident' | 'eof';
+
+interface Token {
+  kind: TokenKind;
+  text: string;
+  value: bigint;
+  source: Source;
+  start: number;
+  end: number;
+}
+
+const NAME_CHAR = (() => {
+  const t = new Uint8Array(256);
+  for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789,._+*#?@-') t[c.charCodeAt(0)] = 1;
+  return t;
+})();
+const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const IDENT_CHAR = /[a-zA-Z0-9_]/;
+const KEYWORDS = ['/dts-v1/', '/plugin/', '/memreserve/', '/bits/', '/delete-property/', '/delete-node/', '/omit-if-no-ref/', '/incbin/'];
+const PUNCT2 = ['<<', '>>', '<=', '>=', '==', '!=', '&&', '||'];
+const MAX_INCLUDE_DEPTH = 100;
+
+function isHex(c: string): boolean {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/** Decodes dtc string escapes (`\n`, `\0`-`\377` octal, `\xNN`); `bad` reports a malformed escape. */
+export function unescape(raw: string, bad: (message: string) => void): string {
+  if (raw.indexOf('\\') < 0) return raw;
+  let out = '';
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (c !== '\\' || i + 1 >= raw.length) {
+      out += c;
+      continue;
+    }
+    const e = raw[++i];
+    switch (e) {
+      case 'a': out += '\x07'; break;
+      case 'b': out += '\b'; break;
+      case 't': out += '\t'; break;
+      case 'n': out += '\n'; break;
+      case 'v': out += '\v'; break;
+      case 'f': out += '\f'; break;
+      case 'r': out += '\r'; break;
+      case 'x': {
+        let j = i + 1;
+        while (j < raw.length && j < i + 3 && isHex(raw[j])) j++;
+        if (j === i + 1) {
+          bad('\\x used with no following hex digits');
+          break;
+        }
+        out += String.fromCharCode(parseInt(raw.slice(i + 1, j), 16));
+        i = j - 1;
+        break;
+      }
+      default:
+        if (e >= '0' && e <= '7') {
+          let j = i;
+          while (j < raw.length && j < i + 3 && raw[j] >= '0' && raw[j] <= '7') j++;
+          out += String.fromCharCode(parseInt(raw.slice(i, j), 8) & 0xff);
+          i = j - 1;
+        } else {
+          out += e;
+        }
+    }
+  }
+  return out;
+}
+
+const MASK64 = (1n << 64n) - 1n;
+
+class Parser {
+  private stack: { source: Source; pos: number }[] = [];
+  private source: Source;
+  private pos = 0;
+  private peeked: { mode: Mode; token: Token; source: Source; pos: number; stack: { source: Source; pos: number }[] } | undefined;
+  readonly diagnostics: Diagnostic[] = [];
+  plugin = false;
+
+  constructor(
+    root: Source,
+    private readonly options: ParseOptions,
+  ) {
+    this.source = root;
+  }
+
+  // ---- lexing ----------------------------------------------------------------------------------------------
+
+  private fatal(message: string, loc: Loc, code = 'syntax'): never {
+    throw new DtsFatal({ severity: 'error', message, code, loc });
+  }
+
+  private error(message: string, loc: Loc, code = 'syntax'): void {
+    this.diagnostics.push({ severity: 'error', message, code, loc });
+  }
+
+  private locOf(t: Token): Loc {
+    return { source: t.source, start: t.start, end: t.end };
+  }
+
+  private span(from: Loc, to: Loc): Loc {
+    return from.source === to.source ? { source: from.source, start: from.start, end: to.end } : from;
+  }
+
+  /** Skips whitespace, comments and cpp line markers; pops finished includes. */
+  private skipTrivia(): void {
+    for (;;) {
+      const text = this.source.text;
+      while (this.pos < text.length) {
+        const c = text.charCodeAt(this.pos);
+        if (c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12) {
+          this.pos++;
+        } else if (c === 47 /* / */ && text.charCodeAt(this.pos + 1) === 42 /* * */) {
+          const end = text.indexOf('*/', this.pos + 2);
+          if (end < 0) this.fatal('unterminated comment', { source: this.source, start: this.pos, end: text.length });
+          this.pos = end + 2;
+        } else if (c === 47 && text.charCodeAt(this.pos + 1) === 47) {
+          const end = text.indexOf('\n', this.pos);
+          this.pos = end < 0 ? text.length : end;
+        } else if (c === 35 /* # */ && (this.pos === 0 || text.charCodeAt(this.pos - 1) === 10) && this.lineMarker()) {
+          // consumed
+        } else {
+          return;
+        }
+      }
+      const outer = this.stack.pop();
+      if (!outer) return;
+      this.source = outer.source;
+      this.pos = outer.pos;
+    }
+  }
+
+  private static readonly LINE_MARKER = /#(?:line)?[ \t]+(\d+)[ \t]+"((?:[^"\\\n]|\\.)*)"[^\n]*(?:\n|$)/y;
+
+  private lineMarker(): boolean {
+    Parser.LINE_MARKER.lastIndex = this.pos;
+    const m = Parser.LINE_MARKER.exec(this.source.text);
+    if (!m) return false;
+    this.pos = Parser.LINE_MARKER.lastIndex;
+    this.source.addLineMarker(this.pos, unescape(m[2], () => undefined), Number(m[1]));
+    return true;
+  }
+
+  private make(kind: TokenKind, start: number, text: string, value = 0n): Token {
+    return { kind, text, value, source: this.source, start, end: this.pos };
+  }
+
+  private scan(mode: Mode): Token {
+    this.skipTrivia();
+    const text = this.source.text;
+    const start = this.pos;
+    if (start >= text.length) return this.make('eof', start, '');
+    const c = text[start];
+    if (mode === 'bytes') {
+      if (isHex(c) && isHex(text[start + 1] ?? '')) {
+        this.pos += 2;
+        return this.make('byte', start, text.slice(start, start + 2), BigInt(parseInt(text.slice(start, start + 2), 16)));
+      }
+    }
+    if (c === '/') {
+      if (text.startsWith('/include/', start)) {
+        this.include();
+        return this.scan(mode);
+      }
+      for (const k of KEYWORDS) {
+        if (text.startsWith(k, start)) {
+          this.pos += k.length;
+          return this.make('keyword', start, k);
+        }
+      }
+    }
+    if (c === '"') return this.scanString(start);
+    if (c === "'") return this.scanChar(start);
+    if (c === '&') {
+      if (text[start + 1] === '{' && text[start + 2] === '/') {
+        let j = start + 3;
+        while (j < text.length && (NAME_CHAR[text.charCodeAt(j)] || text[j] === '/')) j++;
+        if (text[j] === '}') {
+          this.pos = j + 1;
+          return this.make('ref', start, text.slice(start + 2, j));
+        }
+      }
+      let j = start + 1;
+      while (j < text.length && IDENT_CHAR.test(text[j])) j++;
+      if (j > start + 1 && LABEL_RE.test(text.slice(start + 1, j))) {
+        this.pos = j;
+        return this.make('ref', start, text.slice(start + 1, j));
+      }
+    }
+    // Names, labels and literals: take the longest run of name characters, then decide.
+    let j = start;
+    const nameStart = mode === 'name' && c === '\\' ? start + 1 : start;
+    j = nameStart;
+    while (j < text.length && NAME_CHAR[text.charCodeAt(j)]) j++;
+    if (j > nameStart) {
+      const word = text.slice(nameStart, j);
+      if (text[j] === ':' && LABEL_RE.test(word) && nameStart === start) {
+        this.pos = j + 1;
+        return this.make('label', start, word);
+      }
+      if (mode === 'name') {
+        this.pos = j;
+        return this.make('name', start, word);
+      }
+    }
+    if (mode !== 'name' && c >= '0' && c <= '9') return this.scanInt(start);
+    if (mode !== 'name' && IDENT_CHAR.test(c)) {
+      let k = start;
+      while (k < text.length && IDENT_CHAR.test(text[k])) k++;
+      this.pos = k;
+      return this.make('ident', start, text.slice(start, k));
+    }
+    const two = text.slice(start, start + 2);
+    if (PUNCT2.includes(two)) {
+      this.pos += 2;
+      return this.make('punct', start, two);
+    }
+    this.pos++;
+    return this.make('punct', start, c);
+  }
+
+  private scanInt(start: number): Token {
+    const text = this.source.text;
+    let j = start;
+    const hex = text[j] === '0' && (text[j + 1] === 'x' || text[j + 1] === 'X') && isHex(text[j + 2] ?? '');
+    if (hex) {
+      j += 2;
+      while (j < text.length && isHex(text[j])) j++;
+    } else {
+      while (j < text.length && text[j] >= '0' && text[j] <= '9') j++;
+    }
+    const digitsEnd = j;
+    for (const suffix of ['ULL', 'UL', 'LL', 'U', 'L']) {
+      if (text.startsWith(suffix, j)) {
+        j += suffix.length;
+        break;
+      }
+    }
+    this.pos = j;
+    const literal = text.slice(start, j);
+    const digits = text.slice(start, digitsEnd);
+    let value: bigint;
+    if (hex) value = BigInt(digits);
+    else if (digits.length > 1 && digits[0] === '0') {
+      if (!/^[0-7]+$/.test(digits)) {
+        this.error(`Bad integer literal '${literal}'`, { source: this.source, start, end: j }, 'literal');
+        return this.make('int', start, literal, 0n);
+      }
+      value = BigInt('0o' + digits);
+    } else value = BigInt(digits);
+    if (value > MASK64) {
+      this.error(`Integer literal '${literal}' out of range`, { source: this.source, start, end: j }, 'literal');
+      value = MASK64;
+    }
+    return this.make('int', start, literal, value);
+  }
+
+  private scanQuoted(start: number, quote: string): string {
+    const text = this.source.text;
+    let j = start + 1;
+    while (j < text.length && text[j] !== quote) j += text[j] === '\\' ? 2 : 1;
+    if (j >= text.length) this.fatal(`unterminated ${quote === '"' ? 'string' : 'character literal'}`, { source: this.source, start, end: text.length });
+    this.pos = j + 1;
+    return text.slice(start + 1, j);
+  }
+
+  private scanString(start: number): Token {
+    const raw = this.scanQuoted(start, '"');
+    const loc = { source: this.source, start, end: this.pos };
+    return this.make('string', start, unescape(raw, (m) => this.error(m, loc, 'literal')));
+  }
+
+  private scanChar(start: number): Token {
+    const raw = this.scanQuoted(start, "'");
+    const loc = { source: this.source, start, end: this.pos };
+    const s = unescape(raw, (m) => this.error(m, loc, 'literal'));
+    if (s.length === 0) this.error('Empty character literal', loc, 'literal');
+    else if (s.length > 1) this.error(`Character literal has ${s.length} characters instead of 1`, loc, 'literal');
+    return this.make('int', start, `'${raw}'`, BigInt(s.length > 0 ? s.charCodeAt(0) : 0));
+  }
+
+  /** `/include/ "file"`: continue lexing inside the file, then return here. */
+  private include(): void {
+    const start = this.pos;
+    this.pos += '/include/'.length;
+    this.skipTrivia();
+    if (this.source.text[this.pos] !== '"') this.fatal('/include/ needs a "file" name', { source: this.source, start, end: this.pos });
+    const raw = this.scanQuoted(this.pos, '"');
+    const loc = { source: this.source, start, end: this.pos };
+    const name = unescape(raw, () => undefined);
+    const found = this.findFile(name);
+    if (!found) this.fatal(`Couldn't open "${name}": No such file or directory`, loc, 'include');
+    if (this.stack.length >= MAX_INCLUDE_DEPTH) this.fatal(`/include/ nested more than ${MAX_INCLUDE_DEPTH} deep`, loc, 'include');
+    this.stack.push({ source: this.source, pos: this.pos });
+    this.source = new Source(found.path, bytesToText(found.bytes), dirname(found.path));
+    this.pos = 0;
+  }
+
+  findFile(name: string): { path: string; bytes: Uint8Array } | undefined {
+    const candidates = name.startsWith('/') ? [name] : [joinPath(this.source.dir, name), ...(this.options.includeDirs ?? []).map((d) => joinPath(d, name))];
+    for (const path of candidates) {
+      const bytes = this.options.host.readFile(path);
+      if (bytes) return { path, bytes };
+    }
+    return undefined;
+  }
+
+  private peek(mode: Mode): Token {
+    if (this.peeked && this.peeked.mode === mode) return this.peeked.token;
+    if (this.peeked) this.unpeek();
+    const saved = { source: this.source, pos: this.pos, stack: this.stack.slice() };
+    const token = this.scan(mode);
+    this.peeked = { mode, token, ...saved };
+    return token;
+  }
+
+  private unpeek(): void {
+    const p = this.peeked!;
+    this.source = p.source;
+    this.pos = p.pos;
+    this.stack = p.stack;
+    this.peeked = undefined;
+  }
+
+  private next(mode: Mode): Token {
+    const t = this.peek(mode);
+    this.peeked = undefined;
+    return t;
+  }
+
+  private describe(t: Token): string {
+    if (t.kind === 'eof') return 'end of input';
+    if (t.kind === 'ident') return `'${t.text}' (an undefined macro?)`;
+    return `'${this.source.text.slice(t.start, t.end) || t.text}'`;
+  }
+
+  private expectPunct(p: string, mode: Mode): Token {
+    const t = this.next(mode);
+    if (t.kind !== 'punct' || t.text !== p) this.fatal(`syntax error: expected '${p}', found ${this.describe(t)}`, this.locOf(t));
+    return t;
+  }
+
+  private isPunct(t: Token, p: string): boolean {
+    return t.kind === 'punct' && t.text === p;
+  }
+
+  // ---- grammar ---------------------------------------------------------------------------------------------
+
+  parseDocument(): DtsDocument {
+    const memreserves: MemreserveAst[] = [];
+    const items: TopItemAst[] = [];
+    let headers = 0;
+    for (;;) {
+      const t = this.peek('name');
+      if (t.kind !== 'keyword' || t.text !== '/dts-v1/') break;
+      this.next('name');
+      this.expectPunct(';', 'value');
+      let plugin = false;
+      const p = this.peek('name');
+      if (p.kind === 'keyword' && p.text === '/plugin/') {
+        this.next('name');
+        this.expectPunct(';', 'value');
+        plugin = true;
+      }
+      if (headers > 0 && plugin !== this.plugin) this.error("Header flags don't match earlier ones", this.locOf(t));
+      this.plugin ||= plugin;
+      headers++;
+    }
+    if (headers === 0) {
+      const t = this.peek('name');
+      this.fatal(`syntax error: the file must start with /dts-v1/; (found ${this.describe(t)})`, this.locOf(t));
+    }
+    for (;;) {
+      const labels = this.labels('name');
+      const t = this.peek('name');
+      if (t.kind === 'keyword' && t.text === '/memreserve/') {
+        this.next('name');
+        const address = this.integerPrim();
+        const size = this.integerPrim();
+        const end = this.expectPunct(';', 'value');
+        memreserves.push({ labels, address, size, loc: this.span(labels[0]?.loc ?? this.locOf(t), this.locOf(end)) });
+        continue;
+      }
+      if (labels.length > 0) {
+        items.push(this.topItem(labels));
+      }
+      break;
+    }
+    for (;;) {
+      const t = this.peek('name');
+      if (t.kind === 'eof') break;
+      items.push(this.topItem(this.labels('name')));
+    }
+    if (items.length === 0) this.fatal('syntax error: no root node', this.locOf(this.peek('name')));
+    return { plugin: this.plugin, memreserves, items, diagnostics: this.diagnostics };
+  }
+
+  private labels(mode: Mode): LabelDef[] {
+    const labels: LabelDef[] = [];
+    for (let t = this.peek(mode); t.kind === 'label'; t = this.peek(mode)) {
+      this.next(mode);
+      labels.push({ name: t.text, loc: this.locOf(t) });
+    }
+    return labels;
+  }
+
+  private ref(mode: Mode): RefAst {
+    const t = this.next(mode);
+    if (t.kind !== 'ref') this.fatal(`syntax error: expected a &label or &{/path} reference, found ${this.describe(t)}`, this.locOf(t));
+    return { ref: t.text, loc: this.locOf(t) };
+  }
+
+  private topItem(labels: LabelDef[]): TopItemAst {
+    const t = this.peek('name');
+    if (this.isPunct(t, '/') && labels.length === 0) {
+      this.next('name');
+      return { kind: 'root', node: this.nodeBody([], '', this.locOf(t), false) };
+    }
+    if (t.kind === 'ref') {
+      const ref = this.ref('name');
+      return { kind: 'ref-node', labels, ref, node: this.nodeBody([], '', ref.loc, false) };
+    }
+    if (t.kind === 'keyword' && (t.text === '/delete-node/' || t.text === '/omit-if-no-ref/') && labels.length === 0) {
+      this.next('name');
+      const ref = this.ref('value');
+      const end = this.expectPunct(';', 'value');
+      return { kind: t.text === '/delete-node/' ? 'delete-ref' : 'omit-ref', ref, loc: this.span(this.locOf(t), this.locOf(end)) };
+    }
+    this.fatal(`syntax error: expected '/ {', '&label {', /delete-node/ or /omit-if-no-ref/, found ${this.describe(t)}`, this.locOf(t));
+  }
+
+  /** `{ properties… subnodes… };` after a node's name. */
+  private nodeBody(labels: LabelDef[], name: string, nameLoc: Loc, omitIfNoRef: boolean): NodeAst {
+    this.expectPunct('{', 'value');
+    const node: NodeAst = { kind: 'node', labels, name, nameLoc, omitIfNoRef, properties: [], children: [], loc: nameLoc };
+    for (;;) {
+      const first = this.peek('name');
+      if (this.isPunct(first, '}')) {
+        this.next('name');
+        const end = this.expectPunct(';', 'value');
+        node.loc = this.span(labels[0]?.loc ?? nameLoc, this.locOf(end));
+        return node;
+      }
+      if (first.kind === 'keyword' && first.text === '/delete-property/') {
+        this.next('name');
+        const n = this.name();
+        this.expectPunct(';', 'value');
+        if (node.children.length > 0) this.fatal('Properties must precede subnodes', this.locOf(first));
+        node.properties.push({ kind: 'delete-property', name: n.text, loc: this.span(this.locOf(first), this.locOf(n)) });
+        continue;
+      }
+      if (first.kind === 'keyword' && first.text === '/delete-node/') {
+        this.next('name');
+        const n = this.name();
+        this.expectPunct(';', 'value');
+        node.children.push({ kind: 'delete-node', name: n.text, loc: this.span(this.locOf(first), this.locOf(n)) });
+        continue;
+      }
+      const item = this.propertyOrNode();
+      if (item.kind === 'property') {
+        if (node.children.length > 0) this.fatal('Properties must precede subnodes', item.nameLoc);
+        node.properties.push(item);
+      } else node.children.push(item);
+    }
+  }
+
+  private name(): Token {
+    const t = this.next('name');
+    if (t.kind !== 'name') this.fatal(`syntax error: expected a node or property name, found ${this.describe(t)}`, this.locOf(t));
+    return t;
+  }
+
+  private propertyOrNode(): PropertyAst | NodeAst {
+    const labels: LabelDef[] = [];
+    let omit = false;
+    for (;;) {
+      labels.push(...this.labels('name'));
+      const t = this.peek('name');
+      if (t.kind === 'keyword' && t.text === '/omit-if-no-ref/') {
+        this.next('name');
+        omit = true;
+        continue;
+      }
+      break;
+    }
+    const n = this.name();
+    const nameLoc = this.locOf(n);
+    const after = this.peek('value');
+    if (this.isPunct(after, '{')) return this.nodeBody(labels, n.text, nameLoc, omit);
+    if (omit) this.fatal("syntax error: /omit-if-no-ref/ applies to nodes, found a property", nameLoc);
+    if (this.isPunct(after, ';')) {
+      this.next('value');
+      return { kind: 'property', labels, name: n.text, nameLoc, value: undefined, loc: this.span(labels[0]?.loc ?? nameLoc, this.locOf(after)) };
+    }
+    if (!this.isPunct(after, '=')) this.fatal(`syntax error: expected '=', ';' or '{' after '${n.text}', found ${this.describe(after)}`, this.locOf(after));
+    this.next('value');
+    const value = this.propertyValue();
+    const end = this.expectPunct(';', 'value');
+    return { kind: 'property', labels, name: n.text, nameLoc, value, loc: this.span(labels[0]?.loc ?? nameLoc, this.locOf(end)) };
+  }
+
+  private propertyValue(): DtValue {
+    const data = new ByteSink();
+    const markers: Marker[] = [];
+    const label = (t: Token) => markers.push({ kind: 'label', offset: data.length, ref: t.text, loc: this.locOf(t) });
+    for (;;) {
+      for (let t = this.peek('value'); t.kind === 'label'; t = this.peek('value')) label(this.next('value'));
+      const t = this.next('value');
+      if (t.kind === 'string') {
+        markers.push({ kind: 'type', offset: data.length, type: 'string' });
+        data.text(t.text);
+        data.u8(0);
+      } else if (t.kind === 'ref') {
+        markers.push({ kind: 'path', offset: data.length, ref: t.text, loc: this.locOf(t) });
+      } else if (this.isPunct(t, '<') || (t.kind === 'keyword' && t.text === '/bits/')) {
+        this.array(t, data, markers);
+      } else if (this.isPunct(t, '[')) {
+        markers.push({ kind: 'type', offset: data.length, type: 'u8' });
+        for (;;) {
+          const b = this.next('bytes');
+          if (b.kind === 'byte') data.u8(Number(b.value));
+          else if (b.kind === 'label') label(b);
+          else if (this.isPunct(b, ']')) break;
+          else this.fatal(`syntax error: expected hex byte pairs or ']' in a byte string, found ${this.describe(b)}`, this.locOf(b));
+        }
+      } else if (t.kind === 'keyword' && t.text === '/incbin/') {
+        this.incbin(t, data, markers);
+      } else {
+        this.fatal(`syntax error: expected a property value, found ${this.describe(t)}`, this.locOf(t));
+      }
+      for (let l = this.peek('value'); l.kind === 'label'; l = this.peek('value')) label(this.next('value'));
+      if (this.isPunct(this.peek('value'), ',')) {
+        this.next('value');
+        continue;
+      }
+      return new DtValue(data.result(), markers);
+    }
+  }
+
+  private array(first: Token, data: ByteSink, markers: Marker[]): void {
+    let bits = 32;
+    if (first.kind === 'keyword') {
+      const b = this.next('value');
+      if (b.kind !== 'int') this.fatal(`syntax error: expected an element size after /bits/, found ${this.describe(b)}`, this.locOf(b));
+      bits = Number(b.value);
+      if (bits !== 8 && bits !== 16 && bits !== 32 && bits !== 64) {
+        this.error('Array elements must be 8, 16, 32 or 64-bits', this.locOf(b), 'bits');
+        bits = 32;
+      }
+      this.expectPunct('<', 'value');
+    }
+    markers.push({ kind: 'type', offset: data.length, type: ('u' + bits) as ElementType });
+    for (;;) {
+      const t = this.peek('value');
+      if (this.isPunct(t, '>')) {
+        this.next('value');
+        return;
+      }
+      if (t.kind === 'label') {
+        this.next('value');
+        markers.push({ kind: 'label', offset: data.length, ref: t.text, loc: this.locOf(t) });
+        continue;
+      }
+      if (t.kind === 'ref') {
+        this.next('value');
+        if (bits !== 32) this.error('References are only allowed in arrays with 32-bit elements.', this.locOf(t), 'bits');
+        else markers.push({ kind: 'phandle', offset: data.length, ref: t.text, loc: this.locOf(t) });
+        appendInt(data, MASK64, bits);
+        continue;
+      }
+      const loc = this.locOf(t);
+      const v = this.integerPrim();
+      if (bits < 64) {
+        const mask = (1n << BigInt(bits)) - 1n;
+        if (v > mask && (v | mask) !== MASK64) this.error(`Value out of range for ${bits}-bit array element`, loc, 'cell');
+      }
+      appendInt(data, v, bits);
+    }
+  }
+
+  private incbin(t: Token, data: ByteSink, markers: Marker[]): void {
+    this.expectPunct('(', 'value');
+    const f = this.next('value');
+    if (f.kind !== 'string') this.fatal(`syntax error: /incbin/ needs a "file" name, found ${this.describe(f)}`, this.locOf(f));
+    let offset = 0n;
+    let length: bigint | undefined;
+    if (this.isPunct(this.peek('value'), ',')) {
+      this.next('value');
+      offset = this.integerPrim();
+      this.expectPunct(',', 'value');
+      length = this.integerPrim();
+    }
+    const end = this.expectPunct(')', 'value');
+    const loc = this.span(this.locOf(t), this.locOf(end));
+    const found = this.findFile(f.text);
+    if (!found) this.fatal(`Couldn't open "${f.text}": No such file or directory`, loc, 'include');
+    const from = Number(offset);
+    const to = length === undefined ? found.bytes.length : from + Number(length);
+    if (from > found.bytes.length || to > found.bytes.length) this.fatal(`/incbin/ range ${from}..${to} is outside "${f.text}" (${found.bytes.length} bytes)`, loc, 'include');
+    markers.push({ kind: 'type', offset: data.length, type: 'u8' });
+    data.data(found.bytes.subarray(from, to));
+  }
+
+  // ---- integer expressions (64-bit unsigned, C precedence) ---------------------------------------------------
+
+  private integerPrim(): bigint {
+    const t = this.next('value');
+    if (t.kind === 'int') return t.value;
+    if (this.isPunct(t, '(')) {
+      const v = this.ternary();
+      this.expectPunct(')', 'value');
+      return v;
+    }
+    this.fatal(`syntax error: expected an integer, a character literal or a (parenthesised expression), found ${this.describe(t)}`, this.locOf(t));
+  }
+
+  private ternary(): bigint {
+    const cond = this.binary(0);
+    if (!this.isPunct(this.peek('value'), '?')) return cond;
+    this.next('value');
+    const a = this.ternary();
+    this.expectPunct(':', 'value');
+    const b = this.ternary();
+    return cond !== 0n ? a : b;
+  }
+
+  private static readonly LEVELS: readonly (readonly string[])[] = [['||'], ['&&'], ['|'], ['^'], ['&'], ['==', '!='], ['<', '>', '<=', '>='], ['<<', '>>'], ['+', '-'], ['*', '/', '%']];
+
+  private binary(level: number): bigint {
+    if (level >= Parser.LEVELS.length) return this.unary();
+    let left = this.binary(level + 1);
+    for (;;) {
+      const t = this.peek('value');
+      if (t.kind !== 'punct' || !Parser.LEVELS[level].includes(t.text)) return left;
+      this.next('value');
+      const right = this.binary(level + 1);
+      left = this.apply(t, left, right);
+    }
+  }
+
+  private apply(op: Token, a: bigint, b: bigint): bigint {
+    switch (op.text) {
+      case '||': return a !== 0n || b !== 0n ? 1n : 0n;
+      case '&&': return a !== 0n && b !== 0n ? 1n : 0n;
+      case '|': return a | b;
+      case '^': return a ^ b;
+      case '&': return a & b;
+      case '==': return a === b ? 1n : 0n;
+      case '!=': return a !== b ? 1n : 0n;
+      case '<': return a < b ? 1n : 0n;
+      case '>': return a > b ? 1n : 0n;
+      case '<=': return a <= b ? 1n : 0n;
+      case '>=': return a >= b ? 1n : 0n;
+      case '<<': return b >= 64n ? 0n : (a << b) & MASK64;
+      case '>>': return b >= 64n ? 0n : a >> b;
+      case '+': return (a + b) & MASK64;
+      case '-': return (a - b) & MASK64;
+      case '*': return (a * b) & MASK64;
+      default:
+        if (b === 0n) {
+          this.error('Division by zero', this.locOf(op), 'expression');
+          return 0n;
+        }
+        return op.text === '/' ? a / b : a % b;
+    }
+  }
+
+  private unary(): bigint {
+    const t = this.peek('value');
+    if (t.kind === 'punct' && (t.text === '-' || t.text === '~' || t.text === '!')) {
+      this.next('value');
+      const v = this.unary();
+      return t.text === '-' ? (-v) & MASK64 : t.text === '~' ? ~v & MASK64 : v === 0n ? 1n : 0n;
+    }
+    return this.integerPrim();
+  }
+}
+
+function appendInt(data: ByteSink, v: bigint, bits: number): void {
+  if (bits === 32) data.u32(Number(v & 0xffffffffn));
+  else if (bits === 8) data.u8(Number(v & 0xffn));
+  else if (bits === 16) {
+    data.u8(Number((v >> 8n) & 0xffn));
+    data.u8(Number(v & 0xffn));
+  } else data.u64(v & MASK64);
+}
+
+export function dirname(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '.' : i === 0 ? '/' : path.slice(0, i);
+}
+
+export function joinPath(dir: string, name: string): string {
+  if (name.startsWith('/')) return name;
+  if (dir === '' || dir === '.') return name;
+  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
+}
+
+/** Parses a DTS text. Throws DtsFatal on a syntax error (dtc stops at the first one too). */
+export function parseDts(source: Source, options: ParseOptions): DtsDocument {
+  return new Parser(source, options).parseDocument();
+}

@@ -1,0 +1,965 @@
+// The C preprocessor as the Linux kernel's DTS build uses it (`cpp -nostdinc -undef -D__DTS__ -x
+// assembler-with-cpp`): #include with search paths, object- and function-like macros with # and ##, #undef,
+// #if/#ifdef/#ifndef/#elif/#else/#endif with defined() and integer arithmetic. Lines starting with an unknown
+// directive (`#address-cells = <1>;`) are text, as in assembler mode. Output spacing follows GCC's (a space only
+// where the source had one, or where two tokens would otherwise paste), and every output offset maps back to the
+// file, line and column it came from (a macro's expansion maps to its invocation).
+import { Diagnostic, FileHost, Position, SourceMap, bytesToText } from './source';
+import { dirname, joinPath } from './parser';
+
+const enum K {
+  Ident,
+  Number,
+  String,
+  Char,
+  Punct,
+  Other,
+  Newline,
+  Eof,
+  /** A macro-expansion boundary: the next token may need a space so it does not paste onto the previous one. */
+  Padding,
+  /** An empty macro argument next to ##. */
+  Placemarker,
+}
+
+interface Tok {
+  kind: K;
+  text: string;
+  /** Whitespace precedes the token (GCC's PREV_WHITE). */
+  ws: boolean;
+  file: number;
+  line: number;
+  col: number;
+  /** Macros this token must not expand (the hide set). */
+  hide?: ReadonlySet<string>;
+  /** First token on its line (directives start with such a `#`). */
+  bol?: boolean;
+}
+
+interface Macro {
+  name: string;
+  params: string[] | undefined;
+  variadic: boolean;
+  body: Tok[];
+}
+
+export interface PreprocessOptions {
+  host: FileHost;
+  /** -I directories, searched by #include "…" (after the including file's directory) and #include <…>. */
+  includeDirs: readonly string[];
+  /** -D NAME[=VALUE] */
+  defines?: readonly string[];
+  /** Token lists of files already read, shared between runs (a whole corpus in one process). */
+  cache?: Map<string, Tok[] | null>;
+}
+
+export interface PreprocessResult {
+  text: string;
+  map: SourceMap;
+  diagnostics: Diagnostic[];
+  /** Every file read, in order (the input first). */
+  files: string[];
+}
+
+export type PreprocessCache = Map<string, Tok[] | null>;
+
+export function newPreprocessCache(): PreprocessCache {
+  return new Map();
+}
+
+const PUNCTS = ['%:%:', '...', '<<=', '>>=', '->', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||', '*=', '/=', '%=', '+=', '-=', '&=', '^=', '|=', '##'];
+const SINGLE_PUNCT = new Set('[](){}.&*+-~!/%<>^|?:;=,#');
+const IDENT_START = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
+const IDENT_CHAR = (c: number) => IDENT_START(c) || (c >= 48 && c <= 57);
+const DIGIT = (c: number) => c >= 48 && c <= 57;
+const MAX_INCLUDE_DEPTH = 200;
+const MAX_EXPANSION_TOKENS = 5_000_000;
+
+/** Splits a file into preprocessing tokens (comments and line splices become whitespace). */
+function lex(text: string, file: number): Tok[] {
+  const toks: Tok[] = [];
+  const n = text.length;
+  let i = 0;
+  let line = 1;
+  let lineStart = 0;
+  let ws = false;
+  let bol = true;
+  const push = (kind: K, start: number, end: number, value?: string) => {
+    toks.push({ kind, text: value ?? text.slice(start, end), ws, file, line, col: start - lineStart + 1, bol });
+    ws = false;
+    bol = false;
+  };
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      push(K.Newline, i, i, '\n');
+      i++;
+      line++;
+      lineStart = i;
+      bol = true;
+      continue;
+    }
+    if (c === 32 || c === 9 || c === 13 || c === 11 || c === 12) {
+      ws = true;
+      i++;
+      continue;
+    }
+    if (c === 92 /* \ */ && (text.charCodeAt(i + 1) === 10 || (text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10))) {
+      i += text.charCodeAt(i + 1) === 13 ? 3 : 2;
+      line++;
+      lineStart = i;
+      continue;
+    }
+    if (c === 47 /* / */) {
+      const d = text.charCodeAt(i + 1);
+      if (d === 42 /* * */) {
+        let end = text.indexOf('*/', i + 2);
+        if (end < 0) end = n - 2;
+        for (let k = text.indexOf('\n', i); k >= 0 && k < end; k = text.indexOf('\n', k + 1)) {
+          line++;
+          lineStart = k + 1;
+        }
+        i = end + 2;
+        ws = true;
+        continue;
+      }
+      if (d === 47) {
+        // A // comment runs to the end of the line, continued by a backslash-newline.
+        let k = i + 2;
+        for (;;) {
+          const nl = text.indexOf('\n', k);
+          if (nl < 0) {
+            k = n;
+            break;
+          }
+          if (text.charCodeAt(nl - 1) === 92 || (text.charCodeAt(nl - 1) === 13 && text.charCodeAt(nl - 2) === 92)) {
+            line++;
+            lineStart = nl + 1;
+            k = nl + 1;
+            continue;
+          }
+          k = nl;
+          break;
+        }
+        i = k;
+        ws = true;
+        continue;
+      }
+    }
+    const start = i;
+    if (IDENT_START(c)) {
+      i++;
+      while (i < n && IDENT_CHAR(text.charCodeAt(i))) i++;
+      push(K.Ident, start, i);
+      continue;
+    }
+    if (DIGIT(c) || (c === 46 && DIGIT(text.charCodeAt(i + 1)))) {
+      i++;
+      while (i < n) {
+        const e = text.charCodeAt(i);
+        if ((e === 43 || e === 45) && /[eEpP]/.test(text[i - 1])) i++;
+        else if (IDENT_CHAR(e) || e === 46) i++;
+        else break;
+      }
+      push(K.Number, start, i);
+      continue;
+    }
+    if (c === 34 || c === 39) {
+      // A string or character literal; unterminated ones are a lone quote character (assembler mode).
+      let k = i + 1;
+      while (k < n) {
+        const e = text.charCodeAt(k);
+        if (e === c || e === 10) break;
+        k += e === 92 ? 2 : 1;
+      }
+      if (k < n && text.charCodeAt(k) === c) {
+        i = k + 1;
+        push(c === 34 ? K.String : K.Char, start, i);
+      } else {
+        i++;
+        push(K.Other, start, i);
+      }
+      continue;
+    }
+    let p = '';
+    for (const cand of PUNCTS) {
+      if (text.startsWith(cand, i)) {
+        p = cand;
+        break;
+      }
+    }
+    if (!p && SINGLE_PUNCT.has(text[i])) p = text[i];
+    if (p) {
+      i += p.length;
+      push(K.Punct, start, i);
+      continue;
+    }
+    i++;
+    push(K.Other, start, i);
+  }
+  push(K.Newline, i, i, '\n');
+  return toks;
+}
+
+const EQ_PASTERS = new Set(['=', '!', '>', '<', '+', '-', '*', '/', '%', '&', '|', '^', '>>', '<<']);
+
+/** GCC's cpp_avoid_paste: would printing `b` right after `a` read back as different tokens? */
+function avoidPaste(a: Tok, b: Tok): boolean {
+  const c = b.kind === K.Punct ? b.text[0] : '';
+  if (a.kind === K.Punct) {
+    if (c === '=' && EQ_PASTERS.has(a.text)) return true;
+    switch (a.text) {
+      case '>': return c === '>';
+      case '<': return c === '<' || c === '%' || c === ':';
+      case '+': return c === '+';
+      case '-': return c === '-' || c === '>';
+      case '/': return c === '/' || c === '*';
+      case '%': return c === ':' || c === '%';
+      case '&': return c === '&';
+      case '|': return c === '|';
+      case ':': return c === ':' || c === '>';
+      case '->': return c === '*';
+      case '.': return c === '.' || c === '%' || b.kind === K.Number;
+      case '#': return c === '#' || c === '%';
+      default: return false;
+    }
+  }
+  if (a.kind === K.Ident) return (b.kind === K.Number && /^[A-Za-z0-9_$]+$/.test(b.text)) || b.kind === K.Ident || b.kind === K.Char || b.kind === K.String;
+  if (a.kind === K.Number) return b.kind === K.Number || b.kind === K.Ident || b.kind === K.Char || c === '.' || c === '+' || c === '-';
+  if (a.kind === K.Other && a.text === '\\') return b.kind === K.Ident;
+  return false;
+}
+
+class OutputMap implements SourceMap {
+  offsets: number[] = [];
+  files: number[] = [];
+  lines: number[] = [];
+  cols: number[] = [];
+  /** Tokens copied as written, so columns inside them are exact. */
+  verbatim: boolean[] = [];
+
+  constructor(private readonly names: readonly string[]) {}
+
+  add(offset: number, t: Tok, verbatim: boolean): void {
+    this.offsets.push(offset);
+    this.files.push(t.file);
+    this.lines.push(t.line);
+    this.cols.push(t.col);
+    this.verbatim.push(verbatim);
+  }
+
+  positionAt(offset: number): Position {
+    const offs = this.offsets;
+    if (offs.length === 0) return { file: this.names[0] ?? '', line: 1, col: 1 };
+    let lo = 0;
+    let hi = offs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (offs[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const delta = this.verbatim[lo] ? Math.max(0, offset - offs[lo]) : 0;
+    return { file: this.names[this.files[lo]], line: this.lines[lo], col: this.cols[lo] + delta };
+  }
+}
+
+class PreprocessError extends Error {}
+
+class Preprocessor {
+  private readonly macros = new Map<string, Macro>();
+  readonly diagnostics: Diagnostic[] = [];
+  readonly fileNames: string[] = [];
+  private readonly out: string[] = [];
+  private outLength = 0;
+  private readonly map = new OutputMap(this.fileNames);
+  private prev: Tok | undefined;
+  private padPending = false;
+  private expanded = 0;
+  private readonly cache: PreprocessCache;
+
+  constructor(private readonly options: PreprocessOptions) {
+    this.cache = options.cache ?? new Map();
+    const builtin = { file: -1, line: 0, col: 0 };
+    const define = (name: string, value: string) => {
+      const body = value === '' ? [] : lex(value, -1).filter((t) => t.kind !== K.Newline);
+      this.macros.set(name, { name, params: undefined, variadic: false, body: body.map((t) => ({ ...t, ...builtin })) });
+    };
+    define('__STDC__', '1');
+    define('__STDC_HOSTED__', '1');
+    define('__ASSEMBLER__', '1');
+    define('__DTS__', '1');
+    for (const d of options.defines ?? []) {
+      const eq = d.indexOf('=');
+      define(eq < 0 ? d : d.slice(0, eq), eq < 0 ? '1' : d.slice(eq + 1));
+    }
+  }
+
+  result(): PreprocessResult {
+    return { text: this.out.join(''), map: this.map, diagnostics: this.diagnostics, files: this.fileNames };
+  }
+
+  private position(t: Tok): Position {
+    return { file: this.fileNames[t.file] ?? '<command line>', line: t.line, col: t.col };
+  }
+
+  private error(t: Tok, message: string, severity: 'error' | 'warning' = 'error'): void {
+    this.diagnostics.push({ severity, code: 'cpp', message, position: this.position(t) });
+  }
+
+  private fatal(t: Tok, message: string): never {
+    this.error(t, message);
+    throw new PreprocessError(message);
+  }
+
+  // ---- output ----------------------------------------------------------------------------------------------
+
+  private emit(t: Tok, fromMacro: boolean): void {
+    if (t.kind === K.Padding) {
+      this.padPending = true;
+      return;
+    }
+    if (t.kind === K.Placemarker) return;
+    if (t.kind === K.Newline) {
+      this.write('\n');
+      this.prev = undefined;
+      this.padPending = false;
+      return;
+    }
+    if (this.prev !== undefined && (t.ws || (this.padPending && avoidPaste(this.prev, t)))) this.write(' ');
+    this.map.add(this.outLength, t, !fromMacro);
+    this.write(t.text);
+    this.prev = t;
+    this.padPending = false;
+  }
+
+  private write(s: string): void {
+    this.out.push(s);
+    this.outLength += s.length;
+  }
+
+  // ---- files -----------------------------------------------------------------------------------------------
+
+  private tokensOf(path: string): Tok[] | undefined {
+    let toks = this.cache.get(path);
+    if (toks === undefined) {
+      const bytes = this.options.host.readFile(path);
+      toks = bytes ? lex(bytesToText(bytes), -1) : null;
+      this.cache.set(path, toks);
+    }
+    return toks ?? undefined;
+  }
+
+  run(path: string, text: string): void {
+    this.processFile(path, lex(text, -1), 0);
+  }
+
+  /** Runs one file's tokens: directives, skipping, text. Cached token lists carry file -1; copies get the index. */
+  private processFile(path: string, raw: readonly Tok[], depth: number): void {
+    const file = this.fileNames.length;
+    this.fileNames.push(path);
+    const src = new TokenSource(raw, file);
+    // Each entry: is this group active, has any branch been taken, was #else seen.
+    const conds: { active: boolean; taken: boolean; sawElse: boolean; tok: Tok }[] = [];
+    const active = () => conds.length === 0 || conds[conds.length - 1].active;
+    for (;;) {
+      const t = src.peek();
+      if (t.kind === K.Eof) break;
+      if (t.bol && t.kind === K.Punct && t.text === '#') {
+        src.next();
+        const line = src.restOfLine();
+        this.directive(t, line, conds, active, path, depth);
+        this.emit({ ...t, kind: K.Newline, text: '\n' }, false);
+        continue;
+      }
+      if (!active()) {
+        src.skipLine();
+        continue;
+      }
+      this.textLine(src);
+    }
+    if (conds.length > 0) this.error(conds[conds.length - 1].tok, 'unterminated conditional directive');
+  }
+
+  private directive(hash: Tok, line: Tok[], conds: { active: boolean; taken: boolean; sawElse: boolean; tok: Tok }[], active: () => boolean, path: string, depth: number): void {
+    const name = line[0];
+    if (name === undefined) return; // the null directive
+    const parentActive = conds.length <= 1 || conds[conds.length - 2].active;
+    const top = conds[conds.length - 1];
+    if (name.kind === K.Ident) {
+      switch (name.text) {
+        case 'if':
+        case 'ifdef':
+        case 'ifndef': {
+          if (!active()) {
+            conds.push({ active: false, taken: true, sawElse: false, tok: hash });
+            return;
+          }
+          let value: boolean;
+          if (name.text === 'if') value = this.evaluate(name, line.slice(1)) !== 0n;
+          else {
+            const id = line[1];
+            if (!id || id.kind !== K.Ident) {
+              this.error(name, `no macro name given in #${name.text} directive`);
+              value = false;
+            } else value = this.macros.has(id.text) === (name.text === 'ifdef');
+          }
+          conds.push({ active: value, taken: value, sawElse: false, tok: hash });
+          return;
+        }
+        case 'elif': {
+          if (!top) return this.error(name, '#elif without #if');
+          if (top.sawElse) this.error(name, '#elif after #else');
+          if (top.taken || !parentActive) top.active = false;
+          else {
+            top.active = this.evaluate(name, line.slice(1)) !== 0n;
+            top.taken = top.active;
+          }
+          return;
+        }
+        case 'else': {
+          if (!top) return this.error(name, '#else without #if');
+          if (top.sawElse) this.error(name, '#else after #else');
+          top.sawElse = true;
+          top.active = parentActive && !top.taken;
+          top.taken = true;
+          return;
+        }
+        case 'endif': {
+          if (!top) return this.error(name, '#endif without #if');
+          conds.pop();
+          return;
+        }
+      }
+    }
+    if (!active()) return;
+    if (name.kind === K.Number) return; // a line marker (`# 12 "file"`)
+    if (name.kind !== K.Ident) return this.passThrough(hash, line);
+    switch (name.text) {
+      case 'define': return this.define(name, line.slice(1));
+      case 'undef': {
+        const id = line[1];
+        if (!id || id.kind !== K.Ident) return this.error(name, 'no macro name given in #undef directive');
+        this.macros.delete(id.text);
+        return;
+      }
+      case 'include':
+      case 'include_next': return this.include(name, line.slice(1), path, depth);
+      case 'error': return this.fatal(name, `#error ${line.slice(1).map((t) => (t.ws ? ' ' : '') + t.text).join('').trim()}`);
+      case 'warning': return this.error(name, `#warning ${line.slice(1).map((t) => (t.ws ? ' ' : '') + t.text).join('').trim()}`, 'warning');
+      case 'line':
+      case 'pragma':
+      case 'ident':
+        return;
+      default:
+        return this.passThrough(hash, line);
+    }
+  }
+
+  /** Assembler mode: an unknown directive is ordinary text (`#address-cells = <1>;`). */
+  private passThrough(hash: Tok, line: Tok[]): void {
+    const src = new TokenSource([hash, ...line, { ...hash, kind: K.Eof, text: '' }], hash.file);
+    this.expandInto(src, (t) => this.emit(t, t.hide !== undefined), false);
+  }
+
+  private define(at: Tok, toks: Tok[]): void {
+    const id = toks[0];
+    if (!id || id.kind !== K.Ident) return this.error(at, 'macro names must be identifiers');
+    if (id.text === 'defined') return this.error(id, '"defined" cannot be used as a macro name');
+    let params: string[] | undefined;
+    let variadic = false;
+    let i = 1;
+    if (toks[1] && toks[1].kind === K.Punct && toks[1].text === '(' && !toks[1].ws) {
+      params = [];
+      i = 2;
+      for (;;) {
+        const t = toks[i++];
+        if (!t) return this.error(id, 'missing ")" in macro parameter list');
+        if (t.kind === K.Punct && t.text === ')' && params.length === 0) break;
+        if (t.kind === K.Punct && t.text === '...') {
+          variadic = true;
+          params.push('__VA_ARGS__');
+        } else if (t.kind === K.Ident) {
+          params.push(t.text);
+          if (toks[i]?.kind === K.Punct && toks[i].text === '...') {
+            variadic = true;
+            i++;
+          }
+        } else return this.error(t, `"${t.text}" may not appear in macro parameter list`);
+        const sep = toks[i++];
+        if (sep?.kind === K.Punct && sep.text === ')') break;
+        if (!(sep?.kind === K.Punct && sep.text === ',')) return this.error(sep ?? id, 'expected comma in macro parameter list');
+      }
+    }
+    const body = toks.slice(i).map((t, k) => (k === 0 ? { ...t, ws: false } : t));
+    this.macros.set(id.text, { name: id.text, params, variadic, body });
+  }
+
+  private include(at: Tok, toks: Tok[], path: string, depth: number): void {
+    let spec = toks;
+    if (spec[0] && spec[0].kind !== K.String && !(spec[0].kind === K.Punct && spec[0].text === '<')) {
+      const expanded: Tok[] = [];
+      this.expandInto(new TokenSource([...spec, { ...at, kind: K.Eof, text: '' }], at.file), (t) => expanded.push(t), true);
+      spec = expanded.filter((t) => t.kind !== K.Padding && t.kind !== K.Placemarker);
+    }
+    let name: string;
+    let quoted: boolean;
+    if (spec[0]?.kind === K.String) {
+      name = spec[0].text.slice(1, -1);
+      quoted = true;
+    } else if (spec[0]?.kind === K.Punct && spec[0].text === '<') {
+      const close = spec.findIndex((t) => t.kind === K.Punct && t.text === '>');
+      if (close < 0) return this.error(at, 'missing terminating > character');
+      name = spec.slice(1, close).map((t, k) => (k > 0 && t.ws ? ' ' : '') + t.text).join('');
+      quoted = false;
+    } else return this.error(at, '#include expects "FILENAME" or <FILENAME>');
+    if (depth >= MAX_INCLUDE_DEPTH) this.fatal(at, `#include nested depth ${depth} exceeds maximum of ${MAX_INCLUDE_DEPTH}`);
+    const dirs = name.startsWith('/') ? [''] : [...(quoted ? [dirname(path)] : []), ...this.options.includeDirs];
+    for (const dir of dirs) {
+      const full = dir === '' ? name : joinPath(dir, name);
+      const toks = this.tokensOf(full);
+      if (toks) {
+        this.processFile(full, toks, depth + 1);
+        return;
+      }
+    }
+    this.fatal(at, `${name}: No such file or directory`);
+  }
+
+  // ---- macro expansion ---------------------------------------------------------------------------------------
+
+  private textLine(src: TokenSource): void {
+    this.expandInto(src, (t) => this.emit(t, t.hide !== undefined), false, true);
+  }
+
+  /**
+   * Expands tokens from `src` up to the end of the line (or of the source) and hands them to `sink`.
+   * `forIf`: `defined` is handled and the line is not the program text.
+   */
+  private expandInto(src: TokenSource, sink: (t: Tok) => void, forIf: boolean, stopAtNewline = false): void {
+    for (;;) {
+      const t = src.next();
+      if (t.kind === K.Eof) return;
+      if (t.kind === K.Newline) {
+        sink(t);
+        if (stopAtNewline && src.pendingEmpty()) return;
+        continue;
+      }
+      if (t.kind !== K.Ident || (t.hide !== undefined && t.hide.has(t.text))) {
+        sink(t);
+        continue;
+      }
+      if (forIf && t.text === 'defined') {
+        sink(this.definedOperator(t, src));
+        continue;
+      }
+      if (t.text === '__LINE__' || t.text === '__FILE__') {
+        const text = t.text === '__LINE__' ? String(t.line) : JSON.stringify(this.fileNames[t.file] ?? '');
+        sink({ ...t, kind: t.text === '__LINE__' ? K.Number : K.String, text, hide: new Set() });
+        continue;
+      }
+      const m = this.macros.get(t.text);
+      if (!m) {
+        sink(t);
+        continue;
+      }
+      if (m.params === undefined) {
+        src.push(this.substitute(m, t, undefined, t.hide));
+        continue;
+      }
+      // A function-like macro needs '(' next (newlines and padding in between are allowed).
+      const skipped = src.skipToParen(stopAtNewline);
+      if (!skipped) {
+        sink(t);
+        continue;
+      }
+      const args = this.collectArgs(t, m, src);
+      if (!args) return;
+      src.push(this.substitute(m, t, args.args, args.hide));
+    }
+  }
+
+  private definedOperator(t: Tok, src: TokenSource): Tok {
+    let id = src.next();
+    let paren = false;
+    if (id.kind === K.Punct && id.text === '(') {
+      paren = true;
+      id = src.next();
+    }
+    if (id.kind !== K.Ident) {
+      this.error(t, 'operator "defined" requires an identifier');
+      return { ...t, kind: K.Number, text: '0' };
+    }
+    if (paren) {
+      const close = src.next();
+      if (!(close.kind === K.Punct && close.text === ')')) this.error(t, 'missing \')\' after "defined"');
+    }
+    return { ...t, kind: K.Number, text: this.macros.has(id.text) ? '1' : '0' };
+  }
+
+  private collectArgs(name: Tok, m: Macro, src: TokenSource): { args: Tok[][]; hide: ReadonlySet<string> | undefined } | undefined {
+    const args: Tok[][] = [[]];
+    let depth = 0;
+    for (;;) {
+      const t = src.next();
+      if (t.kind === K.Eof) {
+        this.error(name, `unterminated argument list invoking macro "${m.name}"`);
+        return undefined;
+      }
+      if (t.kind === K.Padding) continue;
+      if (t.kind === K.Newline) {
+        args[args.length - 1].push({ ...t, kind: K.Padding, text: '' });
+        continue;
+      }
+      if (t.kind === K.Punct) {
+        if (t.text === '(') depth++;
+        else if (t.text === ')') {
+          if (depth === 0) {
+            const params = m.params!;
+            if (args.length === 1 && args[0].length === 0 && params.length === 0) args.pop();
+            if (args.length < params.length && !(m.variadic && args.length === params.length - 1)) {
+              if (!(params.length === 1 && args.length === 0)) this.error(name, `macro "${m.name}" requires ${params.length} arguments, but only ${args.length} given`);
+            }
+            if (args.length > params.length) {
+              this.error(name, `macro "${m.name}" passed ${args.length} arguments, but takes just ${params.length}`);
+              return undefined;
+            }
+            while (args.length < params.length) args.push([]);
+            return { args: args.map((a) => a.filter((x) => x.kind !== K.Padding)), hide: t.hide };
+          }
+          depth--;
+        } else if (t.text === ',' && depth === 0 && !(m.variadic && args.length === m.params!.length)) {
+          args.push([]);
+          continue;
+        }
+      }
+      const arg = args[args.length - 1];
+      arg.push(arg.length === 0 ? { ...t, ws: false } : t);
+    }
+  }
+
+  /** Fully expands one argument on its own. */
+  private expandArg(arg: Tok[]): Tok[] {
+    const out: Tok[] = [];
+    this.expandInto(new TokenSource([...arg, { kind: K.Eof, text: '', ws: false, file: -1, line: 0, col: 0 }], -1), (t) => out.push(t), false);
+    return out;
+  }
+
+  private substitute(m: Macro, name: Tok, args: Tok[][] | undefined, rparenHide: ReadonlySet<string> | undefined): Tok[] {
+    const hideBase = new Set<string>(name.hide ?? []);
+    if (args && rparenHide) for (const h of [...hideBase]) if (!rparenHide.has(h)) hideBase.delete(h);
+    hideBase.add(m.name);
+    const hide: ReadonlySet<string> = hideBase;
+    const at = (t: Tok, ws: boolean): Tok => ({ kind: t.kind, text: t.text, ws, file: name.file, line: name.line, col: name.col, hide: t.hide ? union(t.hide, hide) : hide });
+    const body = m.body;
+    const params = m.params;
+    const paramIndex = (t: Tok | undefined) => (t && t.kind === K.Ident && params ? params.indexOf(t.text) : -1);
+    const isPaste = (t: Tok | undefined) => t !== undefined && t.kind === K.Punct && t.text === '##';
+    const out: Tok[] = [{ ...name, kind: K.Padding, text: '' }];
+    const expandedArgs = new Map<number, Tok[]>();
+    for (let i = 0; i < body.length; i++) {
+      const t = body[i];
+      const ws = i === 0 ? name.ws : t.ws;
+      if (args && t.kind === K.Punct && t.text === '#' && paramIndex(body[i + 1]) >= 0) {
+        const arg = args[paramIndex(body[i + 1])];
+        out.push(at({ ...t, kind: K.String, text: stringify(arg) }, ws));
+        i++;
+        continue;
+      }
+      if (isPaste(t) && out.length > 1) {
+        // Paste the previous token with the next one (or the first token of the next argument).
+        let right: Tok[];
+        const next = body[i + 1];
+        i++;
+        if (next === undefined) break;
+        const pi = paramIndex(next);
+        if (args && pi >= 0) right = args[pi].length ? args[pi].map((x) => at(x, x.ws)) : [at({ ...next, kind: K.Placemarker, text: '' }, false)];
+        else right = [at(next, next.ws)];
+        // GNU comma elision: `, ## __VA_ARGS__` with no variadic arguments drops the comma.
+        if (args && pi >= 0 && m.variadic && params![pi] === '__VA_ARGS__' && args[pi].length === 0) {
+          const last = out[out.length - 1];
+          if (last.kind === K.Punct && last.text === ',') out.pop();
+          continue;
+        }
+        let li = out.length - 1;
+        while (li > 0 && out[li].kind === K.Padding) li--;
+        const left = out[li];
+        out.length = li;
+        out.push(this.paste(left, right[0]));
+        for (let k = 1; k < right.length; k++) out.push(right[k]);
+        continue;
+      }
+      const pi = paramIndex(t);
+      if (args && pi >= 0) {
+        if (isPaste(body[i + 1])) {
+          const arg = args[pi];
+          if (arg.length === 0) out.push(at({ ...t, kind: K.Placemarker, text: '' }, ws));
+          else arg.forEach((x, k) => out.push(at(x, k === 0 ? ws : x.ws)));
+          continue;
+        }
+        let expanded = expandedArgs.get(pi);
+        if (!expanded) {
+          expanded = this.expandArg(args[pi]);
+          expandedArgs.set(pi, expanded);
+        }
+        out.push({ ...name, kind: K.Padding, text: '' });
+        let first = true;
+        for (const x of expanded) {
+          if (x.kind === K.Padding) {
+            out.push(x);
+            continue;
+          }
+          out.push(at(x, first ? ws : x.ws));
+          first = false;
+        }
+        out.push({ ...name, kind: K.Padding, text: '' });
+        continue;
+      }
+      out.push(at(t, ws));
+    }
+    out.push({ ...name, kind: K.Padding, text: '' });
+    this.expanded += out.length;
+    if (this.expanded > MAX_EXPANSION_TOKENS) this.fatal(name, `macro expansion produced more than ${MAX_EXPANSION_TOKENS} tokens (recursive macros?)`);
+    return out.filter((t) => t.kind !== K.Placemarker);
+  }
+
+  private paste(left: Tok, right: Tok): Tok {
+    if (left.kind === K.Placemarker) return right;
+    if (right.kind === K.Placemarker) return left;
+    const text = left.text + right.text;
+    const relexed = lex(text, -1).filter((t) => t.kind !== K.Newline);
+    if (relexed.length !== 1) {
+      this.error(left, `pasting "${left.text}" and "${right.text}" does not give a valid preprocessing token`);
+      return { ...left, text: text };
+    }
+    return { ...left, kind: relexed[0].kind, text };
+  }
+
+  // ---- #if expressions ---------------------------------------------------------------------------------------
+
+  private evaluate(at: Tok, toks: Tok[]): bigint {
+    const expanded: Tok[] = [];
+    this.expandInto(new TokenSource([...toks, { ...at, kind: K.Eof, text: '' }], at.file), (t) => expanded.push(t), true);
+    const items = expanded.filter((t) => t.kind !== K.Padding && t.kind !== K.Placemarker && t.kind !== K.Newline);
+    if (items.length === 0) {
+      this.error(at, '#if with no expression');
+      return 0n;
+    }
+    try {
+      const e = new IfExpression(items);
+      const v = e.parse();
+      return v;
+    } catch (err) {
+      this.error(at, `invalid #if expression: ${(err as Error).message}`);
+      return 0n;
+    }
+  }
+}
+
+function union(a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<string> {
+  if (a === b) return a;
+  const out = new Set(a);
+  for (const x of b) out.add(x);
+  return out;
+}
+
+function stringify(arg: readonly Tok[]): string {
+  let s = '';
+  arg.forEach((t, k) => {
+    if (t.kind === K.Padding || t.kind === K.Placemarker) return;
+    if (k > 0 && t.ws && s !== '') s += ' ';
+    s += t.kind === K.String || t.kind === K.Char ? t.text.replace(/[\\"]/g, (c) => '\\' + c) : t.text;
+  });
+  return `"${s}"`;
+}
+
+/** A token stream: pushed-back expansion results first, then a file's tokens. */
+class TokenSource {
+  private readonly pending: Tok[] = [];
+  private pos = 0;
+
+  constructor(
+    private readonly toks: readonly Tok[],
+    private readonly file: number,
+  ) {}
+
+  private fromFile(i: number): Tok {
+    const t = this.toks[i];
+    if (t === undefined) return { kind: K.Eof, text: '', ws: false, file: this.file, line: 0, col: 0 };
+    return t.file === this.file ? t : { ...t, file: this.file };
+  }
+
+  pendingEmpty(): boolean {
+    return this.pending.length === 0;
+  }
+
+  peek(): Tok {
+    return this.pending.length ? this.pending[this.pending.length - 1] : this.fromFile(this.pos);
+  }
+
+  next(): Tok {
+    if (this.pending.length) return this.pending.pop()!;
+    const t = this.fromFile(this.pos);
+    if (t.kind !== K.Eof) this.pos++;
+    return t;
+  }
+
+  push(toks: readonly Tok[]): void {
+    for (let i = toks.length - 1; i >= 0; i--) this.pending.push(toks[i]);
+  }
+
+  /** The rest of a directive line (from the file; directives never come from expansions). */
+  restOfLine(): Tok[] {
+    const line: Tok[] = [];
+    for (;;) {
+      const t = this.fromFile(this.pos);
+      if (t.kind === K.Eof || t.kind === K.Newline) return line;
+      this.pos++;
+      line.push(t);
+    }
+  }
+
+  skipLine(): void {
+    for (;;) {
+      const t = this.toks[this.pos];
+      if (t === undefined) return;
+      this.pos++;
+      if (t.kind === K.Newline) return;
+    }
+  }
+
+  /**
+   * After a function-like macro's name: consumes up to and including '(' when one follows (padding and, in the
+   * program text, newlines may come between); otherwise consumes nothing and returns false.
+   */
+  skipToParen(acrossLines: boolean): boolean {
+    const held: Tok[] = [];
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === K.Padding || (acrossLines && t.kind === K.Newline && !this.nextLineIsDirective())) {
+        held.push(this.next());
+        continue;
+      }
+      if (t.kind === K.Punct && t.text === '(') {
+        this.next();
+        return true;
+      }
+      this.push(held);
+      return false;
+    }
+  }
+
+  private nextLineIsDirective(): boolean {
+    if (this.pending.length) return false;
+    const t = this.toks[this.pos + 1];
+    return t !== undefined && t.bol === true && t.kind === K.Punct && t.text === '#';
+  }
+}
+
+/** Evaluates a #if expression (intmax_t arithmetic, C precedence). */
+class IfExpression {
+  private i = 0;
+
+  constructor(private readonly toks: Tok[]) {}
+
+  parse(): bigint {
+    const v = this.ternary();
+    if (this.i < this.toks.length) throw new Error(`unexpected '${this.toks[this.i].text}'`);
+    return v;
+  }
+
+  private peekText(): string | undefined {
+    const t = this.toks[this.i];
+    return t && t.kind === K.Punct ? t.text : undefined;
+  }
+
+  private ternary(): bigint {
+    const c = this.binary(0);
+    if (this.peekText() !== '?') return c;
+    this.i++;
+    const a = this.ternary();
+    if (this.peekText() !== ':') throw new Error("expected ':'");
+    this.i++;
+    const b = this.ternary();
+    return c !== 0n ? a : b;
+  }
+
+  private static readonly LEVELS = [['||'], ['&&'], ['|'], ['^'], ['&'], ['==', '!='], ['<', '>', '<=', '>='], ['<<', '>>'], ['+', '-'], ['*', '/', '%']];
+
+  private binary(level: number): bigint {
+    if (level >= IfExpression.LEVELS.length) return this.unary();
+    let left = this.binary(level + 1);
+    for (;;) {
+      const op = this.peekText();
+      if (op === undefined || !IfExpression.LEVELS[level].includes(op)) return left;
+      this.i++;
+      const right = this.binary(level + 1);
+      left = BigInt.asIntN(64, IfExpression.apply(op, left, right));
+    }
+  }
+
+  private static apply(op: string, a: bigint, b: bigint): bigint {
+    switch (op) {
+      case '||': return a !== 0n || b !== 0n ? 1n : 0n;
+      case '&&': return a !== 0n && b !== 0n ? 1n : 0n;
+      case '|': return a | b;
+      case '^': return a ^ b;
+      case '&': return a & b;
+      case '==': return a === b ? 1n : 0n;
+      case '!=': return a !== b ? 1n : 0n;
+      case '<': return a < b ? 1n : 0n;
+      case '>': return a > b ? 1n : 0n;
+      case '<=': return a <= b ? 1n : 0n;
+      case '>=': return a >= b ? 1n : 0n;
+      case '<<': return a << (b & 63n);
+      case '>>': return a >> (b & 63n);
+      case '+': return a + b;
+      case '-': return a - b;
+      case '*': return a * b;
+      default:
+        if (b === 0n) throw new Error('division by zero');
+        return op === '/' ? a / b : a % b;
+    }
+  }
+
+  private unary(): bigint {
+    const op = this.peekText();
+    if (op === '-' || op === '+' || op === '~' || op === '!') {
+      this.i++;
+      const v = this.unary();
+      return op === '-' ? BigInt.asIntN(64, -v) : op === '+' ? v : op === '~' ? BigInt.asIntN(64, ~v) : v === 0n ? 1n : 0n;
+    }
+    if (op === '(') {
+      this.i++;
+      const v = this.ternary();
+      if (this.peekText() !== ')') throw new Error("expected ')'");
+      this.i++;
+      return v;
+    }
+    const t = this.toks[this.i++];
+    if (t === undefined) throw new Error('unexpected end of expression');
+    if (t.kind === K.Ident) return 0n;
+    if (t.kind === K.Number) {
+      const m = /^(0[xX][0-9a-fA-F]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)[uUlL]*$/.exec(t.text);
+      if (!m) throw new Error(`invalid integer '${t.text}'`);
+      const digits = m[1];
+      return BigInt.asIntN(64, digits.length > 1 && digits[0] === '0' && /^[0-7]+$/.test(digits) ? BigInt('0o' + digits.slice(1)) : BigInt(digits));
+    }
+    if (t.kind === K.Char) {
+      const body = t.text.slice(1, -1);
+      return BigInt(body.startsWith('\\') ? ({ n: 10, t: 9, r: 13, '0': 0, '\\': 92, "'": 39 } as Record<string, number>)[body[1]] ?? body.charCodeAt(1) : body.charCodeAt(0));
+    }
+    throw new Error(`unexpected '${t.text}'`);
+  }
+}
+
+/** Preprocesses `text` (the contents of `path`). Errors are diagnostics; output stops at a fatal one. */
+export function preprocess(path: string, text: string, options: PreprocessOptions): PreprocessResult {
+  const pp = new Preprocessor(options);
+  try {
+    pp.run(path, text);
+  } catch (e) {
+    if (!(e instanceof PreprocessError)) throw e;
+  }
+  return pp.result();
+}
+
