@@ -11,11 +11,7 @@ import type { Command, CommandIO } from './command';
 
 export const fileHost: FileHost = {
   readFile(path) {
-    try {
-      return statSync(path).isFile() ? readFileSync(path) : undefined;
-    } catch {
-      return undefined;
-    }
+    return statSync(path, { throwIfNoEntry: false })?.isFile() ? readFileSync(path) : undefined;
   },
 };
 

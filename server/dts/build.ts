@@ -40,7 +40,8 @@ export function buildNode(ast: NodeAst | DeleteNodeAst): DtNode {
       node.properties.push(gone);
       continue;
     }
-    const value = p.value ? new DtValue(p.value.bytes.slice(), p.value.markers) : DtValue.empty();
+    // The value is shared with the syntax tree: phandle fixups fill its cells in place.
+    const value = p.value ?? DtValue.empty();
     const prop = new DtProperty(p.name, value, p.nameLoc);
     prop.labels = labelsFrom(p.labels);
     node.properties.push(prop);

@@ -316,9 +316,10 @@ function duplicateLabelOwners(ctx: CheckContext): Map<string, string> {
 
 // ---- structural checks ----------------------------------------------------------------------------------------
 
+/** Deleted children count too (dtc 1.6.1): `/delete-node/ x;` beside a live `x` in one body is a duplicate. */
 function duplicateNodeNames(ctx: CheckContext, node: DtNode): void {
   const seen = new Set<string>();
-  for (const c of node.liveChildren()) {
+  for (const c of node.children) {
     if (seen.has(c.name)) ctx.fail(c, undefined, 'Duplicate node name');
     seen.add(c.name);
   }
@@ -426,7 +427,120 @@ function interruptsProperty(ctx: CheckContext, node: DtNode): void {
 }
 
 function gpiosProperty(ctx: CheckContext, node: DtNode): void {
+  if (node.property('gpio-hog')) return; // hogs have a plain `gpios` list
   for (const p of node.liveProperties()) if (isGpioProperty(p.name)) checkPhandleArgs(ctx, node, p, '#gpio-cells', false);
+}
+
+function isEnabled(node: DtNode): boolean {
+  const p = node.property('status');
+  if (!p) return true;
+  const text = String.fromCharCode(...p.value.bytes.subarray(0, Math.max(0, p.value.bytes.indexOf(0))));
+  return text === 'okay' || text === 'ok';
+}
+
+/** Two children with the same unit address (the later one is named in the message, as in dtc). */
+function uniqueUnitAddress(onlyEnabled: boolean): CheckDef['node'] {
+  return (ctx, node) => {
+    if (!node.property('#address-cells') || !node.property('#size-cells')) return;
+    const children = node.liveChildren();
+    for (let a = 0; a < children.length; a++) {
+      const addrA = children[a].unitAddress ?? '';
+      if (!addrA || (onlyEnabled && !isEnabled(children[a]))) continue;
+      for (let b = 0; b < a; b++) {
+        if (onlyEnabled && !isEnabled(children[b])) continue;
+        if ((children[b].unitAddress ?? '') === addrA) ctx.fail(children[b], undefined, `duplicate unit-address (also used in node ${children[a].fullpath})`);
+      }
+    }
+  };
+}
+
+function avoidUnnecessaryAddrSize(ctx: CheckContext, node: DtNode): void {
+  if (!node.parent || !node.property('#address-cells') || !node.property('#size-cells')) return;
+  if (node.property('ranges') || node.children.length === 0) return;
+  for (const c of node.liveChildren()) if (c.property('reg')) return;
+  ctx.fail(node, undefined, 'unnecessary #address-cells/#size-cells without "ranges" or child "reg" property');
+}
+
+function chosenString(ctx: CheckContext, node: DtNode, p: DtProperty): void {
+  if (!isOneString(p.value)) ctx.fail(node, p, 'property is not a string');
+}
+
+function aliasPaths(ctx: CheckContext, node: DtNode): void {
+  if (node.name !== 'aliases') return;
+  for (const p of node.liveProperties()) {
+    if (p.name === 'phandle' || p.name === 'linux,phandle') continue;
+    const b = p.value.bytes;
+    const end = b.indexOf(0);
+    const path = String.fromCharCode(...b.subarray(0, end < 0 ? b.length : end));
+    if (b.length === 0 || !path.startsWith('/') || !nodeByRef(ctx.info.root, path)) {
+      ctx.fail(node, p, `aliases property is not a valid node (${path})`);
+      continue;
+    }
+    if (!/^[a-z0-9-]*$/.test(p.name)) ctx.fail(node, undefined, "aliases property name must include only lowercase and '-'");
+  }
+}
+
+function isCompatible(node: DtNode, compatible: string): boolean {
+  const p = node.property('compatible');
+  if (!p) return false;
+  return String.fromCharCode(...p.value.bytes).split('\0').includes(compatible);
+}
+
+function cellsOrDefault(node: DtNode, name: string, fallback: number): number {
+  const p = node.property(name);
+  return p && p.value.bytes.length >= 4 ? cell(p) : fallback;
+}
+
+function pciBridge(ctx: CheckContext, node: DtNode): void {
+  const dt = node.property('device_type');
+  if (!dt || !isOneString(dt.value) || String.fromCharCode(...dt.value.bytes.subarray(0, -1)) !== 'pci') return;
+  node.bus = 'pci';
+  if (node.basename !== 'pci' && node.basename !== 'pcie') ctx.fail(node, undefined, 'node name is not "pci" or "pcie"');
+  if (!node.property('ranges')) ctx.fail(node, undefined, 'missing ranges for PCI bridge (or not a bridge)');
+  if (cellsOrDefault(node, '#address-cells', 2) !== 3) ctx.fail(node, undefined, 'incorrect #address-cells for PCI bridge');
+  if (cellsOrDefault(node, '#size-cells', 1) !== 2) ctx.fail(node, undefined, 'incorrect #size-cells for PCI bridge');
+  const range = node.property('bus-range');
+  if (!range) return;
+  if (range.value.bytes.length !== 8) {
+    ctx.fail(node, range, 'value must be 2 cells');
+    return;
+  }
+  if (cell(range, 0) > cell(range, 1)) ctx.fail(node, range, '1st cell must be less than or equal to 2nd cell');
+  if (cell(range, 1) > 0xff) ctx.fail(node, range, 'maximum bus number must be less than 256');
+}
+
+function simpleBusReg(ctx: CheckContext, node: DtNode): void {
+  if (!node.parent || node.parent.bus !== 'simple') return;
+  let cells: { p: DtProperty; from: number } | undefined;
+  const reg = node.property('reg');
+  if (reg) cells = { p: reg, from: 0 };
+  else {
+    const ranges = node.property('ranges');
+    if (ranges && ranges.value.bytes.length) cells = { p: ranges, from: cellsOrDefault(node, '#address-cells', 2) };
+  }
+  if (!cells) {
+    if (node.parent.parent && node.bus !== 'simple') ctx.fail(node, undefined, 'missing or empty reg/ranges property');
+    return;
+  }
+  let value = 0n;
+  const n = cellsOrDefault(node.parent, '#address-cells', 2);
+  for (let i = 0; i < n; i++) {
+    const at = (cells.from + i) * 4;
+    value = ((value << 32n) | BigInt(at + 4 <= cells.p.value.bytes.length ? u32At(cells.p.value.bytes, at) : 0)) & 0xffffffffffffffffn;
+  }
+  const expected = value.toString(16);
+  if ((node.unitAddress ?? '') !== expected) ctx.fail(node, undefined, `simple-bus unit address format error, expected "${expected}"`);
+}
+
+function unitAddressFormat(ctx: CheckContext, node: DtNode): void {
+  if (node.parent?.bus) return;
+  let unit = node.unitAddress ?? '';
+  if (!unit) return;
+  if (unit.startsWith('0x')) {
+    ctx.fail(node, undefined, 'unit name should not have leading "0x"');
+    unit = unit.slice(2);
+  }
+  if (unit[0] === '0' && /[0-9a-fA-F]/.test(unit[1] ?? '')) ctx.fail(node, undefined, 'unit name should not have leading 0s');
 }
 
 const PHANDLE_ARGS: readonly [string, string, string, boolean?][] = [
@@ -512,24 +626,54 @@ export const CHECKS: readonly CheckDef[] = [
   { name: 'ranges_format', level: W, prereqs: ['addr_size_cells'], node: rangesFormat('ranges') },
   { name: 'dma_ranges_format', level: W, prereqs: ['addr_size_cells'], node: rangesFormat('dma-ranges') },
   { name: 'unit_address_vs_reg', level: W, prereqs: [], node: unitAddressVsReg },
-  { name: 'unit_address_format', level: W, prereqs: ['node_name_format', 'pci_bridge', 'simple_bus_bridge'] },
-  { name: 'pci_bridge', level: W, prereqs: ['device_type_is_string', 'addr_size_cells'] },
+  { name: 'unit_address_format', level: W, prereqs: ['node_name_format', 'pci_bridge', 'simple_bus_bridge'], node: unitAddressFormat },
+  { name: 'pci_bridge', level: W, prereqs: ['device_type_is_string', 'addr_size_cells'], node: pciBridge },
   { name: 'pci_device_reg', level: W, prereqs: ['reg_format', 'pci_bridge'] },
   { name: 'pci_device_bus_num', level: W, prereqs: ['reg_format', 'pci_bridge'] },
-  { name: 'simple_bus_bridge', level: W, prereqs: ['addr_size_cells', 'compatible_is_string_list'] },
-  { name: 'simple_bus_reg', level: W, prereqs: ['reg_format', 'simple_bus_bridge'] },
+  {
+    name: 'simple_bus_bridge', level: W, prereqs: ['addr_size_cells', 'compatible_is_string_list'], node: (_ctx, n) => {
+      if (isCompatible(n, 'simple-bus')) n.bus = 'simple';
+    },
+  },
+  { name: 'simple_bus_reg', level: W, prereqs: ['reg_format', 'simple_bus_bridge'], node: simpleBusReg },
   { name: 'i2c_bus_bridge', level: W, prereqs: ['addr_size_cells'] },
   { name: 'i2c_bus_reg', level: W, prereqs: ['reg_format', 'i2c_bus_bridge'] },
   { name: 'spi_bus_bridge', level: W, prereqs: ['addr_size_cells'] },
   { name: 'spi_bus_reg', level: W, prereqs: ['reg_format', 'spi_bus_bridge'] },
   { name: 'avoid_default_addr_size', level: W, prereqs: ['addr_size_cells'], node: avoidDefaultAddrSize },
-  { name: 'avoid_unnecessary_addr_size', level: W, prereqs: ['avoid_default_addr_size'] },
-  { name: 'unique_unit_address', level: W, prereqs: ['avoid_default_addr_size'] },
-  { name: 'unique_unit_address_if_enabled', level: 'off', prereqs: ['avoid_default_addr_size'] },
-  { name: 'obsolete_chosen_interrupt_controller', level: W, prereqs: [] },
-  { name: 'chosen_node_is_root', level: W, prereqs: [] },
-  { name: 'chosen_node_bootargs', level: W, prereqs: [] },
-  { name: 'chosen_node_stdout_path', level: W, prereqs: [] },
+  { name: 'avoid_unnecessary_addr_size', level: W, prereqs: ['avoid_default_addr_size'], node: avoidUnnecessaryAddrSize },
+  { name: 'unique_unit_address', level: W, prereqs: ['avoid_default_addr_size'], node: uniqueUnitAddress(false) },
+  { name: 'unique_unit_address_if_enabled', level: 'off', prereqs: ['avoid_default_addr_size'], node: uniqueUnitAddress(true) },
+  {
+    name: 'obsolete_chosen_interrupt_controller', level: W, prereqs: [], node: (ctx, n) => {
+      if (n.parent) return;
+      const p = n.child('chosen')?.property('interrupt-controller');
+      if (p) ctx.fail(n, p, '/chosen has obsolete "interrupt-controller" property');
+    },
+  },
+  {
+    name: 'chosen_node_is_root', level: W, prereqs: [], node: (ctx, n) => {
+      if (n.name === 'chosen' && n.parent !== ctx.info.root) ctx.fail(n, undefined, 'chosen node must be at root node');
+    },
+  },
+  {
+    name: 'chosen_node_bootargs', level: W, prereqs: [], node: (ctx, n) => {
+      const p = n.name === 'chosen' ? n.property('bootargs') : undefined;
+      if (p) chosenString(ctx, n, p);
+    },
+  },
+  {
+    name: 'chosen_node_stdout_path', level: W, prereqs: [], node: (ctx, n) => {
+      if (n.name !== 'chosen') return;
+      let p = n.property('stdout-path');
+      if (!p) {
+        p = n.property('linux,stdout-path');
+        if (!p) return;
+        ctx.fail(n, p, "Use 'stdout-path' instead");
+      }
+      chosenString(ctx, n, p);
+    },
+  },
   ...PHANDLE_ARGS.flatMap(([check, prop, cells, optional]): CheckDef[] => [
     { name: `${check}_property`, level: W, prereqs: [`${check}_is_cell`, 'phandle_references'], node: phandleArgs(prop, cells, optional) },
     { name: `${check}_is_cell`, level: W, prereqs: [], node: isCell(cells) },
@@ -537,8 +681,15 @@ export const CHECKS: readonly CheckDef[] = [
   { name: 'deprecated_gpio_property', level: 'off', prereqs: [] },
   { name: 'gpios_property', level: W, prereqs: ['phandle_references'], node: gpiosProperty },
   { name: 'interrupts_property', level: W, prereqs: ['phandle_references'], node: interruptsProperty },
-  { name: 'interrupt_provider', level: W, prereqs: ['interrupts_extended_is_cell'] },
-  { name: 'alias_paths', level: W, prereqs: [] },
+  {
+    name: 'interrupt_provider', level: W, prereqs: ['interrupts_extended_is_cell'], node: (ctx, n) => {
+      if (!isInterruptProvider(n)) return;
+      if (!n.property('#interrupt-cells')) ctx.fail(n, undefined, 'Missing #interrupt-cells in interrupt provider');
+      // dtc 1.6.1 also asks for #address-cells (1.7 dropped this; the kernel turns the check off).
+      if (!n.property('#address-cells')) ctx.fail(n, undefined, 'Missing #address-cells in interrupt provider');
+    },
+  },
+  { name: 'alias_paths', level: W, prereqs: [], node: aliasPaths },
   { name: 'graph_nodes', level: W, prereqs: [] },
   { name: 'graph_child_address', level: W, prereqs: ['graph_nodes'] },
   { name: 'graph_port', level: W, prereqs: ['graph_nodes'] },
@@ -547,10 +698,6 @@ export const CHECKS: readonly CheckDef[] = [
 ];
 
 const BY_NAME = new Map(CHECKS.map((c) => [c.name, c]));
-
-export function isCheckName(name: string): boolean {
-  return BY_NAME.has(name);
-}
 
 /** Each check's warn/error switches, from the defaults and -W/-E options in command-line order. */
 export class CheckLevels {

@@ -95,7 +95,12 @@ const NAME_CHAR = (() => {
   return t;
 })();
 const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const IDENT_CHAR = /[a-zA-Z0-9_]/;
+const IDENT_TABLE = (() => {
+  const t = new Uint8Array(256);
+  for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_') t[c.charCodeAt(0)] = 1;
+  return t;
+})();
+const isIdentChar = (code: number) => code < 256 && IDENT_TABLE[code] === 1;
 const KEYWORDS = ['/dts-v1/', '/plugin/', '/memreserve/', '/bits/', '/delete-property/', '/delete-node/', '/omit-if-no-ref/', '/incbin/'];
 const PUNCT2 = ['<<', '>>', '<=', '>=', '==', '!=', '&&', '||'];
 const MAX_INCLUDE_DEPTH = 100;
@@ -150,11 +155,20 @@ export function unescape(raw: string, bad: (message: string) => void): string {
 
 const MASK64 = (1n << 64n) - 1n;
 
+/** Where lexing resumes after an /include/d file ends (an immutable list, so saving it is free). */
+interface IncludeFrame {
+  source: Source;
+  pos: number;
+  outer: IncludeFrame | undefined;
+}
+
 class Parser {
-  private stack: { source: Source; pos: number }[] = [];
+  private stack: IncludeFrame | undefined;
+  private depth = 0;
   private source: Source;
   private pos = 0;
-  private peeked: { mode: Mode; token: Token; source: Source; pos: number; stack: { source: Source; pos: number }[] } | undefined;
+  /** Scratch buffer for property values (copied out per value). */
+  private readonly data = new ByteSink();
   readonly diagnostics: Diagnostic[] = [];
   plugin = false;
 
@@ -204,8 +218,10 @@ class Parser {
           return;
         }
       }
-      const outer = this.stack.pop();
+      const outer = this.stack;
       if (!outer) return;
+      this.stack = outer.outer;
+      this.depth--;
       this.source = outer.source;
       this.pos = outer.pos;
     }
@@ -262,7 +278,7 @@ class Parser {
         }
       }
       let j = start + 1;
-      while (j < text.length && IDENT_CHAR.test(text[j])) j++;
+      while (j < text.length && isIdentChar(text.charCodeAt(j))) j++;
       if (j > start + 1 && LABEL_RE.test(text.slice(start + 1, j))) {
         this.pos = j;
         return this.make('ref', start, text.slice(start + 1, j));
@@ -285,16 +301,18 @@ class Parser {
       }
     }
     if (mode !== 'name' && c >= '0' && c <= '9') return this.scanInt(start);
-    if (mode !== 'name' && IDENT_CHAR.test(c)) {
+    if (mode !== 'name' && isIdentChar(c.charCodeAt(0))) {
       let k = start;
-      while (k < text.length && IDENT_CHAR.test(text[k])) k++;
+      while (k < text.length && isIdentChar(text.charCodeAt(k))) k++;
       this.pos = k;
       return this.make('ident', start, text.slice(start, k));
     }
-    const two = text.slice(start, start + 2);
-    if (PUNCT2.includes(two)) {
-      this.pos += 2;
-      return this.make('punct', start, two);
+    if ('<>=!&|'.includes(c)) {
+      const two = text.slice(start, start + 2);
+      if (PUNCT2.includes(two)) {
+        this.pos += 2;
+        return this.make('punct', start, two);
+      }
     }
     this.pos++;
     return this.make('punct', start, c);
@@ -371,8 +389,9 @@ class Parser {
     const name = unescape(raw, () => undefined);
     const found = this.findFile(name);
     if (!found) this.fatal(`Couldn't open "${name}": No such file or directory`, loc, 'include');
-    if (this.stack.length >= MAX_INCLUDE_DEPTH) this.fatal(`/include/ nested more than ${MAX_INCLUDE_DEPTH} deep`, loc, 'include');
-    this.stack.push({ source: this.source, pos: this.pos });
+    if (this.depth >= MAX_INCLUDE_DEPTH) this.fatal(`/include/ nested more than ${MAX_INCLUDE_DEPTH} deep`, loc, 'include');
+    this.stack = { source: this.source, pos: this.pos, outer: this.stack };
+    this.depth++;
     this.source = new Source(found.path, bytesToText(found.bytes), dirname(found.path));
     this.pos = 0;
   }
@@ -386,26 +405,34 @@ class Parser {
     return undefined;
   }
 
-  private peek(mode: Mode): Token {
-    if (this.peeked && this.peeked.mode === mode) return this.peeked.token;
-    if (this.peeked) this.unpeek();
-    const saved = { source: this.source, pos: this.pos, stack: this.stack.slice() };
-    const token = this.scan(mode);
-    this.peeked = { mode, token, ...saved };
-    return token;
-  }
+  // One token of lookahead, scanned in a given mode; a different mode rescans from the saved position.
+  private peekMode: Mode | undefined;
+  private peekToken: Token | undefined;
+  private peekSource: Source | undefined;
+  private peekPos = 0;
+  private peekStack: IncludeFrame | undefined;
+  private peekDepth = 0;
 
-  private unpeek(): void {
-    const p = this.peeked!;
-    this.source = p.source;
-    this.pos = p.pos;
-    this.stack = p.stack;
-    this.peeked = undefined;
+  private peek(mode: Mode): Token {
+    if (this.peekMode !== undefined) {
+      if (this.peekMode === mode) return this.peekToken!;
+      this.source = this.peekSource!;
+      this.pos = this.peekPos;
+      this.stack = this.peekStack;
+      this.depth = this.peekDepth;
+    }
+    this.peekSource = this.source;
+    this.peekPos = this.pos;
+    this.peekStack = this.stack;
+    this.peekDepth = this.depth;
+    this.peekToken = this.scan(mode);
+    this.peekMode = mode;
+    return this.peekToken;
   }
 
   private next(mode: Mode): Token {
     const t = this.peek(mode);
-    this.peeked = undefined;
+    this.peekMode = undefined;
     return t;
   }
 
@@ -581,7 +608,8 @@ class Parser {
   }
 
   private propertyValue(): DtValue {
-    const data = new ByteSink();
+    const data = this.data;
+    data.length = 0;
     const markers: Marker[] = [];
     const label = (t: Token) => markers.push({ kind: 'label', offset: data.length, ref: t.text, loc: this.locOf(t) });
     for (;;) {

@@ -49,8 +49,8 @@ export interface PreprocessOptions {
   includeDirs: readonly string[];
   /** -D NAME[=VALUE] */
   defines?: readonly string[];
-  /** Token lists of files already read, shared between runs (a whole corpus in one process). */
-  cache?: Map<string, Tok[] | null>;
+  /** Texts of files already read, shared between runs (a whole corpus in one process). */
+  cache?: PreprocessCache;
 }
 
 export interface PreprocessResult {
@@ -61,7 +61,8 @@ export interface PreprocessResult {
   files: string[];
 }
 
-export type PreprocessCache = Map<string, Tok[] | null>;
+/** File texts by path (null: no such file). */
+export type PreprocessCache = Map<string, string | null>;
 
 export function newPreprocessCache(): PreprocessCache {
   return new Map();
@@ -75,129 +76,240 @@ const DIGIT = (c: number) => c >= 48 && c <= 57;
 const MAX_INCLUDE_DEPTH = 200;
 const MAX_EXPANSION_TOKENS = 5_000_000;
 
-/** Splits a file into preprocessing tokens (comments and line splices become whitespace). */
-function lex(text: string, file: number): Tok[] {
-  const toks: Tok[] = [];
-  const n = text.length;
-  let i = 0;
-  let line = 1;
-  let lineStart = 0;
-  let ws = false;
-  let bol = true;
-  const push = (kind: K, start: number, end: number, value?: string) => {
-    toks.push({ kind, text: value ?? text.slice(start, end), ws, file, line, col: start - lineStart + 1, bol });
-    ws = false;
-    bol = false;
-  };
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === 10) {
-      push(K.Newline, i, i, '\n');
-      i++;
-      line++;
-      lineStart = i;
-      bol = true;
-      continue;
+interface LexState {
+  pos: number;
+  line: number;
+  lineStart: number;
+  ws: boolean;
+  bol: boolean;
+}
+
+/** Splits a file into preprocessing tokens on demand (comments and line splices become whitespace). */
+class Lexer {
+  private st: LexState = { pos: 0, line: 1, lineStart: 0, ws: false, bol: true };
+  private done = false;
+
+  constructor(
+    readonly text: string,
+    readonly file: number,
+  ) {}
+
+  save(): LexState {
+    return { ...this.st };
+  }
+
+  restore(state: LexState): void {
+    this.st = { ...state };
+    this.done = false;
+  }
+
+  get pos(): number {
+    return this.st.pos;
+  }
+
+  get line(): number {
+    return this.st.line;
+  }
+
+  get col(): number {
+    return this.st.pos - this.st.lineStart + 1;
+  }
+
+  atEnd(): boolean {
+    return this.done || this.st.pos >= this.text.length;
+  }
+
+  /** Moves to `end` (a newline's offset or the text's end) and past the newline, counting the lines crossed. */
+  skipTo(end: number): void {
+    const text = this.text;
+    const st = this.st;
+    for (let k = text.indexOf('\n', st.pos); k >= 0 && k < end; k = text.indexOf('\n', k + 1)) {
+      st.line++;
+      st.lineStart = k + 1;
     }
-    if (c === 32 || c === 9 || c === 13 || c === 11 || c === 12) {
-      ws = true;
-      i++;
-      continue;
+    st.pos = Math.min(end + 1, text.length);
+    if (end < text.length) {
+      st.line++;
+      st.lineStart = end + 1;
     }
-    if (c === 92 /* \ */ && (text.charCodeAt(i + 1) === 10 || (text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10))) {
-      i += text.charCodeAt(i + 1) === 13 ? 3 : 2;
-      line++;
-      lineStart = i;
-      continue;
-    }
-    if (c === 47 /* / */) {
-      const d = text.charCodeAt(i + 1);
-      if (d === 42 /* * */) {
-        let end = text.indexOf('*/', i + 2);
-        if (end < 0) end = n - 2;
-        for (let k = text.indexOf('\n', i); k >= 0 && k < end; k = text.indexOf('\n', k + 1)) {
-          line++;
-          lineStart = k + 1;
-        }
-        i = end + 2;
-        ws = true;
+    st.ws = false;
+    st.bol = true;
+  }
+
+  private tok(kind: K, start: number, end: number, value?: string): Tok {
+    const st = this.st;
+    const t: Tok = { kind, text: value ?? this.text.slice(start, end), ws: st.ws, file: this.file, line: st.line, col: start - st.lineStart + 1, bol: st.bol };
+    st.ws = false;
+    st.bol = false;
+    return t;
+  }
+
+  next(): Tok {
+    const text = this.text;
+    const n = text.length;
+    const st = this.st;
+    let i = st.pos;
+    for (;;) {
+      if (i >= n) {
+        st.pos = i;
+        if (this.done) return this.tok(K.Eof, i, i, '');
+        this.done = true;
+        // Every file ends with a newline token.
+        return this.tok(K.Newline, i, i, '\n');
+      }
+      const c = text.charCodeAt(i);
+      if (c === 10) {
+        const t = this.tok(K.Newline, i, i, '\n');
+        i++;
+        st.pos = i;
+        st.line++;
+        st.lineStart = i;
+        st.bol = true;
+        return t;
+      }
+      if (c === 32 || c === 9 || c === 13 || c === 11 || c === 12) {
+        st.ws = true;
+        i++;
         continue;
       }
-      if (d === 47) {
-        // A // comment runs to the end of the line, continued by a backslash-newline.
-        let k = i + 2;
-        for (;;) {
-          const nl = text.indexOf('\n', k);
-          if (nl < 0) {
-            k = n;
+      if (c === 92 /* \ */ && (text.charCodeAt(i + 1) === 10 || (text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10))) {
+        i += text.charCodeAt(i + 1) === 13 ? 3 : 2;
+        st.line++;
+        st.lineStart = i;
+        continue;
+      }
+      if (c === 47 /* / */) {
+        const d = text.charCodeAt(i + 1);
+        if (d === 42 /* * */) {
+          let end = text.indexOf('*/', i + 2);
+          if (end < 0) end = n - 2;
+          for (let k = text.indexOf('\n', i); k >= 0 && k < end; k = text.indexOf('\n', k + 1)) {
+            st.line++;
+            st.lineStart = k + 1;
+          }
+          i = end + 2;
+          st.ws = true;
+          continue;
+        }
+        if (d === 47) {
+          i = commentEnd(text, i);
+          st.ws = true;
+          continue;
+        }
+      }
+      const start = i;
+      if (IDENT_START(c)) {
+        i++;
+        while (i < n && IDENT_CHAR(text.charCodeAt(i))) i++;
+        st.pos = i;
+        return this.tok(K.Ident, start, i);
+      }
+      if (DIGIT(c) || (c === 46 && DIGIT(text.charCodeAt(i + 1)))) {
+        i = numberEnd(text, i);
+        st.pos = i;
+        return this.tok(K.Number, start, i);
+      }
+      if (c === 34 || c === 39) {
+        // A string or character literal; unterminated ones are a lone quote character (assembler mode).
+        const end = quoteEnd(text, i);
+        st.pos = end < 0 ? i + 1 : end;
+        return this.tok(end < 0 ? K.Other : c === 34 ? K.String : K.Char, start, st.pos);
+      }
+      let p = '';
+      if (SINGLE_PUNCT.has(text[i])) {
+        p = text[i];
+        for (const cand of PUNCTS) {
+          if (text.startsWith(cand, i)) {
+            p = cand;
             break;
           }
-          if (text.charCodeAt(nl - 1) === 92 || (text.charCodeAt(nl - 1) === 13 && text.charCodeAt(nl - 2) === 92)) {
-            line++;
-            lineStart = nl + 1;
-            k = nl + 1;
-            continue;
-          }
-          k = nl;
-          break;
         }
-        i = k;
-        ws = true;
-        continue;
       }
+      st.pos = i + (p ? p.length : 1);
+      return this.tok(p ? K.Punct : K.Other, start, st.pos);
     }
-    const start = i;
-    if (IDENT_START(c)) {
+  }
+}
+
+/** End of a // comment (the newline's offset), following backslash-newline continuations. */
+function commentEnd(text: string, i: number): number {
+  for (let k = i + 2; ; ) {
+    const nl = text.indexOf('\n', k);
+    if (nl < 0) return text.length;
+    if (text.charCodeAt(nl - 1) === 92 || (text.charCodeAt(nl - 1) === 13 && text.charCodeAt(nl - 2) === 92)) {
+      k = nl + 1;
+      continue;
+    }
+    return nl;
+  }
+}
+
+function numberEnd(text: string, i: number): number {
+  i++;
+  while (i < text.length) {
+    const e = text.charCodeAt(i);
+    if ((e === 43 || e === 45) && /[eEpP]/.test(text[i - 1])) i++;
+    else if (IDENT_CHAR(e) || e === 46) i++;
+    else break;
+  }
+  return i;
+}
+
+/** The offset after a literal's closing quote, or -1 when it is not closed on its line. */
+function quoteEnd(text: string, i: number): number {
+  const q = text.charCodeAt(i);
+  for (let k = i + 1; k < text.length; ) {
+    const e = text.charCodeAt(k);
+    if (e === q) return k + 1;
+    if (e === 10) return -1;
+    k += e === 92 ? 2 : 1;
+  }
+  return -1;
+}
+
+/**
+ * Scans one logical line from `i` without making tokens: the offset of the newline that ends it, and whether the
+ * line needs real preprocessing (a macro name, __LINE__/__FILE__, or a line splice). Block comments may span lines.
+ */
+function scanLine(text: string, i: number, macros: ReadonlyMap<string, unknown> | undefined): { end: number; plain: boolean } {
+  const n = text.length;
+  let plain = true;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 10) return { end: i, plain };
+    if (c === 92 && (text.charCodeAt(i + 1) === 10 || text.charCodeAt(i + 1) === 13)) {
+      plain = false;
+      i += 2;
+    } else if (c === 47 && text.charCodeAt(i + 1) === 42) {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 2;
+    } else if (c === 47 && text.charCodeAt(i + 1) === 47) {
+      const end = commentEnd(text, i);
+      if (text.slice(i, end).includes('\\\n')) plain = false;
+      i = end;
+    } else if (c === 34 || c === 39) {
+      const end = quoteEnd(text, i);
+      i = end < 0 ? i + 1 : end;
+    } else if (IDENT_START(c)) {
+      const start = i;
       i++;
       while (i < n && IDENT_CHAR(text.charCodeAt(i))) i++;
-      push(K.Ident, start, i);
-      continue;
-    }
-    if (DIGIT(c) || (c === 46 && DIGIT(text.charCodeAt(i + 1)))) {
-      i++;
-      while (i < n) {
-        const e = text.charCodeAt(i);
-        if ((e === 43 || e === 45) && /[eEpP]/.test(text[i - 1])) i++;
-        else if (IDENT_CHAR(e) || e === 46) i++;
-        else break;
+      if (macros) {
+        const word = text.slice(start, i);
+        if (macros.has(word) || word === '__LINE__' || word === '__FILE__') plain = false;
       }
-      push(K.Number, start, i);
-      continue;
-    }
-    if (c === 34 || c === 39) {
-      // A string or character literal; unterminated ones are a lone quote character (assembler mode).
-      let k = i + 1;
-      while (k < n) {
-        const e = text.charCodeAt(k);
-        if (e === c || e === 10) break;
-        k += e === 92 ? 2 : 1;
-      }
-      if (k < n && text.charCodeAt(k) === c) {
-        i = k + 1;
-        push(c === 34 ? K.String : K.Char, start, i);
-      } else {
-        i++;
-        push(K.Other, start, i);
-      }
-      continue;
-    }
-    let p = '';
-    for (const cand of PUNCTS) {
-      if (text.startsWith(cand, i)) {
-        p = cand;
-        break;
-      }
-    }
-    if (!p && SINGLE_PUNCT.has(text[i])) p = text[i];
-    if (p) {
-      i += p.length;
-      push(K.Punct, start, i);
-      continue;
-    }
-    i++;
-    push(K.Other, start, i);
+    } else if (DIGIT(c) || (c === 46 && DIGIT(text.charCodeAt(i + 1)))) {
+      i = numberEnd(text, i);
+    } else i++;
   }
-  push(K.Newline, i, i, '\n');
+  return { end: n, plain };
+}
+
+/** Tokens of a short text (a -D value, the result of ##). */
+function lex(text: string, file: number): Tok[] {
+  const lexer = new Lexer(text, file);
+  const toks: Tok[] = [];
+  for (let t = lexer.next(); t.kind !== K.Eof; t = lexer.next()) toks.push(t);
   return toks;
 }
 
@@ -231,46 +343,75 @@ function avoidPaste(a: Tok, b: Tok): boolean {
 }
 
 class OutputMap implements SourceMap {
-  offsets: number[] = [];
-  files: number[] = [];
-  lines: number[] = [];
-  cols: number[] = [];
-  /** Tokens copied as written, so columns inside them are exact. */
-  verbatim: boolean[] = [];
+  private size = 0;
+  private offsets = new Int32Array(4096);
+  private files = new Int32Array(4096);
+  private lines = new Int32Array(4096);
+  private cols = new Int32Array(4096);
+  /** Text copied as written (a whole line, or a token from the file): positions inside it are exact. */
+  private verbatim = new Uint8Array(4096);
+  text = '';
 
   constructor(private readonly names: readonly string[]) {}
 
-  add(offset: number, t: Tok, verbatim: boolean): void {
-    this.offsets.push(offset);
-    this.files.push(t.file);
-    this.lines.push(t.line);
-    this.cols.push(t.col);
-    this.verbatim.push(verbatim);
+  add(offset: number, file: number, line: number, col: number, verbatim: boolean): void {
+    if (this.size === this.offsets.length) {
+      const grow = <T extends Int32Array | Uint8Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 4);
+        b.set(a);
+        return b;
+      };
+      this.offsets = grow(this.offsets);
+      this.files = grow(this.files);
+      this.lines = grow(this.lines);
+      this.cols = grow(this.cols);
+      this.verbatim = grow(this.verbatim);
+    }
+    const i = this.size++;
+    this.offsets[i] = offset;
+    this.files[i] = file;
+    this.lines[i] = line;
+    this.cols[i] = col;
+    this.verbatim[i] = verbatim ? 1 : 0;
   }
 
   positionAt(offset: number): Position {
+    if (this.size === 0) return { file: this.names[0] ?? '', line: 1, col: 1 };
     const offs = this.offsets;
-    if (offs.length === 0) return { file: this.names[0] ?? '', line: 1, col: 1 };
     let lo = 0;
-    let hi = offs.length - 1;
+    let hi = this.size - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if (offs[mid] <= offset) lo = mid;
       else hi = mid - 1;
     }
-    const delta = this.verbatim[lo] ? Math.max(0, offset - offs[lo]) : 0;
-    return { file: this.names[this.files[lo]], line: this.lines[lo], col: this.cols[lo] + delta };
+    const file = this.names[this.files[lo]] ?? '<built-in>';
+    if (!this.verbatim[lo] || offset <= offs[lo]) return { file, line: this.lines[lo], col: this.cols[lo] };
+    // A copied run may hold a block comment spanning lines.
+    const run = this.text.slice(offs[lo], offset);
+    const nl = run.lastIndexOf('\n');
+    if (nl < 0) return { file, line: this.lines[lo], col: this.cols[lo] + run.length };
+    let count = 0;
+    for (let k = run.indexOf('\n'); k >= 0; k = run.indexOf('\n', k + 1)) count++;
+    return { file, line: this.lines[lo] + count, col: run.length - nl };
   }
 }
 
 class PreprocessError extends Error {}
 
+/** An #if group: is it active now, has a branch been taken, was #else seen. */
+interface Cond {
+  active: boolean;
+  taken: boolean;
+  sawElse: boolean;
+  tok: Tok;
+}
+
 class Preprocessor {
   private readonly macros = new Map<string, Macro>();
   readonly diagnostics: Diagnostic[] = [];
   readonly fileNames: string[] = [];
-  private readonly out: string[] = [];
-  private outLength = 0;
+  private out = '';
   private readonly map = new OutputMap(this.fileNames);
   private prev: Tok | undefined;
   private padPending = false;
@@ -295,7 +436,8 @@ class Preprocessor {
   }
 
   result(): PreprocessResult {
-    return { text: this.out.join(''), map: this.map, diagnostics: this.diagnostics, files: this.fileNames };
+    this.map.text = this.out;
+    return { text: this.map.text, map: this.map, diagnostics: this.diagnostics, files: this.fileNames };
   }
 
   private position(t: Tok): Position {
@@ -326,61 +468,76 @@ class Preprocessor {
       return;
     }
     if (this.prev !== undefined && (t.ws || (this.padPending && avoidPaste(this.prev, t)))) this.write(' ');
-    this.map.add(this.outLength, t, !fromMacro);
+    this.map.add(this.out.length, t.file, t.line, t.col, !fromMacro);
     this.write(t.text);
     this.prev = t;
     this.padPending = false;
   }
 
   private write(s: string): void {
-    this.out.push(s);
-    this.outLength += s.length;
+    this.out += s;
   }
 
   // ---- files -----------------------------------------------------------------------------------------------
 
-  private tokensOf(path: string): Tok[] | undefined {
-    let toks = this.cache.get(path);
-    if (toks === undefined) {
+  private textOf(path: string): string | undefined {
+    let text = this.cache.get(path);
+    if (text === undefined) {
       const bytes = this.options.host.readFile(path);
-      toks = bytes ? lex(bytesToText(bytes), -1) : null;
-      this.cache.set(path, toks);
+      text = bytes ? bytesToText(bytes) : null;
+      this.cache.set(path, text);
     }
-    return toks ?? undefined;
+    return text ?? undefined;
   }
 
   run(path: string, text: string): void {
-    this.processFile(path, lex(text, -1), 0);
+    this.processFile(path, text, 0);
   }
 
-  /** Runs one file's tokens: directives, skipping, text. Cached token lists carry file -1; copies get the index. */
-  private processFile(path: string, raw: readonly Tok[], depth: number): void {
+  /** Runs one file: directives, skipped groups, and text (copied as is when it holds no macro). */
+  private processFile(path: string, text: string, depth: number): void {
     const file = this.fileNames.length;
     this.fileNames.push(path);
-    const src = new TokenSource(raw, file);
-    // Each entry: is this group active, has any branch been taken, was #else seen.
-    const conds: { active: boolean; taken: boolean; sawElse: boolean; tok: Tok }[] = [];
+    const lexer = new Lexer(text, file);
+    const src = new TokenSource(lexer);
+    const conds: Cond[] = [];
     const active = () => conds.length === 0 || conds[conds.length - 1].active;
-    for (;;) {
-      const t = src.peek();
-      if (t.kind === K.Eof) break;
-      if (t.bol && t.kind === K.Punct && t.text === '#') {
-        src.next();
-        const line = src.restOfLine();
-        this.directive(t, line, conds, active, path, depth);
-        this.emit({ ...t, kind: K.Newline, text: '\n' }, false);
-        continue;
+    while (!lexer.atEnd()) {
+      let at = lexer.pos;
+      while (text.charCodeAt(at) === 32 || text.charCodeAt(at) === 9) at++;
+      if (text.charCodeAt(at) === 35 /* # */ || (text.charCodeAt(at) === 47 && text.charCodeAt(at + 1) === 42)) {
+        // A directive (possibly after a comment): lex it.
+        const state = lexer.save();
+        const first = lexer.next();
+        if (first.bol && first.kind === K.Punct && first.text === '#') {
+          this.directive(first, src.restOfLine(), conds, active, path, depth);
+          this.write('\n');
+          this.prev = undefined;
+          continue;
+        }
+        lexer.restore(state);
       }
+      const line = scanLine(text, lexer.pos, active() ? this.macros : undefined);
       if (!active()) {
-        src.skipLine();
+        lexer.skipTo(line.end);
         continue;
       }
-      this.textLine(src);
+      if (line.plain) {
+        if (line.end > lexer.pos) {
+          this.map.add(this.out.length, file, lexer.line, lexer.col, true);
+          this.write(text.slice(lexer.pos, line.end));
+        }
+        this.write('\n');
+        this.prev = undefined;
+        lexer.skipTo(line.end);
+        continue;
+      }
+      this.expandInto(src, (t) => this.emit(t, t.hide !== undefined), false, true);
     }
     if (conds.length > 0) this.error(conds[conds.length - 1].tok, 'unterminated conditional directive');
   }
 
-  private directive(hash: Tok, line: Tok[], conds: { active: boolean; taken: boolean; sawElse: boolean; tok: Tok }[], active: () => boolean, path: string, depth: number): void {
+  private directive(hash: Tok, line: Tok[], conds: Cond[], active: () => boolean, path: string, depth: number): void {
     const name = line[0];
     if (name === undefined) return; // the null directive
     const parentActive = conds.length <= 1 || conds[conds.length - 2].active;
@@ -457,7 +614,7 @@ class Preprocessor {
 
   /** Assembler mode: an unknown directive is ordinary text (`#address-cells = <1>;`). */
   private passThrough(hash: Tok, line: Tok[]): void {
-    const src = new TokenSource([hash, ...line, { ...hash, kind: K.Eof, text: '' }], hash.file);
+    const src = TokenSource.of([hash, ...line]);
     this.expandInto(src, (t) => this.emit(t, t.hide !== undefined), false);
   }
 
@@ -498,7 +655,7 @@ class Preprocessor {
     let spec = toks;
     if (spec[0] && spec[0].kind !== K.String && !(spec[0].kind === K.Punct && spec[0].text === '<')) {
       const expanded: Tok[] = [];
-      this.expandInto(new TokenSource([...spec, { ...at, kind: K.Eof, text: '' }], at.file), (t) => expanded.push(t), true);
+      this.expandInto(TokenSource.of(spec), (t) => expanded.push(t), true);
       spec = expanded.filter((t) => t.kind !== K.Padding && t.kind !== K.Placemarker);
     }
     let name: string;
@@ -516,9 +673,9 @@ class Preprocessor {
     const dirs = name.startsWith('/') ? [''] : [...(quoted ? [dirname(path)] : []), ...this.options.includeDirs];
     for (const dir of dirs) {
       const full = dir === '' ? name : joinPath(dir, name);
-      const toks = this.tokensOf(full);
-      if (toks) {
-        this.processFile(full, toks, depth + 1);
+      const included = this.textOf(full);
+      if (included !== undefined) {
+        this.processFile(full, included, depth + 1);
         return;
       }
     }
@@ -526,10 +683,6 @@ class Preprocessor {
   }
 
   // ---- macro expansion ---------------------------------------------------------------------------------------
-
-  private textLine(src: TokenSource): void {
-    this.expandInto(src, (t) => this.emit(t, t.hide !== undefined), false, true);
-  }
 
   /**
    * Expands tokens from `src` up to the end of the line (or of the source) and hands them to `sink`.
@@ -640,7 +793,7 @@ class Preprocessor {
   /** Fully expands one argument on its own. */
   private expandArg(arg: Tok[]): Tok[] {
     const out: Tok[] = [];
-    this.expandInto(new TokenSource([...arg, { kind: K.Eof, text: '', ws: false, file: -1, line: 0, col: 0 }], -1), (t) => out.push(t), false);
+    this.expandInto(TokenSource.of(arg), (t) => out.push(t), false);
     return out;
   }
 
@@ -649,7 +802,14 @@ class Preprocessor {
     if (args && rparenHide) for (const h of [...hideBase]) if (!rparenHide.has(h)) hideBase.delete(h);
     hideBase.add(m.name);
     const hide: ReadonlySet<string> = hideBase;
-    const at = (t: Tok, ws: boolean): Tok => ({ kind: t.kind, text: t.text, ws, file: name.file, line: name.line, col: name.col, hide: t.hide ? union(t.hide, hide) : hide });
+    const unions = new Map<ReadonlySet<string>, ReadonlySet<string>>();
+    const hideOf = (h: ReadonlySet<string> | undefined): ReadonlySet<string> => {
+      if (!h) return hide;
+      let u = unions.get(h);
+      if (!u) unions.set(h, (u = union(h, hide)));
+      return u;
+    };
+    const at = (t: Tok, ws: boolean): Tok => ({ kind: t.kind, text: t.text, ws, file: name.file, line: name.line, col: name.col, hide: hideOf(t.hide) });
     const body = m.body;
     const params = m.params;
     const paramIndex = (t: Tok | undefined) => (t && t.kind === K.Ident && params ? params.indexOf(t.text) : -1);
@@ -684,7 +844,7 @@ class Preprocessor {
         while (li > 0 && out[li].kind === K.Padding) li--;
         const left = out[li];
         out.length = li;
-        out.push(this.paste(left, right[0]));
+        out.push(...this.paste(left, right[0]));
         for (let k = 1; k < right.length; k++) out.push(right[k]);
         continue;
       }
@@ -722,23 +882,21 @@ class Preprocessor {
     return out.filter((t) => t.kind !== K.Placemarker);
   }
 
-  private paste(left: Tok, right: Tok): Tok {
-    if (left.kind === K.Placemarker) return right;
-    if (right.kind === K.Placemarker) return left;
+  /** `a ## b`. Assembler mode keeps an invalid paste as two tokens (a boundary between them, as GCC does). */
+  private paste(left: Tok, right: Tok): Tok[] {
+    if (left.kind === K.Placemarker) return [right];
+    if (right.kind === K.Placemarker) return [left];
     const text = left.text + right.text;
     const relexed = lex(text, -1).filter((t) => t.kind !== K.Newline);
-    if (relexed.length !== 1) {
-      this.error(left, `pasting "${left.text}" and "${right.text}" does not give a valid preprocessing token`);
-      return { ...left, text: text };
-    }
-    return { ...left, kind: relexed[0].kind, text };
+    if (relexed.length !== 1) return [left, { ...right, kind: K.Padding, text: '' }, right];
+    return [{ ...left, kind: relexed[0].kind, text }];
   }
 
   // ---- #if expressions ---------------------------------------------------------------------------------------
 
   private evaluate(at: Tok, toks: Tok[]): bigint {
     const expanded: Tok[] = [];
-    this.expandInto(new TokenSource([...toks, { ...at, kind: K.Eof, text: '' }], at.file), (t) => expanded.push(t), true);
+    this.expandInto(TokenSource.of(toks), (t) => expanded.push(t), true);
     const items = expanded.filter((t) => t.kind !== K.Padding && t.kind !== K.Placemarker && t.kind !== K.Newline);
     if (items.length === 0) {
       this.error(at, '#if with no expression');
@@ -772,58 +930,49 @@ function stringify(arg: readonly Tok[]): string {
   return `"${s}"`;
 }
 
-/** A token stream: pushed-back expansion results first, then a file's tokens. */
+/** A token stream: pushed-back expansion results first, then a file's lexer (or a fixed list). */
 class TokenSource {
   private readonly pending: Tok[] = [];
-  private pos = 0;
 
-  constructor(
-    private readonly toks: readonly Tok[],
-    private readonly file: number,
-  ) {}
+  constructor(private readonly lexer: Lexer | undefined) {}
 
-  private fromFile(i: number): Tok {
-    const t = this.toks[i];
-    if (t === undefined) return { kind: K.Eof, text: '', ws: false, file: this.file, line: 0, col: 0 };
-    return t.file === this.file ? t : { ...t, file: this.file };
+  static of(toks: readonly Tok[]): TokenSource {
+    const src = new TokenSource(undefined);
+    src.push(toks);
+    return src;
   }
+
+  private static readonly EOF: Tok = { kind: K.Eof, text: '', ws: false, file: -1, line: 0, col: 0 };
 
   pendingEmpty(): boolean {
     return this.pending.length === 0;
   }
 
   peek(): Tok {
-    return this.pending.length ? this.pending[this.pending.length - 1] : this.fromFile(this.pos);
+    if (this.pending.length) return this.pending[this.pending.length - 1];
+    if (!this.lexer) return TokenSource.EOF;
+    const state = this.lexer.save();
+    const t = this.lexer.next();
+    this.lexer.restore(state);
+    return t;
   }
 
   next(): Tok {
     if (this.pending.length) return this.pending.pop()!;
-    const t = this.fromFile(this.pos);
-    if (t.kind !== K.Eof) this.pos++;
-    return t;
+    return this.lexer ? this.lexer.next() : TokenSource.EOF;
   }
 
   push(toks: readonly Tok[]): void {
     for (let i = toks.length - 1; i >= 0; i--) this.pending.push(toks[i]);
   }
 
-  /** The rest of a directive line (from the file; directives never come from expansions). */
+  /** The rest of a directive line, consuming its newline (directives never come from expansions). */
   restOfLine(): Tok[] {
     const line: Tok[] = [];
     for (;;) {
-      const t = this.fromFile(this.pos);
+      const t = this.next();
       if (t.kind === K.Eof || t.kind === K.Newline) return line;
-      this.pos++;
       line.push(t);
-    }
-  }
-
-  skipLine(): void {
-    for (;;) {
-      const t = this.toks[this.pos];
-      if (t === undefined) return;
-      this.pos++;
-      if (t.kind === K.Newline) return;
     }
   }
 
@@ -848,10 +997,14 @@ class TokenSource {
     }
   }
 
+  /** With a newline next: does the following line start a directive? */
   private nextLineIsDirective(): boolean {
-    if (this.pending.length) return false;
-    const t = this.toks[this.pos + 1];
-    return t !== undefined && t.bol === true && t.kind === K.Punct && t.text === '#';
+    if (this.pending.length || !this.lexer) return false;
+    const state = this.lexer.save();
+    this.lexer.next();
+    const t = this.lexer.next();
+    this.lexer.restore(state);
+    return t.bol === true && t.kind === K.Punct && t.text === '#';
   }
 }
 

@@ -49,6 +49,8 @@ export class DtNode {
   referenced = false;
   phandle = 0;
   fullpath = '';
+  /** The bus this node bridges to, as the bus checks find it (children are checked against it). */
+  bus: 'pci' | 'simple' | 'i2c' | 'spi' | undefined;
   /** Every place the node was (re)defined, first one first. */
   locs: Loc[] = [];
 
@@ -87,12 +89,16 @@ export class DtNode {
     this.children.push(child);
   }
 
-  *liveProperties(): Generator<DtProperty> {
-    for (const p of this.properties) if (!p.deleted) yield p;
+  liveProperties(): DtProperty[] {
+    const props = this.properties;
+    for (let i = 0; i < props.length; i++) if (props[i].deleted) return props.filter((p) => !p.deleted);
+    return props;
   }
 
-  *liveChildren(): Generator<DtNode> {
-    for (const c of this.children) if (!c.deleted) yield c;
+  liveChildren(): DtNode[] {
+    const children = this.children;
+    for (let i = 0; i < children.length; i++) if (children[i].deleted) return children.filter((c) => !c.deleted);
+    return children;
   }
 }
 

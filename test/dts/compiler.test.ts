@@ -5,24 +5,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { main } from '../../cli/main';
+import { dmalabDtc } from './run-cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmalab-dts-'));
-
-/** Runs `dmalab dtc ARGS`, capturing output. */
-export async function dmalabDtc(args: string[]): Promise<{ status: number; stderr: string }> {
-  let stderr = '';
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string) => {
-    stderr += chunk;
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return { status: await main(['dtc', ...args]), stderr };
-  } finally {
-    process.stderr.write = write;
-  }
-}
 
 const CASES: Record<string, string> = {
   basic: `/dts-v1/;
@@ -51,17 +36,18 @@ lbl: /memreserve/ (0x10 << 4) 0x10;
 l2: &n1 { };
 / { u = <&l2>; };`,
   deletes: `/dts-v1/;
-/ { a { x; /delete-property/ x; y; }; b { c { }; /delete-node/ c; d { }; }; lbl: e { }; };
+/ { a { x; /delete-property/ x; y; }; b { c { }; d { }; }; lbl: e { }; };
+/ { b { /delete-node/ c; }; };
 /delete-node/ &lbl;
 / { f { k = <1>; }; };
 / { f { /delete-property/ k; }; g { }; };
 / { f { k = <2>; }; };`,
   omit: `/dts-v1/;
-/ { /omit-if-no-ref/ unused { }; keep: /omit-if-no-ref/ used { }; x = <&keep>; lab: /omit-if-no-ref/ labelled { }; };`,
+/ { x = <&keep>; /omit-if-no-ref/ unused { }; keep: /omit-if-no-ref/ used { }; lab: /omit-if-no-ref/ labelled { }; };`,
   escapes: `/dts-v1/;
 / { \\model = "kw"; n-0,a.b_c+d { #cells = <1>; a? = "q"; }; };`,
   names: `/dts-v1/;
-/ { name = "x"; n { name = "n"; }; m@1 { name = "m"; reg = <1>; }; };`,
+/ { n { name = "n"; }; m@1 { name = "m"; reg = <1>; }; };`,
   strings: `/dts-v1/;
 / { #size-cells = <0>; size-cells = "x"; cells; ells; compatible = "a,b", "c"; };`,
   plugin: `/dts-v1/;
@@ -70,6 +56,12 @@ l2: &n1 { };
 &{/soc} { z = <&foo 1>; };
 / { fragment@7 { w = <1>; }; };`,
 };
+
+writeFileSync(join(dir, 'blob.bin'), Buffer.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 250, 251]));
+writeFileSync(join(dir, 'part.dtsi'), '/ { from-include = "yes"; inc: included { v = <7>; }; };\n');
+CASES.files = `/dts-v1/;
+/include/ "part.dtsi"
+/ { whole = /incbin/("blob.bin"); part = /incbin/("blob.bin", 2, 5); mixed = <1>, /incbin/("blob.bin", (1 + 1), 0), "s"; r = <&inc>; };`;
 
 for (const [name, text] of Object.entries(CASES)) {
   for (const extra of [[], ['-@'], ['-H', 'both'], ['-R', '2', '-p', '16'], ['-S', '4096', '-b', '5'], ['-a', '64'], ['-H', 'legacy']]) {
@@ -85,4 +77,18 @@ for (const [name, text] of Object.entries(CASES)) {
       assert.deepEqual(readFileSync(mine), readFileSync(ref));
     });
   }
+}
+
+for (const example of ['pl330.dts', 'pl330-smmu.dts']) {
+  test(`example ${example}: dmalab dtc --cpp equals cpp + dtc`, async () => {
+    const src = join('examples', 'dts', example);
+    const pre = spawnSync('cpp', ['-nostdinc', '-undef', '-D__DTS__', '-x', 'assembler-with-cpp', src], { encoding: 'latin1' });
+    assert.equal(pre.status, 0);
+    const ref = spawnSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', '-'], { input: Buffer.from(pre.stdout, 'latin1') });
+    assert.equal(ref.status, 0);
+    const mine = join(dir, `${example}.dtb`);
+    const m = await dmalabDtc(['-q', '--cpp', '-O', 'dtb', '-o', mine, src]);
+    assert.equal(m.status, 0, m.stderr);
+    assert.deepEqual(readFileSync(mine), ref.stdout);
+  });
 }

@@ -94,14 +94,14 @@ export async function ensureReferenceDtbs(files: readonly string[], tree = ensur
 }
 
 /** Compiles one corpus file the way `dmalab dtc --cpp -b 0 -i DIR -i include-prefixes <kernel -W flags>` does. */
-export function compileKernelDts(tree: string, rel: string, cache: PreprocessCache): { dtb: Uint8Array | undefined; diagnostics: Diagnostic[] } {
+export function compileKernelDts(tree: string, rel: string, cache: PreprocessCache, options: { symbols?: boolean; dtcFlags?: readonly string[] } = {}): { dtb: Uint8Array | undefined; diagnostics: Diagnostic[] } {
   const src = join(tree, rel);
   const dir = dirname(src);
   const includeDirs = [dir, INCLUDE_PREFIXES];
   const pre = preprocess(src, bytesToText(readFileSync(src)), { host: fileHost, includeDirs, cache });
   if (pre.diagnostics.some((d) => d.severity === 'error')) return { dtb: undefined, diagnostics: pre.diagnostics };
   const levels = new CheckLevels();
-  for (const flag of KERNEL_DTC_FLAGS) levels.apply(flag.slice(2), false);
-  const result = compileDts(new Source(src, pre.text, dir, pre.map), { host: fileHost, includeDirs, bootCpu: 0, levels });
+  for (const flag of options.dtcFlags ?? KERNEL_DTC_FLAGS) levels.apply(flag.slice(2), false);
+  const result = compileDts(new Source(src, pre.text, dir, pre.map), { host: fileHost, includeDirs, bootCpu: 0, levels, symbols: options.symbols });
   return { dtb: result.info ? toDtb(result.info) : undefined, diagnostics: [...pre.diagnostics, ...result.diagnostics] };
 }
