@@ -34,10 +34,58 @@ const MISTAKES = [
   '',
 ].join('\n');
 
+/** A self-contained devicetree with two mistakes: `&uart_clk` names no node, and the PL330 lacks `#dma-cells`. */
+const DTS_MISTAKES = `/dts-v1/;
+
+/ {
+\t#address-cells = <1>;
+\t#size-cells = <1>;
+
+\taliases {
+\t\tdma0 = &dmac;
+\t};
+
+\tgic: interrupt-controller@f8f01000 {
+\t\tcompatible = "arm,cortex-a9-gic";
+\t\t#interrupt-cells = <3>;
+\t\t#address-cells = <0>;
+\t\tinterrupt-controller;
+\t\treg = <0xf8f01000 0x1000>, <0xf8f00100 0x100>;
+\t};
+
+\tamba: bus {
+\t\tcompatible = "simple-bus";
+\t\t#address-cells = <1>;
+\t\t#size-cells = <1>;
+\t\tinterrupt-parent = <&gic>;
+\t\tranges;
+
+\t\tdmac: dma-controller@f8003000 {
+\t\t\tcompatible = "arm,pl330", "arm,primecell";
+\t\t\treg = <0xf8003000 0x1000>;
+\t\t\tinterrupts = <0 13 4>, <0 14 4>;
+\t\t};
+
+\t\tuart0: serial@e0000000 {
+\t\t\tcompatible = "xlnx,xuartps", "cdns,uart-r1p8";
+\t\t\treg = <0xe0000000 0x1000>;
+\t\t\tinterrupts = <0 27 4>;
+\t\t\tclocks = <&uart_clk>;
+\t\t};
+\t};
+};
+`;
+const dtsLine = (pattern: RegExp) => DTS_MISTAKES.split('\n').findIndex((l) => pattern.test(l)) + 1;
+
 describe('PL330 and devicetree in VS Code (code-server)', () => {
   let editor: Editor;
   before(async () => {
-    editor = await openEditor({ workspace: join(REPO_ROOT, 'examples'), files: { 'pl330/mistakes.pl330': MISTAKES } });
+    editor = await openEditor({
+      workspace: join(REPO_ROOT, 'examples'),
+      files: { 'pl330/mistakes.pl330': MISTAKES, 'devicetree/mistakes.dts': DTS_MISTAKES },
+      // Nodes only in the Outline, all expanded: the tree fits the view.
+      settings: { 'outline.showProperties': false, 'outline.collapseItems': 'alwaysExpand' },
+    });
   }, { timeout: OPEN_TIMEOUT_MS });
   after(() => editor?.close());
 
@@ -94,6 +142,57 @@ describe('PL330 and devicetree in VS Code (code-server)', () => {
       assert.deepEqual(fields.filter((f) => f.startsWith('ES')), swapKeywords, `offered: ${fields.join(' ')}`);
     }));
 
+  test('a .dts file with an unresolved reference and a PL330 node without #dma-cells: both in the Problems panel; fixing clears them', { timeout: SCENARIO_TIMEOUT_MS }, () =>
+    scenario(editor, 'dts-problems', async (wb) => {
+      const path = join(editor.server.workspace, 'devicetree/mistakes.dts');
+      // Debian's dtc finds the unresolved reference (its own checks have nothing else to say about this file).
+      const reference = dtc(path);
+      assert.notEqual(reference.status, 0);
+      assert.match(reference.stderr, /Reference to non-existent node or label "uart_clk"/);
+      const referenceLine = dtsLine(/&uart_clk/);
+      const pl330Line = dtsLine(/dmac: dma-controller/);
+
+      await wb.openFile('devicetree/mistakes.dts');
+      const ofFile = (ps: Problem[]) => ps.filter((p) => p.file === 'mistakes.dts');
+      const shown = ofFile(await wb.waitForProblems('two problems in mistakes.dts', (ps) => ofFile(ps).length >= 2));
+      assert.equal(shown.length, 2, shown.map((p) => p.text).join('\n'));
+      const unresolved = shown.find((p) => p.line === referenceLine);
+      assert.ok(unresolved && unresolved.severity === 'error' && unresolved.message.includes('uart_clk'), shown.map((p) => p.text).join('\n'));
+      const dmaCells = shown.find((p) => p.line === pl330Line);
+      assert.ok(dmaCells && dmaCells.message.includes('#dma-cells'), shown.map((p) => p.text).join('\n'));
+      await wb.screenshot('dts-problems-before-fix');
+
+      await wb.replaceLine(referenceLine, '            clock-frequency = <100000000>;');
+      await wb.goToLine(dtsLine(/interrupts = <0 13 4>/));
+      await wb.page.keyboard.press('End');
+      await wb.typeLines(['', '#dma-cells = <1>;']);
+      await wb.page.keyboard.press('Escape');
+      await wb.waitForProblems('the problems of mistakes.dts to clear', (ps) => ofFile(ps).length === 0);
+      await wb.save();
+      const fixed = dtc(path);
+      assert.equal(fixed.status, 0, fixed.stderr);
+      assert.equal(fixed.stderr, '', 'dtc has no warnings for the fixed file either');
+    }));
+
+  test('go to definition on a &label jumps to the node', { timeout: SCENARIO_TIMEOUT_MS }, () =>
+    scenario(editor, 'dts-definition', async (wb) => {
+      await wb.openFile('devicetree/mistakes.dts');
+      const target = await wb.goToDefinition(dtsLine(/= &dmac;/), '&dmac');
+      assert.equal(target, dtsLine(/dmac: dma-controller/));
+    }));
+
+  test('the Outline shows the node tree', { timeout: SCENARIO_TIMEOUT_MS }, () =>
+    scenario(editor, 'dts-outline', async (wb) => {
+      await wb.openFile('devicetree/mistakes.dts');
+      const expected = nodeTree(dtc(join(editor.server.workspace, 'devicetree/mistakes.dts')).dts);
+      assert.ok(expected.length >= 5, JSON.stringify(expected));
+      const shown = await waitFor('the Outline of mistakes.dts', 30_000, async () => {
+        const rows = await wb.outline().catch(() => []);
+        return rows.length >= expected.length ? rows : false;
+      });
+      assert.deepEqual(shown.map((r) => ({ level: r.level, name: r.name.replace(/^(\w+:\s*)+/, '') })), expected);
+    }));
+
   test('Assemble PL330 File: the listing opens beside the source and the binary is written', { timeout: SCENARIO_TIMEOUT_MS }, () =>
     scenario(editor, 'command-assemble', async (wb) => {
       await wb.openFile('pl330/memcpy.pl330');
@@ -114,7 +213,40 @@ describe('PL330 and devicetree in VS Code (code-server)', () => {
       assert.deepEqual(written, cli.stdout, 'the editor writes the bytes the CLI assembles');
       await waitFor('the notification naming memcpy.bin', 30_000, async () => (await wb.notifications()).some((n) => n.includes('memcpy.bin')));
     }));
+
+  test('Compile Devicetree to DTB: the DTB is written, byte for byte what cpp + dtc build', { timeout: SCENARIO_TIMEOUT_MS }, () =>
+    scenario(editor, 'command-compile-devicetree', async (wb) => {
+      const dir = join(editor.server.workspace, 'devicetree');
+      await wb.openFile('devicetree/zynq-dma-board.dts');
+      await wb.runCommand('dmalab: Compile Devicetree to DTB');
+      const written = await waitFor('zynq-dma-board.dtb', 30_000, async () => readFileSafe(join(dir, 'zynq-dma-board.dtb')));
+      // The kernel's way: the C preprocessor, then Debian's dtc.
+      const pre = spawnSync('cpp', ['-nostdinc', '-undef', '-D__DTS__', '-x', 'assembler-with-cpp', '-I', dir, join(dir, 'zynq-dma-board.dts')], { encoding: 'buffer' });
+      assert.equal(pre.status, 0, pre.stderr.toString());
+      const reference = spawnSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', '-o', '-', '-'], { input: pre.stdout, encoding: 'buffer' });
+      assert.equal(reference.status, 0, reference.stderr.toString());
+      assert.deepEqual(written, reference.stdout);
+      await waitFor('the notification naming the DTB', 30_000, async () => (await wb.notifications()).some((n) => n.includes('zynq-dma-board.dtb')));
+    }));
 });
+
+/** Debian's dtc on a source: its exit status and messages, and the source it prints back (dtc -O dts). */
+function dtc(path: string): { status: number | null; stderr: string; dts: string } {
+  const r = spawnSync('dtc', ['-I', 'dts', '-O', 'dts', '-o', '-', path], { encoding: 'utf8' });
+  return { status: r.status, stderr: r.stderr, dts: r.stdout };
+}
+
+/** The node tree of dtc's printed source, as the Outline shows it: depth and node name, labels dropped. */
+function nodeTree(dts: string): { level: number; name: string }[] {
+  const nodes: { level: number; name: string }[] = [];
+  let depth = 0;
+  for (const line of dts.split('\n')) {
+    const open = /^\s*(?:[\w]+:\s*)*([^\s{=;]+)\s*\{\s*$/.exec(line);
+    if (open) nodes.push({ level: ++depth, name: open[1] });
+    else if (/^\s*\};\s*$/.test(line)) depth--;
+  }
+  return nodes;
+}
 
 function sortByLine<T extends { line: number; message: string }>(list: T[]): T[] {
   return [...list].sort((a, b) => a.line - b.line || a.message.localeCompare(b.message));

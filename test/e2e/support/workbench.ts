@@ -116,16 +116,15 @@ export class Workbench {
     return match ? Number(match[1]) : undefined;
   }
 
+  /** Focuses the active editor by clicking its tab (a click in the text would move the cursor). */
   async focusEditor(): Promise<void> {
     await this.page.keyboard.press('Escape');
-    await this.activeEditor().locator('.view-lines').click({ position: { x: 5, y: 5 } });
+    await this.page.locator('.editor-group-container.active .tabs-container .tab.active').click();
   }
 
   /** Replaces the whole of line `line` with `text` by typing, as a person fixing it would. */
   async replaceLine(line: number, text: string): Promise<void> {
-    await this.goToLine(line);
-    await this.page.keyboard.press('Home');
-    await this.page.keyboard.press('Home');
+    await this.goToLine(line, 1);
     await this.page.keyboard.press('Shift+End');
     await this.page.keyboard.type(text);
     await this.page.keyboard.press('Escape');
@@ -273,22 +272,18 @@ export class Workbench {
     }
   }
 
-  /** The Outline view's rows as "depth:name". */
-  async outline(): Promise<string[]> {
+  /** The Outline view's rows, top to bottom: tree depth, name and symbol kind (from the row's icon). */
+  async outline(): Promise<{ level: number; name: string; kind: string }[]> {
     const rows = this.page.locator('.outline-pane .monaco-list-row');
     if (!(await rows.first().isVisible())) await this.runCommand('Explorer: Focus on Outline View');
     await rows.first().waitFor({ timeout: SLOW });
     return rows.evaluateAll((els) =>
-      els.map((e) => `${e.getAttribute('aria-level')}:${(e.querySelector('.label-name')?.textContent ?? '').trim()}`),
+      els.map((e) => ({
+        level: Number(e.getAttribute('aria-level')),
+        name: (e.querySelector('.label-name')?.textContent ?? '').trim(),
+        kind: /codicon-symbol-(\w+)/.exec(e.querySelector('.codicon[class*="codicon-symbol-"]')?.className ?? '')?.[1] ?? '',
+      })),
     );
-  }
-
-  /** Expands every node of the Outline (its "Expand All" through the tree's keyboard: `*` on each row is not enough). */
-  async expandOutline(): Promise<void> {
-    const rows = this.page.locator('.outline-pane .monaco-list-row[aria-expanded="false"]');
-    for (let guard = 0; guard < 200 && (await rows.count()) > 0; guard++) {
-      await rows.first().locator('.monaco-tl-twistie').click();
-    }
   }
 
   // ---- Commands
