@@ -116,10 +116,10 @@ export class Workbench {
     return match ? Number(match[1]) : undefined;
   }
 
-  /** Focuses the active editor by clicking its tab (a click in the text would move the cursor). */
+  /** Focuses the active editor group (Ctrl+1; a click in the text would move the cursor). */
   async focusEditor(): Promise<void> {
     await this.page.keyboard.press('Escape');
-    await this.page.locator('.editor-group-container.active .tabs-container .tab.active').click();
+    await this.page.keyboard.press('Control+1');
   }
 
   /** Replaces the whole of line `line` with `text` by typing, as a person fixing it would. */
@@ -300,7 +300,9 @@ export class Workbench {
     });
     await row.first().waitFor({ timeout: SLOW });
     await row.first().click();
-    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: SLOW });
+    // The palette closes, or a command that asks something (a quick pick of its own) replaces its '>' prompt.
+    await waitFor(`the command palette to run '${title}'`, SLOW, async () =>
+      !(await input.isVisible()) || !(await input.inputValue()).startsWith('>'));
   }
 
   /** Titles of the editor tabs in the active group. */
@@ -324,8 +326,16 @@ export class Workbench {
     if (margin === null) throw new Error('the editor margin is not visible');
     const glyphs = () => editor.locator('.codicon-debug-breakpoint, .codicon-debug-breakpoint-unverified').count();
     const before = await glyphs();
-    await this.page.mouse.click(margin.x + 6, lineNumber.y + lineNumber.height / 2);
-    await waitFor(`a breakpoint glyph to ${before === 0 ? 'appear' : 'change'} on line ${line}`, SLOW, async () => (await glyphs()) !== before);
+    // A click while the editor is still laying out (inlay hints, folding arrows arriving) can miss: try again.
+    for (let attempt = 1; ; attempt++) {
+      await this.page.mouse.click(margin.x + 6, lineNumber.y + lineNumber.height / 2);
+      try {
+        await waitFor(`the breakpoint glyphs to change on line ${line}`, 5_000, async () => (await glyphs()) !== before);
+        return;
+      } catch (error) {
+        if (attempt === 3) throw error;
+      }
+    }
   }
 
   private async lineNumberBox(line: number): Promise<{ x: number; y: number; width: number; height: number }> {
@@ -355,6 +365,28 @@ export class Workbench {
     await this.page.locator('.debug-viewlet').first().waitFor({ timeout: SLOW });
   }
 
+  /** Picks the launch configuration `name` in the Run and Debug view's drop-down (F5 then starts it). */
+  async selectLaunchConfiguration(name: string): Promise<void> {
+    await this.showRunAndDebug();
+    const select = this.page.locator('.start-debug-action-item .monaco-select-box');
+    await select.click({ timeout: SLOW });
+    const option = this.page.locator('.monaco-select-box-dropdown-container .monaco-list-row').filter({ hasText: new RegExp(`^${escapeRegExp(name)}`) });
+    await option.first().click({ timeout: SLOW });
+    await waitFor(`the drop-down to show ${name}`, SLOW, async () => (await select.evaluate((e) => (e as HTMLSelectElement).title || (e as HTMLSelectElement).value)).startsWith(name));
+  }
+
+  /** The text of the modal dialog on screen, or undefined when there is none. */
+  async dialogText(): Promise<string | undefined> {
+    const dialog = this.page.locator('.monaco-dialog-box');
+    return (await dialog.isVisible()) ? (await dialog.innerText()).trim() : undefined;
+  }
+
+  /** The Debug Console's lines (output and evaluations), top to bottom as rendered. */
+  async debugConsoleLines(): Promise<string[]> {
+    if (!(await this.page.locator('.repl').isVisible())) await this.page.keyboard.press('Control+Shift+Y');
+    return (await this.page.locator('.repl .monaco-list-row').allInnerTexts()).map((t) => t.trim());
+  }
+
   /** Starts debugging with F5 (the selected launch configuration). */
   async startDebugging(): Promise<void> {
     await this.focusEditor();
@@ -380,6 +412,19 @@ export class Workbench {
     const widget = this.activeEditor().locator('.exception-widget');
     await widget.waitFor({ timeout: SLOW });
     return (await widget.innerText()).trim();
+  }
+
+  /** Waits until the Call Stack view shows `thread` in a state matching `pattern` (the view lags the editor). */
+  async waitForThreadState(thread: string, pattern: RegExp): Promise<string> {
+    let last = '';
+    try {
+      return await waitFor(`${thread} to be ${pattern} in the Call Stack view`, SLOW, async () => {
+        last = await this.threadState(thread);
+        return pattern.test(last) ? last : false;
+      });
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; it shows '${last}'`);
+    }
   }
 
   /** The rows of the Variables view as name → value (names without the " =" the view appends). */
