@@ -10,12 +10,12 @@ export function registerDebugger(context: vscode.ExtensionContext): void {
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
       createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new DmaDebugSession()),
     }),
-    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, { resolveDebugConfiguration }),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, { resolveDebugConfiguration, resolveDebugConfigurationWithSubstitutedVariables }),
   );
 }
 
 /** F5 without launch.json debugs the active .pl330 file; relative paths are taken from the workspace folder. */
-function resolveDebugConfiguration(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
+function resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
   if (!config.type && !config.request && !config.name) {
     const editor = vscode.window.activeTextEditor;
     if (editor?.document.languageId === 'pl330') {
@@ -26,6 +26,11 @@ function resolveDebugConfiguration(folder: vscode.WorkspaceFolder | undefined, c
     void vscode.window.showInformationMessage("dmalab: set 'program' to the .pl330 file to debug");
     return undefined;
   }
+  return config;
+}
+
+/** Relative paths are resolved only once ${workspaceFolder} and the like have been substituted. */
+function resolveDebugConfigurationWithSubstitutedVariables(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration {
   const base = folder?.uri.fsPath;
   if (base) {
     const absolute = (p: unknown): unknown => (typeof p === 'string' && !p.startsWith('/') && !/^[a-zA-Z]:[\\/]/.test(p) ? vscode.Uri.joinPath(folder!.uri, p).fsPath : p);

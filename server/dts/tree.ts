@@ -191,6 +191,16 @@ export function nodeByRef(root: DtNode, ref: string): DtNode | undefined {
   return nodeByLabel(root, ref);
 }
 
+export function nodeByPhandle(node: DtNode, phandle: number): DtNode | undefined {
+  if (node.phandle === phandle) return node.deleted ? undefined : node;
+  for (const c of node.children) {
+    if (c.deleted) continue;
+    const found = nodeByPhandle(c, phandle);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** dtc's fill_fullpaths: '/' for the root, '/a/b@1' below; deleted nodes are skipped. */
 export function fillFullpaths(node: DtNode, parentPath = ''): void {
   node.fullpath = parentPath.endsWith('/') ? parentPath + node.name : `${parentPath}/${node.name}`;
