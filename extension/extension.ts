@@ -32,7 +32,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('dmalab.compileDevicetree', (uri?: vscode.Uri) => compileDevicetree(uri)),
     vscode.commands.registerCommand('dmalab.decompileDtb', (uri?: vscode.Uri) => decompileDtb(views, uri)),
   );
-  registerDebugger(context);
   await client.start();
 }
 
