@@ -21,6 +21,8 @@ const NODE_FILES: FileAccess = {
   readBytes: (path) => new Uint8Array(readFileSync(path)),
 };
 
+const SCENARIO_HAS_NO_CODE = 'a scenario session runs the VFIO test to its verdict; breakpoints bind in program sessions';
+
 /** Error response codes: 1 for mistakes in what the user asked, 2 for the adapter's own failures. */
 const USER_ERROR = 1;
 /** Frame ids of an ARM executable's call stack: depth * stride + thread id (registers are the top frame's). */
@@ -29,6 +31,8 @@ const INTERNAL_ERROR = 2;
 
 export class DmaDebugSession extends DebugSession {
   private runtime: DmaRuntime | undefined;
+  /** The VFIO scenario this session runs instead of a program (breakpoints have nothing to bind to). */
+  private scenario: string | undefined;
   /** The session of an ARM executable (instead of `runtime`). */
   private elf: ElfRuntime | undefined;
   private readonly variables = new Handles<() => VariableNode[]>();
@@ -103,8 +107,9 @@ export class DmaDebugSession extends DebugSession {
   /** A scenario runs to its verdict once configured: each step is console output, PASS or FAIL the exit code. */
   private launchScenario(response: DebugProtocol.LaunchResponse, raw: Record<string, unknown>): void {
     this.handle(response, () => {
-      if (this.runtime) throw new UserError('this session has already launched a program');
+      if (this.runtime || this.scenario) throw new UserError('this session has already launched a program');
       const launch = parseScenarioArguments(raw, process.cwd(), Object.keys(SCENARIOS));
+      this.scenario = launch.scenario;
       void this.configurationDone.then(() => {
         let status: number;
         try {
@@ -147,6 +152,11 @@ export class DmaDebugSession extends DebugSession {
   }
 
   protected setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+    if (this.scenario) {
+      response.body = { breakpoints: (args.breakpoints ?? []).map(() => ({ verified: false, message: SCENARIO_HAS_NO_CODE })) };
+      this.sendResponse(response);
+      return;
+    }
     this.handle(response, () => {
       const requested = args.breakpoints ?? [];
       if (this.elf) {
@@ -179,6 +189,11 @@ export class DmaDebugSession extends DebugSession {
   }
 
   protected setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
+    if (this.scenario) {
+      response.body = { breakpoints: args.breakpoints.map(() => ({ verified: false, message: SCENARIO_HAS_NO_CODE })) };
+      this.sendResponse(response);
+      return;
+    }
     this.handle(response, () => {
       const results = this.launched().setInstructionBreakpoints(args.breakpoints.map((b) => ({
         address: parseAddress(b.instructionReference) + (b.offset ?? 0), condition: b.condition, hitCondition: b.hitCondition,
@@ -193,6 +208,10 @@ export class DmaDebugSession extends DebugSession {
   }
 
   protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+    if (this.scenario) {
+      this.sendResponse(response);
+      return;
+    }
     this.handle(response, () => {
       const requests = [...args.filters.map((id) => ({ id })), ...(args.filterOptions ?? []).map((o) => ({ id: o.filterId, condition: o.condition }))];
       (this.elf ?? this.launched()).setEventFilters(requests);
@@ -215,6 +234,11 @@ export class DmaDebugSession extends DebugSession {
   }
 
   protected setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+    if (this.scenario) {
+      response.body = { breakpoints: args.breakpoints.map(() => ({ verified: false, message: SCENARIO_HAS_NO_CODE })) };
+      this.sendResponse(response);
+      return;
+    }
     this.handle(response, () => {
       const results = this.launched().setDataBreakpoints(args.breakpoints.map((b) => ({ dataId: b.dataId, access: b.accessType, condition: b.condition, hitCondition: b.hitCondition })));
       response.body = { breakpoints: results.map((r) => ({ id: r.id, verified: r.verified, message: r.message })) };
