@@ -14,7 +14,7 @@ export function registerDebugger(context: vscode.ExtensionContext): void {
   );
 }
 
-/** F5 without launch.json debugs the active .pl330 file; relative paths are taken from the workspace folder. */
+/** F5 without launch.json debugs the active .pl330 file; a configuration needs a program or a scenario. */
 function resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
   if (!config.type && !config.request && !config.name) {
     const editor = vscode.window.activeTextEditor;
@@ -22,8 +22,8 @@ function resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, 
       Object.assign(config, { type: DEBUG_TYPE, name: 'Debug PL330 program', request: 'launch', program: editor.document.uri.fsPath, stopOnEntry: true });
     }
   }
-  if (!config.program) {
-    void vscode.window.showInformationMessage("dmalab: set 'program' to the .pl330 file to debug");
+  if (!config.program && !config.scenario) {
+    void vscode.window.showInformationMessage("dmalab: set 'program' (a .pl330 file or an ARM executable) or 'scenario' (a VFIO test) to debug");
     return undefined;
   }
   return config;
@@ -35,6 +35,7 @@ function resolveDebugConfigurationWithSubstitutedVariables(folder: vscode.Worksp
   if (base) {
     const absolute = (p: unknown): unknown => (typeof p === 'string' && !p.startsWith('/') && !/^[a-zA-Z]:[\\/]/.test(p) ? vscode.Uri.joinPath(folder!.uri, p).fsPath : p);
     config.program = absolute(config.program);
+    config.platform = absolute(config.platform);
     if (Array.isArray(config.memory)) config.memory = config.memory.map((m: Record<string, unknown>) => (m && typeof m === 'object' && 'file' in m ? { ...m, file: absolute(m.file) } : m));
   }
   return config;

@@ -8,8 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeCcr } from '../../emulator/pl330/ccr';
 import { assemble } from '../../server/pl330/assembler';
+import { runScenario } from '../../cli/scenario';
 import { openEditor, OPEN_TIMEOUT_MS, scenario, type Editor } from './support/editor';
 import { REPO_ROOT } from './support/paths';
+import { waitFor } from './support/wait';
 
 const SCENARIO_TIMEOUT_MS = 120_000;
 const PROGRAM = 'pl330/memcpy.pl330';
@@ -35,19 +37,17 @@ const CCR = (() => {
   return (program.bytes[at] | (program.bytes[at + 1] << 8) | (program.bytes[at + 2] << 16) | (program.bytes[at + 3] << 24)) >>> 0;
 })();
 
-/** The VFIO scenario configuration: the example's when it has one, else the same form `dmalab demo` names it by. */
+/** The example's launch configuration that runs the seed's VFIO Test Case 1 (`dmalab run --scenario` names it so). */
 const VFIO_SCENARIO = 'vfio-test-case-1';
 const launchJson = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/.vscode/launch.json'), 'utf8')) as { configurations: Record<string, unknown>[] };
-const vfioConfiguration = launchJson.configurations.find((c) => c.scenario === VFIO_SCENARIO) ?? {
-  type: 'dmalab', request: 'launch', name: 'VFIO Test Case 1', program: `\${workspaceFolder}/${PROGRAM}`, scenario: VFIO_SCENARIO,
-};
-const withVfio = { ...launchJson, configurations: [...launchJson.configurations.filter((c) => c !== vfioConfiguration), vfioConfiguration] };
+const vfioConfiguration = launchJson.configurations.find((c) => c.scenario === VFIO_SCENARIO);
 
 describe('Debugging a PL330 program in VS Code (code-server)', () => {
   let editor: Editor;
   before(async () => {
     assert.equal(assembled.errorCount, 0);
-    editor = await openEditor({ workspace: join(REPO_ROOT, 'examples'), files: { '.vscode/launch.json': JSON.stringify(withVfio, null, 2) } });
+    assert.ok(vfioConfiguration, `examples/.vscode/launch.json has no configuration with scenario ${VFIO_SCENARIO}`);
+    editor = await openEditor({ workspace: join(REPO_ROOT, 'examples') });
   }, { timeout: OPEN_TIMEOUT_MS });
   after(() => editor?.close());
 
@@ -103,7 +103,26 @@ describe('Debugging a PL330 program in VS Code (code-server)', () => {
       assert.match(await wb.exceptionWidgetText(), new RegExp(`DMASEV ${event}\\b`));
     }));
 
-  // Known gap (issue #9 stays open): in code-server, F5 on the scenario configuration starts no session, while the
-  // same launch arguments run to PASS over the protocol (test/dap/scenario.test.ts). Skipped, not faked.
-  test("the VFIO scenario launch configuration runs the seed's Test Case 1 to PASS", { skip: 'in code-server, F5 on the VFIO scenario launch configuration starts no debug session yet (the same arguments pass over DAP in test/dap/scenario.test.ts)' }, () => undefined);
+  test("the VFIO scenario launch configuration runs the seed's Test Case 1 to PASS", { timeout: SCENARIO_TIMEOUT_MS }, () =>
+    scenario(editor, 'debug-vfio-test-case-1', async (wb) => {
+      // What the scenario prints, from the engine the CLI runs (`dmalab run --scenario`), not from the editor.
+      const expected: string[] = [];
+      assert.equal(runScenario(VFIO_SCENARIO, { out: (line) => expected.push(line) }), 0, expected.join('\n'));
+      await wb.debugAction('Stop');
+      await wb.setBreakpointFilter('DMASEV', false); // the previous scenario's filter would stop the test's channel
+      await wb.selectLaunchConfiguration(String(vfioConfiguration!.name));
+      await wb.startDebugging();
+      const outcome = await waitFor('PASS or FAIL in the Debug Console, or a message', 90_000, async () => {
+        const messages = [...(await wb.notifications()), (await wb.dialogText()) ?? ''].filter((m) => /dmalab|error/i.test(m));
+        if (messages.length > 0) return { messages };
+        const lines = await wb.debugConsoleLines();
+        return lines.some((l) => /^(PASS|FAIL)\b/.test(l)) ? { lines } : false;
+      }, 500);
+      assert.equal(outcome.messages, undefined, outcome.messages?.join('\n'));
+      // The console keeps only its visible rows in the page: its tail must be the CLI's tail, verdict last.
+      const shown = outcome.lines!.filter((l) => l !== '');
+      const tail = expected.filter((l) => l !== '').slice(-shown.length);
+      assert.deepEqual(shown.slice(-3), tail.slice(-3), shown.join('\n'));
+      assert.equal(shown.at(-1), 'PASS');
+    }));
 });
