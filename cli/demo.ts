@@ -6,13 +6,15 @@ import { SCENARIOS, runScenarios } from './scenario';
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: "run the seed's VFIO Test Case 1 and the isolation check (PASS/FAIL)",
+  summary: "run the seed's VFIO Test Cases 1 and 2 and the isolation check (PASS/FAIL)",
   usage: `usage: dmalab demo [--platform DTS|DTB] [--device NAME] [--scenario NAME]
 
 Boots the host-kernel model on the platform (default: ${DEFAULT_PLATFORM}, an MMU-400 in front of four
 DMA-330s), binds a DMAC to vfio-platform through sysfs and runs the seed's userspace driver: container, group,
 SET_IOMMU, device fd, register mmap, MAP_DMA of source, destination and microcode, DMAGO, the interrupt through an
-eventfd, the comparison. Then the isolation check: microcode that writes to an unmapped IOVA faults in the SMMU and
+eventfd, the comparison. Then Test Case 2: a VMM passes the DMAC through to a guest (guest RAM mapped at IOVA =
+guest physical address, the register page in the guest's map, interrupts by irqfd) whose own PL330 driver runs
+dmatest; a guest copy outside its RAM is stopped by the SMMU. Then the isolation check: microcode that writes to an unmapped IOVA faults in the SMMU and
 no byte of memory changes. Prints each step and PASS or FAIL; the exit status is 0 on PASS, 1 on FAIL.
   --platform FILE   devicetree source or blob that describes the machine
   --device NAME     the DMAC, as Linux names it (default: the first, e.g. 2c0a0000.dma)

@@ -3,6 +3,7 @@
 import { Machine } from '../emulator/machine/machine';
 import type { ScenarioOutput, ScenarioResult } from '../scenarios/vfio-session';
 import { vfioIsolation, vfioTestCase1 } from '../scenarios/vfio-test-case-1';
+import { vfioPassthrough } from '../scenarios/vfio-test-case-2';
 import { loadPlatform } from './platform';
 
 export interface ScenarioOptions {
@@ -24,6 +25,10 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   'vfio-test-case-1': {
     title: "the seed's Test Case 1: a VFIO_PLATFORM userspace driver copies a buffer with the DMA-330",
     run: (m, out, device) => vfioTestCase1(m, out, { device }),
+  },
+  'vfio-passthrough': {
+    title: "the seed's Test Case 2: the DMA-330 passed through to a guest whose own PL330 driver runs dmatest, isolated by the SMMU",
+    run: (m, out, device) => vfioPassthrough(m, out, { device }),
   },
   'vfio-isolation': {
     title: 'isolation: microcode aimed at an unmapped IOVA faults in the SMMU and memory stays untouched',

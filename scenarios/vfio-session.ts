@@ -4,6 +4,7 @@
 import { HostKernel } from '../emulator/host/kernel';
 import type { UserProcess } from '../emulator/host/process';
 import type { Machine } from '../emulator/machine/machine';
+import type { MemorySnapshot } from '../emulator/bus/memory';
 import { VfioUser } from '../emulator/vfio/libvfio';
 import {
   LINUX_FLAGS, VFIO_API_VERSION, VFIO_DEVICE_FLAGS, VFIO_EXTENSION, VFIO_GROUP_FLAGS, VFIO_IOCTL, VFIO_IRQ_SET_FLAGS, VFIO_STRUCTS, errnoName,
@@ -40,6 +41,19 @@ export class StepLog {
 
   expect(condition: boolean, what: string): void {
     if (!condition) throw new ScenarioFailure(what);
+  }
+}
+
+/** Runs a scenario's steps: a ScenarioFailure is its FAILED line and verdict; anything else is a bug and propagates. */
+export function runSteps(out: ScenarioOutput, body: (log: StepLog) => void): ScenarioResult {
+  const log = new StepLog(out);
+  try {
+    body(log);
+    return { pass: true };
+  } catch (error) {
+    if (!(error instanceof ScenarioFailure)) throw error;
+    out(`     FAILED: ${error.message}`);
+    return { pass: false, failure: error.message };
   }
 }
 
@@ -146,4 +160,12 @@ export function mapDma(s: VfioSession, vaddr: number, iova: number, size: number
 export function unmapDma(s: VfioSession, iova: number, size: number): { ret: number; size: bigint } {
   const r = s.user.ioctlStruct(s.container, VFIO_IOCTL.IOMMU_UNMAP_DMA, VFIO_STRUCTS.dma_unmap, { iova, size });
   return { ret: r.ret, size: r.out.size };
+}
+
+/** Page numbers whose bytes differ between two snapshots of physical memory. */
+export function changedPages(before: MemorySnapshot, after: MemorySnapshot): number[] {
+  return [...new Set([...before.pages.keys(), ...after.pages.keys()])].filter((p) => {
+    const a = before.pages.get(p), b = after.pages.get(p);
+    return a !== b && (!a || !b || a.some((x, i) => x !== b[i]));
+  });
 }

@@ -8,7 +8,7 @@ import type { Machine } from '../emulator/machine/machine';
 import { assemble } from '../server/pl330/assembler';
 import { VFIO_DMA_MAP_FLAGS, VFIO_IOCTL, VFIO_IRQ_SET_FLAGS, VFIO_STRUCTS } from '../emulator/vfio/uapi';
 import {
-  ScenarioFailure, ScenarioOutput, ScenarioResult, StepLog, VfioSession, allocate, armInterrupt, bindToVfio, bootHost, mapDma, openVfioDevice, unmapDma,
+  ScenarioFailure, ScenarioOutput, ScenarioResult, StepLog, VfioSession, allocate, armInterrupt, bindToVfio, bootHost, changedPages, mapDma, openVfioDevice, runSteps, unmapDma,
 } from './vfio-session';
 
 export interface TestCase1Options {
@@ -76,21 +76,9 @@ function describeChannelFault(s: VfioSession): string {
   return `FTR0=0x${ftr.toString(16)} (${names.join(', ') || 'none'})`;
 }
 
-function run(out: ScenarioOutput, body: (log: StepLog) => void): ScenarioResult {
-  const log = new StepLog(out);
-  try {
-    body(log);
-    return { pass: true };
-  } catch (error) {
-    if (!(error instanceof ScenarioFailure)) throw error;
-    out(`     FAILED: ${error.message}`);
-    return { pass: false, failure: error.message };
-  }
-}
-
 export function vfioTestCase1(machine: Machine, out: ScenarioOutput, options: TestCase1Options = {}): ScenarioResult {
   const o = { ...DEFAULTS, ...options };
-  return run(out, (log) => {
+  return runSteps(out, (log) => {
     const name = options.device ?? machine.dmacs[0]?.description.name;
     log.expect(name !== undefined, 'the platform has no DMA-330');
     const { kernel, proc } = bootHost(machine, log);
@@ -143,7 +131,7 @@ export function vfioTestCase1(machine: Machine, out: ScenarioOutput, options: Te
  */
 export function vfioIsolation(machine: Machine, out: ScenarioOutput, options: TestCase1Options & { readonly unmappedIova?: number } = {}): ScenarioResult {
   const o = { ...DEFAULTS, unmappedIova: 0x50000000, ...options };
-  return run(out, (log) => {
+  return runSteps(out, (log) => {
     const name = options.device ?? machine.dmacs[0]?.description.name;
     log.expect(name !== undefined, 'the platform has no DMA-330');
     const { kernel, proc } = bootHost(machine, log);
@@ -173,10 +161,7 @@ export function vfioIsolation(machine: Machine, out: ScenarioOutput, options: Te
     log.expect(faults.length > 0, 'the SMMU reported no context fault');
     log.step('compare all of physical memory with its state before DMAGO');
     const after = machine.bus.memory.snapshot();
-    const changed = [...new Set([...before.pages.keys(), ...after.pages.keys()])].filter((p) => {
-      const a = before.pages.get(p), b = after.pages.get(p);
-      return a !== b && (!a || !b || a.some((x, i) => x !== b[i]));
-    });
+    const changed = changedPages(before, after);
     log.expect(changed.length === 0, `memory changed in ${changed.length} page(s), first at 0x${((changed[0] ?? 0) * 4096).toString(16)}`);
     log.note('no byte of physical memory changed');
     proc.exit();

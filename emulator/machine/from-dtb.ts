@@ -65,7 +65,7 @@ function translate(node: FdtNode, address: number): number {
 }
 
 /** `reg` entries as CPU physical ranges. */
-function regions(node: FdtNode): MemoryRange[] {
+export function regions(node: FdtNode): MemoryRange[] {
   const cells = propCells(node, 'reg');
   if (!cells || cells.length === 0) throw new PlatformError(node.path, "no 'reg' property");
   const ac = cellCount(node.parent, '#address-cells'), sc = cellCount(node.parent, '#size-cells');
@@ -145,7 +145,7 @@ function buildSmmus(fdt: Fdt, gic: FdtNode): [SmmuDescription[], FdtNode[]] {
 }
 
 /** Which DMA-330 output each interrupt is: by interrupt-names ("irqN", "dmaN", "abort"), else in order. */
-function outputs(node: FdtNode, count: number, events: number): Pl330Output[] {
+export function pl330Outputs(node: FdtNode, count: number, events: number): Pl330Output[] {
   const names = propStrings(node, 'interrupt-names');
   if (!names) return Array.from({ length: count }, (_, i) => i);
   if (names.length !== count) throw new PlatformError(node.path, `${names.length} interrupt-names for ${count} interrupts`);
@@ -189,7 +189,7 @@ export function platformFromFdt(fdt: Fdt): PlatformDescription {
     if (r.size < 0x1000) throw new PlatformError(node.path, `'reg' size 0x${r.size.toString(16)}: the DMA-330 has 4 KiB of registers`);
     const irqs = spis(fdt, node, gicNode);
     if (irqs.length === 0) throw new PlatformError(node.path, 'no interrupts');
-    const outs = outputs(node, irqs.length, DEFAULT_CONFIG.events);
+    const outs = pl330Outputs(node, irqs.length, DEFAULT_CONFIG.events);
     let iommu: DmacDescription['iommu'];
     if (getProperty(node, 'iommus')) {
       const refs = phandleArgs(fdt, node, 'iommus', '#iommu-cells');

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SCENARIOS } from '../../cli/scenario';
 import { client, launch, launchToEnd, root } from './support';
 
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -13,7 +14,7 @@ test('the debugger contribution: type dmalab, breakpoints in pl330 and C files, 
   assert.deepEqual(manifest.contributes.breakpoints, [{ language: 'pl330' }, { language: 'c' }]);
   const launchAttributes = debuggerContribution.configurationAttributes.launch;
   assert.equal(launchAttributes.required, undefined, "a launch needs 'program' or 'scenario'");
-  assert.deepEqual(launchAttributes.properties.scenario.enum, ['vfio-test-case-1', 'vfio-isolation']);
+  assert.deepEqual(launchAttributes.properties.scenario.enum, Object.keys(SCENARIOS));
   for (const name of ['program', 'platform', 'scenario', 'device', 'dmac', 'channel', 'memory', 'pl330', 'stopOnEntry']) {
     assert.equal(typeof launchAttributes.properties[name]?.description, 'string', name);
   }
