@@ -17,6 +17,7 @@ import { EVENT_FILTERS, EventFilter } from './filters';
 import { UserError, LaunchOptions } from './launch';
 import type { PlatformDescription } from '../../emulator/machine/platform';
 import type { Smmu, SmmuFault } from '../../emulator/smmu/smmu';
+import { formatSmmuWalk } from './smmu-walk';
 import { DebugMachine, MachineSnapshot, createDefaultMachine, createPlatformMachine } from './machine';
 import { DisassembledInstruction, decodeAt, disassembleAround, previousStart } from './disassembly';
 import { Checkpoint, History } from './history';
@@ -656,27 +657,15 @@ export class DmaRuntime extends EventEmitter {
   }
 
   /**
-   * `smmu walk IOVA`: what the SMMU in front of the thread's DMAC makes of a read at IOVA for that DMAC's stream.
-   * The translation runs on the machine as it is and the machine is restored after: looking changes nothing.
+   * `smmu walk IOVA`: how the SMMU in front of the thread's DMAC translates a read at IOVA for that DMAC's stream,
+   * descriptor by descriptor. The SMMU inspects without side effects: no TLB fill, no fault, no interrupt.
    */
   smmuWalk(iova: number, threadId: number): string {
     const t = this.thread(threadId);
     const smmu = this.machine.smmuOf[t.dmac];
     if (!smmu) throw new EvaluationError(`smmu walk: dma${t.dmac} has no SMMU in front of it (launch with a 'platform' whose DMAC has an iommus property)`);
     const master = this.machine.dmacs[t.dmac].port.master;
-    const saved = this.machine.snapshot(); // a fault would also raise interrupts: restore the whole machine
-    const listener = smmu.onFault;
-    let fault: SmmuFault | undefined;
-    smmu.onFault = (f) => (fault = f);
-    try {
-      const physical = smmu.translate(master, iova >>> 0, false, false);
-      const where = `${smmu.name}, stream ${master.streamId} (${master.name})`;
-      if (physical >= 0) return `IOVA ${hexAddress(iova)} -> PA ${hexAddress(physical)} (${where}; read)`;
-      return `IOVA ${hexAddress(iova)}: ${fault ? `${fault.kind} fault in ${fault.bank < 0 ? 'global space' : `context bank ${fault.bank}`}` : 'no translation'} (${where}; read)`;
-    } finally {
-      smmu.onFault = listener;
-      this.machine.restore(saved);
-    }
+    return formatSmmuWalk(smmu.inspect(master.streamId, iova >>> 0), `${smmu.name}, stream ${master.streamId} (${master.name})`, 'read');
   }
 
   threadRegisters(threadId: number): VariableNode[] {
