@@ -270,25 +270,26 @@ function shortLevel2Kind(value: number): Descriptor {
   return type === 0 ? Descriptor.Invalid : type === 1 ? Descriptor.LargePage : Descriptor.SmallPage;
 }
 
+/** Reads a short descriptor at a walk address (an IPA when nested); the trace gets it with `kind` of its value. */
+function readShort(reader: DescriptorReader, tableAddress: TableAddressTranslator | undefined, trace: WalkTrace | undefined, level: number, walked: number, kind: (value: number) => Descriptor): boolean {
+  const physical = tableAddress ? tableAddress(walked) : walked;
+  const ok = physical >= 0 && reader.read(physical, 4);
+  if (trace) record(trace, 1, 'short', level, walked, physical, ok ? reader.lo : 0, 0, ok ? kind(reader.lo) : Descriptor.Unreadable);
+  return ok;
+}
+
 export function walkShort(p: ShortWalkParams, address: number, reader: DescriptorReader, out: WalkResult, tableAddress?: TableAddressTranslator, trace?: WalkTrace): WalkResult {
   const useTtbr1 = p.n > 0 && address >= 2 ** (32 - p.n);
   if (useTtbr1 ? p.epd1 : p.epd0) return fail(out, Fault.Translation, 1);
   const base = useTtbr1 ? (p.ttbr1 & 0xffffc000) >>> 0 : (p.ttbr0 & ~((1 << (14 - p.n)) - 1)) >>> 0;
-  /** Reads the descriptor at a walk address; the trace gets it with `kind` of its value. */
-  const read = (level: number, walked: number, kind: (value: number) => Descriptor): boolean => {
-    const physical = tableAddress ? tableAddress(walked) : walked;
-    const ok = physical >= 0 && reader.read(physical, 4);
-    if (trace) record(trace, 1, 'short', level, walked, physical, ok ? reader.lo : 0, 0, ok ? kind(reader.lo) : Descriptor.Unreadable);
-    return ok;
-  };
-  if (!read(1, base + (address >>> 20) * 4, shortLevel1Kind)) return fail(out, Fault.External, 1);
+  if (!readShort(reader, tableAddress, trace, 1, base + (address >>> 20) * 4, shortLevel1Kind)) return fail(out, Fault.External, 1);
   const l1 = reader.lo;
   const type = l1 & 3;
   if (type === 0) return fail(out, Fault.Translation, 1);
   out.global = true;
   if (type === 1) {
     const table = (l1 & 0xfffffc00) >>> 0;
-    if (!read(2, table + ((address >>> 12) & 0xff) * 4, shortLevel2Kind)) return fail(out, Fault.External, 2);
+    if (!readShort(reader, tableAddress, trace, 2, table + ((address >>> 12) & 0xff) * 4, shortLevel2Kind)) return fail(out, Fault.External, 2);
     const l2 = reader.lo;
     if ((l2 & 3) === 0) return fail(out, Fault.Translation, 2);
     const large = (l2 & 3) === 1;

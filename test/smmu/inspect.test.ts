@@ -150,3 +150,60 @@ test('inspect: nested walks trace stage 2 for every stage-1 table; the regimes n
   assert.deepEqual(w.trace.regimes.map((g) => g.table), ['TTBR0 0x00100000', 'VTTBR 0x70000000']);
   assert.equal(w.bankType, 'nested');
 });
+
+test('inspect: short descriptors on random sections and small pages agree with a TLB-less translation', () => {
+  const r = rig();
+  r.route(0, DMA.streamId, 1);
+  r.set('CBAR1', 1 << 16);
+  r.set('CB1.TCR', 0); // EAE 0, N 0: TTBR0 covers everything
+  r.set('CB1.TTBR0', 0x300000);
+  r.set('CB1.SCTLR', 0x61);
+  const random = prng(42);
+  const tables = new Map<number, number>(); // 1 MiB index → level-2 table
+  const leaves = new Map<number, number>(); // section or page base → output
+  let nextTable = 0x400000;
+  for (let n = 0; n < 64; n++) {
+    const mb = random() % 4096;
+    if (tables.has(mb) || leaves.has(mb * 2 ** 20)) continue;
+    if (random() % 2) {
+      const output = (random() % 2048) * 2 ** 20;
+      r.desc32(0x300000 + mb * 4, output | 0xc02); // section, AP 011
+      leaves.set(mb * 2 ** 20, output);
+    } else {
+      const table = (nextTable += 0x400);
+      tables.set(mb, table);
+      r.desc32(0x300000 + mb * 4, table | 1);
+      for (let k = 0; k < 16; k++) {
+        const page = random() % 256;
+        const output = (random() % 0x80000) * 0x1000;
+        r.desc32(table + page * 4, output | 0x032); // small page, AP 011
+        leaves.set(mb * 2 ** 20 + page * 0x1000, output);
+      }
+    }
+  }
+  const mapped = [...leaves.keys()];
+  const probes = [...Array.from({ length: 60 }, () => mapped[random() % mapped.length] + (random() % 0x1000)), ...Array.from({ length: 60 }, () => random())];
+  for (const address of probes) {
+    const what = `0x${address.toString(16)}`;
+    const mb = Math.floor(address / 2 ** 20);
+    const table = tables.get(mb);
+    const expectedSteps = [0x300000 + mb * 4, ...(table === undefined ? [] : [table + (Math.floor(address / 0x1000) % 256) * 4])];
+    const w = r.smmu.inspect(DMA.streamId, address);
+    assert.deepEqual(w.trace.steps.map((s) => s.address), expectedSteps, what);
+    w.trace.steps.forEach((s) => assert.equal(s.lo, r.bus.memory.read(s.address, 4), what));
+    const section = leaves.get(mb * 2 ** 20);
+    const page = leaves.get(address - (address % 0x1000));
+    const expected = table === undefined ? (section === undefined ? undefined : section + (address % 2 ** 20)) : page === undefined ? undefined : page + (address % 0x1000);
+    assert.equal(w.physical, expected, what);
+    const kinds = w.trace.steps.map((s) => s.kind);
+    assert.deepEqual(kinds, table === undefined ? [section === undefined ? Descriptor.Invalid : Descriptor.Section] : [Descriptor.Table, page === undefined ? Descriptor.Invalid : Descriptor.SmallPage], what);
+    assert.equal(r.get('CB1.FSR'), 0, what);
+    const physical = r.smmu.translate(DMA, address, false, false);
+    assert.equal(physical, expected ?? -BusResponse.SlaveError, what);
+    if (expected === undefined) {
+      assert.equal(r.get('CB1.FSYNR0') & 3, w.fault!.level, what);
+      r.set('CB1.FSR', 0xff);
+    }
+    r.set('CB1.TLBIALL', 0);
+  }
+});
