@@ -325,10 +325,10 @@ export class DmaDebugSession extends DebugSession {
         return;
       }
       const runtime = this.launched();
-      const walk = /^\s*smmu\s+walk\s+(.+)$/.exec(args.expression);
+      const walk = /^\s*smmu\s+walk\s+(.+?)(?:\s+(read|write))?\s*$/.exec(args.expression);
       if (walk) {
         const threadId = args.frameId ?? runtime.startThread.id;
-        response.body = { result: runtime.smmuWalk(runtime.evaluate(walk[1], threadId), threadId), variablesReference: 0 };
+        response.body = { result: runtime.smmuWalk(runtime.evaluate(walk[1], threadId), threadId, walk[2] === 'write'), variablesReference: 0 };
         return;
       }
       const value = runtime.evaluate(args.expression, args.frameId);

@@ -749,15 +749,15 @@ export class DmaRuntime extends EventEmitter {
   }
 
   /**
-   * `smmu walk IOVA`: how the SMMU in front of the thread's DMAC translates a read at IOVA for that DMAC's stream,
-   * descriptor by descriptor. The SMMU inspects without side effects: no TLB fill, no fault, no interrupt.
+   * `smmu walk IOVA [read|write]`: how the SMMU in front of the thread's DMAC translates an access at IOVA for that
+   * DMAC's stream, descriptor by descriptor. The SMMU inspects without side effects: no TLB fill, no fault, no interrupt.
    */
-  smmuWalk(iova: number, threadId: number): string {
+  smmuWalk(iova: number, threadId: number, write = false): string {
     const t = this.thread(threadId);
     const smmu = this.machine.smmuOf[t.dmac];
     if (!smmu) throw new EvaluationError(`smmu walk: dma${t.dmac} has no SMMU in front of it (launch with a 'platform' whose DMAC has an iommus property)`);
     const master = this.machine.dmacs[t.dmac].port.master;
-    return formatSmmuWalk(smmu.inspect(master.streamId, iova >>> 0), `${smmu.name}, stream ${master.streamId} (${master.name})`, 'read');
+    return formatSmmuWalk(smmu.inspect(master.streamId, iova >>> 0, write), `${smmu.name}, stream ${master.streamId} (${master.name})`, write ? 'write' : 'read');
   }
 
   threadRegisters(threadId: number): VariableNode[] {

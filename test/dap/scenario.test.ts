@@ -104,6 +104,10 @@ test('scenario: the DMASEV filter stops dma0 ch0 just past the DMASEV of the mic
     assert.equal(Number(regs.DAR.split(' ')[0]), DEFAULTS.destinationIova + DEFAULTS.bytes);
     const walk = await dc.evaluateRequest({ expression: `smmu walk DAR - 4`, frameId: stop.threadId, context: 'repl' });
     assert.match(walk.body.result, /^IOVA 0x20000ffc -> PA 0x[0-9a-f]+ \(/);
+    // The source is mapped for reading only (VFIO_DMA_MAP_FLAG_READ): a write would take a permission fault.
+    const write = await dc.evaluateRequest({ expression: `smmu walk 0x${DEFAULTS.sourceIova.toString(16)} write`, frameId: stop.threadId, context: 'repl' });
+    assert.match(write.body.result, /^IOVA 0x10000000: PF fault at level 3 in context bank \d+ \(.*; write\)/);
+    assert.match(write.body.result, /stage 1 level 3: descriptor at 0x[0-9a-f]+ = 0x[0-9a-f]{16}: page: OA 0x[0-9a-f]+, AF=1, AP=(privileged )?ro\b/);
     assert.equal(await continueToEnd(dc, stop, output), 0);
   } finally {
     await dc.stop();
