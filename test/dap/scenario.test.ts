@@ -198,6 +198,10 @@ test('scenario: a data breakpoint on a destination IOVA and an instruction break
     assert.equal(await threadName(dc, stop.threadId), 'dma0 ch0');
     assert.equal(stop.stop.body.description, `write of 16 byte(s) at 0x${target.toString(16)} (iova 0x${target.toString(16)}+16)`);
     assert.equal(Number((await registers(dc, stop.threadId)).DAR.split(' ')[0]), target + 16);
+    // Step out of the inner loop (the listing's loops, as in a .pl330 file): to the outer loop's end.
+    const out = await after(dc, dc.stepOutRequest({ threadId: stop.threadId }));
+    assert.equal(Number(out.frame.instructionPointerReference), microcodeAddress(DEFAULTS.destinationIova, 'DMALPEND LC0'));
+    assert.equal(Number((await registers(dc, stop.threadId)).DAR.split(' ')[0]), DEFAULTS.destinationIova + DEFAULTS.bytes);
     const atWmb = await after(dc, dc.continueRequest({ threadId: stop.threadId }));
     assert.equal(atWmb.stop.body.reason, 'instruction breakpoint');
     assert.equal(Number(atWmb.frame.instructionPointerReference), wmb);
