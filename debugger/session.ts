@@ -7,12 +7,13 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { loadPlatform } from '../cli/platform';
-import { SCENARIOS, runScenario } from '../cli/scenario';
+import { SCENARIOS, scenarioSession } from '../cli/scenario';
 import { dataIdFor } from './runtime/breakpoints';
 import { EvaluationError } from './runtime/expression';
 import { EVENT_FILTERS } from './runtime/filters';
 import { CPU_THREAD_ID, ElfRuntime, isElf, parseElfArguments } from './runtime/elf-runtime';
 import { UserError, parseLaunchArguments, parseScenarioArguments } from './runtime/launch';
+import type { DebugProgram } from './runtime/program';
 import { DmaRuntime, FileAccess, StopInfo, formatValue } from './runtime/runtime';
 import { VariableNode, hex32 } from './runtime/views';
 
@@ -20,8 +21,6 @@ const NODE_FILES: FileAccess = {
   readText: (path) => readFileSync(path, 'utf8'),
   readBytes: (path) => new Uint8Array(readFileSync(path)),
 };
-
-const SCENARIO_HAS_NO_CODE = 'a scenario session runs the VFIO test to its verdict; breakpoints bind in program sessions';
 
 /** Error response codes: 1 for mistakes in what the user asked, 2 for the adapter's own failures. */
 const USER_ERROR = 1;
@@ -31,8 +30,8 @@ const INTERNAL_ERROR = 2;
 
 export class DmaDebugSession extends DebugSession {
   private runtime: DmaRuntime | undefined;
-  /** The VFIO scenario this session runs instead of a program (breakpoints have nothing to bind to). */
-  private scenario: string | undefined;
+  /** Listings of microcode (a scenario's) are sources in no file: the client asks for their text by reference. */
+  private readonly listings = new Map<DebugProgram, number>();
   /** The session of an ARM executable (instead of `runtime`). */
   private elf: ElfRuntime | undefined;
   private readonly variables = new Handles<() => VariableNode[]>();
@@ -87,47 +86,41 @@ export class DmaDebugSession extends DebugSession {
       if (this.runtime) throw new UserError('this session has already launched a program');
       const options = parseLaunchArguments((args ?? {}) as Record<string, unknown>, process.cwd());
       const { runtime, warnings } = DmaRuntime.launch(options, this.files, loadPlatform);
-      this.runtime = runtime;
-      runtime.on('stopped', (stop: StopInfo) => this.stopped(stop));
-      runtime.on('output', (text: string, category: string, line?: number) => {
-        const event: DebugProtocol.OutputEvent = new OutputEvent(text, category);
-        if (line !== undefined) {
-          event.body.source = this.source();
-          event.body.line = this.convertDebuggerLineToClient(line);
-        }
-        this.sendEvent(event);
-      });
-      runtime.on('end', () => this.sendEvent(new TerminatedEvent()));
-      for (const w of warnings) this.sendEvent(new OutputEvent(w + '\n', 'console'));
-      void this.configurationDone.then(() => runtime.start());
-      this.sendEvent(new InitializedEvent());
+      this.attach(runtime, warnings, 'console');
     });
   }
 
-  /** A scenario runs to its verdict once configured: each step is console output, PASS or FAIL the exit code. */
+  /**
+   * A scenario's program drives the machine; the session runs the machine between its waits, so breakpoints, event
+   * filters and stepping work in the microcode it starts. Each step is console output, PASS or FAIL the exit code.
+   */
   private launchScenario(response: DebugProtocol.LaunchResponse, raw: Record<string, unknown>): void {
     this.handle(response, () => {
-      if (this.runtime || this.scenario) throw new UserError('this session has already launched a program');
+      if (this.runtime || this.elf) throw new UserError('this session has already launched a program');
       const launch = parseScenarioArguments(raw, process.cwd(), Object.keys(SCENARIOS));
-      this.scenario = launch.scenario;
-      void this.configurationDone.then(() => {
-        let status: number;
-        try {
-          status = runScenario(launch.scenario, {
-            platform: launch.platform,
-            device: launch.device,
-            out: (line) => this.sendEvent(new OutputEvent(`${line}\n`, 'stdout')),
-            warn: (line) => this.sendEvent(new OutputEvent(`${line}\n`, 'stderr')),
-          });
-        } catch (error) {
-          this.sendEvent(new OutputEvent(`${(error as Error).message}\nFAIL\n`, 'stderr'));
-          status = 1;
-        }
-        this.sendEvent(new ExitedEvent(status));
-        this.sendEvent(new TerminatedEvent());
-      });
-      this.sendEvent(new InitializedEvent());
+      const out = (line: string) => this.sendEvent(new OutputEvent(`${line}\n`, 'stdout'));
+      const { runtime, warnings } = DmaRuntime.launchScenario(launch, loadPlatform, (machine) => scenarioSession(launch.scenario, machine, out, launch.device));
+      this.attach(runtime, warnings, 'stderr');
     });
+  }
+
+  /** Runtime events become DAP events; the runtime starts once the client has sent its configuration. */
+  private attach(runtime: DmaRuntime, warnings: readonly string[], warningCategory: string): void {
+    this.runtime = runtime;
+    runtime.on('stopped', (stop: StopInfo) => this.stopped(stop));
+    runtime.on('output', (text: string, category: string, line?: number) => {
+      const event: DebugProtocol.OutputEvent = new OutputEvent(text, category);
+      if (line !== undefined) {
+        event.body.source = this.source();
+        event.body.line = this.convertDebuggerLineToClient(line);
+      }
+      this.sendEvent(event);
+    });
+    runtime.on('exited', (status: number) => this.sendEvent(new ExitedEvent(status)));
+    runtime.on('end', () => this.sendEvent(new TerminatedEvent()));
+    for (const w of warnings) this.sendEvent(new OutputEvent(w + '\n', warningCategory));
+    void this.configurationDone.then(() => runtime.start());
+    this.sendEvent(new InitializedEvent());
   }
 
   /** An ARM executable runs on the CPU; its stops are in its C source (DWARF line table). */
@@ -152,11 +145,6 @@ export class DmaDebugSession extends DebugSession {
   }
 
   protected setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
-    if (this.scenario) {
-      response.body = { breakpoints: (args.breakpoints ?? []).map(() => ({ verified: false, message: SCENARIO_HAS_NO_CODE })) };
-      this.sendResponse(response);
-      return;
-    }
     this.handle(response, () => {
       const requested = args.breakpoints ?? [];
       if (this.elf) {
@@ -171,8 +159,14 @@ export class DmaDebugSession extends DebugSession {
         return;
       }
       const runtime = this.launched();
-      if (args.source.path !== runtime.program.path) {
-        response.body = { breakpoints: requested.map(() => ({ verified: false, message: `only ${basename(runtime.program.path)}, the launched program, has code` })) };
+      const program = runtime.program;
+      const listing = program.text !== undefined;
+      const empty = program.instructionStarts().length === 0;
+      if (listing ? empty || args.source.sourceReference !== this.listings.get(program) : args.source.path !== program.path) {
+        const message = !listing ? `only ${basename(program.path)}, the launched program, has code`
+          : empty ? 'the scenario has started no microcode yet: stop on entry, then set breakpoints in its listing (or instruction breakpoints at IOVAs)'
+            : `only ${program.path}, the listing of the microcode the scenario runs, has code`;
+        response.body = { breakpoints: requested.map(() => ({ verified: false, message })) };
         return;
       }
       const results = runtime.setLineBreakpoints(requested.map((b) => ({
@@ -189,11 +183,6 @@ export class DmaDebugSession extends DebugSession {
   }
 
   protected setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
-    if (this.scenario) {
-      response.body = { breakpoints: args.breakpoints.map(() => ({ verified: false, message: SCENARIO_HAS_NO_CODE })) };
-      this.sendResponse(response);
-      return;
-    }
     this.handle(response, () => {
       const results = this.launched().setInstructionBreakpoints(args.breakpoints.map((b) => ({
         address: parseAddress(b.instructionReference) + (b.offset ?? 0), condition: b.condition, hitCondition: b.hitCondition,
@@ -208,10 +197,6 @@ export class DmaDebugSession extends DebugSession {
   }
 
   protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
-    if (this.scenario) {
-      this.sendResponse(response);
-      return;
-    }
     this.handle(response, () => {
       const requests = [...args.filters.map((id) => ({ id })), ...(args.filterOptions ?? []).map((o) => ({ id: o.filterId, condition: o.condition }))];
       (this.elf ?? this.launched()).setEventFilters(requests);
@@ -234,11 +219,6 @@ export class DmaDebugSession extends DebugSession {
   }
 
   protected setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
-    if (this.scenario) {
-      response.body = { breakpoints: args.breakpoints.map(() => ({ verified: false, message: SCENARIO_HAS_NO_CODE })) };
-      this.sendResponse(response);
-      return;
-    }
     this.handle(response, () => {
       const results = this.launched().setDataBreakpoints(args.breakpoints.map((b) => ({ dataId: b.dataId, access: b.accessType, condition: b.condition, hitCondition: b.hitCondition })));
       response.body = { breakpoints: results.map((r) => ({ id: r.id, verified: r.verified, message: r.message })) };
@@ -345,10 +325,10 @@ export class DmaDebugSession extends DebugSession {
         return;
       }
       const runtime = this.launched();
-      const walk = /^\s*smmu\s+walk\s+(.+)$/.exec(args.expression);
+      const walk = /^\s*smmu\s+walk\s+(.+?)(?:\s+(read|write))?\s*$/.exec(args.expression);
       if (walk) {
         const threadId = args.frameId ?? runtime.startThread.id;
-        response.body = { result: runtime.smmuWalk(runtime.evaluate(walk[1], threadId), threadId), variablesReference: 0 };
+        response.body = { result: runtime.smmuWalk(runtime.evaluate(walk[1], threadId), threadId, walk[2] === 'write'), variablesReference: 0 };
         return;
       }
       const value = runtime.evaluate(args.expression, args.frameId);
@@ -439,8 +419,20 @@ export class DmaDebugSession extends DebugSession {
   }
 
   private source(): Source {
-    const path = this.launched().program.path;
-    return new Source(basename(path), this.convertDebuggerPathToClient(path));
+    const program = this.launched().program;
+    if (program.text === undefined) return new Source(basename(program.path), this.convertDebuggerPathToClient(program.path));
+    let reference = this.listings.get(program);
+    if (reference === undefined) this.listings.set(program, (reference = this.listings.size + 1));
+    return new Source(program.path, undefined, reference, 'microcode listing');
+  }
+
+  protected sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
+    this.handle(response, () => {
+      const reference = args.source?.sourceReference ?? args.sourceReference;
+      const program = [...this.listings].find(([, r]) => r === reference)?.[0];
+      if (!program) throw new UserError(`no source ${reference} (sources by reference are the listings of microcode a scenario runs)`);
+      response.body = { content: program.text!, mimeType: 'text/x-pl330' };
+    });
   }
 }
 

@@ -3,6 +3,7 @@
 // random place in the destination, and then every byte is checked: the source must be unchanged, the slice copied,
 // and the destination outside it untouched. Offsets and lengths are deterministic (a seeded generator).
 import type { GuestPl330Driver } from './guest-pl330';
+import type { ScenarioSteps } from './vfio-session';
 import type { GuestMachine } from './vmm';
 
 export interface DmatestOptions {
@@ -33,7 +34,7 @@ function fill(length: number, from: number, to: number, tag: number, inside: num
   return out;
 }
 
-export function dmatest(guest: GuestMachine, driver: GuestPl330Driver, allocate: (bytes: number) => number, log: (line: string) => void, options: DmatestOptions = DMATEST_DEFAULTS): DmatestSummary {
+export function* dmatest(guest: GuestMachine, driver: GuestPl330Driver, allocate: (bytes: number) => number, log: (line: string) => void, options: DmatestOptions = DMATEST_DEFAULTS): ScenarioSteps<DmatestSummary> {
   const { bufferBytes, alignment } = options;
   const channel = driver.requestChannel();
   const thread = `dma0chan${channel.channel}-copy0`;
@@ -54,7 +55,7 @@ export function dmatest(guest: GuestMachine, driver: GuestPl330Driver, allocate:
     const sourceBefore = fill(bufferBytes, srcOffset, srcOffset + length, SOURCE, COPY);
     guest.write(src, sourceBefore);
     guest.write(dst, fill(bufferBytes, dstOffset, dstOffset + length, DESTINATION, OVERWRITE));
-    const outcome = driver.memcpy(channel, dst + dstOffset, src + srcOffset, length);
+    const outcome = yield* driver.memcpy(channel, dst + dstOffset, src + srcOffset, length);
     const fail = (what: string) => {
       failures++;
       if (errors.length < 8) errors.push(`dmatest: ${thread}: result #${test}: '${what}' with src_off=0x${srcOffset.toString(16)} dst_off=0x${dstOffset.toString(16)} len=0x${length.toString(16)}`);

@@ -11,7 +11,7 @@ import { DBGCMD, DBGINST0, DBGINST1, debugGo, debugKill, type DebugInstruction }
 import { describeFaultType } from '../emulator/pl330/faults';
 import { CHANNEL_STATE_NAMES, ChannelState, PL330_REGISTER_MAP } from '../emulator/pl330/registers';
 import { assemble } from '../server/pl330/assembler';
-import { ScenarioFailure } from './vfio-session';
+import { ScenarioFailure, type ScenarioSteps } from './vfio-session';
 import type { GuestMachine } from './vmm';
 
 const register = (name: string): number => PL330_REGISTER_MAP.named(name)!.offset;
@@ -127,21 +127,22 @@ export class GuestPl330Driver {
 
   /**
    * Writes the copy's microcode and starts the channel on it (DMAGO) once the thread has stopped: its event is
-   * signalled before its DMAEND, and DMAGO on a running channel is a manager fault.
+   * signalled before its DMAEND, and DMAGO on a running channel is a manager fault. The machine runs while it polls.
    */
-  submit(channel: GuestChannel, destination: number, source: number, length: number): void {
-    if (!this.guest.spinUntil(() => this.channelState(channel) === ChannelState.Stopped)) {
-      throw new ScenarioFailure(`guest: ${this.name}: channel ${channel.channel} never stops (${CHANNEL_STATE_NAMES[this.channelState(channel)]})`);
-    }
+  *submit(channel: GuestChannel, destination: number, source: number, length: number): ScenarioSteps<void> {
+    const stopped = () => this.channelState(channel) === ChannelState.Stopped;
+    yield { what: `guest: poll CSR${channel.channel} until the channel stops`, until: stopped };
+    if (!stopped()) throw new ScenarioFailure(`guest: ${this.name}: channel ${channel.channel} never stops (${CHANNEL_STATE_NAMES[this.channelState(channel)]})`);
     this.guest.write(channel.microcode, memcpyMicrocode(this.identity, channel, destination, source, length));
     this.debug(debugGo(channel.channel, channel.microcode));
   }
 
-  /** Sleeps until the channel's interrupt completes the request or a fault ends it; a hung request is killed. */
-  complete(channel: GuestChannel): TransferOutcome {
-    for (let n = 0; n < REQUEST_TIMEOUT_INTERRUPTS && this.guest.waitForInterrupt(); n++) {
+  /** Sleeps (WFI) until the channel's interrupt completes the request or a fault ends it; a hung request is killed. */
+  *complete(channel: GuestChannel): ScenarioSteps<TransferOutcome> {
+    for (let n = 0; n < REQUEST_TIMEOUT_INTERRUPTS; n++) {
+      yield { what: `guest: WFI until dma0chan${channel.channel}'s interrupt`, until: () => this.guest.interruptPending() };
       const id = this.guest.acknowledge();
-      if (id === undefined) continue;
+      if (id === undefined) break;
       const ours = this.interruptIds.includes(id);
       if (!ours) this.log(`irq ${id}: nobody cared`);
       const outcome = ours ? this.interrupt(channel) : undefined;
@@ -152,9 +153,9 @@ export class GuestPl330Driver {
     return { ok: false, error: 'test timed out' };
   }
 
-  memcpy(channel: GuestChannel, destination: number, source: number, length: number): TransferOutcome {
-    this.submit(channel, destination, source, length);
-    return this.complete(channel);
+  *memcpy(channel: GuestChannel, destination: number, source: number, length: number): ScenarioSteps<TransferOutcome> {
+    yield* this.submit(channel, destination, source, length);
+    return yield* this.complete(channel);
   }
 
   /** The interrupt handler: the channel's event completes it; faults are reported and their threads killed. */

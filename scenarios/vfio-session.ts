@@ -1,6 +1,7 @@
 // The opening steps every VFIO userspace driver of the seed takes, as a user process of the host-kernel model:
 // bind the device to its VFIO driver through sysfs, open the container and the group, set the type-1 IOMMU, get the
 // device fd, map its register page and arm an eventfd on an interrupt. Each step is reported; a failing step throws.
+import { EventFd } from '../emulator/host/files';
 import { HostKernel } from '../emulator/host/kernel';
 import type { UserProcess } from '../emulator/host/process';
 import type { Machine } from '../emulator/machine/machine';
@@ -17,6 +18,34 @@ export class ScenarioFailure extends Error {}
 export interface ScenarioResult {
   readonly pass: boolean;
   readonly failure?: string;
+}
+
+/**
+ * What a scenario waits for while the machine runs: until `until` holds (a blocked read gets its data), or, without
+ * it, until nothing can run. A scenario is a generator of these waits, so whoever drives it decides how the machine
+ * runs in between: straight through (`runThrough`), or tick by tick under a debugger.
+ */
+export interface MachineWait {
+  readonly what: string;
+  readonly until?: () => boolean;
+}
+
+export type ScenarioSteps<T = ScenarioResult> = Generator<MachineWait, T, void>;
+
+/** Drives a scenario straight through: each wait runs the machine as the blocked process would. */
+export function runThrough<T>(machine: Machine, steps: ScenarioSteps<T>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    machine.run({ until: next.value.until });
+  }
+}
+
+/** The wait of a blocking read(2) of an eventfd: until its counter is not zero. */
+export function readable(proc: UserProcess, fd: number): MachineWait {
+  const file = proc.file(fd);
+  if (!(file instanceof EventFd)) throw new ScenarioFailure(`fd ${fd} is not an eventfd`);
+  return { what: `read(${fd}) of an eventfd`, until: () => file.counter !== 0n };
 }
 
 const PROT_RW = LINUX_FLAGS.PROT_READ | LINUX_FLAGS.PROT_WRITE;
@@ -45,10 +74,10 @@ export class StepLog {
 }
 
 /** Runs a scenario's steps: a ScenarioFailure is its FAILED line and verdict; anything else is a bug and propagates. */
-export function runSteps(out: ScenarioOutput, body: (log: StepLog) => void): ScenarioResult {
+export function* runSteps(out: ScenarioOutput, body: (log: StepLog) => ScenarioSteps<void>): ScenarioSteps {
   const log = new StepLog(out);
   try {
-    body(log);
+    yield* body(log);
     return { pass: true };
   } catch (error) {
     if (!(error instanceof ScenarioFailure)) throw error;

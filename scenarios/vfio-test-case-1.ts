@@ -8,7 +8,8 @@ import type { Machine } from '../emulator/machine/machine';
 import { assemble } from '../server/pl330/assembler';
 import { VFIO_DMA_MAP_FLAGS, VFIO_IOCTL, VFIO_IRQ_SET_FLAGS, VFIO_STRUCTS } from '../emulator/vfio/uapi';
 import {
-  ScenarioFailure, ScenarioOutput, ScenarioResult, StepLog, VfioSession, allocate, armInterrupt, bindToVfio, bootHost, changedPages, mapDma, openVfioDevice, runSteps, unmapDma,
+  ScenarioFailure, ScenarioOutput, ScenarioResult, ScenarioSteps, StepLog, VfioSession, allocate, armInterrupt, bindToVfio, bootHost, changedPages, mapDma, openVfioDevice, readable,
+  runSteps, runThrough, unmapDma,
 } from './vfio-session';
 
 export interface TestCase1Options {
@@ -22,7 +23,10 @@ export interface TestCase1Options {
   readonly codeIova?: number;
 }
 
-const DEFAULTS = { bytes: 4096, sourceIova: 0x10000000, destinationIova: 0x20000000, codeIova: 0x30000000 };
+/** The buffers' sizes and IOVAs unless the options say otherwise (the debugger's tests find the microcode by them). */
+export const DEFAULTS = { bytes: 4096, sourceIova: 0x10000000, destinationIova: 0x20000000, codeIova: 0x30000000 };
+/** Where the isolation scenario aims its copy. */
+export const DEFAULT_UNMAPPED_IOVA = 0x50000000;
 const reg = (name: string): number => PL330_REGISTER_MAP.named(name)!.offset;
 
 /** Memory-to-memory copy microcode: 16-byte bursts (4 beats of 4 bytes), then DMASEV 0. */
@@ -77,8 +81,13 @@ function describeChannelFault(s: VfioSession): string {
 }
 
 export function vfioTestCase1(machine: Machine, out: ScenarioOutput, options: TestCase1Options = {}): ScenarioResult {
+  return runThrough(machine, vfioTestCase1Steps(machine, out, options));
+}
+
+/** Test Case 1 as steps: the machine runs while the program blocks in read(eventfd). */
+export function vfioTestCase1Steps(machine: Machine, out: ScenarioOutput, options: TestCase1Options = {}): ScenarioSteps {
   const o = { ...DEFAULTS, ...options };
-  return runSteps(out, (log) => {
+  return runSteps(out, function* (log) {
     const name = options.device ?? machine.dmacs[0]?.description.name;
     log.expect(name !== undefined, 'the platform has no DMA-330');
     const { kernel, proc } = bootHost(machine, log);
@@ -102,6 +111,7 @@ export function vfioTestCase1(machine: Machine, out: ScenarioOutput, options: Te
     log.step(`DMAGO channel 0 at IOVA 0x${o.codeIova.toString(16)} through DBGINST0/DBGINST1/DBGCMD`);
     startChannel0(s, o.codeIova, log);
     log.step('read(eventfd): wait for the DMA-330 interrupt');
+    yield readable(proc, efd);
     const r = proc.read(efd, 8);
     if (typeof r === 'number') throw new ScenarioFailure(`no interrupt: the transfer never signalled event 0; ${describeChannelFault(s)}`);
     log.note(`eventfd counter ${new DataView(r.buffer).getBigUint64(0, true)}; INTMIS=0x${proc.read32(s.registers + reg('INTMIS')).toString(16)}`);
@@ -125,13 +135,20 @@ export function vfioTestCase1(machine: Machine, out: ScenarioOutput, options: Te
   });
 }
 
+export type IsolationOptions = TestCase1Options & { readonly unmappedIova?: number };
+
 /**
  * Isolation: the same driver, but the microcode copies to an IOVA nothing is mapped at. The SMMU must fault the
  * write (context fault logged by the host), the DMAC must abort the channel, and no byte of memory may change.
  */
-export function vfioIsolation(machine: Machine, out: ScenarioOutput, options: TestCase1Options & { readonly unmappedIova?: number } = {}): ScenarioResult {
-  const o = { ...DEFAULTS, unmappedIova: 0x50000000, ...options };
-  return runSteps(out, (log) => {
+export function vfioIsolation(machine: Machine, out: ScenarioOutput, options: IsolationOptions = {}): ScenarioResult {
+  return runThrough(machine, vfioIsolationSteps(machine, out, options));
+}
+
+/** The isolation scenario as steps: the machine runs while the program waits for irq_abort, then until it stops. */
+export function vfioIsolationSteps(machine: Machine, out: ScenarioOutput, options: IsolationOptions = {}): ScenarioSteps {
+  const o = { ...DEFAULTS, unmappedIova: DEFAULT_UNMAPPED_IOVA, ...options };
+  return runSteps(out, function* (log) {
     const name = options.device ?? machine.dmacs[0]?.description.name;
     log.expect(name !== undefined, 'the platform has no DMA-330');
     const { kernel, proc } = bootHost(machine, log);
@@ -153,8 +170,11 @@ export function vfioIsolation(machine: Machine, out: ScenarioOutput, options: Te
     const before = machine.bus.memory.snapshot();
     log.step(abortFd >= 0 ? `DMAGO channel 0; read(eventfd) of IRQ ${abortIndex} (irq_abort)` : 'DMAGO channel 0; run until the DMAC stops');
     startChannel0(s, o.codeIova, log);
-    if (abortFd >= 0) log.expect(typeof proc.read(abortFd, 8) !== 'number', 'irq_abort never fired: the write to the unmapped IOVA was not stopped');
-    machine.run(); // whatever the DMAC still does, before memory is compared
+    if (abortFd >= 0) {
+      yield readable(proc, abortFd);
+      log.expect(typeof proc.read(abortFd, 8) !== 'number', 'irq_abort never fired: the write to the unmapped IOVA was not stopped');
+    }
+    yield { what: 'whatever the DMAC still does, before memory is compared' };
     const faulting = (proc.read32(s.registers + reg('FSRC')) & 1) !== 0;
     log.note(`FSRC=0x${proc.read32(s.registers + reg('FSRC')).toString(16)}, ${describeChannelFault(s)}`);
     log.expect(faulting, 'channel 0 did not fault: the write to the unmapped IOVA was not stopped');

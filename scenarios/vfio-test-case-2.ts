@@ -9,7 +9,9 @@ import type { Machine } from '../emulator/machine/machine';
 import { dmatest, DMATEST_DEFAULTS, type DmatestOptions } from './dmatest';
 import { GuestPl330Driver } from './guest-pl330';
 import { QEMU_VIRT_LAYOUT, VirtualMachineMonitor, type GuestLayout } from './vmm';
-import { ScenarioFailure, ScenarioOutput, ScenarioResult, bindToVfio, bootHost, changedPages, openVfioDevice, runSteps, unmapDma } from './vfio-session';
+import {
+  ScenarioFailure, ScenarioOutput, ScenarioResult, ScenarioSteps, bindToVfio, bootHost, changedPages, openVfioDevice, runSteps, runThrough, unmapDma,
+} from './vfio-session';
 
 export interface PassthroughOptions {
   readonly device?: string;
@@ -23,9 +25,14 @@ export interface PassthroughOptions {
 const GUEST_KERNEL_BYTES = 1 << 20;
 
 export function vfioPassthrough(machine: Machine, out: ScenarioOutput, options: PassthroughOptions = {}): ScenarioResult {
+  return runThrough(machine, vfioPassthroughSteps(machine, out, options));
+}
+
+/** Test Case 2 as steps: the machine runs while the guest polls its DMAC or waits for an interrupt. */
+export function vfioPassthroughSteps(machine: Machine, out: ScenarioOutput, options: PassthroughOptions = {}): ScenarioSteps {
   const layout = options.layout ?? QEMU_VIRT_LAYOUT;
   const outsideGpa = options.outsideGpa ?? 0x80000000;
-  return runSteps(out, (log) => {
+  return runSteps(out, function* (log) {
     const name = options.device ?? machine.dmacs[0]?.description.name;
     log.expect(name !== undefined, 'the platform has no DMA-330');
     const { kernel, proc } = bootHost(machine, log);
@@ -51,15 +58,15 @@ export function vfioPassthrough(machine: Machine, out: ScenarioOutput, options: 
 
     const test = options.dmatest ?? DMATEST_DEFAULTS;
     log.step(`guest: modprobe dmatest iterations=${test.iterations} test_buf_size=${test.bufferBytes} (memcpy on the passed-through DMAC)`);
-    const summary = dmatest(vmm, driver, allocate, guestLog, test);
+    const summary = yield* dmatest(vmm, driver, allocate, guestLog, test);
     log.expect(summary.failures === 0, `dmatest: ${summary.failures} of ${summary.tests} tests failed: ${summary.errors[0] ?? ''}`);
 
     log.step(`guest: copy 4 KiB to guest physical 0x${outsideGpa.toString(16)}, outside its RAM (host physical memory there is not the guest's)`);
     const channel = driver.requestChannel();
     log.note(`guest: dma0chan${channel.channel}, completion event ${channel.event}`);
-    driver.submit(channel, outsideGpa, allocate(PAGE_SIZE), PAGE_SIZE);
+    yield* driver.submit(channel, outsideGpa, allocate(PAGE_SIZE), PAGE_SIZE);
     const before = machine.bus.memory.snapshot();
-    const outcome = driver.complete(channel);
+    const outcome = yield* driver.complete(channel);
     log.expect(!outcome.ok, 'the copy outside the guest RAM completed: the SMMU did not isolate the guest');
     log.note(`guest driver: ${outcome.ok ? 'completed' : outcome.error}`);
     log.expect(contextFaults.length > 0, 'the host SMMU driver reported no context fault');

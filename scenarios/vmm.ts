@@ -45,10 +45,8 @@ export interface GuestMachine {
   acknowledge(): number | undefined;
   /** End of interrupt: a level-triggered line passed through is resampled (unmasked on the host). */
   endOfInterrupt(id: number): void;
-  /** A busy-wait on the device: the host runs while the guest polls; false when the condition can never hold. */
-  spinUntil(condition: () => boolean): boolean;
-  /** WFI: lets the host run until an interrupt is pending for the guest; false when none ever will be. */
-  waitForInterrupt(): boolean;
+  /** An interrupt is pending for the guest (what its WFI waits for while the host runs). */
+  interruptPending(): boolean;
 }
 
 /** A guest access outside RAM and the device window: KVM exits and QEMU has nothing there. */
@@ -215,11 +213,7 @@ export class VirtualMachineMonitor implements GuestMachine {
     this.s.proc.write(irq.resampleFd, one);
   }
 
-  spinUntil(condition: () => boolean): boolean {
-    return this.s.kernel.waitFor(condition);
-  }
-
-  waitForInterrupt(): boolean {
-    return this.s.kernel.waitFor(() => this.pending.size > 0);
+  interruptPending(): boolean {
+    return this.pending.size > 0;
   }
 }

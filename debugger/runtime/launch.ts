@@ -39,6 +39,9 @@ export interface ScenarioLaunch {
   readonly platform?: string;
   /** The DMAC bound to VFIO, as Linux names it (default: the first). */
   readonly device?: string;
+  /** Stop when the scenario has started its channel, at the first instruction of the microcode. */
+  readonly stopOnEntry: boolean;
+  readonly trace: boolean;
 }
 
 /** Checks the launch arguments of a scenario session (`scenario` instead of `program`). */
@@ -50,6 +53,8 @@ export function parseScenarioArguments(raw: Record<string, unknown>, cwd: string
     scenario,
     platform: raw.platform === undefined ? undefined : isAbsolute(string(raw.platform, 'platform')) ? (raw.platform as string) : resolve(cwd, raw.platform as string),
     device: raw.device === undefined ? undefined : string(raw.device, 'device'),
+    stopOnEntry: boolean(raw.stopOnEntry ?? false, 'stopOnEntry'),
+    trace: boolean(raw.trace ?? false, 'trace'),
   };
 }
 

@@ -46,7 +46,11 @@ export function createDefaultMachine(config: Partial<Pl330Config>, managerEntry?
 
 /** The machine a platform devicetree describes: every DMAC with its SMMU, the GIC, RAM. */
 export function createPlatformMachine(platform: PlatformDescription): DebugMachine {
-  const machine = new Machine(platform);
+  return debugMachineOf(new Machine(platform));
+}
+
+/** A machine someone else also drives (a scenario's host kernel), as the debugger runs it. */
+export function debugMachineOf(machine: Machine): DebugMachine {
   const dmacs = machine.dmacs.map((d) => d.device);
   return {
     bus: machine.bus,

@@ -3,6 +3,7 @@
 import type { Pl330Config } from '../../emulator/pl330/config';
 import { AssembleResult, AssembledInstruction, LoopInfo, assemble } from '../../server/pl330/assembler';
 import { formatDiagnostic } from '../../server/pl330/diagnostics';
+import { disassemble, formatDisassembly } from '../../emulator/pl330/disasm';
 import { UserError } from './launch';
 
 export interface SourceLocation {
@@ -17,7 +18,8 @@ export class DebugProgram {
   /** Lines holding an instruction, ascending (0-based). */
   private readonly lines: number[];
 
-  private constructor(readonly path: string, readonly assembly: AssembleResult) {
+  /** `text`: the source of a listing, which is in no file (the client asks for it by reference). */
+  private constructor(readonly path: string, readonly assembly: AssembleResult, readonly text?: string) {
     for (const insn of assembly.instructions) {
       this.byAddress.set(insn.address, insn);
       if (!this.byLine.has(insn.line)) this.byLine.set(insn.line, insn);
@@ -32,6 +34,20 @@ export class DebugProgram {
     if (assembly.errorCount > 0) throw new UserError(`${path}: ${assembly.errorCount} error(s):\n${messages.join('\n')}`);
     if (assembly.programs.length === 0) throw new UserError(`${path}: no program to run (no instruction assembled)`);
     return { program: new DebugProgram(path, assembly), warnings: messages };
+  }
+
+  /**
+   * Microcode found in memory (written by a scenario) as a source: its disassembly, which assembles back to the
+   * same bytes, so lines, loops and labels work as in a .pl330 file. `name` is the listing's pseudo file name.
+   */
+  static listing(name: string, bytes: Uint8Array, base: number, config: Partial<Pl330Config>): DebugProgram {
+    const text = formatDisassembly(disassemble(bytes, { base, thread: 'channel' }));
+    return new DebugProgram(name, assemble(text, { config }), text);
+  }
+
+  /** No code yet (a scenario before it starts a channel). */
+  static empty(name: string): DebugProgram {
+    return new DebugProgram(name, assemble('', {}), '');
   }
 
   /** The source position of the instruction at an address, if one was assembled there. */

@@ -1,4 +1,5 @@
-// The debuggee: a machine running a PL330 program, with breakpoints, stepping and reverse execution. It knows
+// The debuggee: a machine running a PL330 program, with breakpoints, stepping and reverse execution; or a machine
+// that a host program (a VFIO scenario) drives, run between the host's waits on it. It knows
 // nothing of the Debug Adapter Protocol; it announces what happens as events ('stopped', 'output', 'end') and the
 // session translates. Breakpoints are checked at tick boundaries (each tick runs at most one instruction per thread),
 // events come from the emulator's observer API, attached only while something needs them.
@@ -6,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { formatEvent } from '../../cli/run';
 import { BusResponse } from '../../emulator/bus/bus';
 import { debugGo, issueDebug } from '../../emulator/pl330/debug';
-import { hexAddress } from '../../emulator/pl330/disasm';
+import { decodeInstruction, hexAddress } from '../../emulator/pl330/disasm';
 import { describeFaultType } from '../../emulator/pl330/faults';
 import type { Pl330Event, ThreadRef } from '../../emulator/pl330/observer';
 import type { Pl330 } from '../../emulator/pl330/pl330';
@@ -14,10 +15,13 @@ import { CHANNEL_STATE_NAMES, ChannelState, MANAGER_STATE_NAMES } from '../../em
 import { CodeBreakpoint, DataAccess, DataBreakpoint, HitCondition, parseDataId, parseHitCondition } from './breakpoints';
 import { EvaluationError, ExpressionContext, evaluateExpression } from './expression';
 import { EVENT_FILTERS, EventFilter } from './filters';
-import { UserError, LaunchOptions } from './launch';
+import { DEFAULT_MAX_CYCLES, UserError, LaunchOptions, ScenarioLaunch } from './launch';
 import type { PlatformDescription } from '../../emulator/machine/platform';
 import type { Smmu, SmmuFault } from '../../emulator/smmu/smmu';
-import { DebugMachine, MachineSnapshot, createDefaultMachine, createPlatformMachine } from './machine';
+import { formatSmmuWalk } from './smmu-walk';
+import { Machine } from '../../emulator/machine/machine';
+import type { MachineWait, ScenarioSteps } from '../../scenarios/vfio-session';
+import { DebugMachine, MachineSnapshot, createDefaultMachine, createPlatformMachine, debugMachineOf } from './machine';
 import { DisassembledInstruction, decodeAt, disassembleAround, previousStart } from './disassembly';
 import { Checkpoint, History } from './history';
 import { DebugProgram } from './program';
@@ -29,8 +33,11 @@ export interface FileAccess {
   readBytes(path: string): Uint8Array;
 }
 
-/** Reads a platform devicetree (.dts compiled, .dtb read) into a machine description; warnings go to `warn`. */
-export type PlatformLoader = (path: string, warn: (line: string) => void) => PlatformDescription;
+/**
+ * Reads a platform devicetree (.dts compiled, .dtb read) into a machine description; warnings go to `warn`. Without
+ * a path: the seed's platform.
+ */
+export type PlatformLoader = (path: string | undefined, warn: (line: string) => void) => PlatformDescription;
 
 export interface RuntimeThread {
   /** 1-based, stable for the session. */
@@ -90,6 +97,11 @@ interface PendingEvent {
   readonly text: string;
   /** For SMMU faults: the DMAC, whose faulting channel (if any) is shown rather than its manager. */
   readonly dmac?: number;
+  /**
+   * Where the instruction that raised it is: the PCs of every thread before the tick (an event is raised while the
+   * instruction executes; at the stop the PC is past it, as the PL330 leaves it after DMASEV or an imprecise abort).
+   */
+  readonly origins?: Float64Array;
 }
 
 /** Ticks between checkpoints while running, and how many checkpoints are kept (the reverse-execution window). */
@@ -97,6 +109,11 @@ const CHECKPOINT_INTERVAL = 1024;
 const MAX_CHECKPOINTS = 2048;
 /** Ticks run between two looks at the event loop (pause requests, new breakpoints). */
 const SLICE_TICKS = 50_000;
+/** The most microcode a listing shows from a channel's start (it ends at the first DMAEND). */
+const MAX_LISTING_BYTES = 4096;
+
+/** A host program that drives the machine between waits on it (a scenario's process); it returns an exit status. */
+export type HostProgram = ScenarioSteps<number>;
 
 const RUNNABLE = new Set<number>([
   ChannelState.Executing, ChannelState.CacheMiss, ChannelState.UpdatingPc, ChannelState.AtBarrier, ChannelState.Killing, ChannelState.Completing, ChannelState.FaultingCompleting,
@@ -133,8 +150,15 @@ export class DmaRuntime extends EventEmitter {
   private running = false;
   private pauseRequested = false;
   private unobserve: (() => void)[] = [];
+  /** What the host waits for while the machine runs; the session is over once the host has returned. */
+  private hostWait: MachineWait | undefined;
+  private finished = false;
 
-  private constructor(readonly options: LaunchOptions, readonly machine: DebugMachine, readonly program: DebugProgram) {
+  /**
+   * `program`: the launched .pl330 file; in a host session, the listing of the microcode the last channel started
+   * runs (replaced when a channel starts where the listing has no instruction).
+   */
+  private constructor(readonly options: LaunchOptions, readonly machine: DebugMachine, public program: DebugProgram, private readonly host?: HostProgram) {
     super();
     const threads: RuntimeThread[] = [];
     machine.dmacs.forEach((dmac, d) => {
@@ -188,14 +212,43 @@ export class DmaRuntime extends EventEmitter {
     return { runtime, warnings };
   }
 
+  /**
+   * A scenario's machine, run by its host program (the VFIO test's process); the threads are the platform's DMACs,
+   * the entry is channel 0 of the scenario's device once the program has started it.
+   */
+  static launchScenario(launch: ScenarioLaunch, loadPlatform: PlatformLoader, host: (machine: Machine) => HostProgram): { runtime: DmaRuntime; warnings: string[] } {
+    const warnings: string[] = [];
+    let platform: PlatformDescription;
+    try {
+      platform = loadPlatform(launch.platform, (line) => warnings.push(line));
+    } catch (error) {
+      throw new UserError(`'platform': ${(error as Error).message}`);
+    }
+    const machine = new Machine(platform);
+    const dmac = Math.max(0, machine.dmacs.findIndex((d) => d.description.name === launch.device));
+    const options: LaunchOptions = {
+      program: `${launch.scenario} (no microcode yet)`, platform: launch.platform, dmac, thread: 0, nonSecure: false, memory: [], config: {},
+      stopOnEntry: launch.stopOnEntry, maxCycles: DEFAULT_MAX_CYCLES, trace: launch.trace,
+    };
+    const runtime = new DmaRuntime(options, debugMachineOf(machine), DebugProgram.empty(options.program), host(machine));
+    runtime.readThreads();
+    return { runtime, warnings };
+  }
+
   /** The thread the launch started (where the entry stop is reported). */
   get startThread(): RuntimeThread {
     return this.threads.find((t) => t.dmac === this.options.dmac && t.ref === this.options.thread)!;
   }
 
-  /** Begins execution after the client's configuration: stop on entry, or run. */
+  /** Begins execution after the client's configuration: stop on entry, or run. A host first runs to its first wait. */
   start(): void {
     this.attachObservers();
+    if (this.host) {
+      if (this.proceedHost()) return;
+      if (this.options.stopOnEntry) this.announce({ reason: 'entry', threadId: this.startThread.id });
+      else this.resume({ kind: 'continue' });
+      return;
+    }
     if (this.options.stopOnEntry) this.announce({ reason: 'entry', threadId: this.startThread.id });
     else this.resume({ kind: 'continue' }, true);
   }
@@ -324,7 +377,7 @@ export class DmaRuntime extends EventEmitter {
     if (entry.condition !== undefined && entry.condition !== fault.streamId) return;
     const d = Math.max(0, this.machine.dmacs.findIndex((dmac) => dmac.port.master.name === fault.master));
     const text = `${fault.kind} fault in ${fault.bank < 0 ? 'global space' : `context bank ${fault.bank}`}: ${fault.write ? 'write' : 'read'} at IOVA ${hexAddress(fault.address)} (stream ${fault.streamId}, ${fault.master})`;
-    this.pending.push({ filter: entry.filter, thread: this.threadIndex(d, 'manager'), text, dmac: d });
+    this.pending.push({ filter: entry.filter, thread: this.threadIndex(d, 'manager'), text, dmac: d, origins: this.pcs.slice() });
   }
 
   private onEvent(dmac: Pl330, d: number, event: Pl330Event): void {
@@ -333,7 +386,8 @@ export class DmaRuntime extends EventEmitter {
       const n = filter.match?.(event);
       if (n === undefined || (condition !== undefined && condition !== n)) continue;
       const thread = eventThread(event);
-      this.pending.push({ filter, thread: this.threadIndex(d, thread), text: filter.describe(n, thread, dmac) });
+      const origins = event.kind === 'event' ? this.pcs.slice() : undefined;
+      this.pending.push({ filter, thread: this.threadIndex(d, thread), text: filter.describe(n, thread, dmac), origins });
     }
     if (event.kind === 'bus' && this.dataBreakpoints.length) {
       const a = event.access;
@@ -365,7 +419,7 @@ export class DmaRuntime extends EventEmitter {
 
   /** Runs in slices on the event loop so that a pause request or a disconnect is heard. */
   private resume(motion: Motion, atStart = false): void {
-    if (this.running) return;
+    if (this.running || this.finished) return;
     this.running = true;
     this.pauseRequested = false;
     const limit = this.cycle + this.options.maxCycles;
@@ -375,13 +429,18 @@ export class DmaRuntime extends EventEmitter {
         const first = atStart ? this.check() : undefined;
         atStart = false;
         if (first) return this.stopAt(first);
-        if (this.idle()) return this.stopIdle(motion);
         const end = Math.min(limit, this.cycle + SLICE_TICKS);
-        while (this.cycle < end) {
+        for (;;) {
+          // The host goes on when its wait is over, or when nothing can run any more (a blocked read then fails).
+          if (this.host && (this.hostWait?.until?.() || this.idle())) {
+            if (this.proceedHost()) return;
+            continue;
+          }
+          if (this.idle()) return this.stopIdle(motion);
+          if (this.cycle >= end) break;
           this.advance();
           const stop = this.check() ?? this.stepDone(motion, outOf);
           if (stop) return this.stopAt(stop);
-          if (this.idle()) return this.stopIdle(motion);
         }
         if (this.pauseRequested) return this.stopAt({ reason: 'pause', threadId: this.threads[this.motionThread(motion)].id });
         if (this.cycle >= limit) {
@@ -395,6 +454,35 @@ export class DmaRuntime extends EventEmitter {
       }
     };
     setImmediate(slice);
+  }
+
+  /**
+   * Lets the host run until it waits on the machine again, then looks at what it did (a channel it started, an event
+   * filter its register writes hit). True when that stopped the session or the host returned (the end).
+   */
+  private proceedHost(): boolean {
+    // What the last tick raised was reported already (or stopped nothing): look only at what the host does.
+    this.pending.length = 0;
+    this.dataHits.length = 0;
+    let next: IteratorResult<MachineWait, number>;
+    try {
+      next = this.host!.next();
+    } catch (error) {
+      this.emit('output', `${(error as Error).message}\nFAIL\n`, 'stderr');
+      next = { done: true, value: 1 };
+    }
+    if (next.done) {
+      this.running = false;
+      this.finished = true;
+      this.emit('exited', next.value);
+      this.emit('end');
+      return true;
+    }
+    this.hostWait = next.value;
+    this.readThreads();
+    const stop = this.check();
+    if (stop) this.stopAt(stop);
+    return stop !== undefined;
   }
 
   /** One tick of the machine, then which threads arrived at a new instruction or halted. */
@@ -427,6 +515,7 @@ export class DmaRuntime extends EventEmitter {
       this.arrived[i] = pc !== this.pcs[i] || (!FETCHING.has(before) && FETCHING.has(state)) ? 1 : 0;
       this.halted[i] = state !== before && HALTED.has(state) ? 1 : 0;
       if (state !== before && before !== UNKNOWN_STATE && this.transitionFilters.length) this.transition(i, before, state);
+      if (this.host && before === ChannelState.Stopped && t.ref !== 'manager' && !this.program.locate(pc)) this.listMicrocode(t, pc);
       this.pcs[i] = pc;
       this.states[i] = state;
     }
@@ -438,7 +527,9 @@ export class DmaRuntime extends EventEmitter {
     if (event) {
       const faulted = event.dmac === undefined ? -1 : this.threads.findIndex((t, i) => t.dmac === event.dmac && FAULTED.has(this.states[i]));
       const thread = faulted >= 0 ? faulted : event.thread;
-      return { reason: 'exception', threadId: this.threads[thread].id, description: event.filter.label, text: event.text };
+      const origin = event.origins && (event.dmac === undefined || faulted >= 0) ? event.origins[thread] : undefined;
+      const by = origin === undefined ? '' : `, by ${decodeAt((a, n) => this.readBytes(a, n), origin).text} at ${hexAddress(origin)}`;
+      return { reason: 'exception', threadId: this.threads[thread].id, description: event.filter.label, text: event.text + by };
     }
     const dataHit = this.dataHits.length ? this.dataHits.find((h) => this.conditionHolds(h.breakpoint, h.thread)) : undefined;
     if (dataHit) {
@@ -542,6 +633,7 @@ export class DmaRuntime extends EventEmitter {
   // checkpoint before the target and re-executes, which is exact because the machine is deterministic.
 
   private checkpoint(): void {
+    if (this.host) return; // the host's state (its process, the kernel) is not in a machine snapshot: no going back
     this.history.record(this.cycle, () => ({ machine: this.machine.snapshot(), arrived: this.arrived.slice() }));
   }
 
@@ -558,6 +650,7 @@ export class DmaRuntime extends EventEmitter {
   }
 
   private reverse(stopsAt: () => StopInfo | undefined): void {
+    if (this.host) throw new UserError('a scenario session cannot run backwards: the state of its program and host kernel is not recorded');
     if (this.running) return;
     this.running = true;
     setImmediate(() => {
@@ -656,27 +749,15 @@ export class DmaRuntime extends EventEmitter {
   }
 
   /**
-   * `smmu walk IOVA`: what the SMMU in front of the thread's DMAC makes of a read at IOVA for that DMAC's stream.
-   * The translation runs on the machine as it is and the machine is restored after: looking changes nothing.
+   * `smmu walk IOVA [read|write]`: how the SMMU in front of the thread's DMAC translates an access at IOVA for that
+   * DMAC's stream, descriptor by descriptor. The SMMU inspects without side effects: no TLB fill, no fault, no interrupt.
    */
-  smmuWalk(iova: number, threadId: number): string {
+  smmuWalk(iova: number, threadId: number, write = false): string {
     const t = this.thread(threadId);
     const smmu = this.machine.smmuOf[t.dmac];
     if (!smmu) throw new EvaluationError(`smmu walk: dma${t.dmac} has no SMMU in front of it (launch with a 'platform' whose DMAC has an iommus property)`);
     const master = this.machine.dmacs[t.dmac].port.master;
-    const saved = this.machine.snapshot(); // a fault would also raise interrupts: restore the whole machine
-    const listener = smmu.onFault;
-    let fault: SmmuFault | undefined;
-    smmu.onFault = (f) => (fault = f);
-    try {
-      const physical = smmu.translate(master, iova >>> 0, false, false);
-      const where = `${smmu.name}, stream ${master.streamId} (${master.name})`;
-      if (physical >= 0) return `IOVA ${hexAddress(iova)} -> PA ${hexAddress(physical)} (${where}; read)`;
-      return `IOVA ${hexAddress(iova)}: ${fault ? `${fault.kind} fault in ${fault.bank < 0 ? 'global space' : `context bank ${fault.bank}`}` : 'no translation'} (${where}; read)`;
-    } finally {
-      smmu.onFault = listener;
-      this.machine.restore(saved);
-    }
+    return formatSmmuWalk(smmu.inspect(master.streamId, iova >>> 0, write), `${smmu.name}, stream ${master.streamId} (${master.name})`, write ? 'write' : 'read');
   }
 
   threadRegisters(threadId: number): VariableNode[] {
@@ -740,10 +821,36 @@ export class DmaRuntime extends EventEmitter {
     return bytes.length;
   }
 
+  /**
+   * Code as the launch's DMAC fetches it: through its SMMU (inspected, changing nothing) when it has one; where the
+   * SMMU gives no translation, physical memory at that address (a program session loads its code physically).
+   */
   private readBytes(address: number, length: number): Uint8Array {
     const buf = new Uint8Array(length);
-    this.machine.bus.physicalRead(address, buf, 0, length);
+    const smmu = this.machine.smmuOf[this.options.dmac];
+    const streamId = this.machine.dmacs[this.options.dmac].port.master.streamId;
+    for (let done = 0; done < length;) {
+      const at = (address + done) >>> 0;
+      const chunk = Math.min(length - done, 4096 - (at % 4096));
+      const physical = smmu ? smmu.inspect(streamId, at).physical ?? at : at;
+      this.machine.bus.physicalRead(physical, buf, done, chunk);
+      done += chunk;
+    }
     return buf;
+  }
+
+  /** The listing of the microcode a channel starts at `pc`: from there to its first DMAEND. */
+  private listMicrocode(t: RuntimeThread, pc: number): void {
+    const bytes = this.readBytes(pc, MAX_LISTING_BYTES);
+    let length = 0;
+    while (length < bytes.length) {
+      const d = decodeInstruction(bytes, length, pc + length);
+      length += Math.max(1, d.length);
+      if (d.spec?.operation === 'END' && !d.invalid) break;
+    }
+    const name = `microcode-${hexAddress(pc).slice(2)}.pl330`;
+    this.program = DebugProgram.listing(name, bytes.subarray(0, length), pc, this.machine.dmacs[t.dmac].config);
+    this.emit('listing', this.program);
   }
 
   /** `count` instructions from the one `offset` instructions away from `address` (negative: before it). */

@@ -8,7 +8,8 @@ import { IrqLine, UNCONNECTED } from '../gic/irq';
 import { ADDRESS_SIZE_CODES, SMMU_PAGE_SIZE, SmmuConfig, smmuRegisterSpan, validateSmmuConfig } from './config';
 import { CB_WORD, FSR_BITS, FSR_FAULTS, FSYNR0_BITS, GFSR_BITS, GFSYNR0_BITS, SCR0_FIELDS, SCTLR_BITS, SmmuRegisterMaps, smmuRegisterMaps } from './registers';
 import { Tlb, TlbEntry, TlbState } from './tlb';
-import { DescriptorReader, Fault, LongWalkParams, PERM_ALL, PERM_PR, TableAddressTranslator, WalkResult, requiredPermission, stage1StartLevel, walkLong, walkShort } from './walk';
+import { hex } from './describe';
+import { DescriptorReader, Fault, LongWalkParams, PERM_ALL, PERM_PR, TableAddressTranslator, WalkRegime, WalkResult, WalkTrace, requiredPermission, stage1StartLevel, walkLong, walkShort } from './walk';
 
 const WORDS_PER_PAGE = SMMU_PAGE_SIZE / 4;
 const TWO_32 = 0x1_0000_0000;
@@ -19,6 +20,11 @@ const CBAR_STAGE2 = 0, CBAR_STAGE1_S2FAULT = 2, CBAR_NESTED = 3;
 
 /** Stream match results besides an S2CR index. */
 const UNMATCHED = -1, CONFLICT = -2;
+
+/** A stream's route besides a context bank: untranslated. Global faults route to -1 - (their sGFSR bit). */
+const BYPASS = -1;
+/** In a route to a context bank: the S2CR says the stream's transactions are privileged. */
+const ROUTE_PRIVILEGED = 0x100;
 
 /** A stalled transaction retried this many times in one access before it is given up (runaway bound). */
 const MAX_RETRIES = 8;
@@ -39,6 +45,28 @@ export interface SmmuState {
   readonly tlb: TlbState;
   readonly stalled: readonly boolean[];
 }
+
+/** What `inspect` found for one address: the route, the walk descriptor by descriptor, and the outcome. */
+export interface SmmuInspection {
+  readonly streamId: number;
+  readonly address: number;
+  /** The SMR/S2CR group matching the stream (-1: none, -2: several), and the S2CR value when one matched. */
+  readonly group: number;
+  readonly s2cr?: number;
+  /** Why the transaction is not translated (`SMMU disabled (sCR0.CLIENTPD)`, `S2CR bypass`), when it is not. */
+  readonly bypass?: string;
+  /** The context bank and its CBAR type name (`stage 1`, `stage 2`, `nested`, `stage 1, stage 2 fault`). */
+  readonly bank?: number;
+  readonly bankType?: string;
+  readonly trace: WalkTrace;
+  /** The physical address, or the fault (sGFSR or FSR bit name) with its level and bank (-1: global). */
+  readonly physical?: number;
+  readonly fault?: { readonly kind: string; readonly level: number; readonly bank: number };
+  /** What the TLB holds for this page, which a transaction would use instead of walking. */
+  readonly tlb?: { readonly physical: number; readonly permitted: boolean };
+}
+
+const CBAR_TYPE_NAMES = ['stage 2', 'stage 1', 'stage 1, stage 2 fault', 'nested'];
 
 /** A fault as the model records it, for observers (debugger, CLI) in addition to the registers. */
 export interface SmmuFault {
@@ -354,23 +382,28 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
     return match;
   }
 
-  translate(master: BusMasterId, address: number, write: boolean, fetch: boolean): number {
-    if (this.gr0[this.r.SCR0] & SCR0_FIELDS.CLIENTPD) return address;
-    const streamId = master.streamId;
+  /** Where a stream's transactions go: a context bank (| ROUTE_PRIVILEGED), BYPASS, or -1 - (the global fault's bit). */
+  private route(streamId: number): number {
+    if (this.gr0[this.r.SCR0] & SCR0_FIELDS.CLIENTPD) return BYPASS;
     const group = this.matchStream(streamId);
-    if (group === UNMATCHED) {
-      if ((this.gr0[this.r.SCR0] & SCR0_FIELDS.USFCFG) === 0) return address;
-      return this.globalFault(GFSR_BITS.USF, master, address, write, fetch);
-    }
-    if (group === CONFLICT) return this.globalFault(GFSR_BITS.SMCF, master, address, write, fetch);
+    if (group === UNMATCHED) return (this.gr0[this.r.SCR0] & SCR0_FIELDS.USFCFG) === 0 ? BYPASS : -1 - GFSR_BITS.USF;
+    if (group === CONFLICT) return -1 - GFSR_BITS.SMCF;
     const s2cr = this.gr0[this.r.S2CR + group];
     const type = (s2cr >>> 16) & 3;
-    if (type === S2CR_BYPASS) return address;
+    if (type === S2CR_BYPASS) return BYPASS;
     // S2CR fault type: the stream is known but barred; reported like an unidentified stream.
-    if (type !== S2CR_TRANSLATE) return this.globalFault(GFSR_BITS.USF, master, address, write, fetch);
+    if (type !== S2CR_TRANSLATE) return -1 - GFSR_BITS.USF;
     const bank = s2cr & 0xff;
-    if (bank >= this.banks.length) return this.globalFault(GFSR_BITS.UCBF, master, address, write, fetch);
-    const privileged = ((s2cr >>> 24) & 3) === 3;
+    if (bank >= this.banks.length) return -1 - GFSR_BITS.UCBF;
+    return ((s2cr >>> 24) & 3) === 3 ? bank | ROUTE_PRIVILEGED : bank;
+  }
+
+  translate(master: BusMasterId, address: number, write: boolean, fetch: boolean): number {
+    const route = this.route(master.streamId);
+    if (route === BYPASS) return address;
+    if (route < 0) return this.globalFault(-1 - route, master, address, write, fetch);
+    const bank = route & 0xff;
+    const privileged = (route & ROUTE_PRIVILEGED) !== 0;
     for (let attempt = 0; ; attempt++) {
       const physical = this.translateInBank(bank, master, address, write, fetch, privileged, true);
       if (physical >= 0 || this.resumeRequest[bank] !== 0 || attempt >= MAX_RETRIES) {
@@ -379,6 +412,34 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
       }
       this.resumeRequest[bank] = undefined; // RESUME with retry during the fault interrupt: walk again
     }
+  }
+
+  /**
+   * What a transaction of a stream at an address would meet, walk included, changing nothing: no TLB fill, no fault
+   * recorded, no interrupt. The walk is the translation path's own, with a trace attached.
+   */
+  inspect(streamId: number, address: number, write = false, fetch = false): SmmuInspection {
+    const trace: WalkTrace = { regimes: [], steps: [] };
+    const group = this.matchStream(streamId);
+    const s2cr = group >= 0 ? this.gr0[this.r.S2CR + group] : undefined;
+    const base = { streamId, address, group, s2cr, trace };
+    const route = this.route(streamId);
+    if (route === BYPASS) {
+      const why = this.gr0[this.r.SCR0] & SCR0_FIELDS.CLIENTPD ? 'SMMU disabled (sCR0.CLIENTPD)' : group === UNMATCHED ? 'unmatched stream, sCR0.USFCFG clear' : 'S2CR bypass';
+      return { ...base, bypass: why, physical: address };
+    }
+    if (route < 0) return { ...base, fault: { kind: bitName(GFSR_BITS, -1 - route), level: 0, bank: -1 } };
+    const bank = route & 0xff;
+    const type = (this.gr1[bank] >>> 16) & 3;
+    const inBank = { ...base, bank, bankType: CBAR_TYPE_NAMES[type] };
+    const required = requiredPermission(write, fetch, (route & ROUTE_PRIVILEGED) !== 0);
+    const cached = this.tlb.lookup(bank, address, this.asid(bank, type));
+    const tlb = cached && { physical: cached.output + (address - cached.base), permitted: (cached.perms & required) !== 0 };
+    const r = this.walkBank(bank, type, this.banks[bank][CB_WORD.SCTLR], address, trace);
+    if (r.fault !== Fault.None) return { ...inBank, tlb, fault: { kind: bitName(FSR_BITS, FAULT_FSR[r.fault]), level: r.level, bank: r.bank } };
+    const entry = r.entry!;
+    if ((entry.perms & required) === 0) return { ...inBank, tlb, fault: { kind: bitName(FSR_BITS, FSR_BITS.PF), level: 3, bank } };
+    return { ...inBank, tlb, physical: entry.output + (address - entry.base) };
   }
 
   private globalFault(bit: number, master: BusMasterId, address: number, write: boolean, fetch: boolean): number {
@@ -392,7 +453,7 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
       this.gr0[this.r.GFSYNR1] = master.streamId;
     }
     this.updateInterrupts();
-    if (this.onFault) this.onFault({ streamId: master.streamId, master: master.name, address, write, bank: -1, kind: Object.entries(GFSR_BITS).find(([, b]) => b === bit)![0] });
+    if (this.onFault) this.onFault({ streamId: master.streamId, master: master.name, address, write, bank: -1, kind: bitName(GFSR_BITS, bit) });
     return -BusResponse.SlaveError;
   }
 
@@ -454,7 +515,7 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
         this.resumeRequest[bank] = undefined;
       }
     }
-    if (this.onFault) this.onFault({ streamId: master.streamId, master: master.name, address, write, bank, kind: Object.entries(FSR_BITS).find(([, b]) => b === FAULT_FSR[fault])![0] });
+    if (this.onFault) this.onFault({ streamId: master.streamId, master: master.name, address, write, bank, kind: bitName(FSR_BITS, FAULT_FSR[fault]) });
     this.updateInterrupts(); // may run the fault handler, which may RESUME
     return -BusResponse.SlaveError;
   }
@@ -462,7 +523,7 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
   private readonly walkOutcome = { fault: Fault.None, level: 0, bank: 0, entry: undefined as TlbEntry | undefined };
 
   /** Walks the bank's tables (stage 1, stage 2 or both). */
-  private walkBank(bank: number, type: number, sctlr: number, address: number): typeof this.walkOutcome {
+  private walkBank(bank: number, type: number, sctlr: number, address: number, trace?: WalkTrace): typeof this.walkOutcome {
     const out = this.walkOutcome;
     out.fault = Fault.None;
     out.bank = bank;
@@ -470,7 +531,7 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
     const vmid = this.gr1[bank] & 0xff;
     const asid = this.asid(bank, type);
     if (type === CBAR_STAGE2) {
-      const r = this.stage2(bank, address, this.walk2);
+      const r = this.stage2(bank, address, this.walk2, trace);
       if (r.fault !== Fault.None) return this.walkFault(r, bank);
       out.entry = { base: alignDown(address, r.log2Size), log2Size: r.log2Size, output: r.output, perms: r.perms, asid: 0, global: true, vmid, stage2Bank: bank, ipa: alignDown(address, r.log2Size) };
       return out;
@@ -480,15 +541,16 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
     if (nested && s2bank >= this.banks.length) return this.walkFault({ fault: Fault.Translation, level: 0 }, bank);
     const tableAddress: TableAddressTranslator | undefined = nested
       ? (ipa) => {
-          const r = this.stage2(s2bank, ipa, this.walk2);
+          const r = this.stage2(s2bank, ipa, this.walk2, trace);
           return r.fault === Fault.None && (r.perms & PERM_PR) !== 0 ? r.output + (ipa - alignDown(ipa, r.log2Size)) : -1;
         }
       : undefined;
     let s1: WalkResult;
     if (sctlr & SCTLR_BITS.M) {
-      s1 = this.stage1(bank, sctlr, address, tableAddress);
+      s1 = this.stage1(bank, sctlr, address, tableAddress, trace);
       if (s1.fault !== Fault.None) return this.walkFault(s1, bank);
     } else {
+      if (trace) trace.regimes.push({ stage: 1, format: 'off (SCTLR.M clear)' });
       s1 = this.walk;
       s1.output = alignDown(address, 12);
       s1.log2Size = 12;
@@ -503,7 +565,7 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
       return out;
     }
     const s1perms = s1.perms, s1global = s1.global, s1size = s1.log2Size;
-    const s2 = this.stage2(s2bank, ipa, this.walk2);
+    const s2 = this.stage2(s2bank, ipa, this.walk2, trace);
     if (s2.fault !== Fault.None) return this.walkFault(s2, s2bank);
     const size = Math.min(s1size, s2.log2Size);
     out.entry = {
@@ -522,38 +584,47 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
   }
 
   /** Stage 1 of a bank: long format (TTBCR.EAE or AArch64) or short descriptors. */
-  private stage1(bank: number, sctlr: number, address: number, tableAddress: TableAddressTranslator | undefined): WalkResult {
+  private stage1(bank: number, sctlr: number, address: number, tableAddress: TableAddressTranslator | undefined, trace?: WalkTrace): WalkResult {
     const tcr = this.banks[bank][CB_WORD.TCR];
     const out = this.walk;
     const aarch64 = this.usesAArch64(bank);
     if (!aarch64 && (tcr & 0x80000000) === 0) {
+      const params = { ttbr0: this.banks[bank][CB_WORD.TTBR0], ttbr1: this.banks[bank][CB_WORD.TTBR1], n: tcr & 7, epd0: (tcr & (1 << 4)) !== 0, epd1: (tcr & (1 << 5)) !== 0, accessFlagEnable: (sctlr & SCTLR_BITS.AFE) !== 0 };
+      if (trace) {
+        const ttbr1 = params.n > 0 && address >= 2 ** (32 - params.n);
+        trace.regimes.push({ stage: 1, format: 'short descriptor', table: `${ttbr1 ? 'TTBR1' : 'TTBR0'} ${hex(ttbr1 ? params.ttbr1 : params.ttbr0)}`, inputBits: 32, startLevel: 1, size: `TTBCR.N ${params.n}` });
+      }
       if (!this.config.shortDescriptors || address >= TWO_32) return failWalk(out, Fault.Translation, 1);
-      return walkShort(
-        { ttbr0: this.banks[bank][CB_WORD.TTBR0], ttbr1: this.banks[bank][CB_WORD.TTBR1], n: tcr & 7, epd0: (tcr & (1 << 4)) !== 0, epd1: (tcr & (1 << 5)) !== 0, accessFlagEnable: (sctlr & SCTLR_BITS.AFE) !== 0 },
-        address, this.reader, out, tableAddress,
-      );
+      return walkShort(params, address, this.reader, out, tableAddress, trace);
     }
     const outputBits = Math.min(this.config.outputBits, aarch64 ? 48 : 40);
     if (aarch64) {
       const inputBits = 64 - (tcr & 0x3f);
+      const params: LongWalkParams = { stage: 1, tableBase: this.ttbr(bank, false), inputBits, startLevel: stage1StartLevel(inputBits), outputBits };
+      if (trace) trace.regimes.push(longRegime(params, 'AArch64', 'TTBR0', `T0SZ ${tcr & 0x3f}`));
       if ((tcr & (1 << 7)) !== 0 || address >= 2 ** inputBits) return failWalk(out, Fault.Translation, 0);
-      return walkLong({ stage: 1, tableBase: this.ttbr(bank, false), inputBits, startLevel: stage1StartLevel(inputBits), outputBits }, address, this.reader, out, tableAddress);
+      return walkLong(params, address, this.reader, out, tableAddress, trace);
     }
     // AArch32 long format: TTBR0 covers [0, 2^(32-T0SZ)), TTBR1 the top 2^(32-T1SZ) bytes (all the rest if T1SZ is 0).
     const t0sz = tcr & 7, t1sz = (tcr >>> 16) & 7;
     const ttbr0Bits = 32 - t0sz;
     const useTtbr1 = address >= 2 ** ttbr0Bits;
+    const inputBits = useTtbr1 ? 32 - t1sz : ttbr0Bits;
+    const params: LongWalkParams = { stage: 1, tableBase: this.ttbr(bank, useTtbr1), inputBits, startLevel: stage1StartLevel(inputBits), outputBits };
+    if (trace) trace.regimes.push(longRegime(params, 'LPAE', useTtbr1 ? 'TTBR1' : 'TTBR0', useTtbr1 ? `T1SZ ${t1sz}` : `T0SZ ${t0sz}`));
     if (useTtbr1 && !(address < TWO_32 && (t1sz === 0 || address >= TWO_32 - 2 ** (32 - t1sz)))) return failWalk(out, Fault.Translation, 1);
     if (tcr & (useTtbr1 ? 1 << 23 : 1 << 7)) return failWalk(out, Fault.Translation, 1); // EPD1 / EPD0
-    const inputBits = useTtbr1 ? 32 - t1sz : ttbr0Bits;
-    return walkLong({ stage: 1, tableBase: this.ttbr(bank, useTtbr1), inputBits, startLevel: stage1StartLevel(inputBits), outputBits }, address, this.reader, out, tableAddress);
+    return walkLong(params, address, this.reader, out, tableAddress, trace);
   }
 
   /** Stage 2 of a bank (VTCR in TCR): input size from T0SZ, start level from SL0, concatenated first tables. */
-  private stage2(bank: number, ipa: number, out: WalkResult): WalkResult {
+  private stage2(bank: number, ipa: number, out: WalkResult, trace?: WalkTrace): WalkResult {
     const tcr = this.banks[bank][CB_WORD.TCR];
     const sctlr = this.banks[bank][CB_WORD.SCTLR];
+    // A nested walk runs stage 2 for every stage-1 table too: its regime is recorded once.
+    const describe = trace !== undefined && !trace.regimes.some((r) => r.stage === 2);
     if ((sctlr & SCTLR_BITS.M) === 0) {
+      if (describe) trace.regimes.push({ stage: 2, format: 'off (SCTLR.M clear)' });
       out.fault = Fault.None;
       out.output = alignDown(ipa, 12);
       out.log2Size = 12;
@@ -563,12 +634,14 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
     }
     const aarch64 = this.usesAArch64(bank);
     // AArch32 VTCR.T0SZ is a signed 4-bit value; AArch64 a 6-bit one.
-    const inputBits = aarch64 ? 64 - (tcr & 0x3f) : 32 - (((tcr & 0xf) << 28) >> 28);
+    const t0sz = aarch64 ? tcr & 0x3f : ((tcr & 0xf) << 28) >> 28;
+    const inputBits = aarch64 ? 64 - t0sz : 32 - t0sz;
     const sl0 = (tcr >>> 6) & 3;
     const startLevel = sl0 === 0 ? 2 : sl0 === 1 ? 1 : sl0 === 2 && aarch64 ? 0 : -1;
-    if (startLevel < 0 || inputBits > this.config.inputBits || ipa >= 2 ** inputBits) return failWalk(out, Fault.Translation, Math.max(startLevel, 0));
     const params: LongWalkParams = { stage: 2, tableBase: this.ttbr(bank, false), inputBits, startLevel, outputBits: this.config.outputBits };
-    return walkLong(params, ipa, this.reader, out);
+    if (describe) trace.regimes.push(longRegime(params, aarch64 ? 'AArch64' : 'LPAE', 'VTTBR', `T0SZ ${t0sz}, SL0 ${sl0}`));
+    if (startLevel < 0 || inputBits > this.config.inputBits || ipa >= 2 ** inputBits) return failWalk(out, Fault.Translation, Math.max(startLevel, 0));
+    return walkLong(params, ipa, this.reader, out, undefined, trace);
   }
 
   private ttbr(bank: number, ttbr1: boolean): number {
@@ -611,6 +684,14 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
 function alignDown(address: number, log2Size: number): number {
   const size = 2 ** log2Size;
   return address - (address % size);
+}
+
+function longRegime(p: LongWalkParams, format: string, register: string, size: string): WalkRegime {
+  return { stage: p.stage, format, table: `${register} ${hex(p.tableBase)}`, inputBits: p.inputBits, startLevel: p.startLevel, size };
+}
+
+function bitName(bits: Readonly<Record<string, number>>, bit: number): string {
+  return Object.entries(bits).find(([, b]) => b === bit)![0];
 }
 
 function failWalk(out: WalkResult, fault: Fault, level: number): WalkResult {

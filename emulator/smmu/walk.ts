@@ -47,6 +47,76 @@ export interface DescriptorReader {
   hi: number;
 }
 
+/** A descriptor's type as the walk decoded it. */
+export const enum Descriptor {
+  Invalid = 0,
+  Table = 1,
+  Block = 2,
+  Page = 3,
+  Section = 4,
+  Supersection = 5,
+  LargePage = 6,
+  SmallPage = 7,
+  /** Its address did not translate (nested) or the read aborted. */
+  Unreadable = 8,
+}
+
+export const DESCRIPTOR_NAMES: Readonly<Record<Descriptor, string>> = {
+  [Descriptor.Invalid]: 'invalid',
+  [Descriptor.Table]: 'table',
+  [Descriptor.Block]: 'block',
+  [Descriptor.Page]: 'page',
+  [Descriptor.Section]: 'section',
+  [Descriptor.Supersection]: 'supersection',
+  [Descriptor.LargePage]: 'large page',
+  [Descriptor.SmallPage]: 'small page',
+  [Descriptor.Unreadable]: 'unreadable',
+};
+
+/** One descriptor a walk read, recorded only when the caller passes a trace (inspection: `smmu walk`). */
+export interface WalkStep {
+  readonly stage: 1 | 2;
+  readonly format: 'long' | 'short';
+  readonly level: number;
+  /** The descriptor's address as the walk computed it (an IPA for stage 1 of a nested walk). */
+  readonly tableAddress: number;
+  /** Where it was read (physical), -1 when the table address did not translate. */
+  readonly address: number;
+  readonly lo: number;
+  readonly hi: number;
+  readonly kind: Descriptor;
+}
+
+/** The translation regime of one stage, as the SMMU derived it from the bank's registers. */
+export interface WalkRegime {
+  readonly stage: 1 | 2;
+  /** e.g. `LPAE`, `AArch64`, `short descriptor`, `off (SCTLR.M clear)`. */
+  readonly format: string;
+  /** Which register gives the first table and its value, e.g. `TTBR0 0x80100000`. */
+  readonly table?: string;
+  readonly inputBits?: number;
+  readonly startLevel?: number;
+  /** The size field the input range comes from, e.g. `T0SZ 0`. */
+  readonly size?: string;
+}
+
+/** What an inspecting walk saw; the translation path passes none and records nothing. */
+export interface WalkTrace {
+  readonly regimes: WalkRegime[];
+  readonly steps: WalkStep[];
+}
+
+function record(trace: WalkTrace, stage: 1 | 2, format: 'long' | 'short', level: number, tableAddress: number, address: number, lo: number, hi: number, kind: Descriptor): void {
+  trace.steps.push({ stage, format, level, tableAddress, address, lo, hi, kind });
+}
+
+/** A long descriptor's type at a level: 0b11 is a table above level 3 and a page at it; blocks exist at levels 1-2. */
+function longKind(lo: number, level: number): Descriptor {
+  if ((lo & 1) === 0) return Descriptor.Invalid;
+  if ((lo & 2) !== 0) return level < 3 ? Descriptor.Table : Descriptor.Page;
+  return level === 1 || level === 2 ? Descriptor.Block : Descriptor.Invalid;
+}
+
 /** Translates a stage-1 table address (an IPA in nested translation) to a physical address, or -1 on a fault. */
 export type TableAddressTranslator = (ipa: number) => number;
 
@@ -78,7 +148,7 @@ function fail(out: WalkResult, fault: Fault, level: number): WalkResult {
   return out;
 }
 
-export function walkLong(p: LongWalkParams, address: number, reader: DescriptorReader, out: WalkResult, tableAddress?: TableAddressTranslator): WalkResult {
+export function walkLong(p: LongWalkParams, address: number, reader: DescriptorReader, out: WalkResult, tableAddress?: TableAddressTranslator, trace?: WalkTrace): WalkResult {
   const outputLimit = 2 ** p.outputBits;
   let table = p.tableBase;
   let level = p.startLevel;
@@ -89,18 +159,26 @@ export function walkLong(p: LongWalkParams, address: number, reader: DescriptorR
     const width = level === p.startLevel ? p.inputBits - shift : 9;
     if (width < 1 || width > 13) return fail(out, Fault.Translation, level);
     const index = Math.floor(address / 2 ** shift) % 2 ** width;
-    let descriptorAddress = table + index * 8;
+    const walked = table + index * 8;
+    let descriptorAddress = walked;
     if (tableAddress) {
-      descriptorAddress = tableAddress(descriptorAddress);
-      if (descriptorAddress < 0) return fail(out, Fault.Translation, level);
+      descriptorAddress = tableAddress(walked);
+      if (descriptorAddress < 0) {
+        if (trace) record(trace, p.stage, 'long', level, walked, -1, 0, 0, Descriptor.Unreadable);
+        return fail(out, Fault.Translation, level);
+      }
     }
-    if (!reader.read(descriptorAddress, 8)) return fail(out, Fault.External, level);
+    if (!reader.read(descriptorAddress, 8)) {
+      if (trace) record(trace, p.stage, 'long', level, walked, descriptorAddress, 0, 0, Descriptor.Unreadable);
+      return fail(out, Fault.External, level);
+    }
     const lo = reader.lo;
     const hi = reader.hi;
-    if ((lo & 1) === 0) return fail(out, Fault.Translation, level);
-    const isTable = (lo & 2) !== 0;
+    const kind = longKind(lo, level);
+    if (trace) record(trace, p.stage, 'long', level, walked, descriptorAddress, lo, hi, kind);
+    if (kind === Descriptor.Invalid) return fail(out, Fault.Translation, level);
     const next = (hi & 0xffff) * TWO_32 + ((lo & 0xfffff000) >>> 0);
-    if (level < 3 && isTable) {
+    if (kind === Descriptor.Table) {
       if (next >= outputLimit) return fail(out, Fault.AddressSize, level);
       if (p.stage === 1) {
         if (hi & (1 << 30)) limits &= ~PERM_WRITE; // APTable[1]: read-only below
@@ -112,8 +190,6 @@ export function walkLong(p: LongWalkParams, address: number, reader: DescriptorR
       level++;
       continue;
     }
-    // A leaf: level 3 needs the page encoding (0b11); blocks exist at levels 1 and 2 only.
-    if (level === 3 ? !isTable : level === 0) return fail(out, Fault.Translation, level);
     const base = Math.floor(next / 2 ** shift) * 2 ** shift;
     if (base >= outputLimit) return fail(out, Fault.AddressSize, level);
     if ((lo & (1 << 10)) === 0) return fail(out, Fault.AccessFlag, level);
@@ -182,22 +258,38 @@ function shortPermissions(p: ShortWalkParams, ap2: number, ap10: number, xn: boo
   return true;
 }
 
-export function walkShort(p: ShortWalkParams, address: number, reader: DescriptorReader, out: WalkResult, tableAddress?: TableAddressTranslator): WalkResult {
+function shortLevel1Kind(value: number): Descriptor {
+  const type = value & 3;
+  if (type === 0) return Descriptor.Invalid;
+  if (type === 1) return Descriptor.Table;
+  return value & (1 << 18) ? Descriptor.Supersection : Descriptor.Section;
+}
+
+function shortLevel2Kind(value: number): Descriptor {
+  const type = value & 3;
+  return type === 0 ? Descriptor.Invalid : type === 1 ? Descriptor.LargePage : Descriptor.SmallPage;
+}
+
+/** Reads a short descriptor at a walk address (an IPA when nested); the trace gets it with `kind` of its value. */
+function readShort(reader: DescriptorReader, tableAddress: TableAddressTranslator | undefined, trace: WalkTrace | undefined, level: number, walked: number, kind: (value: number) => Descriptor): boolean {
+  const physical = tableAddress ? tableAddress(walked) : walked;
+  const ok = physical >= 0 && reader.read(physical, 4);
+  if (trace) record(trace, 1, 'short', level, walked, physical, ok ? reader.lo : 0, 0, ok ? kind(reader.lo) : Descriptor.Unreadable);
+  return ok;
+}
+
+export function walkShort(p: ShortWalkParams, address: number, reader: DescriptorReader, out: WalkResult, tableAddress?: TableAddressTranslator, trace?: WalkTrace): WalkResult {
   const useTtbr1 = p.n > 0 && address >= 2 ** (32 - p.n);
   if (useTtbr1 ? p.epd1 : p.epd0) return fail(out, Fault.Translation, 1);
   const base = useTtbr1 ? (p.ttbr1 & 0xffffc000) >>> 0 : (p.ttbr0 & ~((1 << (14 - p.n)) - 1)) >>> 0;
-  const read = (descriptorAddress: number): boolean => {
-    const physical = tableAddress ? tableAddress(descriptorAddress) : descriptorAddress;
-    return physical >= 0 && reader.read(physical, 4);
-  };
-  if (!read(base + (address >>> 20) * 4)) return fail(out, Fault.External, 1);
+  if (!readShort(reader, tableAddress, trace, 1, base + (address >>> 20) * 4, shortLevel1Kind)) return fail(out, Fault.External, 1);
   const l1 = reader.lo;
   const type = l1 & 3;
   if (type === 0) return fail(out, Fault.Translation, 1);
   out.global = true;
   if (type === 1) {
     const table = (l1 & 0xfffffc00) >>> 0;
-    if (!read(table + ((address >>> 12) & 0xff) * 4)) return fail(out, Fault.External, 2);
+    if (!readShort(reader, tableAddress, trace, 2, table + ((address >>> 12) & 0xff) * 4, shortLevel2Kind)) return fail(out, Fault.External, 2);
     const l2 = reader.lo;
     if ((l2 & 3) === 0) return fail(out, Fault.Translation, 2);
     const large = (l2 & 3) === 1;

@@ -42,7 +42,7 @@ test('event filters: DMAGO, DMASEV with an event condition, DMAWFE waiting, DMAE
     assert.deepEqual(seen, [
       'exception:DMAGO started channel 1@8',
       'exception:waiting for event 3@8',
-      'exception:DMASEV 3@5',
+      'exception:DMASEV 3, by DMASEV E3 at 0x00000006@5',
       'exception:channel 1 ended (DMAEND)@9',
     ]);
     const terminated = dc.waitForEvent('terminated');

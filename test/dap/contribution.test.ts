@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import { join } from 'node:path';
 import { SCENARIOS } from '../../cli/scenario';
 import { client, launch, launchToEnd, root } from './support';
@@ -20,7 +21,7 @@ test('the debugger contribution: type dmalab, breakpoints in pl330 and C files, 
   }
 });
 
-test('every configuration of examples/.vscode/launch.json launches and stops on entry or runs to its end', async () => {
+test('every configuration of examples/.vscode/launch.json launches and stops on entry or runs to its end (continuing at event stops)', async () => {
   const { configurations } = JSON.parse(readFileSync(join(examples, '.vscode', 'launch.json'), 'utf8'));
   assert.ok(configurations.length > 0);
   for (const config of configurations) {
@@ -33,7 +34,16 @@ test('every configuration of examples/.vscode/launch.json launches and stops on 
         const end = dc.waitForEvent('terminated');
         await dc.continueRequest({ threadId: stop.threadId });
         await end;
-      } else await launchToEnd(dc, args);
+      } else {
+        // A scenario may stop on the default event filters (the passthrough guest's deliberate SMMU fault): continue.
+        const stops: string[] = [];
+        dc.on('stopped', (e: DebugProtocol.StoppedEvent) => {
+          stops.push(e.body.description ?? e.body.reason);
+          if (stops.length <= 4) void dc.continueRequest({ threadId: e.body.threadId! });
+        });
+        await launchToEnd(dc, args);
+        assert.ok(stops.length <= 4, `${config.name}: stopped ${stops.length} times: ${stops.join(', ')}`);
+      }
     } finally {
       await dc.stop();
     }

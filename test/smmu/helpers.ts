@@ -29,3 +29,25 @@ export function rig(config: SmmuConfig = MMU400_CONFIG) {
   };
   return { bus, smmu, set, get, desc64, desc32, route };
 }
+
+/**
+ * Nested translation for a stream: bank 0 is stage 2 (IPA [0, 1 GiB) → PA [1 GiB, 2 GiB), one level-1 block); bank 1
+ * is nested stage 1 whose tables live at IPA 0x100000 (PA 0x40100000), mapping VA 0x1000 to IPA 0x5000.
+ */
+export function nestedRig(streamId: number) {
+  const r = rig();
+  r.route(0, streamId, 1);
+  r.set('CBAR0', 0x07);
+  r.set('CB0.TCR', 0x80000000 | (1 << 6) | 24);
+  r.set('CB0.TTBR0', 0x7000_0000);
+  r.set('CB0.SCTLR', 0x61);
+  r.desc64(0x7000_0000, 0, 0x400004c1);
+  r.set('CBAR1', (3 << 16) | (0 << 8));
+  r.set('CB1.TCR', 0x80000000);
+  r.set('CB1.TTBR0', 0x100000);
+  r.set('CB1.SCTLR', 0x61);
+  r.desc64(0x40100000, 0, 0x00101003);
+  r.desc64(0x40101000, 0, 0x00102003);
+  r.desc64(0x40102000 + 8, 0, 0x00005443);
+  return r;
+}

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BusResponse } from '../../emulator/bus/bus';
-import { rig } from './helpers';
+import { nestedRig, rig } from './helpers';
 
 const DMA = { name: 'dma0', streamId: 1 };
 
@@ -134,22 +134,7 @@ test('short descriptors: section, supersection, small and large pages, full and 
 });
 
 test('nested: stage-1 table walks and output both go through stage 2', () => {
-  const r = rig();
-  r.route(0, DMA.streamId, 1);
-  // Bank 0: stage 2, IPA [0, 1 GiB) → PA [1 GiB, 2 GiB) with one level-1 block.
-  r.set('CBAR0', 0x07);
-  r.set('CB0.TCR', 0x80000000 | (1 << 6) | 24);
-  r.set('CB0.TTBR0', 0x7000_0000);
-  r.set('CB0.SCTLR', 0x61);
-  r.desc64(0x7000_0000, 0, 0x400004c1);
-  // Bank 1: nested stage 1 whose tables live at IPA 0x100000 (PA 0x40100000).
-  r.set('CBAR1', (3 << 16) | (0 << 8));
-  r.set('CB1.TCR', 0x80000000);
-  r.set('CB1.TTBR0', 0x100000);
-  r.set('CB1.SCTLR', 0x61);
-  r.desc64(0x40100000, 0, 0x00101003);
-  r.desc64(0x40101000, 0, 0x00102003);
-  r.desc64(0x40102000 + 8, 0, 0x00005443);
+  const r = nestedRig(DMA.streamId);
   assert.equal(r.smmu.translate(DMA, 0x1abc, true, false), 0x40005abc);
   r.desc64(0x40102000 + 16, 0, 0x40000443); // IPA beyond stage 2's block: stage-2 translation fault
   assert.equal(r.smmu.translate(DMA, 0x2000, false, false), -BusResponse.SlaveError);
