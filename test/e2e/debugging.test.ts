@@ -11,6 +11,7 @@ import { assemble } from '../../server/pl330/assembler';
 import { runScenario } from '../../cli/scenario';
 import { openEditor, OPEN_TIMEOUT_MS, scenario, type Editor } from './support/editor';
 import { REPO_ROOT } from './support/paths';
+import type { Workbench } from './support/workbench';
 import { waitFor } from './support/wait';
 
 const SCENARIO_TIMEOUT_MS = 120_000;
@@ -37,16 +38,15 @@ const CCR = (() => {
   return (program.bytes[at] | (program.bytes[at + 1] << 8) | (program.bytes[at + 2] << 16) | (program.bytes[at + 3] << 24)) >>> 0;
 })();
 
-/** The example's launch configuration that runs the seed's VFIO Test Case 1 (`dmalab run --scenario` names it so). */
+/** The scenarios the example launch configurations run (`dmalab run --scenario` names them so). */
 const VFIO_SCENARIO = 'vfio-test-case-1';
+const PASSTHROUGH_SCENARIO = 'vfio-passthrough';
 const launchJson = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/.vscode/launch.json'), 'utf8')) as { configurations: Record<string, unknown>[] };
-const vfioConfiguration = launchJson.configurations.find((c) => c.scenario === VFIO_SCENARIO);
 
 describe('Debugging a PL330 program in VS Code (code-server)', () => {
   let editor: Editor;
   before(async () => {
     assert.equal(assembled.errorCount, 0);
-    assert.ok(vfioConfiguration, `examples/.vscode/launch.json has no configuration with scenario ${VFIO_SCENARIO}`);
     editor = await openEditor({ workspace: join(REPO_ROOT, 'examples') });
   }, { timeout: OPEN_TIMEOUT_MS });
   after(() => editor?.close());
@@ -105,24 +105,55 @@ describe('Debugging a PL330 program in VS Code (code-server)', () => {
 
   test("the VFIO scenario launch configuration runs the seed's Test Case 1 to PASS", { timeout: SCENARIO_TIMEOUT_MS }, () =>
     scenario(editor, 'debug-vfio-test-case-1', async (wb) => {
-      // What the scenario prints, from the engine the CLI runs (`dmalab run --scenario`), not from the editor.
-      const expected: string[] = [];
-      assert.equal(runScenario(VFIO_SCENARIO, { out: (line) => expected.push(line) }), 0, expected.join('\n'));
+      const expected = cliOutput(VFIO_SCENARIO);
       await wb.debugAction('Stop');
       await wb.setBreakpointFilter('DMASEV', false); // the previous scenario's filter would stop the test's channel
-      await wb.selectLaunchConfiguration(String(vfioConfiguration!.name));
+      await wb.selectLaunchConfiguration(launchConfigurationName(VFIO_SCENARIO));
       await wb.startDebugging();
-      const outcome = await waitFor('PASS or FAIL in the Debug Console, or a message', 90_000, async () => {
-        const messages = [...(await wb.notifications()), (await wb.dialogText()) ?? ''].filter((m) => /dmalab|error/i.test(m));
-        if (messages.length > 0) return { messages };
-        const lines = await wb.debugConsoleLines();
-        return lines.some((l) => /^(PASS|FAIL)\b/.test(l)) ? { lines } : false;
-      }, 500);
-      assert.equal(outcome.messages, undefined, outcome.messages?.join('\n'));
-      // The console keeps only its visible rows in the page: its tail must be the CLI's tail, verdict last.
-      const shown = outcome.lines!.filter((l) => l !== '');
-      const tail = expected.filter((l) => l !== '').slice(-shown.length);
-      assert.deepEqual(shown.slice(-3), tail.slice(-3), shown.join('\n'));
-      assert.equal(shown.at(-1), 'PASS');
+      await expectVerdict(wb, expected);
+    }));
+
+  test("Test Case 2 (passthrough): the debugger stops on the guest's copy outside its RAM (SMMU fault); continuing ends in PASS", { timeout: SCENARIO_TIMEOUT_MS }, () =>
+    scenario(editor, 'debug-vfio-passthrough', async (wb) => {
+      const expected = cliOutput(PASSTHROUGH_SCENARIO);
+      await wb.setBreakpointFilter('SMMU translation fault', true);
+      await wb.selectLaunchConfiguration(launchConfigurationName(PASSTHROUGH_SCENARIO));
+      await wb.startDebugging();
+      await wb.waitForThreadState(THREAD, /SMMU translation fault/);
+      // The guest aimed its copy at guest physical 0x80000000: the write there is what the SMMU refused.
+      assert.match(await wb.exceptionWidgetText(), /write at IOVA 0x80000000\b/);
+      assert.match((await wb.variables()).get('DAR') ?? '', /^0x800000[0-9a-f]{2}\b/);
+      await wb.debugAction('Continue');
+      await expectVerdict(wb, expected);
     }));
 });
+
+/** What a scenario prints, from the engine the CLI runs (`dmalab run --scenario`), not from the editor. */
+function cliOutput(name: string): string[] {
+  const lines: string[] = [];
+  assert.equal(runScenario(name, { out: (line) => lines.push(line) }), 0, lines.join('\n'));
+  return lines;
+}
+
+/** The name of the example launch configuration that runs a scenario. */
+function launchConfigurationName(name: string): string {
+  const configuration = launchJson.configurations.find((c) => c.scenario === name);
+  assert.ok(configuration, `examples/.vscode/launch.json has no configuration with scenario ${name}`);
+  return String(configuration.name);
+}
+
+/** Waits for the verdict in the Debug Console: its tail must be the CLI's tail, PASS last, and no error shown. */
+async function expectVerdict(wb: Workbench, expected: readonly string[]): Promise<void> {
+  const outcome = await waitFor('PASS or FAIL in the Debug Console, or a message', 90_000, async () => {
+    const messages = [...(await wb.notifications()), (await wb.dialogText()) ?? ''].filter((m) => /dmalab|error/i.test(m));
+    if (messages.length > 0) return { messages };
+    const lines = await wb.debugConsoleLines();
+    return lines.some((l) => /^(PASS|FAIL)\b/.test(l)) ? { lines } : false;
+  }, 500);
+  assert.equal(outcome.messages, undefined, outcome.messages?.join('\n'));
+  // The console keeps only its visible rows in the page.
+  const shown = outcome.lines!.filter((l) => l !== '');
+  const tail = expected.filter((l) => l !== '').slice(-shown.length);
+  assert.deepEqual(shown.slice(-3), tail.slice(-3), shown.join('\n'));
+  assert.equal(shown.at(-1), 'PASS');
+}
