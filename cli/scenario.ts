@@ -1,11 +1,16 @@
 // The built-in scenarios (`dmalab demo`, and `dmalab run --scenario NAME`): a machine from a platform, a scenario
 // that prints each step, and a final PASS or FAIL line with the matching exit status. The debugger drives the same
 // steps (`scenarioSession`) with the machine under its control.
+import { join } from 'node:path';
 import { Machine } from '../emulator/machine/machine';
 import { ScenarioOutput, ScenarioSteps, runThrough } from '../scenarios/vfio-session';
 import { vfioIsolationSteps, vfioTestCase1Steps } from '../scenarios/vfio-test-case-1';
 import { vfioPassthroughSteps } from '../scenarios/vfio-test-case-2';
-import { loadPlatform } from './platform';
+import { vfioArmhfSteps } from '../scenarios/vfio-armhf';
+import { loadPlatform, packageRoot } from './platform';
+
+/** The userspace VFIO driver in C that the armhf scenario runs (built binary committed beside its source). */
+const ARMHF_PROGRAM = 'examples/vfio-pl330/vfio-pl330';
 
 export interface ScenarioOptions {
   /** Devicetree (.dts or .dtb); default: the seed's platform. */
@@ -26,6 +31,10 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   'vfio-test-case-1': {
     title: "the seed's Test Case 1: a VFIO_PLATFORM userspace driver copies a buffer with the DMA-330",
     steps: (m, out, device) => vfioTestCase1Steps(m, out, { device }),
+  },
+  'vfio-armhf': {
+    title: `the seed's Test Case 1 as a compiled C driver (${ARMHF_PROGRAM}, armhf) on the emulated ARM CPU`,
+    steps: (m, out, device) => vfioArmhfSteps(m, out, { program: join(packageRoot(), ARMHF_PROGRAM), device }),
   },
   'vfio-passthrough': {
     title: "the seed's Test Case 2: the DMA-330 passed through to a guest whose own PL330 driver runs dmatest, isolated by the SMMU",

@@ -1,7 +1,7 @@
 // A userspace VFIO driver for the PL330 DMA controller (the seed guide's Test Case 1), written for dmalab:
-// bind the DMAC to vfio-platform, put its IOMMU group in a type-1 container, map three DMA buffers through the
-// SMMU, write PL330 microcode that copies one page, start channel 0 through the debug registers, wait for the
-// DMASEV interrupt on an eventfd, and check the copy.
+// bind the DMAC to vfio-platform (vfio-amba on the AMBA bus), put its IOMMU group in a type-1 container, map three
+// DMA buffers through the SMMU, write PL330 microcode that copies one page, start channel 0 through the debug
+// registers, wait for the DMASEV interrupt on an eventfd, and check the copy.
 //
 //   usage: vfio-pl330 [DEVICE [GROUP_PATH]]      DEVICE defaults to 2c0a0000.dma; GROUP_PATH (e.g. /dev/vfio/0)
 //                                                 defaults to the one named by the device's iommu_group link.
@@ -108,25 +108,32 @@ int main(int argc, char **argv) {
   const char *device_name = argc > 1 ? argv[1] : "2c0a0000.dma";
   char path[256], group_path[300];
 
-  // 1. Bind the device to vfio-platform (as the guide does with echo into sysfs).
-  snprintf(path, sizeof path, "/sys/bus/platform/devices/%s/driver_override", device_name);
-  if (write_file(path, "vfio-platform") < 0) return fail("bind", path);
-  snprintf(path, sizeof path, "/sys/bus/platform/devices/%s/driver/unbind", device_name);
+  // 1. Bind the device to its VFIO driver (as the guide does with echo into sysfs): vfio-platform for a platform
+  //    device, vfio-amba for an AMBA (PrimeCell) one; the bus is the one whose sysfs knows the device.
+  const char *bus = "platform", *driver = "vfio-platform";
+  snprintf(path, sizeof path, "/sys/bus/%s/devices/%s/driver_override", bus, device_name);
+  if (write_file(path, driver) < 0 && errno == ENOENT) {
+    bus = "amba", driver = "vfio-amba";
+    snprintf(path, sizeof path, "/sys/bus/%s/devices/%s/driver_override", bus, device_name);
+    if (write_file(path, driver) < 0) return fail("bind", path);
+  }
+  snprintf(path, sizeof path, "/sys/bus/%s/devices/%s/driver/unbind", bus, device_name);
   if (write_file(path, device_name) < 0 && errno != ENOENT) return fail("unbind", path);
-  if (write_file("/sys/bus/platform/drivers_probe", device_name) < 0) return fail("bind", "/sys/bus/platform/drivers_probe");
+  snprintf(path, sizeof path, "/sys/bus/%s/drivers_probe", bus);
+  if (write_file(path, device_name) < 0) return fail("bind", path);
 
   // 2. Find the IOMMU group: the iommu_group link ends in the group number.
   if (argc > 2) {
     snprintf(group_path, sizeof group_path, "%s", argv[2]);
   } else {
     char link[256];
-    snprintf(path, sizeof path, "/sys/bus/platform/devices/%s/iommu_group", device_name);
+    snprintf(path, sizeof path, "/sys/bus/%s/devices/%s/iommu_group", bus, device_name);
     ssize_t n = readlink(path, link, sizeof link - 1);
     if (n < 0) return fail("iommu group", path);
     link[n] = 0;
     snprintf(group_path, sizeof group_path, "/dev/vfio/%s", strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
   }
-  printf("device %s, group %s\n", device_name, group_path);
+  printf("device %s (%s bus, %s), group %s\n", device_name, bus, driver, group_path);
 
   // 3. Container and group.
   int container = open("/dev/vfio/vfio", O_RDWR);

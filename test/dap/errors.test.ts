@@ -24,7 +24,7 @@ test('invalid launch arguments get a clear error response and the adapter keeps 
   assert.match(await launchError({ program: memcpy, memory: [{ address: 0x2000, file: '/no/such/data.bin' }] }), /^'memory': ENOENT/);
   assert.match(await launchError({ program: memcpy, platform: '/no/such/board.dts' }), /'platform': .*board\.dts/);
   assert.match(await launchError({ program: memcpy, platform: join(root, 'examples', 'platforms', 'vexpress-mmu400-dma330.dts') }), /memcpy\.pl330:7: the channel program at 0x00001000 lies where nothing is mapped/);
-  assert.match(await launchError({ scenario: 'test.c' }), /'scenario' must be one of vfio-test-case-1, vfio-passthrough, vfio-isolation \(got 'test\.c'\)/);
+  assert.match(await launchError({ scenario: 'test.c' }), /'scenario' must be one of vfio-test-case-1, vfio-armhf, vfio-passthrough, vfio-isolation \(got 'test\.c'\)/);
   assert.match(await launchError({ program: memcpy, scenario: 'vfio-test-case-1' }), /either 'program' or 'scenario', not both/);
   assert.match(await launchError({ program: memcpy, channel: 9 }), /'channel' must be an integer from 0 to 7/);
   assert.match(await launchError({ program: memcpy, channel: 3, pl330: { channels: 2 } }), /'channel': 3 is beyond the 2 channels/);
