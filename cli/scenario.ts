@@ -24,6 +24,8 @@ export interface ScenarioOptions {
 
 interface Scenario {
   readonly title: string;
+  /** The ARM executable (package-relative) a scenario runs, which a debug session runs as a program instead. */
+  readonly executable?: string;
   steps(machine: Machine, out: ScenarioOutput, device: string | undefined): ScenarioSteps;
 }
 
@@ -34,6 +36,7 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   },
   'vfio-armhf': {
     title: `the seed's Test Case 1 as a compiled C driver (${ARMHF_PROGRAM}, armhf) on the emulated ARM CPU`,
+    executable: ARMHF_PROGRAM,
     steps: (m, out, device) => vfioArmhfSteps(m, out, { program: join(packageRoot(), ARMHF_PROGRAM), device }),
   },
   'vfio-passthrough': {

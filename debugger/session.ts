@@ -5,8 +5,8 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { basename } from 'node:path';
-import { loadPlatform } from '../cli/platform';
+import { basename, join } from 'node:path';
+import { loadPlatform, packageRoot } from '../cli/platform';
 import { SCENARIOS, scenarioSession } from '../cli/scenario';
 import { dataIdFor } from './runtime/breakpoints';
 import { EvaluationError } from './runtime/expression';
@@ -95,6 +95,14 @@ export class DmaDebugSession extends DebugSession {
    * filters and stepping work in the microcode it starts. Each step is console output, PASS or FAIL the exit code.
    */
   private launchScenario(response: DebugProtocol.LaunchResponse, raw: Record<string, unknown>): void {
+    const executable = typeof raw.scenario === 'string' ? SCENARIOS[raw.scenario]?.executable : undefined;
+    if (executable && raw.program === undefined) {
+      // Its C source is what the user steps: the scenario's executable becomes the session's program.
+      const { scenario: _, device, ...rest } = raw;
+      if (device !== undefined && typeof device !== 'string') this.handle(response, () => { throw new UserError(`'device' must be a device name such as 2c0a0000.dma (got ${JSON.stringify(device)})`); });
+      else this.launchElf(response, { ...rest, program: join(packageRoot(), executable), args: device === undefined ? [] : [device] });
+      return;
+    }
     this.handle(response, () => {
       if (this.runtime || this.elf) throw new UserError('this session has already launched a program');
       const launch = parseScenarioArguments(raw, process.cwd(), Object.keys(SCENARIOS));

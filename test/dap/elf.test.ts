@@ -224,3 +224,22 @@ test('stop on entry at _start; breakpoints in files without code are unverified;
     await dc.stop();
   }
 });
+
+test("scenario vfio-armhf in a session runs the scenario's executable as the program: its C source, the DMA filters, the device argument", async () => {
+  const dc = await client();
+  try {
+    let output = '';
+    dc.on('output', (e: DebugProtocol.OutputEvent) => (output += e.body.output));
+    const stop = await launch(dc, { scenario: 'vfio-armhf', device: '2c0a2000.dma' }, () => dc.setExceptionBreakpointsRequest({ filters: ['irq'] }));
+    assert.match(stop.stop.body.description ?? '', /irq\[0\] raised/);
+    assert.equal(stop.frame.source?.path, source);
+    const threads = (await dc.threadsRequest()).body.threads.map((t) => t.name);
+    assert.ok(threads.includes('cpu0') && threads.includes('dma2 ch0'), threads.join(', '));
+    const end = await runToEnd(dc, () => output);
+    assert.equal(end.exitCode, 0);
+    assert.match(end.output, /^device 2c0a2000\.dma \(amba bus, vfio-amba\)/m);
+    assert.match(end.output, /copy of 4096 bytes: PASS/);
+  } finally {
+    await dc.stop();
+  }
+});
