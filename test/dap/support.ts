@@ -20,6 +20,8 @@ export function programFile(name: string, text: string): string {
 /** A started client for `node dist/dap.js`, or for `runtime script` (DebugClient passes the script no arguments). */
 export async function client(runtime = process.execPath, script = adapter): Promise<DebugClient> {
   const dc = new DebugClient(runtime, script, 'dmalab');
+  // Events are awaited with this timeout; a CI machine shared with other jobs can be slow to deliver them.
+  dc.defaultTimeout = 30_000;
   await dc.start();
   return dc;
 }

@@ -122,7 +122,7 @@ describe('Debugging a PL330 program in VS Code (code-server)', () => {
       await wb.waitForThreadState(THREAD, /SMMU translation fault/);
       // The guest aimed its copy at guest physical 0x80000000: the write there is what the SMMU refused.
       assert.match(await wb.exceptionWidgetText(), /write at IOVA 0x80000000\b/);
-      assert.match((await wb.variables()).get('DAR') ?? '', /^0x800000[0-9a-f]{2}\b/);
+      await wb.waitForVariable('DAR', (v) => /^0x800000[0-9a-f]{2}\b/.test(v));
       await wb.debugAction('Continue');
       await expectVerdict(wb, expected);
     }));

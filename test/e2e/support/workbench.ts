@@ -39,22 +39,24 @@ export class Workbench {
 
   // ---- Explorer and editor
 
-  /** Opens a workspace file by clicking its folders and then its row in the Explorer. */
+  /**
+   * Opens a workspace file by clicking its folders and then its row in the Explorer. A click can land while the
+   * Explorer re-renders (a command just wrote a file): the file's row is clicked again until its tab is active.
+   */
   async openFile(relativePath: string): Promise<void> {
     const segments = relativePath.split('/');
-    await this.showExplorer();
-    for (let i = 0; i < segments.length; i++) {
-      const row = this.explorerRow(segments[i], i + 1);
-      await row.waitFor({ timeout: SLOW });
-      const isFolder = i < segments.length - 1;
-      if (isFolder) {
-        if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
-      } else {
-        await row.click();
-      }
-    }
     const name = segments[segments.length - 1];
-    await this.page.locator(`.tabs-container .tab.active[aria-label^="${name}"]`).waitFor({ timeout: SLOW });
+    const tab = this.page.locator(`.tabs-container .tab.active[aria-label^="${name}"]`);
+    await this.showExplorer();
+    await waitFor(`the tab of ${relativePath} to be active`, SLOW, async () => {
+      for (let i = 0; i < segments.length; i++) {
+        const row = this.explorerRow(segments[i], i + 1);
+        await row.waitFor({ timeout: SLOW });
+        const isFolder = i < segments.length - 1;
+        if (!isFolder || (await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+      }
+      return tab.waitFor({ timeout: 5_000 }).then(() => true, () => false);
+    }, 0);
     await this.activeEditor().locator('.view-lines').waitFor({ timeout: SLOW });
   }
 
