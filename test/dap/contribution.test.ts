@@ -19,6 +19,9 @@ test('the debugger contribution: type dmalab, breakpoints in pl330 and C files, 
   for (const name of ['program', 'platform', 'scenario', 'device', 'dmac', 'channel', 'memory', 'pl330', 'stopOnEntry']) {
     assert.equal(typeof launchAttributes.properties[name]?.description, 'string', name);
   }
+  // Every scenario is offered as a launch.json snippet.
+  const snippetScenarios = debuggerContribution.configurationSnippets.map((s: { body: { scenario?: string } }) => s.body.scenario).filter(Boolean);
+  assert.deepEqual([...snippetScenarios].sort(), Object.keys(SCENARIOS).sort());
 });
 
 test('every configuration of examples/.vscode/launch.json launches and stops on entry or runs to its end (continuing at event stops)', async () => {
