@@ -40,8 +40,8 @@ export function buildNode(ast: NodeAst | DeleteNodeAst): DtNode {
       node.properties.push(gone);
       continue;
     }
-    // The value is shared with the syntax tree: phandle fixups fill its cells in place.
-    const value = p.value ?? DtValue.empty();
+    // Phandle fixups fill cells in place, and a syntax tree may be built again (an include segment reused).
+    const value = !p.value ? DtValue.empty() : p.value.markers.some((m) => m.kind === 'phandle') ? new DtValue(p.value.bytes.slice(), p.value.markers) : p.value;
     const prop = new DtProperty(p.name, value, p.nameLoc);
     prop.labels = labelsFrom(p.labels);
     node.properties.push(prop);

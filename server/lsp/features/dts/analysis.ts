@@ -79,7 +79,7 @@ export function analyzeDts(path: string, text: string, options: DtsAnalyzeOption
   const pre = preprocess(mainPath, main.text, { host, includeDirs: options.includeDirs, defines: ['__DTS__', ...options.defines], cache: options.cache });
   if (fragment) options.cache.delete(path);
   diagnostics.push(...pre.diagnostics);
-  const source = new Source(mainPath, pre.text, dirname(mainPath), pre.map);
+  const source = new Source(mainPath, pre.text, dirname(mainPath), pre.map, pre.segments);
   const spanOf = (loc: Loc): Span => {
     const start = loc.source.positionAt(loc.start);
     const end = loc.end > loc.start ? loc.source.positionAt(loc.end) : start;
