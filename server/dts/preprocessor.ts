@@ -371,10 +371,10 @@ class OutputMap implements SourceMap {
     return this.size;
   }
 
-  private reserve(size: number): void {
+  /** Makes room for `size` entries (growing at least fourfold, so adding one at a time stays linear). */
+  reserve(size: number): void {
     if (size <= this.offsets.length) return;
-    let capacity = this.offsets.length * 4;
-    while (capacity < size) capacity *= 4;
+    const capacity = Math.max(size, this.offsets.length * 4);
     const grow = <T extends Int32Array | Uint8Array>(a: T): T => {
       const b = new (a.constructor as new (n: number) => T)(capacity);
       b.set(a);
@@ -507,6 +507,8 @@ export class PreprocessCache {
   /** Every segment, least recently used first. */
   private readonly lru = new Set<Segment>();
   private chars = 0;
+  /** Source map entries of the last output for each input file. */
+  readonly outputEntries = new Map<string, number>();
 
   text(path: string, host: FileHost): string | undefined {
     let text = this.texts.get(path);
@@ -681,7 +683,11 @@ class Preprocessor {
   }
 
   run(path: string, text: string): void {
+    // The last run's map size, with room for edits: one allocation instead of a growing series.
+    const entries = this.cache.outputEntries.get(path);
+    if (entries !== undefined) this.map.reserve(Math.ceil(entries * 1.25) + 64);
     this.processFile(path, text, 0);
+    this.cache.outputEntries.set(path, this.map.length);
   }
 
   /** Runs one file: directives, skipped groups, and text (copied as is when it holds no macro). */

@@ -62,14 +62,23 @@ export class DtNode {
     return this.locs[0];
   }
 
+  /** The name split at '@', kept while the name stays (checks ask for it many times per node). */
+  private split: { name: string; base: string; unit: string | undefined } | undefined;
+
+  private nameParts(): { base: string; unit: string | undefined } {
+    if (this.split?.name !== this.name) {
+      const at = this.name.indexOf('@');
+      this.split = { name: this.name, base: at < 0 ? this.name : this.name.slice(0, at), unit: at < 0 ? undefined : this.name.slice(at + 1) };
+    }
+    return this.split;
+  }
+
   get basename(): string {
-    const at = this.name.indexOf('@');
-    return at < 0 ? this.name : this.name.slice(0, at);
+    return this.nameParts().base;
   }
 
   get unitAddress(): string | undefined {
-    const at = this.name.indexOf('@');
-    return at < 0 ? undefined : this.name.slice(at + 1);
+    return this.nameParts().unit;
   }
 
   /** A live (not deleted) property. */

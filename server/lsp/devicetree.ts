@@ -81,10 +81,11 @@ export function createDevicetreeSupport(): DevicetreeSupport {
 
   return {
     invalidate(path) {
-      // Only a file some compilation read makes analyses stale (not the keystrokes in a top-level document).
-      // Missing files are cached too (as null), so a created file is found again as well.
+      // Only a file some compilation read (or an analysis includes) makes analyses stale, not the keystrokes in a
+      // top-level document. Missing files are cached too (as null), so a created file is found again as well.
       const read = preprocessCache.delete(path);
-      if (macroCache.delete(path) || read) generation++;
+      const macros = macroCache.delete(path);
+      if (read || macros || [...cache.values()].some((c) => c.analysis.files.includes(path))) generation++;
     },
     forget(uri) {
       cache.delete(uri);
