@@ -1,6 +1,6 @@
 // Syntax tree -> live tree, applying top-level merges, deletes and overlay fragments in source order (dtc's parser
 // actions, including their parse-time lookups of `&label` targets).
-import type { DeleteNodeAst, DtsDocument, NodeAst } from './parser';
+import type { DeleteNodeAst, DtsDocument, NodeAst, TopItemAst } from './parser';
 import type { Diagnostic, Loc } from './source';
 import { DtNode, DtProperty, DtValue, Label, addLabel, deleteNode, mergeNodes, nodeByRef } from './tree';
 
@@ -24,7 +24,8 @@ function labelsFrom(defs: readonly { name: string; loc: Loc }[]): Label[] {
   return labels;
 }
 
-export function buildNode(ast: NodeAst | DeleteNodeAst): DtNode {
+/** `shared`: the syntax tree is kept for later compilations, so values that phandle fixups fill are copied. */
+export function buildNode(ast: NodeAst | DeleteNodeAst, shared = false): DtNode {
   if (ast.kind === 'delete-node') {
     const gone = new DtNode(ast.name, ast.loc);
     gone.deleted = true;
@@ -40,13 +41,13 @@ export function buildNode(ast: NodeAst | DeleteNodeAst): DtNode {
       node.properties.push(gone);
       continue;
     }
-    // Phandle fixups fill cells in place, and a syntax tree may be built again (an include segment reused).
-    const value = !p.value ? DtValue.empty() : p.value.markers.some((m) => m.kind === 'phandle') ? new DtValue(p.value.bytes.slice(), p.value.markers) : p.value;
+    // The value is shared with the syntax tree: phandle fixups fill its cells in place.
+    const value = !p.value ? DtValue.empty() : shared && p.value.markers.some((m) => m.kind === 'phandle') ? new DtValue(p.value.bytes.slice(), p.value.markers) : p.value;
     const prop = new DtProperty(p.name, value, p.nameLoc);
     prop.labels = labelsFrom(p.labels);
     node.properties.push(prop);
   }
-  for (const c of ast.children) node.addChild(buildNode(c));
+  for (const c of ast.children) node.addChild(buildNode(c, shared));
   return node;
 }
 
@@ -80,11 +81,12 @@ export function guessBootCpu(root: DtNode): number {
 export function buildDtInfo(doc: DtsDocument, diagnostics: Diagnostic[]): DtInfo {
   let root: DtNode | undefined;
   let fragments = 0;
+  const shared = (item: TopItemAst) => doc.shared?.has(item) ?? false;
   const notFound = (ref: string, loc: Loc) => diagnostics.push({ severity: 'error', code: 'reference', message: `Label or path ${ref} not found`, loc });
   for (const item of doc.items) {
     switch (item.kind) {
       case 'root': {
-        const node = buildNode(item.node);
+        const node = buildNode(item.node, shared(item));
         if (root) mergeNodes(root, node);
         else root = node;
         break;
@@ -92,7 +94,7 @@ export function buildDtInfo(doc: DtsDocument, diagnostics: Diagnostic[]): DtInfo
       case 'ref-node': {
         if (doc.plugin && item.labels.length === 0) {
           root ??= new DtNode('', item.ref.loc);
-          addFragment(root, buildNode(item.node), item.ref.ref, fragments++, item.ref.loc);
+          addFragment(root, buildNode(item.node, shared(item)), item.ref.ref, fragments++, item.ref.loc);
           break;
         }
         const target = root && nodeByRef(root, item.ref.ref);
@@ -101,7 +103,7 @@ export function buildDtInfo(doc: DtsDocument, diagnostics: Diagnostic[]): DtInfo
           break;
         }
         for (let i = item.labels.length - 1; i >= 0; i--) addLabel(target.labels, item.labels[i].name, item.labels[i].loc);
-        mergeNodes(target, buildNode(item.node));
+        mergeNodes(target, buildNode(item.node, shared(item)));
         break;
       }
       case 'delete-ref':

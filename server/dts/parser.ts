@@ -68,6 +68,8 @@ export interface DtsDocument {
   items: TopItemAst[];
   /** Non-fatal errors met while parsing (bad literals, out-of-range cells…); any of them stops compilation. */
   diagnostics: Diagnostic[];
+  /** Items of reused include segments: other documents share them, so what compiling changes is copied first. */
+  shared?: ReadonlySet<TopItemAst>;
 }
 
 export interface ParseOptions {
@@ -200,6 +202,7 @@ class Parser {
   private outsideText = false;
   /** The next include segment of the root that may still be reused. */
   private segmentIndex = 0;
+  private readonly shared = new Set<TopItemAst>();
 
   constructor(
     private readonly root: Source,
@@ -527,7 +530,7 @@ class Parser {
     }
     this.topItems(items);
     if (items.length === 0) this.fatal('syntax error: no root node', this.locOf(this.peek('name')));
-    return { plugin: this.plugin, memreserves, items, diagnostics: this.diagnostics };
+    return { plugin: this.plugin, memreserves, items, diagnostics: this.diagnostics, shared: this.shared };
   }
 
   private topItems(items: TopItemAst[]): void {
@@ -557,6 +560,7 @@ class Parser {
     const parsed = this.segmentItems(segment);
     if (!parsed) return false;
     items.push(...parsed.items);
+    for (const item of parsed.items) this.shared.add(item);
     this.diagnostics.push(...parsed.diagnostics);
     this.source = this.root;
     this.stack = undefined;

@@ -50,8 +50,8 @@ export interface PreprocessOptions {
   /** -D NAME[=VALUE] */
   defines?: readonly string[];
   /**
-   * Files already read and #include expansions already made, shared between runs (a whole corpus in one process,
-   * or an editor's runs after each keystroke). Without it nothing is recorded.
+   * Files already read, and (if it replays includes) #include expansions already made, shared between runs: a
+   * whole corpus in one process, or an editor's runs after each keystroke.
    */
   cache?: PreprocessCache;
 }
@@ -63,12 +63,17 @@ export interface PreprocessResult {
   diagnostics: Diagnostic[];
   /** Every file read, in order (the input first). */
   files: string[];
-  /** The outputs of the input's own #includes, in order (only with a cache); a replayed one keeps its key. */
+  /** The outputs of the input's own #includes, in order (only with a cache that replays includes). */
   segments: TextSegment[];
 }
 
-export function newPreprocessCache(): PreprocessCache {
-  return new PreprocessCache();
+/**
+ * A cache for many runs. `replayIncludes`: also record each #include's expansion and replay it when the file is
+ * included again in the same macro state (for an editor re-running one document; a corpus of distinct documents
+ * gains less than the recording and memory cost).
+ */
+export function newPreprocessCache(options: { replayIncludes?: boolean } = {}): PreprocessCache {
+  return new PreprocessCache(options.replayIncludes ?? false);
 }
 
 const PUNCTS = ['%:%:', '...', '<<=', '>>=', '->', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||', '*=', '/=', '%=', '+=', '-=', '&=', '^=', '|=', '##'];
@@ -473,7 +478,6 @@ interface Recording {
   readonly probed: Set<string>;
   readonly depth: number;
   deepestInclude: number;
-  readonly partStart: number;
   readonly outStart: number;
   readonly mapStart: number;
   readonly fileStart: number;
@@ -492,8 +496,8 @@ function sameMacro(a: Macro, b: Macro): boolean {
   return a.variadic === b.variadic && sameTokens(a.body, b.body) && (a.params === b.params || (a.params !== undefined && b.params !== undefined && a.params.join(',') === b.params.join(',')));
 }
 
-/** Recorded segments kept at most (by text size), least recently used dropped first; variants kept per file. */
-const SEGMENT_BUDGET_CHARS = 64_000_000;
+/** Recorded segments kept at most (by text size: an editor's few documents), least recently used dropped first; variants kept per file. */
+const SEGMENT_BUDGET_CHARS = 16_000_000;
 const SEGMENT_VARIANTS = 4;
 
 /**
@@ -509,6 +513,8 @@ export class PreprocessCache {
   private chars = 0;
   /** Source map entries of the last output for each input file. */
   readonly outputEntries = new Map<string, number>();
+
+  constructor(readonly replaysIncludes = false) {}
 
   text(path: string, host: FileHost): string | undefined {
     let text = this.texts.get(path);
@@ -584,9 +590,7 @@ class Preprocessor {
   private readonly macros = new Map<string, Macro>();
   readonly diagnostics: Diagnostic[] = [];
   readonly fileNames: string[] = [];
-  /** The output so far, as written (joined once at the end), and its length. */
-  private readonly parts: string[] = [];
-  private outLength = 0;
+  private out = '';
   private readonly map = new OutputMap(this.fileNames);
   private prev: Tok | undefined;
   private padPending = false;
@@ -618,7 +622,7 @@ class Preprocessor {
   }
 
   result(): PreprocessResult {
-    this.map.text = this.parts.join('');
+    this.map.text = this.out;
     return { text: this.map.text, map: this.map, diagnostics: this.diagnostics, files: this.fileNames, segments: this.segments };
   }
 
@@ -626,6 +630,7 @@ class Preprocessor {
 
   private macro(name: string): Macro | undefined {
     const m = this.macros.get(name);
+    if (this.recordings.length === 0) return m;
     for (const r of this.recordings) if (!r.reads.has(name) && !r.writes.has(name)) r.reads.set(name, m);
     return m;
   }
@@ -664,15 +669,14 @@ class Preprocessor {
       return;
     }
     if (this.prev !== undefined && (t.ws || (this.padPending && avoidPaste(this.prev, t)))) this.write(' ');
-    this.map.add(this.outLength, t.file, t.line, t.col, !fromMacro);
+    this.map.add(this.out.length, t.file, t.line, t.col, !fromMacro);
     this.write(t.text);
     this.prev = t;
     this.padPending = false;
   }
 
   private write(s: string): void {
-    this.parts.push(s);
-    this.outLength += s.length;
+    this.out += s;
   }
 
   // ---- files -----------------------------------------------------------------------------------------------
@@ -713,14 +717,14 @@ class Preprocessor {
         }
         lexer.restore(state);
       }
-      const line = scanLine(text, lexer.pos, active() ? this.macroNames : undefined);
+      const line = scanLine(text, lexer.pos, !active() ? undefined : this.recordings.length ? this.macroNames : this.macros);
       if (!active()) {
         lexer.skipTo(line.end);
         continue;
       }
       if (line.plain) {
         if (line.end > lexer.pos) {
-          this.map.add(this.outLength, file, lexer.line, lexer.col, true);
+          this.map.add(this.out.length, file, lexer.line, lexer.col, true);
           this.write(text.slice(lexer.pos, line.end));
         }
         this.write('\n');
@@ -872,12 +876,12 @@ class Preprocessor {
       const full = dir === '' ? name : joinPath(dir, name);
       const included = this.textOf(full);
       if (included !== undefined) {
-        if (!this.options.cache) return this.processFile(full, included, depth + 1);
-        const start = this.outLength;
+        if (!this.cache.replaysIncludes) return this.processFile(full, included, depth + 1);
+        const start = this.out.length;
         const replayed = this.cache.segment(full, this.includeDirsKey, (s) => this.replayable(s, depth + 1));
         if (replayed) this.replay(replayed, depth + 1);
         const segment = replayed ?? this.record(full, included, depth + 1);
-        if (depth === 0) this.segments.push({ start, end: this.outLength, key: segment, text: segment.text, map: segment.map });
+        if (depth === 0) this.segments.push({ start, end: this.out.length, key: segment, text: segment.text, map: segment.map });
         return;
       }
     }
@@ -890,13 +894,13 @@ class Preprocessor {
   private record(path: string, text: string, depth: number): Segment {
     const r: Recording = {
       reads: new Map(), writes: new Map(), probed: new Set([path]), depth, deepestInclude: -1,
-      partStart: this.parts.length, outStart: this.outLength, mapStart: this.map.length, fileStart: this.fileNames.length,
+      outStart: this.out.length, mapStart: this.map.length, fileStart: this.fileNames.length,
       diagnosticStart: this.diagnostics.length, expandedStart: this.expanded,
     };
     this.recordings.push(r);
     this.processFile(path, text, depth);
     this.recordings.pop();
-    const segmentText = this.parts.slice(r.partStart).join('');
+    const segmentText = this.out.slice(r.outStart);
     const files = this.fileNames.slice(r.fileStart);
     const segment: Segment = {
       path, includeDirs: this.includeDirsKey, reads: r.reads, writes: r.writes, probed: [...r.probed], deepestInclude: r.deepestInclude,
@@ -927,7 +931,7 @@ class Preprocessor {
       if (s.deepestInclude >= 0) r.deepestInclude = Math.max(r.deepestInclude, depth - r.depth + s.deepestInclude);
     }
     for (const [name, m] of s.writes) this.setMacro(name, m);
-    this.map.append(s.map, this.outLength, this.fileNames.length);
+    this.map.append(s.map, this.out.length, this.fileNames.length);
     this.fileNames.push(...s.files);
     this.write(s.text);
     this.diagnostics.push(...s.diagnostics);

@@ -45,7 +45,7 @@ function wordAt(text: string, line: number, col: number): string | undefined {
 }
 
 export function createDevicetreeSupport(): DevicetreeSupport {
-  const preprocessCache = newPreprocessCache();
+  const preprocessCache = newPreprocessCache({ replayIncludes: true });
   const macroCache = new Map<string, MacroDefinition[]>();
   const cache = new Map<string, { version: number; settings: DocumentContext['settings']; generation: number; analysis: DtsAnalysis }>();
   /** Bumped whenever a file that documents may include changes: every cached analysis is then stale. */
