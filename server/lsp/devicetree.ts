@@ -10,6 +10,8 @@ import { FileHost } from '../dts/source';
 import { DtsAnalysis, MacroDefinition, analyzeDts, diagnosticSpan, includeAt } from './features/dts/analysis';
 import { dtsCompletion } from './features/dts/completion';
 import { formatDts } from './features/dts/format';
+import { dtsInlayHints } from './features/dts/inlay-hints';
+import { dtsSemanticTokens } from './features/dts/semantic-tokens';
 import { dtsHover } from './features/dts/hover';
 import { FileRange, dtsDefinition, dtsDocumentSymbols, labelAt, labelOccurrences, labelRenameProblem } from './features/dts/navigation';
 import { DocumentContext, LanguageSupport, lineEdits } from './language';
@@ -153,6 +155,8 @@ export function createDevicetreeSupport(): DevicetreeSupport {
       return { changes };
     },
     documentSymbols: (ctx) => dtsDocumentSymbols(analysis(ctx)),
+    semanticTokens: (ctx) => dtsSemanticTokens(analysis(ctx)),
+    inlayHints: (ctx, range) => dtsInlayHints(analysis(ctx), range.start.line, range.end.line),
     format(ctx) {
       const text = ctx.document.getText();
       const formatted = formatDts(text);
