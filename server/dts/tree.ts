@@ -62,23 +62,14 @@ export class DtNode {
     return this.locs[0];
   }
 
-  /** The name split at '@', kept while the name stays (checks ask for it many times per node). */
-  private split: { name: string; base: string; unit: string | undefined } | undefined;
-
-  private nameParts(): { base: string; unit: string | undefined } {
-    if (this.split?.name !== this.name) {
-      const at = this.name.indexOf('@');
-      this.split = { name: this.name, base: at < 0 ? this.name : this.name.slice(0, at), unit: at < 0 ? undefined : this.name.slice(at + 1) };
-    }
-    return this.split;
-  }
-
   get basename(): string {
-    return this.nameParts().base;
+    const at = this.name.indexOf('@');
+    return at < 0 ? this.name : this.name.slice(0, at);
   }
 
   get unitAddress(): string | undefined {
-    return this.nameParts().unit;
+    const at = this.name.indexOf('@');
+    return at < 0 ? undefined : this.name.slice(at + 1);
   }
 
   /** A live (not deleted) property. */
