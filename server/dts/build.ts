@@ -1,6 +1,6 @@
 // Syntax tree -> live tree, applying top-level merges, deletes and overlay fragments in source order (dtc's parser
 // actions, including their parse-time lookups of `&label` targets).
-import type { DeleteNodeAst, DtsDocument, NodeAst } from './parser';
+import type { DeleteNodeAst, DtsDocument, NodeAst, TopItemAst } from './parser';
 import type { Diagnostic, Loc } from './source';
 import { DtNode, DtProperty, DtValue, Label, addLabel, deleteNode, mergeNodes, nodeByRef } from './tree';
 
@@ -24,7 +24,8 @@ function labelsFrom(defs: readonly { name: string; loc: Loc }[]): Label[] {
   return labels;
 }
 
-export function buildNode(ast: NodeAst | DeleteNodeAst): DtNode {
+/** `shared`: the syntax tree is kept for later compilations, so values that phandle fixups fill are copied. */
+export function buildNode(ast: NodeAst | DeleteNodeAst, shared = false): DtNode {
   if (ast.kind === 'delete-node') {
     const gone = new DtNode(ast.name, ast.loc);
     gone.deleted = true;
@@ -41,12 +42,12 @@ export function buildNode(ast: NodeAst | DeleteNodeAst): DtNode {
       continue;
     }
     // The value is shared with the syntax tree: phandle fixups fill its cells in place.
-    const value = p.value ?? DtValue.empty();
+    const value = !p.value ? DtValue.empty() : shared && p.value.markers.some((m) => m.kind === 'phandle') ? new DtValue(p.value.bytes.slice(), p.value.markers) : p.value;
     const prop = new DtProperty(p.name, value, p.nameLoc);
     prop.labels = labelsFrom(p.labels);
     node.properties.push(prop);
   }
-  for (const c of ast.children) node.addChild(buildNode(c));
+  for (const c of ast.children) node.addChild(buildNode(c, shared));
   return node;
 }
 
@@ -77,14 +78,69 @@ export function guessBootCpu(root: DtNode): number {
   return ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
 }
 
+/** Names of the node labels an item brings (its own and those of every node in its body). */
+function nodeLabelNames(item: TopItemAst, into: Set<string>): void {
+  const walk = (ast: NodeAst) => {
+    for (const l of ast.labels) into.add(l.name);
+    for (const c of ast.children) if (c.kind === 'node') walk(c);
+  };
+  if (item.kind === 'ref-node') for (const l of item.labels) into.add(l.name);
+  if (item.kind === 'root' || item.kind === 'ref-node') walk(item.node);
+}
+
+/**
+ * `&label` lookups while items are applied, as nodeByRef answers them (the first live node in walk order with a live
+ * label of that name) without a walk per lookup: an index of first owners, built again only when an item since
+ * brought that label name, or when the indexed node lost its label or was deleted.
+ */
+class LabelLookup {
+  private index: Map<string, DtNode> | undefined;
+  private readonly added = new Set<string>();
+
+  constructor(private readonly root: DtNode) {}
+
+  applied(item: TopItemAst): void {
+    if (this.index) nodeLabelNames(item, this.added);
+  }
+
+  find(ref: string): DtNode | undefined {
+    if (ref.startsWith('/')) return nodeByRef(this.root, ref);
+    if (!this.index || this.added.has(ref)) this.rebuild();
+    const found = this.index!.get(ref);
+    if (found === undefined || this.owns(found, ref)) return found;
+    this.rebuild();
+    return this.index!.get(ref);
+  }
+
+  private owns(node: DtNode, label: string): boolean {
+    if (!node.labels.some((l) => !l.deleted && l.name === label)) return false;
+    for (let n: DtNode | undefined = node; n !== this.root; n = n.parent) if (!n || n.deleted) return false;
+    return true;
+  }
+
+  private rebuild(): void {
+    const index = new Map<string, DtNode>();
+    const walk = (node: DtNode) => {
+      for (const l of node.labels) if (!l.deleted && !index.has(l.name)) index.set(l.name, node);
+      for (const c of node.children) if (!c.deleted) walk(c);
+    };
+    walk(this.root);
+    this.index = index;
+    this.added.clear();
+  }
+}
+
 export function buildDtInfo(doc: DtsDocument, diagnostics: Diagnostic[]): DtInfo {
   let root: DtNode | undefined;
+  let labels: LabelLookup | undefined;
+  const byRef = (ref: string): DtNode | undefined => (root ? (labels ??= new LabelLookup(root)).find(ref) : undefined);
   let fragments = 0;
+  const shared = (item: TopItemAst) => doc.shared?.has(item) ?? false;
   const notFound = (ref: string, loc: Loc) => diagnostics.push({ severity: 'error', code: 'reference', message: `Label or path ${ref} not found`, loc });
   for (const item of doc.items) {
     switch (item.kind) {
       case 'root': {
-        const node = buildNode(item.node);
+        const node = buildNode(item.node, shared(item));
         if (root) mergeNodes(root, node);
         else root = node;
         break;
@@ -92,27 +148,28 @@ export function buildDtInfo(doc: DtsDocument, diagnostics: Diagnostic[]): DtInfo
       case 'ref-node': {
         if (doc.plugin && item.labels.length === 0) {
           root ??= new DtNode('', item.ref.loc);
-          addFragment(root, buildNode(item.node), item.ref.ref, fragments++, item.ref.loc);
+          addFragment(root, buildNode(item.node, shared(item)), item.ref.ref, fragments++, item.ref.loc);
           break;
         }
-        const target = root && nodeByRef(root, item.ref.ref);
+        const target = byRef(item.ref.ref);
         if (!target) {
           notFound(item.ref.ref, item.ref.loc);
           break;
         }
         for (let i = item.labels.length - 1; i >= 0; i--) addLabel(target.labels, item.labels[i].name, item.labels[i].loc);
-        mergeNodes(target, buildNode(item.node));
+        mergeNodes(target, buildNode(item.node, shared(item)));
         break;
       }
       case 'delete-ref':
       case 'omit-ref': {
-        const target = root && nodeByRef(root, item.ref.ref);
+        const target = byRef(item.ref.ref);
         if (!target) notFound(item.ref.ref, item.ref.loc);
         else if (item.kind === 'delete-ref') deleteNode(target);
         else target.omitIfUnused = true;
         break;
       }
     }
+    labels?.applied(item);
   }
   root ??= new DtNode('');
   const memreserves = doc.memreserves.map((m) => ({ labels: labelsFrom(m.labels), address: m.address, size: m.size }));

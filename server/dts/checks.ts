@@ -29,18 +29,29 @@ interface CheckDef {
   level: CheckLevel;
   prereqs: readonly string[];
   node?: (ctx: CheckContext, node: DtNode) => void;
+  /** The test does nothing on a node without a property of this name (never one the checks add): others are skipped. */
+  only?: string;
 }
 
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
 const UPPER = LOWER.toUpperCase();
 const DIGITS = '0123456789';
-const NODE_CHARS = new Set(LOWER + UPPER + DIGITS + ',._+-@');
-const PROP_CHARS = new Set(LOWER + UPPER + DIGITS + ',._+*#?-');
-const NODE_CHARS_STRICT = new Set(LOWER + DIGITS + '-');
-const PROP_CHARS_STRICT = new Set(LOWER + DIGITS + '-#,');
+/** Allowed characters as a table by character code (names are latin1, one byte per character). */
+function charTable(chars: string): Uint8Array {
+  const table = new Uint8Array(256);
+  for (const c of chars) table[c.charCodeAt(0)] = 1;
+  return table;
+}
+const NODE_CHARS = charTable(LOWER + UPPER + DIGITS + ',._+-@');
+const PROP_CHARS = charTable(LOWER + UPPER + DIGITS + ',._+*#?-');
+const NODE_CHARS_STRICT = charTable(LOWER + DIGITS + '-');
+const PROP_CHARS_STRICT = charTable(LOWER + DIGITS + '-#,');
 
-function firstBad(name: string, allowed: Set<string>): string | undefined {
-  for (const c of name) if (!allowed.has(c)) return c;
+function firstBad(name: string, allowed: Uint8Array): string | undefined {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 256 || allowed[c] !== 1) return String.fromCodePoint(name.codePointAt(i)!);
+  }
   return undefined;
 }
 
@@ -274,42 +285,86 @@ function nameProperties(ctx: CheckContext, node: DtNode): void {
   else node.properties.splice(i, 1);
 }
 
+/** Where a label is defined: on a node, on a property, or inside a property's value (marker `index`). */
+interface LabelOwner {
+  node: DtNode;
+  prop?: DtProperty;
+  index?: number;
+}
+
+function ownerText(o: LabelOwner): string {
+  if (!o.prop) return `node '${o.node.fullpath}'`;
+  if (o.index === undefined) return `property '${o.prop.name}' in ${o.node.fullpath}`;
+  return `value of property '${o.prop.name}' in ${o.node.fullpath} (#${o.index})`;
+}
+
 function duplicateLabels(ctx: CheckContext, node: DtNode): void {
-  const owners = duplicateLabelOwners(ctx);
-  const check = (label: string, where: string) => {
+  const { owners, repeated } = duplicateLabelOwners(ctx);
+  // A label written once is its own first definition.
+  if (!repeated) return;
+  const check = (label: string, here: LabelOwner) => {
     const first = owners.get(label);
-    if (first !== undefined && first !== where) ctx.fail(node, undefined, `Duplicate label '${label}' on ${where} and ${first}`);
+    if (first === undefined || (first.node === here.node && first.prop === here.prop && first.index === here.index)) return;
+    const where = ownerText(here);
+    const firstWhere = ownerText(first);
+    if (firstWhere !== where) ctx.fail(node, undefined, `Duplicate label '${label}' on ${where} and ${firstWhere}`);
   };
-  for (const l of node.labels) if (!l.deleted) check(l.name, `node '${node.fullpath}'`);
+  for (const l of node.labels) if (!l.deleted) check(l.name, { node });
   for (const p of node.liveProperties()) {
-    for (const l of p.labels) if (!l.deleted) check(l.name, `property '${p.name}' in ${node.fullpath}`);
-    p.value.markers.forEach((m, i) => {
-      if (m.kind === 'label') check(m.ref, `value of property '${p.name}' in ${node.fullpath} (#${i})`);
-    });
+    for (const l of p.labels) if (!l.deleted) check(l.name, { node, prop: p });
+    const markers = p.value.markers;
+    for (let i = 0; i < markers.length; i++) {
+      const m = markers[i];
+      if (m.kind === 'label') check(m.ref, { node, prop: p, index: i });
+    }
   }
 }
 
-const ownersCache = new WeakMap<CheckContext, Map<string, string>>();
+interface LabelOwners {
+  owners: Map<string, LabelOwner>;
+  /** Is some label name written more than once (else no label can be a duplicate)? */
+  repeated: boolean;
+}
+
+const ownersCache = new WeakMap<CheckContext, LabelOwners>();
 
 /** Where each label is first defined, looked up as dtc does: node labels first, then property labels, then labels in values. */
-function duplicateLabelOwners(ctx: CheckContext): Map<string, string> {
+function duplicateLabelOwners(ctx: CheckContext): LabelOwners {
   const cached = ownersCache.get(ctx);
   if (cached) return cached;
-  const nodeOwners = new Map<string, string>();
-  const propOwners = new Map<string, string>();
-  const markOwners = new Map<string, string>();
+  const nodeOwners = new Map<string, LabelOwner>();
+  const propOwners = new Map<string, LabelOwner>();
+  const markOwners = new Map<string, LabelOwner>();
+  const names = new Set<string>();
+  let repeated = false;
+  const seen = (name: string) => {
+    if (names.has(name)) repeated = true;
+    else names.add(name);
+  };
   const walk = (n: DtNode) => {
-    for (const l of n.labels) if (!l.deleted && !nodeOwners.has(l.name)) nodeOwners.set(l.name, `node '${n.fullpath}'`);
+    for (const l of n.labels) {
+      if (l.deleted) continue;
+      seen(l.name);
+      if (!nodeOwners.has(l.name)) nodeOwners.set(l.name, { node: n });
+    }
     for (const p of n.liveProperties()) {
-      for (const l of p.labels) if (!l.deleted && !propOwners.has(l.name)) propOwners.set(l.name, `property '${p.name}' in ${n.fullpath}`);
-      p.value.markers.forEach((m, i) => {
-        if (m.kind === 'label' && !markOwners.has(m.ref)) markOwners.set(m.ref, `value of property '${p.name}' in ${n.fullpath} (#${i})`);
-      });
+      for (const l of p.labels) {
+        if (l.deleted) continue;
+        seen(l.name);
+        if (!propOwners.has(l.name)) propOwners.set(l.name, { node: n, prop: p });
+      }
+      const markers = p.value.markers;
+      for (let i = 0; i < markers.length; i++) {
+        const m = markers[i];
+        if (m.kind !== 'label') continue;
+        seen(m.ref);
+        if (!markOwners.has(m.ref)) markOwners.set(m.ref, { node: n, prop: p, index: i });
+      }
     }
     for (const c of n.liveChildren()) walk(c);
   };
   walk(ctx.info.root);
-  const owners = new Map([...markOwners, ...propOwners, ...nodeOwners]);
+  const owners = { owners: new Map([...markOwners, ...propOwners, ...nodeOwners]), repeated };
   ownersCache.set(ctx, owners);
   return owners;
 }
@@ -317,20 +372,32 @@ function duplicateLabelOwners(ctx: CheckContext): Map<string, string> {
 // ---- structural checks ----------------------------------------------------------------------------------------
 
 /** Deleted children count too (dtc 1.6.1): `/delete-node/ x;` beside a live `x` in one body is a duplicate. */
-function duplicateNodeNames(ctx: CheckContext, node: DtNode): void {
+/** Calls `repeated` for each item whose name an earlier one has (few items: compared pairwise, no set). */
+function forEachRepeatedName<T extends { name: string }>(items: readonly T[], repeated: (item: T) => void): void {
+  if (items.length <= 16) {
+    for (let i = 1; i < items.length; i++) {
+      for (let j = 0; j < i; j++) {
+        if (items[j].name === items[i].name) {
+          repeated(items[i]);
+          break;
+        }
+      }
+    }
+    return;
+  }
   const seen = new Set<string>();
-  for (const c of node.children) {
-    if (seen.has(c.name)) ctx.fail(c, undefined, 'Duplicate node name');
-    seen.add(c.name);
+  for (const item of items) {
+    if (seen.has(item.name)) repeated(item);
+    seen.add(item.name);
   }
 }
 
+function duplicateNodeNames(ctx: CheckContext, node: DtNode): void {
+  forEachRepeatedName(node.children, (c) => ctx.fail(c, undefined, 'Duplicate node name'));
+}
+
 function duplicatePropertyNames(ctx: CheckContext, node: DtNode): void {
-  const seen = new Set<string>();
-  for (const p of node.liveProperties()) {
-    if (seen.has(p.name)) ctx.fail(node, p, 'Duplicate property name');
-    seen.add(p.name);
-  }
+  forEachRepeatedName(node.liveProperties(), (p) => ctx.fail(node, p, 'Duplicate property name'));
 }
 
 function regFormat(ctx: CheckContext, node: DtNode): void {
@@ -442,14 +509,18 @@ function isEnabled(node: DtNode): boolean {
 function uniqueUnitAddress(onlyEnabled: boolean): CheckDef['node'] {
   return (ctx, node) => {
     if (!node.property('#address-cells') || !node.property('#size-cells')) return;
-    const children = node.liveChildren();
-    for (let a = 0; a < children.length; a++) {
-      const addrA = children[a].unitAddress ?? '';
-      if (!addrA || (onlyEnabled && !isEnabled(children[a]))) continue;
-      for (let b = 0; b < a; b++) {
-        if (onlyEnabled && !isEnabled(children[b])) continue;
-        if ((children[b].unitAddress ?? '') === addrA) ctx.fail(children[b], undefined, `duplicate unit-address (also used in node ${children[a].fullpath})`);
+    // Earlier children by unit address (enabled ones only when asked): each child is compared with its own.
+    const earlier = new Map<string, DtNode[]>();
+    for (const child of node.liveChildren()) {
+      const addr = child.unitAddress ?? '';
+      if (!addr || (onlyEnabled && !isEnabled(child))) continue;
+      const same = earlier.get(addr);
+      if (!same) {
+        earlier.set(addr, [child]);
+        continue;
       }
+      for (const b of same) ctx.fail(b, undefined, `duplicate unit-address (also used in node ${child.fullpath})`);
+      same.push(child);
     }
   };
 }
@@ -480,10 +551,22 @@ function aliasPaths(ctx: CheckContext, node: DtNode): void {
   }
 }
 
+/** Is `compatible` one of the NUL-separated strings of the node's compatible (compared byte by byte)? */
 function isCompatible(node: DtNode, compatible: string): boolean {
   const p = node.property('compatible');
   if (!p) return false;
-  return String.fromCharCode(...p.value.bytes).split('\0').includes(compatible);
+  const b = p.value.bytes;
+  for (let start = 0; start <= b.length; ) {
+    let end = b.indexOf(0, start);
+    if (end < 0) end = b.length;
+    if (end - start === compatible.length) {
+      let k = 0;
+      while (k < compatible.length && b[start + k] === compatible.charCodeAt(k)) k++;
+      if (k === compatible.length) return true;
+    }
+    start = end + 1;
+  }
+  return false;
 }
 
 function cellsOrDefault(node: DtNode, name: string, fallback: number): number {
@@ -724,8 +807,8 @@ export const CHECKS: readonly CheckDef[] = [
       }
     },
   },
-  { name: 'name_is_string', level: 'error', prereqs: [], node: isString('name') },
-  { name: 'name_properties', level: 'error', prereqs: ['name_is_string'], node: nameProperties },
+  { name: 'name_is_string', level: 'error', prereqs: [], node: isString('name'), only: 'name' },
+  { name: 'name_properties', level: 'error', prereqs: ['name_is_string'], node: nameProperties, only: 'name' },
   {
     name: 'node_name_vs_property_name', level: W, prereqs: ['node_name_chars'], node: (ctx, n) => {
       if (n.parent?.property(n.name)) ctx.fail(n, undefined, `node name and property name conflict`);
@@ -736,13 +819,13 @@ export const CHECKS: readonly CheckDef[] = [
   { name: 'phandle_references', level: 'error', prereqs: ['duplicate_node_names', 'explicit_phandles'], node: phandleReferences },
   { name: 'path_references', level: 'error', prereqs: ['duplicate_node_names'], node: pathReferences },
   { name: 'omit_unused_nodes', level: 'error', prereqs: ['phandle_references', 'path_references'], node: omitUnusedNodes },
-  { name: 'address_cells_is_cell', level: W, prereqs: [], node: isCell('#address-cells') },
-  { name: 'size_cells_is_cell', level: W, prereqs: [], node: isCell('#size-cells') },
-  { name: 'device_type_is_string', level: W, prereqs: [], node: isString('device_type') },
-  { name: 'model_is_string', level: W, prereqs: [], node: isString('model') },
-  { name: 'status_is_string', level: W, prereqs: [], node: isString('status') },
-  { name: 'label_is_string', level: W, prereqs: [], node: isString('label') },
-  { name: 'compatible_is_string_list', level: W, prereqs: [], node: isStringListCheck((n) => n === 'compatible') },
+  { name: 'address_cells_is_cell', level: W, prereqs: [], node: isCell('#address-cells'), only: '#address-cells' },
+  { name: 'size_cells_is_cell', level: W, prereqs: [], node: isCell('#size-cells'), only: '#size-cells' },
+  { name: 'device_type_is_string', level: W, prereqs: [], node: isString('device_type'), only: 'device_type' },
+  { name: 'model_is_string', level: W, prereqs: [], node: isString('model'), only: 'model' },
+  { name: 'status_is_string', level: W, prereqs: [], node: isString('status'), only: 'status' },
+  { name: 'label_is_string', level: W, prereqs: [], node: isString('label'), only: 'label' },
+  { name: 'compatible_is_string_list', level: W, prereqs: [], node: isStringListCheck((n) => n === 'compatible'), only: 'compatible' },
   { name: 'names_is_string_list', level: W, prereqs: [], node: isStringListCheck((n) => n.endsWith('-names')) },
   {
     name: 'property_name_chars_strict', level: 'off', prereqs: [], node: (ctx, n) => {
@@ -759,16 +842,16 @@ export const CHECKS: readonly CheckDef[] = [
     },
   },
   { name: 'addr_size_cells', level: W, prereqs: ['address_cells_is_cell', 'size_cells_is_cell'] },
-  { name: 'reg_format', level: W, prereqs: ['addr_size_cells'], node: regFormat },
-  { name: 'ranges_format', level: W, prereqs: ['addr_size_cells'], node: rangesFormat('ranges') },
-  { name: 'dma_ranges_format', level: W, prereqs: ['addr_size_cells'], node: rangesFormat('dma-ranges') },
+  { name: 'reg_format', level: W, prereqs: ['addr_size_cells'], node: regFormat, only: 'reg' },
+  { name: 'ranges_format', level: W, prereqs: ['addr_size_cells'], node: rangesFormat('ranges'), only: 'ranges' },
+  { name: 'dma_ranges_format', level: W, prereqs: ['addr_size_cells'], node: rangesFormat('dma-ranges'), only: 'dma-ranges' },
   { name: 'unit_address_vs_reg', level: W, prereqs: [], node: unitAddressVsReg },
   { name: 'unit_address_format', level: W, prereqs: ['node_name_format', 'pci_bridge', 'simple_bus_bridge'], node: unitAddressFormat },
-  { name: 'pci_bridge', level: W, prereqs: ['device_type_is_string', 'addr_size_cells'], node: pciBridge },
+  { name: 'pci_bridge', level: W, prereqs: ['device_type_is_string', 'addr_size_cells'], node: pciBridge, only: 'device_type' },
   { name: 'pci_device_reg', level: W, prereqs: ['reg_format', 'pci_bridge'], node: pciDeviceReg },
   { name: 'pci_device_bus_num', level: W, prereqs: ['reg_format', 'pci_bridge'], node: pciDeviceBusNum },
   {
-    name: 'simple_bus_bridge', level: W, prereqs: ['addr_size_cells', 'compatible_is_string_list'], node: (_ctx, n) => {
+    name: 'simple_bus_bridge', level: W, prereqs: ['addr_size_cells', 'compatible_is_string_list'], only: 'compatible', node: (_ctx, n) => {
       if (isCompatible(n, 'simple-bus')) n.bus = 'simple';
     },
   },
@@ -812,8 +895,8 @@ export const CHECKS: readonly CheckDef[] = [
     },
   },
   ...PHANDLE_ARGS.flatMap(([check, prop, cells, optional]): CheckDef[] => [
-    { name: `${check}_property`, level: W, prereqs: [`${check}_is_cell`, 'phandle_references'], node: phandleArgs(prop, cells, optional) },
-    { name: `${check}_is_cell`, level: W, prereqs: [], node: isCell(cells) },
+    { name: `${check}_property`, level: W, prereqs: [`${check}_is_cell`, 'phandle_references'], node: phandleArgs(prop, cells, optional), only: prop },
+    { name: `${check}_is_cell`, level: W, prereqs: [], node: isCell(cells), only: cells },
   ]),
   {
     name: 'deprecated_gpio_property', level: 'off', prereqs: [], node: (ctx, n) => {
@@ -821,7 +904,7 @@ export const CHECKS: readonly CheckDef[] = [
     },
   },
   { name: 'gpios_property', level: W, prereqs: ['phandle_references'], node: gpiosProperty },
-  { name: 'interrupts_property', level: W, prereqs: ['phandle_references'], node: interruptsProperty },
+  { name: 'interrupts_property', level: W, prereqs: ['phandle_references'], node: interruptsProperty, only: 'interrupts' },
   {
     name: 'interrupt_provider', level: W, prereqs: ['interrupts_extended_is_cell'], node: (ctx, n) => {
       if (!isInterruptProvider(n)) return;
@@ -906,6 +989,27 @@ function describe(node: DtNode, prop: DtProperty | undefined): string {
   return prop ? `${node.fullpath}:${prop.name}` : node.fullpath;
 }
 
+/** Every node (deleted ones too) under each name of its properties (deleted ones too), in walk order. */
+function nodesByPropertyName(root: DtNode): Map<string, DtNode[]> {
+  const index = new Map<string, DtNode[]>();
+  const walk = (node: DtNode) => {
+    for (const p of node.properties) {
+      let nodes = index.get(p.name);
+      if (!nodes) index.set(p.name, (nodes = []));
+      if (nodes[nodes.length - 1] !== node) nodes.push(node);
+    }
+    for (const c of node.children) walk(c);
+  };
+  walk(root);
+  return index;
+}
+
+/** Does a walk from the root (which skips deleted children) reach the node? */
+function reached(node: DtNode, root: DtNode): boolean {
+  for (let n = node; n !== root; n = n.parent!) if (n.deleted) return false;
+  return true;
+}
+
 /** Runs the enabled checks (and their prerequisites) over the tree. Returns true when a check raised an error. */
 export function runChecks(info: DtInfo, diagnostics: Diagnostic[], options: RunChecksOptions = {}): { errors: boolean; context: CheckContext } {
   const levels = options.levels ?? new CheckLevels();
@@ -938,6 +1042,12 @@ export function runChecks(info: DtInfo, diagnostics: Diagnostic[], options: RunC
       if (!child.deleted) visit(c, child);
     }
   };
+  let withProperty: Map<string, DtNode[]> | undefined;
+  /** A check gated on a property visits, in the same order, only the nodes the walk would reach that have one. */
+  const visitWith = (c: CheckDef, name: string) => {
+    withProperty ??= nodesByPropertyName(info.root);
+    for (const node of withProperty.get(name) ?? []) if (reached(node, info.root)) c.node!(ctx, node);
+  };
   const run = (c: CheckDef): boolean => {
     let error = false;
     if (status.get(c.name) === undefined) {
@@ -954,7 +1064,8 @@ export function runChecks(info: DtInfo, diagnostics: Diagnostic[], options: RunC
         if (c.node) {
           const outer = current;
           current = c;
-          visit(c, info.root);
+          if (c.only !== undefined) visitWith(c, c.only);
+          else visit(c, info.root);
           current = outer;
         }
         if (status.get(c.name) === 'unchecked') status.set(c.name, 'passed');

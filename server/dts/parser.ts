@@ -2,7 +2,7 @@
 // label and reference. Values are compiled as they are read (bytes plus markers), like dtc's parser actions.
 // The lexer is driven by the parser's context, as dtc's lexer states are: names after `{` and `;`, values elsewhere.
 import { ByteSink } from '../../emulator/devicetree/fdt';
-import { Diagnostic, DtsFatal, FileHost, Loc, Source, bytesToText } from './source';
+import { Diagnostic, DtsFatal, FileHost, Loc, Source, TextSegment, bytesToText } from './source';
 import { DtValue, ElementType, Marker } from './tree';
 
 export interface LabelDef {
@@ -68,6 +68,8 @@ export interface DtsDocument {
   items: TopItemAst[];
   /** Non-fatal errors met while parsing (bad literals, out-of-range cells…); any of them stops compilation. */
   diagnostics: Diagnostic[];
+  /** Items of reused include segments: other documents share them, so what compiling changes is copied first. */
+  shared?: ReadonlySet<TopItemAst>;
 }
 
 export interface ParseOptions {
@@ -162,6 +164,31 @@ interface IncludeFrame {
   outer: IncludeFrame | undefined;
 }
 
+/** The items an include segment holds when read on its own (null: it cannot be), by the segment's key. */
+interface SegmentItems {
+  readonly items: readonly TopItemAst[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+const segmentItems = new WeakMap<object, SegmentItems | null>();
+
+/** Does `text` hold only whitespace and comments from `from` to exactly `to`? */
+function onlyTrivia(text: string, from: number, to: number): boolean {
+  let i = from;
+  while (i < to) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12) i++;
+    else if (c === 47 && text.charCodeAt(i + 1) === 42) {
+      const end = text.indexOf('*/', i + 2);
+      if (end < 0) return false;
+      i = end + 2;
+    } else if (c === 47 && text.charCodeAt(i + 1) === 47) {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? text.length : end;
+    } else return false;
+  }
+  return i === to;
+}
+
 class Parser {
   private stack: IncludeFrame | undefined;
   private depth = 0;
@@ -171,9 +198,14 @@ class Parser {
   private readonly data = new ByteSink();
   readonly diagnostics: Diagnostic[] = [];
   plugin = false;
+  /** Files were read (/include/, /incbin/) or line markers met: what was parsed depends on more than the text. */
+  private outsideText = false;
+  /** The next include segment of the root that may still be reused. */
+  private segmentIndex = 0;
+  private readonly shared = new Set<TopItemAst>();
 
   constructor(
-    root: Source,
+    private readonly root: Source,
     private readonly options: ParseOptions,
   ) {
     this.source = root;
@@ -234,6 +266,7 @@ class Parser {
     const m = Parser.LINE_MARKER.exec(this.source.text);
     if (!m) return false;
     this.pos = Parser.LINE_MARKER.lastIndex;
+    this.outsideText = true;
     this.source.addLineMarker(this.pos, unescape(m[2], () => undefined), Number(m[1]));
     return true;
   }
@@ -397,6 +430,7 @@ class Parser {
   }
 
   findFile(name: string): { path: string; bytes: Uint8Array } | undefined {
+    this.outsideText = true;
     const candidates = name.startsWith('/') ? [name] : [joinPath(this.source.dir, name), ...(this.options.includeDirs ?? []).map((d) => joinPath(d, name))];
     for (const path of candidates) {
       const bytes = this.options.host.readFile(path);
@@ -494,13 +528,63 @@ class Parser {
       }
       break;
     }
+    this.topItems(items);
+    if (items.length === 0) this.fatal('syntax error: no root node', this.locOf(this.peek('name')));
+    return { plugin: this.plugin, memreserves, items, diagnostics: this.diagnostics, shared: this.shared };
+  }
+
+  private topItems(items: TopItemAst[]): void {
     for (;;) {
+      if (this.reuseSegment(items)) continue;
       const t = this.peek('name');
       if (t.kind === 'eof') break;
       items.push(this.topItem(this.labels('name')));
     }
-    if (items.length === 0) this.fatal('syntax error: no root node', this.locOf(this.peek('name')));
-    return { plugin: this.plugin, memreserves, items, diagnostics: this.diagnostics };
+  }
+
+  /**
+   * Between top-level items of the root, with only trivia before the next include segment: the segment's items
+   * as read on their own (once per segment key), then on after it. The same items as reading on: a segment that
+   * is not whole items, or that reads files, is read in place instead.
+   */
+  private reuseSegment(items: TopItemAst[]): boolean {
+    const segments = this.root.segments;
+    if (!segments || this.segmentIndex >= segments.length) return false;
+    const peeked = this.peekMode !== undefined;
+    const source = peeked ? this.peekSource : this.source;
+    const pos = peeked ? this.peekPos : this.pos;
+    if (source !== this.root || (peeked ? this.peekStack : this.stack) !== undefined) return false;
+    while (this.segmentIndex < segments.length && segments[this.segmentIndex].start < pos) this.segmentIndex++;
+    const segment = segments[this.segmentIndex];
+    if (!segment || !onlyTrivia(this.root.text, pos, segment.start)) return false;
+    const parsed = this.segmentItems(segment);
+    if (!parsed) return false;
+    items.push(...parsed.items);
+    for (const item of parsed.items) this.shared.add(item);
+    this.diagnostics.push(...parsed.diagnostics);
+    this.source = this.root;
+    this.stack = undefined;
+    this.depth = 0;
+    this.pos = segment.end;
+    this.peekMode = undefined;
+    this.segmentIndex++;
+    return true;
+  }
+
+  private segmentItems(segment: TextSegment): SegmentItems | null {
+    let parsed = segmentItems.get(segment.key);
+    if (parsed !== undefined) return parsed;
+    const parser = new Parser(new Source(this.root.name, segment.text, this.root.dir, segment.map), this.options);
+    const items: TopItemAst[] = [];
+    try {
+      parser.topItems(items);
+      parsed = parser.outsideText ? null : { items, diagnostics: parser.diagnostics };
+    } catch (e) {
+      if (!(e instanceof DtsFatal)) throw e;
+      parsed = null;
+    }
+    segmentItems.set(segment.key, parsed);
+    return parsed;
   }
 
   private labels(mode: Mode): LabelDef[] {

@@ -4,7 +4,7 @@
 // directive (`#address-cells = <1>;`) are text, as in assembler mode. Output spacing follows GCC's (a space only
 // where the source had one, or where two tokens would otherwise paste), and every output offset maps back to the
 // file, line and column it came from (a macro's expansion maps to its invocation).
-import { Diagnostic, FileHost, Position, SourceMap, bytesToText } from './source';
+import { Diagnostic, FileHost, Position, SourceMap, TextSegment, bytesToText } from './source';
 import { dirname, joinPath } from './parser';
 
 const enum K {
@@ -49,9 +49,13 @@ export interface PreprocessOptions {
   includeDirs: readonly string[];
   /** -D NAME[=VALUE] */
   defines?: readonly string[];
-  /** Texts of files already read, shared between runs (a whole corpus in one process). */
+  /**
+   * Files already read, and (if it replays includes) #include expansions already made, shared between runs: a
+   * whole corpus in one process, or an editor's runs after each keystroke.
+   */
   cache?: PreprocessCache;
 }
+
 
 export interface PreprocessResult {
   text: string;
@@ -59,13 +63,17 @@ export interface PreprocessResult {
   diagnostics: Diagnostic[];
   /** Every file read, in order (the input first). */
   files: string[];
+  /** The outputs of the input's own #includes, in order (only with a cache that replays includes). */
+  segments: TextSegment[];
 }
 
-/** File texts by path (null: no such file). */
-export type PreprocessCache = Map<string, string | null>;
-
-export function newPreprocessCache(): PreprocessCache {
-  return new Map();
+/**
+ * A cache for many runs. `replayIncludes`: also record each #include's expansion and replay it when the file is
+ * included again in the same macro state (for an editor re-running one document; a corpus of distinct documents
+ * gains less than the recording and memory cost).
+ */
+export function newPreprocessCache(options: { replayIncludes?: boolean } = {}): PreprocessCache {
+  return new PreprocessCache(options.replayIncludes ?? false);
 }
 
 const PUNCTS = ['%:%:', '...', '<<=', '>>=', '->', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||', '*=', '/=', '%=', '+=', '-=', '&=', '^=', '|=', '##'];
@@ -271,7 +279,7 @@ function quoteEnd(text: string, i: number): number {
  * Scans one logical line from `i` without making tokens: the offset of the newline that ends it, and whether the
  * line needs real preprocessing (a macro name, __LINE__/__FILE__, or a line splice). Block comments may span lines.
  */
-function scanLine(text: string, i: number, macros: ReadonlyMap<string, unknown> | undefined): { end: number; plain: boolean } {
+function scanLine(text: string, i: number, macros: { has(name: string): boolean } | undefined): { end: number; plain: boolean } {
   const n = text.length;
   let plain = true;
   while (i < n) {
@@ -344,35 +352,76 @@ function avoidPaste(a: Tok, b: Tok): boolean {
 
 class OutputMap implements SourceMap {
   private size = 0;
-  private offsets = new Int32Array(4096);
-  private files = new Int32Array(4096);
-  private lines = new Int32Array(4096);
-  private cols = new Int32Array(4096);
+  private offsets: Int32Array;
+  private files: Int32Array;
+  private lines: Int32Array;
+  private cols: Int32Array;
   /** Text copied as written (a whole line, or a token from the file): positions inside it are exact. */
-  private verbatim = new Uint8Array(4096);
+  private verbatim: Uint8Array;
   text = '';
 
-  constructor(private readonly names: readonly string[]) {}
+  constructor(
+    private readonly names: readonly string[],
+    capacity = 4096,
+  ) {
+    capacity = Math.max(capacity, 1);
+    this.offsets = new Int32Array(capacity);
+    this.files = new Int32Array(capacity);
+    this.lines = new Int32Array(capacity);
+    this.cols = new Int32Array(capacity);
+    this.verbatim = new Uint8Array(capacity);
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** Makes room for `size` entries (growing at least fourfold, so adding one at a time stays linear). */
+  reserve(size: number): void {
+    if (size <= this.offsets.length) return;
+    const capacity = Math.max(size, this.offsets.length * 4);
+    const grow = <T extends Int32Array | Uint8Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(capacity);
+      b.set(a);
+      return b;
+    };
+    this.offsets = grow(this.offsets);
+    this.files = grow(this.files);
+    this.lines = grow(this.lines);
+    this.cols = grow(this.cols);
+    this.verbatim = grow(this.verbatim);
+  }
 
   add(offset: number, file: number, line: number, col: number, verbatim: boolean): void {
-    if (this.size === this.offsets.length) {
-      const grow = <T extends Int32Array | Uint8Array>(a: T): T => {
-        const b = new (a.constructor as new (n: number) => T)(a.length * 4);
-        b.set(a);
-        return b;
-      };
-      this.offsets = grow(this.offsets);
-      this.files = grow(this.files);
-      this.lines = grow(this.lines);
-      this.cols = grow(this.cols);
-      this.verbatim = grow(this.verbatim);
-    }
+    if (this.size === this.offsets.length) this.reserve(this.size + 1);
     const i = this.size++;
     this.offsets[i] = offset;
     this.files[i] = file;
     this.lines[i] = line;
     this.cols[i] = col;
     this.verbatim[i] = verbatim ? 1 : 0;
+  }
+
+  /** Entries `from`.. of this map, moved to start at offset 0 and file 0 of `names`: a segment's own map. */
+  slice(from: number, outStart: number, fileStart: number, names: readonly string[], text: string): OutputMap {
+    const map = new OutputMap(names, this.size - from);
+    for (let i = from; i < this.size; i++) map.add(this.offsets[i] - outStart, this.files[i] - fileStart, this.lines[i], this.cols[i], this.verbatim[i] === 1);
+    map.text = text;
+    return map;
+  }
+
+  /** Appends a segment's map whose text starts at `outStart` and whose files start at index `fileStart`. */
+  append(segment: OutputMap, outStart: number, fileStart: number): void {
+    this.reserve(this.size + segment.size);
+    for (let i = 0; i < segment.size; i++) {
+      const k = this.size + i;
+      this.offsets[k] = segment.offsets[i] + outStart;
+      this.files[k] = segment.files[i] + fileStart;
+      this.lines[k] = segment.lines[i];
+      this.cols[k] = segment.cols[i];
+      this.verbatim[k] = segment.verbatim[i];
+    }
+    this.size += segment.size;
   }
 
   positionAt(offset: number): Position {
@@ -399,6 +448,136 @@ class OutputMap implements SourceMap {
 
 class PreprocessError extends Error {}
 
+/** What an include's expansion did, recorded so that including the file again in the same state can replay it. */
+interface Segment {
+  readonly path: string;
+  readonly includeDirs: string;
+  /** Macros the expansion looked up before changing them itself, as they were (undefined: not defined). */
+  readonly reads: ReadonlyMap<string, Macro | undefined>;
+  /** Macros it defined or undefined (undefined), as they were after it. */
+  readonly writes: ReadonlyMap<string, Macro | undefined>;
+  /** Every path it looked for (found or not): a change to any of them invalidates it. */
+  readonly probed: readonly string[];
+  /** How much deeper than the file itself its deepest #include was made (-1: none). */
+  readonly deepestInclude: number;
+  readonly text: string;
+  /** The files it read, the included one first; its map counts files from 0 in this list. */
+  readonly files: readonly string[];
+  readonly map: OutputMap;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly expanded: number;
+  /** The output state after it: the last token written and a pending paste-avoiding space. */
+  readonly prev: Tok | undefined;
+  readonly padPending: boolean;
+}
+
+/** A segment being recorded: the state at its start and what it read and wrote so far. */
+interface Recording {
+  readonly reads: Map<string, Macro | undefined>;
+  readonly writes: Map<string, Macro | undefined>;
+  readonly probed: Set<string>;
+  readonly depth: number;
+  deepestInclude: number;
+  readonly outStart: number;
+  readonly mapStart: number;
+  readonly fileStart: number;
+  readonly diagnosticStart: number;
+  readonly expandedStart: number;
+}
+
+function sameTokens(a: readonly Tok[], b: readonly Tok[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].kind !== b[i].kind || a[i].text !== b[i].text || a[i].ws !== b[i].ws) return false;
+  return true;
+}
+
+/** Two definitions expand alike (a body token's own position is never used: expansions take the invocation's). */
+function sameMacro(a: Macro, b: Macro): boolean {
+  return a.variadic === b.variadic && sameTokens(a.body, b.body) && (a.params === b.params || (a.params !== undefined && b.params !== undefined && a.params.join(',') === b.params.join(',')));
+}
+
+/** Recorded segments kept at most (by text size: an editor's few documents), least recently used dropped first; variants kept per file. */
+const SEGMENT_BUDGET_CHARS = 16_000_000;
+const SEGMENT_VARIANTS = 4;
+
+/**
+ * What preprocessing runs share: file texts by path (null: no such file) and recorded include expansions, each
+ * dropped when a file it read (or looked for) is deleted from the cache.
+ */
+export class PreprocessCache {
+  private readonly texts = new Map<string, string | null>();
+  private readonly byPath = new Map<string, Segment[]>();
+  private readonly byProbed = new Map<string, Set<Segment>>();
+  /** Every segment, least recently used first. */
+  private readonly lru = new Set<Segment>();
+  private chars = 0;
+  /** Source map entries of the last output for each input file. */
+  readonly outputEntries = new Map<string, number>();
+
+  constructor(readonly replaysIncludes = false) {}
+
+  text(path: string, host: FileHost): string | undefined {
+    let text = this.texts.get(path);
+    if (text === undefined) {
+      const bytes = host.readFile(path);
+      text = bytes ? bytesToText(bytes) : null;
+      this.texts.set(path, text);
+    }
+    return text ?? undefined;
+  }
+
+  /** Forgets a file (changed, created or deleted) and every expansion that read it; was anything known of it? */
+  delete(path: string): boolean {
+    const known = this.texts.delete(path);
+    const stale = this.byProbed.get(path);
+    if (!stale) return known;
+    for (const s of [...stale]) this.remove(s);
+    return true;
+  }
+
+  segment(path: string, includeDirs: string, replayable: (s: Segment) => boolean): Segment | undefined {
+    const found = this.byPath.get(path)?.find((s) => s.includeDirs === includeDirs && replayable(s));
+    if (found) {
+      this.lru.delete(found);
+      this.lru.add(found);
+    }
+    return found;
+  }
+
+  addSegment(s: Segment): void {
+    const variants = this.byPath.get(s.path) ?? [];
+    this.byPath.set(s.path, variants);
+    variants.unshift(s);
+    if (variants.length > SEGMENT_VARIANTS) this.remove(variants[variants.length - 1]);
+    for (const p of s.probed) {
+      let set = this.byProbed.get(p);
+      if (!set) this.byProbed.set(p, (set = new Set()));
+      set.add(s);
+    }
+    this.lru.add(s);
+    this.chars += s.text.length;
+    for (const oldest of this.lru) {
+      if (this.chars <= SEGMENT_BUDGET_CHARS) break;
+      this.remove(oldest);
+    }
+  }
+
+  private remove(s: Segment): void {
+    if (!this.lru.delete(s)) return;
+    this.chars -= s.text.length;
+    const variants = this.byPath.get(s.path);
+    if (variants) {
+      variants.splice(variants.indexOf(s), 1);
+      if (variants.length === 0) this.byPath.delete(s.path);
+    }
+    for (const p of s.probed) {
+      const set = this.byProbed.get(p);
+      set?.delete(s);
+      if (set?.size === 0) this.byProbed.delete(p);
+    }
+  }
+}
+
 /** An #if group: is it active now, has a branch been taken, was #else seen. */
 interface Cond {
   active: boolean;
@@ -417,9 +596,16 @@ class Preprocessor {
   private padPending = false;
   private expanded = 0;
   private readonly cache: PreprocessCache;
+  /** Expansions of includes being recorded, outermost first (only with a cache from the caller). */
+  private readonly recordings: Recording[] = [];
+  private readonly segments: TextSegment[] = [];
+  private readonly includeDirsKey: string;
+  /** The macro table as scanLine asks it, so that what a line looks up is recorded like any other lookup. */
+  private readonly macroNames = { has: (name: string): boolean => this.macro(name) !== undefined };
 
   constructor(private readonly options: PreprocessOptions) {
-    this.cache = options.cache ?? new Map();
+    this.cache = options.cache ?? new PreprocessCache();
+    this.includeDirsKey = options.includeDirs.join('\0');
     const builtin = { file: -1, line: 0, col: 0 };
     const define = (name: string, value: string) => {
       const body = value === '' ? [] : lex(value, -1).filter((t) => t.kind !== K.Newline);
@@ -437,7 +623,22 @@ class Preprocessor {
 
   result(): PreprocessResult {
     this.map.text = this.out;
-    return { text: this.map.text, map: this.map, diagnostics: this.diagnostics, files: this.fileNames };
+    return { text: this.map.text, map: this.map, diagnostics: this.diagnostics, files: this.fileNames, segments: this.segments };
+  }
+
+  // ---- the macro table: every lookup and change is seen by the recordings ----------------------------------
+
+  private macro(name: string): Macro | undefined {
+    const m = this.macros.get(name);
+    if (this.recordings.length === 0) return m;
+    for (const r of this.recordings) if (!r.reads.has(name) && !r.writes.has(name)) r.reads.set(name, m);
+    return m;
+  }
+
+  private setMacro(name: string, m: Macro | undefined): void {
+    if (m) this.macros.set(name, m);
+    else this.macros.delete(name);
+    for (const r of this.recordings) r.writes.set(name, m);
   }
 
   private position(t: Tok): Position {
@@ -481,17 +682,16 @@ class Preprocessor {
   // ---- files -----------------------------------------------------------------------------------------------
 
   private textOf(path: string): string | undefined {
-    let text = this.cache.get(path);
-    if (text === undefined) {
-      const bytes = this.options.host.readFile(path);
-      text = bytes ? bytesToText(bytes) : null;
-      this.cache.set(path, text);
-    }
-    return text ?? undefined;
+    for (const r of this.recordings) r.probed.add(path);
+    return this.cache.text(path, this.options.host);
   }
 
   run(path: string, text: string): void {
+    // The last run's map size, with room for edits: one allocation instead of a growing series.
+    const entries = this.cache.outputEntries.get(path);
+    if (entries !== undefined) this.map.reserve(Math.ceil(entries * 1.25) + 64);
     this.processFile(path, text, 0);
+    this.cache.outputEntries.set(path, this.map.length);
   }
 
   /** Runs one file: directives, skipped groups, and text (copied as is when it holds no macro). */
@@ -517,7 +717,7 @@ class Preprocessor {
         }
         lexer.restore(state);
       }
-      const line = scanLine(text, lexer.pos, active() ? this.macros : undefined);
+      const line = scanLine(text, lexer.pos, !active() ? undefined : this.recordings.length ? this.macroNames : this.macros);
       if (!active()) {
         lexer.skipTo(line.end);
         continue;
@@ -558,7 +758,7 @@ class Preprocessor {
             if (!id || id.kind !== K.Ident) {
               this.error(name, `no macro name given in #${name.text} directive`);
               value = false;
-            } else value = this.macros.has(id.text) === (name.text === 'ifdef');
+            } else value = (this.macro(id.text) !== undefined) === (name.text === 'ifdef');
           }
           conds.push({ active: value, taken: value, sawElse: false, tok: hash });
           return;
@@ -596,7 +796,7 @@ class Preprocessor {
       case 'undef': {
         const id = line[1];
         if (!id || id.kind !== K.Ident) return this.error(name, 'no macro name given in #undef directive');
-        this.macros.delete(id.text);
+        this.setMacro(id.text, undefined);
         return;
       }
       case 'include':
@@ -648,7 +848,7 @@ class Preprocessor {
       }
     }
     const body = toks.slice(i).map((t, k) => (k === 0 ? { ...t, ws: false } : t));
-    this.macros.set(id.text, { name: id.text, params, variadic, body });
+    this.setMacro(id.text, { name: id.text, params, variadic, body });
   }
 
   private include(at: Tok, toks: Tok[], path: string, depth: number): void {
@@ -670,16 +870,74 @@ class Preprocessor {
       quoted = false;
     } else return this.error(at, '#include expects "FILENAME" or <FILENAME>');
     if (depth >= MAX_INCLUDE_DEPTH) this.fatal(at, `#include nested depth ${depth} exceeds maximum of ${MAX_INCLUDE_DEPTH}`);
+    for (const r of this.recordings) r.deepestInclude = Math.max(r.deepestInclude, depth - r.depth);
     const dirs = name.startsWith('/') ? [''] : [...(quoted ? [dirname(path)] : []), ...this.options.includeDirs];
     for (const dir of dirs) {
       const full = dir === '' ? name : joinPath(dir, name);
       const included = this.textOf(full);
       if (included !== undefined) {
-        this.processFile(full, included, depth + 1);
+        if (!this.cache.replaysIncludes) return this.processFile(full, included, depth + 1);
+        const start = this.out.length;
+        const replayed = this.cache.segment(full, this.includeDirsKey, (s) => this.replayable(s, depth + 1));
+        if (replayed) this.replay(replayed, depth + 1);
+        const segment = replayed ?? this.record(full, included, depth + 1);
+        if (depth === 0) this.segments.push({ start, end: this.out.length, key: segment, text: segment.text, map: segment.map });
         return;
       }
     }
     this.fatal(at, `${name}: No such file or directory`);
+  }
+
+  // ---- recorded includes --------------------------------------------------------------------------------------
+
+  /** Processes an included file while recording what it read, wrote and produced, for a later replay. */
+  private record(path: string, text: string, depth: number): Segment {
+    const r: Recording = {
+      reads: new Map(), writes: new Map(), probed: new Set([path]), depth, deepestInclude: -1,
+      outStart: this.out.length, mapStart: this.map.length, fileStart: this.fileNames.length,
+      diagnosticStart: this.diagnostics.length, expandedStart: this.expanded,
+    };
+    this.recordings.push(r);
+    this.processFile(path, text, depth);
+    this.recordings.pop();
+    const segmentText = this.out.slice(r.outStart);
+    const files = this.fileNames.slice(r.fileStart);
+    const segment: Segment = {
+      path, includeDirs: this.includeDirsKey, reads: r.reads, writes: r.writes, probed: [...r.probed], deepestInclude: r.deepestInclude,
+      text: segmentText, files, map: this.map.slice(r.mapStart, r.outStart, r.fileStart, files, segmentText),
+      diagnostics: this.diagnostics.slice(r.diagnosticStart), expanded: this.expanded - r.expandedStart,
+      prev: this.prev, padPending: this.padPending,
+    };
+    this.cache.addSegment(segment);
+    return segment;
+  }
+
+  /** Would the segment come out the same here: the macros it read are as they were, and no limit is crossed? */
+  private replayable(s: Segment, depth: number): boolean {
+    if (s.deepestInclude >= 0 && depth + s.deepestInclude >= MAX_INCLUDE_DEPTH) return false;
+    if (this.expanded + s.expanded > MAX_EXPANSION_TOKENS) return false;
+    for (const [name, then] of s.reads) {
+      const now = this.macros.get(name);
+      if (now !== then && !(now && then && sameMacro(now, then))) return false;
+    }
+    return true;
+  }
+
+  /** Does what processing the file would do: its output, macro changes and diagnostics, as recorded. */
+  private replay(s: Segment, depth: number): void {
+    for (const r of this.recordings) {
+      for (const name of s.reads.keys()) if (!r.reads.has(name) && !r.writes.has(name)) r.reads.set(name, this.macros.get(name));
+      for (const p of s.probed) r.probed.add(p);
+      if (s.deepestInclude >= 0) r.deepestInclude = Math.max(r.deepestInclude, depth - r.depth + s.deepestInclude);
+    }
+    for (const [name, m] of s.writes) this.setMacro(name, m);
+    this.map.append(s.map, this.out.length, this.fileNames.length);
+    this.fileNames.push(...s.files);
+    this.write(s.text);
+    this.diagnostics.push(...s.diagnostics);
+    this.expanded += s.expanded;
+    this.prev = s.prev;
+    this.padPending = s.padPending;
   }
 
   // ---- macro expansion ---------------------------------------------------------------------------------------
@@ -710,7 +968,7 @@ class Preprocessor {
         sink({ ...t, kind: t.text === '__LINE__' ? K.Number : K.String, text, hide: new Set() });
         continue;
       }
-      const m = this.macros.get(t.text);
+      const m = this.macro(t.text);
       if (!m) {
         sink(t);
         continue;
@@ -746,7 +1004,7 @@ class Preprocessor {
       const close = src.next();
       if (!(close.kind === K.Punct && close.text === ')')) this.error(t, 'missing \')\' after "defined"');
     }
-    return { ...t, kind: K.Number, text: this.macros.has(id.text) ? '1' : '0' };
+    return { ...t, kind: K.Number, text: this.macro(id.text) !== undefined ? '1' : '0' };
   }
 
   private collectArgs(name: Tok, m: Macro, src: TokenSource): { args: Tok[][]; hide: ReadonlySet<string> | undefined } | undefined {

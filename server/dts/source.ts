@@ -13,7 +13,20 @@ export interface SourceMap {
   positionAt(offset: number): Position;
 }
 
-/** A text the parser reads: a file as written, or a preprocessor's output with its map. */
+/**
+ * A part of a preprocessor's output that one #include of the input produced, on its own: a parser may reuse what
+ * it made of a segment with the same key (the same expansion, replayed) instead of reading the text again.
+ */
+export interface TextSegment {
+  readonly start: number;
+  readonly end: number;
+  readonly key: object;
+  /** The segment's text, with its map (offset 0 = start). */
+  readonly text: string;
+  readonly map: SourceMap;
+}
+
+/** A text the parser reads: a file as written, or a preprocessor's output with its map and include segments. */
 export class Source {
   private lineStarts: number[] | undefined;
   /** cpp line markers (`# 12 "file.dtsi"`) met while scanning: from `offset` on, lines count from `line` in `file`. */
@@ -25,6 +38,8 @@ export class Source {
     /** Directory `/include/` and `/incbin/` search first (dtc: the directory of the file being read). */
     readonly dir: string,
     readonly map?: SourceMap,
+    /** The input's own #includes in the text, in order. */
+    readonly segments?: readonly TextSegment[],
   ) {}
 
   addLineMarker(offset: number, file: string, line: number): void {

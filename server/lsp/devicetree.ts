@@ -10,6 +10,8 @@ import { FileHost } from '../dts/source';
 import { DtsAnalysis, MacroDefinition, analyzeDts, diagnosticSpan, includeAt } from './features/dts/analysis';
 import { dtsCompletion } from './features/dts/completion';
 import { formatDts } from './features/dts/format';
+import { dtsInlayHints } from './features/dts/inlay-hints';
+import { dtsSemanticTokens } from './features/dts/semantic-tokens';
 import { dtsHover } from './features/dts/hover';
 import { FileRange, dtsDefinition, dtsDocumentSymbols, labelAt, labelOccurrences, labelRenameProblem } from './features/dts/navigation';
 import { DocumentContext, LanguageSupport, lineEdits } from './language';
@@ -45,7 +47,7 @@ function wordAt(text: string, line: number, col: number): string | undefined {
 }
 
 export function createDevicetreeSupport(): DevicetreeSupport {
-  const preprocessCache = newPreprocessCache();
+  const preprocessCache = newPreprocessCache({ replayIncludes: true });
   const macroCache = new Map<string, MacroDefinition[]>();
   const cache = new Map<string, { version: number; settings: DocumentContext['settings']; generation: number; analysis: DtsAnalysis }>();
   /** Bumped whenever a file that documents may include changes: every cached analysis is then stale. */
@@ -81,10 +83,11 @@ export function createDevicetreeSupport(): DevicetreeSupport {
 
   return {
     invalidate(path) {
-      // Only a file some compilation read makes analyses stale (not the keystrokes in a top-level document).
-      // Missing files are cached too (as null), so a created file is found again as well.
+      // Only a file some compilation read (or an analysis includes) makes analyses stale, not the keystrokes in a
+      // top-level document. Missing files are cached too (as null), so a created file is found again as well.
       const read = preprocessCache.delete(path);
-      if (macroCache.delete(path) || read) generation++;
+      const macros = macroCache.delete(path);
+      if (read || macros || [...cache.values()].some((c) => c.analysis.files.includes(path))) generation++;
     },
     forget(uri) {
       cache.delete(uri);
@@ -152,6 +155,8 @@ export function createDevicetreeSupport(): DevicetreeSupport {
       return { changes };
     },
     documentSymbols: (ctx) => dtsDocumentSymbols(analysis(ctx)),
+    semanticTokens: (ctx) => dtsSemanticTokens(analysis(ctx)),
+    inlayHints: (ctx, range) => dtsInlayHints(analysis(ctx), range.start.line, range.end.line),
     format(ctx) {
       const text = ctx.document.getText();
       const formatted = formatDts(text);

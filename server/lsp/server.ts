@@ -12,7 +12,7 @@ import { disassemble, formatDisassembly } from '../../emulator/pl330/disasm';
 import { createDevicetreeSupport } from './devicetree';
 import { DocumentContext, LanguageSupport } from './language';
 import { createPl330Support } from './pl330';
-import { SEMANTIC_TOKEN_MODIFIERS, SEMANTIC_TOKEN_TYPES } from './features/pl330/semantic-tokens';
+import { SEMANTIC_TOKEN_MODIFIERS, SEMANTIC_TOKEN_TYPES } from './features/semantic-legend';
 import { DEFAULT_SETTINGS, DmalabSettings, parseSettings } from './settings';
 import { REQUESTS } from './requests';
 

@@ -42,6 +42,17 @@ l2: &n1 { };
 / { f { k = <1>; }; };
 / { f { /delete-property/ k; }; g { }; };
 / { f { k = <2>; }; };`,
+  relabel: `/dts-v1/;
+/ { a: n1 { }; b: n2 { c: n3 { }; }; };
+&a { x = <1>; };
+&c { y = <2>; };
+/delete-node/ &b;
+/ { z: n2 { revived; }; };
+&z { w = <&a>; };
+/ { b: n6 { }; };
+&b { k; };
+&a { m = <&b>; };
+/ { q = <&z &b>; };`,
   omit: `/dts-v1/;
 / { x = <&keep>; /omit-if-no-ref/ unused { }; keep: /omit-if-no-ref/ used { }; lab: /omit-if-no-ref/ labelled { }; };`,
   escapes: `/dts-v1/;

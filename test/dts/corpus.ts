@@ -102,6 +102,6 @@ export function compileKernelDts(tree: string, rel: string, cache: PreprocessCac
   if (pre.diagnostics.some((d) => d.severity === 'error')) return { dtb: undefined, diagnostics: pre.diagnostics };
   const levels = new CheckLevels();
   for (const flag of options.dtcFlags ?? KERNEL_DTC_FLAGS) levels.apply(flag.slice(2), false);
-  const result = compileDts(new Source(src, pre.text, dir, pre.map), { host: fileHost, includeDirs, bootCpu: 0, levels, symbols: options.symbols });
+  const result = compileDts(new Source(src, pre.text, dir, pre.map, pre.segments), { host: fileHost, includeDirs, bootCpu: 0, levels, symbols: options.symbols });
   return { dtb: result.info ? toDtb(result.info) : undefined, diagnostics: [...pre.diagnostics, ...result.diagnostics] };
 }

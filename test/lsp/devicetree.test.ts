@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
-  CompletionRequest, DefinitionRequest, DocumentFormattingRequest, DocumentSymbolRequest, HoverRequest, MarkupContent,
-  ReferencesRequest, RenameRequest, type CompletionItem, type DocumentSymbol, type Location, type TextEdit,
+  CompletionRequest, DefinitionRequest, DocumentFormattingRequest, DocumentSymbolRequest, HoverRequest, InlayHintRequest, MarkupContent,
+  ReferencesRequest, RenameRequest, SemanticTokensRequest, type CompletionItem, type DocumentSymbol, type InitializeResult, type Location,
+  type TextEdit,
 } from 'vscode-languageserver-protocol/node';
 import { REQUESTS } from '../../server/lsp/requests';
 import { LspClient, ROOT, fileUri, serverForSuite } from './client';
@@ -219,3 +220,51 @@ test('include paths are resolved against the workspace folder', async () => {
   assert.ok(missing.some((d) => /dt-bindings\/gic\.h/.test(String(d.message))), JSON.stringify(missing));
   assert.equal(await unconfigured.shutdown(), 0);
 });
+
+test('semantic tokens: node names, labels, references, property names from the tree; macros, numbers, strings, directives', async () => {
+  const text = readFileSync(board, 'utf8');
+  await suite.client.open(boardUri, 'devicetree', text);
+  // The legend the server declares (shared by its languages).
+  const probe = new LspClient();
+  const init = (await probe.initialize()) as InitializeResult;
+  assert.equal(await probe.shutdown(), 0);
+  const legend = init.capabilities.semanticTokensProvider!.legend;
+  const { data } = (await suite.client.connection.sendRequest(SemanticTokensRequest.type, { textDocument: { uri: boardUri } }))!;
+  const lines = text.split('\n');
+  const decoded = new Map<number, string[]>();
+  let line = 0;
+  let col = 0;
+  for (let i = 0; i < data.length; i += 5) {
+    line += data[i];
+    col = data[i] === 0 ? col + data[i + 1] : data[i + 1];
+    const modifiers = legend.tokenModifiers.filter((_, k) => data[i + 4] & (1 << k));
+    decoded.set(line, [...(decoded.get(line) ?? []), `${lines[line].slice(col, col + data[i + 2])}:${legend.tokenTypes[data[i + 3]]}${modifiers.map((m) => `.${m}`).join('')}`]);
+  }
+  const on = (needle: string) => decoded.get(position(text, needle).line);
+  assert.deepEqual(on('/dts-v1/'), ['/dts-v1/:keyword']);
+  assert.deepEqual(on('#define UART_TX_REQ'), ['#define:keyword', 'UART_TX_REQ:macro.declaration', '0:number']);
+  assert.deepEqual(on('model ='), ['model:property.declaration', '"dmalab PL330 + MMU-400 board":string']);
+  assert.deepEqual(on('uart0: serial'), ['uart0:function.declaration', 'serial@e0000000:class.declaration']);
+  assert.deepEqual(on('&amba {'), ['&amba:function']);
+  assert.deepEqual(on('interrupts = <GIC_SPI'), ['interrupts:property.declaration', 'GIC_SPI:macro', '27:number', 'IRQ_TYPE_LEVEL_HIGH:macro']);
+  assert.deepEqual(on('dmas = '), ['dmas:property.declaration', '&dmac:function', 'UART_TX_REQ:macro', '&dmac:function', '1:number']);
+  assert.deepEqual(on('serial0 = &uart0'), ['serial0:property.declaration', '&uart0:function']);
+});
+
+test('inlay hints: reg decoded with the parent\'s cells, and where each &label in a value points', async () => {
+  const text = readFileSync(board, 'utf8');
+  await suite.client.open(boardUri, 'devicetree', text);
+  const hints = (await suite.client.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri: boardUri }, range: { start: { line: 0, character: 0 }, end: { line: 1000, character: 0 } } }))!;
+  const at = (needle: string) => hints.filter((h) => h.position.line === position(text, needle).line).map((h) => h.label);
+  assert.deepEqual(at('reg = <0xe0000000 0x1000>;'), ['0xe0000000..0xe0000fff']);
+  assert.deepEqual(at('dmas = '), ['→ /bus/dma-controller@f8003000', '→ /bus/dma-controller@f8003000']);
+  assert.deepEqual(at('serial0 = &uart0'), ['→ /bus/serial@e0000000']);
+  assert.deepEqual(at('&amba {'), []);
+  // The hint follows the statement: after it ends.
+  const reg = hints.find((h) => h.position.line === position(text, 'reg = <0xe0000000').line)!;
+  assert.equal(reg.position.character, lines(text)[reg.position.line].indexOf(';') + 1);
+});
+
+function lines(text: string): string[] {
+  return text.split('\n');
+}

@@ -79,7 +79,7 @@ export function analyzeDts(path: string, text: string, options: DtsAnalyzeOption
   const pre = preprocess(mainPath, main.text, { host, includeDirs: options.includeDirs, defines: ['__DTS__', ...options.defines], cache: options.cache });
   if (fragment) options.cache.delete(path);
   diagnostics.push(...pre.diagnostics);
-  const source = new Source(mainPath, pre.text, dirname(mainPath), pre.map);
+  const source = new Source(mainPath, pre.text, dirname(mainPath), pre.map, pre.segments);
   const spanOf = (loc: Loc): Span => {
     const start = loc.source.positionAt(loc.start);
     const end = loc.end > loc.start ? loc.source.positionAt(loc.end) : start;
@@ -105,29 +105,38 @@ export function analyzeDts(path: string, text: string, options: DtsAnalyzeOption
   // The index is only needed by requests, not by the diagnostics of every edit: built on first use.
   let entities: Entity[] | undefined;
   const entitiesOnce = (): Entity[] => (entities ??= document ? indexEntities(document, info, spanOf) : []);
-  const macros = new Map<string, MacroDefinition>();
   if (fragment) {
     const inFragment = (d: Diagnostic): boolean => (d.loc ? spanOf(d.loc).file : diagnosticPosition(d)?.file) === path;
     const kept = diagnostics.filter((d) => (includer ? inFragment(d) : !WHOLE_TREE_ONLY.has(d.code)));
     diagnostics.length = 0;
     diagnostics.push(...kept);
   }
-  for (const file of pre.files.filter((f) => f !== wrapper)) {
-    let defs = options.macroCache.get(file);
-    if (!defs) {
-      const bytes = file === path ? undefined : options.host.readFile(file);
-      defs = macroDefinitions(file, file === path ? text : bytes ? bytesToText(bytes) : '');
-      if (file !== path) options.macroCache.set(file, defs);
+  // Like the index, the macros are for requests: collected on first use.
+  let macros: Map<string, MacroDefinition> | undefined;
+  const macrosOnce = (): Map<string, MacroDefinition> => {
+    if (macros) return macros;
+    macros = new Map();
+    for (const file of pre.files.filter((f) => f !== wrapper)) {
+      let defs = options.macroCache.get(file);
+      if (!defs) {
+        const bytes = file === path ? undefined : options.host.readFile(file);
+        defs = macroDefinitions(file, file === path ? text : bytes ? bytesToText(bytes) : '');
+        if (file !== path) options.macroCache.set(file, defs);
+      }
+      for (const d of defs) if (!macros.has(d.name)) macros.set(d.name, d);
     }
-    for (const d of defs) if (!macros.has(d.name)) macros.set(d.name, d);
-  }
+    return macros;
+  };
   return {
     path, text, document, info, diagnostics, bindings: fragment && !includer ? [] : bindings,
     files: pre.files.filter((f) => f !== wrapper && f !== path && f !== mainPath),
     get entities() {
       return entitiesOnce();
     },
-    macros, includeDirs: options.includeDirs, spanOf,
+    get macros() {
+      return macrosOnce();
+    },
+    includeDirs: options.includeDirs, spanOf,
   };
 }
 

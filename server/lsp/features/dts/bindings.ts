@@ -219,9 +219,15 @@ export const BINDING_CHECKS: readonly BindingCheck[] = [
 /** Runs every binding check over the live tree. */
 export function runBindingChecks(info: DtInfo): BindingFinding[] {
   const findings: BindingFinding[] = [];
+  // Checks share their `applies` tests: each distinct one runs once per node.
+  const tests = [...new Set(BINDING_CHECKS.map((c) => c.applies))];
+  const testOf = BINDING_CHECKS.map((c) => tests.indexOf(c.applies));
+  const results: boolean[] = [];
   const walk = (node: DtNode): void => {
-    for (const check of BINDING_CHECKS) {
-      if (!check.applies(node)) continue;
+    for (let t = 0; t < tests.length; t++) results[t] = tests[t](node);
+    for (let i = 0; i < BINDING_CHECKS.length; i++) {
+      const check = BINDING_CHECKS[i];
+      if (!results[testOf[i]]) continue;
       check.check(node, (property, message) => findings.push({ code: check.code, severity: check.severity, message: `${node.fullpath || '/'}: ${message}`, node, property }));
     }
     for (const child of node.liveChildren()) walk(child);

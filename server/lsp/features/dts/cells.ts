@@ -101,9 +101,7 @@ export function strings(p: DtProperty | undefined): string[] | undefined {
   if (!p) return undefined;
   const b = p.value.bytes;
   if (b.length === 0 || b[b.length - 1] !== 0) return undefined;
-  let text = '';
-  for (const c of b) text += String.fromCharCode(c);
-  return text.slice(0, -1).split('\0');
+  return Buffer.from(b.buffer, b.byteOffset, b.length - 1).toString('latin1').split('\0');
 }
 
 export function compatibles(node: DtNode | undefined): string[] {

@@ -5,13 +5,7 @@ import { Pl330Analysis, lineTokens, parseLineStatement } from '../../../pl330/an
 import { OPERAND_KEYWORD_DOCS } from '../../../pl330/directives';
 import { Token, TokenKind } from '../../../pl330/lexer';
 
-export const SEMANTIC_TOKEN_TYPES = ['keyword', 'macro', 'function', 'variable', 'number', 'operator', 'enumMember', 'property', 'modifier'] as const;
-export const SEMANTIC_TOKEN_MODIFIERS = ['declaration', 'readonly'] as const;
-
-type TokenType = (typeof SEMANTIC_TOKEN_TYPES)[number];
-const typeIndex = (t: TokenType): number => SEMANTIC_TOKEN_TYPES.indexOf(t);
-const DECLARATION = 1;
-const READONLY = 2;
+import { DECLARATION, READONLY, SemanticTokenType as TokenType, semanticTypeIndex as typeIndex } from '../semantic-legend';
 
 /** The LSP's relative encoding: deltaLine, deltaStart, length, type, modifiers per token. */
 export function pl330SemanticTokens(a: Pl330Analysis): number[] {
