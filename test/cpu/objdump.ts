@@ -1,0 +1,95 @@
+// The reference disassembly: Debian's arm-linux-gnueabihf-objdump over an executable, normalised in a few
+// documented ways only, beside dmalab's disassembler over the same bytes (instruction set chosen by the ELF's
+// mapping symbols, as objdump chooses it), instruction by instruction.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { disassembleRange, type DisassembledInstruction } from '../../emulator/cpu/disasm';
+import { LineTable, elfSections, sameFile } from '../../emulator/elf/dwarf-line';
+import { MappingSymbols } from '../../emulator/elf/mapping-symbols';
+
+export const OBJDUMP = 'arm-linux-gnueabihf-objdump';
+
+export function objdumpAvailable(): boolean {
+  return spawnSync(OBJDUMP, ['--version']).status === 0;
+}
+
+/** objdump's text normalised: fields joined by one space; its comments (`@ 0x460`, `; ...`) dropped; a symbolic
+ * address `10530 <main+0x38>` written as `0x10530`. */
+export function normaliseObjdump(line: string): string {
+  const fields = line.split('\t').filter((f) => f !== '' && !f.startsWith('@') && !f.startsWith(';'));
+  return fields.join(' ').trim().replace(/\b([0-9a-f]+) <[^>]*>/g, '0x$1');
+}
+
+/** objdump's instructions by address (data, `.word` in $d regions, left out). */
+export function objdumpInstructions(elfPath: string): Map<number, string> {
+  const r = spawnSync(OBJDUMP, ['-d', '--no-show-raw-insn', elfPath], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`${OBJDUMP} ${elfPath} failed:\n${r.stderr}`);
+  const out = new Map<number, string>();
+  for (const line of r.stdout.split('\n')) {
+    const m = /^ +([0-9a-f]+):\t(.*)$/.exec(line);
+    if (m) out.set(parseInt(m[1], 16), normaliseObjdump(m[2]));
+  }
+  return out;
+}
+
+/** dmalab's disassembly of every A32 and T32 region of the executable sections. */
+export function dmalabInstructions(elf: Uint8Array): Map<number, DisassembledInstruction> {
+  const view = new DataView(elf.buffer, elf.byteOffset, elf.byteLength);
+  const sections = [...elfSections(elf).values()].filter((s) => s.address !== 0);
+  const read = (address: number): number | undefined => {
+    const s = sections.find((c) => address >= c.address && address + 2 <= c.address + c.size);
+    return s && view.getUint16(s.offset + address - s.address, true);
+  };
+  const mapping = new MappingSymbols(elf);
+  const out = new Map<number, DisassembledInstruction>();
+  mapping.regions.forEach((region, i) => {
+    if (region.kind === 'data') return;
+    const section = sections.find((s) => region.start >= s.address && region.start < s.address + s.size);
+    if (!section) return;
+    const end = Math.min(mapping.regions[i + 1]?.start ?? Infinity, section.address + section.size);
+    for (const d of disassembleRange(read, region.start, end, region.kind === 'thumb')) out.set(d.address, d);
+  });
+  return out;
+}
+
+export interface Mismatch {
+  readonly address: number;
+  readonly objdump: string;
+  readonly dmalab: string;
+}
+
+export interface Comparison {
+  readonly total: number;
+  readonly matched: number;
+  /** Instructions whose line-table row is in the program's own source file. */
+  readonly own: number;
+  readonly ownMatched: number;
+  readonly mismatches: Mismatch[];
+  readonly ownMismatches: Mismatch[];
+}
+
+/** Compares every instruction objdump shows in a code region; `source` names the program's own C file. */
+export function compareWithObjdump(elfPath: string, source: string): Comparison {
+  const bytes = new Uint8Array(readFileSync(elfPath));
+  const ours = dmalabInstructions(bytes);
+  const lines = LineTable.fromElf(bytes);
+  let total = 0, matched = 0, own = 0, ownMatched = 0;
+  const mismatches: Mismatch[] = [];
+  const ownMismatches: Mismatch[] = [];
+  for (const [address, text] of objdumpInstructions(elfPath)) {
+    const d = ours.get(address);
+    if (!d) continue; // data ($d) and bytes outside any mapping region
+    const row = lines.lookup(address);
+    const isOwn = row !== undefined && sameFile(row.file, source);
+    const same = d.text === text;
+    total++;
+    if (same) matched++;
+    else mismatches.push({ address, objdump: text, dmalab: d.text });
+    if (isOwn) {
+      own++;
+      if (same) ownMatched++;
+      else ownMismatches.push({ address, objdump: text, dmalab: d.text });
+    }
+  }
+  return { total, matched, own, ownMatched, mismatches, ownMismatches };
+}
