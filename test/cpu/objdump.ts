@@ -20,16 +20,34 @@ export function normaliseObjdump(line: string): string {
   return fields.join(' ').trim().replace(/\b([0-9a-f]+) <[^>]*>/g, '0x$1');
 }
 
-/** objdump's instructions by address (data, `.word` in $d regions, left out). */
-export function objdumpInstructions(elfPath: string): Map<number, string> {
+export interface ListingLine {
+  readonly address: number;
+  /** Normalised text. */
+  readonly text: string;
+  /** objdump's own text (symbolic branch targets kept). */
+  readonly raw: string;
+  /** The symbol objdump lists the line under. */
+  readonly function: string;
+}
+
+/** Everything `objdump -d` lists, instructions and data (`.word`), in address order. */
+export function objdumpListing(elfPath: string): ListingLine[] {
   const r = spawnSync(OBJDUMP, ['-d', '--no-show-raw-insn', elfPath], { encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error(`${OBJDUMP} ${elfPath} failed:\n${r.stderr}`);
-  const out = new Map<number, string>();
+  const out: ListingLine[] = [];
+  let fn = '';
   for (const line of r.stdout.split('\n')) {
+    const header = /^[0-9a-f]+ <(.*)>:$/.exec(line);
+    if (header) fn = header[1];
     const m = /^ +([0-9a-f]+):\t(.*)$/.exec(line);
-    if (m) out.set(parseInt(m[1], 16), normaliseObjdump(m[2]));
+    if (m) out.push({ address: parseInt(m[1], 16), text: normaliseObjdump(m[2]), raw: m[2], function: fn });
   }
   return out;
+}
+
+/** objdump's text by address. */
+export function objdumpInstructions(elfPath: string): Map<number, string> {
+  return new Map(objdumpListing(elfPath).map((l) => [l.address, l.text]));
 }
 
 /** dmalab's disassembly of every A32 and T32 region of the executable sections. */
