@@ -32,8 +32,13 @@ export interface ListingLine {
 
 /** Everything `objdump -d` lists, instructions and data (`.word`), in address order. */
 export function objdumpListing(elfPath: string): ListingLine[] {
-  const r = spawnSync(OBJDUMP, ['-d', '--no-show-raw-insn', elfPath], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`${OBJDUMP} ${elfPath} failed:\n${r.stderr}`);
+  return runObjdump(['-d', '--no-show-raw-insn', elfPath]);
+}
+
+/** objdump's lines under their symbols. */
+function runObjdump(args: readonly string[]): ListingLine[] {
+  const r = spawnSync(OBJDUMP, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`${OBJDUMP} ${args.join(' ')} failed:\n${r.stderr}`);
   const out: ListingLine[] = [];
   let fn = '';
   for (const line of r.stdout.split('\n')) {
@@ -110,4 +115,10 @@ export function compareWithObjdump(elfPath: string, source: string): Comparison 
     }
   }
   return { total, matched, own, ownMatched, mismatches, ownMismatches };
+}
+
+/** objdump's reading of a file of raw bytes as A32 or (`force-thumb`) T32 code from address 0. */
+export function objdumpRaw(path: string, thumb: boolean): Map<number, string> {
+  const lines = runObjdump(['-b', 'binary', '-m', 'arm', '-D', '--no-show-raw-insn', ...(thumb ? ['-M', 'force-thumb'] : []), path]);
+  return new Map(lines.map((l) => [l.address, l.text]));
 }

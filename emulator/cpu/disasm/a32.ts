@@ -72,7 +72,11 @@ export const A32_PRINTERS: Record<string, FieldPrinter> = {
   shiftAmount: (f) => `#${bits(f.word, 11, 7) === 0 && bits(f.word, 6, 5) !== 0 ? 32 : bits(f.word, 11, 7)}`,
   wordAddress,
   miscAddress,
-  list: (f) => registerList(f.word & 0xffff),
+  /** A register list; `^` marks the user-mode registers or an exception return (bit 22). */
+  list: (f) => `${registerList(f.word & 0xffff)}${bit(f.word, 22) ? '^' : ''}`,
+  mrcTarget: (f) => (bits(f.word, 15, 12) === 15 ? 'APSR_nzcv' : reg(f.word >>> 12)),
+  round: (f) => (bit(f.word, 5) ? 'r' : ''),
+  x: (f) => (bit(f.word, 5) ? 'x' : ''),
   wb: (f) => (bit(f.word, 21) ? '!' : ''),
   target: (f) => hex(f.address + 8 + ((f.word << 8) >> 6)),
   blxTarget: (f) => hex(f.address + 8 + ((f.word << 8) >> 6) + (bit(f.word, 24) << 1)),
@@ -96,12 +100,20 @@ export const A32_PRINTERS: Record<string, FieldPrinter> = {
   lsb: (f) => `#${bits(f.word, 11, 7)}`,
   extractWidth: (f) => `#${bits(f.word, 20, 16) + 1}`,
   insertWidth: (f) => `#${bits(f.word, 20, 16) - bits(f.word, 11, 7) + 1}`,
-  parallel: (f) => `${PARALLEL_PREFIXES[bits(f.word, 22, 20)]}${PARALLEL_OPS[bits(f.word, 7, 5)]}`,
   xy: (f) => `${bit(f.word, 5) ? 't' : 'b'}${bit(f.word, 6) ? 't' : 'b'}`,
   y: (f) => (bit(f.word, 6) ? 't' : 'b'),
   satImm: (f) => `#${bits(f.word, 20, 16) + (bit(f.word, 22) ? 0 : 1)}`,
   satShift: (f) => (bits(f.word, 11, 7) === 0 ? (bit(f.word, 6) ? ', asr #32' : '') : `, ${bit(f.word, 6) ? 'asr' : 'lsl'} #${bits(f.word, 11, 7)}`),
 };
+
+/** Parallel add/subtract: one row per allocated prefix (bits 22:20) and operation (bits 7:5). */
+function parallelRows(): [number, number, string][] {
+  const rows: [number, number, string][] = [];
+  PARALLEL_PREFIXES.forEach((prefix, p) => PARALLEL_OPS.forEach((op, o) => {
+    if (prefix !== '' && op !== '') rows.push([0x0ff00ff0, 0x06000f10 | (p << 20) | (o << 5), `${prefix}${op}{c} {r12}, {r16}, {r0}`]);
+  }));
+  return rows;
+}
 
 const DATA_PROCESSING = ['and', 'eor', 'sub', 'rsb', 'add', 'adc', 'sbc', 'rsc', 'tst', 'teq', 'cmp', 'cmn', 'orr', 'mov', 'bic', 'mvn'];
 
@@ -109,7 +121,7 @@ const DATA_PROCESSING = ['and', 'eor', 'sub', 'rsb', 'add', 'adc', 'sbc', 'rsc',
 function dataProcessingRows(): [number, number, string][] {
   return DATA_PROCESSING.map((name, op): [number, number, string] => {
     if (op >= 8 && op <= 11) return [0x0df00000, 0x00100000 | (op << 21), `${name}{c} {r16}, {op2}`];
-    if (op === 13 || op === 15) return [0x0de00000, op << 21, `${name}{s}{c} {r12}, {op2}`];
+    if (op === 13 || op === 15) return [0x0def0000, op << 21, `${name}{s}{c} {r12}, {op2}`];
     return [0x0de00000, op << 21, `${name}{s}{c} {r12}, {r16}, {op2}`];
   });
 }
@@ -132,7 +144,7 @@ const A32_ROWS: (readonly [number, number, string])[] = [
   [0x0ffffff0, 0x012fff30, 'blx{c} {r0}'],
   [0x0ffffff0, 0x012fff20, 'bxj{c} {r0}'],
   [0x0fff0ff0, 0x016f0f10, 'clz{c} {r12}, {r0}'],
-  [0x0ff000f0, 0x01200070, 'bkpt {bkpt}'],
+  [0xfff000f0, 0xe1200070, 'bkpt {bkpt}'],
   [0x0fff0fff, 0x010f0000, 'mrs{c} {r12}, CPSR'],
   [0x0ffffff0, 0x0128f000, 'msr{c} CPSR_f, {r0}'],
   [0x0ffffff0, 0x012cf000, 'msr{c} CPSR_fs, {r0}'],
@@ -145,7 +157,7 @@ const A32_ROWS: (readonly [number, number, string])[] = [
   [0x0ff0f0b0, 0x012000a0, 'smulw{y}{c} {r16}, {r0}, {r8}'],
   [0x0ff00090, 0x01400080, 'smlal{xy}{c} {r12}, {r16}, {r0}, {r8}'],
   [0x0ff0f090, 0x01600080, 'smul{xy}{c} {r16}, {r0}, {r8}'],
-  [0x0fe0f0f0, 0x00000090, 'mul{s}{c} {r16}, {r0}, {r8}'],
+  [0x0fe000f0, 0x00000090, 'mul{s}{c} {r16}, {r0}, {r8}'],
   [0x0fe000f0, 0x00200090, 'mla{s}{c} {r16}, {r0}, {r8}, {r12}'],
   [0x0ff000f0, 0x00400090, 'umaal{c} {r12}, {r16}, {r0}, {r8}'],
   [0x0ff000f0, 0x00600090, 'mls{c} {r16}, {r0}, {r8}, {r12}'],
@@ -163,14 +175,17 @@ const A32_ROWS: (readonly [number, number, string])[] = [
   [0x0ff00fff, 0x01d00f9f, 'ldrexb{c} {r12}, [{r16}]'],
   [0x0ff00ff0, 0x01e00f90, 'strexh{c} {r12}, {r0}, [{r16}]'],
   [0x0ff00fff, 0x01f00f9f, 'ldrexh{c} {r12}, [{r16}]'],
-  [0x0f2000f0, 0x002000b0, 'strht{c} {r12}, {miscAddress}'],
+  [0x0f3000f0, 0x002000b0, 'strht{c} {r12}, {miscAddress}'],
   [0x0f3000f0, 0x003000b0, 'ldrht{c} {r12}, {miscAddress}'],
-  [0x0e1000f0, 0x000000b0, 'strh{c} {r12}, {miscAddress}'],
-  [0x0e1000f0, 0x001000b0, 'ldrh{c} {r12}, {miscAddress}'],
-  [0x0e1000f0, 0x000000d0, 'ldrd{c} {r12}, {miscAddress}'],
-  [0x0e1000f0, 0x001000d0, 'ldrsb{c} {r12}, {miscAddress}'],
-  [0x0e1000f0, 0x000000f0, 'strd{c} {r12}, {miscAddress}'],
-  [0x0e1000f0, 0x001000f0, 'ldrsh{c} {r12}, {miscAddress}'],
+  [0x0f3000f0, 0x003000d0, 'ldrsbt{c} {r12}, {miscAddress}'],
+  [0x0f3000f0, 0x003000f0, 'ldrsht{c} {r12}, {miscAddress}'],
+  ...[['strh', 0x000000b0], ['ldrh', 0x001000b0], ['ldrd', 0x000000d0], ['ldrsb', 0x001000d0], ['strd', 0x000000f0], ['ldrsh', 0x001000f0]].flatMap(
+    ([name, value]): [number, number, string][] => [
+      [0x0e5000f0, (value as number) | 0x00400000, `${name}{c} {r12}, {miscAddress}`],
+      [0x0e500ff0, value as number, `${name}{c} {r12}, {miscAddress}`],
+    ]),
+  // The rest of the multiply and extra load/store space (a register form with bits 11:8 set) is unallocated.
+  [0x0e000090, 0x00000090, ''],
   // Immediate space specials: MOVW/MOVT and hints.
   [0x0ff00000, 0x03000000, 'movw{c} {r12}, {imm16}'],
   [0x0ff00000, 0x03400000, 'movt{c} {r12}, {imm16}'],
@@ -200,6 +215,8 @@ const A32_ROWS: (readonly [number, number, string])[] = [
   [0x0fff03f0, 0x06ff0070, 'uxth{c} {r12}, {r0}{rotation}'],
   [0x0fff03f0, 0x068f0070, 'sxtb16{c} {r12}, {r0}{rotation}'],
   [0x0fff03f0, 0x06cf0070, 'uxtb16{c} {r12}, {r0}{rotation}'],
+  [0x0ff003f0, 0x06800070, 'sxtab16{c} {r12}, {r16}, {r0}{rotation}'],
+  [0x0ff003f0, 0x06c00070, 'uxtab16{c} {r12}, {r16}, {r0}{rotation}'],
   [0x0ff003f0, 0x06a00070, 'sxtab{c} {r12}, {r16}, {r0}{rotation}'],
   [0x0ff003f0, 0x06b00070, 'sxtah{c} {r12}, {r16}, {r0}{rotation}'],
   [0x0ff003f0, 0x06e00070, 'uxtab{c} {r12}, {r16}, {r0}{rotation}'],
@@ -213,12 +230,18 @@ const A32_ROWS: (readonly [number, number, string])[] = [
   [0x0ff00070, 0x06800050, 'pkhtb{c} {r12}, {r16}, {r0}{satShift}'],
   [0x0fe00030, 0x06a00010, 'ssat{c} {r12}, {satImm}, {r0}{satShift}'],
   [0x0fe00030, 0x06e00010, 'usat{c} {r12}, {satImm}, {r0}{satShift}'],
-  [0x0f800010, 0x06000010, '{parallel}{c} {r12}, {r16}, {r0}'],
+  ...parallelRows(),
   [0x0ff0f0f0, 0x0710f010, 'sdiv{c} {r16}, {r0}, {r8}'],
   [0x0ff0f0f0, 0x0730f010, 'udiv{c} {r16}, {r0}, {r8}'],
-  [0x0ff0f0d0, 0x0750f010, 'smmul{c} {r16}, {r0}, {r8}'],
-  [0x0ff000d0, 0x07500010, 'smmla{c} {r16}, {r0}, {r8}, {r12}'],
-  [0x0ff000d0, 0x075000d0, 'smmls{c} {r16}, {r0}, {r8}, {r12}'],
+  [0x0ff0f0d0, 0x0750f010, 'smmul{round}{c} {r16}, {r0}, {r8}'],
+  [0x0ff000d0, 0x07500010, 'smmla{round}{c} {r16}, {r0}, {r8}, {r12}'],
+  [0x0ff000d0, 0x075000d0, 'smmls{round}{c} {r16}, {r0}, {r8}, {r12}'],
+  [0x0ff0f0d0, 0x0700f010, 'smuad{x}{c} {r16}, {r0}, {r8}'],
+  [0x0ff0f0d0, 0x0700f050, 'smusd{x}{c} {r16}, {r0}, {r8}'],
+  [0x0ff000d0, 0x07000010, 'smlad{x}{c} {r16}, {r0}, {r8}, {r12}'],
+  [0x0ff000d0, 0x07000050, 'smlsd{x}{c} {r16}, {r0}, {r8}, {r12}'],
+  [0x0ff000d0, 0x07400010, 'smlald{x}{c} {r12}, {r16}, {r0}, {r8}'],
+  [0x0ff000d0, 0x07400050, 'smlsld{x}{c} {r12}, {r16}, {r0}, {r8}'],
   [0x0ff0f0f0, 0x0780f010, 'usad8{c} {r16}, {r0}, {r8}'],
   [0x0ff000f0, 0x07800010, 'usada8{c} {r16}, {r0}, {r8}, {r12}'],
   [0x0fe00070, 0x07a00050, 'sbfx{c} {r12}, {r0}, {lsb}, {extractWidth}'],
@@ -240,21 +263,25 @@ const A32_ROWS: (readonly [number, number, string])[] = [
   // Load/store multiple.
   [0x0fff0000, 0x092d0000, 'push{c} {list}'],
   [0x0fff0000, 0x08bd0000, 'pop{c} {list}'],
-  [0x0fd00000, 0x08000000, 'stmda{c} {r16}{wb}, {list}'],
-  [0x0fd00000, 0x08100000, 'ldmda{c} {r16}{wb}, {list}'],
-  [0x0ff00000, 0x08a00000, 'stmia{c} {r16}!, {list}'],
-  [0x0fd00000, 0x08800000, 'stm{c} {r16}{wb}, {list}'],
-  [0x0fd00000, 0x08900000, 'ldm{c} {r16}{wb}, {list}'],
-  [0x0fd00000, 0x09000000, 'stmdb{c} {r16}{wb}, {list}'],
-  [0x0fd00000, 0x09100000, 'ldmdb{c} {r16}{wb}, {list}'],
-  [0x0fd00000, 0x09800000, 'stmib{c} {r16}{wb}, {list}'],
-  [0x0fd00000, 0x09900000, 'ldmib{c} {r16}{wb}, {list}'],
+  [0x0f900000, 0x08000000, 'stmda{c} {r16}{wb}, {list}'],
+  [0x0f900000, 0x08100000, 'ldmda{c} {r16}{wb}, {list}'],
+  [0x0fb00000, 0x08a00000, 'stmia{c} {r16}!, {list}'],
+  [0x0ff00000, 0x08c00000, 'stmia{c} {r16}, {list}'],
+  [0x0f900000, 0x08800000, 'stm{c} {r16}{wb}, {list}'],
+  [0x0f900000, 0x08900000, 'ldm{c} {r16}{wb}, {list}'],
+  [0x0f900000, 0x09000000, 'stmdb{c} {r16}{wb}, {list}'],
+  [0x0f900000, 0x09100000, 'ldmdb{c} {r16}{wb}, {list}'],
+  [0x0f900000, 0x09800000, 'stmib{c} {r16}{wb}, {list}'],
+  [0x0f900000, 0x09900000, 'ldmib{c} {r16}{wb}, {list}'],
   [0x0f000000, 0x0a000000, 'b{c} {target}'],
   [0x0f000000, 0x0b000000, 'bl{c} {target}'],
   [0x0f000000, 0x0f000000, 'svc{c} {swi}'],
   ...VFP_ROWS,
+  // Coprocessors 8 and 9 are reserved; 10 and 11 are the VFP rows above (the rest of their space is Advanced SIMD).
+  [0x0f000e10, 0x0e000810, ''],
+  [0x0f000e10, 0x0e000a10, ''],
   [0x0f100010, 0x0e000010, 'mcr{c} {cp}, {opc1}, {r12}, {crn}, {crm}, {{opc2}}'],
-  [0x0f100010, 0x0e100010, 'mrc{c} {cp}, {opc1}, {r12}, {crn}, {crm}, {{opc2}}'],
+  [0x0f100010, 0x0e100010, 'mrc{c} {cp}, {opc1}, {mrcTarget}, {crn}, {crm}, {{opc2}}'],
 ];
 
 const TABLE = compileTable(A32_ROWS, A32_PRINTERS);

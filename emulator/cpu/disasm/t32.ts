@@ -96,14 +96,13 @@ const T32_PRINTERS: Record<string, FieldPrinter> = {
   rotation: (f) => (bits(f.word, 5, 4) === 0 ? '' : `, ror #${bits(f.word, 5, 4) * 8}`),
   lsb: (f) => `#${(bits(f.word, 14, 12) << 2) | bits(f.word, 7, 6)}`,
   extractWidth: (f) => `#${(f.word & 31) + 1}`,
-  insertWidth: (f) => `#${(f.word & 31) - ((bits(f.word, 14, 12) << 2) | bits(f.word, 7, 6)) + 1}`,
+  insertWidth: (f) => `#${((f.word & 31) - ((bits(f.word, 14, 12) << 2) | bits(f.word, 7, 6)) + 1) >>> 0}`,
   satImm: (f) => `#${(f.word & 31) + (bit(f.word, 23) ? 0 : 1)}`,
   satShift: (f) => {
     const amount = (bits(f.word, 14, 12) << 2) | bits(f.word, 7, 6);
     return amount === 0 ? '' : `, ${bit(f.word, 21) ? 'asr' : 'lsl'} #${amount}`;
   },
   xy: (f) => `${bit(f.word, 5) ? 't' : 'b'}${bit(f.word, 4) ? 't' : 'b'}`,
-  parallel: (f) => `${PARALLEL_PREFIXES[bits(f.word, 6, 4)]}${PARALLEL_OPS[bits(f.word, 22, 20)]}`,
   barrier: (f) => BARRIER_OPTIONS[f.word & 15] ?? `#${f.word & 15}`,
   blTarget: (f) => hex(f.address + 4 + longBranchOffset(f.word)),
   blxTarget: (f) => hex(((f.address + 4) & ~3) + longBranchOffset(f.word)),
@@ -138,6 +137,13 @@ const T32_PRINTERS: Record<string, FieldPrinter> = {
   crn: (f) => `cr${bits(f.word, 19, 16)}`,
   crm: (f) => `cr${f.word & 15}`,
   opc2: (f) => String(bits(f.word, 7, 5)),
+  mrcTarget: (f) => (bits(f.word, 15, 12) === 15 ? 'APSR_nzcv' : reg(f.word >>> 12)),
+  /** PKHBT/PKHTB: LSL, or ASR (#32 when 0) for the tb form (bit 5). */
+  pkhShift: (f) => {
+    const amount = (bits(f.word, 14, 12) << 2) | bits(f.word, 7, 6);
+    if (bit(f.word, 5)) return `, asr #${amount === 0 ? 32 : amount}`;
+    return amount === 0 ? '' : `, lsl #${amount}`;
+  },
   udf16: (f) => `#${(bits(f.word, 19, 16) << 12) | (f.word & 0xfff)}`,
 };
 
@@ -155,13 +161,14 @@ const ROWS_16: (readonly [number, number, string])[] = [
   [0xf800, 0x3000, 'add{S}{c} {l8}, {imm8}'],
   [0xf800, 0x3800, 'sub{S}{c} {l8}, {imm8}'],
   ...['and', 'eor', 'lsl', 'lsr', 'asr', 'adc', 'sbc', 'ror', 'tst', 'neg', 'cmp', 'cmn', 'orr', 'mul', 'bic', 'mvn'].map((name, op): [number, number, string] => {
-    const format = name === 'tst' || name === 'cmp' || name === 'cmn' ? `${name}{c} {l0}, {l3}` : name === 'mul' ? 'mul{S}{c} {l0}, {l3}, {l0}' : `${name}{S}{c} {l0}, {l3}`;
+    const format = name === 'tst' || name === 'cmp' || name === 'cmn' ? `${name}{c} {l0}, {l3}` : `${name}{S}{c} {l0}, {l3}`;
     return [0xffc0, 0x4000 | (op << 6), format];
   }),
   [0xff00, 0x4400, 'add{c} {dn}, {m4}'],
   [0xff00, 0x4500, 'cmp{c} {dn}, {m4}'],
+  [0xffff, 0x46c0, 'nop{c}'],
   [0xff00, 0x4600, 'mov{c} {dn}, {m4}'],
-  [0xff87, 0x4700, 'bx{c} {m4}'],
+  [0xff84, 0x4700, 'bx{c} {m4}'],
   [0xff87, 0x4780, 'blx{c} {m4}'],
   [0xf800, 0x4800, 'ldr{c} {l8}, [pc, {imm8x4}]'],
   ...['str', 'strh', 'strb', 'ldrsb', 'ldr', 'ldrh', 'ldrb', 'ldrsh'].map((name, op): [number, number, string] => [0xfe00, 0x5000 | (op << 9), `${name}{c} {l0}, [{l3}, {l6}]`]),
@@ -195,6 +202,7 @@ const ROWS_16: (readonly [number, number, string])[] = [
   [0xffff, 0xbf30, 'wfi{c}'],
   [0xffff, 0xbf40, 'sev{c}'],
   [0xff0f, 0xbf00, ''],
+  [0xfff0, 0xbff0, ''],
   [0xff00, 0xbf00, 'it{itPattern} {firstCondition}'],
   [0xf800, 0xc000, 'stmia{c} {l8}!, {list8}'],
   [0xf800, 0xc800, 'ldmia{c} {l8}{ldmWriteback}, {list8}'],
@@ -205,15 +213,16 @@ const ROWS_16: (readonly [number, number, string])[] = [
 ];
 
 /** Load/store rows of one width and signedness: literal, imm12, imm8, register forms. */
-function loadStoreRows(name: string, op: number, literal: boolean): [number, number, string][] {
+function loadStoreRows(name: string, op: number): [number, number, string][] {
   const base = 0xf8000000 | (op << 20);
   const rows: [number, number, string][] = [];
-  if (literal) rows.push([0xff7f0000, base | 0x000f0000, `${name}{c}.w {r12}, {literal12}`]);
+  // imm8 with neither index nor writeback (P = W = 0) is unallocated.
+  rows.push([0xff7f0000, base | 0x000f0000, `${name}{c}.w {r12}, {literal12}`], [0xfff00d00, base | 0x00000800, '']);
   rows.push(
     [0xfff00000, base | 0x00800000, `${name}{c}.w {r12}, {address12}`],
     [0xfff00f00, base | 0x00000e00, `${name}t{c} {r12}, {address8}`],
     [0xfff00800, base | 0x00000800, `${name}{c}.w {r12}, {address8}`],
-    [0xfff00fc0, base, `${name}{c}.w {r12}, {addressReg}`],
+    [0xfff00f00, base, `${name}{c}.w {r12}, {addressReg}`],
   );
   return rows;
 }
@@ -229,6 +238,15 @@ function dataProcessingRows(base: number, opcodeMask: number, operand: string): 
   const rows: [number, number, string][] = compare.map(([op, name]) => [(opcodeMask | 0x00100f00) >>> 0, (base | (op << 21) | 0x00100f00) >>> 0, `${name}{c}${wide(name)} {r16}, ${operand}`]);
   for (const [op, name] of [[2, 'mov'], [3, 'mvn']] as const) rows.push([(opcodeMask | 0x000f0000) >>> 0, (base | (op << 21) | 0x000f0000) >>> 0, `${name}{s}{c}.w {r8}, ${operand}`]);
   for (const [op, name] of DP_IMMEDIATE) rows.push([opcodeMask, (base | (op << 21)) >>> 0, `${name}{s}{c}${wide(name)} {r8}, {r16}, ${operand}`]);
+  return rows;
+}
+
+/** Parallel add/subtract: one row per allocated prefix (bits 6:4) and operation (bits 22:20). */
+function parallelRows(): [number, number, string][] {
+  const rows: [number, number, string][] = [];
+  PARALLEL_PREFIXES.forEach((prefix, p) => PARALLEL_OPS.forEach((op, o) => {
+    if (prefix !== '' && op !== '') rows.push([0xfff0f0f0, (0xfa80f000 | (o << 20) | (p << 4)) >>> 0, `${prefix}${op}{c} {r8}, {r16}, {r0}`]);
+  }));
   return rows;
 }
 
@@ -257,16 +275,16 @@ const ROWS_32: (readonly [number, number, string])[] = [
   [0xfbf08000, 0xf2a00000, 'subw{c} {r8}, {r16}, {imm12}'],
   [0xfbf08000, 0xf2400000, 'movw{c} {r8}, {imm16}'],
   [0xfbf08000, 0xf2c00000, 'movt{c} {r8}, {imm16}'],
-  [0xfbf08020, 0xf3400000, 'sbfx{c} {r8}, {r16}, {lsb}, {extractWidth}'],
-  [0xfbf08020, 0xf3c00000, 'ubfx{c} {r8}, {r16}, {lsb}, {extractWidth}'],
+  [0xfff08020, 0xf3400000, 'sbfx{c} {r8}, {r16}, {lsb}, {extractWidth}'],
+  [0xfff08020, 0xf3c00000, 'ubfx{c} {r8}, {r16}, {lsb}, {extractWidth}'],
   [0xffff8020, 0xf36f0000, 'bfc{c} {r8}, {lsb}, {insertWidth}'],
-  [0xfbf08020, 0xf3600000, 'bfi{c} {r8}, {r16}, {lsb}, {insertWidth}'],
-  [0xfbd08020, 0xf3000000, 'ssat{c} {r8}, {satImm}, {r16}{satShift}'],
-  [0xfbd08020, 0xf3800000, 'usat{c} {r8}, {satImm}, {r16}{satShift}'],
+  [0xfff08020, 0xf3600000, 'bfi{c} {r8}, {r16}, {lsb}, {insertWidth}'],
+  [0xffd08020, 0xf3000000, 'ssat{c} {r8}, {satImm}, {r16}{satShift}'],
+  [0xffd08020, 0xf3800000, 'usat{c} {r8}, {satImm}, {r16}{satShift}'],
   // Data processing: modified immediate, shifted register.
   ...dataProcessingRows(0xf0000000, 0xfbe08000, '{timm}'),
-  [0xfff00030, 0xeac00000, 'pkhbt{c} {r8}, {r16}, {r0}{satShift}'],
-  [0xfff00030, 0xeac00020, 'pkhtb{c} {r8}, {r16}, {r0}{satShift}'],
+  [0xfff08030, 0xeac00000, 'pkhbt{c} {r8}, {r16}, {r0}{pkhShift}'],
+  [0xfff08030, 0xeac00020, 'pkhtb{c} {r8}, {r16}, {r0}{pkhShift}'],
   ...dataProcessingRows(0xea000000, 0xffe08000, '{r0}{shift}'),
   // Register shifts, extends, parallel arithmetic, miscellaneous.
   [0xff80f0f0, 0xfa00f000, '{shiftType}{s}{c}.w {r8}, {r16}, {r0}'],
@@ -290,7 +308,7 @@ const ROWS_32: (readonly [number, number, string])[] = [
   [0xfff0f0f0, 0xfa90f0b0, 'revsh{c}.w {r8}, {r16}'],
   [0xfff0f0f0, 0xfaa0f080, 'sel{c} {r8}, {r16}, {r0}'],
   [0xfff0f0f0, 0xfab0f080, 'clz{c} {r8}, {r16}'],
-  [0xff80f080, 0xfa80f000, '{parallel}{c} {r8}, {r16}, {r0}'],
+  ...parallelRows(),
   // Multiplies and divides.
   [0xfff0f0f0, 0xfb00f000, 'mul{c}.w {r8}, {r16}, {r0}'],
   [0xfff000f0, 0xfb000000, 'mla{c} {r8}, {r16}, {r0}, {r12}'],
@@ -306,6 +324,7 @@ const ROWS_32: (readonly [number, number, string])[] = [
   [0xfff0f0f0, 0xfb90f0f0, 'sdiv{c} {r8}, {r16}, {r0}'],
   [0xfff000f0, 0xfba00000, 'umull{c} {r12}, {r8}, {r16}, {r0}'],
   [0xfff0f0f0, 0xfbb0f0f0, 'udiv{c} {r8}, {r16}, {r0}'],
+  [0xfff000c0, 0xfbc00080, 'smlal{xy}{c} {r12}, {r8}, {r16}, {r0}'],
   [0xfff000f0, 0xfbc00000, 'smlal{c} {r12}, {r8}, {r16}, {r0}'],
   [0xfff000f0, 0xfbe00000, 'umlal{c} {r12}, {r8}, {r16}, {r0}'],
   [0xfff000f0, 0xfbe00060, 'umaal{c} {r12}, {r8}, {r16}, {r0}'],
@@ -320,6 +339,7 @@ const ROWS_32: (readonly [number, number, string])[] = [
   [0xfff00ff0, 0xe8c00f40, 'strexb{c} {r0}, {r12}, [{r16}]'],
   [0xfff00ff0, 0xe8c00f50, 'strexh{c} {r0}, {r12}, [{r16}]'],
   [0xfff000f0, 0xe8c00070, 'strexd{c} {r0}, {r12}, {r8}, [{r16}]'],
+  [0xff600000, 0xe8400000, ''],
   [0xfe500000, 0xe8400000, 'strd{c} {r12}, {r8}, {addressDual}'],
   [0xfe500000, 0xe8500000, 'ldrd{c} {r12}, {r8}, {addressDual}'],
   [0xffd00000, 0xe8800000, 'stmia{c}.w {r16}{wb}, {list}'],
@@ -331,18 +351,26 @@ const ROWS_32: (readonly [number, number, string])[] = [
   [0xfff0ff00, 0xf810fc00, 'pld{c} {address8}'],
   [0xfff0ffc0, 0xf810f000, 'pld{c} {addressReg}'],
   [0xff7ff000, 0xf81ff000, 'pld{c} {literal12}'],
-  ...loadStoreRows('str', 0x4, false),
-  ...loadStoreRows('ldr', 0x5, true),
-  ...loadStoreRows('strh', 0x2, false),
-  ...loadStoreRows('ldrh', 0x3, true),
-  ...loadStoreRows('strb', 0x0, false),
-  ...loadStoreRows('ldrb', 0x1, true),
-  ...loadStoreRows('ldrsh', 0x13, true),
-  ...loadStoreRows('ldrsb', 0x11, true),
+  [0xfff0f000, 0xf8b0f000, 'pldw{c} {address12}'],
+  [0xfff0ff00, 0xf830fc00, 'pldw{c} {address8}'],
+  [0xfff0f000, 0xf990f000, 'pli{c} {address12}'],
+  [0xfff0ff00, 0xf910fc00, 'pli{c} {address8}'],
+  [0xff7ff000, 0xf91ff000, 'pli{c} {literal12}'],
+  ...loadStoreRows('str', 0x4),
+  ...loadStoreRows('ldr', 0x5),
+  ...loadStoreRows('strh', 0x2),
+  ...loadStoreRows('ldrh', 0x3),
+  ...loadStoreRows('strb', 0x0),
+  ...loadStoreRows('ldrb', 0x1),
+  ...loadStoreRows('ldrsh', 0x13),
+  ...loadStoreRows('ldrsb', 0x11),
   // Coprocessor space: VFP, then CP15 and other coprocessor register transfers.
   ...VFP_ROWS.map(([mask, value, format]): [number, number, string] => [(mask | 0xf0000000) >>> 0, (value | 0xe0000000) >>> 0, format]),
+  // Coprocessors 8 and 9 are reserved; 10 and 11 are the VFP rows above (the rest of their space is Advanced SIMD).
+  [0xff000e10, 0xee000810, ''],
+  [0xff000e10, 0xee000a10, ''],
   [0xff100010, 0xee000010, 'mcr{c} {cp}, {opc1}, {r12}, {crn}, {crm}, {{opc2}}'],
-  [0xff100010, 0xee100010, 'mrc{c} {cp}, {opc1}, {r12}, {crn}, {crm}, {{opc2}}'],
+  [0xff100010, 0xee100010, 'mrc{c} {cp}, {opc1}, {mrcTarget}, {crn}, {crm}, {{opc2}}'],
 ];
 
 const TABLE_16 = compileTable(ROWS_16, T32_PRINTERS);
@@ -364,7 +392,7 @@ export interface ThumbText {
  * `itState` the ITSTATE in force at it (0 outside an IT block). */
 export function disassembleT32(first: number, second: number, address: number, itState = 0): ThumbText {
   const inIt = (itState & 15) !== 0;
-  const itCondition = inIt ? CONDITIONS[itState >>> 4] : '';
+  const itCondition = inIt ? CONDITIONS[itState >>> 4] || 'al' : '';
   const next = !inIt || (itState & 7) === 0 ? 0 : (itState & 0xe0) | ((itState << 1) & 0x1f);
   first &= 0xffff;
   if (isWide(first)) {
