@@ -192,15 +192,23 @@ export class ElfRuntime extends EventEmitter {
     this.instructionBreakpoints = new Map();
     return addresses.map((address) => {
       const id = this.nextBreakpointId++;
-      const kind = this.mapping.regionAt(address)?.kind;
-      const readable = this.process.readCode(address) !== undefined;
-      if (!readable || kind === 'data' || (kind === 'arm' && (address & 3) !== 0) || (address & 1) !== 0) {
-        const why = !readable ? 'nothing is mapped there' : kind === 'data' ? 'it holds data (a literal pool), not code' : 'it is not aligned to an instruction';
-        return { id, verified: false, address, message: `no instruction at ${hex32(address)}: ${why}` };
-      }
+      const why = this.notAnInstruction(address);
+      if (why !== undefined) return { id, verified: false, address, message: `no instruction at ${hex32(address)}: ${why}` };
       this.instructionBreakpoints.set(address, id);
       return { id, verified: true, address, line: this.lines.lookup(address)?.line };
     });
+  }
+
+  /** Why `address` is not where an instruction of the program starts, if it is not. */
+  private notAnInstruction(address: number): string | undefined {
+    if (this.process.readCode(address) === undefined) return 'nothing is mapped there';
+    const { start, kind } = this.decodingStart(address);
+    if (kind === 'data') return 'it holds data (a literal pool), not code';
+    if ((address & (kind === 'arm' ? 3 : 1)) !== 0) return `it is not aligned to an ${kind === 'arm' ? 'A32' : 'T32'} instruction`;
+    if (kind === 'arm') return undefined;
+    const run = disassembleRange(this.process.readCode, start, address + 1, true);
+    const last = run[run.length - 1];
+    return last === undefined || last.address === address ? undefined : `it is inside the 32-bit instruction at ${hex32(last.address)}`;
   }
 
   /** `count` instructions from the one `offset` instructions away from `address` (negative: before it). A32 or T32

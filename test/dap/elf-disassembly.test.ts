@@ -24,18 +24,20 @@ test('disassembly, instruction breakpoints and instruction steps in main follow 
   const start = main[snprintfCall - 1];
   assert.doesNotMatch(start.text, /^(b|bl|blx|bx|cb)/, `the instruction before the call is no branch (${start.text})`);
   const data = main.find((l) => l.text.startsWith('.word'))!;
+  const wide = main.find((l, i) => !l.text.startsWith('.') && main[i + 1]?.address === l.address + 4)!;
 
   const dc = await client();
   try {
     let breakpoints: DebugProtocol.Breakpoint[] = [];
     const first = await launch(dc, { program }, async () => {
       const response = await dc.customRequest('setInstructionBreakpoints', {
-        breakpoints: [{ instructionReference: hex32(start.address) }, { instructionReference: hex32(data.address) }],
+        breakpoints: [{ instructionReference: hex32(start.address) }, { instructionReference: hex32(data.address) }, { instructionReference: hex32(wide.address + 2) }],
       }) as DebugProtocol.SetInstructionBreakpointsResponse;
       breakpoints = response.body.breakpoints;
     });
-    assert.deepEqual(breakpoints.map((b) => b.verified), [true, false]);
+    assert.deepEqual(breakpoints.map((b) => b.verified), [true, false, false]);
     assert.match(breakpoints[1].message ?? '', /data/);
+    assert.match(breakpoints[2].message ?? '', new RegExp(`inside the 32-bit instruction at ${hex32(wide.address)}`));
     assert.equal(first.stop.body.reason, 'breakpoint');
     assert.equal(first.frame.instructionPointerReference, hex32(start.address));
     assert.equal(first.frame.name, 'main');
