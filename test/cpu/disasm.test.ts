@@ -1,6 +1,6 @@
 // The ARM disassembler against GNU objdump: every instruction of the programs' own C functions must read exactly as
-// objdump prints it, and the match rate over all of .text (static glibc: A32, T32, VFP, some NEON and FPA that
-// dmalab does not decode) must stay high. Random encodings never throw.
+// objdump prints it, and so must nearly all of .text (static glibc: A32, T32, VFP, the NEON of its string routines,
+// FPA in setjmp; 100% when written). Random encodings never throw, and where dmalab decodes them objdump agrees.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { disassembleA32, disassembleRange, disassembleT32 } from '../../emulator
 import { compareWithObjdump, objdumpAvailable, objdumpRaw, type Mismatch } from './objdump';
 import { ROOT, VARIANTS, compile, toolchainAvailable } from './toolchain';
 
-const MIN_RATE = 0.995;
+const MIN_RATE = 0.999;
 const show = (list: readonly Mismatch[]): string => list.slice(0, 15).map((m) => `  ${m.address.toString(16)}: objdump '${m.objdump}' dmalab '${m.dmalab}'`).join('\n');
 
 function check(program: string, source: string, label: string): void {

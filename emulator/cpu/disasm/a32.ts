@@ -4,7 +4,8 @@ import {
   CONDITIONS, SHIFT_NAMES, bit, bits, compileTable, hex, immediateShift, lookup, reg, registerList, undefinedText,
   type FieldPrinter, type Fields,
 } from './format';
-import { VFP_PRINTERS, VFP_ROWS } from './vfp';
+import { NEON_PRINTERS, NEON_ROWS, NEON_TRANSFER_ROWS } from './neon';
+import { COPROCESSOR_ROWS, VFP_PRINTERS, VFP_ROWS } from './vfp';
 
 const rotatedImmediate = (word: number): number => {
   const rotation = bits(word, 11, 8) * 2;
@@ -54,6 +55,7 @@ const PARALLEL_OPS = ['add16', 'asx', 'sax', 'sub16', 'add8', '', '', 'sub8'];
 
 export const A32_PRINTERS: Record<string, FieldPrinter> = {
   ...VFP_PRINTERS,
+  ...NEON_PRINTERS,
   c: (f) => CONDITIONS[f.word >>> 28],
   s: (f) => (bit(f.word, 20) ? 's' : ''),
   r0: (f) => reg(f.word),
@@ -138,6 +140,11 @@ const A32_ROWS: (readonly [number, number, string])[] = [
   [0xff70f010, 0xf750f000, 'pld {pldAddress}'],
   [0xff70f010, 0xf710f000, 'pldw {pldAddress}'],
   [0xff70f000, 0xf450f000, 'pli {pldAddress}'],
+  ...NEON_ROWS,
+  // LDC2/STC2 of coprocessors 0-7 (P = U = W = 0 is MCRR2/MRRC2; 8-15 hold Advanced SIMD and reserved space).
+  [0xffa00000, 0xfc000000, ''],
+  [0xfe100800, 0xfc000000, 'stc2{long} {cp}, {cpd}, {cpAddress}'],
+  [0xfe100800, 0xfc100000, 'ldc2{long} {cp}, {cpd}, {cpAddress}'],
   [0xf0000000, 0xf0000000, ''],
   // Miscellaneous and multiplies (bits 7 and 4 set) before plain data processing.
   [0x0ffffff0, 0x012fff10, 'bx{c} {r0}'],
@@ -277,6 +284,8 @@ const A32_ROWS: (readonly [number, number, string])[] = [
   [0x0f000000, 0x0b000000, 'bl{c} {target}'],
   [0x0f000000, 0x0f000000, 'svc{c} {swi}'],
   ...VFP_ROWS,
+  ...NEON_TRANSFER_ROWS,
+  ...COPROCESSOR_ROWS,
   // Coprocessors 8 and 9 are reserved; 10 and 11 are the VFP rows above (the rest of their space is Advanced SIMD).
   [0x0f000e10, 0x0e000810, ''],
   [0x0f000e10, 0x0e000a10, ''],

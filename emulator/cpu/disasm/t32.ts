@@ -5,7 +5,8 @@ import {
   CONDITIONS, SHIFT_NAMES, bit, bits, compileTable, hex, immediateShift, lookup, reg, registerList, signExtend,
   undefinedText, type FieldPrinter, type Fields,
 } from './format';
-import { VFP_PRINTERS, VFP_ROWS } from './vfp';
+import { NEON_PRINTERS, NEON_ROWS, NEON_TRANSFER_ROWS, thumbRow } from './neon';
+import { COPROCESSOR_ROWS, VFP_PRINTERS, VFP_ROWS } from './vfp';
 
 /** ThumbExpandImm of i:imm3:imm8 (A6.3.2). */
 function expandImmediate(word: number): number {
@@ -51,6 +52,7 @@ function itPattern(hw: number): string {
 
 const T32_PRINTERS: Record<string, FieldPrinter> = {
   ...VFP_PRINTERS,
+  ...NEON_PRINTERS,
   c: (f) => f.itCondition,
   /** 16-bit data processing sets the flags only outside an IT block. */
   S: (f) => (f.inIt ? '' : 's'),
@@ -365,7 +367,12 @@ const ROWS_32: (readonly [number, number, string])[] = [
   ...loadStoreRows('ldrsh', 0x13),
   ...loadStoreRows('ldrsb', 0x11),
   // Coprocessor space: VFP, then CP15 and other coprocessor register transfers.
-  ...VFP_ROWS.map(([mask, value, format]): [number, number, string] => [(mask | 0xf0000000) >>> 0, (value | 0xe0000000) >>> 0, format]),
+  ...NEON_ROWS.map(thumbRow),
+  ...[...VFP_ROWS, ...NEON_TRANSFER_ROWS, ...COPROCESSOR_ROWS].map(([mask, value, format]): [number, number, string] => [(mask | 0xf0000000) >>> 0, (value | 0xe0000000) >>> 0, format]),
+  // LDC2/STC2 of coprocessors 0-7 (P = U = W = 0 is MCRR2/MRRC2; 8-15 hold Advanced SIMD and reserved space).
+  [0xffa00000, 0xfc000000, ''],
+  [0xfe100800, 0xfc000000, 'stc2{long} {cp}, {cpd}, {cpAddress}'],
+  [0xfe100800, 0xfc100000, 'ldc2{long} {cp}, {cpd}, {cpAddress}'],
   // Coprocessors 8 and 9 are reserved; 10 and 11 are the VFP rows above (the rest of their space is Advanced SIMD).
   [0xff000e10, 0xee000810, ''],
   [0xff000e10, 0xee000a10, ''],

@@ -42,8 +42,26 @@ export const VFP_PRINTERS: Record<string, FieldPrinter> = {
     return count <= 1 ? `{${prefix}${first}}` : `{${prefix}${first}-${prefix}${first + count - 1}}`;
   },
   fpscrReg: (f) => (bits(f.word, 15, 12) === 15 ? 'APSR_nzcv' : reg(bits(f.word, 15, 12))),
+  /** LDC/STC addressing: `[r0, #-8]!`, `[r0], #8`, or unindexed `[r0], {imm8}`. */
+  cpAddress: (f) => {
+    const base = reg(bits(f.word, 19, 16));
+    const offset = `#${bit(f.word, 23) ? '' : '-'}${(f.word & 0xff) * 4}`;
+    if (bit(f.word, 24)) return (f.word & 0xff) === 0 && bit(f.word, 23) ? `[${base}]${bit(f.word, 21) ? '!' : ''}` : `[${base}, ${offset}]${bit(f.word, 21) ? '!' : ''}`;
+    return bit(f.word, 21) ? `[${base}], ${offset}` : `[${base}], {${f.word & 0xff}}`;
+  },
+  /** FPA precision of LDF/STF: single, double, extended, packed (bits 22 and 15). */
+  fpaPrecision: (f) => 'sdep'[(bit(f.word, 22) << 1) | bit(f.word, 15)],
+  fpaRegister: (f) => `f${bits(f.word, 14, 12)}`,
+  cpd: (f) => `cr${bits(f.word, 15, 12)}`,
+  long: (f) => (bit(f.word, 22) ? 'l' : ''),
   vmovLane: (f) => `${dRegister(bits(f.word, 19, 16), bit(f.word, 7))}[${bit(f.word, 21)}]`,
 };
+
+/** Coprocessor loads and stores outside VFP: FPA's LDF/STF (coprocessor 1), as objdump names them. */
+export const COPROCESSOR_ROWS: readonly (readonly [number, number, string])[] = [
+  [0x0e100f00, 0x0c000100, 'stf{c}{fpaPrecision} {fpaRegister}, {cpAddress}'],
+  [0x0e100f00, 0x0c100100, 'ldf{c}{fpaPrecision} {fpaRegister}, {cpAddress}'],
+];
 
 /** Rows without the condition field (bits 31:28 are the caller's): [mask, value, format]. */
 export const VFP_ROWS: readonly (readonly [number, number, string])[] = [
@@ -90,6 +108,13 @@ export const VFP_ROWS: readonly (readonly [number, number, string])[] = [
   [0x0f300e00, 0x0d100a00, 'vldr{c} {vd}, {vAddress}'],
   [0x0fbf0e00, 0x0d2d0a00, 'vpush{c} {vList}'],
   [0x0fbf0e00, 0x0cbd0a00, 'vpop{c} {vList}'],
+  // FLDMX/FSTMX: the D-register form with an odd word count (the format-1 transfer).
+  [0x0fb00f01, 0x0c800b01, 'fstmiax{c} {r16}, {vList}'],
+  [0x0fb00f01, 0x0ca00b01, 'fstmiax{c} {r16}!, {vList}'],
+  [0x0fb00f01, 0x0c900b01, 'fldmiax{c} {r16}, {vList}'],
+  [0x0fb00f01, 0x0cb00b01, 'fldmiax{c} {r16}!, {vList}'],
+  [0x0fb00f01, 0x0d200b01, 'fstmdbx{c} {r16}!, {vList}'],
+  [0x0fb00f01, 0x0d300b01, 'fldmdbx{c} {r16}!, {vList}'],
   [0x0fb00e00, 0x0c800a00, 'vstmia{c} {r16}, {vList}'],
   [0x0fb00e00, 0x0ca00a00, 'vstmia{c} {r16}!, {vList}'],
   [0x0fb00e00, 0x0c900a00, 'vldmia{c} {r16}, {vList}'],
