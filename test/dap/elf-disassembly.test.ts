@@ -4,8 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MappingSymbols } from '../../emulator/elf/mapping-symbols';
 import { objdumpAvailable, objdumpListing } from '../cpu/objdump';
+import { VARIANTS, compile, toolchainAvailable } from '../cpu/toolchain';
 import { after, client, launch, root } from './support';
 
 const program = join(root, 'examples', 'vfio-pl330', 'vfio-pl330');
@@ -75,6 +78,41 @@ test('disassembly, instruction breakpoints and instruction steps in main follow 
     const there = (await dc.disassembleRequest({ memoryReference: inside.instructionPointerReference!, instructionCount: 1 })).body!.instructions[0];
     assert.equal(there.symbol, 'write_file');
     assert.equal(there.instruction, byAddress.get(target)!.text);
+  } finally {
+    await dc.stop();
+  }
+});
+
+test('an A32 program (-marm) calling the Thumb-2 C library: the view switches instruction set at mapping symbols', { skip: skip || (!toolchainAvailable(VARIANTS[1]) && 'the armhf cross compiler is not installed') }, async () => {
+  const source = join(root, 'test', 'cpu', 'programs', 'integer.c');
+  const elf = compile(source, VARIANTS[1], ['-g']);
+  const listing = objdumpListing(elf);
+  const mapping = new MappingSymbols(new Uint8Array(readFileSync(elf)));
+  const kind = (address: number): string | undefined => mapping.regionAt(address)?.kind;
+  // The first place where objdump's listing goes from A32 code straight on to Thumb code, 12 lines either side
+  // without a gap (within one section).
+  const contiguous = (from: number, to: number): boolean => listing.slice(from, to).every((l, k, all) => k === 0 || l.address - all[k - 1].address <= 4);
+  const switchAt = listing.findIndex((l, i) => i >= 12 && kind(l.address) === 'thumb' && kind(listing[i - 1].address) === 'arm' && contiguous(i - 12, i + 12));
+  assert.ok(switchAt > 0, 'the program has A32 code followed by Thumb code');
+
+  const dc = await client();
+  try {
+    const line = readFileSync(source, 'utf8').split('\n').findIndex((l) => l.includes('h ^= a / b + a % b;')) + 1;
+    const stop = await launch(dc, { program: elf }, () => dc.setBreakpointsRequest({ source: { path: source }, breakpoints: [{ line }] }));
+    assert.equal(stop.frame.name, 'main');
+    const pc = Number(stop.frame.instructionPointerReference);
+    assert.equal(kind(pc), 'arm');
+    const at = listing.findIndex((l) => l.address === pc);
+    const around = (await dc.disassembleRequest({ memoryReference: hex32(pc), instructionOffset: -10, instructionCount: 30 })).body!.instructions;
+    assert.deepEqual(around.map((i) => [i.address, i.instruction]), listing.slice(at - 10, at + 20).map((l) => [hex32(l.address), l.text]));
+    assert.ok(around.slice(10).every((i) => i.instructionBytes?.split(' ').length === 4), 'A32 instructions are 4 bytes');
+
+    const boundary = listing[switchAt].address;
+    const across = (await dc.disassembleRequest({ memoryReference: hex32(boundary), instructionOffset: -12, instructionCount: 24 })).body!.instructions;
+    assert.deepEqual(across.map((i) => [i.address, i.instruction]), listing.slice(switchAt - 12, switchAt + 12).map((l) => [hex32(l.address), l.text]));
+
+    const step = await after(dc, dc.stepInRequest({ threadId: 1, granularity: 'instruction' }));
+    assert.equal(step.frame.instructionPointerReference, hex32(listing[at + 1].address), 'one A32 instruction on');
   } finally {
     await dc.stop();
   }
