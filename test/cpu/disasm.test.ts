@@ -2,12 +2,13 @@
 // objdump prints it, and so must nearly all of .text (static glibc: A32, T32, VFP, the NEON of its string routines,
 // FPA in setjmp; 100% when written). Random encodings never throw, and where dmalab decodes them objdump agrees.
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { disassembleA32, disassembleRange, disassembleT32 } from '../../emulator/cpu/disasm';
-import { compareWithObjdump, objdumpAvailable, objdumpRaw, type Mismatch } from './objdump';
+import { compareWithObjdump, objdumpAvailable, objdumpListing, objdumpRaw, type Mismatch } from './objdump';
 import { ROOT, VARIANTS, compile, toolchainAvailable } from './toolchain';
 
 const MIN_RATE = 0.999;
@@ -35,6 +36,19 @@ for (const variant of VARIANTS) {
     });
   }
 }
+
+test('dmalab disasm PROGRAM --function main lists main as objdump does (literal pools left out)', { skip }, () => {
+  const program = join(ROOT, 'examples', 'vfio-pl330', 'vfio-pl330');
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'dmalab'), 'disasm', program, '--function', 'main'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  const expected = objdumpListing(program).filter((l) => l.function === 'main' && !l.text.startsWith('.word'));
+  assert.equal(lines[0], `${expected[0].address.toString(16).padStart(8, '0')} <main>:`);
+  assert.deepEqual(lines.slice(1), expected.map((l) => `${l.address.toString(16).padStart(8)}:\t${l.text}`));
+  const missing = spawnSync(process.execPath, [join(ROOT, 'bin', 'dmalab'), 'disasm', program, '--function', 'no_such_function'], { encoding: 'utf8' });
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /no function 'no_such_function' in the symbol table/);
+});
 
 /** Deterministic pseudo-random words (xorshift32). */
 function randomWords(count: number, seed: number): Uint32Array {

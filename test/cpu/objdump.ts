@@ -3,9 +3,8 @@
 // mapping symbols, as objdump chooses it), instruction by instruction.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { disassembleRange, type DisassembledInstruction } from '../../emulator/cpu/disasm';
-import { LineTable, elfSections, sameFile } from '../../emulator/elf/dwarf-line';
-import { MappingSymbols } from '../../emulator/elf/mapping-symbols';
+import { disassembleElf } from '../../emulator/cpu/disasm/elf';
+import { LineTable, sameFile } from '../../emulator/elf/dwarf-line';
 
 export const OBJDUMP = 'arm-linux-gnueabihf-objdump';
 
@@ -55,26 +54,6 @@ export function objdumpInstructions(elfPath: string): Map<number, string> {
   return new Map(objdumpListing(elfPath).map((l) => [l.address, l.text]));
 }
 
-/** dmalab's disassembly of every A32 and T32 region of the executable sections. */
-export function dmalabInstructions(elf: Uint8Array): Map<number, DisassembledInstruction> {
-  const view = new DataView(elf.buffer, elf.byteOffset, elf.byteLength);
-  const sections = [...elfSections(elf).values()].filter((s) => s.address !== 0);
-  const read = (address: number): number | undefined => {
-    const s = sections.find((c) => address >= c.address && address + 2 <= c.address + c.size);
-    return s && view.getUint16(s.offset + address - s.address, true);
-  };
-  const mapping = new MappingSymbols(elf);
-  const out = new Map<number, DisassembledInstruction>();
-  mapping.regions.forEach((region, i) => {
-    if (region.kind === 'data') return;
-    const section = sections.find((s) => region.start >= s.address && region.start < s.address + s.size);
-    if (!section) return;
-    const end = Math.min(mapping.regions[i + 1]?.start ?? Infinity, section.address + section.size);
-    for (const d of disassembleRange(read, region.start, end, region.kind === 'thumb')) out.set(d.address, d);
-  });
-  return out;
-}
-
 export interface Mismatch {
   readonly address: number;
   readonly objdump: string;
@@ -94,7 +73,7 @@ export interface Comparison {
 /** Compares every instruction objdump shows in a code region; `source` names the program's own C file. */
 export function compareWithObjdump(elfPath: string, source: string): Comparison {
   const bytes = new Uint8Array(readFileSync(elfPath));
-  const ours = dmalabInstructions(bytes);
+  const ours = new Map(disassembleElf(bytes).map((d) => [d.address, d]));
   const lines = LineTable.fromElf(bytes);
   let total = 0, matched = 0, own = 0, ownMatched = 0;
   const mismatches: Mismatch[] = [];
