@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { loadPlatform } from '../../cli/platform';
 import { HostKernel } from '../../emulator/host/kernel';
-import { disassembleAt, disassembleRange, type DisassembledInstruction } from '../../emulator/cpu/disasm';
+import { disassembleAt, disassembleRange } from '../../emulator/cpu/disasm';
 import { FrameTable } from '../../emulator/elf/dwarf-frame';
 import { DwarfError, LineTable, type LineRow } from '../../emulator/elf/dwarf-line';
 import { MappingSymbols } from '../../emulator/elf/mapping-symbols';
@@ -76,6 +76,13 @@ export interface ElfFrame {
   /** 1-based source line (as DWARF numbers them). */
   readonly line?: number;
   readonly column?: number;
+}
+
+/** An instruction or a literal-pool item: what the disassembly view steps over. */
+interface ViewLine {
+  readonly address: number;
+  readonly length: number;
+  readonly text: string;
 }
 
 /** One line of the disassembly view. */
@@ -216,7 +223,7 @@ export class ElfRuntime extends EventEmitter {
    * `(unmapped)`. */
   disassemble(address: number, offset: number, count: number): ElfInstruction[] {
     address >>>= 0;
-    const instructions: DisassembledInstruction[] = [];
+    const instructions: ViewLine[] = [];
     if (offset < 0) {
       const before = this.instructionsBefore(address, -offset);
       instructions.push(...before.slice(Math.max(0, before.length + offset)));
@@ -236,18 +243,12 @@ export class ElfRuntime extends EventEmitter {
   }
 
   /** One view line: the instruction's bytes, its function when it starts one, its source line. */
-  private describe(d: DisassembledInstruction): ElfInstruction {
-    const bytes = new Uint8Array(d.length);
-    for (let i = 0; i < d.length; i += 2) {
-      const half = this.process.readCode(d.address + i) ?? 0;
-      bytes[i] = half & 0xff;
-      bytes[i + 1] = half >>> 8;
-    }
+  private describe(d: ViewLine): ElfInstruction {
     const fn = this.frameTable.functionAt(d.address);
     const row = this.lines.lookup(d.address);
     return {
       address: d.address,
-      bytes,
+      bytes: this.readBytes(d.address, d.length) ?? new Uint8Array(0),
       text: d.text,
       symbol: fn && fn.start === d.address ? fn.name : undefined,
       path: row && resolve(dirname(this.options.program), row.file),
@@ -255,8 +256,8 @@ export class ElfRuntime extends EventEmitter {
     };
   }
 
-  private undecodable(address: number, length: 2 | 4): DisassembledInstruction {
-    return { address, length, text: '(unmapped)', thumb: false, itStateAfter: 0 };
+  private undecodable(address: number, length: number): ViewLine {
+    return { address, length, text: '(unmapped)' };
   }
 
   /** Where decoding may start for the code at `address`: its region's kind and a safe earlier start. */
@@ -271,16 +272,15 @@ export class ElfRuntime extends EventEmitter {
   }
 
   /** `count` instructions from `address` on, crossing into following regions. */
-  private instructionsFrom(address: number, count: number): DisassembledInstruction[] {
-    const out: DisassembledInstruction[] = [];
+  private instructionsFrom(address: number, count: number): ViewLine[] {
+    const out: ViewLine[] = [];
     let at = address;
     while (out.length < count) {
       const { start, end, kind } = this.decodingStart(at);
       if (kind === 'data') {
-        const length = end - at >= 4 ? 4 : 2;
-        const word = length === 4 ? this.readWord(at) : this.process.readCode(at);
-        out.push(word === undefined ? this.undecodable(at, length) : { address: at, length, text: length === 4 ? `.word ${hex32(word)}` : `.short 0x${word.toString(16).padStart(4, '0')}`, thumb: false, itStateAfter: 0 });
-        at = (at + length) >>> 0;
+        const item = this.dataItem(at);
+        out.push(item);
+        at = (item.address + item.length) >>> 0;
         continue;
       }
       // Decode from the safe start so an IT block's condition reaches the instructions inside it.
@@ -299,15 +299,13 @@ export class ElfRuntime extends EventEmitter {
   }
 
   /** Up to `count` instructions ending just before `address`. */
-  private instructionsBefore(address: number, count: number): DisassembledInstruction[] {
-    const out: DisassembledInstruction[] = [];
+  private instructionsBefore(address: number, count: number): ViewLine[] {
+    const out: ViewLine[] = [];
     let end = address;
     while (out.length < count && end > 0) {
       const { start, kind } = this.decodingStart(end - 1);
       const from = kind === 'thumb' ? start : Math.max(start, end - (count - out.length) * 4) & ~3;
-      const run = kind === 'data'
-        ? [{ address: (end - 4) >>> 0, length: 4 as const, text: `.word ${hex32(this.readWord(end - 4) ?? 0)}`, thumb: false, itStateAfter: 0 }]
-        : disassembleRange(this.process.readCode, from, end, kind === 'thumb');
+      const run = kind === 'data' ? [this.dataItem(end - 1)] : disassembleRange(this.process.readCode, from, end, kind === 'thumb');
       if (run.length === 0 || this.process.readCode(end - 2) === undefined) break;
       out.unshift(...run);
       end = run[0].address;
@@ -315,10 +313,32 @@ export class ElfRuntime extends EventEmitter {
     return out.slice(Math.max(0, out.length - count));
   }
 
-  private readWord(address: number): number | undefined {
-    const low = this.process.readCode(address);
-    const high = this.process.readCode(address + 2);
-    return low === undefined || high === undefined ? undefined : ((high << 16) | low) >>> 0;
+  /** The item of a data region holding `address`, as objdump lists literal pools: `.word` where 4 aligned bytes of
+   * the region remain, else `.short` where 2 aligned ones do, else `.byte`. */
+  private dataItem(address: number): ViewLine {
+    const region = this.mapping.regionAt(address)!;
+    const lengthAt = (p: number): number => ((p & 3) === 0 && p + 4 <= region.end ? 4 : (p & 1) === 0 && p + 2 <= region.end ? 2 : 1);
+    // Items start on their own alignment, so from the region's start or the aligned word holding the address the
+    // walk takes at most three steps.
+    let start = Math.max(region.start, address & ~3);
+    while (start + lengthAt(start) <= address) start += lengthAt(start);
+    const length = lengthAt(start);
+    const bytes = this.readBytes(start, length);
+    if (bytes === undefined) return this.undecodable(start, length);
+    const value = bytes.reduceRight((v, b) => v * 256 + b, 0);
+    const text = length === 4 ? `.word ${hex32(value)}` : length === 2 ? `.short 0x${value.toString(16).padStart(4, '0')}` : `.byte 0x${value.toString(16).padStart(2, '0')}`;
+    return { address: start, length, text };
+  }
+
+  /** `length` bytes of the process's memory, or undefined where any is unmapped. */
+  private readBytes(address: number, length: number): Uint8Array | undefined {
+    const bytes = new Uint8Array(length);
+    for (let i = 0; i < length; i++) {
+      const half = this.process.readCode((address + i) & ~1);
+      if (half === undefined) return undefined;
+      bytes[i] = ((address + i) & 1) === 0 ? half & 0xff : half >>> 8;
+    }
+    return bytes;
   }
 
   /** The ticked DMA event filters; DMASEV and interrupts are watched through each DMAC's observer. */

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ElfRuntime } from '../../debugger/runtime/elf-runtime';
 import { MappingSymbols } from '../../emulator/elf/mapping-symbols';
 import { objdumpAvailable, objdumpListing } from '../cpu/objdump';
 import { VARIANTS, compile, toolchainAvailable } from '../cpu/toolchain';
@@ -115,5 +116,28 @@ test('an A32 program (-marm) calling the Thumb-2 C library: the view switches in
     assert.equal(step.frame.instructionPointerReference, hex32(listing[at + 1].address), 'one A32 instruction on');
   } finally {
     await dc.stop();
+  }
+});
+
+test("the view's runtime walks every line objdump lists, forward and backward, literal pools and odd tails included", { skip }, () => {
+  const listing = objdumpListing(program);
+  const text = new Map(listing.map((l) => [l.address, l.text]));
+  const runtime = ElfRuntime.launch({ program, args: [], workspace: join(root, 'examples', 'vfio-pl330'), stopOnEntry: true, maxInstructions: 1 }, new Uint8Array(readFileSync(program)), () => undefined);
+  // objdump leaves out runs of zero padding ("..."); the view shows them as instructions, so only listed lines count.
+  const differing = (lines: readonly { address: string; instruction: string }[]) => lines.filter((l) => text.has(Number(l.address)) && text.get(Number(l.address)) !== l.instruction);
+  let shown = 0;
+  for (let i = 0; i < listing.length;) {
+    const chunk = runtime.disassemble(listing[i].address, 0, 500).map((l) => ({ address: hex32(l.address), instruction: l.text }));
+    assert.deepEqual(differing(chunk), []);
+    const last = Number(chunk[chunk.length - 1].address);
+    assert.ok(last > listing[i].address, `the view moves on from ${hex32(listing[i].address)}`);
+    while (i < listing.length && listing[i].address <= last) i++;
+    shown += chunk.filter((l) => text.has(Number(l.address))).length;
+  }
+  assert.ok(shown >= listing.length, `${shown} of ${listing.length} lines shown`);
+  for (let i = 30; i < listing.length; i += 499) {
+    const before = runtime.disassemble(listing[i].address, -30, 30);
+    assert.deepEqual(differing(before.map((l) => ({ address: hex32(l.address), instruction: l.text }))), []);
+    assert.equal(before[29].address + before[29].bytes.length, listing[i].address, `the 30 lines end where ${hex32(listing[i].address)} starts`);
   }
 });
