@@ -1,7 +1,7 @@
 // A32 (ARM state) encodings as [mask, value, format] rows, from the ARM Architecture Reference Manual ARMv7-A/R
 // section A5; operands spelled as GNU objdump prints them (UAL, `sl`/`fp`/`ip` register names).
 import {
-  CONDITIONS, SHIFT_NAMES, bit, bits, compileTable, hex, immediateShift, lookup, reg, registerList, undefinedText,
+  BARRIER_OPTIONS, CONDITIONS, SHIFT_NAMES, bit, bits, compileTable, hex, immediateShift, lookup, reg, registerList, undefinedText,
   type FieldPrinter, type Fields,
 } from './format';
 import { NEON_PRINTERS, NEON_ROWS, NEON_TRANSFER_ROWS } from './neon';
@@ -17,9 +17,9 @@ const rotatedImmediate = (word: number): number => {
 function modifiedImmediate(word: number): string {
   const value = rotatedImmediate(word);
   const rotation = bits(word, 11, 8) * 2;
+  // The encoded rotation brings the value back into 8 bits, so the search ends by it at the latest.
   let canonical = 0;
-  while (canonical < 32 && ((value << canonical) | (value >>> (32 - canonical))) >>> 0 > 0xff) canonical += 2;
-  if (canonical === 32) canonical = 0; // unreachable for an encodable value; keeps the loop total
+  while (canonical < rotation && ((value << canonical) | (value >>> (32 - canonical))) >>> 0 > 0xff) canonical += 2;
   return canonical === rotation ? `#${value}` : `#${word & 0xff}, ${rotation}`;
 }
 
@@ -49,7 +49,6 @@ function miscAddress(f: Fields): string {
   return `[${base}, ${offset}]${bit(w, 21) ? '!' : ''}`;
 }
 
-const BARRIER_OPTIONS: Record<number, string> = { 15: 'sy', 14: 'st', 11: 'ish', 10: 'ishst', 7: 'nsh', 6: 'nshst', 3: 'osh', 2: 'oshst' };
 const PARALLEL_PREFIXES = ['', 's', 'q', 'sh', '', 'u', 'uq', 'uh'];
 const PARALLEL_OPS = ['add16', 'asx', 'sax', 'sub16', 'add8', '', '', 'sub8'];
 
@@ -76,7 +75,6 @@ export const A32_PRINTERS: Record<string, FieldPrinter> = {
   miscAddress,
   /** A register list; `^` marks the user-mode registers or an exception return (bit 22). */
   list: (f) => `${registerList(f.word & 0xffff)}${bit(f.word, 22) ? '^' : ''}`,
-  mrcTarget: (f) => (bits(f.word, 15, 12) === 15 ? 'APSR_nzcv' : reg(f.word >>> 12)),
   round: (f) => (bit(f.word, 5) ? 'r' : ''),
   x: (f) => (bit(f.word, 5) ? 'x' : ''),
   wb: (f) => (bit(f.word, 21) ? '!' : ''),
@@ -86,11 +84,6 @@ export const A32_PRINTERS: Record<string, FieldPrinter> = {
   udf16: (f) => `#${(bits(f.word, 19, 8) << 4) | (f.word & 15)}`,
   swi: (f) => `0x${(f.word & 0xffffff).toString(16).padStart(8, '0')}`,
   bkpt: (f) => `0x${((bits(f.word, 19, 8) << 4) | (f.word & 15)).toString(16).padStart(4, '0')}`,
-  cp: (f) => String(bits(f.word, 11, 8)),
-  opc1: (f) => String(bits(f.word, 23, 21)),
-  crn: (f) => `cr${bits(f.word, 19, 16)}`,
-  crm: (f) => `cr${f.word & 15}`,
-  opc2: (f) => String(bits(f.word, 7, 5)),
   barrier: (f) => BARRIER_OPTIONS[f.word & 15] ?? `#${f.word & 15}`,
   pldAddress: (f) => {
     const base = reg(f.word >>> 16);

@@ -17,6 +17,8 @@ export type FieldPrinter = (f: Fields) => string;
 export const REGISTER_NAMES = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'sl', 'fp', 'ip', 'sp', 'lr', 'pc'];
 export const CONDITIONS = ['eq', 'ne', 'cs', 'cc', 'mi', 'pl', 'vs', 'vc', 'hi', 'ls', 'ge', 'lt', 'gt', 'le', '', ''];
 export const SHIFT_NAMES = ['lsl', 'lsr', 'asr', 'ror'];
+/** DMB/DSB/ISB options by their 4-bit field. */
+export const BARRIER_OPTIONS: Readonly<Record<number, string>> = { 15: 'sy', 14: 'st', 11: 'ish', 10: 'ishst', 7: 'nsh', 6: 'nshst', 3: 'osh', 2: 'oshst' };
 
 export const bits = (word: number, hi: number, lo: number): number => (word >>> lo) & ((1 << (hi - lo + 1)) - 1);
 export const bit = (word: number, n: number): number => (word >>> n) & 1;

@@ -2,7 +2,7 @@
 // ARMv7-A/R section A6: 16-bit rows match a halfword, 32-bit rows match (first << 16) | second. Instructions in an IT
 // block take the block's condition as their suffix, and 16-bit data processing there does not set flags (no `s`).
 import {
-  CONDITIONS, SHIFT_NAMES, bit, bits, compileTable, hex, immediateShift, lookup, reg, registerList, signExtend,
+  BARRIER_OPTIONS, CONDITIONS, SHIFT_NAMES, bit, bits, compileTable, hex, immediateShift, lookup, reg, registerList, signExtend,
   undefinedText, type FieldPrinter, type Fields,
 } from './format';
 import { NEON_PRINTERS, NEON_ROWS, NEON_TRANSFER_ROWS, thumbRow } from './neon';
@@ -37,7 +37,6 @@ function plusMinus(value: number, add: boolean): string {
   return `#${add ? '' : '-'}${value}`;
 }
 
-const BARRIER_OPTIONS: Record<number, string> = { 15: 'sy', 14: 'st', 11: 'ish', 10: 'ishst', 7: 'nsh', 6: 'nshst', 3: 'osh', 2: 'oshst' };
 const PARALLEL_OPS = ['add8', 'add16', 'asx', '', 'sub8', 'sub16', 'sax', ''];
 const PARALLEL_PREFIXES = ['s', 'q', 'sh', '', 'u', 'uq', 'uh', ''];
 
@@ -134,12 +133,6 @@ const T32_PRINTERS: Record<string, FieldPrinter> = {
     return `[${base}, ${offset}]${bit(f.word, 21) ? '!' : ''}`;
   },
   exclusiveOffset: (f) => ((f.word & 0xff) === 0 ? '' : `, #${(f.word & 0xff) * 4}`),
-  cp: (f) => String(bits(f.word, 11, 8)),
-  opc1: (f) => String(bits(f.word, 23, 21)),
-  crn: (f) => `cr${bits(f.word, 19, 16)}`,
-  crm: (f) => `cr${f.word & 15}`,
-  opc2: (f) => String(bits(f.word, 7, 5)),
-  mrcTarget: (f) => (bits(f.word, 15, 12) === 15 ? 'APSR_nzcv' : reg(f.word >>> 12)),
   /** PKHBT/PKHTB: LSL, or ASR (#32 when 0) for the tb form (bit 5). */
   pkhShift: (f) => {
     const amount = (bits(f.word, 14, 12) << 2) | bits(f.word, 7, 6);

@@ -6,7 +6,7 @@ import { bit, bits, reg, type FieldPrinter } from './format';
 const dRegister = (n: number, high: number): string => `d${(high << 4) | n}`;
 const sRegister = (n: number, low: number): string => `s${(n << 1) | low}`;
 
-/** D or S register by the size bit (bit 8): `{vd}`, `{vn}`, `{vm}`. */
+/** Coprocessor-space fields; D or S register by the size bit (bit 8): `{vd}`, `{vn}`, `{vm}`. */
 export const VFP_PRINTERS: Record<string, FieldPrinter> = {
   dt: (f) => (bit(f.word, 8) ? 'f64' : 'f32'),
   vd: (f) => (bit(f.word, 8) ? dRegister(bits(f.word, 15, 12), bit(f.word, 22)) : sRegister(bits(f.word, 15, 12), bit(f.word, 22))),
@@ -54,6 +54,13 @@ export const VFP_PRINTERS: Record<string, FieldPrinter> = {
   fpaRegister: (f) => `f${bits(f.word, 14, 12)}`,
   cpd: (f) => `cr${bits(f.word, 15, 12)}`,
   long: (f) => (bit(f.word, 22) ? 'l' : ''),
+  // MCR/MRC fields (the same bits in A32 and T32).
+  cp: (f) => String(bits(f.word, 11, 8)),
+  opc1: (f) => String(bits(f.word, 23, 21)),
+  crn: (f) => `cr${bits(f.word, 19, 16)}`,
+  crm: (f) => `cr${f.word & 15}`,
+  opc2: (f) => String(bits(f.word, 7, 5)),
+  mrcTarget: (f) => (bits(f.word, 15, 12) === 15 ? 'APSR_nzcv' : reg(f.word >>> 12)),
   vmovLane: (f) => `${dRegister(bits(f.word, 19, 16), bit(f.word, 7))}[${bit(f.word, 21)}]`,
 };
 
