@@ -94,7 +94,7 @@ export const A32_PRINTERS: Record<string, FieldPrinter> = {
   rotation: (f) => (bits(f.word, 11, 10) === 0 ? '' : `, ror #${bits(f.word, 11, 10) * 8}`),
   lsb: (f) => `#${bits(f.word, 11, 7)}`,
   extractWidth: (f) => `#${bits(f.word, 20, 16) + 1}`,
-  insertWidth: (f) => `#${bits(f.word, 20, 16) - bits(f.word, 11, 7) + 1}`,
+  insertWidth: (f) => (bits(f.word, 20, 16) < bits(f.word, 11, 7) ? null : `#${bits(f.word, 20, 16) - bits(f.word, 11, 7) + 1}`),
   xy: (f) => `${bit(f.word, 5) ? 't' : 'b'}${bit(f.word, 6) ? 't' : 'b'}`,
   y: (f) => (bit(f.word, 6) ? 't' : 'b'),
   satImm: (f) => `#${bits(f.word, 20, 16) + (bit(f.word, 22) ? 0 : 1)}`,

@@ -12,7 +12,9 @@ export interface Fields {
   readonly inIt: boolean;
 }
 
-export type FieldPrinter = (f: Fields) => string;
+/** A field's text, or null when the field's value makes the whole encoding invalid (UNPREDICTABLE register
+ * ranges, a bitfield whose end is below its start): the instruction then reads as undefined. */
+export type FieldPrinter = (f: Fields) => string | null;
 
 export const REGISTER_NAMES = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'sl', 'fp', 'ip', 'sp', 'lr', 'pc'];
 export const CONDITIONS = ['eq', 'ne', 'cs', 'cc', 'mi', 'pl', 'vs', 'vc', 'hi', 'ls', 'ge', 'lt', 'gt', 'le', '', ''];
@@ -72,7 +74,11 @@ export function compileFormat(format: string, printers: Readonly<Record<string, 
   }
   return (f) => {
     let text = '';
-    for (const part of parts) text += typeof part === 'string' ? part : part(f);
+    for (const part of parts) {
+      const piece = typeof part === 'string' ? part : part(f);
+      if (piece === null) return '';
+      text += piece;
+    }
     return text;
   };
 }

@@ -201,7 +201,7 @@ const ROWS_16: (readonly [number, number, string])[] = [
   [0xff00, 0xbf00, 'it{itPattern} {firstCondition}'],
   [0xf800, 0xc000, 'stmia{c} {l8}!, {list8}'],
   [0xf800, 0xc800, 'ldmia{c} {l8}{ldmWriteback}, {list8}'],
-  [0xff00, 0xde00, 'udf {imm8}'],
+  [0xff00, 0xde00, 'udf{c} {imm8}'],
   [0xff00, 0xdf00, 'svc{c} {svcImm}'],
   [0xf000, 0xd000, 'b{cond8}.n {target8}'],
   [0xf800, 0xe000, 'b{c}.n {target11}'],
@@ -261,7 +261,7 @@ const ROWS_32: (readonly [number, number, string])[] = [
   [0xffffffff, 0xf3af8004, 'sev{c}.w'],
   [0xfffff0ff, 0xf3ef8000, 'mrs{c} {r8}, CPSR'],
   [0xfff0ffff, 0xf3808800, 'msr{c} CPSR_f, {r16}'],
-  [0xfff0f000, 0xf7f0a000, 'udf.w {udf16}'],
+  [0xfff0f000, 0xf7f0a000, 'udf{c}.w {udf16}'],
   [0xfb80d000, 0xf3808000, ''],
   [0xf800d000, 0xf0008000, 'b{condBranch}.w {condTarget}'],
   // Data processing: plain binary immediate.

@@ -32,14 +32,15 @@ export const VFP_PRINTERS: Record<string, FieldPrinter> = {
     if (offset === 0 && bit(f.word, 23)) return `[${base}]`;
     return `[${base}, #${bit(f.word, 23) ? '' : '-'}${offset}]`;
   },
-  /** `{d8-d15}` or `{s16-s19}` of VLDM/VSTM/VPUSH/VPOP. */
+  /** `{d8-d15}` or `{s16-s19}` of VLDM/VSTM/VPUSH/VPOP (invalid past d31/s31, or over 16 D registers). */
   vList: (f) => {
     const double = bit(f.word, 8) === 1;
     const imm8 = f.word & 0xff;
     const first = double ? (bit(f.word, 22) << 4) | bits(f.word, 15, 12) : (bits(f.word, 15, 12) << 1) | bit(f.word, 22);
     const count = double ? imm8 >> 1 : imm8;
+    if (count === 0 || first + count > 32 || (double && count > 16)) return null;
     const prefix = double ? 'd' : 's';
-    return count <= 1 ? `{${prefix}${first}}` : `{${prefix}${first}-${prefix}${first + count - 1}}`;
+    return count === 1 ? `{${prefix}${first}}` : `{${prefix}${first}-${prefix}${first + count - 1}}`;
   },
   fpscrReg: (f) => (bits(f.word, 15, 12) === 15 ? 'APSR_nzcv' : reg(bits(f.word, 15, 12))),
   /** LDC/STC addressing: `[r0, #-8]!`, `[r0], #8`, or unindexed `[r0], {imm8}`. */
