@@ -89,6 +89,6 @@ for (const thumb of [false, true]) {
     const differing = decoded.filter((d) => reference.get(d.address) !== d.text).map((d) => ({ address: d.address, objdump: reference.get(d.address)!, dmalab: d.text }));
     const rate = 1 - differing.length / decoded.length;
     console.log(`random ${thumb ? 'Thumb' : 'A32'}: ${decoded.length}/${ours.length} decoded, ${(rate * 100).toFixed(2)}% as objdump`);
-    assert.ok(rate >= 0.99, `${(rate * 100).toFixed(2)}% < 99%:\n${show(differing)}`);
+    assert.ok(rate >= 0.995, `${(rate * 100).toFixed(2)}% < 99.5%:\n${show(differing)}`);
   });
 }
