@@ -207,19 +207,17 @@ const ROWS_16: (readonly [number, number, string])[] = [
   [0xf800, 0xe000, 'b{c}.n {target11}'],
 ];
 
-/** Load/store rows of one width and signedness: literal, imm12, imm8, register forms. */
+/** Load/store rows of one width and signedness: literal, imm12, unprivileged, imm8 and register forms. */
 function loadStoreRows(name: string, op: number): [number, number, string][] {
   const base = 0xf8000000 | (op << 20);
-  const rows: [number, number, string][] = [];
-  // imm8 with neither index nor writeback (P = W = 0) is unallocated.
-  rows.push([0xff7f0000, base | 0x000f0000, `${name}{c}.w {r12}, {literal12}`], [0xfff00d00, base | 0x00000800, '']);
-  rows.push(
+  return [
+    [0xff7f0000, base | 0x000f0000, `${name}{c}.w {r12}, {literal12}`],
+    [0xfff00d00, base | 0x00000800, ''], // imm8 with neither index nor writeback (P = W = 0) is unallocated
     [0xfff00000, base | 0x00800000, `${name}{c}.w {r12}, {address12}`],
     [0xfff00f00, base | 0x00000e00, `${name}t{c} {r12}, {address8}`],
     [0xfff00800, base | 0x00000800, `${name}{c}.w {r12}, {address8}`],
     [0xfff00f00, base, `${name}{c}.w {r12}, {addressReg}`],
-  );
-  return rows;
+  ];
 }
 
 const DP_IMMEDIATE: [number, string][] = [[0, 'and'], [1, 'bic'], [2, 'orr'], [3, 'orn'], [4, 'eor'], [8, 'add'], [10, 'adc'], [11, 'sbc'], [13, 'sub'], [14, 'rsb']];
