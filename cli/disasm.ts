@@ -1,5 +1,8 @@
-// `dmalab disasm FILE [--base ADDR] [--thread manager|channel]`
+// `dmalab disasm FILE [--base ADDR] [--thread manager|channel]`, or `dmalab disasm PROGRAM.elf [--function NAME]`
 import { readFileSync } from 'node:fs';
+import { disassembleElf } from '../emulator/cpu/disasm/elf';
+import { FrameTable } from '../emulator/elf/dwarf-frame';
+import { isElf } from '../emulator/linux/elf';
 import { disassemble, formatDisassembly } from '../emulator/pl330/disasm';
 import { ParsedArgs, UsageError, intOption } from './args';
 import type { Command } from './command';
@@ -8,18 +11,52 @@ export const disasmCommand: Command = {
   name: 'disasm',
   summary: 'disassemble PL330 microcode',
   usage: `usage: dmalab disasm FILE [--base ADDR] [--thread manager|channel]
+       dmalab disasm PROGRAM.elf [--function NAME]
 
 Disassembles the raw bytes of FILE into assembler syntax, with addresses and bytes as comments and labels at loop
 targets. Invalid encodings appear as .byte with the reason. Assembling the output gives back the same bytes.
   --base ADDR          address of the first byte (0)
-  --thread KIND        the thread the code runs on (guessed from the instructions by default)`,
-  flags: { '--base': { value: true }, '--thread': { value: true } },
+  --thread KIND        the thread the code runs on (guessed from the instructions by default)
+
+An ARM ELF executable is listed instead as its A32 and Thumb code (chosen by its mapping symbols), in objdump's
+syntax, under its function names; literal pools are left out.
+  --function NAME      only that function`,
+  flags: { '--base': { value: true }, '--thread': { value: true }, '--function': { value: true } },
   run(args: ParsedArgs, io) {
     if (args.positional.length !== 1) throw new UsageError('disasm takes exactly one FILE');
+    const bytes = new Uint8Array(readFileSync(args.positional[0]));
+    if (isElf(bytes)) {
+      const only = args.flags.get('--function')?.[0];
+      const listing = listElf(bytes, only);
+      if (listing === undefined) {
+        io.stderr(`dmalab disasm: no function '${only}' in the symbol table of ${args.positional[0]}\n`);
+        return 1;
+      }
+      io.stdout(listing);
+      return 0;
+    }
+    if (args.flags.has('--function')) throw new UsageError('--function is for ARM ELF executables');
     const thread = args.flags.get('--thread')?.[0];
     if (thread !== undefined && thread !== 'manager' && thread !== 'channel') throw new UsageError(`--thread: '${thread}' is not manager or channel`);
-    const bytes = new Uint8Array(readFileSync(args.positional[0]));
     io.stdout(formatDisassembly(disassemble(bytes, { base: intOption(args, '--base', 0, 0xffffffff), thread })));
     return 0;
   },
 };
+
+/** `0001078c <main>:` headers over `   1078c:\tpush {r4, r5, r7, lr}` lines, objdump's layout (undefined when the
+ * function asked for is not in the symbol table). */
+function listElf(bytes: Uint8Array, only: string | undefined): string | undefined {
+  const functions = new FrameTable(bytes).functions;
+  const named = only === undefined ? undefined : functions.find((f) => f.name === only);
+  if (only !== undefined && named === undefined) return undefined;
+  const starts = new Map<number, string>();
+  for (const f of functions) if (!starts.has(f.start)) starts.set(f.start, f.name);
+  let text = '';
+  for (const d of disassembleElf(bytes)) {
+    if (named !== undefined && (d.address < named.start || d.address >= named.start + named.size)) continue;
+    const name = starts.get(d.address);
+    if (name !== undefined) text += `\n${d.address.toString(16).padStart(8, '0')} <${name}>:\n`;
+    text += `${d.address.toString(16).padStart(8)}:\t${d.text}\n`;
+  }
+  return text;
+}

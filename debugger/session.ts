@@ -192,6 +192,16 @@ export class DmaDebugSession extends DebugSession {
 
   protected setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
     this.handle(response, () => {
+      if (this.elf) {
+        const results = this.elf.setInstructionBreakpoints(args.breakpoints.map((b) => parseAddress(b.instructionReference) + (b.offset ?? 0)));
+        response.body = {
+          breakpoints: results.map((r) => ({
+            id: r.id, verified: r.verified, message: r.message, instructionReference: hex32(r.address),
+            line: r.line === undefined ? undefined : this.convertDebuggerLineToClient(r.line - 1),
+          })),
+        };
+        return;
+      }
       const results = this.launched().setInstructionBreakpoints(args.breakpoints.map((b) => ({
         address: parseAddress(b.instructionReference) + (b.offset ?? 0), condition: b.condition, hitCondition: b.hitCondition,
       })));
@@ -363,6 +373,17 @@ export class DmaDebugSession extends DebugSession {
   protected disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
     this.handle(response, () => {
       const address = parseAddress(args.memoryReference) + (args.offset ?? 0);
+      if (this.elf) {
+        response.body = {
+          instructions: this.elf.disassemble(address, args.instructionOffset ?? 0, Math.min(args.instructionCount, 10_000)).map((l) => ({
+            address: hex32(l.address), instruction: l.text, instructionBytes: Array.from(l.bytes, (b) => b.toString(16).padStart(2, '0')).join(' '),
+            symbol: l.symbol,
+            location: l.path === undefined ? undefined : new Source(basename(l.path), this.convertDebuggerPathToClient(l.path)),
+            line: l.line === undefined ? undefined : this.convertDebuggerLineToClient(l.line - 1),
+          })),
+        };
+        return;
+      }
       const lines = this.launched().disassemble(address, args.instructionOffset ?? 0, Math.min(args.instructionCount, 10_000));
       response.body = {
         instructions: lines.map((l) => ({

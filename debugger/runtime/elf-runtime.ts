@@ -7,8 +7,10 @@ import { EventEmitter } from 'node:events';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { loadPlatform } from '../../cli/platform';
 import { HostKernel } from '../../emulator/host/kernel';
+import { disassembleAt, disassembleRange } from '../../emulator/cpu/disasm';
 import { FrameTable } from '../../emulator/elf/dwarf-frame';
 import { DwarfError, LineTable, type LineRow } from '../../emulator/elf/dwarf-line';
+import { MappingSymbols } from '../../emulator/elf/mapping-symbols';
 import { ElfError } from '../../emulator/linux/elf';
 import { hostKernelHooks } from '../../emulator/linux/host-kernel';
 import type { ProcessOutcome } from '../../emulator/linux/outcome';
@@ -76,11 +78,34 @@ export interface ElfFrame {
   readonly column?: number;
 }
 
+/** An instruction or a literal-pool item: what the disassembly view steps over. */
+interface ViewLine {
+  readonly address: number;
+  readonly length: number;
+  readonly text: string;
+}
+
+/** One line of the disassembly view. */
+export interface ElfInstruction {
+  readonly address: number;
+  readonly bytes: Uint8Array;
+  readonly text: string;
+  /** The function starting at this address. */
+  readonly symbol?: string;
+  readonly path?: string;
+  /** 1-based source line. */
+  readonly line?: number;
+}
+
 export const CPU_THREAD_ID = 1;
+/** How far before an address the disassembly view decodes from its function or mapping-symbol start (decoding
+ * Thumb code from there keeps 32-bit instructions and IT blocks in step). */
+const THUMB_RESYNC_LIMIT = 0x10000;
 /** Instructions run between two looks at the event loop (a pause request gets in). */
 const SLICE = 20_000;
 
-type StepMode = { kind: 'continue' } | { kind: 'line'; over: boolean; from: LineRow | undefined; sp: number } | { kind: 'out'; sp: number } | { kind: 'instruction' };
+type StepMode = { kind: 'continue' } | { kind: 'line'; over: boolean; from: LineRow | undefined; sp: number } | { kind: 'out'; sp: number }
+  | { kind: 'instruction' } | { kind: 'over-call'; returnTo: number; sp: number };
 
 /** Events: 'stopped' (StopInfo), 'output' (text, category), 'exited' (status), 'end'. */
 export class ElfRuntime extends EventEmitter {
@@ -92,6 +117,9 @@ export class ElfRuntime extends EventEmitter {
   /** Breakpoint id by instruction address, and the source file of each id. */
   private readonly breakpoints = new Map<number, number>();
   private readonly breakpointFiles = new Map<number, string>();
+  /** Instruction breakpoint id by address. */
+  private instructionBreakpoints = new Map<number, number>();
+  private readonly mapping: MappingSymbols;
   private nextBreakpointId = 1;
   private filters: { filter: EventFilter; condition?: number }[] = [];
   private unobserve: (() => void)[] = [];
@@ -106,6 +134,7 @@ export class ElfRuntime extends EventEmitter {
     super();
     this.lines = LineTable.fromElf(bytes);
     this.frameTable = new FrameTable(bytes);
+    this.mapping = new MappingSymbols(bytes);
     const machine = new Machine(loadPlatform(options.platform, warn));
     const hooks = hostKernelHooks(new HostKernel(machine));
     this.dmacs = machine.dmacs.map((d) => d.device);
@@ -165,6 +194,153 @@ export class ElfRuntime extends EventEmitter {
     });
   }
 
+  /** Instruction breakpoints (the disassembly view's): verified where the address holds code of the program. */
+  setInstructionBreakpoints(addresses: readonly number[]): { id: number; verified: boolean; address: number; line?: number; message?: string }[] {
+    this.instructionBreakpoints = new Map();
+    return addresses.map((address) => {
+      const id = this.nextBreakpointId++;
+      const why = this.notAnInstruction(address);
+      if (why !== undefined) return { id, verified: false, address, message: `no instruction at ${hex32(address)}: ${why}` };
+      this.instructionBreakpoints.set(address, id);
+      return { id, verified: true, address, line: this.lines.lookup(address)?.line };
+    });
+  }
+
+  /** Why `address` is not where an instruction of the program starts, if it is not. */
+  private notAnInstruction(address: number): string | undefined {
+    if (this.process.readCode(address) === undefined) return 'nothing is mapped there';
+    const { start, kind } = this.decodingStart(address);
+    if (kind === 'data') return 'it holds data (a literal pool), not code';
+    if ((address & (kind === 'arm' ? 3 : 1)) !== 0) return `it is not aligned to an ${kind === 'arm' ? 'A32' : 'T32'} instruction`;
+    if (kind === 'arm') return undefined;
+    const run = disassembleRange(this.process.readCode, start, address + 1, true);
+    const last = run[run.length - 1];
+    return last === undefined || last.address === address ? undefined : `it is inside the 32-bit instruction at ${hex32(last.address)}`;
+  }
+
+  /** `count` instructions from the one `offset` instructions away from `address` (negative: before it). A32 or T32
+   * by the ELF's mapping symbols (by CPSR.T where there are none); data regions as `.word`, unmapped memory as
+   * `(unmapped)`. */
+  disassemble(address: number, offset: number, count: number): ElfInstruction[] {
+    address >>>= 0;
+    const instructions: ViewLine[] = [];
+    if (offset < 0) {
+      const before = this.instructionsBefore(address, -offset);
+      instructions.push(...before.slice(Math.max(0, before.length + offset)));
+      // Short of code before (the start of memory): pad with the lowest instruction's predecessors as words.
+      while (instructions.length < Math.min(-offset, count)) {
+        const at = ((instructions[0]?.address ?? address) - 4) >>> 0;
+        instructions.unshift(this.undecodable(at, 4));
+      }
+    }
+    let at = address;
+    if (offset > 0) {
+      const skipped = this.instructionsFrom(address, offset);
+      at = skipped.length > 0 ? (skipped[skipped.length - 1].address + skipped[skipped.length - 1].length) >>> 0 : address;
+    }
+    if (instructions.length < count) instructions.push(...this.instructionsFrom(at, count - instructions.length));
+    return instructions.slice(0, count).map((d) => this.describe(d));
+  }
+
+  /** One view line: the instruction's bytes, its function when it starts one, its source line. */
+  private describe(d: ViewLine): ElfInstruction {
+    const fn = this.frameTable.functionAt(d.address);
+    const row = this.lines.lookup(d.address);
+    return {
+      address: d.address,
+      bytes: this.readBytes(d.address, d.length) ?? new Uint8Array(0),
+      text: d.text,
+      symbol: fn && fn.start === d.address ? fn.name : undefined,
+      path: row && resolve(dirname(this.options.program), row.file),
+      line: row?.line,
+    };
+  }
+
+  private undecodable(address: number, length: number): ViewLine {
+    return { address, length, text: '(unmapped)' };
+  }
+
+  /** Where decoding may start for the code at `address`: its region's kind and a safe earlier start. */
+  private decodingStart(address: number): { start: number; end: number; kind: 'arm' | 'thumb' | 'data' } {
+    const region = this.mapping.regionAt(address);
+    const kind = region?.kind ?? (this.cpu.thumb ? 'thumb' : 'arm');
+    const fn = this.frameTable.functionAt(address);
+    let start = Math.max(region?.start ?? 0, fn?.start ?? 0);
+    // Far from any symbol a few instructions back are enough for the decoding to fall into step.
+    if (address - start > THUMB_RESYNC_LIMIT) start = Math.max(region?.start ?? 0, address - 64) & ~1;
+    return { start, end: region?.end ?? Infinity, kind };
+  }
+
+  /** `count` instructions from `address` on, crossing into following regions. */
+  private instructionsFrom(address: number, count: number): ViewLine[] {
+    const out: ViewLine[] = [];
+    let at = address;
+    while (out.length < count) {
+      const { start, end, kind } = this.decodingStart(at);
+      if (kind === 'data') {
+        const item = this.dataItem(at);
+        out.push(item);
+        at = (item.address + item.length) >>> 0;
+        continue;
+      }
+      // Decode from the safe start so an IT block's condition reaches the instructions inside it.
+      const stop = Math.min(end, at + (count - out.length) * 4);
+      const run = disassembleRange(this.process.readCode, kind === 'thumb' ? start : at & ~3, stop, kind === 'thumb').filter((d) => d.address >= at);
+      if (run.length === 0) {
+        out.push(this.undecodable(at, kind === 'thumb' ? 2 : 4));
+        at = (at + (kind === 'thumb' ? 2 : 4)) >>> 0;
+        continue;
+      }
+      out.push(...run.slice(0, count - out.length));
+      const last = run[run.length - 1];
+      at = (last.address + last.length) >>> 0;
+    }
+    return out;
+  }
+
+  /** Up to `count` instructions ending just before `address`. */
+  private instructionsBefore(address: number, count: number): ViewLine[] {
+    const out: ViewLine[] = [];
+    let end = address;
+    while (out.length < count && end > 0) {
+      const { start, kind } = this.decodingStart(end - 1);
+      const from = kind === 'thumb' ? start : Math.max(start, end - (count - out.length) * 4) & ~3;
+      const run = kind === 'data' ? [this.dataItem(end - 1)] : disassembleRange(this.process.readCode, from, end, kind === 'thumb');
+      if (run.length === 0 || this.process.readCode(end - 2) === undefined) break;
+      out.unshift(...run);
+      end = run[0].address;
+    }
+    return out.slice(Math.max(0, out.length - count));
+  }
+
+  /** The item of a data region holding `address`, as objdump lists literal pools: `.word` where 4 aligned bytes of
+   * the region remain, else `.short` where 2 aligned ones do, else `.byte`. */
+  private dataItem(address: number): ViewLine {
+    const region = this.mapping.regionAt(address)!;
+    const lengthAt = (p: number): number => ((p & 3) === 0 && p + 4 <= region.end ? 4 : (p & 1) === 0 && p + 2 <= region.end ? 2 : 1);
+    // Items start on their own alignment, so from the region's start or the aligned word holding the address the
+    // walk takes at most three steps.
+    let start = Math.max(region.start, address & ~3);
+    while (start + lengthAt(start) <= address) start += lengthAt(start);
+    const length = lengthAt(start);
+    const bytes = this.readBytes(start, length);
+    if (bytes === undefined) return this.undecodable(start, length);
+    const value = bytes.reduceRight((v, b) => v * 256 + b, 0);
+    const text = length === 4 ? `.word ${hex32(value)}` : length === 2 ? `.short 0x${value.toString(16).padStart(4, '0')}` : `.byte 0x${value.toString(16).padStart(2, '0')}`;
+    return { address: start, length, text };
+  }
+
+  /** `length` bytes of the process's memory, or undefined where any is unmapped. */
+  private readBytes(address: number, length: number): Uint8Array | undefined {
+    const bytes = new Uint8Array(length);
+    for (let i = 0; i < length; i++) {
+      const half = this.process.readCode((address + i) & ~1);
+      if (half === undefined) return undefined;
+      bytes[i] = ((address + i) & 1) === 0 ? half & 0xff : half >>> 8;
+    }
+    return bytes;
+  }
+
   /** The ticked DMA event filters; DMASEV and interrupts are watched through each DMAC's observer. */
   setEventFilters(requests: readonly { id: string; condition?: string }[]): void {
     for (const stop of this.unobserve) stop();
@@ -197,7 +373,12 @@ export class ElfRuntime extends EventEmitter {
 
   /** One source line (over calls, or into them), one instruction, or out of the current function. */
   step(granularity: 'line' | 'instruction', over: boolean): void {
-    if (granularity === 'instruction') this.resume({ kind: 'instruction' });
+    if (granularity === 'instruction') {
+      // Stepping over a call instruction runs the call and stops where it returns.
+      const current = disassembleAt(this.process.readCode, this.cpu.pc, this.cpu.thumb, this.cpu.it);
+      const call = over && current !== undefined && /^blx?(?:[a-z]{2})?(?:\.[nw])? /.test(current.text);
+      this.resume(call ? { kind: 'over-call', returnTo: current.address + current.length, sp: this.cpu.r[13] >>> 0 } : { kind: 'instruction' });
+    }
     else this.resume({ kind: 'line', over, from: this.lines.lookup(this.cpu.pc), sp: this.cpu.r[13] >>> 0 });
   }
 
@@ -243,11 +424,13 @@ export class ElfRuntime extends EventEmitter {
       this.pendingEvent = undefined;
       return { reason: 'exception', threadId: CPU_THREAD_ID, description: text, text };
     }
-    const hit = this.breakpoints.get(pc);
+    const hit = this.breakpoints.get(pc) ?? this.instructionBreakpoints.get(pc);
     if (hit !== undefined) return { reason: 'breakpoint', threadId: CPU_THREAD_ID, breakpointIds: [hit] };
     switch (mode.kind) {
       case 'instruction':
         return first ? { reason: 'step', threadId: CPU_THREAD_ID } : undefined;
+      case 'over-call':
+        return pc === mode.returnTo && (this.cpu.r[13] >>> 0) >= mode.sp ? { reason: 'step', threadId: CPU_THREAD_ID } : undefined;
       case 'line': {
         if (!atLineStart) return undefined;
         const sp = this.cpu.r[13] >>> 0;

@@ -42,7 +42,8 @@ const MAX_FRAMES = 64;
 
 export class FrameTable {
   private readonly fdes: Fde[] = [];
-  private readonly functions: FunctionSymbol[] = [];
+  /** Function symbols by start address (aliases: the name with fewest leading underscores first). */
+  readonly functions: FunctionSymbol[] = [];
   private readonly exidx: ExidxTable;
 
   constructor(private readonly elf: Uint8Array) {

@@ -3,6 +3,7 @@
 // the random bytes come from a seeded generator.
 import type { Bus } from '../bus/bus';
 import { Cpu } from '../cpu/cpu';
+import { disassembleAt, type HalfwordReader } from '../cpu/disasm';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, UserAddressSpace, type FrameSource } from './address-space';
 import { ElfError, loadElf, parseElf, type LoadedImage } from './elf';
 import * as fs from 'node:fs';
@@ -233,6 +234,15 @@ export class LinuxProcess implements KernelContext {
     }
   }
 
+  /** Reads a halfword of the process's memory for the disassembler (undefined where nothing readable is mapped). */
+  readonly readCode: HalfwordReader = (address) => {
+    try {
+      return this.memory.read16(address);
+    } catch {
+      return undefined;
+    }
+  };
+
   private crash(stop: NonNullable<Cpu['stop']>): ProcessOutcome {
     const at = `at ${hex(this.cpu.pc)} (${this.cpu.thumb ? 'Thumb' : 'ARM'} state)`;
     switch (stop.kind) {
@@ -257,6 +267,7 @@ export class LinuxProcess implements KernelContext {
     const c = this.cpu;
     lines[lines.length - 1] += `   pc=${hex(c.pc)}`;
     lines.push(`cpsr=${hex(c.cpsr)} (N=${c.n} Z=${c.z} C=${c.c} V=${c.v}, ${c.thumb ? 'Thumb' : 'ARM'} state)`);
+    lines.push(`instruction at pc: ${disassembleAt(this.readCode, c.pc, c.thumb, c.it)?.text ?? '(not readable)'}`);
     return lines.join('\n');
   }
 }

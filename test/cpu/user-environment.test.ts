@@ -12,6 +12,7 @@ import { EventFile, type DeviceFiles, type OpenFile } from '../../emulator/linux
 import { LinuxProcess } from '../../emulator/linux/process';
 import { AT_HWCAP_VALUE, HWCAP } from '../../emulator/linux/process';
 import { Workspace } from '../../emulator/linux/workspace';
+import { objdumpAvailable, objdumpInstructions } from './objdump';
 import { ROOT, VARIANTS, compile, runDmalab, runQemu, toolchainAvailable } from './toolchain';
 
 const armhf = VARIANTS[0];
@@ -28,7 +29,16 @@ test('an undefined instruction stops the program with the PC, the instruction an
   // The reported address holds the reported instruction.
   const [, encoding, address] = /undefined instruction 0x([0-9a-f]+) at 0x([0-9a-f]+)/.exec(actual.stderr)!;
   assert.equal(instructionAt(program, parseInt(address, 16)), parseInt(encoding, 16));
+  assertReportedInstructionIsObjdumps(program, actual.stderr);
 });
+
+/** The report's `instruction at pc:` line reads as objdump's text of the instruction at the reported PC. */
+function assertReportedInstructionIsObjdumps(program: string, report: string): void {
+  if (!objdumpAvailable()) return;
+  const [, pc] = / pc=0x([0-9a-f]{8})/.exec(report)!;
+  const [, text] = /\ninstruction at pc: (.*)/.exec(report)!;
+  assert.equal(text, objdumpInstructions(program).get(parseInt(pc, 16)));
+}
 
 /** The halfword at a virtual address of an executable, read from its file. */
 function instructionAt(program: string, address: number): number {
@@ -41,6 +51,8 @@ test('a bad memory access names the access and the address', { skip }, () => {
   const program = compile(source('faults.c'), armhf);
   const actual = runDmalab(program, ['memory']);
   assert.match(actual.stderr, /bad memory access at 0x[0-9a-f]{8} \(Thumb state\): write of 0x00000010: no mapping at this address/);
+  assert.match(actual.stderr, /\ninstruction at pc: str/);
+  assertReportedInstructionIsObjdumps(program, actual.stderr);
   assert.equal(actual.status, runQemu(program, ['memory']).status, 'SIGSEGV, as on qemu-arm');
 });
 
