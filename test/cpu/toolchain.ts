@@ -30,7 +30,8 @@ export const VARIANTS: readonly Variant[] = [
 export function compile(source: string, variant: Variant, extraFlags: readonly string[] = []): string {
   const text = readFileSync(source);
   const flags = [...variant.flags, ...extraFlags];
-  const key = createHash('sha256').update(text).update(variant.compiler).update(flags.join(' ')).digest('hex').slice(0, 24);
+  // The source's path is in the key: the DWARF line table records it, and debugger tests set breakpoints by path.
+  const key = createHash('sha256').update(source).update(text).update(variant.compiler).update(flags.join(' ')).digest('hex').slice(0, 24);
   const out = join(CACHE, `${key}.elf`);
   if (existsSync(out)) return out;
   mkdirSync(CACHE, { recursive: true });
