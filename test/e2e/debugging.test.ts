@@ -4,6 +4,7 @@
 // Expected lines, addresses and register values come from the assembler and the CCR table, not from the debugger.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeCcr } from '../../emulator/pl330/ccr';
@@ -41,6 +42,16 @@ const CCR = (() => {
 /** The scenarios the example launch configurations run (`dmalab run --scenario` names them so). */
 const VFIO_SCENARIO = 'vfio-test-case-1';
 const PASSTHROUGH_SCENARIO = 'vfio-passthrough';
+/** The seed's driver in C, run on the emulated CPU by the example's "VFIO driver in C" configuration. */
+const C_PROGRAM = 'vfio-pl330/vfio-pl330';
+const C_SOURCE = 'vfio-pl330/vfio-pl330.c';
+const C_SOURCE_TEXT = readFileSync(join(REPO_ROOT, 'examples', C_SOURCE), 'utf8');
+/** Addresses of a line of the C source, from binutils' decoded line table (the reference, not dmalab's reader). */
+const C_LINE_ADDRESSES = (line: number): number[] => {
+  const r = spawnSync('arm-linux-gnueabihf-objdump', ['--dwarf=decodedline', join(REPO_ROOT, 'examples', C_PROGRAM)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, r.stderr);
+  return [...r.stdout.matchAll(new RegExp(`^vfio-pl330\\.c\\s+${line}\\s+(0x[0-9a-f]+)`, 'gm'))].map((m) => Number(m[1]));
+};
 const launchJson = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/.vscode/launch.json'), 'utf8')) as { configurations: Record<string, unknown>[] };
 
 describe('Debugging a PL330 program in VS Code (code-server)', () => {
@@ -125,6 +136,25 @@ describe('Debugging a PL330 program in VS Code (code-server)', () => {
       await wb.waitForVariable('DAR', (v) => /^0x800000[0-9a-f]{2}\b/.test(v));
       await wb.debugAction('Continue');
       await expectVerdict(wb, expected);
+    }));
+
+  test('the C driver on the emulated CPU: a gutter breakpoint in the .c file stops cpu0 there; Variables shows its registers, the console its pc; it runs on to PASS', { timeout: SCENARIO_TIMEOUT_MS }, () =>
+    scenario(editor, 'debug-c-driver', async (wb) => {
+      const line = C_SOURCE_TEXT.split('\n').findIndex((l) => l.includes('printf("microcode:')) + 1;
+      assert.ok(line > 0);
+      await wb.setBreakpointFilter('SMMU translation fault', false);
+      await wb.openFile(C_SOURCE);
+      await wb.toggleBreakpointInGutter(line);
+      await wb.selectLaunchConfiguration(String(launchJson.configurations.find((c) => c.program === `\${workspaceFolder}/${C_PROGRAM}`)!.name));
+      await wb.startDebugging();
+      await wb.waitForStop(line);
+      await wb.waitForThreadState('cpu0', /breakpoint/i);
+      // The PC is an address of that line in the program's DWARF line table, as objdump's decoded lines give it.
+      assert.match((await wb.variables()).get('r0') ?? '', /^0x[0-9a-f]{8}$/);
+      const pc = Number(await wb.evaluate('pc'));
+      assert.ok(C_LINE_ADDRESSES(line).includes(pc), `pc 0x${pc.toString(16)} is not an address of line ${line}`);
+      await wb.debugAction('Continue');
+      await waitFor('the program\'s PASS in the Debug Console', 60_000, async () => (await wb.debugConsoleLines()).some((l) => l.includes('copy of 4096 bytes: PASS')));
     }));
 });
 
