@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { disassembleElf } from '../emulator/cpu/disasm/elf';
 import { FrameTable } from '../emulator/elf/dwarf-frame';
-import { isElf } from '../emulator/linux/elf';
+import { DwarfError } from '../emulator/elf/dwarf-line';
+import { ElfError, isElf } from '../emulator/linux/elf';
 import { disassemble, formatDisassembly } from '../emulator/pl330/disasm';
 import { ParsedArgs, UsageError, intOption } from './args';
 import type { Command } from './command';
@@ -27,7 +28,15 @@ syntax, under its function names; literal pools are left out.
     const bytes = new Uint8Array(readFileSync(args.positional[0]));
     if (isElf(bytes)) {
       const only = args.flags.get('--function')?.[0];
-      const listing = listElf(bytes, only);
+      let listing: string | undefined;
+      try {
+        listing = listElf(bytes, only);
+      } catch (error) {
+        // A damaged executable: its tables point outside the file or hold impossible values.
+        if (!(error instanceof DwarfError || error instanceof ElfError || error instanceof RangeError)) throw error;
+        io.stderr(`dmalab disasm: ${args.positional[0]}: malformed ARM ELF: ${error.message}\n`);
+        return 1;
+      }
       if (listing === undefined) {
         io.stderr(`dmalab disasm: no function '${only}' in the symbol table of ${args.positional[0]}\n`);
         return 1;

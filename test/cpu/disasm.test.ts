@@ -4,10 +4,12 @@
 import { test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { disassembleA32, disassembleRange, disassembleT32 } from '../../emulator/cpu/disasm';
+import { parseArgs } from '../../cli/args';
+import { disasmCommand } from '../../cli/disasm';
 import { compareWithObjdump, objdumpAvailable, objdumpListing, objdumpRaw, type Mismatch } from './objdump';
 import { ROOT, VARIANTS, compile, toolchainAvailable } from './toolchain';
 
@@ -92,3 +94,33 @@ for (const thumb of [false, true]) {
     assert.ok(rate >= 0.995, `${(rate * 100).toFixed(2)}% < 99.5%:\n${show(differing)}`);
   });
 }
+
+test('dmalab disasm on damaged copies of the example executable: a listing or a clear error, never a crash', () => {
+  const elf = readFileSync(join(ROOT, 'examples', 'vfio-pl330', 'vfio-pl330'));
+  const dir = mkdtempSync(join(tmpdir(), 'dmalab-disasm-'));
+  const sectionHeaders = elf.readUInt32LE(32);
+  let seed = 0x330;
+  const random = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0), seed % n);
+  try {
+    for (let i = 0; i < 40; i++) {
+      const file = join(dir, `damaged-${i}`);
+      const truncated = i % 2 === 0;
+      let bytes: Uint8Array;
+      if (truncated) bytes = elf.subarray(0, 64 + random(sectionHeaders - 64)); // cut before the section headers
+      else {
+        bytes = Uint8Array.from(elf);
+        for (let k = 0; k < 1 + random(8); k++) bytes[i % 4 === 1 ? random(64) : sectionHeaders + random(elf.length - sectionHeaders)] = random(256);
+      }
+      writeFileSync(file, bytes);
+      let stderr = '';
+      const status = disasmCommand.run(parseArgs([file], disasmCommand.flags), { stdout: () => {}, stderr: (t) => (stderr += t) });
+      assert.ok(status === 0 || status === 1, `status ${String(status)}`);
+      if (truncated) {
+        assert.equal(status, 1);
+        assert.match(stderr, new RegExp(`^dmalab disasm: ${file}: malformed ARM ELF: .+\\n$`));
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
