@@ -7,7 +7,7 @@ import { fieldValue } from '../emulator/bus/registers';
 import { findCompatible, interrupts, parseFdt } from '../emulator/devicetree/fdt';
 import { pl330Outputs, regions } from '../emulator/machine/from-dtb';
 import type { Pl330Output } from '../emulator/machine/platform';
-import { DBGCMD, DBGINST0, DBGINST1, debugGo, debugKill, type DebugInstruction } from '../emulator/pl330/debug';
+import { debugGo, debugKill, writeDebugInstruction, type DebugInstruction } from '../emulator/pl330/debug';
 import { describeFaultType } from '../emulator/pl330/faults';
 import { CHANNEL_STATE_NAMES, ChannelState, PL330_REGISTER_MAP } from '../emulator/pl330/registers';
 import { assemble } from '../server/pl330/assembler';
@@ -115,9 +115,7 @@ export class GuestPl330Driver {
 
   private debug(insn: DebugInstruction): void {
     if (this.read('DBGSTATUS') & 1) throw new ScenarioFailure(`guest: ${this.name}: the debug interface is busy`);
-    this.guest.write32(this.base + DBGINST0, insn.inst0);
-    this.guest.write32(this.base + DBGINST1, insn.inst1);
-    this.guest.write32(this.base + DBGCMD, 0);
+    writeDebugInstruction((offset, value) => this.guest.write32(this.base + offset, value), insn);
   }
 
   /** The channel thread's state (CSR). */

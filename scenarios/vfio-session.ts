@@ -166,11 +166,16 @@ export function openVfioDevice(kernel: HostKernel, proc: UserProcess, name: stri
 
 /** eventfd + VFIO_DEVICE_SET_IRQS(TRIGGER | DATA_EVENTFD) on an IRQ index. */
 export function armInterrupt(s: VfioSession, index: number, log: StepLog): number {
+  return irqEventfd(s, index, VFIO_IRQ_SET_FLAGS.ACTION_TRIGGER, log);
+}
+
+/** A new eventfd given to VFIO_DEVICE_SET_IRQS(DATA_EVENTFD | action) on an IRQ index: TRIGGER signals it, UNMASK listens to it. */
+export function irqEventfd(s: VfioSession, index: number, action: number, log: StepLog): number {
   const efd = log.check('eventfd', s.proc.eventfd(0, 0));
   const data = new Uint8Array(4);
   new DataView(data.buffer).setInt32(0, efd, true);
   const r = s.user.ioctlStruct(s.device, VFIO_IOCTL.DEVICE_SET_IRQS, VFIO_STRUCTS.irq_set, {
-    flags: VFIO_IRQ_SET_FLAGS.DATA_EVENTFD | VFIO_IRQ_SET_FLAGS.ACTION_TRIGGER, index, start: 0, count: 1,
+    flags: VFIO_IRQ_SET_FLAGS.DATA_EVENTFD | action, index, start: 0, count: 1,
   }, data);
   log.check('VFIO_DEVICE_SET_IRQS', r.ret);
   return efd;

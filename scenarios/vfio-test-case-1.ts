@@ -1,7 +1,7 @@
 // The seed's Test Case 1, a VFIO_PLATFORM userspace driver for a DMA-330 behind the MMU-400, as a program of the
 // host-kernel model; and its isolation counterpart, where the microcode aims at an IOVA that is not mapped: the
 // SMMU faults, the DMAC aborts, and physical memory stays exactly as it was.
-import { debugGo } from '../emulator/pl330/debug';
+import { debugGo, writeDebugInstruction } from '../emulator/pl330/debug';
 import { FAULT_BITS } from '../emulator/pl330/faults';
 import { PL330_REGISTER_MAP } from '../emulator/pl330/registers';
 import type { Machine } from '../emulator/machine/machine';
@@ -68,10 +68,7 @@ function pattern(bytes: number, seed: number): Uint8Array {
 function startChannel0(s: VfioSession, codeIova: number, log: StepLog): void {
   const proc = s.proc;
   log.expect((proc.read32(s.registers + reg('DBGSTATUS')) & 1) === 0, 'DBGSTATUS: the debug interface is busy');
-  const go = debugGo(0, codeIova);
-  proc.write32(s.registers + reg('DBGINST0'), go.inst0);
-  proc.write32(s.registers + reg('DBGINST1'), go.inst1);
-  proc.write32(s.registers + reg('DBGCMD'), 0);
+  writeDebugInstruction((offset, value) => proc.write32(s.registers + offset, value), debugGo(0, codeIova));
 }
 
 function describeChannelFault(s: VfioSession): string {

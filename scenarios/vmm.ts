@@ -7,10 +7,10 @@
 import { PAGE_SIZE } from '../emulator/bus/memory';
 import { EventFd } from '../emulator/host/files';
 import type { DmacDescription } from '../emulator/machine/platform';
-import { VFIO_DMA_MAP_FLAGS, VFIO_IOCTL, VFIO_IRQ_SET_FLAGS, VFIO_STRUCTS } from '../emulator/vfio/uapi';
+import { VFIO_DMA_MAP_FLAGS, VFIO_IRQ_SET_FLAGS } from '../emulator/vfio/uapi';
 import { compileDts, toDtb } from '../server/dts/compiler';
 import { Source, formatDiagnostic } from '../server/dts/source';
-import { ScenarioFailure, StepLog, VfioSession, allocate, armInterrupt, mapDma } from './vfio-session';
+import { ScenarioFailure, StepLog, VfioSession, allocate, armInterrupt, irqEventfd, mapDma } from './vfio-session';
 
 /** The guest's physical address map, as QEMU's `virt` board lays it out. */
 export interface GuestLayout {
@@ -83,12 +83,7 @@ export class VirtualMachineMonitor implements GuestMachine {
   private passInterrupt(index: number, log: StepLog): void {
     const id = 32 + this.layout.deviceSpiBase + index;
     const trigger = armInterrupt(this.s, index, log);
-    const resampleFd = log.check('eventfd', this.s.proc.eventfd(0, 0));
-    const data = new Uint8Array(4);
-    new DataView(data.buffer).setInt32(0, resampleFd, true);
-    log.check('VFIO_DEVICE_SET_IRQS unmask eventfd', this.s.user.ioctlStruct(this.s.device, VFIO_IOCTL.DEVICE_SET_IRQS, VFIO_STRUCTS.irq_set, {
-      flags: VFIO_IRQ_SET_FLAGS.DATA_EVENTFD | VFIO_IRQ_SET_FLAGS.ACTION_UNMASK, index, start: 0, count: 1,
-    }, data).ret);
+    const resampleFd = irqEventfd(this.s, index, VFIO_IRQ_SET_FLAGS.ACTION_UNMASK, log);
     const file = this.s.proc.file(trigger);
     if (!(file instanceof EventFd)) throw new ScenarioFailure(`fd ${trigger} is not an eventfd`);
     file.listeners.add(() => this.pending.add(id));

@@ -33,9 +33,14 @@ export function debugSev(event: number): DebugInstruction {
   return { inst0: (((event << 3) << 24) | (SEV << 16)) >>> 0, inst1: 0 };
 }
 
-/** Writes DBGINST0, DBGINST1 and DBGCMD as a driver does. */
+/** Writes DBGINST0, DBGINST1 and DBGCMD as a driver does, through whatever reaches the registers (by offset). */
+export function writeDebugInstruction(write: (offset: number, value: number) => void, insn: DebugInstruction): void {
+  write(DBGINST0, insn.inst0);
+  write(DBGINST1, insn.inst1);
+  write(DBGCMD, 0);
+}
+
+/** The same, on the device model itself. */
 export function issueDebug(device: MmioDevice, insn: DebugInstruction): void {
-  device.write(DBGINST0, 4, insn.inst0);
-  device.write(DBGINST1, 4, insn.inst1);
-  device.write(DBGCMD, 4, 0);
+  writeDebugInstruction((offset, value) => device.write(offset, 4, value), insn);
 }

@@ -43,7 +43,7 @@ test('the isolation check can fail: a copy aimed inside the guest RAM completes 
   assert.match(r.failure!, /completed: the SMMU did not isolate the guest/);
 });
 
-test('a dmatest the DMAC cannot serve fails with dmatest\'s result line (buffers beyond guest RAM)', () => {
+test('a dmatest whose buffers do not fit in the guest RAM fails: the guest runs out of memory', () => {
   const r = run({ dmatest: { iterations: 1, bufferBytes: QEMU_VIRT_LAYOUT.ramSize, alignment: 4, seed: 1 } });
   assert.equal(r.pass, false);
   assert.match(r.failure!, /out of memory/);
