@@ -43,7 +43,8 @@ const INTERPRETER_BASE = 0xb6f00000;
 /** Load bias of a position-independent executable. */
 const PIE_BASE = 0x00400000;
 /** Instructions a CPU runs before it brings the devices to its instant (10 µs at 1 GHz): DMA progress in memory that
- * a thread polls (no register access) becomes visible within one quantum. */
+ * a thread polls (no register access) becomes visible within one quantum. Quanta end at multiples of QUANTUM retired
+ * instructions, however a caller splits its budget, so the debugger's single steps interleave as a straight run. */
 const QUANTUM = 10_000;
 /** Instructions a thread runs before the next runnable one gets the CPU (1 ms at 1 GHz). */
 const TIMESLICE = 1_000_000;
@@ -90,9 +91,9 @@ export class LinuxProcess implements KernelContext {
   private nextTid = MAIN_TID + 1;
   /** Instructions left of the current thread's timeslice. */
   private sliceLeft = TIMESLICE;
-  /** The timeline's instant and the CPU's retired count when the current quantum started. */
-  private quantumStart = 0;
-  private quantumRetired = 0;
+  /** The CPU was last at the timeline's present (at a quantum's end or a wait's) at this instant, with this count. */
+  private syncTime = 0;
+  private syncRetired = 0;
   readonly startRealtimeNs: number;
   private randomState: number;
   outcome: ProcessOutcome | undefined;
@@ -179,14 +180,21 @@ export class LinuxProcess implements KernelContext {
     return out;
   }
 
-  /** The CPU's instant on the timeline (picoseconds): the quantum's start plus the instructions retired since. */
+  /** The CPU's instant on the timeline (picoseconds): its last sync plus the instructions retired since. */
   cpuTime(): number {
-    return this.quantumStart + (this.cpu.retiredNow - this.quantumRetired) * this.timeline.cpuPeriod;
+    return this.syncTime + (this.cpu.retiredNow - this.syncRetired) * this.timeline.cpuPeriod;
+  }
+
+  /** Brings the devices to the CPU's instant (or the CPU to the devices', after a wait). */
+  private sync(): void {
+    this.timeline.advanceTo(this.cpuTime());
+    this.syncTime = this.timeline.now;
+    this.syncRetired = this.cpu.retired;
   }
 
   /** Monotonic time since the machine started, in nanoseconds. */
   get monotonicNs(): number {
-    return Math.floor(Math.max(this.timeline.now, this.cpuTime()) / PICOSECONDS_PER_NANOSECOND);
+    return Math.floor(this.cpuTime() / PICOSECONDS_PER_NANOSECOND);
   }
 
   /** The initial stack: argc, argv, envp, auxv, then the strings and AT_RANDOM bytes above them. */
@@ -230,20 +238,20 @@ export class LinuxProcess implements KernelContext {
     while (this.outcome === undefined && remaining > 0) {
       if (this.current.wait !== undefined || this.current.exited || this.sliceLeft <= 0) {
         // Time spent waiting counts against the budget as the instructions the CPU could have run meanwhile.
+        this.sync();
         const before = this.timeline.now;
         this.reschedule(before + remaining * this.timeline.cpuPeriod);
         remaining -= Math.floor((this.timeline.now - before) / this.timeline.cpuPeriod);
+        this.syncTime = this.timeline.now;
+        this.syncRetired = this.cpu.retired;
         continue;
       }
       this.memory.revalidate();
-      this.quantumStart = this.timeline.now;
-      this.quantumRetired = cpu.retired;
-      const ran = cpu.run(Math.min(remaining, QUANTUM, this.sliceLeft));
+      const quantumEnd = (Math.floor(cpu.retired / QUANTUM) + 1) * QUANTUM;
+      const ran = cpu.run(Math.min(remaining, quantumEnd - cpu.retired, this.sliceLeft));
       remaining -= ran;
       this.sliceLeft -= ran;
-      this.timeline.advanceTo(this.cpuTime());
-      this.quantumStart = this.timeline.now;
-      this.quantumRetired = cpu.retired;
+      if (cpu.retired === quantumEnd) this.sync();
       const stop = cpu.stop;
       if (stop === null) continue;
       if (stop.kind === 'svc') {

@@ -175,7 +175,7 @@ function clockNs(p: LinuxProcess, clock: number): number {
 /** Blocks the calling thread for `ns` nanoseconds of the timeline. */
 function sleep(p: LinuxProcess, ns: number): number {
   if (ns <= 0) return 0;
-  return p.block({ what: 'sleep', deadline: p.timeline.now + ns * PICOSECONDS_PER_NANOSECOND, ready: () => false, finish: () => 0 });
+  return p.block({ what: 'sleep', deadline: p.cpuTime() + ns * PICOSECONDS_PER_NANOSECOND, ready: () => false, finish: () => 0 });
 }
 
 function readTimespec(p: LinuxProcess, address: number, wide: boolean): number {
@@ -208,7 +208,7 @@ function poll(p: LinuxProcess, fds: number, nfds: number, timeoutNs: number): nu
     const ready = pollOnce(p, fds, nfds);
     if (ready > 0 || timeoutNs === 0) return ready;
     const anyReady = () => guarded(() => pollOnce(p, fds, nfds)) > 0;
-    const deadline = timeoutNs < 0 ? Infinity : p.timeline.now + timeoutNs * PICOSECONDS_PER_NANOSECOND;
+    const deadline = timeoutNs < 0 ? Infinity : p.cpuTime() + timeoutNs * PICOSECONDS_PER_NANOSECOND;
     return p.block({ what: `poll on ${nfds} file(s)`, deadline, ready: anyReady, finish: () => guarded(() => pollOnce(p, fds, nfds)) });
   });
 }
@@ -537,7 +537,7 @@ function futex(p: LinuxProcess, address: number, op: number, value: number, time
         if (timeout !== 0) {
           const ns = readTimespec(p, timeout, time64);
           const remaining = command === FUTEX_WAIT_BITSET ? ns - clockNs(p, op & FUTEX_CLOCK_REALTIME ? 0 : 1) : ns;
-          deadline = p.timeline.now + Math.max(0, remaining) * PICOSECONDS_PER_NANOSECOND;
+          deadline = p.cpuTime() + Math.max(0, remaining) * PICOSECONDS_PER_NANOSECOND;
         }
         const thread = p.current;
         p.futexes.enqueue(word, thread, bitset);

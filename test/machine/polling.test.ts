@@ -7,7 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadPlatform } from '../../cli/platform';
 import { platformMachine, runElf } from '../../cli/run-elf';
+import { HostKernel } from '../../emulator/host/kernel';
+import { hostKernelHooks } from '../../emulator/linux/host-kernel';
+import { LinuxProcess } from '../../emulator/linux/process';
+import { Workspace } from '../../emulator/linux/workspace';
+import { Machine } from '../../emulator/machine/machine';
 import { ROOT, VARIANTS, compile, toolchainAvailable } from '../cpu/toolchain';
 
 const armhf = VARIANTS[0];
@@ -61,6 +67,33 @@ test('the same program on the same machine interleaves CPU and DMA identically, 
   const first = runDriver('poll');
   const second = runDriver('poll');
   assert.equal(second.stdout, first.stdout);
+});
+
+test('budgets split into single instructions (as the debugger steps) interleave exactly as one straight run', { skip }, () => {
+  const program = readFileSync(compile(join(ROOT, 'test', 'machine', 'programs', 'vfio-polling.c'), armhf));
+  const start = () => {
+    const machine = new Machine(loadPlatform(PLATFORM));
+    let stdout = '';
+    const proc = new LinuxProcess(program, {
+      bus: machine.bus, ...hostKernelHooks(new HostKernel(machine)), workspace: new Workspace(tmpdir()), argv: ['/vfio-polling', 'poll'], env: [],
+      stdout: (d) => { stdout += Buffer.from(d).toString(); }, stderr: (d) => { stdout += Buffer.from(d).toString(); },
+    });
+    return { machine, proc, output: () => stdout };
+  };
+  const straight = start();
+  assert.deepEqual(straight.proc.run(2e8), { kind: 'exit', status: 0 });
+  const stepped = start();
+  // Single instructions around the DMA's start and the polling, then growing odd-sized budgets.
+  let outcome;
+  for (let budget = 1, n = 0; outcome === undefined; n++) {
+    outcome = stepped.proc.run(budget);
+    if (n > 200_000) budget = 7919;
+  }
+  assert.deepEqual(outcome, { kind: 'exit', status: 0 });
+  assert.equal(stepped.output(), straight.output());
+  assert.equal(stepped.proc.cpu.retired, straight.proc.cpu.retired);
+  assert.equal(stepped.machine.now, straight.machine.now);
+  assert.deepEqual(stepped.machine.dmacs.map((d) => d.device.cycle), straight.machine.dmacs.map((d) => d.device.cycle));
 });
 
 test("the DMAC's clock-frequency in the devicetree sets how many CPU instructions a copy takes", { skip }, () => {
