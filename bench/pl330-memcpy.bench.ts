@@ -56,10 +56,10 @@ function runDmalab(observed: boolean): number {
   return ms;
 }
 
-/** A machine with one DMA-330 (no SMMU) over 2 GiB of RAM, whose timeline a CPU would advance. */
+/** A machine with one DMA-330 (no SMMU) over 512 MiB of RAM, whose timeline a CPU would advance. */
 const TIMELINE_PLATFORM: PlatformDescription = {
   model: 'bench',
-  memory: [{ base: 0, size: 0x80000000 }],
+  memory: [{ base: 0, size: 0x20000000 }],
   gic: { path: '/gic', distributor: 0x2c001000, distributorSize: 0x1000, cpuInterface: 0x2c002000, cpuInterfaceSize: 0x2000, config: GIC400_CONFIG },
   smmus: [],
   dmacs: [{ path: '/dma', name: '2c0a0000.dma', base: 0x2c0a0000, size: 0x1000, bus: 'platform', compatible: ['arm,pl330'], interrupts: [], config: DEFAULT_CONFIG }],
