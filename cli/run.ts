@@ -30,7 +30,8 @@ export const runCommand: Command = {
   summary: 'run a PL330 program on the emulated DMAC',
   usage: `usage: dmalab run PROGRAM [--load ADDR] [--channel N] [--ns] [--mem ADDR=FILE ...] [--dump ADDR:LEN[=FILE] ...]
                  [--trace] [--json] [--max-cycles N] [--platform DTS|DTB [--dmac NAME]]
-       dmalab run PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [-- ARGS...]
+       dmalab run PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [--env NAME=VALUE]...
+                 [--unset-env NAME]... [--clear-env] [--strict-syscalls] [-- ARGS...]
        dmalab run --scenario NAME [--platform DTS|DTB] [--device NAME]
 
 Assembles PROGRAM (.pl330, .asm, .s; any other file is taken as raw microcode), loads it at ADDR, starts it on
@@ -58,6 +59,10 @@ on the emulated CPU of that platform, as \`dmalab run-elf\` describes.
   --workspace DIR      with an ELF: the host directory the program sees as /
   --max-instructions N with an ELF: stop a runaway program after N instructions
   --sysroot DIR        with an ELF: where a dynamic executable's ARM libraries are
+  --env NAME=VALUE     with an ELF: set a variable of its environment (dmalab's own, by default; repeatable)
+  --unset-env NAME     with an ELF: remove a variable from its environment (repeatable)
+  --clear-env          with an ELF: start from an empty environment
+  --strict-syscalls    with an ELF: stop it at a system call dmalab does not implement (default: -ENOSYS)
 ${PL330_CONFIG_USAGE}`,
   flags: {
     '--load': { value: true }, '--channel': { value: true }, '--ns': {}, '--mem': { value: true, repeat: true },
