@@ -91,6 +91,15 @@ test('reading an empty pipe whose write end is open, with nothing that can write
   assert.equal(actual.status, 128 + 6);
 });
 
+test('resource limits set and read back, getrandom flags, sched_getaffinity sizes as on qemu-arm', { skip }, () => {
+  const program = compile(source('limits.c'), armhf);
+  const expected = runQemu(program, [], QEMU_CPU);
+  const actual = runDmalab(program);
+  assert.equal(actual.stderr, '');
+  assert.equal(actual.stdout, expected.stdout);
+  assert.match(actual.stdout, /^now: 32\/100$/m);
+});
+
 test('an unimplemented system call returns ENOSYS, as on qemu-arm, and is named once on stderr', { skip }, () => {
   const program = compile(source('nosys.c'), armhf);
   const expected = runQemu(program, [], QEMU_CPU);
