@@ -1,7 +1,7 @@
 // Open files of the emulated process. Each file type implements what it supports of `OpenFile`; device models
 // (the VFIO container, groups and devices, sysfs attributes) provide their own through `DeviceFiles`.
 import type { UserAddressSpace } from './address-space';
-import { EAGAIN, EBADF, EINVAL, ENOTTY, EPIPE, ESPIPE } from './errno';
+import { EAGAIN, EBADF, EINVAL, EMFILE, ENOTTY, EPIPE, ESPIPE } from './errno';
 
 export const S_IFMT = 0o170000;
 export const S_IFIFO = 0o010000;
@@ -263,17 +263,29 @@ export class PipeEnd implements OpenFile {
   }
 }
 
-/** The descriptor table: lowest free number first, as POSIX requires. */
+/** The descriptor table: lowest free number first, as POSIX requires, below the RLIMIT_NOFILE soft limit. */
 export class FileTable {
   private readonly files: (OpenFile | undefined)[] = [];
+
+  constructor(private readonly limit: () => number = () => Infinity) {}
+
+  /** Descriptors are below this number. */
+  get size(): number {
+    return this.limit();
+  }
 
   get(fd: number): OpenFile | undefined {
     return fd >= 0 ? this.files[fd] : undefined;
   }
 
+  /** A descriptor for `file`, or -EMFILE (a file no descriptor refers to is closed then). */
   add(file: OpenFile, lowest = 0): number {
     let fd = lowest;
     while (this.files[fd] !== undefined) fd++;
+    if (fd >= this.limit()) {
+      if (!this.isShared(file, -1)) file.close?.();
+      return -EMFILE;
+    }
     this.files[fd] = file;
     return fd;
   }

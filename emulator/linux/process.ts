@@ -71,7 +71,7 @@ export interface ProcessOptions {
 export class LinuxProcess implements KernelContext {
   readonly cpu: Cpu;
   readonly memory: UserAddressSpace;
-  readonly files = new FileTable();
+  readonly files = new FileTable(() => this.resourceLimits.openFiles);
   readonly image: LoadedImage;
   cwd = '/';
   brkStart: number;

@@ -35,6 +35,11 @@ export class ResourceLimits {
     return limit === undefined ? undefined : [limit[0], limit[1]];
   }
 
+  /** The soft limit on open descriptors. */
+  get openFiles(): number {
+    return Number(this.limits[RLIMIT_NOFILE][0]);
+  }
+
   /** Sets a limit; false when the soft limit exceeds the hard one (EINVAL). The process runs as root, which may
    * raise a hard limit. */
   set(resource: number, soft: bigint, hard: bigint): boolean {

@@ -417,7 +417,7 @@ export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
     const file = fileOf(p, fd);
     if (!file) return -EBADF;
     switch (cmd) {
-      case 0: case 1030: return p.files.add(file, arg);
+      case 0: case 1030: return arg < 0 || arg >= p.files.size ? -EINVAL : p.files.add(file, arg);
       case 1: case 2: return 0;
       case 3: return file.flags;
       case 4: file.flags = (file.flags & ~0x2c00) | (arg & 0x2c00); return 0;
@@ -452,10 +452,10 @@ export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
     return used;
   }),
   dup: (p, fd) => { const file = fileOf(p, fd); return file ? p.files.add(file) : -EBADF; },
-  dup2: (p, fd, target) => { const file = fileOf(p, fd); if (!file || target < 0) return -EBADF; p.files.set(target, file); return target; },
+  dup2: (p, fd, target) => { const file = fileOf(p, fd); if (!file || target < 0 || target >= p.files.size) return -EBADF; p.files.set(target, file); return target; },
   dup3: (p, fd, target, flags) => {
     const file = fileOf(p, fd);
-    if (!file || target < 0) return -EBADF;
+    if (!file || target < 0 || target >= p.files.size) return -EBADF;
     if (fd === target || flags & ~O_CLOEXEC) return -EINVAL;
     p.files.set(target, file);
     return target;
@@ -662,8 +662,17 @@ function pipe(p: LinuxProcess, fdsAddress: number, flags: number): number {
   return guarded(() => {
     p.memory.read32(u32(fdsAddress + 4)); // EFAULT before any descriptor is made
     const [readEnd, writeEnd] = new Pipe().ends(flags);
-    const fds = [p.files.add(readEnd), p.files.add(writeEnd)];
-    writeWords(p, fdsAddress, fds);
+    const readFd = p.files.add(readEnd);
+    if (readFd < 0) {
+      writeEnd.close();
+      return readFd;
+    }
+    const writeFd = p.files.add(writeEnd);
+    if (writeFd < 0) {
+      p.files.close(readFd);
+      return writeFd;
+    }
+    writeWords(p, fdsAddress, [readFd, writeFd]);
     return 0;
   });
 }

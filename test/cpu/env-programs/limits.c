@@ -1,8 +1,9 @@
-// Resource limits set and read back (prlimit64, setrlimit/getrlimit), getrandom's flags, sched_getaffinity's size
+// Resource limits set and read back (prlimit64, setrlimit/getrlimit) and RLIMIT_NOFILE enforced, getrandom's flags, sched_getaffinity's size
 // rules: what the program can rely on whatever the host (limits it did not set, and the CPU count, are the host's
 // under qemu-arm, so only their shape is printed).
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +27,17 @@ int main(void) {
   printf("previous: %llu/%llu\n", (unsigned long long)wide_old.rlim_cur, (unsigned long long)wide_old.rlim_max);
   prlimit64(0, RLIMIT_NOFILE, NULL, &wide_old);
   printf("now: %llu/%llu\n", (unsigned long long)wide_old.rlim_cur, (unsigned long long)wide_old.rlim_max);
+  // qemu-arm holds one descriptor of the program's table itself: print the highest, not how many opened.
+  int highest = -1, fd, fds[2];
+  while ((fd = open("/", O_RDONLY)) >= 0) highest = fd;
+  printf("with 32 descriptors: opened up to %d, then: %s\n", highest, strerror(errno));
+  result("dup2 onto descriptor 40", dup2(0, 40));
+  result("fcntl F_DUPFD from 40", fcntl(0, F_DUPFD, 40));
+  result("pipe", pipe(fds));
+  close(31);
+  result("pipe with one descriptor free", pipe(fds));
+  result("open with one descriptor free", open("/", O_RDONLY));
+  for (fd = 3; fd < 32; fd++) close(fd);
   struct rlimit64 inverted = {200, 100};
   result("prlimit64 with soft above hard", prlimit64(0, RLIMIT_NOFILE, &inverted, NULL));
   result("prlimit64 of no resource", prlimit64(0, 99, NULL, &wide_old));
