@@ -24,15 +24,30 @@ function scratch(): string {
   return mkdtempSync(join(tmpdir(), 'dmalab-services-'));
 }
 
-test('links in the workspace: symlink, readlink, open through links, lstat vs stat, rename, link, chmod, utimensat as on qemu-arm', { skip }, () => {
-  const program = compile(source('links.c'), armhf);
-  const expected = runQemu(program, [], QEMU_CPU);
-  const actual = runDmalab(program);
-  assert.equal(actual.stderr, '');
-  assert.equal(actual.stdout, expected.stdout);
-  assert.equal(actual.status, expected.status);
-  assert.match(actual.stdout, /open deep\/\.\.\/x\.txt: 'x in sub'/, '`..` after a link leaves the link target');
-});
+const armel = VARIANTS.find((v) => v.name === 'armel')!;
+/** The programs that compare with qemu-arm run as armhf Thumb-2 and as armel (ARM state, soft-float, kuser helpers). */
+const BOTH = [armhf, armel].map((variant) => ({ variant, skip: toolchainAvailable(variant) ? false : `${variant.compiler} or qemu-arm is not installed` }));
+
+for (const { variant, skip: variantSkip } of BOTH) {
+  test(`links in the workspace: symlink, readlink, open through links, lstat vs stat, rename, link, chmod, utimensat as on qemu-arm (${variant.name})`, { skip: variantSkip }, () => {
+    const program = compile(source('links.c'), variant);
+    const expected = runQemu(program, [], QEMU_CPU);
+    const actual = runDmalab(program);
+    assert.equal(actual.stderr, '');
+    assert.equal(actual.stdout, expected.stdout);
+    assert.equal(actual.status, expected.status);
+    assert.match(actual.stdout, /open deep\/\.\.\/x\.txt: 'x in sub'/, '`..` after a link leaves the link target');
+  });
+
+  test(`pipes: order, end of file, O_NONBLOCK, poll, dup3, stdio, EPIPE as on qemu-arm (${variant.name})`, { skip: variantSkip }, () => {
+    const program = compile(source('pipes.c'), variant);
+    const expected = runQemu(program, [], QEMU_CPU);
+    const actual = runDmalab(program);
+    assert.equal(actual.stderr, '');
+    assert.equal(actual.stdout, expected.stdout);
+    assert.equal(actual.status, 0);
+  });
+}
 
 test('a link that points out of the workspace reads nothing of the host: ENOENT, or the workspace file of that name', { skip }, () => {
   const program = compile(source('links.c'), armhf);
@@ -74,14 +89,6 @@ test('a link that points out of the workspace reads nothing of the host: ENOENT,
   }
 });
 
-test('pipes: order, end of file, O_NONBLOCK, poll, dup3, stdio, EPIPE as on qemu-arm', { skip }, () => {
-  const program = compile(source('pipes.c'), armhf);
-  const expected = runQemu(program, [], QEMU_CPU);
-  const actual = runDmalab(program);
-  assert.equal(actual.stderr, '');
-  assert.equal(actual.stdout, expected.stdout);
-  assert.equal(actual.status, 0);
-});
 
 test('reading an empty pipe whose write end is open, with nothing that can write, is reported as a deadlock', { skip }, () => {
   // Linux (and qemu-arm) would wait forever: no comparison.
