@@ -135,7 +135,7 @@ export class Workspace {
   unlink(guestPath: string, cwd: string, directory: boolean): number {
     const where = this.existing(guestPath, cwd, false);
     if (typeof where === 'number') return where;
-    if (where.guest === '/') return -EBADF;
+    if (where.guest === '/') return directory ? -EBUSY : -EISDIR;
     return hostCall(EACCES, () => (directory ? fs.rmdirSync(where.host) : fs.unlinkSync(where.host), 0));
   }
 
@@ -328,5 +328,10 @@ class HostDirectory implements OpenFile {
 
   chmod(mode: number): number {
     return hostCall(EPERM, () => (fs.chmodSync(this.hostPath, mode & 0o7777), 0));
+  }
+
+  setTimes(access: FileTime, modify: FileTime): number {
+    const st = fs.statSync(this.hostPath);
+    return hostCall(EPERM, () => (fs.utimesSync(this.hostPath, hostSeconds(access, st.atimeMs), hostSeconds(modify, st.mtimeMs)), 0));
   }
 }
