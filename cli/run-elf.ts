@@ -10,6 +10,7 @@ import { rangeFrames, type FrameSource } from '../emulator/linux/address-space';
 import { ElfError } from '../emulator/linux/elf';
 import { environmentNameProblem, parseAssignment, programEnvironment, type EnvironmentEdit, type EnvironmentEdits } from '../emulator/linux/environment';
 import type { DeviceFiles, OpenFile } from '../emulator/linux/files';
+import type { Timeline } from '../emulator/machine/clock';
 import { LinuxProcess } from '../emulator/linux/process';
 import { Workspace } from '../emulator/linux/workspace';
 import { UsageError, type ParsedArgs } from './args';
@@ -21,8 +22,8 @@ export interface UserMachine {
   readonly bus: Bus;
   readonly frames: FrameSource;
   readonly devices?: DeviceFiles;
-  /** Advances the devices while the process blocks; false when nothing more can happen. */
-  readonly wait?: () => boolean;
+  /** The machine's timeline, which the process's CPU advances (default: no clocked devices). */
+  readonly timeline?: Timeline;
   readonly eventFile?: (initial: number, flags: number) => OpenFile;
 }
 
@@ -86,7 +87,7 @@ export function runElf(options: RunElfOptions, io: CommandIO): number {
       frames: machine.frames,
       workspace,
       devices: machine.devices,
-      wait: machine.wait,
+      timeline: machine.timeline,
       eventFile: machine.eventFile,
       argv: [guestProgram, ...options.args],
       env: options.env ?? programEnvironment(process.env, {}),

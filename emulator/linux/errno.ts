@@ -24,3 +24,4 @@ export const ERANGE = 34;
 export const ENOSYS = 38;
 export const ENOTEMPTY = 39;
 export const ENODEV = 19;
+export const ETIMEDOUT = 110;

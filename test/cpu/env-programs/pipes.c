@@ -1,10 +1,11 @@
 // pipe/pipe2: bytes in order, end of file once the write end is closed, O_NONBLOCK, poll, dup3, stdio over a pipe,
-// EPIPE with SIGPIPE ignored. With argv[1] = "block", reads the empty pipe while its write end is open (no thread
+// EPIPE with SIGPIPE ignored, and a reader and a writer that block on each other in two threads. With argv[1] = "block", reads the empty pipe while its write end is open (no thread
 // can ever write: dmalab reports the deadlock, Linux would wait forever).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +22,17 @@ static void poll_one(const char *what, int fd, short events) {
   int n = poll(&p, 1, 0);
   printf("poll %s: %d revents%s%s%s%s\n", what, n, p.revents & POLLIN ? " IN" : "", p.revents & POLLOUT ? " OUT" : "",
          p.revents & POLLHUP ? " HUP" : "", p.revents & POLLERR ? " ERR" : "");
+}
+
+static int thread_pipe[2];
+
+/** Fills the pipe past its capacity (the write blocks until main drains it), then closes it. */
+static void *writer(void *arg) {
+  static char block[100000];
+  memset(block, 'w', sizeof block);
+  ssize_t n = write(thread_pipe[1], block, sizeof block);
+  close(thread_pipe[1]);
+  return (void *)n;
 }
 
 int main(int argc, char **argv) {
@@ -90,5 +102,21 @@ int main(int argc, char **argv) {
   char line[32];
   while (fgets(line, sizeof line, in)) printf("stdio read: %s", line);
   fclose(in);
+
+  pipe(thread_pipe);
+  pthread_t thread;
+  pthread_create(&thread, NULL, writer, NULL);
+  long received = 0, reads = 0;
+  for (;;) {
+    char chunk[8192];
+    ssize_t n = read(thread_pipe[0], chunk, sizeof chunk);
+    if (n <= 0) break;
+    received += n;
+    reads++;
+  }
+  void *written;
+  pthread_join(thread, &written);
+  printf("a thread wrote %ld bytes in one write, main read %ld (%s reads)\n", (long)written, received, reads > 1 ? "several" : "one");
+  close(thread_pipe[0]);
   return 0;
 }
