@@ -219,7 +219,7 @@ test('--clear-env starts from an empty environment; --env then adds to it', { sk
   });
 });
 
-test('malformed --env and --unset-env values are usage errors', () => {
+test('malformed --env and --unset-env values are usage errors; on a PL330 program they are misplaced', () => {
   const program = join(ROOT, 'examples', 'none.elf');
   for (const [flags, message] of [
     [['--env', 'NOVALUE'], "--env: 'NOVALUE' is not NAME=VALUE"],
@@ -227,6 +227,16 @@ test('malformed --env and --unset-env values are usage errors', () => {
     [['--unset-env', 'A=B'], "--unset-env: 'A=B': a name cannot contain '='"],
   ] as const) {
     assert.throws(() => runElfCommand.run(parseArgs([program, ...flags], runElfCommand.flags), capture().io), (e: unknown) => e instanceof UsageError && e.message === message);
+  }
+  // `dmalab run` takes them for an ELF only.
+  const dir = scratch();
+  try {
+    const microcode = join(dir, 'copy.pl330');
+    writeFileSync(microcode, 'DMAEND\n');
+    assert.throws(() => runCommand.run(parseArgs([microcode, '--env', 'A=1', '--strict-syscalls'], runCommand.flags), capture().io),
+      (e: unknown) => e instanceof UsageError && e.message === '--env, --strict-syscalls: only for an ARM executable, not a PL330 program');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
