@@ -321,9 +321,9 @@ export class LinuxProcess implements KernelContext {
           return;
         }
       }
-      let deadline = limit;
+      let deadline = Infinity;
       for (const t of threads) deadline = Math.min(deadline, t.wait!.deadline);
-      const result = this.timeline.waitUntil(() => threads.some((t) => t.wait!.ready()), deadline);
+      const result = this.timeline.waitUntil(() => threads.some((t) => t.wait!.ready()), deadline, limit);
       if (result === 'idle') {
         const waits = threads.map((t) => (threads.length > 1 ? `thread ${t.tid}: ` : '') + t.wait!.what).join('; ');
         this.outcome = { kind: 'crash', signal: 6, reason: `blocked forever: ${waits} — nothing left running can produce what ${threads.length > 1 ? 'they wait' : 'it waits'} for`, registers: this.registerDump() };

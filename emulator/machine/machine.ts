@@ -166,18 +166,20 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
     }
   }
 
-  waitUntil(ready: () => boolean, deadline: number): WaitResult {
+  waitUntil(ready: () => boolean, deadline: number, limit = Infinity): WaitResult {
     if (ready()) return 'ready';
+    const end = Math.min(deadline, limit);
     this.waiting = true;
     try {
       for (;;) {
-        if (this.now >= deadline) return 'deadline';
+        if (this.now >= end) return this.now >= deadline ? 'deadline' : 'limit';
         if (this.dmacs.every((d) => d.device.idleReport().idle) && this.timers.next === Infinity) {
           if (deadline === Infinity) return 'idle';
-          this.advanceTo(deadline);
+          this.advanceTo(end);
+          if (end < deadline) return 'limit';
           return ready() ? 'ready' : 'deadline';
         }
-        const stop = Math.min(deadline, this.timers.next, this.now + WAIT_SLICE);
+        const stop = Math.min(end, this.timers.next, this.now + WAIT_SLICE);
         const reached = this.runDevicesTo(stop);
         this.now = reached;
         this.timers.fireDue(reached);
