@@ -10,7 +10,6 @@ import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330
 
 export const asmCommand: Command = {
   name: 'asm',
-  summary: 'assemble PL330 microcode',
   usage: `usage: dmalab asm FILE [-o OUT] [--format bin|c|hex|listing] [--base ADDR] [--werror]
 
 Assembles FILE (ARM DMA-330 TRM syntax). Diagnostics go to stderr as file:line:col: severity: message [code];

@@ -35,7 +35,6 @@ const PL330_RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run a PL330 program on the emulated DMAC',
   usage: `usage: dmalab run PROGRAM [--load ADDR] [--channel N] [--ns] [--mem ADDR=FILE ...] [--dump ADDR:LEN[=FILE] ...]
                  [--trace] [--json] [--max-cycles N] [--platform DTS|DTB [--dmac NAME]]
        dmalab run PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [--env NAME=VALUE]...
