@@ -7,6 +7,7 @@ import { isAscii } from 'node:buffer';
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 
 type ModuleFunction = (exports: unknown, require: NodeRequire, module: Module, filename: string, dirname: string) => void;
@@ -76,7 +77,14 @@ function requireCached(file: string, variant: string): unknown {
   return module.exports;
 }
 
+/**
+ * Commands that compile one small input and exit: V8's optimizing compiler would spend more (on a background core
+ * that a busy machine may not have) than its code saves before the end, so the baseline compiler is their top tier.
+ */
+const ONE_SHOT_COMMANDS = new Set(['asm', 'disasm', 'dtc']);
+
 const command = process.argv[2];
+if (command !== undefined && ONE_SHOT_COMMANDS.has(command)) setFlagsFromString('--max-opt=1');
 const cli = requireCached(join(__dirname, 'cli-main.js'), command !== undefined && /^[a-z][a-z-]*$/.test(command) ? command : 'usage') as typeof import('./main');
 
 /** Runs the CLI on this process's arguments and sets its exit status. */
