@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { INCLUDE_PREFIXES, KERNEL_DTC_FLAGS, ensureKernelTree } from '../test/dts/corpus';
 import { bestOf, milliseconds, runProcess } from './whole-process';
 
-const ROUNDS = 10;
+const ROUNDS = 20;
 /** A few boards of both architectures, from a small include tree to a large one. */
 const DEVICETREES = [
   'arch/arm/boot/dts/vexpress-v2p-ca9.dts',
