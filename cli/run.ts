@@ -2,14 +2,13 @@
 // interface as a driver would, runs it to the end and prints the registers, the memory asked for and any fault.
 import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { decodeInstruction, formatInstruction, hexAddress } from '../emulator/pl330/disasm';
+import { hexAddress } from '../emulator/pl330/disasm';
 import { debugGo, issueDebug } from '../emulator/pl330/debug';
 import type { Pl330Config } from '../emulator/pl330/config';
 import { describeFaultType, decodeFaultType } from '../emulator/pl330/faults';
-import type { Pl330Event, ThreadRef } from '../emulator/pl330/observer';
+import { formatEvent, stateName } from '../emulator/pl330/event-text';
 import { threadName } from '../emulator/pl330/observer';
 import type { IdleReport, Pl330, RunResult } from '../emulator/pl330/pl330';
-import { CHANNEL_STATE_NAMES, MANAGER_STATE_NAMES } from '../emulator/pl330/registers';
 import { createStandaloneMachine } from '../emulator/pl330/standalone';
 import type { Bus } from '../emulator/bus/bus';
 import { Machine } from '../emulator/machine/machine';
@@ -18,9 +17,9 @@ import { formatDiagnostic } from '../server/pl330/diagnostics';
 import { ParsedArgs, UsageError, intOption, parseIntArg } from './args';
 import type { Command, CommandIO } from './command';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
-import { DEFAULT_PLATFORM, loadPlatform } from './platform';
+import { DEFAULT_PLATFORM, loadPlatform } from '../scenarios/platform';
 import { runElfCommand } from './run-elf';
-import { SCENARIOS, runScenario } from './scenario';
+import { SCENARIOS, runScenario } from '../scenarios/registry';
 
 const SOURCE_EXTENSIONS = ['.pl330', '.asm', '.s', '.S'];
 const DEFAULT_MAX_CYCLES = 100_000_000;
@@ -247,10 +246,6 @@ export function registerValues(dmac: Pl330): Record<string, number> {
   return Object.fromEntries(names.map((name) => [name, dmac.register(name)]));
 }
 
-function stateName(thread: ThreadRef, state: number): string {
-  return (thread === 'manager' ? MANAGER_STATE_NAMES : CHANNEL_STATE_NAMES)[state] ?? `state ${state}`;
-}
-
 function describeOutcome(result: RunResult, report: IdleReport): RunOutcome {
   return {
     stop: result.stop,
@@ -310,28 +305,4 @@ function formatDump(address: number, hex: string): string {
     lines.push(`${hex32(address + i / 2)}: ${bytes}`);
   }
   return lines.join('\n') + '\n';
-}
-
-/** One trace line per event. */
-export function formatEvent(e: Pl330Event): string {
-  const at = `[${String(e.cycle).padStart(6)}]`;
-  switch (e.kind) {
-    case 'instruction': {
-      const d = decodeInstruction(e.bytes, 0, e.pc);
-      const text = d.spec && !d.invalid ? formatInstruction(d) : `.byte ${Array.from(e.bytes, (b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ')} (${d.invalid})`;
-      return `${at} ${threadName(e.thread)} ${e.debug ? '(debug interface)' : hexAddress(e.pc)}: ${text}`;
-    }
-    case 'bus': {
-      const a = e.access;
-      const kind = a.fetch ? 'fetch' : a.write ? 'write' : 'read';
-      const data = Buffer.from(a.data).toString('hex');
-      return `${at}   ${kind} ${hexAddress(a.address)} ${a.data.length} bytes${a.response ? ` -> bus error ${a.response}` : ''}: ${data.length > 64 ? data.slice(0, 64) + '...' : data}`;
-    }
-    case 'event': return `${at}   ${threadName(e.thread)} signals event ${e.event}`;
-    case 'irq': return `${at}   irq${e.line === 'abort' ? '_abort' : `[${e.line}]`} ${e.level ? 'raised' : 'lowered'}`;
-    case 'fault': return `${at}   ${threadName(e.thread)} faults at ${hexAddress(e.pc)}: ${describeFaultType(e.faultType, e.thread === 'manager' ? 'manager' : 'channel')}`;
-    case 'state': return `${at}   ${threadName(e.thread)}: ${stateName(e.thread, e.from)} -> ${stateName(e.thread, e.to)}`;
-    case 'channelStart': return `${at}   channel ${e.channel} starts at ${hexAddress(e.pc)}${e.nonSecure ? ' (non-secure)' : ''}`;
-    case 'channelEnd': return `${at}   channel ${e.channel} ${e.how === 'end' ? 'ends' : 'is killed'}`;
-  }
 }

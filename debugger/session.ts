@@ -6,8 +6,8 @@ import {
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { loadPlatform, packageRoot } from '../cli/platform';
-import { SCENARIOS, scenarioSession } from '../cli/scenario';
+import { loadPlatform, packageRoot } from '../scenarios/platform';
+import { SCENARIOS, scenarioSession } from '../scenarios/registry';
 import { dataIdFor } from './runtime/breakpoints';
 import { EvaluationError } from './runtime/expression';
 import { EVENT_FILTERS } from './runtime/filters';

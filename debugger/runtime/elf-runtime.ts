@@ -5,7 +5,7 @@
 // library, in a system call) stops on the next C line the CPU reaches, so the stop is always in C.
 import { EventEmitter } from 'node:events';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { loadPlatform } from '../../cli/platform';
+import { loadPlatform } from '../../scenarios/platform';
 import { HostKernel } from '../../emulator/host/kernel';
 import { disassembleAt, disassembleRange } from '../../emulator/cpu/disasm';
 import { FrameTable } from '../../emulator/elf/dwarf-frame';

@@ -4,7 +4,7 @@
 // session translates. Breakpoints are checked at tick boundaries (each tick runs at most one instruction per thread),
 // events come from the emulator's observer API, attached only while something needs them.
 import { EventEmitter } from 'node:events';
-import { formatEvent } from '../../cli/run';
+import { formatEvent } from '../../emulator/pl330/event-text';
 import { BusResponse } from '../../emulator/bus/bus';
 import { debugGo, issueDebug } from '../../emulator/pl330/debug';
 import { decodeInstruction, hexAddress } from '../../emulator/pl330/disasm';
