@@ -57,6 +57,9 @@ export interface ObservationHooks {
   readonly trace: boolean;
   /** While re-executing for a reverse step, the trace stays quiet. */
   replaying(): boolean;
+  /** Whether the threads are read at every tick: then the PCs of the last read say which instruction raised an
+   * event (a CPU session lets the DMACs run many ticks between two reads). */
+  readonly everyTick: boolean;
   /** A channel left Stopped at `pc` (scenarios list the microcode they start). */
   channelStarted?(thread: DmaThread, pc: number): void;
 }
@@ -245,7 +248,11 @@ export class DmaObservation {
     if (entry.condition !== undefined && entry.condition !== fault.streamId) return;
     const d = Math.max(0, this.machine.dmacs.findIndex((dmac) => dmac.port.master.name === fault.master));
     const text = `${fault.kind} fault in ${fault.bank < 0 ? 'global space' : `context bank ${fault.bank}`}: ${fault.write ? 'write' : 'read'} at IOVA ${hexAddress(fault.address)} (stream ${fault.streamId}, ${fault.master})`;
-    this.pending.push({ filter: entry.filter, thread: this.threadIndex(d, 'manager'), text, dmac: d, origins: this.pcs.slice() });
+    this.pending.push({ filter: entry.filter, thread: this.threadIndex(d, 'manager'), text, dmac: d, origins: this.origins() });
+  }
+
+  private origins(): Float64Array | undefined {
+    return this.hooks.everyTick ? this.pcs.slice() : undefined;
   }
 
   private onEvent(dmac: Pl330, d: number, event: Pl330Event): void {
@@ -254,7 +261,7 @@ export class DmaObservation {
       const n = filter.match?.(event);
       if (n === undefined || (condition !== undefined && condition !== n)) continue;
       const thread = eventThread(event);
-      const origins = event.kind === 'event' ? this.pcs.slice() : undefined;
+      const origins = event.kind === 'event' ? this.origins() : undefined;
       this.pending.push({ filter, thread: this.threadIndex(d, thread), text: filter.describe(n, thread, dmac), origins });
     }
     if (event.kind === 'bus' && this.dataBreakpoints.length) {

@@ -97,7 +97,7 @@ export class ElfRuntime extends EventEmitter implements Runtime {
   private nextBreakpointId = 1;
   /** A DMA event seen but not yet reported (waiting for the CPU to reach C). */
   private deferred: StopInfo | undefined;
-  /** The DMACs' cycle counts summed: their states are read again only when it moved or the CPU wrote their registers. */
+  /** The DMACs' cycle counts summed: their states are read again only when it moved (they ran). */
   private dmaClock = -1;
   private running = false;
   private pauseRequested = false;
@@ -125,6 +125,7 @@ export class ElfRuntime extends EventEmitter implements Runtime {
     this.dma = new DmaObservation(debugMachineOf(machine), FIRST_DMA_THREAD_ID, {
       output: (line) => this.emit('output', line, 'console'),
       trace: options.trace,
+      everyTick: false,
       replaying: () => false,
     });
     this.dma.readThreads();
@@ -179,13 +180,29 @@ export class ElfRuntime extends EventEmitter implements Runtime {
       if (!resolved) return { id, verified: false, message: `no code at or after line ${r.line + 1} in ${source.path.split('/').pop()} (is the program built with -g?)` };
       const problem = checkConditions(r.condition, r.hitCondition, this.cpuContext(this.cpus.current()));
       if (typeof problem === 'string') return { id, verified: false, source, line: resolved.line - 1, message: problem };
-      const breakpoint: CodeBreakpoint = { id, address: resolved.addresses[0], kind: 'source', condition: r.condition, hitCondition: problem, logMessage: r.logMessage, hits: 0 };
-      bound.push({ breakpoint, addresses: resolved.addresses });
-      return { id, verified: true, source, line: resolved.line - 1, address: resolved.addresses[0] };
+      const addresses = this.lineEntries(resolved.addresses);
+      const breakpoint: CodeBreakpoint = { id, address: addresses[0], kind: 'source', condition: r.condition, hitCondition: problem, logMessage: r.logMessage, hits: 0 };
+      bound.push({ breakpoint, addresses });
+      return { id, verified: true, source, line: resolved.line - 1, address: addresses[0] };
     });
     this.lineBreakpoints.set(source.path, bound);
     this.indexCodeBreakpoints();
     return results;
+  }
+
+  /**
+   * Where a line is entered: its lowest statement address in each function holding it (as gdb places a line's
+   * breakpoint). A line's other statements (the parts of `a[i] = f(i)`) are inside it: stopping there again would
+   * stop twice on one pass.
+   */
+  private lineEntries(addresses: readonly number[]): number[] {
+    const byFunction = new Map<number | undefined, number>();
+    for (const a of addresses) {
+      const fn = this.code.frameTable.functionAt(a)?.start;
+      const seen = byFunction.get(fn);
+      if (seen === undefined || a < seen) byFunction.set(fn, a);
+    }
+    return [...byFunction.values()].sort((a, b) => a - b);
   }
 
   /** Instruction breakpoints (the disassembly view's): verified where the address holds code of the program. */
@@ -268,7 +285,11 @@ export class ElfRuntime extends EventEmitter implements Runtime {
   step(_threadId: number, kind: StepKind, granularity: StepGranularity): void {
     const cpu = this.cpus.current().cpu;
     const sp = cpu.r[13] >>> 0;
-    if (kind === 'out') return this.resume({ kind: 'out', sp });
+    if (kind === 'out') {
+      // To the caller's return address (as gdb's finish), a deeper recursion's return to it (a lower sp) aside.
+      const caller = this.code.frameTable.unwind(cpu.r, cpu.pc, (a) => this.read(a >>> 0, 4) ?? 0)[1];
+      return this.resume(caller === undefined ? { kind: 'out', sp } : { kind: 'over-call', returnTo: caller, sp });
+    }
     if (granularity === 'line') return this.resume({ kind: 'line', over: kind === 'over', from: this.code.lines.lookup(cpu.pc), sp });
     // Stepping over a call instruction runs the call and stops where it returns.
     const current = disassembleAt(this.cpus.readCode, cpu.pc, cpu.thumb, cpu.it);
@@ -364,13 +385,11 @@ export class ElfRuntime extends EventEmitter implements Runtime {
    */
   private observeDma(threadId: number): void {
     const dma = this.dma;
-    if (dma.watchesTransitions) {
-      let clock = 0;
-      for (const d of dma.machine.dmacs) clock += d.cycle;
-      if (clock !== this.dmaClock) {
-        this.dmaClock = clock;
-        dma.readThreads();
-      }
+    let clock = 0;
+    for (const d of dma.machine.dmacs) clock += d.cycle;
+    if (clock !== this.dmaClock) {
+      this.dmaClock = clock;
+      dma.readThreads();
     }
     if (dma.pending.length === 0 && dma.dataHits.length === 0) return;
     if (this.deferred === undefined) {

@@ -80,6 +80,7 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
     this.dma = new DmaObservation(machine, 1, {
       output: (text) => this.emit('output', text, 'console'),
       trace: options.trace,
+      everyTick: true,
       replaying: () => this.replaying,
       channelStarted: (t, pc) => {
         if (this.host && !this.program.locate(pc)) this.listMicrocode(t, pc);
