@@ -12,8 +12,7 @@ import type { IdleReport, Pl330, RunResult } from '../emulator/pl330/pl330';
 import { createStandaloneMachine } from '../emulator/pl330/standalone';
 import type { Bus } from '../emulator/bus/bus';
 import { Machine } from '../emulator/machine/machine';
-import { assemble } from '../server/pl330/assembler';
-import { formatDiagnostic } from '../server/pl330/diagnostics';
+import { assembleSource, startingProgram } from '../server/pl330/program-load';
 import { ParsedArgs, UsageError, intOption, parseIntArg } from './args';
 import type { Command, CommandIO } from './command';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
@@ -209,22 +208,21 @@ function planLoad(file: string, config: Partial<Pl330Config>, load: number | und
     const base = load ?? 0x1000;
     return { images: [{ base, bytes }], channelEntry: base };
   }
-  const result = assemble(readFileSync(file, 'utf8'), { config, base: load ?? 0x1000 });
-  for (const d of result.diagnostics) io.stderr(formatDiagnostic(file, d) + '\n');
-  if (result.errorCount > 0) {
-    io.stderr(`${file}: ${result.errorCount} error(s); not run\n`);
+  const { assembly: result, messages, errorCount } = assembleSource(file, readFileSync(file, 'utf8'), { config, base: load ?? 0x1000 });
+  for (const m of messages) io.stderr(m + '\n');
+  if (errorCount > 0) {
+    io.stderr(`${file}: ${errorCount} error(s); not run\n`);
     return undefined;
   }
-  const manager = result.programs.find((p) => p.kind === 'manager');
-  if (manager && load === undefined) return { images: result.programs, manager: manager.base };
-  const channelPrograms = result.programs.filter((p) => p.kind === 'channel');
-  const entry = load === undefined ? channelPrograms[0] : channelPrograms.find((p) => p.base === load);
-  if (!entry) {
+  const start = startingProgram(result.programs, { at: load });
+  if (start?.kind === 'manager') return { images: result.programs, manager: start.base };
+  if (!start) {
+    const channelPrograms = result.programs.filter((p) => p.kind === 'channel');
     const where = channelPrograms.length ? ` (programs at ${channelPrograms.map((p) => hexAddress(p.base)).join(', ')})` : '';
     io.stderr(`${file}: no channel program ${load === undefined ? 'to start' : `at --load ${hexAddress(load)}`}${where}\n`);
     return undefined;
   }
-  return { images: result.programs, channelEntry: entry.base };
+  return { images: result.programs, channelEntry: start.base };
 }
 
 function parseDump(raw: string): Dump {

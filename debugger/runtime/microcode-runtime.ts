@@ -22,6 +22,7 @@ import { Checkpoint, History } from './history';
 import { DEFAULT_MAX_CYCLES, UserError, LaunchOptions, ScenarioLaunch } from './launch';
 import { DebugMachine, MachineSnapshot, createDefaultMachine, createPlatformMachine, debugMachineOf } from './machine';
 import { DebugProgram } from './program';
+import { startingProgram } from '../../server/pl330/program-load';
 
 /** File access the runtime needs, passed in so the runtime runs anywhere. */
 export interface FileAccess {
@@ -92,10 +93,9 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
   static launch(options: LaunchOptions, files: FileAccess, loadPlatform?: PlatformLoader): { runtime: MicrocodeRuntime; warnings: string[] } {
     const { program, warnings } = DebugProgram.load(options.program, readFile('program', () => files.readText(options.program)), options.config);
     const kind = options.thread === 'manager' ? 'manager' : 'channel';
-    const candidates = program.assembly.programs.filter((p) => p.kind === kind);
-    const entry = options.entry === undefined ? candidates[0] : candidates.find((p) => p.base === options.entry);
+    const entry = startingProgram(program.assembly.programs, { kind, at: options.entry });
     if (!entry) {
-      const where = candidates.map((p) => hexAddress(p.base)).join(', ');
+      const where = program.assembly.programs.filter((p) => p.kind === kind).map((p) => hexAddress(p.base)).join(', ');
       throw new UserError(options.entry === undefined
         ? `${options.program}: no ${kind} program to start (add a .${kind} section)`
         : `'entry': no ${kind} program at ${hexAddress(options.entry)} (${kind} programs start at ${where || 'no address'})`);
