@@ -103,25 +103,20 @@ export class ElfRuntime extends EventEmitter implements Runtime {
   private pauseRequested = false;
   private ended = false;
 
-  private constructor(readonly options: ElfLaunch, bytes: Uint8Array, loadPlatform: PlatformLoader, warn: (line: string) => void) {
+  /**
+   * A program whose code `bytes` holds (its symbols and DWARF), run by the CPUs `cpus` makes on `machine`: the CPU
+   * side is the program kind's (a user process here; a kernel's CPUs next), everything else is shared.
+   */
+  private constructor(
+    readonly options: ElfLaunch,
+    bytes: Uint8Array,
+    machine: Machine,
+    cpus: (output: (text: string, category: 'stdout' | 'stderr') => void) => CpuSide,
+  ) {
     super();
     // The debug information first: a file that is no 32-bit ARM ELF is refused with what is wrong with it.
     this.code = new ElfCode(options.program, bytes, (address) => this.cpus.readCode(address), () => this.cpus.current().cpu.thumb);
-    const machine = new Machine(loadPlatform(options.platform, warn));
-    const text = (data: Uint8Array): string => Buffer.from(data).toString('utf8');
-    const process = startUserProgram({
-      path: options.program,
-      bytes,
-      args: options.args,
-      workspace: options.workspace,
-      ...hostedOn(machine),
-      stdout: (data) => this.emit('output', text(data), 'stdout'),
-      stderr: (data) => this.emit('output', text(data), 'stderr'),
-      stdin: () => new Uint8Array(0),
-      // The debug console shows output as it comes: the C library line-buffers a terminal's stdout.
-      terminal: true,
-    });
-    this.cpus = processCpuSide(process);
+    this.cpus = cpus((text, category) => this.emit('output', text, category));
     this.dma = new DmaObservation(debugMachineOf(machine), FIRST_DMA_THREAD_ID, {
       output: (line) => this.emit('output', line, 'console'),
       trace: options.trace,
@@ -131,9 +126,28 @@ export class ElfRuntime extends EventEmitter implements Runtime {
     this.dma.readThreads();
   }
 
+  /** An ARM Linux executable as a user process on the platform machine, its devices served by the host kernel. */
   static launch(options: ElfLaunch, bytes: Uint8Array, loadPlatform: PlatformLoader, warn: (line: string) => void): ElfRuntime {
+    const text = (data: Uint8Array): string => Buffer.from(data).toString('utf8');
+    let machine: Machine;
     try {
-      return new ElfRuntime(options, bytes, loadPlatform, warn);
+      machine = new Machine(loadPlatform(options.platform, warn));
+    } catch (error) {
+      throw new UserError(`'platform': ${(error as Error).message}`);
+    }
+    try {
+      return new ElfRuntime(options, bytes, machine, (output) => processCpuSide(startUserProgram({
+        path: options.program,
+        bytes,
+        args: options.args,
+        workspace: options.workspace,
+        ...hostedOn(machine),
+        stdout: (data) => output(text(data), 'stdout'),
+        stderr: (data) => output(text(data), 'stderr'),
+        stdin: () => new Uint8Array(0),
+        // The debug console shows output as it comes: the C library line-buffers a terminal's stdout.
+        terminal: true,
+      })));
     } catch (error) {
       if (error instanceof ElfError || error instanceof DwarfError) throw new UserError(`${options.program}: ${error.message}`);
       throw error;
