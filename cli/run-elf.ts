@@ -6,6 +6,7 @@ import { Machine } from '../emulator/machine/machine';
 import { rangeFrames, type FrameSource } from '../emulator/linux/address-space';
 import { ElfError } from '../emulator/linux/elf';
 import type { DeviceFiles, OpenFile } from '../emulator/linux/files';
+import type { Timeline } from '../emulator/machine/clock';
 import type { LinuxProcess } from '../emulator/linux/process';
 import { hostedOn, startUserProgram } from '../emulator/linux/user-program';
 import { UsageError, type ParsedArgs } from './args';
@@ -17,8 +18,8 @@ export interface UserMachine {
   readonly bus: Bus;
   readonly frames: FrameSource;
   readonly devices?: DeviceFiles;
-  /** Advances the devices while the process blocks; false when nothing more can happen. */
-  readonly wait?: () => boolean;
+  /** The machine's timeline, which the process's CPU advances (default: no clocked devices). */
+  readonly timeline?: Timeline;
   readonly eventFile?: (initial: number, flags: number) => OpenFile;
 }
 
@@ -77,7 +78,7 @@ export function runElf(options: RunElfOptions, io: CommandIO): number {
       frames: machine.frames,
       workspace: options.workspace ?? process.cwd(),
       devices: machine.devices,
-      wait: machine.wait,
+      timeline: machine.timeline,
       eventFile: machine.eventFile,
       env: options.env,
       stdout: (data) => io.stdout(data),

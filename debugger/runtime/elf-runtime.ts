@@ -71,9 +71,13 @@ export function parseElfArguments(raw: Record<string, unknown>, cwd: string): El
 const FIRST_DMA_THREAD_ID = 1001;
 /** Instructions run between two looks at the event loop (a pause request gets in). */
 const SLICE = 20_000;
+/** The longest wait (in instructions' time) passed between two of those looks. */
+const WAIT_SLICE = 10_000_000;
 
-type StepMode = { kind: 'continue' } | { kind: 'line'; over: boolean; from: LineRow | undefined; sp: number } | { kind: 'out'; sp: number }
-  | { kind: 'instruction' } | { kind: 'over-call'; returnTo: number; sp: number };
+/** Continue, or a step of one CPU context (`thread`: its key); the others run alongside and may hit breakpoints. */
+type StepMode = { kind: 'continue' } | { thread: number } & (
+  | { kind: 'line'; over: boolean; from: LineRow | undefined; sp: number } | { kind: 'out'; sp: number }
+  | { kind: 'instruction' } | { kind: 'over-call'; returnTo: number; sp: number });
 
 /** A CPU store into a watched range, seen while an instruction ran. */
 interface StoreHit {
@@ -296,19 +300,22 @@ export class ElfRuntime extends EventEmitter implements Runtime {
   }
 
   /** One source line (over calls, or into them), one instruction, or out of the current function. */
-  step(_threadId: number, kind: StepKind, granularity: StepGranularity): void {
-    const cpu = this.cpus.current().cpu;
+  step(threadId: number, kind: StepKind, granularity: StepGranularity): void {
+    const target = this.thread(threadId);
+    const stepped = 'cpu' in target ? target.cpu : this.cpus.current();
+    const thread = stepped.key;
+    const cpu = stepped.cpu;
     const sp = cpu.r[13] >>> 0;
     if (kind === 'out') {
       // To the caller's return address (as gdb's finish), a deeper recursion's return to it (a lower sp) aside.
       const caller = this.code.frameTable.unwind(cpu.r, cpu.pc, (a) => this.read(a >>> 0, 4) ?? 0)[1];
-      return this.resume(caller === undefined ? { kind: 'out', sp } : { kind: 'over-call', returnTo: caller, sp });
+      return this.resume(caller === undefined ? { kind: 'out', thread, sp } : { kind: 'over-call', thread, returnTo: caller, sp });
     }
-    if (granularity === 'line') return this.resume({ kind: 'line', over: kind === 'over', from: this.code.lines.lookup(cpu.pc), sp });
+    if (granularity === 'line') return this.resume({ kind: 'line', thread, over: kind === 'over', from: this.code.lines.lookup(cpu.pc), sp });
     // Stepping over a call instruction runs the call and stops where it returns.
     const current = disassembleAt(this.cpus.readCode, cpu.pc, cpu.thumb, cpu.it);
     const call = kind === 'over' && current !== undefined && /^blx?(?:[a-z]{2})?(?:\.[nw])? /.test(current.text);
-    this.resume(call ? { kind: 'over-call', returnTo: current.address + current.length, sp } : { kind: 'instruction' });
+    this.resume(call ? { kind: 'over-call', thread, returnTo: current.address + current.length, sp } : { kind: 'instruction', thread });
   }
 
   stepBack(): void {
@@ -329,14 +336,14 @@ export class ElfRuntime extends EventEmitter implements Runtime {
     this.running = true;
     this.pauseRequested = false;
     let budget = this.options.maxInstructions;
-    let first = true;
     const slice = (): void => {
       for (let i = 0; i < SLICE; i++) {
-        const outcome = this.cpus.run(1);
+        // A wait passes in one go (the machine runs meanwhile); then one instruction at a time.
+        const waited = this.cpus.idle(Math.min(budget, WAIT_SLICE));
+        const outcome = waited > 0 ? undefined : this.cpus.run(1);
         if (outcome !== undefined) return this.exit(outcome);
-        budget--;
-        const stop = this.stopAfterInstruction(mode, first);
-        first = false;
+        budget -= Math.max(1, waited);
+        const stop = this.stopAfterInstruction(mode);
         if (stop) return this.stop(stop);
         if (budget <= 0) return this.stop({ reason: 'pause', threadId: this.cpuThreadId(this.cpus.current()), description: `stopped after ${this.options.maxInstructions} instructions (maxInstructions)` });
       }
@@ -347,7 +354,7 @@ export class ElfRuntime extends EventEmitter implements Runtime {
   }
 
   /** Why to stop now that one more instruction ran, if at all. */
-  private stopAfterInstruction(mode: StepMode, first: boolean): StopInfo | undefined {
+  private stopAfterInstruction(mode: StepMode): StopInfo | undefined {
     const thread = this.cpus.current();
     const threadId = this.cpuThreadId(thread);
     const cpu = thread.cpu;
@@ -372,11 +379,12 @@ export class ElfRuntime extends EventEmitter implements Runtime {
       const hit = list.filter((bp) => breakpointStops(bp, this.cpuContext(thread), this.reports(bp)));
       if (hit.length) return { reason: hit.some((bp) => bp.kind === 'source') ? 'breakpoint' : 'instruction breakpoint', threadId, breakpointIds: hit.map((bp) => bp.id) };
     }
+    if (mode.kind === 'continue' || mode.thread !== thread.key) return undefined;
     const atLineStart = row !== undefined && row.address === pc && row.isStmt;
     const sp = cpu.r[13] >>> 0;
     switch (mode.kind) {
       case 'instruction':
-        return first ? { reason: 'step', threadId } : undefined;
+        return { reason: 'step', threadId };
       case 'over-call':
         return pc === mode.returnTo && sp >= mode.sp ? { reason: 'step', threadId } : undefined;
       case 'line': {

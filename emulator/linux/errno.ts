@@ -1,6 +1,7 @@
 // Linux errno values (asm-generic/errno-base.h, errno.h): system calls return their negation.
 export const EPERM = 1;
 export const ENOENT = 2;
+export const ESRCH = 3;
 export const EINTR = 4;
 export const EIO = 5;
 export const EBADF = 9;
@@ -19,3 +20,4 @@ export const ERANGE = 34;
 export const ENOSYS = 38;
 export const ENOTEMPTY = 39;
 export const ENODEV = 19;
+export const ETIMEDOUT = 110;

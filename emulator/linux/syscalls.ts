@@ -3,8 +3,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MMAP_BOTTOM, MMAP_TOP, PAGE_SIZE, PROT_READ, PROT_WRITE } from './address-space';
-import { EAGAIN, EBADF, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM, ENOSYS, ENOTDIR, ENOTTY, ERANGE, ESPIPE } from './errno';
-import { EventFile, S_IFDIR, WOULD_BLOCK, type FileStatus, type OpenFile } from './files';
+import { EAGAIN, EBADF, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM, ENOSYS, ENOTDIR, ENOTTY, ERANGE, ESPIPE, ESRCH, ETIMEDOUT } from './errno';
+import { EventFile, POLLIN, S_IFDIR, WOULD_BLOCK, type FileStatus, type OpenFile } from './files';
+import { PICOSECONDS_PER_NANOSECOND } from '../machine/clock';
+import { RESTART } from './threads';
 import { MemoryFault } from '../cpu/memory';
 import { ProcessExit } from './outcome';
 import type { LinuxProcess } from './process';
@@ -137,18 +139,17 @@ function doRead(p: LinuxProcess, fd: number, buf: number, count: number, positio
   const file = fileOf(p, fd);
   if (!file) return -EBADF;
   if (!file.read) return -EINVAL;
-  for (;;) {
-    const result = file.read(u32(count), position, p);
-    if (result === WOULD_BLOCK) {
-      waitOrDeadlock(p, `read from ${file.name} (fd ${fd})`);
-      continue;
-    }
-    if (typeof result === 'number') return result;
-    return guarded(() => {
-      p.memory.writeBytes(u32(buf), result);
-      return result.length;
-    });
+  const result = file.read(u32(count), position, p);
+  if (result === WOULD_BLOCK) {
+    // Readable again when its poll says so (a file that cannot tell is retried whenever a device may have acted).
+    const ready = file.poll ? () => (file.poll!(POLLIN) & POLLIN) !== 0 : () => true;
+    return p.block({ what: `read from ${file.name} (fd ${fd})`, deadline: Infinity, ready, finish: () => RESTART });
   }
+  if (typeof result === 'number') return result;
+  return guarded(() => {
+    p.memory.writeBytes(u32(buf), result);
+    return result.length;
+  });
 }
 
 function doWrite(p: LinuxProcess, fd: number, data: Uint8Array, position?: number): number {
@@ -156,12 +157,6 @@ function doWrite(p: LinuxProcess, fd: number, data: Uint8Array, position?: numbe
   if (!file) return -EBADF;
   if (!file.write) return -EINVAL;
   return file.write(data, position, p);
-}
-
-/** Lets the machine run while the process is blocked; a wait nothing can end stops the process. */
-function waitOrDeadlock(p: LinuxProcess, what: string): void {
-  if (p.options.wait?.()) return;
-  throw new ProcessExit({ kind: 'crash', signal: 6, reason: `blocked forever: ${what} waits for an event that nothing can produce`, registers: p.registerDump() });
 }
 
 function timespec32(p: LinuxProcess, address: number, ns: number): void {
@@ -177,9 +172,10 @@ function clockNs(p: LinuxProcess, clock: number): number {
   return clock === 0 || clock === 5 || clock === 8 || clock === 11 ? p.startRealtimeNs + p.monotonicNs : p.monotonicNs;
 }
 
-function sleep(p: LinuxProcess, ns: number): void {
-  p.sleptNs += Math.max(0, ns);
-  p.options.wait?.();
+/** Blocks the calling thread for `ns` nanoseconds of the timeline. */
+function sleep(p: LinuxProcess, ns: number): number {
+  if (ns <= 0) return 0;
+  return p.block({ what: 'sleep', deadline: p.cpuTime() + ns * PICOSECONDS_PER_NANOSECOND, ready: () => false, finish: () => 0 });
 }
 
 function readTimespec(p: LinuxProcess, address: number, wide: boolean): number {
@@ -188,30 +184,32 @@ function readTimespec(p: LinuxProcess, address: number, wide: boolean): number {
   return sec * 1e9 + nsec;
 }
 
+/** One look at the descriptors: revents written, the number ready returned. */
+function pollOnce(p: LinuxProcess, fds: number, nfds: number): number {
+  let ready = 0;
+  for (let i = 0; i < nfds; i++) {
+    const at = u32(fds + i * 8);
+    const fd = p.memory.read32(at);
+    const events = p.memory.read16(at + 4);
+    let revents = 0;
+    if (fd >= 0) {
+      const file = fileOf(p, fd);
+      revents = file ? (file.poll ? file.poll(events) : events & 5) : 0x20; // POLLNVAL
+    }
+    p.memory.write16(at + 6, revents);
+    if (revents !== 0) ready++;
+  }
+  return ready;
+}
+
+/** poll/ppoll: a timeout of -1 waits without limit, 0 does not wait. */
 function poll(p: LinuxProcess, fds: number, nfds: number, timeoutNs: number): number {
   return guarded(() => {
-    for (;;) {
-      let ready = 0;
-      for (let i = 0; i < nfds; i++) {
-        const at = u32(fds + i * 8);
-        const fd = p.memory.read32(at);
-        const events = p.memory.read16(at + 4);
-        let revents = 0;
-        if (fd >= 0) {
-          const file = fileOf(p, fd);
-          revents = file ? (file.poll ? file.poll(events) : events & 5) : 0x20; // POLLNVAL
-        }
-        p.memory.write16(at + 6, revents);
-        if (revents !== 0) ready++;
-      }
-      if (ready > 0 || timeoutNs === 0) return ready;
-      if (timeoutNs > 0) {
-        sleep(p, timeoutNs);
-        timeoutNs = 0;
-        continue;
-      }
-      waitOrDeadlock(p, `poll on ${nfds} file(s)`);
-    }
+    const ready = pollOnce(p, fds, nfds);
+    if (ready > 0 || timeoutNs === 0) return ready;
+    const anyReady = () => guarded(() => pollOnce(p, fds, nfds)) > 0;
+    const deadline = timeoutNs < 0 ? Infinity : p.cpuTime() + timeoutNs * PICOSECONDS_PER_NANOSECOND;
+    return p.block({ what: `poll on ${nfds} file(s)`, deadline, ready: anyReady, finish: () => guarded(() => pollOnce(p, fds, nfds)) });
   });
 }
 
@@ -243,8 +241,16 @@ function mmap(p: LinuxProcess, address: number, length: number, prot: number, fl
 }
 
 export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
-  exit: (_p, status) => { throw new ProcessExit({ kind: 'exit', status: status & 0xff }); },
+  exit: (p, status) => p.exitThread(status),
   exit_group: (_p, status) => { throw new ProcessExit({ kind: 'exit', status: status & 0xff }); },
+  clone: (p, flags, stack, parentTid, tls, childTid) => clone(p, u32(flags), u32(stack), u32(parentTid), u32(tls), u32(childTid)),
+  clone3: (p, args, size) => guarded(() => {
+    // struct clone_args: 64-bit flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, ...
+    if (u32(size) < 64) return -EINVAL;
+    const field = (i: number) => p.memory.read32(u32(args + 8 * i)) >>> 0;
+    const stack = field(5), stackSize = field(6);
+    return clone(p, field(0), stack === 0 ? 0 : (stack + stackSize) >>> 0, field(3), field(7), field(2));
+  }),
 
   read: (p, fd, buf, count) => doRead(p, fd, buf, count),
   pread64: (p, fd, buf, count, _pad, lo, hi) => doRead(p, fd, buf, count, u32(lo) + u32(hi) * 4294967296),
@@ -416,31 +422,27 @@ export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
   ARM_set_tls: (p, value) => { p.cpu.tpidruro = value; return 0; },
   ARM_get_tls: (p) => p.cpu.tpidruro,
   ARM_cacheflush: () => 0,
-  set_tid_address: () => 1,
+  set_tid_address: (p, address) => {
+    p.current.clearChildTid = u32(address);
+    return p.current.tid;
+  },
   set_robust_list: () => 0,
   rseq: () => -ENOSYS,
-  getpid: () => 1,
-  gettid: () => 1,
+  getpid: (p) => p.threads[0]?.tid ?? p.current.tid,
+  gettid: (p) => p.current.tid,
   getppid: () => 0,
   getuid32: () => 0,
   geteuid32: () => 0,
   getgid32: () => 0,
   getegid32: () => 0,
-  sched_yield: () => 0,
+  sched_yield: (p) => p.block({ what: 'sched_yield', deadline: 0, ready: () => true, finish: () => 0 }),
   sched_getaffinity: (p, _pid, size, mask) => guarded(() => {
     if (u32(size) < 4) return -EINVAL;
     writeWords(p, mask, [1]);
     return 4;
   }),
-  futex: (p, address, op, value) => guarded(() => {
-    const command = op & 0x7f;
-    if (command === 0 || command === 9) {
-      if (p.memory.read32(u32(address)) !== value) return -EAGAIN;
-      waitOrDeadlock(p, `futex wait on ${u32(address).toString(16)}`);
-      return 0;
-    }
-    return 0;
-  }),
+  futex: (p, address, op, value, timeout, address2, value3) => futex(p, address, op, value, timeout, address2, value3, false),
+  futex_time64: (p, address, op, value, timeout, address2, value3) => futex(p, address, op, value, timeout, address2, value3, true),
   ugetrlimit: (p, resource, rlim) => guarded(() => {
     writeWords(p, rlim, resource === 3 ? [8 << 20, 0xffffffff] : [0xffffffff, 0xffffffff]);
     return 0;
@@ -471,25 +473,134 @@ export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
     if (tv) writeWords(p, tv, [Math.floor(ns / 1e9), Math.floor((ns % 1e9) / 1000)]);
     return 0;
   }),
-  nanosleep: (p, request) => guarded(() => { sleep(p, readTimespec(p, request, false)); return 0; }),
+  nanosleep: (p, request) => guarded(() => sleep(p, readTimespec(p, request, false))),
   clock_nanosleep: (p, clock, flags, request) => guarded(() => {
     const ns = readTimespec(p, request, false);
-    sleep(p, flags & 1 ? ns - clockNs(p, clock) : ns);
-    return 0;
+    return sleep(p, flags & 1 ? ns - clockNs(p, clock) : ns);
   }),
   clock_nanosleep_time64: (p, clock, flags, request) => guarded(() => {
     const ns = readTimespec(p, request, true);
-    sleep(p, flags & 1 ? ns - clockNs(p, clock) : ns);
-    return 0;
+    return sleep(p, flags & 1 ? ns - clockNs(p, clock) : ns);
   }),
 
   rt_sigaction: (p, _signal, _action, old) => guarded(() => { if (old) p.memory.writeBytes(u32(old), new Uint8Array(20)); return 0; }),
   rt_sigprocmask: (p, _how, _set, old) => guarded(() => { if (old) p.memory.writeBytes(u32(old), new Uint8Array(8)); return 0; }),
   sigaltstack: () => 0,
-  tgkill: (p, _tgid, _tid, signal) => terminate(p, signal),
-  tkill: (p, _tid, signal) => terminate(p, signal),
+  tgkill: (p, _tgid, tid, signal) => (p.threads.some((t) => t.tid === tid) ? terminate(p, signal) : -ESRCH),
+  tkill: (p, tid, signal) => (p.threads.some((t) => t.tid === tid) ? terminate(p, signal) : -ESRCH),
   kill: (p, _pid, signal) => terminate(p, signal),
 };
+
+const CLONE_VM = 0x100;
+const CLONE_THREAD = 0x10000;
+const CLONE_SETTLS = 0x80000;
+const CLONE_PARENT_SETTID = 0x100000;
+const CLONE_CHILD_CLEARTID = 0x200000;
+const CLONE_CHILD_SETTID = 0x1000000;
+
+/** clone/clone3: threads of this process (CLONE_VM | CLONE_THREAD); a new process (fork) is not emulated. */
+function clone(p: LinuxProcess, flags: number, stack: number, parentTid: number, tls: number, childTid: number): number {
+  if ((flags & (CLONE_VM | CLONE_THREAD)) !== (CLONE_VM | CLONE_THREAD)) return -ENOSYS;
+  return guarded(() => {
+    const thread = p.spawnThread(stack, flags & CLONE_SETTLS ? tls : undefined);
+    if (flags & CLONE_PARENT_SETTID) p.memory.write32(parentTid, thread.tid);
+    if (flags & CLONE_CHILD_SETTID) p.memory.write32(childTid, thread.tid);
+    if (flags & CLONE_CHILD_CLEARTID) thread.clearChildTid = childTid;
+    return thread.tid;
+  });
+}
+
+const FUTEX_WAIT = 0;
+const FUTEX_WAKE = 1;
+const FUTEX_REQUEUE = 3;
+const FUTEX_CMP_REQUEUE = 4;
+const FUTEX_WAKE_OP = 5;
+const FUTEX_WAIT_BITSET = 9;
+const FUTEX_WAKE_BITSET = 10;
+const FUTEX_CLOCK_REALTIME = 256;
+
+/**
+ * futex(2) on one process's words (FUTEX_PRIVATE_FLAG changes nothing here). FUTEX_WAIT's timeout is relative,
+ * FUTEX_WAIT_BITSET's absolute (on CLOCK_REALTIME with FUTEX_CLOCK_REALTIME, else CLOCK_MONOTONIC).
+ */
+function futex(p: LinuxProcess, address: number, op: number, value: number, timeout: number, address2: number, value3: number, time64: boolean): number {
+  return guarded(() => {
+    const word = u32(address);
+    const command = op & 0x7f;
+    switch (command) {
+      case FUTEX_WAIT:
+      case FUTEX_WAIT_BITSET: {
+        const bitset = command === FUTEX_WAIT ? 0xffffffff : u32(value3);
+        if (bitset === 0) return -EINVAL;
+        if (p.memory.read32(word) !== value) return -EAGAIN;
+        let deadline = Infinity;
+        if (timeout !== 0) {
+          const ns = readTimespec(p, timeout, time64);
+          const remaining = command === FUTEX_WAIT_BITSET ? ns - clockNs(p, op & FUTEX_CLOCK_REALTIME ? 0 : 1) : ns;
+          deadline = p.cpuTime() + Math.max(0, remaining) * PICOSECONDS_PER_NANOSECOND;
+        }
+        const thread = p.current;
+        p.futexes.enqueue(word, thread, bitset);
+        return p.block({
+          what: `futex wait on 0x${word.toString(16)}`,
+          deadline,
+          ready: () => thread.woken,
+          finish: (timedOut) => {
+            if (!timedOut) return 0;
+            p.futexes.remove(thread);
+            return -ETIMEDOUT;
+          },
+        });
+      }
+      case FUTEX_WAKE:
+        return p.futexes.wake(word, value);
+      case FUTEX_WAKE_BITSET:
+        return u32(value3) === 0 ? -EINVAL : p.futexes.wake(word, value, u32(value3));
+      case FUTEX_REQUEUE:
+      case FUTEX_CMP_REQUEUE:
+        if (command === FUTEX_CMP_REQUEUE && p.memory.read32(word) !== value3) return -EAGAIN;
+        // The fourth argument is val2 (a count), not a timeout, for the requeue operations.
+        return p.futexes.requeue(word, u32(address2), value, timeout);
+      case FUTEX_WAKE_OP: {
+        const target = u32(address2);
+        const old = p.memory.read32(target);
+        p.memory.write32(target, wakeOpResult(old, value3));
+        let woken = p.futexes.wake(word, value);
+        if (wakeOpCondition(old, value3)) woken += p.futexes.wake(target, timeout);
+        return woken;
+      }
+      default:
+        return -ENOSYS;
+    }
+  });
+}
+
+/** FUTEX_WAKE_OP's operation on the old value: op (bits 28-31, bit 31 = the operand is 1 << oparg) with oparg (12-23). */
+function wakeOpResult(old: number, encoded: number): number {
+  const op = (encoded >>> 28) & 7;
+  let arg = (encoded << 8) >> 20;
+  if (encoded & 0x80000000) arg = 1 << (arg & 31);
+  switch (op) {
+    case 0: return arg;
+    case 1: return old + arg;
+    case 2: return old | arg;
+    case 3: return old & ~arg;
+    default: return old ^ arg;
+  }
+}
+
+/** FUTEX_WAKE_OP's comparison of the old value: cmp (bits 24-27) with cmparg (0-11). */
+function wakeOpCondition(old: number, encoded: number): boolean {
+  const arg = (encoded << 20) >> 20;
+  switch ((encoded >>> 24) & 15) {
+    case 0: return old === arg;
+    case 1: return old !== arg;
+    case 2: return old < arg;
+    case 3: return old <= arg;
+    case 4: return old > arg;
+    default: return old >= arg;
+  }
+}
 
 function terminate(p: LinuxProcess, signal: number): number {
   if (signal === 0) return 0;

@@ -22,7 +22,7 @@ export interface UserProgram extends Omit<ProcessOptions, 'workspace' | 'argv' |
 }
 
 /** The machine's bus with the host-kernel model serving /dev/vfio, sysfs, frames and eventfds to the process. */
-export function hostedOn(machine: Machine): Pick<ProcessOptions, 'bus' | 'frames' | 'devices' | 'wait' | 'eventFile'> {
+export function hostedOn(machine: Machine): Pick<ProcessOptions, 'bus' | 'frames' | 'devices' | 'timeline' | 'eventFile'> {
   return { bus: machine.bus, ...hostKernelHooks(new HostKernel(machine)) };
 }
 

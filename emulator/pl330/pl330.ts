@@ -47,7 +47,7 @@ export interface Pl330Options {
   readonly watchdogTicks?: number;
 }
 
-export type RunStop = 'idle' | 'budget' | 'condition';
+export type RunStop = 'idle' | 'budget' | 'condition' | 'yield';
 
 export interface RunOptions {
   /** Stop after this many ticks (a runaway program never hangs the host). */
@@ -153,6 +153,9 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   readonly irqAbort = new IrqLine('irq_abort');
   /** Simulated clock: ticks since reset. */
   cycle = 0;
+  /** Set by the machine when something a waiting CPU may care about happened (an interrupt): `run` returns at the
+   * end of the current tick with stop 'yield', so the CPU resumes at that instant. */
+  yieldRequested = false;
 
   private readonly manager: Thread;
   private readonly channels: readonly Thread[];
@@ -470,6 +473,11 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     this.watchdog();
   }
 
+  /** Whether any thread can execute without outside help (an event, a peripheral request, a debug command). */
+  get runnable(): boolean {
+    return this.runnableCount > 0;
+  }
+
   /** Runs one thread until it retires one instruction, blocks or stops (the debugger's single step). */
   stepInstruction(thread: ThreadRef): boolean {
     const t = this.thread(thread);
@@ -493,6 +501,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       if (until === undefined && this.runnableCount === 1) this.runAlone(limit);
       else this.tick();
       if (until !== undefined && until()) return { stop: 'condition', cycles: this.cycle - start };
+      if (this.yieldRequested) return { stop: 'yield', cycles: this.cycle - start };
     }
     return { stop: 'idle', cycles: this.cycle - start };
   }
@@ -510,7 +519,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     }
     const unobserved = this.observers.length === 0 && !this.port.bus.observed && this.port.translator === undefined;
     this.bulkLimit = unobserved ? limit : -1;
-    while (RUNNABLE[t.state] && this.runnableCount === 1 && this.cycle < limit) {
+    while (RUNNABLE[t.state] && this.runnableCount === 1 && this.cycle < limit && !this.yieldRequested) {
       this.progress = false;
       this.stepThreadOnce(t);
       this.cycle++;

@@ -134,14 +134,20 @@ test('device files: ioctl, a new descriptor, mmap of device registers, DMA into 
   const proc = new LinuxProcess(readFileSync(program), {
     bus, frames, devices, workspace: new Workspace(ROOT), argv: ['/device'], env: [],
     stdout: (d) => { stdout += Buffer.from(d).toString(); }, stderr: (d) => { stdout += Buffer.from(d).toString(); },
-    wait: () => {
-      waits++;
-      if (!irq || device.registers[0] !== 1 || dmaTarget < 0) return false;
-      const message = Buffer.from('written by DMA\0');
-      bus.physicalWrite(dmaTarget, message, 0, message.length);
-      device.registers[0] = 2;
-      irq.signal(3);
-      return true;
+    // The device acts when the process waits: the timeline's wait runs it.
+    timeline: {
+      now: 0,
+      cpuPeriod: 1000,
+      advanceTo() {},
+      waitUntil(ready) {
+        waits++;
+        if (!irq || device.registers[0] !== 1 || dmaTarget < 0) return 'idle';
+        const message = Buffer.from('written by DMA\0');
+        bus.physicalWrite(dmaTarget, message, 0, message.length);
+        device.registers[0] = 2;
+        irq.signal(3);
+        return ready() ? 'ready' : 'idle';
+      },
     },
   });
   const outcome = proc.run(5e7);

@@ -20,6 +20,7 @@
 #define DBGCMD 0xd04
 #define DBGINST0 0xd08
 #define DBGINST1 0xd0c
+#define MAX_IRQS 4
 
 unsigned rounds;
 unsigned checksum;
@@ -70,18 +71,25 @@ int main(void) {
   struct vfio_iommu_type1_dma_map map = { .argsz = sizeof map, .flags = VFIO_DMA_MAP_FLAG_READ, .vaddr = (uintptr_t)code, .iova = IOVA_CODE, .size = 4096 };
   if (ioctl(container, VFIO_IOMMU_MAP_DMA, &map) < 0) return fail("MAP_DMA");
 
-  int efd = eventfd(0, 0);
-  char irq_buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
-  struct vfio_irq_set *irq = (struct vfio_irq_set *)irq_buf;
-  *irq = (struct vfio_irq_set){ .argsz = sizeof irq_buf, .flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, .index = 0, .start = 0, .count = 1 };
-  memcpy(irq->data, &efd, sizeof efd);
-  ioctl(device, VFIO_DEVICE_SET_IRQS, irq);
+  // An eventfd on each of the device's interrupts: irq0 (events) and the abort line its fault raises.
+  struct vfio_device_info info = { .argsz = sizeof info };
+  if (ioctl(device, VFIO_DEVICE_GET_INFO, &info) < 0 || info.num_irqs < 1) return fail("no interrupts");
+  unsigned irqs = info.num_irqs < MAX_IRQS ? info.num_irqs : MAX_IRQS;
+  struct pollfd fds[MAX_IRQS];
+  for (unsigned i = 0; i < irqs; i++) {
+    int32_t efd = eventfd(0, 0);
+    char irq_buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+    struct vfio_irq_set *irq = (struct vfio_irq_set *)irq_buf;
+    *irq = (struct vfio_irq_set){ .argsz = sizeof irq_buf, .flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, .index = i, .start = 0, .count = 1 };
+    memcpy(irq->data, &efd, sizeof efd);
+    if (ioctl(device, VFIO_DEVICE_SET_IRQS, irq) < 0) return fail("SET_IRQS");
+    fds[i] = (struct pollfd){ .fd = efd, .events = POLLIN };
+  }
 
   regs[DBGINST0 / 4] = 0xa0u << 16;  // DMAGO channel 0, secure
   regs[DBGINST1 / 4] = IOVA_CODE;
   regs[DBGCMD / 4] = 0;
-  struct pollfd fds = { .fd = efd, .events = POLLIN };
-  poll(&fds, 1, 1000);
+  if (poll(fds, irqs, 1000) <= 0) return fail("no interrupt within 1 s");
   uint32_t fsrc = regs[FSRC / 4], ftr0 = regs[FTR0 / 4];
   printf("FSRC 0x%x FTR0 0x%x\n", fsrc, ftr0);
   return (fsrc & 1) ? 0 : 1;
