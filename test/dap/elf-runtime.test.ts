@@ -181,3 +181,32 @@ test("a data breakpoint on a buffer the CPU writes stops on the store, in C, wit
     await dc.stop();
   }
 });
+
+test("a program's threads are the session's CPU threads: a breakpoint in a worker stops that thread, next stays on it", { skip }, async () => {
+  const threadsSource = join(root, 'test', 'cpu', 'programs', 'threads.c');
+  const text = readFileSync(threadsSource, 'utf8').split('\n');
+  const line = text.findIndex((l) => l.includes('tls_value = job->id * 100;')) + 1;
+  const dc = await client();
+  try {
+    const output = capture(dc);
+    const stop = await launch(dc, { program: compile(threadsSource, DEBUG_BUILD) }, () => dc.setBreakpointsRequest({ source: { path: threadsSource }, breakpoints: [{ line }] }));
+    assert.equal(stop.frame.line, line);
+    assert.equal(stop.frame.name, 'worker');
+    const threads = (await dc.threadsRequest()).body.threads;
+    const stopped = threads.find((t) => t.id === stop.threadId)!;
+    assert.match(stopped.name, /^cpu0 thread \d+$/);
+    assert.equal(threads[0].name, 'cpu0');
+    assert.ok(threads.some((t) => t.name === 'dma0 ch0'), 'the DMA threads follow the CPU threads');
+    // The main thread, off the CPU, shows the registers it was switched out with: it is not in worker.
+    const main = (await dc.stackTraceRequest({ threadId: threads[0].id })).body.stackFrames;
+    assert.ok(main.every((f) => f.name !== 'worker'), main.map((f) => f.name).join(' < '));
+    const next = await after(dc, dc.nextRequest({ threadId: stop.threadId }));
+    assert.equal(next.threadId, stop.threadId, 'the step stays on the thread it was asked for');
+    assert.equal(next.frame.line, line + 1);
+    await dc.setBreakpointsRequest({ source: { path: threadsSource }, breakpoints: [] });
+    const end = await runToEnd(dc, output.text);
+    assert.equal(end.exitCode, 0);
+  } finally {
+    await dc.stop();
+  }
+});
