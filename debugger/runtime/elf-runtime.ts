@@ -343,7 +343,7 @@ export class ElfRuntime extends EventEmitter implements Runtime {
         const outcome = waited > 0 ? undefined : this.cpus.run(1);
         if (outcome !== undefined) return this.exit(outcome);
         budget -= Math.max(1, waited);
-        const stop = this.stopAfterInstruction(mode);
+        const stop = this.stopAfterInstruction(mode, waited === 0);
         if (stop) return this.stop(stop);
         if (budget <= 0) return this.stop({ reason: 'pause', threadId: this.cpuThreadId(this.cpus.current()), description: `stopped after ${this.options.maxInstructions} instructions (maxInstructions)` });
       }
@@ -353,8 +353,8 @@ export class ElfRuntime extends EventEmitter implements Runtime {
     setImmediate(slice);
   }
 
-  /** Why to stop now that one more instruction ran, if at all. */
-  private stopAfterInstruction(mode: StepMode): StopInfo | undefined {
+  /** Why to stop now that one more instruction ran (`ran`; else time passed in a wait), if at all. */
+  private stopAfterInstruction(mode: StepMode, ran: boolean): StopInfo | undefined {
     const thread = this.cpus.current();
     const threadId = this.cpuThreadId(thread);
     const cpu = thread.cpu;
@@ -384,7 +384,7 @@ export class ElfRuntime extends EventEmitter implements Runtime {
     const sp = cpu.r[13] >>> 0;
     switch (mode.kind) {
       case 'instruction':
-        return { reason: 'step', threadId };
+        return ran ? { reason: 'step', threadId } : undefined;
       case 'over-call':
         return pc === mode.returnTo && sp >= mode.sp ? { reason: 'step', threadId } : undefined;
       case 'line': {
@@ -401,9 +401,9 @@ export class ElfRuntime extends EventEmitter implements Runtime {
   }
 
   /**
-   * What the DMACs did while the instruction ran (they move while the process waits, or when it writes their
-   * registers): the first event a filter or a DMA data breakpoint caught becomes the stop the CPU makes on its next
-   * C line, on the CPU thread, naming the DMA thread.
+   * What the DMACs did meanwhile (they keep pace with the CPU on the machine's clock): the first event a filter or a
+   * DMA data breakpoint caught becomes the stop the CPU makes on its next C line, on the CPU thread, naming the DMA
+   * thread.
    */
   private observeDma(threadId: number): void {
     const dma = this.dma;
