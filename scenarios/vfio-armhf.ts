@@ -44,6 +44,8 @@ export function vfioArmhfSteps(machine: Machine, out: ScenarioOutput, options: A
       ...hostedOn(machine),
       workspace: dirname(options.program),
       args,
+      // A fixed environment, not dmalab's: a scenario's transcript is the same on every machine and under every user.
+      env: ['PATH=/bin:/usr/bin', 'HOME=/', 'LANG=C'],
       stdout: output,
       stderr: output,
       stdin: () => new Uint8Array(0),

@@ -8,6 +8,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { disassembleAt } from '../../emulator/cpu/disasm';
 import { DwarfError, type LineRow } from '../../emulator/elf/dwarf-line';
 import { ElfError } from '../../emulator/linux/elf';
+import { environmentNameProblem, programEnvironment, type EnvironmentEdit } from '../../emulator/linux/environment';
 import type { ProcessOutcome } from '../../emulator/linux/outcome';
 import { hostedOn, startUserProgram } from '../../emulator/linux/user-program';
 import { Machine } from '../../emulator/machine/machine';
@@ -43,6 +44,9 @@ export interface ElfLaunch {
   /** Instructions one continue or step may run before it stops on its own. */
   readonly maxInstructions: number;
   readonly trace: boolean;
+  /** The program's environment (NAME=VALUE): the adapter's own, edited by launch.json `env`. */
+  readonly env: readonly string[];
+  readonly strictSyscalls: boolean;
 }
 
 export function parseElfArguments(raw: Record<string, unknown>, cwd: string): ElfLaunch {
@@ -53,7 +57,7 @@ export function parseElfArguments(raw: Record<string, unknown>, cwd: string): El
   for (const key of ['platform', 'workspace'] as const) {
     if (raw[key] !== undefined && (typeof raw[key] !== 'string' || raw[key] === '')) throw new UserError(`'${key}' must name a file (got ${JSON.stringify(raw[key])})`);
   }
-  for (const key of ['stopOnEntry', 'trace'] as const) {
+  for (const key of ['stopOnEntry', 'trace', 'strictSyscalls'] as const) {
     if (raw[key] !== undefined && typeof raw[key] !== 'boolean') throw new UserError(`'${key}' must be true or false (got ${JSON.stringify(raw[key])})`);
   }
   return {
@@ -64,7 +68,20 @@ export function parseElfArguments(raw: Record<string, unknown>, cwd: string): El
     stopOnEntry: raw.stopOnEntry === true,
     maxInstructions: integer(raw.maxInstructions ?? 1_000_000_000, 'maxInstructions', 1, Number.MAX_SAFE_INTEGER),
     trace: raw.trace === true,
+    env: programEnvironment(process.env, { edits: environmentEdits(raw.env) }),
+    strictSyscalls: raw.strictSyscalls === true,
   };
+}
+
+/** launch.json `env`: an object NAME → value (a string sets it, null removes it). */
+function environmentEdits(env: unknown): EnvironmentEdit[] {
+  if (env === undefined) return [];
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) throw new UserError(`'env' must be an object of NAME: value (got ${JSON.stringify(env)})`);
+  return Object.entries(env).map(([name, value]) => {
+    const problem = environmentNameProblem(name) ?? (value !== null && typeof value !== 'string' ? `the value must be a string, or null to remove it (got ${JSON.stringify(value)})` : undefined);
+    if (problem !== undefined) throw new UserError(`'env': '${name}': ${problem}`);
+    return [name, value as string | null];
+  });
 }
 
 /** CPU threads have ids from 1; DMA threads from here (a machine has far fewer CPU contexts). */
@@ -115,7 +132,7 @@ export class ElfRuntime extends EventEmitter implements Runtime {
     readonly options: ElfLaunch,
     bytes: Uint8Array,
     machine: Machine,
-    cpus: (output: (text: string, category: 'stdout' | 'stderr') => void) => CpuSide,
+    cpus: (output: (text: string, category: 'stdout' | 'stderr' | 'console') => void) => CpuSide,
   ) {
     super();
     // The debug information first: a file that is no 32-bit ARM ELF is refused with what is wrong with it.
@@ -145,9 +162,12 @@ export class ElfRuntime extends EventEmitter implements Runtime {
         bytes,
         args: options.args,
         workspace: options.workspace,
+        env: options.env,
         ...hostedOn(machine),
         stdout: (data) => output(text(data), 'stdout'),
         stderr: (data) => output(text(data), 'stderr'),
+        strictSyscalls: options.strictSyscalls,
+        warn: (message) => output(`dmalab: warning: ${message}\n`, 'console'),
         stdin: () => new Uint8Array(0),
         // The debug console shows output as it comes: the C library line-buffers a terminal's stdout.
         terminal: true,

@@ -8,9 +8,6 @@ import { hostKernelHooks } from './host-kernel';
 import { LinuxProcess, type ProcessOptions } from './process';
 import { Workspace } from './workspace';
 
-/** The environment a program gets unless told otherwise. */
-export const DEFAULT_ENVIRONMENT: readonly string[] = ['PATH=/bin:/usr/bin', 'HOME=/', 'LANG=C'];
-
 export interface UserProgram extends Omit<ProcessOptions, 'workspace' | 'argv' | 'env'> {
   /** Host path of the executable (its bytes are `bytes`). */
   readonly path: string;
@@ -18,7 +15,8 @@ export interface UserProgram extends Omit<ProcessOptions, 'workspace' | 'argv' |
   readonly args: readonly string[];
   /** Host directory the program sees as `/`. */
   readonly workspace: string;
-  readonly env?: readonly string[];
+  /** NAME=VALUE strings. */
+  readonly env: readonly string[];
 }
 
 /** The machine's bus with the host-kernel model serving /dev/vfio, sysfs, frames and eventfds to the process. */
@@ -31,6 +29,6 @@ export function startUserProgram(program: UserProgram): LinuxProcess {
   const workspace = new Workspace(program.workspace);
   const inside = path.relative(workspace.root, path.resolve(program.path));
   const guestPath = '/' + (inside.startsWith('..') || path.isAbsolute(inside) ? path.basename(program.path) : inside);
-  const { path: _, bytes, args, env, ...options } = program;
-  return new LinuxProcess(bytes, { ...options, workspace, argv: [guestPath, ...args], env: env ?? DEFAULT_ENVIRONMENT });
+  const { path: _, bytes, args, ...options } = program;
+  return new LinuxProcess(bytes, { ...options, workspace, argv: [guestPath, ...args] });
 }
