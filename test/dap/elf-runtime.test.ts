@@ -59,6 +59,10 @@ test("the SMMU fault the program's DMA causes stops the session (filter on by de
     const channel = threads.find((t) => t.name === 'dma0 ch0')!;
     const frame = (await dc.stackTraceRequest({ threadId: channel.id })).body.stackFrames[0];
     assert.match(frame.name, /\(Faulting( completing)?: /);
+    // The console's `smmu walk` in that thread's frame: the code page is mapped, the address it read from is not.
+    const walk = async (iova: string): Promise<string> => (await dc.evaluateRequest({ expression: `smmu walk ${iova}`, frameId: frame.id, context: 'repl' })).body.result;
+    assert.match(await walk('0x10000000'), /^IOVA 0x10000000 -> PA 0x[0-9a-f]+ /);
+    assert.match(await walk('0x30000000'), /^IOVA 0x30000000: \w+ fault /);
     const end = await runToEnd(dc, output.text);
     assert.equal(end.exitCode, 0);
     assert.match(end.output, /^FSRC 0x1 FTR0 0x[0-9a-f]+$/m);
