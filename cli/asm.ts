@@ -1,9 +1,11 @@
-// `dmalab asm FILE [-o OUT] [--format bin|c|hex|listing]`
+// `dmalab asm FILE [-o OUT] [--format bin|c|hex|listing] [--bounds]`
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { assemble } from '../server/pl330/assembler';
 import { formatDiagnostic } from '../server/pl330/diagnostics';
 import { OUTPUT_FORMATS, OutputFormat, toCArray, toImage, toIntelHex, toListing } from '../server/pl330/output';
+import { formatBoundsReport } from '../server/pl330/bounds-report';
+import { programBounds, withProgramDiagnostics } from '../server/pl330/program-checks';
 import { ParsedArgs, UsageError, intOption } from './args';
 import type { Command } from './command';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
@@ -11,7 +13,7 @@ import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330
 export const asmCommand: Command = {
   name: 'asm',
   summary: 'assemble PL330 microcode',
-  usage: `usage: dmalab asm FILE [-o OUT] [--format bin|c|hex|listing] [--base ADDR] [--werror]
+  usage: `usage: dmalab asm FILE [-o OUT] [--format bin|c|hex|listing] [--base ADDR] [--werror] [--bounds]
 
 Assembles FILE (ARM DMA-330 TRM syntax). Diagnostics go to stderr as file:line:col: severity: message [code];
 the exit status is 1 when there are errors. Without -o, bin is written to FILE.bin and the text formats to stdout.
@@ -19,8 +21,10 @@ the exit status is 1 when there are errors. Without -o, bin is written to FILE.b
   --format FMT         bin (default), c, hex (Intel HEX) or listing
   --base ADDR          base address of a program without a .channel/.manager directive (0)
   --werror             treat warnings as errors
+  --bounds             print, instead of the output, the address ranges each channel program reads and writes
+                       (computed from the microcode without running it) and where they cannot be known
 ${PL330_CONFIG_USAGE}`,
-  flags: { '--output': { value: true, alias: '-o' }, '--format': { value: true }, '--base': { value: true }, '--werror': {}, ...PL330_CONFIG_FLAGS },
+  flags: { '--output': { value: true, alias: '-o' }, '--format': { value: true }, '--base': { value: true }, '--werror': {}, '--bounds': {}, ...PL330_CONFIG_FLAGS },
   run(args: ParsedArgs, io) {
     if (args.positional.length !== 1) throw new UsageError('asm takes exactly one FILE');
     const file = args.positional[0];
@@ -28,11 +32,17 @@ ${PL330_CONFIG_USAGE}`,
     if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`--format: '${format}' is not one of ${OUTPUT_FORMATS.join(', ')}`);
     const source = readFileSync(file, 'utf8');
     const result = assemble(source, { config: configOverrides(args), base: intOption(args, '--base', 0, 0xffffffff) });
-    for (const d of result.diagnostics) io.stderr(formatDiagnostic(file, d) + '\n');
-    const warnings = result.diagnostics.length - result.errorCount;
+    const bounds = result.errorCount > 0 ? [] : programBounds(result);
+    const diagnostics = withProgramDiagnostics(result, bounds);
+    for (const d of diagnostics) io.stderr(formatDiagnostic(file, d) + '\n');
+    const warnings = diagnostics.length - result.errorCount;
     if (result.errorCount > 0 || (args.flags.has('--werror') && warnings > 0)) {
       io.stderr(`${file}: ${result.errorCount} error(s), ${warnings} warning(s)\n`);
       return 1;
+    }
+    if (args.flags.has('--bounds')) {
+      io.stdout(formatBoundsReport(result, bounds));
+      return 0;
     }
     const out = args.flags.get('--output')?.[0] ?? (format === 'bin' ? file.slice(0, file.length - extname(file).length) + '.bin' : '-');
     let data: string | Uint8Array;

@@ -52,6 +52,8 @@ export interface LoopInfo {
   readonly kind: 'counted' | 'forever';
   readonly counter?: 0 | 1;
   readonly iterations?: number;
+  /** The count as written when it is outside 1..256 (the loop is then taken as running once). */
+  readonly requestedIterations?: number;
   readonly startLine: number;
   endLine?: number;
   /** Address of the first instruction of the body. */
@@ -559,8 +561,8 @@ class Assembly {
       // Encode into a scratch buffer, then copy: a view per instruction would cost more than the encoding.
       const bytes = this.scratch.fill(0);
       if (spec.operation === 'LP') {
-        this.encodeLoopStart(s, spec, bytes, loops, (counter, count) => {
-          const info: LoopInfo = { kind: 'counted', counter, iterations: count, startLine: s.line, bodyStart: s.address + 2 };
+        this.encodeLoopStart(s, spec, bytes, loops, (counter, count, requested) => {
+          const info: LoopInfo = { kind: 'counted', counter, iterations: count, requestedIterations: requested, startLine: s.line, bodyStart: s.address + 2 };
           this.loops.push(info);
           loops.push({ kind: 'counted', counter, bodyStart: s.address + 2, info, stmt: s });
         });
@@ -623,7 +625,7 @@ class Assembly {
     return range[1] - range[0] === 1 && this.ts.kinds[range[0]] === TokenKind.Identifier ? this.ts.text(range[0]).toUpperCase() : undefined;
   }
 
-  private encodeLoopStart(s: Statement, spec: InstructionSpec, bytes: Uint8Array, open: readonly { kind: string; counter: 0 | 1 }[], push: (counter: 0 | 1, count: number) => void): void {
+  private encodeLoopStart(s: Statement, spec: InstructionSpec, bytes: Uint8Array, open: readonly { kind: string; counter: 0 | 1 }[], push: (counter: 0 | 1, count: number, requested?: number) => void): void {
     let counter: 0 | 1 | undefined;
     let countRange: [number, number];
     if (s.operands.length === 2) {
@@ -664,7 +666,7 @@ class Assembly {
     const valid = count !== undefined && Number.isInteger(count) && count >= 1 && count <= 256;
     if (count !== undefined && !valid) this.reportTokens('loop-count', { value: count }, ...countRange);
     if (valid) bytes[1] = count - 1;
-    if (tracked) push(counter, valid ? count : 1);
+    if (tracked) push(counter, valid ? count : 1, valid || count === undefined ? undefined : count);
   }
 
   private encodeLoopEnd(s: Statement, bytes: Uint8Array, loops: { kind: 'counted' | 'forever'; counter: 0 | 1; bodyStart: number; info: LoopInfo; stmt: Statement }[]): InstructionSpec {

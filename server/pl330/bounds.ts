@@ -142,7 +142,7 @@ export function rangeBytes(ranges: readonly AddressRange[]): number {
 /** "0x2000–0x2fff (4096 bytes)" per range, comma-separated; "nothing" for none. */
 export function formatRanges(ranges: readonly AddressRange[]): string {
   if (ranges.length === 0) return 'nothing';
-  return ranges.map((r) => `${hex(r.start)}–${hex(r.end - 1)} (${r.end - r.start} bytes)`).join(', ');
+  return ranges.map((r) => `${hex(r.start)}–${hex(r.end - 1)} (${plural(r.end - r.start, 'byte')})`).join(', ');
 }
 
 /** "reads 0x2000–0x2fff (4096 bytes), writes 0x3000–0x3fff (4096 bytes)". */
@@ -151,6 +151,10 @@ export function describeAccesses(a: AccessRanges): string {
   if (a.reads.length) parts.push(`reads ${formatRanges(a.reads)}`);
   if (a.writes.length) parts.push(`writes ${formatRanges(a.writes)}`);
   return parts.length ? parts.join(', ') : 'moves no data';
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function hex(v: number): string {
@@ -171,12 +175,12 @@ export function computeBounds(images: readonly CodeImage[], entry: number, optio
   const reads = new RangeCollector();
   const writes = new RangeCollector();
   const perInstruction = new Map<number, { reads: RangeCollector; writes: RangeCollector }>();
-  const limits = new Map<string, BoundsLimit>();
+  // One reason per instruction: the first path that meets it explains it.
+  const limits = new Map<number, BoundsLimit>();
   let complete = true;
   const limit = (address: number, reason: string, bounded = false): void => {
     if (!bounded) complete = false;
-    const key = `${address}:${reason}`;
-    if (!limits.has(key)) limits.set(key, { address, reason });
+    if (!limits.has(address)) limits.set(address, { address, reason });
   };
   const byteAt = (address: number): number => {
     for (const image of images) {

@@ -48,6 +48,11 @@ export function programBounds(result: AssembleResult): EntryBounds[] {
   return channelEntries(result).map((e) => ({ ...e, bounds: computeBounds(images, e.entry, { revision: result.config.revision }) }));
 }
 
+/** The assembler's diagnostics and the program checks', in source order. */
+export function withProgramDiagnostics(result: AssembleResult, entries: readonly EntryBounds[]): SourceDiagnostic[] {
+  return [...result.diagnostics, ...programDiagnostics(result, entries)].sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
 /** Bounds diagnostics and barrier checks for an error-free assembly. */
 export function programDiagnostics(result: AssembleResult, entries: readonly EntryBounds[]): SourceDiagnostic[] {
   if (result.errorCount > 0) return [];
