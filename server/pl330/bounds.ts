@@ -51,7 +51,7 @@ export interface BoundsOptions {
 
 const UNKNOWN = -1;
 const TWO_32 = 2 ** 32;
-const DEFAULT_BUDGET = 4_000_000;
+const DEFAULT_BUDGET = 1_000_000;
 
 interface State {
   pc: number;
@@ -62,10 +62,36 @@ interface State {
   lc1: number;
   /** Request type flag: 0 none, Cond.Single, Cond.Burst. */
   flag: number;
-  /** SAR and DAR when this path last took the jump of the forever loop end at foreverPc. */
-  foreverPc: number;
-  foreverSar: number;
-  foreverDar: number;
+  /** Address of the DMALP that last loaded LC0 and LC1. */
+  loadedAt0: number;
+  loadedAt1: number;
+  /** SAR and DAR when this path last took the jump of the never-ending loop end at markPc. */
+  markPc: number;
+  markSar: number;
+  markDar: number;
+}
+
+/** The states explored from (forks and never-ending jumps): a hash of the fields that decide what happens next. */
+class StateSet {
+  private readonly buckets = new Map<number, number[]>();
+
+  /** False when an equal state was added before. */
+  add(s: State): boolean {
+    const fields = [s.pc, s.sar, s.dar, s.ccr, s.lc0, s.lc1, s.flag];
+    let hash = 0;
+    for (const f of fields) hash = Math.imul(hash ^ f, 0x9e3779b1) + 0x7f4a7c15 | 0;
+    const bucket = this.buckets.get(hash);
+    if (!bucket) {
+      this.buckets.set(hash, fields);
+      return true;
+    }
+    outer: for (let at = 0; at < bucket.length; at += fields.length) {
+      for (let k = 0; k < fields.length; k++) if (bucket[at + k] !== fields[k]) continue outer;
+      return false;
+    }
+    bucket.push(...fields);
+    return true;
+  }
 }
 
 /** Ranges gathered in execution order; consecutive bursts are coalesced as they come. */
@@ -195,16 +221,11 @@ export function computeBounds(images: readonly CodeImage[], entry: number, optio
     (write ? entry.writes : entry.reads).add(start, length);
     (write ? writes : reads).add(start, length);
   };
-  const seen = new Set<string>();
-  const firstVisit = (s: State): boolean => {
-    const key = `${s.pc},${s.sar},${s.dar},${s.ccr},${s.lc0},${s.lc1},${s.flag}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  };
+  const seen = new StateSet();
+  const firstVisit = (s: State): boolean => seen.add(s);
   const stack: State[] = [{
     pc: entry >>> 0, sar: UNKNOWN, dar: UNKNOWN, ccr: UNKNOWN, lc0: UNKNOWN, lc1: UNKNOWN, flag: 0,
-    foreverPc: UNKNOWN, foreverSar: UNKNOWN, foreverDar: UNKNOWN,
+    loadedAt0: UNKNOWN, loadedAt1: UNKNOWN, markPc: UNKNOWN, markSar: UNKNOWN, markDar: UNKNOWN,
   }];
   const insn = new Uint8Array(6);
   paths: while (stack.length > 0) {
@@ -286,37 +307,57 @@ export function computeBounds(images: readonly CodeImage[], entry: number, optio
           break;
         }
         case Op.LP:
-          if (DECODE_BYTE0_OPERAND[byte0]) s.lc1 = loopCountMinusOne(insn[1]);
-          else s.lc0 = loopCountMinusOne(insn[1]);
+          if (DECODE_BYTE0_OPERAND[byte0]) {
+            s.lc1 = loopCountMinusOne(insn[1]);
+            s.loadedAt1 = s.pc;
+          } else {
+            s.lc0 = loopCountMinusOne(insn[1]);
+            s.loadedAt0 = s.pc;
+          }
           break;
         case Op.LPEND: {
           if (!holds) break;
           const target = (s.pc - backJump(insn[1])) >>> 0;
           if (DECODE_FOREVER[byte0]) {
             // Exits on the peripheral's last request, else jumps back: both.
-            const moved = s.foreverPc === s.pc && (s.sar !== s.foreverSar || s.dar !== s.foreverDar);
-            if (moved) {
-              const delta = (now: number, before: number, name: string): string | undefined =>
-                now !== before ? `${name} by ${signedHex((now - before) | 0)}` : undefined;
-              const what = [delta(s.sar, s.foreverSar, 'SAR'), delta(s.dar, s.foreverDar, 'DAR')].filter(Boolean).join(' and ');
-              limit(s.pc, `the DMALPFE loop moves ${what} per iteration: how far it goes depends on when the peripheral sends its last request`);
-            } else {
-              const again: State = { ...s, pc: target, foreverPc: s.pc, foreverSar: s.sar, foreverDar: s.dar };
+            const moves = movesSinceMark(s);
+            if (moves) limit(s.pc, `the DMALPFE loop moves ${moves} per iteration: how far it goes depends on when the peripheral sends its last request`);
+            else {
+              const again: State = { ...s, pc: target, markPc: s.pc, markSar: s.sar, markDar: s.dar };
               if (firstVisit(again)) stack.push(again);
             }
             s.pc = next;
             if (!firstVisit(s)) continue paths;
             continue;
           }
-          const counter = DECODE_BYTE0_OPERAND[byte0] ? 'lc1' : 'lc0';
-          if (s[counter] === UNKNOWN) {
-            limit(s.pc, `${counter.toUpperCase()} is never set before this loop end`);
+          const one = DECODE_BYTE0_OPERAND[byte0] === 1;
+          const count = one ? s.lc1 : s.lc0;
+          if (count === UNKNOWN) {
+            limit(s.pc, `${one ? 'LC1' : 'LC0'} is never set before this loop end`);
             continue paths;
           }
-          if (s[counter] === 0) break;
-          s[counter]--;
+          const loadedAt = one ? s.loadedAt1 : s.loadedAt0;
+          if (loadedAt !== UNKNOWN && target <= loadedAt && loadedAt < s.pc) {
+            // The jump runs the DMALP again: the counter is reloaded every time and the loop never ends.
+            const end = s.pc;
+            const moves = movesSinceMark(s);
+            if (moves) {
+              limit(end, `this loop end jumps back to its own DMALP, so the loop never ends, and it moves ${moves} each time`);
+              continue paths;
+            }
+            s.markPc = end;
+            s.markSar = s.sar;
+            s.markDar = s.dar;
+            s.pc = target;
+            if (firstVisit(s)) continue;
+            limit(end, 'this loop end jumps back to its own DMALP, so the loop never ends (over the same addresses)', true);
+            continue paths;
+          }
+          if (count === 0) break;
+          if (one) s.lc1--;
+          else s.lc0--;
+          // No state check: without a reload a counter only decreases, so a path cannot come back here the same.
           s.pc = target;
-          if (!firstVisit(s)) continue paths;
           continue;
         }
         case Op.WFP: {
@@ -344,6 +385,14 @@ export function computeBounds(images: readonly CodeImage[], entry: number, optio
   const byInstruction = new Map<number, AccessRanges>();
   for (const [pc, c] of [...perInstruction].sort((x, y) => x[0] - y[0])) byInstruction.set(pc, { reads: c.reads.ranges(), writes: c.writes.ranges() });
   return { entry: entry >>> 0, reads: reads.ranges(), writes: writes.ranges(), complete, limits: [...limits.values()], byInstruction };
+}
+
+/** "SAR by +0x10 and DAR by +0x10" when the addresses changed since the path last jumped back from this loop end. */
+function movesSinceMark(s: State): string | undefined {
+  if (s.markPc !== s.pc || (s.sar === s.markSar && s.dar === s.markDar)) return undefined;
+  const delta = (now: number, before: number, name: string): string | undefined =>
+    now !== before ? `${name} by ${signedHex((now - before) | 0)}` : undefined;
+  return [delta(s.sar, s.markSar, 'SAR'), delta(s.dar, s.markDar, 'DAR')].filter(Boolean).join(' and ');
 }
 
 function signedHex(v: number): string {

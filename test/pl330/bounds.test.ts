@@ -121,7 +121,37 @@ test('where the bounds cannot be known, the limit says where and why', () => {
     DMALPEND again
     DMAEND`);
   assert.equal(endless.complete, false);
-  assert.match(endless.limits[0].reason, /gave up/);
+  assert.deepEqual(endless.limits, [{ address: 0x1016, reason: 'this loop end jumps back to its own DMALP, so the loop never ends, and it moves SAR by +0x4 and DAR by +0x4 each time' }]);
+  // Over fixed addresses the same never-ending loop is bounded (libn3ds' capture program does this on purpose).
+  const sameBytes = boundsOf(`.channel 0x1000
+    DMAMOV CCR, SB1 SS32 SAF DB1 DS32 DAF
+    DMAMOV SAR, 0x2000
+    DMAMOV DAR, 0x3000
+    again:
+    DMALP 2
+    DMALD
+    DMAST
+    DMALPEND again
+    DMAEND`);
+  assert.equal(sameBytes.complete, true);
+  assert.deepEqual(sameBytes.writes, [{ start: 0x3000, end: 0x3004 }]);
+  assert.match(sameBytes.limits[0].reason, /never ends \(over the same addresses\)/);
+  // Paths that never repeat a state exhaust the budget, and say so.
+  const wideSource = `.channel 0x1000
+    DMAMOV CCR, SB1 SS32 DB1 DS32
+    DMAMOV SAR, 0x2000
+    DMAMOV DAR, 0x300000
+    DMALP 256
+      DMALP 256
+        DMALD
+        DMAST
+      DMALPEND
+    DMALPEND
+    DMAEND`;
+  assert.equal(boundsOf(wideSource).complete, true, '65536 iterations fit the default budget');
+  const budget = computeBounds(assemble(wideSource).programs, 0x1000, { budget: 1000 });
+  assert.equal(budget.complete, false);
+  assert.match(budget.limits[0].reason, /gave up/);
 });
 
 test('peripheral-driven forms: the bounds cover every request pattern, and each pattern touches only those bytes', () => {
