@@ -110,8 +110,8 @@ test('where the bounds cannot be known, the limit says where and why', () => {
   assert.deepEqual(fifo.reads, [{ start: 0xe0001030, end: 0xe0001034 }]);
 
   // A loop end that jumps back to its own DMALP reloads the counter: it never ends.
-  const endless = boundsOf(`.channel 0x1000
-    DMAMOV CCR, SB1 SS32 DB1 DS32
+  const reloading = (ccr: string): string => `.channel 0x1000
+    DMAMOV CCR, ${ccr}
     DMAMOV SAR, 0x2000
     DMAMOV DAR, 0x3000
     again:
@@ -119,20 +119,12 @@ test('where the bounds cannot be known, the limit says where and why', () => {
     DMALD
     DMAST
     DMALPEND again
-    DMAEND`);
+    DMAEND`;
+  const endless = boundsOf(reloading('SB1 SS32 DB1 DS32'));
   assert.equal(endless.complete, false);
   assert.deepEqual(endless.limits, [{ address: 0x1016, reason: 'this loop end jumps back to its own DMALP, so the loop never ends, and it moves SAR by +0x4 and DAR by +0x4 each time' }]);
   // Over fixed addresses the same never-ending loop is bounded (libn3ds' capture program does this on purpose).
-  const sameBytes = boundsOf(`.channel 0x1000
-    DMAMOV CCR, SB1 SS32 SAF DB1 DS32 DAF
-    DMAMOV SAR, 0x2000
-    DMAMOV DAR, 0x3000
-    again:
-    DMALP 2
-    DMALD
-    DMAST
-    DMALPEND again
-    DMAEND`);
+  const sameBytes = boundsOf(reloading('SB1 SS32 SAF DB1 DS32 DAF'));
   assert.equal(sameBytes.complete, true);
   assert.deepEqual(sameBytes.writes, [{ start: 0x3000, end: 0x3004 }]);
   assert.match(sameBytes.limits[0].reason, /never ends \(over the same addresses\)/);
