@@ -11,6 +11,8 @@ import { threadName } from '../emulator/pl330/observer';
 import type { IdleReport, Pl330, RunResult } from '../emulator/pl330/pl330';
 import { CHANNEL_STATE_NAMES, MANAGER_STATE_NAMES } from '../emulator/pl330/registers';
 import { createStandaloneMachine } from '../emulator/pl330/standalone';
+import { Pl330TraceRecorder } from '../emulator/pl330/trace-events';
+import { DEFAULT_DMAC_FREQUENCY, periodOf } from '../emulator/machine/clock';
 import type { Bus } from '../emulator/bus/bus';
 import { Machine } from '../emulator/machine/machine';
 import { assemble } from '../server/pl330/assembler';
@@ -29,7 +31,7 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run a PL330 program on the emulated DMAC',
   usage: `usage: dmalab run PROGRAM [--load ADDR] [--channel N] [--ns] [--mem ADDR=FILE ...] [--dump ADDR:LEN[=FILE] ...]
-                 [--trace] [--json] [--max-cycles N] [--platform DTS|DTB [--dmac NAME]]
+                 [--trace] [--trace-out FILE] [--json] [--max-cycles N] [--platform DTS|DTB [--dmac NAME]]
        dmalab run PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [-- ARGS...]
        dmalab run --scenario NAME [--platform DTS|DTB] [--device NAME]
 
@@ -49,6 +51,8 @@ on the emulated CPU of that platform, as \`dmalab run-elf\` describes.
   --mem ADDR=FILE      load FILE's bytes at ADDR before the run (repeatable)
   --dump ADDR:LEN[=FILE]  print (or write to FILE) LEN bytes at ADDR after the run (repeatable)
   --trace              print every instruction, bus access, event, interrupt and state change
+  --trace-out FILE     write the run as a Chrome trace-event JSON file (open it in Perfetto or chrome://tracing):
+                       a lane per thread with each instruction, burst, wait, event, fault and interrupt in time
   --json               print one JSON object: registers, dumps, fault, outcome
   --max-cycles N       give up after N cycles (${DEFAULT_MAX_CYCLES})
   --platform FILE      build the machine from a devicetree source or blob
@@ -61,7 +65,7 @@ on the emulated CPU of that platform, as \`dmalab run-elf\` describes.
 ${PL330_CONFIG_USAGE}`,
   flags: {
     '--load': { value: true }, '--channel': { value: true }, '--ns': {}, '--mem': { value: true, repeat: true },
-    '--dump': { value: true, repeat: true }, '--trace': {}, '--json': {}, '--max-cycles': { value: true }, '--platform': { value: true },
+    '--dump': { value: true, repeat: true }, '--trace': {}, '--trace-out': { value: true }, '--json': {}, '--max-cycles': { value: true }, '--platform': { value: true },
     '--dmac': { value: true }, '--scenario': { value: true }, '--device': { value: true },
     ...PL330_CONFIG_FLAGS,
     ...runElfCommand.flags,
@@ -135,7 +139,7 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
   }
   // A manager program boots from reset (CR0.boot_en, CR2) and starts its channels itself.
   const boot = plan.manager === undefined ? {} : { bootFromPc: true, bootAddress: plan.manager };
-  const { bus, dmac } = platformMachine ?? createStandaloneMachine({ ...config, ...boot });
+  const { bus, dmac, period } = platformMachine ?? { ...createStandaloneMachine({ ...config, ...boot }), period: periodOf(DEFAULT_DMAC_FREQUENCY) };
   if (channel >= dmac.config.channels) throw new UsageError(`--channel: ${channel} is beyond the ${dmac.config.channels} channels configured`);
   for (const image of plan.images) bus.physicalWrite(image.base, image.bytes, 0, image.bytes.length);
   for (const m of mems) {
@@ -144,11 +148,15 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
   }
 
   if (args.flags.has('--trace')) dmac.observe((event) => io.stdout(formatEvent(event) + '\n'));
+  const traceOut = args.flags.get('--trace-out')?.[0];
+  const recorder = traceOut === undefined ? undefined : new Pl330TraceRecorder(dmac, { name: dmac.name, periodPs: period });
+  if (recorder) dmac.observe(recorder.observer);
   if (plan.channelEntry !== undefined) issueDebug(dmac, debugGo(channel, plan.channelEntry, nonSecure));
   const result = dmac.run({ maxCycles });
   const report = dmac.idleReport();
   const outcome = describeOutcome(result, report);
   const faults = collectFaults(dmac);
+  if (recorder) writeFileSync(traceOut!, JSON.stringify(recorder.document()) + '\n');
 
   const dumped: Record<string, string> = {};
   for (const d of dumps) {
@@ -186,13 +194,13 @@ function isElf(file: string): boolean {
 }
 
 /** The machine a devicetree describes, and the DMAC the program runs on (by Linux name or index). */
-function platformDmac(file: string, which: string | undefined, io: CommandIO): { bus: Bus; dmac: Pl330 } {
+function platformDmac(file: string, which: string | undefined, io: CommandIO): { bus: Bus; dmac: Pl330; period: number } {
   const machine = new Machine(loadPlatform(file, (line) => io.stderr(`${line}\n`)));
   if (machine.dmacs.length === 0) throw new UsageError(`--platform: ${file} describes no arm,pl330 DMA controller`);
   const names = machine.dmacs.map((d) => d.description.name).join(', ');
   const chosen = which === undefined ? machine.dmacs[0] : machine.dmac(which) ?? (/^\d+$/.test(which) ? machine.dmacs[Number(which)] : undefined);
   if (!chosen) throw new UsageError(`--dmac: no DMAC '${which}' on this platform (have: ${names})`);
-  return { bus: machine.bus, dmac: chosen.device };
+  return { bus: machine.bus, dmac: chosen.device, period: chosen.period };
 }
 
 interface LoadPlan {
