@@ -49,6 +49,9 @@ export interface BoundsOptions {
   readonly budget?: number;
 }
 
+/** The limit of a path that leaves the code it was given. */
+export const RUNS_PAST_CODE = 'runs past the end of the assembled code';
+
 const UNKNOWN = -1;
 const TWO_32 = 2 ** 32;
 const DEFAULT_BUDGET = 1_000_000;
@@ -208,10 +211,19 @@ export function computeBounds(images: readonly CodeImage[], entry: number, optio
     if (!bounded) complete = false;
     if (!limits.has(address)) limits.set(address, { address, reason });
   };
+  // Code runs on in one image: look there first.
+  let current: CodeImage | undefined;
   const byteAt = (address: number): number => {
+    if (current) {
+      const offset = address - current.base;
+      if (offset >= 0 && offset < current.bytes.length) return current.bytes[offset];
+    }
     for (const image of images) {
       const offset = address - image.base;
-      if (offset >= 0 && offset < image.bytes.length) return image.bytes[offset];
+      if (offset >= 0 && offset < image.bytes.length) {
+        current = image;
+        return image.bytes[offset];
+      }
     }
     return UNKNOWN;
   };
@@ -244,7 +256,7 @@ export function computeBounds(images: readonly CodeImage[], entry: number, optio
         fetched = b >= 0;
       }
       if (!fetched) {
-        limit(s.pc, 'runs past the end of the assembled code', true);
+        limit(s.pc, RUNS_PAST_CODE, true);
         continue paths;
       }
       const op = DECODE_OP[byte0];

@@ -2,9 +2,9 @@
 // overwriting its source), the file's declared buffers and the microcode; and barriers before events in peripheral
 // programs. Run on error-free results only: the bounds of a program that did not assemble mean nothing.
 import { operandOf } from '../../emulator/pl330/decode';
-import type { AssembleResult, AssembledInstruction } from './assembler';
+import type { AssembleResult, AssembledInstruction, Program } from './assembler';
 import {
-  AddressRange, ProgramBounds, computeBounds, formatRanges, intersectRanges, mergeRanges, subtractRanges,
+  AddressRange, ProgramBounds, RUNS_PAST_CODE, computeBounds, formatRanges, intersectRanges, mergeRanges, subtractRanges,
 } from './bounds';
 import { PL330_CHECKS, Pl330CheckCode, SourceDiagnostic, formatTemplate } from './diagnostics';
 
@@ -29,8 +29,9 @@ export function channelEntries(result: AssembleResult): { entry: number; line: n
     const label = labelAt.get(entry);
     entries.set(entry, { entry, line: label?.line ?? line, name: label?.name });
   };
+  const byProgram = instructionsByProgram(result);
   result.programs.forEach((p, index) => {
-    const code = result.instructions.filter((i) => i.program === index && i.length > 0);
+    const code = byProgram[index].filter((i) => i.length > 0);
     if (p.kind === 'channel' && code.length > 0) add(p.base, p.line);
     code.forEach((ins, k) => {
       if (p.kind === 'channel' && k > 0 && code[k - 1].spec?.operation === 'END' && labelAt.has(ins.address)) add(ins.address, ins.line);
@@ -43,9 +44,38 @@ export function channelEntries(result: AssembleResult): { entry: number; line: n
   return [...entries.values()].sort((a, b) => a.entry - b.entry);
 }
 
+function instructionsByProgram(result: AssembleResult): AssembledInstruction[][] {
+  const out: AssembledInstruction[][] = result.programs.map(() => []);
+  for (const ins of result.instructions) out[ins.program]?.push(ins);
+  return out;
+}
+
 export function programBounds(result: AssembleResult): EntryBounds[] {
   const images = result.programs;
-  return channelEntries(result).map((e) => ({ ...e, bounds: computeBounds(images, e.entry, { revision: result.config.revision }) }));
+  const revision = result.config.revision;
+  return channelEntries(result).map((e) => {
+    const own = images.find((p) => e.entry >= p.base && e.entry < p.base + p.bytes.length);
+    return { ...e, bounds: own ? boundsWithin(images, own, e.entry, revision) : computeBounds(images, e.entry, { revision }) };
+  });
+}
+
+/**
+ * Bounds of a program that stays within its own bytes, remembered by those bytes: an edit re-assembles the whole
+ * file, but only the programs it changed are followed again.
+ */
+const remembered = new Map<string, ProgramBounds>();
+const REMEMBERED_LIMIT = 10_000;
+
+function boundsWithin(images: readonly Program[], own: Program, entry: number, revision: number): ProgramBounds {
+  const key = `${revision}:${entry}:${own.base}:${Buffer.from(own.bytes.buffer, own.bytes.byteOffset, own.bytes.length).toString('latin1')}`;
+  const known = remembered.get(key);
+  if (known) return known;
+  const bounds = computeBounds([own], entry, { revision });
+  // A path that ran on into other code needs them all, and depends on them.
+  if (bounds.limits.some((l) => l.reason === RUNS_PAST_CODE)) return computeBounds(images, entry, { revision });
+  if (remembered.size >= REMEMBERED_LIMIT) remembered.clear();
+  remembered.set(key, bounds);
+  return bounds;
 }
 
 /** The assembler's diagnostics and the program checks', in source order. */
@@ -69,7 +99,7 @@ export function programDiagnostics(result: AssembleResult, entries: readonly Ent
   };
   const buffers = mergeRanges(result.buffers.map((b) => ({ start: b.address, end: b.address + b.size })));
   const bufferNames = result.buffers.map((b) => b.name).join(', ');
-  const code = result.programs.filter((p) => p.bytes.length > 0).map((p) => ({ program: p, range: [{ start: p.base, end: p.base + p.bytes.length }] }));
+  const code = result.programs.filter((p) => p.bytes.length > 0).sort((x, y) => x.base - y.base);
   for (const { bounds } of entries) {
     for (const [pc, access] of bounds.byInstruction) {
       const overlap = intersectRanges(access.writes, bounds.reads);
@@ -80,14 +110,28 @@ export function programDiagnostics(result: AssembleResult, entries: readonly Ent
           if (outside.length) report('bounds-outside-buffer', pc, { access: what, ranges: formatRanges(outside), buffers: bufferNames });
         }
       }
-      for (const c of code) {
-        const over = intersectRanges(access.writes, c.range);
-        if (over.length) report('bounds-writes-code', pc, { ranges: formatRanges(over), kind: c.program.kind, base: `0x${c.program.base.toString(16)}` });
+      for (const w of access.writes) {
+        for (let k = firstEndingAfter(code, w.start); k < code.length && code[k].base < w.end; k++) {
+          const program = code[k];
+          const over = intersectRanges([w], [{ start: program.base, end: program.base + program.bytes.length }]);
+          if (over.length) report('bounds-writes-code', pc, { ranges: formatRanges(over), kind: program.kind, base: `0x${program.base.toString(16)}` });
+        }
       }
     }
   }
   for (const ins of missingBarriers(result)) report('missing-wmb', ins.address, {});
   return out;
+}
+
+/** The first of the programs (sorted by base, not overlapping) that ends after `address`. */
+function firstEndingAfter(programs: readonly Program[], address: number): number {
+  let lo = 0, hi = programs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (programs[mid].base + programs[mid].bytes.length <= address) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 const PERIPHERAL_OPERATIONS = new Set(['WFP', 'LDP', 'STP', 'FLUSHP']);
@@ -96,9 +140,10 @@ const STORE_OPERATIONS = new Set(['ST', 'STP', 'STZ']);
 /** DMASEVs of peripheral programs reached, in source order, after a store with no DMAWMB since. */
 export function missingBarriers(result: AssembleResult): AssembledInstruction[] {
   const out: AssembledInstruction[] = [];
+  const byProgram = instructionsByProgram(result);
   result.programs.forEach((p, index) => {
     if (p.kind !== 'channel') return;
-    const code = result.instructions.filter((i) => i.program === index && i.spec);
+    const code = byProgram[index].filter((i) => i.spec);
     if (!code.some((i) => PERIPHERAL_OPERATIONS.has(i.spec!.operation))) return;
     let pendingStores = false;
     for (const ins of code) {
