@@ -4,6 +4,10 @@
 // where the prediction said.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BusResponse } from '../../emulator/bus/bus';
 import { Machine } from '../../emulator/machine/machine';
 import { debugGo, debugKill, issueDebug } from '../../emulator/pl330/debug';
@@ -103,4 +107,19 @@ test('a copy whose destination is the read-only source mapping is flagged as a w
   const run = runOnPlatform(source);
   assert.notEqual(run.faultType & FAULT.data_write_err, 0, `FTR0 = 0x${run.faultType.toString(16)}`);
   assert.ok(run.refused.length > 0 && run.refused.every((r) => inside(r, predicted.writes)), JSON.stringify(run.refused));
+});
+
+test('dmalab asm --bounds --window: the mappings as windows flag the same program before it runs', () => {
+  const cli = join(__dirname, '..', '..', 'dist', 'cli.js');
+  const file = join(mkdtempSync(join(tmpdir(), 'dmalab-windows-')), 'copy.pl330');
+  const windowArgs = WINDOWS.flatMap((w) => ['--window', `0x${w.start.toString(16)}:${w.end - w.start}:${w.write ? 'rw' : 'r'}`]);
+  const check = (source: string) => {
+    writeFileSync(file, source);
+    return spawnSync(process.execPath, [cli, 'asm', file, '--bounds', ...windowArgs], { encoding: 'utf8' });
+  };
+  const clean = check(copyProgram(SRC_IOVA, DST_IOVA, 256));
+  assert.equal(clean.status, 0, clean.stdout + clean.stderr);
+  const past = check(copyProgram(SRC_IOVA + 0x800, DST_IOVA, 160));
+  assert.equal(past.status, 1);
+  assert.ok(past.stdout.includes(`${file}:1: program at 0x30000000 reads outside the windows: 0x40001000–0x400011ff (512 bytes)`), past.stdout);
 });
