@@ -13,6 +13,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileTable, HostStream, type DeviceFiles, type KernelContext, type OpenFile } from './files';
 import { KUSER_PAGE, kuserPage } from './kuser';
+import { ENOSYS } from './errno';
+import { ResourceLimits } from './resource-limits';
 import { ARM_SYSCALL_NAMES } from './syscall-table';
 import { ProcessExit, hex, type ProcessOutcome } from './outcome';
 import { SYSCALLS } from './syscalls';
@@ -72,12 +74,16 @@ export interface ProcessOptions {
   readonly timeline?: Timeline;
   /** Makes eventfd objects (a device model may need its own kind); default: EventFile. */
   readonly eventFile?: (initial: number, flags: number) => OpenFile;
+  /** A system call with no implementation stops the process (a crash report) instead of returning -ENOSYS. */
+  readonly strictSyscalls?: boolean;
+  /** Messages about the program that are not its output (an unimplemented system call, once per call). */
+  readonly warn?: (message: string) => void;
 }
 
 export class LinuxProcess implements KernelContext {
   readonly cpu: Cpu;
   readonly memory: UserAddressSpace;
-  readonly files = new FileTable();
+  readonly files = new FileTable(() => this.resourceLimits.openFiles);
   readonly image: LoadedImage;
   cwd = '/';
   brkStart: number;
@@ -97,6 +103,9 @@ export class LinuxProcess implements KernelContext {
   readonly startRealtimeNs: number;
   private randomState: number;
   outcome: ProcessOutcome | undefined;
+  readonly resourceLimits = new ResourceLimits();
+  /** System calls without an implementation that the program made (each is reported once). */
+  private readonly unimplemented = new Set<number>();
 
   constructor(
     readonly program: Uint8Array,
@@ -312,9 +321,9 @@ export class LinuxProcess implements KernelContext {
           return;
         }
       }
-      let deadline = limit;
+      let deadline = Infinity;
       for (const t of threads) deadline = Math.min(deadline, t.wait!.deadline);
-      const result = this.timeline.waitUntil(() => threads.some((t) => t.wait!.ready()), deadline);
+      const result = this.timeline.waitUntil(() => threads.some((t) => t.wait!.ready()), deadline, limit);
       if (result === 'idle') {
         const waits = threads.map((t) => (threads.length > 1 ? `thread ${t.tid}: ` : '') + t.wait!.what).join('; ');
         this.outcome = { kind: 'crash', signal: 6, reason: `blocked forever: ${waits} — nothing left running can produce what ${threads.length > 1 ? 'they wait' : 'it waits'} for`, registers: this.registerDump() };
@@ -338,7 +347,7 @@ export class LinuxProcess implements KernelContext {
     thread.wait = undefined;
     const result = wait.finish(!wait.ready());
     if (result === RESTART) this.systemCall();
-    else this.cpu.r[0] = result;
+    else if (result !== BLOCKED) this.cpu.r[0] = result;
   }
 
   private systemCall(): void {
@@ -347,12 +356,20 @@ export class LinuxProcess implements KernelContext {
     const name = ARM_SYSCALL_NAMES.get(number);
     const handler = name === undefined ? undefined : SYSCALLS[name];
     if (handler === undefined) {
-      this.outcome = {
-        kind: 'crash',
-        signal: 31,
-        reason: `unknown system call ${name ?? 'with no name'} (number ${number}) at ${hex(this.cpu.pc - (this.cpu.thumb ? 2 : 4))}`,
-        registers: this.registerDump(),
-      };
+      if (this.options.strictSyscalls) {
+        this.outcome = {
+          kind: 'crash',
+          signal: 31,
+          reason: `unknown system call ${name ?? 'with no name'} (number ${number}) at ${hex(this.cpu.pc - (this.cpu.thumb ? 2 : 4))}`,
+          registers: this.registerDump(),
+        };
+        return;
+      }
+      if (!this.unimplemented.has(number)) {
+        this.unimplemented.add(number);
+        this.options.warn?.(`system call ${name === undefined ? 'with no name' : `'${name}'`} (number ${number}) is not implemented: -ENOSYS`);
+      }
+      r[0] = -ENOSYS;
       return;
     }
     try {

@@ -16,7 +16,8 @@ export interface ThreadWait {
   readonly deadline: number;
   /** Whether what the thread waits for happened. */
   ready(): boolean;
-  /** The system call's result (r0) once ready or timed out, or RESTART. */
+  /** The system call's result (r0) once ready or timed out, RESTART, or BLOCKED after a new wait (LinuxProcess.block)
+   * when only part of the work could be done (a blocking write larger than a pipe's room). */
   finish(timedOut: boolean): number;
 }
 

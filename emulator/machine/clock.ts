@@ -15,8 +15,9 @@ export function periodOf(hz: number): number {
   return PICOSECONDS_PER_SECOND / hz;
 }
 
-/** How a wait ended: what was waited for happened, the deadline came, or nothing can happen any more. */
-export type WaitResult = 'ready' | 'deadline' | 'idle';
+/** How a wait ended: what was waited for happened, the deadline came, the caller's limit came first, or nothing
+ * can happen any more. */
+export type WaitResult = 'ready' | 'deadline' | 'limit' | 'idle';
 
 /** What a CPU's scheduler needs of the machine it runs on. */
 export interface Timeline {
@@ -28,10 +29,11 @@ export interface Timeline {
   advanceTo(time: number): void;
   /**
    * Lets the devices run, from now on, until `ready()` holds (checked whenever a device may have woken a CPU) or
-   * the timeline reaches `deadline` (Infinity: none). 'idle' when no device can make progress and there is no
-   * deadline: nothing will ever make `ready()` true.
+   * the timeline reaches `deadline` (Infinity: none), or `limit` (the caller's budget; it does not end the wait in
+   * the waiter's eyes). 'idle' when no device can make progress and there is no deadline: nothing will ever make
+   * `ready()` true — whatever the limit.
    */
-  waitUntil(ready: () => boolean, deadline: number): WaitResult;
+  waitUntil(ready: () => boolean, deadline: number, limit?: number): WaitResult;
 }
 
 /** The timeline of a machine with no clocked devices: only the CPU moves time. */
@@ -44,11 +46,11 @@ export class BareTimeline implements Timeline {
     if (time > this.now) this.now = time;
   }
 
-  waitUntil(ready: () => boolean, deadline: number): WaitResult {
+  waitUntil(ready: () => boolean, deadline: number, limit = Infinity): WaitResult {
     if (ready()) return 'ready';
     if (deadline === Infinity) return 'idle';
-    this.advanceTo(deadline);
-    return 'deadline';
+    this.advanceTo(Math.min(deadline, limit));
+    return deadline <= limit ? 'deadline' : 'limit';
   }
 }
 

@@ -121,27 +121,30 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
   /** Runs the DMACs round-robin until all are idle, `until` holds, or the budget is spent (in cycles of the busiest
    * DMAC); the timeline moves with them. For hosts that drive the machine without a CPU (the kernel models). */
   run(options: MachineRunOptions = {}): 'idle' | 'condition' | 'budget' {
-    const slice = options.slice ?? DEFAULT_SLICE;
     let budget = options.maxCycles ?? DEFAULT_BUDGET;
     const until = options.until;
     if (until?.()) return 'condition';
     while (budget > 0) {
-      let busy = false;
+      // A DMAC busy alone needs no interleaving: it gets the whole budget (its bulk-copy fast path needs room).
+      let busy = 0;
+      for (const d of this.dmacs) if (d.device.runnable) busy++;
+      const slice = busy === 1 && until === undefined ? budget : Math.min(options.slice ?? DEFAULT_SLICE, budget);
+      let stillBusy = false;
       let ran = 0;
       for (const [i, d] of this.dmacs.entries()) {
-        const r = d.device.run({ maxCycles: Math.min(slice, budget), until });
+        const r = d.device.run({ maxCycles: slice, until });
         this.dmacCycles[i] += r.cycles;
         ran = Math.max(ran, r.cycles * d.period);
         if (r.stop === 'condition') {
           this.settle(this.now + ran);
           return 'condition';
         }
-        if (r.stop === 'budget') busy = true;
+        if (r.stop === 'budget') stillBusy = true;
       }
-      budget -= Math.min(slice, budget);
+      budget -= slice;
       this.settle(this.now + ran);
       if (until?.()) return 'condition';
-      if (!busy) return 'idle';
+      if (!stillBusy) return 'idle';
     }
     return 'budget';
   }
@@ -163,18 +166,20 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
     }
   }
 
-  waitUntil(ready: () => boolean, deadline: number): WaitResult {
+  waitUntil(ready: () => boolean, deadline: number, limit = Infinity): WaitResult {
     if (ready()) return 'ready';
+    const end = Math.min(deadline, limit);
     this.waiting = true;
     try {
       for (;;) {
-        if (this.now >= deadline) return 'deadline';
+        if (this.now >= end) return this.now >= deadline ? 'deadline' : 'limit';
         if (this.dmacs.every((d) => d.device.idleReport().idle) && this.timers.next === Infinity) {
           if (deadline === Infinity) return 'idle';
-          this.advanceTo(deadline);
+          this.advanceTo(end);
+          if (end < deadline) return 'limit';
           return ready() ? 'ready' : 'deadline';
         }
-        const stop = Math.min(deadline, this.timers.next, this.now + WAIT_SLICE);
+        const stop = Math.min(end, this.timers.next, this.now + WAIT_SLICE);
         const reached = this.runDevicesTo(stop);
         this.now = reached;
         this.timers.fireDue(reached);
