@@ -47,6 +47,17 @@ export interface BoundsOptions {
   readonly revision?: number;
   /** Instructions executed over all paths before giving up. */
   readonly budget?: number;
+  /** Each transfer in the order the exploration meets it (one path after another when the program forks). */
+  readonly onTransfer?: (transfer: Transfer) => void;
+}
+
+export interface Transfer {
+  readonly write: boolean;
+  /** DMASTZ: zeros, no MFIFO data. */
+  readonly zero: boolean;
+  readonly start: number;
+  readonly length: number;
+  readonly ccr: number;
 }
 
 /** The limit of a path that leaves the code it was given. */
@@ -292,6 +303,7 @@ export function computeBounds(images: readonly CodeImage[], entry: number, optio
           const increment = write ? ((ccr >>> 14) & 1) === 1 : (ccr & 1) === 1;
           const span = transferSpan(address, sizeCode, beats, increment);
           record(s.pc, write, address, span);
+          options.onTransfer?.({ write, zero: op === Op.STZ, start: address, length: span, ccr });
           if (increment) {
             if (write) s.dar = (address + span) >>> 0;
             else s.sar = (address + span) >>> 0;

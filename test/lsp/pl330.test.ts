@@ -325,3 +325,21 @@ test('quick fix: a loop body too long for the 8-bit jump, made of one repeated b
     assert.equal(boundsLine(fixed), `reads 0x20000–0x${(0x20000 + bytes - 1).toString(16)} (${bytes} bytes), writes 0x40000–0x${(0x40000 + bytes - 1).toString(16)} (${bytes} bytes)`);
   }
 });
+
+test('quick fix: any other over-long body of plain transfers is split into consecutive loops, when that moves the same data', async () => {
+  const body = '        DMALD\n        DMAST\n'.repeat(100) + '        DMALD\n        DMAST\n        DMANOP\n'.repeat(30);
+  const text = `${COPY_HEADER}    DMALP 3\n${body}    DMALPEND\n    DMAEND\n`;
+  const { fixed, action } = await applyQuickFix('split.pl330', text, 'jump-too-far');
+  assert.equal(action.title, 'Split the loop into 2 loops of 3');
+  assert.equal(fixed.split('\n').filter((l) => l.trim() === 'DMALP LC0, 3').length, 2);
+  const bytes = 3 * 130 * 4;
+  assert.equal(boundsLine(fixed), `reads 0x20000–0x${(0x20000 + bytes - 1).toString(16)} (${bytes} bytes), writes 0x40000–0x${(0x40000 + bytes - 1).toString(16)} (${bytes} bytes)`);
+
+  // A body that skips ahead in the source mid-way would pair other bytes once split: no fix is offered.
+  const skipping = text.replace('        DMALD\n        DMAST\n        DMANOP\n', '        DMALD\n        DMAST\n        DMAADDH SAR, 0x40\n');
+  const uri = fileUri(join(dir, 'no-split.pl330'));
+  const diagnostics = (await suite.client.open(uri, 'pl330', skipping)).filter((d) => d.code === 'jump-too-far');
+  assert.equal(diagnostics.length, 1);
+  const actions = await suite.client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: diagnostics[0].range, context: { diagnostics } });
+  assert.deepEqual(actions, []);
+});

@@ -3,12 +3,14 @@
 // - loop-count (over 256): the loop becomes two nested loops (and a remainder loop when the count has no factors
 //   that fit), which run the body the same number of times in the same order;
 // - jump-too-far: a body made of one block repeated k times is rolled up: the block alone, run n × k times (one loop
-//   when that fits 256, else an inner loop of k).
+//   when that fits 256, else an inner loop of k); any other body of plain transfers is split into consecutive loops
+//   when the bounds engine shows the split moves the same data (loop-split.ts).
 // Loops are rewritten only when a second counter is free and the body has no labels or loops of its own.
 import { CodeActionKind, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver-types';
 import type { LoopInfo } from '../../../pl330/assembler';
 import { Pl330Analysis, lineTokens } from '../../../pl330/analysis';
 import { TokenKind } from '../../../pl330/lexer';
+import { splitLongLoop } from '../../../pl330/loop-split';
 
 const MAX_COUNT = 256;
 const MAX_JUMP = 255;
@@ -35,8 +37,14 @@ export function pl330CodeActions(a: Pl330Analysis, uri: string, diagnostics: rea
       }
       case 'jump-too-far': {
         const loop = a.result.loops.find((l) => l.kind === 'counted' && l.endLine === line);
-        const rewrite = loop && rollUp(a, lines, loop);
-        if (rewrite) action('Roll the repeated loop body up into a shorter loop', d, rewrite);
+        if (!loop) break;
+        const rolled = rollUp(a, lines, loop);
+        if (rolled) {
+          action('Roll the repeated loop body up into a shorter loop', d, rolled);
+          break;
+        }
+        const split = splitLongLoop(a.text, a.result, loop, { config: a.result.config });
+        if (split) action(`Split the loop into ${split.newLines.filter((l) => /^\s*DMALP\b/i.test(l)).length} loops of ${loop.iterations}`, d, replaceLoop(lines, loop, [...split.newLines]));
         break;
       }
     }
