@@ -81,6 +81,7 @@ ${PL330_CONFIG_USAGE}`,
     const scenario = args.flags.get('--scenario')?.[0];
     if (scenario !== undefined) {
       if (args.positional.length > 0) throw new UsageError('--scenario takes no PROGRAM');
+      if (args.flags.has('--trace-out')) throw new UsageError('--trace-out is for a PL330 PROGRAM, not a scenario');
       if (!SCENARIOS[scenario]) throw new UsageError(`--scenario: '${scenario}' is not one of ${Object.keys(SCENARIOS).join(', ')}`);
       return runScenario(scenario, {
         platform: args.flags.get('--platform')?.[0],

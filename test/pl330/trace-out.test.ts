@@ -143,3 +143,9 @@ test('a manager program: a flow per DMAGO to each channel, a fault on its lane; 
   assert.ok(wait, 'the DMAWFP with no peripheral attached waits to the end of the run');
   assert.equal(Math.round((wait.ts + wait.dur!) * 1e3), Math.round((Number(rx.otherData.cycles) * 4)), 'until the last cycle (4 ns each)');
 });
+
+test('--trace-out is refused where it does not apply, with the reason', () => {
+  const r = spawnSync(process.execPath, [cli, 'run', '--scenario', 'vfio-test-case-1', '--trace-out', join(dir, 'no.json')], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--trace-out is for a PL330 PROGRAM, not a scenario/);
+});
