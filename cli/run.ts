@@ -10,6 +10,8 @@ import { formatEvent, stateName } from '../emulator/pl330/event-text';
 import { threadName } from '../emulator/pl330/observer';
 import type { IdleReport, Pl330, RunResult } from '../emulator/pl330/pl330';
 import { createStandaloneMachine } from '../emulator/pl330/standalone';
+import { Pl330TraceRecorder } from '../emulator/pl330/trace-events';
+import { DEFAULT_DMAC_FREQUENCY, periodOf } from '../emulator/machine/clock';
 import type { Bus } from '../emulator/bus/bus';
 import { Machine } from '../emulator/machine/machine';
 import { assembleSource, startingProgram } from '../server/pl330/program-load';
@@ -26,8 +28,8 @@ const DEFAULT_MAX_CYCLES = 100_000_000;
 /** The flags of a PL330 run (and of scenarios); an ELF takes run-elf's. */
 const PL330_RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   '--load': { value: true }, '--channel': { value: true }, '--ns': {}, '--mem': { value: true, repeat: true },
-  '--dump': { value: true, repeat: true }, '--trace': {}, '--json': {}, '--max-cycles': { value: true }, '--platform': { value: true },
-  '--dmac': { value: true }, '--scenario': { value: true }, '--device': { value: true },
+  '--dump': { value: true, repeat: true }, '--trace': {}, '--trace-out': { value: true }, '--json': {}, '--max-cycles': { value: true },
+  '--platform': { value: true }, '--dmac': { value: true }, '--scenario': { value: true }, '--device': { value: true },
   ...PL330_CONFIG_FLAGS,
 };
 
@@ -35,7 +37,7 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run a PL330 program on the emulated DMAC',
   usage: `usage: dmalab run PROGRAM [--load ADDR] [--channel N] [--ns] [--mem ADDR=FILE ...] [--dump ADDR:LEN[=FILE] ...]
-                 [--trace] [--json] [--max-cycles N] [--platform DTS|DTB [--dmac NAME]]
+                 [--trace] [--trace-out FILE] [--json] [--max-cycles N] [--platform DTS|DTB [--dmac NAME]]
        dmalab run PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [--env NAME=VALUE]...
                  [--unset-env NAME]... [--clear-env] [--strict-syscalls] [-- ARGS...]
        dmalab run --scenario NAME [--platform DTS|DTB] [--device NAME]
@@ -56,6 +58,8 @@ on the emulated CPU of that platform, as \`dmalab run-elf\` describes.
   --mem ADDR=FILE      load FILE's bytes at ADDR before the run (repeatable)
   --dump ADDR:LEN[=FILE]  print (or write to FILE) LEN bytes at ADDR after the run (repeatable)
   --trace              print every instruction, bus access, event, interrupt and state change
+  --trace-out FILE     write the run as a Chrome trace-event JSON file (open it in Perfetto or chrome://tracing):
+                       a lane per thread with each instruction, burst, wait, event, fault and interrupt in time
   --json               print one JSON object: registers, dumps, fault, outcome
   --max-cycles N       give up after N cycles (${DEFAULT_MAX_CYCLES})
   --platform FILE      build the machine from a devicetree source or blob
@@ -75,6 +79,7 @@ ${PL330_CONFIG_USAGE}`,
     const scenario = args.flags.get('--scenario')?.[0];
     if (scenario !== undefined) {
       if (args.positional.length > 0) throw new UsageError('--scenario takes no PROGRAM');
+      if (args.flags.has('--trace-out')) throw new UsageError('--trace-out is for a PL330 PROGRAM, not a scenario');
       if (!SCENARIOS[scenario]) throw new UsageError(`--scenario: '${scenario}' is not one of ${Object.keys(SCENARIOS).join(', ')}`);
       return runScenario(scenario, {
         platform: args.flags.get('--platform')?.[0],
@@ -142,7 +147,7 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
   }
   // A manager program boots from reset (CR0.boot_en, CR2) and starts its channels itself.
   const boot = plan.manager === undefined ? {} : { bootFromPc: true, bootAddress: plan.manager };
-  const { bus, dmac } = platformMachine ?? createStandaloneMachine({ ...config, ...boot });
+  const { bus, dmac, period } = platformMachine ?? { ...createStandaloneMachine({ ...config, ...boot }), period: periodOf(DEFAULT_DMAC_FREQUENCY) };
   if (channel >= dmac.config.channels) throw new UsageError(`--channel: ${channel} is beyond the ${dmac.config.channels} channels configured`);
   for (const image of plan.images) bus.physicalWrite(image.base, image.bytes, 0, image.bytes.length);
   for (const m of mems) {
@@ -151,11 +156,15 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
   }
 
   if (args.flags.has('--trace')) dmac.observe((event) => io.stdout(formatEvent(event) + '\n'));
+  const traceOut = args.flags.get('--trace-out')?.[0];
+  const recorder = traceOut === undefined ? undefined : new Pl330TraceRecorder(dmac, { name: dmac.name, periodPs: period });
+  if (recorder) dmac.observe(recorder.observer);
   if (plan.channelEntry !== undefined) issueDebug(dmac, debugGo(channel, plan.channelEntry, nonSecure));
   const result = dmac.run({ maxCycles });
   const report = dmac.idleReport();
   const outcome = describeOutcome(result, report);
   const faults = collectFaults(dmac);
+  if (recorder) writeFileSync(traceOut!, JSON.stringify(recorder.document()) + '\n');
 
   const dumped: Record<string, string> = {};
   for (const d of dumps) {
@@ -193,13 +202,13 @@ function isElf(file: string): boolean {
 }
 
 /** The machine a devicetree describes, and the DMAC the program runs on (by Linux name or index). */
-function platformDmac(file: string, which: string | undefined, io: CommandIO): { bus: Bus; dmac: Pl330 } {
+function platformDmac(file: string, which: string | undefined, io: CommandIO): { bus: Bus; dmac: Pl330; period: number } {
   const machine = new Machine(loadPlatform(file, (line) => io.stderr(`${line}\n`)));
   if (machine.dmacs.length === 0) throw new UsageError(`--platform: ${file} describes no arm,pl330 DMA controller`);
   const names = machine.dmacs.map((d) => d.description.name).join(', ');
   const chosen = which === undefined ? machine.dmacs[0] : machine.dmac(which) ?? (/^\d+$/.test(which) ? machine.dmacs[Number(which)] : undefined);
   if (!chosen) throw new UsageError(`--dmac: no DMAC '${which}' on this platform (have: ${names})`);
-  return { bus: machine.bus, dmac: chosen.device };
+  return { bus: machine.bus, dmac: chosen.device, period: chosen.period };
 }
 
 interface LoadPlan {
