@@ -1,8 +1,8 @@
 // `dmalab demo`: the seed's Test Case 1 and the isolation check on the default platform, step by step.
 import { ParsedArgs, UsageError } from './args';
 import type { Command } from './command';
-import { DEFAULT_PLATFORM } from './platform';
-import { SCENARIOS, runScenarios } from './scenario';
+import { DEFAULT_PLATFORM } from '../scenarios/platform';
+import { SCENARIOS, runScenarios } from '../scenarios/registry';
 
 export const demoCommand: Command = {
   name: 'demo',

@@ -1,19 +1,12 @@
 // `dmalab dtc`: dtc's command line (same options and meanings) on dmalab's devicetree engine, plus --cpp to run
 // dmalab's C preprocessor first, as a kernel-style `cpp | dtc` does.
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { CheckLevels, PhandleFormat } from '../server/dts/checks';
-import { CompileResult, compileDts, loadDtb, toDtb, toDts } from '../server/dts/compiler';
-import { preprocess } from '../server/dts/preprocessor';
-import { FileHost, Source, bytesToText, formatDiagnostic } from '../server/dts/source';
-import { dirname } from '../server/dts/parser';
+import { CompileResult, loadDtb, toDtb, toDts } from '../server/dts/compiler';
+import { compileDtsText, fileHost } from '../server/dts/compile-file';
+import { bytesToText, formatDiagnostic } from '../server/dts/source';
 import { ParsedArgs, UsageError, parseIntArg } from './args';
 import type { Command, CommandIO } from './command';
-
-export const fileHost: FileHost = {
-  readFile(path) {
-    return statSync(path, { throwIfNoEntry: false })?.isFile() ? readFileSync(path) : undefined;
-  },
-};
 
 const FDT_MAGIC_BYTES = [0xd0, 0x0d, 0xfe, 0xed];
 
@@ -114,17 +107,12 @@ file:line:col: error|warning: message [check-name]. Exit status: 0 ok, 1 syntax/
     if (inFormat === 'dtb') {
       result = loadDtb(inputBytes, name, treeOptions);
     } else {
-      let source: Source;
-      const text = bytesToText(inputBytes);
-      if (args.flags.has('--cpp')) {
-        const pre = preprocess(name, text, { host: fileHost, includeDirs, defines: args.flags.get('-D') ?? [] });
-        for (const d of pre.diagnostics) if (quiet < 2) io.stderr(formatDiagnostic(d, name) + '\n');
-        if (pre.diagnostics.some((d) => d.severity === 'error')) return 1;
-        source = new Source(name, pre.text, dirname(name), pre.map);
-      } else {
-        source = new Source(name, text, dirname(name));
-      }
-      result = compileDts(source, { ...treeOptions, host: fileHost, includeDirs });
+      const compiled = compileDtsText(name, bytesToText(inputBytes), {
+        ...treeOptions, host: fileHost, includeDirs, defines: args.flags.get('-D') ?? [], cpp: args.flags.has('--cpp'),
+      });
+      for (const d of compiled.preprocessor) if (quiet < 2) io.stderr(formatDiagnostic(d, name) + '\n');
+      if (!compiled.result) return 1;
+      result = compiled.result;
     }
     for (const d of result.diagnostics) {
       if (d.severity === 'warning' ? quiet >= 1 : quiet >= 2) continue;

@@ -2,26 +2,26 @@
 // interface as a driver would, runs it to the end and prints the registers, the memory asked for and any fault.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
-import { decodeInstruction, formatInstruction, hexAddress } from '../emulator/pl330/disasm';
+import { hexAddress } from '../emulator/pl330/disasm';
 import { debugGo, issueDebug } from '../emulator/pl330/debug';
 import type { Pl330Config } from '../emulator/pl330/config';
 import { describeFaultType, decodeFaultType } from '../emulator/pl330/faults';
-import type { Pl330Event, ThreadRef } from '../emulator/pl330/observer';
+import { formatEvent, stateName } from '../emulator/pl330/event-text';
 import { threadName } from '../emulator/pl330/observer';
 import type { IdleReport, Pl330, RunResult } from '../emulator/pl330/pl330';
-import { CHANNEL_STATE_NAMES, MANAGER_STATE_NAMES } from '../emulator/pl330/registers';
 import { createStandaloneMachine } from '../emulator/pl330/standalone';
+import { Pl330TraceRecorder } from '../emulator/pl330/trace-events';
+import { DEFAULT_DMAC_FREQUENCY, periodOf } from '../emulator/machine/clock';
 import type { Bus } from '../emulator/bus/bus';
 import { Machine } from '../emulator/machine/machine';
-import { assemble } from '../server/pl330/assembler';
-import { formatDiagnostic } from '../server/pl330/diagnostics';
+import { assembleSource, startingProgram } from '../server/pl330/program-load';
 import { ParsedArgs, UsageError, intOption, parseIntArg, type FlagSpec } from './args';
 import type { Command, CommandIO } from './command';
 import { dumpToFile, loadFile } from './memory-files';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
-import { DEFAULT_PLATFORM, loadPlatform } from './platform';
+import { DEFAULT_PLATFORM, loadPlatform } from '../scenarios/platform';
 import { runElfCommand } from './run-elf';
-import { SCENARIOS, runScenario } from './scenario';
+import { SCENARIOS, runScenario } from '../scenarios/registry';
 
 const SOURCE_EXTENSIONS = ['.pl330', '.asm', '.s', '.S'];
 const DEFAULT_MAX_CYCLES = 100_000_000;
@@ -31,15 +31,15 @@ const MAX_PRINTED_DUMP = 64 << 20;
 /** The flags of a PL330 run (and of scenarios); an ELF takes run-elf's. */
 const PL330_RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   '--load': { value: true }, '--channel': { value: true }, '--ns': {}, '--mem': { value: true, repeat: true },
-  '--dump': { value: true, repeat: true }, '--trace': {}, '--json': {}, '--max-cycles': { value: true }, '--platform': { value: true },
-  '--dmac': { value: true }, '--scenario': { value: true }, '--device': { value: true },
+  '--dump': { value: true, repeat: true }, '--trace': {}, '--trace-out': { value: true }, '--json': {}, '--max-cycles': { value: true },
+  '--platform': { value: true }, '--dmac': { value: true }, '--scenario': { value: true }, '--device': { value: true },
   ...PL330_CONFIG_FLAGS,
 };
 
 export const runCommand: Command = {
   name: 'run',
   usage: `usage: dmalab run PROGRAM [--load ADDR] [--channel N] [--ns] [--mem ADDR=FILE ...] [--dump ADDR:LEN[=FILE] ...]
-                 [--trace] [--json] [--max-cycles N] [--platform DTS|DTB [--dmac NAME]]
+                 [--trace] [--trace-out FILE] [--json] [--max-cycles N] [--platform DTS|DTB [--dmac NAME]]
        dmalab run PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [--env NAME=VALUE]...
                  [--unset-env NAME]... [--clear-env] [--strict-syscalls] [-- ARGS...]
        dmalab run --scenario NAME [--platform DTS|DTB] [--device NAME]
@@ -60,6 +60,8 @@ on the emulated CPU of that platform, as \`dmalab run-elf\` describes.
   --mem ADDR=FILE      load FILE's bytes at ADDR before the run (repeatable)
   --dump ADDR:LEN[=FILE]  print (or write to FILE) LEN bytes at ADDR after the run (repeatable)
   --trace              print every instruction, bus access, event, interrupt and state change
+  --trace-out FILE     write the run as a Chrome trace-event JSON file (open it in Perfetto or chrome://tracing):
+                       a lane per thread with each instruction, burst, wait, event, fault and interrupt in time
   --json               print one JSON object: registers, dumps, fault, outcome
   --max-cycles N       give up after N cycles (${DEFAULT_MAX_CYCLES})
   --platform FILE      build the machine from a devicetree source or blob
@@ -79,6 +81,7 @@ ${PL330_CONFIG_USAGE}`,
     const scenario = args.flags.get('--scenario')?.[0];
     if (scenario !== undefined) {
       if (args.positional.length > 0) throw new UsageError('--scenario takes no PROGRAM');
+      if (args.flags.has('--trace-out')) throw new UsageError('--trace-out is for a PL330 PROGRAM, not a scenario');
       if (!SCENARIOS[scenario]) throw new UsageError(`--scenario: '${scenario}' is not one of ${Object.keys(SCENARIOS).join(', ')}`);
       return runScenario(scenario, {
         platform: args.flags.get('--platform')?.[0],
@@ -146,17 +149,21 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
   }
   // A manager program boots from reset (CR0.boot_en, CR2) and starts its channels itself.
   const boot = plan.manager === undefined ? {} : { bootFromPc: true, bootAddress: plan.manager };
-  const { bus, dmac } = platformMachine ?? createStandaloneMachine({ ...config, ...boot });
+  const { bus, dmac, period } = platformMachine ?? { ...createStandaloneMachine({ ...config, ...boot }), period: periodOf(DEFAULT_DMAC_FREQUENCY) };
   if (channel >= dmac.config.channels) throw new UsageError(`--channel: ${channel} is beyond the ${dmac.config.channels} channels configured`);
   for (const image of plan.images) bus.physicalWrite(image.base, image.bytes, 0, image.bytes.length);
   for (const m of mems) loadFile(bus, m.address, m.file);
 
   if (args.flags.has('--trace')) dmac.observe((event) => io.stdout(formatEvent(event) + '\n'));
+  const traceOut = args.flags.get('--trace-out')?.[0];
+  const recorder = traceOut === undefined ? undefined : new Pl330TraceRecorder(dmac, { name: dmac.name, periodPs: period });
+  if (recorder) dmac.observe(recorder.observer);
   if (plan.channelEntry !== undefined) issueDebug(dmac, debugGo(channel, plan.channelEntry, nonSecure));
   const result = dmac.run({ maxCycles });
   const report = dmac.idleReport();
   const outcome = describeOutcome(result, report);
   const faults = collectFaults(dmac);
+  if (recorder) writeFileSync(traceOut!, JSON.stringify(recorder.document()) + '\n');
 
   const dumped: Record<string, string> = {};
   for (const d of dumps) {
@@ -197,13 +204,13 @@ function isElf(file: string): boolean {
 }
 
 /** The machine a devicetree describes, and the DMAC the program runs on (by Linux name or index). */
-function platformDmac(file: string, which: string | undefined, io: CommandIO): { bus: Bus; dmac: Pl330 } {
+function platformDmac(file: string, which: string | undefined, io: CommandIO): { bus: Bus; dmac: Pl330; period: number } {
   const machine = new Machine(loadPlatform(file, (line) => io.stderr(`${line}\n`)));
   if (machine.dmacs.length === 0) throw new UsageError(`--platform: ${file} describes no arm,pl330 DMA controller`);
   const names = machine.dmacs.map((d) => d.description.name).join(', ');
   const chosen = which === undefined ? machine.dmacs[0] : machine.dmac(which) ?? (/^\d+$/.test(which) ? machine.dmacs[Number(which)] : undefined);
   if (!chosen) throw new UsageError(`--dmac: no DMAC '${which}' on this platform (have: ${names})`);
-  return { bus: machine.bus, dmac: chosen.device };
+  return { bus: machine.bus, dmac: chosen.device, period: chosen.period };
 }
 
 interface LoadPlan {
@@ -221,22 +228,21 @@ function planLoad(file: string, config: Partial<Pl330Config>, load: number | und
     const base = load ?? 0x1000;
     return { images: [{ base, bytes }], channelEntry: base };
   }
-  const result = assemble(readFileSync(file, 'utf8'), { config, base: load ?? 0x1000 });
-  for (const d of result.diagnostics) io.stderr(formatDiagnostic(file, d) + '\n');
-  if (result.errorCount > 0) {
-    io.stderr(`${file}: ${result.errorCount} error(s); not run\n`);
+  const { assembly: result, messages, errorCount } = assembleSource(file, readFileSync(file, 'utf8'), { config, base: load ?? 0x1000 });
+  for (const m of messages) io.stderr(m + '\n');
+  if (errorCount > 0) {
+    io.stderr(`${file}: ${errorCount} error(s); not run\n`);
     return undefined;
   }
-  const manager = result.programs.find((p) => p.kind === 'manager');
-  if (manager && load === undefined) return { images: result.programs, manager: manager.base };
-  const channelPrograms = result.programs.filter((p) => p.kind === 'channel');
-  const entry = load === undefined ? channelPrograms[0] : channelPrograms.find((p) => p.base === load);
-  if (!entry) {
+  const start = startingProgram(result.programs, { at: load });
+  if (start?.kind === 'manager') return { images: result.programs, manager: start.base };
+  if (!start) {
+    const channelPrograms = result.programs.filter((p) => p.kind === 'channel');
     const where = channelPrograms.length ? ` (programs at ${channelPrograms.map((p) => hexAddress(p.base)).join(', ')})` : '';
     io.stderr(`${file}: no channel program ${load === undefined ? 'to start' : `at --load ${hexAddress(load)}`}${where}\n`);
     return undefined;
   }
-  return { images: result.programs, channelEntry: entry.base };
+  return { images: result.programs, channelEntry: start.base };
 }
 
 function parseDump(raw: string): Dump {
@@ -256,10 +262,6 @@ export function registerValues(dmac: Pl330): Record<string, number> {
   const names = ['DSR', 'DPC', 'INTEN', 'INT_EVENT_RIS', 'INTMIS', 'FSRD', 'FSRC', 'FTRD'];
   for (let n = 0; n < dmac.config.channels; n++) names.push(`CSR${n}`, `CPC${n}`, `SAR${n}`, `DAR${n}`, `CCR${n}`, `LC0_${n}`, `LC1_${n}`, `FTR${n}`);
   return Object.fromEntries(names.map((name) => [name, dmac.register(name)]));
-}
-
-function stateName(thread: ThreadRef, state: number): string {
-  return (thread === 'manager' ? MANAGER_STATE_NAMES : CHANNEL_STATE_NAMES)[state] ?? `state ${state}`;
 }
 
 function describeOutcome(result: RunResult, report: IdleReport): RunOutcome {
@@ -321,28 +323,4 @@ function formatDump(address: number, hex: string): string {
     lines.push(`${hex32(address + i / 2)}: ${bytes}`);
   }
   return lines.join('\n') + '\n';
-}
-
-/** One trace line per event. */
-export function formatEvent(e: Pl330Event): string {
-  const at = `[${String(e.cycle).padStart(6)}]`;
-  switch (e.kind) {
-    case 'instruction': {
-      const d = decodeInstruction(e.bytes, 0, e.pc);
-      const text = d.spec && !d.invalid ? formatInstruction(d) : `.byte ${Array.from(e.bytes, (b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ')} (${d.invalid})`;
-      return `${at} ${threadName(e.thread)} ${e.debug ? '(debug interface)' : hexAddress(e.pc)}: ${text}`;
-    }
-    case 'bus': {
-      const a = e.access;
-      const kind = a.fetch ? 'fetch' : a.write ? 'write' : 'read';
-      const data = Buffer.from(a.data).toString('hex');
-      return `${at}   ${kind} ${hexAddress(a.address)} ${a.data.length} bytes${a.response ? ` -> bus error ${a.response}` : ''}: ${data.length > 64 ? data.slice(0, 64) + '...' : data}`;
-    }
-    case 'event': return `${at}   ${threadName(e.thread)} signals event ${e.event}`;
-    case 'irq': return `${at}   irq${e.line === 'abort' ? '_abort' : `[${e.line}]`} ${e.level ? 'raised' : 'lowered'}`;
-    case 'fault': return `${at}   ${threadName(e.thread)} faults at ${hexAddress(e.pc)}: ${describeFaultType(e.faultType, e.thread === 'manager' ? 'manager' : 'channel')}`;
-    case 'state': return `${at}   ${threadName(e.thread)}: ${stateName(e.thread, e.from)} -> ${stateName(e.thread, e.to)}`;
-    case 'channelStart': return `${at}   channel ${e.channel} starts at ${hexAddress(e.pc)}${e.nonSecure ? ' (non-secure)' : ''}`;
-    case 'channelEnd': return `${at}   channel ${e.channel} ${e.how === 'end' ? 'ends' : 'is killed'}`;
-  }
 }
