@@ -1,6 +1,6 @@
 // `dmalab run PROGRAM.pl330 ...`: assembles (or loads) a PL330 program, starts it on one DMAC through the debug
 // interface as a driver would, runs it to the end and prints the registers, the memory asked for and any fault.
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { hexAddress } from '../emulator/pl330/disasm';
 import { debugGo, issueDebug } from '../emulator/pl330/debug';
