@@ -18,25 +18,33 @@ function cacheDirectory(): string | undefined {
   return process.env.NODE_COMPILE_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'dmalab', 'v8');
 }
 
+/** The bundle's place, as a short tag (FNV-1a of its path): checkouts side by side keep caches of their own. */
+function placeTag(file: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < file.length; i++) hash = Math.imul(hash ^ file.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
 /**
- * The prefix of a bundle's cache files. V8 checks a cache against the source's length and its own version and flags
- * only, so the name also carries the file's identity (size, modification time, inode): a rebuilt bundle never meets
- * the code of its predecessor.
+ * The prefix of a bundle's cache files: its name and place, then its build. V8 checks a cache against the source's
+ * length and its own version and flags only, so the name also carries the file's identity (size, modification time,
+ * inode): a rebuilt bundle never meets the code of its predecessor.
  */
-function cachePrefix(file: string): string {
+function cachePrefixes(file: string): { place: string; build: string } {
   const stat = statSync(file);
-  return `${basename(file)}.${stat.size}-${Math.floor(stat.mtimeMs)}-${stat.ino}.${process.version}-${process.arch}.`;
+  const place = `${basename(file)}.${placeTag(file)}.`;
+  return { place, build: `${place}${stat.size}-${Math.floor(stat.mtimeMs)}-${stat.ino}.${process.version}-${process.arch}.` };
 }
 
 /** Writes the script's code (with every function compiled so far) for the next run; drops older builds' caches. */
-function saveCache(script: Script, directory: string, name: string, prefix: string, bundle: string): void {
+function saveCache(script: Script, directory: string, name: string, prefixes: { place: string; build: string }): void {
   try {
     mkdirSync(directory, { recursive: true, mode: 0o700 });
     const temporary = join(directory, `${name}.${process.pid}.tmp`);
     writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     renameSync(temporary, join(directory, name)); // atomic: concurrent runs never read half a cache
     for (const other of readdirSync(directory)) {
-      if (other.startsWith(`${bundle}.`) && !other.startsWith(prefix) && other.endsWith('.v8')) unlinkSync(join(directory, other));
+      if (other.startsWith(prefixes.place) && !other.startsWith(prefixes.build) && other.endsWith('.v8')) unlinkSync(join(directory, other));
     }
   } catch {
     // A cache that cannot be written only costs the next run its compile time.
@@ -60,8 +68,8 @@ function requireCached(file: string, variant: string): unknown {
     if (directory !== undefined) enableCompileCache!(directory);
     return require(file);
   }
-  const prefix = cachePrefix(file);
-  const name = `${prefix}${variant}.v8`;
+  const prefixes = cachePrefixes(file);
+  const name = `${prefixes.build}${variant}.v8`;
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(join(directory, name));
@@ -69,7 +77,7 @@ function requireCached(file: string, variant: string): unknown {
     cachedData = undefined;
   }
   const script = new Script(Module.wrap(readSource(file)), { filename: file, cachedData });
-  if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => saveCache(script, directory, name, prefix, basename(file)));
+  if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => saveCache(script, directory, name, prefixes));
   const module = new Module(file, require.main);
   module.filename = file;
   module.loaded = true;

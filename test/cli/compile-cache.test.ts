@@ -53,3 +53,15 @@ test('a cache V8 refuses is replaced and the command still runs', () => {
   assert.notDeepEqual(readFileSync(join(cacheDir, file)), Buffer.alloc(4096, 0x5a));
   assert.equal(assembleToStdout(), reference);
 });
+
+test("writing a cache drops older builds' caches of the same bundle, not those of a checkout elsewhere", () => {
+  assembleToStdout();
+  const [current] = cacheFiles();
+  const place = /^(cli-main\.js\.[0-9a-f]{8}\.)/.exec(current)![1];
+  const olderBuild = `${place}1-2-3.v0.0.0-x64.asm.v8`;
+  const elsewhere = `cli-main.js.${place.slice(12, 20) === '00000000' ? '11111111' : '00000000'}.1-2-3.v0.0.0-x64.asm.v8`;
+  for (const name of [olderBuild, elsewhere]) writeFileSync(join(cacheDir, name), 'x');
+  writeFileSync(join(cacheDir, current), 'damaged'); // refused, so this run writes the cache again
+  assembleToStdout();
+  assert.deepEqual(cacheFiles(), [current, elsewhere].sort());
+});
