@@ -59,9 +59,9 @@ function readSource(file: string): string {
 
 /**
  * require(file) of a CommonJS bundle, compiled from the code cache when one matches. Each variant (a CLI command)
- * has a cache of its own, holding the functions that it runs.
+ * has a cache of its own, holding the functions that it runs; `worthKeeping` says at exit whether to write it.
  */
-function requireCached(file: string, variant: string): unknown {
+function requireCached(file: string, variant: string, worthKeeping: () => boolean): unknown {
   const enableCompileCache = (Module as unknown as { enableCompileCache?: (directory?: string) => unknown }).enableCompileCache;
   const directory = cacheDirectory();
   if (enableCompileCache || directory === undefined) {
@@ -77,7 +77,11 @@ function requireCached(file: string, variant: string): unknown {
     cachedData = undefined;
   }
   const script = new Script(Module.wrap(readSource(file)), { filename: file, cachedData });
-  if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => saveCache(script, directory, name, prefixes));
+  if (cachedData === undefined || script.cachedDataRejected) {
+    process.once('exit', () => {
+      if (worthKeeping()) saveCache(script, directory, name, prefixes);
+    });
+  }
   const module = new Module(file, require.main);
   module.filename = file;
   module.loaded = true;
@@ -93,7 +97,9 @@ const ONE_SHOT_COMMANDS = new Set(['asm', 'disasm', 'dtc']);
 
 const command = process.argv[2];
 if (command !== undefined && ONE_SHOT_COMMANDS.has(command)) setFlagsFromString('--max-opt=1');
-const cli = requireCached(join(__dirname, 'cli-main.js'), command !== undefined && /^[a-z][a-z-]*$/.test(command) ? command : 'usage') as typeof import('./main');
+const variant = command !== undefined && /^[a-z][a-z-]*$/.test(command) ? command : 'usage';
+// A mistyped command gets no cache of its own.
+const cli = requireCached(join(__dirname, 'cli-main.js'), variant, () => variant === 'usage' || cli.isCommand(variant)) as typeof import('./main');
 
 /** Runs the CLI on this process's arguments and sets its exit status. */
 export const runCli = cli.runCli;

@@ -33,6 +33,11 @@ const io: CommandIO = {
   stderr: (text) => process.stderr.write(text),
 };
 
+/** Whether `dmalab NAME` is a command (the launcher keeps a code cache per command). */
+export function isCommand(name: string): boolean {
+  return COMMANDS.some((c) => c.name === name);
+}
+
 function mainUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return `usage: dmalab COMMAND [OPTIONS]

@@ -65,3 +65,11 @@ test("writing a cache drops older builds' caches of the same bundle, not those o
   assembleToStdout();
   assert.deepEqual(cacheFiles(), [current, elsewhere].sort());
 });
+
+test('a mistyped command writes no cache', () => {
+  const before = cacheFiles();
+  const r = spawnSync(process.execPath, [cli, 'asmm'], { encoding: 'utf8', env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: '', NODE_COMPILE_CACHE: cacheDir } });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unknown command 'asmm'/);
+  assert.deepEqual(cacheFiles(), before);
+});
