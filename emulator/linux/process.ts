@@ -208,19 +208,24 @@ export class LinuxProcess implements KernelContext {
 
   /** The initial stack: argc, argv, envp, auxv, then the strings and AT_RANDOM bytes above them. */
   private buildStack(phent: number, phnum: number, interpreterBase: number): number {
+    // Laid out as Linux's execve does (and qemu-arm after it), so strings sit at the same alignments: a null word at
+    // the top, the executable's name, the environment and the argument strings in ascending order below it, then
+    // (16-byte aligned) the platform string and the AT_RANDOM bytes. glibc's string routines take alignment-dependent
+    // paths over these strings.
     const encoder = new TextEncoder();
-    let top = STACK_TOP - 16;
+    let top = STACK_TOP - 4;
     const put = (data: Uint8Array): number => {
       top -= data.length;
       this.memory.writeBytes(top, data);
       return top;
     };
     const putString = (s: string): number => put(encoder.encode(s + '\0'));
+    const putStrings = (strings: readonly string[]): number[] => strings.map((_, i) => strings[strings.length - 1 - i]).map(putString).reverse();
     const execfn = putString(this.options.argv[0] ?? 'program');
-    const envPointers = this.options.env.map(putString);
-    const argPointers = this.options.argv.map(putString);
-    const platform = putString('v7l');
+    const envPointers = putStrings(this.options.env);
+    const argPointers = putStrings(this.options.argv);
     top &= ~15;
+    const platform = putString('v7l');
     const random = put(this.randomBytes(16));
     const auxv: [number, number][] = [
       [3, this.image.phdr], [4, phent], [5, phnum], [6, PAGE_SIZE], [7, interpreterBase], [8, 0],
