@@ -208,20 +208,26 @@ export class LinuxProcess implements KernelContext {
 
   /** The initial stack: argc, argv, envp, auxv, then the strings and AT_RANDOM bytes above them. */
   private buildStack(phent: number, phnum: number, interpreterBase: number): number {
+    // Laid out as qemu-arm does after Linux's execve, so that strings sit at the same alignments (glibc's string
+    // routines take alignment-dependent paths over them): the executable's name at the top (8 bytes below the stack
+    // end; Linux leaves 4), the environment and then the argument strings below it, each list in ascending order, the
+    // platform string right below them and the AT_RANDOM bytes 16-byte aligned below that.
     const encoder = new TextEncoder();
-    let top = STACK_TOP - 16;
+    let top = STACK_TOP - 8;
     const put = (data: Uint8Array): number => {
       top -= data.length;
       this.memory.writeBytes(top, data);
       return top;
     };
     const putString = (s: string): number => put(encoder.encode(s + '\0'));
+    const putStrings = (strings: readonly string[]): number[] => [...strings].reverse().map(putString).reverse();
     const execfn = putString(this.options.argv[0] ?? 'program');
-    const envPointers = this.options.env.map(putString);
-    const argPointers = this.options.argv.map(putString);
+    const envPointers = putStrings(this.options.env);
+    const argPointers = putStrings(this.options.argv);
     const platform = putString('v7l');
-    top &= ~15;
-    const random = put(this.randomBytes(16));
+    top = (top - 16) & ~15;
+    const random = top;
+    this.memory.writeBytes(random, this.randomBytes(16));
     const auxv: [number, number][] = [
       [3, this.image.phdr], [4, phent], [5, phnum], [6, PAGE_SIZE], [7, interpreterBase], [8, 0],
       [9, this.image.entry], [11, 0], [12, 0], [13, 0], [14, 0], [16, AT_HWCAP_VALUE], [17, 100], [23, 0],
