@@ -41,9 +41,9 @@ dpkg --print-foreign-architectures | grep -qx armhf ||
 # The ABI (6.12.<n>+deb12) is the one the armmp-lpae headers meta-package points to; linux-source-6.12 must be that
 # same upstream release, since the modules are compiled from it against those headers.
 abi=$(apt-cache depends "linux-headers-$series-armmp-lpae:armhf" 2>/dev/null |
-  sed -n "s/.*Depends: linux-headers-\($series\.[0-9]*+deb[0-9]*\)-armmp-lpae.*/\1/p" | head -n 1)
+  sed -n "s/.*Depends: linux-headers-\($series\.[0-9]*+deb[0-9]*\)-armmp-lpae.*/\1/p" | head -n 1 || true)
 [ -n "$abi" ] || unavailable "apt knows no linux-headers-$series-armmp-lpae:armhf (run 'dpkg --add-architecture armhf && apt-get update' as root)"
-source_version=$(apt-cache show linux-source-$series 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
+source_version=$(apt-cache show linux-source-$series 2>/dev/null | sed -n 's/^Version: //p' | head -n 1 || true)
 [ -n "$source_version" ] || unavailable "apt knows no linux-source-$series (run 'apt-get update' as root)"
 [ "${source_version%%-*}" = "${abi%%+*}" ] ||
   { say "linux-source-$series is $source_version but the armmp-lpae headers are $abi: apt's lists are mid-update, rerun 'apt-get update'"; exit 1; }
