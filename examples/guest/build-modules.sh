@@ -49,6 +49,10 @@ source_version=$(apt-cache show linux-source-$series 2>/dev/null | sed -n 's/^Ve
   { say "linux-source-$series is $source_version but the armmp-lpae headers are $abi: apt's lists are mid-update, rerun 'apt-get update'"; exit 1; }
 
 mkdir -p "$out/debs"
+# One build at a time, also across checkouts sharing the cache (and the CPU).
+exec 9>"$out/.lock"
+flock 9
+all_cached && exit 0
 # Downloads PACKAGE (name[:arch]) into debs/ unless a .deb of it is there; prints the .deb's path.
 fetch() {
   local name=${1%%:*} deb

@@ -15,6 +15,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 out="$root/.cache/guest/6.12"
 "$root/examples/guest/build-modules.sh"
 command -v cpio >/dev/null || { echo "initramfs: 'cpio' not found (install: cpio)" >&2; exit 1; }
+exec 9>"$out/.lock"
+flock 9
 
 host="$out/test-case-1-host"
 guest="$out/test-case-2-guest"
