@@ -90,6 +90,7 @@ echo "insmod dmatest.ko rc=\$?"
 echo 1 > /sys/module/dmatest/parameters/run
 cat /sys/module/dmatest/parameters/wait > /dev/null
 dmesg | grep -E 'dmatest: (Added|.*summary)'
+echo "dmatest: \$(dmesg | grep -c 'dmatest: Added') channel(s) tested"
 poweroff -f
 INIT
 chmod +x "$guest/init"

@@ -65,10 +65,22 @@ test('Test Case 2 guest: Debian 6.12 armmp with dmatest.ko on QEMU smdkc210 pass
   // Every DMAC of the board is exercised (the UART's driver holds a few channels of the first one).
   assert.deepEqual([...new Set(channels.map((c) => c.replace(/chan\d+$/, '')))].sort(), ['dma0', 'dma1', 'dma2']);
   assert.ok(channels.length >= 16, `only ${channels.length} channels tested: ${channels.join(' ')}`);
+  assertLogged(log, new RegExp(`dmatest: ${channels.length} channel\\(s\\) tested\n`), 'the /init\'s count differs');
   for (const channel of channels) {
     assertLogged(log, new RegExp(`dmatest: ${channel}-copy0: summary 20 tests, 0 failures `), `no passing summary for ${channel}`);
   }
   assert.doesNotMatch(log, /dmatest: \S+-copy\d+: (result #|summary \d+ tests, [1-9])/, 'a dmatest failure');
+});
+
+test('Test Case 2 guest: the armmp-lpae dmatest.ko (the one dmalab\'s guest loads) loads on QEMU vexpress-a15, which has no DMAC', { timeout: 2 * BOOT_TIMEOUT_MS }, (t) => {
+  const skip = prepareArtifacts();
+  if (skip) return t.skip(skip);
+  const flavour = join(CACHE, 'armmp-lpae');
+  const log = boot(['-M', 'vexpress-a15', '-m', '512'], join(flavour, 'vmlinuz'), join(flavour, 'dtbs', 'vexpress-v2p-ca15-tc1.dtb'),
+    join(CACHE, 'test-case-2-guest.cpio.gz'), 'console=ttyAMA0 cryptomgr.notests=1');
+  assertLogged(log, /dmalab Test Case 2 guest: Linux 6\.12\.\d+\+deb\d+-armmp-lpae\n/, 'the guest /init did not start on the armmp-lpae kernel');
+  assertLogged(log, /insmod dmatest\.ko rc=0\n/, 'dmatest.ko did not load');
+  assertLogged(log, /dmatest: 0 channel\(s\) tested\n/, 'a channel where QEMU has none');
 });
 
 test('Test Case 1 host: the VFIO modules load on QEMU vexpress-a15 and, without an IOMMU there, the bind fails for want of an IOMMU group', { timeout: 2 * BOOT_TIMEOUT_MS }, (t) => {
