@@ -1,11 +1,12 @@
 // `dmalab asm FILE [-o OUT] [--format bin|c|hex|listing]`
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { assemble } from '../server/pl330/assembler';
 import { formatDiagnostic } from '../server/pl330/diagnostics';
 import { OUTPUT_FORMATS, OutputFormat, toCArray, toImage, toIntelHex, toListing } from '../server/pl330/output';
 import { ParsedArgs, UsageError, intOption } from './args';
 import type { Command } from './command';
+import { limitDiagnostics, readSourceText } from './input';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
 
 export const asmCommand: Command = {
@@ -26,9 +27,9 @@ ${PL330_CONFIG_USAGE}`,
     const file = args.positional[0];
     const format = (args.flags.get('--format')?.[0] ?? 'bin') as OutputFormat;
     if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`--format: '${format}' is not one of ${OUTPUT_FORMATS.join(', ')}`);
-    const source = readFileSync(file, 'utf8');
+    const source = readSourceText(file);
     const result = assemble(source, { config: configOverrides(args), base: intOption(args, '--base', 0, 0xffffffff) });
-    for (const d of result.diagnostics) io.stderr(formatDiagnostic(file, d) + '\n');
+    for (const line of limitDiagnostics(result.diagnostics.map((d) => formatDiagnostic(file, d)), file)) io.stderr(line + '\n');
     const warnings = result.diagnostics.length - result.errorCount;
     if (result.errorCount > 0 || (args.flags.has('--werror') && warnings > 0)) {
       io.stderr(`${file}: ${result.errorCount} error(s), ${warnings} warning(s)\n`);

@@ -1,6 +1,7 @@
 // `dmalab demo`: the seed's Test Case 1 and the isolation check on the default platform, step by step.
 import { ParsedArgs, UsageError } from './args';
 import type { Command } from './command';
+import { InputError } from './input';
 import { DEFAULT_PLATFORM } from './platform';
 import { SCENARIOS, runScenarios } from './scenario';
 
@@ -32,7 +33,8 @@ no byte of memory changes. Prints each step and PASS or FAIL; the exit status is
         warn: (line) => io.stderr(`${line}\n`),
       });
     } catch (error) {
-      io.stderr(`dmalab demo: ${(error as Error).message}\n`);
+      if (!(error instanceof InputError)) throw error;
+      io.stderr(`dmalab demo: ${error.message}\n`);
       io.stdout('FAIL\n');
       return 1;
     }

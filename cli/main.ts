@@ -1,4 +1,5 @@
 // The `dmalab` command line: one engine per language, shared with the language server and the debugger.
+import { writeSync } from 'node:fs';
 import { parseArgs, UsageError } from './args';
 import { asmCommand } from './asm';
 import type { Command, CommandIO } from './command';
@@ -6,15 +7,36 @@ import { dapCommand } from './dap';
 import { demoCommand } from './demo';
 import { disasmCommand } from './disasm';
 import { dtcCommand } from './dtc';
+import { InputError } from './input';
 import { lspCommand } from './lsp';
 import { runCommand } from './run';
 import { runElfCommand } from './run-elf';
 
 const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, runElfCommand, dtcCommand, demoCommand, dapCommand, lspCommand];
 
+/** The reader of our output went away (`dmalab run x.pl330 | head -1`): stop quietly, as Unix tools do. */
+class BrokenPipe extends Error {}
+
+/** The status a shell shows for a tool that SIGPIPE ended (128 + 13). */
+const BROKEN_PIPE_STATUS = 141;
+
+/** Synchronous writes: a closed pipe is seen at the write (EPIPE), not later as an unhandled stream error. */
+function writeAll(fd: number, data: string | Uint8Array): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  for (let offset = 0; offset < bytes.length; ) {
+    try {
+      offset += writeSync(fd, bytes, offset);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') throw new BrokenPipe();
+      if (code !== 'EAGAIN') throw error;
+    }
+  }
+}
+
 const io: CommandIO = {
-  stdout: (data) => process.stdout.write(data),
-  stderr: (text) => process.stderr.write(text),
+  stdout: (data) => writeAll(1, data),
+  stderr: (text) => writeAll(2, text),
 };
 
 function mainUsage(): string {
@@ -50,6 +72,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     return await command.run(parseArgs(rest, command.flags), io);
   } catch (error) {
+    if (error instanceof BrokenPipe) return BROKEN_PIPE_STATUS;
+    if (error instanceof InputError) {
+      // A message that starts at a file:line:col location is already in the compilers' form: no second prefix.
+      io.stderr(/^[^\s:]+:\d+:\d+: /.test(error.message) ? `${error.message}\n` : `dmalab ${name}: ${error.message}\n`);
+      return command.inputErrorStatus ?? 1;
+    }
     if (error instanceof UsageError) {
       io.stderr(`dmalab ${name}: ${error.message}\n${command.usage}\n`);
       return 2;
@@ -57,7 +85,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
       io.stderr(`dmalab ${name}: ${(error as Error).message}\n`);
-      return 1;
+      return command.inputErrorStatus ?? 1;
     }
     throw error;
   }

@@ -1,6 +1,6 @@
 // Platforms for the CLI: a devicetree file (source or blob) turned into a machine description; the seed's
 // VE MMU-400 + four DMA-330 platform is the default for VFIO programs and scenarios.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { platformFromDtb } from '../emulator/machine/from-dtb';
 import type { PlatformDescription } from '../emulator/machine/platform';
@@ -8,6 +8,10 @@ import { compileDts, toDtb } from '../server/dts/compiler';
 import { preprocess } from '../server/dts/preprocessor';
 import { Source, bytesToText, formatDiagnostic } from '../server/dts/source';
 import { fileHost } from './dtc';
+import { InputError, limitDiagnostics, readInputBytes } from './input';
+
+/** A platform file that cannot describe a machine: unreadable, not a devicetree, or missing what a machine needs. */
+export class PlatformError extends InputError {}
 
 export const DEFAULT_PLATFORM = 'examples/platforms/vexpress-mmu400-dma330.dts';
 
@@ -21,26 +25,29 @@ export function packageRoot(): string {
 
 /** Compiles a DTS with dmalab's devicetree compiler (through its C preprocessor when the source uses #include). */
 function compileDtsFile(file: string, warn: (line: string) => void): Uint8Array {
-  const text = bytesToText(readFileSync(file));
+  const text = bytesToText(readInputBytes(file));
+  const fail = (lines: string[]): never => {
+    throw new PlatformError(limitDiagnostics(lines, file).join('\n') || `${file}: cannot compile`);
+  };
   let source = new Source(file, text, dirname(file));
   if (/^\s*#\s*(include|define|if)/m.test(text)) {
     const pre = preprocess(file, text, { host: fileHost, includeDirs: [], defines: [] });
     const errors = pre.diagnostics.filter((d) => d.severity === 'error');
-    if (errors.length) throw new Error(errors.map((d) => formatDiagnostic(d, file)).join('\n'));
+    if (errors.length) fail(errors.map((d) => formatDiagnostic(d, file)));
     source = new Source(file, pre.text, dirname(file), pre.map);
   }
   const result = compileDts(source, { host: fileHost });
   for (const d of result.diagnostics) if (d.severity === 'warning') warn(formatDiagnostic(d, file));
-  if (!result.info) throw new Error(result.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d, file)).join('\n') || `${file}: cannot compile`);
+  if (!result.info) return fail(result.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d, file)));
   return toDtb(result.info);
 }
 
 /** Reads a .dtb, or compiles a .dts, and describes its platform (errors name the file and the node). */
 export function loadPlatform(file = join(packageRoot(), DEFAULT_PLATFORM), warn: (line: string) => void = () => {}): PlatformDescription {
-  const dtb = extname(file) === '.dtb' ? readFileSync(file) : compileDtsFile(file, warn);
+  const dtb = extname(file) === '.dtb' ? readInputBytes(file) : compileDtsFile(file, warn);
   try {
-    return platformFromDtb(new Uint8Array(dtb));
+    return platformFromDtb(dtb);
   } catch (error) {
-    throw new Error(`${file}: ${(error as Error).message}`);
+    throw new PlatformError(`${file}: ${(error as Error).message}`);
   }
 }

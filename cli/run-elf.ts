@@ -125,7 +125,8 @@ export const runElfCommand: Command = {
 Runs PROGRAM (an ARMv7 Linux executable, static or dynamic; the libraries of dynamic ones come from Debian's cross
 sysroot /usr/arm-linux-gnueabihf or /usr/arm-linux-gnueabi, or from --sysroot) on the emulated CPU. Its stdout and stderr pass through and its exit status is dmalab's. It sees DIR (default: the
 current directory) as its file system root. A crash (undefined instruction, bad memory access, unknown system
-call) stops it with a report of the PC, the instruction and the registers; the status is then 128 + signal.
+call) stops it with a report of the PC, the instruction and the registers; the status is then 128 + signal. A
+file dmalab cannot use (the program, the platform devicetree) is reported on one line naming it, with status 1.
   --platform FILE          the machine (devicetree source or blob; default: the seed's platform): its RAM holds the
                            process, its DMACs are the VFIO devices under /dev/vfio and /sys/bus/*/devices
   --workspace DIR          host directory the program sees as /

@@ -120,6 +120,7 @@ class Assembly {
     this.programBytes = this.programsMeta.map((p) => new Uint8Array(p.size));
     this.encodeAll();
     this.checkOverlaps();
+    if (this.programsMeta.every((p) => p.size === 0) && this.diagnostics.length === 0) this.report('no-program', {}, 0, 0, 0);
     return this.result();
   }
 

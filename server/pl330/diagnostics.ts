@@ -36,6 +36,7 @@ export const PL330_CHECKS = {
   'channel-range': { severity: 'error', template: 'channel {value} is beyond the {count} channels configured (0..{max})', explanation: 'DMAGO to a channel that does not exist faults with operand_invalid.' },
   'code-after-end': { severity: 'warning', template: 'unreachable: code after DMAEND (add a label if this starts another program)', explanation: 'Nothing after DMAEND runs unless it is jumped to by DMAGO.' },
   'missing-end': { severity: 'warning', template: '{kind} program at {base} has no DMAEND', explanation: 'A program that does not end runs into whatever bytes follow it.' },
+  'no-program': { severity: 'warning', template: 'no program: the file has no instructions or data', explanation: 'An empty source assembles to nothing; an empty output file is rarely what was meant.' },
   'empty-program': { severity: 'warning', template: '{kind} program at {base} is empty', explanation: 'A program section with no instructions.' },
   'revision': { severity: 'error', template: '{mnemonic} needs DMA-330 r1p0 or later (configured revision r{major}p{minor})', explanation: 'DMAADNH does not exist on r0p0.' },
   'unverified-encoding': { severity: 'warning', template: '{detail}', explanation: 'The encoding is not confirmed by two independent sources.' },
