@@ -1,6 +1,6 @@
 // `dmalab run PROGRAM.pl330 ...`: assembles (or loads) a PL330 program, starts it on one DMAC through the debug
 // interface as a driver would, runs it to the end and prints the registers, the memory asked for and any fault.
-import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { decodeInstruction, formatInstruction, hexAddress } from '../emulator/pl330/disasm';
 import { debugGo, issueDebug } from '../emulator/pl330/debug';
@@ -9,14 +9,16 @@ import { describeFaultType, decodeFaultType } from '../emulator/pl330/faults';
 import type { Pl330Event, ThreadRef } from '../emulator/pl330/observer';
 import { threadName } from '../emulator/pl330/observer';
 import type { IdleReport, Pl330, RunResult } from '../emulator/pl330/pl330';
+import { PERIPHERAL_SCRIPT_SYNTAX, PeripheralRequest, TestPeripheral, parsePeripheralScript } from '../emulator/pl330/peripheral';
 import { CHANNEL_STATE_NAMES, MANAGER_STATE_NAMES } from '../emulator/pl330/registers';
 import { createStandaloneMachine } from '../emulator/pl330/standalone';
 import type { Bus } from '../emulator/bus/bus';
 import { Machine } from '../emulator/machine/machine';
 import { assemble } from '../server/pl330/assembler';
-import { formatDiagnostic } from '../server/pl330/diagnostics';
+import { SourceDiagnostic, formatDiagnostic } from '../server/pl330/diagnostics';
 import { ParsedArgs, UsageError, intOption, parseIntArg } from './args';
 import type { Command, CommandIO } from './command';
+import { limitDiagnostics, readInputBytes, readSourceText } from './input';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
 import { DEFAULT_PLATFORM, loadPlatform } from './platform';
 import { runElfCommand } from './run-elf';
@@ -25,19 +27,33 @@ import { SCENARIOS, runScenario } from './scenario';
 const SOURCE_EXTENSIONS = ['.pl330', '.asm', '.s', '.S'];
 const DEFAULT_MAX_CYCLES = 100_000_000;
 
+/** Each outcome of `dmalab run` and its exit status (the usage text and README list them). */
+export const RUN_STATUS = {
+  finished: { code: 0, name: 'finished', meaning: 'every thread stopped (DMAEND), or the scenario passed' },
+  fault: { code: 1, name: 'fault', meaning: 'a thread faulted (decoded in words), or the scenario failed' },
+  usage: { code: 2, name: 'usage', meaning: 'the command line is wrong (an option, an address outside RAM, ...)' },
+  budget: { code: 3, name: 'budget', meaning: 'the --max-cycles budget ran out with a thread still running' },
+  stuck: { code: 4, name: 'stuck', meaning: 'a thread waits for an event or a peripheral request that nothing will signal' },
+  assembly: { code: 5, name: 'not-run', meaning: 'the program does not assemble, or has nothing to start: nothing ran' },
+  input: { code: 6, name: 'input', meaning: 'a file cannot be used: missing, a directory, not text, a bad platform devicetree' },
+} as const;
+
+const STATUS_USAGE = Object.values(RUN_STATUS).map((s) => `  ${s.code}  ${s.meaning}`).join('\n');
+
 export const runCommand: Command = {
   name: 'run',
   summary: 'run a PL330 program on the emulated DMAC',
   usage: `usage: dmalab run PROGRAM [--load ADDR] [--channel N] [--ns] [--mem ADDR=FILE ...] [--dump ADDR:LEN[=FILE] ...]
                  [--trace] [--json] [--max-cycles N] [--platform DTS|DTB [--dmac NAME]]
        dmalab run PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [-- ARGS...]
-       dmalab run --scenario NAME [--platform DTS|DTB] [--device NAME]
+       dmalab run --scenario NAME [--platform DTS|DTB] [--dmac NAME] [--json]
 
 Assembles PROGRAM (.pl330, .asm, .s; any other file is taken as raw microcode), loads it at ADDR, starts it on
 channel N with DMAGO through the debug registers (DBGINST0/1, DBGCMD) and runs until every thread is stopped, faulted
 or waiting with nothing left to wake it. A source with a .manager program boots the manager from it instead (it
-starts its channels with DMAGO itself), unless --load names a channel program. Prints the final registers and the dumped memory; the exit status is 1 when
-a thread faulted, 3 when the cycle budget ran out. Without --platform the machine is one DMAC (QEMU's Zynq
+starts its channels with DMAGO itself), unless --load names a channel program. The source's configuration
+directives (.channels, .events, ...) configure the DMAC; the flags below override them. Prints the final registers
+and the dumped memory (--json: one JSON object; with --trace the trace is in it). Without --platform the machine is one DMAC (QEMU's Zynq
 configuration) over RAM covering the 32-bit address space; with it, the machine the devicetree describes (its
 memory, GIC, SMMUs and DMA-330s), and the program runs on the DMAC --dmac names (default: the first). With
 --scenario, runs one of the built-in VFIO scenarios (${Object.keys(SCENARIOS).join(', ')}) on the platform (default:
@@ -51,15 +67,24 @@ on the emulated CPU of that platform, as \`dmalab run-elf\` describes.
   --trace              print every instruction, bus access, event, interrupt and state change
   --json               print one JSON object: registers, dumps, fault, outcome
   --max-cycles N       give up after N cycles (${DEFAULT_MAX_CYCLES})
+  --ns-events LIST     events a non-secure thread may use (CR3, the boot_irq_ns tie-offs): 0,3-5, all or none
+  --ns-peripherals LIST  peripherals a non-secure channel may use (CR4, boot_periph_ns)
+  --periph N=SCRIPT    a peripheral on request interface N raises SCRIPT's requests (repeatable); SCRIPT is
+                       ${PERIPHERAL_SCRIPT_SYNTAX}
   --platform FILE      build the machine from a devicetree source or blob
-  --dmac NAME          with --platform: the DMAC to run on, as Linux names it (2c0a0000.dma) or its index
+  --dmac NAME          with --platform: the DMAC to run on, as Linux names it (2c0a0000.dma) or its index; with
+                       --scenario: the DMAC the scenario binds to VFIO
   --scenario NAME      run a built-in scenario instead of a program
-  --device NAME        with --scenario: the DMAC the scenario binds to VFIO
   --workspace DIR      with an ELF: the host directory the program sees as /
   --max-instructions N with an ELF: stop a runaway program after N instructions
   --sysroot DIR        with an ELF: where a dynamic executable's ARM libraries are
-${PL330_CONFIG_USAGE}`,
+${PL330_CONFIG_USAGE}
+
+Exit status (an ELF program's is its own; a scenario gives 0 on PASS, 1 on FAIL):
+${STATUS_USAGE}`,
+  inputErrorStatus: RUN_STATUS.input.code,
   flags: {
+    '--ns-events': { value: true }, '--ns-peripherals': { value: true }, '--periph': { value: true, repeat: true },
     '--load': { value: true }, '--channel': { value: true }, '--ns': {}, '--mem': { value: true, repeat: true },
     '--dump': { value: true, repeat: true }, '--trace': {}, '--json': {}, '--max-cycles': { value: true }, '--platform': { value: true },
     '--dmac': { value: true }, '--scenario': { value: true }, '--device': { value: true },
@@ -67,17 +92,9 @@ ${PL330_CONFIG_USAGE}`,
     ...runElfCommand.flags,
   },
   run(args: ParsedArgs, io) {
+    if (args.flags.has('--device')) throw new UsageError("run names the DMAC with --dmac NAME (--device is demo's name for it)");
     const scenario = args.flags.get('--scenario')?.[0];
-    if (scenario !== undefined) {
-      if (args.positional.length > 0) throw new UsageError('--scenario takes no PROGRAM');
-      if (!SCENARIOS[scenario]) throw new UsageError(`--scenario: '${scenario}' is not one of ${Object.keys(SCENARIOS).join(', ')}`);
-      return runScenario(scenario, {
-        platform: args.flags.get('--platform')?.[0],
-        device: args.flags.get('--device')?.[0],
-        out: (line) => io.stdout(`${line}\n`),
-        warn: (line) => io.stderr(`${line}\n`),
-      });
-    }
+    if (scenario !== undefined) return runScenarioCommand(scenario, args, io);
     if (args.positional.length !== 1) throw new UsageError('run takes exactly one PROGRAM (or --scenario NAME)');
     if (isElf(args.positional[0])) {
       const misplaced = [...args.flags.keys()].filter((flag) => !(flag in runElfCommand.flags));
@@ -89,10 +106,33 @@ ${PL330_CONFIG_USAGE}`,
   },
 };
 
+/** Flags `run --scenario` takes; the scenario decides everything else. */
+const SCENARIO_FLAGS = ['--scenario', '--platform', '--dmac', '--json'];
+
+/** `dmalab run --scenario NAME`: its steps as text, or with --json one object with the steps and the verdict. */
+function runScenarioCommand(scenario: string, args: ParsedArgs, io: CommandIO): number {
+  if (args.positional.length > 0) throw new UsageError('--scenario takes no PROGRAM');
+  if (!SCENARIOS[scenario]) throw new UsageError(`--scenario: '${scenario}' is not one of ${Object.keys(SCENARIOS).join(', ')}`);
+  const misplaced = [...args.flags.keys()].filter((flag) => !SCENARIO_FLAGS.includes(flag));
+  if (misplaced.length > 0) throw new UsageError(`${misplaced.join(', ')}: not for --scenario (it takes ${SCENARIO_FLAGS.slice(1).join(', ')})`);
+  const json = args.flags.has('--json');
+  const steps: string[] = [];
+  const warnings: string[] = [];
+  const status = runScenario(scenario, {
+    platform: args.flags.get('--platform')?.[0],
+    device: args.flags.get('--dmac')?.[0],
+    out: json ? (line) => steps.push(line) : (line) => io.stdout(`${line}\n`),
+    warn: json ? (line) => warnings.push(line) : (line) => io.stderr(`${line}\n`),
+  });
+  if (json) io.stdout(JSON.stringify({ scenario, pass: status === 0, status, steps, warnings }, null, 2) + '\n');
+  return status;
+}
+
 interface Dump {
   readonly address: number;
   readonly length: number;
   readonly file?: string;
+  readonly raw: string;
 }
 
 /** Outcome of a run, as the JSON output reports it. */
@@ -113,42 +153,61 @@ export interface DecodedFault {
 /** The PL330 path of `dmalab run`: callable by other front ends (ELF, VFIO scenarios) with the same arguments. */
 export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number {
   const config = configOverrides(args);
+  const security = securityOverrides(args);
   const platformFile = args.flags.get('--platform')?.[0];
-  if (platformFile !== undefined && Object.keys(config).length > 0) {
+  if (platformFile !== undefined && Object.keys(config).length + Object.keys(security).length > 0) {
     throw new UsageError('with --platform the DMA-330 configuration comes from the devicetree; drop the configuration flags');
   }
   if (platformFile === undefined && args.flags.has('--dmac')) throw new UsageError('--dmac goes with --platform');
-  const channel = intOption(args, '--channel', 0, 7) ?? 0;
-  const nonSecure = args.flags.has('--ns');
   const maxCycles = intOption(args, '--max-cycles', 1, Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_CYCLES;
   const loadOption = intOption(args, '--load', 0, 0xffffffff);
   const dumps = (args.flags.get('--dump') ?? []).map(parseDump);
   const mems = (args.flags.get('--mem') ?? []).map(parseMem);
   const json = args.flags.has('--json');
+  const print = (data: object): void => io.stdout(JSON.stringify(data, null, 2) + '\n');
 
   const platformMachine = platformFile === undefined ? undefined : platformDmac(platformFile, args.flags.get('--dmac')?.[0], io);
-  const plan = planLoad(file, platformMachine?.dmac.config ?? config, loadOption, io);
-  if (!plan) return 1;
+  const plan = planLoad(file, platformMachine?.dmac.config ?? config, loadOption);
+  const diagnostics = plan.diagnostics.map((d) => ({ ...d, line: d.line + 1, col: d.col + 1, endLine: d.endLine + 1, endCol: d.endCol + 1 }));
+  if (!json) for (const line of limitDiagnostics(plan.diagnostics.map((d) => formatDiagnostic(file, d)), file)) io.stderr(line + '\n');
+  if (plan.failure !== undefined) {
+    if (json) print({ error: plan.failure, diagnostics, outcome: { stop: 'not-run' } });
+    else io.stderr(`${plan.failure}\n`);
+    return RUN_STATUS.assembly.code;
+  }
   if (platformMachine && plan.manager !== undefined) {
-    io.stderr(`${file}: a manager program boots from reset, which a devicetree platform does not configure; give --load the channel program to start\n`);
-    return 1;
+    throw new UsageError(`${file}: a manager program boots from reset, which a devicetree platform does not configure; give --load the channel program to start`);
+  }
+  if (plan.manager !== undefined && (args.flags.has('--channel') || args.flags.has('--ns'))) {
+    throw new UsageError(`--channel and --ns start a channel program, but ${file} boots its .manager program, which starts its channels with DMAGO (give --load ADDR to start a channel program instead)`);
   }
   // A manager program boots from reset (CR0.boot_en, CR2) and starts its channels itself.
   const boot = plan.manager === undefined ? {} : { bootFromPc: true, bootAddress: plan.manager };
-  const { bus, dmac } = platformMachine ?? createStandaloneMachine({ ...config, ...boot });
-  if (channel >= dmac.config.channels) throw new UsageError(`--channel: ${channel} is beyond the ${dmac.config.channels} channels configured`);
-  for (const image of plan.images) bus.physicalWrite(image.base, image.bytes, 0, image.bytes.length);
+  const { bus, dmac } = platformMachine ?? createStandaloneMachine({ ...plan.config, ...security, ...boot });
+  const channel = intOption(args, '--channel', 0, dmac.config.channels - 1) ?? 0;
+  const nonSecure = args.flags.has('--ns');
+  const peripherals = attachPeripherals(dmac, args.flags.get('--periph') ?? []);
+  for (const image of plan.images) {
+    checkRam(bus, image.base, image.bytes.length, `the program at ${hexAddress(image.base)} (${image.bytes.length} bytes)`, 'place it with .channel ADDR or --load ADDR');
+    bus.physicalWrite(image.base, image.bytes, 0, image.bytes.length);
+  }
   for (const m of mems) {
-    const bytes = new Uint8Array(readFileSync(m.file));
+    const bytes = readInputBytes(m.file);
+    checkRam(bus, m.address, bytes.length, `--mem ${m.raw} (${bytes.length} bytes)`);
+    const clash = plan.images.find((image) => m.address < image.base + image.bytes.length && image.base < m.address + bytes.length);
+    if (clash) throw new UsageError(`--mem ${m.raw} (${bytes.length} bytes) overwrites the program at ${hexAddress(clash.base)}`);
     bus.physicalWrite(m.address, bytes, 0, bytes.length);
   }
+  for (const d of dumps) checkRam(bus, d.address, d.length, `--dump ${d.raw}`);
 
-  if (args.flags.has('--trace')) dmac.observe((event) => io.stdout(formatEvent(event) + '\n'));
+  const trace: string[] = [];
+  if (args.flags.has('--trace')) dmac.observe(json ? (event) => trace.push(formatEvent(event)) : (event) => io.stdout(formatEvent(event) + '\n'));
   if (plan.channelEntry !== undefined) issueDebug(dmac, debugGo(channel, plan.channelEntry, nonSecure));
   const result = dmac.run({ maxCycles });
   const report = dmac.idleReport();
   const outcome = describeOutcome(result, report);
   const faults = collectFaults(dmac);
+  const status = faults.length > 0 ? RUN_STATUS.fault : result.stop === 'budget' ? RUN_STATUS.budget : outcome.threads.some((t) => t.waitingFor) ? RUN_STATUS.stuck : RUN_STATUS.finished;
 
   const dumped: Record<string, string> = {};
   for (const d of dumps) {
@@ -159,16 +218,71 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
   }
 
   const registers = registerValues(dmac);
+  const handshakes = peripherals.map(({ index, device }) => ({ peripheral: index, acknowledged: device.acknowledged, flushes: device.flushes, unsent: device.script.length - device.sent }));
   if (json) {
-    io.stdout(JSON.stringify({ registers, dumps: dumped, fault: faults[0] ?? null, faults, outcome }, null, 2) + '\n');
+    print({ registers, dumps: dumped, fault: faults[0] ?? null, faults, outcome: { ...outcome, status: status.code, result: status.name }, diagnostics, peripherals: handshakes, ...(args.flags.has('--trace') ? { trace } : {}) });
   } else {
     io.stdout(formatOutcome(outcome) + '\n');
     for (const f of faults) io.stdout(`fault on ${f.thread} at ${hexAddress(f.pc)}: ${f.description}\n`);
+    for (const h of handshakes) io.stdout(`peripheral ${h.peripheral}: ${h.acknowledged.length} request(s) acknowledged, ${h.flushes} flush(es), ${h.unsent} scripted request(s) never raised\n`);
     io.stdout(formatRegisters(dmac, registers));
     for (const [address, hex] of Object.entries(dumped)) io.stdout(formatDump(Number(address), hex));
   }
-  if (faults.length > 0) return 1;
-  return result.stop === 'budget' ? 3 : 0;
+  return status.code;
+}
+
+/** `--ns-events` / `--ns-peripherals`: which events (CR3) and peripherals (CR4) a non-secure thread may use. */
+function securityOverrides(args: ParsedArgs): Partial<Pl330Config> {
+  const out: { -readonly [K in keyof Pl330Config]?: Pl330Config[K] } = {};
+  const events = args.flags.get('--ns-events')?.[0];
+  if (events !== undefined) out.eventsNonSecure = parseNumberSet(events, '--ns-events', 31);
+  const periphs = args.flags.get('--ns-peripherals')?.[0];
+  if (periphs !== undefined) out.peripheralsNonSecure = parseNumberSet(periphs, '--ns-peripherals', 31);
+  return out;
+}
+
+/** `all`, `none`, or a list of numbers and ranges (`0,3-5`) as a bit mask. */
+function parseNumberSet(raw: string, what: string, max: number): number {
+  if (raw === 'all') return 0xffffffff;
+  if (raw === 'none') return 0;
+  let mask = 0;
+  for (const part of raw.split(',')) {
+    const m = /^([^-]+)(?:-(.+))?$/.exec(part);
+    if (!m) throw new UsageError(`${what}: '${raw}' is not a list such as 0,3-5 (or all, none)`);
+    const lo = parseIntArg(m[1], what, 0, max);
+    const hi = m[2] === undefined ? lo : parseIntArg(m[2], what, lo, max);
+    for (let n = lo; n <= hi; n++) mask |= 1 << n;
+  }
+  return mask >>> 0;
+}
+
+/** Connects a scripted peripheral to each request interface `--periph N=SCRIPT` names. */
+function attachPeripherals(dmac: Pl330, specs: readonly string[]): { index: number; device: TestPeripheral }[] {
+  return specs.map((spec) => {
+    const m = /^([^=]+)=(.*)$/.exec(spec);
+    if (!m) throw new UsageError(`--periph: '${spec}' is not N=SCRIPT (e.g. 2=burst*4,last@100)`);
+    if (dmac.config.peripherals === 0) throw new UsageError('--periph: the DMAC has no peripheral request interfaces (--peripherals 0)');
+    const index = parseIntArg(m[1], '--periph interface', 0, dmac.config.peripherals - 1);
+    let script: PeripheralRequest[];
+    try {
+      script = parsePeripheralScript(m[2]);
+    } catch (error) {
+      throw new UsageError(`--periph ${spec}: ${(error as Error).message}`);
+    }
+    const device = new TestPeripheral(script);
+    dmac.attachPeripheral(index, device);
+    return { index, device };
+  });
+}
+
+/** A range the run reads or writes must be RAM: not a device, not unmapped, not past the 32-bit space. */
+function checkRam(bus: Bus, address: number, length: number, what: string, hint?: string): void {
+  const end = address + length;
+  if (end > 2 ** 32) throw new UsageError(`${what} runs ${end - 2 ** 32} bytes past 0xffffffff, the end of the 32-bit address space`);
+  if (length > 0 && !bus.isRam(address, length)) {
+    const at = bus.regionAt(address) ? `${bus.describe(address)}${bus.isRam(address, 1) ? ' and beyond its end' : ''}` : 'unmapped';
+    throw new UsageError(`${what} is not in RAM (${hexAddress(address)} is ${at})${hint ? `; ${hint}` : ''}`);
+  }
 }
 
 /** An ELF file (an ARM Linux executable) rather than PL330 source or microcode. */
@@ -197,47 +311,49 @@ function platformDmac(file: string, which: string | undefined, io: CommandIO): {
 
 interface LoadPlan {
   readonly images: readonly { readonly base: number; readonly bytes: Uint8Array }[];
+  /** The configuration the program was checked against: the command line over the file's directives. */
+  readonly config: Partial<Pl330Config>;
   /** Where the manager boots from, when the source has a .manager program. */
   readonly manager?: number;
   /** The channel program started with DMAGO, when there is no manager program. */
   readonly channelEntry?: number;
+  readonly diagnostics: readonly SourceDiagnostic[];
+  /** Why the program cannot run (assembly errors, nothing to start). */
+  readonly failure?: string;
 }
 
-/** Assembles (or reads) the program and decides how it starts; undefined after reporting an error. */
-function planLoad(file: string, config: Partial<Pl330Config>, load: number | undefined, io: CommandIO): LoadPlan | undefined {
+/** Assembles (or reads) the program and decides how it starts. */
+function planLoad(file: string, config: Partial<Pl330Config>, load: number | undefined): LoadPlan {
+  const bytes = readInputBytes(file);
   if (!SOURCE_EXTENSIONS.includes(extname(file))) {
-    const bytes = new Uint8Array(readFileSync(file));
+    if (bytes.length === 0) return { images: [], config, diagnostics: [], failure: `${file}: empty file: no microcode to run` };
     const base = load ?? 0x1000;
-    return { images: [{ base, bytes }], channelEntry: base };
+    return { images: [{ base, bytes }], config, channelEntry: base, diagnostics: [] };
   }
-  const result = assemble(readFileSync(file, 'utf8'), { config, base: load ?? 0x1000 });
-  for (const d of result.diagnostics) io.stderr(formatDiagnostic(file, d) + '\n');
-  if (result.errorCount > 0) {
-    io.stderr(`${file}: ${result.errorCount} error(s); not run\n`);
-    return undefined;
-  }
+  const result = assemble(readSourceText(file, bytes), { config, base: load ?? 0x1000 });
+  const base = { images: result.programs, config: result.config, diagnostics: result.diagnostics };
+  if (result.errorCount > 0) return { ...base, failure: `${file}: ${result.errorCount} error(s); not run` };
   const manager = result.programs.find((p) => p.kind === 'manager');
-  if (manager && load === undefined) return { images: result.programs, manager: manager.base };
+  if (manager && load === undefined) return { ...base, manager: manager.base };
   const channelPrograms = result.programs.filter((p) => p.kind === 'channel');
   const entry = load === undefined ? channelPrograms[0] : channelPrograms.find((p) => p.base === load);
   if (!entry) {
     const where = channelPrograms.length ? ` (programs at ${channelPrograms.map((p) => hexAddress(p.base)).join(', ')})` : '';
-    io.stderr(`${file}: no channel program ${load === undefined ? 'to start' : `at --load ${hexAddress(load)}`}${where}\n`);
-    return undefined;
+    return { ...base, failure: `${file}: no channel program ${load === undefined ? 'to start' : `at --load ${hexAddress(load)}`}${where}` };
   }
-  return { images: result.programs, channelEntry: entry.base };
+  return { ...base, channelEntry: entry.base };
 }
 
 function parseDump(raw: string): Dump {
   const m = /^([^:=]+):([^:=]+)(?:=(.+))?$/.exec(raw);
   if (!m) throw new UsageError(`--dump: '${raw}' is not ADDR:LEN[=FILE]`);
-  return { address: parseIntArg(m[1], '--dump address', 0, 0xffffffff), length: parseIntArg(m[2], '--dump length', 1, 64 << 20), file: m[3] };
+  return { address: parseIntArg(m[1], '--dump address', 0, 0xffffffff), length: parseIntArg(m[2], '--dump length', 1, 64 << 20), file: m[3], raw };
 }
 
-function parseMem(raw: string): { address: number; file: string } {
+function parseMem(raw: string): { address: number; file: string; raw: string } {
   const m = /^([^=]+)=(.+)$/.exec(raw);
   if (!m) throw new UsageError(`--mem: '${raw}' is not ADDR=FILE`);
-  return { address: parseIntArg(m[1], '--mem address', 0, 0xffffffff), file: m[2] };
+  return { address: parseIntArg(m[1], '--mem address', 0, 0xffffffff), file: m[2], raw };
 }
 
 /** TRM-named registers of the manager and every configured channel. */
@@ -333,5 +449,10 @@ export function formatEvent(e: Pl330Event): string {
     case 'state': return `${at}   ${threadName(e.thread)}: ${stateName(e.thread, e.from)} -> ${stateName(e.thread, e.to)}`;
     case 'channelStart': return `${at}   channel ${e.channel} starts at ${hexAddress(e.pc)}${e.nonSecure ? ' (non-secure)' : ''}`;
     case 'channelEnd': return `${at}   channel ${e.channel} ${e.how === 'end' ? 'ends' : 'is killed'}`;
+    case 'peripheral': {
+      if (e.action === 'request') return `${at}   peripheral ${e.peripheral} requests ${e.type}${e.last ? ' (last)' : ''}`;
+      const by = e.thread === undefined ? '' : `${threadName(e.thread)} `;
+      return e.action === 'flush' ? `${at}   ${by}flushes peripheral ${e.peripheral}` : `${at}   ${by}acknowledges the ${e.type} request of peripheral ${e.peripheral}`;
+    }
   }
 }

@@ -358,7 +358,7 @@ export class ElfRuntime extends EventEmitter {
           for (const { filter, condition } of matching) {
             const n = filter.match!(event);
             if (n === undefined || (condition !== undefined && condition !== n)) continue;
-            const thread = 'thread' in event ? event.thread : 'manager';
+            const thread = ('thread' in event ? event.thread : undefined) ?? 'manager';
             this.pendingEvent ??= `dma${d}: ${filter.describe(n, thread, dmac)}`;
           }
         }));

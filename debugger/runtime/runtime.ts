@@ -897,7 +897,7 @@ function eventThread(event: Pl330Event): ThreadRef {
     case 'irq':
       return 'manager';
     default:
-      return event.thread;
+      return event.thread ?? 'manager'; // a peripheral's own request belongs to no thread
   }
 }
 

@@ -172,6 +172,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   /** Per peripheral: the request the DMAC holds (REQUEST_* bits). */
   private readonly requests: Uint8Array;
   private readonly devices: (PeripheralDevice | undefined)[];
+  /** The earliest cycle at which an attached peripheral raises a request by itself (Infinity: none will). */
+  private nextDeviceTime = Infinity;
   private readonly cacheTags: Float64Array;
   private readonly cacheData: Uint8Array;
   private readonly cacheLineShift: number;
@@ -291,12 +293,33 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       throw new Error(`${this.name}: no peripheral request interface ${index} (${this.config.peripherals} configured)`);
     }
     this.devices[index] = device;
-    const line: RequestLine = { request: (request) => this.peripheralRequest(index, request) };
+    const line: RequestLine = { request: (request) => this.peripheralRequest(index, request), cycle: () => this.cycle };
     device.connect(line);
+    this.scheduleDevices();
+  }
+
+  /** Finds when a peripheral next raises a request by itself (after any exchange with one, or a restore). */
+  private scheduleDevices(): void {
+    let next = Infinity;
+    for (const d of this.devices) {
+      const at = d?.nextRequestAt?.();
+      if (at !== undefined && at < next) next = at;
+    }
+    this.nextDeviceTime = next;
+  }
+
+  /** The clock reached a peripheral's time: it raises its request. */
+  private advanceDevices(): void {
+    for (const d of this.devices) {
+      const at = d?.nextRequestAt?.();
+      if (at !== undefined && at <= this.cycle) d!.advance?.();
+    }
+    this.scheduleDevices();
   }
 
   private peripheralRequest(index: number, request: PeripheralRequest): void {
     this.requests[index] = (request.type === 'burst' ? REQUEST_BURST : REQUEST_SINGLE) | (request.last ? REQUEST_LAST : 0);
+    if (this.observers.length) this.emit({ kind: 'peripheral', cycle: this.cycle, peripheral: index, action: 'request', type: request.type, last: request.last });
     for (const t of this.channels) {
       if (t.state === ChannelState.WaitingForPeripheral && t.wakeup === index) {
         this.takeRequest(t, index, t.wfpPeriph ? 1 : t.wfpBurst ? 2 : 0);
@@ -460,6 +483,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
 
   /** One tick: every runnable thread executes at most one instruction (manager first, then channels in order). */
   tick(): void {
+    if (this.cycle >= this.nextDeviceTime) this.advanceDevices();
     this.progress = false;
     if (RUNNABLE[this.manager.state]) this.stepThreadOnce(this.manager);
     const channels = this.channels;
@@ -488,9 +512,17 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     const start = this.cycle;
     const limit = start + (options.maxCycles ?? Number.MAX_SAFE_INTEGER);
     const until = options.until;
-    while (this.runnableCount > 0) {
+    for (;;) {
+      if (this.cycle >= this.nextDeviceTime) this.advanceDevices();
+      if (this.runnableCount === 0) {
+        // Every thread waits or is stopped: time passes until a peripheral raises its next request, if one will.
+        if (this.nextDeviceTime === Infinity) break;
+        this.cycle = Math.min(this.nextDeviceTime, limit);
+        if (this.cycle >= limit) return { stop: 'budget', cycles: this.cycle - start };
+        continue;
+      }
       if (this.cycle >= limit) return { stop: 'budget', cycles: this.cycle - start };
-      if (until === undefined && this.runnableCount === 1) this.runAlone(limit);
+      if (until === undefined && this.runnableCount === 1) this.runAlone(Math.min(limit, this.nextDeviceTime));
       else this.tick();
       if (until !== undefined && until()) return { stop: 'condition', cycles: this.cycle - start };
     }
@@ -1110,13 +1142,23 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     const device = this.devices[periph];
     if (op === Op.FLUSHP) {
       this.requests[periph] = REQUEST_NONE;
-      device?.flush();
+      if (this.observers.length) this.emit({ kind: 'peripheral', cycle: this.cycle, peripheral: periph, action: 'flush', thread: t.ref });
+      if (device) {
+        device.flush();
+        this.scheduleDevices();
+      }
       return Step.Retire;
     }
     if (!this.conditionHolds(t, insn[0])) return Step.Retire;
     const single = DECODE_COND[insn[0]] === Cond.Single;
     const result = op === Op.LDP ? this.load(t, single) : this.store(t, single);
-    if (result === Step.Retire) device?.acknowledge(single ? 'single' : 'burst');
+    if (result === Step.Retire) {
+      if (this.observers.length) this.emit({ kind: 'peripheral', cycle: this.cycle, peripheral: periph, action: 'acknowledge', type: single ? 'single' : 'burst', thread: t.ref });
+      if (device) {
+        device.acknowledge(single ? 'single' : 'burst');
+        this.scheduleDevices();
+      }
+    }
     return result;
   }
 
@@ -1183,6 +1225,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
 
   restore(s: Pl330Snapshot): void {
     this.runnableCount = 0;
+    this.nextDeviceTime = 0; // the peripherals' own state may be restored after this: ask them again at the next tick
     this.threads.forEach((t, i) => {
       const v = s.threads[i];
       [t.state, t.pc] = [v[0], v[1]];
