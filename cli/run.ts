@@ -9,7 +9,7 @@ import { describeFaultType, decodeFaultType } from '../emulator/pl330/faults';
 import type { Pl330Event, ThreadRef } from '../emulator/pl330/observer';
 import { threadName } from '../emulator/pl330/observer';
 import type { IdleReport, Pl330, RunResult } from '../emulator/pl330/pl330';
-import { PERIPHERAL_SCRIPT_SYNTAX, PeripheralRequest, TestPeripheral, parsePeripheralScript } from '../emulator/pl330/peripheral';
+import { PeripheralRequest, TestPeripheral, parsePeripheralScript } from '../emulator/pl330/peripheral';
 import { CHANNEL_STATE_NAMES, MANAGER_STATE_NAMES } from '../emulator/pl330/registers';
 import { createStandaloneMachine } from '../emulator/pl330/standalone';
 import type { Bus } from '../emulator/bus/bus';
@@ -69,8 +69,9 @@ on the emulated CPU of that platform, as \`dmalab run-elf\` describes.
   --max-cycles N       give up after N cycles (${DEFAULT_MAX_CYCLES})
   --ns-events LIST     events a non-secure thread may use (CR3, the boot_irq_ns tie-offs): 0,3-5, all or none
   --ns-peripherals LIST  peripherals a non-secure channel may use (CR4, boot_periph_ns)
-  --periph N=SCRIPT    a peripheral on request interface N raises SCRIPT's requests (repeatable); SCRIPT is
-                       ${PERIPHERAL_SCRIPT_SYNTAX}
+  --periph N=SCRIPT    a peripheral on request interface N raises SCRIPT's requests (repeatable): comma-separated
+                       single, burst, last (single with drlast) or burst-last, each with an optional *COUNT and
+                       @CYCLE (not raised before that DMAC cycle), e.g. 1=burst*4,last@100
   --platform FILE      build the machine from a devicetree source or blob
   --dmac NAME          with --platform: the DMAC to run on, as Linux names it (2c0a0000.dma) or its index; with
                        --scenario: the DMAC the scenario binds to VFIO

@@ -35,8 +35,8 @@ export interface PeripheralDevice {
   advance?(): void;
 }
 
-/** The request script syntax of `dmalab run --periph` and launch.json's `peripheralRequests`. */
-export const PERIPHERAL_SCRIPT_SYNTAX =
+/** The request script syntax of `dmalab run --periph` and launch.json's `peripheralRequests`, for messages. */
+const PERIPHERAL_SCRIPT_SYNTAX =
   'comma-separated requests single, burst, last (a single drlast) or burst-last, each optionally *COUNT and @CYCLE (not before that DMAC cycle): burst*4,last@100';
 
 const SCRIPT_KINDS: Readonly<Record<string, PeripheralRequest>> = {
