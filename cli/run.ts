@@ -4,7 +4,7 @@ import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { decodeInstruction, formatInstruction, hexAddress } from '../emulator/pl330/disasm';
 import { debugGo, issueDebug } from '../emulator/pl330/debug';
-import type { Pl330Config } from '../emulator/pl330/config';
+import { DEFAULT_CONFIG, type Pl330Config, parseNonSecureList } from '../emulator/pl330/config';
 import { describeFaultType, decodeFaultType } from '../emulator/pl330/faults';
 import type { Pl330Event, ThreadRef } from '../emulator/pl330/observer';
 import { threadName } from '../emulator/pl330/observer';
@@ -154,9 +154,8 @@ export interface DecodedFault {
 /** The PL330 path of `dmalab run`: callable by other front ends (ELF, VFIO scenarios) with the same arguments. */
 export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number {
   const config = configOverrides(args);
-  const security = securityOverrides(args);
   const platformFile = args.flags.get('--platform')?.[0];
-  if (platformFile !== undefined && Object.keys(config).length + Object.keys(security).length > 0) {
+  if (platformFile !== undefined && [...args.flags.keys()].some((flag) => flag in PL330_CONFIG_FLAGS || flag.startsWith('--ns-'))) {
     throw new UsageError('with --platform the DMA-330 configuration comes from the devicetree; drop the configuration flags');
   }
   if (platformFile === undefined && args.flags.has('--dmac')) throw new UsageError('--dmac goes with --platform');
@@ -184,7 +183,7 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
   }
   // A manager program boots from reset (CR0.boot_en, CR2) and starts its channels itself.
   const boot = plan.manager === undefined ? {} : { bootFromPc: true, bootAddress: plan.manager };
-  const { bus, dmac } = platformMachine ?? createStandaloneMachine({ ...plan.config, ...security, ...boot });
+  const { bus, dmac } = platformMachine ?? createStandaloneMachine({ ...plan.config, ...securityOverrides(args, plan.config), ...boot });
   const channel = intOption(args, '--channel', 0, dmac.config.channels - 1) ?? 0;
   const nonSecure = args.flags.has('--ns');
   const peripherals = attachPeripherals(dmac, args.flags.get('--periph') ?? []);
@@ -233,28 +232,21 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
 }
 
 /** `--ns-events` / `--ns-peripherals`: which events (CR3) and peripherals (CR4) a non-secure thread may use. */
-function securityOverrides(args: ParsedArgs): Partial<Pl330Config> {
+function securityOverrides(args: ParsedArgs, config: Partial<Pl330Config>): Partial<Pl330Config> {
   const out: { -readonly [K in keyof Pl330Config]?: Pl330Config[K] } = {};
-  const events = args.flags.get('--ns-events')?.[0];
-  if (events !== undefined) out.eventsNonSecure = parseNumberSet(events, '--ns-events', 31);
-  const periphs = args.flags.get('--ns-peripherals')?.[0];
-  if (periphs !== undefined) out.peripheralsNonSecure = parseNumberSet(periphs, '--ns-peripherals', 31);
+  const list = (flag: string, count: number): number | undefined => {
+    const raw = args.flags.get(flag)?.[0];
+    try {
+      return raw === undefined ? undefined : parseNonSecureList(raw, count);
+    } catch (error) {
+      throw new UsageError(`${flag}: ${(error as Error).message}`);
+    }
+  };
+  const events = list('--ns-events', config.events ?? DEFAULT_CONFIG.events);
+  if (events !== undefined) out.eventsNonSecure = events;
+  const peripherals = list('--ns-peripherals', config.peripherals ?? DEFAULT_CONFIG.peripherals);
+  if (peripherals !== undefined) out.peripheralsNonSecure = peripherals;
   return out;
-}
-
-/** `all`, `none`, or a list of numbers and ranges (`0,3-5`) as a bit mask. */
-function parseNumberSet(raw: string, what: string, max: number): number {
-  if (raw === 'all') return 0xffffffff;
-  if (raw === 'none') return 0;
-  let mask = 0;
-  for (const part of raw.split(',')) {
-    const m = /^([^-]+)(?:-(.+))?$/.exec(part);
-    if (!m) throw new UsageError(`${what}: '${raw}' is not a list such as 0,3-5 (or all, none)`);
-    const lo = parseIntArg(m[1], what, 0, max);
-    const hi = m[2] === undefined ? lo : parseIntArg(m[2], what, lo, max);
-    for (let n = lo; n <= hi; n++) mask |= 1 << n;
-  }
-  return mask >>> 0;
 }
 
 /** Connects a scripted peripheral to each request interface `--periph N=SCRIPT` names. */

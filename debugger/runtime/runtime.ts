@@ -15,7 +15,7 @@ import { CHANNEL_STATE_NAMES, ChannelState, MANAGER_STATE_NAMES } from '../../em
 import { CodeBreakpoint, DataAccess, DataBreakpoint, HitCondition, parseDataId, parseHitCondition } from './breakpoints';
 import { EvaluationError, ExpressionContext, evaluateExpression } from './expression';
 import { EVENT_FILTERS, EventFilter } from './filters';
-import { DEFAULT_MAX_CYCLES, UserError, LaunchOptions, ScenarioLaunch } from './launch';
+import { DEFAULT_MAX_CYCLES, UserError, LaunchOptions, ScenarioLaunch, attachScriptedPeripherals } from './launch';
 import type { PlatformDescription } from '../../emulator/machine/platform';
 import type { Smmu, SmmuFault } from '../../emulator/smmu/smmu';
 import { formatSmmuWalk } from './smmu-walk';
@@ -193,6 +193,7 @@ export class DmaRuntime extends EventEmitter {
     if (options.thread !== 'manager' && options.thread >= dmac.config.channels) {
       throw new UserError(`'channel': ${options.thread} is beyond the ${dmac.config.channels} channels of dma${options.dmac}`);
     }
+    attachScriptedPeripherals(dmac, options);
     for (const p of program.assembly.programs) {
       if (machine.bus.physicalWrite(p.base, p.bytes, 0, p.bytes.length) !== BusResponse.Okay) {
         throw new UserError(`${options.program}:${p.line + 1}: the ${p.kind} program at ${hexAddress(p.base)} lies where nothing is mapped (${machine.bus.describe(p.base)}); put it in RAM`);
@@ -601,7 +602,8 @@ export class DmaRuntime extends EventEmitter {
 
   private idle(): boolean {
     for (let i = 0; i < this.states.length; i++) if (RUNNABLE.has(this.states[i])) return false;
-    return true;
+    // A scripted peripheral whose request is due later wakes a waiting thread as the clock runs.
+    return this.machine.dmacs.every((d) => d.nextPeripheralRequest === Infinity);
   }
 
   /** Nothing can run: the end when every thread stopped, else a stop that says who waits or faulted. */

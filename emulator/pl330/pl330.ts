@@ -298,6 +298,11 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     this.scheduleDevices();
   }
 
+  /** The cycle at which an attached peripheral raises a request by itself; Infinity when none will. */
+  get nextPeripheralRequest(): number {
+    return this.nextDeviceTime;
+  }
+
   /** Finds when a peripheral next raises a request by itself (after any exchange with one, or a restore). */
   private scheduleDevices(): void {
     let next = Infinity;
