@@ -41,6 +41,8 @@ export interface NodeAst {
   properties: (PropertyAst | DeletePropertyAst)[];
   children: (NodeAst | DeleteNodeAst)[];
   loc: Loc;
+  /** From its `{` to the `;` after its `}` (what `dtc -T` annotates). */
+  bodyLoc: Loc;
 }
 
 export interface DeleteNodeAst {
@@ -623,14 +625,15 @@ class Parser {
 
   /** `{ properties… subnodes… };` after a node's name. */
   private nodeBody(labels: LabelDef[], name: string, nameLoc: Loc, omitIfNoRef: boolean): NodeAst {
-    this.expectPunct('{', 'value');
-    const node: NodeAst = { kind: 'node', labels, name, nameLoc, omitIfNoRef, properties: [], children: [], loc: nameLoc };
+    const open = this.locOf(this.expectPunct('{', 'value'));
+    const node: NodeAst = { kind: 'node', labels, name, nameLoc, omitIfNoRef, properties: [], children: [], loc: nameLoc, bodyLoc: open };
     for (;;) {
       const first = this.peek('name');
       if (this.isPunct(first, '}')) {
         this.next('name');
         const end = this.expectPunct(';', 'value');
         node.loc = this.span(labels[0]?.loc ?? nameLoc, this.locOf(end));
+        node.bodyLoc = this.span(open, this.locOf(end));
         return node;
       }
       if (first.kind === 'keyword' && first.text === '/delete-property/') {
