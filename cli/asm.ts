@@ -29,10 +29,10 @@ ${PL330_CONFIG_USAGE}`,
     if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`--format: '${format}' is not one of ${OUTPUT_FORMATS.join(', ')}`);
     const source = readSourceText(file);
     const result = assemble(source, { config: configOverrides(args), base: intOption(args, '--base', 0, 0xffffffff) });
-    for (const line of limitDiagnostics(result.diagnostics.map((d) => formatDiagnostic(file, d)), file)) io.stderr(line + '\n');
+    for (const line of limitDiagnostics(result.diagnostics.map((d) => formatDiagnostic(file, d)), `dmalab asm: ${file}`)) io.stderr(line + '\n');
     const warnings = result.diagnostics.length - result.errorCount;
     if (result.errorCount > 0 || (args.flags.has('--werror') && warnings > 0)) {
-      io.stderr(`${file}: ${result.errorCount} error(s), ${warnings} warning(s)\n`);
+      io.stderr(`dmalab asm: ${file}: ${result.errorCount} error(s), ${warnings} warning(s)\n`);
       return 1;
     }
     const out = args.flags.get('--output')?.[0] ?? (format === 'bin' ? file.slice(0, file.length - extname(file).length) + '.bin' : '-');

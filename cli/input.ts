@@ -39,8 +39,11 @@ export function readSourceText(file: string, bytes: Uint8Array = readInputBytes(
 /** How many diagnostics a command prints before it stops listing them (as compilers' -fmax-errors). */
 export const MAX_PRINTED_DIAGNOSTICS = 50;
 
-/** The diagnostic lines to print: at most MAX_PRINTED_DIAGNOSTICS, then one line saying how many were left out. */
-export function limitDiagnostics(lines: readonly string[], file: string): string[] {
+/**
+ * The diagnostic lines to print: at most MAX_PRINTED_DIAGNOSTICS, then one line saying how many were left out
+ * (`dmalab asm: prog.pl330: 850 more diagnostics not shown`: `prefix` is the command and the file).
+ */
+export function limitDiagnostics(lines: readonly string[], prefix: string): string[] {
   if (lines.length <= MAX_PRINTED_DIAGNOSTICS) return [...lines];
-  return [...lines.slice(0, MAX_PRINTED_DIAGNOSTICS), `${file}: ${lines.length - MAX_PRINTED_DIAGNOSTICS} more diagnostics not shown`];
+  return [...lines.slice(0, MAX_PRINTED_DIAGNOSTICS), `${prefix}: ${lines.length - MAX_PRINTED_DIAGNOSTICS} more diagnostics not shown`];
 }

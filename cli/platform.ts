@@ -27,7 +27,7 @@ export function packageRoot(): string {
 function compileDtsFile(file: string, warn: (line: string) => void): Uint8Array {
   const text = bytesToText(readInputBytes(file));
   const fail = (lines: string[]): never => {
-    throw new PlatformError(limitDiagnostics(lines, file).join('\n') || `${file}: cannot compile`);
+    throw new PlatformError(limitDiagnostics(lines, `dmalab: ${file}`).join('\n') || `${file}: cannot compile`);
   };
   let source = new Source(file, text, dirname(file));
   if (/^\s*#\s*(include|define|if)/m.test(text)) {

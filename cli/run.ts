@@ -169,10 +169,10 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
   const platformMachine = platformFile === undefined ? undefined : platformDmac(platformFile, args.flags.get('--dmac')?.[0], io);
   const plan = planLoad(file, platformMachine?.dmac.config ?? config, loadOption);
   const diagnostics = plan.diagnostics.map((d) => ({ ...d, line: d.line + 1, col: d.col + 1, endLine: d.endLine + 1, endCol: d.endCol + 1 }));
-  if (!json) for (const line of limitDiagnostics(plan.diagnostics.map((d) => formatDiagnostic(file, d)), file)) io.stderr(line + '\n');
+  if (!json) for (const line of limitDiagnostics(plan.diagnostics.map((d) => formatDiagnostic(file, d)), `dmalab run: ${file}`)) io.stderr(line + '\n');
   if (plan.failure !== undefined) {
     if (json) print({ error: plan.failure, diagnostics, outcome: { stop: 'not-run' } });
-    else io.stderr(`${plan.failure}\n`);
+    else io.stderr(`dmalab run: ${plan.failure}\n`);
     return RUN_STATUS.assembly.code;
   }
   if (platformMachine && plan.manager !== undefined) {

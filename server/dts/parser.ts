@@ -466,21 +466,37 @@ class Parser {
     return this.peekToken;
   }
 
+  /** Where the last token taken ended, in its source (a missing ';' is reported there). */
+  private lastEnd: { source: Source; offset: number } | undefined;
+
   private next(mode: Mode): Token {
     const t = this.peek(mode);
     this.peekMode = undefined;
+    this.lastEnd = { source: this.source, offset: t.end };
     return t;
   }
 
   private describe(t: Token): string {
     if (t.kind === 'eof') return 'end of input';
+    const text = this.source.text.slice(t.start, t.end) || t.text;
+    if (/^#\s*(include|define|undef|if|ifdef|ifndef|elif|else|endif|error)\b/.test(text)) return `'${text}' (a C preprocessor directive: compile with --cpp)`;
     if (t.kind === 'ident') return `'${t.text}' (an undefined macro?)`;
-    return `'${this.source.text.slice(t.start, t.end) || t.text}'`;
+    return `'${text}'`;
   }
 
   private expectPunct(p: string, mode: Mode): Token {
+    const before = this.lastEnd;
     const t = this.next(mode);
-    if (t.kind !== 'punct' || t.text !== p) this.fatal(`syntax error: expected '${p}', found ${this.describe(t)}`, this.locOf(t));
+    if (t.kind !== 'punct' || t.text !== p) {
+      // A statement that ends at a line's end and a new one on the next line: the ';' was forgotten there. The
+      // error stays where dtc puts it (the next token), without guessing at macros.
+      if (p === ';' && before && before.source === this.source && this.source.text.slice(before.offset, t.start).includes('\n')) {
+        const line = this.source.positionAt(before.offset).line;
+        const found = t.kind === 'eof' ? 'the end of input' : `'${this.source.text.slice(t.start, t.end) || t.text}'`;
+        this.fatal(`syntax error: expected ';' before ${found} (missing at the end of line ${line}?)`, this.locOf(t));
+      }
+      this.fatal(`syntax error: expected '${p}', found ${this.describe(t)}`, this.locOf(t));
+    }
     return t;
   }
 

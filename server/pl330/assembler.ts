@@ -262,12 +262,12 @@ class Assembly {
     const label = this.labelValues.get(name);
     if (label !== undefined) return label;
     const c = this.constants.get(name);
-    if (!c) throw new ExpressionError(formatTemplate(PL330_CHECKS['undefined-symbol'].template, { name }), tok);
+    if (!c) throw new ExpressionError(formatTemplate(PL330_CHECKS['undefined-symbol'].template, { name }), tok, 'undefined-symbol');
     if (c.state === 'done') return c.value!;
     if (c.state === 'failed') throw new ExpressionError('', tok); // already reported at its definition
     if (c.state === 'evaluating') {
       c.state = 'failed';
-      throw new ExpressionError(formatTemplate(PL330_CHECKS['circular-symbol'].template, { name }), tok);
+      throw new ExpressionError(formatTemplate(PL330_CHECKS['circular-symbol'].template, { name }), tok, 'circular-symbol');
     }
     c.state = 'evaluating';
     try {
@@ -297,9 +297,8 @@ class Assembly {
     } catch (e) {
       if (e instanceof ExpressionError) {
         if (e.message) {
-          const code: Pl330CheckCode = e.message.startsWith('undefined symbol') ? 'undefined-symbol' : e.message.includes('in terms of itself') ? 'circular-symbol' : 'expression';
           const ts = this.ts;
-          this.diagnostics.push({ severity: 'error', code, message: e.message, line: ts.lines[e.tok], col: ts.cols[e.tok], endLine: ts.lines[e.tok], endCol: ts.cols[e.tok] + Math.max(1, ts.width(e.tok)) });
+          this.diagnostics.push({ severity: 'error', code: e.code, message: e.message, line: ts.lines[e.tok], col: ts.cols[e.tok], endLine: ts.lines[e.tok], endCol: ts.cols[e.tok] + Math.max(1, ts.width(e.tok)) });
         }
         return undefined;
       }
@@ -367,7 +366,7 @@ class Assembly {
         continue;
       }
       if (name!.startsWith('.')) {
-        this.reportTokens('unknown-mnemonic', { name: headText }, s.start, s.start + 1);
+        this.reportTokens('unknown-mnemonic', { name: headText, suggestion: suggestion(name!) }, s.start, s.start + 1);
         continue;
       }
       const mnemonic = name!;
@@ -379,7 +378,7 @@ class Assembly {
       }
       const specs = info!.specs;
       if (!specs) {
-        this.reportTokens('unknown-mnemonic', { name: headText }, s.start, s.start + 1);
+        this.reportTokens('unknown-mnemonic', { name: headText, suggestion: suggestion(mnemonic) }, s.start, s.start + 1);
         continue;
       }
       s.size = specs[0].length;
@@ -433,7 +432,8 @@ class Assembly {
   // ---- pass 2: encoding -----------------------------------------------------------------------------------------------
 
   private encodeAll(): void {
-    type OpenLoop = { kind: 'counted' | 'forever'; counter: 0 | 1; bodyStart: number; info: LoopInfo; stmt: Statement };
+    /** refused: a DMALP already reported (no counter left); its DMALPEND closes it without further errors. */
+    type OpenLoop = { kind: 'counted' | 'forever'; counter: 0 | 1; bodyStart: number; info: LoopInfo; stmt: Statement; refused?: boolean };
     let program = -1;
     let loops: OpenLoop[] = [];
     let ended = false;
@@ -442,7 +442,7 @@ class Assembly {
     let sawInstruction = false;
     const closeProgram = (): void => {
       if (program < 0) return;
-      for (const open of loops) this.reportTokens('unclosed-loop', { kind: open.kind === 'forever' ? 'DMALPFE' : 'DMALP' }, open.stmt.start, open.stmt.start + 1);
+      for (const open of loops) if (!open.refused) this.reportTokens('unclosed-loop', { kind: open.kind === 'forever' ? 'DMALPFE' : 'DMALP' }, open.stmt.start, open.stmt.start + 1);
       loops = [];
       const meta = this.programsMeta[program];
       const last = this.lastEmitted;
@@ -501,10 +501,10 @@ class Assembly {
       // Encode into a scratch buffer, then copy: a view per instruction would cost more than the encoding.
       const bytes = this.scratch.fill(0);
       if (spec.operation === 'LP') {
-        this.encodeLoopStart(s, spec, bytes, loops, (counter, count) => {
+        this.encodeLoopStart(s, spec, bytes, loops, (counter, count, refused) => {
           const info: LoopInfo = { kind: 'counted', counter, iterations: count, startLine: s.line, bodyStart: s.address + 2 };
-          this.loops.push(info);
-          loops.push({ kind: 'counted', counter, bodyStart: s.address + 2, info, stmt: s });
+          if (!refused) this.loops.push(info);
+          loops.push({ kind: 'counted', counter, bodyStart: s.address + 2, info, stmt: s, refused });
         });
       } else if (spec.operation === 'LPEND') {
         spec = this.encodeLoopEnd(s, bytes, loops);
@@ -565,7 +565,7 @@ class Assembly {
     return range[1] - range[0] === 1 && this.ts.kinds[range[0]] === TokenKind.Identifier ? this.ts.text(range[0]).toUpperCase() : undefined;
   }
 
-  private encodeLoopStart(s: Statement, spec: InstructionSpec, bytes: Uint8Array, open: readonly { kind: string; counter: 0 | 1 }[], push: (counter: 0 | 1, count: number) => void): void {
+  private encodeLoopStart(s: Statement, spec: InstructionSpec, bytes: Uint8Array, open: readonly { kind: string; counter: 0 | 1; refused?: boolean }[], push: (counter: 0 | 1, count: number, refused: boolean) => void): void {
     let counter: 0 | 1 | undefined;
     let countRange: [number, number];
     if (s.operands.length === 2) {
@@ -586,7 +586,7 @@ class Assembly {
     let used = 0;
     let counted = 0;
     for (const l of open) {
-      if (l.kind !== 'counted') continue;
+      if (l.kind !== 'counted' || l.refused) continue;
       used |= 1 << l.counter;
       counted++;
     }
@@ -606,10 +606,10 @@ class Assembly {
     const valid = count !== undefined && Number.isInteger(count) && count >= 1 && count <= 256;
     if (count !== undefined && !valid) this.reportTokens('loop-count', { value: count }, ...countRange);
     if (valid) bytes[1] = count - 1;
-    if (tracked) push(counter, valid ? count : 1);
+    push(counter, valid ? count : 1, !tracked);
   }
 
-  private encodeLoopEnd(s: Statement, bytes: Uint8Array, loops: { kind: 'counted' | 'forever'; counter: 0 | 1; bodyStart: number; info: LoopInfo; stmt: Statement }[]): InstructionSpec {
+  private encodeLoopEnd(s: Statement, bytes: Uint8Array, loops: { kind: 'counted' | 'forever'; counter: 0 | 1; bodyStart: number; info: LoopInfo; stmt: Statement; refused?: boolean }[]): InstructionSpec {
     const mnemonic = s.info!.key;
     let counter: 0 | 1 | undefined;
     let forever = false;
@@ -621,7 +621,9 @@ class Assembly {
       else if (!targetRange) targetRange = range;
       else this.reportTokens('unknown-operand', { text: this.textOf(...range), mnemonic, expected: 'LC0, LC1, forever or a target' }, ...range);
     }
-    const open = loops.pop();
+    const popped = loops.pop();
+    // The end of a refused DMALP closes it quietly: one error for one mistake, not one per loop end after it.
+    const open = popped?.refused ? undefined : popped;
     if (open) {
       open.info.endLine = s.line;
       open.info.endAddress = s.address;
@@ -630,7 +632,7 @@ class Assembly {
       if (open.kind === 'counted' && counter !== undefined && counter !== open.counter) {
         this.reportTokens('loop-counter-mismatch', { given: `LC${counter}`, expected: `LC${open.counter}` }, s.start, s.end);
       }
-    } else if (!targetRange) {
+    } else if (!targetRange && !popped) {
       this.reportTokens('unmatched-loop-end', {}, s.start, s.end);
     }
     if (counter === undefined) counter = forever ? FOREVER_LPEND_COUNTER : open?.counter ?? 0;
@@ -691,7 +693,7 @@ class Assembly {
       const value = prefixed ? Number(kw.slice(prefix.length)) : this.evalRange(...range);
       if (value === undefined) return undefined;
       if (!Number.isInteger(value) || value < 0 || value > 31) {
-        this.reportTokens('out-of-range', { what, value, min: 0, max: what === 'channel' ? 7 : 31 }, ...range);
+        this.reportTokens('out-of-range', { what, value: numberText(value), min: 0, max: what === 'channel' ? 7 : 31 }, ...range);
         return undefined;
       }
       if (value >= count) {
@@ -740,7 +742,7 @@ class Assembly {
         const v = this.evalRange(...range);
         if (v === undefined) return undefined;
         if (!Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
-          this.reportTokens('out-of-range', { what: 'immediate', value: v, min: '-0x80000000', max: '0xffffffff' }, ...range);
+          this.reportTokens('out-of-range', { what: 'immediate', value: numberText(v), min: '-0x80000000', max: '0xffffffff' }, ...range);
           return undefined;
         }
         if (movRegister === 1) this.checkCcr(v >>> 0, range);
@@ -862,6 +864,44 @@ const FOREVER_LPEND_COUNTER: 0 | 1 = (FOREVER_LPEND_DEFAULT & 0x04) !== 0 ? 1 : 
 
 function hex(v: number): string {
   return `0x${(v >>> 0).toString(16)}`;
+}
+
+/** A value in a message: decimal while small, else hex (an address, a register word) with its sign. */
+function numberText(v: number): string {
+  if (!Number.isInteger(v) || Math.abs(v) <= 0xffff) return String(v);
+  return `${v < 0 ? '-' : ''}0x${Math.abs(v).toString(16)}`;
+}
+
+/** Every word that may head a statement: the mnemonics (and DMALPFE) and the directives. */
+const HEAD_WORDS: readonly string[] = [...SPECS_BY_MNEMONIC.keys(), 'DMALPFE', ...DIRECTIVES];
+
+/** Edits (insert, delete, substitute, swap two neighbours) between two words, stopping early past `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      rows[i][j] = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1);
+    }
+  }
+  return rows[a.length][b.length];
+}
+
+/** `; did you mean 'DMALDPS'?` for a near miss (one or two edits from exactly one known word), else nothing. */
+function suggestion(word: string): string {
+  const upper = word.toUpperCase();
+  for (const limit of [1, 2]) {
+    let near = HEAD_WORDS.filter((w) => editDistance(upper, w.toUpperCase(), limit) <= limit);
+    // Letters swapped or mistyped (the same length) are likelier than one left out or added.
+    const sameLength = near.filter((w) => w.length === word.length);
+    if (sameLength.length === 1) near = sameLength;
+    if (near.length === 1) return `; did you mean '${near[0]}'?`;
+    // Several words one edit away are all worth naming; two edits away, only a single one is a real hint.
+    if (near.length > 1) return limit === 1 && near.length <= 3 ? `; did you mean one of ${near.map((w) => `'${w}'`).join(', ')}?` : '';
+  }
+  return '';
 }
 
 function revisionName(rev: number): [number, number] {

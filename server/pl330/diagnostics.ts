@@ -11,7 +11,7 @@ export interface CheckSpec {
 
 export const PL330_CHECKS = {
   'syntax': { severity: 'error', template: '{detail}', explanation: 'The line does not parse.' },
-  'unknown-mnemonic': { severity: 'error', template: "unknown instruction or directive '{name}'", explanation: 'Not a DMA-330 mnemonic or an assembler directive.' },
+  'unknown-mnemonic': { severity: 'error', template: "unknown instruction or directive '{name}'{suggestion}", explanation: 'Not a DMA-330 mnemonic or an assembler directive.' },
   'unknown-operand': { severity: 'error', template: "invalid operand '{text}' for {mnemonic}: expected {expected}", explanation: 'The operand is not of the form the instruction takes.' },
   'operand-count': { severity: 'error', template: '{mnemonic} takes {expected}; got {count} operand(s)', explanation: 'Too few or too many operands.' },
   'out-of-range': { severity: 'error', template: '{what} {value} is out of range {min}..{max}', explanation: 'An immediate does not fit its field.' },

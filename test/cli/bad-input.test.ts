@@ -66,7 +66,7 @@ test('source files: empty (a warning), a directory, binary data (refused at once
   assert.equal(dmalab('asm', 'empty.pl330', '--werror').status, 1);
   const emptyRun = dmalab('run', 'empty.pl330');
   assert.equal(emptyRun.status, 5);
-  assert.match(emptyRun.stderr, /empty\.pl330: no channel program to start/);
+  assert.match(emptyRun.stderr, /^dmalab run: empty\.pl330: no channel program to start$/m);
 
   mkdirSync(join(work, 'dir.pl330'));
   for (const command of ['asm', 'run', 'disasm']) {
@@ -84,6 +84,7 @@ test('source files: empty (a warning), a directory, binary data (refused at once
   const many = dmalab('asm', 'many.pl330');
   const lines = many.stderr.trim().split('\n');
   assert.equal(lines.length, 52, 'fifty diagnostics, a count of the rest, the summary');
-  assert.match(lines[50], /^many\.pl330: 85\d more diagnostics not shown$/);
+  assert.match(lines[50], /^dmalab asm: many\.pl330: 85\d more diagnostics not shown$/);
+  assert.match(lines[51], /^dmalab asm: many\.pl330: 9\d\d error\(s\), \d+ warning\(s\)$/);
   assert.equal(dmalab('run', 'nothing.pl330').stderr, 'dmalab run: nothing.pl330: no such file\n');
 });
