@@ -88,3 +88,16 @@ test('source files: empty (a warning), a directory, binary data (refused at once
   assert.match(lines[51], /^dmalab asm: many\.pl330: 9\d\d error\(s\), \d+ warning\(s\)$/);
   assert.equal(dmalab('run', 'nothing.pl330').stderr, 'dmalab run: nothing.pl330: no such file\n');
 });
+
+test('dtc: #include without --cpp says to add it; a missing ; is named, without a guess at macros', () => {
+  writeFileSync(join(work, 'inc.dts'), '/dts-v1/;\n#include "x.h"\n/ { };\n');
+  const inc = dmalab('dtc', 'inc.dts');
+  assert.equal(inc.status, 1);
+  assert.match(inc.stderr, /^inc\.dts:2:1: error: .*found '#include' \(a C preprocessor directive: compile with --cpp\) \[syntax\]$/m);
+  writeFileSync(join(work, 'semi.dts'), '/dts-v1/;\n/ {\n\ta = <1>\n\tb = <2>;\n};\n');
+  const semi = dmalab('dtc', 'semi.dts');
+  assert.match(semi.stderr, /^semi\.dts:4:2: error: syntax error: expected ';' before 'b' \(missing at the end of line 3\?\) \[syntax\]$/m);
+  assert.doesNotMatch(semi.stderr, /macro/);
+  writeFileSync(join(work, 'macro.dts'), '/dts-v1/;\n/ {\n\ta = <FOO>;\n};\n');
+  assert.match(dmalab('dtc', 'macro.dts').stderr, /'FOO' \(an undefined macro\?\)/);
+});
