@@ -8,7 +8,9 @@ import { hostKernelHooks } from '../emulator/linux/host-kernel';
 import { Machine } from '../emulator/machine/machine';
 import { rangeFrames, type FrameSource } from '../emulator/linux/address-space';
 import { ElfError } from '../emulator/linux/elf';
+import { environmentNameProblem, parseAssignment, programEnvironment, type EnvironmentEdit, type EnvironmentEdits } from '../emulator/linux/environment';
 import type { DeviceFiles, OpenFile } from '../emulator/linux/files';
+import type { Timeline } from '../emulator/machine/clock';
 import { LinuxProcess } from '../emulator/linux/process';
 import { Workspace } from '../emulator/linux/workspace';
 import { UsageError, type ParsedArgs } from './args';
@@ -20,8 +22,8 @@ export interface UserMachine {
   readonly bus: Bus;
   readonly frames: FrameSource;
   readonly devices?: DeviceFiles;
-  /** Advances the devices while the process blocks; false when nothing more can happen. */
-  readonly wait?: () => boolean;
+  /** The machine's timeline, which the process's CPU advances (default: no clocked devices). */
+  readonly timeline?: Timeline;
   readonly eventFile?: (initial: number, flags: number) => OpenFile;
 }
 
@@ -46,7 +48,10 @@ export interface RunElfOptions {
   readonly machine?: UserMachine;
   /** Host directory shown to the program as `/` (default: the current directory). */
   readonly workspace?: string;
+  /** NAME=VALUE strings (default: this process's environment, as qemu-arm passes its own). */
   readonly env?: readonly string[];
+  /** An unimplemented system call stops the program (default: it returns -ENOSYS, with a warning once per call). */
+  readonly strictSyscalls?: boolean;
   /** Instruction budget (runaway programs are stopped). */
   readonly maxInstructions?: number;
   readonly sysroot?: string;
@@ -82,12 +87,14 @@ export function runElf(options: RunElfOptions, io: CommandIO): number {
       frames: machine.frames,
       workspace,
       devices: machine.devices,
-      wait: machine.wait,
+      timeline: machine.timeline,
       eventFile: machine.eventFile,
       argv: [guestProgram, ...options.args],
-      env: options.env ?? ['PATH=/bin:/usr/bin', 'HOME=/', 'LANG=C'],
+      env: options.env ?? programEnvironment(process.env, {}),
       stdout: (data) => io.stdout(data),
       stderr: (data) => io.stderr(Buffer.from(data).toString('utf8')),
+      strictSyscalls: options.strictSyscalls,
+      warn: (message) => io.stderr(`dmalab: warning: ${message}\n`),
       stdin: options.stdin ?? readHostStdin,
       terminal: process.stdout.isTTY === true,
       sysroot: options.sysroot,
@@ -120,19 +127,28 @@ export const runElfCommand: Command = {
   name: 'run-elf',
   summary: 'run an ARM Linux executable (armhf/armel ELF) in user mode on the emulator',
   usage: `usage: dmalab run-elf PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [--sysroot DIR]
-                     [-- ARGS...]
+                     [--env NAME=VALUE]... [--unset-env NAME]... [--clear-env] [--strict-syscalls] [-- ARGS...]
 
 Runs PROGRAM (an ARMv7 Linux executable, static or dynamic; the libraries of dynamic ones come from Debian's cross
-sysroot /usr/arm-linux-gnueabihf or /usr/arm-linux-gnueabi, or from --sysroot) on the emulated CPU. Its stdout and stderr pass through and its exit status is dmalab's. It sees DIR (default: the
-current directory) as its file system root. A crash (undefined instruction, bad memory access, unknown system
-call) stops it with a report of the PC, the instruction and the registers; the status is then 128 + signal. A
-file dmalab cannot use (the program, the platform devicetree) is reported on one line naming it, with status 1.
+sysroot /usr/arm-linux-gnueabihf or /usr/arm-linux-gnueabi, or from --sysroot) on the emulated CPU. Its stdout and
+stderr pass through and its exit status is dmalab's. It sees DIR (default: the current directory) as its file
+system root (symbolic links resolve inside it) and gets dmalab's environment. A crash (undefined instruction, bad
+memory access) stops it with a report of the PC, the instruction and the registers; the status is then 128 +
+signal. A system call dmalab does not implement returns -ENOSYS, as Linux does, and is named once on stderr.
+A file dmalab cannot use (the program, the platform devicetree) is reported on one line naming it, with status 1.
   --platform FILE          the machine (devicetree source or blob; default: the seed's platform): its RAM holds the
                            process, its DMACs are the VFIO devices under /dev/vfio and /sys/bus/*/devices
   --workspace DIR          host directory the program sees as /
   --max-instructions N     stop a runaway program after N instructions
-  --sysroot DIR            where the ARM libraries of dynamic executables are (DIR/lib)`,
-  flags: { '--platform': { value: true }, '--workspace': { value: true }, '--max-instructions': { value: true }, '--sysroot': { value: true } },
+  --sysroot DIR            where the ARM libraries of dynamic executables are (DIR/lib)
+  --env NAME=VALUE         set a variable of the program's environment (repeatable)
+  --unset-env NAME         remove a variable from it (repeatable; --env and --unset-env apply in command-line order)
+  --clear-env              start from an empty environment (then --env adds to it)
+  --strict-syscalls        stop the program (crash report) at a system call dmalab does not implement`,
+  flags: {
+    '--platform': { value: true }, '--workspace': { value: true }, '--max-instructions': { value: true }, '--sysroot': { value: true },
+    '--env': { value: true, repeat: true }, '--unset-env': { value: true, repeat: true }, '--clear-env': {}, '--strict-syscalls': {},
+  },
   run(args: ParsedArgs, io) {
     if (args.positional.length !== 1) throw new UsageError('run-elf takes exactly one PROGRAM');
     const max = args.flags.get('--max-instructions')?.[0];
@@ -144,6 +160,25 @@ file dmalab cannot use (the program, the platform devicetree) is reported on one
       workspace: args.flags.get('--workspace')?.[0],
       maxInstructions: max === undefined ? undefined : Number(max),
       sysroot: args.flags.get('--sysroot')?.[0],
+      env: programEnvironment(process.env, environmentEdits(args)),
+      strictSyscalls: args.flags.has('--strict-syscalls'),
     }, io);
   },
 };
+
+/** --clear-env, then --env and --unset-env in command-line order. */
+function environmentEdits(args: ParsedArgs): EnvironmentEdits {
+  const edits: EnvironmentEdit[] = [];
+  for (const [flag, value] of args.sequence) {
+    if (flag === '--env') {
+      const edit = parseAssignment(value);
+      if (typeof edit === 'string') throw new UsageError(`--env: ${edit}`);
+      edits.push(edit);
+    } else if (flag === '--unset-env') {
+      const problem = environmentNameProblem(value);
+      if (problem !== undefined) throw new UsageError(`--unset-env: '${value}': ${problem}`);
+      edits.push([value, null]);
+    }
+  }
+  return { clear: args.flags.has('--clear-env'), edits };
+}

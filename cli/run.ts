@@ -16,7 +16,7 @@ import type { Bus } from '../emulator/bus/bus';
 import { Machine } from '../emulator/machine/machine';
 import { assemble } from '../server/pl330/assembler';
 import { SourceDiagnostic, formatDiagnostic } from '../server/pl330/diagnostics';
-import { ParsedArgs, UsageError, intOption, parseIntArg } from './args';
+import { ParsedArgs, UsageError, intOption, parseIntArg, type FlagSpec } from './args';
 import type { Command, CommandIO } from './command';
 import { limitDiagnostics, readInputBytes, readSourceText } from './input';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
@@ -40,12 +40,22 @@ export const RUN_STATUS = {
 
 const STATUS_USAGE = Object.values(RUN_STATUS).map((s) => `  ${s.code}  ${s.meaning}`).join('\n');
 
+/** The flags of a PL330 run (and of scenarios); an ELF takes run-elf's. */
+const PL330_RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  '--load': { value: true }, '--channel': { value: true }, '--ns': {}, '--mem': { value: true, repeat: true },
+  '--dump': { value: true, repeat: true }, '--trace': {}, '--json': {}, '--max-cycles': { value: true }, '--platform': { value: true },
+  '--dmac': { value: true }, '--scenario': { value: true }, '--device': { value: true },
+  '--ns-events': { value: true }, '--ns-peripherals': { value: true }, '--periph': { value: true, repeat: true },
+  ...PL330_CONFIG_FLAGS,
+};
+
 export const runCommand: Command = {
   name: 'run',
   summary: 'run a PL330 program on the emulated DMAC',
   usage: `usage: dmalab run PROGRAM [--load ADDR] [--channel N] [--ns] [--mem ADDR=FILE ...] [--dump ADDR:LEN[=FILE] ...]
                  [--trace] [--json] [--max-cycles N] [--platform DTS|DTB [--dmac NAME]]
-       dmalab run PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [-- ARGS...]
+       dmalab run PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [--env NAME=VALUE]...
+                 [--unset-env NAME]... [--clear-env] [--strict-syscalls] [-- ARGS...]
        dmalab run --scenario NAME [--platform DTS|DTB] [--dmac NAME] [--json]
 
 Assembles PROGRAM (.pl330, .asm, .s; any other file is taken as raw microcode), loads it at ADDR, starts it on
@@ -79,19 +89,16 @@ on the emulated CPU of that platform, as \`dmalab run-elf\` describes.
   --workspace DIR      with an ELF: the host directory the program sees as /
   --max-instructions N with an ELF: stop a runaway program after N instructions
   --sysroot DIR        with an ELF: where a dynamic executable's ARM libraries are
+  --env NAME=VALUE     with an ELF: set a variable of its environment (dmalab's own, by default; repeatable)
+  --unset-env NAME     with an ELF: remove a variable from its environment (repeatable)
+  --clear-env          with an ELF: start from an empty environment
+  --strict-syscalls    with an ELF: stop it at a system call dmalab does not implement (default: -ENOSYS)
 ${PL330_CONFIG_USAGE}
 
 Exit status (an ELF program's is its own; a scenario gives 0 on PASS, 1 on FAIL):
 ${STATUS_USAGE}`,
   inputErrorStatus: RUN_STATUS.input.code,
-  flags: {
-    '--ns-events': { value: true }, '--ns-peripherals': { value: true }, '--periph': { value: true, repeat: true },
-    '--load': { value: true }, '--channel': { value: true }, '--ns': {}, '--mem': { value: true, repeat: true },
-    '--dump': { value: true, repeat: true }, '--trace': {}, '--json': {}, '--max-cycles': { value: true }, '--platform': { value: true },
-    '--dmac': { value: true }, '--scenario': { value: true }, '--device': { value: true },
-    ...PL330_CONFIG_FLAGS,
-    ...runElfCommand.flags,
-  },
+  flags: { ...PL330_RUN_FLAGS, ...runElfCommand.flags },
   run(args: ParsedArgs, io) {
     if (args.flags.has('--device')) throw new UsageError("run names the DMAC with --dmac NAME (--device is demo's name for it)");
     const scenario = args.flags.get('--scenario')?.[0];
@@ -103,6 +110,8 @@ ${STATUS_USAGE}`,
       return runElfCommand.run(args, io);
     }
     if (args.rest.length > 0) throw new UsageError('arguments after -- are for ARM executables, not PL330 programs');
+    const elfOnly = [...args.flags.keys()].filter((flag) => flag in runElfCommand.flags && !(flag in PL330_RUN_FLAGS));
+    if (elfOnly.length > 0) throw new UsageError(`${elfOnly.join(', ')}: only for an ARM executable, not a PL330 program`);
     return runPl330(args.positional[0], args, io);
   },
 };

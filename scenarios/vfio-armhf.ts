@@ -47,6 +47,7 @@ export function vfioArmhfSteps(machine: Machine, out: ScenarioOutput, options: A
       ...hostKernelHooks(kernel),
       workspace: new Workspace(dirname(options.program)),
       argv,
+      // A fixed environment, not dmalab's: a scenario's transcript is the same on every machine and under every user.
       env: ['PATH=/bin:/usr/bin', 'HOME=/', 'LANG=C'],
       stdout: output,
       stderr: output,

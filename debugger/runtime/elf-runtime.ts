@@ -12,6 +12,7 @@ import { FrameTable } from '../../emulator/elf/dwarf-frame';
 import { DwarfError, LineTable, type LineRow } from '../../emulator/elf/dwarf-line';
 import { MappingSymbols } from '../../emulator/elf/mapping-symbols';
 import { ElfError } from '../../emulator/linux/elf';
+import { environmentNameProblem, programEnvironment, type EnvironmentEdit } from '../../emulator/linux/environment';
 import { hostKernelHooks } from '../../emulator/linux/host-kernel';
 import type { ProcessOutcome } from '../../emulator/linux/outcome';
 import { LinuxProcess } from '../../emulator/linux/process';
@@ -40,6 +41,9 @@ export interface ElfLaunch {
   readonly stopOnEntry: boolean;
   /** Instructions one continue or step may run before it stops on its own. */
   readonly maxInstructions: number;
+  /** The program's environment (NAME=VALUE): the adapter's own, edited by launch.json `env`. */
+  readonly env: readonly string[];
+  readonly strictSyscalls: boolean;
 }
 
 export function parseElfArguments(raw: Record<string, unknown>, cwd: string): ElfLaunch {
@@ -50,7 +54,9 @@ export function parseElfArguments(raw: Record<string, unknown>, cwd: string): El
   for (const key of ['platform', 'workspace'] as const) {
     if (raw[key] !== undefined && (typeof raw[key] !== 'string' || raw[key] === '')) throw new UserError(`'${key}' must name a file (got ${JSON.stringify(raw[key])})`);
   }
-  if (raw.stopOnEntry !== undefined && typeof raw.stopOnEntry !== 'boolean') throw new UserError(`'stopOnEntry' must be true or false (got ${JSON.stringify(raw.stopOnEntry)})`);
+  for (const key of ['stopOnEntry', 'strictSyscalls'] as const) {
+    if (raw[key] !== undefined && typeof raw[key] !== 'boolean') throw new UserError(`'${key}' must be true or false (got ${JSON.stringify(raw[key])})`);
+  }
   return {
     program,
     args: args as string[],
@@ -58,7 +64,20 @@ export function parseElfArguments(raw: Record<string, unknown>, cwd: string): El
     workspace: raw.workspace === undefined ? dirname(program) : path(raw.workspace as string),
     stopOnEntry: raw.stopOnEntry === true,
     maxInstructions: integer(raw.maxInstructions ?? 1_000_000_000, 'maxInstructions', 1, Number.MAX_SAFE_INTEGER),
+    env: programEnvironment(process.env, { edits: environmentEdits(raw.env) }),
+    strictSyscalls: raw.strictSyscalls === true,
   };
+}
+
+/** launch.json `env`: an object NAME → value (a string sets it, null removes it). */
+function environmentEdits(env: unknown): EnvironmentEdit[] {
+  if (env === undefined) return [];
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) throw new UserError(`'env' must be an object of NAME: value (got ${JSON.stringify(env)})`);
+  return Object.entries(env).map(([name, value]) => {
+    const problem = environmentNameProblem(name) ?? (value !== null && typeof value !== 'string' ? `the value must be a string, or null to remove it (got ${JSON.stringify(value)})` : undefined);
+    if (problem !== undefined) throw new UserError(`'env': '${name}': ${problem}`);
+    return [name, value as string | null];
+  });
 }
 
 export interface ElfThread {
@@ -146,9 +165,11 @@ export class ElfRuntime extends EventEmitter {
       ...hooks,
       workspace,
       argv: [guest.startsWith('..') ? `/${options.program.split('/').pop()}` : `/${guest}`, ...options.args],
-      env: ['PATH=/bin:/usr/bin', 'HOME=/', 'LANG=C'],
+      env: options.env,
       stdout: (data) => this.emit('output', text(data), 'stdout'),
       stderr: (data) => this.emit('output', text(data), 'stderr'),
+      strictSyscalls: options.strictSyscalls,
+      warn: (message) => this.emit('output', `dmalab: warning: ${message}\n`, 'console'),
       stdin: () => new Uint8Array(0),
       // The debug console shows output as it comes: the C library line-buffers a terminal's stdout.
       terminal: true,

@@ -37,6 +37,12 @@ export interface BusMasterId {
  */
 export interface Translator {
   translate(master: BusMasterId, address: number, write: boolean, fetch: boolean): number;
+  /**
+   * A data access's translation as `translate` would give it, for a fast path that moves many bytes of one page at
+   * once: on success the same physical address and the same TLB fill; on a fault -1 and nothing recorded (the caller
+   * then leaves the access to the slow path, which records it).
+   */
+  probe?(master: BusMasterId, address: number, write: boolean): number;
 }
 
 export interface BusAccess {

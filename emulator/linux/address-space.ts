@@ -66,6 +66,8 @@ export class UserAddressSpace implements CpuMemory {
   private readonly writeTags = new Int32Array(TLB_SIZE).fill(-1);
   private readonly writePages: Uint8Array[] = new Array<Uint8Array>(TLB_SIZE).fill(EMPTY_PAGE);
   private tlbGeneration = 0;
+  /** Called before every access to a device page: brings the devices to the CPU's instant. */
+  beforeDeviceAccess: (() => void) | undefined;
 
   constructor(
     private readonly bus: Bus,
@@ -249,12 +251,14 @@ export class UserAddressSpace implements CpuMemory {
   }
 
   private deviceRead(physical: number, size: 1 | 2 | 4, address: number): number {
+    this.beforeDeviceAccess?.();
     const s = this.scratch;
     if (this.port.read(physical, s, 0, size) !== BusResponse.Okay) throw new MemoryFault(address, 'read', `bus error from ${this.bus.describe(physical)}`);
     return size === 1 ? s[0] : size === 2 ? s[0] | (s[1] << 8) : s[0] | (s[1] << 8) | (s[2] << 16) | (s[3] << 24);
   }
 
   private deviceWrite(physical: number, size: 1 | 2 | 4, value: number, address: number): void {
+    this.beforeDeviceAccess?.();
     const s = this.scratch;
     for (let i = 0; i < size; i++) s[i] = value >>> (8 * i);
     if (this.port.write(physical, s, 0, size) !== BusResponse.Okay) throw new MemoryFault(address, 'write', `bus error from ${this.bus.describe(physical)}`);

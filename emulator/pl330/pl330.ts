@@ -47,7 +47,7 @@ export interface Pl330Options {
   readonly watchdogTicks?: number;
 }
 
-export type RunStop = 'idle' | 'budget' | 'condition';
+export type RunStop = 'idle' | 'budget' | 'condition' | 'yield';
 
 export interface RunOptions {
   /** Stop after this many ticks (a runaway program never hangs the host). */
@@ -141,6 +141,8 @@ RUNNABLE[ChannelState.Completing] = 1;
 RUNNABLE[ChannelState.FaultingCompleting] = 1;
 
 const ZEROS = new Uint8Array(16 * 16);
+/** The granule a translator maps: a bulk copy behind one translates once per page. */
+const TRANSLATION_PAGE = 4096;
 const DEFAULT_WATCHDOG_TICKS = 1024;
 /** CCR at reset: non-secure source and destination accesses (UG585; QEMU resets it to 0). */
 export const CCR_RESET = 0x00800200;
@@ -153,6 +155,9 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   readonly irqAbort = new IrqLine('irq_abort');
   /** Simulated clock: ticks since reset. */
   cycle = 0;
+  /** Set by the machine when something a waiting CPU may care about happened (an interrupt): `run` returns at the
+   * end of the current tick with stop 'yield', so the CPU resumes at that instant. */
+  yieldRequested = false;
 
   private readonly manager: Thread;
   private readonly channels: readonly Thread[];
@@ -499,6 +504,11 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     this.watchdog();
   }
 
+  /** Whether any thread can execute without outside help (an event, a peripheral request, a debug command). */
+  get runnable(): boolean {
+    return this.runnableCount > 0;
+  }
+
   /** Runs one thread until it retires one instruction, blocks or stops (the debugger's single step). */
   stepInstruction(thread: ThreadRef): boolean {
     const t = this.thread(thread);
@@ -530,6 +540,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       if (until === undefined && this.runnableCount === 1) this.runAlone(Math.min(limit, this.nextDeviceTime));
       else this.tick();
       if (until !== undefined && until()) return { stop: 'condition', cycles: this.cycle - start };
+      if (this.yieldRequested) return { stop: 'yield', cycles: this.cycle - start };
     }
     return { stop: 'idle', cycles: this.cycle - start };
   }
@@ -545,9 +556,10 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
         }
       }
     }
-    const unobserved = this.observers.length === 0 && !this.port.bus.observed && this.port.translator === undefined;
+    const translator = this.port.translator;
+    const unobserved = this.observers.length === 0 && !this.port.bus.observed && (translator === undefined || translator.probe !== undefined);
     this.bulkLimit = unobserved ? limit : -1;
-    while (RUNNABLE[t.state] && this.runnableCount === 1 && this.cycle < limit) {
+    while (RUNNABLE[t.state] && this.runnableCount === 1 && this.cycle < limit && !this.yieldRequested) {
       this.progress = false;
       this.stepThreadOnce(t);
       this.cycle++;
@@ -980,11 +992,9 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     if (perIteration === 0) return false;
     const remaining = (counter ? t.lc1 : t.lc0) + 1; // iterations until the loop falls through
     const affordable = Math.floor((this.bulkLimit - this.cycle - 2) / (body + 2));
-    const iterations = Math.min(remaining, affordable);
+    const iterations = this.bulkTransfer(t.sar, t.dar, Math.min(remaining, affordable), perIteration);
+    if (iterations <= 0) return false;
     const bytes = iterations * perIteration;
-    if (iterations <= 0 || !this.port.bus.isRam(t.sar, bytes) || !this.port.bus.isRam(t.dar, bytes)) return false;
-    if (t.sar < t.dar + bytes && t.dar < t.sar + bytes) return false;
-    this.port.bus.memory.copy(t.dar, t.sar, bytes);
     t.sar = (t.sar + bytes) >>> 0;
     t.dar = (t.dar + bytes) >>> 0;
     const left = remaining - iterations;
@@ -995,6 +1005,43 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     // jump's tick is the interpreter's next.
     this.cycle += iterations * (body + 2);
     return left === 0;
+  }
+
+  /**
+   * Moves up to `iterations` loop iterations of `perIteration` bytes from sar to dar as block copies; returns how many
+   * it moved. Behind a translator (an SMMU) each run of iterations within one source and one destination page is
+   * translated once, source first as the loads come first, with the TLB fills an access would make; it stops before
+   * an iteration that crosses a page, a page that does not translate or is not RAM, or overlapping ranges, and the
+   * interpreter does that one access by access (recording any fault exactly).
+   */
+  private bulkTransfer(sar: number, dar: number, iterations: number, perIteration: number): number {
+    const port = this.port;
+    const bus = port.bus;
+    const translator = port.translator;
+    if (iterations <= 0) return 0;
+    if (translator === undefined) {
+      const bytes = iterations * perIteration;
+      if (!bus.isRam(sar, bytes) || !bus.isRam(dar, bytes) || (sar < dar + bytes && dar < sar + bytes)) return 0;
+      bus.memory.copy(dar, sar, bytes);
+      return iterations;
+    }
+    let done = 0;
+    while (done < iterations) {
+      const source = sar + done * perIteration;
+      const destination = dar + done * perIteration;
+      const fit = Math.min(iterations - done, Math.floor((TRANSLATION_PAGE - (source % TRANSLATION_PAGE)) / perIteration),
+        Math.floor((TRANSLATION_PAGE - (destination % TRANSLATION_PAGE)) / perIteration));
+      if (fit <= 0 || destination + fit * perIteration > 0x100000000 || source + fit * perIteration > 0x100000000) break;
+      const from = translator.probe!(port.master, source, false);
+      if (from < 0) break;
+      const to = translator.probe!(port.master, destination, true);
+      if (to < 0) break;
+      const bytes = fit * perIteration;
+      if (!bus.isRam(from, bytes) || !bus.isRam(to, bytes) || (from < to + bytes && to < from + bytes)) break;
+      bus.memory.copy(to, from, bytes);
+      done += fit;
+    }
+    return done;
   }
 
   /** The byte at address if the instruction cache holds it, else -1. */

@@ -414,6 +414,24 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
     }
   }
 
+  probe(master: BusMasterId, address: number, write: boolean): number {
+    const route = this.route(master.streamId);
+    if (route === BYPASS) return address;
+    if (route < 0) return -1;
+    const bank = route & 0xff;
+    const type = (this.gr1[bank] >>> 16) & 3;
+    const asid = this.asid(bank, type);
+    let entry = this.tlb.lookup(bank, address, asid);
+    if (entry === undefined) {
+      const r = this.walkBank(bank, type, this.banks[bank][CB_WORD.SCTLR], address);
+      if (r.fault !== Fault.None) return -1;
+      entry = r.entry!;
+      this.tlb.insert(bank, address, entry);
+    }
+    if ((entry.perms & requiredPermission(write, false, (route & ROUTE_PRIVILEGED) !== 0)) === 0) return -1;
+    return entry.output + (address - entry.base);
+  }
+
   /**
    * What a transaction of a stream at an address would meet, walk included, changing nothing: no TLB fill, no fault
    * recorded, no interrupt. The walk is the translation path's own, with a trace attached.

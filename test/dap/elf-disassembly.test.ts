@@ -122,7 +122,7 @@ test('an A32 program (-marm) calling the Thumb-2 C library: the view switches in
 test("the view's runtime walks every line objdump lists, forward and backward, literal pools and odd tails included", { skip }, () => {
   const listing = objdumpListing(program);
   const text = new Map(listing.map((l) => [l.address, l.text]));
-  const runtime = ElfRuntime.launch({ program, args: [], workspace: join(root, 'examples', 'vfio-pl330'), stopOnEntry: true, maxInstructions: 1 }, new Uint8Array(readFileSync(program)), () => undefined);
+  const runtime = ElfRuntime.launch({ program, args: [], workspace: join(root, 'examples', 'vfio-pl330'), stopOnEntry: true, maxInstructions: 1, env: [], strictSyscalls: false }, new Uint8Array(readFileSync(program)), () => undefined);
   // objdump leaves out runs of zero padding ("..."); the view shows them as instructions, so only listed lines count.
   const differing = (lines: readonly { address: string; instruction: string }[]) => lines.filter((l) => text.has(Number(l.address)) && text.get(Number(l.address)) !== l.instruction);
   let shown = 0;
