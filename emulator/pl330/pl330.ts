@@ -16,7 +16,10 @@ import {
 import { FAULT } from './faults';
 import type { Pl330Event, Pl330Observer, ThreadRef } from './observer';
 import type { PeripheralDevice, PeripheralRequest, RequestLine } from './peripheral';
-import { ChannelState, PL330_REGISTER_MAP } from './registers';
+import { fieldValue, place } from '../bus/registers';
+import {
+  CCR_RESET, CR0_FIELDS, CR1_FIELDS, CRD_FIELDS, CSR_FIELDS, ChannelState, DBGINST0_FIELDS, DSR_FIELDS, PL330_REGISTER_MAP,
+} from './registers';
 
 /** An interrupt output; an interrupt controller (or a test) connects to it. */
 export class IrqLine {
@@ -76,8 +79,13 @@ const REQUEST_LAST = 4;
 /** Jumped: a taken loop end (the thread spends the next tick Updating PC); Skipped: a bulk copy ran to the loop's exit. */
 const enum Step { Retire, Jumped, Skipped, Stalled, Waiting, Faulted, Ended }
 
-class Thread {
-  state = 0;
+/**
+ * A thread's registers and execution state, declared once: these fields with their reset values are what reset
+ * writes, what a snapshot lists (in this order, booleans as 0/1) and what restore reads back. (CCR's reset for a
+ * channel comes from the register table.)
+ */
+class ThreadRegisters {
+  state: number = ChannelState.Stopped;
   pc = 0;
   nonSecure = false;
   faultType = 0;
@@ -97,15 +105,24 @@ class Thread {
   /** This thread's data in the shared MFIFO: a ring of the MFIFO's capacity. */
   fifoHead = 0;
   fifoCount = 0;
-  /** MFIFO entries that data occupies (see entriesFor). */
-  fifoEntries = 0;
   /** Stalled on MFIFO space in the last tick (for the watchdog). */
   stalled = false;
   /** Instruction bytes gathered so far for the instruction at pc (a cache miss interrupts the gathering). */
   fetched = 0;
+}
+
+const THREAD_RESET = new ThreadRegisters();
+const THREAD_KEYS = Object.keys(THREAD_RESET) as (keyof ThreadRegisters)[];
+const THREAD_BOOLEAN = THREAD_KEYS.map((k) => typeof THREAD_RESET[k] === 'boolean');
+
+class Thread extends ThreadRegisters {
+  /** MFIFO entries the thread's data occupies (derived from fifoCount, see entriesFor). */
+  fifoEntries = 0;
   readonly insn = new Uint8Array(6);
 
-  constructor(readonly ref: ThreadRef, readonly fifo: Uint8Array) {}
+  constructor(readonly ref: ThreadRef, readonly fifo: Uint8Array) {
+    super();
+  }
 }
 
 type ThreadSnapshot = readonly number[];
@@ -144,8 +161,6 @@ const ZEROS = new Uint8Array(16 * 16);
 /** The granule a translator maps: a bulk copy behind one translates once per page. */
 const TRANSLATION_PAGE = 4096;
 const DEFAULT_WATCHDOG_TICKS = 1024;
-/** CCR at reset: non-secure source and destination accesses (UG585; QEMU resets it to 0). */
-export const CCR_RESET = 0x00800200;
 
 export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   readonly name: string;
@@ -228,25 +243,9 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   /** Power-on reset: every thread stopped, the manager started at CR2 when booting from PC. */
   reset(): void {
     for (const t of this.threads) {
-      t.state = ChannelState.Stopped;
-      t.pc = 0;
-      t.nonSecure = false;
-      t.faultType = 0;
-      t.wakeup = 0;
-      t.sar = 0;
-      t.dar = 0;
+      Object.assign(t, THREAD_RESET);
       t.ccr = t === this.manager ? 0 : CCR_RESET;
-      t.lc0 = 0;
-      t.lc1 = 0;
-      t.requestFlag = REQUEST_NONE;
-      t.lastRequest = false;
-      t.wfpBurst = false;
-      t.wfpPeriph = false;
-      t.fifoHead = 0;
-      t.fifoCount = 0;
       t.fifoEntries = 0;
-      t.stalled = false;
-      t.fetched = 0;
     }
     this.manager.nonSecure = this.config.managerNonSecure;
     this.mfifoEntries = 0;
@@ -395,7 +394,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     switch (reg.def.name) {
       case 'DSR': {
         const m = this.manager;
-        return (m.state | (m.wakeup << 4) | (m.nonSecure ? 1 << 9 : 0)) >>> 0;
+        return (place(DSR_FIELDS.state, m.state) | place(DSR_FIELDS.wakeup_event, m.wakeup) | place(DSR_FIELDS.dns, m.nonSecure ? 1 : 0)) >>> 0;
       }
       case 'DPC': return this.manager.pc;
       case 'INTEN': return this.inten;
@@ -414,15 +413,17 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       case 'LC1_{n}': return ch ? ch.lc1 : 0;
       case 'DBGSTATUS': return 0; // debug instructions complete within the DBGCMD write
       case 'CR0':
-        return ((cfg.peripherals > 0 ? 1 : 0) | (cfg.bootFromPc ? 2 : 0) | (cfg.managerNonSecure ? 4 : 0) | ((cfg.channels - 1) << 4) |
-          ((cfg.peripherals > 0 ? cfg.peripherals - 1 : 0) << 12) | ((cfg.events - 1) << 17)) >>> 0;
-      case 'CR1': return this.cacheLineShift | ((cfg.icacheLines - 1) << 4);
+        return (place(CR0_FIELDS.periph_req, cfg.peripherals > 0 ? 1 : 0) | place(CR0_FIELDS.boot_en, cfg.bootFromPc ? 1 : 0) |
+          place(CR0_FIELDS.mgr_ns_at_rst, cfg.managerNonSecure ? 1 : 0) | place(CR0_FIELDS.num_chnls, cfg.channels - 1) |
+          place(CR0_FIELDS.num_periph_req, cfg.peripherals > 0 ? cfg.peripherals - 1 : 0) | place(CR0_FIELDS.num_events, cfg.events - 1)) >>> 0;
+      case 'CR1': return (place(CR1_FIELDS.icache_len, this.cacheLineShift) | place(CR1_FIELDS.num_icache_lines, cfg.icacheLines - 1)) >>> 0;
       case 'CR2': return cfg.bootAddress >>> 0;
       case 'CR3': return cfg.eventsNonSecure >>> 0;
       case 'CR4': return cfg.peripheralsNonSecure >>> 0;
       case 'CRD':
-        return (Math.log2(cfg.dataWidth / 8) | ((cfg.writeIssuingCapability - 1) << 4) | ((cfg.writeQueueDepth - 1) << 8) |
-          ((cfg.readIssuingCapability - 1) << 12) | ((cfg.readQueueDepth - 1) << 16) | ((cfg.mfifoLines - 1) << 20)) >>> 0;
+        return (place(CRD_FIELDS.data_width, Math.log2(cfg.dataWidth / 8)) | place(CRD_FIELDS.wr_cap, cfg.writeIssuingCapability - 1) |
+          place(CRD_FIELDS.wr_q_dep, cfg.writeQueueDepth - 1) | place(CRD_FIELDS.rd_cap, cfg.readIssuingCapability - 1) |
+          place(CRD_FIELDS.rd_q_dep, cfg.readQueueDepth - 1) | place(CRD_FIELDS.data_buffer_dep, cfg.mfifoLines - 1)) >>> 0;
       case 'WD': return this.wd;
       case 'periph_id_{n}': return [0x30, 0x13, (cfg.revision << 4) | 0x04, 0x00][n];
       case 'pcell_id_{n}': return [0x0d, 0xf0, 0x05, 0xb1][n];
@@ -433,8 +434,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   private channelStatus(t: Thread): number {
     const wfp = t.state === ChannelState.WaitingForPeripheral;
     // The wakeup field keeps the last event or peripheral waited for (as QEMU shows) after the wait ends.
-    return (t.state | (t.wakeup << 4) | (wfp && t.wfpBurst ? 1 << 14 : 0) | (wfp && t.wfpPeriph ? 1 << 15 : 0) |
-      (t.nonSecure ? 1 << 21 : 0)) >>> 0;
+    return (place(CSR_FIELDS.state, t.state) | place(CSR_FIELDS.wakeup_number, t.wakeup) | place(CSR_FIELDS.dmawfp_b_ns, wfp && t.wfpBurst ? 1 : 0) |
+      place(CSR_FIELDS.dmawfp_periph, wfp && t.wfpPeriph ? 1 : 0) | place(CSR_FIELDS.cns, t.nonSecure ? 1 : 0)) >>> 0;
   }
 
   private faultingChannels(): number {
@@ -467,13 +468,13 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   /** Executes DBGINST0/1 as a driver's DBGCMD write does. Only DMAGO, DMAKILL and DMASEV are allowed. */
   private executeDebugInstruction(): void {
     const inst0 = this.dbgInst0;
-    const onChannel = (inst0 & 1) === 1;
-    const channel = (inst0 >>> 8) & 7;
+    const onChannel = fieldValue(inst0, DBGINST0_FIELDS.debug_thread) === 1;
+    const channel = fieldValue(inst0, DBGINST0_FIELDS.channel_number);
     const t = onChannel ? this.channels[channel] : this.manager;
     if (!t) return; // a channel the configuration lacks: nothing to execute on
     const insn = this.debugInsn;
-    insn[0] = (inst0 >>> 16) & 0xff;
-    insn[1] = (inst0 >>> 24) & 0xff;
+    insn[0] = fieldValue(inst0, DBGINST0_FIELDS.instruction_byte0);
+    insn[1] = fieldValue(inst0, DBGINST0_FIELDS.instruction_byte1);
     insn[2] = this.dbgInst1 & 0xff;
     insn[3] = (this.dbgInst1 >>> 8) & 0xff;
     insn[4] = (this.dbgInst1 >>> 16) & 0xff;
@@ -1248,11 +1249,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   // Snapshots
 
   snapshot(): Pl330Snapshot {
-    const threads = this.threads.map((t): ThreadSnapshot => [
-      t.state, t.pc, t.nonSecure ? 1 : 0, t.faultType, t.wakeup, t.sar, t.dar, t.ccr, t.lc0, t.lc1, t.requestFlag,
-      t.lastRequest ? 1 : 0, t.wfpBurst ? 1 : 0, t.wfpPeriph ? 1 : 0, t.fifoHead, t.fifoCount, t.stalled ? 1 : 0, t.fetched,
-      ...t.insn,
-    ]);
+    const threads = this.threads.map((t): ThreadSnapshot => [...THREAD_KEYS.map((k) => Number(t[k])), ...t.insn]);
     return {
       cycle: this.cycle,
       threads,
@@ -1280,18 +1277,13 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     this.nextDeviceTime = 0; // the peripherals' own state may be restored after this: ask them again at the next tick
     this.threads.forEach((t, i) => {
       const v = s.threads[i];
-      [t.state, t.pc] = [v[0], v[1]];
-      t.nonSecure = v[2] === 1;
-      [t.faultType, t.wakeup, t.sar, t.dar, t.ccr, t.lc0, t.lc1, t.requestFlag] = [v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]];
-      t.lastRequest = v[11] === 1;
-      t.wfpBurst = v[12] === 1;
-      t.wfpPeriph = v[13] === 1;
-      t.fifoHead = 0;
-      t.fifoCount = v[15];
+      const fields = t as unknown as Record<string, number | boolean>;
+      THREAD_KEYS.forEach((k, j) => {
+        fields[k] = THREAD_BOOLEAN[j] ? v[j] === 1 : v[j];
+      });
+      t.fifoHead = 0; // the snapshot holds the ring's bytes in order
       t.fifoEntries = this.entriesFor(t, t.fifoCount);
-      t.stalled = v[16] === 1;
-      t.fetched = v[17];
-      t.insn.set(v.slice(18, 24));
+      t.insn.set(v.slice(THREAD_KEYS.length, THREAD_KEYS.length + t.insn.length));
       this.runnableCount += RUNNABLE[t.state];
     });
     this.channels.forEach((t, i) => t.fifo.set(s.fifos[i], 0));
