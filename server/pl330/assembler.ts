@@ -6,7 +6,7 @@ import {
   FOREVER_LPEND_DEFAULT, InstructionSpec, OperandKind, SPECS_BY_MNEMONIC, ThreadKind, writeField,
 } from '../../emulator/pl330/isa';
 import { ExpressionError, checkExpressionSyntax, evaluateExpression } from './expression';
-import { PL330_CHECKS, Pl330CheckCode, SourceDiagnostic, formatTemplate } from './diagnostics';
+import { CheckLevels, PL330_CHECKS, Pl330CheckCode, SourceDiagnostic, formatTemplate } from './diagnostics';
 import { Token, TokenKind, TokenStream, lex } from './lexer';
 import { EmittedKind, HeadInfo, Statement, StatementTable } from './statements';
 
@@ -17,6 +17,8 @@ export interface AssembleOptions {
   readonly base?: number;
   /** Thread kind of a program that has no .channel/.manager directive. */
   readonly thread?: ThreadKind;
+  /** Checks the user turned off or raised to errors (`dmalab asm -W no-CHECK`, `-E CHECK`). */
+  readonly levels?: CheckLevels;
 }
 
 export interface Program {
@@ -151,7 +153,9 @@ class Assembly {
 
   private report(code: Pl330CheckCode, args: Record<string, string | number>, line: number, col: number, endCol: number, endLine = line): void {
     const spec = PL330_CHECKS[code];
-    this.diagnostics.push({ severity: spec.severity, code, message: formatTemplate(spec.template, args), line, col, endLine, endCol: Math.max(endCol, col + 1) });
+    const severity = this.options.levels?.get(code) ?? spec.severity;
+    if (severity === 'off') return;
+    this.diagnostics.push({ severity, code, message: formatTemplate(spec.template, args), line, col, endLine, endCol: Math.max(endCol, col + 1) });
   }
 
   private reportTokens(code: Pl330CheckCode, args: Record<string, string | number>, start: number, end: number): void {

@@ -51,6 +51,27 @@ export const PL330_CHECKS = {
 
 export type Pl330CheckCode = keyof typeof PL330_CHECKS;
 
+/** A check turned off, or a warning raised to an error, by the user; the rest keep the table's severity. */
+export type CheckLevels = ReadonlyMap<string, Severity | 'off'>;
+
+/**
+ * Applies `-W [no-]CHECK` / `-E [no-]CHECK` in command-line order, as dtc does: -W enables a check as a warning,
+ * -E as an error, `no-` turns it off. Only warnings may be turned off or lowered: an error is a program the
+ * assembler cannot encode. Returns the levels, or the first mistake in words.
+ */
+export function checkLevels(options: readonly [flag: '-W' | '-E', value: string][]): CheckLevels | string {
+  const levels = new Map<string, Severity | 'off'>();
+  for (const [flag, value] of options) {
+    const off = /^no-/.test(value);
+    const code = off ? value.slice(3) : value;
+    const spec = (PL330_CHECKS as Record<string, CheckSpec>)[code];
+    if (!spec) return `unknown check name "${code}" (${flag} ${value})`;
+    if (spec.severity === 'error' && (off || flag === '-W')) return `${code} is an error, not a warning: the program cannot be encoded past it (${flag} ${value})`;
+    levels.set(code, off ? 'off' : flag === '-E' ? 'error' : 'warning');
+  }
+  return levels;
+}
+
 export interface SourceDiagnostic {
   readonly severity: Severity;
   readonly code: string;
