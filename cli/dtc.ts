@@ -6,7 +6,9 @@ import { toAsm } from '../server/dts/asm';
 import { BlobOptions, CompileResult, compileDts, loadDtb, toDtb, toDts } from '../server/dts/compiler';
 import type { Annotation } from '../server/dts/printer';
 import { preprocess } from '../server/dts/preprocessor';
-import { FileHost, Source, bytesToText, formatDiagnostic } from '../server/dts/source';
+import { BINDING_CHECK_CODES, runBindingChecks } from '../server/dts/bindings';
+import type { DtInfo } from '../server/dts/build';
+import { Diagnostic, FileHost, Source, bytesToText, formatDiagnostic } from '../server/dts/source';
 import { dirname } from '../server/dts/parser';
 import { ParsedArgs, UsageError, parseIntArg } from './args';
 import type { Command } from './command';
@@ -37,14 +39,54 @@ function intValue(args: ParsedArgs, flag: string, max = 0x7fffffff): number | un
   return raw === undefined ? undefined : parseIntArg(raw, flag, 0, max);
 }
 
-/** -W/-E in command-line order; an unknown check name is fatal, as in dtc. */
-function checkLevels(args: ParsedArgs): CheckLevels {
+/** Names as comma-separated lines indented by `indent` and at most `width` wide. */
+function wrapList(names: readonly string[], indent: number, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const [i, name] of names.entries()) {
+    const item = name + (i < names.length - 1 ? ',' : '');
+    if (line && indent + line.length + 1 + item.length > width) {
+      lines.push(line);
+      line = '';
+    }
+    line += (line ? ' ' : '') + item;
+  }
+  lines.push(line);
+  return lines.map((l) => ' '.repeat(indent) + l).join('\n');
+}
+
+/** The binding checks (off by default, as in the editor they are on) that -W/-E turned on, with their level. */
+type BindingLevels = Map<string, 'warning' | 'error'>;
+
+/**
+ * -W/-E in command-line order: dtc's checks, and the binding checks of dmalab's engine by code (`-W bindings`: all of
+ * them); an unknown check name is fatal, as in dtc.
+ */
+function checkLevels(args: ParsedArgs): { levels: CheckLevels; bindings: BindingLevels } {
   const levels = new CheckLevels();
+  const bindings: BindingLevels = new Map();
   for (const [flag, arg] of args.sequence) {
     if (flag !== '-W' && flag !== '-E') continue;
-    if (!levels.apply(arg, flag === '-E')) throw new InputError(`unknown check name "${arg.replace(/^no[-_]/, '')}" (${flag} ${arg})`);
+    const name = arg.replace(/^no[-_]/, '');
+    if (name === 'bindings' || BINDING_CHECK_CODES.includes(name)) {
+      for (const code of name === 'bindings' ? BINDING_CHECK_CODES : [name]) {
+        if (name !== arg) bindings.delete(code);
+        else bindings.set(code, flag === '-E' ? 'error' : 'warning');
+      }
+      continue;
+    }
+    if (!levels.apply(arg, flag === '-E')) throw new InputError(`unknown check name "${name}" (${flag} ${arg})`);
   }
-  return levels;
+  return { levels, bindings };
+}
+
+/** The enabled binding checks' findings as diagnostics at the property (or node) they are about. */
+function bindingDiagnostics(info: DtInfo, enabled: BindingLevels): Diagnostic[] {
+  if (enabled.size === 0) return [];
+  return runBindingChecks(info).flatMap((f) => {
+    const severity = enabled.get(f.code);
+    return severity ? [{ severity, code: f.code, message: f.message, loc: f.property?.loc ?? f.node.loc }] : [];
+  });
 }
 
 /** A FileHost that remembers every file it read (the input's includes, for -d). */
@@ -79,7 +121,9 @@ file:line:col: error|warning: message [check-name]. Exit status: 0 ok, 1 syntax/
   -a, --align N                align the blob size to N (a power of 2)
   -R, --reserve N              add N empty memory reservation slots
   -H, --phandle epapr|legacy|both   phandle properties to generate (default epapr)
-  -W, --warning [no-]CHECK     enable (or with no- disable) a check as a warning; repeatable
+  -W, --warning [no-]CHECK     enable (or with no- disable) a check as a warning; repeatable. Besides dtc's checks,
+                               the editor's binding checks (off by default; 'bindings' for all of them):
+${wrapList(BINDING_CHECK_CODES, 31, 118)}
   -E, --error [no-]CHECK       enable (or disable) a check as an error; repeatable
   -f, --force                  write output even when checks raise errors
   -q, --quiet                  -q hides warnings, -qq errors too
@@ -141,11 +185,12 @@ file:line:col: error|warning: message [check-name]. Exit status: 0 ok, 1 syntax/
     if (align !== undefined && (align === 0 || (align & (align - 1)) !== 0)) throw new UsageError('-a: the alignment must be a power of 2');
     const quiet = args.flags.get('--quiet')?.length ?? 0;
     const includeDirs = args.flags.get('--include') ?? [];
+    const checks = checkLevels(args);
     const treeOptions = {
       symbols: args.flags.has('--symbols'),
       bootCpu: intValue(args, '--boot-cpu', 0xffffffff),
       phandleFormat,
-      levels: checkLevels(args),
+      levels: checks.levels,
       force: args.flags.has('--force'),
       autoAlias: args.flags.has('--auto-alias'),
       sort: args.flags.has('--sort'),
@@ -169,7 +214,9 @@ file:line:col: error|warning: message [check-name]. Exit status: 0 ok, 1 syntax/
       }
       result = compileDts(source, { ...treeOptions, host, includeDirs });
     }
-    for (const d of result.diagnostics) {
+    const bindingFindings = result.info ? bindingDiagnostics(result.info, checks.bindings) : [];
+    if (bindingFindings.some((d) => d.severity === 'error') && !treeOptions.force) result = { ...result, info: undefined, checksFailed: true };
+    for (const d of [...result.diagnostics, ...bindingFindings]) {
       if (d.severity === 'warning' ? quiet >= 1 : quiet >= 2) continue;
       io.stderr(formatDiagnostic(d, out === '-' ? name : out) + '\n');
     }
@@ -177,7 +224,7 @@ file:line:col: error|warning: message [check-name]. Exit status: 0 ok, 1 syntax/
       if (quiet < 2) io.stderr(result.checksFailed ? 'dmalab dtc: input tree has errors, aborting (use -f to force output)\n' : `dmalab dtc: ${name}: cannot compile\n`);
       return result.checksFailed ? 2 : 1;
     }
-    if (treeOptions.force && result.diagnostics.some((d) => d.severity === 'error') && quiet < 3) io.stderr('dmalab dtc: warning: input tree has errors, output forced\n');
+    if (treeOptions.force && [...result.diagnostics, ...bindingFindings].some((d) => d.severity === 'error') && quiet < 3) io.stderr('dmalab dtc: warning: input tree has errors, output forced\n');
     const warnings: string[] = [];
     const blob: BlobOptions = { reserve: intValue(args, '--reserve'), minSize: intValue(args, '--space'), pad: intValue(args, '--pad'), align, version: version === '16' ? 16 : 17 };
     const data: string | Uint8Array = outFormat === 'dtb' ? toDtb(result.info, blob, warnings)

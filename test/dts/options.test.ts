@@ -90,3 +90,18 @@ test('-v prints the version; an unknown -W/-E check is fatal (status 1); -D with
   assert.equal(define.status, 2);
   assert.match(define.stderr, /-D defines a macro for the C preprocessor: add --cpp/);
 });
+
+test('binding checks run in dmalab dtc when -W/-E names them (off by default, as dtc has none)', () => {
+  writeFileSync(join(work, 'binding.dts'), '/dts-v1/;\n/ {\n\t#address-cells = <1>;\n\t#size-cells = <1>;\n\tdma@7ff00000 {\n\t\tcompatible = "arm,pl330", "arm,primecell";\n\t\treg = <0x7ff00000 0x1000>;\n\t};\n};\n');
+  const plain = dmalab('-O', 'dtb', '-o', 'binding.dtb', 'binding.dts');
+  assert.equal(plain.status, 0);
+  assert.doesNotMatch(plain.stderr, /pl330-/);
+  const warned = dmalab('-W', 'bindings', '-O', 'dtb', '-o', 'binding.dtb', 'binding.dts');
+  assert.equal(warned.status, 0);
+  assert.match(warned.stderr, /^binding\.dts:5:\d+: warning: \/dma@7ff00000: .*\[pl330-required\]$/m);
+  const raised = dmalab('-E', 'pl330-required', '-O', 'dtb', '-o', 'binding2.dtb', 'binding.dts');
+  assert.equal(raised.status, 2);
+  assert.match(raised.stderr, /error: \/dma@7ff00000: .*\[pl330-required\]/);
+  assert.doesNotMatch(raised.stderr, /pl330-clocks/, 'only the check named');
+  assert.equal(dmalab('-W', 'bindings', '-W', 'no-pl330-required', '-O', 'dtb', '-o', 'binding.dtb', 'binding.dts').stderr.includes('pl330-required'), false);
+});
