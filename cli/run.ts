@@ -13,6 +13,7 @@ import { PeripheralRequest, TestPeripheral, parsePeripheralScript } from '../emu
 import { CHANNEL_STATE_NAMES, MANAGER_STATE_NAMES } from '../emulator/pl330/registers';
 import { createStandaloneMachine } from '../emulator/pl330/standalone';
 import type { Bus } from '../emulator/bus/bus';
+import { isElf } from '../emulator/linux/elf';
 import { Machine } from '../emulator/machine/machine';
 import { assemble } from '../server/pl330/assembler';
 import { SourceDiagnostic, formatDiagnostic } from '../server/pl330/diagnostics';
@@ -104,7 +105,7 @@ ${STATUS_USAGE}`,
     const scenario = args.flags.get('--scenario')?.[0];
     if (scenario !== undefined) return runScenarioCommand(scenario, args, io);
     if (args.positional.length !== 1) throw new UsageError('run takes exactly one PROGRAM (or --scenario NAME)');
-    if (isElf(args.positional[0])) {
+    if (isElfFile(args.positional[0])) {
       const misplaced = [...args.flags.keys()].filter((flag) => !(flag in runElfCommand.flags));
       if (misplaced.length > 0) throw new UsageError(`${misplaced.join(', ')}: not for an ARM executable (see dmalab run-elf --help)`);
       return runElfCommand.run(args, io);
@@ -287,13 +288,13 @@ function checkRam(bus: Bus, address: number, length: number, what: string, hint?
   }
 }
 
-/** An ELF file (an ARM Linux executable) rather than PL330 source or microcode. */
-function isElf(file: string): boolean {
-  const magic = Buffer.alloc(4);
+/** An ELF file (an ARM Linux executable) rather than PL330 source or microcode: its first bytes, by the ELF reader's test. */
+function isElfFile(file: string): boolean {
+  const magic = new Uint8Array(16);
   let fd: number | undefined;
   try {
     fd = openSync(file, 'r');
-    return readSync(fd, magic, 0, 4, 0) === 4 && magic.toString('latin1') === '\x7fELF';
+    return isElf(magic.subarray(0, readSync(fd, magic, 0, magic.length, 0)));
   } catch {
     return false; // the PL330 path reports the missing or unreadable file
   } finally {
