@@ -17,6 +17,7 @@ import { FAULT } from './faults';
 import type { Pl330Event, Pl330Observer, ThreadRef } from './observer';
 import type { PeripheralDevice, PeripheralRequest, RequestLine } from './peripheral';
 import { fieldValue, place } from '../bus/registers';
+import { CCR, ccrField } from './ccr';
 import {
   CCR_RESET, CR0_FIELDS, CR1_FIELDS, CRD_FIELDS, CSR_FIELDS, ChannelState, DBGINST0_FIELDS, DSR_FIELDS, PL330_REGISTER_MAP,
 } from './registers';
@@ -115,14 +116,38 @@ const THREAD_RESET = new ThreadRegisters();
 const THREAD_KEYS = Object.keys(THREAD_RESET) as (keyof ThreadRegisters)[];
 const THREAD_BOOLEAN = THREAD_KEYS.map((k) => typeof THREAD_RESET[k] === 'boolean');
 
+/** AxPROT[1]: the access is non-secure. */
+const PROT_NON_SECURE = 2;
+
 class Thread extends ThreadRegisters {
   /** MFIFO entries the thread's data occupies (derived from fifoCount, see entriesFor). */
   fifoEntries = 0;
+  /** CCR's fields, decoded by name when CCR is written (setCcr), so that transfers read no bit fields per beat. */
+  srcInc = false;
+  srcBeatBytes = 1;
+  srcBurstLen = 1;
+  dstInc = false;
+  dstBeatBytes = 1;
+  dstBurstLen = 1;
+  /** ES: bytes are swapped within 2^swapCode-byte words (0: no swap). */
+  swapCode = 0;
   readonly insn = new Uint8Array(6);
 
   constructor(readonly ref: ThreadRef, readonly fifo: Uint8Array) {
     super();
   }
+}
+
+/** Writes CCR and decodes its fields by name, once per write (DMAMOV, reset, restore) rather than per beat. */
+function setCcr(t: Thread, value: number): void {
+  t.ccr = value;
+  t.srcInc = ccrField(value, CCR.SAI) === 1;
+  t.srcBeatBytes = 1 << ccrField(value, CCR.SS);
+  t.srcBurstLen = ccrField(value, CCR.SB) + 1;
+  t.dstInc = ccrField(value, CCR.DAI) === 1;
+  t.dstBeatBytes = 1 << ccrField(value, CCR.DS);
+  t.dstBurstLen = ccrField(value, CCR.DB) + 1;
+  t.swapCode = ccrField(value, CCR.ES);
 }
 
 type ThreadSnapshot = readonly number[];
@@ -244,7 +269,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   reset(): void {
     for (const t of this.threads) {
       Object.assign(t, THREAD_RESET);
-      t.ccr = t === this.manager ? 0 : CCR_RESET;
+      setCcr(t, t === this.manager ? 0 : CCR_RESET);
       t.fifoEntries = 0;
     }
     this.manager.nonSecure = this.config.managerNonSecure;
@@ -823,10 +848,9 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   }
 
   private load(t: Thread, single: boolean): Step {
-    const ccr = t.ccr;
-    const size = 1 << ((ccr >>> 1) & 7);
-    const beats = single ? 1 : ((ccr >>> 4) & 15) + 1;
-    const increment = (ccr & 1) === 1;
+    const size = t.srcBeatBytes;
+    const beats = single ? 1 : t.srcBurstLen;
+    const increment = t.srcInc;
     // An unaligned address shortens the first beat (incrementing) or every beat (fixed), as AXI bursts do.
     const misalign = t.sar & (size - 1);
     const total = increment ? beats * size - misalign : beats * (size - misalign);
@@ -861,9 +885,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   private entriesFor(t: Thread, bytes: number): number {
     if (bytes === 0) return 0;
     const width = this.busBytes;
-    const ccr = t.ccr;
-    if ((ccr >>> 14) & 1) return Math.floor(((t.dar & (width - 1)) + bytes - 1) / width) + 1;
-    const size = 1 << ((ccr >>> 15) & 7);
+    if (t.dstInc) return Math.floor(((t.dar & (width - 1)) + bytes - 1) / width) + 1;
+    const size = t.dstBeatBytes;
     const beat = size - (t.dar & (size - 1));
     return Math.ceil(bytes / beat) * Math.ceil(beat / width);
   }
@@ -876,15 +899,14 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   }
 
   private store(t: Thread, single: boolean): Step {
-    const ccr = t.ccr;
-    const size = 1 << ((ccr >>> 15) & 7);
-    const beats = single ? 1 : ((ccr >>> 18) & 15) + 1;
-    const increment = ((ccr >>> 14) & 1) === 1;
+    const size = t.dstBeatBytes;
+    const beats = single ? 1 : t.dstBurstLen;
+    const increment = t.dstInc;
     const misalign = t.dar & (size - 1);
     const beatBytes = size - misalign;
     const total = increment ? beats * size - misalign : beats * beatBytes;
     if (t.fifoCount < total) return this.fault(t, FAULT.st_data_unavailable);
-    const swap = (ccr >>> 28) & 7;
+    const swap = t.swapCode;
     let ok = true;
     if (increment) ok = this.writeFromFifo(t, t.dar, total, swap);
     else for (let b = 0; b < beats && ok; b++) ok = this.writeFromFifo(t, t.dar, beatBytes, swap);
@@ -912,10 +934,9 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   }
 
   private storeZero(t: Thread): Step {
-    const ccr = t.ccr;
-    const size = 1 << ((ccr >>> 15) & 7);
-    const beats = ((ccr >>> 18) & 15) + 1;
-    const increment = ((ccr >>> 14) & 1) === 1;
+    const size = t.dstBeatBytes;
+    const beats = t.dstBurstLen;
+    const increment = t.dstInc;
     const misalign = t.dar & (size - 1);
     const total = increment ? beats * size - misalign : beats * (size - misalign);
     let ok = true;
@@ -963,13 +984,12 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   private bulkCopyLoop(t: Thread, end: number, counter: number): boolean {
     const body = end - t.pc;
     if (t.fifoCount !== 0 || body <= 0 || end + 2 > 0x100000000) return false;
-    const ccr = t.ccr;
-    if ((ccr & 1) === 0 || ((ccr >>> 14) & 1) === 0 || ((ccr >>> 28) & 7) !== 0) return false;
-    const loadSize = 1 << ((ccr >>> 1) & 7);
-    const storeSize = 1 << ((ccr >>> 15) & 7);
+    if (!t.srcInc || !t.dstInc || t.swapCode !== 0) return false;
+    const loadSize = t.srcBeatBytes;
+    const storeSize = t.dstBeatBytes;
     const width = this.busBytes;
-    const loadBytes = loadSize * (((ccr >>> 4) & 15) + 1);
-    const storeBytes = storeSize * (((ccr >>> 18) & 15) + 1);
+    const loadBytes = loadSize * t.srcBurstLen;
+    const storeBytes = storeSize * t.dstBurstLen;
     // Whole bus-wide lines throughout, so that MFIFO entries are simply bytes / width.
     if ((t.sar & (loadSize - 1)) !== 0 || (t.dar & (width - 1)) !== 0 || loadBytes % width !== 0 || storeBytes % width !== 0) return false;
     const free = (this.config.mfifoLines - this.mfifoEntries) * width;
@@ -1060,8 +1080,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
         return Step.Retire;
       case 1:
         // A non-secure channel may only program non-secure accesses (ARPROT[1] = AWPROT[1] = 1).
-        if (t.nonSecure && ((value >>> 9) & 1) + ((value >>> 23) & 1) !== 2) return this.fault(t, FAULT.ch_rdwr_err);
-        t.ccr = value;
+        if (t.nonSecure && (ccrField(value, CCR.SP) & ccrField(value, CCR.DP) & PROT_NON_SECURE) === 0) return this.fault(t, FAULT.ch_rdwr_err);
+        setCcr(t, value);
         this.recount(t);
         return Step.Retire;
       case 2:
@@ -1281,6 +1301,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       THREAD_KEYS.forEach((k, j) => {
         fields[k] = THREAD_BOOLEAN[j] ? v[j] === 1 : v[j];
       });
+      setCcr(t, t.ccr);
       t.fifoHead = 0; // the snapshot holds the ring's bytes in order
       t.fifoEntries = this.entriesFor(t, t.fifoCount);
       t.insn.set(v.slice(THREAD_KEYS.length, THREAD_KEYS.length + t.insn.length));

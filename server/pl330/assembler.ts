@@ -1,7 +1,7 @@
 // The PL330 assembler: source text in, programs, listing data, symbols and diagnostics out. Pure; never throws.
 // Syntax follows the ARM DMA-330 TRM (DMAMOV CCR, SB4 SS32 SAI DB4 DS32 DAI; DMALP 16; DMALPEND; DMAGO C2, lbl, ns).
 import { Pl330Config, DEFAULT_CONFIG, validateConfig } from '../../emulator/pl330/config';
-import { CCR_DEFAULT, CCR_FIELDS, CcrField, MAX_SIZE_CODE } from '../../emulator/pl330/ccr';
+import { CCR, CCR_DEFAULT, CCR_FIELDS, CcrField, MAX_SIZE_CODE, ccrField } from '../../emulator/pl330/ccr';
 import {
   FOREVER_LPEND_DEFAULT, InstructionSpec, OperandKind, SPECS_BY_MNEMONIC, ThreadKind, writeField,
 } from '../../emulator/pl330/isa';
@@ -799,15 +799,17 @@ class Assembly {
 
   private checkCcr(ccr: number, range: [number, number]): void {
     const busBytes = this.config.dataWidth / 8;
-    const sides: [string, number][] = [['SS', (ccr >>> 1) & 7], ['DS', (ccr >>> 15) & 7]];
+    const ss = ccrField(ccr, CCR.SS);
+    const ds = ccrField(ccr, CCR.DS);
+    const sides: [string, number][] = [['SS', ss], ['DS', ds]];
     for (const [field, code] of sides) {
       if (code > MAX_SIZE_CODE) this.reportTokens('reserved-size', { field, value: code }, ...range);
       else if (1 << code > busBytes) this.reportTokens('burst-too-wide', { field, bits: 8 << code, bytes: 1 << code, width: this.config.dataWidth }, ...range);
     }
-    const es = (ccr >>> 28) & 7;
+    const es = ccrField(ccr, CCR.ES);
     if (es > MAX_SIZE_CODE) this.reportTokens('reserved-size', { field: 'ES', value: es }, ...range);
     else if (es > 0) {
-      for (const [side, code] of [['source', (ccr >>> 1) & 7], ['destination', (ccr >>> 15) & 7]] as const) {
+      for (const [side, code] of [['source', ss], ['destination', ds]] as const) {
         if (code <= MAX_SIZE_CODE && es > code) this.reportTokens('swap-wider-than-beat', { swap: 8 << es, side, beat: 8 << code }, ...range);
       }
     }
