@@ -466,13 +466,15 @@ class Parser {
     return this.peekToken;
   }
 
-  /** Where the last token taken ended, in its source (a missing ';' is reported there). */
-  private lastEnd: { source: Source; offset: number } | undefined;
+  /** Where the last token taken ended, and in which source (to tell a ';' missing at a line's end). */
+  private lastEndSource: Source | undefined;
+  private lastEnd = 0;
 
   private next(mode: Mode): Token {
     const t = this.peek(mode);
     this.peekMode = undefined;
-    this.lastEnd = { source: this.source, offset: t.end };
+    this.lastEndSource = this.source;
+    this.lastEnd = t.end;
     return t;
   }
 
@@ -485,13 +487,14 @@ class Parser {
   }
 
   private expectPunct(p: string, mode: Mode): Token {
+    const beforeSource = this.lastEndSource;
     const before = this.lastEnd;
     const t = this.next(mode);
     if (t.kind !== 'punct' || t.text !== p) {
       // A statement that ends at a line's end and a new one on the next line: the ';' was forgotten there. The
       // error stays where dtc puts it (the next token), without guessing at macros.
-      if (p === ';' && before && before.source === this.source && this.source.text.slice(before.offset, t.start).includes('\n')) {
-        const line = this.source.positionAt(before.offset).line;
+      if (p === ';' && beforeSource === this.source && this.source.text.slice(before, t.start).includes('\n')) {
+        const line = this.source.positionAt(before).line;
         const found = t.kind === 'eof' ? 'the end of input' : `'${this.source.text.slice(t.start, t.end) || t.text}'`;
         this.fatal(`syntax error: expected ';' before ${found} (missing at the end of line ${line}?)`, this.locOf(t));
       }
