@@ -138,6 +138,10 @@ class Thread extends ThreadRegisters {
   }
 }
 
+function isSnapshottable(device: PeripheralDevice): device is PeripheralDevice & Snapshottable {
+  return typeof (device as Partial<Snapshottable>).snapshot === 'function' && typeof (device as Partial<Snapshottable>).restore === 'function';
+}
+
 /** Writes CCR and decodes its fields by name, once per write (DMAMOV, reset, restore) rather than per beat. */
 function setCcr(t: Thread, value: number): void {
   t.ccr = value;
@@ -171,6 +175,8 @@ export interface Pl330Snapshot {
   readonly lockedUp: number;
   readonly irqLevels: readonly boolean[];
   readonly abortLevel: boolean;
+  /** The state of each attached peripheral that keeps one (a scripted peripheral's progress), by interface. */
+  readonly peripherals: readonly unknown[];
 }
 
 const RUNNABLE = new Uint8Array(16);
@@ -1289,12 +1295,12 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       lockedUp: this.lockedUp,
       irqLevels: this.irq.map((l) => l.level),
       abortLevel: this.irqAbort.level,
+      peripherals: this.devices.map((d) => (d && isSnapshottable(d) ? d.snapshot() : undefined)),
     };
   }
 
   restore(s: Pl330Snapshot): void {
     this.runnableCount = 0;
-    this.nextDeviceTime = 0; // the peripherals' own state may be restored after this: ask them again at the next tick
     this.threads.forEach((t, i) => {
       const v = s.threads[i];
       const fields = t as unknown as Record<string, number | boolean>;
@@ -1325,6 +1331,10 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     this.lockedUp = s.lockedUp;
     s.irqLevels.forEach((level, e) => this.irq[e].set(level));
     this.irqAbort.set(s.abortLevel);
+    this.devices.forEach((d, i) => {
+      if (d && isSnapshottable(d) && s.peripherals?.[i] !== undefined) d.restore(s.peripherals[i]);
+    });
+    this.scheduleDevices();
   }
 }
 

@@ -50,18 +50,19 @@ test('a request due at a cycle is raised then, while the channel waits; drlast e
   assert.deepEqual(events.filter((e) => e.kind === 'peripheral' && e.action !== 'request').map((e) => e.kind === 'peripheral' && e.action), ['flush', 'acknowledge', 'acknowledge', 'acknowledge']);
 });
 
-test('a timed request beyond the budget stops the run at the budget, not idle; a restore replays it the same', () => {
+test('a timed request beyond the budget stops the run at the budget, not idle; the snapshot of the DMAC holds the peripheral too', () => {
   const m = machineWith(RX);
   const device = new TestPeripheral(parsePeripheralScript('last@5000'));
   m.dmac.attachPeripheral(1, device);
   m.go(0, 0x1000);
   assert.equal(m.dmac.run({ maxCycles: 1000 }).stop, 'budget');
   assert.equal(m.dmac.idleReport().idle, false, 'the peripheral will still raise its request');
-  const snapshot = { dmac: m.dmac.snapshot(), device: device.snapshot() };
+  const snapshot = m.dmac.snapshot();
   const first = m.dmac.run({ maxCycles: 10_000 });
   const after = { cycle: m.dmac.cycle, dar: m.dmac.register('DAR0') };
-  m.dmac.restore(snapshot.dmac);
-  device.restore(snapshot.device);
+  assert.equal(device.sent, 1);
+  m.dmac.restore(snapshot);
+  assert.equal(device.sent, 0, 'the peripheral is back where it was');
   const again = m.dmac.run({ maxCycles: 10_000 });
   assert.deepEqual(again, first);
   assert.deepEqual({ cycle: m.dmac.cycle, dar: m.dmac.register('DAR0') }, after);
