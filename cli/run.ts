@@ -10,7 +10,8 @@ import type { Pl330Event, ThreadRef } from '../emulator/pl330/observer';
 import { threadName } from '../emulator/pl330/observer';
 import type { IdleReport, Pl330, RunResult } from '../emulator/pl330/pl330';
 import { PeripheralRequest, TestPeripheral, parsePeripheralScript } from '../emulator/pl330/peripheral';
-import { CHANNEL_STATE_NAMES, MANAGER_STATE_NAMES } from '../emulator/pl330/registers';
+import { fieldValue } from '../emulator/bus/registers';
+import { CHANNEL_STATE_NAMES, CSR_FIELDS, DSR_FIELDS, MANAGER_STATE_NAMES } from '../emulator/pl330/registers';
 import { createStandaloneMachine } from '../emulator/pl330/standalone';
 import type { Bus } from '../emulator/bus/bus';
 import { isElf } from '../emulator/linux/elf';
@@ -404,20 +405,17 @@ function collectFaults(dmac: Pl330): DecodedFault[] {
   return out;
 }
 
-function hex32(v: number): string {
-  return `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
-}
 
 function formatRegisters(dmac: Pl330, regs: Record<string, number>): string {
   const lines = [
-    `manager  DSR=${hex32(regs.DSR)} (${stateName('manager', regs.DSR & 15)})  DPC=${hex32(regs.DPC)}  FSRD=${regs.FSRD}  FTRD=${hex32(regs.FTRD)}`,
-    `events   INTEN=${hex32(regs.INTEN)}  INT_EVENT_RIS=${hex32(regs.INT_EVENT_RIS)}  INTMIS=${hex32(regs.INTMIS)}  FSRC=${hex32(regs.FSRC)}`,
+    `manager  DSR=${hexAddress(regs.DSR)} (${stateName('manager', fieldValue(regs.DSR, DSR_FIELDS.state))})  DPC=${hexAddress(regs.DPC)}  FSRD=${regs.FSRD}  FTRD=${hexAddress(regs.FTRD)}`,
+    `events   INTEN=${hexAddress(regs.INTEN)}  INT_EVENT_RIS=${hexAddress(regs.INT_EVENT_RIS)}  INTMIS=${hexAddress(regs.INTMIS)}  FSRC=${hexAddress(regs.FSRC)}`,
   ];
   for (let n = 0; n < dmac.config.channels; n++) {
     const csr = regs[`CSR${n}`];
     if (csr === 0 && regs[`CPC${n}`] === 0) continue; // never started
-    lines.push(`channel ${n}  CSR=${hex32(csr)} (${stateName(n, csr & 15)})  CPC=${hex32(regs[`CPC${n}`])}  SAR=${hex32(regs[`SAR${n}`])}  DAR=${hex32(regs[`DAR${n}`])}`);
-    lines.push(`           CCR=${hex32(regs[`CCR${n}`])}  LC0=${regs[`LC0_${n}`]}  LC1=${regs[`LC1_${n}`]}  FTR=${hex32(regs[`FTR${n}`])}`);
+    lines.push(`channel ${n}  CSR=${hexAddress(csr)} (${stateName(n, fieldValue(csr, CSR_FIELDS.state))})  CPC=${hexAddress(regs[`CPC${n}`])}  SAR=${hexAddress(regs[`SAR${n}`])}  DAR=${hexAddress(regs[`DAR${n}`])}`);
+    lines.push(`           CCR=${hexAddress(regs[`CCR${n}`])}  LC0=${regs[`LC0_${n}`]}  LC1=${regs[`LC1_${n}`]}  FTR=${hexAddress(regs[`FTR${n}`])}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -426,7 +424,7 @@ function formatDump(address: number, hex: string): string {
   const lines: string[] = [];
   for (let i = 0; i < hex.length; i += 32) {
     const bytes = hex.slice(i, i + 32).match(/../g)!.join(' ');
-    lines.push(`${hex32(address + i / 2)}: ${bytes}`);
+    lines.push(`${hexAddress(address + i / 2)}: ${bytes}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -4,7 +4,8 @@ import type { Hover } from 'vscode-languageserver-types';
 import { CCR_FIELDS, ccrField, ccrKeyword, decodeCcr } from '../../../../emulator/pl330/ccr';
 import { DMALPFE_DOC, InstructionSpec } from '../../../../emulator/pl330/isa';
 import { parseCcrKeyword } from '../../../pl330/assembler';
-import { Pl330Analysis, hexByte, hexWord, instructionBytes, lineTokens, parseLineStatement, tokenAt } from '../../../pl330/analysis';
+import { Pl330Analysis, hexByte, instructionBytes, lineTokens, parseLineStatement, tokenAt } from '../../../pl330/analysis';
+import { hexAddress } from '../../../../emulator/pl330/disasm';
 import { DIRECTIVE_DOCS, OPERAND_KEYWORD_DOCS } from '../../../pl330/directives';
 import { TokenKind, type Token } from '../../../pl330/lexer';
 import { specFor } from './operands';
@@ -24,7 +25,7 @@ export function pl330Hover(a: Pl330Analysis, line: number, col: number): Hover |
   }
   const symbol = a.result.symbols.get(tok.text);
   if (symbol) {
-    const value = symbol.value === undefined ? 'not evaluated' : `${hexWord(symbol.value)} (${symbol.value})`;
+    const value = symbol.value === undefined ? 'not evaluated' : `${hexAddress(symbol.value)} (${symbol.value})`;
     return markdown(`**${symbol.kind}** \`${symbol.name}\` = ${value}\n\nDefined on line ${symbol.line + 1}.`);
   }
   const inCcr = statement.head?.text.toUpperCase() === 'DMAMOV' && statement.operands[0]?.[0]?.text.toUpperCase() === 'CCR' && statement.operands[1]?.includes(tok);
@@ -48,7 +49,7 @@ function numberHover(tok: Token | undefined): Hover | undefined {
   if (!tok || tok.kind !== TokenKind.Number) return undefined;
   const v = tok.value;
   return {
-    contents: { kind: 'markdown', value: `\`${tok.text}\` = ${v} = ${hexWord(v)} = 0b${(v >>> 0).toString(2)}` },
+    contents: { kind: 'markdown', value: `\`${tok.text}\` = ${v} = ${hexAddress(v)} = 0b${(v >>> 0).toString(2)}` },
     range: { start: { line: tok.line, character: tok.col }, end: { line: tok.line, character: tok.col + tok.text.length } },
   };
 }
@@ -65,7 +66,7 @@ function instructionHover(a: Pl330Analysis, line: number, tok: Token, markdown: 
   ];
   if (assembled && assembled.length > 0) {
     const bytes = instructionBytes(a, assembled);
-    parts.push(`Encoded at \`${hexWord(assembled.address)}\`: \`${Array.from(bytes, hexByte).join(' ')}\``);
+    parts.push(`Encoded at \`${hexAddress(assembled.address)}\`: \`${Array.from(bytes, hexByte).join(' ')}\``);
     if (spec.operation === 'MOV' && bytes[1] === 1 && bytes.length === 6) {
       parts.push(ccrTable(bytes[2] | (bytes[3] << 8) | (bytes[4] << 16) | (bytes[5] << 24)));
     }
@@ -84,7 +85,7 @@ export function ccrTable(value: number): string {
   });
   const side = (burst: number, beat: number, inc: boolean): string => `${burst} × ${beat}-byte beats (${burst * beat} bytes), ${inc ? 'incrementing' : 'fixed'}`;
   return [
-    `CCR = \`${hexWord(ccr)}\``,
+    `CCR = \`${hexAddress(ccr)}\``,
     '',
     '| Field | Bits | Value | Keyword | Meaning |',
     '|---|---|---|---|---|',
