@@ -55,7 +55,8 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run a PL330 program on the emulated DMAC',
   usage: `usage: dmalab run PROGRAM [--load ADDR] [--channel N] [--ns] [--mem ADDR=FILE ...] [--dump ADDR:LEN[=FILE] ...]
-                 [--trace] [--json] [--max-cycles N] [--platform DTS|DTB [--dmac NAME]]
+                 [--trace] [--json] [--max-cycles N] [--ns-events LIST] [--ns-peripherals LIST] [--periph N=SCRIPT ...]
+                 [--platform DTS|DTB [--dmac NAME]]
        dmalab run PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [--env NAME=VALUE]...
                  [--unset-env NAME]... [--clear-env] [--strict-syscalls] [-- ARGS...]
        dmalab run --scenario NAME [--platform DTS|DTB] [--dmac NAME] [--json]
@@ -63,21 +64,24 @@ export const runCommand: Command = {
 Assembles PROGRAM (.pl330, .asm, .s; any other file is taken as raw microcode), loads it at ADDR, starts it on
 channel N with DMAGO through the debug registers (DBGINST0/1, DBGCMD) and runs until every thread is stopped, faulted
 or waiting with nothing left to wake it. A source with a .manager program boots the manager from it instead (it
-starts its channels with DMAGO itself), unless --load names a channel program. The source's configuration
-directives (.channels, .events, ...) configure the DMAC; the flags below override them. Prints the final registers
-and the dumped memory (--json: one JSON object; with --trace the trace is in it). Without --platform the machine is one DMAC (QEMU's Zynq
+starts its channels with DMAGO itself; --channel and --ns are refused), unless --load names a channel program. The
+source's configuration directives (.channels, .events, ...) configure the DMAC; the flags below override them.
+Prints the final registers and the dumped memory. Without --platform the machine is one DMAC (QEMU's Zynq
 configuration) over RAM covering the 32-bit address space; with it, the machine the devicetree describes (its
-memory, GIC, SMMUs and DMA-330s), and the program runs on the DMAC --dmac names (default: the first). With
---scenario, runs one of the built-in VFIO scenarios (${Object.keys(SCENARIOS).join(', ')}) on the platform (default:
-${DEFAULT_PLATFORM}) and ends with PASS or FAIL. An ELF PROGRAM (an armhf/armel Linux executable) runs in user mode
-on the emulated CPU of that platform, as \`dmalab run-elf\` describes.
+memory, GIC, SMMUs and DMA-330s), and the program runs on the DMAC --dmac names (default: the first). The program,
+--mem and --dump must lie in RAM. With --scenario, runs one of the built-in VFIO scenarios
+(${Object.keys(SCENARIOS).join(', ')}) on the platform (default:
+${DEFAULT_PLATFORM}) and ends with PASS or FAIL. An ELF PROGRAM (an
+armhf/armel Linux executable) runs in user mode on the emulated CPU of that platform, as \`dmalab run-elf\` describes.
   --load ADDR          the channel program to start (default: the first; raw files load there, default 0x1000)
   --channel N          channel to start (0)
   --ns                 start the channel non-secure (DMAGO ..., ns)
   --mem ADDR=FILE      load FILE's bytes at ADDR before the run (repeatable)
   --dump ADDR:LEN[=FILE]  print (or write to FILE) LEN bytes at ADDR after the run (repeatable)
-  --trace              print every instruction, bus access, event, interrupt and state change
-  --json               print one JSON object: registers, dumps, fault, outcome
+  --trace              print every instruction, bus access, event, interrupt, state change and peripheral handshake
+  --json               print one JSON object: registers, dumps, fault(s), outcome (with its status), diagnostics,
+                       peripherals, and with --trace the trace; a program that does not assemble gives
+                       { error, diagnostics, outcome }
   --max-cycles N       give up after N cycles (${DEFAULT_MAX_CYCLES})
   --ns-events LIST     events a non-secure thread may use (CR3, the boot_irq_ns tie-offs): 0,3-5, all or none
   --ns-peripherals LIST  peripherals a non-secure channel may use (CR4, boot_periph_ns)
