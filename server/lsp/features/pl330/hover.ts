@@ -6,9 +6,18 @@ import { DMALPFE_DOC, InstructionSpec } from '../../../../emulator/pl330/isa';
 import { parseCcrKeyword } from '../../../pl330/assembler';
 import { Pl330Analysis, hexByte, instructionBytes, lineTokens, parseLineStatement, tokenAt } from '../../../pl330/analysis';
 import { hexAddress } from '../../../../emulator/pl330/disasm';
+import { PL330_REGISTER_MAP } from '../../../../emulator/pl330/registers';
 import { DIRECTIVE_DOCS, OPERAND_KEYWORD_DOCS } from '../../../pl330/directives';
 import { TokenKind, type Token } from '../../../pl330/lexer';
 import { specFor } from './operands';
+
+/** A channel register's place in the DMAC's register table (`SAR` -> SARn at 0x400 + 0x20 * n), from that table. */
+function channelRegister(name: string): string {
+  const def = PL330_REGISTER_MAP.named(`${name === 'LC0' || name === 'LC1' ? `${name}_` : name}0`)?.def;
+  if (!def || def.count === undefined) return '';
+  const fields = def.fields?.length ? `; fields ${def.fields.map((f) => f.name).join(' ')}` : '';
+  return `\n\nRegister \`${def.name.replace('{n}', 'n')}\` at ${hexAddress(def.offset)} + ${hexAddress(def.stride ?? 4)} × n (${def.access === 'ro' ? 'read-only' : def.access}; reset ${hexAddress(def.reset)}): ${def.description}${fields}.`;
+}
 
 export function pl330Hover(a: Pl330Analysis, line: number, col: number): Hover | undefined {
   const tok = tokenAt(a, line, col);
@@ -34,7 +43,7 @@ export function pl330Hover(a: Pl330Analysis, line: number, col: number): Hover |
     return markdown(`**CCR.${ccr.field.name}** (bits ${ccr.field.shift + ccr.field.bits - 1}:${ccr.field.shift}) = ${ccr.value}\n\n${ccr.field.description}`);
   }
   const keyword = OPERAND_KEYWORD_DOCS[tok.text.toUpperCase()];
-  if (keyword) return markdown(`\`${tok.text}\`: ${keyword}`);
+  if (keyword) return markdown(`\`${tok.text}\`: ${keyword}${channelRegister(tok.text.toUpperCase())}`);
   const numbered = /^([CPE])(\d+)$/i.exec(tok.text);
   if (numbered) {
     const n = Number(numbered[2]);
