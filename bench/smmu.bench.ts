@@ -8,7 +8,7 @@ import { copyMicrocode } from '../scenarios/vfio-test-case-1';
 import { MMU400_CONFIG } from '../emulator/smmu/config';
 import { Smmu } from '../emulator/smmu/smmu';
 import { VFIO_DMA_MAP_FLAGS } from '../emulator/vfio/uapi';
-import { loadPlatform } from '../cli/platform';
+import { loadPlatform } from '../scenarios/platform';
 
 function timed(label: string, count: number, unit: string, body: () => void): void {
   const start = process.hrtime.bigint();

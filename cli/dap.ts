@@ -1,7 +1,7 @@
 // `dmalab dap`: the debug adapter over stdio, for DAP clients other than VS Code (nvim-dap, dape).
 import { DmaDebugSession } from '../debugger/session';
 import type { Command } from './command';
-import { SCENARIOS } from './scenario';
+import { SCENARIOS } from '../scenarios/registry';
 
 export const dapCommand: Command = {
   name: 'dap',

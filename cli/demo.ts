@@ -2,8 +2,8 @@
 import { ParsedArgs, UsageError } from './args';
 import type { Command } from './command';
 import { InputError } from './input';
-import { DEFAULT_PLATFORM } from './platform';
-import { SCENARIOS, runScenarios } from './scenario';
+import { DEFAULT_PLATFORM, PlatformError } from '../scenarios/platform';
+import { SCENARIOS, runScenarios } from '../scenarios/registry';
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -33,7 +33,7 @@ no byte of memory changes. Prints each step and PASS or FAIL; the exit status is
         warn: (line) => io.stderr(`${line}\n`),
       });
     } catch (error) {
-      if (!(error instanceof InputError)) throw error;
+      if (!(error instanceof InputError || error instanceof PlatformError)) throw error;
       io.stderr(`dmalab demo: ${error.message}\n`);
       io.stdout('FAIL\n');
       return 1;

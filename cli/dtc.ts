@@ -1,27 +1,20 @@
 // `dmalab dtc`: dtc's command line (same options and meanings) on dmalab's devicetree engine, plus --cpp to run
 // dmalab's C preprocessor first, as a kernel-style `cpp | dtc` does.
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { CheckLevels, PhandleFormat } from '../server/dts/checks';
 import { toAsm } from '../server/dts/asm';
-import { BlobOptions, CompileResult, compileDts, loadDtb, toDtb, toDts } from '../server/dts/compiler';
-import type { Annotation } from '../server/dts/printer';
-import { preprocess } from '../server/dts/preprocessor';
 import { BINDING_CHECK_CODES, runBindingChecks } from '../server/dts/bindings';
 import type { DtInfo } from '../server/dts/build';
-import { Diagnostic, FileHost, Source, bytesToText, formatDiagnostic } from '../server/dts/source';
-import { dirname } from '../server/dts/parser';
+import { BlobOptions, CompileResult, loadDtb, toDtb, toDts } from '../server/dts/compiler';
+import { compileDtsText, fileHost } from '../server/dts/compile-file';
+import type { Annotation } from '../server/dts/printer';
+import { Diagnostic, FileHost, bytesToText, formatDiagnostic } from '../server/dts/source';
 import { ParsedArgs, UsageError, parseIntArg } from './args';
 import type { Command } from './command';
 import { InputError, readInputBytes } from './input';
 
 /** The dtc release whose behaviour and output `dmalab dtc` reproduces. */
 const DTC_VERSION = '1.6.1';
-
-export const fileHost: FileHost = {
-  readFile(path) {
-    return statSync(path, { throwIfNoEntry: false })?.isFile() ? readFileSync(path) : undefined;
-  },
-};
 
 const FDT_MAGIC_BYTES = [0xd0, 0x0d, 0xfe, 0xed];
 
@@ -202,17 +195,12 @@ ${wrapList(BINDING_CHECK_CODES, 31, 118)}
     if (inFormat === 'dtb') {
       result = loadDtb(inputBytes, name, treeOptions);
     } else {
-      let source: Source;
-      const text = bytesToText(inputBytes);
-      if (args.flags.has('--cpp')) {
-        const pre = preprocess(name, text, { host, includeDirs, defines: args.flags.get('-D') ?? [] });
-        for (const d of pre.diagnostics) if (quiet < 2) io.stderr(formatDiagnostic(d, name) + '\n');
-        if (pre.diagnostics.some((d) => d.severity === 'error')) return 1;
-        source = new Source(name, pre.text, dirname(name), pre.map);
-      } else {
-        source = new Source(name, text, dirname(name));
-      }
-      result = compileDts(source, { ...treeOptions, host, includeDirs });
+      const compiled = compileDtsText(name, bytesToText(inputBytes), {
+        ...treeOptions, host, includeDirs, defines: args.flags.get('-D') ?? [], cpp: args.flags.has('--cpp'),
+      });
+      for (const d of compiled.preprocessor) if (quiet < 2) io.stderr(formatDiagnostic(d, name) + '\n');
+      if (!compiled.result) return 1;
+      result = compiled.result;
     }
     const bindingFindings = result.info ? bindingDiagnostics(result.info, checks.bindings) : [];
     if (bindingFindings.some((d) => d.severity === 'error') && !treeOptions.force) result = { ...result, info: undefined, checksFailed: true };

@@ -12,6 +12,12 @@ const REASONS: Readonly<Record<string, string>> = {
   ENOTDIR: 'a component of the path is not a directory',
 };
 
+/** `file: no such file` for a file system error on a named file, else undefined. */
+export function describeFileError(error: unknown, file = (error as NodeJS.ErrnoException).path): string | undefined {
+  const reason = REASONS[(error as NodeJS.ErrnoException).code ?? ''];
+  return reason && file !== undefined ? `${file}: ${reason}` : undefined;
+}
+
 /** The bytes of a file, or an InputError (`file: no such file`). */
 export function readInputBytes(file: string): Uint8Array {
   try {
@@ -19,8 +25,8 @@ export function readInputBytes(file: string): Uint8Array {
     return new Uint8Array(readFileSync(file));
   } catch (error) {
     if (error instanceof InputError) throw error;
-    const reason = REASONS[(error as NodeJS.ErrnoException).code ?? ''];
-    if (reason) throw new InputError(`${file}: ${reason}`);
+    const message = describeFileError(error, file);
+    if (message) throw new InputError(message);
     throw error;
   }
 }

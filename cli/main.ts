@@ -7,7 +7,8 @@ import { dapCommand } from './dap';
 import { demoCommand } from './demo';
 import { disasmCommand } from './disasm';
 import { dtcCommand } from './dtc';
-import { InputError } from './input';
+import { InputError, describeFileError } from './input';
+import { PlatformError } from '../scenarios/platform';
 import { lspCommand } from './lsp';
 import { runCommand } from './run';
 import { runElfCommand } from './run-elf';
@@ -73,7 +74,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await command.run(parseArgs(rest, command.flags), io);
   } catch (error) {
     if (error instanceof BrokenPipe) return BROKEN_PIPE_STATUS;
-    if (error instanceof InputError) {
+    if (error instanceof InputError || error instanceof PlatformError) {
       // A message that starts at a file:line:col location is already in the compilers' form: no second prefix.
       io.stderr(/^[^\s:]+:\d+:\d+: /.test(error.message) ? `${error.message}\n` : `dmalab ${name}: ${error.message}\n`);
       return command.inputErrorStatus ?? 1;
@@ -82,9 +83,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       io.stderr(`dmalab ${name}: ${error.message}\n${command.usage}\n`);
       return 2;
     }
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
-      io.stderr(`dmalab ${name}: ${(error as Error).message}\n`);
+    const fileError = describeFileError(error);
+    if (fileError !== undefined) {
+      io.stderr(`dmalab ${name}: ${fileError}\n`);
       return command.inputErrorStatus ?? 1;
     }
     throw error;

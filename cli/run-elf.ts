@@ -1,21 +1,18 @@
 // `dmalab run-elf PROGRAM.elf [-- ARGS...]`: runs an ARM Linux executable in user mode on the emulator. `runElf`
 // is also what `dmalab run` dispatches to when its file is an ELF (magic \x7fELF).
 import { readFileSync, readSync } from 'node:fs';
-import * as path from 'node:path';
 import { Bus } from '../emulator/bus/bus';
-import { HostKernel } from '../emulator/host/kernel';
-import { hostKernelHooks } from '../emulator/linux/host-kernel';
 import { Machine } from '../emulator/machine/machine';
 import { rangeFrames, type FrameSource } from '../emulator/linux/address-space';
 import { ElfError } from '../emulator/linux/elf';
 import { environmentNameProblem, parseAssignment, programEnvironment, type EnvironmentEdit, type EnvironmentEdits } from '../emulator/linux/environment';
 import type { DeviceFiles, OpenFile } from '../emulator/linux/files';
 import type { Timeline } from '../emulator/machine/clock';
-import { LinuxProcess } from '../emulator/linux/process';
-import { Workspace } from '../emulator/linux/workspace';
+import type { LinuxProcess } from '../emulator/linux/process';
+import { hostedOn, startUserProgram } from '../emulator/linux/user-program';
 import { UsageError, type ParsedArgs } from './args';
 import type { Command, CommandIO } from './command';
-import { loadPlatform } from './platform';
+import { loadPlatform } from '../scenarios/platform';
 
 /** The machine a process runs on: its bus, the RAM its pages come from, and the device files its models serve. */
 export interface UserMachine {
@@ -37,9 +34,7 @@ export function defaultMachine(): UserMachine {
 /** The machine a devicetree describes (default: the seed's platform), with the host-kernel model serving
  * /dev/vfio and sysfs to the process. */
 export function platformMachine(platformFile?: string, warn: (line: string) => void = () => {}): UserMachine {
-  const machine = new Machine(loadPlatform(platformFile, warn));
-  const hooks = hostKernelHooks(new HostKernel(machine));
-  return { bus: machine.bus, ...hooks };
+  return hostedOn(new Machine(loadPlatform(platformFile, warn)));
 }
 
 export interface RunElfOptions {
@@ -77,19 +72,18 @@ function readHostStdin(length: number): Uint8Array {
 export function runElf(options: RunElfOptions, io: CommandIO): number {
   const bytes = readFileSync(options.program);
   const machine = options.machine ?? defaultMachine();
-  const workspace = new Workspace(options.workspace ?? process.cwd());
-  let guestProgram = path.relative(workspace.root, path.resolve(options.program));
-  guestProgram = '/' + (guestProgram.startsWith('..') ? path.basename(options.program) : guestProgram);
   let proc: LinuxProcess;
   try {
-    proc = new LinuxProcess(bytes, {
+    proc = startUserProgram({
+      path: options.program,
+      bytes,
+      args: options.args,
       bus: machine.bus,
       frames: machine.frames,
-      workspace,
+      workspace: options.workspace ?? process.cwd(),
       devices: machine.devices,
       timeline: machine.timeline,
       eventFile: machine.eventFile,
-      argv: [guestProgram, ...options.args],
       env: options.env ?? programEnvironment(process.env, {}),
       stdout: (data) => io.stdout(data),
       stderr: (data) => io.stderr(Buffer.from(data).toString('utf8')),

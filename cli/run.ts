@@ -2,29 +2,31 @@
 // interface as a driver would, runs it to the end and prints the registers, the memory asked for and any fault.
 import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { decodeInstruction, formatInstruction, hexAddress } from '../emulator/pl330/disasm';
+import { hexAddress } from '../emulator/pl330/disasm';
 import { debugGo, issueDebug } from '../emulator/pl330/debug';
 import { DEFAULT_CONFIG, type Pl330Config, parseNonSecureList } from '../emulator/pl330/config';
 import { describeFaultType, decodeFaultType } from '../emulator/pl330/faults';
-import type { Pl330Event, ThreadRef } from '../emulator/pl330/observer';
+import { formatEvent, stateName } from '../emulator/pl330/event-text';
 import { threadName } from '../emulator/pl330/observer';
 import type { IdleReport, Pl330, RunResult } from '../emulator/pl330/pl330';
 import { PeripheralRequest, TestPeripheral, parsePeripheralScript } from '../emulator/pl330/peripheral';
 import { fieldValue } from '../emulator/bus/registers';
-import { CHANNEL_STATE_NAMES, CSR_FIELDS, DSR_FIELDS, MANAGER_STATE_NAMES } from '../emulator/pl330/registers';
+import { CSR_FIELDS, DSR_FIELDS } from '../emulator/pl330/registers';
 import { createStandaloneMachine } from '../emulator/pl330/standalone';
+import { Pl330TraceRecorder } from '../emulator/pl330/trace-events';
+import { DEFAULT_DMAC_FREQUENCY, periodOf } from '../emulator/machine/clock';
 import type { Bus } from '../emulator/bus/bus';
 import { isElf } from '../emulator/linux/elf';
 import { Machine } from '../emulator/machine/machine';
-import { assemble } from '../server/pl330/assembler';
-import { SourceDiagnostic, formatDiagnostic } from '../server/pl330/diagnostics';
+import { type SourceDiagnostic, formatDiagnostic } from '../server/pl330/diagnostics';
+import { assembleSource, startingProgram } from '../server/pl330/program-load';
 import { ParsedArgs, UsageError, intOption, parseIntArg, type FlagSpec } from './args';
 import type { Command, CommandIO } from './command';
 import { limitDiagnostics, readInputBytes, readSourceText } from './input';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
-import { DEFAULT_PLATFORM, loadPlatform } from './platform';
+import { DEFAULT_PLATFORM, loadPlatform } from '../scenarios/platform';
 import { runElfCommand } from './run-elf';
-import { SCENARIOS, runScenario } from './scenario';
+import { SCENARIOS, runScenario } from '../scenarios/registry';
 
 const SOURCE_EXTENSIONS = ['.pl330', '.asm', '.s', '.S'];
 const DEFAULT_MAX_CYCLES = 100_000_000;
@@ -45,8 +47,8 @@ const STATUS_USAGE = Object.values(RUN_STATUS).map((s) => `  ${s.code}  ${s.mean
 /** The flags of a PL330 run (and of scenarios); an ELF takes run-elf's. */
 const PL330_RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   '--load': { value: true }, '--channel': { value: true }, '--ns': {}, '--mem': { value: true, repeat: true },
-  '--dump': { value: true, repeat: true }, '--trace': {}, '--json': {}, '--max-cycles': { value: true }, '--platform': { value: true },
-  '--dmac': { value: true }, '--scenario': { value: true }, '--device': { value: true },
+  '--dump': { value: true, repeat: true }, '--trace': {}, '--trace-out': { value: true }, '--json': {}, '--max-cycles': { value: true },
+  '--platform': { value: true }, '--dmac': { value: true }, '--scenario': { value: true }, '--device': { value: true },
   '--ns-events': { value: true }, '--ns-peripherals': { value: true }, '--periph': { value: true, repeat: true },
   ...PL330_CONFIG_FLAGS,
 };
@@ -55,7 +57,8 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run a PL330 program on the emulated DMAC',
   usage: `usage: dmalab run PROGRAM [--load ADDR] [--channel N] [--ns] [--mem ADDR=FILE ...] [--dump ADDR:LEN[=FILE] ...]
-                 [--trace] [--json] [--max-cycles N] [--ns-events LIST] [--ns-peripherals LIST] [--periph N=SCRIPT ...]
+                 [--trace] [--trace-out FILE] [--json] [--max-cycles N] [--ns-events LIST] [--ns-peripherals LIST]
+                 [--periph N=SCRIPT ...]
                  [--platform DTS|DTB [--dmac NAME]]
        dmalab run PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [--env NAME=VALUE]...
                  [--unset-env NAME]... [--clear-env] [--strict-syscalls] [-- ARGS...]
@@ -79,6 +82,8 @@ armhf/armel Linux executable) runs in user mode on the emulated CPU of that plat
   --mem ADDR=FILE      load FILE's bytes at ADDR before the run (repeatable)
   --dump ADDR:LEN[=FILE]  print (or write to FILE) LEN bytes at ADDR after the run (repeatable)
   --trace              print every instruction, bus access, event, interrupt, state change and peripheral handshake
+  --trace-out FILE     write the run as a Chrome trace-event JSON file (open it in Perfetto or chrome://tracing):
+                       a lane per thread with each instruction, burst, wait, event, fault and interrupt in time
   --json               print one JSON object: registers, dumps, fault(s), outcome (with its status), diagnostics,
                        peripherals, and with --trace the trace; a program that does not assemble gives
                        { error, diagnostics, outcome }
@@ -129,6 +134,7 @@ const SCENARIO_FLAGS = ['--scenario', '--platform', '--dmac', '--json'];
 function runScenarioCommand(scenario: string, args: ParsedArgs, io: CommandIO): number {
   if (args.positional.length > 0) throw new UsageError('--scenario takes no PROGRAM');
   if (!SCENARIOS[scenario]) throw new UsageError(`--scenario: '${scenario}' is not one of ${Object.keys(SCENARIOS).join(', ')}`);
+  if (args.flags.has('--trace-out')) throw new UsageError('--trace-out is for a PL330 PROGRAM, not a scenario');
   const misplaced = [...args.flags.keys()].filter((flag) => !SCENARIO_FLAGS.includes(flag));
   if (misplaced.length > 0) throw new UsageError(`${misplaced.join(', ')}: not for --scenario (it takes ${SCENARIO_FLAGS.slice(1).join(', ')})`);
   const json = args.flags.has('--json');
@@ -198,7 +204,7 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
   }
   // A manager program boots from reset (CR0.boot_en, CR2) and starts its channels itself.
   const boot = plan.manager === undefined ? {} : { bootFromPc: true, bootAddress: plan.manager };
-  const { bus, dmac } = platformMachine ?? createStandaloneMachine({ ...plan.config, ...securityOverrides(args, plan.config), ...boot });
+  const { bus, dmac, period } = platformMachine ?? { ...createStandaloneMachine({ ...plan.config, ...securityOverrides(args, plan.config), ...boot }), period: periodOf(DEFAULT_DMAC_FREQUENCY) };
   const channel = intOption(args, '--channel', 0, dmac.config.channels - 1) ?? 0;
   const nonSecure = args.flags.has('--ns');
   const peripherals = attachPeripherals(dmac, args.flags.get('--periph') ?? []);
@@ -217,11 +223,15 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
 
   const trace: string[] = [];
   if (args.flags.has('--trace')) dmac.observe(json ? (event) => trace.push(formatEvent(event)) : (event) => io.stdout(formatEvent(event) + '\n'));
+  const traceOut = args.flags.get('--trace-out')?.[0];
+  const recorder = traceOut === undefined ? undefined : new Pl330TraceRecorder(dmac, { name: dmac.name, periodPs: period });
+  if (recorder) dmac.observe(recorder.observer);
   if (plan.channelEntry !== undefined) issueDebug(dmac, debugGo(channel, plan.channelEntry, nonSecure));
   const result = dmac.run({ maxCycles });
   const report = dmac.idleReport();
   const outcome = describeOutcome(result, report);
   const faults = collectFaults(dmac);
+  if (recorder) writeFileSync(traceOut!, JSON.stringify(recorder.document()) + '\n');
   const status = faults.length > 0 ? RUN_STATUS.fault : result.stop === 'budget' ? RUN_STATUS.budget : outcome.threads.some((t) => t.waitingFor) ? RUN_STATUS.stuck : RUN_STATUS.finished;
 
   const dumped: Record<string, string> = {};
@@ -308,13 +318,13 @@ function isElfFile(file: string): boolean {
 }
 
 /** The machine a devicetree describes, and the DMAC the program runs on (by Linux name or index). */
-function platformDmac(file: string, which: string | undefined, io: CommandIO): { bus: Bus; dmac: Pl330 } {
+function platformDmac(file: string, which: string | undefined, io: CommandIO): { bus: Bus; dmac: Pl330; period: number } {
   const machine = new Machine(loadPlatform(file, (line) => io.stderr(`${line}\n`)));
   if (machine.dmacs.length === 0) throw new UsageError(`--platform: ${file} describes no arm,pl330 DMA controller`);
   const names = machine.dmacs.map((d) => d.description.name).join(', ');
   const chosen = which === undefined ? machine.dmacs[0] : machine.dmac(which) ?? (/^\d+$/.test(which) ? machine.dmacs[Number(which)] : undefined);
   if (!chosen) throw new UsageError(`--dmac: no DMAC '${which}' on this platform (have: ${names})`);
-  return { bus: machine.bus, dmac: chosen.device };
+  return { bus: machine.bus, dmac: chosen.device, period: chosen.period };
 }
 
 interface LoadPlan {
@@ -338,18 +348,17 @@ function planLoad(file: string, config: Partial<Pl330Config>, load: number | und
     const base = load ?? 0x1000;
     return { images: [{ base, bytes }], config, channelEntry: base, diagnostics: [] };
   }
-  const result = assemble(readSourceText(file, bytes), { config, base: load ?? 0x1000 });
+  const { assembly: result } = assembleSource(file, readSourceText(file, bytes), { config, base: load ?? 0x1000 });
   const base = { images: result.programs, config: result.config, diagnostics: result.diagnostics };
   if (result.errorCount > 0) return { ...base, failure: `${file}: ${result.errorCount} error(s); not run` };
-  const manager = result.programs.find((p) => p.kind === 'manager');
-  if (manager && load === undefined) return { ...base, manager: manager.base };
-  const channelPrograms = result.programs.filter((p) => p.kind === 'channel');
-  const entry = load === undefined ? channelPrograms[0] : channelPrograms.find((p) => p.base === load);
-  if (!entry) {
+  const start = startingProgram(result.programs, { at: load });
+  if (start?.kind === 'manager') return { ...base, manager: start.base };
+  if (!start) {
+    const channelPrograms = result.programs.filter((p) => p.kind === 'channel');
     const where = channelPrograms.length ? ` (programs at ${channelPrograms.map((p) => hexAddress(p.base)).join(', ')})` : '';
     return { ...base, failure: `${file}: no channel program ${load === undefined ? 'to start' : `at --load ${hexAddress(load)}`}${where}` };
   }
-  return { ...base, channelEntry: entry.base };
+  return { ...base, channelEntry: start.base };
 }
 
 function parseDump(raw: string): Dump {
@@ -369,10 +378,6 @@ export function registerValues(dmac: Pl330): Record<string, number> {
   const names = ['DSR', 'DPC', 'INTEN', 'INT_EVENT_RIS', 'INTMIS', 'FSRD', 'FSRC', 'FTRD'];
   for (let n = 0; n < dmac.config.channels; n++) names.push(`CSR${n}`, `CPC${n}`, `SAR${n}`, `DAR${n}`, `CCR${n}`, `LC0_${n}`, `LC1_${n}`, `FTR${n}`);
   return Object.fromEntries(names.map((name) => [name, dmac.register(name)]));
-}
-
-function stateName(thread: ThreadRef, state: number): string {
-  return (thread === 'manager' ? MANAGER_STATE_NAMES : CHANNEL_STATE_NAMES)[state] ?? `state ${state}`;
 }
 
 function describeOutcome(result: RunResult, report: IdleReport): RunOutcome {
@@ -431,33 +436,4 @@ function formatDump(address: number, hex: string): string {
     lines.push(`${hexAddress(address + i / 2)}: ${bytes}`);
   }
   return lines.join('\n') + '\n';
-}
-
-/** One trace line per event. */
-export function formatEvent(e: Pl330Event): string {
-  const at = `[${String(e.cycle).padStart(6)}]`;
-  switch (e.kind) {
-    case 'instruction': {
-      const d = decodeInstruction(e.bytes, 0, e.pc);
-      const text = d.spec && !d.invalid ? formatInstruction(d) : `.byte ${Array.from(e.bytes, (b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ')} (${d.invalid})`;
-      return `${at} ${threadName(e.thread)} ${e.debug ? '(debug interface)' : hexAddress(e.pc)}: ${text}`;
-    }
-    case 'bus': {
-      const a = e.access;
-      const kind = a.fetch ? 'fetch' : a.write ? 'write' : 'read';
-      const data = Buffer.from(a.data).toString('hex');
-      return `${at}   ${kind} ${hexAddress(a.address)} ${a.data.length} bytes${a.response ? ` -> bus error ${a.response}` : ''}: ${data.length > 64 ? data.slice(0, 64) + '...' : data}`;
-    }
-    case 'event': return `${at}   ${threadName(e.thread)} signals event ${e.event}`;
-    case 'irq': return `${at}   irq${e.line === 'abort' ? '_abort' : `[${e.line}]`} ${e.level ? 'raised' : 'lowered'}`;
-    case 'fault': return `${at}   ${threadName(e.thread)} faults at ${hexAddress(e.pc)}: ${describeFaultType(e.faultType, e.thread === 'manager' ? 'manager' : 'channel')}`;
-    case 'state': return `${at}   ${threadName(e.thread)}: ${stateName(e.thread, e.from)} -> ${stateName(e.thread, e.to)}`;
-    case 'channelStart': return `${at}   channel ${e.channel} starts at ${hexAddress(e.pc)}${e.nonSecure ? ' (non-secure)' : ''}`;
-    case 'channelEnd': return `${at}   channel ${e.channel} ${e.how === 'end' ? 'ends' : 'is killed'}`;
-    case 'peripheral': {
-      if (e.action === 'request') return `${at}   peripheral ${e.peripheral} requests ${e.type}${e.last ? ' (last)' : ''}`;
-      const by = e.thread === undefined ? '' : `${threadName(e.thread)} `;
-      return e.action === 'flush' ? `${at}   ${by}flushes peripheral ${e.peripheral}` : `${at}   ${by}acknowledges the ${e.type} request of peripheral ${e.peripheral}`;
-    }
-  }
 }

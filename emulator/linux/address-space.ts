@@ -22,6 +22,17 @@ export const MMAP_BOTTOM = 0x01000000;
 const MAPPED = 8;
 const DEVICE = 16;
 const WATCHED = 32;
+/** A page holding a watched store range: kept out of the write TLB, so its stores take the slow path that checks. */
+const STORE_WATCHED = 64;
+
+/** A range of virtual addresses whose CPU stores are reported. */
+export interface StoreWatch {
+  readonly start: number;
+  readonly length: number;
+}
+
+/** Called after a CPU store (STR, STRB, STRH, STM...; not a system call's write) into a watched range. */
+export type StoreListener = (address: number, size: 1 | 2 | 4, value: number) => void;
 
 /** Where a process's page frames come from: physical addresses of zeroed 4 KiB frames of the machine's RAM. */
 export interface FrameSource {
@@ -58,6 +69,8 @@ export class UserAddressSpace implements CpuMemory {
   private readonly orphans = new Set<number>();
   private readonly scratch = new Uint8Array(8);
   private codeWatcher: ((pageNumber: number) => void) | undefined;
+  private storeWatches: readonly StoreWatch[] = [];
+  private storeListener: StoreListener | undefined;
   // Software TLB, direct-mapped: the RAM page array behind a virtual page the CPU may read (or write) directly,
   // tagged with its page number. Filled on a miss, emptied when the mapping changes or the physical memory is
   // snapshotted/restored (its pages may then be shared or replaced).
@@ -83,7 +96,7 @@ export class UserAddressSpace implements CpuMemory {
   mapAnonymous(address: number, length: number, prot: number): void {
     for (let vpn = address >>> 12, end = pageEnd(address, length); vpn < end; vpn++) {
       this.releaseFrame(vpn);
-      this.flags[vpn] = MAPPED | (prot & 7);
+      this.flags[vpn] = MAPPED | (prot & 7) | (this.flags[vpn] & STORE_WATCHED);
     }
   }
 
@@ -93,14 +106,14 @@ export class UserAddressSpace implements CpuMemory {
     for (let vpn = first, end = pageEnd(address, length); vpn < end; vpn++) {
       this.releaseFrame(vpn);
       this.frames[vpn] = Math.floor(physical / PAGE_SIZE) + (vpn - first) + 1;
-      this.flags[vpn] = MAPPED | DEVICE | (prot & 3);
+      this.flags[vpn] = MAPPED | DEVICE | (prot & 3) | (this.flags[vpn] & STORE_WATCHED);
     }
   }
 
   unmap(address: number, length: number): void {
     for (let vpn = address >>> 12, end = pageEnd(address, length); vpn < end; vpn++) {
       this.releaseFrame(vpn);
-      this.flags[vpn] = 0;
+      this.flags[vpn] &= STORE_WATCHED;
     }
   }
 
@@ -199,6 +212,29 @@ export class UserAddressSpace implements CpuMemory {
     this.dropTlb(pageNumber);
   }
 
+  /**
+   * Reports CPU stores into `ranges` to `listener` (replacing earlier watches; none stops watching). Only the pages
+   * holding a range leave the write TLB: stores elsewhere keep their fast path, and nothing is checked when nothing
+   * is watched. Watches are on virtual addresses and survive remapping.
+   */
+  watchStores(ranges: readonly StoreWatch[], listener: StoreListener | undefined): void {
+    for (const w of this.storeWatches) for (let vpn = w.start >>> 12, end = pageEnd(w.start, w.length); vpn < end; vpn++) this.flags[vpn] &= ~STORE_WATCHED;
+    this.storeWatches = listener ? ranges : [];
+    this.storeListener = listener;
+    for (const w of this.storeWatches) {
+      for (let vpn = w.start >>> 12, end = pageEnd(w.start, w.length); vpn < end; vpn++) {
+        this.flags[vpn] |= STORE_WATCHED;
+        this.dropTlb(vpn);
+      }
+    }
+  }
+
+  private checkStore(address: number, size: 1 | 2 | 4, value: number): void {
+    for (const w of this.storeWatches) {
+      if (address + size > w.start && address < w.start + w.length) return this.storeListener!(address, size, value);
+    }
+  }
+
   private notifyCode(vpn: number): void {
     this.flags[vpn] &= ~WATCHED;
     this.codeWatcher?.(vpn);
@@ -231,7 +267,7 @@ export class UserAddressSpace implements CpuMemory {
       this.readTags[slot] = vpn;
       this.readPages[slot] = page;
     }
-    if (flags & PROT_WRITE && !(flags & WATCHED)) {
+    if (flags & PROT_WRITE && !(flags & (WATCHED | STORE_WATCHED))) {
       this.writeTags[slot] = vpn;
       this.writePages[slot] = page;
     }
@@ -285,6 +321,7 @@ export class UserAddressSpace implements CpuMemory {
     const physical = this.translate(address, PROT_WRITE, 'write');
     if (this.flags[vpn] & DEVICE) this.deviceWrite(physical, size, value, address);
     else this.ram.write(physical, size, value & (size === 4 ? -1 : (1 << (8 * size)) - 1));
+    if (this.flags[vpn] & STORE_WATCHED) this.checkStore(address, size, value);
   }
 
   read8(address: number): number {
@@ -390,6 +427,41 @@ export class UserAddressSpace implements CpuMemory {
       this.ram.writeBlock(physical, data, done, chunk);
       done += chunk;
     }
+  }
+
+  /**
+   * A debugger's look at memory: the bytes of the readable RAM pages from `address` on, up to `length`; it stops at
+   * the first page that is unmapped, unreadable or a device's (reading registers has side effects). Pages never
+   * touched read as zeros without taking a frame, so looking changes nothing.
+   */
+  inspect(address: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const a = (address + done) >>> 0;
+      const vpn = a >>> 12;
+      const flags = this.flags[vpn];
+      if (!(flags & MAPPED) || flags & DEVICE || !(flags & PROT_READ)) break;
+      const chunk = Math.min(length - done, PAGE_SIZE - (a & PAGE_MASK));
+      if (this.frames[vpn] !== 0) this.ram.readBlock((this.frames[vpn] - 1) * PAGE_SIZE + (a & PAGE_MASK), out, done, chunk);
+      done += chunk;
+    }
+    return out.subarray(0, done);
+  }
+
+  /** A debugger's write: into mapped RAM pages whatever their protection (as the loader writes); returns how many
+   * bytes were written before the first unmapped or device page. */
+  patch(address: number, data: Uint8Array): number {
+    let done = 0;
+    while (done < data.length) {
+      const a = (address + done) >>> 0;
+      const flags = this.flags[a >>> 12];
+      if (!(flags & MAPPED) || flags & DEVICE) break;
+      const chunk = Math.min(data.length - done, PAGE_SIZE - (a & PAGE_MASK));
+      this.load(a, data.subarray(done, done + chunk));
+      done += chunk;
+    }
+    return done;
   }
 
   readCString(address: number, max = 4096): string {

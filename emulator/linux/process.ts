@@ -208,20 +208,26 @@ export class LinuxProcess implements KernelContext {
 
   /** The initial stack: argc, argv, envp, auxv, then the strings and AT_RANDOM bytes above them. */
   private buildStack(phent: number, phnum: number, interpreterBase: number): number {
+    // Laid out as qemu-arm does after Linux's execve, so that strings sit at the same alignments (glibc's string
+    // routines take alignment-dependent paths over them): the executable's name at the top (8 bytes below the stack
+    // end; Linux leaves 4), the environment and then the argument strings below it, each list in ascending order, the
+    // platform string right below them and the AT_RANDOM bytes 16-byte aligned below that.
     const encoder = new TextEncoder();
-    let top = STACK_TOP - 16;
+    let top = STACK_TOP - 8;
     const put = (data: Uint8Array): number => {
       top -= data.length;
       this.memory.writeBytes(top, data);
       return top;
     };
     const putString = (s: string): number => put(encoder.encode(s + '\0'));
+    const putStrings = (strings: readonly string[]): number[] => [...strings].reverse().map(putString).reverse();
     const execfn = putString(this.options.argv[0] ?? 'program');
-    const envPointers = this.options.env.map(putString);
-    const argPointers = this.options.argv.map(putString);
+    const envPointers = putStrings(this.options.env);
+    const argPointers = putStrings(this.options.argv);
     const platform = putString('v7l');
-    top &= ~15;
-    const random = put(this.randomBytes(16));
+    top = (top - 16) & ~15;
+    const random = top;
+    this.memory.writeBytes(random, this.randomBytes(16));
     const auxv: [number, number][] = [
       [3, this.image.phdr], [4, phent], [5, phnum], [6, PAGE_SIZE], [7, interpreterBase], [8, 0],
       [9, this.image.entry], [11, 0], [12, 0], [13, 0], [14, 0], [16, AT_HWCAP_VALUE], [17, 100], [23, 0],
@@ -271,6 +277,21 @@ export class LinuxProcess implements KernelContext {
       this.outcome = this.crash(stop);
     }
     return this.outcome;
+  }
+
+  /**
+   * While the current thread cannot run (it waits, or exited): gives the CPU to one that can, letting the machine run
+   * until a wait ends, for at most `budget` instructions' time; runs no instruction. Returns the instructions' time
+   * that passed. A debugger stepping one instruction at a time waits this way instead of a period per step.
+   */
+  idle(budget: number): number {
+    if (this.outcome !== undefined || (this.current.wait === undefined && !this.current.exited)) return 0;
+    this.sync();
+    const before = this.timeline.now;
+    this.reschedule(before + budget * this.timeline.cpuPeriod);
+    this.syncTime = this.timeline.now;
+    this.syncRetired = this.cpu.retired;
+    return Math.floor((this.timeline.now - before) / this.timeline.cpuPeriod);
   }
 
   /** The calling thread waits (a system call handler returns this): see ThreadWait. */

@@ -54,6 +54,8 @@ export interface LoopInfo {
   readonly kind: 'counted' | 'forever';
   readonly counter?: 0 | 1;
   readonly iterations?: number;
+  /** The count as written when it is outside 1..256 (the loop is then taken as running once). */
+  readonly requestedIterations?: number;
   readonly startLine: number;
   endLine?: number;
   /** Address of the first instruction of the body. */
@@ -61,8 +63,17 @@ export interface LoopInfo {
   endAddress?: number;
 }
 
+/** A memory region the file declares with `.buffer NAME, ADDRESS, SIZE`: where its transfers may go. */
+export interface BufferInfo {
+  readonly name: string;
+  readonly address: number;
+  readonly size: number;
+  readonly line: number;
+}
+
 export interface AssembleResult {
   readonly programs: Program[];
+  readonly buffers: BufferInfo[];
   readonly instructions: AssembledInstruction[];
   readonly symbols: Map<string, SymbolInfo>;
   readonly loops: LoopInfo[];
@@ -71,7 +82,7 @@ export interface AssembleResult {
   readonly errorCount: number;
 }
 
-const DIRECTIVES = ['.channel', '.manager', '.equ', '.set', '.byte', '.channels', '.peripherals', '.events', '.data_width', '.revision', '.mfifo_lines'] as const;
+const DIRECTIVES = ['.channel', '.manager', '.equ', '.set', '.buffer', '.byte', '.channels', '.peripherals', '.events', '.data_width', '.revision', '.mfifo_lines'] as const;
 export const PL330_DIRECTIVES: readonly string[] = DIRECTIVES;
 
 const CONFIG_DIRECTIVES = new Map<string, keyof Pl330Config>([
@@ -100,6 +111,8 @@ class Assembly {
   private readonly constants = new Map<string, ConstantDef>();
   private readonly programsMeta: { kind: ThreadKind; base: number; line: number; size: number }[] = [];
   private readonly loops: LoopInfo[] = [];
+  private readonly bufferDefs: { statement: Statement; name: string }[] = [];
+  private readonly buffers: BufferInfo[] = [];
   private readonly programsUsed = new Set<number>();
   private lastEmitted: Statement | undefined;
   private config: Pl330Config;
@@ -121,6 +134,7 @@ class Assembly {
     for (const problem of validateConfig(this.config)) this.report('bad-directive', { detail: `configuration: ${problem}` }, 0, 0, 0);
     this.programBytes = this.programsMeta.map((p) => new Uint8Array(p.size));
     this.encodeAll();
+    this.evaluateBuffers();
     this.checkOverlaps();
     if (this.programsMeta.every((p) => p.size === 0) && this.diagnostics.length === 0) this.report('no-program', {}, 0, 0, 0);
     return this.result();
@@ -133,6 +147,7 @@ class Assembly {
     const listing = (): AssembledInstruction[] => (instructions ??= this.listInstructions());
     return {
       programs,
+      buffers: this.buffers,
       get instructions() {
         return listing();
       },
@@ -296,8 +311,13 @@ class Assembly {
       const kind = this.ts.kinds[start];
       if (kind === TokenKind.Number) return this.ts.values[start];
     }
+    return this.evaluate(() => evaluateExpression(this.ts, start, end, this.resolve));
+  }
+
+  /** Runs an evaluation; reports its expression error and returns undefined on failure. */
+  private evaluate(run: () => number): number | undefined {
     try {
-      return evaluateExpression(this.ts, start, end, this.resolve);
+      return run();
     } catch (e) {
       if (e instanceof ExpressionError) {
         if (e.message) {
@@ -332,6 +352,7 @@ class Assembly {
     for (let k = 0; k < count; k++) {
       const s = this.statements.at(k);
       if (isConstantDefinition(s.info?.key)) this.defineConstant(s);
+      else if (s.info?.key === '.buffer') this.defineBuffer(s);
     }
     for (let k = 0; k < count; k++) {
       const s = this.statements.at(k);
@@ -354,7 +375,7 @@ class Assembly {
           }
         }
       }
-      if (headText === undefined || name === '.channel' || name === '.manager' || isConstantDefinition(name)) continue;
+      if (headText === undefined || name === '.channel' || name === '.manager' || name === '.buffer' || isConstantDefinition(name)) continue;
       const configKey = CONFIG_DIRECTIVES.get(name!);
       if (configKey) {
         this.configDirective(s, configKey);
@@ -413,6 +434,46 @@ class Assembly {
       if (!(e instanceof ExpressionError)) throw e;
       this.reportAt('syntax', { detail: e.message }, e.tok);
       this.constants.set(nameTok.text, { state: 'failed' });
+    }
+  }
+
+  /** `.buffer NAME, ADDRESS, SIZE`: NAME is a constant (the address); the region is checked after layout. */
+  private defineBuffer(s: Statement): void {
+    const ts = this.ts;
+    const ops = s.operands;
+    const nameRange = ops[0];
+    const named = ops.length === 3 && nameRange[1] - nameRange[0] === 1 && ts.kinds[nameRange[0]] === TokenKind.Identifier;
+    if (!named || ops[1][0] >= ops[1][1] || ops[2][0] >= ops[2][1]) {
+      this.reportTokens('bad-directive', { detail: '.buffer takes a name, an address and a size: .buffer NAME, ADDRESS, SIZE' }, s.start, s.end);
+      return;
+    }
+    const nameTok = ts.token(nameRange[0]);
+    if (!this.define(nameTok, 'constant')) return;
+    try {
+      checkExpressionSyntax(ts, ops[1][0], ops[1][1]);
+      this.constants.set(nameTok.text, { range: ops[1], state: 'pending' });
+      this.bufferDefs.push({ statement: s, name: nameTok.text });
+    } catch (e) {
+      if (!(e instanceof ExpressionError)) throw e;
+      this.reportAt('syntax', { detail: e.message }, e.tok);
+      this.constants.set(nameTok.text, { state: 'failed' });
+    }
+  }
+
+  private evaluateBuffers(): void {
+    for (const { statement: s, name } of this.bufferDefs) {
+      // The buffer's own name is not a reference to it.
+      const symbol = this.symbols.get(name)!;
+      const references = symbol.references.length;
+      const address = this.evaluate(() => this.resolve(name, s.operands[0][0]));
+      symbol.references.length = references;
+      const size = this.evalRange(...s.operands[2]);
+      if (address === undefined || size === undefined) continue;
+      if (!Number.isInteger(size) || size < 1 || address + size > 2 ** 32) {
+        this.reportTokens('bad-directive', { detail: `buffer '${name}' of ${size} bytes at ${hex(address)} does not fit the 32-bit address space` }, ...s.operands[2]);
+        continue;
+      }
+      this.buffers.push({ name, address: address >>> 0, size, line: s.line });
     }
   }
 
@@ -505,8 +566,8 @@ class Assembly {
       // Encode into a scratch buffer, then copy: a view per instruction would cost more than the encoding.
       const bytes = this.scratch.fill(0);
       if (spec.operation === 'LP') {
-        this.encodeLoopStart(s, spec, bytes, loops, (counter, count, refused) => {
-          const info: LoopInfo = { kind: 'counted', counter, iterations: count, startLine: s.line, bodyStart: s.address + 2 };
+        this.encodeLoopStart(s, spec, bytes, loops, (counter, count, refused, requested) => {
+          const info: LoopInfo = { kind: 'counted', counter, iterations: count, requestedIterations: requested, startLine: s.line, bodyStart: s.address + 2 };
           if (!refused) this.loops.push(info);
           loops.push({ kind: 'counted', counter, bodyStart: s.address + 2, info, stmt: s, refused });
         });
@@ -569,7 +630,7 @@ class Assembly {
     return range[1] - range[0] === 1 && this.ts.kinds[range[0]] === TokenKind.Identifier ? this.ts.text(range[0]).toUpperCase() : undefined;
   }
 
-  private encodeLoopStart(s: Statement, spec: InstructionSpec, bytes: Uint8Array, open: readonly { kind: string; counter: 0 | 1; refused?: boolean }[], push: (counter: 0 | 1, count: number, refused: boolean) => void): void {
+  private encodeLoopStart(s: Statement, spec: InstructionSpec, bytes: Uint8Array, open: readonly { kind: string; counter: 0 | 1; refused?: boolean }[], push: (counter: 0 | 1, count: number, refused: boolean, requested?: number) => void): void {
     let counter: 0 | 1 | undefined;
     let countRange: [number, number];
     if (s.operands.length === 2) {
@@ -610,7 +671,7 @@ class Assembly {
     const valid = count !== undefined && Number.isInteger(count) && count >= 1 && count <= 256;
     if (count !== undefined && !valid) this.reportTokens('loop-count', { value: count }, ...countRange);
     if (valid) bytes[1] = count - 1;
-    push(counter, valid ? count : 1, !tracked);
+    push(counter, valid ? count : 1, !tracked, valid || count === undefined ? undefined : count);
   }
 
   private encodeLoopEnd(s: Statement, bytes: Uint8Array, loops: { kind: 'counted' | 'forever'; counter: 0 | 1; bodyStart: number; info: LoopInfo; stmt: Statement; refused?: boolean }[]): InstructionSpec {

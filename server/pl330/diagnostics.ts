@@ -46,6 +46,10 @@ export const PL330_CHECKS = {
   'expression': { severity: 'error', template: '{detail}', explanation: 'The expression cannot be evaluated.' },
   'bad-directive': { severity: 'error', template: '{detail}', explanation: 'A directive with missing or invalid arguments.' },
   'overlap': { severity: 'error', template: '{kind} program at {base} overlaps the program at {other}', explanation: 'Two programs occupy the same bytes.' },
+  'bounds-overlap': { severity: 'warning', template: 'writes {ranges}, which this program also reads: a copy that overwrites its own source', explanation: 'From its loops, DMAMOVs, DMAADH/ADNH and CCR, the program writes bytes it reads; unless that is an in-place transform, source and destination overlap.' },
+  'bounds-outside-buffer': { severity: 'warning', template: '{access} {ranges}, outside the buffers declared in this file ({buffers})', explanation: 'Once a file declares buffers (.buffer NAME, ADDRESS, SIZE), every address its programs read or write must lie in one of them.' },
+  'bounds-writes-code': { severity: 'warning', template: 'writes {ranges} over the microcode of the {kind} program at {base}', explanation: 'A store covers the program\'s own instructions: the channel would overwrite the code it runs (or another program).' },
+  'missing-wmb': { severity: 'warning', template: 'DMASEV after stores with no DMAWMB between: the event can be signalled before the data is written', explanation: 'In a peripheral program the event tells the CPU the transfer is done; DMAWMB waits for the write responses first.' },
   'internal': { severity: 'error', template: 'internal assembler error: {detail}', explanation: 'A bug in dmalab; please report it with the source.' },
 } as const satisfies Record<string, CheckSpec>;
 

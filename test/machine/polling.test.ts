@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPlatform } from '../../cli/platform';
+import { loadPlatform } from '../../scenarios/platform';
 import { platformMachine, runElf } from '../../cli/run-elf';
 import { HostKernel } from '../../emulator/host/kernel';
 import { hostKernelHooks } from '../../emulator/linux/host-kernel';

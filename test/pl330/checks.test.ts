@@ -1,12 +1,15 @@
-// Each assembler check fires with its code, severity and 1-based position, and all errors are reported at once.
+// Each assembler check (and each program check after it) fires with its code, severity and 1-based position, and all
+// errors are reported at once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assemble } from '../../server/pl330/assembler';
 import { PL330_CHECKS } from '../../server/pl330/diagnostics';
+import { programBounds, withProgramDiagnostics } from '../../server/pl330/program-checks';
 
 /** Assembles src and returns "line:col code" for every diagnostic (1-based). */
 function diags(src: string, options = {}): string[] {
-  return assemble(src, options).diagnostics.map((d) => `${d.line + 1}:${d.col + 1} ${d.code}`);
+  const result = assemble(src, options);
+  return withProgramDiagnostics(result, result.errorCount > 0 ? [] : programBounds(result)).map((d) => `${d.line + 1}:${d.col + 1} ${d.code}`);
 }
 
 const CASES: [string, string, string[]][] = [
@@ -47,6 +50,11 @@ const CASES: [string, string, string[]][] = [
   ['bad config directive', '.data_width 48\nDMAEND', ['1:13 bad-directive']],
   ['an empty file', '; nothing but a comment\n', ['1:1 no-program']],
   ['an invalid number is reported once, not again by the expression', 'DMAMOV SAR, 0xzz\nDMAEND', ['1:13 syntax']],
+  ['a copy over its own source', '.channel 0x100\nDMAMOV CCR, SB1 SS32 DB1 DS32\nDMAMOV SAR, 0x2000\nDMAMOV DAR, 0x2002\nDMALD\nDMAST\nDMAEND', ['6:1 bounds-overlap']],
+  ['a read outside the declared buffers', '.buffer buf, 0x2000, 4\n.channel 0x100\nDMAMOV CCR, SB2 SS32 DB1 DS32\nDMAMOV SAR, buf\nDMAMOV DAR, buf\nDMALD\nDMAST\nDMAEND', ['6:1 bounds-outside-buffer', '7:1 bounds-overlap']],
+  ['a store over the program', '.channel 0x100\nDMAMOV CCR, SB1 SS32 DB1 DS32\nDMAMOV DAR, 0x104\nDMASTZ\nDMAEND', ['4:1 bounds-writes-code']],
+  ['DMASEV after stores in a peripheral program', '.channel 0x100\nDMAMOV CCR, SB1 SS32 DB1 DS32\nDMAMOV DAR, 0x2000\nDMAWFP P0, single\nDMASTZ\nDMASEV 0\nDMAEND', ['6:1 missing-wmb']],
+  ['a buffer without a size', '.buffer buf, 0x2000\nDMAEND', ['1:1 bad-directive']],
   ['conditional forever end is unverified', 'DMALPFE\nDMAWFP 0, single\nDMALDS\nDMALPENDS', ['4:1 unverified-encoding']],
 ];
 

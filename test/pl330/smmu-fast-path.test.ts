@@ -4,7 +4,7 @@
 // kernel log — also when a page in the middle does not translate or is read-only, and when a budget cuts the run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadPlatform } from '../../cli/platform';
+import { loadPlatform } from '../../scenarios/platform';
 import { registerValues } from '../../cli/run';
 import { Machine } from '../../emulator/machine/machine';
 import { debugGo, issueDebug } from '../../emulator/pl330/debug';

@@ -383,10 +383,13 @@ export class Workbench {
     return (await dialog.isVisible()) ? (await dialog.innerText()).trim() : undefined;
   }
 
-  /** The Debug Console's lines (output and evaluations), top to bottom as rendered. */
+  /** The Debug Console's lines (output and evaluations), top to bottom: by each row's list index, since the list
+   * recycles row elements and their order in the page need not be the order on screen. */
   async debugConsoleLines(): Promise<string[]> {
     if (!(await this.page.locator('.repl').isVisible())) await this.page.keyboard.press('Control+Shift+Y');
-    return (await this.page.locator('.repl .monaco-list-row').allInnerTexts()).map((t) => t.trim());
+    const rows = await this.page.locator('.repl .monaco-list-row').evaluateAll((elements) =>
+      elements.map((e) => ({ index: Number(e.getAttribute('data-index') ?? 0), text: (e as HTMLElement).innerText })));
+    return rows.sort((a, b) => a.index - b.index).map((r) => r.text.trim());
   }
 
   /** Starts debugging with F5 (the selected launch configuration). */

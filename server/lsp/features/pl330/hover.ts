@@ -5,6 +5,8 @@ import { CCR_FIELDS, ccrField, ccrKeyword, decodeCcr } from '../../../../emulato
 import { DMALPFE_DOC, InstructionSpec } from '../../../../emulator/pl330/isa';
 import { parseCcrKeyword } from '../../../pl330/assembler';
 import { Pl330Analysis, hexByte, instructionBytes, lineTokens, parseLineStatement, tokenAt } from '../../../pl330/analysis';
+import { describeEntry, instructionAccesses } from '../../../pl330/bounds-report';
+import { describeAccesses } from '../../../pl330/bounds';
 import { hexAddress } from '../../../../emulator/pl330/disasm';
 import { PL330_REGISTER_MAP } from '../../../../emulator/pl330/registers';
 import { DIRECTIVE_DOCS, OPERAND_KEYWORD_DOCS } from '../../../pl330/directives';
@@ -35,7 +37,9 @@ export function pl330Hover(a: Pl330Analysis, line: number, col: number): Hover |
   const symbol = a.result.symbols.get(tok.text);
   if (symbol) {
     const value = symbol.value === undefined ? 'not evaluated' : `${hexAddress(symbol.value)} (${symbol.value})`;
-    return markdown(`**${symbol.kind}** \`${symbol.name}\` = ${value}\n\nDefined on line ${symbol.line + 1}.`);
+    const entry = symbol.kind === 'label' ? a.bounds.find((e) => e.entry === symbol.value) : undefined;
+    const program = entry ? `\n\nChannel program from here ${describeEntry(a.result, entry)}.` : '';
+    return markdown(`**${symbol.kind}** \`${symbol.name}\` = ${value}\n\nDefined on line ${symbol.line + 1}.${program}`);
   }
   const inCcr = statement.head?.text.toUpperCase() === 'DMAMOV' && statement.operands[0]?.[0]?.text.toUpperCase() === 'CCR' && statement.operands[1]?.includes(tok);
   const ccr = inCcr ? parseCcrKeyword(tok.text) : undefined;
@@ -74,6 +78,8 @@ function instructionHover(a: Pl330Analysis, line: number, tok: Token, markdown: 
     `${spec.threads.map((t) => `${t} thread`).join(' or ')}; ${spec.length} byte${spec.length > 1 ? 's' : ''}${spec.minRevision ? `; r1p0 and later` : ''}`,
   ];
   if (assembled && assembled.length > 0) {
+    const accesses = instructionAccesses(a.bounds, assembled.address);
+    if (accesses) parts.splice(1, 0, `Over all its executions: ${describeAccesses(accesses)}`);
     const bytes = instructionBytes(a, assembled);
     parts.push(`Encoded at \`${hexAddress(assembled.address)}\`: \`${Array.from(bytes, hexByte).join(' ')}\``);
     if (spec.operation === 'MOV' && bytes[1] === 1 && bytes.length === 6) {
