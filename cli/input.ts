@@ -31,6 +31,20 @@ export function readInputBytes(file: string): Uint8Array {
   }
 }
 
+/** The size of a file read later in place (`--mem`), or an InputError as readInputBytes gives. */
+export function inputFileSize(file: string): number {
+  try {
+    const stat = statSync(file);
+    if (stat.isDirectory()) throw new InputError(`${file}: ${REASONS.EISDIR}`);
+    return stat.size;
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    const message = describeFileError(error, file);
+    if (message) throw new InputError(message);
+    throw error;
+  }
+}
+
 /** The text of a source file; binary data (a NUL byte, or bytes that are not UTF-8) is refused, with its offset. */
 export function readSourceText(file: string, bytes: Uint8Array = readInputBytes(file)): string {
   const nul = bytes.indexOf(0);

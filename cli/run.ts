@@ -22,7 +22,8 @@ import { type SourceDiagnostic, formatDiagnostic } from '../server/pl330/diagnos
 import { assembleSource, startingProgram } from '../server/pl330/program-load';
 import { ParsedArgs, UsageError, intOption, parseIntArg, type FlagSpec } from './args';
 import type { Command, CommandIO } from './command';
-import { limitDiagnostics, readInputBytes, readSourceText } from './input';
+import { inputFileSize, limitDiagnostics, readInputBytes, readSourceText } from './input';
+import { dumpToFile, loadFile } from './memory-files';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
 import { DEFAULT_PLATFORM, loadPlatform } from '../scenarios/platform';
 import { runElfCommand } from './run-elf';
@@ -30,6 +31,8 @@ import { SCENARIOS, runScenario } from '../scenarios/registry';
 
 const SOURCE_EXTENSIONS = ['.pl330', '.asm', '.s', '.S'];
 const DEFAULT_MAX_CYCLES = 100_000_000;
+/** The most bytes a --dump prints (as hex); one written to a file may cover the whole address space. */
+const MAX_PRINTED_DUMP = 64 << 20;
 
 /** Each outcome of `dmalab run` and its exit status (the usage text and README list them). */
 export const RUN_STATUS = {
@@ -55,7 +58,6 @@ const PL330_RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run a PL330 program on the emulated DMAC',
   usage: `usage: dmalab run PROGRAM [--load ADDR] [--channel N] [--ns] [--mem ADDR=FILE ...] [--dump ADDR:LEN[=FILE] ...]
                  [--trace] [--trace-out FILE] [--json] [--max-cycles N] [--ns-events LIST] [--ns-peripherals LIST]
                  [--periph N=SCRIPT ...]
@@ -213,11 +215,11 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
     bus.physicalWrite(image.base, image.bytes, 0, image.bytes.length);
   }
   for (const m of mems) {
-    const bytes = readInputBytes(m.file);
-    checkRam(bus, m.address, bytes.length, `--mem ${m.raw} (${bytes.length} bytes)`);
-    const clash = plan.images.find((image) => m.address < image.base + image.bytes.length && image.base < m.address + bytes.length);
-    if (clash) throw new UsageError(`--mem ${m.raw} (${bytes.length} bytes) overwrites the program at ${hexAddress(clash.base)}`);
-    bus.physicalWrite(m.address, bytes, 0, bytes.length);
+    const size = inputFileSize(m.file);
+    checkRam(bus, m.address, size, `--mem ${m.raw} (${size} bytes)`);
+    const clash = plan.images.find((image) => m.address < image.base + image.bytes.length && image.base < m.address + size);
+    if (clash) throw new UsageError(`--mem ${m.raw} (${size} bytes) overwrites the program at ${hexAddress(clash.base)}`);
+    loadFile(bus, m.address, m.file);
   }
   for (const d of dumps) checkRam(bus, d.address, d.length, `--dump ${d.raw}`);
 
@@ -236,10 +238,13 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
 
   const dumped: Record<string, string> = {};
   for (const d of dumps) {
+    if (d.file) {
+      dumpToFile(bus, d.address, d.length, d.file);
+      continue;
+    }
     const bytes = new Uint8Array(d.length);
     bus.physicalRead(d.address, bytes, 0, d.length);
-    if (d.file) writeFileSync(d.file, bytes);
-    else dumped[`0x${d.address.toString(16)}`] = Buffer.from(bytes).toString('hex');
+    dumped[`0x${d.address.toString(16)}`] = Buffer.from(bytes).toString('hex');
   }
 
   const registers = registerValues(dmac);
@@ -364,7 +369,7 @@ function planLoad(file: string, config: Partial<Pl330Config>, load: number | und
 function parseDump(raw: string): Dump {
   const m = /^([^:=]+):([^:=]+)(?:=(.+))?$/.exec(raw);
   if (!m) throw new UsageError(`--dump: '${raw}' is not ADDR:LEN[=FILE]`);
-  return { address: parseIntArg(m[1], '--dump address', 0, 0xffffffff), length: parseIntArg(m[2], '--dump length', 1, 64 << 20), file: m[3], raw };
+  return { address: parseIntArg(m[1], '--dump address', 0, 0xffffffff), length: parseIntArg(m[2], '--dump length', 1, m[3] === undefined ? MAX_PRINTED_DUMP : 2 ** 32), file: m[3], raw };
 }
 
 function parseMem(raw: string): { address: number; file: string; raw: string } {

@@ -21,8 +21,10 @@ function readmeCommands(): string[] {
     }
   }
   for (const [, command] of README.matchAll(/`(dmalab [^`]+)`/g)) {
-    // Placeholders (PROGRAM, [--flag]) and pipes are descriptions, not commands; servers wait for a client.
-    if (/[A-Z]{3,}|\[|\.\.\.|\|/.test(command) || command.split(' ').length < 3 || /^dmalab (lsp|dap)\b/.test(command)) continue;
+    // Placeholders (PROGRAM, [--flag]), pipes and a command that ends in an option (`dmalab dtc --cpp`, a way of
+    // running it) are descriptions, not commands; servers wait for a client.
+    const words = command.split(' ');
+    if (/[A-Z]{3,}|\[|\.\.\.|\|/.test(command) || words.length < 3 || words[words.length - 1].startsWith('-') || /^dmalab (lsp|dap)\b/.test(command)) continue;
     if (!commands.includes(command)) commands.push(command);
   }
   return commands;
