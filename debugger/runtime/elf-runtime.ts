@@ -12,11 +12,13 @@ import { environmentNameProblem, programEnvironment, type EnvironmentEdit } from
 import type { ProcessOutcome } from '../../emulator/linux/outcome';
 import { hostedOn, startUserProgram } from '../../emulator/linux/user-program';
 import { Machine } from '../../emulator/machine/machine';
+import { CPU_PID, machineTraceRecorder, type MachineTraceRecorder } from '../../emulator/machine/trace';
+import { traceTime } from '../../emulator/trace/trace-events';
 import { hexAddress } from '../../emulator/pl330/disasm';
 import { CodeBreakpoint, DataBreakpoint, breakpointStops, checkConditions, dataIdFor, formatValue, parseDataId } from './breakpoints';
 import type {
   BreakpointResult, DataBreakpointRequest, DataTarget, DisassembledLine, EvaluateResult, EventFilterRequest, FrameInfo, InstructionBreakpointRequest,
-  LineBreakpointRequest, Runtime, ScopeInfo, SourceRef, StepGranularity, StepKind, StopInfo, ThreadInfo,
+  LineBreakpointRequest, Runtime, ScopeInfo, SourceRef, StepGranularity, StepKind, StopInfo, ThreadInfo, TimelineItem, TimelineView,
 } from './contract';
 import { frameId, frameThread } from './contract';
 import { type CpuSide, type CpuThread, processCpuSide } from './cpu-side';
@@ -123,6 +125,8 @@ export class ElfRuntime extends EventEmitter implements Runtime {
   private running = false;
   private pauseRequested = false;
   private ended = false;
+  /** The DMA timeline, once asked for. */
+  private recorder: MachineTraceRecorder | undefined;
 
   /**
    * A program whose code `bytes` holds (its symbols and DWARF), run by the CPUs `cpus` makes on `machine`: the CPU
@@ -131,7 +135,7 @@ export class ElfRuntime extends EventEmitter implements Runtime {
   private constructor(
     readonly options: ElfLaunch,
     bytes: Uint8Array,
-    machine: Machine,
+    private readonly machine: Machine,
     cpus: (output: (text: string, category: 'stdout' | 'stderr' | 'console') => void) => CpuSide,
   ) {
     super();
@@ -561,6 +565,24 @@ export class ElfRuntime extends EventEmitter implements Runtime {
 
   disassemble(address: number, offset: number, count: number): DisassembledLine[] {
     return this.code.disassemble(address, offset, count);
+  }
+
+  /** Recorded from the first call on, on the machine's timeline: the CPU's register accesses, DMACs, SMMUs. */
+  timeline(): TimelineView {
+    if (!this.recorder) {
+      this.recorder = machineTraceRecorder(this.machine);
+      this.recorder.attach();
+      this.cpus.traceDevices(this.machine, this.recorder);
+    }
+    const now = this.machine.now;
+    return { trace: this.recorder.document(now, { program: this.options.program }), now: traceTime(now) };
+  }
+
+  /** A CPU access's C line. */
+  timelineSource(item: TimelineItem): { source: SourceRef; line: number } | undefined {
+    if (item.pid !== CPU_PID) return undefined;
+    const row = this.code.lines.lookup(item.pc);
+    return row && { source: { path: this.code.sourcePath(row.file) }, line: row.line - 1 };
   }
 }
 

@@ -2,6 +2,7 @@
 // device registers on a lane per CPU thread, each DMAC's manager and channels (../pl330/trace-events.ts), and each
 // SMMU's context banks with their walks (slices) and TLB hits (instants); a flow from each DMA access that needed a
 // walk to the walk. Observers are attached only between attach() and its detach: a machine nobody traces pays nothing.
+import type { Machine } from './machine';
 import type { Pl330 } from '../pl330/pl330';
 import { Pl330TraceRecorder } from '../pl330/trace-events';
 import { PL330_REGISTER_MAP } from '../pl330/registers';
@@ -93,6 +94,14 @@ export class MachineTraceRecorder {
     const open = this.dmacs.flatMap((d) => d.openSlices(end));
     return this.builder.document({ generator: 'dmalab', ...otherData }, open);
   }
+}
+
+/** A recorder of every DMAC and SMMU of a machine, on its timeline. */
+export function machineTraceRecorder(machine: Machine): MachineTraceRecorder {
+  return new MachineTraceRecorder(
+    machine.dmacs.map((d, i) => ({ device: d.device, name: d.description.name, period: d.period, timeOf: (cycle) => machine.dmacTime(i, cycle) })),
+    machine.smmus.map((s) => ({ device: s.device, name: s.description.name })),
+  );
 }
 
 /** The register at a physical address of a machine's DMACs (by TRM name) or the bus region there. */
