@@ -295,8 +295,11 @@ export class DmaDebugSession extends DebugSession {
         }
         case 'dmalab/timelineSource': {
           const pid = Number(args?.pid), pc = Number(args?.pc);
-          if (!Number.isInteger(pid) || !Number.isInteger(pc)) throw new UserError("dmalab/timelineSource: 'pid' and 'pc' must be numbers");
-          const where = this.launched().timelineSource({ pid, pc });
+          const callers = Array.isArray(args?.callers) ? args.callers.map(Number) : [];
+          if (!Number.isInteger(pid) || !Number.isInteger(pc) || !callers.every(Number.isInteger)) {
+            throw new UserError("dmalab/timelineSource: 'pid', 'pc' and 'callers' must be numbers");
+          }
+          const where = this.launched().timelineSource({ pid, pc, callers });
           response.body = where && { source: this.source(where.source), line: this.convertDebuggerLineToClient(where.line) };
           break;
         }

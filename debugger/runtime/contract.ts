@@ -125,6 +125,8 @@ export interface TimelineView {
 export interface TimelineItem {
   readonly pid: number;
   readonly pc: number;
+  /** Return addresses of the frames above (a CPU access's `callers`). */
+  readonly callers?: readonly number[];
 }
 
 export interface Runtime extends EventEmitter {

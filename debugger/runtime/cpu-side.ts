@@ -43,8 +43,9 @@ export interface CpuSide {
   patch(address: number, data: Uint8Array): number;
   /** Reports CPU stores into the ranges (none: stop watching); costs nothing elsewhere. */
   watchStores(ranges: readonly StoreWatch[], listener: StoreListener | undefined): void;
-  /** Records the CPUs' accesses to the machine's device registers in a trace from now on. */
-  traceDevices(machine: Machine, recorder: MachineTraceRecorder): void;
+  /** Records the CPUs' accesses to the machine's device registers in a trace from now on, with the return
+   * addresses `stackOf` finds above each. */
+  traceDevices(machine: Machine, recorder: MachineTraceRecorder, stackOf: (cpu: CpuState, pc: number) => readonly number[]): void;
 }
 
 /**
@@ -73,6 +74,6 @@ export function processCpuSide(process: LinuxProcess): CpuSide {
     inspect: (address, length) => process.memory.inspect(address >>> 0, length),
     patch: (address, data) => process.memory.patch(address >>> 0, data),
     watchStores: (ranges, listener) => process.memory.watchStores(ranges, listener),
-    traceDevices: (machine, recorder) => void traceDeviceAccesses(process, machine, recorder),
+    traceDevices: (machine, recorder, stackOf) => void traceDeviceAccesses(process, machine, recorder, (pc) => stackOf(process.cpu, pc)),
   };
 }

@@ -86,6 +86,8 @@ function environmentEdits(env: unknown): EnvironmentEdit[] {
   });
 }
 
+/** Return addresses a traced register access keeps (a click on it leads past register accessors to their caller). */
+const MAX_TRACED_CALLERS = 3;
 /** CPU threads have ids from 1; DMA threads from here (a machine has far fewer CPU contexts). */
 const FIRST_DMA_THREAD_ID = 1001;
 /** Instructions run between two looks at the event loop (a pause request gets in). */
@@ -572,17 +574,28 @@ export class ElfRuntime extends EventEmitter implements Runtime {
     if (!this.recorder) {
       this.recorder = machineTraceRecorder(this.machine);
       this.recorder.attach();
-      this.cpus.traceDevices(this.machine, this.recorder);
+      const read32 = (a: number): number => this.read(a >>> 0, 4) ?? 0;
+      this.cpus.traceDevices(this.machine, this.recorder, (cpu, pc) => this.code.frameTable.unwind(cpu.r, pc, read32).slice(1, MAX_TRACED_CALLERS + 1));
     }
     const now = this.machine.now;
     return { trace: this.recorder.document(now, { program: this.options.program }), now: traceTime(now) };
   }
 
-  /** A CPU access's C line. */
+  /** A CPU access's C line: where it was made, or for an access inside a one-line register accessor
+   * (`static void wr(uint32_t offset, uint32_t value) { ... }`), the call of the accessor. */
   timelineSource(item: TimelineItem): { source: SourceRef; line: number } | undefined {
     if (item.pid !== CPU_PID) return undefined;
-    const row = this.code.lines.lookup(item.pc);
+    const frames = [item.pc, ...(item.callers ?? []).map((pc) => pc - 1)];
+    const frame = frames.find((pc, depth) => depth === frames.length - 1 || !this.isOneLineFunction(pc)) ?? item.pc;
+    const row = this.code.lines.lookup(frame);
     return row && { source: { path: this.code.sourcePath(row.file) }, line: row.line - 1 };
+  }
+
+  private isOneLineFunction(pc: number): boolean {
+    const fn = this.code.frameTable.functionAt(pc);
+    if (!fn || fn.size < 2) return false;
+    const first = this.code.lines.lookup(fn.start), last = this.code.lines.lookup(fn.start + fn.size - 2);
+    return first !== undefined && last !== undefined && first.file === last.file && first.line === last.line;
   }
 }
 

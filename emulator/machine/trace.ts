@@ -81,12 +81,14 @@ export class MachineTraceRecorder {
     this.dmacs[d].walked(flow, at);
   }
 
-  /** A CPU thread's access to a device register at `at` (ps), by the instruction at `pc`. */
-  cpuAccess(thread: { readonly tid: number; readonly name: string }, at: number, pc: number, target: DeviceRegister, write: boolean, size: number, value: number): void {
+  /** A CPU thread's access to a device register at `at` (ps), by the instruction at `pc` (called from `callers`). */
+  cpuAccess(thread: { readonly tid: number; readonly name: string }, at: number, pc: number, target: DeviceRegister, write: boolean, size: number, value: number, callers?: readonly number[]): void {
     this.builder.process(CPU_PID, 'CPU');
     this.builder.lane(CPU_PID, thread.tid, thread.name);
     const name = `${write ? 'write' : 'read'} ${target.device} ${target.register}`;
-    this.builder.instant(CPU_PID, thread.tid, name, at, { pc: hex(pc), device: target.device, register: target.register, size, value: hex(value) }, 'register');
+    const args: Record<string, unknown> = { pc: hex(pc), device: target.device, register: target.register, size, value: hex(value) };
+    if (callers?.length) args.callers = callers.map(hex);
+    this.builder.instant(CPU_PID, thread.tid, name, at, args, 'register');
   }
 
   /** The trace up to `end` (ps): what still runs is shown up to there, and goes on. */
