@@ -117,7 +117,12 @@ class TimelinePanel implements vscode.Disposable {
           void this.refresh();
         } else if (m.event === 'continued') this.resumed();
         else if (m.event === 'output') this.outputSeen();
-        else if (m.event === 'terminated' || m.event === 'exited') {
+        else if (m.event === 'exited') {
+          // The program ended; its session still answers until it terminates: the final picture.
+          this.running = false;
+          this.stopTimer();
+          void this.refresh();
+        } else if (m.event === 'terminated') {
           this.running = false;
           this.stopped = false;
           this.stopTimer();
