@@ -22,7 +22,6 @@ function parseWindow(raw: string): AccessWindow {
 
 export const asmCommand: Command = {
   name: 'asm',
-  summary: 'assemble PL330 microcode',
   usage: `usage: dmalab asm FILE [-o OUT] [--format bin|c|hex|listing] [--base ADDR] [--werror]
        dmalab asm FILE --bounds [--window ADDR:SIZE[:r|rw] ...]
 

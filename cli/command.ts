@@ -1,4 +1,4 @@
-// The shape of a CLI command; main.ts lists them.
+// The shape of a CLI command; main.ts lists them with their summaries and loads each when it runs.
 import type { FlagSpec, ParsedArgs } from './args';
 
 export interface CommandIO {
@@ -8,7 +8,6 @@ export interface CommandIO {
 
 export interface Command {
   readonly name: string;
-  readonly summary: string;
   readonly usage: string;
   readonly flags: Readonly<Record<string, FlagSpec>>;
   /** Some commands (lsp, dap, run with a guest) own the process; they resolve when done. */

@@ -4,7 +4,6 @@ import type { Command } from './command';
 
 export const dapCommand: Command = {
   name: 'dap',
-  summary: 'run the debug adapter (Debug Adapter Protocol over stdin/stdout)',
   usage: `usage: dmalab dap
 
 Speaks the Debug Adapter Protocol on stdin and stdout until the client disconnects. Launch arguments are those of a

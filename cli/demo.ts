@@ -6,7 +6,6 @@ import { SCENARIOS, runScenarios } from '../scenarios/registry';
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: "run the seed's VFIO Test Cases 1 and 2 and the isolation check (PASS/FAIL)",
   usage: `usage: dmalab demo [--platform DTS|DTB] [--device NAME] [--scenario NAME]
 
 Boots the host-kernel model on the platform (default: ${DEFAULT_PLATFORM}, an MMU-400 in front of four

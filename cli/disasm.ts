@@ -10,7 +10,6 @@ import type { Command } from './command';
 
 export const disasmCommand: Command = {
   name: 'disasm',
-  summary: 'disassemble PL330 microcode',
   usage: `usage: dmalab disasm FILE [--base ADDR] [--thread manager|channel]
        dmalab disasm PROGRAM.elf [--function NAME]
 

@@ -36,7 +36,6 @@ function checkLevels(args: ParsedArgs, io: CommandIO): CheckLevels {
 
 export const dtcCommand: Command = {
   name: 'dtc',
-  summary: 'compile and decompile devicetrees (dtc-compatible)',
   usage: `usage: dmalab dtc [OPTIONS] [FILE]
 
 Devicetree compiler with dtc's options; FILE '-' or none reads stdin. Diagnostics go to stderr as

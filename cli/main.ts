@@ -1,21 +1,42 @@
 // The `dmalab` command line: one engine per language, shared with the language server and the debugger.
 import { parseArgs, UsageError } from './args';
-import { asmCommand } from './asm';
 import type { Command, CommandIO } from './command';
-import { dapCommand } from './dap';
-import { demoCommand } from './demo';
-import { disasmCommand } from './disasm';
-import { dtcCommand } from './dtc';
-import { lspCommand } from './lsp';
-import { runCommand } from './run';
-import { runElfCommand } from './run-elf';
 
-const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, runElfCommand, dtcCommand, demoCommand, dapCommand, lspCommand];
+/** A command as the dispatcher knows it: its module is loaded only when it runs, so start-up pays for one command. */
+interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
+const COMMANDS: readonly CommandEntry[] = [
+  { name: 'asm', summary: 'assemble PL330 microcode', load: async () => (await import('./asm')).asmCommand },
+  { name: 'disasm', summary: 'disassemble PL330 microcode', load: async () => (await import('./disasm')).disasmCommand },
+  { name: 'run', summary: 'run a PL330 program on the emulated DMAC', load: async () => (await import('./run')).runCommand },
+  {
+    name: 'run-elf',
+    summary: 'run an ARM Linux executable (armhf/armel ELF) in user mode on the emulator',
+    load: async () => (await import('./run-elf')).runElfCommand,
+  },
+  { name: 'dtc', summary: 'compile and decompile devicetrees (dtc-compatible)', load: async () => (await import('./dtc')).dtcCommand },
+  {
+    name: 'demo',
+    summary: "run the seed's VFIO Test Cases 1 and 2 and the isolation check (PASS/FAIL)",
+    load: async () => (await import('./demo')).demoCommand,
+  },
+  { name: 'dap', summary: 'run the debug adapter (Debug Adapter Protocol over stdin/stdout)', load: async () => (await import('./dap')).dapCommand },
+  { name: 'lsp', summary: 'run the language server (PL330 assembly, devicetree) over stdio', load: async () => (await import('./lsp')).lspCommand },
+];
 
 const io: CommandIO = {
   stdout: (data) => process.stdout.write(data),
   stderr: (text) => process.stderr.write(text),
 };
+
+/** Whether `dmalab NAME` is a command (the launcher keeps a code cache per command). */
+export function isCommand(name: string): boolean {
+  return COMMANDS.some((c) => c.name === name);
+}
 
 function mainUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -38,11 +59,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     io.stdout(`dmalab ${process.env.DMALAB_VERSION ?? '0.1.0'}\n`);
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.stderr(`dmalab: unknown command '${name}'\n${mainUsage()}`);
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout(command.usage + '\n');
     return 0;
@@ -63,7 +85,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** Runs the CLI on this process's arguments and sets its exit status (bin/dmalab and `node dist/cli.js`). */
+/** Runs the CLI on this process's arguments and sets its exit status (dist/cli.js, the launcher, calls it). */
 export function runCli(): void {
   main(process.argv.slice(2)).then(
     (status) => {

@@ -133,7 +133,6 @@ export function runElf(options: RunElfOptions, io: CommandIO): number {
 
 export const runElfCommand: Command = {
   name: 'run-elf',
-  summary: 'run an ARM Linux executable (armhf/armel ELF) in user mode on the emulator',
   usage: `usage: dmalab run-elf PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [--sysroot DIR]
                      [--env NAME=VALUE]... [--unset-env NAME]... [--clear-env] [--strict-syscalls] [--trace-out FILE]
                      [-- ARGS...]

@@ -17,6 +17,7 @@ import { Machine } from '../emulator/machine/machine';
 import { assembleSource, startingProgram } from '../server/pl330/program-load';
 import { ParsedArgs, UsageError, intOption, parseIntArg, type FlagSpec } from './args';
 import type { Command, CommandIO } from './command';
+import { dumpToFile, loadFile } from './memory-files';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
 import { DEFAULT_PLATFORM, loadPlatform } from '../scenarios/platform';
 import { runElfCommand } from './run-elf';
@@ -24,6 +25,8 @@ import { SCENARIOS, runScenario } from '../scenarios/registry';
 
 const SOURCE_EXTENSIONS = ['.pl330', '.asm', '.s', '.S'];
 const DEFAULT_MAX_CYCLES = 100_000_000;
+/** The most bytes a --dump prints (as hex); one written to a file may cover the whole address space. */
+const MAX_PRINTED_DUMP = 64 << 20;
 
 /** The flags of a PL330 run (and of scenarios); an ELF takes run-elf's. */
 const PL330_RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
@@ -35,7 +38,6 @@ const PL330_RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run a PL330 program on the emulated DMAC',
   usage: `usage: dmalab run PROGRAM [--load ADDR] [--channel N] [--ns] [--mem ADDR=FILE ...] [--dump ADDR:LEN[=FILE] ...]
                  [--trace] [--trace-out FILE] [--json] [--max-cycles N] [--platform DTS|DTB [--dmac NAME]]
        dmalab run PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [--env NAME=VALUE]...
@@ -150,10 +152,7 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
   const { bus, dmac, period } = platformMachine ?? { ...createStandaloneMachine({ ...config, ...boot }), period: periodOf(DEFAULT_DMAC_FREQUENCY) };
   if (channel >= dmac.config.channels) throw new UsageError(`--channel: ${channel} is beyond the ${dmac.config.channels} channels configured`);
   for (const image of plan.images) bus.physicalWrite(image.base, image.bytes, 0, image.bytes.length);
-  for (const m of mems) {
-    const bytes = new Uint8Array(readFileSync(m.file));
-    bus.physicalWrite(m.address, bytes, 0, bytes.length);
-  }
+  for (const m of mems) loadFile(bus, m.address, m.file);
 
   if (args.flags.has('--trace')) dmac.observe((event) => io.stdout(formatEvent(event) + '\n'));
   const traceOut = args.flags.get('--trace-out')?.[0];
@@ -168,10 +167,13 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
 
   const dumped: Record<string, string> = {};
   for (const d of dumps) {
+    if (d.file) {
+      dumpToFile(bus, d.address, d.length, d.file);
+      continue;
+    }
     const bytes = new Uint8Array(d.length);
     bus.physicalRead(d.address, bytes, 0, d.length);
-    if (d.file) writeFileSync(d.file, bytes);
-    else dumped[`0x${d.address.toString(16)}`] = Buffer.from(bytes).toString('hex');
+    dumped[`0x${d.address.toString(16)}`] = Buffer.from(bytes).toString('hex');
   }
 
   const registers = registerValues(dmac);
@@ -246,7 +248,7 @@ function planLoad(file: string, config: Partial<Pl330Config>, load: number | und
 function parseDump(raw: string): Dump {
   const m = /^([^:=]+):([^:=]+)(?:=(.+))?$/.exec(raw);
   if (!m) throw new UsageError(`--dump: '${raw}' is not ADDR:LEN[=FILE]`);
-  return { address: parseIntArg(m[1], '--dump address', 0, 0xffffffff), length: parseIntArg(m[2], '--dump length', 1, 64 << 20), file: m[3] };
+  return { address: parseIntArg(m[1], '--dump address', 0, 0xffffffff), length: parseIntArg(m[2], '--dump length', 1, m[3] === undefined ? MAX_PRINTED_DUMP : 2 ** 32), file: m[3] };
 }
 
 function parseMem(raw: string): { address: number; file: string } {

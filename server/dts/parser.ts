@@ -621,7 +621,7 @@ class Parser {
     this.fatal(`syntax error: expected '/ {', '&label {', /delete-node/ or /omit-if-no-ref/, found ${this.describe(t)}`, this.locOf(t));
   }
 
-  /** `{ properties… subnodes… };` after a node's name. */
+  /** `{ properties... subnodes... };` after a node's name. */
   private nodeBody(labels: LabelDef[], name: string, nameLoc: Loc, omitIfNoRef: boolean): NodeAst {
     this.expectPunct('{', 'value');
     const node: NodeAst = { kind: 'node', labels, name, nameLoc, omitIfNoRef, properties: [], children: [], loc: nameLoc };
