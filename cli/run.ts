@@ -41,7 +41,7 @@ export const runCommand: Command = {
   usage: `usage: dmalab run PROGRAM [--load ADDR] [--channel N] [--ns] [--mem ADDR=FILE ...] [--dump ADDR:LEN[=FILE] ...]
                  [--trace] [--trace-out FILE] [--json] [--max-cycles N] [--platform DTS|DTB [--dmac NAME]]
        dmalab run PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [--env NAME=VALUE]...
-                 [--unset-env NAME]... [--clear-env] [--strict-syscalls] [-- ARGS...]
+                 [--unset-env NAME]... [--clear-env] [--strict-syscalls] [--trace-out FILE] [-- ARGS...]
        dmalab run --scenario NAME [--platform DTS|DTB] [--device NAME]
 
 Assembles PROGRAM (.pl330, .asm, .s; any other file is taken as raw microcode), loads it at ADDR, starts it on

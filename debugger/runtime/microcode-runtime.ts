@@ -496,10 +496,9 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
   /** A change from outside (memory written by the user) starts a new history here: older states no longer lead here. */
   private restartHistory(): void {
     if (this.recorder && this.cycle < this.timelineHorizon) {
-      // The recorded future no longer follows: the timeline starts again here.
+      // The recorded future no longer follows (and the past no longer leads here): the timeline starts again here.
       this.recorder.detach();
-      this.recorder = undefined;
-      this.timeline();
+      this.startTimeline(false);
     }
     this.history.clear();
     this.checkpoint();
@@ -587,7 +586,7 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
   // The DMA timeline
 
   timeline(): TimelineView {
-    if (!this.recorder) this.startTimeline();
+    if (!this.recorder) this.startTimeline(true);
     const now = this.timeOfCycle(this.cycle);
     const end = Math.max(now, this.timeOfCycle(this.timelineHorizon));
     return { trace: this.recorder!.document(end, { cycles: Math.max(this.cycle, this.timelineHorizon) }), now: traceTime(now) };
@@ -599,12 +598,12 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
     return (this.machine.dmacs[d].cycle + cycle - this.cycle) * this.machine.periods[d];
   }
 
-  /** From the oldest checkpoint on (the machine is deterministic: re-executing records what happened); a scenario,
-   * whose host keeps no history, from now on. */
-  private startTimeline(): void {
+  /** With `fromHistory`, from the oldest checkpoint on (the machine is deterministic: re-executing records what
+   * happened); else, and in a scenario, whose host keeps no history, from now on. */
+  private startTimeline(fromHistory: boolean): void {
     const recorder = (this.recorder = tickTraceRecorder(this.machine));
     const target = this.cycle;
-    if (this.host || !this.history.oldest) {
+    if (!fromHistory || this.host || !this.history.oldest) {
       recorder.attach();
       this.timelineHorizon = target;
       return;

@@ -71,6 +71,34 @@ test('a PL330 session: the timeline opened mid-run holds the past; stepping back
   }
 });
 
+test('memory written after stepping back: the timeline starts again there, and the write stands', async () => {
+  const reference = spawnSync(process.execPath, [cli, 'run', memcpy, '--trace-out', join(work, 'reference-write.json')], { encoding: 'utf8' });
+  assert.equal(reference.status, 0, reference.stderr);
+  const expected = burstTotals(JSON.parse(readFileSync(join(work, 'reference-write.json'), 'utf8')));
+  const load = lineOf(/^\s*DMALD\b/);
+  const dc = await client();
+  try {
+    const first = await launch(dc, { program: memcpy }, () => dc.setBreakpointsRequest({ source: { path: memcpy }, breakpoints: [{ line: load + 1 }] }));
+    assert.equal(bursts((await timeline(dc)).trace).length, 1);
+    const back = await after(dc, dc.stepBackRequest({ threadId: first.threadId }));
+    assert.equal(back.frame.line, load);
+    const pattern = Buffer.alloc(16, 0xab);
+    await dc.customRequest('writeMemory', { memoryReference: '0x2000', data: pattern.toString('base64') });
+    const restarted = await timeline(dc);
+    assert.equal(bursts(restarted.trace).length, 0, 'the recorded future no longer follows: nothing after here is kept');
+    await dc.setBreakpointsRequest({ source: { path: memcpy }, breakpoints: [] });
+    await dc.setExceptionBreakpointsRequest({ filters: ['dmasev'] });
+    await after(dc, dc.continueRequest({ threadId: first.threadId }));
+    const copied = await dc.customRequest('readMemory', { memoryReference: '0x3000', count: 16 });
+    assert.deepEqual(Buffer.from(copied.body.data, 'base64'), pattern, 'the timeline re-executed nothing over the write');
+    const doc = await exported(dc, 'memcpy-written.json');
+    assert.deepEqual(formatProblems(doc), []);
+    assert.deepEqual(burstTotals(doc), expected);
+  } finally {
+    await dc.stop();
+  }
+});
+
 test('an ARM executable session: recording from when the timeline is asked for; the export matches run-elf --trace-out; a register access leads to its C line', async () => {
   const example = join(root, 'examples', 'vfio-pl330');
   const program = join(example, 'vfio-pl330');
