@@ -31,12 +31,18 @@ async function exported(dc: DebugClient, name: string): Promise<TraceDocument> {
   return doc;
 }
 
+/** What memcpy's run outside the debugger moves (`dmalab run --trace-out`). */
+function memcpyReference(): ReturnType<typeof burstTotals> {
+  const out = join(work, 'reference.json');
+  const reference = spawnSync(process.execPath, [cli, 'run', memcpy, '--trace-out', out], { encoding: 'utf8' });
+  assert.equal(reference.status, 0, reference.stderr);
+  return burstTotals(JSON.parse(readFileSync(out, 'utf8')));
+}
+
 const bursts = (doc: TraceDocument): TraceEvent[] => doc.traceEvents.filter((e) => e.cat === 'burst');
 
 test('a PL330 session: the timeline opened mid-run holds the past; stepping back moves the present, not the record; the export counts what `dmalab run` moves', async () => {
-  const reference = spawnSync(process.execPath, [cli, 'run', memcpy, '--trace-out', join(work, 'reference.json')], { encoding: 'utf8' });
-  assert.equal(reference.status, 0, reference.stderr);
-  const expected = burstTotals(JSON.parse(readFileSync(join(work, 'reference.json'), 'utf8')));
+  const expected = memcpyReference();
   const store = lineOf(/^\s*DMAST\b/);
   const dc = await client();
   try {
@@ -72,9 +78,7 @@ test('a PL330 session: the timeline opened mid-run holds the past; stepping back
 });
 
 test('memory written after stepping back: the timeline starts again there, and the write stands', async () => {
-  const reference = spawnSync(process.execPath, [cli, 'run', memcpy, '--trace-out', join(work, 'reference-write.json')], { encoding: 'utf8' });
-  assert.equal(reference.status, 0, reference.stderr);
-  const expected = burstTotals(JSON.parse(readFileSync(join(work, 'reference-write.json'), 'utf8')));
+  const expected = memcpyReference();
   const load = lineOf(/^\s*DMALD\b/);
   const dc = await client();
   try {
