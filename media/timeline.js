@@ -30,6 +30,8 @@
   let scale = 1;
   let fitted = true;
   let span = { start: 0, end: 1 };
+  /** Item index → indexes of the items flows link it with (a DMAGO to the channel's start, an access to its walk). */
+  let links = new Map();
   let selected = undefined;
   let mark = undefined;
   let frame = 0;
@@ -78,8 +80,40 @@
       lane.process = processes.get(lane.pid) || 'process ' + lane.pid;
       lane.items.sort((a, b) => a.e.ts - b.e.ts);
     }
+    links = linkFlows(trace.traceEvents, laneMap, key);
     if (start === Infinity) span = { start: 0, end: 1 };
     else span = { start, end: Math.max(end, now, start + 0.001) };
+  }
+
+  /** Each flow's ends bound to the slices enclosing them on their lanes (or the instant there). */
+  function linkFlows(events, laneMap, key) {
+    const ends = new Map();
+    for (const e of events) {
+      if (e.ph !== 's' && e.ph !== 'f') continue;
+      const pair = ends.get(e.id) || {};
+      pair[e.ph] = e;
+      ends.set(e.id, pair);
+    }
+    const at = (e) => {
+      const lane = laneMap.get(key(e.pid, e.tid));
+      if (!lane) return undefined;
+      let found;
+      for (const item of lane.items) {
+        const end = item.e.ts + (item.e.dur || 0);
+        if (item.e.ts <= e.ts && e.ts <= end && (!found || item.e.ts >= found.e.ts)) found = item;
+      }
+      return found;
+    };
+    const result = new Map();
+    const add = (a, b) => result.set(a.index, [...(result.get(a.index) || []), b.index]);
+    for (const pair of ends.values()) {
+      if (!pair.s || !pair.f) continue;
+      const from = at(pair.s), to = at(pair.f);
+      if (!from || !to) continue;
+      add(from, to);
+      add(to, from);
+    }
+    return result;
   }
 
   function fit() {
@@ -187,6 +221,7 @@
     const e = item.e;
     const lines = [e.name, item.lane.process + ' · ' + item.lane.name, 'at ' + formatTime(e.ts) + (e.ph === 'X' ? ' for ' + formatTime(e.dur) : '')];
     for (const [k, v] of Object.entries(e.args || {})) lines.push(k + ': ' + (Array.isArray(v) ? v.join(' ') : v));
+    for (const other of links.get(item.index) || []) lines.push('linked: ' + items[other].e.name + ' (' + items[other].lane.name + ')');
     if (e.args && e.args.pc !== undefined) lines.push('click: go to its source line');
     return lines.join('\n');
   }
@@ -233,9 +268,12 @@
     const target = ev.target.closest && ev.target.closest('.item');
     if (!target) {
       tooltip.style.display = 'none';
+      highlightLinks(undefined);
       return;
     }
-    tooltip.textContent = describe(items[Number(target.dataset.i)]);
+    const item = items[Number(target.dataset.i)];
+    tooltip.textContent = describe(item);
+    highlightLinks(item);
     tooltip.style.display = 'block';
     tooltip.style.left = Math.min(ev.clientX + 12, window.innerWidth - tooltip.offsetWidth - 4) + 'px';
     tooltip.style.top = Math.min(ev.clientY + 12, window.innerHeight - tooltip.offsetHeight - 4) + 'px';
@@ -248,6 +286,15 @@
     const target = ev.target.closest && ev.target.closest('.item');
     if (target) choose(items[Number(target.dataset.i)]);
   });
+
+  function highlightLinks(item) {
+    for (const div of lanesBox.querySelectorAll('.item.linked')) div.classList.remove('linked');
+    if (!item) return;
+    for (const other of links.get(item.index) || []) {
+      const div = lanesBox.querySelector('.item[data-i="' + other + '"]');
+      if (div) div.classList.add('linked');
+    }
+  }
 
   /** A click: the item is marked, its moment too, and its source line is revealed. */
   function choose(item) {
