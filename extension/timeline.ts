@@ -59,6 +59,7 @@ class TimelinePanel implements vscode.Disposable {
   private session: vscode.DebugSession | undefined;
   private running = false;
   private stopped = false;
+  private ended = false;
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastOutputRefresh = 0;
   private pendingOutputRefresh: ReturnType<typeof setTimeout> | undefined;
@@ -108,6 +109,7 @@ class TimelinePanel implements vscode.Disposable {
           // An open panel records a session from its start.
           this.session = session;
           this.stopped = false;
+          this.ended = false;
           if (this.panel) void this.refresh();
         } else if (session !== this.session) return;
         if (m.event === 'stopped') {
@@ -120,6 +122,7 @@ class TimelinePanel implements vscode.Disposable {
         else if (m.event === 'exited') {
           // The program ended; its session still answers until it terminates: the final picture.
           this.running = false;
+          this.ended = true;
           this.stopTimer();
           void this.refresh();
         } else if (m.event === 'terminated') {
@@ -171,7 +174,8 @@ class TimelinePanel implements vscode.Disposable {
     this.inFlight = true;
     try {
       const body = await session.customRequest('dmalab/timeline');
-      void panel.webview.postMessage({ type: 'timeline', trace: body.trace, now: body.now, stopped: this.stopped, session: session.name });
+      const state = this.ended ? 'ended' : this.stopped ? 'stopped' : 'running';
+      void panel.webview.postMessage({ type: 'timeline', trace: body.trace, now: body.now, state, session: session.name });
     } catch (error) {
       // A session that has ended keeps its last picture.
       if (this.running || this.stopped) void panel.webview.postMessage({ type: 'status', text: (error as Error).message });

@@ -325,13 +325,13 @@
     const m = ev.data;
     if (m.type === 'timeline') {
       now = m.now;
-      stopped = m.stopped;
+      stopped = m.state !== 'running';
       const selectedIndex = selected && selected.index;
       load(m.trace);
       selected = selectedIndex === undefined ? undefined : items[selectedIndex];
       sessionName.textContent = m.session;
       const bursts = items.filter((i) => i.kind === 'burst').length;
-      status.textContent = (stopped ? 'stopped at ' : 'running, at ') + formatTime(now) + ' · ' + lanes.length + ' lanes · ' + bursts + ' bursts';
+      status.textContent = { stopped: 'stopped at ', running: 'running, at ', ended: 'ended at ' }[m.state] + formatTime(now) + ' · ' + lanes.length + ' lanes · ' + bursts + ' bursts';
       if (lanes.length === 0) {
         lanesBox.textContent = '';
         const empty = el('div', 'empty');
