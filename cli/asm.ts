@@ -1,14 +1,15 @@
 // `dmalab asm FILE [-o OUT] [--format bin|c|hex|listing] [--bounds]`
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { assemble } from '../server/pl330/assembler';
-import { formatDiagnostic } from '../server/pl330/diagnostics';
+import { checkLevels, formatDiagnostic } from '../server/pl330/diagnostics';
 import { OUTPUT_FORMATS, OutputFormat, toCArray, toImage, toIntelHex, toListing } from '../server/pl330/output';
 import { formatBoundsReport } from '../server/pl330/bounds-report';
 import { AccessWindow, accessesOutside, programBounds, withProgramDiagnostics } from '../server/pl330/program-checks';
 import { formatRanges } from '../server/pl330/bounds';
 import { ParsedArgs, UsageError, intOption, parseIntArg } from './args';
 import type { Command } from './command';
+import { limitDiagnostics, readSourceText } from './input';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
 
 /** ADDR:SIZE[:r|rw] → the region and what it allows. */
@@ -22,7 +23,7 @@ function parseWindow(raw: string): AccessWindow {
 
 export const asmCommand: Command = {
   name: 'asm',
-  usage: `usage: dmalab asm FILE [-o OUT] [--format bin|c|hex|listing] [--base ADDR] [--werror]
+  usage: `usage: dmalab asm FILE [-o OUT] [--format bin|c|hex|listing] [--base ADDR] [--werror] [-W|-E [no-]CHECK]...
        dmalab asm FILE --bounds [--window ADDR:SIZE[:r|rw] ...]
 
 Assembles FILE (ARM DMA-330 TRM syntax). Diagnostics go to stderr as file:line:col: severity: message [code];
@@ -31,25 +32,37 @@ the exit status is 1 when there are errors. Without -o, bin is written to FILE.b
   --format FMT         bin (default), c, hex (Intel HEX) or listing
   --base ADDR          base address of a program without a .channel/.manager directive (0)
   --werror             treat warnings as errors
+  -W, --warning [no-]CHECK  report a warning check as a warning (no-: not at all), as dtc's -W; repeatable
+  -E, --error [no-]CHECK    raise a warning check to an error (no-: not at all); repeatable. CHECK is a code
+                       printed in [brackets]; an unknown one is fatal (status 1)
   --bounds             print, instead of the output, the address ranges each channel program reads and writes
                        (computed from the microcode without running it) and where they cannot be known
   --window ADDR:SIZE[:r|rw]  with --bounds: a region the DMAC may reach (an IOMMU mapping; rw by default); the
                        accesses outside every window that allows them are listed and the exit status is 1
 ${PL330_CONFIG_USAGE}`,
-  flags: { '--output': { value: true, alias: '-o' }, '--format': { value: true }, '--base': { value: true }, '--werror': {}, '--bounds': {}, '--window': { value: true, repeat: true }, ...PL330_CONFIG_FLAGS },
+  flags: {
+    '--output': { value: true, alias: '-o' }, '--format': { value: true }, '--base': { value: true }, '--werror': {},
+    '-W': { value: true, repeat: true, alias: '--warning' }, '-E': { value: true, repeat: true, alias: '--error' },
+    '--bounds': {}, '--window': { value: true, repeat: true }, ...PL330_CONFIG_FLAGS,
+  },
   run(args: ParsedArgs, io) {
     if (args.positional.length !== 1) throw new UsageError('asm takes exactly one FILE');
     const file = args.positional[0];
     const format = (args.flags.get('--format')?.[0] ?? 'bin') as OutputFormat;
     if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`--format: '${format}' is not one of ${OUTPUT_FORMATS.join(', ')}`);
-    const source = readFileSync(file, 'utf8');
-    const result = assemble(source, { config: configOverrides(args), base: intOption(args, '--base', 0, 0xffffffff) });
+    const levels = checkLevels(args.sequence.filter((e): e is ['-W' | '-E', string] => e[0] === '-W' || e[0] === '-E'));
+    if (typeof levels === 'string') {
+      io.stderr(`dmalab asm: ${levels}\n`);
+      return 1;
+    }
+    const source = readSourceText(file);
+    const result = assemble(source, { config: configOverrides(args), base: intOption(args, '--base', 0, 0xffffffff), levels });
     const bounds = result.errorCount > 0 ? [] : programBounds(result);
     const diagnostics = withProgramDiagnostics(result, bounds);
-    for (const d of diagnostics) io.stderr(formatDiagnostic(file, d) + '\n');
+    for (const line of limitDiagnostics(diagnostics.map((d) => formatDiagnostic(file, d)), `dmalab asm: ${file}`)) io.stderr(line + '\n');
     const warnings = diagnostics.length - result.errorCount;
     if (result.errorCount > 0 || (args.flags.has('--werror') && warnings > 0)) {
-      io.stderr(`${file}: ${result.errorCount} error(s), ${warnings} warning(s)\n`);
+      io.stderr(`dmalab asm: ${file}: ${result.errorCount} error(s), ${warnings} warning(s)\n`);
       return 1;
     }
     const windows = (args.flags.get('--window') ?? []).map(parseWindow);

@@ -1,7 +1,8 @@
 // `dmalab demo`: the seed's Test Case 1 and the isolation check on the default platform, step by step.
 import { ParsedArgs, UsageError } from './args';
 import type { Command } from './command';
-import { DEFAULT_PLATFORM } from '../scenarios/platform';
+import { InputError } from './input';
+import { DEFAULT_PLATFORM, PlatformError } from '../scenarios/platform';
 import { SCENARIOS, runScenarios } from '../scenarios/registry';
 
 export const demoCommand: Command = {
@@ -31,7 +32,8 @@ no byte of memory changes. Prints each step and PASS or FAIL; the exit status is
         warn: (line) => io.stderr(`${line}\n`),
       });
     } catch (error) {
-      io.stderr(`dmalab demo: ${(error as Error).message}\n`);
+      if (!(error instanceof InputError || error instanceof PlatformError)) throw error;
+      io.stderr(`dmalab demo: ${error.message}\n`);
       io.stdout('FAIL\n');
       return 1;
     }

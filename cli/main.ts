@@ -1,6 +1,8 @@
 // The `dmalab` command line: one engine per language, shared with the language server and the debugger.
+import { writeSync } from 'node:fs';
 import { parseArgs, UsageError } from './args';
 import type { Command, CommandIO } from './command';
+import { InputError, describeFileError } from './input';
 
 /** A command as the dispatcher knows it: its module is loaded only when it runs, so start-up pays for one command. */
 interface CommandEntry {
@@ -28,9 +30,29 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'lsp', summary: 'run the language server (PL330 assembly, devicetree) over stdio', load: async () => (await import('./lsp')).lspCommand },
 ];
 
+/** The reader of our output went away (`dmalab run x.pl330 | head -1`): stop quietly, as Unix tools do. */
+class BrokenPipe extends Error {}
+
+/** The status a shell shows for a tool that SIGPIPE ended (128 + 13). */
+const BROKEN_PIPE_STATUS = 141;
+
+/** Synchronous writes: a closed pipe is seen at the write (EPIPE), not later as an unhandled stream error. */
+function writeAll(fd: number, data: string | Uint8Array): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  for (let offset = 0; offset < bytes.length; ) {
+    try {
+      offset += writeSync(fd, bytes, offset);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') throw new BrokenPipe();
+      if (code !== 'EAGAIN') throw error;
+    }
+  }
+}
+
 const io: CommandIO = {
-  stdout: (data) => process.stdout.write(data),
-  stderr: (text) => process.stderr.write(text),
+  stdout: (data) => writeAll(1, data),
+  stderr: (text) => writeAll(2, text),
 };
 
 /** Whether `dmalab NAME` is a command (the launcher keeps a code cache per command). */
@@ -65,21 +87,29 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const command = await entry.load();
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout(command.usage + '\n');
-    return 0;
-  }
   try {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout(command.usage + '\n');
+      return 0;
+    }
     return await command.run(parseArgs(rest, command.flags), io);
   } catch (error) {
+    if (error instanceof BrokenPipe) return BROKEN_PIPE_STATUS;
+    // The platform loader belongs to the commands that build machines: loaded here only when a command failed.
+    const { PlatformError } = await import('../scenarios/platform');
+    if (error instanceof InputError || error instanceof PlatformError) {
+      // A message that starts at a file:line:col location is already in the compilers' form: no second prefix.
+      io.stderr(/^[^\s:]+:\d+:\d+: /.test(error.message) ? `${error.message}\n` : `dmalab ${name}: ${error.message}\n`);
+      return command.inputErrorStatus ?? 1;
+    }
     if (error instanceof UsageError) {
       io.stderr(`dmalab ${name}: ${error.message}\n${command.usage}\n`);
       return 2;
     }
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
-      io.stderr(`dmalab ${name}: ${(error as Error).message}\n`);
-      return 1;
+    const fileError = describeFileError(error);
+    if (fileError !== undefined) {
+      io.stderr(`dmalab ${name}: ${fileError}\n`);
+      return command.inputErrorStatus ?? 1;
     }
     throw error;
   }

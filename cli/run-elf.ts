@@ -143,6 +143,7 @@ stderr pass through and its exit status is dmalab's. It sees DIR (default: the c
 system root (symbolic links resolve inside it) and gets dmalab's environment. A crash (undefined instruction, bad
 memory access) stops it with a report of the PC, the instruction and the registers; the status is then 128 +
 signal. A system call dmalab does not implement returns -ENOSYS, as Linux does, and is named once on stderr.
+A file dmalab cannot use (the program, the platform devicetree) is reported on one line naming it, with status 1.
   --platform FILE          the machine (devicetree source or blob; default: the seed's platform): its RAM holds the
                            process, its DMACs are the VFIO devices under /dev/vfio and /sys/bus/*/devices
   --workspace DIR          host directory the program sees as /

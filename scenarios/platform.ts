@@ -19,11 +19,22 @@ export function packageRoot(): string {
   }
 }
 
+/** A platform file that cannot describe a machine (not a devicetree, or missing what a machine needs); the message
+ * names the file, with line:col where there is one. */
+export class PlatformError extends Error {}
+
+/** How many of a platform's compile errors a message lists before it counts the rest. */
+const MAX_LISTED_ERRORS = 50;
+
 function compileDtsFile(file: string, warn: (line: string) => void): Uint8Array {
   const { preprocessor, result } = compileDtsText(file, bytesToText(readFileSync(file)), { host: fileHost });
   const diagnostics = [...preprocessor, ...(result?.diagnostics ?? [])];
   for (const d of diagnostics) if (d.severity === 'warning') warn(formatDiagnostic(d, file));
-  if (!result?.info) throw new Error(diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d, file)).join('\n') || `${file}: cannot compile`);
+  if (!result?.info) {
+    const errors = diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d, file));
+    const more = errors.length > MAX_LISTED_ERRORS ? [`${file}: ${errors.length - MAX_LISTED_ERRORS} more errors not shown`] : [];
+    throw new PlatformError([...errors.slice(0, MAX_LISTED_ERRORS), ...more].join('\n') || `${file}: cannot compile`);
+  }
   return toDtb(result.info);
 }
 
@@ -33,6 +44,6 @@ export function loadPlatform(file = join(packageRoot(), DEFAULT_PLATFORM), warn:
   try {
     return platformFromDtb(new Uint8Array(dtb));
   } catch (error) {
-    throw new Error(`${file}: ${(error as Error).message}`);
+    throw new PlatformError(`${file}: ${(error as Error).message}`);
   }
 }

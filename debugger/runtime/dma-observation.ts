@@ -211,10 +211,11 @@ export class DmaObservation {
     if (this.dataHits.length) this.dataHits.length = 0;
   }
 
-  /** Whether no thread can run (every one stopped, faulted or waiting). */
+  /** Whether no thread can run (every one stopped, faulted or waiting) and no peripheral will raise a request later. */
   idle(): boolean {
     for (let i = 0; i < this.states.length; i++) if (RUNNABLE.has(this.states[i])) return false;
-    return true;
+    // A scripted peripheral whose request is due later wakes a waiting thread as the clock runs.
+    return this.machine.dmacs.every((d) => d.nextPeripheralRequest === Infinity);
   }
 
   /** Threads not stopped: each with what it waits for or why it faulted. */
@@ -371,7 +372,7 @@ function eventThread(event: Pl330Event): ThreadRef {
     case 'irq':
       return 'manager';
     default:
-      return event.thread;
+      return event.thread ?? 'manager'; // a peripheral's own request belongs to no thread
   }
 }
 

@@ -21,7 +21,7 @@ import { DmaObservation, DmaThread, FETCHING, SMMU_WALK } from './dma-observatio
 import { disassembleAround, previousStart } from './disassembly';
 import { ExpressionContext, evaluateExpression } from './expression';
 import { Checkpoint, History } from './history';
-import { DEFAULT_MAX_CYCLES, UserError, LaunchOptions, ScenarioLaunch } from './launch';
+import { DEFAULT_MAX_CYCLES, UserError, LaunchOptions, ScenarioLaunch, attachScriptedPeripherals } from './launch';
 import { DebugMachine, MachineSnapshot, createDefaultMachine, createPlatformMachine, debugMachineOf, tickTraceRecorder } from './machine';
 import { DebugProgram } from './program';
 import { startingProgram } from '../../server/pl330/program-load';
@@ -114,6 +114,7 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
     if (options.thread !== 'manager' && options.thread >= dmac.config.channels) {
       throw new UserError(`'channel': ${options.thread} is beyond the ${dmac.config.channels} channels of dma${options.dmac}`);
     }
+    attachScriptedPeripherals(dmac, options);
     for (const p of program.assembly.programs) {
       if (machine.bus.physicalWrite(p.base, p.bytes, 0, p.bytes.length) !== BusResponse.Okay) {
         throw new UserError(`${options.program}:${p.line + 1}: the ${p.kind} program at ${hexAddress(p.base)} lies where nothing is mapped (${machine.bus.describe(p.base)}); put it in RAM`);

@@ -31,5 +31,10 @@ export function formatEvent(e: Pl330Event): string {
     case 'state': return `${at}   ${threadName(e.thread)}: ${stateName(e.thread, e.from)} -> ${stateName(e.thread, e.to)}`;
     case 'channelStart': return `${at}   channel ${e.channel} starts at ${hexAddress(e.pc)}${e.nonSecure ? ' (non-secure)' : ''}`;
     case 'channelEnd': return `${at}   channel ${e.channel} ${e.how === 'end' ? 'ends' : 'is killed'}`;
+    case 'peripheral': {
+      if (e.action === 'request') return `${at}   peripheral ${e.peripheral} requests ${e.type}${e.last ? ' (last)' : ''}`;
+      const by = e.thread === undefined ? '' : `${threadName(e.thread)} `;
+      return e.action === 'flush' ? `${at}   ${by}flushes peripheral ${e.peripheral}` : `${at}   ${by}acknowledges the ${e.type} request of peripheral ${e.peripheral}`;
+    }
   }
 }

@@ -164,6 +164,10 @@ export class Pl330TraceRecorder {
       case 'channelEnd':
         this.instant(e.channel, at, e.how === 'end' ? 'channel end' : 'channel killed', {});
         break;
+      case 'peripheral':
+        // A peripheral's own request is on the manager's lane; an acknowledgement or a flush on the channel's.
+        this.instant(e.thread ?? 'manager', e.cycle, `peripheral ${e.peripheral} ${e.action}`, { type: e.type, last: e.last });
+        break;
     }
   }
 

@@ -125,6 +125,3 @@ export function hexByte(b: number): string {
   return b.toString(16).padStart(2, '0');
 }
 
-export function hexWord(v: number): string {
-  return `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
-}

@@ -85,6 +85,11 @@ test('hover shows the documentation and the encoded bytes; DMAMOV CCR gets a fie
   assert.match(value, /\| SB \| 7:4 \| 3 \| SB4 \|/);
   assert.match(value, /\| SS \| 3:1 \| 3 \| SS64 \|/);
   assert.match(value, /\| DAI \| 14 \| 1 \| DAI \|/);
+  // Register operands read the DMAC's register table: offset, stride, reset and description.
+  const sar = await suite.client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: lineOf(text, 'DMAMOV SAR, SRC'), character: 12 } });
+  assert.match((sar!.contents as MarkupContent).value, /Register `SARn` at 0x00000400 \+ 0x00000020 × n \(read-only; reset 0x00000000\): source address\./);
+  const ccr = await suite.client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character: 12 } });
+  assert.match((ccr!.contents as MarkupContent).value, /Register `CCRn` at 0x00000408 .*reset 0x00800200\): channel control; fields SAI SS SB/);
   const constant = await suite.client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: lineOf(text, 'DMALP BEATS_PER_ROW'), character: 20 } });
   assert.match((constant!.contents as MarkupContent).value, /constant\*\* `BEATS_PER_ROW` = 0x00000008 \(8\)/);
 });

@@ -9,7 +9,7 @@ import type { PreprocessCache } from '../../../dts/preprocessor';
 import { preprocessDts } from '../../../dts/compile-file';
 import { Diagnostic, DtsFatal, FileHost, Loc, Source, bytesToText, diagnosticPosition } from '../../../dts/source';
 import type { DtNode, DtProperty } from '../../../dts/tree';
-import { BindingFinding, runBindingChecks } from './bindings';
+import { BindingFinding, runBindingChecks } from '../../../dts/bindings';
 
 /** 0-based line and UTF-16 column... of an ASCII line; the engine counts bytes, which agree for ASCII text. */
 export interface Span {
