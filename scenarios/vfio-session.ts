@@ -7,9 +7,8 @@ import type { UserProcess } from '../emulator/host/process';
 import type { Machine } from '../emulator/machine/machine';
 import type { MemorySnapshot } from '../emulator/bus/memory';
 import { VfioUser } from '../emulator/vfio/libvfio';
-import {
-  LINUX_FLAGS, VFIO_API_VERSION, VFIO_DEVICE_FLAGS, VFIO_EXTENSION, VFIO_GROUP_FLAGS, VFIO_IOCTL, VFIO_IRQ_SET_FLAGS, VFIO_STRUCTS, errnoName,
-} from '../emulator/vfio/uapi';
+import { LINUX_FLAGS, VFIO_API_VERSION, VFIO_DEVICE_FLAGS, VFIO_EXTENSION, VFIO_GROUP_FLAGS, VFIO_IOCTL, VFIO_IRQ_SET_FLAGS, VFIO_STRUCTS } from '../emulator/vfio/uapi';
+import { errnoName } from '../emulator/linux/errno';
 
 export type ScenarioOutput = (line: string) => void;
 

@@ -3,7 +3,7 @@
 // memory, map/unmap with TLB invalidation and sync, and the context and global fault handlers that log and clear.
 import { ADDRESS_SIZE_CODES, SMMU_PAGE_SIZE } from '../smmu/config';
 import { smmuRegisterMaps, SmmuRegisterMaps } from '../smmu/registers';
-import { ERRNO } from '../vfio/uapi';
+import { ERRNO } from '../linux/errno';
 import { LPAE_MAIR, LpaePageTable } from './io-pgtable';
 import type { FrameAllocator, PhysicalAccess } from './physical';
 import type { MachineSmmu } from '../machine/machine';

@@ -1,5 +1,5 @@
 // Open file objects of the host-kernel model (what a file descriptor refers to) and the eventfd.
-import { ERRNO } from '../vfio/uapi';
+import { ERRNO } from '../linux/errno';
 
 /** A page of a process's address space: where it is in physical memory, and its protection (PROT_*). */
 export interface UserPage {

@@ -5,7 +5,7 @@
 import { GICD_SIZE } from '../gic/gic';
 import type { Machine, MachineDmac } from '../machine/machine';
 import type { SpiSpec } from '../machine/platform';
-import { ERRNO } from '../vfio/uapi';
+import { ERRNO } from '../linux/errno';
 import { VfioContainer } from '../vfio/container';
 import { VfioGroup } from '../vfio/group';
 import { VfioPlatformDevice } from '../vfio/platform-device';

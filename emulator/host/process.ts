@@ -3,7 +3,8 @@
 // what the syscall returns: a value >= 0, or -errno. An emulated ARM Linux process can sit on the same object.
 import { BusResponse } from '../bus/bus';
 import { PAGE_SIZE } from '../bus/memory';
-import { ERRNO, LINUX_FLAGS } from '../vfio/uapi';
+import { LINUX_FLAGS } from '../vfio/uapi';
+import { ERRNO } from '../linux/errno';
 import { EventFd, OpenFile, UserContext } from './files';
 import type { HostKernel } from './kernel';
 

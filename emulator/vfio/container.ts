@@ -4,7 +4,8 @@ import type { OpenFile, UserContext } from '../host/files';
 import type { HostKernel } from '../host/kernel';
 import type { VfioGroup } from './group';
 import { Type1Iommu, type1Supports } from './type1';
-import { ERRNO, VFIO_API_VERSION, VFIO_EXTENSION, VFIO_IOCTL } from './uapi';
+import { VFIO_API_VERSION, VFIO_EXTENSION, VFIO_IOCTL } from './uapi';
+import { ERRNO } from '../linux/errno';
 
 export class VfioContainer implements OpenFile {
   readonly kind = 'vfio container';

@@ -2,7 +2,8 @@
 import type { OpenFile, UserContext } from '../host/files';
 import type { HostKernel, IommuGroup } from '../host/kernel';
 import { VfioContainer } from './container';
-import { ERRNO, VFIO_GROUP_FLAGS, VFIO_IOCTL, VFIO_STRUCTS } from './uapi';
+import { VFIO_GROUP_FLAGS, VFIO_IOCTL, VFIO_STRUCTS } from './uapi';
+import { ERRNO } from '../linux/errno';
 import { copyStructToUser, readIoctlArg } from './user';
 
 export class VfioGroup {

@@ -5,10 +5,8 @@ import { PAGE_SIZE } from '../bus/memory';
 import { EventFd, MmapTarget, OpenFile, UserContext } from '../host/files';
 import type { HostKernel, KernelDevice } from '../host/kernel';
 import type { SpiSpec } from '../machine/platform';
-import {
-  ERRNO, LINUX_FLAGS, VFIO_DEVICE_FLAGS, VFIO_IOCTL, VFIO_IRQ_INFO_FLAGS, VFIO_IRQ_SET_ACTION_TYPE_MASK, VFIO_IRQ_SET_DATA_TYPE_MASK,
-  VFIO_IRQ_SET_FLAGS, VFIO_PLATFORM_OFFSET_SHIFT, VFIO_REGION_INFO_FLAGS, VFIO_STRUCTS,
-} from './uapi';
+import { LINUX_FLAGS, VFIO_DEVICE_FLAGS, VFIO_IOCTL, VFIO_IRQ_INFO_FLAGS, VFIO_IRQ_SET_ACTION_TYPE_MASK, VFIO_IRQ_SET_DATA_TYPE_MASK, VFIO_IRQ_SET_FLAGS, VFIO_PLATFORM_OFFSET_SHIFT, VFIO_REGION_INFO_FLAGS, VFIO_STRUCTS } from './uapi';
+import { ERRNO } from '../linux/errno';
 import { copyStructToUser, readIoctlArg } from './user';
 
 interface Region {

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { HostKernel } from '../../emulator/host/kernel';
 import { Machine } from '../../emulator/machine/machine';
 import { VfioUser } from '../../emulator/vfio/libvfio';
-import { ERRNO, LINUX_FLAGS, VFIO_EXTENSION, VFIO_IOCTL, VFIO_IRQ_SET_FLAGS, VFIO_STRUCTS, decodeStruct } from '../../emulator/vfio/uapi';
+import { LINUX_FLAGS, VFIO_EXTENSION, VFIO_IOCTL, VFIO_IRQ_SET_FLAGS, VFIO_STRUCTS, decodeStruct } from '../../emulator/vfio/uapi';
+import { ERRNO } from '../../emulator/linux/errno';
 import { seedPlatform } from './platform';
 
 const RW = LINUX_FLAGS.PROT_READ | LINUX_FLAGS.PROT_WRITE;
