@@ -1,7 +1,7 @@
 // The opening steps every VFIO userspace driver of the seed takes, as a user process of the host-kernel model:
 // bind the device to its VFIO driver through sysfs, open the container and the group, set the type-1 IOMMU, get the
 // device fd, map its register page and arm an eventfd on an interrupt. Each step is reported; a failing step throws.
-import { EventFd } from '../emulator/host/files';
+import { EventFd } from '../emulator/linux/files';
 import { HostKernel } from '../emulator/host/kernel';
 import type { UserProcess } from '../emulator/host/process';
 import type { Machine } from '../emulator/machine/machine';

@@ -11,7 +11,8 @@ import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, UserAddressSpace, type Fra
 import { ElfError, loadElf, parseElf, type LoadedImage } from './elf';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FileTable, HostStream, type DeviceFiles, type KernelContext, type OpenFile } from './files';
+import { FileTable, HostStream, type DeviceFiles, type OpenFile, type UserContext, type UserPage } from './files';
+import { MemoryFault } from '../cpu/memory';
 import { KUSER_PAGE, kuserPage } from './kuser';
 import { ENOSYS } from './errno';
 import { ResourceLimits } from './resource-limits';
@@ -20,6 +21,16 @@ import { ProcessExit, hex, type ProcessOutcome } from './outcome';
 import { SYSCALLS } from './syscalls';
 import { BLOCKED, FutexQueues, LinuxThread, RESTART, type ThreadWait } from './threads';
 import type { Workspace } from './workspace';
+
+/** A kernel copy to or from user memory: `failed` where the memory is not mapped for it. */
+function faultless<T>(copy: () => T, failed: T): T {
+  try {
+    return copy();
+  } catch (error) {
+    if (error instanceof MemoryFault) return failed;
+    throw error;
+  }
+}
 
 /** HWCAP bits (bits/hwcap.h) for what the CPU implements: no NEON, so glibc takes its integer/VFP paths. */
 export const HWCAP = {
@@ -72,15 +83,13 @@ export interface ProcessOptions {
   readonly seed?: number;
   /** The machine's timeline (default: one with no devices, where only the CPU and sleeps move time). */
   readonly timeline?: Timeline;
-  /** Makes eventfd objects (a device model may need its own kind); default: EventFile. */
-  readonly eventFile?: (initial: number, flags: number) => OpenFile;
   /** A system call with no implementation stops the process (a crash report) instead of returning -ENOSYS. */
   readonly strictSyscalls?: boolean;
   /** Messages about the program that are not its output (an unimplemented system call, once per call). */
   readonly warn?: (message: string) => void;
 }
 
-export class LinuxProcess implements KernelContext {
+export class LinuxProcess implements UserContext {
   readonly cpu: Cpu;
   readonly memory: UserAddressSpace;
   readonly files = new FileTable(() => this.resourceLimits.openFiles);
@@ -173,6 +182,24 @@ export class LinuxProcess implements KernelContext {
 
   installFile(file: OpenFile): number {
     return this.files.add(file);
+  }
+
+  readMemory(vaddr: number, length: number): Uint8Array | undefined {
+    return faultless<Uint8Array | undefined>(() => this.memory.readBytes(vaddr >>> 0, length), undefined);
+  }
+
+  writeMemory(vaddr: number, data: Uint8Array): boolean {
+    return faultless(() => { this.memory.writeBytes(vaddr >>> 0, data); return true; }, false);
+  }
+
+  readString(vaddr: number, max?: number): string | undefined {
+    return faultless<string | undefined>(() => this.memory.readCString(vaddr >>> 0, max), undefined);
+  }
+
+  /** The page at vaddr, pinned (a device may DMA to it), or undefined where nothing is mapped. */
+  pageOf(vaddr: number): UserPage | undefined {
+    const physical = this.memory.pin((vaddr >>> 0) & ~(PAGE_SIZE - 1));
+    return physical < 0 ? undefined : { physical, prot: this.memory.protection(vaddr >>> 0) };
   }
 
   /** Deterministic pseudo-random bytes (xorshift32). */

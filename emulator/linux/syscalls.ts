@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MMAP_BOTTOM, MMAP_TOP, PAGE_SIZE, PROT_READ, PROT_WRITE } from './address-space';
 import { EAGAIN, EBADF, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM, ENOSYS, ENOTDIR, ENOTTY, EPERM, ERANGE, ESPIPE, ESRCH, ETIMEDOUT } from './errno';
-import { EventFile, O_NONBLOCK, POLLERR, POLLHUP, POLLIN, POLLOUT, Pipe, S_IFDIR, S_IFMT, WOULD_BLOCK, type FileStatus, type FileTime, type OpenFile } from './files';
+import { EventFd, O_NONBLOCK, POLLERR, POLLHUP, POLLIN, POLLOUT, Pipe, S_IFDIR, S_IFMT, WOULD_BLOCK, type FileStatus, type FileTime, type OpenFile, statOf } from './files';
 import { PICOSECONDS_PER_NANOSECOND } from '../machine/clock';
 import { RESTART } from './threads';
 import { MemoryFault } from '../cpu/memory';
@@ -21,6 +21,8 @@ const AT_REMOVEDIR = 0x200;
 const AT_SYMLINK_NOFOLLOW = 0x100;
 const AT_SYMLINK_FOLLOW = 0x400;
 const O_CLOEXEC = 0o2000000;
+const O_RDWR = 2;
+const EFD_SEMAPHORE = 1;
 const GRND_NONBLOCK = 1;
 const GRND_RANDOM = 2;
 const GRND_INSECURE = 4;
@@ -128,7 +130,7 @@ function guestPath(p: LinuxProcess, dirfd: number, pathname: string): string | n
   if (dirfd === AT_FDCWD) return `${p.cwd}/${pathname}`;
   const dir = fileOf(p, dirfd);
   if (!dir) return -EBADF;
-  if ((dir.stat().mode & S_IFMT) !== S_IFDIR) return -ENOTDIR;
+  if ((statOf(dir).mode & S_IFMT) !== S_IFDIR) return -ENOTDIR;
   return `${dir.name}/${pathname}`;
 }
 
@@ -161,7 +163,7 @@ function statPath(p: LinuxProcess, dirfd: number, pathAddress: number, flags: nu
   const pathname = p.memory.readCString(u32(pathAddress));
   if (pathname === '' && flags & AT_EMPTY_PATH) {
     const file = fileOf(p, dirfd);
-    return file ? file.stat() : -EBADF;
+    return file ? statOf(file) : -EBADF;
   }
   const guest = guestPath(p, dirfd, pathname);
   if (typeof guest === 'number') return guest;
@@ -169,7 +171,7 @@ function statPath(p: LinuxProcess, dirfd: number, pathAddress: number, flags: nu
   const device = p.options.devices?.open(where, 0, p);
   if (device !== undefined) {
     if (typeof device === 'number') return device;
-    const st = device.stat();
+    const st = statOf(device);
     device.close?.();
     return st;
   }
@@ -295,8 +297,10 @@ function mmap(p: LinuxProcess, address: number, length: number, prot: number, fl
   if (!file) return -EBADF;
   if (file.mmap) {
     p.memory.unmap(where, size);
-    const result = file.mmap(where, size, prot, flags, offsetBytes, p);
-    return result < 0 ? result : where;
+    const target = file.mmap(size, prot, flags, offsetBytes, p);
+    if (typeof target === 'number') return target;
+    p.memory.mapDevice(where, target.physical, size, prot);
+    return where;
   }
   if (!file.read || flags & MAP_SHARED && prot & PROT_WRITE) return -ENODEV;
   // A private file mapping: a copy of the file's bytes.
@@ -361,7 +365,7 @@ export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
   fstat64: (p, fd, buf) => {
     const file = fileOf(p, fd);
     if (!file) return -EBADF;
-    return guarded(() => { p.memory.writeBytes(u32(buf), stat64(file.stat())); return 0; });
+    return guarded(() => { p.memory.writeBytes(u32(buf), stat64(statOf(file))); return 0; });
   },
   stat64: (p, pathname, buf) => guarded(() => {
     const st = statPath(p, AT_FDCWD, pathname, 0);
@@ -482,8 +486,8 @@ export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
     p.files.set(target, file);
     return target;
   },
-  eventfd: (p, initial) => p.files.add(p.options.eventFile?.(u32(initial), 0) ?? new EventFile(u32(initial), 2, false)),
-  eventfd2: (p, initial, flags) => p.files.add(p.options.eventFile?.(u32(initial), flags) ?? new EventFile(u32(initial), 2 | (flags & 0x800), (flags & 1) === 1)),
+  eventfd: (p, initial) => p.files.add(new EventFd(u32(initial), O_RDWR)),
+  eventfd2: (p, initial, flags) => p.files.add(new EventFd(u32(initial), O_RDWR | (flags & O_NONBLOCK), (flags & EFD_SEMAPHORE) !== 0)),
   poll: (p, fds, nfds, timeoutMs) => poll(p, u32(fds), u32(nfds), timeoutMs < 0 ? -1 : timeoutMs * 1e6),
   ppoll: (p, fds, nfds, timeout) => guarded(() => poll(p, u32(fds), u32(nfds), timeout === 0 ? -1 : readTimespec(p, timeout, false))),
   ppoll_time64: (p, fds, nfds, timeout) => guarded(() => poll(p, u32(fds), u32(nfds), timeout === 0 ? -1 : readTimespec(p, timeout, true))),

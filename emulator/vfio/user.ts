@@ -1,5 +1,5 @@
 // Kernel-side helpers for ioctl arguments: copy_from_user / copy_to_user of the structures in uapi.ts.
-import type { UserContext } from '../host/files';
+import type { UserContext } from '../linux/files';
 import { StructLayout, StructValues, decodeStruct, encodeStruct, offsetofend } from './uapi';
 import { ERRNO } from '../linux/errno';
 
