@@ -5,6 +5,7 @@ import { BusResponse } from '../bus/bus';
 import { PAGE_SIZE } from '../bus/memory';
 import { LINUX_FLAGS } from '../vfio/uapi';
 import { ERRNO } from '../linux/errno';
+import { hex } from '../linux/hex';
 import { EventFd, POLLIN, WOULD_BLOCK, type OpenFile, type UserContext } from '../linux/files';
 import type { HostKernel } from './kernel';
 
@@ -62,14 +63,14 @@ export class UserProcess implements UserContext {
 
   read32(vaddr: number): number {
     const b = this.readMemory(vaddr, 4);
-    if (!b) throw new Error(`segmentation fault reading 0x${vaddr.toString(16)}`);
+    if (!b) throw new Error(`segmentation fault reading ${hex(vaddr)}`);
     return new DataView(b.buffer).getUint32(0, true);
   }
 
   write32(vaddr: number, value: number): void {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, value >>> 0, true);
-    if (!this.writeMemory(vaddr, b)) throw new Error(`segmentation fault writing 0x${vaddr.toString(16)}`);
+    if (!this.writeMemory(vaddr, b)) throw new Error(`segmentation fault writing ${hex(vaddr)}`);
   }
 
   /** A NUL-terminated string at vaddr (strndup_user), or undefined (EFAULT). */

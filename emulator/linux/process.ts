@@ -17,7 +17,8 @@ import { KUSER_PAGE, kuserPage } from './kuser';
 import { ENOSYS } from './errno';
 import { ResourceLimits } from './resource-limits';
 import { ARM_SYSCALL_NAMES } from './syscall-table';
-import { ProcessExit, hex, type ProcessOutcome } from './outcome';
+import { ProcessExit, type ProcessOutcome } from './outcome';
+import { hex } from './hex';
 import { SYSCALLS } from './syscalls';
 import { BLOCKED, FutexQueues, LinuxThread, RESTART, type ThreadWait } from './threads';
 import type { Workspace } from './workspace';
@@ -408,7 +409,7 @@ export class LinuxProcess implements UserContext {
         this.outcome = {
           kind: 'crash',
           signal: 31,
-          reason: `unknown system call ${name ?? 'with no name'} (number ${number}) at ${hex(this.cpu.pc - (this.cpu.thumb ? 2 : 4))}`,
+          reason: `unknown system call ${name ?? 'with no name'} (number ${number}) at ${hex(this.cpu.pc - (this.cpu.thumb ? 2 : 4), 8)}`,
           registers: this.registerDump(),
         };
         return;
@@ -439,12 +440,12 @@ export class LinuxProcess implements UserContext {
   };
 
   private crash(stop: NonNullable<Cpu['stop']>): ProcessOutcome {
-    const at = `at ${hex(this.cpu.pc)} (${this.cpu.thumb ? 'Thumb' : 'ARM'} state)`;
+    const at = `at ${hex(this.cpu.pc, 8)} (${this.cpu.thumb ? 'Thumb' : 'ARM'} state)`;
     switch (stop.kind) {
       case 'undefined':
         return { kind: 'crash', signal: 4, reason: `undefined instruction ${hex(stop.encoding, stop.size * 2)} ${at}: ${stop.detail}`, registers: this.registerDump() };
       case 'fault':
-        return { kind: 'crash', signal: 11, reason: `bad memory access ${at}: ${stop.access} of ${hex(stop.address)}: ${stop.detail}`, registers: this.registerDump() };
+        return { kind: 'crash', signal: 11, reason: `bad memory access ${at}: ${stop.access} of ${hex(stop.address, 8)}: ${stop.detail}`, registers: this.registerDump() };
       case 'breakpoint':
         return { kind: 'crash', signal: 5, reason: `breakpoint instruction (BKPT #${stop.imm}) ${at}`, registers: this.registerDump() };
       default:
@@ -457,11 +458,11 @@ export class LinuxProcess implements UserContext {
     const names = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11', 'r12', 'sp', 'lr'];
     const lines: string[] = [];
     for (let i = 0; i < 15; i += 4) {
-      lines.push(names.slice(i, i + 4).map((n, j) => `${n.padStart(3)}=${hex(r[i + j])}`).join('  '));
+      lines.push(names.slice(i, i + 4).map((n, j) => `${n.padStart(3)}=${hex(r[i + j], 8)}`).join('  '));
     }
     const c = this.cpu;
-    lines[lines.length - 1] += `   pc=${hex(c.pc)}`;
-    lines.push(`cpsr=${hex(c.cpsr)} (N=${c.n} Z=${c.z} C=${c.c} V=${c.v}, ${c.thumb ? 'Thumb' : 'ARM'} state)`);
+    lines[lines.length - 1] += `   pc=${hex(c.pc, 8)}`;
+    lines.push(`cpsr=${hex(c.cpsr, 8)} (N=${c.n} Z=${c.z} C=${c.c} V=${c.v}, ${c.thumb ? 'Thumb' : 'ARM'} state)`);
     lines.push(`instruction at pc: ${disassembleAt(this.readCode, c.pc, c.thumb, c.it)?.text ?? '(not readable)'}`);
     return lines.join('\n');
   }

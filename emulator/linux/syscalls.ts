@@ -9,6 +9,7 @@ import { PICOSECONDS_PER_NANOSECOND } from '../machine/clock';
 import { RESTART } from './threads';
 import { MemoryFault } from '../cpu/memory';
 import { ProcessExit } from './outcome';
+import { hex } from './hex';
 import type { LinuxProcess } from './process';
 import { RLIM64_INFINITY } from './resource-limits';
 import type { Workspace } from './workspace';
@@ -662,7 +663,7 @@ function futex(p: LinuxProcess, address: number, op: number, value: number, time
         const thread = p.current;
         p.futexes.enqueue(word, thread, bitset);
         return p.block({
-          what: `futex wait on 0x${word.toString(16)}`,
+          what: `futex wait on ${hex(word)}`,
           deadline,
           ready: () => thread.woken,
           finish: (timedOut) => {
