@@ -1,6 +1,6 @@
 // `dmalab run-elf PROGRAM.elf [-- ARGS...]`: runs an ARM Linux executable in user mode on the emulator. `runElf`
 // is also what `dmalab run` dispatches to when its file is an ELF (magic \x7fELF).
-import { readFileSync, readSync } from 'node:fs';
+import { readFileSync, readSync, writeFileSync } from 'node:fs';
 import { Bus } from '../emulator/bus/bus';
 import { Machine } from '../emulator/machine/machine';
 import { rangeFrames, type FrameSource } from '../emulator/linux/address-space';
@@ -10,6 +10,8 @@ import type { DeviceFiles } from '../emulator/linux/files';
 import type { Timeline } from '../emulator/machine/clock';
 import type { LinuxProcess } from '../emulator/linux/process';
 import { hostedOn, startUserProgram } from '../emulator/linux/user-program';
+import { traceDeviceAccesses } from '../emulator/linux/trace';
+import { machineTraceRecorder } from '../emulator/machine/trace';
 import { UsageError, type ParsedArgs } from './args';
 import type { Command, CommandIO } from './command';
 import { loadPlatform } from '../scenarios/platform';
@@ -21,6 +23,8 @@ export interface UserMachine {
   readonly devices?: DeviceFiles;
   /** The machine's timeline, which the process's CPU advances (default: no clocked devices). */
   readonly timeline?: Timeline;
+  /** The platform machine, when the process runs on one (its DMACs and SMMUs can then be traced). */
+  readonly machine?: Machine;
 }
 
 /** RAM of the seed's platform (an RTSM VE with 2 GiB at 0x80000000), used until a platform model is given. */
@@ -33,7 +37,8 @@ export function defaultMachine(): UserMachine {
 /** The machine a devicetree describes (default: the seed's platform), with the host-kernel model serving
  * /dev/vfio and sysfs to the process. */
 export function platformMachine(platformFile?: string, warn: (line: string) => void = () => {}): UserMachine {
-  return hostedOn(new Machine(loadPlatform(platformFile, warn)));
+  const machine = new Machine(loadPlatform(platformFile, warn));
+  return { ...hostedOn(machine), machine };
 }
 
 export interface RunElfOptions {
@@ -51,6 +56,8 @@ export interface RunElfOptions {
   readonly sysroot?: string;
   /** The program's stdin (default: this process's standard input). */
   readonly stdin?: (length: number) => Uint8Array;
+  /** Where to write the run's DMA timeline (Chrome trace-event JSON). */
+  readonly traceOut?: string;
 }
 
 export const CRASH_STATUS_BASE = 128;
@@ -98,7 +105,14 @@ export function runElf(options: RunElfOptions, io: CommandIO): number {
     }
     throw error;
   }
+  const platform = machine.machine;
+  const recorder = options.traceOut === undefined || !platform ? undefined : machineTraceRecorder(platform);
+  if (recorder) {
+    recorder.attach();
+    traceDeviceAccesses(proc, platform!, recorder);
+  }
   const outcome = proc.run(options.maxInstructions ?? Infinity);
+  if (recorder) writeFileSync(options.traceOut!, JSON.stringify(recorder.document(platform!.now, { program: options.program, picoseconds: platform!.now })) + '\n');
   if (outcome === undefined) {
     io.stderr(`dmalab: ${options.program}: stopped after ${options.maxInstructions} instructions (runaway program?) at pc=0x${proc.cpu.pc.toString(16)}\n${proc.registerDump()}\n`);
     return CRASH_STATUS_BASE + 9;
@@ -118,7 +132,8 @@ export function runElf(options: RunElfOptions, io: CommandIO): number {
 export const runElfCommand: Command = {
   name: 'run-elf',
   usage: `usage: dmalab run-elf PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [--sysroot DIR]
-                     [--env NAME=VALUE]... [--unset-env NAME]... [--clear-env] [--strict-syscalls] [-- ARGS...]
+                     [--env NAME=VALUE]... [--unset-env NAME]... [--clear-env] [--strict-syscalls] [--trace-out FILE]
+                     [-- ARGS...]
 
 Runs PROGRAM (an ARMv7 Linux executable, static or dynamic; the libraries of dynamic ones come from Debian's cross
 sysroot /usr/arm-linux-gnueabihf or /usr/arm-linux-gnueabi, or from --sysroot) on the emulated CPU. Its stdout and
@@ -135,10 +150,14 @@ A file dmalab cannot use (the program, the platform devicetree) is reported on o
   --env NAME=VALUE         set a variable of the program's environment (repeatable)
   --unset-env NAME         remove a variable from it (repeatable; --env and --unset-env apply in command-line order)
   --clear-env              start from an empty environment (then --env adds to it)
-  --strict-syscalls        stop the program (crash report) at a system call dmalab does not implement`,
+  --strict-syscalls        stop the program (crash report) at a system call dmalab does not implement
+  --trace-out FILE         write the run's DMA timeline as a Chrome trace-event JSON file (Perfetto, chrome://tracing):
+                           the CPU's accesses to device registers, each DMAC's manager and channels (instructions,
+                           bursts, waits, events, faults, interrupts), each SMMU context bank's walks and TLB hits`,
   flags: {
     '--platform': { value: true }, '--workspace': { value: true }, '--max-instructions': { value: true }, '--sysroot': { value: true },
     '--env': { value: true, repeat: true }, '--unset-env': { value: true, repeat: true }, '--clear-env': {}, '--strict-syscalls': {},
+    '--trace-out': { value: true },
   },
   run(args: ParsedArgs, io) {
     if (args.positional.length !== 1) throw new UsageError('run-elf takes exactly one PROGRAM');
@@ -153,6 +172,7 @@ A file dmalab cannot use (the program, the platform devicetree) is reported on o
       sysroot: args.flags.get('--sysroot')?.[0],
       env: programEnvironment(process.env, environmentEdits(args)),
       strictSyscalls: args.flags.has('--strict-syscalls'),
+      traceOut: args.flags.get('--trace-out')?.[0],
     }, io);
   },
 };

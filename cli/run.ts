@@ -63,7 +63,7 @@ export const runCommand: Command = {
                  [--periph N=SCRIPT ...]
                  [--platform DTS|DTB [--dmac NAME]]
        dmalab run PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [--env NAME=VALUE]...
-                 [--unset-env NAME]... [--clear-env] [--strict-syscalls] [-- ARGS...]
+                 [--unset-env NAME]... [--clear-env] [--strict-syscalls] [--trace-out FILE] [-- ARGS...]
        dmalab run --scenario NAME [--platform DTS|DTB] [--dmac NAME] [--json]
 
 Assembles PROGRAM (.pl330, .asm, .s; any other file is taken as raw microcode), loads it at ADDR, starts it on

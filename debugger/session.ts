@@ -5,7 +5,7 @@ import {
   DebugSession, ExitedEvent, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Runtime, SourceRef, StopInfo } from './runtime/contract';
 import { EvaluationError } from './runtime/expression';
@@ -265,6 +265,47 @@ export class DmaDebugSession extends DebugSession {
       const listing = [...this.listings.values()].find((l) => l.reference === reference);
       if (!listing) throw new UserError(`no source ${reference} (sources by reference are the listings of microcode a scenario runs)`);
       response.body = { content: listing.text, mimeType: 'text/x-pl330' };
+    });
+  }
+
+  /**
+   * dmalab's own requests (the editor's DMA timeline and trace export):
+   *   dmalab/timeline          → { trace, now }: the Chrome trace-event document so far, the present in its µs
+   *   dmalab/exportTrace {path} → { path, events }: that document written to a file
+   *   dmalab/timelineSource {pid, pc} → { source, line } of a timeline item (none: no body)
+   */
+  protected customRequest(command: string, response: DebugProtocol.Response, args: Record<string, unknown> | undefined): void {
+    this.handle(response, () => {
+      switch (command) {
+        case 'dmalab/timeline': {
+          response.body = this.launched().timeline();
+          break;
+        }
+        case 'dmalab/exportTrace': {
+          const path = args?.path;
+          if (typeof path !== 'string' || path === '') throw new UserError("dmalab/exportTrace: 'path' must name the file to write");
+          const { trace } = this.launched().timeline();
+          try {
+            writeFileSync(path, JSON.stringify(trace) + '\n');
+          } catch (error) {
+            throw new UserError(`dmalab/exportTrace: ${path}: ${(error as Error).message}`);
+          }
+          response.body = { path, events: trace.traceEvents.length };
+          break;
+        }
+        case 'dmalab/timelineSource': {
+          const pid = Number(args?.pid), pc = Number(args?.pc);
+          const callers = Array.isArray(args?.callers) ? args.callers.map(Number) : [];
+          if (!Number.isInteger(pid) || !Number.isInteger(pc) || !callers.every(Number.isInteger)) {
+            throw new UserError("dmalab/timelineSource: 'pid', 'pc' and 'callers' must be numbers");
+          }
+          const where = this.launched().timelineSource({ pid, pc, callers });
+          response.body = where && { source: this.source(where.source), line: this.convertDebuggerLineToClient(where.line) };
+          break;
+        }
+        default:
+          throw new UserError(`unknown request '${command}'`);
+      }
     });
   }
 

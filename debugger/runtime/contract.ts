@@ -6,6 +6,7 @@
 //   'output'  (text, category, source?, line?)    program output, logpoints, trace, warnings
 //   'exited'  (status)   then   'end'
 import type { EventEmitter } from 'node:events';
+import type { TraceDocument } from '../../emulator/trace/trace-events';
 import type { DataAccess } from './breakpoints';
 import type { VariableNode } from './views';
 
@@ -113,6 +114,21 @@ export type StepGranularity = 'line' | 'instruction';
 /** Over calls (next), into them (step in), out of the current function or loop (step out). */
 export type StepKind = 'over' | 'in' | 'out';
 
+/** The DMA timeline as it stands: the trace so far (Chrome trace-event format) and the present in it. */
+export interface TimelineView {
+  readonly trace: TraceDocument;
+  /** The machine's present, in the trace's microseconds. */
+  readonly now: number;
+}
+
+/** An item of the timeline, by its lane's process and the program counter it names. */
+export interface TimelineItem {
+  readonly pid: number;
+  readonly pc: number;
+  /** Return addresses of the frames above (a CPU access's `callers`). */
+  readonly callers?: readonly number[];
+}
+
 export interface Runtime extends EventEmitter {
   /** After the client's configuration: stop on entry, or run. */
   start(): void;
@@ -143,6 +159,11 @@ export interface Runtime extends EventEmitter {
   /** Returns how many bytes were written. */
   writeMemory(address: number, bytes: Uint8Array): number;
   disassemble(address: number, offset: number, count: number): DisassembledLine[];
+
+  /** The DMA timeline; the first call starts recording it (until then nothing observes the machine for it). */
+  timeline(): TimelineView;
+  /** Where an item of the timeline comes from: its microcode or C line (undefined: nowhere known). */
+  timelineSource(item: TimelineItem): { source: SourceRef; line: number } | undefined;
 }
 
 /** Frame ids: the thread's id plus the frame's depth times this. */

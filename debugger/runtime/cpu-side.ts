@@ -7,6 +7,9 @@ import type { StoreListener, StoreWatch } from '../../emulator/linux/address-spa
 import type { ProcessOutcome } from '../../emulator/linux/outcome';
 import type { LinuxProcess } from '../../emulator/linux/process';
 import type { LinuxThread } from '../../emulator/linux/threads';
+import { processThreadName, traceDeviceAccesses } from '../../emulator/linux/trace';
+import type { Machine } from '../../emulator/machine/machine';
+import type { MachineTraceRecorder } from '../../emulator/machine/trace';
 
 /** One CPU context, shown as one debugger thread. */
 export interface CpuThread {
@@ -40,6 +43,9 @@ export interface CpuSide {
   patch(address: number, data: Uint8Array): number;
   /** Reports CPU stores into the ranges (none: stop watching); costs nothing elsewhere. */
   watchStores(ranges: readonly StoreWatch[], listener: StoreListener | undefined): void;
+  /** Records the CPUs' accesses to the machine's device registers in a trace from now on, with the return
+   * addresses `stackOf` finds above each. */
+  traceDevices(machine: Machine, recorder: MachineTraceRecorder, stackOf: (cpu: CpuState, pc: number) => readonly number[]): void;
 }
 
 /**
@@ -48,7 +54,7 @@ export interface CpuSide {
  */
 export function processCpuSide(process: LinuxProcess): CpuSide {
   const running = new WeakMap<LinuxThread, CpuThread>();
-  const name = (t: LinuxThread): string => (t.tid === MAIN_THREAD ? 'cpu0' : `cpu0 thread ${t.tid}`);
+  const name = (t: LinuxThread): string => processThreadName(t.tid);
   const view = (t: LinuxThread): CpuThread => {
     if (t === process.current) {
       let thread = running.get(t);
@@ -68,8 +74,6 @@ export function processCpuSide(process: LinuxProcess): CpuSide {
     inspect: (address, length) => process.memory.inspect(address >>> 0, length),
     patch: (address, data) => process.memory.patch(address >>> 0, data),
     watchStores: (ranges, listener) => process.memory.watchStores(ranges, listener),
+    traceDevices: (machine, recorder, stackOf) => void traceDeviceAccesses(process, machine, recorder, (pc) => stackOf(process.cpu, pc)),
   };
 }
-
-/** The thread id of a process's first thread. */
-const MAIN_THREAD = 1;

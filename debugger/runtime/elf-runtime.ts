@@ -12,11 +12,13 @@ import { environmentNameProblem, programEnvironment, type EnvironmentEdit } from
 import type { ProcessOutcome } from '../../emulator/linux/outcome';
 import { hostedOn, startUserProgram } from '../../emulator/linux/user-program';
 import { Machine } from '../../emulator/machine/machine';
+import { CPU_PID, machineTraceRecorder, type MachineTraceRecorder } from '../../emulator/machine/trace';
+import { traceTime } from '../../emulator/trace/trace-events';
 import { hexAddress } from '../../emulator/pl330/disasm';
 import { CodeBreakpoint, DataBreakpoint, breakpointStops, checkConditions, dataIdFor, formatValue, parseDataId } from './breakpoints';
 import type {
   BreakpointResult, DataBreakpointRequest, DataTarget, DisassembledLine, EvaluateResult, EventFilterRequest, FrameInfo, InstructionBreakpointRequest,
-  LineBreakpointRequest, Runtime, ScopeInfo, SourceRef, StepGranularity, StepKind, StopInfo, ThreadInfo,
+  LineBreakpointRequest, Runtime, ScopeInfo, SourceRef, StepGranularity, StepKind, StopInfo, ThreadInfo, TimelineItem, TimelineView,
 } from './contract';
 import { frameId, frameThread } from './contract';
 import { type CpuSide, type CpuThread, processCpuSide } from './cpu-side';
@@ -84,6 +86,8 @@ function environmentEdits(env: unknown): EnvironmentEdit[] {
   });
 }
 
+/** Return addresses a traced register access keeps (a click on it leads past register accessors to their caller). */
+const MAX_TRACED_CALLERS = 3;
 /** CPU threads have ids from 1; DMA threads from here (a machine has far fewer CPU contexts). */
 const FIRST_DMA_THREAD_ID = 1001;
 /** Instructions run between two looks at the event loop (a pause request gets in). */
@@ -123,6 +127,8 @@ export class ElfRuntime extends EventEmitter implements Runtime {
   private running = false;
   private pauseRequested = false;
   private ended = false;
+  /** The DMA timeline, once asked for. */
+  private recorder: MachineTraceRecorder | undefined;
 
   /**
    * A program whose code `bytes` holds (its symbols and DWARF), run by the CPUs `cpus` makes on `machine`: the CPU
@@ -131,7 +137,7 @@ export class ElfRuntime extends EventEmitter implements Runtime {
   private constructor(
     readonly options: ElfLaunch,
     bytes: Uint8Array,
-    machine: Machine,
+    private readonly machine: Machine,
     cpus: (output: (text: string, category: 'stdout' | 'stderr' | 'console') => void) => CpuSide,
   ) {
     super();
@@ -561,6 +567,35 @@ export class ElfRuntime extends EventEmitter implements Runtime {
 
   disassemble(address: number, offset: number, count: number): DisassembledLine[] {
     return this.code.disassemble(address, offset, count);
+  }
+
+  /** Recorded from the first call on, on the machine's timeline: the CPU's register accesses, DMACs, SMMUs. */
+  timeline(): TimelineView {
+    if (!this.recorder) {
+      this.recorder = machineTraceRecorder(this.machine);
+      this.recorder.attach();
+      const read32 = (a: number): number => this.read(a >>> 0, 4) ?? 0;
+      this.cpus.traceDevices(this.machine, this.recorder, (cpu, pc) => this.code.frameTable.unwind(cpu.r, pc, read32).slice(1, MAX_TRACED_CALLERS + 1));
+    }
+    const now = this.machine.now;
+    return { trace: this.recorder.document(now, { program: this.options.program }), now: traceTime(now) };
+  }
+
+  /** A CPU access's C line: where it was made, or for an access inside a one-line register accessor
+   * (`static void wr(uint32_t offset, uint32_t value) { ... }`), the call of the accessor. */
+  timelineSource(item: TimelineItem): { source: SourceRef; line: number } | undefined {
+    if (item.pid !== CPU_PID) return undefined;
+    const frames = [item.pc, ...(item.callers ?? []).map((pc) => pc - 1)];
+    const frame = frames.find((pc, depth) => depth === frames.length - 1 || !this.isOneLineFunction(pc)) ?? item.pc;
+    const row = this.code.lines.lookup(frame);
+    return row && { source: { path: this.code.sourcePath(row.file) }, line: row.line - 1 };
+  }
+
+  private isOneLineFunction(pc: number): boolean {
+    const fn = this.code.frameTable.functionAt(pc);
+    if (!fn || fn.size < 2) return false;
+    const first = this.code.lines.lookup(fn.start), last = this.code.lines.lookup(fn.start + fn.size - 2);
+    return first !== undefined && last !== undefined && first.file === last.file && first.line === last.line;
   }
 }
 

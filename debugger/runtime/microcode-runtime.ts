@@ -8,19 +8,21 @@ import { debugGo, issueDebug } from '../../emulator/pl330/debug';
 import { decodeInstruction, hexAddress } from '../../emulator/pl330/disasm';
 import { ChannelState } from '../../emulator/pl330/registers';
 import { Machine } from '../../emulator/machine/machine';
+import { DMAC_PID_BASE, SMMU_PID_BASE, type MachineTraceRecorder } from '../../emulator/machine/trace';
+import { traceTime } from '../../emulator/trace/trace-events';
 import type { PlatformDescription } from '../../emulator/machine/platform';
 import type { MachineWait, ScenarioSteps } from '../../scenarios/vfio-session';
 import { CodeBreakpoint, DataBreakpoint, breakpointStops, checkConditions, dataIdFor, formatValue, parseDataId } from './breakpoints';
 import type {
   BreakpointResult, DataBreakpointRequest, DataTarget, DisassembledLine, EvaluateResult, EventFilterRequest, FrameInfo, InstructionBreakpointRequest,
-  LineBreakpointRequest, Runtime, ScopeInfo, SourceRef, StepKind, StopInfo, ThreadInfo,
+  LineBreakpointRequest, Runtime, ScopeInfo, SourceRef, StepKind, StopInfo, ThreadInfo, TimelineItem, TimelineView,
 } from './contract';
 import { DmaObservation, DmaThread, FETCHING, SMMU_WALK } from './dma-observation';
 import { disassembleAround, previousStart } from './disassembly';
 import { ExpressionContext, evaluateExpression } from './expression';
 import { Checkpoint, History } from './history';
 import { DEFAULT_MAX_CYCLES, UserError, LaunchOptions, ScenarioLaunch, attachScriptedPeripherals } from './launch';
-import { DebugMachine, MachineSnapshot, createDefaultMachine, createPlatformMachine, debugMachineOf } from './machine';
+import { DebugMachine, MachineSnapshot, createDefaultMachine, createPlatformMachine, debugMachineOf, tickTraceRecorder } from './machine';
 import { DebugProgram } from './program';
 import { startingProgram } from '../../server/pl330/program-load';
 
@@ -71,6 +73,10 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
   /** What the host waits for while the machine runs; the session is over once the host has returned. */
   private hostWait: MachineWait | undefined;
   private finished = false;
+  /** The DMA timeline, once asked for. */
+  private recorder: MachineTraceRecorder | undefined;
+  /** The furthest cycle the timeline recorded: after going back, re-execution up to it records nothing again. */
+  private timelineHorizon = 0;
 
   /**
    * `program`: the launched .pl330 file; in a host session, the listing of the microcode the last channel started
@@ -339,6 +345,7 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
 
   /** One tick of the machine, then which threads arrived at a new instruction or halted. */
   private advance(): void {
+    if (this.recorder && !this.recorder.attached && !this.replaying && this.cycle >= this.timelineHorizon) this.recorder.attach();
     this.dma.clearReports();
     this.machine.tick();
     this.cycle++;
@@ -447,6 +454,7 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
     if (this.host) throw new UserError('a scenario session cannot run backwards: the state of its program and host kernel is not recorded');
     if (this.running) return;
     this.running = true;
+    this.pauseTimeline();
     setImmediate(() => {
       const now = this.cycle;
       this.replaying = true;
@@ -488,6 +496,11 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
 
   /** A change from outside (memory written by the user) starts a new history here: older states no longer lead here. */
   private restartHistory(): void {
+    if (this.recorder && this.cycle < this.timelineHorizon) {
+      // The recorded future no longer follows (and the past no longer leads here): the timeline starts again here.
+      this.recorder.detach();
+      this.startTimeline(false);
+    }
     this.history.clear();
     this.checkpoint();
   }
@@ -568,6 +581,56 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
     }
     this.restartHistory();
     return bytes.length;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // The DMA timeline
+
+  timeline(): TimelineView {
+    if (!this.recorder) this.startTimeline(true);
+    const now = this.timeOfCycle(this.cycle);
+    const end = Math.max(now, this.timeOfCycle(this.timelineHorizon));
+    return { trace: this.recorder!.document(end, { cycles: Math.max(this.cycle, this.timelineHorizon) }), now: traceTime(now) };
+  }
+
+  /** Where the launch's DMAC is at a tick of the session, in picoseconds. */
+  private timeOfCycle(cycle: number): number {
+    const d = this.options.dmac;
+    return (this.machine.dmacs[d].cycle + cycle - this.cycle) * this.machine.periods[d];
+  }
+
+  /** With `fromHistory`, from the oldest checkpoint on (the machine is deterministic: re-executing records what
+   * happened); else, and in a scenario, whose host keeps no history, from now on. */
+  private startTimeline(fromHistory: boolean): void {
+    const recorder = (this.recorder = tickTraceRecorder(this.machine));
+    const target = this.cycle;
+    if (!fromHistory || this.host || !this.history.oldest) {
+      recorder.attach();
+      this.timelineHorizon = target;
+      return;
+    }
+    this.replaying = true;
+    try {
+      this.restore(this.history.oldest);
+      recorder.attach();
+      while (this.cycle < target) this.advance();
+    } finally {
+      this.replaying = false;
+    }
+    this.timelineHorizon = target;
+  }
+
+  /** Going back: the timeline keeps what it recorded and records again past its horizon. */
+  private pauseTimeline(): void {
+    if (!this.recorder?.attached) return;
+    this.timelineHorizon = Math.max(this.timelineHorizon, this.cycle);
+    this.recorder.detach();
+  }
+
+  timelineSource(item: TimelineItem): { source: SourceRef; line: number } | undefined {
+    if (item.pid < DMAC_PID_BASE || item.pid >= SMMU_PID_BASE) return undefined;
+    const where = this.program.locate(item.pc);
+    return where && { source: this.source(), line: where.line };
   }
 
   /** Code as the launch's DMAC fetches it. */

@@ -59,6 +59,9 @@ export function rangeFrames(memory: PhysicalMemory, base: number, size: number):
   };
 }
 
+/** A CPU access to a device register: virtual and physical address, size, the value read or written. */
+export type DeviceAccessObserver = (address: number, physical: number, size: 1 | 2 | 4, value: number, write: boolean) => void;
+
 export class UserAddressSpace implements CpuMemory {
   /** Physical frame number + 1 of each virtual page; 0 = no frame yet. */
   private readonly frames = new Int32Array(PAGES);
@@ -81,6 +84,8 @@ export class UserAddressSpace implements CpuMemory {
   private tlbGeneration = 0;
   /** Called before every access to a device page: brings the devices to the CPU's instant. */
   beforeDeviceAccess: (() => void) | undefined;
+  /** Called after every access to a device page (none attached: no cost): what a trace shows of the driver. */
+  onDeviceAccess: DeviceAccessObserver | undefined;
 
   constructor(
     private readonly bus: Bus,
@@ -290,7 +295,9 @@ export class UserAddressSpace implements CpuMemory {
     this.beforeDeviceAccess?.();
     const s = this.scratch;
     if (this.port.read(physical, s, 0, size) !== BusResponse.Okay) throw new MemoryFault(address, 'read', `bus error from ${this.bus.describe(physical)}`);
-    return size === 1 ? s[0] : size === 2 ? s[0] | (s[1] << 8) : s[0] | (s[1] << 8) | (s[2] << 16) | (s[3] << 24);
+    const value = size === 1 ? s[0] : size === 2 ? s[0] | (s[1] << 8) : s[0] | (s[1] << 8) | (s[2] << 16) | (s[3] << 24);
+    this.onDeviceAccess?.(address, physical, size, value, false);
+    return value;
   }
 
   private deviceWrite(physical: number, size: 1 | 2 | 4, value: number, address: number): void {
@@ -298,6 +305,7 @@ export class UserAddressSpace implements CpuMemory {
     const s = this.scratch;
     for (let i = 0; i < size; i++) s[i] = value >>> (8 * i);
     if (this.port.write(physical, s, 0, size) !== BusResponse.Okay) throw new MemoryFault(address, 'write', `bus error from ${this.bus.describe(physical)}`);
+    this.onDeviceAccess?.(address, physical, size, value, true);
   }
 
   private readSized(address: number, size: 1 | 2 | 4, need: number, access: 'read' | 'execute'): number {

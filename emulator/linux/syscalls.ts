@@ -725,7 +725,7 @@ function wakeOpCondition(old: number, encoded: number): boolean {
 
 function terminate(p: LinuxProcess, signal: number): number {
   if (signal === 0) return 0;
-  throw new ProcessExit({ kind: 'signal', signal, reason: `killed by ${SIGNAL_NAMES[signal] ?? `signal ${signal}`} (the program raised it${signal === 6 ? ': abort()' : ''}) at ${p.cpu.pc.toString(16)}` });
+  throw new ProcessExit({ kind: 'signal', signal, reason: `killed by ${SIGNAL_NAMES[signal] ?? `signal ${signal}`} (the program raised it${signal === 6 ? ': abort()' : ''}) at ${hex(p.cpu.pc, 8)}` });
 }
 
 function readlink(p: LinuxProcess, dirfd: number, pathname: number, buf: number, size: number): number {

@@ -60,6 +60,10 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
   readonly timers = new TimerQueue();
   /** Each DMAC's clock cycles up to `now` (busy or idle): where its next cycle falls on the timeline. */
   private readonly dmacCycles: Float64Array;
+  /** The DMAC inside its run() (-1: none) and its timeline cycles minus its own count then (it counts only the
+   * cycles it ran): where the cycles of the events it reports fall. */
+  private runningDmac = -1;
+  private runningOffset = 0;
   private waiting = false;
 
   constructor(readonly platform: PlatformDescription) {
@@ -132,7 +136,7 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
       let stillBusy = false;
       let ran = 0;
       for (const [i, d] of this.dmacs.entries()) {
-        const r = d.device.run({ maxCycles: slice, until });
+        const r = this.runDmac(i, slice, until);
         this.dmacCycles[i] += r.cycles;
         ran = Math.max(ran, r.cycles * d.period);
         if (r.stop === 'condition') {
@@ -147,6 +151,23 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
       if (!stillBusy) return 'idle';
     }
     return 'budget';
+  }
+
+  private runDmac(i: number, maxCycles: number, until?: () => boolean): ReturnType<Pl330['run']> {
+    const device = this.dmacs[i].device;
+    this.runningDmac = i;
+    this.runningOffset = this.dmacCycles[i] - device.cycle;
+    try {
+      return device.run({ maxCycles, until });
+    } finally {
+      this.runningDmac = -1;
+    }
+  }
+
+  /** Where cycle `cycle` of DMAC i's own count (an event's) falls on the timeline, in picoseconds. */
+  dmacTime(i: number, cycle: number): number {
+    const offset = this.runningDmac === i ? this.runningOffset : this.dmacCycles[i] - this.dmacs[i].device.cycle;
+    return (cycle + offset) * this.dmacs[i].period;
   }
 
   /** After DMACs ran outside advanceTo: the timeline is where the furthest went; the others idled up to it. */
@@ -209,7 +230,7 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
       for (let i = 0; i < dmacs.length; i++) {
         const owed = owedOf(i);
         if (owed <= 0) continue;
-        const r = dmacs[i].device.run({ maxCycles: owed });
+        const r = this.runDmac(i, owed);
         if (r.stop === 'yield') return this.stopAll(i, r.cycles);
         cycles[i] += r.stop === 'idle' ? owed : r.cycles;
       }
@@ -220,7 +241,7 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
       for (let i = 0; i < dmacs.length; i++) {
         const owed = owedOf(i);
         if (owed <= 0) continue;
-        const r = dmacs[i].device.run({ maxCycles: Math.min(owed, INTERLEAVE_CYCLES) });
+        const r = this.runDmac(i, Math.min(owed, INTERLEAVE_CYCLES));
         if (r.stop === 'yield') return this.stopAll(i, r.cycles);
         cycles[i] += r.stop === 'idle' ? Math.min(owed, INTERLEAVE_CYCLES) : r.cycles;
         if (owedOf(i) > 0) more = true;

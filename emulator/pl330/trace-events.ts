@@ -1,36 +1,14 @@
-// A DMA-330 run in the Chrome trace-event JSON format, which Perfetto and chrome://tracing open: one lane (thread)
+// A DMA-330 run in the Chrome trace-event format (../trace/trace-events.ts): one process per DMAC, one lane (thread)
 // per manager and channel; on each, every instruction as a slice, inside it the burst it moved (address, bytes,
 // beats, beat size) and the non-executing states it went through (waits, barriers, cache misses, completing);
 // events, faults and channel starts as instants, each interrupt line as a counter, and a flow from each DMAGO to
-// the first instruction of the channel it started. Timestamps are the DMAC's cycles at its clock, in microseconds.
+// the first instruction of the channel it started. Times are the DMAC's cycles at its clock, or where its cycles
+// fall on the machine's timeline.
 import { decodeInstruction, formatInstruction } from './disasm';
 import { describeFaultType } from './faults';
 import type { Pl330Event, Pl330Observer, ThreadRef } from './observer';
 import { CHANNEL_STATE_NAMES, ChannelState, MANAGER_STATE_NAMES } from './registers';
-
-/** One event of the trace-event format (the fields this exporter uses). */
-export interface TraceEvent {
-  readonly name: string;
-  readonly ph: 'X' | 'i' | 'C' | 'M' | 's' | 'f';
-  readonly ts: number;
-  readonly pid: number;
-  readonly tid: number;
-  readonly cat?: string;
-  readonly dur?: number;
-  /** Instant scope: thread. */
-  readonly s?: 't';
-  /** Flow id. */
-  readonly id?: number;
-  /** Flow end binds to the enclosing slice. */
-  readonly bp?: 'e';
-  readonly args?: Readonly<Record<string, unknown>>;
-}
-
-export interface TraceDocument {
-  readonly traceEvents: readonly TraceEvent[];
-  readonly displayTimeUnit: 'ns';
-  readonly otherData: Readonly<Record<string, string | number>>;
-}
+import { TraceBuilder, completeSlice, type RankedSlice, type TraceDocument } from '../trace/trace-events';
 
 /** What the recorder reads of the DMAC besides its events: the CCR, for the beat size of a burst. */
 export interface TracedDmac {
@@ -44,11 +22,16 @@ export interface TraceOptions {
   /** Picoseconds per DMAC cycle. */
   readonly periodPs: number;
   readonly pid?: number;
+  /** Where a cycle of the DMAC falls on the machine's timeline, in picoseconds (default: cycle × period). */
+  readonly timeOf?: (cycle: number) => number;
+  /** The trace this DMAC's events join (default: its own). */
+  readonly builder?: TraceBuilder;
 }
 
 /** A slice being built: closed when its thread moves on. */
 interface OpenSlice {
   readonly name: string;
+  /** Picoseconds. */
   readonly start: number;
   readonly args: Record<string, unknown>;
 }
@@ -64,103 +47,122 @@ interface Burst {
 /** Sort order of slices that start together: the longer one, then the shallower one, encloses. */
 const DEPTH = { instruction: 0, state: 1, burst: 2 } as const;
 
+/** The lane of a thread: 0 the manager, 1 + n channel n. */
+export function threadLane(thread: ThreadRef): number {
+  return thread === 'manager' ? 0 : thread + 1;
+}
+
 export class Pl330TraceRecorder {
-  private readonly pid: number;
-  private readonly slices: { event: TraceEvent; depth: number }[] = [];
-  private readonly others: TraceEvent[] = [];
+  readonly pid: number;
+  readonly builder: TraceBuilder;
   private readonly instruction = new Map<number, OpenSlice>();
   private readonly state = new Map<number, OpenSlice>();
   private readonly bursts = new Map<number, Burst>();
-  /** Channel → flow id of the DMAGO that started it, until its first instruction. */
+  /** The last DMAGO executed: where the flow to the channel it starts begins. */
+  private lastGo: { tid: number; time: number } | undefined;
+  /** Channel lane → flow id of the DMAGO that started it, until its first instruction. */
   private readonly pendingFlows = new Map<number, number>();
-  private nextFlow = 1;
   private lastCycle = 0;
 
   constructor(private readonly dmac: TracedDmac, private readonly options: TraceOptions) {
     this.pid = options.pid ?? 1;
+    this.builder = options.builder ?? new TraceBuilder();
+    this.builder.process(this.pid, `DMA-330 ${options.name}`);
+    this.lane(0);
   }
 
   readonly observer: Pl330Observer = (e) => this.record(e);
 
-  /** Microseconds, from whole nanoseconds: the viewers take ts back to nanoseconds exactly, so slices nest. */
-  private ts(cycle: number): number {
-    return this.ns(cycle) / 1000;
+  /** Picoseconds of a cycle. */
+  time(cycle: number): number {
+    return this.options.timeOf ? this.options.timeOf(cycle) : cycle * this.options.periodPs;
   }
 
-  private ns(cycle: number): number {
-    return Math.round((cycle * this.options.periodPs) / 1000);
+  private lane(tid: number): number {
+    this.builder.lane(this.pid, tid, tid === 0 ? 'manager' : `channel ${tid - 1}`);
+    return tid;
   }
-
-  /** Lanes that had something on them. */
-  private readonly lanes = new Set<number>([0]);
 
   private tid(thread: ThreadRef): number {
-    const tid = thread === 'manager' ? 0 : thread + 1;
-    this.lanes.add(tid);
-    return tid;
+    return this.lane(threadLane(thread));
+  }
+
+  /** Flows to SMMU walks made for the access whose bus event comes next (the SMMU translates before it). */
+  private readonly pendingWalks: { flow: number; time: number }[] = [];
+
+  /** The DMAC's next access needed an SMMU walk, which ends the flow `flow`: the access's lane starts it. */
+  walked(flow: number, time: number): void {
+    this.pendingWalks.push({ flow, time });
   }
 
   private record(e: Pl330Event): void {
     this.lastCycle = Math.max(this.lastCycle, e.cycle);
+    const at = this.time(e.cycle);
     switch (e.kind) {
       case 'instruction': {
         const tid = this.tid(e.thread);
-        this.closeInstruction(tid, e.cycle);
+        this.closeInstruction(tid, at);
         const decoded = decodeInstruction(e.bytes, 0, e.pc);
         const text = decoded.spec && !decoded.invalid ? formatInstruction(decoded) : `undefined ${Array.from(e.bytes, hexByte).join(' ')}`;
         const args: Record<string, unknown> = { pc: hex(e.pc), bytes: Array.from(e.bytes, hexByte).join(' ') };
         if (e.debug) {
           // The debug interface executes it at once, outside the thread's program: a one-cycle slice.
           args.via = 'debug interface (DBGINST0/1, DBGCMD)';
-          this.slice(tid, { name: text, start: e.cycle, args }, e.cycle + 1, 'instruction');
-        } else this.instruction.set(tid, { name: text, start: e.cycle, args });
+          this.builder.slice(this.pid, tid, text, 'instruction', at, this.time(e.cycle + 1), args, DEPTH.instruction);
+        } else this.instruction.set(tid, { name: text, start: at, args });
         const flow = this.pendingFlows.get(tid);
         if (flow !== undefined) {
           this.pendingFlows.delete(tid);
-          this.others.push({ name: 'DMAGO', cat: 'flow', ph: 'f', bp: 'e', id: flow, ts: this.ts(e.cycle), pid: this.pid, tid });
+          this.builder.flowEnd(flow, 'DMAGO', this.pid, tid, at);
         }
-        if (decoded.spec?.operation === 'GO') this.others.push({ name: 'DMAGO', cat: 'flow', ph: 's', id: this.nextFlow, ts: this.ts(e.cycle), pid: this.pid, tid });
+        if (decoded.spec?.operation === 'GO') this.lastGo = { tid, time: at };
         break;
       }
       case 'bus': {
-        if (e.access.fetch) break;
         const tid = this.tid(e.thread);
+        for (const walk of this.pendingWalks) this.builder.flowStart(walk.flow, 'SMMU walk', this.pid, tid, walk.time);
+        this.pendingWalks.length = 0;
+        if (e.access.fetch) break;
         const burst = this.bursts.get(tid);
         if (burst && burst.write === e.access.write) {
           burst.bytes += e.access.data.length;
           burst.accesses++;
           burst.error ||= e.access.response !== 0;
         } else {
-          if (burst) this.closeBurst(tid, e.cycle);
+          if (burst) this.closeBurst(tid, at);
           this.bursts.set(tid, { write: e.access.write, address: e.access.address, bytes: e.access.data.length, accesses: 1, error: e.access.response !== 0 });
         }
         break;
       }
       case 'state': {
         const tid = this.tid(e.thread);
-        this.closeState(tid, e.cycle);
+        this.closeState(tid, at);
         const names = e.thread === 'manager' ? MANAGER_STATE_NAMES : CHANNEL_STATE_NAMES;
-        if (e.to === ChannelState.Stopped || e.to === ChannelState.Faulting) this.closeInstruction(tid, e.cycle);
-        else if (e.to !== ChannelState.Executing) this.state.set(tid, { name: names[e.to] ?? `state ${e.to}`, start: e.cycle, args: {} });
+        if (e.to === ChannelState.Stopped || e.to === ChannelState.Faulting) this.closeInstruction(tid, at);
+        else if (e.to !== ChannelState.Executing) this.state.set(tid, { name: names[e.to] ?? `state ${e.to}`, start: at, args: {} });
         break;
       }
       case 'event':
-        this.instant(e.thread, e.cycle, `event ${e.event}`, { event: e.event });
+        this.instant(e.thread, at, `event ${e.event}`, { event: e.event });
         break;
       case 'fault':
-        this.instant(e.thread, e.cycle, 'fault', { pc: hex(e.pc), faultType: hex(e.faultType), description: describeFaultType(e.faultType, e.thread === 'manager' ? 'manager' : 'channel') });
+        this.instant(e.thread, at, 'fault', { pc: hex(e.pc), faultType: hex(e.faultType), description: describeFaultType(e.faultType, e.thread === 'manager' ? 'manager' : 'channel') });
         break;
-      case 'irq': {
-        const name = e.line === 'abort' ? 'irq_abort' : `irq[${e.line}]`;
-        this.others.push({ name, ph: 'C', ts: this.ts(e.cycle), pid: this.pid, tid: 0, args: { level: e.level ? 1 : 0 } });
+      case 'irq':
+        this.builder.counter(this.pid, e.line === 'abort' ? 'irq_abort' : `irq[${e.line}]`, at, { level: e.level ? 1 : 0 });
+        break;
+      case 'channelStart': {
+        this.instant(e.channel, at, 'channel start', { pc: hex(e.pc), nonSecure: e.nonSecure });
+        if (this.lastGo) {
+          const flow = this.builder.newFlow();
+          this.builder.flowStart(flow, 'DMAGO', this.pid, this.lastGo.tid, this.lastGo.time);
+          this.pendingFlows.set(this.tid(e.channel), flow);
+          this.lastGo = undefined;
+        }
         break;
       }
-      case 'channelStart':
-        this.instant(e.channel, e.cycle, 'channel start', { pc: hex(e.pc), nonSecure: e.nonSecure });
-        this.pendingFlows.set(this.tid(e.channel), this.nextFlow++);
-        break;
       case 'channelEnd':
-        this.instant(e.channel, e.cycle, e.how === 'end' ? 'channel end' : 'channel killed', {});
+        this.instant(e.channel, at, e.how === 'end' ? 'channel end' : 'channel killed', {});
         break;
       case 'peripheral':
         // A peripheral's own request is on the manager's lane; an acknowledgement or a flush on the channel's.
@@ -169,62 +171,67 @@ export class Pl330TraceRecorder {
     }
   }
 
-  private instant(thread: ThreadRef, cycle: number, name: string, args: Record<string, unknown>): void {
-    this.others.push({ name, ph: 'i', s: 't', ts: this.ts(cycle), pid: this.pid, tid: this.tid(thread), args });
+  private instant(thread: ThreadRef, at: number, name: string, args: Record<string, unknown>): void {
+    this.builder.instant(this.pid, this.tid(thread), name, at, args);
   }
 
-  private slice(tid: number, open: OpenSlice, end: number, cat: keyof typeof DEPTH): void {
-    const event: TraceEvent = { name: open.name, cat, ph: 'X', ts: this.ts(open.start), dur: (this.ns(end) - this.ns(open.start)) / 1000, pid: this.pid, tid, args: open.args };
-    this.slices.push({ event, depth: DEPTH[cat] });
-  }
-
-  private closeState(tid: number, cycle: number): void {
+  private closeState(tid: number, at: number): void {
     const open = this.state.get(tid);
     if (!open) return;
     this.state.delete(tid);
-    this.slice(tid, open, cycle, 'state');
+    this.builder.slice(this.pid, tid, open.name, 'state', open.start, at, open.args, DEPTH.state);
   }
 
   /** The thread's burst becomes a slice as long as its instruction. */
   private closeBurst(tid: number, end: number): void {
+    const slice = this.burstSlice(tid, end);
+    this.bursts.delete(tid);
+    if (slice) this.builder.add(slice);
+  }
+
+  private burstSlice(tid: number, end: number): RankedSlice | undefined {
     const burst = this.bursts.get(tid);
     const owner = this.instruction.get(tid);
-    this.bursts.delete(tid);
-    if (!burst || !owner) return;
+    if (!burst || !owner) return undefined;
     const channel = tid - 1;
     const ccr = channel >= 0 && channel < this.dmac.config.channels ? this.dmac.register(`CCR${channel}`) : 0;
     const beatBytes = 1 << (burst.write ? (ccr >>> 15) & 7 : (ccr >>> 1) & 7);
     const args: Record<string, unknown> = {
-      address: hex(burst.address), bytes: burst.bytes, beats: Math.ceil(burst.bytes / beatBytes), beatBytes, accesses: burst.accesses,
+      address: hex(burst.address), bytes: burst.bytes, beats: Math.ceil(burst.bytes / beatBytes), beatBytes, accesses: burst.accesses, pc: owner.args.pc,
     };
     if (burst.error) args.response = 'bus error';
-    this.slice(tid, { name: `${burst.write ? 'write' : 'read'} ${hex(burst.address)} ${burst.bytes} B`, start: owner.start, args }, end, 'burst');
+    const name = `${burst.write ? 'write' : 'read'} ${hex(burst.address)} ${burst.bytes} B`;
+    return { event: completeSlice(this.pid, tid, name, 'burst', owner.start, end, args), depth: DEPTH.burst };
   }
 
-  private closeInstruction(tid: number, cycle: number): void {
+  private closeInstruction(tid: number, at: number): void {
     const open = this.instruction.get(tid);
     if (!open) return;
-    this.closeState(tid, cycle);
-    this.slice(tid, open, cycle, 'instruction');
-    this.closeBurst(tid, cycle);
+    this.closeState(tid, at);
+    this.builder.slice(this.pid, tid, open.name, 'instruction', open.start, at, open.args, DEPTH.instruction);
+    this.closeBurst(tid, at);
     this.instruction.delete(tid);
   }
 
-  /** The trace so far, every open slice ended at the last cycle seen (or `endCycle`). */
-  document(endCycle = this.lastCycle): TraceDocument {
-    for (const tid of [...this.instruction.keys()]) this.closeInstruction(tid, endCycle);
-    for (const tid of [...this.state.keys()]) this.closeState(tid, endCycle);
-    const lanes: TraceEvent[] = [{ name: 'process_name', ph: 'M', ts: 0, pid: this.pid, tid: 0, args: { name: `DMA-330 ${this.options.name}` } }];
-    for (const tid of [...this.lanes].sort((a, b) => a - b)) {
-      lanes.push({ name: 'thread_name', ph: 'M', ts: 0, pid: this.pid, tid, args: { name: tid === 0 ? 'manager' : `channel ${tid - 1}` } });
-      lanes.push({ name: 'thread_sort_index', ph: 'M', ts: 0, pid: this.pid, tid, args: { sort_index: tid } });
+  /** The slices still running, as they stand at `end` (ps): nothing is closed, the run goes on. */
+  openSlices(end: number): RankedSlice[] {
+    const open: RankedSlice[] = [];
+    for (const [tid, s] of this.instruction) open.push({ event: completeSlice(this.pid, tid, s.name, 'instruction', s.start, end, s.args), depth: DEPTH.instruction });
+    for (const [tid, s] of this.state) open.push({ event: completeSlice(this.pid, tid, s.name, 'state', s.start, end, s.args), depth: DEPTH.state });
+    for (const tid of this.bursts.keys()) {
+      const burst = this.burstSlice(tid, end);
+      if (burst) open.push(burst);
     }
-    const slices = [...this.slices].sort((a, b) => a.event.ts - b.event.ts || b.event.dur! - a.event.dur! || a.depth - b.depth).map((s) => s.event);
-    return {
-      traceEvents: [...lanes, ...slices, ...this.others],
-      displayTimeUnit: 'ns',
-      otherData: { generator: 'dmalab', dmac: this.options.name, clockHz: Math.round(1e12 / this.options.periodPs), cycles: endCycle },
-    };
+    return open;
+  }
+
+  /** The trace of a run that is over, every open slice ended at the last cycle seen (or `endCycle`). */
+  document(endCycle = this.lastCycle): TraceDocument {
+    const end = this.time(endCycle);
+    return this.builder.document(
+      { generator: 'dmalab', dmac: this.options.name, clockHz: Math.round(1e12 / this.options.periodPs), cycles: endCycle },
+      this.openSlices(end),
+    );
   }
 }
 

@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { TraceDocument, TraceEvent } from '../../emulator/pl330/trace-events';
+import type { TraceDocument } from '../../emulator/trace/trace-events';
+import { burstTotals, formatProblems } from '../support/trace-format';
 
 const root = join(__dirname, '..', '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -24,72 +25,12 @@ function traced(example: string): { doc: TraceDocument; text: string } {
   return { doc: JSON.parse(readFileSync(out, 'utf8')) as TraceDocument, text: r.stdout };
 }
 
-const PHASES = new Set(['X', 'i', 'C', 'M', 's', 'f']);
-const METADATA = new Set(['process_name', 'process_labels', 'process_sort_index', 'thread_name', 'thread_sort_index']);
-
-/** The format's rules, as problems found. */
-function formatProblems(doc: TraceDocument): string[] {
-  const problems: string[] = [];
-  if (!Array.isArray(doc.traceEvents)) return ['traceEvents is not an array'];
-  if (!['ms', 'ns'].includes(doc.displayTimeUnit)) problems.push(`displayTimeUnit ${doc.displayTimeUnit}`);
-  const flows = new Map<number, { s?: TraceEvent; f?: TraceEvent }>();
-  doc.traceEvents.forEach((e, k) => {
-    const at = `event ${k} (${e.name})`;
-    if (typeof e.name !== 'string' || !PHASES.has(e.ph)) problems.push(`${at}: name or ph`);
-    if (!Number.isFinite(e.ts) || e.ts < 0) problems.push(`${at}: ts`);
-    if (!Number.isInteger(e.pid) || !Number.isInteger(e.tid)) problems.push(`${at}: pid/tid`);
-    if (e.args !== undefined && (typeof e.args !== 'object' || e.args === null)) problems.push(`${at}: args`);
-    switch (e.ph) {
-      case 'X': if (!Number.isFinite(e.dur) || e.dur! < 0) problems.push(`${at}: dur`); break;
-      case 'i': if (!['g', 'p', 't'].includes(e.s!)) problems.push(`${at}: scope`); break;
-      case 'C': if (!e.args || !Object.values(e.args).every((v) => typeof v === 'number')) problems.push(`${at}: counter values`); break;
-      case 'M': if (!METADATA.has(e.name) || e.args === undefined) problems.push(`${at}: metadata`); break;
-      case 's':
-      case 'f': {
-        if (!Number.isInteger(e.id)) problems.push(`${at}: flow id`);
-        const pair = flows.get(e.id!) ?? {};
-        const end = e.ph as 's' | 'f';
-        if (pair[end]) problems.push(`${at}: flow ${e.id} has two '${end}'`);
-        pair[end] = e;
-        flows.set(e.id!, pair);
-        break;
-      }
-    }
-  });
-  for (const [id, pair] of flows) if (!pair.s || !pair.f || pair.f.ts < pair.s.ts) problems.push(`flow ${id} does not pair up forwards`);
-  // Complete slices on one lane nest: each starts after and ends before the enclosing one, in nanoseconds.
-  const lanes = new Map<number, TraceEvent[]>();
-  for (const e of doc.traceEvents) if (e.ph === 'X') lanes.set(e.tid, [...(lanes.get(e.tid) ?? []), e]);
-  for (const [tid, slices] of lanes) {
-    const open: number[] = [];
-    for (const e of slices) {
-      const start = Math.round(e.ts * 1000), end = Math.round((e.ts + e.dur!) * 1000);
-      while (open.length && open[open.length - 1] <= start && !(open[open.length - 1] === start && end === start)) open.pop();
-      if (open.length && end > open[open.length - 1]) problems.push(`lane ${tid}: ${e.name} at ${e.ts} overlaps its enclosing slice`);
-      open.push(end);
-    }
-  }
-  return problems;
-}
-
 /** Data accesses of the --trace text: count and bytes by direction. */
 function textAccesses(text: string): Record<'read' | 'write', { accesses: number; bytes: number }> {
   const out = { read: { accesses: 0, bytes: 0 }, write: { accesses: 0, bytes: 0 } };
   for (const m of text.matchAll(/^\[\s*\d+\]\s+(read|write) 0x[0-9a-f]+ (\d+) bytes/gm)) {
     out[m[1] as 'read' | 'write'].accesses++;
     out[m[1] as 'read' | 'write'].bytes += Number(m[2]);
-  }
-  return out;
-}
-
-function burstTotals(doc: TraceDocument): Record<'read' | 'write', { accesses: number; bytes: number; bursts: number }> {
-  const out = { read: { accesses: 0, bytes: 0, bursts: 0 }, write: { accesses: 0, bytes: 0, bursts: 0 } };
-  for (const e of doc.traceEvents) {
-    if (e.cat !== 'burst') continue;
-    const side = out[e.name.startsWith('write') ? 'write' : 'read'];
-    side.bursts++;
-    side.accesses += e.args!.accesses as number;
-    side.bytes += e.args!.bytes as number;
   }
   return out;
 }

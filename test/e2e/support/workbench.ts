@@ -4,7 +4,7 @@
 /// <reference lib="dom" />
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
 import { SCREENSHOT_DIR } from './paths';
 import { waitFor } from './wait';
 
@@ -315,6 +315,21 @@ export class Workbench {
   /** Text of the notification toasts currently shown. */
   async notifications(): Promise<string[]> {
     return this.page.locator('.notification-toast .notification-list-item-message').allInnerTexts();
+  }
+
+  /** The frame of the webview whose page holds `selector` (a webview is an iframe inside an iframe). */
+  async webview(selector: string): Promise<Frame> {
+    return waitFor(`a webview showing ${selector}`, SLOW, async () => {
+      for (const frame of this.page.frames()) {
+        if (await frame.locator(selector).count().catch(() => 0)) return frame;
+      }
+      return false;
+    });
+  }
+
+  /** The name of the active editor tab. */
+  async activeTab(): Promise<string | undefined> {
+    return (await this.page.locator('.editor-group-container.active .tabs-container .tab.active .label-name').first().textContent().catch(() => null)) ?? undefined;
   }
 
   // ---- Debugging
