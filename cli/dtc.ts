@@ -1,10 +1,10 @@
 // `dmalab dtc`: dtc's command line (same options and meanings) on dmalab's devicetree engine, plus --cpp to run
 // dmalab's C preprocessor first, as a kernel-style `cpp | dtc` does.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { CHECKS, PhandleFormat } from '../server/dts/checks';
-import { CheckSwitches } from '../server/checks';
+import type { PhandleFormat } from '../server/dts/checks';
+import type { CheckSwitches } from '../server/checks';
 import { toAsm } from '../server/dts/asm';
-import { BINDING_CHECKS, runBindingChecks } from '../server/dts/bindings';
+import { BINDING_CHECKS, dtcCheckSwitches, runBindingChecks } from '../server/dts/bindings';
 import type { DtInfo } from '../server/dts/build';
 import { BlobOptions, CompileResult, loadDtb, toDtb, toDts } from '../server/dts/compiler';
 import { compileDtsText, fileHost } from '../server/dts/compile-file';
@@ -34,18 +34,18 @@ function intValue(args: ParsedArgs, flag: string, max = 0x7fffffff): number | un
 }
 
 /** The binding checks, off by default here (in the editor they have their table's levels). */
-const BINDING_CHECK_NAMES = new Set(BINDING_CHECKS.map((c) => c.name));
+const BINDING_CHECK_NAMES = BINDING_CHECKS.map((c) => c.name);
 
 /**
  * -W/-E in command-line order over one set of switches: dtc's checks, and the binding checks of dmalab's engine by
  * name (`-W bindings`: all of them); an unknown check name is fatal, as in dtc.
  */
 function checkSwitches(args: ParsedArgs): CheckSwitches {
-  const switches = new CheckSwitches([...CHECKS, ...BINDING_CHECKS], (c) => (BINDING_CHECK_NAMES.has(c.name) ? 'off' : c.level));
+  const switches = dtcCheckSwitches();
   for (const [flag, arg] of args.sequence) {
     if (flag !== '-W' && flag !== '-E') continue;
     const lower = arg.match(/^no[-_]/)?.[0] ?? '';
-    const names = arg.slice(lower.length) === 'bindings' ? [...BINDING_CHECK_NAMES].map((name) => lower + name) : [arg];
+    const names = arg.slice(lower.length) === 'bindings' ? BINDING_CHECK_NAMES.map((name) => lower + name) : [arg];
     for (const name of names) {
       if (!switches.apply(name, flag === '-E')) throw new InputError(`unknown check name "${arg.slice(lower.length)}" (${flag} ${arg})`);
     }
@@ -55,7 +55,7 @@ function checkSwitches(args: ParsedArgs): CheckSwitches {
 
 /** The enabled binding checks' findings as diagnostics at the property (or node) they are about. */
 function bindingDiagnostics(info: DtInfo, switches: CheckSwitches): Diagnostic[] {
-  if (![...BINDING_CHECK_NAMES].some((name) => switches.severity(name))) return [];
+  if (!BINDING_CHECK_NAMES.some((name) => switches.severity(name))) return [];
   return runBindingChecks(info).flatMap((f) => {
     const severity = switches.severity(f.code);
     return severity ? [{ severity, code: f.code, message: f.message, loc: f.property?.loc ?? f.node.loc }] : [];
@@ -95,7 +95,7 @@ file:line:col: error|warning: message [check-name]. Exit status: 0 ok, 1 syntax/
   -H, --phandle epapr|legacy|both   phandle properties to generate (default epapr)
   -W, --warning [no-]CHECK     enable (or with no- disable) a check as a warning; repeatable. Besides dtc's checks,
                                the editor's binding checks (off by default; 'bindings' for all of them):
-${wrapList([...BINDING_CHECK_NAMES], 31, 118)}
+${wrapList(BINDING_CHECK_NAMES, 31, 118)}
   -E, --error [no-]CHECK       enable (or disable) a check as an error; repeatable
   -f, --force                  write output even when checks raise errors
   -q, --quiet                  -q hides warnings, -qq errors too

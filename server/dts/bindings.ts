@@ -5,7 +5,8 @@
 import type { DtInfo } from './build';
 import type { DtNode, DtProperty } from './tree';
 import { addressCells, cellValue, cells, compatibles, interruptParent, phandleEntries, strings } from './cells';
-import type { CheckDeclaration } from '../checks';
+import { CheckSwitches, type CheckDeclaration } from '../checks';
+import { CHECKS } from './checks';
 
 export interface BindingFinding {
   readonly code: string;
@@ -217,6 +218,13 @@ export const BINDING_CHECKS: readonly BindingCheck[] = [
   },
 ];
 
+
+const BINDING_CHECK_NAMES = new Set(BINDING_CHECKS.map((c) => c.name));
+
+/** The switches of `dmalab dtc`: dtc's checks at dtc's levels, and the binding checks, off as dtc has none. */
+export function dtcCheckSwitches(): CheckSwitches {
+  return new CheckSwitches([...CHECKS, ...BINDING_CHECKS], (c) => (BINDING_CHECK_NAMES.has(c.name) ? 'off' : c.level));
+}
 
 /** Runs every binding check over the live tree. */
 export function runBindingChecks(info: DtInfo): BindingFinding[] {
