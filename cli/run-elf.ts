@@ -6,7 +6,7 @@ import { Machine } from '../emulator/machine/machine';
 import { rangeFrames, type FrameSource } from '../emulator/linux/address-space';
 import { ElfError } from '../emulator/linux/elf';
 import { environmentNameProblem, parseAssignment, programEnvironment, type EnvironmentEdit, type EnvironmentEdits } from '../emulator/linux/environment';
-import type { DeviceFiles, OpenFile } from '../emulator/linux/files';
+import type { DeviceFiles } from '../emulator/linux/files';
 import type { Timeline } from '../emulator/machine/clock';
 import type { LinuxProcess } from '../emulator/linux/process';
 import { hostedOn, startUserProgram } from '../emulator/linux/user-program';
@@ -23,7 +23,6 @@ export interface UserMachine {
   readonly devices?: DeviceFiles;
   /** The machine's timeline, which the process's CPU advances (default: no clocked devices). */
   readonly timeline?: Timeline;
-  readonly eventFile?: (initial: number, flags: number) => OpenFile;
   /** The platform machine, when the process runs on one (its DMACs and SMMUs can then be traced). */
   readonly machine?: Machine;
 }
@@ -90,7 +89,6 @@ export function runElf(options: RunElfOptions, io: CommandIO): number {
       workspace: options.workspace ?? process.cwd(),
       devices: machine.devices,
       timeline: machine.timeline,
-      eventFile: machine.eventFile,
       env: options.env ?? programEnvironment(process.env, {}),
       stdout: (data) => io.stdout(data),
       stderr: (data) => io.stderr(Buffer.from(data).toString('utf8')),

@@ -5,7 +5,7 @@
 // interrupt is an eventfd trigger injected into the guest's virtual GIC (irqfd) and unmasked again through a second
 // eventfd when the guest ends the interrupt (resamplefd). The VMM writes the guest's devicetree.
 import { PAGE_SIZE } from '../emulator/bus/memory';
-import { EventFd } from '../emulator/host/files';
+import { EventFd } from '../emulator/linux/files';
 import type { DmacDescription } from '../emulator/machine/platform';
 import { VFIO_DMA_MAP_FLAGS, VFIO_IRQ_SET_FLAGS } from '../emulator/vfio/uapi';
 import { compileDts, toDtb } from '../server/dts/compiler';

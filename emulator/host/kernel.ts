@@ -5,12 +5,13 @@
 import { GICD_SIZE } from '../gic/gic';
 import type { Machine, MachineDmac } from '../machine/machine';
 import type { SpiSpec } from '../machine/platform';
-import { ERRNO } from '../vfio/uapi';
+import { ERRNO } from '../linux/errno';
 import { VfioContainer } from '../vfio/container';
 import { VfioGroup } from '../vfio/group';
 import { VfioPlatformDevice } from '../vfio/platform-device';
 import { ArmSmmuDriver } from './arm-smmu';
-import type { OpenFile } from './files';
+import type { OpenFile } from '../linux/files';
+import { LINUX_FLAGS } from '../vfio/uapi';
 import { FrameAllocator, PhysicalAccess } from './physical';
 import { UserProcess } from './process';
 
@@ -283,9 +284,10 @@ export class HostKernel {
     const attribute = this.sysfsAttribute(path);
     if (!attribute) return -ERRNO.ENOENT;
     return {
-      kind: path,
+      name: path,
+      flags: LINUX_FLAGS.O_RDWR,
       read: () => (attribute.show ? new TextEncoder().encode(attribute.show()) : -ERRNO.EIO),
-      write: (_proc, data) => (attribute.store ? attribute.store(new TextDecoder().decode(data)) : -ERRNO.EIO),
+      write: (data) => (attribute.store ? attribute.store(new TextDecoder().decode(data)) : -ERRNO.EIO),
     };
   }
 
