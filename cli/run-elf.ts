@@ -27,14 +27,14 @@ export interface UserMachine {
   readonly machine?: Machine;
 }
 
-/** RAM of the seed's platform (an RTSM VE with 2 GiB at 0x80000000), used until a platform model is given. */
+/** RAM of the VFIO_PLATFORM guide's platform (an RTSM VE with 2 GiB at 0x80000000), used until a platform model is given. */
 export function defaultMachine(): UserMachine {
   const bus = new Bus();
   bus.addRam(0x80000000, 0x80000000);
   return { bus, frames: rangeFrames(bus.memory, 0x80000000, 0x80000000) };
 }
 
-/** The machine a devicetree describes (default: the seed's platform), with the host-kernel model serving
+/** The machine a devicetree describes (default: the VFIO_PLATFORM guide's platform), with the host-kernel model serving
  * /dev/vfio and sysfs to the process. */
 export function platformMachine(platformFile?: string, warn: (line: string) => void = () => {}): UserMachine {
   const machine = new Machine(loadPlatform(platformFile, warn));
@@ -142,7 +142,7 @@ system root (symbolic links resolve inside it) and gets dmalab's environment. A 
 memory access) stops it with a report of the PC, the instruction and the registers; the status is then 128 +
 signal. A system call dmalab does not implement returns -ENOSYS, as Linux does, and is named once on stderr.
 A file dmalab cannot use (the program, the platform devicetree) is reported on one line naming it, with status 1.
-  --platform FILE          the machine (devicetree source or blob; default: the seed's platform): its RAM holds the
+  --platform FILE          the machine (devicetree source or blob; default: the VFIO_PLATFORM guide's platform): its RAM holds the
                            process, its DMACs are the VFIO devices under /dev/vfio and /sys/bus/*/devices
   --workspace DIR          host directory the program sees as /
   --max-instructions N     stop a runaway program after N instructions

@@ -1,4 +1,4 @@
-// The seed's Test Case 2 host side: a virtual machine monitor (what QEMU with vfio-platform and KVM do for a passed
+// The VFIO_PLATFORM guide's Test Case 2 host side: a virtual machine monitor (what QEMU with vfio-platform and KVM do for a passed
 // through device) as a process of the host-kernel model. Guest RAM is the VMM's anonymous memory, mapped for the
 // device with VFIO_IOMMU_MAP_DMA at IOVA = guest physical address; the device's register page is the VFIO region
 // mmap placed in the guest's physical map (stage 2: guest accesses reach the device without a trap); each device

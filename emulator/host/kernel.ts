@@ -271,7 +271,7 @@ export class HostKernel {
     return new UserProcess(this, this.nextPid++);
   }
 
-  // ---- File system: /dev/vfio and the sysfs attributes of the seed's binding flow ----
+  // ---- File system: /dev/vfio and the sysfs attributes of the VFIO_PLATFORM guide's binding flow ----
 
   open(path: string, _flags: number): OpenFile | number {
     if (path === '/dev/vfio/vfio') return new VfioContainer(this);

@@ -7,13 +7,13 @@ import { Machine } from '../../emulator/machine/machine';
 import { VfioUser } from '../../emulator/vfio/libvfio';
 import { LINUX_FLAGS, VFIO_EXTENSION, VFIO_IOCTL, VFIO_IRQ_SET_FLAGS, VFIO_STRUCTS, decodeStruct } from '../../emulator/vfio/uapi';
 import { ERRNO } from '../../emulator/linux/errno';
-import { seedPlatform } from './platform';
+import { guidePlatform } from './platform';
 
 const RW = LINUX_FLAGS.PROT_READ | LINUX_FLAGS.PROT_WRITE;
 const ANON = LINUX_FLAGS.MAP_PRIVATE | LINUX_FLAGS.MAP_ANONYMOUS;
 const { EINVAL, EBUSY, EBADF, EFAULT, EEXIST, ENODEV, ENOENT, ENOTTY } = ERRNO;
 
-function host(platform = seedPlatform()) {
+function host(platform = guidePlatform()) {
   const kernel = new HostKernel(new Machine(platform));
   const proc = kernel.spawn();
   const user = new VfioUser(proc);
@@ -80,7 +80,7 @@ test('container: version, extensions, SET_IOMMU ordering and backend-less ioctls
 });
 
 test('group: GET_STATUS argsz, SET_CONTAINER fd checks, viability with a device still on its native driver', () => {
-  const p = seedPlatform();
+  const p = guidePlatform();
   // DMACs 1 and 2 share a stream ID: one IOMMU group.
   const shared = { ...p, dmacs: p.dmacs.map((d, i) => (i === 2 ? { ...d, iommu: { smmu: 0, streamIds: [1] } } : d)) };
   const { kernel, proc, user, bind } = host(shared);
