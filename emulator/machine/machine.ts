@@ -7,7 +7,8 @@ import { Gic, GicState } from '../gic/gic';
 import type { IrqLine as GicInput } from '../gic/irq';
 import { Pl330, Pl330Snapshot } from '../pl330/pl330';
 import { Smmu, SmmuState } from '../smmu/smmu';
-import type { DmacDescription, PlatformDescription, SmmuDescription } from './platform';
+import { Pl011, type Pl011State } from '../uart/pl011';
+import type { DmacDescription, PlatformDescription, SmmuDescription, UartDescription } from './platform';
 
 export interface MachineSmmu {
   readonly description: SmmuDescription;
@@ -32,6 +33,7 @@ export interface MachineState {
   readonly gic: GicState;
   readonly smmus: readonly SmmuState[];
   readonly dmacs: readonly Pl330Snapshot[];
+  readonly uarts: readonly Pl011State[];
 }
 
 const DEFAULT_SLICE = 64;
@@ -42,6 +44,7 @@ export class Machine implements Snapshottable<MachineState> {
   readonly gic: Gic;
   readonly smmus: readonly MachineSmmu[];
   readonly dmacs: readonly MachineDmac[];
+  readonly uarts: readonly { readonly description: UartDescription; readonly device: Pl011 }[];
 
   constructor(readonly platform: PlatformDescription) {
     const bus = this.bus;
@@ -73,6 +76,12 @@ export class Machine implements Snapshottable<MachineState> {
       d.contextInterrupts.forEach((s, i) => {
         if (i < device.contextIrqs.length) device.contextIrqs[i] = spi(d.path, s.spi);
       });
+      return { description: d, device };
+    });
+    this.uarts = (platform.uarts ?? []).map((d) => {
+      const device = new Pl011(d.name);
+      place(d.path, d.base, d.size, device);
+      if (d.interrupt) device.irq = spi(d.path, d.interrupt.spi);
       return { description: d, device };
     });
     this.dmacs = platform.dmacs.map((d) => {
@@ -122,6 +131,7 @@ export class Machine implements Snapshottable<MachineState> {
       gic: this.gic.snapshot(),
       smmus: this.smmus.map((s) => s.device.snapshot()),
       dmacs: this.dmacs.map((d) => d.device.snapshot()),
+      uarts: this.uarts.map((u) => u.device.snapshot()),
     };
   }
 
@@ -130,5 +140,6 @@ export class Machine implements Snapshottable<MachineState> {
     this.gic.restore(state.gic);
     this.smmus.forEach((s, i) => s.device.restore(state.smmus[i]));
     this.dmacs.forEach((d, i) => d.device.restore(state.dmacs[i]));
+    this.uarts.forEach((u, i) => u.device.restore(state.uarts[i]));
   }
 }
