@@ -189,6 +189,11 @@ export class SystemCpu extends Cpu implements SystemControl {
         return true;
       case 'fault':
         return this.abort(stop.cause);
+      case 'breakpoint':
+        // BKPT with halting debug disabled: a debug event reported as a prefetch abort (IFAR is UNKNOWN).
+        this.setCp15('IFSR', (this.regs.ttbcr & 0x80000000) !== 0 ? 0x222 : 0x002);
+        this.enterException(Vector.PrefetchAbort, Mode.ABT, this.pc + 4);
+        return true;
       case 'system':
         switch (stop.event) {
           case SystemEvent.Resync: return true;

@@ -49,15 +49,16 @@ export interface PsciCaller {
   readonly r: Int32Array;
 }
 
-/** Serves the call in r0-r3; returns false for a function ID that is not PSCI (the caller decides what that is). */
-export function psciCall(power: PowerController, cpu: PsciCaller): boolean {
+/**
+ * Serves the call in r0-r3 as firmware behind the conduit does: a function ID it does not know returns
+ * NOT_SUPPORTED (0xffffffff, the SMC Calling Convention's answer to an unknown function).
+ */
+export function psciCall(power: PowerController, cpu: PsciCaller): void {
   const id = cpu.r[0] >>> 0;
   const name = NAME_OF.get(id);
   if (name === undefined) {
-    // Unknown functions of the PSCI ranges are NOT_SUPPORTED; anything else is not a PSCI call.
-    if ((id & 0xbfffffe0) !== 0x84000000) return false;
     cpu.r[0] = PsciStatus.NotSupported;
-    return true;
+    return;
   }
   const a1 = cpu.r[1] >>> 0, a2 = cpu.r[2] >>> 0, a3 = cpu.r[3] >>> 0;
   let result: number;
@@ -73,5 +74,4 @@ export function psciCall(power: PowerController, cpu: PsciCaller): boolean {
     default: result = PsciStatus.NotSupported;
   }
   cpu.r[0] = result;
-  return true;
 }

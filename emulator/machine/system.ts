@@ -52,7 +52,12 @@ export class SystemMachine implements PowerController {
       }
       const cpu = new SystemCpu(machine.bus, {
         index, cpus: count, timer,
-        firmware: (caller, hypervisor) => method !== undefined && hypervisor === (method === 'hvc') && psciCall(this, caller),
+        // The firmware answers on the devicetree's conduit only; the other one is UNDEFINED (no EL2/EL3 code).
+        firmware: (caller, hypervisor) => {
+          if (method === undefined || hypervisor !== (method === 'hvc')) return false;
+          psciCall(this, caller);
+          return true;
+        },
       });
       machine.gic.cpuIrq[index] = { setLevel: (high) => cpu.setIrq(high) };
       if (index > 0) cpu.powered = false;
