@@ -219,13 +219,15 @@ export class Mmu implements CpuMemory {
     throw new MmuFault(address >>> 0, access, `${FAULT_NAMES[kind]} (${this.longFormat ? 'long' : 'short'} descriptors)`, status >>> 0);
   }
 
-  /** Reads a descriptor word of a table walk (physical, little-endian). */
+  /** The high word of the last long descriptor read (a 64-bit descriptor does not fit a double exactly). */
+  private descriptorHigh = 0;
+
+  /** Reads a descriptor of a table walk (physical, little-endian): its low word; the high one in descriptorHigh. */
   private readDescriptor(physical: number, access: AccessKind, address: number, external: number, wide: boolean): number {
     const b = this.walkBuffer;
     if (this.bus.physicalRead(physical, b, 0, wide ? 8 : 4) !== BusResponse.Okay) this.fault(address, access, 'walk', external, 0);
-    const low = (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
-    if (!wide) return low;
-    return ((b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24)) >>> 0) * 2 ** 32 + low;
+    this.descriptorHigh = wide ? (b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24)) >>> 0 : 0;
+    return (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
   }
 
   private walk(address: number, access: AccessKind): TlbEntry {
@@ -300,8 +302,8 @@ export class Mmu implements CpuMemory {
       const shift = level === 1 ? 30 : level === 2 ? 21 : 12;
       const indexMask = level === 1 ? (1 << (regionBits - 30)) - 1 : 0x1ff;
       const index = Math.floor(address / 2 ** shift) & indexMask;
-      const descriptor = this.readDescriptor(table + index * 8, access, address, LongStatus.WalkExternal | level, true);
-      const low = descriptor % 2 ** 32, high = Math.floor(descriptor / 2 ** 32);
+      const low = this.readDescriptor(table + index * 8, access, address, LongStatus.WalkExternal | level, true);
+      const high = this.descriptorHigh;
       const type = low & 3;
       if ((type & 1) === 0 || (level === 3 && type === 1)) this.fault(address, access, 'translation', LongStatus.Translation | level, 0);
       if (level < 3 && type === 3) {

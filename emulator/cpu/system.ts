@@ -174,6 +174,8 @@ export class SystemCpu extends Cpu implements SystemControl {
       if (stop === null) continue;
       if (!this.takeStop(stop)) break;
       this.stop = null;
+      // An exception costs time like an instruction, so that a fault loop (vectors that fault) stays bounded.
+      executed++;
     }
     return executed;
   }
