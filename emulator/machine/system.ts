@@ -107,8 +107,13 @@ export class SystemMachine implements PowerController {
         if (!cpu.waiting && cpu.powered) busy = true;
         if (this.power !== 'on') break;
       }
-      // Every CPU idle: skip to the next timer event.
-      this.time = busy ? this.time + Math.max(longest, 1) : Math.max(this.time + longest, Math.min(deadline, end));
+      if (busy) this.time += Math.max(longest, 1);
+      else {
+        // Every CPU idle: skip to the next timer event (the CPUs may have just programmed it).
+        let next = end;
+        for (const t of this.timers) next = Math.min(next, t.nextDeadline());
+        this.time = Math.max(this.time + longest, next);
+      }
       for (const t of this.timers) t.advanceTo(this.time);
     }
     return { kind: this.power === 'off' ? 'off' : 'reset' };
