@@ -45,7 +45,8 @@ export interface SystemControl {
   coprocessorWrite(cp: number, op1: number, crn: number, crm: number, op2: number, low: number, high: number, wide: boolean): boolean;
   /** The value(s) coprocessorRead produced: low word, high word (MRRC). */
   readonly transfer: Int32Array;
-  /** FPEXC (VMRS/VMSR): EN[30] enables the VFP. */
+  /** FPEXC (VMRS/VMSR): EN[30] enables the VFP; reachable while CPACR grants cp10 at the current privilege. */
+  vfpRegistersAccessible(): boolean;
   readFpexc(): number;
   writeFpexc(value: number): void;
   /** Access with User privilege (LDRT/STRT): the memory checks permissions as if in USR mode while set. */

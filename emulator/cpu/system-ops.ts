@@ -265,11 +265,11 @@ export function wait(forEvent: boolean): Handler {
   });
 }
 
-/** VMRS/VMSR FPEXC: PL1 only; a user-mode CPU has no FPEXC. */
+/** VMRS/VMSR FPEXC: PL1 only, with CPACR's grant; a user-mode CPU has no FPEXC. */
 export function fpexcAccess(toCore: boolean, t: number, encoding: number): Handler {
   return (c) => {
     const system = privileged(c);
-    if (system === null) raiseUndefined(c, encoding, 4, 'FPEXC is not accessible in user mode');
+    if (system === null || !system.vfpRegistersAccessible()) raiseUndefined(c, encoding, 4, 'FPEXC is not accessible (user mode, or CPACR denies cp10)');
     else if (toCore) c.r[t] = system.readFpexc();
     else system.writeFpexc(c.r[t]);
   };

@@ -398,10 +398,14 @@ export class SystemCpu extends Cpu implements SystemControl {
     this.updateVfp();
   }
 
+  vfpRegistersAccessible(): boolean {
+    const access = (this.cp15Value('CPACR') >>> 20) & 3;
+    return access === 3 || (access === 1 && this.mode !== Mode.USR);
+  }
+
   /** VFP instructions run when FPEXC.EN is set and CPACR grants cp10 at the current privilege. */
   private updateVfp(): void {
-    const access = (this.cp15Value('CPACR') >>> 20) & 3;
-    this.vfpEnabled = (this.fpexc & FPEXC_EN) !== 0 && (access === 3 || (access === 1 && this.mode !== Mode.USR));
+    this.vfpEnabled = (this.fpexc & FPEXC_EN) !== 0 && this.vfpRegistersAccessible();
   }
 
   // ---- SystemControl: coprocessors -----------------------------------------------------------------------------
