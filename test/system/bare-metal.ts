@@ -42,8 +42,13 @@ export function build(source: string): string {
   return out;
 }
 
-export function runQemu(elf: string): string {
-  const r = spawnSync('qemu-system-arm', ['-M', 'virt', '-cpu', 'cortex-a15', '-m', '128M', '-nographic', '-nic', 'none', '-no-reboot', '-kernel', elf], {
+/** Programs named smp-* run with two CPUs. */
+export function cpusFor(source: string): number {
+  return source.startsWith('smp-') ? 2 : 1;
+}
+
+export function runQemu(elf: string, cpus = 1): string {
+  const r = spawnSync('qemu-system-arm', ['-M', 'virt', '-cpu', 'cortex-a15', '-smp', String(cpus), '-m', '128M', '-nographic', '-nic', 'none', '-no-reboot', '-kernel', elf], {
     encoding: 'utf8', timeout: 20_000,
   });
   if (r.error) throw r.error;
@@ -52,10 +57,10 @@ export function runQemu(elf: string): string {
 
 let dtb: Uint8Array | undefined;
 
-export function runDmalab(elf: string): { output: string; outcome: SystemOutcome; machine: SystemMachine } {
+export function runDmalab(elf: string, cpus = 1): { output: string; outcome: SystemOutcome; machine: SystemMachine } {
   dtb ??= new Uint8Array(execFileSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', join(ROOT, 'test', 'system', 'virt-a15.dts')]));
   let output = '';
-  const machine = new SystemMachine(platformFromDtb(dtb), { console: (byte) => { output += String.fromCharCode(byte); } });
+  const machine = new SystemMachine(platformFromDtb(dtb), { cpus, console: (byte) => { output += String.fromCharCode(byte); } });
   machine.boot(machine.loadElf(readFileSync(elf)));
   const outcome = machine.run(TIME_LIMIT);
   return { output, outcome, machine };
