@@ -1,6 +1,7 @@
 // The `dmalab` command line: one engine per language, shared with the language server and the debugger.
 import { parseArgs, UsageError } from './args';
 import { asmCommand } from './asm';
+import { bootCommand } from './boot';
 import type { Command, CommandIO } from './command';
 import { dapCommand } from './dap';
 import { demoCommand } from './demo';
@@ -10,7 +11,7 @@ import { lspCommand } from './lsp';
 import { runCommand } from './run';
 import { runElfCommand } from './run-elf';
 
-const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, runElfCommand, dtcCommand, demoCommand, dapCommand, lspCommand];
+const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, runElfCommand, bootCommand, dtcCommand, demoCommand, dapCommand, lspCommand];
 
 const io: CommandIO = {
   stdout: (data) => process.stdout.write(data),

@@ -20,7 +20,7 @@ export function packageRoot(): string {
 }
 
 /** Compiles a DTS with dmalab's devicetree compiler (through its C preprocessor when the source uses #include). */
-function compileDtsFile(file: string, warn: (line: string) => void): Uint8Array {
+export function compileDtsFile(file: string, warn: (line: string) => void): Uint8Array {
   const text = bytesToText(readFileSync(file));
   let source = new Source(file, text, dirname(file));
   if (/^\s*#\s*(include|define|if)/m.test(text)) {
