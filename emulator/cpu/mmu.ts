@@ -310,7 +310,7 @@ export class Mmu implements CpuMemory {
         apTable |= (high >>> 29) & 3;
         xnTable ||= (high & (1 << 28)) !== 0;
         pxnTable ||= (high & (1 << 27)) !== 0;
-        table = (high & 0xff) * 2 ** 32 + (low & 0xfffff000);
+        table = (high & 0xff) * 2 ** 32 + ((low & 0xfffff000) >>> 0);
         level++;
         continue;
       }

@@ -1,11 +1,14 @@
 // What a boot loader writes into the devicetree it hands a kernel: /chosen's bootargs and the initrd's physical
-// range (linux,initrd-start/-end). The blob is parsed, the properties replaced or added, and written out again.
+// range (linux,initrd-start/-end), and only the CPUs the machine has (as QEMU's -smp does). The blob is parsed,
+// changed and written out again.
 import { FdtBuilder, parseFdt, type FdtNode } from './fdt';
 
 export interface ChosenSettings {
   readonly bootargs?: string;
   /** Physical start and end (exclusive) of the initrd. */
   readonly initrd?: { readonly start: number; readonly end: number };
+  /** Keep the first N cpu nodes of /cpus (the kernel would wait for the others to come up). */
+  readonly cpus?: number;
 }
 
 /** A cell array for an address: one cell below 4 GiB, two above. */
@@ -37,6 +40,11 @@ export function withChosen(dtb: Uint8Array, settings: ChosenSettings): Uint8Arra
   if (settings.initrd) {
     setProperty(chosen, 'linux,initrd-start', addressValue(settings.initrd.start));
     setProperty(chosen, 'linux,initrd-end', addressValue(settings.initrd.end));
+  }
+  const cpusNode = fdt.root.children.find((n) => n.name === 'cpus');
+  if (cpusNode && settings.cpus !== undefined) {
+    let kept = 0;
+    cpusNode.children = cpusNode.children.filter((n) => !n.name.startsWith('cpu@') || kept++ < settings.cpus!);
   }
   const builder = new FdtBuilder();
   const write = (node: FdtNode): void => {

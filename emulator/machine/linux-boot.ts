@@ -53,7 +53,7 @@ export function bootKernel(system: SystemMachine, boot: KernelBoot): BootLayout 
     initrd = { start: next, end: next + boot.initrd.length };
     next = alignUp(initrd.end, PAGE);
   }
-  const dtb = withChosen(boot.dtb, { bootargs: boot.bootargs, initrd });
+  const dtb = withChosen(boot.dtb, { bootargs: boot.bootargs, initrd, cpus: system.cpus.length });
   if (next + dtb.length > ram.base + ram.size) {
     throw new Error(`the kernel, initrd and devicetree need ${next + dtb.length - ram.base} bytes; the first RAM bank has ${ram.size}`);
   }
