@@ -43,8 +43,11 @@ function advanceIt(it: number): number {
 export class Cpu extends CpuState {
   private armPages = new Map<number, CodePage>();
   private thumbPages = new Map<number, CodePage>();
-  /** Instructions retired since creation. */
+  /** Instructions retired since creation, up to the last return from `run`. */
   retired = 0;
+  /** The block executing and the instructions `run` retired before it (for `retiredNow` in mid-block). */
+  private runBlock: Block | undefined;
+  private runExecuted = 0;
 
   constructor(mem: CpuMemory) {
     super(mem);
@@ -146,6 +149,8 @@ export class Cpu extends CpuState {
         break;
       }
       const { handlers, fallthrough, pcValues } = block;
+      this.runBlock = block;
+      this.runExecuted = executed;
       const count = Math.min(handlers.length, budget - executed);
       let i = 0;
       try {
@@ -177,8 +182,21 @@ export class Cpu extends CpuState {
       this.it = i < handlers.length ? block.itStates[i] : this.pc === block.fallthrough[i - 1] ? block.endIt : 0;
     }
     if (this.stop?.kind === 'fault') this.pc = this.next;
+    this.runBlock = undefined;
     this.retired += executed;
     return executed;
+  }
+
+  /**
+   * Instructions retired so far, counting the `run` in progress: a device access in the middle of a block asks, to
+   * know the CPU's instant. The instruction executing is the one whose fallthrough `next` holds (set before its
+   * handler runs; a handler changes it only after its memory accesses).
+   */
+  get retiredNow(): number {
+    const block = this.runBlock;
+    if (block === undefined) return this.retired;
+    const index = block.fallthrough.indexOf(this.next);
+    return this.retired + this.runExecuted + (index < 0 ? block.handlers.length - 1 : index);
   }
 }
 
