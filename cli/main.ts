@@ -20,6 +20,11 @@ const COMMANDS: readonly CommandEntry[] = [
     summary: 'run an ARM Linux executable (armhf/armel ELF) in user mode on the emulator',
     load: async () => (await import('./run-elf')).runElfCommand,
   },
+  {
+    name: 'boot',
+    summary: 'boot a Linux kernel (zImage/Image) or a bare-metal ELF on the emulated ARMv7-A system',
+    load: async () => (await import('./boot')).bootCommand,
+  },
   { name: 'dtc', summary: 'compile and decompile devicetrees (dtc-compatible)', load: async () => (await import('./dtc')).dtcCommand },
   {
     name: 'demo',

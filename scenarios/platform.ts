@@ -38,9 +38,14 @@ function compileDtsFile(file: string, warn: (line: string) => void): Uint8Array 
   return toDtb(result.info);
 }
 
+/** The blob of a .dtb, or of a compiled .dts (what a kernel booted on the platform is handed). */
+export function loadPlatformDtb(file = join(packageRoot(), DEFAULT_PLATFORM), warn: (line: string) => void = () => {}): Uint8Array {
+  return extname(file) === '.dtb' ? new Uint8Array(readFileSync(file)) : compileDtsFile(file, warn);
+}
+
 /** Reads a .dtb, or compiles a .dts, and describes its platform (errors name the file and the node). */
 export function loadPlatform(file = join(packageRoot(), DEFAULT_PLATFORM), warn: (line: string) => void = () => {}): PlatformDescription {
-  const dtb = extname(file) === '.dtb' ? readFileSync(file) : compileDtsFile(file, warn);
+  const dtb = loadPlatformDtb(file, warn);
   try {
     return platformFromDtb(new Uint8Array(dtb));
   } catch (error) {

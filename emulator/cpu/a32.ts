@@ -4,12 +4,16 @@ import { decodeImmShift, whenCondition, type Handler } from './alu';
 import {
   Op, ParallelOp, Unary, Width, bitfieldExtract, bitfieldInsert, branch, branchExchange, branchLink, breakpoint,
   conditionalBranch,
-  clearExclusive, coprocessor15, dataProcessing, divide, extend, immOperand, isLogical, loadExclusive, loadStore,
+  clearExclusive, aluResult, dataProcessing, divide, extend, immOperand, isLogical, loadExclusive, loadStore,
   loadStoreDual, loadStoreMultiple, multiply, multiplyHalves, multiplyHalvesLong, multiplyLong, multiplyWordHalf, nop,
   parallel, readApsr, regOperand, regShiftedOperand, saturate, saturatingArith, select, storeExclusive,
-  sumAbsoluteDifferences, supervisorCall, undefinedInstruction, unary, writeApsr, movTop, movConstant, packHalfwords,
+  sumAbsoluteDifferences, supervisorCall, undefinedInstruction, unary, movTop, movConstant, packHalfwords,
   mostSignificantMultiply,
 } from './ops';
+import {
+  accessBanked, changeProcessorState, coprocessor, exceptionReturn, firmwareCall, loadMultipleReturn, readStatus,
+  returnFromException, storeReturnState, unprivilegedAccess, userRegisters, wait, writeStatus,
+} from './system-ops';
 import { decodeVfp } from './vfp';
 
 const bits = (word: number, hi: number, lo: number): number => (word >>> lo) & ((1 << (hi - lo + 1)) - 1);
@@ -31,8 +35,17 @@ function decodeUnconditional(word: number, address: number): Handler {
     const offset = ((word << 8) >> 6) | (bit(word, 24) ? 2 : 0);
     return branchLink(address + 8 + offset, address + 4, true);
   }
-  if ((word & 0xfffffff0) === 0xf57ff040 || (word & 0xfffffff0) === 0xf57ff050 || (word & 0xfffffff0) === 0xf57ff060) return nop;
+  if (((word & 0xfffffff0) >>> 0) === 0xf57ff040 || ((word & 0xfffffff0) >>> 0) === 0xf57ff050 || ((word & 0xfffffff0) >>> 0) === 0xf57ff060) return nop;
   if (word === 0xf57ff01f) return clearExclusive;
+  if (((word & 0xfff1fe20) >>> 0) === 0xf1000000) {
+    return changeProcessorState(bits(word, 19, 18), bit(word, 8), bit(word, 7), bit(word, 6), bit(word, 17) ? bits(word, 4, 0) : -1);
+  }
+  if (((word & 0xfe5fffe0) >>> 0) === 0xf84d0500) {
+    return storeReturnState(bits(word, 4, 0), bit(word, 23), bit(word, 24), bit(word, 21), word, 4);
+  }
+  if (((word & 0xfe50ffff) >>> 0) === 0xf8100a00) {
+    return returnFromException(bits(word, 19, 16), bit(word, 23), bit(word, 24), bit(word, 21), word, 4);
+  }
   // PLD, PLDW, PLI: hints.
   if (bits(word, 27, 26) === 0b01 && bit(word, 20) && bits(word, 15, 12) === 0xf) return nop;
   if (bits(word, 27, 25) === 0b001 || (bits(word, 27, 24) === 0b0100 && !bit(word, 20))) return undef(word, 'Advanced SIMD (NEON) is not implemented (AT_HWCAP does not advertise it)');
@@ -54,9 +67,11 @@ function decodeConditional(word: number, address: number): Handler {
           case 0b00: return movConstant(rd, imm16);
           case 0b10: return movTop(rd, imm16);
           default:
-            if (bits(word, 19, 16) === 0 && !bit(word, 22)) return nop; // NOP, YIELD, WFE, WFI, SEV, DBG
-            if (!bit(word, 22)) return writeApsr(immOperand(rotatedImmediate(word), -1, false), bits(word, 19, 18));
-            return undef(word, 'MSR to SPSR is not available in user mode');
+            if (bits(word, 19, 16) === 0 && !bit(word, 22)) {
+              const hint = word & 0xff;
+              return hint === 2 ? wait(true) : hint === 3 ? wait(false) : nop; // NOP, YIELD, WFE, WFI, SEV, DBG
+            }
+            return writeStatus(immOperand(rotatedImmediate(word), -1, false), bits(word, 19, 16), bit(word, 22), word, 4);
         }
       }
       const op = bits(word, 24, 21) as Op;
@@ -70,12 +85,16 @@ function decodeConditional(word: number, address: number): Handler {
       if (op1 === 0b011 && bit(word, 4)) return decodeMedia(word);
       const p = bit(word, 24), u = bit(word, 23), byte = bit(word, 22), w = bit(word, 21), l = bit(word, 20);
       const offset = op1 === 0b010 ? immOperand(bits(word, 11, 0), -1, false) : regOperand(rm, ...decodeImmShift(bits(word, 6, 5), bits(word, 11, 7)), false);
-      return loadStore(l, byte ? Width.Byte : Width.Word, rd, rn, offset, u, p, !p || w);
+      const access = loadStore(l, byte ? Width.Byte : Width.Word, rd, rn, offset, u, p, !p || w);
+      return !p && w ? unprivilegedAccess(access) : access; // LDRT, STRT, LDRBT, STRBT
     }
     case 0b100: {
       const list = bits(word, 15, 0);
-      if (bit(word, 22)) return undef(word, 'LDM/STM of user or exception-return registers is not available in user mode');
       if (list === 0) return undef(word, 'LDM/STM with an empty register list');
+      if (bit(word, 22)) {
+        if (bit(word, 20) && list & 0x8000) return loadMultipleReturn(rn, list, bit(word, 23), bit(word, 24), bit(word, 21), word);
+        return userRegisters(bit(word, 20), rn, list, bit(word, 23), bit(word, 24), word);
+      }
       return loadStoreMultiple(bit(word, 20), rn, list, bit(word, 23), bit(word, 24), bit(word, 21));
     }
     case 0b101: {
@@ -86,7 +105,10 @@ function decodeConditional(word: number, address: number): Handler {
       if (bits(word, 27, 24) === 0xf) return supervisorCall(bits(word, 23, 0));
       const coproc = bits(word, 11, 8);
       if ((coproc & 0xe) === 0xa) return decodeVfp(word, address, false) ?? undef(word, 'unimplemented VFP instruction');
-      if (coproc === 15 && bits(word, 27, 24) === 0xe && bit(word, 4)) return coprocessor15(bit(word, 20), rd, bits(word, 23, 21), rn, rm, bits(word, 7, 5), word, 4);
+      if ((coproc === 15 || coproc === 14) && bits(word, 27, 24) === 0xe && bit(word, 4)) {
+        return coprocessor(coproc, bit(word, 20), rd, -1, bits(word, 23, 21), rn, rm, bits(word, 7, 5), word, 4);
+      }
+      if (coproc === 15 && bits(word, 27, 21) === 0b1100010) return coprocessor(15, bit(word, 20), rd, rn, bits(word, 7, 4), 0, rm, 0, word, 4);
       return undef(word, `coprocessor p${coproc} instruction`);
     }
   }
@@ -99,7 +121,7 @@ function rotatedImmediate(word: number): number {
 }
 
 function dataProcessingChecked(word: number, op: Op, rd: number, rn: number, operand: ReturnType<typeof immOperand>, s: boolean): Handler {
-  if (rd === 15 && s && !(op >= Op.TST && op <= Op.CMN)) return undef(word, 'exception return (S with PC as destination) is not available in user mode');
+  if (rd === 15 && s && !(op >= Op.TST && op <= Op.CMN)) return exceptionReturn((c) => aluResult(c, op, c.r[rn], operand(c)), word, 4);
   return dataProcessing(op, rd, rn, operand, s);
 }
 
@@ -145,6 +167,13 @@ function decodeMultiplyAndExtraLoadStore(word: number): Handler {
   const p = bit(word, 24), u = bit(word, 23), w = bit(word, 21);
   const offset = bit(word, 22) ? immOperand((rs << 4) | rm, -1, false) : regOperand(rm, 0, 0, false);
   const wback = !p || w;
+  if (!p && w) {
+    // LDRHT, STRHT, LDRSBT, LDRSHT.
+    const kind = bits(word, 6, 5);
+    if (!s && kind !== 1) return undef(word, 'unallocated unprivileged load/store');
+    const width = kind === 1 ? Width.Half : kind === 2 ? Width.SignedByte : Width.SignedHalf;
+    return unprivilegedAccess(loadStore(s, width, rd, rn, offset, u, false, true));
+  }
   switch (bits(word, 6, 5)) {
     case 1: return loadStore(s, Width.Half, rd, rn, offset, u, p, wback);
     case 2: return s ? loadStore(true, Width.SignedByte, rd, rn, offset, u, p, wback) : loadStoreDual(true, rd, rd + 1, rn, offset, u, p, wback);
@@ -165,12 +194,15 @@ function decodeMiscellaneous(word: number, address: number): Handler {
     }
   }
   switch (bits(word, 6, 4)) {
-    case 0:
-      if (op & 1) {
-        if (op === 1) return writeApsr(regOperand(rm, 0, 0, false), bits(word, 19, 18));
-        return undef(word, 'MSR to SPSR is not available in user mode');
+    case 0: {
+      const spsr = bit(word, 22);
+      if (bit(word, 9)) {
+        const sysm = (spsr ? 0x20 : 0) | (bit(word, 8) ? 0x10 : 0) | bits(word, 19, 16);
+        return op & 1 ? accessBanked(false, rm, sysm, word, 4) : accessBanked(true, rd, sysm, word, 4);
       }
-      return op === 0 ? readApsr(rd) : undef(word, 'MRS of SPSR is not available in user mode');
+      if (op & 1) return writeStatus(regOperand(rm, 0, 0, false), bits(word, 19, 16), spsr, word, 4);
+      return spsr ? readStatus(rd, true, word, 4) : readApsr(rd);
+    }
     case 1:
       if (op === 1) return branchExchange(rm, false, 0);
       if (op === 3) return unary(Unary.CLZ, rd, rm);
@@ -181,6 +213,8 @@ function decodeMiscellaneous(word: number, address: number): Handler {
     case 5: return saturatingArith(rd, rn, rm, (op & 1) === 1, (op & 2) === 2);
     case 7:
       if (op === 1) return breakpoint((bits(word, 19, 8) << 4) | rm);
+      if (op === 2) return firmwareCall(true, (bits(word, 19, 8) << 4) | rm, word, 4);
+      if (op === 3) return firmwareCall(false, rm, word, 4);
       break;
   }
   return undef(word, 'unallocated miscellaneous instruction');

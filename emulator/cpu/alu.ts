@@ -4,6 +4,18 @@ import type { CpuState } from './state';
 
 export type Handler = (c: CpuState) => void;
 
+/** Handlers after which the decoder ends the block (they change mode, translation or stop the CPU). */
+const blockEnders = new WeakSet<Handler>();
+
+export function endsBlock<H extends Handler>(handler: H): H {
+  blockEnders.add(handler);
+  return handler;
+}
+
+export function isBlockEnd(handler: Handler): boolean {
+  return blockEnders.has(handler);
+}
+
 export const enum Shift {
   LSL = 0,
   LSR = 1,
@@ -34,6 +46,7 @@ export function conditionPassed(c: CpuState, cond: number): boolean {
 
 /** A conditionally executed instruction (A32 condition field, or inside a T32 IT block). */
 export function whenCondition(cond: number, handler: Handler): Handler {
+  if (cond !== 14 && isBlockEnd(handler)) return endsBlock((c) => { if (conditionPassed(c, cond)) handler(c); });
   switch (cond) {
     case 0: return (c) => { if (c.z === 1) handler(c); };
     case 1: return (c) => { if (c.z === 0) handler(c); };

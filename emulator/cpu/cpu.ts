@@ -2,9 +2,10 @@
 // end of a 4 KiB page) are decoded once into arrays of handlers and cached per page; a write to a page with
 // decoded code drops that page's blocks. IT blocks are resolved while decoding (only the IT instruction starts
 // one, so each instruction's IT condition is static) and become ordinary conditional handlers.
-import { whenCondition, type Handler } from './alu';
+import { isBlockEnd, whenCondition, type Handler } from './alu';
 import { decodeArm } from './a32';
 import { MemoryFault, type CpuMemory } from './memory';
+import { raiseUndefined } from './system-ops';
 import { CpuState, type StopReason } from './state';
 import { decodeThumb } from './t32';
 
@@ -14,7 +15,7 @@ const OFFSET_MASK = PAGE_SIZE - 1;
 /** Longest block (more would only delay reaching the budget and stop checks). */
 const MAX_BLOCK = 48;
 
-class Block {
+export class Block {
   constructor(
     readonly handlers: readonly Handler[],
     /** Address of each instruction. */
@@ -31,7 +32,7 @@ class Block {
 }
 
 /** Blocks of one 4 KiB page in one instruction set, indexed by the halfword where they start. */
-class CodePage {
+export class CodePage {
   readonly blocks: (Block | undefined)[] = new Array<Block | undefined>(PAGE_SIZE / 2).fill(undefined);
 }
 
@@ -63,7 +64,8 @@ export class Cpu extends CpuState {
     this.thumbPages.clear();
   }
 
-  private blockAt(pc: number, thumb: boolean): Block {
+  /** The decoded block at pc (a system CPU keys its pages by physical page instead). */
+  protected blockAt(pc: number, thumb: boolean): Block {
     const pageNumber = pc >>> PAGE_SHIFT;
     const pages = thumb ? this.thumbPages : this.armPages;
     let page = pages.get(pageNumber);
@@ -76,7 +78,10 @@ export class Cpu extends CpuState {
     return page.blocks[slot] ?? (page.blocks[slot] = this.decodeBlock(pc, thumb));
   }
 
-  private decodeBlock(start: number, thumb: boolean): Block {
+  /** A system CPU checks VFP instructions against FPEXC/CPACR (they are UNDEFINED while disabled). */
+  protected gateVfp = false;
+
+  protected decodeBlock(start: number, thumb: boolean): Block {
     const handlers: Handler[] = [];
     const addresses: number[] = [];
     const fallthrough: number[] = [];
@@ -93,7 +98,9 @@ export class Cpu extends CpuState {
         const first = this.mem.fetch16(address);
         if ((first & 0xf800) >= 0xe800) {
           if (address + 2 >= pageEnd && handlers.length > 0) break;
-          handler = decodeThumb(first, this.mem.fetch16((address + 2) >>> 0), address, it !== 0);
+          const second = this.mem.fetch16((address + 2) >>> 0);
+          handler = decodeThumb(first, second, address, it !== 0);
+          if (this.gateVfp && isVfpThumb(first, second)) handler = vfpGate(handler, (first << 16) | second);
         } else {
           size = 2;
           if ((first & 0xff00) === 0xbf00 && (first & 0xf) !== 0 && it === 0) {
@@ -112,8 +119,10 @@ export class Cpu extends CpuState {
       } else {
         const word = this.mem.fetch32(address) >>> 0;
         handler = decodeArm(word, address);
+        if (this.gateVfp && isVfpArm(word)) handler = vfpGate(handler, word);
         ends = (word & 0x0f000000) === 0x0f000000 && word >>> 28 !== 0xf;
       }
+      if (isBlockEnd(handler)) ends = true;
       handlers.push(handler);
       addresses.push(address);
       fallthrough.push((address + size) >>> 0);
@@ -136,7 +145,7 @@ export class Cpu extends CpuState {
       } catch (error) {
         if (!(error instanceof MemoryFault)) throw error;
         this.next = this.pc;
-        this.stop = { kind: 'fault', address: error.address >>> 0, access: error.access, detail: error.reason };
+        this.stop = { kind: 'fault', address: error.address >>> 0, access: error.access, detail: error.reason, cause: error };
         break;
       }
       const { handlers, fallthrough, pcValues } = block;
@@ -160,14 +169,14 @@ export class Cpu extends CpuState {
         if (!(error instanceof MemoryFault)) throw error;
         this.next = block.addresses[i];
         this.it = block.itStates[i];
-        this.stop = { kind: 'fault', address: error.address >>> 0, access: error.access, detail: error.reason };
+        this.stop = { kind: 'fault', address: error.address >>> 0, access: error.access, detail: error.reason, cause: error };
         executed += i;
         break;
       }
       executed += i;
       // An instruction that stopped the CPU (undefined, BKPT) stays the current one.
       const stop = this.stop as StopReason | null; // handlers may have set it
-      if (stop !== null && stop.kind !== 'svc') this.next = block.addresses[i - 1];
+      if (stop !== null && stop.kind !== 'svc' && stop.kind !== 'system') this.next = block.addresses[i - 1];
       this.pc = this.next;
       // Leaving inside an IT block (budget, SVC, page end): the rest of it is decoded from this state.
       this.it = i < handlers.length ? block.itStates[i] : this.pc === block.fallthrough[i - 1] ? block.endIt : 0;
@@ -192,3 +201,23 @@ export class Cpu extends CpuState {
 }
 
 const nopHandler: Handler = () => {};
+
+/** A VFP data-processing, load/store or transfer instruction (not VMRS/VMSR of FPSID, FPEXC or MVFRn). */
+function isVfpArm(word: number): boolean {
+  if (word >>> 28 === 0xf || (word & 0x0e00) !== 0x0a00) return false;
+  const top = (word >>> 24) & 0xf;
+  if (top < 0xc || top > 0xe) return false;
+  if ((word & 0x0fe00f10) === 0x0ee00a10) return ((word >>> 16) & 0xf) === 1; // VMRS/VMSR: only FPSCR is gated
+  return true;
+}
+
+function isVfpThumb(first: number, second: number): boolean {
+  return (first & 0xef00) >= 0xec00 && (first & 0xef00) <= 0xee00 && isVfpArm((0xe << 28) | ((first & 0x0fff) << 16) | second);
+}
+
+function vfpGate(handler: Handler, encoding: number): Handler {
+  return (c) => {
+    if (c.vfpEnabled) handler(c);
+    else raiseUndefined(c, encoding, 4, 'VFP is disabled (FPEXC.EN = 0 or CPACR denies cp10/cp11)');
+  };
+}

@@ -50,6 +50,11 @@ export function regShiftedOperand(m: number, type: Shift, s: number, setCarry: b
   return (c) => shift(c, c.r[m], type, c.r[s] & 0xff);
 }
 
+/** The result of a data-processing operation without setting flags (exception returns compute PC with it). */
+export function aluResult(c: CpuState, op: Op, a: number, b: number): number {
+  return alu(c, op, a, b, false);
+}
+
 /** One data-processing operation; flag setting for the logical ones leaves C to the operand. */
 function alu(c: CpuState, op: Op, a: number, b: number, s: boolean): number {
   let result: number;
@@ -626,25 +631,6 @@ export const nop: Handler = () => {};
 
 export function readApsr(d: number): Handler {
   return (c) => { c.r[d] = c.cpsr & ~0x20 & ~0x0600fc00; };
-}
-
-/** MSR APSR: mask bit 1 = NZCVQ, bit 0 = GE. */
-export function writeApsr(operand: Operand, mask: number): Handler {
-  return (c) => {
-    const v = operand(c);
-    if (mask & 2) c.setFlags(v);
-    if (mask & 1) c.ge = (v >>> 16) & 0xf;
-  };
-}
-
-/** MRC/MCR p15 as user mode sees it: the thread ID registers and the CP15 barrier operations. */
-export function coprocessor15(isRead: boolean, t: number, op1: number, crn: number, crm: number, op2: number, encoding: number, size: 2 | 4): Handler {
-  if (op1 === 0 && crn === 13 && crm === 0 && (op2 === 2 || op2 === 3)) {
-    if (isRead) return op2 === 3 ? (c) => { c.r[t] = c.tpidruro; } : (c) => { c.r[t] = c.tpidrurw; };
-    if (op2 === 2) return (c) => { c.tpidrurw = c.r[t]; };
-  }
-  if (!isRead && op1 === 0 && crn === 7 && ((crm === 10 && (op2 === 4 || op2 === 5)) || (crm === 5 && op2 === 4))) return nop;
-  return undefinedInstruction(encoding, size, `${isRead ? 'MRC' : 'MCR'} p15, ${op1}, c${crn}, c${crm}, ${op2} is not accessible in user mode`);
 }
 
 /** PKHBT (tb = false) / PKHTB. */

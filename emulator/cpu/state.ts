@@ -1,6 +1,7 @@
-// Architectural state of an ARMv7-A core as user mode sees it, kept in typed arrays and small integers so the
-// instruction handlers never allocate. Privileged state (banked registers, CP15, the MMU) will be added beside it.
-import type { CpuMemory } from './memory';
+// Architectural state of an ARMv7-A core, kept in typed arrays and small integers so the instruction handlers never
+// allocate. A user-mode CPU stays in USR mode with `system` null; a system CPU (system.ts) adds the banked registers,
+// CP15 and the MMU behind `system`, which the privileged instructions' handlers call.
+import type { CpuMemory, MemoryFault } from './memory';
 
 export const enum Isa {
   Arm = 0,
@@ -11,9 +12,46 @@ export const enum Isa {
 export type StopReason =
   | { readonly kind: 'svc'; readonly imm: number }
   | { readonly kind: 'undefined'; readonly encoding: number; readonly size: 2 | 4; readonly detail: string }
-  | { readonly kind: 'fault'; readonly address: number; readonly access: string; readonly detail: string }
+  | { readonly kind: 'fault'; readonly address: number; readonly access: string; readonly detail: string; readonly cause?: MemoryFault }
   | { readonly kind: 'breakpoint'; readonly imm: number }
-  | { readonly kind: 'halt'; readonly detail: string };
+  | { readonly kind: 'halt'; readonly detail: string }
+  /** A system CPU's events: the instruction completed (the PC is past it) and the CPU must act before going on. */
+  | { readonly kind: 'system'; readonly event: SystemEvent; readonly imm: number };
+
+/** Why a privileged instruction ended its block: an exception to take, a wait, or state that changes translation. */
+export const enum SystemEvent {
+  /** CPSR or SCTLR/TTBR changed: re-check interrupts and the translation before the next block. */
+  Resync,
+  SecureMonitorCall,
+  HypervisorCall,
+  WaitForInterrupt,
+  WaitForEvent,
+}
+
+/** What privileged instructions need of a system CPU (banked registers, SPSRs, coprocessors). */
+export interface SystemControl {
+  /** MSR CPSR / CPS / exception return: `mask` selects the bytes written (c, x, s, f = bits 0-3). */
+  writeCpsr(value: number, mask: number, exceptionReturn: boolean): void;
+  readSpsr(): number;
+  writeSpsr(value: number, mask: number): void;
+  /** MRS/MSR (banked register): SYSm as encoded (R bit in bit 5). */
+  readBanked(sysm: number): number;
+  writeBanked(sysm: number, value: number): void;
+  /** R13/R14 of User mode (LDM/STM with ^), index 8-14. */
+  readUser(index: number): number;
+  writeUser(index: number, value: number): void;
+  /** MRC/MCR (and MRRC/MCRR with `wide`): returns false when the access is UNDEFINED at the current privilege. */
+  coprocessorRead(cp: number, op1: number, crn: number, crm: number, op2: number, wide: boolean): boolean;
+  coprocessorWrite(cp: number, op1: number, crn: number, crm: number, op2: number, low: number, high: number, wide: boolean): boolean;
+  /** The value(s) coprocessorRead produced: low word, high word (MRRC). */
+  readonly transfer: Int32Array;
+  /** FPEXC (VMRS/VMSR): EN[30] enables the VFP; reachable while CPACR grants cp10 at the current privilege. */
+  vfpRegistersAccessible(): boolean;
+  readFpexc(): number;
+  writeFpexc(value: number): void;
+  /** Access with User privilege (LDRT/STRT): the memory checks permissions as if in USR mode while set. */
+  setUnprivileged(on: boolean): void;
+}
 
 export interface CpuSnapshot {
   readonly r: Int32Array;
@@ -62,15 +100,26 @@ export class CpuState {
   /** Local exclusive monitor: the address LDREX marked, or -1 when open. */
   exclusiveAddress = -1;
 
+  /** CPSR.M (always USR for a user-mode CPU) and the A, I, F mask bits (1 = masked). */
+  mode = 0x10;
+  maskA = 0;
+  maskI = 0;
+  maskF = 0;
+  /** Whether VFP instructions may execute (FPEXC.EN and CPACR); always for a user-mode CPU. */
+  vfpEnabled = true;
+  /** The privileged half; null for a user-mode CPU (privileged instructions are then undefined). */
+  system: SystemControl | null = null;
+
   stop: StopReason | null = null;
 
   constructor(public mem: CpuMemory) {}
 
-  /** CPSR as MRS reads it in user mode (mode bits 0x10). */
+  /** The whole CPSR (in user mode the mode bits read 0x10 and the masks 0). */
   get cpsr(): number {
     return (
       ((this.n << 31) | (this.z << 30) | (this.c << 29) | (this.v << 28) | (this.q << 27) |
-        ((this.it & 3) << 25) | (this.ge << 16) | ((this.it >> 2) << 10) | ((this.thumb ? 1 : 0) << 5) | 0x10) >>> 0
+        ((this.it & 3) << 25) | (this.ge << 16) | ((this.it >> 2) << 10) | (this.maskA << 8) | (this.maskI << 7) |
+        (this.maskF << 6) | ((this.thumb ? 1 : 0) << 5) | this.mode) >>> 0
     );
   }
 

@@ -3,16 +3,21 @@
 import { decodeImmShift, type Handler } from './alu';
 import {
   Op, ParallelOp, Unary, Width, bitfieldExtract, bitfieldInsert, branch, branchExchange, branchLink, breakpoint,
-  clearExclusive, compareBranch, conditionalBranch, coprocessor15, dataProcessing, divide, extend, immOperand, isLogical, loadExclusive,
+  clearExclusive, compareBranch, conditionalBranch, dataProcessing, divide, extend, immOperand, isLogical, loadExclusive,
   loadLiteral, loadStore, loadStoreDual, loadStoreMultiple, movConstant, movTop, multiply, multiplyHalves,
   multiplyHalvesLong, multiplyLong, multiplyWordHalf, mostSignificantMultiply, nop, packHalfwords, parallel, readApsr,
   regOperand, regShiftedOperand, saturate, saturatingArith, select, storeExclusive, sumAbsoluteDifferences,
-  supervisorCall, tableBranch, undefinedInstruction, unary, writeApsr, type Operand,
+  supervisorCall, tableBranch, undefinedInstruction, unary, type Operand,
 } from './ops';
+import {
+  accessBanked, changeProcessorState, coprocessor, exceptionReturn, firmwareCall, readStatus, returnFromException,
+  storeReturnState, unprivilegedAccess, wait, writeStatus,
+} from './system-ops';
 import { decodeVfp } from './vfp';
 
 const bits = (word: number, hi: number, lo: number): number => (word >>> lo) & ((1 << (hi - lo + 1)) - 1);
 const bit = (word: number, n: number): boolean => ((word >>> n) & 1) === 1;
+const rnOf = (hw1: number): number => hw1 & 0xf;
 const signExtend = (value: number, width: number): number => (value << (32 - width)) >> (32 - width);
 
 /** Whether the instruction being decoded is inside an IT block. Only the IT instruction starts a block (branching
@@ -149,8 +154,12 @@ function decodeMisc16(hw: number, address: number): Handler {
       return breakpoint(hw & 0xff);
     case 0b1111: {
       // NOP, YIELD, WFE, WFI, SEV; IT is resolved by the block decoder (cpu.ts).
-      return nop;
+      const hint = hw & 0xff;
+      return hint === 0x20 ? wait(true) : hint === 0x30 ? wait(false) : nop;
     }
+    case 0b0110:
+      if (bits(hw, 7, 5) === 0b011) return changeProcessorState(bit(hw, 4) ? 3 : 2, bit(hw, 2), bit(hw, 1), bit(hw, 0), -1);
+      break;
   }
   return undefinedInstruction(hw, 2, 'unallocated 16-bit Thumb instruction');
 }
@@ -207,7 +216,12 @@ function decode32(hw1: number, hw2: number, address: number): Handler {
       if (!bit(hw1, 6)) {
         // Load/store multiple.
         const mode = bits(hw1, 8, 7);
-        if (mode !== 1 && mode !== 2) return undef('RFE/SRS are not available in user mode');
+        if (mode === 0 || mode === 3) {
+          const increment = mode === 3;
+          return bit(hw1, 4)
+            ? returnFromException(rn, increment, !increment, bit(hw1, 5), word, 4)
+            : storeReturnState(hw2 & 0x1f, increment, !increment, bit(hw1, 5), word, 4);
+        }
         const list = hw2 & 0xffff;
         return loadStoreMultiple(bit(hw1, 4), rn, list, mode === 1, mode === 2, bit(hw1, 5));
       }
@@ -369,6 +383,7 @@ function decodeLoadStoreSingle(word: number, hw1: number, hw2: number, address: 
     return loadLiteral(width, rt, (pc & ~3) + (positiveImm12 ? imm12 : -imm12));
   }
   if (positiveImm12) return loadStore(isLoad, width, rt, rn, immOperand(hw2 & 0xfff, -1, false), true, true, false);
+  if (bits(hw2, 11, 8) === 0b1110) return unprivilegedAccess(loadStore(isLoad, width, rt, rn, immOperand(hw2 & 0xff, -1, false), true, true, false));
   if (bit(hw2, 11)) {
     const p = bit(hw2, 10), u = bit(hw2, 9), w = bit(hw2, 8);
     return loadStore(isLoad, width, rt, rn, immOperand(hw2 & 0xff, -1, false), u, p, w || !p);
@@ -390,18 +405,32 @@ function decodeBranchesAndMisc(word: number, hw1: number, hw2: number, address: 
     }
     switch (bits(hw1, 10, 4)) {
       case 0b0111000: case 0b0111001:
-        return writeApsr(regOperand(hw1 & 0xf, 0, 0, false), bits(hw2, 11, 10));
-      case 0b0111010: return nop; // hints
+        if (bit(hw2, 5)) return accessBanked(false, hw1 & 0xf, (bit(hw1, 4) ? 0x20 : 0) | (bit(hw2, 4) ? 0x10 : 0) | bits(hw2, 11, 8), word, 4);
+        return writeStatus(regOperand(hw1 & 0xf, 0, 0, false), bits(hw2, 11, 8), bit(hw1, 4), word, 4);
+      case 0b0111010:
+        if (bits(hw2, 10, 8) !== 0) return changeProcessorState(bits(hw2, 10, 9), bit(hw2, 7), bit(hw2, 6), bit(hw2, 5), bit(hw2, 8) ? hw2 & 0x1f : -1);
+        return (hw2 & 0xff) === 2 ? wait(true) : (hw2 & 0xff) === 3 ? wait(false) : nop; // hints
       case 0b0111011:
         switch (bits(hw2, 7, 4)) {
           case 2: return clearExclusive;
           case 4: case 5: case 6: return nop; // DSB, DMB, ISB
         }
         break;
-      case 0b0111110: case 0b0111111:
-        if (!bit(hw1, 4)) return readApsr(bits(hw2, 11, 8));
+      case 0b0111101:
+        if (rnOf(hw1) === 14 && bits(hw2, 11, 8) === 0xf) {
+          const imm8 = hw2 & 0xff;
+          return exceptionReturn((c) => c.r[14] - imm8, word, 4); // SUBS PC, LR, #imm8 (ERET when imm8 = 0)
+        }
         break;
-      case 0b1111111: break;
+      case 0b0111110: case 0b0111111:
+        if (bit(hw2, 5)) return accessBanked(true, bits(hw2, 11, 8), (bit(hw1, 4) ? 0x20 : 0) | (bit(hw2, 4) ? 0x10 : 0) | (hw1 & 0xf), word, 4);
+        return bit(hw1, 4) ? readStatus(bits(hw2, 11, 8), true, word, 4) : readApsr(bits(hw2, 11, 8));
+      case 0b1111110:
+        if (op1 === 0) return firmwareCall(true, ((hw1 & 0xf) << 12) | (hw2 & 0xfff), word, 4);
+        break; // UDF.W
+      case 0b1111111:
+        if (op1 === 0) return firmwareCall(false, hw1 & 0xf, word, 4);
+        break; // UDF.W
     }
     return undefinedInstruction(word, 4, 'unallocated branch/miscellaneous control');
   }
@@ -417,8 +446,11 @@ function decodeCoprocessor(word: number, hw1: number, hw2: number, address: numb
   const top = hw1 >>> 8;
   if (top === 0xef || top === 0xff) return undefinedInstruction(word, 4, 'Advanced SIMD (NEON) is not implemented (AT_HWCAP does not advertise it)');
   if ((coproc & 0xe) === 0xa && !bit(hw1, 12)) return decodeVfp(word, address, true) ?? undefinedInstruction(word, 4, 'unimplemented VFP instruction');
-  if (coproc === 15 && bits(hw1, 15, 8) === 0xee && bit(hw2, 4)) {
-    return coprocessor15(bit(hw1, 4), bits(hw2, 15, 12), bits(hw1, 7, 5), hw1 & 0xf, hw2 & 0xf, bits(hw2, 7, 5), word, 4);
+  if ((coproc === 15 || coproc === 14) && bits(hw1, 15, 8) === 0xee && bit(hw2, 4)) {
+    return coprocessor(coproc, bit(hw1, 4), bits(hw2, 15, 12), -1, bits(hw1, 7, 5), hw1 & 0xf, hw2 & 0xf, bits(hw2, 7, 5), word, 4);
+  }
+  if (coproc === 15 && bits(hw1, 15, 5) === 0b11101100010) {
+    return coprocessor(15, bit(hw1, 4), bits(hw2, 15, 12), hw1 & 0xf, bits(hw2, 7, 4), 0, hw2 & 0xf, 0, word, 4);
   }
   return undefinedInstruction(word, 4, `coprocessor p${coproc} instruction`);
 }

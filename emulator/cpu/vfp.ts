@@ -3,6 +3,7 @@
 // +, -, *, / and sqrt (double has more than 2 × 24 + 2 significand bits). No short vectors (FPSCR.LEN = 0).
 import type { Handler } from './alu';
 import type { CpuState } from './state';
+import { fpexcAccess } from './system-ops';
 
 const bits = (word: number, hi: number, lo: number): number => (word >>> lo) & ((1 << (hi - lo + 1)) - 1);
 const bit = (word: number, n: number): number => (word >>> n) & 1;
@@ -140,6 +141,7 @@ export function decodeVfp(word: number, address: number, thumb: boolean): Handle
           if (rt === 15) return (c) => { c.setFlags((c.fpscr & ~FPSCR_FLAGS_MASK) | (c.q << 27)); };
           return (c) => { c.r[rt] = c.fpscr; };
         }
+        if (vn === 8) return fpexcAccess(toCore, rt, word);
         // FPSID, MVFR0/1: what a VFPv3-D32 without Advanced SIMD reports.
         const ids: Record<number, number> = { 0: 0x410330c0, 7: 0x10110222, 6: 0x00000000 };
         const value = ids[vn];

@@ -189,6 +189,22 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
     };
   }
 
+  /** The input of private peripheral interrupt `id` (16-31) of one CPU: the generic timer's outputs. */
+  ppi(cpu: number, id: number): IrqLine {
+    if (!(id >= 16 && id < 32)) throw new Error(`GIC: interrupt ${id} is not a PPI (16-31)`);
+    if (!(cpu >= 0 && cpu < this.config.cpus)) throw new Error(`GIC: CPU ${cpu} does not exist (this GIC has ${this.config.cpus} CPU interfaces)`);
+    const slot = this.slot(cpu, id);
+    return {
+      setLevel: (high) => {
+        const v = high ? 1 : 0;
+        if (this.level[slot] === v) return;
+        this.level[slot] = v;
+        if (v && this.edge[slot]) this.latched[slot] = 1;
+        this.update();
+      },
+    };
+  }
+
   /** Pending as the architecture defines it: latched, or a level-sensitive line held high. */
   private isPending(slot: number): boolean {
     return this.latched[slot] !== 0 || (this.edge[slot] === 0 && this.level[slot] !== 0);

@@ -16,6 +16,8 @@ export interface ProgramHeader {
   readonly type: number;
   readonly offset: number;
   readonly vaddr: number;
+  /** Where the segment goes in physical memory (bare-metal programs and kernels are loaded there). */
+  readonly paddr: number;
   readonly filesz: number;
   readonly memsz: number;
   readonly flags: number;
@@ -60,6 +62,7 @@ export function parseElf(bytes: Uint8Array): ElfImage {
       type: view.getUint32(at, true),
       offset: view.getUint32(at + 4, true),
       vaddr: view.getUint32(at + 8, true),
+      paddr: view.getUint32(at + 12, true),
       filesz: view.getUint32(at + 16, true),
       memsz: view.getUint32(at + 20, true),
       flags: view.getUint32(at + 24, true),

@@ -9,7 +9,10 @@ import {
 import { GIC400_CONFIG } from '../gic/gic';
 import { DEFAULT_CONFIG } from '../pl330/config';
 import { SMMU_COMPATIBLES, smmuRegisterSpan } from '../smmu/config';
-import type { DmacDescription, GicDescription, MemoryRange, Pl330Output, PlatformDescription, SmmuDescription, SpiSpec } from './platform';
+import type {
+  CpuDescription, DmacDescription, GicDescription, MemoryRange, Pl330Output, PlatformDescription, PsciDescription, SmmuDescription, SpiSpec,
+  TimerDescription, UartDescription,
+} from './platform';
 
 export class PlatformError extends Error {
   constructor(readonly node: string, message: string) {
@@ -223,7 +226,44 @@ export function platformFromFdt(fdt: Fdt): PlatformDescription {
   }
   const model = propStrings(fdt.root, 'model')?.[0] ?? propStrings(fdt.root, 'compatible')?.[0] ?? 'devicetree platform';
   const cpu = [...walk(fdt.root)].find((n) => n.parent?.path === '/cpus' && propStrings(n, 'device_type')?.[0] === 'cpu' && enabled(n));
-  return { model, memory, gic, smmus, dmacs, cpuFrequency: cpu && clockFrequency(cpu) };
+  return { model, memory, gic, smmus, dmacs, cpuFrequency: cpu && clockFrequency(cpu), ...systemParts(fdt, gicNode) };
+}
+
+function compatibleNodes(fdt: Fdt, compatible: string): FdtNode[] {
+  return [...walk(fdt.root)].filter((n) => enabled(n) && propStrings(n, 'compatible')?.includes(compatible));
+}
+
+/** The CPUs, generic timer, PL011 UARTs and PSCI firmware a kernel needs, where the devicetree has them. */
+function systemParts(fdt: Fdt, gicNode: FdtNode): Pick<PlatformDescription, 'cpus' | 'timer' | 'uarts' | 'psci'> {
+  const cpusNode = fdt.root.children.find((n) => n.name === 'cpus');
+  const cpus: CpuDescription[] = (cpusNode?.children ?? [])
+    .filter((n) => enabled(n) && propStrings(n, 'device_type')?.[0] === 'cpu')
+    .map((n) => ({ path: n.path, compatible: propStrings(n, 'compatible') ?? [], mpidr: propCells(n, 'reg')?.at(-1) ?? 0 }));
+  let timer: TimerDescription | undefined;
+  const [timerNode] = compatibleNodes(fdt, 'arm,armv7-timer');
+  if (timerNode) {
+    const specs = interrupts(fdt, timerNode);
+    const ppi = (i: number): number => {
+      const spec = specs[i];
+      if (!spec || spec.length !== 3 || spec[0] !== 1 || spec[1] > 15) throw new PlatformError(timerNode.path, `interrupt ${i} is not a PPI specifier <1 n flags>`);
+      return 16 + spec[1];
+    };
+    if (specs.length < 3) throw new PlatformError(timerNode.path, `${specs.length} interrupts; the timer needs secure physical, physical and virtual PPIs`);
+    timer = { path: timerNode.path, physicalPpi: ppi(1), virtualPpi: ppi(2), frequency: propU32(timerNode, 'clock-frequency') };
+  }
+  const uarts: UartDescription[] = compatibleNodes(fdt, 'arm,pl011').map((node) => {
+    const [r] = regions(node);
+    const [interrupt] = getProperty(node, 'interrupts') ? spis(fdt, node, gicNode) : [];
+    return { path: node.path, name: deviceName(node, r.base), base: r.base, size: Math.min(r.size, 0x1000), interrupt };
+  });
+  let psci: PsciDescription | undefined;
+  const psciNode = [...walk(fdt.root)].find((n) => enabled(n) && propStrings(n, 'compatible')?.some((c) => /^arm,psci-(0\.2|1\.0)$/.test(c)));
+  if (psciNode) {
+    const method = propStrings(psciNode, 'method')?.[0];
+    if (method !== 'smc' && method !== 'hvc') throw new PlatformError(psciNode.path, `method '${method ?? ''}': PSCI is called with "smc" or "hvc"`);
+    psci = { path: psciNode.path, method };
+  }
+  return { cpus, timer, uarts, psci };
 }
 
 /** Parses a DTB and describes its platform; malformed blobs and unusable nodes throw PlatformError. */

@@ -8,8 +8,9 @@ import { Gic, GicState } from '../gic/gic';
 import type { IrqLine as GicInput } from '../gic/irq';
 import { Pl330, Pl330Snapshot } from '../pl330/pl330';
 import { Smmu, SmmuState } from '../smmu/smmu';
+import { Pl011, type Pl011State } from '../uart/pl011';
 import { DEFAULT_CPU_FREQUENCY, DEFAULT_DMAC_FREQUENCY, TimerQueue, periodOf, type Timeline, type WaitResult } from './clock';
-import type { DmacDescription, PlatformDescription, SmmuDescription } from './platform';
+import type { DmacDescription, PlatformDescription, SmmuDescription, UartDescription } from './platform';
 
 export interface MachineSmmu {
   readonly description: SmmuDescription;
@@ -36,6 +37,7 @@ export interface MachineState {
   readonly gic: GicState;
   readonly smmus: readonly SmmuState[];
   readonly dmacs: readonly Pl330Snapshot[];
+  readonly uarts: readonly Pl011State[];
   readonly now: number;
   readonly dmacCycles: Float64Array;
   readonly timers: ReturnType<TimerQueue['snapshot']>;
@@ -54,6 +56,7 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
   readonly gic: Gic;
   readonly smmus: readonly MachineSmmu[];
   readonly dmacs: readonly MachineDmac[];
+  readonly uarts: readonly { readonly description: UartDescription; readonly device: Pl011 }[];
   /** The instant every device has reached, in picoseconds since power-on. */
   now = 0;
   readonly cpuPeriod: number;
@@ -96,6 +99,12 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
       d.contextInterrupts.forEach((s, i) => {
         if (i < device.contextIrqs.length) device.contextIrqs[i] = spi(d.path, s.spi);
       });
+      return { description: d, device };
+    });
+    this.uarts = (platform.uarts ?? []).map((d) => {
+      const device = new Pl011(d.name);
+      place(d.path, d.base, d.size, device);
+      if (d.interrupt) device.irq = spi(d.path, d.interrupt.spi);
       return { description: d, device };
     });
     this.dmacs = platform.dmacs.map((d) => {
@@ -268,6 +277,7 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
       gic: this.gic.snapshot(),
       smmus: this.smmus.map((s) => s.device.snapshot()),
       dmacs: this.dmacs.map((d) => d.device.snapshot()),
+      uarts: this.uarts.map((u) => u.device.snapshot()),
       now: this.now,
       dmacCycles: this.dmacCycles.slice(),
       timers: this.timers.snapshot(),
@@ -279,6 +289,7 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
     this.gic.restore(state.gic);
     this.smmus.forEach((s, i) => s.device.restore(state.smmus[i]));
     this.dmacs.forEach((d, i) => d.device.restore(state.dmacs[i]));
+    this.uarts.forEach((u, i) => u.device.restore(state.uarts[i]));
     this.now = state.now;
     this.dmacCycles.set(state.dmacCycles);
     this.timers.restore(state.timers);

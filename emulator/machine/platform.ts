@@ -56,6 +56,36 @@ export interface DmacDescription {
   readonly frequency?: number;
 }
 
+/** A CPU node: its MPIDR affinity (`reg`). */
+export interface CpuDescription {
+  readonly path: string;
+  readonly compatible: readonly string[];
+  readonly mpidr: number;
+}
+
+/** The `arm,armv7-timer` node: the GIC interrupt IDs (16-31) of its outputs, and CNTFRQ when the node fixes it. */
+export interface TimerDescription {
+  readonly path: string;
+  readonly physicalPpi: number;
+  readonly virtualPpi: number;
+  readonly frequency?: number;
+}
+
+/** An `arm,pl011` UART. */
+export interface UartDescription {
+  readonly path: string;
+  readonly name: string;
+  readonly base: number;
+  readonly size: number;
+  readonly interrupt?: SpiSpec;
+}
+
+/** The `arm,psci-0.2` (or later) node: how the kernel calls the firmware. */
+export interface PsciDescription {
+  readonly path: string;
+  readonly method: 'smc' | 'hvc';
+}
+
 export interface PlatformDescription {
   readonly model: string;
   readonly memory: readonly MemoryRange[];
@@ -64,4 +94,9 @@ export interface PlatformDescription {
   readonly dmacs: readonly DmacDescription[];
   /** The CPUs' clock in Hz (the first cpu node's `clock-frequency`); undefined: DEFAULT_CPU_FREQUENCY. */
   readonly cpuFrequency?: number;
+  /** What a CPU running a kernel needs (absent from platforms described only for the DMA scenarios). */
+  readonly cpus?: readonly CpuDescription[];
+  readonly timer?: TimerDescription;
+  readonly uarts?: readonly UartDescription[];
+  readonly psci?: PsciDescription;
 }

@@ -1,0 +1,109 @@
+// `dmalab boot --kernel FILE [--dtb FILE | --platform DTS] [--initrd FILE] [--append ARGS] [--cpus N]
+// [--max-seconds N]`: boots a kernel (or a bare-metal ELF) on the system emulation of the platform, with the first
+// PL011 as the console on stdin/stdout. Power-off and reset end it with status 0, as QEMU with -no-reboot; running
+// past --max-seconds of guest time ends it with 124.
+import { readFileSync } from 'node:fs';
+import { platformFromDtb } from '../emulator/machine/from-dtb';
+import { bootKernel } from '../emulator/machine/linux-boot';
+import { SystemMachine } from '../emulator/machine/system';
+import { MODE_NAMES } from '../emulator/cpu/modes';
+import { UsageError, type ParsedArgs } from './args';
+import type { Command, CommandIO } from './command';
+import { loadPlatformDtb } from '../scenarios/platform';
+
+export const TIME_LIMIT_STATUS = 124;
+/** Guest time between console flushes and looks at stdin (ns). */
+const SLICE_NS = 10_000_000;
+
+function number(args: ParsedArgs, flag: string, fallback: number): number {
+  const text = args.flags.get(flag)?.[0];
+  if (text === undefined) return fallback;
+  if (!/^\d+(\.\d+)?$/.test(text) || Number(text) <= 0) throw new UsageError(`${flag}: '${text}' is not a positive number`);
+  return Number(text);
+}
+
+export async function boot(args: ParsedArgs, io: CommandIO): Promise<number> {
+  const kernelFile = args.flags.get('--kernel')?.[0];
+  if (kernelFile === undefined) throw new UsageError('--kernel FILE is required');
+  if (args.positional.length) throw new UsageError(`unexpected argument '${args.positional[0]}'`);
+  const dtbFile = args.flags.get('--dtb')?.[0];
+  const platformFile = args.flags.get('--platform')?.[0];
+  if (dtbFile && platformFile) throw new UsageError('give --dtb or --platform, not both');
+  const cpus = args.flags.has('--cpus') ? number(args, '--cpus', 1) : undefined;
+  if (cpus !== undefined && !Number.isInteger(cpus)) throw new UsageError(`--cpus: '${cpus}' is not a whole number`);
+  const maxSeconds = number(args, '--max-seconds', 60);
+  const kernel = new Uint8Array(readFileSync(kernelFile));
+  const initrdFile = args.flags.get('--initrd')?.[0];
+  const initrd = initrdFile === undefined ? undefined : new Uint8Array(readFileSync(initrdFile));
+  const source = dtbFile ?? platformFile;
+  const dtb = dtbFile !== undefined ? new Uint8Array(readFileSync(dtbFile)) : loadPlatformDtb(source, (line) => io.stderr(`${line}\n`));
+  let platform;
+  try {
+    platform = platformFromDtb(dtb);
+  } catch (error) {
+    throw new Error(`${source ?? 'the default platform'}: ${(error as Error).message}`);
+  }
+  let pending: number[] = [];
+  const system = new SystemMachine(platform, { cpus, console: (byte) => pending.push(byte) });
+  const flush = (): void => {
+    if (pending.length) io.stdout(Uint8Array.from(pending));
+    pending = [];
+  };
+  bootKernel(system, { kernel, dtb, initrd, bootargs: args.flags.get('--append')?.[0] });
+  const uart = system.machine.uarts[0]?.device;
+  const stdin = process.stdin;
+  const interactive = uart !== undefined && stdin.isTTY === true;
+  const onInput = (data: Buffer): void => uart?.receive(new Uint8Array(data));
+  if (interactive) {
+    stdin.setRawMode(true);
+    stdin.on('data', onInput);
+  }
+  try {
+    const end = maxSeconds * 1e9;
+    for (;;) {
+      const outcome = system.run(Math.min(SLICE_NS, end - system.time));
+      flush();
+      if (outcome.kind === 'off' || outcome.kind === 'reset') return 0;
+      if (outcome.kind === 'stopped') {
+        const cpu = system.cpus[outcome.cpu];
+        io.stderr(`dmalab boot: cpu${outcome.cpu} stopped at pc=0x${cpu.pc.toString(16).padStart(8, '0')} in ${MODE_NAMES[cpu.mode] ?? 'an invalid mode'}: ${JSON.stringify(outcome.stop)}\n`);
+        return 1;
+      }
+      if (system.time >= end) {
+        io.stderr(`dmalab boot: stopped after ${maxSeconds} s of guest time (--max-seconds)\n`);
+        return TIME_LIMIT_STATUS;
+      }
+      if (interactive) await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    if (interactive) {
+      stdin.off('data', onInput);
+      stdin.setRawMode(false);
+      stdin.pause();
+    }
+  }
+}
+
+export const bootCommand: Command = {
+  name: 'boot',
+  usage: `usage: dmalab boot --kernel FILE [--dtb FILE | --platform DTS] [--initrd FILE] [--append ARGS] [--cpus N]
+                   [--max-seconds N]
+
+Boots FILE on Cortex-A15 CPUs of the machine the devicetree describes (default: the seed's platform), as
+qemu-system-arm's -kernel does: a zImage or Image with the devicetree (its /chosen bootargs and initrd range
+written in) and r0 = 0, r1 = ~0, r2 = its address; an ELF at its physical addresses and entry point. The first
+PL011 is the console (stdout; stdin when it is a terminal). PSCI SYSTEM_OFF or SYSTEM_RESET ends dmalab with
+status 0; running past --max-seconds of guest time ends it with 124.
+  --kernel FILE        zImage, Image or ELF
+  --dtb FILE           the devicetree blob handed to the kernel (the machine is built from it)
+  --platform FILE      a devicetree source (or blob) instead of --dtb
+  --initrd FILE        an initramfs, placed in RAM and named in /chosen
+  --append ARGS        the kernel command line (/chosen bootargs)
+  --cpus N             CPUs to start with (default: the devicetree's cpus); secondaries start through PSCI CPU_ON
+  --max-seconds N      guest time limit (default 60)`,
+  flags: {
+    '--kernel': { value: true }, '--dtb': { value: true }, '--platform': { value: true }, '--initrd': { value: true },
+    '--append': { value: true }, '--cpus': { value: true }, '--max-seconds': { value: true },
+  },
+  run: boot,
+};

@@ -1,0 +1,580 @@
+// A Cortex-A15 as an ARMv7-A system CPU: the user-mode engine (cpu.ts) runs the instructions; this class adds the
+// modes and banked registers, exception entry and return, CP15 (from the table in cp15.ts), the MMU (mmu.ts) and
+// the IRQ/FIQ inputs. The engine's inner loop is untouched: privileged instructions end their block with a `system`
+// stop, faults and UNDEFINED instructions stop it, and `run` here turns those stops into exceptions between blocks.
+// Decoded code is kept per (virtual page, physical page): a remapped page decodes afresh, a write to a physical page
+// with code (through the MMU, or reported by `physicalWritten`) drops it.
+import type { Bus } from '../bus/bus';
+import type { GenericTimer } from '../timer/generic-timer';
+import { TimerIndex } from '../timer/generic-timer';
+import { CodePage, Cpu, type Block } from './cpu';
+import { CP15_BY_KEY, CP15_BY_NAME, CP15_REGISTERS, cp15Key, type Cp15Register } from './cp15';
+import { MemoryFault } from './memory';
+import { Mmu, MmuFault, type TranslationRegisters } from './mmu';
+import { Mode, RegisterBanks, bankOf, isValidMode, type BankedState } from './modes';
+import { SystemEvent, type CpuSnapshot, type StopReason, type SystemControl } from './state';
+
+const PAGE_SHIFT = 12;
+const PAGE_SIZE = 1 << PAGE_SHIFT;
+const EXEC_CACHE = 256;
+/** Instructions run between checks of the interrupt inputs when nothing else ends a run earlier. */
+const QUANTUM = 4096;
+
+const SCTLR_V = 1 << 13, SCTLR_TE = 1 << 30;
+const FPEXC_EN = 1 << 30;
+
+/** Exception vectors: offset from the vector base, mode, and the masks set on entry. */
+const enum Vector {
+  Undefined = 0x04,
+  SupervisorCall = 0x08,
+  PrefetchAbort = 0x0c,
+  DataAbort = 0x10,
+  Irq = 0x18,
+  Fiq = 0x1c,
+}
+
+export interface SystemCpuOptions {
+  /** The CPU's number: MPIDR.Aff0 and its GIC CPU interface. */
+  readonly index?: number;
+  /** CPUs in the cluster (L2CTLR). */
+  readonly cpus?: number;
+  readonly timer?: GenericTimer;
+  /** SMC/HVC: returns false when the call is not served (it is then UNDEFINED, as without firmware). */
+  readonly firmware?: (cpu: SystemCpu, hypervisor: boolean, imm: number) => boolean;
+}
+
+export interface SystemCpuSnapshot {
+  readonly core: CpuSnapshot;
+  readonly cpsr: number;
+  readonly banks: BankedState;
+  readonly cp15: readonly number[];
+  readonly fpexc: number;
+  readonly elrHyp: number;
+  readonly waiting: boolean;
+  readonly powered: boolean;
+}
+
+/** Why `run` returned early. */
+export type SystemStop = 'wfi' | 'off' | 'stop';
+
+export class SystemCpu extends Cpu implements SystemControl {
+  readonly banks = new RegisterBanks();
+  readonly mmu: Mmu;
+  readonly index: number;
+  readonly transfer = new Int32Array(2);
+  /** CP15 register values: two words (low, high) per table entry. */
+  private readonly cp15 = new Int32Array(CP15_REGISTERS.length * 2);
+  private readonly cp15Index = new Map<Cp15Register, number>(CP15_REGISTERS.map((reg, i) => [reg, i]));
+  private readonly regs: TranslationRegisters;
+  private fpexc = 0;
+  private elrHyp = 0;
+  private irqLevel = false;
+  private fiqLevel = false;
+  /** In WFI/WFE: nothing runs until an interrupt input is high. */
+  waiting = false;
+  /** Powered off (PSCI CPU_OFF, or a secondary not yet started). */
+  powered = true;
+  private readonly timer: GenericTimer | undefined;
+  private readonly firmware: SystemCpuOptions['firmware'];
+  private readonly cpus: number;
+  // Decoded code by (physical page, virtual page); the physical pages' keys for invalidation.
+  private readonly armCode = new Map<number, CodePage>();
+  private readonly thumbCode = new Map<number, CodePage>();
+  private readonly codeKeys = new Map<number, number[]>();
+  private readonly execTags = new Int32Array(EXEC_CACHE * 2).fill(-1);
+  private readonly execPages: (CodePage | undefined)[] = new Array<CodePage | undefined>(EXEC_CACHE * 2).fill(undefined);
+  private execGeneration = -1;
+
+  constructor(bus: Bus, options: SystemCpuOptions = {}) {
+    const index = options.index ?? 0;
+    const regs: TranslationRegisters = { sctlr: 0, ttbcr: 0, ttbr0: 0, ttbr0High: 0, ttbr1: 0, ttbr1High: 0, dacr: 0, contextidr: 0 };
+    const mmu = new Mmu(bus, bus.port({ name: `cpu${index}`, streamId: 0 }), regs);
+    super(mmu);
+    this.mmu = mmu;
+    this.regs = regs;
+    this.index = index;
+    this.cpus = options.cpus ?? 1;
+    this.timer = options.timer;
+    this.firmware = options.firmware;
+    this.system = this;
+    this.gateVfp = true;
+    this.reset(0);
+  }
+
+  /** The state out of reset: SVC mode, A/I/F masked, MMU off, CP15 at its reset values, pc = `entry`. */
+  reset(entry: number): void {
+    this.r.fill(0);
+    this.banks.load({ r13: new Array(8).fill(0), r14: new Array(8).fill(0), spsr: new Array(8).fill(0), fiq: new Array(5).fill(0), user: new Array(5).fill(0) });
+    this.mode = Mode.SVC;
+    this.maskA = this.maskI = this.maskF = 1;
+    this.thumb = false;
+    this.it = 0;
+    this.setFlags(0);
+    this.ge = 0;
+    this.cp15.fill(0);
+    for (const [reg, i] of this.cp15Index) this.cp15[2 * i] = reg.reset;
+    this.fpexc = 0;
+    this.waiting = false;
+    this.stop = null;
+    this.syncTranslation();
+    this.mmu.invalidateAll();
+    this.mmu.setUser(false);
+    this.updateVfp();
+    this.pc = this.next = entry >>> 0;
+  }
+
+  // ---- Registers by name (debugger, tests) ----------------------------------------------------------------------
+
+  /** A CP15 register's value by its table name (64-bit ones as a number, exact below 2^53). */
+  cp15Value(name: string): number {
+    const reg = CP15_BY_NAME.get(name);
+    if (reg === undefined) throw new Error(`no CP15 register ${name}`);
+    const i = this.storageIndex(reg);
+    return reg.wide ? (this.cp15[2 * i + 1] >>> 0) * 2 ** 32 + (this.cp15[2 * i] >>> 0) : this.cp15[2 * i] >>> 0;
+  }
+
+  get spsr(): number {
+    return bankOf(this.mode) === 0 ? 0 : this.banks.spsr[bankOf(this.mode)] >>> 0;
+  }
+
+  // ---- Interrupt inputs -----------------------------------------------------------------------------------------
+
+  private static readonly RESYNC: StopReason = { kind: 'system', event: SystemEvent.Resync, imm: 0 };
+
+  /** The GIC's IRQ output for this CPU. */
+  setIrq(high: boolean): void {
+    this.irqLevel = high;
+    if (high && this.stop === null) this.stop = SystemCpu.RESYNC;
+  }
+
+  setFiq(high: boolean): void {
+    this.fiqLevel = high;
+    if (high && this.stop === null) this.stop = SystemCpu.RESYNC;
+  }
+
+  // ---- Running --------------------------------------------------------------------------------------------------
+
+  /**
+   * Runs up to `budget` instructions, taking exceptions and interrupts as they come. Returns the instructions
+   * retired; it returns early when the CPU waits for an interrupt (`waiting`), is powered off, or stops for the
+   * debugger (`stop` holds a breakpoint or a fault that is not an abort of the guest).
+   */
+  override run(budget: number): number {
+    let executed = 0;
+    while (executed < budget && this.powered) {
+      if (this.waiting) {
+        if (!this.irqLevel && !this.fiqLevel) break;
+        this.waiting = false;
+      }
+      if (this.fiqLevel && !this.maskF) this.takeInterrupt(Vector.Fiq, Mode.FIQ);
+      else if (this.irqLevel && !this.maskI) this.takeInterrupt(Vector.Irq, Mode.IRQ);
+      if (this.stop === SystemCpu.RESYNC) this.stop = null;
+      executed += super.run(Math.min(budget - executed, QUANTUM));
+      const stop = this.stop as StopReason | null;
+      if (stop === null) continue;
+      if (!this.takeStop(stop)) break;
+      this.stop = null;
+      // An exception costs time like an instruction, so that a fault loop (vectors that fault) stays bounded.
+      executed++;
+    }
+    return executed;
+  }
+
+  /** Turns a stop of the engine into what the architecture does; false leaves it for the caller. */
+  private takeStop(stop: StopReason): boolean {
+    switch (stop.kind) {
+      case 'svc':
+        this.enterException(Vector.SupervisorCall, Mode.SVC, this.pc);
+        return true;
+      case 'undefined':
+        // LR_und is the instruction's address + 4 in ARM state and + 2 in Thumb state, whatever its size.
+        this.enterException(Vector.Undefined, Mode.UND, this.pc + (this.thumb ? 2 : 4));
+        return true;
+      case 'fault':
+        return this.abort(stop.cause);
+      case 'breakpoint':
+        // BKPT with halting debug disabled: a debug event reported as a prefetch abort (IFAR is UNKNOWN).
+        this.setCp15('IFSR', (this.regs.ttbcr & 0x80000000) !== 0 ? 0x222 : 0x002);
+        this.enterException(Vector.PrefetchAbort, Mode.ABT, this.pc + 4);
+        return true;
+      case 'system':
+        switch (stop.event) {
+          case SystemEvent.Resync: return true;
+          case SystemEvent.WaitForInterrupt:
+          case SystemEvent.WaitForEvent:
+            this.waiting = true;
+            return true;
+          default: {
+            const hypervisor = stop.event === SystemEvent.HypervisorCall;
+            if (this.firmware?.(this, hypervisor, stop.imm)) return true;
+            // Without firmware for it the call is UNDEFINED (HVC with HCR disabled; SMC without a monitor).
+            this.enterException(Vector.Undefined, Mode.UND, this.pc);
+            return true;
+          }
+        }
+      default:
+        return false;
+    }
+  }
+
+  /** A data or prefetch abort from the MMU (the engine left pc at the faulting instruction). */
+  private abort(fault: MemoryFault | undefined): boolean {
+    if (fault === undefined) return false;
+    const status = fault instanceof MmuFault ? fault.status : 0b01000; // synchronous external abort
+    if (fault.access === 'execute') {
+      this.setCp15('IFSR', status);
+      this.setCp15('IFAR', fault.address);
+      this.enterException(Vector.PrefetchAbort, Mode.ABT, this.pc + 4);
+    } else {
+      this.setCp15('DFSR', status | (fault.access === 'write' ? 1 << 11 : 0));
+      this.setCp15('DFAR', fault.address);
+      this.enterException(Vector.DataAbort, Mode.ABT, this.pc + 8);
+    }
+    return true;
+  }
+
+
+  private takeInterrupt(vector: Vector, mode: Mode): void {
+    this.enterException(vector, mode, this.pc + 4);
+  }
+
+  private enterException(vector: Vector, mode: Mode, returnAddress: number): void {
+    const spsr = this.cpsr;
+    this.switchMode(mode);
+    this.banks.spsr[bankOf(mode)] = spsr;
+    this.r[14] = returnAddress;
+    this.maskI = 1;
+    if (vector === Vector.Fiq) this.maskF = 1;
+    if (vector !== Vector.Undefined && vector !== Vector.SupervisorCall) this.maskA = 1;
+    this.it = 0;
+    const sctlr = this.regs.sctlr;
+    this.thumb = (sctlr & SCTLR_TE) !== 0;
+    const base = (sctlr & SCTLR_V) !== 0 ? 0xffff0000 : this.cp15Value('VBAR') & ~0x1f;
+    this.pc = this.next = (base + vector) >>> 0;
+    this.waiting = false;
+  }
+
+  private switchMode(mode: number): void {
+    if (mode === this.mode) return;
+    this.banks.switchMode(this, mode);
+    this.mmu.setUser(mode === Mode.USR);
+    this.updateVfp();
+  }
+
+  // ---- Decoded code keyed by translation ----------------------------------------------------------------------
+
+  protected override blockAt(pc: number, thumb: boolean): Block {
+    const mmu = this.mmu;
+    if (mmu.generation !== this.execGeneration) {
+      this.execTags.fill(-1);
+      this.execPages.fill(undefined);
+      this.execGeneration = mmu.generation;
+    }
+    const vpn = pc >>> PAGE_SHIFT;
+    const slot = ((vpn & (EXEC_CACHE - 1)) << 1) | (thumb ? 1 : 0);
+    let page = this.execTags[slot] === vpn ? this.execPages[slot] : undefined;
+    if (page === undefined) {
+      const physicalPage = Math.floor(mmu.translate(pc, 'execute') / PAGE_SIZE);
+      const key = physicalPage * 2 ** 20 + vpn;
+      const pages = thumb ? this.thumbCode : this.armCode;
+      page = pages.get(key);
+      if (page === undefined) {
+        page = new CodePage();
+        pages.set(key, page);
+        const keys = this.codeKeys.get(physicalPage);
+        if (keys === undefined) this.codeKeys.set(physicalPage, [key]);
+        else keys.push(key);
+        mmu.watchPhysical(physicalPage, this.codeWritten);
+      }
+      this.execTags[slot] = vpn;
+      this.execPages[slot] = page;
+    }
+    const index = (pc & (PAGE_SIZE - 1)) >>> 1;
+    return page.blocks[index] ?? (page.blocks[index] = this.decodeBlock(pc, thumb));
+  }
+
+  private readonly codeWritten = (physicalPage: number): void => {
+    const keys = this.codeKeys.get(physicalPage);
+    if (keys === undefined) return;
+    for (const key of keys) {
+      this.armCode.delete(key);
+      this.thumbCode.delete(key);
+    }
+    this.codeKeys.delete(physicalPage);
+    this.execGeneration = -1;
+  };
+
+  override flushCodeCache(): void {
+    this.armCode.clear();
+    this.thumbCode.clear();
+    this.codeKeys.clear();
+    this.execGeneration = -1;
+  }
+
+  // ---- SystemControl: CPSR, SPSR, banked registers ------------------------------------------------------------
+
+  writeCpsr(value: number, mask: number, exceptionReturn: boolean): void {
+    if (mask & 8) {
+      this.setFlags(value);
+      if (exceptionReturn) this.it = (this.it & 0xfc) | ((value >>> 25) & 3);
+    }
+    if (mask & 4) this.ge = (value >>> 16) & 0xf;
+    if (mask & 2) {
+      this.maskA = (value >>> 8) & 1;
+      if (exceptionReturn) this.it = (this.it & 3) | ((value >>> 8) & 0xfc);
+    }
+    if (mask & 1) {
+      this.maskI = (value >>> 7) & 1;
+      this.maskF = (value >>> 6) & 1;
+      if (exceptionReturn) this.thumb = (value & 0x20) !== 0;
+      const mode = value & 0x1f;
+      if (isValidMode(mode) && mode !== Mode.HYP && mode !== Mode.MON) this.switchMode(mode);
+    }
+  }
+
+  readSpsr(): number {
+    return this.banks.spsr[bankOf(this.mode)];
+  }
+
+  writeSpsr(value: number, mask: number): void {
+    const bank = bankOf(this.mode);
+    let bytes = 0;
+    for (let i = 0; i < 4; i++) if (mask & (1 << i)) bytes |= 0xff << (8 * i);
+    this.banks.spsr[bank] = (this.banks.spsr[bank] & ~bytes) | (value & bytes);
+  }
+
+  /** SYSm → [mode, register index] (index 16 = that mode's SPSR, 17 = ELR_hyp). */
+  private static banked(sysm: number): [number, number] | undefined {
+    const r = sysm >>> 5, m = sysm & 0x1f;
+    if (r) {
+      const spsrModes: Record<number, number> = { 0x0e: Mode.FIQ, 0x10: Mode.IRQ, 0x12: Mode.SVC, 0x14: Mode.ABT, 0x16: Mode.UND, 0x1c: Mode.MON, 0x1e: Mode.HYP };
+      return spsrModes[m] === undefined ? undefined : [spsrModes[m], 16];
+    }
+    if (m <= 6) return [Mode.USR, 8 + m];
+    if (m >= 8 && m <= 14) return [Mode.FIQ, m];
+    const pairs: Record<number, [number, number]> = {
+      0x10: [Mode.IRQ, 14], 0x11: [Mode.IRQ, 13], 0x12: [Mode.SVC, 14], 0x13: [Mode.SVC, 13], 0x14: [Mode.ABT, 14],
+      0x15: [Mode.ABT, 13], 0x16: [Mode.UND, 14], 0x17: [Mode.UND, 13], 0x1c: [Mode.MON, 14], 0x1d: [Mode.MON, 13],
+      0x1e: [Mode.HYP, 17], 0x1f: [Mode.HYP, 13],
+    };
+    return pairs[m];
+  }
+
+  readBanked(sysm: number): number {
+    const target = SystemCpu.banked(sysm);
+    if (target === undefined) return 0;
+    const [mode, index] = target;
+    if (index === 16) return this.banks.spsr[bankOf(mode)];
+    if (index === 17) return this.elrHyp;
+    return this.banks.read(this, mode, index);
+  }
+
+  writeBanked(sysm: number, value: number): void {
+    const target = SystemCpu.banked(sysm);
+    if (target === undefined) return;
+    const [mode, index] = target;
+    if (index === 16) this.banks.spsr[bankOf(mode)] = value;
+    else if (index === 17) this.elrHyp = value;
+    else this.banks.write(this, mode, index, value);
+  }
+
+  readUser(index: number): number {
+    return this.banks.readUser(this, index);
+  }
+
+  writeUser(index: number, value: number): void {
+    this.banks.writeUser(this, index, value);
+  }
+
+  setUnprivileged(on: boolean): void {
+    this.mmu.setUser(on || this.mode === Mode.USR);
+  }
+
+  readFpexc(): number {
+    return this.fpexc;
+  }
+
+  writeFpexc(value: number): void {
+    this.fpexc = value & 0xe0000000;
+    this.updateVfp();
+  }
+
+  vfpRegistersAccessible(): boolean {
+    const access = (this.cp15Value('CPACR') >>> 20) & 3;
+    return access === 3 || (access === 1 && this.mode !== Mode.USR);
+  }
+
+  /** VFP instructions run when FPEXC.EN is set and CPACR grants cp10 at the current privilege. */
+  private updateVfp(): void {
+    this.vfpEnabled = (this.fpexc & FPEXC_EN) !== 0 && this.vfpRegistersAccessible();
+  }
+
+  // ---- SystemControl: coprocessors -----------------------------------------------------------------------------
+
+  private storageIndex(reg: Cp15Register): number {
+    // The 32-bit TTBRs and PAR are the low words of their 64-bit forms.
+    const alias = reg.name === 'TTBR0' ? 'TTBR0_64' : reg.name === 'TTBR1' ? 'TTBR1_64' : reg.name === 'PAR' ? 'PAR_64' : undefined;
+    return this.cp15Index.get(alias === undefined ? reg : CP15_BY_NAME.get(alias)!)!;
+  }
+
+  private setCp15(name: string, value: number, high = 0): void {
+    const i = this.storageIndex(CP15_BY_NAME.get(name)!);
+    this.cp15[2 * i] = value;
+    this.cp15[2 * i + 1] = high;
+  }
+
+  coprocessorRead(cp: number, op1: number, crn: number, crm: number, op2: number, wide: boolean): boolean {
+    const reg = CP15_BY_KEY.get(cp15Key(cp, op1, wide ? 0 : crn, crm, wide ? 0 : op2, wide));
+    if (reg === undefined || reg.access === 'wo' || (this.mode === Mode.USR && reg.pl0 === undefined)) return false;
+    const out = this.transfer;
+    out[1] = 0;
+    switch (reg.name) {
+      case 'MPIDR': out[0] = 0x80000000 | this.index; return true;
+      case 'L2CTLR': out[0] = (this.cpus - 1) << 24; return true;
+      case 'ISR': out[0] = (this.irqLevel ? 0x80 : 0) | (this.fiqLevel ? 0x40 : 0); return true;
+      case 'TPIDRURW': out[0] = this.tpidrurw; return true;
+      case 'TPIDRURO': out[0] = this.tpidruro; return true;
+    }
+    if (reg.kind === 'timer') return this.timerRead(reg.name);
+    const i = this.storageIndex(reg);
+    out[0] = this.cp15[2 * i];
+    out[1] = this.cp15[2 * i + 1];
+    return true;
+  }
+
+  coprocessorWrite(cp: number, op1: number, crn: number, crm: number, op2: number, low: number, high: number, wide: boolean): boolean {
+    const reg = CP15_BY_KEY.get(cp15Key(cp, op1, wide ? 0 : crn, crm, wide ? 0 : op2, wide));
+    if (reg === undefined || reg.access === 'ro') return false;
+    if (this.mode === Mode.USR && reg.pl0 !== 'rw') return false;
+    switch (reg.kind) {
+      case 'nop': return true;
+      case 'tlb': this.tlbMaintenance(reg.name, low); return true;
+      case 'timer': return this.timerWrite(reg.name, low, high);
+      case 'translate': if (reg.access === 'wo') { this.addressTranslation(reg.name, low); return true; } break;
+    }
+    switch (reg.name) {
+      case 'TPIDRURW': this.tpidrurw = low; return true;
+      case 'TPIDRURO': this.tpidruro = low; return true;
+    }
+    const i = this.storageIndex(reg);
+    this.cp15[2 * i] = low;
+    // A 32-bit write of a TTBR keeps its high word only in the long format's 64-bit form.
+    if (reg.wide) this.cp15[2 * i + 1] = high;
+    else if (reg.name === 'TTBR0' || reg.name === 'TTBR1') this.cp15[2 * i + 1] = 0;
+    if (reg.kind === 'translation') this.syncTranslation();
+    if (reg.name === 'CPACR') {
+      this.cp15[2 * i] = low & 0xc0f00000;
+      this.updateVfp();
+    }
+    return true;
+  }
+
+  private syncTranslation(): void {
+    const r = this.regs;
+    r.sctlr = this.cp15Value('SCTLR');
+    r.ttbcr = this.cp15Value('TTBCR');
+    const t0 = this.storageIndex(CP15_BY_KEY.get(cp15Key(15, 0, 2, 0, 0, false))!);
+    const t1 = this.storageIndex(CP15_BY_KEY.get(cp15Key(15, 0, 2, 0, 1, false))!);
+    r.ttbr0 = this.cp15[2 * t0] >>> 0;
+    r.ttbr0High = this.cp15[2 * t0 + 1] >>> 0;
+    r.ttbr1 = this.cp15[2 * t1] >>> 0;
+    r.ttbr1High = this.cp15[2 * t1 + 1] >>> 0;
+    r.dacr = this.cp15Value('DACR');
+    r.contextidr = this.cp15Value('CONTEXTIDR');
+    this.mmu.configure();
+  }
+
+  private tlbMaintenance(name: string, value: number): void {
+    if (name.includes('IALL')) this.mmu.invalidateAll();
+    else if (name.includes('MVAA')) this.mmu.invalidateAddress(value, -1);
+    else if (name.includes('MVA')) this.mmu.invalidateAddress(value, value & 0xff);
+    else this.mmu.invalidateAsid(value & 0xff);
+  }
+
+  /** ATS1C{P,U}{R,W}: the translation's result in PAR (a fault sets PAR.F with its status). */
+  private addressTranslation(name: string, address: number): void {
+    const user = name.startsWith('ATS1CU');
+    const longFormat = (this.regs.ttbcr & 0x80000000) !== 0;
+    this.mmu.setUser(user);
+    try {
+      const physical = this.mmu.translate(address, name.endsWith('W') ? 'write' : 'read');
+      const low = (Math.floor(physical / PAGE_SIZE) * PAGE_SIZE) % 2 ** 32;
+      this.setCp15('PAR_64', (low | (longFormat ? 0x800 : 0)) | 0, Math.floor(physical / 2 ** 32));
+    } catch (error) {
+      if (!(error instanceof MmuFault)) throw error;
+      const status = error.status;
+      this.setCp15('PAR_64', longFormat ? 0x801 | ((status & 0x3f) << 1) : 1 | ((status & 0xf) << 1) | ((status & 0x400) >>> 5));
+    } finally {
+      this.mmu.setUser(this.mode === Mode.USR);
+    }
+  }
+
+  private timerRead(name: string): boolean {
+    const timer = this.timer;
+    const out = this.transfer;
+    if (timer === undefined) return false;
+    let value: number;
+    switch (name) {
+      case 'CNTFRQ': value = timer.frequency; break;
+      case 'CNTPCT': value = timer.count; break;
+      case 'CNTVCT': value = timer.count - timer.virtualOffset; break;
+      case 'CNTVOFF': value = timer.virtualOffset; break;
+      case 'CNTP_CTL': value = timer.readControl(TimerIndex.Physical); break;
+      case 'CNTV_CTL': value = timer.readControl(TimerIndex.Virtual); break;
+      case 'CNTP_TVAL': value = timer.readTimerValue(TimerIndex.Physical); break;
+      case 'CNTV_TVAL': value = timer.readTimerValue(TimerIndex.Virtual); break;
+      case 'CNTP_CVAL': value = timer.readCompare(TimerIndex.Physical); break;
+      case 'CNTV_CVAL': value = timer.readCompare(TimerIndex.Virtual); break;
+      default: return false;
+    }
+    out[0] = value % 2 ** 32;
+    out[1] = Math.floor(value / 2 ** 32);
+    return true;
+  }
+
+  private timerWrite(name: string, low: number, high: number): boolean {
+    const timer = this.timer;
+    if (timer === undefined) return false;
+    const wide = (high >>> 0) * 2 ** 32 + (low >>> 0);
+    switch (name) {
+      case 'CNTFRQ': timer.frequency = low >>> 0; break;
+      case 'CNTVOFF': timer.virtualOffset = wide; break;
+      case 'CNTP_CTL': timer.writeControl(TimerIndex.Physical, low); break;
+      case 'CNTV_CTL': timer.writeControl(TimerIndex.Virtual, low); break;
+      case 'CNTP_TVAL': timer.writeTimerValue(TimerIndex.Physical, low); break;
+      case 'CNTV_TVAL': timer.writeTimerValue(TimerIndex.Virtual, low); break;
+      case 'CNTP_CVAL': timer.writeCompare(TimerIndex.Physical, wide); break;
+      case 'CNTV_CVAL': timer.writeCompare(TimerIndex.Virtual, wide); break;
+      default: return false;
+    }
+    return true;
+  }
+
+  // ---- Snapshots ----------------------------------------------------------------------------------------------
+
+  saveSystem(): SystemCpuSnapshot {
+    return {
+      core: super.snapshot(), cpsr: this.cpsr, banks: this.banks.save(), cp15: [...this.cp15], fpexc: this.fpexc,
+      elrHyp: this.elrHyp, waiting: this.waiting, powered: this.powered,
+    };
+  }
+
+  restoreSystem(state: SystemCpuSnapshot): void {
+    super.restore(state.core);
+    this.banks.load(state.banks);
+    this.mode = state.cpsr & 0x1f;
+    this.maskA = (state.cpsr >>> 8) & 1;
+    this.maskI = (state.cpsr >>> 7) & 1;
+    this.maskF = (state.cpsr >>> 6) & 1;
+    this.cp15.set(state.cp15);
+    this.fpexc = state.fpexc;
+    this.elrHyp = state.elrHyp;
+    this.waiting = state.waiting;
+    this.powered = state.powered;
+    this.syncTranslation();
+    this.mmu.invalidateAll();
+    this.mmu.setUser(this.mode === Mode.USR);
+    this.updateVfp();
+    this.flushCodeCache();
+  }
+}

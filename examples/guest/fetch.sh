@@ -1,0 +1,40 @@
+#!/bin/sh
+# Fetches Debian's armmp-lpae kernel and busybox-static (armhf) with apt and builds a busybox initramfs whose /init
+# prints a greeting, mounts /proc and /sys and starts a shell on the console (`poweroff -f` ends dmalab).
+# Everything lands in .cache/guest/boot/ (kept between runs): vmlinuz, the decompressed Image, initramfs.cpio.gz.
+# Needs: dpkg --add-architecture armhf && apt-get update (once), cpio, gzip, xz.
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out="$root/.cache/guest/boot"
+mkdir -p "$out/debs"
+cd "$out/debs"
+kernel_pkg=$(apt-cache depends linux-image-armmp-lpae:armhf | sed -n 's/.*Depends: \(linux-image-[0-9].*-armmp-lpae\).*/\1/p' | head -n 1)
+[ -n "$kernel_pkg" ] || { echo "fetch.sh: no linux-image-*-armmp-lpae:armhf known to apt (dpkg --add-architecture armhf; apt-get update)" >&2; exit 1; }
+ls "${kernel_pkg}"_*.deb >/dev/null 2>&1 || apt-get download "$kernel_pkg:armhf"
+ls busybox-static_*.deb >/dev/null 2>&1 || apt-get download busybox-static:armhf
+rm -rf "$out/kernel" "$out/busybox" && mkdir -p "$out/kernel" "$out/busybox"
+dpkg-deb -x "${kernel_pkg}"_*.deb "$out/kernel"
+dpkg-deb -x busybox-static_*.deb "$out/busybox"
+cp "$out"/kernel/boot/vmlinuz-* "$out/vmlinuz"
+# The Image inside the zImage: the xz stream after the second FD 37 7A 58 5A 00 magic (the first is the decompressor's).
+offset=$(grep -abo "$(printf '\3757zXZ\000')" "$out/vmlinuz" | sed -n 2p | cut -d: -f1 || true)
+[ -n "$offset" ] || offset=$(grep -abo "$(printf '\3757zXZ')" "$out/vmlinuz" | head -n 1 | cut -d: -f1)
+tail -c +$((offset + 1)) "$out/vmlinuz" | xz -dc > "$out/Image" 2>/dev/null || true
+
+rm -rf "$out/initramfs" && mkdir -p "$out/initramfs/bin" "$out/initramfs/proc" "$out/initramfs/sys" "$out/initramfs/dev"
+cp "$out/busybox/bin/busybox" "$out/initramfs/bin/busybox"
+cat > "$out/initramfs/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+echo "dmalab guest: $(uname -sr) on $(cat /proc/cpuinfo | grep -m1 'model name' | cut -d: -f2)"
+[ -x /test ] && exec /test
+exec sh
+INIT
+chmod +x "$out/initramfs/init"
+(cd "$out/initramfs" && find . | cpio -o -H newc --quiet | gzip -9) > "$out/initramfs.cpio.gz"
+echo "kernel: $out/vmlinuz ($kernel_pkg)"
+echo "image:  $out/Image"
+echo "initrd: $out/initramfs.cpio.gz"

@@ -1,0 +1,39 @@
+// `dmalab boot`: a bare-metal ELF prints on the console and powers off (status 0), a guest that never stops ends at
+// --max-seconds with 124, and a missing --kernel is a usage error.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build, toolsMissing } from '../system/bare-metal';
+
+const root = join(__dirname, '..', '..');
+const cli = join(root, 'dist', 'cli.js');
+const board = join(root, 'test', 'system', 'virt-a15.dts');
+const skip = toolsMissing();
+
+function boot(args: string[]) {
+  return spawnSync(process.execPath, [cli, 'boot', ...args], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+test('dmalab boot runs a bare-metal ELF with the UART as its console and exits 0 on PSCI SYSTEM_OFF', { skip }, () => {
+  const r = boot(['--kernel', build('hello.c'), '--platform', board]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^hello from bare metal\ncpsr=0x600001d3\nmidr=0x414fc0f0\n/);
+});
+
+test('dmalab boot stops a guest that runs past --max-seconds with status 124', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmalab-boot-'));
+  const image = join(dir, 'spin.bin');
+  writeFileSync(image, Uint8Array.from([0xfe, 0xff, 0xff, 0xea])); // b .
+  const r = boot(['--kernel', image, '--max-seconds', '0.02']);
+  assert.equal(r.status, 124);
+  assert.match(r.stderr, /stopped after 0\.02 s of guest time \(--max-seconds\)/);
+});
+
+test('dmalab boot without --kernel is a usage error', () => {
+  const r = boot(['--platform', board]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--kernel FILE is required/);
+});

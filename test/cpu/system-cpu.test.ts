@@ -1,0 +1,117 @@
+// What qemu-system-arm's virt board cannot check (its Cortex-A15 lacks the Virtualization Extensions and the board
+// has no RAM above 4 GiB): MRS/MSR of banked registers, an LPAE mapping onto a physical address above 4 GiB, the
+// CP15 table's consistency, and a runaway program bounded by the time limit.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Bus } from '../../emulator/bus/bus';
+import { CP15_REGISTERS, cp15Key } from '../../emulator/cpu/cp15';
+import { SystemCpu } from '../../emulator/cpu/system';
+
+const skip = spawnSync('arm-linux-gnueabihf-as', ['--version']).error ? 'arm-linux-gnueabihf-as is not installed' : false;
+
+/** Assembles ARM code (ARMv7 with the Virtualization Extensions) to a flat binary at address 0. */
+function assemble(source: string): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), 'dmalab-sys-'));
+  try {
+    writeFileSync(join(dir, 'a.S'), `.syntax unified\n.arm\n${source}\n`);
+    const as = spawnSync('arm-linux-gnueabihf-as', ['-march=armv7ve', '-o', join(dir, 'a.o'), join(dir, 'a.S')], { encoding: 'utf8' });
+    if (as.status !== 0) throw new Error(as.stderr);
+    const copy = spawnSync('arm-linux-gnueabihf-objcopy', ['-O', 'binary', join(dir, 'a.o'), join(dir, 'a.bin')], { encoding: 'utf8' });
+    if (copy.status !== 0) throw new Error(copy.stderr);
+    return new Uint8Array(readFileSync(join(dir, 'a.bin')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function cpuWith(code: Uint8Array): { cpu: SystemCpu; bus: Bus } {
+  const bus = new Bus();
+  bus.addRam(0, 0x100000);
+  bus.addRam(0x1_0000_0000, 0x100000, 'high');
+  bus.memory.writeBlock(0, code, 0, code.length);
+  const cpu = new SystemCpu(bus);
+  cpu.reset(0);
+  return { cpu, bus };
+}
+
+/** Runs until the program reaches its final `b .` (the PC stops moving). */
+function runToEnd(cpu: SystemCpu): void {
+  for (let i = 0; i < 1000; i++) {
+    const pc = cpu.pc;
+    cpu.run(1);
+    if (cpu.pc === pc) return;
+  }
+  assert.fail(`the program did not finish (pc 0x${cpu.pc.toString(16)})`);
+}
+
+test('MRS/MSR (banked) reach another mode\'s SP, LR and SPSR', { skip }, () => {
+  const { cpu } = cpuWith(assemble(`
+    ldr r1, =0x1234
+    msr SP_irq, r1
+    ldr r1, =0x600001d2
+    msr SPSR_irq, r1
+    ldr r1, =0x5678
+    msr r8_fiq, r1
+    cps #0x12
+    mov r2, sp
+    mrs r3, spsr
+    cps #0x11
+    mov r4, r8
+    cps #0x13
+    mrs r5, SP_irq
+    mrs r6, r8_fiq
+    mov r7, r8
+    b .`));
+  runToEnd(cpu);
+  assert.deepEqual([...cpu.r.slice(2, 8)].map((v) => v >>> 0), [0x1234, 0x600001d2, 0x5678, 0x1234, 0x5678, 0]);
+  assert.equal(cpu.mode, 0x13);
+});
+
+test('an LPAE block maps a virtual address onto RAM above 4 GiB', { skip }, () => {
+  const { cpu, bus } = cpuWith(assemble(`
+    mov r0, #0
+    ldr r1, =0x80000000
+    mcr p15, 0, r1, c2, c0, 2     @ TTBCR: EAE, T0SZ = 0
+    ldr r2, =0x10000
+    mcrr p15, 0, r2, r0, c2       @ TTBR0 = 0x10000
+    mrc p15, 0, r1, c1, c0, 0
+    orr r1, r1, #1
+    mcr p15, 0, r1, c1, c0, 0
+    isb
+    ldr r3, =0x40000010
+    ldr r4, [r3]
+    str r4, [r3, #4]
+    b .`));
+  const table = new DataView(new ArrayBuffer(32));
+  table.setUint32(0, 0x000 | 0x401, true); // VA 0-1 GiB: a level-1 block onto PA 0 (AF, block)
+  table.setUint32(8, 0x00000401, true); // VA 1-2 GiB: a block onto PA 0x1_0000_0000
+  table.setUint32(12, 0x1, true);
+  bus.memory.writeBlock(0x10000, new Uint8Array(table.buffer), 0, 32);
+  bus.memory.write(0x1_0000_0010, 4, 0xcafef00d);
+  runToEnd(cpu);
+  assert.equal(cpu.r[4] >>> 0, 0xcafef00d);
+  assert.equal(bus.memory.read(0x1_0000_0014, 4), 0xcafef00d);
+  assert.equal(cpu.mmu.probe(0x40000010), 0x1_0000_0010);
+});
+
+test('the CP15 table: one register per encoding and name, each readable one readable with MRC', () => {
+  const keys = new Set(CP15_REGISTERS.map((r) => cp15Key(r.cp, r.op1, r.wide ? 0 : r.crn, r.crm, r.wide ? 0 : r.op2, r.wide === true)));
+  assert.equal(keys.size, CP15_REGISTERS.length);
+  assert.equal(new Set(CP15_REGISTERS.map((r) => r.name)).size, CP15_REGISTERS.length);
+  const cpu = new SystemCpu(new Bus());
+  for (const r of CP15_REGISTERS) {
+    const readable = cpu.coprocessorRead(r.cp, r.op1, r.crn, r.crm, r.op2, r.wide === true);
+    assert.equal(readable, r.access !== 'wo' && !(r.kind === 'timer'), `${r.name}`);
+  }
+  assert.equal(cpu.cp15Value('MIDR'), 0x414fc0f0);
+});
+
+test('a program that never stops is bounded by the budget', { skip }, () => {
+  const { cpu } = cpuWith(assemble('1: add r0, r0, #1\n b 1b'));
+  assert.equal(cpu.run(100_000), 100_000);
+  assert.equal(cpu.r[0], 50_000);
+});
