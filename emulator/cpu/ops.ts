@@ -305,15 +305,18 @@ export function loadStoreMultiple(isLoad: boolean, n: number, list: number, incr
   const regArray = Int32Array.from(regs);
   const loadsBase = isLoad && (list & (1 << n)) !== 0;
   if (isLoad) {
+    // Every load before any register changes: an abort part-way (a page the kernel has yet to make present or young)
+    // leaves the base and the PC as they were, so the instruction can be restarted (one buffer per instruction).
+    const values = new Int32Array(count);
     return (c) => {
       const base = c.r[n];
       let address = (base + startOffset) >>> 0;
+      for (let i = 0; i < count; i++, address = (address + 4) >>> 0) values[i] = c.mem.read32(address);
       if (wback && !loadsBase) c.r[n] = base + delta;
-      for (let i = 0; i < count; i++, address = (address + 4) >>> 0) {
+      for (let i = 0; i < count; i++) {
         const reg = regArray[i];
-        const value = c.mem.read32(address);
-        if (reg === 15) bxWritePc(c, value);
-        else c.r[reg] = value;
+        if (reg === 15) bxWritePc(c, values[i]);
+        else c.r[reg] = values[i];
       }
     };
   }
