@@ -8,12 +8,15 @@ import { MemoryFault, type CpuMemory } from './memory';
 import { raiseUndefined } from './system-ops';
 import { CpuState, type StopReason } from './state';
 import { decodeThumb } from './t32';
+import { translateBlock, type Translated } from './translate';
 
 const PAGE_SHIFT = 12;
 const PAGE_SIZE = 1 << PAGE_SHIFT;
 const OFFSET_MASK = PAGE_SIZE - 1;
 /** Longest block (more would only delay reaching the budget and stop checks). */
 const MAX_BLOCK = 48;
+/** Entries after which a block is translated (cold code is not worth `new Function`). */
+const TRANSLATE_AFTER = 16;
 
 export class Block {
   constructor(
@@ -28,7 +31,15 @@ export class Block {
     readonly itStates: Uint8Array,
     /** ITSTATE after the last instruction, when a page boundary cut an IT block. */
     readonly endIt: number,
+    /** Raw encodings (a 32-bit Thumb instruction as first << 16 | second), for the translator. */
+    readonly encodings: Uint32Array,
+    readonly thumb: boolean,
   ) {}
+
+  /** Times the engine entered the block, up to TRANSLATE_AFTER. */
+  runs = 0;
+  /** The block's translation once it is hot. */
+  translated: Translated | undefined = undefined;
 }
 
 /** Blocks of one 4 KiB page in one instruction set, indexed by the halfword where they start. */
@@ -45,18 +56,27 @@ export class Cpu extends CpuState {
   private thumbPages = new Map<number, CodePage>();
   /** Instructions retired since creation. */
   retired = 0;
+  /** Whether hot blocks run translated (translate.ts); off, every instruction goes through the interpreter. */
+  translation = true;
+  /** Bumped whenever decoded code is dropped (a looping translated block checks it). */
+  codeGeneration = 0;
+  /** Where a translated block left (see TranslationState). */
+  exitIndex = 0;
+  exitRetired = 0;
 
   constructor(mem: CpuMemory) {
     super(mem);
   }
 
   private readonly invalidate = (pageNumber: number): void => {
+    this.codeGeneration++;
     this.armPages.delete(pageNumber);
     this.thumbPages.delete(pageNumber);
   };
 
   /** Drops every decoded instruction (after the address space changed wholesale). */
   flushCodeCache(): void {
+    this.codeGeneration++;
     this.armPages.clear();
     this.thumbPages.clear();
   }
@@ -83,6 +103,7 @@ export class Cpu extends CpuState {
     const addresses: number[] = [];
     const fallthrough: number[] = [];
     const itStates: number[] = [];
+    const encodings: number[] = [];
     const pageEnd = ((start & ~OFFSET_MASK) >>> 0) + PAGE_SIZE;
     let address = start;
     let it = thumb ? this.it : 0;
@@ -97,9 +118,11 @@ export class Cpu extends CpuState {
           if (address + 2 >= pageEnd && handlers.length > 0) break;
           const second = this.mem.fetch16((address + 2) >>> 0);
           handler = decodeThumb(first, second, address, it !== 0);
+          encodings.push(((first << 16) | second) >>> 0);
           if (this.gateVfp && isVfpThumb(first, second)) handler = vfpGate(handler, (first << 16) | second);
         } else {
           size = 2;
+          encodings.push(first);
           if ((first & 0xff00) === 0xbf00 && (first & 0xf) !== 0 && it === 0) {
             // IT: the following instructions decode as conditional ones; nothing happens at run time.
             handler = nopHandler;
@@ -115,6 +138,7 @@ export class Cpu extends CpuState {
         }
       } else {
         const word = this.mem.fetch32(address) >>> 0;
+        encodings.push(word);
         handler = decodeArm(word, address);
         if (this.gateVfp && isVfpArm(word)) handler = vfpGate(handler, word);
         ends = (word & 0x0f000000) === 0x0f000000 && word >>> 28 !== 0xf;
@@ -128,7 +152,8 @@ export class Cpu extends CpuState {
       if (ends || (handlers.length >= MAX_BLOCK && it === 0)) break;
     }
     return new Block(handlers, Uint32Array.from(addresses), Uint32Array.from(fallthrough),
-      Int32Array.from(addresses, (a) => a + (thumb ? 4 : 8)), Uint8Array.from(itStates), it);
+      Int32Array.from(addresses, (a) => a + (thumb ? 4 : 8)), Uint8Array.from(itStates), it,
+      Uint32Array.from(encodings), thumb);
   }
 
   /** Runs up to `budget` instructions or until something stops it (`this.stop`); returns how many ran. */
@@ -146,6 +171,19 @@ export class Cpu extends CpuState {
         break;
       }
       const { handlers, fallthrough, pcValues } = block;
+      if (this.translation && budget - executed >= handlers.length && (block.translated !== undefined || ++block.runs >= TRANSLATE_AFTER)) {
+        const translated = block.translated ?? (block.translated = translateBlock(block));
+        try {
+          executed += translated(this, r, budget - executed);
+        } catch (error) {
+          if (!(error instanceof MemoryFault)) throw error;
+          this.faultAt(block, this.exitIndex, error);
+          executed += this.exitRetired;
+          break;
+        }
+        this.leaveBlock(block, this.exitIndex);
+        continue;
+      }
       const count = Math.min(handlers.length, budget - executed);
       let i = 0;
       try {
@@ -162,23 +200,34 @@ export class Cpu extends CpuState {
         }
       } catch (error) {
         if (!(error instanceof MemoryFault)) throw error;
-        this.next = block.addresses[i];
-        this.it = block.itStates[i];
-        this.stop = { kind: 'fault', address: error.address >>> 0, access: error.access, detail: error.reason, cause: error };
+        this.faultAt(block, i, error);
         executed += i;
         break;
       }
       executed += i;
-      // An instruction that stopped the CPU (undefined, BKPT) stays the current one.
-      const stop = this.stop as StopReason | null; // handlers may have set it
-      if (stop !== null && stop.kind !== 'svc' && stop.kind !== 'system') this.next = block.addresses[i - 1];
-      this.pc = this.next;
-      // Leaving inside an IT block (budget, SVC, page end): the rest of it is decoded from this state.
-      this.it = i < handlers.length ? block.itStates[i] : this.pc === block.fallthrough[i - 1] ? block.endIt : 0;
+      this.leaveBlock(block, i);
     }
     if (this.stop?.kind === 'fault') this.pc = this.next;
     this.retired += executed;
     return executed;
+  }
+
+  /** The instruction at `index` of `block` faulted: it stays the current one. */
+  private faultAt(block: Block, index: number, error: MemoryFault): void {
+    this.next = block.addresses[index];
+    this.it = block.itStates[index];
+    this.stop = { kind: 'fault', address: error.address >>> 0, access: error.access, detail: error.reason, cause: error };
+  }
+
+  /** After `executed` instructions of `block` ran: the PC and ITSTATE of what comes next. */
+  private leaveBlock(block: Block, executed: number): void {
+    // An instruction that stopped the CPU (undefined, BKPT) stays the current one.
+    const stop = this.stop as StopReason | null; // handlers may have set it
+    if (stop !== null && stop.kind !== 'svc' && stop.kind !== 'system') this.next = block.addresses[executed - 1];
+    this.pc = this.next;
+    // Leaving inside an IT block (budget, SVC, page end): the rest of it is decoded from this state.
+    this.it = executed < block.handlers.length ? block.itStates[executed]
+      : this.pc === block.fallthrough[executed - 1] ? block.endIt : 0;
   }
 }
 

@@ -295,6 +295,7 @@ export class SystemCpu extends Cpu implements SystemControl {
   private readonly codeWritten = (physicalPage: number): void => {
     const keys = this.codeKeys.get(physicalPage);
     if (keys === undefined) return;
+    this.codeGeneration++;
     for (const key of keys) {
       this.armCode.delete(key);
       this.thumbCode.delete(key);
@@ -304,6 +305,7 @@ export class SystemCpu extends Cpu implements SystemControl {
   };
 
   override flushCodeCache(): void {
+    this.codeGeneration++;
     this.armCode.clear();
     this.thumbCode.clear();
     this.codeKeys.clear();

@@ -1,0 +1,91 @@
+// The translator: a hot block becomes one JavaScript function (`new Function`) that runs its instructions in order
+// with the interpreter's protocol unrolled (the next PC and R15 as constants, the branch check after each), and loops
+// in place while the block branches back to its own start. Each translated function has its own call sites, so V8
+// sees every handler call as monomorphic and inlines the handlers' bodies; the common integer instructions are
+// emitted as inline JavaScript (emit.ts) with their operands as constants. Exits: a branch out of the block, a stop
+// (SVC, undefined instruction, BKPT, a system event such as an interrupt), the budget, a change of the code cache
+// (self-modifying code, TLB maintenance) and faults (rethrown with the index of the faulting instruction, so the
+// engine leaves exactly the state the interpreter would).
+import type { Handler } from './alu';
+import { emitInstruction, type Emitted } from './emit';
+
+/** What a translated block returns to the engine: instructions retired; `exitIndex` says where in the block it left. */
+export type Translated = (c: TranslationState, r: Int32Array, budget: number) => number;
+
+/** The engine fields a translated block reads and writes besides the architectural state. */
+export interface TranslationState {
+  next: number;
+  stop: unknown;
+  thumb: boolean;
+  /** Bumped whenever decoded code is dropped: a looping block stops when its own code may have changed. */
+  codeGeneration: number;
+  /** Index in the block of the instruction after the last one executed (of the faulting one, after a fault). */
+  exitIndex: number;
+  /** Instructions retired before a fault, counting earlier passes of a looping block. */
+  exitRetired: number;
+}
+
+/** The decoded block as the translator needs it. */
+export interface TranslationInput {
+  readonly handlers: readonly Handler[];
+  readonly addresses: Uint32Array;
+  readonly fallthrough: Uint32Array;
+  readonly pcValues: Int32Array;
+  readonly itStates: Uint8Array;
+  /** Raw encodings (a 32-bit Thumb instruction as first << 16 | second), for the inline emitter. */
+  readonly encodings: Uint32Array;
+  readonly thumb: boolean;
+}
+
+/** Translations made so far (the benchmark and tests report it). */
+export const translationStats = { blocks: 0, inlined: 0, called: 0 };
+
+export function translateBlock(block: TranslationInput): Translated {
+  const { handlers, addresses, fallthrough, pcValues, itStates, encodings, thumb } = block;
+  const length = handlers.length;
+  const start = addresses[0];
+  const lines: string[] = [];
+  const used: number[] = [];
+  for (let i = 0; i < length; i++) {
+    const exit = `{ r[15] = ${pcValues[i]}; c.exitIndex = ${i + 1}; return done + ${i + 1}; }`;
+    const emitted: Emitted | undefined = emitInstruction(encodings[i], thumb, itStates[i], pcValues[i], fallthrough[i]);
+    if (emitted !== undefined) {
+      translationStats.inlined++;
+      if (emitted.mayFault) lines.push(`k = ${i};`);
+      lines.push(emitted.code.replaceAll('EXIT', exit));
+      continue;
+    }
+    translationStats.called++;
+    used.push(i);
+    // The interpreter's protocol: next = fallthrough and R15 = address + 8/4 before the handler; a changed next
+    // (a branch, or a stop) ends the block.
+    lines.push(`k = ${i}; c.next = ${fallthrough[i]}; r[15] = ${pcValues[i]}; h${i}(c);`);
+    lines.push(`if (c.next !== ${fallthrough[i]}) ${exit}`);
+  }
+  // Looping in place is what the engine would do next: pc = start, ITSTATE = 0, the same block (unless its code
+  // was dropped). Only a block that starts outside an IT block may loop.
+  const loops = itStates[0] === 0;
+  const body = [
+    'const generation = c.codeGeneration;',
+    'let done = 0, k = 0;',
+    'try {',
+    '  for (;;) {',
+    ...lines.map((line) => `    ${line}`),
+    `    done += ${length};`,
+    loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && budget - done >= ${length}) continue;` : '',
+    `    r[15] = ${pcValues[length - 1]};`,
+    `    c.exitIndex = ${length};`,
+    '    return done;',
+    '  }',
+    '} catch (error) {',
+    '  c.exitIndex = k;',
+    '  c.exitRetired = done + k;',
+    '  throw error;',
+    '}',
+  ];
+  const names = used.map((i) => `h${i}`);
+  const source = `return function block_${start.toString(16)}(c, r, budget) {\n${body.join('\n')}\n};`;
+  translationStats.blocks++;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the translator's output is generated code
+  return new Function('pcs', ...names, source)(pcValues, ...used.map((i) => handlers[i])) as Translated;
+}
