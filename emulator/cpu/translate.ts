@@ -6,7 +6,8 @@
 // (SVC, undefined instruction, BKPT, a system event such as an interrupt), the budget, a change of the code cache
 // (self-modifying code, TLB maintenance) and faults (rethrown with the index of the faulting instruction, so the
 // engine leaves exactly the state the interpreter would).
-import type { Handler } from './alu';
+import { addFlags, type Handler } from './alu';
+import type { CpuMemory } from './memory';
 import { emitInstruction, type Emitted } from './emit';
 
 /** What a translated block returns to the engine: instructions retired; `exitIndex` says where in the block it left. */
@@ -14,6 +15,7 @@ export type Translated = (c: TranslationState, r: Int32Array, budget: number) =>
 
 /** The engine fields a translated block reads and writes besides the architectural state. */
 export interface TranslationState {
+  readonly mem: CpuMemory;
   next: number;
   stop: unknown;
   thumb: boolean;
@@ -52,7 +54,9 @@ export function translateBlock(block: TranslationInput): Translated {
     if (emitted !== undefined) {
       translationStats.inlined++;
       if (emitted.mayFault) lines.push(`k = ${i};`);
-      lines.push(emitted.code.replaceAll('EXIT', exit));
+      // The last instruction leaves through the loop check below, with next = where it goes.
+      if (i === length - 1) lines.push(`c.next = ${fallthrough[i]};`);
+      lines.push(emitted.code.replaceAll('EXIT', i === length - 1 ? '' : exit));
       continue;
     }
     translationStats.called++;
@@ -60,13 +64,14 @@ export function translateBlock(block: TranslationInput): Translated {
     // The interpreter's protocol: next = fallthrough and R15 = address + 8/4 before the handler; a changed next
     // (a branch, or a stop) ends the block.
     lines.push(`k = ${i}; c.next = ${fallthrough[i]}; r[15] = ${pcValues[i]}; h${i}(c);`);
-    lines.push(`if (c.next !== ${fallthrough[i]}) ${exit}`);
+    if (i < length - 1) lines.push(`if (c.next !== ${fallthrough[i]}) ${exit}`);
   }
   // Looping in place is what the engine would do next: pc = start, ITSTATE = 0, the same block (unless its code
   // was dropped). Only a block that starts outside an IT block may loop.
   const loops = itStates[0] === 0;
   const body = [
     'const generation = c.codeGeneration;',
+    'const mem = c.mem;',
     'let done = 0, k = 0;',
     'try {',
     '  for (;;) {',
@@ -87,5 +92,5 @@ export function translateBlock(block: TranslationInput): Translated {
   const source = `return function block_${start.toString(16)}(c, r, budget) {\n${body.join('\n')}\n};`;
   translationStats.blocks++;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the translator's output is generated code
-  return new Function('pcs', ...names, source)(pcValues, ...used.map((i) => handlers[i])) as Translated;
+  return new Function('add', 'pcs', ...names, source)(addFlags, pcValues, ...used.map((i) => handlers[i])) as Translated;
 }
