@@ -10,6 +10,8 @@ export interface Emitted {
   readonly code: string;
   /** The code accesses memory (the translator records the instruction's index for a precise fault). */
   readonly mayFault: boolean;
+  /** A branch's target (its code says EXIT where it is taken). */
+  readonly target?: number;
 }
 
 /** The condition tests of the ARM ARM's ConditionPassed, over the 0/1 flag fields. */
@@ -106,7 +108,11 @@ function conditional(cond: number, code: string): string {
   return cond === 14 ? code : `if (${CONDITIONS[cond]}) { ${code} }`;
 }
 
+/** The target of the branch the instruction being emitted contains (emitInstruction resets it). */
+let branchTarget: number | undefined;
+
 function branch(target: number, link?: number): string {
+  branchTarget = target >>> 0;
   return `${link === undefined ? '' : `r[14] = ${link | 0}; `}c.next = ${target >>> 0}; EXIT`;
 }
 
@@ -115,12 +121,13 @@ function branch(target: number, link?: number): string {
  * R15 reads as, `fallthrough` the address after it.
  */
 export function emitInstruction(encoding: number, thumb: boolean, it: number, pc: number, fallthrough: number): Emitted | undefined {
+  branchTarget = undefined;
   const code = thumb ? (encoding > 0xffff ? thumb32(encoding >>> 16, encoding & 0xffff, pc) : thumb16(encoding, it !== 0, pc))
     : arm(encoding, pc, fallthrough);
   if (code === undefined) return undefined;
   const cond = thumb ? (it === 0 ? 14 : it >>> 4) : encoding >>> 28;
   if (cond === 15) return undefined;
-  return { code: conditional(cond, code), mayFault: code.includes('mem.') };
+  return { code: conditional(cond, code), mayFault: code.includes('mem.'), target: branchTarget };
 }
 
 // ---- T32, 16-bit ------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@
 // engine leaves exactly the state the interpreter would).
 import { addFlags, type Handler } from './alu';
 import type { CpuMemory } from './memory';
-import { emitInstruction, type Emitted } from './emit';
+import { emitInstruction } from './emit';
 
 /** What a translated block returns to the engine: instructions retired; `exitIndex` says where in the block it left. */
 export type Translated = (c: TranslationState, r: Int32Array, budget: number) => number;
@@ -46,17 +46,31 @@ export function translateBlock(block: TranslationInput): Translated {
   const { handlers, addresses, fallthrough, pcValues, itStates, encodings, thumb } = block;
   const length = handlers.length;
   const start = addresses[0];
+  // Instructions a branch may continue at without leaving: the engine would run the block decoded there, whose
+  // instructions are these same ones when ITSTATE is 0 there (as it is after a branch).
+  const indexOf = new Map<number, number>();
+  addresses.forEach((address, j) => { if (itStates[j] === 0) indexOf.set(address, j); });
+  const emitted = Array.from(encodings, (encoding, i) => emitInstruction(encoding, thumb, itStates[i], pcValues[i], fallthrough[i]));
+  const targets = new Set<number>();
+  for (const e of emitted) if (e?.target !== undefined && indexOf.has(e.target)) targets.add(indexOf.get(e.target)!);
   const lines: string[] = [];
   const used: number[] = [];
   for (let i = 0; i < length; i++) {
-    const exit = `{ r[15] = ${pcValues[i]}; c.exitIndex = ${i + 1}; return done + ${i + 1}; }`;
-    const emitted: Emitted | undefined = emitInstruction(encodings[i], thumb, itStates[i], pcValues[i], fallthrough[i]);
-    if (emitted !== undefined) {
+    if (targets.has(i)) lines.push(`case ${i}:`);
+    // `e` is where this pass entered the block: i + 1 - e instructions of it have retired after instruction i.
+    const exit = `{ r[15] = ${pcValues[i]}; c.exitIndex = ${i + 1}; return done + ${i + 1} - e; }`;
+    const instruction = emitted[i];
+    if (instruction !== undefined) {
       translationStats.inlined++;
-      if (emitted.mayFault) lines.push(`k = ${i};`);
+      if (instruction.mayFault) lines.push(`k = ${i};`);
       // The last instruction leaves through the loop check below, with next = where it goes.
-      if (i === length - 1) lines.push(`c.next = ${fallthrough[i]};`);
-      lines.push(emitted.code.replaceAll('EXIT', i === length - 1 ? '' : exit));
+      const last = i === length - 1;
+      if (last) lines.push(`c.next = ${fallthrough[i]};`);
+      const j = instruction.target === undefined ? undefined : indexOf.get(instruction.target);
+      const leave = j !== undefined
+        ? `if (c.stop === null && c.codeGeneration === generation && budget - done - ${i + 1} + e >= ${length - j}) { done += ${i + 1} - e; e = at = ${j}; continue; } ${last ? '' : exit}`
+        : last ? '' : exit;
+      lines.push(instruction.code.replaceAll('EXIT', leave));
       continue;
     }
     translationStats.called++;
@@ -72,25 +86,30 @@ export function translateBlock(block: TranslationInput): Translated {
   const body = [
     'const generation = c.codeGeneration;',
     'const mem = c.mem;',
-    'let done = 0, k = 0;',
+    'let done = 0, k = 0, e = 0, at = 0;',
     'try {',
     '  for (;;) {',
-    ...lines.map((line) => `    ${line}`),
-    `    done += ${length};`,
-    loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && budget - done >= ${length}) continue;` : '',
+    '    switch (at) {',
+    '    case 0:',
+    ...lines.filter((line) => line !== 'case 0:').map((line) => `    ${line}`),
+    '    }',
+    `    done += ${length} - e;`,
+    loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && budget - done >= ${length}) { e = at = 0; continue; }` : '',
     `    r[15] = ${pcValues[length - 1]};`,
     `    c.exitIndex = ${length};`,
     '    return done;',
     '  }',
     '} catch (error) {',
+    '  r[15] = pcs[k];',
     '  c.exitIndex = k;',
-    '  c.exitRetired = done + k;',
+    '  c.exitRetired = done + k - e;',
     '  throw error;',
     '}',
   ];
   const names = used.map((i) => `h${i}`);
   const source = `return function block_${start.toString(16)}(c, r, budget) {\n${body.join('\n')}\n};`;
   translationStats.blocks++;
+  if (process.env.DMALAB_DUMP) console.error(source);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the translator's output is generated code
   return new Function('add', 'pcs', ...names, source)(addFlags, pcValues, ...used.map((i) => handlers[i])) as Translated;
 }

@@ -15,11 +15,21 @@ import { ROOT, VARIANTS, compile, toolchainAvailable } from './toolchain';
 
 const RAM_SIZE = 0x100000;
 
-/** Flat RAM at 0: anything beyond it faults (the translated code must leave the interpreter's state there too). */
+/**
+ * Flat RAM at 0: anything beyond it faults (the translated code must leave the interpreter's state there too), and
+ * writes to pages with decoded code drop it (random stores do hit the code).
+ */
 class FlatMemory implements CpuMemory {
   readonly bytes = new Uint8Array(RAM_SIZE);
+  private readonly watchers = new Map<number, (pageNumber: number) => void>();
   private check(address: number, size: number, access: 'read' | 'write' | 'execute'): void {
     if (address + size > RAM_SIZE) throw new MemoryFault(address, access, 'outside the test RAM');
+    if (access !== 'write') return;
+    for (const page of new Set([address >>> 12, (address + size - 1) >>> 12])) {
+      const invalidate = this.watchers.get(page);
+      this.watchers.delete(page);
+      invalidate?.(page);
+    }
   }
   read8(a: number): number { this.check(a, 1, 'read'); return this.bytes[a]; }
   read16(a: number): number { this.check(a, 2, 'read'); return this.bytes[a] | (this.bytes[a + 1] << 8); }
@@ -29,7 +39,9 @@ class FlatMemory implements CpuMemory {
   write32(a: number, v: number): void { this.check(a, 4, 'write'); for (let i = 0; i < 4; i++) this.bytes[a + i] = v >>> (8 * i); }
   fetch16(a: number): number { this.check(a, 2, 'execute'); return this.bytes[a] | (this.bytes[a + 1] << 8); }
   fetch32(a: number): number { this.check(a, 4, 'execute'); return this.read32(a); }
-  watchCode(): void {}
+  watchCode(pageNumber: number, invalidate: (pageNumber: number) => void): void {
+    this.watchers.set(pageNumber, invalidate);
+  }
 }
 
 function xorshift(seed: number): () => number {
