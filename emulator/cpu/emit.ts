@@ -1,7 +1,7 @@
 // Inline JavaScript for the integer instructions that dominate compiled C, used by the translator (translate.ts):
 // data processing with immediate shifts, MOVW/MOVT, loads and stores with immediate or shifted-register offsets,
 // extends, and branches. Operands are constants in the generated code; registers are `r[n]`, flags the CpuState
-// fields, memory `mem`, AddWithCarry `add` (alu.ts addFlags). Anything not recognised here (or writing the PC,
+// fields (the translator turns both into locals), memory `mem`. Anything not recognised here (or writing the PC,
 // or whose flags would need the shifter's rotated-immediate carry) returns undefined and the translator calls the
 // instruction's handler instead, so the interpreter stays the reference. EXIT in the code leaves the block after
 // this instruction (a taken branch set `c.next`).
@@ -71,16 +71,31 @@ function dataProcessing(op: Op, d: number, a: string, b: Operand, s: boolean): s
     const carry = (s || test) && b.carry !== undefined ? `const carry = ${b.carry}; ` : '';
     return `{ ${carry}const v = ${value} | 0; ${test ? '' : `r[${d}] = v; `}${flags} }`;
   }
-  const flagged = s || test;
-  switch (op) {
-    case Op.ADD: case Op.CMN: value = flagged ? `add(c, ${a}, ${b.value}, 0)` : `(${a} + ${b.value}) | 0`; break;
-    case Op.ADC: value = flagged ? `add(c, ${a}, ${b.value}, c.c)` : `(${a} + ${b.value} + c.c) | 0`; break;
-    case Op.SUB: case Op.CMP: value = flagged ? `add(c, ${a}, ~${b.value}, 1)` : `(${a} - ${b.value}) | 0`; break;
-    case Op.SBC: value = flagged ? `add(c, ${a}, ~${b.value}, c.c)` : `(${a} + ~${b.value} + c.c) | 0`; break;
-    case Op.RSB: value = flagged ? `add(c, ${b.value}, ~${a}, 1)` : `(${b.value} - ${a}) | 0`; break;
-    default: value = flagged ? `add(c, ${b.value}, ~${a}, c.c)` : `(${b.value} + ~${a} + c.c) | 0`; break;
+  if (!s && !test) {
+    switch (op) {
+      case Op.ADD: value = `(${a} + ${b.value}) | 0`; break;
+      case Op.ADC: value = `(${a} + ${b.value} + c.c) | 0`; break;
+      case Op.SUB: value = `(${a} - ${b.value}) | 0`; break;
+      case Op.SBC: value = `(${a} + ~${b.value} + c.c) | 0`; break;
+      case Op.RSB: value = `(${b.value} - ${a}) | 0`; break;
+      default: value = `(${b.value} + ~${a} + c.c) | 0`; break;
+    }
+    return `r[${d}] = ${value};`;
   }
-  return test ? `${value};` : `r[${d}] = ${value};`;
+  // AddWithCarry (alu.ts addFlags) written out, so that the flags can live in locals of the translated block.
+  let operands: [string, string, string];
+  switch (op) {
+    case Op.ADD: case Op.CMN: operands = [a, b.value, '0']; break;
+    case Op.ADC: operands = [a, b.value, 'c.c']; break;
+    case Op.SUB: case Op.CMP: operands = [a, `~${b.value}`, '1']; break;
+    case Op.SBC: operands = [a, `~${b.value}`, 'c.c']; break;
+    case Op.RSB: operands = [b.value, `~${a}`, '1']; break;
+    default: operands = [b.value, `~${a}`, 'c.c']; break;
+  }
+  const [x, y, carryIn] = operands;
+  return `{ const x = ${x}, y = ${y}, ci = ${carryIn}, v = (x + y + ci) | 0; ` +
+    `c.n = v >>> 31; c.z = v === 0 ? 1 : 0; c.c = (x >>> 0) + (y >>> 0) + ci > 0xffffffff ? 1 : 0; c.v = ((x ^ v) & (y ^ v)) >>> 31;` +
+    `${test ? '' : ` r[${d}] = v;`} }`;
 }
 
 const LOADS = ['mem.read32(A)', 'mem.read8(A)', 'mem.read16(A)', '((mem.read8(A) << 24) >> 24)', '((mem.read16(A) << 16) >> 16)'];

@@ -6,7 +6,7 @@
 // (SVC, undefined instruction, BKPT, a system event such as an interrupt), the budget, a change of the code cache
 // (self-modifying code, TLB maintenance) and faults (rethrown with the index of the faulting instruction, so the
 // engine leaves exactly the state the interpreter would).
-import { addFlags, type Handler } from './alu';
+import type { Handler } from './alu';
 import type { CpuMemory } from './memory';
 import { emitInstruction } from './emit';
 
@@ -42,6 +42,9 @@ export interface TranslationInput {
 /** Translations made so far (the benchmark and tests report it). */
 export const translationStats = { blocks: 0, inlined: 0, called: 0 };
 
+const REGISTER = /\br\[(\d+)\]/g;
+const FLAG = /\bc\.([nzcv])\b/g;
+
 export function translateBlock(block: TranslationInput): Translated {
   const { handlers, addresses, fallthrough, pcValues, itStates, encodings, thumb } = block;
   const length = handlers.length;
@@ -53,12 +56,19 @@ export function translateBlock(block: TranslationInput): Translated {
   const emitted = Array.from(encodings, (encoding, i) => emitInstruction(encoding, thumb, itStates[i], pcValues[i], fallthrough[i]));
   const targets = new Set<number>();
   for (const e of emitted) if (e?.target !== undefined && indexOf.has(e.target)) targets.add(indexOf.get(e.target)!);
+  // Registers and flags the inline code uses live in locals (r3, fz...): written back to the CpuState before a
+  // handler runs and at every exit, read again after a handler.
+  const locals = new Set<number>();
+  for (const e of emitted) for (const match of e?.code.matchAll(REGISTER) ?? []) locals.add(Number(match[1]));
+  const registers = [...locals].sort((x, y) => x - y);
+  const writeBack = [...registers.map((n) => `r[${n}] = r${n};`), 'c.n = fn; c.z = fz; c.c = fc; c.v = fv;'].join(' ');
+  const readBack = [...registers.map((n) => `r${n} = r[${n}];`), 'fn = c.n; fz = c.z; fc = c.c; fv = c.v;'].join(' ');
   const lines: string[] = [];
   const used: number[] = [];
   for (let i = 0; i < length; i++) {
     if (targets.has(i)) lines.push(`case ${i}:`);
     // `e` is where this pass entered the block: i + 1 - e instructions of it have retired after instruction i.
-    const exit = `{ r[15] = ${pcValues[i]}; c.exitIndex = ${i + 1}; return done + ${i + 1} - e; }`;
+    const leaveAfter = `r[15] = ${pcValues[i]}; c.exitIndex = ${i + 1}; return done + ${i + 1} - e;`;
     const instruction = emitted[i];
     if (instruction !== undefined) {
       translationStats.inlined++;
@@ -66,19 +76,20 @@ export function translateBlock(block: TranslationInput): Translated {
       // The last instruction leaves through the loop check below, with next = where it goes.
       const last = i === length - 1;
       if (last) lines.push(`c.next = ${fallthrough[i]};`);
+      const exit = last ? '' : `{ ${writeBack} ${leaveAfter} }`;
       const j = instruction.target === undefined ? undefined : indexOf.get(instruction.target);
       const leave = j !== undefined
-        ? `if (c.stop === null && c.codeGeneration === generation && budget - done - ${i + 1} + e >= ${length - j}) { done += ${i + 1} - e; e = at = ${j}; continue; } ${last ? '' : exit}`
-        : last ? '' : exit;
-      lines.push(instruction.code.replaceAll('EXIT', leave));
+        ? `if (c.stop === null && c.codeGeneration === generation && budget - done - ${i + 1} + e >= ${length - j}) { done += ${i + 1} - e; e = at = ${j}; continue; } ${exit}`
+        : exit;
+      lines.push(instruction.code.replace(REGISTER, 'r$1').replace(FLAG, 'f$1').replaceAll('EXIT', leave));
       continue;
     }
     translationStats.called++;
     used.push(i);
     // The interpreter's protocol: next = fallthrough and R15 = address + 8/4 before the handler; a changed next
     // (a branch, or a stop) ends the block.
-    lines.push(`k = ${i}; c.next = ${fallthrough[i]}; r[15] = ${pcValues[i]}; h${i}(c);`);
-    if (i < length - 1) lines.push(`if (c.next !== ${fallthrough[i]}) ${exit}`);
+    lines.push(`k = ${i}; ${writeBack} c.next = ${fallthrough[i]}; r[15] = ${pcValues[i]}; inHandler = 1; h${i}(c); inHandler = 0; ${readBack}`);
+    if (i < length - 1) lines.push(`if (c.next !== ${fallthrough[i]}) { ${leaveAfter} }`);
   }
   // Looping in place is what the engine would do next: pc = start, ITSTATE = 0, the same block (unless its code
   // was dropped). Only a block that starts outside an IT block may loop.
@@ -86,7 +97,8 @@ export function translateBlock(block: TranslationInput): Translated {
   const body = [
     'const generation = c.codeGeneration;',
     'const mem = c.mem;',
-    'let done = 0, k = 0, e = 0, at = 0;',
+    'let done = 0, k = 0, e = 0, at = 0, inHandler = 0;',
+    `let ${[...registers.map((n) => `r${n} = r[${n}]`), 'fn = c.n, fz = c.z, fc = c.c, fv = c.v'].join(', ')};`,
     'try {',
     '  for (;;) {',
     '    switch (at) {',
@@ -95,11 +107,15 @@ export function translateBlock(block: TranslationInput): Translated {
     '    }',
     `    done += ${length} - e;`,
     loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && budget - done >= ${length}) { e = at = 0; continue; }` : '',
+    `    ${writeBack}`,
     `    r[15] = ${pcValues[length - 1]};`,
     `    c.exitIndex = ${length};`,
     '    return done;',
     '  }',
     '} catch (error) {',
+    // A fault in inline code leaves the locals as the instructions before it left them; one in a handler left
+    // its own partial effects in the CpuState (the locals were written back before it ran).
+    `  if (inHandler === 0) { ${writeBack} }`,
     '  r[15] = pcs[k];',
     '  c.exitIndex = k;',
     '  c.exitRetired = done + k - e;',
@@ -111,5 +127,5 @@ export function translateBlock(block: TranslationInput): Translated {
   translationStats.blocks++;
   if (process.env.DMALAB_DUMP) console.error(source);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the translator's output is generated code
-  return new Function('add', 'pcs', ...names, source)(addFlags, pcValues, ...used.map((i) => handlers[i])) as Translated;
+  return new Function('pcs', ...names, source)(pcValues, ...used.map((i) => handlers[i])) as Translated;
 }
