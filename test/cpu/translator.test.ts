@@ -1,6 +1,7 @@
 // Differential tests of the translator (emulator/cpu/translate.ts, emit.ts) against the interpreter: random A32 and
-// T32 instruction streams looped until hot, and every C program of test/cpu/programs, run both ways must end with
-// equal registers, flags, memory, stop reasons and retired-instruction counts.
+// T32 instruction streams looped until hot, every C program of test/cpu/programs (user mode) and every bare-metal
+// program of test/system/programs (system mode: MMU, exceptions, interrupts), run both ways, must end with equal
+// registers, flags, memory, stop reasons and retired-instruction counts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { defaultMachine } from '../../cli/run-elf';
 import { LinuxProcess } from '../../emulator/linux/process';
 import { Workspace } from '../../emulator/linux/workspace';
 import { ROOT, VARIANTS, compile, toolchainAvailable } from './toolchain';
+import * as bareMetal from '../system/bare-metal';
 
 const RAM_SIZE = 0x100000;
 
@@ -205,4 +207,19 @@ for (const variant of VARIANTS) {
       assert.deepEqual(runProgram(program, true), runProgram(program, false));
     });
   }
+}
+
+const bareMetalSkip = bareMetal.toolsMissing();
+for (const file of readdirSync(bareMetal.PROGRAMS).filter((f) => f.endsWith('.c') && f !== 'runtime.c').sort()) {
+  test(`${file} (bare metal): translated and interpreted runs print, retire and end alike`, { skip: bareMetalSkip }, () => {
+    const elf = bareMetal.build(file);
+    const run = (translation: boolean): unknown => {
+      const { output, outcome, machine } = bareMetal.runDmalab(elf, bareMetal.cpusFor(file), translation);
+      return { output, outcome, cpus: machine.cpus.map((cpu) => ({ retired: cpu.retired, registers: [...cpu.r], cpsr: cpu.cpsr, pc: cpu.pc })) };
+    };
+    const before = translationStats.blocks;
+    const translated = run(true);
+    assert.ok(translationStats.blocks > before, 'no block became hot');
+    assert.deepEqual(translated, run(false));
+  });
 }
