@@ -40,6 +40,10 @@ export class Block {
   runs = 0;
   /** The block's translation once it is hot. */
   translated: Translated | undefined = undefined;
+  /** The block that ran after this one last time: its pc (+1 in Thumb state), and Cpu.codeGeneration then. */
+  successor: Block | undefined = undefined;
+  successorKey = -1;
+  successorGeneration = -1;
 }
 
 /** Blocks of one 4 KiB page in one instruction set, indexed by the halfword where they start. */
@@ -160,16 +164,30 @@ export class Cpu extends CpuState {
   run(budget: number): number {
     const r = this.r;
     let executed = 0;
+    let previous: Block | undefined;
     while (executed < budget && this.stop === null) {
+      // Chaining: the block that just ran remembers the one that followed it, valid while no decoded code was
+      // dropped (a change of the translation regime in system mode comes with a stop, which ends this loop).
+      const key = this.pc + (this.thumb ? 1 : 0);
       let block: Block;
-      try {
-        block = this.blockAt(this.pc, this.thumb);
-      } catch (error) {
-        if (!(error instanceof MemoryFault)) throw error;
-        this.next = this.pc;
-        this.stop = { kind: 'fault', address: error.address >>> 0, access: error.access, detail: error.reason, cause: error };
-        break;
+      if (previous !== undefined && previous.successorKey === key && previous.successorGeneration === this.codeGeneration) {
+        block = previous.successor!;
+      } else {
+        try {
+          block = this.blockAt(this.pc, this.thumb);
+        } catch (error) {
+          if (!(error instanceof MemoryFault)) throw error;
+          this.next = this.pc;
+          this.stop = { kind: 'fault', address: error.address >>> 0, access: error.access, detail: error.reason, cause: error };
+          break;
+        }
+        if (previous !== undefined) {
+          previous.successor = block;
+          previous.successorKey = key;
+          previous.successorGeneration = this.codeGeneration;
+        }
       }
+      previous = block;
       const { handlers, fallthrough, pcValues } = block;
       if (this.translation && budget - executed >= handlers.length && (block.translated !== undefined || ++block.runs >= TRANSLATE_AFTER)) {
         const translated = block.translated ?? (block.translated = translateBlock(block));

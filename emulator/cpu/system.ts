@@ -265,6 +265,7 @@ export class SystemCpu extends Cpu implements SystemControl {
   protected override blockAt(pc: number, thumb: boolean): Block {
     const mmu = this.mmu;
     if (mmu.generation !== this.execGeneration) {
+      this.codeGeneration++; // chained blocks were found under the old translation
       this.execTags.fill(-1);
       this.execPages.fill(undefined);
       this.execGeneration = mmu.generation;
