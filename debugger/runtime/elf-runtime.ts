@@ -153,6 +153,8 @@ export class ElfRuntime extends EventEmitter {
       // The debug console shows output as it comes: the C library line-buffers a terminal's stdout.
       terminal: true,
     });
+    // The debugger steps one instruction at a time: the interpreter is the reference it shows.
+    this.process.cpu.translation = false;
     const threads: ElfThread[] = [{ id: CPU_THREAD_ID, name: 'cpu0' }];
     this.dmacs.forEach((dmac, d) => {
       threads.push({ id: threads.length + 1, name: `dma${d} manager`, dmac: d, ref: 'manager' });

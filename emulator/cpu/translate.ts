@@ -125,7 +125,6 @@ export function translateBlock(block: TranslationInput): Translated {
   const names = used.map((i) => `h${i}`);
   const source = `return function block_${start.toString(16)}(c, r, budget) {\n${body.join('\n')}\n};`;
   translationStats.blocks++;
-  if (process.env.DMALAB_DUMP) console.error(source);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the translator's output is generated code
   return new Function('pcs', ...names, source)(pcValues, ...used.map((i) => handlers[i])) as Translated;
 }
