@@ -1,6 +1,6 @@
 // Inline JavaScript for the integer instructions that dominate compiled C, used by the translator (translate.ts):
-// data processing with immediate shifts, MOVW/MOVT, loads and stores with immediate or shifted-register offsets,
-// extends, and branches. Operands are constants in the generated code; registers are `r[n]`, flags the CpuState
+// data processing with immediate shifts, MOVW/MOVT, multiplies, loads and stores with immediate or shifted-register
+// offsets, LDM/STM/PUSH/POP without the PC, extends, and branches. Operands are constants in the generated code; registers are `r[n]`, flags the CpuState
 // fields (the translator turns both into locals), memory `mem`. Anything not recognised here (or writing the PC,
 // or whose flags would need the shifter's rotated-immediate carry) returns undefined and the translator calls the
 // instruction's handler instead, so the interpreter stays the reference. EXIT in the code leaves the block after
@@ -119,6 +119,31 @@ function loadStore(load: boolean, width: Width, t: number, n: number, offset: st
   return `{ ${STORES[width].replace('A', address).replace('V', `r[${t}]`)};${back} }`;
 }
 
+/** LDM/STM (PUSH/POP): the handler's order (ops.ts loadStoreMultiple); undefined when the list holds the PC. */
+function multiple(load: boolean, n: number, list: number, increment: boolean, before: boolean, wback: boolean): string | undefined {
+  if (list === 0 || (list & 0x8000) !== 0 || n === 15) return undefined;
+  const registers: number[] = [];
+  for (let i = 0; i < 15; i++) if (list & (1 << i)) registers.push(i);
+  const count = registers.length;
+  const first = increment ? (before ? 4 : 0) : (before ? -4 * count : -4 * count + 4);
+  const back = wback ? ` r[${n}] = (b + ${increment ? 4 * count : -4 * count}) | 0;` : '';
+  const address = (i: number): string => `(b + ${first + 4 * i}) >>> 0`;
+  if (load) {
+    // The base is written back before the loads, unless it is loaded.
+    const loads = registers.map((t, i) => `r[${t}] = mem.read32(${address(i)});`).join(' ');
+    return `{ const b = r[${n}];${(list & (1 << n)) !== 0 ? '' : back} ${loads} }`;
+  }
+  return `{ const b = r[${n}]; ${registers.map((t, i) => `mem.write32(${address(i)}, r[${t}]);`).join(' ')}${back} }`;
+}
+
+/** MUL/MLA/MLS; `a` < 0 for MUL. */
+function multiply(d: number, n: number, m: number, a: number, s: boolean, subtract: boolean): string | undefined {
+  if (d === 15 || n === 15 || m === 15 || a === 15) return undefined;
+  const product = `Math.imul(r[${n}], r[${m}])`;
+  const value = a < 0 ? product : subtract ? `(r[${a}] - ${product}) | 0` : `(${product} + r[${a}]) | 0`;
+  return s ? `{ const v = ${value}; r[${d}] = v; c.n = v >>> 31; c.z = v === 0 ? 1 : 0; }` : `r[${d}] = ${value};`;
+}
+
 function conditional(cond: number, code: string): string {
   return cond === 14 ? code : `if (${CONDITIONS[cond]}) { ${code} }`;
 }
@@ -139,7 +164,8 @@ export function emitInstruction(encoding: number, thumb: boolean, it: number, pc
   branchTarget = undefined;
   const code = thumb ? (encoding > 0xffff ? thumb32(encoding >>> 16, encoding & 0xffff, pc) : thumb16(encoding, it !== 0, pc))
     : arm(encoding, pc, fallthrough);
-  if (code === undefined) return undefined;
+  // The PC is only ever read as a constant; anything else naming R15 is left to the handler.
+  if (code === undefined || code.includes('r[15]')) return undefined;
   const cond = thumb ? (it === 0 ? 14 : it >>> 4) : encoding >>> 28;
   if (cond === 15) return undefined;
   return { code: conditional(cond, code), mayFault: code.includes('mem.'), target: branchTarget };
@@ -173,6 +199,7 @@ function thumb16(h: number, inIt: boolean, pc: number): string | undefined {
     case 0b01000: {
       if ((h & 0xfc00) === 0x4000) {
         const op = THUMB_DP[(h >>> 6) & 15];
+        if (((h >>> 6) & 15) === 13) return multiply(lo, mid, lo, -1, s, false);
         if (op === undefined) return undefined;
         if (op === Op.RSB) return dataProcessing(Op.RSB, lo, `r[${mid}]`, { value: '0' }, s);
         const test = op === Op.TST || op === Op.CMP || op === Op.CMN;
@@ -210,6 +237,8 @@ function thumb16(h: number, inIt: boolean, pc: number): string | undefined {
         return [`r[${lo}] = (r[${mid}] << 16) >> 16;`, `r[${lo}] = (r[${mid}] << 24) >> 24;`, `r[${lo}] = r[${mid}] & 0xffff;`,
           `r[${lo}] = r[${mid}] & 0xff;`][(h >>> 6) & 3];
       }
+      if ((h & 0xfe00) === 0xb400) return multiple(false, 13, (h & 0xff) | ((h & 0x100) << 6), false, true, true); // PUSH
+      if ((h & 0xfe00) === 0xbc00) return multiple(true, 13, (h & 0xff) | ((h & 0x100) << 7), true, false, true); // POP
       if ((h & 0xff00) === 0xbf00 && (h & 0xf) !== 0 && !inIt) return ''; // IT: resolved when decoding
       if ((h & 0xf500) === 0xb100) {
         if (inIt) return undefined;
@@ -218,6 +247,8 @@ function thumb16(h: number, inIt: boolean, pc: number): string | undefined {
       }
       return undefined;
     }
+    case 0b11000: return multiple(false, hi8, h & 0xff, true, false, true);
+    case 0b11001: return multiple(true, hi8, h & 0xff, true, false, (h & (1 << hi8)) === 0);
     case 0b11010: case 0b11011: {
       const cond = (h >>> 8) & 15;
       if (cond >= 14 || inIt) return undefined;
@@ -286,6 +317,16 @@ function thumb32(h1: number, h2: number, pc: number): string | undefined {
       return loadStore(load, width, t, n, String(h2 & 0xff), add, index, wback, pc);
     }
     return undefined;
+  }
+  // LDM/STM (IA, DB).
+  if ((h1 & 0xfe40) === 0xe800 && ((h1 >>> 7) & 3) !== 0 && ((h1 >>> 7) & 3) !== 3) {
+    const increment = ((h1 >>> 7) & 3) === 1;
+    return multiple((h1 & 0x10) !== 0, n, h2, increment, !increment, (h1 & 0x20) !== 0);
+  }
+  // MUL/MLA/MLS.
+  if ((h1 & 0xfff0) === 0xfb00 && (h2 & 0x00e0) === 0) {
+    if ((h2 & 0x10) !== 0) return multiply(d, n, h2 & 15, t, false, true);
+    return multiply(d, n, h2 & 15, t === 15 ? -1 : t, false, false);
   }
   // B.W (conditional or not) and BL.
   if ((h1 & 0xf800) === 0xf000 && (h2 & 0x8000) !== 0) {
@@ -372,6 +413,11 @@ function arm(w: number, pc: number, fallthrough: number): string | undefined {
     const width = sh === 1 ? Width.Half : sh === 2 ? Width.SignedByte : Width.SignedHalf;
     const offset = immediate ? String(((w >>> 4) & 0xf0) | (w & 15)) : `r[${w & 15}]`;
     return loadStore(load, width, d, n, offset, add, index, wback, pc);
+  }
+  if ((w & 0x0fc000f0) === 0x00000090) return multiply(n, w & 15, (w >>> 8) & 15, (w & 0x200000) !== 0 ? d : -1, (w & 0x100000) !== 0, false);
+  if ((w & 0x0ff000f0) === 0x00600090) return multiply(n, w & 15, (w >>> 8) & 15, d, false, true);
+  if (top === 4 && (w & 0x400000) === 0) {
+    return multiple((w & 0x100000) !== 0, n, w & 0xffff, (w & 0x800000) !== 0, (w & 0x1000000) !== 0, (w & 0x200000) !== 0);
   }
   if (top === 5) {
     const target = pc + (((w & 0xffffff) << 8) >> 6);

@@ -76,8 +76,9 @@ function randomArm(next: () => number): number {
     0x03000000 | ((next() & 4) << 20) | ((low << 4) & 0xf0000) | (rd << 12) | low, // MOVW/MOVT
     0x00000090 | ((next() & 0xf) << 20) | (rd << 16) | (pick(next, RESULTS) << 12) | (rn << 8) | rm, // multiplies
     0x0a000000 | (next() % 4), // a short forward branch (or BL with bit 24)
+    0x08000000 | ((next() & 0x1b) << 20) | (base << 16) | (next() & 0x10ff), // LDM/STM (S = 0)
     next(), // anything
-  ][next() % 9];
+  ][next() % 10];
   return ((cond << 28) | (body & 0x0fffffff)) >>> 0;
 }
 
@@ -103,6 +104,10 @@ function randomThumb(next: () => number): number[] {
     () => [0xf000 | (next() & 0x5e0) | (next() & 0x10) | rn, ((next() & 0x70ff) & ~0x0f00) | (rd << 8)], // modified immediate
     () => [0xf200 | (pick(next, [0x000, 0x040, 0x0a0, 0x0c0]) << 0) | (next() & 0x40f), ((next() & 0x70ff) & ~0x0f00) | (rd << 8)], // MOVW...
     () => [0xf800 | (next() & 0x1f0) | base, (result() << 12) | pick(next, [next() & 0x3ff, 0x800 | (next() & 0x7ff), pick(next, BASES)])],
+    () => [0xb400 | ((next() & 1) << 11) | (next() & 0x1ff)], // PUSH/POP
+    () => [0xc000 | ((next() & 1) << 11) | (lowBase() << 8) | (next() & 0xff)], // LDMIA/STMIA
+    () => [0xe800 | pick(next, [0x80, 0x100]) | (next() & 0x30) | base, next() & 0x5fff], // LDM/STM (IA, DB)
+    () => [0xfb00 | rn, 0xf000 | (rd << 8) | (next() & 0x1f)], // MUL/MLA/MLS
     () => [next() & 0xffff, next() & 0xffff], // anything
   ];
   const halfwords = forms[next() % forms.length]();
