@@ -1,7 +1,8 @@
 // The debugger's cost over the bare emulator: a 256 x 256 loop of DMALD/DMAST run to its end by the debug runtime
 // (tick-boundary breakpoint checks, checkpoints every 1024 ticks) with a breakpoint that never hits, then the same
 // run reversed to the start with reverseContinue; ticks per host second for each.
-import { DmaRuntime, StopInfo } from '../debugger/runtime/runtime';
+import type { StopInfo } from '../debugger/runtime/contract';
+import { MicrocodeRuntime } from '../debugger/runtime/microcode-runtime';
 import { parseLaunchArguments } from '../debugger/runtime/launch';
 
 const source = `.channel 0x1000
@@ -19,8 +20,8 @@ const source = `.channel 0x1000
 `;
 
 const files = { readText: () => source, readBytes: () => new Uint8Array(0) };
-const { runtime } = DmaRuntime.launch(parseLaunchArguments({ program: 'loop.pl330' }, '/'), files);
-runtime.setLineBreakpoints([{ line: 10 }, { line: 11 }]); // DMAWMB stops; DMAEND after it
+const { runtime } = MicrocodeRuntime.launch(parseLaunchArguments({ program: 'loop.pl330' }, '/'), files);
+runtime.setLineBreakpoints({ path: '/loop.pl330' }, [{ line: 10 }, { line: 11 }]); // DMAWMB stops; DMAEND after it
 const stopped = (): Promise<StopInfo> => new Promise((resolve) => runtime.once('stopped', resolve));
 
 async function main(): Promise<void> {
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   const ms = performance.now() - t;
   const ticks = runtime.cycles;
   console.log(`forward: ${ticks} ticks to the breakpoint (${stop.reason}) in ${ms.toFixed(0)} ms: ${(ticks / ms / 1000).toFixed(2)} M ticks/s`);
-  runtime.setLineBreakpoints([]);
+  runtime.setLineBreakpoints({ path: '/loop.pl330' }, []);
   t = performance.now();
   const back = stopped();
   runtime.reverseContinue();

@@ -3,14 +3,13 @@
 // PL011 as the console on stdin/stdout. Power-off and reset end it with status 0, as QEMU with -no-reboot; running
 // past --max-seconds of guest time ends it with 124.
 import { readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
 import { platformFromDtb } from '../emulator/machine/from-dtb';
 import { bootKernel } from '../emulator/machine/linux-boot';
 import { SystemMachine } from '../emulator/machine/system';
 import { MODE_NAMES } from '../emulator/cpu/modes';
 import { UsageError, type ParsedArgs } from './args';
 import type { Command, CommandIO } from './command';
-import { DEFAULT_PLATFORM, compileDtsFile, packageRoot } from './platform';
+import { loadPlatformDtb } from '../scenarios/platform';
 
 export const TIME_LIMIT_STATUS = 124;
 /** Guest time between console flushes and looks at stdin (ns). */
@@ -36,13 +35,13 @@ export async function boot(args: ParsedArgs, io: CommandIO): Promise<number> {
   const kernel = new Uint8Array(readFileSync(kernelFile));
   const initrdFile = args.flags.get('--initrd')?.[0];
   const initrd = initrdFile === undefined ? undefined : new Uint8Array(readFileSync(initrdFile));
-  const source = dtbFile ?? platformFile ?? join(packageRoot(), DEFAULT_PLATFORM);
-  const dtb = dtbFile !== undefined || extname(source) === '.dtb' ? new Uint8Array(readFileSync(source)) : compileDtsFile(source, (line) => io.stderr(`${line}\n`));
+  const source = dtbFile ?? platformFile;
+  const dtb = dtbFile !== undefined ? new Uint8Array(readFileSync(dtbFile)) : loadPlatformDtb(source, (line) => io.stderr(`${line}\n`));
   let platform;
   try {
     platform = platformFromDtb(dtb);
   } catch (error) {
-    throw new Error(`${source}: ${(error as Error).message}`);
+    throw new Error(`${source ?? 'the default platform'}: ${(error as Error).message}`);
   }
   let pending: number[] = [];
   const system = new SystemMachine(platform, { cpus, console: (byte) => pending.push(byte) });
@@ -87,7 +86,6 @@ export async function boot(args: ParsedArgs, io: CommandIO): Promise<number> {
 
 export const bootCommand: Command = {
   name: 'boot',
-  summary: 'boot a Linux kernel (zImage/Image) or a bare-metal ELF on the emulated ARMv7-A system',
   usage: `usage: dmalab boot --kernel FILE [--dtb FILE | --platform DTS] [--initrd FILE] [--append ARGS] [--cpus N]
                    [--max-seconds N]
 

@@ -1,15 +1,23 @@
 // `dmalab dap`: the debug adapter over stdio, for DAP clients other than VS Code (nvim-dap, dape).
 import { DmaDebugSession } from '../debugger/session';
 import type { Command } from './command';
+import { SCENARIOS } from '../scenarios/registry';
 
 export const dapCommand: Command = {
   name: 'dap',
-  summary: 'run the debug adapter (Debug Adapter Protocol over stdin/stdout)',
   usage: `usage: dmalab dap
 
 Speaks the Debug Adapter Protocol on stdin and stdout until the client disconnects. Launch arguments are those of a
-'dmalab' launch configuration: program (a .pl330 file), platform, dmac, channel, memory, pl330, stopOnEntry,
-maxCycles, trace.`,
+'dmalab' launch configuration (type "dmalab", request "launch"), one of three kinds:
+  a PL330 program    program (a .pl330 file), channel (0..7 or "manager"), nonSecure, entry, memory, pl330
+                     (channels, peripherals, events, dataWidth, mfifoLines, revision, eventsNonSecure,
+                     peripheralsNonSecure), peripheralRequests ({ "2": "burst*4,last@100" }), maxCycles
+  an ARM executable  program (an armhf/armel Linux ELF), args, workspace (the directory it sees as /), env
+                     (changes to its environment: NAME to a value, or to null to remove it), strictSyscalls,
+                     maxInstructions
+  a VFIO scenario    scenario (${Object.keys(SCENARIOS).join(', ')}), device
+and for all of them: platform (a .dts or .dtb describing the machine), dmac (which DMA-330 of it), stopOnEntry,
+trace.`,
   flags: {},
   run() {
     const session = new DmaDebugSession();

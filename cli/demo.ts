@@ -1,12 +1,12 @@
 // `dmalab demo`: the seed's Test Case 1 and the isolation check on the default platform, step by step.
 import { ParsedArgs, UsageError } from './args';
 import type { Command } from './command';
-import { DEFAULT_PLATFORM } from './platform';
-import { SCENARIOS, runScenarios } from './scenario';
+import { InputError } from './input';
+import { DEFAULT_PLATFORM, PlatformError } from '../scenarios/platform';
+import { SCENARIOS, runScenarios } from '../scenarios/registry';
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: "run the seed's VFIO Test Cases 1 and 2 and the isolation check (PASS/FAIL)",
   usage: `usage: dmalab demo [--platform DTS|DTB] [--device NAME] [--scenario NAME]
 
 Boots the host-kernel model on the platform (default: ${DEFAULT_PLATFORM}, an MMU-400 in front of four
@@ -32,7 +32,8 @@ no byte of memory changes. Prints each step and PASS or FAIL; the exit status is
         warn: (line) => io.stderr(`${line}\n`),
       });
     } catch (error) {
-      io.stderr(`dmalab demo: ${(error as Error).message}\n`);
+      if (!(error instanceof InputError || error instanceof PlatformError)) throw error;
+      io.stderr(`dmalab demo: ${error.message}\n`);
       io.stdout('FAIL\n');
       return 1;
     }

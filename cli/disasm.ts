@@ -1,5 +1,4 @@
 // `dmalab disasm FILE [--base ADDR] [--thread manager|channel]`, or `dmalab disasm PROGRAM.elf [--function NAME]`
-import { readFileSync } from 'node:fs';
 import { disassembleElf } from '../emulator/cpu/disasm/elf';
 import { FrameTable } from '../emulator/elf/dwarf-frame';
 import { DwarfError } from '../emulator/elf/dwarf-line';
@@ -7,10 +6,10 @@ import { ElfError, isElf } from '../emulator/linux/elf';
 import { disassemble, formatDisassembly } from '../emulator/pl330/disasm';
 import { ParsedArgs, UsageError, intOption } from './args';
 import type { Command } from './command';
+import { readInputBytes } from './input';
 
 export const disasmCommand: Command = {
   name: 'disasm',
-  summary: 'disassemble PL330 microcode',
   usage: `usage: dmalab disasm FILE [--base ADDR] [--thread manager|channel]
        dmalab disasm PROGRAM.elf [--function NAME]
 
@@ -25,7 +24,7 @@ syntax, under its function names; literal pools are left out.
   flags: { '--base': { value: true }, '--thread': { value: true }, '--function': { value: true } },
   run(args: ParsedArgs, io) {
     if (args.positional.length !== 1) throw new UsageError('disasm takes exactly one FILE');
-    const bytes = new Uint8Array(readFileSync(args.positional[0]));
+    const bytes = readInputBytes(args.positional[0]);
     if (isElf(bytes)) {
       const only = args.flags.get('--function')?.[0];
       let listing: string | undefined;

@@ -6,7 +6,6 @@ import type { Command } from './command';
 
 export const lspCommand: Command = {
   name: 'lsp',
-  summary: 'run the language server (PL330 assembly, devicetree) over stdio',
   usage: `usage: dmalab lsp --stdio
 
 Speaks the Language Server Protocol on stdin/stdout until the client sends exit. Settings come from the client's

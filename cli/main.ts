@@ -1,22 +1,69 @@
 // The `dmalab` command line: one engine per language, shared with the language server and the debugger.
+import { writeSync } from 'node:fs';
 import { parseArgs, UsageError } from './args';
-import { asmCommand } from './asm';
-import { bootCommand } from './boot';
 import type { Command, CommandIO } from './command';
-import { dapCommand } from './dap';
-import { demoCommand } from './demo';
-import { disasmCommand } from './disasm';
-import { dtcCommand } from './dtc';
-import { lspCommand } from './lsp';
-import { runCommand } from './run';
-import { runElfCommand } from './run-elf';
+import { InputError, describeFileError } from './input';
 
-const COMMANDS: readonly Command[] = [asmCommand, disasmCommand, runCommand, runElfCommand, bootCommand, dtcCommand, demoCommand, dapCommand, lspCommand];
+/** A command as the dispatcher knows it: its module is loaded only when it runs, so start-up pays for one command. */
+interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
+const COMMANDS: readonly CommandEntry[] = [
+  { name: 'asm', summary: 'assemble PL330 microcode', load: async () => (await import('./asm')).asmCommand },
+  { name: 'disasm', summary: 'disassemble PL330 microcode', load: async () => (await import('./disasm')).disasmCommand },
+  { name: 'run', summary: 'run a PL330 program on the emulated DMAC', load: async () => (await import('./run')).runCommand },
+  {
+    name: 'run-elf',
+    summary: 'run an ARM Linux executable (armhf/armel ELF) in user mode on the emulator',
+    load: async () => (await import('./run-elf')).runElfCommand,
+  },
+  {
+    name: 'boot',
+    summary: 'boot a Linux kernel (zImage/Image) or a bare-metal ELF on the emulated ARMv7-A system',
+    load: async () => (await import('./boot')).bootCommand,
+  },
+  { name: 'dtc', summary: 'compile and decompile devicetrees (dtc-compatible)', load: async () => (await import('./dtc')).dtcCommand },
+  {
+    name: 'demo',
+    summary: "run the seed's VFIO Test Cases 1 and 2 and the isolation check (PASS/FAIL)",
+    load: async () => (await import('./demo')).demoCommand,
+  },
+  { name: 'dap', summary: 'run the debug adapter (Debug Adapter Protocol over stdin/stdout)', load: async () => (await import('./dap')).dapCommand },
+  { name: 'lsp', summary: 'run the language server (PL330 assembly, devicetree) over stdio', load: async () => (await import('./lsp')).lspCommand },
+];
+
+/** The reader of our output went away (`dmalab run x.pl330 | head -1`): stop quietly, as Unix tools do. */
+class BrokenPipe extends Error {}
+
+/** The status a shell shows for a tool that SIGPIPE ended (128 + 13). */
+const BROKEN_PIPE_STATUS = 141;
+
+/** Synchronous writes: a closed pipe is seen at the write (EPIPE), not later as an unhandled stream error. */
+function writeAll(fd: number, data: string | Uint8Array): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  for (let offset = 0; offset < bytes.length; ) {
+    try {
+      offset += writeSync(fd, bytes, offset);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') throw new BrokenPipe();
+      if (code !== 'EAGAIN') throw error;
+    }
+  }
+}
 
 const io: CommandIO = {
-  stdout: (data) => process.stdout.write(data),
-  stderr: (text) => process.stderr.write(text),
+  stdout: (data) => writeAll(1, data),
+  stderr: (text) => writeAll(2, text),
 };
+
+/** Whether `dmalab NAME` is a command (the launcher keeps a code cache per command). */
+export function isCommand(name: string): boolean {
+  return COMMANDS.some((c) => c.name === name);
+}
 
 function mainUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -39,32 +86,41 @@ export async function main(argv: readonly string[]): Promise<number> {
     io.stdout(`dmalab ${process.env.DMALAB_VERSION ?? '0.1.0'}\n`);
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.stderr(`dmalab: unknown command '${name}'\n${mainUsage()}`);
     return 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout(command.usage + '\n');
-    return 0;
-  }
+  const command = await entry.load();
   try {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout(command.usage + '\n');
+      return 0;
+    }
     return await command.run(parseArgs(rest, command.flags), io);
   } catch (error) {
+    if (error instanceof BrokenPipe) return BROKEN_PIPE_STATUS;
+    // The platform loader belongs to the commands that build machines: loaded here only when a command failed.
+    const { PlatformError } = await import('../scenarios/platform');
+    if (error instanceof InputError || error instanceof PlatformError) {
+      // A message that starts at a file:line:col location is already in the compilers' form: no second prefix.
+      io.stderr(/^[^\s:]+:\d+:\d+: /.test(error.message) ? `${error.message}\n` : `dmalab ${name}: ${error.message}\n`);
+      return command.inputErrorStatus ?? 1;
+    }
     if (error instanceof UsageError) {
       io.stderr(`dmalab ${name}: ${error.message}\n${command.usage}\n`);
       return 2;
     }
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
-      io.stderr(`dmalab ${name}: ${(error as Error).message}\n`);
-      return 1;
+    const fileError = describeFileError(error);
+    if (fileError !== undefined) {
+      io.stderr(`dmalab ${name}: ${fileError}\n`);
+      return command.inputErrorStatus ?? 1;
     }
     throw error;
   }
 }
 
-/** Runs the CLI on this process's arguments and sets its exit status (bin/dmalab and `node dist/cli.js`). */
+/** Runs the CLI on this process's arguments and sets its exit status (dist/cli.js, the launcher, calls it). */
 export function runCli(): void {
   main(process.argv.slice(2)).then(
     (status) => {

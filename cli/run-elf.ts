@@ -1,28 +1,31 @@
 // `dmalab run-elf PROGRAM.elf [-- ARGS...]`: runs an ARM Linux executable in user mode on the emulator. `runElf`
 // is also what `dmalab run` dispatches to when its file is an ELF (magic \x7fELF).
-import { readFileSync, readSync } from 'node:fs';
-import * as path from 'node:path';
+import { readFileSync, readSync, writeFileSync } from 'node:fs';
 import { Bus } from '../emulator/bus/bus';
-import { HostKernel } from '../emulator/host/kernel';
-import { hostKernelHooks } from '../emulator/linux/host-kernel';
 import { Machine } from '../emulator/machine/machine';
 import { rangeFrames, type FrameSource } from '../emulator/linux/address-space';
 import { ElfError } from '../emulator/linux/elf';
+import { environmentNameProblem, parseAssignment, programEnvironment, type EnvironmentEdit, type EnvironmentEdits } from '../emulator/linux/environment';
 import type { DeviceFiles, OpenFile } from '../emulator/linux/files';
-import { LinuxProcess } from '../emulator/linux/process';
-import { Workspace } from '../emulator/linux/workspace';
+import type { Timeline } from '../emulator/machine/clock';
+import type { LinuxProcess } from '../emulator/linux/process';
+import { hostedOn, startUserProgram } from '../emulator/linux/user-program';
+import { traceDeviceAccesses } from '../emulator/linux/trace';
+import { machineTraceRecorder } from '../emulator/machine/trace';
 import { UsageError, type ParsedArgs } from './args';
 import type { Command, CommandIO } from './command';
-import { loadPlatform } from './platform';
+import { loadPlatform } from '../scenarios/platform';
 
 /** The machine a process runs on: its bus, the RAM its pages come from, and the device files its models serve. */
 export interface UserMachine {
   readonly bus: Bus;
   readonly frames: FrameSource;
   readonly devices?: DeviceFiles;
-  /** Advances the devices while the process blocks; false when nothing more can happen. */
-  readonly wait?: () => boolean;
+  /** The machine's timeline, which the process's CPU advances (default: no clocked devices). */
+  readonly timeline?: Timeline;
   readonly eventFile?: (initial: number, flags: number) => OpenFile;
+  /** The platform machine, when the process runs on one (its DMACs and SMMUs can then be traced). */
+  readonly machine?: Machine;
 }
 
 /** RAM of the seed's platform (an RTSM VE with 2 GiB at 0x80000000), used until a platform model is given. */
@@ -36,8 +39,7 @@ export function defaultMachine(): UserMachine {
  * /dev/vfio and sysfs to the process. */
 export function platformMachine(platformFile?: string, warn: (line: string) => void = () => {}): UserMachine {
   const machine = new Machine(loadPlatform(platformFile, warn));
-  const hooks = hostKernelHooks(new HostKernel(machine));
-  return { bus: machine.bus, ...hooks };
+  return { ...hostedOn(machine), machine };
 }
 
 export interface RunElfOptions {
@@ -46,12 +48,19 @@ export interface RunElfOptions {
   readonly machine?: UserMachine;
   /** Host directory shown to the program as `/` (default: the current directory). */
   readonly workspace?: string;
+  /** NAME=VALUE strings (default: this process's environment, as qemu-arm passes its own). */
   readonly env?: readonly string[];
+  /** An unimplemented system call stops the program (default: it returns -ENOSYS, with a warning once per call). */
+  readonly strictSyscalls?: boolean;
   /** Instruction budget (runaway programs are stopped). */
   readonly maxInstructions?: number;
   readonly sysroot?: string;
   /** The program's stdin (default: this process's standard input). */
   readonly stdin?: (length: number) => Uint8Array;
+  /** Where to write the run's DMA timeline (Chrome trace-event JSON). */
+  readonly traceOut?: string;
+  /** false: every instruction runs interpreted (the translator's differential tests compare both). */
+  readonly translation?: boolean;
 }
 
 export const CRASH_STATUS_BASE = 128;
@@ -72,22 +81,23 @@ function readHostStdin(length: number): Uint8Array {
 export function runElf(options: RunElfOptions, io: CommandIO): number {
   const bytes = readFileSync(options.program);
   const machine = options.machine ?? defaultMachine();
-  const workspace = new Workspace(options.workspace ?? process.cwd());
-  let guestProgram = path.relative(workspace.root, path.resolve(options.program));
-  guestProgram = '/' + (guestProgram.startsWith('..') ? path.basename(options.program) : guestProgram);
   let proc: LinuxProcess;
   try {
-    proc = new LinuxProcess(bytes, {
+    proc = startUserProgram({
+      path: options.program,
+      bytes,
+      args: options.args,
       bus: machine.bus,
       frames: machine.frames,
-      workspace,
+      workspace: options.workspace ?? process.cwd(),
       devices: machine.devices,
-      wait: machine.wait,
+      timeline: machine.timeline,
       eventFile: machine.eventFile,
-      argv: [guestProgram, ...options.args],
-      env: options.env ?? ['PATH=/bin:/usr/bin', 'HOME=/', 'LANG=C'],
+      env: options.env ?? programEnvironment(process.env, {}),
       stdout: (data) => io.stdout(data),
       stderr: (data) => io.stderr(Buffer.from(data).toString('utf8')),
+      strictSyscalls: options.strictSyscalls,
+      warn: (message) => io.stderr(`dmalab: warning: ${message}\n`),
       stdin: options.stdin ?? readHostStdin,
       terminal: process.stdout.isTTY === true,
       sysroot: options.sysroot,
@@ -99,7 +109,15 @@ export function runElf(options: RunElfOptions, io: CommandIO): number {
     }
     throw error;
   }
+  if (options.translation === false) proc.cpu.translation = false;
+  const platform = machine.machine;
+  const recorder = options.traceOut === undefined || !platform ? undefined : machineTraceRecorder(platform);
+  if (recorder) {
+    recorder.attach();
+    traceDeviceAccesses(proc, platform!, recorder);
+  }
   const outcome = proc.run(options.maxInstructions ?? Infinity);
+  if (recorder) writeFileSync(options.traceOut!, JSON.stringify(recorder.document(platform!.now, { program: options.program, picoseconds: platform!.now })) + '\n');
   if (outcome === undefined) {
     io.stderr(`dmalab: ${options.program}: stopped after ${options.maxInstructions} instructions (runaway program?) at pc=0x${proc.cpu.pc.toString(16)}\n${proc.registerDump()}\n`);
     return CRASH_STATUS_BASE + 9;
@@ -118,20 +136,34 @@ export function runElf(options: RunElfOptions, io: CommandIO): number {
 
 export const runElfCommand: Command = {
   name: 'run-elf',
-  summary: 'run an ARM Linux executable (armhf/armel ELF) in user mode on the emulator',
   usage: `usage: dmalab run-elf PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [--sysroot DIR]
+                     [--env NAME=VALUE]... [--unset-env NAME]... [--clear-env] [--strict-syscalls] [--trace-out FILE]
                      [-- ARGS...]
 
 Runs PROGRAM (an ARMv7 Linux executable, static or dynamic; the libraries of dynamic ones come from Debian's cross
-sysroot /usr/arm-linux-gnueabihf or /usr/arm-linux-gnueabi, or from --sysroot) on the emulated CPU. Its stdout and stderr pass through and its exit status is dmalab's. It sees DIR (default: the
-current directory) as its file system root. A crash (undefined instruction, bad memory access, unknown system
-call) stops it with a report of the PC, the instruction and the registers; the status is then 128 + signal.
+sysroot /usr/arm-linux-gnueabihf or /usr/arm-linux-gnueabi, or from --sysroot) on the emulated CPU. Its stdout and
+stderr pass through and its exit status is dmalab's. It sees DIR (default: the current directory) as its file
+system root (symbolic links resolve inside it) and gets dmalab's environment. A crash (undefined instruction, bad
+memory access) stops it with a report of the PC, the instruction and the registers; the status is then 128 +
+signal. A system call dmalab does not implement returns -ENOSYS, as Linux does, and is named once on stderr.
+A file dmalab cannot use (the program, the platform devicetree) is reported on one line naming it, with status 1.
   --platform FILE          the machine (devicetree source or blob; default: the seed's platform): its RAM holds the
                            process, its DMACs are the VFIO devices under /dev/vfio and /sys/bus/*/devices
   --workspace DIR          host directory the program sees as /
   --max-instructions N     stop a runaway program after N instructions
-  --sysroot DIR            where the ARM libraries of dynamic executables are (DIR/lib)`,
-  flags: { '--platform': { value: true }, '--workspace': { value: true }, '--max-instructions': { value: true }, '--sysroot': { value: true } },
+  --sysroot DIR            where the ARM libraries of dynamic executables are (DIR/lib)
+  --env NAME=VALUE         set a variable of the program's environment (repeatable)
+  --unset-env NAME         remove a variable from it (repeatable; --env and --unset-env apply in command-line order)
+  --clear-env              start from an empty environment (then --env adds to it)
+  --strict-syscalls        stop the program (crash report) at a system call dmalab does not implement
+  --trace-out FILE         write the run's DMA timeline as a Chrome trace-event JSON file (Perfetto, chrome://tracing):
+                           the CPU's accesses to device registers, each DMAC's manager and channels (instructions,
+                           bursts, waits, events, faults, interrupts), each SMMU context bank's walks and TLB hits`,
+  flags: {
+    '--platform': { value: true }, '--workspace': { value: true }, '--max-instructions': { value: true }, '--sysroot': { value: true },
+    '--env': { value: true, repeat: true }, '--unset-env': { value: true, repeat: true }, '--clear-env': {}, '--strict-syscalls': {},
+    '--trace-out': { value: true },
+  },
   run(args: ParsedArgs, io) {
     if (args.positional.length !== 1) throw new UsageError('run-elf takes exactly one PROGRAM');
     const max = args.flags.get('--max-instructions')?.[0];
@@ -143,6 +175,26 @@ call) stops it with a report of the PC, the instruction and the registers; the s
       workspace: args.flags.get('--workspace')?.[0],
       maxInstructions: max === undefined ? undefined : Number(max),
       sysroot: args.flags.get('--sysroot')?.[0],
+      env: programEnvironment(process.env, environmentEdits(args)),
+      strictSyscalls: args.flags.has('--strict-syscalls'),
+      traceOut: args.flags.get('--trace-out')?.[0],
     }, io);
   },
 };
+
+/** --clear-env, then --env and --unset-env in command-line order. */
+function environmentEdits(args: ParsedArgs): EnvironmentEdits {
+  const edits: EnvironmentEdit[] = [];
+  for (const [flag, value] of args.sequence) {
+    if (flag === '--env') {
+      const edit = parseAssignment(value);
+      if (typeof edit === 'string') throw new UsageError(`--env: ${edit}`);
+      edits.push(edit);
+    } else if (flag === '--unset-env') {
+      const problem = environmentNameProblem(value);
+      if (problem !== undefined) throw new UsageError(`--unset-env: '${value}': ${problem}`);
+      edits.push([value, null]);
+    }
+  }
+  return { clear: args.flags.has('--clear-env'), edits };
+}

@@ -1,98 +1,162 @@
 // `dmalab run PROGRAM.pl330 ...`: assembles (or loads) a PL330 program, starts it on one DMAC through the debug
 // interface as a driver would, runs it to the end and prints the registers, the memory asked for and any fault.
-import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { decodeInstruction, formatInstruction, hexAddress } from '../emulator/pl330/disasm';
+import { hexAddress } from '../emulator/pl330/disasm';
 import { debugGo, issueDebug } from '../emulator/pl330/debug';
-import type { Pl330Config } from '../emulator/pl330/config';
+import { DEFAULT_CONFIG, type Pl330Config, parseNonSecureList } from '../emulator/pl330/config';
 import { describeFaultType, decodeFaultType } from '../emulator/pl330/faults';
-import type { Pl330Event, ThreadRef } from '../emulator/pl330/observer';
+import { formatEvent, stateName } from '../emulator/pl330/event-text';
 import { threadName } from '../emulator/pl330/observer';
 import type { IdleReport, Pl330, RunResult } from '../emulator/pl330/pl330';
-import { CHANNEL_STATE_NAMES, MANAGER_STATE_NAMES } from '../emulator/pl330/registers';
+import { PeripheralRequest, TestPeripheral, parsePeripheralScript } from '../emulator/pl330/peripheral';
+import { fieldValue } from '../emulator/bus/registers';
+import { CSR_FIELDS, DSR_FIELDS } from '../emulator/pl330/registers';
 import { createStandaloneMachine } from '../emulator/pl330/standalone';
+import { Pl330TraceRecorder } from '../emulator/pl330/trace-events';
+import { DEFAULT_DMAC_FREQUENCY, periodOf } from '../emulator/machine/clock';
 import type { Bus } from '../emulator/bus/bus';
+import { isElf } from '../emulator/linux/elf';
 import { Machine } from '../emulator/machine/machine';
-import { assemble } from '../server/pl330/assembler';
-import { formatDiagnostic } from '../server/pl330/diagnostics';
-import { ParsedArgs, UsageError, intOption, parseIntArg } from './args';
+import { type SourceDiagnostic, formatDiagnostic } from '../server/pl330/diagnostics';
+import { assembleSource, startingProgram } from '../server/pl330/program-load';
+import { ParsedArgs, UsageError, intOption, parseIntArg, type FlagSpec } from './args';
 import type { Command, CommandIO } from './command';
+import { inputFileSize, limitDiagnostics, readInputBytes, readSourceText } from './input';
+import { dumpToFile, loadFile } from './memory-files';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
-import { DEFAULT_PLATFORM, loadPlatform } from './platform';
+import { DEFAULT_PLATFORM, loadPlatform } from '../scenarios/platform';
 import { runElfCommand } from './run-elf';
-import { SCENARIOS, runScenario } from './scenario';
+import { SCENARIOS, runScenario } from '../scenarios/registry';
 
 const SOURCE_EXTENSIONS = ['.pl330', '.asm', '.s', '.S'];
 const DEFAULT_MAX_CYCLES = 100_000_000;
+/** The most bytes a --dump prints (as hex); one written to a file may cover the whole address space. */
+const MAX_PRINTED_DUMP = 64 << 20;
+
+/** Each outcome of `dmalab run` and its exit status (the usage text and README list them). */
+export const RUN_STATUS = {
+  finished: { code: 0, name: 'finished', meaning: 'every thread stopped (DMAEND), or the scenario passed' },
+  fault: { code: 1, name: 'fault', meaning: 'a thread faulted (decoded in words), or the scenario failed' },
+  usage: { code: 2, name: 'usage', meaning: 'the command line is wrong (an option, an address outside RAM, ...)' },
+  budget: { code: 3, name: 'budget', meaning: 'the --max-cycles budget ran out with a thread still running' },
+  stuck: { code: 4, name: 'stuck', meaning: 'a thread waits for an event or a peripheral request that nothing will signal' },
+  assembly: { code: 5, name: 'not-run', meaning: 'the program does not assemble, or has nothing to start: nothing ran' },
+  input: { code: 6, name: 'input', meaning: 'a file cannot be used: missing, a directory, not text, a bad platform devicetree' },
+} as const;
+
+const STATUS_USAGE = Object.values(RUN_STATUS).map((s) => `  ${s.code}  ${s.meaning}`).join('\n');
+
+/** The flags of a PL330 run (and of scenarios); an ELF takes run-elf's. */
+const PL330_RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  '--load': { value: true }, '--channel': { value: true }, '--ns': {}, '--mem': { value: true, repeat: true },
+  '--dump': { value: true, repeat: true }, '--trace': {}, '--trace-out': { value: true }, '--json': {}, '--max-cycles': { value: true },
+  '--platform': { value: true }, '--dmac': { value: true }, '--scenario': { value: true }, '--device': { value: true },
+  '--ns-events': { value: true }, '--ns-peripherals': { value: true }, '--periph': { value: true, repeat: true },
+  ...PL330_CONFIG_FLAGS,
+};
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run a PL330 program on the emulated DMAC',
   usage: `usage: dmalab run PROGRAM [--load ADDR] [--channel N] [--ns] [--mem ADDR=FILE ...] [--dump ADDR:LEN[=FILE] ...]
-                 [--trace] [--json] [--max-cycles N] [--platform DTS|DTB [--dmac NAME]]
-       dmalab run PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [-- ARGS...]
-       dmalab run --scenario NAME [--platform DTS|DTB] [--device NAME]
+                 [--trace] [--trace-out FILE] [--json] [--max-cycles N] [--ns-events LIST] [--ns-peripherals LIST]
+                 [--periph N=SCRIPT ...]
+                 [--platform DTS|DTB [--dmac NAME]]
+       dmalab run PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [--env NAME=VALUE]...
+                 [--unset-env NAME]... [--clear-env] [--strict-syscalls] [--trace-out FILE] [-- ARGS...]
+       dmalab run --scenario NAME [--platform DTS|DTB] [--dmac NAME] [--json]
 
 Assembles PROGRAM (.pl330, .asm, .s; any other file is taken as raw microcode), loads it at ADDR, starts it on
 channel N with DMAGO through the debug registers (DBGINST0/1, DBGCMD) and runs until every thread is stopped, faulted
 or waiting with nothing left to wake it. A source with a .manager program boots the manager from it instead (it
-starts its channels with DMAGO itself), unless --load names a channel program. Prints the final registers and the dumped memory; the exit status is 1 when
-a thread faulted, 3 when the cycle budget ran out. Without --platform the machine is one DMAC (QEMU's Zynq
+starts its channels with DMAGO itself; --channel and --ns are refused), unless --load names a channel program. The
+source's configuration directives (.channels, .events, ...) configure the DMAC; the flags below override them.
+Prints the final registers and the dumped memory. Without --platform the machine is one DMAC (QEMU's Zynq
 configuration) over RAM covering the 32-bit address space; with it, the machine the devicetree describes (its
-memory, GIC, SMMUs and DMA-330s), and the program runs on the DMAC --dmac names (default: the first). With
---scenario, runs one of the built-in VFIO scenarios (${Object.keys(SCENARIOS).join(', ')}) on the platform (default:
-${DEFAULT_PLATFORM}) and ends with PASS or FAIL. An ELF PROGRAM (an armhf/armel Linux executable) runs in user mode
-on the emulated CPU of that platform, as \`dmalab run-elf\` describes.
+memory, GIC, SMMUs and DMA-330s), and the program runs on the DMAC --dmac names (default: the first). The program,
+--mem and --dump must lie in RAM. With --scenario, runs one of the built-in VFIO scenarios
+(${Object.keys(SCENARIOS).join(', ')}) on the platform (default:
+${DEFAULT_PLATFORM}) and ends with PASS or FAIL. An ELF PROGRAM (an
+armhf/armel Linux executable) runs in user mode on the emulated CPU of that platform, as \`dmalab run-elf\` describes.
   --load ADDR          the channel program to start (default: the first; raw files load there, default 0x1000)
   --channel N          channel to start (0)
   --ns                 start the channel non-secure (DMAGO ..., ns)
   --mem ADDR=FILE      load FILE's bytes at ADDR before the run (repeatable)
   --dump ADDR:LEN[=FILE]  print (or write to FILE) LEN bytes at ADDR after the run (repeatable)
-  --trace              print every instruction, bus access, event, interrupt and state change
-  --json               print one JSON object: registers, dumps, fault, outcome
+  --trace              print every instruction, bus access, event, interrupt, state change and peripheral handshake
+  --trace-out FILE     write the run as a Chrome trace-event JSON file (open it in Perfetto or chrome://tracing):
+                       a lane per thread with each instruction, burst, wait, event, fault and interrupt in time
+  --json               print one JSON object: registers, dumps, fault(s), outcome (with its status), diagnostics,
+                       peripherals, and with --trace the trace; a program that does not assemble gives
+                       { error, diagnostics, outcome }
   --max-cycles N       give up after N cycles (${DEFAULT_MAX_CYCLES})
+  --ns-events LIST     events a non-secure thread may use (CR3, the boot_irq_ns tie-offs): 0,3-5, all or none
+  --ns-peripherals LIST  peripherals a non-secure channel may use (CR4, boot_periph_ns)
+  --periph N=SCRIPT    a peripheral on request interface N raises SCRIPT's requests (repeatable): comma-separated
+                       single, burst, last (single with drlast) or burst-last, each with an optional *COUNT and
+                       @CYCLE (not raised before that DMAC cycle), e.g. 1=burst*4,last@100
   --platform FILE      build the machine from a devicetree source or blob
-  --dmac NAME          with --platform: the DMAC to run on, as Linux names it (2c0a0000.dma) or its index
+  --dmac NAME          with --platform: the DMAC to run on, as Linux names it (2c0a0000.dma) or its index; with
+                       --scenario: the DMAC the scenario binds to VFIO
   --scenario NAME      run a built-in scenario instead of a program
-  --device NAME        with --scenario: the DMAC the scenario binds to VFIO
   --workspace DIR      with an ELF: the host directory the program sees as /
   --max-instructions N with an ELF: stop a runaway program after N instructions
   --sysroot DIR        with an ELF: where a dynamic executable's ARM libraries are
-${PL330_CONFIG_USAGE}`,
-  flags: {
-    '--load': { value: true }, '--channel': { value: true }, '--ns': {}, '--mem': { value: true, repeat: true },
-    '--dump': { value: true, repeat: true }, '--trace': {}, '--json': {}, '--max-cycles': { value: true }, '--platform': { value: true },
-    '--dmac': { value: true }, '--scenario': { value: true }, '--device': { value: true },
-    ...PL330_CONFIG_FLAGS,
-    ...runElfCommand.flags,
-  },
+  --env NAME=VALUE     with an ELF: set a variable of its environment (dmalab's own, by default; repeatable)
+  --unset-env NAME     with an ELF: remove a variable from its environment (repeatable)
+  --clear-env          with an ELF: start from an empty environment
+  --strict-syscalls    with an ELF: stop it at a system call dmalab does not implement (default: -ENOSYS)
+${PL330_CONFIG_USAGE}
+
+Exit status (an ELF program's is its own; a scenario gives 0 on PASS, 1 on FAIL):
+${STATUS_USAGE}`,
+  inputErrorStatus: RUN_STATUS.input.code,
+  flags: { ...PL330_RUN_FLAGS, ...runElfCommand.flags },
   run(args: ParsedArgs, io) {
+    if (args.flags.has('--device')) throw new UsageError("run names the DMAC with --dmac NAME (--device is demo's name for it)");
     const scenario = args.flags.get('--scenario')?.[0];
-    if (scenario !== undefined) {
-      if (args.positional.length > 0) throw new UsageError('--scenario takes no PROGRAM');
-      if (!SCENARIOS[scenario]) throw new UsageError(`--scenario: '${scenario}' is not one of ${Object.keys(SCENARIOS).join(', ')}`);
-      return runScenario(scenario, {
-        platform: args.flags.get('--platform')?.[0],
-        device: args.flags.get('--device')?.[0],
-        out: (line) => io.stdout(`${line}\n`),
-        warn: (line) => io.stderr(`${line}\n`),
-      });
-    }
+    if (scenario !== undefined) return runScenarioCommand(scenario, args, io);
     if (args.positional.length !== 1) throw new UsageError('run takes exactly one PROGRAM (or --scenario NAME)');
-    if (isElf(args.positional[0])) {
+    if (isElfFile(args.positional[0])) {
       const misplaced = [...args.flags.keys()].filter((flag) => !(flag in runElfCommand.flags));
       if (misplaced.length > 0) throw new UsageError(`${misplaced.join(', ')}: not for an ARM executable (see dmalab run-elf --help)`);
       return runElfCommand.run(args, io);
     }
     if (args.rest.length > 0) throw new UsageError('arguments after -- are for ARM executables, not PL330 programs');
+    const elfOnly = [...args.flags.keys()].filter((flag) => flag in runElfCommand.flags && !(flag in PL330_RUN_FLAGS));
+    if (elfOnly.length > 0) throw new UsageError(`${elfOnly.join(', ')}: only for an ARM executable, not a PL330 program`);
     return runPl330(args.positional[0], args, io);
   },
 };
+
+/** Flags `run --scenario` takes; the scenario decides everything else. */
+const SCENARIO_FLAGS = ['--scenario', '--platform', '--dmac', '--json'];
+
+/** `dmalab run --scenario NAME`: its steps as text, or with --json one object with the steps and the verdict. */
+function runScenarioCommand(scenario: string, args: ParsedArgs, io: CommandIO): number {
+  if (args.positional.length > 0) throw new UsageError('--scenario takes no PROGRAM');
+  if (!SCENARIOS[scenario]) throw new UsageError(`--scenario: '${scenario}' is not one of ${Object.keys(SCENARIOS).join(', ')}`);
+  if (args.flags.has('--trace-out')) throw new UsageError('--trace-out is for a PL330 PROGRAM, not a scenario');
+  const misplaced = [...args.flags.keys()].filter((flag) => !SCENARIO_FLAGS.includes(flag));
+  if (misplaced.length > 0) throw new UsageError(`${misplaced.join(', ')}: not for --scenario (it takes ${SCENARIO_FLAGS.slice(1).join(', ')})`);
+  const json = args.flags.has('--json');
+  const steps: string[] = [];
+  const warnings: string[] = [];
+  const status = runScenario(scenario, {
+    platform: args.flags.get('--platform')?.[0],
+    device: args.flags.get('--dmac')?.[0],
+    out: json ? (line) => steps.push(line) : (line) => io.stdout(`${line}\n`),
+    warn: json ? (line) => warnings.push(line) : (line) => io.stderr(`${line}\n`),
+  });
+  if (json) io.stdout(JSON.stringify({ scenario, pass: status === 0, status, steps, warnings }, null, 2) + '\n');
+  return status;
+}
 
 interface Dump {
   readonly address: number;
   readonly length: number;
   readonly file?: string;
+  readonly raw: string;
 }
 
 /** Outcome of a run, as the JSON output reports it. */
@@ -114,70 +178,143 @@ export interface DecodedFault {
 export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number {
   const config = configOverrides(args);
   const platformFile = args.flags.get('--platform')?.[0];
-  if (platformFile !== undefined && Object.keys(config).length > 0) {
+  if (platformFile !== undefined && [...args.flags.keys()].some((flag) => flag in PL330_CONFIG_FLAGS || flag.startsWith('--ns-'))) {
     throw new UsageError('with --platform the DMA-330 configuration comes from the devicetree; drop the configuration flags');
   }
   if (platformFile === undefined && args.flags.has('--dmac')) throw new UsageError('--dmac goes with --platform');
-  const channel = intOption(args, '--channel', 0, 7) ?? 0;
-  const nonSecure = args.flags.has('--ns');
   const maxCycles = intOption(args, '--max-cycles', 1, Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_CYCLES;
   const loadOption = intOption(args, '--load', 0, 0xffffffff);
   const dumps = (args.flags.get('--dump') ?? []).map(parseDump);
   const mems = (args.flags.get('--mem') ?? []).map(parseMem);
   const json = args.flags.has('--json');
+  const print = (data: object): void => io.stdout(JSON.stringify(data, null, 2) + '\n');
 
   const platformMachine = platformFile === undefined ? undefined : platformDmac(platformFile, args.flags.get('--dmac')?.[0], io);
-  const plan = planLoad(file, platformMachine?.dmac.config ?? config, loadOption, io);
-  if (!plan) return 1;
+  const plan = planLoad(file, platformMachine?.dmac.config ?? config, loadOption);
+  const diagnostics = plan.diagnostics.map((d) => ({ ...d, line: d.line + 1, col: d.col + 1, endLine: d.endLine + 1, endCol: d.endCol + 1 }));
+  if (!json) for (const line of limitDiagnostics(plan.diagnostics.map((d) => formatDiagnostic(file, d)), `dmalab run: ${file}`)) io.stderr(line + '\n');
+  if (plan.failure !== undefined) {
+    if (json) print({ error: plan.failure, diagnostics, outcome: { stop: 'not-run' } });
+    else io.stderr(`dmalab run: ${plan.failure}\n`);
+    return RUN_STATUS.assembly.code;
+  }
   if (platformMachine && plan.manager !== undefined) {
-    io.stderr(`${file}: a manager program boots from reset, which a devicetree platform does not configure; give --load the channel program to start\n`);
-    return 1;
+    throw new UsageError(`${file}: a manager program boots from reset, which a devicetree platform does not configure; give --load the channel program to start`);
+  }
+  if (plan.manager !== undefined && (args.flags.has('--channel') || args.flags.has('--ns'))) {
+    throw new UsageError(`--channel and --ns start a channel program, but ${file} boots its .manager program, which starts its channels with DMAGO (give --load ADDR to start a channel program instead)`);
   }
   // A manager program boots from reset (CR0.boot_en, CR2) and starts its channels itself.
   const boot = plan.manager === undefined ? {} : { bootFromPc: true, bootAddress: plan.manager };
-  const { bus, dmac } = platformMachine ?? createStandaloneMachine({ ...config, ...boot });
-  if (channel >= dmac.config.channels) throw new UsageError(`--channel: ${channel} is beyond the ${dmac.config.channels} channels configured`);
-  for (const image of plan.images) bus.physicalWrite(image.base, image.bytes, 0, image.bytes.length);
-  for (const m of mems) {
-    const bytes = new Uint8Array(readFileSync(m.file));
-    bus.physicalWrite(m.address, bytes, 0, bytes.length);
+  const { bus, dmac, period } = platformMachine ?? { ...createStandaloneMachine({ ...plan.config, ...securityOverrides(args, plan.config), ...boot }), period: periodOf(DEFAULT_DMAC_FREQUENCY) };
+  const channel = intOption(args, '--channel', 0, dmac.config.channels - 1) ?? 0;
+  const nonSecure = args.flags.has('--ns');
+  const peripherals = attachPeripherals(dmac, args.flags.get('--periph') ?? []);
+  for (const image of plan.images) {
+    checkRam(bus, image.base, image.bytes.length, `the program at ${hexAddress(image.base)} (${image.bytes.length} bytes)`, 'place it with .channel ADDR or --load ADDR');
+    bus.physicalWrite(image.base, image.bytes, 0, image.bytes.length);
   }
+  for (const m of mems) {
+    const size = inputFileSize(m.file);
+    checkRam(bus, m.address, size, `--mem ${m.raw} (${size} bytes)`);
+    const clash = plan.images.find((image) => m.address < image.base + image.bytes.length && image.base < m.address + size);
+    if (clash) throw new UsageError(`--mem ${m.raw} (${size} bytes) overwrites the program at ${hexAddress(clash.base)}`);
+    loadFile(bus, m.address, m.file);
+  }
+  for (const d of dumps) checkRam(bus, d.address, d.length, `--dump ${d.raw}`);
 
-  if (args.flags.has('--trace')) dmac.observe((event) => io.stdout(formatEvent(event) + '\n'));
+  const trace: string[] = [];
+  if (args.flags.has('--trace')) dmac.observe(json ? (event) => trace.push(formatEvent(event)) : (event) => io.stdout(formatEvent(event) + '\n'));
+  const traceOut = args.flags.get('--trace-out')?.[0];
+  const recorder = traceOut === undefined ? undefined : new Pl330TraceRecorder(dmac, { name: dmac.name, periodPs: period });
+  if (recorder) dmac.observe(recorder.observer);
   if (plan.channelEntry !== undefined) issueDebug(dmac, debugGo(channel, plan.channelEntry, nonSecure));
   const result = dmac.run({ maxCycles });
   const report = dmac.idleReport();
   const outcome = describeOutcome(result, report);
   const faults = collectFaults(dmac);
+  if (recorder) writeFileSync(traceOut!, JSON.stringify(recorder.document()) + '\n');
+  const status = faults.length > 0 ? RUN_STATUS.fault : result.stop === 'budget' ? RUN_STATUS.budget : outcome.threads.some((t) => t.waitingFor) ? RUN_STATUS.stuck : RUN_STATUS.finished;
 
   const dumped: Record<string, string> = {};
   for (const d of dumps) {
+    if (d.file) {
+      dumpToFile(bus, d.address, d.length, d.file);
+      continue;
+    }
     const bytes = new Uint8Array(d.length);
     bus.physicalRead(d.address, bytes, 0, d.length);
-    if (d.file) writeFileSync(d.file, bytes);
-    else dumped[`0x${d.address.toString(16)}`] = Buffer.from(bytes).toString('hex');
+    dumped[`0x${d.address.toString(16)}`] = Buffer.from(bytes).toString('hex');
   }
 
   const registers = registerValues(dmac);
+  const handshakes = peripherals.map(({ index, device }) => ({ peripheral: index, acknowledged: device.acknowledged, flushes: device.flushes, unsent: device.script.length - device.sent }));
   if (json) {
-    io.stdout(JSON.stringify({ registers, dumps: dumped, fault: faults[0] ?? null, faults, outcome }, null, 2) + '\n');
+    print({ registers, dumps: dumped, fault: faults[0] ?? null, faults, outcome: { ...outcome, status: status.code, result: status.name }, diagnostics, peripherals: handshakes, ...(args.flags.has('--trace') ? { trace } : {}) });
   } else {
     io.stdout(formatOutcome(outcome) + '\n');
     for (const f of faults) io.stdout(`fault on ${f.thread} at ${hexAddress(f.pc)}: ${f.description}\n`);
+    for (const h of handshakes) io.stdout(`peripheral ${h.peripheral}: ${h.acknowledged.length} request(s) acknowledged, ${h.flushes} flush(es), ${h.unsent} scripted request(s) never raised\n`);
     io.stdout(formatRegisters(dmac, registers));
     for (const [address, hex] of Object.entries(dumped)) io.stdout(formatDump(Number(address), hex));
   }
-  if (faults.length > 0) return 1;
-  return result.stop === 'budget' ? 3 : 0;
+  return status.code;
 }
 
-/** An ELF file (an ARM Linux executable) rather than PL330 source or microcode. */
-function isElf(file: string): boolean {
-  const magic = Buffer.alloc(4);
+/** `--ns-events` / `--ns-peripherals`: which events (CR3) and peripherals (CR4) a non-secure thread may use. */
+function securityOverrides(args: ParsedArgs, config: Partial<Pl330Config>): Partial<Pl330Config> {
+  const out: { -readonly [K in keyof Pl330Config]?: Pl330Config[K] } = {};
+  const list = (flag: string, count: number): number | undefined => {
+    const raw = args.flags.get(flag)?.[0];
+    try {
+      return raw === undefined ? undefined : parseNonSecureList(raw, count);
+    } catch (error) {
+      throw new UsageError(`${flag}: ${(error as Error).message}`);
+    }
+  };
+  const events = list('--ns-events', config.events ?? DEFAULT_CONFIG.events);
+  if (events !== undefined) out.eventsNonSecure = events;
+  const peripherals = list('--ns-peripherals', config.peripherals ?? DEFAULT_CONFIG.peripherals);
+  if (peripherals !== undefined) out.peripheralsNonSecure = peripherals;
+  return out;
+}
+
+/** Connects a scripted peripheral to each request interface `--periph N=SCRIPT` names. */
+function attachPeripherals(dmac: Pl330, specs: readonly string[]): { index: number; device: TestPeripheral }[] {
+  return specs.map((spec) => {
+    const m = /^([^=]+)=(.*)$/.exec(spec);
+    if (!m) throw new UsageError(`--periph: '${spec}' is not N=SCRIPT (e.g. 2=burst*4,last@100)`);
+    if (dmac.config.peripherals === 0) throw new UsageError('--periph: the DMAC has no peripheral request interfaces (--peripherals 0)');
+    const index = parseIntArg(m[1], '--periph interface', 0, dmac.config.peripherals - 1);
+    let script: PeripheralRequest[];
+    try {
+      script = parsePeripheralScript(m[2]);
+    } catch (error) {
+      throw new UsageError(`--periph ${spec}: ${(error as Error).message}`);
+    }
+    const device = new TestPeripheral(script);
+    dmac.attachPeripheral(index, device);
+    return { index, device };
+  });
+}
+
+/** A range the run reads or writes must be RAM: not a device, not unmapped, not past the 32-bit space. */
+function checkRam(bus: Bus, address: number, length: number, what: string, hint?: string): void {
+  const end = address + length;
+  if (end > 2 ** 32) throw new UsageError(`${what} runs ${end - 2 ** 32} bytes past 0xffffffff, the end of the 32-bit address space`);
+  if (length > 0 && !bus.isRam(address, length)) {
+    const at = bus.regionAt(address) ? `${bus.describe(address)}${bus.isRam(address, 1) ? ' and beyond its end' : ''}` : 'unmapped';
+    throw new UsageError(`${what} is not in RAM (${hexAddress(address)} is ${at})${hint ? `; ${hint}` : ''}`);
+  }
+}
+
+/** An ELF file (an ARM Linux executable) rather than PL330 source or microcode: its first bytes, by the ELF reader's test. */
+function isElfFile(file: string): boolean {
+  const magic = new Uint8Array(16);
   let fd: number | undefined;
   try {
     fd = openSync(file, 'r');
-    return readSync(fd, magic, 0, 4, 0) === 4 && magic.toString('latin1') === '\x7fELF';
+    return isElf(magic.subarray(0, readSync(fd, magic, 0, magic.length, 0)));
   } catch {
     return false; // the PL330 path reports the missing or unreadable file
   } finally {
@@ -186,58 +323,59 @@ function isElf(file: string): boolean {
 }
 
 /** The machine a devicetree describes, and the DMAC the program runs on (by Linux name or index). */
-function platformDmac(file: string, which: string | undefined, io: CommandIO): { bus: Bus; dmac: Pl330 } {
+function platformDmac(file: string, which: string | undefined, io: CommandIO): { bus: Bus; dmac: Pl330; period: number } {
   const machine = new Machine(loadPlatform(file, (line) => io.stderr(`${line}\n`)));
   if (machine.dmacs.length === 0) throw new UsageError(`--platform: ${file} describes no arm,pl330 DMA controller`);
   const names = machine.dmacs.map((d) => d.description.name).join(', ');
   const chosen = which === undefined ? machine.dmacs[0] : machine.dmac(which) ?? (/^\d+$/.test(which) ? machine.dmacs[Number(which)] : undefined);
   if (!chosen) throw new UsageError(`--dmac: no DMAC '${which}' on this platform (have: ${names})`);
-  return { bus: machine.bus, dmac: chosen.device };
+  return { bus: machine.bus, dmac: chosen.device, period: chosen.period };
 }
 
 interface LoadPlan {
   readonly images: readonly { readonly base: number; readonly bytes: Uint8Array }[];
+  /** The configuration the program was checked against: the command line over the file's directives. */
+  readonly config: Partial<Pl330Config>;
   /** Where the manager boots from, when the source has a .manager program. */
   readonly manager?: number;
   /** The channel program started with DMAGO, when there is no manager program. */
   readonly channelEntry?: number;
+  readonly diagnostics: readonly SourceDiagnostic[];
+  /** Why the program cannot run (assembly errors, nothing to start). */
+  readonly failure?: string;
 }
 
-/** Assembles (or reads) the program and decides how it starts; undefined after reporting an error. */
-function planLoad(file: string, config: Partial<Pl330Config>, load: number | undefined, io: CommandIO): LoadPlan | undefined {
+/** Assembles (or reads) the program and decides how it starts. */
+function planLoad(file: string, config: Partial<Pl330Config>, load: number | undefined): LoadPlan {
+  const bytes = readInputBytes(file);
   if (!SOURCE_EXTENSIONS.includes(extname(file))) {
-    const bytes = new Uint8Array(readFileSync(file));
+    if (bytes.length === 0) return { images: [], config, diagnostics: [], failure: `${file}: empty file: no microcode to run` };
     const base = load ?? 0x1000;
-    return { images: [{ base, bytes }], channelEntry: base };
+    return { images: [{ base, bytes }], config, channelEntry: base, diagnostics: [] };
   }
-  const result = assemble(readFileSync(file, 'utf8'), { config, base: load ?? 0x1000 });
-  for (const d of result.diagnostics) io.stderr(formatDiagnostic(file, d) + '\n');
-  if (result.errorCount > 0) {
-    io.stderr(`${file}: ${result.errorCount} error(s); not run\n`);
-    return undefined;
-  }
-  const manager = result.programs.find((p) => p.kind === 'manager');
-  if (manager && load === undefined) return { images: result.programs, manager: manager.base };
-  const channelPrograms = result.programs.filter((p) => p.kind === 'channel');
-  const entry = load === undefined ? channelPrograms[0] : channelPrograms.find((p) => p.base === load);
-  if (!entry) {
+  const { assembly: result } = assembleSource(file, readSourceText(file, bytes), { config, base: load ?? 0x1000 });
+  const base = { images: result.programs, config: result.config, diagnostics: result.diagnostics };
+  if (result.errorCount > 0) return { ...base, failure: `${file}: ${result.errorCount} error(s); not run` };
+  const start = startingProgram(result.programs, { at: load });
+  if (start?.kind === 'manager') return { ...base, manager: start.base };
+  if (!start) {
+    const channelPrograms = result.programs.filter((p) => p.kind === 'channel');
     const where = channelPrograms.length ? ` (programs at ${channelPrograms.map((p) => hexAddress(p.base)).join(', ')})` : '';
-    io.stderr(`${file}: no channel program ${load === undefined ? 'to start' : `at --load ${hexAddress(load)}`}${where}\n`);
-    return undefined;
+    return { ...base, failure: `${file}: no channel program ${load === undefined ? 'to start' : `at --load ${hexAddress(load)}`}${where}` };
   }
-  return { images: result.programs, channelEntry: entry.base };
+  return { ...base, channelEntry: start.base };
 }
 
 function parseDump(raw: string): Dump {
   const m = /^([^:=]+):([^:=]+)(?:=(.+))?$/.exec(raw);
   if (!m) throw new UsageError(`--dump: '${raw}' is not ADDR:LEN[=FILE]`);
-  return { address: parseIntArg(m[1], '--dump address', 0, 0xffffffff), length: parseIntArg(m[2], '--dump length', 1, 64 << 20), file: m[3] };
+  return { address: parseIntArg(m[1], '--dump address', 0, 0xffffffff), length: parseIntArg(m[2], '--dump length', 1, m[3] === undefined ? MAX_PRINTED_DUMP : 2 ** 32), file: m[3], raw };
 }
 
-function parseMem(raw: string): { address: number; file: string } {
+function parseMem(raw: string): { address: number; file: string; raw: string } {
   const m = /^([^=]+)=(.+)$/.exec(raw);
   if (!m) throw new UsageError(`--mem: '${raw}' is not ADDR=FILE`);
-  return { address: parseIntArg(m[1], '--mem address', 0, 0xffffffff), file: m[2] };
+  return { address: parseIntArg(m[1], '--mem address', 0, 0xffffffff), file: m[2], raw };
 }
 
 /** TRM-named registers of the manager and every configured channel. */
@@ -245,10 +383,6 @@ export function registerValues(dmac: Pl330): Record<string, number> {
   const names = ['DSR', 'DPC', 'INTEN', 'INT_EVENT_RIS', 'INTMIS', 'FSRD', 'FSRC', 'FTRD'];
   for (let n = 0; n < dmac.config.channels; n++) names.push(`CSR${n}`, `CPC${n}`, `SAR${n}`, `DAR${n}`, `CCR${n}`, `LC0_${n}`, `LC1_${n}`, `FTR${n}`);
   return Object.fromEntries(names.map((name) => [name, dmac.register(name)]));
-}
-
-function stateName(thread: ThreadRef, state: number): string {
-  return (thread === 'manager' ? MANAGER_STATE_NAMES : CHANNEL_STATE_NAMES)[state] ?? `state ${state}`;
 }
 
 function describeOutcome(result: RunResult, report: IdleReport): RunOutcome {
@@ -285,20 +419,17 @@ function collectFaults(dmac: Pl330): DecodedFault[] {
   return out;
 }
 
-function hex32(v: number): string {
-  return `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
-}
 
 function formatRegisters(dmac: Pl330, regs: Record<string, number>): string {
   const lines = [
-    `manager  DSR=${hex32(regs.DSR)} (${stateName('manager', regs.DSR & 15)})  DPC=${hex32(regs.DPC)}  FSRD=${regs.FSRD}  FTRD=${hex32(regs.FTRD)}`,
-    `events   INTEN=${hex32(regs.INTEN)}  INT_EVENT_RIS=${hex32(regs.INT_EVENT_RIS)}  INTMIS=${hex32(regs.INTMIS)}  FSRC=${hex32(regs.FSRC)}`,
+    `manager  DSR=${hexAddress(regs.DSR)} (${stateName('manager', fieldValue(regs.DSR, DSR_FIELDS.state))})  DPC=${hexAddress(regs.DPC)}  FSRD=${regs.FSRD}  FTRD=${hexAddress(regs.FTRD)}`,
+    `events   INTEN=${hexAddress(regs.INTEN)}  INT_EVENT_RIS=${hexAddress(regs.INT_EVENT_RIS)}  INTMIS=${hexAddress(regs.INTMIS)}  FSRC=${hexAddress(regs.FSRC)}`,
   ];
   for (let n = 0; n < dmac.config.channels; n++) {
     const csr = regs[`CSR${n}`];
     if (csr === 0 && regs[`CPC${n}`] === 0) continue; // never started
-    lines.push(`channel ${n}  CSR=${hex32(csr)} (${stateName(n, csr & 15)})  CPC=${hex32(regs[`CPC${n}`])}  SAR=${hex32(regs[`SAR${n}`])}  DAR=${hex32(regs[`DAR${n}`])}`);
-    lines.push(`           CCR=${hex32(regs[`CCR${n}`])}  LC0=${regs[`LC0_${n}`]}  LC1=${regs[`LC1_${n}`]}  FTR=${hex32(regs[`FTR${n}`])}`);
+    lines.push(`channel ${n}  CSR=${hexAddress(csr)} (${stateName(n, fieldValue(csr, CSR_FIELDS.state))})  CPC=${hexAddress(regs[`CPC${n}`])}  SAR=${hexAddress(regs[`SAR${n}`])}  DAR=${hexAddress(regs[`DAR${n}`])}`);
+    lines.push(`           CCR=${hexAddress(regs[`CCR${n}`])}  LC0=${regs[`LC0_${n}`]}  LC1=${regs[`LC1_${n}`]}  FTR=${hexAddress(regs[`FTR${n}`])}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -307,31 +438,7 @@ function formatDump(address: number, hex: string): string {
   const lines: string[] = [];
   for (let i = 0; i < hex.length; i += 32) {
     const bytes = hex.slice(i, i + 32).match(/../g)!.join(' ');
-    lines.push(`${hex32(address + i / 2)}: ${bytes}`);
+    lines.push(`${hexAddress(address + i / 2)}: ${bytes}`);
   }
   return lines.join('\n') + '\n';
-}
-
-/** One trace line per event. */
-export function formatEvent(e: Pl330Event): string {
-  const at = `[${String(e.cycle).padStart(6)}]`;
-  switch (e.kind) {
-    case 'instruction': {
-      const d = decodeInstruction(e.bytes, 0, e.pc);
-      const text = d.spec && !d.invalid ? formatInstruction(d) : `.byte ${Array.from(e.bytes, (b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ')} (${d.invalid})`;
-      return `${at} ${threadName(e.thread)} ${e.debug ? '(debug interface)' : hexAddress(e.pc)}: ${text}`;
-    }
-    case 'bus': {
-      const a = e.access;
-      const kind = a.fetch ? 'fetch' : a.write ? 'write' : 'read';
-      const data = Buffer.from(a.data).toString('hex');
-      return `${at}   ${kind} ${hexAddress(a.address)} ${a.data.length} bytes${a.response ? ` -> bus error ${a.response}` : ''}: ${data.length > 64 ? data.slice(0, 64) + '...' : data}`;
-    }
-    case 'event': return `${at}   ${threadName(e.thread)} signals event ${e.event}`;
-    case 'irq': return `${at}   irq${e.line === 'abort' ? '_abort' : `[${e.line}]`} ${e.level ? 'raised' : 'lowered'}`;
-    case 'fault': return `${at}   ${threadName(e.thread)} faults at ${hexAddress(e.pc)}: ${describeFaultType(e.faultType, e.thread === 'manager' ? 'manager' : 'channel')}`;
-    case 'state': return `${at}   ${threadName(e.thread)}: ${stateName(e.thread, e.from)} -> ${stateName(e.thread, e.to)}`;
-    case 'channelStart': return `${at}   channel ${e.channel} starts at ${hexAddress(e.pc)}${e.nonSecure ? ' (non-secure)' : ''}`;
-    case 'channelEnd': return `${at}   channel ${e.channel} ${e.how === 'end' ? 'ends' : 'is killed'}`;
-  }
 }

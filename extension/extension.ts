@@ -5,11 +5,13 @@ import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } f
 import { REQUESTS } from '../server/lsp/requests';
 import { registerDebugger } from './debug';
 import { ReadOnlyDocuments } from './read-only-documents';
+import { registerTimeline } from './timeline';
 
 let client: LanguageClient | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   registerDebugger(context);
+  registerTimeline(context);
   const serverModule = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
     run: { module: serverModule, transport: TransportKind.ipc },

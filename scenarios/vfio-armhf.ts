@@ -3,10 +3,7 @@
 // host-kernel model. Its system calls reach the same sysfs, /dev/vfio and SMMU as the TypeScript scenarios.
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { HostKernel } from '../emulator/host/kernel';
-import { hostKernelHooks } from '../emulator/linux/host-kernel';
-import { LinuxProcess } from '../emulator/linux/process';
-import { Workspace } from '../emulator/linux/workspace';
+import { hostedOn, startUserProgram } from '../emulator/linux/user-program';
 import type { Machine } from '../emulator/machine/machine';
 import { ScenarioFailure, ScenarioOutput, ScenarioSteps, runSteps } from './vfio-session';
 
@@ -28,10 +25,9 @@ export function vfioArmhfSteps(machine: Machine, out: ScenarioOutput, options: A
     } catch (error) {
       throw new ScenarioFailure(`cannot read ${options.program}: ${(error as Error).message}`);
     }
-    const kernel = new HostKernel(machine);
     const name = basename(options.program);
-    const argv = [`/${name}`, ...(options.device ? [options.device] : [])];
-    log.step(`exec ${argv.join(' ')}: ${program.length} bytes of ARM code on the emulated CPU, a process of the host kernel (${machine.platform.model})`);
+    const args = options.device ? [options.device] : [];
+    log.step(`exec ${[`/${name}`, ...args].join(' ')}: ${program.length} bytes of ARM code on the emulated CPU, a process of the host kernel (${machine.platform.model})`);
     let text = '', printed = '';
     const output = (data: Uint8Array) => {
       const chunk = Buffer.from(data).toString('utf8');
@@ -42,11 +38,13 @@ export function vfioArmhfSteps(machine: Machine, out: ScenarioOutput, options: A
         text = text.slice(nl + 1);
       }
     };
-    const proc = new LinuxProcess(program, {
-      bus: machine.bus,
-      ...hostKernelHooks(kernel),
-      workspace: new Workspace(dirname(options.program)),
-      argv,
+    const proc = startUserProgram({
+      path: options.program,
+      bytes: program,
+      ...hostedOn(machine),
+      workspace: dirname(options.program),
+      args,
+      // A fixed environment, not dmalab's: a scenario's transcript is the same on every machine and under every user.
       env: ['PATH=/bin:/usr/bin', 'HOME=/', 'LANG=C'],
       stdout: output,
       stderr: output,

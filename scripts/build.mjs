@@ -12,7 +12,9 @@ const products = [
   ['extension/extension.ts', 'extension'],
   ['server/lsp/main.ts', 'server'],
   ['debugger/main.ts', 'dap'],
-  ['cli/main.ts', 'cli'],
+  ['cli/main.ts', 'cli-main'],
+  // bin/dmalab's entry: loads cli-main through V8's code cache.
+  ['cli/launcher.ts', 'cli'],
 ].filter(([entry]) => existsSync(join(root, entry)));
 
 function findFiles(dir, suffix) {

@@ -1,28 +1,33 @@
-// A debug session over an ARM Linux executable: the process runs on the platform machine (its DMACs served to it
-// by the host-kernel model, as `dmalab run-elf` does), with the CPU as thread `cpu0` beside the DMA threads. Source
-// positions come from the DWARF line table; line breakpoints and stepping are at C source-line granularity. The
-// DMA event filters stop the session too; a DMA event seen while the CPU is outside the line table (in the C
-// library, in a system call) stops on the next C line the CPU reaches, so the stop is always in C.
+// The ARM executable kind: a Linux program on the platform machine's CPU (its DMACs served to it by the host-kernel
+// model, as `dmalab run` does), its CPU contexts as threads (`cpu0`) beside the DMA threads. Positions come from the
+// DWARF line table; line breakpoints and stepping are at C source-line granularity. A DMA event (a ticked filter, a
+// data breakpoint on a DMA access) stops CPU and DMACs together; one seen while the CPU is outside the line table (in
+// the C library, in a system call) stops on the next C line the CPU reaches, so the stop is always in C.
 import { EventEmitter } from 'node:events';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { loadPlatform } from '../../cli/platform';
-import { HostKernel } from '../../emulator/host/kernel';
-import { disassembleAt, disassembleRange } from '../../emulator/cpu/disasm';
-import { FrameTable } from '../../emulator/elf/dwarf-frame';
-import { DwarfError, LineTable, type LineRow } from '../../emulator/elf/dwarf-line';
-import { MappingSymbols } from '../../emulator/elf/mapping-symbols';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { disassembleAt } from '../../emulator/cpu/disasm';
+import { DwarfError, type LineRow } from '../../emulator/elf/dwarf-line';
 import { ElfError } from '../../emulator/linux/elf';
-import { hostKernelHooks } from '../../emulator/linux/host-kernel';
+import { environmentNameProblem, programEnvironment, type EnvironmentEdit } from '../../emulator/linux/environment';
 import type { ProcessOutcome } from '../../emulator/linux/outcome';
-import { LinuxProcess } from '../../emulator/linux/process';
-import { Workspace } from '../../emulator/linux/workspace';
+import { hostedOn, startUserProgram } from '../../emulator/linux/user-program';
 import { Machine } from '../../emulator/machine/machine';
-import type { ThreadRef } from '../../emulator/pl330/observer';
-import type { Pl330 } from '../../emulator/pl330/pl330';
-import { evaluateExpression } from './expression';
-import { EVENT_FILTERS, type EventFilter } from './filters';
+import { CPU_PID, machineTraceRecorder, type MachineTraceRecorder } from '../../emulator/machine/trace';
+import { traceTime } from '../../emulator/trace/trace-events';
+import { hexAddress } from '../../emulator/pl330/disasm';
+import { CodeBreakpoint, DataBreakpoint, breakpointStops, checkConditions, dataIdFor, formatValue, parseDataId } from './breakpoints';
+import type {
+  BreakpointResult, DataBreakpointRequest, DataTarget, DisassembledLine, EvaluateResult, EventFilterRequest, FrameInfo, InstructionBreakpointRequest,
+  LineBreakpointRequest, Runtime, ScopeInfo, SourceRef, StepGranularity, StepKind, StopInfo, ThreadInfo, TimelineItem, TimelineView,
+} from './contract';
+import { frameId, frameThread } from './contract';
+import { type CpuSide, type CpuThread, processCpuSide } from './cpu-side';
+import { DmaObservation, type DmaThread, SMMU_WALK } from './dma-observation';
+import { ElfCode } from './elf-code';
+import { type ExpressionContext, evaluateExpression } from './expression';
 import { UserError, integer } from './launch';
-import type { StopInfo } from './runtime';
+import { debugMachineOf } from './machine';
+import type { PlatformLoader } from './microcode-runtime';
 import { hex32, type VariableNode } from './views';
 
 export const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
@@ -40,6 +45,10 @@ export interface ElfLaunch {
   readonly stopOnEntry: boolean;
   /** Instructions one continue or step may run before it stops on its own. */
   readonly maxInstructions: number;
+  readonly trace: boolean;
+  /** The program's environment (NAME=VALUE): the adapter's own, edited by launch.json `env`. */
+  readonly env: readonly string[];
+  readonly strictSyscalls: boolean;
 }
 
 export function parseElfArguments(raw: Record<string, unknown>, cwd: string): ElfLaunch {
@@ -50,7 +59,9 @@ export function parseElfArguments(raw: Record<string, unknown>, cwd: string): El
   for (const key of ['platform', 'workspace'] as const) {
     if (raw[key] !== undefined && (typeof raw[key] !== 'string' || raw[key] === '')) throw new UserError(`'${key}' must name a file (got ${JSON.stringify(raw[key])})`);
   }
-  if (raw.stopOnEntry !== undefined && typeof raw.stopOnEntry !== 'boolean') throw new UserError(`'stopOnEntry' must be true or false (got ${JSON.stringify(raw.stopOnEntry)})`);
+  for (const key of ['stopOnEntry', 'trace', 'strictSyscalls'] as const) {
+    if (raw[key] !== undefined && typeof raw[key] !== 'boolean') throw new UserError(`'${key}' must be true or false (got ${JSON.stringify(raw[key])})`);
+  }
   return {
     program,
     args: args as string[],
@@ -58,334 +69,287 @@ export function parseElfArguments(raw: Record<string, unknown>, cwd: string): El
     workspace: raw.workspace === undefined ? dirname(program) : path(raw.workspace as string),
     stopOnEntry: raw.stopOnEntry === true,
     maxInstructions: integer(raw.maxInstructions ?? 1_000_000_000, 'maxInstructions', 1, Number.MAX_SAFE_INTEGER),
+    trace: raw.trace === true,
+    env: programEnvironment(process.env, { edits: environmentEdits(raw.env) }),
+    strictSyscalls: raw.strictSyscalls === true,
   };
 }
 
-export interface ElfThread {
-  readonly id: number;
-  readonly name: string;
-  /** The DMAC and its thread, for DMA threads. */
-  readonly dmac?: number;
-  readonly ref?: ThreadRef;
+/** launch.json `env`: an object NAME → value (a string sets it, null removes it). */
+function environmentEdits(env: unknown): EnvironmentEdit[] {
+  if (env === undefined) return [];
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) throw new UserError(`'env' must be an object of NAME: value (got ${JSON.stringify(env)})`);
+  return Object.entries(env).map(([name, value]) => {
+    const problem = environmentNameProblem(name) ?? (value !== null && typeof value !== 'string' ? `the value must be a string, or null to remove it (got ${JSON.stringify(value)})` : undefined);
+    if (problem !== undefined) throw new UserError(`'env': '${name}': ${problem}`);
+    return [name, value as string | null];
+  });
 }
 
-export interface ElfFrame {
-  readonly pc: number;
-  readonly name: string;
-  readonly path?: string;
-  /** 1-based source line (as DWARF numbers them). */
-  readonly line?: number;
-  readonly column?: number;
-}
-
-/** An instruction or a literal-pool item: what the disassembly view steps over. */
-interface ViewLine {
-  readonly address: number;
-  readonly length: number;
-  readonly text: string;
-}
-
-/** One line of the disassembly view. */
-export interface ElfInstruction {
-  readonly address: number;
-  readonly bytes: Uint8Array;
-  readonly text: string;
-  /** The function starting at this address. */
-  readonly symbol?: string;
-  readonly path?: string;
-  /** 1-based source line. */
-  readonly line?: number;
-}
-
-export const CPU_THREAD_ID = 1;
-/** How far before an address the disassembly view decodes from its function or mapping-symbol start (decoding
- * Thumb code from there keeps 32-bit instructions and IT blocks in step). */
-const THUMB_RESYNC_LIMIT = 0x10000;
+/** Return addresses a traced register access keeps (a click on it leads past register accessors to their caller). */
+const MAX_TRACED_CALLERS = 3;
+/** CPU threads have ids from 1; DMA threads from here (a machine has far fewer CPU contexts). */
+const FIRST_DMA_THREAD_ID = 1001;
 /** Instructions run between two looks at the event loop (a pause request gets in). */
 const SLICE = 20_000;
+/** The longest wait (in instructions' time) passed between two of those looks. */
+const WAIT_SLICE = 10_000_000;
 
-type StepMode = { kind: 'continue' } | { kind: 'line'; over: boolean; from: LineRow | undefined; sp: number } | { kind: 'out'; sp: number }
-  | { kind: 'instruction' } | { kind: 'over-call'; returnTo: number; sp: number };
+/** Continue, or a step of one CPU context (`thread`: its key); the others run alongside and may hit breakpoints. */
+type StepMode = { kind: 'continue' } | { thread: number } & (
+  | { kind: 'line'; over: boolean; from: LineRow | undefined; sp: number } | { kind: 'out'; sp: number }
+  | { kind: 'instruction' } | { kind: 'over-call'; returnTo: number; sp: number });
 
-/** Events: 'stopped' (StopInfo), 'output' (text, category), 'exited' (status), 'end'. */
-export class ElfRuntime extends EventEmitter {
-  readonly threads: readonly ElfThread[];
-  readonly lines: LineTable;
-  private readonly frameTable: FrameTable;
-  private readonly process: LinuxProcess;
-  private readonly dmacs: readonly Pl330[];
-  /** Breakpoint id by instruction address, and the source file of each id. */
-  private readonly breakpoints = new Map<number, number>();
-  private readonly breakpointFiles = new Map<number, string>();
-  /** Instruction breakpoint id by address. */
-  private instructionBreakpoints = new Map<number, number>();
-  private readonly mapping: MappingSymbols;
+/** A CPU store into a watched range, seen while an instruction ran. */
+interface StoreHit {
+  readonly breakpoint: DataBreakpoint;
+  readonly address: number;
+  readonly size: number;
+  readonly value: number;
+}
+
+export class ElfRuntime extends EventEmitter implements Runtime {
+  private readonly code: ElfCode;
+  private readonly cpus: CpuSide;
+  private readonly dma: DmaObservation;
+  /** Debugger thread id of each CPU context, by its key (ids are never reused). */
+  private readonly cpuIds = new Map<number, number>();
+  private lineBreakpoints = new Map<string, { breakpoint: CodeBreakpoint; addresses: readonly number[] }[]>();
+  private instructionBreakpoints: CodeBreakpoint[] = [];
+  private readonly breakpointsAt = new Map<number, CodeBreakpoint[]>();
+  private storeBreakpoints: DataBreakpoint[] = [];
+  private readonly storeHits: StoreHit[] = [];
   private nextBreakpointId = 1;
-  private filters: { filter: EventFilter; condition?: number }[] = [];
-  private unobserve: (() => void)[] = [];
   /** A DMA event seen but not yet reported (waiting for the CPU to reach C). */
-  private pendingEvent: string | undefined;
-  private threadStates: number[] = [];
+  private deferred: StopInfo | undefined;
+  /** The DMACs' cycle counts summed: their states are read again only when it moved (they ran). */
+  private dmaClock = -1;
   private running = false;
   private pauseRequested = false;
   private ended = false;
+  /** The DMA timeline, once asked for. */
+  private recorder: MachineTraceRecorder | undefined;
 
-  private constructor(readonly options: ElfLaunch, bytes: Uint8Array, warn: (line: string) => void) {
+  /**
+   * A program whose code `bytes` holds (its symbols and DWARF), run by the CPUs `cpus` makes on `machine`: the CPU
+   * side is the program kind's (a user process here; a kernel's CPUs next), everything else is shared.
+   */
+  private constructor(
+    readonly options: ElfLaunch,
+    bytes: Uint8Array,
+    private readonly machine: Machine,
+    cpus: (output: (text: string, category: 'stdout' | 'stderr' | 'console') => void) => CpuSide,
+  ) {
     super();
-    this.lines = LineTable.fromElf(bytes);
-    this.frameTable = new FrameTable(bytes);
-    this.mapping = new MappingSymbols(bytes);
-    const machine = new Machine(loadPlatform(options.platform, warn));
-    const hooks = hostKernelHooks(new HostKernel(machine));
-    this.dmacs = machine.dmacs.map((d) => d.device);
-    const workspace = new Workspace(options.workspace);
-    const guest = relative(workspace.root, options.program);
-    const text = (data: Uint8Array): string => Buffer.from(data).toString('utf8');
-    this.process = new LinuxProcess(bytes, {
-      bus: machine.bus,
-      ...hooks,
-      workspace,
-      argv: [guest.startsWith('..') ? `/${options.program.split('/').pop()}` : `/${guest}`, ...options.args],
-      env: ['PATH=/bin:/usr/bin', 'HOME=/', 'LANG=C'],
-      stdout: (data) => this.emit('output', text(data), 'stdout'),
-      stderr: (data) => this.emit('output', text(data), 'stderr'),
-      stdin: () => new Uint8Array(0),
-      // The debug console shows output as it comes: the C library line-buffers a terminal's stdout.
-      terminal: true,
+    // The debug information first: a file that is no 32-bit ARM ELF is refused with what is wrong with it.
+    this.code = new ElfCode(options.program, bytes, (address) => this.cpus.readCode(address), () => this.cpus.current().cpu.thumb);
+    this.cpus = cpus((text, category) => this.emit('output', text, category));
+    this.dma = new DmaObservation(debugMachineOf(machine), FIRST_DMA_THREAD_ID, {
+      output: (line) => this.emit('output', line, 'console'),
+      trace: options.trace,
+      everyTick: false,
+      replaying: () => false,
     });
-    // The debugger steps one instruction at a time: the interpreter is the reference it shows.
-    this.process.cpu.translation = false;
-    const threads: ElfThread[] = [{ id: CPU_THREAD_ID, name: 'cpu0' }];
-    this.dmacs.forEach((dmac, d) => {
-      threads.push({ id: threads.length + 1, name: `dma${d} manager`, dmac: d, ref: 'manager' });
-      for (let n = 0; n < dmac.config.channels; n++) threads.push({ id: threads.length + 1, name: `dma${d} ch${n}`, dmac: d, ref: n });
-    });
-    this.threads = threads;
+    this.dma.readThreads();
   }
 
-  static launch(options: ElfLaunch, bytes: Uint8Array, warn: (line: string) => void): ElfRuntime {
+  /** An ARM Linux executable as a user process on the platform machine, its devices served by the host kernel. */
+  static launch(options: ElfLaunch, bytes: Uint8Array, loadPlatform: PlatformLoader, warn: (line: string) => void): ElfRuntime {
+    const text = (data: Uint8Array): string => Buffer.from(data).toString('utf8');
+    let machine: Machine;
     try {
-      return new ElfRuntime(options, bytes, warn);
+      machine = new Machine(loadPlatform(options.platform, warn));
+    } catch (error) {
+      throw new UserError(`'platform': ${(error as Error).message}`);
+    }
+    try {
+      return new ElfRuntime(options, bytes, machine, (output) => processCpuSide(startUserProgram({
+        path: options.program,
+        bytes,
+        args: options.args,
+        workspace: options.workspace,
+        env: options.env,
+        ...hostedOn(machine),
+        stdout: (data) => output(text(data), 'stdout'),
+        stderr: (data) => output(text(data), 'stderr'),
+        strictSyscalls: options.strictSyscalls,
+        warn: (message) => output(`dmalab: warning: ${message}\n`, 'console'),
+        stdin: () => new Uint8Array(0),
+        // The debug console shows output as it comes: the C library line-buffers a terminal's stdout.
+        terminal: true,
+      })));
     } catch (error) {
       if (error instanceof ElfError || error instanceof DwarfError) throw new UserError(`${options.program}: ${error.message}`);
       throw error;
     }
   }
 
-  get cpu(): LinuxProcess['cpu'] {
-    return this.process.cpu;
-  }
-
-  /** Starts the program once the client has configured breakpoints. */
   start(): void {
-    if (this.options.stopOnEntry) this.stop({ reason: 'entry', threadId: CPU_THREAD_ID });
+    this.dma.attach();
+    if (this.options.stopOnEntry) this.stop({ reason: 'entry', threadId: this.cpuThreadId(this.cpus.current()) });
     else this.resume({ kind: 'continue' });
   }
 
+  // -------------------------------------------------------------------------------------------------------------
+  // Threads
+
+  threads(): ThreadInfo[] {
+    return [...this.cpus.threads().map((t) => ({ id: this.cpuThreadId(t), name: t.name })), ...this.dma.threads.map(({ id, name }) => ({ id, name }))];
+  }
+
+  private cpuThreadId(thread: CpuThread): number {
+    let id = this.cpuIds.get(thread.key);
+    if (id === undefined) this.cpuIds.set(thread.key, (id = this.cpuIds.size + 1));
+    return id;
+  }
+
+  /** The CPU context or the DMA thread with this id. */
+  private thread(threadId: number): { cpu: CpuThread } | { dma: DmaThread } {
+    const dma = this.dma.indexOf(threadId);
+    if (dma >= 0) return { dma: this.dma.threads[dma] };
+    const cpu = this.cpus.threads().find((t) => this.cpuIds.get(t.key) === threadId);
+    if (!cpu) throw new UserError(`no thread ${threadId}`);
+    return { cpu };
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Breakpoints
+
   /** Line breakpoints of one source file: each moved to the next line with code; unverified when none. */
-  setLineBreakpoints(path: string, lines: readonly number[]): { id: number; verified: boolean; line?: number; message?: string }[] {
-    for (const [address, id] of this.breakpoints) if (this.breakpointFiles.get(id) === path) this.breakpoints.delete(address);
-    for (const [id, file] of this.breakpointFiles) if (file === path) this.breakpointFiles.delete(id);
-    return lines.map((line) => {
+  setLineBreakpoints(source: SourceRef, requests: readonly LineBreakpointRequest[]): BreakpointResult[] {
+    const bound: { breakpoint: CodeBreakpoint; addresses: readonly number[] }[] = [];
+    const results = requests.map((r): BreakpointResult => {
       const id = this.nextBreakpointId++;
-      const resolved = this.lines.resolve(path, line);
-      if (!resolved) return { id, verified: false, message: `no code at or after line ${line} in ${path.split('/').pop()} (is the program built with -g?)` };
-      this.breakpointFiles.set(id, path);
-      for (const address of resolved.addresses) this.breakpoints.set(address, id);
-      return { id, verified: true, line: resolved.line };
+      const resolved = this.code.lines.resolve(source.path, r.line + 1);
+      if (!resolved) return { id, verified: false, message: `no code at or after line ${r.line + 1} in ${source.path.split('/').pop()} (is the program built with -g?)` };
+      const problem = checkConditions(r.condition, r.hitCondition, this.cpuContext(this.cpus.current()));
+      if (typeof problem === 'string') return { id, verified: false, source, line: resolved.line - 1, message: problem };
+      const addresses = this.lineEntries(resolved.addresses);
+      const breakpoint: CodeBreakpoint = { id, address: addresses[0], kind: 'source', condition: r.condition, hitCondition: problem, logMessage: r.logMessage, hits: 0 };
+      bound.push({ breakpoint, addresses });
+      return { id, verified: true, source, line: resolved.line - 1, address: addresses[0] };
     });
+    this.lineBreakpoints.set(source.path, bound);
+    this.indexCodeBreakpoints();
+    return results;
+  }
+
+  /**
+   * Where a line is entered: its lowest statement address in each function holding it (as gdb places a line's
+   * breakpoint). A line's other statements (the parts of `a[i] = f(i)`) are inside it: stopping there again would
+   * stop twice on one pass.
+   */
+  private lineEntries(addresses: readonly number[]): number[] {
+    const byFunction = new Map<number | undefined, number>();
+    for (const a of addresses) {
+      const fn = this.code.frameTable.functionAt(a)?.start;
+      const seen = byFunction.get(fn);
+      if (seen === undefined || a < seen) byFunction.set(fn, a);
+    }
+    return [...byFunction.values()].sort((a, b) => a - b);
   }
 
   /** Instruction breakpoints (the disassembly view's): verified where the address holds code of the program. */
-  setInstructionBreakpoints(addresses: readonly number[]): { id: number; verified: boolean; address: number; line?: number; message?: string }[] {
-    this.instructionBreakpoints = new Map();
-    return addresses.map((address) => {
+  setInstructionBreakpoints(requests: readonly InstructionBreakpointRequest[]): BreakpointResult[] {
+    this.instructionBreakpoints = [];
+    const results = requests.map((r): BreakpointResult => {
       const id = this.nextBreakpointId++;
-      const why = this.notAnInstruction(address);
+      const address = r.address >>> 0;
+      const why = this.code.notAnInstruction(address);
       if (why !== undefined) return { id, verified: false, address, message: `no instruction at ${hex32(address)}: ${why}` };
-      this.instructionBreakpoints.set(address, id);
-      return { id, verified: true, address, line: this.lines.lookup(address)?.line };
+      const problem = checkConditions(r.condition, r.hitCondition, this.cpuContext(this.cpus.current()));
+      if (typeof problem === 'string') return { id, verified: false, address, message: problem };
+      this.instructionBreakpoints.push({ id, address, kind: 'instruction', condition: r.condition, hitCondition: problem, hits: 0 });
+      const row = this.code.lines.lookup(address);
+      return { id, verified: true, address, source: row && { path: this.code.sourcePath(row.file) }, line: row && row.line - 1 };
     });
+    this.indexCodeBreakpoints();
+    return results;
   }
 
-  /** Why `address` is not where an instruction of the program starts, if it is not. */
-  private notAnInstruction(address: number): string | undefined {
-    if (this.process.readCode(address) === undefined) return 'nothing is mapped there';
-    const { start, kind } = this.decodingStart(address);
-    if (kind === 'data') return 'it holds data (a literal pool), not code';
-    if ((address & (kind === 'arm' ? 3 : 1)) !== 0) return `it is not aligned to an ${kind === 'arm' ? 'A32' : 'T32'} instruction`;
-    if (kind === 'arm') return undefined;
-    const run = disassembleRange(this.process.readCode, start, address + 1, true);
-    const last = run[run.length - 1];
-    return last === undefined || last.address === address ? undefined : `it is inside the 32-bit instruction at ${hex32(last.address)}`;
-  }
-
-  /** `count` instructions from the one `offset` instructions away from `address` (negative: before it). A32 or T32
-   * by the ELF's mapping symbols (by CPSR.T where there are none); data regions as `.word`, unmapped memory as
-   * `(unmapped)`. */
-  disassemble(address: number, offset: number, count: number): ElfInstruction[] {
-    address >>>= 0;
-    const instructions: ViewLine[] = [];
-    if (offset < 0) {
-      const before = this.instructionsBefore(address, -offset);
-      instructions.push(...before.slice(Math.max(0, before.length + offset)));
-      // Short of code before (the start of memory): pad with the lowest instruction's predecessors as words.
-      while (instructions.length < Math.min(-offset, count)) {
-        const at = ((instructions[0]?.address ?? address) - 4) >>> 0;
-        instructions.unshift(this.undecodable(at, 4));
-      }
-    }
-    let at = address;
-    if (offset > 0) {
-      const skipped = this.instructionsFrom(address, offset);
-      at = skipped.length > 0 ? (skipped[skipped.length - 1].address + skipped[skipped.length - 1].length) >>> 0 : address;
-    }
-    if (instructions.length < count) instructions.push(...this.instructionsFrom(at, count - instructions.length));
-    return instructions.slice(0, count).map((d) => this.describe(d));
-  }
-
-  /** One view line: the instruction's bytes, its function when it starts one, its source line. */
-  private describe(d: ViewLine): ElfInstruction {
-    const fn = this.frameTable.functionAt(d.address);
-    const row = this.lines.lookup(d.address);
-    return {
-      address: d.address,
-      bytes: this.readBytes(d.address, d.length) ?? new Uint8Array(0),
-      text: d.text,
-      symbol: fn && fn.start === d.address ? fn.name : undefined,
-      path: row && resolve(dirname(this.options.program), row.file),
-      line: row?.line,
+  private indexCodeBreakpoints(): void {
+    this.breakpointsAt.clear();
+    const add = (address: number, bp: CodeBreakpoint): void => {
+      const list = this.breakpointsAt.get(address) ?? [];
+      list.push(bp);
+      this.breakpointsAt.set(address, list);
     };
+    for (const list of this.lineBreakpoints.values()) for (const { breakpoint, addresses } of list) for (const a of addresses) add(a, breakpoint);
+    for (const bp of this.instructionBreakpoints) add(bp.address, bp);
   }
 
-  private undecodable(address: number, length: number): ViewLine {
-    return { address, length, text: '(unmapped)' };
+  /** A plain address is the CPU's (virtual: its stores); `phys` and `iova` ones are DMA accesses. */
+  dataBreakpointInfo(name: string, bytes?: number): DataTarget {
+    const dataId = dataIdFor(name, bytes, 'virtual');
+    if (!dataId) return { dataId: null, description: `'${name}' is not an address or ADDRESS:LENGTH (a CPU address; prefix 'phys' or 'iova' for DMA accesses)` };
+    const { space, start, length } = parseDataId(dataId);
+    return space === 'virtual'
+      ? { dataId, description: `CPU store to ${hexAddress(start)} (${length} bytes)`, accessTypes: ['write'] }
+      : { dataId, description: `DMA access to ${space} ${hexAddress(start)} (${length} bytes)`, accessTypes: ['read', 'write', 'readWrite'] };
   }
 
-  /** Where decoding may start for the code at `address`: its region's kind and a safe earlier start. */
-  private decodingStart(address: number): { start: number; end: number; kind: 'arm' | 'thumb' | 'data' } {
-    const region = this.mapping.regionAt(address);
-    const kind = region?.kind ?? (this.cpu.thumb ? 'thumb' : 'arm');
-    const fn = this.frameTable.functionAt(address);
-    let start = Math.max(region?.start ?? 0, fn?.start ?? 0);
-    // Far from any symbol a few instructions back are enough for the decoding to fall into step.
-    if (address - start > THUMB_RESYNC_LIMIT) start = Math.max(region?.start ?? 0, address - 64) & ~1;
-    return { start, end: region?.end ?? Infinity, kind };
-  }
-
-  /** `count` instructions from `address` on, crossing into following regions. */
-  private instructionsFrom(address: number, count: number): ViewLine[] {
-    const out: ViewLine[] = [];
-    let at = address;
-    while (out.length < count) {
-      const { start, end, kind } = this.decodingStart(at);
-      if (kind === 'data') {
-        const item = this.dataItem(at);
-        out.push(item);
-        at = (item.address + item.length) >>> 0;
-        continue;
+  setDataBreakpoints(requests: readonly DataBreakpointRequest[]): BreakpointResult[] {
+    const cpu: DataBreakpoint[] = [];
+    const dma: DataBreakpoint[] = [];
+    const results = requests.map((r): BreakpointResult => {
+      const id = this.nextBreakpointId++;
+      try {
+        const { space, start, length } = parseDataId(r.dataId);
+        if (space === 'virtual' && r.access !== undefined && r.access !== 'write') return { id, verified: false, message: 'CPU addresses are watched for stores only (access type write)' };
+        const problem = checkConditions(r.condition, r.hitCondition, this.cpuContext(this.cpus.current()));
+        if (typeof problem === 'string') return { id, verified: false, message: problem };
+        (space === 'virtual' ? cpu : dma).push({ id, space, start, length, access: r.access ?? 'write', condition: r.condition, hitCondition: problem, hits: 0 });
+        return { id, verified: true, address: start };
+      } catch (error) {
+        return { id, verified: false, message: (error as Error).message };
       }
-      // Decode from the safe start so an IT block's condition reaches the instructions inside it.
-      const stop = Math.min(end, at + (count - out.length) * 4);
-      const run = disassembleRange(this.process.readCode, kind === 'thumb' ? start : at & ~3, stop, kind === 'thumb').filter((d) => d.address >= at);
-      if (run.length === 0) {
-        out.push(this.undecodable(at, kind === 'thumb' ? 2 : 4));
-        at = (at + (kind === 'thumb' ? 2 : 4)) >>> 0;
-        continue;
-      }
-      out.push(...run.slice(0, count - out.length));
-      const last = run[run.length - 1];
-      at = (last.address + last.length) >>> 0;
-    }
-    return out;
-  }
-
-  /** Up to `count` instructions ending just before `address`. */
-  private instructionsBefore(address: number, count: number): ViewLine[] {
-    const out: ViewLine[] = [];
-    let end = address;
-    while (out.length < count && end > 0) {
-      const { start, kind } = this.decodingStart(end - 1);
-      const from = kind === 'thumb' ? start : Math.max(start, end - (count - out.length) * 4) & ~3;
-      const run = kind === 'data' ? [this.dataItem(end - 1)] : disassembleRange(this.process.readCode, from, end, kind === 'thumb');
-      if (run.length === 0 || this.process.readCode(end - 2) === undefined) break;
-      out.unshift(...run);
-      end = run[0].address;
-    }
-    return out.slice(Math.max(0, out.length - count));
-  }
-
-  /** The item of a data region holding `address`, as objdump lists literal pools: `.word` where 4 aligned bytes of
-   * the region remain, else `.short` where 2 aligned ones do, else `.byte`. */
-  private dataItem(address: number): ViewLine {
-    const region = this.mapping.regionAt(address)!;
-    const lengthAt = (p: number): number => ((p & 3) === 0 && p + 4 <= region.end ? 4 : (p & 1) === 0 && p + 2 <= region.end ? 2 : 1);
-    // Items start on their own alignment, so from the region's start or the aligned word holding the address the
-    // walk takes at most three steps.
-    let start = Math.max(region.start, address & ~3);
-    while (start + lengthAt(start) <= address) start += lengthAt(start);
-    const length = lengthAt(start);
-    const bytes = this.readBytes(start, length);
-    if (bytes === undefined) return this.undecodable(start, length);
-    const value = bytes.reduceRight((v, b) => v * 256 + b, 0);
-    const text = length === 4 ? `.word ${hex32(value)}` : length === 2 ? `.short 0x${value.toString(16).padStart(4, '0')}` : `.byte 0x${value.toString(16).padStart(2, '0')}`;
-    return { address: start, length, text };
-  }
-
-  /** `length` bytes of the process's memory, or undefined where any is unmapped. */
-  private readBytes(address: number, length: number): Uint8Array | undefined {
-    const bytes = new Uint8Array(length);
-    for (let i = 0; i < length; i++) {
-      const half = this.process.readCode((address + i) & ~1);
-      if (half === undefined) return undefined;
-      bytes[i] = ((address + i) & 1) === 0 ? half & 0xff : half >>> 8;
-    }
-    return bytes;
-  }
-
-  /** The ticked DMA event filters; DMASEV and interrupts are watched through each DMAC's observer. */
-  setEventFilters(requests: readonly { id: string; condition?: string }[]): void {
-    for (const stop of this.unobserve) stop();
-    this.unobserve = [];
-    this.filters = requests.map((r) => {
-      const filter = EVENT_FILTERS.find((f) => f.id === r.id);
-      if (!filter) throw new UserError(`unknown exception filter '${r.id}'`);
-      const condition = r.condition === undefined || r.condition.trim() === '' ? undefined : integer(r.condition.trim(), `${filter.label} condition`, -1, 0xffffffff);
-      return { filter, condition };
     });
-    const matching = this.filters.filter((f) => f.filter.match);
-    if (matching.length > 0) {
-      this.dmacs.forEach((dmac, d) => {
-        this.unobserve.push(dmac.observe((event) => {
-          for (const { filter, condition } of matching) {
-            const n = filter.match!(event);
-            if (n === undefined || (condition !== undefined && condition !== n)) continue;
-            const thread = 'thread' in event ? event.thread : 'manager';
-            this.pendingEvent ??= `dma${d}: ${filter.describe(n, thread, dmac)}`;
-          }
-        }));
-      });
-    }
-    this.threadStates = this.dmaThreadStates();
+    this.storeBreakpoints = cpu;
+    this.cpus.watchStores(cpu, cpu.length === 0 ? undefined : (address, size, value) => {
+      for (const breakpoint of this.storeBreakpoints) {
+        if (address + size > breakpoint.start && address < breakpoint.start + breakpoint.length) this.storeHits.push({ breakpoint, address, size, value });
+      }
+    });
+    this.dma.setDataBreakpoints(dma);
+    return results;
   }
+
+  setEventFilters(requests: readonly EventFilterRequest[]): void {
+    this.dma.setFilters(requests);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Execution
 
   continue(): void {
     this.resume({ kind: 'continue' });
   }
 
   /** One source line (over calls, or into them), one instruction, or out of the current function. */
-  step(granularity: 'line' | 'instruction', over: boolean): void {
-    if (granularity === 'instruction') {
-      // Stepping over a call instruction runs the call and stops where it returns.
-      const current = disassembleAt(this.process.readCode, this.cpu.pc, this.cpu.thumb, this.cpu.it);
-      const call = over && current !== undefined && /^blx?(?:[a-z]{2})?(?:\.[nw])? /.test(current.text);
-      this.resume(call ? { kind: 'over-call', returnTo: current.address + current.length, sp: this.cpu.r[13] >>> 0 } : { kind: 'instruction' });
+  step(threadId: number, kind: StepKind, granularity: StepGranularity): void {
+    const target = this.thread(threadId);
+    const stepped = 'cpu' in target ? target.cpu : this.cpus.current();
+    const thread = stepped.key;
+    const cpu = stepped.cpu;
+    const sp = cpu.r[13] >>> 0;
+    if (kind === 'out') {
+      // To the caller's return address (as gdb's finish), a deeper recursion's return to it (a lower sp) aside.
+      const caller = this.code.frameTable.unwind(cpu.r, cpu.pc, (a) => this.read(a >>> 0, 4) ?? 0)[1];
+      return this.resume(caller === undefined ? { kind: 'out', thread, sp } : { kind: 'over-call', thread, returnTo: caller, sp });
     }
-    else this.resume({ kind: 'line', over, from: this.lines.lookup(this.cpu.pc), sp: this.cpu.r[13] >>> 0 });
+    if (granularity === 'line') return this.resume({ kind: 'line', thread, over: kind === 'over', from: this.code.lines.lookup(cpu.pc), sp });
+    // Stepping over a call instruction runs the call and stops where it returns.
+    const current = disassembleAt(this.cpus.readCode, cpu.pc, cpu.thumb, cpu.it);
+    const call = kind === 'over' && current !== undefined && /^blx?(?:[a-z]{2})?(?:\.[nw])? /.test(current.text);
+    this.resume(call ? { kind: 'over-call', thread, returnTo: current.address + current.length, sp } : { kind: 'instruction', thread });
   }
 
-  stepOut(): void {
-    this.resume({ kind: 'out', sp: this.cpu.r[13] >>> 0 });
+  stepBack(): void {
+    throw new UserError('an ARM executable cannot run backwards (step back and reverse continue are for PL330 programs)');
+  }
+
+  reverseContinue(): void {
+    this.stepBack();
   }
 
   pause(): void {
@@ -398,75 +362,108 @@ export class ElfRuntime extends EventEmitter {
     this.running = true;
     this.pauseRequested = false;
     let budget = this.options.maxInstructions;
-    let first = true;
     const slice = (): void => {
       for (let i = 0; i < SLICE; i++) {
-        const outcome = this.process.run(1);
+        // A wait passes in one go (the machine runs meanwhile); then one instruction at a time.
+        const waited = this.cpus.idle(Math.min(budget, WAIT_SLICE));
+        const outcome = waited > 0 ? undefined : this.cpus.run(1);
         if (outcome !== undefined) return this.exit(outcome);
-        budget--;
-        const stop = this.stopAfterInstruction(mode, first);
-        first = false;
+        budget -= Math.max(1, waited);
+        const stop = this.stopAfterInstruction(mode, waited === 0);
         if (stop) return this.stop(stop);
-        if (budget <= 0) return this.stop({ reason: 'pause', threadId: CPU_THREAD_ID, description: `stopped after ${this.options.maxInstructions} instructions (maxInstructions)` });
+        if (budget <= 0) return this.stop({ reason: 'pause', threadId: this.cpuThreadId(this.cpus.current()), description: `stopped after ${this.options.maxInstructions} instructions (maxInstructions)` });
       }
-      if (this.pauseRequested) return this.stop({ reason: 'pause', threadId: CPU_THREAD_ID });
+      if (this.pauseRequested) return this.stop({ reason: 'pause', threadId: this.cpuThreadId(this.cpus.current()) });
       setImmediate(slice);
     };
     setImmediate(slice);
   }
 
-  /** Why to stop now that one more instruction ran, if at all. */
-  private stopAfterInstruction(mode: StepMode, first: boolean): StopInfo | undefined {
-    const pc = this.cpu.pc;
-    if (this.filters.some((f) => f.filter.transition)) this.checkTransitions();
-    const row = this.lines.lookup(pc);
-    const atLineStart = row !== undefined && row.address === pc && row.isStmt;
-    if (this.pendingEvent !== undefined && row !== undefined) {
-      const text = this.pendingEvent;
-      this.pendingEvent = undefined;
-      return { reason: 'exception', threadId: CPU_THREAD_ID, description: text, text };
+  /** Why to stop now that one more instruction ran (`ran`; else time passed in a wait), if at all. */
+  private stopAfterInstruction(mode: StepMode, ran: boolean): StopInfo | undefined {
+    const thread = this.cpus.current();
+    const threadId = this.cpuThreadId(thread);
+    const cpu = thread.cpu;
+    const pc = cpu.pc;
+    this.observeDma(threadId);
+    if (this.storeHits.length) {
+      const hit = this.storeHits.find((h) => breakpointStops(h.breakpoint, this.cpuContext(thread), this.reports(undefined)));
+      this.storeHits.length = 0;
+      if (hit) {
+        const text = `CPU store of ${hit.size} byte(s) at ${hexAddress(hit.address)} = ${formatValue(hit.value >>> 0)} (watching ${hexAddress(hit.breakpoint.start)}+${hit.breakpoint.length})`;
+        return { reason: 'data breakpoint', threadId, description: text, text, breakpointIds: [hit.breakpoint.id] };
+      }
     }
-    const hit = this.breakpoints.get(pc) ?? this.instructionBreakpoints.get(pc);
-    if (hit !== undefined) return { reason: 'breakpoint', threadId: CPU_THREAD_ID, breakpointIds: [hit] };
+    const row = this.code.lines.lookup(pc);
+    if (this.deferred !== undefined && row !== undefined) {
+      const stop = this.deferred;
+      this.deferred = undefined;
+      return stop;
+    }
+    const list = this.breakpointsAt.get(pc);
+    if (list) {
+      const hit = list.filter((bp) => breakpointStops(bp, this.cpuContext(thread), this.reports(bp)));
+      if (hit.length) return { reason: hit.some((bp) => bp.kind === 'source') ? 'breakpoint' : 'instruction breakpoint', threadId, breakpointIds: hit.map((bp) => bp.id) };
+    }
+    if (mode.kind === 'continue' || mode.thread !== thread.key) return undefined;
+    const atLineStart = row !== undefined && row.address === pc && row.isStmt;
+    const sp = cpu.r[13] >>> 0;
     switch (mode.kind) {
       case 'instruction':
-        return first ? { reason: 'step', threadId: CPU_THREAD_ID } : undefined;
+        return ran ? { reason: 'step', threadId } : undefined;
       case 'over-call':
-        return pc === mode.returnTo && (this.cpu.r[13] >>> 0) >= mode.sp ? { reason: 'step', threadId: CPU_THREAD_ID } : undefined;
+        return pc === mode.returnTo && sp >= mode.sp ? { reason: 'step', threadId } : undefined;
       case 'line': {
         if (!atLineStart) return undefined;
-        const sp = this.cpu.r[13] >>> 0;
         if (mode.over && sp < mode.sp) return undefined; // inside a call made from the line
         const sameLine = mode.from !== undefined && row.line === mode.from.line && row.file === mode.from.file && sp === mode.sp;
-        return sameLine ? undefined : { reason: 'step', threadId: CPU_THREAD_ID };
+        return sameLine ? undefined : { reason: 'step', threadId };
       }
       case 'out':
-        return row !== undefined && (this.cpu.r[13] >>> 0) > mode.sp && atLineStart ? { reason: 'step', threadId: CPU_THREAD_ID } : undefined;
+        return sp > mode.sp && atLineStart ? { reason: 'step', threadId } : undefined;
       default:
         return undefined;
     }
   }
 
-  /** Filters seen in a DMA thread's state change (DMAGO, waiting, faults, DMAEND). */
-  private checkTransitions(): void {
-    const states = this.dmaThreadStates();
-    for (let i = 0; i < states.length; i++) {
-      const from = this.threadStates[i];
-      const to = states[i];
-      if (from === to) continue;
-      const thread = this.threads[i + 1];
-      const dmac = this.dmacs[thread.dmac!];
-      for (const { filter, condition } of this.filters) {
-        const n = filter.transition?.(from, to, dmac, thread.ref!);
-        if (n === undefined || (condition !== undefined && condition !== n)) continue;
-        this.pendingEvent ??= `${thread.name}: ${filter.describe(n, thread.ref!, dmac)}`;
+  /**
+   * What the DMACs did meanwhile (they keep pace with the CPU on the machine's clock): the first event a filter or a
+   * DMA data breakpoint caught becomes the stop the CPU makes on its next C line, on the CPU thread, naming the DMA
+   * thread.
+   */
+  private observeDma(threadId: number): void {
+    const dma = this.dma;
+    let clock = 0;
+    for (const d of dma.machine.dmacs) clock += d.cycle;
+    if (clock !== this.dmaClock) {
+      this.dmaClock = clock;
+      dma.readThreads();
+    }
+    if (dma.pending.length === 0 && dma.dataHits.length === 0) return;
+    if (this.deferred === undefined) {
+      const event = dma.eventStop();
+      const hit = event ? undefined : dma.dataHits.find((h) => breakpointStops(h.breakpoint, this.dmaContext(dma.threads[h.thread]), this.reports(undefined)));
+      if (event) {
+        const raisedBy = dma.threads[dma.indexOf(event.threadId)].name;
+        const text = `${raisedBy}: ${event.text}`;
+        this.deferred = { reason: 'exception', threadId, description: text, text };
+      } else if (hit) {
+        const text = `${dma.threads[hit.thread].name}: ${hit.text}`;
+        this.deferred = { reason: 'data breakpoint', threadId, description: text, text, breakpointIds: [hit.breakpoint.id] };
       }
     }
-    this.threadStates = states;
+    dma.clearReports();
   }
 
-  private dmaThreadStates(): number[] {
-    return this.threads.slice(1).map((t) => this.dmacs[t.dmac!].threadState(t.ref!));
+  private reports(bp: CodeBreakpoint | undefined): { replaying: boolean; log(text: string): void; problem(text: string): void } {
+    return {
+      replaying: false,
+      log: (text) => {
+        const row = bp && this.code.lines.lookup(bp.address);
+        this.emit('output', text, 'console', row && { path: this.code.sourcePath(row.file) }, row && row.line - 1);
+      },
+      problem: (text) => this.emit('output', text, 'stderr'),
+    };
   }
 
   private stop(stop: StopInfo): void {
@@ -482,92 +479,149 @@ export class ElfRuntime extends EventEmitter {
     this.emit('end');
   }
 
-  /** The call stack of a thread: the CPU's unwound through .debug_frame, each frame on its C line (a caller's on
-   * the line of its call); a DMA thread's one frame at its program counter. */
-  frames(threadId: number): ElfFrame[] {
+  // -------------------------------------------------------------------------------------------------------------
+  // Inspection
+
+  /** A CPU thread's call stack unwound through .debug_frame, each frame on its C line (a caller's on the line of its
+   * call); a DMA thread's one frame at its program counter. */
+  frames(threadId: number): FrameInfo[] {
     const thread = this.thread(threadId);
-    if (thread.dmac === undefined) {
-      const memory = this.process.memory;
-      return this.frameTable.unwind(this.cpu.r, this.cpu.pc, (a) => memory.read32(a)).map((pc, depth) => {
-        const row = this.lines.lookup(depth === 0 ? pc : pc - 1);
-        const fn = this.frameTable.functionAt(depth === 0 ? pc : pc - 1)?.name;
-        return {
-          pc,
-          name: fn ?? (row ? `${row.file.split('/').pop()}:${row.line}` : `${hex32(pc)} (no line information)`),
-          path: row && resolve(dirname(this.options.program), row.file),
-          line: row?.line,
-          column: row?.column,
-        };
-      });
+    if ('dma' in thread) {
+      const t = thread.dma;
+      const pc = this.dma.pcOf(t);
+      return [{ id: threadId, pc, name: `${this.dma.instructionText(t.dmac, pc)} (${this.dma.describeState(t)})` }];
     }
-    const dmac = this.dmacs[thread.dmac];
-    const pc = dmac.register(thread.ref === 'manager' ? 'DPC' : `CPC${thread.ref}`);
-    return [{ pc, name: `${thread.name} at ${hex32(pc)}` }];
-  }
-
-  thread(id: number): ElfThread {
-    const thread = this.threads.find((t) => t.id === id);
-    if (!thread) throw new UserError(`no thread ${id}`);
-    return thread;
-  }
-
-  /** r0-r12, sp, lr, pc, the CPSR with its fields, and the VFP registers d0-d15. */
-  cpuRegisters(): VariableNode[] {
-    const cpu = this.cpu;
-    const names = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11', 'r12', 'sp', 'lr'];
-    const nodes: VariableNode[] = names.map((name, i) => ({ name, value: hex32(cpu.r[i]), memoryReference: hex32(cpu.r[i]) }));
-    nodes.push({ name: 'pc', value: hex32(cpu.pc), memoryReference: hex32(cpu.pc) });
-    const cpsr = cpu.cpsr;
-    const bit = (n: number): string => String((cpsr >>> n) & 1);
-    nodes.push({
-      name: 'cpsr',
-      value: `${hex32(cpsr)} (${['N', 'Z', 'C', 'V'].filter((_, i) => (cpsr >>> (31 - i)) & 1).join('') || '-'}, ${cpu.thumb ? 'Thumb' : 'ARM'}, user mode)`,
-      children: () => [
-        { name: 'N', value: bit(31) }, { name: 'Z', value: bit(30) }, { name: 'C', value: bit(29) }, { name: 'V', value: bit(28) },
-        { name: 'Q', value: bit(27) }, { name: 'GE', value: String((cpsr >>> 16) & 15) }, { name: 'T', value: bit(5) }, { name: 'M', value: `0x${(cpsr & 31).toString(16)} (user)` },
-      ],
+    const cpu = thread.cpu.cpu;
+    const read32 = (a: number): number => this.read(a >>> 0, 4) ?? 0;
+    return this.code.frameTable.unwind(cpu.r, cpu.pc, read32).map((pc, depth) => {
+      const row = this.code.lines.lookup(depth === 0 ? pc : pc - 1);
+      const fn = this.code.frameTable.functionAt(depth === 0 ? pc : pc - 1)?.name;
+      return {
+        id: frameId(threadId, depth),
+        pc,
+        name: fn ?? (row ? `${row.file.split('/').pop()}:${row.line}` : `${hex32(pc)} (no line information)`),
+        source: row && { path: this.code.sourcePath(row.file) },
+        line: row && row.line - 1,
+        column: row?.column ? row.column - 1 : undefined,
+      };
     });
-    nodes.push({
-      name: 'vfp',
-      value: `fpscr ${hex32(cpu.fpscr)}`,
-      children: () => Array.from({ length: 16 }, (_, i) => ({
-        name: `d${i}`,
-        value: `${cpu.d[i]} (0x${(cpu.w[2 * i + 1] >>> 0).toString(16).padStart(8, '0')}${(cpu.w[2 * i] >>> 0).toString(16).padStart(8, '0')})`,
-      })),
-    });
-    return nodes;
   }
 
-  /** A debug console or hover expression over the CPU's registers (r0-r15, sp, lr, pc, cpsr) and memory
-   * (`*(u32 *)(sp + 4)`). */
-  evaluate(expression: string): number {
-    const cpu = this.cpu;
+  scopes(id: number): ScopeInfo[] {
+    const thread = this.thread(frameThread(id).threadId);
+    if ('dma' in thread) return this.dma.scopes(thread.dma);
+    return [{ name: 'CPU registers', variables: () => cpuRegisters(thread.cpu), expensive: false }];
+  }
+
+  /**
+   * A debug console or hover expression: in a CPU frame over its registers (r0-r15, sp, lr, pc, cpsr), the program's
+   * symbols (a global's name is its address) and memory (`*(u32 *)(sp + 4)`); in a DMA frame over the thread's
+   * registers; `smmu walk IOVA` for a DMA thread (a CPU frame: the first DMAC's).
+   */
+  evaluate(expression: string, id?: number): EvaluateResult {
+    const thread = id === undefined ? { cpu: this.cpus.current() } : this.thread(frameThread(id).threadId);
+    const context = 'dma' in thread ? this.dmaContext(thread.dma) : this.cpuContext(thread.cpu);
+    const walk = SMMU_WALK.exec(expression);
+    if (walk) return { result: this.dma.smmuWalk('dma' in thread ? thread.dma : this.dma.threads[0], evaluateExpression(walk[1], context), walk[2] === 'write') };
+    const value = evaluateExpression(expression, context);
+    return { result: formatValue(value), memoryReference: value >= 0 && value <= 0xffffffff ? value : undefined };
+  }
+
+  private cpuContext(thread: CpuThread): ExpressionContext {
+    const cpu = thread.cpu;
     const named: Record<string, number> = { sp: 13, lr: 14, fp: 7 };
-    const memory = this.process.memory;
-    return evaluateExpression(expression, {
+    return {
       value: (name) => {
         const lower = name.toLowerCase();
         if (lower === 'pc' || lower === 'r15') return cpu.pc;
         if (lower === 'cpsr') return cpu.cpsr;
         const m = /^r(\d{1,2})$/.exec(lower);
         const index = m ? Number(m[1]) : named[lower];
-        return index !== undefined && index < 15 ? cpu.r[index] >>> 0 : undefined;
+        if (index !== undefined && index < 15) return cpu.r[index] >>> 0;
+        return this.code.frameTable.symbol(name);
       },
-      readMemory: (address, size) => {
-        try {
-          return size === 1 ? memory.read8(address) : size === 2 ? memory.read16(address) : memory.read32(address) >>> 0;
-        } catch {
-          return undefined;
-        }
-      },
-    });
+      readMemory: (address, size) => this.read(address, size),
+    };
   }
 
-  /** A DMA thread's state and program counter. */
-  dmaRegisters(threadId: number): VariableNode[] {
-    const thread = this.thread(threadId);
-    const dmac = this.dmacs[thread.dmac!];
-    const regs = thread.ref === 'manager' ? ['DSR', 'DPC', 'FTRD'] : [`CSR${thread.ref}`, `CPC${thread.ref}`, `SAR${thread.ref}`, `DAR${thread.ref}`, `CCR${thread.ref}`, `FTR${thread.ref}`];
-    return regs.map((name) => ({ name, value: hex32(dmac.register(name)) }));
+  private dmaContext(t: DmaThread): ExpressionContext {
+    return { value: (name) => this.dma.registerValue(t, name), readMemory: (address, size) => this.read(address, size) };
   }
+
+  /** `size` bytes little-endian at a CPU virtual address, or undefined where not readable. */
+  private read(address: number, size: number): number | undefined {
+    const bytes = this.cpus.inspect(address, size);
+    return bytes.length < size ? undefined : bytes.reduceRight((v, b) => v * 256 + b, 0);
+  }
+
+  /** The process's memory at CPU virtual addresses (what its registers and pointers hold). */
+  readMemory(address: number, count: number): Uint8Array {
+    return this.cpus.inspect(address, count);
+  }
+
+  writeMemory(address: number, bytes: Uint8Array): number {
+    const written = this.cpus.patch(address, bytes);
+    if (written === 0 && bytes.length > 0) throw new UserError(`cannot write at ${hexAddress(address)}: the program maps no memory there (or device registers)`);
+    return written;
+  }
+
+  disassemble(address: number, offset: number, count: number): DisassembledLine[] {
+    return this.code.disassemble(address, offset, count);
+  }
+
+  /** Recorded from the first call on, on the machine's timeline: the CPU's register accesses, DMACs, SMMUs. */
+  timeline(): TimelineView {
+    if (!this.recorder) {
+      this.recorder = machineTraceRecorder(this.machine);
+      this.recorder.attach();
+      const read32 = (a: number): number => this.read(a >>> 0, 4) ?? 0;
+      this.cpus.traceDevices(this.machine, this.recorder, (cpu, pc) => this.code.frameTable.unwind(cpu.r, pc, read32).slice(1, MAX_TRACED_CALLERS + 1));
+    }
+    const now = this.machine.now;
+    return { trace: this.recorder.document(now, { program: this.options.program }), now: traceTime(now) };
+  }
+
+  /** A CPU access's C line: where it was made, or for an access inside a one-line register accessor
+   * (`static void wr(uint32_t offset, uint32_t value) { ... }`), the call of the accessor. */
+  timelineSource(item: TimelineItem): { source: SourceRef; line: number } | undefined {
+    if (item.pid !== CPU_PID) return undefined;
+    const frames = [item.pc, ...(item.callers ?? []).map((pc) => pc - 1)];
+    const frame = frames.find((pc, depth) => depth === frames.length - 1 || !this.isOneLineFunction(pc)) ?? item.pc;
+    const row = this.code.lines.lookup(frame);
+    return row && { source: { path: this.code.sourcePath(row.file) }, line: row.line - 1 };
+  }
+
+  private isOneLineFunction(pc: number): boolean {
+    const fn = this.code.frameTable.functionAt(pc);
+    if (!fn || fn.size < 2) return false;
+    const first = this.code.lines.lookup(fn.start), last = this.code.lines.lookup(fn.start + fn.size - 2);
+    return first !== undefined && last !== undefined && first.file === last.file && first.line === last.line;
+  }
+}
+
+/** r0-r12, sp, lr, pc, the CPSR with its fields, and the VFP registers d0-d15. */
+function cpuRegisters(thread: CpuThread): VariableNode[] {
+  const cpu = thread.cpu;
+  const names = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11', 'r12', 'sp', 'lr'];
+  const nodes: VariableNode[] = names.map((name, i) => ({ name, value: hex32(cpu.r[i]), evaluateName: name, memoryReference: hex32(cpu.r[i]) }));
+  nodes.push({ name: 'pc', value: hex32(cpu.pc), evaluateName: 'pc', memoryReference: hex32(cpu.pc) });
+  const cpsr = cpu.cpsr;
+  const bit = (n: number): string => String((cpsr >>> n) & 1);
+  nodes.push({
+    name: 'cpsr',
+    value: `${hex32(cpsr)} (${['N', 'Z', 'C', 'V'].filter((_, i) => (cpsr >>> (31 - i)) & 1).join('') || '-'}, ${cpu.thumb ? 'Thumb' : 'ARM'}, user mode)`,
+    children: () => [
+      { name: 'N', value: bit(31) }, { name: 'Z', value: bit(30) }, { name: 'C', value: bit(29) }, { name: 'V', value: bit(28) },
+      { name: 'Q', value: bit(27) }, { name: 'GE', value: String((cpsr >>> 16) & 15) }, { name: 'T', value: bit(5) }, { name: 'M', value: `0x${(cpsr & 31).toString(16)} (user)` },
+    ],
+  });
+  nodes.push({
+    name: 'vfp',
+    value: `fpscr ${hex32(cpu.fpscr)}`,
+    children: () => Array.from({ length: 16 }, (_, i) => ({
+      name: `d${i}`,
+      value: `${cpu.d[i]} (0x${(cpu.w[2 * i + 1] >>> 0).toString(16).padStart(8, '0')}${(cpu.w[2 * i] >>> 0).toString(16).padStart(8, '0')})`,
+    })),
+  });
+  return nodes;
 }

@@ -2,7 +2,9 @@
 // message naming the attribute, never an exception from deep inside the machine.
 import { isAbsolute, resolve } from 'node:path';
 import type { Pl330Config } from '../../emulator/pl330/config';
-import { CONFIG_LIMITS } from '../../emulator/pl330/config';
+import { CONFIG_LIMITS, DEFAULT_CONFIG, parseNonSecureList } from '../../emulator/pl330/config';
+import type { Pl330 } from '../../emulator/pl330/pl330';
+import { PeripheralRequest, TestPeripheral, parsePeripheralScript } from '../../emulator/pl330/peripheral';
 
 /** Bytes put in memory before the program starts: a file's content, a repeated byte, or a ramp 0, 1, 2, ... */
 export type MemoryInit =
@@ -26,6 +28,8 @@ export interface LaunchOptions {
   readonly maxCycles: number;
   /** Print every instruction, bus transfer, event and interrupt to the debug console. */
   readonly trace: boolean;
+  /** Scripted peripherals by request interface (`peripheralRequests`, the syntax of `dmalab run --periph`). */
+  readonly peripheralRequests?: readonly { readonly index: number; readonly script: readonly PeripheralRequest[] }[];
 }
 
 /** A mistake in what the user asked (launch arguments, breakpoints, requests): reported, never fatal. */
@@ -79,7 +83,30 @@ export function parseLaunchArguments(raw: Record<string, unknown>, cwd: string):
     stopOnEntry: boolean(raw.stopOnEntry ?? false, 'stopOnEntry'),
     maxCycles: integer(raw.maxCycles ?? DEFAULT_MAX_CYCLES, 'maxCycles', 1, Number.MAX_SAFE_INTEGER),
     trace: boolean(raw.trace ?? false, 'trace'),
+    peripheralRequests: peripheralRequests(raw.peripheralRequests ?? {}),
   };
+}
+
+/** `"peripheralRequests": { "2": "burst*4,last@100" }`: a scripted peripheral on each interface named. */
+function peripheralRequests(raw: unknown): NonNullable<LaunchOptions['peripheralRequests']> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UserError("'peripheralRequests' must be an object: { \"2\": \"burst*4,last@100\" }");
+  return Object.entries(raw).map(([key, value]) => {
+    const index = integer(key, `peripheralRequests key '${key}'`, 0, 31);
+    if (typeof value !== 'string') throw new UserError(`'peripheralRequests.${key}' must be a request script such as "burst*4,last@100"`);
+    try {
+      return { index, script: parsePeripheralScript(value) };
+    } catch (error) {
+      throw new UserError(`'peripheralRequests.${key}': ${(error as Error).message}`);
+    }
+  });
+}
+
+/** Connects the launch configuration's scripted peripherals to the DMAC the session starts. */
+export function attachScriptedPeripherals(dmac: Pl330, options: LaunchOptions): void {
+  for (const { index, script } of options.peripheralRequests ?? []) {
+    if (index >= dmac.config.peripherals) throw new UserError(`'peripheralRequests.${index}': the DMAC has ${dmac.config.peripherals} peripheral request interfaces`);
+    dmac.attachPeripheral(index, new TestPeripheral(script));
+  }
 }
 
 function memoryInit(raw: unknown, what: string, path: (p: string) => string): MemoryInit {
@@ -94,16 +121,32 @@ function memoryInit(raw: unknown, what: string, path: (p: string) => string): Me
 }
 
 function pl330Config(raw: unknown): Partial<Pl330Config> {
-  if (typeof raw !== 'object' || raw === null) throw new UserError("'pl330' must be an object (channels, peripherals, events, dataWidth, mfifoLines, revision)");
+  if (typeof raw !== 'object' || raw === null) throw new UserError("'pl330' must be an object (channels, peripherals, events, dataWidth, mfifoLines, revision, eventsNonSecure, peripheralsNonSecure)");
   const out: Record<string, number> = {};
+  const security: [key: 'eventsNonSecure' | 'peripheralsNonSecure', value: unknown][] = [];
   for (const [key, value] of Object.entries(raw)) {
+    if (key === 'eventsNonSecure' || key === 'peripheralsNonSecure') {
+      security.push([key, value]);
+      continue;
+    }
     const field = CONFIG_ATTRIBUTES[key];
-    if (!field) throw new UserError(`'pl330.${key}' is not a PL330 configuration attribute (expected one of ${Object.keys(CONFIG_ATTRIBUTES).join(', ')})`);
+    if (!field) throw new UserError(`'pl330.${key}' is not a PL330 configuration attribute (expected one of ${Object.keys(CONFIG_ATTRIBUTES).join(', ')}, eventsNonSecure, peripheralsNonSecure)`);
     if (field === 'dataWidth') {
       if (value !== 32 && value !== 64 && value !== 128) throw new UserError(`'pl330.dataWidth' must be 32, 64 or 128 (got ${JSON.stringify(value)})`);
       out[field] = value;
     } else if (field === 'revision') out[field] = integer(value, 'pl330.revision', 0, 3);
     else out[field] = integer(value, `pl330.${key}`, CONFIG_LIMITS[field][0], CONFIG_LIMITS[field][1]);
+  }
+  // Which events (CR3) and peripherals (CR4) a non-secure thread may use: "all", "none", "0,3-5" or [0, 3].
+  for (const [key, value] of security) {
+    const count = key === 'eventsNonSecure' ? out.events ?? DEFAULT_CONFIG.events : out.peripherals ?? DEFAULT_CONFIG.peripherals;
+    const text = Array.isArray(value) && value.every((n) => Number.isInteger(n)) ? value.join(',') : value;
+    if (typeof text !== 'string') throw new UserError(`'pl330.${key}' must be a list of numbers, "all" or "none" (got ${JSON.stringify(value)})`);
+    try {
+      out[key] = parseNonSecureList(text, count);
+    } catch (error) {
+      throw new UserError(`'pl330.${key}': ${(error as Error).message}`);
+    }
   }
   return out as Partial<Pl330Config>;
 }

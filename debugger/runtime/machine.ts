@@ -1,7 +1,9 @@
 // The machine a debug session runs: the default of `dmalab run` (one DMAC whose master sees RAM over the 32-bit
 // space), or a machine built from a devicetree (DMACs behind an SMMU, a GIC, RAM where the platform has it).
 import type { Bus } from '../../emulator/bus/bus';
+import { DEFAULT_DMAC_FREQUENCY, periodOf } from '../../emulator/machine/clock';
 import { Machine, MachineState } from '../../emulator/machine/machine';
+import { MachineTraceRecorder } from '../../emulator/machine/trace';
 import type { PlatformDescription } from '../../emulator/machine/platform';
 import type { Pl330Config } from '../../emulator/pl330/config';
 import type { Pl330 } from '../../emulator/pl330/pl330';
@@ -15,6 +17,8 @@ export interface DebugMachine {
   /** The SMMU in front of each DMAC, if any (by DMAC index). */
   readonly smmuOf: readonly (Smmu | undefined)[];
   readonly smmus: readonly Smmu[];
+  /** Picoseconds per clock cycle of each DMAC. */
+  readonly periods: readonly number[];
   /** One tick of the whole machine (every DMAC in lock-step). */
   tick(): void;
   snapshot(): MachineSnapshot;
@@ -34,6 +38,7 @@ export function createDefaultMachine(config: Partial<Pl330Config>, managerEntry?
     dmacs,
     smmuOf: [undefined],
     smmus: [],
+    periods: [periodOf(DEFAULT_DMAC_FREQUENCY)],
     tick: () => dmac.tick(),
     snapshot: () => ({ memory: bus.memory.snapshot(), dmac: dmac.snapshot() }),
     restore: (s) => {
@@ -57,10 +62,19 @@ export function debugMachineOf(machine: Machine): DebugMachine {
     dmacs,
     smmuOf: machine.dmacs.map((d) => d.smmu?.device),
     smmus: machine.smmus.map((s) => s.device),
+    periods: machine.dmacs.map((d) => d.period),
     tick: () => {
       for (const d of dmacs) d.tick();
     },
     snapshot: () => machine.snapshot(),
     restore: (s) => machine.restore(s as MachineState),
   };
+}
+
+/** A recorder of the machine's DMA timeline as the debugger ticks it: every DMAC's cycle at its own clock. */
+export function tickTraceRecorder(machine: DebugMachine): MachineTraceRecorder {
+  return new MachineTraceRecorder(
+    machine.dmacs.map((device, i) => ({ device, name: device.name, period: machine.periods[i], timeOf: (cycle) => cycle * machine.periods[i] })),
+    machine.smmus.map((device) => ({ device, name: device.name })),
+  );
 }

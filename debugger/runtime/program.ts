@@ -2,7 +2,7 @@
 // and source lines (from the assembler's `instructions`), and the loops for stepping out.
 import type { Pl330Config } from '../../emulator/pl330/config';
 import { AssembleResult, AssembledInstruction, LoopInfo, assemble } from '../../server/pl330/assembler';
-import { formatDiagnostic } from '../../server/pl330/diagnostics';
+import { assembleSource } from '../../server/pl330/program-load';
 import { disassemble, formatDisassembly } from '../../emulator/pl330/disasm';
 import { UserError } from './launch';
 
@@ -29,11 +29,10 @@ export class DebugProgram {
 
   /** Assembles `text`; errors refuse the launch with every diagnostic at file:line:col. */
   static load(path: string, text: string, config: Partial<Pl330Config>): { program: DebugProgram; warnings: string[] } {
-    const assembly = assemble(text, { config });
-    const messages = assembly.diagnostics.map((d) => formatDiagnostic(path, d));
-    if (assembly.errorCount > 0) throw new UserError(`${path}: ${assembly.errorCount} error(s):\n${messages.join('\n')}`);
+    const { assembly, messages, errorCount } = assembleSource(path, text, { config });
+    if (errorCount > 0) throw new UserError(`${path}: ${errorCount} error(s):\n${messages.join('\n')}`);
     if (assembly.programs.length === 0) throw new UserError(`${path}: no program to run (no instruction assembled)`);
-    return { program: new DebugProgram(path, assembly), warnings: messages };
+    return { program: new DebugProgram(path, assembly), warnings: [...messages] };
   }
 
   /**

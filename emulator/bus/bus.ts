@@ -37,6 +37,12 @@ export interface BusMasterId {
  */
 export interface Translator {
   translate(master: BusMasterId, address: number, write: boolean, fetch: boolean): number;
+  /**
+   * A data access's translation as `translate` would give it, for a fast path that moves many bytes of one page at
+   * once: on success the same physical address and the same TLB fill; on a fault -1 and nothing recorded (the caller
+   * then leaves the access to the slow path, which records it).
+   */
+  probe?(master: BusMasterId, address: number, write: boolean): number;
 }
 
 export interface BusAccess {
@@ -141,6 +147,28 @@ export class Bus {
 
   physicalWrite(address: number, src: Uint8Array, offset: number, length: number): BusResponse {
     return this.transfer(address, src, offset, length, true);
+  }
+
+  /**
+   * Physical access in place, for loaders and dumpers of many bytes (files): `visit(bytes, offset, length)` gets each
+   * piece of the range as a view of RAM to fill (write) or drain (read) without a copy; a device's piece goes
+   * through a scratch buffer. Routed as physicalRead/physicalWrite; stops at an unmapped address (DecodeError).
+   */
+  physicalInPlace(address: number, length: number, write: boolean, visit: (bytes: Uint8Array, offset: number, length: number) => void): BusResponse {
+    while (length > 0) {
+      const region = this.regionAt(address);
+      if (!region) return BusResponse.DecodeError;
+      const chunk = Math.min(length, region.base + region.size - address);
+      if (region.device) {
+        const scratch = new Uint8Array(chunk);
+        if (!write) deviceTransfer(region.device, address - region.base, scratch, 0, chunk, false);
+        visit(scratch, 0, chunk);
+        if (write) deviceTransfer(region.device, address - region.base, scratch, 0, chunk, true);
+      } else this.memory.spans(address, chunk, write, visit);
+      address += chunk;
+      length -= chunk;
+    }
+    return BusResponse.Okay;
   }
 
   /** Moves bytes between buf and the physical range, splitting at region boundaries. */

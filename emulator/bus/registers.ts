@@ -64,6 +64,26 @@ export class RegisterMap {
   }
 }
 
+/**
+ * Named fields of one register, looked up once (at load time) so that models read and compose values by field name
+ * at no cost per access; a name the table lacks is an error at load.
+ */
+export function fieldsOf<K extends string>(map: RegisterMap, register: string, names: readonly K[]): Readonly<Record<K, FieldDef>> {
+  const fields = map.named(register)?.def.fields ?? [];
+  const out = {} as Record<K, FieldDef>;
+  for (const name of names) {
+    const field = fields.find((f) => f.name === name);
+    if (!field) throw new Error(`register map: ${register} has no field ${name}`);
+    out[name] = field;
+  }
+  return out;
+}
+
+/** A value placed in its field (the other bits zero); OR several together, then `>>> 0`. */
+export function place(field: FieldDef, value: number): number {
+  return field.bits >= 32 ? value >>> 0 : ((value & ((1 << field.bits) - 1)) << field.shift) >>> 0;
+}
+
 export function fieldValue(value: number, field: FieldDef): number {
   return field.bits >= 32 ? value >>> 0 : (value >>> field.shift) & ((1 << field.bits) - 1);
 }

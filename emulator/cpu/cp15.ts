@@ -171,6 +171,8 @@ export const CP15_REGISTERS: readonly Cp15Register[] = [
   wide('CNTVOFF', 4, 14, 'rw', 'timer', 'Virtual offset (CNTVCT = CNTPCT - CNTVOFF)'),
   // Debug (CP14): no debug architecture is advertised, so Linux leaves the debug registers alone.
   { name: 'DBGDIDR', cp: 14, op1: 0, crn: 0, crm: 0, op2: 0, reset: 0, access: 'ro', kind: 'id', description: 'Debug ID: no debug architecture (hardware breakpoints unsupported)', pl0: 'ro' },
+  { name: 'TEECR', cp: 14, op1: 6, crn: 0, crm: 0, op2: 0, reset: 0, access: 'rw', kind: 'storage', description: 'ThumbEE configuration: XED[0] disables PL0 access to TEEHBR' },
+  { name: 'TEEHBR', cp: 14, op1: 6, crn: 1, crm: 0, op2: 0, reset: 0, access: 'rw', kind: 'storage', description: 'ThumbEE handler base (Linux saves it per thread)', pl0: 'rw' },
   { name: 'DBGDSCRint', cp: 14, op1: 0, crn: 0, crm: 1, op2: 0, reset: 0, access: 'ro', kind: 'id', description: 'Debug status and control (internal view)', pl0: 'ro' },
 ];
 

@@ -58,15 +58,21 @@ function advanceIt(it: number): number {
 export class Cpu extends CpuState {
   private armPages = new Map<number, CodePage>();
   private thumbPages = new Map<number, CodePage>();
-  /** Instructions retired since creation. */
+  /** Instructions retired since creation, up to the last return from `run`. */
   retired = 0;
   /** Whether hot blocks run translated (translate.ts); off, every instruction goes through the interpreter. */
   translation = true;
   /** Bumped whenever decoded code is dropped (a looping translated block checks it). */
   codeGeneration = 0;
-  /** Where a translated block left (see TranslationState). */
+  /** Where a translated block is or left (see TranslationState). */
   exitIndex = 0;
   exitRetired = 0;
+  passBase = 0;
+  /** The block executing and the instructions `run` retired before it (for `retiredNow` in mid-block). */
+  private runBlock: Block | undefined;
+  private runExecuted = 0;
+  /** Whether `runBlock` runs translated (its progress is then in passBase and exitIndex). */
+  private runTranslated = false;
 
   constructor(mem: CpuMemory) {
     super(mem);
@@ -189,8 +195,11 @@ export class Cpu extends CpuState {
       }
       previous = block;
       const { handlers, fallthrough, pcValues } = block;
+      this.runBlock = block;
+      this.runExecuted = executed;
       if (this.translation && budget - executed >= handlers.length && (block.translated !== undefined || ++block.runs >= TRANSLATE_AFTER)) {
         const translated = block.translated ?? (block.translated = translateBlock(block));
+        this.runTranslated = true;
         try {
           executed += translated(this, r, budget - executed);
         } catch (error) {
@@ -202,6 +211,7 @@ export class Cpu extends CpuState {
         this.leaveBlock(block, this.exitIndex);
         continue;
       }
+      this.runTranslated = false;
       const count = Math.min(handlers.length, budget - executed);
       let i = 0;
       try {
@@ -226,6 +236,7 @@ export class Cpu extends CpuState {
       this.leaveBlock(block, i);
     }
     if (this.stop?.kind === 'fault') this.pc = this.next;
+    this.runBlock = undefined;
     this.retired += executed;
     return executed;
   }
@@ -246,6 +257,19 @@ export class Cpu extends CpuState {
     // Leaving inside an IT block (budget, SVC, page end): the rest of it is decoded from this state.
     this.it = executed < block.handlers.length ? block.itStates[executed]
       : this.pc === block.fallthrough[executed - 1] ? block.endIt : 0;
+  }
+
+  /**
+   * Instructions retired so far, counting the `run` in progress: a device access in the middle of a block asks, to
+   * know the CPU's instant. The instruction executing is the one whose fallthrough `next` holds (set before its
+   * handler runs; a handler changes it only after its memory accesses).
+   */
+  get retiredNow(): number {
+    const block = this.runBlock;
+    if (block === undefined) return this.retired;
+    if (this.runTranslated) return this.retired + this.runExecuted + this.passBase + this.exitIndex;
+    const index = block.fallthrough.indexOf(this.next);
+    return this.retired + this.runExecuted + (index < 0 ? block.handlers.length - 1 : index);
   }
 }
 

@@ -187,7 +187,8 @@ export class SystemCpu extends Cpu implements SystemControl {
         this.enterException(Vector.SupervisorCall, Mode.SVC, this.pc);
         return true;
       case 'undefined':
-        this.enterException(Vector.Undefined, Mode.UND, this.pc + (this.thumb ? stop.size : 4));
+        // LR_und is the instruction's address + 4 in ARM state and + 2 in Thumb state, whatever its size.
+        this.enterException(Vector.Undefined, Mode.UND, this.pc + (this.thumb ? 2 : 4));
         return true;
       case 'fault':
         return this.abort(stop.cause);

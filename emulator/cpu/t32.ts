@@ -426,9 +426,11 @@ function decodeBranchesAndMisc(word: number, hw1: number, hw2: number, address: 
         if (bit(hw2, 5)) return accessBanked(true, bits(hw2, 11, 8), (bit(hw1, 4) ? 0x20 : 0) | (bit(hw2, 4) ? 0x10 : 0) | (hw1 & 0xf), word, 4);
         return bit(hw1, 4) ? readStatus(bits(hw2, 11, 8), true, word, 4) : readApsr(bits(hw2, 11, 8));
       case 0b1111110:
-        return firmwareCall(true, ((hw1 & 0xf) << 12) | (hw2 & 0xfff), word, 4);
+        if (op1 === 0) return firmwareCall(true, ((hw1 & 0xf) << 12) | (hw2 & 0xfff), word, 4);
+        break; // UDF.W
       case 0b1111111:
-        return firmwareCall(false, hw1 & 0xf, word, 4);
+        if (op1 === 0) return firmwareCall(false, hw1 & 0xf, word, 4);
+        break; // UDF.W
     }
     return undefinedInstruction(word, 4, 'unallocated branch/miscellaneous control');
   }

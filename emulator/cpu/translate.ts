@@ -21,8 +21,13 @@ export interface TranslationState {
   thumb: boolean;
   /** Bumped whenever decoded code is dropped: a looping block stops when its own code may have changed. */
   codeGeneration: number;
-  /** Index in the block of the instruction after the last one executed (of the faulting one, after a fault). */
+  /**
+   * While the block runs, the index of the instruction accessing memory or calling its handler; when it has left,
+   * the index after the last one executed (of the faulting one, after a fault).
+   */
   exitIndex: number;
+  /** Instructions of earlier passes less the index the current pass entered at (`Cpu.retiredNow` adds exitIndex). */
+  passBase: number;
   /** Instructions retired before a fault, counting earlier passes of a looping block. */
   exitRetired: number;
 }
@@ -72,14 +77,14 @@ export function translateBlock(block: TranslationInput): Translated {
     const instruction = emitted[i];
     if (instruction !== undefined) {
       translationStats.inlined++;
-      if (instruction.mayFault) lines.push(`k = ${i};`);
+      if (instruction.mayFault) lines.push(`c.exitIndex = ${i};`);
       // The last instruction leaves through the loop check below, with next = where it goes.
       const last = i === length - 1;
       if (last) lines.push(`c.next = ${fallthrough[i]};`);
       const exit = last ? '' : `{ ${writeBack} ${leaveAfter} }`;
       const j = instruction.target === undefined ? undefined : indexOf.get(instruction.target);
       const leave = j !== undefined
-        ? `if (c.stop === null && c.codeGeneration === generation && budget - done - ${i + 1} + e >= ${length - j}) { done += ${i + 1} - e; e = at = ${j}; continue; } ${exit}`
+        ? `if (c.stop === null && c.codeGeneration === generation && budget - done - ${i + 1} + e >= ${length - j}) { done += ${i + 1} - e; e = at = ${j}; c.passBase = done - e; continue; } ${exit}`
         : exit;
       lines.push(instruction.code.replace(REGISTER, 'r$1').replace(FLAG, 'f$1').replaceAll('EXIT', leave));
       continue;
@@ -88,7 +93,7 @@ export function translateBlock(block: TranslationInput): Translated {
     used.push(i);
     // The interpreter's protocol: next = fallthrough and R15 = address + 8/4 before the handler; a changed next
     // (a branch, or a stop) ends the block.
-    lines.push(`k = ${i}; ${writeBack} c.next = ${fallthrough[i]}; r[15] = ${pcValues[i]}; inHandler = 1; h${i}(c); inHandler = 0; ${readBack}`);
+    lines.push(`c.exitIndex = ${i}; ${writeBack} c.next = ${fallthrough[i]}; r[15] = ${pcValues[i]}; inHandler = 1; h${i}(c); inHandler = 0; ${readBack}`);
     if (i < length - 1) lines.push(`if (c.next !== ${fallthrough[i]}) { ${leaveAfter} }`);
   }
   // Looping in place is what the engine would do next: pc = start, ITSTATE = 0, the same block (unless its code
@@ -97,7 +102,8 @@ export function translateBlock(block: TranslationInput): Translated {
   const body = [
     'const generation = c.codeGeneration;',
     'const mem = c.mem;',
-    'let done = 0, k = 0, e = 0, at = 0, inHandler = 0;',
+    'let done = 0, e = 0, at = 0, inHandler = 0;',
+    'c.passBase = 0;',
     `let ${[...registers.map((n) => `r${n} = r[${n}]`), 'fn = c.n, fz = c.z, fc = c.c, fv = c.v'].join(', ')};`,
     'try {',
     '  for (;;) {',
@@ -106,7 +112,7 @@ export function translateBlock(block: TranslationInput): Translated {
     ...lines.filter((line) => line !== 'case 0:').map((line) => `    ${line}`),
     '    }',
     `    done += ${length} - e;`,
-    loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && budget - done >= ${length}) { e = at = 0; continue; }` : '',
+    loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && budget - done >= ${length}) { e = at = 0; c.passBase = done; continue; }` : '',
     `    ${writeBack}`,
     `    r[15] = ${pcValues[length - 1]};`,
     `    c.exitIndex = ${length};`,
@@ -116,9 +122,8 @@ export function translateBlock(block: TranslationInput): Translated {
     // A fault in inline code leaves the locals as the instructions before it left them; one in a handler left
     // its own partial effects in the CpuState (the locals were written back before it ran).
     `  if (inHandler === 0) { ${writeBack} }`,
-    '  r[15] = pcs[k];',
-    '  c.exitIndex = k;',
-    '  c.exitRetired = done + k - e;',
+    '  r[15] = pcs[c.exitIndex];',
+    '  c.exitRetired = done + c.exitIndex - e;',
     '  throw error;',
     '}',
   ];

@@ -438,6 +438,11 @@ export class FdtBuilder {
     this.struct.u32(FDT_END_NODE);
   }
 
+  /** The strings block so far (NUL-terminated names), as latin1 text. */
+  get stringsText(): string {
+    return this.strings;
+  }
+
   /** A name's offset in the strings block: the first place an earlier entry ends with it, else appended. */
   stringOffset(name: string): number {
     const at = this.strings.indexOf(name + '\0');

@@ -44,6 +44,8 @@ export class FrameTable {
   private readonly fdes: Fde[] = [];
   /** Function symbols by start address (aliases: the name with fewest leading underscores first). */
   readonly functions: FunctionSymbol[] = [];
+  /** Addresses of named functions and data objects (globals, statics), for expressions. */
+  private readonly addresses = new Map<string, number>();
   private readonly exidx: ExidxTable;
 
   constructor(private readonly elf: Uint8Array) {
@@ -56,10 +58,12 @@ export class FrameTable {
     if (symtab && strtab) {
       const view = new DataView(elf.buffer, elf.byteOffset, elf.byteLength);
       for (let at = symtab.offset; at + 16 <= symtab.offset + symtab.size; at += 16) {
-        const info = elf[at + 12];
-        if ((info & 0xf) !== 2) continue; // STT_FUNC
-        const start = view.getUint32(at + 4, true) & ~1; // bit 0 marks Thumb code
-        this.functions.push({ name: cString(elf, strtab.offset + view.getUint32(at, true)), start, size: view.getUint32(at + 8, true) });
+        const type = elf[at + 12] & 0xf;
+        if (type !== 1 && type !== 2) continue; // STT_OBJECT, STT_FUNC
+        const name = cString(elf, strtab.offset + view.getUint32(at, true));
+        const start = view.getUint32(at + 4, true) & ~(type === 2 ? 1 : 0); // bit 0 marks Thumb code
+        if (name !== '' && !this.addresses.has(name)) this.addresses.set(name, start);
+        if (type === 2) this.functions.push({ name, start, size: view.getUint32(at + 8, true) });
       }
       // Aliases share an address (printf, _IO_printf): the name with fewest leading underscores comes first.
       const underscores = (name: string): number => /^_*/.exec(name)![0].length;
@@ -102,6 +106,11 @@ export class FrameTable {
       const cie = cies.get(p.cieOffset);
       if (cie) this.fdes.push({ start: p.start, end: p.start + p.range, cie, instructions: p.instructions });
     }
+  }
+
+  /** The address of a function or data object by its symbol name. */
+  symbol(name: string): number | undefined {
+    return this.addresses.get(name);
   }
 
   /** The function whose code holds `address`. */

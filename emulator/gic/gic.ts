@@ -3,7 +3,7 @@
 // SGIs and PPIs (IDs 0-31) are banked per CPU; SPI n is ID 32 + n, wired from device lines with `spi(n)`.
 // Security extensions are not modelled: every access is treated as the (single) non-secure view of group 0/1.
 import type { MmioDevice, Snapshottable } from '../bus/bus';
-import { RegisterDef, RegisterMap } from '../bus/registers';
+import { RegisterDef, RegisterMap, fieldValue, fieldsOf, place } from '../bus/registers';
 import { IrqLine, UNCONNECTED } from './irq';
 
 export interface GicConfig {
@@ -25,33 +25,67 @@ const SPURIOUS = 1023;
 const IDLE_PRIORITY = 0x100;
 
 export const GICD_REGISTERS: readonly RegisterDef[] = [
-  { name: 'GICD_CTLR', offset: 0x000, access: 'rw', reset: 0, description: 'Distributor control: EnableGrp0[0], EnableGrp1[1]' },
-  { name: 'GICD_TYPER', offset: 0x004, access: 'ro', reset: 0, description: 'Interrupt controller type: ITLinesNumber[4:0], CPUNumber[7:5]' },
+  {
+    name: 'GICD_CTLR', offset: 0x000, access: 'rw', reset: 0, description: 'Distributor control',
+    fields: [
+      { name: 'EnableGrp0', shift: 0, bits: 1, description: 'forward group 0 interrupts' },
+      { name: 'EnableGrp1', shift: 1, bits: 1, description: 'forward group 1 interrupts' },
+    ],
+  },
+  {
+    name: 'GICD_TYPER', offset: 0x004, access: 'ro', reset: 0, description: 'Interrupt controller type',
+    fields: [
+      { name: 'ITLinesNumber', shift: 0, bits: 5, description: 'interrupt IDs implemented: 32 x (N + 1)' },
+      { name: 'CPUNumber', shift: 5, bits: 3, description: 'CPU interfaces - 1' },
+    ],
+  },
   { name: 'GICD_IIDR', offset: 0x008, access: 'ro', reset: 0x0200143b, description: 'Implementer identification (GIC-400)' },
-  { name: 'GICD_IGROUPR{n}', offset: 0x080, count: 32, access: 'rw', reset: 0, description: 'Interrupt group' },
-  { name: 'GICD_ISENABLER{n}', offset: 0x100, count: 32, access: 'rw', reset: 0, description: 'Interrupt set-enable' },
-  { name: 'GICD_ICENABLER{n}', offset: 0x180, count: 32, access: 'rw', reset: 0, description: 'Interrupt clear-enable' },
-  { name: 'GICD_ISPENDR{n}', offset: 0x200, count: 32, access: 'rw', reset: 0, description: 'Interrupt set-pending' },
-  { name: 'GICD_ICPENDR{n}', offset: 0x280, count: 32, access: 'rw', reset: 0, description: 'Interrupt clear-pending' },
-  { name: 'GICD_ISACTIVER{n}', offset: 0x300, count: 32, access: 'rw', reset: 0, description: 'Interrupt set-active' },
-  { name: 'GICD_ICACTIVER{n}', offset: 0x380, count: 32, access: 'rw', reset: 0, description: 'Interrupt clear-active' },
+  { name: 'GICD_IGROUPR{n}', offset: 0x080, count: 32, access: 'rw', reset: 0, description: 'Interrupt group (a bit per interrupt)' },
+  { name: 'GICD_ISENABLER{n}', offset: 0x100, count: 32, access: 'rw', reset: 0, description: 'Interrupt set-enable (a bit per interrupt)' },
+  { name: 'GICD_ICENABLER{n}', offset: 0x180, count: 32, access: 'rw', reset: 0, description: 'Interrupt clear-enable (a bit per interrupt)' },
+  { name: 'GICD_ISPENDR{n}', offset: 0x200, count: 32, access: 'rw', reset: 0, description: 'Interrupt set-pending (a bit per interrupt)' },
+  { name: 'GICD_ICPENDR{n}', offset: 0x280, count: 32, access: 'rw', reset: 0, description: 'Interrupt clear-pending (a bit per interrupt)' },
+  { name: 'GICD_ISACTIVER{n}', offset: 0x300, count: 32, access: 'rw', reset: 0, description: 'Interrupt set-active (a bit per interrupt)' },
+  { name: 'GICD_ICACTIVER{n}', offset: 0x380, count: 32, access: 'rw', reset: 0, description: 'Interrupt clear-active (a bit per interrupt)' },
   { name: 'GICD_IPRIORITYR{n}', offset: 0x400, count: 255, access: 'rw', reset: 0, description: 'Interrupt priority (a byte per interrupt)' },
   { name: 'GICD_ITARGETSR{n}', offset: 0x800, count: 255, access: 'rw', reset: 0, description: 'Interrupt CPU targets (a byte per interrupt)' },
-  { name: 'GICD_ICFGR{n}', offset: 0xc00, count: 64, access: 'rw', reset: 0, description: 'Interrupt configuration: bit 2n+1 = edge-triggered' },
-  { name: 'GICD_SGIR', offset: 0xf00, access: 'wo', reset: 0, description: 'Software generated interrupt' },
+  { name: 'GICD_ICFGR{n}', offset: 0xc00, count: 64, access: 'rw', reset: 0, description: 'Interrupt configuration: bit 2n+1 = edge-triggered (two bits per interrupt)' },
+  {
+    name: 'GICD_SGIR', offset: 0xf00, access: 'wo', reset: 0, description: 'Software generated interrupt',
+    fields: [
+      { name: 'SGIINTID', shift: 0, bits: 4, description: 'the SGI raised' },
+      { name: 'CPUTargetList', shift: 16, bits: 8, description: 'CPUs it goes to (filter 0)' },
+      { name: 'TargetListFilter', shift: 24, bits: 2, description: 'the targets', values: { 0: 'the list', 1: 'every other CPU', 2: 'the requesting CPU' } },
+    ],
+  },
   { name: 'GICD_PIDR2', offset: 0xfe8, access: 'ro', reset: 0x2b, description: 'Peripheral ID 2: architecture GICv2' },
 ];
 
 export const GICC_REGISTERS: readonly RegisterDef[] = [
-  { name: 'GICC_CTLR', offset: 0x00, access: 'rw', reset: 0, description: 'CPU interface control: Enable[0]' },
-  { name: 'GICC_PMR', offset: 0x04, access: 'rw', reset: 0, description: 'Priority mask: only higher priorities (lower values) signal' },
-  { name: 'GICC_BPR', offset: 0x08, access: 'rw', reset: 2, description: 'Binary point' },
-  { name: 'GICC_IAR', offset: 0x0c, access: 'ro', reset: SPURIOUS, description: 'Interrupt acknowledge: CPUID[12:10] INTID[9:0]' },
-  { name: 'GICC_EOIR', offset: 0x10, access: 'wo', reset: 0, description: 'End of interrupt' },
+  { name: 'GICC_CTLR', offset: 0x00, access: 'rw', reset: 0, description: 'CPU interface control', fields: [{ name: 'Enable', shift: 0, bits: 1, description: 'signal interrupts to the CPU' }] },
+  { name: 'GICC_PMR', offset: 0x04, access: 'rw', reset: 0, description: 'Priority mask: only higher priorities (lower values) signal', fields: [{ name: 'Priority', shift: 0, bits: 8, description: 'the mask level' }] },
+  { name: 'GICC_BPR', offset: 0x08, access: 'rw', reset: 2, description: 'Binary point', fields: [{ name: 'Binary_Point', shift: 0, bits: 3, description: 'group priority / subpriority split' }] },
+  {
+    name: 'GICC_IAR', offset: 0x0c, access: 'ro', reset: SPURIOUS, description: 'Interrupt acknowledge',
+    fields: [{ name: 'INTID', shift: 0, bits: 10, description: 'the interrupt acknowledged (1023: none)' }, { name: 'CPUID', shift: 10, bits: 3, description: 'the CPU that raised an SGI' }],
+  },
+  { name: 'GICC_EOIR', offset: 0x10, access: 'wo', reset: 0, description: 'End of interrupt', fields: [{ name: 'EOIINTID', shift: 0, bits: 10, description: 'the interrupt that ends' }] },
   { name: 'GICC_RPR', offset: 0x14, access: 'ro', reset: 0xff, description: 'Running priority' },
   { name: 'GICC_HPPIR', offset: 0x18, access: 'ro', reset: SPURIOUS, description: 'Highest priority pending interrupt' },
   { name: 'GICC_IIDR', offset: 0xfc, access: 'ro', reset: 0x0202143b, description: 'CPU interface identification (GIC-400)' },
 ];
+
+const GICD_MAP = new RegisterMap(GICD_REGISTERS, GICD_SIZE);
+const GICC_MAP = new RegisterMap(GICC_REGISTERS, GICC_SIZE);
+const CTLR = fieldsOf(GICD_MAP, 'GICD_CTLR', ['EnableGrp0', 'EnableGrp1']);
+const TYPER = fieldsOf(GICD_MAP, 'GICD_TYPER', ['ITLinesNumber', 'CPUNumber']);
+const SGIR = fieldsOf(GICD_MAP, 'GICD_SGIR', ['SGIINTID', 'CPUTargetList', 'TargetListFilter']);
+const GICC_ENABLE = fieldsOf(GICC_MAP, 'GICC_CTLR', ['Enable']).Enable;
+const GICC_PRIORITY = fieldsOf(GICC_MAP, 'GICC_PMR', ['Priority']).Priority;
+const GICC_BINARY_POINT = fieldsOf(GICC_MAP, 'GICC_BPR', ['Binary_Point']).Binary_Point;
+const EOI_INTID = fieldsOf(GICC_MAP, 'GICC_EOIR', ['EOIINTID']).EOIINTID;
+/** Bits per interrupt in the configuration registers; the edge bit is the upper one. */
+const ICFGR_BITS = 2;
 
 export interface GicState {
   readonly arrays: readonly Uint8Array[];
@@ -76,8 +110,8 @@ class GicCpuInterface implements MmioDevice {
 
 export class Gic implements MmioDevice, Snapshottable<GicState> {
   readonly name = 'gic-400';
-  readonly distributorMap = new RegisterMap(GICD_REGISTERS, GICD_SIZE);
-  readonly cpuMap = new RegisterMap(GICC_REGISTERS, GICC_SIZE);
+  readonly distributorMap = GICD_MAP;
+  readonly cpuMap = GICC_MAP;
   /** IRQ output of each CPU interface (to the CPU's IRQ input). */
   readonly cpuIrq: IrqLine[];
   /** The CPU interface frames; every CPU sees its own at the same address (banked by the accessing CPU). */
@@ -201,7 +235,7 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
     for (let c = 0; c < this.config.cpus; c++) {
       const cpu = this.cpu[c];
       const [id, prio] = this.highestPending(c);
-      const signal = this.distributorEnabled && (cpu.ctlr & 1) !== 0 && id !== SPURIOUS && prio < cpu.pmr && prio < this.runningPriority(c);
+      const signal = this.distributorEnabled && fieldValue(cpu.ctlr, GICC_ENABLE) !== 0 && id !== SPURIOUS && prio < cpu.pmr && prio < this.runningPriority(c);
       if (signal !== this.irqLevels[c]) {
         this.irqLevels[c] = signal;
         this.cpuIrq[c].setLevel(signal);
@@ -219,27 +253,28 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
     this.distributorWrite(0, offset, size, value);
   }
 
-  /** Bit-per-interrupt registers: [array, set (true) / clear (false) / plain (undefined)]. */
-  private bitRegister(base: number): [Uint8Array, boolean | undefined] | undefined {
-    switch (base) {
-      case 0x080: return [this.group, undefined];
-      case 0x100: return [this.enabled, true];
-      case 0x180: return [this.enabled, false];
-      case 0x200: return [this.latched, true];
-      case 0x280: return [this.latched, false];
-      case 0x300: return [this.active, true];
-      case 0x380: return [this.active, false];
+  /** Bit-per-interrupt registers by name: [array, set (true) / clear (false) / plain (undefined)]. */
+  private bitRegister(name: string): [Uint8Array, boolean | undefined] | undefined {
+    switch (name) {
+      case 'GICD_IGROUPR{n}': return [this.group, undefined];
+      case 'GICD_ISENABLER{n}': return [this.enabled, true];
+      case 'GICD_ICENABLER{n}': return [this.enabled, false];
+      case 'GICD_ISPENDR{n}': return [this.latched, true];
+      case 'GICD_ICPENDR{n}': return [this.latched, false];
+      case 'GICD_ISACTIVER{n}': return [this.active, true];
+      case 'GICD_ICACTIVER{n}': return [this.active, false];
     }
     return undefined;
   }
 
   distributorRead(cpu: number, offset: number, size: 1 | 2 | 4): number {
     const n = this.config.interrupts;
-    if (offset === 0x000) return this.distributorEnabled ? 1 : 0;
-    if (offset === 0x004) return (n / 32 - 1) | ((this.config.cpus - 1) << 5);
-    if (offset >= 0x080 && offset < 0x400) {
-      const [array] = this.bitRegister(offset & 0xf80)!;
-      const first = ((offset & 0x7f) >>> 2) * 32;
+    const reg = this.distributorMap.at(offset & ~3);
+    if (!reg) return 0;
+    const bits = this.bitRegister(reg.def.name);
+    if (bits) {
+      const [array] = bits;
+      const first = reg.index * 32;
       let value = 0;
       for (let i = 0; i < 32 && first + i < n; i++) {
         const s = this.slot(cpu, first + i);
@@ -248,22 +283,26 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
       }
       return value >>> 0;
     }
-    if (offset >= 0x400 && offset < 0xc00) return this.byteRegisters(cpu, offset, size, undefined);
-    if (offset >= 0xc00 && offset < 0xd00) {
-      const first = ((offset - 0xc00) >>> 2) * 16;
-      let value = 0;
-      for (let i = 0; i < 16 && first + i < n; i++) if (this.edge[this.slot(cpu, first + i)]) value |= 2 << (2 * i);
-      return value >>> 0;
+    switch (reg.def.name) {
+      case 'GICD_CTLR': return place(CTLR.EnableGrp0, this.distributorEnabled ? 1 : 0);
+      case 'GICD_TYPER': return (place(TYPER.ITLinesNumber, n / 32 - 1) | place(TYPER.CPUNumber, this.config.cpus - 1)) >>> 0;
+      case 'GICD_IPRIORITYR{n}':
+      case 'GICD_ITARGETSR{n}':
+        return this.byteRegisters(cpu, reg.def.name === 'GICD_ITARGETSR{n}', reg.index * 4 + (offset & 3), size, undefined);
+      case 'GICD_ICFGR{n}': {
+        const per = 32 / ICFGR_BITS;
+        const first = reg.index * per;
+        let value = 0;
+        for (let i = 0; i < per && first + i < n; i++) if (this.edge[this.slot(cpu, first + i)]) value |= 2 << (ICFGR_BITS * i);
+        return value >>> 0;
+      }
     }
-    const inst = this.distributorMap.at(offset);
-    return inst && inst.def.access === 'ro' ? inst.def.reset : 0;
+    return reg.def.access === 'ro' ? reg.def.reset : 0;
   }
 
-  /** IPRIORITYR / ITARGETSR: a byte per interrupt; value undefined reads. */
-  private byteRegisters(cpu: number, offset: number, size: 1 | 2 | 4, value: number | undefined): number {
-    const targets = offset >= 0x800;
+  /** IPRIORITYR / ITARGETSR: a byte per interrupt from interrupt `first`; value undefined reads. */
+  private byteRegisters(cpu: number, targets: boolean, first: number, size: 1 | 2 | 4, value: number | undefined): number {
     const array = targets ? this.targets : this.priority;
-    const first = offset - (targets ? 0x800 : 0x400);
     let result = 0;
     for (let i = 0; i < size; i++) {
       const id = first + i;
@@ -278,28 +317,41 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
 
   distributorWrite(cpu: number, offset: number, size: 1 | 2 | 4, value: number): void {
     const n = this.config.interrupts;
-    if (offset === 0x000) this.distributorEnabled = (value & 3) !== 0;
-    else if (offset >= 0x080 && offset < 0x400) {
-      const [array, set] = this.bitRegister(offset & 0xf80)!;
-      const first = ((offset & 0x7f) >>> 2) * 32;
+    const reg = this.distributorMap.at(offset & ~3);
+    const bits = reg && this.bitRegister(reg.def.name);
+    if (bits) {
+      const [array, set] = bits;
+      const first = reg.index * 32;
       for (let i = 0; i < 32 && first + i < n; i++) {
         const bit = (value >>> i) & 1;
         const s = this.slot(cpu, first + i);
         if (set === undefined) array[s] = bit;
-        else if (bit && !(array === this.enabled && first + i < 16)) array[s] = set ? 1 : 0;
+        else if (bit && !(array === this.enabled && first + i < 16)) array[s] = set ? 1 : 0; // SGIs are always enabled
       }
-    } else if (offset >= 0x400 && offset < 0xc00) this.byteRegisters(cpu, offset, size, value);
-    else if (offset >= 0xc00 && offset < 0xd00) {
-      const first = ((offset - 0xc00) >>> 2) * 16;
-      for (let i = 0; i < 16 && first + i < n; i++) if (first + i >= 16) this.edge[this.slot(cpu, first + i)] = (value >>> (2 * i + 1)) & 1;
-    } else if (offset === 0xf00) this.softwareInterrupt(cpu, value);
+    } else {
+      switch (reg?.def.name) {
+        case 'GICD_CTLR': this.distributorEnabled = fieldValue(value, CTLR.EnableGrp0) + fieldValue(value, CTLR.EnableGrp1) !== 0; break;
+        case 'GICD_IPRIORITYR{n}':
+        case 'GICD_ITARGETSR{n}':
+          this.byteRegisters(cpu, reg.def.name === 'GICD_ITARGETSR{n}', reg.index * 4 + (offset & 3), size, value);
+          break;
+        case 'GICD_ICFGR{n}': {
+          const per = 32 / ICFGR_BITS;
+          const first = reg.index * per;
+          // SGIs and PPIs (0-15 here) keep their fixed configuration.
+          for (let i = 0; i < per && first + i < n; i++) if (first + i >= 16) this.edge[this.slot(cpu, first + i)] = (value >>> (ICFGR_BITS * i + 1)) & 1;
+          break;
+        }
+        case 'GICD_SGIR': this.softwareInterrupt(cpu, value); break;
+      }
+    }
     this.update();
   }
 
   private softwareInterrupt(cpu: number, value: number): void {
-    const id = value & 0xf;
-    const filter = (value >>> 24) & 3;
-    const list = (value >>> 16) & 0xff;
+    const id = fieldValue(value, SGIR.SGIINTID);
+    const filter = fieldValue(value, SGIR.TargetListFilter);
+    const list = fieldValue(value, SGIR.CPUTargetList);
     for (let c = 0; c < this.config.cpus; c++) {
       const hit = filter === 0 ? (list & (1 << c)) !== 0 : filter === 1 ? c !== cpu : c === cpu;
       if (hit) this.latched[this.slot(c, id)] = 1;
@@ -310,25 +362,25 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
 
   cpuRead(cpuIndex: number, offset: number): number {
     const cpu = this.cpu[cpuIndex];
-    switch (offset) {
-      case 0x00: return cpu.ctlr;
-      case 0x04: return cpu.pmr;
-      case 0x08: return cpu.bpr;
-      case 0x0c: return this.acknowledge(cpuIndex);
-      case 0x14: return Math.min(this.runningPriority(cpuIndex), 0xff);
-      case 0x18: return this.highestPending(cpuIndex)[0];
+    const reg = this.cpuMap.at(offset);
+    switch (reg?.def.name) {
+      case 'GICC_CTLR': return cpu.ctlr;
+      case 'GICC_PMR': return cpu.pmr;
+      case 'GICC_BPR': return cpu.bpr;
+      case 'GICC_IAR': return this.acknowledge(cpuIndex);
+      case 'GICC_RPR': return Math.min(this.runningPriority(cpuIndex), 0xff);
+      case 'GICC_HPPIR': return this.highestPending(cpuIndex)[0];
     }
-    const inst = this.cpuMap.at(offset);
-    return inst && inst.def.access === 'ro' ? inst.def.reset : 0;
+    return reg && reg.def.access === 'ro' ? reg.def.reset : 0;
   }
 
   cpuWrite(cpuIndex: number, offset: number, value: number): void {
     const cpu = this.cpu[cpuIndex];
-    switch (offset) {
-      case 0x00: cpu.ctlr = value & 1; break;
-      case 0x04: cpu.pmr = value & this.priorityMask; break;
-      case 0x08: cpu.bpr = value & 7; break;
-      case 0x10: this.endOfInterrupt(cpuIndex, value & 0x3ff); break;
+    switch (this.cpuMap.at(offset)?.def.name) {
+      case 'GICC_CTLR': cpu.ctlr = place(GICC_ENABLE, fieldValue(value, GICC_ENABLE)); break;
+      case 'GICC_PMR': cpu.pmr = fieldValue(value, GICC_PRIORITY) & this.priorityMask; break;
+      case 'GICC_BPR': cpu.bpr = fieldValue(value, GICC_BINARY_POINT); break;
+      case 'GICC_EOIR': this.endOfInterrupt(cpuIndex, fieldValue(value, EOI_INTID)); break;
     }
     this.update();
   }
@@ -337,7 +389,7 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
   private acknowledge(cpuIndex: number): number {
     const cpu = this.cpu[cpuIndex];
     const [id, prio] = this.highestPending(cpuIndex);
-    if (id === SPURIOUS || !this.distributorEnabled || !(cpu.ctlr & 1) || prio >= cpu.pmr || prio >= this.runningPriority(cpuIndex)) return SPURIOUS;
+    if (id === SPURIOUS || !this.distributorEnabled || !fieldValue(cpu.ctlr, GICC_ENABLE) || prio >= cpu.pmr || prio >= this.runningPriority(cpuIndex)) return SPURIOUS;
     const s = this.slot(cpuIndex, id);
     this.active[s] = 1;
     this.latched[s] = 0;

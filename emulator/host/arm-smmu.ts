@@ -53,7 +53,7 @@ export class ArmSmmuDriver {
   private readonly maps: SmmuRegisterMaps;
   private readonly bankUsed: boolean[];
   private readonly smrUsed: boolean[];
-  /** Stream ID → SMR/S2CR index. */
+  /** Stream ID -> SMR/S2CR index. */
   private readonly streamEntry = new Map<number, number>();
   private irptndx = 0;
 

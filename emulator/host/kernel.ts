@@ -105,7 +105,14 @@ export class HostKernel {
     this.mem.writel(this.gicd + 0x000, 1);
     this.mem.writel(this.gicc + 0x004, 0xf0);
     this.mem.writel(this.gicc + 0x000, 1);
-    this.machine.gic.cpuIrq[0] = { setLevel: (high) => high && this.handleInterrupts() };
+    this.machine.gic.cpuIrq[0] = {
+      setLevel: (high) => {
+        if (!high) return;
+        this.handleInterrupts();
+        // A process waiting on the timeline for what the handlers signalled resumes at this instant.
+        this.machine.wake();
+      },
+    };
   }
 
   /** The IRQ exception: acknowledge, run the handler, end of interrupt, until nothing is pending. */

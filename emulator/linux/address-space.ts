@@ -22,6 +22,17 @@ export const MMAP_BOTTOM = 0x01000000;
 const MAPPED = 8;
 const DEVICE = 16;
 const WATCHED = 32;
+/** A page holding a watched store range: kept out of the write TLB, so its stores take the slow path that checks. */
+const STORE_WATCHED = 64;
+
+/** A range of virtual addresses whose CPU stores are reported. */
+export interface StoreWatch {
+  readonly start: number;
+  readonly length: number;
+}
+
+/** Called after a CPU store (STR, STRB, STRH, STM...; not a system call's write) into a watched range. */
+export type StoreListener = (address: number, size: 1 | 2 | 4, value: number) => void;
 
 /** Where a process's page frames come from: physical addresses of zeroed 4 KiB frames of the machine's RAM. */
 export interface FrameSource {
@@ -48,6 +59,9 @@ export function rangeFrames(memory: PhysicalMemory, base: number, size: number):
   };
 }
 
+/** A CPU access to a device register: virtual and physical address, size, the value read or written. */
+export type DeviceAccessObserver = (address: number, physical: number, size: 1 | 2 | 4, value: number, write: boolean) => void;
+
 export class UserAddressSpace implements CpuMemory {
   /** Physical frame number + 1 of each virtual page; 0 = no frame yet. */
   private readonly frames = new Int32Array(PAGES);
@@ -58,6 +72,8 @@ export class UserAddressSpace implements CpuMemory {
   private readonly orphans = new Set<number>();
   private readonly scratch = new Uint8Array(8);
   private codeWatcher: ((pageNumber: number) => void) | undefined;
+  private storeWatches: readonly StoreWatch[] = [];
+  private storeListener: StoreListener | undefined;
   // Software TLB, direct-mapped: the RAM page array behind a virtual page the CPU may read (or write) directly,
   // tagged with its page number. Filled on a miss, emptied when the mapping changes or the physical memory is
   // snapshotted/restored (its pages may then be shared or replaced).
@@ -66,6 +82,10 @@ export class UserAddressSpace implements CpuMemory {
   private readonly writeTags = new Int32Array(TLB_SIZE).fill(-1);
   private readonly writePages: Uint8Array[] = new Array<Uint8Array>(TLB_SIZE).fill(EMPTY_PAGE);
   private tlbGeneration = 0;
+  /** Called before every access to a device page: brings the devices to the CPU's instant. */
+  beforeDeviceAccess: (() => void) | undefined;
+  /** Called after every access to a device page (none attached: no cost): what a trace shows of the driver. */
+  onDeviceAccess: DeviceAccessObserver | undefined;
 
   constructor(
     private readonly bus: Bus,
@@ -81,7 +101,7 @@ export class UserAddressSpace implements CpuMemory {
   mapAnonymous(address: number, length: number, prot: number): void {
     for (let vpn = address >>> 12, end = pageEnd(address, length); vpn < end; vpn++) {
       this.releaseFrame(vpn);
-      this.flags[vpn] = MAPPED | (prot & 7);
+      this.flags[vpn] = MAPPED | (prot & 7) | (this.flags[vpn] & STORE_WATCHED);
     }
   }
 
@@ -91,14 +111,14 @@ export class UserAddressSpace implements CpuMemory {
     for (let vpn = first, end = pageEnd(address, length); vpn < end; vpn++) {
       this.releaseFrame(vpn);
       this.frames[vpn] = Math.floor(physical / PAGE_SIZE) + (vpn - first) + 1;
-      this.flags[vpn] = MAPPED | DEVICE | (prot & 3);
+      this.flags[vpn] = MAPPED | DEVICE | (prot & 3) | (this.flags[vpn] & STORE_WATCHED);
     }
   }
 
   unmap(address: number, length: number): void {
     for (let vpn = address >>> 12, end = pageEnd(address, length); vpn < end; vpn++) {
       this.releaseFrame(vpn);
-      this.flags[vpn] = 0;
+      this.flags[vpn] &= STORE_WATCHED;
     }
   }
 
@@ -197,6 +217,29 @@ export class UserAddressSpace implements CpuMemory {
     this.dropTlb(pageNumber);
   }
 
+  /**
+   * Reports CPU stores into `ranges` to `listener` (replacing earlier watches; none stops watching). Only the pages
+   * holding a range leave the write TLB: stores elsewhere keep their fast path, and nothing is checked when nothing
+   * is watched. Watches are on virtual addresses and survive remapping.
+   */
+  watchStores(ranges: readonly StoreWatch[], listener: StoreListener | undefined): void {
+    for (const w of this.storeWatches) for (let vpn = w.start >>> 12, end = pageEnd(w.start, w.length); vpn < end; vpn++) this.flags[vpn] &= ~STORE_WATCHED;
+    this.storeWatches = listener ? ranges : [];
+    this.storeListener = listener;
+    for (const w of this.storeWatches) {
+      for (let vpn = w.start >>> 12, end = pageEnd(w.start, w.length); vpn < end; vpn++) {
+        this.flags[vpn] |= STORE_WATCHED;
+        this.dropTlb(vpn);
+      }
+    }
+  }
+
+  private checkStore(address: number, size: 1 | 2 | 4, value: number): void {
+    for (const w of this.storeWatches) {
+      if (address + size > w.start && address < w.start + w.length) return this.storeListener!(address, size, value);
+    }
+  }
+
   private notifyCode(vpn: number): void {
     this.flags[vpn] &= ~WATCHED;
     this.codeWatcher?.(vpn);
@@ -229,7 +272,7 @@ export class UserAddressSpace implements CpuMemory {
       this.readTags[slot] = vpn;
       this.readPages[slot] = page;
     }
-    if (flags & PROT_WRITE && !(flags & WATCHED)) {
+    if (flags & PROT_WRITE && !(flags & (WATCHED | STORE_WATCHED))) {
       this.writeTags[slot] = vpn;
       this.writePages[slot] = page;
     }
@@ -249,15 +292,20 @@ export class UserAddressSpace implements CpuMemory {
   }
 
   private deviceRead(physical: number, size: 1 | 2 | 4, address: number): number {
+    this.beforeDeviceAccess?.();
     const s = this.scratch;
     if (this.port.read(physical, s, 0, size) !== BusResponse.Okay) throw new MemoryFault(address, 'read', `bus error from ${this.bus.describe(physical)}`);
-    return size === 1 ? s[0] : size === 2 ? s[0] | (s[1] << 8) : s[0] | (s[1] << 8) | (s[2] << 16) | (s[3] << 24);
+    const value = size === 1 ? s[0] : size === 2 ? s[0] | (s[1] << 8) : s[0] | (s[1] << 8) | (s[2] << 16) | (s[3] << 24);
+    this.onDeviceAccess?.(address, physical, size, value, false);
+    return value;
   }
 
   private deviceWrite(physical: number, size: 1 | 2 | 4, value: number, address: number): void {
+    this.beforeDeviceAccess?.();
     const s = this.scratch;
     for (let i = 0; i < size; i++) s[i] = value >>> (8 * i);
     if (this.port.write(physical, s, 0, size) !== BusResponse.Okay) throw new MemoryFault(address, 'write', `bus error from ${this.bus.describe(physical)}`);
+    this.onDeviceAccess?.(address, physical, size, value, true);
   }
 
   private readSized(address: number, size: 1 | 2 | 4, need: number, access: 'read' | 'execute'): number {
@@ -281,6 +329,7 @@ export class UserAddressSpace implements CpuMemory {
     const physical = this.translate(address, PROT_WRITE, 'write');
     if (this.flags[vpn] & DEVICE) this.deviceWrite(physical, size, value, address);
     else this.ram.write(physical, size, value & (size === 4 ? -1 : (1 << (8 * size)) - 1));
+    if (this.flags[vpn] & STORE_WATCHED) this.checkStore(address, size, value);
   }
 
   read8(address: number): number {
@@ -386,6 +435,41 @@ export class UserAddressSpace implements CpuMemory {
       this.ram.writeBlock(physical, data, done, chunk);
       done += chunk;
     }
+  }
+
+  /**
+   * A debugger's look at memory: the bytes of the readable RAM pages from `address` on, up to `length`; it stops at
+   * the first page that is unmapped, unreadable or a device's (reading registers has side effects). Pages never
+   * touched read as zeros without taking a frame, so looking changes nothing.
+   */
+  inspect(address: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const a = (address + done) >>> 0;
+      const vpn = a >>> 12;
+      const flags = this.flags[vpn];
+      if (!(flags & MAPPED) || flags & DEVICE || !(flags & PROT_READ)) break;
+      const chunk = Math.min(length - done, PAGE_SIZE - (a & PAGE_MASK));
+      if (this.frames[vpn] !== 0) this.ram.readBlock((this.frames[vpn] - 1) * PAGE_SIZE + (a & PAGE_MASK), out, done, chunk);
+      done += chunk;
+    }
+    return out.subarray(0, done);
+  }
+
+  /** A debugger's write: into mapped RAM pages whatever their protection (as the loader writes); returns how many
+   * bytes were written before the first unmapped or device page. */
+  patch(address: number, data: Uint8Array): number {
+    let done = 0;
+    while (done < data.length) {
+      const a = (address + done) >>> 0;
+      const flags = this.flags[a >>> 12];
+      if (!(flags & MAPPED) || flags & DEVICE) break;
+      const chunk = Math.min(data.length - done, PAGE_SIZE - (a & PAGE_MASK));
+      this.load(a, data.subarray(done, done + chunk));
+      done += chunk;
+    }
+    return done;
   }
 
   readCString(address: number, max = 4096): string {

@@ -1,6 +1,7 @@
 // Linux errno values (asm-generic/errno-base.h, errno.h): system calls return their negation.
 export const EPERM = 1;
 export const ENOENT = 2;
+export const ESRCH = 3;
 export const EINTR = 4;
 export const EIO = 5;
 export const EBADF = 9;
@@ -14,8 +15,13 @@ export const EISDIR = 21;
 export const EINVAL = 22;
 export const EMFILE = 24;
 export const ENOTTY = 25;
+export const EBUSY = 16;
+export const EXDEV = 18;
+export const EPIPE = 32;
+export const ELOOP = 40;
 export const ESPIPE = 29;
 export const ERANGE = 34;
 export const ENOSYS = 38;
 export const ENOTEMPTY = 39;
 export const ENODEV = 19;
+export const ETIMEDOUT = 110;

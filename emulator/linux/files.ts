@@ -1,8 +1,9 @@
 // Open files of the emulated process. Each file type implements what it supports of `OpenFile`; device models
 // (the VFIO container, groups and devices, sysfs attributes) provide their own through `DeviceFiles`.
 import type { UserAddressSpace } from './address-space';
-import { EAGAIN, EBADF, EINVAL, ENOTTY, ESPIPE } from './errno';
+import { EAGAIN, EBADF, EINVAL, EMFILE, ENOTTY, EPIPE, ESPIPE } from './errno';
 
+export const S_IFMT = 0o170000;
 export const S_IFIFO = 0o010000;
 export const S_IFCHR = 0o020000;
 export const S_IFDIR = 0o040000;
@@ -14,9 +15,14 @@ export interface FileStatus {
   readonly size: number;
   readonly inode: number;
   readonly rdev?: number;
+  readonly atimeMs?: number;
   readonly mtimeMs?: number;
+  readonly ctimeMs?: number;
   readonly nlink?: number;
 }
+
+/** A time for utimensat: seconds and nanoseconds since the epoch, or 'omit' (leave it as it is). */
+export type FileTime = { readonly seconds: number; readonly nanoseconds: number } | 'omit';
 
 export interface DirectoryEntry {
   readonly name: string;
@@ -50,7 +56,8 @@ export interface OpenFile {
   flags: number;
   /** Returns bytes read (0 at end of file), a negative errno, or WOULD_BLOCK. */
   read?(length: number, position: number | undefined, kernel: KernelContext): Uint8Array | number | typeof WOULD_BLOCK;
-  write?(data: Uint8Array, position: number | undefined, kernel: KernelContext): number;
+  /** Returns bytes written, a negative errno, or WOULD_BLOCK (nothing fits yet). */
+  write?(data: Uint8Array, position: number | undefined, kernel: KernelContext): number | typeof WOULD_BLOCK;
   seek?(offset: number, whence: number): number;
   stat(): FileStatus;
   ioctl?(request: number, arg: number, kernel: KernelContext): number;
@@ -61,6 +68,10 @@ export interface OpenFile {
   entryIndex?: number;
   /** Ready events among `events` (POLLIN, POLLOUT). */
   poll?(events: number): number;
+  /** fchmod; returns 0 or a negative errno. */
+  chmod?(mode: number): number;
+  /** futimens; returns 0 or a negative errno. */
+  setTimes?(access: FileTime, modify: FileTime): number;
   close?(): void;
 }
 
@@ -160,17 +171,121 @@ export class EventFile implements OpenFile {
   }
 }
 
-/** The descriptor table: lowest free number first, as POSIX requires. */
+/** O_NONBLOCK of the ARM open flags. */
+export const O_NONBLOCK = 0o4000;
+/** The kernel's default pipe capacity (16 pages). */
+const PIPE_CAPACITY = 65536;
+
+/** pipe(2): a byte queue between a read end and a write end. Reading it empty blocks while a write end is open,
+ * and reads end of file after the last is closed; writing with no read end left fails with EPIPE (as when SIGPIPE
+ * is ignored: dmalab delivers no signals). */
+export class Pipe {
+  private readonly chunks: Uint8Array[] = [];
+  private buffered = 0;
+  private readers = 1;
+  private writers = 1;
+
+  /** The two ends; `flags` of pipe2 (O_NONBLOCK) apply to both. */
+  ends(flags: number): [PipeEnd, PipeEnd] {
+    return [new PipeEnd(this, 'read', flags & O_NONBLOCK), new PipeEnd(this, 'write', 1 | (flags & O_NONBLOCK))];
+  }
+
+  read(length: number, nonblocking: boolean): Uint8Array | number | typeof WOULD_BLOCK {
+    if (this.buffered === 0) {
+      if (this.writers === 0 || length === 0) return new Uint8Array(0);
+      return nonblocking ? -EAGAIN : WOULD_BLOCK;
+    }
+    const out = new Uint8Array(Math.min(length, this.buffered));
+    let filled = 0;
+    while (filled < out.length) {
+      const chunk = this.chunks[0];
+      const take = Math.min(chunk.length, out.length - filled);
+      out.set(chunk.subarray(0, take), filled);
+      filled += take;
+      if (take === chunk.length) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(take);
+    }
+    this.buffered -= filled;
+    return out;
+  }
+
+  write(data: Uint8Array, nonblocking: boolean): number | typeof WOULD_BLOCK {
+    if (this.readers === 0) return -EPIPE;
+    const room = PIPE_CAPACITY - this.buffered;
+    if (room === 0 && data.length > 0) return nonblocking ? -EAGAIN : WOULD_BLOCK;
+    const taken = data.slice(0, room);
+    if (taken.length > 0) this.chunks.push(taken);
+    this.buffered += taken.length;
+    return taken.length;
+  }
+
+  poll(events: number, end: 'read' | 'write'): number {
+    if (end === 'read') return (this.buffered > 0 ? events & POLLIN : 0) | (this.writers === 0 ? POLLHUP : 0);
+    if (this.readers === 0) return POLLERR;
+    return this.buffered < PIPE_CAPACITY ? events & POLLOUT : 0;
+  }
+
+  get size(): number {
+    return this.buffered;
+  }
+
+  closeEnd(end: 'read' | 'write'): void {
+    if (end === 'read') this.readers--;
+    else this.writers--;
+  }
+}
+
+/** One end of a pipe; the other direction is EBADF (not open for it), as on Linux. */
+export class PipeEnd implements OpenFile {
+  readonly name: string;
+  constructor(private readonly pipe: Pipe, private readonly end: 'read' | 'write', public flags: number) {
+    this.name = `pipe (${end} end)`;
+  }
+
+  read(length: number): Uint8Array | number | typeof WOULD_BLOCK {
+    return this.end === 'read' ? this.pipe.read(length, (this.flags & O_NONBLOCK) !== 0) : -EBADF;
+  }
+
+  write(data: Uint8Array): number | typeof WOULD_BLOCK {
+    return this.end === 'write' ? this.pipe.write(data, (this.flags & O_NONBLOCK) !== 0) : -EBADF;
+  }
+
+  stat(): FileStatus {
+    return { mode: S_IFIFO | 0o600, size: this.pipe.size, inode: 0 };
+  }
+
+  poll(events: number): number {
+    return this.pipe.poll(events, this.end);
+  }
+
+  close(): void {
+    this.pipe.closeEnd(this.end);
+  }
+}
+
+/** The descriptor table: lowest free number first, as POSIX requires, below the RLIMIT_NOFILE soft limit. */
 export class FileTable {
   private readonly files: (OpenFile | undefined)[] = [];
+
+  constructor(private readonly limit: () => number = () => Infinity) {}
+
+  /** Descriptors are below this number. */
+  get size(): number {
+    return this.limit();
+  }
 
   get(fd: number): OpenFile | undefined {
     return fd >= 0 ? this.files[fd] : undefined;
   }
 
+  /** A descriptor for `file`, or -EMFILE (a file no descriptor refers to is closed then). */
   add(file: OpenFile, lowest = 0): number {
     let fd = lowest;
     while (this.files[fd] !== undefined) fd++;
+    if (fd >= this.limit()) {
+      if (!this.isShared(file, -1)) file.close?.();
+      return -EMFILE;
+    }
     this.files[fd] = file;
     return fd;
   }

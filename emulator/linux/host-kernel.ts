@@ -1,11 +1,13 @@
 // Runs an emulated ARM Linux process on the host-kernel model (emulator/host): /dev/vfio and the sysfs files of the
 // binding flow are the model's, the process's pages come from the model's frame allocator, its eventfds are the
-// model's (VFIO SET_IRQS takes them), and a blocked read or poll lets the machine run until an eventfd fires.
+// model's (VFIO SET_IRQS takes them), and it runs on the machine's timeline, so a blocked read or poll lets the
+// machine run until an interrupt signals an eventfd.
 import { EventFd, type OpenFile as HostFile, type UserContext } from '../host/files';
 import type { HostKernel } from '../host/kernel';
 import { MemoryFault } from '../cpu/memory';
+import type { Timeline } from '../machine/clock';
 import type { FrameSource } from './address-space';
-import { POLLIN, POLLOUT, S_IFCHR, type DeviceFiles, type FileStatus, type KernelContext, type OpenFile } from './files';
+import { POLLIN, POLLOUT, S_IFCHR, WOULD_BLOCK, type DeviceFiles, type FileStatus, type KernelContext, type OpenFile } from './files';
 
 const EFD_NONBLOCK = 0x800;
 
@@ -48,7 +50,10 @@ class HostFileAdapter implements OpenFile {
     return { mode: S_IFCHR | 0o600, size: 0, inode: 0 };
   }
 
-  read(length: number, position: number | undefined, kernel: KernelContext): Uint8Array | number {
+  read(length: number, position: number | undefined, kernel: KernelContext): Uint8Array | number | typeof WOULD_BLOCK {
+    // An empty blocking eventfd: the process's thread waits on the timeline (the model's own wait is for its
+    // TypeScript processes).
+    if (this.host instanceof EventFd && this.host.counter === 0n && !this.host.nonBlocking && length >= 8) return WOULD_BLOCK;
     return this.host.read ? this.host.read(userContext(kernel), length, position === undefined ? undefined : BigInt(position)) : -22;
   }
 
@@ -81,14 +86,12 @@ class HostFileAdapter implements OpenFile {
 export interface HostKernelHooks {
   readonly devices: DeviceFiles;
   readonly frames: FrameSource;
-  readonly wait: () => boolean;
+  readonly timeline: Timeline;
   readonly eventFile: (initial: number, flags: number) => OpenFile;
 }
 
-/** Device files, frames, eventfds and waiting of a process that runs on `kernel`. */
+/** Device files, frames, eventfds and the timeline of a process that runs on `kernel`. */
 export function hostKernelHooks(kernel: HostKernel): HostKernelHooks {
-  let signals = 0;
-  const countSignal = (): void => { signals++; };
   return {
     devices: {
       open(path, flags) {
@@ -105,14 +108,7 @@ export function hostKernelHooks(kernel: HostKernel): HostKernelHooks {
       allocate: () => kernel.frames.allocPage(),
       release: (physical) => kernel.frames.freePage(physical),
     },
-    wait: () => {
-      const before = signals;
-      return kernel.waitFor(() => signals !== before);
-    },
-    eventFile: (initial, flags) => {
-      const fd = new EventFd(initial, (flags & EFD_NONBLOCK) !== 0, (condition) => kernel.waitFor(condition));
-      fd.listeners.add(countSignal);
-      return new HostFileAdapter(fd);
-    },
+    timeline: kernel.machine,
+    eventFile: (initial, flags) => new HostFileAdapter(new EventFd(initial, (flags & EFD_NONBLOCK) !== 0, (condition) => kernel.waitFor(condition))),
   };
 }

@@ -1,8 +1,11 @@
-// One emulated Linux process in user mode: an ELF image in its own address space over the machine's RAM, a CPU,
-// open files, and the system calls of `syscalls.ts`. Deterministic: the clock counts retired instructions and
-// the random bytes come from a seeded generator.
+// One emulated Linux process in user mode: an ELF image in its own address space over the machine's RAM, its
+// threads on one CPU, open files, and the system calls of `syscalls.ts`. It runs on the machine's timeline: the CPU
+// executes in quanta and brings the devices to its instant after each one and before each device register access;
+// a thread that blocks lets the others run, and when none can, the timeline skips to the next event. Deterministic:
+// time is the timeline's, the scheduling order fixed, the random bytes come from a seeded generator.
 import type { Bus } from '../bus/bus';
 import { Cpu } from '../cpu/cpu';
+import { BareTimeline, PICOSECONDS_PER_NANOSECOND, type Timeline } from '../machine/clock';
 import { disassembleAt, type HalfwordReader } from '../cpu/disasm';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, UserAddressSpace, type FrameSource } from './address-space';
 import { ElfError, loadElf, parseElf, type LoadedImage } from './elf';
@@ -10,9 +13,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileTable, HostStream, type DeviceFiles, type KernelContext, type OpenFile } from './files';
 import { KUSER_PAGE, kuserPage } from './kuser';
+import { ENOSYS } from './errno';
+import { ResourceLimits } from './resource-limits';
 import { ARM_SYSCALL_NAMES } from './syscall-table';
 import { ProcessExit, hex, type ProcessOutcome } from './outcome';
 import { SYSCALLS } from './syscalls';
+import { BLOCKED, FutexQueues, LinuxThread, RESTART, type ThreadWait } from './threads';
 import type { Workspace } from './workspace';
 
 /** HWCAP bits (bits/hwcap.h) for what the CPU implements: no NEON, so glibc takes its integer/VFP paths. */
@@ -38,6 +44,14 @@ const STACK_SIZE = 8 << 20;
 const INTERPRETER_BASE = 0xb6f00000;
 /** Load bias of a position-independent executable. */
 const PIE_BASE = 0x00400000;
+/** Instructions a CPU runs before it brings the devices to its instant (10 µs at 1 GHz): DMA progress in memory that
+ * a thread polls (no register access) becomes visible within one quantum. Quanta end at multiples of QUANTUM retired
+ * instructions, however a caller splits its budget, so the debugger's single steps interleave as a straight run. */
+const QUANTUM = 10_000;
+/** Instructions a thread runs before the next runnable one gets the CPU (1 ms at 1 GHz). */
+const TIMESLICE = 1_000_000;
+/** The main thread's ID, which is also the process ID. */
+const MAIN_TID = 1;
 
 export interface ProcessOptions {
   readonly bus: Bus;
@@ -56,25 +70,42 @@ export interface ProcessOptions {
   readonly sysroot?: string;
   /** Seed of getrandom and AT_RANDOM. */
   readonly seed?: number;
-  /** Lets devices progress while the process blocks; false when nothing more can happen. */
-  readonly wait?: () => boolean;
+  /** The machine's timeline (default: one with no devices, where only the CPU and sleeps move time). */
+  readonly timeline?: Timeline;
   /** Makes eventfd objects (a device model may need its own kind); default: EventFile. */
   readonly eventFile?: (initial: number, flags: number) => OpenFile;
+  /** A system call with no implementation stops the process (a crash report) instead of returning -ENOSYS. */
+  readonly strictSyscalls?: boolean;
+  /** Messages about the program that are not its output (an unimplemented system call, once per call). */
+  readonly warn?: (message: string) => void;
 }
 
 export class LinuxProcess implements KernelContext {
   readonly cpu: Cpu;
   readonly memory: UserAddressSpace;
-  readonly files = new FileTable();
+  readonly files = new FileTable(() => this.resourceLimits.openFiles);
   readonly image: LoadedImage;
   cwd = '/';
   brkStart: number;
   brk: number;
-  /** Nanoseconds slept, added to the instruction clock. */
-  sleptNs = 0;
+  readonly timeline: Timeline;
+  /** Live threads in creation order (the round-robin order); the first is the main thread. */
+  readonly threads: LinuxThread[] = [new LinuxThread(MAIN_TID)];
+  /** The thread whose registers the CPU holds. */
+  current: LinuxThread = this.threads[0];
+  readonly futexes = new FutexQueues();
+  private nextTid = MAIN_TID + 1;
+  /** Instructions left of the current thread's timeslice. */
+  private sliceLeft = TIMESLICE;
+  /** The CPU was last at the timeline's present (at a quantum's end or a wait's) at this instant, with this count. */
+  private syncTime = 0;
+  private syncRetired = 0;
   readonly startRealtimeNs: number;
   private randomState: number;
   outcome: ProcessOutcome | undefined;
+  readonly resourceLimits = new ResourceLimits();
+  /** System calls without an implementation that the program made (each is reported once). */
+  private readonly unimplemented = new Set<number>();
 
   constructor(
     readonly program: Uint8Array,
@@ -83,6 +114,8 @@ export class LinuxProcess implements KernelContext {
     const port = options.bus.port({ name: 'cpu0', streamId: -1 });
     this.memory = new UserAddressSpace(options.bus, port, options.frames);
     this.cpu = new Cpu(this.memory);
+    this.timeline = options.timeline ?? new BareTimeline();
+    this.memory.beforeDeviceAccess = () => this.timeline.advanceTo(this.cpuTime());
     this.randomState = (options.seed ?? 0x5eed1234) | 1;
     this.startRealtimeNs = 1_700_000_000 * 1e9;
 
@@ -156,27 +189,45 @@ export class LinuxProcess implements KernelContext {
     return out;
   }
 
-  /** Monotonic time: one nanosecond per retired instruction, plus time slept. */
+  /** The CPU's instant on the timeline (picoseconds): its last sync plus the instructions retired since. */
+  cpuTime(): number {
+    return this.syncTime + (this.cpu.retiredNow - this.syncRetired) * this.timeline.cpuPeriod;
+  }
+
+  /** Brings the devices to the CPU's instant (or the CPU to the devices', after a wait). */
+  private sync(): void {
+    this.timeline.advanceTo(this.cpuTime());
+    this.syncTime = this.timeline.now;
+    this.syncRetired = this.cpu.retired;
+  }
+
+  /** Monotonic time since the machine started, in nanoseconds. */
   get monotonicNs(): number {
-    return this.cpu.retired + this.sleptNs;
+    return Math.floor(this.cpuTime() / PICOSECONDS_PER_NANOSECOND);
   }
 
   /** The initial stack: argc, argv, envp, auxv, then the strings and AT_RANDOM bytes above them. */
   private buildStack(phent: number, phnum: number, interpreterBase: number): number {
+    // Laid out as qemu-arm does after Linux's execve, so that strings sit at the same alignments (glibc's string
+    // routines take alignment-dependent paths over them): the executable's name at the top (8 bytes below the stack
+    // end; Linux leaves 4), the environment and then the argument strings below it, each list in ascending order, the
+    // platform string right below them and the AT_RANDOM bytes 16-byte aligned below that.
     const encoder = new TextEncoder();
-    let top = STACK_TOP - 16;
+    let top = STACK_TOP - 8;
     const put = (data: Uint8Array): number => {
       top -= data.length;
       this.memory.writeBytes(top, data);
       return top;
     };
     const putString = (s: string): number => put(encoder.encode(s + '\0'));
+    const putStrings = (strings: readonly string[]): number[] => [...strings].reverse().map(putString).reverse();
     const execfn = putString(this.options.argv[0] ?? 'program');
-    const envPointers = this.options.env.map(putString);
-    const argPointers = this.options.argv.map(putString);
+    const envPointers = putStrings(this.options.env);
+    const argPointers = putStrings(this.options.argv);
     const platform = putString('v7l');
-    top &= ~15;
-    const random = put(this.randomBytes(16));
+    top = (top - 16) & ~15;
+    const random = top;
+    this.memory.writeBytes(random, this.randomBytes(16));
     const auxv: [number, number][] = [
       [3, this.image.phdr], [4, phent], [5, phnum], [6, PAGE_SIZE], [7, interpreterBase], [8, 0],
       [9, this.image.entry], [11, 0], [12, 0], [13, 0], [14, 0], [16, AT_HWCAP_VALUE], [17, 100], [23, 0],
@@ -191,14 +242,31 @@ export class LinuxProcess implements KernelContext {
     return sp;
   }
 
-  /** Runs until the process exits or crashes, or `budget` instructions ran (undefined outcome then). */
+  /**
+   * Runs until the process exits or crashes, or `budget` instructions ran (undefined outcome then). The current
+   * thread runs in quanta until it blocks, exits or its timeslice ends; then the next thread in creation order that
+   * can run gets the CPU; when none can, the timeline runs until a wait ends.
+   */
   run(budget = Infinity): ProcessOutcome | undefined {
     const cpu = this.cpu;
     let remaining = budget;
     while (this.outcome === undefined && remaining > 0) {
+      if (this.current.wait !== undefined || this.current.exited || this.sliceLeft <= 0) {
+        // Time spent waiting counts against the budget as the instructions the CPU could have run meanwhile.
+        this.sync();
+        const before = this.timeline.now;
+        this.reschedule(before + remaining * this.timeline.cpuPeriod);
+        remaining -= Math.floor((this.timeline.now - before) / this.timeline.cpuPeriod);
+        this.syncTime = this.timeline.now;
+        this.syncRetired = this.cpu.retired;
+        continue;
+      }
       this.memory.revalidate();
-      const ran = cpu.run(Math.min(remaining, 1_000_000));
+      const quantumEnd = (Math.floor(cpu.retired / QUANTUM) + 1) * QUANTUM;
+      const ran = cpu.run(Math.min(remaining, quantumEnd - cpu.retired, this.sliceLeft));
       remaining -= ran;
+      this.sliceLeft -= ran;
+      if (cpu.retired === quantumEnd) this.sync();
       const stop = cpu.stop;
       if (stop === null) continue;
       if (stop.kind === 'svc') {
@@ -211,23 +279,123 @@ export class LinuxProcess implements KernelContext {
     return this.outcome;
   }
 
+  /**
+   * While the current thread cannot run (it waits, or exited): gives the CPU to one that can, letting the machine run
+   * until a wait ends, for at most `budget` instructions' time; runs no instruction. Returns the instructions' time
+   * that passed. A debugger stepping one instruction at a time waits this way instead of a period per step.
+   */
+  idle(budget: number): number {
+    if (this.outcome !== undefined || (this.current.wait === undefined && !this.current.exited)) return 0;
+    this.sync();
+    const before = this.timeline.now;
+    this.reschedule(before + budget * this.timeline.cpuPeriod);
+    this.syncTime = this.timeline.now;
+    this.syncRetired = this.cpu.retired;
+    return Math.floor((this.timeline.now - before) / this.timeline.cpuPeriod);
+  }
+
+  /** The calling thread waits (a system call handler returns this): see ThreadWait. */
+  block(wait: ThreadWait): number {
+    this.current.wait = wait;
+    return BLOCKED;
+  }
+
+  /** clone(CLONE_VM | CLONE_THREAD): a thread with a copy of the caller's registers, r0 = 0 and its own stack. */
+  spawnThread(stack: number, tls: number | undefined): LinuxThread {
+    const thread = new LinuxThread(this.nextTid++);
+    const context = this.cpu.snapshot();
+    context.r[0] = 0;
+    if (stack !== 0) context.r[13] = stack;
+    thread.context = tls === undefined ? context : { ...context, tpidruro: tls };
+    this.threads.push(thread);
+    return thread;
+  }
+
+  /** exit(2) of one thread: the process ends with the last one. */
+  exitThread(status: number): number {
+    if (this.threads.length === 1) throw new ProcessExit({ kind: 'exit', status: status & 0xff });
+    const thread = this.current;
+    thread.exited = true;
+    this.threads.splice(this.threads.indexOf(thread), 1);
+    if (thread.clearChildTid !== 0) {
+      // What pthread_join waits for: the kernel zeroes the thread ID word and wakes its futex.
+      try {
+        this.memory.write32(thread.clearChildTid >>> 0, 0);
+        this.futexes.wake(thread.clearChildTid >>> 0, 1);
+      } catch {
+        // An unmapped word is ignored, as Linux ignores the fault.
+      }
+    }
+    return BLOCKED;
+  }
+
+  /** Gives the CPU to the next thread that can run, letting the machine run while none can (until `limit` at most). */
+  private reschedule(limit: number): void {
+    const threads = this.threads;
+    while (this.timeline.now < limit) {
+      const from = threads.indexOf(this.current);
+      for (let k = 1; k <= threads.length; k++) {
+        const thread = threads[(from + k) % threads.length];
+        const wait = thread.wait;
+        if (wait === undefined || wait.ready() || this.timeline.now >= wait.deadline) {
+          this.switchTo(thread);
+          return;
+        }
+      }
+      let deadline = Infinity;
+      for (const t of threads) deadline = Math.min(deadline, t.wait!.deadline);
+      const result = this.timeline.waitUntil(() => threads.some((t) => t.wait!.ready()), deadline, limit);
+      if (result === 'idle') {
+        const waits = threads.map((t) => (threads.length > 1 ? `thread ${t.tid}: ` : '') + t.wait!.what).join('; ');
+        this.outcome = { kind: 'crash', signal: 6, reason: `blocked forever: ${waits} — nothing left running can produce what ${threads.length > 1 ? 'they wait' : 'it waits'} for`, registers: this.registerDump() };
+        return;
+      }
+    }
+  }
+
+  private switchTo(thread: LinuxThread): void {
+    if (thread !== this.current) {
+      if (!this.current.exited) this.current.context = this.cpu.snapshot();
+      this.cpu.restore(thread.context!);
+      // A context switch clears the exclusive monitor, as Linux's does (CLREX).
+      this.cpu.exclusiveAddress = -1;
+      thread.context = undefined;
+      this.current = thread;
+    }
+    this.sliceLeft = TIMESLICE;
+    const wait = thread.wait;
+    if (wait === undefined) return;
+    thread.wait = undefined;
+    const result = wait.finish(!wait.ready());
+    if (result === RESTART) this.systemCall();
+    else if (result !== BLOCKED) this.cpu.r[0] = result;
+  }
+
   private systemCall(): void {
     const r = this.cpu.r;
     const number = r[7] >>> 0;
     const name = ARM_SYSCALL_NAMES.get(number);
     const handler = name === undefined ? undefined : SYSCALLS[name];
     if (handler === undefined) {
-      this.outcome = {
-        kind: 'crash',
-        signal: 31,
-        reason: `unknown system call ${name ?? 'with no name'} (number ${number}) at ${hex(this.cpu.pc - (this.cpu.thumb ? 2 : 4))}`,
-        registers: this.registerDump(),
-      };
+      if (this.options.strictSyscalls) {
+        this.outcome = {
+          kind: 'crash',
+          signal: 31,
+          reason: `unknown system call ${name ?? 'with no name'} (number ${number}) at ${hex(this.cpu.pc - (this.cpu.thumb ? 2 : 4))}`,
+          registers: this.registerDump(),
+        };
+        return;
+      }
+      if (!this.unimplemented.has(number)) {
+        this.unimplemented.add(number);
+        this.options.warn?.(`system call ${name === undefined ? 'with no name' : `'${name}'`} (number ${number}) is not implemented: -ENOSYS`);
+      }
+      r[0] = -ENOSYS;
       return;
     }
     try {
       const result = handler(this, r[0], r[1], r[2], r[3], r[4], r[5]);
-      r[0] = result;
+      if (result !== BLOCKED) r[0] = result;
     } catch (error) {
       if (error instanceof ProcessExit) this.outcome = error.outcome;
       else throw error;

@@ -82,6 +82,16 @@ export function regions(node: FdtNode): MemoryRange[] {
   return out;
 }
 
+/** A node's `clock-frequency` in Hz (one or two cells), undefined when absent; zero is an error. */
+function clockFrequency(node: FdtNode): number | undefined {
+  const cells = propCells(node, 'clock-frequency');
+  if (cells === undefined) return undefined;
+  if (cells.length !== 1 && cells.length !== 2) throw new PlatformError(node.path, `'clock-frequency' has ${cells.length} cells; it takes 1 or 2`);
+  const hz = cellsValue(cells, 0, cells.length);
+  if (hz === 0) throw new PlatformError(node.path, "'clock-frequency' is 0");
+  return hz;
+}
+
 /** Linux's platform device name: `<translated unit address>.<node name>`. */
 function deviceName(node: FdtNode, base: number): string {
   return `${base.toString(16)}.${node.name.split('@')[0]}`;
@@ -211,10 +221,12 @@ export function platformFromFdt(fdt: Fdt): PlatformDescription {
       path: node.path, name: deviceName(node, r.base), base: r.base, size: 0x1000,
       bus: compatible.includes('arm,primecell') ? 'amba' : 'platform', compatible,
       interrupts: irqs.map((spec, i) => ({ spec, output: outs[i] })), config: DEFAULT_CONFIG, iommu,
+      frequency: clockFrequency(node),
     });
   }
   const model = propStrings(fdt.root, 'model')?.[0] ?? propStrings(fdt.root, 'compatible')?.[0] ?? 'devicetree platform';
-  return { model, memory, gic, smmus, dmacs, ...systemParts(fdt, gicNode) };
+  const cpu = [...walk(fdt.root)].find((n) => n.parent?.path === '/cpus' && propStrings(n, 'device_type')?.[0] === 'cpu' && enabled(n));
+  return { model, memory, gic, smmus, dmacs, cpuFrequency: cpu && clockFrequency(cpu), ...systemParts(fdt, gicNode) };
 }
 
 function compatibleNodes(fdt: Fdt, compatible: string): FdtNode[] {

@@ -1,6 +1,7 @@
 // A machine assembled from a platform description: RAM, the GIC-400, SMMUs and DMA-330s on one bus, every DMAC's
-// master port behind its SMMU with its stream ID, every interrupt output wired to its GIC SPI. Running the machine
-// runs the DMACs; a CPU (or the host-kernel model) drives the registers.
+// master port behind its SMMU with its stream ID, every interrupt output wired to its GIC SPI. The machine is one
+// timeline (clock.ts): each DMAC runs at its own clock rate, and a CPU running in quanta brings the DMACs to its
+// instant before it reads or writes their registers, so polling sees the hardware's progress.
 import { Bus, MmioDevice, Snapshottable } from '../bus/bus';
 import type { MemorySnapshot } from '../bus/memory';
 import { Gic, GicState } from '../gic/gic';
@@ -8,6 +9,7 @@ import type { IrqLine as GicInput } from '../gic/irq';
 import { Pl330, Pl330Snapshot } from '../pl330/pl330';
 import { Smmu, SmmuState } from '../smmu/smmu';
 import { Pl011, type Pl011State } from '../uart/pl011';
+import { DEFAULT_CPU_FREQUENCY, DEFAULT_DMAC_FREQUENCY, TimerQueue, periodOf, type Timeline, type WaitResult } from './clock';
 import type { DmacDescription, PlatformDescription, SmmuDescription, UartDescription } from './platform';
 
 export interface MachineSmmu {
@@ -19,6 +21,8 @@ export interface MachineDmac {
   readonly description: DmacDescription;
   readonly device: Pl330;
   readonly smmu?: MachineSmmu;
+  /** Picoseconds per DMAC clock cycle. */
+  readonly period: number;
 }
 
 export interface MachineRunOptions {
@@ -34,17 +38,36 @@ export interface MachineState {
   readonly smmus: readonly SmmuState[];
   readonly dmacs: readonly Pl330Snapshot[];
   readonly uarts: readonly Pl011State[];
+  readonly now: number;
+  readonly dmacCycles: Float64Array;
+  readonly timers: ReturnType<TimerQueue['snapshot']>;
 }
 
 const DEFAULT_SLICE = 64;
 const DEFAULT_BUDGET = 1_000_000;
+/** Cycles each busy DMAC runs before the next gets its turn, when several are busy at once. */
+const INTERLEAVE_CYCLES = 64;
+/** How far a wait lets the devices run before it looks at the waiter's condition again (0.1 ms): a wake-up that
+ * no interrupt announces (a DMA write to memory a CPU polls) is seen within this. */
+const WAIT_SLICE = 100_000_000;
 
-export class Machine implements Snapshottable<MachineState> {
+export class Machine implements Snapshottable<MachineState>, Timeline {
   readonly bus = new Bus();
   readonly gic: Gic;
   readonly smmus: readonly MachineSmmu[];
   readonly dmacs: readonly MachineDmac[];
   readonly uarts: readonly { readonly description: UartDescription; readonly device: Pl011 }[];
+  /** The instant every device has reached, in picoseconds since power-on. */
+  now = 0;
+  readonly cpuPeriod: number;
+  readonly timers = new TimerQueue();
+  /** Each DMAC's clock cycles up to `now` (busy or idle): where its next cycle falls on the timeline. */
+  private readonly dmacCycles: Float64Array;
+  /** The DMAC inside its run() (-1: none) and its timeline cycles minus its own count then (it counts only the
+   * cycles it ran): where the cycles of the events it reports fall. */
+  private runningDmac = -1;
+  private runningOffset = 0;
+  private waiting = false;
 
   constructor(readonly platform: PlatformDescription) {
     const bus = this.bus;
@@ -90,14 +113,17 @@ export class Machine implements Snapshottable<MachineState> {
       if (smmu) port.translator = smmu.device;
       const device = new Pl330(d.config, port, { name: d.name });
       place(d.path, d.base, d.size, device);
+      // A CPU's access to the registers first brings the DMAC to the CPU's instant (see syncBeforeAccess).
       for (const { spec, output } of d.interrupts) {
         const line = spi(d.path, spec.spi);
         const source = output === 'abort' ? device.irqAbort : device.irq[output];
         if (!source) throw new Error(`${d.path}: the DMA-330 has no interrupt output irq[${output}] (${d.config.events} events configured)`);
         source.connect((level) => line.setLevel(level));
       }
-      return { description: d, device, smmu };
+      return { description: d, device, smmu, period: periodOf(d.frequency ?? DEFAULT_DMAC_FREQUENCY) };
     });
+    this.cpuPeriod = periodOf(platform.cpuFrequency ?? DEFAULT_CPU_FREQUENCY);
+    this.dmacCycles = new Float64Array(this.dmacs.length);
   }
 
   /** The DMAC or SMMU named like Linux names it (`2c0a0000.dma`). */
@@ -105,24 +131,144 @@ export class Machine implements Snapshottable<MachineState> {
     return this.dmacs.find((d) => d.description.name === name);
   }
 
-  /** Runs the DMACs round-robin until all are idle, `until` holds, or the budget is spent. */
+  /** Runs the DMACs round-robin until all are idle, `until` holds, or the budget is spent (in cycles of the busiest
+   * DMAC); the timeline moves with them. For hosts that drive the machine without a CPU (the kernel models). */
   run(options: MachineRunOptions = {}): 'idle' | 'condition' | 'budget' {
-    const slice = options.slice ?? DEFAULT_SLICE;
     let budget = options.maxCycles ?? DEFAULT_BUDGET;
     const until = options.until;
     if (until?.()) return 'condition';
     while (budget > 0) {
-      let busy = false;
-      for (const d of this.dmacs) {
-        const r = d.device.run({ maxCycles: Math.min(slice, budget), until });
-        budget -= r.cycles;
-        if (r.stop === 'condition') return 'condition';
-        if (r.stop === 'budget') busy = true;
+      // A DMAC busy alone needs no interleaving: it gets the whole budget (its bulk-copy fast path needs room).
+      let busy = 0;
+      for (const d of this.dmacs) if (d.device.runnable) busy++;
+      const slice = busy === 1 && until === undefined ? budget : Math.min(options.slice ?? DEFAULT_SLICE, budget);
+      let stillBusy = false;
+      let ran = 0;
+      for (const [i, d] of this.dmacs.entries()) {
+        const r = this.runDmac(i, slice, until);
+        this.dmacCycles[i] += r.cycles;
+        ran = Math.max(ran, r.cycles * d.period);
+        if (r.stop === 'condition') {
+          this.settle(this.now + ran);
+          return 'condition';
+        }
+        if (r.stop === 'budget') stillBusy = true;
       }
+      budget -= slice;
+      this.settle(this.now + ran);
       if (until?.()) return 'condition';
-      if (!busy) return 'idle';
+      if (!stillBusy) return 'idle';
     }
     return 'budget';
+  }
+
+  private runDmac(i: number, maxCycles: number, until?: () => boolean): ReturnType<Pl330['run']> {
+    const device = this.dmacs[i].device;
+    this.runningDmac = i;
+    this.runningOffset = this.dmacCycles[i] - device.cycle;
+    try {
+      return device.run({ maxCycles, until });
+    } finally {
+      this.runningDmac = -1;
+    }
+  }
+
+  /** Where cycle `cycle` of DMAC i's own count (an event's) falls on the timeline, in picoseconds. */
+  dmacTime(i: number, cycle: number): number {
+    const offset = this.runningDmac === i ? this.runningOffset : this.dmacCycles[i] - this.dmacs[i].device.cycle;
+    return (cycle + offset) * this.dmacs[i].period;
+  }
+
+  /** After DMACs ran outside advanceTo: the timeline is where the furthest went; the others idled up to it. */
+  private settle(time: number): void {
+    if (time > this.now) this.now = time;
+    this.dmacs.forEach((d, i) => {
+      this.dmacCycles[i] = Math.max(this.dmacCycles[i], Math.floor(this.now / d.period));
+    });
+  }
+
+  advanceTo(time: number): void {
+    while (time > this.now) {
+      const stop = Math.min(time, this.timers.next);
+      this.runDevicesTo(stop);
+      this.now = stop;
+      this.timers.fireDue(stop);
+    }
+  }
+
+  waitUntil(ready: () => boolean, deadline: number, limit = Infinity): WaitResult {
+    if (ready()) return 'ready';
+    const end = Math.min(deadline, limit);
+    this.waiting = true;
+    try {
+      for (;;) {
+        if (this.now >= end) return this.now >= deadline ? 'deadline' : 'limit';
+        if (this.dmacs.every((d) => d.device.idleReport().idle) && this.timers.next === Infinity) {
+          if (deadline === Infinity) return 'idle';
+          this.advanceTo(end);
+          if (end < deadline) return 'limit';
+          return ready() ? 'ready' : 'deadline';
+        }
+        const stop = Math.min(end, this.timers.next, this.now + WAIT_SLICE);
+        const reached = this.runDevicesTo(stop);
+        this.now = reached;
+        this.timers.fireDue(reached);
+        if (ready()) return 'ready';
+      }
+    } finally {
+      this.waiting = false;
+      for (const d of this.dmacs) d.device.yieldRequested = false;
+    }
+  }
+
+  /** Something that may wake a waiting CPU happened (an interrupt reached it): a wait resumes at this instant. */
+  wake(): void {
+    if (!this.waiting) return;
+    for (const d of this.dmacs) d.device.yieldRequested = true;
+  }
+
+  /** Runs every DMAC up to `time`; returns the instant reached (earlier when a wait was woken on the way). */
+  private runDevicesTo(time: number): number {
+    const dmacs = this.dmacs;
+    const cycles = this.dmacCycles;
+    const owedOf = (i: number) => Math.floor(time / dmacs[i].period) - cycles[i];
+    let busy = 0;
+    for (const d of dmacs) if (d.device.runnable) busy++;
+    if (busy <= 1) {
+      // One DMAC at a time needs no interleaving: it runs its whole share in one call (the bulk-copy fast path).
+      for (let i = 0; i < dmacs.length; i++) {
+        const owed = owedOf(i);
+        if (owed <= 0) continue;
+        const r = this.runDmac(i, owed);
+        if (r.stop === 'yield') return this.stopAll(i, r.cycles);
+        cycles[i] += r.stop === 'idle' ? owed : r.cycles;
+      }
+      return time;
+    }
+    for (let more = true; more; ) {
+      more = false;
+      for (let i = 0; i < dmacs.length; i++) {
+        const owed = owedOf(i);
+        if (owed <= 0) continue;
+        const r = this.runDmac(i, Math.min(owed, INTERLEAVE_CYCLES));
+        if (r.stop === 'yield') return this.stopAll(i, r.cycles);
+        cycles[i] += r.stop === 'idle' ? Math.min(owed, INTERLEAVE_CYCLES) : r.cycles;
+        if (owedOf(i) > 0) more = true;
+      }
+    }
+    return time;
+  }
+
+  /** DMAC i was stopped by a wake-up after `ran` cycles: the timeline stops there. Idle DMACs are set to that
+   * instant; a busy one that already ran its slice past it keeps its lead (at most INTERLEAVE_CYCLES). */
+  private stopAll(i: number, ran: number): number {
+    this.dmacCycles[i] += ran;
+    const reached = Math.max(this.now, this.dmacCycles[i] * this.dmacs[i].period);
+    this.dmacs.forEach((d, j) => {
+      const at = Math.floor(reached / d.period);
+      this.dmacCycles[j] = d.device.runnable ? Math.max(this.dmacCycles[j], at) : at;
+    });
+    return reached;
   }
 
   snapshot(): MachineState {
@@ -132,6 +278,9 @@ export class Machine implements Snapshottable<MachineState> {
       smmus: this.smmus.map((s) => s.device.snapshot()),
       dmacs: this.dmacs.map((d) => d.device.snapshot()),
       uarts: this.uarts.map((u) => u.device.snapshot()),
+      now: this.now,
+      dmacCycles: this.dmacCycles.slice(),
+      timers: this.timers.snapshot(),
     };
   }
 
@@ -141,5 +290,8 @@ export class Machine implements Snapshottable<MachineState> {
     this.smmus.forEach((s, i) => s.device.restore(state.smmus[i]));
     this.dmacs.forEach((d, i) => d.device.restore(state.dmacs[i]));
     this.uarts.forEach((u, i) => u.device.restore(state.uarts[i]));
+    this.now = state.now;
+    this.dmacCycles.set(state.dmacCycles);
+    this.timers.restore(state.timers);
   }
 }

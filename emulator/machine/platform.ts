@@ -52,6 +52,8 @@ export interface DmacDescription {
   readonly config: Pl330Config;
   /** The SMMU (index into smmus) and stream IDs of its transactions, when it sits behind one. */
   readonly iommu?: { readonly smmu: number; readonly streamIds: readonly number[] };
+  /** The DMAC's clock in Hz (the node's `clock-frequency`); undefined: DEFAULT_DMAC_FREQUENCY. */
+  readonly frequency?: number;
 }
 
 /** A CPU node: its MPIDR affinity (`reg`). */
@@ -90,6 +92,8 @@ export interface PlatformDescription {
   readonly gic: GicDescription;
   readonly smmus: readonly SmmuDescription[];
   readonly dmacs: readonly DmacDescription[];
+  /** The CPUs' clock in Hz (the first cpu node's `clock-frequency`); undefined: DEFAULT_CPU_FREQUENCY. */
+  readonly cpuFrequency?: number;
   /** What a CPU running a kernel needs (absent from platforms described only for the DMA scenarios). */
   readonly cpus?: readonly CpuDescription[];
   readonly timer?: TimerDescription;

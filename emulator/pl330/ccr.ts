@@ -67,19 +67,23 @@ export interface CcrDecoded {
   readonly swapBytes: number;
 }
 
+/** The fields by name, for code that reads them (looked up once). */
+export const CCR: Readonly<Record<CcrFieldName, CcrField>> = Object.fromEntries(CCR_FIELDS.map((f) => [f.name, f])) as Record<CcrFieldName, CcrField>;
+
 export function decodeCcr(ccr: number): CcrDecoded {
+  const swap = ccrField(ccr, CCR.ES);
   return {
-    srcInc: (ccr & 1) !== 0,
-    srcBeatBytes: 1 << ((ccr >>> 1) & 7),
-    srcBurstLen: ((ccr >>> 4) & 15) + 1,
-    srcProt: (ccr >>> 8) & 7,
-    srcCache: (ccr >>> 11) & 7,
-    dstInc: ((ccr >>> 14) & 1) !== 0,
-    dstBeatBytes: 1 << ((ccr >>> 15) & 7),
-    dstBurstLen: ((ccr >>> 18) & 15) + 1,
-    dstProt: (ccr >>> 22) & 7,
-    dstCache: (ccr >>> 25) & 7,
-    swapBytes: ((ccr >>> 28) & 7) === 0 ? 0 : 1 << ((ccr >>> 28) & 7),
+    srcInc: ccrField(ccr, CCR.SAI) !== 0,
+    srcBeatBytes: 1 << ccrField(ccr, CCR.SS),
+    srcBurstLen: ccrField(ccr, CCR.SB) + 1,
+    srcProt: ccrField(ccr, CCR.SP),
+    srcCache: ccrField(ccr, CCR.SC),
+    dstInc: ccrField(ccr, CCR.DAI) !== 0,
+    dstBeatBytes: 1 << ccrField(ccr, CCR.DS),
+    dstBurstLen: ccrField(ccr, CCR.DB) + 1,
+    dstProt: ccrField(ccr, CCR.DP),
+    dstCache: ccrField(ccr, CCR.DC),
+    swapBytes: swap === 0 ? 0 : 1 << swap,
   };
 }
 

@@ -70,3 +70,22 @@ export function validateConfig(config: Pl330Config): string[] {
   if (![32, 64, 128].includes(config.dataWidth)) errors.push(`data width must be 32, 64 or 128 bits (got ${config.dataWidth})`);
   return errors;
 }
+
+/**
+ * The events (CR3) or peripherals (CR4) a non-secure thread may use, as a mask, from `all`, `none` or a list of
+ * numbers and ranges below `count` (`0,3-5`); throws an Error saying what is wrong.
+ */
+export function parseNonSecureList(text: string, count: number): number {
+  if (text === 'all') return count >= 32 ? 0xffffffff : (2 ** count - 1) >>> 0;
+  if (text === 'none') return 0;
+  let mask = 0;
+  for (const part of text.split(',')) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+))?\s*$/.exec(part);
+    const lo = m ? Number(m[1]) : NaN;
+    const hi = m?.[2] === undefined ? lo : Number(m[2]);
+    if (!m || hi < lo) throw new Error(`'${text}' is not a list such as 0,3-5 (or all, none)`);
+    if (hi >= count) throw new Error(`${hi} is beyond the ${count} configured (0..${count - 1})`);
+    for (let n = lo; n <= hi; n++) mask |= 1 << n;
+  }
+  return mask >>> 0;
+}

@@ -119,15 +119,51 @@ export function disassemble(bytes: Uint8Array, options: DisassembleOptions = {})
     }
   }
   const labelFor = (a: number): string => (targets.has(a) ? loopLabel(a) : hexAddress(a));
-  const lines = decoded.map((d): DisassemblyLine => {
+  const unnested = unnestedLoops(decoded, thread);
+  const lines = decoded.map((d, i): DisassemblyLine => {
     const label = targets.has(d.address) ? loopLabel(d.address) : undefined;
     if (d.invalid || !d.spec) return { address: d.address, bytes: d.bytes, text: byteDirective(d.bytes), note: d.invalid, label, decoded: d };
     if (!d.spec.threads.includes(thread)) {
       return { address: d.address, bytes: d.bytes, text: byteDirective(d.bytes), note: `${formatInstruction(d, labelFor)} (${d.spec.threads.join('/')} only)`, label, decoded: d };
     }
+    if (unnested.has(i)) return { address: d.address, bytes: d.bytes, text: byteDirective(d.bytes), note: `${formatInstruction(d, labelFor)} (outside the loop nesting the assembler accepts)`, label, decoded: d };
     return { address: d.address, bytes: d.bytes, text: formatInstruction(d, labelFor), label, decoded: d };
   });
   return { base, thread, lines };
+}
+
+/**
+ * The loop instructions the assembler would refuse where they stand (its loop checks: a DMALP whose counter an
+ * enclosing loop holds, a DMALP never closed, a DMALPEND naming another counter than the open loop's, or ending a
+ * counted loop as a forever one). They are written as .byte so that the text always reassembles to the same bytes.
+ * Writing one as .byte changes the nesting around it, so the check repeats until nothing changes.
+ */
+function unnestedLoops(decoded: readonly DecodedInstruction[], thread: ThreadKind): Set<number> {
+  const refused = new Set<number>();
+  const counterOf = (d: DecodedInstruction): number => d.operands[d.spec!.operands.findIndex((o) => o.kind === 'loopCounter')] ?? 0;
+  for (let changed = true; changed;) {
+    changed = false;
+    const open: number[] = [];
+    decoded.forEach((d, i) => {
+      if (refused.has(i) || d.invalid || !d.spec || !d.spec.threads.includes(thread)) return;
+      if (d.spec.operation === 'LP') {
+        if (open.some((k) => counterOf(decoded[k]) === counterOf(d))) {
+          refused.add(i);
+          changed = true;
+        } else open.push(i);
+      } else if (d.spec.operation === 'LPEND' && open.length > 0) {
+        if (d.spec.forever || counterOf(d) !== counterOf(decoded[open[open.length - 1]])) {
+          refused.add(i);
+          changed = true;
+        } else open.pop();
+      }
+    });
+    for (const k of open) {
+      refused.add(k);
+      changed = true;
+    }
+  }
+  return refused;
 }
 
 /** Text that assembles back to the same bytes: a section directive, labels, instructions with address and bytes. */

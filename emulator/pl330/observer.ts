@@ -13,7 +13,9 @@ export type Pl330Event =
   | { readonly kind: 'fault'; readonly cycle: number; readonly thread: ThreadRef; readonly faultType: number; readonly pc: number }
   | { readonly kind: 'state'; readonly cycle: number; readonly thread: ThreadRef; readonly from: number; readonly to: number }
   | { readonly kind: 'channelStart'; readonly cycle: number; readonly channel: number; readonly pc: number; readonly nonSecure: boolean }
-  | { readonly kind: 'channelEnd'; readonly cycle: number; readonly channel: number; readonly how: 'end' | 'kill' };
+  | { readonly kind: 'channelEnd'; readonly cycle: number; readonly channel: number; readonly how: 'end' | 'kill' }
+  /** The peripheral request interface: a request raised (drtype, drlast), acknowledged by DMALDP/DMASTP, flushed by DMAFLUSHP. */
+  | { readonly kind: 'peripheral'; readonly cycle: number; readonly peripheral: number; readonly action: 'request' | 'acknowledge' | 'flush'; readonly type?: 'single' | 'burst'; readonly last?: boolean; readonly thread?: ThreadRef };
 
 export type Pl330Observer = (event: Pl330Event) => void;
 

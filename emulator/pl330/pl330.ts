@@ -16,7 +16,11 @@ import {
 import { FAULT } from './faults';
 import type { Pl330Event, Pl330Observer, ThreadRef } from './observer';
 import type { PeripheralDevice, PeripheralRequest, RequestLine } from './peripheral';
-import { ChannelState, PL330_REGISTER_MAP } from './registers';
+import { fieldValue, place } from '../bus/registers';
+import { CCR, ccrField } from './ccr';
+import {
+  CCR_RESET, CR0_FIELDS, CR1_FIELDS, CRD_FIELDS, CSR_FIELDS, ChannelState, DBGINST0_FIELDS, DSR_FIELDS, PL330_REGISTER_MAP,
+} from './registers';
 
 /** An interrupt output; an interrupt controller (or a test) connects to it. */
 export class IrqLine {
@@ -47,7 +51,7 @@ export interface Pl330Options {
   readonly watchdogTicks?: number;
 }
 
-export type RunStop = 'idle' | 'budget' | 'condition';
+export type RunStop = 'idle' | 'budget' | 'condition' | 'yield';
 
 export interface RunOptions {
   /** Stop after this many ticks (a runaway program never hangs the host). */
@@ -76,8 +80,13 @@ const REQUEST_LAST = 4;
 /** Jumped: a taken loop end (the thread spends the next tick Updating PC); Skipped: a bulk copy ran to the loop's exit. */
 const enum Step { Retire, Jumped, Skipped, Stalled, Waiting, Faulted, Ended }
 
-class Thread {
-  state = 0;
+/**
+ * A thread's registers and execution state, declared once: these fields with their reset values are what reset
+ * writes, what a snapshot lists (in this order, booleans as 0/1) and what restore reads back. (CCR's reset for a
+ * channel comes from the register table.)
+ */
+class ThreadRegisters {
+  state: number = ChannelState.Stopped;
   pc = 0;
   nonSecure = false;
   faultType = 0;
@@ -97,15 +106,52 @@ class Thread {
   /** This thread's data in the shared MFIFO: a ring of the MFIFO's capacity. */
   fifoHead = 0;
   fifoCount = 0;
-  /** MFIFO entries that data occupies (see entriesFor). */
-  fifoEntries = 0;
   /** Stalled on MFIFO space in the last tick (for the watchdog). */
   stalled = false;
   /** Instruction bytes gathered so far for the instruction at pc (a cache miss interrupts the gathering). */
   fetched = 0;
+}
+
+const THREAD_RESET = new ThreadRegisters();
+const THREAD_KEYS = Object.keys(THREAD_RESET) as (keyof ThreadRegisters)[];
+const THREAD_BOOLEAN = THREAD_KEYS.map((k) => typeof THREAD_RESET[k] === 'boolean');
+
+/** AxPROT[1]: the access is non-secure. */
+const PROT_NON_SECURE = 2;
+
+class Thread extends ThreadRegisters {
+  /** MFIFO entries the thread's data occupies (derived from fifoCount, see entriesFor). */
+  fifoEntries = 0;
+  /** CCR's fields, decoded by name when CCR is written (setCcr), so that transfers read no bit fields per beat. */
+  srcInc = false;
+  srcBeatBytes = 1;
+  srcBurstLen = 1;
+  dstInc = false;
+  dstBeatBytes = 1;
+  dstBurstLen = 1;
+  /** ES: bytes are swapped within 2^swapCode-byte words (0: no swap). */
+  swapCode = 0;
   readonly insn = new Uint8Array(6);
 
-  constructor(readonly ref: ThreadRef, readonly fifo: Uint8Array) {}
+  constructor(readonly ref: ThreadRef, readonly fifo: Uint8Array) {
+    super();
+  }
+}
+
+function isSnapshottable(device: PeripheralDevice): device is PeripheralDevice & Snapshottable {
+  return typeof (device as Partial<Snapshottable>).snapshot === 'function' && typeof (device as Partial<Snapshottable>).restore === 'function';
+}
+
+/** Writes CCR and decodes its fields by name, once per write (DMAMOV, reset, restore) rather than per beat. */
+function setCcr(t: Thread, value: number): void {
+  t.ccr = value;
+  t.srcInc = ccrField(value, CCR.SAI) === 1;
+  t.srcBeatBytes = 1 << ccrField(value, CCR.SS);
+  t.srcBurstLen = ccrField(value, CCR.SB) + 1;
+  t.dstInc = ccrField(value, CCR.DAI) === 1;
+  t.dstBeatBytes = 1 << ccrField(value, CCR.DS);
+  t.dstBurstLen = ccrField(value, CCR.DB) + 1;
+  t.swapCode = ccrField(value, CCR.ES);
 }
 
 type ThreadSnapshot = readonly number[];
@@ -129,6 +175,8 @@ export interface Pl330Snapshot {
   readonly lockedUp: number;
   readonly irqLevels: readonly boolean[];
   readonly abortLevel: boolean;
+  /** The state of each attached peripheral that keeps one (a scripted peripheral's progress), by interface. */
+  readonly peripherals: readonly unknown[];
 }
 
 const RUNNABLE = new Uint8Array(16);
@@ -141,9 +189,9 @@ RUNNABLE[ChannelState.Completing] = 1;
 RUNNABLE[ChannelState.FaultingCompleting] = 1;
 
 const ZEROS = new Uint8Array(16 * 16);
+/** The granule a translator maps: a bulk copy behind one translates once per page. */
+const TRANSLATION_PAGE = 4096;
 const DEFAULT_WATCHDOG_TICKS = 1024;
-/** CCR at reset: non-secure source and destination accesses (UG585; QEMU resets it to 0). */
-export const CCR_RESET = 0x00800200;
 
 export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   readonly name: string;
@@ -153,6 +201,9 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   readonly irqAbort = new IrqLine('irq_abort');
   /** Simulated clock: ticks since reset. */
   cycle = 0;
+  /** Set by the machine when something a waiting CPU may care about happened (an interrupt): `run` returns at the
+   * end of the current tick with stop 'yield', so the CPU resumes at that instant. */
+  yieldRequested = false;
 
   private readonly manager: Thread;
   private readonly channels: readonly Thread[];
@@ -172,6 +223,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   /** Per peripheral: the request the DMAC holds (REQUEST_* bits). */
   private readonly requests: Uint8Array;
   private readonly devices: (PeripheralDevice | undefined)[];
+  /** The earliest cycle at which an attached peripheral raises a request by itself (Infinity: none will). */
+  private nextDeviceTime = Infinity;
   private readonly cacheTags: Float64Array;
   private readonly cacheData: Uint8Array;
   private readonly cacheLineShift: number;
@@ -221,25 +274,9 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   /** Power-on reset: every thread stopped, the manager started at CR2 when booting from PC. */
   reset(): void {
     for (const t of this.threads) {
-      t.state = ChannelState.Stopped;
-      t.pc = 0;
-      t.nonSecure = false;
-      t.faultType = 0;
-      t.wakeup = 0;
-      t.sar = 0;
-      t.dar = 0;
-      t.ccr = t === this.manager ? 0 : CCR_RESET;
-      t.lc0 = 0;
-      t.lc1 = 0;
-      t.requestFlag = REQUEST_NONE;
-      t.lastRequest = false;
-      t.wfpBurst = false;
-      t.wfpPeriph = false;
-      t.fifoHead = 0;
-      t.fifoCount = 0;
+      Object.assign(t, THREAD_RESET);
+      setCcr(t, t === this.manager ? 0 : CCR_RESET);
       t.fifoEntries = 0;
-      t.stalled = false;
-      t.fetched = 0;
     }
     this.manager.nonSecure = this.config.managerNonSecure;
     this.mfifoEntries = 0;
@@ -291,12 +328,38 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       throw new Error(`${this.name}: no peripheral request interface ${index} (${this.config.peripherals} configured)`);
     }
     this.devices[index] = device;
-    const line: RequestLine = { request: (request) => this.peripheralRequest(index, request) };
+    const line: RequestLine = { request: (request) => this.peripheralRequest(index, request), cycle: () => this.cycle };
     device.connect(line);
+    this.scheduleDevices();
+  }
+
+  /** The cycle at which an attached peripheral raises a request by itself; Infinity when none will. */
+  get nextPeripheralRequest(): number {
+    return this.nextDeviceTime;
+  }
+
+  /** Finds when a peripheral next raises a request by itself (after any exchange with one, or a restore). */
+  private scheduleDevices(): void {
+    let next = Infinity;
+    for (const d of this.devices) {
+      const at = d?.nextRequestAt?.();
+      if (at !== undefined && at < next) next = at;
+    }
+    this.nextDeviceTime = next;
+  }
+
+  /** The clock reached a peripheral's time: it raises its request. */
+  private advanceDevices(): void {
+    for (const d of this.devices) {
+      const at = d?.nextRequestAt?.();
+      if (at !== undefined && at <= this.cycle) d!.advance?.();
+    }
+    this.scheduleDevices();
   }
 
   private peripheralRequest(index: number, request: PeripheralRequest): void {
     this.requests[index] = (request.type === 'burst' ? REQUEST_BURST : REQUEST_SINGLE) | (request.last ? REQUEST_LAST : 0);
+    if (this.observers.length) this.emit({ kind: 'peripheral', cycle: this.cycle, peripheral: index, action: 'request', type: request.type, last: request.last });
     for (const t of this.channels) {
       if (t.state === ChannelState.WaitingForPeripheral && t.wakeup === index) {
         this.takeRequest(t, index, t.wfpPeriph ? 1 : t.wfpBurst ? 2 : 0);
@@ -362,7 +425,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     switch (reg.def.name) {
       case 'DSR': {
         const m = this.manager;
-        return (m.state | (m.wakeup << 4) | (m.nonSecure ? 1 << 9 : 0)) >>> 0;
+        return (place(DSR_FIELDS.state, m.state) | place(DSR_FIELDS.wakeup_event, m.wakeup) | place(DSR_FIELDS.dns, m.nonSecure ? 1 : 0)) >>> 0;
       }
       case 'DPC': return this.manager.pc;
       case 'INTEN': return this.inten;
@@ -381,15 +444,17 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       case 'LC1_{n}': return ch ? ch.lc1 : 0;
       case 'DBGSTATUS': return 0; // debug instructions complete within the DBGCMD write
       case 'CR0':
-        return ((cfg.peripherals > 0 ? 1 : 0) | (cfg.bootFromPc ? 2 : 0) | (cfg.managerNonSecure ? 4 : 0) | ((cfg.channels - 1) << 4) |
-          ((cfg.peripherals > 0 ? cfg.peripherals - 1 : 0) << 12) | ((cfg.events - 1) << 17)) >>> 0;
-      case 'CR1': return this.cacheLineShift | ((cfg.icacheLines - 1) << 4);
+        return (place(CR0_FIELDS.periph_req, cfg.peripherals > 0 ? 1 : 0) | place(CR0_FIELDS.boot_en, cfg.bootFromPc ? 1 : 0) |
+          place(CR0_FIELDS.mgr_ns_at_rst, cfg.managerNonSecure ? 1 : 0) | place(CR0_FIELDS.num_chnls, cfg.channels - 1) |
+          place(CR0_FIELDS.num_periph_req, cfg.peripherals > 0 ? cfg.peripherals - 1 : 0) | place(CR0_FIELDS.num_events, cfg.events - 1)) >>> 0;
+      case 'CR1': return (place(CR1_FIELDS.icache_len, this.cacheLineShift) | place(CR1_FIELDS.num_icache_lines, cfg.icacheLines - 1)) >>> 0;
       case 'CR2': return cfg.bootAddress >>> 0;
       case 'CR3': return cfg.eventsNonSecure >>> 0;
       case 'CR4': return cfg.peripheralsNonSecure >>> 0;
       case 'CRD':
-        return (Math.log2(cfg.dataWidth / 8) | ((cfg.writeIssuingCapability - 1) << 4) | ((cfg.writeQueueDepth - 1) << 8) |
-          ((cfg.readIssuingCapability - 1) << 12) | ((cfg.readQueueDepth - 1) << 16) | ((cfg.mfifoLines - 1) << 20)) >>> 0;
+        return (place(CRD_FIELDS.data_width, Math.log2(cfg.dataWidth / 8)) | place(CRD_FIELDS.wr_cap, cfg.writeIssuingCapability - 1) |
+          place(CRD_FIELDS.wr_q_dep, cfg.writeQueueDepth - 1) | place(CRD_FIELDS.rd_cap, cfg.readIssuingCapability - 1) |
+          place(CRD_FIELDS.rd_q_dep, cfg.readQueueDepth - 1) | place(CRD_FIELDS.data_buffer_dep, cfg.mfifoLines - 1)) >>> 0;
       case 'WD': return this.wd;
       case 'periph_id_{n}': return [0x30, 0x13, (cfg.revision << 4) | 0x04, 0x00][n];
       case 'pcell_id_{n}': return [0x0d, 0xf0, 0x05, 0xb1][n];
@@ -400,8 +465,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   private channelStatus(t: Thread): number {
     const wfp = t.state === ChannelState.WaitingForPeripheral;
     // The wakeup field keeps the last event or peripheral waited for (as QEMU shows) after the wait ends.
-    return (t.state | (t.wakeup << 4) | (wfp && t.wfpBurst ? 1 << 14 : 0) | (wfp && t.wfpPeriph ? 1 << 15 : 0) |
-      (t.nonSecure ? 1 << 21 : 0)) >>> 0;
+    return (place(CSR_FIELDS.state, t.state) | place(CSR_FIELDS.wakeup_number, t.wakeup) | place(CSR_FIELDS.dmawfp_b_ns, wfp && t.wfpBurst ? 1 : 0) |
+      place(CSR_FIELDS.dmawfp_periph, wfp && t.wfpPeriph ? 1 : 0) | place(CSR_FIELDS.cns, t.nonSecure ? 1 : 0)) >>> 0;
   }
 
   private faultingChannels(): number {
@@ -434,13 +499,13 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   /** Executes DBGINST0/1 as a driver's DBGCMD write does. Only DMAGO, DMAKILL and DMASEV are allowed. */
   private executeDebugInstruction(): void {
     const inst0 = this.dbgInst0;
-    const onChannel = (inst0 & 1) === 1;
-    const channel = (inst0 >>> 8) & 7;
+    const onChannel = fieldValue(inst0, DBGINST0_FIELDS.debug_thread) === 1;
+    const channel = fieldValue(inst0, DBGINST0_FIELDS.channel_number);
     const t = onChannel ? this.channels[channel] : this.manager;
     if (!t) return; // a channel the configuration lacks: nothing to execute on
     const insn = this.debugInsn;
-    insn[0] = (inst0 >>> 16) & 0xff;
-    insn[1] = (inst0 >>> 24) & 0xff;
+    insn[0] = fieldValue(inst0, DBGINST0_FIELDS.instruction_byte0);
+    insn[1] = fieldValue(inst0, DBGINST0_FIELDS.instruction_byte1);
     insn[2] = this.dbgInst1 & 0xff;
     insn[3] = (this.dbgInst1 >>> 8) & 0xff;
     insn[4] = (this.dbgInst1 >>> 16) & 0xff;
@@ -460,6 +525,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
 
   /** One tick: every runnable thread executes at most one instruction (manager first, then channels in order). */
   tick(): void {
+    if (this.cycle >= this.nextDeviceTime) this.advanceDevices();
     this.progress = false;
     if (RUNNABLE[this.manager.state]) this.stepThreadOnce(this.manager);
     const channels = this.channels;
@@ -468,6 +534,11 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     }
     this.cycle++;
     this.watchdog();
+  }
+
+  /** Whether any thread can execute without outside help (an event, a peripheral request, a debug command). */
+  get runnable(): boolean {
+    return this.runnableCount > 0;
   }
 
   /** Runs one thread until it retires one instruction, blocks or stops (the debugger's single step). */
@@ -488,11 +559,20 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     const start = this.cycle;
     const limit = start + (options.maxCycles ?? Number.MAX_SAFE_INTEGER);
     const until = options.until;
-    while (this.runnableCount > 0) {
+    for (;;) {
+      if (this.cycle >= this.nextDeviceTime) this.advanceDevices();
+      if (this.runnableCount === 0) {
+        // Every thread waits or is stopped: time passes until a peripheral raises its next request, if one will.
+        if (this.nextDeviceTime === Infinity) break;
+        this.cycle = Math.min(this.nextDeviceTime, limit);
+        if (this.cycle >= limit) return { stop: 'budget', cycles: this.cycle - start };
+        continue;
+      }
       if (this.cycle >= limit) return { stop: 'budget', cycles: this.cycle - start };
-      if (until === undefined && this.runnableCount === 1) this.runAlone(limit);
+      if (until === undefined && this.runnableCount === 1) this.runAlone(Math.min(limit, this.nextDeviceTime));
       else this.tick();
       if (until !== undefined && until()) return { stop: 'condition', cycles: this.cycle - start };
+      if (this.yieldRequested) return { stop: 'yield', cycles: this.cycle - start };
     }
     return { stop: 'idle', cycles: this.cycle - start };
   }
@@ -508,9 +588,10 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
         }
       }
     }
-    const unobserved = this.observers.length === 0 && !this.port.bus.observed && this.port.translator === undefined;
+    const translator = this.port.translator;
+    const unobserved = this.observers.length === 0 && !this.port.bus.observed && (translator === undefined || translator.probe !== undefined);
     this.bulkLimit = unobserved ? limit : -1;
-    while (RUNNABLE[t.state] && this.runnableCount === 1 && this.cycle < limit) {
+    while (RUNNABLE[t.state] && this.runnableCount === 1 && this.cycle < limit && !this.yieldRequested) {
       this.progress = false;
       this.stepThreadOnce(t);
       this.cycle++;
@@ -773,10 +854,9 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   }
 
   private load(t: Thread, single: boolean): Step {
-    const ccr = t.ccr;
-    const size = 1 << ((ccr >>> 1) & 7);
-    const beats = single ? 1 : ((ccr >>> 4) & 15) + 1;
-    const increment = (ccr & 1) === 1;
+    const size = t.srcBeatBytes;
+    const beats = single ? 1 : t.srcBurstLen;
+    const increment = t.srcInc;
     // An unaligned address shortens the first beat (incrementing) or every beat (fixed), as AXI bursts do.
     const misalign = t.sar & (size - 1);
     const total = increment ? beats * size - misalign : beats * (size - misalign);
@@ -811,9 +891,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   private entriesFor(t: Thread, bytes: number): number {
     if (bytes === 0) return 0;
     const width = this.busBytes;
-    const ccr = t.ccr;
-    if ((ccr >>> 14) & 1) return Math.floor(((t.dar & (width - 1)) + bytes - 1) / width) + 1;
-    const size = 1 << ((ccr >>> 15) & 7);
+    if (t.dstInc) return Math.floor(((t.dar & (width - 1)) + bytes - 1) / width) + 1;
+    const size = t.dstBeatBytes;
     const beat = size - (t.dar & (size - 1));
     return Math.ceil(bytes / beat) * Math.ceil(beat / width);
   }
@@ -826,15 +905,14 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   }
 
   private store(t: Thread, single: boolean): Step {
-    const ccr = t.ccr;
-    const size = 1 << ((ccr >>> 15) & 7);
-    const beats = single ? 1 : ((ccr >>> 18) & 15) + 1;
-    const increment = ((ccr >>> 14) & 1) === 1;
+    const size = t.dstBeatBytes;
+    const beats = single ? 1 : t.dstBurstLen;
+    const increment = t.dstInc;
     const misalign = t.dar & (size - 1);
     const beatBytes = size - misalign;
     const total = increment ? beats * size - misalign : beats * beatBytes;
     if (t.fifoCount < total) return this.fault(t, FAULT.st_data_unavailable);
-    const swap = (ccr >>> 28) & 7;
+    const swap = t.swapCode;
     let ok = true;
     if (increment) ok = this.writeFromFifo(t, t.dar, total, swap);
     else for (let b = 0; b < beats && ok; b++) ok = this.writeFromFifo(t, t.dar, beatBytes, swap);
@@ -862,10 +940,9 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   }
 
   private storeZero(t: Thread): Step {
-    const ccr = t.ccr;
-    const size = 1 << ((ccr >>> 15) & 7);
-    const beats = ((ccr >>> 18) & 15) + 1;
-    const increment = ((ccr >>> 14) & 1) === 1;
+    const size = t.dstBeatBytes;
+    const beats = t.dstBurstLen;
+    const increment = t.dstInc;
     const misalign = t.dar & (size - 1);
     const total = increment ? beats * size - misalign : beats * (size - misalign);
     let ok = true;
@@ -913,13 +990,12 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   private bulkCopyLoop(t: Thread, end: number, counter: number): boolean {
     const body = end - t.pc;
     if (t.fifoCount !== 0 || body <= 0 || end + 2 > 0x100000000) return false;
-    const ccr = t.ccr;
-    if ((ccr & 1) === 0 || ((ccr >>> 14) & 1) === 0 || ((ccr >>> 28) & 7) !== 0) return false;
-    const loadSize = 1 << ((ccr >>> 1) & 7);
-    const storeSize = 1 << ((ccr >>> 15) & 7);
+    if (!t.srcInc || !t.dstInc || t.swapCode !== 0) return false;
+    const loadSize = t.srcBeatBytes;
+    const storeSize = t.dstBeatBytes;
     const width = this.busBytes;
-    const loadBytes = loadSize * (((ccr >>> 4) & 15) + 1);
-    const storeBytes = storeSize * (((ccr >>> 18) & 15) + 1);
+    const loadBytes = loadSize * t.srcBurstLen;
+    const storeBytes = storeSize * t.dstBurstLen;
     // Whole bus-wide lines throughout, so that MFIFO entries are simply bytes / width.
     if ((t.sar & (loadSize - 1)) !== 0 || (t.dar & (width - 1)) !== 0 || loadBytes % width !== 0 || storeBytes % width !== 0) return false;
     const free = (this.config.mfifoLines - this.mfifoEntries) * width;
@@ -943,11 +1019,9 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     if (perIteration === 0) return false;
     const remaining = (counter ? t.lc1 : t.lc0) + 1; // iterations until the loop falls through
     const affordable = Math.floor((this.bulkLimit - this.cycle - 2) / (body + 2));
-    const iterations = Math.min(remaining, affordable);
+    const iterations = this.bulkTransfer(t.sar, t.dar, Math.min(remaining, affordable), perIteration);
+    if (iterations <= 0) return false;
     const bytes = iterations * perIteration;
-    if (iterations <= 0 || !this.port.bus.isRam(t.sar, bytes) || !this.port.bus.isRam(t.dar, bytes)) return false;
-    if (t.sar < t.dar + bytes && t.dar < t.sar + bytes) return false;
-    this.port.bus.memory.copy(t.dar, t.sar, bytes);
     t.sar = (t.sar + bytes) >>> 0;
     t.dar = (t.dar + bytes) >>> 0;
     const left = remaining - iterations;
@@ -958,6 +1032,43 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     // jump's tick is the interpreter's next.
     this.cycle += iterations * (body + 2);
     return left === 0;
+  }
+
+  /**
+   * Moves up to `iterations` loop iterations of `perIteration` bytes from sar to dar as block copies; returns how many
+   * it moved. Behind a translator (an SMMU) each run of iterations within one source and one destination page is
+   * translated once, source first as the loads come first, with the TLB fills an access would make; it stops before
+   * an iteration that crosses a page, a page that does not translate or is not RAM, or overlapping ranges, and the
+   * interpreter does that one access by access (recording any fault exactly).
+   */
+  private bulkTransfer(sar: number, dar: number, iterations: number, perIteration: number): number {
+    const port = this.port;
+    const bus = port.bus;
+    const translator = port.translator;
+    if (iterations <= 0) return 0;
+    if (translator === undefined) {
+      const bytes = iterations * perIteration;
+      if (!bus.isRam(sar, bytes) || !bus.isRam(dar, bytes) || (sar < dar + bytes && dar < sar + bytes)) return 0;
+      bus.memory.copy(dar, sar, bytes);
+      return iterations;
+    }
+    let done = 0;
+    while (done < iterations) {
+      const source = sar + done * perIteration;
+      const destination = dar + done * perIteration;
+      const fit = Math.min(iterations - done, Math.floor((TRANSLATION_PAGE - (source % TRANSLATION_PAGE)) / perIteration),
+        Math.floor((TRANSLATION_PAGE - (destination % TRANSLATION_PAGE)) / perIteration));
+      if (fit <= 0 || destination + fit * perIteration > 0x100000000 || source + fit * perIteration > 0x100000000) break;
+      const from = translator.probe!(port.master, source, false);
+      if (from < 0) break;
+      const to = translator.probe!(port.master, destination, true);
+      if (to < 0) break;
+      const bytes = fit * perIteration;
+      if (!bus.isRam(from, bytes) || !bus.isRam(to, bytes) || (from < to + bytes && to < from + bytes)) break;
+      bus.memory.copy(to, from, bytes);
+      done += fit;
+    }
+    return done;
   }
 
   /** The byte at address if the instruction cache holds it, else -1. */
@@ -975,8 +1086,8 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
         return Step.Retire;
       case 1:
         // A non-secure channel may only program non-secure accesses (ARPROT[1] = AWPROT[1] = 1).
-        if (t.nonSecure && ((value >>> 9) & 1) + ((value >>> 23) & 1) !== 2) return this.fault(t, FAULT.ch_rdwr_err);
-        t.ccr = value;
+        if (t.nonSecure && (ccrField(value, CCR.SP) & ccrField(value, CCR.DP) & PROT_NON_SECURE) === 0) return this.fault(t, FAULT.ch_rdwr_err);
+        setCcr(t, value);
         this.recount(t);
         return Step.Retire;
       case 2:
@@ -1110,13 +1221,23 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     const device = this.devices[periph];
     if (op === Op.FLUSHP) {
       this.requests[periph] = REQUEST_NONE;
-      device?.flush();
+      if (this.observers.length) this.emit({ kind: 'peripheral', cycle: this.cycle, peripheral: periph, action: 'flush', thread: t.ref });
+      if (device) {
+        device.flush();
+        this.scheduleDevices();
+      }
       return Step.Retire;
     }
     if (!this.conditionHolds(t, insn[0])) return Step.Retire;
     const single = DECODE_COND[insn[0]] === Cond.Single;
     const result = op === Op.LDP ? this.load(t, single) : this.store(t, single);
-    if (result === Step.Retire) device?.acknowledge(single ? 'single' : 'burst');
+    if (result === Step.Retire) {
+      if (this.observers.length) this.emit({ kind: 'peripheral', cycle: this.cycle, peripheral: periph, action: 'acknowledge', type: single ? 'single' : 'burst', thread: t.ref });
+      if (device) {
+        device.acknowledge(single ? 'single' : 'burst');
+        this.scheduleDevices();
+      }
+    }
     return result;
   }
 
@@ -1154,11 +1275,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
   // Snapshots
 
   snapshot(): Pl330Snapshot {
-    const threads = this.threads.map((t): ThreadSnapshot => [
-      t.state, t.pc, t.nonSecure ? 1 : 0, t.faultType, t.wakeup, t.sar, t.dar, t.ccr, t.lc0, t.lc1, t.requestFlag,
-      t.lastRequest ? 1 : 0, t.wfpBurst ? 1 : 0, t.wfpPeriph ? 1 : 0, t.fifoHead, t.fifoCount, t.stalled ? 1 : 0, t.fetched,
-      ...t.insn,
-    ]);
+    const threads = this.threads.map((t): ThreadSnapshot => [...THREAD_KEYS.map((k) => Number(t[k])), ...t.insn]);
     return {
       cycle: this.cycle,
       threads,
@@ -1178,6 +1295,7 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
       lockedUp: this.lockedUp,
       irqLevels: this.irq.map((l) => l.level),
       abortLevel: this.irqAbort.level,
+      peripherals: this.devices.map((d) => (d && isSnapshottable(d) ? d.snapshot() : undefined)),
     };
   }
 
@@ -1185,18 +1303,14 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     this.runnableCount = 0;
     this.threads.forEach((t, i) => {
       const v = s.threads[i];
-      [t.state, t.pc] = [v[0], v[1]];
-      t.nonSecure = v[2] === 1;
-      [t.faultType, t.wakeup, t.sar, t.dar, t.ccr, t.lc0, t.lc1, t.requestFlag] = [v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]];
-      t.lastRequest = v[11] === 1;
-      t.wfpBurst = v[12] === 1;
-      t.wfpPeriph = v[13] === 1;
-      t.fifoHead = 0;
-      t.fifoCount = v[15];
+      const fields = t as unknown as Record<string, number | boolean>;
+      THREAD_KEYS.forEach((k, j) => {
+        fields[k] = THREAD_BOOLEAN[j] ? v[j] === 1 : v[j];
+      });
+      setCcr(t, t.ccr);
+      t.fifoHead = 0; // the snapshot holds the ring's bytes in order
       t.fifoEntries = this.entriesFor(t, t.fifoCount);
-      t.stalled = v[16] === 1;
-      t.fetched = v[17];
-      t.insn.set(v.slice(18, 24));
+      t.insn.set(v.slice(THREAD_KEYS.length, THREAD_KEYS.length + t.insn.length));
       this.runnableCount += RUNNABLE[t.state];
     });
     this.channels.forEach((t, i) => t.fifo.set(s.fifos[i], 0));
@@ -1217,6 +1331,10 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     this.lockedUp = s.lockedUp;
     s.irqLevels.forEach((level, e) => this.irq[e].set(level));
     this.irqAbort.set(s.abortLevel);
+    this.devices.forEach((d, i) => {
+      if (d && isSnapshottable(d) && s.peripherals?.[i] !== undefined) d.restore(s.peripherals[i]);
+    });
+    this.scheduleDevices();
   }
 }
 

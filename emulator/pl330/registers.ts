@@ -1,7 +1,7 @@
 // The DMA-330 APB register interface as data (pl330-isa.md §5, §6): the device model decodes MMIO with this table,
 // the debugger's register views and the CLI read it. Per-channel registers are arrays of 8 (the largest
 // configuration); channels the configuration lacks read as zero.
-import { RegisterDef, RegisterMap } from '../bus/registers';
+import { RegisterDef, RegisterMap, fieldsOf } from '../bus/registers';
 import { CCR_FIELDS } from './ccr';
 
 /** Channel thread states (CSRn[3:0]). */
@@ -83,7 +83,8 @@ export const PL330_REGISTERS: readonly RegisterDef[] = [
   { name: 'SAR{n}', offset: 0x400, count: MAX_CHANNELS, stride: 0x20, access: 'ro', reset: 0, description: 'source address' },
   { name: 'DAR{n}', offset: 0x404, count: MAX_CHANNELS, stride: 0x20, access: 'ro', reset: 0, description: 'destination address' },
   {
-    name: 'CCR{n}', offset: 0x408, count: MAX_CHANNELS, stride: 0x20, access: 'ro', reset: 0, description: 'channel control',
+    // Reset: SP = DP = 0b010, non-secure source and destination accesses (UG585; QEMU resets it to 0).
+    name: 'CCR{n}', offset: 0x408, count: MAX_CHANNELS, stride: 0x20, access: 'ro', reset: 0x00800200, description: 'channel control',
     fields: CCR_FIELDS.map((f) => ({ name: f.name, shift: f.shift, bits: f.bits, description: f.description })),
   },
   { name: 'LC0_{n}', offset: 0x40c, count: MAX_CHANNELS, stride: 0x20, access: 'ro', reset: 0, description: 'loop counter 0' },
@@ -144,3 +145,13 @@ export const PL330_REGISTERS: readonly RegisterDef[] = [
 ];
 
 export const PL330_REGISTER_MAP = new RegisterMap(PL330_REGISTERS, PL330_MMIO_SIZE);
+
+/** Fields the model reads and composes by name (looked up once; no per-access cost). */
+export const DSR_FIELDS = fieldsOf(PL330_REGISTER_MAP, 'DSR', ['state', 'wakeup_event', 'dns']);
+export const CSR_FIELDS = fieldsOf(PL330_REGISTER_MAP, 'CSR0', ['state', 'wakeup_number', 'dmawfp_b_ns', 'dmawfp_periph', 'cns']);
+export const CR0_FIELDS = fieldsOf(PL330_REGISTER_MAP, 'CR0', ['periph_req', 'boot_en', 'mgr_ns_at_rst', 'num_chnls', 'num_periph_req', 'num_events']);
+export const CR1_FIELDS = fieldsOf(PL330_REGISTER_MAP, 'CR1', ['icache_len', 'num_icache_lines']);
+export const CRD_FIELDS = fieldsOf(PL330_REGISTER_MAP, 'CRD', ['data_width', 'wr_cap', 'wr_q_dep', 'rd_cap', 'rd_q_dep', 'data_buffer_dep']);
+export const DBGINST0_FIELDS = fieldsOf(PL330_REGISTER_MAP, 'DBGINST0', ['debug_thread', 'channel_number', 'instruction_byte0', 'instruction_byte1']);
+/** CCRn at reset, from the table. */
+export const CCR_RESET = PL330_REGISTER_MAP.named('CCR0')!.def.reset;

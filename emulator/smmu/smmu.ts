@@ -80,6 +80,9 @@ export interface SmmuFault {
   readonly kind: string;
 }
 
+/** A context bank translated `address` for `master`: by a walk (`walked`) or from its TLB; `physical` -1: it faulted. */
+export type SmmuTranslationObserver = (bank: number, master: BusMasterId, address: number, write: boolean, walked: boolean, physical: number) => void;
+
 function word(map: RegisterMap, name: string): number {
   return map.named(name)!.offset >>> 2;
 }
@@ -93,6 +96,8 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
   readonly contextIrqs: IrqLine[];
   /** Called on every recorded fault (none attached: no cost). */
   onFault: ((fault: SmmuFault) => void) | undefined;
+  /** Called on every transaction a context bank translates (none attached: no cost): a TLB hit or a walk. */
+  onTranslate: SmmuTranslationObserver | undefined;
 
   private gr0 = new Uint32Array(WORDS_PER_PAGE);
   private gr1 = new Uint32Array(WORDS_PER_PAGE);
@@ -414,6 +419,24 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
     }
   }
 
+  probe(master: BusMasterId, address: number, write: boolean): number {
+    const route = this.route(master.streamId);
+    if (route === BYPASS) return address;
+    if (route < 0) return -1;
+    const bank = route & 0xff;
+    const type = (this.gr1[bank] >>> 16) & 3;
+    const asid = this.asid(bank, type);
+    let entry = this.tlb.lookup(bank, address, asid);
+    if (entry === undefined) {
+      const r = this.walkBank(bank, type, this.banks[bank][CB_WORD.SCTLR], address);
+      if (r.fault !== Fault.None) return -1;
+      entry = r.entry!;
+      this.tlb.insert(bank, address, entry);
+    }
+    if ((entry.perms & requiredPermission(write, false, (route & ROUTE_PRIVILEGED) !== 0)) === 0) return -1;
+    return entry.output + (address - entry.base);
+  }
+
   /**
    * What a transaction of a stream at an address would meet, walk included, changing nothing: no TLB fill, no fault
    * recorded, no interrupt. The walk is the translation path's own, with a trace attached.
@@ -484,12 +507,17 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
       }
     }
     if (entry !== undefined) {
-      if ((entry.perms & requiredPermission(write, fetch, privileged)) !== 0) return entry.output + (address - entry.base);
+      if ((entry.perms & requiredPermission(write, fetch, privileged)) !== 0) {
+        const physical = entry.output + (address - entry.base);
+        if (record && this.onTranslate) this.onTranslate(bank, master, address, write, cached === undefined, physical);
+        return physical;
+      }
       fault = Fault.Permission;
       level = 3;
     }
     this.lastFault = fault;
     if (!record) return -BusResponse.SlaveError;
+    if (this.onTranslate) this.onTranslate(bank, master, address, write, cached === undefined, -1);
     return this.contextFault(faultBank, master, address, write, fetch, fault, level);
   }
 

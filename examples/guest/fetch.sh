@@ -1,11 +1,11 @@
 #!/bin/sh
 # Fetches Debian's armmp-lpae kernel and busybox-static (armhf) with apt and builds a busybox initramfs whose /init
 # prints a greeting, mounts /proc and /sys and starts a shell on the console (`poweroff -f` ends dmalab).
-# Everything lands in .cache/guest/ (kept between runs): vmlinuz, the decompressed Image, initramfs.cpio.gz.
+# Everything lands in .cache/guest/boot/ (kept between runs): vmlinuz, the decompressed Image, initramfs.cpio.gz.
 # Needs: dpkg --add-architecture armhf && apt-get update (once), cpio, gzip, xz.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
-out="$root/.cache/guest"
+out="$root/.cache/guest/boot"
 mkdir -p "$out/debs"
 cd "$out/debs"
 kernel_pkg=$(apt-cache depends linux-image-armmp-lpae:armhf | sed -n 's/.*Depends: \(linux-image-[0-9].*-armmp-lpae\).*/\1/p' | head -n 1)

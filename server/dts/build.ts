@@ -32,6 +32,7 @@ export function buildNode(ast: NodeAst | DeleteNodeAst, shared = false): DtNode 
     return gone;
   }
   const node = new DtNode(ast.name, ast.nameLoc);
+  node.bodies.push(ast.bodyLoc);
   node.labels = labelsFrom(ast.labels);
   node.omitIfUnused = ast.omitIfNoRef;
   for (const p of ast.properties) {
@@ -44,6 +45,7 @@ export function buildNode(ast: NodeAst | DeleteNodeAst, shared = false): DtNode 
     // The value is shared with the syntax tree: phandle fixups fill its cells in place.
     const value = !p.value ? DtValue.empty() : shared && p.value.markers.some((m) => m.kind === 'phandle') ? new DtValue(p.value.bytes.slice(), p.value.markers) : p.value;
     const prop = new DtProperty(p.name, value, p.nameLoc);
+    prop.span = { source: p.nameLoc.source, start: p.nameLoc.start, end: p.loc.end };
     prop.labels = labelsFrom(p.labels);
     node.properties.push(prop);
   }

@@ -19,6 +19,10 @@ export interface TreeOptions {
   levels?: CheckLevels;
   /** -f: produce output even when checks raise errors. */
   force?: boolean;
+  /** -A: add each label to /aliases as the path of its node. */
+  autoAlias?: boolean;
+  /** -s: sort reservations, properties and child nodes by name. */
+  sort?: boolean;
 }
 
 export interface CompileOptions extends TreeOptions {
@@ -68,21 +72,24 @@ function anyLabel(node: DtNode): boolean {
   return false;
 }
 
-/** /__symbols__: one property per live label, the labelled node's path; each labelled node gets a phandle. */
-function generateSymbols(info: DtInfo, ctx: CheckContext, diagnostics: Diagnostic[]): void {
+/**
+ * A node (/__symbols__ for -@, /aliases for -A) with one property per live label, the labelled node's path; for
+ * /__symbols__ each labelled node gets a phandle too.
+ */
+function generateLabelTree(info: DtInfo, name: string, ctx: CheckContext | undefined, diagnostics: Diagnostic[]): void {
   if (!anyLabel(info.root)) return;
-  const symbols = childOrNew(info.root, '__symbols__');
+  const symbols = childOrNew(info.root, name);
   const walk = (node: DtNode) => {
     if (node.labels.length > 0) {
       for (const l of node.labels) {
         if (l.deleted) continue;
         if (symbols.property(l.name)) {
-          diagnostics.push({ severity: 'warning', code: 'symbols', message: `label ${l.name} already exists in /__symbols__`, loc: l.loc });
+          diagnostics.push({ severity: 'warning', code: 'symbols', message: `label ${l.name} already exists in /${name}`, loc: l.loc });
           continue;
         }
         symbols.properties.push(new DtProperty(l.name, stringValue(node.fullpath)));
       }
-      nodePhandle(ctx, node);
+      if (ctx) nodePhandle(ctx, node);
     }
     for (const c of node.liveChildren()) walk(c);
   };
@@ -129,9 +136,24 @@ export function processTree(info: DtInfo, options: TreeOptions, diagnostics: Dia
   if (options.bootCpu !== undefined) info.bootCpuidPhys = options.bootCpu;
   const { errors, context } = runChecks(info, diagnostics, { levels: options.levels, symbols: options.symbols, phandleFormat: options.phandleFormat });
   if (errors && !options.force) return false;
-  if (options.symbols) generateSymbols(info, context, diagnostics);
+  if (options.autoAlias) generateLabelTree(info, 'aliases', undefined, diagnostics);
+  if (options.symbols) generateLabelTree(info, '__symbols__', context, diagnostics);
   if (info.plugin) generateFixups(info);
+  if (options.sort) sortTree(info);
   return true;
+}
+
+const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** -s: reservations by address then size, properties and children by name (byte order, as strcmp), everywhere. */
+function sortTree(info: DtInfo): void {
+  info.memreserves.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.size < b.size ? -1 : a.size > b.size ? 1 : 0));
+  const sortNode = (node: DtNode): void => {
+    node.properties.sort((a, b) => byteOrder(a.name, b.name));
+    node.children.sort((a, b) => byteOrder(a.name, b.name));
+    for (const c of node.children) sortNode(c);
+  };
+  sortNode(info.root);
 }
 
 function hasErrors(diagnostics: readonly Diagnostic[], from = 0): boolean {

@@ -13,7 +13,14 @@ export interface BlobOptions {
   pad?: number;
   /** -a: align the total size to this power of two. */
   align?: number;
+  /** -V: the blob version, 17 (default) or 16 (the same layout without size_dt_struct). */
+  version?: 16 | 17;
 }
+
+/** Header fields that differ between versions 16 and 17 (offsets in bytes). */
+const HEADER_VERSION = 20;
+const HEADER_LAST_COMP_VERSION = 24;
+const HEADER_SIZE_DT_STRUCT = 36;
 
 function flatten(builder: FdtBuilder, node: DtNode): void {
   builder.beginNode(node.name);
@@ -40,7 +47,14 @@ export function toDtb(info: DtInfo, options: BlobOptions = {}, warnings: string[
   }
   if (options.pad !== undefined && options.pad > 0) padding = options.pad;
   if (options.align !== undefined && options.align > 0) padding = Math.ceil((unpadded + padding) / options.align) * options.align - unpadded;
-  return builder.finish({ reservations, bootCpuidPhys: info.bootCpuidPhys, padding });
+  const blob = builder.finish({ reservations, bootCpuidPhys: info.bootCpuidPhys, padding });
+  if (options.version === 16) {
+    const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+    view.setUint32(HEADER_VERSION, 16);
+    view.setUint32(HEADER_LAST_COMP_VERSION, 16);
+    view.setUint32(HEADER_SIZE_DT_STRUCT, 0);
+  }
+  return blob;
 }
 
 function loadNode(f: FdtNode): DtNode {

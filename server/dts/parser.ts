@@ -41,6 +41,8 @@ export interface NodeAst {
   properties: (PropertyAst | DeletePropertyAst)[];
   children: (NodeAst | DeleteNodeAst)[];
   loc: Loc;
+  /** From its `{` to the `;` after its `}` (what `dtc -T` annotates). */
+  bodyLoc: Loc;
 }
 
 export interface DeleteNodeAst {
@@ -464,21 +466,40 @@ class Parser {
     return this.peekToken;
   }
 
+  /** Where the last token taken ended, and in which source (to tell a ';' missing at a line's end). */
+  private lastEndSource: Source | undefined;
+  private lastEnd = 0;
+
   private next(mode: Mode): Token {
     const t = this.peek(mode);
     this.peekMode = undefined;
+    this.lastEndSource = this.source;
+    this.lastEnd = t.end;
     return t;
   }
 
   private describe(t: Token): string {
     if (t.kind === 'eof') return 'end of input';
+    const text = this.source.text.slice(t.start, t.end) || t.text;
+    if (/^#\s*(include|define|undef|if|ifdef|ifndef|elif|else|endif|error)\b/.test(text)) return `'${text}' (a C preprocessor directive: compile with --cpp)`;
     if (t.kind === 'ident') return `'${t.text}' (an undefined macro?)`;
-    return `'${this.source.text.slice(t.start, t.end) || t.text}'`;
+    return `'${text}'`;
   }
 
   private expectPunct(p: string, mode: Mode): Token {
+    const beforeSource = this.lastEndSource;
+    const before = this.lastEnd;
     const t = this.next(mode);
-    if (t.kind !== 'punct' || t.text !== p) this.fatal(`syntax error: expected '${p}', found ${this.describe(t)}`, this.locOf(t));
+    if (t.kind !== 'punct' || t.text !== p) {
+      // A statement that ends at a line's end and a new one on the next line: the ';' was forgotten there. The
+      // error stays where dtc puts it (the next token), without guessing at macros.
+      if (p === ';' && beforeSource === this.source && this.source.text.slice(before, t.start).includes('\n')) {
+        const line = this.source.positionAt(before).line;
+        const found = t.kind === 'eof' ? 'the end of input' : `'${this.source.text.slice(t.start, t.end) || t.text}'`;
+        this.fatal(`syntax error: expected ';' before ${found} (missing at the end of line ${line}?)`, this.locOf(t));
+      }
+      this.fatal(`syntax error: expected '${p}', found ${this.describe(t)}`, this.locOf(t));
+    }
     return t;
   }
 
@@ -621,16 +642,17 @@ class Parser {
     this.fatal(`syntax error: expected '/ {', '&label {', /delete-node/ or /omit-if-no-ref/, found ${this.describe(t)}`, this.locOf(t));
   }
 
-  /** `{ properties… subnodes… };` after a node's name. */
+  /** `{ properties... subnodes... };` after a node's name. */
   private nodeBody(labels: LabelDef[], name: string, nameLoc: Loc, omitIfNoRef: boolean): NodeAst {
-    this.expectPunct('{', 'value');
-    const node: NodeAst = { kind: 'node', labels, name, nameLoc, omitIfNoRef, properties: [], children: [], loc: nameLoc };
+    const open = this.locOf(this.expectPunct('{', 'value'));
+    const node: NodeAst = { kind: 'node', labels, name, nameLoc, omitIfNoRef, properties: [], children: [], loc: nameLoc, bodyLoc: open };
     for (;;) {
       const first = this.peek('name');
       if (this.isPunct(first, '}')) {
         this.next('name');
         const end = this.expectPunct(';', 'value');
         node.loc = this.span(labels[0]?.loc ?? nameLoc, this.locOf(end));
+        node.bodyLoc = this.span(open, this.locOf(end));
         return node;
       }
       if (first.kind === 'keyword' && first.text === '/delete-property/') {

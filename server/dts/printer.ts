@@ -2,9 +2,27 @@
 // property's type is guessed as dtc guesses it. dtc 1.6.1 prints string lists as one string with `\0` inside, which
 // does not read back when the next string starts with a digit; the 'roundtrip' style prints `"a", "b"` instead.
 import type { DtInfo } from './build';
+import type { Loc } from './source';
 import { DtNode, DtProperty, ElementType, Marker } from './tree';
 
 export type DtsStyle = 'dtc' | 'roundtrip';
+
+/** -T: 0 none, 1 `file:line` (the file's base name), 2 `path:line:col-line:col` of each definition. */
+export type Annotation = 0 | 1 | 2;
+
+/** ` /* where *\/` for the given source ranges; `end` picks the range's end line in the short form. */
+function annotate(locs: readonly Loc[], level: Annotation, end = false): string {
+  if (level === 0) return '';
+  // Generated items (phandle, /__symbols__) have no source: dtc names none in the long form, omits it in the short.
+  if (locs.length === 0) return level === 2 ? ' /* <no-file>:<no-line> */' : '';
+  const where = locs.map((loc) => {
+    const from = loc.source.positionAt(loc.start);
+    const to = loc.source.positionAt(loc.end);
+    if (level === 1) return `${from.file.slice(from.file.lastIndexOf('/') + 1)}:${end ? to.line : from.line}`;
+    return `${from.file}:${from.line}:${from.col}-${to.line}:${to.col}`;
+  });
+  return ` /* ${where.join(', ')} */`;
+}
 
 const isPrint = (c: number) => c >= 0x20 && c < 0x7f;
 const isStringByte = (c: number) => isPrint(c) || c === 0 || (c >= 7 && c <= 13);
@@ -121,27 +139,27 @@ function writeValue(p: DtProperty, style: DtsStyle): string {
   return out + ';';
 }
 
-function writeNode(node: DtNode, level: number, style: DtsStyle, out: string[]): void {
+function writeNode(node: DtNode, level: number, style: DtsStyle, annotation: Annotation, out: string[]): void {
   const indent = '\t'.repeat(level);
   const labels = node.labels.filter((l) => !l.deleted).map((l) => `${l.name}: `).join('');
-  out.push(`${indent}${labels}${node.name ? node.name : '/'} {\n`);
+  out.push(`${indent}${labels}${node.name ? node.name : '/'} {${annotate(node.bodies, annotation)}\n`);
   for (const p of node.liveProperties()) {
     const plabels = p.labels.filter((l) => !l.deleted).map((l) => `${l.name}: `).join('');
-    out.push(`${indent}\t${plabels}${p.name}${writeValue(p, style)}\n`);
+    out.push(`${indent}\t${plabels}${p.name}${writeValue(p, style)}${annotate(p.span ? [p.span] : [], annotation)}\n`);
   }
   for (const c of node.liveChildren()) {
     out.push('\n');
-    writeNode(c, level + 1, style, out);
+    writeNode(c, level + 1, style, annotation, out);
   }
-  out.push(`${indent}};\n`);
+  out.push(`${indent}};${annotate(node.bodies, annotation, true)}\n`);
 }
 
-export function toDts(info: DtInfo, style: DtsStyle = 'dtc'): string {
+export function toDts(info: DtInfo, style: DtsStyle = 'dtc', annotation: Annotation = 0): string {
   const out = ['/dts-v1/;\n\n'];
   for (const m of info.memreserves) {
     const labels = m.labels.filter((l) => !l.deleted).map((l) => `${l.name}: `).join('');
     out.push(`${labels}/memreserve/\t${hex(m.address, 16)} ${hex(m.size, 16)};\n`);
   }
-  writeNode(info.root, 0, style, out);
+  writeNode(info.root, 0, style, annotation, out);
   return out.join('');
 }

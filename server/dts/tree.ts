@@ -31,6 +31,8 @@ export class DtValue {
 export class DtProperty {
   labels: Label[] = [];
   deleted = false;
+  /** From the name to the `;` of the definition in force (what `dtc -T` annotates). */
+  span: Loc | undefined;
 
   constructor(
     readonly name: string,
@@ -53,6 +55,8 @@ export class DtNode {
   bus: 'pci' | 'simple' | 'i2c' | 'spi' | 'graph-port' | 'graph-ports' | undefined;
   /** Every place the node was (re)defined, first one first. */
   locs: Loc[] = [];
+  /** The `{ ... };` of each of those definitions. */
+  bodies: Loc[] = [];
 
   constructor(public name: string, loc?: Loc) {
     if (loc) this.locs.push(loc);
@@ -132,6 +136,7 @@ export function deleteNode(node: DtNode): void {
 export function mergeNodes(target: DtNode, incoming: DtNode): DtNode {
   target.deleted = false;
   target.locs.push(...incoming.locs);
+  target.bodies.push(...incoming.bodies);
   for (let i = incoming.labels.length - 1; i >= 0; i--) addLabel(target.labels, incoming.labels[i].name, incoming.labels[i].loc);
   for (const prop of incoming.properties) {
     if (prop.deleted) {
@@ -144,6 +149,7 @@ export function mergeNodes(target: DtNode, incoming: DtNode): DtNode {
       for (let i = prop.labels.length - 1; i >= 0; i--) addLabel(old.labels, prop.labels[i].name, prop.labels[i].loc);
       old.value = prop.value;
       old.loc = prop.loc;
+      old.span = prop.span;
       old.deleted = false;
     } else {
       target.properties.push(prop);

@@ -1,7 +1,7 @@
 // What the server asks of each language: every feature is optional except diagnostics. Positions are LSP ones;
 // a language maps them onto its engine's result (cached per document version).
 import type {
-  CompletionItem, Diagnostic, DocumentSymbol, FormattingOptions, Hover, InlayHint, Location, Position, Range, SignatureHelp,
+  CodeAction, CompletionItem, Diagnostic, DocumentSymbol, FormattingOptions, Hover, InlayHint, Location, Position, Range, SignatureHelp,
   TextEdit, WorkspaceEdit,
 } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -35,6 +35,8 @@ export interface LanguageSupport {
   semanticTokens?(ctx: DocumentContext): number[];
   inlayHints?(ctx: DocumentContext, range: Range): InlayHint[];
   format?(ctx: DocumentContext, options: FormattingOptions): TextEdit[];
+  /** Quick fixes for the given diagnostics (those the client shows in the range). */
+  codeActions?(ctx: DocumentContext, diagnostics: readonly Diagnostic[]): CodeAction[];
 }
 
 /** Edits that turn each changed line into its new text (line counts equal), so the cursor stays put. */

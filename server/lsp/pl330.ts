@@ -3,6 +3,7 @@
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver-types';
 import { Pl330Analysis, analyzePl330 } from '../pl330/analysis';
 import type { Severity } from '../pl330/diagnostics';
+import { pl330CodeActions } from './features/pl330/code-actions';
 import { pl330Completion } from './features/pl330/completion';
 import { formatPl330Lines } from './features/pl330/format';
 import { pl330Hover } from './features/pl330/hover';
@@ -28,7 +29,7 @@ export function createPl330Support(): LanguageSupport & { analysis(ctx: Document
     analysis,
     forget: (uri) => cache.delete(uri),
     diagnostics(ctx): Diagnostic[] {
-      return analysis(ctx).result.diagnostics.map((d) => ({
+      return analysis(ctx).diagnostics.map((d) => ({
         range: { start: { line: d.line, character: d.col }, end: { line: d.endLine, character: d.endCol } },
         severity: SEVERITY[d.severity],
         code: d.code,
@@ -69,6 +70,7 @@ export function createPl330Support(): LanguageSupport & { analysis(ctx: Document
       const lines = ctx.document.getText().split('\n');
       return pl330InlayHints(analysis(ctx), (line) => (lines[line] ?? '').replace(/\r$/, '').length, range.start.line, range.end.line);
     },
+    codeActions: (ctx, diagnostics) => pl330CodeActions(analysis(ctx), ctx.document.uri, diagnostics),
     format(ctx, options) {
       return lineEdits(ctx.document, formatPl330Lines(analysis(ctx), { indent: options.tabSize }));
     },

@@ -108,6 +108,7 @@ export function startServer(connection: Connection): void {
         semanticTokensProvider: { legend: { tokenTypes: [...SEMANTIC_TOKEN_TYPES], tokenModifiers: [...SEMANTIC_TOKEN_MODIFIERS] }, full: true },
         inlayHintProvider: true,
         documentFormattingProvider: true,
+        codeActionProvider: { codeActionKinds: ['quickfix'] },
       },
       serverInfo: { name: 'dmalab', version: process.env.DMALAB_VERSION ?? '0.1.0' },
     };
@@ -160,6 +161,7 @@ export function startServer(connection: Connection): void {
   connection.languages.semanticTokens.on(async (p) => ({ data: (await withLanguage(p.textDocument.uri, (s, ctx) => s.semanticTokens?.(ctx))) ?? [] }));
   connection.languages.inlayHint.on((p) => withLanguage(p.textDocument.uri, (s, ctx) => s.inlayHints?.(ctx, p.range) ?? []));
   connection.onDocumentFormatting((p) => withLanguage(p.textDocument.uri, (s, ctx) => s.format?.(ctx, p.options) ?? []));
+  connection.onCodeAction((p) => withLanguage(p.textDocument.uri, (s, ctx) => s.codeActions?.(ctx, p.context.diagnostics) ?? []));
 
   // Commands of the extension (and of any client): the engines' outputs for a document or for raw bytes.
   connection.onRequest(REQUESTS.assemble, async ({ uri }) => {

@@ -1,7 +1,9 @@
 // One assembled document as the editor features read it: the assembler's result plus the tokens of each line and
 // each instruction's encoded bytes, so that a position maps to a token, a statement and an address in O(1).
 import { AssembleOptions, AssembleResult, AssembledInstruction, assemble } from './assembler';
+import type { SourceDiagnostic } from './diagnostics';
 import { Token, TokenKind, tokenize } from './lexer';
+import { EntryBounds, programBounds, withProgramDiagnostics } from './program-checks';
 
 export interface Pl330Analysis {
   readonly text: string;
@@ -13,13 +15,23 @@ export interface Pl330Analysis {
   readonly lineCount: number;
   /** Instructions (and .byte data) by 0-based source line. */
   readonly instructionsByLine: ReadonlyMap<number, readonly AssembledInstruction[]>;
+  /** Static address bounds of each channel program entry (none while the source has errors). */
+  readonly bounds: readonly EntryBounds[];
+  /** The assembler's diagnostics and the program checks'. */
+  readonly diagnostics: readonly SourceDiagnostic[];
 }
+
+/** The token and line indexes of an analysis. */
+type LineIndex = Pick<Pl330Analysis, 'tokens' | 'lineTokenStart' | 'lineCount' | 'instructionsByLine'>;
 
 export function analyzePl330(text: string, options: AssembleOptions = {}): Pl330Analysis {
   const result = assemble(text, options);
   // The token and line indexes serve requests only, so an edit's diagnostics do not pay for them.
-  let index: Omit<Pl330Analysis, 'text' | 'result'> | undefined;
-  const built = (): Omit<Pl330Analysis, 'text' | 'result'> => (index ??= indexLines(text, result));
+  let index: LineIndex | undefined;
+  const built = (): LineIndex => (index ??= indexLines(text, result));
+  let bounds: EntryBounds[] | undefined;
+  let diagnostics: SourceDiagnostic[] | undefined;
+  const boundsOf = (): EntryBounds[] => (bounds ??= result.errorCount > 0 ? [] : programBounds(result));
   return {
     text,
     result,
@@ -27,10 +39,12 @@ export function analyzePl330(text: string, options: AssembleOptions = {}): Pl330
     get lineTokenStart() { return built().lineTokenStart; },
     get lineCount() { return built().lineCount; },
     get instructionsByLine() { return built().instructionsByLine; },
+    get bounds() { return boundsOf(); },
+    get diagnostics() { return (diagnostics ??= withProgramDiagnostics(result, boundsOf())); },
   };
 }
 
-function indexLines(text: string, result: AssembleResult): Omit<Pl330Analysis, 'text' | 'result'> {
+function indexLines(text: string, result: AssembleResult): LineIndex {
   const tokens = tokenize(text).filter((t) => t.kind !== TokenKind.Newline && t.kind !== TokenKind.End);
   let lineCount = 1;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineCount++;
@@ -111,6 +125,3 @@ export function hexByte(b: number): string {
   return b.toString(16).padStart(2, '0');
 }
 
-export function hexWord(v: number): string {
-  return `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
-}

@@ -1,12 +1,12 @@
 // The PL330 assembler: source text in, programs, listing data, symbols and diagnostics out. Pure; never throws.
 // Syntax follows the ARM DMA-330 TRM (DMAMOV CCR, SB4 SS32 SAI DB4 DS32 DAI; DMALP 16; DMALPEND; DMAGO C2, lbl, ns).
 import { Pl330Config, DEFAULT_CONFIG, validateConfig } from '../../emulator/pl330/config';
-import { CCR_DEFAULT, CCR_FIELDS, CcrField, MAX_SIZE_CODE } from '../../emulator/pl330/ccr';
+import { CCR, CCR_DEFAULT, CCR_FIELDS, CcrField, MAX_SIZE_CODE, ccrField } from '../../emulator/pl330/ccr';
 import {
   FOREVER_LPEND_DEFAULT, InstructionSpec, OperandKind, SPECS_BY_MNEMONIC, ThreadKind, writeField,
 } from '../../emulator/pl330/isa';
 import { ExpressionError, checkExpressionSyntax, evaluateExpression } from './expression';
-import { PL330_CHECKS, Pl330CheckCode, SourceDiagnostic, formatTemplate } from './diagnostics';
+import { CheckLevels, PL330_CHECKS, Pl330CheckCode, SourceDiagnostic, formatTemplate } from './diagnostics';
 import { Token, TokenKind, TokenStream, lex } from './lexer';
 import { EmittedKind, HeadInfo, Statement, StatementTable } from './statements';
 
@@ -17,6 +17,8 @@ export interface AssembleOptions {
   readonly base?: number;
   /** Thread kind of a program that has no .channel/.manager directive. */
   readonly thread?: ThreadKind;
+  /** Checks the user turned off or raised to errors (`dmalab asm -W no-CHECK`, `-E CHECK`). */
+  readonly levels?: CheckLevels;
 }
 
 export interface Program {
@@ -52,6 +54,8 @@ export interface LoopInfo {
   readonly kind: 'counted' | 'forever';
   readonly counter?: 0 | 1;
   readonly iterations?: number;
+  /** The count as written when it is outside 1..256 (the loop is then taken as running once). */
+  readonly requestedIterations?: number;
   readonly startLine: number;
   endLine?: number;
   /** Address of the first instruction of the body. */
@@ -59,8 +63,17 @@ export interface LoopInfo {
   endAddress?: number;
 }
 
+/** A memory region the file declares with `.buffer NAME, ADDRESS, SIZE`: where its transfers may go. */
+export interface BufferInfo {
+  readonly name: string;
+  readonly address: number;
+  readonly size: number;
+  readonly line: number;
+}
+
 export interface AssembleResult {
   readonly programs: Program[];
+  readonly buffers: BufferInfo[];
   readonly instructions: AssembledInstruction[];
   readonly symbols: Map<string, SymbolInfo>;
   readonly loops: LoopInfo[];
@@ -69,7 +82,7 @@ export interface AssembleResult {
   readonly errorCount: number;
 }
 
-const DIRECTIVES = ['.channel', '.manager', '.equ', '.set', '.byte', '.channels', '.peripherals', '.events', '.data_width', '.revision', '.mfifo_lines'] as const;
+const DIRECTIVES = ['.channel', '.manager', '.equ', '.set', '.buffer', '.byte', '.channels', '.peripherals', '.events', '.data_width', '.revision', '.mfifo_lines'] as const;
 export const PL330_DIRECTIVES: readonly string[] = DIRECTIVES;
 
 const CONFIG_DIRECTIVES = new Map<string, keyof Pl330Config>([
@@ -98,6 +111,8 @@ class Assembly {
   private readonly constants = new Map<string, ConstantDef>();
   private readonly programsMeta: { kind: ThreadKind; base: number; line: number; size: number }[] = [];
   private readonly loops: LoopInfo[] = [];
+  private readonly bufferDefs: { statement: Statement; name: string }[] = [];
+  private readonly buffers: BufferInfo[] = [];
   private readonly programsUsed = new Set<number>();
   private lastEmitted: Statement | undefined;
   private config: Pl330Config;
@@ -119,7 +134,9 @@ class Assembly {
     for (const problem of validateConfig(this.config)) this.report('bad-directive', { detail: `configuration: ${problem}` }, 0, 0, 0);
     this.programBytes = this.programsMeta.map((p) => new Uint8Array(p.size));
     this.encodeAll();
+    this.evaluateBuffers();
     this.checkOverlaps();
+    if (this.programsMeta.every((p) => p.size === 0) && this.diagnostics.length === 0) this.report('no-program', {}, 0, 0, 0);
     return this.result();
   }
 
@@ -130,6 +147,7 @@ class Assembly {
     const listing = (): AssembledInstruction[] => (instructions ??= this.listInstructions());
     return {
       programs,
+      buffers: this.buffers,
       get instructions() {
         return listing();
       },
@@ -150,7 +168,9 @@ class Assembly {
 
   private report(code: Pl330CheckCode, args: Record<string, string | number>, line: number, col: number, endCol: number, endLine = line): void {
     const spec = PL330_CHECKS[code];
-    this.diagnostics.push({ severity: spec.severity, code, message: formatTemplate(spec.template, args), line, col, endLine, endCol: Math.max(endCol, col + 1) });
+    const severity = this.options.levels?.get(code) ?? spec.severity;
+    if (severity === 'off') return;
+    this.diagnostics.push({ severity, code, message: formatTemplate(spec.template, args), line, col, endLine, endCol: Math.max(endCol, col + 1) });
   }
 
   private reportTokens(code: Pl330CheckCode, args: Record<string, string | number>, start: number, end: number): void {
@@ -261,12 +281,12 @@ class Assembly {
     const label = this.labelValues.get(name);
     if (label !== undefined) return label;
     const c = this.constants.get(name);
-    if (!c) throw new ExpressionError(formatTemplate(PL330_CHECKS['undefined-symbol'].template, { name }), tok);
+    if (!c) throw new ExpressionError(formatTemplate(PL330_CHECKS['undefined-symbol'].template, { name }), tok, 'undefined-symbol');
     if (c.state === 'done') return c.value!;
     if (c.state === 'failed') throw new ExpressionError('', tok); // already reported at its definition
     if (c.state === 'evaluating') {
       c.state = 'failed';
-      throw new ExpressionError(formatTemplate(PL330_CHECKS['circular-symbol'].template, { name }), tok);
+      throw new ExpressionError(formatTemplate(PL330_CHECKS['circular-symbol'].template, { name }), tok, 'circular-symbol');
     }
     c.state = 'evaluating';
     try {
@@ -291,14 +311,18 @@ class Assembly {
       const kind = this.ts.kinds[start];
       if (kind === TokenKind.Number) return this.ts.values[start];
     }
+    return this.evaluate(() => evaluateExpression(this.ts, start, end, this.resolve));
+  }
+
+  /** Runs an evaluation; reports its expression error and returns undefined on failure. */
+  private evaluate(run: () => number): number | undefined {
     try {
-      return evaluateExpression(this.ts, start, end, this.resolve);
+      return run();
     } catch (e) {
       if (e instanceof ExpressionError) {
         if (e.message) {
-          const code: Pl330CheckCode = e.message.startsWith('undefined symbol') ? 'undefined-symbol' : e.message.includes('in terms of itself') ? 'circular-symbol' : 'expression';
           const ts = this.ts;
-          this.diagnostics.push({ severity: 'error', code, message: e.message, line: ts.lines[e.tok], col: ts.cols[e.tok], endLine: ts.lines[e.tok], endCol: ts.cols[e.tok] + Math.max(1, ts.width(e.tok)) });
+          this.diagnostics.push({ severity: 'error', code: e.code, message: e.message, line: ts.lines[e.tok], col: ts.cols[e.tok], endLine: ts.lines[e.tok], endCol: ts.cols[e.tok] + Math.max(1, ts.width(e.tok)) });
         }
         return undefined;
       }
@@ -328,6 +352,7 @@ class Assembly {
     for (let k = 0; k < count; k++) {
       const s = this.statements.at(k);
       if (isConstantDefinition(s.info?.key)) this.defineConstant(s);
+      else if (s.info?.key === '.buffer') this.defineBuffer(s);
     }
     for (let k = 0; k < count; k++) {
       const s = this.statements.at(k);
@@ -350,7 +375,7 @@ class Assembly {
           }
         }
       }
-      if (headText === undefined || name === '.channel' || name === '.manager' || isConstantDefinition(name)) continue;
+      if (headText === undefined || name === '.channel' || name === '.manager' || name === '.buffer' || isConstantDefinition(name)) continue;
       const configKey = CONFIG_DIRECTIVES.get(name!);
       if (configKey) {
         this.configDirective(s, configKey);
@@ -366,7 +391,7 @@ class Assembly {
         continue;
       }
       if (name!.startsWith('.')) {
-        this.reportTokens('unknown-mnemonic', { name: headText }, s.start, s.start + 1);
+        this.reportTokens('unknown-mnemonic', { name: headText, suggestion: suggestion(name!) }, s.start, s.start + 1);
         continue;
       }
       const mnemonic = name!;
@@ -378,7 +403,7 @@ class Assembly {
       }
       const specs = info!.specs;
       if (!specs) {
-        this.reportTokens('unknown-mnemonic', { name: headText }, s.start, s.start + 1);
+        this.reportTokens('unknown-mnemonic', { name: headText, suggestion: suggestion(mnemonic) }, s.start, s.start + 1);
         continue;
       }
       s.size = specs[0].length;
@@ -412,6 +437,46 @@ class Assembly {
     }
   }
 
+  /** `.buffer NAME, ADDRESS, SIZE`: NAME is a constant (the address); the region is checked after layout. */
+  private defineBuffer(s: Statement): void {
+    const ts = this.ts;
+    const ops = s.operands;
+    const nameRange = ops[0];
+    const named = ops.length === 3 && nameRange[1] - nameRange[0] === 1 && ts.kinds[nameRange[0]] === TokenKind.Identifier;
+    if (!named || ops[1][0] >= ops[1][1] || ops[2][0] >= ops[2][1]) {
+      this.reportTokens('bad-directive', { detail: '.buffer takes a name, an address and a size: .buffer NAME, ADDRESS, SIZE' }, s.start, s.end);
+      return;
+    }
+    const nameTok = ts.token(nameRange[0]);
+    if (!this.define(nameTok, 'constant')) return;
+    try {
+      checkExpressionSyntax(ts, ops[1][0], ops[1][1]);
+      this.constants.set(nameTok.text, { range: ops[1], state: 'pending' });
+      this.bufferDefs.push({ statement: s, name: nameTok.text });
+    } catch (e) {
+      if (!(e instanceof ExpressionError)) throw e;
+      this.reportAt('syntax', { detail: e.message }, e.tok);
+      this.constants.set(nameTok.text, { state: 'failed' });
+    }
+  }
+
+  private evaluateBuffers(): void {
+    for (const { statement: s, name } of this.bufferDefs) {
+      // The buffer's own name is not a reference to it.
+      const symbol = this.symbols.get(name)!;
+      const references = symbol.references.length;
+      const address = this.evaluate(() => this.resolve(name, s.operands[0][0]));
+      symbol.references.length = references;
+      const size = this.evalRange(...s.operands[2]);
+      if (address === undefined || size === undefined) continue;
+      if (!Number.isInteger(size) || size < 1 || address + size > 2 ** 32) {
+        this.reportTokens('bad-directive', { detail: `buffer '${name}' of ${size} bytes at ${hex(address)} does not fit the 32-bit address space` }, ...s.operands[2]);
+        continue;
+      }
+      this.buffers.push({ name, address: address >>> 0, size, line: s.line });
+    }
+  }
+
   private configDirective(s: Statement, key: keyof Pl330Config): void {
     if (s.operands.length !== 1) {
       this.reportTokens('bad-directive', { detail: `${s.head!.text} takes one value` }, s.start, s.end);
@@ -432,7 +497,8 @@ class Assembly {
   // ---- pass 2: encoding -----------------------------------------------------------------------------------------------
 
   private encodeAll(): void {
-    type OpenLoop = { kind: 'counted' | 'forever'; counter: 0 | 1; bodyStart: number; info: LoopInfo; stmt: Statement };
+    /** refused: a DMALP already reported (no counter left); its DMALPEND closes it without further errors. */
+    type OpenLoop = { kind: 'counted' | 'forever'; counter: 0 | 1; bodyStart: number; info: LoopInfo; stmt: Statement; refused?: boolean };
     let program = -1;
     let loops: OpenLoop[] = [];
     let ended = false;
@@ -441,7 +507,7 @@ class Assembly {
     let sawInstruction = false;
     const closeProgram = (): void => {
       if (program < 0) return;
-      for (const open of loops) this.reportTokens('unclosed-loop', { kind: open.kind === 'forever' ? 'DMALPFE' : 'DMALP' }, open.stmt.start, open.stmt.start + 1);
+      for (const open of loops) if (!open.refused) this.reportTokens('unclosed-loop', { kind: open.kind === 'forever' ? 'DMALPFE' : 'DMALP' }, open.stmt.start, open.stmt.start + 1);
       loops = [];
       const meta = this.programsMeta[program];
       const last = this.lastEmitted;
@@ -500,10 +566,10 @@ class Assembly {
       // Encode into a scratch buffer, then copy: a view per instruction would cost more than the encoding.
       const bytes = this.scratch.fill(0);
       if (spec.operation === 'LP') {
-        this.encodeLoopStart(s, spec, bytes, loops, (counter, count) => {
-          const info: LoopInfo = { kind: 'counted', counter, iterations: count, startLine: s.line, bodyStart: s.address + 2 };
-          this.loops.push(info);
-          loops.push({ kind: 'counted', counter, bodyStart: s.address + 2, info, stmt: s });
+        this.encodeLoopStart(s, spec, bytes, loops, (counter, count, refused, requested) => {
+          const info: LoopInfo = { kind: 'counted', counter, iterations: count, requestedIterations: requested, startLine: s.line, bodyStart: s.address + 2 };
+          if (!refused) this.loops.push(info);
+          loops.push({ kind: 'counted', counter, bodyStart: s.address + 2, info, stmt: s, refused });
         });
       } else if (spec.operation === 'LPEND') {
         spec = this.encodeLoopEnd(s, bytes, loops);
@@ -564,7 +630,7 @@ class Assembly {
     return range[1] - range[0] === 1 && this.ts.kinds[range[0]] === TokenKind.Identifier ? this.ts.text(range[0]).toUpperCase() : undefined;
   }
 
-  private encodeLoopStart(s: Statement, spec: InstructionSpec, bytes: Uint8Array, open: readonly { kind: string; counter: 0 | 1 }[], push: (counter: 0 | 1, count: number) => void): void {
+  private encodeLoopStart(s: Statement, spec: InstructionSpec, bytes: Uint8Array, open: readonly { kind: string; counter: 0 | 1; refused?: boolean }[], push: (counter: 0 | 1, count: number, refused: boolean, requested?: number) => void): void {
     let counter: 0 | 1 | undefined;
     let countRange: [number, number];
     if (s.operands.length === 2) {
@@ -585,7 +651,7 @@ class Assembly {
     let used = 0;
     let counted = 0;
     for (const l of open) {
-      if (l.kind !== 'counted') continue;
+      if (l.kind !== 'counted' || l.refused) continue;
       used |= 1 << l.counter;
       counted++;
     }
@@ -605,10 +671,10 @@ class Assembly {
     const valid = count !== undefined && Number.isInteger(count) && count >= 1 && count <= 256;
     if (count !== undefined && !valid) this.reportTokens('loop-count', { value: count }, ...countRange);
     if (valid) bytes[1] = count - 1;
-    if (tracked) push(counter, valid ? count : 1);
+    push(counter, valid ? count : 1, !tracked, valid || count === undefined ? undefined : count);
   }
 
-  private encodeLoopEnd(s: Statement, bytes: Uint8Array, loops: { kind: 'counted' | 'forever'; counter: 0 | 1; bodyStart: number; info: LoopInfo; stmt: Statement }[]): InstructionSpec {
+  private encodeLoopEnd(s: Statement, bytes: Uint8Array, loops: { kind: 'counted' | 'forever'; counter: 0 | 1; bodyStart: number; info: LoopInfo; stmt: Statement; refused?: boolean }[]): InstructionSpec {
     const mnemonic = s.info!.key;
     let counter: 0 | 1 | undefined;
     let forever = false;
@@ -620,7 +686,9 @@ class Assembly {
       else if (!targetRange) targetRange = range;
       else this.reportTokens('unknown-operand', { text: this.textOf(...range), mnemonic, expected: 'LC0, LC1, forever or a target' }, ...range);
     }
-    const open = loops.pop();
+    const popped = loops.pop();
+    // The end of a refused DMALP closes it quietly: one error for one mistake, not one per loop end after it.
+    const open = popped?.refused ? undefined : popped;
     if (open) {
       open.info.endLine = s.line;
       open.info.endAddress = s.address;
@@ -629,7 +697,7 @@ class Assembly {
       if (open.kind === 'counted' && counter !== undefined && counter !== open.counter) {
         this.reportTokens('loop-counter-mismatch', { given: `LC${counter}`, expected: `LC${open.counter}` }, s.start, s.end);
       }
-    } else if (!targetRange) {
+    } else if (!targetRange && !popped) {
       this.reportTokens('unmatched-loop-end', {}, s.start, s.end);
     }
     if (counter === undefined) counter = forever ? FOREVER_LPEND_COUNTER : open?.counter ?? 0;
@@ -690,7 +758,7 @@ class Assembly {
       const value = prefixed ? Number(kw.slice(prefix.length)) : this.evalRange(...range);
       if (value === undefined) return undefined;
       if (!Number.isInteger(value) || value < 0 || value > 31) {
-        this.reportTokens('out-of-range', { what, value, min: 0, max: what === 'channel' ? 7 : 31 }, ...range);
+        this.reportTokens('out-of-range', { what, value: numberText(value), min: 0, max: what === 'channel' ? 7 : 31 }, ...range);
         return undefined;
       }
       if (value >= count) {
@@ -739,7 +807,7 @@ class Assembly {
         const v = this.evalRange(...range);
         if (v === undefined) return undefined;
         if (!Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
-          this.reportTokens('out-of-range', { what: 'immediate', value: v, min: '-0x80000000', max: '0xffffffff' }, ...range);
+          this.reportTokens('out-of-range', { what: 'immediate', value: numberText(v), min: '-0x80000000', max: '0xffffffff' }, ...range);
           return undefined;
         }
         if (movRegister === 1) this.checkCcr(v >>> 0, range);
@@ -792,15 +860,17 @@ class Assembly {
 
   private checkCcr(ccr: number, range: [number, number]): void {
     const busBytes = this.config.dataWidth / 8;
-    const sides: [string, number][] = [['SS', (ccr >>> 1) & 7], ['DS', (ccr >>> 15) & 7]];
+    const ss = ccrField(ccr, CCR.SS);
+    const ds = ccrField(ccr, CCR.DS);
+    const sides: [string, number][] = [['SS', ss], ['DS', ds]];
     for (const [field, code] of sides) {
       if (code > MAX_SIZE_CODE) this.reportTokens('reserved-size', { field, value: code }, ...range);
       else if (1 << code > busBytes) this.reportTokens('burst-too-wide', { field, bits: 8 << code, bytes: 1 << code, width: this.config.dataWidth }, ...range);
     }
-    const es = (ccr >>> 28) & 7;
+    const es = ccrField(ccr, CCR.ES);
     if (es > MAX_SIZE_CODE) this.reportTokens('reserved-size', { field: 'ES', value: es }, ...range);
     else if (es > 0) {
-      for (const [side, code] of [['source', (ccr >>> 1) & 7], ['destination', (ccr >>> 15) & 7]] as const) {
+      for (const [side, code] of [['source', ss], ['destination', ds]] as const) {
         if (code <= MAX_SIZE_CODE && es > code) this.reportTokens('swap-wider-than-beat', { swap: 8 << es, side, beat: 8 << code }, ...range);
       }
     }
@@ -861,6 +931,44 @@ const FOREVER_LPEND_COUNTER: 0 | 1 = (FOREVER_LPEND_DEFAULT & 0x04) !== 0 ? 1 : 
 
 function hex(v: number): string {
   return `0x${(v >>> 0).toString(16)}`;
+}
+
+/** A value in a message: decimal while small, else hex (an address, a register word) with its sign. */
+function numberText(v: number): string {
+  if (!Number.isInteger(v) || Math.abs(v) <= 0xffff) return String(v);
+  return `${v < 0 ? '-' : ''}0x${Math.abs(v).toString(16)}`;
+}
+
+/** Every word that may head a statement: the mnemonics (and DMALPFE) and the directives. */
+const HEAD_WORDS: readonly string[] = [...SPECS_BY_MNEMONIC.keys(), 'DMALPFE', ...DIRECTIVES];
+
+/** Edits (insert, delete, substitute, swap two neighbours) between two words, stopping early past `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      rows[i][j] = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1);
+    }
+  }
+  return rows[a.length][b.length];
+}
+
+/** `; did you mean 'DMALDPS'?` for a near miss (one or two edits from exactly one known word), else nothing. */
+function suggestion(word: string): string {
+  const upper = word.toUpperCase();
+  for (const limit of [1, 2]) {
+    let near = HEAD_WORDS.filter((w) => editDistance(upper, w.toUpperCase(), limit) <= limit);
+    // Letters swapped or mistyped (the same length) are likelier than one left out or added.
+    const sameLength = near.filter((w) => w.length === word.length);
+    if (sameLength.length === 1) near = sameLength;
+    if (near.length === 1) return `; did you mean '${near[0]}'?`;
+    // Several words one edit away are all worth naming; two edits away, only a single one is a real hint.
+    if (near.length > 1) return limit === 1 && near.length <= 3 ? `; did you mean one of ${near.map((w) => `'${w}'`).join(', ')}?` : '';
+  }
+  return '';
 }
 
 function revisionName(rev: number): [number, number] {

@@ -11,7 +11,7 @@ export interface CheckSpec {
 
 export const PL330_CHECKS = {
   'syntax': { severity: 'error', template: '{detail}', explanation: 'The line does not parse.' },
-  'unknown-mnemonic': { severity: 'error', template: "unknown instruction or directive '{name}'", explanation: 'Not a DMA-330 mnemonic or an assembler directive.' },
+  'unknown-mnemonic': { severity: 'error', template: "unknown instruction or directive '{name}'{suggestion}", explanation: 'Not a DMA-330 mnemonic or an assembler directive.' },
   'unknown-operand': { severity: 'error', template: "invalid operand '{text}' for {mnemonic}: expected {expected}", explanation: 'The operand is not of the form the instruction takes.' },
   'operand-count': { severity: 'error', template: '{mnemonic} takes {expected}; got {count} operand(s)', explanation: 'Too few or too many operands.' },
   'out-of-range': { severity: 'error', template: '{what} {value} is out of range {min}..{max}', explanation: 'An immediate does not fit its field.' },
@@ -36,6 +36,7 @@ export const PL330_CHECKS = {
   'channel-range': { severity: 'error', template: 'channel {value} is beyond the {count} channels configured (0..{max})', explanation: 'DMAGO to a channel that does not exist faults with operand_invalid.' },
   'code-after-end': { severity: 'warning', template: 'unreachable: code after DMAEND (add a label if this starts another program)', explanation: 'Nothing after DMAEND runs unless it is jumped to by DMAGO.' },
   'missing-end': { severity: 'warning', template: '{kind} program at {base} has no DMAEND', explanation: 'A program that does not end runs into whatever bytes follow it.' },
+  'no-program': { severity: 'warning', template: 'no program: the file has no instructions or data', explanation: 'An empty source assembles to nothing; an empty output file is rarely what was meant.' },
   'empty-program': { severity: 'warning', template: '{kind} program at {base} is empty', explanation: 'A program section with no instructions.' },
   'revision': { severity: 'error', template: '{mnemonic} needs DMA-330 r1p0 or later (configured revision r{major}p{minor})', explanation: 'DMAADNH does not exist on r0p0.' },
   'unverified-encoding': { severity: 'warning', template: '{detail}', explanation: 'The encoding is not confirmed by two independent sources.' },
@@ -45,10 +46,35 @@ export const PL330_CHECKS = {
   'expression': { severity: 'error', template: '{detail}', explanation: 'The expression cannot be evaluated.' },
   'bad-directive': { severity: 'error', template: '{detail}', explanation: 'A directive with missing or invalid arguments.' },
   'overlap': { severity: 'error', template: '{kind} program at {base} overlaps the program at {other}', explanation: 'Two programs occupy the same bytes.' },
+  'bounds-overlap': { severity: 'warning', template: 'writes {ranges}, which this program also reads: a copy that overwrites its own source', explanation: 'From its loops, DMAMOVs, DMAADH/ADNH and CCR, the program writes bytes it reads; unless that is an in-place transform, source and destination overlap.' },
+  'bounds-outside-buffer': { severity: 'warning', template: '{access} {ranges}, outside the buffers declared in this file ({buffers})', explanation: 'Once a file declares buffers (.buffer NAME, ADDRESS, SIZE), every address its programs read or write must lie in one of them.' },
+  'bounds-writes-code': { severity: 'warning', template: 'writes {ranges} over the microcode of the {kind} program at {base}', explanation: 'A store covers the program\'s own instructions: the channel would overwrite the code it runs (or another program).' },
+  'missing-wmb': { severity: 'warning', template: 'DMASEV after stores with no DMAWMB between: the event can be signalled before the data is written', explanation: 'In a peripheral program the event tells the CPU the transfer is done; DMAWMB waits for the write responses first.' },
   'internal': { severity: 'error', template: 'internal assembler error: {detail}', explanation: 'A bug in dmalab; please report it with the source.' },
 } as const satisfies Record<string, CheckSpec>;
 
 export type Pl330CheckCode = keyof typeof PL330_CHECKS;
+
+/** A check turned off, or a warning raised to an error, by the user; the rest keep the table's severity. */
+export type CheckLevels = ReadonlyMap<string, Severity | 'off'>;
+
+/**
+ * Applies `-W [no-]CHECK` / `-E [no-]CHECK` in command-line order, as dtc does: -W enables a check as a warning,
+ * -E as an error, `no-` turns it off. Only warnings may be turned off or lowered: an error is a program the
+ * assembler cannot encode. Returns the levels, or the first mistake in words.
+ */
+export function checkLevels(options: readonly [flag: '-W' | '-E', value: string][]): CheckLevels | string {
+  const levels = new Map<string, Severity | 'off'>();
+  for (const [flag, value] of options) {
+    const off = /^no-/.test(value);
+    const code = off ? value.slice(3) : value;
+    const spec = (PL330_CHECKS as Record<string, CheckSpec>)[code];
+    if (!spec) return `unknown check name "${code}" (${flag} ${value})`;
+    if (spec.severity === 'error' && (off || flag === '-W')) return `${code} is an error, not a warning: the program cannot be encoded past it (${flag} ${value})`;
+    levels.set(code, off ? 'off' : flag === '-E' ? 'error' : 'warning');
+  }
+  return levels;
+}
 
 export interface SourceDiagnostic {
   readonly severity: Severity;

@@ -10,6 +10,7 @@ export const DIRECTIVE_DOCS: Readonly<Record<string, DirectiveDoc>> = {
   '.manager': { syntax: '.manager [ADDRESS]', summary: 'Starts a manager-thread program at ADDRESS (DMAGO, DMAWFE, DMASEV, DMAKILL, DMANOP, DMAEND only).' },
   '.equ': { syntax: '.equ NAME, EXPR', summary: 'Defines a named constant; also written NAME .equ EXPR or NAME = EXPR. Constants and labels share one namespace.' },
   '.set': { syntax: '.set NAME, EXPR', summary: 'Same as .equ.' },
+  '.buffer': { syntax: '.buffer NAME, ADDRESS, SIZE', summary: 'Declares a memory buffer of SIZE bytes at ADDRESS; NAME is a constant (the address). Once a file declares buffers, transfers outside all of them are flagged (bounds-outside-buffer).' },
   '.byte': { syntax: '.byte VALUE[, VALUE...]', summary: 'Emits raw bytes (-128..255 each), e.g. to express an encoding the assembler does not produce.' },
   '.channels': { syntax: '.channels N', summary: 'Configuration: the DMAC has N channel threads (1..8). Settings and command-line flags override it.' },
   '.peripherals': { syntax: '.peripherals N', summary: 'Configuration: N peripheral request interfaces (0..32).' },

@@ -9,7 +9,7 @@ const BINARY_PRECEDENCE: Record<string, number> = {
 
 export class ExpressionError extends Error {
   /** tok: the token index the problem is at. An empty message means "already reported". */
-  constructor(message: string, readonly tok: number) {
+  constructor(message: string, readonly tok: number, readonly code: 'expression' | 'undefined-symbol' | 'circular-symbol' = 'expression') {
     super(message);
   }
 }
@@ -50,6 +50,8 @@ function evaluateRange(ts: TokenStream, start: number, end: number, resolve: Sym
       pos++;
       return ts.values[t];
     }
+    // An invalid number or character: the lexer reported it already.
+    if (kind === TokenKind.Bad) throw new ExpressionError('', t);
     if (kind === TokenKind.Identifier) {
       pos++;
       return skipping > 0 ? 0 : resolve(ts.text(t), t);

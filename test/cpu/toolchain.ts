@@ -53,11 +53,11 @@ function scratchDirectory(): string {
   return mkdtempSync(join(tmpdir(), 'dmalab-cpu-'));
 }
 
-/** qemu-arm with an empty environment (the guest inherits qemu's). */
-export function runQemu(program: string, args: readonly string[] = [], qemuOptions: readonly string[] = []): RunResult {
+/** qemu-arm in a fresh empty directory, with an empty environment by default (the guest inherits qemu's). */
+export function runQemu(program: string, args: readonly string[] = [], qemuOptions: readonly string[] = [], env: Readonly<Record<string, string>> = {}): RunResult {
   const cwd = scratchDirectory();
   try {
-    const r = spawnSync('qemu-arm', [...qemuOptions, program, ...args], { cwd, env: {}, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('qemu-arm', [...qemuOptions, program, ...args], { cwd, env, encoding: 'utf8', timeout: 60_000 });
     const signal = r.signal === null ? 0 : (constants.signals as Record<string, number>)[r.signal] ?? 9;
     return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? 128 + signal };
   } finally {
@@ -65,8 +65,16 @@ export function runQemu(program: string, args: readonly string[] = [], qemuOptio
   }
 }
 
-export function runDmalab(program: string, args: readonly string[] = [], input = ''): RunResult {
-  const cwd = scratchDirectory();
+export interface DmalabRunOptions {
+  /** The program's environment (default: empty, as runQemu gives qemu-arm). */
+  readonly env?: readonly string[];
+  readonly strictSyscalls?: boolean;
+  /** The directory the program sees as / (default: a fresh empty one, removed afterwards). */
+  readonly workspace?: string;
+}
+
+export function runDmalab(program: string, args: readonly string[] = [], input = '', options: DmalabRunOptions = {}): RunResult {
+  const cwd = options.workspace ?? scratchDirectory();
   let stdout = '';
   let stderr = '';
   try {
@@ -76,13 +84,13 @@ export function runDmalab(program: string, args: readonly string[] = [], input =
       unread = unread.subarray(chunk.length);
       return chunk;
     };
-    const status = runElf({ program, args, workspace: cwd, env: [], maxInstructions: 5e8, stdin }, {
+    const status = runElf({ program, args, workspace: cwd, env: options.env ?? [], strictSyscalls: options.strictSyscalls, maxInstructions: 5e8, stdin }, {
       stdout: (data) => { stdout += typeof data === 'string' ? data : Buffer.from(data).toString('utf8'); },
       stderr: (text) => { stderr += text; },
     });
     return { stdout, stderr, status };
   } finally {
-    rmSync(cwd, { recursive: true, force: true });
+    if (options.workspace === undefined) rmSync(cwd, { recursive: true, force: true });
   }
 }
 

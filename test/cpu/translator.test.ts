@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { Cpu } from '../../emulator/cpu/cpu';
 import { MemoryFault, type CpuMemory } from '../../emulator/cpu/memory';
 import { translationStats } from '../../emulator/cpu/translate';
-import { defaultMachine } from '../../cli/run-elf';
 import { LinuxProcess } from '../../emulator/linux/process';
 import { Workspace } from '../../emulator/linux/workspace';
 import { ROOT, VARIANTS, compile, toolchainAvailable } from './toolchain';
 import * as bareMetal from '../system/bare-metal';
+import { defaultMachine, platformMachine, runElf } from '../../cli/run-elf';
 
 const RAM_SIZE = 0x100000;
 
@@ -225,6 +225,30 @@ for (const file of readdirSync(bareMetal.PROGRAMS).filter((f) => f.endsWith('.c'
     const before = translationStats.blocks;
     const translated = run(true);
     assert.ok(translationStats.blocks > before, 'no block became hot');
+    assert.deepEqual(translated, run(false));
+  });
+}
+
+// A driver polling the DMA-330 counts its reads: each device access must see the CPU's exact instant
+// (`Cpu.retiredNow`) in the middle of a translated block as in an interpreted one.
+for (const mode of ['poll', 'thread']) {
+  const armhf = VARIANTS[0];
+  test(`the VFIO polling driver (${mode}) interleaves with the DMAC alike translated and interpreted`, { skip: toolchainAvailable(armhf) ? false : `${armhf.compiler} is not installed` }, () => {
+    const program = compile(join(ROOT, 'test', 'machine', 'programs', 'vfio-polling.c'), armhf);
+    const run = (translation: boolean): { stdout: string; stderr: string; status: number } => {
+      let stdout = '';
+      let stderr = '';
+      const status = runElf({
+        program, args: [mode], machine: platformMachine(join(ROOT, 'examples', 'platforms', 'vexpress-mmu400-dma330.dts')),
+        env: [], maxInstructions: 2e8, stdin: () => new Uint8Array(0), translation,
+      }, {
+        stdout: (data) => { stdout += typeof data === 'string' ? data : Buffer.from(data).toString(); },
+        stderr: (text) => { stderr += text; },
+      });
+      return { stdout, stderr, status };
+    };
+    const translated = run(true);
+    assert.match(translated.stdout, /PASS/);
     assert.deepEqual(translated, run(false));
   });
 }

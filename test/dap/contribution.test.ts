@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { join } from 'node:path';
-import { SCENARIOS } from '../../cli/scenario';
+import { SCENARIOS } from '../../scenarios/registry';
 import { client, launch, launchToEnd, root } from './support';
 
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ElfRuntime } from '../../debugger/runtime/elf-runtime';
 import { MappingSymbols } from '../../emulator/elf/mapping-symbols';
+import { loadPlatform } from '../../scenarios/platform';
 import { objdumpAvailable, objdumpListing } from '../cpu/objdump';
 import { VARIANTS, compile, toolchainAvailable } from '../cpu/toolchain';
 import { after, client, launch, root } from './support';
@@ -42,7 +43,7 @@ test('disassembly, instruction breakpoints and instruction steps in main follow 
     assert.deepEqual(breakpoints.map((b) => b.verified), [true, false, false]);
     assert.match(breakpoints[1].message ?? '', /data/);
     assert.match(breakpoints[2].message ?? '', new RegExp(`inside the 32-bit instruction at ${hex32(wide.address)}`));
-    assert.equal(first.stop.body.reason, 'breakpoint');
+    assert.equal(first.stop.body.reason, 'instruction breakpoint');
     assert.equal(first.frame.instructionPointerReference, hex32(start.address));
     assert.equal(first.frame.name, 'main');
 
@@ -122,7 +123,7 @@ test('an A32 program (-marm) calling the Thumb-2 C library: the view switches in
 test("the view's runtime walks every line objdump lists, forward and backward, literal pools and odd tails included", { skip }, () => {
   const listing = objdumpListing(program);
   const text = new Map(listing.map((l) => [l.address, l.text]));
-  const runtime = ElfRuntime.launch({ program, args: [], workspace: join(root, 'examples', 'vfio-pl330'), stopOnEntry: true, maxInstructions: 1 }, new Uint8Array(readFileSync(program)), () => undefined);
+  const runtime = ElfRuntime.launch({ program, args: [], workspace: join(root, 'examples', 'vfio-pl330'), stopOnEntry: true, maxInstructions: 1, trace: false, env: [], strictSyscalls: false }, new Uint8Array(readFileSync(program)), loadPlatform, () => undefined);
   // objdump leaves out runs of zero padding ("..."); the view shows them as instructions, so only listed lines count.
   const differing = (lines: readonly { address: string; instruction: string }[]) => lines.filter((l) => text.has(Number(l.address)) && text.get(Number(l.address)) !== l.instruction);
   let shown = 0;

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPlatform } from '../../cli/platform';
+import { loadPlatform } from '../../scenarios/platform';
 import { SMMU_PAGE_SIZE } from '../../emulator/smmu/config';
 import { smmuRegisterMaps } from '../../emulator/smmu/registers';
 import { client, launch, programFile, root } from './support';

@@ -3,7 +3,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileHost } from '../../cli/dtc';
+import { fileHost } from '../../server/dts/compile-file';
 import { CheckLevels } from '../../server/dts/checks';
 import { compileDts, toDtb } from '../../server/dts/compiler';
 import { PreprocessCache, preprocess } from '../../server/dts/preprocessor';

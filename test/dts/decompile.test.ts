@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { compileDts, loadDtb, toDtb, toDts } from '../../server/dts/compiler';
 import { Source } from '../../server/dts/source';
-import { fileHost } from '../../cli/dtc';
+import { fileHost } from '../../server/dts/compile-file';
 import { corpusFiles, ensureKernelTree, ensureReferenceDtbs } from './corpus';
 
 /** Every 10th corpus DTB keeps this test quick while covering every vendor directory. */

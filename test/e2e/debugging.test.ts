@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeCcr } from '../../emulator/pl330/ccr';
 import { assemble } from '../../server/pl330/assembler';
-import { runScenario } from '../../cli/scenario';
+import { runScenario } from '../../scenarios/registry';
 import { openEditor, OPEN_TIMEOUT_MS, scenario, type Editor } from './support/editor';
 import { REPO_ROOT } from './support/paths';
 import type { Workbench } from './support/workbench';

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
-  CompletionRequest, DefinitionRequest, DocumentFormattingRequest, DocumentSymbolRequest, HoverRequest, InlayHintRequest,
+  CodeActionRequest, CompletionRequest, DefinitionRequest, DocumentFormattingRequest, DocumentSymbolRequest, HoverRequest, InlayHintRequest,
   MarkupContent, PrepareRenameRequest, ReferencesRequest, RenameRequest, SemanticTokensRequest, SignatureHelpRequest,
-  type CompletionItem, type DocumentSymbol, type Location, type TextEdit,
+  InlayHintKind, type CodeAction, type CompletionItem, type Diagnostic, type DocumentSymbol, type Location, type TextEdit,
 } from 'vscode-languageserver-protocol/node';
 import { LspClient, ROOT, fileUri, serverForSuite } from './client';
 
@@ -85,6 +85,11 @@ test('hover shows the documentation and the encoded bytes; DMAMOV CCR gets a fie
   assert.match(value, /\| SB \| 7:4 \| 3 \| SB4 \|/);
   assert.match(value, /\| SS \| 3:1 \| 3 \| SS64 \|/);
   assert.match(value, /\| DAI \| 14 \| 1 \| DAI \|/);
+  // Register operands read the DMAC's register table: offset, stride, reset and description.
+  const sar = await suite.client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: lineOf(text, 'DMAMOV SAR, SRC'), character: 12 } });
+  assert.match((sar!.contents as MarkupContent).value, /Register `SARn` at 0x00000400 \+ 0x00000020 × n \(read-only; reset 0x00000000\): source address\./);
+  const ccr = await suite.client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character: 12 } });
+  assert.match((ccr!.contents as MarkupContent).value, /Register `CCRn` at 0x00000408 .*reset 0x00800200\): channel control; fields SAI SS SB/);
   const constant = await suite.client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: lineOf(text, 'DMALP BEATS_PER_ROW'), character: 20 } });
   assert.match((constant!.contents as MarkupContent).value, /constant\*\* `BEATS_PER_ROW` = 0x00000008 \(8\)/);
 });
@@ -190,8 +195,9 @@ test('inlay hints give each instruction line its address and bytes, as the listi
   await suite.client.open(uri, 'pl330', text);
   const hints = (await suite.client.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 1000, character: 0 } } }))!;
   const expected = listingBytes(path);
-  assert.equal(hints.length, expected.size);
-  for (const h of hints) assert.equal(h.label, expected.get(h.position.line)!.join(' | '), `line ${h.position.line + 1}`);
+  const addressHints = hints.filter((h) => h.kind === InlayHintKind.Type);
+  assert.equal(addressHints.length, expected.size);
+  for (const h of addressHints) assert.equal(h.label, expected.get(h.position.line)!.join(' | '), `line ${h.position.line + 1}`);
 });
 
 test('formatting lays the source out and keeps the bytes; formatting again changes nothing', async () => {
@@ -205,4 +211,140 @@ test('formatting lays the source out and keeps the bytes; formatting again chang
   assert.ok(formatted.includes('\ntile_copy:\n    DMAMOV CCR, SB4 SS64 SAI DB4 DS64 DAI\n'), formatted);
   await suite.client.change(uri, [{ text: formatted }]);
   assert.deepEqual(await suite.client.connection.sendRequest(DocumentFormattingRequest.type, { textDocument: { uri }, options: { tabSize: 4, insertSpaces: true } }), []);
+});
+
+/** `dmalab asm FILE --bounds`: the reference for the editor's bounds. */
+function cliBounds(path: string): string {
+  return execFileSync(process.execPath, [CLI, 'asm', path, '--bounds'], { encoding: 'utf8' });
+}
+
+async function hoverText(uri: string, line: number, character: number): Promise<string> {
+  const hover = await suite.client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character } });
+  return (hover!.contents as MarkupContent).value;
+}
+
+test('static bounds: hover on DMALD, DMAST and the program label, inlay hints per loop; the same as dmalab asm --bounds', async () => {
+  const { path, text, uri } = example('memcpy.pl330');
+  await suite.client.open(uri, 'pl330', text);
+  const report = cliBounds(path);
+  const programLine = report.split('\n')[0];
+  assert.equal(programLine, 'channel program memcpy at 0x1000 (line 8): reads 0x2000–0x203f (64 bytes), writes 0x3000–0x303f (64 bytes)');
+  assert.ok((await hoverText(uri, text.split('\n').indexOf('memcpy:'), 2)).includes(`Channel program from here ${programLine.split('): ')[1]}.`));
+  assert.ok((await hoverText(uri, lineOf(text, 'DMALD'), 9)).includes('Over all its executions: reads 0x2000–0x203f (64 bytes)'));
+  assert.ok((await hoverText(uri, lineOf(text, 'DMAST'), 9)).includes('Over all its executions: writes 0x3000–0x303f (64 bytes)'));
+  const hints = (await suite.client.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 1000, character: 0 } } }))!;
+  const loopHints = hints.filter((h) => h.kind !== InlayHintKind.Type).map((h) => `${h.position.line}: ${h.label}`);
+  assert.deepEqual(loopHints, [`${lineOf(text, 'DMALPEND')}: loop ×4: reads 0x2000–0x203f (64 bytes), writes 0x3000–0x303f (64 bytes)`]);
+  assert.equal(report.split('\n')[1], `  loop at line ${lineOf(text, 'DMALP BURSTS') + 1} (DMALP 4): reads 0x2000–0x203f (64 bytes), writes 0x3000–0x303f (64 bytes)`);
+});
+
+test('static bounds: a transfer that leaves the .buffer regions is flagged as you type, as the CLI does', async () => {
+  const path = join(dir, 'buffers.pl330');
+  const text = `.buffer src, 0x2000, 64
+.buffer dst, 0x3000, 64
+.channel 0x1000
+    DMAMOV CCR, SB4 SS32 SAI DB4 DS32 DAI
+    DMAMOV SAR, src
+    DMAMOV DAR, dst
+    DMALP 5
+        DMALD
+        DMAST
+    DMALPEND
+    DMAEND
+`;
+  writeFileSync(path, text);
+  const uri = fileUri(path);
+  const diagnostics = await suite.client.open(uri, 'pl330', text);
+  const cli = spawnSync(process.execPath, [CLI, 'asm', path, '-o', '-'], { encoding: 'utf8' }).stderr.split('\n').filter((l) => l.startsWith(`${path}:`)).map((l) => l.slice(path.length + 1));
+  assert.deepEqual(diagnostics.map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1}: warning: ${d.message} [${d.code}]`), cli);
+  assert.deepEqual(diagnostics.map((d) => `${d.range.start.line}:${d.code}: ${d.message}`), [
+    '7:bounds-outside-buffer: reads 0x2040–0x204f (16 bytes), outside the buffers declared in this file (src, dst)',
+    '8:bounds-outside-buffer: writes 0x3040–0x304f (16 bytes), outside the buffers declared in this file (src, dst)',
+  ]);
+  // Four bursts fit: the warnings go.
+  const fixed = text.replace('DMALP 5', 'DMALP 4');
+  assert.deepEqual(await suite.client.change(uri, [{ text: fixed }]), []);
+});
+
+/** Opens text, asks for the quick fixes of its diagnostics with `code`, applies the one fix and returns the new text. */
+async function applyQuickFix(name: string, text: string, code: string): Promise<{ fixed: string; action: CodeAction }> {
+  const uri = fileUri(join(dir, name));
+  const diagnostics: Diagnostic[] = (await suite.client.open(uri, 'pl330', text)).filter((d) => d.code === code);
+  assert.equal(diagnostics.length, 1, `one ${code} diagnostic expected`);
+  const actions = (await suite.client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: diagnostics[0].range, context: { diagnostics } })) as CodeAction[];
+  assert.equal(actions.length, 1);
+  const edits = actions[0].edit!.changes![uri];
+  const fixed = TextDocument.applyEdits(TextDocument.create(uri, 'pl330', 1, text), edits);
+  assert.deepEqual(await suite.client.change(uri, [{ text: fixed }]), [], `the fix leaves no diagnostics:\n${fixed}`);
+  return { fixed, action: actions[0] };
+}
+
+/** The first line of `dmalab asm --bounds` for a source. */
+function boundsLine(text: string): string {
+  const path = join(dir, `bounds-${Math.random().toString(36).slice(2)}.pl330`);
+  writeFileSync(path, text);
+  return cliBounds(path).split('\n')[0].replace(/^.*\): /, '');
+}
+
+const COPY_HEADER = `.channel 0x1000
+    DMAMOV CCR, SB1 SS32 SAI DB1 DS32 DAI
+    DMAMOV SAR, 0x20000
+    DMAMOV DAR, 0x40000
+`;
+
+test('quick fix: DMAWMB is inserted before a DMASEV that follows stores in a peripheral program', async () => {
+  const text = `${COPY_HEADER}    DMAWFP P1, burst
+    DMALDB
+    DMASTB
+    DMASEV 1    ; tell the CPU
+    DMAEND
+`;
+  const { fixed, action } = await applyQuickFix('wmb.pl330', text, 'missing-wmb');
+  assert.equal(action.title, 'Insert DMAWMB before DMASEV');
+  assert.ok(fixed.includes('    DMASTB\n    DMAWMB\n    DMASEV 1    ; tell the CPU\n'), fixed);
+});
+
+test('quick fix: a DMALP count over 256 becomes nested loops (with a remainder loop for a prime), same bytes moved', async () => {
+  for (const [count, nested] of [[300, ['DMALP LC0, 2', 'DMALP LC1, 150']], [257, ['DMALP LC0, 1', 'DMALP LC1, 256', 'DMALP LC0, 1']]] as const) {
+    const text = `${COPY_HEADER}    DMALP ${count}
+        DMALD
+        DMAST
+    DMALPEND
+    DMAEND
+`;
+    const { fixed } = await applyQuickFix(`count-${count}.pl330`, text, 'loop-count');
+    for (const line of nested) assert.ok(fixed.includes(line), `${line} in\n${fixed}`);
+    const bytes = count * 4;
+    assert.equal(boundsLine(fixed), `reads 0x20000–0x${(0x20000 + bytes - 1).toString(16)} (${bytes} bytes), writes 0x40000–0x${(0x40000 + bytes - 1).toString(16)} (${bytes} bytes)`);
+  }
+});
+
+test('quick fix: a loop body too long for the 8-bit jump, made of one repeated block, is rolled up; same bytes moved', async () => {
+  for (const [iterations, expected] of [[1, ['DMALP LC0, 130']], [3, ['DMALP LC0, 3', 'DMALP LC1, 130']]] as const) {
+    const body = '        DMALD\n        DMAST\n'.repeat(130);
+    const text = `${COPY_HEADER}    DMALP ${iterations}\n${body}    DMALPEND\n    DMAEND\n`;
+    const { fixed } = await applyQuickFix(`long-${iterations}.pl330`, text, 'jump-too-far');
+    for (const line of expected) assert.ok(fixed.includes(line), `${line} in\n${fixed}`);
+    assert.equal(fixed.split('\n').filter((l) => l.includes('DMALD')).length, 1);
+    const bytes = iterations * 130 * 4;
+    assert.equal(boundsLine(fixed), `reads 0x20000–0x${(0x20000 + bytes - 1).toString(16)} (${bytes} bytes), writes 0x40000–0x${(0x40000 + bytes - 1).toString(16)} (${bytes} bytes)`);
+  }
+});
+
+test('quick fix: any other over-long body of plain transfers is split into consecutive loops, when that moves the same data', async () => {
+  const body = '        DMALD\n        DMAST\n'.repeat(100) + '        DMALD\n        DMAST\n        DMANOP\n'.repeat(30);
+  const text = `${COPY_HEADER}    DMALP 3\n${body}    DMALPEND\n    DMAEND\n`;
+  const { fixed, action } = await applyQuickFix('split.pl330', text, 'jump-too-far');
+  assert.equal(action.title, 'Split the loop into 2 loops of 3');
+  assert.equal(fixed.split('\n').filter((l) => l.trim() === 'DMALP LC0, 3').length, 2);
+  const bytes = 3 * 130 * 4;
+  assert.equal(boundsLine(fixed), `reads 0x20000–0x${(0x20000 + bytes - 1).toString(16)} (${bytes} bytes), writes 0x40000–0x${(0x40000 + bytes - 1).toString(16)} (${bytes} bytes)`);
+
+  // A body that skips ahead in the source mid-way would pair other bytes once split: no fix is offered.
+  const skipping = text.replace('        DMALD\n        DMAST\n        DMANOP\n', '        DMALD\n        DMAST\n        DMAADDH SAR, 0x40\n');
+  const uri = fileUri(join(dir, 'no-split.pl330'));
+  const diagnostics = (await suite.client.open(uri, 'pl330', skipping)).filter((d) => d.code === 'jump-too-far');
+  assert.equal(diagnostics.length, 1);
+  const actions = await suite.client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: diagnostics[0].range, context: { diagnostics } });
+  assert.deepEqual(actions, []);
 });

@@ -1,12 +1,15 @@
-// Each assembler check fires with its code, severity and 1-based position, and all errors are reported at once.
+// Each assembler check (and each program check after it) fires with its code, severity and 1-based position, and all
+// errors are reported at once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assemble } from '../../server/pl330/assembler';
 import { PL330_CHECKS } from '../../server/pl330/diagnostics';
+import { programBounds, withProgramDiagnostics } from '../../server/pl330/program-checks';
 
 /** Assembles src and returns "line:col code" for every diagnostic (1-based). */
 function diags(src: string, options = {}): string[] {
-  return assemble(src, options).diagnostics.map((d) => `${d.line + 1}:${d.col + 1} ${d.code}`);
+  const result = assemble(src, options);
+  return withProgramDiagnostics(result, result.errorCount > 0 ? [] : programBounds(result)).map((d) => `${d.line + 1}:${d.col + 1} ${d.code}`);
 }
 
 const CASES: [string, string, string[]][] = [
@@ -17,8 +20,9 @@ const CASES: [string, string, string[]][] = [
   ['loop count 0', 'DMALP 0\nDMANOP\nDMALPEND\nDMAEND', ['1:7 loop-count']],
   ['loop count 257', 'DMALP 257\nDMANOP\nDMALPEND\nDMAEND', ['1:7 loop-count']],
   ['DMALPEND without a loop', 'DMANOP\n  DMALPEND\nDMAEND', ['2:3 unmatched-loop-end']],
-  ['three nested counted loops', 'DMALP 2\nDMALP 2\nDMALP 2\nDMANOP\nDMALPEND\nDMALPEND\nDMALPEND\nDMAEND', ['3:1 loops-too-deep', '7:1 unmatched-loop-end']],
-  ['counter named twice', 'DMALP LC0, 2\nDMALP LC0, 3\nDMANOP\nDMALPEND\nDMALPEND\nDMAEND', ['2:1 counter-in-use', '5:1 unmatched-loop-end']],
+  ['three nested counted loops', 'DMALP 2\nDMALP 2\nDMALP 2\nDMANOP\nDMALPEND\nDMALPEND\nDMALPEND\nDMAEND', ['3:1 loops-too-deep']], // one error: its DMALPEND closes the refused loop
+  ['counter named twice', 'DMALP LC0, 2\nDMALP LC0, 3\nDMANOP\nDMALPEND\nDMALPEND\nDMAEND', ['2:1 counter-in-use']],
+  ['a refused loop left open adds nothing', 'DMALP 2\nDMALP 2\nDMALP 2\nDMANOP\nDMALPEND\nDMALPEND\nDMAEND', ['3:1 loops-too-deep', '1:1 unclosed-loop']],
   ['DMALPEND names the wrong counter', 'DMALP 2\nDMANOP\nDMALPEND LC1\nDMAEND', ['3:1 loop-counter-mismatch']],
   ['unclosed loop', 'DMALP 2\nDMANOP\nDMAEND', ['1:1 unclosed-loop']],
   ['manager-only instruction in a channel program', '.channel 0\nDMAGO C0, 0\nDMAEND', ['2:1 wrong-thread']],
@@ -44,6 +48,13 @@ const CASES: [string, string, string[]][] = [
   ['bad character', 'DMANOP @\nDMAEND', ['1:8 syntax', '1:1 operand-count']],
   ['overlapping programs', '.channel 0\nDMANOP\nDMANOP\nDMAEND\n.channel 2\nDMAEND', ['5:1 overlap']],
   ['bad config directive', '.data_width 48\nDMAEND', ['1:13 bad-directive']],
+  ['an empty file', '; nothing but a comment\n', ['1:1 no-program']],
+  ['an invalid number is reported once, not again by the expression', 'DMAMOV SAR, 0xzz\nDMAEND', ['1:13 syntax']],
+  ['a copy over its own source', '.channel 0x100\nDMAMOV CCR, SB1 SS32 DB1 DS32\nDMAMOV SAR, 0x2000\nDMAMOV DAR, 0x2002\nDMALD\nDMAST\nDMAEND', ['6:1 bounds-overlap']],
+  ['a read outside the declared buffers', '.buffer buf, 0x2000, 4\n.channel 0x100\nDMAMOV CCR, SB2 SS32 DB1 DS32\nDMAMOV SAR, buf\nDMAMOV DAR, buf\nDMALD\nDMAST\nDMAEND', ['6:1 bounds-outside-buffer', '7:1 bounds-overlap']],
+  ['a store over the program', '.channel 0x100\nDMAMOV CCR, SB1 SS32 DB1 DS32\nDMAMOV DAR, 0x104\nDMASTZ\nDMAEND', ['4:1 bounds-writes-code']],
+  ['DMASEV after stores in a peripheral program', '.channel 0x100\nDMAMOV CCR, SB1 SS32 DB1 DS32\nDMAMOV DAR, 0x2000\nDMAWFP P0, single\nDMASTZ\nDMASEV 0\nDMAEND', ['6:1 missing-wmb']],
+  ['a buffer without a size', '.buffer buf, 0x2000\nDMAEND', ['1:1 bad-directive']],
   ['conditional forever end is unverified', 'DMALPFE\nDMAWFP 0, single\nDMALDS\nDMALPENDS', ['4:1 unverified-encoding']],
 ];
 
@@ -52,6 +63,16 @@ for (const [name, src, expected] of CASES) {
     assert.deepEqual(diags(src).sort(), [...expected].sort());
   });
 }
+
+test('messages: near-miss mnemonics and directives get a suggestion; large values are hex', () => {
+  const message = (src: string): string => assemble(src).diagnostics[0].message;
+  assert.equal(message('DMALDSP P1\nDMAEND'), "unknown instruction or directive 'DMALDSP'; did you mean 'DMALDPS'?");
+  assert.equal(message('DMAMOVE SAR, 1\nDMAEND'), "unknown instruction or directive 'DMAMOVE'; did you mean 'DMAMOV'?");
+  assert.equal(message('.chanel 0x1000\nDMAEND'), "unknown instruction or directive '.chanel'; did you mean '.channel'?");
+  assert.equal(message('DMAFOO\nDMAEND'), "unknown instruction or directive 'DMAFOO'");
+  assert.equal(message('DMAMOV SAR, 0x1ffffffff\nDMAEND'), 'immediate 0x1ffffffff is out of range -0x80000000..0xffffffff');
+  assert.equal(message('DMASEV 0x123456789\nDMAEND'), 'event 0x123456789 is out of range 0..31');
+});
 
 test('every check code in the table is exercised above or is the internal one', () => {
   const exercised = new Set(CASES.flatMap(([, , e]) => e.map((x) => x.split(' ')[1])));

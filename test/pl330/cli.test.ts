@@ -52,7 +52,28 @@ test('formats and configuration flags; usage errors exit 2', () => {
   assert.equal(dmalab('asm', src, '--events', 'lots').status, 2);
   const missing = dmalab('asm', join(work, 'nope.pl330'));
   assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /ENOENT/);
+  assert.equal(missing.stderr, `dmalab asm: ${join(work, 'nope.pl330')}: no such file\n`);
   assert.equal(dmalab('asm', '--help').status, 0);
   assert.match(dmalab('disasm', '--help').stdout, /--base ADDR/);
+});
+
+test('asm -W/-E as dtc: a warning turned off or raised to an error; errors cannot be lowered; unknown names are fatal', () => {
+  const src = join(work, 'levels.pl330');
+  writeFileSync(src, '.channel 0x1000\nDMANOP\n');
+  const plain = dmalab('asm', src, '-o', join(work, 'levels.bin'));
+  assert.equal(plain.status, 0);
+  assert.match(plain.stderr, /warning: channel program at 0x1000 has no DMAEND \[missing-end\]/);
+  const quiet = dmalab('asm', src, '-W', 'no-missing-end', '-o', join(work, 'levels.bin'));
+  assert.equal(quiet.status, 0);
+  assert.equal(quiet.stderr, '');
+  const raised = dmalab('asm', src, '-Emissing-end', '-o', join(work, 'levels.bin'));
+  assert.equal(raised.status, 1);
+  assert.match(raised.stderr, /error: channel program at 0x1000 has no DMAEND \[missing-end\]/);
+  assert.equal(dmalab('asm', src, '-E', 'missing-end', '-W', 'missing-end', '-o', join(work, 'levels.bin')).status, 0, 'the last option wins');
+  const unknown = dmalab('asm', src, '-W', 'no-such-check');
+  assert.equal(unknown.status, 1);
+  assert.equal(unknown.stderr, 'dmalab asm: unknown check name "such-check" (-W no-such-check)\n');
+  const lowered = dmalab('asm', src, '-W', 'no-undefined-symbol');
+  assert.equal(lowered.status, 1);
+  assert.match(lowered.stderr, /undefined-symbol is an error, not a warning/);
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { getProperty, parseFdt, propStrings } from '../../emulator/devicetree/fdt';
 import { platformFromDtb } from '../../emulator/machine/from-dtb';
-import { bootKernel } from '../../emulator/machine/linux-boot';
+import { bootKernel, imageTextOffset } from '../../emulator/machine/linux-boot';
 import { SystemMachine } from '../../emulator/machine/system';
 
 const dtb = new Uint8Array(execFileSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', 'examples/platforms/vexpress-mmu400-dma330.dts']));
@@ -35,6 +35,14 @@ test('an Image boots at RAM + 0x8000 with r0 = 0, r1 = ~0, r2 = the devicetree h
   const cell = (name: string) => new DataView(getProperty(chosen, name)!.value.buffer, getProperty(chosen, name)!.value.byteOffset).getUint32(0);
   assert.deepEqual([cell('linux,initrd-start'), cell('linux,initrd-end')], [layout.initrd!.start, layout.initrd!.end]);
   assert.equal(system.run(1e6).kind, 'time-limit');
+});
+
+test("an Image whose head.S subtracts TEXT_OFFSET 0x208000 (Debian's multiplatform kernels) boots at RAM + 0x208000", () => {
+  const system = new SystemMachine(platformFromDtb(dtb));
+  const kernel = new Uint8Array(0x100);
+  new DataView(kernel.buffer).setUint32(0x60, 0xe2488982, true); // sub r8, r8, #0x208000
+  assert.equal(imageTextOffset(kernel), 0x208000);
+  assert.equal(bootKernel(system, { kernel, dtb }).entry, 0x80208000);
 });
 
 test('a zImage (magic 0x016f2818 at 0x24) boots at RAM + 0x10000', () => {

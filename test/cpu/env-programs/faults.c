@@ -1,4 +1,5 @@
-// Ends in the fault named by argv[1]: an undefined instruction, a bad memory access, an unknown system call.
+// Ends in the fault named by argv[1]: an undefined instruction, a bad memory access, an unimplemented system call
+// (a stop under --strict-syscalls; -ENOSYS otherwise).
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>

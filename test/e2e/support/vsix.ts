@@ -8,7 +8,7 @@ import { REPO_ROOT } from './paths';
 export const VSIX = join(REPO_ROOT, 'dmalab.vsix');
 
 /** What the bundles, grammars and manifest in the package are built from. */
-const SOURCES = ['extension', 'server', 'debugger', 'emulator', 'cli', 'syntaxes', 'snippets', 'package.json', 'README.md', '.vscodeignore'];
+const SOURCES = ['extension', 'server', 'debugger', 'emulator', 'cli', 'syntaxes', 'snippets', 'media', 'package.json', 'README.md', '.vscodeignore'];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;

@@ -4,7 +4,7 @@
 /// <reference lib="dom" />
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
 import { SCREENSHOT_DIR } from './paths';
 import { waitFor } from './wait';
 
@@ -317,6 +317,21 @@ export class Workbench {
     return this.page.locator('.notification-toast .notification-list-item-message').allInnerTexts();
   }
 
+  /** The frame of the webview whose page holds `selector` (a webview is an iframe inside an iframe). */
+  async webview(selector: string): Promise<Frame> {
+    return waitFor(`a webview showing ${selector}`, SLOW, async () => {
+      for (const frame of this.page.frames()) {
+        if (await frame.locator(selector).count().catch(() => 0)) return frame;
+      }
+      return false;
+    });
+  }
+
+  /** The name of the active editor tab. */
+  async activeTab(): Promise<string | undefined> {
+    return (await this.page.locator('.editor-group-container.active .tabs-container .tab.active .label-name').first().textContent().catch(() => null)) ?? undefined;
+  }
+
   // ---- Debugging
 
   /** Toggles a breakpoint by clicking in the gutter (glyph margin, left of the line numbers) of `line`. */
@@ -383,10 +398,13 @@ export class Workbench {
     return (await dialog.isVisible()) ? (await dialog.innerText()).trim() : undefined;
   }
 
-  /** The Debug Console's lines (output and evaluations), top to bottom as rendered. */
+  /** The Debug Console's lines (output and evaluations), top to bottom: by each row's list index, since the list
+   * recycles row elements and their order in the page need not be the order on screen. */
   async debugConsoleLines(): Promise<string[]> {
     if (!(await this.page.locator('.repl').isVisible())) await this.page.keyboard.press('Control+Shift+Y');
-    return (await this.page.locator('.repl .monaco-list-row').allInnerTexts()).map((t) => t.trim());
+    const rows = await this.page.locator('.repl .monaco-list-row').evaluateAll((elements) =>
+      elements.map((e) => ({ index: Number(e.getAttribute('data-index') ?? 0), text: (e as HTMLElement).innerText })));
+    return rows.sort((a, b) => a.index - b.index).map((r) => r.text.trim());
   }
 
   /** Starts debugging with F5 (the selected launch configuration). */

@@ -34,9 +34,11 @@ static void report(const char *what) {
 }
 
 void thumb_undef(void);
+void thumb_undef32(void);
 void thumb_svc(void);
 __asm__(
-  ".thumb\n .thumb_func\n thumb_undef:\n udf #7\n bx lr\n"
+  ".syntax unified\n .thumb\n .thumb_func\n thumb_undef:\n udf #7\n bx lr\n"
+  ".thumb_func\n thumb_undef32:\n udf.w #0x123\n nop\n bx lr\n"
   ".thumb_func\n thumb_svc:\n push {lr}\n svc #0x42\n pop {pc}\n"
   ".arm\n");
 
@@ -88,6 +90,8 @@ int main(void) {
   report("arm udf");
   thumb_undef();
   report("thumb udf");
+  thumb_undef32(); /* LR is the instruction + 2 in Thumb state even for a 32-bit one: the handler returns into it */
+  report("thumb udf.w");
   __asm__ volatile("svc #0x123456" ::: "lr", "memory"); /* from SVC mode: LR_svc is overwritten */
   report("arm svc");
   thumb_svc();

@@ -5,10 +5,11 @@ import { DtInfo, buildDtInfo } from '../../../dts/build';
 import { CheckLevels } from '../../../dts/checks';
 import { processTree } from '../../../dts/compiler';
 import { DtsDocument, LabelDef, NodeAst, dirname, joinPath, parseDts } from '../../../dts/parser';
-import { PreprocessCache, preprocess } from '../../../dts/preprocessor';
+import type { PreprocessCache } from '../../../dts/preprocessor';
+import { preprocessDts } from '../../../dts/compile-file';
 import { Diagnostic, DtsFatal, FileHost, Loc, Source, bytesToText, diagnosticPosition } from '../../../dts/source';
 import type { DtNode, DtProperty } from '../../../dts/tree';
-import { BindingFinding, runBindingChecks } from './bindings';
+import { BindingFinding, runBindingChecks } from '../../../dts/bindings';
 
 /** 0-based line and UTF-16 column... of an ASCII line; the engine counts bytes, which agree for ASCII text. */
 export interface Span {
@@ -76,7 +77,7 @@ export function analyzeDts(path: string, text: string, options: DtsAnalyzeOption
   const mainPath = main.path;
   if (fragment) options.cache.delete(path);
   // Kernel style: cpp first (-undef -D__DTS__), then dtc with the same include directories.
-  const pre = preprocess(mainPath, main.text, { host, includeDirs: options.includeDirs, defines: ['__DTS__', ...options.defines], cache: options.cache });
+  const pre = preprocessDts(mainPath, main.text, { host, includeDirs: options.includeDirs, defines: options.defines, cache: options.cache });
   if (fragment) options.cache.delete(path);
   diagnostics.push(...pre.diagnostics);
   const source = new Source(mainPath, pre.text, dirname(mainPath), pre.map, pre.segments);

@@ -3,8 +3,8 @@
 import { CompletionItemKind, type CompletionItem } from 'vscode-languageserver-types';
 import type { DtNode } from '../../../dts/tree';
 import { DtsAnalysis, enclosing } from './analysis';
-import { BINDINGS, COMMON_PROPERTIES } from './bindings';
-import { compatibles } from './cells';
+import { BINDINGS, COMMON_PROPERTIES } from '../../../dts/bindings';
+import { compatibles } from '../../../dts/cells';
 
 export function dtsCompletion(a: DtsAnalysis, line: number, col: number): CompletionItem[] {
   const prefix = (a.text.split('\n')[line] ?? '').slice(0, col);

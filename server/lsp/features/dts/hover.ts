@@ -5,8 +5,8 @@ import type { Hover } from 'vscode-languageserver-types';
 import type { DtNode, DtProperty } from '../../../dts/tree';
 import { nodeByRef } from '../../../dts/tree';
 import { DtsAnalysis, Span, enclosing, entityAt } from './analysis';
-import { BINDINGS, COMMON_PROPERTIES } from './bindings';
-import { PHANDLE_ARGUMENT_PROPERTIES, addressCells, cellValue, cells, compatibles, hex, interruptParent, joinCells, phandleEntries, strings } from './cells';
+import { BINDINGS, COMMON_PROPERTIES } from '../../../dts/bindings';
+import { PHANDLE_ARGUMENT_PROPERTIES, addressCells, cellValue, cells, compatibles, hex, interruptParent, joinCells, phandleEntries, strings } from '../../../dts/cells';
 
 const range = (s: Span) => ({ start: { line: s.line, character: s.col }, end: { line: s.endLine, character: s.endCol } });
 

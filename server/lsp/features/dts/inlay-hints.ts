@@ -3,7 +3,7 @@
 import { InlayHintKind, type InlayHint } from 'vscode-languageserver-types';
 import { nodeByRef } from '../../../dts/tree';
 import type { DtsAnalysis } from './analysis';
-import { addressCells, cells, hex, joinCells } from './cells';
+import { addressCells, cells, hex, joinCells } from '../../../dts/cells';
 
 /** `0xe0000000..0xe0000fff` per entry (the address alone without size cells), or why it can't be read. */
 function regRanges(values: readonly number[], address: number, size: number): string {

@@ -4,7 +4,8 @@ import { CompletionItemKind, InsertTextFormat, type CompletionItem } from 'vscod
 import { CCR_FIELDS, CcrField, ccrKeyword } from '../../../../emulator/pl330/ccr';
 import { DMALPFE_DOC, OperandKind, SPECS_BY_MNEMONIC } from '../../../../emulator/pl330/isa';
 import { parseCcrKeyword } from '../../../pl330/assembler';
-import { Pl330Analysis, hexWord, lineTokens, parseLineStatement } from '../../../pl330/analysis';
+import { Pl330Analysis, lineTokens, parseLineStatement } from '../../../pl330/analysis';
+import { hexAddress } from '../../../../emulator/pl330/disasm';
 import { DIRECTIVE_DOCS, OPERAND_KEYWORD_DOCS } from '../../../pl330/directives';
 import { activeOperand, specFor, writtenOperands } from './operands';
 
@@ -56,7 +57,7 @@ function symbolItems(a: Pl330Analysis): CompletionItem[] {
   return [...a.result.symbols.values()].map((s) => ({
     label: s.name,
     kind: s.kind === 'label' ? CompletionItemKind.Reference : CompletionItemKind.Constant,
-    detail: s.value === undefined ? s.kind : `${s.kind} = ${hexWord(s.value)}`,
+    detail: s.value === undefined ? s.kind : `${s.kind} = ${hexAddress(s.value)}`,
     sortText: `2${s.name}`,
   }));
 }

@@ -4,10 +4,22 @@ import type { Hover } from 'vscode-languageserver-types';
 import { CCR_FIELDS, ccrField, ccrKeyword, decodeCcr } from '../../../../emulator/pl330/ccr';
 import { DMALPFE_DOC, InstructionSpec } from '../../../../emulator/pl330/isa';
 import { parseCcrKeyword } from '../../../pl330/assembler';
-import { Pl330Analysis, hexByte, hexWord, instructionBytes, lineTokens, parseLineStatement, tokenAt } from '../../../pl330/analysis';
+import { Pl330Analysis, hexByte, instructionBytes, lineTokens, parseLineStatement, tokenAt } from '../../../pl330/analysis';
+import { describeEntry, instructionAccesses } from '../../../pl330/bounds-report';
+import { describeAccesses } from '../../../pl330/bounds';
+import { hexAddress } from '../../../../emulator/pl330/disasm';
+import { PL330_REGISTER_MAP } from '../../../../emulator/pl330/registers';
 import { DIRECTIVE_DOCS, OPERAND_KEYWORD_DOCS } from '../../../pl330/directives';
 import { TokenKind, type Token } from '../../../pl330/lexer';
 import { specFor } from './operands';
+
+/** A channel register's place in the DMAC's register table (`SAR` -> SARn at 0x400 + 0x20 * n), from that table. */
+function channelRegister(name: string): string {
+  const def = PL330_REGISTER_MAP.named(`${name === 'LC0' || name === 'LC1' ? `${name}_` : name}0`)?.def;
+  if (!def || def.count === undefined) return '';
+  const fields = def.fields?.length ? `; fields ${def.fields.map((f) => f.name).join(' ')}` : '';
+  return `\n\nRegister \`${def.name.replace('{n}', 'n')}\` at ${hexAddress(def.offset)} + ${hexAddress(def.stride ?? 4)} × n (${def.access === 'ro' ? 'read-only' : def.access}; reset ${hexAddress(def.reset)}): ${def.description}${fields}.`;
+}
 
 export function pl330Hover(a: Pl330Analysis, line: number, col: number): Hover | undefined {
   const tok = tokenAt(a, line, col);
@@ -24,8 +36,10 @@ export function pl330Hover(a: Pl330Analysis, line: number, col: number): Hover |
   }
   const symbol = a.result.symbols.get(tok.text);
   if (symbol) {
-    const value = symbol.value === undefined ? 'not evaluated' : `${hexWord(symbol.value)} (${symbol.value})`;
-    return markdown(`**${symbol.kind}** \`${symbol.name}\` = ${value}\n\nDefined on line ${symbol.line + 1}.`);
+    const value = symbol.value === undefined ? 'not evaluated' : `${hexAddress(symbol.value)} (${symbol.value})`;
+    const entry = symbol.kind === 'label' ? a.bounds.find((e) => e.entry === symbol.value) : undefined;
+    const program = entry ? `\n\nChannel program from here ${describeEntry(a.result, entry)}.` : '';
+    return markdown(`**${symbol.kind}** \`${symbol.name}\` = ${value}\n\nDefined on line ${symbol.line + 1}.${program}`);
   }
   const inCcr = statement.head?.text.toUpperCase() === 'DMAMOV' && statement.operands[0]?.[0]?.text.toUpperCase() === 'CCR' && statement.operands[1]?.includes(tok);
   const ccr = inCcr ? parseCcrKeyword(tok.text) : undefined;
@@ -33,7 +47,7 @@ export function pl330Hover(a: Pl330Analysis, line: number, col: number): Hover |
     return markdown(`**CCR.${ccr.field.name}** (bits ${ccr.field.shift + ccr.field.bits - 1}:${ccr.field.shift}) = ${ccr.value}\n\n${ccr.field.description}`);
   }
   const keyword = OPERAND_KEYWORD_DOCS[tok.text.toUpperCase()];
-  if (keyword) return markdown(`\`${tok.text}\`: ${keyword}`);
+  if (keyword) return markdown(`\`${tok.text}\`: ${keyword}${channelRegister(tok.text.toUpperCase())}`);
   const numbered = /^([CPE])(\d+)$/i.exec(tok.text);
   if (numbered) {
     const n = Number(numbered[2]);
@@ -48,7 +62,7 @@ function numberHover(tok: Token | undefined): Hover | undefined {
   if (!tok || tok.kind !== TokenKind.Number) return undefined;
   const v = tok.value;
   return {
-    contents: { kind: 'markdown', value: `\`${tok.text}\` = ${v} = ${hexWord(v)} = 0b${(v >>> 0).toString(2)}` },
+    contents: { kind: 'markdown', value: `\`${tok.text}\` = ${v} = ${hexAddress(v)} = 0b${(v >>> 0).toString(2)}` },
     range: { start: { line: tok.line, character: tok.col }, end: { line: tok.line, character: tok.col + tok.text.length } },
   };
 }
@@ -64,8 +78,10 @@ function instructionHover(a: Pl330Analysis, line: number, tok: Token, markdown: 
     `${spec.threads.map((t) => `${t} thread`).join(' or ')}; ${spec.length} byte${spec.length > 1 ? 's' : ''}${spec.minRevision ? `; r1p0 and later` : ''}`,
   ];
   if (assembled && assembled.length > 0) {
+    const accesses = instructionAccesses(a.bounds, assembled.address);
+    if (accesses) parts.splice(1, 0, `Over all its executions: ${describeAccesses(accesses)}`);
     const bytes = instructionBytes(a, assembled);
-    parts.push(`Encoded at \`${hexWord(assembled.address)}\`: \`${Array.from(bytes, hexByte).join(' ')}\``);
+    parts.push(`Encoded at \`${hexAddress(assembled.address)}\`: \`${Array.from(bytes, hexByte).join(' ')}\``);
     if (spec.operation === 'MOV' && bytes[1] === 1 && bytes.length === 6) {
       parts.push(ccrTable(bytes[2] | (bytes[3] << 8) | (bytes[4] << 16) | (bytes[5] << 24)));
     }
@@ -84,7 +100,7 @@ export function ccrTable(value: number): string {
   });
   const side = (burst: number, beat: number, inc: boolean): string => `${burst} × ${beat}-byte beats (${burst * beat} bytes), ${inc ? 'incrementing' : 'fixed'}`;
   return [
-    `CCR = \`${hexWord(ccr)}\``,
+    `CCR = \`${hexAddress(ccr)}\``,
     '',
     '| Field | Bits | Value | Keyword | Meaning |',
     '|---|---|---|---|---|',

@@ -1,7 +1,8 @@
 // Labels and constants: go to definition, references and rename, and the outline (programs, labels, loops).
 import { SymbolKind, type DocumentSymbol, type Range } from 'vscode-languageserver-types';
 import type { SymbolInfo } from '../../../pl330/assembler';
-import { Pl330Analysis, hexWord, lineTokens, parseLineStatement, tokenAt } from '../../../pl330/analysis';
+import { Pl330Analysis, lineTokens, parseLineStatement, tokenAt } from '../../../pl330/analysis';
+import { hexAddress } from '../../../../emulator/pl330/disasm';
 import { TokenKind } from '../../../pl330/lexer';
 import { isMnemonic } from './operands';
 
@@ -68,7 +69,7 @@ export function pl330DocumentSymbols(a: Pl330Analysis): DocumentSymbol[] {
   programs.forEach((p, i) => {
     const end = i + 1 < programs.length ? programs[i + 1].line - 1 : lastLine;
     const head = parseLineStatement(lineTokens(a, p.line)).head;
-    const name = head && /^\.(channel|manager)$/i.test(head.text) ? `${head.text.toLowerCase()} ${hexWord(p.base)}` : `${p.kind} ${hexWord(p.base)}`;
+    const name = head && /^\.(channel|manager)$/i.test(head.text) ? `${head.text.toLowerCase()} ${hexAddress(p.base)}` : `${p.kind} ${hexAddress(p.base)}`;
     nodes.push(node(name, `${p.bytes.length} bytes`, SymbolKind.Module, p.line, Math.max(p.line, end), range(p.line, head?.col ?? 0, head?.text.length ?? 0)));
   });
   const labels = [...a.result.symbols.values()].filter((s) => s.kind === 'label').sort((x, y) => x.line - y.line);
@@ -76,16 +77,16 @@ export function pl330DocumentSymbols(a: Pl330Analysis): DocumentSymbol[] {
     const program = nodes.find((n) => n.symbol.kind === SymbolKind.Module && n.startLine <= s.line && s.line <= n.endLine);
     const next = labels[i + 1];
     const end = Math.min(program?.endLine ?? lastLine, next && next.line > s.line ? next.line - 1 : lastLine);
-    nodes.push(node(s.name, s.value === undefined ? '' : hexWord(s.value), SymbolKind.Function, s.line, Math.max(s.line, end), definitionRange(s)));
+    nodes.push(node(s.name, s.value === undefined ? '' : hexAddress(s.value), SymbolKind.Function, s.line, Math.max(s.line, end), definitionRange(s)));
   });
   for (const s of a.result.symbols.values()) {
-    if (s.kind === 'constant') nodes.push(node(s.name, s.value === undefined ? '' : `= ${hexWord(s.value)}`, SymbolKind.Constant, s.line, s.line, definitionRange(s)));
+    if (s.kind === 'constant') nodes.push(node(s.name, s.value === undefined ? '' : `= ${hexAddress(s.value)}`, SymbolKind.Constant, s.line, s.line, definitionRange(s)));
   }
   for (const loop of a.result.loops) {
     const end = loop.endLine ?? loop.startLine;
     const head = parseLineStatement(lineTokens(a, loop.startLine)).head;
     const name = loop.kind === 'forever' ? 'DMALPFE' : `DMALP ${loop.iterations} (LC${loop.counter})`;
-    nodes.push(node(name, `body at ${hexWord(loop.bodyStart)}`, SymbolKind.Event, loop.startLine, end, range(loop.startLine, head?.col ?? 0, head?.text.length ?? 0)));
+    nodes.push(node(name, `body at ${hexAddress(loop.bodyStart)}`, SymbolKind.Event, loop.startLine, end, range(loop.startLine, head?.col ?? 0, head?.text.length ?? 0)));
   }
   return nest(nodes);
 }

@@ -1,7 +1,7 @@
 // Reading a compiled devicetree the way a consumer does: cells, #address-cells/#size-cells of the parent, the
 // interrupt parent, and phandle-plus-arguments lists (dmas, iommus, clocks...) split by the provider's #xxx-cells.
-import type { DtNode, DtProperty } from '../../../dts/tree';
-import { u32At } from '../../../dts/tree';
+import type { DtNode, DtProperty } from './tree';
+import { u32At } from './tree';
 
 /** The live node with a phandle, searched from `node` down. */
 export function nodeByPhandle(node: DtNode, phandle: number): DtNode | undefined {

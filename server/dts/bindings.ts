@@ -2,8 +2,8 @@
 // properties), as a table like dtc's own (a stable code, a default severity, a test per node):
 // the arm,pl330 DMA controller, the ARM SMMUs (MMU-400/401, SMMUv1/v2, MMU-500) and their consumers. Facts from
 // the kernel bindings (Documentation/devicetree/bindings/dma/arm,pl330.yaml, iommu/arm,smmu.yaml, dma-common.yaml).
-import type { DtInfo } from '../../../dts/build';
-import type { DtNode, DtProperty } from '../../../dts/tree';
+import type { DtInfo } from './build';
+import type { DtNode, DtProperty } from './tree';
 import { addressCells, cellValue, cells, compatibles, interruptParent, phandleEntries, strings } from './cells';
 
 export interface BindingFinding {
@@ -215,6 +215,9 @@ export const BINDING_CHECKS: readonly BindingCheck[] = [
     },
   },
 ];
+
+/** The binding check codes (what `dmalab dtc -W CODE` enables; `-W bindings` enables them all). */
+export const BINDING_CHECK_CODES: readonly string[] = BINDING_CHECKS.map((c) => c.code);
 
 /** Runs every binding check over the live tree. */
 export function runBindingChecks(info: DtInfo): BindingFinding[] {

@@ -1,12 +1,12 @@
-// The built-in scenarios (`dmalab demo`, and `dmalab run --scenario NAME`): a machine from a platform, a scenario
-// that prints each step, and a final PASS or FAIL line with the matching exit status. The debugger drives the same
-// steps (`scenarioSession`) with the machine under its control.
+// The built-in scenarios by name (`dmalab demo`, `dmalab run --scenario NAME`, a debug session's `scenario`): a
+// machine from a platform, a scenario that prints each step, and a final PASS or FAIL line with the matching exit
+// status. The debugger drives the same steps (`scenarioSession`) with the machine under its control.
 import { join } from 'node:path';
 import { Machine } from '../emulator/machine/machine';
-import { ScenarioOutput, ScenarioSteps, runThrough } from '../scenarios/vfio-session';
-import { vfioIsolationSteps, vfioTestCase1Steps } from '../scenarios/vfio-test-case-1';
-import { vfioPassthroughSteps } from '../scenarios/vfio-test-case-2';
-import { vfioArmhfSteps } from '../scenarios/vfio-armhf';
+import { ScenarioOutput, ScenarioSteps, runThrough } from './vfio-session';
+import { vfioIsolationSteps, vfioTestCase1Steps } from './vfio-test-case-1';
+import { vfioPassthroughSteps } from './vfio-test-case-2';
+import { vfioArmhfSteps } from './vfio-armhf';
 import { loadPlatform, packageRoot } from './platform';
 
 /** The userspace VFIO driver in C that the armhf scenario runs (built binary committed beside its source). */

@@ -1,0 +1,50 @@
+// Whole processes for the benches: a command's wall time from spawn to exit, and for a node child (dmalab) its own
+// CPU time and peak resident memory, reported at exit by a preloaded hook. The machine is shared: callers take the
+// best of several runs, interleaved with their references so that load hits both alike.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface ProcessRun {
+  readonly wallSeconds: number;
+  /** User + system CPU seconds (node children only). */
+  readonly cpuSeconds?: number;
+  /** Peak resident set size in bytes (node children only). */
+  readonly maxRssBytes?: number;
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'dmalab-bench-process-'));
+const hook = join(scratch, 'report-usage.js');
+const report = join(scratch, 'usage.json');
+writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify(process.resourceUsage())));\n`);
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+
+/** Runs a command to its end; throws when it fails. `node` as the command gets the usage hook. */
+export function runProcess(command: string, args: readonly string[], cwd?: string): ProcessRun {
+  const node = command === 'node';
+  rmSync(report, { force: true });
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(node ? process.execPath : command, node ? ['--require', hook, ...args] : [...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'], shell: false });
+  const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')}: status ${r.status}\n${r.stderr}`);
+  if (!node) return { wallSeconds };
+  const usage = JSON.parse(readFileSync(report, 'utf8')) as NodeJS.ResourceUsage;
+  return { wallSeconds, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, maxRssBytes: usage.maxRSS * 1024 };
+}
+
+/** Runs each command `rounds` times, interleaved; for each, the run with the least wall time. */
+export function bestOf(rounds: number, commands: readonly (() => ProcessRun)[]): ProcessRun[] {
+  const best: (ProcessRun | undefined)[] = commands.map(() => undefined);
+  for (let round = 0; round < rounds; round++) {
+    commands.forEach((run, i) => {
+      const r = run();
+      if (best[i] === undefined || r.wallSeconds < best[i]!.wallSeconds) best[i] = r;
+    });
+  }
+  return best as ProcessRun[];
+}
+
+export function milliseconds(seconds: number): string {
+  return `${(seconds * 1000).toFixed(0)} ms`;
+}

@@ -1,0 +1,69 @@
+// Reading the files a user names: each problem (missing, a directory, binary data where text is expected) becomes
+// one InputError naming the file, which the command reports on one line with its documented status.
+import { readFileSync, statSync } from 'node:fs';
+
+/** A file that cannot be used as given; the message already names it. */
+export class InputError extends Error {}
+
+const REASONS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory, not a file',
+  ENOTDIR: 'a component of the path is not a directory',
+};
+
+/** `file: no such file` for a file system error on a named file, else undefined. */
+export function describeFileError(error: unknown, file = (error as NodeJS.ErrnoException).path): string | undefined {
+  const reason = REASONS[(error as NodeJS.ErrnoException).code ?? ''];
+  return reason && file !== undefined ? `${file}: ${reason}` : undefined;
+}
+
+/** The bytes of a file, or an InputError (`file: no such file`). */
+export function readInputBytes(file: string): Uint8Array {
+  try {
+    if (statSync(file).isDirectory()) throw new InputError(`${file}: ${REASONS.EISDIR}`);
+    return new Uint8Array(readFileSync(file));
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    const message = describeFileError(error, file);
+    if (message) throw new InputError(message);
+    throw error;
+  }
+}
+
+/** The size of a file read later in place (`--mem`), or an InputError as readInputBytes gives. */
+export function inputFileSize(file: string): number {
+  try {
+    const stat = statSync(file);
+    if (stat.isDirectory()) throw new InputError(`${file}: ${REASONS.EISDIR}`);
+    return stat.size;
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    const message = describeFileError(error, file);
+    if (message) throw new InputError(message);
+    throw error;
+  }
+}
+
+/** The text of a source file; binary data (a NUL byte, or bytes that are not UTF-8) is refused, with its offset. */
+export function readSourceText(file: string, bytes: Uint8Array = readInputBytes(file)): string {
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) throw new InputError(`${file}: not a text file (a NUL byte at offset ${nul}); give assembler source`);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new InputError(`${file}: not a text file (it is not UTF-8); give assembler source`);
+  }
+}
+
+/** How many diagnostics a command prints before it stops listing them (as compilers' -fmax-errors). */
+export const MAX_PRINTED_DIAGNOSTICS = 50;
+
+/**
+ * The diagnostic lines to print: at most MAX_PRINTED_DIAGNOSTICS, then one line saying how many were left out
+ * (`dmalab asm: prog.pl330: 850 more diagnostics not shown`: `prefix` is the command and the file).
+ */
+export function limitDiagnostics(lines: readonly string[], prefix: string): string[] {
+  if (lines.length <= MAX_PRINTED_DIAGNOSTICS) return [...lines];
+  return [...lines.slice(0, MAX_PRINTED_DIAGNOSTICS), `${prefix}: ${lines.length - MAX_PRINTED_DIAGNOSTICS} more diagnostics not shown`];
+}

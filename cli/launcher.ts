@@ -1,0 +1,107 @@
+// dist/cli.js, what bin/dmalab and `node dist/cli.js` start: loads the CLI bundle (dist/cli-main.js) through V8's
+// code cache, so that a command compiles only what it did not run before. Node 22 has this built in
+// (module.enableCompileCache); on Node 20 the bundle is compiled here with the cached data V8 produced after an
+// earlier run. Imports nothing of ours: everything else is in the bundle.
+import Module, { createRequire } from 'node:module';
+import { isAscii } from 'node:buffer';
+import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { Script } from 'node:vm';
+
+type ModuleFunction = (exports: unknown, require: NodeRequire, module: Module, filename: string, dirname: string) => void;
+
+/** Where the cache lives: Node's own variables, else the user's cache directory (never a shared one: it is code). */
+function cacheDirectory(): string | undefined {
+  if (process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
+  return process.env.NODE_COMPILE_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'dmalab', 'v8');
+}
+
+/** The bundle's place, as a short tag (FNV-1a of its path): checkouts side by side keep caches of their own. */
+function placeTag(file: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < file.length; i++) hash = Math.imul(hash ^ file.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * The prefix of a bundle's cache files: its name and place, then its build. V8 checks a cache against the source's
+ * length and its own version and flags only, so the name also carries the file's identity (size, modification time,
+ * inode): a rebuilt bundle never meets the code of its predecessor.
+ */
+function cachePrefixes(file: string): { place: string; build: string } {
+  const stat = statSync(file);
+  const place = `${basename(file)}.${placeTag(file)}.`;
+  return { place, build: `${place}${stat.size}-${Math.floor(stat.mtimeMs)}-${stat.ino}.${process.version}-${process.arch}.` };
+}
+
+/** Writes the script's code (with every function compiled so far) for the next run; drops older builds' caches. */
+function saveCache(script: Script, directory: string, name: string, prefixes: { place: string; build: string }): void {
+  try {
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    const temporary = join(directory, `${name}.${process.pid}.tmp`);
+    writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
+    renameSync(temporary, join(directory, name)); // atomic: concurrent runs never read half a cache
+    for (const other of readdirSync(directory)) {
+      if (other.startsWith(prefixes.place) && !other.startsWith(prefixes.build) && other.endsWith('.v8')) unlinkSync(join(directory, other));
+    }
+  } catch {
+    // A cache that cannot be written only costs the next run its compile time.
+  }
+}
+
+/** The source text; pure ASCII (the usual bundle) is decoded as Latin-1, many times faster than UTF-8. */
+function readSource(file: string): string {
+  const bytes = readFileSync(file);
+  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+}
+
+/**
+ * require(file) of a CommonJS bundle, compiled from the code cache when one matches. Each variant (a CLI command)
+ * has a cache of its own, holding the functions that it runs; `worthKeeping` says at exit whether to write it.
+ */
+function requireCached(file: string, variant: string, worthKeeping: () => boolean): unknown {
+  const enableCompileCache = (Module as unknown as { enableCompileCache?: (directory?: string) => unknown }).enableCompileCache;
+  const directory = cacheDirectory();
+  if (enableCompileCache || directory === undefined) {
+    if (directory !== undefined) enableCompileCache!(directory);
+    return require(file);
+  }
+  const prefixes = cachePrefixes(file);
+  const name = `${prefixes.build}${variant}.v8`;
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(join(directory, name));
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new Script(Module.wrap(readSource(file)), { filename: file, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    process.once('exit', () => {
+      if (worthKeeping()) saveCache(script, directory, name, prefixes);
+    });
+  }
+  const module = new Module(file, require.main);
+  module.filename = file;
+  module.loaded = true;
+  (script.runInThisContext() as ModuleFunction).call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  return module.exports;
+}
+
+/**
+ * Commands that compile one small input and exit: V8's optimizing compiler would spend more (on a background core
+ * that a busy machine may not have) than its code saves before the end, so the baseline compiler is their top tier.
+ */
+const ONE_SHOT_COMMANDS = new Set(['asm', 'disasm', 'dtc']);
+
+const command = process.argv[2];
+if (command !== undefined && ONE_SHOT_COMMANDS.has(command)) setFlagsFromString('--max-opt=1');
+const variant = command !== undefined && /^[a-z][a-z-]*$/.test(command) ? command : 'usage';
+// A mistyped command gets no cache of its own.
+const cli = requireCached(join(__dirname, 'cli-main.js'), variant, () => variant === 'usage' || cli.isCommand(variant)) as typeof import('./main');
+
+/** Runs the CLI on this process's arguments and sets its exit status. */
+export const runCli = cli.runCli;
+
+if (require.main === module) runCli();

@@ -1,0 +1,52 @@
+// A launch request's program kind, decided once: a scenario (its ARM executable when it has one, else its host
+// program driving the machine), an ARM executable (ELF magic), or PL330 microcode. The session then talks to the
+// runtime without knowing which.
+import { join, resolve } from 'node:path';
+import { loadPlatform, packageRoot } from '../../scenarios/platform';
+import { SCENARIOS, scenarioSession } from '../../scenarios/registry';
+import type { Runtime } from './contract';
+import { ElfRuntime, isElf, parseElfArguments } from './elf-runtime';
+import { UserError, parseLaunchArguments, parseScenarioArguments } from './launch';
+import { FileAccess, MicrocodeRuntime } from './microcode-runtime';
+
+export interface Launched {
+  readonly runtime: Runtime;
+  /** Devicetree and assembler warnings, for the debug console. */
+  readonly warnings: readonly string[];
+  readonly warningCategory: 'console' | 'stderr';
+}
+
+/** `out`: the console lines of a scenario's steps. */
+export function launchRuntime(raw: Record<string, unknown>, cwd: string, files: FileAccess, out: (line: string) => void): Launched {
+  if (raw.scenario !== undefined) {
+    const executable = typeof raw.scenario === 'string' ? SCENARIOS[raw.scenario]?.executable : undefined;
+    if (executable && raw.program === undefined) {
+      // Its C source is what the user steps: the scenario's executable becomes the session's program.
+      const { scenario: _, device, ...rest } = raw;
+      if (device !== undefined && typeof device !== 'string') throw new UserError(`'device' must be a device name such as 2c0a0000.dma (got ${JSON.stringify(device)})`);
+      return launchElf({ ...rest, program: join(packageRoot(), executable), args: device === undefined ? [] : [device] }, cwd, files);
+    }
+    const launch = parseScenarioArguments(raw, cwd, Object.keys(SCENARIOS));
+    const { runtime, warnings } = MicrocodeRuntime.launchScenario(launch, loadPlatform, (machine) => scenarioSession(launch.scenario, machine, out, launch.device));
+    return { runtime, warnings, warningCategory: 'stderr' };
+  }
+  if (typeof raw.program === 'string' && raw.program !== '' && startsWithElfMagic(files, resolve(cwd, raw.program))) return launchElf(raw, cwd, files);
+  const { runtime, warnings } = MicrocodeRuntime.launch(parseLaunchArguments(raw, cwd), files, loadPlatform);
+  return { runtime, warnings, warningCategory: 'console' };
+}
+
+function launchElf(raw: Record<string, unknown>, cwd: string, files: FileAccess): Launched {
+  const options = parseElfArguments(raw, cwd);
+  const warnings: string[] = [];
+  const runtime = ElfRuntime.launch(options, files.readBytes(options.program), loadPlatform, (line) => warnings.push(line));
+  return { runtime, warnings, warningCategory: 'console' };
+}
+
+/** Whether `path` is an ELF file (an ARM executable to run on the CPU); unreadable files are left to the launch. */
+function startsWithElfMagic(files: FileAccess, path: string): boolean {
+  try {
+    return isElf(files.readBytes(path));
+  } catch {
+    return false;
+  }
+}

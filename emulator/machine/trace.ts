@@ -1,0 +1,119 @@
+// The DMA timeline of a machine in the Chrome trace-event format (../trace/trace-events.ts): the CPU's accesses to
+// device registers on a lane per CPU thread, each DMAC's manager and channels (../pl330/trace-events.ts), and each
+// SMMU's context banks with their walks (slices) and TLB hits (instants); a flow from each DMA access that needed a
+// walk to the walk. Observers are attached only between attach() and its detach: a machine nobody traces pays nothing.
+import type { Machine } from './machine';
+import type { Pl330 } from '../pl330/pl330';
+import { Pl330TraceRecorder } from '../pl330/trace-events';
+import { PL330_REGISTER_MAP } from '../pl330/registers';
+import type { Smmu } from '../smmu/smmu';
+import { TraceBuilder, type TraceDocument } from '../trace/trace-events';
+
+/** Processes in the viewer: the CPU first (the driver), then the DMACs, then the SMMUs. */
+export const CPU_PID = 1;
+export const DMAC_PID_BASE = 10;
+export const SMMU_PID_BASE = 100;
+
+export interface TracedDmacPart {
+  readonly device: Pl330;
+  readonly name: string;
+  /** Picoseconds per cycle. */
+  readonly period: number;
+  /** Where a cycle of its own count falls on the timeline (ps). */
+  readonly timeOf: (cycle: number) => number;
+}
+
+export interface TracedSmmuPart {
+  readonly device: Smmu;
+  readonly name: string;
+}
+
+/** A device register a CPU accessed: the device's name and the register's, or the bus region. */
+export interface DeviceRegister {
+  readonly device: string;
+  readonly register: string;
+  /** Index of the DMAC, when the register is a DMAC's. */
+  readonly dmac?: number;
+}
+
+export class MachineTraceRecorder {
+  readonly builder = new TraceBuilder();
+  private readonly dmacs: Pl330TraceRecorder[];
+  private detachers: (() => void)[] = [];
+
+  constructor(private readonly dmacParts: readonly TracedDmacPart[], private readonly smmuParts: readonly TracedSmmuPart[]) {
+    this.dmacs = dmacParts.map((d, i) => new Pl330TraceRecorder(d.device, { name: d.name, periodPs: d.period, pid: DMAC_PID_BASE + i, timeOf: d.timeOf, builder: this.builder }));
+    smmuParts.forEach((s, j) => this.builder.process(SMMU_PID_BASE + j, `SMMU ${s.name}`));
+  }
+
+  get attached(): boolean {
+    return this.detachers.length > 0;
+  }
+
+  attach(): void {
+    if (this.attached) return;
+    this.dmacParts.forEach((d, i) => this.detachers.push(d.device.observe(this.dmacs[i].observer)));
+    this.smmuParts.forEach((s, j) => {
+      s.device.onTranslate = (bank, master, address, write, walked, physical) => this.translated(j, bank, master.name, address, write, walked, physical);
+      this.detachers.push(() => (s.device.onTranslate = undefined));
+    });
+  }
+
+  detach(): void {
+    for (const off of this.detachers) off();
+    this.detachers = [];
+  }
+
+  private translated(j: number, bank: number, master: string, address: number, write: boolean, walked: boolean, physical: number): void {
+    const d = this.dmacParts.findIndex((p) => p.device.port.master.name === master);
+    const at = d < 0 ? this.builder.latest : this.dmacParts[d].timeOf(this.dmacParts[d].device.cycle);
+    const pid = SMMU_PID_BASE + j;
+    this.builder.lane(pid, bank, `context bank ${bank}`);
+    const args = { master, iova: hex(address), access: write ? 'write' : 'read', physical: physical < 0 ? 'fault' : hex(physical) };
+    if (!walked) {
+      this.builder.instant(pid, bank, `TLB hit ${hex(address)}`, at, args, 'tlb');
+      return;
+    }
+    this.builder.slice(pid, bank, `walk ${hex(address)} → ${physical < 0 ? 'fault' : hex(physical)}`, 'walk', at, at, args, 0);
+    if (d < 0) return;
+    const flow = this.builder.newFlow();
+    this.builder.flowEnd(flow, 'SMMU walk', pid, bank, at);
+    this.dmacs[d].walked(flow, at);
+  }
+
+  /** A CPU thread's access to a device register at `at` (ps), by the instruction at `pc` (called from `callers`). */
+  cpuAccess(thread: { readonly tid: number; readonly name: string }, at: number, pc: number, target: DeviceRegister, write: boolean, size: number, value: number, callers?: readonly number[]): void {
+    this.builder.process(CPU_PID, 'CPU');
+    this.builder.lane(CPU_PID, thread.tid, thread.name);
+    const name = `${write ? 'write' : 'read'} ${target.device} ${target.register}`;
+    const args: Record<string, unknown> = { pc: hex(pc), device: target.device, register: target.register, size, value: hex(value) };
+    if (callers?.length) args.callers = callers.map(hex);
+    this.builder.instant(CPU_PID, thread.tid, name, at, args, 'register');
+  }
+
+  /** The trace up to `end` (ps): what still runs is shown up to there, and goes on. */
+  document(end: number, otherData: Readonly<Record<string, string | number>> = {}): TraceDocument {
+    const open = this.dmacs.flatMap((d) => d.openSlices(end));
+    return this.builder.document({ generator: 'dmalab', ...otherData }, open);
+  }
+}
+
+/** A recorder of every DMAC and SMMU of a machine, on its timeline. */
+export function machineTraceRecorder(machine: Machine): MachineTraceRecorder {
+  return new MachineTraceRecorder(
+    machine.dmacs.map((d, i) => ({ device: d.device, name: d.description.name, period: d.period, timeOf: (cycle) => machine.dmacTime(i, cycle) })),
+    machine.smmus.map((s) => ({ device: s.device, name: s.description.name })),
+  );
+}
+
+/** The register at a physical address of a machine's DMACs (by TRM name) or the bus region there. */
+export function deviceRegister(dmacs: readonly { readonly base: number; readonly size: number; readonly name: string }[], physical: number, describe: (physical: number) => string): DeviceRegister {
+  const d = dmacs.findIndex((m) => physical >= m.base && physical < m.base + m.size);
+  if (d < 0) return { device: describe(physical), register: '' };
+  const offset = physical - dmacs[d].base;
+  return { device: dmacs[d].name, register: PL330_REGISTER_MAP.at(offset & ~3)?.name ?? `+0x${offset.toString(16)}`, dmac: d };
+}
+
+function hex(v: number): string {
+  return `0x${(v >>> 0).toString(16)}`;
+}

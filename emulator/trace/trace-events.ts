@@ -1,0 +1,128 @@
+// The Chrome trace-event JSON format (the Trace Event Format document), which Perfetto and chrome://tracing open,
+// built from the recorders of the machine's parts: processes and their lanes (threads), complete slices, instants,
+// counters and flows. Times are picoseconds of simulated time here and microseconds (of whole nanoseconds, so that
+// viewers take them back to nanoseconds exactly and slices nest) in the document.
+
+/** One event of the trace-event format (the fields dmalab writes). */
+export interface TraceEvent {
+  readonly name: string;
+  readonly ph: 'X' | 'i' | 'C' | 'M' | 's' | 'f';
+  readonly ts: number;
+  readonly pid: number;
+  readonly tid: number;
+  readonly cat?: string;
+  readonly dur?: number;
+  /** Instant scope: thread. */
+  readonly s?: 't';
+  /** Flow id. */
+  readonly id?: number;
+  /** Flow end binds to the enclosing slice. */
+  readonly bp?: 'e';
+  readonly args?: Readonly<Record<string, unknown>>;
+}
+
+export interface TraceDocument {
+  readonly traceEvents: readonly TraceEvent[];
+  readonly displayTimeUnit: 'ns';
+  readonly otherData: Readonly<Record<string, string | number>>;
+}
+
+/** A complete slice with its nesting rank among slices that start together (lower encloses). */
+export interface RankedSlice {
+  readonly event: TraceEvent;
+  readonly depth: number;
+}
+
+/** Microseconds of whole nanoseconds, from picoseconds. */
+export function traceTime(ps: number): number {
+  return Math.round(ps / 1000) / 1000;
+}
+
+/** A complete slice from `startPs` to `endPs`. */
+export function completeSlice(pid: number, tid: number, name: string, cat: string, startPs: number, endPs: number, args: Readonly<Record<string, unknown>>): TraceEvent {
+  const ts = traceTime(startPs);
+  return { name, cat, ph: 'X', ts, dur: Math.max(0, Math.round((traceTime(endPs) - ts) * 1000) / 1000), pid, tid, args };
+}
+
+interface Lane {
+  readonly pid: number;
+  readonly tid: number;
+  readonly name: string;
+  readonly sort: number;
+}
+
+/** Collects the events of every recorder of one run; the document is built from them on demand, as often as asked. */
+export class TraceBuilder {
+  private readonly slices: RankedSlice[] = [];
+  private readonly others: TraceEvent[] = [];
+  private readonly processes = new Map<number, string>();
+  private readonly lanes = new Map<string, Lane>();
+  private flows = 1;
+  /** The latest instant anything was recorded at (ps). */
+  latest = 0;
+
+  process(pid: number, name: string): void {
+    if (!this.processes.has(pid)) this.processes.set(pid, name);
+  }
+
+  /** A lane, named once, shown in `sort` order within its process. */
+  lane(pid: number, tid: number, name: string, sort = tid): void {
+    const key = `${pid}:${tid}`;
+    if (!this.lanes.has(key)) this.lanes.set(key, { pid, tid, name, sort });
+  }
+
+  slice(pid: number, tid: number, name: string, cat: string, startPs: number, endPs: number, args: Readonly<Record<string, unknown>>, depth: number): void {
+    this.note(endPs);
+    this.slices.push({ event: completeSlice(pid, tid, name, cat, startPs, endPs, args), depth });
+  }
+
+  add(slice: RankedSlice): void {
+    this.note((slice.event.ts + slice.event.dur!) * 1e6);
+    this.slices.push(slice);
+  }
+
+  instant(pid: number, tid: number, name: string, atPs: number, args: Readonly<Record<string, unknown>>, cat?: string): void {
+    this.note(atPs);
+    this.others.push({ name, cat, ph: 'i', s: 't', ts: traceTime(atPs), pid, tid, args });
+  }
+
+  counter(pid: number, name: string, atPs: number, values: Readonly<Record<string, number>>): void {
+    this.note(atPs);
+    this.others.push({ name, ph: 'C', ts: traceTime(atPs), pid, tid: 0, args: values });
+  }
+
+  /** A new flow's id; its start and end are placed with `flowStart` and `flowEnd`. */
+  newFlow(): number {
+    return this.flows++;
+  }
+
+  flowStart(id: number, name: string, pid: number, tid: number, atPs: number): void {
+    this.others.push({ name, cat: 'flow', ph: 's', id, ts: traceTime(atPs), pid, tid });
+  }
+
+  /** The end binds to the slice that encloses it on its lane. */
+  flowEnd(id: number, name: string, pid: number, tid: number, atPs: number): void {
+    this.others.push({ name, cat: 'flow', ph: 'f', bp: 'e', id, ts: traceTime(atPs), pid, tid });
+  }
+
+  private note(ps: number): void {
+    if (ps > this.latest) this.latest = ps;
+  }
+
+  /** The document: metadata, then the slices in nesting order (with `open`, the slices still running), then the rest. */
+  document(otherData: Readonly<Record<string, string | number>>, open: readonly RankedSlice[] = []): TraceDocument {
+    const metadata: TraceEvent[] = [];
+    for (const [pid, name] of this.processes) {
+      metadata.push({ name: 'process_name', ph: 'M', ts: 0, pid, tid: 0, args: { name } });
+      metadata.push({ name: 'process_sort_index', ph: 'M', ts: 0, pid, tid: 0, args: { sort_index: pid } });
+    }
+    for (const lane of [...this.lanes.values()].sort((a, b) => a.pid - b.pid || a.sort - b.sort)) {
+      metadata.push({ name: 'thread_name', ph: 'M', ts: 0, pid: lane.pid, tid: lane.tid, args: { name: lane.name } });
+      metadata.push({ name: 'thread_sort_index', ph: 'M', ts: 0, pid: lane.pid, tid: lane.tid, args: { sort_index: lane.sort } });
+    }
+    const slices = [...this.slices, ...open]
+      .sort((a, b) => a.event.ts - b.event.ts || b.event.dur! - a.event.dur! || a.depth - b.depth)
+      .map((s) => s.event);
+    return { traceEvents: [...metadata, ...slices, ...this.others], displayTimeUnit: 'ns', otherData };
+  }
+}

@@ -1,0 +1,54 @@
+// Platforms: a devicetree file (source or blob) turned into a machine description, compiled the one way every
+// devicetree is (server/dts/compile-file); the seed's VE MMU-400 + four DMA-330 platform is the default for VFIO
+// programs and scenarios.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
+import { platformFromDtb } from '../emulator/machine/from-dtb';
+import type { PlatformDescription } from '../emulator/machine/platform';
+import { toDtb } from '../server/dts/compiler';
+import { compileDtsText, fileHost } from '../server/dts/compile-file';
+import { bytesToText, formatDiagnostic } from '../server/dts/source';
+
+export const DEFAULT_PLATFORM = 'examples/platforms/vexpress-mmu400-dma330.dts';
+
+/** The installed package's root (where examples/ lives), found from this bundle's location. */
+export function packageRoot(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'examples', 'platforms'))) return dir;
+    if (dirname(dir) === dir) throw new Error('cannot find the dmalab package root (examples/platforms)');
+  }
+}
+
+/** A platform file that cannot describe a machine (not a devicetree, or missing what a machine needs); the message
+ * names the file, with line:col where there is one. */
+export class PlatformError extends Error {}
+
+/** How many of a platform's compile errors a message lists before it counts the rest. */
+const MAX_LISTED_ERRORS = 50;
+
+function compileDtsFile(file: string, warn: (line: string) => void): Uint8Array {
+  const { preprocessor, result } = compileDtsText(file, bytesToText(readFileSync(file)), { host: fileHost });
+  const diagnostics = [...preprocessor, ...(result?.diagnostics ?? [])];
+  for (const d of diagnostics) if (d.severity === 'warning') warn(formatDiagnostic(d, file));
+  if (!result?.info) {
+    const errors = diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d, file));
+    const more = errors.length > MAX_LISTED_ERRORS ? [`${file}: ${errors.length - MAX_LISTED_ERRORS} more errors not shown`] : [];
+    throw new PlatformError([...errors.slice(0, MAX_LISTED_ERRORS), ...more].join('\n') || `${file}: cannot compile`);
+  }
+  return toDtb(result.info);
+}
+
+/** The blob of a .dtb, or of a compiled .dts (what a kernel booted on the platform is handed). */
+export function loadPlatformDtb(file = join(packageRoot(), DEFAULT_PLATFORM), warn: (line: string) => void = () => {}): Uint8Array {
+  return extname(file) === '.dtb' ? new Uint8Array(readFileSync(file)) : compileDtsFile(file, warn);
+}
+
+/** Reads a .dtb, or compiles a .dts, and describes its platform (errors name the file and the node). */
+export function loadPlatform(file = join(packageRoot(), DEFAULT_PLATFORM), warn: (line: string) => void = () => {}): PlatformDescription {
+  const dtb = loadPlatformDtb(file, warn);
+  try {
+    return platformFromDtb(new Uint8Array(dtb));
+  } catch (error) {
+    throw new PlatformError(`${file}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,103 @@
+// Bad input from a user, to every command that reads it: one clear line naming the file (and line:col where there
+// is one), the command's documented status, never a stack trace; a closed pipe ends the output quietly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '../..');
+const CLI = join(ROOT, 'dist/cli.js');
+const MEMCPY = join(ROOT, 'examples/pl330/memcpy.pl330');
+const ELF = join(ROOT, 'examples/vfio-pl330/vfio-pl330');
+const work = mkdtempSync(join(tmpdir(), 'dmalab-bad-input-'));
+const dmalab = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: work, timeout: 60_000 });
+
+/** A devicetree the compiler accepts, minus what a machine needs (or the text itself, for syntax errors). */
+const PLATFORMS: Record<string, { text: string | Uint8Array; message: RegExp }> = {
+  'syntax.dts': { text: '/dts-v1/;\n/ {\n\tmodel = "x"\n};\n', message: /^syntax\.dts:4:1: error: .*\[syntax\]$/ },
+  'garbage.dts': { text: Uint8Array.from({ length: 300 }, (_, i) => (i * 37 + 11) & 0xff), message: /^garbage\.dts:1:\d+: error: / },
+  'garbage.dtb': { text: Uint8Array.from({ length: 300 }, (_, i) => (i * 37 + 11) & 0xff), message: /^dmalab [a-z-]+: garbage\.dtb: / },
+  'no-gic.dts': {
+    text: '/dts-v1/;\n/ {\n\t#address-cells = <1>;\n\t#size-cells = <1>;\n\tmemory@80000000 {\n\t\tdevice_type = "memory";\n\t\treg = <0x80000000 0x10000000>;\n\t};\n};\n',
+    message: /^dmalab [a-z-]+: no-gic\.dts: \/: no interrupt controller compatible with /,
+  },
+  'no-memory.dts': {
+    text: '/dts-v1/;\n/ {\n\t#address-cells = <1>;\n\t#size-cells = <1>;\n\tgic: interrupt-controller@2c001000 {\n\t\tcompatible = "arm,gic-400";\n\t\t#interrupt-cells = <3>;\n\t\tinterrupt-controller;\n\t\t#address-cells = <0>;\n\t\treg = <0x2c001000 0x1000>, <0x2c002000 0x2000>;\n\t};\n};\n',
+    message: /^dmalab [a-z-]+: no-memory\.dts: \/: no memory node/,
+  },
+};
+for (const [name, { text }] of Object.entries(PLATFORMS)) writeFileSync(join(work, name), text);
+
+test('a bad --platform is one line naming the file, for run, run-elf, run --scenario and demo, with their statuses', () => {
+  for (const [name, { message }] of Object.entries(PLATFORMS)) {
+    const cases: [string[], number][] = [
+      [['run', MEMCPY, '--platform', name], 6],
+      [['run', '--scenario', 'vfio-test-case-1', '--platform', name], 6],
+      [['run-elf', ELF, '--platform', name], 1],
+      [['demo', '--platform', name], 1],
+    ];
+    for (const [args, status] of cases) {
+      const r = dmalab(...args);
+      assert.equal(r.status, status, `${args.join(' ')}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /internal error|    at /, args.join(' '));
+      const lines = r.stderr.trim().split('\n');
+      assert.match(lines[0].replace(/^dmalab (run|run-elf|demo): (?=\S+:\d+:\d+:)/, ''), message, args.join(' '));
+      assert.ok(lines.length <= 51, `${args.join(' ')}: at most 50 diagnostics and a count`);
+    }
+  }
+});
+
+test('a closed pipe ends the output quietly (run, run --trace, disasm, demo)', () => {
+  writeFileSync(join(work, 'prog.bin'), Uint8Array.from({ length: 4000 }, (_, i) => [0x18, 0x00][i % 2]));
+  for (const command of [`run ${MEMCPY}`, `run ${MEMCPY} --trace`, 'disasm prog.bin', 'demo --scenario vfio-test-case-1']) {
+    const r = spawnSync('bash', ['-c', `node ${CLI} ${command} | head -c 1 >/dev/null; echo "status \${PIPESTATUS[0]}"`], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.stderr, '', command);
+    assert.match(r.stdout, /^status (0|141)\n$/, command);
+  }
+});
+
+test('source files: empty (a warning), a directory, binary data (refused at once, with the offset), a missing file', () => {
+  writeFileSync(join(work, 'empty.pl330'), '');
+  const empty = dmalab('asm', 'empty.pl330');
+  assert.equal(empty.status, 0);
+  assert.equal(empty.stderr, 'empty.pl330:1:1: warning: no program: the file has no instructions or data [no-program]\n');
+  assert.equal(dmalab('asm', 'empty.pl330', '--werror').status, 1);
+  const emptyRun = dmalab('run', 'empty.pl330');
+  assert.equal(emptyRun.status, 5);
+  assert.match(emptyRun.stderr, /^dmalab run: empty\.pl330: no channel program to start$/m);
+
+  mkdirSync(join(work, 'dir.pl330'));
+  for (const command of ['asm', 'run', 'disasm']) {
+    const r = dmalab(command, 'dir.pl330');
+    assert.equal(r.stderr, `dmalab ${command}: dir.pl330: is a directory, not a file\n`);
+    assert.equal(r.status, command === 'run' ? 6 : 1);
+  }
+  const elf = readFileSync(ELF).subarray(0, 20000);
+  writeFileSync(join(work, 'binary.pl330'), elf);
+  const binary = dmalab('asm', 'binary.pl330');
+  assert.equal(binary.status, 1);
+  assert.equal(binary.stderr, `dmalab asm: binary.pl330: not a text file (a NUL byte at offset ${elf.indexOf(0)}); give assembler source\n`);
+  assert.equal(existsSync(join(work, 'binary.bin')), false);
+  writeFileSync(join(work, 'many.pl330'), 'DMAFOO\n'.repeat(900));
+  const many = dmalab('asm', 'many.pl330');
+  const lines = many.stderr.trim().split('\n');
+  assert.equal(lines.length, 52, 'fifty diagnostics, a count of the rest, the summary');
+  assert.match(lines[50], /^dmalab asm: many\.pl330: 85\d more diagnostics not shown$/);
+  assert.match(lines[51], /^dmalab asm: many\.pl330: 9\d\d error\(s\), \d+ warning\(s\)$/);
+  assert.equal(dmalab('run', 'nothing.pl330').stderr, 'dmalab run: nothing.pl330: no such file\n');
+});
+
+test('dtc: #include without --cpp says to add it; a missing ; is named, without a guess at macros', () => {
+  writeFileSync(join(work, 'inc.dts'), '/dts-v1/;\n#include "x.h"\n/ { };\n');
+  const inc = dmalab('dtc', 'inc.dts');
+  assert.equal(inc.status, 1);
+  assert.match(inc.stderr, /^inc\.dts:2:1: error: .*found '#include' \(a C preprocessor directive: compile with --cpp\) \[syntax\]$/m);
+  writeFileSync(join(work, 'semi.dts'), '/dts-v1/;\n/ {\n\ta = <1>\n\tb = <2>;\n};\n');
+  const semi = dmalab('dtc', 'semi.dts');
+  assert.match(semi.stderr, /^semi\.dts:4:2: error: syntax error: expected ';' before 'b' \(missing at the end of line 3\?\) \[syntax\]$/m);
+  assert.doesNotMatch(semi.stderr, /macro/);
+  writeFileSync(join(work, 'macro.dts'), '/dts-v1/;\n/ {\n\ta = <FOO>;\n};\n');
+  assert.match(dmalab('dtc', 'macro.dts').stderr, /'FOO' \(an undefined macro\?\)/);
+});
