@@ -50,8 +50,8 @@ timed('TLB misses (walk every time)', N / 10, 'translations', () => {
 const BYTES = 1024 * 1024;
 const ROUNDS = 64;
 const WARM_UP = 16;
-const seed = loadPlatform();
-const machine = new Machine(seed);
+const guide = loadPlatform();
+const machine = new Machine(guide);
 const log = new StepLog(() => {});
 const { kernel, proc } = bootHost(machine, log);
 const s = openVfioDevice(kernel, proc, '2c0a0000.dma', bindToVfio(kernel, proc, '2c0a0000.dma', log), log);
@@ -73,7 +73,7 @@ const throughSmmu = () => {
 copies(throughSmmu, WARM_UP)();
 timed(`DMA copy through the MMU-400 (${ROUNDS} x ${BYTES / 1024} KiB)`, ROUNDS * BYTES, 'B', copies(throughSmmu, ROUNDS));
 if (Buffer.compare(proc.readMemory(dst, BYTES)!, pattern) !== 0 || dmac.register('CSR0') !== 0) throw new Error('the copy through the MMU-400 is wrong');
-const plain = new Machine({ ...seed, smmus: [], dmacs: seed.dmacs.map((d) => ({ ...d, iommu: undefined })) });
+const plain = new Machine({ ...guide, smmus: [], dmacs: guide.dmacs.map((d) => ({ ...d, iommu: undefined })) });
 const code2 = copyMicrocode(0x91000000, 0x92000000, BYTES);
 plain.bus.physicalWrite(0x90000000, code2, 0, code2.length);
 plain.bus.physicalWrite(0x91000000, pattern, 0, BYTES);

@@ -2,13 +2,13 @@
 import { writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { assemble } from '../server/pl330/assembler';
-import { checkLevels, formatDiagnostic } from '../server/pl330/diagnostics';
+import { PL330_CHECKS, checkLevels, formatDiagnostic } from '../server/pl330/diagnostics';
 import { OUTPUT_FORMATS, OutputFormat, toCArray, toImage, toIntelHex, toListing } from '../server/pl330/output';
 import { formatBoundsReport } from '../server/pl330/bounds-report';
 import { AccessWindow, accessesOutside, programBounds, withProgramDiagnostics } from '../server/pl330/program-checks';
 import { formatRanges } from '../server/pl330/bounds';
 import { ParsedArgs, UsageError, intOption, parseIntArg } from './args';
-import type { Command } from './command';
+import { wrapList, type Command } from './command';
 import { limitDiagnostics, readSourceText } from './input';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
 
@@ -34,7 +34,8 @@ the exit status is 1 when there are errors. Without -o, bin is written to FILE.b
   --werror             treat warnings as errors
   -W, --warning [no-]CHECK  report a warning check as a warning (no-: not at all), as dtc's -W; repeatable
   -E, --error [no-]CHECK    raise a warning check to an error (no-: not at all); repeatable. CHECK is a code
-                       printed in [brackets]; an unknown one is fatal (status 1)
+                       printed in [brackets]; an unknown one is fatal (status 1). The warning checks:
+${wrapList([...PL330_CHECKS.values()].filter((c) => c.level === 'warning').map((c) => c.name), 23, 118)}
   --bounds             print, instead of the output, the address ranges each channel program reads and writes
                        (computed from the microcode without running it) and where they cannot be known
   --window ADDR:SIZE[:r|rw]  with --bounds: a region the DMAC may reach (an IOMMU mapping; rw by default); the

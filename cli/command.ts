@@ -15,3 +15,19 @@ export interface Command {
   /** Some commands (lsp, dap, run with a guest) own the process; they resolve when done. */
   run(args: ParsedArgs, io: CommandIO): number | Promise<number>;
 }
+
+/** Names as comma-separated lines indented by `indent` and at most `width` wide. */
+export function wrapList(names: readonly string[], indent: number, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const [i, name] of names.entries()) {
+    const item = name + (i < names.length - 1 ? ',' : '');
+    if (line && indent + line.length + 1 + item.length > width) {
+      lines.push(line);
+      line = '';
+    }
+    line += (line ? ' ' : '') + item;
+  }
+  lines.push(line);
+  return lines.map((l) => ' '.repeat(indent) + l).join('\n');
+}

@@ -1,4 +1,4 @@
-// `dmalab demo`: the seed's Test Case 1 and the isolation check on the default platform, step by step.
+// `dmalab demo`: the VFIO_PLATFORM guide's Test Case 1 and the isolation check on the default platform, step by step.
 import { ParsedArgs, UsageError } from './args';
 import type { Command } from './command';
 import { InputError } from './input';
@@ -10,7 +10,7 @@ export const demoCommand: Command = {
   usage: `usage: dmalab demo [--platform DTS|DTB] [--device NAME] [--scenario NAME]
 
 Boots the host-kernel model on the platform (default: ${DEFAULT_PLATFORM}, an MMU-400 in front of four
-DMA-330s), binds a DMAC to vfio-platform through sysfs and runs the seed's userspace driver: container, group,
+DMA-330s), binds a DMAC to vfio-platform through sysfs and runs the VFIO_PLATFORM guide's userspace driver: container, group,
 SET_IOMMU, device fd, register mmap, MAP_DMA of source, destination and microcode, DMAGO, the interrupt through an
 eventfd, the comparison. Then Test Case 2: a VMM passes the DMAC through to a guest (guest RAM mapped at IOVA =
 guest physical address, the register page in the guest's map, interrupts by irqfd) whose own PL330 driver runs

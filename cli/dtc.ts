@@ -1,16 +1,17 @@
 // `dmalab dtc`: dtc's command line (same options and meanings) on dmalab's devicetree engine, plus --cpp to run
 // dmalab's C preprocessor first, as a kernel-style `cpp | dtc` does.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { CheckLevels, PhandleFormat } from '../server/dts/checks';
+import type { PhandleFormat } from '../server/dts/checks';
+import type { CheckSwitches } from '../server/checks';
 import { toAsm } from '../server/dts/asm';
-import { BINDING_CHECK_CODES, runBindingChecks } from '../server/dts/bindings';
+import { BINDING_CHECKS, dtcCheckSwitches, runBindingChecks } from '../server/dts/bindings';
 import type { DtInfo } from '../server/dts/build';
 import { BlobOptions, CompileResult, loadDtb, toDtb, toDts } from '../server/dts/compiler';
 import { compileDtsText, fileHost } from '../server/dts/compile-file';
 import type { Annotation } from '../server/dts/printer';
 import { Diagnostic, FileHost, bytesToText, formatDiagnostic } from '../server/dts/source';
 import { ParsedArgs, UsageError, parseIntArg } from './args';
-import type { Command } from './command';
+import { wrapList, type Command } from './command';
 import { InputError, readInputBytes } from './input';
 
 /** The dtc release whose behaviour and output `dmalab dtc` reproduces. */
@@ -32,52 +33,31 @@ function intValue(args: ParsedArgs, flag: string, max = 0x7fffffff): number | un
   return raw === undefined ? undefined : parseIntArg(raw, flag, 0, max);
 }
 
-/** Names as comma-separated lines indented by `indent` and at most `width` wide. */
-function wrapList(names: readonly string[], indent: number, width: number): string {
-  const lines: string[] = [];
-  let line = '';
-  for (const [i, name] of names.entries()) {
-    const item = name + (i < names.length - 1 ? ',' : '');
-    if (line && indent + line.length + 1 + item.length > width) {
-      lines.push(line);
-      line = '';
-    }
-    line += (line ? ' ' : '') + item;
-  }
-  lines.push(line);
-  return lines.map((l) => ' '.repeat(indent) + l).join('\n');
-}
-
-/** The binding checks (off by default, as in the editor they are on) that -W/-E turned on, with their level. */
-type BindingLevels = Map<string, 'warning' | 'error'>;
+/** The binding checks, off by default here (in the editor they have their table's levels). */
+const BINDING_CHECK_NAMES = BINDING_CHECKS.map((c) => c.name);
 
 /**
- * -W/-E in command-line order: dtc's checks, and the binding checks of dmalab's engine by code (`-W bindings`: all of
- * them); an unknown check name is fatal, as in dtc.
+ * -W/-E in command-line order over one set of switches: dtc's checks, and the binding checks of dmalab's engine by
+ * name (`-W bindings`: all of them); an unknown check name is fatal, as in dtc.
  */
-function checkLevels(args: ParsedArgs): { levels: CheckLevels; bindings: BindingLevels } {
-  const levels = new CheckLevels();
-  const bindings: BindingLevels = new Map();
+function checkSwitches(args: ParsedArgs): CheckSwitches {
+  const switches = dtcCheckSwitches();
   for (const [flag, arg] of args.sequence) {
     if (flag !== '-W' && flag !== '-E') continue;
-    const name = arg.replace(/^no[-_]/, '');
-    if (name === 'bindings' || BINDING_CHECK_CODES.includes(name)) {
-      for (const code of name === 'bindings' ? BINDING_CHECK_CODES : [name]) {
-        if (name !== arg) bindings.delete(code);
-        else bindings.set(code, flag === '-E' ? 'error' : 'warning');
-      }
-      continue;
+    const lower = arg.match(/^no[-_]/)?.[0] ?? '';
+    const names = arg.slice(lower.length) === 'bindings' ? BINDING_CHECK_NAMES.map((name) => lower + name) : [arg];
+    for (const name of names) {
+      if (!switches.apply(name, flag === '-E')) throw new InputError(`unknown check name "${arg.slice(lower.length)}" (${flag} ${arg})`);
     }
-    if (!levels.apply(arg, flag === '-E')) throw new InputError(`unknown check name "${name}" (${flag} ${arg})`);
   }
-  return { levels, bindings };
+  return switches;
 }
 
 /** The enabled binding checks' findings as diagnostics at the property (or node) they are about. */
-function bindingDiagnostics(info: DtInfo, enabled: BindingLevels): Diagnostic[] {
-  if (enabled.size === 0) return [];
+function bindingDiagnostics(info: DtInfo, switches: CheckSwitches): Diagnostic[] {
+  if (!BINDING_CHECK_NAMES.some((name) => switches.severity(name))) return [];
   return runBindingChecks(info).flatMap((f) => {
-    const severity = enabled.get(f.code);
+    const severity = switches.severity(f.code);
     return severity ? [{ severity, code: f.code, message: f.message, loc: f.property?.loc ?? f.node.loc }] : [];
   });
 }
@@ -115,7 +95,7 @@ file:line:col: error|warning: message [check-name]. Exit status: 0 ok, 1 syntax/
   -H, --phandle epapr|legacy|both   phandle properties to generate (default epapr)
   -W, --warning [no-]CHECK     enable (or with no- disable) a check as a warning; repeatable. Besides dtc's checks,
                                the editor's binding checks (off by default; 'bindings' for all of them):
-${wrapList(BINDING_CHECK_CODES, 31, 118)}
+${wrapList(BINDING_CHECK_NAMES, 31, 118)}
   -E, --error [no-]CHECK       enable (or disable) a check as an error; repeatable
   -f, --force                  write output even when checks raise errors
   -q, --quiet                  -q hides warnings, -qq errors too
@@ -177,12 +157,12 @@ ${wrapList(BINDING_CHECK_CODES, 31, 118)}
     if (align !== undefined && (align === 0 || (align & (align - 1)) !== 0)) throw new UsageError('-a: the alignment must be a power of 2');
     const quiet = args.flags.get('--quiet')?.length ?? 0;
     const includeDirs = args.flags.get('--include') ?? [];
-    const checks = checkLevels(args);
+    const checks = checkSwitches(args);
     const treeOptions = {
       symbols: args.flags.has('--symbols'),
       bootCpu: intValue(args, '--boot-cpu', 0xffffffff),
       phandleFormat,
-      levels: checks.levels,
+      levels: checks,
       force: args.flags.has('--force'),
       autoAlias: args.flags.has('--auto-alias'),
       sort: args.flags.has('--sort'),
@@ -201,7 +181,7 @@ ${wrapList(BINDING_CHECK_CODES, 31, 118)}
       if (!compiled.result) return 1;
       result = compiled.result;
     }
-    const bindingFindings = result.info ? bindingDiagnostics(result.info, checks.bindings) : [];
+    const bindingFindings = result.info ? bindingDiagnostics(result.info, checks) : [];
     if (bindingFindings.some((d) => d.severity === 'error') && !treeOptions.force) result = { ...result, info: undefined, checksFailed: true };
     for (const d of [...result.diagnostics, ...bindingFindings]) {
       if (d.severity === 'warning' ? quiet >= 1 : quiet >= 2) continue;

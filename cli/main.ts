@@ -28,7 +28,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'dtc', summary: 'compile and decompile devicetrees (dtc-compatible)', load: async () => (await import('./dtc')).dtcCommand },
   {
     name: 'demo',
-    summary: "run the seed's VFIO Test Cases 1 and 2 and the isolation check (PASS/FAIL)",
+    summary: "run the VFIO_PLATFORM guide's VFIO Test Cases 1 and 2 and the isolation check (PASS/FAIL)",
     load: async () => (await import('./demo')).demoCommand,
   },
   { name: 'dap', summary: 'run the debug adapter (Debug Adapter Protocol over stdin/stdout)', load: async () => (await import('./dap')).dapCommand },

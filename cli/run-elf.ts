@@ -6,7 +6,7 @@ import { Machine } from '../emulator/machine/machine';
 import { rangeFrames, type FrameSource } from '../emulator/linux/address-space';
 import { ElfError } from '../emulator/linux/elf';
 import { environmentNameProblem, parseAssignment, programEnvironment, type EnvironmentEdit, type EnvironmentEdits } from '../emulator/linux/environment';
-import type { DeviceFiles, OpenFile } from '../emulator/linux/files';
+import type { DeviceFiles } from '../emulator/linux/files';
 import type { Timeline } from '../emulator/machine/clock';
 import type { LinuxProcess } from '../emulator/linux/process';
 import { hostedOn, startUserProgram } from '../emulator/linux/user-program';
@@ -23,19 +23,18 @@ export interface UserMachine {
   readonly devices?: DeviceFiles;
   /** The machine's timeline, which the process's CPU advances (default: no clocked devices). */
   readonly timeline?: Timeline;
-  readonly eventFile?: (initial: number, flags: number) => OpenFile;
   /** The platform machine, when the process runs on one (its DMACs and SMMUs can then be traced). */
   readonly machine?: Machine;
 }
 
-/** RAM of the seed's platform (an RTSM VE with 2 GiB at 0x80000000), used until a platform model is given. */
+/** RAM of the VFIO_PLATFORM guide's platform (an RTSM VE with 2 GiB at 0x80000000), used until a platform model is given. */
 export function defaultMachine(): UserMachine {
   const bus = new Bus();
   bus.addRam(0x80000000, 0x80000000);
   return { bus, frames: rangeFrames(bus.memory, 0x80000000, 0x80000000) };
 }
 
-/** The machine a devicetree describes (default: the seed's platform), with the host-kernel model serving
+/** The machine a devicetree describes (default: the VFIO_PLATFORM guide's platform), with the host-kernel model serving
  * /dev/vfio and sysfs to the process. */
 export function platformMachine(platformFile?: string, warn: (line: string) => void = () => {}): UserMachine {
   const machine = new Machine(loadPlatform(platformFile, warn));
@@ -92,7 +91,6 @@ export function runElf(options: RunElfOptions, io: CommandIO): number {
       workspace: options.workspace ?? process.cwd(),
       devices: machine.devices,
       timeline: machine.timeline,
-      eventFile: machine.eventFile,
       env: options.env ?? programEnvironment(process.env, {}),
       stdout: (data) => io.stdout(data),
       stderr: (data) => io.stderr(Buffer.from(data).toString('utf8')),
@@ -147,7 +145,7 @@ system root (symbolic links resolve inside it) and gets dmalab's environment. A 
 memory access) stops it with a report of the PC, the instruction and the registers; the status is then 128 +
 signal. A system call dmalab does not implement returns -ENOSYS, as Linux does, and is named once on stderr.
 A file dmalab cannot use (the program, the platform devicetree) is reported on one line naming it, with status 1.
-  --platform FILE          the machine (devicetree source or blob; default: the seed's platform): its RAM holds the
+  --platform FILE          the machine (devicetree source or blob; default: the VFIO_PLATFORM guide's platform): its RAM holds the
                            process, its DMACs are the VFIO devices under /dev/vfio and /sys/bus/*/devices
   --workspace DIR          host directory the program sees as /
   --max-instructions N     stop a runaway program after N instructions

@@ -1,5 +1,5 @@
 // Platforms: a devicetree file (source or blob) turned into a machine description, compiled the one way every
-// devicetree is (server/dts/compile-file); the seed's VE MMU-400 + four DMA-330 platform is the default for VFIO
+// devicetree is (server/dts/compile-file); the VFIO_PLATFORM guide's VE MMU-400 + four DMA-330 platform is the default for VFIO
 // programs and scenarios.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';

@@ -13,7 +13,7 @@ import { loadPlatform, packageRoot } from './platform';
 const ARMHF_PROGRAM = 'examples/vfio-pl330/vfio-pl330';
 
 export interface ScenarioOptions {
-  /** Devicetree (.dts or .dtb); default: the seed's platform. */
+  /** Devicetree (.dts or .dtb); default: the VFIO_PLATFORM guide's platform. */
   readonly platform?: string;
   /** The DMAC to use (Linux device name, e.g. 2c0a1000.dma); default: the first one. */
   readonly device?: string;
@@ -31,16 +31,16 @@ interface Scenario {
 
 export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   'vfio-test-case-1': {
-    title: "the seed's Test Case 1: a VFIO_PLATFORM userspace driver copies a buffer with the DMA-330",
+    title: "the VFIO_PLATFORM guide's Test Case 1: a VFIO_PLATFORM userspace driver copies a buffer with the DMA-330",
     steps: (m, out, device) => vfioTestCase1Steps(m, out, { device }),
   },
   'vfio-armhf': {
-    title: `the seed's Test Case 1 as a compiled C driver (${ARMHF_PROGRAM}, armhf) on the emulated ARM CPU`,
+    title: `the VFIO_PLATFORM guide's Test Case 1 as a compiled C driver (${ARMHF_PROGRAM}, armhf) on the emulated ARM CPU`,
     executable: ARMHF_PROGRAM,
     steps: (m, out, device) => vfioArmhfSteps(m, out, { program: join(packageRoot(), ARMHF_PROGRAM), device }),
   },
   'vfio-passthrough': {
-    title: "the seed's Test Case 2: the DMA-330 passed through to a guest whose own PL330 driver runs dmatest, isolated by the SMMU",
+    title: "the VFIO_PLATFORM guide's Test Case 2: the DMA-330 passed through to a guest whose own PL330 driver runs dmatest, isolated by the SMMU",
     steps: (m, out, device) => vfioPassthroughSteps(m, out, { device }),
   },
   'vfio-isolation': {

@@ -1,4 +1,4 @@
-// Test Case 1 as the seed runs it: a compiled userspace VFIO driver (examples/vfio-pl330, C built with Debian's
+// Test Case 1 as the VFIO_PLATFORM guide runs it: a compiled userspace VFIO driver (examples/vfio-pl330, C built with Debian's
 // arm-linux-gnueabihf toolchain) executed instruction by instruction on the emulated ARM CPU, as a process of the
 // host-kernel model. Its system calls reach the same sysfs, /dev/vfio and SMMU as the TypeScript scenarios.
 import { readFileSync } from 'node:fs';

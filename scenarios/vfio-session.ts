@@ -1,15 +1,14 @@
-// The opening steps every VFIO userspace driver of the seed takes, as a user process of the host-kernel model:
+// The opening steps every VFIO userspace driver of the VFIO_PLATFORM guide takes, as a user process of the host-kernel model:
 // bind the device to its VFIO driver through sysfs, open the container and the group, set the type-1 IOMMU, get the
 // device fd, map its register page and arm an eventfd on an interrupt. Each step is reported; a failing step throws.
-import { EventFd } from '../emulator/host/files';
+import { EventFd } from '../emulator/linux/files';
 import { HostKernel } from '../emulator/host/kernel';
 import type { UserProcess } from '../emulator/host/process';
 import type { Machine } from '../emulator/machine/machine';
 import type { MemorySnapshot } from '../emulator/bus/memory';
 import { VfioUser } from '../emulator/vfio/libvfio';
-import {
-  LINUX_FLAGS, VFIO_API_VERSION, VFIO_DEVICE_FLAGS, VFIO_EXTENSION, VFIO_GROUP_FLAGS, VFIO_IOCTL, VFIO_IRQ_SET_FLAGS, VFIO_STRUCTS, errnoName,
-} from '../emulator/vfio/uapi';
+import { LINUX_FLAGS, VFIO_API_VERSION, VFIO_DEVICE_FLAGS, VFIO_EXTENSION, VFIO_GROUP_FLAGS, VFIO_IOCTL, VFIO_IRQ_SET_FLAGS, VFIO_STRUCTS } from '../emulator/vfio/uapi';
+import { errnoName } from '../emulator/linux/errno';
 
 export type ScenarioOutput = (line: string) => void;
 
@@ -106,7 +105,7 @@ export function bootHost(machine: Machine, log: StepLog): { kernel: HostKernel; 
   return { kernel, proc: kernel.spawn() };
 }
 
-/** The seed's binding flow: driver_override, unbind from the current driver, drivers_probe. */
+/** The VFIO_PLATFORM guide's binding flow: driver_override, unbind from the current driver, drivers_probe. */
 export function bindToVfio(kernel: HostKernel, proc: UserProcess, name: string, log: StepLog): number {
   const device = kernel.device(name);
   log.expect(device !== undefined, `no device ${name} in the devicetree (have: ${kernel.devices.map((d) => d.name).join(', ')})`);

@@ -1,4 +1,4 @@
-// The seed's Test Case 1, a VFIO_PLATFORM userspace driver for a DMA-330 behind the MMU-400, as a program of the
+// The VFIO_PLATFORM guide's Test Case 1, a VFIO_PLATFORM userspace driver for a DMA-330 behind the MMU-400, as a program of the
 // host-kernel model; and its isolation counterpart, where the microcode aims at an IOVA that is not mapped: the
 // SMMU faults, the DMAC aborts, and physical memory stays exactly as it was.
 import { debugGo, writeDebugInstruction } from '../emulator/pl330/debug';

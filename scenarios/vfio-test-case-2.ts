@@ -1,4 +1,4 @@
-// The seed's Test Case 2: device passthrough to a guest. The host binds the DMA-330 to vfio-platform; a VMM maps
+// The VFIO_PLATFORM guide's Test Case 2: device passthrough to a guest. The host binds the DMA-330 to vfio-platform; a VMM maps
 // the guest's RAM for the device (IOVA = guest physical address), places the register page in the guest's physical
 // map and routes the interrupts into the guest's GIC. The guest boots from the devicetree the VMM wrote, probes the
 // DMAC with its own PL330 driver and runs its DMA test; the host takes no part in the transfers. Then the guest

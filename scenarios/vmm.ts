@@ -1,11 +1,11 @@
-// The seed's Test Case 2 host side: a virtual machine monitor (what QEMU with vfio-platform and KVM do for a passed
+// The VFIO_PLATFORM guide's Test Case 2 host side: a virtual machine monitor (what QEMU with vfio-platform and KVM do for a passed
 // through device) as a process of the host-kernel model. Guest RAM is the VMM's anonymous memory, mapped for the
 // device with VFIO_IOMMU_MAP_DMA at IOVA = guest physical address; the device's register page is the VFIO region
 // mmap placed in the guest's physical map (stage 2: guest accesses reach the device without a trap); each device
 // interrupt is an eventfd trigger injected into the guest's virtual GIC (irqfd) and unmasked again through a second
 // eventfd when the guest ends the interrupt (resamplefd). The VMM writes the guest's devicetree.
 import { PAGE_SIZE } from '../emulator/bus/memory';
-import { EventFd } from '../emulator/host/files';
+import { EventFd } from '../emulator/linux/files';
 import type { DmacDescription } from '../emulator/machine/platform';
 import { VFIO_DMA_MAP_FLAGS, VFIO_IRQ_SET_FLAGS } from '../emulator/vfio/uapi';
 import { compileDts, toDtb } from '../server/dts/compiler';

@@ -8,7 +8,7 @@ import { hexAddress } from '../../emulator/pl330/disasm';
 import { describeFaultType } from '../../emulator/pl330/faults';
 import type { Pl330Event, ThreadRef } from '../../emulator/pl330/observer';
 import type { Pl330 } from '../../emulator/pl330/pl330';
-import { CHANNEL_STATE_NAMES, ChannelState, MANAGER_STATE_NAMES } from '../../emulator/pl330/registers';
+import { CHANNEL_STATE_NAMES, ChannelState, MANAGER_STATE_NAMES, statusRegisterName, wakeupNumber } from '../../emulator/pl330/registers';
 import type { SmmuFault } from '../../emulator/smmu/smmu';
 import type { DataBreakpoint } from './breakpoints';
 import type { ScopeInfo, StopInfo, ThreadInfo, EventFilterRequest } from './contract';
@@ -286,8 +286,8 @@ export class DmaObservation {
     const state = dmac.threadState(t.ref);
     const names = t.ref === 'manager' ? MANAGER_STATE_NAMES : CHANNEL_STATE_NAMES;
     let text = names[state] ?? `state ${state}`;
-    const status = dmac.register(t.ref === 'manager' ? 'DSR' : `CSR${t.ref}`);
-    if (state === ChannelState.WaitingForEvent || state === ChannelState.WaitingForPeripheral) text += ` ${(status >>> 4) & 31}`;
+    const status = dmac.register(statusRegisterName(t.ref));
+    if (state === ChannelState.WaitingForEvent || state === ChannelState.WaitingForPeripheral) text += ` ${wakeupNumber(t.ref, status)}`;
     if (state === ChannelState.Faulting || state === ChannelState.FaultingCompleting) {
       const ftr = dmac.register(t.ref === 'manager' ? 'FTRD' : `FTR${t.ref}`);
       text += `: ${describeFaultType(ftr, t.ref === 'manager' ? 'manager' : 'channel')}`;

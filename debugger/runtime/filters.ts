@@ -4,7 +4,7 @@
 import type { Pl330Event, ThreadRef } from '../../emulator/pl330/observer';
 import type { Pl330 } from '../../emulator/pl330/pl330';
 import { describeFaultType } from '../../emulator/pl330/faults';
-import { ChannelState } from '../../emulator/pl330/registers';
+import { ChannelState, statusRegisterName, wakeupNumber } from '../../emulator/pl330/registers';
 
 export type EventFilterId = 'dmago' | 'dmasev' | 'irq' | 'wait' | 'fault' | 'smmu-fault' | 'dmaend';
 
@@ -25,7 +25,6 @@ export interface EventFilter {
 
 const FAULTING = (state: number): boolean => state === ChannelState.Faulting || state === ChannelState.FaultingCompleting;
 const WAITING = (state: number): boolean => state === ChannelState.WaitingForEvent || state === ChannelState.WaitingForPeripheral;
-const statusRegister = (thread: ThreadRef): string => (thread === 'manager' ? 'DSR' : `CSR${thread}`);
 
 export const EVENT_FILTERS: readonly EventFilter[] = [
   {
@@ -47,7 +46,7 @@ export const EVENT_FILTERS: readonly EventFilter[] = [
   {
     id: 'wait', label: 'DMAWFP/DMAWFE waiting', description: 'Stop when a thread starts waiting for a peripheral request or an event.', default: false,
     condition: 'event or peripheral number',
-    transition: (from, to, dmac, thread) => (!WAITING(from) && WAITING(to) ? (dmac.register(statusRegister(thread)) >>> 4) & 31 : undefined),
+    transition: (from, to, dmac, thread) => (!WAITING(from) && WAITING(to) ? wakeupNumber(thread, dmac.register(statusRegisterName(thread))) : undefined),
     describe: (n, thread, dmac) => `waiting for ${dmac.threadState(thread) === ChannelState.WaitingForPeripheral ? 'peripheral' : 'event'} ${n}`,
   },
   {

@@ -34,7 +34,7 @@ export interface FileAccess {
 
 /**
  * Reads a platform devicetree (.dts compiled, .dtb read) into a machine description; warnings go to `warn`. Without
- * a path: the seed's platform.
+ * a path: the VFIO_PLATFORM guide's platform.
  */
 export type PlatformLoader = (path: string | undefined, warn: (line: string) => void) => PlatformDescription;
 

@@ -3,7 +3,8 @@
 // memory, map/unmap with TLB invalidation and sync, and the context and global fault handlers that log and clear.
 import { ADDRESS_SIZE_CODES, SMMU_PAGE_SIZE } from '../smmu/config';
 import { smmuRegisterMaps, SmmuRegisterMaps } from '../smmu/registers';
-import { ERRNO } from '../vfio/uapi';
+import { ERRNO } from '../linux/errno';
+import { hex } from '../linux/hex';
 import { LPAE_MAIR, LpaePageTable } from './io-pgtable';
 import type { FrameAllocator, PhysicalAccess } from './physical';
 import type { MachineSmmu } from '../machine/machine';
@@ -99,7 +100,7 @@ export class ArmSmmuDriver {
     if (stage2OnlyBanks > contextBanks) throw new Error(`${this.name}: impossible number of S2 context banks!`);
     const pagesPerHalf = 2 ** (((id1 >>> 28) & 7) + 1);
     const span = 2 * pagesPerHalf * SMMU_PAGE_SIZE * (id1 >>> 31 ? 16 : 1);
-    if (span !== this.machineSmmu.description.size) this.log(`arm-smmu ${this.name}: SMMU address space size (0x${span.toString(16)}) differs from mapped region size (0x${this.machineSmmu.description.size.toString(16)})!`);
+    if (span !== this.machineSmmu.description.size) this.log(`arm-smmu ${this.name}: SMMU address space size (${hex(span)}) differs from mapped region size (${hex(this.machineSmmu.description.size)})!`);
     const features: SmmuFeatures = {
       stage1, stage2, streamMatchGroups, contextBanks, stage2OnlyBanks, pagesPerHalf,
       contextInterrupts: (id0 >>> 16) & 0xff,
@@ -265,7 +266,7 @@ export class ArmSmmuDriver {
       const fsynr = this.readReg('FSYNR0', b);
       const iova = this.readReg('FAR_HI', b) * 0x1_0000_0000 + this.readReg('FAR', b);
       const cbfrsynra = this.readReg(`CBFRSYNRA${b}`);
-      this.log(`arm-smmu ${this.name}: Unhandled context fault: fsr=0x${fsr.toString(16)}, iova=0x${iova.toString(16).padStart(8, '0')}, fsynr=0x${fsynr.toString(16)}, cbfrsynra=0x${cbfrsynra.toString(16)}, cb=${b}`);
+      this.log(`arm-smmu ${this.name}: Unhandled context fault: fsr=${hex(fsr)}, iova=${hex(iova, 8)}, fsynr=${hex(fsynr)}, cbfrsynra=${hex(cbfrsynra)}, cb=${b}`);
       this.writeReg('FSR', fsr, b);
       handled = true;
     }
@@ -277,17 +278,13 @@ export class ArmSmmuDriver {
     const gfsr = this.readReg('sGFSR');
     if (!gfsr) return false;
     const [s0, s1, s2] = ['sGFSYNR0', 'sGFSYNR1', 'sGFSYNR2'].map((r) => this.readReg(r));
-    if (gfsr & 2) this.log(`arm-smmu ${this.name}: Blocked unknown Stream ID 0x${s1.toString(16)}; boot with "arm-smmu.disable_bypass=0" to allow, but this may have security implications`);
+    if (gfsr & 2) this.log(`arm-smmu ${this.name}: Blocked unknown Stream ID ${hex(s1)}; boot with "arm-smmu.disable_bypass=0" to allow, but this may have security implications`);
     else {
       this.log(`arm-smmu ${this.name}: Unexpected global fault, this could be serious`);
-      this.log(`arm-smmu ${this.name}: \tGFSR 0x${hex8(gfsr)}, GFSYNR0 0x${hex8(s0)}, GFSYNR1 0x${hex8(s1)}, GFSYNR2 0x${hex8(s2)}`);
+      this.log(`arm-smmu ${this.name}: \tGFSR ${hex(gfsr, 8)}, GFSYNR0 ${hex(s0, 8)}, GFSYNR1 ${hex(s1, 8)}, GFSYNR2 ${hex(s2, 8)}`);
     }
     this.writeReg('sGFSR', gfsr);
     return true;
   }
-}
-
-function hex8(v: number): string {
-  return v.toString(16).padStart(8, '0');
 }
 

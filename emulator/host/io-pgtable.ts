@@ -2,7 +2,7 @@
 // memory where the SMMU walks them: stage 1 (AArch32 long format, 32-bit input) or stage 2 (40-bit IPA from level
 // 1 with concatenated tables), with 4K pages, 2M and 1G blocks, and descriptor bits as the Linux IOMMU API's prot
 // flags ask for them.
-import { ERRNO } from '../vfio/uapi';
+import { ERRNO } from '../linux/errno';
 import type { FrameAllocator, PhysicalAccess } from './physical';
 
 /** The Linux IOMMU API protection flags (include/linux/iommu.h). */

@@ -5,12 +5,13 @@
 import { GICD_SIZE } from '../gic/gic';
 import type { Machine, MachineDmac } from '../machine/machine';
 import type { SpiSpec } from '../machine/platform';
-import { ERRNO } from '../vfio/uapi';
+import { ERRNO } from '../linux/errno';
 import { VfioContainer } from '../vfio/container';
 import { VfioGroup } from '../vfio/group';
 import { VfioPlatformDevice } from '../vfio/platform-device';
 import { ArmSmmuDriver } from './arm-smmu';
-import type { OpenFile } from './files';
+import type { OpenFile } from '../linux/files';
+import { LINUX_FLAGS } from '../vfio/uapi';
 import { FrameAllocator, PhysicalAccess } from './physical';
 import { UserProcess } from './process';
 
@@ -270,7 +271,7 @@ export class HostKernel {
     return new UserProcess(this, this.nextPid++);
   }
 
-  // ---- File system: /dev/vfio and the sysfs attributes of the seed's binding flow ----
+  // ---- File system: /dev/vfio and the sysfs attributes of the VFIO_PLATFORM guide's binding flow ----
 
   open(path: string, _flags: number): OpenFile | number {
     if (path === '/dev/vfio/vfio') return new VfioContainer(this);
@@ -283,9 +284,10 @@ export class HostKernel {
     const attribute = this.sysfsAttribute(path);
     if (!attribute) return -ERRNO.ENOENT;
     return {
-      kind: path,
+      name: path,
+      flags: LINUX_FLAGS.O_RDWR,
       read: () => (attribute.show ? new TextEncoder().encode(attribute.show()) : -ERRNO.EIO),
-      write: (_proc, data) => (attribute.store ? attribute.store(new TextDecoder().decode(data)) : -ERRNO.EIO),
+      write: (data) => (attribute.store ? attribute.store(new TextDecoder().decode(data)) : -ERRNO.EIO),
     };
   }
 

@@ -3,13 +3,14 @@
 import { Bus, BusResponse } from '../bus/bus';
 import { PAGE_SIZE } from '../bus/memory';
 import type { MemoryRange } from '../machine/platform';
+import { hex } from '../linux/hex';
 
 export class PhysicalAccess {
   private readonly word = new Uint8Array(4);
   constructor(readonly bus: Bus) {}
 
   readl(address: number): number {
-    if (this.bus.physicalRead(address, this.word, 0, 4) !== BusResponse.Okay) throw new Error(`host kernel: bus error reading 0x${address.toString(16)}`);
+    if (this.bus.physicalRead(address, this.word, 0, 4) !== BusResponse.Okay) throw new Error(`host kernel: bus error reading ${hex(address)}`);
     return (this.word[0] | (this.word[1] << 8) | (this.word[2] << 16) | (this.word[3] << 24)) >>> 0;
   }
 
@@ -19,7 +20,7 @@ export class PhysicalAccess {
     w[1] = value >>> 8;
     w[2] = value >>> 16;
     w[3] = value >>> 24;
-    if (this.bus.physicalWrite(address, w, 0, 4) !== BusResponse.Okay) throw new Error(`host kernel: bus error writing 0x${address.toString(16)}`);
+    if (this.bus.physicalWrite(address, w, 0, 4) !== BusResponse.Okay) throw new Error(`host kernel: bus error writing ${hex(address)}`);
   }
 
   /** A 64-bit descriptor as [low word, high word]. */

@@ -3,8 +3,10 @@
 // what the syscall returns: a value >= 0, or -errno. An emulated ARM Linux process can sit on the same object.
 import { BusResponse } from '../bus/bus';
 import { PAGE_SIZE } from '../bus/memory';
-import { ERRNO, LINUX_FLAGS } from '../vfio/uapi';
-import { EventFd, OpenFile, UserContext } from './files';
+import { LINUX_FLAGS } from '../vfio/uapi';
+import { ERRNO } from '../linux/errno';
+import { hex } from '../linux/hex';
+import { EventFd, POLLIN, WOULD_BLOCK, type OpenFile, type UserContext } from '../linux/files';
 import type { HostKernel } from './kernel';
 
 interface PageMapping {
@@ -61,14 +63,14 @@ export class UserProcess implements UserContext {
 
   read32(vaddr: number): number {
     const b = this.readMemory(vaddr, 4);
-    if (!b) throw new Error(`segmentation fault reading 0x${vaddr.toString(16)}`);
+    if (!b) throw new Error(`segmentation fault reading ${hex(vaddr)}`);
     return new DataView(b.buffer).getUint32(0, true);
   }
 
   write32(vaddr: number, value: number): void {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, value >>> 0, true);
-    if (!this.writeMemory(vaddr, b)) throw new Error(`segmentation fault writing 0x${vaddr.toString(16)}`);
+    if (!this.writeMemory(vaddr, b)) throw new Error(`segmentation fault writing ${hex(vaddr)}`);
   }
 
   /** A NUL-terminated string at vaddr (strndup_user), or undefined (EFAULT). */
@@ -106,44 +108,49 @@ export class UserProcess implements UserContext {
     const file = this.files.get(fd);
     if (!file) return -ERRNO.EBADF;
     this.files.delete(fd);
-    file.release?.();
+    file.close?.();
     return 0;
   }
 
   ioctl(fd: number, request: number, arg: number): number {
     const file = this.files.get(fd);
     if (!file) return -ERRNO.EBADF;
-    return file.ioctl ? file.ioctl(this, request >>> 0, arg) : -ERRNO.ENOTTY;
+    return file.ioctl ? file.ioctl(request >>> 0, arg, this) : -ERRNO.ENOTTY;
   }
 
   read(fd: number, count: number): Uint8Array | number {
-    const file = this.files.get(fd);
-    if (!file) return -ERRNO.EBADF;
-    return file.read ? file.read(this, count, undefined) : -ERRNO.EINVAL;
+    return this.pread(fd, count, undefined);
   }
 
   write(fd: number, data: Uint8Array | string): number {
-    const file = this.files.get(fd);
-    if (!file) return -ERRNO.EBADF;
-    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-    return file.write ? file.write(this, bytes, undefined) : -ERRNO.EINVAL;
+    return this.pwrite(fd, typeof data === 'string' ? new TextEncoder().encode(data) : data, undefined);
   }
 
-  pread(fd: number, count: number, offset: bigint): Uint8Array | number {
+  /** read / pread. A read that would block runs the machine until the file is readable; one that nothing can wake
+   * would hang the process, so the model interrupts it instead (EINTR). */
+  pread(fd: number, count: number, offset: bigint | undefined): Uint8Array | number {
     const file = this.files.get(fd);
     if (!file) return -ERRNO.EBADF;
-    return file.read ? file.read(this, count, offset) : -ERRNO.EINVAL;
+    if (!file.read) return -ERRNO.EINVAL;
+    const position = offset === undefined ? undefined : Number(offset);
+    for (;;) {
+      const result = file.read(count, position, this);
+      if (result !== WOULD_BLOCK) return result;
+      if (!this.kernel.waitFor(() => (file.poll ? file.poll(POLLIN) : POLLIN) !== 0)) return -ERRNO.EINTR;
+    }
   }
 
-  pwrite(fd: number, data: Uint8Array, offset: bigint): number {
+  /** write / pwrite (the model's files never make a writer wait). */
+  pwrite(fd: number, data: Uint8Array, offset: bigint | undefined): number {
     const file = this.files.get(fd);
     if (!file) return -ERRNO.EBADF;
-    return file.write ? file.write(this, data, offset) : -ERRNO.EINVAL;
+    const result = file.write ? file.write(data, offset === undefined ? undefined : Number(offset), this) : -ERRNO.EINVAL;
+    return result === WOULD_BLOCK ? -ERRNO.EAGAIN : result;
   }
 
   eventfd(initial: number, flags: number): number {
     if (flags & ~(LINUX_FLAGS.EFD_NONBLOCK | LINUX_FLAGS.EFD_CLOEXEC)) return -ERRNO.EINVAL;
-    return this.installFile(new EventFd(initial, (flags & LINUX_FLAGS.EFD_NONBLOCK) !== 0, (c) => this.kernel.waitFor(c)));
+    return this.installFile(new EventFd(initial, LINUX_FLAGS.O_RDWR | (flags & LINUX_FLAGS.EFD_NONBLOCK)));
   }
 
   /** mmap(NULL, length, prot, flags, fd, offset): the address, or -errno. */
@@ -169,7 +176,7 @@ export class UserProcess implements UserContext {
       const file = this.files.get(fd);
       if (!file) return -ERRNO.EBADF;
       if (!file.mmap) return -ERRNO.ENODEV;
-      const target = file.mmap(this, pages * PAGE_SIZE, prot, flags, offset);
+      const target = file.mmap(pages * PAGE_SIZE, prot, flags, Number(offset), this);
       if (typeof target === 'number') return target;
       for (let i = 0; i < pages; i++) this.pages.set(vaddr / PAGE_SIZE + i, { physical: target.physical + i * PAGE_SIZE, prot, anonymous: false, io: target.io });
     }

@@ -1,27 +1,18 @@
-// Linux errno values (asm-generic/errno-base.h, errno.h): system calls return their negation.
-export const EPERM = 1;
-export const ENOENT = 2;
-export const ESRCH = 3;
-export const EINTR = 4;
-export const EIO = 5;
-export const EBADF = 9;
-export const EAGAIN = 11;
-export const ENOMEM = 12;
-export const EACCES = 13;
-export const EFAULT = 14;
-export const EEXIST = 17;
-export const ENOTDIR = 20;
-export const EISDIR = 21;
-export const EINVAL = 22;
-export const EMFILE = 24;
-export const ENOTTY = 25;
-export const EBUSY = 16;
-export const EXDEV = 18;
-export const EPIPE = 32;
-export const ELOOP = 40;
-export const ESPIPE = 29;
-export const ERANGE = 34;
-export const ENOSYS = 38;
-export const ENOTEMPTY = 39;
-export const ENODEV = 19;
-export const ETIMEDOUT = 110;
+// Linux errno values (asm-generic/errno-base.h, errno.h), the one table of both kernels the emulator models (the
+// user-mode Linux and the host-kernel model): system calls and file operations return their negation.
+export const ERRNO = {
+  EPERM: 1, ENOENT: 2, ESRCH: 3, EINTR: 4, EIO: 5, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EACCES: 13, EFAULT: 14, EBUSY: 16,
+  EEXIST: 17, EXDEV: 18, ENODEV: 19, ENOTDIR: 20, EISDIR: 21, EINVAL: 22, EMFILE: 24, ENOTTY: 25, ENOSPC: 28, ESPIPE: 29,
+  EPIPE: 32, ERANGE: 34, ENOSYS: 38, ENOTEMPTY: 39, ELOOP: 40, ETIMEDOUT: 110,
+} as const;
+
+export const {
+  EPERM, ENOENT, ESRCH, EINTR, EIO, EBADF, EAGAIN, ENOMEM, EACCES, EFAULT, EBUSY, EEXIST, EXDEV, ENODEV, ENOTDIR, EISDIR,
+  EINVAL, EMFILE, ENOTTY, ENOSPC, ESPIPE, EPIPE, ERANGE, ENOSYS, ENOTEMPTY, ELOOP, ETIMEDOUT,
+} = ERRNO;
+
+/** The name of a negative errno return (`-22` → `EINVAL`). */
+export function errnoName(code: number): string {
+  const n = -code;
+  return Object.entries(ERRNO).find(([, v]) => v === n)?.[0] ?? `errno ${n}`;
+}

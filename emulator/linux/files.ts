@@ -1,6 +1,7 @@
-// Open files of the emulated process. Each file type implements what it supports of `OpenFile`; device models
-// (the VFIO container, groups and devices, sysfs attributes) provide their own through `DeviceFiles`.
-import type { UserAddressSpace } from './address-space';
+// Open files, the one interface of both kernels the emulator models: an emulated ARM Linux process's files and the
+// host-kernel model's (the VFIO container, groups and devices, sysfs attributes, eventfds), which an emulated
+// process opens through `DeviceFiles` and a TypeScript process of the model through emulator/host/process. Each
+// file type implements what it supports of `OpenFile`.
 import { EAGAIN, EBADF, EINVAL, EMFILE, ENOTTY, EPIPE, ESPIPE } from './errno';
 
 export const S_IFMT = 0o170000;
@@ -34,14 +35,35 @@ export interface DirectoryEntry {
 /** A read that cannot complete yet: the process waits for the machine to make progress and retries. */
 export const WOULD_BLOCK = Symbol('would block');
 
-/** What a file's ioctl/mmap handler may use: the process's memory and its descriptor table. */
-export interface KernelContext {
-  /** Guest memory: readBytes/writeBytes for ioctl arguments, mapDevice for mmap, pin/unpin for DMA mappings. */
-  readonly memory: UserAddressSpace;
-  /** The open file behind a descriptor (VFIO SET_IRQS takes eventfd descriptors). */
+/** A page of a process's address space: where it is in physical memory, and its protection (PROT_*). */
+export interface UserPage {
+  readonly physical: number;
+  readonly prot: number;
+}
+
+/**
+ * What a file's ioctl/read/write/mmap handler may use of the calling process: copy_from_user / copy_to_user, its
+ * page mappings (to pin pages for DMA) and its descriptor table (VFIO SET_IRQS takes eventfd descriptors,
+ * GROUP_GET_DEVICE_FD gives a new one). An emulated Linux process and a process of the host-kernel model implement it.
+ */
+export interface UserContext {
+  /** copy_from_user: the bytes, or undefined when any page is unmapped (EFAULT). */
+  readMemory(vaddr: number, length: number): Uint8Array | undefined;
+  /** copy_to_user: false when any page is unmapped or read-only. */
+  writeMemory(vaddr: number, data: Uint8Array): boolean;
+  /** A NUL-terminated string (strndup_user), or undefined (EFAULT). */
+  readString(vaddr: number, max?: number): string | undefined;
+  pageOf(vaddr: number): UserPage | undefined;
   file(fd: number): OpenFile | undefined;
-  /** Gives the process a new descriptor for `file` (VFIO GROUP_GET_DEVICE_FD); returns its number. */
+  /** Gives the process a new descriptor for `file`; returns its number or a negative errno. */
   installFile(file: OpenFile): number;
+}
+
+/** A contiguous physical range an mmap maps (device registers or kernel memory). */
+export interface MmapTarget {
+  readonly physical: number;
+  /** Device memory (VM_PFNMAP / VM_IO). */
+  readonly io: boolean;
 }
 
 export const POLLIN = 0x1;
@@ -54,15 +76,16 @@ export interface OpenFile {
   readonly name: string;
   /** Open flags (O_NONBLOCK matters to blocking reads). */
   flags: number;
-  /** Returns bytes read (0 at end of file), a negative errno, or WOULD_BLOCK. */
-  read?(length: number, position: number | undefined, kernel: KernelContext): Uint8Array | number | typeof WOULD_BLOCK;
+  /** Returns bytes read (0 at end of file), a negative errno, or WOULD_BLOCK (the caller waits and retries). */
+  read?(length: number, position: number | undefined, user: UserContext): Uint8Array | number | typeof WOULD_BLOCK;
   /** Returns bytes written, a negative errno, or WOULD_BLOCK (nothing fits yet). */
-  write?(data: Uint8Array, position: number | undefined, kernel: KernelContext): number | typeof WOULD_BLOCK;
+  write?(data: Uint8Array, position: number | undefined, user: UserContext): number | typeof WOULD_BLOCK;
   seek?(offset: number, whence: number): number;
-  stat(): FileStatus;
-  ioctl?(request: number, arg: number, kernel: KernelContext): number;
-  /** Maps `length` bytes at file `offset` (a 64-bit byte offset) to `address`; returns 0 or a negative errno. */
-  mmap?(address: number, length: number, prot: number, flags: number, offset: number, kernel: KernelContext): number;
+  /** fstat; a file without it is an anonymous character device. */
+  stat?(): FileStatus;
+  ioctl?(request: number, arg: number, user: UserContext): number;
+  /** The physical range `length` bytes at file `offset` (a 64-bit byte offset) map to, or a negative errno. */
+  mmap?(length: number, prot: number, flags: number, offset: number, user: UserContext): MmapTarget | number;
   /** A directory's entries (getdents64 returns them from `entryIndex` on and advances it). */
   entries?(): readonly DirectoryEntry[];
   entryIndex?: number;
@@ -78,7 +101,7 @@ export interface OpenFile {
 /** Paths served by device models instead of the workspace (e.g. `/dev/vfio/0`, `/sys/bus/platform/...`). */
 export interface DeviceFiles {
   /** An open file, a negative errno, or undefined when the path is not the model's. */
-  open(path: string, flags: number, kernel: KernelContext): OpenFile | number | undefined;
+  open(path: string, flags: number, user: UserContext): OpenFile | number | undefined;
   /** A symbolic link's target (sysfs `iommu_group`), or undefined. */
   readlink?(path: string): string | undefined;
 }
@@ -121,44 +144,49 @@ export class HostStream implements OpenFile {
   }
 }
 
-/** eventfd(2): a 64-bit counter; device interrupts signal it, `read` blocks until it is non-zero. */
-export class EventFile implements OpenFile {
+/** The status of a file that has no `stat`: an anonymous character device. */
+export function statOf(file: OpenFile): FileStatus {
+  return file.stat ? file.stat() : { mode: S_IFCHR | 0o600, size: 0, inode: 0 };
+}
+
+/**
+ * eventfd(2): a 64-bit counter. Write (or a device interrupt's `signal`) adds to it; read returns and clears it
+ * (takes 1 in semaphore mode), and while it is 0 fails with EAGAIN when non-blocking or returns WOULD_BLOCK: an
+ * emulated process's thread then waits on the scheduler, a TypeScript process of the host model in kernel.waitFor.
+ */
+export class EventFd implements OpenFile {
   readonly name = 'anon_inode:[eventfd]';
-  private count = 0;
-  /** Called whenever the counter is signalled (so a waiting process can resume). */
-  onSignal: (() => void) | undefined;
+  counter: bigint;
+  /** How many times it was signalled (for traces). */
+  signals = 0;
+  /** Kernel-side consumers (irqfd-style): called on every signal, whoever signals. */
+  readonly listeners = new Set<() => void>();
 
-  constructor(
-    initial: number,
-    public flags: number,
-    private readonly semaphore: boolean,
-  ) {
-    this.count = initial;
+  constructor(initial: number, public flags: number, private readonly semaphore = false) {
+    this.counter = BigInt(initial);
   }
 
-  get value(): number {
-    return this.count;
-  }
-
-  signal(amount = 1): void {
-    this.count += amount;
-    this.onSignal?.();
+  signal(amount = 1n): void {
+    this.counter += amount;
+    this.signals++;
+    for (const listener of this.listeners) listener();
   }
 
   read(length: number): Uint8Array | number | typeof WOULD_BLOCK {
     if (length < 8) return -EINVAL;
-    if (this.count === 0) return this.flags & 0x800 ? -EAGAIN : WOULD_BLOCK;
-    const taken = this.semaphore ? 1 : this.count;
-    this.count -= taken;
+    if (this.counter === 0n) return this.flags & O_NONBLOCK ? -EAGAIN : WOULD_BLOCK;
+    const taken = this.semaphore ? 1n : this.counter;
+    this.counter -= taken;
     const out = new Uint8Array(8);
-    new DataView(out.buffer).setBigUint64(0, BigInt(taken), true);
+    new DataView(out.buffer).setBigUint64(0, taken, true);
     return out;
   }
 
   write(data: Uint8Array): number {
     if (data.length < 8) return -EINVAL;
-    const add = Number(new DataView(data.buffer, data.byteOffset, 8).getBigUint64(0, true));
-    this.signal(add);
+    const value = new DataView(data.buffer, data.byteOffset, 8).getBigUint64(0, true);
+    if (value === 0xffffffffffffffffn) return -EINVAL;
+    this.signal(value);
     return 8;
   }
 
@@ -167,7 +195,7 @@ export class EventFile implements OpenFile {
   }
 
   poll(events: number): number {
-    return (this.count > 0 ? events & POLLIN : 0) | (events & POLLOUT);
+    return (this.counter > 0n ? events & POLLIN : 0) | (events & POLLOUT);
   }
 }
 

@@ -8,7 +8,3 @@ export type ProcessOutcome =
 export class ProcessExit {
   constructor(readonly outcome: ProcessOutcome) {}
 }
-
-export function hex(value: number, digits = 8): string {
-  return '0x' + (value >>> 0).toString(16).padStart(digits, '0');
-}

@@ -11,15 +11,27 @@ import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, UserAddressSpace, type Fra
 import { ElfError, loadElf, parseElf, type LoadedImage } from './elf';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FileTable, HostStream, type DeviceFiles, type KernelContext, type OpenFile } from './files';
+import { FileTable, HostStream, type DeviceFiles, type OpenFile, type UserContext, type UserPage } from './files';
+import { MemoryFault } from '../cpu/memory';
 import { KUSER_PAGE, kuserPage } from './kuser';
 import { ENOSYS } from './errno';
 import { ResourceLimits } from './resource-limits';
 import { ARM_SYSCALL_NAMES } from './syscall-table';
-import { ProcessExit, hex, type ProcessOutcome } from './outcome';
+import { ProcessExit, type ProcessOutcome } from './outcome';
+import { hex } from './hex';
 import { SYSCALLS } from './syscalls';
 import { BLOCKED, FutexQueues, LinuxThread, RESTART, type ThreadWait } from './threads';
 import type { Workspace } from './workspace';
+
+/** A kernel copy to or from user memory: `failed` where the memory is not mapped for it. */
+function faultless<T>(copy: () => T, failed: T): T {
+  try {
+    return copy();
+  } catch (error) {
+    if (error instanceof MemoryFault) return failed;
+    throw error;
+  }
+}
 
 /** HWCAP bits (bits/hwcap.h) for what the CPU implements: no NEON, so glibc takes its integer/VFP paths. */
 export const HWCAP = {
@@ -72,15 +84,13 @@ export interface ProcessOptions {
   readonly seed?: number;
   /** The machine's timeline (default: one with no devices, where only the CPU and sleeps move time). */
   readonly timeline?: Timeline;
-  /** Makes eventfd objects (a device model may need its own kind); default: EventFile. */
-  readonly eventFile?: (initial: number, flags: number) => OpenFile;
   /** A system call with no implementation stops the process (a crash report) instead of returning -ENOSYS. */
   readonly strictSyscalls?: boolean;
   /** Messages about the program that are not its output (an unimplemented system call, once per call). */
   readonly warn?: (message: string) => void;
 }
 
-export class LinuxProcess implements KernelContext {
+export class LinuxProcess implements UserContext {
   readonly cpu: Cpu;
   readonly memory: UserAddressSpace;
   readonly files = new FileTable(() => this.resourceLimits.openFiles);
@@ -173,6 +183,24 @@ export class LinuxProcess implements KernelContext {
 
   installFile(file: OpenFile): number {
     return this.files.add(file);
+  }
+
+  readMemory(vaddr: number, length: number): Uint8Array | undefined {
+    return faultless<Uint8Array | undefined>(() => this.memory.readBytes(vaddr >>> 0, length), undefined);
+  }
+
+  writeMemory(vaddr: number, data: Uint8Array): boolean {
+    return faultless(() => { this.memory.writeBytes(vaddr >>> 0, data); return true; }, false);
+  }
+
+  readString(vaddr: number, max?: number): string | undefined {
+    return faultless<string | undefined>(() => this.memory.readCString(vaddr >>> 0, max), undefined);
+  }
+
+  /** The page at vaddr, pinned (a device may DMA to it), or undefined where nothing is mapped. */
+  pageOf(vaddr: number): UserPage | undefined {
+    const physical = this.memory.pin((vaddr >>> 0) & ~(PAGE_SIZE - 1));
+    return physical < 0 ? undefined : { physical, prot: this.memory.protection(vaddr >>> 0) };
   }
 
   /** Deterministic pseudo-random bytes (xorshift32). */
@@ -381,7 +409,7 @@ export class LinuxProcess implements KernelContext {
         this.outcome = {
           kind: 'crash',
           signal: 31,
-          reason: `unknown system call ${name ?? 'with no name'} (number ${number}) at ${hex(this.cpu.pc - (this.cpu.thumb ? 2 : 4))}`,
+          reason: `unknown system call ${name ?? 'with no name'} (number ${number}) at ${hex(this.cpu.pc - (this.cpu.thumb ? 2 : 4), 8)}`,
           registers: this.registerDump(),
         };
         return;
@@ -412,12 +440,12 @@ export class LinuxProcess implements KernelContext {
   };
 
   private crash(stop: NonNullable<Cpu['stop']>): ProcessOutcome {
-    const at = `at ${hex(this.cpu.pc)} (${this.cpu.thumb ? 'Thumb' : 'ARM'} state)`;
+    const at = `at ${hex(this.cpu.pc, 8)} (${this.cpu.thumb ? 'Thumb' : 'ARM'} state)`;
     switch (stop.kind) {
       case 'undefined':
         return { kind: 'crash', signal: 4, reason: `undefined instruction ${hex(stop.encoding, stop.size * 2)} ${at}: ${stop.detail}`, registers: this.registerDump() };
       case 'fault':
-        return { kind: 'crash', signal: 11, reason: `bad memory access ${at}: ${stop.access} of ${hex(stop.address)}: ${stop.detail}`, registers: this.registerDump() };
+        return { kind: 'crash', signal: 11, reason: `bad memory access ${at}: ${stop.access} of ${hex(stop.address, 8)}: ${stop.detail}`, registers: this.registerDump() };
       case 'breakpoint':
         return { kind: 'crash', signal: 5, reason: `breakpoint instruction (BKPT #${stop.imm}) ${at}`, registers: this.registerDump() };
       default:
@@ -430,11 +458,11 @@ export class LinuxProcess implements KernelContext {
     const names = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11', 'r12', 'sp', 'lr'];
     const lines: string[] = [];
     for (let i = 0; i < 15; i += 4) {
-      lines.push(names.slice(i, i + 4).map((n, j) => `${n.padStart(3)}=${hex(r[i + j])}`).join('  '));
+      lines.push(names.slice(i, i + 4).map((n, j) => `${n.padStart(3)}=${hex(r[i + j], 8)}`).join('  '));
     }
     const c = this.cpu;
-    lines[lines.length - 1] += `   pc=${hex(c.pc)}`;
-    lines.push(`cpsr=${hex(c.cpsr)} (N=${c.n} Z=${c.z} C=${c.c} V=${c.v}, ${c.thumb ? 'Thumb' : 'ARM'} state)`);
+    lines[lines.length - 1] += `   pc=${hex(c.pc, 8)}`;
+    lines.push(`cpsr=${hex(c.cpsr, 8)} (N=${c.n} Z=${c.z} C=${c.c} V=${c.v}, ${c.thumb ? 'Thumb' : 'ARM'} state)`);
     lines.push(`instruction at pc: ${disassembleAt(this.readCode, c.pc, c.thumb, c.it)?.text ?? '(not readable)'}`);
     return lines.join('\n');
   }

@@ -4,11 +4,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MMAP_BOTTOM, MMAP_TOP, PAGE_SIZE, PROT_READ, PROT_WRITE } from './address-space';
 import { EAGAIN, EBADF, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM, ENOSYS, ENOTDIR, ENOTTY, EPERM, ERANGE, ESPIPE, ESRCH, ETIMEDOUT } from './errno';
-import { EventFile, O_NONBLOCK, POLLERR, POLLHUP, POLLIN, POLLOUT, Pipe, S_IFDIR, S_IFMT, WOULD_BLOCK, type FileStatus, type FileTime, type OpenFile } from './files';
+import { EventFd, O_NONBLOCK, POLLERR, POLLHUP, POLLIN, POLLOUT, Pipe, S_IFDIR, S_IFMT, WOULD_BLOCK, type FileStatus, type FileTime, type OpenFile, statOf } from './files';
 import { PICOSECONDS_PER_NANOSECOND } from '../machine/clock';
 import { RESTART } from './threads';
 import { MemoryFault } from '../cpu/memory';
 import { ProcessExit } from './outcome';
+import { hex } from './hex';
 import type { LinuxProcess } from './process';
 import { RLIM64_INFINITY } from './resource-limits';
 import type { Workspace } from './workspace';
@@ -21,6 +22,8 @@ const AT_REMOVEDIR = 0x200;
 const AT_SYMLINK_NOFOLLOW = 0x100;
 const AT_SYMLINK_FOLLOW = 0x400;
 const O_CLOEXEC = 0o2000000;
+const O_RDWR = 2;
+const EFD_SEMAPHORE = 1;
 const GRND_NONBLOCK = 1;
 const GRND_RANDOM = 2;
 const GRND_INSECURE = 4;
@@ -128,7 +131,7 @@ function guestPath(p: LinuxProcess, dirfd: number, pathname: string): string | n
   if (dirfd === AT_FDCWD) return `${p.cwd}/${pathname}`;
   const dir = fileOf(p, dirfd);
   if (!dir) return -EBADF;
-  if ((dir.stat().mode & S_IFMT) !== S_IFDIR) return -ENOTDIR;
+  if ((statOf(dir).mode & S_IFMT) !== S_IFDIR) return -ENOTDIR;
   return `${dir.name}/${pathname}`;
 }
 
@@ -161,7 +164,7 @@ function statPath(p: LinuxProcess, dirfd: number, pathAddress: number, flags: nu
   const pathname = p.memory.readCString(u32(pathAddress));
   if (pathname === '' && flags & AT_EMPTY_PATH) {
     const file = fileOf(p, dirfd);
-    return file ? file.stat() : -EBADF;
+    return file ? statOf(file) : -EBADF;
   }
   const guest = guestPath(p, dirfd, pathname);
   if (typeof guest === 'number') return guest;
@@ -169,7 +172,7 @@ function statPath(p: LinuxProcess, dirfd: number, pathAddress: number, flags: nu
   const device = p.options.devices?.open(where, 0, p);
   if (device !== undefined) {
     if (typeof device === 'number') return device;
-    const st = device.stat();
+    const st = statOf(device);
     device.close?.();
     return st;
   }
@@ -295,8 +298,10 @@ function mmap(p: LinuxProcess, address: number, length: number, prot: number, fl
   if (!file) return -EBADF;
   if (file.mmap) {
     p.memory.unmap(where, size);
-    const result = file.mmap(where, size, prot, flags, offsetBytes, p);
-    return result < 0 ? result : where;
+    const target = file.mmap(size, prot, flags, offsetBytes, p);
+    if (typeof target === 'number') return target;
+    p.memory.mapDevice(where, target.physical, size, prot);
+    return where;
   }
   if (!file.read || flags & MAP_SHARED && prot & PROT_WRITE) return -ENODEV;
   // A private file mapping: a copy of the file's bytes.
@@ -361,7 +366,7 @@ export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
   fstat64: (p, fd, buf) => {
     const file = fileOf(p, fd);
     if (!file) return -EBADF;
-    return guarded(() => { p.memory.writeBytes(u32(buf), stat64(file.stat())); return 0; });
+    return guarded(() => { p.memory.writeBytes(u32(buf), stat64(statOf(file))); return 0; });
   },
   stat64: (p, pathname, buf) => guarded(() => {
     const st = statPath(p, AT_FDCWD, pathname, 0);
@@ -482,8 +487,8 @@ export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
     p.files.set(target, file);
     return target;
   },
-  eventfd: (p, initial) => p.files.add(p.options.eventFile?.(u32(initial), 0) ?? new EventFile(u32(initial), 2, false)),
-  eventfd2: (p, initial, flags) => p.files.add(p.options.eventFile?.(u32(initial), flags) ?? new EventFile(u32(initial), 2 | (flags & 0x800), (flags & 1) === 1)),
+  eventfd: (p, initial) => p.files.add(new EventFd(u32(initial), O_RDWR)),
+  eventfd2: (p, initial, flags) => p.files.add(new EventFd(u32(initial), O_RDWR | (flags & O_NONBLOCK), (flags & EFD_SEMAPHORE) !== 0)),
   poll: (p, fds, nfds, timeoutMs) => poll(p, u32(fds), u32(nfds), timeoutMs < 0 ? -1 : timeoutMs * 1e6),
   ppoll: (p, fds, nfds, timeout) => guarded(() => poll(p, u32(fds), u32(nfds), timeout === 0 ? -1 : readTimespec(p, timeout, false))),
   ppoll_time64: (p, fds, nfds, timeout) => guarded(() => poll(p, u32(fds), u32(nfds), timeout === 0 ? -1 : readTimespec(p, timeout, true))),
@@ -658,7 +663,7 @@ function futex(p: LinuxProcess, address: number, op: number, value: number, time
         const thread = p.current;
         p.futexes.enqueue(word, thread, bitset);
         return p.block({
-          what: `futex wait on 0x${word.toString(16)}`,
+          what: `futex wait on ${hex(word)}`,
           deadline,
           ready: () => thread.woken,
           finish: (timedOut) => {
@@ -720,7 +725,7 @@ function wakeOpCondition(old: number, encoded: number): boolean {
 
 function terminate(p: LinuxProcess, signal: number): number {
   if (signal === 0) return 0;
-  throw new ProcessExit({ kind: 'signal', signal, reason: `killed by ${SIGNAL_NAMES[signal] ?? `signal ${signal}`} (the program raised it${signal === 6 ? ': abort()' : ''}) at ${p.cpu.pc.toString(16)}` });
+  throw new ProcessExit({ kind: 'signal', signal, reason: `killed by ${SIGNAL_NAMES[signal] ?? `signal ${signal}`} (the program raised it${signal === 6 ? ': abort()' : ''}) at ${hex(p.cpu.pc, 8)}` });
 }
 
 function readlink(p: LinuxProcess, dirfd: number, pathname: number, buf: number, size: number): number {

@@ -19,8 +19,8 @@ export interface UserProgram extends Omit<ProcessOptions, 'workspace' | 'argv' |
   readonly env: readonly string[];
 }
 
-/** The machine's bus with the host-kernel model serving /dev/vfio, sysfs, frames and eventfds to the process. */
-export function hostedOn(machine: Machine): Pick<ProcessOptions, 'bus' | 'frames' | 'devices' | 'timeline' | 'eventFile'> {
+/** The machine's bus with the host-kernel model serving /dev/vfio, sysfs and frames to the process. */
+export function hostedOn(machine: Machine): Pick<ProcessOptions, 'bus' | 'frames' | 'devices' | 'timeline'> {
   return { bus: machine.bus, ...hostKernelHooks(new HostKernel(machine)) };
 }
 

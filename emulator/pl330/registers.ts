@@ -1,8 +1,9 @@
 // The DMA-330 APB register interface as data (pl330-isa.md §5, §6): the device model decodes MMIO with this table,
 // the debugger's register views and the CLI read it. Per-channel registers are arrays of 8 (the largest
 // configuration); channels the configuration lacks read as zero.
-import { RegisterDef, RegisterMap, fieldsOf } from '../bus/registers';
+import { RegisterDef, RegisterMap, fieldValue, fieldsOf } from '../bus/registers';
 import { CCR_FIELDS } from './ccr';
+import type { ThreadRef } from './observer';
 
 /** Channel thread states (CSRn[3:0]). */
 export const enum ChannelState {
@@ -153,5 +154,11 @@ export const CR0_FIELDS = fieldsOf(PL330_REGISTER_MAP, 'CR0', ['periph_req', 'bo
 export const CR1_FIELDS = fieldsOf(PL330_REGISTER_MAP, 'CR1', ['icache_len', 'num_icache_lines']);
 export const CRD_FIELDS = fieldsOf(PL330_REGISTER_MAP, 'CRD', ['data_width', 'wr_cap', 'wr_q_dep', 'rd_cap', 'rd_q_dep', 'data_buffer_dep']);
 export const DBGINST0_FIELDS = fieldsOf(PL330_REGISTER_MAP, 'DBGINST0', ['debug_thread', 'channel_number', 'instruction_byte0', 'instruction_byte1']);
+/** The event or peripheral a thread waits for (or last waited for), from its status register (DSR or CSRn). */
+export function wakeupNumber(thread: ThreadRef, status: number): number {
+  return fieldValue(status, thread === 'manager' ? DSR_FIELDS.wakeup_event : CSR_FIELDS.wakeup_number);
+}
+/** The status register of a thread: DSR for the manager, CSRn for channel n. */
+export const statusRegisterName = (thread: ThreadRef): string => (thread === 'manager' ? 'DSR' : `CSR${thread}`);
 /** CCRn at reset, from the table. */
 export const CCR_RESET = PL330_REGISTER_MAP.named('CCR0')!.def.reset;

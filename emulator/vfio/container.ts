@@ -1,19 +1,21 @@
 // The VFIO container (/dev/vfio/vfio): API version, extensions, SET_IOMMU and, once an IOMMU backend is set, its
 // ioctls (type 1: GET_INFO, MAP_DMA, UNMAP_DMA).
-import type { OpenFile, UserContext } from '../host/files';
+import type { OpenFile, UserContext } from '../linux/files';
 import type { HostKernel } from '../host/kernel';
 import type { VfioGroup } from './group';
 import { Type1Iommu, type1Supports } from './type1';
-import { ERRNO, VFIO_API_VERSION, VFIO_EXTENSION, VFIO_IOCTL } from './uapi';
+import { LINUX_FLAGS, VFIO_API_VERSION, VFIO_EXTENSION, VFIO_IOCTL } from './uapi';
+import { ERRNO } from '../linux/errno';
 
 export class VfioContainer implements OpenFile {
-  readonly kind = 'vfio container';
+  readonly name = 'vfio container';
+  flags = LINUX_FLAGS.O_RDWR;
   readonly groups: VfioGroup[] = [];
   iommu: Type1Iommu | undefined;
 
   constructor(readonly kernel: HostKernel) {}
 
-  ioctl(proc: UserContext, request: number, arg: number): number {
+  ioctl(request: number, arg: number, proc: UserContext): number {
     switch (request) {
       case VFIO_IOCTL.GET_API_VERSION:
         return VFIO_API_VERSION;
@@ -63,7 +65,7 @@ export class VfioContainer implements OpenFile {
     }
   }
 
-  release(): void {
+  close(): void {
     for (const g of [...this.groups]) {
       g.container = undefined;
       this.detachGroup(g);

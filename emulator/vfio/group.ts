@@ -1,8 +1,9 @@
 // A VFIO group (/dev/vfio/N): one IOMMU group's devices, opened once, set into a container, giving device fds.
-import type { OpenFile, UserContext } from '../host/files';
+import type { OpenFile, UserContext } from '../linux/files';
 import type { HostKernel, IommuGroup } from '../host/kernel';
 import { VfioContainer } from './container';
-import { ERRNO, VFIO_GROUP_FLAGS, VFIO_IOCTL, VFIO_STRUCTS } from './uapi';
+import { LINUX_FLAGS, VFIO_GROUP_FLAGS, VFIO_IOCTL, VFIO_STRUCTS } from './uapi';
+import { ERRNO } from '../linux/errno';
 import { copyStructToUser, readIoctlArg } from './user';
 
 export class VfioGroup {
@@ -34,13 +35,14 @@ export class VfioGroup {
 }
 
 class VfioGroupFile implements OpenFile {
-  readonly kind: string;
+  readonly name: string;
+  flags = LINUX_FLAGS.O_RDWR;
 
   constructor(private readonly group: VfioGroup) {
-    this.kind = `/dev/vfio/${group.id}`;
+    this.name = `/dev/vfio/${group.id}`;
   }
 
-  ioctl(proc: UserContext, request: number, arg: number): number {
+  ioctl(request: number, arg: number, proc: UserContext): number {
     const group = this.group;
     switch (request) {
       case VFIO_IOCTL.GROUP_GET_STATUS: {
@@ -82,7 +84,7 @@ class VfioGroupFile implements OpenFile {
     return -ERRNO.ENOTTY;
   }
 
-  release(): void {
+  close(): void {
     if (!this.group.devicesOpen) this.group.unsetContainer();
     this.group.opened = false;
   }

@@ -2,13 +2,11 @@
 // the registers themselves) and its `interrupts` as IRQ indexes with eventfd triggers, masking and automasking of
 // level-triggered lines, as drivers/vfio/platform does. No reset module exists for the PL330: RESET is EINVAL.
 import { PAGE_SIZE } from '../bus/memory';
-import { EventFd, MmapTarget, OpenFile, UserContext } from '../host/files';
+import { EventFd, MmapTarget, OpenFile, UserContext } from '../linux/files';
 import type { HostKernel, KernelDevice } from '../host/kernel';
 import type { SpiSpec } from '../machine/platform';
-import {
-  ERRNO, LINUX_FLAGS, VFIO_DEVICE_FLAGS, VFIO_IOCTL, VFIO_IRQ_INFO_FLAGS, VFIO_IRQ_SET_ACTION_TYPE_MASK, VFIO_IRQ_SET_DATA_TYPE_MASK,
-  VFIO_IRQ_SET_FLAGS, VFIO_PLATFORM_OFFSET_SHIFT, VFIO_REGION_INFO_FLAGS, VFIO_STRUCTS,
-} from './uapi';
+import { LINUX_FLAGS, VFIO_DEVICE_FLAGS, VFIO_IOCTL, VFIO_IRQ_INFO_FLAGS, VFIO_IRQ_SET_ACTION_TYPE_MASK, VFIO_IRQ_SET_DATA_TYPE_MASK, VFIO_IRQ_SET_FLAGS, VFIO_PLATFORM_OFFSET_SHIFT, VFIO_REGION_INFO_FLAGS, VFIO_STRUCTS } from './uapi';
+import { ERRNO } from '../linux/errno';
 import { copyStructToUser, readIoctlArg } from './user';
 
 interface Region {
@@ -126,14 +124,15 @@ export class VfioPlatformDevice {
 }
 
 class VfioDeviceFile implements OpenFile {
-  readonly kind: string;
+  readonly name: string;
+  flags = LINUX_FLAGS.O_RDWR;
   private closed = false;
 
   constructor(private readonly vdev: VfioPlatformDevice) {
-    this.kind = `vfio device ${vdev.device.name}`;
+    this.name = `vfio device ${vdev.device.name}`;
   }
 
-  ioctl(proc: UserContext, request: number, arg: number): number {
+  ioctl(request: number, arg: number, proc: UserContext): number {
     const v = this.vdev;
     switch (request) {
       case VFIO_IOCTL.DEVICE_GET_INFO: {
@@ -233,8 +232,9 @@ class VfioDeviceFile implements OpenFile {
   }
 
   /** pread / pwrite at index << 40: register accesses in naturally aligned pieces of up to 4 bytes. */
-  private access(offset: bigint | undefined, length: number, write: Uint8Array | undefined): Uint8Array | number {
-    if (offset === undefined) return -ERRNO.EINVAL;
+  private access(position: number | undefined, length: number, write: Uint8Array | undefined): Uint8Array | number {
+    if (position === undefined) return -ERRNO.EINVAL;
+    const offset = BigInt(position);
     const index = Number(offset >> BigInt(VFIO_PLATFORM_OFFSET_SHIFT));
     const off = Number(offset & OFFSET_MASK);
     const region = this.vdev.regions[index];
@@ -253,16 +253,17 @@ class VfioDeviceFile implements OpenFile {
     return write ? length : buf;
   }
 
-  read(_proc: UserContext, count: number, offset: bigint | undefined): Uint8Array | number {
-    return this.access(offset, count, undefined);
+  read(count: number, position: number | undefined): Uint8Array | number {
+    return this.access(position, count, undefined);
   }
 
-  write(_proc: UserContext, data: Uint8Array, offset: bigint | undefined): number {
-    return this.access(offset, data.length, data) as number;
+  write(data: Uint8Array, position: number | undefined): number {
+    return this.access(position, data.length, data) as number;
   }
 
   /** vfio_platform_mmap: MAP_SHARED, page-aligned, inside an mmap-able region; maps the registers themselves. */
-  mmap(_proc: UserContext, length: number, prot: number, flags: number, offset: bigint): MmapTarget | number {
+  mmap(length: number, prot: number, flags: number, position: number): MmapTarget | number {
+    const offset = BigInt(position);
     const index = Number(offset >> BigInt(VFIO_PLATFORM_OFFSET_SHIFT));
     const region = this.vdev.regions[index];
     if (!(flags & LINUX_FLAGS.MAP_SHARED) || !region || !(region.flags & VFIO_REGION_INFO_FLAGS.MMAP)) return -ERRNO.EINVAL;
@@ -273,7 +274,7 @@ class VfioDeviceFile implements OpenFile {
     return { physical: region.base + start, io: true };
   }
 
-  release(): void {
+  close(): void {
     if (this.closed) return;
     this.closed = true;
     this.vdev.close();

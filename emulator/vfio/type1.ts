@@ -5,12 +5,10 @@ import { PAGE_SIZE } from '../bus/memory';
 import type { SmmuDomain, ArmSmmuDriver } from '../host/arm-smmu';
 import { IOMMU_PROT } from '../host/io-pgtable';
 import type { HostKernel } from '../host/kernel';
-import type { UserContext } from '../host/files';
+import type { UserContext } from '../linux/files';
 import type { VfioGroup } from './group';
-import {
-  ERRNO, LINUX_FLAGS, VFIO_DMA_MAP_FLAGS, VFIO_DMA_UNMAP_FLAGS, VFIO_EXTENSION, VFIO_IOCTL, VFIO_IOMMU_INFO_FLAGS, VFIO_IOMMU_TYPE1_INFO_CAP,
-  VFIO_STRUCTS, encodeStruct, offsetofend,
-} from './uapi';
+import { LINUX_FLAGS, VFIO_DMA_MAP_FLAGS, VFIO_DMA_UNMAP_FLAGS, VFIO_EXTENSION, VFIO_IOCTL, VFIO_IOMMU_INFO_FLAGS, VFIO_IOMMU_TYPE1_INFO_CAP, VFIO_STRUCTS, encodeStruct, offsetofend } from './uapi';
+import { ERRNO } from '../linux/errno';
 import { copyStructFromUser, copyStructToUser, readIoctlArg } from './user';
 
 /** The software MSI window arm-smmu reserves in every domain (MSI_IOVA_BASE, MSI_IOVA_LENGTH). */

@@ -122,16 +122,6 @@ export function encodeStruct(s: StructLayout, values: Partial<Record<string, big
 }
 
 /** Linux errno values (asm-generic) that the model returns negated, as system calls do. */
-export const ERRNO = {
-  EPERM: 1, ENOENT: 2, ESRCH: 3, EINTR: 4, EIO: 5, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EACCES: 13, EFAULT: 14, EBUSY: 16,
-  EEXIST: 17, ENODEV: 19, ENOTDIR: 20, EISDIR: 21, EINVAL: 22, ENOTTY: 25, ENOSPC: 28, ENOSYS: 38,
-} as const;
-
-export function errnoName(code: number): string {
-  const n = -code;
-  return Object.entries(ERRNO).find(([, v]) => v === n)?.[0] ?? `errno ${n}`;
-}
-
 /** armhf constants a VFIO program passes to open, mmap and eventfd. */
 export const LINUX_FLAGS = {
   O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_CLOEXEC: 0x80000, EFD_NONBLOCK: 0x800, EFD_CLOEXEC: 0x80000,

@@ -1,6 +1,7 @@
 // Kernel-side helpers for ioctl arguments: copy_from_user / copy_to_user of the structures in uapi.ts.
-import type { UserContext } from '../host/files';
-import { ERRNO, StructLayout, StructValues, decodeStruct, encodeStruct, offsetofend } from './uapi';
+import type { UserContext } from '../linux/files';
+import { StructLayout, StructValues, decodeStruct, encodeStruct, offsetofend } from './uapi';
+import { ERRNO } from '../linux/errno';
 
 /** Copies the first `length` bytes of a struct from user memory; a number is -EFAULT. */
 export function copyStructFromUser(proc: UserContext, arg: number, s: StructLayout, length: number): StructValues | number {

@@ -1,4 +1,4 @@
-// A userspace VFIO driver for the PL330 DMA controller (the seed guide's Test Case 1), written for dmalab:
+// A userspace VFIO driver for the PL330 DMA controller (the VFIO_PLATFORM guide's Test Case 1), written for dmalab:
 // bind the DMAC to vfio-platform (vfio-amba on the AMBA bus), put its IOMMU group in a type-1 container, map three
 // DMA buffers through the SMMU, write PL330 microcode that copies one page, start channel 0 through the debug
 // registers, wait for the DMASEV interrupt on an eventfd, and check the copy.

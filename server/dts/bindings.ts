@@ -1,10 +1,12 @@
 // Binding checks beyond dtc's (which already check reg, ranges, interrupts, dmas and iommus against the cells
-// properties), as a table like dtc's own (a stable code, a default severity, a test per node):
+// properties), as a table of the checks' one shape (server/checks.ts: a stable code, a default level, a test per node):
 // the arm,pl330 DMA controller, the ARM SMMUs (MMU-400/401, SMMUv1/v2, MMU-500) and their consumers. Facts from
 // the kernel bindings (Documentation/devicetree/bindings/dma/arm,pl330.yaml, iommu/arm,smmu.yaml, dma-common.yaml).
 import type { DtInfo } from './build';
 import type { DtNode, DtProperty } from './tree';
 import { addressCells, cellValue, cells, compatibles, interruptParent, phandleEntries, strings } from './cells';
+import { CheckSwitches, type CheckDeclaration } from '../checks';
+import { CHECKS } from './checks';
 
 export interface BindingFinding {
   readonly code: string;
@@ -16,9 +18,9 @@ export interface BindingFinding {
 
 type Report = (property: DtProperty | undefined, message: string) => void;
 
-interface BindingCheck {
-  readonly code: string;
-  readonly severity: 'error' | 'warning';
+/** A binding check: its test composes the messages it reports. */
+interface BindingCheck extends CheckDeclaration {
+  readonly level: 'error' | 'warning';
   /** Which nodes the check looks at. */
   readonly applies: (node: DtNode) => boolean;
   readonly check: (node: DtNode, report: Report) => void;
@@ -125,22 +127,22 @@ function requireProperties(names: readonly string[]): (node: DtNode, report: Rep
 }
 
 export const BINDING_CHECKS: readonly BindingCheck[] = [
-  { code: 'pl330-required', severity: 'error', applies: isPl330, check: requireProperties(BINDINGS[0].required) },
+  { name: 'pl330-required', level: 'error', applies: isPl330, check: requireProperties(BINDINGS[0].required) },
   {
-    code: 'pl330-compatible', severity: 'warning', applies: isPl330, check: (node, report) => {
+    name: 'pl330-compatible', level: 'warning', applies: isPl330, check: (node, report) => {
       const c = compatibles(node);
       if (c.length !== 2 || c[0] !== 'arm,pl330' || c[1] !== 'arm,primecell') report(node.property('compatible'), `compatible must be "arm,pl330", "arm,primecell" (is ${c.map((s) => `"${s}"`).join(', ')})`);
     },
   },
   {
-    code: 'pl330-reg', severity: 'error', applies: isPl330, check: (node, report) => {
+    name: 'pl330-reg', level: 'error', applies: isPl330, check: (node, report) => {
       const reg = node.property('reg');
       const n = reg && regEntries(node, reg);
       if (reg && n !== 1) report(reg, `reg must have exactly 1 entry (has ${n ?? 'a length that is not a whole number of'} entries of ${addressCells(node).address}+${addressCells(node).size} cells)`);
     },
   },
   {
-    code: 'pl330-interrupts', severity: 'error', applies: isPl330, check: (node, report) => {
+    name: 'pl330-interrupts', level: 'error', applies: isPl330, check: (node, report) => {
       const p = node.property('interrupts');
       const perIrq = cellValue(interruptParent(node), '#interrupt-cells');
       if (!p || !perIrq) return;
@@ -149,20 +151,20 @@ export const BINDING_CHECKS: readonly BindingCheck[] = [
     },
   },
   {
-    code: 'pl330-dma-cells', severity: 'error', applies: isPl330, check: (node, report) => {
+    name: 'pl330-dma-cells', level: 'error', applies: isPl330, check: (node, report) => {
       const p = node.property('#dma-cells');
       if (p && cellValue(node, '#dma-cells') !== 1) report(p, `#dma-cells must be <1> (the peripheral request number), is ${cells(p).join(' ') || 'empty'}`);
     },
   },
   {
-    code: 'pl330-clocks', severity: 'warning', applies: isPl330, check: (node, report) => {
+    name: 'pl330-clocks', level: 'warning', applies: isPl330, check: (node, report) => {
       const names = strings(node.property('clock-names'));
       if (node.property('clocks') && !names?.includes('apb_pclk')) report(node.property('clock-names') ?? node.property('clocks'), 'clock-names must contain "apb_pclk" (the primecell bus clock)');
     },
   },
-  { code: 'smmu-required', severity: 'error', applies: isSmmu, check: requireProperties(BINDINGS[1].required) },
+  { name: 'smmu-required', level: 'error', applies: isSmmu, check: requireProperties(BINDINGS[1].required) },
   {
-    code: 'smmu-global-interrupts', severity: 'error', applies: isSmmu, check: (node, report) => {
+    name: 'smmu-global-interrupts', level: 'error', applies: isSmmu, check: (node, report) => {
       const global = cellValue(node, '#global-interrupts');
       const p = node.property('#global-interrupts');
       if (p && (global === undefined || global > 260)) report(p, '#global-interrupts must be one cell from 0 to 260');
@@ -174,21 +176,21 @@ export const BINDING_CHECKS: readonly BindingCheck[] = [
     },
   },
   {
-    code: 'smmu-iommu-cells', severity: 'error', applies: isSmmu, check: (node, report) => {
+    name: 'smmu-iommu-cells', level: 'error', applies: isSmmu, check: (node, report) => {
       const p = node.property('#iommu-cells');
       const v = cellValue(node, '#iommu-cells');
       if (p && v !== 1 && v !== 2) report(p, '#iommu-cells must be <1> (stream ID) or <2> (stream ID and SMR mask)');
     },
   },
   {
-    code: 'smmu-reg', severity: 'error', applies: isSmmu, check: (node, report) => {
+    name: 'smmu-reg', level: 'error', applies: isSmmu, check: (node, report) => {
       const reg = node.property('reg');
       const n = reg && regEntries(node, reg);
       if (reg && n !== 1) report(reg, `reg must have exactly 1 entry (has ${n ?? 'a misaligned number of'} entries)`);
     },
   },
   {
-    code: 'dma-names', severity: 'warning', applies: (n) => !!n.property('dmas') || !!n.property('dma-names'), check: (node, report) => {
+    name: 'dma-names', level: 'warning', applies: (n) => !!n.property('dmas') || !!n.property('dma-names'), check: (node, report) => {
       const dmas = node.property('dmas');
       const names = strings(node.property('dma-names'));
       if (!dmas) return report(node.property('dma-names'), 'dma-names without dmas');
@@ -205,7 +207,7 @@ export const BINDING_CHECKS: readonly BindingCheck[] = [
     },
   },
   {
-    code: 'iommus-provider', severity: 'warning', applies: (n) => !!n.property('iommus'), check: (node, report) => {
+    name: 'iommus-provider', level: 'warning', applies: (n) => !!n.property('iommus'), check: (node, report) => {
       const p = node.property('iommus')!;
       for (const e of phandleEntries(node, p, '#iommu-cells') ?? []) {
         const provider = e.provider!;
@@ -216,8 +218,13 @@ export const BINDING_CHECKS: readonly BindingCheck[] = [
   },
 ];
 
-/** The binding check codes (what `dmalab dtc -W CODE` enables; `-W bindings` enables them all). */
-export const BINDING_CHECK_CODES: readonly string[] = BINDING_CHECKS.map((c) => c.code);
+
+const BINDING_CHECK_NAMES = new Set(BINDING_CHECKS.map((c) => c.name));
+
+/** The switches of `dmalab dtc`: dtc's checks at dtc's levels, and the binding checks, off as dtc has none. */
+export function dtcCheckSwitches(): CheckSwitches {
+  return new CheckSwitches([...CHECKS, ...BINDING_CHECKS], (c) => (BINDING_CHECK_NAMES.has(c.name) ? 'off' : c.level));
+}
 
 /** Runs every binding check over the live tree. */
 export function runBindingChecks(info: DtInfo): BindingFinding[] {
@@ -231,7 +238,7 @@ export function runBindingChecks(info: DtInfo): BindingFinding[] {
     for (let i = 0; i < BINDING_CHECKS.length; i++) {
       const check = BINDING_CHECKS[i];
       if (!results[testOf[i]]) continue;
-      check.check(node, (property, message) => findings.push({ code: check.code, severity: check.severity, message: `${node.fullpath || '/'}: ${message}`, node, property }));
+      check.check(node, (property, message) => findings.push({ code: check.name, severity: check.level, message: `${node.fullpath || '/'}: ${message}`, node, property }));
     }
     for (const child of node.liveChildren()) walk(child);
   };

@@ -6,8 +6,7 @@
 import type { DtInfo } from './build';
 import type { Diagnostic, Loc } from './source';
 import { DtNode, DtProperty, DtValue, deleteNode, nodeByRef, setU32, u32At } from './tree';
-
-export type CheckLevel = 'error' | 'warning' | 'off';
+import { CheckSwitches, checksByName, type CheckDeclaration, type CheckLevel } from '../checks';
 
 export interface CheckContext {
   info: DtInfo;
@@ -24,10 +23,9 @@ export interface CheckContext {
 
 export type PhandleFormat = 'epapr' | 'legacy' | 'both';
 
-interface CheckDef {
-  name: string;
-  level: CheckLevel;
-  prereqs: readonly string[];
+/** A check of dtc's table: its test runs on every node and composes the messages it reports through ctx.fail. */
+interface CheckDef extends CheckDeclaration {
+  readonly prereqs: readonly string[];
   node?: (ctx: CheckContext, node: DtNode) => void;
   /** The test does nothing on a node without a property of this name (never one the checks add): others are skipped. */
   only?: string;
@@ -927,58 +925,11 @@ export const CHECKS: readonly CheckDef[] = [
   { name: 'always_fail', level: 'off', prereqs: [], node: (ctx, n) => ctx.fail(n, undefined, 'always_fail check') },
 ];
 
-const BY_NAME = new Map(CHECKS.map((c) => [c.name, c]));
-
-/** Each check's warn/error switches, from the defaults and -W/-E options in command-line order. */
-export class CheckLevels {
-  private readonly warn = new Map<string, boolean>();
-  private readonly error = new Map<string, boolean>();
-
-  constructor() {
-    for (const c of CHECKS) {
-      this.warn.set(c.name, c.level === 'warning');
-      this.error.set(c.name, c.level === 'error');
-    }
-  }
-
-  /**
-   * Applies `-W arg` (asError false) or `-E arg` (true); `no-`/`no_` lowers. Raising also raises prerequisites,
-   * lowering also lowers the checks that depend on it. Returns false for an unknown check name.
-   */
-  apply(arg: string, asError: boolean): boolean {
-    const lower = arg.startsWith('no-') || arg.startsWith('no_');
-    const check = BY_NAME.get(lower ? arg.slice(3) : arg);
-    if (!check) return false;
-    if (lower) this.disable(check, !asError, asError);
-    else this.enable(check, !asError, asError);
-    return true;
-  }
-
-  private enable(c: CheckDef, warn: boolean, error: boolean): void {
-    if ((warn && !this.warn.get(c.name)) || (error && !this.error.get(c.name))) for (const p of c.prereqs) this.enable(BY_NAME.get(p)!, warn, error);
-    if (warn) this.warn.set(c.name, true);
-    if (error) this.error.set(c.name, true);
-  }
-
-  private disable(c: CheckDef, warn: boolean, error: boolean): void {
-    if ((warn && this.warn.get(c.name)) || (error && this.error.get(c.name))) {
-      for (const other of CHECKS) if (other.prereqs.includes(c.name)) this.disable(other, warn, error);
-    }
-    if (warn) this.warn.set(c.name, false);
-    if (error) this.error.set(c.name, false);
-  }
-
-  isWarning(name: string): boolean {
-    return this.warn.get(name) === true;
-  }
-
-  isError(name: string): boolean {
-    return this.error.get(name) === true;
-  }
-}
+const BY_NAME = checksByName(CHECKS);
 
 export interface RunChecksOptions {
-  levels?: CheckLevels;
+  /** Switches over this table (and possibly others); default: the table's levels. */
+  levels?: CheckSwitches;
   symbols?: boolean;
   phandleFormat?: PhandleFormat;
 }
@@ -1012,7 +963,7 @@ function reached(node: DtNode, root: DtNode): boolean {
 
 /** Runs the enabled checks (and their prerequisites) over the tree. Returns true when a check raised an error. */
 export function runChecks(info: DtInfo, diagnostics: Diagnostic[], options: RunChecksOptions = {}): { errors: boolean; context: CheckContext } {
-  const levels = options.levels ?? new CheckLevels();
+  const levels = options.levels ?? new CheckSwitches(CHECKS);
   const status = new Map<string, Status>();
   let current: CheckDef | undefined;
   const ctx: CheckContext = {

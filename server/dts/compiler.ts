@@ -2,7 +2,8 @@
 // read through a FileHost; all findings come back as diagnostics.
 import { FdtError } from '../../emulator/devicetree/fdt';
 import { DtInfo, buildDtInfo } from './build';
-import { CheckLevels, CheckContext, PhandleFormat, nodePhandle, runChecks } from './checks';
+import { CheckContext, PhandleFormat, nodePhandle, runChecks } from './checks';
+import type { CheckSwitches } from '../checks';
 import { BlobOptions, fromDtb, toDtb } from './dtb';
 import { DtsDocument, parseDts } from './parser';
 import { DtsStyle, toDts } from './printer';
@@ -16,7 +17,7 @@ export interface TreeOptions {
   bootCpu?: number;
   /** -H */
   phandleFormat?: PhandleFormat;
-  levels?: CheckLevels;
+  levels?: CheckSwitches;
   /** -f: produce output even when checks raise errors. */
   force?: boolean;
   /** -A: add each label to /aliases as the path of its node. */

@@ -6,7 +6,8 @@ import {
   FOREVER_LPEND_DEFAULT, InstructionSpec, OperandKind, SPECS_BY_MNEMONIC, ThreadKind, writeField,
 } from '../../emulator/pl330/isa';
 import { ExpressionError, checkExpressionSyntax, evaluateExpression } from './expression';
-import { CheckLevels, PL330_CHECKS, Pl330CheckCode, SourceDiagnostic, formatTemplate } from './diagnostics';
+import { CheckLevels, Pl330CheckCode, pl330Check, SourceDiagnostic } from './diagnostics';
+import { formatTemplate } from '../checks';
 import { Token, TokenKind, TokenStream, lex } from './lexer';
 import { EmittedKind, HeadInfo, Statement, StatementTable } from './statements';
 
@@ -167,10 +168,10 @@ class Assembly {
   // ---- diagnostics -------------------------------------------------------------------------------------------
 
   private report(code: Pl330CheckCode, args: Record<string, string | number>, line: number, col: number, endCol: number, endLine = line): void {
-    const spec = PL330_CHECKS[code];
-    const severity = this.options.levels?.get(code) ?? spec.severity;
+    const spec = pl330Check(code);
+    const severity = this.options.levels?.get(code) ?? spec.level;
     if (severity === 'off') return;
-    this.diagnostics.push({ severity, code, message: formatTemplate(spec.template, args), line, col, endLine, endCol: Math.max(endCol, col + 1) });
+    this.diagnostics.push({ severity, code, message: formatTemplate(spec.message, args), line, col, endLine, endCol: Math.max(endCol, col + 1) });
   }
 
   private reportTokens(code: Pl330CheckCode, args: Record<string, string | number>, start: number, end: number): void {
@@ -281,12 +282,12 @@ class Assembly {
     const label = this.labelValues.get(name);
     if (label !== undefined) return label;
     const c = this.constants.get(name);
-    if (!c) throw new ExpressionError(formatTemplate(PL330_CHECKS['undefined-symbol'].template, { name }), tok, 'undefined-symbol');
+    if (!c) throw new ExpressionError(formatTemplate(pl330Check('undefined-symbol').message, { name }), tok, 'undefined-symbol');
     if (c.state === 'done') return c.value!;
     if (c.state === 'failed') throw new ExpressionError('', tok); // already reported at its definition
     if (c.state === 'evaluating') {
       c.state = 'failed';
-      throw new ExpressionError(formatTemplate(PL330_CHECKS['circular-symbol'].template, { name }), tok, 'circular-symbol');
+      throw new ExpressionError(formatTemplate(pl330Check('circular-symbol').message, { name }), tok, 'circular-symbol');
     }
     c.state = 'evaluating';
     try {

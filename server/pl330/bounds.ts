@@ -10,6 +10,10 @@ import {
   Cond, DECODE_BYTE0_OPERAND, DECODE_COND, DECODE_FOREVER, DECODE_LENGTH, DECODE_MIN_REVISION, DECODE_OP, DECODE_RESERVED1,
   DECODE_THREADS, Op, THREAD_CHANNEL, backJump, loopCountMinusOne, movRegister,
 } from '../../emulator/pl330/decode';
+import { CCR, ccrField } from '../../emulator/pl330/ccr';
+
+/** Whether a transfer's address register (DAR for writes, SAR for reads) increments, per CCR's DAI/SAI. */
+export const addressIncrements = (ccr: number, write: boolean): boolean => ccrField(ccr, write ? CCR.DAI : CCR.SAI) === 1;
 
 /** Bytes [start, end) of the 32-bit address space; end ≤ 2^32. */
 export interface AddressRange {
@@ -297,10 +301,10 @@ export function computeBounds(images: readonly CodeImage[], entry: number, optio
             break;
           }
           const ccr = s.ccr;
-          const sizeCode = write ? (ccr >>> 15) & 7 : (ccr >>> 1) & 7;
+          const sizeCode = ccrField(ccr, write ? CCR.DS : CCR.SS);
           const single = cond === Cond.Single && op !== Op.STZ;
-          const beats = single ? 1 : (write ? (ccr >>> 18) & 15 : (ccr >>> 4) & 15) + 1;
-          const increment = write ? ((ccr >>> 14) & 1) === 1 : (ccr & 1) === 1;
+          const beats = single ? 1 : ccrField(ccr, write ? CCR.DB : CCR.SB) + 1;
+          const increment = addressIncrements(ccr, write);
           const span = transferSpan(address, sizeCode, beats, increment);
           record(s.pc, write, address, span);
           options.onTransfer?.({ write, zero: op === Op.STZ, start: address, length: span, ccr });

@@ -6,7 +6,8 @@
 // a byte twice nor read a byte they write. Straight-line bodies of loads, stores, DMASTZ and DMAADDH/DMAADNH only,
 // incrementing addresses, no endian swap.
 import { AssembleOptions, AssembleResult, LoopInfo, assemble } from './assembler';
-import { Transfer, computeBounds, mergeRanges, rangeBytes, intersectRanges, AddressRange } from './bounds';
+import { CCR, ccrField } from '../../emulator/pl330/ccr';
+import { Transfer, addressIncrements, computeBounds, mergeRanges, rangeBytes, intersectRanges, AddressRange } from './bounds';
 import { channelEntries } from './program-checks';
 
 const MAX_JUMP = 255;
@@ -93,8 +94,7 @@ function dataMovement(text: string, loopLine: number, options: AssembleOptions):
   const writes: AddressRange[] = [];
   const zeros: AddressRange[] = [];
   for (const t of transfers) {
-    const increment = t.write ? ((t.ccr >>> 14) & 1) === 1 : (t.ccr & 1) === 1;
-    if (!increment || (t.ccr >>> 28) & 7 || t.start + t.length > 2 ** 32) return undefined;
+    if (!addressIncrements(t.ccr, t.write) || ccrField(t.ccr, CCR.ES) !== 0 || t.start + t.length > 2 ** 32) return undefined;
     if (t.zero) zeros.push({ start: t.start, end: t.start + t.length });
     else (t.write ? writes : reads).push({ start: t.start, end: t.start + t.length });
   }

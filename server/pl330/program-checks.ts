@@ -6,7 +6,8 @@ import type { AssembleResult, AssembledInstruction, Program } from './assembler'
 import {
   AddressRange, ProgramBounds, RUNS_PAST_CODE, computeBounds, formatRanges, intersectRanges, mergeRanges, subtractRanges,
 } from './bounds';
-import { PL330_CHECKS, Pl330CheckCode, SourceDiagnostic, formatTemplate } from './diagnostics';
+import { Pl330CheckCode, pl330Check, SourceDiagnostic } from './diagnostics';
+import { formatTemplate } from '../checks';
 
 /** A channel program's entry point (a .channel section, a label after DMAEND, a DMAGO target) and its bounds. */
 export interface EntryBounds {
@@ -95,7 +96,7 @@ export function programDiagnostics(result: AssembleResult, entries: readonly Ent
     const key = `${code}@${pc}`;
     if (!ins || reported.has(key)) return;
     reported.add(key);
-    out.push({ severity: PL330_CHECKS[code].severity, code, message: formatTemplate(PL330_CHECKS[code].template, args), line: ins.line, col: ins.col, endLine: ins.line, endCol: ins.endCol });
+    out.push({ severity: pl330Check(code).level, code, message: formatTemplate(pl330Check(code).message, args), line: ins.line, col: ins.col, endLine: ins.line, endCol: ins.endCol });
   };
   const buffers = mergeRanges(result.buffers.map((b) => ({ start: b.address, end: b.address + b.size })));
   const bufferNames = result.buffers.map((b) => b.name).join(', ');

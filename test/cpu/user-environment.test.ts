@@ -8,7 +8,7 @@ import { Bus, type MmioDevice } from '../../emulator/bus/bus';
 import { rangeFrames } from '../../emulator/linux/address-space';
 import { parseElf } from '../../emulator/linux/elf';
 import { EBADF, EINVAL } from '../../emulator/linux/errno';
-import { EventFile, type DeviceFiles, type OpenFile } from '../../emulator/linux/files';
+import { EventFd, type DeviceFiles, type OpenFile } from '../../emulator/linux/files';
 import { LinuxProcess } from '../../emulator/linux/process';
 import { AT_HWCAP_VALUE, HWCAP } from '../../emulator/linux/process';
 import { Workspace } from '../../emulator/linux/workspace';
@@ -103,7 +103,7 @@ test('device files: ioctl, a new descriptor, mmap of device registers, DMA into 
   const device = new TestDevice();
   const DEVICE_BASE = 0x2c0a0000;
   bus.addDevice(DEVICE_BASE, 0x1000, device);
-  let irq: EventFile | undefined;
+  let irq: EventFd | undefined;
   let dmaTarget = -1;
   let waits = 0;
   const testFile = (name: string): OpenFile => ({
@@ -113,21 +113,22 @@ test('device files: ioctl, a new descriptor, mmap of device registers, DMA into 
     ioctl(request, arg, kernel) {
       switch (request) {
         case 0x3b64: return name === 'child' ? 9 : 7;
-        case 0x3b6a: return kernel.installFile(testFile(kernel.memory.readCString(arg)));
-        case 0x3b71: dmaTarget = kernel.memory.pin(arg); return dmaTarget < 0 ? -EINVAL : 0;
+        case 0x3b6a: return kernel.installFile(testFile(kernel.readString(arg) ?? ''));
+        case 0x3b71: {
+          const page = kernel.pageOf(arg);
+          dmaTarget = page ? page.physical + (arg & 0xfff) : -1;
+          return page ? 0 : -EINVAL;
+        }
         case 0x3b6e: {
           const file = kernel.file(arg);
-          if (!(file instanceof EventFile)) return -EBADF;
+          if (!(file instanceof EventFd)) return -EBADF;
           irq = file;
           return 0;
         }
         default: return -EINVAL;
       }
     },
-    mmap(address, length, prot, _flags, offset, kernel) {
-      kernel.memory.mapDevice(address, DEVICE_BASE + offset, length, prot);
-      return 0;
-    },
+    mmap: (_length, _prot, _flags, offset) => ({ physical: DEVICE_BASE + offset, io: true }),
   });
   const devices: DeviceFiles = { open: (path) => (path === '/dev/dmalab-test' ? testFile(path) : undefined) };
   let stdout = '';
@@ -145,7 +146,7 @@ test('device files: ioctl, a new descriptor, mmap of device registers, DMA into 
         const message = Buffer.from('written by DMA\0');
         bus.physicalWrite(dmaTarget, message, 0, message.length);
         device.registers[0] = 2;
-        irq.signal(3);
+        irq.signal(3n);
         return ready() ? 'ready' : 'idle';
       },
     },

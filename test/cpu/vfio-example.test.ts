@@ -1,5 +1,5 @@
 // End to end: the committed examples/vfio-pl330 binary (a C userspace VFIO driver built with Debian's armhf cross
-// compiler) runs unchanged on the emulated CPU against the VFIO model, the MMU-400 and the PL330 of the seed's
+// compiler) runs unchanged on the emulated CPU against the VFIO model, the MMU-400 and the PL330 of the VFIO_PLATFORM guide's
 // platform, and its DMA copy passes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

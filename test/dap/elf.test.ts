@@ -1,4 +1,4 @@
-// An ARM executable in a debug session: the seed's VFIO driver (examples/vfio-pl330, built with -g) on the CPU
+// An ARM executable in a debug session: the VFIO_PLATFORM guide's VFIO driver (examples/vfio-pl330, built with -g) on the CPU
 // thread beside the DMA threads, with breakpoints and steps in its C source and the PL330's interrupt stopping in C.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

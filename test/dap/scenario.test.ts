@@ -1,4 +1,4 @@
-// A launch configuration with `scenario` runs the seed's VFIO test in the session: steps on the console, PASS or
+// A launch configuration with `scenario` runs the VFIO_PLATFORM guide's VFIO test in the session: steps on the console, PASS or
 // FAIL as the exit code; and the microcode it starts can be debugged: event filters, stepping, variables, smmu walk.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

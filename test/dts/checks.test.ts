@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { CHECKS } from '../../server/dts/checks';
+import { BINDING_CHECKS, dtcCheckSwitches } from '../../server/dts/bindings';
 import { newPreprocessCache } from '../../server/dts/preprocessor';
 import { INCLUDE_PREFIXES, compileKernelDts, corpusFiles, ensureKernelTree } from './corpus';
 import { dmalabDtc } from './run-cli';
@@ -98,4 +99,16 @@ test('checks on kernel trees with dtc default levels: the implemented checks fir
     total += theirs.filter((n) => implemented.has(n)).length;
   }
   console.log(`dts checks: ${files.length} kernel trees, ${total} findings of implemented checks, same counts as dtc`);
+});
+
+test("dmalab dtc's -W/-E names are one namespace: dtc's checks and the binding checks, each name once, prerequisites named", () => {
+  const names = [...CHECKS, ...BINDING_CHECKS].map((c) => c.name);
+  assert.deepEqual(names.filter((n, i) => names.indexOf(n) !== i), []);
+  for (const c of CHECKS) for (const p of c.prereqs ?? []) assert.ok(names.includes(p), `${c.name} needs ${p}`);
+  const switches = dtcCheckSwitches();
+  assert.equal(switches.severity('pl330-required'), undefined, 'binding checks start off in dtc');
+  assert.ok(switches.apply('pl330-required', true) && switches.apply('no-pl330-required', false));
+  assert.equal(switches.severity('pl330-required'), 'error', "as dtc: -W no-X lowers X's warning, not its error");
+  assert.ok(switches.isWarning('simple_bus_reg'));
+  assert.ok(switches.apply('no-reg_format', false) && switches.isWarning('simple_bus_reg') === false, 'lowering a check lowers its dependants');
 });

@@ -4,7 +4,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileHost } from '../../server/dts/compile-file';
-import { CheckLevels } from '../../server/dts/checks';
+import { CHECKS } from '../../server/dts/checks';
+import { CheckSwitches } from '../../server/checks';
 import { compileDts, toDtb } from '../../server/dts/compiler';
 import { PreprocessCache, preprocess } from '../../server/dts/preprocessor';
 import { Diagnostic, Source, bytesToText } from '../../server/dts/source';
@@ -100,7 +101,7 @@ export function compileKernelDts(tree: string, rel: string, cache: PreprocessCac
   const includeDirs = [dir, INCLUDE_PREFIXES];
   const pre = preprocess(src, bytesToText(readFileSync(src)), { host: fileHost, includeDirs, cache });
   if (pre.diagnostics.some((d) => d.severity === 'error')) return { dtb: undefined, diagnostics: pre.diagnostics };
-  const levels = new CheckLevels();
+  const levels = new CheckSwitches(CHECKS);
   for (const flag of options.dtcFlags ?? KERNEL_DTC_FLAGS) levels.apply(flag.slice(2), false);
   const result = compileDts(new Source(src, pre.text, dir, pre.map, pre.segments), { host: fileHost, includeDirs, bootCpu: 0, levels, symbols: options.symbols });
   return { dtb: result.info ? toDtb(result.info) : undefined, diagnostics: [...pre.diagnostics, ...result.diagnostics] };

@@ -42,7 +42,7 @@ const CCR = (() => {
 /** The scenarios the example launch configurations run (`dmalab run --scenario` names them so). */
 const VFIO_SCENARIO = 'vfio-test-case-1';
 const PASSTHROUGH_SCENARIO = 'vfio-passthrough';
-/** The seed's driver in C, run on the emulated CPU by the example's "VFIO driver in C" configuration. */
+/** The VFIO_PLATFORM guide's driver in C, run on the emulated CPU by the example's "VFIO driver in C" configuration. */
 const C_PROGRAM = 'vfio-pl330/vfio-pl330';
 const C_SOURCE = 'vfio-pl330/vfio-pl330.c';
 const C_SOURCE_TEXT = readFileSync(join(REPO_ROOT, 'examples', C_SOURCE), 'utf8');
@@ -114,7 +114,7 @@ describe('Debugging a PL330 program in VS Code (code-server)', () => {
       assert.match(await wb.exceptionWidgetText(), new RegExp(`DMASEV ${event}\\b`));
     }));
 
-  test("the VFIO scenario launch configuration runs the seed's Test Case 1 to PASS", { timeout: SCENARIO_TIMEOUT_MS }, () =>
+  test("the VFIO scenario launch configuration runs the VFIO_PLATFORM guide's Test Case 1 to PASS", { timeout: SCENARIO_TIMEOUT_MS }, () =>
     scenario(editor, 'debug-vfio-test-case-1', async (wb) => {
       const expected = cliOutput(VFIO_SCENARIO);
       await wb.debugAction('Stop');

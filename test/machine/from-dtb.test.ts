@@ -10,7 +10,7 @@ import { copyMicrocode } from '../../scenarios/vfio-test-case-1';
 const dtc = (source: string): Uint8Array => new Uint8Array(execFileSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', '-'], { input: source }));
 const dtcFile = (file: string): Uint8Array => new Uint8Array(execFileSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', file]));
 
-test("the seed's platform: memory, GIC, MMU-400 with its interrupts, four DMA-330s with buses, IRQs and stream IDs", () => {
+test("the VFIO_PLATFORM guide's platform: memory, GIC, MMU-400 with its interrupts, four DMA-330s with buses, IRQs and stream IDs", () => {
   const p = platformFromDtb(dtcFile('examples/platforms/vexpress-mmu400-dma330.dts'));
   assert.deepEqual(p.memory, [{ base: 0x80000000, size: 0x80000000 }]);
   assert.equal(p.gic.distributor, 0x2c001000);

@@ -33,7 +33,7 @@ function runDriver(mode: 'poll' | 'thread', platform = PLATFORM): { stdout: stri
   return { stdout, stderr, status };
 }
 
-/** The seed's platform with a `clock-frequency` on the first DMA-330. */
+/** The VFIO_PLATFORM guide's platform with a `clock-frequency` on the first DMA-330. */
 function platformWithDmacClock(hz: number): { path: string; dispose: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'dmalab-clock-'));
   const text = readFileSync(PLATFORM, 'utf8').replace('reg = <0 0x2c0a0000 0 0x1000>;', `reg = <0 0x2c0a0000 0 0x1000>;\n\t\tclock-frequency = <${hz}>;`);

@@ -33,7 +33,7 @@ test('outside the platform RAM the DMAC takes a bus error, decoded', () => {
   assert.match(JSON.parse(r.stdout).fault.description, /data_read_err/);
 });
 
-test('run --scenario runs the seed Test Case 1 to PASS; bad names and flag mixes are usage errors', () => {
+test("run --scenario runs the VFIO_PLATFORM guide's Test Case 1 to PASS; bad names and flag mixes are usage errors", () => {
   const r = dmalab('run', '--scenario', 'vfio-test-case-1');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /\nPASS\n$/);
@@ -43,7 +43,7 @@ test('run --scenario runs the seed Test Case 1 to PASS; bad names and flag mixes
   assert.equal(dmalab('run', join(work, 'copy.pl330'), '--dmac', '1').status, 2);
 });
 
-test('run dispatches an ARM executable to the CPU: the seed VFIO driver copies with the DMAC and passes', () => {
+test("run dispatches an ARM executable to the CPU: the VFIO_PLATFORM guide's VFIO driver copies with the DMAC and passes", () => {
   const elf = join(ROOT, 'examples/vfio-pl330/vfio-pl330');
   const r = dmalab('run', elf);
   assert.equal(r.status, 0, r.stderr);

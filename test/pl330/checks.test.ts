@@ -76,7 +76,7 @@ test('messages: near-miss mnemonics and directives get a suggestion; large value
 
 test('every check code in the table is exercised above or is the internal one', () => {
   const exercised = new Set(CASES.flatMap(([, , e]) => e.map((x) => x.split(' ')[1])));
-  const untested = Object.keys(PL330_CHECKS).filter((c) => !exercised.has(c));
+  const untested = [...PL330_CHECKS.keys()].filter((c) => !exercised.has(c));
   assert.deepEqual(untested.sort(), ['empty-program', 'forever-nested', 'internal', 'jump-target', 'jump-too-far', 'swap-wider-than-beat', 'target-mismatch'].sort());
 });
 

@@ -5,14 +5,15 @@ import assert from 'node:assert/strict';
 import { HostKernel } from '../../emulator/host/kernel';
 import { Machine } from '../../emulator/machine/machine';
 import { VfioUser } from '../../emulator/vfio/libvfio';
-import { ERRNO, LINUX_FLAGS, VFIO_EXTENSION, VFIO_IOCTL, VFIO_IRQ_SET_FLAGS, VFIO_STRUCTS, decodeStruct } from '../../emulator/vfio/uapi';
-import { seedPlatform } from './platform';
+import { LINUX_FLAGS, VFIO_EXTENSION, VFIO_IOCTL, VFIO_IRQ_SET_FLAGS, VFIO_STRUCTS, decodeStruct } from '../../emulator/vfio/uapi';
+import { ERRNO } from '../../emulator/linux/errno';
+import { guidePlatform } from './platform';
 
 const RW = LINUX_FLAGS.PROT_READ | LINUX_FLAGS.PROT_WRITE;
 const ANON = LINUX_FLAGS.MAP_PRIVATE | LINUX_FLAGS.MAP_ANONYMOUS;
 const { EINVAL, EBUSY, EBADF, EFAULT, EEXIST, ENODEV, ENOENT, ENOTTY } = ERRNO;
 
-function host(platform = seedPlatform()) {
+function host(platform = guidePlatform()) {
   const kernel = new HostKernel(new Machine(platform));
   const proc = kernel.spawn();
   const user = new VfioUser(proc);
@@ -79,7 +80,7 @@ test('container: version, extensions, SET_IOMMU ordering and backend-less ioctls
 });
 
 test('group: GET_STATUS argsz, SET_CONTAINER fd checks, viability with a device still on its native driver', () => {
-  const p = seedPlatform();
+  const p = guidePlatform();
   // DMACs 1 and 2 share a stream ID: one IOMMU group.
   const shared = { ...p, dmacs: p.dmacs.map((d, i) => (i === 2 ? { ...d, iommu: { smmu: 0, streamIds: [1] } } : d)) };
   const { kernel, proc, user, bind } = host(shared);
@@ -221,6 +222,19 @@ test('vfio-platform device: info, region and irq info, SET_IRQS checks, software
   assert.equal(proc.mmap(0x2000, RW, LINUX_FLAGS.MAP_SHARED, device, 0n), -EINVAL, 'beyond the region');
   const regs = proc.mmap(0x1000, RW, LINUX_FLAGS.MAP_SHARED, device, 0n);
   assert.equal(proc.read32(regs + 0xe00), s.kernel.machine.dmacs[0].device.read(0xe00, 4), 'the mapping is the registers');
+});
+
+test("a blocking eventfd read of the model's process waits on the machine: a signal ends it, an idle machine interrupts it (EINTR)", () => {
+  const { proc, user, device } = session();
+  const efd = proc.eventfd(0, 0);
+  const trigger = (flags: number, data?: number) =>
+    user.ioctlStruct(device, VFIO_IOCTL.DEVICE_SET_IRQS, VFIO_STRUCTS.irq_set, { flags, index: 0, start: 0, count: 1 },
+      data === undefined ? undefined : new Uint8Array(new Int32Array([data]).buffer)).ret;
+  assert.equal(trigger(VFIO_IRQ_SET_FLAGS.DATA_EVENTFD | VFIO_IRQ_SET_FLAGS.ACTION_TRIGGER, efd), 0);
+  assert.equal(proc.read(efd, 8), -ERRNO.EINTR, 'nothing on the machine can signal it');
+  assert.equal(trigger(VFIO_IRQ_SET_FLAGS.DATA_NONE | VFIO_IRQ_SET_FLAGS.ACTION_TRIGGER), 0);
+  assert.deepEqual([...(proc.read(efd, 8) as Uint8Array)], [1, 0, 0, 0, 0, 0, 0, 0], 'the loopback trigger signalled it');
+  assert.equal(proc.write(efd, new Uint8Array(8).fill(0xff)), -EINVAL, 'eventfd refuses 2^64 - 1');
 });
 
 test('random ioctls with random arguments never throw: every call returns a value or -errno', () => {

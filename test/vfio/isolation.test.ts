@@ -1,4 +1,4 @@
-// Test Case 1 on every DMAC of the seed's platform, and isolation under random mappings and random programs: no
+// Test Case 1 on every DMAC of the VFIO_PLATFORM guide's platform, and isolation under random mappings and random programs: no
 // access by a DMAC ever reaches a physical page outside its current mappings (or writes a page mapped read-only),
 // including right after UNMAP_DMA (a stale TLB entry would let it through), and no other byte of memory changes.
 import { test } from 'node:test';
@@ -9,12 +9,12 @@ import { debugGo, debugKill, issueDebug } from '../../emulator/pl330/debug';
 import { copyMicrocode, vfioTestCase1 } from '../../scenarios/vfio-test-case-1';
 import { StepLog, allocate, bindToVfio, bootHost, mapDma, openVfioDevice, unmapDma } from '../../scenarios/vfio-session';
 import { VFIO_DMA_MAP_FLAGS, VFIO_IOCTL } from '../../emulator/vfio/uapi';
-import { seedPlatform } from './platform';
+import { guidePlatform } from './platform';
 
 for (const name of ['2c0a0000.dma', '2c0a1000.dma', '2c0a2000.dma', '2c0a3000.dma']) {
   test(`Test Case 1 passes on ${name}`, () => {
     const lines: string[] = [];
-    const r = vfioTestCase1(new Machine(seedPlatform()), (l) => lines.push(l), { device: name, bytes: 8192 });
+    const r = vfioTestCase1(new Machine(guidePlatform()), (l) => lines.push(l), { device: name, bytes: 8192 });
     assert.equal(r.pass, true, lines.join('\n'));
     assert.ok(lines.some((l) => l.includes('8192 bytes copied correctly')));
   });
@@ -29,7 +29,7 @@ function random(seed: number) {
 }
 
 test('isolation: random mappings, random copies, map/unmap between them', () => {
-  const machine = new Machine(seedPlatform());
+  const machine = new Machine(guidePlatform());
   const log = new StepLog(() => {});
   const { kernel, proc } = bootHost(machine, log);
   const name = '2c0a2000.dma';
@@ -96,7 +96,7 @@ test('isolation: random mappings, random copies, map/unmap between them', () => 
 });
 
 test('all four DMACs in one container share one SMMU domain and copy at the same time', () => {
-  const machine = new Machine(seedPlatform());
+  const machine = new Machine(guidePlatform());
   const log = new StepLog(() => {});
   const { kernel, proc } = bootHost(machine, log);
   const names = machine.dmacs.map((d) => d.description.name);

@@ -1,4 +1,4 @@
-// The seed's Test Case 2 on the embedded emulator: the DMA-330 passed through to a guest (VMM over VFIO, the guest's
+// The VFIO_PLATFORM guide's Test Case 2 on the embedded emulator: the DMA-330 passed through to a guest (VMM over VFIO, the guest's
 // own PL330 driver and dmatest), and the SMMU isolating the guest. The guest's devicetree is checked against
 // Debian's dtc, and the verdicts against what the emulated hardware did.
 import { test } from 'node:test';
@@ -9,11 +9,11 @@ import { parseFdt, findCompatible, interrupts } from '../../emulator/devicetree/
 import { StepLog, bindToVfio, bootHost, openVfioDevice } from '../../scenarios/vfio-session';
 import { QEMU_VIRT_LAYOUT, VirtualMachineMonitor } from '../../scenarios/vmm';
 import { vfioPassthrough } from '../../scenarios/vfio-test-case-2';
-import { seedPlatform } from './platform';
+import { guidePlatform } from './platform';
 
 function run(options: Parameters<typeof vfioPassthrough>[2] = {}): { pass: boolean; failure?: string; lines: string[]; machine: Machine } {
   const lines: string[] = [];
-  const machine = new Machine(seedPlatform());
+  const machine = new Machine(guidePlatform());
   return { ...vfioPassthrough(machine, (l) => lines.push(l), options), lines, machine };
 }
 
@@ -50,7 +50,7 @@ test('a dmatest whose buffers do not fit in the guest RAM fails: the guest runs 
 });
 
 test("the VMM's guest devicetree: dmalab's DTB equals Debian dtc's, and names the device's guest address and SPIs", { skip: spawnSync('dtc', ['--version']).status !== 0 && 'dtc is not installed' }, () => {
-  const machine = new Machine(seedPlatform());
+  const machine = new Machine(guidePlatform());
   const lines: string[] = [];
   const log = new StepLog((l) => lines.push(l));
   const { kernel, proc } = bootHost(machine, log);

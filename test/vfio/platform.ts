@@ -1,9 +1,9 @@
-// The seed's platform for the VFIO tests: examples/platforms/vexpress-mmu400-dma330.dts through dmalab's compiler.
+// The VFIO_PLATFORM guide's platform for the VFIO tests: examples/platforms/vexpress-mmu400-dma330.dts through dmalab's compiler.
 import type { PlatformDescription } from '../../emulator/machine/platform';
 import { loadPlatform } from '../../scenarios/platform';
 
-let seed: PlatformDescription | undefined;
+let cached: PlatformDescription | undefined;
 
-export function seedPlatform(): PlatformDescription {
-  return (seed ??= loadPlatform());
+export function guidePlatform(): PlatformDescription {
+  return (cached ??= loadPlatform());
 }

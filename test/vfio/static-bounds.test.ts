@@ -18,7 +18,7 @@ import { assemble } from '../../server/pl330/assembler';
 import { AddressRange, computeBounds, mergeRanges } from '../../server/pl330/bounds';
 import type { Smmu } from '../../emulator/smmu/smmu';
 import { AccessWindow, accessesOutside } from '../../server/pl330/program-checks';
-import { seedPlatform } from './platform';
+import { guidePlatform } from './platform';
 
 const CODE_IOVA = 0x30000000;
 const SRC_IOVA = 0x40000000;
@@ -62,7 +62,7 @@ function refusedBySmmu(smmu: Smmu, streamId: number, ranges: readonly AddressRan
  * side effects) which predicted bytes it would refuse, then runs the program.
  */
 function runOnPlatform(source: string): { faultType: number; refused: AddressRange[]; smmuRefuses: { reads: AddressRange[]; writes: AddressRange[] } } {
-  const machine = new Machine(seedPlatform());
+  const machine = new Machine(guidePlatform());
   const log = new StepLog(() => {});
   const { kernel, proc } = bootHost(machine, log);
   const name = '2c0a0000.dma';

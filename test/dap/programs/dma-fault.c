@@ -1,5 +1,5 @@
 // A small VFIO driver whose DMA goes astray, for the debugger's tests: it fills a buffer on the CPU (a loop to put a
-// logpoint, a condition and a data breakpoint on), then has channel 0 of the seed's first DMA-330 load from an IOVA
+// logpoint, a condition and a data breakpoint on), then has channel 0 of the VFIO_PLATFORM guide's first DMA-330 load from an IOVA
 // it never mapped. The SMMU faults the read and the channel aborts; the program prints the fault registers.
 #include <fcntl.h>
 #include <linux/vfio.h>

@@ -2,7 +2,8 @@
 // binding checks) and an index of what is where: nodes, properties, labels, references, #includes and macros, in
 // the document and in the files it includes, with the compiled node each one belongs to.
 import { DtInfo, buildDtInfo } from '../../../dts/build';
-import { CheckLevels } from '../../../dts/checks';
+import { CHECKS } from '../../../dts/checks';
+import { CheckSwitches } from '../../../checks';
 import { processTree } from '../../../dts/compiler';
 import { DtsDocument, LabelDef, NodeAst, dirname, joinPath, parseDts } from '../../../dts/parser';
 import type { PreprocessCache } from '../../../dts/preprocessor';
@@ -96,7 +97,7 @@ export function analyzeDts(path: string, text: string, options: DtsAnalyzeOption
       diagnostics.push(...document.diagnostics);
       info = buildDtInfo(document, diagnostics);
       // force: the tree is wanted even when checks fail, for hover and navigation.
-      processTree(info, { force: true, levels: new CheckLevels() }, diagnostics);
+      processTree(info, { force: true, levels: new CheckSwitches(CHECKS) }, diagnostics);
       bindings = runBindingChecks(info);
     } catch (error) {
       if (error instanceof DtsFatal) diagnostics.push(error.diagnostic);
