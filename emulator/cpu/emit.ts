@@ -119,18 +119,19 @@ function loadStore(load: boolean, width: Width, t: number, n: number, offset: st
   return `{ ${STORES[width].replace('A', address).replace('V', `r[${t}]`)};${back} }`;
 }
 
-/** LDM/STM (PUSH/POP): the handler's order (ops.ts loadStoreMultiple); undefined when the list holds the PC. */
+/** LDM/STM (PUSH/POP): the handler's order (ops.ts loadStoreMultiple); undefined for an STM of the PC. */
 function multiple(load: boolean, n: number, list: number, increment: boolean, before: boolean, wback: boolean): string | undefined {
-  if (list === 0 || (list & 0x8000) !== 0 || n === 15) return undefined;
+  if (list === 0 || n === 15 || (!load && (list & 0x8000) !== 0)) return undefined;
   const registers: number[] = [];
-  for (let i = 0; i < 15; i++) if (list & (1 << i)) registers.push(i);
+  for (let i = 0; i < 16; i++) if (list & (1 << i)) registers.push(i);
   const count = registers.length;
   const first = increment ? (before ? 4 : 0) : (before ? -4 * count : -4 * count + 4);
   const back = wback ? ` r[${n}] = (b + ${increment ? 4 * count : -4 * count}) | 0;` : '';
   const address = (i: number): string => `(b + ${first + 4 * i}) >>> 0`;
   if (load) {
     // The base is written back before the loads, unless it is loaded.
-    const loads = registers.map((t, i) => `r[${t}] = mem.read32(${address(i)});`).join(' ');
+    // The PC is loaded last (it is the highest register): the block leaves to where it points.
+    const loads = registers.map((t, i) => (t === 15 ? interworking(`mem.read32(${address(i)})`) : `r[${t}] = mem.read32(${address(i)});`)).join(' ');
     return `{ const b = r[${n}];${(list & (1 << n)) !== 0 ? '' : back} ${loads} }`;
   }
   return `{ const b = r[${n}]; ${registers.map((t, i) => `mem.write32(${address(i)}, r[${t}]);`).join(' ')}${back} }`;
@@ -142,6 +143,20 @@ function multiply(d: number, n: number, m: number, a: number, s: boolean, subtra
   const product = `Math.imul(r[${n}], r[${m}])`;
   const value = a < 0 ? product : subtract ? `(r[${a}] - ${product}) | 0` : `(${product} + r[${a}]) | 0`;
   return s ? `{ const v = ${value}; r[${d}] = v; c.n = v >>> 31; c.z = v === 0 ? 1 : 0; }` : `r[${d}] = ${value};`;
+}
+
+/** BXWritePC / LoadWritePC (alu.ts bxWritePc): bit 0 of the target selects the instruction set; BLX links. */
+function interworking(target: string, link?: number): string {
+  return `{ const t = ${target};${link === undefined ? '' : ` r[14] = ${link | 0};`} if (t & 1) { c.thumb = true; c.next = (t & ~1) >>> 0; } else { c.thumb = false; c.next = (t & ~3) >>> 0; } EXIT }`;
+}
+
+/** LDRD/STRD with an immediate offset or an offset register (ops.ts loadStoreDual's order). */
+function dual(load: boolean, t: number, t2: number, n: number, offset: string, add: boolean, index: boolean, wback: boolean): string | undefined {
+  if (t === 15 || t2 === 15 || n === 15) return undefined;
+  const address = `const b = r[${n}], o = (b ${add ? '+' : '-'} ${offset}) | 0, a = ${index ? 'o' : 'b'} >>> 0;`;
+  const back = wback ? ` r[${n}] = o;` : '';
+  if (load) return `{ ${address} const lo = mem.read32(a), hi = mem.read32((a + 4) >>> 0);${back} r[${t}] = lo; r[${t2}] = hi; }`;
+  return `{ ${address} mem.write32(a, r[${t}]); mem.write32((a + 4) >>> 0, r[${t2}]);${back} }`;
 }
 
 function conditional(cond: number, code: string): string {
@@ -208,12 +223,14 @@ function thumb16(h: number, inIt: boolean, pc: number): string | undefined {
       if ((h & 0xfc00) === 0x4400) {
         const d = ((h >>> 4) & 8) | lo;
         const m = (h >>> 3) & 15;
-        if (d === 15 || m === 15 || m === 13 || d === 13) return undefined;
         switch ((h >>> 8) & 3) {
-          case 0: return dataProcessing(Op.ADD, d, `r[${d}]`, { value: `r[${m}]` }, false);
-          case 1: return dataProcessing(Op.CMP, 0, `r[${d}]`, { value: `r[${m}]` }, true);
-          case 2: return dataProcessing(Op.MOV, d, '0', { value: `r[${m}]` }, false);
-          default: return undefined;
+          case 0: return dataProcessing(Op.ADD, d, reg(d, pc), { value: reg(m, pc) }, false);
+          case 1: return dataProcessing(Op.CMP, 0, reg(d, pc), { value: reg(m, pc) }, true);
+          case 2: return dataProcessing(Op.MOV, d, '0', { value: reg(m, pc) }, false);
+          default:
+            // BX / BLX (register); BLX writes LR after reading its target (BLX LR).
+            if (m === 15 || (h & 7) !== 0) return undefined;
+            return interworking(`r[${m}]`, (h & 0x80) !== 0 ? (pc - 2) | 1 : undefined);
         }
       }
       return undefined;
@@ -240,6 +257,7 @@ function thumb16(h: number, inIt: boolean, pc: number): string | undefined {
       if ((h & 0xfe00) === 0xb400) return multiple(false, 13, (h & 0xff) | ((h & 0x100) << 6), false, true, true); // PUSH
       if ((h & 0xfe00) === 0xbc00) return multiple(true, 13, (h & 0xff) | ((h & 0x100) << 7), true, false, true); // POP
       if ((h & 0xff00) === 0xbf00 && (h & 0xf) !== 0 && !inIt) return ''; // IT: resolved when decoding
+      if (h === 0xbf00) return ''; // NOP
       if ((h & 0xf500) === 0xb100) {
         if (inIt) return undefined;
         const target = pc + (((h >>> 3) & 0x40) | ((h >>> 2) & 0x3e));
@@ -276,15 +294,25 @@ function thumb32(h1: number, h2: number, pc: number): string | undefined {
     const b = shiftedRegister(h2 & 15, (h2 >>> 4) & 3, imm5, pc);
     return t32DataProcessing(opcode, s, n, d, b);
   }
-  // Data processing (modified immediate): only the forms whose constant has no rotation (C is then unchanged).
+  // Data processing (modified immediate): ThumbExpandImm_C (a rotated constant's bit 31 is the carry out).
   if ((h1 & 0xfa00) === 0xf000 && (h2 & 0x8000) === 0) {
     const imm12 = ((h1 & 0x400) << 1) | ((h2 >>> 4) & 0x700) | (h2 & 0xff);
-    if (imm12 >>> 10 !== 0) return undefined;
     const byte = imm12 & 0xff;
-    const pattern = (imm12 >>> 8) & 3;
-    if (pattern !== 0 && byte === 0) return undefined;
-    const value = [byte, byte | (byte << 16), (byte << 8) | (byte << 24), byte * 0x01010101][pattern] | 0;
-    return t32DataProcessing((h1 >>> 5) & 15, (h1 & 0x10) !== 0, n, d, { value: String(value) });
+    let operand: Operand;
+    if (imm12 >>> 10 === 0) {
+      const pattern = (imm12 >>> 8) & 3;
+      if (pattern !== 0 && byte === 0) return undefined;
+      operand = { value: String([byte, byte | (byte << 16), (byte << 8) | (byte << 24), byte * 0x01010101][pattern] | 0) };
+    } else {
+      const rotation = imm12 >>> 7;
+      const value = (((0x80 | (imm12 & 0x7f)) >>> rotation) | ((0x80 | (imm12 & 0x7f)) << (32 - rotation))) | 0;
+      operand = { value: String(value), carry: String(value >>> 31) };
+    }
+    return t32DataProcessing((h1 >>> 5) & 15, (h1 & 0x10) !== 0, n, d, operand);
+  }
+  // LDRD/STRD (immediate).
+  if ((h1 & 0xfe40) === 0xe840 && (h1 & 0x0120) !== 0) {
+    return dual((h1 & 0x10) !== 0, t, d, n, String((h2 & 0xff) * 4), (h1 & 0x80) !== 0, (h1 & 0x100) !== 0, (h1 & 0x20) !== 0);
   }
   // ADDW/SUBW, MOVW/MOVT (plain binary immediate).
   if ((h1 & 0xfb00) === 0xf200 && (h2 & 0x8000) === 0) {
@@ -347,9 +375,10 @@ function thumb32(h1: number, h2: number, pc: number): string | undefined {
 }
 
 function t32DataProcessing(opcode: number, s: boolean, n: number, d: number, b: Operand): string | undefined {
-  if (d === 13 || n === 13) return undefined; // SP forms have their own constraints: the handler checks them
   let op = T32_DP[opcode];
   if (op === undefined) return undefined;
+  // With SP, only ADD/SUB (and CMP/CMN) are the SP forms; the others are left to the handler.
+  if ((d === 13 || n === 13) && op !== Op.ADD && op !== Op.SUB) return undefined;
   if (d === 15) {
     if (!s) return undefined;
     op = op === Op.AND ? Op.TST : op === Op.EOR ? Op.TEQ : op === Op.ADD ? Op.CMN : op === Op.SUB ? Op.CMP : undefined;
@@ -408,12 +437,13 @@ function arm(w: number, pc: number, fallthrough: number): string | undefined {
     const sh = (w >>> 5) & 3;
     if (!index && (w & 0x200000) !== 0) return undefined;
     if (wback && (n === d || n === 15)) return undefined;
-    if (!load && sh !== 1) return undefined; // LDRD/STRD
+    if (!load && sh !== 1) return armDual(w, pc); // LDRD/STRD
     if (!immediate && (w & 15) === 15) return undefined;
     const width = sh === 1 ? Width.Half : sh === 2 ? Width.SignedByte : Width.SignedHalf;
     const offset = immediate ? String(((w >>> 4) & 0xf0) | (w & 15)) : `r[${w & 15}]`;
     return loadStore(load, width, d, n, offset, add, index, wback, pc);
   }
+  if ((w & 0x0fffffd0) === 0x012fff10 && (w & 15) !== 15) return interworking(`r[${w & 15}]`, (w & 0x20) !== 0 ? fallthrough : undefined);
   if ((w & 0x0fc000f0) === 0x00000090) return multiply(n, w & 15, (w >>> 8) & 15, (w & 0x200000) !== 0 ? d : -1, (w & 0x100000) !== 0, false);
   if ((w & 0x0ff000f0) === 0x00600090) return multiply(n, w & 15, (w >>> 8) & 15, d, false, true);
   if (top === 4 && (w & 0x400000) === 0) {
@@ -424,4 +454,15 @@ function arm(w: number, pc: number, fallthrough: number): string | undefined {
     return branch(target, (w & 0x1000000) !== 0 ? fallthrough : undefined);
   }
   return undefined;
+}
+
+/** A32 LDRD (sh = 2) / STRD (sh = 3), immediate or register offset: Rt even, Rt2 = Rt + 1. */
+function armDual(w: number, pc: number): string | undefined {
+  const n = (w >>> 16) & 15, t = (w >>> 12) & 15;
+  const index = (w & 0x1000000) !== 0, add = (w & 0x800000) !== 0, wback = !index || (w & 0x200000) !== 0;
+  if ((t & 1) !== 0 || (!index && (w & 0x200000) !== 0)) return undefined;
+  if (wback && (n === t || n === t + 1)) return undefined;
+  if ((w & 0x400000) === 0 && (w & 15) === 15) return undefined;
+  const offset = (w & 0x400000) !== 0 ? String(((w >>> 4) & 0xf0) | (w & 15)) : reg(w & 15, pc);
+  return dual((w & 0x20) === 0, t, t + 1, n, offset, add, index, wback);
 }

@@ -76,9 +76,11 @@ function randomArm(next: () => number): number {
     0x03000000 | ((next() & 4) << 20) | ((low << 4) & 0xf0000) | (rd << 12) | low, // MOVW/MOVT
     0x00000090 | ((next() & 0xf) << 20) | (rd << 16) | (pick(next, RESULTS) << 12) | (rn << 8) | rm, // multiplies
     0x0a000000 | (next() % 4), // a short forward branch (or BL with bit 24)
-    0x08000000 | ((next() & 0x1b) << 20) | (base << 16) | (next() & 0x10ff), // LDM/STM (S = 0)
+    0x08000000 | ((next() & 0x1b) << 20) | (base << 16) | (next() & 0x90ff), // LDM/STM (S = 0), some with the PC
+    0x000000d0 | ((next() & 0x1e) << 20) | (base << 16) | ((next() % 4) * 2 << 12) | ((next() & 1) << 5) | (low & 0xf0f), // LDRD/STRD
+    0x012fff10 | ((next() & 1) << 5) | (next() % 15), // BX/BLX (register)
     next(), // anything
-  ][next() % 10];
+  ][next() % 12];
   return ((cond << 28) | (body & 0x0fffffff)) >>> 0;
 }
 
@@ -93,7 +95,7 @@ function randomThumb(next: () => number): number[] {
     () => [0x1800 | (next() & 0x600) | (low() << 6) | (low() << 3) | result()], // ADD/SUB (register, imm3)
     () => [0x2000 | ((next() & 3) << 11) | (result() << 8) | (next() & 0xff)], // MOV/CMP/ADD/SUB imm8
     () => [0x4000 | ((next() & 15) << 6) | (low() << 3) | result()], // data processing (register)
-    () => [0x4400 | ((next() & 3) << 8) | pick(next, [0x00, 0x01, 0x02, 0x03, 0x84]) | ((next() % 13) << 3)], // high registers
+    () => [0x4400 | ((next() & 3) << 8) | pick(next, [0x00, 0x01, 0x02, 0x03, 0x84]) | (pick(next, [0, 3, 8, 12, 13, 14, 15]) << 3)], // high registers, BX/BLX
     () => [0x5000 | ((next() & 7) << 9) | (lowBase() << 6) | (lowBase() << 3) | result()], // load/store (register)
     () => [0x6000 | ((next() & 0x1f) << 11 & 0x3800) | ((next() & 31) << 6) | (lowBase() << 3) | result()], // load/store imm5
     () => [0x9000 | ((next() & 1) << 11) | (result() << 8) | (next() & 0xff)], // SP-relative
@@ -108,6 +110,8 @@ function randomThumb(next: () => number): number[] {
     () => [0xc000 | ((next() & 1) << 11) | (lowBase() << 8) | (next() & 0xff)], // LDMIA/STMIA
     () => [0xe800 | pick(next, [0x80, 0x100]) | (next() & 0x30) | base, next() & 0x5fff], // LDM/STM (IA, DB)
     () => [0xfb00 | rn, 0xf000 | (rd << 8) | (next() & 0x1f)], // MUL/MLA/MLS
+    () => [0xe840 | pick(next, [0x100, 0x120, 0x020, 0x180, 0x1a0, 0x0a0]) | (next() & 0x10) | base, (result() << 12) | (result() << 8) | (next() & 0xff)], // LDRD/STRD
+    () => [0xbd00 | (next() & 0xff)], // POP with the PC
     () => [next() & 0xffff, next() & 0xffff], // anything
   ];
   const halfwords = forms[next() % forms.length]();
