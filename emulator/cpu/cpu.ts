@@ -15,8 +15,11 @@ const PAGE_SIZE = 1 << PAGE_SHIFT;
 const OFFSET_MASK = PAGE_SIZE - 1;
 /** Longest block (more would only delay reaching the budget and stop checks). */
 const MAX_BLOCK = 48;
-/** Entries after which a block is translated (cold code is not worth `new Function`). */
-const TRANSLATE_AFTER = 16;
+/**
+ * Instructions a block runs interpreted before it is translated: V8 spends milliseconds compiling and optimizing a
+ * translation (on its background threads too), which pays only for code that runs for a while.
+ */
+export const TRANSLATE_AFTER = 200_000;
 
 export class Block {
   constructor(
@@ -36,8 +39,8 @@ export class Block {
     readonly thumb: boolean,
   ) {}
 
-  /** Times the engine entered the block, up to TRANSLATE_AFTER. */
-  runs = 0;
+  /** Instructions the block ran interpreted, until it is translated. */
+  interpreted = 0;
   /** The block's translation once it is hot. */
   translated: Translated | undefined = undefined;
   /** The block that ran after this one last time: its pc (+1 in Thumb state), and Cpu.codeGeneration then. */
@@ -62,6 +65,8 @@ export class Cpu extends CpuState {
   retired = 0;
   /** Whether hot blocks run translated (translate.ts); off, every instruction goes through the interpreter. */
   translation = true;
+  /** Instructions a block runs interpreted before it is translated (the tests lower it to translate more). */
+  translateAfter = TRANSLATE_AFTER;
   /** Bumped whenever decoded code is dropped (a looping translated block checks it). */
   codeGeneration = 0;
   /** Where a translated block is or left (see TranslationState). */
@@ -197,7 +202,7 @@ export class Cpu extends CpuState {
       const { handlers, fallthrough, pcValues } = block;
       this.runBlock = block;
       this.runExecuted = executed;
-      if (this.translation && budget - executed >= handlers.length && (block.translated !== undefined || ++block.runs >= TRANSLATE_AFTER)) {
+      if (this.translation && budget - executed >= handlers.length && (block.translated !== undefined || block.interpreted >= this.translateAfter)) {
         const translated = block.translated ?? (block.translated = translateBlock(block));
         this.runTranslated = true;
         try {
@@ -233,6 +238,7 @@ export class Cpu extends CpuState {
         break;
       }
       executed += i;
+      block.interpreted += i;
       this.leaveBlock(block, i);
     }
     if (this.stop?.kind === 'fault') this.pc = this.next;

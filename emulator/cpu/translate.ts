@@ -52,7 +52,6 @@ const FLAG = /\bc\.([nzcv])\b/g;
 
 export function translateBlock(block: TranslationInput): Translated {
   const { handlers, addresses, fallthrough, pcValues, itStates, encodings, thumb } = block;
-  const length = handlers.length;
   const start = addresses[0];
   // Instructions a branch may continue at without leaving: the engine would run the block decoded there, whose
   // instructions are these same ones when ITSTATE is 0 there (as it is after a branch).
@@ -60,20 +59,31 @@ export function translateBlock(block: TranslationInput): Translated {
   addresses.forEach((address, j) => { if (itStates[j] === 0) indexOf.set(address, j); });
   const emitted = Array.from(encodings, (encoding, i) => emitInstruction(encoding, thumb, itStates[i], pcValues[i], fallthrough[i]));
   const targets = new Set<number>();
-  for (const e of emitted) if (e?.target !== undefined && indexOf.has(e.target)) targets.add(indexOf.get(e.target)!);
-  // Registers and flags the inline code uses live in locals (r3, fz...): written back to the CpuState before a
-  // handler runs and at every exit, read again after a handler.
+  // A block with a loop is translated up to its last backward branch: what follows runs once per loop, as a block
+  // of its own (leaving after any instruction is what the engine does at the end of its budget too). Smaller
+  // functions compile faster.
+  let length = handlers.length;
+  emitted.forEach((e, i) => {
+    const j = e?.target === undefined ? undefined : indexOf.get(e.target);
+    if (j === undefined) return;
+    targets.add(j);
+    if (j <= i) length = i + 1;
+  });
+  for (const j of targets) if (j >= length) targets.delete(j);
+  // In a block the emitter covers entirely, the registers and flags live in locals (r3, fz...), written back to
+  // the CpuState when it leaves; where a handler runs, writing them back and reading them again around each call
+  // would cost more than it saves, so such blocks use the CpuState's.
+  const inline = emitted.slice(0, length).every((e) => e !== undefined);
   const locals = new Set<number>();
-  for (const e of emitted) for (const match of e?.code.matchAll(REGISTER) ?? []) locals.add(Number(match[1]));
+  if (inline) for (const e of emitted.slice(0, length)) for (const match of e!.code.matchAll(REGISTER)) locals.add(Number(match[1]));
   const registers = [...locals].sort((x, y) => x - y);
-  const writeBack = [...registers.map((n) => `r[${n}] = r${n};`), 'c.n = fn; c.z = fz; c.c = fc; c.v = fv;'].join(' ');
-  const readBack = [...registers.map((n) => `r${n} = r[${n}];`), 'fn = c.n; fz = c.z; fc = c.c; fv = c.v;'].join(' ');
+  const writeBack = inline ? [...registers.map((n) => `r[${n}] = r${n};`), 'c.n = fn; c.z = fz; c.c = fc; c.v = fv;'].join(' ') : '';
   const lines: string[] = [];
   const used: number[] = [];
   for (let i = 0; i < length; i++) {
     if (targets.has(i)) lines.push(`case ${i}:`);
-    // `e` is where this pass entered the block: i + 1 - e instructions of it have retired after instruction i.
-    const leaveAfter = `r[15] = ${pcValues[i]}; c.exitIndex = ${i + 1}; return done + ${i + 1} - e;`;
+    // Every exit goes through the epilogue after the loop, `left` instructions into the pass.
+    const leave = `{ left = ${i + 1}; break pass; }`;
     const instruction = emitted[i];
     if (instruction !== undefined) {
       translationStats.inlined++;
@@ -81,20 +91,22 @@ export function translateBlock(block: TranslationInput): Translated {
       // The last instruction leaves through the loop check below, with next = where it goes.
       const last = i === length - 1;
       if (last) lines.push(`c.next = ${fallthrough[i]};`);
-      const exit = last ? '' : `{ ${writeBack} ${leaveAfter} }`;
+      const exit = last ? '' : leave;
       const j = instruction.target === undefined ? undefined : indexOf.get(instruction.target);
-      const leave = j !== undefined
+      // `e` is where this pass entered the block: i + 1 - e instructions of it have retired after instruction i.
+      const taken = j !== undefined && j < length
         ? `if (c.stop === null && c.codeGeneration === generation && budget - done - ${i + 1} + e >= ${length - j}) { done += ${i + 1} - e; e = at = ${j}; c.passBase = done - e; continue; } ${exit}`
         : exit;
-      lines.push(instruction.code.replace(REGISTER, 'r$1').replace(FLAG, 'f$1').replaceAll('EXIT', leave));
+      const code = inline ? instruction.code.replace(REGISTER, 'r$1').replace(FLAG, 'f$1') : instruction.code;
+      lines.push(code.replaceAll('EXIT', taken));
       continue;
     }
     translationStats.called++;
     used.push(i);
     // The interpreter's protocol: next = fallthrough and R15 = address + 8/4 before the handler; a changed next
     // (a branch, or a stop) ends the block.
-    lines.push(`c.exitIndex = ${i}; ${writeBack} c.next = ${fallthrough[i]}; r[15] = ${pcValues[i]}; inHandler = 1; h${i}(c); inHandler = 0; ${readBack}`);
-    if (i < length - 1) lines.push(`if (c.next !== ${fallthrough[i]}) { ${leaveAfter} }`);
+    lines.push(`c.exitIndex = ${i}; c.next = ${fallthrough[i]}; r[15] = ${pcValues[i]}; h${i}(c);`);
+    if (i < length - 1) lines.push(`if (c.next !== ${fallthrough[i]}) ${leave}`);
   }
   // Looping in place is what the engine would do next: pc = start, ITSTATE = 0, the same block (unless its code
   // was dropped). Only a block that starts outside an IT block may loop.
@@ -102,30 +114,30 @@ export function translateBlock(block: TranslationInput): Translated {
   const body = [
     'const generation = c.codeGeneration;',
     'const mem = c.mem;',
-    'let done = 0, e = 0, at = 0, inHandler = 0;',
+    'let done = 0, e = 0, at = 0, left = 0;',
     'c.passBase = 0;',
-    `let ${[...registers.map((n) => `r${n} = r[${n}]`), 'fn = c.n, fz = c.z, fc = c.c, fv = c.v'].join(', ')};`,
+    inline ? `let ${[...registers.map((n) => `r${n} = r[${n}]`), 'fn = c.n, fz = c.z, fc = c.c, fv = c.v'].join(', ')};` : '',
     'try {',
-    '  for (;;) {',
+    '  pass: for (;;) {',
     '    switch (at) {',
     '    case 0:',
     ...lines.filter((line) => line !== 'case 0:').map((line) => `    ${line}`),
     '    }',
-    `    done += ${length} - e;`,
-    loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && budget - done >= ${length}) { e = at = 0; c.passBase = done; continue; }` : '',
-    `    ${writeBack}`,
-    `    r[15] = ${pcValues[length - 1]};`,
-    `    c.exitIndex = ${length};`,
-    '    return done;',
+    loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && budget - done - ${length} + e >= ${length}) { done += ${length} - e; e = at = 0; c.passBase = done; continue; }` : '',
+    `    left = ${length};`,
+    '    break;',
     '  }',
     '} catch (error) {',
-    // A fault in inline code leaves the locals as the instructions before it left them; one in a handler left
-    // its own partial effects in the CpuState (the locals were written back before it ran).
-    `  if (inHandler === 0) { ${writeBack} }`,
+    // A fault leaves the locals as the instructions before the faulting one left them.
+    `  ${writeBack}`,
     '  r[15] = pcs[c.exitIndex];',
     '  c.exitRetired = done + c.exitIndex - e;',
     '  throw error;',
     '}',
+    writeBack,
+    'r[15] = pcs[left - 1];',
+    'c.exitIndex = left;',
+    'return done + left - e;',
   ];
   const names = used.map((i) => `h${i}`);
   const source = `return function block_${start.toString(16)}(c, r, budget) {\n${body.join('\n')}\n};`;
