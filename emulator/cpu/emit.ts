@@ -4,13 +4,13 @@
 // fields (the translator turns both into locals), memory `mem`. Anything not recognised here (or writing the PC,
 // or whose flags would need the shifter's rotated-immediate carry) returns undefined and the translator calls the
 // instruction's handler instead, so the interpreter stays the reference. EXIT in the code leaves the block after
-// this instruction (a taken branch set `c.next`).
+// this instruction (an indirect branch has set `c.next`; for a direct one the translator sets it to the target).
 
 export interface Emitted {
   readonly code: string;
   /** The code accesses memory (the translator records the instruction's index for a precise fault). */
   readonly mayFault: boolean;
-  /** A branch's target (its code says EXIT where it is taken). */
+  /** A direct branch's target (its code says EXIT where it is taken; the translator sets `c.next`). */
   readonly target?: number;
 }
 
@@ -168,7 +168,7 @@ let branchTarget: number | undefined;
 
 function branch(target: number, link?: number): string {
   branchTarget = target >>> 0;
-  return `${link === undefined ? '' : `r[14] = ${link | 0}; `}c.next = ${target >>> 0}; EXIT`;
+  return `${link === undefined ? '' : `r[14] = ${link | 0}; `}EXIT`;
 }
 
 /**

@@ -94,9 +94,11 @@ export function translateBlock(block: TranslationInput): Translated {
       const exit = last ? '' : leave;
       const j = instruction.target === undefined ? undefined : indexOf.get(instruction.target);
       // `e` is where this pass entered the block: i + 1 - e instructions of it have retired after instruction i.
+      // A direct branch leaves with next = its target, or continues at it inside the block.
+      const next = instruction.target === undefined ? '' : `c.next = ${instruction.target}; `;
       const taken = j !== undefined && j < length
-        ? `if (c.stop === null && c.codeGeneration === generation && budget - done - ${i + 1} + e >= ${length - j}) { done += ${i + 1} - e; e = at = ${j}; c.passBase = done - e; continue; } ${exit}`
-        : exit;
+        ? `if (c.stop === null && c.codeGeneration === generation && budget - done - ${i + 1} + e >= ${length - j}) { done += ${i + 1} - e; e = at = ${j}; c.passBase = done - e; continue; } ${next}${exit}`
+        : `${next}${exit}`;
       const code = inline ? instruction.code.replace(REGISTER, 'r$1').replace(FLAG, 'f$1') : instruction.code;
       lines.push(code.replaceAll('EXIT', taken));
       continue;
