@@ -89,7 +89,7 @@ export const bootCommand: Command = {
   usage: `usage: dmalab boot --kernel FILE [--dtb FILE | --platform DTS] [--initrd FILE] [--append ARGS] [--cpus N]
                    [--max-seconds N]
 
-Boots FILE on Cortex-A15 CPUs of the machine the devicetree describes (default: the seed's platform), as
+Boots FILE on Cortex-A15 CPUs of the machine the devicetree describes (default: the VFIO_PLATFORM guide's platform), as
 qemu-system-arm's -kernel does: a zImage or Image with the devicetree (its /chosen bootargs and initrd range
 written in) and r0 = 0, r1 = ~0, r2 = its address; an ELF at its physical addresses and entry point. The first
 PL011 is the console (stdout; stdin when it is a terminal). PSCI SYSTEM_OFF or SYSTEM_RESET ends dmalab with

@@ -53,4 +53,8 @@ if (purpose === 'test') {
   if (guest.status !== 0) {
     console.error(`setup: examples/guest/initramfs.sh failed (status ${guest.status}): the tests that boot Debian's kernels will ${guest.status === 2 ? 'be skipped' : 'fail'}`);
   }
+  // Debian's 6.1 armmp-lpae kernel (its Image taken out of the zImage) and a busybox initramfs, in .cache/guest/boot/:
+  // what `dmalab boot` boots in the tests.
+  const boot = spawnSync(join(root, 'examples', 'guest', 'fetch.sh'), { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
+  if (boot.status !== 0) console.error(`setup: examples/guest/fetch.sh failed (status ${boot.status}): the Debian boot test will be skipped`);
 }

@@ -47,6 +47,8 @@ export class RegisterMap {
         const name = def.count === undefined ? def.name : def.name.replace('{n}', String(index));
         const inst = { def, name, offset, index };
         if (this.byOffset.has(offset)) throw new Error(`register map: ${name} overlaps ${this.byOffset.get(offset)!.name} at 0x${offset.toString(16)}`);
+        // A second register of the same name would hide the first from every lookup by name.
+        if (this.byName.has(name)) throw new Error(`register map: two registers named ${name} (0x${this.byName.get(name)!.offset.toString(16)} and 0x${offset.toString(16)})`);
         this.byOffset.set(offset, inst);
         this.byName.set(name, inst);
         instances.push(inst);

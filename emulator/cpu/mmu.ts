@@ -95,6 +95,8 @@ export class Mmu implements CpuMemory {
   private enabled = false;
   private longFormat = false;
   private asid = 0;
+  /** Called before an access reaches a device (not RAM): brings the devices to the CPU's instant. */
+  beforeDeviceAccess: (() => void) | undefined;
 
   constructor(
     private readonly bus: Bus,
@@ -360,6 +362,7 @@ export class Mmu implements CpuMemory {
     }
     const physical = this.translate(address, access);
     if (access === 'read') this.fillCache(address >>> 12, physical, false);
+    if (this.beforeDeviceAccess !== undefined && !this.bus.isRam(physical, size)) this.beforeDeviceAccess();
     const s = this.scratch;
     const response = this.port.read(physical, s, 0, size, access === 'execute');
     if (response === BusResponse.DecodeError) return 0; // nothing there reads as zero, as on QEMU's boards
@@ -376,6 +379,7 @@ export class Mmu implements CpuMemory {
     const physicalPage = Math.floor(physical / PAGE_SIZE);
     if (this.watched.size !== 0 && this.watched.delete(physicalPage)) this.codeWritten?.(physicalPage);
     this.fillCache(address >>> 12, physical, true);
+    if (this.beforeDeviceAccess !== undefined && !this.bus.isRam(physical, size)) this.beforeDeviceAccess();
     const s = this.scratch;
     for (let i = 0; i < size; i++) s[i] = value >>> (8 * i);
     const response = this.port.write(physical, s, 0, size);

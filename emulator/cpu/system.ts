@@ -141,6 +141,11 @@ export class SystemCpu extends Cpu implements SystemControl {
 
   private static readonly RESYNC: StopReason = { kind: 'system', event: SystemEvent.Resync, imm: 0 };
 
+  /** An IRQ or FIQ is asserted (what ends WFI, whatever the CPSR masks). */
+  get interruptPending(): boolean {
+    return this.irqLevel || this.fiqLevel;
+  }
+
   /** The GIC's IRQ output for this CPU. */
   setIrq(high: boolean): void {
     this.irqLevel = high;

@@ -1,18 +1,19 @@
 // A machine running system CPUs: the platform's bus and devices (machine.ts), a SystemCpu and a generic timer per
-// CPU, the GIC's CPU interface outputs to the CPUs' IRQ inputs, PSCI firmware behind SMC/HVC, and a simple clock
-// (one instruction per nanosecond) that runs the CPUs in quanta up to the next timer deadline and skips ahead
-// when every CPU waits for an interrupt. The machine-level scheduler will take over the clock; this keeps the
-// entry points it needs: SystemCpu.run(budget), GenericTimer.nextDeadline() and advanceTo(time).
+// CPU, the GIC's CPU interface outputs to the CPUs' IRQ inputs, PSCI firmware behind SMC/HVC, all on the machine's
+// one timeline (clock.ts): the CPUs run side by side in quanta up to the next timer deadline, each bringing the
+// DMACs to its instant before it touches a device, and when every CPU waits for an interrupt the timeline lets the
+// devices run until one arrives (a DMA interrupt, or the next timer deadline).
 import { parseElf } from '../linux/elf';
 import { SystemCpu } from '../cpu/system';
 import type { StopReason } from '../cpu/state';
 import { psciCall, PsciStatus, type PowerController } from '../firmware/psci';
 import { GenericTimer } from '../timer/generic-timer';
 import { Machine } from './machine';
+import { PICOSECONDS_PER_NANOSECOND } from './clock';
 import type { PlatformDescription } from './platform';
 
 const PT_LOAD = 1;
-/** Longest stretch one CPU runs before the others (and the devices) catch up, in instructions (= ns). */
+/** Longest stretch one CPU runs before the others (and the devices) catch up, in instructions. */
 const QUANTUM = 10_000;
 const QEMU_VIRT_TIMER_HZ = 62_500_000;
 
@@ -33,9 +34,10 @@ export class SystemMachine implements PowerController {
   readonly machine: Machine;
   readonly cpus: readonly SystemCpu[];
   readonly timers: readonly GenericTimer[];
-  /** Machine time in ns. */
-  time = 0;
   private power: 'on' | 'off' | 'reset' = 'on';
+  /** The timeline's instant when the current round of quanta started, and each CPU's retired count then. */
+  private roundStart = 0;
+  private readonly roundRetired: Float64Array;
 
   constructor(readonly platform: PlatformDescription, options: SystemMachineOptions = {}) {
     const machine = new Machine(platform);
@@ -59,13 +61,21 @@ export class SystemMachine implements PowerController {
           return true;
         },
       });
-      machine.gic.cpuIrq[index] = { setLevel: (high) => cpu.setIrq(high) };
+      machine.gic.cpuIrq[index] = {
+        setLevel: (high) => {
+          cpu.setIrq(high);
+          // A wait for an interrupt (every CPU in WFI) resumes at this instant.
+          if (high) machine.wake();
+        },
+      };
+      cpu.mmu.beforeDeviceAccess = () => machine.advanceTo(this.roundStart + (cpu.retiredNow - this.roundRetired[index]) * machine.cpuPeriod);
       if (index > 0) cpu.powered = false;
       timers.push(timer);
       cpus.push(cpu);
     }
     this.cpus = cpus;
     this.timers = timers;
+    this.roundRetired = new Float64Array(count);
     const uart = machine.uarts[0];
     if (uart && options.console) uart.device.transmit = options.console;
   }
@@ -89,32 +99,53 @@ export class SystemMachine implements PowerController {
     cpu.powered = true;
   }
 
-  /** Runs until power-off, reset, a CPU stop the guest cannot handle, or `maxTime` ns of machine time. */
+  /** Machine time in ns (the timeline's, which counts picoseconds). */
+  get time(): number {
+    return this.machine.now / PICOSECONDS_PER_NANOSECOND;
+  }
+
+  /** The earliest instant a generic timer fires (ps; Infinity: none armed). */
+  private nextTimerDeadline(): number {
+    let next = Infinity;
+    for (const t of this.timers) next = Math.min(next, t.nextDeadline());
+    return next * PICOSECONDS_PER_NANOSECOND;
+  }
+
+  /**
+   * Runs until power-off, reset, a CPU stop the guest cannot handle, or `maxTime` ns of machine time. Each round, every
+   * powered CPU that is not waiting runs a quantum from the same instant (bounded by the next timer deadline); then the
+   * devices and timers are brought to the end of the longest. When every CPU waits for an interrupt, the devices run
+   * until one arrives or the next timer deadline.
+   */
   run(maxTime: number): SystemOutcome {
-    const end = this.time + maxTime;
+    const machine = this.machine;
+    const period = machine.cpuPeriod;
+    const end = machine.now + maxTime * PICOSECONDS_PER_NANOSECOND;
     while (this.power === 'on') {
-      if (this.time >= end) return { kind: 'time-limit' };
-      let deadline = end;
-      for (const t of this.timers) deadline = Math.min(deadline, t.nextDeadline());
-      const quantum = Math.max(1, Math.min(QUANTUM, deadline - this.time));
+      if (machine.now >= end) return { kind: 'time-limit' };
+      const deadline = Math.min(end, this.nextTimerDeadline());
+      const quantum = Math.max(1, Math.min(QUANTUM, Math.floor((deadline - machine.now) / period)));
+      this.roundStart = machine.now;
       let longest = 0;
       let busy = false;
       for (const cpu of this.cpus) {
         if (!cpu.powered) continue;
+        this.roundRetired[cpu.index] = cpu.retired;
         const ran = cpu.run(quantum);
         longest = Math.max(longest, ran);
         if (cpu.stop !== null) return { kind: 'stopped', cpu: cpu.index, stop: cpu.stop };
         if (!cpu.waiting && cpu.powered) busy = true;
         if (this.power !== 'on') break;
       }
-      if (busy) this.time += Math.max(longest, 1);
-      else {
-        // Every CPU idle: skip to the next timer event (the CPUs may have just programmed it).
-        let next = end;
-        for (const t of this.timers) next = Math.min(next, t.nextDeadline());
-        this.time = Math.max(this.time + longest, next);
+      machine.advanceTo(this.roundStart + longest * period);
+      if (!busy && this.power === 'on') {
+        // Every CPU waits for an interrupt: the devices run until one arrives, or the next timer deadline (the CPUs
+        // may have just programmed it).
+        const interrupted = () => this.cpus.some((c) => c.powered && !c.waiting) || this.cpus.some((c) => c.powered && c.interruptPending);
+        machine.waitUntil(interrupted, Math.min(end, this.nextTimerDeadline()));
       }
-      for (const t of this.timers) t.advanceTo(this.time);
+      const nanoseconds = this.time;
+      for (const t of this.timers) t.advanceTo(nanoseconds);
     }
     return { kind: this.power === 'off' ? 'off' : 'reset' };
   }

@@ -1,5 +1,5 @@
 // The boot protocol of `dmalab boot` for a kernel image, as QEMU's -kernel: where the image, initrd and devicetree
-// go on the seed's platform, the registers the kernel starts with, and /chosen as the kernel will read it.
+// go on the VFIO_PLATFORM guide's platform, the registers the kernel starts with, and /chosen as the kernel will read it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
