@@ -58,6 +58,8 @@ export interface RunElfOptions {
   readonly stdin?: (length: number) => Uint8Array;
   /** Where to write the run's DMA timeline (Chrome trace-event JSON). */
   readonly traceOut?: string;
+  /** Instructions a block runs interpreted before it is translated (Infinity: never; the translator's tests). */
+  readonly translateAfter?: number;
 }
 
 export const CRASH_STATUS_BASE = 128;
@@ -105,6 +107,7 @@ export function runElf(options: RunElfOptions, io: CommandIO): number {
     }
     throw error;
   }
+  if (options.translateAfter !== undefined) proc.cpu.translateAfter = options.translateAfter;
   const platform = machine.machine;
   const recorder = options.traceOut === undefined || !platform ? undefined : machineTraceRecorder(platform);
   if (recorder) {

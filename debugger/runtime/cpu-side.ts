@@ -53,6 +53,8 @@ export interface CpuSide {
  * `cpu0 thread TID` the others); a thread off the CPU shows the registers it was switched out with.
  */
 export function processCpuSide(process: LinuxProcess): CpuSide {
+  // The debugger steps one instruction at a time: the interpreter is the reference it shows.
+  process.cpu.translation = false;
   const running = new WeakMap<LinuxThread, CpuThread>();
   const name = (t: LinuxThread): string => processThreadName(t.tid);
   const view = (t: LinuxThread): CpuThread => {

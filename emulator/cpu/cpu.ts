@@ -8,12 +8,18 @@ import { MemoryFault, type CpuMemory } from './memory';
 import { raiseUndefined } from './system-ops';
 import { CpuState, type StopReason } from './state';
 import { decodeThumb } from './t32';
+import { translateBlock, type Translated } from './translate';
 
 const PAGE_SHIFT = 12;
 const PAGE_SIZE = 1 << PAGE_SHIFT;
 const OFFSET_MASK = PAGE_SIZE - 1;
 /** Longest block (more would only delay reaching the budget and stop checks). */
 const MAX_BLOCK = 48;
+/**
+ * Instructions a block runs interpreted before it is translated: V8 spends milliseconds compiling and optimizing a
+ * translation (on its background threads too), which pays only for code that runs for a while.
+ */
+export const TRANSLATE_AFTER = 200_000;
 
 export class Block {
   constructor(
@@ -28,7 +34,19 @@ export class Block {
     readonly itStates: Uint8Array,
     /** ITSTATE after the last instruction, when a page boundary cut an IT block. */
     readonly endIt: number,
+    /** Raw encodings (a 32-bit Thumb instruction as first << 16 | second), for the translator. */
+    readonly encodings: Uint32Array,
+    readonly thumb: boolean,
   ) {}
+
+  /** Instructions the block ran interpreted, until it is translated. */
+  interpreted = 0;
+  /** The block's translation once it is hot. */
+  translated: Translated | undefined = undefined;
+  /** The block that ran after this one last time: its pc (+1 in Thumb state), and Cpu.codeGeneration then. */
+  successor: Block | undefined = undefined;
+  successorKey = -1;
+  successorGeneration = -1;
 }
 
 /** Blocks of one 4 KiB page in one instruction set, indexed by the halfword where they start. */
@@ -45,21 +63,35 @@ export class Cpu extends CpuState {
   private thumbPages = new Map<number, CodePage>();
   /** Instructions retired since creation, up to the last return from `run`. */
   retired = 0;
+  /** Whether hot blocks run translated (translate.ts); off, every instruction goes through the interpreter. */
+  translation = true;
+  /** Instructions a block runs interpreted before it is translated (the tests lower it to translate more). */
+  translateAfter = TRANSLATE_AFTER;
+  /** Bumped whenever decoded code is dropped (a looping translated block checks it). */
+  codeGeneration = 0;
+  /** Where a translated block is or left (see TranslationState). */
+  exitIndex = 0;
+  exitRetired = 0;
+  passBase = 0;
   /** The block executing and the instructions `run` retired before it (for `retiredNow` in mid-block). */
   private runBlock: Block | undefined;
   private runExecuted = 0;
+  /** Whether `runBlock` runs translated (its progress is then in passBase and exitIndex). */
+  private runTranslated = false;
 
   constructor(mem: CpuMemory) {
     super(mem);
   }
 
   private readonly invalidate = (pageNumber: number): void => {
+    this.codeGeneration++;
     this.armPages.delete(pageNumber);
     this.thumbPages.delete(pageNumber);
   };
 
   /** Drops every decoded instruction (after the address space changed wholesale). */
   flushCodeCache(): void {
+    this.codeGeneration++;
     this.armPages.clear();
     this.thumbPages.clear();
   }
@@ -86,6 +118,7 @@ export class Cpu extends CpuState {
     const addresses: number[] = [];
     const fallthrough: number[] = [];
     const itStates: number[] = [];
+    const encodings: number[] = [];
     const pageEnd = ((start & ~OFFSET_MASK) >>> 0) + PAGE_SIZE;
     let address = start;
     let it = thumb ? this.it : 0;
@@ -100,9 +133,11 @@ export class Cpu extends CpuState {
           if (address + 2 >= pageEnd && handlers.length > 0) break;
           const second = this.mem.fetch16((address + 2) >>> 0);
           handler = decodeThumb(first, second, address, it !== 0);
+          encodings.push(((first << 16) | second) >>> 0);
           if (this.gateVfp && isVfpThumb(first, second)) handler = vfpGate(handler, (first << 16) | second);
         } else {
           size = 2;
+          encodings.push(first);
           if ((first & 0xff00) === 0xbf00 && (first & 0xf) !== 0 && it === 0) {
             // IT: the following instructions decode as conditional ones; nothing happens at run time.
             handler = nopHandler;
@@ -118,6 +153,7 @@ export class Cpu extends CpuState {
         }
       } else {
         const word = this.mem.fetch32(address) >>> 0;
+        encodings.push(word);
         handler = decodeArm(word, address);
         if (this.gateVfp && isVfpArm(word)) handler = vfpGate(handler, word);
         ends = (word & 0x0f000000) === 0x0f000000 && word >>> 28 !== 0xf;
@@ -131,26 +167,56 @@ export class Cpu extends CpuState {
       if (ends || (handlers.length >= MAX_BLOCK && it === 0)) break;
     }
     return new Block(handlers, Uint32Array.from(addresses), Uint32Array.from(fallthrough),
-      Int32Array.from(addresses, (a) => a + (thumb ? 4 : 8)), Uint8Array.from(itStates), it);
+      Int32Array.from(addresses, (a) => a + (thumb ? 4 : 8)), Uint8Array.from(itStates), it,
+      Uint32Array.from(encodings), thumb);
   }
 
   /** Runs up to `budget` instructions or until something stops it (`this.stop`); returns how many ran. */
   run(budget: number): number {
     const r = this.r;
     let executed = 0;
+    let previous: Block | undefined;
     while (executed < budget && this.stop === null) {
+      // Chaining: the block that just ran remembers the one that followed it, valid while no decoded code was
+      // dropped (a change of the translation regime in system mode comes with a stop, which ends this loop).
+      const key = this.pc + (this.thumb ? 1 : 0);
       let block: Block;
-      try {
-        block = this.blockAt(this.pc, this.thumb);
-      } catch (error) {
-        if (!(error instanceof MemoryFault)) throw error;
-        this.next = this.pc;
-        this.stop = { kind: 'fault', address: error.address >>> 0, access: error.access, detail: error.reason, cause: error };
-        break;
+      if (previous !== undefined && previous.successorKey === key && previous.successorGeneration === this.codeGeneration) {
+        block = previous.successor!;
+      } else {
+        try {
+          block = this.blockAt(this.pc, this.thumb);
+        } catch (error) {
+          if (!(error instanceof MemoryFault)) throw error;
+          this.next = this.pc;
+          this.stop = { kind: 'fault', address: error.address >>> 0, access: error.access, detail: error.reason, cause: error };
+          break;
+        }
+        if (previous !== undefined) {
+          previous.successor = block;
+          previous.successorKey = key;
+          previous.successorGeneration = this.codeGeneration;
+        }
       }
+      previous = block;
       const { handlers, fallthrough, pcValues } = block;
       this.runBlock = block;
       this.runExecuted = executed;
+      if (this.translation && budget - executed >= handlers.length && (block.translated !== undefined || block.interpreted >= this.translateAfter)) {
+        const translated = block.translated ?? (block.translated = translateBlock(block));
+        this.runTranslated = true;
+        try {
+          executed += translated(this, r, budget - executed);
+        } catch (error) {
+          if (!(error instanceof MemoryFault)) throw error;
+          this.faultAt(block, this.exitIndex, error);
+          executed += this.exitRetired;
+          break;
+        }
+        this.leaveBlock(block, this.exitIndex);
+        continue;
+      }
+      this.runTranslated = false;
       const count = Math.min(handlers.length, budget - executed);
       let i = 0;
       try {
@@ -167,24 +233,36 @@ export class Cpu extends CpuState {
         }
       } catch (error) {
         if (!(error instanceof MemoryFault)) throw error;
-        this.next = block.addresses[i];
-        this.it = block.itStates[i];
-        this.stop = { kind: 'fault', address: error.address >>> 0, access: error.access, detail: error.reason, cause: error };
+        this.faultAt(block, i, error);
         executed += i;
         break;
       }
       executed += i;
-      // An instruction that stopped the CPU (undefined, BKPT) stays the current one.
-      const stop = this.stop as StopReason | null; // handlers may have set it
-      if (stop !== null && stop.kind !== 'svc' && stop.kind !== 'system') this.next = block.addresses[i - 1];
-      this.pc = this.next;
-      // Leaving inside an IT block (budget, SVC, page end): the rest of it is decoded from this state.
-      this.it = i < handlers.length ? block.itStates[i] : this.pc === block.fallthrough[i - 1] ? block.endIt : 0;
+      block.interpreted += i;
+      this.leaveBlock(block, i);
     }
     if (this.stop?.kind === 'fault') this.pc = this.next;
     this.runBlock = undefined;
     this.retired += executed;
     return executed;
+  }
+
+  /** The instruction at `index` of `block` faulted: it stays the current one. */
+  private faultAt(block: Block, index: number, error: MemoryFault): void {
+    this.next = block.addresses[index];
+    this.it = block.itStates[index];
+    this.stop = { kind: 'fault', address: error.address >>> 0, access: error.access, detail: error.reason, cause: error };
+  }
+
+  /** After `executed` instructions of `block` ran: the PC and ITSTATE of what comes next. */
+  private leaveBlock(block: Block, executed: number): void {
+    // An instruction that stopped the CPU (undefined, BKPT) stays the current one.
+    const stop = this.stop as StopReason | null; // handlers may have set it
+    if (stop !== null && stop.kind !== 'svc' && stop.kind !== 'system') this.next = block.addresses[executed - 1];
+    this.pc = this.next;
+    // Leaving inside an IT block (budget, SVC, page end): the rest of it is decoded from this state.
+    this.it = executed < block.handlers.length ? block.itStates[executed]
+      : this.pc === block.fallthrough[executed - 1] ? block.endIt : 0;
   }
 
   /**
@@ -195,6 +273,7 @@ export class Cpu extends CpuState {
   get retiredNow(): number {
     const block = this.runBlock;
     if (block === undefined) return this.retired;
+    if (this.runTranslated) return this.retired + this.runExecuted + this.passBase + this.exitIndex;
     const index = block.fallthrough.indexOf(this.next);
     return this.retired + this.runExecuted + (index < 0 ? block.handlers.length - 1 : index);
   }

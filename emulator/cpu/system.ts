@@ -271,6 +271,7 @@ export class SystemCpu extends Cpu implements SystemControl {
   protected override blockAt(pc: number, thumb: boolean): Block {
     const mmu = this.mmu;
     if (mmu.generation !== this.execGeneration) {
+      this.codeGeneration++; // chained blocks were found under the old translation
       this.execTags.fill(-1);
       this.execPages.fill(undefined);
       this.execGeneration = mmu.generation;
@@ -301,6 +302,7 @@ export class SystemCpu extends Cpu implements SystemControl {
   private readonly codeWritten = (physicalPage: number): void => {
     const keys = this.codeKeys.get(physicalPage);
     if (keys === undefined) return;
+    this.codeGeneration++;
     for (const key of keys) {
       this.armCode.delete(key);
       this.thumbCode.delete(key);
@@ -310,6 +312,7 @@ export class SystemCpu extends Cpu implements SystemControl {
   };
 
   override flushCodeCache(): void {
+    this.codeGeneration++;
     this.armCode.clear();
     this.thumbCode.clear();
     this.codeKeys.clear();

@@ -57,10 +57,12 @@ export function runQemu(elf: string, cpus = 1): string {
 
 let dtb: Uint8Array | undefined;
 
-export function runDmalab(elf: string, cpus = 1): { output: string; outcome: SystemOutcome; machine: SystemMachine } {
+/** `translateAfter`: instructions a block runs interpreted before it is translated (the translator's tests). */
+export function runDmalab(elf: string, cpus = 1, translateAfter?: number): { output: string; outcome: SystemOutcome; machine: SystemMachine } {
   dtb ??= new Uint8Array(execFileSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', join(ROOT, 'test', 'system', 'virt-a15.dts')]));
   let output = '';
   const machine = new SystemMachine(platformFromDtb(dtb), { cpus, console: (byte) => { output += String.fromCharCode(byte); } });
+  if (translateAfter !== undefined) for (const cpu of machine.cpus) cpu.translateAfter = translateAfter;
   machine.boot(machine.loadElf(readFileSync(elf)));
   const outcome = machine.run(TIME_LIMIT);
   return { output, outcome, machine };

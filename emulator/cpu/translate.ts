@@ -1,0 +1,149 @@
+// The translator: a hot block becomes one JavaScript function (`new Function`) that runs its instructions in order
+// with the interpreter's protocol unrolled (the next PC and R15 as constants, the branch check after each), and loops
+// in place while the block branches back to its own start. Each translated function has its own call sites, so V8
+// sees every handler call as monomorphic and inlines the handlers' bodies; the common integer instructions are
+// emitted as inline JavaScript (emit.ts) with their operands as constants. Exits: a branch out of the block, a stop
+// (SVC, undefined instruction, BKPT, a system event such as an interrupt), the budget, a change of the code cache
+// (self-modifying code, TLB maintenance) and faults (rethrown with the index of the faulting instruction, so the
+// engine leaves exactly the state the interpreter would).
+import type { Handler } from './alu';
+import type { CpuMemory } from './memory';
+import { emitInstruction } from './emit';
+
+/** What a translated block returns to the engine: instructions retired; `exitIndex` says where in the block it left. */
+export type Translated = (c: TranslationState, r: Int32Array, budget: number) => number;
+
+/** The engine fields a translated block reads and writes besides the architectural state. */
+export interface TranslationState {
+  readonly mem: CpuMemory;
+  next: number;
+  stop: unknown;
+  thumb: boolean;
+  /** Bumped whenever decoded code is dropped: a looping block stops when its own code may have changed. */
+  codeGeneration: number;
+  /**
+   * While the block runs, the index of the instruction accessing memory or calling its handler; when it has left,
+   * the index after the last one executed (of the faulting one, after a fault).
+   */
+  exitIndex: number;
+  /** Instructions of earlier passes less the index the current pass entered at (`Cpu.retiredNow` adds exitIndex). */
+  passBase: number;
+  /** Instructions retired before a fault, counting earlier passes of a looping block. */
+  exitRetired: number;
+}
+
+/** The decoded block as the translator needs it. */
+export interface TranslationInput {
+  readonly handlers: readonly Handler[];
+  readonly addresses: Uint32Array;
+  readonly fallthrough: Uint32Array;
+  readonly pcValues: Int32Array;
+  readonly itStates: Uint8Array;
+  /** Raw encodings (a 32-bit Thumb instruction as first << 16 | second), for the inline emitter. */
+  readonly encodings: Uint32Array;
+  readonly thumb: boolean;
+}
+
+/** Translations made so far (the benchmark and tests report it). */
+export const translationStats = { blocks: 0, inlined: 0, called: 0 };
+
+const REGISTER = /\br\[(\d+)\]/g;
+const FLAG = /\bc\.([nzcv])\b/g;
+
+export function translateBlock(block: TranslationInput): Translated {
+  const { handlers, addresses, fallthrough, pcValues, itStates, encodings, thumb } = block;
+  const start = addresses[0];
+  // Instructions a branch may continue at without leaving: the engine would run the block decoded there, whose
+  // instructions are these same ones when ITSTATE is 0 there (as it is after a branch).
+  const indexOf = new Map<number, number>();
+  addresses.forEach((address, j) => { if (itStates[j] === 0) indexOf.set(address, j); });
+  const emitted = Array.from(encodings, (encoding, i) => emitInstruction(encoding, thumb, itStates[i], pcValues[i], fallthrough[i]));
+  const targets = new Set<number>();
+  // A block with a loop is translated up to its last backward branch: what follows runs once per loop, as a block
+  // of its own (leaving after any instruction is what the engine does at the end of its budget too). Smaller
+  // functions compile faster.
+  let length = handlers.length;
+  emitted.forEach((e, i) => {
+    const j = e?.target === undefined ? undefined : indexOf.get(e.target);
+    if (j === undefined) return;
+    targets.add(j);
+    if (j <= i) length = i + 1;
+  });
+  for (const j of targets) if (j >= length) targets.delete(j);
+  // In a block the emitter covers entirely, the registers and flags live in locals (r3, fz...), written back to
+  // the CpuState when it leaves; where a handler runs, writing them back and reading them again around each call
+  // would cost more than it saves, so such blocks use the CpuState's.
+  const inline = emitted.slice(0, length).every((e) => e !== undefined);
+  const locals = new Set<number>();
+  if (inline) for (const e of emitted.slice(0, length)) for (const match of e!.code.matchAll(REGISTER)) locals.add(Number(match[1]));
+  const registers = [...locals].sort((x, y) => x - y);
+  const writeBack = inline ? [...registers.map((n) => `r[${n}] = r${n};`), 'c.n = fn; c.z = fz; c.c = fc; c.v = fv;'].join(' ') : '';
+  const lines: string[] = [];
+  const used: number[] = [];
+  for (let i = 0; i < length; i++) {
+    if (targets.has(i)) lines.push(`case ${i}:`);
+    // Every exit goes through the epilogue after the loop, `left` instructions into the pass.
+    const leave = `{ left = ${i + 1}; break pass; }`;
+    const instruction = emitted[i];
+    if (instruction !== undefined) {
+      translationStats.inlined++;
+      if (instruction.mayFault) lines.push(`c.exitIndex = ${i};`);
+      // The last instruction leaves through the loop check below, with next = where it goes.
+      const last = i === length - 1;
+      if (last) lines.push(`c.next = ${fallthrough[i]};`);
+      const exit = last ? '' : leave;
+      const j = instruction.target === undefined ? undefined : indexOf.get(instruction.target);
+      // `e` is where this pass entered the block: i + 1 - e instructions of it have retired after instruction i.
+      // A direct branch leaves with next = its target, or continues at it inside the block.
+      const next = instruction.target === undefined ? '' : `c.next = ${instruction.target}; `;
+      const taken = j !== undefined && j < length
+        ? `if (c.stop === null && c.codeGeneration === generation && budget - done - ${i + 1} + e >= ${length - j}) { done += ${i + 1} - e; e = at = ${j}; c.passBase = done - e; continue; } ${next}${exit}`
+        : `${next}${exit}`;
+      const code = inline ? instruction.code.replace(REGISTER, 'r$1').replace(FLAG, 'f$1') : instruction.code;
+      lines.push(code.replaceAll('EXIT', taken));
+      continue;
+    }
+    translationStats.called++;
+    used.push(i);
+    // The interpreter's protocol: next = fallthrough and R15 = address + 8/4 before the handler; a changed next
+    // (a branch, or a stop) ends the block.
+    lines.push(`c.exitIndex = ${i}; c.next = ${fallthrough[i]}; r[15] = ${pcValues[i]}; h${i}(c);`);
+    if (i < length - 1) lines.push(`if (c.next !== ${fallthrough[i]}) ${leave}`);
+  }
+  // Looping in place is what the engine would do next: pc = start, ITSTATE = 0, the same block (unless its code
+  // was dropped). Only a block that starts outside an IT block may loop.
+  const loops = itStates[0] === 0;
+  const body = [
+    'const generation = c.codeGeneration;',
+    'const mem = c.mem;',
+    'let done = 0, e = 0, at = 0, left = 0;',
+    'c.passBase = 0;',
+    inline ? `let ${[...registers.map((n) => `r${n} = r[${n}]`), 'fn = c.n, fz = c.z, fc = c.c, fv = c.v'].join(', ')};` : '',
+    'try {',
+    '  pass: for (;;) {',
+    '    switch (at) {',
+    '    case 0:',
+    ...lines.filter((line) => line !== 'case 0:').map((line) => `    ${line}`),
+    '    }',
+    loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && budget - done - ${length} + e >= ${length}) { done += ${length} - e; e = at = 0; c.passBase = done; continue; }` : '',
+    `    left = ${length};`,
+    '    break;',
+    '  }',
+    '} catch (error) {',
+    // A fault leaves the locals as the instructions before the faulting one left them.
+    `  ${writeBack}`,
+    '  r[15] = pcs[c.exitIndex];',
+    '  c.exitRetired = done + c.exitIndex - e;',
+    '  throw error;',
+    '}',
+    writeBack,
+    'r[15] = pcs[left - 1];',
+    'c.exitIndex = left;',
+    'return done + left - e;',
+  ];
+  const names = used.map((i) => `h${i}`);
+  const source = `return function block_${start.toString(16)}(c, r, budget) {\n${body.join('\n')}\n};`;
+  translationStats.blocks++;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the translator's output is generated code
+  return new Function('pcs', ...names, source)(pcValues, ...used.map((i) => handlers[i])) as Translated;
+}
