@@ -129,10 +129,12 @@ function multiple(load: boolean, n: number, list: number, increment: boolean, be
   const back = wback ? ` r[${n}] = (b + ${increment ? 4 * count : -4 * count}) | 0;` : '';
   const address = (i: number): string => `(b + ${first + 4 * i}) >>> 0`;
   if (load) {
-    // The base is written back before the loads, unless it is loaded.
-    // The PC is loaded last (it is the highest register): the block leaves to where it points.
-    const loads = registers.map((t, i) => (t === 15 ? interworking(`mem.read32(${address(i)})`) : `r[${t}] = mem.read32(${address(i)});`)).join(' ');
-    return `{ const b = r[${n}];${(list & (1 << n)) !== 0 ? '' : back} ${loads} }`;
+    // Every word is loaded before anything is written (an abort leaves the instruction restartable), then the base
+    // is written back (unless it is loaded) and the registers; the PC last (it is the highest register): the block
+    // leaves to where it points.
+    const loads = registers.map((_, i) => `const v${i} = mem.read32(${address(i)});`).join(' ');
+    const writes = registers.map((t, i) => (t === 15 ? interworking(`v${i}`) : `r[${t}] = v${i};`)).join(' ');
+    return `{ const b = r[${n}]; ${loads}${(list & (1 << n)) !== 0 ? '' : back} ${writes} }`;
   }
   return `{ const b = r[${n}]; ${registers.map((t, i) => `mem.write32(${address(i)}, r[${t}]);`).join(' ')}${back} }`;
 }
