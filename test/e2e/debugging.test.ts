@@ -150,7 +150,7 @@ describe('Debugging a PL330 program in VS Code (code-server)', () => {
       await wb.waitForStop(line);
       await wb.waitForThreadState('cpu0', /breakpoint/i);
       // The PC is an address of that line in the program's DWARF line table, as objdump's decoded lines give it.
-      assert.match((await wb.variables()).get('r0') ?? '', /^0x[0-9a-f]{8}$/);
+      await wb.waitForVariable('r0', (v) => /^0x[0-9a-f]{8}$/.test(v));
       const pc = Number(await wb.evaluate('pc'));
       assert.ok(C_LINE_ADDRESSES(line).includes(pc), `pc 0x${pc.toString(16)} is not an address of line ${line}`);
       await wb.debugAction('Continue');
