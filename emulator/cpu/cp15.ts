@@ -70,6 +70,7 @@ export const CP15_REGISTERS: readonly Cp15Register[] = [
   r('ID_ISAR3', 0, 0, 2, 3, 0x11112131, 'ro', 'id', 'Instruction set attribute 3'),
   r('ID_ISAR4', 0, 0, 2, 4, 0x10011142, 'ro', 'id', 'Instruction set attribute 4'),
   r('ID_ISAR5', 0, 0, 2, 5, 0, 'ro', 'id', 'Instruction set attribute 5'),
+
   r('CCSIDR', 1, 0, 0, 0, 0x701fe00a, 'ro', 'id', 'Cache size ID (of the level CSSELR selects): 32 KiB, 2-way, 64-byte lines'),
   r('CLIDR', 1, 0, 0, 1, 0x0a200023, 'ro', 'id', 'Cache level ID: separate L1, unified L2'),
   r('AIDR', 1, 0, 0, 7, 0, 'ro', 'id', 'Auxiliary ID'),

@@ -433,9 +433,15 @@ export class SystemCpu extends Cpu implements SystemControl {
 
   coprocessorRead(cp: number, op1: number, crn: number, crm: number, op2: number, wide: boolean): boolean {
     const reg = CP15_BY_KEY.get(cp15Key(cp, op1, wide ? 0 : crn, crm, wide ? 0 : op2, wide));
-    if (reg === undefined || reg.access === 'wo' || (this.mode === Mode.USR && reg.pl0 === undefined)) return false;
     const out = this.transfer;
     out[1] = 0;
+    if (reg === undefined && isReservedIdRegister(cp, op1, crn, crm, wide) && this.mode !== Mode.USR) {
+      // The rest of the CPUID space reads as zero (ARMv7-A B4.1.x): later architectures' ID registers read there
+      // (Linux 6.12 reads ID_ISAR6 and ID_PFR2 at boot).
+      out[0] = 0;
+      return true;
+    }
+    if (reg === undefined || reg.access === 'wo' || (this.mode === Mode.USR && reg.pl0 === undefined)) return false;
     switch (reg.name) {
       case 'MPIDR': out[0] = 0x80000000 | this.index; return true;
       case 'L2CTLR': out[0] = (this.cpus - 1) << 24; return true;
@@ -585,4 +591,9 @@ export class SystemCpu extends Cpu implements SystemControl {
     this.updateVfp();
     this.flushCodeCache();
   }
+}
+
+/** CP15 opc1 = 0, CRn = c0, CRm = c1-c7: the CPUID scheme's space, whose unassigned encodings read as zero. */
+function isReservedIdRegister(cp: number, op1: number, crn: number, crm: number, wide: boolean): boolean {
+  return cp === 15 && !wide && op1 === 0 && crn === 0 && crm >= 1 && crm <= 7;
 }

@@ -71,6 +71,24 @@ test('MRS/MSR (banked) reach another mode\'s SP, LR and SPSR', { skip }, () => {
   assert.equal(cpu.mode, 0x13);
 });
 
+test('the unassigned encodings of the CPUID space (CRn c0, CRm c1-c7) read as zero; other unknown CP15 registers are UNDEFINED', { skip }, () => {
+  const { cpu } = cpuWith(assemble(`
+    mov r2, #1
+    mov r3, #1
+    mrc p15, 0, r2, c0, c2, 7   @ ID_ISAR6 in later architectures (Linux 6.12 reads it)
+    mrc p15, 0, r3, c0, c3, 4   @ ID_PFR2 in later architectures
+    mrc p15, 0, r4, c0, c1, 4   @ ID_MMFR0
+    b .`));
+  runToEnd(cpu);
+  assert.deepEqual([cpu.r[2], cpu.r[3]], [0, 0]);
+  assert.equal(cpu.r[4] >>> 0, 0x10201105);
+  const undefinedOne = cpuWith(assemble(`
+    mrc p15, 0, r2, c15, c15, 7
+    b .`)).cpu;
+  undefinedOne.run(1);
+  assert.equal(undefinedOne.mode, 0x1b, 'an UNDEFINED instruction exception');
+});
+
 test('an LPAE block maps a virtual address onto RAM above 4 GiB', { skip }, () => {
   const { cpu, bus } = cpuWith(assemble(`
     mov r0, #0
