@@ -43,6 +43,8 @@ export async function boot(args: ParsedArgs, io: CommandIO): Promise<number> {
   } catch (error) {
     throw new Error(`${source ?? 'the default platform'}: ${(error as Error).message}`);
   }
+  const interfaces = platform.gic.config.cpus;
+  if (cpus !== undefined && cpus > interfaces) throw new UsageError(`--cpus: ${cpus} CPUs, but the platform's GIC has ${interfaces} CPU interfaces`);
   let pending: number[] = [];
   const system = new SystemMachine(platform, { cpus, console: (byte) => pending.push(byte) });
   const flush = (): void => {

@@ -32,6 +32,16 @@ test('dmalab boot stops a guest that runs past --max-seconds with status 124', (
   assert.match(r.stderr, /stopped after 0\.02 s of guest time \(--max-seconds\)/);
 });
 
+test('dmalab boot with more CPUs than the GIC has interfaces is a usage error naming the limit', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmalab-boot-'));
+  const image = join(dir, 'spin.bin');
+  writeFileSync(image, Uint8Array.from([0xfe, 0xff, 0xff, 0xea])); // b .
+  const r = boot(['--kernel', image, '--cpus', '9']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--cpus: 9 CPUs, but the platform's GIC has \d+ CPU interfaces/);
+  assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
+});
+
 test('dmalab boot without --kernel is a usage error', () => {
   const r = boot(['--platform', board]);
   assert.equal(r.status, 2);
