@@ -117,6 +117,7 @@ describe('Debugging a PL330 program in VS Code (code-server)', () => {
   test("the VFIO scenario launch configuration runs the VFIO_PLATFORM guide's Test Case 1 to PASS", { timeout: SCENARIO_TIMEOUT_MS }, () =>
     scenario(editor, 'debug-vfio-test-case-1', async (wb) => {
       const expected = cliOutput(VFIO_SCENARIO);
+      assert.ok(await wb.sessionActive(), 'the previous scenario left its session stopped on DMASEV');
       await wb.debugAction('Stop');
       await wb.setBreakpointFilter('DMASEV', false); // the previous scenario's filter would stop the test's channel
       await wb.selectLaunchConfiguration(launchConfigurationName(VFIO_SCENARIO));

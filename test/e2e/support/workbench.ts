@@ -407,10 +407,21 @@ export class Workbench {
     return rows.sort((a, b) => a.index - b.index).map((r) => r.text.trim());
   }
 
-  /** Starts debugging with F5 (the selected launch configuration). */
+  /** Starts debugging with F5 (the selected launch configuration), once no session is left: while one still ends, F5
+   * would continue it instead of starting the new one. */
   async startDebugging(): Promise<void> {
+    await this.waitForNoSession();
     await this.focusEditor();
     await this.page.keyboard.press('F5');
+  }
+
+  /** Whether a debug session is active (the debug toolbar shows only while one is). */
+  async sessionActive(): Promise<boolean> {
+    return this.page.locator('.debug-toolbar').isVisible();
+  }
+
+  async waitForNoSession(): Promise<void> {
+    await waitFor('the previous debug session to end', SLOW, async () => !(await this.sessionActive()));
   }
 
   /** Waits until the debugger is paused at `line` (the current-line arrow there). */
