@@ -7,14 +7,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { platformFromDtb } from '../../emulator/machine/from-dtb';
 import { bootKernel } from '../../emulator/machine/linux-boot';
 import { SystemMachine } from '../../emulator/machine/system';
 import { loadPlatformDtb } from '../../scenarios/platform';
 import { ROOT } from '../cpu/toolchain';
+import { initramfsOf } from './initramfs';
 
 const GUEST = join(ROOT, '.cache', 'guest', 'boot');
 const ZIMAGE = join(GUEST, 'vmlinuz');
@@ -24,8 +24,7 @@ const skip = existsSync(ZIMAGE) && existsSync(INITRAMFS) ? false : `${ZIMAGE} is
 /** fetch.sh's busybox initramfs with a /test script (its /init runs it): the DMA channels, the IOMMU groups and the
  * platform-bus DMAC's driver, then power-off. */
 function initramfsWithTest(): Uint8Array {
-  const dir = mkdtempSync(join(tmpdir(), 'dmalab-initramfs-'));
-  try {
+  return initramfsOf((dir) => {
     cpSync(INITRAMFS, dir, { recursive: true });
     writeFileSync(join(dir, 'test'), [
       '#!/bin/sh',
@@ -36,11 +35,7 @@ function initramfsWithTest(): Uint8Array {
       '',
     ].join('\n'));
     chmodSync(join(dir, 'test'), 0o755);
-    const list = execFileSync('find', ['.'], { cwd: dir });
-    return new Uint8Array(execFileSync('cpio', ['-o', '-H', 'newc', '--quiet'], { cwd: dir, input: list, maxBuffer: 1 << 28 }));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
 
