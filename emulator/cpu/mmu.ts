@@ -90,6 +90,8 @@ export class Mmu implements CpuMemory {
   private readonly writeTags = new Int32Array(CACHE_SIZE).fill(-1);
   private readonly writePages: Uint8Array[] = new Array<Uint8Array>(CACHE_SIZE).fill(EMPTY_PAGE);
   private cacheGeneration = -1;
+  /** Virtual pages translated for execution since `generation` last changed (the CPU may hold their code). */
+  private readonly fetchedPages = new Set<number>();
   /** Whether accesses are checked with PL0 permissions (USR mode, or LDRT/STRT). */
   private user = false;
   private enabled = false;
@@ -127,6 +129,7 @@ export class Mmu implements CpuMemory {
 
   private flushAccessCache(): void {
     this.generation++;
+    this.fetchedPages.clear();
     this.readTags.fill(-1);
     this.writeTags.fill(-1);
   }
@@ -138,15 +141,33 @@ export class Mmu implements CpuMemory {
     this.flushAccessCache();
   }
 
-  /** TLBIMVA (asid >= 0: that ASID's and global entries) / TLBIMVAA (asid < 0: any ASID). */
+  /**
+   * TLBIMVA (asid >= 0: that ASID's and global entries) / TLBIMVAA (asid < 0: any ASID). Only the pages it drops
+   * leave the access cache; decoded code is looked up afresh only when one of them held code (Linux invalidates
+   * single pages all the time, and its code's pages almost never).
+   */
   invalidateAddress(address: number, asid: number): void {
     const vpn = address >>> 12;
     const entry = this.tlb.get(vpn);
-    if (entry !== undefined && (asid < 0 || entry.global || entry.asid === asid)) {
-      if (entry.block !== undefined) for (const [key, e] of this.tlb) if (e.block === entry.block) this.tlb.delete(key);
-      this.tlb.delete(vpn);
+    if (entry === undefined || !(asid < 0 || entry.global || entry.asid === asid)) return;
+    this.tlb.delete(vpn);
+    this.forgetPage(vpn);
+    const block = entry.block;
+    if (block !== undefined) {
+      this.tlb.forEach((e, key) => {
+        if (e.block !== block) return;
+        this.tlb.delete(key);
+        this.forgetPage(key);
+      });
     }
-    this.flushAccessCache();
+  }
+
+  /** A virtual page's translation changed: its access cache slots go, and decoded code if it was fetched from. */
+  private forgetPage(vpn: number): void {
+    const slot = vpn & CACHE_MASK;
+    if (this.readTags[slot] === vpn) this.readTags[slot] = -1;
+    if (this.writeTags[slot] === vpn) this.writeTags[slot] = -1;
+    if (this.fetchedPages.has(vpn)) this.flushAccessCache();
   }
 
   invalidateAsid(asid: number): void {
@@ -184,6 +205,7 @@ export class Mmu implements CpuMemory {
       this.tlb.set(vpn, entry);
     }
     this.check(entry, address, access);
+    if (access === 'execute') this.fetchedPages.add(vpn);
     return entry.physicalPage * PAGE_SIZE + (address & PAGE_MASK);
   }
 
@@ -334,34 +356,39 @@ export class Mmu implements CpuMemory {
 
   // ---- Access -------------------------------------------------------------------------------------------------
 
-  /** Caches the RAM page behind a virtual page for later accesses at this privilege. */
-  private fillCache(vpn: number, physical: number, write: boolean): void {
+  /**
+   * The RAM page behind a physical address, or undefined for a device. The CPU's RAM accesses are served from the
+   * pages (bus observers see the devices' side: DMA masters and MMIO).
+   */
+  private ramPage(physical: number): Uint8Array | undefined {
     const physicalPage = Math.floor(physical / PAGE_SIZE);
-    if (!this.bus.isRam(physicalPage * PAGE_SIZE, PAGE_SIZE)) return;
+    if (!this.bus.isRam(physicalPage * PAGE_SIZE, PAGE_SIZE)) return undefined;
     if (this.ram.generation !== this.cacheGeneration) {
       this.flushAccessCache();
       this.cacheGeneration = this.ram.generation;
     }
-    const page = this.ram.privatePage(physicalPage);
-    const slot = vpn & CACHE_MASK;
-    if (write) {
-      if (this.watched.has(physicalPage)) return;
-      this.writeTags[slot] = vpn;
-      this.writePages[slot] = page;
-    } else {
-      this.readTags[slot] = vpn;
-      this.readPages[slot] = page;
-    }
+    return this.ram.privatePage(physicalPage);
   }
 
   private readSized(address: number, size: 1 | 2 | 4, access: 'read' | 'execute'): number {
+    address >>>= 0; // the fast paths take the address signed or unsigned
     if ((address & PAGE_MASK) + size > PAGE_SIZE) {
       let value = 0;
       for (let i = size - 1; i >= 0; i--) value = (value << 8) | this.readSized((address + i) >>> 0, 1, access);
       return value >>> 0;
     }
     const physical = this.translate(address, access);
-    if (access === 'read') this.fillCache(address >>> 12, physical, false);
+    const page = this.ramPage(physical);
+    if (page !== undefined) {
+      // Later reads at this privilege hit the cache (fetches check execute permission each time).
+      if (access === 'read') {
+        const slot = (address >>> 12) & CACHE_MASK;
+        this.readTags[slot] = address >>> 12;
+        this.readPages[slot] = page;
+      }
+      const o = address & PAGE_MASK;
+      return size === 1 ? page[o] : size === 2 ? page[o] | (page[o + 1] << 8) : (page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24)) >>> 0;
+    }
     if (this.beforeDeviceAccess !== undefined && !this.bus.isRam(physical, size)) this.beforeDeviceAccess();
     const s = this.scratch;
     const response = this.port.read(physical, s, 0, size, access === 'execute');
@@ -371,6 +398,7 @@ export class Mmu implements CpuMemory {
   }
 
   private writeSized(address: number, size: 1 | 2 | 4, value: number): void {
+    address >>>= 0;
     if ((address & PAGE_MASK) + size > PAGE_SIZE) {
       for (let i = 0; i < size; i++) this.writeSized((address + i) >>> 0, 1, value >>> (8 * i));
       return;
@@ -378,7 +406,18 @@ export class Mmu implements CpuMemory {
     const physical = this.translate(address, 'write');
     const physicalPage = Math.floor(physical / PAGE_SIZE);
     if (this.watched.size !== 0 && this.watched.delete(physicalPage)) this.codeWritten?.(physicalPage);
-    this.fillCache(address >>> 12, physical, true);
+    const page = this.ramPage(physical);
+    if (page !== undefined) {
+      // Later writes at this privilege hit the cache (a page with decoded code is watched again only once decoded).
+      {
+        const slot = (address >>> 12) & CACHE_MASK;
+        this.writeTags[slot] = address >>> 12;
+        this.writePages[slot] = page;
+      }
+      const o = address & PAGE_MASK;
+      for (let i = 0; i < size; i++) page[o + i] = value >>> (8 * i);
+      return;
+    }
     if (this.beforeDeviceAccess !== undefined && !this.bus.isRam(physical, size)) this.beforeDeviceAccess();
     const s = this.scratch;
     for (let i = 0; i < size; i++) s[i] = value >>> (8 * i);
