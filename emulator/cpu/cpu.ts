@@ -107,7 +107,7 @@ export class Cpu extends CpuState {
       this.mem.watchCode(pageNumber, this.invalidate);
     }
     const slot = (pc & OFFSET_MASK) >>> 1;
-    return page.blocks[slot] ?? (page.blocks[slot] = this.decodeBlock(pc, thumb));
+    return page.blocks[slot] ?? (page.blocks[slot] = this.decodeBlock(pc >>> 0, thumb));
   }
 
   /** A system CPU checks VFP instructions against FPEXC/CPACR (they are UNDEFINED while disabled). */
@@ -185,7 +185,7 @@ export class Cpu extends CpuState {
         block = previous.successor!;
       } else {
         try {
-          block = this.blockAt(this.pc, this.thumb);
+          block = this.blockAt(this.pc | 0, this.thumb); // signed: unboxed across the call
         } catch (error) {
           if (!(error instanceof MemoryFault)) throw error;
           this.next = this.pc;

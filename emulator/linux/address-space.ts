@@ -309,6 +309,7 @@ export class UserAddressSpace implements CpuMemory {
   }
 
   private readSized(address: number, size: 1 | 2 | 4, need: number, access: 'read' | 'execute'): number {
+    address >>>= 0; // the fast paths take the address signed or unsigned
     if ((address & PAGE_MASK) + size > PAGE_SIZE) {
       let value = 0;
       for (let i = size - 1; i >= 0; i--) value = (value << 8) | this.readSized((address + i) >>> 0, 1, need, access);
@@ -321,6 +322,7 @@ export class UserAddressSpace implements CpuMemory {
   }
 
   private writeSized(address: number, size: 1 | 2 | 4, value: number): void {
+    address >>>= 0;
     if ((address & PAGE_MASK) + size > PAGE_SIZE) {
       for (let i = 0; i < size; i++) this.writeSized((address + i) >>> 0, 1, value >>> (8 * i));
       return;
