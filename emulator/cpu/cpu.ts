@@ -51,7 +51,36 @@ export class Block {
 
 /** Blocks of one 4 KiB page in one instruction set, indexed by the halfword where they start. */
 export class CodePage {
-  readonly blocks: (Block | undefined)[] = new Array<Block | undefined>(PAGE_SIZE / 2).fill(undefined);
+  private readonly blocks: (Block | undefined)[] = new Array<Block | undefined>(PAGE_SIZE / 2).fill(undefined);
+  /** The slots holding a block. */
+  private readonly filled: number[] = [];
+
+  /** The block decoded at `pc` (in this page), if any. */
+  blockAt(pc: number): Block | undefined {
+    return this.blocks[(pc & OFFSET_MASK) >>> 1];
+  }
+
+  /** Keeps the block just decoded at `pc`; returns it. */
+  add(pc: number, block: Block): Block {
+    const slot = (pc & OFFSET_MASK) >>> 1;
+    this.filled.push(slot);
+    return (this.blocks[slot] = block);
+  }
+
+  /** Drops the blocks holding any byte of [offset, offset + size) of the page; returns how many blocks remain. */
+  dropOverlapping(offset: number, size: number): number {
+    const filled = this.filled;
+    let kept = 0;
+    for (const slot of filled) {
+      const block = this.blocks[slot]!;
+      const last = block.fallthrough.length - 1;
+      const end = block.fallthrough[last] - (block.addresses[0] - slot * 2);
+      if (slot * 2 < offset + size && offset < end) this.blocks[slot] = undefined;
+      else filled[kept++] = slot;
+    }
+    filled.length = kept;
+    return kept;
+  }
 }
 
 function advanceIt(it: number): number {
@@ -106,8 +135,7 @@ export class Cpu extends CpuState {
       pages.set(pageNumber, page);
       this.mem.watchCode(pageNumber, this.invalidate);
     }
-    const slot = (pc & OFFSET_MASK) >>> 1;
-    return page.blocks[slot] ?? (page.blocks[slot] = this.decodeBlock(pc >>> 0, thumb));
+    return page.blockAt(pc) ?? page.add(pc, this.decodeBlock(pc >>> 0, thumb));
   }
 
   /** A system CPU checks VFP instructions against FPEXC/CPACR (they are UNDEFINED while disabled). */

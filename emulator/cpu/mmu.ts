@@ -47,6 +47,9 @@ interface TlbEntry {
   readonly block: object | undefined;
 }
 
+/** Decoded code in a physical page was written (size 0: all of it may have changed): whether code remains there. */
+export type CodeWritten = (physicalPage: number, offset: number, size: number) => boolean;
+
 /** Fault status codes, short-descriptor format (FS[4:0]). */
 const enum ShortFs {
   Alignment = 0b00001, AccessFlagSection = 0b00011, AccessFlagPage = 0b00110, TranslationSection = 0b00101,
@@ -81,7 +84,9 @@ export class Mmu implements CpuMemory {
   private readonly tlb = new Map<number, TlbEntry>();
   /** Physical pages holding decoded code: a write to one calls `codeWritten`. */
   private readonly watched = new Set<number>();
-  private codeWritten: ((physicalPage: number) => void) | undefined;
+  /** Called with the bytes a CPU store wrote (offset in the page, size; size 0: the whole page changed, or unmapped):
+   * returns whether decoded code remains in the page (it then stays watched). */
+  private codeWritten: CodeWritten | undefined;
   private readonly scratch = new Uint8Array(8);
   private readonly walkBuffer = new Uint8Array(8);
   // Accesses at the current privilege to RAM pages the TLB allows: virtual page → the page's bytes.
@@ -90,6 +95,9 @@ export class Mmu implements CpuMemory {
   private readonly writeTags = new Int32Array(CACHE_SIZE).fill(-1);
   private readonly writePages: Uint8Array[] = new Array<Uint8Array>(CACHE_SIZE).fill(EMPTY_PAGE);
   private cacheGeneration = -1;
+  // The last page instructions were fetched from (the CPU decodes a block at a time).
+  private fetchTag = -1;
+  private fetchPage: Uint8Array = EMPTY_PAGE;
   /** Virtual pages translated for execution since `generation` last changed (the CPU may hold their code). */
   private readonly fetchedPages = new Set<number>();
   /** Whether accesses are checked with PL0 permissions (USR mode, or LDRT/STRT). */
@@ -132,6 +140,7 @@ export class Mmu implements CpuMemory {
     this.fetchedPages.clear();
     this.readTags.fill(-1);
     this.writeTags.fill(-1);
+    this.fetchTag = -1;
   }
 
   // ---- TLB maintenance ----------------------------------------------------------------------------------------
@@ -167,6 +176,7 @@ export class Mmu implements CpuMemory {
     const slot = vpn & CACHE_MASK;
     if (this.readTags[slot] === vpn) this.readTags[slot] = -1;
     if (this.writeTags[slot] === vpn) this.writeTags[slot] = -1;
+    if (this.fetchTag === vpn) this.fetchTag = -1;
     if (this.fetchedPages.has(vpn)) this.flushAccessCache();
   }
 
@@ -178,7 +188,7 @@ export class Mmu implements CpuMemory {
   // ---- Code watching ------------------------------------------------------------------------------------------
 
   /** Decoded code lives in this physical page: report writes to it (and stop caching it for writes). */
-  watchPhysical(physicalPage: number, written: (physicalPage: number) => void): void {
+  watchPhysical(physicalPage: number, written: CodeWritten): void {
     this.codeWritten = written;
     if (this.watched.has(physicalPage)) return;
     this.watched.add(physicalPage);
@@ -190,7 +200,7 @@ export class Mmu implements CpuMemory {
 
   /** A write reached a physical page outside the CPU's stores (DMA, debugger, loader): drop its decoded code. */
   physicalWritten(physicalPage: number): void {
-    if (this.watched.delete(physicalPage)) this.codeWritten?.(physicalPage);
+    if (this.watched.delete(physicalPage)) this.codeWritten?.(physicalPage, 0, 0);
   }
 
   // ---- Translation --------------------------------------------------------------------------------------------
@@ -380,11 +390,14 @@ export class Mmu implements CpuMemory {
     const physical = this.translate(address, access);
     const page = this.ramPage(physical);
     if (page !== undefined) {
-      // Later reads at this privilege hit the cache (fetches check execute permission each time).
+      // Later reads (fetches: from this page) at this privilege hit the cache.
       if (access === 'read') {
         const slot = (address >>> 12) & CACHE_MASK;
         this.readTags[slot] = address >>> 12;
         this.readPages[slot] = page;
+      } else {
+        this.fetchTag = address >>> 12;
+        this.fetchPage = page;
       }
       const o = address & PAGE_MASK;
       return size === 1 ? page[o] : size === 2 ? page[o] | (page[o + 1] << 8) : (page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24)) >>> 0;
@@ -405,16 +418,18 @@ export class Mmu implements CpuMemory {
     }
     const physical = this.translate(address, 'write');
     const physicalPage = Math.floor(physical / PAGE_SIZE);
-    if (this.watched.size !== 0 && this.watched.delete(physicalPage)) this.codeWritten?.(physicalPage);
     const page = this.ramPage(physical);
-    if (page !== undefined) {
-      // Later writes at this privilege hit the cache (a page with decoded code is watched again only once decoded).
-      {
-        const slot = (address >>> 12) & CACHE_MASK;
-        this.writeTags[slot] = address >>> 12;
-        this.writePages[slot] = page;
-      }
-      const o = address & PAGE_MASK;
+    const o = address & PAGE_MASK;
+    if (this.watched.size !== 0 && this.watched.has(physicalPage)) {
+      // Code is dropped before the store (a store into a running translation's own block ends it after the store).
+      if (page !== undefined) for (let i = 0; i < size; i++) page[o + i] = value >>> (8 * i);
+      if (this.codeWritten?.(physicalPage, o, size) !== true) this.watched.delete(physicalPage);
+      if (page !== undefined) return;
+    } else if (page !== undefined) {
+      // Later writes at this privilege hit the cache (a page with decoded code is not cached for writes).
+      const slot = (address >>> 12) & CACHE_MASK;
+      this.writeTags[slot] = address >>> 12;
+      this.writePages[slot] = page;
       for (let i = 0; i < size; i++) page[o + i] = value >>> (8 * i);
       return;
     }
@@ -490,10 +505,17 @@ export class Mmu implements CpuMemory {
   }
 
   fetch16(address: number): number {
+    const o = address & PAGE_MASK;
+    if (this.fetchTag === address >>> 12 && o < PAGE_SIZE - 1) return this.fetchPage[o] | (this.fetchPage[o + 1] << 8);
     return this.readSized(address, 2, 'execute');
   }
 
   fetch32(address: number): number {
+    const o = address & PAGE_MASK;
+    if (this.fetchTag === address >>> 12 && o < PAGE_SIZE - 3) {
+      const page = this.fetchPage;
+      return page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24);
+    }
     return this.readSized(address, 4, 'execute') | 0;
   }
 }

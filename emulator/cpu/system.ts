@@ -2,8 +2,8 @@
 // modes and banked registers, exception entry and return, CP15 (from the table in cp15.ts), the MMU (mmu.ts) and
 // the IRQ/FIQ inputs. The engine's inner loop is untouched: privileged instructions end their block with a `system`
 // stop, faults and UNDEFINED instructions stop it, and `run` here turns those stops into exceptions between blocks.
-// Decoded code is kept per (virtual page, physical page): a remapped page decodes afresh, a write to a physical page
-// with code (through the MMU, or reported by `physicalWritten`) drops it.
+// Decoded code is kept per (virtual page, physical page): a remapped page decodes afresh, a store into a physical
+// page with code drops the blocks holding the bytes it wrote, a write reported by `physicalWritten` the whole page.
 import type { Bus } from '../bus/bus';
 import type { GenericTimer } from '../timer/generic-timer';
 import { TimerIndex } from '../timer/generic-timer';
@@ -295,20 +295,30 @@ export class SystemCpu extends Cpu implements SystemControl {
       this.execTags[slot] = vpn;
       this.execPages[slot] = page;
     }
-    const index = (pc & (PAGE_SIZE - 1)) >>> 1;
-    return page.blocks[index] ?? (page.blocks[index] = this.decodeBlock(pc >>> 0, thumb));
+    return page.blockAt(pc) ?? page.add(pc, this.decodeBlock(pc >>> 0, thumb));
   }
 
-  private readonly codeWritten = (physicalPage: number): void => {
+  /**
+   * A store wrote [offset, offset + size) of a physical page with decoded code: the blocks holding those bytes go
+   * (Linux patches single instructions in pages it runs: ftrace, jump labels); size 0 drops the whole page.
+   * Returns whether code remains there.
+   */
+  private readonly codeWritten = (physicalPage: number, offset: number, size: number): boolean => {
     const keys = this.codeKeys.get(physicalPage);
-    if (keys === undefined) return;
+    if (keys === undefined) return false;
     this.codeGeneration++;
+    let remaining = 0;
+    if (size !== 0) {
+      for (const key of keys) remaining += (this.armCode.get(key)?.dropOverlapping(offset, size) ?? 0) + (this.thumbCode.get(key)?.dropOverlapping(offset, size) ?? 0);
+      if (remaining !== 0) return true;
+    }
     for (const key of keys) {
       this.armCode.delete(key);
       this.thumbCode.delete(key);
     }
     this.codeKeys.delete(physicalPage);
     this.execGeneration = -1;
+    return false;
   };
 
   override flushCodeCache(): void {
