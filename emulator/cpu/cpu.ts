@@ -83,6 +83,14 @@ export class CodePage {
   }
 }
 
+/** decodeBlock's working arrays (a block is copied out of them once decoded). */
+const SCRATCH = {
+  addresses: new Uint32Array(MAX_BLOCK + 4),
+  fallthrough: new Uint32Array(MAX_BLOCK + 4),
+  itStates: new Uint8Array(MAX_BLOCK + 4),
+  encodings: new Uint32Array(MAX_BLOCK + 4),
+};
+
 function advanceIt(it: number): number {
   return (it & 7) === 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f);
 }
@@ -143,10 +151,9 @@ export class Cpu extends CpuState {
 
   protected decodeBlock(start: number, thumb: boolean): Block {
     const handlers: Handler[] = [];
-    const addresses: number[] = [];
-    const fallthrough: number[] = [];
-    const itStates: number[] = [];
-    const encodings: number[] = [];
+    const { addresses, fallthrough, itStates, encodings } = SCRATCH;
+    // A Thumb block may end past MAX_BLOCK (to finish an IT block): at most 4 more instructions.
+    let count = 0;
     const pageEnd = ((start & ~OFFSET_MASK) >>> 0) + PAGE_SIZE;
     let address = start;
     let it = thumb ? this.it : 0;
@@ -161,11 +168,11 @@ export class Cpu extends CpuState {
           if (address + 2 >= pageEnd && handlers.length > 0) break;
           const second = this.mem.fetch16((address + 2) >>> 0);
           handler = decodeThumb(first, second, address, it !== 0);
-          encodings.push(((first << 16) | second) >>> 0);
+          encodings[count] = (first << 16) | second;
           if (this.gateVfp && isVfpThumb(first, second)) handler = vfpGate(handler, (first << 16) | second);
         } else {
           size = 2;
-          encodings.push(first);
+          encodings[count] = first;
           if ((first & 0xff00) === 0xbf00 && (first & 0xf) !== 0 && it === 0) {
             // IT: the following instructions decode as conditional ones; nothing happens at run time.
             handler = nopHandler;
@@ -181,22 +188,31 @@ export class Cpu extends CpuState {
         }
       } else {
         const word = this.mem.fetch32(address) >>> 0;
-        encodings.push(word);
+        encodings[count] = word;
         handler = decodeArm(word, address);
         if (this.gateVfp && isVfpArm(word)) handler = vfpGate(handler, word);
         ends = (word & 0x0f000000) === 0x0f000000 && word >>> 28 !== 0xf;
       }
       if (isBlockEnd(handler)) ends = true;
       handlers.push(handler);
-      addresses.push(address);
-      fallthrough.push((address + size) >>> 0);
-      itStates.push(itBefore);
+      addresses[count] = address;
+      fallthrough[count] = address + size;
+      itStates[count] = itBefore;
+      count++;
       address += size;
-      if (ends || (handlers.length >= MAX_BLOCK && it === 0)) break;
+      if (ends || (count >= MAX_BLOCK && it === 0)) break;
     }
-    return new Block(handlers, Uint32Array.from(addresses), Uint32Array.from(fallthrough),
-      Int32Array.from(addresses, (a) => a + (thumb ? 4 : 8)), Uint8Array.from(itStates), it,
-      Uint32Array.from(encodings), thumb);
+    // One buffer for the block's arrays (a typed array of its own each would be five allocations outside the heap).
+    const buffer = new ArrayBuffer(count * 17);
+    const block = new Block(handlers, new Uint32Array(buffer, 0, count), new Uint32Array(buffer, 4 * count, count),
+      new Int32Array(buffer, 8 * count, count), new Uint8Array(buffer, 16 * count, count), it,
+      new Uint32Array(buffer, 12 * count, count), thumb);
+    block.addresses.set(addresses.subarray(0, count));
+    block.fallthrough.set(fallthrough.subarray(0, count));
+    block.encodings.set(encodings.subarray(0, count));
+    block.itStates.set(itStates.subarray(0, count));
+    for (let i = 0; i < count; i++) block.pcValues[i] = addresses[i] + (thumb ? 4 : 8);
+    return block;
   }
 
   /** Runs up to `budget` instructions or until something stops it (`this.stop`); returns how many ran. */
