@@ -83,6 +83,10 @@ export class CodePage {
   }
 }
 
+/** Entries of the cache of decoded handlers; the state key of a Thumb instruction (ITSTATE in the low byte). */
+const DECODED = 1 << 14;
+const THUMB_STATE = 0x100;
+
 /** decodeBlock's working arrays (a block is copied out of them once decoded). */
 const SCRATCH = {
   addresses: new Uint32Array(MAX_BLOCK + 4),
@@ -149,6 +153,44 @@ export class Cpu extends CpuState {
   /** A system CPU checks VFP instructions against FPEXC/CPACR (they are UNDEFINED while disabled). */
   protected gateVfp = false;
 
+  // Handlers decoded lately, by address, encoding and state (Thumb, ITSTATE): blocks overlap (one starts at every
+  // branch target and return address), and a handler depends on nothing else, so overlapping blocks share them.
+  private readonly decodedAddress = new Int32Array(DECODED).fill(1);
+  private readonly decodedEncoding = new Int32Array(DECODED);
+  private readonly decodedState = new Int16Array(DECODED);
+  private readonly decodedHandlers: (Handler | undefined)[] = new Array<Handler | undefined>(DECODED).fill(undefined);
+
+  private decoded(address: number, encoding: number, state: number): Handler | undefined {
+    const slot = (address >>> 1) & (DECODED - 1);
+    return this.decodedAddress[slot] === (address | 0) && this.decodedEncoding[slot] === (encoding | 0) && this.decodedState[slot] === state
+      ? this.decodedHandlers[slot] : undefined;
+  }
+
+  private keepDecoded(address: number, encoding: number, state: number, handler: Handler): Handler {
+    const slot = (address >>> 1) & (DECODED - 1);
+    this.decodedAddress[slot] = address;
+    this.decodedEncoding[slot] = encoding;
+    this.decodedState[slot] = state;
+    this.decodedHandlers[slot] = handler;
+    return handler;
+  }
+
+  private decodeArmHandler(word: number, address: number): Handler {
+    const handler = decodeArm(word, address);
+    return this.gateVfp && isVfpArm(word) ? vfpGate(handler, word) : handler;
+  }
+
+  /** A 16-bit (second < 0) or 32-bit Thumb instruction's handler, made conditional inside an IT block. */
+  private decodeThumbHandler(first: number, second: number, address: number, itBefore: number): Handler {
+    let handler: Handler;
+    if (second >= 0) {
+      handler = decodeThumb(first, second, address, itBefore !== 0);
+      if (this.gateVfp && isVfpThumb(first, second)) handler = vfpGate(handler, (first << 16) | second);
+    } else if ((first & 0xff00) === 0xbf00 && (first & 0xf) !== 0 && itBefore === 0) handler = nopHandler;
+    else handler = decodeThumb(first, -1, address, itBefore !== 0);
+    return itBefore !== 0 ? whenCondition(itBefore >>> 4, handler) : handler;
+  }
+
   protected decodeBlock(start: number, thumb: boolean): Block {
     const handlers: Handler[] = [];
     const { addresses, fallthrough, itStates, encodings } = SCRATCH;
@@ -164,33 +206,26 @@ export class Cpu extends CpuState {
       const itBefore = it;
       if (thumb) {
         const first = this.mem.fetch16(address);
+        let second = -1;
         if ((first & 0xf800) >= 0xe800) {
           if (address + 2 >= pageEnd && handlers.length > 0) break;
-          const second = this.mem.fetch16((address + 2) >>> 0);
-          handler = decodeThumb(first, second, address, it !== 0);
-          encodings[count] = (first << 16) | second;
-          if (this.gateVfp && isVfpThumb(first, second)) handler = vfpGate(handler, (first << 16) | second);
-        } else {
-          size = 2;
-          encodings[count] = first;
-          if ((first & 0xff00) === 0xbf00 && (first & 0xf) !== 0 && it === 0) {
-            // IT: the following instructions decode as conditional ones; nothing happens at run time.
-            handler = nopHandler;
-            it = first & 0xff;
-          } else {
-            handler = decodeThumb(first, -1, address, it !== 0);
-            ends = (first & 0xff00) === 0xdf00;
-          }
-        }
-        if (itBefore !== 0) {
-          handler = whenCondition(itBefore >>> 4, handler);
-          it = advanceIt(itBefore);
+          second = this.mem.fetch16((address + 2) >>> 0);
+        } else size = 2;
+        const encoding = second < 0 ? first : (first << 16) | second;
+        encodings[count] = encoding;
+        // IT: the following instructions decode as conditional ones; nothing happens at run time.
+        const startsIt = second < 0 && (first & 0xff00) === 0xbf00 && (first & 0xf) !== 0 && it === 0;
+        handler = this.decoded(address, encoding, THUMB_STATE | itBefore)
+          ?? this.keepDecoded(address, encoding, THUMB_STATE | itBefore, this.decodeThumbHandler(first, second, address, itBefore));
+        if (startsIt) it = first & 0xff;
+        else {
+          ends = second < 0 && (first & 0xff00) === 0xdf00;
+          if (itBefore !== 0) it = advanceIt(itBefore);
         }
       } else {
         const word = this.mem.fetch32(address) >>> 0;
         encodings[count] = word;
-        handler = decodeArm(word, address);
-        if (this.gateVfp && isVfpArm(word)) handler = vfpGate(handler, word);
+        handler = this.decoded(address, word, 0) ?? this.keepDecoded(address, word, 0, this.decodeArmHandler(word, address));
         ends = (word & 0x0f000000) === 0x0f000000 && word >>> 28 !== 0xf;
       }
       if (isBlockEnd(handler)) ends = true;
