@@ -1,19 +1,25 @@
 // `dmalab boot --kernel FILE [--dtb FILE | --platform DTS] [--initrd FILE] [--append ARGS] [--cpus N]
-// [--max-seconds N]`: boots a kernel (or a bare-metal ELF) on the system emulation of the platform, with the first
-// PL011 as the console on stdin/stdout. Power-off and reset end it with status 0, as QEMU with -no-reboot; running
-// past --max-seconds of guest time ends it with 124.
-import { readFileSync } from 'node:fs';
+// [--max-seconds N] [--trace-out FILE [--trace-limit N] [--trace-devices dma|all]]`: boots a kernel (or a bare-metal
+// ELF) on the system emulation of the platform, with the first PL011 as the console on stdin/stdout. Power-off and
+// reset end it with status 0, as QEMU with -no-reboot; running past --max-seconds of guest time ends it with 124.
+// The DMA timeline of the boot streams to the --trace-out file as it runs.
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { basename } from 'node:path';
 import { platformFromDtb } from '../emulator/machine/from-dtb';
 import { bootKernel } from '../emulator/machine/linux-boot';
 import { SystemMachine } from '../emulator/machine/system';
+import { SystemTraceStream, type TracedDevices } from '../emulator/machine/system-trace';
 import { MODE_NAMES } from '../emulator/cpu/modes';
 import { UsageError, type ParsedArgs } from './args';
 import type { Command, CommandIO } from './command';
 import { loadPlatformDtb } from '../scenarios/platform';
 
 export const TIME_LIMIT_STATUS = 124;
-/** Guest time between console flushes and looks at stdin (ns). */
+/** Guest time between console flushes, looks at stdin and trace writes (ns). */
 const SLICE_NS = 10_000_000;
+/** Events a boot's trace holds at most unless --trace-limit says otherwise (about 200 MB of JSON). */
+const DEFAULT_TRACE_LIMIT = 1_000_000;
+const TRACED_DEVICES: readonly TracedDevices[] = ['dma', 'all'];
 
 function number(args: ParsedArgs, flag: string, fallback: number): number {
   const text = args.flags.get(flag)?.[0];
@@ -32,6 +38,12 @@ export async function boot(args: ParsedArgs, io: CommandIO): Promise<number> {
   const cpus = args.flags.has('--cpus') ? number(args, '--cpus', 1) : undefined;
   if (cpus !== undefined && !Number.isInteger(cpus)) throw new UsageError(`--cpus: '${cpus}' is not a whole number`);
   const maxSeconds = number(args, '--max-seconds', 60);
+  const traceOut = args.flags.get('--trace-out')?.[0];
+  if (traceOut === undefined && (args.flags.has('--trace-limit') || args.flags.has('--trace-devices'))) throw new UsageError('--trace-limit and --trace-devices go with --trace-out FILE');
+  const traceLimit = number(args, '--trace-limit', DEFAULT_TRACE_LIMIT);
+  if (!Number.isInteger(traceLimit)) throw new UsageError(`--trace-limit: '${traceLimit}' is not a whole number`);
+  const tracedDevices = args.flags.get('--trace-devices')?.[0] ?? 'dma';
+  if (!TRACED_DEVICES.includes(tracedDevices as TracedDevices)) throw new UsageError(`--trace-devices: '${tracedDevices}' is not ${TRACED_DEVICES.join(' or ')}`);
   const kernel = new Uint8Array(readFileSync(kernelFile));
   const initrdFile = args.flags.get('--initrd')?.[0];
   const initrd = initrdFile === undefined ? undefined : new Uint8Array(readFileSync(initrdFile));
@@ -52,6 +64,7 @@ export async function boot(args: ParsedArgs, io: CommandIO): Promise<number> {
     pending = [];
   };
   bootKernel(system, { kernel, dtb, initrd, bootargs: args.flags.get('--append')?.[0] });
+  const trace = traceOut === undefined ? undefined : traceTo(traceOut, system, traceLimit, tracedDevices as TracedDevices);
   const uart = system.machine.uarts[0]?.device;
   const stdin = process.stdin;
   const interactive = uart !== undefined && stdin.isTTY === true;
@@ -65,6 +78,7 @@ export async function boot(args: ParsedArgs, io: CommandIO): Promise<number> {
     for (;;) {
       const outcome = system.run(Math.min(SLICE_NS, end - system.time));
       flush();
+      trace?.flush();
       if (outcome.kind === 'off' || outcome.kind === 'reset') return 0;
       if (outcome.kind === 'stopped') {
         const cpu = system.cpus[outcome.cpu];
@@ -78,6 +92,7 @@ export async function boot(args: ParsedArgs, io: CommandIO): Promise<number> {
       if (interactive) await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
+    if (trace) trace.end({ kernel: basename(kernelFile) }, io);
     if (interactive) {
       stdin.off('data', onInput);
       stdin.setRawMode(false);
@@ -86,10 +101,30 @@ export async function boot(args: ParsedArgs, io: CommandIO): Promise<number> {
   }
 }
 
+/** The boot's DMA timeline, streamed to `file`. */
+function traceTo(file: string, system: SystemMachine, limit: number, devices: TracedDevices): { flush(): void; end(otherData: Record<string, string>, io: CommandIO): void } {
+  let fd: number;
+  try {
+    fd = openSync(file, 'w');
+  } catch (error) {
+    throw new Error(`--trace-out: ${(error as Error).message}`);
+  }
+  const stream = new SystemTraceStream(system, (text) => writeSync(fd, text), { limit, devices });
+  return {
+    flush: () => stream.flush(),
+    end: (otherData, io) => {
+      stream.end({ ...otherData, limit });
+      closeSync(fd);
+      const { recorded, dropped } = stream.recorder.builder;
+      if (dropped > 0) io.stderr(`dmalab boot: ${file}: the trace holds its first ${recorded} events (--trace-limit); ${dropped} more were left out\n`);
+    },
+  };
+}
+
 export const bootCommand: Command = {
   name: 'boot',
   usage: `usage: dmalab boot --kernel FILE [--dtb FILE | --platform DTS] [--initrd FILE] [--append ARGS] [--cpus N]
-                   [--max-seconds N]
+                   [--max-seconds N] [--trace-out FILE [--trace-limit N] [--trace-devices dma|all]]
 
 Boots FILE on Cortex-A15 CPUs of the machine the devicetree describes (default: the VFIO_PLATFORM guide's platform), as
 qemu-system-arm's -kernel does: a zImage or Image with the devicetree (its /chosen bootargs and initrd range
@@ -102,10 +137,17 @@ status 0; running past --max-seconds of guest time ends it with 124.
   --initrd FILE        an initramfs, placed in RAM and named in /chosen
   --append ARGS        the kernel command line (/chosen bootargs)
   --cpus N             CPUs to start with (default: the devicetree's cpus); secondaries start through PSCI CPU_ON
-  --max-seconds N      guest time limit (default 60)`,
+  --max-seconds N      guest time limit (default 60)
+  --trace-out FILE     write the boot's DMA timeline as a Chrome trace-event JSON file (Perfetto, chrome://tracing),
+                       streamed as the boot runs: each DMAC's manager and channels, each SMMU context bank's walks,
+                       and on a lane per CPU (cpu0, cpu1...) the kernel's accesses to the DMACs' and SMMUs' registers
+                       (address, register, value, the instruction's PC)
+  --trace-limit N      record at most N events (default ${DEFAULT_TRACE_LIMIT}); the boot goes on, the rest is counted
+  --trace-devices SET  whose register accesses the CPU lanes show: dma (the DMACs and SMMUs, default) or all`,
   flags: {
     '--kernel': { value: true }, '--dtb': { value: true }, '--platform': { value: true }, '--initrd': { value: true },
     '--append': { value: true }, '--cpus': { value: true }, '--max-seconds': { value: true },
+    '--trace-out': { value: true }, '--trace-limit': { value: true }, '--trace-devices': { value: true },
   },
   run: boot,
 };

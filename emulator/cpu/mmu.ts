@@ -6,7 +6,7 @@
 // Faults throw an MmuFault carrying the FSR value and fault address that the exception entry reports.
 import { BusResponse, type Bus, type BusPort } from '../bus/bus';
 import { PAGE_SIZE, type PhysicalMemory } from '../bus/memory';
-import { MemoryFault, type AccessKind, type CpuMemory } from './memory';
+import { MemoryFault, type AccessKind, type CpuMemory, type DeviceAccessObserver } from './memory';
 
 const PAGE_MASK = PAGE_SIZE - 1;
 const CACHE_SIZE = 1024;
@@ -97,6 +97,8 @@ export class Mmu implements CpuMemory {
   private asid = 0;
   /** Called before an access reaches a device (not RAM): brings the devices to the CPU's instant. */
   beforeDeviceAccess: (() => void) | undefined;
+  /** Called after each data access that reached a device (none attached: no cost): what a trace shows of a driver. */
+  onDeviceAccess: DeviceAccessObserver | undefined;
 
   constructor(
     private readonly bus: Bus,
@@ -362,12 +364,15 @@ export class Mmu implements CpuMemory {
     }
     const physical = this.translate(address, access);
     if (access === 'read') this.fillCache(address >>> 12, physical, false);
-    if (this.beforeDeviceAccess !== undefined && !this.bus.isRam(physical, size)) this.beforeDeviceAccess();
+    const device = this.hookedDevice(physical, size);
+    if (device) this.beforeDeviceAccess?.();
     const s = this.scratch;
     const response = this.port.read(physical, s, 0, size, access === 'execute');
-    if (response === BusResponse.DecodeError) return 0; // nothing there reads as zero, as on QEMU's boards
-    if (response !== BusResponse.Okay) this.externalAbort(address, access);
-    return size === 1 ? s[0] : size === 2 ? s[0] | (s[1] << 8) : (s[0] | (s[1] << 8) | (s[2] << 16) | (s[3] << 24)) >>> 0;
+    if (response !== BusResponse.Okay && response !== BusResponse.DecodeError) this.externalAbort(address, access);
+    // Nothing there reads as zero, as on QEMU's boards.
+    const value = response === BusResponse.DecodeError ? 0 : size === 1 ? s[0] : size === 2 ? s[0] | (s[1] << 8) : (s[0] | (s[1] << 8) | (s[2] << 16) | (s[3] << 24)) >>> 0;
+    if (device && this.onDeviceAccess !== undefined && access === 'read') this.onDeviceAccess(address, physical, size, value, false);
+    return value;
   }
 
   private writeSized(address: number, size: 1 | 2 | 4, value: number): void {
@@ -379,11 +384,18 @@ export class Mmu implements CpuMemory {
     const physicalPage = Math.floor(physical / PAGE_SIZE);
     if (this.watched.size !== 0 && this.watched.delete(physicalPage)) this.codeWritten?.(physicalPage);
     this.fillCache(address >>> 12, physical, true);
-    if (this.beforeDeviceAccess !== undefined && !this.bus.isRam(physical, size)) this.beforeDeviceAccess();
+    const device = this.hookedDevice(physical, size);
+    if (device) this.beforeDeviceAccess?.();
     const s = this.scratch;
     for (let i = 0; i < size; i++) s[i] = value >>> (8 * i);
     const response = this.port.write(physical, s, 0, size);
     if (response !== BusResponse.Okay && response !== BusResponse.DecodeError) this.externalAbort(address, 'write');
+    if (device && this.onDeviceAccess !== undefined) this.onDeviceAccess(address, physical, size, size === 4 ? value >>> 0 : value & ((1 << (8 * size)) - 1), true);
+  }
+
+  /** Whether an access reaches a device rather than RAM: asked only when a device-access hook is attached. */
+  private hookedDevice(physical: number, size: number): boolean {
+    return (this.beforeDeviceAccess !== undefined || this.onDeviceAccess !== undefined) && !this.bus.isRam(physical, size);
   }
 
   private externalAbort(address: number, access: AccessKind): never {

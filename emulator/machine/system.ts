@@ -68,7 +68,7 @@ export class SystemMachine implements PowerController {
           if (high) machine.wake();
         },
       };
-      cpu.mmu.beforeDeviceAccess = () => machine.advanceTo(this.roundStart + (cpu.retiredNow - this.roundRetired[index]) * machine.cpuPeriod);
+      cpu.mmu.beforeDeviceAccess = () => machine.advanceTo(this.instantOf(cpu));
       if (index > 0) cpu.powered = false;
       timers.push(timer);
       cpus.push(cpu);
@@ -80,7 +80,12 @@ export class SystemMachine implements PowerController {
     if (uart && options.console) uart.device.transmit = options.console;
   }
 
-  /** Loads an ELF's segments at their physical addresses; returns the entry point. */
+  /** Where a CPU is on the timeline (ps): the round's start plus what it retired in the round so far. */
+  instantOf(cpu: SystemCpu): number {
+    return this.roundStart + (cpu.retiredNow - this.roundRetired[cpu.index]) * this.machine.cpuPeriod;
+  }
+
+    /** Loads an ELF's segments at their physical addresses; returns the entry point. */
   loadElf(bytes: Uint8Array): number {
     const image = parseElf(bytes);
     for (const h of image.headers) {
