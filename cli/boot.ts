@@ -103,12 +103,7 @@ export async function boot(args: ParsedArgs, io: CommandIO): Promise<number> {
 
 /** The boot's DMA timeline, streamed to `file`. */
 function traceTo(file: string, system: SystemMachine, limit: number, devices: TracedDevices): { flush(): void; end(otherData: Record<string, string>, io: CommandIO): void } {
-  let fd: number;
-  try {
-    fd = openSync(file, 'w');
-  } catch (error) {
-    throw new Error(`--trace-out: ${(error as Error).message}`);
-  }
+  const fd = openSync(file, 'w');
   const stream = new SystemTraceStream(system, (text) => writeSync(fd, text), { limit, devices });
   return {
     flush: () => stream.flush(),
