@@ -85,12 +85,13 @@ export class MachineTraceRecorder {
     this.dmacs[d].walked(flow, at);
   }
 
-  /** A CPU thread's access to a device register at `at` (ps), by the instruction at `pc` (called from `callers`). */
-  cpuAccess(thread: { readonly tid: number; readonly name: string }, at: number, pc: number, target: DeviceRegister, write: boolean, size: number, value: number, callers?: readonly number[]): void {
+  /** A CPU thread's access to a device register at `at` (ps), by the instruction at `pc` (called from `callers`;
+   * undefined: no instruction, a model of the host). */
+  cpuAccess(thread: { readonly tid: number; readonly name: string }, at: number, pc: number | undefined, target: DeviceRegister, write: boolean, size: number, value: number, callers?: readonly number[]): void {
     this.builder.process(CPU_PID, 'CPU');
     this.builder.lane(CPU_PID, thread.tid, thread.name);
     const name = `${write ? 'write' : 'read'} ${target.device} ${target.register}`;
-    const args: Record<string, unknown> = { pc: hex(pc), address: hex(target.address), device: target.device, register: target.register, size, value: hex(value) };
+    const args: Record<string, unknown> = { ...(pc === undefined ? {} : { pc: hex(pc) }), address: hex(target.address), device: target.device, register: target.register, size, value: hex(value) };
     if (callers?.length) args.callers = callers.map(hex);
     this.builder.instant(CPU_PID, thread.tid, name, at, args, 'register');
   }
