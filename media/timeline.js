@@ -1,4 +1,5 @@
-// The DMA timeline webview: draws the Chrome trace-event document the debug session sends (one row per lane, items
+// The DMA timeline webview: draws the Chrome trace-event document the debug session sends, whole or as what was
+// recorded since its last message (`timelineDelta`; the slices still open replace the last ones) (one row per lane, items
 // at their simulated time, an arrow for each flow: a DMAGO to the channel it started, an access to its SMMU walk),
 // zooms and pans with the mouse and keys, shows an item's details on hover, and asks the extension to reveal an
 // item's source line on click. Only the items in view are in the page.
@@ -36,6 +37,8 @@
   let links = new Map();
   /** The flows whose ends are both on lanes: { from, to } items and the flow's own instants there. */
   let flows = [];
+  /** What timelineDelta messages brought: the events recorded (kept), and the metadata and open slices (replaced). */
+  let recorded = [];
   let selected = undefined;
   let mark = undefined;
   let frame = 0;
@@ -369,25 +372,12 @@
 
   window.addEventListener('message', (ev) => {
     const m = ev.data;
-    if (m.type === 'timeline') {
-      now = m.now;
-      stopped = m.state !== 'running';
-      const selectedIndex = selected && selected.index;
-      load(m.trace);
-      selected = selectedIndex === undefined ? undefined : items[selectedIndex];
-      sessionName.textContent = m.session;
-      const bursts = items.filter((i) => i.kind === 'burst').length;
-      status.textContent = { stopped: 'stopped at ', running: 'running, at ', ended: 'ended at ' }[m.state] + formatTime(now) + ' · ' + lanes.length + ' lanes · ' + bursts + ' bursts';
-      if (lanes.length === 0) {
-        lanesBox.textContent = '';
-        const empty = el('div', 'empty');
-        empty.textContent = 'Nothing recorded yet: the timeline shows what the machine does from now on.';
-        lanesBox.append(empty);
-        axis.textContent = '';
-        return;
-      }
-      schedule();
-    } else if (m.type === 'empty') {
+    if (m.type === 'timelineDelta') {
+      if (m.reset) recorded = [];
+      for (const e of m.added) recorded.push(e);
+      show({ traceEvents: [...m.metadata, ...recorded, ...m.open] }, m);
+    } else if (m.type === 'timeline') show(m.trace, m);
+    else if (m.type === 'empty') {
       lanes = [];
       items = [];
       lanesBox.textContent = '';
@@ -398,6 +388,27 @@
       status.textContent = m.text;
     }
   });
+
+  /** The session's trace as it stands, with the message's present, state and session name. */
+  function show(trace, m) {
+    now = m.now;
+    stopped = m.state !== 'running';
+    const selectedIndex = selected && selected.index;
+    load(trace);
+    selected = selectedIndex === undefined ? undefined : items[selectedIndex];
+    sessionName.textContent = m.session;
+    const bursts = items.filter((i) => i.kind === 'burst').length;
+    status.textContent = { stopped: 'stopped at ', running: 'running, at ', ended: 'ended at ' }[m.state] + formatTime(now) + ' · ' + lanes.length + ' lanes · ' + bursts + ' bursts';
+    if (lanes.length === 0) {
+      lanesBox.textContent = '';
+      const empty = el('div', 'empty');
+      empty.textContent = 'Nothing recorded yet: the timeline shows what the machine does from now on.';
+      lanesBox.append(empty);
+      axis.textContent = '';
+      return;
+    }
+    schedule();
+  }
 
   root.focus();
   vscode.postMessage({ type: 'ready' });

@@ -592,7 +592,7 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
     if (!this.recorder) this.startTimeline(true);
     const now = this.timeOfCycle(this.cycle);
     const end = Math.max(now, this.timeOfCycle(this.timelineHorizon));
-    return { trace: this.recorder!.document(end, { cycles: Math.max(this.cycle, this.timelineHorizon) }), now: traceTime(now) };
+    return { recorder: this.recorder!, end, otherData: { cycles: Math.max(this.cycle, this.timelineHorizon) }, now: traceTime(now) };
   }
 
   /** Where the launch's DMAC is at a tick of the session, in picoseconds. */

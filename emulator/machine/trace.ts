@@ -7,7 +7,7 @@ import type { Pl330 } from '../pl330/pl330';
 import { Pl330TraceRecorder } from '../pl330/trace-events';
 import { PL330_REGISTER_MAP } from '../pl330/registers';
 import type { Smmu } from '../smmu/smmu';
-import { TraceBuilder, type RankedSlice, type TraceDocument } from '../trace/trace-events';
+import { TraceBuilder, type RankedSlice, type TraceDelta, type TraceDocument } from '../trace/trace-events';
 
 /** Processes in the viewer: the CPU first (the driver), then the DMACs, then the SMMUs. */
 export const CPU_PID = 1;
@@ -99,6 +99,11 @@ export class MachineTraceRecorder {
   /** The slices still running, shown up to `end` (ps). */
   openSlices(end: number): RankedSlice[] {
     return this.dmacs.flatMap((d) => d.openSlices(end));
+  }
+
+  /** What was recorded since `cursor` (TraceBuilder.delta), what still runs shown up to `end` (ps). */
+  delta(cursor: string | undefined, end: number): TraceDelta {
+    return this.builder.delta(cursor, this.openSlices(end));
   }
 
   /** The trace up to `end` (ps): what still runs is shown up to there, and goes on. */

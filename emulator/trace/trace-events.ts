@@ -52,6 +52,22 @@ interface Lane {
   readonly sort: number;
 }
 
+/**
+ * What a builder recorded since an earlier delta (a viewer that holds the rest): the processes' and lanes' names,
+ * the events recorded since, in recording order, and the slices still open (shown to now; they replace the open ones
+ * of the delta before). `reset`: the cursor was not this builder's, `added` is everything.
+ */
+export interface TraceDelta {
+  readonly cursor: string;
+  readonly reset: boolean;
+  readonly metadata: readonly TraceEvent[];
+  readonly added: readonly TraceEvent[];
+  readonly open: readonly TraceEvent[];
+}
+
+/** Builders made so far: each one's cursors name it. */
+let builders = 0;
+
 /** Slices in nesting order: by start, the longer first, then the shallower. */
 function nestingOrder(slices: readonly RankedSlice[]): TraceEvent[] {
   return [...slices].sort((a, b) => a.event.ts - b.event.ts || b.event.dur! - a.event.dur! || a.depth - b.depth).map((s) => s.event);
@@ -71,6 +87,8 @@ export class TraceBuilder {
   /** Events recorded, and refused once `limit` of them were. */
   recorded = 0;
   dropped = 0;
+
+  private readonly id = ++builders;
 
   constructor(readonly limit = Infinity) {}
 
@@ -164,6 +182,20 @@ export class TraceBuilder {
   /** The document: metadata, then the slices in nesting order (with `open`, the slices still running), then the rest. */
   document(otherData: Readonly<Record<string, string | number>>, open: readonly RankedSlice[] = []): TraceDocument {
     return { traceEvents: [...this.metadata(), ...nestingOrder([...this.slices, ...open]), ...this.others], displayTimeUnit: 'ns', otherData };
+  }
+
+  /** What was recorded since `cursor` (from an earlier delta of this builder; anything else: everything), with `open`,
+   * the slices still running. Not for a builder whose events were taken out (`take`). */
+  delta(cursor: string | undefined, open: readonly RankedSlice[] = []): TraceDelta {
+    const [id, slices, others] = (cursor ?? '').split(':').map(Number);
+    const reset = id !== this.id || !(slices <= this.slices.length) || !(others <= this.others.length);
+    return {
+      cursor: `${this.id}:${this.slices.length}:${this.others.length}`,
+      reset,
+      metadata: this.metadata(),
+      added: [...this.slices.slice(reset ? 0 : slices).map((s) => s.event), ...this.others.slice(reset ? 0 : others)],
+      open: nestingOrder(open),
+    };
   }
 
   /**

@@ -78,6 +78,37 @@ test('a PL330 session: the timeline opened mid-run holds the past; stepping back
   }
 });
 
+test('an incremental timeline: each answer carries what was recorded since the cursor, and with the open slices adds up to the whole document', async () => {
+  const store = lineOf(/^\s*DMAST\b/);
+  const dc = await client();
+  const delta = async (since?: string) => (await dc.customRequest('dmalab/timeline', { incremental: true, since })).body;
+  const key = (e: TraceEvent) => JSON.stringify(e);
+  try {
+    const first = await launch(dc, { program: memcpy }, () => dc.setBreakpointsRequest({ source: { path: memcpy }, breakpoints: [{ line: store }] }));
+    const a = await delta();
+    assert.equal(a.reset, true);
+    const held = [...a.added];
+    for (let k = 0; k < 3; k++) {
+      await after(dc, dc.continueRequest({ threadId: first.threadId }));
+      const b = await delta(a.cursor);
+      assert.equal(b.reset, false);
+      assert.ok(b.added.length > 0, 'something new');
+      held.push(...b.added);
+      a.cursor = b.cursor;
+      const whole = await timeline(dc);
+      assert.deepEqual([...b.metadata, ...held, ...b.open].map(key).sort(), whole.trace.traceEvents.map(key).sort());
+      assert.equal(b.now, whole.now);
+    }
+    const again = await delta(a.cursor);
+    assert.deepEqual([again.reset, again.added.length], [false, 0], 'nothing recorded since');
+    const stale = await delta('0:5:5');
+    assert.deepEqual([stale.reset, stale.added.length], [true, held.length], "another record's cursor: everything");
+    await assert.rejects(dc.customRequest('dmalab/timeline', { incremental: true, since: 5 }), /'since' must be the cursor of an earlier answer/);
+  } finally {
+    await dc.stop();
+  }
+});
+
 test('memory written after stepping back: the timeline starts again there, and the write stands', async () => {
   const expected = memcpyReference();
   const load = lineOf(/^\s*DMALD\b/);

@@ -1,7 +1,7 @@
-// The timeline webview's flow arrows (media/timeline.js in Debian's Chromium, fed as the extension feeds it, without
-// an editor around it): on `dmalab run`'s trace of a manager program that starts two channels, one arrow per DMAGO,
-// from the DMAGO on the manager's lane to the first instruction of the channel it started, and they stay on their
-// items when the view zooms.
+// The timeline webview (media/timeline.js in Debian's Chromium, fed as the extension feeds it, without an editor
+// around it), on `dmalab run`'s trace of a manager program that starts two channels: one flow arrow per DMAGO, from
+// the DMAGO on the manager's lane to the first instruction of the channel it started, on their items when the view
+// zooms; and the same picture from the trace sent whole or in increments (timelineDelta).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -18,16 +18,40 @@ const MEDIA = join(REPO_ROOT, 'media');
 
 let browser: Browser | undefined;
 let page: Page;
+let trace: TraceDocument;
 
-before(async () => {
-  if (skip) return;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'], timeout: 60_000 });
-  page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+/** A fresh panel. */
+async function openPanel(): Promise<void> {
   await page.setContent(`<!DOCTYPE html><html><head><style>${readFileSync(join(MEDIA, 'timeline.css'), 'utf8')}</style></head>
 <body><div id="dmalab-timeline" tabindex="0"></div>
 <script>window.posted = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.posted.push(m) });</script>
 <script>${readFileSync(join(MEDIA, 'timeline.js'), 'utf8')}</script></body></html>`);
+}
+
+before(async () => {
+  if (skip) return;
+  const out = join(mkdtempSync(join(tmpdir(), 'dmalab-flows-')), 'scatter.json');
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'dist', 'cli.js'), 'run', join(REPO_ROOT, 'examples', 'pl330', 'scatter.pl330'), '--trace-out', out], { encoding: 'utf8' });
+  assert.ok(r.status === 0 || r.status === 1, r.stderr); // its non-secure channel faults without --ns-peripherals
+  trace = JSON.parse(readFileSync(out, 'utf8')) as TraceDocument;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'], timeout: 60_000 });
+  page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
 });
+
+/** Posts a message as the extension does, and waits for the frame that draws it. */
+async function post(message: Record<string, unknown>): Promise<void> {
+  await page.evaluate((m) => window.postMessage(m, '*'), message);
+  await page.waitForFunction(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(true)))));
+}
+
+/** What the panel shows: its status line and every item drawn (lane, kind, position, label). */
+function picture(): Promise<{ status: string; items: string[]; arrows: number }> {
+  return page.evaluate(() => ({
+    status: document.querySelector('.toolbar .status')!.textContent ?? '',
+    items: [...document.querySelectorAll<HTMLElement>('.item')].map((d) => `${(d.parentElement as HTMLElement).dataset.lane} ${d.className} ${d.style.left} ${d.style.width} ${d.textContent}`).sort(),
+    arrows: document.querySelectorAll('svg.flows path.flow').length,
+  }));
+}
 
 after(async () => {
   await browser?.close();
@@ -65,10 +89,7 @@ function assertOnItems(list: Arrow[]): void {
 }
 
 test('a flow arrow per DMAGO, from the manager lane to the first instruction of the channel it started, through a zoom', { skip, timeout: 120_000 }, async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'dmalab-flows-')), 'scatter.json');
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'dist', 'cli.js'), 'run', join(REPO_ROOT, 'examples', 'pl330', 'scatter.pl330'), '--trace-out', out], { encoding: 'utf8' });
-  assert.ok(r.status === 0 || r.status === 1, r.stderr); // its non-secure channel faults without --ns-peripherals
-  const trace = JSON.parse(readFileSync(out, 'utf8')) as TraceDocument;
+  await openPanel();
   const flowEnds = trace.traceEvents.filter((e) => e.ph === 'f').map((e) => `channel ${e.tid - 1}`).sort();
   assert.ok(flowEnds.length >= 2);
   const end = Math.max(...trace.traceEvents.map((e) => e.ts + (e.dur ?? 0)));
@@ -91,4 +112,30 @@ test('a flow arrow per DMAGO, from the manager lane to the first instruction of 
   assertOnItems(zoomed);
   const length = (a: Arrow) => a.end.x - a.start.x;
   assert.ok(length(zoomed[0]) > 10 * length(fitted[0]), `${length(fitted[0])} px, zoomed ${length(zoomed[0])} px`);
+});
+
+test('the same picture from the whole trace and from increments; a reset increment starts the record anew', { skip, timeout: 120_000 }, async () => {
+  const end = Math.max(...trace.traceEvents.map((e) => e.ts + (e.dur ?? 0)));
+  const common = { now: end, state: 'stopped', session: 'scatter' };
+  await openPanel();
+  await post({ type: 'timeline', trace, ...common });
+  const whole = await picture();
+  assert.ok(whole.items.length > 10 && whole.arrows === 2, JSON.stringify(whole.status));
+
+  await openPanel();
+  const metadata = trace.traceEvents.filter((e) => e.ph === 'M');
+  const events = trace.traceEvents.filter((e) => e.ph !== 'M');
+  // The last slice is still open in the first increment (shown shorter), closed in the second.
+  const last = events.filter((e) => e.ph === 'X').at(-1)!;
+  const rest = events.filter((e) => e !== last);
+  const half = Math.floor(rest.length / 2);
+  await post({ type: 'timelineDelta', reset: true, metadata, added: rest.slice(0, half), open: [{ ...last, dur: last.dur! / 2 }], ...common });
+  const partial = await picture();
+  assert.notDeepEqual(partial.items, whole.items);
+  await post({ type: 'timelineDelta', reset: false, metadata, added: [...rest.slice(half), last], open: [], ...common });
+  assert.deepEqual(await picture(), whole);
+
+  // A reset increment (a new session, a record started again) replaces what the panel held.
+  await post({ type: 'timelineDelta', reset: true, metadata, added: rest.slice(0, half), open: [{ ...last, dur: last.dur! / 2 }], ...common });
+  assert.deepEqual(await picture(), partial);
 });
