@@ -147,7 +147,9 @@ export function deviceRegister(machine: Machine, physical: number): DeviceRegist
     const { description, device } = machine.smmus[m];
     return { address: physical, device: description.name, register: device.registerAt(physical - description.base) ?? unnamed(physical - description.base), smmu: m };
   }
-  return { address: physical, device: machine.bus.describe(physical), register: '' };
+  const region = machine.bus.regionAt(physical);
+  if (region === undefined) return { address: physical, device: 'unmapped', register: '' };
+  return { address: physical, device: region.name, register: region.device?.registerAt?.(physical - region.base) ?? unnamed(physical - region.base) };
 }
 
 function hex(v: number): string {

@@ -1,8 +1,8 @@
 // A system machine's DMA timeline streamed out as it runs (SystemTraceStream, `dmalab boot --trace-out`) on a
 // bare-metal DMA driver (programs/trace/dma-copy.c on virt-a15-dma330.dts): the file written in pieces while the
 // channel runs is the document recorded whole in memory, event for event and in the same nesting order; the
-// driver's register accesses are on cpu0 with its DMAGO's flow to the channel; --trace-limit bounds the file and
-// says what it left out, and the flags are checked.
+// driver's register accesses are on cpu0 with its DMAGO's flow to the channel, CPU 1's polls on cpu1; --trace-limit
+// bounds the file and says what it left out, --trace-devices all adds the UART, and the flags are checked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -23,13 +23,15 @@ const DTS = join(ROOT, 'test', 'system', 'virt-a15-dma330.dts');
 const PROGRAM = 'trace/dma-copy.c';
 /** The copy the program makes (its BYTES). */
 const COPIED = 1024;
+/** CPU 0 drives the copy, CPU 1 polls the waiting channel. */
+const CPUS = 2;
 /** Guest time between flushes (ns): the channel runs for several microseconds, so it is cut in many places. */
 const STEP_NS = 200;
 const work = mkdtempSync(join(tmpdir(), 'dmalab-trace-stream-'));
 
 function machine(): SystemMachine {
   const dtb = new Uint8Array(execFileSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', DTS]));
-  const system = new SystemMachine(platformFromDtb(dtb), { cpus: 1, console: () => {} });
+  const system = new SystemMachine(platformFromDtb(dtb), { cpus: CPUS, console: () => {} });
   system.boot(system.loadElf(readFileSync(build(PROGRAM))));
   return system;
 }
@@ -80,8 +82,19 @@ test('a streamed trace is the document recorded whole: the same events in the sa
   // The copy: bursts of 16 bytes on channel 0, started by the driver's DMAGO through the debug interface.
   const totals = burstTotals(doc);
   assert.deepEqual([totals.read.bytes, totals.write.bytes, totals.read.bursts], [COPIED, COPIED, COPIED / 16]);
-  const accesses = doc.traceEvents.filter((e) => e.pid === CPU_PID && e.cat === 'register');
-  assert.ok(accesses.every((e) => e.tid === 1 && e.args!.device === '9100000.dma'));
+  const lanes = doc.traceEvents.filter((e) => e.name === 'thread_name' && e.pid === CPU_PID).map((e) => [e.tid, e.args!.name]);
+  assert.deepEqual(lanes, [[1, 'cpu0'], [2, 'cpu1']]);
+  const all = doc.traceEvents.filter((e) => e.pid === CPU_PID && e.cat === 'register');
+  assert.ok(all.every((e) => e.args!.device === '9100000.dma'));
+  for (const tid of [1, 2]) {
+    const lane = all.filter((e) => e.tid === tid);
+    assert.ok(lane.every((e, k) => k === 0 || e.ts >= lane[k - 1].ts), `cpu${tid - 1}: in its time order`);
+  }
+  // CPU 1 only polls channel 1's status, until it reads Stopped.
+  const secondary = all.filter((e) => e.tid === 2);
+  assert.ok(secondary.length > 0 && secondary.every((e) => e.name === 'read 9100000.dma CSR1'));
+  assert.equal(Number(secondary.at(-1)!.args!.value) & 0xf, 0);
+  const accesses = all.filter((e) => e.tid === 1);
   const writes = accesses.filter((e) => e.name.startsWith('write')).map((e) => [e.args!.register, e.args!.address]);
   const dmago = [['DBGINST0', '0x9100d08'], ['DBGINST1', '0x9100d0c'], ['DBGCMD', '0x9100d04']];
   assert.deepEqual(writes, [...dmago, ...dmago], 'DMAGO to channel 1, then to channel 0');
@@ -98,9 +111,9 @@ test('a streamed trace is the document recorded whole: the same events in the sa
   const sev = doc.traceEvents.find((e) => e.cat === 'instruction' && e.tid === 1 && e.name === 'DMASEV E0')!;
   const lastBurst = doc.traceEvents.filter((e) => e.cat === 'burst').at(-1)!;
   assert.ok(wait.ts < doc.traceEvents.find((e) => e.cat === 'burst')!.ts && wait.ts + wait.dur! >= sev.ts && sev.ts >= lastBurst.ts, 'the wait spans the copy');
-  // The driver polled CSR0 and CSR1 until both stopped: the last poll comes after the channels' last instructions.
-  const polls = accesses.filter((e) => e.args!.register === 'CSR1');
-  const lastInstruction = doc.traceEvents.filter((e) => e.cat === 'instruction' && e.tid === 2).at(-1)!;
+  // CPU 0 polled CSR0 until channel 0 stopped: the last poll comes after the channel's last instruction.
+  const polls = accesses.filter((e) => e.args!.register === 'CSR0');
+  const lastInstruction = doc.traceEvents.filter((e) => e.cat === 'instruction' && e.tid === 1).at(-1)!;
   assert.equal(Number(polls.at(-1)!.args!.value) & 0xf, 0, 'Stopped');
   assert.ok(polls.at(-1)!.ts >= lastInstruction.ts + lastInstruction.dur!);
 });
@@ -108,7 +121,7 @@ test('a streamed trace is the document recorded whole: the same events in the sa
 test('boot --trace-limit: the file holds the first N events, valid, and says how many it left out', { skip }, () => {
   const elf = build(PROGRAM);
   const whole = join(work, 'whole.json');
-  const full = dmalab('boot', '--kernel', elf, '--platform', DTS, '--trace-out', whole);
+  const full = dmalab('boot', '--kernel', elf, '--platform', DTS, '--cpus', String(CPUS), '--trace-out', whole);
   assert.equal(full.status, 0, full.stderr);
   assert.match(full.stdout, /copy: PASS/);
   const all = JSON.parse(readFileSync(whole, 'utf8')) as TraceDocument;
@@ -116,7 +129,7 @@ test('boot --trace-limit: the file holds the first N events, valid, and says how
   const total = Number(all.otherData.events);
 
   const bounded = join(work, 'bounded.json');
-  const r = dmalab('boot', '--kernel', elf, '--platform', DTS, '--trace-out', bounded, '--trace-limit', '100');
+  const r = dmalab('boot', '--kernel', elf, '--platform', DTS, '--cpus', String(CPUS), '--trace-out', bounded, '--trace-limit', '100');
   assert.equal(r.status, 0, r.stderr);
   const doc = JSON.parse(readFileSync(bounded, 'utf8')) as TraceDocument;
   assert.deepEqual(formatProblems(doc), []);
@@ -125,6 +138,19 @@ test('boot --trace-limit: the file holds the first N events, valid, and says how
   assert.ok(events >= 100 && events <= 102, `${events} events`);
   assert.deepEqual([doc.otherData.events, doc.otherData.dropped, doc.otherData.limit], [events, total - events, 100]);
   assert.equal(r.stderr, `dmalab boot: ${bounded}: the trace holds its first ${events} events (--trace-limit); ${total - events} more were left out\n`);
+});
+
+test('boot --trace-devices all: every device on the CPU lanes; the console\'s bytes are the UARTDR writes', { skip }, () => {
+  const out = join(work, 'all.json');
+  const r = dmalab('boot', '--kernel', build(PROGRAM), '--platform', DTS, '--cpus', String(CPUS), '--trace-out', out, '--trace-devices', 'all');
+  assert.equal(r.status, 0, r.stderr);
+  const doc = JSON.parse(readFileSync(out, 'utf8')) as TraceDocument;
+  assert.deepEqual(formatProblems(doc), []);
+  const uart = doc.traceEvents.filter((e) => e.cat === 'register' && e.args!.device === '9000000.pl011');
+  const written = uart.filter((e) => e.name === 'write 9000000.pl011 UARTDR').map((e) => String.fromCharCode(Number(e.args!.value))).join('');
+  assert.equal(written, r.stdout);
+  assert.ok(uart.some((e) => e.name === 'read 9000000.pl011 UARTFR'), 'the driver waits on the flags');
+  assert.ok(doc.traceEvents.some((e) => e.cat === 'register' && e.args!.device === '9100000.dma'));
 });
 
 test('boot: the trace flags are checked', { skip }, () => {

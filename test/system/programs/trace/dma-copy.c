@@ -1,7 +1,8 @@
 /* A bare-metal driver of one DMA-330 (at 0x09100000 on virt-a15-dma330.dts): it starts channel 1 on a program that
-   waits for event 0, then channel 0 on one that copies a buffer in 16-byte bursts and signals event 0 (each with
-   DMAGO through the debug interface: DBGINST0/1, DBGCMD), polls both channels' status until they stop, checks the
-   copy and powers off. What a trace of a boot shows of a driver (test/system/trace-stream.test.ts). Not one of the
+   waits for event 0, and CPU 1 (PSCI CPU_ON; run with two CPUs) to poll channel 1's status until it stops; then
+   channel 0 on a program that copies a buffer in 16-byte bursts and signals event 0 (each with DMAGO through the debug
+   interface: DBGINST0/1, DBGCMD); it polls channel 0's status until it stops, waits for CPU 1, checks the copy and
+   powers off. What a trace of a boot shows of a driver (test/system/trace-stream.test.ts). Not one of the
    programs compared with QEMU (its board has no DMA-330). */
 #include "../runtime.h"
 
@@ -17,6 +18,25 @@ static unsigned char code[64] __attribute__((aligned(8)));
 static unsigned char waiter[8] __attribute__((aligned(8)));
 static u32 src[BYTES / 4], dst[BYTES / 4];
 static unsigned char *emit;
+static volatile u32 secondary_done;
+
+static u32 psci(u32 fn, u32 a, u32 b, u32 c) {
+  register u32 r0 __asm__("r0") = fn, r1 __asm__("r1") = a, r2 __asm__("r2") = b, r3 __asm__("r3") = c;
+  __asm__ volatile("hvc #0" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3) :: "memory");
+  return r0;
+}
+
+void secondary_entry(void);
+void secondary_main(void) {
+  while ((REG(DMAC + CSR(1)) & 0xf) != 0) {} /* until channel 1 is Stopped */
+  DSB();
+  secondary_done = 1;
+  DSB();
+  psci(0x84000002, 0, 0, 0); /* CPU_OFF: does not return */
+  for (;;) {}
+}
+__asm__(".global secondary_entry\n secondary_entry:\n ldr sp, =secondary_stack\n b secondary_main\n"
+        ".bss\n .space 1024\n secondary_stack:\n .text\n");
 
 static void byte(u32 b) { *emit++ = (unsigned char)b; }
 static void word(u32 v) { for (int i = 0; i < 4; i++) byte(v >> (8 * i)); }
@@ -53,9 +73,11 @@ int main(void) {
   byte(0x00);                       /* DMAEND */
   DSB();
   dmago(1, waiter);
+  if (psci(0x84000003, 1, (u32)secondary_entry, 0) != 0) { puts("CPU_ON failed\n"); power_off(); }
   dmago(0, code);
   u32 polls = 0;
-  while ((REG(DMAC + CSR(0)) & 0xf) != 0 || (REG(DMAC + CSR(1)) & 0xf) != 0) polls++; /* until both are Stopped */
+  while ((REG(DMAC + CSR(0)) & 0xf) != 0) polls++; /* until channel 0 is Stopped */
+  while (!secondary_done) {}
   u32 wrong = 0;
   for (u32 i = 0; i < BYTES / 4; i++) wrong += dst[i] != src[i];
   put("polls", polls);
