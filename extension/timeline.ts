@@ -186,8 +186,10 @@ class TimelinePanel implements vscode.Disposable {
       if (session !== this.session || panel !== this.panel) return; // the answer is for a record the panel dropped
       const state = this.ended ? 'ended' : this.stopped ? 'stopped' : 'running';
       const { reset, metadata, added, open, now } = body;
-      // The next refresh sends what follows only once the webview has this (a webview not yet loaded drops it).
-      if (await panel.webview.postMessage({ type: 'timelineDelta', reset, metadata, added, open, now, state, session: session.name })) this.cursor = body.cursor;
+      // Not awaited: a webview's postMessage may settle late. One that was not loaded yet drops it, and says `ready`
+      // once loaded: the record is sent whole then.
+      void panel.webview.postMessage({ type: 'timelineDelta', reset, metadata, added, open, now, state, session: session.name });
+      this.cursor = body.cursor;
     } catch (error) {
       // A session that has ended keeps its last picture.
       if (this.running || this.stopped) void panel.webview.postMessage({ type: 'status', text: (error as Error).message });
