@@ -2,8 +2,10 @@
 // [--max-seconds N] [--trace-out FILE [--trace-limit N] [--trace-devices dma|all]]`: boots a kernel (or a bare-metal
 // ELF) on the system emulation of the platform, with the first PL011 as the console on stdin/stdout. Power-off and
 // reset end it with status 0, as QEMU with -no-reboot; running past --max-seconds of guest time ends it with 124.
-// The DMA timeline of the boot streams to the --trace-out file as it runs.
+// The DMA timeline of the boot streams to the --trace-out file as it runs; SIGINT or SIGTERM then ends the file and
+// dmalab (with 128 + the signal's number, as a shell reports it).
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { constants } from 'node:os';
 import { basename } from 'node:path';
 import { platformFromDtb } from '../emulator/machine/from-dtb';
 import { bootKernel } from '../emulator/machine/linux-boot';
@@ -20,6 +22,7 @@ const SLICE_NS = 10_000_000;
 /** Events a boot's trace holds at most unless --trace-limit says otherwise (about 200-250 MB of JSON at 200-230 bytes an event). */
 const DEFAULT_TRACE_LIMIT = 1_000_000;
 const TRACED_DEVICES: readonly TracedDevices[] = ['dma', 'all'];
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
 function number(args: ParsedArgs, flag: string, fallback: number): number {
   const text = args.flags.get(flag)?.[0];
@@ -73,6 +76,12 @@ export async function boot(args: ParsedArgs, io: CommandIO): Promise<number> {
     stdin.setRawMode(true);
     stdin.on('data', onInput);
   }
+  // With a trace, a signal ends the boot between slices so that the file is complete.
+  let signal: NodeJS.Signals | undefined;
+  const onSignal = (received: NodeJS.Signals): void => {
+    signal = received;
+  };
+  if (trace) for (const name of STOP_SIGNALS) process.on(name, onSignal);
   try {
     const end = maxSeconds * 1e9;
     for (;;) {
@@ -89,9 +98,14 @@ export async function boot(args: ParsedArgs, io: CommandIO): Promise<number> {
         io.stderr(`dmalab boot: stopped after ${maxSeconds} s of guest time (--max-seconds)\n`);
         return TIME_LIMIT_STATUS;
       }
-      if (interactive) await new Promise((resolve) => setImmediate(resolve));
+      if (interactive || trace) await new Promise((resolve) => setImmediate(resolve));
+      if (signal !== undefined) {
+        io.stderr(`dmalab boot: ${signal} after ${(system.time / 1e9).toFixed(3)} s of guest time\n`);
+        return 128 + constants.signals[signal];
+      }
     }
   } finally {
+    for (const name of STOP_SIGNALS) process.off(name, onSignal);
     if (trace) trace.end({ kernel: basename(kernelFile) }, io);
     if (interactive) {
       stdin.off('data', onInput);
@@ -136,7 +150,7 @@ status 0; running past --max-seconds of guest time ends it with 124.
   --trace-out FILE     write the boot's DMA timeline as a Chrome trace-event JSON file (Perfetto, chrome://tracing),
                        streamed as the boot runs: each DMAC's manager and channels, each SMMU context bank's walks,
                        and on a lane per CPU (cpu0, cpu1...) the kernel's accesses to the DMACs' and SMMUs' registers
-                       (address, register, value, the instruction's PC)
+                       (address, register, value, the instruction's PC); SIGINT or SIGTERM ends the file and the boot
   --trace-limit N      record at most N events (default ${DEFAULT_TRACE_LIMIT}); the boot goes on, the rest is counted
   --trace-devices SET  whose register accesses the CPU lanes show: dma (the DMACs and SMMUs, default) or all`,
   flags: {

@@ -4,11 +4,12 @@
 // dma-pl330 its configuration registers, arm-smmu the MMU-400's ID registers, all on the cpu0 lane at the registers'
 // addresses; the values read decode to what the drivers printed on the console, and each access's PC is a load
 // (or a store) in the kernel's own code. Only the DMA devices' registers are on the lane (the default), and the
-// platform-bus DMA-330, which no driver claims at boot, is never touched.
+// platform-bus DMA-330, which no driver claims at boot, is never touched. A boot stopped by a signal leaves a
+// complete file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fieldValue } from '../../emulator/bus/registers';
@@ -103,4 +104,23 @@ test("boot --trace-out: the 6.1 kernel's probes of the DMA-330s and the MMU-400 
   // Then it gives each DMA-330's stream a context bank: CBn.SCTLR written with M (translation on).
   const sctlrWrites = accesses.filter((e) => /^CB\d\.SCTLR$/.test(String(e.args!.register)) && e.name.startsWith('write') && (value(e) & 1) === 1);
   assert.equal(new Set(sctlrWrites.map((e) => e.args!.register)).size, AMBA_DMACS.length);
+});
+
+test('boot --trace-out stopped by SIGTERM: dmalab ends the file, a valid trace up to the signal, and exits with 143', { skip, timeout: 120_000 }, async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'dmalab-trace-boot-')), 'stopped.json');
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'dmalab'), 'boot', '--kernel', IMAGE, '--initrd', INITRAMFS, '--cpus', '1', '--trace-out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // Once the boot runs (the file begun), well before it ends.
+  for (let i = 0; i < 200 && !(existsSync(out) && statSync(out).size > 0); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 143, stderr);
+  assert.match(stderr, /^dmalab boot: SIGTERM after \d+\.\d{3} s of guest time\n$/);
+  const doc = JSON.parse(readFileSync(out, 'utf8')) as TraceDocument;
+  assert.deepEqual(formatProblems(doc), []);
+  const seconds = Number(/after (\S+) s/.exec(stderr)![1]);
+  assert.ok(seconds > 0 && seconds < 0.3, `stopped early in the boot (${seconds} s)`);
+  assert.equal(Math.round(Number(doc.otherData.picoseconds) / 1e9), Math.round(seconds * 1000));
 });
