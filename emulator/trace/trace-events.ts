@@ -165,6 +165,11 @@ export class TraceBuilder {
     if (ps > this.latest) this.latest = ps;
   }
 
+  /** Slices recorded and not taken out. */
+  get held(): number {
+    return this.slices.length;
+  }
+
   /** The names and order of the processes and lanes. */
   metadata(): TraceEvent[] {
     const metadata: TraceEvent[] = [];
@@ -217,21 +222,25 @@ export class TraceBuilder {
 /** Events per write: a large flush is not one huge string. */
 const STREAM_CHUNK = 4096;
 
+/** Slices a stream holds at most while a slice that started before them still runs (a channel waiting long). */
+const MAX_HELD_SLICES = 50_000;
+
 /**
  * A builder's document written out as the run goes, through `write` (a file's): only what is not yet settled stays
- * in memory. The slices come out in nesting order as in `TraceBuilder.document`; the metadata comes last (the format
- * does not order events; viewers sort them).
+ * in memory. The slices come out in nesting order as in `TraceBuilder.document`, unless more than `maxHeld` wait for
+ * a slice still running: then they go out, and that slice later, after the slices it encloses (the format does not
+ * order events, viewers sort them; memory stays bounded). The metadata comes last.
  */
 export class TraceStream {
   private first = true;
 
-  constructor(private readonly builder: TraceBuilder, private readonly write: (text: string) => void) {
+  constructor(private readonly builder: TraceBuilder, private readonly write: (text: string) => void, private readonly maxHeld = MAX_HELD_SLICES) {
     write('{"traceEvents":[');
   }
 
   /** Writes what no later event can precede: the slices that start before `settledPs` (ps), and the rest. */
   flush(settledPs: number): void {
-    this.emit(this.builder.take(settledPs));
+    this.emit(this.builder.take(this.builder.held > this.maxHeld ? Infinity : settledPs));
   }
 
   /** Writes the rest with `open`, the slices still running, then the metadata and `otherData`; the document ends. */

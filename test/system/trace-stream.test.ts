@@ -13,7 +13,7 @@ import { platformFromDtb } from '../../emulator/machine/from-dtb';
 import { SystemMachine } from '../../emulator/machine/system';
 import { SystemTraceStream, traceSystemDeviceAccesses } from '../../emulator/machine/system-trace';
 import { CPU_PID, DMAC_PID_BASE, machineTraceRecorder } from '../../emulator/machine/trace';
-import type { TraceDocument, TraceEvent } from '../../emulator/trace/trace-events';
+import { TraceBuilder, TraceStream, type TraceDocument, type TraceEvent } from '../../emulator/trace/trace-events';
 import { ROOT } from '../cpu/toolchain';
 import { burstTotals, formatProblems } from '../support/trace-format';
 import { build, toolsMissing } from './bare-metal';
@@ -116,6 +116,32 @@ test('a streamed trace is the document recorded whole: the same events in the sa
   const lastInstruction = doc.traceEvents.filter((e) => e.cat === 'instruction' && e.tid === 1).at(-1)!;
   assert.equal(Number(polls.at(-1)!.args!.value) & 0xf, 0, 'Stopped');
   assert.ok(polls.at(-1)!.ts >= lastInstruction.ts + lastInstruction.dur!);
+});
+
+test('a slice that runs long does not make the stream hold everything after it: past maxHeld slices they go out', () => {
+  const run = (maxHeld: number) => {
+    const builder = new TraceBuilder();
+    let text = '';
+    const stream = new TraceStream(builder, (chunk) => { text += chunk; }, maxHeld);
+    const heldAfterFlush: number[] = [];
+    // A wait from 0 to 100 ns encloses ten 5 ns instructions; while it runs, nothing after 0 is settled.
+    for (let k = 0; k < 10; k++) {
+      builder.slice(1, 1, `instruction ${k}`, 'instruction', 1000 * (10 * k), 1000 * (10 * k + 5), {}, 1);
+      stream.flush(0);
+      heldAfterFlush.push(builder.held);
+    }
+    builder.slice(1, 1, 'wait', 'state', 0, 100_000, {}, 0);
+    stream.end({});
+    return { heldAfterFlush, doc: JSON.parse(text) as TraceDocument };
+  };
+  const held = run(100);
+  assert.deepEqual(held.heldAfterFlush, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'all held for the wait');
+  assert.deepEqual(formatProblems(held.doc), []);
+  assert.equal(held.doc.traceEvents.filter((e) => e.ph === 'X')[0].name, 'wait', 'in nesting order');
+  const bounded = run(3);
+  assert.deepEqual(bounded.heldAfterFlush, [1, 2, 3, 0, 1, 2, 3, 0, 1, 2]);
+  const key = (e: TraceEvent) => JSON.stringify(e);
+  assert.deepEqual(bounded.doc.traceEvents.map(key).sort(), held.doc.traceEvents.map(key).sort(), 'the same events');
 });
 
 test('boot --trace-limit: the file holds the first N events, valid, and says how many it left out', { skip }, () => {
