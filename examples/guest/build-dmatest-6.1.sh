@@ -1,0 +1,55 @@
+#!/bin/bash
+# Builds dmatest.ko for the Debian 6.1 kernel that fetch.sh fetched (the guest of Test Case 2 on dmalab: Debian
+# ships no DMATEST), out of tree from linux-source-6.1 against that kernel's own linux-headers, as Debian builds its
+# modules. dmatest has no device table, so linux-kbuild's own modpost will do (unlike vfio-amba: build-modules.sh).
+#
+# Output, kept between runs: .cache/guest/boot/modules/dmatest.ko (delete it to rebuild). Needs fetch.sh's kernel,
+# gcc-arm-linux-gnueabihf, make, gcc, xz-utils and apt (dpkg --add-architecture armhf && apt-get update).
+# Exit status: 0 built (or cached); 2 a package could not be found or downloaded (no registry); 1 any other failure.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+boot="$root/.cache/guest/boot"
+out="$boot/modules"
+say() { echo "build-dmatest-6.1: $*" >&2; }
+unavailable() { say "$*"; exit 2; }
+
+[ -e "$out/dmatest.ko" ] && { say "cached: $out/dmatest.ko"; exit 0; }
+release=$(ls "$boot/kernel/lib/modules" 2>/dev/null | grep -- '-armmp-lpae$' | head -n 1 || true)
+[ -n "$release" ] || { say "no kernel in $boot/kernel: run examples/guest/fetch.sh first"; exit 1; }
+abi=${release%-armmp-lpae}
+for tool in arm-linux-gnueabihf-gcc make gcc xz dpkg-deb apt-get; do
+  command -v "$tool" >/dev/null || { say "'$tool' not found (install: gcc-arm-linux-gnueabihf make gcc xz-utils)"; exit 1; }
+done
+
+work="$boot/dmatest-build"
+mkdir -p "$work/debs"
+exec 9>"$work/.lock"
+flock 9
+[ -e "$out/dmatest.ko" ] && exit 0
+fetch() {
+  local name=${1%%:*} deb
+  deb=$(ls "$work/debs/${name}"_*.deb 2>/dev/null | head -n 1 || true)
+  if [ -z "$deb" ]; then
+    (cd "$work/debs" && apt-get download -q "$1" >/dev/null 2>"$work/debs/apt.log") ||
+      unavailable "could not download $1 (apt-get download: $(tail -n 1 "$work/debs/apt.log"))"
+    deb=$(ls "$work/debs/${name}"_*.deb | head -n 1)
+  fi
+  echo "$deb"
+}
+rm -rf "$work/tree" "$work/dmatest" && mkdir -p "$work/tree" "$work/dmatest"
+for p in "linux-headers-$abi-common" "linux-kbuild-6.1" "linux-headers-$release:armhf"; do dpkg-deb -x "$(fetch "$p")" "$work/tree"; done
+dpkg-deb --fsys-tarfile "$(fetch linux-source-6.1)" | tar -xO ./usr/src/linux-source-6.1.tar.xz |
+  tar -xJ -O linux-source-6.1/drivers/dma/dmatest.c > "$work/dmatest/dmatest.c"
+echo 'obj-m += dmatest.o' > "$work/dmatest/Kbuild"
+headers="$work/tree/usr/src/linux-headers-$release"
+# The headers' Makefile includes the common headers by an absolute /usr/src path; point it at ours instead.
+sed -i "s|^include /usr/src/|include \$(dir \$(lastword \$(MAKEFILE_LIST)))../|" "$headers/Makefile"
+# The kbuild scripts are found under /usr/lib/linux-kbuild-6.1 by a symlink in the headers: make it relative.
+ln -sfn "$work/tree/usr/lib/linux-kbuild-6.1/scripts" "$headers/scripts"
+ln -sfn "$work/tree/usr/lib/linux-kbuild-6.1/tools" "$headers/tools" 2>/dev/null || true
+make -s -C "$headers" M="$work/dmatest" DEB_BUILD_ARCH="$(dpkg --print-architecture)" DEB_HOST_ARCH=armhf \
+  DEB_HOST_GNU_TYPE=arm-linux-gnueabihf modules
+mkdir -p "$out" && cp "$work/dmatest/dmatest.ko" "$out/dmatest.ko.tmp" && mv "$out/dmatest.ko.tmp" "$out/dmatest.ko"
+rm -rf "$work/tree" "$work/dmatest"
+say "built $out/dmatest.ko for $release"
