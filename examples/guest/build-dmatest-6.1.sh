@@ -3,7 +3,9 @@
 # ships no DMATEST), out of tree from linux-source-6.1 against that kernel's own linux-headers, as Debian builds its
 # modules. dmatest has no device table, so linux-kbuild's own modpost will do (unlike vfio-amba: build-modules.sh).
 #
-# Output, kept between runs: .cache/guest/boot/modules/dmatest.ko (delete it to rebuild). Needs fetch.sh's kernel,
+# Output, kept between runs (delete to rebuild): .cache/guest/boot/modules/dmatest.ko, and
+# .cache/guest/boot/test-case-2-guest.cpio.gz: fetch.sh's initramfs with dmatest.ko and a /test that runs
+# dmatest (iterations=20, every channel), prints the channels and the summaries, and powers off. Needs fetch.sh's kernel,
 # gcc-arm-linux-gnueabihf, make, gcc, xz-utils and apt (dpkg --add-architecture armhf && apt-get update).
 # Exit status: 0 built (or cached); 2 a package could not be found or downloaded (no registry); 1 any other failure.
 set -euo pipefail
@@ -14,7 +16,9 @@ out="$boot/modules"
 say() { echo "build-dmatest-6.1: $*" >&2; }
 unavailable() { say "$*"; exit 2; }
 
-[ -e "$out/dmatest.ko" ] && { say "cached: $out/dmatest.ko"; exit 0; }
+initramfs="$boot/test-case-2-guest.cpio.gz"
+[ -e "$out/dmatest.ko" ] && [ -e "$initramfs" ] && { say "cached: $out/dmatest.ko, $initramfs"; exit 0; }
+[ -d "$boot/initramfs" ] || { say "no initramfs in $boot: run examples/guest/fetch.sh first"; exit 1; }
 release=$(ls "$boot/kernel/lib/modules" 2>/dev/null | grep -- '-armmp-lpae$' | head -n 1 || true)
 [ -n "$release" ] || { say "no kernel in $boot/kernel: run examples/guest/fetch.sh first"; exit 1; }
 abi=${release%-armmp-lpae}
@@ -26,7 +30,25 @@ work="$boot/dmatest-build"
 mkdir -p "$work/debs"
 exec 9>"$work/.lock"
 flock 9
-[ -e "$out/dmatest.ko" ] && exit 0
+# The guest's initramfs for Test Case 2 (the module built first when missing, below).
+make_initramfs() {
+  local dir="$work/initramfs"
+  rm -rf "$dir" && cp -a "$boot/initramfs" "$dir" && cp "$out/dmatest.ko" "$dir/"
+  cat > "$dir/test" <<'TEST'
+#!/bin/sh
+echo "== DMA channels: $(ls /sys/class/dma/ | tr '\n' ' ')"
+insmod /dmatest.ko iterations=20 threads_per_chan=1 test_buf_size=4096 timeout=3000
+echo 1 > /sys/module/dmatest/parameters/run
+cat /sys/module/dmatest/parameters/wait
+echo "== dmatest done"
+poweroff -f
+TEST
+  chmod +x "$dir/test"
+  (cd "$dir" && find . | cpio -o -H newc --quiet | gzip -9) > "$initramfs.tmp" && mv "$initramfs.tmp" "$initramfs"
+  rm -rf "$dir"
+  say "built $initramfs"
+}
+[ -e "$out/dmatest.ko" ] && { [ -e "$initramfs" ] || make_initramfs; exit 0; }
 fetch() {
   local name=${1%%:*} deb
   deb=$(ls "$work/debs/${name}"_*.deb 2>/dev/null | head -n 1 || true)
@@ -53,3 +75,4 @@ make -s -C "$headers" M="$work/dmatest" DEB_BUILD_ARCH="$(dpkg --print-architect
 mkdir -p "$out" && cp "$work/dmatest/dmatest.ko" "$out/dmatest.ko.tmp" && mv "$out/dmatest.ko.tmp" "$out/dmatest.ko"
 rm -rf "$work/tree" "$work/dmatest"
 say "built $out/dmatest.ko for $release"
+make_initramfs
