@@ -11,9 +11,11 @@
 //   interrupt per event output irq0..irq7 and `abort`, since Linux's dma-pl330 is an AMBA driver that takes them.
 // - DMA: each assigned DMAC's stream gets a stage-2 context on its SMMU, programmed through the SMMU's registers as
 //   VFIO's type-1 MAP_DMA of the guest's RAM does (IPA = guest physical -> host physical, the guest's RAM only), so a
-//   guest-programmed transfer outside its RAM faults in the SMMU and never reaches host memory.
+//   guest-programmed transfer outside its RAM faults in the SMMU and never reaches host memory. The hypervisor handles
+//   the SMMU's interrupts as the host's arm-smmu under VFIO does: the fault logged (FSR, FAR...), then cleared.
 import { getProperty, parseFdt, propCells, propStrings, propU32, writeFdt, type Fdt, type FdtNode, type FdtProperty } from '../devicetree/fdt';
 import { Gic } from '../gic/gic';
+import type { IrqLine } from '../gic/irq';
 import { ArmSmmuDriver, type SmmuDomain } from '../host/arm-smmu';
 import { IOMMU_PROT } from '../host/io-pgtable';
 import { FrameAllocator, PhysicalAccess } from '../host/physical';
@@ -44,7 +46,7 @@ export interface PassthroughOptions {
   readonly devices: readonly string[];
   /** Guest RAM in bytes (default 512 MiB; 2 MiB multiples). */
   readonly ramSize?: number;
-  /** The hypervisor's messages (the SMMU driver's probe). */
+  /** The hypervisor's messages after set-up: the SMMU faults it handles (`Unhandled context fault: fsr=...`). */
   readonly log?: (line: string) => void;
 }
 
@@ -87,6 +89,8 @@ export class PassthroughGuest implements GuestView {
   readonly devices: readonly AssignedDevice[];
   /** The hypervisor's own memory (the SMMU's page tables): host RAM below the guest's. */
   readonly hypervisorMemory: MemoryRange;
+  /** The SMMU faults the hypervisor handled, as logged. */
+  readonly faults: string[] = [];
 
   constructor(readonly machine: Machine, hostDtb: Uint8Array, options: PassthroughOptions) {
     const hosts = assignedDmacs(machine, options.devices);
@@ -119,6 +123,13 @@ export class PassthroughGuest implements GuestView {
     const physical = new PhysicalAccess(bus);
     const frames = new FrameAllocator(bus, [this.hypervisorMemory], 0);
     const domains = new Map<number, SmmuDomain>();
+    // The driver's probe lines are the hypervisor's business; what it reports once the guest runs is the user's.
+    let running = false;
+    const report = (line: string): void => {
+      if (!running) return;
+      this.faults.push(line);
+      options.log?.(line);
+    };
     this.devices = hosts.map((host, i) => {
       const guest = this.platform.dmacs.find((d) => d.base === guestBases[i])!;
       for (const { spec, output } of guest.interrupts) {
@@ -129,14 +140,17 @@ export class PassthroughGuest implements GuestView {
       const iommu = host.description.iommu!;
       let domain = domains.get(iommu.smmu);
       if (domain === undefined) {
-        domain = stage2Domain(new ArmSmmuDriver(machine.smmus[iommu.smmu], physical, frames, options.log ?? (() => {})), ram);
+        const driver = new ArmSmmuDriver(machine.smmus[iommu.smmu], physical, frames, report);
+        domain = stage2Domain(driver, ram);
         domains.set(iommu.smmu, domain);
+        handleFaults(machine, driver);
       }
       const smmu = domain.smmu;
       check(smmu.addMaster(iommu.streamIds), `${host.description.name}: no free stream match register on ${smmu.name}`);
       check(smmu.attach(domain, iommu.streamIds), `${host.description.name}: its streams could not be attached`);
       return { name: host.description.name, host, guestBase: guestBases[i], guestSpis: guestSpis[i], domain };
     });
+    running = true;
   }
 
   /** The CPUs' stage 2: a slot's host address, else the hypervisor's emulated devices (nothing there reads 0). */
@@ -160,6 +174,22 @@ export class PassthroughGuest implements GuestView {
         `stream ${d.host.description.iommu!.streamIds.join(',')} on ${d.domain.smmu.name} context bank ${d.domain.bank}, stage 2 of the guest's RAM`),
     ];
   }
+}
+
+/** The SMMU's context and global interrupts, taken by the hypervisor on the timeline as soon as they rise (not from
+ * inside the SMMU's translation that raised them): its driver logs the fault and clears it. */
+function handleFaults(machine: Machine, driver: ArmSmmuDriver): void {
+  const device = driver.machineSmmu.device;
+  const tee = (line: IrqLine, handle: () => void): IrqLine => ({
+    setLevel: (high) => {
+      line.setLevel(high);
+      if (high) machine.timers.schedule(machine.now, handle);
+    },
+  });
+  device.contextIrqs.forEach((line, i) => {
+    device.contextIrqs[i] = tee(line, () => driver.contextFault(i));
+  });
+  device.globalIrq = tee(device.globalIrq, () => driver.globalFault());
 }
 
 function check(status: number, message: string): void {

@@ -43,17 +43,19 @@ export function faultingGuestCopy(system: SystemMachine, guest: PassthroughGuest
   const bytes = new Uint8Array(4);
   const copied = machine.bus.physicalRead(target, bytes, 0, 4) === BusResponse.Okay && bytes.some((b) => b !== PATTERN);
 
-  const smmu = device.domain.smmu;
+  return { copied, ...contextBankFault(system, guest), channelFault: (host.readl(guestRegister('FSRC')) & 1) !== 0 };
+}
+
+/** The first assigned DMAC's context bank, through the SMMU's registers: FSR's fault bits, FAR, and whether its
+ * context interrupt is pending at the host's GIC. */
+export function contextBankFault(system: SystemMachine, guest: PassthroughGuest): Pick<GuestCopyFault, 'fsr' | 'far' | 'contextInterrupt'> {
+  const host = new PhysicalAccess(system.machine.bus);
+  const { domain } = guest.devices[0];
+  const smmu = domain.smmu;
   const maps = smmuRegisterMaps(smmu.machineSmmu.device.config);
   const base = smmu.machineSmmu.description.base;
-  const bank = (name: string) => host.readl(base + (smmu.features.pagesPerHalf + device.domain.bank) * SMMU_PAGE_SIZE + maps.contextBank.named(name)!.offset);
-  const cbar = host.readl(base + SMMU_PAGE_SIZE + maps.gr1.named(`CBAR${device.domain.bank}`)!.offset);
+  const bank = (name: string) => host.readl(base + (smmu.features.pagesPerHalf + domain.bank) * SMMU_PAGE_SIZE + maps.contextBank.named(name)!.offset);
+  const cbar = host.readl(base + SMMU_PAGE_SIZE + maps.gr1.named(`CBAR${domain.bank}`)!.offset);
   const spi = smmu.machineSmmu.description.contextInterrupts[cbar >>> 24].spi;
-  return {
-    copied,
-    fsr: bank('FSR') & FSR_FAULTS,
-    far: bank('FAR_HI') * 2 ** 32 + bank('FAR'),
-    contextInterrupt: machine.gic.state(32 + spi).pending,
-    channelFault: (host.readl(guestRegister('FSRC')) & 1) !== 0,
-  };
+  return { fsr: bank('FSR') & FSR_FAULTS, far: bank('FAR_HI') * 2 ** 32 + bank('FAR'), contextInterrupt: system.machine.gic.state(32 + spi).pending };
 }
