@@ -8,21 +8,24 @@
 // likewise, its FSR, FAR and context interrupt read before the hypervisor handles them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { platformFromDtb } from '../../emulator/machine/from-dtb';
 import { bootKernel } from '../../emulator/machine/linux-boot';
 import { PassthroughGuest } from '../../emulator/machine/passthrough';
 import { SystemMachine } from '../../emulator/machine/system';
 import { loadPlatformDtb } from '../../scenarios/platform';
-import { debianImage, debianMissing, GUEST, initramfsWithTest } from './debian-guest';
+import { GUEST, INITRAMFS, ZIMAGE, imageOf, initramfsWith } from '../support/debian-kernel';
 import { faultingGuestCopy } from '../machine/passthrough-support';
 
 const DMATEST = join(GUEST, 'modules', 'dmatest.ko');
 const DMA_OUTSIDE = join(GUEST, 'modules', 'dma_outside.ko');
-const skip = debianMissing || ([DMATEST, DMA_OUTSIDE].every(existsSync) ? false : `${DMATEST} or ${DMA_OUTSIDE} is missing (examples/guest/build-dmatest-6.1.sh could not build them)`);
+const skip = [ZIMAGE, INITRAMFS].every(existsSync)
+  ? [DMATEST, DMA_OUTSIDE].every(existsSync) ? false : `${DMATEST} or ${DMA_OUTSIDE} is missing (examples/guest/build-dmatest-6.1.sh could not build them)`
+  : `${ZIMAGE} is missing (examples/guest/fetch.sh could not fetch Debian's kernel)`;
 
 const SCRIPT = [
+  '#!/bin/sh',
   'echo "== DMA channels: $(ls /sys/class/dma/ | tr "\\n" " ")"',
   'insmod /dmatest.ko iterations=20 threads_per_chan=1 test_buf_size=4096 timeout=3000',
   'echo 1 > /sys/module/dmatest/parameters/run',
@@ -31,7 +34,8 @@ const SCRIPT = [
   'rmmod dmatest',
   'insmod /dma_outside.ko target=0xa0000000',
   'poweroff -f',
-];
+  '',
+].join('\n');
 
 test("Test Case 2: Debian's kernel as a guest given 2c0a0000.dma: its dma-pl330 probes the DMAC, dmatest passes on all 8 channels through the SMMU's stage 2; a copy outside the guest's RAM, from dma_outside.ko or started by the test, faults in the stage 2", { skip, timeout: 1_800_000 }, () => {
   const dtb = loadPlatformDtb(undefined, () => {});
@@ -51,8 +55,8 @@ test("Test Case 2: Debian's kernel as a guest given 2c0a0000.dma: its dma-pl330 
       if (access.physical !== access.address - ram.ipa + ram.physical) wrong++;
     } else elsewhere++;
   });
-  const kernel = debianImage();
-  bootKernel(system, { kernel, dtb: guest.dtb, initrd: initramfsWithTest(SCRIPT, [DMATEST, DMA_OUTSIDE]), bootargs: 'console=ttyAMA0 cryptomgr.notests=1' });
+  const kernel = imageOf(readFileSync(ZIMAGE));
+  bootKernel(system, { kernel, dtb: guest.dtb, initrd: initramfsWith({ test: SCRIPT, 'dmatest.ko': readFileSync(DMATEST), 'dma_outside.ko': readFileSync(DMA_OUTSIDE) }), bootargs: 'console=ttyAMA0 cryptomgr.notests=1' });
   const outcome = system.run(20_000_000_000);
   assert.equal(outcome.kind, 'off', `${JSON.stringify(outcome)}\n${console}`);
 
