@@ -112,11 +112,12 @@ PL011 is the console (stdout; stdin when it is a terminal). PSCI SYSTEM_OFF or S
 status 0; running past --max-seconds of guest time ends it with 124.
 
 With --passthrough, dmalab plays the hypervisor of the VFIO_PLATFORM guide's Test Case 2: the kernel boots as a guest
-with 512 MiB of RAM at the platform's RAM base, held in host RAM elsewhere (the top of the platform's RAM) and reached
-through a stage 2; it sees its own GIC, UARTs, timer and PSCI, and of the host's devices only the assigned DMACs, at
+with 512 MiB of RAM (half the platform's, when that is less) at the platform's RAM base, held in host RAM elsewhere
+(the top of the platform's RAM) and reached through a stage 2; it sees its own GIC, UARTs, timer and PSCI, and of the host's devices only the assigned DMACs, at
 0x0c000000, 0x0c001000... (QEMU virt's platform bus) with SPIs from 112 (irq0..irq7, abort), as AMBA devices for its
 dma-pl330. Each DMAC's stream gets a stage-2 context on its SMMU mapping exactly the guest's RAM (VFIO type-1 MAP_DMA);
 the SMMU faults the guest's DMA causes are reported on stderr ("Unhandled context fault: fsr=..., iova=...").
+
   --kernel FILE        zImage, Image or ELF
   --dtb FILE           the devicetree blob handed to the kernel (the machine is built from it)
   --platform FILE      a devicetree source (or blob) instead of --dtb

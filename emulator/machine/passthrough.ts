@@ -44,7 +44,7 @@ export class PassthroughError extends Error {}
 export interface PassthroughOptions {
   /** Linux names of the DMACs to assign (`2c0a0000.dma`). */
   readonly devices: readonly string[];
-  /** Guest RAM in bytes (default 512 MiB; 2 MiB multiples). */
+  /** Guest RAM in bytes (2 MiB multiples; default 512 MiB, or half the platform's RAM when that is less). */
   readonly ramSize?: number;
   /** The hypervisor's messages after set-up: the SMMU faults it handles (`Unhandled context fault: fsr=...`). */
   readonly log?: (line: string) => void;
@@ -95,7 +95,7 @@ export class PassthroughGuest implements GuestView {
   constructor(readonly machine: Machine, hostDtb: Uint8Array, options: PassthroughOptions) {
     const hosts = assignedDmacs(machine, options.devices);
     const hostRam = machine.platform.memory[0];
-    const ramSize = options.ramSize ?? DEFAULT_GUEST_RAM;
+    const ramSize = options.ramSize ?? Math.min(DEFAULT_GUEST_RAM, Math.floor(hostRam.size / 2 / TWO_MB) * TWO_MB);
     if (ramSize <= 0 || ramSize % TWO_MB !== 0) throw new PassthroughError(`guest RAM of ${ramSize} bytes: give a multiple of 2 MiB`);
     if (ramSize > hostRam.size / 2) throw new PassthroughError(`guest RAM of ${ramSize >> 20} MiB: the platform's ${hostRam.size >> 20} MiB must keep half for the hypervisor`);
     const ram: GuestSlot = { name: 'ram', ipa: hostRam.base, size: ramSize, physical: hostRam.base + hostRam.size - ramSize };

@@ -150,6 +150,13 @@ test('passthrough errors name the device and the reason', () => {
   assert.throws(() => guestOn(noSmmu), /2c0a0000\.dma is behind no SMMU/);
 });
 
+test('on a platform with less RAM the guest gets half of it', () => {
+  const small = dtc(readFileSync(GUIDE, 'utf8').replace('reg = <0 0x80000000 0 0x80000000>;', 'reg = <0 0x80000000 0 0x10000000>;'));
+  const { guest } = guestOn(small);
+  assert.deepEqual([guest.ram.ipa, guest.ram.size, guest.ram.physical], [0x80000000, 0x8000000, 0x88000000]);
+  assert.deepEqual(guest.hypervisorMemory, { base: 0x80000000, size: 0x8000000 });
+});
+
 test('two DMACs passed through: consecutive guest slots and SPIs, one stage-2 domain for both streams', () => {
   const { guest } = guestOn(GUIDE_DTB, ['2c0a0000.dma', '2c0a2000.dma']);
   assert.deepEqual(guest.devices.map((d) => [d.name, d.guestBase, d.guestSpis[0], d.guestSpis[8]]), [
