@@ -97,7 +97,7 @@ export class PassthroughGuest implements GuestView {
     const hostRam = machine.platform.memory[0];
     const ramSize = options.ramSize ?? Math.min(DEFAULT_GUEST_RAM, Math.floor(hostRam.size / 2 / TWO_MB) * TWO_MB);
     if (ramSize <= 0 || ramSize % TWO_MB !== 0) throw new PassthroughError(`guest RAM of ${ramSize} bytes: give a multiple of 2 MiB`);
-    if (ramSize > hostRam.size / 2) throw new PassthroughError(`guest RAM of ${ramSize >> 20} MiB: the platform's ${hostRam.size >> 20} MiB must keep half for the hypervisor`);
+    if (ramSize > hostRam.size / 2) throw new PassthroughError(`guest RAM of ${mebibytes(ramSize)} MiB: the platform's ${mebibytes(hostRam.size)} MiB must keep half for the hypervisor`);
     const ram: GuestSlot = { name: 'ram', ipa: hostRam.base, size: ramSize, physical: hostRam.base + hostRam.size - ramSize };
     this.hypervisorMemory = { base: hostRam.base, size: ram.physical - hostRam.base };
     const guestBases = hosts.map((_, i) => PLATFORM_BUS_BASE + i * DEVICE_SLOT);
@@ -169,7 +169,7 @@ export class PassthroughGuest implements GuestView {
     const range = (base: number, size: number) => `0x${base.toString(16)}-0x${(base + size - 1).toString(16)}`;
     const ram = this.ram;
     return [
-      `guest RAM ${range(ram.ipa, ram.size)} (${ram.size >> 20} MiB) is host ${range(ram.physical, ram.size)}`,
+      `guest RAM ${range(ram.ipa, ram.size)} (${mebibytes(ram.size)} MiB) is host ${range(ram.physical, ram.size)}`,
       ...this.devices.map((d) => `${d.name} passed through at guest 0x${d.guestBase.toString(16)}, SPIs ${d.guestSpis[0]}-${d.guestSpis.at(-1)} (irq0-irq7, abort); ` +
         `stream ${d.host.description.iommu!.streamIds.join(',')} on ${d.domain.smmu.name} context bank ${d.domain.bank}, stage 2 of the guest's RAM`),
     ];
@@ -191,6 +191,8 @@ function handleFaults(machine: Machine, driver: ArmSmmuDriver): void {
   });
   device.globalIrq = tee(device.globalIrq, () => driver.globalFault());
 }
+
+const mebibytes = (bytes: number): number => bytes / 2 ** 20;
 
 function check(status: number, message: string): void {
   if (status < 0) throw new PassthroughError(message);

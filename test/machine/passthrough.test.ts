@@ -146,6 +146,7 @@ test('passthrough errors name the device and the reason', () => {
   assert.throws(() => guestOn(GUIDE_DTB, ['2c0b0000.dma']), (e: Error) => e instanceof PassthroughError && /2c0b0000\.dma: no such DMA-330 on the platform \(it has 2c0a0000\.dma, 2c0a1000\.dma/.test(e.message));
   assert.throws(() => guestOn(GUIDE_DTB, ['2c0a0000.dma', '2c0a0000.dma']), /2c0a0000\.dma is assigned twice/);
   assert.throws(() => guestOn(GUIDE_DTB, ['2c0a0000.dma'], 3 << 20), /multiple of 2 MiB/);
+  assert.throws(() => guestOn(GUIDE_DTB, ['2c0a0000.dma'], 1536 * 2 ** 20), /guest RAM of 1536 MiB: the platform's 2048 MiB must keep half for the hypervisor/);
   const noSmmu = dtc(readFileSync(GUIDE, 'utf8').replace('iommus = <&smmu 0>;', ''));
   assert.throws(() => guestOn(noSmmu), /2c0a0000\.dma is behind no SMMU/);
 });
