@@ -59,3 +59,18 @@ export function contextBankFault(system: SystemMachine, guest: PassthroughGuest)
   const spi = smmu.machineSmmu.description.contextInterrupts[cbar >>> 24].spi;
   return { fsr: bank('FSR') & FSR_FAULTS, far: bank('FAR_HI') * 2 ** 32 + bank('FAR'), contextInterrupt: system.machine.gic.state(32 + spi).pending };
 }
+
+/** The pages of the hypervisor's memory (host RAM outside the guest's) holding anything but zeros. */
+export function writtenHypervisorPages(system: SystemMachine, guest: PassthroughGuest): number[] {
+  const pages = new Set<number>();
+  const { base, size } = guest.hypervisorMemory;
+  let at = base;
+  system.machine.bus.memory.spans(base, size, false, (bytes, offset, length) => {
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset + offset, length >>> 2);
+    for (let i = 0; i < words.length; i++) {
+      if (words[i] !== 0) pages.add(Math.floor((at + 4 * i) / 4096) * 4096);
+    }
+    at += length;
+  });
+  return [...pages].sort((a, b) => a - b);
+}

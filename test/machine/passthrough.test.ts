@@ -14,7 +14,7 @@ import { debugGo, writeDebugInstruction } from '../../emulator/pl330/debug';
 import { SMMU_PAGE_SIZE } from '../../emulator/smmu/config';
 import { smmuRegisterMaps } from '../../emulator/smmu/registers';
 import { assemble } from '../../server/pl330/assembler';
-import { contextBankFault, faultingGuestCopy } from './passthrough-support';
+import { contextBankFault, faultingGuestCopy, writtenHypervisorPages } from './passthrough-support';
 
 const GUIDE = 'examples/platforms/vexpress-mmu400-dma330.dts';
 const dtc = (source: string): Uint8Array => new Uint8Array(execFileSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', '-'], { input: source }));
@@ -139,6 +139,10 @@ test('isolation: a copy just past the guest RAM, or below it, faults in the stag
     assert.deepEqual(lines, [`arm-smmu 2b400000.iommu: Unhandled context fault: fsr=0x2, iova=0x${target.toString(16)}, fsynr=0x${fsynr.toString(16)}, cbfrsynra=0x0, cb=0`]);
     assert.deepEqual(guest.faults, lines);
     assert.deepEqual(contextBankFault(system, guest), { fsr: 0, far: target, contextInterrupt: false }, 'FSR cleared, the interrupt with it');
+    // Host RAM outside the guest's holds the SMMU's tables (the first of the two concatenated level-1 pages, one
+    // level-2 page) and nothing else, but for the pattern this test put where a bypassing SMMU would have written.
+    const pattern = Math.floor(target / 4096) * 4096;
+    assert.deepEqual(writtenHypervisorPages(system, guest).filter((page) => page !== pattern), [0x80000000, 0x80002000]);
   }
 });
 
