@@ -74,6 +74,7 @@ export class SystemMachine implements PowerController {
           return true;
         },
       });
+      cpu.mmu.stage2 = guest?.stage2;
       gic.cpuIrq[index] = {
         setLevel: (high) => {
           cpu.setIrq(high);
@@ -81,7 +82,6 @@ export class SystemMachine implements PowerController {
           if (high) machine.wake();
         },
       };
-      cpu.mmu.stage2 = guest?.stage2;
       cpu.mmu.beforeDeviceAccess = () => machine.advanceTo(this.roundStart + (cpu.retiredNow - this.roundRetired[index]) * machine.cpuPeriod);
       if (index > 0) cpu.powered = false;
       timers.push(timer);
@@ -92,6 +92,25 @@ export class SystemMachine implements PowerController {
     this.roundRetired = new Float64Array(count);
     this.console = guest ? guest.uarts[0] : machine.uarts[0]?.device;
     if (this.console && options.console) this.console.transmit = options.console;
+  }
+
+  /** Loads an ELF's segments at their physical addresses; returns the entry point. */
+  loadElf(bytes: Uint8Array): number {
+    const image = parseElf(bytes);
+    for (const h of image.headers) {
+      if (h.type !== PT_LOAD || h.memsz === 0) continue;
+      this.load(h.paddr, new Uint8Array(h.memsz));
+      this.load(h.paddr, bytes, h.offset, h.filesz);
+    }
+    return image.entry;
+  }
+
+  /** Starts CPU 0 at `entry` (SVC mode, MMU off, interrupts masked) with r0-r2 as given. */
+  boot(entry: number, registers: readonly number[] = []): void {
+    const cpu = this.cpus[0];
+    cpu.reset(entry);
+    registers.forEach((v, i) => { cpu.r[i] = v; });
+    cpu.powered = true;
   }
 
   /** The RAM the software sees: the guest's (at its physical addresses), or the platform's first bank. */
@@ -114,25 +133,6 @@ export class SystemMachine implements PowerController {
       offset += chunk;
       length -= chunk;
     }
-  }
-
-  /** Loads an ELF's segments at their physical addresses; returns the entry point. */
-  loadElf(bytes: Uint8Array): number {
-    const image = parseElf(bytes);
-    for (const h of image.headers) {
-      if (h.type !== PT_LOAD || h.memsz === 0) continue;
-      this.load(h.paddr, new Uint8Array(h.memsz));
-      this.load(h.paddr, bytes, h.offset, h.filesz);
-    }
-    return image.entry;
-  }
-
-  /** Starts CPU 0 at `entry` (SVC mode, MMU off, interrupts masked) with r0-r2 as given. */
-  boot(entry: number, registers: readonly number[] = []): void {
-    const cpu = this.cpus[0];
-    cpu.reset(entry);
-    registers.forEach((v, i) => { cpu.r[i] = v; });
-    cpu.powered = true;
   }
 
   /** Machine time in ns (the timeline's, which counts picoseconds). */
