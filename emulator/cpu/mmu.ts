@@ -80,6 +80,12 @@ const FAULT_NAMES: Readonly<Record<string, string>> = {
 export class Mmu implements CpuMemory {
   private readonly ram: PhysicalMemory;
   private readonly tlb = new Map<number, TlbEntry>();
+  /**
+   * A hypervisor's stage 2: the physical address of an intermediate physical address (page granular). It applies
+   * to the stage-1 walk's output and its table reads, and to every address with the MMU off; the TLB keeps the
+   * combined result. Undefined: no stage 2 (the IPA is the physical address).
+   */
+  stage2: ((ipa: number) => number) | undefined;
   /** Physical pages holding decoded code: a write to one calls `codeWritten`. */
   private readonly watched = new Set<number>();
   private codeWritten: ((physicalPage: number) => void) | undefined;
@@ -98,12 +104,6 @@ export class Mmu implements CpuMemory {
   private asid = 0;
   /** Called before an access reaches a device (not RAM): brings the devices to the CPU's instant. */
   beforeDeviceAccess: (() => void) | undefined;
-  /**
-   * A hypervisor's stage 2: the physical address of an intermediate physical address (page granular). It applies
-   * to the stage-1 walk's output and its table reads, and to every address with the MMU off; the TLB keeps the
-   * combined result. Undefined: no stage 2 (the IPA is the physical address).
-   */
-  stage2: ((ipa: number) => number) | undefined;
 
   constructor(
     private readonly bus: Bus,
