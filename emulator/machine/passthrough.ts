@@ -28,8 +28,8 @@ import type { MemoryRange, PlatformDescription } from './platform';
  * master (CPU stage 1, SMMU output) can address, so only the guest's stage 2 reaches them. */
 export const EMULATED_DEVICES_BASE = 2 ** 40;
 /** Guest addresses and SPIs of assigned devices: QEMU virt's platform bus (0x0c000000, SPIs from 112). */
-export const PLATFORM_BUS_BASE = 0x0c000000;
-export const PLATFORM_BUS_FIRST_SPI = 112;
+const PLATFORM_BUS_BASE = 0x0c000000;
+const PLATFORM_BUS_FIRST_SPI = 112;
 const DEVICE_SLOT = 0x1000;
 /** DMA-330 outputs a guest's dma-pl330 takes (AMBA_NR_IRQS = 9): event interrupts irq0..irq7, then abort. */
 const GUEST_DMAC_OUTPUTS = [...Array.from({ length: 8 }, (_, i) => `irq${i}`), 'abort'];
