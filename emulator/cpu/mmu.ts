@@ -8,10 +8,9 @@
 import { BusResponse, type Bus, type BusPort } from '../bus/bus';
 import { PAGE_SIZE, type PhysicalMemory } from '../bus/memory';
 import { MemoryFault, type AccessKind, type CpuMemory, type DeviceAccessObserver } from './memory';
+import { PageCachedMemory } from './page-cache';
 
 const PAGE_MASK = PAGE_SIZE - 1;
-const CACHE_SIZE = 1024;
-const CACHE_MASK = CACHE_SIZE - 1;
 const EMPTY_PAGE = new Uint8Array(0);
 
 // Permission bits of a TLB entry.
@@ -126,7 +125,7 @@ const FAULT_NAMES: Readonly<Record<string, string>> = {
   external: 'external abort', walk: 'external abort on the translation table walk',
 };
 
-export class Mmu implements CpuMemory {
+export class Mmu extends PageCachedMemory implements CpuMemory {
   private readonly ram: PhysicalMemory;
   private readonly tlb = new TlbTable();
   /**
@@ -142,11 +141,6 @@ export class Mmu implements CpuMemory {
   private codeWritten: CodeWritten | undefined;
   private readonly scratch = new Uint8Array(8);
   private readonly walkBuffer = new Uint8Array(8);
-  // Accesses at the current privilege to RAM pages the TLB allows: virtual page → the page's bytes.
-  private readonly readTags = new Int32Array(CACHE_SIZE).fill(-1);
-  private readonly readPages: Uint8Array[] = new Array<Uint8Array>(CACHE_SIZE).fill(EMPTY_PAGE);
-  private readonly writeTags = new Int32Array(CACHE_SIZE).fill(-1);
-  private readonly writePages: Uint8Array[] = new Array<Uint8Array>(CACHE_SIZE).fill(EMPTY_PAGE);
   private cacheGeneration = -1;
   // The last page instructions were fetched from (the CPU decodes a block at a time).
   private fetchTag = -1;
@@ -168,6 +162,7 @@ export class Mmu implements CpuMemory {
     private readonly port: BusPort,
     readonly regs: TranslationRegisters,
   ) {
+    super();
     this.ram = bus.memory;
   }
 
@@ -193,8 +188,7 @@ export class Mmu implements CpuMemory {
   private flushAccessCache(): void {
     this.generation++;
     this.fetchedPages.clear();
-    this.readTags.fill(-1);
-    this.writeTags.fill(-1);
+    this.uncacheAll();
     this.fetchTag = -1;
   }
 
@@ -228,9 +222,7 @@ export class Mmu implements CpuMemory {
 
   /** A virtual page's translation changed: its access cache slots go, and decoded code if it was fetched from. */
   private forgetPage(vpn: number): void {
-    const slot = vpn & CACHE_MASK;
-    if (this.readTags[slot] === vpn) this.readTags[slot] = -1;
-    if (this.writeTags[slot] === vpn) this.writeTags[slot] = -1;
+    this.uncachePage(vpn);
     if (this.fetchTag === vpn) this.fetchTag = -1;
     if (this.fetchedPages.has(vpn)) this.flushAccessCache();
   }
@@ -455,11 +447,8 @@ export class Mmu implements CpuMemory {
     const page = this.ramPage(physical);
     if (page !== undefined) {
       // Later reads (fetches: from this page) at this privilege hit the cache.
-      if (access === 'read') {
-        const slot = (address >>> 12) & CACHE_MASK;
-        this.readTags[slot] = address >>> 12;
-        this.readPages[slot] = page;
-      } else {
+      if (access === 'read') this.cacheRead(address >>> 12, page);
+      else {
         this.fetchTag = address >>> 12;
         this.fetchPage = page;
       }
@@ -494,9 +483,7 @@ export class Mmu implements CpuMemory {
       if (page !== undefined) return;
     } else if (page !== undefined) {
       // Later writes at this privilege hit the cache (a page with decoded code is not cached for writes).
-      const slot = (address >>> 12) & CACHE_MASK;
-      this.writeTags[slot] = address >>> 12;
-      this.writePages[slot] = page;
+      this.cacheWrite(address >>> 12, page);
       for (let i = 0; i < size; i++) page[o + i] = value >>> (8 * i);
       return;
     }
@@ -518,64 +505,12 @@ export class Mmu implements CpuMemory {
     return this.fault(address, access, 'external', this.longFormat ? LongStatus.External : ShortFs.External, 0);
   }
 
-  read8(address: number): number {
-    const vpn = address >>> 12;
-    const slot = vpn & CACHE_MASK;
-    if (this.readTags[slot] === vpn) return this.readPages[slot][address & PAGE_MASK];
-    return this.readSized(address, 1, 'read');
+  protected readMiss(address: number, size: 1 | 2 | 4): number {
+    return this.readSized(address, size, 'read');
   }
 
-  read16(address: number): number {
-    const vpn = address >>> 12;
-    const slot = vpn & CACHE_MASK;
-    const o = address & PAGE_MASK;
-    if (this.readTags[slot] === vpn && o < PAGE_SIZE - 1) {
-      const page = this.readPages[slot];
-      return page[o] | (page[o + 1] << 8);
-    }
-    return this.readSized(address, 2, 'read');
-  }
-
-  read32(address: number): number {
-    const vpn = address >>> 12;
-    const slot = vpn & CACHE_MASK;
-    const o = address & PAGE_MASK;
-    if (this.readTags[slot] === vpn && o < PAGE_SIZE - 3) {
-      const page = this.readPages[slot];
-      return page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24);
-    }
-    return this.readSized(address, 4, 'read') | 0;
-  }
-
-  write8(address: number, value: number): void {
-    const vpn = address >>> 12;
-    const slot = vpn & CACHE_MASK;
-    if (this.writeTags[slot] === vpn) this.writePages[slot][address & PAGE_MASK] = value;
-    else this.writeSized(address, 1, value);
-  }
-
-  write16(address: number, value: number): void {
-    const vpn = address >>> 12;
-    const slot = vpn & CACHE_MASK;
-    const o = address & PAGE_MASK;
-    if (this.writeTags[slot] === vpn && o < PAGE_SIZE - 1) {
-      const page = this.writePages[slot];
-      page[o] = value;
-      page[o + 1] = value >>> 8;
-    } else this.writeSized(address, 2, value);
-  }
-
-  write32(address: number, value: number): void {
-    const vpn = address >>> 12;
-    const slot = vpn & CACHE_MASK;
-    const o = address & PAGE_MASK;
-    if (this.writeTags[slot] === vpn && o < PAGE_SIZE - 3) {
-      const page = this.writePages[slot];
-      page[o] = value;
-      page[o + 1] = value >>> 8;
-      page[o + 2] = value >>> 16;
-      page[o + 3] = value >>> 24;
-    } else this.writeSized(address, 4, value);
+  protected writeMiss(address: number, size: 1 | 2 | 4, value: number): void {
+    this.writeSized(address, size, value);
   }
 
   fetch16(address: number): number {
