@@ -4,7 +4,7 @@
 // DMACs to its instant before it touches a device, and when every CPU waits for an interrupt the timeline lets the
 // devices run until one arrives (a DMA interrupt, or the next timer deadline).
 import { parseElf } from '../linux/elf';
-import { SystemCpu } from '../cpu/system';
+import { CpuCluster, SystemCpu } from '../cpu/system';
 import type { StopReason } from '../cpu/state';
 import { psciCall, PsciStatus, type PowerController } from '../firmware/psci';
 import { GenericTimer } from '../timer/generic-timer';
@@ -47,13 +47,14 @@ export class SystemMachine implements PowerController {
     const method = platform.psci?.method;
     const timers: GenericTimer[] = [];
     const cpus: SystemCpu[] = [];
+    const cluster = new CpuCluster();
     for (let index = 0; index < count; index++) {
       const timer = new GenericTimer(platform.timer?.frequency ?? QEMU_VIRT_TIMER_HZ);
       if (platform.timer) {
         timer.outputs = { physical: machine.gic.ppi(index, platform.timer.physicalPpi), virtual: machine.gic.ppi(index, platform.timer.virtualPpi) };
       }
       const cpu = new SystemCpu(machine.bus, {
-        index, cpus: count, timer,
+        index, cpus: count, timer, cluster,
         // The firmware answers on the devicetree's conduit only; the other one is UNDEFINED (no EL2/EL3 code).
         firmware: (caller, hypervisor) => {
           if (method === undefined || hypervisor !== (method === 'hvc')) return false;
@@ -68,7 +69,11 @@ export class SystemMachine implements PowerController {
           if (high) machine.wake();
         },
       };
-      cpu.mmu.beforeDeviceAccess = () => machine.advanceTo(this.roundStart + (cpu.retiredNow - this.roundRetired[index]) * machine.cpuPeriod);
+      cpu.mmu.beforeDeviceAccess = () => {
+        // The GIC's banked registers answer the CPU making the access.
+        machine.gic.accessingCpu = index;
+        machine.advanceTo(this.roundStart + (cpu.retiredNow - this.roundRetired[index]) * machine.cpuPeriod);
+      };
       if (index > 0) cpu.powered = false;
       timers.push(timer);
       cpus.push(cpu);
@@ -141,7 +146,7 @@ export class SystemMachine implements PowerController {
       if (!busy && this.power === 'on') {
         // Every CPU waits for an interrupt: the devices run until one arrives, or the next timer deadline (the CPUs
         // may have just programmed it).
-        const interrupted = () => this.cpus.some((c) => c.powered && !c.waiting) || this.cpus.some((c) => c.powered && c.interruptPending);
+        const interrupted = () => this.cpus.some((c) => c.powered && (!c.waiting || c.wakeable));
         machine.waitUntil(interrupted, Math.min(end, this.nextTimerDeadline()));
       }
       const nanoseconds = this.time;
