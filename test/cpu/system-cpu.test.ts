@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Bus } from '../../emulator/bus/bus';
 import { CP15_REGISTERS, cp15Key } from '../../emulator/cpu/cp15';
-import { SystemCpu } from '../../emulator/cpu/system';
+import { CpuCluster, SystemCpu } from '../../emulator/cpu/system';
 
 const skip = spawnSync('arm-linux-gnueabihf-as', ['--version']).error ? 'arm-linux-gnueabihf-as is not installed' : false;
 
@@ -132,4 +132,89 @@ test('a program that never stops is bounded by the budget', { skip }, () => {
   const { cpu } = cpuWith(assemble('1: add r0, r0, #1\n b 1b'));
   assert.equal(cpu.run(100_000), 100_000);
   assert.equal(cpu.r[0], 50_000);
+});
+
+/** Two CPUs of one cluster on one bus: CPU 0 starts at 0, CPU 1 at 0x100. */
+function twoCpus(code: Uint8Array): { cpus: SystemCpu[]; bus: Bus } {
+  const bus = new Bus();
+  bus.addRam(0, 0x100000);
+  bus.memory.writeBlock(0, code, 0, code.length);
+  const cluster = new CpuCluster();
+  const cpus = [0, 1].map((index) => new SystemCpu(bus, { index, cpus: 2, cluster }));
+  cpus[0].reset(0);
+  cpus[1].reset(0x100);
+  return { cpus, bus };
+}
+
+const LOCKED_INCREMENT = `
+    ldr r1, =0x8000
+  1:ldrex r0, [r1]
+    add r0, r0, #1
+    strex r2, r0, [r1]
+    b 1b
+    .ltorg
+    .org 0x100`;
+
+test('exclusives across CPUs: another CPU\'s store or STREX to the reserved address makes STREX fail; alone, it succeeds', { skip }, () => {
+  const { cpus: [cpu0, cpu1], bus } = twoCpus(assemble(`${LOCKED_INCREMENT}
+    ldr r1, =0x8000
+    mov r0, #5
+    str r0, [r1]
+  2:ldrex r0, [r1]
+    add r0, r0, #0x10
+    strex r2, r0, [r1]
+    b .`));
+  const word = () => bus.memory.read(0x8000, 4);
+  cpu0.run(2); // LDR, LDREX
+  cpu1.run(3); // a plain store to the reserved word
+  cpu0.run(2); // ADD, STREX
+  assert.equal(cpu0.r[2], 1, 'STREX after another CPU\'s store fails');
+  assert.equal(word(), 5);
+  cpu0.run(4); // B, LDREX, ADD, STREX: nobody ran in between
+  assert.equal(cpu0.r[2], 0, 'the retry succeeds');
+  assert.equal(word(), 6);
+  cpu0.run(2); // B, LDREX
+  cpu1.run(3); // LDREX, ADD, STREX: the other CPU's exclusive update succeeds
+  assert.equal(cpu1.r[2], 0);
+  assert.equal(word(), 0x16);
+  cpu0.run(2);
+  assert.equal(cpu0.r[2], 1, 'STREX after another CPU\'s STREX fails');
+  assert.equal(word(), 0x16, 'and stores nothing');
+});
+
+test('SEV on one CPU completes WFE on the others; WFE with the event register set does not wait; WFI waits for an interrupt', { skip }, () => {
+  const { cpus: [cpu0, cpu1] } = twoCpus(assemble(`
+    sev
+    b .
+    .org 0x100
+    wfe
+    wfe
+    wfe
+    wfi
+    b .`));
+  cpu1.run(10);
+  assert.equal(cpu1.pc, 0x104, 'no event since reset: the first WFE waits');
+  assert.equal(cpu1.waiting, true);
+  assert.equal(cpu1.wakeable, false);
+  cpu0.run(1); // SEV: every CPU's event register, its own included
+  assert.equal(cpu1.wakeable, true);
+  cpu1.run(10);
+  assert.equal(cpu1.pc, 0x108, 'the event woke the first WFE and was consumed: the second waits');
+  assert.equal(cpu1.waiting, true);
+  cpu0.run(1); // B . (no event)
+  assert.equal(cpu1.wakeable, false);
+  cpu1.setIrq(true);
+  assert.equal(cpu1.wakeable, false, 'a masked IRQ does not end WFE');
+  cpu1.setIrq(false);
+  cpu0.reset(0);
+  cpu0.run(1);
+  cpu1.run(10);
+  assert.equal(cpu1.pc, 0x10c, 'the third WFE waits');
+  cpu0.reset(0);
+  cpu0.run(1);
+  cpu1.run(10);
+  assert.equal(cpu1.pc, 0x110, 'WFI waits whatever the event register says');
+  assert.equal(cpu1.waiting, true);
+  cpu1.setIrq(true);
+  assert.equal(cpu1.wakeable, true, 'a masked IRQ ends WFI');
 });
