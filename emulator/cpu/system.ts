@@ -4,9 +4,10 @@
 // stop, faults and UNDEFINED instructions stop it, and `run` here turns those stops into exceptions between blocks.
 // Decoded code is kept per (virtual page, physical page): a remapped page decodes afresh, a write to a physical page
 // with code (by any CPU, a DMA or the debugger: the RAM reports it, see PhysicalMemory.watchCode) drops it.
-// The CPUs of a system share a CpuCluster: SEV sets every CPU's event register, and a CPU that resumes after another
-// ran loses its exclusive reservation (as an exception return's CLREX would lose it), so that the other's stores to
-// the reserved address, which no monitor saw, make its STREX fail.
+// The CPUs of a system share a CpuCluster: SEV sets every CPU's event register, the Inner Shareable TLB maintenance
+// operations reach every CPU's TLB, and a CPU that resumes after another ran loses its exclusive reservation (as an
+// exception return's CLREX would lose it), so that the other's stores to the reserved address, which no monitor
+// saw, make its STREX fail.
 import type { Bus } from '../bus/bus';
 import type { GenericTimer } from '../timer/generic-timer';
 import { TimerIndex } from '../timer/generic-timer';
@@ -554,11 +555,11 @@ export class SystemCpu extends Cpu implements SystemControl {
     this.mmu.configure();
   }
 
+  /** TLB maintenance; the Inner Shareable forms (…IS) reach every CPU of the cluster, as an SMP Cortex-A15 broadcasts
+   * them (Linux relies on it: it changes a mapping on one CPU and invalidates it everywhere with TLBIMVAIS). */
   private tlbMaintenance(name: string, value: number): void {
-    if (name.includes('IALL')) this.mmu.invalidateAll();
-    else if (name.includes('MVAA')) this.mmu.invalidateAddress(value, -1);
-    else if (name.includes('MVA')) this.mmu.invalidateAddress(value, value & 0xff);
-    else this.mmu.invalidateAsid(value & 0xff);
+    if (name.endsWith('IS')) for (const cpu of this.cluster.cpus) invalidateTlb(cpu.mmu, name, value);
+    else invalidateTlb(this.mmu, name, value);
   }
 
   /** ATS1C{P,U}{R,W}: the translation's result in PAR (a fault sets PAR.F with its status). */
@@ -650,6 +651,13 @@ export class SystemCpu extends Cpu implements SystemControl {
     this.updateVfp();
     this.flushCodeCache();
   }
+}
+
+function invalidateTlb(mmu: Mmu, name: string, value: number): void {
+  if (name.includes('IALL')) mmu.invalidateAll();
+  else if (name.includes('MVAA')) mmu.invalidateAddress(value, -1);
+  else if (name.includes('MVA')) mmu.invalidateAddress(value, value & 0xff);
+  else mmu.invalidateAsid(value & 0xff);
 }
 
 /** CP15 opc1 = 0, CRn = c0, CRm = c1-c7: the CPUID scheme's space, whose unassigned encodings read as zero. */

@@ -137,7 +137,7 @@ test('a program that never stops is bounded by the budget', { skip }, () => {
 /** Two CPUs of one cluster on one bus: CPU 0 starts at 0, CPU 1 at 0x100. */
 function twoCpus(code: Uint8Array): { cpus: SystemCpu[]; bus: Bus } {
   const bus = new Bus();
-  bus.addRam(0, 0x100000);
+  bus.addRam(0, 0x400000);
   bus.memory.writeBlock(0, code, 0, code.length);
   const cluster = new CpuCluster();
   const cpus = [0, 1].map((index) => new SystemCpu(bus, { index, cpus: 2, cluster }));
@@ -217,4 +217,59 @@ test('SEV on one CPU completes WFE on the others; WFE with the event register se
   assert.equal(cpu1.waiting, true);
   cpu1.setIrq(true);
   assert.equal(cpu1.wakeable, true, 'a masked IRQ ends WFI');
+});
+
+/** Short-descriptor sections, identity for the code at 0, and the MMU on (SVC mode, every domain a manager). */
+const MMU_ON = `
+    ldr r0, =0x4000
+    mcr p15, 0, r0, c2, c0, 0
+    mov r0, #0
+    mcr p15, 0, r0, c2, c0, 2
+    mvn r0, #0
+    mcr p15, 0, r0, c3, c0, 0
+    mrc p15, 0, r0, c1, c0, 0
+    orr r0, r0, #1
+    mcr p15, 0, r0, c1, c0, 0
+    isb
+    ldr r1, =0x200000`;
+
+test('TLB maintenance: the Inner Shareable forms reach every CPU\'s TLB, the others only the executing CPU\'s', { skip }, () => {
+  const { cpus: [cpu0, cpu1], bus } = twoCpus(assemble(`${MMU_ON}
+    ldr r4, =0x4008
+    ldr r0, =0x00300c02
+    str r0, [r4]
+    dsb
+    mcr p15, 0, r1, c8, c7, 1 @ TLBIMVA: this CPU only
+    dsb
+    b .
+    ldr r0, =0x00100c02
+    str r0, [r4]
+    dsb
+    mcr p15, 0, r1, c8, c3, 1 @ TLBIMVAIS: every CPU
+    dsb
+    b .
+    .ltorg
+    .org 0x100
+    ${MMU_ON}
+    ldr r2, [r1]
+    b .
+    .org 0x180
+    ldr r3, [r1]
+    b .`));
+  const section = (pa: number) => (pa | 0xc02) >>> 0;
+  bus.memory.write(0x4000, 4, section(0));
+  bus.memory.write(0x4008, 4, section(0x200000));
+  for (const [pa, value] of [[0x100000, 0x1111], [0x200000, 0x2222], [0x300000, 0x3333]]) bus.memory.write(pa, 4, value);
+  const loadAgain = (): number => {
+    cpu1.pc = cpu1.next = 0x180;
+    runToEnd(cpu1);
+    return cpu1.r[3];
+  };
+  runToEnd(cpu1);
+  assert.equal(cpu1.r[2], 0x2222, 'CPU 1 cached the translation of 0x200000');
+  runToEnd(cpu0);
+  assert.equal(loadAgain(), 0x2222, 'TLBIMVA on CPU 0 leaves CPU 1\'s TLB alone');
+  cpu0.pc = cpu0.next += 4;
+  runToEnd(cpu0);
+  assert.equal(loadAgain(), 0x1111, 'TLBIMVAIS on CPU 0 dropped CPU 1\'s entry');
 });
