@@ -163,7 +163,7 @@ export class Mmu implements CpuMemory, CodeWatcher {
     this.flushAccessCache();
   }
 
-  // ---- Code watching ----------------------------------------------------------------------------------------
+  // ---- Code watching ------------------------------------------------------------------------------------------
 
   /** Decoded code lives in this physical page: the RAM reports writes to it (so no store may bypass the RAM). */
   watchPhysical(physicalPage: number, written: (physicalPage: number) => void): void {
