@@ -52,8 +52,6 @@ export class Block {
 /** Blocks of one 4 KiB page in one instruction set, indexed by the halfword where they start. */
 export class CodePage {
   private readonly blocks: (Block | undefined)[] = new Array<Block | undefined>(PAGE_SIZE / 2).fill(undefined);
-  /** The slots holding a block. */
-  private readonly filled: number[] = [];
 
   /** The block decoded at `pc` (in this page), if any. */
   blockAt(pc: number): Block | undefined {
@@ -62,24 +60,7 @@ export class CodePage {
 
   /** Keeps the block just decoded at `pc`; returns it. */
   add(pc: number, block: Block): Block {
-    const slot = (pc & OFFSET_MASK) >>> 1;
-    this.filled.push(slot);
-    return (this.blocks[slot] = block);
-  }
-
-  /** Drops the blocks holding any byte of [offset, offset + size) of the page; returns how many blocks remain. */
-  dropOverlapping(offset: number, size: number): number {
-    const filled = this.filled;
-    let kept = 0;
-    for (const slot of filled) {
-      const block = this.blocks[slot]!;
-      const last = block.fallthrough.length - 1;
-      const end = block.fallthrough[last] - (block.addresses[0] - slot * 2);
-      if (slot * 2 < offset + size && offset < end) this.blocks[slot] = undefined;
-      else filled[kept++] = slot;
-    }
-    filled.length = kept;
-    return kept;
+    return (this.blocks[(pc & OFFSET_MASK) >>> 1] = block);
   }
 }
 

@@ -6,7 +6,7 @@
 // Faults throw an MmuFault carrying the FSR value and fault address that the exception entry reports. Under a
 // hypervisor (dmalab running a guest), a stage 2 maps what the walk gives (an IPA) to the physical address.
 import { BusResponse, type Bus, type BusPort } from '../bus/bus';
-import { PAGE_SIZE, type PhysicalMemory } from '../bus/memory';
+import { PAGE_SIZE, type CodeWatcher, type PhysicalMemory } from '../bus/memory';
 import { MemoryFault, type AccessKind, type CpuMemory, type DeviceAccessObserver } from './memory';
 import { PageCachedMemory } from './page-cache';
 
@@ -46,9 +46,6 @@ interface TlbEntry {
   /** Shared by every page of one section/block, so TLBI by MVA drops the whole of it. */
   readonly block: object | undefined;
 }
-
-/** Decoded code in a physical page was written (size 0: all of it may have changed): whether code remains there. */
-export type CodeWritten = (physicalPage: number, offset: number, size: number) => boolean;
 
 /**
  * The TLB's entries by virtual page number, in a two-level table: a Map under Linux's stream of TLBIs (a delete and an
@@ -125,7 +122,7 @@ const FAULT_NAMES: Readonly<Record<string, string>> = {
   external: 'external abort', walk: 'external abort on the translation table walk',
 };
 
-export class Mmu extends PageCachedMemory implements CpuMemory {
+export class Mmu extends PageCachedMemory implements CpuMemory, CodeWatcher {
   private readonly ram: PhysicalMemory;
   private readonly tlb = new TlbTable();
   /**
@@ -134,11 +131,8 @@ export class Mmu extends PageCachedMemory implements CpuMemory {
    * combined result. Undefined: no stage 2 (the IPA is the physical address).
    */
   stage2: ((ipa: number) => number) | undefined;
-  /** Physical pages holding decoded code: a write to one calls `codeWritten`. */
-  private readonly watched = new Set<number>();
-  /** Called with the bytes a CPU store wrote (offset in the page, size; size 0: the whole page changed, or unmapped):
-   * returns whether decoded code remains in the page (it then stays watched). */
-  private codeWritten: CodeWritten | undefined;
+  /** The CPU's decoded code of a physical page is stale (any writer: this CPU, another, DMA, the debugger). */
+  private dropCode: ((physicalPage: number) => void) | undefined;
   private readonly scratch = new Uint8Array(8);
   private readonly walkBuffer = new Uint8Array(8);
   private cacheGeneration = -1;
@@ -164,6 +158,7 @@ export class Mmu extends PageCachedMemory implements CpuMemory {
   ) {
     super();
     this.ram = bus.memory;
+    this.ram.addCodeWatcher(this);
   }
 
   /** After SCTLR, TTBCR, TTBRs, DACR or CONTEXTIDR changed: the TLB stays (ASID-tagged), the access cache goes. */
@@ -236,20 +231,22 @@ export class Mmu extends PageCachedMemory implements CpuMemory {
 
   // ---- Code watching ------------------------------------------------------------------------------------------
 
-  /** Decoded code lives in this physical page: report writes to it (and stop caching it for writes). */
-  watchPhysical(physicalPage: number, written: CodeWritten): void {
-    this.codeWritten = written;
-    if (this.watched.has(physicalPage)) return;
-    this.watched.add(physicalPage);
-    this.flushAccessCache();
+  /** Decoded code lives in this physical page: the RAM reports writes to it (so no store may bypass the RAM). */
+  watchPhysical(physicalPage: number, written: (physicalPage: number) => void): void {
+    this.dropCode = written;
+    this.ram.watchCode(physicalPage);
   }
 
   /** The CpuMemory hook of the user-mode engine: a system CPU watches physical pages instead. */
   watchCode(): void {}
 
-  /** A write reached a physical page outside the CPU's stores (DMA, debugger, loader): drop its decoded code. */
-  physicalWritten(physicalPage: number): void {
-    if (this.watched.delete(physicalPage)) this.codeWritten?.(physicalPage, 0, 0);
+  /** Some CPU's code is in this page now: stores to it leave the write cache (they must reach the RAM's methods). */
+  codeWatched(): void {
+    this.uncacheWrites();
+  }
+
+  codeWritten(physicalPage: number): void {
+    this.dropCode?.(physicalPage);
   }
 
   // ---- Translation --------------------------------------------------------------------------------------------
@@ -473,17 +470,16 @@ export class Mmu extends PageCachedMemory implements CpuMemory {
       return;
     }
     const physical = this.translate(address, 'write');
-    const physicalPage = Math.floor(physical / PAGE_SIZE);
     const page = this.ramPage(physical);
-    const o = address & PAGE_MASK;
-    if (this.watched.size !== 0 && this.watched.has(physicalPage)) {
-      // Code is dropped before the store (a store into a running translation's own block ends it after the store).
-      if (page !== undefined) for (let i = 0; i < size; i++) page[o + i] = value >>> (8 * i);
-      if (this.codeWritten?.(physicalPage, o, size) !== true) this.watched.delete(physicalPage);
-      if (page !== undefined) return;
-    } else if (page !== undefined) {
-      // Later writes at this privilege hit the cache (a page with decoded code is not cached for writes).
+    if (page !== undefined) {
+      if (this.ram.isCode(Math.floor(physical / PAGE_SIZE))) {
+        // A page with decoded code: the store goes through the RAM, which drops the code (every CPU's).
+        this.ram.write(physical, size, size === 4 ? value : value & ((1 << (8 * size)) - 1));
+        return;
+      }
+      // Later writes at this privilege hit the cache.
       this.cacheWrite(address >>> 12, page);
+      const o = address & PAGE_MASK;
       for (let i = 0; i < size; i++) page[o + i] = value >>> (8 * i);
       return;
     }

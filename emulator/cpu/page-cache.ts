@@ -39,6 +39,11 @@ export abstract class PageCachedMemory {
     if (this.writeTags[slot] === vpn) this.writeTags[slot] = -1;
   }
 
+  /** No page is cached for writes. */
+  protected uncacheWrites(): void {
+    this.writeTags.fill(-1);
+  }
+
   /** No page is cached. */
   protected uncacheAll(): void {
     this.readTags.fill(-1);

@@ -54,7 +54,7 @@ export class GenericTimer {
     return this.now;
   }
 
-  /** The earliest time (ns) after now at which an enabled, unmasked timer fires; Infinity when none will. */
+  /** The earliest time (ns) at which an enabled, unmasked timer fires; Infinity when none will. */
   nextDeadline(): number {
     let deadline = Infinity;
     for (let i = 0; i < 2; i++) {
@@ -62,9 +62,8 @@ export class GenericTimer {
       const target = this.compare[i] + (i === TimerIndex.Virtual ? this.virtualOffset : 0);
       let time = Math.ceil((target * NS_PER_SECOND) / this.frequency);
       while (Math.floor((time * this.frequency) / NS_PER_SECOND) < target) time++;
-      // A deadline already reached is in the output's level (update() ran when the time or the timer changed):
-      // nothing is left to schedule for it, and the machine's rounds need not shrink to one instruction until the
-      // guest handles it.
+      // A timer that has fired holds its output already: nothing is due until it is reprogrammed (the CPUs would
+      // otherwise run one instruction at a time while its interrupt is masked).
       if (time > this.now) deadline = Math.min(deadline, time);
     }
     return deadline;
