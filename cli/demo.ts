@@ -8,7 +8,7 @@ import { DEMO_SCENARIO_NAMES, LINUX_SCENARIOS, runDemo } from '../scenarios/demo
 
 export const demoCommand: Command = {
   name: 'demo',
-  usage: `usage: dmalab demo [--scenario NAME] [--platform DTS|DTB] [--device NAME]
+  usage: `usage: dmalab demo [--scenario NAME]... [--platform DTS|DTB] [--device NAME]
 
 Runs the VFIO_PLATFORM guide's test cases step by step and prints PASS or FAIL last; the exit status is 0 on PASS,
 1 on FAIL.
@@ -21,17 +21,18 @@ Runs the VFIO_PLATFORM guide's test cases step by step and prints PASS or FAIL l
     DMAGO, the interrupt on an eventfd, the comparison); then microcode aimed at an unmapped IOVA faults in the SMMU.
 The kernels, modules and initramfs images are built once by 'node scripts/setup.mjs demo' (npm run demo runs it)
 and cached in .cache/guest/.
-  --scenario NAME   run one scenario: ${DEMO_SCENARIO_NAMES.join(', ')}
+  --scenario NAME   run this scenario (repeat the flag for several, in order): ${DEMO_SCENARIO_NAMES.join(', ')}
                     (${Object.keys(LINUX_SCENARIOS).join(', ')} on real kernels, the others on the models)
   --platform FILE   devicetree source or blob that describes the machine (default: ${DEFAULT_PLATFORM})
   --device NAME     the DMAC, as Linux names it (default: the first, e.g. 2c0a0000.dma)`,
-  flags: { '--platform': { value: true }, '--device': { value: true }, '--scenario': { value: true } },
+  flags: { '--platform': { value: true }, '--device': { value: true }, '--scenario': { value: true, repeat: true } },
   run(args: ParsedArgs, io) {
     if (args.positional.length > 0) throw new UsageError('demo takes no positional arguments');
-    const scenario = args.flags.get('--scenario')?.[0];
-    if (scenario !== undefined && !DEMO_SCENARIO_NAMES.includes(scenario)) throw new UsageError(`--scenario: '${scenario}' is not one of ${DEMO_SCENARIO_NAMES.join(', ')}`);
+    const scenarios = args.flags.get('--scenario');
+    const unknown = scenarios?.find((name) => !DEMO_SCENARIO_NAMES.includes(name));
+    if (unknown !== undefined) throw new UsageError(`--scenario: '${unknown}' is not one of ${DEMO_SCENARIO_NAMES.join(', ')}`);
     try {
-      return runDemo(scenario === undefined ? undefined : [scenario], {
+      return runDemo(scenarios, {
         platform: args.flags.get('--platform')?.[0],
         device: args.flags.get('--device')?.[0],
         out: (line) => io.stdout(`${line}\n`),
