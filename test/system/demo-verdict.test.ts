@@ -1,13 +1,15 @@
 // The verdict of `dmalab demo --scenario test-case-2-linux` from the console lines it watches, without booting: the
 // guest's lines fed as Debian's kernel prints them (and the hypervisor's fault report), on the machine the scenario
-// builds. The real boot is test/system/passthrough-guest.test.ts.
+// builds. The real boot is test/system/passthrough-guest.test.ts. And the launch configuration example of the test case.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { platformFromDtb } from '../../emulator/machine/from-dtb';
 import { PassthroughGuest } from '../../emulator/machine/passthrough';
 import { SystemMachine, type SystemOutcome } from '../../emulator/machine/system';
 import { HYPERVISOR_PREFIX } from '../../scenarios/linux-scenario';
-import { loadPlatformDtb } from '../../scenarios/platform';
+import { loadPlatformDtb, packageRoot } from '../../scenarios/platform';
 import { testCase2Linux } from '../../scenarios/test-case-2-linux';
 import { StepLog } from '../../scenarios/vfio-session';
 
@@ -54,4 +56,16 @@ test('test-case-2-linux: FAIL when the fault is elsewhere than past the guest RA
   assert.equal(elsewhere.failure, 'no SMMU context fault at 0xa0000000');
   assert.match(verdict(['== DMA channels: ', ...FAULT]).failure ?? '', /^the guest has no DMA channel$/);
   assert.match(verdict([...run(() => 0), ...FAULT], { kind: 'time-limit' }).failure ?? '', /^no power-off within 60 s of guest time$/);
+});
+
+test("examples/guest/launch.json's Test Case 2 boots what the demo's test-case-2-linux boots", () => {
+  const text = readFileSync(join(packageRoot(), 'examples', 'guest', 'launch.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '');
+  const { configurations } = JSON.parse(text) as { configurations: Record<string, unknown>[] };
+  const configuration = configurations.find((c) => c.passthrough !== undefined);
+  const inWorkspace = (file: string) => `\${workspaceFolder}/${file}`;
+  const { boot } = testCase2Linux;
+  assert.deepEqual(configuration, {
+    type: 'dmalab', request: 'launch', name: configuration?.name,
+    kernel: inWorkspace(boot.kernel), initrd: inWorkspace(boot.initrd), append: boot.append, cpus: boot.cpus, passthrough: boot.passthrough,
+  });
 });
