@@ -52,8 +52,8 @@ for (const name of Object.keys(LINUX_SCENARIOS)) {
     timed: (_, run) => {
       status = run.pass ? 0 : 1;
       const { user, system } = process.cpuUsage(cpu);
-      console.log(`${name} (power-on to verdict): ${figures(run.wallSeconds, run.guestSeconds)}, ${duration((user + system) / 1e6)} CPU time` +
-        `${run.pass ? '' : `; FAILED: ${run.failure}`}`);
+      const time = run.time ? `${figures(run.time.wallSeconds, run.time.guestSeconds)}, ${duration((user + system) / 1e6)} CPU time` : 'not started';
+      console.log(`${name} (power-on to verdict): ${time}${run.pass ? '' : `; FAILED: ${run.failure}`}`);
     },
   });
   const reference = model['vfio-passthrough'];

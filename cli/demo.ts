@@ -3,7 +3,6 @@ import { ParsedArgs, UsageError } from './args';
 import type { Command } from './command';
 import { InputError } from './input';
 import { DEFAULT_PLATFORM, PlatformError } from '../scenarios/platform';
-import { PassthroughError } from '../emulator/machine/passthrough';
 import { DEMO_SCENARIO_NAMES, LINUX_SCENARIOS, runDemo } from '../scenarios/demo';
 
 export const demoCommand: Command = {
@@ -39,7 +38,7 @@ and cached in .cache/guest/.
         warn: (line) => io.stderr(`${line}\n`),
       });
     } catch (error) {
-      if (!(error instanceof InputError || error instanceof PlatformError || error instanceof PassthroughError)) throw error;
+      if (!(error instanceof InputError || error instanceof PlatformError)) throw error;
       io.stderr(`dmalab demo: ${error.message}\n`);
       io.stdout('FAIL\n');
       return 1;

@@ -44,7 +44,7 @@ export function runDemo(names: readonly string[] | undefined, options: DemoOptio
     if (linux === undefined) return !runModelScenario(name, (platform ??= loadPlatform(options.platform, options.warn)), options);
     out(scenarioHeader(name, linux.title));
     const run = runLinuxScenario(linux, options, options.linux);
-    out(`time: power-on to verdict ${run.wallSeconds.toFixed(1)} s, ${run.guestSeconds.toFixed(3)} s of guest time`);
+    if (run.time) out(`time: power-on to verdict ${run.time.wallSeconds.toFixed(1)} s, ${run.time.guestSeconds.toFixed(3)} s of guest time`);
     options.timed?.(name, run);
     endScenario(name, run, out);
     return !run.pass;

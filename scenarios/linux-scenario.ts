@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { platformFromDtb } from '../emulator/machine/from-dtb';
 import { bootKernel } from '../emulator/machine/linux-boot';
-import { PassthroughGuest } from '../emulator/machine/passthrough';
+import { PassthroughError, PassthroughGuest } from '../emulator/machine/passthrough';
 import { SystemMachine, type SystemOutcome } from '../emulator/machine/system';
 import { loadPlatformDtb, packageRoot } from './platform';
 import { StepLog, type ScenarioOutput, type ScenarioResult } from './vfio-session';
@@ -39,9 +39,8 @@ export interface LinuxScenario {
 }
 
 export interface LinuxRun extends ScenarioResult {
-  /** From power-on to the verdict. */
-  readonly wallSeconds: number;
-  readonly guestSeconds: number;
+  /** From power-on to the verdict; none when the kernel could not be started. */
+  readonly time?: { readonly wallSeconds: number; readonly guestSeconds: number };
 }
 
 export interface LinuxRunHooks {
@@ -74,7 +73,7 @@ export function runLinuxScenario(scenario: LinuxScenario, options: LinuxRunOptio
   const { boot } = scenario;
   const missing = missingFiles(boot);
   if (missing.length > 0) {
-    return { pass: false, failure: `${missing.join(', ')} missing: 'node scripts/setup.mjs demo' builds them`, wallSeconds: 0, guestSeconds: 0 };
+    return { pass: false, failure: `${missing.join(', ')} missing: 'node scripts/setup.mjs demo' builds them` };
   }
   const dtb = loadPlatformDtb(options.platform, options.warn);
   let pending = '';
@@ -86,14 +85,20 @@ export function runLinuxScenario(scenario: LinuxScenario, options: LinuxRunOptio
     watch?.line(text);
   };
   const devices = options.device !== undefined && boot.passthrough ? [options.device] : boot.passthrough;
-  const system = new SystemMachine(platformFromDtb(dtb), {
-    cpus: boot.cpus,
-    console: (byte) => {
-      if (byte === 0x0a) lineDone();
-      else pending += String.fromCharCode(byte);
-    },
-    guest: devices && ((machine) => new PassthroughGuest(machine, dtb, { devices, log: (line) => watch?.line(hypervisorLine(line)) })),
-  });
+  let system: SystemMachine;
+  try {
+    system = new SystemMachine(platformFromDtb(dtb), {
+      cpus: boot.cpus,
+      console: (byte) => {
+        if (byte === 0x0a) lineDone();
+        else pending += String.fromCharCode(byte);
+      },
+      guest: devices && ((machine) => new PassthroughGuest(machine, dtb, { devices, log: (line) => watch?.line(hypervisorLine(line)) })),
+    });
+  } catch (error) {
+    if (!(error instanceof PassthroughError)) throw error;
+    return { pass: false, failure: `--passthrough: ${error.message}` };
+  }
   watch = scenario.watch(system, new StepLog(options.out));
   hooks.machine?.(system);
   const root = packageRoot();
@@ -109,7 +114,7 @@ export function runLinuxScenario(scenario: LinuxScenario, options: LinuxRunOptio
   while (outcome.kind === 'time-limit' && system.time < end);
   if (pending) lineDone();
   const result = watch.verdict(outcome);
-  return { ...result, wallSeconds: (performance.now() - started) / 1000, guestSeconds: system.time / 1e9 };
+  return { ...result, time: { wallSeconds: (performance.now() - started) / 1000, guestSeconds: system.time / 1e9 } };
 }
 
 /** The hypervisor's messages reach a watcher as console lines with this prefix, in the order they happened. */

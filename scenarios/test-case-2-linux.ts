@@ -32,7 +32,7 @@ const OUTSIDE_COPY = /^dma_outside: /;
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
 export const testCase2Linux: LinuxScenario = {
-  title: `the VFIO_PLATFORM guide's Test Case 2 on Debian's 6.1 kernel as a guest given 2c0a0000.dma: its dma-pl330 runs dmatest on every channel, the SMMU's stage 2 isolates it`,
+  title: "the VFIO_PLATFORM guide's Test Case 2 on Debian's 6.1 kernel as a guest given a DMA-330: its dma-pl330 runs dmatest on every channel, the SMMU's stage 2 isolates it",
   boot: BOOT,
   watch: (system, log) => new TestCase2Watch(system, log),
 };

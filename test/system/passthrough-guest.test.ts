@@ -24,7 +24,7 @@ const skip = missing.length > 0 && `${missing.join(', ')} missing (examples/gues
 
 /** The demo's lines, in this order (each a line of its own). */
 const DEMO_LINES = [
-  /^== test-case-2-linux: the VFIO_PLATFORM guide's Test Case 2 on Debian's 6\.1 kernel/,
+  /^== test-case-2-linux: the VFIO_PLATFORM guide's Test Case 2 on Debian's 6\.1 kernel as a guest given a DMA-330/,
   /^\[ 1\] platform: FastModels VE .*1 Cortex-A15, 2048 MiB RAM at 0x80000000, MMU-400 2b400000\.iommu, 4 DMA-330/,
   /^\[ 2\] hypervisor: dmalab gives the guest 2c0a0000\.dma/,
   /^ {5}guest RAM 0x80000000-0x9fffffff \(512 MiB\) is host 0xe0000000-0xffffffff$/,
