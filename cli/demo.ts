@@ -1,4 +1,5 @@
 // `dmalab demo`: the VFIO_PLATFORM guide's test cases, on real Linux kernels where dmalab runs them, step by step.
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { ParsedArgs, UsageError } from './args';
 import type { Command } from './command';
 import { InputError } from './input';
@@ -7,7 +8,7 @@ import { DEMO_SCENARIO_NAMES, LINUX_SCENARIOS, runDemo } from '../scenarios/demo
 
 export const demoCommand: Command = {
   name: 'demo',
-  usage: `usage: dmalab demo [--scenario NAME]... [--platform DTS|DTB] [--device NAME]
+  usage: `usage: dmalab demo [--scenario NAME]... [--platform DTS|DTB] [--device NAME] [--console-out FILE]
 
 Runs the VFIO_PLATFORM guide's test cases step by step and prints PASS or FAIL last; the exit status is 0 on PASS,
 1 on FAIL.
@@ -23,25 +24,31 @@ and cached in .cache/guest/.
   --scenario NAME   run this scenario (repeat the flag for several, in order): ${DEMO_SCENARIO_NAMES.join(', ')}
                     (${Object.keys(LINUX_SCENARIOS).join(', ')} on real kernels, the others on the models)
   --platform FILE   devicetree source or blob that describes the machine (default: ${DEFAULT_PLATFORM})
-  --device NAME     the DMAC, as Linux names it (default: the first, e.g. 2c0a0000.dma)`,
-  flags: { '--platform': { value: true }, '--device': { value: true }, '--scenario': { value: true, repeat: true } },
+  --device NAME     the DMAC, as Linux names it (default: the first, e.g. 2c0a0000.dma)
+  --console-out FILE  write the real kernels' whole console to FILE (the demo shows the lines that matter)`,
+  flags: { '--platform': { value: true }, '--device': { value: true }, '--scenario': { value: true, repeat: true }, '--console-out': { value: true } },
   run(args: ParsedArgs, io) {
     if (args.positional.length > 0) throw new UsageError('demo takes no positional arguments');
     const scenarios = args.flags.get('--scenario');
     const unknown = scenarios?.find((name) => !DEMO_SCENARIO_NAMES.includes(name));
     if (unknown !== undefined) throw new UsageError(`--scenario: '${unknown}' is not one of ${DEMO_SCENARIO_NAMES.join(', ')}`);
+    const consoleOut = args.flags.get('--console-out')?.[0];
+    const consoleFd = consoleOut === undefined ? undefined : openSync(consoleOut, 'w');
     try {
       return runDemo(scenarios, {
         platform: args.flags.get('--platform')?.[0],
         device: args.flags.get('--device')?.[0],
         out: (line) => io.stdout(`${line}\n`),
         warn: (line) => io.stderr(`${line}\n`),
+        linux: consoleFd === undefined ? undefined : { console: (line) => writeSync(consoleFd, `${line}\n`) },
       });
     } catch (error) {
       if (!(error instanceof InputError || error instanceof PlatformError)) throw error;
       io.stderr(`dmalab demo: ${error.message}\n`);
       io.stdout('FAIL\n');
       return 1;
+    } finally {
+      if (consoleFd !== undefined) closeSync(consoleFd);
     }
   },
 };
