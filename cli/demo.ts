@@ -12,17 +12,18 @@ export const demoCommand: Command = {
 
 Runs the VFIO_PLATFORM guide's test cases step by step and prints PASS or FAIL last; the exit status is 0 on PASS,
 1 on FAIL.
+  Test Case 1 (vfio-test-case-1, vfio-isolation): on the TypeScript model of the host kernel, until a real host kernel
+    runs it: a DMAC bound to vfio-platform through sysfs, the guide's userspace driver (container, group, MAP_DMA,
+    DMAGO, the interrupt on an eventfd, the comparison); then microcode aimed at an unmapped IOVA faults in the SMMU.
   Test Case 2 (test-case-2-linux): Debian's 6.1 armmp-lpae kernel boots as a guest given one DMA-330 (dmalab as the
     hypervisor: the guest's RAM elsewhere in host RAM behind a stage 2, the DMAC at a guest address, an SMMU stage-2
     context for its stream); its own dma-pl330 probes the DMAC, dmatest runs 20 iterations on every channel, and
     dma_outside.ko's copy past the guest's RAM faults in the SMMU with no host byte changed. About a minute.
-  Test Case 1 (vfio-test-case-1, vfio-isolation): on the TypeScript model of the host kernel, until a real host kernel
-    runs it: a DMAC bound to vfio-platform through sysfs, the guide's userspace driver (container, group, MAP_DMA,
-    DMAGO, the interrupt on an eventfd, the comparison); then microcode aimed at an unmapped IOVA faults in the SMMU.
 The kernels, modules and initramfs images are built once by 'node scripts/setup.mjs demo' (npm run demo runs it)
 and cached in .cache/guest/.
-  --scenario NAME   run this scenario (repeat the flag for several, in order): ${DEMO_SCENARIO_NAMES.join(', ')}
-                    (${Object.keys(LINUX_SCENARIOS).join(', ')} on real kernels, the others on the models)
+  --scenario NAME   run this scenario; repeat the flag for several, run in order
+                    on real kernels: ${Object.keys(LINUX_SCENARIOS).join(', ')}
+                    on the models: ${DEMO_SCENARIO_NAMES.filter((name) => !LINUX_SCENARIOS[name]).join(', ')}
   --platform FILE   devicetree source or blob that describes the machine (default: ${DEFAULT_PLATFORM})
   --device NAME     the DMAC, as Linux names it (default: the first, e.g. 2c0a0000.dma)
   --console-out FILE  write the real kernels' whole console to FILE (the demo shows the lines that matter)`,
