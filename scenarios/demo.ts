@@ -14,7 +14,9 @@ export const LINUX_SCENARIOS: Readonly<Record<string, LinuxScenario>> = {
 /** Everything `dmalab demo --scenario` runs: the real-kernel scenarios, then the models. */
 export const DEMO_SCENARIO_NAMES: readonly string[] = [...Object.keys(LINUX_SCENARIOS), ...Object.keys(SCENARIOS)];
 
-/** What `dmalab demo` runs for each test case, and on what. */
+/** What `dmalab demo` runs for each test case, and on what. Test Case 1 on Debian's 6.12 host kernel plugs in as
+ * test-case-2-linux does: a LinuxScenario booting .cache/guest/6.12/armmp-lpae/vmlinuz with test-case-1-host.cpio.gz
+ * (no passthrough), whose watcher reports vfio-pl330's steps and the arm-smmu fault, in LINUX_SCENARIOS and here. */
 export const DEMO_PLAN: readonly { readonly testCase: string; readonly scenarios: readonly string[]; readonly runsOn: string }[] = [
   {
     testCase: 'Test Case 1', scenarios: ['vfio-test-case-1', 'vfio-isolation'],
