@@ -58,7 +58,7 @@ test('dmalab demo --scenario test-case-2-linux with a DMAC the platform lacks: i
   const r = demo(['--device', '2c0a9000.dma', '--scenario', 'test-case-2-linux', '--scenario', 'vfio-test-case-1', '--console-out', consoleFile]);
   assert.equal(r.status, 1);
   assert.equal(readFileSync(consoleFile, 'utf8'), '', '--console-out: no kernel, no console');
-  assert.match(r.stdout, /^== test-case-2-linux: FAILED \(--passthrough: 2c0a9000\.dma: no such DMA-330 on the platform \(it has 2c0a0000\.dma, 2c0a1000\.dma, 2c0a2000\.dma, 2c0a3000\.dma\)\)$/m);
+  assert.match(r.stdout, /^== test-case-2-linux: FAILED \(no passthrough: 2c0a9000\.dma: no such DMA-330 on the platform \(it has 2c0a0000\.dma, 2c0a1000\.dma, 2c0a2000\.dma, 2c0a3000\.dma\)\)$/m);
   assert.doesNotMatch(r.stdout, /^time: /m, 'no kernel ran');
   assert.match(r.stdout, /^== vfio-test-case-1: /m);
   assert.equal(r.last, 'FAIL: test-case-2-linux, vfio-test-case-1');
