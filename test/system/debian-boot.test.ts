@@ -6,56 +6,28 @@
 // test set-up).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { platformFromDtb } from '../../emulator/machine/from-dtb';
 import { bootKernel } from '../../emulator/machine/linux-boot';
 import { SystemMachine } from '../../emulator/machine/system';
 import { loadPlatformDtb } from '../../scenarios/platform';
-import { ROOT } from '../cpu/toolchain';
+import { INITRAMFS, ZIMAGE, imageOf, initramfsWith } from '../support/debian-kernel';
 
-const GUEST = join(ROOT, '.cache', 'guest', 'boot');
-const ZIMAGE = join(GUEST, 'vmlinuz');
-const INITRAMFS = join(GUEST, 'initramfs');
 const skip = existsSync(ZIMAGE) && existsSync(INITRAMFS) ? false : `${ZIMAGE} is missing (examples/guest/fetch.sh could not fetch Debian's kernel)`;
 
 /** fetch.sh's busybox initramfs with a /test script (its /init runs it): the DMA channels, the IOMMU groups and the
  * platform-bus DMAC's driver, then power-off. */
 function initramfsWithTest(): Uint8Array {
-  const dir = mkdtempSync(join(tmpdir(), 'dmalab-initramfs-'));
-  try {
-    cpSync(INITRAMFS, dir, { recursive: true });
-    writeFileSync(join(dir, 'test'), [
+  return initramfsWith({
+    test: [
       '#!/bin/sh',
       'echo "== DMA channels: $(ls /sys/class/dma/ | tr "\\n" " ")"',
       'for g in /sys/kernel/iommu_groups/*; do echo "== IOMMU group ${g##*/}: $(ls $g/devices)"; done',
       'echo "== 2c0a0000.dma driver: $(readlink /sys/bus/platform/devices/2c0a0000.dma/driver || echo none)"',
       'poweroff -f',
       '',
-    ].join('\n'));
-    chmodSync(join(dir, 'test'), 0o755);
-    const list = execFileSync('find', ['.'], { cwd: dir });
-    return new Uint8Array(execFileSync('cpio', ['-o', '-H', 'newc', '--quiet'], { cwd: dir, input: list, maxBuffer: 1 << 28 }));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
-
-/** The kernel Image inside a zImage: the xz stream that decompresses (the decompressor's own code may contain the
- * magic too). */
-function imageOf(zImage: Buffer): Uint8Array {
-  for (let at = zImage.indexOf(XZ_MAGIC); at >= 0; at = zImage.indexOf(XZ_MAGIC, at + 1)) {
-    try {
-      const image = execFileSync('xz', ['-dc', '--single-stream'], { input: zImage.subarray(at), maxBuffer: 1 << 28, stdio: ['pipe', 'pipe', 'ignore'] });
-      if (image.length > 1 << 20) return new Uint8Array(image);
-    } catch {
-      // Not the Image's stream: try the next magic.
-    }
-  }
-  throw new Error('no xz-compressed Image in the zImage');
+    ].join('\n'),
+  });
 }
 
 test("Debian's armmp-lpae kernel boots on the guide's platform: arm-smmu probes the MMU-400, dma-pl330 the three AMBA DMA-330s, a busybox script lists them and powers off", { skip, timeout: 900_000 }, () => {
