@@ -62,6 +62,8 @@ export interface SmmuInspection {
   /** The physical address, or the fault (sGFSR or FSR bit name) with its level and bank (-1: global). */
   readonly physical?: number;
   readonly fault?: { readonly kind: string; readonly level: number; readonly bank: number };
+  /** Where the walk leads when only the permissions refuse the access (a debugger may still read there). */
+  readonly mapped?: number;
   /** What the TLB holds for this page, which a transaction would use instead of walking. */
   readonly tlb?: { readonly physical: number; readonly permitted: boolean };
 }
@@ -461,7 +463,7 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
     const r = this.walkBank(bank, type, this.banks[bank][CB_WORD.SCTLR], address, trace);
     if (r.fault !== Fault.None) return { ...inBank, tlb, fault: { kind: bitName(FSR_BITS, FAULT_FSR[r.fault]), level: r.level, bank: r.bank } };
     const entry = r.entry!;
-    if ((entry.perms & required) === 0) return { ...inBank, tlb, fault: { kind: bitName(FSR_BITS, FSR_BITS.PF), level: 3, bank } };
+    if ((entry.perms & required) === 0) return { ...inBank, tlb, fault: { kind: bitName(FSR_BITS, FSR_BITS.PF), level: 3, bank }, mapped: entry.output + (address - entry.base) };
     return { ...inBank, tlb, physical: entry.output + (address - entry.base) };
   }
 
