@@ -2,13 +2,16 @@
 // kallsyms_num_syms, kallsyms_seqs_of_names between the markers and the token table) and 6.12. Plausible means: sorted,
 // the functions the debugger's tests break on are there, and the code at a function symbol is a function's start
 // (an APCS/AAPCS prologue: push {..., lr} or mov ip, sp) for nearly every traced function, with the Image's first byte
-// at PAGE_OFFSET + TEXT_OFFSET. The booted kernel's /proc/kallsyms is compared in test/dap/kernel-runtime.test.ts.
+// at PAGE_OFFSET + TEXT_OFFSET; and the booted 6.1 kernel's own /proc/kallsyms agrees.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { KallsymsError, type KernelSymbol, parseSystemMap, readKallsyms } from '../../emulator/linux/kallsyms';
-import { imageTextOffset } from '../../emulator/machine/linux-boot';
-import { ZIMAGE, ZIMAGE_612, imageOf } from '../support/debian-kernel';
+import { platformFromDtb } from '../../emulator/machine/from-dtb';
+import { bootKernel, imageTextOffset } from '../../emulator/machine/linux-boot';
+import { SystemMachine } from '../../emulator/machine/system';
+import { loadPlatformDtb } from '../../scenarios/platform';
+import { ZIMAGE, ZIMAGE_612, imageOf, initramfsWith } from '../support/debian-kernel';
 
 /** Debian's armhf kernels split the address space 3G/1G. */
 const PAGE_OFFSET = 0xc0000000;
@@ -40,6 +43,24 @@ test("Debian's 6.1 armmp-lpae Image: every symbol from its kallsyms tables", { s
   const image = imageOf(readFileSync(ZIMAGE));
   const symbols = readKallsyms(image);
   checkPlausible(image, symbols);
+});
+
+test("the booted 6.1 kernel's /proc/kallsyms (printed by a script in the initramfs) gives the same addresses", { skip: !existsSync(ZIMAGE) && `${ZIMAGE} is missing`, timeout: 900_000 }, () => {
+  const image = imageOf(readFileSync(ZIMAGE));
+  const decoded = new Map(readKallsyms(image).map((s) => [s.name, s]));
+  const names = ['start_kernel', 'pl330_start_thread', 'pl330_tx_submit', 'arm_smmu_device_probe', 'panic'];
+  const dtb = loadPlatformDtb(undefined, () => {});
+  let console = '';
+  const system = new SystemMachine(platformFromDtb(dtb), { cpus: 1, console: (byte) => { console += String.fromCharCode(byte); } });
+  const script = ['#!/bin/sh', `grep -E ' (${names.join('|')})$' /proc/kallsyms | sed 's/^/== /'`, 'poweroff -f', ''].join('\n');
+  bootKernel(system, { kernel: image, dtb, initrd: initramfsWith({ test: script }), bootargs: 'console=ttyAMA0 cryptomgr.notests=1' });
+  assert.equal(system.run(2_000_000_000).kind, 'off', console);
+  const printed = [...console.matchAll(/^== ([0-9a-f]{8}) ([tT]) (\S+)\r?$/gm)];
+  assert.deepEqual(printed.map((m) => m[3]).sort(), [...names].sort(), console);
+  for (const [, address, type, name] of printed) {
+    assert.equal(decoded.get(name)?.address, Number.parseInt(address, 16), name);
+    assert.equal(decoded.get(name)?.type, type, name);
+  }
 });
 
 test("Debian's 6.12 armmp-lpae Image: every symbol from its kallsyms tables", { skip: !existsSync(ZIMAGE_612) && `${ZIMAGE_612} is missing` }, () => {
