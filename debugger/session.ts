@@ -295,6 +295,8 @@ export class DmaDebugSession extends DebugSession {
   /**
    * dmalab's own requests (the editor's DMA timeline and trace export):
    *   dmalab/timeline          → { trace, now }: the Chrome trace-event document so far, the present in its µs
+   *   dmalab/timeline {incremental: true, since?} → { cursor, reset, metadata, added, open, now }: what was recorded
+   *                              since the `cursor` of an earlier answer (none, or a stale one: everything, `reset`)
    *   dmalab/exportTrace {path} → { path, events }: that document written to a file
    *   dmalab/timelineSource {pid, pc} → { source, line } of a timeline item (none: no body)
    */
@@ -302,13 +304,18 @@ export class DmaDebugSession extends DebugSession {
     this.handle(response, () => {
       switch (command) {
         case 'dmalab/timeline': {
-          response.body = this.launched().timeline();
+          const { recorder, end, otherData, now } = this.launched().timeline();
+          if (args?.since !== undefined && typeof args.since !== 'string') throw new UserError("dmalab/timeline: 'since' must be the cursor of an earlier answer");
+          response.body = args?.incremental === true
+            ? { ...recorder.delta(args.since as string | undefined, end), now }
+            : { trace: recorder.document(end, otherData), now };
           break;
         }
         case 'dmalab/exportTrace': {
           const path = args?.path;
           if (typeof path !== 'string' || path === '') throw new UserError("dmalab/exportTrace: 'path' must name the file to write");
-          const { trace } = this.launched().timeline();
+          const { recorder, end, otherData } = this.launched().timeline();
+          const trace = recorder.document(end, otherData);
           try {
             writeFileSync(path, JSON.stringify(trace) + '\n');
           } catch (error) {

@@ -57,4 +57,9 @@ if (purpose === 'test') {
   // what `dmalab boot` boots in the tests.
   const boot = spawnSync(join(root, 'examples', 'guest', 'fetch.sh'), { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
   if (boot.status !== 0) console.error(`setup: examples/guest/fetch.sh failed (status ${boot.status}): the Debian boot test will be skipped`);
+  // dmatest.ko and dma_outside.ko for that kernel, and the initramfs of Test Case 2's guest (dmalab boot --passthrough).
+  else {
+    const modules = spawnSync(join(root, 'examples', 'guest', 'build-dmatest-6.1.sh'), { stdio: 'inherit', cwd: root });
+    if (modules.status !== 0) console.error(`setup: examples/guest/build-dmatest-6.1.sh failed (status ${modules.status}): the passthrough guest test will be skipped`);
+  }
 }

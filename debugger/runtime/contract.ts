@@ -6,7 +6,7 @@
 //   'output'  (text, category, source?, line?)    program output, logpoints, trace, warnings
 //   'exited'  (status)   then   'end'
 import type { EventEmitter } from 'node:events';
-import type { TraceDocument } from '../../emulator/trace/trace-events';
+import type { MachineTraceRecorder } from '../../emulator/machine/trace';
 import type { DataAccess } from './breakpoints';
 import type { VariableNode } from './views';
 
@@ -121,9 +121,13 @@ export type StepGranularity = 'line' | 'instruction';
 /** Over calls (next), into them (step in), out of the current function or loop (step out). */
 export type StepKind = 'over' | 'in' | 'out';
 
-/** The DMA timeline as it stands: the trace so far (Chrome trace-event format) and the present in it. */
+/** The DMA timeline as it stands: its recorder, up to `end` (ps; what still runs is shown up to there), and the
+ * present in the trace's microseconds. */
 export interface TimelineView {
-  readonly trace: TraceDocument;
+  readonly recorder: MachineTraceRecorder;
+  readonly end: number;
+  /** What the document's otherData says of the run. */
+  readonly otherData: Readonly<Record<string, string | number>>;
   /** The machine's present, in the trace's microseconds. */
   readonly now: number;
 }

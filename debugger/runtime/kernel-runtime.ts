@@ -598,7 +598,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       this.recorder = machineTraceRecorder(machine);
       this.recorder.attach();
     }
-    return { trace: this.recorder.document(machine.now, { program: this.options.kernel }), now: traceTime(machine.now) };
+    return { recorder: this.recorder, end: machine.now, otherData: { program: this.options.kernel }, now: traceTime(machine.now) };
   }
 
   timelineSource(_item: TimelineItem): { source: SourceRef; line: number } | undefined {

@@ -9,6 +9,7 @@ import { hexAddress } from '../../emulator/pl330/disasm';
 import { ChannelState } from '../../emulator/pl330/registers';
 import { Machine } from '../../emulator/machine/machine';
 import { DMAC_PID_BASE, SMMU_PID_BASE, type MachineTraceRecorder } from '../../emulator/machine/trace';
+import { traceHostDeviceAccesses } from '../../emulator/host/trace';
 import { traceTime } from '../../emulator/trace/trace-events';
 import type { PlatformDescription } from '../../emulator/machine/platform';
 import type { MachineWait, ScenarioSteps } from '../../scenarios/vfio-session';
@@ -80,7 +81,8 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
    * `program`: the launched .pl330 file; in a host session, the listing of the microcode the last channel started
    * runs (replaced when a channel starts where the listing has no instruction).
    */
-  private constructor(readonly options: LaunchOptions, readonly machine: DebugMachine, private program: DebugProgram, private readonly host?: HostProgram) {
+  /** `hostMachine`: a scenario's machine, whose host model's register accesses the timeline shows. */
+  private constructor(readonly options: LaunchOptions, readonly machine: DebugMachine, private program: DebugProgram, private readonly host?: HostProgram, private readonly hostMachine?: Machine) {
     super();
     this.dma = new DmaObservation(machine, 1, {
       output: (text) => this.emit('output', text, 'console'),
@@ -150,7 +152,7 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
       program: `${launch.scenario} (no microcode yet)`, platform: launch.platform, dmac, thread: 0, nonSecure: false, memory: [], config: {},
       stopOnEntry: launch.stopOnEntry, maxCycles: DEFAULT_MAX_CYCLES, trace: launch.trace,
     };
-    const runtime = new MicrocodeRuntime(options, debugMachineOf(machine), DebugProgram.empty(options.program), host(machine));
+    const runtime = new MicrocodeRuntime(options, debugMachineOf(machine), DebugProgram.empty(options.program), host(machine), machine);
     runtime.dma.readThreads();
     return { runtime, warnings };
   }
@@ -588,7 +590,7 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
     if (!this.recorder) this.startTimeline(true);
     const now = this.timeOfCycle(this.cycle);
     const end = Math.max(now, this.timeOfCycle(this.timelineHorizon));
-    return { trace: this.recorder!.document(end, { cycles: Math.max(this.cycle, this.timelineHorizon) }), now: traceTime(now) };
+    return { recorder: this.recorder!, end, otherData: { cycles: Math.max(this.cycle, this.timelineHorizon) }, now: traceTime(now) };
   }
 
   /** Where the launch's DMAC is at a tick of the session, in picoseconds. */
@@ -601,6 +603,7 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
    * happened); else, and in a scenario, whose host keeps no history, from now on. */
   private startTimeline(fromHistory: boolean): void {
     const recorder = (this.recorder = tickTraceRecorder(this.machine));
+    if (this.hostMachine) traceHostDeviceAccesses(this.hostMachine, recorder, () => this.timeOfCycle(this.cycle));
     const target = this.cycle;
     if (!fromHistory || this.host || !this.history.oldest) {
       recorder.attach();

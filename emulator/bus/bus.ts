@@ -17,6 +17,8 @@ export interface MmioDevice {
   /** Register read; offset is relative to the device's base, aligned to size. */
   read(offset: number, size: 1 | 2 | 4): number;
   write(offset: number, size: 1 | 2 | 4, value: number): void;
+  /** The name of the register at `offset` (its TRM's), where the device has a register table (a trace names it). */
+  registerAt?(offset: number): string | undefined;
 }
 
 /** State that a machine snapshot saves and restores. */

@@ -319,8 +319,21 @@ export class Cpu extends CpuState {
     const block = this.runBlock;
     if (block === undefined) return this.retired;
     if (this.runTranslated) return this.retired + this.runExecuted + this.passBase + this.exitIndex;
+    return this.retired + this.runExecuted + this.executingIndex(block);
+  }
+
+  /** The address of the instruction executing (outside `run`, of the next one): which instruction a device access
+   * in mid-block came from. */
+  get pcNow(): number {
+    const block = this.runBlock;
+    if (block === undefined) return this.pc;
+    return block.addresses[this.runTranslated ? this.exitIndex : this.executingIndex(block)];
+  }
+
+  /** Index in `block`, run by the interpreter, of the instruction executing. */
+  private executingIndex(block: Block): number {
     const index = block.fallthrough.indexOf(this.next);
-    return this.retired + this.runExecuted + (index < 0 ? block.handlers.length - 1 : index);
+    return index < 0 ? block.handlers.length - 1 : index;
   }
 }
 

@@ -2,6 +2,9 @@
 // User mode implements it with a process address space over the emulated physical RAM; a guest kernel will
 // implement it with the MMU. Accesses that cannot complete throw a MemoryFault.
 
+/** A CPU access to a device register: virtual and physical address, size, the value read or written. */
+export type DeviceAccessObserver = (address: number, physical: number, size: 1 | 2 | 4, value: number, write: boolean) => void;
+
 export interface CpuMemory {
   read8(address: number): number;
   read16(address: number): number;

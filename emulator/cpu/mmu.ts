@@ -3,10 +3,11 @@
 // descriptor format (blocks, pages, APTable/XNTable/PXNTable, the access flag, 40-bit physical addresses), ASIDs and
 // global entries. The TLB keeps what the walks found until the kernel invalidates it (TLBI by MVA, ASID or all); a
 // direct-mapped cache of RAM page arrays in front of it serves loads and stores without a walk or a bus access.
-// Faults throw an MmuFault carrying the FSR value and fault address that the exception entry reports.
+// Faults throw an MmuFault carrying the FSR value and fault address that the exception entry reports. Under a
+// hypervisor (dmalab running a guest), a stage 2 maps what the walk gives (an IPA) to the physical address.
 import { BusResponse, type Bus, type BusPort } from '../bus/bus';
 import { PAGE_SIZE, type PhysicalMemory } from '../bus/memory';
-import { MemoryFault, type AccessKind, type CpuMemory } from './memory';
+import { MemoryFault, type AccessKind, type CpuMemory, type DeviceAccessObserver } from './memory';
 
 const PAGE_MASK = PAGE_SIZE - 1;
 const CACHE_SIZE = 1024;
@@ -79,6 +80,12 @@ const FAULT_NAMES: Readonly<Record<string, string>> = {
 export class Mmu implements CpuMemory {
   private readonly ram: PhysicalMemory;
   private readonly tlb = new Map<number, TlbEntry>();
+  /**
+   * A hypervisor's stage 2: the physical address of an intermediate physical address (page granular). It applies
+   * to the stage-1 walk's output and its table reads, and to every address with the MMU off; the TLB keeps the
+   * combined result. Undefined: no stage 2 (the IPA is the physical address).
+   */
+  stage2: ((ipa: number) => number) | undefined;
   /** Physical pages holding decoded code: a write to one calls `codeWritten`. */
   private readonly watched = new Set<number>();
   private codeWritten: ((physicalPage: number) => void) | undefined;
@@ -97,6 +104,8 @@ export class Mmu implements CpuMemory {
   private asid = 0;
   /** Called before an access reaches a device (not RAM): brings the devices to the CPU's instant. */
   beforeDeviceAccess: (() => void) | undefined;
+  /** Called after each data access that reached a device (none attached: no cost): what a trace shows of a driver. */
+  onDeviceAccess: DeviceAccessObserver | undefined;
 
   constructor(
     private readonly bus: Bus,
@@ -176,7 +185,7 @@ export class Mmu implements CpuMemory {
 
   /** The physical address of a virtual one for an access, or throws the MmuFault. */
   translate(address: number, access: AccessKind): number {
-    if (!this.enabled) return address >>> 0;
+    if (!this.enabled) return this.stage2 === undefined ? address >>> 0 : this.stage2(address >>> 0);
     const vpn = address >>> 12;
     let entry = this.tlb.get(vpn);
     if (entry === undefined || !(entry.global || entry.asid === this.asid)) {
@@ -190,7 +199,7 @@ export class Mmu implements CpuMemory {
   /** Translation for the debugger: no fault, no TLB fill; -1 when unmapped or not readable at PL1. */
   probe(address: number): number {
     try {
-      if (!this.enabled) return address >>> 0;
+      if (!this.enabled) return this.stage2 === undefined ? address >>> 0 : this.stage2(address >>> 0);
       const entry = this.walk(address >>> 0, 'read');
       return entry.physicalPage * PAGE_SIZE + (address & PAGE_MASK);
     } catch (error) {
@@ -227,13 +236,16 @@ export class Mmu implements CpuMemory {
   /** Reads a descriptor of a table walk (physical, little-endian): its low word; the high one in descriptorHigh. */
   private readDescriptor(physical: number, access: AccessKind, address: number, external: number, wide: boolean): number {
     const b = this.walkBuffer;
+    if (this.stage2 !== undefined) physical = this.stage2(physical);
     if (this.bus.physicalRead(physical, b, 0, wide ? 8 : 4) !== BusResponse.Okay) this.fault(address, access, 'walk', external, 0);
     this.descriptorHigh = wide ? (b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24)) >>> 0 : 0;
     return (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
   }
 
   private walk(address: number, access: AccessKind): TlbEntry {
-    return this.longFormat ? this.walkLong(address, access) : this.walkShort(address, access);
+    const entry = this.longFormat ? this.walkLong(address, access) : this.walkShort(address, access);
+    if (this.stage2 === undefined) return entry;
+    return { ...entry, physicalPage: this.stage2(entry.physicalPage * PAGE_SIZE) / PAGE_SIZE };
   }
 
   private walkShort(address: number, access: AccessKind): TlbEntry {
@@ -362,12 +374,15 @@ export class Mmu implements CpuMemory {
     }
     const physical = this.translate(address, access);
     if (access === 'read') this.fillCache(address >>> 12, physical, false);
-    if (this.beforeDeviceAccess !== undefined && !this.bus.isRam(physical, size)) this.beforeDeviceAccess();
+    const device = this.hookedDevice(physical, size);
+    if (device) this.beforeDeviceAccess?.();
     const s = this.scratch;
     const response = this.port.read(physical, s, 0, size, access === 'execute');
-    if (response === BusResponse.DecodeError) return 0; // nothing there reads as zero, as on QEMU's boards
-    if (response !== BusResponse.Okay) this.externalAbort(address, access);
-    return size === 1 ? s[0] : size === 2 ? s[0] | (s[1] << 8) : (s[0] | (s[1] << 8) | (s[2] << 16) | (s[3] << 24)) >>> 0;
+    if (response !== BusResponse.Okay && response !== BusResponse.DecodeError) this.externalAbort(address, access);
+    // Nothing there reads as zero, as on QEMU's boards.
+    const value = response === BusResponse.DecodeError ? 0 : size === 1 ? s[0] : size === 2 ? s[0] | (s[1] << 8) : (s[0] | (s[1] << 8) | (s[2] << 16) | (s[3] << 24)) >>> 0;
+    if (device && this.onDeviceAccess !== undefined && access === 'read') this.onDeviceAccess(address, physical, size, value, false);
+    return value;
   }
 
   private writeSized(address: number, size: 1 | 2 | 4, value: number): void {
@@ -379,11 +394,18 @@ export class Mmu implements CpuMemory {
     const physicalPage = Math.floor(physical / PAGE_SIZE);
     if (this.watched.size !== 0 && this.watched.delete(physicalPage)) this.codeWritten?.(physicalPage);
     this.fillCache(address >>> 12, physical, true);
-    if (this.beforeDeviceAccess !== undefined && !this.bus.isRam(physical, size)) this.beforeDeviceAccess();
+    const device = this.hookedDevice(physical, size);
+    if (device) this.beforeDeviceAccess?.();
     const s = this.scratch;
     for (let i = 0; i < size; i++) s[i] = value >>> (8 * i);
     const response = this.port.write(physical, s, 0, size);
     if (response !== BusResponse.Okay && response !== BusResponse.DecodeError) this.externalAbort(address, 'write');
+    if (device && this.onDeviceAccess !== undefined) this.onDeviceAccess(address, physical, size, size === 4 ? value >>> 0 : value & ((1 << (8 * size)) - 1), true);
+  }
+
+  /** Whether an access reaches a device rather than RAM: asked only when a device-access hook is attached. */
+  private hookedDevice(physical: number, size: number): boolean {
+    return (this.beforeDeviceAccess !== undefined || this.onDeviceAccess !== undefined) && !this.bus.isRam(physical, size);
   }
 
   private externalAbort(address: number, access: AccessKind): never {

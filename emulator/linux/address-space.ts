@@ -3,7 +3,7 @@
 // Pages can also map device registers (VFIO region mmap): those accesses go through the bus as the CPU master.
 import { BusResponse, type Bus, type BusPort } from '../bus/bus';
 import type { PhysicalMemory } from '../bus/memory';
-import { MemoryFault, type CpuMemory } from '../cpu/memory';
+import { MemoryFault, type CpuMemory, type DeviceAccessObserver } from '../cpu/memory';
 
 export const PAGE_SIZE = 4096;
 const PAGE_MASK = PAGE_SIZE - 1;
@@ -58,9 +58,6 @@ export function rangeFrames(memory: PhysicalMemory, base: number, size: number):
     },
   };
 }
-
-/** A CPU access to a device register: virtual and physical address, size, the value read or written. */
-export type DeviceAccessObserver = (address: number, physical: number, size: 1 | 2 | 4, value: number, write: boolean) => void;
 
 export class UserAddressSpace implements CpuMemory {
   /** Physical frame number + 1 of each virtual page; 0 = no frame yet. */

@@ -206,6 +206,13 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
     throw new Error(`${this.name}: no register ${name}`);
   }
 
+  /** The name of the register at `offset` in the SMMU's space, as `register` takes it (undefined: none there). */
+  registerAt(offset: number): string | undefined {
+    const where = this.locate(offset);
+    const name = where?.map.at(offset % SMMU_PAGE_SIZE & ~3)?.name;
+    return name === undefined || where!.bank < 0 ? name : `CB${where!.bank}.${name}`;
+  }
+
   // ---- MMIO ----
 
   private locate(offset: number): { space: Uint32Array; map: RegisterMap; bank: number } | undefined {
