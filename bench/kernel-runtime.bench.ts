@@ -15,7 +15,7 @@ const IMAGE = join(GUEST, 'Image');
 const INITRD = join(GUEST, 'initramfs.cpio.gz');
 const BOOTARGS = 'console=ttyAMA0 cryptomgr.notests=1';
 const MARK = 'Run /init';
-const NEVER_HIT = ['panic', 'oops_enter', 'die', 'bad_mode', 'do_DataAbort'];
+const NEVER_HIT = ['panic', 'oops_enter', 'die', 'bad_mode', 'arm_smmu_context_fault'];
 
 function bare(): number {
   const dtb = loadPlatformDtb();
