@@ -148,3 +148,34 @@ test("a kernel session: a function breakpoint on start_kernel, the CPU's mode, b
     await dc.stop();
   }
 });
+
+test("'symbols': a System.map names the functions (no boot needed to bind them); a bad one or a missing kernel is one clear launch error", { skip }, async () => {
+  const map = programFile('System.map', 'c1400c40 T start_kernel\nc0a045ac t pl330_start_thread\n');
+  let dc = await client();
+  try {
+    let results: DebugProtocol.Breakpoint[] = [];
+    const stop = await launch(dc, { kernel: IMAGE, symbols: map, cpus: 1, stopOnEntry: true }, async () => {
+      results = (await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'pl330_start_thread' }, { name: 'pl330_tx_submit' }] })).body.breakpoints;
+    });
+    assert.equal(stop.stop.body.reason, 'entry');
+    assert.equal(stop.frame.name, `0x${(PHYS_OFFSET + imageTextOffset(new Uint8Array(readFileSync(IMAGE)))).toString(16).padStart(8, '0')}`, 'the entry, physical, named by no symbol');
+    assert.deepEqual(results.map((r) => [r.verified, r.instructionReference]), [[true, '0xc0a045ac'], [false, undefined]]);
+    assert.match(results[1].message ?? '', /no symbol 'pl330_tx_submit' in .*System\.map/);
+  } finally {
+    await dc.stop();
+  }
+  const mistakes: [Record<string, unknown>, RegExp][] = [
+    [{ kernel: IMAGE, symbols: programFile('bad.map', 'c1400c40 T start_kernel\nnonsense\n') }, /'symbols': .*bad\.map:2:1: not a System\.map line/],
+    [{ kernel: join(root, 'no-such-kernel') }, /'kernel': .*no-such-kernel/],
+    [{ kernel: IMAGE, dtb: 'a.dtb', platform: 'b.dts' }, /give 'dtb' or 'platform', not both/],
+  ];
+  for (const [args, message] of mistakes) {
+    dc = await client();
+    try {
+      await dc.initializeRequest({ adapterID: 'dmalab', pathFormat: 'path' });
+      await assert.rejects(dc.launch(args as DebugProtocol.LaunchRequestArguments), message);
+    } finally {
+      await dc.stop();
+    }
+  }
+});
