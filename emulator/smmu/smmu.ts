@@ -23,8 +23,9 @@ const UNMATCHED = -1, CONFLICT = -2;
 
 /** A stream's route besides a context bank: untranslated. Global faults route to -1 - (their sGFSR bit). */
 const BYPASS = -1;
-/** In a route to a context bank: the S2CR says the stream's transactions are privileged. */
-const ROUTE_PRIVILEGED = 0x100;
+/** In a route to a context bank: the S2CR says the stream's transactions are privileged, or unprivileged (else each
+ * transaction's own attribute counts: S2CR.PRIVCFG "default"). */
+const ROUTE_PRIVILEGED = 0x100, ROUTE_UNPRIVILEGED = 0x200;
 
 /** A stalled transaction retried this many times in one access before it is given up (runaway bound). */
 const MAX_RETRIES = 8;
@@ -409,7 +410,8 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
     if (type !== S2CR_TRANSLATE) return -1 - GFSR_BITS.USF;
     const bank = s2cr & 0xff;
     if (bank >= this.banks.length) return -1 - GFSR_BITS.UCBF;
-    return ((s2cr >>> 24) & 3) === 3 ? bank | ROUTE_PRIVILEGED : bank;
+    const privcfg = (s2cr >>> 24) & 3;
+    return privcfg === 3 ? bank | ROUTE_PRIVILEGED : privcfg === 2 ? bank | ROUTE_UNPRIVILEGED : bank;
   }
 
   translate(master: BusMasterId, address: number, write: boolean, fetch: boolean): number {
@@ -417,7 +419,7 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
     if (route === BYPASS) return address;
     if (route < 0) return this.globalFault(-1 - route, master, address, write, fetch);
     const bank = route & 0xff;
-    const privileged = (route & ROUTE_PRIVILEGED) !== 0;
+    const privileged = (route & ROUTE_PRIVILEGED) !== 0 || (fetch && master.privilegedFetches === true && (route & ROUTE_UNPRIVILEGED) === 0);
     for (let attempt = 0; ; attempt++) {
       const physical = this.translateInBank(bank, master, address, write, fetch, privileged, true);
       if (physical >= 0 || this.resumeRequest[bank] !== 0 || attempt >= MAX_RETRIES) {

@@ -5,7 +5,8 @@
 // linear map (and with the Image's bytes). Then the "channel started" filter stops the whole machine when Linux's
 // dma-pl330 driver starts a channel for a dmaengine client: the PL011 driver, whose console transmits by DMA when the
 // devicetree gives the UART a `tx` DMA channel (a DMA-330 request line here; the emulated UART raises no DMA
-// requests, so the channel then waits for its peripheral). The DMA thread shows the microcode the driver wrote.
+// requests, so the channel then waits for its peripheral). The DMA thread shows the microcode the driver wrote, and
+// continued, the channel fetches it through the SMMU as Linux mapped it (privileged-only) and waits for the UART.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
@@ -141,6 +142,16 @@ test("a kernel session: a function breakpoint on start_kernel, the CPU's mode, b
     // The CPU stopped with it, in the driver that started the channel.
     const cpu = (await dc.stackTraceRequest({ threadId: stop.threadId })).body.stackFrames[0];
     assert.match(cpu.name, /pl330|dma/, `cpu0 at ${cpu.name}`);
+    // Continued, the channel fetches the microcode Linux mapped privileged-only in the SMMU (the DMA-330's instruction
+    // fetches are privileged) and runs to its wait for the UART's request, which never comes.
+    await dc.setExceptionBreakpointsRequest({ filters: ['wait', 'fault', 'smmu-fault'] });
+    const waiting = dc.waitForEvent('stopped', BOOT_TIMEOUT) as Promise<DebugProtocol.StoppedEvent>;
+    await dc.continueRequest({ threadId: channel.id });
+    const wait = await waiting;
+    assert.equal(wait.body.threadId, channel.id);
+    assert.match(wait.body.text ?? '', /waiting for peripheral 1/);
+    const atWait = (await dc.stackTraceRequest({ threadId: channel.id })).body.stackFrames[0];
+    assert.match(atWait.name, /^DMAWFP P1, burst \(Waiting for peripheral 1\)$/);
     // The kernel's console (the PL011's output) is in the Debug Console.
     assert.match(console.join(''), /Booting Linux on physical CPU 0x0/);
     assert.match(console.join(''), /dma-pl330 2c0a1000\.dma: Loaded driver for PL330 DMAC/);
