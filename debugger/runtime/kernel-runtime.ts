@@ -15,6 +15,7 @@ import type { StopReason as CpuStop } from '../../emulator/cpu/state';
 import type { SystemCpu } from '../../emulator/cpu/system';
 import { platformFromDtb } from '../../emulator/machine/from-dtb';
 import { bootKernel } from '../../emulator/machine/linux-boot';
+import { PassthroughError, PassthroughGuest } from '../../emulator/machine/passthrough';
 import { SystemMachine, type SystemOutcome } from '../../emulator/machine/system';
 import { machineTraceRecorder, type MachineTraceRecorder } from '../../emulator/machine/trace';
 import { hexAddress } from '../../emulator/pl330/disasm';
@@ -46,6 +47,8 @@ export interface KernelLaunch {
   readonly cpus?: number;
   /** A System.map or vmlinux (default: the kernel image's own kallsyms). */
   readonly symbols?: string;
+  /** Boot as a guest given these DMACs (Linux names), dmalab its hypervisor, as `dmalab boot --passthrough`. */
+  readonly passthrough?: readonly string[];
   readonly stopOnEntry: boolean;
   readonly trace: boolean;
 }
@@ -61,6 +64,10 @@ export function parseKernelArguments(raw: Record<string, unknown>, cwd: string):
   if (raw.program !== undefined) throw new UserError("give either 'program' or 'kernel', not both");
   if (raw.dtb !== undefined && raw.platform !== undefined) throw new UserError("give 'dtb' or 'platform', not both");
   if (raw.append !== undefined && typeof raw.append !== 'string') throw new UserError(`'append' must be the kernel command line, a string (got ${JSON.stringify(raw.append)})`);
+  const passthrough = typeof raw.passthrough === 'string' ? raw.passthrough.split(',').filter((d) => d !== '') : raw.passthrough;
+  if (passthrough !== undefined && (!Array.isArray(passthrough) || passthrough.length === 0 || passthrough.some((d) => typeof d !== 'string' || d === ''))) {
+    throw new UserError(`'passthrough' must list the DMACs to assign, by their Linux names (e.g. ["2c0a0000.dma"]; got ${JSON.stringify(raw.passthrough)})`);
+  }
   for (const key of ['stopOnEntry', 'trace'] as const) {
     if (raw[key] !== undefined && typeof raw[key] !== 'boolean') throw new UserError(`'${key}' must be true or false (got ${JSON.stringify(raw[key])})`);
   }
@@ -72,6 +79,7 @@ export function parseKernelArguments(raw: Record<string, unknown>, cwd: string):
     append: raw.append as string | undefined,
     cpus: raw.cpus === undefined ? undefined : integer(raw.cpus, 'cpus', 1, 8),
     symbols: file('symbols'),
+    passthrough: passthrough as string[] | undefined,
     stopOnEntry: raw.stopOnEntry === true,
     trace: raw.trace === true,
   };
@@ -117,8 +125,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
 
   private constructor(readonly options: KernelLaunch, private readonly system: SystemMachine, readonly symbols: KernelSymbols) {
     super();
-    const uart = system.machine.uarts[0];
-    if (uart) uart.device.transmit = (byte) => this.console.push(byte);
+    if (system.console) system.console.transmit = (byte) => this.console.push(byte);
     this.dma = new DmaObservation(debugMachineOf(system.machine), FIRST_DMA_THREAD_ID, {
       output: (line) => this.emit('output', line, 'console'),
       trace: options.trace,
@@ -150,13 +157,25 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       throw new UserError(`'cpus': ${options.cpus} CPUs, but the platform's GIC has ${platform.gic.config.cpus} CPU interfaces`);
     }
     const symbols = KernelSymbols.load(kernel, options.kernel, options.symbols === undefined ? undefined : { path: options.symbols, bytes: read('symbols', options.symbols) }, warn);
-    const system = new SystemMachine(platform, { cpus: options.cpus });
+    const devices = options.passthrough;
+    // The hypervisor's log (an SMMU fault it takes): the launch's warnings, then the Debug Console.
+    let log = warn;
+    let system: SystemMachine;
     try {
-      bootKernel(system, { kernel, dtb, initrd: options.initrd === undefined ? undefined : read('initrd', options.initrd), bootargs: options.append });
+      system = new SystemMachine(platform, { cpus: options.cpus, guest: devices && ((machine) => new PassthroughGuest(machine, dtb, { devices, log: (line) => log(line) })) });
+    } catch (error) {
+      if (error instanceof PassthroughError) throw new UserError(`'passthrough': ${error.message}`);
+      throw error;
+    }
+    if (system.guest instanceof PassthroughGuest) for (const line of system.guest.describe()) warn(line);
+    try {
+      bootKernel(system, { kernel, dtb: system.guest?.dtb ?? dtb, initrd: options.initrd === undefined ? undefined : read('initrd', options.initrd), bootargs: options.append });
     } catch (error) {
       throw new UserError(`'kernel': ${(error as Error).message}`);
     }
-    return new KernelRuntime(options, system, symbols);
+    const runtime = new KernelRuntime(options, system, symbols);
+    log = (line) => runtime.emit('output', `dmalab: ${line}\n`, 'console');
+    return runtime;
   }
 
   start(): void {
@@ -569,8 +588,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       const chunk = Math.min(bytes.length - done, PAGE - (at % PAGE));
       const physical = mmu.probe(at);
       if (physical < 0 || !bus.isRam(physical, chunk)) break;
+      // The RAM tells the CPUs whose decoded code the write replaces.
       bus.memory.writeBlock(physical, bytes, done, chunk);
-      for (const cpu of this.system.cpus) cpu.mmu.physicalWritten(Math.floor(physical / PAGE));
       done += chunk;
     }
     if (done === 0 && bytes.length > 0) throw new UserError(`cannot write at ${hexAddress(address)}: cpu${this.focus} maps no RAM there`);

@@ -206,11 +206,11 @@ export class SystemMachine implements PowerController {
     const machine = this.machine;
     const cpu = this.cpus[index];
     const end = machine.now + maxTime * PICOSECONDS_PER_NANOSECOND;
-    while (cpu.waiting && !cpu.interruptPending && machine.now < end) {
-      machine.waitUntil(() => cpu.interruptPending, Math.min(end, this.nextTimerDeadline()));
+    while (cpu.waiting && !cpu.wakeable && machine.now < end) {
+      machine.waitUntil(() => cpu.wakeable, Math.min(end, this.nextTimerDeadline()));
       for (const t of this.timers) t.advanceTo(this.time);
     }
-    if (cpu.waiting && !cpu.interruptPending) return { kind: 'time-limit' };
+    if (cpu.waiting && !cpu.wakeable) return { kind: 'time-limit' };
     this.roundStart = machine.now;
     this.roundRetired[index] = cpu.retired;
     const ran = cpu.run(1);

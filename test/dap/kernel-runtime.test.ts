@@ -190,3 +190,29 @@ test("'symbols': a System.map names the functions (no boot needed to bind them);
     }
   }
 });
+
+test("'passthrough': the kernel launched as a guest given 2c0a0000.dma (the hypervisor's layout in the Debug Console), stopped at its entry, the Image read at the guest's address through the stage 2", { skip }, async () => {
+  const dc = await client();
+  try {
+    const console: string[] = [];
+    dc.on('output', (e: DebugProtocol.OutputEvent) => console.push(e.body.output));
+    const stop = await launch(dc, { kernel: IMAGE, append: BOOTARGS, cpus: 1, passthrough: ['2c0a0000.dma'], stopOnEntry: true });
+    assert.equal(stop.stop.body.reason, 'entry');
+    assert.match(console.join(''), /guest RAM 0x80000000-0x[0-9a-f]+ \(\d+ MiB\) is host 0x[0-9a-f]+/);
+    assert.match(console.join(''), /2c0a0000\.dma passed through at guest 0xc000000/);
+    // The entry is the guest's: RAM base + TEXT_OFFSET in guest physical, reached through the stage 2.
+    const entry = PHYS_OFFSET + imageTextOffset(new Uint8Array(readFileSync(IMAGE)));
+    assert.equal(Number(stop.frame.instructionPointerReference), entry);
+    const code = await read(dc, `0x${entry.toString(16)}`, 16);
+    assert.deepEqual([...code], [...new Uint8Array(readFileSync(IMAGE)).subarray(0, 16)], 'the Image, read through the stage 2');
+  } finally {
+    await dc.stop();
+  }
+  const bad = await client();
+  try {
+    await bad.initializeRequest({ adapterID: 'dmalab', pathFormat: 'path' });
+    await assert.rejects(bad.launch({ kernel: IMAGE, passthrough: ['nosuch.dma'] } as DebugProtocol.LaunchRequestArguments), /'passthrough': .*nosuch\.dma/);
+  } finally {
+    await bad.stop();
+  }
+});
