@@ -216,3 +216,38 @@ test("'passthrough': the kernel launched as a guest given 2c0a0000.dma (the hype
     await bad.stop();
   }
 });
+
+test('two CPUs: a function breakpoint on secondary_start_kernel stops cpu1 there; a step of cpu1 leaves cpu0 where it is', { skip, timeout: 600_000 }, async () => {
+  const symbols = readKallsyms(new Uint8Array(readFileSync(IMAGE)));
+  const secondary = symbols.find((s) => s.name === 'secondary_start_kernel')!.address;
+  const dc = await client();
+  try {
+    // The stop comes once cpu0 has brought the kernel up to starting cpu1: longer than support's launch() waits.
+    await dc.initializeRequest({ adapterID: 'dmalab', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true });
+    const initialized = dc.waitForEvent('initialized');
+    await dc.launch({ kernel: IMAGE, initrd: programFile('initramfs-smp.cpio', initramfsWith({})), append: BOOTARGS, cpus: 2 } as DebugProtocol.LaunchRequestArguments);
+    await initialized;
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'secondary_start_kernel' }] });
+    await dc.setExceptionBreakpointsRequest({ filters: [] });
+    const stopped = dc.waitForEvent('stopped', BOOT_TIMEOUT) as Promise<DebugProtocol.StoppedEvent>;
+    await dc.configurationDoneRequest();
+    const stop = await stopped;
+    assert.equal(stop.body.reason, 'function breakpoint');
+    const threads = (await dc.threadsRequest()).body.threads;
+    assert.deepEqual(threads.filter((t) => t.name.startsWith('cpu')).map((t) => t.name), ['cpu0', 'cpu1']);
+    const cpu1 = threads.find((t) => t.name === 'cpu1')!.id;
+    const cpu0 = threads.find((t) => t.name === 'cpu0')!.id;
+    assert.equal(stop.body.threadId, cpu1);
+    const top = async (threadId: number) => (await dc.stackTraceRequest({ threadId })).body.stackFrames[0];
+    assert.equal((await top(cpu1)).name, 'secondary_start_kernel');
+    assert.equal(Number((await top(cpu1)).instructionPointerReference), secondary);
+    const cpu0Before = (await top(cpu0)).instructionPointerReference;
+    const stepped = dc.waitForEvent('stopped');
+    await dc.stepInRequest({ threadId: cpu1, granularity: 'instruction' });
+    assert.equal((await stepped).body.threadId, cpu1);
+    assert.equal((await top(cpu1)).name, 'secondary_start_kernel+0x4');
+    assert.equal((await top(cpu0)).instructionPointerReference, cpu0Before, 'cpu0 stays halted while cpu1 steps');
+  } finally {
+    await dc.stop();
+  }
+});
