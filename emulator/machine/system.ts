@@ -196,6 +196,30 @@ export class SystemMachine implements PowerController {
     return { kind: this.power === 'off' ? 'off' : 'reset' };
   }
 
+  /**
+   * The debugger's single step: CPU `index` alone runs one instruction (or takes an exception and runs the first
+   * instruction of its vector) while the other CPUs stay halted; the devices and timers follow it on the clock. A CPU
+   * waiting for an interrupt lets the devices run until one arrives, for at most `maxTime` ns of machine time.
+   * Returns how the machine ended or the CPU stopped, undefined when the step completed.
+   */
+  step(index: number, maxTime: number): SystemOutcome | undefined {
+    const machine = this.machine;
+    const cpu = this.cpus[index];
+    const end = machine.now + maxTime * PICOSECONDS_PER_NANOSECOND;
+    while (cpu.waiting && !cpu.wakeable && machine.now < end) {
+      machine.waitUntil(() => cpu.wakeable, Math.min(end, this.nextTimerDeadline()));
+      for (const t of this.timers) t.advanceTo(this.time);
+    }
+    if (cpu.waiting && !cpu.wakeable) return { kind: 'time-limit' };
+    this.roundStart = machine.now;
+    this.roundRetired[index] = cpu.retired;
+    const ran = cpu.run(1);
+    machine.advanceTo(this.roundStart + Math.max(1, ran) * machine.cpuPeriod);
+    for (const t of this.timers) t.advanceTo(this.time);
+    if (cpu.stop !== null) return { kind: 'stopped', cpu: index, stop: cpu.stop };
+    return this.power === 'on' ? undefined : { kind: this.power };
+  }
+
   // ---- PowerController (PSCI) ---------------------------------------------------------------------------------
 
   systemOff(): void {
