@@ -1,5 +1,6 @@
 // The DMA timeline beside a debug session: a webview (media/timeline.js draws it) fed by the session's
-// dmalab/timeline request, refreshed when the session stops or prints (throttled) and every second while it runs;
+// dmalab/timeline request, refreshed when the session stops or prints (throttled) and every second while it runs
+// (incrementally: each refresh carries what was recorded since the last one, and the slices still open);
 // a click on an item asks the session where it comes from (dmalab/timelineSource) and reveals that line. Also the
 // export command (dmalab/exportTrace). The session records nothing until the panel or an export asks.
 import * as vscode from 'vscode';
@@ -64,6 +65,8 @@ class TimelinePanel implements vscode.Disposable {
   private lastOutputRefresh = 0;
   private pendingOutputRefresh: ReturnType<typeof setTimeout> | undefined;
   private inFlight = false;
+  /** Where the webview's copy of the session's record ends (dmalab/timeline's cursor); undefined: it has none. */
+  private cursor: string | undefined;
 
   constructor(private readonly extensionUri: vscode.Uri) {}
 
@@ -87,11 +90,15 @@ class TimelinePanel implements vscode.Disposable {
 <body><div id="dmalab-timeline" tabindex="0"></div>
 <script nonce="${nonce}" src="${webview.asWebviewUri(vscode.Uri.joinPath(media, 'timeline.js'))}"></script></body></html>`;
     webview.onDidReceiveMessage((m: { type: string; pid?: number; pc?: number; callers?: number[] }) => {
-      if (m.type === 'ready') void this.refresh();
+      if (m.type === 'ready') {
+        this.cursor = undefined;
+        void this.refresh();
+      }
       else if (m.type === 'reveal') void this.reveal(m.pid!, m.pc!, m.callers ?? []);
     });
     panel.onDidDispose(() => {
       this.panel = undefined;
+      this.cursor = undefined;
       this.stopTimer();
     });
     this.session ??= activeSession();
@@ -108,6 +115,7 @@ class TimelinePanel implements vscode.Disposable {
         if (m.event === 'initialized') {
           // An open panel records a session from its start.
           this.session = session;
+          this.cursor = undefined;
           this.stopped = false;
           this.ended = false;
           if (this.panel) void this.refresh();
@@ -137,6 +145,7 @@ class TimelinePanel implements vscode.Disposable {
   follow(session: vscode.DebugSession): void {
     if (session === this.session) return;
     this.session = session;
+    this.cursor = undefined;
     void this.refresh();
   }
 
@@ -173,9 +182,14 @@ class TimelinePanel implements vscode.Disposable {
     if (this.inFlight) return;
     this.inFlight = true;
     try {
-      const body = await session.customRequest('dmalab/timeline');
+      const body = await session.customRequest('dmalab/timeline', { incremental: true, since: this.cursor });
+      if (session !== this.session || panel !== this.panel) return; // the answer is for a record the panel dropped
       const state = this.ended ? 'ended' : this.stopped ? 'stopped' : 'running';
-      void panel.webview.postMessage({ type: 'timeline', trace: body.trace, now: body.now, state, session: session.name });
+      const { reset, metadata, added, open, now } = body;
+      // Not awaited: a webview's postMessage may settle late. One that was not loaded yet drops it, and says `ready`
+      // once loaded: the record is sent whole then.
+      void panel.webview.postMessage({ type: 'timelineDelta', reset, metadata, added, open, now, state, session: session.name });
+      this.cursor = body.cursor;
     } catch (error) {
       // A session that has ended keeps its last picture.
       if (this.running || this.stopped) void panel.webview.postMessage({ type: 'status', text: (error as Error).message });

@@ -1,10 +1,13 @@
-// The DMA timeline webview: draws the Chrome trace-event document the debug session sends (one row per lane, items
-// at their simulated time), zooms and pans with the mouse and keys, shows an item's details on hover, and asks the
-// extension to reveal an item's source line on click. Only the items in view are in the page.
+// The DMA timeline webview: draws the Chrome trace-event document the debug session sends, whole or as what was
+// recorded since its last message (`timelineDelta`; the slices still open replace the last ones) (one row per lane, items
+// at their simulated time, an arrow for each flow: a DMAGO to the channel it started, an access to its SMMU walk),
+// zooms and pans with the mouse and keys, shows an item's details on hover, and asks the extension to reveal an
+// item's source line on click. Only the items in view are in the page.
 (function () {
   'use strict';
   const vscode = acquireVsCodeApi();
   const LABEL_WIDTH = 150;
+  const SVG = 'http://www.w3.org/2000/svg';
   const root = document.getElementById('dmalab-timeline');
 
   const toolbar = el('div', 'toolbar');
@@ -32,6 +35,10 @@
   let span = { start: 0, end: 1 };
   /** Item index → indexes of the items flows link it with (a DMAGO to the channel's start, an access to its walk). */
   let links = new Map();
+  /** The flows whose ends are both on lanes: { from, to } items and the flow's own instants there. */
+  let flows = [];
+  /** What timelineDelta messages brought: the events recorded (kept), and the metadata and open slices (replaced). */
+  let recorded = [];
   let selected = undefined;
   let mark = undefined;
   let frame = 0;
@@ -80,13 +87,19 @@
       lane.process = processes.get(lane.pid) || 'process ' + lane.pid;
       lane.items.sort((a, b) => a.e.ts - b.e.ts);
     }
-    links = linkFlows(trace.traceEvents, laneMap, key);
+    flows = pairFlows(trace.traceEvents, laneMap, key);
+    links = new Map();
+    const add = (a, b) => links.set(a.index, [...(links.get(a.index) || []), b.index]);
+    for (const flow of flows) {
+      add(flow.from, flow.to);
+      add(flow.to, flow.from);
+    }
     if (start === Infinity) span = { start: 0, end: 1 };
     else span = { start, end: Math.max(end, now, start + 0.001) };
   }
 
   /** Each flow's ends bound to the slices enclosing them on their lanes (or the instant there). */
-  function linkFlows(events, laneMap, key) {
+  function pairFlows(events, laneMap, key) {
     const ends = new Map();
     for (const e of events) {
       if (e.ph !== 's' && e.ph !== 'f') continue;
@@ -104,14 +117,11 @@
       }
       return found;
     };
-    const result = new Map();
-    const add = (a, b) => result.set(a.index, [...(result.get(a.index) || []), b.index]);
+    const result = [];
     for (const pair of ends.values()) {
       if (!pair.s || !pair.f) continue;
       const from = at(pair.s), to = at(pair.f);
-      if (!from || !to) continue;
-      add(from, to);
-      add(to, from);
+      if (from && to) result.push({ from, to, start: pair.s.ts, end: pair.f.ts, name: pair.s.name });
     }
     return result;
   }
@@ -137,6 +147,7 @@
     const scroll = lanesBox.scrollTop;
     lanesBox.textContent = '';
     let lastProcess;
+    const rows = new Map();
     for (const lane of lanes) {
       if (lane.process !== lastProcess) {
         const header = el('div', 'process');
@@ -174,8 +185,9 @@
       }
       row.append(label, track);
       lanesBox.append(row);
+      rows.set(lane, row);
     }
-    lanesBox.append(markers);
+    lanesBox.append(flowArrows(rows, width, tEnd), markers);
     markers.textContent = '';
     if (lanes.length > 0) {
       const nowMarker = el('div', 'marker now' + (stopped ? '' : ' running'));
@@ -190,6 +202,43 @@
     }
     lanesBox.scrollTop = scroll;
     renderAxis(width);
+  }
+
+  /** An arrow per flow that crosses the view, from its start on one lane to its end on another (tracks' space). */
+  function flowArrows(rows, width, tEnd) {
+    const svg = document.createElementNS(SVG, 'svg');
+    svg.setAttribute('class', 'flows');
+    svg.setAttribute('width', String(width));
+    svg.setAttribute('height', String(lanesBox.scrollHeight));
+    const defs = document.createElementNS(SVG, 'defs');
+    const head = document.createElementNS(SVG, 'marker');
+    head.setAttribute('id', 'flow-head');
+    for (const [k, v] of Object.entries({ viewBox: '0 0 8 8', refX: '7', refY: '4', markerWidth: '6', markerHeight: '6', orient: 'auto-start-reverse' })) head.setAttribute(k, v);
+    const tip = document.createElementNS(SVG, 'path');
+    tip.setAttribute('d', 'M0,0 L8,4 L0,8 z');
+    head.append(tip);
+    defs.append(head);
+    svg.append(defs);
+    const middle = (lane) => {
+      const row = rows.get(lane);
+      return row.offsetTop + row.offsetHeight / 2;
+    };
+    for (const flow of flows) {
+      if (Math.max(flow.start, flow.end) < t0 || Math.min(flow.start, flow.end) > tEnd) continue;
+      const x1 = x(flow.start), y1 = middle(flow.from.lane), x2 = x(flow.end), y2 = middle(flow.to.lane);
+      const bend = Math.max(12, Math.abs(y2 - y1) / 3);
+      const path = document.createElementNS(SVG, 'path');
+      path.setAttribute('d', `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}`);
+      path.setAttribute('marker-end', 'url(#flow-head)');
+      path.setAttribute('class', 'flow' + (flow.from === selected || flow.to === selected ? ' linked' : ''));
+      path.dataset.from = String(flow.from.index);
+      path.dataset.to = String(flow.to.index);
+      const title = document.createElementNS(SVG, 'title');
+      title.textContent = flow.name + ': ' + flow.from.e.name + ' → ' + flow.to.e.name;
+      path.append(title);
+      svg.append(path);
+    }
+    return svg;
   }
 
   function renderAxis(width) {
@@ -323,25 +372,12 @@
 
   window.addEventListener('message', (ev) => {
     const m = ev.data;
-    if (m.type === 'timeline') {
-      now = m.now;
-      stopped = m.state !== 'running';
-      const selectedIndex = selected && selected.index;
-      load(m.trace);
-      selected = selectedIndex === undefined ? undefined : items[selectedIndex];
-      sessionName.textContent = m.session;
-      const bursts = items.filter((i) => i.kind === 'burst').length;
-      status.textContent = { stopped: 'stopped at ', running: 'running, at ', ended: 'ended at ' }[m.state] + formatTime(now) + ' · ' + lanes.length + ' lanes · ' + bursts + ' bursts';
-      if (lanes.length === 0) {
-        lanesBox.textContent = '';
-        const empty = el('div', 'empty');
-        empty.textContent = 'Nothing recorded yet: the timeline shows what the machine does from now on.';
-        lanesBox.append(empty);
-        axis.textContent = '';
-        return;
-      }
-      schedule();
-    } else if (m.type === 'empty') {
+    if (m.type === 'timelineDelta') {
+      if (m.reset) recorded = [];
+      for (const e of m.added) recorded.push(e);
+      show({ traceEvents: [...m.metadata, ...recorded, ...m.open] }, m);
+    } else if (m.type === 'timeline') show(m.trace, m);
+    else if (m.type === 'empty') {
       lanes = [];
       items = [];
       lanesBox.textContent = '';
@@ -352,6 +388,27 @@
       status.textContent = m.text;
     }
   });
+
+  /** The session's trace as it stands, with the message's present, state and session name. */
+  function show(trace, m) {
+    now = m.now;
+    stopped = m.state !== 'running';
+    const selectedIndex = selected && selected.index;
+    load(trace);
+    selected = selectedIndex === undefined ? undefined : items[selectedIndex];
+    sessionName.textContent = m.session;
+    const bursts = items.filter((i) => i.kind === 'burst').length;
+    status.textContent = { stopped: 'stopped at ', running: 'running, at ', ended: 'ended at ' }[m.state] + formatTime(now) + ' · ' + lanes.length + ' lanes · ' + bursts + ' bursts';
+    if (lanes.length === 0) {
+      lanesBox.textContent = '';
+      const empty = el('div', 'empty');
+      empty.textContent = 'Nothing recorded yet: the timeline shows what the machine does from now on.';
+      lanesBox.append(empty);
+      axis.textContent = '';
+      return;
+    }
+    schedule();
+  }
 
   root.focus();
   vscode.postMessage({ type: 'ready' });

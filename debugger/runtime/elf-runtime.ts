@@ -578,7 +578,7 @@ export class ElfRuntime extends EventEmitter implements Runtime {
       this.cpus.traceDevices(this.machine, this.recorder, (cpu, pc) => this.code.frameTable.unwind(cpu.r, pc, read32).slice(1, MAX_TRACED_CALLERS + 1));
     }
     const now = this.machine.now;
-    return { trace: this.recorder.document(now, { program: this.options.program }), now: traceTime(now) };
+    return { recorder: this.recorder, end: now, otherData: { program: this.options.program }, now: traceTime(now) };
   }
 
   /** A CPU access's C line: where it was made, or for an access inside a one-line register accessor

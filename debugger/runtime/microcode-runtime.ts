@@ -5,10 +5,11 @@
 import { EventEmitter } from 'node:events';
 import { BusResponse } from '../../emulator/bus/bus';
 import { debugGo, issueDebug } from '../../emulator/pl330/debug';
-import { decodeInstruction, hexAddress } from '../../emulator/pl330/disasm';
+import { hexAddress } from '../../emulator/pl330/disasm';
 import { ChannelState } from '../../emulator/pl330/registers';
 import { Machine } from '../../emulator/machine/machine';
 import { DMAC_PID_BASE, SMMU_PID_BASE, type MachineTraceRecorder } from '../../emulator/machine/trace';
+import { traceHostDeviceAccesses } from '../../emulator/host/trace';
 import { traceTime } from '../../emulator/trace/trace-events';
 import type { PlatformDescription } from '../../emulator/machine/platform';
 import type { MachineWait, ScenarioSteps } from '../../scenarios/vfio-session';
@@ -52,8 +53,6 @@ const CHECKPOINT_INTERVAL = 1024;
 const MAX_CHECKPOINTS = 2048;
 /** Ticks run between two looks at the event loop (pause requests, new breakpoints). */
 const SLICE_TICKS = 50_000;
-/** The most microcode a listing shows from a channel's start (it ends at the first DMAEND). */
-const MAX_LISTING_BYTES = 4096;
 
 /** A host program that drives the machine between waits on it (a scenario's process); it returns an exit status. */
 export type HostProgram = ScenarioSteps<number>;
@@ -82,7 +81,8 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
    * `program`: the launched .pl330 file; in a host session, the listing of the microcode the last channel started
    * runs (replaced when a channel starts where the listing has no instruction).
    */
-  private constructor(readonly options: LaunchOptions, readonly machine: DebugMachine, private program: DebugProgram, private readonly host?: HostProgram) {
+  /** `hostMachine`: a scenario's machine, whose host model's register accesses the timeline shows. */
+  private constructor(readonly options: LaunchOptions, readonly machine: DebugMachine, private program: DebugProgram, private readonly host?: HostProgram, private readonly hostMachine?: Machine) {
     super();
     this.dma = new DmaObservation(machine, 1, {
       output: (text) => this.emit('output', text, 'console'),
@@ -152,7 +152,7 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
       program: `${launch.scenario} (no microcode yet)`, platform: launch.platform, dmac, thread: 0, nonSecure: false, memory: [], config: {},
       stopOnEntry: launch.stopOnEntry, maxCycles: DEFAULT_MAX_CYCLES, trace: launch.trace,
     };
-    const runtime = new MicrocodeRuntime(options, debugMachineOf(machine), DebugProgram.empty(options.program), host(machine));
+    const runtime = new MicrocodeRuntime(options, debugMachineOf(machine), DebugProgram.empty(options.program), host(machine), machine);
     runtime.dma.readThreads();
     return { runtime, warnings };
   }
@@ -590,7 +590,7 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
     if (!this.recorder) this.startTimeline(true);
     const now = this.timeOfCycle(this.cycle);
     const end = Math.max(now, this.timeOfCycle(this.timelineHorizon));
-    return { trace: this.recorder!.document(end, { cycles: Math.max(this.cycle, this.timelineHorizon) }), now: traceTime(now) };
+    return { recorder: this.recorder!, end, otherData: { cycles: Math.max(this.cycle, this.timelineHorizon) }, now: traceTime(now) };
   }
 
   /** Where the launch's DMAC is at a tick of the session, in picoseconds. */
@@ -603,6 +603,7 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
    * happened); else, and in a scenario, whose host keeps no history, from now on. */
   private startTimeline(fromHistory: boolean): void {
     const recorder = (this.recorder = tickTraceRecorder(this.machine));
+    if (this.hostMachine) traceHostDeviceAccesses(this.hostMachine, recorder, () => this.timeOfCycle(this.cycle));
     const target = this.cycle;
     if (!fromHistory || this.host || !this.history.oldest) {
       recorder.attach();
@@ -640,15 +641,7 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
 
   /** The listing of the microcode a channel starts at `pc`: from there to its first DMAEND. */
   private listMicrocode(t: DmaThread, pc: number): void {
-    const bytes = this.dma.readCode(t.dmac, pc, MAX_LISTING_BYTES);
-    let length = 0;
-    while (length < bytes.length) {
-      const d = decodeInstruction(bytes, length, pc + length);
-      length += Math.max(1, d.length);
-      if (d.spec?.operation === 'END' && !d.invalid) break;
-    }
-    const name = `microcode-${hexAddress(pc).slice(2)}.pl330`;
-    this.program = DebugProgram.listing(name, bytes.subarray(0, length), pc, this.machine.dmacs[t.dmac].config);
+    this.program = DebugProgram.fromMemory((a, n) => this.dma.readCode(t.dmac, a, n), pc, this.machine.dmacs[t.dmac].config);
   }
 
   disassemble(address: number, offset: number, count: number): DisassembledLine[] {

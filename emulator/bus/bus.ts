@@ -17,6 +17,8 @@ export interface MmioDevice {
   /** Register read; offset is relative to the device's base, aligned to size. */
   read(offset: number, size: 1 | 2 | 4): number;
   write(offset: number, size: 1 | 2 | 4, value: number): void;
+  /** The name of the register at `offset` (its TRM's), where the device has a register table (a trace names it). */
+  registerAt?(offset: number): string | undefined;
 }
 
 /** State that a machine snapshot saves and restores. */
@@ -29,6 +31,9 @@ export interface BusMasterId {
   readonly name: string;
   /** The stream ID the master's transactions carry to an SMMU. */
   readonly streamId: number;
+  /** Its instruction fetches are privileged (AxPROT[0] set): the DMA-330's are, which is why Linux's pl330 driver
+   * maps its microcode privileged-only (DMA_ATTR_PRIVILEGED). */
+  readonly privilegedFetches?: boolean;
 }
 
 /**

@@ -3,14 +3,14 @@
 // descriptor format (blocks, pages, APTable/XNTable/PXNTable, the access flag, 40-bit physical addresses), ASIDs and
 // global entries. The TLB keeps what the walks found until the kernel invalidates it (TLBI by MVA, ASID or all); a
 // direct-mapped cache of RAM page arrays in front of it serves loads and stores without a walk or a bus access.
-// Faults throw an MmuFault carrying the FSR value and fault address that the exception entry reports.
+// Faults throw an MmuFault carrying the FSR value and fault address that the exception entry reports. Under a
+// hypervisor (dmalab running a guest), a stage 2 maps what the walk gives (an IPA) to the physical address.
 import { BusResponse, type Bus, type BusPort } from '../bus/bus';
-import { PAGE_SIZE, type PhysicalMemory } from '../bus/memory';
-import { MemoryFault, type AccessKind, type CpuMemory } from './memory';
+import { PAGE_SIZE, type CodeWatcher, type PhysicalMemory } from '../bus/memory';
+import { MemoryFault, type AccessKind, type CpuMemory, type DeviceAccessObserver } from './memory';
+import { PageCachedMemory } from './page-cache';
 
 const PAGE_MASK = PAGE_SIZE - 1;
-const CACHE_SIZE = 1024;
-const CACHE_MASK = CACHE_SIZE - 1;
 const EMPTY_PAGE = new Uint8Array(0);
 
 // Permission bits of a TLB entry.
@@ -47,6 +47,52 @@ interface TlbEntry {
   readonly block: object | undefined;
 }
 
+/**
+ * The TLB's entries by virtual page number, in a two-level table: a Map under Linux's stream of TLBIs (a delete and an
+ * insert each) took microseconds per lookup.
+ */
+class TlbTable {
+  private static readonly SPAN = 1024;
+  private readonly spans: ((TlbEntry | undefined)[] | undefined)[] = new Array<(TlbEntry | undefined)[] | undefined>(2 ** 20 / TlbTable.SPAN).fill(undefined);
+  /** The spans allocated, for clear and forEach. */
+  private readonly allocated: number[] = [];
+
+  get(vpn: number): TlbEntry | undefined {
+    const span = this.spans[vpn >>> 10];
+    return span === undefined ? undefined : span[vpn & (TlbTable.SPAN - 1)];
+  }
+
+  set(vpn: number, entry: TlbEntry): void {
+    let span = this.spans[vpn >>> 10];
+    if (span === undefined) {
+      span = new Array<TlbEntry | undefined>(TlbTable.SPAN).fill(undefined);
+      this.spans[vpn >>> 10] = span;
+      this.allocated.push(vpn >>> 10);
+    }
+    span[vpn & (TlbTable.SPAN - 1)] = entry;
+  }
+
+  delete(vpn: number): void {
+    const span = this.spans[vpn >>> 10];
+    if (span !== undefined) span[vpn & (TlbTable.SPAN - 1)] = undefined;
+  }
+
+  clear(): void {
+    for (const index of this.allocated) this.spans[index] = undefined;
+    this.allocated.length = 0;
+  }
+
+  forEach(visit: (entry: TlbEntry, vpn: number) => void): void {
+    for (const index of this.allocated) {
+      const span = this.spans[index]!;
+      for (let i = 0; i < TlbTable.SPAN; i++) {
+        const entry = span[i];
+        if (entry !== undefined) visit(entry, index * TlbTable.SPAN + i);
+      }
+    }
+  }
+}
+
 /** Fault status codes, short-descriptor format (FS[4:0]). */
 const enum ShortFs {
   Alignment = 0b00001, AccessFlagSection = 0b00011, AccessFlagPage = 0b00110, TranslationSection = 0b00101,
@@ -76,20 +122,25 @@ const FAULT_NAMES: Readonly<Record<string, string>> = {
   external: 'external abort', walk: 'external abort on the translation table walk',
 };
 
-export class Mmu implements CpuMemory {
+export class Mmu extends PageCachedMemory implements CpuMemory, CodeWatcher {
   private readonly ram: PhysicalMemory;
-  private readonly tlb = new Map<number, TlbEntry>();
-  /** Physical pages holding decoded code: a write to one calls `codeWritten`. */
-  private readonly watched = new Set<number>();
-  private codeWritten: ((physicalPage: number) => void) | undefined;
+  private readonly tlb = new TlbTable();
+  /**
+   * A hypervisor's stage 2: the physical address of an intermediate physical address (page granular). It applies
+   * to the stage-1 walk's output and its table reads, and to every address with the MMU off; the TLB keeps the
+   * combined result. Undefined: no stage 2 (the IPA is the physical address).
+   */
+  stage2: ((ipa: number) => number) | undefined;
+  /** The CPU's decoded code of a physical page is stale (any writer: this CPU, another, DMA, the debugger). */
+  private dropCode: ((physicalPage: number) => void) | undefined;
   private readonly scratch = new Uint8Array(8);
   private readonly walkBuffer = new Uint8Array(8);
-  // Accesses at the current privilege to RAM pages the TLB allows: virtual page → the page's bytes.
-  private readonly readTags = new Int32Array(CACHE_SIZE).fill(-1);
-  private readonly readPages: Uint8Array[] = new Array<Uint8Array>(CACHE_SIZE).fill(EMPTY_PAGE);
-  private readonly writeTags = new Int32Array(CACHE_SIZE).fill(-1);
-  private readonly writePages: Uint8Array[] = new Array<Uint8Array>(CACHE_SIZE).fill(EMPTY_PAGE);
   private cacheGeneration = -1;
+  // The last page instructions were fetched from (the CPU decodes a block at a time).
+  private fetchTag = -1;
+  private fetchPage: Uint8Array = EMPTY_PAGE;
+  /** Virtual pages translated for execution since `generation` last changed (the CPU may hold their code). */
+  private readonly fetchedPages = new Set<number>();
   /** Whether accesses are checked with PL0 permissions (USR mode, or LDRT/STRT). */
   private user = false;
   private enabled = false;
@@ -97,13 +148,17 @@ export class Mmu implements CpuMemory {
   private asid = 0;
   /** Called before an access reaches a device (not RAM): brings the devices to the CPU's instant. */
   beforeDeviceAccess: (() => void) | undefined;
+  /** Called after each data access that reached a device (none attached: no cost): what a trace shows of a driver. */
+  onDeviceAccess: DeviceAccessObserver | undefined;
 
   constructor(
     private readonly bus: Bus,
     private readonly port: BusPort,
     readonly regs: TranslationRegisters,
   ) {
+    super();
     this.ram = bus.memory;
+    this.ram.addCodeWatcher(this);
   }
 
   /** After SCTLR, TTBCR, TTBRs, DACR or CONTEXTIDR changed: the TLB stays (ASID-tagged), the access cache goes. */
@@ -127,8 +182,9 @@ export class Mmu implements CpuMemory {
 
   private flushAccessCache(): void {
     this.generation++;
-    this.readTags.fill(-1);
-    this.writeTags.fill(-1);
+    this.fetchedPages.clear();
+    this.uncacheAll();
+    this.fetchTag = -1;
   }
 
   // ---- TLB maintenance ----------------------------------------------------------------------------------------
@@ -138,45 +194,66 @@ export class Mmu implements CpuMemory {
     this.flushAccessCache();
   }
 
-  /** TLBIMVA (asid >= 0: that ASID's and global entries) / TLBIMVAA (asid < 0: any ASID). */
+  /**
+   * TLBIMVA (asid >= 0: that ASID's and global entries) / TLBIMVAA (asid < 0: any ASID). Only the pages it drops
+   * leave the access cache; decoded code is looked up afresh only when one of them held code (Linux invalidates
+   * single pages all the time, and its code's pages almost never).
+   */
   invalidateAddress(address: number, asid: number): void {
     const vpn = address >>> 12;
     const entry = this.tlb.get(vpn);
-    if (entry !== undefined && (asid < 0 || entry.global || entry.asid === asid)) {
-      if (entry.block !== undefined) for (const [key, e] of this.tlb) if (e.block === entry.block) this.tlb.delete(key);
-      this.tlb.delete(vpn);
+    if (entry === undefined || !(asid < 0 || entry.global || entry.asid === asid)) return;
+    this.tlb.delete(vpn);
+    this.forgetPage(vpn);
+    const block = entry.block;
+    if (block !== undefined) {
+      this.tlb.forEach((e, key) => {
+        if (e.block !== block) return;
+        this.tlb.delete(key);
+        this.forgetPage(key);
+      });
     }
-    this.flushAccessCache();
+  }
+
+  /** A virtual page's translation changed: its access cache slots go, and decoded code if it was fetched from. */
+  private forgetPage(vpn: number): void {
+    this.uncachePage(vpn);
+    if (this.fetchTag === vpn) this.fetchTag = -1;
+    if (this.fetchedPages.has(vpn)) this.flushAccessCache();
   }
 
   invalidateAsid(asid: number): void {
-    for (const [key, e] of this.tlb) if (!e.global && e.asid === asid) this.tlb.delete(key);
+    this.tlb.forEach((e, key) => {
+      if (!e.global && e.asid === asid) this.tlb.delete(key);
+    });
     this.flushAccessCache();
   }
 
   // ---- Code watching ------------------------------------------------------------------------------------------
 
-  /** Decoded code lives in this physical page: report writes to it (and stop caching it for writes). */
+  /** Decoded code lives in this physical page: the RAM reports writes to it (so no store may bypass the RAM). */
   watchPhysical(physicalPage: number, written: (physicalPage: number) => void): void {
-    this.codeWritten = written;
-    if (this.watched.has(physicalPage)) return;
-    this.watched.add(physicalPage);
-    this.flushAccessCache();
+    this.dropCode = written;
+    this.ram.watchCode(physicalPage);
   }
 
   /** The CpuMemory hook of the user-mode engine: a system CPU watches physical pages instead. */
   watchCode(): void {}
 
-  /** A write reached a physical page outside the CPU's stores (DMA, debugger, loader): drop its decoded code. */
-  physicalWritten(physicalPage: number): void {
-    if (this.watched.delete(physicalPage)) this.codeWritten?.(physicalPage);
+  /** Some CPU's code is in this page now: stores to it leave the write cache (they must reach the RAM's methods). */
+  codeWatched(): void {
+    this.uncacheWrites();
+  }
+
+  codeWritten(physicalPage: number): void {
+    this.dropCode?.(physicalPage);
   }
 
   // ---- Translation --------------------------------------------------------------------------------------------
 
   /** The physical address of a virtual one for an access, or throws the MmuFault. */
   translate(address: number, access: AccessKind): number {
-    if (!this.enabled) return address >>> 0;
+    if (!this.enabled) return this.stage2 === undefined ? address >>> 0 : this.stage2(address >>> 0);
     const vpn = address >>> 12;
     let entry = this.tlb.get(vpn);
     if (entry === undefined || !(entry.global || entry.asid === this.asid)) {
@@ -184,13 +261,14 @@ export class Mmu implements CpuMemory {
       this.tlb.set(vpn, entry);
     }
     this.check(entry, address, access);
+    if (access === 'execute') this.fetchedPages.add(vpn);
     return entry.physicalPage * PAGE_SIZE + (address & PAGE_MASK);
   }
 
   /** Translation for the debugger: no fault, no TLB fill; -1 when unmapped or not readable at PL1. */
   probe(address: number): number {
     try {
-      if (!this.enabled) return address >>> 0;
+      if (!this.enabled) return this.stage2 === undefined ? address >>> 0 : this.stage2(address >>> 0);
       const entry = this.walk(address >>> 0, 'read');
       return entry.physicalPage * PAGE_SIZE + (address & PAGE_MASK);
     } catch (error) {
@@ -226,6 +304,11 @@ export class Mmu implements CpuMemory {
 
   /** Reads a descriptor of a table walk (physical, little-endian): its low word; the high one in descriptorHigh. */
   private readDescriptor(physical: number, access: AccessKind, address: number, external: number, wide: boolean): number {
+    if (this.stage2 !== undefined) physical = this.stage2(physical);
+    if (this.bus.isRam(physical, wide ? 8 : 4)) {
+      this.descriptorHigh = wide ? this.ram.read(physical + 4, 4) : 0;
+      return this.ram.read(physical, 4);
+    }
     const b = this.walkBuffer;
     if (this.bus.physicalRead(physical, b, 0, wide ? 8 : 4) !== BusResponse.Okay) this.fault(address, access, 'walk', external, 0);
     this.descriptorHigh = wide ? (b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24)) >>> 0 : 0;
@@ -233,7 +316,9 @@ export class Mmu implements CpuMemory {
   }
 
   private walk(address: number, access: AccessKind): TlbEntry {
-    return this.longFormat ? this.walkLong(address, access) : this.walkShort(address, access);
+    const entry = this.longFormat ? this.walkLong(address, access) : this.walkShort(address, access);
+    if (this.stage2 === undefined) return entry;
+    return { ...entry, physicalPage: this.stage2(entry.physicalPage * PAGE_SIZE) / PAGE_SIZE };
   }
 
   private walkShort(address: number, access: AccessKind): TlbEntry {
@@ -337,127 +422,108 @@ export class Mmu implements CpuMemory {
 
   // ---- Access -------------------------------------------------------------------------------------------------
 
-  /** Caches the RAM page behind a virtual page for later accesses at this privilege. */
-  private fillCache(vpn: number, physical: number, write: boolean): void {
+  /**
+   * The RAM page behind a physical address, or undefined for a device. The CPU's RAM accesses are served from the
+   * pages (bus observers see the devices' side: DMA masters and MMIO).
+   */
+  private ramPage(physical: number): Uint8Array | undefined {
     const physicalPage = Math.floor(physical / PAGE_SIZE);
-    if (!this.bus.isRam(physicalPage * PAGE_SIZE, PAGE_SIZE)) return;
+    if (!this.bus.isRam(physicalPage * PAGE_SIZE, PAGE_SIZE)) return undefined;
     if (this.ram.generation !== this.cacheGeneration) {
       this.flushAccessCache();
       this.cacheGeneration = this.ram.generation;
     }
-    const page = this.ram.privatePage(physicalPage);
-    const slot = vpn & CACHE_MASK;
-    if (write) {
-      if (this.watched.has(physicalPage)) return;
-      this.writeTags[slot] = vpn;
-      this.writePages[slot] = page;
-    } else {
-      this.readTags[slot] = vpn;
-      this.readPages[slot] = page;
-    }
+    return this.ram.privatePage(physicalPage);
   }
 
   private readSized(address: number, size: 1 | 2 | 4, access: 'read' | 'execute'): number {
+    address >>>= 0; // the fast paths take the address signed or unsigned
     if ((address & PAGE_MASK) + size > PAGE_SIZE) {
       let value = 0;
       for (let i = size - 1; i >= 0; i--) value = (value << 8) | this.readSized((address + i) >>> 0, 1, access);
       return value >>> 0;
     }
     const physical = this.translate(address, access);
-    if (access === 'read') this.fillCache(address >>> 12, physical, false);
-    if (this.beforeDeviceAccess !== undefined && !this.bus.isRam(physical, size)) this.beforeDeviceAccess();
+    const page = this.ramPage(physical);
+    if (page !== undefined) {
+      // Later reads (fetches: from this page) at this privilege hit the cache.
+      if (access === 'read') this.cacheRead(address >>> 12, page);
+      else {
+        this.fetchTag = address >>> 12;
+        this.fetchPage = page;
+      }
+      const o = address & PAGE_MASK;
+      return size === 1 ? page[o] : size === 2 ? page[o] | (page[o + 1] << 8) : (page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24)) >>> 0;
+    }
+    const device = this.hookedDevice(physical, size);
+    if (device) this.beforeDeviceAccess?.();
     const s = this.scratch;
     const response = this.port.read(physical, s, 0, size, access === 'execute');
-    if (response === BusResponse.DecodeError) return 0; // nothing there reads as zero, as on QEMU's boards
-    if (response !== BusResponse.Okay) this.externalAbort(address, access);
-    return size === 1 ? s[0] : size === 2 ? s[0] | (s[1] << 8) : (s[0] | (s[1] << 8) | (s[2] << 16) | (s[3] << 24)) >>> 0;
+    if (response !== BusResponse.Okay && response !== BusResponse.DecodeError) this.externalAbort(address, access);
+    // Nothing there reads as zero, as on QEMU's boards.
+    const value = response === BusResponse.DecodeError ? 0 : size === 1 ? s[0] : size === 2 ? s[0] | (s[1] << 8) : (s[0] | (s[1] << 8) | (s[2] << 16) | (s[3] << 24)) >>> 0;
+    if (device && this.onDeviceAccess !== undefined && access === 'read') this.onDeviceAccess(address, physical, size, value, false);
+    return value;
   }
 
   private writeSized(address: number, size: 1 | 2 | 4, value: number): void {
+    address >>>= 0;
     if ((address & PAGE_MASK) + size > PAGE_SIZE) {
       for (let i = 0; i < size; i++) this.writeSized((address + i) >>> 0, 1, value >>> (8 * i));
       return;
     }
     const physical = this.translate(address, 'write');
-    const physicalPage = Math.floor(physical / PAGE_SIZE);
-    if (this.watched.size !== 0 && this.watched.delete(physicalPage)) this.codeWritten?.(physicalPage);
-    this.fillCache(address >>> 12, physical, true);
-    if (this.beforeDeviceAccess !== undefined && !this.bus.isRam(physical, size)) this.beforeDeviceAccess();
+    const page = this.ramPage(physical);
+    if (page !== undefined) {
+      if (this.ram.isCode(Math.floor(physical / PAGE_SIZE))) {
+        // A page with decoded code: the store goes through the RAM, which drops the code (every CPU's).
+        this.ram.write(physical, size, size === 4 ? value : value & ((1 << (8 * size)) - 1));
+        return;
+      }
+      // Later writes at this privilege hit the cache.
+      this.cacheWrite(address >>> 12, page);
+      const o = address & PAGE_MASK;
+      for (let i = 0; i < size; i++) page[o + i] = value >>> (8 * i);
+      return;
+    }
+    const device = this.hookedDevice(physical, size);
+    if (device) this.beforeDeviceAccess?.();
     const s = this.scratch;
     for (let i = 0; i < size; i++) s[i] = value >>> (8 * i);
     const response = this.port.write(physical, s, 0, size);
     if (response !== BusResponse.Okay && response !== BusResponse.DecodeError) this.externalAbort(address, 'write');
+    if (device && this.onDeviceAccess !== undefined) this.onDeviceAccess(address, physical, size, size === 4 ? value >>> 0 : value & ((1 << (8 * size)) - 1), true);
+  }
+
+  /** Whether an access reaches a device rather than RAM: asked only when a device-access hook is attached. */
+  private hookedDevice(physical: number, size: number): boolean {
+    return (this.beforeDeviceAccess !== undefined || this.onDeviceAccess !== undefined) && !this.bus.isRam(physical, size);
   }
 
   private externalAbort(address: number, access: AccessKind): never {
     return this.fault(address, access, 'external', this.longFormat ? LongStatus.External : ShortFs.External, 0);
   }
 
-  read8(address: number): number {
-    const vpn = address >>> 12;
-    const slot = vpn & CACHE_MASK;
-    if (this.readTags[slot] === vpn) return this.readPages[slot][address & PAGE_MASK];
-    return this.readSized(address, 1, 'read');
+  protected readMiss(address: number, size: 1 | 2 | 4): number {
+    return this.readSized(address, size, 'read');
   }
 
-  read16(address: number): number {
-    const vpn = address >>> 12;
-    const slot = vpn & CACHE_MASK;
-    const o = address & PAGE_MASK;
-    if (this.readTags[slot] === vpn && o < PAGE_SIZE - 1) {
-      const page = this.readPages[slot];
-      return page[o] | (page[o + 1] << 8);
-    }
-    return this.readSized(address, 2, 'read');
-  }
-
-  read32(address: number): number {
-    const vpn = address >>> 12;
-    const slot = vpn & CACHE_MASK;
-    const o = address & PAGE_MASK;
-    if (this.readTags[slot] === vpn && o < PAGE_SIZE - 3) {
-      const page = this.readPages[slot];
-      return page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24);
-    }
-    return this.readSized(address, 4, 'read') | 0;
-  }
-
-  write8(address: number, value: number): void {
-    const vpn = address >>> 12;
-    const slot = vpn & CACHE_MASK;
-    if (this.writeTags[slot] === vpn) this.writePages[slot][address & PAGE_MASK] = value;
-    else this.writeSized(address, 1, value);
-  }
-
-  write16(address: number, value: number): void {
-    const vpn = address >>> 12;
-    const slot = vpn & CACHE_MASK;
-    const o = address & PAGE_MASK;
-    if (this.writeTags[slot] === vpn && o < PAGE_SIZE - 1) {
-      const page = this.writePages[slot];
-      page[o] = value;
-      page[o + 1] = value >>> 8;
-    } else this.writeSized(address, 2, value);
-  }
-
-  write32(address: number, value: number): void {
-    const vpn = address >>> 12;
-    const slot = vpn & CACHE_MASK;
-    const o = address & PAGE_MASK;
-    if (this.writeTags[slot] === vpn && o < PAGE_SIZE - 3) {
-      const page = this.writePages[slot];
-      page[o] = value;
-      page[o + 1] = value >>> 8;
-      page[o + 2] = value >>> 16;
-      page[o + 3] = value >>> 24;
-    } else this.writeSized(address, 4, value);
+  protected writeMiss(address: number, size: 1 | 2 | 4, value: number): void {
+    this.writeSized(address, size, value);
   }
 
   fetch16(address: number): number {
+    const o = address & PAGE_MASK;
+    if (this.fetchTag === address >>> 12 && o < PAGE_SIZE - 1) return this.fetchPage[o] | (this.fetchPage[o + 1] << 8);
     return this.readSized(address, 2, 'execute');
   }
 
   fetch32(address: number): number {
+    const o = address & PAGE_MASK;
+    if (this.fetchTag === address >>> 12 && o < PAGE_SIZE - 3) {
+      const page = this.fetchPage;
+      return page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24);
+    }
     return this.readSized(address, 4, 'execute') | 0;
   }
 }

@@ -1,7 +1,7 @@
 // What a boot loader writes into the devicetree it hands a kernel: /chosen's bootargs and the initrd's physical
 // range (linux,initrd-start/-end), and only the CPUs the machine has (as QEMU's -smp does). The blob is parsed,
 // changed and written out again.
-import { FdtBuilder, parseFdt, type FdtNode } from './fdt';
+import { parseFdt, writeFdt, type FdtNode } from './fdt';
 
 export interface ChosenSettings {
   readonly bootargs?: string;
@@ -46,13 +46,5 @@ export function withChosen(dtb: Uint8Array, settings: ChosenSettings): Uint8Arra
     let kept = 0;
     cpusNode.children = cpusNode.children.filter((n) => !n.name.startsWith('cpu@') || kept++ < settings.cpus!);
   }
-  const builder = new FdtBuilder();
-  const write = (node: FdtNode): void => {
-    builder.beginNode(node.name);
-    for (const p of node.properties) builder.property(p.name, p.value);
-    for (const child of node.children) write(child);
-    builder.endNode();
-  };
-  write(fdt.root);
-  return builder.finish({ reservations: fdt.reservations, bootCpuidPhys: fdt.header.bootCpuidPhys });
+  return writeFdt(fdt);
 }

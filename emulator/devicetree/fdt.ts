@@ -479,3 +479,16 @@ export class FdtBuilder {
     return out.result();
   }
 }
+
+/** A parsed (and possibly changed) tree written out again as a blob, with its reservations and boot CPU. */
+export function writeFdt(fdt: Fdt): Uint8Array {
+  const builder = new FdtBuilder();
+  const write = (node: FdtNode): void => {
+    builder.beginNode(node.name);
+    for (const p of node.properties) builder.property(p.name, p.value);
+    for (const child of node.children) write(child);
+    builder.endNode();
+  };
+  write(fdt.root);
+  return builder.finish({ reservations: fdt.reservations, bootCpuidPhys: fdt.header.bootCpuidPhys });
+}

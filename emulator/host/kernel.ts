@@ -80,7 +80,7 @@ export class HostKernel {
   private nextPid = 100;
 
   constructor(readonly machine: Machine) {
-    this.mem = new PhysicalAccess(machine.bus);
+    this.mem = new PhysicalAccess(machine.bus, () => machine.hostDeviceAccess);
     this.frames = new FrameAllocator(machine.bus, machine.platform.memory);
     this.bootGic();
     for (const s of machine.smmus) this.probeSmmu(s);

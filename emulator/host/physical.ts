@@ -1,17 +1,26 @@
 // The host kernel's view of physical memory: 32/64-bit accesses through the bus (RAM and ioremapped registers
 // alike) and a page-frame allocator over the RAM the platform declares.
 import { Bus, BusResponse } from '../bus/bus';
+import type { DeviceAccessObserver } from '../cpu/memory';
 import { PAGE_SIZE } from '../bus/memory';
 import type { MemoryRange } from '../machine/platform';
 import { hex } from '../linux/hex';
 
 export class PhysicalAccess {
   private readonly word = new Uint8Array(4);
-  constructor(readonly bus: Bus) {}
+  /** `observer`: who sees the accesses that reach a device (a trace), asked at each access. */
+  constructor(readonly bus: Bus, private readonly observer: () => DeviceAccessObserver | undefined = () => undefined) {}
 
   readl(address: number): number {
     if (this.bus.physicalRead(address, this.word, 0, 4) !== BusResponse.Okay) throw new Error(`host kernel: bus error reading ${hex(address)}`);
-    return (this.word[0] | (this.word[1] << 8) | (this.word[2] << 16) | (this.word[3] << 24)) >>> 0;
+    const value = (this.word[0] | (this.word[1] << 8) | (this.word[2] << 16) | (this.word[3] << 24)) >>> 0;
+    this.observe(address, value, false);
+    return value;
+  }
+
+  private observe(address: number, value: number, write: boolean): void {
+    const observer = this.observer();
+    if (observer !== undefined && !this.bus.isRam(address, 4)) observer(address, address, 4, value, write);
   }
 
   writel(address: number, value: number): void {
@@ -21,6 +30,7 @@ export class PhysicalAccess {
     w[2] = value >>> 16;
     w[3] = value >>> 24;
     if (this.bus.physicalWrite(address, w, 0, 4) !== BusResponse.Okay) throw new Error(`host kernel: bus error writing ${hex(address)}`);
+    this.observe(address, value >>> 0, true);
   }
 
   /** A 64-bit descriptor as [low word, high word]. */

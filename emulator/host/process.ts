@@ -64,13 +64,23 @@ export class UserProcess implements UserContext {
   read32(vaddr: number): number {
     const b = this.readMemory(vaddr, 4);
     if (!b) throw new Error(`segmentation fault reading ${hex(vaddr)}`);
-    return new DataView(b.buffer).getUint32(0, true);
+    const value = new DataView(b.buffer).getUint32(0, true);
+    this.observeIo(vaddr, value, false);
+    return value;
   }
 
   write32(vaddr: number, value: number): void {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, value >>> 0, true);
     if (!this.writeMemory(vaddr, b)) throw new Error(`segmentation fault writing ${hex(vaddr)}`);
+    this.observeIo(vaddr, value >>> 0, true);
+  }
+
+  /** A register access through a device mapping, for whoever traces the machine's host. */
+  private observeIo(vaddr: number, value: number, write: boolean): void {
+    const observer = this.kernel.machine.hostDeviceAccess;
+    const page = observer === undefined ? undefined : this.pageOf(vaddr);
+    if (page?.io) observer!(vaddr, page.physical + (vaddr % PAGE_SIZE), 4, value, write);
   }
 
   /** A NUL-terminated string at vaddr (strndup_user), or undefined (EFAULT). */

@@ -16,7 +16,6 @@ const MAIN_TID = 1;
  * debugger's unwinder) gives the return addresses of the frames above the accessing instruction at `pc`.
  */
 export function traceDeviceAccesses(process: LinuxProcess, machine: Machine, recorder: MachineTraceRecorder, stackOf?: (pc: number) => readonly number[]): () => void {
-  const dmacs = machine.dmacs.map((d) => d.description);
   const threads = new Map<number, { tid: number; name: string }>();
   process.memory.onDeviceAccess = (_address, physical, size, value, write) => {
     const tid = process.current.tid;
@@ -25,7 +24,7 @@ export function traceDeviceAccesses(process: LinuxProcess, machine: Machine, rec
     const cpu = process.cpu;
     // During an instruction r15 reads as its address plus 8 (ARM) or 4 (Thumb).
     const pc = (cpu.r[15] - (cpu.thumb ? 4 : 8)) >>> 0;
-    recorder.cpuAccess(thread, machine.now, pc, deviceRegister(dmacs, physical, (p) => machine.bus.describe(p)), write, size, value, stackOf?.(pc));
+    recorder.cpuAccess(thread, machine.now, pc, deviceRegister(machine, physical), write, size, value, stackOf?.(pc));
   };
   return () => (process.memory.onDeviceAccess = undefined);
 }

@@ -61,11 +61,10 @@ export function bootKernel(system: SystemMachine, boot: KernelBoot): BootLayout 
     system.boot(entry);
     return { format: 'elf', entry };
   }
-  const ram = system.platform.memory[0];
+  const ram = system.ram;
   if (ram === undefined) throw new Error('the platform has no memory to load the kernel into');
   const format = isZImage(boot.kernel) ? 'zImage' : 'Image';
   const entry = ram.base + (format === 'zImage' ? ZIMAGE_OFFSET : imageTextOffset(boot.kernel));
-  const memory = system.machine.bus.memory;
   let next = alignUp(Math.max(entry + boot.kernel.length, ram.base + INITRD_OFFSET), PAGE);
   let initrd: BootLayout['initrd'];
   if (boot.initrd) {
@@ -76,9 +75,9 @@ export function bootKernel(system: SystemMachine, boot: KernelBoot): BootLayout 
   if (next + dtb.length > ram.base + ram.size) {
     throw new Error(`the kernel, initrd and devicetree need ${next + dtb.length - ram.base} bytes; the first RAM bank has ${ram.size}`);
   }
-  memory.writeBlock(entry, boot.kernel, 0, boot.kernel.length);
-  if (boot.initrd && initrd) memory.writeBlock(initrd.start, boot.initrd, 0, boot.initrd.length);
-  memory.writeBlock(next, dtb, 0, dtb.length);
+  system.load(entry, boot.kernel);
+  if (boot.initrd && initrd) system.load(initrd.start, boot.initrd);
+  system.load(next, dtb);
   system.boot(entry, [0, 0xffffffff, next]);
   return { format, entry, dtb: next, initrd };
 }

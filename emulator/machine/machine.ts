@@ -3,6 +3,7 @@
 // timeline (clock.ts): each DMAC runs at its own clock rate, and a CPU running in quanta brings the DMACs to its
 // instant before it reads or writes their registers, so polling sees the hardware's progress.
 import { Bus, MmioDevice, Snapshottable } from '../bus/bus';
+import type { DeviceAccessObserver } from '../cpu/memory';
 import type { MemorySnapshot } from '../bus/memory';
 import { Gic, GicState } from '../gic/gic';
 import type { IrqLine as GicInput } from '../gic/irq';
@@ -59,6 +60,9 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
   readonly uarts: readonly { readonly description: UartDescription; readonly device: Pl011 }[];
   /** The instant every device has reached, in picoseconds since power-on. */
   now = 0;
+  /** The host-kernel model's accesses to device registers (emulator/host: its drivers' and its processes' mapped
+   * regions; it runs as TypeScript, not on an emulated CPU): what a trace shows on a CPU lane. None: no cost. */
+  hostDeviceAccess: DeviceAccessObserver | undefined;
   readonly cpuPeriod: number;
   readonly timers = new TimerQueue();
   /** Each DMAC's clock cycles up to `now` (busy or idle): where its next cycle falls on the timeline. */
@@ -81,7 +85,7 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
       }
     };
     place(platform.gic.path, platform.gic.distributor, platform.gic.distributorSize, this.gic);
-    place(platform.gic.path, platform.gic.cpuInterface, platform.gic.cpuInterfaceSize, this.gic.cpuInterfaces[0]);
+    place(platform.gic.path, platform.gic.cpuInterface, platform.gic.cpuInterfaceSize, this.gic.bankedCpuInterface);
     const spi = (path: string, n: number): GicInput => {
       try {
         return this.gic.spi(n);
@@ -109,7 +113,7 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
     });
     this.dmacs = platform.dmacs.map((d) => {
       const smmu = d.iommu ? this.smmus[d.iommu.smmu] : undefined;
-      const port = bus.port({ name: d.name, streamId: d.iommu?.streamIds[0] ?? 0 });
+      const port = bus.port({ name: d.name, streamId: d.iommu?.streamIds[0] ?? 0, privilegedFetches: true });
       if (smmu) port.translator = smmu.device;
       const device = new Pl330(d.config, port, { name: d.name });
       place(d.path, d.base, d.size, device);

@@ -2,17 +2,21 @@
 // CPU, the GIC's CPU interface outputs to the CPUs' IRQ inputs, PSCI firmware behind SMC/HVC, all on the machine's
 // one timeline (clock.ts): the CPUs run side by side in quanta up to the next timer deadline, each bringing the
 // DMACs to its instant before it touches a device, and when every CPU waits for an interrupt the timeline lets the
-// devices run until one arrives (a DMA interrupt, or the next timer deadline).
+// devices run until one arrives (a DMA interrupt, or the next timer deadline). With a guest view (passthrough.ts)
+// the CPUs run a guest: its interrupt controller, console and RAM are the guest's, reached through a stage 2.
 import { parseElf } from '../linux/elf';
-import { SystemCpu } from '../cpu/system';
+import { CpuCluster, SystemCpu } from '../cpu/system';
 import type { StopReason } from '../cpu/state';
 import { psciCall, PsciStatus, type PowerController } from '../firmware/psci';
 import { GenericTimer } from '../timer/generic-timer';
 import { Machine } from './machine';
 import { PICOSECONDS_PER_NANOSECOND } from './clock';
-import type { PlatformDescription } from './platform';
+import type { MemoryRange, PlatformDescription } from './platform';
+import type { GuestView } from './passthrough';
+import type { Pl011 } from '../uart/pl011';
 
 const PT_LOAD = 1;
+const PAGE = 4096;
 /** Longest stretch one CPU runs before the others (and the devices) catch up, in instructions. */
 const QUANTUM = 10_000;
 const QEMU_VIRT_TIMER_HZ = 62_500_000;
@@ -28,12 +32,18 @@ export interface SystemMachineOptions {
   readonly cpus?: number;
   /** Bytes the first UART transmits. */
   readonly console?: (byte: number) => void;
+  /** Run a guest on this view of the machine (dmalab as the hypervisor) instead of on the machine itself. */
+  readonly guest?: (machine: Machine) => GuestView;
 }
 
 export class SystemMachine implements PowerController {
   readonly machine: Machine;
   readonly cpus: readonly SystemCpu[];
   readonly timers: readonly GenericTimer[];
+  /** The guest the CPUs run, when they run one. */
+  readonly guest: GuestView | undefined;
+  /** The first UART of what the CPUs run on: the console. */
+  readonly console: Pl011 | undefined;
   private power: 'on' | 'off' | 'reset' = 'on';
   /** The timeline's instant when the current round of quanta started, and each CPU's retired count then. */
   private roundStart = 0;
@@ -42,18 +52,22 @@ export class SystemMachine implements PowerController {
   constructor(readonly platform: PlatformDescription, options: SystemMachineOptions = {}) {
     const machine = new Machine(platform);
     this.machine = machine;
-    const count = options.cpus ?? Math.max(1, platform.cpus?.length ?? 1);
-    if (count > machine.gic.config.cpus) throw new Error(`${count} CPUs: the GIC has ${machine.gic.config.cpus} CPU interfaces`);
-    const method = platform.psci?.method;
+    const guest = options.guest?.(machine);
+    this.guest = guest;
+    // What the CPUs see: the guest's platform, interrupt controller and console, or the machine's own.
+    const seen = guest?.platform ?? platform;
+    const gic = guest?.gic ?? machine.gic;
+    const count = options.cpus ?? Math.max(1, seen.cpus?.length ?? 1);
+    if (count > gic.config.cpus) throw new Error(`${count} CPUs: the GIC has ${gic.config.cpus} CPU interfaces`);
+    const method = seen.psci?.method;
     const timers: GenericTimer[] = [];
     const cpus: SystemCpu[] = [];
+    const cluster = new CpuCluster();
     for (let index = 0; index < count; index++) {
-      const timer = new GenericTimer(platform.timer?.frequency ?? QEMU_VIRT_TIMER_HZ);
-      if (platform.timer) {
-        timer.outputs = { physical: machine.gic.ppi(index, platform.timer.physicalPpi), virtual: machine.gic.ppi(index, platform.timer.virtualPpi) };
-      }
+      const timer = new GenericTimer(seen.timer?.frequency ?? QEMU_VIRT_TIMER_HZ);
+      if (seen.timer) timer.outputs = { physical: gic.ppi(index, seen.timer.physicalPpi), virtual: gic.ppi(index, seen.timer.virtualPpi) };
       const cpu = new SystemCpu(machine.bus, {
-        index, cpus: count, timer,
+        index, cpus: count, timer, cluster,
         // The firmware answers on the devicetree's conduit only; the other one is UNDEFINED (no EL2/EL3 code).
         firmware: (caller, hypervisor) => {
           if (method === undefined || hypervisor !== (method === 'hvc')) return false;
@@ -61,14 +75,19 @@ export class SystemMachine implements PowerController {
           return true;
         },
       });
-      machine.gic.cpuIrq[index] = {
+      cpu.mmu.stage2 = guest?.stage2;
+      gic.cpuIrq[index] = {
         setLevel: (high) => {
           cpu.setIrq(high);
           // A wait for an interrupt (every CPU in WFI) resumes at this instant.
           if (high) machine.wake();
         },
       };
-      cpu.mmu.beforeDeviceAccess = () => machine.advanceTo(this.roundStart + (cpu.retiredNow - this.roundRetired[index]) * machine.cpuPeriod);
+      cpu.mmu.beforeDeviceAccess = () => {
+        // The GIC's banked registers answer the CPU making the access.
+        gic.accessingCpu = index;
+        machine.advanceTo(this.instantOf(cpu));
+      };
       if (index > 0) cpu.powered = false;
       timers.push(timer);
       cpus.push(cpu);
@@ -76,17 +95,22 @@ export class SystemMachine implements PowerController {
     this.cpus = cpus;
     this.timers = timers;
     this.roundRetired = new Float64Array(count);
-    const uart = machine.uarts[0];
-    if (uart && options.console) uart.device.transmit = options.console;
+    this.console = guest ? guest.uarts[0] : machine.uarts[0]?.device;
+    if (this.console && options.console) this.console.transmit = options.console;
   }
 
-  /** Loads an ELF's segments at their physical addresses; returns the entry point. */
+  /** Where a CPU is on the timeline (ps): the round's start plus what it retired in the round so far. */
+  instantOf(cpu: SystemCpu): number {
+    return this.roundStart + (cpu.retiredNow - this.roundRetired[cpu.index]) * this.machine.cpuPeriod;
+  }
+
+    /** Loads an ELF's segments at their physical addresses; returns the entry point. */
   loadElf(bytes: Uint8Array): number {
     const image = parseElf(bytes);
     for (const h of image.headers) {
       if (h.type !== PT_LOAD || h.memsz === 0) continue;
-      this.machine.bus.memory.fill(h.paddr, h.memsz, 0);
-      this.machine.bus.memory.writeBlock(h.paddr, bytes, h.offset, h.filesz);
+      this.load(h.paddr, new Uint8Array(h.memsz));
+      this.load(h.paddr, bytes, h.offset, h.filesz);
     }
     return image.entry;
   }
@@ -97,6 +121,28 @@ export class SystemMachine implements PowerController {
     cpu.reset(entry);
     registers.forEach((v, i) => { cpu.r[i] = v; });
     cpu.powered = true;
+  }
+
+  /** The RAM the software sees: the guest's (at its physical addresses), or the platform's first bank. */
+  get ram(): MemoryRange | undefined {
+    return this.guest?.platform.memory[0] ?? this.platform.memory[0];
+  }
+
+  /** Writes bytes at a physical address as the CPUs see it (a guest's goes through its stage 2, page by page). */
+  load(address: number, bytes: Uint8Array, offset = 0, length = bytes.length): void {
+    const memory = this.machine.bus.memory;
+    const stage2 = this.guest?.stage2;
+    if (stage2 === undefined) {
+      memory.writeBlock(address, bytes, offset, length);
+      return;
+    }
+    while (length > 0) {
+      const chunk = Math.min(length, PAGE - (address % PAGE));
+      memory.writeBlock(stage2(address), bytes, offset, chunk);
+      address += chunk;
+      offset += chunk;
+      length -= chunk;
+    }
   }
 
   /** Machine time in ns (the timeline's, which counts picoseconds). */
@@ -141,13 +187,37 @@ export class SystemMachine implements PowerController {
       if (!busy && this.power === 'on') {
         // Every CPU waits for an interrupt: the devices run until one arrives, or the next timer deadline (the CPUs
         // may have just programmed it).
-        const interrupted = () => this.cpus.some((c) => c.powered && !c.waiting) || this.cpus.some((c) => c.powered && c.interruptPending);
+        const interrupted = () => this.cpus.some((c) => c.powered && (!c.waiting || c.wakeable));
         machine.waitUntil(interrupted, Math.min(end, this.nextTimerDeadline()));
       }
       const nanoseconds = this.time;
       for (const t of this.timers) t.advanceTo(nanoseconds);
     }
     return { kind: this.power === 'off' ? 'off' : 'reset' };
+  }
+
+  /**
+   * The debugger's single step: CPU `index` alone runs one instruction (or takes an exception and runs the first
+   * instruction of its vector) while the other CPUs stay halted; the devices and timers follow it on the clock. A CPU
+   * waiting for an interrupt lets the devices run until one arrives, for at most `maxTime` ns of machine time.
+   * Returns how the machine ended or the CPU stopped, undefined when the step completed.
+   */
+  step(index: number, maxTime: number): SystemOutcome | undefined {
+    const machine = this.machine;
+    const cpu = this.cpus[index];
+    const end = machine.now + maxTime * PICOSECONDS_PER_NANOSECOND;
+    while (cpu.waiting && !cpu.wakeable && machine.now < end) {
+      machine.waitUntil(() => cpu.wakeable, Math.min(end, this.nextTimerDeadline()));
+      for (const t of this.timers) t.advanceTo(this.time);
+    }
+    if (cpu.waiting && !cpu.wakeable) return { kind: 'time-limit' };
+    this.roundStart = machine.now;
+    this.roundRetired[index] = cpu.retired;
+    const ran = cpu.run(1);
+    machine.advanceTo(this.roundStart + Math.max(1, ran) * machine.cpuPeriod);
+    for (const t of this.timers) t.advanceTo(this.time);
+    if (cpu.stop !== null) return { kind: 'stopped', cpu: index, stop: cpu.stop };
+    return this.power === 'on' ? undefined : { kind: this.power };
   }
 
   // ---- PowerController (PSCI) ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import type { Pl330 } from '../pl330/pl330';
 import { Pl330TraceRecorder } from '../pl330/trace-events';
 import { PL330_REGISTER_MAP } from '../pl330/registers';
 import type { Smmu } from '../smmu/smmu';
-import { TraceBuilder, type TraceDocument } from '../trace/trace-events';
+import { TraceBuilder, type RankedSlice, type TraceDelta, type TraceDocument } from '../trace/trace-events';
 
 /** Processes in the viewer: the CPU first (the driver), then the DMACs, then the SMMUs. */
 export const CPU_PID = 1;
@@ -28,20 +28,24 @@ export interface TracedSmmuPart {
   readonly name: string;
 }
 
-/** A device register a CPU accessed: the device's name and the register's, or the bus region. */
+/** A device register a CPU accessed: its physical address, the device's name and the register's, or the bus region. */
 export interface DeviceRegister {
+  readonly address: number;
   readonly device: string;
   readonly register: string;
-  /** Index of the DMAC, when the register is a DMAC's. */
+  /** Index of the DMAC or the SMMU, when the register is one's. */
   readonly dmac?: number;
+  readonly smmu?: number;
 }
 
 export class MachineTraceRecorder {
-  readonly builder = new TraceBuilder();
+  readonly builder: TraceBuilder;
   private readonly dmacs: Pl330TraceRecorder[];
   private detachers: (() => void)[] = [];
 
-  constructor(private readonly dmacParts: readonly TracedDmacPart[], private readonly smmuParts: readonly TracedSmmuPart[]) {
+  /** `limit`: the most events recorded (TraceBuilder). */
+  constructor(private readonly dmacParts: readonly TracedDmacPart[], private readonly smmuParts: readonly TracedSmmuPart[], limit = Infinity) {
+    this.builder = new TraceBuilder(limit);
     this.dmacs = dmacParts.map((d, i) => new Pl330TraceRecorder(d.device, { name: d.name, periodPs: d.period, pid: DMAC_PID_BASE + i, timeOf: d.timeOf, builder: this.builder }));
     smmuParts.forEach((s, j) => this.builder.process(SMMU_PID_BASE + j, `SMMU ${s.name}`));
   }
@@ -81,37 +85,71 @@ export class MachineTraceRecorder {
     this.dmacs[d].walked(flow, at);
   }
 
-  /** A CPU thread's access to a device register at `at` (ps), by the instruction at `pc` (called from `callers`). */
-  cpuAccess(thread: { readonly tid: number; readonly name: string }, at: number, pc: number, target: DeviceRegister, write: boolean, size: number, value: number, callers?: readonly number[]): void {
+  /** A CPU thread's access to a device register at `at` (ps), by the instruction at `pc` (called from `callers`;
+   * undefined: no instruction, a model of the host). */
+  cpuAccess(thread: { readonly tid: number; readonly name: string }, at: number, pc: number | undefined, target: DeviceRegister, write: boolean, size: number, value: number, callers?: readonly number[]): void {
     this.builder.process(CPU_PID, 'CPU');
     this.builder.lane(CPU_PID, thread.tid, thread.name);
     const name = `${write ? 'write' : 'read'} ${target.device} ${target.register}`;
-    const args: Record<string, unknown> = { pc: hex(pc), device: target.device, register: target.register, size, value: hex(value) };
+    const args: Record<string, unknown> = { ...(pc === undefined ? {} : { pc: hex(pc) }), address: hex(target.address), device: target.device, register: target.register, size, value: hex(value) };
     if (callers?.length) args.callers = callers.map(hex);
     this.builder.instant(CPU_PID, thread.tid, name, at, args, 'register');
   }
 
+  /** The slices still running, shown up to `end` (ps). */
+  openSlices(end: number): RankedSlice[] {
+    return this.dmacs.flatMap((d) => d.openSlices(end));
+  }
+
+  /** What was recorded since `cursor` (TraceBuilder.delta), what still runs shown up to `end` (ps). */
+  delta(cursor: string | undefined, end: number): TraceDelta {
+    return this.builder.delta(cursor, this.openSlices(end));
+  }
+
   /** The trace up to `end` (ps): what still runs is shown up to there, and goes on. */
   document(end: number, otherData: Readonly<Record<string, string | number>> = {}): TraceDocument {
-    const open = this.dmacs.flatMap((d) => d.openSlices(end));
-    return this.builder.document({ generator: 'dmalab', ...otherData }, open);
+    return this.builder.document({ generator: 'dmalab', ...otherData }, this.openSlices(end));
+  }
+
+  /**
+   * The instant (ps) before which the trace is settled: no slice recorded later starts earlier (each DMAC's slices
+   * start where it is, or at its earliest slice still running). What a TraceStream may write out.
+   */
+  settled(): number {
+    let settled = Infinity;
+    this.dmacParts.forEach((d, i) => {
+      settled = Math.min(settled, d.timeOf(d.device.cycle), this.dmacs[i].earliestOpen());
+    });
+    return settled;
   }
 }
 
-/** A recorder of every DMAC and SMMU of a machine, on its timeline. */
-export function machineTraceRecorder(machine: Machine): MachineTraceRecorder {
+/** A recorder of every DMAC and SMMU of a machine, on its timeline; `limit`: the most events recorded. */
+export function machineTraceRecorder(machine: Machine, limit = Infinity): MachineTraceRecorder {
   return new MachineTraceRecorder(
     machine.dmacs.map((d, i) => ({ device: d.device, name: d.description.name, period: d.period, timeOf: (cycle) => machine.dmacTime(i, cycle) })),
     machine.smmus.map((s) => ({ device: s.device, name: s.description.name })),
+    limit,
   );
 }
 
-/** The register at a physical address of a machine's DMACs (by TRM name) or the bus region there. */
-export function deviceRegister(dmacs: readonly { readonly base: number; readonly size: number; readonly name: string }[], physical: number, describe: (physical: number) => string): DeviceRegister {
-  const d = dmacs.findIndex((m) => physical >= m.base && physical < m.base + m.size);
-  if (d < 0) return { device: describe(physical), register: '' };
-  const offset = physical - dmacs[d].base;
-  return { device: dmacs[d].name, register: PL330_REGISTER_MAP.at(offset & ~3)?.name ?? `+0x${offset.toString(16)}`, dmac: d };
+/** The register at a physical address of a machine's DMACs and SMMUs (by their TRMs' names), or the bus region there. */
+export function deviceRegister(machine: Machine, physical: number): DeviceRegister {
+  const within = (m: { readonly description: { readonly base: number; readonly size: number } }) => physical >= m.description.base && physical < m.description.base + m.description.size;
+  const unnamed = (offset: number) => `+0x${offset.toString(16)}`;
+  const d = machine.dmacs.findIndex(within);
+  if (d >= 0) {
+    const { name, base } = machine.dmacs[d].description;
+    return { address: physical, device: name, register: PL330_REGISTER_MAP.at((physical - base) & ~3)?.name ?? unnamed(physical - base), dmac: d };
+  }
+  const m = machine.smmus.findIndex(within);
+  if (m >= 0) {
+    const { description, device } = machine.smmus[m];
+    return { address: physical, device: description.name, register: device.registerAt(physical - description.base) ?? unnamed(physical - description.base), smmu: m };
+  }
+  const region = machine.bus.regionAt(physical);
+  if (region === undefined) return { address: physical, device: 'unmapped', register: '' };
+  return { address: physical, device: region.name, register: region.device?.registerAt?.(physical - region.base) ?? unnamed(physical - region.base) };
 }
 
 function hex(v: number): string {

@@ -166,7 +166,7 @@ export class Pl330TraceRecorder {
         break;
       case 'peripheral':
         // A peripheral's own request is on the manager's lane; an acknowledgement or a flush on the channel's.
-        this.instant(e.thread ?? 'manager', e.cycle, `peripheral ${e.peripheral} ${e.action}`, { type: e.type, last: e.last });
+        this.instant(e.thread ?? 'manager', at, `peripheral ${e.peripheral} ${e.action}`, { type: e.type, last: e.last });
         break;
     }
   }
@@ -211,6 +211,14 @@ export class Pl330TraceRecorder {
     this.builder.slice(this.pid, tid, open.name, 'instruction', open.start, at, open.args, DEPTH.instruction);
     this.closeBurst(tid, at);
     this.instruction.delete(tid);
+  }
+
+  /** The earliest start of a slice still running (ps; Infinity: none): no slice closed later starts before it. */
+  earliestOpen(): number {
+    let earliest = Infinity;
+    for (const s of this.instruction.values()) earliest = Math.min(earliest, s.start);
+    for (const s of this.state.values()) earliest = Math.min(earliest, s.start);
+    return earliest;
   }
 
   /** The slices still running, as they stand at `end` (ps): nothing is closed, the run goes on. */

@@ -2,7 +2,7 @@
 // always empty, so TXRIS rises with each character as on QEMU), received bytes wait in a 32-entry FIFO. Baud rate,
 // line control and modem lines are stored and have no effect.
 import type { MmioDevice } from '../bus/bus';
-import type { RegisterDef } from '../bus/registers';
+import { RegisterMap, type RegisterDef } from '../bus/registers';
 import type { IrqLine } from '../gic/irq';
 import { UNCONNECTED } from '../gic/irq';
 
@@ -30,6 +30,8 @@ export const PL011_REGISTERS: readonly RegisterDef[] = [
   { name: 'UARTDMACR', offset: 0x048, access: 'rw', reset: 0, description: 'DMA control' },
 ];
 
+const PL011_MAP = new RegisterMap(PL011_REGISTERS, 0x1000);
+
 /** UARTPeriphID0-3 (PL011 r1p5) and UARTPCellID0-3 at 0xFE0-0xFFC. */
 const ID_BYTES = [0x11, 0x10, 0x34, 0x00, 0x0d, 0xf0, 0x05, 0xb1];
 
@@ -50,6 +52,10 @@ export class Pl011 implements MmioDevice {
 
   constructor(readonly name = 'pl011') {
     this.reset();
+  }
+
+  registerAt(offset: number): string | undefined {
+    return PL011_MAP.at(offset & ~3)?.name;
   }
 
   reset(): void {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import { CPU_PID, DMAC_PID_BASE } from '../../emulator/machine/trace';
+import { PL330_REGISTER_MAP } from '../../emulator/pl330/registers';
 import type { TraceDocument, TraceEvent } from '../../emulator/trace/trace-events';
 import { burstTotals, formatProblems } from '../support/trace-format';
 import { after, client, launch, memcpy, root } from './support';
@@ -77,6 +78,37 @@ test('a PL330 session: the timeline opened mid-run holds the past; stepping back
   }
 });
 
+test('an incremental timeline: each answer carries what was recorded since the cursor, and with the open slices adds up to the whole document', async () => {
+  const store = lineOf(/^\s*DMAST\b/);
+  const dc = await client();
+  const delta = async (since?: string) => (await dc.customRequest('dmalab/timeline', { incremental: true, since })).body;
+  const key = (e: TraceEvent) => JSON.stringify(e);
+  try {
+    const first = await launch(dc, { program: memcpy }, () => dc.setBreakpointsRequest({ source: { path: memcpy }, breakpoints: [{ line: store }] }));
+    const a = await delta();
+    assert.equal(a.reset, true);
+    const held = [...a.added];
+    for (let k = 0; k < 3; k++) {
+      await after(dc, dc.continueRequest({ threadId: first.threadId }));
+      const b = await delta(a.cursor);
+      assert.equal(b.reset, false);
+      assert.ok(b.added.length > 0, 'something new');
+      held.push(...b.added);
+      a.cursor = b.cursor;
+      const whole = await timeline(dc);
+      assert.deepEqual([...b.metadata, ...held, ...b.open].map(key).sort(), whole.trace.traceEvents.map(key).sort());
+      assert.equal(b.now, whole.now);
+    }
+    const again = await delta(a.cursor);
+    assert.deepEqual([again.reset, again.added.length], [false, 0], 'nothing recorded since');
+    const stale = await delta('0:5:5');
+    assert.deepEqual([stale.reset, stale.added.length], [true, held.length], "another record's cursor: everything");
+    await assert.rejects(dc.customRequest('dmalab/timeline', { incremental: true, since: 5 }), /'since' must be the cursor of an earlier answer/);
+  } finally {
+    await dc.stop();
+  }
+});
+
 test('memory written after stepping back: the timeline starts again there, and the write stands', async () => {
   const expected = memcpyReference();
   const load = lineOf(/^\s*DMALD\b/);
@@ -132,6 +164,36 @@ test('an ARM executable session: recording from when the timeline is asked for; 
     const where = (await dc.customRequest('dmalab/timelineSource', { pid: dbgcmd.pid, pc: Number(dbgcmd.args!.pc), callers: (dbgcmd.args!.callers as string[]).map(Number) })).body;
     assert.equal(where.source.path, source);
     assert.match(sourceLines[where.line - 1], /wr\(DBGCMD\b/);
+  } finally {
+    await dc.stop();
+  }
+});
+
+test("a scenario session: the host model's register accesses on cpu0, in the order of Test Case 1's steps, at the registers' addresses, before the channel they start", async () => {
+  const dc = await client();
+  try {
+    // Asked for before the run starts (as an open panel does), the timeline holds the host's work from its boot.
+    const stop = await launch(dc, { scenario: 'vfio-test-case-1' }, async () => {
+      await timeline(dc);
+      await dc.setExceptionBreakpointsRequest({ filters: ['dmasev'] });
+    });
+    assert.equal(stop.stop.body.reason, 'exception');
+    const { trace } = await timeline(dc);
+    assert.deepEqual(formatProblems(trace), []);
+    const accesses = trace.traceEvents.filter((e) => e.pid === CPU_PID && e.cat === 'register');
+    assert.ok(accesses.every((e) => e.tid === 1 && e.args!.pc === undefined), 'on cpu0, with no PC (a model, not an emulated CPU)');
+    assert.deepEqual(trace.traceEvents.filter((e) => e.name === 'thread_name' && e.pid === CPU_PID).map((e) => e.args!.name), ['cpu0']);
+    // The DMA-330's registers through the process's mapping: INTEN = 1, then DMAGO through the debug interface.
+    const dmac = accesses.filter((e) => e.args!.device === '2c0a0000.dma');
+    assert.deepEqual(dmac.map((e) => `${e.name.split(' ')[0]} ${e.args!.register}`), ['write INTEN', 'read DBGSTATUS', 'write DBGINST0', 'write DBGINST1', 'write DBGCMD']);
+    for (const e of dmac) assert.equal(Number(e.args!.address), 0x2c0a0000 + PL330_REGISTER_MAP.named(String(e.args!.register))!.offset);
+    // The host kernel's arm-smmu driver before them: the device's stream routed to a context bank and translation on.
+    const smmu = accesses.filter((e) => e.args!.device === '2b400000.iommu');
+    assert.ok(smmu.some((e) => /^CB\d\.SCTLR$/.test(String(e.args!.register)) && e.name.startsWith('write') && (Number(e.args!.value) & 1) === 1), 'a context bank enabled');
+    assert.ok(smmu[0].ts <= dmac[0].ts);
+    const dbgcmd = dmac.at(-1)!;
+    const first = trace.traceEvents.find((e) => e.cat === 'instruction' && e.pid === DMAC_PID_BASE && e.tid === 1)!;
+    assert.ok(first.ts >= dbgcmd.ts, `channel 0 starts at ${first.ts} µs, DBGCMD written at ${dbgcmd.ts} µs`);
   } finally {
     await dc.stop();
   }

@@ -32,7 +32,7 @@ export function build(source: string): string {
   const files = [...RUNTIME, source].map((f) => join(PROGRAMS, f));
   const hash = createHash('sha256').update(FLAGS.join(' '));
   for (const f of [...files, join(PROGRAMS, 'runtime.h'), join(PROGRAMS, 'link.ld')]) hash.update(f).update(readFileSync(f));
-  const out = join(CACHE, `${source.replace(/\.\w+$/, '')}-${hash.digest('hex').slice(0, 16)}.elf`);
+  const out = join(CACHE, `${source.replace(/\.\w+$/, '').replaceAll('/', '-')}-${hash.digest('hex').slice(0, 16)}.elf`);
   if (existsSync(out)) return out;
   mkdirSync(CACHE, { recursive: true });
   const partial = `${out}.${process.pid}.tmp`;

@@ -1,45 +1,31 @@
 // Debian's 6.12 armmp-lpae kernel (the host kernel of the VFIO_PLATFORM guide's Test Case 1, unmodified; its Image
-// taken out of the packaged zImage by examples/guest/build-modules.sh) boots on the guide's platform to a busybox
-// /init, whose forked commands list the DMA channels and IOMMU groups and power off. 6.12 runs the kernel with
+// taken out of the packaged zImage) boots on the guide's platform to fetch.sh's busybox /init, whose forked
+// commands list the DMA channels and IOMMU groups and power off. 6.12 runs the kernel with
 // Linux's TTBR0 PAN (LPAE TTBCR with T0SZ = 7, T1SZ = 0, TTBR0 walks disabled): from its first user process on,
-// every kernel TLB miss walks TTBR1's tables. The kernel and busybox come from examples/guest/initramfs.sh (run by
-// the test set-up).
+// every kernel TLB miss walks TTBR1's tables. The kernel and busybox come from examples/guest/initramfs.sh and
+// fetch.sh (run by the test set-up).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { platformFromDtb } from '../../emulator/machine/from-dtb';
 import { bootKernel } from '../../emulator/machine/linux-boot';
 import { SystemMachine } from '../../emulator/machine/system';
 import { loadPlatformDtb } from '../../scenarios/platform';
-import { ROOT } from '../cpu/toolchain';
-import { initramfsOf } from './initramfs';
+import { FAST_BOOT_612, INITRAMFS, ZIMAGE_612, imageOf, initramfsWith } from '../support/debian-kernel';
 
-const GUEST = join(ROOT, '.cache', 'guest', '6.12');
-const IMAGE = join(GUEST, 'armmp-lpae', 'Image');
-const BUSYBOX = join(GUEST, 'busybox');
-const skip = existsSync(IMAGE) && existsSync(BUSYBOX) ? false : `${IMAGE} is missing (examples/guest/initramfs.sh could not fetch Debian's 6.12 kernel)`;
-/** The fast path for tests: no crypto self-tests, no jitter entropy collector (0.3 G instructions of SHA-3 at boot),
- * and 256 MiB of the platform's RAM (ARM frees every highmem page one by one at boot). */
-const BOOTARGS = 'console=ttyAMA0 cryptomgr.notests=1 initcall_blacklist=jent_mod_init mem=256M';
+const skip = existsSync(ZIMAGE_612) && existsSync(INITRAMFS) ? false : `${ZIMAGE_612} is missing (examples/guest/initramfs.sh and fetch.sh could not fetch Debian's kernels)`;
 
-/** A busybox initramfs whose /init mounts /proc and /sys, lists the DMA channels and IOMMU groups, powers off. */
-function initramfs(): Uint8Array {
-  return initramfsOf((dir) => {
-    for (const sub of ['bin', 'dev', 'proc', 'sys']) mkdirSync(join(dir, sub));
-    cpSync(BUSYBOX, join(dir, 'bin', 'busybox'));
-    writeFileSync(join(dir, 'init'), [
-      '#!/bin/busybox sh',
-      '/bin/busybox --install -s /bin',
-      'mount -t proc proc /proc',
-      'mount -t sysfs sysfs /sys',
+/** fetch.sh's busybox initramfs with a /test script: the kernel and CPU, the DMA channels and IOMMU groups, power-off. */
+function initramfsWithTest(): Uint8Array {
+  return initramfsWith({
+    test: [
+      '#!/bin/sh',
       'echo "== $(uname -r) on $(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2)"',
       'echo "== DMA channels: $(ls /sys/class/dma/ | tr "\\n" " ")"',
       'for g in /sys/kernel/iommu_groups/*; do echo "== IOMMU group ${g##*/}: $(ls $g/devices)"; done',
       'poweroff -f',
       '',
-    ].join('\n'));
-    chmodSync(join(dir, 'init'), 0o755);
+    ].join('\n'),
   });
 }
 
@@ -47,7 +33,7 @@ test("Debian's 6.12 armmp-lpae kernel boots on the guide's platform to a busybox
   const dtb = loadPlatformDtb(undefined, () => {});
   let console = '';
   const system = new SystemMachine(platformFromDtb(dtb), { cpus: 1, console: (byte) => { console += String.fromCharCode(byte); } });
-  bootKernel(system, { kernel: new Uint8Array(readFileSync(IMAGE)), dtb, initrd: initramfs(), bootargs: BOOTARGS });
+  bootKernel(system, { kernel: imageOf(readFileSync(ZIMAGE_612)), dtb, initrd: initramfsWithTest(), bootargs: FAST_BOOT_612 });
   // To the power-off (about 0.4 s of guest time), at most 2 s.
   const outcome = system.run(2_000_000_000);
   assert.equal(outcome.kind, 'off', `${JSON.stringify(outcome)}\n${console}`);

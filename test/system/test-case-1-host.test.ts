@@ -16,18 +16,16 @@ import { bootKernel } from '../../emulator/machine/linux-boot';
 import { SystemMachine } from '../../emulator/machine/system';
 import { loadPlatformDtb } from '../../scenarios/platform';
 import { ROOT } from '../cpu/toolchain';
+import { FAST_BOOT_612, ZIMAGE_612, imageOf } from '../support/debian-kernel';
 
-const GUEST = join(ROOT, '.cache', 'guest', '6.12');
-const IMAGE = join(GUEST, 'armmp-lpae', 'Image');
-const INITRAMFS = join(GUEST, 'test-case-1-host.cpio.gz');
-const skip = existsSync(IMAGE) && existsSync(INITRAMFS) ? false : `${INITRAMFS} is missing (examples/guest/initramfs.sh could not fetch Debian's 6.12 kernel)`;
-const BOOTARGS = 'console=ttyAMA0 cryptomgr.notests=1 initcall_blacklist=jent_mod_init mem=256M';
+const INITRAMFS = join(ROOT, '.cache', 'guest', '6.12', 'test-case-1-host.cpio.gz');
+const skip = existsSync(ZIMAGE_612) && existsSync(INITRAMFS) ? false : `${INITRAMFS} is missing (examples/guest/initramfs.sh could not fetch Debian's 6.12 kernel)`;
 
 test("Test Case 1 on Debian's 6.12 host kernel: vfio-platform binds the platform DMA-330 behind the MMU-400 and its IOMMU group opens viable; the container claim is ARM's EBUSY", { skip, timeout: 900_000 }, () => {
   const dtb = loadPlatformDtb(undefined, () => {});
   let console = '';
   const system = new SystemMachine(platformFromDtb(dtb), { cpus: 1, console: (byte) => { console += String.fromCharCode(byte); } });
-  bootKernel(system, { kernel: new Uint8Array(readFileSync(IMAGE)), dtb, initrd: new Uint8Array(readFileSync(INITRAMFS)), bootargs: BOOTARGS });
+  bootKernel(system, { kernel: imageOf(readFileSync(ZIMAGE_612)), dtb, initrd: new Uint8Array(readFileSync(INITRAMFS)), bootargs: FAST_BOOT_612 });
   // To the power-off (about 0.55 s of guest time), at most 3 s.
   const outcome = system.run(3_000_000_000);
   assert.equal(outcome.kind, 'off', `${JSON.stringify(outcome)}\n${console}`);
