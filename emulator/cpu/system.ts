@@ -52,6 +52,11 @@ export interface SystemCpuSnapshot {
   readonly elrHyp: number;
   readonly waiting: boolean;
   readonly powered: boolean;
+  /** Instructions retired: the CPU's position on a replayed run. */
+  readonly retired: number;
+  /** The IRQ and FIQ inputs as the GIC last drove them. */
+  readonly irq: boolean;
+  readonly fiq: boolean;
 }
 
 /** Why `run` returned early. */
@@ -569,7 +574,8 @@ export class SystemCpu extends Cpu implements SystemControl {
   saveSystem(): SystemCpuSnapshot {
     return {
       core: super.snapshot(), cpsr: this.cpsr, banks: this.banks.save(), cp15: [...this.cp15], fpexc: this.fpexc,
-      elrHyp: this.elrHyp, waiting: this.waiting, powered: this.powered,
+      elrHyp: this.elrHyp, waiting: this.waiting, powered: this.powered, retired: this.retired,
+      irq: this.irqLevel, fiq: this.fiqLevel,
     };
   }
 
@@ -585,6 +591,10 @@ export class SystemCpu extends Cpu implements SystemControl {
     this.elrHyp = state.elrHyp;
     this.waiting = state.waiting;
     this.powered = state.powered;
+    this.retired = state.retired;
+    this.irqLevel = state.irq;
+    this.fiqLevel = state.fiq;
+    this.stop = null;
     this.syncTranslation();
     this.mmu.invalidateAll();
     this.mmu.setUser(this.mode === Mode.USR);

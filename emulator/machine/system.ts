@@ -14,6 +14,9 @@ import { PICOSECONDS_PER_NANOSECOND } from './clock';
 import type { MemoryRange, PlatformDescription } from './platform';
 import type { GuestView } from './passthrough';
 import type { Pl011 } from '../uart/pl011';
+import { ConsoleInput } from './console-input';
+import { RoundSchedule, type RetiredTarget } from './schedule';
+import { restoreSystemMachine, saveSystemMachine, type PowerState, type SystemMachineState } from './snapshot';
 
 const PT_LOAD = 1;
 const PAGE = 4096;
@@ -25,6 +28,8 @@ export type SystemOutcome =
   | { readonly kind: 'off' }
   | { readonly kind: 'reset' }
   | { readonly kind: 'time-limit' }
+  /** runUntil's CPU retired the instructions asked. */
+  | { readonly kind: 'reached' }
   | { readonly kind: 'stopped'; readonly cpu: number; readonly stop: StopReason };
 
 export interface SystemMachineOptions {
@@ -44,10 +49,10 @@ export class SystemMachine implements PowerController {
   readonly guest: GuestView | undefined;
   /** The first UART of what the CPUs run on: the console. */
   readonly console: Pl011 | undefined;
-  private power: 'on' | 'off' | 'reset' = 'on';
-  /** The timeline's instant when the current round of quanta started, and each CPU's retired count then. */
-  private roundStart = 0;
-  private readonly roundRetired: Float64Array;
+  private power: PowerState = 'on';
+  private readonly schedule: RoundSchedule;
+  /** What was typed on the console and when: kept across restores, so that a replay types it again. */
+  readonly consoleInput: ConsoleInput;
 
   constructor(readonly platform: PlatformDescription, options: SystemMachineOptions = {}) {
     const machine = new Machine(platform);
@@ -89,14 +94,15 @@ export class SystemMachine implements PowerController {
     }
     this.cpus = cpus;
     this.timers = timers;
-    this.roundRetired = new Float64Array(count);
+    this.schedule = new RoundSchedule(count);
     this.console = guest ? guest.uarts[0] : machine.uarts[0]?.device;
+    this.consoleInput = new ConsoleInput(this.console);
     if (this.console && options.console) this.console.transmit = options.console;
   }
 
   /** Where a CPU is on the timeline (ps): the round's start plus what it retired in the round so far. */
   instantOf(cpu: SystemCpu): number {
-    return this.roundStart + (cpu.retiredNow - this.roundRetired[cpu.index]) * this.machine.cpuPeriod;
+    return this.schedule.start + (cpu.retiredNow - this.schedule.retired[cpu.index]) * this.machine.cpuPeriod;
   }
 
     /** Loads an ELF's segments at their physical addresses; returns the entry point. */
@@ -153,42 +159,108 @@ export class SystemMachine implements PowerController {
   }
 
   /**
-   * Runs until power-off, reset, a CPU stop the guest cannot handle, or `maxTime` ns of machine time. Each round, every
-   * powered CPU that is not waiting runs a quantum from the same instant (bounded by the next timer deadline); then the
-   * devices and timers are brought to the end of the longest. When every CPU waits for an interrupt, the devices run
-   * until one arrives or the next timer deadline.
+   * Runs until power-off, reset, a CPU stop the guest cannot handle, or `maxTime` ns of machine time (reached at the
+   * end of a round, at most a quantum past it). Each round, every powered CPU that is not waiting runs a quantum from
+   * the same instant (bounded by the next timer deadline); then the devices and timers are brought to the end of the
+   * longest. When every CPU waits for an interrupt, the devices run until one arrives or the next timer deadline.
+   * Rounds depend on the machine's state only, never on where a run stops, so a run replayed from a snapshot takes
+   * the same steps (schedule.ts).
    */
   run(maxTime: number): SystemOutcome {
+    return this.drive(this.machine.now + maxTime * PICOSECONDS_PER_NANOSECOND, undefined);
+  }
+
+  /** Runs until machine time `time` (ns), at the end of the round that reaches it. */
+  runTo(time: number): SystemOutcome {
+    return this.drive(time * PICOSECONDS_PER_NANOSECOND, undefined);
+  }
+
+  /**
+   * Runs until CPU `cpu` has retired exactly `retired` instructions (stopping inside its quantum, the other CPUs
+   * where the round has them), or `maxTime` ns of machine time pass first. An instant of the machine is its CPUs'
+   * retired counts: replayed from an earlier snapshot, the same count gives the same state.
+   */
+  runUntil(cpu: number, retired: number, maxTime = Infinity): SystemOutcome {
+    if (this.cpus[cpu] === undefined) throw new Error(`no CPU ${cpu} (the machine has ${this.cpus.length})`);
+    if (retired < this.cpus[cpu].retired) throw new Error(`CPU ${cpu} has retired ${this.cpus[cpu].retired} instructions, past ${retired}: restore an earlier snapshot first`);
+    return this.drive(this.machine.now + maxTime * PICOSECONDS_PER_NANOSECOND, { cpu, retired });
+  }
+
+  private drive(end: number, target: RetiredTarget | undefined): SystemOutcome {
     const machine = this.machine;
-    const period = machine.cpuPeriod;
-    const end = machine.now + maxTime * PICOSECONDS_PER_NANOSECOND;
+    const schedule = this.schedule;
     while (this.power === 'on') {
-      if (machine.now >= end) return { kind: 'time-limit' };
-      const deadline = Math.min(end, this.nextTimerDeadline());
-      const quantum = Math.max(1, Math.min(QUANTUM, Math.floor((deadline - machine.now) / period)));
-      this.roundStart = machine.now;
-      let longest = 0;
-      let busy = false;
-      for (const cpu of this.cpus) {
-        if (!cpu.powered) continue;
-        this.roundRetired[cpu.index] = cpu.retired;
-        const ran = cpu.run(quantum);
-        longest = Math.max(longest, ran);
-        if (cpu.stop !== null) return { kind: 'stopped', cpu: cpu.index, stop: cpu.stop };
-        if (!cpu.waiting && cpu.powered) busy = true;
-        if (this.power !== 'on') break;
+      if (!schedule.open) {
+        if (machine.now >= end) return { kind: 'time-limit' };
+        this.consoleInput.deliverDue(machine.now);
+        const quantum = Math.max(1, Math.min(QUANTUM, Math.floor((this.nextTimerDeadline() - machine.now) / machine.cpuPeriod)));
+        schedule.openRound(machine.now, quantum, this.cpus);
+        continue;
       }
-      machine.advanceTo(this.roundStart + longest * period);
-      if (!busy && this.power === 'on') {
-        // Every CPU waits for an interrupt: the devices run until one arrives, or the next timer deadline (the CPUs
-        // may have just programmed it).
-        const interrupted = () => this.cpus.some((c) => c.powered && !c.waiting) || this.cpus.some((c) => c.powered && c.interruptPending);
-        machine.waitUntil(interrupted, Math.min(end, this.nextTimerDeadline()));
+      const cpu = this.cpus[schedule.turn];
+      if (cpu === undefined) {
+        this.closeRound(end);
+        continue;
       }
-      const nanoseconds = this.time;
-      for (const t of this.timers) t.advanceTo(nanoseconds);
+      if (cpu.powered) {
+        let budget = schedule.quantum - schedule.ran[cpu.index];
+        const targeted = target?.cpu === cpu.index;
+        if (targeted) {
+          if (cpu.retired >= target!.retired) return { kind: 'reached' };
+          budget = Math.min(budget, target!.retired - cpu.retired);
+        }
+        if (budget > 0) {
+          const ran = cpu.run(budget);
+          schedule.ran[cpu.index] += ran;
+          if (cpu.stop !== null) return { kind: 'stopped', cpu: cpu.index, stop: cpu.stop };
+          if (targeted && cpu.retired >= target!.retired) return { kind: 'reached' };
+          // An exception counts in the budget but not in the retired count: the targeted CPU goes on.
+          if (ran === budget && schedule.ran[cpu.index] < schedule.quantum) continue;
+        }
+        if (!cpu.waiting && cpu.powered) schedule.busy = true;
+      }
+      schedule.turn++;
+      if (this.power !== 'on') break;
     }
+    if (this.schedule.open) this.schedule.close();
     return { kind: this.power === 'off' ? 'off' : 'reset' };
+  }
+
+  /** Every CPU had its turn: the devices and timers catch up with the longest; when every CPU waits, the devices run
+   * until an interrupt arrives, the next timer deadline, the next replayed console input or `end`. */
+  private closeRound(end: number): void {
+    const machine = this.machine;
+    const schedule = this.schedule;
+    let longest = 0;
+    for (const cpu of this.cpus) longest = Math.max(longest, schedule.ran[cpu.index]);
+    const reached = schedule.start + longest * machine.cpuPeriod;
+    schedule.close();
+    machine.advanceTo(reached);
+    if (!schedule.busy && this.power === 'on') {
+      // The CPUs may have just programmed the next timer deadline.
+      const interrupted = () => this.cpus.some((c) => c.powered && !c.waiting) || this.cpus.some((c) => c.powered && c.interruptPending);
+      machine.waitUntil(interrupted, Math.min(end, this.nextTimerDeadline(), this.consoleInput.nextAt));
+    }
+    const nanoseconds = this.time;
+    for (const t of this.timers) t.advanceTo(nanoseconds);
+  }
+
+  /** Bytes typed on the console: recorded with the instant of the round they arrive in (replayed after a restore). */
+  type(bytes: Uint8Array): void {
+    this.consoleInput.type(bytes);
+  }
+
+  // ---- Snapshots (snapshot.ts) ----------------------------------------------------------------------------------
+
+  /** The whole machine's state; pages of RAM are shared with the running machine until either writes them. */
+  snapshot(): SystemMachineState {
+    return saveSystemMachine(this, { power: this.power, schedule: this.schedule.snapshot() });
+  }
+
+  restore(state: SystemMachineState): void {
+    restoreSystemMachine(this, state);
+    this.power = state.power;
+    this.schedule.restore(state.schedule);
   }
 
   // ---- PowerController (PSCI) ---------------------------------------------------------------------------------
