@@ -148,7 +148,14 @@ export class SystemMachine implements PowerController {
 
   /** Machine time in ns (the timeline's, which counts picoseconds). */
   get time(): number {
-    return this.machine.now / PICOSECONDS_PER_NANOSECOND;
+    return this.frontier / PICOSECONDS_PER_NANOSECOND;
+  }
+
+  /** The latest instant reached (ps): inside a round, the furthest CPU's (the devices catch up when it ends). */
+  private get frontier(): number {
+    let time = this.machine.now;
+    if (this.schedule.open) for (const cpu of this.cpus) time = Math.max(time, this.instantOf(cpu));
+    return time;
   }
 
   /** The earliest instant a generic timer fires (ps; Infinity: none armed). */
@@ -159,18 +166,18 @@ export class SystemMachine implements PowerController {
   }
 
   /**
-   * Runs until power-off, reset, a CPU stop the guest cannot handle, or `maxTime` ns of machine time (reached at the
-   * end of a round, at most a quantum past it). Each round, every powered CPU that is not waiting runs a quantum from
-   * the same instant (bounded by the next timer deadline); then the devices and timers are brought to the end of the
-   * longest. When every CPU waits for an interrupt, the devices run until one arrives or the next timer deadline.
-   * Rounds depend on the machine's state only, never on where a run stops, so a run replayed from a snapshot takes
-   * the same steps (schedule.ts).
+   * Runs until power-off, reset, a CPU stop the guest cannot handle, or `maxTime` ns of machine time. Each round,
+   * every powered CPU that is not waiting runs a quantum from the same instant (bounded by the next timer deadline);
+   * then the devices and timers are brought to the end of the longest. When every CPU waits for an interrupt, the
+   * devices run until one arrives or the next timer deadline. Rounds depend on the machine's state only, never on
+   * where a run stops: a run ending inside a round stops the CPU whose turn it is at that instant, and the next run
+   * resumes it (schedule.ts). So a run replayed from a snapshot takes the same steps.
    */
   run(maxTime: number): SystemOutcome {
-    return this.drive(this.machine.now + maxTime * PICOSECONDS_PER_NANOSECOND, undefined);
+    return this.drive(this.frontier + maxTime * PICOSECONDS_PER_NANOSECOND, undefined);
   }
 
-  /** Runs until machine time `time` (ns), at the end of the round that reaches it. */
+  /** Runs until machine time `time` (ns). */
   runTo(time: number): SystemOutcome {
     return this.drive(time * PICOSECONDS_PER_NANOSECOND, undefined);
   }
@@ -183,7 +190,7 @@ export class SystemMachine implements PowerController {
   runUntil(cpu: number, retired: number, maxTime = Infinity): SystemOutcome {
     if (this.cpus[cpu] === undefined) throw new Error(`no CPU ${cpu} (the machine has ${this.cpus.length})`);
     if (retired < this.cpus[cpu].retired) throw new Error(`CPU ${cpu} has retired ${this.cpus[cpu].retired} instructions, past ${retired}: restore an earlier snapshot first`);
-    return this.drive(this.machine.now + maxTime * PICOSECONDS_PER_NANOSECOND, { cpu, retired });
+    return this.drive(this.frontier + maxTime * PICOSECONDS_PER_NANOSECOND, { cpu, retired });
   }
 
   private drive(end: number, target: RetiredTarget | undefined): SystemOutcome {
@@ -203,12 +210,13 @@ export class SystemMachine implements PowerController {
         continue;
       }
       if (cpu.powered) {
-        let budget = schedule.quantum - schedule.ran[cpu.index];
         const targeted = target?.cpu === cpu.index;
-        if (targeted) {
-          if (cpu.retired >= target!.retired) return { kind: 'reached' };
-          budget = Math.min(budget, target!.retired - cpu.retired);
-        }
+        if (targeted && cpu.retired >= target!.retired) return { kind: 'reached' };
+        // A run that ends inside the round stops each CPU at its end, to resume there.
+        const untilEnd = Math.ceil((end - this.instantOf(cpu)) / machine.cpuPeriod);
+        if (untilEnd <= 0) return { kind: 'time-limit' };
+        let budget = Math.min(schedule.quantum - schedule.ran[cpu.index], untilEnd);
+        if (targeted) budget = Math.min(budget, target!.retired - cpu.retired);
         if (budget > 0) {
           const ran = cpu.run(budget);
           schedule.ran[cpu.index] += ran;
