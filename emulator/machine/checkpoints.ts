@@ -32,6 +32,8 @@ export class Checkpoints {
   readonly interval: number;
   readonly budget: number;
   private readonly list: Checkpoint[] = [];
+  /** Per checkpoint but the newest: bytes of pages the next newer one does not share (computed once). */
+  private readonly own = new Map<Checkpoint, number>();
 
   constructor(readonly system: SystemMachine, options: CheckpointOptions = {}) {
     this.interval = options.interval ?? DEFAULT_INTERVAL;
@@ -50,11 +52,14 @@ export class Checkpoints {
     const retired = system.cpus.map((cpu) => cpu.retired);
     const at = this.list.findIndex((c) => c.retired.every((r, i) => r === retired[i]) && c.now === system.machine.now);
     const checkpoint: Checkpoint = { now: system.machine.now, retired, state: system.snapshot() };
-    if (at >= 0) this.list[at] = checkpoint;
-    else {
+    if (at >= 0) {
+      this.own.delete(this.list[at]);
+      this.list[at] = checkpoint;
+    } else {
       this.list.push(checkpoint);
       this.list.sort((a, b) => a.now - b.now || a.retired[0] - b.retired[0]);
     }
+    this.forgetNeighbours(this.list.indexOf(checkpoint));
     this.thin();
     return checkpoint;
   }
@@ -99,7 +104,7 @@ export class Checkpoints {
   /** Types on the console: checkpoints past the current instant belong to a future that will not happen. */
   type(bytes: Uint8Array): void {
     const now = this.system.cpus.map((cpu) => cpu.retired);
-    for (let i = this.list.length - 1; i >= 0 && this.list[i].retired.some((r, k) => r > now[k]); i--) this.list.splice(i, 1);
+    for (let i = this.list.length - 1; i >= 0 && this.list[i].retired.some((r, k) => r > now[k]); i--) this.remove(i);
     this.system.type(bytes);
   }
 
@@ -111,12 +116,29 @@ export class Checkpoints {
   }
 
   private ownBytes(i: number): number {
-    const pages = this.list[i].state.machine.memory.pages;
-    const newer = this.list[i + 1]?.state.machine.memory.pages;
-    let own = 0;
-    for (const [n, page] of pages) if (newer === undefined || newer.get(n) !== page) own++;
+    const checkpoint = this.list[i];
     // The newest shares every page the machine has not written since.
-    return (newer === undefined ? Math.min(own, this.system.machine.bus.memory.ownedPages) : own) * PAGE_SIZE + STATE_BYTES;
+    if (i === this.list.length - 1) return this.system.machine.bus.memory.ownedPages * PAGE_SIZE + STATE_BYTES;
+    let bytes = this.own.get(checkpoint);
+    if (bytes === undefined) {
+      const newer = this.list[i + 1].state.machine.memory.pages;
+      let own = 0;
+      for (const [n, page] of checkpoint.state.machine.memory.pages) if (newer.get(n) !== page) own++;
+      bytes = own * PAGE_SIZE + STATE_BYTES;
+      this.own.set(checkpoint, bytes);
+    }
+    return bytes;
+  }
+
+  /** The checkpoint at `i` came or went: what the ones around it own changed. */
+  private forgetNeighbours(i: number): void {
+    for (const j of [i - 1, i]) if (this.list[j] !== undefined) this.own.delete(this.list[j]);
+  }
+
+  private remove(i: number): void {
+    this.own.delete(this.list[i]);
+    this.list.splice(i, 1);
+    this.forgetNeighbours(i);
   }
 
   /** Past the budget: drops the checkpoint whose neighbours lie closest together, until within it. */
@@ -126,7 +148,7 @@ export class Checkpoints {
       for (let i = 2; i < this.list.length - 1; i++) {
         if (this.list[i + 1].now - this.list[i - 1].now < this.list[drop + 1].now - this.list[drop - 1].now) drop = i;
       }
-      this.list.splice(drop, 1);
+      this.remove(drop);
     }
   }
 }

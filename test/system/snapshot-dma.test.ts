@@ -103,3 +103,24 @@ test('step back mid-DMA: one instruction of CPU 0 earlier is the state the run f
   assert.equal(system.run(LIMIT).kind, 'off');
   assert.deepEqual(machineDigest(system), end, 'forward from the step back');
 });
+
+test('checkpoints within a memory budget: thinned where closest, the first and the newest kept; clear errors for a count already past and a snapshot of another machine', { skip }, () => {
+  const { system } = machine();
+  // Each checkpoint costs at least its state (16 KiB): a budget of 100 KiB holds a few.
+  const checkpoints = new Checkpoints(system, { interval: 100, budget: 100 << 10 });
+  assert.equal(checkpoints.run(LIMIT).kind, 'off');
+  checkpoints.take(); // the budget holds as each is taken
+  const held = checkpoints.checkpoints;
+  assert.ok(held.length >= 2 && held.length <= 6, `${held.length} checkpoints`);
+  assert.ok(checkpoints.bytes <= 100 << 10 || held.length === 2, `${checkpoints.bytes} bytes`);
+  assert.equal(held[0].retired[0], 0, 'the first checkpoint stays');
+  const retired = system.cpus[0].retired;
+  assert.equal(checkpoints.stepBack(0, 1000).kind, 'reached');
+  assert.equal(system.cpus[0].retired, retired - 1000);
+
+  assert.throws(() => system.runUntil(0, 10), /CPU 0 has retired \d+ instructions, past 10: restore an earlier snapshot first/);
+  assert.throws(() => system.runUntil(2, 10), /no CPU 2 \(the machine has 2\)/);
+  const dtb = new Uint8Array(execFileSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', DTS]));
+  const single = new SystemMachine(platformFromDtb(dtb), { cpus: 1 });
+  assert.throws(() => single.restore(system.snapshot()), /a snapshot of 2 CPUs cannot restore a machine of 1/);
+});
