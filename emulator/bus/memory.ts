@@ -11,6 +11,14 @@ const CHUNK_SHIFT = 20;
 const CHUNK_SIZE = 1 << CHUNK_SHIFT;
 const PAGES_PER_CHUNK = CHUNK_SIZE / PAGE_SIZE;
 
+/** What keeps decoded instructions of RAM pages (a CPU's code cache and the MMU in front of it). */
+export interface CodeWatcher {
+  /** Page `pageNumber` holds decoded code from now on: its writes must come through this memory's methods. */
+  codeWatched(pageNumber: number): void;
+  /** A watched page was written (it is no longer watched): its decoded code is stale. */
+  codeWritten(pageNumber: number): void;
+}
+
 /** An opaque saved state of the memory; restoring it is O(number of pages), copying none of them. */
 export interface MemorySnapshot {
   readonly pages: ReadonlyMap<number, Uint8Array>;
@@ -49,6 +57,9 @@ export class PhysicalMemory {
   private writeSpan: Uint8Array = ZERO_PAGE;
   private slab: ArrayBuffer | undefined;
   private slabUsed = SLAB_PAGES;
+  /** Pages holding decoded code: any write through the methods below reports them to the watchers. */
+  private readonly codePages = new Set<number>();
+  private readonly codeWatchers: CodeWatcher[] = [];
 
   private chunk(index: number): Uint8Array {
     let chunk = this.chunks.get(index);
@@ -155,11 +166,40 @@ export class PhysicalMemory {
     return page;
   }
 
+  // ---- Code watching: the CPUs' stores into pages with code go through these methods (never a cached page array),
+  // as do DMA, the debugger's and the loaders' writes, so every writer of code is seen, at the cost of a size test
+  // while no page holds code.
+
+  addCodeWatcher(watcher: CodeWatcher): void {
+    this.codeWatchers.push(watcher);
+  }
+
+  /** Page `pageNumber` holds decoded code: until it is written, report a write to it to every watcher. */
+  watchCode(pageNumber: number): void {
+    if (this.codePages.has(pageNumber)) return;
+    this.codePages.add(pageNumber);
+    for (const w of this.codeWatchers) w.codeWatched(pageNumber);
+  }
+
+  isCode(pageNumber: number): boolean {
+    return this.codePages.has(pageNumber);
+  }
+
+  /** [address, address + length) is being written: pages with code stop being watched and their code is dropped. */
+  private writingCode(address: number, length: number): void {
+    const last = Math.floor((address + length - 1) / PAGE_SIZE);
+    for (let page = Math.floor(address / PAGE_SIZE); page <= last; page++) {
+      if (!this.codePages.delete(page)) continue;
+      for (const w of this.codeWatchers) w.codeWritten(page);
+    }
+  }
+
   read8(address: number): number {
     return this.spanForRead(Math.floor(address / this.spanSize))[address & this.spanMask];
   }
 
   write8(address: number, value: number): void {
+    if (this.codePages.size !== 0) this.writingCode(address, 1);
     if (!this.paged) this.touch(address, 1);
     this.spanForWrite(Math.floor(address / this.spanSize))[address & this.spanMask] = value;
   }
@@ -179,6 +219,7 @@ export class PhysicalMemory {
   }
 
   write(address: number, size: 1 | 2 | 4, value: number): void {
+    if (this.codePages.size !== 0) this.writingCode(address, size);
     const offset = address & this.spanMask;
     if (offset + size <= this.spanSize) {
       if (!this.paged) this.touch(address, size);
@@ -200,6 +241,7 @@ export class PhysicalMemory {
    * of it) or drains them when reading. Never-written memory is visited as zeros when reading.
    */
   spans(address: number, length: number, write: boolean, visit: (bytes: Uint8Array, offset: number, length: number) => void): void {
+    if (write && this.codePages.size !== 0 && length > 0) this.writingCode(address, length);
     if (write && !this.paged && length > 0) this.touch(address, length);
     while (length > 0) {
       const offset = address & this.spanMask;
@@ -224,6 +266,7 @@ export class PhysicalMemory {
   }
 
   writeBlock(address: number, src: Uint8Array, srcOffset: number, length: number): void {
+    if (this.codePages.size !== 0 && length > 0) this.writingCode(address, length);
     if (!this.paged && length > 0) this.touch(address, length);
     while (length > 0) {
       const offset = address & this.spanMask;
@@ -237,6 +280,7 @@ export class PhysicalMemory {
 
   /** Copies length bytes from src to dst; the ranges must not overlap. */
   copy(dst: number, src: number, length: number): void {
+    if (this.codePages.size !== 0 && length > 0) this.writingCode(dst, length);
     if (!this.paged && length > 0) this.touch(dst, length);
     while (length > 0) {
       const srcOffset = src & this.spanMask;
@@ -254,6 +298,7 @@ export class PhysicalMemory {
   }
 
   fill(address: number, length: number, value: number): void {
+    if (this.codePages.size !== 0 && length > 0) this.writingCode(address, length);
     if (!this.paged && length > 0) this.touch(address, length);
     while (length > 0) {
       const offset = address & this.spanMask;

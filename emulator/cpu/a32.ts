@@ -12,7 +12,7 @@ import {
 } from './ops';
 import {
   accessBanked, changeProcessorState, coprocessor, exceptionReturn, firmwareCall, loadMultipleReturn, readStatus,
-  returnFromException, storeReturnState, unprivilegedAccess, userRegisters, wait, writeStatus,
+  returnFromException, storeReturnState, unprivilegedAccess, userRegisters, hint, writeStatus,
 } from './system-ops';
 import { decodeVfp } from './vfp';
 
@@ -68,8 +68,7 @@ function decodeConditional(word: number, address: number): Handler {
           case 0b10: return movTop(rd, imm16);
           default:
             if (bits(word, 19, 16) === 0 && !bit(word, 22)) {
-              const hint = word & 0xff;
-              return hint === 2 ? wait(true) : hint === 3 ? wait(false) : nop; // NOP, YIELD, WFE, WFI, SEV, DBG
+              return hint(word & 0xff);
             }
             return writeStatus(immOperand(rotatedImmediate(word), -1, false), bits(word, 19, 16), bit(word, 22), word, 4);
         }

@@ -6,7 +6,7 @@
 // Faults throw an MmuFault carrying the FSR value and fault address that the exception entry reports. Under a
 // hypervisor (dmalab running a guest), a stage 2 maps what the walk gives (an IPA) to the physical address.
 import { BusResponse, type Bus, type BusPort } from '../bus/bus';
-import { PAGE_SIZE, type PhysicalMemory } from '../bus/memory';
+import { PAGE_SIZE, type CodeWatcher, type PhysicalMemory } from '../bus/memory';
 import { MemoryFault, type AccessKind, type CpuMemory, type DeviceAccessObserver } from './memory';
 
 const PAGE_MASK = PAGE_SIZE - 1;
@@ -77,7 +77,7 @@ const FAULT_NAMES: Readonly<Record<string, string>> = {
   external: 'external abort', walk: 'external abort on the translation table walk',
 };
 
-export class Mmu implements CpuMemory {
+export class Mmu implements CpuMemory, CodeWatcher {
   private readonly ram: PhysicalMemory;
   private readonly tlb = new Map<number, TlbEntry>();
   /**
@@ -86,9 +86,8 @@ export class Mmu implements CpuMemory {
    * combined result. Undefined: no stage 2 (the IPA is the physical address).
    */
   stage2: ((ipa: number) => number) | undefined;
-  /** Physical pages holding decoded code: a write to one calls `codeWritten`. */
-  private readonly watched = new Set<number>();
-  private codeWritten: ((physicalPage: number) => void) | undefined;
+  /** The CPU's decoded code of a physical page is stale (any writer: this CPU, another, DMA, the debugger). */
+  private dropCode: ((physicalPage: number) => void) | undefined;
   private readonly scratch = new Uint8Array(8);
   private readonly walkBuffer = new Uint8Array(8);
   // Accesses at the current privilege to RAM pages the TLB allows: virtual page → the page's bytes.
@@ -113,6 +112,7 @@ export class Mmu implements CpuMemory {
     readonly regs: TranslationRegisters,
   ) {
     this.ram = bus.memory;
+    this.ram.addCodeWatcher(this);
   }
 
   /** After SCTLR, TTBCR, TTBRs, DACR or CONTEXTIDR changed: the TLB stays (ASID-tagged), the access cache goes. */
@@ -165,20 +165,22 @@ export class Mmu implements CpuMemory {
 
   // ---- Code watching ------------------------------------------------------------------------------------------
 
-  /** Decoded code lives in this physical page: report writes to it (and stop caching it for writes). */
+  /** Decoded code lives in this physical page: the RAM reports writes to it (so no store may bypass the RAM). */
   watchPhysical(physicalPage: number, written: (physicalPage: number) => void): void {
-    this.codeWritten = written;
-    if (this.watched.has(physicalPage)) return;
-    this.watched.add(physicalPage);
-    this.flushAccessCache();
+    this.dropCode = written;
+    this.ram.watchCode(physicalPage);
   }
 
   /** The CpuMemory hook of the user-mode engine: a system CPU watches physical pages instead. */
   watchCode(): void {}
 
-  /** A write reached a physical page outside the CPU's stores (DMA, debugger, loader): drop its decoded code. */
-  physicalWritten(physicalPage: number): void {
-    if (this.watched.delete(physicalPage)) this.codeWritten?.(physicalPage);
+  /** Some CPU's code is in this page now: stores to it leave the write cache (they must reach the RAM's methods). */
+  codeWatched(): void {
+    this.writeTags.fill(-1);
+  }
+
+  codeWritten(physicalPage: number): void {
+    this.dropCode?.(physicalPage);
   }
 
   // ---- Translation --------------------------------------------------------------------------------------------
@@ -357,7 +359,7 @@ export class Mmu implements CpuMemory {
     const page = this.ram.privatePage(physicalPage);
     const slot = vpn & CACHE_MASK;
     if (write) {
-      if (this.watched.has(physicalPage)) return;
+      if (this.ram.isCode(physicalPage)) return;
       this.writeTags[slot] = vpn;
       this.writePages[slot] = page;
     } else {
@@ -391,8 +393,6 @@ export class Mmu implements CpuMemory {
       return;
     }
     const physical = this.translate(address, 'write');
-    const physicalPage = Math.floor(physical / PAGE_SIZE);
-    if (this.watched.size !== 0 && this.watched.delete(physicalPage)) this.codeWritten?.(physicalPage);
     this.fillCache(address >>> 12, physical, true);
     const device = this.hookedDevice(physical, size);
     if (device) this.beforeDeviceAccess?.();

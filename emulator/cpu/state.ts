@@ -51,6 +51,8 @@ export interface SystemControl {
   writeFpexc(value: number): void;
   /** Access with User privilege (LDRT/STRT): the memory checks permissions as if in USR mode while set. */
   setUnprivileged(on: boolean): void;
+  /** SEV: signals an event to every CPU of the system (their WFE completes). */
+  sendEvent(): void;
 }
 
 export interface CpuSnapshot {

@@ -1,10 +1,11 @@
 // Handlers of the privileged instructions, shared by the A32 and T32 decoders: CPS, MRS/MSR of the CPSR, SPSR and
 // banked registers, exception returns (SUBS PC, LR; LDM with PC and ^; RFE), SRS, LDM/STM of User registers,
-// LDRT/STRT, MRC/MCR/MRRC/MCRR, SMC, HVC, WFI, WFE. They call the CPU's `system`; on a user-mode CPU (system null)
+// LDRT/STRT, MRC/MCR/MRRC/MCRR, SMC, HVC, WFI, WFE, SEV. They call the CPU's `system`; on a user-mode CPU (system null)
 // or in USR mode, what is privileged is UNDEFINED. Handlers that change the mode or the translation end their block.
 import { endsBlock, type Handler } from './alu';
 import { cp15Key, CP15_BY_KEY, describeEncoding } from './cp15';
 import { Mode, isValidMode } from './modes';
+import { nop } from './ops';
 import { SystemEvent, type CpuState, type SystemControl } from './state';
 
 /** Stops at the instruction as UNDEFINED (the run loop points the PC back at it). */
@@ -259,10 +260,26 @@ export function firmwareCall(hypervisor: boolean, imm: number, encoding: number,
 }
 
 /** WFI/WFE: the CPU stops until an interrupt (or event); a user-mode CPU treats them as NOPs. */
-export function wait(forEvent: boolean): Handler {
+function wait(forEvent: boolean): Handler {
   return endsBlock((c) => {
     if (c.system !== null) systemEvent(c, forEvent ? SystemEvent.WaitForEvent : SystemEvent.WaitForInterrupt, 0);
   });
+}
+
+const waitForEvent = wait(true);
+const waitForInterrupt = wait(false);
+/** SEV: every CPU's event register is set (a waiting WFE wakes); a user-mode CPU has nothing to signal. */
+const sendEvent: Handler = (c) => c.system?.sendEvent();
+
+/** The hint instructions by number (A32 and T32 encode the same numbers): NOP, YIELD, WFE, WFI, SEV; the rest
+ * (DBG, unallocated hints) execute as NOPs. */
+export function hint(n: number): Handler {
+  switch (n) {
+    case 2: return waitForEvent;
+    case 3: return waitForInterrupt;
+    case 4: return sendEvent;
+    default: return nop;
+  }
 }
 
 /** VMRS/VMSR FPEXC: PL1 only, with CPACR's grant; a user-mode CPU has no FPEXC. */

@@ -3,7 +3,11 @@
 // the IRQ/FIQ inputs. The engine's inner loop is untouched: privileged instructions end their block with a `system`
 // stop, faults and UNDEFINED instructions stop it, and `run` here turns those stops into exceptions between blocks.
 // Decoded code is kept per (virtual page, physical page): a remapped page decodes afresh, a write to a physical page
-// with code (through the MMU, or reported by `physicalWritten`) drops it.
+// with code (by any CPU, a DMA or the debugger: the RAM reports it, see PhysicalMemory.watchCode) drops it.
+// The CPUs of a system share a CpuCluster: SEV sets every CPU's event register, the Inner Shareable TLB maintenance
+// operations reach every CPU's TLB, and a CPU that resumes after another ran loses its exclusive reservation (as an
+// exception return's CLREX would lose it), so that the other's stores to the reserved address, which no monitor
+// saw, make its STREX fail.
 import type { Bus } from '../bus/bus';
 import type { GenericTimer } from '../timer/generic-timer';
 import { TimerIndex } from '../timer/generic-timer';
@@ -33,6 +37,17 @@ const enum Vector {
   Fiq = 0x1c,
 }
 
+/** What the CPUs of one system share: the events of SEV and which CPU ran last (for the exclusive monitors). */
+export class CpuCluster {
+  readonly cpus: SystemCpu[] = [];
+  /** The CPU whose instructions ran last (-1: none yet). */
+  running = -1;
+
+  sendEvent(): void {
+    for (const cpu of this.cpus) cpu.signalEvent();
+  }
+}
+
 export interface SystemCpuOptions {
   /** The CPU's number: MPIDR.Aff0 and its GIC CPU interface. */
   readonly index?: number;
@@ -41,6 +56,8 @@ export interface SystemCpuOptions {
   readonly timer?: GenericTimer;
   /** SMC/HVC: returns false when the call is not served (it is then UNDEFINED, as without firmware). */
   readonly firmware?: (cpu: SystemCpu, hypervisor: boolean, imm: number) => boolean;
+  /** The CPUs it runs beside (default: a cluster of its own). */
+  readonly cluster?: CpuCluster;
 }
 
 export interface SystemCpuSnapshot {
@@ -51,6 +68,8 @@ export interface SystemCpuSnapshot {
   readonly fpexc: number;
   readonly elrHyp: number;
   readonly waiting: boolean;
+  readonly waitingForEvent: boolean;
+  readonly eventRegister: boolean;
   readonly powered: boolean;
   /** Instructions retired: the CPU's position on a replayed run. */
   readonly retired: number;
@@ -75,8 +94,13 @@ export class SystemCpu extends Cpu implements SystemControl {
   private elrHyp = 0;
   private irqLevel = false;
   private fiqLevel = false;
-  /** In WFI/WFE: nothing runs until an interrupt input is high. */
+  /** In WFI/WFE: nothing runs until an interrupt input is high (or, in WFE, an event arrives). */
   waiting = false;
+  /** The wait is a WFE's. */
+  private waitingForEvent = false;
+  /** Set by SEV on any CPU; WFE consumes it instead of waiting. */
+  private eventRegister = false;
+  private readonly cluster: CpuCluster;
   /** Powered off (PSCI CPU_OFF, or a secondary not yet started). */
   powered = true;
   private readonly timer: GenericTimer | undefined;
@@ -101,6 +125,8 @@ export class SystemCpu extends Cpu implements SystemControl {
     this.cpus = options.cpus ?? 1;
     this.timer = options.timer;
     this.firmware = options.firmware;
+    this.cluster = options.cluster ?? new CpuCluster();
+    this.cluster.cpus.push(this);
     this.system = this;
     this.gateVfp = true;
     this.reset(0);
@@ -120,6 +146,9 @@ export class SystemCpu extends Cpu implements SystemControl {
     for (const [reg, i] of this.cp15Index) this.cp15[2 * i] = reg.reset;
     this.fpexc = 0;
     this.waiting = false;
+    this.waitingForEvent = false;
+    this.eventRegister = false;
+    this.exclusiveAddress = -1;
     this.stop = null;
     this.syncTranslation();
     this.mmu.invalidateAll();
@@ -146,9 +175,22 @@ export class SystemCpu extends Cpu implements SystemControl {
 
   private static readonly RESYNC: StopReason = { kind: 'system', event: SystemEvent.Resync, imm: 0 };
 
-  /** An IRQ or FIQ is asserted (what ends WFI, whatever the CPSR masks). */
-  get interruptPending(): boolean {
-    return this.irqLevel || this.fiqLevel;
+  /**
+   * The wait ends: WFI on an asserted IRQ or FIQ whatever the CPSR masks; WFE on an event, or on an IRQ or FIQ the
+   * CPSR does not mask (ARMv7-A's WFE wake-up events).
+   */
+  get wakeable(): boolean {
+    if (!this.waitingForEvent) return this.irqLevel || this.fiqLevel;
+    return this.eventRegister || (this.irqLevel && !this.maskI) || (this.fiqLevel && !this.maskF);
+  }
+
+  /** An event (SEV on some CPU): the event register is set, and a WFE waiting for it will complete. */
+  signalEvent(): void {
+    this.eventRegister = true;
+  }
+
+  sendEvent(): void {
+    this.cluster.sendEvent();
   }
 
   /** The GIC's IRQ output for this CPU. */
@@ -173,12 +215,19 @@ export class SystemCpu extends Cpu implements SystemControl {
     let executed = 0;
     while (executed < budget && this.powered) {
       if (this.waiting) {
-        if (!this.irqLevel && !this.fiqLevel) break;
+        if (!this.wakeable) break;
+        // A WFE woken by an event consumes it.
+        if (this.waitingForEvent) this.eventRegister = false;
         this.waiting = false;
       }
       if (this.fiqLevel && !this.maskF) this.takeInterrupt(Vector.Fiq, Mode.FIQ);
       else if (this.irqLevel && !this.maskI) this.takeInterrupt(Vector.Irq, Mode.IRQ);
       if (this.stop === SystemCpu.RESYNC) this.stop = null;
+      const cluster = this.cluster;
+      if (cluster.running !== this.index) {
+        cluster.running = this.index;
+        this.exclusiveAddress = -1;
+      }
       executed += super.run(Math.min(budget - executed, QUANTUM));
       const stop = this.stop as StopReason | null;
       if (stop === null) continue;
@@ -211,8 +260,16 @@ export class SystemCpu extends Cpu implements SystemControl {
         switch (stop.event) {
           case SystemEvent.Resync: return true;
           case SystemEvent.WaitForInterrupt:
-          case SystemEvent.WaitForEvent:
             this.waiting = true;
+            this.waitingForEvent = false;
+            return true;
+          case SystemEvent.WaitForEvent:
+            // An event since the last WFE: consumed, no wait.
+            if (this.eventRegister) this.eventRegister = false;
+            else {
+              this.waiting = true;
+              this.waitingForEvent = true;
+            }
             return true;
           default: {
             const hypervisor = stop.event === SystemEvent.HypervisorCall;
@@ -503,11 +560,11 @@ export class SystemCpu extends Cpu implements SystemControl {
     this.mmu.configure();
   }
 
+  /** TLB maintenance; the Inner Shareable forms (…IS) reach every CPU of the cluster, as an SMP Cortex-A15 broadcasts
+   * them (Linux relies on it: it changes a mapping on one CPU and invalidates it everywhere with TLBIMVAIS). */
   private tlbMaintenance(name: string, value: number): void {
-    if (name.includes('IALL')) this.mmu.invalidateAll();
-    else if (name.includes('MVAA')) this.mmu.invalidateAddress(value, -1);
-    else if (name.includes('MVA')) this.mmu.invalidateAddress(value, value & 0xff);
-    else this.mmu.invalidateAsid(value & 0xff);
+    if (name.endsWith('IS')) for (const cpu of this.cluster.cpus) invalidateTlb(cpu.mmu, name, value);
+    else invalidateTlb(this.mmu, name, value);
   }
 
   /** ATS1C{P,U}{R,W}: the translation's result in PAR (a fault sets PAR.F with its status). */
@@ -574,8 +631,8 @@ export class SystemCpu extends Cpu implements SystemControl {
   saveSystem(): SystemCpuSnapshot {
     return {
       core: super.snapshot(), cpsr: this.cpsr, banks: this.banks.save(), cp15: [...this.cp15], fpexc: this.fpexc,
-      elrHyp: this.elrHyp, waiting: this.waiting, powered: this.powered, retired: this.retired,
-      irq: this.irqLevel, fiq: this.fiqLevel,
+      elrHyp: this.elrHyp, waiting: this.waiting, waitingForEvent: this.waitingForEvent,
+      eventRegister: this.eventRegister, powered: this.powered, retired: this.retired, irq: this.irqLevel, fiq: this.fiqLevel,
     };
   }
 
@@ -590,6 +647,8 @@ export class SystemCpu extends Cpu implements SystemControl {
     this.fpexc = state.fpexc;
     this.elrHyp = state.elrHyp;
     this.waiting = state.waiting;
+    this.waitingForEvent = state.waitingForEvent;
+    this.eventRegister = state.eventRegister;
     this.powered = state.powered;
     this.retired = state.retired;
     this.irqLevel = state.irq;
@@ -601,6 +660,13 @@ export class SystemCpu extends Cpu implements SystemControl {
     this.updateVfp();
     this.flushCodeCache();
   }
+}
+
+function invalidateTlb(mmu: Mmu, name: string, value: number): void {
+  if (name.includes('IALL')) mmu.invalidateAll();
+  else if (name.includes('MVAA')) mmu.invalidateAddress(value, -1);
+  else if (name.includes('MVA')) mmu.invalidateAddress(value, value & 0xff);
+  else mmu.invalidateAsid(value & 0xff);
 }
 
 /** CP15 opc1 = 0, CRn = c0, CRm = c1-c7: the CPUID scheme's space, whose unassigned encodings read as zero. */

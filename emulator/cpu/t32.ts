@@ -11,7 +11,7 @@ import {
 } from './ops';
 import {
   accessBanked, changeProcessorState, coprocessor, exceptionReturn, firmwareCall, readStatus, returnFromException,
-  storeReturnState, unprivilegedAccess, wait, writeStatus,
+  storeReturnState, unprivilegedAccess, hint, writeStatus,
 } from './system-ops';
 import { decodeVfp } from './vfp';
 
@@ -153,9 +153,8 @@ function decodeMisc16(hw: number, address: number): Handler {
     case 0b1110:
       return breakpoint(hw & 0xff);
     case 0b1111: {
-      // NOP, YIELD, WFE, WFI, SEV; IT is resolved by the block decoder (cpu.ts).
-      const hint = hw & 0xff;
-      return hint === 0x20 ? wait(true) : hint === 0x30 ? wait(false) : nop;
+      // NOP, YIELD, WFE, WFI, SEV (hint number in bits 7:4); IT is resolved by the block decoder (cpu.ts).
+      return (hw & 0xf) === 0 ? hint((hw >>> 4) & 0xf) : nop;
     }
     case 0b0110:
       if (bits(hw, 7, 5) === 0b011) return changeProcessorState(bit(hw, 4) ? 3 : 2, bit(hw, 2), bit(hw, 1), bit(hw, 0), -1);
@@ -409,7 +408,7 @@ function decodeBranchesAndMisc(word: number, hw1: number, hw2: number, address: 
         return writeStatus(regOperand(hw1 & 0xf, 0, 0, false), bits(hw2, 11, 8), bit(hw1, 4), word, 4);
       case 0b0111010:
         if (bits(hw2, 10, 8) !== 0) return changeProcessorState(bits(hw2, 10, 9), bit(hw2, 7), bit(hw2, 6), bit(hw2, 5), bit(hw2, 8) ? hw2 & 0x1f : -1);
-        return (hw2 & 0xff) === 2 ? wait(true) : (hw2 & 0xff) === 3 ? wait(false) : nop; // hints
+        return hint(hw2 & 0xff);
       case 0b0111011:
         switch (bits(hw2, 7, 4)) {
           case 2: return clearExclusive;

@@ -1,6 +1,9 @@
 // A GIC-400 (GICv2) distributor and CPU interfaces: enable, pending, active, priority, targets and trigger
 // configuration per interrupt, acknowledge (GICC_IAR) and end of interrupt (GICC_EOIR), and an IRQ output per CPU.
-// SGIs and PPIs (IDs 0-31) are banked per CPU; SPI n is ID 32 + n, wired from device lines with `spi(n)`.
+// SGIs and PPIs (IDs 0-31) are banked per CPU; SPI n is ID 32 + n, wired from device lines with `spi(n)`. The
+// banked registers answer the CPU making the access: the machine names it in `accessingCpu` before the access reaches
+// the GIC (the bus carries no master to a device), and the CPU interface frame on the bus is that CPU's interface. An
+// SGI is pending per source CPU (GICC_IAR reports the source in CPUID).
 // Security extensions are not modelled: every access is treated as the (single) non-secure view of group 0/1.
 import type { MmioDevice, Snapshottable } from '../bus/bus';
 import { RegisterDef, RegisterMap, fieldValue, fieldsOf, place } from '../bus/registers';
@@ -55,9 +58,11 @@ export const GICD_REGISTERS: readonly RegisterDef[] = [
     fields: [
       { name: 'SGIINTID', shift: 0, bits: 4, description: 'the SGI raised' },
       { name: 'CPUTargetList', shift: 16, bits: 8, description: 'CPUs it goes to (filter 0)' },
-      { name: 'TargetListFilter', shift: 24, bits: 2, description: 'the targets', values: { 0: 'the list', 1: 'every other CPU', 2: 'the requesting CPU' } },
+      { name: 'TargetListFilter', shift: 24, bits: 2, description: 'the targets', values: { 0: 'the list', 1: 'every other CPU', 2: 'the requesting CPU', 3: 'reserved (no SGI)' } },
     ],
   },
+  { name: 'GICD_CPENDSGIR{n}', offset: 0xf10, count: 4, access: 'rw', reset: 0, description: 'SGI clear-pending: a byte per SGI, a bit per source CPU (the accessing CPU\'s SGIs)' },
+  { name: 'GICD_SPENDSGIR{n}', offset: 0xf20, count: 4, access: 'rw', reset: 0, description: 'SGI set-pending: a byte per SGI, a bit per source CPU (the accessing CPU\'s SGIs)' },
   { name: 'GICD_PIDR2', offset: 0xfe8, access: 'ro', reset: 0x2b, description: 'Peripheral ID 2: architecture GICv2' },
 ];
 
@@ -84,27 +89,31 @@ const GICC_ENABLE = fieldsOf(GICC_MAP, 'GICC_CTLR', ['Enable']).Enable;
 const GICC_PRIORITY = fieldsOf(GICC_MAP, 'GICC_PMR', ['Priority']).Priority;
 const GICC_BINARY_POINT = fieldsOf(GICC_MAP, 'GICC_BPR', ['Binary_Point']).Binary_Point;
 const EOI_INTID = fieldsOf(GICC_MAP, 'GICC_EOIR', ['EOIINTID']).EOIINTID;
+const IAR = fieldsOf(GICC_MAP, 'GICC_IAR', ['INTID', 'CPUID']);
+const SGIS = 16;
 /** Bits per interrupt in the configuration registers; the edge bit is the upper one. */
 const ICFGR_BITS = 2;
 
 export interface GicState {
   readonly arrays: readonly Uint8Array[];
+  /** Per target CPU and SGI, the source CPUs it is pending from (a bit each). */
+  readonly sgiSources: Uint8Array;
   readonly sourceLevels: readonly number[];
   readonly distributorEnabled: boolean;
   readonly cpu: readonly { ctlr: number; pmr: number; bpr: number; activeStack: number[] }[];
 }
 
-/** One CPU interface as an MMIO device (the GICC frame). */
+/** One CPU's interface as an MMIO device (a GICC frame): `cpu`'s, or the accessing CPU's when banked. */
 class GicCpuInterface implements MmioDevice {
   readonly name: string;
-  constructor(private readonly gic: Gic, readonly cpu: number) {
-    this.name = `gicc${cpu}`;
+  constructor(private readonly gic: Gic, readonly cpu: number | 'banked') {
+    this.name = cpu === 'banked' ? 'gicc' : `gicc${cpu}`;
   }
   read(offset: number, _size: 1 | 2 | 4): number {
-    return this.gic.cpuRead(this.cpu, offset);
+    return this.gic.cpuRead(this.cpu === 'banked' ? this.gic.accessingCpu : this.cpu, offset);
   }
   write(offset: number, _size: 1 | 2 | 4, value: number): void {
-    this.gic.cpuWrite(this.cpu, offset, value);
+    this.gic.cpuWrite(this.cpu === 'banked' ? this.gic.accessingCpu : this.cpu, offset, value);
   }
 }
 
@@ -114,12 +123,17 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
   readonly cpuMap = GICC_MAP;
   /** IRQ output of each CPU interface (to the CPU's IRQ input). */
   readonly cpuIrq: IrqLine[];
-  /** The CPU interface frames; every CPU sees its own at the same address (banked by the accessing CPU). */
+  /** Each CPU's interface frame (for tests and debuggers that name the CPU). */
   readonly cpuInterfaces: readonly GicCpuInterface[];
+  /** The frame on the bus: every CPU sees its own interface at the same address. */
+  readonly bankedCpuInterface: GicCpuInterface;
+  /** The CPU whose access the banked registers answer (set by the machine before a CPU's access reaches the GIC). */
+  accessingCpu = 0;
 
   // Per-interrupt state, indexed by slot(): IDs 0-31 banked per CPU, then the SPIs.
   private enabled: Uint8Array;
-  private latched: Uint8Array; // edge or software pending
+  private latched: Uint8Array; // edge or software pending (an SGI: from at least one source)
+  private sgiSources: Uint8Array;
   private level: Uint8Array; // line level (level-sensitive pending)
   /** Each device output wired to an SPI: its slot and its level (the SPI's level is their OR). */
   private readonly sourceSlot: number[] = [];
@@ -143,15 +157,18 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
     this.cpu = Array.from({ length: config.cpus }, () => ({ ctlr: 0, pmr: 0, bpr: 2, activeStack: [] as number[] }));
     this.cpuIrq = new Array(config.cpus).fill(UNCONNECTED);
     this.irqLevels = new Array(config.cpus).fill(false);
+    this.sgiSources = new Uint8Array(config.cpus * SGIS);
     this.cpuInterfaces = Array.from({ length: config.cpus }, (_, i) => new GicCpuInterface(this, i));
+    this.bankedCpuInterface = new GicCpuInterface(this, 'banked');
     this.reset();
   }
 
   reset(): void {
     for (const a of [this.enabled, this.latched, this.active, this.priority, this.targets, this.group]) a.fill(0);
     this.edge.fill(0);
+    this.sgiSources.fill(0);
     // SGIs are edge-triggered, always enabled on GIC-400.
-    for (let c = 0; c < this.config.cpus; c++) for (let id = 0; id < 16; id++) {
+    for (let c = 0; c < this.config.cpus; c++) for (let id = 0; id < SGIS; id++) {
       this.edge[c * 32 + id] = 1;
       this.enabled[c * 32 + id] = 1;
     }
@@ -243,14 +260,14 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
     }
   }
 
-  // ---- Distributor MMIO (accesses are from CPU 0 for the banked registers; cpuDistributor* picks another) ----
+  // ---- Distributor MMIO (the banked registers are the accessing CPU's; distributorRead/Write name the CPU) ----
 
   read(offset: number, size: 1 | 2 | 4): number {
-    return this.distributorRead(0, offset, size);
+    return this.distributorRead(this.accessingCpu, offset, size);
   }
 
   write(offset: number, size: 1 | 2 | 4, value: number): void {
-    this.distributorWrite(0, offset, size, value);
+    this.distributorWrite(this.accessingCpu, offset, size, value);
   }
 
   /** Bit-per-interrupt registers by name: [array, set (true) / clear (false) / plain (undefined)]. */
@@ -289,6 +306,9 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
       case 'GICD_IPRIORITYR{n}':
       case 'GICD_ITARGETSR{n}':
         return this.byteRegisters(cpu, reg.def.name === 'GICD_ITARGETSR{n}', reg.index * 4 + (offset & 3), size, undefined);
+      case 'GICD_CPENDSGIR{n}':
+      case 'GICD_SPENDSGIR{n}':
+        return this.sgiPendingBytes(cpu, reg.index * 4 + (offset & 3), size, undefined, false);
       case 'GICD_ICFGR{n}': {
         const per = 32 / ICFGR_BITS;
         const first = reg.index * per;
@@ -325,8 +345,10 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
       for (let i = 0; i < 32 && first + i < n; i++) {
         const bit = (value >>> i) & 1;
         const s = this.slot(cpu, first + i);
+        // SGIs are always enabled, and their pending state is set and cleared per source (GICD_[CS]PENDSGIR).
+        const fixed = first + i < SGIS && (array === this.enabled || array === this.latched);
         if (set === undefined) array[s] = bit;
-        else if (bit && !(array === this.enabled && first + i < 16)) array[s] = set ? 1 : 0; // SGIs are always enabled
+        else if (bit && !fixed) array[s] = set ? 1 : 0;
       }
     } else {
       switch (reg?.def.name) {
@@ -343,19 +365,44 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
           break;
         }
         case 'GICD_SGIR': this.softwareInterrupt(cpu, value); break;
+        case 'GICD_CPENDSGIR{n}':
+        case 'GICD_SPENDSGIR{n}':
+          this.sgiPendingBytes(cpu, reg.index * 4 + (offset & 3), size, value, reg.def.name === 'GICD_SPENDSGIR{n}');
+          break;
       }
     }
     this.update();
   }
 
+  /** GICD_SGIR: SGI `id` becomes pending from `cpu` at each target. */
   private softwareInterrupt(cpu: number, value: number): void {
     const id = fieldValue(value, SGIR.SGIINTID);
     const filter = fieldValue(value, SGIR.TargetListFilter);
     const list = fieldValue(value, SGIR.CPUTargetList);
     for (let c = 0; c < this.config.cpus; c++) {
-      const hit = filter === 0 ? (list & (1 << c)) !== 0 : filter === 1 ? c !== cpu : c === cpu;
-      if (hit) this.latched[this.slot(c, id)] = 1;
+      const hit = filter === 0 ? (list & (1 << c)) !== 0 : filter === 1 ? c !== cpu : filter === 2 && c === cpu;
+      if (hit) this.setSgiSources(c, id, this.sgiSources[c * SGIS + id] | (1 << cpu));
     }
+  }
+
+  private setSgiSources(cpu: number, id: number, sources: number): void {
+    this.sgiSources[cpu * SGIS + id] = sources;
+    this.latched[this.slot(cpu, id)] = sources !== 0 ? 1 : 0;
+  }
+
+  /** GICD_[CS]PENDSGIR: a byte per SGI from SGI `first`, a bit per source; value undefined reads. */
+  private sgiPendingBytes(cpu: number, first: number, size: 1 | 2 | 4, value: number | undefined, set: boolean): number {
+    let result = 0;
+    for (let i = 0; i < size; i++) {
+      const id = first + i;
+      const sources = this.sgiSources[cpu * SGIS + id];
+      if (value === undefined) result |= sources << (8 * i);
+      else {
+        const bits = (value >>> (8 * i)) & ((1 << this.config.cpus) - 1);
+        this.setSgiSources(cpu, id, set ? sources | bits : sources & ~bits);
+      }
+    }
+    return result >>> 0;
   }
 
   // ---- CPU interface ----
@@ -385,17 +432,25 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
     this.update();
   }
 
-  /** GICC_IAR: the highest-priority pending interrupt becomes active (pending cleared for edge/software). */
+  /**
+   * GICC_IAR: the highest-priority pending interrupt becomes active (pending cleared for edge/software); an SGI
+   * stays pending from its other sources and reports the lowest-numbered source in CPUID.
+   */
   private acknowledge(cpuIndex: number): number {
     const cpu = this.cpu[cpuIndex];
     const [id, prio] = this.highestPending(cpuIndex);
     if (id === SPURIOUS || !this.distributorEnabled || !fieldValue(cpu.ctlr, GICC_ENABLE) || prio >= cpu.pmr || prio >= this.runningPriority(cpuIndex)) return SPURIOUS;
     const s = this.slot(cpuIndex, id);
     this.active[s] = 1;
-    this.latched[s] = 0;
+    let source = 0;
+    if (id < SGIS) {
+      const sources = this.sgiSources[cpuIndex * SGIS + id];
+      source = 31 - Math.clz32(sources & -sources);
+      this.setSgiSources(cpuIndex, id, sources & ~(1 << source));
+    } else this.latched[s] = 0;
     cpu.activeStack.push(id);
     this.update();
-    return id;
+    return place(IAR.INTID, id) | place(IAR.CPUID, source);
   }
 
   private endOfInterrupt(cpuIndex: number, id: number): void {
@@ -415,6 +470,7 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
   snapshot(): GicState {
     return {
       arrays: [this.enabled, this.latched, this.level, this.active, this.priority, this.targets, this.edge, this.group].map((a) => a.slice()),
+      sgiSources: this.sgiSources.slice(),
       sourceLevels: [...this.sourceLevel],
       distributorEnabled: this.distributorEnabled,
       cpu: this.cpu.map((c) => ({ ...c, activeStack: [...c.activeStack] })),
@@ -423,6 +479,7 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
 
   restore(state: GicState): void {
     [this.enabled, this.latched, this.level, this.active, this.priority, this.targets, this.edge, this.group].forEach((a, i) => a.set(state.arrays[i]));
+    this.sgiSources.set(state.sgiSources);
     this.sourceLevel = [...state.sourceLevels];
     this.distributorEnabled = state.distributorEnabled;
     this.cpu = state.cpu.map((c) => ({ ...c, activeStack: [...c.activeStack] }));

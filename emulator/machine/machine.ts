@@ -85,7 +85,7 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
       }
     };
     place(platform.gic.path, platform.gic.distributor, platform.gic.distributorSize, this.gic);
-    place(platform.gic.path, platform.gic.cpuInterface, platform.gic.cpuInterfaceSize, this.gic.cpuInterfaces[0]);
+    place(platform.gic.path, platform.gic.cpuInterface, platform.gic.cpuInterfaceSize, this.gic.bankedCpuInterface);
     const spi = (path: string, n: number): GicInput => {
       try {
         return this.gic.spi(n);

@@ -111,7 +111,7 @@ export class PassthroughGuest implements GuestView {
     const gicDescription = this.platform.gic;
     this.gic = new Gic(gicDescription.config);
     bus.addDevice(EMULATED_DEVICES_BASE + gicDescription.distributor, gicDescription.distributorSize, this.gic);
-    bus.addDevice(EMULATED_DEVICES_BASE + gicDescription.cpuInterface, gicDescription.cpuInterfaceSize, this.gic.cpuInterfaces[0]);
+    bus.addDevice(EMULATED_DEVICES_BASE + gicDescription.cpuInterface, gicDescription.cpuInterfaceSize, this.gic.bankedCpuInterface);
     this.uarts = (this.platform.uarts ?? []).map((d) => {
       const uart = new Pl011(d.name);
       bus.addDevice(EMULATED_DEVICES_BASE + d.base, d.size, uart);

@@ -1,7 +1,8 @@
 // A SystemMachine's whole state: the platform (RAM copy-on-write, GIC, SMMUs, DMACs, UARTs, the timeline and its
-// timer queue: machine.ts), each CPU (registers of every mode, CPSR/SPSRs, VFP, CP15, exclusive monitor, WFI,
-// retired count: cpu/system.ts), its generic timer, PSCI's power state, the round under way (schedule.ts), how far
-// the console's typed input was consumed (console-input.ts), and a guest's interrupt controller and UARTs.
+// timer queue: machine.ts), each CPU (registers of every mode, CPSR/SPSRs, VFP, CP15, exclusive monitor, WFI/WFE,
+// retired count: cpu/system.ts) and which ran last, its generic timer, PSCI's power state, the round under way
+// (schedule.ts), how far the console's typed input was consumed (console-input.ts), and a guest's interrupt
+// controller and UARTs.
 //
 // The TLBs and decoded code are caches and not saved: restoring drops them. Taking a snapshot drops the TLBs of
 // the running machine too, so that the run after a snapshot and its replay after a restore both start with empty
@@ -20,6 +21,8 @@ export type PowerState = 'on' | 'off' | 'reset';
 export interface SystemMachineState {
   readonly machine: MachineState;
   readonly cpus: readonly SystemCpuSnapshot[];
+  /** The CPU that ran last: one resuming after another loses its exclusive reservation. */
+  readonly cpuRunning: number;
   readonly timers: readonly GenericTimerState[];
   readonly power: PowerState;
   readonly schedule: RoundState;
@@ -38,6 +41,7 @@ export function saveSystemMachine(system: SystemMachine, own: OwnState): SystemM
     ...own,
     machine: system.machine.snapshot(),
     cpus: system.cpus.map((cpu) => cpu.saveSystem()),
+    cpuRunning: system.cluster.running,
     timers: system.timers.map((timer) => timer.snapshot()),
     consoleInput: system.consoleInput.snapshot(),
     guest: guest && { gic: guest.gic.snapshot(), uarts: guest.uarts.map((uart) => uart.snapshot()) },
@@ -57,4 +61,5 @@ export function restoreSystemMachine(system: SystemMachine, state: SystemMachine
   system.timers.forEach((timer, i) => timer.restore(state.timers[i]));
   system.consoleInput.restore(state.consoleInput);
   system.cpus.forEach((cpu, i) => cpu.restoreSystem(state.cpus[i]));
+  system.cluster.running = state.cpuRunning;
 }

@@ -5,7 +5,7 @@
 // devices run until one arrives (a DMA interrupt, or the next timer deadline). With a guest view (passthrough.ts)
 // the CPUs run a guest: its interrupt controller, console and RAM are the guest's, reached through a stage 2.
 import { parseElf } from '../linux/elf';
-import { SystemCpu } from '../cpu/system';
+import { CpuCluster, SystemCpu } from '../cpu/system';
 import type { StopReason } from '../cpu/state';
 import { psciCall, PsciStatus, type PowerController } from '../firmware/psci';
 import { GenericTimer } from '../timer/generic-timer';
@@ -45,6 +45,8 @@ export class SystemMachine implements PowerController {
   readonly machine: Machine;
   readonly cpus: readonly SystemCpu[];
   readonly timers: readonly GenericTimer[];
+  /** What the CPUs share: SEV's events, the CPU that ran last (exclusive reservations). */
+  readonly cluster = new CpuCluster();
   /** The guest the CPUs run, when they run one. */
   readonly guest: GuestView | undefined;
   /** The first UART of what the CPUs run on: the console. */
@@ -67,11 +69,12 @@ export class SystemMachine implements PowerController {
     const method = seen.psci?.method;
     const timers: GenericTimer[] = [];
     const cpus: SystemCpu[] = [];
+    const cluster = this.cluster;
     for (let index = 0; index < count; index++) {
       const timer = new GenericTimer(seen.timer?.frequency ?? QEMU_VIRT_TIMER_HZ);
       if (seen.timer) timer.outputs = { physical: gic.ppi(index, seen.timer.physicalPpi), virtual: gic.ppi(index, seen.timer.virtualPpi) };
       const cpu = new SystemCpu(machine.bus, {
-        index, cpus: count, timer,
+        index, cpus: count, timer, cluster,
         // The firmware answers on the devicetree's conduit only; the other one is UNDEFINED (no EL2/EL3 code).
         firmware: (caller, hypervisor) => {
           if (method === undefined || hypervisor !== (method === 'hvc')) return false;
@@ -87,7 +90,11 @@ export class SystemMachine implements PowerController {
           if (high) machine.wake();
         },
       };
-      cpu.mmu.beforeDeviceAccess = () => machine.advanceTo(this.instantOf(cpu));
+      cpu.mmu.beforeDeviceAccess = () => {
+        // The GIC's banked registers answer the CPU making the access.
+        gic.accessingCpu = index;
+        machine.advanceTo(this.instantOf(cpu));
+      };
       if (index > 0) cpu.powered = false;
       timers.push(timer);
       cpus.push(cpu);
@@ -246,7 +253,7 @@ export class SystemMachine implements PowerController {
     machine.advanceTo(reached);
     if (!schedule.busy && this.power === 'on') {
       // The CPUs may have just programmed the next timer deadline.
-      const interrupted = () => this.cpus.some((c) => c.powered && !c.waiting) || this.cpus.some((c) => c.powered && c.interruptPending);
+      const interrupted = () => this.cpus.some((c) => c.powered && (!c.waiting || c.wakeable));
       machine.waitUntil(interrupted, Math.min(end, this.nextTimerDeadline(), this.consoleInput.nextAt));
     }
     const nanoseconds = this.time;

@@ -62,7 +62,9 @@ export class GenericTimer {
       const target = this.compare[i] + (i === TimerIndex.Virtual ? this.virtualOffset : 0);
       let time = Math.ceil((target * NS_PER_SECOND) / this.frequency);
       while (Math.floor((time * this.frequency) / NS_PER_SECOND) < target) time++;
-      deadline = Math.min(deadline, Math.max(time, this.now));
+      // A timer that has fired holds its output already: nothing is due until it is reprogrammed (the CPUs would
+      // otherwise run one instruction at a time while its interrupt is masked).
+      if (time > this.now) deadline = Math.min(deadline, time);
     }
     return deadline;
   }

@@ -1,5 +1,5 @@
-// `dmalab boot`: a bare-metal ELF prints on the console and powers off (status 0), a guest that never stops ends at
-// --max-seconds with 124, and a missing --kernel is a usage error.
+// `dmalab boot`: a bare-metal ELF prints on the console and powers off (status 0), on two CPUs too, a guest that never
+// stops ends at --max-seconds with 124, and a missing --kernel is a usage error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -21,6 +21,14 @@ test('dmalab boot runs a bare-metal ELF with the UART as its console and exits 0
   const r = boot(['--kernel', build('hello.c'), '--platform', board]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^hello from bare metal\ncpsr=0x600001d3\nmidr=0x414fc0f0\n/);
+});
+
+test('dmalab boot --cpus 2 starts the second CPU through PSCI: both CPUs share the banked GIC and a spinlock, exit 0', { skip }, () => {
+  const r = boot(['--kernel', build('smp-gic.c'), '--platform', board, '--cpus', '2']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /cpu1 ITARGETSR0=0x02020202\n/);
+  assert.match(r.stdout, /cpu0 IAR \(SGI 5 from cpu1\)=0x00000405\n/);
+  assert.match(r.stdout, /counter under the spinlock=0x00009c40\natomic counter=0x00009c40\n/);
 });
 
 test('dmalab boot stops a guest that runs past --max-seconds with status 124', () => {

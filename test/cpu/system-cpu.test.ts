@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Bus } from '../../emulator/bus/bus';
 import { CP15_REGISTERS, cp15Key } from '../../emulator/cpu/cp15';
-import { SystemCpu } from '../../emulator/cpu/system';
+import { CpuCluster, SystemCpu } from '../../emulator/cpu/system';
 
 const skip = spawnSync('arm-linux-gnueabihf-as', ['--version']).error ? 'arm-linux-gnueabihf-as is not installed' : false;
 
@@ -132,4 +132,144 @@ test('a program that never stops is bounded by the budget', { skip }, () => {
   const { cpu } = cpuWith(assemble('1: add r0, r0, #1\n b 1b'));
   assert.equal(cpu.run(100_000), 100_000);
   assert.equal(cpu.r[0], 50_000);
+});
+
+/** Two CPUs of one cluster on one bus: CPU 0 starts at 0, CPU 1 at 0x100. */
+function twoCpus(code: Uint8Array): { cpus: SystemCpu[]; bus: Bus } {
+  const bus = new Bus();
+  bus.addRam(0, 0x400000);
+  bus.memory.writeBlock(0, code, 0, code.length);
+  const cluster = new CpuCluster();
+  const cpus = [0, 1].map((index) => new SystemCpu(bus, { index, cpus: 2, cluster }));
+  cpus[0].reset(0);
+  cpus[1].reset(0x100);
+  return { cpus, bus };
+}
+
+const LOCKED_INCREMENT = `
+    ldr r1, =0x8000
+  1:ldrex r0, [r1]
+    add r0, r0, #1
+    strex r2, r0, [r1]
+    b 1b
+    .ltorg
+    .org 0x100`;
+
+test('exclusives across CPUs: another CPU\'s store or STREX to the reserved address makes STREX fail; alone, it succeeds', { skip }, () => {
+  const { cpus: [cpu0, cpu1], bus } = twoCpus(assemble(`${LOCKED_INCREMENT}
+    ldr r1, =0x8000
+    mov r0, #5
+    str r0, [r1]
+  2:ldrex r0, [r1]
+    add r0, r0, #0x10
+    strex r2, r0, [r1]
+    b .`));
+  const word = () => bus.memory.read(0x8000, 4);
+  cpu0.run(2); // LDR, LDREX
+  cpu1.run(3); // a plain store to the reserved word
+  cpu0.run(2); // ADD, STREX
+  assert.equal(cpu0.r[2], 1, 'STREX after another CPU\'s store fails');
+  assert.equal(word(), 5);
+  cpu0.run(4); // B, LDREX, ADD, STREX: nobody ran in between
+  assert.equal(cpu0.r[2], 0, 'the retry succeeds');
+  assert.equal(word(), 6);
+  cpu0.run(2); // B, LDREX
+  cpu1.run(3); // LDREX, ADD, STREX: the other CPU's exclusive update succeeds
+  assert.equal(cpu1.r[2], 0);
+  assert.equal(word(), 0x16);
+  cpu0.run(2);
+  assert.equal(cpu0.r[2], 1, 'STREX after another CPU\'s STREX fails');
+  assert.equal(word(), 0x16, 'and stores nothing');
+});
+
+test('SEV on one CPU completes WFE on the others; WFE with the event register set does not wait; WFI waits for an interrupt', { skip }, () => {
+  const { cpus: [cpu0, cpu1] } = twoCpus(assemble(`
+    sev
+    b .
+    .org 0x100
+    wfe
+    wfe
+    wfe
+    wfi
+    b .`));
+  cpu1.run(10);
+  assert.equal(cpu1.pc, 0x104, 'no event since reset: the first WFE waits');
+  assert.equal(cpu1.waiting, true);
+  assert.equal(cpu1.wakeable, false);
+  cpu0.run(1); // SEV: every CPU's event register, its own included
+  assert.equal(cpu1.wakeable, true);
+  cpu1.run(10);
+  assert.equal(cpu1.pc, 0x108, 'the event woke the first WFE and was consumed: the second waits');
+  assert.equal(cpu1.waiting, true);
+  cpu0.run(1); // B . (no event)
+  assert.equal(cpu1.wakeable, false);
+  cpu1.setIrq(true);
+  assert.equal(cpu1.wakeable, false, 'a masked IRQ does not end WFE');
+  cpu1.setIrq(false);
+  cpu0.reset(0);
+  cpu0.run(1);
+  cpu1.run(10);
+  assert.equal(cpu1.pc, 0x10c, 'the third WFE waits');
+  cpu0.reset(0);
+  cpu0.run(1);
+  cpu1.run(10);
+  assert.equal(cpu1.pc, 0x110, 'WFI waits whatever the event register says');
+  assert.equal(cpu1.waiting, true);
+  cpu1.setIrq(true);
+  assert.equal(cpu1.wakeable, true, 'a masked IRQ ends WFI');
+});
+
+/** Short-descriptor sections, identity for the code at 0, and the MMU on (SVC mode, every domain a manager). */
+const MMU_ON = `
+    ldr r0, =0x4000
+    mcr p15, 0, r0, c2, c0, 0
+    mov r0, #0
+    mcr p15, 0, r0, c2, c0, 2
+    mvn r0, #0
+    mcr p15, 0, r0, c3, c0, 0
+    mrc p15, 0, r0, c1, c0, 0
+    orr r0, r0, #1
+    mcr p15, 0, r0, c1, c0, 0
+    isb
+    ldr r1, =0x200000`;
+
+test('TLB maintenance: the Inner Shareable forms reach every CPU\'s TLB, the others only the executing CPU\'s', { skip }, () => {
+  const { cpus: [cpu0, cpu1], bus } = twoCpus(assemble(`${MMU_ON}
+    ldr r4, =0x4008
+    ldr r0, =0x00300c02
+    str r0, [r4]
+    dsb
+    mcr p15, 0, r1, c8, c7, 1 @ TLBIMVA: this CPU only
+    dsb
+    b .
+    ldr r0, =0x00100c02
+    str r0, [r4]
+    dsb
+    mcr p15, 0, r1, c8, c3, 1 @ TLBIMVAIS: every CPU
+    dsb
+    b .
+    .ltorg
+    .org 0x100
+    ${MMU_ON}
+    ldr r2, [r1]
+    b .
+    .org 0x180
+    ldr r3, [r1]
+    b .`));
+  const section = (pa: number) => (pa | 0xc02) >>> 0;
+  bus.memory.write(0x4000, 4, section(0));
+  bus.memory.write(0x4008, 4, section(0x200000));
+  for (const [pa, value] of [[0x100000, 0x1111], [0x200000, 0x2222], [0x300000, 0x3333]]) bus.memory.write(pa, 4, value);
+  const loadAgain = (): number => {
+    cpu1.pc = cpu1.next = 0x180;
+    runToEnd(cpu1);
+    return cpu1.r[3];
+  };
+  runToEnd(cpu1);
+  assert.equal(cpu1.r[2], 0x2222, 'CPU 1 cached the translation of 0x200000');
+  runToEnd(cpu0);
+  assert.equal(loadAgain(), 0x2222, 'TLBIMVA on CPU 0 leaves CPU 1\'s TLB alone');
+  cpu0.pc = cpu0.next += 4;
+  runToEnd(cpu0);
+  assert.equal(loadAgain(), 0x1111, 'TLBIMVAIS on CPU 0 dropped CPU 1\'s entry');
 });

@@ -20,3 +20,9 @@ void put(const char *label, u32 v) {
   puthex(v);
   putc('\n');
 }
+
+u32 psci(u32 fn, u32 a, u32 b, u32 c) {
+  register u32 r0 __asm__("r0") = fn, r1 __asm__("r1") = a, r2 __asm__("r2") = b, r3 __asm__("r3") = c;
+  __asm__ volatile("hvc #0" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3) :: "memory");
+  return r0;
+}

@@ -19,6 +19,8 @@ void puts(const char *s);
 void puthex(u32 v);
 void put(const char *label, u32 v); /* "label=0x........\n" */
 void power_off(void) __attribute__((noreturn));
+/* A PSCI call through HVC (the virt board's conduit): function ID and arguments in r0-r3, the result in r0. */
+u32 psci(u32 fn, u32 a, u32 b, u32 c);
 extern char vectors[];
 extern char __free_start[];
 

@@ -11,12 +11,6 @@ u32 on_exception(u32 kind, struct frame *f) {
   power_off();
 }
 
-static u32 psci(u32 fn, u32 a, u32 b, u32 c) {
-  register u32 r0 __asm__("r0") = fn, r1 __asm__("r1") = a, r2 __asm__("r2") = b, r3 __asm__("r3") = c;
-  __asm__ volatile("hvc #0" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3) :: "memory");
-  return r0;
-}
-
 void secondary_entry(void);
 void secondary_main(u32 context) {
   secondary_mpidr = MRC(0, 0, 0, 5);
