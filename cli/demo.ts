@@ -1,41 +1,55 @@
-// `dmalab demo`: the VFIO_PLATFORM guide's Test Case 1 and the isolation check on the default platform, step by step.
+// `dmalab demo`: the VFIO_PLATFORM guide's test cases, on real Linux kernels where dmalab runs them, step by step.
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { ParsedArgs, UsageError } from './args';
 import type { Command } from './command';
 import { InputError } from './input';
 import { DEFAULT_PLATFORM, PlatformError } from '../scenarios/platform';
-import { SCENARIOS, runScenarios } from '../scenarios/registry';
+import { DEMO_SCENARIO_NAMES, LINUX_SCENARIOS, runDemo } from '../scenarios/demo';
 
 export const demoCommand: Command = {
   name: 'demo',
-  usage: `usage: dmalab demo [--platform DTS|DTB] [--device NAME] [--scenario NAME]
+  usage: `usage: dmalab demo [--scenario NAME]... [--platform DTS|DTB] [--device NAME] [--console-out FILE]
 
-Boots the host-kernel model on the platform (default: ${DEFAULT_PLATFORM}, an MMU-400 in front of four
-DMA-330s), binds a DMAC to vfio-platform through sysfs and runs the VFIO_PLATFORM guide's userspace driver: container, group,
-SET_IOMMU, device fd, register mmap, MAP_DMA of source, destination and microcode, DMAGO, the interrupt through an
-eventfd, the comparison. Then Test Case 2: a VMM passes the DMAC through to a guest (guest RAM mapped at IOVA =
-guest physical address, the register page in the guest's map, interrupts by irqfd) whose own PL330 driver runs
-dmatest; a guest copy outside its RAM is stopped by the SMMU. Then the isolation check: microcode that writes to an unmapped IOVA faults in the SMMU and
-no byte of memory changes. Prints each step and PASS or FAIL; the exit status is 0 on PASS, 1 on FAIL.
-  --platform FILE   devicetree source or blob that describes the machine
+Runs the VFIO_PLATFORM guide's test cases step by step and prints PASS or FAIL last; the exit status is 0 on PASS,
+1 on FAIL.
+  Test Case 1 (vfio-test-case-1, vfio-isolation): on the TypeScript model of the host kernel, until a real host kernel
+    runs it: a DMAC bound to vfio-platform through sysfs, the guide's userspace driver (container, group, MAP_DMA,
+    DMAGO, the interrupt on an eventfd, the comparison); then microcode aimed at an unmapped IOVA faults in the SMMU.
+  Test Case 2 (test-case-2-linux): Debian's 6.1 armmp-lpae kernel boots as a guest given one DMA-330 (dmalab as the
+    hypervisor: the guest's RAM elsewhere in host RAM behind a stage 2, the DMAC at a guest address, an SMMU stage-2
+    context for its stream); its own dma-pl330 probes the DMAC, dmatest runs 20 iterations on every channel, and
+    dma_outside.ko's copy past the guest's RAM faults in the SMMU with no host byte changed. About a minute.
+The kernels, modules and initramfs images are built once by 'node scripts/setup.mjs demo' (npm run demo runs it)
+and cached in .cache/guest/.
+  --scenario NAME   run this scenario; repeat the flag for several, run in order
+                    on real kernels: ${Object.keys(LINUX_SCENARIOS).join(', ')}
+                    on the models: ${DEMO_SCENARIO_NAMES.filter((name) => !LINUX_SCENARIOS[name]).join(', ')}
+  --platform FILE   devicetree source or blob that describes the machine (default: ${DEFAULT_PLATFORM})
   --device NAME     the DMAC, as Linux names it (default: the first, e.g. 2c0a0000.dma)
-  --scenario NAME   run one scenario: ${Object.keys(SCENARIOS).join(', ')}`,
-  flags: { '--platform': { value: true }, '--device': { value: true }, '--scenario': { value: true } },
+  --console-out FILE  write the real kernels' whole console to FILE (the demo shows the lines that matter)`,
+  flags: { '--platform': { value: true }, '--device': { value: true }, '--scenario': { value: true, repeat: true }, '--console-out': { value: true } },
   run(args: ParsedArgs, io) {
     if (args.positional.length > 0) throw new UsageError('demo takes no positional arguments');
-    const scenario = args.flags.get('--scenario')?.[0];
-    if (scenario !== undefined && !SCENARIOS[scenario]) throw new UsageError(`--scenario: '${scenario}' is not one of ${Object.keys(SCENARIOS).join(', ')}`);
+    const scenarios = args.flags.get('--scenario');
+    const unknown = scenarios?.find((name) => !DEMO_SCENARIO_NAMES.includes(name));
+    if (unknown !== undefined) throw new UsageError(`--scenario: '${unknown}' is not one of ${DEMO_SCENARIO_NAMES.join(', ')}`);
+    const consoleOut = args.flags.get('--console-out')?.[0];
+    const consoleFd = consoleOut === undefined ? undefined : openSync(consoleOut, 'w');
     try {
-      return runScenarios(scenario ? [scenario] : Object.keys(SCENARIOS), {
+      return runDemo(scenarios, {
         platform: args.flags.get('--platform')?.[0],
         device: args.flags.get('--device')?.[0],
         out: (line) => io.stdout(`${line}\n`),
         warn: (line) => io.stderr(`${line}\n`),
+        linux: consoleFd === undefined ? undefined : { console: (line) => writeSync(consoleFd, `${line}\n`) },
       });
     } catch (error) {
       if (!(error instanceof InputError || error instanceof PlatformError)) throw error;
       io.stderr(`dmalab demo: ${error.message}\n`);
       io.stdout('FAIL\n');
       return 1;
+    } finally {
+      if (consoleFd !== undefined) closeSync(consoleFd);
     }
   },
 };

@@ -3,7 +3,8 @@
 // status. The debugger drives the same steps (`scenarioSession`) with the machine under its control.
 import { join } from 'node:path';
 import { Machine } from '../emulator/machine/machine';
-import { ScenarioOutput, ScenarioSteps, runThrough } from './vfio-session';
+import type { PlatformDescription } from '../emulator/machine/platform';
+import { ScenarioOutput, ScenarioResult, ScenarioSteps, runThrough } from './vfio-session';
 import { vfioIsolationSteps, vfioTestCase1Steps } from './vfio-test-case-1';
 import { vfioPassthroughSteps } from './vfio-test-case-2';
 import { vfioArmhfSteps } from './vfio-armhf';
@@ -53,15 +54,25 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
 function* framed(name: string, machine: Machine, out: ScenarioOutput, device: string | undefined): ScenarioSteps<boolean> {
   const scenario = SCENARIOS[name];
   if (!scenario) throw new Error(`unknown scenario '${name}' (have: ${Object.keys(SCENARIOS).join(', ')})`);
-  out(`== ${name}: ${scenario.title}`);
+  out(scenarioHeader(name, scenario.title));
   const result = yield* scenario.steps(machine, out, device);
-  out(`== ${name}: ${result.pass ? 'passed' : `FAILED (${result.failure})`}`);
-  out('');
+  endScenario(name, result, out);
   return result.pass;
 }
 
+/** The line a scenario's output starts with. */
+export function scenarioHeader(name: string, title: string): string {
+  return `== ${name}: ${title}`;
+}
+
+/** A scenario's outcome line, and a blank line after it. */
+export function endScenario(name: string, result: ScenarioResult, out: ScenarioOutput): void {
+  out(`== ${name}: ${result.pass ? 'passed' : `FAILED (${result.failure})`}`);
+  out('');
+}
+
 /** The last line, and the exit status. */
-function verdict(failed: readonly string[], out: ScenarioOutput): number {
+export function verdict(failed: readonly string[], out: ScenarioOutput): number {
   out(failed.length === 0 ? 'PASS' : `FAIL: ${failed.join(', ')}`);
   return failed.length === 0 ? 0 : 1;
 }
@@ -70,11 +81,14 @@ function verdict(failed: readonly string[], out: ScenarioOutput): number {
 export function runScenarios(names: readonly string[], options: ScenarioOptions): number {
   const { out } = options;
   const platform = loadPlatform(options.platform, options.warn);
-  const failed = names.filter((name) => {
-    const machine = new Machine(platform);
-    return !runThrough(machine, framed(name, machine, out, options.device));
-  });
+  const failed = names.filter((name) => !runModelScenario(name, platform, options));
   return verdict(failed, out);
+}
+
+/** One scenario on a fresh machine of the platform, between its header and outcome lines; true when it passed. */
+export function runModelScenario(name: string, platform: PlatformDescription, options: ScenarioOptions): boolean {
+  const machine = new Machine(platform);
+  return runThrough(machine, framed(name, machine, options.out, options.device));
 }
 
 /** `dmalab run --scenario NAME`: one scenario. */

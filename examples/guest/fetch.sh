@@ -6,6 +6,11 @@
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out="$root/.cache/guest/boot"
+# Fetched once: delete .cache/guest/boot to fetch Debian's current kernel again.
+if [ -s "$out/Image" ] && [ -s "$out/initramfs.cpio.gz" ] && [ -d "$out/initramfs" ] && [ -d "$out/kernel/lib/modules" ]; then
+  echo "cached: $out/vmlinuz, $out/Image, $out/initramfs.cpio.gz"
+  exit 0
+fi
 mkdir -p "$out/debs"
 cd "$out/debs"
 kernel_pkg=$(apt-cache depends linux-image-armmp-lpae:armhf | sed -n 's/.*Depends: \(linux-image-[0-9].*-armmp-lpae\).*/\1/p' | head -n 1)

@@ -14,8 +14,9 @@ function demo(args: string[]) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, last: r.stdout.trim().split('\n').pop() };
 }
 
-test('dmalab demo: every step of every scenario, PASS and exit status 0', () => {
-  const r = demo([]);
+// The real-kernel scenario (test-case-2-linux) is tested with the passthrough guest (test/system/passthrough-guest.test.ts).
+test('dmalab demo --scenario for each model scenario: every step, PASS and exit status 0', () => {
+  const r = demo(['vfio-test-case-1', 'vfio-armhf', 'vfio-passthrough', 'vfio-isolation'].flatMap((name) => ['--scenario', name]));
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.equal(r.last, 'PASS');
   for (const step of ['driver_override', 'drivers_probe', 'VFIO_SET_IOMMU', 'VFIO_IOMMU_MAP_DMA', 'DMAGO', 'read(eventfd)', '4096 bytes copied correctly', 'Unhandled context fault', 'no byte of physical memory changed',
@@ -41,6 +42,24 @@ test('dmalab demo with an inconsistent devicetree names the node', () => {
   writeFileSync(file, dts);
   const r = demo(['--platform', file]);
   assert.equal(r.status, 1);
+  assert.match(r.stdout, /^dmalab demo: the VFIO_PLATFORM guide's test cases\n  Test Case 1: vfio-test-case-1, vfio-isolation on the TypeScript model of the host kernel .*\n  Test Case 2: test-case-2-linux on Debian's 6.1 kernel as a guest/, 'the plan first');
   assert.match(r.stderr, /bad\.dts: \/iommu@2b400000: missing '#global-interrupts'/);
   assert.equal(r.last, 'FAIL');
+});
+
+test('dmalab demo --scenario with an unknown name lists the real-kernel and model scenarios', () => {
+  const r = demo(['--scenario', 'test-case-3']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--scenario: 'test-case-3' is not one of test-case-2-linux, vfio-test-case-1, vfio-armhf, vfio-passthrough, vfio-isolation/);
+});
+
+test('dmalab demo --scenario test-case-2-linux with a DMAC the platform lacks: its FAILED line names the DMACs there are, the next scenario still runs', () => {
+  const consoleFile = join(dir, 'console.txt');
+  const r = demo(['--device', '2c0a9000.dma', '--scenario', 'test-case-2-linux', '--scenario', 'vfio-test-case-1', '--console-out', consoleFile]);
+  assert.equal(r.status, 1);
+  assert.equal(readFileSync(consoleFile, 'utf8'), '', '--console-out: no kernel, no console');
+  assert.match(r.stdout, /^== test-case-2-linux: FAILED \(no passthrough: 2c0a9000\.dma: no such DMA-330 on the platform \(it has 2c0a0000\.dma, 2c0a1000\.dma, 2c0a2000\.dma, 2c0a3000\.dma\)\)$/m);
+  assert.doesNotMatch(r.stdout, /^time: /m, 'no kernel ran');
+  assert.match(r.stdout, /^== vfio-test-case-1: /m);
+  assert.equal(r.last, 'FAIL: test-case-2-linux, vfio-test-case-1');
 });
