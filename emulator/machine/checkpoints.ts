@@ -6,7 +6,7 @@
 import { PAGE_SIZE } from '../bus/memory';
 import { PICOSECONDS_PER_NANOSECOND } from './clock';
 import type { SystemMachineState } from './snapshot';
-import type { SystemMachine, SystemOutcome } from './system';
+import type { RunUntilOutcome, SystemMachine, SystemOutcome } from './system';
 
 export interface Checkpoint {
   /** Machine time (ps). */
@@ -87,7 +87,7 @@ export class Checkpoints {
 
   /** Brings the machine to where CPU `cpu` had retired `retired` instructions: the latest checkpoint before, then
    * forward. */
-  goTo(cpu: number, retired: number): SystemOutcome {
+  goTo(cpu: number, retired: number): RunUntilOutcome {
     const checkpoint = this.latestBefore(cpu, retired);
     if (checkpoint === undefined) throw new Error(`no checkpoint before CPU ${cpu}'s instruction ${retired} (the first is at ${this.list[0]?.retired[cpu] ?? 'none'})`);
     this.system.restore(checkpoint.state);
@@ -95,7 +95,7 @@ export class Checkpoints {
   }
 
   /** The state `count` instructions of CPU `cpu` earlier. */
-  stepBack(cpu = 0, count = 1): SystemOutcome {
+  stepBack(cpu = 0, count = 1): RunUntilOutcome {
     const target = this.system.cpus[cpu].retired - count;
     if (target < 0) throw new Error(`CPU ${cpu} has retired ${this.system.cpus[cpu].retired} instructions: cannot step back ${count}`);
     return this.goTo(cpu, target);

@@ -28,9 +28,10 @@ export type SystemOutcome =
   | { readonly kind: 'off' }
   | { readonly kind: 'reset' }
   | { readonly kind: 'time-limit' }
-  /** runUntil's CPU retired the instructions asked. */
-  | { readonly kind: 'reached' }
   | { readonly kind: 'stopped'; readonly cpu: number; readonly stop: StopReason };
+
+/** runUntil's outcomes: `reached` when its CPU retired the instructions asked. */
+export type RunUntilOutcome = SystemOutcome | { readonly kind: 'reached' };
 
 export interface SystemMachineOptions {
   /** CPUs to create (default: the devicetree's cpus, at least 1). */
@@ -181,12 +182,12 @@ export class SystemMachine implements PowerController {
    * resumes it (schedule.ts). So a run replayed from a snapshot takes the same steps.
    */
   run(maxTime: number): SystemOutcome {
-    return this.drive(this.frontier + maxTime * PICOSECONDS_PER_NANOSECOND, undefined);
+    return this.drive(this.frontier + maxTime * PICOSECONDS_PER_NANOSECOND, undefined) as SystemOutcome; // no target: never `reached`
   }
 
   /** Runs until machine time `time` (ns). */
   runTo(time: number): SystemOutcome {
-    return this.drive(time * PICOSECONDS_PER_NANOSECOND, undefined);
+    return this.drive(time * PICOSECONDS_PER_NANOSECOND, undefined) as SystemOutcome;
   }
 
   /**
@@ -194,13 +195,13 @@ export class SystemMachine implements PowerController {
    * where the round has them), or `maxTime` ns of machine time pass first. An instant of the machine is its CPUs'
    * retired counts: replayed from an earlier snapshot, the same count gives the same state.
    */
-  runUntil(cpu: number, retired: number, maxTime = Infinity): SystemOutcome {
+  runUntil(cpu: number, retired: number, maxTime = Infinity): RunUntilOutcome {
     if (this.cpus[cpu] === undefined) throw new Error(`no CPU ${cpu} (the machine has ${this.cpus.length})`);
     if (retired < this.cpus[cpu].retired) throw new Error(`CPU ${cpu} has retired ${this.cpus[cpu].retired} instructions, past ${retired}: restore an earlier snapshot first`);
     return this.drive(this.frontier + maxTime * PICOSECONDS_PER_NANOSECOND, { cpu, retired });
   }
 
-  private drive(end: number, target: RetiredTarget | undefined): SystemOutcome {
+  private drive(end: number, target: RetiredTarget | undefined): RunUntilOutcome {
     const machine = this.machine;
     const schedule = this.schedule;
     while (this.power === 'on') {
