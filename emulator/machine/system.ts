@@ -250,9 +250,10 @@ export class SystemMachine implements PowerController {
     let longest = 0;
     for (const cpu of this.cpus) longest = Math.max(longest, schedule.ran[cpu.index]);
     const reached = schedule.start + longest * machine.cpuPeriod;
+    const busy = schedule.busy;
     schedule.close();
     machine.advanceTo(reached);
-    if (!schedule.busy && this.power === 'on') {
+    if (!busy && this.power === 'on') {
       // The CPUs may have just programmed the next timer deadline.
       const interrupted = () => this.cpus.some((c) => c.powered && (!c.waiting || c.wakeable));
       machine.waitUntil(interrupted, Math.min(end, this.nextTimerDeadline(), this.consoleInput.nextAt));
