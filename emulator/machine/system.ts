@@ -10,7 +10,7 @@ import type { StopReason } from '../cpu/state';
 import { psciCall, PsciStatus, type PowerController } from '../firmware/psci';
 import { GenericTimer } from '../timer/generic-timer';
 import { Machine } from './machine';
-import { PICOSECONDS_PER_NANOSECOND } from './clock';
+import { PICOSECONDS_PER_NANOSECOND, type WaitResult } from './clock';
 import type { MemoryRange, PlatformDescription } from './platform';
 import type { GuestView } from './passthrough';
 import type { Pl011 } from '../uart/pl011';
@@ -214,7 +214,8 @@ export class SystemMachine implements PowerController {
       }
       const cpu = this.cpus[schedule.turn];
       if (cpu === undefined) {
-        this.closeRound(end);
+        // Every CPU waits and nothing will wake one (no timer armed, the devices idle): no time limit is ever reached.
+        if (this.closeRound(end) === 'idle') return { kind: 'time-limit' };
         continue;
       }
       if (cpu.powered) {
@@ -244,7 +245,7 @@ export class SystemMachine implements PowerController {
 
   /** Every CPU had its turn: the devices and timers catch up with the longest; when every CPU waits, the devices run
    * until an interrupt arrives, the next timer deadline, the next replayed console input or `end`. */
-  private closeRound(end: number): void {
+  private closeRound(end: number): WaitResult | undefined {
     const machine = this.machine;
     const schedule = this.schedule;
     let longest = 0;
@@ -253,13 +254,15 @@ export class SystemMachine implements PowerController {
     const busy = schedule.busy;
     schedule.close();
     machine.advanceTo(reached);
+    let waited: WaitResult | undefined;
     if (!busy && this.power === 'on') {
       // The CPUs may have just programmed the next timer deadline.
       const interrupted = () => this.cpus.some((c) => c.powered && (!c.waiting || c.wakeable));
-      machine.waitUntil(interrupted, Math.min(end, this.nextTimerDeadline(), this.consoleInput.nextAt));
+      waited = machine.waitUntil(interrupted, Math.min(end, this.nextTimerDeadline(), this.consoleInput.nextAt));
     }
     const nanoseconds = this.time;
     for (const t of this.timers) t.advanceTo(nanoseconds);
+    return waited;
   }
 
   /** Bytes typed on the console: recorded with the instant of the round they arrive in (replayed after a restore). */

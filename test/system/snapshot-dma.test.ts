@@ -124,3 +124,15 @@ test('checkpoints within a memory budget: thinned where closest, the first and t
   const single = new SystemMachine(platformFromDtb(dtb), { cpus: 1 });
   assert.throws(() => single.restore(system.snapshot()), /a snapshot of 2 CPUs cannot restore a machine of 1/);
 });
+
+test('runUntil a count a CPU never reaches (waiting for an interrupt nothing will raise) returns instead of hanging', { skip }, () => {
+  const dtb = new Uint8Array(execFileSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', DTS]));
+  const system = new SystemMachine(platformFromDtb(dtb), { cpus: 1 });
+  const ram = system.ram!.base;
+  // WFI; B . (interrupts masked, no timer armed, the DMACs idle).
+  system.load(ram, Uint8Array.from([0x03, 0xf0, 0x20, 0xe3, 0xfe, 0xff, 0xff, 0xea]));
+  system.boot(ram);
+  assert.deepEqual(system.runUntil(0, 100), { kind: 'time-limit' });
+  assert.equal(system.cpus[0].retired, 1);
+  assert.ok(system.cpus[0].waiting);
+});
