@@ -51,8 +51,30 @@ export class Block {
 
 /** Blocks of one 4 KiB page in one instruction set, indexed by the halfword where they start. */
 export class CodePage {
-  readonly blocks: (Block | undefined)[] = new Array<Block | undefined>(PAGE_SIZE / 2).fill(undefined);
+  private readonly blocks: (Block | undefined)[] = new Array<Block | undefined>(PAGE_SIZE / 2).fill(undefined);
+
+  /** The block decoded at `pc` (in this page), if any. */
+  blockAt(pc: number): Block | undefined {
+    return this.blocks[(pc & OFFSET_MASK) >>> 1];
+  }
+
+  /** Keeps the block just decoded at `pc`; returns it. */
+  add(pc: number, block: Block): Block {
+    return (this.blocks[(pc & OFFSET_MASK) >>> 1] = block);
+  }
 }
+
+/** Entries of the cache of decoded handlers; the state key of a Thumb instruction (ITSTATE in the low byte). */
+const DECODED = 1 << 14;
+const THUMB_STATE = 0x100;
+
+/** decodeBlock's working arrays (a block is copied out of them once decoded). */
+const SCRATCH = {
+  addresses: new Uint32Array(MAX_BLOCK + 4),
+  fallthrough: new Uint32Array(MAX_BLOCK + 4),
+  itStates: new Uint8Array(MAX_BLOCK + 4),
+  encodings: new Uint32Array(MAX_BLOCK + 4),
+};
 
 function advanceIt(it: number): number {
   return (it & 7) === 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f);
@@ -106,19 +128,55 @@ export class Cpu extends CpuState {
       pages.set(pageNumber, page);
       this.mem.watchCode(pageNumber, this.invalidate);
     }
-    const slot = (pc & OFFSET_MASK) >>> 1;
-    return page.blocks[slot] ?? (page.blocks[slot] = this.decodeBlock(pc, thumb));
+    return page.blockAt(pc) ?? page.add(pc, this.decodeBlock(pc >>> 0, thumb));
   }
 
   /** A system CPU checks VFP instructions against FPEXC/CPACR (they are UNDEFINED while disabled). */
   protected gateVfp = false;
 
+  // Handlers decoded lately, by address, encoding and state (Thumb, ITSTATE): blocks overlap (one starts at every
+  // branch target and return address), and a handler depends on nothing else, so overlapping blocks share them.
+  private readonly decodedAddress = new Int32Array(DECODED).fill(1);
+  private readonly decodedEncoding = new Int32Array(DECODED);
+  private readonly decodedState = new Int16Array(DECODED);
+  private readonly decodedHandlers: (Handler | undefined)[] = new Array<Handler | undefined>(DECODED).fill(undefined);
+
+  private decoded(address: number, encoding: number, state: number): Handler | undefined {
+    const slot = (address >>> 1) & (DECODED - 1);
+    return this.decodedAddress[slot] === (address | 0) && this.decodedEncoding[slot] === (encoding | 0) && this.decodedState[slot] === state
+      ? this.decodedHandlers[slot] : undefined;
+  }
+
+  private keepDecoded(address: number, encoding: number, state: number, handler: Handler): Handler {
+    const slot = (address >>> 1) & (DECODED - 1);
+    this.decodedAddress[slot] = address;
+    this.decodedEncoding[slot] = encoding;
+    this.decodedState[slot] = state;
+    this.decodedHandlers[slot] = handler;
+    return handler;
+  }
+
+  private decodeArmHandler(word: number, address: number): Handler {
+    const handler = decodeArm(word, address);
+    return this.gateVfp && isVfpArm(word) ? vfpGate(handler, word) : handler;
+  }
+
+  /** A 16-bit (second < 0) or 32-bit Thumb instruction's handler, made conditional inside an IT block. */
+  private decodeThumbHandler(first: number, second: number, address: number, itBefore: number): Handler {
+    let handler: Handler;
+    if (second >= 0) {
+      handler = decodeThumb(first, second, address, itBefore !== 0);
+      if (this.gateVfp && isVfpThumb(first, second)) handler = vfpGate(handler, (first << 16) | second);
+    } else if ((first & 0xff00) === 0xbf00 && (first & 0xf) !== 0 && itBefore === 0) handler = nopHandler;
+    else handler = decodeThumb(first, -1, address, itBefore !== 0);
+    return itBefore !== 0 ? whenCondition(itBefore >>> 4, handler) : handler;
+  }
+
   protected decodeBlock(start: number, thumb: boolean): Block {
     const handlers: Handler[] = [];
-    const addresses: number[] = [];
-    const fallthrough: number[] = [];
-    const itStates: number[] = [];
-    const encodings: number[] = [];
+    const { addresses, fallthrough, itStates, encodings } = SCRATCH;
+    // A Thumb block may end past MAX_BLOCK (to finish an IT block): at most 4 more instructions.
+    let count = 0;
     const pageEnd = ((start & ~OFFSET_MASK) >>> 0) + PAGE_SIZE;
     let address = start;
     let it = thumb ? this.it : 0;
@@ -129,46 +187,48 @@ export class Cpu extends CpuState {
       const itBefore = it;
       if (thumb) {
         const first = this.mem.fetch16(address);
+        let second = -1;
         if ((first & 0xf800) >= 0xe800) {
           if (address + 2 >= pageEnd && handlers.length > 0) break;
-          const second = this.mem.fetch16((address + 2) >>> 0);
-          handler = decodeThumb(first, second, address, it !== 0);
-          encodings.push(((first << 16) | second) >>> 0);
-          if (this.gateVfp && isVfpThumb(first, second)) handler = vfpGate(handler, (first << 16) | second);
-        } else {
-          size = 2;
-          encodings.push(first);
-          if ((first & 0xff00) === 0xbf00 && (first & 0xf) !== 0 && it === 0) {
-            // IT: the following instructions decode as conditional ones; nothing happens at run time.
-            handler = nopHandler;
-            it = first & 0xff;
-          } else {
-            handler = decodeThumb(first, -1, address, it !== 0);
-            ends = (first & 0xff00) === 0xdf00;
-          }
-        }
-        if (itBefore !== 0) {
-          handler = whenCondition(itBefore >>> 4, handler);
-          it = advanceIt(itBefore);
+          second = this.mem.fetch16((address + 2) >>> 0);
+        } else size = 2;
+        const encoding = second < 0 ? first : (first << 16) | second;
+        encodings[count] = encoding;
+        // IT: the following instructions decode as conditional ones; nothing happens at run time.
+        const startsIt = second < 0 && (first & 0xff00) === 0xbf00 && (first & 0xf) !== 0 && it === 0;
+        handler = this.decoded(address, encoding, THUMB_STATE | itBefore)
+          ?? this.keepDecoded(address, encoding, THUMB_STATE | itBefore, this.decodeThumbHandler(first, second, address, itBefore));
+        if (startsIt) it = first & 0xff;
+        else {
+          ends = second < 0 && (first & 0xff00) === 0xdf00;
+          if (itBefore !== 0) it = advanceIt(itBefore);
         }
       } else {
         const word = this.mem.fetch32(address) >>> 0;
-        encodings.push(word);
-        handler = decodeArm(word, address);
-        if (this.gateVfp && isVfpArm(word)) handler = vfpGate(handler, word);
+        encodings[count] = word;
+        handler = this.decoded(address, word, 0) ?? this.keepDecoded(address, word, 0, this.decodeArmHandler(word, address));
         ends = (word & 0x0f000000) === 0x0f000000 && word >>> 28 !== 0xf;
       }
       if (isBlockEnd(handler)) ends = true;
       handlers.push(handler);
-      addresses.push(address);
-      fallthrough.push((address + size) >>> 0);
-      itStates.push(itBefore);
+      addresses[count] = address;
+      fallthrough[count] = address + size;
+      itStates[count] = itBefore;
+      count++;
       address += size;
-      if (ends || (handlers.length >= MAX_BLOCK && it === 0)) break;
+      if (ends || (count >= MAX_BLOCK && it === 0)) break;
     }
-    return new Block(handlers, Uint32Array.from(addresses), Uint32Array.from(fallthrough),
-      Int32Array.from(addresses, (a) => a + (thumb ? 4 : 8)), Uint8Array.from(itStates), it,
-      Uint32Array.from(encodings), thumb);
+    // One buffer for the block's arrays (a typed array of its own each would be five allocations outside the heap).
+    const buffer = new ArrayBuffer(count * 17);
+    const block = new Block(handlers, new Uint32Array(buffer, 0, count), new Uint32Array(buffer, 4 * count, count),
+      new Int32Array(buffer, 8 * count, count), new Uint8Array(buffer, 16 * count, count), it,
+      new Uint32Array(buffer, 12 * count, count), thumb);
+    block.addresses.set(addresses.subarray(0, count));
+    block.fallthrough.set(fallthrough.subarray(0, count));
+    block.encodings.set(encodings.subarray(0, count));
+    block.itStates.set(itStates.subarray(0, count));
+    for (let i = 0; i < count; i++) block.pcValues[i] = addresses[i] + (thumb ? 4 : 8);
+    return block;
   }
 
   /** Runs up to `budget` instructions or until something stops it (`this.stop`); returns how many ran. */
@@ -185,7 +245,7 @@ export class Cpu extends CpuState {
         block = previous.successor!;
       } else {
         try {
-          block = this.blockAt(this.pc, this.thumb);
+          block = this.blockAt(this.pc | 0, this.thumb); // signed: unboxed across the call
         } catch (error) {
           if (!(error instanceof MemoryFault)) throw error;
           this.next = this.pc;

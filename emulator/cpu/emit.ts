@@ -108,7 +108,7 @@ function loadStore(load: boolean, width: Width, t: number, n: number, offset: st
   if (n === 15 && wback) return undefined;
   const base = n === 15 ? String((pc & ~3) | 0) : `r[${n}]`;
   const offsetAddress = offset === '0' ? base : `(${base} ${add ? '+' : '-'} ${offset})`;
-  const address = `(${index ? offsetAddress : base}) >>> 0`;
+  const address = `(${index ? offsetAddress : base}) | 0`;
   const back = wback ? ` r[${n}] = ${offsetAddress} | 0;` : '';
   if (load) {
     // The base is read before the load writes Rt (the handlers' order: Rt, then the written-back base).
@@ -127,7 +127,7 @@ function multiple(load: boolean, n: number, list: number, increment: boolean, be
   const count = registers.length;
   const first = increment ? (before ? 4 : 0) : (before ? -4 * count : -4 * count + 4);
   const back = wback ? ` r[${n}] = (b + ${increment ? 4 * count : -4 * count}) | 0;` : '';
-  const address = (i: number): string => `(b + ${first + 4 * i}) >>> 0`;
+  const address = (i: number): string => `(b + ${first + 4 * i}) | 0`;
   if (load) {
     // Every word is loaded before anything is written (an abort leaves the instruction restartable), then the base
     // is written back (unless it is loaded) and the registers; the PC last (it is the highest register): the block
@@ -155,10 +155,10 @@ function interworking(target: string, link?: number): string {
 /** LDRD/STRD with an immediate offset or an offset register (ops.ts loadStoreDual's order). */
 function dual(load: boolean, t: number, t2: number, n: number, offset: string, add: boolean, index: boolean, wback: boolean): string | undefined {
   if (t === 15 || t2 === 15 || n === 15) return undefined;
-  const address = `const b = r[${n}], o = (b ${add ? '+' : '-'} ${offset}) | 0, a = ${index ? 'o' : 'b'} >>> 0;`;
+  const address = `const b = r[${n}], o = (b ${add ? '+' : '-'} ${offset}) | 0, a = ${index ? 'o' : 'b'};`;
   const back = wback ? ` r[${n}] = o;` : '';
-  if (load) return `{ ${address} const lo = mem.read32(a), hi = mem.read32((a + 4) >>> 0);${back} r[${t}] = lo; r[${t2}] = hi; }`;
-  return `{ ${address} mem.write32(a, r[${t}]); mem.write32((a + 4) >>> 0, r[${t2}]);${back} }`;
+  if (load) return `{ ${address} const lo = mem.read32(a), hi = mem.read32((a + 4) | 0);${back} r[${t}] = lo; r[${t2}] = hi; }`;
+  return `{ ${address} mem.write32(a, r[${t}]); mem.write32((a + 4) | 0, r[${t2}]);${back} }`;
 }
 
 function conditional(cond: number, code: string): string {

@@ -1,4 +1,6 @@
 // The CPU's view of memory: virtual addresses, little-endian, unaligned accesses allowed (ARMv7, SCTLR.A = 0).
+// An address may be passed signed (`| 0`) or unsigned: the same 32 bits. The CPU passes them signed, which V8 keeps
+// unboxed across calls (an unsigned address at or above 2 GiB, every kernel address, would be a heap number).
 // User mode implements it with a process address space over the emulated physical RAM; a guest kernel will
 // implement it with the MMU. Accesses that cannot complete throw a MemoryFault.
 

@@ -8,10 +8,9 @@
 import { BusResponse, type Bus, type BusPort } from '../bus/bus';
 import { PAGE_SIZE, type CodeWatcher, type PhysicalMemory } from '../bus/memory';
 import { MemoryFault, type AccessKind, type CpuMemory, type DeviceAccessObserver } from './memory';
+import { PageCachedMemory } from './page-cache';
 
 const PAGE_MASK = PAGE_SIZE - 1;
-const CACHE_SIZE = 1024;
-const CACHE_MASK = CACHE_SIZE - 1;
 const EMPTY_PAGE = new Uint8Array(0);
 
 // Permission bits of a TLB entry.
@@ -48,6 +47,52 @@ interface TlbEntry {
   readonly block: object | undefined;
 }
 
+/**
+ * The TLB's entries by virtual page number, in a two-level table: a Map under Linux's stream of TLBIs (a delete and an
+ * insert each) took microseconds per lookup.
+ */
+class TlbTable {
+  private static readonly SPAN = 1024;
+  private readonly spans: ((TlbEntry | undefined)[] | undefined)[] = new Array<(TlbEntry | undefined)[] | undefined>(2 ** 20 / TlbTable.SPAN).fill(undefined);
+  /** The spans allocated, for clear and forEach. */
+  private readonly allocated: number[] = [];
+
+  get(vpn: number): TlbEntry | undefined {
+    const span = this.spans[vpn >>> 10];
+    return span === undefined ? undefined : span[vpn & (TlbTable.SPAN - 1)];
+  }
+
+  set(vpn: number, entry: TlbEntry): void {
+    let span = this.spans[vpn >>> 10];
+    if (span === undefined) {
+      span = new Array<TlbEntry | undefined>(TlbTable.SPAN).fill(undefined);
+      this.spans[vpn >>> 10] = span;
+      this.allocated.push(vpn >>> 10);
+    }
+    span[vpn & (TlbTable.SPAN - 1)] = entry;
+  }
+
+  delete(vpn: number): void {
+    const span = this.spans[vpn >>> 10];
+    if (span !== undefined) span[vpn & (TlbTable.SPAN - 1)] = undefined;
+  }
+
+  clear(): void {
+    for (const index of this.allocated) this.spans[index] = undefined;
+    this.allocated.length = 0;
+  }
+
+  forEach(visit: (entry: TlbEntry, vpn: number) => void): void {
+    for (const index of this.allocated) {
+      const span = this.spans[index]!;
+      for (let i = 0; i < TlbTable.SPAN; i++) {
+        const entry = span[i];
+        if (entry !== undefined) visit(entry, index * TlbTable.SPAN + i);
+      }
+    }
+  }
+}
+
 /** Fault status codes, short-descriptor format (FS[4:0]). */
 const enum ShortFs {
   Alignment = 0b00001, AccessFlagSection = 0b00011, AccessFlagPage = 0b00110, TranslationSection = 0b00101,
@@ -77,9 +122,9 @@ const FAULT_NAMES: Readonly<Record<string, string>> = {
   external: 'external abort', walk: 'external abort on the translation table walk',
 };
 
-export class Mmu implements CpuMemory, CodeWatcher {
+export class Mmu extends PageCachedMemory implements CpuMemory, CodeWatcher {
   private readonly ram: PhysicalMemory;
-  private readonly tlb = new Map<number, TlbEntry>();
+  private readonly tlb = new TlbTable();
   /**
    * A hypervisor's stage 2: the physical address of an intermediate physical address (page granular). It applies
    * to the stage-1 walk's output and its table reads, and to every address with the MMU off; the TLB keeps the
@@ -90,12 +135,12 @@ export class Mmu implements CpuMemory, CodeWatcher {
   private dropCode: ((physicalPage: number) => void) | undefined;
   private readonly scratch = new Uint8Array(8);
   private readonly walkBuffer = new Uint8Array(8);
-  // Accesses at the current privilege to RAM pages the TLB allows: virtual page → the page's bytes.
-  private readonly readTags = new Int32Array(CACHE_SIZE).fill(-1);
-  private readonly readPages: Uint8Array[] = new Array<Uint8Array>(CACHE_SIZE).fill(EMPTY_PAGE);
-  private readonly writeTags = new Int32Array(CACHE_SIZE).fill(-1);
-  private readonly writePages: Uint8Array[] = new Array<Uint8Array>(CACHE_SIZE).fill(EMPTY_PAGE);
   private cacheGeneration = -1;
+  // The last page instructions were fetched from (the CPU decodes a block at a time).
+  private fetchTag = -1;
+  private fetchPage: Uint8Array = EMPTY_PAGE;
+  /** Virtual pages translated for execution since `generation` last changed (the CPU may hold their code). */
+  private readonly fetchedPages = new Set<number>();
   /** Whether accesses are checked with PL0 permissions (USR mode, or LDRT/STRT). */
   private user = false;
   private enabled = false;
@@ -111,6 +156,7 @@ export class Mmu implements CpuMemory, CodeWatcher {
     private readonly port: BusPort,
     readonly regs: TranslationRegisters,
   ) {
+    super();
     this.ram = bus.memory;
     this.ram.addCodeWatcher(this);
   }
@@ -136,8 +182,9 @@ export class Mmu implements CpuMemory, CodeWatcher {
 
   private flushAccessCache(): void {
     this.generation++;
-    this.readTags.fill(-1);
-    this.writeTags.fill(-1);
+    this.fetchedPages.clear();
+    this.uncacheAll();
+    this.fetchTag = -1;
   }
 
   // ---- TLB maintenance ----------------------------------------------------------------------------------------
@@ -147,19 +194,38 @@ export class Mmu implements CpuMemory, CodeWatcher {
     this.flushAccessCache();
   }
 
-  /** TLBIMVA (asid >= 0: that ASID's and global entries) / TLBIMVAA (asid < 0: any ASID). */
+  /**
+   * TLBIMVA (asid >= 0: that ASID's and global entries) / TLBIMVAA (asid < 0: any ASID). Only the pages it drops
+   * leave the access cache; decoded code is looked up afresh only when one of them held code (Linux invalidates
+   * single pages all the time, and its code's pages almost never).
+   */
   invalidateAddress(address: number, asid: number): void {
     const vpn = address >>> 12;
     const entry = this.tlb.get(vpn);
-    if (entry !== undefined && (asid < 0 || entry.global || entry.asid === asid)) {
-      if (entry.block !== undefined) for (const [key, e] of this.tlb) if (e.block === entry.block) this.tlb.delete(key);
-      this.tlb.delete(vpn);
+    if (entry === undefined || !(asid < 0 || entry.global || entry.asid === asid)) return;
+    this.tlb.delete(vpn);
+    this.forgetPage(vpn);
+    const block = entry.block;
+    if (block !== undefined) {
+      this.tlb.forEach((e, key) => {
+        if (e.block !== block) return;
+        this.tlb.delete(key);
+        this.forgetPage(key);
+      });
     }
-    this.flushAccessCache();
+  }
+
+  /** A virtual page's translation changed: its access cache slots go, and decoded code if it was fetched from. */
+  private forgetPage(vpn: number): void {
+    this.uncachePage(vpn);
+    if (this.fetchTag === vpn) this.fetchTag = -1;
+    if (this.fetchedPages.has(vpn)) this.flushAccessCache();
   }
 
   invalidateAsid(asid: number): void {
-    for (const [key, e] of this.tlb) if (!e.global && e.asid === asid) this.tlb.delete(key);
+    this.tlb.forEach((e, key) => {
+      if (!e.global && e.asid === asid) this.tlb.delete(key);
+    });
     this.flushAccessCache();
   }
 
@@ -176,7 +242,7 @@ export class Mmu implements CpuMemory, CodeWatcher {
 
   /** Some CPU's code is in this page now: stores to it leave the write cache (they must reach the RAM's methods). */
   codeWatched(): void {
-    this.writeTags.fill(-1);
+    this.uncacheWrites();
   }
 
   codeWritten(physicalPage: number): void {
@@ -195,6 +261,7 @@ export class Mmu implements CpuMemory, CodeWatcher {
       this.tlb.set(vpn, entry);
     }
     this.check(entry, address, access);
+    if (access === 'execute') this.fetchedPages.add(vpn);
     return entry.physicalPage * PAGE_SIZE + (address & PAGE_MASK);
   }
 
@@ -237,8 +304,12 @@ export class Mmu implements CpuMemory, CodeWatcher {
 
   /** Reads a descriptor of a table walk (physical, little-endian): its low word; the high one in descriptorHigh. */
   private readDescriptor(physical: number, access: AccessKind, address: number, external: number, wide: boolean): number {
-    const b = this.walkBuffer;
     if (this.stage2 !== undefined) physical = this.stage2(physical);
+    if (this.bus.isRam(physical, wide ? 8 : 4)) {
+      this.descriptorHigh = wide ? this.ram.read(physical + 4, 4) : 0;
+      return this.ram.read(physical, 4);
+    }
+    const b = this.walkBuffer;
     if (this.bus.physicalRead(physical, b, 0, wide ? 8 : 4) !== BusResponse.Okay) this.fault(address, access, 'walk', external, 0);
     this.descriptorHigh = wide ? (b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24)) >>> 0 : 0;
     return (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
@@ -348,34 +419,39 @@ export class Mmu implements CpuMemory, CodeWatcher {
 
   // ---- Access -------------------------------------------------------------------------------------------------
 
-  /** Caches the RAM page behind a virtual page for later accesses at this privilege. */
-  private fillCache(vpn: number, physical: number, write: boolean): void {
+  /**
+   * The RAM page behind a physical address, or undefined for a device. The CPU's RAM accesses are served from the
+   * pages (bus observers see the devices' side: DMA masters and MMIO).
+   */
+  private ramPage(physical: number): Uint8Array | undefined {
     const physicalPage = Math.floor(physical / PAGE_SIZE);
-    if (!this.bus.isRam(physicalPage * PAGE_SIZE, PAGE_SIZE)) return;
+    if (!this.bus.isRam(physicalPage * PAGE_SIZE, PAGE_SIZE)) return undefined;
     if (this.ram.generation !== this.cacheGeneration) {
       this.flushAccessCache();
       this.cacheGeneration = this.ram.generation;
     }
-    const page = this.ram.privatePage(physicalPage);
-    const slot = vpn & CACHE_MASK;
-    if (write) {
-      if (this.ram.isCode(physicalPage)) return;
-      this.writeTags[slot] = vpn;
-      this.writePages[slot] = page;
-    } else {
-      this.readTags[slot] = vpn;
-      this.readPages[slot] = page;
-    }
+    return this.ram.privatePage(physicalPage);
   }
 
   private readSized(address: number, size: 1 | 2 | 4, access: 'read' | 'execute'): number {
+    address >>>= 0; // the fast paths take the address signed or unsigned
     if ((address & PAGE_MASK) + size > PAGE_SIZE) {
       let value = 0;
       for (let i = size - 1; i >= 0; i--) value = (value << 8) | this.readSized((address + i) >>> 0, 1, access);
       return value >>> 0;
     }
     const physical = this.translate(address, access);
-    if (access === 'read') this.fillCache(address >>> 12, physical, false);
+    const page = this.ramPage(physical);
+    if (page !== undefined) {
+      // Later reads (fetches: from this page) at this privilege hit the cache.
+      if (access === 'read') this.cacheRead(address >>> 12, page);
+      else {
+        this.fetchTag = address >>> 12;
+        this.fetchPage = page;
+      }
+      const o = address & PAGE_MASK;
+      return size === 1 ? page[o] : size === 2 ? page[o] | (page[o + 1] << 8) : (page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24)) >>> 0;
+    }
     const device = this.hookedDevice(physical, size);
     if (device) this.beforeDeviceAccess?.();
     const s = this.scratch;
@@ -388,12 +464,25 @@ export class Mmu implements CpuMemory, CodeWatcher {
   }
 
   private writeSized(address: number, size: 1 | 2 | 4, value: number): void {
+    address >>>= 0;
     if ((address & PAGE_MASK) + size > PAGE_SIZE) {
       for (let i = 0; i < size; i++) this.writeSized((address + i) >>> 0, 1, value >>> (8 * i));
       return;
     }
     const physical = this.translate(address, 'write');
-    this.fillCache(address >>> 12, physical, true);
+    const page = this.ramPage(physical);
+    if (page !== undefined) {
+      if (this.ram.isCode(Math.floor(physical / PAGE_SIZE))) {
+        // A page with decoded code: the store goes through the RAM, which drops the code (every CPU's).
+        this.ram.write(physical, size, size === 4 ? value : value & ((1 << (8 * size)) - 1));
+        return;
+      }
+      // Later writes at this privilege hit the cache.
+      this.cacheWrite(address >>> 12, page);
+      const o = address & PAGE_MASK;
+      for (let i = 0; i < size; i++) page[o + i] = value >>> (8 * i);
+      return;
+    }
     const device = this.hookedDevice(physical, size);
     if (device) this.beforeDeviceAccess?.();
     const s = this.scratch;
@@ -412,71 +501,26 @@ export class Mmu implements CpuMemory, CodeWatcher {
     return this.fault(address, access, 'external', this.longFormat ? LongStatus.External : ShortFs.External, 0);
   }
 
-  read8(address: number): number {
-    const vpn = address >>> 12;
-    const slot = vpn & CACHE_MASK;
-    if (this.readTags[slot] === vpn) return this.readPages[slot][address & PAGE_MASK];
-    return this.readSized(address, 1, 'read');
+  protected readMiss(address: number, size: 1 | 2 | 4): number {
+    return this.readSized(address, size, 'read');
   }
 
-  read16(address: number): number {
-    const vpn = address >>> 12;
-    const slot = vpn & CACHE_MASK;
-    const o = address & PAGE_MASK;
-    if (this.readTags[slot] === vpn && o < PAGE_SIZE - 1) {
-      const page = this.readPages[slot];
-      return page[o] | (page[o + 1] << 8);
-    }
-    return this.readSized(address, 2, 'read');
-  }
-
-  read32(address: number): number {
-    const vpn = address >>> 12;
-    const slot = vpn & CACHE_MASK;
-    const o = address & PAGE_MASK;
-    if (this.readTags[slot] === vpn && o < PAGE_SIZE - 3) {
-      const page = this.readPages[slot];
-      return page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24);
-    }
-    return this.readSized(address, 4, 'read') | 0;
-  }
-
-  write8(address: number, value: number): void {
-    const vpn = address >>> 12;
-    const slot = vpn & CACHE_MASK;
-    if (this.writeTags[slot] === vpn) this.writePages[slot][address & PAGE_MASK] = value;
-    else this.writeSized(address, 1, value);
-  }
-
-  write16(address: number, value: number): void {
-    const vpn = address >>> 12;
-    const slot = vpn & CACHE_MASK;
-    const o = address & PAGE_MASK;
-    if (this.writeTags[slot] === vpn && o < PAGE_SIZE - 1) {
-      const page = this.writePages[slot];
-      page[o] = value;
-      page[o + 1] = value >>> 8;
-    } else this.writeSized(address, 2, value);
-  }
-
-  write32(address: number, value: number): void {
-    const vpn = address >>> 12;
-    const slot = vpn & CACHE_MASK;
-    const o = address & PAGE_MASK;
-    if (this.writeTags[slot] === vpn && o < PAGE_SIZE - 3) {
-      const page = this.writePages[slot];
-      page[o] = value;
-      page[o + 1] = value >>> 8;
-      page[o + 2] = value >>> 16;
-      page[o + 3] = value >>> 24;
-    } else this.writeSized(address, 4, value);
+  protected writeMiss(address: number, size: 1 | 2 | 4, value: number): void {
+    this.writeSized(address, size, value);
   }
 
   fetch16(address: number): number {
+    const o = address & PAGE_MASK;
+    if (this.fetchTag === address >>> 12 && o < PAGE_SIZE - 1) return this.fetchPage[o] | (this.fetchPage[o + 1] << 8);
     return this.readSized(address, 2, 'execute');
   }
 
   fetch32(address: number): number {
+    const o = address & PAGE_MASK;
+    if (this.fetchTag === address >>> 12 && o < PAGE_SIZE - 3) {
+      const page = this.fetchPage;
+      return page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24);
+    }
     return this.readSized(address, 4, 'execute') | 0;
   }
 }

@@ -212,25 +212,25 @@ export function loadStore(isLoad: boolean, width: Width, t: number, n: number, o
     const delta = add ? k : -k;
     if (isLoad) {
       if (width === Width.Word) {
-        if (!wback) return (c) => { c.r[t] = c.mem.read32((c.r[n] + delta) >>> 0); };
-        if (index) return (c) => { const a = c.r[n] + delta; c.r[t] = c.mem.read32(a >>> 0); c.r[n] = a; };
-        return (c) => { const a = c.r[n]; c.r[t] = c.mem.read32(a >>> 0); c.r[n] = a + delta; };
+        if (!wback) return (c) => { c.r[t] = c.mem.read32((c.r[n] + delta) | 0); };
+        if (index) return (c) => { const a = c.r[n] + delta; c.r[t] = c.mem.read32(a | 0); c.r[n] = a; };
+        return (c) => { const a = c.r[n]; c.r[t] = c.mem.read32(a | 0); c.r[n] = a + delta; };
       }
       if (width === Width.Byte) {
-        if (!wback) return (c) => { c.r[t] = c.mem.read8((c.r[n] + delta) >>> 0); };
-        if (index) return (c) => { const a = c.r[n] + delta; c.r[t] = c.mem.read8(a >>> 0); c.r[n] = a; };
-        return (c) => { const a = c.r[n]; c.r[t] = c.mem.read8(a >>> 0); c.r[n] = a + delta; };
+        if (!wback) return (c) => { c.r[t] = c.mem.read8((c.r[n] + delta) | 0); };
+        if (index) return (c) => { const a = c.r[n] + delta; c.r[t] = c.mem.read8(a | 0); c.r[n] = a; };
+        return (c) => { const a = c.r[n]; c.r[t] = c.mem.read8(a | 0); c.r[n] = a + delta; };
       }
     } else {
       if (width === Width.Word) {
-        if (!wback) return (c) => { c.mem.write32((c.r[n] + delta) >>> 0, c.r[t]); };
-        if (index) return (c) => { const a = c.r[n] + delta; c.mem.write32(a >>> 0, c.r[t]); c.r[n] = a; };
-        return (c) => { const a = c.r[n]; c.mem.write32(a >>> 0, c.r[t]); c.r[n] = a + delta; };
+        if (!wback) return (c) => { c.mem.write32((c.r[n] + delta) | 0, c.r[t]); };
+        if (index) return (c) => { const a = c.r[n] + delta; c.mem.write32(a | 0, c.r[t]); c.r[n] = a; };
+        return (c) => { const a = c.r[n]; c.mem.write32(a | 0, c.r[t]); c.r[n] = a + delta; };
       }
       if (width === Width.Byte) {
-        if (!wback) return (c) => { c.mem.write8((c.r[n] + delta) >>> 0, c.r[t] & 0xff); };
-        if (index) return (c) => { const a = c.r[n] + delta; c.mem.write8(a >>> 0, c.r[t] & 0xff); c.r[n] = a; };
-        return (c) => { const a = c.r[n]; c.mem.write8(a >>> 0, c.r[t] & 0xff); c.r[n] = a + delta; };
+        if (!wback) return (c) => { c.mem.write8((c.r[n] + delta) | 0, c.r[t] & 0xff); };
+        if (index) return (c) => { const a = c.r[n] + delta; c.mem.write8(a | 0, c.r[t] & 0xff); c.r[n] = a; };
+        return (c) => { const a = c.r[n]; c.mem.write8(a | 0, c.r[t] & 0xff); c.r[n] = a + delta; };
       }
     }
   }
@@ -239,40 +239,40 @@ export function loadStore(isLoad: boolean, width: Width, t: number, n: number, o
     const k = offset.shifted?.amount ?? 0;
     if (isLoad) {
       return width === Width.Word
-        ? (c) => { c.r[t] = c.mem.read32((c.r[n] + (c.r[r] << k)) >>> 0); }
-        : (c) => { c.r[t] = c.mem.read8((c.r[n] + (c.r[r] << k)) >>> 0); };
+        ? (c) => { c.r[t] = c.mem.read32((c.r[n] + (c.r[r] << k)) | 0); }
+        : (c) => { c.r[t] = c.mem.read8((c.r[n] + (c.r[r] << k)) | 0); };
     }
     return width === Width.Word
-      ? (c) => { c.mem.write32((c.r[n] + (c.r[r] << k)) >>> 0, c.r[t]); }
-      : (c) => { c.mem.write8((c.r[n] + (c.r[r] << k)) >>> 0, c.r[t] & 0xff); };
+      ? (c) => { c.mem.write32((c.r[n] + (c.r[r] << k)) | 0, c.r[t]); }
+      : (c) => { c.mem.write8((c.r[n] + (c.r[r] << k)) | 0, c.r[t] & 0xff); };
   }
   if (isLoad) {
     if (index && !wback && t !== 15) {
-      if (width === Width.Word) return add ? (c) => { c.r[t] = c.mem.read32((c.r[n] + offset(c)) >>> 0); } : (c) => { c.r[t] = c.mem.read32((c.r[n] - offset(c)) >>> 0); };
-      return add ? (c) => { c.r[t] = load(c, width, (c.r[n] + offset(c)) >>> 0); } : (c) => { c.r[t] = load(c, width, (c.r[n] - offset(c)) >>> 0); };
+      if (width === Width.Word) return add ? (c) => { c.r[t] = c.mem.read32((c.r[n] + offset(c)) | 0); } : (c) => { c.r[t] = c.mem.read32((c.r[n] - offset(c)) | 0); };
+      return add ? (c) => { c.r[t] = load(c, width, (c.r[n] + offset(c)) | 0); } : (c) => { c.r[t] = load(c, width, (c.r[n] - offset(c)) | 0); };
     }
     return (c) => {
       const base = c.r[n];
       const offsetAddress = add ? base + offset(c) : base - offset(c);
-      const value = load(c, width, (index ? offsetAddress : base) >>> 0);
+      const value = load(c, width, (index ? offsetAddress : base) | 0);
       if (wback) c.r[n] = offsetAddress;
       writeLoaded(c, t, value);
     };
   }
   if (index && !wback) {
-    if (width === Width.Word) return add ? (c) => { c.mem.write32((c.r[n] + offset(c)) >>> 0, c.r[t]); } : (c) => { c.mem.write32((c.r[n] - offset(c)) >>> 0, c.r[t]); };
-    return (c) => store(c, width, (add ? c.r[n] + offset(c) : c.r[n] - offset(c)) >>> 0, c.r[t]);
+    if (width === Width.Word) return add ? (c) => { c.mem.write32((c.r[n] + offset(c)) | 0, c.r[t]); } : (c) => { c.mem.write32((c.r[n] - offset(c)) | 0, c.r[t]); };
+    return (c) => store(c, width, (add ? c.r[n] + offset(c) : c.r[n] - offset(c)) | 0, c.r[t]);
   }
   return (c) => {
     const base = c.r[n];
     const offsetAddress = add ? base + offset(c) : base - offset(c);
-    store(c, width, (index ? offsetAddress : base) >>> 0, c.r[t]);
+    store(c, width, (index ? offsetAddress : base) | 0, c.r[t]);
     if (wback) c.r[n] = offsetAddress;
   };
 }
 
 export function loadLiteral(width: Width, t: number, address: number): Handler {
-  const a = address >>> 0;
+  const a = address | 0;
   return (c) => writeLoaded(c, t, load(c, width, a));
 }
 
@@ -280,16 +280,16 @@ export function loadStoreDual(isLoad: boolean, t: number, t2: number, n: number,
   return (c) => {
     const base = n === 15 ? c.r[15] & ~3 : c.r[n];
     const offsetAddress = add ? base + offset(c) : base - offset(c);
-    const address = (index ? offsetAddress : base) >>> 0;
+    const address = (index ? offsetAddress : base) | 0;
     if (isLoad) {
       const lo = c.mem.read32(address);
-      const hi = c.mem.read32((address + 4) >>> 0);
+      const hi = c.mem.read32((address + 4) | 0);
       if (wback) c.r[n] = offsetAddress;
       c.r[t] = lo;
       c.r[t2] = hi;
     } else {
       c.mem.write32(address, c.r[t]);
-      c.mem.write32((address + 4) >>> 0, c.r[t2]);
+      c.mem.write32((address + 4) | 0, c.r[t2]);
       if (wback) c.r[n] = offsetAddress;
     }
   };
@@ -310,8 +310,8 @@ export function loadStoreMultiple(isLoad: boolean, n: number, list: number, incr
     const values = new Int32Array(count);
     return (c) => {
       const base = c.r[n];
-      let address = (base + startOffset) >>> 0;
-      for (let i = 0; i < count; i++, address = (address + 4) >>> 0) values[i] = c.mem.read32(address);
+      let address = (base + startOffset) | 0;
+      for (let i = 0; i < count; i++, address = (address + 4) | 0) values[i] = c.mem.read32(address);
       if (wback && !loadsBase) c.r[n] = base + delta;
       for (let i = 0; i < count; i++) {
         const reg = regArray[i];
@@ -322,8 +322,8 @@ export function loadStoreMultiple(isLoad: boolean, n: number, list: number, incr
   }
   return (c) => {
     const base = c.r[n];
-    let address = (base + startOffset) >>> 0;
-    for (let i = 0; i < count; i++, address = (address + 4) >>> 0) c.mem.write32(address, c.r[regArray[i]]);
+    let address = (base + startOffset) | 0;
+    for (let i = 0; i < count; i++, address = (address + 4) | 0) c.mem.write32(address, c.r[regArray[i]]);
     if (wback) c.r[n] = base + delta;
   };
 }
@@ -332,11 +332,11 @@ export function loadStoreMultiple(isLoad: boolean, n: number, list: number, incr
 
 export function loadExclusive(width: Width, t: number, t2: number, n: number, offset: number): Handler {
   return (c) => {
-    const address = (c.r[n] + offset) >>> 0;
+    const address = (c.r[n] + offset) | 0;
     c.exclusiveAddress = address;
     if (t2 >= 0) {
       c.r[t] = c.mem.read32(address);
-      c.r[t2] = c.mem.read32((address + 4) >>> 0);
+      c.r[t2] = c.mem.read32((address + 4) | 0);
     } else c.r[t] = load(c, width, address);
   };
 }
@@ -344,14 +344,14 @@ export function loadExclusive(width: Width, t: number, t2: number, n: number, of
 /** STREX: succeeds (Rd = 0) only when the local monitor holds this address. One CPU, so no global monitor. */
 export function storeExclusive(width: Width, d: number, t: number, t2: number, n: number, offset: number): Handler {
   return (c) => {
-    const address = (c.r[n] + offset) >>> 0;
+    const address = (c.r[n] + offset) | 0;
     if (c.exclusiveAddress !== address) {
       c.r[d] = 1;
       return;
     }
     if (t2 >= 0) {
       c.mem.write32(address, c.r[t]);
-      c.mem.write32((address + 4) >>> 0, c.r[t2]);
+      c.mem.write32((address + 4) | 0, c.r[t2]);
     } else store(c, width, address, c.r[t]);
     c.exclusiveAddress = -1;
     c.r[d] = 0;

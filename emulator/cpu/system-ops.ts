@@ -238,6 +238,12 @@ export function coprocessor(cp: number, isRead: boolean, t: number, t2: number, 
     } else if (!system.coprocessorWrite(cp, op1, crn, crm, op2, c.r[t], wide ? c.r[t2] : 0, wide)) raiseUndefined(c, encoding, size, detail);
     else if (ends) systemEvent(c, SystemEvent.Resync, 0);
   };
+  if (!isRead && register?.kind === 'nop' && register.access !== 'ro') {
+    // Cache and branch predictor maintenance (Linux runs it in loops over whole ranges): nothing to do at PL1.
+    return (c) => {
+      if (c.system === null || c.mode === Mode.USR) handler(c);
+    };
+  }
   return ends ? endsBlock(handler) : handler;
 }
 

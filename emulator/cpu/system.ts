@@ -357,8 +357,7 @@ export class SystemCpu extends Cpu implements SystemControl {
       this.execTags[slot] = vpn;
       this.execPages[slot] = page;
     }
-    const index = (pc & (PAGE_SIZE - 1)) >>> 1;
-    return page.blocks[index] ?? (page.blocks[index] = this.decodeBlock(pc, thumb));
+    return page.blockAt(pc) ?? page.add(pc, this.decodeBlock(pc >>> 0, thumb));
   }
 
   private readonly codeWritten = (physicalPage: number): void => {

@@ -4,13 +4,11 @@
 import { BusResponse, type Bus, type BusPort } from '../bus/bus';
 import type { PhysicalMemory } from '../bus/memory';
 import { MemoryFault, type CpuMemory, type DeviceAccessObserver } from '../cpu/memory';
+import { PageCachedMemory } from '../cpu/page-cache';
 
 export const PAGE_SIZE = 4096;
 const PAGE_MASK = PAGE_SIZE - 1;
 const PAGES = 1 << 20;
-const TLB_SIZE = 1024;
-const TLB_MASK = TLB_SIZE - 1;
-const EMPTY_PAGE = new Uint8Array(0);
 
 export const PROT_READ = 1;
 export const PROT_WRITE = 2;
@@ -59,7 +57,7 @@ export function rangeFrames(memory: PhysicalMemory, base: number, size: number):
   };
 }
 
-export class UserAddressSpace implements CpuMemory {
+export class UserAddressSpace extends PageCachedMemory implements CpuMemory {
   /** Physical frame number + 1 of each virtual page; 0 = no frame yet. */
   private readonly frames = new Int32Array(PAGES);
   private readonly flags = new Uint8Array(PAGES);
@@ -71,13 +69,8 @@ export class UserAddressSpace implements CpuMemory {
   private codeWatcher: ((pageNumber: number) => void) | undefined;
   private storeWatches: readonly StoreWatch[] = [];
   private storeListener: StoreListener | undefined;
-  // Software TLB, direct-mapped: the RAM page array behind a virtual page the CPU may read (or write) directly,
-  // tagged with its page number. Filled on a miss, emptied when the mapping changes or the physical memory is
-  // snapshotted/restored (its pages may then be shared or replaced).
-  private readonly readTags = new Int32Array(TLB_SIZE).fill(-1);
-  private readonly readPages: Uint8Array[] = new Array<Uint8Array>(TLB_SIZE).fill(EMPTY_PAGE);
-  private readonly writeTags = new Int32Array(TLB_SIZE).fill(-1);
-  private readonly writePages: Uint8Array[] = new Array<Uint8Array>(TLB_SIZE).fill(EMPTY_PAGE);
+  // The page cache (page-cache.ts) is the software TLB: filled on a miss, emptied when the mapping changes or the
+  // physical memory is snapshotted/restored (its pages may then be shared or replaced).
   private tlbGeneration = 0;
   /** Called before every access to a device page: brings the devices to the CPU's instant. */
   beforeDeviceAccess: (() => void) | undefined;
@@ -89,6 +82,7 @@ export class UserAddressSpace implements CpuMemory {
     private readonly port: BusPort,
     private readonly frameSource: FrameSource,
   ) {
+    super();
     this.ram = bus.memory;
   }
 
@@ -245,16 +239,13 @@ export class UserAddressSpace implements CpuMemory {
   // ---- Access -----------------------------------------------------------------------------------------------
 
   private dropTlb(vpn: number): void {
-    const slot = vpn & TLB_MASK;
-    if (this.readTags[slot] === vpn) this.readTags[slot] = -1;
-    if (this.writeTags[slot] === vpn) this.writeTags[slot] = -1;
+    this.uncachePage(vpn);
   }
 
   /** Drops the TLB if the physical memory was snapshotted or restored since it was filled. */
   revalidate(): void {
     if (this.ram.generation === this.tlbGeneration) return;
-    this.readTags.fill(-1);
-    this.writeTags.fill(-1);
+    this.uncacheAll();
     this.tlbGeneration = this.ram.generation;
   }
 
@@ -264,15 +255,8 @@ export class UserAddressSpace implements CpuMemory {
     if (flags & DEVICE) return;
     if (this.ram.generation !== this.tlbGeneration) this.revalidate();
     const page = this.ram.privatePage(Math.floor(physical / PAGE_SIZE));
-    const slot = vpn & TLB_MASK;
-    if (flags & PROT_READ) {
-      this.readTags[slot] = vpn;
-      this.readPages[slot] = page;
-    }
-    if (flags & PROT_WRITE && !(flags & (WATCHED | STORE_WATCHED))) {
-      this.writeTags[slot] = vpn;
-      this.writePages[slot] = page;
-    }
+    if (flags & PROT_READ) this.cacheRead(vpn, page);
+    if (flags & PROT_WRITE && !(flags & (WATCHED | STORE_WATCHED))) this.cacheWrite(vpn, page);
   }
 
   /** Physical address for an access that stays within one page, or throws the fault. */
@@ -306,6 +290,7 @@ export class UserAddressSpace implements CpuMemory {
   }
 
   private readSized(address: number, size: 1 | 2 | 4, need: number, access: 'read' | 'execute'): number {
+    address >>>= 0; // the fast paths take the address signed or unsigned
     if ((address & PAGE_MASK) + size > PAGE_SIZE) {
       let value = 0;
       for (let i = size - 1; i >= 0; i--) value = (value << 8) | this.readSized((address + i) >>> 0, 1, need, access);
@@ -318,6 +303,7 @@ export class UserAddressSpace implements CpuMemory {
   }
 
   private writeSized(address: number, size: 1 | 2 | 4, value: number): void {
+    address >>>= 0;
     if ((address & PAGE_MASK) + size > PAGE_SIZE) {
       for (let i = 0; i < size; i++) this.writeSized((address + i) >>> 0, 1, value >>> (8 * i));
       return;
@@ -329,64 +315,12 @@ export class UserAddressSpace implements CpuMemory {
     if (this.flags[vpn] & STORE_WATCHED) this.checkStore(address, size, value);
   }
 
-  read8(address: number): number {
-    const vpn = address >>> 12;
-    const slot = vpn & TLB_MASK;
-    if (this.readTags[slot] === vpn) return this.readPages[slot][address & PAGE_MASK];
-    return this.readSized(address, 1, PROT_READ, 'read');
+  protected readMiss(address: number, size: 1 | 2 | 4): number {
+    return this.readSized(address, size, PROT_READ, 'read');
   }
 
-  read16(address: number): number {
-    const vpn = address >>> 12;
-    const slot = vpn & TLB_MASK;
-    const o = address & PAGE_MASK;
-    if (this.readTags[slot] === vpn && o < PAGE_SIZE - 1) {
-      const page = this.readPages[slot];
-      return page[o] | (page[o + 1] << 8);
-    }
-    return this.readSized(address, 2, PROT_READ, 'read');
-  }
-
-  read32(address: number): number {
-    const vpn = address >>> 12;
-    const slot = vpn & TLB_MASK;
-    const o = address & PAGE_MASK;
-    if (this.readTags[slot] === vpn && o < PAGE_SIZE - 3) {
-      const page = this.readPages[slot];
-      return page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24);
-    }
-    return this.readSized(address, 4, PROT_READ, 'read') | 0;
-  }
-
-  write8(address: number, value: number): void {
-    const vpn = address >>> 12;
-    const slot = vpn & TLB_MASK;
-    if (this.writeTags[slot] === vpn) this.writePages[slot][address & PAGE_MASK] = value;
-    else this.writeSized(address, 1, value);
-  }
-
-  write16(address: number, value: number): void {
-    const vpn = address >>> 12;
-    const slot = vpn & TLB_MASK;
-    const o = address & PAGE_MASK;
-    if (this.writeTags[slot] === vpn && o < PAGE_SIZE - 1) {
-      const page = this.writePages[slot];
-      page[o] = value;
-      page[o + 1] = value >>> 8;
-    } else this.writeSized(address, 2, value);
-  }
-
-  write32(address: number, value: number): void {
-    const vpn = address >>> 12;
-    const slot = vpn & TLB_MASK;
-    const o = address & PAGE_MASK;
-    if (this.writeTags[slot] === vpn && o < PAGE_SIZE - 3) {
-      const page = this.writePages[slot];
-      page[o] = value;
-      page[o + 1] = value >>> 8;
-      page[o + 2] = value >>> 16;
-      page[o + 3] = value >>> 24;
-    } else this.writeSized(address, 4, value);
+  protected writeMiss(address: number, size: 1 | 2 | 4, value: number): void {
+    this.writeSized(address, size, value);
   }
 
   fetch16(address: number): number {

@@ -27,7 +27,8 @@ class FlatMemory implements CpuMemory {
   readonly bytes = new Uint8Array(RAM_SIZE);
   private readonly watchers = new Map<number, (pageNumber: number) => void>();
   private check(address: number, size: number, access: 'read' | 'write' | 'execute'): void {
-    if (address + size > RAM_SIZE) throw new MemoryFault(address, access, 'outside the test RAM');
+    // The CPU passes addresses signed or unsigned (CpuMemory): above 2 GiB they are negative here.
+    if ((address >>> 0) + size > RAM_SIZE) throw new MemoryFault(address >>> 0, access, 'outside the test RAM');
     if (access !== 'write') return;
     for (const page of new Set([address >>> 12, (address + size - 1) >>> 12])) {
       const invalidate = this.watchers.get(page);

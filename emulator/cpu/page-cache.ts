@@ -1,0 +1,112 @@
+// The fast path of the CPU's memory, shared by the user-mode address space and the system MMU: a direct-mapped cache
+// of RAM pages by virtual page number, one for reads and one for writes, each entry the page's bytes tagged with its
+// page number. A hit is an array access; a miss (or an access that crosses the page) goes to the subclass, which
+// translates, checks and may fill the entry. The subclass empties entries whenever what allowed them changes.
+const CACHE_SIZE = 1024;
+const CACHE_MASK = CACHE_SIZE - 1;
+const PAGE_SIZE = 4096;
+const PAGE_MASK = PAGE_SIZE - 1;
+const EMPTY_PAGE = new Uint8Array(0);
+
+export abstract class PageCachedMemory {
+  private readonly readTags = new Int32Array(CACHE_SIZE).fill(-1);
+  private readonly readPages: Uint8Array[] = new Array<Uint8Array>(CACHE_SIZE).fill(EMPTY_PAGE);
+  private readonly writeTags = new Int32Array(CACHE_SIZE).fill(-1);
+  private readonly writePages: Uint8Array[] = new Array<Uint8Array>(CACHE_SIZE).fill(EMPTY_PAGE);
+
+  /** A read the cache did not serve: the value (unsigned; read32's caller makes it signed). */
+  protected abstract readMiss(address: number, size: 1 | 2 | 4): number;
+  protected abstract writeMiss(address: number, size: 1 | 2 | 4, value: number): void;
+
+  /** Later reads of virtual page `vpn` read `page`. */
+  protected cacheRead(vpn: number, page: Uint8Array): void {
+    const slot = vpn & CACHE_MASK;
+    this.readTags[slot] = vpn;
+    this.readPages[slot] = page;
+  }
+
+  /** Later writes to virtual page `vpn` write `page`. */
+  protected cacheWrite(vpn: number, page: Uint8Array): void {
+    const slot = vpn & CACHE_MASK;
+    this.writeTags[slot] = vpn;
+    this.writePages[slot] = page;
+  }
+
+  /** Virtual page `vpn` is no longer cached. */
+  protected uncachePage(vpn: number): void {
+    const slot = vpn & CACHE_MASK;
+    if (this.readTags[slot] === vpn) this.readTags[slot] = -1;
+    if (this.writeTags[slot] === vpn) this.writeTags[slot] = -1;
+  }
+
+  /** No page is cached for writes. */
+  protected uncacheWrites(): void {
+    this.writeTags.fill(-1);
+  }
+
+  /** No page is cached. */
+  protected uncacheAll(): void {
+    this.readTags.fill(-1);
+    this.writeTags.fill(-1);
+  }
+
+  read8(address: number): number {
+    const vpn = address >>> 12;
+    const slot = vpn & CACHE_MASK;
+    if (this.readTags[slot] === vpn) return this.readPages[slot][address & PAGE_MASK];
+    return this.readMiss(address, 1);
+  }
+
+  read16(address: number): number {
+    const vpn = address >>> 12;
+    const slot = vpn & CACHE_MASK;
+    const o = address & PAGE_MASK;
+    if (this.readTags[slot] === vpn && o < PAGE_SIZE - 1) {
+      const page = this.readPages[slot];
+      return page[o] | (page[o + 1] << 8);
+    }
+    return this.readMiss(address, 2);
+  }
+
+  read32(address: number): number {
+    const vpn = address >>> 12;
+    const slot = vpn & CACHE_MASK;
+    const o = address & PAGE_MASK;
+    if (this.readTags[slot] === vpn && o < PAGE_SIZE - 3) {
+      const page = this.readPages[slot];
+      return page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24);
+    }
+    return this.readMiss(address, 4) | 0;
+  }
+
+  write8(address: number, value: number): void {
+    const vpn = address >>> 12;
+    const slot = vpn & CACHE_MASK;
+    if (this.writeTags[slot] === vpn) this.writePages[slot][address & PAGE_MASK] = value;
+    else this.writeMiss(address, 1, value);
+  }
+
+  write16(address: number, value: number): void {
+    const vpn = address >>> 12;
+    const slot = vpn & CACHE_MASK;
+    const o = address & PAGE_MASK;
+    if (this.writeTags[slot] === vpn && o < PAGE_SIZE - 1) {
+      const page = this.writePages[slot];
+      page[o] = value;
+      page[o + 1] = value >>> 8;
+    } else this.writeMiss(address, 2, value);
+  }
+
+  write32(address: number, value: number): void {
+    const vpn = address >>> 12;
+    const slot = vpn & CACHE_MASK;
+    const o = address & PAGE_MASK;
+    if (this.writeTags[slot] === vpn && o < PAGE_SIZE - 3) {
+      const page = this.writePages[slot];
+      page[o] = value;
+      page[o + 1] = value >>> 8;
+      page[o + 2] = value >>> 16;
+      page[o + 3] = value >>> 24;
+    } else this.writeMiss(address, 4, value);
+  }
+}
