@@ -4,13 +4,12 @@
 // cost is the RAM pages written after it (copy-on-write) and its device and CPU state; past the budget, checkpoints
 // are thinned where they lie closest together, keeping the first and the newest.
 import { PAGE_SIZE } from '../bus/memory';
-import { PICOSECONDS_PER_NANOSECOND } from './clock';
 import type { SystemMachineState } from './snapshot';
 import type { RunUntilOutcome, SystemMachine, SystemOutcome } from './system';
 
 export interface Checkpoint {
-  /** Machine time (ps). */
-  readonly now: number;
+  /** Machine time (ns): the furthest CPU's. */
+  readonly time: number;
   /** Each CPU's retired instructions. */
   readonly retired: readonly number[];
   readonly state: SystemMachineState;
@@ -50,14 +49,14 @@ export class Checkpoints {
   take(): Checkpoint {
     const system = this.system;
     const retired = system.cpus.map((cpu) => cpu.retired);
-    const at = this.list.findIndex((c) => c.retired.every((r, i) => r === retired[i]) && c.now === system.machine.now);
-    const checkpoint: Checkpoint = { now: system.machine.now, retired, state: system.snapshot() };
+    const at = this.list.findIndex((c) => c.retired.every((r, i) => r === retired[i]) && c.time === system.time);
+    const checkpoint: Checkpoint = { time: system.time, retired, state: system.snapshot() };
     if (at >= 0) {
       this.own.delete(this.list[at]);
       this.list[at] = checkpoint;
     } else {
       this.list.push(checkpoint);
-      this.list.sort((a, b) => a.now - b.now || a.retired[0] - b.retired[0]);
+      this.list.sort((a, b) => a.time - b.time || a.retired[0] - b.retired[0]);
     }
     this.forgetNeighbours(this.list.indexOf(checkpoint));
     this.thin();
@@ -70,7 +69,7 @@ export class Checkpoints {
     const end = system.time + maxTime;
     if (this.list.length === 0) this.take();
     for (;;) {
-      const last = this.list[this.list.length - 1].now / PICOSECONDS_PER_NANOSECOND;
+      const last = this.list[this.list.length - 1].time;
       const next = Math.min(end, Math.max(last, system.time) + this.interval);
       const outcome = system.runTo(next);
       if (outcome.kind !== 'time-limit') return outcome;
@@ -79,14 +78,18 @@ export class Checkpoints {
     }
   }
 
-  /** The latest checkpoint at which CPU `cpu` had retired at most `retired` instructions. */
+  /**
+   * The latest checkpoint at which CPU `cpu` had retired fewer than `retired` instructions (or the first, when it
+   * had retired exactly that many there). Strictly fewer, so that running on from it stops when the instruction
+   * retires, not at some later checkpoint while the CPU waited: the state reached is the same from any checkpoint.
+   */
   latestBefore(cpu: number, retired: number): Checkpoint | undefined {
-    for (let i = this.list.length - 1; i >= 0; i--) if (this.list[i].retired[cpu] <= retired) return this.list[i];
-    return undefined;
+    for (let i = this.list.length - 1; i >= 0; i--) if (this.list[i].retired[cpu] < retired) return this.list[i];
+    return this.list[0]?.retired[cpu] === retired ? this.list[0] : undefined;
   }
 
-  /** Brings the machine to where CPU `cpu` had retired `retired` instructions: the latest checkpoint before, then
-   * forward. */
+  /** Brings the machine to the instant CPU `cpu` retired its instruction number `retired`: the latest checkpoint
+   * before, then forward. */
   goTo(cpu: number, retired: number): RunUntilOutcome {
     const checkpoint = this.latestBefore(cpu, retired);
     if (checkpoint === undefined) throw new Error(`no checkpoint before CPU ${cpu}'s instruction ${retired} (the first is at ${this.list[0]?.retired[cpu] ?? 'none'})`);
@@ -146,7 +149,7 @@ export class Checkpoints {
     while (this.list.length > 2 && this.bytes > this.budget) {
       let drop = 1;
       for (let i = 2; i < this.list.length - 1; i++) {
-        if (this.list[i + 1].now - this.list[i - 1].now < this.list[drop + 1].now - this.list[drop - 1].now) drop = i;
+        if (this.list[i + 1].time - this.list[i - 1].time < this.list[drop + 1].time - this.list[drop - 1].time) drop = i;
       }
       this.remove(drop);
     }
