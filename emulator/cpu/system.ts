@@ -204,6 +204,19 @@ export class SystemCpu extends Cpu implements SystemControl {
     if (high && this.stop === null) this.stop = SystemCpu.RESYNC;
   }
 
+  /** Set by `requestHalt`: `run` returns with a `halt` stop at the next instruction boundary. */
+  haltRequested = false;
+  private static readonly DEBUGGER_HALT: StopReason = { kind: 'halt', detail: 'debugger' };
+
+  /**
+   * The debugger stops the CPU (a DMA event stops the whole machine): `run` returns with a `halt` stop once the
+   * instruction executing has completed (the PC past it), or at once when it is not running.
+   */
+  requestHalt(): void {
+    this.haltRequested = true;
+    if (this.stop === null) this.stop = SystemCpu.RESYNC;
+  }
+
   // ---- Running --------------------------------------------------------------------------------------------------
 
   /**
@@ -214,6 +227,11 @@ export class SystemCpu extends Cpu implements SystemControl {
   override run(budget: number): number {
     let executed = 0;
     while (executed < budget && this.powered) {
+      if (this.haltRequested) {
+        this.haltRequested = false;
+        this.stop = SystemCpu.DEBUGGER_HALT;
+        break;
+      }
       if (this.waiting) {
         if (!this.wakeable) break;
         // A WFE woken by an event consumes it.

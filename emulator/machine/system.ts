@@ -243,6 +243,38 @@ export class SystemMachine implements PowerController {
     return { kind: this.power === 'off' ? 'off' : 'reset' };
   }
 
+  /**
+   * The debugger's single step: CPU `index` alone runs one instruction (or takes an exception and runs the first
+   * instruction of its vector) while the other CPUs stay halted; the devices and timers follow it on the clock. A CPU
+   * waiting for an interrupt lets the devices run until one arrives, for at most `maxTime` ns of machine time.
+   * Returns how the machine ended or the CPU stopped, undefined when the step completed. Inside a round (a run
+   * stopped in it) the instruction counts in the CPU's quantum. A step of one CPU with the others halted is not the
+   * schedule's order: a replay from a snapshot before it follows the schedule (runUntil steps in order).
+   */
+  step(index: number, maxTime: number): SystemOutcome | undefined {
+    const machine = this.machine;
+    const schedule = this.schedule;
+    const cpu = this.cpus[index];
+    const end = machine.now + maxTime * PICOSECONDS_PER_NANOSECOND;
+    while (cpu.waiting && !cpu.wakeable && machine.now < end) {
+      machine.waitUntil(() => cpu.wakeable, Math.min(end, this.nextTimerDeadline()));
+      for (const t of this.timers) t.advanceTo(this.time);
+    }
+    if (cpu.waiting && !cpu.wakeable) return { kind: 'time-limit' };
+    const inRound = schedule.open;
+    if (!inRound) {
+      schedule.start = machine.now;
+      schedule.retired[index] = cpu.retired;
+    }
+    const ran = cpu.run(1);
+    if (inRound) schedule.ran[index] += ran;
+    machine.advanceTo(inRound ? this.instantOf(cpu) : schedule.start + Math.max(1, ran) * machine.cpuPeriod);
+    if (!inRound) schedule.close();
+    for (const t of this.timers) t.advanceTo(this.time);
+    if (cpu.stop !== null) return { kind: 'stopped', cpu: index, stop: cpu.stop };
+    return this.power === 'on' ? undefined : { kind: this.power };
+  }
+
   /** Every CPU had its turn: the devices and timers catch up with the longest; when every CPU waits, the devices run
    * until an interrupt arrives, the next timer deadline, the next replayed console input or `end`. */
   private closeRound(end: number): WaitResult | undefined {
