@@ -231,8 +231,10 @@ export class SystemMachine implements PowerController {
           schedule.ran[cpu.index] += ran;
           if (cpu.stop !== null) return { kind: 'stopped', cpu: cpu.index, stop: cpu.stop };
           if (targeted && cpu.retired >= target!.retired) return { kind: 'reached' };
-          // An exception counts in the budget but not in the retired count: the targeted CPU goes on.
-          if (ran === budget && schedule.ran[cpu.index] < schedule.quantum) continue;
+          // An exception counts in the budget but not in the retired count: the targeted CPU goes on. One taken as
+          // the budget ran out counts beyond it (ran > budget): the CPU has not stopped, its quantum goes on (a run
+          // ending there must not close the round early, or a replay that does not stop there takes other rounds).
+          if (ran >= budget && schedule.ran[cpu.index] < schedule.quantum) continue;
         }
         if (!cpu.waiting && cpu.powered) schedule.busy = true;
       }
