@@ -60,15 +60,17 @@ export function translateBlock(block: TranslationInput): Translated {
   const emitted = Array.from(encodings, (encoding, i) => emitInstruction(encoding, thumb, itStates[i], pcValues[i], fallthrough[i]));
   const targets = new Set<number>();
   // A block with a loop is translated up to its last backward branch: what follows runs once per loop, as a block
-  // of its own (leaving after any instruction is what the engine does at the end of its budget too). Smaller
-  // functions compile faster.
+  // of its own (leaving after any instruction is what the engine does at the end of its budget too). A loop that
+  // starts further in is left to the block the engine decodes at its head: each function holds at most one loop
+  // nest's head, so V8 compiles it faster (on threads whose CPU time counts too) and keeps its locals in registers.
+  const targetIndex = emitted.map((e) => (e?.target === undefined ? undefined : indexOf.get(e.target)));
   let length = handlers.length;
-  emitted.forEach((e, i) => {
-    const j = e?.target === undefined ? undefined : indexOf.get(e.target);
+  targetIndex.forEach((j, i) => {
     if (j === undefined) return;
     targets.add(j);
     if (j <= i) length = i + 1;
   });
+  targetIndex.forEach((j, i) => { if (j !== undefined && j > 0 && j <= i && j < length) length = j; });
   for (const j of targets) if (j >= length) targets.delete(j);
   // In a block the emitter covers entirely, the registers and flags live in locals (r3, fz...), written back to
   // the CpuState when it leaves; where a handler runs, writing them back and reading them again around each call
