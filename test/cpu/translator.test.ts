@@ -46,6 +46,16 @@ class FlatMemory implements CpuMemory {
   fetch32(a: number): number { this.check(a, 4, 'execute'); return this.read32(a); }
   watchCode(pageNumber: number, invalidate: (pageNumber: number) => void): void {
     this.watchers.set(pageNumber, invalidate);
+    this.cacheEpoch++;
+  }
+  // Translated code accesses pages directly: any page of the RAM for reads, one without decoded code for writes.
+  cacheEpoch = 0;
+  readPageAt(a: number): Uint8Array {
+    const page = (a >>> 12) * 4096;
+    return this.bytes.subarray(page, Math.min(page + 4096, RAM_SIZE));
+  }
+  writePageAt(a: number): Uint8Array {
+    return this.watchers.has(a >>> 12) ? new Uint8Array(0) : this.readPageAt(a);
   }
 }
 
