@@ -7,7 +7,7 @@ import {
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { Runtime, SourceRef, StopInfo } from './runtime/contract';
+import type { BreakpointResult, Runtime, SourceRef, StopInfo } from './runtime/contract';
 import { EvaluationError } from './runtime/expression';
 import { EVENT_FILTERS } from './runtime/filters';
 import { UserError } from './runtime/launch';
@@ -51,6 +51,7 @@ export class DmaDebugSession extends DebugSession {
       supportsHitConditionalBreakpoints: true,
       supportsLogPoints: true,
       supportsInstructionBreakpoints: true,
+      supportsFunctionBreakpoints: true,
       supportsDataBreakpoints: true,
       supportsDataBreakpointBytes: true,
       supportsStepBack: true,
@@ -126,6 +127,19 @@ export class DmaDebugSession extends DebugSession {
           id: r.id, verified: r.verified, message: r.message, instructionReference: r.address === undefined ? undefined : hex32(r.address),
           source: r.source && this.source(r.source), line: r.line === undefined ? undefined : this.convertDebuggerLineToClient(r.line),
         })),
+      };
+    });
+  }
+
+  /** On kernel symbols (`pl330_start_thread`); other kinds have no symbol table for them. */
+  protected setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+    this.handle(response, () => {
+      const runtime = this.launched();
+      const requests = args.breakpoints.map((b) => ({ name: b.name, condition: b.condition, hitCondition: b.hitCondition }));
+      const results: BreakpointResult[] = runtime.setFunctionBreakpoints?.(requests)
+        ?? requests.map(() => ({ id: 0, verified: false, message: 'function breakpoints are for kernel sessions (launch with \'kernel\'): use line or instruction breakpoints' }));
+      response.body = {
+        breakpoints: results.map((r) => ({ id: r.id || undefined, verified: r.verified, message: r.message, instructionReference: r.address === undefined ? undefined : hex32(r.address) })),
       };
     });
   }
@@ -231,8 +245,18 @@ export class DmaDebugSession extends DebugSession {
     });
   }
 
+  /** A `phys:ADDRESS` reference reads physical memory (kernel sessions, whose CPU addresses are virtual). */
   protected readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
     this.handle(response, () => {
+      const physical = PHYSICAL_REFERENCE.exec(args.memoryReference);
+      if (physical) {
+        const runtime = this.launched();
+        if (!runtime.readPhysicalMemory) throw new UserError(`'${args.memoryReference}': physical references are for kernel sessions (this session's addresses are physical already)`);
+        const address = parseAddress(physical[1], PHYSICAL_LIMIT) + (args.offset ?? 0);
+        const bytes = runtime.readPhysicalMemory(address, Math.min(args.count, MAX_READ));
+        response.body = { address: `phys:0x${address.toString(16)}`, data: Buffer.from(bytes).toString('base64'), unreadableBytes: args.count - bytes.length };
+        return;
+      }
       const address = parseAddress(args.memoryReference) + (args.offset ?? 0);
       const bytes = this.launched().readMemory(address, Math.min(args.count, MAX_READ));
       response.body = { address: hex32(address), data: Buffer.from(bytes).toString('base64'), unreadableBytes: args.count - bytes.length };
@@ -371,9 +395,13 @@ export class DmaDebugSession extends DebugSession {
   }
 }
 
+/** `phys:0x80008000`: a physical address (up to LPAE's 40 bits). */
+const PHYSICAL_REFERENCE = /^\s*phys:\s*(.+)$/i;
+const PHYSICAL_LIMIT = 2 ** 40 - 1;
+
 /** A memory or instruction reference: `0x2000`, `8192`. */
-function parseAddress(reference: string): number {
+function parseAddress(reference: string, limit = 0xffffffff): number {
   const value = Number(reference.trim());
-  if (!Number.isSafeInteger(value) || value < 0 || value > 0xffffffff) throw new UserError(`'${reference}' is not an address`);
+  if (!Number.isSafeInteger(value) || value < 0 || value > limit) throw new UserError(`'${reference}' is not an address`);
   return value;
 }

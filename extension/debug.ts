@@ -14,7 +14,7 @@ export function registerDebugger(context: vscode.ExtensionContext): void {
   );
 }
 
-/** F5 without launch.json debugs the active .pl330 file; a configuration needs a program or a scenario. */
+/** F5 without launch.json debugs the active .pl330 file; a configuration needs a program, a scenario or a kernel. */
 function resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
   if (!config.type && !config.request && !config.name) {
     const editor = vscode.window.activeTextEditor;
@@ -22,8 +22,8 @@ function resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, 
       Object.assign(config, { type: DEBUG_TYPE, name: 'Debug PL330 program', request: 'launch', program: editor.document.uri.fsPath, stopOnEntry: true });
     }
   }
-  if (!config.program && !config.scenario) {
-    void vscode.window.showInformationMessage("dmalab: set 'program' (a .pl330 file or an ARM executable) or 'scenario' (a VFIO test) to debug");
+  if (!config.program && !config.scenario && !config.kernel) {
+    void vscode.window.showInformationMessage("dmalab: set 'program' (a .pl330 file or an ARM executable), 'scenario' (a VFIO test) or 'kernel' (a Linux Image) to debug");
     return undefined;
   }
   return config;
@@ -34,8 +34,7 @@ function resolveDebugConfigurationWithSubstitutedVariables(folder: vscode.Worksp
   const base = folder?.uri.fsPath;
   if (base) {
     const absolute = (p: unknown): unknown => (typeof p === 'string' && !p.startsWith('/') && !/^[a-zA-Z]:[\\/]/.test(p) ? vscode.Uri.joinPath(folder!.uri, p).fsPath : p);
-    config.program = absolute(config.program);
-    config.platform = absolute(config.platform);
+    for (const key of ['program', 'platform', 'kernel', 'dtb', 'initrd', 'symbols']) if (config[key] !== undefined) config[key] = absolute(config[key]);
     if (Array.isArray(config.memory)) config.memory = config.memory.map((m: Record<string, unknown>) => (m && typeof m === 'object' && 'file' in m ? { ...m, file: absolute(m.file) } : m));
   }
   return config;

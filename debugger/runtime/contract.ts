@@ -39,7 +39,7 @@ export interface ScopeInfo {
   readonly expensive: boolean;
 }
 
-export type StopReason = 'entry' | 'step' | 'breakpoint' | 'instruction breakpoint' | 'data breakpoint' | 'exception' | 'pause';
+export type StopReason = 'entry' | 'step' | 'breakpoint' | 'function breakpoint' | 'instruction breakpoint' | 'data breakpoint' | 'exception' | 'pause';
 
 export interface StopInfo {
   readonly reason: StopReason;
@@ -59,6 +59,13 @@ export interface LineBreakpointRequest {
 
 export interface InstructionBreakpointRequest {
   readonly address: number;
+  readonly condition?: string;
+  readonly hitCondition?: string;
+}
+
+export interface FunctionBreakpointRequest {
+  /** A symbol (a kernel function). */
+  readonly name: string;
   readonly condition?: string;
   readonly hitCondition?: string;
 }
@@ -144,6 +151,8 @@ export interface Runtime extends EventEmitter {
   /** Replaces the line breakpoints of one source. */
   setLineBreakpoints(source: SourceRef, requests: readonly LineBreakpointRequest[]): BreakpointResult[];
   setInstructionBreakpoints(requests: readonly InstructionBreakpointRequest[]): BreakpointResult[];
+  /** Breakpoints on symbols (kinds with a symbol table: kernels); undefined where the kind has none. */
+  setFunctionBreakpoints?(requests: readonly FunctionBreakpointRequest[]): BreakpointResult[];
   /** `name`: an address or ADDRESS:LENGTH, or a variable's memory reference. */
   dataBreakpointInfo(name: string, bytes?: number): DataTarget;
   setDataBreakpoints(requests: readonly DataBreakpointRequest[]): BreakpointResult[];
@@ -160,6 +169,9 @@ export interface Runtime extends EventEmitter {
   evaluate(expression: string, frameId?: number): EvaluateResult;
   /** Bytes from `address` on, as many as are readable (unreadable ones are left out). */
   readMemory(address: number, count: number): Uint8Array;
+  /** Physical memory (RAM only: device registers are not read), for kinds whose CPU addresses are virtual (kernels):
+   * the session's `phys:ADDRESS` memory references. */
+  readPhysicalMemory?(address: number, count: number): Uint8Array;
   /** Returns how many bytes were written. */
   writeMemory(address: number, bytes: Uint8Array): number;
   disassemble(address: number, offset: number, count: number): DisassembledLine[];

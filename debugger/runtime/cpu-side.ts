@@ -1,6 +1,7 @@
-// What the debugger needs of the CPUs that run a program, kept small so that how they run (one process today; a
-// process's threads, a kernel's CPUs under the machine's scheduler) can change behind it. The ARM executable kind
-// implements it over a Linux process.
+// What the debugger needs of the CPUs that run a user program, kept small so that how they run (one process today; a
+// process's threads) can change behind it. The ARM executable kind implements it over a Linux process, stepping an
+// instruction at a time while it checks breakpoints; the kernel kind (kernel-runtime.ts) drives the system machine's
+// CPUs itself, at full speed with breakpoints checked by the CPUs per block.
 import { CpuState } from '../../emulator/cpu/state';
 import type { HalfwordReader } from '../../emulator/cpu/disasm';
 import type { StoreListener, StoreWatch } from '../../emulator/linux/address-space';

@@ -306,8 +306,9 @@ export class DmaObservation {
   }
 
   /**
-   * Memory as a DMAC fetches it: through its SMMU (inspected, changing nothing) when it has one; where the SMMU gives
-   * no translation, physical memory at that address (a program session loads its code physically).
+   * Memory as a DMAC fetches it: through its SMMU (inspected, changing nothing) when it has one, also where only the
+   * page's permissions would refuse the fetch; where the SMMU gives no translation, physical memory at that address
+   * (a program session loads its code physically).
    */
   readCode(dmac: number, address: number, length: number): Uint8Array {
     const buf = new Uint8Array(length);
@@ -316,7 +317,8 @@ export class DmaObservation {
     for (let done = 0; done < length;) {
       const at = (address + done) >>> 0;
       const chunk = Math.min(length - done, 4096 - (at % 4096));
-      const physical = smmu ? smmu.inspect(streamId, at).physical ?? at : at;
+      const inspection = smmu?.inspect(streamId, at, false, true);
+      const physical = inspection ? inspection.physical ?? inspection.mapped ?? at : at;
       this.machine.bus.physicalRead(physical, buf, done, chunk);
       done += chunk;
     }

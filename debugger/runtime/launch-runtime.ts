@@ -1,4 +1,4 @@
-// A launch request's program kind, decided once: a scenario (its ARM executable when it has one, else its host
+// A launch request's program kind, decided once: a kernel (`kernel`), a scenario (its ARM executable when it has one, else its host
 // program driving the machine), an ARM executable (ELF magic), or PL330 microcode. The session then talks to the
 // runtime without knowing which.
 import { join, resolve } from 'node:path';
@@ -6,6 +6,7 @@ import { loadPlatform, packageRoot } from '../../scenarios/platform';
 import { SCENARIOS, scenarioSession } from '../../scenarios/registry';
 import type { Runtime } from './contract';
 import { ElfRuntime, isElf, parseElfArguments } from './elf-runtime';
+import { KernelRuntime, parseKernelArguments } from './kernel-runtime';
 import { UserError, parseLaunchArguments, parseScenarioArguments } from './launch';
 import { FileAccess, MicrocodeRuntime } from './microcode-runtime';
 
@@ -18,6 +19,11 @@ export interface Launched {
 
 /** `out`: the console lines of a scenario's steps. */
 export function launchRuntime(raw: Record<string, unknown>, cwd: string, files: FileAccess, out: (line: string) => void): Launched {
+  if (raw.kernel !== undefined) {
+    const warnings: string[] = [];
+    const runtime = KernelRuntime.launch(parseKernelArguments(raw, cwd), files, (line) => warnings.push(line));
+    return { runtime, warnings, warningCategory: 'console' };
+  }
   if (raw.scenario !== undefined) {
     const executable = typeof raw.scenario === 'string' ? SCENARIOS[raw.scenario]?.executable : undefined;
     if (executable && raw.program === undefined) {

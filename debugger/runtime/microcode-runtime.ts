@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { BusResponse } from '../../emulator/bus/bus';
 import { debugGo, issueDebug } from '../../emulator/pl330/debug';
-import { decodeInstruction, hexAddress } from '../../emulator/pl330/disasm';
+import { hexAddress } from '../../emulator/pl330/disasm';
 import { ChannelState } from '../../emulator/pl330/registers';
 import { Machine } from '../../emulator/machine/machine';
 import { DMAC_PID_BASE, SMMU_PID_BASE, type MachineTraceRecorder } from '../../emulator/machine/trace';
@@ -53,8 +53,6 @@ const CHECKPOINT_INTERVAL = 1024;
 const MAX_CHECKPOINTS = 2048;
 /** Ticks run between two looks at the event loop (pause requests, new breakpoints). */
 const SLICE_TICKS = 50_000;
-/** The most microcode a listing shows from a channel's start (it ends at the first DMAEND). */
-const MAX_LISTING_BYTES = 4096;
 
 /** A host program that drives the machine between waits on it (a scenario's process); it returns an exit status. */
 export type HostProgram = ScenarioSteps<number>;
@@ -643,15 +641,7 @@ export class MicrocodeRuntime extends EventEmitter implements Runtime {
 
   /** The listing of the microcode a channel starts at `pc`: from there to its first DMAEND. */
   private listMicrocode(t: DmaThread, pc: number): void {
-    const bytes = this.dma.readCode(t.dmac, pc, MAX_LISTING_BYTES);
-    let length = 0;
-    while (length < bytes.length) {
-      const d = decodeInstruction(bytes, length, pc + length);
-      length += Math.max(1, d.length);
-      if (d.spec?.operation === 'END' && !d.invalid) break;
-    }
-    const name = `microcode-${hexAddress(pc).slice(2)}.pl330`;
-    this.program = DebugProgram.listing(name, bytes.subarray(0, length), pc, this.machine.dmacs[t.dmac].config);
+    this.program = DebugProgram.fromMemory((a, n) => this.dma.readCode(t.dmac, a, n), pc, this.machine.dmacs[t.dmac].config);
   }
 
   disassemble(address: number, offset: number, count: number): DisassembledLine[] {

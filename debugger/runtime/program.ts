@@ -3,8 +3,11 @@
 import type { Pl330Config } from '../../emulator/pl330/config';
 import { AssembleResult, AssembledInstruction, LoopInfo, assemble } from '../../server/pl330/assembler';
 import { assembleSource } from '../../server/pl330/program-load';
-import { disassemble, formatDisassembly } from '../../emulator/pl330/disasm';
+import { decodeInstruction, disassemble, formatDisassembly, hexAddress } from '../../emulator/pl330/disasm';
 import { UserError } from './launch';
+
+/** The most microcode a listing shows from a channel's start (it ends at the first DMAEND). */
+const MAX_LISTING_BYTES = 4096;
 
 export interface SourceLocation {
   readonly line: number;
@@ -42,6 +45,19 @@ export class DebugProgram {
   static listing(name: string, bytes: Uint8Array, base: number, config: Partial<Pl330Config>): DebugProgram {
     const text = formatDisassembly(disassemble(bytes, { base, thread: 'channel' }));
     return new DebugProgram(name, assemble(text, { config }), text);
+  }
+
+  /** The microcode at `pc` in memory as `read` fetches it, from there to its first DMAEND, as a listing named
+   * `microcode-ADDRESS.pl330`. */
+  static fromMemory(read: (address: number, length: number) => Uint8Array, pc: number, config: Partial<Pl330Config>): DebugProgram {
+    const bytes = read(pc, MAX_LISTING_BYTES);
+    let length = 0;
+    while (length < bytes.length) {
+      const d = decodeInstruction(bytes, length, pc + length);
+      length += Math.max(1, d.length);
+      if (d.spec?.operation === 'END' && !d.invalid) break;
+    }
+    return DebugProgram.listing(`microcode-${hexAddress(pc).slice(2)}.pl330`, bytes.subarray(0, length), pc, config);
   }
 
   /** No code yet (a scenario before it starts a channel). */

@@ -31,6 +31,9 @@ export interface BusMasterId {
   readonly name: string;
   /** The stream ID the master's transactions carry to an SMMU. */
   readonly streamId: number;
+  /** Its instruction fetches are privileged (AxPROT[0] set): the DMA-330's are, which is why Linux's pl330 driver
+   * maps its microcode privileged-only (DMA_ATTR_PRIVILEGED). */
+  readonly privilegedFetches?: boolean;
 }
 
 /**

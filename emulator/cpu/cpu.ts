@@ -47,7 +47,13 @@ export class Block {
   successor: Block | undefined = undefined;
   successorKey = -1;
   successorGeneration = -1;
+  /** The first instruction of the block at a debugger breakpoint (-1: none), as of Cpu.breakpointGeneration then. */
+  breakpointIndex = -1;
+  breakpointGeneration = -1;
 }
+
+/** A debugger breakpoint reached: the instruction at the PC has not run. */
+export const BREAKPOINT_HALT: StopReason = { kind: 'halt', detail: 'breakpoint' };
 
 /** Blocks of one 4 KiB page in one instruction set, indexed by the halfword where they start. */
 export class CodePage {
@@ -100,6 +106,10 @@ export class Cpu extends CpuState {
   private runExecuted = 0;
   /** Whether `runBlock` runs translated (its progress is then in passBase and exitIndex). */
   private runTranslated = false;
+  private breakpointSet: ReadonlySet<number> | undefined;
+  private breakpointGeneration = 0;
+  /** A breakpoint address `run` passes once if the PC is there when it starts (resuming from that breakpoint). */
+  passBreakpointAt = -1;
 
   constructor(mem: CpuMemory) {
     super(mem);
@@ -129,6 +139,29 @@ export class Cpu extends CpuState {
       this.mem.watchCode(pageNumber, this.invalidate);
     }
     return page.blockAt(pc) ?? page.add(pc, this.decodeBlock(pc >>> 0, thumb));
+  }
+
+  /**
+   * Instruction addresses where `run` stops before executing (a `halt` stop, the PC at the instruction): the
+   * debugger's breakpoints. Checked once per block (a block holding one runs interpreted up to it); none costs a test
+   * per block.
+   */
+  get breakpoints(): ReadonlySet<number> | undefined {
+    return this.breakpointSet;
+  }
+
+  set breakpoints(addresses: ReadonlySet<number> | undefined) {
+    this.breakpointSet = addresses === undefined || addresses.size === 0 ? undefined : addresses;
+    this.breakpointGeneration++;
+  }
+
+  /** Index of the first instruction of `block` at a breakpoint, or -1. */
+  private breakpointIn(block: Block, breakpoints: ReadonlySet<number>): number {
+    if (block.breakpointGeneration !== this.breakpointGeneration) {
+      block.breakpointGeneration = this.breakpointGeneration;
+      block.breakpointIndex = block.addresses.findIndex((a) => breakpoints.has(a));
+    }
+    return block.breakpointIndex;
   }
 
   /** A system CPU checks VFP instructions against FPEXC/CPACR (they are UNDEFINED while disabled). */
@@ -236,6 +269,8 @@ export class Cpu extends CpuState {
     const r = this.r;
     let executed = 0;
     let previous: Block | undefined;
+    const pass = this.passBreakpointAt;
+    this.passBreakpointAt = -1;
     while (executed < budget && this.stop === null) {
       // Chaining: the block that just ran remembers the one that followed it, valid while no decoded code was
       // dropped (a change of the translation regime in system mode comes with a stop, which ends this loop).
@@ -260,9 +295,19 @@ export class Cpu extends CpuState {
       }
       previous = block;
       const { handlers, fallthrough, pcValues } = block;
+      // A breakpoint in the block: run up to it (interpreted), or stop there; the one resumed from runs once.
+      let length = handlers.length;
+      if (this.breakpointSet !== undefined) {
+        const at = this.breakpointIn(block, this.breakpointSet);
+        if (at === 0 && (executed > 0 || this.pc !== pass)) {
+          this.stop = BREAKPOINT_HALT;
+          break;
+        }
+        if (at >= 0) length = at === 0 ? 1 : at;
+      }
       this.runBlock = block;
       this.runExecuted = executed;
-      if (this.translation && budget - executed >= handlers.length && (block.translated !== undefined || block.interpreted >= this.translateAfter)) {
+      if (this.translation && length === handlers.length && budget - executed >= handlers.length && (block.translated !== undefined || block.interpreted >= this.translateAfter)) {
         const translated = block.translated ?? (block.translated = translateBlock(block));
         this.runTranslated = true;
         try {
@@ -277,7 +322,7 @@ export class Cpu extends CpuState {
         continue;
       }
       this.runTranslated = false;
-      const count = Math.min(handlers.length, budget - executed);
+      const count = Math.min(length, budget - executed);
       let i = 0;
       try {
         for (; i < count; i++) {

@@ -71,6 +71,11 @@ export interface SystemCpuSnapshot {
   readonly waitingForEvent: boolean;
   readonly eventRegister: boolean;
   readonly powered: boolean;
+  /** Instructions retired: the CPU's position on a replayed run. */
+  readonly retired: number;
+  /** The IRQ and FIQ inputs as the GIC last drove them. */
+  readonly irq: boolean;
+  readonly fiq: boolean;
 }
 
 /** Why `run` returned early. */
@@ -199,6 +204,19 @@ export class SystemCpu extends Cpu implements SystemControl {
     if (high && this.stop === null) this.stop = SystemCpu.RESYNC;
   }
 
+  /** Set by `requestHalt`: `run` returns with a `halt` stop at the next instruction boundary. */
+  haltRequested = false;
+  private static readonly DEBUGGER_HALT: StopReason = { kind: 'halt', detail: 'debugger' };
+
+  /**
+   * The debugger stops the CPU (a DMA event stops the whole machine): `run` returns with a `halt` stop once the
+   * instruction executing has completed (the PC past it), or at once when it is not running.
+   */
+  requestHalt(): void {
+    this.haltRequested = true;
+    if (this.stop === null) this.stop = SystemCpu.RESYNC;
+  }
+
   // ---- Running --------------------------------------------------------------------------------------------------
 
   /**
@@ -209,6 +227,11 @@ export class SystemCpu extends Cpu implements SystemControl {
   override run(budget: number): number {
     let executed = 0;
     while (executed < budget && this.powered) {
+      if (this.haltRequested) {
+        this.haltRequested = false;
+        this.stop = SystemCpu.DEBUGGER_HALT;
+        break;
+      }
       if (this.waiting) {
         if (!this.wakeable) break;
         // A WFE woken by an event consumes it.
@@ -626,7 +649,7 @@ export class SystemCpu extends Cpu implements SystemControl {
     return {
       core: super.snapshot(), cpsr: this.cpsr, banks: this.banks.save(), cp15: [...this.cp15], fpexc: this.fpexc,
       elrHyp: this.elrHyp, waiting: this.waiting, waitingForEvent: this.waitingForEvent,
-      eventRegister: this.eventRegister, powered: this.powered,
+      eventRegister: this.eventRegister, powered: this.powered, retired: this.retired, irq: this.irqLevel, fiq: this.fiqLevel,
     };
   }
 
@@ -644,6 +667,10 @@ export class SystemCpu extends Cpu implements SystemControl {
     this.waitingForEvent = state.waitingForEvent;
     this.eventRegister = state.eventRegister;
     this.powered = state.powered;
+    this.retired = state.retired;
+    this.irqLevel = state.irq;
+    this.fiqLevel = state.fiq;
+    this.stop = null;
     this.syncTranslation();
     this.mmu.invalidateAll();
     this.mmu.setUser(this.mode === Mode.USR);

@@ -113,7 +113,7 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
     });
     this.dmacs = platform.dmacs.map((d) => {
       const smmu = d.iommu ? this.smmus[d.iommu.smmu] : undefined;
-      const port = bus.port({ name: d.name, streamId: d.iommu?.streamIds[0] ?? 0 });
+      const port = bus.port({ name: d.name, streamId: d.iommu?.streamIds[0] ?? 0, privilegedFetches: true });
       if (smmu) port.translator = smmu.device;
       const device = new Pl330(d.config, port, { name: d.name });
       place(d.path, d.base, d.size, device);

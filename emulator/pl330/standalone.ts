@@ -16,6 +16,6 @@ export const STANDALONE_DMAC_STREAM = 0;
 export function createStandaloneMachine(config: Partial<Pl330Config> = {}, options: Pl330Options = {}): StandaloneMachine {
   const bus = new Bus();
   bus.addRam(0, 2 ** 32);
-  const dmac = new Pl330({ ...DEFAULT_CONFIG, ...config }, bus.port({ name: options.name ?? 'pl330', streamId: STANDALONE_DMAC_STREAM }), options);
+  const dmac = new Pl330({ ...DEFAULT_CONFIG, ...config }, bus.port({ name: options.name ?? 'pl330', streamId: STANDALONE_DMAC_STREAM, privilegedFetches: true }), options);
   return { bus, dmac };
 }

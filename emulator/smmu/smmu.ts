@@ -23,8 +23,9 @@ const UNMATCHED = -1, CONFLICT = -2;
 
 /** A stream's route besides a context bank: untranslated. Global faults route to -1 - (their sGFSR bit). */
 const BYPASS = -1;
-/** In a route to a context bank: the S2CR says the stream's transactions are privileged. */
-const ROUTE_PRIVILEGED = 0x100;
+/** In a route to a context bank: the S2CR says the stream's transactions are privileged, or unprivileged (else each
+ * transaction's own attribute counts: S2CR.PRIVCFG "default"). */
+const ROUTE_PRIVILEGED = 0x100, ROUTE_UNPRIVILEGED = 0x200;
 
 /** A stalled transaction retried this many times in one access before it is given up (runaway bound). */
 const MAX_RETRIES = 8;
@@ -62,6 +63,8 @@ export interface SmmuInspection {
   /** The physical address, or the fault (sGFSR or FSR bit name) with its level and bank (-1: global). */
   readonly physical?: number;
   readonly fault?: { readonly kind: string; readonly level: number; readonly bank: number };
+  /** Where the walk leads when only the permissions refuse the access (a debugger may still read there). */
+  readonly mapped?: number;
   /** What the TLB holds for this page, which a transaction would use instead of walking. */
   readonly tlb?: { readonly physical: number; readonly permitted: boolean };
 }
@@ -407,7 +410,8 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
     if (type !== S2CR_TRANSLATE) return -1 - GFSR_BITS.USF;
     const bank = s2cr & 0xff;
     if (bank >= this.banks.length) return -1 - GFSR_BITS.UCBF;
-    return ((s2cr >>> 24) & 3) === 3 ? bank | ROUTE_PRIVILEGED : bank;
+    const privcfg = (s2cr >>> 24) & 3;
+    return privcfg === 3 ? bank | ROUTE_PRIVILEGED : privcfg === 2 ? bank | ROUTE_UNPRIVILEGED : bank;
   }
 
   translate(master: BusMasterId, address: number, write: boolean, fetch: boolean): number {
@@ -415,7 +419,7 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
     if (route === BYPASS) return address;
     if (route < 0) return this.globalFault(-1 - route, master, address, write, fetch);
     const bank = route & 0xff;
-    const privileged = (route & ROUTE_PRIVILEGED) !== 0;
+    const privileged = (route & ROUTE_PRIVILEGED) !== 0 || (fetch && master.privilegedFetches === true && (route & ROUTE_UNPRIVILEGED) === 0);
     for (let attempt = 0; ; attempt++) {
       const physical = this.translateInBank(bank, master, address, write, fetch, privileged, true);
       if (physical >= 0 || this.resumeRequest[bank] !== 0 || attempt >= MAX_RETRIES) {
@@ -468,7 +472,7 @@ export class Smmu implements MmioDevice, Translator, Snapshottable<SmmuState> {
     const r = this.walkBank(bank, type, this.banks[bank][CB_WORD.SCTLR], address, trace);
     if (r.fault !== Fault.None) return { ...inBank, tlb, fault: { kind: bitName(FSR_BITS, FAULT_FSR[r.fault]), level: r.level, bank: r.bank } };
     const entry = r.entry!;
-    if ((entry.perms & required) === 0) return { ...inBank, tlb, fault: { kind: bitName(FSR_BITS, FSR_BITS.PF), level: 3, bank } };
+    if ((entry.perms & required) === 0) return { ...inBank, tlb, fault: { kind: bitName(FSR_BITS, FSR_BITS.PF), level: 3, bank }, mapped: entry.output + (address - entry.base) };
     return { ...inBank, tlb, physical: entry.output + (address - entry.base) };
   }
 

@@ -3,30 +3,12 @@
 // CP15 table's consistency, and a runaway program bounded by the time limit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Bus } from '../../emulator/bus/bus';
 import { CP15_REGISTERS, cp15Key } from '../../emulator/cpu/cp15';
 import { CpuCluster, SystemCpu } from '../../emulator/cpu/system';
+import { assemble, assemblerMissing } from './toolchain';
 
-const skip = spawnSync('arm-linux-gnueabihf-as', ['--version']).error ? 'arm-linux-gnueabihf-as is not installed' : false;
-
-/** Assembles ARM code (ARMv7 with the Virtualization Extensions) to a flat binary at address 0. */
-function assemble(source: string): Uint8Array {
-  const dir = mkdtempSync(join(tmpdir(), 'dmalab-sys-'));
-  try {
-    writeFileSync(join(dir, 'a.S'), `.syntax unified\n.arm\n${source}\n`);
-    const as = spawnSync('arm-linux-gnueabihf-as', ['-march=armv7ve', '-o', join(dir, 'a.o'), join(dir, 'a.S')], { encoding: 'utf8' });
-    if (as.status !== 0) throw new Error(as.stderr);
-    const copy = spawnSync('arm-linux-gnueabihf-objcopy', ['-O', 'binary', join(dir, 'a.o'), join(dir, 'a.bin')], { encoding: 'utf8' });
-    if (copy.status !== 0) throw new Error(copy.stderr);
-    return new Uint8Array(readFileSync(join(dir, 'a.bin')));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const skip = assemblerMissing();
 
 function cpuWith(code: Uint8Array): { cpu: SystemCpu; bus: Bus } {
   const bus = new Bus();

@@ -2,7 +2,7 @@
 // runs them on the two implementations compared: qemu-arm (the reference) and dmalab's user-mode emulator.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runElf } from '../../cli/run-elf';
@@ -96,4 +96,26 @@ export function runDmalab(program: string, args: readonly string[] = [], input =
 
 export function toolchainAvailable(variant: Variant): boolean {
   return spawnSync(variant.compiler, ['--version']).status === 0 && spawnSync('qemu-arm', ['--version']).status === 0;
+}
+
+const ASSEMBLER = 'arm-linux-gnueabihf-as';
+
+/** Why assemble() cannot run here, or false. */
+export function assemblerMissing(): string | false {
+  return spawnSync(ASSEMBLER, ['--version']).error ? `${ASSEMBLER} is not installed` : false;
+}
+
+/** Assembles ARM code (ARMv7 with the Virtualization Extensions) to a flat binary at address 0. */
+export function assemble(source: string): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), 'dmalab-sys-'));
+  try {
+    writeFileSync(join(dir, 'a.S'), `.syntax unified\n.arm\n${source}\n`);
+    const as = spawnSync(ASSEMBLER, ['-march=armv7ve', '-o', join(dir, 'a.o'), join(dir, 'a.S')], { encoding: 'utf8' });
+    if (as.status !== 0) throw new Error(as.stderr);
+    const copy = spawnSync('arm-linux-gnueabihf-objcopy', ['-O', 'binary', join(dir, 'a.o'), join(dir, 'a.bin')], { encoding: 'utf8' });
+    if (copy.status !== 0) throw new Error(copy.stderr);
+    return new Uint8Array(readFileSync(join(dir, 'a.bin')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

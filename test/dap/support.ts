@@ -11,7 +11,7 @@ export const memcpy = join(root, 'examples', 'pl330', 'memcpy.pl330');
 const scratch = mkdtempSync(join(tmpdir(), 'dmalab-dap-'));
 
 /** Writes a program into a scratch directory and returns its path. */
-export function programFile(name: string, text: string): string {
+export function programFile(name: string, text: string | Uint8Array): string {
   const path = join(scratch, name);
   writeFileSync(path, text);
   return path;

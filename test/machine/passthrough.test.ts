@@ -14,14 +14,15 @@ import { debugGo, writeDebugInstruction } from '../../emulator/pl330/debug';
 import { SMMU_PAGE_SIZE } from '../../emulator/smmu/config';
 import { smmuRegisterMaps } from '../../emulator/smmu/registers';
 import { assemble } from '../../server/pl330/assembler';
+import { assemble as assembleA32, assemblerMissing } from '../cpu/toolchain';
 import { contextBankFault, faultingGuestCopy, writtenHypervisorPages } from './passthrough-support';
 
 const GUIDE = 'examples/platforms/vexpress-mmu400-dma330.dts';
 const dtc = (source: string): Uint8Array => new Uint8Array(execFileSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', '-'], { input: source }));
 const GUIDE_DTB = dtc(readFileSync(GUIDE, 'utf8'));
 
-function guestOn(dtb = GUIDE_DTB, devices = ['2c0a0000.dma'], ramSize?: number): { system: SystemMachine; guest: PassthroughGuest } {
-  const system = new SystemMachine(platformFromDtb(dtb), { cpus: 1, guest: (machine) => new PassthroughGuest(machine, dtb, { devices, ramSize }) });
+function guestOn(dtb = GUIDE_DTB, devices = ['2c0a0000.dma'], ramSize?: number, cpus = 1): { system: SystemMachine; guest: PassthroughGuest } {
+  const system = new SystemMachine(platformFromDtb(dtb), { cpus, guest: (machine) => new PassthroughGuest(machine, dtb, { devices, ramSize }) });
   return { system, guest: system.guest as PassthroughGuest };
 }
 
@@ -70,6 +71,49 @@ test("the CPUs' stage 2: guest RAM is host RAM at the top of the platform's, the
   assert.equal(guest.gic.read(0, 4), 1);
   assert.equal(system.machine.gic.read(0, 4), 0);
   assert.equal(system.ram?.base, 0x80000000);
+});
+
+test("a secondary CPU in the guest: PSCI CPU_ON starts it at the guest's physical entry through the stage 2, and the guest GIC's banked registers answer it", { skip: assemblerMissing() }, () => {
+  const { system, guest } = guestOn(GUIDE_DTB, ['2c0a0000.dma'], undefined, 2);
+  // CPU 0 starts CPU 1 (SMC, the guide's PSCI conduit) at `secondary` with a context in r0, and records the status.
+  // CPU 1 enables its GIC CPU interface, reads GICD_ITARGETSR0 (SGI targets: its own CPU bit in each byte) and
+  // records the context, that word and its MPIDR, all at guest physical addresses (its MMU is off).
+  const code = assembleA32(`
+    ldr r0, =0x84000003
+    mov r1, #1
+    adr r2, secondary
+    ldr r3, =0xc0ffee
+    smc #0
+    ldr r4, =0x80000800
+    str r0, [r4]
+1:  b 1b
+secondary:
+    ldr r4, =0x2c002000
+    mov r5, #1
+    str r5, [r4]
+    ldr r6, =0x2c001800
+    ldr r7, [r6]
+    mrc p15, 0, r9, c0, c0, 5
+    ldr r8, =0x80000800
+    str r0, [r8, #4]
+    str r7, [r8, #8]
+    str r9, [r8, #12]
+2:  b 2b
+    .ltorg`);
+  system.load(0x80000000, code);
+  system.boot(0x80000000);
+  assert.equal(system.cpus[1].powered, false, 'CPU 1 waits for CPU_ON');
+  assert.equal(system.run(1e6).kind, 'time-limit');
+  const host = system.machine.bus.memory;
+  const recorded = [0, 4, 8, 12].map((offset) => host.read(0xe0000800 + offset, 4) >>> 0);
+  assert.deepEqual(recorded, [0, 0xc0ffee, 0x02020202, 0x80000001], 'CPU_ON SUCCESS; CPU 1\'s context, banked SGI targets, MPIDR, in host RAM behind the guest\'s');
+  assert.equal(host.read(0x80000800, 4), 0, 'nothing at the identity address');
+  const cpu1 = system.cpus[1];
+  assert.ok(cpu1.pc >= 0x80000000 && cpu1.pc < 0x80000000 + code.length, `CPU 1 runs the guest's code (pc 0x${cpu1.pc.toString(16)})`);
+  assert.equal(cpu1.mmu.translate(0x80000000, 'read'), 0xe0000000, 'CPU 1 translates through the guest\'s stage 2');
+  // CPU 1's write reached its own bank of the guest's GIC CPU interface; CPU 0's and the host GIC's stay disabled.
+  assert.deepEqual([guest.gic.cpuRead(0, 0), guest.gic.cpuRead(1, 0)], [0, 1]);
+  assert.equal(system.machine.gic.cpuRead(1, 0), 0);
 });
 
 test('the SMMU through its registers: stream 0 alone matched, to a stage-2 context bank whose tables (in the hypervisor\'s memory) map exactly the guest\'s RAM', () => {

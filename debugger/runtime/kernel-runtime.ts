@@ -1,0 +1,709 @@
+// The kernel kind: a Linux kernel (or a bare-metal ELF) booted on the system machine as `dmalab boot` does, one
+// debugger thread per CPU (`cpu0`, ...) beside the DMA threads. The machine runs at full speed between stops: the
+// CPUs check breakpoints once per decoded block (a block holding one runs interpreted up to it), and a DMA event a
+// ticked filter catches asks every CPU to halt after its current instruction, so the whole machine (CPUs, DMACs,
+// timers, all on the one clock) stops at the instant of the event. A step runs one instruction on the stepped CPU
+// alone; the other CPUs stay halted while the devices follow it on the clock (a halting debugger's view of an SMP
+// system). Memory is read through the stopped CPU's MMU (virtual addresses; a `phys:` memory reference reads RAM
+// physically), without filling its TLB, faulting or touching device registers.
+import { EventEmitter } from 'node:events';
+import { isAbsolute, resolve } from 'node:path';
+import { disassembleAt } from '../../emulator/cpu/disasm';
+import { BREAKPOINT_HALT } from '../../emulator/cpu/cpu';
+import { MODE_NAMES, Mode, bankOf } from '../../emulator/cpu/modes';
+import type { StopReason as CpuStop } from '../../emulator/cpu/state';
+import type { SystemCpu } from '../../emulator/cpu/system';
+import { platformFromDtb } from '../../emulator/machine/from-dtb';
+import { bootKernel } from '../../emulator/machine/linux-boot';
+import { PassthroughError, PassthroughGuest } from '../../emulator/machine/passthrough';
+import { SystemMachine, type SystemOutcome } from '../../emulator/machine/system';
+import { machineTraceRecorder, type MachineTraceRecorder } from '../../emulator/machine/trace';
+import { hexAddress } from '../../emulator/pl330/disasm';
+import { ChannelState } from '../../emulator/pl330/registers';
+import { traceTime } from '../../emulator/trace/trace-events';
+import { loadPlatformDtb } from '../../scenarios/platform';
+import { type CodeBreakpoint, breakpointStops, checkConditions, formatValue } from './breakpoints';
+import type {
+  BreakpointResult, DataBreakpointRequest, DataTarget, DisassembledLine, EvaluateResult, EventFilterRequest, FrameInfo, FunctionBreakpointRequest,
+  InstructionBreakpointRequest, LineBreakpointRequest, Runtime, ScopeInfo, SourceRef, StepGranularity, StepKind, StopInfo, ThreadInfo, TimelineItem, TimelineView,
+} from './contract';
+import { frameId, frameThread } from './contract';
+import { DmaObservation, type DmaThread, SMMU_WALK } from './dma-observation';
+import { type ExpressionContext, evaluateExpression } from './expression';
+import { UserError, integer } from './launch';
+import { KernelSymbols } from './kernel-symbols';
+import { debugMachineOf } from './machine';
+import type { FileAccess } from './microcode-runtime';
+import { DebugProgram } from './program';
+import { hex32, type VariableNode } from './views';
+
+export interface KernelLaunch {
+  readonly kernel: string;
+  /** A devicetree blob handed to the kernel, or a platform source (default: the VFIO_PLATFORM guide's). */
+  readonly dtb?: string;
+  readonly platform?: string;
+  readonly initrd?: string;
+  readonly append?: string;
+  readonly cpus?: number;
+  /** A System.map or vmlinux (default: the kernel image's own kallsyms). */
+  readonly symbols?: string;
+  /** Boot as a guest given these DMACs (Linux names), dmalab its hypervisor, as `dmalab boot --passthrough`. */
+  readonly passthrough?: readonly string[];
+  readonly stopOnEntry: boolean;
+  readonly trace: boolean;
+}
+
+/** Launch attributes of a kernel session (`kernel` instead of `program`); relative paths are taken from `cwd`. */
+export function parseKernelArguments(raw: Record<string, unknown>, cwd: string): KernelLaunch {
+  const file = (key: string): string | undefined => {
+    const value = raw[key];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || value === '') throw new UserError(`'${key}' must name a file (got ${JSON.stringify(value)})`);
+    return isAbsolute(value) ? value : resolve(cwd, value);
+  };
+  if (raw.program !== undefined) throw new UserError("give either 'program' or 'kernel', not both");
+  if (raw.dtb !== undefined && raw.platform !== undefined) throw new UserError("give 'dtb' or 'platform', not both");
+  if (raw.append !== undefined && typeof raw.append !== 'string') throw new UserError(`'append' must be the kernel command line, a string (got ${JSON.stringify(raw.append)})`);
+  const passthrough = typeof raw.passthrough === 'string' ? raw.passthrough.split(',').filter((d) => d !== '') : raw.passthrough;
+  if (passthrough !== undefined && (!Array.isArray(passthrough) || passthrough.length === 0 || passthrough.some((d) => typeof d !== 'string' || d === ''))) {
+    throw new UserError(`'passthrough' must list the DMACs to assign, by their Linux names (e.g. ["2c0a0000.dma"]; got ${JSON.stringify(raw.passthrough)})`);
+  }
+  for (const key of ['stopOnEntry', 'trace'] as const) {
+    if (raw[key] !== undefined && typeof raw[key] !== 'boolean') throw new UserError(`'${key}' must be true or false (got ${JSON.stringify(raw[key])})`);
+  }
+  return {
+    kernel: file('kernel')!,
+    dtb: file('dtb'),
+    platform: file('platform'),
+    initrd: file('initrd'),
+    append: raw.append as string | undefined,
+    cpus: raw.cpus === undefined ? undefined : integer(raw.cpus, 'cpus', 1, 8),
+    symbols: file('symbols'),
+    passthrough: passthrough as string[] | undefined,
+    stopOnEntry: raw.stopOnEntry === true,
+    trace: raw.trace === true,
+  };
+}
+
+/** CPU threads have ids from 1 (cpu0 is 1); DMA threads from here. */
+const FIRST_DMA_THREAD_ID = 1001;
+/** Machine time one look at the event loop lets pass (ns): a pause gets in between two. */
+const SLICE_NS = 2_000_000;
+/** The longest a step of a CPU waiting for an interrupt waits for one (ns of machine time). */
+const STEP_WAIT_NS = 10_000_000_000;
+/** How far the disassembly reads back when asked for instructions before an address. */
+const ARM_INSTRUCTION = 4;
+/** DMAC events after which the filters are looked at (a state change, a start, an end, DMASEV, an interrupt, a fault). */
+const FILTERED_KINDS = new Set(['state', 'channelStart', 'channelEnd', 'event', 'irq', 'fault']);
+const PAGE = 4096;
+
+type RunMode = { kind: 'continue' } | { kind: 'until'; cpu: number; address: number; sp: number };
+
+interface FunctionBreakpoint {
+  readonly name: string;
+  readonly breakpoint: CodeBreakpoint;
+}
+
+export class KernelRuntime extends EventEmitter implements Runtime {
+  private readonly dma: DmaObservation;
+  private instructionBreakpoints: CodeBreakpoint[] = [];
+  private functionBreakpoints: FunctionBreakpoint[] = [];
+  private readonly breakpointsAt = new Map<number, CodeBreakpoint[]>();
+  private nextBreakpointId = 1;
+  /** The CPU the last stop was on: memory and expressions use its MMU and registers by default. */
+  private focus = 0;
+  private running = false;
+  private pauseRequested = false;
+  private ended = false;
+  private console: number[] = [];
+  private unobserveDmacs: (() => void)[] = [];
+  /** Whether any DMA event filter is ticked (until the client says, the default ones are). */
+  private filtering = true;
+  /** Per DMA thread index, the listing of the microcode it started last. */
+  private readonly listings = new Map<number, DebugProgram>();
+  private recorder: MachineTraceRecorder | undefined;
+
+  private constructor(readonly options: KernelLaunch, private readonly system: SystemMachine, readonly symbols: KernelSymbols) {
+    super();
+    if (system.console) system.console.transmit = (byte) => this.console.push(byte);
+    this.dma = new DmaObservation(debugMachineOf(system.machine), FIRST_DMA_THREAD_ID, {
+      output: (line) => this.emit('output', line, 'console'),
+      trace: options.trace,
+      everyTick: false,
+      replaying: () => false,
+    });
+    this.dma.readThreads();
+  }
+
+  static launch(options: KernelLaunch, files: FileAccess, warn: (line: string) => void): KernelRuntime {
+    const read = (attribute: string, path: string): Uint8Array => {
+      try {
+        return files.readBytes(path);
+      } catch (error) {
+        throw new UserError(`'${attribute}': ${(error as Error).message}`);
+      }
+    };
+    const kernel = read('kernel', options.kernel);
+    let dtb: Uint8Array;
+    let platform;
+    try {
+      dtb = options.dtb !== undefined ? read('dtb', options.dtb) : loadPlatformDtb(options.platform, warn);
+      platform = platformFromDtb(dtb);
+    } catch (error) {
+      if (error instanceof UserError) throw error;
+      throw new UserError(`'${options.dtb ? 'dtb' : 'platform'}': ${(error as Error).message}`);
+    }
+    if (options.cpus !== undefined && options.cpus > platform.gic.config.cpus) {
+      throw new UserError(`'cpus': ${options.cpus} CPUs, but the platform's GIC has ${platform.gic.config.cpus} CPU interfaces`);
+    }
+    const symbols = KernelSymbols.load(kernel, options.kernel, options.symbols === undefined ? undefined : { path: options.symbols, bytes: read('symbols', options.symbols) }, warn);
+    const devices = options.passthrough;
+    // The hypervisor's log (an SMMU fault it takes): the launch's warnings, then the Debug Console.
+    let log = warn;
+    let system: SystemMachine;
+    try {
+      system = new SystemMachine(platform, { cpus: options.cpus, guest: devices && ((machine) => new PassthroughGuest(machine, dtb, { devices, log: (line) => log(line) })) });
+    } catch (error) {
+      if (error instanceof PassthroughError) throw new UserError(`'passthrough': ${error.message}`);
+      throw error;
+    }
+    if (system.guest instanceof PassthroughGuest) for (const line of system.guest.describe()) warn(line);
+    try {
+      bootKernel(system, { kernel, dtb: system.guest?.dtb ?? dtb, initrd: options.initrd === undefined ? undefined : read('initrd', options.initrd), bootargs: options.append });
+    } catch (error) {
+      throw new UserError(`'kernel': ${(error as Error).message}`);
+    }
+    const runtime = new KernelRuntime(options, system, symbols);
+    log = (line) => runtime.emit('output', `dmalab: ${line}\n`, 'console');
+    return runtime;
+  }
+
+  start(): void {
+    this.dma.attach();
+    this.observeDmacs();
+    if (this.options.stopOnEntry) this.stop({ reason: 'entry', threadId: this.cpuThreadId(0) });
+    else this.resume({ kind: 'continue' });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Threads
+
+  threads(): ThreadInfo[] {
+    return [...this.system.cpus.map((_, i) => ({ id: this.cpuThreadId(i), name: `cpu${i}` })), ...this.dma.threads.map(({ id, name }) => ({ id, name }))];
+  }
+
+  private cpuThreadId(index: number): number {
+    return index + 1;
+  }
+
+  private thread(threadId: number): { cpu: number } | { dma: DmaThread } {
+    const dma = this.dma.indexOf(threadId);
+    if (dma >= 0) return { dma: this.dma.threads[dma] };
+    const cpu = threadId - 1;
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.system.cpus.length) throw new UserError(`no thread ${threadId}`);
+    return { cpu };
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Breakpoints
+
+  setLineBreakpoints(source: SourceRef, requests: readonly LineBreakpointRequest[]): BreakpointResult[] {
+    return requests.map((r) => ({
+      id: this.nextBreakpointId++, verified: false, line: r.line,
+      message: `a kernel session has no source lines (${source.path.split('/').pop()}): set function breakpoints on kernel symbols, or instruction breakpoints in the disassembly`,
+    }));
+  }
+
+  setInstructionBreakpoints(requests: readonly InstructionBreakpointRequest[]): BreakpointResult[] {
+    this.instructionBreakpoints = [];
+    const results = requests.map((r): BreakpointResult => {
+      const id = this.nextBreakpointId++;
+      const address = r.address >>> 0;
+      if (address % 2 !== 0) return { id, verified: false, address, message: `${hex32(address)} is not an instruction address (odd)` };
+      const problem = checkConditions(r.condition, r.hitCondition, this.cpuContext(this.focus));
+      if (typeof problem === 'string') return { id, verified: false, address, message: problem };
+      this.instructionBreakpoints.push({ id, address, kind: 'instruction', condition: r.condition, hitCondition: problem, hits: 0 });
+      return { id, verified: true, address };
+    });
+    this.indexBreakpoints();
+    return results;
+  }
+
+  /** On every address the symbol names (static functions of several files may share a name). */
+  setFunctionBreakpoints(requests: readonly FunctionBreakpointRequest[]): BreakpointResult[] {
+    this.functionBreakpoints = [];
+    const results = requests.map((r): BreakpointResult => {
+      const id = this.nextBreakpointId++;
+      const name = r.name.trim();
+      const addresses = this.symbols.addresses(name);
+      if (addresses.length === 0) {
+        const why = this.symbols.size === 0 ? `the session has no kernel symbols (${this.symbols.origin})` : `no symbol '${name}' in ${this.symbols.origin} (inlined, or not in this kernel)`;
+        return { id, verified: false, message: why };
+      }
+      const problem = checkConditions(r.condition, r.hitCondition, this.cpuContext(this.focus));
+      if (typeof problem === 'string') return { id, verified: false, message: problem };
+      for (const address of addresses) {
+        this.functionBreakpoints.push({ name, breakpoint: { id, address, kind: 'instruction', condition: r.condition, hitCondition: problem, hits: 0 } });
+      }
+      return { id, verified: true, address: addresses[0] };
+    });
+    this.indexBreakpoints();
+    return results;
+  }
+
+  private indexBreakpoints(): void {
+    this.breakpointsAt.clear();
+    const all = [...this.instructionBreakpoints, ...this.functionBreakpoints.map((f) => f.breakpoint)];
+    for (const bp of all) {
+      const list = this.breakpointsAt.get(bp.address) ?? [];
+      list.push(bp);
+      this.breakpointsAt.set(bp.address, list);
+    }
+  }
+
+  dataBreakpointInfo(name: string): DataTarget {
+    return { dataId: null, description: `data breakpoints are not available in kernel sessions yet ('${name}'): use the DMA event filters` };
+  }
+
+  setDataBreakpoints(requests: readonly DataBreakpointRequest[]): BreakpointResult[] {
+    return requests.map(() => ({ id: this.nextBreakpointId++, verified: false, message: 'data breakpoints are not available in kernel sessions yet' }));
+  }
+
+  setEventFilters(requests: readonly EventFilterRequest[]): void {
+    this.dma.setFilters(requests);
+    this.filtering = requests.length > 0;
+    this.observeDmacs();
+  }
+
+  /**
+   * While any filter is ticked: each DMAC event that may change what a filter sees has the threads read at once, and
+   * one the filters caught halts every CPU after its current instruction (the DMACs stop where they are: the machine
+   * stops at the event's instant).
+   */
+  private observeDmacs(): void {
+    for (const off of this.unobserveDmacs) off();
+    this.unobserveDmacs = [];
+    if (!this.filtering) return;
+    for (const [d, dmac] of this.dma.machine.dmacs.entries()) {
+      this.unobserveDmacs.push(dmac.observe((event) => {
+        if (!FILTERED_KINDS.has(event.kind)) return;
+        if (event.kind === 'channelStart') this.listMicrocode(this.dma.threads[this.dma.threadIndex(d, event.channel)], event.pc);
+        this.dma.readThreads();
+        if (this.dma.pending.length > 0) for (const cpu of this.system.cpus) cpu.requestHalt();
+      }));
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Execution
+
+  continue(): void {
+    this.resume({ kind: 'continue' });
+  }
+
+  /**
+   * One instruction of the CPU (over a call: to its return, the other CPUs running meanwhile as in a continue; out:
+   * to the link register's address). A DMA thread cannot be stepped: the DMACs run with the CPUs.
+   */
+  step(threadId: number, kind: StepKind, _granularity: StepGranularity): void {
+    const target = this.thread(threadId);
+    if ('dma' in target) throw new UserError(`${target.dma.name} runs with the machine: step a CPU thread (cpu0, ...) or continue`);
+    const cpu = this.system.cpus[target.cpu];
+    if (!cpu.powered) throw new UserError(`cpu${target.cpu} is off (not yet started by PSCI CPU_ON, or stopped)`);
+    if (this.ended) throw new UserError('the kernel has ended');
+    if (this.running) throw new UserError('the machine is running (pause it first)');
+    const sp = cpu.r[13] >>> 0;
+    if (kind === 'out') return this.resume({ kind: 'until', cpu: target.cpu, address: (cpu.r[14] & ~1) >>> 0, sp: sp + 1 });
+    const current = disassembleAt((a) => this.readHalfword(target.cpu, a), cpu.pc, cpu.thumb, cpu.it);
+    if (kind === 'over' && current !== undefined && /^blx?(?:[a-z]{2})?(?:\.[nw])? /.test(current.text)) {
+      return this.resume({ kind: 'until', cpu: target.cpu, address: current.address + current.length, sp });
+    }
+    this.focus = target.cpu;
+    this.prepareResume();
+    const outcome = this.system.step(target.cpu, STEP_WAIT_NS);
+    this.flushConsole();
+    this.dma.readThreads();
+    if (this.finish(outcome, { kind: 'continue' })) return;
+    const event = this.dma.eventStop();
+    this.dma.clearReports();
+    this.stop(event ?? { reason: 'step', threadId });
+  }
+
+  stepBack(): void {
+    throw new UserError('a kernel session cannot run backwards (step back and reverse continue are for PL330 programs)');
+  }
+
+  reverseContinue(): void {
+    this.stepBack();
+  }
+
+  pause(): void {
+    if (!this.running) return;
+    this.pauseRequested = true;
+    for (const cpu of this.system.cpus) cpu.requestHalt();
+  }
+
+  /** Every CPU leaves its stop; one at a breakpoint passes it once; the breakpoints apply again. */
+  private prepareResume(): void {
+    const addresses = new Set(this.breakpointsAt.keys());
+    for (const cpu of this.system.cpus) {
+      cpu.haltRequested = false;
+      if (cpu.stop?.kind === 'halt') cpu.stop = null;
+      cpu.passBreakpointAt = cpu.pc;
+      cpu.breakpoints = addresses;
+    }
+    this.dma.clearReports();
+  }
+
+  private resume(mode: RunMode): void {
+    if (this.ended) throw new UserError('the kernel has ended');
+    if (this.running) throw new UserError('the machine is running (pause it first)');
+    this.running = true;
+    this.pauseRequested = false;
+    this.prepareResume();
+    if (mode.kind === 'until') this.system.cpus[mode.cpu].breakpoints = new Set([...this.breakpointsAt.keys(), mode.address]);
+    const slice = (): void => {
+      const outcome = this.system.run(SLICE_NS);
+      this.flushConsole();
+      if (this.finish(outcome, mode)) return;
+      if (this.pauseRequested) return this.stop({ reason: 'pause', threadId: this.cpuThreadId(this.focus) });
+      setImmediate(slice);
+    };
+    setImmediate(slice);
+  }
+
+  /**
+   * What a run or a step ended with: the machine's end, a breakpoint, a DMA event, a pause, a CPU stop the guest
+   * cannot handle. Returns whether the session stopped or ended; false: run on (a breakpoint whose condition does not
+   * hold, the slice's time spent).
+   */
+  private finish(outcome: SystemOutcome | undefined, mode: RunMode): boolean {
+    if (outcome?.kind === 'off' || outcome?.kind === 'reset') {
+      this.running = false;
+      this.ended = true;
+      this.emit('output', `dmalab: the kernel ${outcome.kind === 'off' ? 'powered the machine off' : 'reset the machine'} (PSCI SYSTEM_${outcome.kind === 'off' ? 'OFF' : 'RESET'})\n`, 'console');
+      this.emit('exited', 0);
+      this.emit('end');
+      return true;
+    }
+    this.dma.readThreads();
+    const event = this.dma.eventStop();
+    if (event) {
+      // The machine stopped at the event: every CPU is halted after its instruction (or was not running).
+      this.dma.clearReports();
+      this.stop(event);
+      return true;
+    }
+    if (outcome?.kind !== 'stopped') return false;
+    const cpu = this.system.cpus[outcome.cpu];
+    this.focus = outcome.cpu;
+    const threadId = this.cpuThreadId(outcome.cpu);
+    const stop: CpuStop = outcome.stop;
+    if (stop === BREAKPOINT_HALT) {
+      const pc = cpu.pc;
+      if (mode.kind === 'until' && mode.cpu === outcome.cpu && pc === mode.address && (cpu.r[13] >>> 0) >= mode.sp) {
+        this.stop({ reason: 'step', threadId });
+        return true;
+      }
+      const hit = (this.breakpointsAt.get(pc) ?? []).filter((bp) => breakpointStops(bp, this.cpuContext(outcome.cpu), this.reports()));
+      if (hit.length === 0) {
+        cpu.stop = null;
+        cpu.passBreakpointAt = pc;
+        return false;
+      }
+      const named = this.functionBreakpoints.find((f) => hit.includes(f.breakpoint));
+      this.stop({ reason: named ? 'function breakpoint' : 'instruction breakpoint', threadId, description: named && `${named.name} (cpu${outcome.cpu})`, breakpointIds: hit.map((bp) => bp.id) });
+      return true;
+    }
+    if (stop.kind === 'halt') {
+      // A pause (or a DMA event already reported) halted it.
+      cpu.stop = null;
+      if (this.pauseRequested) {
+        this.stop({ reason: 'pause', threadId });
+        return true;
+      }
+      return false;
+    }
+    const text = `cpu${outcome.cpu} stopped at ${hex32(cpu.pc)}${this.where(cpu.pc)}: ${describeCpuStop(stop)}`;
+    this.stop({ reason: 'exception', threadId, description: text, text });
+    return true;
+  }
+
+  private reports(): { replaying: boolean; log(text: string): void; problem(text: string): void } {
+    return { replaying: false, log: (text) => this.emit('output', text, 'console'), problem: (text) => this.emit('output', text, 'stderr') };
+  }
+
+  private stop(stop: StopInfo): void {
+    this.running = false;
+    for (const cpu of this.system.cpus) cpu.breakpoints = undefined;
+    this.flushConsole();
+    this.emit('stopped', stop);
+  }
+
+  /** What the UART transmitted, to the Debug Console (as the kernel's console). */
+  private flushConsole(): void {
+    if (this.console.length === 0) return;
+    this.emit('output', Buffer.from(this.console).toString('latin1'), 'stdout');
+    this.console = [];
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Inspection
+
+  /** A CPU's frame at its PC named by the kernel function holding it, and its link register's (the caller at a
+   * function's entry); a DMA thread's one frame on its microcode listing's line. */
+  frames(threadId: number): FrameInfo[] {
+    const thread = this.thread(threadId);
+    if ('dma' in thread) {
+      const t = thread.dma;
+      const pc = this.dma.pcOf(t);
+      // The microcode from where the channel started (seen while a filter observes the DMACs), else from its PC.
+      let listing = this.listings.get(this.dma.indexOf(threadId));
+      const running = t.ref !== 'manager' && this.dma.machine.dmacs[t.dmac].threadState(t.ref) !== ChannelState.Stopped;
+      if (listing?.locate(pc) === undefined && running) listing = this.listMicrocode(t, pc);
+      const where = listing?.locate(pc);
+      return [{
+        id: threadId, pc, name: `${this.dma.instructionText(t.dmac, pc)} (${this.dma.describeState(t)})`,
+        source: where && listing ? { path: listing.path, text: listing.text } : undefined, line: where?.line, column: where?.col,
+      }];
+    }
+    const cpu = this.system.cpus[thread.cpu];
+    const frames: FrameInfo[] = [{ id: frameId(threadId, 0), pc: cpu.pc, name: this.symbols.describe(cpu.pc) ?? hex32(cpu.pc) }];
+    const lr = (cpu.r[14] & ~1) >>> 0;
+    const caller = this.symbols.describe(lr - 4);
+    if (caller !== undefined && lr !== cpu.pc) frames.push({ id: frameId(threadId, 1), pc: lr, name: `${this.symbols.describe(lr)} (lr)` });
+    return frames;
+  }
+
+  scopes(id: number): ScopeInfo[] {
+    const thread = this.thread(frameThread(id).threadId);
+    if ('dma' in thread) return this.dma.scopes(thread.dma);
+    const cpu = this.system.cpus[thread.cpu];
+    return [
+      { name: 'Registers', variables: () => cpuRegisters(cpu), expensive: false },
+      { name: 'Banked registers', variables: () => bankedRegisters(cpu), expensive: false },
+      { name: 'CP15', variables: () => cp15Registers(cpu), expensive: false },
+    ];
+  }
+
+  /** Registers (r0-r15, sp, lr, pc, cpsr, spsr), kernel symbols (a name is its address) and memory through the MMU;
+   * `smmu walk IOVA` in a DMA frame. */
+  evaluate(expression: string, id?: number): EvaluateResult {
+    const thread = id === undefined ? { cpu: this.focus } : this.thread(frameThread(id).threadId);
+    const walk = SMMU_WALK.exec(expression);
+    if (walk) {
+      const context = 'dma' in thread ? this.dmaContext(thread.dma) : this.cpuContext(thread.cpu);
+      return { result: this.dma.smmuWalk('dma' in thread ? thread.dma : this.dma.threads[0], evaluateExpression(walk[1], context), walk[2] === 'write') };
+    }
+    const value = evaluateExpression(expression, 'dma' in thread ? this.dmaContext(thread.dma) : this.cpuContext(thread.cpu));
+    const named = 'cpu' in thread ? this.where(value) : '';
+    return { result: formatValue(value) + named, memoryReference: value >= 0 && value <= 0xffffffff ? value : undefined };
+  }
+
+  /** ` <start_kernel+0x10>` for an address in a kernel function, else nothing. */
+  private where(address: number): string {
+    const name = this.symbols.describe(address);
+    return name === undefined ? '' : ` <${name}>`;
+  }
+
+  private cpuContext(index: number): ExpressionContext {
+    const cpu = this.system.cpus[index];
+    const named: Record<string, number> = { sp: 13, lr: 14, fp: 11, ip: 12 };
+    return {
+      value: (name) => {
+        const lower = name.toLowerCase();
+        if (lower === 'pc' || lower === 'r15') return cpu.pc;
+        if (lower === 'cpsr') return cpu.cpsr;
+        if (lower === 'spsr') return cpu.spsr;
+        const m = /^r(\d{1,2})$/.exec(lower);
+        const register = m ? Number(m[1]) : named[lower];
+        if (register !== undefined && register < 15) return cpu.r[register] >>> 0;
+        return this.symbols.addresses(name)[0];
+      },
+      readMemory: (address, size) => {
+        const bytes = this.readVirtual(index, address, size);
+        return bytes.length < size ? undefined : bytes.reduceRight((v, b) => v * 256 + b, 0);
+      },
+    };
+  }
+
+  private dmaContext(t: DmaThread): ExpressionContext {
+    return { value: (name) => this.dma.registerValue(t, name), readMemory: (address, size) => {
+      const bytes = this.readPhysicalMemory(address, size);
+      return bytes.length < size ? undefined : bytes.reduceRight((v, b) => v * 256 + b, 0);
+    } };
+  }
+
+  /** Bytes at virtual addresses as CPU `index` translates them now (its MMU's walk, no TLB fill, no fault), RAM only. */
+  private readVirtual(index: number, address: number, count: number): Uint8Array {
+    const mmu = this.system.cpus[index].mmu;
+    const out = new Uint8Array(count);
+    let done = 0;
+    while (done < count) {
+      const at = (address + done) >>> 0;
+      const chunk = Math.min(count - done, PAGE - (at % PAGE));
+      const physical = mmu.probe(at);
+      if (physical < 0 || this.readRam(physical, out, done, chunk) < chunk) break;
+      done += chunk;
+    }
+    return out.subarray(0, done);
+  }
+
+  /** Copies RAM at `physical` (device registers are never read: reading some has effects); the bytes copied. */
+  private readRam(physical: number, into: Uint8Array, offset: number, length: number): number {
+    const bus = this.system.machine.bus;
+    if (!bus.isRam(physical, length)) return 0;
+    bus.memory.readBlock(physical, into, offset, length);
+    return length;
+  }
+
+  private readHalfword(index: number, address: number): number | undefined {
+    const bytes = this.readVirtual(index, address, 2);
+    return bytes.length < 2 ? undefined : bytes[0] | (bytes[1] << 8);
+  }
+
+  readMemory(address: number, count: number): Uint8Array {
+    return this.readVirtual(this.focus, address, count);
+  }
+
+  readPhysicalMemory(address: number, count: number): Uint8Array {
+    const out = new Uint8Array(count);
+    let done = 0;
+    while (done < count) {
+      const at = address + done;
+      const chunk = Math.min(count - done, PAGE - (at % PAGE));
+      if (this.readRam(at, out, done, chunk) < chunk) break;
+      done += chunk;
+    }
+    return out.subarray(0, done);
+  }
+
+  /** Writes RAM at virtual addresses (the focused CPU's translation); decoded code there is dropped on every CPU. */
+  writeMemory(address: number, bytes: Uint8Array): number {
+    const mmu = this.system.cpus[this.focus].mmu;
+    const bus = this.system.machine.bus;
+    let done = 0;
+    while (done < bytes.length) {
+      const at = (address + done) >>> 0;
+      const chunk = Math.min(bytes.length - done, PAGE - (at % PAGE));
+      const physical = mmu.probe(at);
+      if (physical < 0 || !bus.isRam(physical, chunk)) break;
+      // The RAM tells the CPUs whose decoded code the write replaces.
+      bus.memory.writeBlock(physical, bytes, done, chunk);
+      done += chunk;
+    }
+    if (done === 0 && bytes.length > 0) throw new UserError(`cannot write at ${hexAddress(address)}: cpu${this.focus} maps no RAM there`);
+    return done;
+  }
+
+  /** The focused CPU's instructions (in its current instruction set), each function's start labelled with its symbol. */
+  disassemble(address: number, offset: number, count: number): DisassembledLine[] {
+    const cpu = this.system.cpus[this.focus];
+    const step = cpu.thumb ? 2 : ARM_INSTRUCTION;
+    const lines: DisassembledLine[] = [];
+    let at = (address + offset * step) >>> 0;
+    for (let i = 0; i < count; i++) {
+      const d = disassembleAt((a) => this.readHalfword(this.focus, a), at, cpu.thumb);
+      const length = d?.length ?? step;
+      lines.push({ address: at, bytes: this.readVirtual(this.focus, at, length), text: d?.text ?? '(not mapped)', symbol: this.symbols.startsAt(at) });
+      at = (at + length) >>> 0;
+    }
+    return lines;
+  }
+
+  timeline(): TimelineView {
+    const machine = this.system.machine;
+    if (!this.recorder) {
+      this.recorder = machineTraceRecorder(machine);
+      this.recorder.attach();
+    }
+    return { recorder: this.recorder, end: machine.now, otherData: { program: this.options.kernel }, now: traceTime(machine.now) };
+  }
+
+  timelineSource(_item: TimelineItem): { source: SourceRef; line: number } | undefined {
+    return undefined;
+  }
+
+  /** The microcode a channel started at `pc` (as the kernel's driver wrote it), disassembled as the thread's source. */
+  private listMicrocode(t: DmaThread, pc: number): DebugProgram {
+    const listing = DebugProgram.fromMemory((a, n) => this.dma.readCode(t.dmac, a, n), pc, this.dma.machine.dmacs[t.dmac].config);
+    this.listings.set(this.dma.indexOf(t.id), listing);
+    return listing;
+  }
+}
+
+function describeCpuStop(stop: CpuStop): string {
+  switch (stop.kind) {
+    case 'fault': return `${stop.access} at ${hex32(stop.address)}: ${stop.detail}`;
+    case 'undefined': return `undefined instruction 0x${stop.encoding.toString(16)}: ${stop.detail}`;
+    default: return JSON.stringify(stop);
+  }
+}
+
+const modeName = (mode: number): string => MODE_NAMES[mode] ?? `invalid mode 0x${mode.toString(16)}`;
+
+function psrNode(name: string, value: number): VariableNode {
+  const bit = (n: number): string => String((value >>> n) & 1);
+  const flags = ['N', 'Z', 'C', 'V'].filter((_, i) => (value >>> (31 - i)) & 1).join('') || '-';
+  const masks = ['A', 'I', 'F'].filter((_, i) => (value >>> (8 - i)) & 1).join('') || 'none';
+  return {
+    name, value: `${hex32(value)} (${modeName(value & 31)}, ${flags}, ${(value >>> 5) & 1 ? 'Thumb' : 'ARM'}, masked ${masks})`, evaluateName: name,
+    children: () => [
+      { name: 'N', value: bit(31) }, { name: 'Z', value: bit(30) }, { name: 'C', value: bit(29) }, { name: 'V', value: bit(28) }, { name: 'Q', value: bit(27) },
+      { name: 'GE', value: String((value >>> 16) & 15) }, { name: 'E', value: bit(9) }, { name: 'A', value: bit(8) }, { name: 'I', value: bit(7) },
+      { name: 'F', value: bit(6) }, { name: 'T', value: bit(5) }, { name: 'M', value: `0x${(value & 31).toString(16)} (${modeName(value & 31)})` },
+    ],
+  };
+}
+
+/** r0-r12, sp, lr, pc, the mode, the CPSR and the current mode's SPSR. */
+function cpuRegisters(cpu: SystemCpu): VariableNode[] {
+  const names = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11', 'r12', 'sp', 'lr'];
+  const nodes: VariableNode[] = names.map((name, i) => ({ name, value: hex32(cpu.r[i]), evaluateName: name, memoryReference: hex32(cpu.r[i]) }));
+  nodes.push({ name: 'pc', value: hex32(cpu.pc), evaluateName: 'pc', memoryReference: hex32(cpu.pc) });
+  nodes.push({ name: 'mode', value: `${modeName(cpu.mode)}${cpu.waiting ? ' (waiting for an interrupt)' : ''}${cpu.powered ? '' : ' (off)'}` });
+  nodes.push(psrNode('cpsr', cpu.cpsr));
+  if (bankOf(cpu.mode) > 0) nodes.push(psrNode('spsr', cpu.spsr));
+  return nodes;
+}
+
+/** The registers each mode banks, as that mode sees them (the current mode's are the live ones). */
+const BANKED_MODES: readonly { mode: Mode; registers: readonly number[] }[] = [
+  { mode: Mode.USR, registers: [8, 9, 10, 11, 12, 13, 14] },
+  { mode: Mode.FIQ, registers: [8, 9, 10, 11, 12, 13, 14] },
+  { mode: Mode.IRQ, registers: [13, 14] },
+  { mode: Mode.SVC, registers: [13, 14] },
+  { mode: Mode.ABT, registers: [13, 14] },
+  { mode: Mode.UND, registers: [13, 14] },
+];
+
+function bankedRegisters(cpu: SystemCpu): VariableNode[] {
+  const registerName = (i: number): string => (i === 13 ? 'sp' : i === 14 ? 'lr' : `r${i}`);
+  return BANKED_MODES.map(({ mode, registers }) => {
+    const name = modeName(mode);
+    const values = registers.map((i) => ({ name: `${registerName(i)}_${name}`, value: hex32(cpu.banks.read(cpu, mode, i)) }));
+    const spsr = bankOf(mode) === 0 ? [] : [psrNode(`spsr_${name}`, bankOf(mode) === bankOf(cpu.mode) ? cpu.spsr : cpu.banks.spsr[bankOf(mode)] >>> 0)];
+    return { name, value: `sp ${hex32(cpu.banks.read(cpu, mode, 13))}, lr ${hex32(cpu.banks.read(cpu, mode, 14))}${mode === cpu.mode ? ' (current)' : ''}`, children: () => [...values, ...spsr] };
+  });
+}
+
+const bits = (value: number, fields: readonly [string, number][]): string => fields.filter(([, b]) => (value >>> b) & 1).map(([n]) => n).join(' ') || '-';
+
+/** The CP15 state that says where the kernel is: SCTLR, translation (TTBRs, TTBCR, DACR), faults, CONTEXTIDR, VBAR. */
+function cp15Registers(cpu: SystemCpu): VariableNode[] {
+  const sctlr = cpu.cp15Value('SCTLR');
+  const ttbcr = cpu.cp15Value('TTBCR');
+  const long = (ttbcr >>> 31) !== 0;
+  const wide = (name: string): string => `0x${cpu.cp15Value(name).toString(16).padStart(16, '0')}`;
+  const plain = (name: string): VariableNode => ({ name, value: hex32(cpu.cp15Value(name)) });
+  return [
+    { name: 'SCTLR', value: `${hex32(sctlr)} (${bits(sctlr, [['M', 0], ['A', 1], ['C', 2], ['Z', 11], ['I', 12], ['V', 13], ['AFE', 29], ['TE', 30]])})` },
+    { name: 'TTBCR', value: `${hex32(ttbcr)} (${long ? `long descriptors, T0SZ ${ttbcr & 7}, T1SZ ${(ttbcr >>> 16) & 7}` : `short descriptors, N ${ttbcr & 7}`})` },
+    long ? { name: 'TTBR0', value: wide('TTBR0_64') } : plain('TTBR0'),
+    long ? { name: 'TTBR1', value: wide('TTBR1_64') } : plain('TTBR1'),
+    plain('DACR'),
+    long ? { name: 'MAIR0', value: hex32(cpu.cp15Value('PRRR')) } : plain('PRRR'),
+    long ? { name: 'MAIR1', value: hex32(cpu.cp15Value('NMRR')) } : plain('NMRR'),
+    plain('DFSR'), plain('DFAR'), plain('IFSR'), plain('IFAR'), plain('CONTEXTIDR'), plain('VBAR'), plain('TPIDRPRW'),
+  ];
+}

@@ -1,0 +1,95 @@
+// A kernel's symbols as the debugger uses them: function breakpoints by name, frames and disassembly named
+// `symbol+0xoffset`. They come from the user's System.map or vmlinux when the launch names one, else from the
+// kernel image's own kallsyms tables.
+import { FrameTable } from '../../emulator/elf/dwarf-frame';
+import { isElf } from '../../emulator/linux/elf';
+import { KallsymsError, type KernelSymbol, parseSystemMap, readKallsyms } from '../../emulator/linux/kallsyms';
+import { isZImage } from '../../emulator/machine/linux-boot';
+import { UserError } from './launch';
+
+/** Past the last symbol, an address is still inside it up to this far (kallsyms gives no sizes). */
+const LAST_SYMBOL_REACH = 0x10000;
+
+export class KernelSymbols {
+  /** Text symbols by address (ascending). */
+  private readonly text: readonly KernelSymbol[];
+  private readonly byName = new Map<string, number[]>();
+
+  constructor(symbols: readonly KernelSymbol[], readonly origin: string) {
+    this.text = symbols.filter((s) => /^[tTwW]$/.test(s.type)).sort((a, b) => a.address - b.address);
+    for (const s of symbols) {
+      const list = this.byName.get(s.name) ?? [];
+      if (!list.includes(s.address)) list.push(s.address);
+      this.byName.set(s.name, list);
+    }
+  }
+
+  /** No symbols (a zImage without `symbols`): only addresses. */
+  static none(origin: string): KernelSymbols {
+    return new KernelSymbols([], origin);
+  }
+
+  /**
+   * From `symbols` (a System.map or an ELF vmlinux) when given, else the kernel image's kallsyms. A zImage's tables are
+   * compressed inside it: without `symbols` its session has no names (`warn` says so).
+   */
+  static load(kernel: Uint8Array, kernelPath: string, symbols: { path: string; bytes: Uint8Array } | undefined, warn: (line: string) => void): KernelSymbols {
+    try {
+      if (symbols) {
+        if (isElf(symbols.bytes)) {
+          const functions = new FrameTable(symbols.bytes).functions.map((f) => ({ name: f.name, type: 'T', address: f.start }));
+          if (functions.length === 0) throw new UserError(`'symbols': ${symbols.path} has no function symbols (a stripped vmlinux?)`);
+          return new KernelSymbols(functions, symbols.path);
+        }
+        return new KernelSymbols(parseSystemMap(Buffer.from(symbols.bytes).toString('latin1'), symbols.path), symbols.path);
+      }
+      if (isElf(kernel)) return new KernelSymbols(new FrameTable(kernel).functions.map((f) => ({ name: f.name, type: 'T', address: f.start })), kernelPath);
+      if (isZImage(kernel)) {
+        warn(`${kernelPath} is a zImage, whose kallsyms tables are compressed: no kernel symbols (give the decompressed Image, or 'symbols': a System.map or vmlinux)`);
+        return KernelSymbols.none(kernelPath);
+      }
+      return new KernelSymbols(readKallsyms(kernel), `${kernelPath} (kallsyms)`);
+    } catch (error) {
+      if (error instanceof KallsymsError) throw new UserError(`'${symbols ? 'symbols' : 'kernel'}': ${error.message}`);
+      throw error;
+    }
+  }
+
+  get size(): number {
+    return this.byName.size;
+  }
+
+  /** Every address named `name` (static functions of several files may share one). */
+  addresses(name: string): readonly number[] {
+    return this.byName.get(name) ?? [];
+  }
+
+  /** The function holding `address` and the offset into it. */
+  functionAt(address: number): { name: string; address: number; offset: number } | undefined {
+    const text = this.text;
+    let low = 0, high = text.length - 1, found = -1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (text[mid].address <= address) {
+        found = mid;
+        low = mid + 1;
+      } else high = mid - 1;
+    }
+    if (found < 0) return undefined;
+    const symbol = text[found];
+    if (found === text.length - 1 && address - symbol.address >= LAST_SYMBOL_REACH) return undefined;
+    return { name: symbol.name, address: symbol.address, offset: address - symbol.address };
+  }
+
+  /** `pl330_start_thread+0x1c`, or undefined outside every function. */
+  describe(address: number): string | undefined {
+    const f = this.functionAt(address >>> 0);
+    return f && (f.offset === 0 ? f.name : `${f.name}+0x${f.offset.toString(16)}`);
+  }
+
+  /** Whether a function starts at `address` (the disassembly labels it). */
+  startsAt(address: number): string | undefined {
+    const f = this.functionAt(address >>> 0);
+    return f && f.offset === 0 ? f.name : undefined;
+  }
+}
