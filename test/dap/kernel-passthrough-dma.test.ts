@@ -63,6 +63,12 @@ test("a guest's DMA (passthrough 2c0a0000.dma, Test Case 2's initramfs): the 'ch
     assert.ok(start >= GUEST_RAM.base && start < GUEST_RAM.base + GUEST_RAM.size, `microcode at IPA 0x${start.toString(16)}, in the guest's RAM`);
     assert.match(listing, new RegExp(`^\\s+DMAMOV CCR, .*; 0x${start.toString(16).padStart(8, '0')}: bc 01`, 'm'), "the listing at the microcode's address");
 
+    // Only an executing channel steps: one clear error for the manager or a stopped channel (a host DMAC's).
+    const threads = (await dc.threadsRequest()).body.threads;
+    await assert.rejects(dc.nextRequest({ threadId: threads.find((t) => t.name === 'dma0 manager')!.id, granularity: 'instruction' }), /dma0 manager runs only .*: step a channel/);
+    await assert.rejects(dc.nextRequest({ threadId: threads.find((t) => t.name === 'dma1 ch0')!.id, granularity: 'instruction' }), /dma1 ch0 is not executing \(Stopped\): continue the machine/);
+    assert.equal(Number((await top(channel.id)).instructionPointerReference), start, 'a refused step runs nothing');
+
     // The DMAC runs alone, one instruction per step, until the channel has its addresses and starts its loop.
     const registers = async () => {
       const scopes = (await dc.scopesRequest({ frameId: (await top(channel.id)).id })).body.scopes;
@@ -115,6 +121,11 @@ test("a guest's DMA (passthrough 2c0a0000.dma, Test Case 2's initramfs): the 'ch
     assert.match(console.join(''), /== dmatest done/, 'dmatest ran to its end before the isolation test');
     const faulting = (await dc.threadsRequest()).body.threads.find((t) => t.id === fault.body.threadId)!;
     assert.match(faulting.name, /^dma\d ch\d$/);
+    // The channel faulted imprecisely, its PC past the DMAST whose write the SMMU stopped.
+    const faultFrame = await top(faulting.id);
+    assert.match(faultFrame.name, /\(Faulting: data_write_err /);
+    const faultListing = (await dc.sourceRequest({ source: faultFrame.source, sourceReference: faultFrame.source!.sourceReference! })).body.content;
+    assert.match(faultListing, /DMAST/);
     const walk = (await dc.evaluateRequest({ expression: 'smmu walk 0xa0000000 write', frameId: (await top(faulting.id)).id, context: 'repl' })).body.result;
     assert.match(walk.split('\n')[0], /^IOVA 0xa0000000: \S+ fault at level \d in context bank 0 \(.*stream 0 .*; write\)$/, walk);
     assert.match(walk, /stage 2/);
