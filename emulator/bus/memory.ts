@@ -317,6 +317,11 @@ export class PhysicalMemory {
     return count;
   }
 
+  /** Paged: pages written since the last snapshot or restore (copies no snapshot shares). */
+  get ownedPages(): number {
+    return this.owned.size;
+  }
+
   snapshot(): MemorySnapshot {
     if (!this.paged) this.becomePaged();
     this.generation++;

@@ -371,11 +371,14 @@ export class Mmu extends PageCachedMemory implements CpuMemory, CodeWatcher {
   private walkLong(address: number, access: AccessKind): TlbEntry {
     const r = this.regs;
     const t0sz = r.ttbcr & 7, t1sz = (r.ttbcr >>> 16) & 7;
+    // TTBR0 covers [0, 2^(32-T0SZ)) and TTBR1 [2^32 - 2^(32-T1SZ), 2^32); a size of zero leaves that TTBR the rest of
+    // the space (Linux's TTBR0 PAN runs the kernel with T0SZ = 7, T1SZ = 0: TTBR1 above 32 MiB); between the two, a
+    // translation fault.
+    const ttbr0End = t0sz === 0 ? (t1sz === 0 ? 2 ** 32 : 2 ** 32 - 2 ** (32 - t1sz)) : 2 ** (32 - t0sz);
+    const ttbr1Start = t1sz === 0 ? ttbr0End : 2 ** 32 - 2 ** (32 - t1sz);
     let useTtbr1: boolean;
-    if (t1sz === 0 && t0sz === 0) useTtbr1 = false;
-    else if (t0sz !== 0 && address < 2 ** (32 - t0sz)) useTtbr1 = false;
-    else if (t1sz !== 0 && address >= 2 ** 32 - 2 ** (32 - t1sz)) useTtbr1 = true;
-    else if (t0sz === 0) useTtbr1 = false;
+    if (address < ttbr0End) useTtbr1 = false;
+    else if (address >= ttbr1Start) useTtbr1 = true;
     else return this.fault(address, access, 'translation', LongStatus.Translation | 1, 0);
     if ((r.ttbcr & (useTtbr1 ? 1 << 23 : 1 << 7)) !== 0) this.fault(address, access, 'translation', LongStatus.Translation | 1, 0);
     const regionBits = 32 - (useTtbr1 ? t1sz : t0sz);

@@ -71,6 +71,11 @@ export interface SystemCpuSnapshot {
   readonly waitingForEvent: boolean;
   readonly eventRegister: boolean;
   readonly powered: boolean;
+  /** Instructions retired: the CPU's position on a replayed run. */
+  readonly retired: number;
+  /** The IRQ and FIQ inputs as the GIC last drove them. */
+  readonly irq: boolean;
+  readonly fiq: boolean;
 }
 
 /** Why `run` returned early. */
@@ -644,7 +649,7 @@ export class SystemCpu extends Cpu implements SystemControl {
     return {
       core: super.snapshot(), cpsr: this.cpsr, banks: this.banks.save(), cp15: [...this.cp15], fpexc: this.fpexc,
       elrHyp: this.elrHyp, waiting: this.waiting, waitingForEvent: this.waitingForEvent,
-      eventRegister: this.eventRegister, powered: this.powered,
+      eventRegister: this.eventRegister, powered: this.powered, retired: this.retired, irq: this.irqLevel, fiq: this.fiqLevel,
     };
   }
 
@@ -662,6 +667,10 @@ export class SystemCpu extends Cpu implements SystemControl {
     this.waitingForEvent = state.waitingForEvent;
     this.eventRegister = state.eventRegister;
     this.powered = state.powered;
+    this.retired = state.retired;
+    this.irqLevel = state.irq;
+    this.fiqLevel = state.fiq;
+    this.stop = null;
     this.syncTranslation();
     this.mmu.invalidateAll();
     this.mmu.setUser(this.mode === Mode.USR);

@@ -10,10 +10,13 @@ import type { StopReason } from '../cpu/state';
 import { psciCall, PsciStatus, type PowerController } from '../firmware/psci';
 import { GenericTimer } from '../timer/generic-timer';
 import { Machine } from './machine';
-import { PICOSECONDS_PER_NANOSECOND } from './clock';
+import { PICOSECONDS_PER_NANOSECOND, type WaitResult } from './clock';
 import type { MemoryRange, PlatformDescription } from './platform';
 import type { GuestView } from './passthrough';
 import type { Pl011 } from '../uart/pl011';
+import { ConsoleInput } from './console-input';
+import { RoundSchedule, type RetiredTarget } from './schedule';
+import { restoreSystemMachine, saveSystemMachine, type PowerState, type SystemMachineState } from './snapshot';
 
 const PT_LOAD = 1;
 const PAGE = 4096;
@@ -26,6 +29,9 @@ export type SystemOutcome =
   | { readonly kind: 'reset' }
   | { readonly kind: 'time-limit' }
   | { readonly kind: 'stopped'; readonly cpu: number; readonly stop: StopReason };
+
+/** runUntil's outcomes: `reached` when its CPU retired the instructions asked. */
+export type RunUntilOutcome = SystemOutcome | { readonly kind: 'reached' };
 
 export interface SystemMachineOptions {
   /** CPUs to create (default: the devicetree's cpus, at least 1). */
@@ -40,14 +46,16 @@ export class SystemMachine implements PowerController {
   readonly machine: Machine;
   readonly cpus: readonly SystemCpu[];
   readonly timers: readonly GenericTimer[];
+  /** What the CPUs share: SEV's events, the CPU that ran last (exclusive reservations). */
+  readonly cluster = new CpuCluster();
   /** The guest the CPUs run, when they run one. */
   readonly guest: GuestView | undefined;
   /** The first UART of what the CPUs run on: the console. */
   readonly console: Pl011 | undefined;
-  private power: 'on' | 'off' | 'reset' = 'on';
-  /** The timeline's instant when the current round of quanta started, and each CPU's retired count then. */
-  private roundStart = 0;
-  private readonly roundRetired: Float64Array;
+  private power: PowerState = 'on';
+  private readonly schedule: RoundSchedule;
+  /** What was typed on the console and when: kept across restores, so that a replay types it again. */
+  readonly consoleInput: ConsoleInput;
 
   constructor(readonly platform: PlatformDescription, options: SystemMachineOptions = {}) {
     const machine = new Machine(platform);
@@ -62,7 +70,7 @@ export class SystemMachine implements PowerController {
     const method = seen.psci?.method;
     const timers: GenericTimer[] = [];
     const cpus: SystemCpu[] = [];
-    const cluster = new CpuCluster();
+    const cluster = this.cluster;
     for (let index = 0; index < count; index++) {
       const timer = new GenericTimer(seen.timer?.frequency ?? QEMU_VIRT_TIMER_HZ);
       if (seen.timer) timer.outputs = { physical: gic.ppi(index, seen.timer.physicalPpi), virtual: gic.ppi(index, seen.timer.virtualPpi) };
@@ -94,14 +102,15 @@ export class SystemMachine implements PowerController {
     }
     this.cpus = cpus;
     this.timers = timers;
-    this.roundRetired = new Float64Array(count);
+    this.schedule = new RoundSchedule(count);
     this.console = guest ? guest.uarts[0] : machine.uarts[0]?.device;
+    this.consoleInput = new ConsoleInput(this.console);
     if (this.console && options.console) this.console.transmit = options.console;
   }
 
   /** Where a CPU is on the timeline (ps): the round's start plus what it retired in the round so far. */
   instantOf(cpu: SystemCpu): number {
-    return this.roundStart + (cpu.retiredNow - this.roundRetired[cpu.index]) * this.machine.cpuPeriod;
+    return this.schedule.start + (cpu.retiredNow - this.schedule.retired[cpu.index]) * this.machine.cpuPeriod;
   }
 
     /** Loads an ELF's segments at their physical addresses; returns the entry point. */
@@ -147,7 +156,14 @@ export class SystemMachine implements PowerController {
 
   /** Machine time in ns (the timeline's, which counts picoseconds). */
   get time(): number {
-    return this.machine.now / PICOSECONDS_PER_NANOSECOND;
+    return this.frontier / PICOSECONDS_PER_NANOSECOND;
+  }
+
+  /** The latest instant reached (ps): inside a round, the furthest CPU's (the devices catch up when it ends). */
+  private get frontier(): number {
+    let time = this.machine.now;
+    if (this.schedule.open) for (const cpu of this.cpus) time = Math.max(time, this.instantOf(cpu));
+    return time;
   }
 
   /** The earliest instant a generic timer fires (ps; Infinity: none armed). */
@@ -158,41 +174,72 @@ export class SystemMachine implements PowerController {
   }
 
   /**
-   * Runs until power-off, reset, a CPU stop the guest cannot handle, or `maxTime` ns of machine time. Each round, every
-   * powered CPU that is not waiting runs a quantum from the same instant (bounded by the next timer deadline); then the
-   * devices and timers are brought to the end of the longest. When every CPU waits for an interrupt, the devices run
-   * until one arrives or the next timer deadline.
+   * Runs until power-off, reset, a CPU stop the guest cannot handle, or `maxTime` ns of machine time. Each round,
+   * every powered CPU that is not waiting runs a quantum from the same instant (bounded by the next timer deadline);
+   * then the devices and timers are brought to the end of the longest. When every CPU waits for an interrupt, the
+   * devices run until one arrives or the next timer deadline. Rounds depend on the machine's state only, never on
+   * where a run stops: a run ending inside a round stops the CPU whose turn it is at that instant, and the next run
+   * resumes it (schedule.ts). So a run replayed from a snapshot takes the same steps.
    */
   run(maxTime: number): SystemOutcome {
+    return this.drive(this.frontier + maxTime * PICOSECONDS_PER_NANOSECOND, undefined) as SystemOutcome; // no target: never `reached`
+  }
+
+  /** Runs until machine time `time` (ns). */
+  runTo(time: number): SystemOutcome {
+    return this.drive(time * PICOSECONDS_PER_NANOSECOND, undefined) as SystemOutcome;
+  }
+
+  /**
+   * Runs until CPU `cpu` has retired exactly `retired` instructions (stopping inside its quantum, the other CPUs
+   * where the round has them), or `maxTime` ns of machine time pass first. An instant of the machine is its CPUs'
+   * retired counts: replayed from an earlier snapshot, the same count gives the same state.
+   */
+  runUntil(cpu: number, retired: number, maxTime = Infinity): RunUntilOutcome {
+    if (this.cpus[cpu] === undefined) throw new Error(`no CPU ${cpu} (the machine has ${this.cpus.length})`);
+    if (retired < this.cpus[cpu].retired) throw new Error(`CPU ${cpu} has retired ${this.cpus[cpu].retired} instructions, past ${retired}: restore an earlier snapshot first`);
+    return this.drive(this.frontier + maxTime * PICOSECONDS_PER_NANOSECOND, { cpu, retired });
+  }
+
+  private drive(end: number, target: RetiredTarget | undefined): RunUntilOutcome {
     const machine = this.machine;
-    const period = machine.cpuPeriod;
-    const end = machine.now + maxTime * PICOSECONDS_PER_NANOSECOND;
+    const schedule = this.schedule;
     while (this.power === 'on') {
-      if (machine.now >= end) return { kind: 'time-limit' };
-      const deadline = Math.min(end, this.nextTimerDeadline());
-      const quantum = Math.max(1, Math.min(QUANTUM, Math.floor((deadline - machine.now) / period)));
-      this.roundStart = machine.now;
-      let longest = 0;
-      let busy = false;
-      for (const cpu of this.cpus) {
-        if (!cpu.powered) continue;
-        this.roundRetired[cpu.index] = cpu.retired;
-        const ran = cpu.run(quantum);
-        longest = Math.max(longest, ran);
-        if (cpu.stop !== null) return { kind: 'stopped', cpu: cpu.index, stop: cpu.stop };
-        if (!cpu.waiting && cpu.powered) busy = true;
-        if (this.power !== 'on') break;
+      if (!schedule.open) {
+        if (machine.now >= end) return { kind: 'time-limit' };
+        this.consoleInput.deliverDue(machine.now);
+        const quantum = Math.max(1, Math.min(QUANTUM, Math.floor((this.nextTimerDeadline() - machine.now) / machine.cpuPeriod)));
+        schedule.openRound(machine.now, quantum, this.cpus);
+        continue;
       }
-      machine.advanceTo(this.roundStart + longest * period);
-      if (!busy && this.power === 'on') {
-        // Every CPU waits for an interrupt: the devices run until one arrives, or the next timer deadline (the CPUs
-        // may have just programmed it).
-        const interrupted = () => this.cpus.some((c) => c.powered && (!c.waiting || c.wakeable));
-        machine.waitUntil(interrupted, Math.min(end, this.nextTimerDeadline()));
+      const cpu = this.cpus[schedule.turn];
+      if (cpu === undefined) {
+        // Every CPU waits and nothing will wake one (no timer armed, the devices idle): no time limit is ever reached.
+        if (this.closeRound(end) === 'idle') return { kind: 'time-limit' };
+        continue;
       }
-      const nanoseconds = this.time;
-      for (const t of this.timers) t.advanceTo(nanoseconds);
+      if (cpu.powered) {
+        const targeted = target?.cpu === cpu.index;
+        if (targeted && cpu.retired >= target!.retired) return { kind: 'reached' };
+        // A run that ends inside the round stops each CPU at its end, to resume there.
+        const untilEnd = Math.ceil((end - this.instantOf(cpu)) / machine.cpuPeriod);
+        if (untilEnd <= 0) return { kind: 'time-limit' };
+        let budget = Math.min(schedule.quantum - schedule.ran[cpu.index], untilEnd);
+        if (targeted) budget = Math.min(budget, target!.retired - cpu.retired);
+        if (budget > 0) {
+          const ran = cpu.run(budget);
+          schedule.ran[cpu.index] += ran;
+          if (cpu.stop !== null) return { kind: 'stopped', cpu: cpu.index, stop: cpu.stop };
+          if (targeted && cpu.retired >= target!.retired) return { kind: 'reached' };
+          // An exception counts in the budget but not in the retired count: the targeted CPU goes on.
+          if (ran === budget && schedule.ran[cpu.index] < schedule.quantum) continue;
+        }
+        if (!cpu.waiting && cpu.powered) schedule.busy = true;
+      }
+      schedule.turn++;
+      if (this.power !== 'on') break;
     }
+    if (this.schedule.open) this.schedule.close();
     return { kind: this.power === 'off' ? 'off' : 'reset' };
   }
 
@@ -200,10 +247,13 @@ export class SystemMachine implements PowerController {
    * The debugger's single step: CPU `index` alone runs one instruction (or takes an exception and runs the first
    * instruction of its vector) while the other CPUs stay halted; the devices and timers follow it on the clock. A CPU
    * waiting for an interrupt lets the devices run until one arrives, for at most `maxTime` ns of machine time.
-   * Returns how the machine ended or the CPU stopped, undefined when the step completed.
+   * Returns how the machine ended or the CPU stopped, undefined when the step completed. Inside a round (a run
+   * stopped in it) the instruction counts in the CPU's quantum. A step of one CPU with the others halted is not the
+   * schedule's order: a replay from a snapshot before it follows the schedule (runUntil steps in order).
    */
   step(index: number, maxTime: number): SystemOutcome | undefined {
     const machine = this.machine;
+    const schedule = this.schedule;
     const cpu = this.cpus[index];
     const end = machine.now + maxTime * PICOSECONDS_PER_NANOSECOND;
     while (cpu.waiting && !cpu.wakeable && machine.now < end) {
@@ -211,13 +261,58 @@ export class SystemMachine implements PowerController {
       for (const t of this.timers) t.advanceTo(this.time);
     }
     if (cpu.waiting && !cpu.wakeable) return { kind: 'time-limit' };
-    this.roundStart = machine.now;
-    this.roundRetired[index] = cpu.retired;
+    const inRound = schedule.open;
+    if (!inRound) {
+      schedule.start = machine.now;
+      schedule.retired[index] = cpu.retired;
+    }
     const ran = cpu.run(1);
-    machine.advanceTo(this.roundStart + Math.max(1, ran) * machine.cpuPeriod);
+    if (inRound) schedule.ran[index] += ran;
+    machine.advanceTo(inRound ? this.instantOf(cpu) : schedule.start + Math.max(1, ran) * machine.cpuPeriod);
+    if (!inRound) schedule.close();
     for (const t of this.timers) t.advanceTo(this.time);
     if (cpu.stop !== null) return { kind: 'stopped', cpu: index, stop: cpu.stop };
     return this.power === 'on' ? undefined : { kind: this.power };
+  }
+
+  /** Every CPU had its turn: the devices and timers catch up with the longest; when every CPU waits, the devices run
+   * until an interrupt arrives, the next timer deadline, the next replayed console input or `end`. */
+  private closeRound(end: number): WaitResult | undefined {
+    const machine = this.machine;
+    const schedule = this.schedule;
+    let longest = 0;
+    for (const cpu of this.cpus) longest = Math.max(longest, schedule.ran[cpu.index]);
+    const reached = schedule.start + longest * machine.cpuPeriod;
+    const busy = schedule.busy;
+    schedule.close();
+    machine.advanceTo(reached);
+    let waited: WaitResult | undefined;
+    if (!busy && this.power === 'on') {
+      // The CPUs may have just programmed the next timer deadline.
+      const interrupted = () => this.cpus.some((c) => c.powered && (!c.waiting || c.wakeable));
+      waited = machine.waitUntil(interrupted, Math.min(end, this.nextTimerDeadline(), this.consoleInput.nextAt));
+    }
+    const nanoseconds = this.time;
+    for (const t of this.timers) t.advanceTo(nanoseconds);
+    return waited;
+  }
+
+  /** Bytes typed on the console: recorded with the instant of the round they arrive in (replayed after a restore). */
+  type(bytes: Uint8Array): void {
+    this.consoleInput.type(bytes);
+  }
+
+  // ---- Snapshots (snapshot.ts) ----------------------------------------------------------------------------------
+
+  /** The whole machine's state; pages of RAM are shared with the running machine until either writes them. */
+  snapshot(): SystemMachineState {
+    return saveSystemMachine(this, { power: this.power, schedule: this.schedule.snapshot() });
+  }
+
+  restore(state: SystemMachineState): void {
+    restoreSystemMachine(this, state);
+    this.power = state.power;
+    this.schedule.restore(state.schedule);
   }
 
   // ---- PowerController (PSCI) ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 #
 # Output, kept between runs in .cache/guest/6.12/ (delete that directory to rebuild from scratch):
 #   <flavour>/vmlinuz             the kernel (zImage)          <flavour>/dtbs/      Debian's devicetree blobs
+#   <flavour>/Image               the kernel inside the zImage (extract-image.sh; boots without the decompressor)
 #   <flavour>/modules/*.ko        the modules above            <flavour>/release    the kernel release (uname -r)
 #   busybox                       busybox-static (armhf)       debs/                the downloaded packages
 # Idempotent: a flavour whose <flavour>/.complete exists is not touched (and needs no package registry).
@@ -27,7 +28,15 @@ all_cached() {
   for f in "${flavours[@]}"; do [ -e "$out/$f/.complete" ] || return 1; done
   [ -x "$out/busybox" ]
 }
+# The Image of each built flavour, taken out of its zImage once.
+images() {
+  for f in "${flavours[@]}"; do
+    [ -e "$out/$f/.complete" ] && [ ! -e "$out/$f/Image" ] && "$root/examples/guest/extract-image.sh" "$out/$f/vmlinuz" "$out/$f/Image"
+  done
+  return 0
+}
 if all_cached; then
+  images
   say "cached in $out ($(cat "$out/armmp-lpae/release"), $(cat "$out/armmp/release"))"
   exit 0
 fi
@@ -52,7 +61,7 @@ mkdir -p "$out/debs"
 # One build at a time, also across checkouts sharing the cache (and the CPU).
 exec 9>"$out/.lock"
 flock 9
-all_cached && exit 0
+all_cached && images && exit 0
 # Downloads PACKAGE (name[:arch]) into debs/ unless a .deb of it is there; prints the .deb's path.
 fetch() {
   local name=${1%%:*} deb
@@ -140,4 +149,5 @@ KBUILD
 }
 
 for f in "${flavours[@]}"; do build_flavour "$f"; done
+images
 for f in "${flavours[@]}"; do say "$f: $out/$f/vmlinuz, modules: $(cd "$out/$f/modules" && echo *.ko)"; done

@@ -21,10 +21,7 @@ rm -rf "$out/kernel" "$out/busybox" && mkdir -p "$out/kernel" "$out/busybox"
 dpkg-deb -x "${kernel_pkg}"_*.deb "$out/kernel"
 dpkg-deb -x busybox-static_*.deb "$out/busybox"
 cp "$out"/kernel/boot/vmlinuz-* "$out/vmlinuz"
-# The Image inside the zImage: the xz stream after the second FD 37 7A 58 5A 00 magic (the first is the decompressor's).
-offset=$(grep -abo "$(printf '\3757zXZ\000')" "$out/vmlinuz" | sed -n 2p | cut -d: -f1 || true)
-[ -n "$offset" ] || offset=$(grep -abo "$(printf '\3757zXZ')" "$out/vmlinuz" | head -n 1 | cut -d: -f1)
-tail -c +$((offset + 1)) "$out/vmlinuz" | xz -dc > "$out/Image" 2>/dev/null || true
+"$root/examples/guest/extract-image.sh" "$out/vmlinuz" "$out/Image"
 
 rm -rf "$out/initramfs" && mkdir -p "$out/initramfs/bin" "$out/initramfs/proc" "$out/initramfs/sys" "$out/initramfs/dev"
 cp "$out/busybox/bin/busybox" "$out/initramfs/bin/busybox"

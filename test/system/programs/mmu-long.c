@@ -1,6 +1,7 @@
 /* The LPAE long-descriptor MMU: a level-1 1 GiB block, level-2 2 MiB blocks, level-3 pages, APTable/XN/PXN, the
    access flag, MAIR attribute indices, non-global entries with ASIDs in TTBR0 and TLBIASID, and the long-format
-   DFSR/IFSR (LPAE bit, level in the status). */
+   DFSR/IFSR (LPAE bit, level in the status); the TTBR0/TTBR1 split as Linux's TTBR0 PAN sets it while the kernel
+   runs (T0SZ = 7, T1SZ = 0: TTBR1 above 32 MiB; TTBR0 walks disabled, the ASID from TTBR1). */
 #include "runtime.h"
 
 static volatile u32 faults;
@@ -136,6 +137,18 @@ int main(void) {
   ISB();
   par = MRRC(0, 7);
   put("par of a fault", (u32)par & 0xfff);
+
+  puts("TTBCR T0SZ = 7, T1SZ = 0, EPD0, A1 (Linux's TTBR0 PAN)\n");
+  MCRR(1, 2, (u64)base | (7ull << 48)); /* TTBR1: the same table, ASID 7 */
+  MCR(0, 2, 0, 2, 0x80000000u | (1u << 22) | (1u << 7) | 7u);
+  sync_tlb();
+  put("page read through ttbr1", load(0x10000000));
+  put("1 GiB block read through ttbr1", load(0xc0000000 + (data - 0x40000000)));
+  put("ng page under ttbr1's asid 7", load(0x10006000));
+  puts("below 32 MiB, TTBR0 walks disabled\n");
+  load(0x01000000);
+  MCR(0, 2, 0, 2, 0x80000000u);
+  sync_tlb();
 
   MCR(0, 1, 0, 0, MRC(0, 1, 0, 0) & ~1u);
   ISB();
