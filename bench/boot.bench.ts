@@ -14,7 +14,7 @@ import { platformFromDtb } from '../emulator/machine/from-dtb';
 import { bootKernel, imageTextOffset } from '../emulator/machine/linux-boot';
 import { SystemMachine } from '../emulator/machine/system';
 import { loadPlatformDtb } from '../scenarios/platform';
-import { ROOT, compile } from '../test/cpu/toolchain';
+import { ROOT, compile } from '../test/support/toolchain';
 
 const GUEST = join(ROOT, '.cache', 'guest', 'boot');
 const IMAGE = join(GUEST, 'Image');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { defaultMachine, platformMachine, type UserMachine } from '../cli/run-elf';
 import { LinuxProcess } from '../emulator/linux/process';
 import { Workspace } from '../emulator/linux/workspace';
-import { ROOT, VARIANTS, compile, toolchainAvailable } from '../test/cpu/toolchain';
+import { ROOT, VARIANTS, compile, toolchainAvailable } from '../test/support/toolchain';
 
 /** CPU time (user + system) of this process's waited-for children: the machine is shared, wall time is noisy. */
 function childCpuSeconds(): number {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpuUsage } from 'node:process';
 import { disassembleElf } from '../emulator/cpu/disasm/elf';
-import { ROOT } from '../test/cpu/toolchain';
+import { ROOT } from '../test/support/toolchain';
 
 const elf = new Uint8Array(readFileSync(join(ROOT, 'examples', 'vfio-pl330', 'vfio-pl330')));
 let instructions = 0;

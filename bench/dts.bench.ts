@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { newPreprocessCache } from '../server/dts/preprocessor';
-import { INCLUDE_PREFIXES, KERNEL_DTC_FLAGS, compileKernelDts, corpusFiles, ensureKernelTree } from '../test/dts/corpus';
+import { INCLUDE_PREFIXES, KERNEL_DTC_FLAGS, compileKernelDts, corpusFiles, ensureKernelTree } from '../test/support/corpus';
 
 const tree = ensureKernelTree();
 const files = corpusFiles(tree);

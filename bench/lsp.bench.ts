@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { INCLUDE_PREFIXES, ensureKernelTree } from '../test/dts/corpus';
-import { LspClient, fileUri } from '../test/lsp/client';
+import { INCLUDE_PREFIXES, ensureKernelTree } from '../test/support/corpus';
+import { LspClient, fileUri } from '../test/server/lsp/client';
 
 /** A PL330 source of about `lines` lines: many channel programs, each with nested loops, labels and constants. */
 function bigPl330(lines: number): string {

@@ -13,7 +13,7 @@ import { debugGo, issueDebug } from '../emulator/pl330/debug';
 import { createStandaloneMachine } from '../emulator/pl330/standalone';
 import { PL330_REGISTER_MAP } from '../emulator/pl330/registers';
 import { assembleOrThrow, patternBytes } from '../test/support/pl330-machine';
-import { QemuPl330, qemuAvailable } from '../test/support/qemu-pl330';
+import { QemuPl330, qemuAvailable } from '../test/emulator/pl330/qemu-pl330';
 import { bestOf, milliseconds, runProcess } from './whole-process';
 
 const TOTAL = 256 << 20;

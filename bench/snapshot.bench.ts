@@ -10,7 +10,7 @@ import { platformFromDtb } from '../emulator/machine/from-dtb';
 import { bootKernel } from '../emulator/machine/linux-boot';
 import { SystemMachine } from '../emulator/machine/system';
 import { loadPlatformDtb } from '../scenarios/platform';
-import { ROOT } from '../test/cpu/toolchain';
+import { ROOT } from '../test/support/toolchain';
 
 const BOOT = join(ROOT, '.cache', 'guest', 'boot');
 const MS = 1_000_000;

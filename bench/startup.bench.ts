@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { INCLUDE_PREFIXES, KERNEL_DTC_FLAGS, ensureKernelTree } from '../test/dts/corpus';
+import { INCLUDE_PREFIXES, KERNEL_DTC_FLAGS, ensureKernelTree } from '../test/support/corpus';
 import { bestOf, milliseconds, runProcess } from './whole-process';
 
 const ROUNDS = 20;

@@ -8,7 +8,7 @@ export const dapCommand: Command = {
   usage: `usage: dmalab dap
 
 Speaks the Debug Adapter Protocol on stdin and stdout until the client disconnects. Launch arguments are those of a
-'dmalab' launch configuration (type "dmalab", request "launch"), one of three kinds:
+'dmalab' launch configuration (type "dmalab", request "launch"), one of four kinds:
   a PL330 program    program (a .pl330 file), channel (0..7 or "manager"), nonSecure, entry, memory, pl330
                      (channels, peripherals, events, dataWidth, mfifoLines, revision, eventsNonSecure,
                      peripheralsNonSecure), peripheralRequests ({ "2": "burst*4,last@100" }), maxCycles
@@ -16,6 +16,8 @@ Speaks the Debug Adapter Protocol on stdin and stdout until the client disconnec
                      (changes to its environment: NAME to a value, or to null to remove it), strictSyscalls,
                      maxInstructions
   a VFIO scenario    scenario (${Object.keys(SCENARIOS).join(', ')}), device
+  a Linux kernel     kernel (an Image or zImage), dtb, initrd, append, cpus, passthrough (DMACs given to the kernel
+                     as a guest, e.g. ["2c0a0000.dma"]), symbols (a System.map or vmlinux; else the kernel's kallsyms)
 and for all of them: platform (a .dts or .dtb describing the machine), dmac (which DMA-330 of it), stopOnEntry,
 trace.`,
   flags: {},

@@ -20,7 +20,7 @@ function findTests(dir) {
 // Filters match the path inside dist-test/, not the checkout's own location. The end-to-end tests in a real editor
 // are the slowest and need every bundle: they run last.
 const testDir = join(root, 'dist-test');
-const isEndToEnd = (f) => relative(testDir, f).startsWith('e2e/');
+const isEndToEnd = (f) => relative(testDir, f).startsWith('extension/e2e/');
 const files = findTests(testDir)
   .filter((f) => filters.length === 0 || filters.some((s) => relative(testDir, f).includes(s)))
   .sort((a, b) => Number(isEndToEnd(a)) - Number(isEndToEnd(b)));

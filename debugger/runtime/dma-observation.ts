@@ -17,7 +17,7 @@ import { EvaluationError } from './expression';
 import { EVENT_FILTERS, EventFilter } from './filters';
 import { UserError } from './launch';
 import type { DebugMachine } from './machine';
-import { formatSmmuWalk } from './smmu-walk';
+import { describeTranslation, formatSmmuWalk } from './smmu-walk';
 import { dmacView, smmuView, threadView } from './views';
 
 export interface DmaThread extends ThreadInfo {
@@ -325,14 +325,16 @@ export class DmaObservation {
     return buf;
   }
 
-  /** The thread's registers, its DMAC's, and the SMMU in front of it. */
+  /** The thread's registers (SAR and DAR also as the SMMU translates them), its DMAC's, and the SMMU in front of it. */
   scopes(t: DmaThread): ScopeInfo[] {
     const dmac = this.machine.dmacs[t.dmac];
+    const smmu = this.machine.smmuOf[t.dmac];
+    const streamId = dmac.port.master.streamId;
+    const translate = smmu && ((address: number, write: boolean) => describeTranslation(smmu.inspect(streamId, address >>> 0, write), smmu.name));
     const scopes: ScopeInfo[] = [
-      { name: t.name, variables: () => threadView(dmac, t.ref), expensive: false },
+      { name: t.name, variables: () => threadView(dmac, t.ref, translate), expensive: false },
       { name: `dma${t.dmac} registers`, variables: () => dmacView(dmac), expensive: false },
     ];
-    const smmu = this.machine.smmuOf[t.dmac];
     if (smmu) scopes.push({ name: `${smmu.name} (SMMU)`, variables: () => smmuView(smmu), expensive: true });
     return scopes;
   }

@@ -28,7 +28,7 @@ import type {
   InstructionBreakpointRequest, LineBreakpointRequest, Runtime, ScopeInfo, SourceRef, StepGranularity, StepKind, StopInfo, ThreadInfo, TimelineItem, TimelineView,
 } from './contract';
 import { frameId, frameThread } from './contract';
-import { DmaObservation, type DmaThread, SMMU_WALK } from './dma-observation';
+import { DmaObservation, type DmaThread, FETCHING, SMMU_WALK } from './dma-observation';
 import { type ExpressionContext, evaluateExpression } from './expression';
 import { UserError, integer } from './launch';
 import { KernelSymbols } from './kernel-symbols';
@@ -96,6 +96,8 @@ const ARM_INSTRUCTION = 4;
 /** DMAC events after which the filters are looked at (a state change, a start, an end, DMASEV, an interrupt, a fault). */
 const FILTERED_KINDS = new Set(['state', 'channelStart', 'channelEnd', 'event', 'irq', 'fault']);
 const PAGE = 4096;
+/** The most DMAC cycles one instruction step of a channel runs (a burst waiting on a busy bus takes a few hundred). */
+const DMA_STEP_CYCLES = 1_000_000;
 
 type RunMode = { kind: 'continue' } | { kind: 'until'; cpu: number; address: number; sp: number };
 
@@ -303,15 +305,15 @@ export class KernelRuntime extends EventEmitter implements Runtime {
 
   /**
    * One instruction of the CPU (over a call: to its return, the other CPUs running meanwhile as in a continue; out:
-   * to the link register's address). A DMA thread cannot be stepped: the DMACs run with the CPUs.
+   * to the link register's address), or of a DMA channel (the CPUs halted meanwhile).
    */
   step(threadId: number, kind: StepKind, _granularity: StepGranularity): void {
     const target = this.thread(threadId);
-    if ('dma' in target) throw new UserError(`${target.dma.name} runs with the machine: step a CPU thread (cpu0, ...) or continue`);
-    const cpu = this.system.cpus[target.cpu];
-    if (!cpu.powered) throw new UserError(`cpu${target.cpu} is off (not yet started by PSCI CPU_ON, or stopped)`);
     if (this.ended) throw new UserError('the kernel has ended');
     if (this.running) throw new UserError('the machine is running (pause it first)');
+    if ('dma' in target) return this.stepDma(target.dma);
+    const cpu = this.system.cpus[target.cpu];
+    if (!cpu.powered) throw new UserError(`cpu${target.cpu} is off (not yet started by PSCI CPU_ON, or stopped)`);
     const sp = cpu.r[13] >>> 0;
     if (kind === 'out') return this.resume({ kind: 'until', cpu: target.cpu, address: (cpu.r[14] & ~1) >>> 0, sp: sp + 1 });
     const current = disassembleAt((a) => this.readHalfword(target.cpu, a), cpu.pc, cpu.thumb, cpu.it);
@@ -327,6 +329,27 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     const event = this.dma.eventStop();
     this.dma.clearReports();
     this.stop(event ?? { reason: 'step', threadId });
+  }
+
+  /**
+   * One instruction of a DMA channel: its DMAC runs alone (its other channels with it, as the one device it is) until
+   * the channel's PC moves or it stops fetching (a wait, its end, a fault); the CPUs stay halted where they are, the
+   * machine's clock moves with the DMAC. Any DMA event a filter catches on the way is the stop instead.
+   */
+  private stepDma(t: DmaThread): void {
+    if (t.ref === 'manager') throw new UserError(`${t.name} runs only the DMAGO/DMAKILL the driver writes to its debug registers: step a channel`);
+    const dmac = this.dma.machine.dmacs[t.dmac];
+    if (!FETCHING.has(dmac.threadState(t.ref))) throw new UserError(`${t.name} is not executing (${this.dma.describeState(t)}): continue the machine`);
+    const pc = this.dma.pcOf(t);
+    this.dma.clearReports();
+    const outcome = this.system.machine.run({ maxCycles: DMA_STEP_CYCLES, until: () => this.dma.pcOf(t) !== pc || !FETCHING.has(dmac.threadState(t.ref)) });
+    // Halts the filters asked of the CPUs apply to the next run, which clears them.
+    this.dma.readThreads();
+    const event = this.dma.eventStop();
+    this.dma.clearReports();
+    if (event) return this.stop(event);
+    if (outcome === 'budget') throw new UserError(`${t.name} did not leave the instruction at ${hex32(pc)} in ${DMA_STEP_CYCLES} cycles`);
+    this.stop({ reason: 'step', threadId: t.id });
   }
 
   stepBack(): void {

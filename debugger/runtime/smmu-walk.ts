@@ -32,6 +32,18 @@ export function formatSmmuWalk(w: SmmuInspection, where: string, access: 'read' 
   return lines.join('\n');
 }
 
+/**
+ * An address a DMAC issues as its SMMU takes it, on one line: `(IPA) -> PA 0xe0001000 (<smmu> context bank 0)` (an
+ * IPA for a stage 2 bank, else an IOVA), the fault it would take, or why it passes untranslated.
+ */
+export function describeTranslation(w: SmmuInspection, smmu: string): string {
+  const input = w.bankType === 'stage 2' ? 'IPA' : 'IOVA';
+  if (w.bypass) return `(${smmu} bypass: ${w.bypass})`;
+  const bank = w.bank === undefined ? smmu : `${smmu} context bank ${w.bank}`;
+  if (w.fault) return `(${input}): ${w.fault.kind} fault${w.fault.bank < 0 ? ' in global space' : ` at level ${w.fault.level}`} (${bank})`;
+  return `(${input}) -> PA ${hexAddress(w.physical!)} (${bank})`;
+}
+
 function streamLine(w: SmmuInspection): string {
   const match = w.group === -1 ? 'no SMR matches' : w.group === -2 ? 'several SMRs match (conflict)' : `SMR${w.group} matches, S2CR${w.group} = ${hexAddress(w.s2cr!)}`;
   if (w.bypass) return `stream ${w.streamId}: ${match}; bypass: ${w.bypass}`;

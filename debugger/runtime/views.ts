@@ -29,12 +29,22 @@ const CHANNEL_VIEW: readonly [string, string][] = [
 ];
 const MANAGER_VIEW: readonly [string, string][] = [['DSR', 'DSR'], ['DPC', 'PC'], ['FTRD', 'FTR']];
 
-/** The registers of one thread: state in words, PC, addresses, CCR, loop counters, faults, its MFIFO data. */
-export function threadView(dmac: Pl330, thread: ThreadRef): VariableNode[] {
+/** Where the SMMU in front of a DMAC sends an address it issues (a read or a write), in words. */
+export type Translation = (address: number, write: boolean) => string;
+
+/** The buffer registers and the access the DMAC makes at each (it reads at SAR, writes at DAR). */
+const BUFFER_ACCESS: ReadonlyMap<string, boolean> = new Map([['SAR', false], ['DAR', true]]);
+
+/** The registers of one thread: state in words, PC, addresses (each also as the SMMU translates it, when `translate`
+ * is given), CCR, loop counters, faults, its MFIFO data. */
+export function threadView(dmac: Pl330, thread: ThreadRef, translate?: Translation): VariableNode[] {
   const view = thread === 'manager' ? MANAGER_VIEW : CHANNEL_VIEW;
   const nodes = view.map(([table, short]) => {
     const name = thread === 'manager' ? table : table.replace('{n}', String(thread));
-    return registerNode(dmac, name, short, thread === 'manager' ? 'manager' : 'channel');
+    const node = registerNode(dmac, name, short, thread === 'manager' ? 'manager' : 'channel');
+    const write = BUFFER_ACCESS.get(short);
+    if (translate === undefined || write === undefined || thread === 'manager') return node;
+    return { ...node, value: `${node.value} ${translate(dmac.register(name), write)}` };
   });
   if (thread !== 'manager') {
     const held = dmac.snapshot().fifos[thread].length;

@@ -110,13 +110,14 @@ function loadStore(load: boolean, width: Width, t: number, n: number, offset: st
   const offsetAddress = offset === '0' ? base : `(${base} ${add ? '+' : '-'} ${offset})`;
   const address = `(${index ? offsetAddress : base}) | 0`;
   const back = wback ? ` r[${n}] = ${offsetAddress} | 0;` : '';
+  // The address is always the constant `a`: the translator turns `mem.read8(a)` and the like into direct accesses.
   if (load) {
     // The base is read before the load writes Rt (the handlers' order: Rt, then the written-back base).
     if (wback) return `{ const a = ${address}, w = ${offsetAddress} | 0; r[${t}] = ${LOADS[width].replace('A', 'a')}; r[${n}] = w; }`;
-    return `r[${t}] = ${LOADS[width].replace('A', address)};`;
+    return `{ const a = ${address}; r[${t}] = ${LOADS[width].replace('A', 'a')}; }`;
   }
   if (width > Width.Half) return undefined;
-  return `{ ${STORES[width].replace('A', address).replace('V', `r[${t}]`)};${back} }`;
+  return `{ const a = ${address}; ${STORES[width].replace('A', 'a').replace('V', `r[${t}]`)};${back} }`;
 }
 
 /** LDM/STM (PUSH/POP): the handler's order (ops.ts loadStoreMultiple); undefined for an STM of the PC. */

@@ -20,6 +20,13 @@ export interface CpuMemory {
   fetch32(address: number): number;
   /** The CPU decoded instructions from this 4 KiB page: call `invalidate` when the page is written or unmapped. */
   watchCode(pageNumber: number, invalidate: (pageNumber: number) => void): void;
+  /**
+   * Direct access for translated code (page-cache.ts): the 4 KiB page reads of / writes to an address go to, or an
+   * empty array where every access must be called; the pages stay valid while `cacheEpoch` does not change.
+   */
+  readonly cacheEpoch: number;
+  readPageAt(address: number): Uint8Array;
+  writePageAt(address: number): Uint8Array;
 }
 
 export type AccessKind = 'read' | 'write' | 'execute';

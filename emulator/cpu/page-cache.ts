@@ -14,6 +14,12 @@ export abstract class PageCachedMemory {
   private readonly writeTags = new Int32Array(CACHE_SIZE).fill(-1);
   private readonly writePages: Uint8Array[] = new Array<Uint8Array>(CACHE_SIZE).fill(EMPTY_PAGE);
 
+  /**
+   * Bumped whenever an entry is filled or emptied: a translated block keeps its own copies of entries (translate.ts),
+   * valid while this holds.
+   */
+  cacheEpoch = 0;
+
   /** A read the cache did not serve: the value (unsigned; read32's caller makes it signed). */
   protected abstract readMiss(address: number, size: 1 | 2 | 4): number;
   protected abstract writeMiss(address: number, size: 1 | 2 | 4, value: number): void;
@@ -23,6 +29,7 @@ export abstract class PageCachedMemory {
     const slot = vpn & CACHE_MASK;
     this.readTags[slot] = vpn;
     this.readPages[slot] = page;
+    this.cacheEpoch++;
   }
 
   /** Later writes to virtual page `vpn` write `page`. */
@@ -30,6 +37,7 @@ export abstract class PageCachedMemory {
     const slot = vpn & CACHE_MASK;
     this.writeTags[slot] = vpn;
     this.writePages[slot] = page;
+    this.cacheEpoch++;
   }
 
   /** Virtual page `vpn` is no longer cached. */
@@ -37,17 +45,34 @@ export abstract class PageCachedMemory {
     const slot = vpn & CACHE_MASK;
     if (this.readTags[slot] === vpn) this.readTags[slot] = -1;
     if (this.writeTags[slot] === vpn) this.writeTags[slot] = -1;
+    this.cacheEpoch++;
   }
 
   /** No page is cached for writes. */
   protected uncacheWrites(): void {
     this.writeTags.fill(-1);
+    this.cacheEpoch++;
   }
 
   /** No page is cached. */
   protected uncacheAll(): void {
     this.readTags.fill(-1);
     this.writeTags.fill(-1);
+    this.cacheEpoch++;
+  }
+
+  /** The page reads of `address` go to, or an empty array when it is not cached. */
+  readPageAt(address: number): Uint8Array {
+    const vpn = address >>> 12;
+    const slot = vpn & CACHE_MASK;
+    return this.readTags[slot] === vpn ? this.readPages[slot] : EMPTY_PAGE;
+  }
+
+  /** The page writes to `address` go to, or an empty array when it is not cached. */
+  writePageAt(address: number): Uint8Array {
+    const vpn = address >>> 12;
+    const slot = vpn & CACHE_MASK;
+    return this.writeTags[slot] === vpn ? this.writePages[slot] : EMPTY_PAGE;
   }
 
   read8(address: number): number {

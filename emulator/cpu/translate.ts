@@ -26,7 +26,10 @@ export interface TranslationState {
    * the index after the last one executed (of the faulting one, after a fault).
    */
   exitIndex: number;
-  /** Instructions of earlier passes less the index the current pass entered at (`Cpu.retiredNow` adds exitIndex). */
+  /**
+   * Instructions of earlier passes less the index the current pass entered at (`Cpu.retiredNow` adds exitIndex). A
+   * block whose registers live in locals sets both only before it calls the memory (nothing else reads them).
+   */
   passBase: number;
   /** Instructions retired before a fault, counting earlier passes of a looping block. */
   exitRetired: number;
@@ -49,6 +52,39 @@ export const translationStats = { blocks: 0, inlined: 0, called: 0 };
 
 const REGISTER = /\br\[(\d+)\]/g;
 const FLAG = /\bc\.([nzcv])\b/g;
+/** The emitter's single-register accesses (emit.ts loadStore): the address is always the constant `a`. */
+const LOAD = /mem\.read(8|16|32)\(a\)/g;
+const STORE = /mem\.write(8|16|32)\(a, ([^;]*)\);/g;
+/** A memory call left as it is (its address is not `a`). */
+const CALL = /mem\.(read|write)\d+\((?!a[,)])/;
+const EMPTY_PAGE = new Uint8Array(0);
+
+/** The bytes of a direct access of `size` at offset `xo` of page `p`, little-endian. */
+function pageBytes(p: string, size: number): string[] {
+  return Array.from({ length: size }, (_, i) => `${p}[${i === 0 ? 'xo' : `xo + ${i}`}]`);
+}
+
+/**
+ * In a block whose registers live in locals, each load or store site keeps its own copy of the page cache's entry
+ * (tag t<k>, page p<k>; xe is the epoch they hold for): a hit is an array access in the block's own code; a miss
+ * calls the memory (which may fill its cache, translate, fault or reach a device, so the instruction's index and
+ * the pass are recorded first) and takes the entry again. Any change of the page cache drops every site's copy.
+ */
+function directAccesses(code: string, index: number, sites: { count: number }): string {
+  const refresh = (k: number, at: string): string => `xe === mem.cacheEpoch || (xe = mem.cacheEpoch, DROP), ` +
+    `p${k} = mem.${at}(a), t${k} = p${k}.length === 0 ? -1 : a >>> 12`;
+  const hit = (k: number, size: number): string => `t${k} === a >>> 12${size > 1 ? ` && (a & 4095) < ${4097 - size}` : ''}`;
+  const enter = `c.exitIndex = ${index}, c.passBase = done - e`;
+  return code.replace(LOAD, (_, bits: string) => {
+    const k = sites.count++, size = Number(bits) / 8;
+    const value = pageBytes(`p${k}`, size).map((b, i) => (i === 0 ? b : `(${b} << ${8 * i})`)).join(' | ');
+    return `(${hit(k, size)} ? (xo = a & 4095, ${value}) : (${enter}, xv = mem.read${bits}(a), ${refresh(k, 'readPageAt')}, xv))`;
+  }).replace(STORE, (_, bits: string, value: string) => {
+    const k = sites.count++, size = Number(bits) / 8;
+    const bytes = pageBytes(`p${k}`, size).map((b, i) => `${b} = ${i === 0 ? `(${value})` : `(${value}) >>> ${8 * i}`};`).join(' ');
+    return `if (${hit(k, size)}) { xo = a & 4095; ${bytes} } else { ${enter}; mem.write${bits}(a, ${value}); ${refresh(k, 'writePageAt')}; }`;
+  });
+}
 
 export function translateBlock(block: TranslationInput): Translated {
   const { handlers, addresses, fallthrough, pcValues, itStates, encodings, thumb } = block;
@@ -60,15 +96,17 @@ export function translateBlock(block: TranslationInput): Translated {
   const emitted = Array.from(encodings, (encoding, i) => emitInstruction(encoding, thumb, itStates[i], pcValues[i], fallthrough[i]));
   const targets = new Set<number>();
   // A block with a loop is translated up to its last backward branch: what follows runs once per loop, as a block
-  // of its own (leaving after any instruction is what the engine does at the end of its budget too). Smaller
-  // functions compile faster.
+  // of its own (leaving after any instruction is what the engine does at the end of its budget too). A loop that
+  // starts further in is left to the block the engine decodes at its head: each function holds at most one loop
+  // nest's head, so V8 compiles it faster (on threads whose CPU time counts too) and keeps its locals in registers.
+  const targetIndex = emitted.map((e) => (e?.target === undefined ? undefined : indexOf.get(e.target)));
   let length = handlers.length;
-  emitted.forEach((e, i) => {
-    const j = e?.target === undefined ? undefined : indexOf.get(e.target);
+  targetIndex.forEach((j, i) => {
     if (j === undefined) return;
     targets.add(j);
     if (j <= i) length = i + 1;
   });
+  targetIndex.forEach((j, i) => { if (j !== undefined && j > 0 && j <= i && j < length) length = j; });
   for (const j of targets) if (j >= length) targets.delete(j);
   // In a block the emitter covers entirely, the registers and flags live in locals (r3, fz...), written back to
   // the CpuState when it leaves; where a handler runs, writing them back and reading them again around each call
@@ -80,6 +118,7 @@ export function translateBlock(block: TranslationInput): Translated {
   const writeBack = inline ? [...registers.map((n) => `r[${n}] = r${n};`), 'c.n = fn; c.z = fz; c.c = fc; c.v = fv;'].join(' ') : '';
   const lines: string[] = [];
   const used: number[] = [];
+  const sites = { count: 0 };
   for (let i = 0; i < length; i++) {
     if (targets.has(i)) lines.push(`case ${i}:`);
     // Every exit goes through the epilogue after the loop, `left` instructions into the pass.
@@ -87,7 +126,12 @@ export function translateBlock(block: TranslationInput): Translated {
     const instruction = emitted[i];
     if (instruction !== undefined) {
       translationStats.inlined++;
-      if (instruction.mayFault) lines.push(`c.exitIndex = ${i};`);
+      let code = inline ? instruction.code.replace(REGISTER, 'r$1').replace(FLAG, 'f$1') : instruction.code;
+      if (inline) code = directAccesses(code, i, sites);
+      // A memory call left in the code (LDM, LDRD...) records where it is; a direct access does so on a miss.
+      if (instruction.mayFault && (!inline || CALL.test(code))) {
+        lines.push(inline ? `c.exitIndex = ${i}; c.passBase = done - e;` : `c.exitIndex = ${i};`);
+      }
       // The last instruction leaves through the loop check below, with next = where it goes.
       const last = i === length - 1;
       if (last) lines.push(`c.next = ${fallthrough[i]};`);
@@ -97,9 +141,8 @@ export function translateBlock(block: TranslationInput): Translated {
       // A direct branch leaves with next = its target, or continues at it inside the block.
       const next = instruction.target === undefined ? '' : `c.next = ${instruction.target}; `;
       const taken = j !== undefined && j < length
-        ? `if (c.stop === null && c.codeGeneration === generation && budget - done - ${i + 1} + e >= ${length - j}) { done += ${i + 1} - e; e = at = ${j}; c.passBase = done - e; continue; } ${next}${exit}`
+        ? `if (c.stop === null && c.codeGeneration === generation && budget - done - ${i + 1} + e >= ${length - j}) { done += ${i + 1} - e; e = at = ${j};${inline ? '' : ' c.passBase = done - e;'} continue; } ${next}${exit}`
         : `${next}${exit}`;
-      const code = inline ? instruction.code.replace(REGISTER, 'r$1').replace(FLAG, 'f$1') : instruction.code;
       lines.push(code.replaceAll('EXIT', taken));
       continue;
     }
@@ -113,19 +156,22 @@ export function translateBlock(block: TranslationInput): Translated {
   // Looping in place is what the engine would do next: pc = start, ITSTATE = 0, the same block (unless its code
   // was dropped). Only a block that starts outside an IT block may loop.
   const loops = itStates[0] === 0;
+  const pageSites = Array.from({ length: sites.count }, (_, k) => k);
+  const drop = pageSites.map((k) => `t${k} = `).join('') + '-1';
   const body = [
     'const generation = c.codeGeneration;',
     'const mem = c.mem;',
     'let done = 0, e = 0, at = 0, left = 0;',
     'c.passBase = 0;',
     inline ? `let ${[...registers.map((n) => `r${n} = r[${n}]`), 'fn = c.n, fz = c.z, fc = c.c, fv = c.v'].join(', ')};` : '',
+    sites.count > 0 ? `let xv = 0, xo = 0, xe = mem.cacheEpoch, ${pageSites.map((k) => `t${k} = -1, p${k} = EMPTY`).join(', ')};` : '',
     'try {',
     '  pass: for (;;) {',
     '    switch (at) {',
     '    case 0:',
-    ...lines.filter((line) => line !== 'case 0:').map((line) => `    ${line}`),
+    ...lines.filter((line) => line !== 'case 0:').map((line) => `    ${line.replaceAll('DROP', drop)}`),
     '    }',
-    loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && budget - done - ${length} + e >= ${length}) { done += ${length} - e; e = at = 0; c.passBase = done; continue; }` : '',
+    loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && budget - done - ${length} + e >= ${length}) { done += ${length} - e; e = at = 0;${inline ? '' : ' c.passBase = done;'} continue; }` : '',
     `    left = ${length};`,
     '    break;',
     '  }',
@@ -145,5 +191,5 @@ export function translateBlock(block: TranslationInput): Translated {
   const source = `return function block_${start.toString(16)}(c, r, budget) {\n${body.join('\n')}\n};`;
   translationStats.blocks++;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the translator's output is generated code
-  return new Function('pcs', ...names, source)(pcValues, ...used.map((i) => handlers[i])) as Translated;
+  return new Function('pcs', 'EMPTY', ...names, source)(pcValues, EMPTY_PAGE, ...used.map((i) => handlers[i])) as Translated;
 }

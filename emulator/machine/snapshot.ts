@@ -7,7 +7,7 @@
 // The TLBs and decoded code are caches and not saved: restoring drops them. Taking a snapshot drops the TLBs of
 // the running machine too, so that the run after a snapshot and its replay after a restore both start with empty
 // TLBs: a guest that leans on a stale TLB entry (a page table changed without TLB maintenance) still replays
-// identically (test/system/snapshot-tlb.test.ts); ARMv7 lets a TLB drop an entry at any time, so the flush is
+// identically (test/emulator/machine/snapshot-tlb.test.ts); ARMv7 lets a TLB drop an entry at any time, so the flush is
 // behaviour the architecture allows. Decoded code follows every write to its page (the RAM's code watching), so it
 // holds nothing stale.
 import type { SystemCpuSnapshot } from '../cpu/system';

@@ -6,11 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, toolsMissing } from '../system/bare-metal';
+import { build, toolsMissing } from '../support/bare-metal';
 
 const root = join(__dirname, '..', '..');
 const cli = join(root, 'dist', 'cli.js');
-const board = join(root, 'test', 'system', 'virt-a15.dts');
+const board = join(root, 'test', 'support', 'virt-a15.dts');
 const skip = toolsMissing();
 
 function boot(args: string[]) {

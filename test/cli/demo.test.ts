@@ -14,7 +14,7 @@ function demo(args: string[]) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, last: r.stdout.trim().split('\n').pop() };
 }
 
-// The real-kernel scenario (test-case-2-linux) is tested with the passthrough guest (test/system/passthrough-guest.test.ts).
+// The real-kernel scenario (test-case-2-linux) is tested with the passthrough guest (test/scenarios/passthrough-guest.test.ts).
 test('dmalab demo --scenario for each model scenario: every step, PASS and exit status 0', () => {
   const r = demo(['vfio-test-case-1', 'vfio-armhf', 'vfio-passthrough', 'vfio-isolation'].flatMap((name) => ['--scenario', name]));
   assert.equal(r.status, 0, r.stdout + r.stderr);

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../cpu/toolchain';
+import { ROOT } from './toolchain';
 
 export const GUEST = join(ROOT, '.cache', 'guest', 'boot');
 /** bookworm's 6.1 armmp-lpae zImage and the busybox initramfs tree fetch.sh builds. */

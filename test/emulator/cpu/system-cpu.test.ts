@@ -1,0 +1,257 @@
+// What qemu-system-arm's virt board cannot check (its Cortex-A15 lacks the Virtualization Extensions and the board
+// has no RAM above 4 GiB): MRS/MSR of banked registers, an LPAE mapping onto a physical address above 4 GiB, the
+// CP15 table's consistency, and a runaway program bounded by the time limit.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Bus } from '../../../emulator/bus/bus';
+import { CP15_REGISTERS, cp15Key } from '../../../emulator/cpu/cp15';
+import { CpuCluster, SystemCpu } from '../../../emulator/cpu/system';
+import { assemble, assemblerMissing } from '../../support/toolchain';
+
+const skip = assemblerMissing();
+
+function cpuWith(code: Uint8Array): { cpu: SystemCpu; bus: Bus } {
+  const bus = new Bus();
+  bus.addRam(0, 0x100000);
+  bus.addRam(0x1_0000_0000, 0x100000, 'high');
+  bus.memory.writeBlock(0, code, 0, code.length);
+  const cpu = new SystemCpu(bus);
+  cpu.reset(0);
+  return { cpu, bus };
+}
+
+/** Runs until the program reaches its final `b .` (the PC stops moving). */
+function runToEnd(cpu: SystemCpu): void {
+  for (let i = 0; i < 1000; i++) {
+    const pc = cpu.pc;
+    cpu.run(1);
+    if (cpu.pc === pc) return;
+  }
+  assert.fail(`the program did not finish (pc 0x${cpu.pc.toString(16)})`);
+}
+
+test('MRS/MSR (banked) reach another mode\'s SP, LR and SPSR', { skip }, () => {
+  const { cpu } = cpuWith(assemble(`
+    ldr r1, =0x1234
+    msr SP_irq, r1
+    ldr r1, =0x600001d2
+    msr SPSR_irq, r1
+    ldr r1, =0x5678
+    msr r8_fiq, r1
+    cps #0x12
+    mov r2, sp
+    mrs r3, spsr
+    cps #0x11
+    mov r4, r8
+    cps #0x13
+    mrs r5, SP_irq
+    mrs r6, r8_fiq
+    mov r7, r8
+    b .`));
+  runToEnd(cpu);
+  assert.deepEqual([...cpu.r.slice(2, 8)].map((v) => v >>> 0), [0x1234, 0x600001d2, 0x5678, 0x1234, 0x5678, 0]);
+  assert.equal(cpu.mode, 0x13);
+});
+
+test('the unassigned encodings of the CPUID space (CRn c0, CRm c1-c7) read as zero; other unknown CP15 registers are UNDEFINED', { skip }, () => {
+  const { cpu } = cpuWith(assemble(`
+    mov r2, #1
+    mov r3, #1
+    mrc p15, 0, r2, c0, c2, 7   @ ID_ISAR6 in later architectures (Linux 6.12 reads it)
+    mrc p15, 0, r3, c0, c3, 4   @ ID_PFR2 in later architectures
+    mrc p15, 0, r4, c0, c1, 4   @ ID_MMFR0
+    b .`));
+  runToEnd(cpu);
+  assert.deepEqual([cpu.r[2], cpu.r[3]], [0, 0]);
+  assert.equal(cpu.r[4] >>> 0, 0x10201105);
+  const undefinedOne = cpuWith(assemble(`
+    mrc p15, 0, r2, c15, c15, 7
+    b .`)).cpu;
+  undefinedOne.run(1);
+  assert.equal(undefinedOne.mode, 0x1b, 'an UNDEFINED instruction exception');
+});
+
+test('an LPAE block maps a virtual address onto RAM above 4 GiB', { skip }, () => {
+  const { cpu, bus } = cpuWith(assemble(`
+    mov r0, #0
+    ldr r1, =0x80000000
+    mcr p15, 0, r1, c2, c0, 2     @ TTBCR: EAE, T0SZ = 0
+    ldr r2, =0x10000
+    mcrr p15, 0, r2, r0, c2       @ TTBR0 = 0x10000
+    mrc p15, 0, r1, c1, c0, 0
+    orr r1, r1, #1
+    mcr p15, 0, r1, c1, c0, 0
+    isb
+    ldr r3, =0x40000010
+    ldr r4, [r3]
+    str r4, [r3, #4]
+    b .`));
+  const table = new DataView(new ArrayBuffer(32));
+  table.setUint32(0, 0x000 | 0x401, true); // VA 0-1 GiB: a level-1 block onto PA 0 (AF, block)
+  table.setUint32(8, 0x00000401, true); // VA 1-2 GiB: a block onto PA 0x1_0000_0000
+  table.setUint32(12, 0x1, true);
+  bus.memory.writeBlock(0x10000, new Uint8Array(table.buffer), 0, 32);
+  bus.memory.write(0x1_0000_0010, 4, 0xcafef00d);
+  runToEnd(cpu);
+  assert.equal(cpu.r[4] >>> 0, 0xcafef00d);
+  assert.equal(bus.memory.read(0x1_0000_0014, 4), 0xcafef00d);
+  assert.equal(cpu.mmu.probe(0x40000010), 0x1_0000_0010);
+});
+
+test('the CP15 table: one register per encoding and name, each readable one readable with MRC', () => {
+  const keys = new Set(CP15_REGISTERS.map((r) => cp15Key(r.cp, r.op1, r.wide ? 0 : r.crn, r.crm, r.wide ? 0 : r.op2, r.wide === true)));
+  assert.equal(keys.size, CP15_REGISTERS.length);
+  assert.equal(new Set(CP15_REGISTERS.map((r) => r.name)).size, CP15_REGISTERS.length);
+  const cpu = new SystemCpu(new Bus());
+  for (const r of CP15_REGISTERS) {
+    const readable = cpu.coprocessorRead(r.cp, r.op1, r.crn, r.crm, r.op2, r.wide === true);
+    assert.equal(readable, r.access !== 'wo' && !(r.kind === 'timer'), `${r.name}`);
+  }
+  assert.equal(cpu.cp15Value('MIDR'), 0x414fc0f0);
+});
+
+test('a program that never stops is bounded by the budget', { skip }, () => {
+  const { cpu } = cpuWith(assemble('1: add r0, r0, #1\n b 1b'));
+  assert.equal(cpu.run(100_000), 100_000);
+  assert.equal(cpu.r[0], 50_000);
+});
+
+/** Two CPUs of one cluster on one bus: CPU 0 starts at 0, CPU 1 at 0x100. */
+function twoCpus(code: Uint8Array): { cpus: SystemCpu[]; bus: Bus } {
+  const bus = new Bus();
+  bus.addRam(0, 0x400000);
+  bus.memory.writeBlock(0, code, 0, code.length);
+  const cluster = new CpuCluster();
+  const cpus = [0, 1].map((index) => new SystemCpu(bus, { index, cpus: 2, cluster }));
+  cpus[0].reset(0);
+  cpus[1].reset(0x100);
+  return { cpus, bus };
+}
+
+const LOCKED_INCREMENT = `
+    ldr r1, =0x8000
+  1:ldrex r0, [r1]
+    add r0, r0, #1
+    strex r2, r0, [r1]
+    b 1b
+    .ltorg
+    .org 0x100`;
+
+test('exclusives across CPUs: another CPU\'s store or STREX to the reserved address makes STREX fail; alone, it succeeds', { skip }, () => {
+  const { cpus: [cpu0, cpu1], bus } = twoCpus(assemble(`${LOCKED_INCREMENT}
+    ldr r1, =0x8000
+    mov r0, #5
+    str r0, [r1]
+  2:ldrex r0, [r1]
+    add r0, r0, #0x10
+    strex r2, r0, [r1]
+    b .`));
+  const word = () => bus.memory.read(0x8000, 4);
+  cpu0.run(2); // LDR, LDREX
+  cpu1.run(3); // a plain store to the reserved word
+  cpu0.run(2); // ADD, STREX
+  assert.equal(cpu0.r[2], 1, 'STREX after another CPU\'s store fails');
+  assert.equal(word(), 5);
+  cpu0.run(4); // B, LDREX, ADD, STREX: nobody ran in between
+  assert.equal(cpu0.r[2], 0, 'the retry succeeds');
+  assert.equal(word(), 6);
+  cpu0.run(2); // B, LDREX
+  cpu1.run(3); // LDREX, ADD, STREX: the other CPU's exclusive update succeeds
+  assert.equal(cpu1.r[2], 0);
+  assert.equal(word(), 0x16);
+  cpu0.run(2);
+  assert.equal(cpu0.r[2], 1, 'STREX after another CPU\'s STREX fails');
+  assert.equal(word(), 0x16, 'and stores nothing');
+});
+
+test('SEV on one CPU completes WFE on the others; WFE with the event register set does not wait; WFI waits for an interrupt', { skip }, () => {
+  const { cpus: [cpu0, cpu1] } = twoCpus(assemble(`
+    sev
+    b .
+    .org 0x100
+    wfe
+    wfe
+    wfe
+    wfi
+    b .`));
+  cpu1.run(10);
+  assert.equal(cpu1.pc, 0x104, 'no event since reset: the first WFE waits');
+  assert.equal(cpu1.waiting, true);
+  assert.equal(cpu1.wakeable, false);
+  cpu0.run(1); // SEV: every CPU's event register, its own included
+  assert.equal(cpu1.wakeable, true);
+  cpu1.run(10);
+  assert.equal(cpu1.pc, 0x108, 'the event woke the first WFE and was consumed: the second waits');
+  assert.equal(cpu1.waiting, true);
+  cpu0.run(1); // B . (no event)
+  assert.equal(cpu1.wakeable, false);
+  cpu1.setIrq(true);
+  assert.equal(cpu1.wakeable, false, 'a masked IRQ does not end WFE');
+  cpu1.setIrq(false);
+  cpu0.reset(0);
+  cpu0.run(1);
+  cpu1.run(10);
+  assert.equal(cpu1.pc, 0x10c, 'the third WFE waits');
+  cpu0.reset(0);
+  cpu0.run(1);
+  cpu1.run(10);
+  assert.equal(cpu1.pc, 0x110, 'WFI waits whatever the event register says');
+  assert.equal(cpu1.waiting, true);
+  cpu1.setIrq(true);
+  assert.equal(cpu1.wakeable, true, 'a masked IRQ ends WFI');
+});
+
+/** Short-descriptor sections, identity for the code at 0, and the MMU on (SVC mode, every domain a manager). */
+const MMU_ON = `
+    ldr r0, =0x4000
+    mcr p15, 0, r0, c2, c0, 0
+    mov r0, #0
+    mcr p15, 0, r0, c2, c0, 2
+    mvn r0, #0
+    mcr p15, 0, r0, c3, c0, 0
+    mrc p15, 0, r0, c1, c0, 0
+    orr r0, r0, #1
+    mcr p15, 0, r0, c1, c0, 0
+    isb
+    ldr r1, =0x200000`;
+
+test('TLB maintenance: the Inner Shareable forms reach every CPU\'s TLB, the others only the executing CPU\'s', { skip }, () => {
+  const { cpus: [cpu0, cpu1], bus } = twoCpus(assemble(`${MMU_ON}
+    ldr r4, =0x4008
+    ldr r0, =0x00300c02
+    str r0, [r4]
+    dsb
+    mcr p15, 0, r1, c8, c7, 1 @ TLBIMVA: this CPU only
+    dsb
+    b .
+    ldr r0, =0x00100c02
+    str r0, [r4]
+    dsb
+    mcr p15, 0, r1, c8, c3, 1 @ TLBIMVAIS: every CPU
+    dsb
+    b .
+    .ltorg
+    .org 0x100
+    ${MMU_ON}
+    ldr r2, [r1]
+    b .
+    .org 0x180
+    ldr r3, [r1]
+    b .`));
+  const section = (pa: number) => (pa | 0xc02) >>> 0;
+  bus.memory.write(0x4000, 4, section(0));
+  bus.memory.write(0x4008, 4, section(0x200000));
+  for (const [pa, value] of [[0x100000, 0x1111], [0x200000, 0x2222], [0x300000, 0x3333]]) bus.memory.write(pa, 4, value);
+  const loadAgain = (): number => {
+    cpu1.pc = cpu1.next = 0x180;
+    runToEnd(cpu1);
+    return cpu1.r[3];
+  };
+  runToEnd(cpu1);
+  assert.equal(cpu1.r[2], 0x2222, 'CPU 1 cached the translation of 0x200000');
+  runToEnd(cpu0);
+  assert.equal(loadAgain(), 0x2222, 'TLBIMVA on CPU 0 leaves CPU 1\'s TLB alone');
+  cpu0.pc = cpu0.next += 4;
+  runToEnd(cpu0);
+  assert.equal(loadAgain(), 0x1111, 'TLBIMVAIS on CPU 0 dropped CPU 1\'s entry');
+});

@@ -1,0 +1,271 @@
+// Differential tests of the translator (emulator/cpu/translate.ts, emit.ts) against the interpreter: random A32 and
+// T32 instruction streams looped until hot, every C program of test/emulator/cpu/programs (user mode) and every bare-metal
+// program of test/support/bare-metal-programs (system mode: MMU, exceptions, interrupts), run both ways, must end with equal
+// registers, flags, memory, stop reasons and retired-instruction counts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Cpu } from '../../../emulator/cpu/cpu';
+import { MemoryFault, type CpuMemory } from '../../../emulator/cpu/memory';
+import { translationStats } from '../../../emulator/cpu/translate';
+import { LinuxProcess } from '../../../emulator/linux/process';
+import { Workspace } from '../../../emulator/linux/workspace';
+import { ROOT, VARIANTS, compile, toolchainAvailable } from '../../support/toolchain';
+import * as bareMetal from '../../support/bare-metal';
+import { defaultMachine, platformMachine, runElf } from '../../../cli/run-elf';
+
+const RAM_SIZE = 0x100000;
+/** Blocks are translated after this many instructions (not the default's 200,000): as much code as possible runs translated. */
+const HOT = 16;
+
+/**
+ * Flat RAM at 0: anything beyond it faults (the translated code must leave the interpreter's state there too), and
+ * writes to pages with decoded code drop it (random stores do hit the code).
+ */
+class FlatMemory implements CpuMemory {
+  readonly bytes = new Uint8Array(RAM_SIZE);
+  private readonly watchers = new Map<number, (pageNumber: number) => void>();
+  private check(address: number, size: number, access: 'read' | 'write' | 'execute'): void {
+    // The CPU passes addresses signed or unsigned (CpuMemory): above 2 GiB they are negative here.
+    if ((address >>> 0) + size > RAM_SIZE) throw new MemoryFault(address >>> 0, access, 'outside the test RAM');
+    if (access !== 'write') return;
+    for (const page of new Set([address >>> 12, (address + size - 1) >>> 12])) {
+      const invalidate = this.watchers.get(page);
+      this.watchers.delete(page);
+      invalidate?.(page);
+    }
+  }
+  read8(a: number): number { this.check(a, 1, 'read'); return this.bytes[a]; }
+  read16(a: number): number { this.check(a, 2, 'read'); return this.bytes[a] | (this.bytes[a + 1] << 8); }
+  read32(a: number): number { this.check(a, 4, 'read'); return this.bytes[a] | (this.bytes[a + 1] << 8) | (this.bytes[a + 2] << 16) | (this.bytes[a + 3] << 24); }
+  write8(a: number, v: number): void { this.check(a, 1, 'write'); this.bytes[a] = v; }
+  write16(a: number, v: number): void { this.check(a, 2, 'write'); this.bytes[a] = v; this.bytes[a + 1] = v >>> 8; }
+  write32(a: number, v: number): void { this.check(a, 4, 'write'); for (let i = 0; i < 4; i++) this.bytes[a + i] = v >>> (8 * i); }
+  fetch16(a: number): number { this.check(a, 2, 'execute'); return this.bytes[a] | (this.bytes[a + 1] << 8); }
+  fetch32(a: number): number { this.check(a, 4, 'execute'); return this.read32(a); }
+  watchCode(pageNumber: number, invalidate: (pageNumber: number) => void): void {
+    this.watchers.set(pageNumber, invalidate);
+    this.cacheEpoch++;
+  }
+  // Translated code accesses pages directly: any page of the RAM for reads, one without decoded code for writes.
+  cacheEpoch = 0;
+  readPageAt(a: number): Uint8Array {
+    const page = (a >>> 12) * 4096;
+    return this.bytes.subarray(page, Math.min(page + 4096, RAM_SIZE));
+  }
+  writePageAt(a: number): Uint8Array {
+    return this.watchers.has(a >>> 12) ? new Uint8Array(0) : this.readPageAt(a);
+  }
+}
+
+function xorshift(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    return x >>> 0;
+  };
+}
+
+const CODE = 0x8000;
+
+// Registers: r0-r7 take results, r8-r12 and SP are bases into the middle of the RAM (loads and stores mostly
+// succeed, so that streams run long; a few still fault, which must stop both engines alike).
+const pick = (next: () => number, values: readonly number[]): number => values[next() % values.length];
+const RESULTS = [0, 1, 2, 3, 4, 5, 6, 7];
+const BASES = [8, 9, 10, 11, 12];
+
+/** A32 words of the classes the translator emits inline (and some it does not), some conditional. */
+function randomArm(next: () => number): number {
+  const cond = next() % 4 === 0 ? next() % 15 : 14;
+  const rd = pick(next, RESULTS), rn = next() % 13, rm = next() % 13, base = pick(next, BASES);
+  const low = next() & 0xfff;
+  const body = [
+    (0x02 << 24) | ((next() & 0x1f) << 20) | (rn << 16) | (rd << 12) | low, // data processing, immediate
+    (0x00 << 24) | ((next() & 0x1f) << 20) | (rn << 16) | (rd << 12) | (low & 0xf80) | ((next() & 3) << 5) | rm, // register, shifted
+    (0x04 << 24) | ((next() & 0x1f) << 20) | (base << 16) | (rd << 12) | (low & 0x3ff), // LDR/STR immediate
+    (0x07 << 24) | ((next() & 0x1d) << 20) | (base << 16) | (rd << 12) | pick(next, BASES), // LDR/STR register
+    (0x01 << 24) | ((next() & 0x1d) << 20) | (base << 16) | (rd << 12) | 0x90 | ((next() % 3 + 1) << 5) | (low & 0xf0f), // LDRH...
+    0x03000000 | ((next() & 4) << 20) | ((low << 4) & 0xf0000) | (rd << 12) | low, // MOVW/MOVT
+    0x00000090 | ((next() & 0xf) << 20) | (rd << 16) | (pick(next, RESULTS) << 12) | (rn << 8) | rm, // multiplies
+    0x0a000000 | (next() % 4), // a short forward branch (or BL with bit 24)
+    0x08000000 | ((next() & 0x1b) << 20) | (base << 16) | (next() & 0x90ff), // LDM/STM (S = 0), some with the PC
+    0x000000d0 | ((next() & 0x1e) << 20) | (base << 16) | ((next() % 4) * 2 << 12) | ((next() & 1) << 5) | (low & 0xf0f), // LDRD/STRD
+    0x012fff10 | ((next() & 1) << 5) | (next() % 15), // BX/BLX (register)
+    next(), // anything
+  ][next() % 12];
+  return ((cond << 28) | (body & 0x0fffffff)) >>> 0;
+}
+
+/** T32 halfwords (one or two) of the classes the translator emits inline, and a few others. */
+function randomThumb(next: () => number): number[] {
+  const low = (): number => next() % 8;
+  const result = (): number => next() % 4; // r0-r3 take results, r4-r7 stay bases
+  const lowBase = (): number => 4 + (next() % 4);
+  const rd = pick(next, [0, 1, 2, 3, 12]), rn = next() % 13, base = pick(next, BASES);
+  const forms = [
+    () => [((next() % 3) << 11) | ((next() & 31) << 6) | (low() << 3) | result()], // shifts by an immediate
+    () => [0x1800 | (next() & 0x600) | (low() << 6) | (low() << 3) | result()], // ADD/SUB (register, imm3)
+    () => [0x2000 | ((next() & 3) << 11) | (result() << 8) | (next() & 0xff)], // MOV/CMP/ADD/SUB imm8
+    () => [0x4000 | ((next() & 15) << 6) | (low() << 3) | result()], // data processing (register)
+    () => [0x4400 | ((next() & 3) << 8) | pick(next, [0x00, 0x01, 0x02, 0x03, 0x84]) | (pick(next, [0, 3, 8, 12, 13, 14, 15]) << 3)], // high registers, BX/BLX
+    () => [0x5000 | ((next() & 7) << 9) | (lowBase() << 6) | (lowBase() << 3) | result()], // load/store (register)
+    () => [0x6000 | ((next() & 0x1f) << 11 & 0x3800) | ((next() & 31) << 6) | (lowBase() << 3) | result()], // load/store imm5
+    () => [0x9000 | ((next() & 1) << 11) | (result() << 8) | (next() & 0xff)], // SP-relative
+    () => [0xb200 | ((next() & 3) << 6) | (low() << 3) | result()], // extends
+    () => [0xbf00 | ((next() % 14) << 4) | (1 + (next() % 15))], // IT
+    () => [0xd000 | ((next() % 14) << 8) | (next() % 4)], // B<cond>, short and forward
+    () => [0xea00 | (next() & 0x1ff & ~0xf) | rn, ((next() & 0x70ff) & ~0x0f00) | (rd << 8)], // shifted register
+    () => [0xf000 | (next() & 0x5e0) | (next() & 0x10) | rn, ((next() & 0x70ff) & ~0x0f00) | (rd << 8)], // modified immediate
+    () => [0xf200 | (pick(next, [0x000, 0x040, 0x0a0, 0x0c0]) << 0) | (next() & 0x40f), ((next() & 0x70ff) & ~0x0f00) | (rd << 8)], // MOVW...
+    () => [0xf800 | (next() & 0x1f0) | base, (result() << 12) | pick(next, [next() & 0x3ff, 0x800 | (next() & 0x7ff), pick(next, BASES)])],
+    () => [0xb400 | ((next() & 1) << 11) | (next() & 0x1ff)], // PUSH/POP
+    () => [0xc000 | ((next() & 1) << 11) | (lowBase() << 8) | (next() & 0xff)], // LDMIA/STMIA
+    () => [0xe800 | pick(next, [0x80, 0x100]) | (next() & 0x30) | base, next() & 0x5fff], // LDM/STM (IA, DB)
+    () => [0xfb00 | rn, 0xf000 | (rd << 8) | (next() & 0x1f)], // MUL/MLA/MLS
+    () => [0xe840 | pick(next, [0x100, 0x120, 0x020, 0x180, 0x1a0, 0x0a0]) | (next() & 0x10) | base, (result() << 12) | (result() << 8) | (next() & 0xff)], // LDRD/STRD
+    () => [0xbd00 | (next() & 0xff)], // POP with the PC
+    () => [next() & 0xffff, next() & 0xffff], // anything
+  ];
+  const halfwords = forms[next() % forms.length]();
+  if (halfwords.length === 2 && (halfwords[0] & 0xf800) < 0xe800) halfwords.pop();
+  return halfwords;
+}
+
+interface Outcome {
+  readonly registers: number[];
+  readonly cpsr: number;
+  readonly pc: number;
+  readonly it: number;
+  readonly retired: number;
+  readonly ran: number;
+  readonly stop: string;
+  readonly memory: Uint8Array;
+}
+
+function runStream(code: Uint8Array, thumb: boolean, seed: number, translation: boolean): Outcome {
+  const mem = new FlatMemory();
+  mem.bytes.set(code, CODE);
+  const cpu = new Cpu(mem);
+  cpu.translateAfter = translation ? HOT : Infinity;
+  const next = xorshift(seed);
+  for (let i = 0; i < 8; i++) cpu.r[i] = next() % 2 === 0 ? next() | 0 : next() % 64;
+  for (let i = 4; i < 8; i++) if (thumb) cpu.r[i] = 0x20000 + (next() % 0x8000);
+  for (let i = 8; i < 13; i++) cpu.r[i] = 0x40000 + (next() % 0x8000);
+  cpu.r[13] = 0x60000;
+  cpu.thumb = thumb;
+  cpu.pc = cpu.next = CODE;
+  cpu.setFlags(next());
+  let ran = 0;
+  // Several calls with uneven budgets: translated blocks must stop exactly where the interpreter would.
+  for (const budget of [700, 1, 333, 2000, 17, 4000]) {
+    if (cpu.stop !== null) break;
+    ran += cpu.run(budget);
+  }
+  const stop = cpu.stop === null ? 'none' : JSON.stringify({ ...cpu.stop, cause: undefined });
+  return { registers: [...cpu.r.subarray(0, 15)], cpsr: cpu.cpsr, pc: cpu.pc, it: cpu.it, retired: cpu.retired, ran, stop, memory: mem.bytes };
+}
+
+for (const thumb of [false, true]) {
+  test(`random ${thumb ? 'T32' : 'A32'} streams, looped: translated and interpreted runs end in the same state`, () => {
+    const next = xorshift(thumb ? 0x1234567 : 0x7654321);
+    const before = translationStats.inlined;
+    let translatedRuns = 0;
+    for (let stream = 0; stream < 400; stream++) {
+      const halfwords: number[] = [];
+      const length = 4 + (next() % 20);
+      for (let i = 0; i < length; i++) {
+        if (thumb) halfwords.push(...randomThumb(next));
+        else {
+          const w = randomArm(next);
+          halfwords.push(w & 0xffff, w >>> 16);
+        }
+      }
+      // Back to the start: B (A32) or B.W (T32).
+      const offset = -(halfwords.length * 2) - (thumb ? 4 : 8);
+      if (thumb) {
+        const imm = (offset >> 1) & 0xffffff;
+        const s = (offset >>> 31) & 1;
+        const i1 = (imm >>> 22) & 1, i2 = (imm >>> 21) & 1;
+        halfwords.push(0xf000 | (s << 10) | ((imm >>> 11) & 0x3ff), 0x9000 | ((1 - (i1 ^ s)) << 13) | ((1 - (i2 ^ s)) << 11) | (imm & 0x7ff));
+      } else {
+        const w = (0xea000000 | ((offset >> 2) & 0xffffff)) >>> 0;
+        halfwords.push(w & 0xffff, w >>> 16);
+      }
+      const code = new Uint8Array(Uint16Array.from(halfwords).buffer);
+      const seed = next() | 1;
+      const interpreted = runStream(code, thumb, seed, false);
+      const translated = runStream(code, thumb, seed, true);
+      if (translated.ran > 100) translatedRuns++;
+      const where = `stream ${stream}: ${Array.from(halfwords, (h) => h.toString(16).padStart(4, '0')).join(' ')}`;
+      assert.deepEqual({ ...translated, memory: undefined }, { ...interpreted, memory: undefined }, where);
+      assert.ok(Buffer.from(translated.memory).equals(Buffer.from(interpreted.memory)), `${where}: memory differs`);
+    }
+    // The test means something only if streams ran long and the emitter took part.
+    assert.ok(translatedRuns > 50, `only ${translatedRuns} streams ran long`);
+    assert.ok(translationStats.inlined > before, 'no instruction was emitted inline');
+  });
+}
+
+const PROGRAMS = join(ROOT, 'test', 'emulator', 'cpu', 'programs');
+
+function runProgram(program: string, translation: boolean): { output: string; outcome: string; registers: number[]; retired: number } {
+  let output = '';
+  const machine = defaultMachine();
+  const proc = new LinuxProcess(readFileSync(program), {
+    bus: machine.bus, frames: machine.frames, workspace: new Workspace(ROOT), argv: ['/program', 'first', 'with space', ''], env: [],
+    stdout: (d) => { output += Buffer.from(d).toString(); }, stderr: (d) => { output += Buffer.from(d).toString(); },
+  });
+  proc.cpu.translateAfter = translation ? HOT : Infinity;
+  const outcome = proc.run(5e8);
+  return { output, outcome: JSON.stringify(outcome), registers: [...proc.cpu.r], retired: proc.cpu.retired };
+}
+
+for (const variant of VARIANTS) {
+  const skip = toolchainAvailable(variant) ? false : `${variant.compiler} is not installed`;
+  for (const file of readdirSync(PROGRAMS).filter((f) => f.endsWith('.c')).sort()) {
+    test(`${file} (${variant.name}): translated and interpreted runs print, retire and end alike`, { skip }, () => {
+      const program = compile(join(PROGRAMS, file), variant);
+      assert.deepEqual(runProgram(program, true), runProgram(program, false));
+    });
+  }
+}
+
+const bareMetalSkip = bareMetal.toolsMissing();
+for (const file of readdirSync(bareMetal.PROGRAMS).filter((f) => f.endsWith('.c') && f !== 'runtime.c').sort()) {
+  test(`${file} (bare metal): translated and interpreted runs print, retire and end alike`, { skip: bareMetalSkip }, () => {
+    const elf = bareMetal.build(file);
+    const run = (translation: boolean): unknown => {
+      const { output, outcome, machine } = bareMetal.runDmalab(elf, bareMetal.cpusFor(file), translation ? HOT : Infinity);
+      return { output, outcome, cpus: machine.cpus.map((cpu) => ({ retired: cpu.retired, registers: [...cpu.r], cpsr: cpu.cpsr, pc: cpu.pc })) };
+    };
+    const before = translationStats.blocks;
+    const translated = run(true);
+    assert.ok(translationStats.blocks > before, 'no block became hot');
+    assert.deepEqual(translated, run(false));
+  });
+}
+
+// A driver polling the DMA-330 counts its reads: each device access must see the CPU's exact instant
+// (`Cpu.retiredNow`) in the middle of a translated block as in an interpreted one.
+for (const mode of ['poll', 'thread']) {
+  const armhf = VARIANTS[0];
+  test(`the VFIO polling driver (${mode}) interleaves with the DMAC alike translated and interpreted`, { skip: toolchainAvailable(armhf) ? false : `${armhf.compiler} is not installed` }, () => {
+    const program = compile(join(ROOT, 'test', 'emulator', 'machine', 'programs', 'vfio-polling.c'), armhf);
+    const run = (translation: boolean): { stdout: string; stderr: string; status: number } => {
+      let stdout = '';
+      let stderr = '';
+      const status = runElf({
+        program, args: [mode], machine: platformMachine(join(ROOT, 'examples', 'platforms', 'vexpress-mmu400-dma330.dts')),
+        env: [], maxInstructions: 2e8, stdin: () => new Uint8Array(0), translateAfter: translation ? HOT : Infinity,
+      }, {
+        stdout: (data) => { stdout += typeof data === 'string' ? data : Buffer.from(data).toString(); },
+        stderr: (text) => { stderr += text; },
+      });
+      return { stdout, stderr, status };
+    };
+    const translated = run(true);
+    assert.match(translated.stdout, /PASS/);
+    assert.deepEqual(translated, run(false));
+  });
+}
