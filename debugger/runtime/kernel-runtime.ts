@@ -17,6 +17,7 @@ import { platformFromDtb } from '../../emulator/machine/from-dtb';
 import { bootKernel } from '../../emulator/machine/linux-boot';
 import { PassthroughError, PassthroughGuest } from '../../emulator/machine/passthrough';
 import { SystemMachine, type SystemOutcome } from '../../emulator/machine/system';
+import type { SystemMachineState } from '../../emulator/machine/snapshot';
 import { machineTraceRecorder, type MachineTraceRecorder } from '../../emulator/machine/trace';
 import { hexAddress } from '../../emulator/pl330/disasm';
 import { ChannelState } from '../../emulator/pl330/registers';
@@ -118,6 +119,12 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   private pauseRequested = false;
   private ended = false;
   private console: number[] = [];
+  /** Bytes the UART transmitted in this timeline, and the most the Debug Console has shown (a re-execution after a
+   * step back transmits them again: those are dropped). */
+  private transmitted = 0;
+  private shown = 0;
+  /** The machine before each CPU step since it last ran, oldest first: what step back and reverse continue restore. */
+  private history: { cpu: number; state: SystemMachineState; transmitted: number }[] = [];
   private unobserveDmacs: (() => void)[] = [];
   /** Whether any DMA event filter is ticked (until the client says, the default ones are). */
   private filtering = true;
@@ -127,7 +134,14 @@ export class KernelRuntime extends EventEmitter implements Runtime {
 
   private constructor(readonly options: KernelLaunch, private readonly system: SystemMachine, readonly symbols: KernelSymbols) {
     super();
-    if (system.console) system.console.transmit = (byte) => this.console.push(byte);
+    if (system.console) {
+      system.console.transmit = (byte) => {
+        if (this.transmitted++ >= this.shown) {
+          this.shown = this.transmitted;
+          this.console.push(byte);
+        }
+      };
+    }
     this.dma = new DmaObservation(debugMachineOf(system.machine), FIRST_DMA_THREAD_ID, {
       output: (line) => this.emit('output', line, 'console'),
       trace: options.trace,
@@ -322,6 +336,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     }
     this.focus = target.cpu;
     this.prepareResume();
+    this.history.push({ cpu: target.cpu, state: this.system.snapshot(), transmitted: this.transmitted });
     const outcome = this.system.step(target.cpu, STEP_WAIT_NS);
     this.flushConsole();
     this.dma.readThreads();
@@ -352,12 +367,39 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     this.stop({ reason: 'step', threadId: t.id });
   }
 
-  stepBack(): void {
-    throw new UserError('a kernel session cannot run backwards (step back and reverse continue are for PL330 programs)');
+  /** Back over the CPU's last step: the whole machine as it was before it (registers, memory, devices, DMACs). */
+  stepBack(threadId: number): void {
+    const target = this.thread(threadId);
+    if ('dma' in target) throw new UserError('step back a CPU thread (a DMA channel of a kernel session cannot run backwards)');
+    this.checkStopped();
+    const last = this.history[this.history.length - 1];
+    if (last === undefined) throw new UserError('no step to go back over: step back undoes the CPU steps taken since the machine last ran');
+    if (last.cpu !== target.cpu) throw new UserError(`the last step was cpu${last.cpu}'s: step it back first`);
+    this.history.pop();
+    this.rewind(last, threadId);
   }
 
+  /** Back to where the steps since the machine last ran began (its last breakpoint hit, pause or entry stop). */
   reverseContinue(): void {
-    this.stepBack();
+    this.checkStopped();
+    const first = this.history[0];
+    if (first === undefined) throw new UserError('no step to go back over: reverse continue returns to where the CPU steps since the machine last ran began');
+    this.history = [];
+    this.rewind(first, this.cpuThreadId(first.cpu));
+  }
+
+  private checkStopped(): void {
+    if (this.ended) throw new UserError('the kernel has ended');
+    if (this.running) throw new UserError('the machine is running (pause it first)');
+  }
+
+  private rewind(to: { cpu: number; state: SystemMachineState; transmitted: number }, threadId: number): void {
+    this.system.restore(to.state);
+    this.transmitted = to.transmitted;
+    this.focus = to.cpu;
+    this.dma.readThreads();
+    this.dma.clearReports();
+    this.stop({ reason: 'step', threadId });
   }
 
   pause(): void {
@@ -383,6 +425,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     if (this.running) throw new UserError('the machine is running (pause it first)');
     this.running = true;
     this.pauseRequested = false;
+    this.history = [];
     this.prepareResume();
     if (mode.kind === 'until') this.system.cpus[mode.cpu].breakpoints = new Set([...this.breakpointsAt.keys(), mode.address]);
     const slice = (): void => {
@@ -603,6 +646,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
 
   /** Writes RAM at virtual addresses (the focused CPU's translation); decoded code there is dropped on every CPU. */
   writeMemory(address: number, bytes: Uint8Array): number {
+    // The steps before the write would undo it.
+    this.history = [];
     const mmu = this.system.cpus[this.focus].mmu;
     const bus = this.system.machine.bus;
     let done = 0;

@@ -1,0 +1,65 @@
+// Step back in a kernel session over the Debug Adapter Protocol: Debian's 6.1 armmp-lpae Image on the VFIO_PLATFORM
+// guide's platform stops at start_kernel; cpu0 steps a few instructions (the prologue pushes to the stack), recording
+// each state (PC, registers, the stack's bytes); stepping back as many times brings each recorded state back in turn,
+// stepping forward again passes the same PCs, and reverse continue returns to the breakpoint hit.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { GUEST, INITRAMFS, initramfsWith } from '../support/debian-kernel';
+import { after, client, launch, programFile, registers, root, type Stop } from './support';
+
+const IMAGE = join(GUEST, 'Image');
+const skip = existsSync(IMAGE) && existsSync(INITRAMFS) ? false : `${IMAGE} is missing (examples/guest/fetch.sh could not fetch Debian's kernel)`;
+const STEPS = 6;
+/** The stack below start_kernel's entry SP that its prologue writes. */
+const STACK_BYTES = 64;
+
+interface State { readonly pc: string; readonly registers: Record<string, string>; readonly stack: string }
+
+async function state(dc: DebugClient, stop: Stop, sp: number): Promise<State> {
+  const memory = await dc.customRequest('readMemory', { memoryReference: String(sp - STACK_BYTES), count: STACK_BYTES }) as DebugProtocol.ReadMemoryResponse;
+  return { pc: stop.frame.instructionPointerReference!, registers: await registers(dc, stop.threadId), stack: memory.body!.data! };
+}
+
+test('a kernel session steps back: each of a few steps of cpu0 from start_kernel undone restores its registers and memory, forward again passes the same PCs, reverse continue returns to the breakpoint', { skip, timeout: 300_000 }, async () => {
+  const initrd = programFile('initramfs.cpio', initramfsWith({}));
+  const dc = await client();
+  try {
+    let stop = await launch(dc, { kernel: IMAGE, initrd, platform: join(root, 'examples', 'platforms', 'vexpress-mmu400-dma330.dts'), append: 'console=ttyAMA0', cpus: 1 }, async () => {
+      await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'start_kernel' }] });
+      await dc.setExceptionBreakpointsRequest({ filters: [] });
+    });
+    assert.equal(stop.stop.body.reason, 'function breakpoint');
+    const threadId = stop.threadId;
+    const sp = Number((await registers(dc, threadId)).sp ?? (await registers(dc, threadId)).r13);
+    assert.ok(sp > 0, 'the stack pointer');
+
+    const recorded = [await state(dc, stop, sp)];
+    for (let i = 0; i < STEPS; i++) {
+      stop = await after(dc, dc.stepInRequest({ threadId, granularity: 'instruction' }));
+      assert.equal(stop.stop.body.reason, 'step');
+      recorded.push(await state(dc, stop, sp));
+    }
+    assert.equal(new Set(recorded.map((s) => s.pc)).size, STEPS + 1, `the steps moved the PC: ${recorded.map((s) => s.pc).join(' ')}`);
+    assert.notEqual(recorded[STEPS].stack, recorded[0].stack, "the prologue's pushes changed the stack");
+
+    for (let i = STEPS - 1; i >= 0; i--) {
+      stop = await after(dc, dc.stepBackRequest({ threadId }));
+      assert.equal(stop.stop.body.reason, 'step');
+      assert.deepEqual(await state(dc, stop, sp), recorded[i], `the state before step ${i + 1}`);
+    }
+    await assert.rejects(dc.stepBackRequest({ threadId }), /no step to go back over/);
+
+    for (let i = 1; i <= STEPS; i++) {
+      stop = await after(dc, dc.stepInRequest({ threadId, granularity: 'instruction' }));
+      assert.deepEqual(await state(dc, stop, sp), recorded[i], `step ${i} again`);
+    }
+    stop = await after(dc, dc.reverseContinueRequest({ threadId }));
+    assert.deepEqual(await state(dc, stop, sp), recorded[0], 'reverse continue: back at the breakpoint hit');
+  } finally {
+    await dc.stop();
+  }
+});
