@@ -100,6 +100,9 @@ const PAGE = 4096;
 /** The most DMAC cycles one instruction step of a channel runs (a burst waiting on a busy bus takes a few hundred). */
 const DMA_STEP_CYCLES = 1_000_000;
 
+/** The machine as it was before a CPU's step or a run (a continue, a step over a call or out). */
+interface Moment { readonly kind: 'step' | 'run'; readonly cpu: number; readonly state: SystemMachineState; readonly retired: readonly number[]; readonly transmitted: number }
+
 type RunMode = { kind: 'continue' } | { kind: 'until'; cpu: number; address: number; sp: number };
 
 interface FunctionBreakpoint {
@@ -123,8 +126,9 @@ export class KernelRuntime extends EventEmitter implements Runtime {
    * step back transmits them again: those are dropped). */
   private transmitted = 0;
   private shown = 0;
-  /** The machine before each CPU step since it last ran, oldest first: what step back and reverse continue restore. */
-  private history: { cpu: number; state: SystemMachineState; transmitted: number }[] = [];
+  /** The machine where it last started running and before each CPU step since, oldest first: what step back and
+   * reverse continue restore (within the run, by re-executing it from its start). */
+  private history: Moment[] = [];
   private unobserveDmacs: (() => void)[] = [];
   /** Whether any DMA event filter is ticked (until the client says, the default ones are). */
   private filtering = true;
@@ -336,7 +340,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     }
     this.focus = target.cpu;
     this.prepareResume();
-    this.history.push({ cpu: target.cpu, state: this.system.snapshot(), transmitted: this.transmitted });
+    this.history.push(this.moment('step', target.cpu));
     const outcome = this.system.step(target.cpu, STEP_WAIT_NS);
     this.flushConsole();
     this.dma.readThreads();
@@ -367,25 +371,37 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     this.stop({ reason: 'step', threadId: t.id });
   }
 
-  /** Back over the CPU's last step: the whole machine as it was before it (registers, memory, devices, DMACs). */
+  /**
+   * Back one instruction of the CPU: the whole machine as it was before it (registers, memory, devices, DMACs),
+   * restored from the snapshot before the CPU's step, or re-executed from the start of the run it retired in.
+   */
   stepBack(threadId: number): void {
     const target = this.thread(threadId);
     if ('dma' in target) throw new UserError('step back a CPU thread (a DMA channel of a kernel session cannot run backwards)');
     this.checkStopped();
-    const last = this.history[this.history.length - 1];
-    if (last === undefined) throw new UserError('no step to go back over: step back undoes the CPU steps taken since the machine last ran');
-    if (last.cpu !== target.cpu) throw new UserError(`the last step was cpu${last.cpu}'s: step it back first`);
-    this.history.pop();
-    this.rewind(last, threadId);
-  }
-
-  /** Back to where the steps since the machine last ran began (its last breakpoint hit, pause or entry stop). */
-  reverseContinue(): void {
-    this.checkStopped();
-    const first = this.history[0];
-    if (first === undefined) throw new UserError('no step to go back over: reverse continue returns to where the CPU steps since the machine last ran began');
-    this.history = [];
-    this.rewind(first, this.cpuThreadId(first.cpu));
+    for (;;) {
+      const last = this.history[this.history.length - 1];
+      if (last === undefined) throw new UserError('no instruction to go back over: step back reaches as far as where the machine last started running');
+      if (last.kind === 'step') {
+        if (last.cpu !== target.cpu) throw new UserError(`the last step was cpu${last.cpu}'s: step it back first`);
+        this.history.pop();
+        return this.rewind(last, threadId);
+      }
+      const previous = this.system.cpus[target.cpu].retired - 1;
+      // The run retired none of this CPU's instructions: its previous one is before the run.
+      if (previous < last.retired[target.cpu]) {
+        this.history.pop();
+        continue;
+      }
+      if (previous === last.retired[target.cpu]) this.history.pop();
+      this.system.restore(last.state);
+      this.transmitted = last.transmitted;
+      // The run re-executed from its start (in the schedule's order, as it ran), to the instant the instruction retired.
+      const outcome = this.system.runUntil(target.cpu, previous);
+      this.flushConsole();
+      if (outcome.kind !== 'reached') throw new UserError(`the re-execution of cpu${target.cpu}'s run ended early (${outcome.kind}) before its instruction ${previous}`);
+      return this.rewound(target.cpu, threadId);
+    }
   }
 
   private checkStopped(): void {
@@ -393,10 +409,31 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     if (this.running) throw new UserError('the machine is running (pause it first)');
   }
 
-  private rewind(to: { cpu: number; state: SystemMachineState; transmitted: number }, threadId: number): void {
+  /**
+   * Back to where the machine last started running: before the CPU steps since, or else before the run that ended in
+   * this stop (so at the stop before it: a breakpoint hit, a pause, the entry).
+   */
+  reverseContinue(): void {
+    this.checkStopped();
+    let to: Moment | undefined;
+    while (this.history[this.history.length - 1]?.kind === 'step') to = this.history.pop();
+    if (to === undefined) to = this.history.pop();
+    if (to === undefined) throw new UserError('no instruction to go back over: reverse continue reaches as far as where the machine last started running');
+    this.rewind(to, this.cpuThreadId(to.cpu));
+  }
+
+  private moment(kind: Moment['kind'], cpu: number): Moment {
+    return { kind, cpu, state: this.system.snapshot(), retired: this.system.cpus.map((c) => c.retired), transmitted: this.transmitted };
+  }
+
+  private rewind(to: Moment, threadId: number): void {
     this.system.restore(to.state);
     this.transmitted = to.transmitted;
-    this.focus = to.cpu;
+    this.rewound(to.cpu, threadId);
+  }
+
+  private rewound(cpu: number, threadId: number): void {
+    this.focus = cpu;
     this.dma.readThreads();
     this.dma.clearReports();
     this.stop({ reason: 'step', threadId });
@@ -425,8 +462,9 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     if (this.running) throw new UserError('the machine is running (pause it first)');
     this.running = true;
     this.pauseRequested = false;
-    this.history = [];
     this.prepareResume();
+    // Steps before it are forgotten: a run's history is its start, the re-execution rebuilds any instant of it.
+    this.history = [this.moment('run', mode.kind === 'until' ? mode.cpu : this.focus)];
     if (mode.kind === 'until') this.system.cpus[mode.cpu].breakpoints = new Set([...this.breakpointsAt.keys(), mode.address]);
     const slice = (): void => {
       const outcome = this.system.run(SLICE_NS);

@@ -14,6 +14,8 @@ import { after, client, launch, programFile, registers, root, type Stop } from '
 const IMAGE = join(GUEST, 'Image');
 const skip = existsSync(IMAGE) && existsSync(INITRAMFS) ? false : `${IMAGE} is missing (examples/guest/fetch.sh could not fetch Debian's kernel)`;
 const STEPS = 6;
+/** Instructions stepped back from a breakpoint hit into the run that reached it. */
+const BACK_INTO_RUN = 3;
 /** The stack below start_kernel's entry SP that its prologue writes. */
 const STACK_BYTES = 64;
 
@@ -51,7 +53,6 @@ test('a kernel session steps back: each of a few steps of cpu0 from start_kernel
       assert.equal(stop.stop.body.reason, 'step');
       assert.deepEqual(await state(dc, stop, sp), recorded[i], `the state before step ${i + 1}`);
     }
-    await assert.rejects(dc.stepBackRequest({ threadId }), /no step to go back over/);
 
     for (let i = 1; i <= STEPS; i++) {
       stop = await after(dc, dc.stepInRequest({ threadId, granularity: 'instruction' }));
@@ -59,6 +60,29 @@ test('a kernel session steps back: each of a few steps of cpu0 from start_kernel
     }
     stop = await after(dc, dc.reverseContinueRequest({ threadId }));
     assert.deepEqual(await state(dc, stop, sp), recorded[0], 'reverse continue: back at the breakpoint hit');
+
+    // Into a run: continued to setup_arch, step back re-executes the run from start_kernel to each earlier instruction;
+    // stepped forward from there, the CPU reaches the same states again, up to the breakpoint hit.
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'setup_arch' }] });
+    stop = await after(dc, dc.continueRequest({ threadId }));
+    assert.equal(stop.stop.body.reason, 'function breakpoint');
+    const hitSp = Number((await registers(dc, threadId)).sp);
+    const backs = [await state(dc, stop, hitSp)];
+    for (let i = 0; i < BACK_INTO_RUN; i++) {
+      stop = await after(dc, dc.stepBackRequest({ threadId }));
+      assert.equal(stop.stop.body.reason, 'step');
+      backs.push(await state(dc, stop, hitSp));
+    }
+    assert.equal(new Set(backs.map((s) => s.pc)).size, BACK_INTO_RUN + 1, `step back moved the PC: ${backs.map((s) => s.pc).join(' ')}`);
+    for (let i = BACK_INTO_RUN - 1; i >= 0; i--) {
+      stop = await after(dc, dc.stepInRequest({ threadId, granularity: 'instruction' }));
+      assert.deepEqual(await state(dc, stop, hitSp), backs[i], `forward to ${i} instructions before setup_arch`);
+    }
+    // Reverse continue: to where the steps began, then to where the run began (the hit on start_kernel).
+    stop = await after(dc, dc.reverseContinueRequest({ threadId }));
+    assert.deepEqual(await state(dc, stop, hitSp), backs[BACK_INTO_RUN]);
+    stop = await after(dc, dc.reverseContinueRequest({ threadId }));
+    assert.deepEqual(await state(dc, stop, sp), recorded[0], 'reverse continue: back at the hit on start_kernel');
   } finally {
     await dc.stop();
   }
