@@ -132,6 +132,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   private unobserveDmacs: (() => void)[] = [];
   /** Whether any DMA event filter is ticked (until the client says, the default ones are). */
   private filtering = true;
+  /** A step back re-executes a run: what the DMACs do then was seen already (no trace, no filter stops). */
+  private replaying = false;
   /** Per DMA thread index, the listing of the microcode it started last. */
   private readonly listings = new Map<number, DebugProgram>();
   private recorder: MachineTraceRecorder | undefined;
@@ -150,7 +152,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       output: (line) => this.emit('output', line, 'console'),
       trace: options.trace,
       everyTick: false,
-      replaying: () => false,
+      replaying: () => this.replaying,
     });
     this.dma.readThreads();
   }
@@ -306,7 +308,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     if (!this.filtering) return;
     for (const [d, dmac] of this.dma.machine.dmacs.entries()) {
       this.unobserveDmacs.push(dmac.observe((event) => {
-        if (!FILTERED_KINDS.has(event.kind)) return;
+        if (this.replaying || !FILTERED_KINDS.has(event.kind)) return;
         if (event.kind === 'channelStart') this.listMicrocode(this.dma.threads[this.dma.threadIndex(d, event.channel)], event.pc);
         this.dma.readThreads();
         if (this.dma.pending.length > 0) for (const cpu of this.system.cpus) cpu.requestHalt();
@@ -397,7 +399,9 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       this.system.restore(last.state);
       this.transmitted = last.transmitted;
       // The run re-executed from its start (in the schedule's order, as it ran), to the instant the instruction retired.
+      this.replaying = true;
       const outcome = this.system.runUntil(target.cpu, previous);
+      this.replaying = false;
       this.flushConsole();
       if (outcome.kind !== 'reached') throw new UserError(`the re-execution of cpu${target.cpu}'s run ended early (${outcome.kind}) before its instruction ${previous}`);
       return this.rewound(target.cpu, threadId);
