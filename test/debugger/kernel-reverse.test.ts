@@ -1,7 +1,9 @@
 // Step back in a kernel session over the Debug Adapter Protocol: Debian's 6.1 armmp-lpae Image on the VFIO_PLATFORM
 // guide's platform stops at start_kernel; cpu0 steps a few instructions (the prologue pushes to the stack), recording
 // each state (PC, registers, the stack's bytes); stepping back as many times brings each recorded state back in turn,
-// stepping forward again passes the same PCs, and reverse continue returns to the breakpoint hit.
+// stepping forward again passes the same PCs, and reverse continue returns to the breakpoint hit. Then continued to
+// setup_arch, step back re-executes the run from start_kernel to each earlier instruction, stepping forward from
+// there reaches the same states up to the hit, and reverse continue returns to the hit on start_kernel.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
