@@ -16,6 +16,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 boot="$root/.cache/guest/boot"
 out="$boot/modules"
 initramfs="$boot/test-case-2-guest.cpio.gz"
+. "$root/examples/guest/fetch-deb.sh"
 say() { echo "build-dmatest-6.1: $*" >&2; }
 unavailable() { say "$*"; exit 2; }
 
@@ -33,16 +34,8 @@ work="$boot/dmatest-build"
 mkdir -p "$work/debs"
 exec 9>"$work/.lock"
 flock 9
-fetch() {
-  local name=${1%%:*} deb
-  deb=$(ls "$work/debs/${name}"_*.deb 2>/dev/null | head -n 1 || true)
-  if [ -z "$deb" ]; then
-    (cd "$work/debs" && apt-get download -q "$1" >/dev/null 2>"$work/debs/apt.log") ||
-      unavailable "could not download $1 (apt-get download: $(tail -n 1 "$work/debs/apt.log"))"
-    deb=$(ls "$work/debs/${name}"_*.deb | head -n 1)
-  fi
-  echo "$deb"
-}
+# Downloads PACKAGE (name[:arch]) into debs/ unless a .deb of it is there; prints the .deb's path.
+fetch() { fetch_deb "$work/debs" "$1"; }
 
 build_modules() {
   rm -rf "$work/tree" "$work/mod" && mkdir -p "$work/tree" "$work/mod"

@@ -21,6 +21,7 @@ out="$root/.cache/guest/6.12"
 flavours=(armmp-lpae armmp)
 series=6.12
 
+. "$root/examples/guest/fetch-deb.sh"
 say() { echo "build-modules: $*" >&2; }
 unavailable() { say "$*"; exit 2; }
 
@@ -63,16 +64,7 @@ exec 9>"$out/.lock"
 flock 9
 all_cached && images && exit 0
 # Downloads PACKAGE (name[:arch]) into debs/ unless a .deb of it is there; prints the .deb's path.
-fetch() {
-  local name=${1%%:*} deb
-  deb=$(ls "$out/debs/${name}"_*.deb 2>/dev/null | head -n 1 || true)
-  if [ -z "$deb" ]; then
-    (cd "$out/debs" && apt-get download -q "$1" >/dev/null 2>"$out/debs/apt.log") ||
-      unavailable "could not download $1 (apt-get download: $(tail -n 1 "$out/debs/apt.log"))"
-    deb=$(ls "$out/debs/${name}"_*.deb | head -n 1)
-  fi
-  echo "$deb"
-}
+fetch() { fetch_deb "$out/debs" "$1"; }
 
 # Shared by both flavours: the source tree's parts we compile, Kbuild, the common headers, busybox.
 src="$out/src/linux-source-$series"
