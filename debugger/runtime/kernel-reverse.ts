@@ -87,8 +87,8 @@ export interface ReverseHost {
   reverseStop(stop: StopInfo): StopInfo | undefined;
   /** The DMA thread's PC now. */
   pcOf(t: DmaThread): number;
-  /** The DMA threads' states are to be read afresh (after a restore). */
-  forgetDmaStates(): void;
+  /** The machine was restored: the DMA threads' states are read afresh (what changes from there is a transition). */
+  readDmaStates(): void;
 }
 
 export class KernelReverse {
@@ -300,7 +300,7 @@ export class KernelReverse {
     this.scan = scan;
     try {
       for (;;) {
-        const outcome = this.replay(() => this.goTo(next, segment));
+        const outcome = this.goTo(next, segment);
         if (outcome?.kind !== 'stopped' || outcome.stop !== BREAKPOINT_HALT) break;
         const cpu = system.cpus[outcome.cpu];
         const stop = this.host.breakpointStop(outcome.cpu);
@@ -326,7 +326,7 @@ export class KernelReverse {
       this.scan = scan;
       let outcome: SystemOutcome | undefined;
       try {
-        outcome = this.replay(() => this.goTo(segment.marks[j + 1]?.position ?? segment.end!, segment));
+        outcome = this.goTo(segment.marks[j + 1]?.position ?? segment.end!, segment);
       } finally {
         this.scan = undefined;
       }
@@ -334,7 +334,7 @@ export class KernelReverse {
       this.host.system.cpus[outcome.cpu].stop = null;
       this.truncate(segment, j, this.turnHere(outcome.cpu), candidate.stop, candidate.trigger);
     }
-    this.host.forgetDmaStates();
+    this.host.readDmaStates();
     return candidate.stop;
   }
 
@@ -356,7 +356,7 @@ export class KernelReverse {
       if (event.kind === 'instruction' && !event.debug && event.thread === t.ref) starts.push({ pc: event.pc, cycle: event.cycle });
     });
     try {
-      this.replay(() => this.goTo(segment.end!, segment));
+      this.goTo(segment.end!, segment);
     } finally {
       unobserve();
     }
@@ -370,6 +370,10 @@ export class KernelReverse {
 
   /** Runs the restored machine forward to `position` (within `segment`, whose extent bounds a freeze's search). */
   private goTo(position: Position, segment: Segment): SystemOutcome | undefined {
+    return this.replay(() => this.runTo(position, segment));
+  }
+
+  private runTo(position: Position, segment: Segment): SystemOutcome | undefined {
     const system = this.host.system;
     switch (position.kind) {
       case 'turn': {
@@ -385,6 +389,8 @@ export class KernelReverse {
         });
         try {
           const outcome = system.runTo((segment.endTime ?? system.time) + CHECKPOINT_INTERVAL);
+          // A landing on a stop on the way halted the machine there.
+          if (!machine.isFrozen && this.scan !== undefined && this.scan.seen > this.scan.haltAt && this.scan.haltAt >= 0) return outcome;
           if (!machine.isFrozen) throw new UserError(`the re-execution did not reach dma${position.dmac}'s tick ${position.cycle}`);
           if (outcome.kind === 'stopped' && outcome.stop.kind === 'halt') system.cpus[outcome.cpu].stop = null;
           for (const cpu of system.cpus) cpu.haltRequested = false;
@@ -414,6 +420,7 @@ export class KernelReverse {
   private restoreMark(mark: Mark): void {
     this.host.system.restore(mark.checkpoint.state);
     this.host.transmitted = mark.transmitted;
+    this.host.readDmaStates();
   }
 
   /** The history's last segment (an error when there is none). */
@@ -439,7 +446,7 @@ export class KernelReverse {
   }
 
   private landed(threadId: number): StopInfo {
-    this.host.forgetDmaStates();
+    this.host.readDmaStates();
     return { reason: 'step', threadId };
   }
 }

@@ -437,7 +437,11 @@ export class KernelRuntime extends EventEmitter implements Runtime {
         return cpu >= 0 && cpu < this.system.cpus.length ? breakpointStopAt(cpu) : undefined;
       },
       pcOf: (t) => this.dma.pcOf(t),
-      forgetDmaStates: () => this.dma.forgetStates(),
+      readDmaStates: () => {
+        this.dma.forgetStates();
+        this.dma.readThreads();
+        this.dma.clearReports();
+      },
     });
   }
 
