@@ -21,7 +21,7 @@ import type { StopInfo } from './contract';
 import { UserError } from './launch';
 
 /** Machine time between the checkpoints of a run (ns). */
-const CHECKPOINT_INTERVAL = 50_000_000;
+const CHECKPOINT_INTERVAL = 10_000_000;
 
 /**
  * An instant of a run, as a re-execution finds it again: CPU `cpu` has retired `retired` instructions and the devices

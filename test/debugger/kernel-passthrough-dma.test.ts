@@ -30,7 +30,7 @@ const value = (vars: readonly DebugProtocol.Variable[], name: string): DebugProt
   return v;
 };
 
-test("a guest's DMA (passthrough 2c0a0000.dma, Test Case 2's initramfs): the 'channel started' filter stops the machine at dmatest's DMAGO, the channel's registers with each buffer address through the SMMU's stage 2, the DMAC stepped while the CPU stays; the SMMU-fault filter stops at dma_outside's write to 0xa0000000, which `smmu walk` explains", { skip, timeout: 600_000 }, async () => {
+test("a guest's DMA (passthrough 2c0a0000.dma, Test Case 2's initramfs): the 'channel started' filter stops the machine at dmatest's DMAGO, the channel's registers with each buffer address through the SMMU's stage 2, the DMAC stepped while the CPU stays; the SMMU-fault filter stops at dma_outside's write to 0xa0000000, which `smmu walk` explains; step back to its DMAST, reverse continue to its DMAGO, forward to the same fault", { skip, timeout: 600_000 }, async () => {
   const dc = await client();
   try {
     const console: string[] = [];
@@ -179,7 +179,16 @@ test("a guest's DMA (passthrough 2c0a0000.dma, Test Case 2's initramfs): the 'ch
     const first = await top(faulting.id);
     assert.match(first.name, /^DMAMOV CCR/, 'the channel at its first instruction');
     assert.ok(Number(first.instructionPointerReference) < Number(dmast.instructionPointerReference), 'the microcode starts before the DMAST');
-    assert.notEqual((await top(cpu0)).instructionPointerReference, faultCpuAt, 'the CPU went back too: it issued the DMAGO');
+    const goCpuAt = (await top(cpu0)).instructionPointerReference;
+    assert.notEqual(goCpuAt, faultCpuAt, 'the CPU went back too: it issued the DMAGO');
+    // A DMA step from there and back: the machine as it was.
+    for (const request of [() => dc.nextRequest({ threadId: faulting.id, granularity: 'instruction' }), () => dc.stepBackRequest({ threadId: faulting.id })]) {
+      const stepped = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
+      await request();
+      assert.equal((await stepped).body.reason, 'step');
+    }
+    assert.equal((await top(faulting.id)).instructionPointerReference, first.instructionPointerReference, 'stepped back to the first instruction');
+    assert.equal((await top(cpu0)).instructionPointerReference, goCpuAt);
 
     // Forward again: the same copy faults the same way (the re-execution is deterministic).
     const again = dc.waitForEvent('stopped', BOOT_TIMEOUT) as Promise<DebugProtocol.StoppedEvent>;
