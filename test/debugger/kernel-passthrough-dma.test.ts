@@ -167,6 +167,14 @@ test("a guest's DMA (passthrough 2c0a0000.dma, Test Case 2's initramfs): the 'ch
     const dar = value((await dc.variablesRequest({ variablesReference: (await dc.scopesRequest({ frameId: dmast.id })).body.scopes[0].variablesReference })).body.variables, 'DAR');
     assert.equal(Number(dar.value.split(' ')[0]), 0xa0000000, `DAR = ${dar.value}`);
     assert.match(dar.value, /fault/, 'DAR shown as the stage 2 faults it');
+    // One more back (the channel's load before it), then forward to the DMAST again.
+    for (const [request, op] of [[() => dc.stepBackRequest({ threadId: faulting.id }), /^DMALD/], [() => dc.nextRequest({ threadId: faulting.id, granularity: 'instruction' }), /^DMAST/]] as const) {
+      const stepped = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
+      await request();
+      assert.equal((await stepped).body.reason, 'step');
+      assert.match((await top(faulting.id)).name, op);
+    }
+    assert.equal((await top(faulting.id)).instructionPointerReference, dmast.instructionPointerReference);
 
     // Reverse continue with the "channel started" filter: back to the DMAGO the guest's driver issued for this copy.
     await dc.setExceptionBreakpointsRequest({ filters: ['dmago', 'smmu-fault'] });

@@ -4,7 +4,7 @@
 // stepping forward again passes the same PCs, and reverse continue returns to the breakpoint hit. Then continued to
 // setup_arch, step back re-executes the run from start_kernel to each earlier instruction, stepping forward from
 // there reaches the same states up to the hit, reverse continue searches back past the run and the steps to the hit on
-// start_kernel, and continuing reaches the same setup_arch hit.
+// start_kernel, step back goes on into the boot before it, and continuing reaches the same setup_arch hit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
@@ -87,6 +87,12 @@ test('a kernel session steps back: each of a few steps of cpu0 from start_kernel
     stop = await after(dc, dc.reverseContinueRequest({ threadId }));
     assert.equal(stop.stop.body.reason, 'function breakpoint');
     assert.deepEqual(await state(dc, stop, sp), recorded[0], 'reverse continue: back at the hit on start_kernel');
+    // Further back than any run's start: into the boot (re-executed from its nearest checkpoint), and forward again.
+    stop = await after(dc, dc.stepBackRequest({ threadId }));
+    assert.equal(stop.stop.body.reason, 'step');
+    assert.notEqual(stop.frame.instructionPointerReference, recorded[0].pc, 'before start_kernel');
+    stop = await after(dc, dc.stepInRequest({ threadId, granularity: 'instruction' }));
+    assert.deepEqual(await state(dc, stop, sp), recorded[0], 'forward again: the hit on start_kernel');
     // Continued again, the machine reaches the same hit on setup_arch: the same state as before.
     stop = await after(dc, dc.continueRequest({ threadId }));
     assert.equal(stop.stop.body.reason, 'function breakpoint');
