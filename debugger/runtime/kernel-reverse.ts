@@ -19,6 +19,7 @@ import type { Pl330Event } from '../../emulator/pl330/observer';
 import type { DmaThread } from './dma-observation';
 import type { StopInfo } from './contract';
 import { UserError } from './launch';
+import { hex32 as hex } from './views';
 
 /** Machine time between the checkpoints of a run (ns). */
 const CHECKPOINT_INTERVAL = 10_000_000;
@@ -127,8 +128,9 @@ export class KernelReverse {
 
   /** Marks whose checkpoint the budget thinned out go (a segment's start is pinned). */
   private prune(): void {
+    const held = new Set(this.checkpoints.checkpoints);
     for (const segment of this.segments) {
-      const kept = segment.marks.filter((mark, j) => j === 0 || this.checkpoints.holds(mark.checkpoint));
+      const kept = segment.marks.filter((mark, j) => j === 0 || held.has(mark.checkpoint));
       if (kept.length !== segment.marks.length) segment.marks.splice(0, segment.marks.length, ...kept);
     }
   }
@@ -229,7 +231,8 @@ export class KernelReverse {
         if (k < 0) continue;
         const position: Position = { kind: 'freeze', dmac: t.dmac, cycle: starts[this.groupStart(starts, k)].cycle };
         this.restoreMark(segment.marks[j]);
-        this.goTo(position, segment);
+        const outcome = this.goTo(position, segment);
+        if (outcome !== undefined) throw new UserError(`the re-execution stopped before ${t.name}'s instruction at ${hex(starts[k].pc)}: ${JSON.stringify(outcome)}`);
         this.truncate(segment, j, position);
         return this.landed(t.id);
       }
@@ -274,6 +277,7 @@ export class KernelReverse {
     } catch (error) {
       this.host.system.restore(present.state);
       this.host.transmitted = present.transmitted;
+      this.host.readDmaStates();
       throw error;
     }
   }
@@ -389,9 +393,11 @@ export class KernelReverse {
         });
         try {
           const outcome = system.runTo((segment.endTime ?? system.time) + CHECKPOINT_INTERVAL);
-          // A landing on a stop on the way halted the machine there.
-          if (!machine.isFrozen && this.scan !== undefined && this.scan.seen > this.scan.haltAt && this.scan.haltAt >= 0) return outcome;
-          if (!machine.isFrozen) throw new UserError(`the re-execution did not reach dma${position.dmac}'s tick ${position.cycle}`);
+          if (!machine.isFrozen) {
+            // A stop on the way (a breakpoint a scan looks for, a landing's halt) is the caller's.
+            if (outcome.kind === 'stopped') return outcome;
+            throw new UserError(`the re-execution did not reach dma${position.dmac}'s tick ${position.cycle} (${outcome.kind})`);
+          }
           if (outcome.kind === 'stopped' && outcome.stop.kind === 'halt') system.cpus[outcome.cpu].stop = null;
           for (const cpu of system.cpus) cpu.haltRequested = false;
           return undefined;
@@ -418,6 +424,8 @@ export class KernelReverse {
   }
 
   private restoreMark(mark: Mark): void {
+    // A halt asked of a CPU that did not get to it is no part of the machine's state.
+    for (const cpu of this.host.system.cpus) cpu.haltRequested = false;
     this.host.system.restore(mark.checkpoint.state);
     this.host.transmitted = mark.transmitted;
     this.host.readDmaStates();
