@@ -1,0 +1,124 @@
+// Data breakpoints in kernel sessions over the Debug Adapter Protocol (the session's `kernel` a bare-metal ELF here).
+// debug/watch.c on virt-a15.dts: a write data breakpoint on its `watched` word (the address nm gives), passed once by
+// its hit count (the start-up code's zeroing of the BSS), stops cpu0 at the storing instruction objdump lists in
+// main, before it has run (the register it stores holds the new value, the word still the old one), with the old and
+// new values in the description; a step performs the store; the next hit is the next store. A read data breakpoint
+// with a condition stops at the load where the loop counter holds 500. trace/dma-copy.c on virt-a15-dma330.dts: a
+// physical data breakpoint in the middle of the copy's destination (its second hit: the first is the CPU zeroing the
+// BSS) stops the whole machine on the DMA thread whose store wrote it, right after that burst (the next burst's bytes
+// still zero), old and new values named.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { join } from 'node:path';
+import { build, toolsMissing } from '../support/bare-metal';
+import { nmSymbols, objdumpListing } from '../support/objdump';
+import { after, client, launch, registers, root } from './support';
+
+const skip = toolsMissing();
+const VIRT = join(root, 'test', 'support', 'virt-a15.dts');
+const VIRT_DMA = join(root, 'test', 'support', 'virt-a15-dma330.dts');
+const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
+
+async function readWord(dc: Awaited<ReturnType<typeof client>>, memoryReference: string): Promise<number> {
+  const body = (await dc.customRequest('readMemory', { memoryReference, count: 4 }) as DebugProtocol.ReadMemoryResponse).body!;
+  return Buffer.from(body.data ?? '', 'base64').readUInt32LE(0);
+}
+
+test('a write data breakpoint stops the CPU at the storing instruction before it runs, with old and new values; a read one with a condition stops at the load', { skip, timeout: 120_000 }, async () => {
+  const elf = build('debug/watch.c');
+  const watched = nmSymbols(elf).get('watched')!;
+  const main = objdumpListing(elf).filter((l) => l.function === 'main');
+  const store = main.find((l) => /^str r\d+, \[(r\d+|ip), #4\]$/.test(l.text) && main.some((m) => m.address === l.address - 8 && m.text.startsWith('ldr')))!;
+  const load = main.find((l) => l.address === store.address - 8)!;
+  assert.ok(store && load, 'the loop adding 3 to watched: ldr, add, str');
+  const dc = await client();
+  try {
+    const output: string[] = [];
+    dc.on('output', (e: DebugProtocol.OutputEvent) => { if (e.body.category === 'stdout') output.push(e.body.output); });
+    let info: DebugProtocol.DataBreakpointInfoResponse | undefined;
+    let set: DebugProtocol.SetDataBreakpointsResponse | undefined;
+    let stop = await launch(dc, { kernel: elf, platform: VIRT, cpus: 1 }, async () => {
+      info = await dc.dataBreakpointInfoRequest({ name: hex(watched) });
+      set = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write', hitCondition: '2' }] });
+    });
+    assert.equal(info!.body.dataId, `virtual:0x${watched.toString(16)}:4`);
+    assert.deepEqual(info!.body.accessTypes, ['read', 'write', 'readWrite']);
+    assert.equal(set!.body.breakpoints[0].verified, true);
+
+    assert.equal(stop.stop.body.reason, 'data breakpoint');
+    assert.equal(Number(stop.frame.instructionPointerReference), store.address, `stopped at ${store.text} in main`);
+    assert.equal(stop.frame.name, `main+0x${(store.address - main[0].address).toString(16)}`);
+    const storedRegister = /^str (r\d+)/.exec(store.text)![1];
+    let regs = await registers(dc, stop.threadId);
+    assert.equal(Number(regs[storedRegister]), 3, 'the register stored holds the new value');
+    assert.equal(await readWord(dc, hex(watched)), 0, 'the store has not happened');
+    assert.equal(stop.stop.body.description, `cpu0 writes 4 bytes at ${hex(watched)}: 0x00000000 → 0x00000003 (watching ${hex(watched)}+4; the instruction at the PC has not completed)`);
+
+    // A step runs the store.
+    stop = await after(dc, dc.nextRequest({ threadId: stop.threadId, granularity: 'instruction' }));
+    assert.equal(stop.stop.body.reason, 'step');
+    assert.equal(Number(stop.frame.instructionPointerReference), store.address + 4);
+    assert.equal(await readWord(dc, hex(watched)), 3);
+
+    stop = await after(dc, dc.continueRequest({ threadId: stop.threadId }));
+    assert.equal(stop.stop.body.reason, 'data breakpoint');
+    assert.equal(Number(stop.frame.instructionPointerReference), store.address);
+    assert.match(stop.stop.body.description ?? '', /: 0x00000003 → 0x00000006 /);
+
+    // A load watched, stopping when the loop counter (r3) is 500: after the stores at 0, 100, ..., 400.
+    const reads = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info!.body.dataId!, accessType: 'read', condition: 'r3 == 500' }] });
+    assert.equal(reads.body.breakpoints[0].verified, true);
+    stop = await after(dc, dc.continueRequest({ threadId: stop.threadId }));
+    assert.equal(stop.stop.body.reason, 'data breakpoint');
+    assert.equal(Number(stop.frame.instructionPointerReference), load.address, `stopped at ${load.text}`);
+    regs = await registers(dc, stop.threadId);
+    assert.equal(Number(regs.r3), 500);
+    assert.equal(stop.stop.body.description, `cpu0 reads 4 bytes at ${hex(watched)}: 0x0000000f (watching ${hex(watched)}+4; the instruction at the PC has not completed)`);
+
+    // Bad names are refused with the reason.
+    const bad = await dc.dataBreakpointInfoRequest({ name: 'no_such_symbol' });
+    assert.equal(bad.body.dataId, null);
+    assert.match(bad.body.description, /unknown name 'no_such_symbol'/);
+    const device = await dc.dataBreakpointInfoRequest({ name: 'phys:0x09000000' });
+    assert.equal(device.body.dataId, null);
+    assert.match(device.body.description, /not RAM/);
+
+    await dc.setDataBreakpointsRequest({ breakpoints: [] });
+    const terminated = dc.waitForEvent('terminated');
+    await dc.continueRequest({ threadId: stop.threadId });
+    await terminated;
+    assert.match(output.join(''), /watched=0x0000001e\nbeside=0x00079f2c\n/);
+  } finally {
+    await dc.stop();
+  }
+});
+
+test("a physical data breakpoint stops the machine on the DMA thread whose store wrote it, right after that burst, with old and new values", { skip, timeout: 120_000 }, async () => {
+  const elf = build('trace/dma-copy.c');
+  const symbols = nmSymbols(elf);
+  const dst = symbols.get('dst')!;
+  // dst[5], in the second 16-byte burst; src[i] = 0x9e3779b9 * (i + 1).
+  const target = dst + 20;
+  const expected = Math.imul(0x9e3779b9, 6) >>> 0;
+  const dc = await client();
+  try {
+    let info: DebugProtocol.DataBreakpointInfoResponse | undefined;
+    const stop = await launch(dc, { kernel: elf, platform: VIRT_DMA, cpus: 2 }, async () => {
+      info = await dc.dataBreakpointInfoRequest({ name: `phys:${hex(target)}` });
+      // The first write is the CPU's zeroing of the BSS (a physical watchpoint sees CPUs and DMA): passed by the hit count.
+      await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write', hitCondition: '2' }] });
+    });
+    assert.equal(info!.body.dataId, `physical:0x${target.toString(16)}:4`);
+    assert.equal(stop.stop.body.reason, 'data breakpoint');
+    const threads = (await dc.threadsRequest()).body.threads;
+    assert.equal(threads.find((t) => t.id === stop.threadId)?.name, 'dma0 ch0');
+    assert.equal(stop.stop.body.description, `dma0 ch0 writes 16 bytes at physical ${hex(dst + 16)}; ${hex(target)}+4: 0x00000000 → ${hex(expected)}`);
+    assert.match(stop.frame.name, /^DMA(ST|LPEND)\b/, `the channel at its store or the loop's end: ${stop.frame.name}`);
+    // The burst is written, the next one not yet: the machine stopped at the access's instant.
+    assert.equal(await readWord(dc, `phys:${hex(target)}`), expected);
+    assert.equal(await readWord(dc, `phys:${hex(dst + 32)}`), 0);
+  } finally {
+    await dc.stop();
+  }
+});
