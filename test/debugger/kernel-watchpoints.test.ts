@@ -1,5 +1,8 @@
-// Data breakpoints in kernel sessions over the Debug Adapter Protocol (the session's `kernel` a bare-metal ELF here).
-// debug/watch.c on virt-a15.dts: a write data breakpoint on its `watched` word (the address nm gives), passed once by
+// Data breakpoints in kernel sessions over the Debug Adapter Protocol. Debian's 6.1 armmp-lpae Image booting on the
+// VFIO_PLATFORM guide's platform, its symbols a System.map of its kallsyms plus `jiffies` (the image's kallsyms has no
+// data symbols; the address is the one do_timer's code adds its ticks to, as objdump disassembles it): a write data
+// breakpoint on `jiffies` stops cpu0 in do_timer, at its store of the low word, with the tick counted (old → old + 1).
+// With a bare-metal ELF as the kernel: debug/watch.c on virt-a15.dts: a write data breakpoint on its `watched` word (the address nm gives), passed once by
 // its hit count (the start-up code's zeroing of the BSS), stops cpu0 at the storing instruction objdump lists in
 // main, before it has run (the register it stores holds the new value, the word still the old one), with the old and
 // new values in the description; a step performs the store; the next hit is the next store. A read data breakpoint
@@ -10,14 +13,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readKallsyms } from '../../emulator/linux/kallsyms';
+import { imageTextOffset } from '../../emulator/machine/linux-boot';
 import { build, toolsMissing } from '../support/bare-metal';
-import { nmSymbols, objdumpListing } from '../support/objdump';
-import { after, client, launch, registers, root } from './support';
+import { GUEST, INITRAMFS, initramfsWith } from '../support/debian-kernel';
+import { OBJDUMP, nmSymbols, normaliseObjdump, objdumpListing } from '../support/objdump';
+import { after, client, launch, programFile, registers, root } from './support';
 
 const skip = toolsMissing();
 const VIRT = join(root, 'test', 'support', 'virt-a15.dts');
 const VIRT_DMA = join(root, 'test', 'support', 'virt-a15-dma330.dts');
+const IMAGE = join(GUEST, 'Image');
+const skipKernel = existsSync(IMAGE) && existsSync(INITRAMFS) ? skip : `${IMAGE} is missing (examples/guest/fetch.sh could not fetch Debian's kernel)`;
+/** Debian's armhf kernels: the 3G/1G split. */
+const PAGE_OFFSET = 0xc0000000;
 const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
 
 async function readWord(dc: Awaited<ReturnType<typeof client>>, memoryReference: string): Promise<number> {
@@ -118,6 +130,53 @@ test("a physical data breakpoint stops the machine on the DMA thread whose store
     // The burst is written, the next one not yet: the machine stopped at the access's instant.
     assert.equal(await readWord(dc, `phys:${hex(target)}`), expected);
     assert.equal(await readWord(dc, `phys:${hex(dst + 32)}`), 0);
+  } finally {
+    await dc.stop();
+  }
+});
+
+/** objdump's disassembly (ARM) of the Image's bytes from `start` to `end` (virtual addresses), address → text. */
+function disassembleImage(image: string, textBase: number, start: number, end: number): { address: number; text: string }[] {
+  const args = ['-D', '-b', 'binary', '-m', 'arm', '--no-show-raw-insn', `--adjust-vma=${hex(textBase)}`, `--start-address=${hex(start)}`, `--stop-address=${hex(end)}`, image];
+  const r = spawnSync(OBJDUMP, args, { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return [...r.stdout.matchAll(/^ *([0-9a-f]+):\t(.*)$/gm)].map((m) => ({ address: parseInt(m[1], 16), text: normaliseObjdump(m[2]) }));
+}
+
+test('a write data breakpoint on jiffies stops cpu0 in do_timer at its store of the tick, during Debian\'s boot', { skip: skipKernel, timeout: 600_000 }, async () => {
+  const image = new Uint8Array(readFileSync(IMAGE));
+  const symbols = readKallsyms(image);
+  const doTimer = symbols.find((s) => s.name === 'do_timer')!.address;
+  // do_timer: movw/movt rN, &jiffies_64; ldr the low word; adds the ticks; str it back (jiffies is its low word).
+  const code = disassembleImage(IMAGE, PAGE_OFFSET + imageTextOffset(image), doTimer, doTimer + 0x40);
+  const low = /^movw (r\d+), #(\d+)/.exec(code.find((l) => l.text.startsWith('movw'))!.text)!;
+  const high = /^movt (r\d+), #(\d+)/.exec(code.find((l) => l.text.startsWith('movt'))!.text)!;
+  const jiffies = ((Number(high[2]) << 16) | Number(low[2])) >>> 0;
+  const store = code.find((l) => l.text.startsWith(`str `) && l.text.endsWith(`[${low[1]}]`))!;
+  assert.ok(store, `do_timer stores the low word through ${low[1]}: ${code.map((l) => l.text).join('; ')}`);
+  const map = programFile('System.map', [...symbols.map((s) => `${s.address.toString(16)} ${s.type} ${s.name}`), `${jiffies.toString(16)} D jiffies_64`, `${jiffies.toString(16)} D jiffies`].join('\n'));
+  const initrd = programFile('initramfs.cpio', initramfsWith({}));
+  const dc = await client();
+  try {
+    let info: DebugProtocol.DataBreakpointInfoResponse | undefined;
+    const stop = await launch(dc, { kernel: IMAGE, symbols: map, initrd, platform: join(root, 'examples', 'platforms', 'vexpress-mmu400-dma330.dts'), append: 'console=ttyAMA0 cryptomgr.notests=1', cpus: 1 }, async () => {
+      await dc.setExceptionBreakpointsRequest({ filters: [] });
+      info = await dc.dataBreakpointInfoRequest({ name: 'jiffies' });
+      await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
+    });
+    assert.equal(info!.body.dataId, `virtual:0x${jiffies.toString(16)}:4`);
+    assert.match(info!.body.description, /^jiffies: 0xc[0-9a-f]{7}, 4 bytes/);
+    assert.equal(stop.stop.body.reason, 'data breakpoint');
+    assert.equal(Number(stop.frame.instructionPointerReference), store.address, `at ${store.text}`);
+    assert.equal(stop.frame.name, `do_timer+0x${(store.address - doTimer).toString(16)}`);
+    const m = /^cpu0 writes 4 bytes at (0x[0-9a-f]{8}): (0x[0-9a-f]{8}) → (0x[0-9a-f]{8}) \(watching jiffies 0x[0-9a-f]{8}\+4;/.exec(stop.stop.body.description ?? '');
+    assert.ok(m, stop.stop.body.description);
+    assert.equal(Number(m[1]), jiffies);
+    assert.equal(Number(m[3]), (Number(m[2]) + 1) >>> 0, 'one tick');
+    const regs = await registers(dc, stop.threadId);
+    assert.equal(Number(regs[/^str (r\d+)/.exec(store.text)![1]]), Number(m[3]), 'the register stored holds the new value');
+    const before = Buffer.from((await dc.customRequest('readMemory', { memoryReference: hex(jiffies), count: 4 }) as DebugProtocol.ReadMemoryResponse).body!.data!, 'base64');
+    assert.equal(before.readUInt32LE(0), Number(m[2]), 'jiffies still holds the old value');
   } finally {
     await dc.stop();
   }
