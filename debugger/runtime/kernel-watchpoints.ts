@@ -154,7 +154,7 @@ export class KernelWatchpoints {
       const through = issued !== physical ? ` (issued as ${hexAddress(issued)}${physical < 0 ? ', not translated' : ''})` : '';
       const value = write && before !== undefined ? `${formatBytes(before)} → ${formatBytes(now)}` : formatBytes(now);
       const text = `${name} ${write ? 'writes' : 'reads'} ${data.length} bytes at ${breakpoint.space === 'iova' ? 'IOVA' : 'physical'} ${hexAddress(address)}${through}; ` +
-        `${this.label(breakpoint)}${from === breakpoint.start && to === breakpoint.start + breakpoint.length ? '' : ` at ${hexAddress(from)}`}: ${value}`;
+        `${this.label(breakpoint)}${from === breakpoint.start && to === breakpoint.start + breakpoint.length ? '' : `, ${to - from} byte${to - from === 1 ? '' : 's'} at ${hexAddress(from)}`}: ${value}`;
       this.dmaHits.push({ breakpoint, thread, text });
       // The DMAC stops after this beat, every CPU after its instruction: the machine at the access's instant.
       dmac.yieldRequested = true;

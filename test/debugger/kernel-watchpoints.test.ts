@@ -2,6 +2,9 @@
 // VFIO_PLATFORM guide's platform, its symbols a System.map of its kallsyms plus `jiffies` (the image's kallsyms has no
 // data symbols; the address is the one do_timer's code adds its ticks to, as objdump disassembles it): a write data
 // breakpoint on `jiffies` stops cpu0 in do_timer, at its store of the low word, with the tick counted (old → old + 1).
+// Launched as a guest given 2c0a0000.dma (`passthrough`, the Test Case 2 initramfs running dmatest): at dmatest's
+// first DMAGO, a physical data breakpoint on the destination where the SMMU's stage 2 sends it stops the machine on
+// that channel when its first burst lands there, the value copied from the source named.
 // With a bare-metal ELF as the kernel: debug/watch.c on virt-a15.dts: a write data breakpoint on its `watched` word (the address nm gives), passed once by
 // its hit count (the start-up code's zeroing of the BSS), stops cpu0 at the storing instruction objdump lists in
 // main, before it has run (the register it stores holds the new value, the word still the old one), with the old and
@@ -27,6 +30,8 @@ const skip = toolsMissing();
 const VIRT = join(root, 'test', 'support', 'virt-a15.dts');
 const VIRT_DMA = join(root, 'test', 'support', 'virt-a15-dma330.dts');
 const IMAGE = join(GUEST, 'Image');
+const GUEST_INITRD = join(GUEST, 'test-case-2-guest.cpio.gz');
+const skipGuest = existsSync(IMAGE) && existsSync(GUEST_INITRD) ? skip : `${GUEST_INITRD} is missing (examples/guest/build-dmatest-6.1.sh could not build it)`;
 const skipKernel = existsSync(IMAGE) && existsSync(INITRAMFS) ? skip : `${IMAGE} is missing (examples/guest/fetch.sh could not fetch Debian's kernel)`;
 /** Debian's armhf kernels: the 3G/1G split. */
 const PAGE_OFFSET = 0xc0000000;
@@ -177,6 +182,47 @@ test('a write data breakpoint on jiffies stops cpu0 in do_timer at its store of 
     assert.equal(Number(regs[/^str (r\d+)/.exec(store.text)![1]]), Number(m[3]), 'the register stored holds the new value');
     const before = Buffer.from((await dc.customRequest('readMemory', { memoryReference: hex(jiffies), count: 4 }) as DebugProtocol.ReadMemoryResponse).body!.data!, 'base64');
     assert.equal(before.readUInt32LE(0), Number(m[2]), 'jiffies still holds the old value');
+  } finally {
+    await dc.stop();
+  }
+});
+
+test("a physical data breakpoint on a guest's DMA destination (through the SMMU's stage 2) stops the machine on the channel whose burst wrote it", { skip: skipGuest, timeout: 600_000 }, async () => {
+  const dc = await client();
+  try {
+    const launched = await launch(dc, { kernel: IMAGE, initrd: GUEST_INITRD, append: 'console=ttyAMA0 cryptomgr.notests=1', cpus: 1, passthrough: ['2c0a0000.dma'], stopOnEntry: true });
+    await dc.setExceptionBreakpointsRequest({ filters: ['dmago'] });
+    const started = await after(dc, dc.continueRequest({ threadId: launched.threadId }));
+    assert.match(started.stop.body.text ?? '', /DMAGO started channel \d/);
+    const channel = started.threadId;
+    // Step the channel to its loop: its addresses are set.
+    let frame = started.frame;
+    for (let i = 0; i < 8 && !/^DMALP/.test(frame.name); i++) frame = (await after(dc, dc.nextRequest({ threadId: channel, granularity: 'instruction' }))).frame;
+    const scopes = (await dc.scopesRequest({ frameId: frame.id })).body.scopes;
+    const vars = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
+    const host = (name: string): { ipa: number; pa: number } => {
+      const m = /^(0x[0-9a-f]{8}) \(IPA\) -> PA (0x[0-9a-f]+) /.exec(vars.find((v) => v.name === name)!.value);
+      assert.ok(m, `${name} through the stage 2`);
+      return { ipa: Number(m[1]), pa: Number(m[2]) };
+    };
+    const dar = host('DAR');
+    const source = await readWord(dc, `phys:${hex(host('SAR').pa)}`);
+    const old = await readWord(dc, `phys:${hex(dar.pa)}`);
+
+    await dc.setExceptionBreakpointsRequest({ filters: [] });
+    const info = await dc.dataBreakpointInfoRequest({ name: `phys:${hex(dar.pa)}` });
+    await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
+    const stop = await after(dc, dc.continueRequest({ threadId: channel }));
+    assert.equal(stop.stop.body.reason, 'data breakpoint');
+    assert.equal(stop.threadId, channel, 'on the channel that wrote it');
+    // dmatest copies with byte beats at odd addresses: the burst may cover the watched word in part.
+    const m = /^(dma\d ch\d) writes (\d+) bytes? at physical (0x[0-9a-f]+) \(issued as (0x[0-9a-f]{8})\); (0x[0-9a-f]+)\+4(?:, (\d) bytes? at (0x[0-9a-f]+))?: (0x[0-9a-f]+) → (0x[0-9a-f]+)$/.exec(stop.stop.body.description ?? '');
+    assert.ok(m, stop.stop.body.description);
+    assert.deepEqual([Number(m[3]), Number(m[4]), Number(m[5])], [dar.pa, dar.ipa, dar.pa], 'its first burst, at the IPA the DMAC issued');
+    const covered = Number(m[6] ?? 4);
+    const low = (word: number): number => covered === 4 ? word : word & ((1 << (8 * covered)) - 1);
+    assert.deepEqual([Number(m[8]), Number(m[9])], [low(old), low(source)], 'the source bytes copied over the old ones');
+    assert.equal(low(await readWord(dc, `phys:${hex(dar.pa)}`)), low(source));
   } finally {
     await dc.stop();
   }
