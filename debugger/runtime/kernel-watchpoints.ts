@@ -153,7 +153,7 @@ export class KernelWatchpoints {
       const name = this.session.dma.threads[thread]?.name ?? 'a DMAC';
       const through = issued !== physical ? ` (issued as ${hexAddress(issued)}${physical < 0 ? ', not translated' : ''})` : '';
       const value = write && before !== undefined ? `${formatBytes(before)} → ${formatBytes(now)}` : formatBytes(now);
-      const text = `${name} ${write ? 'writes' : 'reads'} ${data.length} bytes at ${breakpoint.space === 'iova' ? 'IOVA' : 'physical'} ${hexAddress(address)}${through}; ` +
+      const text = `${name} ${write ? 'writes' : 'reads'} ${data.length} byte${data.length === 1 ? '' : 's'} at ${breakpoint.space === 'iova' ? 'IOVA' : 'physical'} ${hexAddress(address)}${through}; ` +
         `${this.label(breakpoint)}${from === breakpoint.start && to === breakpoint.start + breakpoint.length ? '' : `, ${to - from} byte${to - from === 1 ? '' : 's'} at ${hexAddress(from)}`}: ${value}`;
       this.dmaHits.push({ breakpoint, thread, text });
       // The DMAC stops after this beat, every CPU after its instruction: the machine at the access's instant.
