@@ -353,10 +353,14 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     this.focus = target.cpu;
     this.prepareResume();
     this.history.push(this.moment('step', target.cpu));
-    const outcome = this.system.step(target.cpu, STEP_WAIT_NS);
-    this.flushConsole();
-    this.dma.readThreads();
-    if (this.finish(outcome, { kind: 'continue' })) return;
+    // A watched access whose condition does not hold is passed, not performed: the step then performs it.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const outcome = this.system.step(target.cpu, STEP_WAIT_NS);
+      this.flushConsole();
+      this.dma.readThreads();
+      if (this.finish(outcome, { kind: 'continue' })) return;
+      if (!(outcome?.kind === 'stopped' && outcome.stop.kind === 'fault' && outcome.stop.cause instanceof WatchpointHit)) break;
+    }
     const event = this.dma.eventStop();
     this.dma.clearReports();
     this.stop(event ?? { reason: 'step', threadId });

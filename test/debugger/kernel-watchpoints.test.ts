@@ -9,7 +9,8 @@
 // its hit count (the start-up code's zeroing of the BSS), stops cpu0 at the storing instruction objdump lists in
 // main, before it has run (the register it stores holds the new value, the word still the old one), with the old and
 // new values in the description; a step performs the store; the next hit is the next store. A read data breakpoint
-// with a condition stops at the load where the loop counter holds 500. trace/dma-copy.c on virt-a15-dma330.dts: a
+// with a condition stops at the load where the loop counter holds 500; stepped onto a watched store whose condition
+// does not hold, a step performs it. trace/dma-copy.c on virt-a15-dma330.dts: a
 // physical data breakpoint in the middle of the copy's destination (its second hit: the first is the CPU zeroing the
 // BSS) stops the whole machine on the DMA thread whose store wrote it, right after that burst (the next burst's bytes
 // still zero), old and new values named.
@@ -92,6 +93,16 @@ test('a write data breakpoint stops the CPU at the storing instruction before it
     regs = await registers(dc, stop.threadId);
     assert.equal(Number(regs.r3), 500);
     assert.equal(stop.stop.body.description, `cpu0 reads 4 bytes at ${hex(watched)}: 0x0000000f (watching ${hex(watched)}+4; the instruction at the PC has not completed)`);
+
+    // Stepped onto a watched store whose condition does not hold: the step performs it.
+    stop = await after(dc, dc.nextRequest({ threadId: stop.threadId, granularity: 'instruction' }));
+    await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info!.body.dataId!, accessType: 'write', condition: 'r3 == 9999' }] });
+    stop = await after(dc, dc.nextRequest({ threadId: stop.threadId, granularity: 'instruction' }));
+    assert.equal(Number(stop.frame.instructionPointerReference), store.address);
+    stop = await after(dc, dc.nextRequest({ threadId: stop.threadId, granularity: 'instruction' }));
+    assert.equal(stop.stop.body.reason, 'step');
+    assert.equal(Number(stop.frame.instructionPointerReference), store.address + 4);
+    assert.equal(await readWord(dc, hex(watched)), 18);
 
     // Bad names are refused with the reason.
     const bad = await dc.dataBreakpointInfoRequest({ name: 'no_such_symbol' });
