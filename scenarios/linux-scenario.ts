@@ -69,14 +69,15 @@ export interface LinuxRunOptions {
 export function runLinuxScenario(scenario: LinuxScenario, options: LinuxRunOptions, hooks: LinuxRunHooks = {}): LinuxRun {
   const started = performance.now();
   const { boot } = scenario;
-  const missing = missingFiles(boot);
-  if (missing.length > 0) {
-    return { pass: false, failure: `${missing.join(', ')} missing: 'node scripts/setup.mjs demo' builds them` };
-  }
+  // A platform that cannot describe a machine is the user's input error (PlatformError), with or without the kernel.
   const root = packageRoot();
   const platformFile = options.platform ?? resolve(root, boot.platform ?? DEFAULT_PLATFORM);
   const dtb = loadPlatformDtb(platformFile, options.warn);
   const platform = describePlatform(dtb, platformFile);
+  const missing = missingFiles(boot);
+  if (missing.length > 0) {
+    return { pass: false, failure: `${missing.join(', ')} missing: 'node scripts/setup.mjs demo' builds them` };
+  }
   let pending = '';
   let watch: ConsoleWatch | undefined;
   const lineDone = (): void => {
