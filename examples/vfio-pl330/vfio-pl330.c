@@ -219,17 +219,11 @@ int main(int argc, char **argv) {
   wr(DBGINST1, IOVA_CODE);
   wr(DBGCMD, 0);
 
-  // 9. Wait for the interrupt (the abort interrupt when the channel faults). A faulting channel stays so until
-  //    DMAKILL: kill it through the debug registers, as a driver does, before the interrupt is acknowledged.
+  // 9. Wait for the interrupt (the abort interrupt when the channel faults).
   struct pollfd fds[MAX_IRQS];
   for (unsigned i = 0; i < irqs; i++) fds[i] = (struct pollfd){ .fd = efd[i], .events = POLLIN };
   if (poll(fds, irqs, 5000) <= 0) { errno = ETIMEDOUT; return fail("interrupt", "no interrupt within 5 s"); }
   uint32_t csr = rd(CSR0), fsrd = rd(FSRD), fsrc = rd(FSRC), ftr = rd(FTR0);
-  if (fsrc & 1) {
-    wr(DBGINST0, (0x01u << 16) | 1u);  // DMAKILL, channel 0 thread
-    wr(DBGINST1, 0);
-    wr(DBGCMD, 0);
-  }
   for (unsigned i = 0; i < irqs; i++) {
     if (!(fds[i].revents & POLLIN)) continue;
     uint64_t count;
