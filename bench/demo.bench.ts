@@ -1,5 +1,5 @@
 // `dmalab demo`'s test cases from power-on to verdict: wall time and guest (machine) time of each, as the demo runs
-// them, one run each: Test Case 1 on Debian's 6.12 kernel as the host (test-case-1-linux, half a minute or so), Test
+// them, one run each: Test Case 1 on Debian's 6.12 kernel as the host (test-case-1-linux, about 20 s), Test
 // Case 2 on Debian's 6.1 kernel as a guest (test-case-2-linux, about a minute); for reference, the same test case on
 // the TypeScript kernel models in the same process (vfio-test-case-1 and vfio-isolation, vfio-passthrough).
 import { Machine } from '../emulator/machine/machine';

@@ -17,7 +17,7 @@ Runs the VFIO_PLATFORM guide's test cases step by step and prints PASS or FAIL l
     vfio-platform; the guide's userspace driver (examples/vfio-pl330) binds 2c0a0000.dma to vfio-platform through
     sysfs and copies a page through a type-1 container (MAP_DMA, DMAGO, the interrupt on an eventfd, the comparison),
     Linux's arm-smmu translating; then its copy aimed at an unmapped IOVA is a context fault in dmesg, the channel
-    aborts, no write reaches memory. Half a minute or so. The same steps on the TypeScript model of the host kernel:
+    aborts, no write reaches memory. About 20 s. The same steps on the TypeScript model of the host kernel:
     vfio-test-case-1, vfio-isolation (milliseconds).
   Test Case 2 (test-case-2-linux): Debian's 6.1 armmp-lpae kernel boots as a guest given one DMA-330 (dmalab as the
     hypervisor: the guest's RAM elsewhere in host RAM behind a stage 2, the DMAC at a guest address, an SMMU stage-2
