@@ -11,7 +11,7 @@ import { SystemMachine, type SystemOutcome } from '../emulator/machine/system';
 import { DEFAULT_PLATFORM, describePlatform, loadPlatformDtb, packageRoot } from './platform';
 import { StepLog, type ScenarioOutput, type ScenarioResult } from './vfio-session';
 
-/** What a real-kernel scenario boots; paths relative to the package. */
+/** What a real-kernel scenario boots; paths relative to the package (or absolute). */
 export interface KernelBoot {
   /** An Image or zImage. */
   readonly kernel: string;
@@ -51,7 +51,7 @@ export interface LinuxRunHooks {
   readonly console?: (line: string) => void;
 }
 
-/** The files of a boot that are missing, package-relative. */
+/** The files of a boot that are missing, as the boot names them. */
 export function missingFiles(boot: KernelBoot): string[] {
   return [boot.kernel, boot.initrd].filter((file) => !existsSync(resolve(packageRoot(), file)));
 }
