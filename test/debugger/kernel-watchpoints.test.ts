@@ -8,7 +8,8 @@
 // With a bare-metal ELF as the kernel: debug/watch.c on virt-a15.dts: a write data breakpoint on its `watched` word (the address nm gives), passed once by
 // its hit count (the start-up code's zeroing of the BSS), stops cpu0 at the storing instruction objdump lists in
 // main, before it has run (the register it stores holds the new value, the word still the old one), with the old and
-// new values in the description; a step performs the store; the next hit is the next store. A read data breakpoint
+// new values in the description; stepped back and continued, it stops there again; a step performs the store; the
+// next hit is the next store. A register's value (r1, beside's address) is watched from Variables. A read data breakpoint
 // with a condition stops at the load where the loop counter holds 500; stepped onto a watched store whose condition
 // does not hold, a step performs it. trace/dma-copy.c on virt-a15-dma330.dts: a
 // physical data breakpoint in the middle of the copy's destination (its second hit: the first is the CPU zeroing the
@@ -72,6 +73,20 @@ test('a write data breakpoint stops the CPU at the storing instruction before it
     assert.equal(Number(regs[storedRegister]), 3, 'the register stored holds the new value');
     assert.equal(await readWord(dc, hex(watched)), 0, 'the store has not happened');
     assert.equal(stop.stop.body.description, `cpu0 writes 4 bytes at ${hex(watched)}: 0x00000000 → 0x00000003 (watching ${hex(watched)}+4; the instruction at the PC has not completed)`);
+
+    // A register's value watched from Variables: r1 holds the address of beside.
+    const scope = (await dc.scopesRequest({ frameId: stop.frame.id })).body.scopes[0];
+    const byRegister = await dc.dataBreakpointInfoRequest({ variablesReference: scope.variablesReference, name: 'r1' });
+    assert.equal(byRegister.body.dataId, `virtual:0x${nmSymbols(elf).get('beside')!.toString(16)}:4`);
+
+    // Back one instruction (the run re-executed from its start, no watchpoint checked) and on again: the same stop.
+    const description = stop.stop.body.description;
+    stop = await after(dc, dc.stepBackRequest({ threadId: stop.threadId }));
+    assert.equal(Number(stop.frame.instructionPointerReference), store.address - 4);
+    stop = await after(dc, dc.continueRequest({ threadId: stop.threadId }));
+    assert.equal(stop.stop.body.reason, 'data breakpoint');
+    assert.equal(Number(stop.frame.instructionPointerReference), store.address);
+    assert.equal(stop.stop.body.description, description);
 
     // A step runs the store.
     stop = await after(dc, dc.nextRequest({ threadId: stop.threadId, granularity: 'instruction' }));
