@@ -165,7 +165,7 @@ export class KernelWatchpoints {
   private label(breakpoint: DataBreakpoint): string {
     const dataId = `${breakpoint.space}:0x${breakpoint.start.toString(16)}:${breakpoint.length}`;
     const name = this.labels.get(dataId);
-    return `${name === undefined ? '' : `${name} `}${hexAddress(breakpoint.start)}+${breakpoint.length}`;
+    return `${name === undefined ? '' : `${name} at `}${hexAddress(breakpoint.start)}+${breakpoint.length}`;
   }
 
   /** The stop for CPU `index`'s watched access, or undefined when its condition or hit count says run on (the access

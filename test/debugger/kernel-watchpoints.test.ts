@@ -5,16 +5,16 @@
 // Launched as a guest given 2c0a0000.dma (`passthrough`, the Test Case 2 initramfs running dmatest): at dmatest's
 // first DMAGO, a physical data breakpoint on the destination where the SMMU's stage 2 sends it stops the machine on
 // that channel when its first burst lands there, the value copied from the source named.
-// With a bare-metal ELF as the kernel: debug/watch.c on virt-a15.dts: a write data breakpoint on its `watched` word (the address nm gives), passed once by
-// its hit count (the start-up code's zeroing of the BSS), stops cpu0 at the storing instruction objdump lists in
-// main, before it has run (the register it stores holds the new value, the word still the old one), with the old and
-// new values in the description; stepped back and continued, it stops there again; a step performs the store; the
-// next hit is the next store. A register's value (r1, beside's address) is watched from Variables. A read data breakpoint
-// with a condition stops at the load where the loop counter holds 500; stepped onto a watched store whose condition
-// does not hold, a step performs it. trace/dma-copy.c on virt-a15-dma330.dts: a
-// physical data breakpoint in the middle of the copy's destination (its second hit: the first is the CPU zeroing the
-// BSS) stops the whole machine on the DMA thread whose store wrote it, right after that burst (the next burst's bytes
-// still zero), old and new values named.
+// With a bare-metal ELF as the kernel: debug/watch.c on virt-a15.dts: a write data breakpoint on its `watched` word
+// (by name: the ELF's data symbols; nm gives the address), passed once by its hit count (the start-up code's zeroing
+// of the BSS), stops cpu0 at the storing instruction objdump lists in main, before it has run (the register it
+// stores holds the new value, the word still the old one), with the old and new values in the description; stepped
+// back and continued, it stops there again; a step performs the store; the next hit is the next store. A register's
+// value (r1, beside's address) is watched from Variables. A read data breakpoint with a condition stops at the load
+// where the loop counter holds 500; stepped onto a watched store whose condition does not hold, a step performs it.
+// trace/dma-copy.c on virt-a15-dma330.dts: a physical data breakpoint in the middle of the copy's destination
+// (`phys:dst + 20`; its second hit: the first is the CPU zeroing the BSS) stops the whole machine on the DMA thread
+// whose store wrote it, right after that burst (the next burst's bytes still zero), old and new values named.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -58,11 +58,12 @@ test('a write data breakpoint stops the CPU at the storing instruction before it
     let info: DebugProtocol.DataBreakpointInfoResponse | undefined;
     let set: DebugProtocol.SetDataBreakpointsResponse | undefined;
     let stop = await launch(dc, { kernel: elf, platform: VIRT, cpus: 1 }, async () => {
-      info = await dc.dataBreakpointInfoRequest({ name: hex(watched) });
+      info = await dc.dataBreakpointInfoRequest({ name: 'watched' });
       set = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write', hitCondition: '2' }] });
     });
     assert.equal(info!.body.dataId, `virtual:0x${watched.toString(16)}:4`);
     assert.deepEqual(info!.body.accessTypes, ['read', 'write', 'readWrite']);
+    assert.equal(info!.body.description, `watched: ${hex(watched)}, 4 bytes (every CPU's loads and stores at this virtual address)`);
     assert.equal(set!.body.breakpoints[0].verified, true);
 
     assert.equal(stop.stop.body.reason, 'data breakpoint');
@@ -72,7 +73,7 @@ test('a write data breakpoint stops the CPU at the storing instruction before it
     let regs = await registers(dc, stop.threadId);
     assert.equal(Number(regs[storedRegister]), 3, 'the register stored holds the new value');
     assert.equal(await readWord(dc, hex(watched)), 0, 'the store has not happened');
-    assert.equal(stop.stop.body.description, `cpu0 writes 4 bytes at ${hex(watched)}: 0x00000000 → 0x00000003 (watching ${hex(watched)}+4; the instruction at the PC has not completed)`);
+    assert.equal(stop.stop.body.description, `cpu0 writes 4 bytes at ${hex(watched)}: 0x00000000 → 0x00000003 (watching watched at ${hex(watched)}+4; the instruction at the PC has not completed)`);
 
     // A register's value watched from Variables: r1 holds the address of beside.
     const scope = (await dc.scopesRequest({ frameId: stop.frame.id })).body.scopes[0];
@@ -107,7 +108,7 @@ test('a write data breakpoint stops the CPU at the storing instruction before it
     assert.equal(Number(stop.frame.instructionPointerReference), load.address, `stopped at ${load.text}`);
     regs = await registers(dc, stop.threadId);
     assert.equal(Number(regs.r3), 500);
-    assert.equal(stop.stop.body.description, `cpu0 reads 4 bytes at ${hex(watched)}: 0x0000000f (watching ${hex(watched)}+4; the instruction at the PC has not completed)`);
+    assert.equal(stop.stop.body.description, `cpu0 reads 4 bytes at ${hex(watched)}: 0x0000000f (watching watched at ${hex(watched)}+4; the instruction at the PC has not completed)`);
 
     // Stepped onto a watched store whose condition does not hold: the step performs it.
     stop = await after(dc, dc.nextRequest({ threadId: stop.threadId, granularity: 'instruction' }));
@@ -148,7 +149,7 @@ test("a physical data breakpoint stops the machine on the DMA thread whose store
   try {
     let info: DebugProtocol.DataBreakpointInfoResponse | undefined;
     const stop = await launch(dc, { kernel: elf, platform: VIRT_DMA, cpus: 2 }, async () => {
-      info = await dc.dataBreakpointInfoRequest({ name: `phys:${hex(target)}` });
+      info = await dc.dataBreakpointInfoRequest({ name: 'phys:dst + 20' });
       // The first write is the CPU's zeroing of the BSS (a physical watchpoint sees CPUs and DMA): passed by the hit count.
       await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write', hitCondition: '2' }] });
     });
@@ -156,7 +157,7 @@ test("a physical data breakpoint stops the machine on the DMA thread whose store
     assert.equal(stop.stop.body.reason, 'data breakpoint');
     const threads = (await dc.threadsRequest()).body.threads;
     assert.equal(threads.find((t) => t.id === stop.threadId)?.name, 'dma0 ch0');
-    assert.equal(stop.stop.body.description, `dma0 ch0 writes 16 bytes at physical ${hex(dst + 16)}; ${hex(target)}+4: 0x00000000 → ${hex(expected)}`);
+    assert.equal(stop.stop.body.description, `dma0 ch0 writes 16 bytes at physical ${hex(dst + 16)}; dst + 20 at ${hex(target)}+4: 0x00000000 → ${hex(expected)}`);
     assert.match(stop.frame.name, /^DMA(ST|LPEND)\b/, `the channel at its store or the loop's end: ${stop.frame.name}`);
     // The burst is written, the next one not yet: the machine stopped at the access's instant.
     assert.equal(await readWord(dc, `phys:${hex(target)}`), expected);
@@ -200,7 +201,7 @@ test('a write data breakpoint on jiffies stops cpu0 in do_timer at its store of 
     assert.equal(stop.stop.body.reason, 'data breakpoint');
     assert.equal(Number(stop.frame.instructionPointerReference), store.address, `at ${store.text}`);
     assert.equal(stop.frame.name, `do_timer+0x${(store.address - doTimer).toString(16)}`);
-    const m = /^cpu0 writes 4 bytes at (0x[0-9a-f]{8}): (0x[0-9a-f]{8}) → (0x[0-9a-f]{8}) \(watching jiffies 0x[0-9a-f]{8}\+4;/.exec(stop.stop.body.description ?? '');
+    const m = /^cpu0 writes 4 bytes at (0x[0-9a-f]{8}): (0x[0-9a-f]{8}) → (0x[0-9a-f]{8}) \(watching jiffies at 0x[0-9a-f]{8}\+4;/.exec(stop.stop.body.description ?? '');
     assert.ok(m, stop.stop.body.description);
     assert.equal(Number(m[1]), jiffies);
     assert.equal(Number(m[3]), (Number(m[2]) + 1) >>> 0, 'one tick');
