@@ -56,6 +56,8 @@ export class KernelWatchpoints {
   private dmaHits: DmaHit[] = [];
   private unobserve: (() => void)[] = [];
   private suspended = false;
+  /** The CPU hit the last stop reported (another CPU's, or one under a DMA stop, is met again when resumed). */
+  private reported: WatchpointHit | undefined;
 
   constructor(private readonly session: WatchSession) {
     this.set = new WatchpointSet(session.cpus);
@@ -176,6 +178,7 @@ export class KernelWatchpoints {
       this.passed(index, hit);
       return undefined;
     }
+    this.reported = hit;
     const width = 2 * hit.size;
     const hex = (v: number): string => `0x${v.toString(16).padStart(width, '0')}`;
     const value = hit.write ? `${hex(hit.old)} → ${hex(hit.value)}` : hex(hit.value);
@@ -196,8 +199,9 @@ export class KernelWatchpoints {
     return { reason: 'data breakpoint', threadId: threads[hit.thread].id, description: hit.text, text: hit.text, breakpointIds: [hit.breakpoint.id] };
   }
 
-  /** Before the machine runs again: a CPU stopped at a watched access performs it (passed once), nothing of the last
-   * stop's DMA accesses is left, the DMA observer's copies are RAM's again. */
+  /** Before the machine runs again: the CPU stopped at the watched access reported performs it (passed once), one
+   * whose hit was not reported meets it again, nothing of the last stop's DMA accesses is left, the DMA observer's
+   * copies are RAM's again. */
   prepareResume(): void {
     this.dmaHits = [];
     for (const dmac of this.session.dmacs) dmac.yieldRequested = false;
@@ -206,8 +210,9 @@ export class KernelWatchpoints {
       const stop = cpu.stop;
       if (stop?.kind !== 'fault' || !(stop.cause instanceof WatchpointHit)) return;
       cpu.stop = null;
-      this.passed(i, stop.cause);
+      if (stop.cause === this.reported) this.passed(i, stop.cause);
     });
+    this.reported = undefined;
   }
 
   /** CPU `index` performs the access (its instruction passes the watchpoints once): the copies follow its store. */
