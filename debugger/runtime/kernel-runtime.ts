@@ -161,7 +161,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     this.watchpoints = new KernelWatchpoints({
       cpus: system.cpus, dmacs: this.dma.machine.dmacs, bus: system.machine.bus, dma: this.dma,
       cpuContext: (index) => this.cpuContext(index), dmaContext: (thread) => this.dmaContext(this.dma.threads[thread]),
-      where: (address) => this.where(address), reports: () => this.reports(), cpuThreadId: (index) => this.cpuThreadId(index),
+      reports: () => this.reports(), cpuThreadId: (index) => this.cpuThreadId(index),
     });
   }
 

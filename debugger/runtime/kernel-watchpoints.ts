@@ -30,8 +30,6 @@ export interface WatchSession {
   readonly dma: DmaObservation;
   cpuContext(index: number): ExpressionContext;
   dmaContext(thread: number): ExpressionContext;
-  /** ` <symbol+0x10>` for an address in a kernel function, else ''. */
-  where(address: number): string;
   reports(): JudgeReports;
   cpuThreadId(index: number): number;
 }
