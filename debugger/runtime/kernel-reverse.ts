@@ -88,8 +88,11 @@ export interface ReverseHost {
   reverseStop(stop: StopInfo): StopInfo | undefined;
   /** The DMA thread's PC now. */
   pcOf(t: DmaThread): number;
-  /** The machine was restored: the DMA threads' states are read afresh (what changes from there is a transition). */
-  readDmaStates(): void;
+  /** The machine was restored: what the session keeps of it is read afresh (the DMA threads' states, so that what
+   * changes from there is a transition; the bytes data breakpoints watch). */
+  restored(): void;
+  /** Runs a re-execution with the data breakpoints unchecked. */
+  unwatched<T>(run: () => T): T;
 }
 
 export class KernelReverse {
@@ -277,7 +280,7 @@ export class KernelReverse {
     } catch (error) {
       this.host.system.restore(present.state);
       this.host.transmitted = present.transmitted;
-      this.host.readDmaStates();
+      this.host.restored();
       throw error;
     }
   }
@@ -338,7 +341,7 @@ export class KernelReverse {
       this.host.system.cpus[outcome.cpu].stop = null;
       this.truncate(segment, j, this.turnHere(outcome.cpu), candidate.stop, candidate.trigger);
     }
-    this.host.readDmaStates();
+    this.host.restored();
     return candidate.stop;
   }
 
@@ -411,7 +414,7 @@ export class KernelReverse {
   private replay<T>(run: () => T): T {
     this.replaying = true;
     try {
-      return run();
+      return this.host.unwatched(run);
     } finally {
       this.replaying = false;
     }
@@ -428,7 +431,7 @@ export class KernelReverse {
     for (const cpu of this.host.system.cpus) cpu.haltRequested = false;
     this.host.system.restore(mark.checkpoint.state);
     this.host.transmitted = mark.transmitted;
-    this.host.readDmaStates();
+    this.host.restored();
   }
 
   /** The history's last segment (an error when there is none). */
@@ -454,7 +457,7 @@ export class KernelReverse {
   }
 
   private landed(threadId: number): StopInfo {
-    this.host.readDmaStates();
+    this.host.restored();
     return { reason: 'step', threadId };
   }
 }

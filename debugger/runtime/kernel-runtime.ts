@@ -13,6 +13,7 @@ import { BREAKPOINT_HALT } from '../../emulator/cpu/cpu';
 import { MODE_NAMES, Mode, bankOf } from '../../emulator/cpu/modes';
 import type { StopReason as CpuStop } from '../../emulator/cpu/state';
 import type { SystemCpu } from '../../emulator/cpu/system';
+import { WatchpointHit } from '../../emulator/cpu/watchpoints';
 import { platformFromDtb } from '../../emulator/machine/from-dtb';
 import { bootKernel } from '../../emulator/machine/linux-boot';
 import { PassthroughError, PassthroughGuest } from '../../emulator/machine/passthrough';
@@ -33,6 +34,7 @@ import { type ExpressionContext, evaluateExpression } from './expression';
 import { UserError, integer } from './launch';
 import { KernelReverse, type Trigger } from './kernel-reverse';
 import { KernelSymbols } from './kernel-symbols';
+import { KernelWatchpoints } from './kernel-watchpoints';
 import { debugMachineOf } from './machine';
 import type { FileAccess } from './microcode-runtime';
 import { DebugProgram } from './program';
@@ -133,6 +135,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   /** Per DMA thread index, the listing of the microcode it started last. */
   private readonly listings = new Map<number, DebugProgram>();
   private recorder: MachineTraceRecorder | undefined;
+  private readonly watchpoints: KernelWatchpoints;
 
   private constructor(readonly options: KernelLaunch, private readonly system: SystemMachine, readonly symbols: KernelSymbols) {
     super();
@@ -151,6 +154,11 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       replaying: () => this.reverse.replaying,
     });
     this.dma.readThreads();
+    this.watchpoints = new KernelWatchpoints({
+      cpus: system.cpus, dmacs: this.dma.machine.dmacs, bus: system.machine.bus, dma: this.dma,
+      cpuContext: (index) => this.cpuContext(index), dmaContext: (thread) => this.dmaContext(this.dma.threads[thread]),
+      reports: () => this.reports(), cpuThreadId: (index) => this.cpuThreadId(index),
+    });
     this.reverse = this.reverseHost();
   }
 
@@ -280,12 +288,14 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     }
   }
 
-  dataBreakpointInfo(name: string): DataTarget {
-    return { dataId: null, description: `data breakpoints are not available in kernel sessions yet ('${name}'): use the DMA event filters` };
+  /** A kernel symbol, an address or a register's value (virtual: every CPU's accesses), `phys:ADDRESS` (CPUs and
+   * DMA), `iova ADDRESS` (DMA); `:LENGTH` after it (kernel-watchpoints.ts). */
+  dataBreakpointInfo(name: string, bytes?: number): DataTarget {
+    return this.watchpoints.info(name, bytes, this.cpuContext(this.focus));
   }
 
   setDataBreakpoints(requests: readonly DataBreakpointRequest[]): BreakpointResult[] {
-    return requests.map(() => ({ id: this.nextBreakpointId++, verified: false, message: 'data breakpoints are not available in kernel sessions yet' }));
+    return this.watchpoints.replace(requests, () => this.nextBreakpointId++, this.cpuContext(this.focus));
   }
 
   setEventFilters(requests: readonly EventFilterRequest[]): void {
@@ -351,10 +361,14 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     this.focus = target.cpu;
     this.prepareResume();
     this.reverse.beginStep({ cpu: target.cpu });
-    const outcome = this.system.step(target.cpu, STEP_WAIT_NS);
-    this.flushConsole();
-    this.dma.readThreads();
-    if (this.finish(outcome, { kind: 'continue' })) return;
+    // A watched access whose condition does not hold is passed, not performed: the step then performs it.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const outcome = this.system.step(target.cpu, STEP_WAIT_NS);
+      this.flushConsole();
+      this.dma.readThreads();
+      if (this.finish(outcome, { kind: 'continue' })) return;
+      if (!(outcome?.kind === 'stopped' && outcome.stop.kind === 'fault' && outcome.stop.cause instanceof WatchpointHit)) break;
+    }
     const event = this.dma.eventStop();
     this.dma.clearReports();
     this.stop(event ?? { reason: 'step', threadId });
@@ -375,7 +389,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     const outcome = this.system.machine.run({ maxCycles: DMA_STEP_CYCLES, until: () => this.dma.pcOf(t) !== pc || !FETCHING.has(dmac.threadState(t.ref)) });
     // Halts the filters asked of the CPUs apply to the next run, which clears them.
     this.dma.readThreads();
-    const event = this.dma.eventStop();
+    const event = this.dma.eventStop() ?? this.watchpoints.dmaStop();
     this.dma.clearReports();
     if (event) return this.stop(event);
     if (outcome === 'budget') throw new UserError(`${t.name} did not leave the instruction at ${hex32(pc)} in ${DMA_STEP_CYCLES} cycles`);
@@ -437,11 +451,13 @@ export class KernelRuntime extends EventEmitter implements Runtime {
         return cpu >= 0 && cpu < this.system.cpus.length ? breakpointStopAt(cpu) : undefined;
       },
       pcOf: (t) => this.dma.pcOf(t),
-      readDmaStates: () => {
+      restored: () => {
         this.dma.forgetStates();
         this.dma.readThreads();
         this.dma.clearReports();
+        this.watchpoints.refresh();
       },
+      unwatched: (run) => this.watchpoints.suspendedWhile(run),
     });
   }
 
@@ -453,6 +469,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
 
   /** Every CPU leaves its stop; one at a breakpoint passes it once; the breakpoints apply again. */
   private prepareResume(): void {
+    this.watchpoints.prepareResume();
     const addresses = new Set(this.breakpointsAt.keys());
     for (const cpu of this.system.cpus) {
       cpu.haltRequested = false;
@@ -497,7 +514,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       return true;
     }
     this.dma.readThreads();
-    const event = this.dma.eventStop();
+    const event = this.dma.eventStop() ?? this.watchpoints.dmaStop();
     if (event) {
       // The machine stopped at the event: every CPU is halted after its instruction (or was not running).
       this.dma.clearReports();
@@ -523,6 +540,12 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       }
       this.stop(this.breakpointStop(outcome.cpu, hit));
       return true;
+    }
+    if (stop.kind === 'fault' && stop.cause instanceof WatchpointHit) {
+      const watched = this.watchpoints.cpuStop(outcome.cpu, stop.cause);
+      if (watched === undefined) cpu.stop = null;
+      else this.stop(watched);
+      return watched !== undefined;
     }
     if (stop.kind === 'halt') {
       // A pause (or a DMA event already reported) halted it.
@@ -712,6 +735,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       done += chunk;
     }
     if (done === 0 && bytes.length > 0) throw new UserError(`cannot write at ${hexAddress(address)}: cpu${this.focus} maps no RAM there`);
+    this.watchpoints.refresh();
     return done;
   }
 
