@@ -150,6 +150,8 @@ test("a guest's DMA (passthrough 2c0a0000.dma, Test Case 2's initramfs): the 'ch
     assert.equal((await bank0(faulting.id)).far, 0xa0000000, 'the fault recorded in CB0.FAR');
     assert.match(console.join(''), /Unhandled context fault: fsr=0x[0-9a-f]+, iova=0xa0000000/, "the hypervisor's arm-smmu handled the fault");
     const faultCpuAt = (await top(cpu0)).instructionPointerReference;
+    const manager = (await dc.threadsRequest()).body.threads.find((t) => t.name === 'dma0 manager')!.id;
+    await assert.rejects(dc.stepBackRequest({ threadId: manager }), /dma0 manager runs only the DMAGO\/DMAKILL the driver writes: step back a channel/);
     const back: string[] = [];
     for (let i = 0; i < 4 && !/^DMAST/.test(back.at(-1) ?? ''); i++) {
       const stepped = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
