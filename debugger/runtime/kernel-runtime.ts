@@ -134,6 +134,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   private filtering = true;
   /** Per DMA thread index, the listing of the microcode it started last. */
   private readonly listings = new Map<number, DebugProgram>();
+  /** Where each listing starts (listed again from there at an earlier instant, where memory may hold other code). */
+  private readonly listingStarts = new Map<number, number>();
   private recorder: MachineTraceRecorder | undefined;
   private readonly watchpoints: KernelWatchpoints;
 
@@ -421,6 +423,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   private rewound(stop: StopInfo): void {
     const cpu = stop.threadId - 1;
     if (cpu >= 0 && cpu < this.system.cpus.length) this.focus = cpu;
+    for (const [index, start] of this.listingStarts) this.listMicrocode(this.dma.threads[index], start);
     this.flushConsole();
     this.dma.readThreads();
     this.dma.clearReports();
@@ -771,6 +774,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   private listMicrocode(t: DmaThread, pc: number): DebugProgram {
     const listing = DebugProgram.fromMemory((a, n) => this.dma.readCode(t.dmac, a, n), pc, this.dma.machine.dmacs[t.dmac].config);
     this.listings.set(this.dma.indexOf(t.id), listing);
+    this.listingStarts.set(this.dma.indexOf(t.id), pc);
     return listing;
   }
 }

@@ -164,7 +164,9 @@ test("a guest's DMA (passthrough 2c0a0000.dma, Test Case 2's initramfs): the 'ch
     assert.match(back.at(-1) ?? '', /^DMAST/, `stepped back over ${back.join(' | ')}`);
     const dmast = await top(faulting.id);
     assert.match(dmast.name, /\((Executing|Cache miss)\)$/, 'the channel runs: it has not faulted yet');
-    assert.match(faultListing, new RegExp(`DMAST.*; 0x${Number(dmast.instructionPointerReference).toString(16).padStart(8, '0')}:`), 'the DMAST in the listing at its address');
+    const dmastListing = (await dc.sourceRequest({ source: dmast.source, sourceReference: dmast.source!.sourceReference! })).body.content;
+    const dmastLine = dmastListing.split('\n')[dmast.line - 1];
+    assert.match(dmastLine, new RegExp(`DMAST.*; 0x${Number(dmast.instructionPointerReference).toString(16).padStart(8, '0')}:`), 'the frame on the DMAST in the listing at its address');
     assert.deepEqual(await bank0(faulting.id), { fsr: 0, far: 0 }, 'no fault recorded in CB0 yet (FSR and FAR clear)');
     const dar = value((await dc.variablesRequest({ variablesReference: (await dc.scopesRequest({ frameId: dmast.id })).body.scopes[0].variablesReference })).body.variables, 'DAR');
     assert.equal(Number(dar.value.split(' ')[0]), 0xa0000000, `DAR = ${dar.value}`);
