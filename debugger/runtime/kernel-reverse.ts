@@ -326,7 +326,8 @@ export class KernelReverse {
   private land(segment: Segment, j: number, candidate: Candidate): StopInfo {
     this.restoreMark(segment.marks[j]);
     if (candidate.kind === 'breakpoint') {
-      this.goTo(candidate.position, segment);
+      const outcome = this.goTo(candidate.position, segment);
+      if (outcome !== undefined) throw new UserError(`the re-execution did not meet the breakpoint hit it had found (${outcome.kind}): ${candidate.stop.description ?? candidate.stop.reason}`);
       this.truncate(segment, j, candidate.position, candidate.stop);
     } else {
       const scan: EventScan = { seen: 0, haltAt: candidate.ordinal, ended: false, found: [] };
