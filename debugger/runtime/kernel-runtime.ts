@@ -214,6 +214,11 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     else this.resume({ kind: 'continue' });
   }
 
+  /** The machine's time now (ns). */
+  get machineTime(): number {
+    return this.system.time;
+  }
+
   // -------------------------------------------------------------------------------------------------------------
   // Threads
 
