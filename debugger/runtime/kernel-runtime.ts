@@ -418,7 +418,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     if (this.running) throw new UserError('the machine is running (pause it first)');
   }
 
-  /** Back to the latest breakpoint hit or DMA event (of the ticked filters) before now, or the history's start. */
+  /** Back to the latest breakpoint hit, data breakpoint hit or DMA event (of the ticked filters) before now, or the
+   * history's start. */
   reverseContinue(): void {
     this.checkStopped();
     this.rewound(this.reverse.reverseContinue(this.cpuThreadId(this.focus)));
@@ -428,6 +429,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   private rewound(stop: StopInfo): void {
     const cpu = stop.threadId - 1;
     if (cpu >= 0 && cpu < this.system.cpus.length) this.focus = cpu;
+    this.watchpoints.arrived(stop);
     for (const [index, start] of this.listingStarts) this.listMicrocode(this.dma.threads[index], start);
     this.flushConsole();
     this.dma.readThreads();
@@ -454,6 +456,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       breakpointStop: breakpointStopAt,
       reverseStop: (stop) => {
         if (stop.reason === 'exception') return this.dma.filterTicked(stop.description) ? stop : undefined;
+        if (stop.reason === 'data breakpoint') return this.watchpoints.stopAgain(stop);
         // A CPU at a breakpoint set now (which may be set again since: other ids), its condition holding.
         const cpu = stop.threadId - 1;
         return cpu >= 0 && cpu < this.system.cpus.length ? breakpointStopAt(cpu) : undefined;
@@ -464,8 +467,13 @@ export class KernelRuntime extends EventEmitter implements Runtime {
         this.dma.readThreads();
         this.dma.clearReports();
         this.watchpoints.refresh();
+        this.watchpoints.forgetPasses();
       },
       unwatched: (run) => this.watchpoints.suspendedWhile(run),
+      watched: (run, seen) => this.watchpoints.scanned(run, seen),
+      watchStop: (cpu, hit) => this.watchpoints.scannedCpuStop(cpu, hit),
+      passes: () => this.watchpoints.passes(),
+      pass: (passes) => this.watchpoints.pass(passes),
     });
   }
 
@@ -581,7 +589,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
 
   private stop(stop: StopInfo): void {
     this.running = false;
-    this.reverse.stopped(stop, this.trigger);
+    this.reverse.stopped(stop, this.trigger ?? this.watchpoints.instantOf(stop));
     this.trigger = undefined;
     for (const cpu of this.system.cpus) cpu.breakpoints = undefined;
     this.flushConsole();
