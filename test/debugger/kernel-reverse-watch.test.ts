@@ -11,21 +11,15 @@
 //   zeroing of the BSS before main; continued, the DMA burst again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DebugProtocol } from '@vscode/debugprotocol';
 import { join } from 'node:path';
 import { build, toolsMissing } from '../support/bare-metal';
 import { nmSymbols, objdumpListing } from '../support/objdump';
-import { after, client, launch, registers, root } from './support';
+import { after, client, launch, readWord, registers, root } from './support';
 
 const skip = toolsMissing();
 const VIRT = join(root, 'test', 'support', 'virt-a15.dts');
 const VIRT_DMA = join(root, 'test', 'support', 'virt-a15-dma330.dts');
 const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
-
-async function readWord(dc: Awaited<ReturnType<typeof client>>, memoryReference: string): Promise<number> {
-  const body = (await dc.customRequest('readMemory', { memoryReference, count: 4 }) as DebugProtocol.ReadMemoryResponse).body!;
-  return Buffer.from(body.data ?? '', 'base64').readUInt32LE(0);
-}
 
 test('reverse continue to a CPU store a write data breakpoint watches: the storing instruction, not yet performed, old and new values; a condition judged in the past; forward performs it', { skip, timeout: 120_000 }, async () => {
   const elf = build('debug/watch.c');

@@ -72,3 +72,9 @@ export async function registers(dc: DebugClient, threadId: number): Promise<Reco
   const vars = await dc.variablesRequest({ variablesReference: scopes.body.scopes[0].variablesReference });
   return Object.fromEntries(vars.body.variables.map((v) => [v.name, v.value]));
 }
+
+/** The little-endian word at a memory reference (`0x…`, `phys:0x…`). */
+export async function readWord(dc: DebugClient, memoryReference: string): Promise<number> {
+  const body = (await dc.customRequest('readMemory', { memoryReference, count: 4 }) as DebugProtocol.ReadMemoryResponse).body!;
+  return Buffer.from(body.data ?? '', 'base64').readUInt32LE(0);
+}
