@@ -32,6 +32,7 @@ import { frameId, frameThread } from './contract';
 import { DmaObservation, type DmaThread, FETCHING, SMMU_WALK } from './dma-observation';
 import { type ExpressionContext, evaluateExpression } from './expression';
 import { UserError, integer } from './launch';
+import { KernelConsole } from './kernel-console';
 import { KernelReverse, type Trigger } from './kernel-reverse';
 import { KernelSymbols } from './kernel-symbols';
 import { KernelWatchpoints } from './kernel-watchpoints';
@@ -120,11 +121,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   private running = false;
   private pauseRequested = false;
   private ended = false;
-  private console: number[] = [];
-  /** Bytes the UART transmitted in this timeline, and the most the Debug Console has shown (a re-execution after a
-   * step back transmits them again: those are dropped). */
-  private transmitted = 0;
-  private shown = 0;
+  /** The guest's console: its output shown once, its input typed (kernel-console.ts). */
+  private readonly console: KernelConsole;
   /** The session's history: what step back and reverse continue rebuild (kernel-reverse.ts). */
   private readonly reverse: KernelReverse;
   /** The DMA event whose filter halted the machine in the run under way. */
@@ -141,14 +139,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
 
   private constructor(readonly options: KernelLaunch, private readonly system: SystemMachine, readonly symbols: KernelSymbols) {
     super();
-    if (system.console) {
-      system.console.transmit = (byte) => {
-        if (this.transmitted++ >= this.shown) {
-          this.shown = this.transmitted;
-          this.console.push(byte);
-        }
-      };
-    }
+    this.console = new KernelConsole(system, (text) => this.emit('output', text, 'stdout'));
     this.dma = new DmaObservation(debugMachineOf(system.machine), FIRST_DMA_THREAD_ID, {
       output: (line) => this.emit('output', line, 'console'),
       trace: options.trace,
@@ -447,10 +438,10 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     return new KernelReverse({
       system: this.system,
       get transmitted() {
-        return runtime.transmitted;
+        return runtime.console.transmitted;
       },
       set transmitted(bytes: number) {
-        runtime.transmitted = bytes;
+        runtime.console.transmitted = bytes;
       },
       breakpointAddresses: () => new Set(this.breakpointsAt.keys()),
       breakpointStop: breakpointStopAt,
@@ -503,6 +494,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     this.pauseRequested = false;
     this.prepareResume();
     this.reverse.beginRun();
+    this.console.deliver();
     this.trigger = undefined;
     if (mode.kind === 'until') this.system.cpus[mode.cpu].breakpoints = new Set([...this.breakpointsAt.keys(), mode.address]);
     const slice = (): void => {
@@ -598,9 +590,14 @@ export class KernelRuntime extends EventEmitter implements Runtime {
 
   /** What the UART transmitted, to the Debug Console (as the kernel's console). */
   private flushConsole(): void {
-    if (this.console.length === 0) return;
-    this.emit('output', Buffer.from(this.console).toString('latin1'), 'stdout');
-    this.console = [];
+    this.console.flush();
+  }
+
+  /** Bytes typed on the guest's console (dmalab/consoleInput, `> line` in the Debug Console): they reach the UART when
+   * the machine next runs (a continue, a step over), recorded with the run, replayed by re-executions. */
+  consoleInput(text: string): void {
+    if (this.ended) throw new UserError('the kernel has ended');
+    this.console.type(text, this.running);
   }
 
   // -------------------------------------------------------------------------------------------------------------
