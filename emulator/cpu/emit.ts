@@ -82,20 +82,24 @@ function dataProcessing(op: Op, d: number, a: string, b: Operand, s: boolean): s
     }
     return `r[${d}] = ${value};`;
   }
-  // AddWithCarry (alu.ts addFlags) written out, so that the flags can live in locals of the translated block.
-  let operands: [string, string, string];
+  // AddWithCarry (alu.ts addFlags) written out, so that the flags can live in locals of the translated block. Without
+  // a carry in, C and V have integer forms: x - y borrows when y > x (unsigned), x + y carries when the sum wraps
+  // below x; V is set when the operands' signs rule out the result's.
+  const setFlags = (carry: string, overflow: string): string =>
+    `c.n = v >>> 31; c.z = v === 0 ? 1 : 0; c.c = ${carry}; c.v = ${overflow};${test ? '' : ` r[${d}] = v;`} }`;
   switch (op) {
-    case Op.ADD: case Op.CMN: operands = [a, b.value, '0']; break;
-    case Op.ADC: operands = [a, b.value, 'c.c']; break;
-    case Op.SUB: case Op.CMP: operands = [a, `~${b.value}`, '1']; break;
-    case Op.SBC: operands = [a, `~${b.value}`, 'c.c']; break;
-    case Op.RSB: operands = [b.value, `~${a}`, '1']; break;
-    default: operands = [b.value, `~${a}`, 'c.c']; break;
+    case Op.SUB: case Op.CMP: case Op.RSB: {
+      const [x, y] = op === Op.RSB ? [b.value, a] : [a, b.value];
+      return `{ const x = ${x}, y = ${y}, v = (x - y) | 0; ${setFlags('(x >>> 0) >= (y >>> 0) ? 1 : 0', '((x ^ y) & (x ^ v)) >>> 31')}`;
+    }
+    case Op.ADD: case Op.CMN:
+      return `{ const x = ${a}, y = ${b.value}, v = (x + y) | 0; ${setFlags('(v >>> 0) < (x >>> 0) ? 1 : 0', '((x ^ v) & (y ^ v)) >>> 31')}`;
+    default: {
+      const [x, y] = op === Op.ADC ? [a, b.value] : op === Op.SBC ? [a, `~${b.value}`] : [b.value, `~${a}`];
+      return `{ const x = ${x}, y = ${y}, ci = c.c, v = (x + y + ci) | 0; ` +
+        setFlags('(x >>> 0) + (y >>> 0) + ci > 0xffffffff ? 1 : 0', '((x ^ v) & (y ^ v)) >>> 31');
+    }
   }
-  const [x, y, carryIn] = operands;
-  return `{ const x = ${x}, y = ${y}, ci = ${carryIn}, v = (x + y + ci) | 0; ` +
-    `c.n = v >>> 31; c.z = v === 0 ? 1 : 0; c.c = (x >>> 0) + (y >>> 0) + ci > 0xffffffff ? 1 : 0; c.v = ((x ^ v) & (y ^ v)) >>> 31;` +
-    `${test ? '' : ` r[${d}] = v;`} }`;
 }
 
 const LOADS = ['mem.read32(A)', 'mem.read8(A)', 'mem.read16(A)', '((mem.read8(A) << 24) >> 24)', '((mem.read16(A) << 16) >> 16)'];

@@ -107,7 +107,14 @@ export function translateBlock(block: TranslationInput): Translated {
     if (j <= i) length = i + 1;
   });
   targetIndex.forEach((j, i) => { if (j !== undefined && j > 0 && j <= i && j < length) length = j; });
+  // Cut there, the block ends at its last branch back to its start, if it has one: what followed the loop would
+  // run once per loop too, and code that never ran before V8 optimized the function would make it deoptimize.
+  let lastLoop = -1;
+  targetIndex.forEach((j, i) => { if (j === 0 && i < length) lastLoop = i; });
+  if (lastLoop >= 0) length = lastLoop + 1;
   for (const j of targets) if (j >= length) targets.delete(j);
+  // Where the only branch target inside is the start, every pass enters there: no dispatch on the entry index.
+  const straight = [...targets].every((j) => j === 0);
   // In a block the emitter covers entirely, the registers and flags live in locals (r3, fz...), written back to
   // the CpuState when it leaves; where a handler runs, writing them back and reading them again around each call
   // would cost more than it saves, so such blocks use the CpuState's.
@@ -132,18 +139,22 @@ export function translateBlock(block: TranslationInput): Translated {
       if (instruction.mayFault && (!inline || CALL.test(code))) {
         lines.push(inline ? `c.exitIndex = ${i}; c.passBase = done - e;` : `c.exitIndex = ${i};`);
       }
-      // The last instruction leaves through the loop check below, with next = where it goes.
+      // The last instruction leaves through the loop check below, with next = where it goes: set after it when
+      // only a direct branch of its own leaves otherwise (a loop's closing branch stores nothing when it is taken).
       const last = i === length - 1;
-      if (last) lines.push(`c.next = ${fallthrough[i]};`);
-      const exit = last ? '' : leave;
+      const nextAfter = last && inline && !instruction.code.includes('c.next');
+      if (last && !nextAfter) lines.push(`c.next = ${fallthrough[i]};`);
+      const exit = last && !nextAfter ? '' : leave;
       const j = instruction.target === undefined ? undefined : indexOf.get(instruction.target);
       // `e` is where this pass entered the block: i + 1 - e instructions of it have retired after instruction i.
       // A direct branch leaves with next = its target, or continues at it inside the block.
       const next = instruction.target === undefined ? '' : `c.next = ${instruction.target}; `;
+      const enter = straight ? '' : ` e = at = ${j};${inline ? '' : ' c.passBase = done - e;'}`;
       const taken = j !== undefined && j < length
-        ? `if (c.stop === null && c.codeGeneration === generation && budget - done - ${i + 1} + e >= ${length - j}) { done += ${i + 1} - e; e = at = ${j};${inline ? '' : ' c.passBase = done - e;'} continue; } ${next}${exit}`
+        ? `if (c.stop === null && c.codeGeneration === generation && done + ${i + 1 + length - j} - e <= budget) { done += ${i + 1} - e;${enter} continue; } ${next}${exit}`
         : `${next}${exit}`;
       lines.push(code.replaceAll('EXIT', taken));
+      if (nextAfter) lines.push(`c.next = ${fallthrough[i]};`);
       continue;
     }
     translationStats.called++;
@@ -167,11 +178,11 @@ export function translateBlock(block: TranslationInput): Translated {
     sites.count > 0 ? `let xv = 0, xo = 0, xe = mem.cacheEpoch, ${pageSites.map((k) => `t${k} = -1, p${k} = EMPTY`).join(', ')};` : '',
     'try {',
     '  pass: for (;;) {',
-    '    switch (at) {',
-    '    case 0:',
+    straight ? '    {' : '    switch (at) {',
+    straight ? '' : '    case 0:',
     ...lines.filter((line) => line !== 'case 0:').map((line) => `    ${line.replaceAll('DROP', drop)}`),
     '    }',
-    loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && budget - done - ${length} + e >= ${length}) { done += ${length} - e; e = at = 0;${inline ? '' : ' c.passBase = done;'} continue; }` : '',
+    loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && done + ${2 * length} - e <= budget) { done += ${length} - e;${straight ? '' : ' e = at = 0;'}${inline ? '' : ' c.passBase = done;'} continue; }` : '',
     `    left = ${length};`,
     '    break;',
     '  }',
@@ -188,7 +199,7 @@ export function translateBlock(block: TranslationInput): Translated {
     'return done + left - e;',
   ];
   const names = used.map((i) => `h${i}`);
-  const source = `return function block_${start.toString(16)}(c, r, budget) {\n${body.join('\n')}\n};`;
+  const source = `return function block_${start.toString(16)}(c, r, budget) {\n${body.filter((line) => line !== '').join('\n')}\n};`;
   translationStats.blocks++;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the translator's output is generated code
   return new Function('pcs', 'EMPTY', ...names, source)(pcValues, EMPTY_PAGE, ...used.map((i) => handlers[i])) as Translated;
