@@ -125,6 +125,8 @@ export function translateBlock(block: TranslationInput): Translated {
   const writeBack = inline ? [...registers.map((n) => `r[${n}] = r${n};`), 'c.n = fn; c.z = fz; c.c = fc; c.v = fv;'].join(' ') : '';
   const lines: string[] = [];
   const used: number[] = [];
+  // Whether the pass's end is reached only by falling through the last instruction (its branches handled inside).
+  let fallsOut = false;
   const sites = { count: 0 };
   for (let i = 0; i < length; i++) {
     if (targets.has(i)) lines.push(`case ${i}:`);
@@ -143,6 +145,7 @@ export function translateBlock(block: TranslationInput): Translated {
       // only a direct branch of its own leaves otherwise (a loop's closing branch stores nothing when it is taken).
       const last = i === length - 1;
       const nextAfter = last && inline && !instruction.code.includes('c.next');
+      if (nextAfter) fallsOut = true;
       if (last && !nextAfter) lines.push(`c.next = ${fallthrough[i]};`);
       const exit = last && !nextAfter ? '' : leave;
       const j = instruction.target === undefined ? undefined : indexOf.get(instruction.target);
@@ -165,8 +168,9 @@ export function translateBlock(block: TranslationInput): Translated {
     if (i < length - 1) lines.push(`if (c.next !== ${fallthrough[i]}) ${leave}`);
   }
   // Looping in place is what the engine would do next: pc = start, ITSTATE = 0, the same block (unless its code
-  // was dropped). Only a block that starts outside an IT block may loop.
-  const loops = itStates[0] === 0;
+  // was dropped). Only a block that starts outside an IT block may loop; one whose last instruction branches back
+  // itself never gets here with next = start (code that never runs would make V8 deoptimize the function there).
+  const loops = itStates[0] === 0 && !fallsOut;
   const pageSites = Array.from({ length: sites.count }, (_, k) => k);
   const drop = pageSites.map((k) => `t${k} = `).join('') + '-1';
   const body = [
