@@ -105,7 +105,8 @@ const THUMB32_BRANCHES: readonly (readonly [number, number])[] = [
 function branchesAway(encoding: number, thumb: boolean): boolean {
   const table = !thumb ? (encoding >>> 28 === 0xe ? ARM_BRANCHES : undefined) : encoding > 0xffff ? THUMB32_BRANCHES : THUMB16_BRANCHES;
   if (table === undefined) return !thumb && (encoding & 0xfe000000) === (0xfa000000 | 0); // BLX (immediate)
-  return table.some(([mask, value]) => (encoding & mask) === (value | 0));
+  for (const [mask, value] of table) if ((encoding & mask) === (value | 0)) return true;
+  return false;
 }
 
 /** A debugger breakpoint reached: the instruction at the PC has not run. */
