@@ -166,6 +166,19 @@ function dual(load: boolean, t: number, t2: number, n: number, offset: string, a
   return `{ ${address} mem.write32(a, r[${t}]); mem.write32((a + 4) | 0, r[${t2}]);${back} }`;
 }
 
+/** The extends SXTH, UXTH, SXTB, UXTB: their operation by the T32 op field (bits 6:4 of the first halfword). */
+const EXTENDS: readonly (string | undefined)[] = ['(V << 16) >> 16', 'V & 0xffff', undefined, undefined, '(V << 24) >> 24', 'V & 0xff'];
+/** The same by the A32 op field (bits 22:20): SXTB, SXTH, UXTB, UXTH; the byte-pair forms (SXTB16...) are not emitted. */
+const A32_EXTENDS = [undefined, undefined, 4, 0, undefined, undefined, 5, 1].map((op) => (op === undefined ? undefined : EXTENDS[op]));
+
+/** An extend of Rm rotated right by `rotation` bytes, added to Rn unless that is the PC (SXTAB, UXTAH...). */
+function extend(operation: string | undefined, d: number, n: number, m: number, rotation: number): string | undefined {
+  if (operation === undefined || d === 15 || m === 15) return undefined;
+  const rotated = rotation === 0 ? `r[${m}]` : `((r[${m}] >>> ${8 * rotation}) | (r[${m}] << ${32 - 8 * rotation}))`;
+  const value = `(${operation.replace('V', rotated)})`;
+  return n === 15 ? `r[${d}] = ${value};` : `r[${d}] = (r[${n}] + ${value}) | 0;`;
+}
+
 function conditional(cond: number, code: string): string {
   return cond === 14 ? code : `if (${CONDITIONS[cond]}) { ${code} }`;
 }
@@ -358,6 +371,8 @@ function thumb32(h1: number, h2: number, pc: number): string | undefined {
     const increment = ((h1 >>> 7) & 3) === 1;
     return multiple((h1 & 0x10) !== 0, n, h2, increment, !increment, (h1 & 0x20) !== 0);
   }
+  // SXTB/SXTH/UXTB/UXTH and their accumulating forms.
+  if ((h1 & 0xff80) === 0xfa00 && (h2 & 0xf0c0) === 0xf080) return extend(EXTENDS[(h1 >>> 4) & 7], d, n, h2 & 15, (h2 >>> 4) & 3);
   // MUL/MLA/MLS.
   if ((h1 & 0xfff0) === 0xfb00 && (h2 & 0x00e0) === 0) {
     if ((h2 & 0x10) !== 0) return multiply(d, n, h2 & 15, t, false, true);
@@ -450,6 +465,7 @@ function arm(w: number, pc: number, fallthrough: number): string | undefined {
     const offset = immediate ? String(((w >>> 4) & 0xf0) | (w & 15)) : `r[${w & 15}]`;
     return loadStore(load, width, d, n, offset, add, index, wback, pc);
   }
+  if ((w & 0x0f8003f0) === 0x06800070) return extend(A32_EXTENDS[(w >>> 20) & 7], d, n, w & 15, (w >>> 10) & 3);
   if ((w & 0x0fffffd0) === 0x012fff10 && (w & 15) !== 15) return interworking(`r[${w & 15}]`, (w & 0x20) !== 0 ? fallthrough : undefined);
   if ((w & 0x0fc000f0) === 0x00000090) return multiply(n, w & 15, (w >>> 8) & 15, (w & 0x200000) !== 0 ? d : -1, (w & 0x100000) !== 0, false);
   if ((w & 0x0ff000f0) === 0x00600090) return multiply(n, w & 15, (w >>> 8) & 15, d, false, true);

@@ -92,8 +92,9 @@ function randomArm(next: () => number): number {
     0x08000000 | ((next() & 0x1b) << 20) | (base << 16) | (next() & 0x90ff), // LDM/STM (S = 0), some with the PC
     0x000000d0 | ((next() & 0x1e) << 20) | (base << 16) | ((next() % 4) * 2 << 12) | ((next() & 1) << 5) | (low & 0xf0f), // LDRD/STRD
     0x012fff10 | ((next() & 1) << 5) | (next() % 15), // BX/BLX (register)
+    0x06800070 | ((next() & 7) << 20) | (pick(next, [rn, 15]) << 16) | (rd << 12) | ((next() & 3) << 10) | rm, // extends, rotated, adding
     next(), // anything
-  ][next() % 12];
+  ][next() % 13];
   return ((cond << 28) | (body & 0x0fffffff)) >>> 0;
 }
 
@@ -123,6 +124,7 @@ function randomThumb(next: () => number): number[] {
     () => [0xc000 | ((next() & 1) << 11) | (lowBase() << 8) | (next() & 0xff)], // LDMIA/STMIA
     () => [0xe800 | pick(next, [0x80, 0x100]) | (next() & 0x30) | base, next() & 0x5fff], // LDM/STM (IA, DB)
     () => [0xfb00 | rn, 0xf000 | (rd << 8) | (next() & 0x1f)], // MUL/MLA/MLS
+    () => [0xfa00 | ((next() & 7) << 4) | pick(next, [rn, 15]), 0xf080 | (rd << 8) | ((next() & 3) << 4) | (next() % 13)], // extends (32-bit)
     () => [0xe840 | pick(next, [0x100, 0x120, 0x020, 0x180, 0x1a0, 0x0a0]) | (next() & 0x10) | base, (result() << 12) | (result() << 8) | (next() & 0xff)], // LDRD/STRD
     () => [0xbd00 | (next() & 0xff)], // POP with the PC
     () => [next() & 0xffff, next() & 0xffff], // anything
