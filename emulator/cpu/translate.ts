@@ -152,7 +152,7 @@ export function translateBlock(block: TranslationInput): Translated {
       // `e` is where this pass entered the block: i + 1 - e instructions of it have retired after instruction i.
       // A direct branch leaves with next = its target, or continues at it inside the block.
       const next = instruction.target === undefined ? '' : `c.next = ${instruction.target}; `;
-      const enter = straight ? '' : ` e = at = ${j};${inline ? '' : ' c.passBase = done - e;'}`;
+      const enter = `${straight ? '' : ` e = at = ${j};`}${inline ? '' : ' c.passBase = done - e;'}`;
       const taken = j !== undefined && j < length
         ? `if (c.stop === null && c.codeGeneration === generation && done + ${i + 1 + length - j} - e <= budget) { done += ${i + 1} - e;${enter} continue; } ${next}${exit}`
         : `${next}${exit}`;
