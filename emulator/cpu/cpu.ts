@@ -8,7 +8,7 @@ import { MemoryFault, type CpuMemory } from './memory';
 import { raiseUndefined } from './system-ops';
 import { CpuState, type StopReason } from './state';
 import { decodeThumb } from './t32';
-import { translateBlock, type Translated } from './translate';
+import { enterTranslated, translateBlock, type Translated } from './translate';
 
 const PAGE_SHIFT = 12;
 const PAGE_SIZE = 1 << PAGE_SHIFT;
@@ -373,7 +373,7 @@ export class Cpu extends CpuState {
         const translated = block.translated ?? (block.translated = translateBlock(block));
         this.runTranslated = true;
         try {
-          executed += translated(this, r, budget - executed);
+          executed += enterTranslated(translated, this, r, budget - executed);
         } catch (error) {
           if (!(error instanceof MemoryFault)) throw error;
           this.faultAt(block, this.exitIndex, error);

@@ -86,7 +86,27 @@ function directAccesses(code: string, index: number, sites: { count: number }): 
   });
 }
 
+/**
+ * Runs a translation. Every translation is entered through this one call site, which has called two different
+ * functions before the first translation runs (often enough for V8 to record them: it keeps no record of a
+ * function's first calls): V8 then compiles it as a call of any function. Had it seen one translation only, the
+ * engine's loop, optimized with that call inlined, would be deoptimized and optimized again (running slower
+ * meanwhile) when a second one became hot.
+ */
+export function enterTranslated(translated: Translated, c: TranslationState, r: Int32Array, budget: number): number {
+  return translated(c, r, budget);
+}
+
+let entryGeneric = false;
+
+function makeEntryGeneric(c: TranslationState, r: Int32Array): void {
+  entryGeneric = true;
+  const idle = [(): number => 0, (): number => 0];
+  for (let i = 0; i < 256; i++) enterTranslated(idle[i & 1], c, r, 0);
+}
+
 export function translateBlock(block: TranslationInput): Translated {
+  if (!entryGeneric) makeEntryGeneric(undefined as unknown as TranslationState, new Int32Array(0));
   const { handlers, addresses, fallthrough, pcValues, itStates, encodings, thumb } = block;
   const start = addresses[0];
   // Instructions a branch may continue at without leaving: the engine would run the block decoded there, whose
