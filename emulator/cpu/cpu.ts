@@ -76,21 +76,21 @@ export class Block {
  * one (first << 16 | second): B, BL, BLX, BX, MOV PC, POP/LDM/LDR of the PC, TBB/TBH. The interpreter leaves a block
  * at the first taken branch, so decoding what follows one is only worth it for a translation.
  */
-const ARM_BRANCHES: readonly (readonly [number, number])[] = [
+const ARM_BRANCHES = pairs([
   [0x0e000000, 0x0a000000], // B, BL
   [0x0fffffd0, 0x012fff10], // BX, BLX (register)
   [0x0fef0ff0, 0x01a0f000], // MOV PC, Rm
   [0x0e108000, 0x08108000], // LDM with the PC
   [0x0e10f000, 0x0410f000], // LDR PC, immediate offset
   [0x0e10f010, 0x0610f000], // LDR PC, register offset
-];
-const THUMB16_BRANCHES: readonly (readonly [number, number])[] = [
+]);
+const THUMB16_BRANCHES = pairs([
   [0xf800, 0xe000], // B (T2)
   [0xff00, 0x4700], // BX, BLX (register)
   [0xff87, 0x4687], // MOV PC, Rm
   [0xff00, 0xbd00], // POP with the PC
-];
-const THUMB32_BRANCHES: readonly (readonly [number, number])[] = [
+]);
+const THUMB32_BRANCHES = pairs([
   [0xf800d000, 0xf0009000], // B.W (T4)
   [0xf800d000, 0xf000d000], // BL
   [0xf800d000, 0xf000c000], // BLX (immediate)
@@ -99,13 +99,18 @@ const THUMB32_BRANCHES: readonly (readonly [number, number])[] = [
   [0xfff0f000, 0xf8d0f000], // LDR PC, [Rn, #imm12]
   [0xfff0f800, 0xf850f800], // LDR PC, [Rn, #+/-imm8] (pre/post-indexed: POP)
   [0xfff0ffe0, 0xe8d0f000], // TBB, TBH
-];
+]);
+
+/** [mask, value] pairs as 32-bit integers, one after the other. */
+function pairs(list: readonly (readonly [number, number])[]): Int32Array {
+  return Int32Array.from(list.flat());
+}
 
 /** Whether an instruction (outside an IT block) always branches. */
 function branchesAway(encoding: number, thumb: boolean): boolean {
-  const table = !thumb ? (encoding >>> 28 === 0xe ? ARM_BRANCHES : undefined) : encoding > 0xffff ? THUMB32_BRANCHES : THUMB16_BRANCHES;
-  if (table === undefined) return !thumb && (encoding & 0xfe000000) === (0xfa000000 | 0); // BLX (immediate)
-  for (const [mask, value] of table) if ((encoding & mask) === (value | 0)) return true;
+  if (!thumb && encoding >>> 28 !== 0xe) return (encoding & 0xfe000000) === (0xfa000000 | 0); // BLX (immediate)
+  const table = !thumb ? ARM_BRANCHES : encoding > 0xffff ? THUMB32_BRANCHES : THUMB16_BRANCHES;
+  for (let i = 0; i < table.length; i += 2) if ((encoding & table[i]) === table[i + 1]) return true;
   return false;
 }
 
