@@ -21,6 +21,14 @@ const CONDITIONS = [
   '(c.z === 0 && c.n === c.v)', '(c.z === 1 || c.n !== c.v)',
 ];
 
+/**
+ * C and V of x - y and of x + y (v is the 32-bit result), without a carry in: x - y borrows when y > x (unsigned),
+ * x + y carries when the sum wraps below x; V is set when the operands' signs rule out the result's. The translator
+ * finds these statements in the code to compute them only where something reads them.
+ */
+export const SUBTRACT_CARRY_OVERFLOW = 'c.c = (x >>> 0) >= (y >>> 0) ? 1 : 0; c.v = ((x ^ y) & (x ^ v)) >>> 31;';
+export const ADD_CARRY_OVERFLOW = 'c.c = (v >>> 0) < (x >>> 0) ? 1 : 0; c.v = ((x ^ v) & (y ^ v)) >>> 31;';
+
 /** A second operand: its value, and the shifter carry out where it changes C (undefined: C unchanged). */
 interface Operand {
   readonly value: string;
@@ -82,22 +90,19 @@ function dataProcessing(op: Op, d: number, a: string, b: Operand, s: boolean): s
     }
     return `r[${d}] = ${value};`;
   }
-  // AddWithCarry (alu.ts addFlags) written out, so that the flags can live in locals of the translated block. Without
-  // a carry in, C and V have integer forms: x - y borrows when y > x (unsigned), x + y carries when the sum wraps
-  // below x; V is set when the operands' signs rule out the result's.
-  const setFlags = (carry: string, overflow: string): string =>
-    `c.n = v >>> 31; c.z = v === 0 ? 1 : 0; c.c = ${carry}; c.v = ${overflow};${test ? '' : ` r[${d}] = v;`} }`;
+  // AddWithCarry (alu.ts addFlags) written out, so that the flags can live in locals of the translated block.
+  const setFlags = (carryOverflow: string): string => `c.n = v >>> 31; c.z = v === 0 ? 1 : 0; ${carryOverflow}${test ? '' : ` r[${d}] = v;`} }`;
   switch (op) {
     case Op.SUB: case Op.CMP: case Op.RSB: {
       const [x, y] = op === Op.RSB ? [b.value, a] : [a, b.value];
-      return `{ const x = ${x}, y = ${y}, v = (x - y) | 0; ${setFlags('(x >>> 0) >= (y >>> 0) ? 1 : 0', '((x ^ y) & (x ^ v)) >>> 31')}`;
+      return `{ const x = ${x}, y = ${y}, v = (x - y) | 0; ${setFlags(SUBTRACT_CARRY_OVERFLOW)}`;
     }
     case Op.ADD: case Op.CMN:
-      return `{ const x = ${a}, y = ${b.value}, v = (x + y) | 0; ${setFlags('(v >>> 0) < (x >>> 0) ? 1 : 0', '((x ^ v) & (y ^ v)) >>> 31')}`;
+      return `{ const x = ${a}, y = ${b.value}, v = (x + y) | 0; ${setFlags(ADD_CARRY_OVERFLOW)}`;
     default: {
       const [x, y] = op === Op.ADC ? [a, b.value] : op === Op.SBC ? [a, `~${b.value}`] : [b.value, `~${a}`];
       return `{ const x = ${x}, y = ${y}, ci = c.c, v = (x + y + ci) | 0; ` +
-        setFlags('(x >>> 0) + (y >>> 0) + ci > 0xffffffff ? 1 : 0', '((x ^ v) & (y ^ v)) >>> 31');
+        setFlags('c.c = (x >>> 0) + (y >>> 0) + ci > 0xffffffff ? 1 : 0; c.v = ((x ^ v) & (y ^ v)) >>> 31;');
     }
   }
 }

@@ -8,7 +8,7 @@
 // engine leaves exactly the state the interpreter would).
 import type { Handler } from './alu';
 import type { CpuMemory } from './memory';
-import { emitInstruction } from './emit';
+import { ADD_CARRY_OVERFLOW, SUBTRACT_CARRY_OVERFLOW, emitInstruction } from './emit';
 
 /** What a translated block returns to the engine: instructions retired; `exitIndex` says where in the block it left. */
 export type Translated = (c: TranslationState, r: Int32Array, budget: number) => number;
@@ -58,6 +58,25 @@ const STORE = /mem\.write(8|16|32)\(a, ([^;]*)\);/g;
 /** A memory call left as it is (its address is not `a`). */
 const CALL = /mem\.(read|write)\d+\((?!a[,)])/;
 const EMPTY_PAGE = new Uint8Array(0);
+
+/**
+ * In a block whose flags live in locals, an add or subtract without carry in leaves C and V pending (fk = 1 for
+ * x - y, 2 for x + y; fx, fy, fr its operands and result), and they are computed where an instruction reads or
+ * writes C or V, and where the block leaves: a loop's compare costs four moves instead of the arithmetic.
+ */
+const PENDING: readonly (readonly [string, string])[] = [[SUBTRACT_CARRY_OVERFLOW, 'fk = 1;'], [ADD_CARRY_OVERFLOW, 'fk = 2;']];
+const CARRY_OVERFLOW = /\bc\.[cv]\b/;
+function settled(carryOverflow: string): string {
+  return carryOverflow.replace(/\bc\.([cv])\b/g, 'f$1').replace(/\bx\b/g, 'fx').replace(/\by\b/g, 'fy').replace(/\bv\b/g, 'fr');
+}
+const SETTLE = `if (fk !== 0) { if (fk === 1) { ${settled(SUBTRACT_CARRY_OVERFLOW)} } else { ${settled(ADD_CARRY_OVERFLOW)} } fk = 0; }`;
+
+/** An inline instruction's code with C and V left pending where it sets them, computed first where it uses them. */
+function lazyCarryOverflow(code: string): string {
+  let pending = code;
+  for (const [eager, lazy] of PENDING) pending = pending.replace(eager, `${lazy} fx = x; fy = y; fr = v;`);
+  return CARRY_OVERFLOW.test(pending) ? `${SETTLE} ${pending}` : pending;
+}
 
 /** The bytes of a direct access of `size` at offset `xo` of page `p`, little-endian. */
 function pageBytes(p: string, size: number): string[] {
@@ -142,7 +161,7 @@ export function translateBlock(block: TranslationInput): Translated {
   const locals = new Set<number>();
   if (inline) for (const e of emitted.slice(0, length)) for (const match of e!.code.matchAll(REGISTER)) locals.add(Number(match[1]));
   const registers = [...locals].sort((x, y) => x - y);
-  const writeBack = inline ? [...registers.map((n) => `r[${n}] = r${n};`), 'c.n = fn; c.z = fz; c.c = fc; c.v = fv;'].join(' ') : '';
+  const writeBack = inline ? [SETTLE, ...registers.map((n) => `r[${n}] = r${n};`), 'c.n = fn; c.z = fz; c.c = fc; c.v = fv;'].join(' ') : '';
   const lines: string[] = [];
   const used: number[] = [];
   // Whether the pass's end is reached only by falling through the last instruction (its branches handled inside).
@@ -155,7 +174,7 @@ export function translateBlock(block: TranslationInput): Translated {
     const instruction = emitted[i];
     if (instruction !== undefined) {
       translationStats.inlined++;
-      let code = inline ? instruction.code.replace(REGISTER, 'r$1').replace(FLAG, 'f$1') : instruction.code;
+      let code = inline ? lazyCarryOverflow(instruction.code).replace(REGISTER, 'r$1').replace(FLAG, 'f$1') : instruction.code;
       if (inline) code = directAccesses(code, i, sites);
       // A memory call left in the code (LDM, LDRD...) records where it is; a direct access does so on a miss.
       if (instruction.mayFault && (!inline || CALL.test(code))) {
@@ -198,7 +217,7 @@ export function translateBlock(block: TranslationInput): Translated {
     'const mem = c.mem;',
     'let done = 0, e = 0, at = 0, left = 0;',
     'c.passBase = 0;',
-    inline ? `let ${[...registers.map((n) => `r${n} = r[${n}]`), 'fn = c.n, fz = c.z, fc = c.c, fv = c.v'].join(', ')};` : '',
+    inline ? `let ${[...registers.map((n) => `r${n} = r[${n}]`), 'fn = c.n, fz = c.z, fc = c.c, fv = c.v, fk = 0, fx = 0, fy = 0, fr = 0'].join(', ')};` : '',
     sites.count > 0 ? `let xv = 0, xo = 0, xe = mem.cacheEpoch, ${pageSites.map((k) => `t${k} = -1, p${k} = EMPTY`).join(', ')};` : '',
     'try {',
     '  pass: for (;;) {',
