@@ -20,10 +20,11 @@ import { SystemMachine, type SystemOutcome } from '../../emulator/machine/system
 import type { SystemMachineState } from '../../emulator/machine/snapshot';
 import { machineTraceRecorder, type MachineTraceRecorder } from '../../emulator/machine/trace';
 import { hexAddress } from '../../emulator/pl330/disasm';
+import type { UnwindIndexRange } from '../../emulator/linux/unwind-index';
 import { ChannelState } from '../../emulator/pl330/registers';
 import { traceTime } from '../../emulator/trace/trace-events';
 import { loadPlatformDtb } from '../../scenarios/platform';
-import { type CodeBreakpoint, breakpointStops, checkConditions, formatValue } from './breakpoints';
+import { type CodeBreakpoint, breakpointStops, checkConditions, formatValue, lineEntries } from './breakpoints';
 import type {
   BreakpointResult, DataBreakpointRequest, DataTarget, DisassembledLine, EvaluateResult, EventFilterRequest, FrameInfo, FunctionBreakpointRequest,
   InstructionBreakpointRequest, LineBreakpointRequest, Runtime, ScopeInfo, SourceRef, StepGranularity, StepKind, StopInfo, ThreadInfo, TimelineItem, TimelineView,
@@ -32,7 +33,9 @@ import { frameId, frameThread } from './contract';
 import { DmaObservation, type DmaThread, FETCHING, SMMU_WALK } from './dma-observation';
 import { type ExpressionContext, evaluateExpression } from './expression';
 import { UserError, integer } from './launch';
+import { KernelSourceLines } from './kernel-source-lines';
 import { KernelSymbols } from './kernel-symbols';
+import { locateUnwindIndex, unwindKernelStack } from './kernel-unwind';
 import { debugMachineOf } from './machine';
 import type { FileAccess } from './microcode-runtime';
 import { DebugProgram } from './program';
@@ -114,6 +117,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   private readonly dma: DmaObservation;
   private instructionBreakpoints: CodeBreakpoint[] = [];
   private functionBreakpoints: FunctionBreakpoint[] = [];
+  /** Per source path, the line breakpoints set there (each at the addresses its line is entered). */
+  private readonly lineBreakpoints = new Map<string, CodeBreakpoint[]>();
   private readonly breakpointsAt = new Map<number, CodeBreakpoint[]>();
   private nextBreakpointId = 1;
   /** The CPU the last stop was on: memory and expressions use its MMU and registers by default. */
@@ -138,7 +143,10 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   private readonly listings = new Map<number, DebugProgram>();
   private recorder: MachineTraceRecorder | undefined;
 
-  private constructor(readonly options: KernelLaunch, private readonly system: SystemMachine, readonly symbols: KernelSymbols) {
+  private constructor(
+    readonly options: KernelLaunch, private readonly system: SystemMachine, readonly symbols: KernelSymbols,
+    private readonly lines: KernelSourceLines | undefined, private readonly unwindIndex: UnwindIndexRange | undefined,
+  ) {
     super();
     if (system.console) {
       system.console.transmit = (byte) => {
@@ -178,7 +186,10 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     if (options.cpus !== undefined && options.cpus > platform.gic.config.cpus) {
       throw new UserError(`'cpus': ${options.cpus} CPUs, but the platform's GIC has ${platform.gic.config.cpus} CPU interfaces`);
     }
-    const symbols = KernelSymbols.load(kernel, options.kernel, options.symbols === undefined ? undefined : { path: options.symbols, bytes: read('symbols', options.symbols) }, warn);
+    const symbolsFile = options.symbols === undefined ? undefined : { path: options.symbols, bytes: read('symbols', options.symbols) };
+    const symbols = KernelSymbols.load(kernel, options.kernel, symbolsFile, warn);
+    const lines = KernelSourceLines.load({ path: options.kernel, bytes: kernel }, symbolsFile);
+    const unwindIndex = locateUnwindIndex(kernel, symbolsFile?.bytes, symbols);
     const devices = options.passthrough;
     // The hypervisor's log (an SMMU fault it takes): the launch's warnings, then the Debug Console.
     let log = warn;
@@ -195,7 +206,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     } catch (error) {
       throw new UserError(`'kernel': ${(error as Error).message}`);
     }
-    const runtime = new KernelRuntime(options, system, symbols);
+    const runtime = new KernelRuntime(options, system, symbols, lines, unwindIndex);
     log = (line) => runtime.emit('output', `dmalab: ${line}\n`, 'console');
     return runtime;
   }
@@ -229,11 +240,26 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   // -------------------------------------------------------------------------------------------------------------
   // Breakpoints
 
+  /** Where the line is entered in each function holding it (the kernel's DWARF line table, from a vmlinux). */
   setLineBreakpoints(source: SourceRef, requests: readonly LineBreakpointRequest[]): BreakpointResult[] {
-    return requests.map((r) => ({
-      id: this.nextBreakpointId++, verified: false, line: r.line,
-      message: `a kernel session has no source lines (${source.path.split('/').pop()}): set function breakpoints on kernel symbols, or instruction breakpoints in the disassembly`,
-    }));
+    const bound: CodeBreakpoint[] = [];
+    const file = source.path.split('/').pop();
+    const results = requests.map((r): BreakpointResult => {
+      const id = this.nextBreakpointId++;
+      if (!this.lines) {
+        return { id, verified: false, line: r.line, message: `no source lines in this session (${file}): give 'symbols', a vmlinux built with debug information, or set function breakpoints on kernel symbols` };
+      }
+      const resolved = this.lines.resolve(source.path, r.line + 1);
+      if (!resolved) return { id, verified: false, line: r.line, message: `no code at or after line ${r.line + 1} of ${file} in ${this.lines.origin}` };
+      const problem = checkConditions(r.condition, r.hitCondition, this.cpuContext(this.focus));
+      if (typeof problem === 'string') return { id, verified: false, source, line: resolved.line - 1, message: problem };
+      const addresses = lineEntries(resolved.addresses, (a) => this.symbols.functionAt(a)?.address);
+      for (const address of addresses) bound.push({ id, address, kind: 'source', condition: r.condition, hitCondition: problem, logMessage: r.logMessage, hits: 0 });
+      return { id, verified: true, source, line: resolved.line - 1, address: addresses[0] };
+    });
+    this.lineBreakpoints.set(source.path, bound);
+    this.indexBreakpoints();
+    return results;
   }
 
   setInstructionBreakpoints(requests: readonly InstructionBreakpointRequest[]): BreakpointResult[] {
@@ -275,7 +301,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
 
   private indexBreakpoints(): void {
     this.breakpointsAt.clear();
-    const all = [...this.instructionBreakpoints, ...this.functionBreakpoints.map((f) => f.breakpoint)];
+    const all = [...this.instructionBreakpoints, ...this.functionBreakpoints.map((f) => f.breakpoint), ...[...this.lineBreakpoints.values()].flat()];
     for (const bp of all) {
       const list = this.breakpointsAt.get(bp.address) ?? [];
       list.push(bp);
@@ -520,7 +546,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
         return false;
       }
       const named = this.functionBreakpoints.find((f) => hit.includes(f.breakpoint));
-      this.stop({ reason: named ? 'function breakpoint' : 'instruction breakpoint', threadId, description: named && `${named.name} (cpu${outcome.cpu})`, breakpointIds: hit.map((bp) => bp.id) });
+      this.stop({ reason: named ? 'function breakpoint' : hit.some((bp) => bp.kind === 'source') ? 'breakpoint' : 'instruction breakpoint', threadId, description: named && `${named.name} (cpu${outcome.cpu})`, breakpointIds: hit.map((bp) => bp.id) });
       return true;
     }
     if (stop.kind === 'halt') {
@@ -558,8 +584,9 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   // -------------------------------------------------------------------------------------------------------------
   // Inspection
 
-  /** A CPU's frame at its PC named by the kernel function holding it, and its link register's (the caller at a
-   * function's entry); a DMA thread's one frame on its microcode listing's line. */
+  /** A CPU's call stack unwound by the kernel's EHABI tables, each frame named `function+0xoffset` and on its source
+   * line when the session has them (a caller's on the line of its call); a DMA thread's one frame on its microcode
+   * listing's line. */
   frames(threadId: number): FrameInfo[] {
     const thread = this.thread(threadId);
     if ('dma' in thread) {
@@ -576,11 +603,15 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       }];
     }
     const cpu = this.system.cpus[thread.cpu];
-    const frames: FrameInfo[] = [{ id: frameId(threadId, 0), pc: cpu.pc, name: this.symbols.describe(cpu.pc) ?? hex32(cpu.pc) }];
-    const lr = (cpu.r[14] & ~1) >>> 0;
-    const caller = this.symbols.describe(lr - 4);
-    if (caller !== undefined && lr !== cpu.pc) frames.push({ id: frameId(threadId, 1), pc: lr, name: `${this.symbols.describe(lr)} (lr)` });
-    return frames;
+    const registers = [...Array.from(cpu.r).slice(0, 15), cpu.pc];
+    const read32 = (address: number): number | undefined => {
+      const bytes = this.readVirtual(thread.cpu, address, 4);
+      return bytes.length < 4 ? undefined : (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0;
+    };
+    return unwindKernelStack(this.unwindIndex, registers, read32).map(({ pc }, depth) => {
+      const where = this.lines?.locate(depth === 0 ? pc : pc - 1);
+      return { id: frameId(threadId, depth), pc, name: this.symbols.describe(pc) ?? hex32(pc), source: where?.source, line: where?.line, column: where?.column };
+    });
   }
 
   scopes(id: number): ScopeInfo[] {

@@ -59,6 +59,11 @@ export class KernelSymbols {
     return this.byName.size;
   }
 
+  /** The start of every function, ascending. */
+  functionAddresses(): number[] {
+    return this.text.map((s) => s.address);
+  }
+
   /** Every address named `name` (static functions of several files may share one). */
   addresses(name: string): readonly number[] {
     return this.byName.get(name) ?? [];

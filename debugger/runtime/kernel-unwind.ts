@@ -1,0 +1,69 @@
+// A stopped CPU's kernel call stack, unwound by the kernel's own EHABI tables (CONFIG_ARM_UNWIND, as Debian's armmp
+// kernels are built) read from the machine's memory: each frame's index entry says how its function saved its
+// caller's registers, the stack is read through the CPU's MMU. The index is where the symbols file says
+// (__start_unwind_idx/__stop_unwind_idx of a System.map, the .ARM.unwind_idx or .ARM.exidx section of a vmlinux or
+// an ELF kernel), else found in the Image by its structure.
+import { ExidxIndex, type ReadWord, executeUnwind } from '../../emulator/elf/arm-exidx';
+import { elfSections } from '../../emulator/elf/dwarf-line';
+import { isElf } from '../../emulator/linux/elf';
+import { findUnwindIndex, type UnwindIndexRange } from '../../emulator/linux/unwind-index';
+import type { KernelSymbols } from './kernel-symbols';
+
+const SP = 13;
+const LR = 14;
+const PC = 15;
+/** The deepest call chain shown (a kernel stack is 8 KiB: far fewer frames fit). */
+const MAX_FRAMES = 64;
+
+export interface KernelFrame {
+  /** The frame's PC: the stop's for the innermost, else the return address into it. */
+  readonly pc: number;
+  /** r0-r15 as far as the unwinding restores them (the callee-saved ones, sp and pc). */
+  readonly registers: readonly number[];
+}
+
+/** The unwind index of a kernel: from the symbols file, else found in the image (undefined: one frame per stop). */
+export function locateUnwindIndex(kernel: Uint8Array, symbolsFile: Uint8Array | undefined, symbols: KernelSymbols): UnwindIndexRange | undefined {
+  for (const elf of [symbolsFile, kernel]) {
+    if (elf === undefined || !isElf(elf)) continue;
+    const sections = elfSections(elf);
+    const index = sections.get('.ARM.unwind_idx') ?? sections.get('.ARM.exidx');
+    if (index && index.address !== 0) return { start: index.address, end: index.address + index.size };
+  }
+  const [start] = symbols.addresses('__start_unwind_idx');
+  const [end] = symbols.addresses('__stop_unwind_idx');
+  if (start !== undefined && end !== undefined && end > start) return { start, end };
+  if (isElf(kernel) || symbols.size === 0) return undefined;
+  return findUnwindIndex(kernel, symbols.functionAddresses());
+}
+
+/**
+ * The call chain from `registers` (r0-r15, r15 the PC), innermost first. At a function's first instruction nothing
+ * is pushed yet and the return address is in lr (the table describes the function after its prologue); the walk
+ * ends where no entry covers the PC, the entry cannot be unwound (EXIDX_CANTUNWIND: an exception entry, a thread's
+ * start), the stack cannot be read, or the caller's frame would not be above the callee's.
+ */
+export function unwindKernelStack(index: UnwindIndexRange | undefined, registers: readonly number[], read32: ReadWord): KernelFrame[] {
+  let regs = registers.map((r) => r >>> 0);
+  const frames: KernelFrame[] = [{ pc: regs[PC], registers: regs }];
+  if (!index) return frames;
+  const table = new ExidxIndex(index.start, index.end, read32);
+  for (let depth = 1; depth < MAX_FRAMES; depth++) {
+    // A caller's PC is a return address: the call is the instruction before it.
+    const at = depth === 1 ? regs[PC] : regs[PC] - 1;
+    const entry = table.entryFor(at);
+    if (!entry) break;
+    let caller: number[] | undefined;
+    if (depth === 1 && entry.functionStart === regs[PC]) {
+      caller = [...regs];
+      caller[PC] = (regs[LR] & ~1) >>> 0;
+    } else {
+      const opcodes = table.opcodes(entry);
+      caller = opcodes && executeUnwind(opcodes, regs, read32);
+    }
+    if (!caller || caller[PC] === 0 || caller[SP] < regs[SP] || (caller[SP] === regs[SP] && caller[PC] === regs[PC])) break;
+    regs = caller;
+    frames.push({ pc: regs[PC], registers: regs });
+  }
+  return frames;
+}
