@@ -1,0 +1,86 @@
+// Source lines and call stacks in a kernel session, on a kernel that has DWARF and boots in CI: a bare-metal program
+// built with -g and -funwind-tables, booted as a kernel ELF on the virt platform with its own ELF as `symbols` (the
+// role of a vmlinux). A line breakpoint binds where objdump's decoded line table says the line is entered; the stop's
+// call stack is unwound by the program's EHABI index read from the machine's memory, and each frame's file and line
+// are addr2line's for its PC (a caller's: for its call, the instruction before the return address).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { PROGRAMS, build, toolsMissing } from '../support/bare-metal';
+import { after, client, launch, root } from './support';
+
+const SOURCE = join(PROGRAMS, 'debug', 'calls.c');
+const PLATFORM = join(root, 'test', 'support', 'virt-a15.dts');
+const skip = toolsMissing() || (spawnSync('arm-linux-gnueabihf-addr2line', ['--version']).error ? 'arm-linux-gnueabihf-addr2line is not installed' : false);
+
+/** The 1-based line of `calls.c` holding a marker comment. */
+const lineOf = (marker: string): number => readFileSync(SOURCE, 'utf8').split('\n').findIndex((l) => l.includes(`/* ${marker} */`)) + 1;
+
+/** addr2line's file:line of an address (the reference for a frame's position). */
+function addr2line(elf: string, address: number): string {
+  const r = spawnSync('arm-linux-gnueabihf-addr2line', ['-e', elf, `0x${address.toString(16)}`], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const [file, line] = r.stdout.trim().split(':');
+  return `${basename(file)}:${Number(line)}`;
+}
+
+/** The lowest statement address objdump's decoded line table gives a line of calls.c. */
+function objdumpLineEntry(elf: string, line: number): number {
+  const r = spawnSync('arm-linux-gnueabihf-objdump', ['--dwarf=decodedline', elf], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const addresses = r.stdout.split('\n')
+    .map((l) => /^calls\.c\s+(\d+)\s+(0x[0-9a-f]+)(?:\s+\d+)?\s+x\s*$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null && Number(m[1]) === line)
+    .map((m) => Number(m[2]));
+  assert.ok(addresses.length > 0, `objdump has a statement for line ${line}`);
+  return Math.min(...addresses);
+}
+
+test("a kernel ELF with DWARF: line breakpoints bind to the line's entry (verified, moved to the next line with code, or unverified), the stop's frames are unwound by its EHABI index with addr2line's lines, and continue passes the second call", { skip, timeout: 120_000 }, async () => {
+  const elf = build('debug/calls.c', ['-g', '-funwind-tables']);
+  const leaf = lineOf('LEAF');
+  const dc = await client();
+  try {
+    let results: DebugProtocol.Breakpoint[] = [];
+    const stop = await launch(dc, { kernel: elf, symbols: elf, platform: PLATFORM }, async () => {
+      // The blank line before leaf's signature moves to the signature's line; past the end of the file nothing binds.
+      results = (await dc.setBreakpointsRequest({ source: { path: SOURCE }, breakpoints: [{ line: leaf }, { line: leaf - 2 }, { line: 10_000 }] })).body.breakpoints;
+    });
+    const [onLeaf, moved, beyond] = results;
+    assert.equal(onLeaf.verified, true);
+    assert.equal(onLeaf.line, leaf);
+    assert.equal(Number(onLeaf.instructionReference), objdumpLineEntry(elf, leaf));
+    assert.equal(moved.verified, true);
+    assert.equal(moved.line, leaf - 1, 'the function signature: the first line with code after the blank one');
+    assert.equal(beyond.verified, false);
+    assert.match(beyond.message ?? '', /no code at or after line 10000 of calls\.c/);
+
+    // Stopped in leaf, called by middle, called by main: each frame on addr2line's line.
+    assert.equal(stop.stop.body.reason, 'breakpoint');
+    assert.equal(Number(stop.frame.instructionPointerReference), objdumpLineEntry(elf, leaf));
+    const frames = (await dc.stackTraceRequest({ threadId: stop.threadId })).body.stackFrames;
+    assert.deepEqual(frames.slice(0, 3).map((f) => f.name.replace(/\+0x[0-9a-f]+$/, '')), ['leaf', 'middle', 'main']);
+    // Then start.S's call of main, whose code has no index entry: the walk ends there.
+    assert.equal(frames.length, 4);
+    for (const [depth, frame] of frames.entries()) {
+      const pc = Number(frame.instructionPointerReference);
+      assert.equal(`${basename(frame.source?.path ?? '')}:${frame.line}`, addr2line(elf, depth === 0 ? pc : pc - 1), `frame ${depth} ${frame.name}`);
+    }
+    assert.equal(frames[0].line, leaf);
+    assert.equal(frames[1].line, lineOf('MIDDLE CALL'));
+    assert.equal(frames[2].line, lineOf('MAIN CALL'));
+    assert.equal(frames[0].source?.path, SOURCE);
+
+    // Continued: the second call of leaf, from the next line of middle.
+    const second = await after(dc, dc.continueRequest({ threadId: stop.threadId }));
+    assert.equal(second.stop.body.reason, 'breakpoint');
+    const again = (await dc.stackTraceRequest({ threadId: second.threadId })).body.stackFrames;
+    assert.equal(again[1].line, lineOf('MIDDLE CALL') + 1);
+    assert.equal(again[2].line, lineOf('MAIN CALL'));
+  } finally {
+    await dc.stop();
+  }
+});
