@@ -1,0 +1,138 @@
+// Call stacks of a kernel session, unwound by the kernel's own EHABI tables (CONFIG_ARM_UNWIND) found in Debian's 6.1
+// armmp-lpae Image: a function breakpoint on pl330_probe, deep in the boot (a deferred probe of an AMBA device),
+// shows the driver core's chain up to the kernel thread's start. The reference is the kernel's own unwinder: stopped
+// in pl330_probe's body, the CPU is made to call dump_stack() from there, and the backtrace Linux prints names the
+// same return addresses, frame for frame, as the debugger's unwinding of the same stop.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KernelSymbols } from '../../debugger/runtime/kernel-symbols';
+import { locateUnwindIndex, unwindKernelStack } from '../../debugger/runtime/kernel-unwind';
+import { disassembleAt } from '../../emulator/cpu/disasm';
+import type { SystemCpu } from '../../emulator/cpu/system';
+import { readKallsyms } from '../../emulator/linux/kallsyms';
+import { platformFromDtb } from '../../emulator/machine/from-dtb';
+import { bootKernel } from '../../emulator/machine/linux-boot';
+import { SystemMachine } from '../../emulator/machine/system';
+import { loadPlatformDtb } from '../../scenarios/platform';
+import { GUEST, INITRAMFS, initramfsWith } from '../support/debian-kernel';
+import { client, programFile } from './support';
+
+const IMAGE = join(GUEST, 'Image');
+const skip = existsSync(IMAGE) && existsSync(INITRAMFS) ? false : `${IMAGE} is missing (examples/guest/fetch.sh could not fetch Debian's kernel)`;
+const BOOTARGS = 'console=ttyAMA0 cryptomgr.notests=1';
+/** Machine time to reach the first DMAC's probe (it comes at 0.13 s). */
+const BOOT_NS = 2_000_000_000;
+/** Machine time dump_stack takes to print its backtrace. */
+const DUMP_NS = 20_000_000;
+const CPU_NAME = /^([\w.]+)(?:\+0x[0-9a-f]+)?$/;
+
+/** A word of the kernel's virtual memory as the CPU translates it now (no TLB fill, no fault, RAM only). */
+function reader(system: SystemMachine, cpu: SystemCpu): (address: number) => number | undefined {
+  return (address) => {
+    const physical = cpu.mmu.probe(address >>> 0);
+    if (physical < 0 || !system.machine.bus.isRam(physical, 4)) return undefined;
+    const bytes = new Uint8Array(4);
+    system.machine.bus.memory.readBlock(physical, bytes, 0, 4);
+    return (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0;
+  };
+}
+
+/** Whether the instruction before a return address is a call (BL, BLX immediate or BLX register, A32). */
+function followsCall(read: (address: number) => number | undefined, returnAddress: number): boolean {
+  const word = read(returnAddress - 4);
+  if (word === undefined) return false;
+  return ((word >>> 24) & 0x0f) === 0x0b || (word >>> 25) === 0x7d || (word & 0x0ffffff0) === 0x012fff30;
+}
+
+test('a function breakpoint on pl330_probe: the stack shows the driver core calling it, up to the kernel thread that runs the deferred probe', { skip, timeout: 600_000 }, async () => {
+  const dc = await client();
+  try {
+    await dc.initializeRequest({ adapterID: 'dmalab', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true });
+    const initialized = dc.waitForEvent('initialized');
+    await dc.launch({ kernel: IMAGE, initrd: programFile('initramfs.cpio', initramfsWith({})), append: BOOTARGS, cpus: 1 } as DebugProtocol.LaunchRequestArguments);
+    await initialized;
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'pl330_probe' }] });
+    await dc.setExceptionBreakpointsRequest({ filters: [] });
+    const stopped = dc.waitForEvent('stopped', 300_000) as Promise<DebugProtocol.StoppedEvent>;
+    await dc.configurationDoneRequest();
+    const stop = await stopped;
+    assert.equal(stop.body.reason, 'function breakpoint');
+    const frames = (await dc.stackTraceRequest({ threadId: stop.body.threadId! })).body.stackFrames;
+    const names = frames.map((f) => CPU_NAME.exec(f.name)?.[1] ?? f.name);
+    assert.equal(frames[0].name, 'pl330_probe');
+    // pl330.c's driver is an AMBA driver: the bus's probe calls it, the driver core's really_probe calls the bus's.
+    assert.deepEqual(names.slice(0, 3), ['pl330_probe', 'amba_probe', 'really_probe'], names.join(' ← '));
+    for (const caller of ['__driver_probe_device', 'driver_probe_device', 'bus_probe_device', 'deferred_probe_work_func', 'process_one_work', 'worker_thread', 'kthread']) {
+      assert.ok(names.includes(caller), `${caller} in ${names.join(' ← ')}`);
+    }
+    // The thread's start cannot be unwound (EXIDX_CANTUNWIND): the walk ends there.
+    assert.equal(names[names.length - 1], 'ret_from_fork');
+    // Each caller's frame is at a return address: the instruction before it is a call (ret_from_fork calls the
+    // thread's function by setting lr and moving the function's address to pc).
+    for (const frame of frames.slice(1, -1)) {
+      const at = Number(frame.instructionPointerReference);
+      const memory = await dc.customRequest('readMemory', { memoryReference: `0x${(at - 4).toString(16)}`, count: 4 }) as DebugProtocol.ReadMemoryResponse;
+      const word = Buffer.from(memory.body!.data!, 'base64').readUInt32LE(0);
+      assert.ok(followsCall(() => word, at), `${frame.name}: ${word.toString(16)} before it is a call`);
+    }
+  } finally {
+    await dc.stop();
+  }
+});
+
+test("the unwinding agrees with Linux's own: dump_stack() called from a stop in pl330_probe prints the same return addresses", { skip, timeout: 600_000 }, () => {
+  const image = new Uint8Array(readFileSync(IMAGE));
+  const symbols = new KernelSymbols(readKallsyms(image), 'kallsyms');
+  const index = locateUnwindIndex(image, undefined, symbols);
+  assert.ok(index, 'the Image has an unwind index');
+  const dtb = loadPlatformDtb(undefined, () => {});
+  let consoleText = '';
+  const system = new SystemMachine(platformFromDtb(dtb), { cpus: 1, console: (byte) => { consoleText += String.fromCharCode(byte); } });
+  bootKernel(system, { kernel: image, dtb, initrd: initramfsWith({}), bootargs: BOOTARGS });
+  const cpu = system.cpus[0];
+  const read = reader(system, cpu);
+  const chain = (): string[] => unwindKernelStack(index, [...Array.from(cpu.r).slice(0, 15), cpu.pc], read).map((f) => symbols.describe(f.pc) ?? `0x${f.pc.toString(16)}`);
+  const runTo = (address: number): void => {
+    cpu.stop = null;
+    cpu.passBreakpointAt = cpu.pc;
+    cpu.breakpoints = new Set([address]);
+    const outcome = system.run(BOOT_NS);
+    assert.equal(outcome.kind, 'stopped', `reached ${symbols.describe(address)}: ${JSON.stringify(outcome)}\n${consoleText}`);
+    assert.equal(cpu.pc, address);
+  };
+
+  // At the entry (nothing pushed yet: the caller is lr), then past the prologue, after pl330_probe's first call.
+  const probe = symbols.addresses('pl330_probe')[0];
+  runTo(probe);
+  const atEntry = chain();
+  let body = probe;
+  for (let at = probe; at < probe + 0x100 && body === probe; at += 4) {
+    if (/^bl /.test(disassembleAt((a) => read(a & ~3)! >>> ((a & 2) * 8) & 0xffff, at, false)?.text ?? '')) body = at + 4;
+  }
+  assert.notEqual(body, probe, "a call in pl330_probe's first instructions");
+  runTo(body);
+  const inBody = chain();
+  assert.equal(inBody[0], symbols.describe(body));
+  assert.deepEqual(inBody.slice(1), atEntry.slice(1), 'the same callers at the entry and in the body');
+
+  // Called from here, dump_stack returns here: its backtrace's frames below its own are pl330_probe's.
+  cpu.breakpoints = undefined;
+  cpu.stop = null;
+  cpu.r[14] = cpu.pc;
+  cpu.pc = symbols.addresses('dump_stack')[0];
+  const printed = consoleText.length;
+  system.run(DUMP_NS);
+  // " dump_stack_lvl from pl330_probe+0x24/0x91c" (6.1's format: the caller, the return address and its function's size)
+  const linux: string[] = [];
+  for (const line of consoleText.slice(printed).split('\n')) {
+    const m = / (\w+) from (\w+\+0x[0-9a-f]+)\/0x[0-9a-f]+/.exec(line);
+    if (m) linux.push(m[2]);
+    if (/Exception stack|---\[ end trace/.test(line)) break;
+  }
+  const fromProbe = linux.findIndex((frame) => frame.startsWith('pl330_probe+'));
+  assert.ok(fromProbe > 0, `Linux's backtrace passes pl330_probe:\n${consoleText.slice(printed)}`);
+  assert.deepEqual(inBody, linux.slice(fromProbe));
+});
