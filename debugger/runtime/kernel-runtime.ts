@@ -35,7 +35,7 @@ import { type ExpressionContext, evaluateExpression } from './expression';
 import { UserError, integer } from './launch';
 import { KernelSourceLines } from './kernel-source-lines';
 import { KernelSymbols } from './kernel-symbols';
-import { locateUnwindIndex, unwindKernelStack } from './kernel-unwind';
+import { type KernelFrame, locateUnwindIndex, unwindKernelStack } from './kernel-unwind';
 import { debugMachineOf } from './machine';
 import type { FileAccess } from './microcode-runtime';
 import { DebugProgram } from './program';
@@ -102,11 +102,15 @@ const FILTERED_KINDS = new Set(['state', 'channelStart', 'channelEnd', 'event', 
 const PAGE = 4096;
 /** The most DMAC cycles one instruction step of a channel runs (a burst waiting on a busy bus takes a few hundred). */
 const DMA_STEP_CYCLES = 1_000_000;
+/** The most instructions a step into the next source line runs (a line looping on itself, code without lines). */
+const LINE_STEP_INSTRUCTIONS = 1_000_000;
 
 /** The machine as it was before a CPU's step or a run (a continue, a step over a call or out). */
 interface Moment { readonly kind: 'step' | 'run'; readonly cpu: number; readonly state: SystemMachineState; readonly retired: readonly number[]; readonly transmitted: number }
 
-type RunMode = { kind: 'continue' } | { kind: 'until'; cpu: number; address: number; sp: number };
+/** A continue, or a run until the CPU reaches one of `addresses` where `arrived` holds (a step over a call or a line,
+ * out of a function). */
+type RunMode = { kind: 'continue' } | { kind: 'until'; cpu: number; addresses: ReadonlySet<number>; arrived: () => boolean };
 
 interface FunctionBreakpoint {
   readonly name: string;
@@ -350,10 +354,12 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   }
 
   /**
-   * One instruction of the CPU (over a call: to its return, the other CPUs running meanwhile as in a continue; out:
-   * to the link register's address), or of a DMA channel (the CPUs halted meanwhile).
+   * One instruction of the CPU (over a call: to its return, the other CPUs running meanwhile as in a continue), one
+   * source line when the session has them (over: to the start of another line of the function or its return; in:
+   * instruction by instruction to the next line start, a called function's first line included), out of the function
+   * (to the return address of its caller's frame); or one instruction of a DMA channel (the CPUs halted meanwhile).
    */
-  step(threadId: number, kind: StepKind, _granularity: StepGranularity): void {
+  step(threadId: number, kind: StepKind, granularity: StepGranularity): void {
     const target = this.thread(threadId);
     if (this.ended) throw new UserError('the kernel has ended');
     if (this.running) throw new UserError('the machine is running (pause it first)');
@@ -361,10 +367,24 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     const cpu = this.system.cpus[target.cpu];
     if (!cpu.powered) throw new UserError(`cpu${target.cpu} is off (not yet started by PSCI CPU_ON, or stopped)`);
     const sp = cpu.r[13] >>> 0;
-    if (kind === 'out') return this.resume({ kind: 'until', cpu: target.cpu, address: (cpu.r[14] & ~1) >>> 0, sp: sp + 1 });
+    const caller = this.callStack(target.cpu)[1];
+    if (kind === 'out') {
+      if (caller) return this.resume({ kind: 'until', cpu: target.cpu, addresses: new Set([caller.pc]), arrived: () => cpu.r[13] >>> 0 >= caller.registers[13] });
+      return this.resume({ kind: 'until', cpu: target.cpu, addresses: new Set([(cpu.r[14] & ~1) >>> 0]), arrived: () => cpu.r[13] >>> 0 > sp });
+    }
+    if (granularity === 'line' && this.lines?.locate(cpu.pc)) {
+      if (kind === 'in') return this.stepLineIn(target.cpu, threadId);
+      const fn = this.symbols.functionAt(cpu.pc);
+      const addresses = new Set(fn ? this.lines.otherLineStarts(cpu.pc, fn.address, fn.end) : []);
+      if (caller) addresses.add(caller.pc);
+      // The same invocation of the function (its caller's SP), or back in the caller.
+      const frame = caller?.registers[13];
+      const arrived = (): boolean => frame === undefined || (cpu.pc === caller?.pc ? cpu.r[13] >>> 0 >= frame : this.callStack(target.cpu)[1]?.registers[13] === frame);
+      return this.resume({ kind: 'until', cpu: target.cpu, addresses, arrived });
+    }
     const current = disassembleAt((a) => this.readHalfword(target.cpu, a), cpu.pc, cpu.thumb, cpu.it);
     if (kind === 'over' && current !== undefined && /^blx?(?:[a-z]{2})?(?:\.[nw])? /.test(current.text)) {
-      return this.resume({ kind: 'until', cpu: target.cpu, address: current.address + current.length, sp });
+      return this.resume({ kind: 'until', cpu: target.cpu, addresses: new Set([current.address + current.length]), arrived: () => cpu.r[13] >>> 0 >= sp });
     }
     this.focus = target.cpu;
     this.prepareResume();
@@ -376,6 +396,29 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     const event = this.dma.eventStop();
     this.dma.clearReports();
     this.stop(event ?? { reason: 'step', threadId });
+  }
+
+  /**
+   * Instruction by instruction to the start of another source line (a called function's first line, or the caller's
+   * next one), passing code without lines; at most LINE_STEP_INSTRUCTIONS, then it stops where it is. A breakpoint,
+   * a DMA event or a CPU stop on the way is the stop instead.
+   */
+  private stepLineIn(index: number, threadId: number): void {
+    const lines = this.lines!;
+    const cpu = this.system.cpus[index];
+    const from = lines.locate(cpu.pc);
+    this.focus = index;
+    this.prepareResume();
+    this.history = [this.moment('run', index)];
+    for (let i = 0; i < LINE_STEP_INSTRUCTIONS; i++) {
+      const outcome = this.system.step(index, STEP_WAIT_NS);
+      this.flushConsole();
+      if (this.finish(outcome, { kind: 'continue' })) return;
+      const row = lines.lineStartAt(cpu.pc);
+      if (row && (lines.sourcePath(row.file) !== from?.source.path || row.line - 1 !== from.line)) break;
+    }
+    this.dma.clearReports();
+    this.stop({ reason: 'step', threadId });
   }
 
   /**
@@ -495,7 +538,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     this.prepareResume();
     // Steps before it are forgotten: a run's history is its start, the re-execution rebuilds any instant of it.
     this.history = [this.moment('run', mode.kind === 'until' ? mode.cpu : this.focus)];
-    if (mode.kind === 'until') this.system.cpus[mode.cpu].breakpoints = new Set([...this.breakpointsAt.keys(), mode.address]);
+    if (mode.kind === 'until') this.system.cpus[mode.cpu].breakpoints = new Set([...this.breakpointsAt.keys(), ...mode.addresses]);
     const slice = (): void => {
       const outcome = this.system.run(SLICE_NS);
       this.flushConsole();
@@ -535,7 +578,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     const stop: CpuStop = outcome.stop;
     if (stop === BREAKPOINT_HALT) {
       const pc = cpu.pc;
-      if (mode.kind === 'until' && mode.cpu === outcome.cpu && pc === mode.address && (cpu.r[13] >>> 0) >= mode.sp) {
+      if (mode.kind === 'until' && mode.cpu === outcome.cpu && mode.addresses.has(pc) && mode.arrived()) {
         this.stop({ reason: 'step', threadId });
         return true;
       }
@@ -602,16 +645,20 @@ export class KernelRuntime extends EventEmitter implements Runtime {
         source: where && listing ? { path: listing.path, text: listing.text } : undefined, line: where?.line, column: where?.col,
       }];
     }
-    const cpu = this.system.cpus[thread.cpu];
-    const registers = [...Array.from(cpu.r).slice(0, 15), cpu.pc];
-    const read32 = (address: number): number | undefined => {
-      const bytes = this.readVirtual(thread.cpu, address, 4);
-      return bytes.length < 4 ? undefined : (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0;
-    };
-    return unwindKernelStack(this.unwindIndex, registers, read32).map(({ pc }, depth) => {
+    return this.callStack(thread.cpu).map(({ pc }, depth) => {
       const where = this.lines?.locate(depth === 0 ? pc : pc - 1);
       return { id: frameId(threadId, depth), pc, name: this.symbols.describe(pc) ?? hex32(pc), source: where?.source, line: where?.line, column: where?.column };
     });
+  }
+
+  /** CPU `index`'s call stack, innermost first (its stack read through its MMU). */
+  private callStack(index: number): KernelFrame[] {
+    const cpu = this.system.cpus[index];
+    const read32 = (address: number): number | undefined => {
+      const bytes = this.readVirtual(index, address, 4);
+      return bytes.length < 4 ? undefined : (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0;
+    };
+    return unwindKernelStack(this.unwindIndex, [...Array.from(cpu.r).slice(0, 15), cpu.pc], read32);
   }
 
   scopes(id: number): ScopeInfo[] {

@@ -2,7 +2,7 @@
 // CONFIG_DEBUG_INFO), else the kernel itself when it is an ELF (a bare-metal program built with -g). Frames show the
 // file and line of their PC; a line breakpoint binds to the addresses where the line is entered.
 import { dirname, resolve } from 'node:path';
-import { DwarfError, LineTable } from '../../emulator/elf/dwarf-line';
+import { DwarfError, type LineRow, LineTable } from '../../emulator/elf/dwarf-line';
 import { isElf } from '../../emulator/linux/elf';
 import type { SourceRef } from './contract';
 import { UserError } from './launch';
@@ -41,6 +41,20 @@ export class KernelSourceLines {
     const row = this.table.lookup(address);
     if (!row || row.line === 0) return undefined;
     return { source: { path: this.sourcePath(row.file) }, line: row.line - 1, column: row.column > 0 ? row.column - 1 : undefined };
+  }
+
+  /** The row of `address` where a statement starts there, else undefined. (Several rows may share an address: the
+   * last one is the address's line, as addr2line says, and need not be the statement.) */
+  lineStartAt(address: number): LineRow | undefined {
+    const row = this.table.lookup(address);
+    return row && row.address === address && this.table.statementsIn(address, address + 1).length > 0 ? row : undefined;
+  }
+
+  /** Where a step over the source line holding `pc` may stop in its function ([start, end)): the starts of the
+   * function's other lines. */
+  otherLineStarts(pc: number, start: number, end: number): number[] {
+    const current = this.table.lookup(pc);
+    return this.table.statementsIn(start, end).filter((r) => !current || r.line !== current.line || r.file !== current.file).map((r) => r.address);
   }
 
   /** The line a breakpoint on `line` (1-based) of `path` binds to (the first with code at or after it) and its

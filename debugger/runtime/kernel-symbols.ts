@@ -69,8 +69,8 @@ export class KernelSymbols {
     return this.byName.get(name) ?? [];
   }
 
-  /** The function holding `address` and the offset into it. */
-  functionAt(address: number): { name: string; address: number; offset: number } | undefined {
+  /** The function holding `address`, the offset into it and where the next one starts. */
+  functionAt(address: number): { name: string; address: number; offset: number; end: number } | undefined {
     const text = this.text;
     let low = 0, high = text.length - 1, found = -1;
     while (low <= high) {
@@ -83,7 +83,8 @@ export class KernelSymbols {
     if (found < 0) return undefined;
     const symbol = text[found];
     if (found === text.length - 1 && address - symbol.address >= LAST_SYMBOL_REACH) return undefined;
-    return { name: symbol.name, address: symbol.address, offset: address - symbol.address };
+    const end = found + 1 < text.length ? text[found + 1].address : symbol.address + LAST_SYMBOL_REACH;
+    return { name: symbol.name, address: symbol.address, offset: address - symbol.address, end };
   }
 
   /** `pl330_start_thread+0x1c`, or undefined outside every function. */

@@ -299,6 +299,20 @@ export class LineTable {
     return row && !row.endSequence ? row : undefined;
   }
 
+  /** The statement rows of the code in [start, end), by address. */
+  statementsIn(start: number, end: number): LineRow[] {
+    let lo = 0;
+    let hi = this.rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.rows[mid].address < start) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: LineRow[] = [];
+    for (let i = lo; i < this.rows.length && this.rows[i].address < end; i++) if (this.rows[i].isStmt && !this.rows[i].endSequence) out.push(this.rows[i]);
+    return out;
+  }
+
   /** The statement addresses of the first line at or after `line` in a file whose name ends with `file`. */
   resolve(file: string, line: number): { line: number; addresses: number[] } | undefined {
     const candidates = this.rows.filter((r) => !r.endSequence && r.isStmt && sameFile(r.file, file) && r.line >= line);

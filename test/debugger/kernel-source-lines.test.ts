@@ -84,3 +84,39 @@ test("a kernel ELF with DWARF: line breakpoints bind to the line's entry (verifi
     await dc.stop();
   }
 });
+
+test('stepping a kernel ELF by source line: over a line to the next (back in the caller when the function returns), into a call to its first line, out to the caller', { skip, timeout: 120_000 }, async () => {
+  const elf = build('debug/calls.c', ['-g', '-funwind-tables']);
+  const dc = await client();
+  try {
+    const first = await launch(dc, { kernel: elf, symbols: elf, platform: PLATFORM }, async () => {
+      await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'middle' }] });
+    });
+    const threadId = first.threadId;
+    const at = (s: { frame: DebugProtocol.StackFrame }): string => `${s.frame.name} ${basename(s.frame.source?.path ?? '')}:${s.frame.line}`;
+    assert.equal(at(first), `middle calls.c:${lineOf('MIDDLE CALL') - 1}`, 'the function breakpoint: its first line');
+    // Over: the line of the first call, then over that call to the next line.
+    let stop = await after(dc, dc.nextRequest({ threadId }));
+    assert.equal(stop.stop.body.reason, 'step');
+    assert.equal(stop.frame.line, lineOf('MIDDLE CALL'));
+    stop = await after(dc, dc.nextRequest({ threadId }));
+    assert.equal(stop.frame.line, lineOf('MIDDLE CALL') + 1, 'over leaf(x) without stopping in it');
+    // In: leaf's first line, with middle below it.
+    stop = await after(dc, dc.stepInRequest({ threadId }));
+    assert.equal(at(stop), `leaf calls.c:${lineOf('LEAF')}`);
+    const frames = (await dc.stackTraceRequest({ threadId })).body.stackFrames;
+    assert.deepEqual(frames.slice(1, 3).map((f) => f.line), [lineOf('MIDDLE CALL') + 1, lineOf('MAIN CALL')]);
+    // Out: back in middle, at the return address (mid-line), as addr2line places it.
+    stop = await after(dc, dc.stepOutRequest({ threadId }));
+    assert.equal(stop.stop.body.reason, 'step');
+    const back = Number(stop.frame.instructionPointerReference);
+    assert.equal(Number(frames[1].instructionPointerReference), back);
+    assert.equal(`${basename(stop.frame.source?.path ?? '')}:${stop.frame.line}`, addr2line(elf, back));
+    // Over the end of middle: back in main, after its call.
+    stop = await after(dc, dc.nextRequest({ threadId }));
+    assert.match(stop.frame.name, /^main\+0x/);
+    assert.equal(Number(stop.frame.instructionPointerReference), Number(frames[2].instructionPointerReference));
+  } finally {
+    await dc.stop();
+  }
+});
