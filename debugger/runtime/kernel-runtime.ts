@@ -784,7 +784,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     return done;
   }
 
-  /** The focused CPU's instructions (in its current instruction set), each function's start labelled with its symbol. */
+  /** The focused CPU's instructions (in its current instruction set), each function's start labelled with its symbol,
+   * each instruction with its source line when the session has them. */
   disassemble(address: number, offset: number, count: number): DisassembledLine[] {
     const cpu = this.system.cpus[this.focus];
     const step = cpu.thumb ? 2 : ARM_INSTRUCTION;
@@ -793,7 +794,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     for (let i = 0; i < count; i++) {
       const d = disassembleAt((a) => this.readHalfword(this.focus, a), at, cpu.thumb);
       const length = d?.length ?? step;
-      lines.push({ address: at, bytes: this.readVirtual(this.focus, at, length), text: d?.text ?? '(not mapped)', symbol: this.symbols.startsAt(at) });
+      const where = this.lines?.locate(at);
+      lines.push({ address: at, bytes: this.readVirtual(this.focus, at, length), text: d?.text ?? '(not mapped)', symbol: this.symbols.startsAt(at), source: where?.source, line: where?.line });
       at = (at + length) >>> 0;
     }
     return lines;

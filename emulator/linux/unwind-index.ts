@@ -16,7 +16,7 @@ export interface UnwindIndexRange {
 const MIN_ENTRIES = 256;
 /** Entries whose function addresses are matched against the symbols to find the Image's base. */
 const SAMPLE = 64;
-/** Entries of the sample whose offset proposes a base (each paired with every symbol). */
+/** The first entries of the sample, whose consecutive pairs propose the base in turn. */
 const PROPOSERS = 8;
 
 const signed31 = (word: number): number => (word << 1) >> 1;
@@ -68,21 +68,19 @@ export function findUnwindIndex(bytes: Uint8Array, functions: readonly number[])
     const at = run.offset + 8 * i;
     targets.push(prel31(view.getUint32(at, true), at));
   }
-  // The base is image offset 0's virtual address: proposed by pairing an entry's function with a symbol, kept when
-  // the most sampled entries then start a function.
+  // The base is image offset 0's virtual address. Two consecutive entries both on functions propose it: a pair of
+  // symbols as far apart as their functions; the base kept is the one that puts the most sampled entries on a function.
   const known = new Set(functions);
-  const proposals = new Map<number, number>();
-  for (const t of targets.slice(0, PROPOSERS)) {
-    for (const f of known) {
-      const base = (f - t) >>> 0;
-      proposals.set(base, (proposals.get(base) ?? 0) + 1);
-    }
-  }
   let best: { base: number; hits: number } | undefined;
-  for (const [base, votes] of proposals) {
-    if (votes < 2) continue;
-    const hits = targets.filter((t) => known.has((t + base) >>> 0)).length;
-    if (!best || hits > best.hits) best = { base, hits };
+  for (let k = 0; k + 1 < Math.min(PROPOSERS, targets.length) && (!best || best.hits * 2 <= targets.length); k++) {
+    const apart = targets[k + 1] - targets[k];
+    for (const f of functions) {
+      if (!known.has((f + apart) >>> 0)) continue;
+      const base = (f - targets[k]) >>> 0;
+      let hits = 0;
+      for (const t of targets) if (known.has((t + base) >>> 0)) hits++;
+      if (!best || hits > best.hits) best = { base, hits };
+    }
   }
   if (!best || best.hits * 2 <= targets.length) return undefined;
   return { start: (run.offset + best.base) >>> 0, end: (run.offset + 8 * run.entries + best.base) >>> 0 };
