@@ -35,7 +35,7 @@ import { type ExpressionContext, evaluateExpression } from './expression';
 import { UserError, integer } from './launch';
 import { KernelSourceLines } from './kernel-source-lines';
 import { KernelSymbols } from './kernel-symbols';
-import { type KernelFrame, locateUnwindIndex, unwindKernelStack } from './kernel-unwind';
+import { type KernelFrame, callerRegisters, locateUnwindIndex, unwindKernelStack } from './kernel-unwind';
 import { debugMachineOf } from './machine';
 import type { FileAccess } from './microcode-runtime';
 import { DebugProgram } from './program';
@@ -661,12 +661,15 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     return unwindKernelStack(this.unwindIndex, [...Array.from(cpu.r).slice(0, 15), cpu.pc], read32);
   }
 
+  /** A caller's frame shows the registers the unwinding restored; the banked registers and CP15 are the CPU's. */
   scopes(id: number): ScopeInfo[] {
-    const thread = this.thread(frameThread(id).threadId);
+    const { threadId, depth } = frameThread(id);
+    const thread = this.thread(threadId);
     if ('dma' in thread) return this.dma.scopes(thread.dma);
     const cpu = this.system.cpus[thread.cpu];
+    const caller = depth > 0 ? this.callStack(thread.cpu)[depth] : undefined;
     return [
-      { name: 'Registers', variables: () => cpuRegisters(cpu), expensive: false },
+      { name: 'Registers', variables: () => (caller ? callerRegisters(caller) : cpuRegisters(cpu)), expensive: false },
       { name: 'Banked registers', variables: () => bankedRegisters(cpu), expensive: false },
       { name: 'CP15', variables: () => cp15Registers(cpu), expensive: false },
     ];
@@ -676,12 +679,13 @@ export class KernelRuntime extends EventEmitter implements Runtime {
    * `smmu walk IOVA` in a DMA frame. */
   evaluate(expression: string, id?: number): EvaluateResult {
     const thread = id === undefined ? { cpu: this.focus } : this.thread(frameThread(id).threadId);
+    const depth = id === undefined ? 0 : frameThread(id).depth;
     const walk = SMMU_WALK.exec(expression);
     if (walk) {
-      const context = 'dma' in thread ? this.dmaContext(thread.dma) : this.cpuContext(thread.cpu);
+      const context = 'dma' in thread ? this.dmaContext(thread.dma) : this.cpuContext(thread.cpu, depth);
       return { result: this.dma.smmuWalk('dma' in thread ? thread.dma : this.dma.threads[0], evaluateExpression(walk[1], context), walk[2] === 'write') };
     }
-    const value = evaluateExpression(expression, 'dma' in thread ? this.dmaContext(thread.dma) : this.cpuContext(thread.cpu));
+    const value = evaluateExpression(expression, 'dma' in thread ? this.dmaContext(thread.dma) : this.cpuContext(thread.cpu, depth));
     const named = 'cpu' in thread ? this.where(value) : '';
     return { result: formatValue(value) + named, memoryReference: value >= 0 && value <= 0xffffffff ? value : undefined };
   }
@@ -692,17 +696,20 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     return name === undefined ? '' : ` <${name}>`;
   }
 
-  private cpuContext(index: number): ExpressionContext {
+  /** Registers (a caller's frame: as the unwinding restored them), symbols and memory through CPU `index`'s MMU. */
+  private cpuContext(index: number, depth = 0): ExpressionContext {
     const cpu = this.system.cpus[index];
+    const caller = depth > 0 ? this.callStack(index)[depth]?.registers : undefined;
     const named: Record<string, number> = { sp: 13, lr: 14, fp: 11, ip: 12 };
     return {
       value: (name) => {
         const lower = name.toLowerCase();
+        const m = /^r(\d{1,2})$/.exec(lower);
+        const register = m ? Number(m[1]) : lower === 'pc' ? 15 : named[lower];
+        if (caller && register !== undefined && register < 16) return caller[register];
         if (lower === 'pc' || lower === 'r15') return cpu.pc;
         if (lower === 'cpsr') return cpu.cpsr;
         if (lower === 'spsr') return cpu.spsr;
-        const m = /^r(\d{1,2})$/.exec(lower);
-        const register = m ? Number(m[1]) : named[lower];
         if (register !== undefined && register < 15) return cpu.r[register] >>> 0;
         return this.symbols.addresses(name)[0];
       },

@@ -8,6 +8,7 @@ import { elfSections } from '../../emulator/elf/dwarf-line';
 import { isElf } from '../../emulator/linux/elf';
 import { findUnwindIndex, type UnwindIndexRange } from '../../emulator/linux/unwind-index';
 import type { KernelSymbols } from './kernel-symbols';
+import { hex32, type VariableNode } from './views';
 
 const SP = 13;
 const LR = 14;
@@ -66,4 +67,17 @@ export function unwindKernelStack(index: UnwindIndexRange | undefined, registers
     frames.push({ pc: regs[PC], registers: regs });
   }
   return frames;
+}
+
+/** A caller's registers as the unwinding restored them: r4-r11, sp, lr and pc (r0-r3 and r12 are not preserved
+ * across a call, so a caller's are unknown). */
+const CALLER_REGISTERS: readonly (readonly [string, number])[] = [
+  ['r4', 4], ['r5', 5], ['r6', 6], ['r7', 7], ['r8', 8], ['r9', 9], ['r10', 10], ['r11', 11], ['sp', SP], ['lr', LR], ['pc', PC],
+];
+
+export function callerRegisters(frame: KernelFrame): VariableNode[] {
+  return CALLER_REGISTERS.map(([name, register]) => {
+    const value = frame.registers[register];
+    return { name, value: hex32(value), evaluateName: name, memoryReference: hex32(value) };
+  });
 }

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { PROGRAMS, build, toolsMissing } from '../support/bare-metal';
-import { after, client, launch, root } from './support';
+import { after, client, launch, registers, root } from './support';
 
 const SOURCE = join(PROGRAMS, 'debug', 'calls.c');
 const PLATFORM = join(root, 'test', 'support', 'virt-a15.dts');
@@ -73,6 +73,16 @@ test("a kernel ELF with DWARF: line breakpoints bind to the line's entry (verifi
     assert.equal(frames[1].line, lineOf('MIDDLE CALL'));
     assert.equal(frames[2].line, lineOf('MAIN CALL'));
     assert.equal(frames[0].source?.path, SOURCE);
+
+    // A caller's frame has the registers the unwinding restored: middle pushed r4 and lr in 8 bytes
+    // (`str r4, [sp, #-8]!`), leaf pushed nothing; its pc is the return address.
+    const inner = await registers(dc, frames[0].id);
+    const callerRegisters = await registers(dc, frames[2].id);
+    assert.equal(Number(callerRegisters.sp), Number(inner.sp) + 8);
+    assert.equal(Number(callerRegisters.pc), Number(frames[2].instructionPointerReference));
+    assert.equal(callerRegisters.r0, undefined, 'r0-r3 are not preserved across calls');
+    const evaluated = await dc.evaluateRequest({ expression: 'sp', frameId: frames[2].id, context: 'watch' });
+    assert.equal(Number(evaluated.body.result.split(' ')[0]), Number(inner.sp) + 8);
 
     // Continued: the second call of leaf, from the next line of middle.
     const second = await after(dc, dc.continueRequest({ threadId: stop.threadId }));

@@ -78,6 +78,13 @@ test('a function breakpoint on pl330_probe: the stack shows the driver core call
       const word = Buffer.from(memory.body!.data!, 'base64').readUInt32LE(0);
       assert.ok(followsCall(() => word, at), `${frame.name}: ${word.toString(16)} before it is a call`);
     }
+    // Out: to amba_probe, at the return address the stack showed.
+    const stepped = dc.waitForEvent('stopped');
+    await dc.stepOutRequest({ threadId: stop.body.threadId! });
+    assert.equal((await stepped).body.reason, 'step');
+    const out = (await dc.stackTraceRequest({ threadId: stop.body.threadId! })).body.stackFrames;
+    assert.equal(out[0].instructionPointerReference, frames[1].instructionPointerReference);
+    assert.deepEqual(out.map((f) => f.name), frames.slice(1).map((f) => f.name));
   } finally {
     await dc.stop();
   }
