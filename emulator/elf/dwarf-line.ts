@@ -5,7 +5,8 @@
 /** One row of the line table: the instruction at `address` starts code for `file`:`line`. */
 export interface LineRow {
   readonly address: number;
-  /** Path as the compiler recorded it (joined with its directory when that is absolute). */
+  /** Path as the compiler recorded it, joined with its directory: absolute, or relative to the compilation's
+   * directory (a kernel's `drivers/dma/pl330.c`, relative to the top of its build tree). */
   readonly file: string;
   /** 0 for the row ending a sequence (the address just past its code). */
   readonly line: number;
@@ -150,7 +151,7 @@ function decodeUnit(r: Reader, rows: LineRow[], lineStr: (o: number) => string, 
   const opcodeBase = r.u8();
   const opcodeLengths = [0];
   for (let i = 1; i < opcodeBase; i++) opcodeLengths.push(r.u8());
-  const join = (dir: string | undefined, name: string): string => (name.startsWith('/') || !dir || !dir.startsWith('/') ? name : `${dir}/${name}`);
+  const join = (dir: string | undefined, name: string): string => (name.startsWith('/') || !dir || dir === '.' ? name : `${dir}/${name}`);
   const files: string[] = [];
   if (version >= 5) {
     const form = (f: number): number | string => {
@@ -184,7 +185,8 @@ function decodeUnit(r: Reader, rows: LineRow[], lineStr: (o: number) => string, 
       }
       return out;
     };
-    const dirs = entries().map((d) => d.path);
+    // Directory 0 is the compilation's; the others are relative to it unless absolute.
+    const dirs = entries().map((d, i, all) => (i === 0 ? d.path : join(all[0].path, d.path)));
     for (const f of entries()) files.push(join(dirs[f.dir], f.path));
   } else {
     const dirs = [''];

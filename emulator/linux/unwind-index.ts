@@ -1,7 +1,7 @@
 // Where a kernel Image keeps its EHABI unwind index (CONFIG_ARM_UNWIND: the linker's .ARM.unwind_idx, between
 // __start_unwind_idx and __stop_unwind_idx). Distribution kernels are built without CONFIG_KALLSYMS_ALL, so kallsyms
 // names no data symbol: the index is found by its structure, as the longest run of 8-byte entries whose first words
-// are prel31 offsets back to nondecreasing code addresses and whose second words are EXIDX_CANTUNWIND, an inline
+// are prel31 offsets to nondecreasing code addresses in the image and whose second words are EXIDX_CANTUNWIND, an inline
 // compact-model entry or a prel31 offset to an .ARM.extab entry. Its virtual address is the base at which most
 // entries point at the start of a kallsyms function.
 import { CANT_UNWIND, prel31 } from '../elf/arm-exidx';
@@ -37,9 +37,9 @@ function longestRun(bytes: Uint8Array): { offset: number; entries: number } | un
     for (let at = phase; at + 8 <= bytes.length; at += 8) {
       const fn = view.getUint32(at, true);
       const data = view.getUint32(at + 4, true);
-      // Code comes before the read-only data that holds the index: every offset points back.
+      // Every offset points into the image: the kernel's text before the index, its init text after it.
       const target = at + signed31(fn);
-      const entry = fn !== 0 && fn >>> 31 === 0 && target >= 0 && target < at &&
+      const entry = fn !== 0 && fn >>> 31 === 0 && target >= 0 && target < bytes.length &&
         (data === CANT_UNWIND || data >>> 24 === 0x80 || (data >>> 31 === 0 && data !== 0 && at + 4 + signed31(data) < bytes.length && at + 4 + signed31(data) >= 0));
       if (!entry) {
         close(at);
