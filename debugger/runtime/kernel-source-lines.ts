@@ -16,7 +16,7 @@ export class KernelSourceLines {
       if (file === undefined || !isElf(file.bytes)) continue;
       try {
         const table = LineTable.fromElf(file.bytes);
-        if (table.files.length > 0) return new KernelSourceLines(table, file.path);
+        if (table.size > 0) return new KernelSourceLines(table, file.path);
       } catch (error) {
         if (error instanceof DwarfError) throw new UserError(`'${attribute}': ${file.path}: ${error.message}`);
         throw error;

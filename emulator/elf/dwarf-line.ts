@@ -281,6 +281,11 @@ export class LineTable {
     return new LineTable(decodeLineTable(elf));
   }
 
+  /** How many rows the table has (0: a program without line information). */
+  get size(): number {
+    return this.rows.length;
+  }
+
   get files(): string[] {
     return [...new Set(this.rows.filter((r) => !r.endSequence).map((r) => r.file))];
   }
