@@ -18,7 +18,7 @@ import { bootKernel } from '../../emulator/machine/linux-boot';
 import { SystemMachine } from '../../emulator/machine/system';
 import { loadPlatformDtb } from '../../scenarios/platform';
 import { GUEST, INITRAMFS, initramfsWith } from '../support/debian-kernel';
-import { client, programFile } from './support';
+import { client, launchKernelTo, programFile } from './support';
 
 const IMAGE = join(GUEST, 'Image');
 const skip = existsSync(IMAGE) && existsSync(INITRAMFS) ? false : `${IMAGE} is missing (examples/guest/fetch.sh could not fetch Debian's kernel)`;
@@ -50,15 +50,7 @@ function followsCall(read: (address: number) => number | undefined, returnAddres
 test('a function breakpoint on pl330_probe: the stack shows the driver core calling it, up to the kernel thread that runs the deferred probe', { skip, timeout: 600_000 }, async () => {
   const dc = await client();
   try {
-    await dc.initializeRequest({ adapterID: 'dmalab', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true });
-    const initialized = dc.waitForEvent('initialized');
-    await dc.launch({ kernel: IMAGE, initrd: programFile('initramfs.cpio', initramfsWith({})), append: BOOTARGS, cpus: 1 } as DebugProtocol.LaunchRequestArguments);
-    await initialized;
-    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'pl330_probe' }] });
-    await dc.setExceptionBreakpointsRequest({ filters: [] });
-    const stopped = dc.waitForEvent('stopped', 300_000) as Promise<DebugProtocol.StoppedEvent>;
-    await dc.configurationDoneRequest();
-    const stop = await stopped;
+    const stop = await launchKernelTo(dc, { kernel: IMAGE, initrd: programFile('initramfs.cpio', initramfsWith({})), append: BOOTARGS, cpus: 1 }, 'pl330_probe');
     assert.equal(stop.body.reason, 'function breakpoint');
     const frames = (await dc.stackTraceRequest({ threadId: stop.body.threadId! })).body.stackFrames;
     const names = frames.map((f) => CPU_NAME.exec(f.name)?.[1] ?? f.name);

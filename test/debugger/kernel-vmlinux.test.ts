@@ -7,12 +7,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import type { DebugProtocol } from '@vscode/debugprotocol';
 import { FrameTable } from '../../emulator/elf/dwarf-frame';
 import { readKallsyms } from '../../emulator/linux/kallsyms';
 import { GUEST, INITRAMFS, initramfsWith } from '../support/debian-kernel';
 import { ROOT } from '../support/toolchain';
-import { after, client, programFile } from './support';
+import { after, client, launchKernelTo, programFile } from './support';
 
 const IMAGE = join(GUEST, 'Image');
 const DBG = join(ROOT, '.cache', 'guest', 'dbg');
@@ -46,15 +45,7 @@ test("Debian's vmlinux as symbols: frames on addr2line's files and lines, a line
   const top = dirname(VMLINUX!);
   const dc = await client();
   try {
-    await dc.initializeRequest({ adapterID: 'dmalab', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true });
-    const initialized = dc.waitForEvent('initialized');
-    await dc.launch({ kernel: IMAGE, symbols: VMLINUX, initrd: programFile('initramfs.cpio', initramfsWith({})), append: 'console=ttyAMA0 cryptomgr.notests=1', cpus: 1 } as DebugProtocol.LaunchRequestArguments);
-    await initialized;
-    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'pl330_probe' }] });
-    await dc.setExceptionBreakpointsRequest({ filters: [] });
-    const stopped = dc.waitForEvent('stopped', 300_000) as Promise<DebugProtocol.StoppedEvent>;
-    await dc.configurationDoneRequest();
-    const stop = await stopped;
+    const stop = await launchKernelTo(dc, { kernel: IMAGE, symbols: VMLINUX, initrd: programFile('initramfs.cpio', initramfsWith({})), append: 'console=ttyAMA0 cryptomgr.notests=1', cpus: 1 }, 'pl330_probe');
     const threadId = stop.body.threadId!;
     const frames = (await dc.stackTraceRequest({ threadId })).body.stackFrames;
     assert.deepEqual(frames.slice(0, 3).map((f) => f.name.replace(/\+0x[0-9a-f]+$/, '')), ['pl330_probe', 'amba_probe', 'really_probe']);
