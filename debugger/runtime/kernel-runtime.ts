@@ -647,7 +647,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     }
     return this.callStack(thread.cpu).map(({ pc }, depth) => {
       const where = this.lines?.locate(depth === 0 ? pc : pc - 1);
-      return { id: frameId(threadId, depth), pc, name: this.symbols.describe(pc) ?? hex32(pc), source: where?.source, line: where?.line, column: where?.column };
+      const name = (depth === 0 ? this.symbols.describe(pc) : this.symbols.describeReturn(pc)) ?? hex32(pc);
+      return { id: frameId(threadId, depth), pc, name, source: where?.source, line: where?.line, column: where?.column };
     });
   }
 
@@ -658,7 +659,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       const bytes = this.readVirtual(index, address, 4);
       return bytes.length < 4 ? undefined : (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0;
     };
-    return unwindKernelStack(this.unwindIndex, [...Array.from(cpu.r).slice(0, 15), cpu.pc], read32);
+    return unwindKernelStack(this.unwindIndex, [...Array.from(cpu.r).slice(0, 15), cpu.pc], read32, (a) => this.symbols.startsAt(a) !== undefined);
   }
 
   /** A caller's frame shows the registers the unwinding restored; the banked registers and CP15 are the CPU's. */

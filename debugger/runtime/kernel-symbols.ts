@@ -16,7 +16,9 @@ export class KernelSymbols {
   private readonly byName = new Map<string, number[]>();
 
   constructor(symbols: readonly KernelSymbol[], readonly origin: string) {
-    this.text = symbols.filter((s) => /^[tTwW]$/.test(s.type)).sort((a, b) => a.address - b.address);
+    // Of aliases (rest_init and __noinstr_text_end), the name with fewest leading underscores is found: it sorts last.
+    const underscores = (name: string): number => /^_*/.exec(name)![0].length;
+    this.text = symbols.filter((s) => /^[tTwW]$/.test(s.type)).sort((a, b) => a.address - b.address || underscores(b.name) - underscores(a.name));
     for (const s of symbols) {
       const list = this.byName.get(s.name) ?? [];
       if (!list.includes(s.address)) list.push(s.address);
@@ -91,6 +93,13 @@ export class KernelSymbols {
   describe(address: number): string | undefined {
     const f = this.functionAt(address >>> 0);
     return f && (f.offset === 0 ? f.name : `${f.name}+0x${f.offset.toString(16)}`);
+  }
+
+  /** A return address as a caller's frame names it (as Linux's backtraces do): in the function holding the call
+   * before it, which may end there (a call to a function that does not return), at its offset from that function. */
+  describeReturn(address: number): string | undefined {
+    const f = this.functionAt((address - 1) >>> 0);
+    return f && `${f.name}+0x${(address - f.address).toString(16)}`;
   }
 
   /** Whether a function starts at `address` (the disassembly labels it). */

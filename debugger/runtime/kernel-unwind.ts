@@ -39,12 +39,13 @@ export function locateUnwindIndex(kernel: Uint8Array, symbolsFile: Uint8Array | 
 }
 
 /**
- * The call chain from `registers` (r0-r15, r15 the PC), innermost first. At a function's first instruction nothing
- * is pushed yet and the return address is in lr (the table describes the function after its prologue); the walk
+ * The call chain from `registers` (r0-r15, r15 the PC), innermost first. At a function's first instruction (an
+ * entry's, or where `functionStarts` says one starts: the linker merges the entries of neighbours that unwind alike)
+ * nothing is pushed yet and the return address is in lr (the table describes the function after its prologue); the walk
  * ends where no entry covers the PC, the entry cannot be unwound (EXIDX_CANTUNWIND: an exception entry, a thread's
  * start), the stack cannot be read, or the caller's frame would not be above the callee's.
  */
-export function unwindKernelStack(index: UnwindIndexRange | undefined, registers: readonly number[], read32: ReadWord): KernelFrame[] {
+export function unwindKernelStack(index: UnwindIndexRange | undefined, registers: readonly number[], read32: ReadWord, functionStarts: (address: number) => boolean): KernelFrame[] {
   let regs = registers.map((r) => r >>> 0);
   const frames: KernelFrame[] = [{ pc: regs[PC], registers: regs }];
   if (!index) return frames;
@@ -55,7 +56,7 @@ export function unwindKernelStack(index: UnwindIndexRange | undefined, registers
     const entry = table.entryFor(at);
     if (!entry) break;
     let caller: number[] | undefined;
-    if (depth === 1 && entry.functionStart === regs[PC]) {
+    if (depth === 1 && (entry.functionStart === regs[PC] || functionStarts(regs[PC]))) {
       caller = [...regs];
       caller[PC] = (regs[LR] & ~1) >>> 0;
     } else {

@@ -1,8 +1,9 @@
 // Call stacks of a kernel session, unwound by the kernel's own EHABI tables (CONFIG_ARM_UNWIND) found in Debian's 6.1
 // armmp-lpae Image: a function breakpoint on pl330_probe, deep in the boot (a deferred probe of an AMBA device),
 // shows the driver core's chain up to the kernel thread's start. The reference is the kernel's own unwinder: stopped
-// in pl330_probe's body, the CPU is made to call dump_stack() from there, and the backtrace Linux prints names the
-// same return addresses, frame for frame, as the debugger's unwinding of the same stop.
+// in the body of pl330_probe, of an initcall and of the GIC's interrupt handler, the CPU is made to call dump_stack()
+// from there, and the backtrace Linux prints names the same return addresses, frame for frame, as the debugger's
+// unwinding of the same stop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -82,7 +83,19 @@ test('a function breakpoint on pl330_probe: the stack shows the driver core call
   }
 });
 
-test("the unwinding agrees with Linux's own: dump_stack() called from a stop in pl330_probe prints the same return addresses", { skip, timeout: 600_000 }, () => {
+/** The return addresses of a backtrace Linux printed (6.1's format: " dump_stack_lvl from pl330_probe+0x24/0x91c", the
+ * caller, then the return address with its function's size; an exception frame's registers between). */
+function linuxBacktrace(console: string): string[] {
+  const frames: string[] = [];
+  for (const line of console.split('\n')) {
+    const m = / (\w+) from (\w+\+0x[0-9a-f]+)\/0x[0-9a-f]+/.exec(line);
+    if (m) frames.push(m[2]);
+    else if (frames.length > 0 && !/Exception stack|\] [0-9a-f]{4}: /.test(line)) break;
+  }
+  return frames;
+}
+
+test("the unwinding agrees with Linux's own: dump_stack() called from stops in a deferred probe, an initcall and an interrupt handler prints the same return addresses", { skip, timeout: 600_000 }, () => {
   const image = new Uint8Array(readFileSync(IMAGE));
   const symbols = new KernelSymbols(readKallsyms(image), 'kallsyms');
   const index = locateUnwindIndex(image, undefined, symbols);
@@ -93,45 +106,48 @@ test("the unwinding agrees with Linux's own: dump_stack() called from a stop in 
   bootKernel(system, { kernel: image, dtb, initrd: initramfsWith({}), bootargs: BOOTARGS });
   const cpu = system.cpus[0];
   const read = reader(system, cpu);
-  const chain = (): string[] => unwindKernelStack(index, [...Array.from(cpu.r).slice(0, 15), cpu.pc], read).map((f) => symbols.describe(f.pc) ?? `0x${f.pc.toString(16)}`);
-  const runTo = (address: number): void => {
+  const chain = (): string[] => unwindKernelStack(index, [...Array.from(cpu.r).slice(0, 15), cpu.pc], read, (a) => symbols.startsAt(a) !== undefined)
+    .map((f, depth) => (depth === 0 ? symbols.describe(f.pc) : symbols.describeReturn(f.pc)) ?? `0x${f.pc.toString(16)}`);
+  const runTo = (addresses: readonly number[]): void => {
     cpu.stop = null;
     cpu.passBreakpointAt = cpu.pc;
-    cpu.breakpoints = new Set([address]);
+    cpu.breakpoints = new Set(addresses);
     const outcome = system.run(BOOT_NS);
-    assert.equal(outcome.kind, 'stopped', `reached ${symbols.describe(address)}: ${JSON.stringify(outcome)}\n${consoleText}`);
-    assert.equal(cpu.pc, address);
+    assert.equal(outcome.kind, 'stopped', `reached ${addresses.map((a) => symbols.describe(a)).join(', ')}: ${JSON.stringify(outcome)}\n${consoleText}`);
+    assert.ok(addresses.includes(cpu.pc));
   };
 
-  // At the entry (nothing pushed yet: the caller is lr), then past the prologue, after pl330_probe's first call.
-  const probe = symbols.addresses('pl330_probe')[0];
-  runTo(probe);
-  const atEntry = chain();
-  let body = probe;
-  for (let at = probe; at < probe + 0x100 && body === probe; at += 4) {
-    if (/^bl /.test(disassembleAt((a) => read(a & ~3)! >>> ((a & 2) * 8) & 0xffff, at, false)?.text ?? '')) body = at + 4;
-  }
-  assert.notEqual(body, probe, "a call in pl330_probe's first instructions");
-  runTo(body);
-  const inBody = chain();
-  assert.equal(inBody[0], symbols.describe(body));
-  assert.deepEqual(inBody.slice(1), atEntry.slice(1), 'the same callers at the entry and in the body');
+  // After the console is up, in boot order: dma-pl330's deferred probe (a worker thread), the late initcall that
+  // disables unused clocks (init text, after the index's other entries), a GIC interrupt (through __irq_svc's frame).
+  for (const name of ['pl330_probe', 'clk_disable_unused', 'gic_handle_irq']) {
+    // At the entry (nothing pushed yet: the caller is lr), then past the prologue, where the first call the function
+    // makes returns.
+    const entry = symbols.addresses(name)[0];
+    runTo([entry]);
+    const atEntry = chain();
+    const returns: number[] = [];
+    for (let at = entry; at < symbols.functionAt(entry)!.end; at += 4) {
+      if (/^bl /.test(disassembleAt((a) => read(a & ~3)! >>> ((a & 2) * 8) & 0xffff, at, false)?.text ?? '')) returns.push(at + 4);
+    }
+    assert.ok(returns.length > 0, `${name} calls functions`);
+    runTo(returns);
+    const inBody = chain();
+    assert.equal(inBody[0], symbols.describe(cpu.pc));
+    assert.deepEqual(inBody.slice(1), atEntry.slice(1), `${name}: the same callers at the entry and in the body`);
 
-  // Called from here, dump_stack returns here: its backtrace's frames below its own are pl330_probe's.
-  cpu.breakpoints = undefined;
-  cpu.stop = null;
-  cpu.r[14] = cpu.pc;
-  cpu.pc = symbols.addresses('dump_stack')[0];
-  const printed = consoleText.length;
-  system.run(DUMP_NS);
-  // " dump_stack_lvl from pl330_probe+0x24/0x91c" (6.1's format: the caller, the return address and its function's size)
-  const linux: string[] = [];
-  for (const line of consoleText.slice(printed).split('\n')) {
-    const m = / (\w+) from (\w+\+0x[0-9a-f]+)\/0x[0-9a-f]+/.exec(line);
-    if (m) linux.push(m[2]);
-    if (/Exception stack|---\[ end trace/.test(line)) break;
+    // Called from here, dump_stack returns here: its backtrace's frames below its own are the function's. (The call
+    // clobbers the function's registers: the machine is put back as it was afterwards.)
+    const before = system.snapshot();
+    cpu.breakpoints = undefined;
+    cpu.stop = null;
+    cpu.r[14] = cpu.pc;
+    cpu.pc = symbols.addresses('dump_stack')[0];
+    const printed = consoleText.length;
+    system.run(DUMP_NS);
+    const linux = linuxBacktrace(consoleText.slice(printed));
+    const from = linux.findIndex((frame) => frame.startsWith(`${name}+`));
+    assert.ok(from > 0, `Linux's backtrace passes ${name}:\n${consoleText.slice(printed)}`);
+    assert.deepEqual(inBody, linux.slice(from), name);
+    system.restore(before);
   }
-  const fromProbe = linux.findIndex((frame) => frame.startsWith('pl330_probe+'));
-  assert.ok(fromProbe > 0, `Linux's backtrace passes pl330_probe:\n${consoleText.slice(printed)}`);
-  assert.deepEqual(inBody, linux.slice(fromProbe));
 });
