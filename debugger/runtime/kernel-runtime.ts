@@ -659,7 +659,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       const bytes = this.readVirtual(index, address, 4);
       return bytes.length < 4 ? undefined : (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0;
     };
-    return unwindKernelStack(this.unwindIndex, [...Array.from(cpu.r).slice(0, 15), cpu.pc], read32, (a) => this.symbols.startsAt(a) !== undefined);
+    return unwindKernelStack(this.unwindIndex, [...Array.from(cpu.r).slice(0, 15), cpu.pc], read32, this.symbols.code);
   }
 
   /** A caller's frame shows the registers the unwinding restored; the banked registers and CP15 are the CPU's. */

@@ -5,6 +5,7 @@ import { FrameTable } from '../../emulator/elf/dwarf-frame';
 import { isElf } from '../../emulator/linux/elf';
 import { KallsymsError, type KernelSymbol, parseSystemMap, readKallsyms } from '../../emulator/linux/kallsyms';
 import { isZImage } from '../../emulator/machine/linux-boot';
+import type { KernelCode } from './kernel-unwind';
 import { UserError } from './launch';
 
 /** Past the last symbol, an address is still inside it up to this far (kallsyms gives no sizes). */
@@ -100,6 +101,11 @@ export class KernelSymbols {
   describeReturn(address: number): string | undefined {
     const f = this.functionAt((address - 1) >>> 0);
     return f && `${f.name}+0x${(address - f.address).toString(16)}`;
+  }
+
+  /** Where code is and where functions start, for the unwinding (without symbols: anywhere). */
+  get code(): KernelCode {
+    return { startsFunction: (a) => this.startsAt(a) !== undefined, holds: (a) => this.text.length === 0 || this.functionAt(a) !== undefined };
   }
 
   /** Whether a function starts at `address` (the disassembly labels it). */

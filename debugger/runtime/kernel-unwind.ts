@@ -38,14 +38,24 @@ export function locateUnwindIndex(kernel: Uint8Array, symbolsFile: Uint8Array | 
   return findUnwindIndex(kernel, symbols.functionAddresses());
 }
 
+/** What the kernel's symbols say about code addresses. */
+export interface KernelCode {
+  /** Whether a function starts at the address. */
+  startsFunction(address: number): boolean;
+  /** Whether the address is in the kernel's code (a caller elsewhere is garbage: a frame interrupted in its prologue
+   * is not laid out as its table says). */
+  holds(address: number): boolean;
+}
+
 /**
  * The call chain from `registers` (r0-r15, r15 the PC), innermost first. At a function's first instruction (an
- * entry's, or where `functionStarts` says one starts: the linker merges the entries of neighbours that unwind alike)
- * nothing is pushed yet and the return address is in lr (the table describes the function after its prologue); the walk
- * ends where no entry covers the PC, the entry cannot be unwound (EXIDX_CANTUNWIND: an exception entry, a thread's
- * start), the stack cannot be read, or the caller's frame would not be above the callee's.
+ * entry's, or where the symbols say one starts: the linker merges the entries of neighbours that unwind alike)
+ * nothing is pushed yet and the return address is in lr (the table describes the function after its prologue); the
+ * walk ends where no entry covers the PC, the entry cannot be unwound (EXIDX_CANTUNWIND: an exception entry, a
+ * thread's start), the stack cannot be read, the caller would not be in the kernel's code, or its frame would not be
+ * above the callee's.
  */
-export function unwindKernelStack(index: UnwindIndexRange | undefined, registers: readonly number[], read32: ReadWord, functionStarts: (address: number) => boolean): KernelFrame[] {
+export function unwindKernelStack(index: UnwindIndexRange | undefined, registers: readonly number[], read32: ReadWord, code: KernelCode): KernelFrame[] {
   let regs = registers.map((r) => r >>> 0);
   const frames: KernelFrame[] = [{ pc: regs[PC], registers: regs }];
   if (!index) return frames;
@@ -56,14 +66,14 @@ export function unwindKernelStack(index: UnwindIndexRange | undefined, registers
     const entry = table.entryFor(at);
     if (!entry) break;
     let caller: number[] | undefined;
-    if (depth === 1 && (entry.functionStart === regs[PC] || functionStarts(regs[PC]))) {
+    if (depth === 1 && (entry.functionStart === regs[PC] || code.startsFunction(regs[PC]))) {
       caller = [...regs];
       caller[PC] = (regs[LR] & ~1) >>> 0;
     } else {
       const opcodes = table.opcodes(entry);
       caller = opcodes && executeUnwind(opcodes, regs, read32);
     }
-    if (!caller || caller[PC] === 0 || caller[SP] < regs[SP] || (caller[SP] === regs[SP] && caller[PC] === regs[PC])) break;
+    if (!caller || !code.holds(caller[PC]) || caller[SP] < regs[SP] || (caller[SP] === regs[SP] && caller[PC] === regs[PC])) break;
     regs = caller;
     frames.push({ pc: regs[PC], registers: regs });
   }

@@ -7,17 +7,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KernelSymbols } from '../../debugger/runtime/kernel-symbols';
 import { locateUnwindIndex, unwindKernelStack } from '../../debugger/runtime/kernel-unwind';
 import { disassembleAt } from '../../emulator/cpu/disasm';
 import type { SystemCpu } from '../../emulator/cpu/system';
-import { readKallsyms } from '../../emulator/linux/kallsyms';
+import { parseSystemMap, readKallsyms } from '../../emulator/linux/kallsyms';
 import { platformFromDtb } from '../../emulator/machine/from-dtb';
 import { bootKernel } from '../../emulator/machine/linux-boot';
 import { SystemMachine } from '../../emulator/machine/system';
 import { loadPlatformDtb } from '../../scenarios/platform';
+import { build, toolsMissing } from '../support/bare-metal';
 import { GUEST, INITRAMFS, initramfsWith } from '../support/debian-kernel';
 import { client, launchKernelTo, programFile } from './support';
 
@@ -106,7 +108,7 @@ test("the unwinding agrees with Linux's own: dump_stack() called from stops in a
   bootKernel(system, { kernel: image, dtb, initrd: initramfsWith({}), bootargs: BOOTARGS });
   const cpu = system.cpus[0];
   const read = reader(system, cpu);
-  const chain = (): string[] => unwindKernelStack(index, [...Array.from(cpu.r).slice(0, 15), cpu.pc], read, (a) => symbols.startsAt(a) !== undefined)
+  const chain = (): string[] => unwindKernelStack(index, [...Array.from(cpu.r).slice(0, 15), cpu.pc], read, symbols.code)
     .map((f, depth) => (depth === 0 ? symbols.describe(f.pc) : symbols.describeReturn(f.pc)) ?? `0x${f.pc.toString(16)}`);
   const runTo = (addresses: readonly number[]): void => {
     cpu.stop = null;
@@ -150,4 +152,19 @@ test("the unwinding agrees with Linux's own: dump_stack() called from stops in a
     assert.deepEqual(inBody, linux.slice(from), name);
     system.restore(before);
   }
+});
+
+test("where the index is: a System.map's __start_unwind_idx/__stop_unwind_idx, an ELF kernel's .ARM.exidx section (readelf's), none for a kernel without either", () => {
+  const map = 'c0208000 T _text\nc13ac6b8 R __start_unwind_idx\nc13ef4f8 R __stop_unwind_idx\nc0a03b40 t pl330_probe\n';
+  const fromMap = new KernelSymbols(parseSystemMap(map, 'System.map'), 'System.map');
+  const notAnElf = new Uint8Array(4096);
+  assert.deepEqual(locateUnwindIndex(notAnElf, new TextEncoder().encode(map), fromMap), { start: 0xc13ac6b8, end: 0xc13ef4f8 });
+  assert.equal(locateUnwindIndex(notAnElf, undefined, new KernelSymbols(parseSystemMap('c0a03b40 t pl330_probe\n', 'System.map'), 'System.map')), undefined);
+  if (toolsMissing()) return;
+  const elf = build('debug/calls.c', ['-g', '-funwind-tables']);
+  const r = spawnSync('arm-linux-gnueabihf-readelf', ['-S', '-W', elf], { encoding: 'utf8' });
+  const m = /\.ARM\.exidx\s+ARM_EXIDX\s+([0-9a-f]+) [0-9a-f]+ ([0-9a-f]+)/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  const bytes = new Uint8Array(readFileSync(elf));
+  assert.deepEqual(locateUnwindIndex(bytes, bytes, KernelSymbols.none(elf)), { start: parseInt(m[1], 16), end: parseInt(m[1], 16) + parseInt(m[2], 16) });
 });
