@@ -41,7 +41,7 @@ function gdbLineStart(file: string, line: number): number {
   return Number(m[1]);
 }
 
-test("Debian's vmlinux as symbols: frames on addr2line's files and lines, a line breakpoint in pl330_probe where gdb places it", { skip: why(), timeout: 600_000 }, async () => {
+test("Debian's vmlinux as symbols: frames on addr2line's files and lines, a line breakpoint in pl330_probe where gdb places it, next and step in by line", { skip: why(), timeout: 600_000 }, async () => {
   const top = dirname(VMLINUX!);
   const dc = await client();
   try {
@@ -73,6 +73,21 @@ test("Debian's vmlinux as symbols: frames on addr2line's files and lines, a line
     assert.equal(hit.stop.body.reason, 'breakpoint');
     assert.equal(Number(hit.frame.instructionPointerReference), Number(set.instructionReference));
     assert.equal(hit.frame.line, line);
+
+    // Over that line (and its call): the next line of pl330_probe, in the same invocation; into a call: the called
+    // function's first line, with pl330_probe below it.
+    const over = await after(dc, dc.nextRequest({ threadId }));
+    assert.equal(over.stop.body.reason, 'step');
+    assert.match(over.frame.name, /^pl330_probe\+0x/);
+    assert.notEqual(over.frame.line, line);
+    const overPc = Number(over.frame.instructionPointerReference);
+    assert.equal(over.frame.line, addr2line(overPc).line, 'a line start, on its line');
+    let into = over;
+    for (let i = 0; i < 20 && /^pl330_probe/.test(into.frame.name); i++) into = await after(dc, dc.stepInRequest({ threadId }));
+    const stack = (await dc.stackTraceRequest({ threadId })).body.stackFrames;
+    assert.ok(!/^pl330_probe/.test(into.frame.name), 'stepped into a call');
+    assert.match(stack[1].name, /^pl330_probe\+0x/);
+    assert.equal(into.frame.line, addr2line(Number(into.frame.instructionPointerReference)).line);
   } finally {
     await dc.stop();
   }
