@@ -80,12 +80,12 @@ export function unwindKernelStack(index: UnwindIndexRange | undefined, registers
   return frames;
 }
 
-/** A caller's registers as the unwinding restored them: r4-r11, sp, lr and pc (r0-r3 and r12 are not preserved
- * across a call, so a caller's are unknown). */
 const CALLER_REGISTERS: readonly (readonly [string, number])[] = [
   ['r4', 4], ['r5', 5], ['r6', 6], ['r7', 7], ['r8', 8], ['r9', 9], ['r10', 10], ['r11', 11], ['sp', SP], ['lr', LR], ['pc', PC],
 ];
 
+/** A caller's registers as the unwinding restored them: r4-r11, sp, lr and pc (r0-r3 and r12 are not preserved
+ * across a call, so a caller's are unknown). */
 export function callerRegisters(frame: KernelFrame): VariableNode[] {
   return CALLER_REGISTERS.map(([name, register]) => {
     const value = frame.registers[register];
