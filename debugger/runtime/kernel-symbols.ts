@@ -105,7 +105,7 @@ export class KernelSymbols {
 
   /** Where code is and where functions start, for the unwinding (without symbols: anywhere). */
   get code(): KernelCode {
-    return { startsFunction: (a) => this.startsAt(a) !== undefined, holds: (a) => this.text.length === 0 || this.functionAt(a) !== undefined };
+    return { functionStart: (a) => this.functionAt(a)?.address, holds: (a) => this.text.length === 0 || this.functionAt(a) !== undefined };
   }
 
   /** Whether a function starts at `address` (the disassembly labels it). */

@@ -4,6 +4,7 @@
 // (__start_unwind_idx/__stop_unwind_idx of a System.map, the .ARM.unwind_idx or .ARM.exidx section of a vmlinux or
 // an ELF kernel), else found in the Image by its structure.
 import { ExidxIndex, type ReadWord, executeUnwind } from '../../emulator/elf/arm-exidx';
+import { MAX_PROLOGUE, undoPrologue } from '../../emulator/elf/arm-prologue';
 import { elfSections } from '../../emulator/elf/dwarf-line';
 import { isElf } from '../../emulator/linux/elf';
 import { findUnwindIndex, type UnwindIndexRange } from '../../emulator/linux/unwind-index';
@@ -40,18 +41,18 @@ export function locateUnwindIndex(kernel: Uint8Array, symbolsFile: Uint8Array | 
 
 /** What the kernel's symbols say about code addresses. */
 export interface KernelCode {
-  /** Whether a function starts at the address. */
-  startsFunction(address: number): boolean;
+  /** Where the function holding the address starts. */
+  functionStart(address: number): number | undefined;
   /** Whether the address is in the kernel's code (a caller elsewhere is garbage: a frame interrupted in its prologue
    * is not laid out as its table says). */
   holds(address: number): boolean;
 }
 
 /**
- * The call chain from `registers` (r0-r15, r15 the PC), innermost first. At a function's first instruction (an
- * entry's, or where the symbols say one starts: the linker merges the entries of neighbours that unwind alike)
- * nothing is pushed yet and the return address is in lr (the table describes the function after its prologue); the
- * walk ends where no entry covers the PC, the entry cannot be unwound (EXIDX_CANTUNWIND: an exception entry, a
+ * The call chain from `registers` (r0-r15, r15 the PC), innermost first. The table describes a function after its
+ * prologue: in the straight-line code from the function's start (by the symbols, else its entry's: the linker merges
+ * the entries of neighbours that unwind alike) up to the PC, the innermost caller is found by undoing that code's
+ * pushes instead (at the first instruction: nothing pushed, the return address in lr). The walk ends where no entry covers the PC, the entry cannot be unwound (EXIDX_CANTUNWIND: an exception entry, a
  * thread's start), the stack cannot be read, the caller would not be in the kernel's code, or its frame would not be
  * above the callee's.
  */
@@ -65,11 +66,8 @@ export function unwindKernelStack(index: UnwindIndexRange | undefined, registers
     const at = depth === 1 ? regs[PC] : regs[PC] - 1;
     const entry = table.entryFor(at);
     if (!entry) break;
-    let caller: number[] | undefined;
-    if (depth === 1 && (entry.functionStart === regs[PC] || code.startsFunction(regs[PC]))) {
-      caller = [...regs];
-      caller[PC] = (regs[LR] & ~1) >>> 0;
-    } else {
+    let caller = depth === 1 ? callerInPrologue(code.functionStart(regs[PC]) ?? entry.functionStart, regs, read32) : undefined;
+    if (!caller) {
       const opcodes = table.opcodes(entry);
       caller = opcodes && executeUnwind(opcodes, regs, read32);
     }
@@ -78,6 +76,19 @@ export function unwindKernelStack(index: UnwindIndexRange | undefined, registers
     frames.push({ pc: regs[PC], registers: regs });
   }
   return frames;
+}
+
+/** The caller from the code between the function's start and the PC, when that is a straight-line start. */
+function callerInPrologue(start: number, regs: readonly number[], read32: ReadWord): number[] | undefined {
+  const pc = regs[PC];
+  if (pc < start || pc - start > MAX_PROLOGUE * 4) return undefined;
+  const code: number[] = [];
+  for (let at = start; at < pc; at += 4) {
+    const word = read32(at);
+    if (word === undefined) return undefined;
+    code.push(word);
+  }
+  return undoPrologue(code, regs, read32);
 }
 
 const CALLER_REGISTERS: readonly (readonly [string, number])[] = [

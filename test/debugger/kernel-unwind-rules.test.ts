@@ -32,7 +32,7 @@ function memory(stack: Record<number, number>): (address: number) => number | un
 }
 
 const code = (starts: readonly number[]): KernelCode => ({
-  startsFunction: (a) => starts.includes(a),
+  functionStart: (a) => starts.filter((s) => s <= a).pop(),
   holds: (a) => a >= THREAD_START && a < CODE_END,
 });
 

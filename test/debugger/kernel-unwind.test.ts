@@ -73,6 +73,16 @@ test('a function breakpoint on pl330_probe: the stack shows the driver core call
       const word = Buffer.from(memory.body!.data!, 'base64').readUInt32LE(0);
       assert.ok(followsCall(() => word, at), `${frame.name}: ${word.toString(16)} before it is a call`);
     }
+    // Stepped instruction by instruction through the prologue (pushes, the locals' space, ftrace's push/pop of lr),
+    // the callers stay the same.
+    for (let i = 1; i <= 4; i++) {
+      const step = dc.waitForEvent('stopped');
+      await dc.stepInRequest({ threadId: stop.body.threadId!, granularity: 'instruction' });
+      await step;
+      const now = (await dc.stackTraceRequest({ threadId: stop.body.threadId! })).body.stackFrames;
+      assert.equal(now[0].name, `pl330_probe+0x${(4 * i).toString(16)}`);
+      assert.deepEqual(now.slice(1).map((f) => f.name), frames.slice(1).map((f) => f.name), `after ${i} instructions`);
+    }
     // Out: to amba_probe, at the return address the stack showed.
     const stepped = dc.waitForEvent('stopped');
     await dc.stepOutRequest({ threadId: stop.body.threadId! });
