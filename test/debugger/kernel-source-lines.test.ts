@@ -116,6 +116,13 @@ test('stepping a kernel ELF by source line: over a line to the next (back in the
     assert.equal(at(stop), `leaf calls.c:${lineOf('LEAF')}`);
     const frames = (await dc.stackTraceRequest({ threadId })).body.stackFrames;
     assert.deepEqual(frames.slice(1, 3).map((f) => f.line), [lineOf('MIDDLE CALL') + 1, lineOf('MAIN CALL')]);
+    // Back one instruction: the call in middle, the step in's only instruction; in again.
+    const backed = await after(dc, dc.stepBackRequest({ threadId }));
+    assert.equal(backed.stop.body.reason, 'step');
+    assert.equal(Number(backed.frame.instructionPointerReference), Number(frames[1].instructionPointerReference) - 4);
+    assert.equal(backed.frame.line, lineOf('MIDDLE CALL') + 1);
+    stop = await after(dc, dc.stepInRequest({ threadId }));
+    assert.equal(at(stop), `leaf calls.c:${lineOf('LEAF')}`);
     // Out: back in middle, at the return address (mid-line), as addr2line places it.
     stop = await after(dc, dc.stepOutRequest({ threadId }));
     assert.equal(stop.stop.body.reason, 'step');
