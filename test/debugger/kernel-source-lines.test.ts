@@ -9,8 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { elfSections } from '../../emulator/elf/dwarf-line';
 import { PROGRAMS, build, toolsMissing } from '../support/bare-metal';
-import { after, client, launch, registers, root } from './support';
+import { after, client, launch, programFile, registers, root } from './support';
 
 const SOURCE = join(PROGRAMS, 'debug', 'calls.c');
 const PLATFORM = join(root, 'test', 'support', 'virt-a15.dts');
@@ -133,6 +134,22 @@ test('stepping a kernel ELF by source line: over a line to the next (back in the
     stop = await after(dc, dc.nextRequest({ threadId }));
     assert.match(stop.frame.name, /^main\+0x/);
     assert.equal(Number(stop.frame.instructionPointerReference), Number(frames[2].instructionPointerReference));
+  } finally {
+    await dc.stop();
+  }
+});
+
+test("a vmlinux whose line table is damaged is one launch error naming 'symbols', the file and the problem", { skip }, async () => {
+  const elf = new Uint8Array(readFileSync(build('debug/calls.c', ['-g', '-funwind-tables'])));
+  const line = elfSections(elf).get('.debug_line')!;
+  // The first unit's version (after its 4-byte length) made 9: not DWARF 2 to 5.
+  elf[line.offset + 4] = 9;
+  elf[line.offset + 5] = 0;
+  const damaged = programFile('damaged.elf', elf);
+  const dc = await client();
+  try {
+    await dc.initializeRequest({ adapterID: 'dmalab', pathFormat: 'path' });
+    await assert.rejects(dc.launch({ kernel: damaged, symbols: damaged, platform: PLATFORM } as DebugProtocol.LaunchRequestArguments), /'symbols': .*damaged\.elf: \.debug_line: version 9 is not DWARF 2 to 5/);
   } finally {
     await dc.stop();
   }
