@@ -108,8 +108,8 @@ const DMA_STEP_CYCLES = 1_000_000;
 const LINE_STEP_INSTRUCTIONS = 1024;
 
 /** A continue, or a run until the CPU reaches one of `addresses` where `arrived` holds (a step over a call or a line,
- * out of a function). */
-type RunMode = { kind: 'continue' } | { kind: 'until'; cpu: number; addresses: ReadonlySet<number>; arrived: () => boolean };
+ * out of a function), then stops there, or goes on with `then` (a step into the next line, past a handler). */
+type RunMode = { kind: 'continue' } | { kind: 'until'; cpu: number; addresses: ReadonlySet<number>; arrived: () => boolean; then?: () => void };
 
 interface FunctionBreakpoint {
   readonly name: string;
@@ -429,29 +429,38 @@ export class KernelRuntime extends EventEmitter implements Runtime {
 
   /**
    * Instruction by instruction to the start of another source line (a called function's first line, or the caller's
-   * next one), each instruction a step of the history (step back undoes them one by one); into code without lines (a
-   * function of assembly), on to its return as a run. At most LINE_STEP_INSTRUCTIONS, then it stops where it is. A
+   * next one), each instruction a step of the history (step back undoes them one by one); code without lines (a
+   * function of assembly) and an interrupt's handler run to their return as a run, and the stepping goes on there. At most LINE_STEP_INSTRUCTIONS, then it stops where it is. A
    * breakpoint, a DMA event or a CPU stop on the way is the stop instead.
    */
-  private stepLineIn(index: number, threadId: number): void {
+  private stepLineIn(index: number, threadId: number, from = this.lines!.locate(this.system.cpus[index].pc)): void {
     const lines = this.lines!;
     const cpu = this.system.cpus[index];
-    const from = lines.locate(cpu.pc);
+    const mode = cpu.mode;
     this.focus = index;
     for (let i = 0; i < LINE_STEP_INSTRUCTIONS; i++) {
       if (i > 0) this.reverse.stopped({ reason: 'step', threadId });
       this.prepareResume();
       this.reverse.beginStep({ cpu: index });
+      const sp = cpu.r[13] >>> 0;
       const outcome = this.system.step(index, STEP_WAIT_NS);
       this.flushConsole();
       this.dma.readThreads();
       if (this.finish(outcome, { kind: 'continue' })) return;
+      if (cpu.mode !== mode && (cpu.mode === Mode.IRQ || cpu.mode === Mode.FIQ)) {
+        // An interrupt taken on the way: its handler runs to its return to the interrupted instruction (lr - 4).
+        const back = (cpu.r[14] - 4) >>> 0;
+        this.reverse.stopped({ reason: 'step', threadId });
+        const then = (): void => this.stepLineIn(index, threadId, from);
+        return this.resume({ kind: 'until', cpu: index, addresses: new Set([back]), arrived: () => cpu.mode === mode && cpu.r[13] >>> 0 >= sp, then });
+      }
       const row = lines.lineStartAt(cpu.pc);
       if (row && (lines.sourcePath(row.file) !== from?.source.path || row.line - 1 !== from.line)) break;
       const caller = lines.locate(cpu.pc) === undefined ? this.callStack(index)[1] : undefined;
       if (caller) {
         this.reverse.stopped({ reason: 'step', threadId });
-        return this.resume({ kind: 'until', cpu: index, addresses: new Set([caller.pc]), arrived: () => cpu.r[13] >>> 0 >= caller.registers[13] });
+        const then = (): void => this.stepLineIn(index, threadId, from);
+        return this.resume({ kind: 'until', cpu: index, addresses: new Set([caller.pc]), arrived: () => cpu.r[13] >>> 0 >= caller.registers[13], then });
       }
     }
     const event = this.dma.eventStop();
@@ -615,7 +624,12 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     if (stop === BREAKPOINT_HALT) {
       const pc = cpu.pc;
       if (mode.kind === 'until' && mode.cpu === outcome.cpu && mode.addresses.has(pc) && mode.arrived()) {
-        this.stop({ reason: 'step', threadId });
+        if (mode.then === undefined) this.stop({ reason: 'step', threadId });
+        else {
+          this.running = false;
+          this.reverse.stopped({ reason: 'step', threadId });
+          mode.then();
+        }
         return true;
       }
       const hit = (this.breakpointsAt.get(pc) ?? []).filter((bp) => breakpointStops(bp, this.cpuContext(outcome.cpu), this.reports()));

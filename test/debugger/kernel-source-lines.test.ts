@@ -154,3 +154,27 @@ test("a vmlinux whose line table is damaged is one launch error naming 'symbols'
     await dc.stop();
   }
 });
+
+test('step in by source line over a line that unmasks a pending interrupt: its handler runs, the step ends back on the next line', { skip, timeout: 120_000 }, async () => {
+  const elf = build('debug/irq-step.c', ['-g']);
+  const source = join(PROGRAMS, 'debug', 'irq-step.c');
+  const marked = (marker: string): number => readFileSync(source, 'utf8').split('\n').findIndex((l) => l.includes(`/* ${marker} */`)) + 1;
+  const dc = await client();
+  try {
+    const console: string[] = [];
+    dc.on('output', (e: DebugProtocol.OutputEvent) => console.push(e.body.output));
+    const first = await launch(dc, { kernel: elf, symbols: elf, platform: PLATFORM }, async () => {
+      await dc.setBreakpointsRequest({ source: { path: source }, breakpoints: [{ line: marked('UNMASK') }] });
+    });
+    assert.equal(first.frame.line, marked('UNMASK'));
+    const stepped = await after(dc, dc.stepInRequest({ threadId: first.threadId }));
+    assert.equal(stepped.stop.body.reason, 'step');
+    assert.equal(`${stepped.frame.name.replace(/\+0x[0-9a-f]+$/, '')} ${basename(stepped.frame.source?.path ?? '')}:${stepped.frame.line}`, `main irq-step.c:${marked('AFTER')}`);
+    const ended = dc.waitForEvent('terminated');
+    await dc.continueRequest({ threadId: first.threadId });
+    await ended;
+    assert.match(console.join(''), /ticks=0x00000001/, 'the handler ran once');
+  } finally {
+    await dc.stop();
+  }
+});
