@@ -12,7 +12,7 @@ export interface UnwindIndexRange {
   readonly end: number;
 }
 
-/** Fewer entries than this is not a kernel's index (a few hundred functions of head.S alone have entries). */
+/** Fewer entries than this is not a kernel's index (Debian's 6.1 Image has 34,248). */
 const MIN_ENTRIES = 256;
 /** Entries whose function addresses are matched against the symbols to find the Image's base. */
 const SAMPLE = 64;
