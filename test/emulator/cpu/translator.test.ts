@@ -92,8 +92,13 @@ function randomArm(next: () => number): number {
     0x08000000 | ((next() & 0x1b) << 20) | (base << 16) | (next() & 0x90ff), // LDM/STM (S = 0), some with the PC
     0x000000d0 | ((next() & 0x1e) << 20) | (base << 16) | ((next() % 4) * 2 << 12) | ((next() & 1) << 5) | (low & 0xf0f), // LDRD/STRD
     0x012fff10 | ((next() & 1) << 5) | (next() % 15), // BX/BLX (register)
+    (0x00 << 24) | ((next() & 0x1f) << 20) | (rn << 16) | (rd << 12) | ((next() % 13) << 8) | ((next() & 3) << 5) | 0x10 | rm, // register, register-shifted
+    0x06800070 | ((next() & 7) << 20) | (pick(next, [rn, 15]) << 16) | (rd << 12) | ((next() & 3) << 10) | rm, // SXTB... UXTAH
+    pick(next, [0x016f0f10 | (rd << 12) | rm, 0x0320f000, 0x0320f001, 0x0320f014]), // CLZ, NOP, YIELD, CSDB
     next(), // anything
-  ][next() % 12];
+  ][next() % 15];
+  // Now and then one of the unconditional space: barriers and PLD (NOPs), CLREX.
+  if (next() % 32 === 0) return pick(next, [0xf57ff04f, 0xf57ff05b, 0xf57ff06f, (0xf5d0f000 | (base << 16)) >>> 0, 0xf57ff01f]);
   return ((cond << 28) | (body & 0x0fffffff)) >>> 0;
 }
 
