@@ -1,7 +1,7 @@
 // Inline JavaScript for the integer instructions that dominate compiled C, used by the translator (translate.ts):
 // data processing with immediate shifts (and, in A32, register shifts), MOVW/MOVT, multiplies, loads and stores with
-// immediate or shifted-register offsets, LDM/STM/PUSH/POP without the PC, extends, CLZ, branches, and the barriers and
-// hints that do nothing here. Operands are constants in the generated code; registers are `r[n]`, flags the CpuState
+// immediate or shifted-register offsets, LDM/STM/PUSH/POP without the PC, extends, CLZ, reads of the user thread ID
+// registers, branches, and the barriers and hints that do nothing here. Operands are constants in the generated code; registers are `r[n]`, flags the CpuState
 // fields (the translator turns both into locals), memory `mem`. Anything not recognised here (or writing the PC,
 // or whose flags would need the shifter's rotated-immediate carry) returns undefined and the translator calls the
 // instruction's handler instead, so the interpreter stays the reference. EXIT in the code leaves the block after
@@ -439,6 +439,8 @@ function arm(w: number, pc: number, fallthrough: number): string | undefined {
     return dataProcessing(op, d, `r[${n}]`, { value: registerShiftedRegister(w & 15, (w >>> 5) & 3, (w >>> 8) & 15) }, s);
   }
   if ((w & 0x0fff0ff0) === 0x016f0f10) return `r[${d}] = Math.clz32(r[${w & 15}]);`;
+  // MRC of TPIDRURW / TPIDRURO (c13, c0, 2/3): readable at every privilege level.
+  if ((w & 0x0fff0fff) === 0x0e1d0f50 || (w & 0x0fff0fff) === 0x0e1d0f70) return `r[${d}] = c.${(w & 0x20) !== 0 ? 'tpidruro' : 'tpidrurw'};`;
   if ((w & 0x0f8003f0) === 0x06800070) return extension((w >>> 20) & 7, d, n, w & 15, ((w >>> 10) & 3) * 8);
   if (top === 0 && (w & 0x90) !== 0x90 && (w & 0x10) === 0) {
     // Data processing, register shifted by an immediate.

@@ -222,6 +222,9 @@ export function coprocessor(cp: number, isRead: boolean, t: number, t2: number, 
   const userFallback = userModeCoprocessor(register?.name, isRead, t);
   const detail = register === undefined ? `${what}: no such register` : `${what} (${register.name}) is not accessible in user mode`;
   const ends = !isRead && (register?.kind === 'translation' || register?.kind === 'tlb' || register?.name === 'CPACR');
+  // The thread ID registers read (TPIDRURW is written too) alike at every privilege level, with a system or without:
+  // Linux reads `current` from TPIDRURO.
+  if (userFallback !== undefined && t !== 15 && (register?.name === 'TPIDRURO' || register?.name === 'TPIDRURW')) return userFallback;
   const handler: Handler = (c) => {
     const system = c.system;
     if (system === null) {
