@@ -4,19 +4,20 @@
 // and gives the verdict from what the console and the machine showed. The kernels, modules and initramfs images are
 // built once by examples/guest/ (`node scripts/setup.mjs demo`) and cached under .cache/guest/.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { platformFromDtb } from '../emulator/machine/from-dtb';
+import { resolve } from 'node:path';
 import { bootKernel } from '../emulator/machine/linux-boot';
 import { PassthroughError, PassthroughGuest } from '../emulator/machine/passthrough';
 import { SystemMachine, type SystemOutcome } from '../emulator/machine/system';
-import { loadPlatformDtb, packageRoot } from './platform';
+import { DEFAULT_PLATFORM, describePlatform, loadPlatformDtb, packageRoot } from './platform';
 import { StepLog, type ScenarioOutput, type ScenarioResult } from './vfio-session';
 
-/** What a real-kernel scenario boots; paths relative to the package. */
+/** What a real-kernel scenario boots; paths relative to the package (or absolute). */
 export interface KernelBoot {
   /** An Image or zImage. */
   readonly kernel: string;
   readonly initrd: string;
+  /** The machine's devicetree (.dts or .dtb); default: the VFIO_PLATFORM guide's platform. */
+  readonly platform?: string;
   readonly append: string;
   readonly cpus: number;
   /** DMACs assigned to the kernel booted as a guest (Linux names); none: it boots on the machine itself. */
@@ -50,14 +51,14 @@ export interface LinuxRunHooks {
   readonly console?: (line: string) => void;
 }
 
-/** The files of a boot that are missing, package-relative. */
+/** The files of a boot that are missing, as the boot names them. */
 export function missingFiles(boot: KernelBoot): string[] {
-  return [boot.kernel, boot.initrd].filter((file) => !existsSync(join(packageRoot(), file)));
+  return [boot.kernel, boot.initrd].filter((file) => !existsSync(resolve(packageRoot(), file)));
 }
 
 export interface LinuxRunOptions {
   readonly out: ScenarioOutput;
-  /** Devicetree (.dts or .dtb) of the machine; default: the VFIO_PLATFORM guide's platform. */
+  /** Devicetree (.dts or .dtb) of the machine instead of the scenario's. */
   readonly platform?: string;
   /** The DMAC passed through instead of the scenario's. */
   readonly device?: string;
@@ -68,11 +69,15 @@ export interface LinuxRunOptions {
 export function runLinuxScenario(scenario: LinuxScenario, options: LinuxRunOptions, hooks: LinuxRunHooks = {}): LinuxRun {
   const started = performance.now();
   const { boot } = scenario;
+  // A platform that cannot describe a machine is the user's input error (PlatformError), with or without the kernel.
+  const root = packageRoot();
+  const platformFile = options.platform ?? resolve(root, boot.platform ?? DEFAULT_PLATFORM);
+  const dtb = loadPlatformDtb(platformFile, options.warn);
+  const platform = describePlatform(dtb, platformFile);
   const missing = missingFiles(boot);
   if (missing.length > 0) {
     return { pass: false, failure: `${missing.join(', ')} missing: 'node scripts/setup.mjs demo' builds them` };
   }
-  const dtb = loadPlatformDtb(options.platform, options.warn);
   let pending = '';
   let watch: ConsoleWatch | undefined;
   const lineDone = (): void => {
@@ -84,7 +89,7 @@ export function runLinuxScenario(scenario: LinuxScenario, options: LinuxRunOptio
   const devices = options.device !== undefined && boot.passthrough ? [options.device] : boot.passthrough;
   let system: SystemMachine;
   try {
-    system = new SystemMachine(platformFromDtb(dtb), {
+    system = new SystemMachine(platform, {
       cpus: boot.cpus,
       console: (byte) => {
         if (byte === 0x0a) lineDone();
@@ -98,11 +103,10 @@ export function runLinuxScenario(scenario: LinuxScenario, options: LinuxRunOptio
   }
   watch = scenario.watch(system, new StepLog(options.out));
   hooks.machine?.(system);
-  const root = packageRoot();
   bootKernel(system, {
-    kernel: new Uint8Array(readFileSync(join(root, boot.kernel))),
+    kernel: new Uint8Array(readFileSync(resolve(root, boot.kernel))),
     dtb: system.guest?.dtb ?? dtb,
-    initrd: new Uint8Array(readFileSync(join(root, boot.initrd))),
+    initrd: new Uint8Array(readFileSync(resolve(root, boot.initrd))),
     bootargs: boot.append,
   });
   const outcome = system.run(boot.maxSeconds * 1e9);

@@ -45,7 +45,11 @@ export function loadPlatformDtb(file = join(packageRoot(), DEFAULT_PLATFORM), wa
 
 /** Reads a .dtb, or compiles a .dts, and describes its platform (errors name the file and the node). */
 export function loadPlatform(file = join(packageRoot(), DEFAULT_PLATFORM), warn: (line: string) => void = () => {}): PlatformDescription {
-  const dtb = loadPlatformDtb(file, warn);
+  return describePlatform(loadPlatformDtb(file, warn), file);
+}
+
+/** The platform of a blob read from `file` (errors name the file and the node). */
+export function describePlatform(dtb: Uint8Array, file: string): PlatformDescription {
   try {
     return platformFromDtb(new Uint8Array(dtb));
   } catch (error) {

@@ -4,7 +4,7 @@
 // CPUs itself, at full speed with breakpoints checked by the CPUs per block.
 import { CpuState } from '../../emulator/cpu/state';
 import type { HalfwordReader } from '../../emulator/cpu/disasm';
-import type { StoreListener, StoreWatch } from '../../emulator/linux/address-space';
+import type { AccessListener, AccessWatch } from '../../emulator/linux/address-space';
 import type { ProcessOutcome } from '../../emulator/linux/outcome';
 import type { LinuxProcess } from '../../emulator/linux/process';
 import type { LinuxThread } from '../../emulator/linux/threads';
@@ -42,8 +42,9 @@ export interface CpuSide {
   inspect(address: number, length: number): Uint8Array;
   /** A debugger's write (ignores page protection); returns the bytes written. */
   patch(address: number, data: Uint8Array): number;
-  /** Reports CPU stores into the ranges (none: stop watching); costs nothing elsewhere. */
-  watchStores(ranges: readonly StoreWatch[], listener: StoreListener | undefined): void;
+  /** Reports CPU stores into the ranges, and loads from those watching loads (none: stop watching); costs nothing
+   * elsewhere. */
+  watchAccesses(ranges: readonly AccessWatch[], listener: AccessListener | undefined): void;
   /** Records the CPUs' accesses to the machine's device registers in a trace from now on, with the return
    * addresses `stackOf` finds above each. */
   traceDevices(machine: Machine, recorder: MachineTraceRecorder, stackOf: (cpu: CpuState, pc: number) => readonly number[]): void;
@@ -76,7 +77,7 @@ export function processCpuSide(process: LinuxProcess): CpuSide {
     readCode: process.readCode,
     inspect: (address, length) => process.memory.inspect(address >>> 0, length),
     patch: (address, data) => process.memory.patch(address >>> 0, data),
-    watchStores: (ranges, listener) => process.memory.watchStores(ranges, listener),
+    watchAccesses: (ranges, listener) => process.memory.watchAccesses(ranges, listener),
     traceDevices: (machine, recorder, stackOf) => void traceDeviceAccesses(process, machine, recorder, (pc) => stackOf(process.cpu, pc)),
   };
 }

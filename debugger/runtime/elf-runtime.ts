@@ -100,12 +100,13 @@ type StepMode = { kind: 'continue' } | { thread: number } & (
   | { kind: 'line'; over: boolean; from: LineRow | undefined; sp: number } | { kind: 'out'; sp: number }
   | { kind: 'instruction' } | { kind: 'over-call'; returnTo: number; sp: number });
 
-/** A CPU store into a watched range, seen while an instruction ran. */
-interface StoreHit {
+/** A CPU load or store touching a watched range, seen while an instruction ran. */
+interface AccessHit {
   readonly breakpoint: DataBreakpoint;
   readonly address: number;
   readonly size: number;
   readonly value: number;
+  readonly write: boolean;
 }
 
 export class ElfRuntime extends EventEmitter implements Runtime {
@@ -117,8 +118,8 @@ export class ElfRuntime extends EventEmitter implements Runtime {
   private lineBreakpoints = new Map<string, { breakpoint: CodeBreakpoint; addresses: readonly number[] }[]>();
   private instructionBreakpoints: CodeBreakpoint[] = [];
   private readonly breakpointsAt = new Map<number, CodeBreakpoint[]>();
-  private storeBreakpoints: DataBreakpoint[] = [];
-  private readonly storeHits: StoreHit[] = [];
+  private accessBreakpoints: DataBreakpoint[] = [];
+  private readonly accessHits: AccessHit[] = [];
   private nextBreakpointId = 1;
   /** A DMA event seen but not yet reported (waiting for the CPU to reach C). */
   private deferred: StopInfo | undefined;
@@ -278,13 +279,13 @@ export class ElfRuntime extends EventEmitter implements Runtime {
     for (const bp of this.instructionBreakpoints) add(bp.address, bp);
   }
 
-  /** A plain address is the CPU's (virtual: its stores); `phys` and `iova` ones are DMA accesses. */
+  /** A plain address is the CPU's (virtual: its loads and stores); `phys` and `iova` ones are DMA accesses. */
   dataBreakpointInfo(name: string, bytes?: number): DataTarget {
     const dataId = dataIdFor(name, bytes, 'virtual');
     if (!dataId) return { dataId: null, description: `'${name}' is not an address or ADDRESS:LENGTH (a CPU address; prefix 'phys' or 'iova' for DMA accesses)` };
     const { space, start, length } = parseDataId(dataId);
     return space === 'virtual'
-      ? { dataId, description: `CPU store to ${hexAddress(start)} (${length} bytes)`, accessTypes: ['write'] }
+      ? { dataId, description: `CPU access to ${hexAddress(start)} (${length} bytes)`, accessTypes: ['read', 'write', 'readWrite'] }
       : { dataId, description: `DMA access to ${space} ${hexAddress(start)} (${length} bytes)`, accessTypes: ['read', 'write', 'readWrite'] };
   }
 
@@ -295,7 +296,6 @@ export class ElfRuntime extends EventEmitter implements Runtime {
       const id = this.nextBreakpointId++;
       try {
         const { space, start, length } = parseDataId(r.dataId);
-        if (space === 'virtual' && r.access !== undefined && r.access !== 'write') return { id, verified: false, message: 'CPU addresses are watched for stores only (access type write)' };
         const problem = checkConditions(r.condition, r.hitCondition, this.cpuContext(this.cpus.current()));
         if (typeof problem === 'string') return { id, verified: false, message: problem };
         (space === 'virtual' ? cpu : dma).push({ id, space, start, length, access: r.access ?? 'write', condition: r.condition, hitCondition: problem, hits: 0 });
@@ -304,10 +304,12 @@ export class ElfRuntime extends EventEmitter implements Runtime {
         return { id, verified: false, message: (error as Error).message };
       }
     });
-    this.storeBreakpoints = cpu;
-    this.cpus.watchStores(cpu, cpu.length === 0 ? undefined : (address, size, value) => {
-      for (const breakpoint of this.storeBreakpoints) {
-        if (address + size > breakpoint.start && address < breakpoint.start + breakpoint.length) this.storeHits.push({ breakpoint, address, size, value });
+    this.accessBreakpoints = cpu;
+    const ranges = cpu.map((b) => ({ start: b.start, length: b.length, stores: b.access !== 'read', loads: b.access !== 'write' }));
+    this.cpus.watchAccesses(ranges, cpu.length === 0 ? undefined : (address, size, value, write) => {
+      for (const breakpoint of this.accessBreakpoints) {
+        if (write ? breakpoint.access === 'read' : breakpoint.access === 'write') continue;
+        if (address + size > breakpoint.start && address < breakpoint.start + breakpoint.length) this.accessHits.push({ breakpoint, address, size, value, write });
       }
     });
     this.dma.setDataBreakpoints(dma);
@@ -386,11 +388,11 @@ export class ElfRuntime extends EventEmitter implements Runtime {
     const cpu = thread.cpu;
     const pc = cpu.pc;
     this.observeDma(threadId);
-    if (this.storeHits.length) {
-      const hit = this.storeHits.find((h) => breakpointStops(h.breakpoint, this.cpuContext(thread), this.reports(undefined)));
-      this.storeHits.length = 0;
+    if (this.accessHits.length) {
+      const hit = this.accessHits.find((h) => breakpointStops(h.breakpoint, this.cpuContext(thread), this.reports(undefined)));
+      this.accessHits.length = 0;
       if (hit) {
-        const text = `CPU store of ${hit.size} byte(s) at ${hexAddress(hit.address)} = ${formatValue(hit.value >>> 0)} (watching ${hexAddress(hit.breakpoint.start)}+${hit.breakpoint.length})`;
+        const text = `CPU ${hit.write ? 'store' : 'load'} of ${hit.size} byte(s) at ${hexAddress(hit.address)} = ${formatValue(hit.value >>> 0)} (watching ${hexAddress(hit.breakpoint.start)}+${hit.breakpoint.length})`;
         return { reason: 'data breakpoint', threadId, description: text, text, breakpointIds: [hit.breakpoint.id] };
       }
     }

@@ -13,6 +13,7 @@ import { BREAKPOINT_HALT } from '../../emulator/cpu/cpu';
 import { MODE_NAMES, Mode, bankOf } from '../../emulator/cpu/modes';
 import type { StopReason as CpuStop } from '../../emulator/cpu/state';
 import type { SystemCpu } from '../../emulator/cpu/system';
+import { WatchpointHit } from '../../emulator/cpu/watchpoints';
 import { platformFromDtb } from '../../emulator/machine/from-dtb';
 import { bootKernel } from '../../emulator/machine/linux-boot';
 import { PassthroughError, PassthroughGuest } from '../../emulator/machine/passthrough';
@@ -33,6 +34,7 @@ import { DmaObservation, type DmaThread, FETCHING, SMMU_WALK } from './dma-obser
 import { type ExpressionContext, evaluateExpression } from './expression';
 import { UserError, integer } from './launch';
 import { KernelSymbols } from './kernel-symbols';
+import { KernelWatchpoints } from './kernel-watchpoints';
 import { debugMachineOf } from './machine';
 import type { FileAccess } from './microcode-runtime';
 import { DebugProgram } from './program';
@@ -137,6 +139,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   /** Per DMA thread index, the listing of the microcode it started last. */
   private readonly listings = new Map<number, DebugProgram>();
   private recorder: MachineTraceRecorder | undefined;
+  private readonly watchpoints: KernelWatchpoints;
 
   private constructor(readonly options: KernelLaunch, private readonly system: SystemMachine, readonly symbols: KernelSymbols) {
     super();
@@ -155,6 +158,11 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       replaying: () => this.replaying,
     });
     this.dma.readThreads();
+    this.watchpoints = new KernelWatchpoints({
+      cpus: system.cpus, dmacs: this.dma.machine.dmacs, bus: system.machine.bus, dma: this.dma,
+      cpuContext: (index) => this.cpuContext(index), dmaContext: (thread) => this.dmaContext(this.dma.threads[thread]),
+      reports: () => this.reports(), cpuThreadId: (index) => this.cpuThreadId(index),
+    });
   }
 
   static launch(options: KernelLaunch, files: FileAccess, warn: (line: string) => void): KernelRuntime {
@@ -283,12 +291,14 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     }
   }
 
-  dataBreakpointInfo(name: string): DataTarget {
-    return { dataId: null, description: `data breakpoints are not available in kernel sessions yet ('${name}'): use the DMA event filters` };
+  /** A kernel symbol, an address or a register's value (virtual: every CPU's accesses), `phys:ADDRESS` (CPUs and
+   * DMA), `iova ADDRESS` (DMA); `:LENGTH` after it (kernel-watchpoints.ts). */
+  dataBreakpointInfo(name: string, bytes?: number): DataTarget {
+    return this.watchpoints.info(name, bytes, this.cpuContext(this.focus));
   }
 
   setDataBreakpoints(requests: readonly DataBreakpointRequest[]): BreakpointResult[] {
-    return requests.map(() => ({ id: this.nextBreakpointId++, verified: false, message: 'data breakpoints are not available in kernel sessions yet' }));
+    return this.watchpoints.replace(requests, () => this.nextBreakpointId++, this.cpuContext(this.focus));
   }
 
   setEventFilters(requests: readonly EventFilterRequest[]): void {
@@ -343,10 +353,14 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     this.focus = target.cpu;
     this.prepareResume();
     this.history.push(this.moment('step', target.cpu));
-    const outcome = this.system.step(target.cpu, STEP_WAIT_NS);
-    this.flushConsole();
-    this.dma.readThreads();
-    if (this.finish(outcome, { kind: 'continue' })) return;
+    // A watched access whose condition does not hold is passed, not performed: the step then performs it.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const outcome = this.system.step(target.cpu, STEP_WAIT_NS);
+      this.flushConsole();
+      this.dma.readThreads();
+      if (this.finish(outcome, { kind: 'continue' })) return;
+      if (!(outcome?.kind === 'stopped' && outcome.stop.kind === 'fault' && outcome.stop.cause instanceof WatchpointHit)) break;
+    }
     const event = this.dma.eventStop();
     this.dma.clearReports();
     this.stop(event ?? { reason: 'step', threadId });
@@ -366,7 +380,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     const outcome = this.system.machine.run({ maxCycles: DMA_STEP_CYCLES, until: () => this.dma.pcOf(t) !== pc || !FETCHING.has(dmac.threadState(t.ref)) });
     // Halts the filters asked of the CPUs apply to the next run, which clears them.
     this.dma.readThreads();
-    const event = this.dma.eventStop();
+    const event = this.dma.eventStop() ?? this.watchpoints.dmaStop();
     this.dma.clearReports();
     if (event) return this.stop(event);
     if (outcome === 'budget') throw new UserError(`${t.name} did not leave the instruction at ${hex32(pc)} in ${DMA_STEP_CYCLES} cycles`);
@@ -400,7 +414,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       this.transmitted = last.transmitted;
       // The run re-executed from its start (in the schedule's order, as it ran), to the instant the instruction retired.
       this.replaying = true;
-      const outcome = this.system.runUntil(target.cpu, previous);
+      const outcome = this.watchpoints.suspendedWhile(() => this.system.runUntil(target.cpu, previous));
       this.replaying = false;
       this.flushConsole();
       if (outcome.kind !== 'reached') throw new UserError(`the re-execution of cpu${target.cpu}'s run ended early (${outcome.kind}) before its instruction ${previous}`);
@@ -432,6 +446,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
 
   private rewind(to: Moment, threadId: number): void {
     this.system.restore(to.state);
+    this.watchpoints.refresh();
     this.transmitted = to.transmitted;
     this.rewound(to.cpu, threadId);
   }
@@ -451,6 +466,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
 
   /** Every CPU leaves its stop; one at a breakpoint passes it once; the breakpoints apply again. */
   private prepareResume(): void {
+    this.watchpoints.prepareResume();
     const addresses = new Set(this.breakpointsAt.keys());
     for (const cpu of this.system.cpus) {
       cpu.haltRequested = false;
@@ -495,7 +511,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       return true;
     }
     this.dma.readThreads();
-    const event = this.dma.eventStop();
+    const event = this.dma.eventStop() ?? this.watchpoints.dmaStop();
     if (event) {
       // The machine stopped at the event: every CPU is halted after its instruction (or was not running).
       this.dma.clearReports();
@@ -522,6 +538,12 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       const named = this.functionBreakpoints.find((f) => hit.includes(f.breakpoint));
       this.stop({ reason: named ? 'function breakpoint' : 'instruction breakpoint', threadId, description: named && `${named.name} (cpu${outcome.cpu})`, breakpointIds: hit.map((bp) => bp.id) });
       return true;
+    }
+    if (stop.kind === 'fault' && stop.cause instanceof WatchpointHit) {
+      const watched = this.watchpoints.cpuStop(outcome.cpu, stop.cause);
+      if (watched === undefined) cpu.stop = null;
+      else this.stop(watched);
+      return watched !== undefined;
     }
     if (stop.kind === 'halt') {
       // A pause (or a DMA event already reported) halted it.
@@ -703,6 +725,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       done += chunk;
     }
     if (done === 0 && bytes.length > 0) throw new UserError(`cannot write at ${hexAddress(address)}: cpu${this.focus} maps no RAM there`);
+    this.watchpoints.refresh();
     return done;
   }
 

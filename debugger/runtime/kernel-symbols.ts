@@ -37,13 +37,13 @@ export class KernelSymbols {
     try {
       if (symbols) {
         if (isElf(symbols.bytes)) {
-          const functions = new FrameTable(symbols.bytes).functions.map((f) => ({ name: f.name, type: 'T', address: f.start }));
-          if (functions.length === 0) throw new UserError(`'symbols': ${symbols.path} has no function symbols (a stripped vmlinux?)`);
-          return new KernelSymbols(functions, symbols.path);
+          const table = new FrameTable(symbols.bytes);
+          if (table.functions.length === 0) throw new UserError(`'symbols': ${symbols.path} has no function symbols (a stripped vmlinux?)`);
+          return new KernelSymbols(elfSymbols(table), symbols.path);
         }
         return new KernelSymbols(parseSystemMap(Buffer.from(symbols.bytes).toString('latin1'), symbols.path), symbols.path);
       }
-      if (isElf(kernel)) return new KernelSymbols(new FrameTable(kernel).functions.map((f) => ({ name: f.name, type: 'T', address: f.start })), kernelPath);
+      if (isElf(kernel)) return new KernelSymbols(elfSymbols(new FrameTable(kernel)), kernelPath);
       if (isZImage(kernel)) {
         warn(`${kernelPath} is a zImage, whose kallsyms tables are compressed: no kernel symbols (give the decompressed Image, or 'symbols': a System.map or vmlinux)`);
         return KernelSymbols.none(kernelPath);
@@ -92,4 +92,9 @@ export class KernelSymbols {
     const f = this.functionAt(address >>> 0);
     return f && f.offset === 0 ? f.name : undefined;
   }
+}
+
+/** An ELF's functions (text) and data objects (`jiffies`: what data breakpoints and expressions name). */
+function elfSymbols(table: FrameTable): KernelSymbol[] {
+  return [...table.functions.map((f) => ({ name: f.name, type: 'T', address: f.start })), ...table.objects.map((o) => ({ name: o.name, type: 'D', address: o.address }))];
 }

@@ -9,6 +9,7 @@ import { BusResponse, type Bus, type BusPort } from '../bus/bus';
 import { PAGE_SIZE, type CodeWatcher, type PhysicalMemory } from '../bus/memory';
 import { MemoryFault, type AccessKind, type CpuMemory, type DeviceAccessObserver } from './memory';
 import { PageCachedMemory } from './page-cache';
+import type { MemoryWatch } from './watchpoints';
 
 const PAGE_MASK = PAGE_SIZE - 1;
 const EMPTY_PAGE = new Uint8Array(0);
@@ -150,6 +151,7 @@ export class Mmu extends PageCachedMemory implements CpuMemory, CodeWatcher {
   beforeDeviceAccess: (() => void) | undefined;
   /** Called after each data access that reached a device (none attached: no cost): what a trace shows of a driver. */
   onDeviceAccess: DeviceAccessObserver | undefined;
+  private memoryWatch: MemoryWatch | undefined;
 
   constructor(
     private readonly bus: Bus,
@@ -175,6 +177,19 @@ export class Mmu extends PageCachedMemory implements CpuMemory, CodeWatcher {
     if (user === this.user) return;
     this.user = user;
     this.flushAccessCache();
+  }
+
+  /**
+   * The debugger's watchpoints (watchpoints.ts): loads and stores to RAM of the pages it watches miss the page cache
+   * and are checked before they are performed. Set it again when what it watches changes.
+   */
+  get watch(): MemoryWatch | undefined {
+    return this.memoryWatch;
+  }
+
+  set watch(watch: MemoryWatch | undefined) {
+    this.memoryWatch = watch;
+    this.uncacheAll();
   }
 
   /** Bumped whenever translations may have changed: the CPU's cache of code pages by virtual page follows it. */
@@ -446,14 +461,16 @@ export class Mmu extends PageCachedMemory implements CpuMemory, CodeWatcher {
     const physical = this.translate(address, access);
     const page = this.ramPage(physical);
     if (page !== undefined) {
-      // Later reads (fetches: from this page) at this privilege hit the cache.
-      if (access === 'read') this.cacheRead(address >>> 12, page);
-      else {
+      const o = address & PAGE_MASK;
+      const value = pageValue(page, o, size);
+      const watch = this.memoryWatch;
+      if (access === 'execute') {
         this.fetchTag = address >>> 12;
         this.fetchPage = page;
-      }
-      const o = address & PAGE_MASK;
-      return size === 1 ? page[o] : size === 2 ? page[o] | (page[o + 1] << 8) : (page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24)) >>> 0;
+      } else if (watch !== undefined && watch.watches(address >>> 12, Math.floor(physical / PAGE_SIZE))) watch.check(address, physical, size, false, value, value);
+      // Later reads at this privilege hit the cache.
+      else this.cacheRead(address >>> 12, page);
+      return value;
     }
     const device = this.hookedDevice(physical, size);
     if (device) this.beforeDeviceAccess?.();
@@ -475,6 +492,15 @@ export class Mmu extends PageCachedMemory implements CpuMemory, CodeWatcher {
     const physical = this.translate(address, 'write');
     const page = this.ramPage(physical);
     if (page !== undefined) {
+      const watch = this.memoryWatch;
+      if (watch !== undefined && watch.watches(address >>> 12, Math.floor(physical / PAGE_SIZE))) {
+        const o = address & PAGE_MASK;
+        const old = pageValue(page, o, size);
+        watch.check(address, physical, size, true, value, old);
+        // Not cached: the next store to the page is checked too.
+        this.ram.write(physical, size, size === 4 ? value : value & ((1 << (8 * size)) - 1));
+        return;
+      }
       if (this.ram.isCode(Math.floor(physical / PAGE_SIZE))) {
         // A page with decoded code: the store goes through the RAM, which drops the code (every CPU's).
         this.ram.write(physical, size, size === 4 ? value : value & ((1 << (8 * size)) - 1));
@@ -526,6 +552,11 @@ export class Mmu extends PageCachedMemory implements CpuMemory, CodeWatcher {
     }
     return this.readSized(address, 4, 'execute') | 0;
   }
+}
+
+/** The little-endian value of `size` bytes at offset `o` of a page (unsigned). */
+function pageValue(page: Uint8Array, o: number, size: 1 | 2 | 4): number {
+  return size === 1 ? page[o] : size === 2 ? page[o] | (page[o + 1] << 8) : (page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24)) >>> 0;
 }
 
 /** Short-descriptor AP[2:0] (AFE = 0) or AP[2:1] (AFE = 1, AP[0] is the access flag) → permission bits. */

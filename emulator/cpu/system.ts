@@ -17,6 +17,7 @@ import { MemoryFault } from './memory';
 import { Mmu, MmuFault, type TranslationRegisters } from './mmu';
 import { Mode, RegisterBanks, bankOf, isValidMode, type BankedState } from './modes';
 import { SystemEvent, type CpuSnapshot, type StopReason, type SystemControl } from './state';
+import { WatchpointHit } from './watchpoints';
 
 const PAGE_SHIFT = 12;
 const PAGE_SIZE = 1 << PAGE_SHIFT;
@@ -304,7 +305,8 @@ export class SystemCpu extends Cpu implements SystemControl {
 
   /** A data or prefetch abort from the MMU (the engine left pc at the faulting instruction). */
   private abort(fault: MemoryFault | undefined): boolean {
-    if (fault === undefined) return false;
+    // A watchpoint's hit is the debugger's, not the guest's.
+    if (fault === undefined || fault instanceof WatchpointHit) return false;
     const status = fault instanceof MmuFault ? fault.status : 0b01000; // synchronous external abort
     if (fault.access === 'execute') {
       this.setCp15('IFSR', status);

@@ -46,6 +46,8 @@ export class FrameTable {
   readonly functions: FunctionSymbol[] = [];
   /** Addresses of named functions and data objects (globals, statics), for expressions. */
   private readonly addresses = new Map<string, number>();
+  /** Data object symbols (STT_OBJECT: globals, statics), in the symbol table's order. */
+  readonly objects: { readonly name: string; readonly address: number }[] = [];
   private readonly exidx: ExidxTable;
 
   constructor(private readonly elf: Uint8Array) {
@@ -64,6 +66,7 @@ export class FrameTable {
         const start = view.getUint32(at + 4, true) & ~(type === 2 ? 1 : 0); // bit 0 marks Thumb code
         if (name !== '' && !this.addresses.has(name)) this.addresses.set(name, start);
         if (type === 2) this.functions.push({ name, start, size: view.getUint32(at + 8, true) });
+        else if (name !== '') this.objects.push({ name, address: start });
       }
       // Aliases share an address (printf, _IO_printf): the name with fewest leading underscores comes first.
       const underscores = (name: string): number => /^_*/.exec(name)![0].length;

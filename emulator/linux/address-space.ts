@@ -22,15 +22,22 @@ const DEVICE = 16;
 const WATCHED = 32;
 /** A page holding a watched store range: kept out of the write TLB, so its stores take the slow path that checks. */
 const STORE_WATCHED = 64;
+/** A page holding a watched load range: kept out of the read TLB likewise. */
+const LOAD_WATCHED = 128;
+const ACCESS_WATCHED = STORE_WATCHED | LOAD_WATCHED;
 
-/** A range of virtual addresses whose CPU stores are reported. */
-export interface StoreWatch {
+/** A range of virtual addresses whose CPU accesses are reported: its stores (unless `stores` is false), its loads
+ * when `loads` is set. */
+export interface AccessWatch {
   readonly start: number;
   readonly length: number;
+  readonly stores?: boolean;
+  readonly loads?: boolean;
 }
 
-/** Called after a CPU store (STR, STRB, STRH, STM...; not a system call's write) into a watched range. */
-export type StoreListener = (address: number, size: 1 | 2 | 4, value: number) => void;
+/** Called after a CPU load or store (LDR, STR, LDM, STM...; not a system call's access) touching a watched range that
+ * watches that kind of access, with the value loaded or stored. */
+export type AccessListener = (address: number, size: 1 | 2 | 4, value: number, write: boolean) => void;
 
 /** Where a process's page frames come from: physical addresses of zeroed 4 KiB frames of the machine's RAM. */
 export interface FrameSource {
@@ -67,8 +74,8 @@ export class UserAddressSpace extends PageCachedMemory implements CpuMemory {
   private readonly orphans = new Set<number>();
   private readonly scratch = new Uint8Array(8);
   private codeWatcher: ((pageNumber: number) => void) | undefined;
-  private storeWatches: readonly StoreWatch[] = [];
-  private storeListener: StoreListener | undefined;
+  private accessWatches: readonly AccessWatch[] = [];
+  private accessListener: AccessListener | undefined;
   // The page cache (page-cache.ts) is the software TLB: filled on a miss, emptied when the mapping changes or the
   // physical memory is snapshotted/restored (its pages may then be shared or replaced).
   private tlbGeneration = 0;
@@ -92,7 +99,7 @@ export class UserAddressSpace extends PageCachedMemory implements CpuMemory {
   mapAnonymous(address: number, length: number, prot: number): void {
     for (let vpn = address >>> 12, end = pageEnd(address, length); vpn < end; vpn++) {
       this.releaseFrame(vpn);
-      this.flags[vpn] = MAPPED | (prot & 7) | (this.flags[vpn] & STORE_WATCHED);
+      this.flags[vpn] = MAPPED | (prot & 7) | (this.flags[vpn] & ACCESS_WATCHED);
     }
   }
 
@@ -102,14 +109,14 @@ export class UserAddressSpace extends PageCachedMemory implements CpuMemory {
     for (let vpn = first, end = pageEnd(address, length); vpn < end; vpn++) {
       this.releaseFrame(vpn);
       this.frames[vpn] = Math.floor(physical / PAGE_SIZE) + (vpn - first) + 1;
-      this.flags[vpn] = MAPPED | DEVICE | (prot & 3) | (this.flags[vpn] & STORE_WATCHED);
+      this.flags[vpn] = MAPPED | DEVICE | (prot & 3) | (this.flags[vpn] & ACCESS_WATCHED);
     }
   }
 
   unmap(address: number, length: number): void {
     for (let vpn = address >>> 12, end = pageEnd(address, length); vpn < end; vpn++) {
       this.releaseFrame(vpn);
-      this.flags[vpn] &= STORE_WATCHED;
+      this.flags[vpn] &= ACCESS_WATCHED;
     }
   }
 
@@ -209,25 +216,27 @@ export class UserAddressSpace extends PageCachedMemory implements CpuMemory {
   }
 
   /**
-   * Reports CPU stores into `ranges` to `listener` (replacing earlier watches; none stops watching). Only the pages
-   * holding a range leave the write TLB: stores elsewhere keep their fast path, and nothing is checked when nothing
-   * is watched. Watches are on virtual addresses and survive remapping.
+   * Reports CPU stores into `ranges`, and loads from those watching loads, to `listener` (replacing earlier watches;
+   * none stops watching). Only the pages holding a range leave the TLB (for writes, and for reads where loads are
+   * watched): other accesses keep their fast path, and nothing is checked when nothing is watched. Watches are on
+   * virtual addresses and survive remapping.
    */
-  watchStores(ranges: readonly StoreWatch[], listener: StoreListener | undefined): void {
-    for (const w of this.storeWatches) for (let vpn = w.start >>> 12, end = pageEnd(w.start, w.length); vpn < end; vpn++) this.flags[vpn] &= ~STORE_WATCHED;
-    this.storeWatches = listener ? ranges : [];
-    this.storeListener = listener;
-    for (const w of this.storeWatches) {
+  watchAccesses(ranges: readonly AccessWatch[], listener: AccessListener | undefined): void {
+    for (const w of this.accessWatches) for (let vpn = w.start >>> 12, end = pageEnd(w.start, w.length); vpn < end; vpn++) this.flags[vpn] &= ~ACCESS_WATCHED;
+    this.accessWatches = listener ? ranges : [];
+    this.accessListener = listener;
+    for (const w of this.accessWatches) {
       for (let vpn = w.start >>> 12, end = pageEnd(w.start, w.length); vpn < end; vpn++) {
-        this.flags[vpn] |= STORE_WATCHED;
+        this.flags[vpn] |= (w.stores === false ? 0 : STORE_WATCHED) | (w.loads ? LOAD_WATCHED : 0);
         this.dropTlb(vpn);
       }
     }
   }
 
-  private checkStore(address: number, size: 1 | 2 | 4, value: number): void {
-    for (const w of this.storeWatches) {
-      if (address + size > w.start && address < w.start + w.length) return this.storeListener!(address, size, value);
+  private checkAccess(address: number, size: 1 | 2 | 4, value: number, write: boolean): void {
+    for (const w of this.accessWatches) {
+      if (!(write ? w.stores !== false : w.loads) || address + size <= w.start || address >= w.start + w.length) continue;
+      return this.accessListener!(address, size, value, write);
     }
   }
 
@@ -255,7 +264,7 @@ export class UserAddressSpace extends PageCachedMemory implements CpuMemory {
     if (flags & DEVICE) return;
     if (this.ram.generation !== this.tlbGeneration) this.revalidate();
     const page = this.ram.privatePage(Math.floor(physical / PAGE_SIZE));
-    if (flags & PROT_READ) this.cacheRead(vpn, page);
+    if (flags & PROT_READ && !(flags & LOAD_WATCHED)) this.cacheRead(vpn, page);
     if (flags & PROT_WRITE && !(flags & (WATCHED | STORE_WATCHED))) this.cacheWrite(vpn, page);
   }
 
@@ -298,8 +307,9 @@ export class UserAddressSpace extends PageCachedMemory implements CpuMemory {
     }
     const vpn = address >>> 12;
     const physical = this.translate(address, need, access);
-    if (this.flags[vpn] & DEVICE) return this.deviceRead(physical, size, address);
-    return this.ram.read(physical, size);
+    const value = this.flags[vpn] & DEVICE ? this.deviceRead(physical, size, address) : this.ram.read(physical, size);
+    if (this.flags[vpn] & LOAD_WATCHED && access === 'read') this.checkAccess(address, size, value, false);
+    return value;
   }
 
   private writeSized(address: number, size: 1 | 2 | 4, value: number): void {
@@ -312,7 +322,7 @@ export class UserAddressSpace extends PageCachedMemory implements CpuMemory {
     const physical = this.translate(address, PROT_WRITE, 'write');
     if (this.flags[vpn] & DEVICE) this.deviceWrite(physical, size, value, address);
     else this.ram.write(physical, size, value & (size === 4 ? -1 : (1 << (8 * size)) - 1));
-    if (this.flags[vpn] & STORE_WATCHED) this.checkStore(address, size, value);
+    if (this.flags[vpn] & STORE_WATCHED) this.checkAccess(address, size, value, true);
   }
 
   protected readMiss(address: number, size: 1 | 2 | 4): number {

@@ -258,11 +258,11 @@ export class SystemMachine implements PowerController {
     const schedule = this.schedule;
     const cpu = this.cpus[index];
     const end = machine.now + maxTime * PICOSECONDS_PER_NANOSECOND;
-    while (cpu.waiting && !cpu.wakeable && machine.now < end) {
-      machine.waitUntil(() => cpu.wakeable, Math.min(end, this.nextTimerDeadline()));
+    while (cpu.waiting && !cpu.wakeable && !cpu.haltRequested && machine.now < end) {
+      machine.waitUntil(() => cpu.wakeable || cpu.haltRequested, Math.min(end, this.nextTimerDeadline()));
       for (const t of this.timers) t.advanceTo(this.time);
     }
-    if (cpu.waiting && !cpu.wakeable) return { kind: 'time-limit' };
+    if (cpu.waiting && !cpu.wakeable && !cpu.haltRequested) return { kind: 'time-limit' };
     const inRound = schedule.open;
     if (!inRound) {
       schedule.start = machine.now;
@@ -291,7 +291,8 @@ export class SystemMachine implements PowerController {
     let waited: WaitResult | undefined;
     if (!busy && this.power === 'on') {
       // The CPUs may have just programmed the next timer deadline.
-      const interrupted = () => this.cpus.some((c) => c.powered && (!c.waiting || c.wakeable));
+      // A CPU the debugger halts (a DMA event stops the machine) ends the wait too.
+      const interrupted = () => this.cpus.some((c) => c.powered && (!c.waiting || c.wakeable || c.haltRequested));
       waited = machine.waitUntil(interrupted, Math.min(end, this.nextTimerDeadline(), this.consoleInput.nextAt));
     }
     const nanoseconds = this.time;

@@ -2,8 +2,9 @@
 # Builds the initramfs images of the VFIO_PLATFORM guide's two test cases from what build-modules.sh cached:
 #   .cache/guest/6.12/test-case-1-host.cpio.gz   busybox, Debian's vfio.ko + vfio_iommu_type1.ko, the out-of-tree
 #       vfio-platform-base/vfio-platform/vfio-amba modules and examples/vfio-pl330/vfio-pl330; its /init loads them,
-#       releases the DMAC from dma-pl330 where that driver bound it, runs `vfio-pl330 2c0a0000.dma`, prints dmesg's
-#       arm-smmu and vfio lines and powers off.
+#       releases the DMAC from dma-pl330 where that driver bound it, runs `vfio-pl330 2c0a0000.dma` (the copy), then
+#       `vfio-pl330 --unmapped 0x50000000 2c0a0000.dma` (the isolation check), prints dmesg's arm-smmu, vfio and
+#       IOMMU mapping lines and powers off.
 #   .cache/guest/6.12/test-case-2-guest.cpio.gz  busybox and dmatest.ko for each kernel flavour (its /init picks the
 #       one of `uname -r`); its /init runs dmatest iterations=20 on every DMA channel, prints each channel's summary
 #       and powers off. `dmatest.<param>=<value>` words on the kernel command line are passed to dmatest.
@@ -69,7 +70,10 @@ if [ -e /sys/bus/amba/drivers/dma-pl330/\$device ]; then
 fi
 vfio-pl330 \$device
 echo "vfio-pl330 exit status \$?"
-dmesg | grep -E 'arm-smmu|vfio'
+# The isolation check: the same program with its copy aimed at an IOVA nothing is mapped at.
+vfio-pl330 --unmapped 0x50000000 \$device
+echo "vfio-pl330 --unmapped exit status \$?"
+dmesg | grep -E 'arm-smmu|vfio|IOMMU mapping'
 poweroff -f
 INIT
 chmod +x "$host/init"

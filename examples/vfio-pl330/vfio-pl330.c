@@ -1,11 +1,15 @@
 // A userspace VFIO driver for the PL330 DMA controller (the VFIO_PLATFORM guide's Test Case 1), written for dmalab:
 // bind the DMAC to vfio-platform (vfio-amba on the AMBA bus), put its IOMMU group in a type-1 container, map three
 // DMA buffers through the SMMU, write PL330 microcode that copies one page, start channel 0 through the debug
-// registers, wait for the DMASEV interrupt on an eventfd, and check the copy.
+// registers, wait for the DMASEV interrupt on an eventfd, and check the copy. With --unmapped, the isolation check:
+// the destination is not mapped and the copy is aimed at IOVA instead, which the SMMU must stop (the channel faults,
+// its abort interrupt fires, the destination buffer stays as it was).
 //
-//   usage: vfio-pl330 [DEVICE [GROUP_PATH]]      DEVICE defaults to 2c0a0000.dma; GROUP_PATH (e.g. /dev/vfio/0)
-//                                                 defaults to the one named by the device's iommu_group link.
-// Exit status 0 when the destination equals the source; every failing step prints what and why.
+//   usage: vfio-pl330 [--unmapped IOVA] [DEVICE [GROUP_PATH]]
+//     DEVICE defaults to 2c0a0000.dma; GROUP_PATH (e.g. /dev/vfio/0) defaults to the one named by the device's
+//     iommu_group link.
+// Exit status 0 when the destination equals the source (with --unmapped: when the channel faulted and the destination
+// is untouched); every failing step prints what and why.
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/vfio.h>
@@ -34,6 +38,7 @@
 #define DBGCMD 0xd04
 #define DBGINST0 0xd08
 #define DBGINST1 0xd0c
+#define FTR_DATA_WRITE_ERR (1u << 17)
 
 // I/O virtual addresses the program chooses for its buffers (what the DMAC sees through the SMMU).
 #define IOVA_CODE 0x10000000u
@@ -105,6 +110,14 @@ static int unmask_irq(int device, unsigned index) {
 }
 
 int main(int argc, char **argv) {
+  // --unmapped IOVA: where the isolation check aims the copy (0: the copy itself).
+  uint32_t unmapped = 0;
+  if (argc > 2 && strcmp(argv[1], "--unmapped") == 0) {
+    char *end;
+    unmapped = (uint32_t)strtoul(argv[2], &end, 0);
+    if (*end || !unmapped || unmapped % PAGE) { errno = EINVAL; return fail("--unmapped", argv[2]); }
+    argc -= 2, argv += 2;
+  }
   const char *device_name = argc > 1 ? argv[1] : "2c0a0000.dma";
   char path[256], group_path[300];
 
@@ -173,13 +186,13 @@ int main(int argc, char **argv) {
   memset(dst, 0, PAGE);
   if (map_dma(container, code, IOVA_CODE, VFIO_DMA_MAP_FLAG_READ) < 0) return fail("MAP_DMA", "microcode buffer");
   if (map_dma(container, src, IOVA_SRC, VFIO_DMA_MAP_FLAG_READ) < 0) return fail("MAP_DMA", "source buffer");
-  if (map_dma(container, dst, IOVA_DST, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE) < 0) return fail("MAP_DMA", "destination buffer");
+  if (!unmapped && map_dma(container, dst, IOVA_DST, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE) < 0) return fail("MAP_DMA", "destination buffer");
 
   // 6. Microcode: 256 bursts of 4 x 4 bytes from SRC to DST, then a write barrier and event 0.
   emit = code;
   dmamov(1, 0x000d4035);  // CCR: incrementing source and destination, 4-byte beats, 4-beat bursts
   dmamov(0, IOVA_SRC);
-  dmamov(2, IOVA_DST);
+  dmamov(2, unmapped ? unmapped : IOVA_DST);
   dmalp0(COPY_BYTES / 16);
   dmald();
   dmast();
@@ -188,6 +201,7 @@ int main(int argc, char **argv) {
   dmasev(0);
   dmaend();
   printf("microcode: %d bytes at iova 0x%x\n", (int)(emit - code), IOVA_CODE);
+  if (unmapped) printf("isolation: destination not mapped, copy aimed at unmapped iova 0x%x\n", unmapped);
 
   // 7. Interrupts: one eventfd per IRQ the device has (which line carries event 0 depends on the device tree).
   int efd[MAX_IRQS];
@@ -205,10 +219,11 @@ int main(int argc, char **argv) {
   wr(DBGINST1, IOVA_CODE);
   wr(DBGCMD, 0);
 
-  // 9. Wait for the interrupt.
+  // 9. Wait for the interrupt (the abort interrupt when the channel faults).
   struct pollfd fds[MAX_IRQS];
   for (unsigned i = 0; i < irqs; i++) fds[i] = (struct pollfd){ .fd = efd[i], .events = POLLIN };
   if (poll(fds, irqs, 5000) <= 0) { errno = ETIMEDOUT; return fail("interrupt", "no interrupt within 5 s"); }
+  uint32_t csr = rd(CSR0), fsrd = rd(FSRD), fsrc = rd(FSRC), ftr = rd(FTR0);
   for (unsigned i = 0; i < irqs; i++) {
     if (!(fds[i].revents & POLLIN)) continue;
     uint64_t count;
@@ -218,20 +233,29 @@ int main(int argc, char **argv) {
     if (unmask_irq(device, i) < 0) return fail("interrupt", "SET_IRQS(UNMASK)");
   }
 
-  // 10. Check the DMAC and the copy.
-  uint32_t csr = rd(CSR0), fsrd = rd(FSRD), fsrc = rd(FSRC);
-  printf("CSR0 0x%x FSRD 0x%x FSRC 0x%x FTR0 0x%x\n", csr, fsrd, fsrc, rd(FTR0));
-  int same = memcmp(src, dst, COPY_BYTES) == 0;
-  printf("copy of %u bytes: %s\n", COPY_BYTES, same ? "PASS" : "FAIL");
+  // 10. Check the DMAC and the copy (with --unmapped: the fault, and the destination as it was).
+  printf("CSR0 0x%x FSRD 0x%x FSRC 0x%x FTR0 0x%x\n", csr, fsrd, fsrc, ftr);
+  int ok;
+  if (unmapped) {
+    int untouched = 1;
+    for (unsigned i = 0; i < PAGE; i++) untouched &= dst[i] == 0;
+    ok = (fsrc & 1) && (ftr & FTR_DATA_WRITE_ERR) && untouched;
+    printf("isolation: channel 0 %s, destination buffer %s: %s\n", (fsrc & 1) ? ((ftr & FTR_DATA_WRITE_ERR) ? "faulted on its write" : "faulted") : "did not fault",
+           untouched ? "untouched" : "CHANGED", ok ? "PASS" : "FAIL");
+  } else {
+    int same = memcmp(src, dst, COPY_BYTES) == 0;
+    ok = same && (fsrd | fsrc) == 0;
+    printf("copy of %u bytes: %s\n", COPY_BYTES, same ? "PASS" : "FAIL");
+  }
 
   // 11. Tear down.
   for (unsigned i = 0; i < irqs; i++) { set_irq_eventfd(device, i, -1); close(efd[i]); }
-  unmap_dma(container, IOVA_DST);
+  if (!unmapped) unmap_dma(container, IOVA_DST);
   unmap_dma(container, IOVA_SRC);
   unmap_dma(container, IOVA_CODE);
   munmap((void *)regs, region.size);
   close(device);
   close(group);
   close(container);
-  return same && (fsrd | fsrc) == 0 ? 0 : 1;
+  return ok ? 0 : 1;
 }

@@ -1,7 +1,7 @@
 // An ARM executable's session has every feature a PL330 session has: its own DMA stopping it (an SMMU fault the
 // program's microcode causes), logpoints, conditions and hit counts on C lines, memory reads and writes at the CPU's
-// addresses, and data breakpoints on the CPU's stores. The program (programs/dma-fault.c) is built with Debian's
-// cross compiler and its expected values are computed here from its source.
+// addresses, and data breakpoints on the CPU's stores and loads. The program (programs/dma-fault.c) is built with
+// Debian's cross compiler and its expected values are computed here from its source.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
@@ -157,15 +157,15 @@ test("readMemory and writeMemory at the CPU's addresses: a buffer the program fi
   }
 });
 
-test("a data breakpoint on a buffer the CPU writes stops on the store, in C, with the loop's state", { skip }, async () => {
+test("a data breakpoint on a buffer the CPU writes stops on the store, in C, with the loop's state; watching its loads, on the load", { skip }, async () => {
   const dc = await client();
   try {
     const output = capture(dc);
     const entry = await launch(dc, { program: program(), stopOnEntry: true }, () => dc.setExceptionBreakpointsRequest({ filters: [] }));
     const pattern = Number((await dc.evaluateRequest({ expression: 'pattern', frameId: entry.frame.id, context: 'repl' })).body.result);
     const info = (await dc.dataBreakpointInfoRequest({ name: `0x${(pattern + 5).toString(16)}`, bytes: 1 })).body;
-    assert.match(info.description, /CPU store/);
-    assert.deepEqual(info.accessTypes, ['write']);
+    assert.match(info.description, /CPU access/);
+    assert.deepEqual(info.accessTypes, ['read', 'write', 'readWrite']);
     const set = (await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.dataId!, accessType: 'write' }] })).body.breakpoints;
     assert.equal(set[0].verified, true);
     const hit = await after(dc, dc.continueRequest({ threadId: 1 }));
@@ -178,6 +178,13 @@ test("a data breakpoint on a buffer the CPU writes stops on the store, in C, wit
     assert.equal(Number((await dc.evaluateRequest({ expression: '*(u32 *)rounds', frameId: hit.frame.id, context: 'repl' })).body.result), 5);
     const read = (await dc.customRequest('readMemory', { memoryReference: `0x${pattern.toString(16)}`, count: 6 }) as DebugProtocol.ReadMemoryResponse).body!;
     assert.deepEqual([...Buffer.from(read.data!, 'base64')], PATTERN.slice(0, 6));
+    // Its loads watched instead: the load of the byte just stored stops, on the line adding it to the checksum.
+    const loads = (await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.dataId!, accessType: 'read' }] })).body.breakpoints;
+    const loaded = await after(dc, dc.continueRequest({ threadId: 1 }));
+    assert.equal(loaded.stop.body.reason, 'data breakpoint');
+    assert.deepEqual(loaded.stop.body.hitBreakpointIds, [loads[0].id]);
+    assert.match(loaded.stop.body.description ?? '', new RegExp(`CPU load of 1 byte\\(s\\) at 0x${(pattern + 5).toString(16).padStart(8, '0')} = 16 `));
+    assert.equal(loaded.frame.line, lineOf('checksum += '));
     // Stores elsewhere in the page do not stop: the rest of the loop runs to the end.
     const end = await runToEnd(dc, output.text);
     assert.deepEqual(end.stops, []);

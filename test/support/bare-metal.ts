@@ -59,11 +59,17 @@ let dtb: Uint8Array | undefined;
 
 /** `translateAfter`: instructions a block runs interpreted before it is translated (the translator's tests). */
 export function runDmalab(elf: string, cpus = 1, translateAfter?: number): { output: string; outcome: SystemOutcome; machine: SystemMachine } {
+  const booted = bootDmalab(elf, cpus, translateAfter);
+  const outcome = booted.machine.run(TIME_LIMIT);
+  return { output: booted.output(), outcome, machine: booted.machine };
+}
+
+/** The program loaded on dmalab's machine, CPU 0 at its entry, not yet run; `output()`: what it printed so far. */
+export function bootDmalab(elf: string, cpus = 1, translateAfter?: number): { machine: SystemMachine; output: () => string } {
   dtb ??= new Uint8Array(execFileSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', join(ROOT, 'test', 'support', 'virt-a15.dts')]));
   let output = '';
   const machine = new SystemMachine(platformFromDtb(dtb), { cpus, console: (byte) => { output += String.fromCharCode(byte); } });
   if (translateAfter !== undefined) for (const cpu of machine.cpus) cpu.translateAfter = translateAfter;
   machine.boot(machine.loadElf(readFileSync(elf)));
-  const outcome = machine.run(TIME_LIMIT);
-  return { output, outcome, machine };
+  return { machine, output: () => output };
 }

@@ -43,7 +43,7 @@ function runObjdump(args: readonly string[]): ListingLine[] {
   for (const line of r.stdout.split('\n')) {
     const header = /^[0-9a-f]+ <(.*)>:$/.exec(line);
     if (header) fn = header[1];
-    const m = /^ +([0-9a-f]+):\t(.*)$/.exec(line);
+    const m = /^ *([0-9a-f]+):\t(.*)$/.exec(line);
     if (m) out.push({ address: parseInt(m[1], 16), text: normaliseObjdump(m[2]), raw: m[2], function: fn });
   }
   return out;
@@ -100,4 +100,11 @@ export function compareWithObjdump(elfPath: string, source: string): Comparison 
 export function objdumpRaw(path: string, thumb: boolean): Map<number, string> {
   const lines = runObjdump(['-b', 'binary', '-m', 'arm', '-D', '--no-show-raw-insn', ...(thumb ? ['-M', 'force-thumb'] : []), path]);
   return new Map(lines.map((l) => [l.address, l.text]));
+}
+
+/** The symbols Debian's arm-linux-gnueabihf-nm lists in an ELF, by name. */
+export function nmSymbols(elfPath: string): Map<string, number> {
+  const r = spawnSync('arm-linux-gnueabihf-nm', [elfPath], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`arm-linux-gnueabihf-nm ${elfPath} failed:\n${r.stderr}`);
+  return new Map(r.stdout.split('\n').map((line) => line.split(' ')).filter((f) => f.length === 3).map(([address, , name]) => [name, parseInt(address, 16)]));
 }
