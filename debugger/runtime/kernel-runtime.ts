@@ -18,7 +18,6 @@ import { platformFromDtb } from '../../emulator/machine/from-dtb';
 import { bootKernel } from '../../emulator/machine/linux-boot';
 import { PassthroughError, PassthroughGuest } from '../../emulator/machine/passthrough';
 import { SystemMachine, type SystemOutcome } from '../../emulator/machine/system';
-import type { SystemMachineState } from '../../emulator/machine/snapshot';
 import { machineTraceRecorder, type MachineTraceRecorder } from '../../emulator/machine/trace';
 import { hexAddress } from '../../emulator/pl330/disasm';
 import { ChannelState } from '../../emulator/pl330/registers';
@@ -33,6 +32,7 @@ import { frameId, frameThread } from './contract';
 import { DmaObservation, type DmaThread, FETCHING, SMMU_WALK } from './dma-observation';
 import { type ExpressionContext, evaluateExpression } from './expression';
 import { UserError, integer } from './launch';
+import { KernelReverse, type Trigger } from './kernel-reverse';
 import { KernelSymbols } from './kernel-symbols';
 import { KernelWatchpoints } from './kernel-watchpoints';
 import { debugMachineOf } from './machine';
@@ -102,9 +102,6 @@ const PAGE = 4096;
 /** The most DMAC cycles one instruction step of a channel runs (a burst waiting on a busy bus takes a few hundred). */
 const DMA_STEP_CYCLES = 1_000_000;
 
-/** The machine as it was before a CPU's step or a run (a continue, a step over a call or out). */
-interface Moment { readonly kind: 'step' | 'run'; readonly cpu: number; readonly state: SystemMachineState; readonly retired: readonly number[]; readonly transmitted: number }
-
 type RunMode = { kind: 'continue' } | { kind: 'until'; cpu: number; address: number; sp: number };
 
 interface FunctionBreakpoint {
@@ -128,16 +125,17 @@ export class KernelRuntime extends EventEmitter implements Runtime {
    * step back transmits them again: those are dropped). */
   private transmitted = 0;
   private shown = 0;
-  /** The machine where it last started running and before each CPU step since, oldest first: what step back and
-   * reverse continue restore (within the run, by re-executing it from its start). */
-  private history: Moment[] = [];
+  /** The session's history: what step back and reverse continue rebuild (kernel-reverse.ts). */
+  private readonly reverse: KernelReverse;
+  /** The DMA event whose filter halted the machine in the run under way. */
+  private trigger: Trigger | undefined;
   private unobserveDmacs: (() => void)[] = [];
   /** Whether any DMA event filter is ticked (until the client says, the default ones are). */
   private filtering = true;
-  /** A step back re-executes a run: what the DMACs do then was seen already (no trace, no filter stops). */
-  private replaying = false;
   /** Per DMA thread index, the listing of the microcode it started last. */
   private readonly listings = new Map<number, DebugProgram>();
+  /** Where each listing starts (listed again from there at an earlier instant, where memory may hold other code). */
+  private readonly listingStarts = new Map<number, number>();
   private recorder: MachineTraceRecorder | undefined;
   private readonly watchpoints: KernelWatchpoints;
 
@@ -155,7 +153,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       output: (line) => this.emit('output', line, 'console'),
       trace: options.trace,
       everyTick: false,
-      replaying: () => this.replaying,
+      replaying: () => this.reverse.replaying,
     });
     this.dma.readThreads();
     this.watchpoints = new KernelWatchpoints({
@@ -163,6 +161,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       cpuContext: (index) => this.cpuContext(index), dmaContext: (thread) => this.dmaContext(this.dma.threads[thread]),
       reports: () => this.reports(), cpuThreadId: (index) => this.cpuThreadId(index),
     });
+    this.reverse = this.reverseHost();
   }
 
   static launch(options: KernelLaunch, files: FileAccess, warn: (line: string) => void): KernelRuntime {
@@ -213,6 +212,11 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     this.observeDmacs();
     if (this.options.stopOnEntry) this.stop({ reason: 'entry', threadId: this.cpuThreadId(0) });
     else this.resume({ kind: 'continue' });
+  }
+
+  /** The machine's time now (ns). */
+  get machineTime(): number {
+    return this.system.time;
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -318,10 +322,21 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     if (!this.filtering) return;
     for (const [d, dmac] of this.dma.machine.dmacs.entries()) {
       this.unobserveDmacs.push(dmac.observe((event) => {
-        if (this.replaying || !FILTERED_KINDS.has(event.kind)) return;
-        if (event.kind === 'channelStart') this.listMicrocode(this.dma.threads[this.dma.threadIndex(d, event.channel)], event.pc);
+        if (!FILTERED_KINDS.has(event.kind)) return;
+        const scan = this.reverse.scan;
+        if (this.reverse.replaying && scan === undefined) return;
+        if (event.kind === 'channelStart' && scan === undefined) this.listMicrocode(this.dma.threads[this.dma.threadIndex(d, event.channel)], event.pc);
         this.dma.readThreads();
-        if (this.dma.pending.length > 0) for (const cpu of this.system.cpus) cpu.requestHalt();
+        if (this.dma.pending.length === 0) return;
+        const trigger = { dmac: d, cycle: event.cycle };
+        if (scan !== undefined) {
+          // Re-executing for reverse continue: each stop the filters would make is recorded (or landed on).
+          const halt = this.reverse.eventSeen(this.dma.eventStop()!, trigger);
+          this.dma.clearReports();
+          if (!halt) return;
+        }
+        this.trigger ??= trigger;
+        for (const cpu of this.system.cpus) cpu.requestHalt();
       }));
     }
   }
@@ -352,7 +367,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     }
     this.focus = target.cpu;
     this.prepareResume();
-    this.history.push(this.moment('step', target.cpu));
+    this.reverse.beginStep({ cpu: target.cpu });
     // A watched access whose condition does not hold is passed, not performed: the step then performs it.
     for (let attempt = 0; attempt < 2; attempt++) {
       const outcome = this.system.step(target.cpu, STEP_WAIT_NS);
@@ -377,6 +392,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     if (!FETCHING.has(dmac.threadState(t.ref))) throw new UserError(`${t.name} is not executing (${this.dma.describeState(t)}): continue the machine`);
     const pc = this.dma.pcOf(t);
     this.dma.clearReports();
+    this.reverse.beginStep({ dma: t });
     const outcome = this.system.machine.run({ maxCycles: DMA_STEP_CYCLES, until: () => this.dma.pcOf(t) !== pc || !FETCHING.has(dmac.threadState(t.ref)) });
     // Halts the filters asked of the CPUs apply to the next run, which clears them.
     this.dma.readThreads();
@@ -388,38 +404,13 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   }
 
   /**
-   * Back one instruction of the CPU: the whole machine as it was before it (registers, memory, devices, DMACs),
-   * restored from the snapshot before the CPU's step, or re-executed from the start of the run it retired in.
+   * Back one instruction of the CPU, or of a DMA channel: the whole machine (CPUs, DMACs, timers, memory) as it was
+   * then, from the nearest checkpoint before and re-execution (kernel-reverse.ts).
    */
   stepBack(threadId: number): void {
     const target = this.thread(threadId);
-    if ('dma' in target) throw new UserError('step back a CPU thread (a DMA channel of a kernel session cannot run backwards)');
     this.checkStopped();
-    for (;;) {
-      const last = this.history[this.history.length - 1];
-      if (last === undefined) throw new UserError('no instruction to go back over: step back reaches as far as where the machine last started running');
-      if (last.kind === 'step') {
-        if (last.cpu !== target.cpu) throw new UserError(`the last step was cpu${last.cpu}'s: step it back first`);
-        this.history.pop();
-        return this.rewind(last, threadId);
-      }
-      const previous = this.system.cpus[target.cpu].retired - 1;
-      // The run retired none of this CPU's instructions: its previous one is before the run.
-      if (previous < last.retired[target.cpu]) {
-        this.history.pop();
-        continue;
-      }
-      if (previous === last.retired[target.cpu]) this.history.pop();
-      this.system.restore(last.state);
-      this.transmitted = last.transmitted;
-      // The run re-executed from its start (in the schedule's order, as it ran), to the instant the instruction retired.
-      this.replaying = true;
-      const outcome = this.watchpoints.suspendedWhile(() => this.system.runUntil(target.cpu, previous));
-      this.replaying = false;
-      this.flushConsole();
-      if (outcome.kind !== 'reached') throw new UserError(`the re-execution of cpu${target.cpu}'s run ended early (${outcome.kind}) before its instruction ${previous}`);
-      return this.rewound(target.cpu, threadId);
-    }
+    this.rewound('dma' in target ? this.reverse.stepBackDma(target.dma) : this.reverse.stepBackCpu(target.cpu, threadId));
   }
 
   private checkStopped(): void {
@@ -427,35 +418,55 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     if (this.running) throw new UserError('the machine is running (pause it first)');
   }
 
-  /**
-   * Back to where the machine last started running: before the CPU steps since, or else before the run that ended in
-   * this stop (so at the stop before it: a breakpoint hit, a pause, the entry).
-   */
+  /** Back to the latest breakpoint hit or DMA event (of the ticked filters) before now, or the history's start. */
   reverseContinue(): void {
     this.checkStopped();
-    let to: Moment | undefined;
-    while (this.history[this.history.length - 1]?.kind === 'step') to = this.history.pop();
-    if (to === undefined) to = this.history.pop();
-    if (to === undefined) throw new UserError('no instruction to go back over: reverse continue reaches as far as where the machine last started running');
-    this.rewind(to, this.cpuThreadId(to.cpu));
+    this.rewound(this.reverse.reverseContinue(this.cpuThreadId(this.focus)));
   }
 
-  private moment(kind: Moment['kind'], cpu: number): Moment {
-    return { kind, cpu, state: this.system.snapshot(), retired: this.system.cpus.map((c) => c.retired), transmitted: this.transmitted };
-  }
-
-  private rewind(to: Moment, threadId: number): void {
-    this.system.restore(to.state);
-    this.watchpoints.refresh();
-    this.transmitted = to.transmitted;
-    this.rewound(to.cpu, threadId);
-  }
-
-  private rewound(cpu: number, threadId: number): void {
-    this.focus = cpu;
+  /** The machine is at an earlier instant: the stop there (on the CPU it names, the focus). */
+  private rewound(stop: StopInfo): void {
+    const cpu = stop.threadId - 1;
+    if (cpu >= 0 && cpu < this.system.cpus.length) this.focus = cpu;
+    for (const [index, start] of this.listingStarts) this.listMicrocode(this.dma.threads[index], start);
+    this.flushConsole();
     this.dma.readThreads();
     this.dma.clearReports();
-    this.stop({ reason: 'step', threadId });
+    this.stop(stop);
+  }
+
+  /** What the history needs of the session (kernel-reverse.ts). */
+  private reverseHost(): KernelReverse {
+    const runtime = this;
+    const breakpointStopAt = (cpu: number): StopInfo | undefined => {
+      const hit = (this.breakpointsAt.get(this.system.cpus[cpu].pc) ?? []).filter((bp) => breakpointStops(bp, this.cpuContext(cpu), { ...this.reports(), replaying: true }));
+      return hit.length === 0 ? undefined : this.breakpointStop(cpu, hit);
+    };
+    return new KernelReverse({
+      system: this.system,
+      get transmitted() {
+        return runtime.transmitted;
+      },
+      set transmitted(bytes: number) {
+        runtime.transmitted = bytes;
+      },
+      breakpointAddresses: () => new Set(this.breakpointsAt.keys()),
+      breakpointStop: breakpointStopAt,
+      reverseStop: (stop) => {
+        if (stop.reason === 'exception') return this.dma.filterTicked(stop.description) ? stop : undefined;
+        // A CPU at a breakpoint set now (which may be set again since: other ids), its condition holding.
+        const cpu = stop.threadId - 1;
+        return cpu >= 0 && cpu < this.system.cpus.length ? breakpointStopAt(cpu) : undefined;
+      },
+      pcOf: (t) => this.dma.pcOf(t),
+      restored: () => {
+        this.dma.forgetStates();
+        this.dma.readThreads();
+        this.dma.clearReports();
+        this.watchpoints.refresh();
+      },
+      unwatched: (run) => this.watchpoints.suspendedWhile(run),
+    });
   }
 
   pause(): void {
@@ -483,11 +494,11 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     this.running = true;
     this.pauseRequested = false;
     this.prepareResume();
-    // Steps before it are forgotten: a run's history is its start, the re-execution rebuilds any instant of it.
-    this.history = [this.moment('run', mode.kind === 'until' ? mode.cpu : this.focus)];
+    this.reverse.beginRun();
+    this.trigger = undefined;
     if (mode.kind === 'until') this.system.cpus[mode.cpu].breakpoints = new Set([...this.breakpointsAt.keys(), mode.address]);
     const slice = (): void => {
-      const outcome = this.system.run(SLICE_NS);
+      const outcome = this.reverse.runSlice(SLICE_NS);
       this.flushConsole();
       if (this.finish(outcome, mode)) return;
       if (this.pauseRequested) return this.stop({ reason: 'pause', threadId: this.cpuThreadId(this.focus) });
@@ -535,8 +546,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
         cpu.passBreakpointAt = pc;
         return false;
       }
-      const named = this.functionBreakpoints.find((f) => hit.includes(f.breakpoint));
-      this.stop({ reason: named ? 'function breakpoint' : 'instruction breakpoint', threadId, description: named && `${named.name} (cpu${outcome.cpu})`, breakpointIds: hit.map((bp) => bp.id) });
+      this.stop(this.breakpointStop(outcome.cpu, hit));
       return true;
     }
     if (stop.kind === 'fault' && stop.cause instanceof WatchpointHit) {
@@ -559,12 +569,20 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     return true;
   }
 
+  /** The stop of CPU `cpu` at breakpoints `hit`. */
+  private breakpointStop(cpu: number, hit: readonly CodeBreakpoint[]): StopInfo {
+    const named = this.functionBreakpoints.find((f) => hit.includes(f.breakpoint));
+    return { reason: named ? 'function breakpoint' : 'instruction breakpoint', threadId: this.cpuThreadId(cpu), description: named && `${named.name} (cpu${cpu})`, breakpointIds: hit.map((bp) => bp.id) };
+  }
+
   private reports(): { replaying: boolean; log(text: string): void; problem(text: string): void } {
     return { replaying: false, log: (text) => this.emit('output', text, 'console'), problem: (text) => this.emit('output', text, 'stderr') };
   }
 
   private stop(stop: StopInfo): void {
     this.running = false;
+    this.reverse.stopped(stop, this.trigger);
+    this.trigger = undefined;
     for (const cpu of this.system.cpus) cpu.breakpoints = undefined;
     this.flushConsole();
     this.emit('stopped', stop);
@@ -710,8 +728,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
 
   /** Writes RAM at virtual addresses (the focused CPU's translation); decoded code there is dropped on every CPU. */
   writeMemory(address: number, bytes: Uint8Array): number {
-    // The steps before the write would undo it.
-    this.history = [];
+    // The history before the write would undo it.
+    this.reverse.forget();
     const mmu = this.system.cpus[this.focus].mmu;
     const bus = this.system.machine.bus;
     let done = 0;
@@ -761,6 +779,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   private listMicrocode(t: DmaThread, pc: number): DebugProgram {
     const listing = DebugProgram.fromMemory((a, n) => this.dma.readCode(t.dmac, a, n), pc, this.dma.machine.dmacs[t.dmac].config);
     this.listings.set(this.dma.indexOf(t.id), listing);
+    this.listingStarts.set(this.dma.indexOf(t.id), pc);
     return listing;
   }
 }
