@@ -165,6 +165,11 @@ export class DmaObservation {
     this.unobserve = [];
   }
 
+  /** Whether the filter a stop's description names (its label) is ticked. */
+  filterTicked(label: string | undefined): boolean {
+    return this.filters.some((f) => f.filter.label === label);
+  }
+
   /** Whether any filter is seen in state changes (the runtime then reads the threads at every boundary). */
   get watchesTransitions(): boolean {
     return this.transitionFilters.length > 0;
@@ -248,7 +253,9 @@ export class DmaObservation {
   private onSmmuFault(entry: FilterEntry, fault: SmmuFault): void {
     if (entry.condition !== undefined && entry.condition !== fault.streamId) return;
     const d = Math.max(0, this.machine.dmacs.findIndex((dmac) => dmac.port.master.name === fault.master));
-    const text = `${fault.kind} fault in ${fault.bank < 0 ? 'global space' : `context bank ${fault.bank}`}: ${fault.write ? 'write' : 'read'} at IOVA ${hexAddress(fault.address)} (stream ${fault.streamId}, ${fault.master})`;
+    // A stage 2 context bank takes an intermediate physical address (a guest's), a stage 1 one an IOVA.
+    const input = fault.bank >= 0 && this.machine.smmuOf[d]?.inspect(fault.streamId, fault.address, fault.write).bankType === 'stage 2' ? 'IPA' : 'IOVA';
+    const text = `${fault.kind} fault in ${fault.bank < 0 ? 'global space' : `context bank ${fault.bank}`}: ${fault.write ? 'write' : 'read'} at ${input} ${hexAddress(fault.address)} (stream ${fault.streamId}, ${fault.master})`;
     this.pending.push({ filter: entry.filter, thread: this.threadIndex(d, 'manager'), text, dmac: d, origins: this.origins() });
   }
 

@@ -18,13 +18,13 @@ import { platformFromDtb } from '../../emulator/machine/from-dtb';
 import { bootKernel } from '../../emulator/machine/linux-boot';
 import { PassthroughError, PassthroughGuest } from '../../emulator/machine/passthrough';
 import { SystemMachine, type SystemOutcome } from '../../emulator/machine/system';
-import type { SystemMachineState } from '../../emulator/machine/snapshot';
 import { machineTraceRecorder, type MachineTraceRecorder } from '../../emulator/machine/trace';
 import { hexAddress } from '../../emulator/pl330/disasm';
+import type { UnwindIndexRange } from '../../emulator/linux/unwind-index';
 import { ChannelState } from '../../emulator/pl330/registers';
 import { traceTime } from '../../emulator/trace/trace-events';
 import { loadPlatformDtb } from '../../scenarios/platform';
-import { type CodeBreakpoint, breakpointStops, checkConditions, formatValue } from './breakpoints';
+import { type CodeBreakpoint, breakpointStops, checkConditions, formatValue, lineEntries } from './breakpoints';
 import type {
   BreakpointResult, DataBreakpointRequest, DataTarget, DisassembledLine, EvaluateResult, EventFilterRequest, FrameInfo, FunctionBreakpointRequest,
   InstructionBreakpointRequest, LineBreakpointRequest, Runtime, ScopeInfo, SourceRef, StepGranularity, StepKind, StopInfo, ThreadInfo, TimelineItem, TimelineView,
@@ -33,7 +33,10 @@ import { frameId, frameThread } from './contract';
 import { DmaObservation, type DmaThread, FETCHING, SMMU_WALK } from './dma-observation';
 import { type ExpressionContext, evaluateExpression } from './expression';
 import { UserError, integer } from './launch';
+import { KernelReverse, type Trigger } from './kernel-reverse';
+import { KernelSourceLines } from './kernel-source-lines';
 import { KernelSymbols } from './kernel-symbols';
+import { type KernelFrame, callerRegisters, locateUnwindIndex, unwindKernelStack } from './kernel-unwind';
 import { KernelWatchpoints } from './kernel-watchpoints';
 import { debugMachineOf } from './machine';
 import type { FileAccess } from './microcode-runtime';
@@ -101,11 +104,12 @@ const FILTERED_KINDS = new Set(['state', 'channelStart', 'channelEnd', 'event', 
 const PAGE = 4096;
 /** The most DMAC cycles one instruction step of a channel runs (a burst waiting on a busy bus takes a few hundred). */
 const DMA_STEP_CYCLES = 1_000_000;
+/** The most instructions a step into the next source line runs one by one (a line looping on itself). */
+const LINE_STEP_INSTRUCTIONS = 1024;
 
-/** The machine as it was before a CPU's step or a run (a continue, a step over a call or out). */
-interface Moment { readonly kind: 'step' | 'run'; readonly cpu: number; readonly state: SystemMachineState; readonly retired: readonly number[]; readonly transmitted: number }
-
-type RunMode = { kind: 'continue' } | { kind: 'until'; cpu: number; address: number; sp: number };
+/** A continue, or a run until the CPU reaches one of `addresses` where `arrived` holds (a step over a call or a line,
+ * out of a function), then stops there, or goes on with `then` (a step into the next line, past a handler). */
+type RunMode = { kind: 'continue' } | { kind: 'until'; cpu: number; addresses: ReadonlySet<number>; arrived: () => boolean; then?: () => void };
 
 interface FunctionBreakpoint {
   readonly name: string;
@@ -116,6 +120,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   private readonly dma: DmaObservation;
   private instructionBreakpoints: CodeBreakpoint[] = [];
   private functionBreakpoints: FunctionBreakpoint[] = [];
+  /** Per source path, the line breakpoints set there (each at the addresses its line is entered). */
+  private readonly lineBreakpoints = new Map<string, CodeBreakpoint[]>();
   private readonly breakpointsAt = new Map<number, CodeBreakpoint[]>();
   private nextBreakpointId = 1;
   /** The CPU the last stop was on: memory and expressions use its MMU and registers by default. */
@@ -128,20 +134,24 @@ export class KernelRuntime extends EventEmitter implements Runtime {
    * step back transmits them again: those are dropped). */
   private transmitted = 0;
   private shown = 0;
-  /** The machine where it last started running and before each CPU step since, oldest first: what step back and
-   * reverse continue restore (within the run, by re-executing it from its start). */
-  private history: Moment[] = [];
+  /** The session's history: what step back and reverse continue rebuild (kernel-reverse.ts). */
+  private readonly reverse: KernelReverse;
+  /** The DMA event whose filter halted the machine in the run under way. */
+  private trigger: Trigger | undefined;
   private unobserveDmacs: (() => void)[] = [];
   /** Whether any DMA event filter is ticked (until the client says, the default ones are). */
   private filtering = true;
-  /** A step back re-executes a run: what the DMACs do then was seen already (no trace, no filter stops). */
-  private replaying = false;
   /** Per DMA thread index, the listing of the microcode it started last. */
   private readonly listings = new Map<number, DebugProgram>();
+  /** Where each listing starts (listed again from there at an earlier instant, where memory may hold other code). */
+  private readonly listingStarts = new Map<number, number>();
   private recorder: MachineTraceRecorder | undefined;
   private readonly watchpoints: KernelWatchpoints;
 
-  private constructor(readonly options: KernelLaunch, private readonly system: SystemMachine, readonly symbols: KernelSymbols) {
+  private constructor(
+    readonly options: KernelLaunch, private readonly system: SystemMachine, readonly symbols: KernelSymbols,
+    private readonly lines: KernelSourceLines | undefined, private readonly unwindIndex: UnwindIndexRange | undefined,
+  ) {
     super();
     if (system.console) {
       system.console.transmit = (byte) => {
@@ -155,7 +165,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       output: (line) => this.emit('output', line, 'console'),
       trace: options.trace,
       everyTick: false,
-      replaying: () => this.replaying,
+      replaying: () => this.reverse.replaying,
     });
     this.dma.readThreads();
     this.watchpoints = new KernelWatchpoints({
@@ -163,6 +173,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       cpuContext: (index) => this.cpuContext(index), dmaContext: (thread) => this.dmaContext(this.dma.threads[thread]),
       reports: () => this.reports(), cpuThreadId: (index) => this.cpuThreadId(index),
     });
+    this.reverse = this.reverseHost();
   }
 
   static launch(options: KernelLaunch, files: FileAccess, warn: (line: string) => void): KernelRuntime {
@@ -186,7 +197,10 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     if (options.cpus !== undefined && options.cpus > platform.gic.config.cpus) {
       throw new UserError(`'cpus': ${options.cpus} CPUs, but the platform's GIC has ${platform.gic.config.cpus} CPU interfaces`);
     }
-    const symbols = KernelSymbols.load(kernel, options.kernel, options.symbols === undefined ? undefined : { path: options.symbols, bytes: read('symbols', options.symbols) }, warn);
+    const symbolsFile = options.symbols === undefined ? undefined : { path: options.symbols, bytes: read('symbols', options.symbols) };
+    const symbols = KernelSymbols.load(kernel, options.kernel, symbolsFile, warn);
+    const lines = KernelSourceLines.load({ path: options.kernel, bytes: kernel }, symbolsFile);
+    const unwindIndex = locateUnwindIndex(kernel, symbolsFile?.bytes, symbols);
     const devices = options.passthrough;
     // The hypervisor's log (an SMMU fault it takes): the launch's warnings, then the Debug Console.
     let log = warn;
@@ -203,7 +217,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     } catch (error) {
       throw new UserError(`'kernel': ${(error as Error).message}`);
     }
-    const runtime = new KernelRuntime(options, system, symbols);
+    const runtime = new KernelRuntime(options, system, symbols, lines, unwindIndex);
     log = (line) => runtime.emit('output', `dmalab: ${line}\n`, 'console');
     return runtime;
   }
@@ -213,6 +227,11 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     this.observeDmacs();
     if (this.options.stopOnEntry) this.stop({ reason: 'entry', threadId: this.cpuThreadId(0) });
     else this.resume({ kind: 'continue' });
+  }
+
+  /** The machine's time now (ns). */
+  get machineTime(): number {
+    return this.system.time;
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -237,11 +256,26 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   // -------------------------------------------------------------------------------------------------------------
   // Breakpoints
 
+  /** Where the line is entered in each function holding it (the kernel's DWARF line table, from a vmlinux). */
   setLineBreakpoints(source: SourceRef, requests: readonly LineBreakpointRequest[]): BreakpointResult[] {
-    return requests.map((r) => ({
-      id: this.nextBreakpointId++, verified: false, line: r.line,
-      message: `a kernel session has no source lines (${source.path.split('/').pop()}): set function breakpoints on kernel symbols, or instruction breakpoints in the disassembly`,
-    }));
+    const bound: CodeBreakpoint[] = [];
+    const file = source.path.split('/').pop();
+    const results = requests.map((r): BreakpointResult => {
+      const id = this.nextBreakpointId++;
+      if (!this.lines) {
+        return { id, verified: false, line: r.line, message: `no source lines in this session (${file}): give 'symbols', a vmlinux built with debug information, or set function breakpoints on kernel symbols` };
+      }
+      const resolved = this.lines.resolve(source.path, r.line + 1);
+      if (!resolved) return { id, verified: false, line: r.line, message: `no code at or after line ${r.line + 1} of ${file} in ${this.lines.origin}` };
+      const problem = checkConditions(r.condition, r.hitCondition, this.cpuContext(this.focus));
+      if (typeof problem === 'string') return { id, verified: false, source, line: resolved.line - 1, message: problem };
+      const addresses = lineEntries(resolved.addresses, (a) => this.symbols.functionAt(a)?.address);
+      for (const address of addresses) bound.push({ id, address, kind: 'source', condition: r.condition, hitCondition: problem, logMessage: r.logMessage, hits: 0 });
+      return { id, verified: true, source, line: resolved.line - 1, address: addresses[0] };
+    });
+    this.lineBreakpoints.set(source.path, bound);
+    this.indexBreakpoints();
+    return results;
   }
 
   setInstructionBreakpoints(requests: readonly InstructionBreakpointRequest[]): BreakpointResult[] {
@@ -283,7 +317,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
 
   private indexBreakpoints(): void {
     this.breakpointsAt.clear();
-    const all = [...this.instructionBreakpoints, ...this.functionBreakpoints.map((f) => f.breakpoint)];
+    const all = [...this.instructionBreakpoints, ...this.functionBreakpoints.map((f) => f.breakpoint), ...[...this.lineBreakpoints.values()].flat()];
     for (const bp of all) {
       const list = this.breakpointsAt.get(bp.address) ?? [];
       list.push(bp);
@@ -318,10 +352,21 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     if (!this.filtering) return;
     for (const [d, dmac] of this.dma.machine.dmacs.entries()) {
       this.unobserveDmacs.push(dmac.observe((event) => {
-        if (this.replaying || !FILTERED_KINDS.has(event.kind)) return;
-        if (event.kind === 'channelStart') this.listMicrocode(this.dma.threads[this.dma.threadIndex(d, event.channel)], event.pc);
+        if (!FILTERED_KINDS.has(event.kind)) return;
+        const scan = this.reverse.scan;
+        if (this.reverse.replaying && scan === undefined) return;
+        if (event.kind === 'channelStart' && scan === undefined) this.listMicrocode(this.dma.threads[this.dma.threadIndex(d, event.channel)], event.pc);
         this.dma.readThreads();
-        if (this.dma.pending.length > 0) for (const cpu of this.system.cpus) cpu.requestHalt();
+        if (this.dma.pending.length === 0) return;
+        const trigger = { dmac: d, cycle: event.cycle };
+        if (scan !== undefined) {
+          // Re-executing for reverse continue: each stop the filters would make is recorded (or landed on).
+          const halt = this.reverse.eventSeen(this.dma.eventStop()!, trigger);
+          this.dma.clearReports();
+          if (!halt) return;
+        }
+        this.trigger ??= trigger;
+        for (const cpu of this.system.cpus) cpu.requestHalt();
       }));
     }
   }
@@ -334,10 +379,12 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   }
 
   /**
-   * One instruction of the CPU (over a call: to its return, the other CPUs running meanwhile as in a continue; out:
-   * to the link register's address), or of a DMA channel (the CPUs halted meanwhile).
+   * One instruction of the CPU (over a call: to its return, the other CPUs running meanwhile as in a continue), one
+   * source line when the session has them (over: to the start of another line of the function or its return; in:
+   * instruction by instruction to the next line start, a called function's first line included), out of the function
+   * (to the return address of its caller's frame); or one instruction of a DMA channel (the CPUs halted meanwhile).
    */
-  step(threadId: number, kind: StepKind, _granularity: StepGranularity): void {
+  step(threadId: number, kind: StepKind, granularity: StepGranularity): void {
     const target = this.thread(threadId);
     if (this.ended) throw new UserError('the kernel has ended');
     if (this.running) throw new UserError('the machine is running (pause it first)');
@@ -345,14 +392,28 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     const cpu = this.system.cpus[target.cpu];
     if (!cpu.powered) throw new UserError(`cpu${target.cpu} is off (not yet started by PSCI CPU_ON, or stopped)`);
     const sp = cpu.r[13] >>> 0;
-    if (kind === 'out') return this.resume({ kind: 'until', cpu: target.cpu, address: (cpu.r[14] & ~1) >>> 0, sp: sp + 1 });
+    const caller = this.callStack(target.cpu)[1];
+    if (kind === 'out') {
+      if (caller) return this.resume({ kind: 'until', cpu: target.cpu, addresses: new Set([caller.pc]), arrived: () => cpu.r[13] >>> 0 >= caller.registers[13] });
+      return this.resume({ kind: 'until', cpu: target.cpu, addresses: new Set([(cpu.r[14] & ~1) >>> 0]), arrived: () => cpu.r[13] >>> 0 > sp });
+    }
+    if (granularity === 'line' && this.lines?.locate(cpu.pc)) {
+      if (kind === 'in') return this.stepLineIn(target.cpu, threadId);
+      const fn = this.symbols.functionAt(cpu.pc);
+      const addresses = new Set(fn ? this.lines.otherLineStarts(cpu.pc, fn.address, fn.end) : []);
+      if (caller) addresses.add(caller.pc);
+      // The same invocation of the function (its caller's SP), or back in the caller.
+      const frame = caller?.registers[13];
+      const arrived = (): boolean => frame === undefined || (cpu.pc === caller?.pc ? cpu.r[13] >>> 0 >= frame : this.callStack(target.cpu)[1]?.registers[13] === frame);
+      return this.resume({ kind: 'until', cpu: target.cpu, addresses, arrived });
+    }
     const current = disassembleAt((a) => this.readHalfword(target.cpu, a), cpu.pc, cpu.thumb, cpu.it);
     if (kind === 'over' && current !== undefined && /^blx?(?:[a-z]{2})?(?:\.[nw])? /.test(current.text)) {
-      return this.resume({ kind: 'until', cpu: target.cpu, address: current.address + current.length, sp });
+      return this.resume({ kind: 'until', cpu: target.cpu, addresses: new Set([current.address + current.length]), arrived: () => cpu.r[13] >>> 0 >= sp });
     }
     this.focus = target.cpu;
     this.prepareResume();
-    this.history.push(this.moment('step', target.cpu));
+    this.reverse.beginStep({ cpu: target.cpu });
     // A watched access whose condition does not hold is passed, not performed: the step then performs it.
     for (let attempt = 0; attempt < 2; attempt++) {
       const outcome = this.system.step(target.cpu, STEP_WAIT_NS);
@@ -360,6 +421,47 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       this.dma.readThreads();
       if (this.finish(outcome, { kind: 'continue' })) return;
       if (!(outcome?.kind === 'stopped' && outcome.stop.kind === 'fault' && outcome.stop.cause instanceof WatchpointHit)) break;
+    }
+    const event = this.dma.eventStop();
+    this.dma.clearReports();
+    this.stop(event ?? { reason: 'step', threadId });
+  }
+
+  /**
+   * Instruction by instruction to the start of another source line (a called function's first line, or the caller's
+   * next one), each instruction a step of the history (step back undoes them one by one); code without lines (a
+   * function of assembly) and an interrupt's handler run to their return as a run, and the stepping goes on there. At most LINE_STEP_INSTRUCTIONS, then it stops where it is. A
+   * breakpoint, a DMA event or a CPU stop on the way is the stop instead.
+   */
+  private stepLineIn(index: number, threadId: number, from = this.lines!.locate(this.system.cpus[index].pc)): void {
+    const lines = this.lines!;
+    const cpu = this.system.cpus[index];
+    const mode = cpu.mode;
+    this.focus = index;
+    for (let i = 0; i < LINE_STEP_INSTRUCTIONS; i++) {
+      if (i > 0) this.reverse.stopped({ reason: 'step', threadId });
+      this.prepareResume();
+      this.reverse.beginStep({ cpu: index });
+      const sp = cpu.r[13] >>> 0;
+      const outcome = this.system.step(index, STEP_WAIT_NS);
+      this.flushConsole();
+      this.dma.readThreads();
+      if (this.finish(outcome, { kind: 'continue' })) return;
+      if (cpu.mode !== mode && (cpu.mode === Mode.IRQ || cpu.mode === Mode.FIQ)) {
+        // An interrupt taken on the way: its handler runs to its return to the interrupted instruction (lr - 4).
+        const back = (cpu.r[14] - 4) >>> 0;
+        this.reverse.stopped({ reason: 'step', threadId });
+        const then = (): void => this.stepLineIn(index, threadId, from);
+        return this.resume({ kind: 'until', cpu: index, addresses: new Set([back]), arrived: () => cpu.mode === mode && cpu.r[13] >>> 0 >= sp, then });
+      }
+      const row = lines.lineStartAt(cpu.pc);
+      if (row && (lines.sourcePath(row.file) !== from?.source.path || row.line - 1 !== from.line)) break;
+      const caller = lines.locate(cpu.pc) === undefined ? this.callStack(index)[1] : undefined;
+      if (caller) {
+        this.reverse.stopped({ reason: 'step', threadId });
+        const then = (): void => this.stepLineIn(index, threadId, from);
+        return this.resume({ kind: 'until', cpu: index, addresses: new Set([caller.pc]), arrived: () => cpu.r[13] >>> 0 >= caller.registers[13], then });
+      }
     }
     const event = this.dma.eventStop();
     this.dma.clearReports();
@@ -377,6 +479,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     if (!FETCHING.has(dmac.threadState(t.ref))) throw new UserError(`${t.name} is not executing (${this.dma.describeState(t)}): continue the machine`);
     const pc = this.dma.pcOf(t);
     this.dma.clearReports();
+    this.reverse.beginStep({ dma: t });
     const outcome = this.system.machine.run({ maxCycles: DMA_STEP_CYCLES, until: () => this.dma.pcOf(t) !== pc || !FETCHING.has(dmac.threadState(t.ref)) });
     // Halts the filters asked of the CPUs apply to the next run, which clears them.
     this.dma.readThreads();
@@ -388,38 +491,13 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   }
 
   /**
-   * Back one instruction of the CPU: the whole machine as it was before it (registers, memory, devices, DMACs),
-   * restored from the snapshot before the CPU's step, or re-executed from the start of the run it retired in.
+   * Back one instruction of the CPU, or of a DMA channel: the whole machine (CPUs, DMACs, timers, memory) as it was
+   * then, from the nearest checkpoint before and re-execution (kernel-reverse.ts).
    */
   stepBack(threadId: number): void {
     const target = this.thread(threadId);
-    if ('dma' in target) throw new UserError('step back a CPU thread (a DMA channel of a kernel session cannot run backwards)');
     this.checkStopped();
-    for (;;) {
-      const last = this.history[this.history.length - 1];
-      if (last === undefined) throw new UserError('no instruction to go back over: step back reaches as far as where the machine last started running');
-      if (last.kind === 'step') {
-        if (last.cpu !== target.cpu) throw new UserError(`the last step was cpu${last.cpu}'s: step it back first`);
-        this.history.pop();
-        return this.rewind(last, threadId);
-      }
-      const previous = this.system.cpus[target.cpu].retired - 1;
-      // The run retired none of this CPU's instructions: its previous one is before the run.
-      if (previous < last.retired[target.cpu]) {
-        this.history.pop();
-        continue;
-      }
-      if (previous === last.retired[target.cpu]) this.history.pop();
-      this.system.restore(last.state);
-      this.transmitted = last.transmitted;
-      // The run re-executed from its start (in the schedule's order, as it ran), to the instant the instruction retired.
-      this.replaying = true;
-      const outcome = this.watchpoints.suspendedWhile(() => this.system.runUntil(target.cpu, previous));
-      this.replaying = false;
-      this.flushConsole();
-      if (outcome.kind !== 'reached') throw new UserError(`the re-execution of cpu${target.cpu}'s run ended early (${outcome.kind}) before its instruction ${previous}`);
-      return this.rewound(target.cpu, threadId);
-    }
+    this.rewound('dma' in target ? this.reverse.stepBackDma(target.dma) : this.reverse.stepBackCpu(target.cpu, threadId));
   }
 
   private checkStopped(): void {
@@ -427,35 +505,55 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     if (this.running) throw new UserError('the machine is running (pause it first)');
   }
 
-  /**
-   * Back to where the machine last started running: before the CPU steps since, or else before the run that ended in
-   * this stop (so at the stop before it: a breakpoint hit, a pause, the entry).
-   */
+  /** Back to the latest breakpoint hit or DMA event (of the ticked filters) before now, or the history's start. */
   reverseContinue(): void {
     this.checkStopped();
-    let to: Moment | undefined;
-    while (this.history[this.history.length - 1]?.kind === 'step') to = this.history.pop();
-    if (to === undefined) to = this.history.pop();
-    if (to === undefined) throw new UserError('no instruction to go back over: reverse continue reaches as far as where the machine last started running');
-    this.rewind(to, this.cpuThreadId(to.cpu));
+    this.rewound(this.reverse.reverseContinue(this.cpuThreadId(this.focus)));
   }
 
-  private moment(kind: Moment['kind'], cpu: number): Moment {
-    return { kind, cpu, state: this.system.snapshot(), retired: this.system.cpus.map((c) => c.retired), transmitted: this.transmitted };
-  }
-
-  private rewind(to: Moment, threadId: number): void {
-    this.system.restore(to.state);
-    this.watchpoints.refresh();
-    this.transmitted = to.transmitted;
-    this.rewound(to.cpu, threadId);
-  }
-
-  private rewound(cpu: number, threadId: number): void {
-    this.focus = cpu;
+  /** The machine is at an earlier instant: the stop there (on the CPU it names, the focus). */
+  private rewound(stop: StopInfo): void {
+    const cpu = stop.threadId - 1;
+    if (cpu >= 0 && cpu < this.system.cpus.length) this.focus = cpu;
+    for (const [index, start] of this.listingStarts) this.listMicrocode(this.dma.threads[index], start);
+    this.flushConsole();
     this.dma.readThreads();
     this.dma.clearReports();
-    this.stop({ reason: 'step', threadId });
+    this.stop(stop);
+  }
+
+  /** What the history needs of the session (kernel-reverse.ts). */
+  private reverseHost(): KernelReverse {
+    const runtime = this;
+    const breakpointStopAt = (cpu: number): StopInfo | undefined => {
+      const hit = (this.breakpointsAt.get(this.system.cpus[cpu].pc) ?? []).filter((bp) => breakpointStops(bp, this.cpuContext(cpu), { ...this.reports(), replaying: true }));
+      return hit.length === 0 ? undefined : this.breakpointStop(cpu, hit);
+    };
+    return new KernelReverse({
+      system: this.system,
+      get transmitted() {
+        return runtime.transmitted;
+      },
+      set transmitted(bytes: number) {
+        runtime.transmitted = bytes;
+      },
+      breakpointAddresses: () => new Set(this.breakpointsAt.keys()),
+      breakpointStop: breakpointStopAt,
+      reverseStop: (stop) => {
+        if (stop.reason === 'exception') return this.dma.filterTicked(stop.description) ? stop : undefined;
+        // A CPU at a breakpoint set now (which may be set again since: other ids), its condition holding.
+        const cpu = stop.threadId - 1;
+        return cpu >= 0 && cpu < this.system.cpus.length ? breakpointStopAt(cpu) : undefined;
+      },
+      pcOf: (t) => this.dma.pcOf(t),
+      restored: () => {
+        this.dma.forgetStates();
+        this.dma.readThreads();
+        this.dma.clearReports();
+        this.watchpoints.refresh();
+      },
+      unwatched: (run) => this.watchpoints.suspendedWhile(run),
+    });
   }
 
   pause(): void {
@@ -483,11 +581,11 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     this.running = true;
     this.pauseRequested = false;
     this.prepareResume();
-    // Steps before it are forgotten: a run's history is its start, the re-execution rebuilds any instant of it.
-    this.history = [this.moment('run', mode.kind === 'until' ? mode.cpu : this.focus)];
-    if (mode.kind === 'until') this.system.cpus[mode.cpu].breakpoints = new Set([...this.breakpointsAt.keys(), mode.address]);
+    this.reverse.beginRun();
+    this.trigger = undefined;
+    if (mode.kind === 'until') this.system.cpus[mode.cpu].breakpoints = new Set([...this.breakpointsAt.keys(), ...mode.addresses]);
     const slice = (): void => {
-      const outcome = this.system.run(SLICE_NS);
+      const outcome = this.reverse.runSlice(SLICE_NS);
       this.flushConsole();
       if (this.finish(outcome, mode)) return;
       if (this.pauseRequested) return this.stop({ reason: 'pause', threadId: this.cpuThreadId(this.focus) });
@@ -525,8 +623,13 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     const stop: CpuStop = outcome.stop;
     if (stop === BREAKPOINT_HALT) {
       const pc = cpu.pc;
-      if (mode.kind === 'until' && mode.cpu === outcome.cpu && pc === mode.address && (cpu.r[13] >>> 0) >= mode.sp) {
-        this.stop({ reason: 'step', threadId });
+      if (mode.kind === 'until' && mode.cpu === outcome.cpu && mode.addresses.has(pc) && mode.arrived()) {
+        if (mode.then === undefined) this.stop({ reason: 'step', threadId });
+        else {
+          this.running = false;
+          this.reverse.stopped({ reason: 'step', threadId });
+          mode.then();
+        }
         return true;
       }
       const hit = (this.breakpointsAt.get(pc) ?? []).filter((bp) => breakpointStops(bp, this.cpuContext(outcome.cpu), this.reports()));
@@ -535,8 +638,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
         cpu.passBreakpointAt = pc;
         return false;
       }
-      const named = this.functionBreakpoints.find((f) => hit.includes(f.breakpoint));
-      this.stop({ reason: named ? 'function breakpoint' : 'instruction breakpoint', threadId, description: named && `${named.name} (cpu${outcome.cpu})`, breakpointIds: hit.map((bp) => bp.id) });
+      this.stop(this.breakpointStop(outcome.cpu, hit));
       return true;
     }
     if (stop.kind === 'fault' && stop.cause instanceof WatchpointHit) {
@@ -559,12 +661,21 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     return true;
   }
 
+  /** The stop of CPU `cpu` at breakpoints `hit`. */
+  private breakpointStop(cpu: number, hit: readonly CodeBreakpoint[]): StopInfo {
+    const named = this.functionBreakpoints.find((f) => hit.includes(f.breakpoint));
+    const reason = named ? 'function breakpoint' : hit.some((bp) => bp.kind === 'source') ? 'breakpoint' : 'instruction breakpoint';
+    return { reason, threadId: this.cpuThreadId(cpu), description: named && `${named.name} (cpu${cpu})`, breakpointIds: hit.map((bp) => bp.id) };
+  }
+
   private reports(): { replaying: boolean; log(text: string): void; problem(text: string): void } {
     return { replaying: false, log: (text) => this.emit('output', text, 'console'), problem: (text) => this.emit('output', text, 'stderr') };
   }
 
   private stop(stop: StopInfo): void {
     this.running = false;
+    this.reverse.stopped(stop, this.trigger);
+    this.trigger = undefined;
     for (const cpu of this.system.cpus) cpu.breakpoints = undefined;
     this.flushConsole();
     this.emit('stopped', stop);
@@ -580,8 +691,9 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   // -------------------------------------------------------------------------------------------------------------
   // Inspection
 
-  /** A CPU's frame at its PC named by the kernel function holding it, and its link register's (the caller at a
-   * function's entry); a DMA thread's one frame on its microcode listing's line. */
+  /** A CPU's call stack unwound by the kernel's EHABI tables, each frame named `function+0xoffset` and on its source
+   * line when the session has them (a caller's on the line of its call); a DMA thread's one frame on its microcode
+   * listing's line. */
   frames(threadId: number): FrameInfo[] {
     const thread = this.thread(threadId);
     if ('dma' in thread) {
@@ -597,20 +709,32 @@ export class KernelRuntime extends EventEmitter implements Runtime {
         source: where && listing ? { path: listing.path, text: listing.text } : undefined, line: where?.line, column: where?.col,
       }];
     }
-    const cpu = this.system.cpus[thread.cpu];
-    const frames: FrameInfo[] = [{ id: frameId(threadId, 0), pc: cpu.pc, name: this.symbols.describe(cpu.pc) ?? hex32(cpu.pc) }];
-    const lr = (cpu.r[14] & ~1) >>> 0;
-    const caller = this.symbols.describe(lr - 4);
-    if (caller !== undefined && lr !== cpu.pc) frames.push({ id: frameId(threadId, 1), pc: lr, name: `${this.symbols.describe(lr)} (lr)` });
-    return frames;
+    return this.callStack(thread.cpu).map(({ pc }, depth) => {
+      const where = this.lines?.locate(depth === 0 ? pc : pc - 1);
+      const name = (depth === 0 ? this.symbols.describe(pc) : this.symbols.describeReturn(pc)) ?? hex32(pc);
+      return { id: frameId(threadId, depth), pc, name, source: where?.source, line: where?.line, column: where?.column };
+    });
   }
 
+  /** CPU `index`'s call stack, innermost first (its stack read through its MMU). */
+  private callStack(index: number): KernelFrame[] {
+    const cpu = this.system.cpus[index];
+    const read32 = (address: number): number | undefined => {
+      const bytes = this.readVirtual(index, address, 4);
+      return bytes.length < 4 ? undefined : (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0;
+    };
+    return unwindKernelStack(this.unwindIndex, [...Array.from(cpu.r).slice(0, 15), cpu.pc], read32, this.symbols.code);
+  }
+
+  /** A caller's frame shows the registers the unwinding restored; the banked registers and CP15 are the CPU's. */
   scopes(id: number): ScopeInfo[] {
-    const thread = this.thread(frameThread(id).threadId);
+    const { threadId, depth } = frameThread(id);
+    const thread = this.thread(threadId);
     if ('dma' in thread) return this.dma.scopes(thread.dma);
     const cpu = this.system.cpus[thread.cpu];
+    const caller = depth > 0 ? this.callStack(thread.cpu)[depth] : undefined;
     return [
-      { name: 'Registers', variables: () => cpuRegisters(cpu), expensive: false },
+      { name: 'Registers', variables: () => (caller ? callerRegisters(caller) : cpuRegisters(cpu)), expensive: false },
       { name: 'Banked registers', variables: () => bankedRegisters(cpu), expensive: false },
       { name: 'CP15', variables: () => cp15Registers(cpu), expensive: false },
     ];
@@ -620,12 +744,13 @@ export class KernelRuntime extends EventEmitter implements Runtime {
    * `smmu walk IOVA` in a DMA frame. */
   evaluate(expression: string, id?: number): EvaluateResult {
     const thread = id === undefined ? { cpu: this.focus } : this.thread(frameThread(id).threadId);
+    const depth = id === undefined ? 0 : frameThread(id).depth;
     const walk = SMMU_WALK.exec(expression);
     if (walk) {
-      const context = 'dma' in thread ? this.dmaContext(thread.dma) : this.cpuContext(thread.cpu);
+      const context = 'dma' in thread ? this.dmaContext(thread.dma) : this.cpuContext(thread.cpu, depth);
       return { result: this.dma.smmuWalk('dma' in thread ? thread.dma : this.dma.threads[0], evaluateExpression(walk[1], context), walk[2] === 'write') };
     }
-    const value = evaluateExpression(expression, 'dma' in thread ? this.dmaContext(thread.dma) : this.cpuContext(thread.cpu));
+    const value = evaluateExpression(expression, 'dma' in thread ? this.dmaContext(thread.dma) : this.cpuContext(thread.cpu, depth));
     const named = 'cpu' in thread ? this.where(value) : '';
     return { result: formatValue(value) + named, memoryReference: value >= 0 && value <= 0xffffffff ? value : undefined };
   }
@@ -636,17 +761,20 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     return name === undefined ? '' : ` <${name}>`;
   }
 
-  private cpuContext(index: number): ExpressionContext {
+  /** Registers (a caller's frame: as the unwinding restored them), symbols and memory through CPU `index`'s MMU. */
+  private cpuContext(index: number, depth = 0): ExpressionContext {
     const cpu = this.system.cpus[index];
+    const caller = depth > 0 ? this.callStack(index)[depth]?.registers : undefined;
     const named: Record<string, number> = { sp: 13, lr: 14, fp: 11, ip: 12 };
     return {
       value: (name) => {
         const lower = name.toLowerCase();
+        const m = /^r(\d{1,2})$/.exec(lower);
+        const register = m ? Number(m[1]) : lower === 'pc' ? 15 : named[lower];
+        if (caller && register !== undefined && register < 16) return caller[register];
         if (lower === 'pc' || lower === 'r15') return cpu.pc;
         if (lower === 'cpsr') return cpu.cpsr;
         if (lower === 'spsr') return cpu.spsr;
-        const m = /^r(\d{1,2})$/.exec(lower);
-        const register = m ? Number(m[1]) : named[lower];
         if (register !== undefined && register < 15) return cpu.r[register] >>> 0;
         return this.symbols.addresses(name)[0];
       },
@@ -710,8 +838,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
 
   /** Writes RAM at virtual addresses (the focused CPU's translation); decoded code there is dropped on every CPU. */
   writeMemory(address: number, bytes: Uint8Array): number {
-    // The steps before the write would undo it.
-    this.history = [];
+    // The history before the write would undo it.
+    this.reverse.forget();
     const mmu = this.system.cpus[this.focus].mmu;
     const bus = this.system.machine.bus;
     let done = 0;
@@ -729,7 +857,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     return done;
   }
 
-  /** The focused CPU's instructions (in its current instruction set), each function's start labelled with its symbol. */
+  /** The focused CPU's instructions (in its current instruction set), each function's start labelled with its symbol,
+   * each instruction with its source line when the session has them. */
   disassemble(address: number, offset: number, count: number): DisassembledLine[] {
     const cpu = this.system.cpus[this.focus];
     const step = cpu.thumb ? 2 : ARM_INSTRUCTION;
@@ -738,7 +867,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     for (let i = 0; i < count; i++) {
       const d = disassembleAt((a) => this.readHalfword(this.focus, a), at, cpu.thumb);
       const length = d?.length ?? step;
-      lines.push({ address: at, bytes: this.readVirtual(this.focus, at, length), text: d?.text ?? '(not mapped)', symbol: this.symbols.startsAt(at) });
+      const where = this.lines?.locate(at);
+      lines.push({ address: at, bytes: this.readVirtual(this.focus, at, length), text: d?.text ?? '(not mapped)', symbol: this.symbols.startsAt(at), source: where?.source, line: where?.line });
       at = (at + length) >>> 0;
     }
     return lines;
@@ -761,6 +891,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   private listMicrocode(t: DmaThread, pc: number): DebugProgram {
     const listing = DebugProgram.fromMemory((a, n) => this.dma.readCode(t.dmac, a, n), pc, this.dma.machine.dmacs[t.dmac].config);
     this.listings.set(this.dma.indexOf(t.id), listing);
+    this.listingStarts.set(this.dma.indexOf(t.id), pc);
     return listing;
   }
 }

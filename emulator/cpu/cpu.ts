@@ -53,6 +53,10 @@ export class Block {
   successor: Block | undefined = undefined;
   successorKey = -1;
   successorGeneration = -1;
+  /** The successor before that one (a conditional branch goes two ways). */
+  alternate: Block | undefined = undefined;
+  alternateKey = -1;
+  alternateGeneration = -1;
   /** The first instruction of the block at a debugger breakpoint (-1: none), as of Cpu.breakpointGeneration then. */
   breakpointIndex = -1;
   breakpointGeneration = -1;
@@ -338,12 +342,14 @@ export class Cpu extends CpuState {
     const pass = this.passBreakpointAt;
     this.passBreakpointAt = -1;
     while (executed < budget && this.stop === null) {
-      // Chaining: the block that just ran remembers the one that followed it, valid while no decoded code was
+      // Chaining: the block that just ran remembers the two that followed it last, valid while no decoded code was
       // dropped (a change of the translation regime in system mode comes with a stop, which ends this loop).
       const key = this.pc + (this.thumb ? 1 : 0);
       let block: Block;
       if (previous !== undefined && previous.successorKey === key && previous.successorGeneration === this.codeGeneration) {
         block = previous.successor!;
+      } else if (previous !== undefined && previous.alternateKey === key && previous.alternateGeneration === this.codeGeneration) {
+        block = previous.alternate!;
       } else {
         try {
           block = this.blockAt(this.pc | 0, this.thumb); // signed: unboxed across the call
@@ -354,6 +360,9 @@ export class Cpu extends CpuState {
           break;
         }
         if (previous !== undefined) {
+          previous.alternate = previous.successor;
+          previous.alternateKey = previous.successorKey;
+          previous.alternateGeneration = previous.successorGeneration;
           previous.successor = block;
           previous.successorKey = key;
           previous.successorGeneration = this.codeGeneration;
@@ -442,9 +451,10 @@ export class Cpu extends CpuState {
     const stop = this.stop as StopReason | null; // handlers may have set it
     if (stop !== null && stop.kind !== 'svc' && stop.kind !== 'system') this.next = block.addresses[executed - 1];
     this.pc = this.next;
-    // Leaving inside an IT block (budget, SVC, page end): the rest of it is decoded from this state.
-    this.it = executed < block.handlers.length ? block.itStates[executed]
-      : this.pc === block.fallthrough[executed - 1] ? block.endIt : 0;
+    // Leaving inside an IT block (budget, SVC, page end): the rest of it is decoded from this state. An ARM block's
+    // ITSTATEs are all 0.
+    if (!block.thumb) this.it = 0;
+    else this.it = executed < block.handlers.length ? block.itStates[executed] : this.pc === block.fallthrough[executed - 1] ? block.endIt : 0;
   }
 
   /**

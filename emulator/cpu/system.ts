@@ -175,6 +175,9 @@ export class SystemCpu extends Cpu implements SystemControl {
   // ---- Interrupt inputs -----------------------------------------------------------------------------------------
 
   private static readonly RESYNC: StopReason = { kind: 'system', event: SystemEvent.Resync, imm: 0 };
+  /** The debugger's halt leaves the block the same way, but costs no time: a run halted anywhere takes the same
+   * rounds as one that was not (the debugger finds its stops again by re-executing). */
+  private static readonly HALT_RESYNC: StopReason = { kind: 'system', event: SystemEvent.Resync, imm: 0 };
 
   /**
    * The wait ends: WFI on an asserted IRQ or FIQ whatever the CPSR masks; WFE on an event, or on an IRQ or FIQ the
@@ -215,7 +218,7 @@ export class SystemCpu extends Cpu implements SystemControl {
    */
   requestHalt(): void {
     this.haltRequested = true;
-    if (this.stop === null) this.stop = SystemCpu.RESYNC;
+    if (this.stop === null) this.stop = SystemCpu.HALT_RESYNC;
   }
 
   // ---- Running --------------------------------------------------------------------------------------------------
@@ -241,7 +244,7 @@ export class SystemCpu extends Cpu implements SystemControl {
       }
       if (this.fiqLevel && !this.maskF) this.takeInterrupt(Vector.Fiq, Mode.FIQ);
       else if (this.irqLevel && !this.maskI) this.takeInterrupt(Vector.Irq, Mode.IRQ);
-      if (this.stop === SystemCpu.RESYNC) this.stop = null;
+      if (this.stop === SystemCpu.RESYNC || this.stop === SystemCpu.HALT_RESYNC) this.stop = null;
       const cluster = this.cluster;
       if (cluster.running !== this.index) {
         cluster.running = this.index;
@@ -253,7 +256,7 @@ export class SystemCpu extends Cpu implements SystemControl {
       if (!this.takeStop(stop)) break;
       this.stop = null;
       // An exception costs time like an instruction, so that a fault loop (vectors that fault) stays bounded.
-      executed++;
+      if (stop !== SystemCpu.HALT_RESYNC) executed++;
     }
     return executed;
   }

@@ -158,6 +158,9 @@ export function translateBlock(block: TranslationInput): Translated {
   // the CpuState when it leaves; where a handler runs, writing them back and reading them again around each call
   // would cost more than it saves, so such blocks use the CpuState's.
   const inline = emitted.slice(0, length).every((e) => e !== undefined);
+  // Each call of the function starts with every access site's page copy empty, so the direct accesses pay only where
+  // the function loops; a block run once per call (most of a kernel's) calls the memory, whose cache costs less.
+  const direct = inline && targetIndex.some((j, i) => j !== undefined && j <= i && i < length);
   const locals = new Set<number>();
   if (inline) for (const e of emitted.slice(0, length)) for (const match of e!.code.matchAll(REGISTER)) locals.add(Number(match[1]));
   const registers = [...locals].sort((x, y) => x - y);
@@ -175,9 +178,9 @@ export function translateBlock(block: TranslationInput): Translated {
     if (instruction !== undefined) {
       translationStats.inlined++;
       let code = inline ? lazyCarryOverflow(instruction.code).replace(REGISTER, 'r$1').replace(FLAG, 'f$1') : instruction.code;
-      if (inline) code = directAccesses(code, i, sites);
+      if (direct) code = directAccesses(code, i, sites);
       // A memory call left in the code (LDM, LDRD...) records where it is; a direct access does so on a miss.
-      if (instruction.mayFault && (!inline || CALL.test(code))) {
+      if (instruction.mayFault && (!direct || CALL.test(code))) {
         lines.push(inline ? `c.exitIndex = ${i}; c.passBase = done - e;` : `c.exitIndex = ${i};`);
       }
       // The last instruction leaves through the loop check below, with next = where it goes: set after it when

@@ -2,7 +2,7 @@
 // budget, and the state at any earlier instant rebuilt by restoring the latest checkpoint before it and running
 // forward to it (the schedule and the console's input replay, so the re-execution is the run that was). A snapshot's
 // cost is the RAM pages written after it (copy-on-write) and its device and CPU state; past the budget, checkpoints
-// are thinned where they lie closest together, keeping the first and the newest.
+// are thinned where they lie closest together, keeping the first, the newest and the pinned ones.
 import { PAGE_SIZE } from '../bus/memory';
 import type { SystemMachineState } from './snapshot';
 import type { RunUntilOutcome, SystemMachine, SystemOutcome } from './system';
@@ -13,6 +13,8 @@ export interface Checkpoint {
   /** Each CPU's retired instructions. */
   readonly retired: readonly number[];
   readonly state: SystemMachineState;
+  /** Kept whatever the budget (a debugger's snapshot before a step: what cannot be rebuilt by running forward). */
+  readonly pinned?: boolean;
 }
 
 export interface CheckpointOptions {
@@ -45,12 +47,12 @@ export class Checkpoints {
     return this.list;
   }
 
-  /** Takes a checkpoint now (replacing one already taken at this instant). */
-  take(): Checkpoint {
+  /** Takes a checkpoint now (replacing one already taken at this instant, unless either is pinned). */
+  take(pinned = false): Checkpoint {
     const system = this.system;
     const retired = system.cpus.map((cpu) => cpu.retired);
-    const at = this.list.findIndex((c) => c.retired.every((r, i) => r === retired[i]) && c.time === system.time);
-    const checkpoint: Checkpoint = { time: system.time, retired, state: system.snapshot() };
+    const at = pinned ? -1 : this.list.findIndex((c) => !c.pinned && c.retired.every((r, i) => r === retired[i]) && c.time === system.time);
+    const checkpoint: Checkpoint = { time: system.time, retired, state: system.snapshot(), pinned };
     if (at >= 0) {
       this.own.delete(this.list[at]);
       this.list[at] = checkpoint;
@@ -138,19 +140,32 @@ export class Checkpoints {
     for (const j of [i - 1, i]) if (this.list[j] !== undefined) this.own.delete(this.list[j]);
   }
 
+  /** Whether the checkpoint is still held (thinning drops some). */
+  holds(checkpoint: Checkpoint): boolean {
+    return this.list.includes(checkpoint);
+  }
+
+  /** Forgets a checkpoint (one of a future that will not happen). */
+  drop(checkpoint: Checkpoint): void {
+    const i = this.list.indexOf(checkpoint);
+    if (i >= 0) this.remove(i);
+  }
+
   private remove(i: number): void {
     this.own.delete(this.list[i]);
     this.list.splice(i, 1);
     this.forgetNeighbours(i);
   }
 
-  /** Past the budget: drops the checkpoint whose neighbours lie closest together, until within it. */
+  /** Past the budget: drops the unpinned checkpoint whose neighbours lie closest together, until within it. */
   private thin(): void {
     while (this.list.length > 2 && this.bytes > this.budget) {
-      let drop = 1;
-      for (let i = 2; i < this.list.length - 1; i++) {
-        if (this.list[i + 1].time - this.list[i - 1].time < this.list[drop + 1].time - this.list[drop - 1].time) drop = i;
+      let drop = -1;
+      for (let i = 1; i < this.list.length - 1; i++) {
+        if (this.list[i].pinned) continue;
+        if (drop < 0 || this.list[i + 1].time - this.list[i - 1].time < this.list[drop + 1].time - this.list[drop - 1].time) drop = i;
       }
+      if (drop < 0) return;
       this.remove(drop);
     }
   }

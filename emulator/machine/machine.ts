@@ -72,6 +72,9 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
   private runningDmac = -1;
   private runningOffset = 0;
   private waiting = false;
+  /** Where the devices are to stop (a reverse step's landing before a DMAC's tick), and whether they stopped there. */
+  private freeze: { readonly dmac: number; readonly cycle: number; readonly frozen: () => void } | undefined;
+  private frozen = false;
 
   constructor(readonly platform: PlatformDescription) {
     const bus = this.bus;
@@ -167,6 +170,20 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
   }
 
   private runDmac(i: number, maxCycles: number, until?: () => boolean): ReturnType<Pl330['run']> {
+    const freeze = this.freeze;
+    if (freeze === undefined || freeze.dmac !== i) return this.runDevice(i, maxCycles, until);
+    // Up to the tick where the devices are to stop: there the DMAC yields, and the timeline stays.
+    const device = this.dmacs[i].device;
+    const left = freeze.cycle - device.cycle;
+    const cycles = left > 0 ? this.runDevice(i, Math.min(maxCycles, left), until) : { stop: 'idle' as const, cycles: 0 };
+    // An idle DMAC at that cycle waits there (for a DMAGO, say): the tick is its next one that runs.
+    if (device.cycle < freeze.cycle || !device.runnable) return cycles;
+    this.frozen = true;
+    freeze.frozen();
+    return { stop: 'yield', cycles: cycles.cycles };
+  }
+
+  private runDevice(i: number, maxCycles: number, until?: () => boolean): ReturnType<Pl330['run']> {
     const device = this.dmacs[i].device;
     this.runningDmac = i;
     this.runningOffset = this.dmacCycles[i] - device.cycle;
@@ -175,6 +192,26 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
     } finally {
       this.runningDmac = -1;
     }
+  }
+
+  /**
+   * Stops the devices before the tick `cycle` of DMAC `dmac` runs (its own count): from then on the timeline stays where that
+   * DMAC stopped, whoever asks it to advance, until `thaw`; `frozen` is called once there (to halt the CPUs).
+   */
+  freezeAt(dmac: number, cycle: number, frozen: () => void): void {
+    this.freeze = { dmac, cycle, frozen };
+    this.frozen = false;
+  }
+
+  /** The devices run again (after freezeAt). */
+  thaw(): void {
+    this.freeze = undefined;
+    this.frozen = false;
+  }
+
+  /** Whether the devices stopped where freezeAt asked. */
+  get isFrozen(): boolean {
+    return this.frozen;
   }
 
   /** Where cycle `cycle` of DMAC i's own count (an event's) falls on the timeline, in picoseconds. */
@@ -192,9 +229,13 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
   }
 
   advanceTo(time: number): void {
-    while (time > this.now) {
+    while (time > this.now && !this.frozen) {
       const stop = Math.min(time, this.timers.next);
-      this.runDevicesTo(stop);
+      const reached = this.runDevicesTo(stop);
+      if (this.frozen) {
+        this.now = reached;
+        return;
+      }
       this.now = stop;
       this.timers.fireDue(stop);
     }
@@ -206,6 +247,7 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
     this.waiting = true;
     try {
       for (;;) {
+        if (this.frozen) return 'limit';
         if (this.now >= end) return this.now >= deadline ? 'deadline' : 'limit';
         if (this.dmacs.every((d) => d.device.idleReport().idle) && this.timers.next === Infinity) {
           if (deadline === Infinity) return 'idle';
@@ -216,6 +258,7 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
         const stop = Math.min(end, this.timers.next, this.now + WAIT_SLICE);
         const reached = this.runDevicesTo(stop);
         this.now = reached;
+        if (this.frozen) return 'limit';
         this.timers.fireDue(reached);
         if (ready()) return 'ready';
       }

@@ -4,10 +4,11 @@
 // (a CPU reaching an instruction count, a breakpoint): the round stays open and the next run resumes it where it
 // stopped, so the steps taken never depend on where runs stop, and a run replayed from a snapshot retraces them.
 
-/** Stop when CPU `cpu` has retired `retired` instructions. */
+/** Stop when CPU `cpu` has retired `retired` instructions and the devices have reached `devicesAt` (ps). */
 export interface RetiredTarget {
   readonly cpu: number;
   readonly retired: number;
+  readonly devicesAt: number;
 }
 
 export interface RoundState {

@@ -193,12 +193,14 @@ export class SystemMachine implements PowerController {
   /**
    * Runs until CPU `cpu` has retired exactly `retired` instructions (stopping inside its quantum, the other CPUs
    * where the round has them), or `maxTime` ns of machine time pass first. An instant of the machine is its CPUs'
-   * retired counts: replayed from an earlier snapshot, the same count gives the same state.
+   * retired counts: replayed from an earlier snapshot, the same count gives the same state. With `devicesAt` (ps),
+   * also not before the devices have reached that instant: a stop the devices caused while the CPU waited, or at the
+   * end of its quantum (the CPU halted at its next turn), is the first turn of the CPU after them.
    */
-  runUntil(cpu: number, retired: number, maxTime = Infinity): RunUntilOutcome {
+  runUntil(cpu: number, retired: number, maxTime = Infinity, devicesAt = 0): RunUntilOutcome {
     if (this.cpus[cpu] === undefined) throw new Error(`no CPU ${cpu} (the machine has ${this.cpus.length})`);
     if (retired < this.cpus[cpu].retired) throw new Error(`CPU ${cpu} has retired ${this.cpus[cpu].retired} instructions, past ${retired}: restore an earlier snapshot first`);
-    return this.drive(this.frontier + maxTime * PICOSECONDS_PER_NANOSECOND, { cpu, retired });
+    return this.drive(this.frontier + maxTime * PICOSECONDS_PER_NANOSECOND, { cpu, retired, devicesAt });
   }
 
   private drive(end: number, target: RetiredTarget | undefined): RunUntilOutcome {
@@ -220,17 +222,17 @@ export class SystemMachine implements PowerController {
       }
       if (cpu.powered) {
         const targeted = target?.cpu === cpu.index;
-        if (targeted && cpu.retired >= target!.retired) return { kind: 'reached' };
+        if (targeted && cpu.retired >= target!.retired && machine.now >= target!.devicesAt) return { kind: 'reached' };
         // A run that ends inside the round stops each CPU at its end, to resume there.
         const untilEnd = Math.ceil((end - this.instantOf(cpu)) / machine.cpuPeriod);
         if (untilEnd <= 0) return { kind: 'time-limit' };
         let budget = Math.min(schedule.quantum - schedule.ran[cpu.index], untilEnd);
-        if (targeted) budget = Math.min(budget, target!.retired - cpu.retired);
+        if (targeted) budget = Math.min(budget, Math.max(0, target!.retired - cpu.retired));
         if (budget > 0) {
           const ran = cpu.run(budget);
           schedule.ran[cpu.index] += ran;
           if (cpu.stop !== null) return { kind: 'stopped', cpu: cpu.index, stop: cpu.stop };
-          if (targeted && cpu.retired >= target!.retired) return { kind: 'reached' };
+          if (targeted && cpu.retired >= target!.retired && machine.now >= target!.devicesAt) return { kind: 'reached' };
           // An exception counts in the budget but not in the retired count: the targeted CPU goes on. One taken as
           // the budget ran out counts beyond it (ran > budget): the CPU has not stopped, its quantum goes on (a run
           // ending there must not close the round early, or a replay that does not stop there takes other rounds).

@@ -5,7 +5,10 @@
 // registers are in Variables, each buffer address as the DMAC issues it (an IPA) and where the SMMU's stage 2 sends
 // it (host physical, the guest's RAM held at host 0xe0000000). The DMAC steps instruction by instruction while the
 // CPU stays where it stopped. Then the SMMU-fault filter stops the machine at dma_outside's write to IPA 0xa0000000,
-// the first address past the guest's RAM, and `smmu walk` explains the fault.
+// the first address past the guest's RAM (an IPA: the stage 2 context), and `smmu walk` explains the fault. Reverse:
+// the faulting channel steps back to the DMAST whose write faulted (DAR the faulting address, CB0.FSR still clear),
+// reverse continue with the "channel started" filter lands on the DMAGO that started the channel, and continuing
+// from there faults again at the same place (the re-execution from checkpoints is deterministic).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -27,7 +30,7 @@ const value = (vars: readonly DebugProtocol.Variable[], name: string): DebugProt
   return v;
 };
 
-test("a guest's DMA (passthrough 2c0a0000.dma, Test Case 2's initramfs): the 'channel started' filter stops the machine at dmatest's DMAGO, the channel's registers with each buffer address through the SMMU's stage 2, the DMAC stepped while the CPU stays; the SMMU-fault filter stops at dma_outside's write to 0xa0000000, which `smmu walk` explains", { skip, timeout: 600_000 }, async () => {
+test("a guest's DMA (passthrough 2c0a0000.dma, Test Case 2's initramfs): the 'channel started' filter stops the machine at dmatest's DMAGO, the channel's registers with each buffer address through the SMMU's stage 2, the DMAC stepped while the CPU stays; the SMMU-fault filter stops at dma_outside's write to 0xa0000000, which `smmu walk` explains; step back to its DMAST, reverse continue to its DMAGO, forward to the same fault", { skip, timeout: 600_000 }, async () => {
   const dc = await client();
   try {
     const console: string[] = [];
@@ -117,7 +120,8 @@ test("a guest's DMA (passthrough 2c0a0000.dma, Test Case 2's initramfs): the 'ch
     assert.equal(fault.body.reason, 'exception');
     assert.equal(fault.body.allThreadsStopped, true);
     assert.equal(fault.body.description, 'SMMU translation fault');
-    assert.match(fault.body.text ?? '', /fault in context bank 0: write at IOVA 0xa0000000 \(stream 0,/);
+    // The DMAC's stream has a stage 2 context: the address it issued is an IPA (the guest's physical address).
+    assert.match(fault.body.text ?? '', /fault in context bank 0: write at IPA 0xa0000000 \(stream 0,/);
     assert.match(console.join(''), /== dmatest done/, 'dmatest ran to its end before the isolation test');
     const faulting = (await dc.threadsRequest()).body.threads.find((t) => t.id === fault.body.threadId)!;
     assert.match(faulting.name, /^dma\d ch\d$/);
@@ -131,6 +135,82 @@ test("a guest's DMA (passthrough 2c0a0000.dma, Test Case 2's initramfs): the 'ch
     assert.match(walk, /stage 2/);
     const inRam = (await dc.evaluateRequest({ expression: 'smmu walk 0x9ffff000 write', frameId: (await top(faulting.id)).id, context: 'repl' })).body.result;
     assert.match(inRam.split('\n')[0], /^IOVA 0x9ffff000 -> PA 0xfffff000 /, 'the last page of the guest\'s RAM translates');
+
+    // Reverse from the fault: the faulting channel steps back to the DMAST whose write the SMMU stopped, before the
+    // fault was recorded; the whole machine with it (the CPU too, whatever it ran since).
+    // The SMMU's context bank 0: its FSR and FAR (the hypervisor's handler clears the FSR as soon as the fault's
+    // interrupt rises, as arm-smmu does; the FAR keeps the address).
+    const bank0 = async (threadId: number) => {
+      const scopes = (await dc.scopesRequest({ frameId: (await top(threadId)).id })).body.scopes;
+      const smmu = scopes.find((x) => x.name.endsWith('(SMMU)'))!;
+      const cb0 = value((await dc.variablesRequest({ variablesReference: smmu.variablesReference })).body.variables, 'CB0');
+      const registers = (await dc.variablesRequest({ variablesReference: cb0.variablesReference })).body.variables;
+      return { fsr: Number(value(registers, 'FSR').value.split(' ')[0]), far: Number(value(registers, 'FAR').value.split(' ')[0]) };
+    };
+    assert.equal((await bank0(faulting.id)).far, 0xa0000000, 'the fault recorded in CB0.FAR');
+    assert.match(console.join(''), /Unhandled context fault: fsr=0x[0-9a-f]+, iova=0xa0000000/, "the hypervisor's arm-smmu handled the fault");
+    const faultCpuAt = (await top(cpu0)).instructionPointerReference;
+    const manager = (await dc.threadsRequest()).body.threads.find((t) => t.name === 'dma0 manager')!.id;
+    await assert.rejects(dc.stepBackRequest({ threadId: manager }), /dma0 manager runs only the DMAGO\/DMAKILL the driver writes: step back a channel/);
+    const back: string[] = [];
+    for (let i = 0; i < 4 && !/^DMAST/.test(back.at(-1) ?? ''); i++) {
+      const stepped = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
+      await dc.stepBackRequest({ threadId: faulting.id });
+      const s = await stepped;
+      assert.equal(s.body.reason, 'step');
+      assert.equal(s.body.threadId, faulting.id);
+      back.push((await top(faulting.id)).name);
+    }
+    assert.match(back.at(-1) ?? '', /^DMAST/, `stepped back over ${back.join(' | ')}`);
+    const dmast = await top(faulting.id);
+    assert.match(dmast.name, /\((Executing|Cache miss)\)$/, 'the channel runs: it has not faulted yet');
+    const dmastListing = (await dc.sourceRequest({ source: dmast.source, sourceReference: dmast.source!.sourceReference! })).body.content;
+    const dmastLine = dmastListing.split('\n')[dmast.line - 1];
+    assert.match(dmastLine, new RegExp(`DMAST.*; 0x${Number(dmast.instructionPointerReference).toString(16).padStart(8, '0')}:`), 'the frame on the DMAST in the listing at its address');
+    assert.deepEqual(await bank0(faulting.id), { fsr: 0, far: 0 }, 'no fault recorded in CB0 yet (FSR and FAR clear)');
+    const dar = value((await dc.variablesRequest({ variablesReference: (await dc.scopesRequest({ frameId: dmast.id })).body.scopes[0].variablesReference })).body.variables, 'DAR');
+    assert.equal(Number(dar.value.split(' ')[0]), 0xa0000000, `DAR = ${dar.value}`);
+    assert.match(dar.value, /fault/, 'DAR shown as the stage 2 faults it');
+    // One more back (the channel's load before it), then forward to the DMAST again.
+    for (const [request, op] of [[() => dc.stepBackRequest({ threadId: faulting.id }), /^DMALD/], [() => dc.nextRequest({ threadId: faulting.id, granularity: 'instruction' }), /^DMAST/]] as const) {
+      const stepped = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
+      await request();
+      assert.equal((await stepped).body.reason, 'step');
+      assert.match((await top(faulting.id)).name, op);
+    }
+    assert.equal((await top(faulting.id)).instructionPointerReference, dmast.instructionPointerReference);
+
+    // Reverse continue with the "channel started" filter: back to the DMAGO the guest's driver issued for this copy.
+    await dc.setExceptionBreakpointsRequest({ filters: ['dmago', 'smmu-fault'] });
+    const reversed = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
+    await dc.reverseContinueRequest({ threadId: faulting.id });
+    const go = await reversed;
+    assert.equal(go.body.reason, 'exception');
+    assert.equal(go.body.threadId, faulting.id, 'the DMAGO started the channel that faulted');
+    assert.match(go.body.text ?? '', new RegExp(`DMAGO started channel ${faulting.name.slice(-1)}`));
+    const first = await top(faulting.id);
+    assert.match(first.name, /^DMAMOV CCR/, 'the channel at its first instruction');
+    assert.ok(Number(first.instructionPointerReference) < Number(dmast.instructionPointerReference), 'the microcode starts before the DMAST');
+    const goCpuAt = (await top(cpu0)).instructionPointerReference;
+    assert.notEqual(goCpuAt, faultCpuAt, 'the CPU went back too: it issued the DMAGO');
+    // A DMA step from there and back: the machine as it was.
+    for (const request of [() => dc.nextRequest({ threadId: faulting.id, granularity: 'instruction' }), () => dc.stepBackRequest({ threadId: faulting.id })]) {
+      const stepped = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
+      await request();
+      assert.equal((await stepped).body.reason, 'step');
+    }
+    assert.equal((await top(faulting.id)).instructionPointerReference, first.instructionPointerReference, 'stepped back to the first instruction');
+    assert.equal((await top(cpu0)).instructionPointerReference, goCpuAt);
+
+    // Forward again: the same copy faults the same way (the re-execution is deterministic).
+    const again = dc.waitForEvent('stopped', BOOT_TIMEOUT) as Promise<DebugProtocol.StoppedEvent>;
+    await dc.continueRequest({ threadId: cpu0 });
+    const refault = await again;
+    assert.equal(refault.body.description, 'SMMU translation fault');
+    assert.equal(refault.body.text, fault.body.text);
+    assert.equal(refault.body.threadId, fault.body.threadId);
+    assert.equal((await top(faulting.id)).instructionPointerReference, faultFrame.instructionPointerReference);
+    assert.equal((await top(cpu0)).instructionPointerReference, faultCpuAt, 'the CPU where it was at the fault');
   } finally {
     await dc.stop();
   }

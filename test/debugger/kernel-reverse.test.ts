@@ -3,7 +3,8 @@
 // each state (PC, registers, the stack's bytes); stepping back as many times brings each recorded state back in turn,
 // stepping forward again passes the same PCs, and reverse continue returns to the breakpoint hit. Then continued to
 // setup_arch, step back re-executes the run from start_kernel to each earlier instruction, stepping forward from
-// there reaches the same states up to the hit, and reverse continue returns to the hit on start_kernel.
+// there reaches the same states up to the hit, reverse continue searches back past the run and the steps to the hit on
+// start_kernel, step back goes on into the boot before it, and continuing reaches the same setup_arch hit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
@@ -80,11 +81,22 @@ test('a kernel session steps back: each of a few steps of cpu0 from start_kernel
       stop = await after(dc, dc.stepInRequest({ threadId, granularity: 'instruction' }));
       assert.deepEqual(await state(dc, stop, hitSp), backs[i], `forward to ${i} instructions before setup_arch`);
     }
-    // Reverse continue: to where the steps began, then to where the run began (the hit on start_kernel).
+    // Reverse continue searches back for the latest breakpoint hit: none in the run nor in the steps before it, so the
+    // hit on start_kernel (its breakpoint set again), past the run and the steps there.
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'start_kernel' }, { name: 'setup_arch' }] });
     stop = await after(dc, dc.reverseContinueRequest({ threadId }));
-    assert.deepEqual(await state(dc, stop, hitSp), backs[BACK_INTO_RUN]);
-    stop = await after(dc, dc.reverseContinueRequest({ threadId }));
+    assert.equal(stop.stop.body.reason, 'function breakpoint');
     assert.deepEqual(await state(dc, stop, sp), recorded[0], 'reverse continue: back at the hit on start_kernel');
+    // Further back than any run's start: into the boot (re-executed from its nearest checkpoint), and forward again.
+    stop = await after(dc, dc.stepBackRequest({ threadId }));
+    assert.equal(stop.stop.body.reason, 'step');
+    assert.notEqual(stop.frame.instructionPointerReference, recorded[0].pc, 'before start_kernel');
+    stop = await after(dc, dc.stepInRequest({ threadId, granularity: 'instruction' }));
+    assert.deepEqual(await state(dc, stop, sp), recorded[0], 'forward again: the hit on start_kernel');
+    // Continued again, the machine reaches the same hit on setup_arch: the same state as before.
+    stop = await after(dc, dc.continueRequest({ threadId }));
+    assert.equal(stop.stop.body.reason, 'function breakpoint');
+    assert.deepEqual(await state(dc, stop, hitSp), backs[0], 'setup_arch hit again');
   } finally {
     await dc.stop();
   }

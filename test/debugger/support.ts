@@ -72,3 +72,17 @@ export async function registers(dc: DebugClient, threadId: number): Promise<Reco
   const vars = await dc.variablesRequest({ variablesReference: scopes.body.scopes[0].variablesReference });
   return Object.fromEntries(vars.body.variables.map((v) => [v.name, v.value]));
 }
+
+/** Launches a kernel session with a function breakpoint on `name` and no DMA event filter, and returns its first stop
+ * (a boot's time away: longer than launch() waits). */
+export async function launchKernelTo(dc: DebugClient, args: Record<string, unknown>, name: string, timeout = 300_000): Promise<DebugProtocol.StoppedEvent> {
+  await dc.initializeRequest({ adapterID: 'dmalab', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true });
+  const initialized = dc.waitForEvent('initialized');
+  await dc.launch(args as DebugProtocol.LaunchRequestArguments);
+  await initialized;
+  await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name }] });
+  await dc.setExceptionBreakpointsRequest({ filters: [] });
+  const stopped = dc.waitForEvent('stopped', timeout) as Promise<DebugProtocol.StoppedEvent>;
+  await dc.configurationDoneRequest();
+  return stopped;
+}

@@ -1,10 +1,11 @@
 // Differential tests of the translator (emulator/cpu/translate.ts, emit.ts) against the interpreter: random A32 and
-// T32 instruction streams looped until hot, every C program of test/emulator/cpu/programs (user mode) and every bare-metal
-// program of test/support/bare-metal-programs (system mode: MMU, exceptions, interrupts), run both ways, must end with equal
-// registers, flags, memory, stop reasons and retired-instruction counts.
+// T32 instruction streams looped until hot, every C program of test/emulator/cpu/programs (user mode), every bare-metal
+// program of test/support/bare-metal-programs (system mode: MMU, exceptions, interrupts) and a stretch of Debian's kernel
+// boot, run both ways, must end with equal registers, flags, memory, stop reasons and retired-instruction counts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cpu } from '../../../emulator/cpu/cpu';
 import { MemoryFault, type CpuMemory } from '../../../emulator/cpu/memory';
@@ -14,6 +15,11 @@ import { Workspace } from '../../../emulator/linux/workspace';
 import { ROOT, VARIANTS, compile, toolchainAvailable } from '../../support/toolchain';
 import * as bareMetal from '../../support/bare-metal';
 import { defaultMachine, platformMachine, runElf } from '../../../cli/run-elf';
+import { platformFromDtb } from '../../../emulator/machine/from-dtb';
+import { bootKernel } from '../../../emulator/machine/linux-boot';
+import { SystemMachine } from '../../../emulator/machine/system';
+import { loadPlatformDtb } from '../../../scenarios/platform';
+import { ZIMAGE, imageOf } from '../../support/debian-kernel';
 
 const RAM_SIZE = 0x100000;
 /** Blocks are translated after this many instructions (not the default's 200,000): as much code as possible runs translated. */
@@ -92,9 +98,13 @@ function randomArm(next: () => number): number {
     0x08000000 | ((next() & 0x1b) << 20) | (base << 16) | (next() & 0x90ff), // LDM/STM (S = 0), some with the PC
     0x000000d0 | ((next() & 0x1e) << 20) | (base << 16) | ((next() % 4) * 2 << 12) | ((next() & 1) << 5) | (low & 0xf0f), // LDRD/STRD
     0x012fff10 | ((next() & 1) << 5) | (next() % 15), // BX/BLX (register)
-    0x06800070 | ((next() & 7) << 20) | (pick(next, [rn, 15]) << 16) | (rd << 12) | ((next() & 3) << 10) | rm, // extends, rotated, adding
+    (0x00 << 24) | ((next() & 0x1f) << 20) | (rn << 16) | (rd << 12) | ((next() % 13) << 8) | ((next() & 3) << 5) | 0x10 | rm, // register, register-shifted
+    0x06800070 | ((next() & 7) << 20) | (pick(next, [rn, 15]) << 16) | (rd << 12) | ((next() & 3) << 10) | rm, // SXTB... UXTAH
+    pick(next, [0x016f0f10 | (rd << 12) | rm, 0x0320f000, 0x0320f001, 0x0320f014, 0x0e1d0f70 | (rd << 12), 0x0e1d0f50 | (rd << 12)]), // CLZ, NOP, YIELD, CSDB, MRC TPIDRURO/URW
     next(), // anything
-  ][next() % 13];
+  ][next() % 15];
+  // Now and then one of the unconditional space: barriers and PLD (NOPs), CLREX.
+  if (next() % 32 === 0) return pick(next, [0xf57ff04f, 0xf57ff05b, 0xf57ff06f, (0xf5d0f000 | (base << 16)) >>> 0, 0xf57ff01f]);
   return ((cond << 28) | (body & 0x0fffffff)) >>> 0;
 }
 
@@ -158,6 +168,8 @@ function runStream(code: Uint8Array, thumb: boolean, seed: number, translation: 
   cpu.thumb = thumb;
   cpu.pc = cpu.next = CODE;
   cpu.setFlags(next());
+  cpu.tpidruro = next() | 0;
+  cpu.tpidrurw = next() | 0;
   let ran = 0;
   // Several calls with uneven budgets: translated blocks must stop exactly where the interpreter would.
   for (const budget of [700, 1, 333, 2000, 17, 4000]) {
@@ -269,6 +281,36 @@ for (const file of readdirSync(bareMetal.PROGRAMS).filter((f) => f.endsWith('.c'
     assert.deepEqual(translated, run(false));
   });
 }
+
+/** The kernel's stretch: 25 ms of guest time (about 25 M instructions: the MMU turned on, the page tables and
+ * memory map built, the timer and the console probed, interrupts taken, TLB maintenance, code patched at boot). */
+const KERNEL_STRETCH = 60_000_000;
+/** The kernel's blocks are translated after this many instructions: thousands of them (fewer than HOT, which would
+ * make V8 compile every block the boot runs). */
+const KERNEL_HOT = 100;
+/** RAM compared: the kernel, its page tables and what it allocated in the stretch. */
+const KERNEL_RAM = 256 << 20;
+
+test("a stretch of Debian's kernel boot: translated and interpreted runs print, retire and end alike", { skip: existsSync(ZIMAGE) ? false : `${ZIMAGE} is missing (examples/guest/fetch.sh)`, timeout: 600_000 }, () => {
+  const kernel = imageOf(readFileSync(ZIMAGE));
+  const dtb = loadPlatformDtb(undefined, () => {});
+  const run = (translateAfter: number): unknown => {
+    let output = '';
+    const system = new SystemMachine(platformFromDtb(dtb), { console: (byte) => { output += String.fromCharCode(byte); } });
+    const cpu = system.cpus[0];
+    cpu.translateAfter = translateAfter;
+    bootKernel(system, { kernel, dtb, bootargs: 'console=ttyAMA0 cryptomgr.notests=1' });
+    const outcome = system.run(KERNEL_STRETCH);
+    const ram = system.ram!;
+    const digest = createHash('sha256');
+    system.machine.bus.memory.spans(ram.base, Math.min(ram.size, KERNEL_RAM), false, (bytes, offset, length) => digest.update(bytes.subarray(offset, offset + length)));
+    return { output, outcome, retired: cpu.retired, registers: [...cpu.r], cpsr: cpu.cpsr, pc: cpu.pc, cpu: cpu.saveSystem(), ram: digest.digest('hex') };
+  };
+  const before = translationStats.blocks;
+  const translated = run(KERNEL_HOT);
+  assert.ok(translationStats.blocks - before > 300, `only ${translationStats.blocks - before} blocks were translated`);
+  assert.deepEqual(translated, run(Infinity));
+});
 
 // A driver polling the DMA-330 counts its reads: each device access must see the CPU's exact instant
 // (`Cpu.retiredNow`) in the middle of a translated block as in an interpreted one.

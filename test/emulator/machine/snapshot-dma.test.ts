@@ -2,13 +2,15 @@
 // starts a DMA-330 channel copying a buffer and polls it, CPU 1 polls a channel waiting for the copy's event):
 // restored, the machine ends as the run it was taken in (console, RAM, registers, the DMAC, bit for bit), whether it
 // runs on in one go or stops at CPU 1's instruction counts on the way; and the checkpoints' step back rebuilds the
-// state one instruction of CPU 0 earlier, the same as the run from the snapshot to that count.
+// state one instruction of CPU 0 earlier, the same as the run from the snapshot to that count. What the kernel
+// debugger's reverse execution stands on: pinned checkpoints, the devices frozen before a DMAC's tick, and a stop a
+// DMA event's halt made found again by runUntil with devicesAt.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Checkpoints } from '../../../emulator/machine/checkpoints';
+import { Checkpoints, type Checkpoint } from '../../../emulator/machine/checkpoints';
 import { platformFromDtb } from '../../../emulator/machine/from-dtb';
 import { SystemMachine } from '../../../emulator/machine/system';
 import { ROOT } from '../../support/toolchain';
@@ -135,4 +137,86 @@ test('runUntil a count a CPU never reaches (waiting for an interrupt nothing wil
   assert.deepEqual(system.runUntil(0, 100), { kind: 'time-limit' });
   assert.equal(system.cpus[0].retired, 1);
   assert.ok(system.cpus[0].waiting);
+});
+
+test("a debugger's pinned checkpoints stay whatever the budget; the others are thinned around them", { skip }, () => {
+  const { system } = machine();
+  const checkpoints = new Checkpoints(system, { interval: 100, budget: 100 << 10 });
+  const pinned: Checkpoint[] = [];
+  for (let i = 0; i < 4; i++) {
+    assert.equal(checkpoints.run(2_000).kind, 'time-limit');
+    pinned.push(checkpoints.take(true));
+  }
+  assert.equal(checkpoints.run(LIMIT).kind, 'off');
+  checkpoints.take();
+  for (const checkpoint of pinned) assert.ok(checkpoints.holds(checkpoint), `the pinned checkpoint at ${checkpoint.time} ns`);
+  assert.ok(checkpoints.checkpoints.length <= pinned.length + 6, `${checkpoints.checkpoints.length} checkpoints`);
+  checkpoints.drop(pinned[1]);
+  assert.ok(!checkpoints.holds(pinned[1]), 'dropped');
+});
+
+test("freezeAt stops the devices before a DMAC's tick whoever advances the timeline, the CPUs halted: the channel at that instruction, the same state from the same snapshot; thawed, the copy passes", { skip }, () => {
+  const { system, output } = machine();
+  runToDma(system, 200);
+  const snapshot = system.snapshot();
+  const dmac = system.machine.dmacs[0].device;
+  // The channel's instructions from the snapshot on: where each started (PC) and on which tick.
+  const starts: { pc: number; cycle: number }[] = [];
+  const unobserve = dmac.observe((e) => {
+    if (e.kind === 'instruction' && !e.debug && e.thread !== 'manager') starts.push({ pc: e.pc, cycle: e.cycle });
+  });
+  assert.equal(system.run(LIMIT).kind, 'off');
+  unobserve();
+  assert.ok(starts.length > 20, `${starts.length} instructions`);
+  const target = starts[20];
+
+  const frozen = () => {
+    system.restore(snapshot);
+    system.machine.freezeAt(0, target.cycle, () => system.cpus.forEach((cpu) => cpu.requestHalt()));
+    const outcome = system.run(LIMIT);
+    assert.equal(outcome.kind, 'stopped');
+    assert.ok(system.machine.isFrozen, 'the devices stopped there');
+    assert.equal(dmac.cycle, target.cycle);
+    system.machine.thaw();
+    for (const cpu of system.cpus) {
+      if (cpu.stop?.kind === 'halt') cpu.stop = null;
+      cpu.haltRequested = false;
+    }
+    return machineDigest(system);
+  };
+  const first = frozen();
+  const channels = Array.from({ length: dmac.config.channels }, (_, n) => dmac.register(`CPC${n}`));
+  assert.ok(channels.includes(target.pc), `a channel at 0x${target.pc.toString(16)}, the instruction's address (${channels.map((pc) => pc.toString(16))})`);
+  assert.deepEqual(frozen(), first, 'the same state from the same snapshot');
+  const from = output().length;
+  assert.equal(system.run(LIMIT).kind, 'off');
+  assert.match(output().slice(from), /copy: PASS/);
+});
+
+test("runUntil with devicesAt finds again the stop a DMA event's halt made (the CPUs halted after their instruction, the devices past the event); a run halted there ends as the straight run", { skip }, () => {
+  const whole = machine();
+  assert.equal(whole.system.run(LIMIT).kind, 'off');
+  const end = machineDigest(whole.system);
+  const { system } = machine();
+  runToDma(system, 200);
+  const snapshot = system.snapshot();
+  const dmac = system.machine.dmacs[0].device;
+  const unobserve = dmac.observe((e) => {
+    if (e.kind === 'channelEnd') system.cpus.forEach((cpu) => cpu.requestHalt());
+  });
+  const outcome = system.run(LIMIT);
+  unobserve();
+  assert.ok(outcome.kind === 'stopped' && outcome.stop.kind === 'halt', JSON.stringify(outcome));
+  const cpu = outcome.kind === 'stopped' ? outcome.cpu : 0;
+  system.cpus[cpu].stop = null;
+  // The other CPU did not get to its halt (a debugger clears the requests before the next run).
+  for (const other of system.cpus) other.haltRequested = false;
+  const position = { retired: system.cpus[cpu].retired, devicesAt: system.machine.now };
+  const stopped = machineDigest(system);
+
+  system.restore(snapshot);
+  assert.equal(system.runUntil(cpu, position.retired, LIMIT, position.devicesAt).kind, 'reached');
+  assert.deepEqual(machineDigest(system), stopped);
+  assert.equal(system.run(LIMIT).kind, 'off');
+  assert.deepEqual(machineDigest(system), end, 'the halt changed nothing of the run (its rounds included)');
 });
