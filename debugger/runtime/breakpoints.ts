@@ -127,6 +127,21 @@ function interpolate(message: string, context: ExpressionContext): string {
   });
 }
 
+/**
+ * Where a line is entered: its lowest statement address in each function holding it (as gdb places a line's
+ * breakpoint; `functionStart` names the function of an address). A line's other statements (the parts of
+ * `a[i] = f(i)`) are inside it: stopping there again would stop twice on one pass.
+ */
+export function lineEntries(addresses: readonly number[], functionStart: (address: number) => number | undefined): number[] {
+  const byFunction = new Map<number | undefined, number>();
+  for (const a of addresses) {
+    const fn = functionStart(a);
+    const seen = byFunction.get(fn);
+    if (seen === undefined || a < seen) byFunction.set(fn, a);
+  }
+  return [...byFunction.values()].sort((a, b) => a - b);
+}
+
 /** Counts in decimal, addresses and register words in hex. */
 export function formatValue(v: number): string {
   return v > 0xff && v <= 0xffffffff ? `0x${(v >>> 0).toString(16).padStart(8, '0')}` : String(v);

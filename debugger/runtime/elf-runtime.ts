@@ -15,7 +15,7 @@ import { Machine } from '../../emulator/machine/machine';
 import { CPU_PID, machineTraceRecorder, type MachineTraceRecorder } from '../../emulator/machine/trace';
 import { traceTime } from '../../emulator/trace/trace-events';
 import { hexAddress } from '../../emulator/pl330/disasm';
-import { CodeBreakpoint, DataBreakpoint, breakpointStops, checkConditions, dataIdFor, formatValue, parseDataId } from './breakpoints';
+import { CodeBreakpoint, DataBreakpoint, breakpointStops, checkConditions, dataIdFor, formatValue, lineEntries, parseDataId } from './breakpoints';
 import type {
   BreakpointResult, DataBreakpointRequest, DataTarget, DisassembledLine, EvaluateResult, EventFilterRequest, FrameInfo, InstructionBreakpointRequest,
   LineBreakpointRequest, Runtime, ScopeInfo, SourceRef, StepGranularity, StepKind, StopInfo, ThreadInfo, TimelineItem, TimelineView,
@@ -225,7 +225,7 @@ export class ElfRuntime extends EventEmitter implements Runtime {
       if (!resolved) return { id, verified: false, message: `no code at or after line ${r.line + 1} in ${source.path.split('/').pop()} (is the program built with -g?)` };
       const problem = checkConditions(r.condition, r.hitCondition, this.cpuContext(this.cpus.current()));
       if (typeof problem === 'string') return { id, verified: false, source, line: resolved.line - 1, message: problem };
-      const addresses = this.lineEntries(resolved.addresses);
+      const addresses = lineEntries(resolved.addresses, (a) => this.code.frameTable.functionAt(a)?.start);
       const breakpoint: CodeBreakpoint = { id, address: addresses[0], kind: 'source', condition: r.condition, hitCondition: problem, logMessage: r.logMessage, hits: 0 };
       bound.push({ breakpoint, addresses });
       return { id, verified: true, source, line: resolved.line - 1, address: addresses[0] };
@@ -233,21 +233,6 @@ export class ElfRuntime extends EventEmitter implements Runtime {
     this.lineBreakpoints.set(source.path, bound);
     this.indexCodeBreakpoints();
     return results;
-  }
-
-  /**
-   * Where a line is entered: its lowest statement address in each function holding it (as gdb places a line's
-   * breakpoint). A line's other statements (the parts of `a[i] = f(i)`) are inside it: stopping there again would
-   * stop twice on one pass.
-   */
-  private lineEntries(addresses: readonly number[]): number[] {
-    const byFunction = new Map<number | undefined, number>();
-    for (const a of addresses) {
-      const fn = this.code.frameTable.functionAt(a)?.start;
-      const seen = byFunction.get(fn);
-      if (seen === undefined || a < seen) byFunction.set(fn, a);
-    }
-    return [...byFunction.values()].sort((a, b) => a - b);
   }
 
   /** Instruction breakpoints (the disassembly view's): verified where the address holds code of the program. */

@@ -20,10 +20,11 @@ import { PassthroughError, PassthroughGuest } from '../../emulator/machine/passt
 import { SystemMachine, type SystemOutcome } from '../../emulator/machine/system';
 import { machineTraceRecorder, type MachineTraceRecorder } from '../../emulator/machine/trace';
 import { hexAddress } from '../../emulator/pl330/disasm';
+import type { UnwindIndexRange } from '../../emulator/linux/unwind-index';
 import { ChannelState } from '../../emulator/pl330/registers';
 import { traceTime } from '../../emulator/trace/trace-events';
 import { loadPlatformDtb } from '../../scenarios/platform';
-import { type CodeBreakpoint, breakpointStops, checkConditions, formatValue } from './breakpoints';
+import { type CodeBreakpoint, breakpointStops, checkConditions, formatValue, lineEntries } from './breakpoints';
 import type {
   BreakpointResult, DataBreakpointRequest, DataTarget, DisassembledLine, EvaluateResult, EventFilterRequest, FrameInfo, FunctionBreakpointRequest,
   InstructionBreakpointRequest, LineBreakpointRequest, Runtime, ScopeInfo, SourceRef, StepGranularity, StepKind, StopInfo, ThreadInfo, TimelineItem, TimelineView,
@@ -34,7 +35,9 @@ import { type ExpressionContext, evaluateExpression } from './expression';
 import { UserError, integer } from './launch';
 import { KernelConsole } from './kernel-console';
 import { KernelReverse, type Trigger } from './kernel-reverse';
+import { KernelSourceLines } from './kernel-source-lines';
 import { KernelSymbols } from './kernel-symbols';
+import { type KernelFrame, callerRegisters, locateUnwindIndex, unwindKernelStack } from './kernel-unwind';
 import { KernelWatchpoints } from './kernel-watchpoints';
 import { debugMachineOf } from './machine';
 import type { FileAccess } from './microcode-runtime';
@@ -102,8 +105,12 @@ const FILTERED_KINDS = new Set(['state', 'channelStart', 'channelEnd', 'event', 
 const PAGE = 4096;
 /** The most DMAC cycles one instruction step of a channel runs (a burst waiting on a busy bus takes a few hundred). */
 const DMA_STEP_CYCLES = 1_000_000;
+/** The most instructions a step into the next source line runs one by one (a line looping on itself). */
+const LINE_STEP_INSTRUCTIONS = 1024;
 
-type RunMode = { kind: 'continue' } | { kind: 'until'; cpu: number; address: number; sp: number };
+/** A continue, or a run until the CPU reaches one of `addresses` where `arrived` holds (a step over a call or a line,
+ * out of a function), then stops there, or goes on with `then` (a step into the next line, past a handler). */
+type RunMode = { kind: 'continue' } | { kind: 'until'; cpu: number; addresses: ReadonlySet<number>; arrived: () => boolean; then?: () => void };
 
 interface FunctionBreakpoint {
   readonly name: string;
@@ -114,6 +121,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   private readonly dma: DmaObservation;
   private instructionBreakpoints: CodeBreakpoint[] = [];
   private functionBreakpoints: FunctionBreakpoint[] = [];
+  /** Per source path, the line breakpoints set there (each at the addresses its line is entered). */
+  private readonly lineBreakpoints = new Map<string, CodeBreakpoint[]>();
   private readonly breakpointsAt = new Map<number, CodeBreakpoint[]>();
   private nextBreakpointId = 1;
   /** The CPU the last stop was on: memory and expressions use its MMU and registers by default. */
@@ -137,7 +146,10 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   private recorder: MachineTraceRecorder | undefined;
   private readonly watchpoints: KernelWatchpoints;
 
-  private constructor(readonly options: KernelLaunch, private readonly system: SystemMachine, readonly symbols: KernelSymbols) {
+  private constructor(
+    readonly options: KernelLaunch, private readonly system: SystemMachine, readonly symbols: KernelSymbols,
+    private readonly lines: KernelSourceLines | undefined, private readonly unwindIndex: UnwindIndexRange | undefined,
+  ) {
     super();
     this.console = new KernelConsole(system, (text) => this.emit('output', text, 'stdout'));
     this.dma = new DmaObservation(debugMachineOf(system.machine), FIRST_DMA_THREAD_ID, {
@@ -176,7 +188,10 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     if (options.cpus !== undefined && options.cpus > platform.gic.config.cpus) {
       throw new UserError(`'cpus': ${options.cpus} CPUs, but the platform's GIC has ${platform.gic.config.cpus} CPU interfaces`);
     }
-    const symbols = KernelSymbols.load(kernel, options.kernel, options.symbols === undefined ? undefined : { path: options.symbols, bytes: read('symbols', options.symbols) }, warn);
+    const symbolsFile = options.symbols === undefined ? undefined : { path: options.symbols, bytes: read('symbols', options.symbols) };
+    const symbols = KernelSymbols.load(kernel, options.kernel, symbolsFile, warn);
+    const lines = KernelSourceLines.load({ path: options.kernel, bytes: kernel }, symbolsFile);
+    const unwindIndex = locateUnwindIndex(kernel, symbolsFile?.bytes, symbols);
     const devices = options.passthrough;
     // The hypervisor's log (an SMMU fault it takes): the launch's warnings, then the Debug Console.
     let log = warn;
@@ -193,7 +208,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     } catch (error) {
       throw new UserError(`'kernel': ${(error as Error).message}`);
     }
-    const runtime = new KernelRuntime(options, system, symbols);
+    const runtime = new KernelRuntime(options, system, symbols, lines, unwindIndex);
     log = (line) => runtime.emit('output', `dmalab: ${line}\n`, 'console');
     return runtime;
   }
@@ -232,11 +247,26 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   // -------------------------------------------------------------------------------------------------------------
   // Breakpoints
 
+  /** Where the line is entered in each function holding it (the kernel's DWARF line table, from a vmlinux). */
   setLineBreakpoints(source: SourceRef, requests: readonly LineBreakpointRequest[]): BreakpointResult[] {
-    return requests.map((r) => ({
-      id: this.nextBreakpointId++, verified: false, line: r.line,
-      message: `a kernel session has no source lines (${source.path.split('/').pop()}): set function breakpoints on kernel symbols, or instruction breakpoints in the disassembly`,
-    }));
+    const bound: CodeBreakpoint[] = [];
+    const file = source.path.split('/').pop();
+    const results = requests.map((r): BreakpointResult => {
+      const id = this.nextBreakpointId++;
+      if (!this.lines) {
+        return { id, verified: false, line: r.line, message: `no source lines in this session (${file}): give 'symbols', a vmlinux built with debug information, or set function breakpoints on kernel symbols` };
+      }
+      const resolved = this.lines.resolve(source.path, r.line + 1);
+      if (!resolved) return { id, verified: false, line: r.line, message: `no code at or after line ${r.line + 1} of ${file} in ${this.lines.origin}` };
+      const problem = checkConditions(r.condition, r.hitCondition, this.cpuContext(this.focus));
+      if (typeof problem === 'string') return { id, verified: false, source, line: resolved.line - 1, message: problem };
+      const addresses = lineEntries(resolved.addresses, (a) => this.symbols.functionAt(a)?.address);
+      for (const address of addresses) bound.push({ id, address, kind: 'source', condition: r.condition, hitCondition: problem, logMessage: r.logMessage, hits: 0 });
+      return { id, verified: true, source, line: resolved.line - 1, address: addresses[0] };
+    });
+    this.lineBreakpoints.set(source.path, bound);
+    this.indexBreakpoints();
+    return results;
   }
 
   setInstructionBreakpoints(requests: readonly InstructionBreakpointRequest[]): BreakpointResult[] {
@@ -278,7 +308,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
 
   private indexBreakpoints(): void {
     this.breakpointsAt.clear();
-    const all = [...this.instructionBreakpoints, ...this.functionBreakpoints.map((f) => f.breakpoint)];
+    const all = [...this.instructionBreakpoints, ...this.functionBreakpoints.map((f) => f.breakpoint), ...[...this.lineBreakpoints.values()].flat()];
     for (const bp of all) {
       const list = this.breakpointsAt.get(bp.address) ?? [];
       list.push(bp);
@@ -340,10 +370,12 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   }
 
   /**
-   * One instruction of the CPU (over a call: to its return, the other CPUs running meanwhile as in a continue; out:
-   * to the link register's address), or of a DMA channel (the CPUs halted meanwhile).
+   * One instruction of the CPU (over a call: to its return, the other CPUs running meanwhile as in a continue), one
+   * source line when the session has them (over: to the start of another line of the function or its return; in:
+   * instruction by instruction to the next line start, a called function's first line included), out of the function
+   * (to the return address of its caller's frame); or one instruction of a DMA channel (the CPUs halted meanwhile).
    */
-  step(threadId: number, kind: StepKind, _granularity: StepGranularity): void {
+  step(threadId: number, kind: StepKind, granularity: StepGranularity): void {
     const target = this.thread(threadId);
     if (this.ended) throw new UserError('the kernel has ended');
     if (this.running) throw new UserError('the machine is running (pause it first)');
@@ -351,10 +383,24 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     const cpu = this.system.cpus[target.cpu];
     if (!cpu.powered) throw new UserError(`cpu${target.cpu} is off (not yet started by PSCI CPU_ON, or stopped)`);
     const sp = cpu.r[13] >>> 0;
-    if (kind === 'out') return this.resume({ kind: 'until', cpu: target.cpu, address: (cpu.r[14] & ~1) >>> 0, sp: sp + 1 });
+    const caller = this.callStack(target.cpu)[1];
+    if (kind === 'out') {
+      if (caller) return this.resume({ kind: 'until', cpu: target.cpu, addresses: new Set([caller.pc]), arrived: () => cpu.r[13] >>> 0 >= caller.registers[13] });
+      return this.resume({ kind: 'until', cpu: target.cpu, addresses: new Set([(cpu.r[14] & ~1) >>> 0]), arrived: () => cpu.r[13] >>> 0 > sp });
+    }
+    if (granularity === 'line' && this.lines?.locate(cpu.pc)) {
+      if (kind === 'in') return this.stepLineIn(target.cpu, threadId);
+      const fn = this.symbols.functionAt(cpu.pc);
+      const addresses = new Set(fn ? this.lines.otherLineStarts(cpu.pc, fn.address, fn.end) : []);
+      if (caller) addresses.add(caller.pc);
+      // The same invocation of the function (its caller's SP), or back in the caller.
+      const frame = caller?.registers[13];
+      const arrived = (): boolean => frame === undefined || (cpu.pc === caller?.pc ? cpu.r[13] >>> 0 >= frame : this.callStack(target.cpu)[1]?.registers[13] === frame);
+      return this.resume({ kind: 'until', cpu: target.cpu, addresses, arrived });
+    }
     const current = disassembleAt((a) => this.readHalfword(target.cpu, a), cpu.pc, cpu.thumb, cpu.it);
     if (kind === 'over' && current !== undefined && /^blx?(?:[a-z]{2})?(?:\.[nw])? /.test(current.text)) {
-      return this.resume({ kind: 'until', cpu: target.cpu, address: current.address + current.length, sp });
+      return this.resume({ kind: 'until', cpu: target.cpu, addresses: new Set([current.address + current.length]), arrived: () => cpu.r[13] >>> 0 >= sp });
     }
     this.focus = target.cpu;
     this.prepareResume();
@@ -366,6 +412,47 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       this.dma.readThreads();
       if (this.finish(outcome, { kind: 'continue' })) return;
       if (!(outcome?.kind === 'stopped' && outcome.stop.kind === 'fault' && outcome.stop.cause instanceof WatchpointHit)) break;
+    }
+    const event = this.dma.eventStop();
+    this.dma.clearReports();
+    this.stop(event ?? { reason: 'step', threadId });
+  }
+
+  /**
+   * Instruction by instruction to the start of another source line (a called function's first line, or the caller's
+   * next one), each instruction a step of the history (step back undoes them one by one); code without lines (a
+   * function of assembly) and an interrupt's handler run to their return as a run, and the stepping goes on there. At most LINE_STEP_INSTRUCTIONS, then it stops where it is. A
+   * breakpoint, a DMA event or a CPU stop on the way is the stop instead.
+   */
+  private stepLineIn(index: number, threadId: number, from = this.lines!.locate(this.system.cpus[index].pc)): void {
+    const lines = this.lines!;
+    const cpu = this.system.cpus[index];
+    const mode = cpu.mode;
+    this.focus = index;
+    for (let i = 0; i < LINE_STEP_INSTRUCTIONS; i++) {
+      if (i > 0) this.reverse.stopped({ reason: 'step', threadId });
+      this.prepareResume();
+      this.reverse.beginStep({ cpu: index });
+      const sp = cpu.r[13] >>> 0;
+      const outcome = this.system.step(index, STEP_WAIT_NS);
+      this.flushConsole();
+      this.dma.readThreads();
+      if (this.finish(outcome, { kind: 'continue' })) return;
+      if (cpu.mode !== mode && (cpu.mode === Mode.IRQ || cpu.mode === Mode.FIQ)) {
+        // An interrupt taken on the way: its handler runs to its return to the interrupted instruction (lr - 4).
+        const back = (cpu.r[14] - 4) >>> 0;
+        this.reverse.stopped({ reason: 'step', threadId });
+        const then = (): void => this.stepLineIn(index, threadId, from);
+        return this.resume({ kind: 'until', cpu: index, addresses: new Set([back]), arrived: () => cpu.mode === mode && cpu.r[13] >>> 0 >= sp, then });
+      }
+      const row = lines.lineStartAt(cpu.pc);
+      if (row && (lines.sourcePath(row.file) !== from?.source.path || row.line - 1 !== from.line)) break;
+      const caller = lines.locate(cpu.pc) === undefined ? this.callStack(index)[1] : undefined;
+      if (caller) {
+        this.reverse.stopped({ reason: 'step', threadId });
+        const then = (): void => this.stepLineIn(index, threadId, from);
+        return this.resume({ kind: 'until', cpu: index, addresses: new Set([caller.pc]), arrived: () => cpu.r[13] >>> 0 >= caller.registers[13], then });
+      }
     }
     const event = this.dma.eventStop();
     this.dma.clearReports();
@@ -496,7 +583,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     this.reverse.beginRun();
     this.console.deliver();
     this.trigger = undefined;
-    if (mode.kind === 'until') this.system.cpus[mode.cpu].breakpoints = new Set([...this.breakpointsAt.keys(), mode.address]);
+    if (mode.kind === 'until') this.system.cpus[mode.cpu].breakpoints = new Set([...this.breakpointsAt.keys(), ...mode.addresses]);
     const slice = (): void => {
       const outcome = this.reverse.runSlice(SLICE_NS);
       this.flushConsole();
@@ -536,8 +623,13 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     const stop: CpuStop = outcome.stop;
     if (stop === BREAKPOINT_HALT) {
       const pc = cpu.pc;
-      if (mode.kind === 'until' && mode.cpu === outcome.cpu && pc === mode.address && (cpu.r[13] >>> 0) >= mode.sp) {
-        this.stop({ reason: 'step', threadId });
+      if (mode.kind === 'until' && mode.cpu === outcome.cpu && mode.addresses.has(pc) && mode.arrived()) {
+        if (mode.then === undefined) this.stop({ reason: 'step', threadId });
+        else {
+          this.running = false;
+          this.reverse.stopped({ reason: 'step', threadId });
+          mode.then();
+        }
         return true;
       }
       const hit = (this.breakpointsAt.get(pc) ?? []).filter((bp) => breakpointStops(bp, this.cpuContext(outcome.cpu), this.reports()));
@@ -572,7 +664,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   /** The stop of CPU `cpu` at breakpoints `hit`. */
   private breakpointStop(cpu: number, hit: readonly CodeBreakpoint[]): StopInfo {
     const named = this.functionBreakpoints.find((f) => hit.includes(f.breakpoint));
-    return { reason: named ? 'function breakpoint' : 'instruction breakpoint', threadId: this.cpuThreadId(cpu), description: named && `${named.name} (cpu${cpu})`, breakpointIds: hit.map((bp) => bp.id) };
+    const reason = named ? 'function breakpoint' : hit.some((bp) => bp.kind === 'source') ? 'breakpoint' : 'instruction breakpoint';
+    return { reason, threadId: this.cpuThreadId(cpu), description: named && `${named.name} (cpu${cpu})`, breakpointIds: hit.map((bp) => bp.id) };
   }
 
   private reports(): { replaying: boolean; log(text: string): void; problem(text: string): void } {
@@ -603,8 +696,9 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   // -------------------------------------------------------------------------------------------------------------
   // Inspection
 
-  /** A CPU's frame at its PC named by the kernel function holding it, and its link register's (the caller at a
-   * function's entry); a DMA thread's one frame on its microcode listing's line. */
+  /** A CPU's call stack unwound by the kernel's EHABI tables, each frame named `function+0xoffset` and on its source
+   * line when the session has them (a caller's on the line of its call); a DMA thread's one frame on its microcode
+   * listing's line. */
   frames(threadId: number): FrameInfo[] {
     const thread = this.thread(threadId);
     if ('dma' in thread) {
@@ -620,20 +714,32 @@ export class KernelRuntime extends EventEmitter implements Runtime {
         source: where && listing ? { path: listing.path, text: listing.text } : undefined, line: where?.line, column: where?.col,
       }];
     }
-    const cpu = this.system.cpus[thread.cpu];
-    const frames: FrameInfo[] = [{ id: frameId(threadId, 0), pc: cpu.pc, name: this.symbols.describe(cpu.pc) ?? hex32(cpu.pc) }];
-    const lr = (cpu.r[14] & ~1) >>> 0;
-    const caller = this.symbols.describe(lr - 4);
-    if (caller !== undefined && lr !== cpu.pc) frames.push({ id: frameId(threadId, 1), pc: lr, name: `${this.symbols.describe(lr)} (lr)` });
-    return frames;
+    return this.callStack(thread.cpu).map(({ pc }, depth) => {
+      const where = this.lines?.locate(depth === 0 ? pc : pc - 1);
+      const name = (depth === 0 ? this.symbols.describe(pc) : this.symbols.describeReturn(pc)) ?? hex32(pc);
+      return { id: frameId(threadId, depth), pc, name, source: where?.source, line: where?.line, column: where?.column };
+    });
   }
 
+  /** CPU `index`'s call stack, innermost first (its stack read through its MMU). */
+  private callStack(index: number): KernelFrame[] {
+    const cpu = this.system.cpus[index];
+    const read32 = (address: number): number | undefined => {
+      const bytes = this.readVirtual(index, address, 4);
+      return bytes.length < 4 ? undefined : (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0;
+    };
+    return unwindKernelStack(this.unwindIndex, [...Array.from(cpu.r).slice(0, 15), cpu.pc], read32, this.symbols.code);
+  }
+
+  /** A caller's frame shows the registers the unwinding restored; the banked registers and CP15 are the CPU's. */
   scopes(id: number): ScopeInfo[] {
-    const thread = this.thread(frameThread(id).threadId);
+    const { threadId, depth } = frameThread(id);
+    const thread = this.thread(threadId);
     if ('dma' in thread) return this.dma.scopes(thread.dma);
     const cpu = this.system.cpus[thread.cpu];
+    const caller = depth > 0 ? this.callStack(thread.cpu)[depth] : undefined;
     return [
-      { name: 'Registers', variables: () => cpuRegisters(cpu), expensive: false },
+      { name: 'Registers', variables: () => (caller ? callerRegisters(caller) : cpuRegisters(cpu)), expensive: false },
       { name: 'Banked registers', variables: () => bankedRegisters(cpu), expensive: false },
       { name: 'CP15', variables: () => cp15Registers(cpu), expensive: false },
     ];
@@ -643,12 +749,13 @@ export class KernelRuntime extends EventEmitter implements Runtime {
    * `smmu walk IOVA` in a DMA frame. */
   evaluate(expression: string, id?: number): EvaluateResult {
     const thread = id === undefined ? { cpu: this.focus } : this.thread(frameThread(id).threadId);
+    const depth = id === undefined ? 0 : frameThread(id).depth;
     const walk = SMMU_WALK.exec(expression);
     if (walk) {
-      const context = 'dma' in thread ? this.dmaContext(thread.dma) : this.cpuContext(thread.cpu);
+      const context = 'dma' in thread ? this.dmaContext(thread.dma) : this.cpuContext(thread.cpu, depth);
       return { result: this.dma.smmuWalk('dma' in thread ? thread.dma : this.dma.threads[0], evaluateExpression(walk[1], context), walk[2] === 'write') };
     }
-    const value = evaluateExpression(expression, 'dma' in thread ? this.dmaContext(thread.dma) : this.cpuContext(thread.cpu));
+    const value = evaluateExpression(expression, 'dma' in thread ? this.dmaContext(thread.dma) : this.cpuContext(thread.cpu, depth));
     const named = 'cpu' in thread ? this.where(value) : '';
     return { result: formatValue(value) + named, memoryReference: value >= 0 && value <= 0xffffffff ? value : undefined };
   }
@@ -659,17 +766,20 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     return name === undefined ? '' : ` <${name}>`;
   }
 
-  private cpuContext(index: number): ExpressionContext {
+  /** Registers (a caller's frame: as the unwinding restored them), symbols and memory through CPU `index`'s MMU. */
+  private cpuContext(index: number, depth = 0): ExpressionContext {
     const cpu = this.system.cpus[index];
+    const caller = depth > 0 ? this.callStack(index)[depth]?.registers : undefined;
     const named: Record<string, number> = { sp: 13, lr: 14, fp: 11, ip: 12 };
     return {
       value: (name) => {
         const lower = name.toLowerCase();
+        const m = /^r(\d{1,2})$/.exec(lower);
+        const register = m ? Number(m[1]) : lower === 'pc' ? 15 : named[lower];
+        if (caller && register !== undefined && register < 16) return caller[register];
         if (lower === 'pc' || lower === 'r15') return cpu.pc;
         if (lower === 'cpsr') return cpu.cpsr;
         if (lower === 'spsr') return cpu.spsr;
-        const m = /^r(\d{1,2})$/.exec(lower);
-        const register = m ? Number(m[1]) : named[lower];
         if (register !== undefined && register < 15) return cpu.r[register] >>> 0;
         return this.symbols.addresses(name)[0];
       },
@@ -752,7 +862,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     return done;
   }
 
-  /** The focused CPU's instructions (in its current instruction set), each function's start labelled with its symbol. */
+  /** The focused CPU's instructions (in its current instruction set), each function's start labelled with its symbol,
+   * each instruction with its source line when the session has them. */
   disassemble(address: number, offset: number, count: number): DisassembledLine[] {
     const cpu = this.system.cpus[this.focus];
     const step = cpu.thumb ? 2 : ARM_INSTRUCTION;
@@ -761,7 +872,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     for (let i = 0; i < count; i++) {
       const d = disassembleAt((a) => this.readHalfword(this.focus, a), at, cpu.thumb);
       const length = d?.length ?? step;
-      lines.push({ address: at, bytes: this.readVirtual(this.focus, at, length), text: d?.text ?? '(not mapped)', symbol: this.symbols.startsAt(at) });
+      const where = this.lines?.locate(at);
+      lines.push({ address: at, bytes: this.readVirtual(this.focus, at, length), text: d?.text ?? '(not mapped)', symbol: this.symbols.startsAt(at), source: where?.source, line: where?.line });
       at = (at + length) >>> 0;
     }
     return lines;

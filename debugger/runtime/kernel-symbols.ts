@@ -5,6 +5,7 @@ import { FrameTable } from '../../emulator/elf/dwarf-frame';
 import { isElf } from '../../emulator/linux/elf';
 import { KallsymsError, type KernelSymbol, parseSystemMap, readKallsyms } from '../../emulator/linux/kallsyms';
 import { isZImage } from '../../emulator/machine/linux-boot';
+import type { KernelCode } from './kernel-unwind';
 import { UserError } from './launch';
 
 /** Past the last symbol, an address is still inside it up to this far (kallsyms gives no sizes). */
@@ -16,7 +17,9 @@ export class KernelSymbols {
   private readonly byName = new Map<string, number[]>();
 
   constructor(symbols: readonly KernelSymbol[], readonly origin: string) {
-    this.text = symbols.filter((s) => /^[tTwW]$/.test(s.type)).sort((a, b) => a.address - b.address);
+    // Of aliases (rest_init and __noinstr_text_end), the name with fewest leading underscores is found: it sorts last.
+    const underscores = (name: string): number => /^_*/.exec(name)![0].length;
+    this.text = symbols.filter((s) => /^[tTwW]$/.test(s.type)).sort((a, b) => a.address - b.address || underscores(b.name) - underscores(a.name));
     for (const s of symbols) {
       const list = this.byName.get(s.name) ?? [];
       if (!list.includes(s.address)) list.push(s.address);
@@ -59,13 +62,18 @@ export class KernelSymbols {
     return this.byName.size;
   }
 
+  /** The start of every function, ascending. */
+  functionAddresses(): number[] {
+    return this.text.map((s) => s.address);
+  }
+
   /** Every address named `name` (static functions of several files may share one). */
   addresses(name: string): readonly number[] {
     return this.byName.get(name) ?? [];
   }
 
-  /** The function holding `address` and the offset into it. */
-  functionAt(address: number): { name: string; address: number; offset: number } | undefined {
+  /** The function holding `address`, the offset into it and where the next one starts. */
+  functionAt(address: number): { name: string; address: number; offset: number; end: number } | undefined {
     const text = this.text;
     let low = 0, high = text.length - 1, found = -1;
     while (low <= high) {
@@ -78,13 +86,26 @@ export class KernelSymbols {
     if (found < 0) return undefined;
     const symbol = text[found];
     if (found === text.length - 1 && address - symbol.address >= LAST_SYMBOL_REACH) return undefined;
-    return { name: symbol.name, address: symbol.address, offset: address - symbol.address };
+    const end = found + 1 < text.length ? text[found + 1].address : symbol.address + LAST_SYMBOL_REACH;
+    return { name: symbol.name, address: symbol.address, offset: address - symbol.address, end };
   }
 
   /** `pl330_start_thread+0x1c`, or undefined outside every function. */
   describe(address: number): string | undefined {
     const f = this.functionAt(address >>> 0);
     return f && (f.offset === 0 ? f.name : `${f.name}+0x${f.offset.toString(16)}`);
+  }
+
+  /** A return address as a caller's frame names it (as Linux's backtraces do): in the function holding the call
+   * before it, which may end there (a call to a function that does not return), at its offset from that function. */
+  describeReturn(address: number): string | undefined {
+    const f = this.functionAt((address - 1) >>> 0);
+    return f && `${f.name}+0x${(address - f.address).toString(16)}`;
+  }
+
+  /** Where code is and where functions start, for the unwinding (without symbols: anywhere). */
+  get code(): KernelCode {
+    return { functionStart: (a) => this.functionAt(a)?.address, holds: (a) => this.text.length === 0 || this.functionAt(a) !== undefined };
   }
 
   /** Whether a function starts at `address` (the disassembly labels it). */

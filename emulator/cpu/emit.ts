@@ -1,6 +1,7 @@
 // Inline JavaScript for the integer instructions that dominate compiled C, used by the translator (translate.ts):
-// data processing with immediate shifts, MOVW/MOVT, multiplies, loads and stores with immediate or shifted-register
-// offsets, LDM/STM/PUSH/POP without the PC, extends, and branches. Operands are constants in the generated code; registers are `r[n]`, flags the CpuState
+// data processing with immediate shifts (and, in A32, register shifts), MOVW/MOVT, multiplies, loads and stores with
+// immediate or shifted-register offsets, LDM/STM/PUSH/POP without the PC, extends, CLZ, reads of the user thread ID
+// registers, branches, and the barriers and hints that do nothing here. Operands are constants in the generated code; registers are `r[n]`, flags the CpuState
 // fields (the translator turns both into locals), memory `mem`. Anything not recognised here (or writing the PC,
 // or whose flags would need the shifter's rotated-immediate carry) returns undefined and the translator calls the
 // instruction's handler instead, so the interpreter stays the reference. EXIT in the code leaves the block after
@@ -20,6 +21,14 @@ const CONDITIONS = [
   '(c.c === 1 && c.z === 0)', '(c.c === 0 || c.z === 1)', 'c.n === c.v', 'c.n !== c.v',
   '(c.z === 0 && c.n === c.v)', '(c.z === 1 || c.n !== c.v)',
 ];
+
+/**
+ * C and V of x - y and of x + y (v is the 32-bit result), without a carry in: x - y borrows when y > x (unsigned),
+ * x + y carries when the sum wraps below x; V is set when the operands' signs rule out the result's. The translator
+ * finds these statements in the code to compute them only where something reads them.
+ */
+export const SUBTRACT_CARRY_OVERFLOW = 'c.c = (x >>> 0) >= (y >>> 0) ? 1 : 0; c.v = ((x ^ y) & (x ^ v)) >>> 31;';
+export const ADD_CARRY_OVERFLOW = 'c.c = (v >>> 0) < (x >>> 0) ? 1 : 0; c.v = ((x ^ v) & (y ^ v)) >>> 31;';
 
 /** A second operand: its value, and the shifter carry out where it changes C (undefined: C unchanged). */
 interface Operand {
@@ -83,19 +92,20 @@ function dataProcessing(op: Op, d: number, a: string, b: Operand, s: boolean): s
     return `r[${d}] = ${value};`;
   }
   // AddWithCarry (alu.ts addFlags) written out, so that the flags can live in locals of the translated block.
-  let operands: [string, string, string];
+  const setFlags = (carryOverflow: string): string => `c.n = v >>> 31; c.z = v === 0 ? 1 : 0; ${carryOverflow}${test ? '' : ` r[${d}] = v;`} }`;
   switch (op) {
-    case Op.ADD: case Op.CMN: operands = [a, b.value, '0']; break;
-    case Op.ADC: operands = [a, b.value, 'c.c']; break;
-    case Op.SUB: case Op.CMP: operands = [a, `~${b.value}`, '1']; break;
-    case Op.SBC: operands = [a, `~${b.value}`, 'c.c']; break;
-    case Op.RSB: operands = [b.value, `~${a}`, '1']; break;
-    default: operands = [b.value, `~${a}`, 'c.c']; break;
+    case Op.SUB: case Op.CMP: case Op.RSB: {
+      const [x, y] = op === Op.RSB ? [b.value, a] : [a, b.value];
+      return `{ const x = ${x}, y = ${y}, v = (x - y) | 0; ${setFlags(SUBTRACT_CARRY_OVERFLOW)}`;
+    }
+    case Op.ADD: case Op.CMN:
+      return `{ const x = ${a}, y = ${b.value}, v = (x + y) | 0; ${setFlags(ADD_CARRY_OVERFLOW)}`;
+    default: {
+      const [x, y] = op === Op.ADC ? [a, b.value] : op === Op.SBC ? [a, `~${b.value}`] : [b.value, `~${a}`];
+      return `{ const x = ${x}, y = ${y}, ci = c.c, v = (x + y + ci) | 0; ` +
+        setFlags('c.c = (x >>> 0) + (y >>> 0) + ci > 0xffffffff ? 1 : 0; c.v = ((x ^ v) & (y ^ v)) >>> 31;');
+    }
   }
-  const [x, y, carryIn] = operands;
-  return `{ const x = ${x}, y = ${y}, ci = ${carryIn}, v = (x + y + ci) | 0; ` +
-    `c.n = v >>> 31; c.z = v === 0 ? 1 : 0; c.c = (x >>> 0) + (y >>> 0) + ci > 0xffffffff ? 1 : 0; c.v = ((x ^ v) & (y ^ v)) >>> 31;` +
-    `${test ? '' : ` r[${d}] = v;`} }`;
 }
 
 const LOADS = ['mem.read32(A)', 'mem.read8(A)', 'mem.read16(A)', '((mem.read8(A) << 24) >> 24)', '((mem.read16(A) << 16) >> 16)'];
@@ -162,6 +172,10 @@ function dual(load: boolean, t: number, t2: number, n: number, offset: string, a
   return `{ ${address} mem.write32(a, r[${t}]); mem.write32((a + 4) | 0, r[${t2}]);${back} }`;
 }
 
+/** The T32 extends' op field (first halfword, bits 6:4: SXTAH, UXTAH, SXTAB16, UXTAB16, SXTAB, UXTAB) as the A32
+ * op1 of the same instruction (1: none). */
+const T32_EXTEND_OP1 = [3, 7, 0, 4, 2, 6, 1, 1];
+
 function conditional(cond: number, code: string): string {
   return cond === 14 ? code : `if (${CONDITIONS[cond]}) { ${code} }`;
 }
@@ -185,7 +199,7 @@ export function emitInstruction(encoding: number, thumb: boolean, it: number, pc
   // The PC is only ever read as a constant; anything else naming R15 is left to the handler.
   if (code === undefined || code.includes('r[15]')) return undefined;
   const cond = thumb ? (it === 0 ? 14 : it >>> 4) : encoding >>> 28;
-  if (cond === 15) return undefined;
+  if (cond === 15) return code === '' ? { code, mayFault: false } : undefined; // arm() passes only the hints
   return { code: conditional(cond, code), mayFault: code.includes('mem.'), target: branchTarget };
 }
 
@@ -354,6 +368,8 @@ function thumb32(h1: number, h2: number, pc: number): string | undefined {
     const increment = ((h1 >>> 7) & 3) === 1;
     return multiple((h1 & 0x10) !== 0, n, h2, increment, !increment, (h1 & 0x20) !== 0);
   }
+  // SXTB/SXTH/UXTB/UXTH and their accumulating forms.
+  if ((h1 & 0xff80) === 0xfa00 && (h2 & 0xf0c0) === 0xf080) return extension(T32_EXTEND_OP1[(h1 >>> 4) & 7], d, n, h2 & 15, ((h2 >>> 4) & 3) * 8);
   // MUL/MLA/MLS.
   if ((h1 & 0xfff0) === 0xfb00 && (h2 & 0x00e0) === 0) {
     if ((h2 & 0x10) !== 0) return multiply(d, n, h2 & 15, t, false, true);
@@ -397,9 +413,50 @@ function t32DataProcessing(opcode: number, s: boolean, n: number, d: number, b: 
 
 // ---- A32 --------------------------------------------------------------------------------------------------------
 
+/** A register shifted by the bottom byte of another (the shifter without its carry out). */
+function registerShiftedRegister(m: number, type: number, s: number): string {
+  const v = `r[${m}]`, amount = `(r[${s}] & 0xff)`;
+  switch (type) {
+    case 0: return `(${amount} >= 32 ? 0 : ${v} << ${amount})`;
+    case 1: return `(${amount} >= 32 ? 0 : (${v} >>> ${amount}) | 0)`;
+    case 2: return `(${v} >> (${amount} >= 32 ? 31 : ${amount}))`;
+    default: return `((${v} >>> (${amount} & 31)) | (${v} << (32 - (${amount} & 31))))`;
+  }
+}
+
+/** SXTB/SXTH/UXTB/UXTH and their accumulating forms (SXTAB...): op1 = A32 bits 22:20, Rm rotated right. */
+function extension(op1: number, d: number, n: number, m: number, rotation: number): string | undefined {
+  const width = op1 === 2 || op1 === 6 ? 8 : op1 === 3 || op1 === 7 ? 16 : 0;
+  if (width === 0) return undefined; // the dual forms (SXTB16, UXTB16)
+  const rotated = rotation === 0 ? `r[${m}]` : `((r[${m}] >>> ${rotation}) | (r[${m}] << ${32 - rotation}))`;
+  const value = op1 < 4 ? `((${rotated} << ${32 - width}) >> ${32 - width})` : `(${rotated} & ${width === 8 ? '0xff' : '0xffff'})`;
+  return n === 15 ? `r[${d}] = ${value};` : `r[${d}] = (r[${n}] + ${value}) | 0;`;
+}
+
+/** The encodings the interpreter runs as NOPs (a32.ts): barriers, PLD/PLDW/PLI, and the hints NOP, YIELD, CSDB... */
+function isArmNop(w: number): boolean {
+  // DMB, DSB and ISB are in PLD's space (op = 01, bit 20, Rt = 15); CLREX is too, but clears the monitor.
+  if (w >>> 28 === 15) return (w >>> 0) !== 0xf57ff01f && ((w >>> 26) & 3) === 1 && (w & 0x10f000) === 0x10f000;
+  // MSR (immediate) to no field: a hint; WFE, WFI and SEV (2-4) stop the CPU.
+  return (w & 0x0fff0000) === 0x03200000 && ((w & 0xff) < 2 || (w & 0xff) > 4);
+}
+
 function arm(w: number, pc: number, fallthrough: number): string | undefined {
   const n = (w >>> 16) & 15, d = (w >>> 12) & 15;
   const top = (w >>> 25) & 7;
+  if (isArmNop(w)) return '';
+  if (w >>> 28 === 15) return undefined;
+  if (top === 0 && (w & 0x90) === 0x10 && (w & 0x01900000) !== 0x01000000) {
+    // Data processing, register shifted by a register: the shifter's carry out (logical ones with S) is the handler's.
+    const op = (w >>> 21) & 15 as Op;
+    const s = (w & 0x100000) !== 0;
+    if (LOGICAL.has(op) && s) return undefined;
+    return dataProcessing(op, d, `r[${n}]`, { value: registerShiftedRegister(w & 15, (w >>> 5) & 3, (w >>> 8) & 15) }, s);
+  }
+  if ((w & 0x0fff0ff0) === 0x016f0f10) return `r[${d}] = Math.clz32(r[${w & 15}]);`;
+  // MRC of TPIDRURW / TPIDRURO (c13, c0, 2/3): readable at every privilege level.
+  if ((w & 0x0fff0fff) === 0x0e1d0f50 || (w & 0x0fff0fff) === 0x0e1d0f70) return `r[${d}] = c.${(w & 0x20) !== 0 ? 'tpidruro' : 'tpidrurw'};`;
+  if ((w & 0x0f8003f0) === 0x06800070) return extension((w >>> 20) & 7, d, n, w & 15, ((w >>> 10) & 3) * 8);
   if (top === 0 && (w & 0x90) !== 0x90 && (w & 0x10) === 0) {
     // Data processing, register shifted by an immediate.
     const op = (w >>> 21) & 15 as Op;

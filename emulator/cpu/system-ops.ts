@@ -6,7 +6,7 @@ import { endsBlock, type Handler } from './alu';
 import { cp15Key, CP15_BY_KEY, describeEncoding } from './cp15';
 import { Mode, isValidMode } from './modes';
 import { nop } from './ops';
-import { SystemEvent, type CpuState, type SystemControl } from './state';
+import { SystemEvent, type CpuState, type StopReason, type SystemControl } from './state';
 
 /** Stops at the instruction as UNDEFINED (the run loop points the PC back at it). */
 export function raiseUndefined(c: CpuState, encoding: number, size: 2 | 4, detail: string): void {
@@ -19,9 +19,10 @@ function privileged(c: CpuState): SystemControl | null {
   return c.mode === Mode.USR ? null : c.system;
 }
 
-function systemEvent(c: CpuState, event: SystemEvent, imm: number): void {
-  c.stop = { kind: 'system', event, imm };
-}
+// The stops of the events without an immediate, made once: CPS and MSR of the masks run all the time in a kernel.
+const RESYNC: StopReason = { kind: 'system', event: SystemEvent.Resync, imm: 0 };
+const WAIT_FOR_INTERRUPT: StopReason = { kind: 'system', event: SystemEvent.WaitForInterrupt, imm: 0 };
+const WAIT_FOR_EVENT: StopReason = { kind: 'system', event: SystemEvent.WaitForEvent, imm: 0 };
 
 /** CPS: `effect` 2 = enable (clear the masks), 3 = disable; `mode` < 0 keeps the mode. In USR mode a NOP. */
 export function changeProcessorState(effect: number, a: boolean, i: boolean, f: boolean, mode: number): Handler {
@@ -34,7 +35,7 @@ export function changeProcessorState(effect: number, a: boolean, i: boolean, f: 
     else if (effect === 3) value |= bits;
     if (mode >= 0) value = (value & ~0x1f) | mode;
     system.writeCpsr(value, 0b0011, false);
-    systemEvent(c, SystemEvent.Resync, 0);
+    c.stop = RESYNC;
   });
 }
 
@@ -67,7 +68,7 @@ export function writeStatus(operand: (c: CpuState) => number, mask: number, spsr
       return;
     }
     system.writeCpsr(value, mask, false);
-    if (control) systemEvent(c, SystemEvent.Resync, 0);
+    if (control) c.stop = RESYNC;
   };
   return control ? endsBlock(handler) : handler;
 }
@@ -98,7 +99,7 @@ export function exceptionReturn(target: (c: CpuState) => number, encoding: numbe
 function returnTo(c: CpuState, system: SystemControl, spsr: number, address: number): void {
   system.writeCpsr(spsr, 0b1111, true);
   c.next = (c.thumb ? address & ~1 : address & ~3) >>> 0;
-  systemEvent(c, SystemEvent.Resync, 0);
+  c.stop = RESYNC;
 }
 
 /** LDM with PC and ^: load the registers, then CPSR = SPSR. */
@@ -221,6 +222,9 @@ export function coprocessor(cp: number, isRead: boolean, t: number, t2: number, 
   const userFallback = userModeCoprocessor(register?.name, isRead, t);
   const detail = register === undefined ? `${what}: no such register` : `${what} (${register.name}) is not accessible in user mode`;
   const ends = !isRead && (register?.kind === 'translation' || register?.kind === 'tlb' || register?.name === 'CPACR');
+  // The thread ID registers read (TPIDRURW is written too) alike at every privilege level, with a system or without:
+  // Linux reads `current` from TPIDRURO.
+  if (userFallback !== undefined && t !== 15 && (register?.name === 'TPIDRURO' || register?.name === 'TPIDRURW')) return userFallback;
   const handler: Handler = (c) => {
     const system = c.system;
     if (system === null) {
@@ -236,7 +240,7 @@ export function coprocessor(cp: number, isRead: boolean, t: number, t2: number, 
         if (wide) c.r[t2] = system.transfer[1];
       }
     } else if (!system.coprocessorWrite(cp, op1, crn, crm, op2, c.r[t], wide ? c.r[t2] : 0, wide)) raiseUndefined(c, encoding, size, detail);
-    else if (ends) systemEvent(c, SystemEvent.Resync, 0);
+    else if (ends) c.stop = RESYNC;
   };
   if (!isRead && register?.kind === 'nop' && register.access !== 'ro') {
     // Cache and branch predictor maintenance (Linux runs it in loops over whole ranges): nothing to do at PL1.
@@ -261,14 +265,14 @@ function userModeCoprocessor(name: string | undefined, isRead: boolean, t: numbe
 export function firmwareCall(hypervisor: boolean, imm: number, encoding: number, size: 2 | 4): Handler {
   return endsBlock((c) => {
     if (privileged(c) === null) raiseUndefined(c, encoding, size, `${hypervisor ? 'HVC' : 'SMC'} in USR mode`);
-    else systemEvent(c, hypervisor ? SystemEvent.HypervisorCall : SystemEvent.SecureMonitorCall, imm);
+    else c.stop = { kind: 'system', event: hypervisor ? SystemEvent.HypervisorCall : SystemEvent.SecureMonitorCall, imm };
   });
 }
 
 /** WFI/WFE: the CPU stops until an interrupt (or event); a user-mode CPU treats them as NOPs. */
 function wait(forEvent: boolean): Handler {
   return endsBlock((c) => {
-    if (c.system !== null) systemEvent(c, forEvent ? SystemEvent.WaitForEvent : SystemEvent.WaitForInterrupt, 0);
+    if (c.system !== null) c.stop = forEvent ? WAIT_FOR_EVENT : WAIT_FOR_INTERRUPT;
   });
 }
 

@@ -63,7 +63,7 @@ export class FrameTable {
         const type = elf[at + 12] & 0xf;
         if (type !== 1 && type !== 2) continue; // STT_OBJECT, STT_FUNC
         const name = cString(elf, strtab.offset + view.getUint32(at, true));
-        const start = view.getUint32(at + 4, true) & ~(type === 2 ? 1 : 0); // bit 0 marks Thumb code
+        const start = (view.getUint32(at + 4, true) & ~(type === 2 ? 1 : 0)) >>> 0; // bit 0 marks Thumb code
         if (name !== '' && !this.addresses.has(name)) this.addresses.set(name, start);
         if (type === 2) this.functions.push({ name, start, size: view.getUint32(at + 8, true) });
         else if (name !== '') this.objects.push({ name, address: start });

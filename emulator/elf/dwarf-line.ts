@@ -5,7 +5,8 @@
 /** One row of the line table: the instruction at `address` starts code for `file`:`line`. */
 export interface LineRow {
   readonly address: number;
-  /** Path as the compiler recorded it (joined with its directory when that is absolute). */
+  /** Path as the compiler recorded it, joined with its directory: absolute, or relative to the compilation's
+   * directory (a kernel's `drivers/dma/pl330.c`, relative to the top of its build tree). */
   readonly file: string;
   /** 0 for the row ending a sequence (the address just past its code). */
   readonly line: number;
@@ -114,26 +115,35 @@ const LNCT_PATH = 1;
 const LNCT_DIRECTORY_INDEX = 2;
 const FORM = { block: 0x09, data1: 0x0b, data2: 0x05, data4: 0x06, data8: 0x07, data16: 0x1e, string: 0x08, strp: 0x0e, lineStrp: 0x1f, udata: 0x0f } as const;
 
+/** Where the decoder puts the rows it emits, in the order the programs emit them. */
+interface RowSink {
+  add(address: number, file: string, line: number, column: number, isStmt: boolean, endSequence: boolean): void;
+}
+
 /** Decodes every line number program of `.debug_line`; an ELF without one yields no rows. */
 export function decodeLineTable(elf: Uint8Array): LineRow[] {
+  const rows: LineRow[] = [];
+  decodeInto(elf, { add: (address, file, line, column, isStmt, endSequence) => rows.push({ address, file, line, column, isStmt, endSequence }) });
+  return rows;
+}
+
+function decodeInto(elf: Uint8Array, rows: RowSink): void {
   const sections = elfSections(elf);
   const line = sections.get('.debug_line');
-  if (!line) return [];
+  if (!line) return;
   const strings = (name: string) => (offset: number): string => {
     const s = sections.get(name);
     if (!s || offset >= s.size) throw new DwarfError(`.debug_line: string offset 0x${offset.toString(16)} outside ${name}`);
     return cString(elf, s.offset + offset);
   };
-  const rows: LineRow[] = [];
   const end = line.offset + line.size;
   let at = line.offset;
   while (at < end) {
     at = decodeUnit(new Reader(elf, at, end), rows, strings('.debug_line_str'), strings('.debug_str'));
   }
-  return rows;
 }
 
-function decodeUnit(r: Reader, rows: LineRow[], lineStr: (o: number) => string, str: (o: number) => string): number {
+function decodeUnit(r: Reader, rows: RowSink, lineStr: (o: number) => string, str: (o: number) => string): number {
   const length = r.u32();
   if (length >= 0xfffffff0) throw new DwarfError('.debug_line: 64-bit DWARF is not supported');
   const unitEnd = r.at + length;
@@ -150,7 +160,7 @@ function decodeUnit(r: Reader, rows: LineRow[], lineStr: (o: number) => string, 
   const opcodeBase = r.u8();
   const opcodeLengths = [0];
   for (let i = 1; i < opcodeBase; i++) opcodeLengths.push(r.u8());
-  const join = (dir: string | undefined, name: string): string => (name.startsWith('/') || !dir || !dir.startsWith('/') ? name : `${dir}/${name}`);
+  const join = (dir: string | undefined, name: string): string => (name.startsWith('/') || !dir || dir === '.' ? name : `${dir}/${name}`);
   const files: string[] = [];
   if (version >= 5) {
     const form = (f: number): number | string => {
@@ -184,7 +194,8 @@ function decodeUnit(r: Reader, rows: LineRow[], lineStr: (o: number) => string, 
       }
       return out;
     };
-    const dirs = entries().map((d) => d.path);
+    // Directory 0 is the compilation's; the others are relative to it unless absolute.
+    const dirs = entries().map((d, i, all) => (i === 0 ? d.path : join(all[0].path, d.path)));
     for (const f of entries()) files.push(join(dirs[f.dir], f.path));
   } else {
     const dirs = [''];
@@ -212,7 +223,7 @@ interface Header {
   readonly version: number;
 }
 
-function runProgram(r: Reader, end: number, rows: LineRow[], files: readonly string[], h: Header): void {
+function runProgram(r: Reader, end: number, rows: RowSink, files: readonly string[], h: Header): void {
   let address = 0;
   let file = 1;
   let line = 1;
@@ -220,7 +231,7 @@ function runProgram(r: Reader, end: number, rows: LineRow[], files: readonly str
   let isStmt = h.defaultIsStmt;
   const fileName = (): string => files[file] ?? `<file ${file}>`;
   const emit = (endSequence: boolean): void => {
-    rows.push({ address: address >>> 0, file: fileName(), line: endSequence ? 0 : line, column, isStmt, endSequence });
+    rows.add(address >>> 0, fileName(), endSequence ? 0 : line, column, isStmt, endSequence);
   };
   const reset = (): void => {
     address = 0;
@@ -266,45 +277,163 @@ function runProgram(r: Reader, end: number, rows: LineRow[], files: readonly str
   }
 }
 
+const STMT = 1;
+const END_SEQUENCE = 2;
+
+/** A growable column of 32-bit values (a vmlinux has millions of rows: typed arrays, not an object per row). */
+class Column {
+  values = new Uint32Array(1024);
+  length = 0;
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Uint32Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length++] = value;
+  }
+}
+
+/** The rows as columns, the file names once each. */
+class Columns implements RowSink {
+  readonly address = new Column();
+  readonly file = new Column();
+  readonly line = new Column();
+  readonly column = new Column();
+  readonly flags = new Column();
+  readonly names: string[] = [];
+  private readonly ids = new Map<string, number>();
+
+  add(address: number, file: string, line: number, column: number, isStmt: boolean, endSequence: boolean): void {
+    let id = this.ids.get(file);
+    if (id === undefined) {
+      id = this.names.push(file) - 1;
+      this.ids.set(file, id);
+    }
+    this.address.push(address);
+    this.file.push(id);
+    this.line.push(line);
+    this.column.push(column);
+    this.flags.push((isStmt ? STMT : 0) | (endSequence ? END_SEQUENCE : 0));
+  }
+
+  /** The order of the rows by address, a sequence's end before a row starting at the same address, else as emitted:
+   * a stable radix sort (the end flag, then the address's bytes from the lowest). */
+  order(): Uint32Array {
+    const n = this.address.length;
+    let from = Uint32Array.from({ length: n }, (_, i) => i);
+    let to = new Uint32Array(n);
+    const keys: ((row: number) => number)[] = [(row) => ((this.flags.values[row] & END_SEQUENCE) !== 0 ? 0 : 1)];
+    for (let shift = 0; shift < 32; shift += 8) keys.push((row) => (this.address.values[row] >>> shift) & 0xff);
+    for (const key of keys) {
+      const counts = new Uint32Array(257);
+      for (let i = 0; i < n; i++) counts[key(from[i]) + 1]++;
+      for (let b = 1; b < 257; b++) counts[b] += counts[b - 1];
+      for (let i = 0; i < n; i++) to[counts[key(from[i])]++] = from[i];
+      [from, to] = [to, from];
+    }
+    return from;
+  }
+}
+
 /** Lookups over the rows: the line of an address, and the first address of a line. */
 export class LineTable {
   /** Rows sorted by address, each covering [address, next row's address). */
-  private readonly rows: LineRow[];
+  private readonly address: Uint32Array;
+  private readonly file: Uint32Array;
+  private readonly line: Uint32Array;
+  private readonly column: Uint32Array;
+  private readonly flags: Uint8Array;
+  private readonly names: readonly string[];
 
-  constructor(rows: readonly LineRow[]) {
-    this.rows = [...rows].sort((a, b) => a.address - b.address || Number(b.endSequence) - Number(a.endSequence));
+  private constructor(columns: Columns) {
+    const order = columns.order();
+    const sorted = (c: Column): Uint32Array => order.map((row) => c.values[row]);
+    this.address = sorted(columns.address);
+    this.file = sorted(columns.file);
+    this.line = sorted(columns.line);
+    this.column = sorted(columns.column);
+    this.flags = Uint8Array.from(sorted(columns.flags));
+    this.names = columns.names;
+  }
+
+  static fromRows(rows: readonly LineRow[]): LineTable {
+    const columns = new Columns();
+    for (const r of rows) columns.add(r.address, r.file, r.line, r.column, r.isStmt, r.endSequence);
+    return new LineTable(columns);
   }
 
   static fromElf(elf: Uint8Array): LineTable {
-    return new LineTable(decodeLineTable(elf));
+    const columns = new Columns();
+    decodeInto(elf, columns);
+    return new LineTable(columns);
+  }
+
+  /** How many rows the table has (0: a program without line information). */
+  get size(): number {
+    return this.address.length;
   }
 
   get files(): string[] {
-    return [...new Set(this.rows.filter((r) => !r.endSequence).map((r) => r.file))];
+    const used = new Set<number>();
+    for (let i = 0; i < this.size; i++) if (!(this.flags[i] & END_SEQUENCE)) used.add(this.file[i]);
+    return [...used].map((id) => this.names[id]);
+  }
+
+  private row(i: number): LineRow {
+    const flags = this.flags[i];
+    return { address: this.address[i], file: this.names[this.file[i]], line: this.line[i], column: this.column[i], isStmt: (flags & STMT) !== 0, endSequence: (flags & END_SEQUENCE) !== 0 };
+  }
+
+  /** The index of the first row at or after `address`. */
+  private lowerBound(address: number): number {
+    let lo = 0;
+    let hi = this.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.address[mid] < address) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** The row covering `address` (undefined outside any sequence). */
   lookup(address: number): LineRow | undefined {
     let lo = 0;
-    let hi = this.rows.length - 1;
+    let hi = this.size - 1;
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (this.rows[mid].address <= address) {
+      if (this.address[mid] <= address) {
         found = mid;
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    const row = found < 0 ? undefined : this.rows[found];
-    return row && !row.endSequence ? row : undefined;
+    return found < 0 || this.flags[found] & END_SEQUENCE ? undefined : this.row(found);
+  }
+
+  /** The statement rows of the code in [start, end), by address. */
+  statementsIn(start: number, end: number): LineRow[] {
+    const out: LineRow[] = [];
+    for (let i = this.lowerBound(start); i < this.size && this.address[i] < end; i++) if (this.flags[i] === STMT) out.push(this.row(i));
+    return out;
   }
 
   /** The statement addresses of the first line at or after `line` in a file whose name ends with `file`. */
   resolve(file: string, line: number): { line: number; addresses: number[] } | undefined {
-    const candidates = this.rows.filter((r) => !r.endSequence && r.isStmt && sameFile(r.file, file) && r.line >= line);
-    if (candidates.length === 0) return undefined;
-    const best = Math.min(...candidates.map((r) => r.line));
-    return { line: best, addresses: [...new Set(candidates.filter((r) => r.line === best).map((r) => r.address))] };
+    const matching = this.names.map((name) => sameFile(name, file));
+    let best = Infinity;
+    let addresses = new Set<number>();
+    for (let i = 0; i < this.size; i++) {
+      const l = this.line[i];
+      if (this.flags[i] !== STMT || l < line || l > best || !matching[this.file[i]]) continue;
+      if (l < best) {
+        best = l;
+        addresses = new Set();
+      }
+      addresses.add(this.address[i]);
+    }
+    return best === Infinity ? undefined : { line: best, addresses: [...addresses] };
   }
 }
 

@@ -78,3 +78,17 @@ export async function readWord(dc: DebugClient, memoryReference: string): Promis
   const body = (await dc.customRequest('readMemory', { memoryReference, count: 4 }) as DebugProtocol.ReadMemoryResponse).body!;
   return Buffer.from(body.data ?? '', 'base64').readUInt32LE(0);
 }
+
+/** Launches a kernel session with a function breakpoint on `name` and no DMA event filter, and returns its first stop
+ * (a boot's time away: longer than launch() waits). */
+export async function launchKernelTo(dc: DebugClient, args: Record<string, unknown>, name: string, timeout = 300_000): Promise<DebugProtocol.StoppedEvent> {
+  await dc.initializeRequest({ adapterID: 'dmalab', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true });
+  const initialized = dc.waitForEvent('initialized');
+  await dc.launch(args as DebugProtocol.LaunchRequestArguments);
+  await initialized;
+  await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name }] });
+  await dc.setExceptionBreakpointsRequest({ filters: [] });
+  const stopped = dc.waitForEvent('stopped', timeout) as Promise<DebugProtocol.StoppedEvent>;
+  await dc.configurationDoneRequest();
+  return stopped;
+}

@@ -27,16 +27,17 @@ export function toolsMissing(): string | false {
   return false;
 }
 
-/** The program's ELF: its source with the runtime, compiled once per content. */
-export function build(source: string): string {
+/** The program's ELF: its source with the runtime, compiled once per content (`extraFlags`: -g, ...). */
+export function build(source: string, extraFlags: readonly string[] = []): string {
   const files = [...RUNTIME, source].map((f) => join(PROGRAMS, f));
-  const hash = createHash('sha256').update(FLAGS.join(' '));
+  const flags = [...FLAGS, ...extraFlags];
+  const hash = createHash('sha256').update(flags.join(' '));
   for (const f of [...files, join(PROGRAMS, 'runtime.h'), join(PROGRAMS, 'link.ld')]) hash.update(f).update(readFileSync(f));
   const out = join(CACHE, `${source.replace(/\.\w+$/, '').replaceAll('/', '-')}-${hash.digest('hex').slice(0, 16)}.elf`);
   if (existsSync(out)) return out;
   mkdirSync(CACHE, { recursive: true });
   const partial = `${out}.${process.pid}.tmp`;
-  const r = spawnSync(COMPILER, [...FLAGS, '-o', partial, ...files], { encoding: 'utf8' });
+  const r = spawnSync(COMPILER, [...flags, '-o', partial, ...files], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${COMPILER} ${source} failed:\n${r.stderr}`);
   renameSync(partial, out);
   return out;

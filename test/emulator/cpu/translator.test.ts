@@ -1,10 +1,11 @@
 // Differential tests of the translator (emulator/cpu/translate.ts, emit.ts) against the interpreter: random A32 and
-// T32 instruction streams looped until hot, every C program of test/emulator/cpu/programs (user mode) and every bare-metal
-// program of test/support/bare-metal-programs (system mode: MMU, exceptions, interrupts), run both ways, must end with equal
-// registers, flags, memory, stop reasons and retired-instruction counts.
+// T32 instruction streams looped until hot, every C program of test/emulator/cpu/programs (user mode), every bare-metal
+// program of test/support/bare-metal-programs (system mode: MMU, exceptions, interrupts) and a stretch of Debian's kernel
+// boot, run both ways, must end with equal registers, flags, memory, stop reasons and retired-instruction counts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cpu } from '../../../emulator/cpu/cpu';
 import { MemoryFault, type CpuMemory } from '../../../emulator/cpu/memory';
@@ -14,6 +15,11 @@ import { Workspace } from '../../../emulator/linux/workspace';
 import { ROOT, VARIANTS, compile, toolchainAvailable } from '../../support/toolchain';
 import * as bareMetal from '../../support/bare-metal';
 import { defaultMachine, platformMachine, runElf } from '../../../cli/run-elf';
+import { platformFromDtb } from '../../../emulator/machine/from-dtb';
+import { bootKernel } from '../../../emulator/machine/linux-boot';
+import { SystemMachine } from '../../../emulator/machine/system';
+import { loadPlatformDtb } from '../../../scenarios/platform';
+import { ZIMAGE, imageOf } from '../../support/debian-kernel';
 
 const RAM_SIZE = 0x100000;
 /** Blocks are translated after this many instructions (not the default's 200,000): as much code as possible runs translated. */
@@ -92,8 +98,13 @@ function randomArm(next: () => number): number {
     0x08000000 | ((next() & 0x1b) << 20) | (base << 16) | (next() & 0x90ff), // LDM/STM (S = 0), some with the PC
     0x000000d0 | ((next() & 0x1e) << 20) | (base << 16) | ((next() % 4) * 2 << 12) | ((next() & 1) << 5) | (low & 0xf0f), // LDRD/STRD
     0x012fff10 | ((next() & 1) << 5) | (next() % 15), // BX/BLX (register)
+    (0x00 << 24) | ((next() & 0x1f) << 20) | (rn << 16) | (rd << 12) | ((next() % 13) << 8) | ((next() & 3) << 5) | 0x10 | rm, // register, register-shifted
+    0x06800070 | ((next() & 7) << 20) | (pick(next, [rn, 15]) << 16) | (rd << 12) | ((next() & 3) << 10) | rm, // SXTB... UXTAH
+    pick(next, [0x016f0f10 | (rd << 12) | rm, 0x0320f000, 0x0320f001, 0x0320f014, 0x0e1d0f70 | (rd << 12), 0x0e1d0f50 | (rd << 12)]), // CLZ, NOP, YIELD, CSDB, MRC TPIDRURO/URW
     next(), // anything
-  ][next() % 12];
+  ][next() % 15];
+  // Now and then one of the unconditional space: barriers and PLD (NOPs), CLREX.
+  if (next() % 32 === 0) return pick(next, [0xf57ff04f, 0xf57ff05b, 0xf57ff06f, (0xf5d0f000 | (base << 16)) >>> 0, 0xf57ff01f]);
   return ((cond << 28) | (body & 0x0fffffff)) >>> 0;
 }
 
@@ -123,6 +134,7 @@ function randomThumb(next: () => number): number[] {
     () => [0xc000 | ((next() & 1) << 11) | (lowBase() << 8) | (next() & 0xff)], // LDMIA/STMIA
     () => [0xe800 | pick(next, [0x80, 0x100]) | (next() & 0x30) | base, next() & 0x5fff], // LDM/STM (IA, DB)
     () => [0xfb00 | rn, 0xf000 | (rd << 8) | (next() & 0x1f)], // MUL/MLA/MLS
+    () => [0xfa00 | ((next() & 7) << 4) | pick(next, [rn, 15]), 0xf080 | (rd << 8) | ((next() & 3) << 4) | (next() % 13)], // extends (32-bit)
     () => [0xe840 | pick(next, [0x100, 0x120, 0x020, 0x180, 0x1a0, 0x0a0]) | (next() & 0x10) | base, (result() << 12) | (result() << 8) | (next() & 0xff)], // LDRD/STRD
     () => [0xbd00 | (next() & 0xff)], // POP with the PC
     () => [next() & 0xffff, next() & 0xffff], // anything
@@ -156,6 +168,8 @@ function runStream(code: Uint8Array, thumb: boolean, seed: number, translation: 
   cpu.thumb = thumb;
   cpu.pc = cpu.next = CODE;
   cpu.setFlags(next());
+  cpu.tpidruro = next() | 0;
+  cpu.tpidrurw = next() | 0;
   let ran = 0;
   // Several calls with uneven budgets: translated blocks must stop exactly where the interpreter would.
   for (const budget of [700, 1, 333, 2000, 17, 4000]) {
@@ -164,6 +178,29 @@ function runStream(code: Uint8Array, thumb: boolean, seed: number, translation: 
   }
   const stop = cpu.stop === null ? 'none' : JSON.stringify({ ...cpu.stop, cause: undefined });
   return { registers: [...cpu.r.subarray(0, 15)], cpsr: cpu.cpsr, pc: cpu.pc, it: cpu.it, retired: cpu.retired, ran, stop, memory: mem.bytes };
+}
+
+/** Runs `halfwords` and a branch back to their start, translated and interpreted: the same end state. Returns
+ * whether the run was long. */
+function checkLoopedStream(halfwords: number[], thumb: boolean, seed: number, where: string): boolean {
+  // Back to the start: B (A32) or B.W (T32).
+  const offset = -(halfwords.length * 2) - (thumb ? 4 : 8);
+  if (thumb) {
+    const imm = (offset >> 1) & 0xffffff;
+    const s = (offset >>> 31) & 1;
+    const i1 = (imm >>> 22) & 1, i2 = (imm >>> 21) & 1;
+    halfwords.push(0xf000 | (s << 10) | ((imm >>> 11) & 0x3ff), 0x9000 | ((1 - (i1 ^ s)) << 13) | ((1 - (i2 ^ s)) << 11) | (imm & 0x7ff));
+  } else {
+    const w = (0xea000000 | ((offset >> 2) & 0xffffff)) >>> 0;
+    halfwords.push(w & 0xffff, w >>> 16);
+  }
+  const code = new Uint8Array(Uint16Array.from(halfwords).buffer);
+  const interpreted = runStream(code, thumb, seed, false);
+  const translated = runStream(code, thumb, seed, true);
+  const stream = `${where}: ${Array.from(halfwords, (h) => h.toString(16).padStart(4, '0')).join(' ')}`;
+  assert.deepEqual({ ...translated, memory: undefined }, { ...interpreted, memory: undefined }, stream);
+  assert.ok(Buffer.from(translated.memory).equals(Buffer.from(interpreted.memory)), `${stream}: memory differs`);
+  return translated.ran > 100;
 }
 
 for (const thumb of [false, true]) {
@@ -181,31 +218,30 @@ for (const thumb of [false, true]) {
           halfwords.push(w & 0xffff, w >>> 16);
         }
       }
-      // Back to the start: B (A32) or B.W (T32).
-      const offset = -(halfwords.length * 2) - (thumb ? 4 : 8);
-      if (thumb) {
-        const imm = (offset >> 1) & 0xffffff;
-        const s = (offset >>> 31) & 1;
-        const i1 = (imm >>> 22) & 1, i2 = (imm >>> 21) & 1;
-        halfwords.push(0xf000 | (s << 10) | ((imm >>> 11) & 0x3ff), 0x9000 | ((1 - (i1 ^ s)) << 13) | ((1 - (i2 ^ s)) << 11) | (imm & 0x7ff));
-      } else {
-        const w = (0xea000000 | ((offset >> 2) & 0xffffff)) >>> 0;
-        halfwords.push(w & 0xffff, w >>> 16);
-      }
-      const code = new Uint8Array(Uint16Array.from(halfwords).buffer);
-      const seed = next() | 1;
-      const interpreted = runStream(code, thumb, seed, false);
-      const translated = runStream(code, thumb, seed, true);
-      if (translated.ran > 100) translatedRuns++;
-      const where = `stream ${stream}: ${Array.from(halfwords, (h) => h.toString(16).padStart(4, '0')).join(' ')}`;
-      assert.deepEqual({ ...translated, memory: undefined }, { ...interpreted, memory: undefined }, where);
-      assert.ok(Buffer.from(translated.memory).equals(Buffer.from(interpreted.memory)), `${where}: memory differs`);
+      if (checkLoopedStream(halfwords, thumb, next() | 1, `stream ${stream}`)) translatedRuns++;
     }
     // The test means something only if streams ran long and the emitter took part.
     assert.ok(translatedRuns > 50, `only ${translatedRuns} streams ran long`);
     assert.ok(translationStats.inlined > before, 'no instruction was emitted inline');
   });
 }
+
+// Streams of data processing only (some conditional, some setting flags), which the emitter writes inline: their
+// blocks keep registers and flags in locals, where an add's or a subtract's C and V are left pending.
+test('random A32 data processing, looped: blocks with their flags in locals end in the same state', () => {
+  const next = xorshift(0x2468ace);
+  for (let stream = 0; stream < 300; stream++) {
+    const halfwords: number[] = [];
+    const length = 2 + (next() % 8);
+    for (let i = 0; i < length; i++) {
+      const cond = next() % 3 === 0 ? next() % 14 : 14;
+      const operand = next() % 2 === 0 ? 0x02000000 | (next() & 0xfff) : ((next() & 0xf80) | ((next() & 3) << 5) | (next() % 13));
+      const w = ((cond << 28) | operand | ((next() & 0x1f) << 20) | ((next() % 13) << 16) | (pick(next, RESULTS) << 12)) >>> 0;
+      halfwords.push(w & 0xffff, w >>> 16);
+    }
+    checkLoopedStream(halfwords, false, next() | 1, `stream ${stream}`);
+  }
+});
 
 const PROGRAMS = join(ROOT, 'test', 'emulator', 'cpu', 'programs');
 
@@ -245,6 +281,36 @@ for (const file of readdirSync(bareMetal.PROGRAMS).filter((f) => f.endsWith('.c'
     assert.deepEqual(translated, run(false));
   });
 }
+
+/** The kernel's stretch: 25 ms of guest time (about 25 M instructions: the MMU turned on, the page tables and
+ * memory map built, the timer and the console probed, interrupts taken, TLB maintenance, code patched at boot). */
+const KERNEL_STRETCH = 60_000_000;
+/** The kernel's blocks are translated after this many instructions: thousands of them (fewer than HOT, which would
+ * make V8 compile every block the boot runs). */
+const KERNEL_HOT = 100;
+/** RAM compared: the kernel, its page tables and what it allocated in the stretch. */
+const KERNEL_RAM = 256 << 20;
+
+test("a stretch of Debian's kernel boot: translated and interpreted runs print, retire and end alike", { skip: existsSync(ZIMAGE) ? false : `${ZIMAGE} is missing (examples/guest/fetch.sh)`, timeout: 600_000 }, () => {
+  const kernel = imageOf(readFileSync(ZIMAGE));
+  const dtb = loadPlatformDtb(undefined, () => {});
+  const run = (translateAfter: number): unknown => {
+    let output = '';
+    const system = new SystemMachine(platformFromDtb(dtb), { console: (byte) => { output += String.fromCharCode(byte); } });
+    const cpu = system.cpus[0];
+    cpu.translateAfter = translateAfter;
+    bootKernel(system, { kernel, dtb, bootargs: 'console=ttyAMA0 cryptomgr.notests=1' });
+    const outcome = system.run(KERNEL_STRETCH);
+    const ram = system.ram!;
+    const digest = createHash('sha256');
+    system.machine.bus.memory.spans(ram.base, Math.min(ram.size, KERNEL_RAM), false, (bytes, offset, length) => digest.update(bytes.subarray(offset, offset + length)));
+    return { output, outcome, retired: cpu.retired, registers: [...cpu.r], cpsr: cpu.cpsr, pc: cpu.pc, cpu: cpu.saveSystem(), ram: digest.digest('hex') };
+  };
+  const before = translationStats.blocks;
+  const translated = run(KERNEL_HOT);
+  assert.ok(translationStats.blocks - before > 300, `only ${translationStats.blocks - before} blocks were translated`);
+  assert.deepEqual(translated, run(Infinity));
+});
 
 // A driver polling the DMA-330 counts its reads: each device access must see the CPU's exact instant
 // (`Cpu.retiredNow`) in the middle of a translated block as in an interpreted one.

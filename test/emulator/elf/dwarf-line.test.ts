@@ -36,7 +36,7 @@ for (const dwarf of ['-g', '-gdwarf-2 -gno-as-loc-support', '-gdwarf-4 -gno-as-l
       const actual = rows.map((r) => `${basename(r.file)} ${r.endSequence ? '-' : r.line} ${r.address} ${r.endSequence ? '' : r.isStmt}`);
       assert.deepEqual(actual, expected);
 
-      const table = new LineTable(rows);
+      const table = LineTable.fromRows(rows);
       const first = rows.find((r) => !r.endSequence && r.isStmt)!;
       assert.equal(table.lookup(first.address)?.line, first.line);
       const resolved = table.resolve(basename(first.file), first.line);
