@@ -28,6 +28,9 @@ const DEFAULT_INTERVAL = 10_000_000;
 const DEFAULT_BUDGET = 256 << 20;
 /** A checkpoint's CPU, device and page-table state, roughly: what it costs without a page of its own. */
 const STATE_BYTES = 16 << 10;
+/** A checkpoint's map of every RAM page it holds, per page (a Map entry, its hash bucket and spare capacity): a
+ * booted Linux kernel's RAM is tens of thousands of pages, megabytes of map per checkpoint however few it owns. */
+const PAGE_ENTRY_BYTES = 32;
 
 export class Checkpoints {
   readonly interval: number;
@@ -123,13 +126,15 @@ export class Checkpoints {
   private ownBytes(i: number): number {
     const checkpoint = this.list[i];
     // The newest shares every page the machine has not written since.
-    if (i === this.list.length - 1) return this.system.machine.bus.memory.ownedPages * PAGE_SIZE + STATE_BYTES;
+    const pages = checkpoint.state.machine.memory.pages;
+    const state = STATE_BYTES + pages.size * PAGE_ENTRY_BYTES;
+    if (i === this.list.length - 1) return this.system.machine.bus.memory.ownedPages * PAGE_SIZE + state;
     let bytes = this.own.get(checkpoint);
     if (bytes === undefined) {
       const newer = this.list[i + 1].state.machine.memory.pages;
       let own = 0;
-      for (const [n, page] of checkpoint.state.machine.memory.pages) if (newer.get(n) !== page) own++;
-      bytes = own * PAGE_SIZE + STATE_BYTES;
+      for (const [n, page] of pages) if (newer.get(n) !== page) own++;
+      bytes = own * PAGE_SIZE + state;
       this.own.set(checkpoint, bytes);
     }
     return bytes;
