@@ -241,7 +241,8 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
 
   /** Whether no DMAC will do anything until someone acts on it: running them only passes time. */
   private dmacsQuiescent(): boolean {
-    for (const d of this.dmacs) if (!d.device.quiescent) return false;
+    const dmacs = this.dmacs;
+    for (let i = 0; i < dmacs.length; i++) if (!dmacs[i].device.quiescent) return false;
     return true;
   }
 
