@@ -230,6 +230,8 @@ export class SystemCpu extends Cpu implements SystemControl {
    */
   override run(budget: number): number {
     let executed = 0;
+    // The state an exception taken with no instruction run left (pc -1: none): see `repeatsException`.
+    this.repeatPc = -1;
     while (executed < budget && this.powered) {
       if (this.haltRequested) {
         this.haltRequested = false;
@@ -250,15 +252,45 @@ export class SystemCpu extends Cpu implements SystemControl {
         cluster.running = this.index;
         this.exclusiveAddress = -1;
       }
-      executed += super.run(Math.min(budget - executed, QUANTUM));
+      const ran = super.run(Math.min(budget - executed, QUANTUM));
+      executed += ran;
+      if (ran !== 0) this.repeatPc = -1;
       const stop = this.stop as StopReason | null;
       if (stop === null) continue;
       if (!this.takeStop(stop)) break;
       this.stop = null;
       // An exception costs time like an instruction, so that a fault loop (vectors that fault) stays bounded.
       if (stop !== SystemCpu.HALT_RESYNC) executed++;
+      // A vector that faults again, with nothing else happening before the budget ends: each turn would take the
+      // same exception from the same state, so the rest of the budget passes at once (as in a wait).
+      if (ran === 0 && this.repeatsException(stop)) executed = Math.max(executed, budget);
     }
     return executed;
+  }
+
+  private repeatPc = -1;
+  private repeatCpsr = 0;
+  private repeatLr = 0;
+  private repeatSpsr = 0;
+
+  /**
+   * Whether the exception just taken (before any instruction ran) left the state the previous one left: an abort
+   * or UNDEFINED exception writes only the PC, CPSR, LR and SPSR of its mode and the fault registers, which follow
+   * from the state it was taken in; nothing outside the CPU changes it before `run` returns (no instruction touches
+   * a device, the interrupt inputs stay as they are). So every further turn repeats it.
+   */
+  private repeatsException(stop: StopReason): boolean {
+    if (stop.kind !== 'fault' && stop.kind !== 'undefined' && stop.kind !== 'breakpoint') {
+      this.repeatPc = -1;
+      return false;
+    }
+    const cpsr = this.cpsr, lr = this.r[14], spsr = this.spsr;
+    if (this.repeatPc === this.pc && this.repeatCpsr === cpsr && this.repeatLr === lr && this.repeatSpsr === spsr) return true;
+    this.repeatPc = this.pc;
+    this.repeatCpsr = cpsr;
+    this.repeatLr = lr;
+    this.repeatSpsr = spsr;
+    return false;
   }
 
   /** Turns a stop of the engine into what the architecture does; false leaves it for the caller. */
