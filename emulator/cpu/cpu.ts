@@ -8,7 +8,7 @@ import { MemoryFault, type CpuMemory } from './memory';
 import { raiseUndefined } from './system-ops';
 import { CpuState, type StopReason } from './state';
 import { decodeThumb } from './t32';
-import { translateBlock, type Translated } from './translate';
+import { enterTranslated, translateBlock, type Translated } from './translate';
 
 const PAGE_SHIFT = 12;
 const PAGE_SIZE = 1 << PAGE_SHIFT;
@@ -22,23 +22,29 @@ const MAX_BLOCK = 48;
 export const TRANSLATE_AFTER = 200_000;
 
 export class Block {
+  // The arrays are replaced once, when a truncated block is decoded whole before its translation (`become`).
   constructor(
-    readonly handlers: readonly Handler[],
+    public handlers: readonly Handler[],
     /** Address of each instruction. */
-    readonly addresses: Uint32Array,
+    public addresses: Uint32Array,
     /** Address of the instruction after each one: a handler that leaves `next` alone did not branch. */
-    readonly fallthrough: Uint32Array,
+    public fallthrough: Uint32Array,
     /** R15 as each instruction reads it (address + 8 in ARM state, + 4 in Thumb state). */
-    readonly pcValues: Int32Array,
+    public pcValues: Int32Array,
     /** ITSTATE before each instruction (to restart in the middle of an IT block after a stop). */
-    readonly itStates: Uint8Array,
+    public itStates: Uint8Array,
     /** ITSTATE after the last instruction, when a page boundary cut an IT block. */
-    readonly endIt: number,
+    public endIt: number,
     /** Raw encodings (a 32-bit Thumb instruction as first << 16 | second), for the translator. */
-    readonly encodings: Uint32Array,
+    public encodings: Uint32Array,
     readonly thumb: boolean,
   ) {}
 
+  /**
+   * The decoder stopped at an unconditional branch: nothing after it runs interpreted in the pass that reached it,
+   * but a translation goes on past it, to the code its loops branch back into (translate.ts).
+   */
+  truncated = false;
   /** Instructions the block ran interpreted, until it is translated. */
   interpreted = 0;
   /** The block's translation once it is hot. */
@@ -54,6 +60,62 @@ export class Block {
   /** The first instruction of the block at a debugger breakpoint (-1: none), as of Cpu.breakpointGeneration then. */
   breakpointIndex = -1;
   breakpointGeneration = -1;
+
+  /** Takes the instructions of `whole`, the same block decoded past its unconditional branches. */
+  become(whole: Block): void {
+    this.handlers = whole.handlers;
+    this.addresses = whole.addresses;
+    this.fallthrough = whole.fallthrough;
+    this.pcValues = whole.pcValues;
+    this.itStates = whole.itStates;
+    this.endIt = whole.endIt;
+    this.encodings = whole.encodings;
+    this.truncated = false;
+    this.breakpointGeneration = -1;
+  }
+}
+
+/**
+ * Unconditional branches, as [mask, value] of an A32 word with condition AL, a 16-bit T32 instruction, or a 32-bit
+ * one (first << 16 | second): B, BL, BLX, BX, MOV PC, POP/LDM/LDR of the PC, TBB/TBH. The interpreter leaves a block
+ * at the first taken branch, so decoding what follows one is only worth it for a translation.
+ */
+const ARM_BRANCHES = pairs([
+  [0x0e000000, 0x0a000000], // B, BL
+  [0x0fffffd0, 0x012fff10], // BX, BLX (register)
+  [0x0fef0ff0, 0x01a0f000], // MOV PC, Rm
+  [0x0e108000, 0x08108000], // LDM with the PC
+  [0x0e10f000, 0x0410f000], // LDR PC, immediate offset
+  [0x0e10f010, 0x0610f000], // LDR PC, register offset
+]);
+const THUMB16_BRANCHES = pairs([
+  [0xf800, 0xe000], // B (T2)
+  [0xff00, 0x4700], // BX, BLX (register)
+  [0xff87, 0x4687], // MOV PC, Rm
+  [0xff00, 0xbd00], // POP with the PC
+]);
+const THUMB32_BRANCHES = pairs([
+  [0xf800d000, 0xf0009000], // B.W (T4)
+  [0xf800d000, 0xf000d000], // BL
+  [0xf800d000, 0xf000c000], // BLX (immediate)
+  [0xffd08000, 0xe8908000], // LDMIA with the PC
+  [0xffd08000, 0xe9108000], // LDMDB with the PC
+  [0xfff0f000, 0xf8d0f000], // LDR PC, [Rn, #imm12]
+  [0xfff0f800, 0xf850f800], // LDR PC, [Rn, #+/-imm8] (pre/post-indexed: POP)
+  [0xfff0ffe0, 0xe8d0f000], // TBB, TBH
+]);
+
+/** [mask, value] pairs as 32-bit integers, one after the other. */
+function pairs(list: readonly (readonly [number, number])[]): Int32Array {
+  return Int32Array.from(list.flat());
+}
+
+/** Whether an instruction (outside an IT block) always branches. */
+function branchesAway(encoding: number, thumb: boolean): boolean {
+  if (!thumb && encoding >>> 28 !== 0xe) return (encoding & 0xfe000000) === (0xfa000000 | 0); // BLX (immediate)
+  const table = !thumb ? ARM_BRANCHES : encoding > 0xffff ? THUMB32_BRANCHES : THUMB16_BRANCHES;
+  for (let i = 0; i < table.length; i += 2) if ((encoding & table[i]) === table[i + 1]) return true;
+  return false;
 }
 
 /** A debugger breakpoint reached: the instruction at the PC has not run. */
@@ -209,7 +271,8 @@ export class Cpu extends CpuState {
     return itBefore !== 0 ? whenCondition(itBefore >>> 4, handler) : handler;
   }
 
-  protected decodeBlock(start: number, thumb: boolean): Block {
+  /** Decodes the block at `start`: up to its first unconditional branch, or `whole` (as far as a block goes). */
+  protected decodeBlock(start: number, thumb: boolean, whole = false): Block {
     const handlers: Handler[] = [];
     const { addresses, fallthrough, itStates, encodings } = SCRATCH;
     // A Thumb block may end past MAX_BLOCK (to finish an IT block): at most 4 more instructions.
@@ -217,6 +280,7 @@ export class Cpu extends CpuState {
     const pageEnd = ((start & ~OFFSET_MASK) >>> 0) + PAGE_SIZE;
     let address = start;
     let it = thumb ? this.it : 0;
+    let truncated = false;
     while (address < pageEnd) {
       let handler: Handler;
       let size = 4;
@@ -247,6 +311,7 @@ export class Cpu extends CpuState {
         ends = (word & 0x0f000000) === 0x0f000000 && word >>> 28 !== 0xf;
       }
       if (isBlockEnd(handler)) ends = true;
+      else if (!whole && itBefore === 0 && branchesAway(encodings[count], thumb)) ends = truncated = true;
       handlers.push(handler);
       addresses[count] = address;
       fallthrough[count] = address + size;
@@ -265,6 +330,7 @@ export class Cpu extends CpuState {
     block.encodings.set(encodings.subarray(0, count));
     block.itStates.set(itStates.subarray(0, count));
     for (let i = 0; i < count; i++) block.pcValues[i] = addresses[i] + (thumb ? 4 : 8);
+    block.truncated = truncated && address < pageEnd && count < MAX_BLOCK;
     return block;
   }
 
@@ -303,6 +369,7 @@ export class Cpu extends CpuState {
         }
       }
       previous = block;
+      if (block.truncated && this.translation && block.interpreted >= this.translateAfter) this.decodeWhole(block);
       const { handlers, fallthrough, pcValues } = block;
       // A breakpoint in the block: run up to it (interpreted), or stop there; the one resumed from runs once.
       let length = handlers.length;
@@ -320,7 +387,7 @@ export class Cpu extends CpuState {
         const translated = block.translated ?? (block.translated = translateBlock(block));
         this.runTranslated = true;
         try {
-          executed += translated(this, r, budget - executed);
+          executed += enterTranslated(translated, this, r, budget - executed);
         } catch (error) {
           if (!(error instanceof MemoryFault)) throw error;
           this.faultAt(block, this.exitIndex, error);
@@ -359,6 +426,16 @@ export class Cpu extends CpuState {
     this.runBlock = undefined;
     this.retired += executed;
     return executed;
+  }
+
+  /** A hot truncated block, about to be translated, decoded again past its unconditional branches. */
+  private decodeWhole(block: Block): void {
+    try {
+      block.become(this.decodeBlock(block.addresses[0], block.thumb, true));
+    } catch (error) {
+      if (!(error instanceof MemoryFault)) throw error;
+      block.truncated = false; // what follows cannot be fetched: the translation ends where the block does
+    }
   }
 
   /** The instruction at `index` of `block` faulted: it stays the current one. */

@@ -22,6 +22,14 @@ const CONDITIONS = [
   '(c.z === 0 && c.n === c.v)', '(c.z === 1 || c.n !== c.v)',
 ];
 
+/**
+ * C and V of x - y and of x + y (v is the 32-bit result), without a carry in: x - y borrows when y > x (unsigned),
+ * x + y carries when the sum wraps below x; V is set when the operands' signs rule out the result's. The translator
+ * finds these statements in the code to compute them only where something reads them.
+ */
+export const SUBTRACT_CARRY_OVERFLOW = 'c.c = (x >>> 0) >= (y >>> 0) ? 1 : 0; c.v = ((x ^ y) & (x ^ v)) >>> 31;';
+export const ADD_CARRY_OVERFLOW = 'c.c = (v >>> 0) < (x >>> 0) ? 1 : 0; c.v = ((x ^ v) & (y ^ v)) >>> 31;';
+
 /** A second operand: its value, and the shifter carry out where it changes C (undefined: C unchanged). */
 interface Operand {
   readonly value: string;
@@ -84,19 +92,20 @@ function dataProcessing(op: Op, d: number, a: string, b: Operand, s: boolean): s
     return `r[${d}] = ${value};`;
   }
   // AddWithCarry (alu.ts addFlags) written out, so that the flags can live in locals of the translated block.
-  let operands: [string, string, string];
+  const setFlags = (carryOverflow: string): string => `c.n = v >>> 31; c.z = v === 0 ? 1 : 0; ${carryOverflow}${test ? '' : ` r[${d}] = v;`} }`;
   switch (op) {
-    case Op.ADD: case Op.CMN: operands = [a, b.value, '0']; break;
-    case Op.ADC: operands = [a, b.value, 'c.c']; break;
-    case Op.SUB: case Op.CMP: operands = [a, `~${b.value}`, '1']; break;
-    case Op.SBC: operands = [a, `~${b.value}`, 'c.c']; break;
-    case Op.RSB: operands = [b.value, `~${a}`, '1']; break;
-    default: operands = [b.value, `~${a}`, 'c.c']; break;
+    case Op.SUB: case Op.CMP: case Op.RSB: {
+      const [x, y] = op === Op.RSB ? [b.value, a] : [a, b.value];
+      return `{ const x = ${x}, y = ${y}, v = (x - y) | 0; ${setFlags(SUBTRACT_CARRY_OVERFLOW)}`;
+    }
+    case Op.ADD: case Op.CMN:
+      return `{ const x = ${a}, y = ${b.value}, v = (x + y) | 0; ${setFlags(ADD_CARRY_OVERFLOW)}`;
+    default: {
+      const [x, y] = op === Op.ADC ? [a, b.value] : op === Op.SBC ? [a, `~${b.value}`] : [b.value, `~${a}`];
+      return `{ const x = ${x}, y = ${y}, ci = c.c, v = (x + y + ci) | 0; ` +
+        setFlags('c.c = (x >>> 0) + (y >>> 0) + ci > 0xffffffff ? 1 : 0; c.v = ((x ^ v) & (y ^ v)) >>> 31;');
+    }
   }
-  const [x, y, carryIn] = operands;
-  return `{ const x = ${x}, y = ${y}, ci = ${carryIn}, v = (x + y + ci) | 0; ` +
-    `c.n = v >>> 31; c.z = v === 0 ? 1 : 0; c.c = (x >>> 0) + (y >>> 0) + ci > 0xffffffff ? 1 : 0; c.v = ((x ^ v) & (y ^ v)) >>> 31;` +
-    `${test ? '' : ` r[${d}] = v;`} }`;
 }
 
 const LOADS = ['mem.read32(A)', 'mem.read8(A)', 'mem.read16(A)', '((mem.read8(A) << 24) >> 24)', '((mem.read16(A) << 16) >> 16)'];
@@ -162,6 +171,10 @@ function dual(load: boolean, t: number, t2: number, n: number, offset: string, a
   if (load) return `{ ${address} const lo = mem.read32(a), hi = mem.read32((a + 4) | 0);${back} r[${t}] = lo; r[${t2}] = hi; }`;
   return `{ ${address} mem.write32(a, r[${t}]); mem.write32((a + 4) | 0, r[${t2}]);${back} }`;
 }
+
+/** The T32 extends' op field (first halfword, bits 6:4: SXTAH, UXTAH, SXTAB16, UXTAB16, SXTAB, UXTAB) as the A32
+ * op1 of the same instruction (1: none). */
+const T32_EXTEND_OP1 = [3, 7, 0, 4, 2, 6, 1, 1];
 
 function conditional(cond: number, code: string): string {
   return cond === 14 ? code : `if (${CONDITIONS[cond]}) { ${code} }`;
@@ -355,6 +368,8 @@ function thumb32(h1: number, h2: number, pc: number): string | undefined {
     const increment = ((h1 >>> 7) & 3) === 1;
     return multiple((h1 & 0x10) !== 0, n, h2, increment, !increment, (h1 & 0x20) !== 0);
   }
+  // SXTB/SXTH/UXTB/UXTH and their accumulating forms.
+  if ((h1 & 0xff80) === 0xfa00 && (h2 & 0xf0c0) === 0xf080) return extension(T32_EXTEND_OP1[(h1 >>> 4) & 7], d, n, h2 & 15, ((h2 >>> 4) & 3) * 8);
   // MUL/MLA/MLS.
   if ((h1 & 0xfff0) === 0xfb00 && (h2 & 0x00e0) === 0) {
     if ((h2 & 0x10) !== 0) return multiply(d, n, h2 & 15, t, false, true);
@@ -409,7 +424,7 @@ function registerShiftedRegister(m: number, type: number, s: number): string {
   }
 }
 
-/** A32 SXTB/SXTH/UXTB/UXTH and their accumulating forms (SXTAB...): op1 = bits 22:20, Rm rotated right. */
+/** SXTB/SXTH/UXTB/UXTH and their accumulating forms (SXTAB...): op1 = A32 bits 22:20, Rm rotated right. */
 function extension(op1: number, d: number, n: number, m: number, rotation: number): string | undefined {
   const width = op1 === 2 || op1 === 6 ? 8 : op1 === 3 || op1 === 7 ? 16 : 0;
   if (width === 0) return undefined; // the dual forms (SXTB16, UXTB16)

@@ -8,7 +8,7 @@
 // engine leaves exactly the state the interpreter would).
 import type { Handler } from './alu';
 import type { CpuMemory } from './memory';
-import { emitInstruction } from './emit';
+import { ADD_CARRY_OVERFLOW, SUBTRACT_CARRY_OVERFLOW, emitInstruction } from './emit';
 
 /** What a translated block returns to the engine: instructions retired; `exitIndex` says where in the block it left. */
 export type Translated = (c: TranslationState, r: Int32Array, budget: number) => number;
@@ -59,6 +59,25 @@ const STORE = /mem\.write(8|16|32)\(a, ([^;]*)\);/g;
 const CALL = /mem\.(read|write)\d+\((?!a[,)])/;
 const EMPTY_PAGE = new Uint8Array(0);
 
+/**
+ * In a block whose flags live in locals, an add or subtract without carry in leaves C and V pending (fk = 1 for
+ * x - y, 2 for x + y; fx, fy, fr its operands and result), and they are computed where an instruction reads or
+ * writes C or V, and where the block leaves: a loop's compare costs four moves instead of the arithmetic.
+ */
+const PENDING: readonly (readonly [string, string])[] = [[SUBTRACT_CARRY_OVERFLOW, 'fk = 1;'], [ADD_CARRY_OVERFLOW, 'fk = 2;']];
+const CARRY_OVERFLOW = /\bc\.[cv]\b/;
+function settled(carryOverflow: string): string {
+  return carryOverflow.replace(/\bc\.([cv])\b/g, 'f$1').replace(/\bx\b/g, 'fx').replace(/\by\b/g, 'fy').replace(/\bv\b/g, 'fr');
+}
+const SETTLE = `if (fk !== 0) { if (fk === 1) { ${settled(SUBTRACT_CARRY_OVERFLOW)} } else { ${settled(ADD_CARRY_OVERFLOW)} } fk = 0; }`;
+
+/** An inline instruction's code with C and V left pending where it sets them, computed first where it uses them. */
+function lazyCarryOverflow(code: string): string {
+  let pending = code;
+  for (const [eager, lazy] of PENDING) pending = pending.replace(eager, `${lazy} fx = x; fy = y; fr = v;`);
+  return CARRY_OVERFLOW.test(pending) ? `${SETTLE} ${pending}` : pending;
+}
+
 /** The bytes of a direct access of `size` at offset `xo` of page `p`, little-endian. */
 function pageBytes(p: string, size: number): string[] {
   return Array.from({ length: size }, (_, i) => `${p}[${i === 0 ? 'xo' : `xo + ${i}`}]`);
@@ -86,7 +105,27 @@ function directAccesses(code: string, index: number, sites: { count: number }): 
   });
 }
 
+/**
+ * Runs a translation. Every translation is entered through this one call site, which has called two different
+ * functions before the first translation runs (often enough for V8 to record them: it keeps no record of a
+ * function's first calls): V8 then compiles it as a call of any function. Had it seen one translation only, the
+ * engine's loop, optimized with that call inlined, would be deoptimized and optimized again (running slower
+ * meanwhile) when a second one became hot.
+ */
+export function enterTranslated(translated: Translated, c: TranslationState, r: Int32Array, budget: number): number {
+  return translated(c, r, budget);
+}
+
+let entryGeneric = false;
+
+function makeEntryGeneric(c: TranslationState, r: Int32Array): void {
+  entryGeneric = true;
+  const idle = [(): number => 0, (): number => 0];
+  for (let i = 0; i < 256; i++) enterTranslated(idle[i & 1], c, r, 0);
+}
+
 export function translateBlock(block: TranslationInput): Translated {
+  if (!entryGeneric) makeEntryGeneric(undefined as unknown as TranslationState, new Int32Array(0));
   const { handlers, addresses, fallthrough, pcValues, itStates, encodings, thumb } = block;
   const start = addresses[0];
   // Instructions a branch may continue at without leaving: the engine would run the block decoded there, whose
@@ -107,7 +146,14 @@ export function translateBlock(block: TranslationInput): Translated {
     if (j <= i) length = i + 1;
   });
   targetIndex.forEach((j, i) => { if (j !== undefined && j > 0 && j <= i && j < length) length = j; });
+  // Cut there, the block ends at its last branch back to its start, if it has one: what followed the loop would
+  // run once per loop too, and code that never ran before V8 optimized the function would make it deoptimize.
+  let lastLoop = -1;
+  targetIndex.forEach((j, i) => { if (j === 0 && i < length) lastLoop = i; });
+  if (lastLoop >= 0) length = lastLoop + 1;
   for (const j of targets) if (j >= length) targets.delete(j);
+  // Where the only branch target inside is the start, every pass enters there: no dispatch on the entry index.
+  const straight = [...targets].every((j) => j === 0);
   // In a block the emitter covers entirely, the registers and flags live in locals (r3, fz...), written back to
   // the CpuState when it leaves; where a handler runs, writing them back and reading them again around each call
   // would cost more than it saves, so such blocks use the CpuState's.
@@ -118,9 +164,11 @@ export function translateBlock(block: TranslationInput): Translated {
   const locals = new Set<number>();
   if (inline) for (const e of emitted.slice(0, length)) for (const match of e!.code.matchAll(REGISTER)) locals.add(Number(match[1]));
   const registers = [...locals].sort((x, y) => x - y);
-  const writeBack = inline ? [...registers.map((n) => `r[${n}] = r${n};`), 'c.n = fn; c.z = fz; c.c = fc; c.v = fv;'].join(' ') : '';
+  const writeBack = inline ? [SETTLE, ...registers.map((n) => `r[${n}] = r${n};`), 'c.n = fn; c.z = fz; c.c = fc; c.v = fv;'].join(' ') : '';
   const lines: string[] = [];
   const used: number[] = [];
+  // Whether the pass's end is reached only by falling through the last instruction (its branches handled inside).
+  let fallsOut = false;
   const sites = { count: 0 };
   for (let i = 0; i < length; i++) {
     if (targets.has(i)) lines.push(`case ${i}:`);
@@ -129,24 +177,29 @@ export function translateBlock(block: TranslationInput): Translated {
     const instruction = emitted[i];
     if (instruction !== undefined) {
       translationStats.inlined++;
-      let code = inline ? instruction.code.replace(REGISTER, 'r$1').replace(FLAG, 'f$1') : instruction.code;
+      let code = inline ? lazyCarryOverflow(instruction.code).replace(REGISTER, 'r$1').replace(FLAG, 'f$1') : instruction.code;
       if (direct) code = directAccesses(code, i, sites);
       // A memory call left in the code (LDM, LDRD...) records where it is; a direct access does so on a miss.
       if (instruction.mayFault && (!direct || CALL.test(code))) {
         lines.push(inline ? `c.exitIndex = ${i}; c.passBase = done - e;` : `c.exitIndex = ${i};`);
       }
-      // The last instruction leaves through the loop check below, with next = where it goes.
+      // The last instruction leaves through the loop check below, with next = where it goes: set after it when
+      // only a direct branch of its own leaves otherwise (a loop's closing branch stores nothing when it is taken).
       const last = i === length - 1;
-      if (last) lines.push(`c.next = ${fallthrough[i]};`);
-      const exit = last ? '' : leave;
+      const nextAfter = last && inline && !instruction.code.includes('c.next');
+      if (nextAfter) fallsOut = true;
+      if (last && !nextAfter) lines.push(`c.next = ${fallthrough[i]};`);
+      const exit = last && !nextAfter ? '' : leave;
       const j = instruction.target === undefined ? undefined : indexOf.get(instruction.target);
       // `e` is where this pass entered the block: i + 1 - e instructions of it have retired after instruction i.
       // A direct branch leaves with next = its target, or continues at it inside the block.
       const next = instruction.target === undefined ? '' : `c.next = ${instruction.target}; `;
+      const enter = `${straight ? '' : ` e = at = ${j};`}${inline ? '' : ' c.passBase = done - e;'}`;
       const taken = j !== undefined && j < length
-        ? `if (c.stop === null && c.codeGeneration === generation && budget - done - ${i + 1} + e >= ${length - j}) { done += ${i + 1} - e; e = at = ${j};${inline ? '' : ' c.passBase = done - e;'} continue; } ${next}${exit}`
+        ? `if (c.stop === null && c.codeGeneration === generation && done + ${i + 1 + length - j} - e <= budget) { done += ${i + 1} - e;${enter} continue; } ${next}${exit}`
         : `${next}${exit}`;
       lines.push(code.replaceAll('EXIT', taken));
+      if (nextAfter) lines.push(`c.next = ${fallthrough[i]};`);
       continue;
     }
     translationStats.called++;
@@ -157,8 +210,9 @@ export function translateBlock(block: TranslationInput): Translated {
     if (i < length - 1) lines.push(`if (c.next !== ${fallthrough[i]}) ${leave}`);
   }
   // Looping in place is what the engine would do next: pc = start, ITSTATE = 0, the same block (unless its code
-  // was dropped). Only a block that starts outside an IT block may loop.
-  const loops = itStates[0] === 0;
+  // was dropped). Only a block that starts outside an IT block may loop; one whose last instruction branches back
+  // itself never gets here with next = start (code that never runs would make V8 deoptimize the function there).
+  const loops = itStates[0] === 0 && !fallsOut;
   const pageSites = Array.from({ length: sites.count }, (_, k) => k);
   const drop = pageSites.map((k) => `t${k} = `).join('') + '-1';
   const body = [
@@ -166,15 +220,15 @@ export function translateBlock(block: TranslationInput): Translated {
     'const mem = c.mem;',
     'let done = 0, e = 0, at = 0, left = 0;',
     'c.passBase = 0;',
-    inline ? `let ${[...registers.map((n) => `r${n} = r[${n}]`), 'fn = c.n, fz = c.z, fc = c.c, fv = c.v'].join(', ')};` : '',
+    inline ? `let ${[...registers.map((n) => `r${n} = r[${n}]`), 'fn = c.n, fz = c.z, fc = c.c, fv = c.v, fk = 0, fx = 0, fy = 0, fr = 0'].join(', ')};` : '',
     sites.count > 0 ? `let xv = 0, xo = 0, xe = mem.cacheEpoch, ${pageSites.map((k) => `t${k} = -1, p${k} = EMPTY`).join(', ')};` : '',
     'try {',
     '  pass: for (;;) {',
-    '    switch (at) {',
-    '    case 0:',
+    straight ? '    {' : '    switch (at) {',
+    straight ? '' : '    case 0:',
     ...lines.filter((line) => line !== 'case 0:').map((line) => `    ${line.replaceAll('DROP', drop)}`),
     '    }',
-    loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && budget - done - ${length} + e >= ${length}) { done += ${length} - e; e = at = 0;${inline ? '' : ' c.passBase = done;'} continue; }` : '',
+    loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && done + ${2 * length} - e <= budget) { done += ${length} - e;${straight ? '' : ' e = at = 0;'}${inline ? '' : ' c.passBase = done;'} continue; }` : '',
     `    left = ${length};`,
     '    break;',
     '  }',
@@ -191,7 +245,7 @@ export function translateBlock(block: TranslationInput): Translated {
     'return done + left - e;',
   ];
   const names = used.map((i) => `h${i}`);
-  const source = `return function block_${start.toString(16)}(c, r, budget) {\n${body.join('\n')}\n};`;
+  const source = `return function block_${start.toString(16)}(c, r, budget) {\n${body.filter((line) => line !== '').join('\n')}\n};`;
   translationStats.blocks++;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the translator's output is generated code
   return new Function('pcs', 'EMPTY', ...names, source)(pcValues, EMPTY_PAGE, ...used.map((i) => handlers[i])) as Translated;

@@ -249,6 +249,7 @@ export class UserAddressSpace extends PageCachedMemory implements CpuMemory {
 
   private dropTlb(vpn: number): void {
     this.uncachePage(vpn);
+    if (vpn === this.fetchVpn) this.fetchVpn = -1;
   }
 
   /** Drops the TLB if the physical memory was snapshotted or restored since it was filled. */
@@ -333,12 +334,39 @@ export class UserAddressSpace extends PageCachedMemory implements CpuMemory {
     this.writeSized(address, size, value);
   }
 
+  // The RAM page instructions were last fetched from (-1: none), valid while its mapping is (dropTlb) and the RAM's
+  // generation it was taken at: decoding a block fetches its instructions one after the other from one page.
+  private fetchVpn = -1;
+  private fetchPage: Uint8Array = new Uint8Array(0);
+  private fetchGeneration = -1;
+
   fetch16(address: number): number {
-    return this.readSized(address, 2, PROT_EXEC, 'execute');
+    const o = address & PAGE_MASK;
+    if (address >>> 12 === this.fetchVpn && o < PAGE_SIZE - 1 && this.ram.generation === this.fetchGeneration) {
+      return this.fetchPage[o] | (this.fetchPage[o + 1] << 8);
+    }
+    return this.fetchMiss(address, 2);
   }
 
   fetch32(address: number): number {
-    return this.readSized(address, 4, PROT_EXEC, 'execute') | 0;
+    const o = address & PAGE_MASK;
+    if (address >>> 12 === this.fetchVpn && o < PAGE_SIZE - 3 && this.ram.generation === this.fetchGeneration) {
+      const page = this.fetchPage;
+      return page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24);
+    }
+    return this.fetchMiss(address, 4) | 0;
+  }
+
+  /** A fetch through the checks (which may fault); the page it came from serves the next fetches. */
+  private fetchMiss(address: number, size: 2 | 4): number {
+    const value = this.readSized(address, size, PROT_EXEC, 'execute');
+    const vpn = address >>> 12;
+    if (!(this.flags[vpn] & DEVICE)) {
+      this.fetchVpn = vpn;
+      this.fetchGeneration = this.ram.generation;
+      this.fetchPage = this.ram.privatePage(this.frames[vpn] - 1);
+    }
+    return value;
   }
 
   // ---- Bulk access for the kernel side (system calls) -------------------------------------------------------

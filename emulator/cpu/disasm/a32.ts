@@ -290,7 +290,7 @@ const TABLE = compileTable(A32_ROWS, A32_PRINTERS);
 
 /** objdump-style text of the A32 instruction `word` at `address`. */
 export function disassembleA32(word: number, address: number): string {
-  const row = lookup(TABLE, word);
+  const row = lookup(TABLE(), word);
   const fields: Fields = { word, address, itCondition: '', inIt: false };
   const text = row?.print(fields) ?? '';
   return text === '' ? undefinedText(word, 8) : text;

@@ -83,9 +83,10 @@ export function compileFormat(format: string, printers: Readonly<Record<string, 
   };
 }
 
-/** Rows from `[mask, value, format]` triples, in match order. */
-export function compileTable(rows: readonly (readonly [number, number, string])[], printers: Readonly<Record<string, FieldPrinter>>): Row[] {
-  return rows.map(([mask, value, format]) => ({ mask: mask >>> 0, value: value >>> 0, print: compileFormat(format, printers) }));
+/** Rows from `[mask, value, format]` triples, in match order, compiled when first looked up (not at start-up). */
+export function compileTable(rows: readonly (readonly [number, number, string])[], printers: Readonly<Record<string, FieldPrinter>>): () => Row[] {
+  let table: Row[] | undefined;
+  return () => (table ??= rows.map(([mask, value, format]) => ({ mask: mask >>> 0, value: value >>> 0, print: compileFormat(format, printers) })));
 }
 
 /** The first row matching `word`, or undefined. */

@@ -396,11 +396,11 @@ export function disassembleT32(first: number, second: number, address: number, i
   if (isWide(first)) {
     const word = ((first << 16) | (second & 0xffff)) >>> 0;
     const fields: Fields = { word, address, itCondition, inIt };
-    const text = lookup(TABLE_32, word)?.print(fields) ?? '';
+    const text = lookup(TABLE_32(), word)?.print(fields) ?? '';
     return { text: text === '' ? undefinedText(word, 8) : text, length: 4, itState: next };
   }
   const fields: Fields = { word: first, address, itCondition, inIt };
-  const text = lookup(TABLE_16, first)?.print(fields) ?? '';
+  const text = lookup(TABLE_16(), first)?.print(fields) ?? '';
   if (text === '') return { text: undefinedText(first, 4), length: 2, itState: next };
   // An IT instruction starts a block; its own ITSTATE is the instruction's low byte.
   const startsBlock = (first & 0xff00) === 0xbf00 && (first & 15) !== 0;
