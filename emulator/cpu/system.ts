@@ -22,6 +22,9 @@ import { WatchpointHit } from './watchpoints';
 const PAGE_SHIFT = 12;
 const PAGE_SIZE = 1 << PAGE_SHIFT;
 const EXEC_CACHE = 256;
+/** Decoded instructions kept before the code cache starts afresh (a few hundred bytes each): a guest running through
+ * memory it never returns to (a slide through zeros) must not fill the host's heap before its time limit comes. */
+const MAX_DECODED = 2_000_000;
 /** Instructions run between checks of the interrupt inputs when nothing else ends a run earlier. */
 const QUANTUM = 4096;
 
@@ -412,8 +415,19 @@ export class SystemCpu extends Cpu implements SystemControl {
       this.execTags[slot] = vpn;
       this.execPages[slot] = page;
     }
-    return page.blockAt(pc) ?? page.add(pc, this.decodeBlock(pc >>> 0, thumb));
+    const block = page.blockAt(pc);
+    if (block !== undefined) return block;
+    if (this.decodedInstructions >= MAX_DECODED) {
+      this.flushCodeCache();
+      return this.blockAt(pc, thumb);
+    }
+    const decoded = page.add(pc, this.decodeBlock(pc >>> 0, thumb));
+    this.decodedInstructions += decoded.handlers.length;
+    return decoded;
   }
+
+  /** Instructions decoded into the code cache since it was last emptied. */
+  private decodedInstructions = 0;
 
   private readonly codeWritten = (physicalPage: number): void => {
     const keys = this.codeKeys.get(physicalPage);
@@ -429,6 +443,7 @@ export class SystemCpu extends Cpu implements SystemControl {
 
   override flushCodeCache(): void {
     this.codeGeneration++;
+    this.decodedInstructions = 0;
     this.armCode.clear();
     this.thumbCode.clear();
     this.codeKeys.clear();
