@@ -10,6 +10,7 @@ import { basename } from 'node:path';
 import type { BreakpointResult, Runtime, SourceRef, StopInfo } from './runtime/contract';
 import { EvaluationError } from './runtime/expression';
 import { EVENT_FILTERS } from './runtime/filters';
+import { CONSOLE_LINE, consoleLine } from './runtime/kernel-console';
 import { UserError } from './runtime/launch';
 import { launchRuntime } from './runtime/launch-runtime';
 import type { FileAccess } from './runtime/microcode-runtime';
@@ -240,6 +241,12 @@ export class DmaDebugSession extends DebugSession {
 
   protected evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
     this.handle(response, () => {
+      const line = args.context === 'repl' ? CONSOLE_LINE.exec(args.expression) : null;
+      if (line) {
+        this.typeOnConsole(consoleLine(line[1]));
+        response.body = { result: '', variablesReference: 0 };
+        return;
+      }
       const { result, memoryReference } = this.launched().evaluate(args.expression, args.frameId);
       response.body = { result, variablesReference: 0, memoryReference: memoryReference === undefined ? undefined : hex32(memoryReference) };
     });
@@ -292,6 +299,12 @@ export class DmaDebugSession extends DebugSession {
     });
   }
 
+  private typeOnConsole(text: string): void {
+    const runtime = this.launched();
+    if (!runtime.consoleInput) throw new UserError('console input is for kernel sessions (the guest\'s console UART)');
+    runtime.consoleInput(text);
+  }
+
   /**
    * dmalab's own requests (the editor's DMA timeline and trace export):
    *   dmalab/timeline          → { trace, now }: the Chrome trace-event document so far, the present in its µs
@@ -299,6 +312,7 @@ export class DmaDebugSession extends DebugSession {
    *                              since the `cursor` of an earlier answer (none, or a stale one: everything, `reset`)
    *   dmalab/exportTrace {path} → { path, events }: that document written to a file
    *   dmalab/timelineSource {pid, pc} → { source, line } of a timeline item (none: no body)
+   *   dmalab/consoleInput {text} → typed on a kernel session's console (when the machine next runs; recorded)
    */
   protected customRequest(command: string, response: DebugProtocol.Response, args: Record<string, unknown> | undefined): void {
     this.handle(response, () => {
@@ -332,6 +346,11 @@ export class DmaDebugSession extends DebugSession {
           }
           const where = this.launched().timelineSource({ pid, pc, callers });
           response.body = where && { source: this.source(where.source), line: this.convertDebuggerLineToClient(where.line) };
+          break;
+        }
+        case 'dmalab/consoleInput': {
+          if (typeof args?.text !== 'string') throw new UserError("dmalab/consoleInput: 'text' must be the characters to type");
+          this.typeOnConsole(args.text);
           break;
         }
         default:

@@ -174,6 +174,8 @@ export interface Runtime extends EventEmitter {
   readPhysicalMemory?(address: number, count: number): Uint8Array;
   /** Returns how many bytes were written. */
   writeMemory(address: number, bytes: Uint8Array): number;
+  /** Bytes typed on the guest's console, for kinds that run a guest with one (kernels): recorded with the run. */
+  consoleInput?(text: string): void;
   disassemble(address: number, offset: number, count: number): DisassembledLine[];
 
   /** The DMA timeline; the first call starts recording it (until then nothing observes the machine for it). */

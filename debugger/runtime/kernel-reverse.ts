@@ -7,13 +7,16 @@
 // - a CPU: to the instant it retired its previous instruction (runUntil);
 // - a DMA channel: to the tick before it executed its previous instruction (the devices stopped there by
 //   Machine.freezeAt, the CPUs halted after the instruction they were in), found by re-executing with an observer;
-// - reverse continue: to the latest breakpoint hit or ticked DMA event filter's stop before now, found by
-//   re-executing each stretch between two checkpoints (newest first) with observers recording them, then landing on
-//   the last one by re-executing again, halting where the original run would have; with none, to the history's start.
+// - reverse continue: to the latest breakpoint hit, data breakpoint hit or ticked DMA event filter's stop before now,
+//   found by re-executing each stretch between two checkpoints (newest first) with observers recording them, then
+//   landing on the last one by re-executing again, halting where the original run would have (a CPU's watched access
+//   at its instruction, not performed; a DMA one after its burst); with none, to the history's start.
 // Observers are attached only while re-executing.
 import type { Checkpoint } from '../../emulator/machine/checkpoints';
 import { Checkpoints } from '../../emulator/machine/checkpoints';
 import { BREAKPOINT_HALT } from '../../emulator/cpu/cpu';
+import type { StopReason as CpuStop } from '../../emulator/cpu/state';
+import { WatchpointHit } from '../../emulator/cpu/watchpoints';
 import type { SystemMachine, SystemOutcome } from '../../emulator/machine/system';
 import type { Pl330Event } from '../../emulator/pl330/observer';
 import type { DmaThread } from './dma-observation';
@@ -51,6 +54,8 @@ interface Segment {
   /** A debugger's step (undefined: a run). */
   readonly stepped?: Stepped;
   readonly marks: Mark[];
+  /** The instruction each CPU passes a data breakpoint's hit of at the start (the one it stopped at, reported). */
+  readonly passes: readonly number[];
   /** Where a run ended (set when it stops), the stop shown there and the DMAC event that caused it, if one did. */
   end?: Position;
   endTime?: number;
@@ -58,9 +63,10 @@ interface Segment {
   trigger?: Trigger;
 }
 
-/** A stop found by re-executing a stretch: a breakpoint hit (landed on by runUntil) or the n-th filtered DMA event. */
+/** A stop found by re-executing a stretch: a CPU's breakpoint or data breakpoint hit (landed on by runUntil), or the
+ * n-th filtered DMA event or DMA data breakpoint hit. */
 type Candidate =
-  | { readonly kind: 'breakpoint'; readonly position: Position; readonly stop: StopInfo }
+  | { readonly kind: 'turn'; readonly position: Position; readonly stop: StopInfo }
   | { readonly kind: 'event'; readonly ordinal: number; readonly stop: StopInfo; readonly trigger: Trigger };
 
 /** What a re-execution watches for (the runtime's DMA observer asks `scan`). */
@@ -93,6 +99,15 @@ export interface ReverseHost {
   restored(): void;
   /** Runs a re-execution with the data breakpoints unchecked. */
   unwatched<T>(run: () => T): T;
+  /** Runs a re-execution with them checked: a CPU's hit stops it, a DMA one is told to `seen` (true: the machine
+   * halts there, as forward). */
+  watched<T>(run: () => T, seen: (stop: StopInfo, trigger: Trigger) => boolean): T;
+  /** In a watched re-execution, CPU `cpu` stopped before the watched access `hit`: the stop it makes (condition
+   * only), or undefined; the access passes once. */
+  watchStop(cpu: number, hit: WatchpointHit): StopInfo | undefined;
+  /** The CPUs' passed data breakpoint hits now (WatchpointSet.pass), or passes them so. */
+  passes(): readonly number[];
+  pass(passes: readonly number[]): void;
 }
 
 export class KernelReverse {
@@ -125,7 +140,7 @@ export class KernelReverse {
 
   private begin(stepped: Stepped | undefined): void {
     const mark = { checkpoint: this.checkpoints.take(true), transmitted: this.host.transmitted };
-    this.segments.push({ stepped, marks: [mark] });
+    this.segments.push({ stepped, marks: [mark], passes: this.host.passes() });
     this.prune();
   }
 
@@ -306,15 +321,9 @@ export class KernelReverse {
     }
     this.scan = scan;
     try {
-      for (;;) {
-        const outcome = this.goTo(next, segment);
-        if (outcome?.kind !== 'stopped' || outcome.stop !== BREAKPOINT_HALT) break;
-        const cpu = system.cpus[outcome.cpu];
-        const stop = this.host.breakpointStop(outcome.cpu);
-        if (stop !== undefined && !scan.ended) scan.found.push({ kind: 'breakpoint', position: this.turnHere(outcome.cpu), stop });
-        cpu.stop = null;
-        cpu.passBreakpointAt = cpu.pc;
-      }
+      this.watchedTo(next, segment, (cpu, stop) => {
+        if (!scan.ended) scan.found.push({ kind: 'turn', position: this.turnHere(cpu), stop });
+      });
     } finally {
       this.scan = undefined;
       for (const cpu of system.cpus) cpu.breakpoints = undefined;
@@ -322,10 +331,31 @@ export class KernelReverse {
     return scan.found;
   }
 
+  /**
+   * Re-executes the restored machine to `position` with the breakpoints the CPUs hold and the data breakpoints
+   * checked: a CPU's stop at one (`met` told of the stop it makes, if it does) is passed and the run goes on; returns
+   * how the run ended otherwise.
+   */
+  private watchedTo(position: Position, segment: Segment, met: (cpu: number, stop: StopInfo) => void): SystemOutcome | undefined {
+    const system = this.host.system;
+    this.host.pass(segment.passes);
+    for (;;) {
+      const outcome = this.replay(() => this.runTo(position, segment), true);
+      if (outcome?.kind !== 'stopped') return outcome;
+      const cpu = system.cpus[outcome.cpu];
+      const hit = watchpointHit(outcome.stop);
+      if (outcome.stop !== BREAKPOINT_HALT && hit === undefined) return outcome;
+      const stop = hit === undefined ? this.host.breakpointStop(outcome.cpu) : this.host.watchStop(outcome.cpu, hit);
+      if (stop !== undefined) met(outcome.cpu, stop);
+      cpu.stop = null;
+      if (hit === undefined) cpu.passBreakpointAt = cpu.pc;
+    }
+  }
+
   /** Re-executes from mark j to the candidate; the history ends there. */
   private land(segment: Segment, j: number, candidate: Candidate): StopInfo {
     this.restoreMark(segment.marks[j]);
-    if (candidate.kind === 'breakpoint') {
+    if (candidate.kind === 'turn') {
       const outcome = this.goTo(candidate.position, segment);
       if (outcome !== undefined) throw new UserError(`the re-execution did not meet the breakpoint hit it had found (${outcome.kind}): ${candidate.stop.description ?? candidate.stop.reason}`);
       this.truncate(segment, j, candidate.position, candidate.stop);
@@ -334,7 +364,7 @@ export class KernelReverse {
       this.scan = scan;
       let outcome: SystemOutcome | undefined;
       try {
-        outcome = this.goTo(segment.marks[j + 1]?.position ?? segment.end!, segment);
+        outcome = this.watchedTo(segment.marks[j + 1]?.position ?? segment.end!, segment, () => undefined);
       } finally {
         this.scan = undefined;
       }
@@ -412,10 +442,11 @@ export class KernelReverse {
     }
   }
 
-  private replay<T>(run: () => T): T {
+  /** A re-execution; `watching`: with the data breakpoints checked. */
+  private replay<T>(run: () => T, watching = false): T {
     this.replaying = true;
     try {
-      return this.host.unwatched(run);
+      return watching ? this.host.watched(run, (stop, trigger) => this.eventSeen(stop, trigger)) : this.host.unwatched(run);
     } finally {
       this.replaying = false;
     }
@@ -461,4 +492,8 @@ export class KernelReverse {
     this.host.restored();
     return { reason: 'step', threadId };
   }
+}
+
+function watchpointHit(stop: CpuStop): WatchpointHit | undefined {
+  return stop !== BREAKPOINT_HALT && stop.kind === 'fault' && stop.cause instanceof WatchpointHit ? stop.cause : undefined;
 }

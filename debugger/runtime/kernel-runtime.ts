@@ -33,6 +33,7 @@ import { frameId, frameThread } from './contract';
 import { DmaObservation, type DmaThread, FETCHING, SMMU_WALK } from './dma-observation';
 import { type ExpressionContext, evaluateExpression } from './expression';
 import { UserError, integer } from './launch';
+import { KernelConsole } from './kernel-console';
 import { KernelReverse, type Trigger } from './kernel-reverse';
 import { KernelSourceLines } from './kernel-source-lines';
 import { KernelSymbols } from './kernel-symbols';
@@ -129,11 +130,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   private running = false;
   private pauseRequested = false;
   private ended = false;
-  private console: number[] = [];
-  /** Bytes the UART transmitted in this timeline, and the most the Debug Console has shown (a re-execution after a
-   * step back transmits them again: those are dropped). */
-  private transmitted = 0;
-  private shown = 0;
+  /** The guest's console: its output shown once, its input typed (kernel-console.ts). */
+  private readonly console: KernelConsole;
   /** The session's history: what step back and reverse continue rebuild (kernel-reverse.ts). */
   private readonly reverse: KernelReverse;
   /** The DMA event whose filter halted the machine in the run under way. */
@@ -153,14 +151,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     private readonly lines: KernelSourceLines | undefined, private readonly unwindIndex: UnwindIndexRange | undefined,
   ) {
     super();
-    if (system.console) {
-      system.console.transmit = (byte) => {
-        if (this.transmitted++ >= this.shown) {
-          this.shown = this.transmitted;
-          this.console.push(byte);
-        }
-      };
-    }
+    this.console = new KernelConsole(system, (text) => this.emit('output', text, 'stdout'));
     this.dma = new DmaObservation(debugMachineOf(system.machine), FIRST_DMA_THREAD_ID, {
       output: (line) => this.emit('output', line, 'console'),
       trace: options.trace,
@@ -505,7 +496,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     if (this.running) throw new UserError('the machine is running (pause it first)');
   }
 
-  /** Back to the latest breakpoint hit or DMA event (of the ticked filters) before now, or the history's start. */
+  /** Back to the latest breakpoint hit, data breakpoint hit or DMA event (of the ticked filters) before now, or the
+   * history's start. */
   reverseContinue(): void {
     this.checkStopped();
     this.rewound(this.reverse.reverseContinue(this.cpuThreadId(this.focus)));
@@ -515,6 +507,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   private rewound(stop: StopInfo): void {
     const cpu = stop.threadId - 1;
     if (cpu >= 0 && cpu < this.system.cpus.length) this.focus = cpu;
+    this.watchpoints.arrived(stop);
     for (const [index, start] of this.listingStarts) this.listMicrocode(this.dma.threads[index], start);
     this.flushConsole();
     this.dma.readThreads();
@@ -532,15 +525,16 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     return new KernelReverse({
       system: this.system,
       get transmitted() {
-        return runtime.transmitted;
+        return runtime.console.transmitted;
       },
       set transmitted(bytes: number) {
-        runtime.transmitted = bytes;
+        runtime.console.transmitted = bytes;
       },
       breakpointAddresses: () => new Set(this.breakpointsAt.keys()),
       breakpointStop: breakpointStopAt,
       reverseStop: (stop) => {
         if (stop.reason === 'exception') return this.dma.filterTicked(stop.description) ? stop : undefined;
+        if (stop.reason === 'data breakpoint') return this.watchpoints.stopAgain(stop);
         // A CPU at a breakpoint set now (which may be set again since: other ids), its condition holding.
         const cpu = stop.threadId - 1;
         return cpu >= 0 && cpu < this.system.cpus.length ? breakpointStopAt(cpu) : undefined;
@@ -551,8 +545,13 @@ export class KernelRuntime extends EventEmitter implements Runtime {
         this.dma.readThreads();
         this.dma.clearReports();
         this.watchpoints.refresh();
+        this.watchpoints.forgetPasses();
       },
       unwatched: (run) => this.watchpoints.suspendedWhile(run),
+      watched: (run, seen) => this.watchpoints.scanned(run, seen),
+      watchStop: (cpu, hit) => this.watchpoints.scannedCpuStop(cpu, hit),
+      passes: () => this.watchpoints.passes(),
+      pass: (passes) => this.watchpoints.pass(passes),
     });
   }
 
@@ -582,6 +581,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     this.pauseRequested = false;
     this.prepareResume();
     this.reverse.beginRun();
+    this.console.deliver();
     this.trigger = undefined;
     if (mode.kind === 'until') this.system.cpus[mode.cpu].breakpoints = new Set([...this.breakpointsAt.keys(), ...mode.addresses]);
     const slice = (): void => {
@@ -674,7 +674,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
 
   private stop(stop: StopInfo): void {
     this.running = false;
-    this.reverse.stopped(stop, this.trigger);
+    this.reverse.stopped(stop, this.trigger ?? this.watchpoints.instantOf(stop));
     this.trigger = undefined;
     for (const cpu of this.system.cpus) cpu.breakpoints = undefined;
     this.flushConsole();
@@ -683,9 +683,14 @@ export class KernelRuntime extends EventEmitter implements Runtime {
 
   /** What the UART transmitted, to the Debug Console (as the kernel's console). */
   private flushConsole(): void {
-    if (this.console.length === 0) return;
-    this.emit('output', Buffer.from(this.console).toString('latin1'), 'stdout');
-    this.console = [];
+    this.console.flush();
+  }
+
+  /** Bytes typed on the guest's console (dmalab/consoleInput, `> line` in the Debug Console): they reach the UART when
+   * the machine next runs (a continue, a step over), recorded with the run, replayed by re-executions. */
+  consoleInput(text: string): void {
+    if (this.ended) throw new UserError('the kernel has ended');
+    this.console.type(text, this.running);
   }
 
   // -------------------------------------------------------------------------------------------------------------

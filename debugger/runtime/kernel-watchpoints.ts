@@ -5,6 +5,9 @@
 // accessing instruction's, not yet executed, as the ARMv7 watchpoint debug exception reports it; the description
 // says what it is about to change (old → new). A DMA access stops the whole machine after the beat that made it: its
 // DMAC yields at once, every CPU halts after its current instruction, and the stop is on the DMA thread.
+// Reverse continue re-executes the past with them checked (`scanned`): each hit whose condition holds (hit counts
+// are not counted, as for code breakpoints) is a candidate, a CPU's at its accessing instruction, a DMA one at its
+// burst's halt, the same instants as forward.
 import type { Pl330 } from '../../emulator/pl330/pl330';
 import type { SystemCpu } from '../../emulator/cpu/system';
 import { WatchpointHit, WatchpointSet, type Watchpoint } from '../../emulator/cpu/watchpoints';
@@ -34,13 +37,23 @@ export interface WatchSession {
   cpuThreadId(index: number): number;
 }
 
+/** The DMAC and tick of a DMA access (the same in any re-execution). */
+export interface DmaInstant { readonly dmac: number; readonly cycle: number }
+
 /** A DMA access to a watched range, seen while the machine ran. */
 interface DmaHit {
   readonly breakpoint: DataBreakpoint;
   /** Index of the DMA thread. */
   readonly thread: number;
   readonly text: string;
+  readonly instant: DmaInstant;
 }
+
+/** What a data breakpoint's stop was made of (reverse continue shows it again, or finds it again at a segment's end). */
+type Made = { readonly breakpoint: DataBreakpoint } & ({ readonly cpu: number; readonly hit: WatchpointHit } | { readonly dma: DmaHit });
+
+/** While reverse continue re-executes: told of each DMA hit that stops (true: the machine halts there). */
+export type DmaHitSeen = (stop: StopInfo, instant: DmaInstant) => boolean;
 
 export class KernelWatchpoints {
   private readonly set: WatchpointSet;
@@ -56,6 +69,12 @@ export class KernelWatchpoints {
   private suspended = false;
   /** The CPU hit the last stop reported (another CPU's, or one under a DMA stop, is met again when resumed). */
   private reported: WatchpointHit | undefined;
+  /** A CPU hit reverse continue landed on (the CPU at its accessing instruction): resuming performs the access. */
+  private arrival: { readonly cpu: number; readonly hit: WatchpointHit } | undefined;
+  /** The stops made, by stop. */
+  private readonly made = new WeakMap<StopInfo, Made>();
+  /** Set while reverse continue re-executes. */
+  private scanning: DmaHitSeen | undefined;
 
   constructor(private readonly session: WatchSession) {
     this.set = new WatchpointSet(session.cpus);
@@ -133,13 +152,15 @@ export class KernelWatchpoints {
     this.session.dmacs.forEach((dmac, d) => {
       this.unobserve.push(dmac.observe((event) => {
         if (event.kind !== 'bus' || event.access.fetch) return;
-        this.dmaAccess(dmac, this.session.dma.threadIndex(d, event.thread), event.access.address, event.access.physical, event.access.data, event.access.write);
+        const instant = { dmac: d, cycle: event.cycle };
+        this.dmaAccess(dmac, this.session.dma.threadIndex(d, event.thread), instant, event.access.address, event.access.physical, event.access.data, event.access.write);
       }));
     });
   }
 
   /** A DMAC's access (after it was performed): a hit halts the machine. */
-  private dmaAccess(dmac: Pl330, thread: number, issued: number, physical: number, data: Uint8Array, write: boolean): void {
+  private dmaAccess(dmac: Pl330, thread: number, instant: DmaInstant, issued: number, physical: number, data: Uint8Array, write: boolean): void {
+    let scanned: StopInfo | undefined;
     for (const breakpoint of this.dmaWatched) {
       if (write ? breakpoint.access === 'read' : breakpoint.access === 'write') continue;
       const address = breakpoint.space === 'iova' ? issued : physical;
@@ -155,11 +176,28 @@ export class KernelWatchpoints {
       const value = write && before !== undefined ? `${formatBytes(before)} → ${formatBytes(now)}` : formatBytes(now);
       const text = `${name} ${write ? 'writes' : 'reads'} ${data.length} byte${data.length === 1 ? '' : 's'} at ${breakpoint.space === 'iova' ? 'IOVA' : 'physical'} ${hexAddress(address)}${through}; ` +
         `${this.label(breakpoint)}${from === breakpoint.start && to === breakpoint.start + breakpoint.length ? '' : `, ${to - from} byte${to - from === 1 ? '' : 's'} at ${hexAddress(from)}`}: ${value}`;
-      this.dmaHits.push({ breakpoint, thread, text });
-      // The DMAC stops after this beat, every CPU after its instruction: the machine at the access's instant.
-      dmac.yieldRequested = true;
-      for (const cpu of this.session.cpus) cpu.requestHalt();
+      const hit = { breakpoint, thread, text, instant };
+      if (this.scanning === undefined) this.dmaHits.push(hit);
+      else if (scanned === undefined && breakpointStops(breakpoint, this.session.dmaContext(thread), this.replayReports())) scanned = this.dmaHitStop(hit);
+      if (this.scanning === undefined) this.halt(dmac);
     }
+    if (scanned !== undefined && this.scanning!(scanned, instant)) this.halt(dmac);
+  }
+
+  /** The DMAC stops after this beat, every CPU after its instruction: the machine at the access's instant. */
+  private halt(dmac: Pl330): void {
+    dmac.yieldRequested = true;
+    for (const cpu of this.session.cpus) cpu.requestHalt();
+  }
+
+  private dmaHitStop(hit: DmaHit): StopInfo {
+    const stop: StopInfo = { reason: 'data breakpoint', threadId: this.session.dma.threads[hit.thread].id, description: hit.text, text: hit.text, breakpointIds: [hit.breakpoint.id] };
+    this.made.set(stop, { breakpoint: hit.breakpoint, dma: hit });
+    return stop;
+  }
+
+  private replayReports(): JudgeReports {
+    return { ...this.session.reports(), replaying: true };
   }
 
   private label(breakpoint: DataBreakpoint): string {
@@ -177,13 +215,85 @@ export class KernelWatchpoints {
       return undefined;
     }
     this.reported = hit;
+    return this.cpuHitStop(index, hit, breakpoint);
+  }
+
+  private cpuHitStop(index: number, hit: WatchpointHit, breakpoint: DataBreakpoint): StopInfo {
     const width = 2 * hit.size;
     const hex = (v: number): string => `0x${v.toString(16).padStart(width, '0')}`;
     const value = hit.write ? `${hex(hit.old)} → ${hex(hit.value)}` : hex(hit.value);
     const text = `cpu${index} ${hit.write ? 'writes' : 'reads'} ${hit.size} byte${hit.size === 1 ? '' : 's'} at ${hexAddress(hit.address)}` +
       `${breakpoint.space === 'virtual' ? '' : ` (physical ${hexAddress(hit.physical)})`}: ${value} (watching ${this.label(breakpoint)}; ` +
       `the instruction at the PC has not completed)`;
-    return { reason: 'data breakpoint', threadId: this.session.cpuThreadId(index), description: text, text, breakpointIds: [breakpoint.id] };
+    const stop: StopInfo = { reason: 'data breakpoint', threadId: this.session.cpuThreadId(index), description: text, text, breakpointIds: [breakpoint.id] };
+    this.made.set(stop, { breakpoint, cpu: index, hit });
+    return stop;
+  }
+
+  /** In a re-execution for reverse continue, CPU `index` stopped before a watched access: the stop it makes there
+   * (its condition holding; hit counts are not counted), or undefined; either way the access passes once. */
+  scannedCpuStop(index: number, hit: WatchpointHit): StopInfo | undefined {
+    const breakpoint = this.breakpoints.get(hit.watchpoint.id);
+    this.passed(index, hit);
+    if (breakpoint === undefined || !breakpointStops(breakpoint, this.session.cpuContext(index), this.replayReports())) return undefined;
+    return this.cpuHitStop(index, hit, breakpoint);
+  }
+
+  /** Runs a re-execution for reverse continue with the data breakpoints checked: a CPU's watched access stops it, a
+   * DMA hit goes to `seen`. */
+  scanned<T>(run: () => T, seen: DmaHitSeen): T {
+    this.scanning = seen;
+    try {
+      return run();
+    } finally {
+      this.scanning = undefined;
+      this.dmaHits = [];
+      for (const dmac of this.session.dmacs) dmac.yieldRequested = false;
+    }
+  }
+
+  /** Each CPU's passed instruction now (a run's start: what its re-execution passes again). */
+  passes(): number[] {
+    return this.session.cpus.map((_, i) => this.set.passedAt(i));
+  }
+
+  /** Each CPU passes the hits of the instruction it has retired `passes[i]` before (a run's start again). */
+  pass(passes: readonly number[]): void {
+    passes.forEach((retired, i) => this.set.pass(i, retired));
+  }
+
+  /** The machine was restored: nothing is passed (a CPU's instruction count there may meet an old pass again). */
+  forgetPasses(): void {
+    this.pass(this.session.cpus.map(() => -1));
+    this.reported = undefined;
+    this.arrival = undefined;
+  }
+
+  /** The DMAC tick of a DMA data breakpoint's stop (reverse continue's search starts before it). */
+  instantOf(stop: StopInfo): DmaInstant | undefined {
+    const made = this.made.get(stop);
+    return made !== undefined && 'dma' in made ? made.dma.instant : undefined;
+  }
+
+  /** Reverse continue met an earlier stop of a data breakpoint: the stop there if a breakpoint on the same range and
+   * access is set now (its id may be new) and its condition holds. */
+  stopAgain(stop: StopInfo): StopInfo | undefined {
+    const made = this.made.get(stop);
+    if (made === undefined) return undefined;
+    const was = made.breakpoint;
+    const breakpoint = [...this.breakpoints.values()].find((b) => b.space === was.space && b.start === was.start && b.length === was.length && b.access === was.access);
+    if (breakpoint === undefined) return undefined;
+    if ('cpu' in made) {
+      return breakpointStops(breakpoint, this.session.cpuContext(made.cpu), this.replayReports()) ? this.cpuHitStop(made.cpu, made.hit, breakpoint) : undefined;
+    }
+    const hit = { ...made.dma, breakpoint };
+    return breakpointStops(breakpoint, this.session.dmaContext(hit.thread), this.replayReports()) ? this.dmaHitStop(hit) : undefined;
+  }
+
+  /** Reverse continue landed on this stop: a CPU's watched access, now at its instruction, is performed on resuming. */
+  arrived(stop: StopInfo): void {
+    const made = this.made.get(stop);
+    this.arrival = made !== undefined && 'cpu' in made ? { cpu: made.cpu, hit: made.hit } : undefined;
   }
 
   /** The stop for the DMA accesses seen since the last look, if one stops (condition, hit count); clears them. */
@@ -191,10 +301,8 @@ export class KernelWatchpoints {
     const hits = this.dmaHits;
     this.dmaHits = [];
     for (const dmac of this.session.dmacs) dmac.yieldRequested = false;
-    const threads = this.session.dma.threads;
     const hit = hits.find((h) => breakpointStops(h.breakpoint, this.session.dmaContext(h.thread), this.session.reports()));
-    if (hit === undefined) return undefined;
-    return { reason: 'data breakpoint', threadId: threads[hit.thread].id, description: hit.text, text: hit.text, breakpointIds: [hit.breakpoint.id] };
+    return hit === undefined ? undefined : this.dmaHitStop(hit);
   }
 
   /** Before the machine runs again: the CPU stopped at the watched access reported performs it (passed once), one
@@ -210,7 +318,9 @@ export class KernelWatchpoints {
       cpu.stop = null;
       if (stop.cause === this.reported) this.passed(i, stop.cause);
     });
+    if (this.arrival !== undefined) this.passed(this.arrival.cpu, this.arrival.hit);
     this.reported = undefined;
+    this.arrival = undefined;
   }
 
   /** CPU `index` performs the access (its instruction passes the watchpoints once): the copies follow its store. */

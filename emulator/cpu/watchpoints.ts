@@ -106,6 +106,11 @@ export class WatchpointSet {
   pass(index: number, retired: number): void {
     this.watches[index].passRetired = retired;
   }
+
+  /** What CPU `index` passes (-1: nothing). */
+  passedAt(index: number): number {
+    return this.watches[index].passRetired;
+  }
 }
 
 function pagesOf(list: readonly Watchpoint[]): Set<number> {

@@ -42,12 +42,15 @@ export class ConsoleInput {
     return this.delivered < this.entries.length ? this.entries[this.delivered].at : Infinity;
   }
 
-  /** A round opens at `now` (ps): the log's entries due by then, then what was just typed. */
+  /** A round opens at `now` (ps): the log's entries due by then, or, when something was just typed, that instead
+   * (typed at an instant the log had typed at too, after a restore, it replaces what the log typed there). */
   deliverDue(now: number): void {
     const uart = this.uart;
     if (uart === undefined) return;
-    while (this.delivered < this.entries.length && this.entries[this.delivered].at <= now) uart.receive(this.entries[this.delivered++].bytes);
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0) {
+      while (this.delivered < this.entries.length && this.entries[this.delivered].at <= now) uart.receive(this.entries[this.delivered++].bytes);
+      return;
+    }
     this.entries.length = this.delivered;
     for (const bytes of this.pending) {
       this.entries.push({ at: now, bytes });

@@ -26,7 +26,7 @@ import { imageTextOffset } from '../../emulator/machine/linux-boot';
 import { build, toolsMissing } from '../support/bare-metal';
 import { GUEST, INITRAMFS, initramfsWith } from '../support/debian-kernel';
 import { OBJDUMP, nmSymbols, normaliseObjdump, objdumpListing } from '../support/objdump';
-import { after, client, launch, programFile, registers, root } from './support';
+import { after, client, launch, programFile, readWord, registers, root } from './support';
 
 const skip = toolsMissing();
 const VIRT = join(root, 'test', 'support', 'virt-a15.dts');
@@ -38,11 +38,6 @@ const skipKernel = existsSync(IMAGE) && existsSync(INITRAMFS) ? skip : `${IMAGE}
 /** Debian's armhf kernels: the 3G/1G split. */
 const PAGE_OFFSET = 0xc0000000;
 const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
-
-async function readWord(dc: Awaited<ReturnType<typeof client>>, memoryReference: string): Promise<number> {
-  const body = (await dc.customRequest('readMemory', { memoryReference, count: 4 }) as DebugProtocol.ReadMemoryResponse).body!;
-  return Buffer.from(body.data ?? '', 'base64').readUInt32LE(0);
-}
 
 test('a write data breakpoint stops the CPU at the storing instruction before it runs, with old and new values; a read one with a condition stops at the load', { skip, timeout: 120_000 }, async () => {
   const elf = build('debug/watch.c');

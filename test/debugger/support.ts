@@ -73,6 +73,12 @@ export async function registers(dc: DebugClient, threadId: number): Promise<Reco
   return Object.fromEntries(vars.body.variables.map((v) => [v.name, v.value]));
 }
 
+/** The little-endian word at a memory reference (`0x…`, `phys:0x…`). */
+export async function readWord(dc: DebugClient, memoryReference: string): Promise<number> {
+  const body = (await dc.customRequest('readMemory', { memoryReference, count: 4 }) as DebugProtocol.ReadMemoryResponse).body!;
+  return Buffer.from(body.data ?? '', 'base64').readUInt32LE(0);
+}
+
 /** Launches a kernel session with a function breakpoint on `name` and no DMA event filter, and returns its first stop
  * (a boot's time away: longer than launch() waits). */
 export async function launchKernelTo(dc: DebugClient, args: Record<string, unknown>, name: string, timeout = 300_000): Promise<DebugProtocol.StoppedEvent> {
