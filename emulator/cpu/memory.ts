@@ -31,13 +31,23 @@ export interface CpuMemory {
 
 export type AccessKind = 'read' | 'write' | 'execute';
 
-/** A data abort or prefetch abort: the address and why. */
+/**
+ * A data abort or prefetch abort: the address and why. The guest's own faults (a kernel's page faults, an abort
+ * loop) are thrown at the rate of instructions, so one costs no stack trace and its message is made when read.
+ */
 export class MemoryFault extends Error {
   constructor(
     readonly address: number,
     readonly access: AccessKind,
     readonly reason: string,
   ) {
-    super(`${access} of 0x${(address >>> 0).toString(16).padStart(8, '0')}: ${reason}`);
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super();
+    Error.stackTraceLimit = limit;
+  }
+
+  override get message(): string {
+    return `${this.access} of 0x${(this.address >>> 0).toString(16).padStart(8, '0')}: ${this.reason}`;
   }
 }

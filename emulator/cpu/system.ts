@@ -22,6 +22,9 @@ import { WatchpointHit } from './watchpoints';
 const PAGE_SHIFT = 12;
 const PAGE_SIZE = 1 << PAGE_SHIFT;
 const EXEC_CACHE = 256;
+/** Decoded instructions kept before the code cache starts afresh (a few hundred bytes each): a guest running through
+ * memory it never returns to (a slide through zeros) must not fill the host's heap before its time limit comes. */
+const MAX_DECODED = 2_000_000;
 /** Instructions run between checks of the interrupt inputs when nothing else ends a run earlier. */
 const QUANTUM = 4096;
 
@@ -230,6 +233,8 @@ export class SystemCpu extends Cpu implements SystemControl {
    */
   override run(budget: number): number {
     let executed = 0;
+    // The state an exception taken with no instruction run left (pc -1: none): see `repeatsException`.
+    this.repeatPc = -1;
     while (executed < budget && this.powered) {
       if (this.haltRequested) {
         this.haltRequested = false;
@@ -250,15 +255,45 @@ export class SystemCpu extends Cpu implements SystemControl {
         cluster.running = this.index;
         this.exclusiveAddress = -1;
       }
-      executed += super.run(Math.min(budget - executed, QUANTUM));
+      const ran = super.run(Math.min(budget - executed, QUANTUM));
+      executed += ran;
+      if (ran !== 0) this.repeatPc = -1;
       const stop = this.stop as StopReason | null;
       if (stop === null) continue;
       if (!this.takeStop(stop)) break;
       this.stop = null;
       // An exception costs time like an instruction, so that a fault loop (vectors that fault) stays bounded.
       if (stop !== SystemCpu.HALT_RESYNC) executed++;
+      // A vector that faults again, with nothing else happening before the budget ends: each turn would take the
+      // same exception from the same state, so the rest of the budget passes at once (as in a wait).
+      if (ran === 0 && this.repeatsException(stop)) executed = Math.max(executed, budget);
     }
     return executed;
+  }
+
+  private repeatPc = -1;
+  private repeatCpsr = 0;
+  private repeatLr = 0;
+  private repeatSpsr = 0;
+
+  /**
+   * Whether the exception just taken (before any instruction ran) left the state the previous one left: an abort
+   * or UNDEFINED exception writes only the PC, CPSR, LR and SPSR of its mode and the fault registers, which follow
+   * from the state it was taken in; nothing outside the CPU changes it before `run` returns (no instruction touches
+   * a device, the interrupt inputs stay as they are). So every further turn repeats it.
+   */
+  private repeatsException(stop: StopReason): boolean {
+    if (stop.kind !== 'fault' && stop.kind !== 'undefined' && stop.kind !== 'breakpoint') {
+      this.repeatPc = -1;
+      return false;
+    }
+    const cpsr = this.cpsr, lr = this.r[14], spsr = this.spsr;
+    if (this.repeatPc === this.pc && this.repeatCpsr === cpsr && this.repeatLr === lr && this.repeatSpsr === spsr) return true;
+    this.repeatPc = this.pc;
+    this.repeatCpsr = cpsr;
+    this.repeatLr = lr;
+    this.repeatSpsr = spsr;
+    return false;
   }
 
   /** Turns a stop of the engine into what the architecture does; false leaves it for the caller. */
@@ -380,8 +415,19 @@ export class SystemCpu extends Cpu implements SystemControl {
       this.execTags[slot] = vpn;
       this.execPages[slot] = page;
     }
-    return page.blockAt(pc) ?? page.add(pc, this.decodeBlock(pc >>> 0, thumb));
+    const block = page.blockAt(pc);
+    if (block !== undefined) return block;
+    if (this.decodedInstructions >= MAX_DECODED) {
+      this.flushCodeCache();
+      return this.blockAt(pc, thumb);
+    }
+    const decoded = page.add(pc, this.decodeBlock(pc >>> 0, thumb));
+    this.decodedInstructions += decoded.handlers.length;
+    return decoded;
   }
+
+  /** Instructions decoded into the code cache since it was last emptied. */
+  private decodedInstructions = 0;
 
   private readonly codeWritten = (physicalPage: number): void => {
     const keys = this.codeKeys.get(physicalPage);
@@ -397,6 +443,7 @@ export class SystemCpu extends Cpu implements SystemControl {
 
   override flushCodeCache(): void {
     this.codeGeneration++;
+    this.decodedInstructions = 0;
     this.armCode.clear();
     this.thumbCode.clear();
     this.codeKeys.clear();

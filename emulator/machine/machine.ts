@@ -67,6 +67,9 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
   readonly timers = new TimerQueue();
   /** Each DMAC's clock cycles up to `now` (busy or idle): where its next cycle falls on the timeline. */
   private readonly dmacCycles: Float64Array;
+  /** The timeline moved while every DMAC was quiescent and `dmacCycles` were left where they were: each idled up to
+   * `now` (catchUp), which costs nothing per quantum while no DMAC has work. */
+  private dmacsBehind = false;
   /** The DMAC inside its run() (-1: none) and its timeline cycles minus its own count then (it counts only the
    * cycles it ran): where the cycles of the events it reports fall. */
   private runningDmac = -1;
@@ -144,6 +147,7 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
     let budget = options.maxCycles ?? DEFAULT_BUDGET;
     const until = options.until;
     if (until?.()) return 'condition';
+    this.catchUp();
     while (budget > 0) {
       // A DMAC busy alone needs no interleaving: it gets the whole budget (its bulk-copy fast path needs room).
       let busy = 0;
@@ -216,6 +220,7 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
 
   /** Where cycle `cycle` of DMAC i's own count (an event's) falls on the timeline, in picoseconds. */
   dmacTime(i: number, cycle: number): number {
+    this.catchUp();
     const offset = this.runningDmac === i ? this.runningOffset : this.dmacCycles[i] - this.dmacs[i].device.cycle;
     return (cycle + offset) * this.dmacs[i].period;
   }
@@ -226,6 +231,19 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
     this.dmacs.forEach((d, i) => {
       this.dmacCycles[i] = Math.max(this.dmacCycles[i], Math.floor(this.now / d.period));
     });
+    this.dmacsBehind = false;
+  }
+
+  /** The quiescent DMACs left behind (dmacsBehind) idle up to now, as running them there would have counted. */
+  private catchUp(): void {
+    if (this.dmacsBehind) this.settle(this.now);
+  }
+
+  /** Whether no DMAC will do anything until someone acts on it: running them only passes time. */
+  private dmacsQuiescent(): boolean {
+    const dmacs = this.dmacs;
+    for (let i = 0; i < dmacs.length; i++) if (!dmacs[i].device.quiescent) return false;
+    return true;
   }
 
   advanceTo(time: number): void {
@@ -276,6 +294,11 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
 
   /** Runs every DMAC up to `time`; returns the instant reached (earlier when a wait was woken on the way). */
   private runDevicesTo(time: number): number {
+    if (this.dmacsQuiescent()) {
+      this.dmacsBehind = true;
+      return time;
+    }
+    this.catchUp();
     const dmacs = this.dmacs;
     const cycles = this.dmacCycles;
     const owedOf = (i: number) => Math.floor(time / dmacs[i].period) - cycles[i];
@@ -319,6 +342,7 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
   }
 
   snapshot(): MachineState {
+    this.catchUp();
     return {
       memory: this.bus.memory.snapshot(),
       gic: this.gic.snapshot(),
@@ -339,6 +363,7 @@ export class Machine implements Snapshottable<MachineState>, Timeline {
     this.uarts.forEach((u, i) => u.device.restore(state.uarts[i]));
     this.now = state.now;
     this.dmacCycles.set(state.dmacCycles);
+    this.dmacsBehind = false;
     this.timers.restore(state.timers);
   }
 }

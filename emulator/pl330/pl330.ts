@@ -541,6 +541,12 @@ export class Pl330 implements MmioDevice, Snapshottable<Pl330Snapshot> {
     return this.runnableCount > 0;
   }
 
+  /** Nothing happens here until someone outside acts (a register write, a peripheral request, a restore): no thread
+   * can execute and no attached peripheral will raise a request by itself. `run` then passes no cycle of its own. */
+  get quiescent(): boolean {
+    return this.runnableCount === 0 && this.nextDeviceTime === Infinity;
+  }
+
   /** Runs one thread until it retires one instruction, blocks or stops (the debugger's single step). */
   stepInstruction(thread: ThreadRef): boolean {
     const t = this.thread(thread);

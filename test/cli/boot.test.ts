@@ -1,5 +1,5 @@
 // `dmalab boot`: a bare-metal ELF prints on the console and powers off (status 0), on two CPUs too, a guest that never
-// stops ends at --max-seconds with 124, and a missing --kernel is a usage error.
+// stops (a loop, or exceptions that retire nothing) ends at --max-seconds with 124, and a missing --kernel is a usage error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -38,6 +38,13 @@ test('dmalab boot stops a guest that runs past --max-seconds with status 124', (
   const r = boot(['--kernel', image, '--max-seconds', '0.02']);
   assert.equal(r.status, 124);
   assert.match(r.stderr, /stopped after 0\.02 s of guest time \(--max-seconds\)/);
+});
+
+test('dmalab boot ends an exception loop that retires nothing (vectors that abort) at --max-seconds with status 124', { skip }, () => {
+  const r = boot(['--kernel', build('runaway/vector-abort.c'), '--platform', board, '--max-seconds', '5']);
+  assert.equal(r.status, 124, r.stderr);
+  assert.equal(r.stdout, 'vectors at nowhere\n');
+  assert.match(r.stderr, /stopped after 5 s of guest time \(--max-seconds\)/);
 });
 
 test('dmalab boot with more CPUs than the GIC has interfaces is a usage error naming the limit', () => {

@@ -3,8 +3,8 @@
 // board and dmalab's machine built from virt-a15.dts. Both print on their first PL011 and power off through PSCI.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { platformFromDtb } from '../../emulator/machine/from-dtb';
 import { SystemMachine, type SystemOutcome } from '../../emulator/machine/system';
 import { ROOT } from './toolchain';
@@ -32,7 +32,10 @@ export function build(source: string, extraFlags: readonly string[] = []): strin
   const files = [...RUNTIME, source].map((f) => join(PROGRAMS, f));
   const flags = [...FLAGS, ...extraFlags];
   const hash = createHash('sha256').update(flags.join(' '));
-  for (const f of [...files, join(PROGRAMS, 'runtime.h'), join(PROGRAMS, 'link.ld')]) hash.update(f).update(readFileSync(f));
+  // The headers it may include: the runtime's, and those beside it.
+  const dir = dirname(join(PROGRAMS, source));
+  const headers = readdirSync(dir).filter((f) => f.endsWith('.h')).map((f) => join(dir, f));
+  for (const f of [...files, join(PROGRAMS, 'runtime.h'), ...headers, join(PROGRAMS, 'link.ld')]) hash.update(f).update(readFileSync(f));
   const out = join(CACHE, `${source.replace(/\.\w+$/, '').replaceAll('/', '-')}-${hash.digest('hex').slice(0, 16)}.elf`);
   if (existsSync(out)) return out;
   mkdirSync(CACHE, { recursive: true });
