@@ -20,6 +20,13 @@ const MAX_BLOCK = 48;
  * translation (on its background threads too), which pays only for code that runs for a while.
  */
 export const TRANSLATE_AFTER = 200_000;
+/**
+ * Longest block translated after TRANSLATE_AFTER instructions; a longer one waits in proportion to its length. V8's
+ * compiling grows with a function's length, while what a translation saves grows with the instructions it runs:
+ * in a kernel's boot, translations of 17-48 instructions (about a third of them) took half of V8's compiling
+ * (1.5 s of CPU on its threads) for little gain.
+ */
+const TRANSLATE_SPAN = 16;
 
 export class Block {
   // The arrays are replaced once, when a truncated block is decoded whole before its translation (`become`).
@@ -369,7 +376,7 @@ export class Cpu extends CpuState {
         }
       }
       previous = block;
-      if (block.truncated && this.translation && block.interpreted >= this.translateAfter) this.decodeWhole(block);
+      if (block.truncated && this.translation && this.translationDue(block)) this.decodeWhole(block);
       const { handlers, fallthrough, pcValues } = block;
       // A breakpoint in the block: run up to it (interpreted), or stop there; the one resumed from runs once.
       let length = handlers.length;
@@ -383,7 +390,7 @@ export class Cpu extends CpuState {
       }
       this.runBlock = block;
       this.runExecuted = executed;
-      if (this.translation && length === handlers.length && budget - executed >= handlers.length && (block.translated !== undefined || block.interpreted >= this.translateAfter)) {
+      if (this.translation && length === handlers.length && budget - executed >= handlers.length && (block.translated !== undefined || this.translationDue(block))) {
         const translated = block.translated ?? (block.translated = translateBlock(block));
         this.runTranslated = true;
         try {
@@ -426,6 +433,11 @@ export class Cpu extends CpuState {
     this.runBlock = undefined;
     this.retired += executed;
     return executed;
+  }
+
+  /** Whether a block has run interpreted long enough to be translated (longer blocks wait in proportion). */
+  private translationDue(block: Block): boolean {
+    return block.interpreted >= this.translateAfter * Math.max(1, block.handlers.length / TRANSLATE_SPAN);
   }
 
   /** A hot truncated block, about to be translated, decoded again past its unconditional branches. */
