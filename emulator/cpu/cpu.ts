@@ -21,12 +21,12 @@ const MAX_BLOCK = 48;
  */
 export const TRANSLATE_AFTER = 200_000;
 /**
- * Longest block translated after TRANSLATE_AFTER instructions; a longer one waits in proportion to its length. V8's
- * compiling grows with a function's length, while what a translation saves grows with the instructions it runs:
- * in a kernel's boot, translations of 17-48 instructions (about a third of them) took half of V8's compiling
- * (1.5 s of CPU on its threads) for little gain.
+ * Longest block translated after TRANSLATE_AFTER instructions; a longer one waits in proportion to its length (until
+ * it ran TRANSLATE_AFTER / TRANSLATE_SPAN times). V8's compiling grows with a function's length, while what a
+ * translation saves grows with the instructions it runs: in a kernel's boot, translating its blocks of 9-48
+ * instructions after 200,000 instructions cost V8 about 1 s of CPU on its threads for little gain.
  */
-const TRANSLATE_SPAN = 16;
+const TRANSLATE_SPAN = 8;
 
 export class Block {
   // The arrays are replaced once, when a truncated block is decoded whole before its translation (`become`).
