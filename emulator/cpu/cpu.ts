@@ -406,12 +406,16 @@ export class Cpu extends CpuState {
       }
       this.runTranslated = false;
       const count = Math.min(length, budget - executed);
+      // ARM instructions follow each other every 4 bytes: their next PC and R15 are sums, not loads from the block's
+      // arrays (which, over a kernel's tens of thousands of warm blocks, miss the host's caches).
+      const arm = !block.thumb;
+      const start = arm ? block.addresses[0] : 0;
       let i = 0;
       try {
         for (; i < count; i++) {
-          const next = fallthrough[i];
+          const next = arm ? (start + 4 * i + 4) >>> 0 : fallthrough[i];
           this.next = next;
-          r[15] = pcValues[i];
+          r[15] = arm ? (start + 4 * i + 8) | 0 : pcValues[i];
           handlers[i](this);
           // A branch changed `next`; so do stops (undefined instruction, BKPT), and an SVC always ends its block.
           if (this.next !== next) {
