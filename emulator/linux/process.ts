@@ -99,7 +99,9 @@ export class LinuxProcess implements UserContext {
   brkStart: number;
   brk: number;
   readonly timeline: Timeline;
-  /** Live threads in creation order (the round-robin order); the first is the main thread. */
+  /** The process ID (the thread group's): the main thread's ID, which stays the process's after that thread exits. */
+  readonly pid = MAIN_TID;
+  /** Live threads in creation order (the round-robin order); the first is the main thread while it lives. */
   readonly threads: LinuxThread[] = [new LinuxThread(MAIN_TID)];
   /** The thread whose registers the CPU holds. */
   current: LinuxThread = this.threads[0];
