@@ -88,6 +88,10 @@ export interface ProcessOptions {
   readonly strictSyscalls?: boolean;
   /** Messages about the program that are not its output (an unimplemented system call, once per call). */
   readonly warn?: (message: string) => void;
+  /** Instructions between two syncs with the timeline (default QUANTUM). Infinity runs the CPU as it ran before the
+   * machine had one clock, syncing only at system calls and timeslice ends: the CPU benchmark measures the clock's cost
+   * against it. */
+  readonly quantum?: number;
 }
 
 export class LinuxProcess implements UserContext {
@@ -109,6 +113,7 @@ export class LinuxProcess implements UserContext {
   private nextTid = MAIN_TID + 1;
   /** Instructions left of the current thread's timeslice. */
   private sliceLeft = TIMESLICE;
+  private readonly quantum: number;
   /** The CPU was last at the timeline's present (at a quantum's end or a wait's) at this instant, with this count. */
   private syncTime = 0;
   private syncRetired = 0;
@@ -127,6 +132,7 @@ export class LinuxProcess implements UserContext {
     this.memory = new UserAddressSpace(options.bus, port, options.frames);
     this.cpu = new Cpu(this.memory);
     this.timeline = options.timeline ?? new BareTimeline();
+    this.quantum = options.quantum ?? QUANTUM;
     this.memory.beforeDeviceAccess = () => this.timeline.advanceTo(this.cpuTime());
     this.randomState = (options.seed ?? 0x5eed1234) | 1;
     this.startRealtimeNs = 1_700_000_000 * 1e9;
@@ -292,7 +298,7 @@ export class LinuxProcess implements UserContext {
         continue;
       }
       this.memory.revalidate();
-      const quantumEnd = (Math.floor(cpu.retired / QUANTUM) + 1) * QUANTUM;
+      const quantumEnd = (Math.floor(cpu.retired / this.quantum) + 1) * this.quantum;
       const ran = cpu.run(Math.min(remaining, quantumEnd - cpu.retired, this.sliceLeft));
       remaining -= ran;
       this.sliceLeft -= ran;
