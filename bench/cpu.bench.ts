@@ -1,7 +1,7 @@
 // MIPS of the user-mode CPU on a compute-bound program, against qemu-arm (a JIT) in the same run, translated and
 // interpreted. The clock's cost, before and after: the CPU alone (no quanta, as before the machine had one clock),
-// in quanta on a timeline without devices, and in quanta on the guide's platform beside its four DMACs, best of
-// interleaved runs after a warm-up. Then the target's figure: `dmalab run-elf` of the same program as a whole process
+// in quanta on a timeline without devices, and in quanta on the guide's platform beside its four DMACs, best and
+// median of interleaved runs after a warm-up. Then the target's figure: `dmalab run-elf` of the same program as a whole process
 // (Node's start-up, the bundle, the platform, decoding and V8 compiling the translations included) against
 // `qemu-arm`'s.
 import { spawnSync } from 'node:child_process';
@@ -14,8 +14,8 @@ import { ROOT, VARIANTS, compile, toolchainAvailable } from '../test/support/too
 import { bestOf, runProcess, type ProcessRun } from './whole-process';
 
 const ROUNDS = 5;
-/** Rounds of the clock's before/after comparison (each runs the program three ways, about 0.2 s apiece). */
-const CLOCK_ROUNDS = 3;
+/** Rounds of the clock's before/after comparison (each runs the program three ways, about 0.15 s apiece). */
+const CLOCK_ROUNDS = 5;
 /** The user-mode CPU's quantum (LinuxProcess's default). */
 const QUANTUM_INSTRUCTIONS = 10_000;
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -49,16 +49,19 @@ for (const variant of VARIANTS.slice(0, 2)) {
   };
   const guidePlatform = join(ROOT, 'examples', 'platforms', 'vexpress-mmu400-dma330.dts');
   const ways = [() => run(defaultMachine(), true, Infinity), () => run(defaultMachine()), () => run(platformMachine(guidePlatform))];
-  const { instructions } = ways[0](); // a warm-up of each: the first run pays for V8's compiling
-  ways.slice(1).forEach((way) => way());
-  const best = ways.map(() => Infinity);
-  for (let round = 0; round < CLOCK_ROUNDS; round++) ways.forEach((way, i) => { best[i] = Math.min(best[i], way().seconds); });
-  const [alone, quanta, platform] = best;
-  const mipsOf = (s: number): string => `${(instructions / s / 1e6).toFixed(1)} MIPS`;
-  console.log(`crc32 (${variant.name}), the clock's cost, best of ${CLOCK_ROUNDS}: CPU alone (no quanta, before the clock) ${mipsOf(alone)}; ` +
-    `in ${QUANTUM_INSTRUCTIONS.toLocaleString('en')}-instruction quanta without devices ${mipsOf(quanta)} (${(quanta / alone).toFixed(2)}x the time); ` +
-    `on the guide's platform's timeline (4 DMA-330, MMU-400, GIC) ${mipsOf(platform)} (${(platform / alone).toFixed(2)}x)`);
-  const seconds = quanta;
+  // The first run in the process (V8 compiling the engine and the translations included), then a warm-up of the others.
+  const { seconds, instructions } = ways[1]();
+  ways[0]();
+  ways[2]();
+  const times: number[][] = ways.map(() => []);
+  for (let round = 0; round < CLOCK_ROUNDS; round++) ways.forEach((way, i) => times[i].push(way().seconds));
+  const [alone, quanta, platform] = times.map((t) => [...t].sort((a, b) => a - b)).map((t) => ({ best: t[0], median: t[t.length >> 1] }));
+  const mipsOf = (s: number): string => `${(instructions / s / 1e6).toFixed(0)}`;
+  const figures = (way: { best: number; median: number }): string =>
+    `${mipsOf(way.best)} MIPS best, ${mipsOf(way.median)} median (${(way.best / alone.best).toFixed(2)}x, ${(way.median / alone.median).toFixed(2)}x the time)`;
+  console.log(`crc32 (${variant.name}), the clock's cost, ${CLOCK_ROUNDS} interleaved rounds: CPU alone (no quanta, before the clock) ` +
+    `${mipsOf(alone.best)} MIPS best, ${mipsOf(alone.median)} median; in ${QUANTUM_INSTRUCTIONS.toLocaleString('en')}-instruction quanta without devices ` +
+    `${figures(quanta)}; on the guide's platform's timeline (4 DMA-330, MMU-400, GIC) ${figures(platform)}`);
   const interpreted = run(defaultMachine(), false);
   const mips = instructions / seconds / 1e6;
   console.log(`crc32 (${variant.name}): ${(instructions / 1e6).toFixed(1)} M instructions in ${seconds.toFixed(2)} s = ${mips.toFixed(1)} MIPS; ` +
