@@ -46,7 +46,10 @@ export class SourceMap {
 
 function replacePrefix(pairs: readonly (readonly [string, string])[], path: string): string {
   for (const [from, to] of pairs) {
-    if (path === from || (path.startsWith(from) && (path[from.length] === '/' || from.endsWith('/')))) return to + path.slice(from.length);
+    if (path !== from && !(path.startsWith(from) && (path[from.length] === '/' || from === '/'))) continue;
+    // One separator between the two, whether a side is `/` or not.
+    const rest = path.slice(from.length).replace(/^\//, '');
+    return rest === '' ? to : `${to.replace(/\/$/, '')}/${rest}`;
   }
   return path;
 }

@@ -6,12 +6,24 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { SourceMap } from '../../debugger/source-map';
 import { PROGRAMS, build, objdumpLineEntry, toolsMissing } from '../support/bare-metal';
 import { client, launch, root } from './support';
 
 const SOURCE = join(PROGRAMS, 'debug', 'calls.c');
 const PLATFORM = join(root, 'test', 'support', 'virt-a15.dts');
 const leaf = readFileSync(SOURCE, 'utf8').split('\n').findIndex((l) => l.includes('/* LEAF */')) + 1;
+
+test('a prefix matches whole path components, the longest first, both ways; `/` maps too', () => {
+  const map = SourceMap.parse({ sourceMap: { '/build/linux-6.1/': '/home/u/ls', '/build/linux-6.1/drivers': '/home/u/drv', '/': '/srv/root' } }, '/cwd');
+  assert.equal(map.local('/build/linux-6.1/arch/arm/kernel/head.S'), '/home/u/ls/arch/arm/kernel/head.S');
+  assert.equal(map.local('/build/linux-6.1/drivers/dma/pl330.c'), '/home/u/drv/dma/pl330.c');
+  assert.equal(map.local('/build/linux-6.1x/a.c'), '/srv/root/build/linux-6.1x/a.c');
+  assert.equal(map.recorded('/home/u/drv/dma/pl330.c'), '/build/linux-6.1/drivers/dma/pl330.c');
+  assert.equal(map.recorded('/srv/root/etc/x'), '/etc/x');
+  assert.equal(map.recorded('/home/u/lsx/a.c'), '/home/u/lsx/a.c');
+  assert.equal(SourceMap.parse({ sourceFileMap: { '/b': 'src' } }, '/cwd').local('/b/a.c'), '/cwd/src/a.c', 'a relative directory is taken from the working directory');
+});
 
 for (const attribute of ['sourceMap', 'sourceFileMap']) {
   test(`'${attribute}' maps frames' paths to a local copy and breakpoints set on the copy back to the debug information`, { skip: toolsMissing(), timeout: 120_000 }, async () => {
