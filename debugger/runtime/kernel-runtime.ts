@@ -15,8 +15,9 @@ import type { StopReason as CpuStop } from '../../emulator/cpu/state';
 import type { SystemCpu } from '../../emulator/cpu/system';
 import { WatchpointHit } from '../../emulator/cpu/watchpoints';
 import { platformFromDtb } from '../../emulator/machine/from-dtb';
-import { bootKernel } from '../../emulator/machine/linux-boot';
+import { bootKernel, KernelFormatError, kernelFormat } from '../../emulator/machine/linux-boot';
 import { PassthroughError, PassthroughGuest } from '../../emulator/machine/passthrough';
+import { describeRunaway, findRunaway } from '../../emulator/machine/runaway';
 import { SystemMachine, type SystemOutcome } from '../../emulator/machine/system';
 import { machineTraceRecorder, type MachineTraceRecorder } from '../../emulator/machine/trace';
 import { hexAddress } from '../../emulator/pl330/disasm';
@@ -176,6 +177,12 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       }
     };
     const kernel = read('kernel', options.kernel);
+    try {
+      kernelFormat(kernel);
+    } catch (error) {
+      if (error instanceof KernelFormatError) throw new UserError(`'kernel': ${options.kernel}: ${error.message}`);
+      throw error;
+    }
     let dtb: Uint8Array;
     let platform;
     try {
@@ -589,6 +596,12 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       this.flushConsole();
       if (this.finish(outcome, mode)) return;
       if (this.pauseRequested) return this.stop({ reason: 'pause', threadId: this.cpuThreadId(this.focus) });
+      const runaway = findRunaway(this.system);
+      if (runaway !== undefined) {
+        this.focus = runaway.cpu;
+        const text = describeRunaway(runaway);
+        return this.stop({ reason: 'exception', threadId: this.cpuThreadId(runaway.cpu), description: text, text });
+      }
       setImmediate(slice);
     };
     setImmediate(slice);

@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, toolsMissing } from '../support/bare-metal';
+import { BRANCH_SELF, JUMP_TO_NOWHERE, NOT_KERNELS, syntheticImage } from '../support/synthetic-kernels';
 
 const root = join(__dirname, '..', '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -34,10 +35,38 @@ test('dmalab boot --cpus 2 starts the second CPU through PSCI: both CPUs share t
 test('dmalab boot stops a guest that runs past --max-seconds with status 124', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dmalab-boot-'));
   const image = join(dir, 'spin.bin');
-  writeFileSync(image, Uint8Array.from([0xfe, 0xff, 0xff, 0xea])); // b .
+  writeFileSync(image, syntheticImage([BRANCH_SELF]));
   const r = boot(['--kernel', image, '--max-seconds', '0.02']);
   assert.equal(r.status, 124);
   assert.match(r.stderr, /stopped after 0\.02 s of guest time \(--max-seconds\)/);
+});
+
+test('dmalab boot refuses a file that is no ARM kernel: one line naming the file and what it is, status 1 as other input errors', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmalab-boot-'));
+  for (const [name, { bytes, found }] of Object.entries(NOT_KERNELS)) {
+    const file = join(dir, name);
+    writeFileSync(file, bytes);
+    const r = boot(['--kernel', file, '--max-seconds', '60']);
+    assert.equal(r.status, 1, `${name}: ${r.stderr}`);
+    assert.equal(r.stderr.split('\n').length, 2, `${name}: one line: ${r.stderr}`);
+    assert.ok(r.stderr.startsWith(`dmalab boot: ${file}: `), r.stderr);
+    assert.match(r.stderr.trimEnd(), found, name);
+  }
+});
+
+test('dmalab boot ends a kernel sliding through zeroed RAM or jumping where nothing is with status 1 and the address, long before --max-seconds', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmalab-boot-'));
+  const cases: [string, number[], RegExp][] = [
+    ['slide.img', [], /^dmalab boot: cpu0 is executing zeroed memory at pc=0x80[0-9a-f]{6}: a page of 0x00000000 words \(andeq r0, r0, r0\) ran before it/],
+    ['jump.img', [JUMP_TO_NOWHERE], /^dmalab boot: cpu0 is executing at pc=0x1[0-9a-f]{7}, where the platform has no memory or device/],
+  ];
+  for (const [name, code, message] of cases) {
+    const image = join(dir, name);
+    writeFileSync(image, syntheticImage(code));
+    const r = boot(['--kernel', image, '--max-seconds', '3600']);
+    assert.equal(r.status, 1, `${name}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
 });
 
 test('dmalab boot ends an exception loop that retires nothing (vectors that abort) at --max-seconds with status 124', { skip }, () => {
@@ -50,7 +79,7 @@ test('dmalab boot ends an exception loop that retires nothing (vectors that abor
 test('dmalab boot with more CPUs than the GIC has interfaces is a usage error naming the limit', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dmalab-boot-'));
   const image = join(dir, 'spin.bin');
-  writeFileSync(image, Uint8Array.from([0xfe, 0xff, 0xff, 0xea])); // b .
+  writeFileSync(image, syntheticImage([BRANCH_SELF]));
   const r = boot(['--kernel', image, '--cpus', '9']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--cpus: 9 CPUs, but the platform's GIC has \d+ CPU interfaces/);
@@ -61,8 +90,7 @@ test('dmalab boot --passthrough runs the kernel as a guest: the hypervisor says 
   const dir = mkdtempSync(join(tmpdir(), 'dmalab-boot-'));
   const image = join(dir, 'ok.bin');
   // movw/movt r0, 0x1c090000 (the guest's PL011); store 'o', 'k'; b .
-  const code = [0xe3000000, 0xe3410c09, 0xe3a0106f, 0xe5801000, 0xe3a0106b, 0xe5801000, 0xeafffffe];
-  writeFileSync(image, new Uint8Array(Uint32Array.from(code).buffer));
+  writeFileSync(image, syntheticImage([0xe3000000, 0xe3410c09, 0xe3a0106f, 0xe5801000, 0xe3a0106b, 0xe5801000, BRANCH_SELF]));
   const r = boot(['--kernel', image, '--passthrough', '2c0a0000.dma', '--max-seconds', '0.01']);
   assert.equal(r.status, 124, r.stderr);
   assert.equal(r.stdout, 'ok');
