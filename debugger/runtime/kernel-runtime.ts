@@ -34,6 +34,7 @@ import { frameId, frameThread } from './contract';
 import { DmaObservation, type DmaThread, FETCHING, SMMU_WALK } from './dma-observation';
 import { type ExpressionContext, evaluateExpression } from './expression';
 import { UserError, integer } from './launch';
+import { IdleCollection } from './idle-collection';
 import { KernelConsole } from './kernel-console';
 import { KernelReverse, type Trigger } from './kernel-reverse';
 import { KernelSourceLines } from './kernel-source-lines';
@@ -146,6 +147,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   private readonly listingStarts = new Map<number, number>();
   private recorder: MachineTraceRecorder | undefined;
   private readonly watchpoints: KernelWatchpoints;
+  /** The garbage of a run, collected once the session has stayed stopped a while. */
+  private readonly idleCollection = new IdleCollection();
 
   private constructor(
     readonly options: KernelLaunch, private readonly system: SystemMachine, readonly symbols: KernelSymbols,
@@ -585,6 +588,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     if (this.ended) throw new UserError('the kernel has ended');
     if (this.running) throw new UserError('the machine is running (pause it first)');
     this.running = true;
+    this.idleCollection.cancel();
     this.pauseRequested = false;
     this.prepareResume();
     this.reverse.beginRun();
@@ -617,6 +621,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       this.running = false;
       this.ended = true;
       this.emit('output', `dmalab: the kernel ${outcome.kind === 'off' ? 'powered the machine off' : 'reset the machine'} (PSCI SYSTEM_${outcome.kind === 'off' ? 'OFF' : 'RESET'})\n`, 'console');
+      this.idleCollection.cancel();
       this.emit('exited', 0);
       this.emit('end');
       return true;
@@ -691,6 +696,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     this.trigger = undefined;
     for (const cpu of this.system.cpus) cpu.breakpoints = undefined;
     this.flushConsole();
+    this.idleCollection.stopped();
     this.emit('stopped', stop);
   }
 
