@@ -22,7 +22,7 @@ import { loadPlatformDtb } from '../scenarios/platform';
 
 export const TIME_LIMIT_STATUS = 124;
 /** Guest time between console flushes, looks at stdin, trace writes and checks for a runaway CPU (ns). */
-const SLICE_NS = 2_000_000;
+const SLICE_NS = 10_000_000;
 /** Events a boot's trace holds at most unless --trace-limit says otherwise (about 200-250 MB of JSON at 200-230 bytes an event). */
 const DEFAULT_TRACE_LIMIT = 1_000_000;
 const TRACED_DEVICES: readonly TracedDevices[] = ['dma', 'all'];

@@ -57,7 +57,7 @@ test('dmalab boot refuses a file that is no ARM kernel: one line naming the file
 test('dmalab boot ends a kernel sliding through zeroed RAM or jumping where nothing is with status 1 and the address, long before --max-seconds', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dmalab-boot-'));
   const cases: [string, number[], RegExp][] = [
-    ['slide.img', [], /^dmalab boot: cpu0 is executing zeroed memory at pc=0x80[0-9a-f]{6}: a page of 0x00000000 words \(andeq r0, r0, r0\) ran before it/],
+    ['slide.img', [], /^dmalab boot: cpu0 is executing zeroed memory at pc=0x8[0-9a-f]{7}: a page of 0x00000000 words \(andeq r0, r0, r0\) ran before it/],
     ['jump.img', [JUMP_TO_NOWHERE], /^dmalab boot: cpu0 is executing at pc=0x1[0-9a-f]{7}, where the platform has no memory or device/],
   ];
   for (const [name, code, message] of cases) {
