@@ -37,8 +37,9 @@ export function findRunaway(system: SystemMachine): Runaway | undefined {
  * now (the instruction first: a running kernel's is never zero). */
 function zeroedUpTo(system: SystemMachine, index: number, pc: number): boolean {
   const mmu = system.cpus[index].mmu;
-  const chunk = new Uint8Array(PAGE);
+  let chunk = new Uint8Array(2);
   const zeroed = (at: number, length: number): boolean => {
+    if (chunk.length < length) chunk = new Uint8Array(PAGE);
     const physical = mmu.probe(at);
     if (physical < 0 || !system.machine.bus.isRam(physical, length)) return false;
     system.machine.bus.memory.readBlock(physical, chunk, 0, length);
