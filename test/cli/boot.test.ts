@@ -2,7 +2,7 @@
 // stops (a loop, or exceptions that retire nothing) ends at --max-seconds with 124, and a missing --kernel is a usage error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +67,29 @@ test('dmalab boot ends a kernel sliding through zeroed RAM or jumping where noth
     assert.equal(r.status, 1, `${name}: ${r.stderr}`);
     assert.match(r.stderr, message);
   }
+});
+
+test('dmalab boot on a terminal: three lines pasted at once (160 bytes, five times the PL011\'s FIFO) all reach the guest', { skip: skip || (spawnSync('script', ['--version']).status !== 0 && 'util-linux script is missing') }, async () => {
+  // debug/echo.c echoes each line back with its checksum over every character, and powers off after three.
+  const long = Array.from({ length: 150 }, (_, i) => String.fromCharCode(0x41 + (i % 26))).join('');
+  const checksum = (text: string): number => [...text].reduce((sum, c) => (Math.imul(sum, 31) + c.charCodeAt(0)) >>> 0, 0);
+  const command = [process.execPath, cli, 'boot', '--kernel', build('debug/echo.c'), '--platform', board, '--max-seconds', '20'].map((a) => `'${a}'`).join(' ');
+  // script(1) gives dmalab a terminal for its stdin; the lines go in once the prompt shows (the terminal is raw then).
+  const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  // Lines lost, echo.c would poll for them until --max-seconds: its process group goes after a minute.
+  const deadline = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 60_000);
+  let output = '';
+  child.stdout.on('data', (data: Buffer) => {
+    if (!output.includes('echo> ') && (output += data.toString('latin1')).includes('echo> ')) child.stdin.write(`${long}\rtwo\rthree\r`);
+    else output += data.toString('latin1');
+  });
+  const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  clearTimeout(deadline);
+  child.stdin.end();
+  const lines = output.replace(/\r/g, '');
+  assert.equal(status, 0, lines);
+  assert.match(lines, new RegExp(`line: ${long.slice(0, 63)}\nchecksum=0x${checksum(long).toString(16).padStart(8, '0')}\n`));
+  assert.match(lines, /line: two\nchecksum=0x[0-9a-f]{8}\n[^]*line: three\nchecksum=/);
 });
 
 test('dmalab boot ends an exception loop that retires nothing (vectors that abort) at --max-seconds with status 124', { skip }, () => {
