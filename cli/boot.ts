@@ -5,7 +5,7 @@
 // Test Case 2). Power-off and reset end it with status 0, as QEMU with -no-reboot; running past --max-seconds of guest
 // time ends it with 124. The DMA timeline of the boot streams to the --trace-out file as it runs; SIGINT or SIGTERM
 // then ends the file and dmalab (with 128 + the signal's number, as a shell reports it).
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { basename } from 'node:path';
 import { platformFromDtb } from '../emulator/machine/from-dtb';
@@ -17,7 +17,7 @@ import { SystemTraceStream, type TracedDevices } from '../emulator/machine/syste
 import { MODE_NAMES } from '../emulator/cpu/modes';
 import { UsageError, type ParsedArgs } from './args';
 import type { Command, CommandIO } from './command';
-import { InputError } from './input';
+import { InputError, readInputBytes } from './input';
 import { loadPlatformDtb } from '../scenarios/platform';
 
 export const TIME_LIMIT_STATUS = 124;
@@ -51,7 +51,7 @@ export async function boot(args: ParsedArgs, io: CommandIO): Promise<number> {
   if (!Number.isInteger(traceLimit)) throw new UsageError(`--trace-limit: '${traceLimit}' is not a whole number`);
   const tracedDevices = args.flags.get('--trace-devices')?.[0] ?? 'dma';
   if (!TRACED_DEVICES.includes(tracedDevices as TracedDevices)) throw new UsageError(`--trace-devices: '${tracedDevices}' is not ${TRACED_DEVICES.join(' or ')}`);
-  const kernel = new Uint8Array(readFileSync(kernelFile));
+  const kernel = readInputBytes(kernelFile);
   try {
     kernelFormat(kernel);
   } catch (error) {
@@ -59,14 +59,14 @@ export async function boot(args: ParsedArgs, io: CommandIO): Promise<number> {
     throw error;
   }
   const initrdFile = args.flags.get('--initrd')?.[0];
-  const initrd = initrdFile === undefined ? undefined : new Uint8Array(readFileSync(initrdFile));
+  const initrd = initrdFile === undefined ? undefined : readInputBytes(initrdFile);
   const source = dtbFile ?? platformFile;
-  const dtb = dtbFile !== undefined ? new Uint8Array(readFileSync(dtbFile)) : loadPlatformDtb(source, (line) => io.stderr(`${line}\n`));
+  const dtb = dtbFile !== undefined ? readInputBytes(dtbFile) : loadPlatformDtb(source, (line) => io.stderr(`${line}\n`));
   let platform;
   try {
     platform = platformFromDtb(dtb);
   } catch (error) {
-    throw new Error(`${source ?? 'the default platform'}: ${(error as Error).message}`);
+    throw new InputError(`${source ?? 'the default platform'}: ${(error as Error).message}`);
   }
   const interfaces = platform.gic.config.cpus;
   if (cpus !== undefined && cpus > interfaces) throw new UsageError(`--cpus: ${cpus} CPUs, but the platform's GIC has ${interfaces} CPU interfaces`);

@@ -1,6 +1,6 @@
 // `dmalab run-elf PROGRAM.elf [-- ARGS...]`: runs an ARM Linux executable in user mode on the emulator. `runElf`
 // is also what `dmalab run` dispatches to when its file is an ELF (magic \x7fELF).
-import { readFileSync, readSync, writeFileSync } from 'node:fs';
+import { readSync, writeFileSync } from 'node:fs';
 import { Bus } from '../emulator/bus/bus';
 import { Machine } from '../emulator/machine/machine';
 import { rangeFrames, type FrameSource } from '../emulator/linux/address-space';
@@ -14,6 +14,7 @@ import { traceDeviceAccesses } from '../emulator/linux/trace';
 import { machineTraceRecorder } from '../emulator/machine/trace';
 import { UsageError, type ParsedArgs } from './args';
 import type { Command, CommandIO } from './command';
+import { readInputBytes } from './input';
 import { loadPlatform } from '../scenarios/platform';
 
 /** The machine a process runs on: its bus, the RAM its pages come from, and the device files its models serve. */
@@ -78,7 +79,7 @@ function readHostStdin(length: number): Uint8Array {
 
 /** Runs the program to completion; its stdout/stderr go to io; returns its exit status (128 + signal on a crash). */
 export function runElf(options: RunElfOptions, io: CommandIO): number {
-  const bytes = readFileSync(options.program);
+  const bytes = readInputBytes(options.program);
   const machine = options.machine ?? defaultMachine();
   let proc: LinuxProcess;
   try {

@@ -1,7 +1,7 @@
 // Platforms: a devicetree file (source or blob) turned into a machine description, compiled the one way every
 // devicetree is (server/dts/compile-file); the VFIO_PLATFORM guide's VE MMU-400 + four DMA-330 platform is the default for VFIO
 // programs and scenarios.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { platformFromDtb } from '../emulator/machine/from-dtb';
 import type { PlatformDescription } from '../emulator/machine/platform';
@@ -26,8 +26,14 @@ export class PlatformError extends Error {}
 /** How many of a platform's compile errors a message lists before it counts the rest. */
 const MAX_LISTED_ERRORS = 50;
 
+/** A platform file's bytes; a directory is named as such (reading one fails with no path to report). */
+function readPlatformFile(file: string): Uint8Array {
+  if (existsSync(file) && statSync(file).isDirectory()) throw new PlatformError(`${file}: is a directory, not a file`);
+  return new Uint8Array(readFileSync(file));
+}
+
 function compileDtsFile(file: string, warn: (line: string) => void): Uint8Array {
-  const { preprocessor, result } = compileDtsText(file, bytesToText(readFileSync(file)), { host: fileHost });
+  const { preprocessor, result } = compileDtsText(file, bytesToText(readPlatformFile(file)), { host: fileHost });
   const diagnostics = [...preprocessor, ...(result?.diagnostics ?? [])];
   for (const d of diagnostics) if (d.severity === 'warning') warn(formatDiagnostic(d, file));
   if (!result?.info) {
@@ -40,7 +46,7 @@ function compileDtsFile(file: string, warn: (line: string) => void): Uint8Array 
 
 /** The blob of a .dtb, or of a compiled .dts (what a kernel booted on the platform is handed). */
 export function loadPlatformDtb(file = join(packageRoot(), DEFAULT_PLATFORM), warn: (line: string) => void = () => {}): Uint8Array {
-  return extname(file) === '.dtb' ? new Uint8Array(readFileSync(file)) : compileDtsFile(file, warn);
+  return extname(file) === '.dtb' ? readPlatformFile(file) : compileDtsFile(file, warn);
 }
 
 /** Reads a .dtb, or compiles a .dts, and describes its platform (errors name the file and the node). */

@@ -101,3 +101,25 @@ test('dtc: #include without --cpp says to add it; a missing ; is named, without 
   writeFileSync(join(work, 'macro.dts'), '/dts-v1/;\n/ {\n\ta = <FOO>;\n};\n');
   assert.match(dmalab('dtc', 'macro.dts').stderr, /'FOO' \(an undefined macro\?\)/);
 });
+
+test('a directory where any command wants a file, and a bad --dtb for boot: one line naming it, never a stack trace', () => {
+  mkdirSync(join(work, 'somedir'), { recursive: true });
+  writeFileSync(join(work, 'bad.dtb'), Uint8Array.from({ length: 64 }, (_, i) => i));
+  const cases: [string[], number, string][] = [
+    [['run', MEMCPY, '--platform', 'somedir'], 6, 'somedir: is a directory, not a file'],
+    [['run', '--scenario', 'vfio-test-case-1', '--platform', 'somedir'], 6, 'somedir: is a directory, not a file'],
+    [['run-elf', 'somedir'], 1, 'somedir: is a directory, not a file'],
+    [['run-elf', ELF, '--platform', 'somedir'], 1, 'somedir: is a directory, not a file'],
+    [['boot', '--kernel', 'somedir'], 1, 'somedir: is a directory, not a file'],
+    [['boot', '--kernel', ELF, '--initrd', 'somedir'], 1, 'somedir: is a directory, not a file'],
+    [['boot', '--kernel', ELF, '--dtb', 'somedir'], 1, 'somedir: is a directory, not a file'],
+    [['boot', '--kernel', ELF, '--platform', 'somedir'], 1, 'somedir: is a directory, not a file'],
+    [['boot', '--kernel', ELF, '--dtb', 'bad.dtb'], 1, 'bad.dtb: dtb: bad magic 0x00010203 (expected 0xd00dfeed) (at byte 0x0)'],
+    [['boot', '--kernel', ELF, '--platform', 'no-memory.dts'], 1, 'no-memory.dts: /: no memory node (device_type = "memory")'],
+  ];
+  for (const [args, status, message] of cases) {
+    const r = dmalab(...args);
+    assert.equal(r.stderr, `dmalab ${args[0]}: ${message}\n`, args.join(' '));
+    assert.equal(r.status, status, args.join(' '));
+  }
+});
