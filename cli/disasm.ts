@@ -6,15 +6,16 @@ import { ElfError, isElf } from '../emulator/linux/elf';
 import { disassemble, formatDisassembly } from '../emulator/pl330/disasm';
 import { ParsedArgs, UsageError, intOption } from './args';
 import type { Command } from './command';
-import { readInputBytes } from './input';
+import { InputError, isPl330Source, readInputBytes } from './input';
 
 export const disasmCommand: Command = {
   name: 'disasm',
   usage: `usage: dmalab disasm FILE [--base ADDR] [--thread manager|channel]
        dmalab disasm PROGRAM.elf [--function NAME]
 
-Disassembles the raw bytes of FILE into assembler syntax, with addresses and bytes as comments and labels at loop
-targets. Invalid encodings appear as .byte with the reason. Assembling the output gives back the same bytes.
+Disassembles the raw bytes of FILE (PL330 microcode, as 'dmalab asm' writes it; a .pl330, .asm or .s source is
+refused) into assembler syntax, with addresses and bytes as comments and labels at loop targets. Invalid encodings
+appear as .byte with the reason. Assembling the output gives back the same bytes.
   --base ADDR          address of the first byte (0)
   --thread KIND        the thread the code runs on (guessed from the instructions by default)
 
@@ -24,8 +25,10 @@ syntax, under its function names; literal pools are left out.
   flags: { '--base': { value: true }, '--thread': { value: true }, '--function': { value: true } },
   run(args: ParsedArgs, io) {
     if (args.positional.length !== 1) throw new UsageError('disasm takes exactly one FILE');
-    const bytes = readInputBytes(args.positional[0]);
+    const file = args.positional[0];
+    const bytes = readInputBytes(file);
     if (isElf(bytes)) {
+      if (args.flags.has('--base') || args.flags.has('--thread')) throw new UsageError('--base and --thread are for raw PL330 microcode; an ELF says where its code is');
       const only = args.flags.get('--function')?.[0];
       let listing: string | undefined;
       try {
@@ -44,6 +47,7 @@ syntax, under its function names; literal pools are left out.
       return 0;
     }
     if (args.flags.has('--function')) throw new UsageError('--function is for ARM ELF executables');
+    if (isPl330Source(file)) throw new InputError(`${file}: PL330 assembler source, not microcode: 'dmalab asm ${file} --format listing' shows its bytes`);
     const thread = args.flags.get('--thread')?.[0];
     if (thread !== undefined && thread !== 'manager' && thread !== 'channel') throw new UsageError(`--thread: '${thread}' is not manager or channel`);
     io.stdout(formatDisassembly(disassemble(bytes, { base: intOption(args, '--base', 0, 0xffffffff), thread })));

@@ -1,6 +1,14 @@
 // Reading the files a user names: each problem (missing, a directory, binary data where text is expected) becomes
 // one InputError naming the file, which the command reports on one line with its documented status.
 import { readFileSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
+
+/** File name extensions of PL330 assembler source; `run` assembles these and takes any other file as raw microcode. */
+const PL330_SOURCE_EXTENSIONS = ['.pl330', '.asm', '.s', '.S'];
+
+export function isPl330Source(file: string): boolean {
+  return PL330_SOURCE_EXTENSIONS.includes(extname(file));
+}
 
 /** A file that cannot be used as given; the message already names it. */
 export class InputError extends Error {}

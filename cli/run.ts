@@ -1,7 +1,6 @@
 // `dmalab run PROGRAM.pl330 ...`: assembles (or loads) a PL330 program, starts it on one DMAC through the debug
 // interface as a driver would, runs it to the end and prints the registers, the memory asked for and any fault.
 import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
-import { extname } from 'node:path';
 import { hexAddress } from '../emulator/pl330/disasm';
 import { debugGo, issueDebug } from '../emulator/pl330/debug';
 import { DEFAULT_CONFIG, type Pl330Config, parseNonSecureList } from '../emulator/pl330/config';
@@ -22,14 +21,13 @@ import { type SourceDiagnostic, formatDiagnostic } from '../server/pl330/diagnos
 import { assembleSource, startingProgram } from '../server/pl330/program-load';
 import { ParsedArgs, UsageError, intOption, parseIntArg, type FlagSpec } from './args';
 import type { Command, CommandIO } from './command';
-import { inputFileSize, limitDiagnostics, readInputBytes, readSourceText } from './input';
+import { inputFileSize, isPl330Source, limitDiagnostics, readInputBytes, readSourceText } from './input';
 import { dumpToFile, loadFile } from './memory-files';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
 import { DEFAULT_PLATFORM, loadPlatform } from '../scenarios/platform';
 import { runElfCommand } from './run-elf';
 import { SCENARIOS, runScenario } from '../scenarios/registry';
 
-const SOURCE_EXTENSIONS = ['.pl330', '.asm', '.s', '.S'];
 const DEFAULT_MAX_CYCLES = 100_000_000;
 /** The most bytes a --dump prints (as hex); one written to a file may cover the whole address space. */
 const MAX_PRINTED_DUMP = 64 << 20;
@@ -348,7 +346,7 @@ interface LoadPlan {
 /** Assembles (or reads) the program and decides how it starts. */
 function planLoad(file: string, config: Partial<Pl330Config>, load: number | undefined): LoadPlan {
   const bytes = readInputBytes(file);
-  if (!SOURCE_EXTENSIONS.includes(extname(file))) {
+  if (!isPl330Source(file)) {
     if (bytes.length === 0) return { images: [], config, diagnostics: [], failure: `${file}: empty file: no microcode to run` };
     const base = load ?? 0x1000;
     return { images: [{ base, bytes }], config, channelEntry: base, diagnostics: [] };

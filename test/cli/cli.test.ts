@@ -77,3 +77,18 @@ test('asm -W/-E as dtc: a warning turned off or raised to an error; errors canno
   assert.equal(lowered.status, 1);
   assert.match(lowered.stderr, /undefined-symbol is an error, not a warning/);
 });
+
+test('disasm refuses assembler source (a common slip for the .bin asm wrote) and raw-microcode options on an ELF', () => {
+  const src = join(work, 'source.pl330');
+  writeFileSync(src, '.channel 0x1000\nDMAEND\n');
+  const source = dmalab('disasm', src);
+  assert.equal(source.status, 1);
+  assert.equal(source.stdout, '');
+  assert.equal(source.stderr, `dmalab disasm: ${src}: PL330 assembler source, not microcode: 'dmalab asm ${src} --format listing' shows its bytes\n`);
+  const elf = join(__dirname, '../../examples/vfio-pl330/vfio-pl330');
+  for (const option of ['--base', '--thread']) {
+    const r = dmalab('disasm', elf, option, option === '--base' ? '0x1000' : 'channel');
+    assert.equal(r.status, 2, option);
+    assert.match(r.stderr, /^dmalab disasm: --base and --thread are for raw PL330 microcode; an ELF says where its code is\n/, option);
+  }
+});
