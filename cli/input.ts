@@ -1,7 +1,7 @@
 // Reading the files a user names: each problem (missing, a directory, binary data where text is expected) becomes
 // one InputError naming the file, which the command reports on one line with its documented status.
-import { readFileSync, statSync } from 'node:fs';
-import { extname } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname } from 'node:path';
 
 /** File name extensions of PL330 assembler source; `run` assembles these and takes any other file as raw microcode. */
 const PL330_SOURCE_EXTENSIONS = ['.pl330', '.asm', '.s', '.S'];
@@ -20,9 +20,14 @@ const REASONS: Readonly<Record<string, string>> = {
   ENOTDIR: 'a component of the path is not a directory',
 };
 
-/** `file: no such file` for a file system error on a named file, else undefined. */
+const missingDirectory = (file: string): string => `${file}: the directory ${dirname(file)} does not exist`;
+
+/** `file: no such file` for a file system error on a named file, else undefined; a file (often an output: `-o`,
+ * `--dump ...=FILE`, `--trace-out`) in a directory that does not exist says which directory. */
 export function describeFileError(error: unknown, file = (error as NodeJS.ErrnoException).path): string | undefined {
-  const reason = REASONS[(error as NodeJS.ErrnoException).code ?? ''];
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (code === 'ENOENT' && file !== undefined && !existsSync(dirname(file))) return missingDirectory(file);
+  const reason = REASONS[code];
   return reason && file !== undefined ? `${file}: ${reason}` : undefined;
 }
 
@@ -51,6 +56,13 @@ export function inputFileSize(file: string): number {
     if (message) throw new InputError(message);
     throw error;
   }
+}
+
+/** An output file checked before the work that fills it (a run, whose result would be lost): not a directory, and
+ * in a directory that exists. */
+export function checkOutputFile(file: string): void {
+  if (!existsSync(dirname(file))) throw new InputError(missingDirectory(file));
+  if (existsSync(file) && statSync(file).isDirectory()) throw new InputError(`${file}: ${REASONS.EISDIR}`);
 }
 
 /** The text of a source file; binary data (a NUL byte, or bytes that are not UTF-8) is refused, with its offset. */

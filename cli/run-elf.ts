@@ -14,7 +14,7 @@ import { traceDeviceAccesses } from '../emulator/linux/trace';
 import { machineTraceRecorder } from '../emulator/machine/trace';
 import { UsageError, type ParsedArgs } from './args';
 import type { Command, CommandIO } from './command';
-import { readInputBytes } from './input';
+import { checkOutputFile, readInputBytes } from './input';
 import { loadPlatform } from '../scenarios/platform';
 
 /** The machine a process runs on: its bus, the RAM its pages come from, and the device files its models serve. */
@@ -80,6 +80,7 @@ function readHostStdin(length: number): Uint8Array {
 /** Runs the program to completion; its stdout/stderr go to io; returns its exit status (128 + signal on a crash). */
 export function runElf(options: RunElfOptions, io: CommandIO): number {
   const bytes = readInputBytes(options.program);
+  if (options.traceOut !== undefined) checkOutputFile(options.traceOut);
   const machine = options.machine ?? defaultMachine();
   let proc: LinuxProcess;
   try {

@@ -21,7 +21,7 @@ import { type SourceDiagnostic, formatDiagnostic } from '../server/pl330/diagnos
 import { assembleSource, startingProgram } from '../server/pl330/program-load';
 import { ParsedArgs, UsageError, intOption, parseIntArg, type FlagSpec } from './args';
 import type { Command, CommandIO } from './command';
-import { inputFileSize, isPl330Source, limitDiagnostics, readInputBytes, readSourceText } from './input';
+import { checkOutputFile, inputFileSize, isPl330Source, limitDiagnostics, readInputBytes, readSourceText } from './input';
 import { dumpToFile, loadFile } from './memory-files';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
 import { DEFAULT_PLATFORM, loadPlatform } from '../scenarios/platform';
@@ -220,6 +220,7 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
     loadFile(bus, m.address, m.file);
   }
   for (const d of dumps) checkRam(bus, d.address, d.length, `--dump ${d.raw}`);
+  for (const output of [...dumps.map((d) => d.file), args.flags.get('--trace-out')?.[0]]) if (output !== undefined) checkOutputFile(output);
 
   const trace: string[] = [];
   if (args.flags.has('--trace')) dmac.observe(json ? (event) => trace.push(formatEvent(event)) : (event) => io.stdout(formatEvent(event) + '\n'));

@@ -123,3 +123,23 @@ test('a directory where any command wants a file, and a bad --dtb for boot: one 
     assert.equal(r.status, status, args.join(' '));
   }
 });
+
+test('an output file in a missing directory, or a directory, is named before anything runs; a read names it too', () => {
+  const missing = join('no', 'such', 'x.bin');
+  const cases: [string[], number, string][] = [
+    [['asm', MEMCPY, '-o', missing], 1, `${missing}: the directory no/such does not exist`],
+    [['dtc', join(ROOT, 'examples/dts/pl330.dts'), '-q', '-o', missing], 1, `${missing}: the directory no/such does not exist`],
+    [['run', MEMCPY, '--dump', `0x3000:64=${missing}`], 6, `${missing}: the directory no/such does not exist`],
+    [['run', MEMCPY, '--trace-out', missing], 6, `${missing}: the directory no/such does not exist`],
+    [['run', MEMCPY, '--trace-out', 'somedir'], 6, 'somedir: is a directory, not a file'],
+    [['run-elf', ELF, '--trace-out', missing], 1, `${missing}: the directory no/such does not exist`],
+    [['asm', join('no', 'such', 'prog.pl330')], 1, 'no/such/prog.pl330: the directory no/such does not exist'],
+  ];
+  mkdirSync(join(work, 'somedir'), { recursive: true });
+  for (const [args, status, message] of cases) {
+    const r = dmalab(...args);
+    assert.equal(r.stderr, `dmalab ${args[0]}: ${message}\n`, args.join(' '));
+    assert.equal(r.stdout, '', `${args.join(' ')}: nothing ran`);
+    assert.equal(r.status, status, args.join(' '));
+  }
+});
