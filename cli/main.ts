@@ -76,6 +76,12 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 `;
 }
 
+/** A command's usage lines: its help up to the first blank line. */
+function synopsis(usage: string): string {
+  const end = usage.indexOf('\n\n');
+  return end < 0 ? usage : usage.slice(0, end);
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -108,7 +114,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return command.inputErrorStatus ?? 1;
     }
     if (error instanceof UsageError) {
-      io.stderr(`dmalab ${name}: ${error.message}\n${command.usage}\n`);
+      // The synopsis, not the whole help: the error stays on the screen above it.
+      io.stderr(`dmalab ${name}: ${error.message}\n${synopsis(command.usage)}\n'dmalab ${name} --help' describes the options.\n`);
       return 2;
     }
     const fileError = describeFileError(error);

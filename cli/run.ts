@@ -204,22 +204,22 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
   }
   // A manager program boots from reset (CR0.boot_en, CR2) and starts its channels itself.
   const boot = plan.manager === undefined ? {} : { bootFromPc: true, bootAddress: plan.manager };
-  const { bus, dmac, period } = platformMachine ?? { ...createStandaloneMachine({ ...plan.config, ...securityOverrides(args, plan.config), ...boot }), period: periodOf(DEFAULT_DMAC_FREQUENCY) };
+  const { bus, dmac, period, ram } = platformMachine ?? { ...createStandaloneMachine({ ...plan.config, ...securityOverrides(args, plan.config), ...boot }), period: periodOf(DEFAULT_DMAC_FREQUENCY), ram: undefined };
   const channel = intOption(args, '--channel', 0, dmac.config.channels - 1) ?? 0;
   const nonSecure = args.flags.has('--ns');
   const peripherals = attachPeripherals(dmac, args.flags.get('--periph') ?? []);
   for (const image of plan.images) {
-    checkRam(bus, image.base, image.bytes.length, `the program at ${hexAddress(image.base)} (${image.bytes.length} bytes)`, 'place it with .channel ADDR or --load ADDR');
+    checkRam(bus, image.base, image.bytes.length, `the program at ${hexAddress(image.base)} (${image.bytes.length} bytes)`, ['place it with .channel ADDR or --load ADDR', ram]);
     bus.physicalWrite(image.base, image.bytes, 0, image.bytes.length);
   }
   for (const m of mems) {
     const size = inputFileSize(m.file);
-    checkRam(bus, m.address, size, `--mem ${m.raw} (${size} bytes)`);
+    checkRam(bus, m.address, size, `--mem ${m.raw} (${size} bytes)`, [ram]);
     const clash = plan.images.find((image) => m.address < image.base + image.bytes.length && image.base < m.address + size);
     if (clash) throw new UsageError(`--mem ${m.raw} (${size} bytes) overwrites the program at ${hexAddress(clash.base)}`);
     loadFile(bus, m.address, m.file);
   }
-  for (const d of dumps) checkRam(bus, d.address, d.length, `--dump ${d.raw}`);
+  for (const d of dumps) checkRam(bus, d.address, d.length, `--dump ${d.raw}`, [ram]);
   for (const output of [...dumps.map((d) => d.file), args.flags.get('--trace-out')?.[0]]) if (output !== undefined) checkOutputFile(output);
 
   const trace: string[] = [];
@@ -298,12 +298,14 @@ function attachPeripherals(dmac: Pl330, specs: readonly string[]): { index: numb
 }
 
 /** A range the run reads or writes must be RAM: not a device, not unmapped, not past the 32-bit space. */
-function checkRam(bus: Bus, address: number, length: number, what: string, hint?: string): void {
+/** A range the run writes or reads must be RAM; `hints` (where it could go, where the platform's RAM is) follow the
+ * error. */
+function checkRam(bus: Bus, address: number, length: number, what: string, hints: readonly (string | undefined)[]): void {
   const end = address + length;
   if (end > 2 ** 32) throw new UsageError(`${what} runs ${end - 2 ** 32} bytes past 0xffffffff, the end of the 32-bit address space`);
   if (length > 0 && !bus.isRam(address, length)) {
     const at = bus.regionAt(address) ? `${bus.describe(address)}${bus.isRam(address, 1) ? ' and beyond its end' : ''}` : 'unmapped';
-    throw new UsageError(`${what} is not in RAM (${hexAddress(address)} is ${at})${hint ? `; ${hint}` : ''}`);
+    throw new UsageError([`${what} is not in RAM (${hexAddress(address)} is ${at})`, ...hints.filter((h) => h !== undefined)].join('; '));
   }
 }
 
@@ -322,13 +324,14 @@ function isElfFile(file: string): boolean {
 }
 
 /** The machine a devicetree describes, and the DMAC the program runs on (by Linux name or index). */
-function platformDmac(file: string, which: string | undefined, io: CommandIO): { bus: Bus; dmac: Pl330; period: number } {
+function platformDmac(file: string, which: string | undefined, io: CommandIO): { bus: Bus; dmac: Pl330; period: number; ram: string } {
   const machine = new Machine(loadPlatform(file, (line) => io.stderr(`${line}\n`)));
   if (machine.dmacs.length === 0) throw new UsageError(`--platform: ${file} describes no arm,pl330 DMA controller`);
   const names = machine.dmacs.map((d) => d.description.name).join(', ');
   const chosen = which === undefined ? machine.dmacs[0] : machine.dmac(which) ?? (/^\d+$/.test(which) ? machine.dmacs[Number(which)] : undefined);
   if (!chosen) throw new UsageError(`--dmac: no DMAC '${which}' on this platform (have: ${names})`);
-  return { bus: machine.bus, dmac: chosen.device, period: chosen.period };
+  const ram = machine.platform.memory.map((m) => `${hexAddress(m.base)}-${hexAddress(m.base + m.size - 1)}`).join(', ');
+  return { bus: machine.bus, dmac: chosen.device, period: chosen.period, ram: `the platform's RAM is ${ram}` };
 }
 
 interface LoadPlan {

@@ -117,7 +117,13 @@ test('memory: --mem over the program, outside RAM, past 0xffffffff; --dump likew
   const low = source('low.pl330', '.channel 0x1000\n DMAEND\n');
   const outside = run(low, '--platform', PLATFORM);
   assert.equal(outside.status, 2);
-  assert.match(outside.stderr, /the program at 0x00001000 \(1 bytes\) is not in RAM .*place it with \.channel ADDR or --load ADDR/);
+  assert.match(outside.stderr, /the program at 0x00001000 \(1 bytes\) is not in RAM .*place it with \.channel ADDR or --load ADDR; the platform's RAM is 0x80000000-0xffffffff\n/);
+  assert.match(device.stderr, /; the platform's RAM is 0x80000000-0xffffffff\n/, 'where the RAM is, for --mem too');
+  // The error stays in sight: the command's synopsis follows it, not its whole help.
+  const lines = outside.stderr.trimEnd().split('\n');
+  assert.match(lines[1], /^usage: dmalab run PROGRAM /);
+  assert.equal(lines.at(-1), "'dmalab run --help' describes the options.");
+  assert.ok(lines.length <= 10, outside.stderr);
 });
 
 test('run --scenario: --json gives the steps and the verdict, --dmac picks the DMAC, --device is refused with the right name', () => {
