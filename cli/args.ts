@@ -18,7 +18,9 @@ export interface ParsedArgs {
 
 export class UsageError extends Error {}
 
-export function parseArgs(argv: readonly string[], specs: Readonly<Record<string, FlagSpec>>): ParsedArgs {
+/** `takesArguments(program)`: whether the command runs that program with its own arguments after `--`; an unknown
+ * option after such a program is most likely one of them, and the error says where it goes. */
+export function parseArgs(argv: readonly string[], specs: Readonly<Record<string, FlagSpec>>, takesArguments?: (program: string) => boolean): ParsedArgs {
   const flags = new Map<string, string[]>();
   const positional: string[] = [];
   const sequence: [string, string][] = [];
@@ -47,7 +49,7 @@ export function parseArgs(argv: readonly string[], specs: Readonly<Record<string
       if (spec?.value) attached = arg.slice(2);
       else if (spec) argv = [...argv.slice(0, i + 1), `-${arg.slice(2)}`, ...argv.slice(i + 1)];
     }
-    if (!spec) throw new UsageError(`unknown option '${rawName}'`);
+    if (!spec) throw new UsageError(`unknown option '${rawName}'${positional.length > 0 && takesArguments?.(positional[0]) ? ` (the program's own options go after '--': ${positional[0]} -- ${arg})` : ''}`);
     let value = 'true';
     if (spec.value) {
       if (attached !== undefined) value = attached;
@@ -74,7 +76,8 @@ export function intOption(args: ParsedArgs, name: string, min: number, max: numb
 export function parseIntArg(raw: string, what: string, min: number, max: number): number {
   const value = /^0x[0-9a-f]+$/i.test(raw) ? parseInt(raw.slice(2), 16) : /^0b[01]+$/i.test(raw) ? parseInt(raw.slice(2), 2) : /^\d+$/.test(raw) ? parseInt(raw, 10) : NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new UsageError(`${what}: '${raw}' is not an integer from ${min} to ${max === 0xffffffff ? '0xffffffff' : max}`);
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max === 0xffffffff ? '0xffffffff' : max}`;
+    throw new UsageError(`${what}: '${raw}' is not an integer ${range} (decimal, 0x hex or 0b binary)`);
   }
   return value;
 }

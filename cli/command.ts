@@ -12,6 +12,8 @@ export interface Command {
   readonly flags: Readonly<Record<string, FlagSpec>>;
   /** The exit status when an input file cannot be used (default 1). */
   readonly inputErrorStatus?: number;
+  /** Whether it runs PROGRAM with the program's own arguments after `--` (run and run-elf, for an ELF). */
+  programArguments?(program: string): boolean;
   /** Some commands (lsp, dap, run with a guest) own the process; they resolve when done. */
   run(args: ParsedArgs, io: CommandIO): number | Promise<number>;
 }

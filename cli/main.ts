@@ -103,7 +103,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       io.stdout(command.usage + '\n');
       return 0;
     }
-    return await command.run(parseArgs(rest, command.flags), io);
+    return await command.run(parseArgs(rest, command.flags, command.programArguments?.bind(command)), io);
   } catch (error) {
     if (error instanceof BrokenPipe) return BROKEN_PIPE_STATUS;
     // The platform loader belongs to the commands that build machines: loaded here only when a command failed.

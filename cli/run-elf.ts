@@ -12,7 +12,7 @@ import type { LinuxProcess } from '../emulator/linux/process';
 import { hostedOn, startUserProgram } from '../emulator/linux/user-program';
 import { traceDeviceAccesses } from '../emulator/linux/trace';
 import { machineTraceRecorder } from '../emulator/machine/trace';
-import { UsageError, type ParsedArgs } from './args';
+import { UsageError, intOption, type ParsedArgs } from './args';
 import type { Command, CommandIO } from './command';
 import { checkOutputFile, readInputBytes } from './input';
 import { loadPlatform } from '../scenarios/platform';
@@ -150,7 +150,7 @@ A file dmalab cannot use (the program, the platform devicetree) is reported on o
   --platform FILE          the machine (devicetree source or blob; default: the VFIO_PLATFORM guide's platform): its RAM holds the
                            process, its DMACs are the VFIO devices under /dev/vfio and /sys/bus/*/devices
   --workspace DIR          host directory the program sees as /
-  --max-instructions N     stop a runaway program after N instructions
+  --max-instructions N     stop a runaway program after N instructions (status 137, as a SIGKILL)
   --sysroot DIR            where the ARM libraries of dynamic executables are (DIR/lib)
   --env NAME=VALUE         set a variable of the program's environment (repeatable)
   --unset-env NAME         remove a variable from it (repeatable; --env and --unset-env apply in command-line order)
@@ -159,21 +159,22 @@ A file dmalab cannot use (the program, the platform devicetree) is reported on o
   --trace-out FILE         write the run's DMA timeline as a Chrome trace-event JSON file (Perfetto, chrome://tracing):
                            the CPU's accesses to device registers, each DMAC's manager and channels (instructions,
                            bursts, waits, events, faults, interrupts), each SMMU context bank's walks and TLB hits`,
+  programArguments: () => true,
   flags: {
     '--platform': { value: true }, '--workspace': { value: true }, '--max-instructions': { value: true }, '--sysroot': { value: true },
     '--env': { value: true, repeat: true }, '--unset-env': { value: true, repeat: true }, '--clear-env': {}, '--strict-syscalls': {},
     '--trace-out': { value: true },
   },
   run(args: ParsedArgs, io) {
-    if (args.positional.length !== 1) throw new UsageError('run-elf takes exactly one PROGRAM');
-    const max = args.flags.get('--max-instructions')?.[0];
-    if (max !== undefined && !/^\d+$/.test(max)) throw new UsageError(`--max-instructions: '${max}' is not a number`);
+    if (args.positional.length === 0) throw new UsageError('a PROGRAM is needed');
+    if (args.positional.length > 1) throw new UsageError(`one PROGRAM; its own arguments go after '--': ${args.positional[0]} -- ${args.positional.slice(1).join(' ')}`);
+    const max = intOption(args, '--max-instructions', 1, Number.MAX_SAFE_INTEGER);
     return runElf({
       program: args.positional[0],
       machine: platformMachine(args.flags.get('--platform')?.[0], (line) => io.stderr(`${line}\n`)),
       args: args.rest,
       workspace: args.flags.get('--workspace')?.[0],
-      maxInstructions: max === undefined ? undefined : Number(max),
+      maxInstructions: max,
       sysroot: args.flags.get('--sysroot')?.[0],
       env: programEnvironment(process.env, environmentEdits(args)),
       strictSyscalls: args.flags.has('--strict-syscalls'),

@@ -109,17 +109,19 @@ ${PL330_CONFIG_USAGE}
 Exit status (an ELF program's is its own; a scenario gives 0 on PASS, 1 on FAIL):
 ${STATUS_USAGE}`,
   inputErrorStatus: RUN_STATUS.input.code,
+  programArguments: isElfFile,
   flags: { ...PL330_RUN_FLAGS, ...runElfCommand.flags },
   run(args: ParsedArgs, io) {
     if (args.flags.has('--device')) throw new UsageError("run names the DMAC with --dmac NAME (--device is demo's name for it)");
     const scenario = args.flags.get('--scenario')?.[0];
     if (scenario !== undefined) return runScenarioCommand(scenario, args, io);
-    if (args.positional.length !== 1) throw new UsageError('run takes exactly one PROGRAM (or --scenario NAME)');
+    if (args.positional.length === 0) throw new UsageError('run takes a PROGRAM (or --scenario NAME)');
     if (isElfFile(args.positional[0])) {
       const misplaced = [...args.flags.keys()].filter((flag) => !(flag in runElfCommand.flags));
       if (misplaced.length > 0) throw new UsageError(`${misplaced.join(', ')}: not for an ARM executable (see dmalab run-elf --help)`);
       return runElfCommand.run(args, io);
     }
+    if (args.positional.length > 1) throw new UsageError('run takes exactly one PROGRAM (or --scenario NAME)');
     if (args.rest.length > 0) throw new UsageError('arguments after -- are for ARM executables, not PL330 programs');
     const elfOnly = [...args.flags.keys()].filter((flag) => flag in runElfCommand.flags && !(flag in PL330_RUN_FLAGS));
     if (elfOnly.length > 0) throw new UsageError(`${elfOnly.join(', ')}: only for an ARM executable, not a PL330 program`);

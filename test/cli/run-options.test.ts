@@ -138,3 +138,21 @@ test('run --scenario: --json gives the steps and the verdict, --dmac picks the D
   assert.match(device.stderr, /run names the DMAC with --dmac NAME/);
   assert.match(run('--scenario', 'vfio-test-case-1', '--trace').stderr, /--trace: not for --scenario/);
 });
+
+test('an ARM executable: its arguments without -- are named, --max-instructions takes C numbers, a runaway ends 137', () => {
+  const elf = join(ROOT, 'examples/vfio-pl330/vfio-pl330');
+  for (const command of ['run', 'run-elf']) {
+    const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), command, ...args], { encoding: 'utf8', cwd: work });
+    const word = cli(elf, 'extra');
+    assert.equal(word.status, 2, command);
+    assert.match(word.stderr, new RegExp(`^dmalab ${command}: one PROGRAM; its own arguments go after '--': \\S+vfio-pl330 -- extra\\n`), command);
+    const option = cli(elf, '--unmapped');
+    assert.equal(option.status, 2, command);
+    assert.match(option.stderr, new RegExp(`^dmalab ${command}: unknown option '--unmapped' \\(the program's own options go after '--': \\S+vfio-pl330 -- --unmapped\\)\\n`), command);
+  }
+  assert.match(run(join(ROOT, 'examples/pl330/memcpy.pl330'), '--unmapped').stderr, /^dmalab run: unknown option '--unmapped'\n/, 'a PL330 program takes no arguments');
+  assert.match(run(elf, '--max-instructions', '1e6').stderr, /^dmalab run: --max-instructions: '1e6' is not an integer of at least 1 \(decimal, 0x hex or 0b binary\)\n/);
+  const runaway = run(elf, '--max-instructions', '0x1000');
+  assert.equal(runaway.status, 137, runaway.stderr);
+  assert.match(runaway.stderr, /stopped after 4096 instructions \(runaway program\?\)/);
+});
