@@ -187,6 +187,18 @@ class Assembly {
     this.reportTokens(code, args, tok, tok + 1);
   }
 
+  /** Why the operands may not count up, for the two usual slips: a missing ',' (`DMAMOV CCR SB4`: fewer operands
+   * than required, one of them several words) and a suffix written apart (`DMALD B` for DMALDB). */
+  private operandCountHint(s: Statement, mnemonic: string, required: number): string {
+    const operands = s.operands;
+    if (operands.length < required) {
+      const joined = operands.find(([start, end]) => end - start > 1);
+      return joined ? ` (a ',' missing after '${this.ts.text(joined[0])}'?)` : '';
+    }
+    const suffixed = operands.length > 0 && operands[0][1] - operands[0][0] === 1 ? mnemonic + this.ts.text(operands[0][0]).toUpperCase() : '';
+    return HEAD_WORDS.includes(suffixed) ? ` (did you mean '${suffixed}'?)` : '';
+  }
+
   private textOf(start: number, end: number): string {
     const words: string[] = [];
     for (let i = start; i < end; i++) words.push(this.ts.text(i));
@@ -547,7 +559,7 @@ class Assembly {
       sawInstruction = true;
       const threadKind = this.programsMeta[s.program].kind;
       if (mnemonic === 'DMALPFE') {
-        if (s.operandCount > 0) this.reportTokens('operand-count', { mnemonic, expected: 'no operands', count: s.operandCount }, s.start, s.end);
+        if (s.operandCount > 0) this.reportTokens('operand-count', { mnemonic, expected: 'no operands', count: s.operandCount, hint: this.operandCountHint(s, mnemonic, 0) }, s.start, s.end);
         if (threadKind === 'manager') this.reportTokens('wrong-thread', { mnemonic, thread: 'manager', allowed: 'channel' }, s.start, s.start + 1);
         if (loops.some((l) => l.kind === 'forever')) this.reportTokens('forever-nested', {}, s.start, s.start + 1);
         const info: LoopInfo = { kind: 'forever', startLine: s.line, bodyStart: s.address };
@@ -644,8 +656,15 @@ class Assembly {
       countRange = s.operands[1];
     } else if (s.operands.length === 1) {
       countRange = s.operands[0];
+      // `DMALP LC0 4` would otherwise read as the count expression `LC0 4`, an undefined symbol.
+      const first = this.keyword([countRange[0], countRange[0] + 1]);
+      if (countRange[1] - countRange[0] > 1 && (first === 'LC0' || first === 'LC1')) {
+        this.reportTokens('syntax', { detail: `expected ',' after ${first} (DMALP ${first}, COUNT)` }, countRange[0], countRange[0] + 1);
+        counter = first === 'LC0' ? 0 : 1;
+        countRange = [countRange[0] + 1, countRange[1]];
+      }
     } else {
-      this.reportTokens('operand-count', { mnemonic: 'DMALP', expected: 'an iteration count, optionally after LC0 or LC1', count: s.operands.length }, s.start, s.end);
+      this.reportTokens('operand-count', { mnemonic: 'DMALP', expected: 'an iteration count, optionally after LC0 or LC1', count: s.operands.length, hint: this.operandCountHint(s, 'DMALP', 1) }, s.start, s.end);
       return;
     }
     // Counters held by the enclosing counted loops: bit 0 for LC0, bit 1 for LC1.
@@ -734,7 +753,7 @@ class Assembly {
     const mnemonic = spec.mnemonic;
     if (s.operands.length < required || s.operands.length > spec.operands.length) {
       const expected = spec.operands.length === 0 ? 'no operands' : spec.syntax.replace(/^\S+\s*/, '');
-      this.reportTokens('operand-count', { mnemonic, expected, count: s.operands.length }, s.start, s.end);
+      this.reportTokens('operand-count', { mnemonic, expected, count: s.operands.length, hint: this.operandCountHint(s, mnemonic, required) }, s.start, s.end);
       return;
     }
     let movRegister = -1;
@@ -960,6 +979,9 @@ function editDistance(a: string, b: string, limit: number): number {
 /** `; did you mean 'DMALDPS'?` for a near miss (one or two edits from exactly one known word), else nothing. */
 function suggestion(word: string): string {
   const upper = word.toUpperCase();
+  // A suffix left off (DMASTP for DMASTPS / DMASTPB) names the forms, however many other words are near.
+  const completions = HEAD_WORDS.filter((w) => w.length === upper.length + 1 && w.toUpperCase().startsWith(upper));
+  if (completions.length > 0 && completions.length <= 3) return `; did you mean ${completions.map((w) => `'${w}'`).join(' or ')}?`;
   for (const limit of [1, 2]) {
     let near = HEAD_WORDS.filter((w) => editDistance(upper, w.toUpperCase(), limit) <= limit);
     // Letters swapped or mistyped (the same length) are likelier than one left out or added.

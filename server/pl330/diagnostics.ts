@@ -15,7 +15,7 @@ const PL330_CHECK_TABLE = [
   { name: 'syntax', level: 'error', message: '{detail}', description: 'The line does not parse.' },
   { name: 'unknown-mnemonic', level: 'error', message: "unknown instruction or directive '{name}'{suggestion}", description: 'Not a DMA-330 mnemonic or an assembler directive.' },
   { name: 'unknown-operand', level: 'error', message: "invalid operand '{text}' for {mnemonic}: expected {expected}", description: 'The operand is not of the form the instruction takes.' },
-  { name: 'operand-count', level: 'error', message: '{mnemonic} takes {expected}; got {count} operand(s)', description: 'Too few or too many operands.' },
+  { name: 'operand-count', level: 'error', message: '{mnemonic} takes {expected}; got {count} operand(s){hint}', description: 'Too few or too many operands.' },
   { name: 'out-of-range', level: 'error', message: '{what} {value} is out of range {min}..{max}', description: 'An immediate does not fit its field.' },
   { name: 'loop-count', level: 'error', message: 'loop count {value} is outside 1..256', description: 'DMALP loads an 8-bit counter with n - 1, so n is 1..256.' },
   { name: 'unmatched-loop-end', level: 'error', message: 'DMALPEND without a matching DMALP or DMALPFE', description: 'A loop end closes the innermost open loop; there is none.' },

@@ -92,3 +92,18 @@ test('disasm refuses assembler source (a common slip for the .bin asm wrote) and
     assert.match(r.stderr, /^dmalab disasm: --base and --thread are for raw PL330 microcode; an ELF says where its code is\n/, option);
   }
 });
+
+test('asm names the usual slips: a missing comma, a suffix written apart or left off', () => {
+  const src = join(work, 'slips.pl330');
+  writeFileSync(src, '.channel 0x1000\n DMAMOV CCR SB4 SS32\n DMALP LC0 4\n  DMALD B\n  DMASTP P2\n DMALPEND\n DMAEND\n');
+  const r = dmalab('asm', src, '-o', join(work, 'slips.bin'));
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, [
+    `${src}:2:2: error: DMAMOV takes <SAR|CCR|DAR>, <imm32 | CCR fields>; got 1 operand(s) (a ',' missing after 'CCR'?) [operand-count]`,
+    `${src}:3:8: error: expected ',' after LC0 (DMALP LC0, COUNT) [syntax]`,
+    `${src}:4:3: error: DMALD takes no operands; got 1 operand(s) (did you mean 'DMALDB'?) [operand-count]`,
+    `${src}:5:3: error: unknown instruction or directive 'DMASTP'; did you mean 'DMASTPS' or 'DMASTPB'? [unknown-mnemonic]`,
+    `dmalab asm: ${src}: 4 error(s), 0 warning(s)`,
+    '',
+  ].join('\n'), 'one error per slip, no cascade (the DMALPEND still closes the DMALP)');
+});
