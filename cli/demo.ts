@@ -3,7 +3,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { ParsedArgs, UsageError } from './args';
 import type { Command } from './command';
 import { InputError } from './input';
-import { DEFAULT_PLATFORM, PlatformError } from '../scenarios/platform';
+import { DEFAULT_PLATFORM, PlatformError, loadPlatform, unknownDmac } from '../scenarios/platform';
 import { DEMO_SCENARIO_NAMES, LINUX_SCENARIOS, runDemo } from '../scenarios/demo';
 
 export const demoCommand: Command = {
@@ -37,12 +37,15 @@ and cached in .cache/guest/.
     const scenarios = args.flags.get('--scenario');
     const unknown = scenarios?.find((name) => !DEMO_SCENARIO_NAMES.includes(name));
     if (unknown !== undefined) throw new UsageError(`--scenario: '${unknown}' is not one of ${DEMO_SCENARIO_NAMES.join(', ')}`);
+    const device = args.flags.get('--device')?.[0];
+    const wrongDevice = device === undefined ? undefined : unknownDmac(loadPlatform(args.flags.get('--platform')?.[0]), device);
+    if (wrongDevice !== undefined) throw new UsageError(`--device: ${wrongDevice}`);
     const consoleOut = args.flags.get('--console-out')?.[0];
     const consoleFd = consoleOut === undefined ? undefined : openSync(consoleOut, 'w');
     try {
       return runDemo(scenarios, {
         platform: args.flags.get('--platform')?.[0],
-        device: args.flags.get('--device')?.[0],
+        device,
         out: (line) => io.stdout(`${line}\n`),
         warn: (line) => io.stderr(`${line}\n`),
         linux: consoleFd === undefined ? undefined : { console: (line) => writeSync(consoleFd, `${line}\n`) },

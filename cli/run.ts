@@ -24,7 +24,7 @@ import type { Command, CommandIO } from './command';
 import { checkOutputFile, inputFileSize, isPl330Source, limitDiagnostics, readInputBytes, readSourceText } from './input';
 import { dumpToFile, loadFile } from './memory-files';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
-import { DEFAULT_PLATFORM, loadPlatform } from '../scenarios/platform';
+import { DEFAULT_PLATFORM, loadPlatform, unknownDmac } from '../scenarios/platform';
 import { runElfCommand } from './run-elf';
 import { SCENARIOS, runScenario } from '../scenarios/registry';
 
@@ -139,12 +139,15 @@ function runScenarioCommand(scenario: string, args: ParsedArgs, io: CommandIO): 
   if (args.flags.has('--trace-out')) throw new UsageError('--trace-out is for a PL330 PROGRAM, not a scenario');
   const misplaced = [...args.flags.keys()].filter((flag) => !SCENARIO_FLAGS.includes(flag));
   if (misplaced.length > 0) throw new UsageError(`${misplaced.join(', ')}: not for --scenario (it takes ${SCENARIO_FLAGS.slice(1).join(', ')})`);
+  const device = args.flags.get('--dmac')?.[0];
+  const wrongDevice = device === undefined ? undefined : unknownDmac(loadPlatform(args.flags.get('--platform')?.[0]), device);
+  if (wrongDevice !== undefined) throw new UsageError(`--dmac: ${wrongDevice}`);
   const json = args.flags.has('--json');
   const steps: string[] = [];
   const warnings: string[] = [];
   const status = runScenario(scenario, {
     platform: args.flags.get('--platform')?.[0],
-    device: args.flags.get('--dmac')?.[0],
+    device,
     out: json ? (line) => steps.push(line) : (line) => io.stdout(`${line}\n`),
     warn: json ? (line) => warnings.push(line) : (line) => io.stderr(`${line}\n`),
   });
@@ -329,9 +332,8 @@ function isElfFile(file: string): boolean {
 function platformDmac(file: string, which: string | undefined, io: CommandIO): { bus: Bus; dmac: Pl330; period: number; ram: string } {
   const machine = new Machine(loadPlatform(file, (line) => io.stderr(`${line}\n`)));
   if (machine.dmacs.length === 0) throw new UsageError(`--platform: ${file} describes no arm,pl330 DMA controller`);
-  const names = machine.dmacs.map((d) => d.description.name).join(', ');
   const chosen = which === undefined ? machine.dmacs[0] : machine.dmac(which) ?? (/^\d+$/.test(which) ? machine.dmacs[Number(which)] : undefined);
-  if (!chosen) throw new UsageError(`--dmac: no DMAC '${which}' on this platform (have: ${names})`);
+  if (!chosen) throw new UsageError(`--dmac: ${unknownDmac(machine.platform, which!)}`);
   const ram = machine.platform.memory.map((m) => `${hexAddress(m.base)}-${hexAddress(m.base + m.size - 1)}`).join(', ');
   return { bus: machine.bus, dmac: chosen.device, period: chosen.period, ram: `the platform's RAM is ${ram}` };
 }

@@ -62,3 +62,9 @@ export function describePlatform(dtb: Uint8Array, file: string): PlatformDescrip
     throw new PlatformError(`${file}: ${(error as Error).message}`);
   }
 }
+
+/** Why `name` does not pick a DMA-330 of the platform (`--dmac`, `--device`), or undefined when it does. */
+export function unknownDmac(platform: PlatformDescription, name: string): string | undefined {
+  const names = platform.dmacs.map((d) => d.name);
+  return names.includes(name) ? undefined : `no DMAC '${name}' on this platform (have: ${names.join(', ')})`;
+}
