@@ -12,6 +12,9 @@ import { platformFromDtb } from '../emulator/machine/from-dtb';
 import { bootKernel, KernelFormatError, kernelFormat } from '../emulator/machine/linux-boot';
 import { describeRunaway, findRunaway } from '../emulator/machine/runaway';
 import { SystemMachine } from '../emulator/machine/system';
+import type { MemoryRange } from '../emulator/machine/platform';
+import { PT_LOAD, isElf, parseElf } from '../emulator/linux/elf';
+import { hexAddress } from '../emulator/pl330/disasm';
 import { PassthroughError, PassthroughGuest } from '../emulator/machine/passthrough';
 import { SystemTraceStream, type TracedDevices } from '../emulator/machine/system-trace';
 import { MODE_NAMES } from '../emulator/cpu/modes';
@@ -88,6 +91,7 @@ export async function boot(args: ParsedArgs, io: CommandIO): Promise<number> {
     if (pending.length) io.stdout(Uint8Array.from(pending));
     pending = [];
   };
+  checkElfSegments(kernelFile, kernel, system.guest?.platform.memory ?? platform.memory);
   bootKernel(system, { kernel, dtb: system.guest?.dtb ?? dtb, initrd, bootargs: args.flags.get('--append')?.[0] });
   const trace = traceOut === undefined ? undefined : traceTo(traceOut, system, traceLimit, tracedDevices as TracedDevices);
   const uart = system.console;
@@ -155,6 +159,17 @@ function traceTo(file: string, system: SystemMachine, limit: number, devices: Tr
       if (dropped > 0) io.stderr(`dmalab boot: ${file}: the trace holds its first ${recorded} events (--trace-limit); ${dropped} more were left out\n`);
     },
   };
+}
+
+/** An ELF is loaded at its physical addresses, which must be the machine's RAM: a Linux program (linked at 0x10000)
+ * would otherwise start in unmapped memory and be stopped there with no word of why. */
+function checkElfSegments(file: string, kernel: Uint8Array, memory: readonly MemoryRange[]): void {
+  if (!isElf(kernel)) return;
+  for (const h of parseElf(kernel).headers) {
+    if (h.type !== PT_LOAD || h.memsz === 0 || memory.some((m) => h.paddr >= m.base && h.paddr + h.memsz <= m.base + m.size)) continue;
+    const ram = memory.map((m) => `${hexAddress(m.base)}-${hexAddress(m.base + m.size - 1)}`).join(', ');
+    throw new InputError(`${file}: its segment at ${hexAddress(h.paddr)} (${h.memsz} bytes) is outside the machine's RAM (${ram}); a bare-metal program must be linked there (a Linux program runs with dmalab run-elf)`);
+  }
 }
 
 export const bootCommand: Command = {

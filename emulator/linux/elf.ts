@@ -3,7 +3,7 @@
 // loader, which the caller loads the same way at a bias.
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, type UserAddressSpace } from './address-space';
 
-const PT_LOAD = 1;
+export const PT_LOAD = 1;
 const PT_INTERP = 3;
 const PT_PHDR = 6;
 const EM_ARM = 40;

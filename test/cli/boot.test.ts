@@ -130,3 +130,11 @@ test('dmalab boot without --kernel is a usage error', () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--kernel FILE is required/);
 });
+
+test('dmalab boot of a Linux user program (an ELF linked outside the RAM) says so and points at run-elf', () => {
+  const program = join(__dirname, '../../examples/vfio-pl330/vfio-pl330');
+  const r = boot(['--kernel', program]);
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^dmalab boot: \S+vfio-pl330: its segment at 0x00010000 \(\d+ bytes\) is outside the machine's RAM \(0x80000000-0xffffffff\); a bare-metal program must be linked there \(a Linux program runs with dmalab run-elf\)\n$/);
+});
