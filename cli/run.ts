@@ -60,8 +60,9 @@ export const runCommand: Command = {
                  [--trace] [--trace-out FILE] [--json] [--max-cycles N] [--ns-events LIST] [--ns-peripherals LIST]
                  [--periph N=SCRIPT ...]
                  [--platform DTS|DTB [--dmac NAME]]
-       dmalab run PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [--env NAME=VALUE]...
-                 [--unset-env NAME]... [--clear-env] [--strict-syscalls] [--trace-out FILE] [-- ARGS...]
+       dmalab run PROGRAM.elf [--platform DTS|DTB] [--workspace DIR] [--max-instructions N] [--sysroot DIR]
+                 [--env NAME=VALUE]... [--unset-env NAME]... [--clear-env] [--strict-syscalls] [--trace-out FILE]
+                 [-- ARGS...]
        dmalab run --scenario NAME [--platform DTS|DTB] [--dmac NAME] [--json]
 
 Assembles PROGRAM (.pl330, .asm, .s; any other file is taken as raw microcode), loads it at ADDR, starts it on

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asmCommand } from '../../cli/asm';
+import { bootCommand } from '../../cli/boot';
 import { dapCommand } from '../../cli/dap';
 import { demoCommand } from '../../cli/demo';
 import { disasmCommand } from '../../cli/disasm';
@@ -13,7 +14,7 @@ import { runCommand } from '../../cli/run';
 import { runElfCommand } from '../../cli/run-elf';
 
 test('every option of every command is in its usage text', () => {
-  for (const command of [asmCommand, disasmCommand, runCommand, runElfCommand, dtcCommand, demoCommand]) {
+  for (const command of [asmCommand, disasmCommand, runCommand, runElfCommand, bootCommand, dtcCommand, demoCommand]) {
     for (const [flag, spec] of Object.entries(command.flags)) {
       if (flag === '--device' && command === runCommand) continue; // refused with a pointer to --dmac
       const names = [flag, spec.alias].filter((n): n is string => n !== undefined);
@@ -33,4 +34,13 @@ test('dmalab dap --help names every launch attribute', () => {
 
 test('run --help lists each exit status', () => {
   for (let status = 0; status <= 6; status++) assert.match(runCommand.usage, new RegExp(`^  ${status}  \\S`, 'm'), `status ${status}`);
+});
+
+test("run's ELF synopsis and run-elf's name every option run-elf takes (a usage error shows only the synopsis)", () => {
+  const synopsis = (usage: string): string => usage.slice(0, usage.indexOf('\n\n'));
+  const runElfForm = synopsis(runCommand.usage).split(/\n(?=\s+dmalab )/).find((form) => form.includes('PROGRAM.elf'))!;
+  for (const flag of Object.keys(runElfCommand.flags)) {
+    assert.ok(runElfForm.includes(flag), `run's ELF synopsis lacks ${flag}`);
+    assert.ok(synopsis(runElfCommand.usage).includes(flag), `run-elf's synopsis lacks ${flag}`);
+  }
 });
