@@ -1,5 +1,5 @@
 // `dmalab asm FILE [-o OUT] [--format bin|c|hex|listing] [--bounds]`
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { assemble } from '../server/pl330/assembler';
 import { PL330_CHECKS, checkLevels, formatDiagnostic } from '../server/pl330/diagnostics';
@@ -26,8 +26,9 @@ export const asmCommand: Command = {
   usage: `usage: dmalab asm FILE [-o OUT] [--format bin|c|hex|listing] [--base ADDR] [--werror] [-W|-E [no-]CHECK]...
        dmalab asm FILE --bounds [--window ADDR:SIZE[:r|rw] ...]
 
-Assembles FILE (ARM DMA-330 TRM syntax). Diagnostics go to stderr as file:line:col: severity: message [code];
-the exit status is 1 when there are errors. Without -o, bin is written to FILE.bin and the text formats to stdout.
+Assembles FILE (ARM DMA-330 TRM syntax; '-' reads stdin). Diagnostics go to stderr as file:line:col: severity:
+message [code]; the exit status is 1 when there are errors. Without -o, bin is written to FILE.bin (from stdin: give
+-o) and the text formats to stdout.
   -o, --output OUT     output file ('-' for stdout)
   --format FMT         bin (default), c, hex (Intel HEX) or listing
   --base ADDR          base address of a program without a .channel/.manager directive (0)
@@ -48,15 +49,21 @@ ${PL330_CONFIG_USAGE}`,
   },
   run(args: ParsedArgs, io) {
     if (args.positional.length !== 1) throw new UsageError('asm takes exactly one FILE');
-    const file = args.positional[0];
+    const stdin = args.positional[0] === '-';
+    const file = stdin ? '<stdin>' : args.positional[0];
     const format = (args.flags.get('--format')?.[0] ?? 'bin') as OutputFormat;
     if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`--format: '${format}' is not one of ${OUTPUT_FORMATS.join(', ')}`);
+    const windows = (args.flags.get('--window') ?? []).map(parseWindow);
+    if (windows.length > 0 && !args.flags.has('--bounds')) throw new UsageError('--window goes with --bounds');
+    const outputFlag = (['-o', '--format'] as const).find((flag) => args.flags.has(flag === '-o' ? '--output' : flag));
+    if (args.flags.has('--bounds') && outputFlag) throw new UsageError(`--bounds prints the ranges instead of an output: drop ${outputFlag}`);
+    if (stdin && format === 'bin' && !args.flags.has('--output')) throw new UsageError("the binary of a program read from stdin needs -o OUT ('-o -' for stdout)");
     const levels = checkLevels(args.sequence.filter((e): e is ['-W' | '-E', string] => e[0] === '-W' || e[0] === '-E'));
     if (typeof levels === 'string') {
       io.stderr(`dmalab asm: ${levels}\n`);
       return 1;
     }
-    const source = readSourceText(file);
+    const source = stdin ? readSourceText(file, new Uint8Array(readFileSync(0))) : readSourceText(file);
     const result = assemble(source, { config: configOverrides(args), base: intOption(args, '--base', 0, 0xffffffff), levels });
     const bounds = result.errorCount > 0 ? [] : programBounds(result);
     const diagnostics = withProgramDiagnostics(result, bounds);
@@ -66,8 +73,6 @@ ${PL330_CONFIG_USAGE}`,
       io.stderr(`dmalab asm: ${file}: ${result.errorCount} error(s), ${warnings} warning(s)\n`);
       return 1;
     }
-    const windows = (args.flags.get('--window') ?? []).map(parseWindow);
-    if (windows.length > 0 && !args.flags.has('--bounds')) throw new UsageError('--window goes with --bounds');
     if (args.flags.has('--bounds')) {
       io.stdout(formatBoundsReport(result, bounds));
       let outside = false;
@@ -83,7 +88,7 @@ ${PL330_CONFIG_USAGE}`,
     let data: string | Uint8Array;
     switch (format) {
       case 'bin': data = toImage(result.programs).bytes; break;
-      case 'c': data = toCArray(result.programs, basename(file, extname(file))); break;
+      case 'c': data = toCArray(result.programs, stdin ? 'program' : basename(file, extname(file))); break;
       case 'hex': data = toIntelHex(result.programs); break;
       case 'listing': data = toListing(result, source); break;
     }

@@ -107,3 +107,29 @@ test('asm names the usual slips: a missing comma, a suffix written apart or left
     '',
   ].join('\n'), 'one error per slip, no cascade (the DMALPEND still closes the DMALP)');
 });
+
+test("asm reads '-' from stdin (named <stdin> in diagnostics); --bounds refuses output options before assembling", () => {
+  const stdin = (input: string, ...args: string[]) => spawnSync(process.execPath, [CLI, 'asm', '-', ...args], { encoding: 'utf8', input });
+  const listing = stdin('.channel 0x10\nDMAEND\n', '--format', 'listing');
+  assert.equal(listing.status, 0, listing.stderr);
+  assert.match(listing.stdout, /^00000010  00 {18}DMAEND$/m);
+  const bad = stdin('DMAEND\nDMAFOO\n', '--format', 'hex');
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^<stdin>:2:1: error: unknown instruction or directive 'DMAFOO' \[unknown-mnemonic\]$/m);
+  const bin = spawnSync(process.execPath, [CLI, 'asm', '-', '-o', '-'], { input: 'DMASEV 3\nDMAEND\n' });
+  assert.equal(bin.status, 0);
+  assert.deepEqual([...bin.stdout], [0x34, 0x18, 0x00]);
+  const noOut = stdin('DMAEND\n');
+  assert.equal(noOut.status, 2);
+  assert.match(noOut.stderr, /^dmalab asm: the binary of a program read from stdin needs -o OUT \('-o -' for stdout\)$/m);
+  assert.match(stdin('DMAEND\n', '--format', 'c').stdout, /static const uint8_t program\[1\]/);
+
+  const src = join(work, 'bounds.pl330');
+  writeFileSync(src, '.channel 0x1000\nDMAFOO\n');
+  for (const [flag, value, name] of [['--format', 'c', '--format'], ['-o', 'x.bin', '-o']]) {
+    const r = dmalab('asm', src, '--bounds', flag, value);
+    assert.equal(r.status, 2, flag);
+    assert.match(r.stderr, new RegExp(`^dmalab asm: --bounds prints the ranges instead of an output: drop ${name}\\n`), 'the usage error comes first, before the assembler');
+  }
+  assert.match(dmalab('asm', src, '--window', '0x0:16').stderr, /^dmalab asm: --window goes with --bounds\n/);
+});
