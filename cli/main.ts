@@ -72,7 +72,7 @@ function mainUsage(): string {
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
-'dmalab COMMAND --help' describes a command.
+'dmalab COMMAND --help' (or 'dmalab help COMMAND') describes a command.
 `;
 }
 
@@ -84,6 +84,8 @@ function synopsis(usage: string): string {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
+  // `dmalab help run` is `dmalab run --help`, as git's and go's `help COMMAND`.
+  if (name === 'help' && rest.length === 1) return main([rest[0], '--help']);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(mainUsage());
     return name === undefined ? 2 : 0;

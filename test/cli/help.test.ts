@@ -2,6 +2,7 @@
 // declares: nothing a user can pass is undocumented, nothing documented is missing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asmCommand } from '../../cli/asm';
@@ -43,4 +44,14 @@ test("run's ELF synopsis and run-elf's name every option run-elf takes (a usage 
     assert.ok(runElfForm.includes(flag), `run's ELF synopsis lacks ${flag}`);
     assert.ok(synopsis(runElfCommand.usage).includes(flag), `run-elf's synopsis lacks ${flag}`);
   }
+});
+
+test("'dmalab help COMMAND' prints the command's help; an unknown one is named", () => {
+  const cli = (...args: string[]) => spawnSync(process.execPath, [join(__dirname, '../../dist/cli.js'), ...args], { encoding: 'utf8' });
+  const help = cli('help', 'run');
+  assert.equal(help.status, 0);
+  assert.equal(help.stdout, runCommand.usage + '\n');
+  const unknown = cli('help', 'runn');
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /^dmalab: unknown command 'runn'\n/);
 });
