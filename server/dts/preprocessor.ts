@@ -885,7 +885,9 @@ class Preprocessor {
         return;
       }
     }
-    this.fatal(at, `${name}: No such file or directory`);
+    // Where it looked: a kernel tree's <dt-bindings/...> is found only once its include/ is an include directory.
+    const searched = dirs.filter((dir) => dir !== '');
+    this.fatal(at, `${name}: No such file or directory${name.startsWith('/') ? '' : searched.length ? ` (searched ${searched.join(', ')})` : ' (no include directories given)'}`);
   }
 
   // ---- recorded includes --------------------------------------------------------------------------------------

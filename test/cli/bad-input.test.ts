@@ -143,3 +143,13 @@ test('an output file in a missing directory, or a directory, is named before any
     assert.equal(r.status, status, args.join(' '));
   }
 });
+
+test('dtc --cpp: an #include not found says where it looked (a kernel tree needs its include/ for <dt-bindings/...>)', () => {
+  writeFileSync(join(work, 'bindings.dts'), '/dts-v1/;\n#include <dt-bindings/interrupt-controller/arm-gic.h>\n/ { };\n');
+  const none = dmalab('dtc', '--cpp', 'bindings.dts');
+  assert.equal(none.status, 1);
+  assert.equal(none.stderr.split('\n')[0], 'bindings.dts:2:2: error: dt-bindings/interrupt-controller/arm-gic.h: No such file or directory (no include directories given) [cpp]');
+  mkdirSync(join(work, 'inc'), { recursive: true });
+  const some = dmalab('dtc', '--cpp', '-i', 'inc', '-i', 'somedir', 'bindings.dts');
+  assert.equal(some.stderr.split('\n')[0], 'bindings.dts:2:2: error: dt-bindings/interrupt-controller/arm-gic.h: No such file or directory (searched inc, somedir) [cpp]');
+});
