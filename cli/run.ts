@@ -373,15 +373,22 @@ function planLoad(file: string, config: Partial<Pl330Config>, load: number | und
   return { ...base, channelEntry: start.base };
 }
 
+/** `'0x10=': no FILE after '='` for the slip the pattern alone would call malformed, else undefined. */
+function missingFile(flag: string, raw: string): string | undefined {
+  return raw.endsWith('=') ? `${flag}: '${raw}': no FILE after '='` : undefined;
+}
+
 function parseDump(raw: string): Dump {
   const m = /^([^:=]+):([^:=]+)(?:=(.+))?$/.exec(raw);
-  if (!m) throw new UsageError(`--dump: '${raw}' is not ADDR:LEN[=FILE]`);
-  return { address: parseIntArg(m[1], '--dump address', 0, 0xffffffff), length: parseIntArg(m[2], '--dump length', 1, m[3] === undefined ? MAX_PRINTED_DUMP : 2 ** 32), file: m[3], raw };
+  if (!m) throw new UsageError(missingFile('--dump', raw) ?? `--dump: '${raw}' is not ADDR:LEN[=FILE]`);
+  const length = parseIntArg(m[2], '--dump length', 1, 2 ** 32);
+  if (m[3] === undefined && length > MAX_PRINTED_DUMP) throw new UsageError(`--dump ${raw}: a printed dump holds at most ${MAX_PRINTED_DUMP >> 20} MiB; write a longer one to a file (ADDR:LEN=FILE)`);
+  return { address: parseIntArg(m[1], '--dump address', 0, 0xffffffff), length, file: m[3], raw };
 }
 
 function parseMem(raw: string): { address: number; file: string; raw: string } {
   const m = /^([^=]+)=(.+)$/.exec(raw);
-  if (!m) throw new UsageError(`--mem: '${raw}' is not ADDR=FILE`);
+  if (!m) throw new UsageError(missingFile('--mem', raw) ?? `--mem: '${raw}' is not ADDR=FILE`);
   return { address: parseIntArg(m[1], '--mem address', 0, 0xffffffff), file: m[2], raw };
 }
 

@@ -110,6 +110,15 @@ test('memory: --mem over the program, outside RAM, past 0xffffffff; --dump likew
   const top = run(memcpy, '--mem', '0xfffffff0=data.bin');
   assert.match(top.stderr, /runs 48 bytes past 0xffffffff/);
   assert.match(run(memcpy, '--dump', '0xffffff00:0x1000').stderr, /--dump 0xffffff00:0x1000 runs 3840 bytes past 0xffffffff/);
+  for (const [flag, value, message] of [
+    ['--mem', '0x2000=', "--mem: '0x2000=': no FILE after '='"],
+    ['--dump', '0x3000:64=', "--dump: '0x3000:64=': no FILE after '='"],
+    ['--dump', '0x3000:0x5000000', '--dump 0x3000:0x5000000: a printed dump holds at most 64 MiB; write a longer one to a file (ADDR:LEN=FILE)'],
+  ]) {
+    const r = run(memcpy, flag, value);
+    assert.equal(r.status, 2, value);
+    assert.equal(r.stderr.split('\n')[0], `dmalab run: ${message}`);
+  }
   const copy = source('copy.pl330', '.channel 0x80001000\n DMAEND\n');
   const device = run(copy, '--platform', PLATFORM, '--mem', '0x2c0a0000=data.bin');
   assert.equal(device.status, 2);
