@@ -1,5 +1,6 @@
 // `dmalab dap`: the debug adapter over stdio, for DAP clients other than VS Code (nvim-dap, dape).
 import { DmaDebugSession } from '../debugger/session';
+import { UsageError } from './args';
 import type { Command } from './command';
 import { SCENARIOS } from '../scenarios/registry';
 
@@ -22,7 +23,8 @@ and for all of them: platform (a .dts or .dtb describing the machine), dmac (whi
 trace, sourceMap (or its alias sourceFileMap: path prefixes in the debug information to local directories,
 { "/build/linux-6.1": "/home/me/linux-source-6.1" }).`,
   flags: {},
-  run() {
+  run(args) {
+    if (args.positional.length > 0) throw new UsageError(`dap takes no arguments (the program is the launch request's): '${args.positional[0]}'`);
     const session = new DmaDebugSession();
     session.setRunAsServer(false);
     session.start(process.stdin, process.stdout);

@@ -55,3 +55,9 @@ test("'dmalab help COMMAND' prints the command's help; an unknown one is named",
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /^dmalab: unknown command 'runn'\n/);
 });
+
+test('dmalab dap given a file (the program belongs in the launch request) is a usage error, not a server waiting on stdin', () => {
+  const r = spawnSync(process.execPath, [join(__dirname, '../../dist/cli.js'), 'dap', 'memcpy.pl330'], { encoding: 'utf8', input: '', timeout: 10_000 });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^dmalab dap: dap takes no arguments \(the program is the launch request's\): 'memcpy\.pl330'\n/);
+});
