@@ -65,6 +65,7 @@ export async function boot(args: ParsedArgs, io: CommandIO): Promise<number> {
   const initrd = initrdFile === undefined ? undefined : readInputBytes(initrdFile);
   const source = dtbFile ?? platformFile;
   const dtb = dtbFile !== undefined ? readInputBytes(dtbFile) : loadPlatformDtb(source, (line) => io.stderr(`${line}\n`));
+  if (dtbFile !== undefined && looksLikeSource(dtb)) throw new InputError(`${dtbFile}: a devicetree source, not a blob: give it with --platform (which compiles it)`);
   let platform;
   try {
     platform = platformFromDtb(dtb);
@@ -159,6 +160,11 @@ function traceTo(file: string, system: SystemMachine, limit: number, devices: Tr
       if (dropped > 0) io.stderr(`dmalab boot: ${file}: the trace holds its first ${recorded} events (--trace-limit); ${dropped} more were left out\n`);
     },
   };
+}
+
+/** Text where a blob (magic 0xd00dfeed) should be: no NUL byte in its first 256 bytes, as a .dts has none. */
+function looksLikeSource(bytes: Uint8Array): boolean {
+  return bytes.length > 0 && !bytes.subarray(0, 256).includes(0);
 }
 
 /** An ELF is loaded at its physical addresses, which must be the machine's RAM: a Linux program (linked at 0x10000)

@@ -138,3 +138,9 @@ test('dmalab boot of a Linux user program (an ELF linked outside the RAM) says s
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /^dmalab boot: \S+vfio-pl330: its segment at 0x00010000 \(\d+ bytes\) is outside the machine's RAM \(0x80000000-0xffffffff\); a bare-metal program must be linked there \(a Linux program runs with dmalab run-elf\)\n$/);
 });
+
+test('dmalab boot --dtb given a devicetree source points at --platform', () => {
+  const r = boot(['--kernel', join(__dirname, '../../examples/vfio-pl330/vfio-pl330'), '--dtb', board]);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, `dmalab boot: ${board}: a devicetree source, not a blob: give it with --platform (which compiles it)\n`);
+});
