@@ -182,8 +182,9 @@ export interface DecodedFault {
 export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number {
   const config = configOverrides(args);
   const platformFile = args.flags.get('--platform')?.[0];
-  if (platformFile !== undefined && [...args.flags.keys()].some((flag) => flag in PL330_CONFIG_FLAGS || flag.startsWith('--ns-'))) {
-    throw new UsageError('with --platform the DMA-330 configuration comes from the devicetree; drop the configuration flags');
+  const configuring = [...args.flags.keys()].filter((flag) => flag in PL330_CONFIG_FLAGS || flag.startsWith('--ns-'));
+  if (platformFile !== undefined && configuring.length > 0) {
+    throw new UsageError(`with --platform the DMA-330 configuration comes from the devicetree; drop ${configuring.join(', ')}`);
   }
   if (platformFile === undefined && args.flags.has('--dmac')) throw new UsageError('--dmac goes with --platform');
   const maxCycles = intOption(args, '--max-cycles', 1, Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_CYCLES;

@@ -123,6 +123,9 @@ test('memory: --mem over the program, outside RAM, past 0xffffffff; --dump likew
   const device = run(copy, '--platform', PLATFORM, '--mem', '0x2c0a0000=data.bin');
   assert.equal(device.status, 2);
   assert.match(device.stderr, /--mem 0x2c0a0000=data\.bin \(64 bytes\) is not in RAM \(0x2c0a0000 is /);
+  const configured = run(copy, '--platform', PLATFORM, '--events', '32', '--ns-events', '3');
+  assert.equal(configured.status, 2);
+  assert.equal(configured.stderr.split('\n')[0], 'dmalab run: with --platform the DMA-330 configuration comes from the devicetree; drop --events, --ns-events');
   const low = source('low.pl330', '.channel 0x1000\n DMAEND\n');
   const outside = run(low, '--platform', PLATFORM);
   assert.equal(outside.status, 2);
