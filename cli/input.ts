@@ -65,6 +65,12 @@ export function checkOutputFile(file: string): void {
   if (existsSync(file) && statSync(file).isDirectory()) throw new InputError(`${file}: ${REASONS.EISDIR}`);
 }
 
+/** A directory a command is given (`--workspace`, `--sysroot`): it must exist and be a directory. */
+export function checkInputDirectory(dir: string): void {
+  if (!existsSync(dir)) throw new InputError(`${dir}: no such directory`);
+  if (!statSync(dir).isDirectory()) throw new InputError(`${dir}: not a directory`);
+}
+
 /** The text of a source file; binary data (a NUL byte, or bytes that are not UTF-8) is refused, with its offset. */
 export function readSourceText(file: string, bytes: Uint8Array = readInputBytes(file)): string {
   const nul = bytes.indexOf(0);

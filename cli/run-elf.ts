@@ -14,7 +14,7 @@ import { traceDeviceAccesses } from '../emulator/linux/trace';
 import { machineTraceRecorder } from '../emulator/machine/trace';
 import { UsageError, intOption, type ParsedArgs } from './args';
 import type { Command, CommandIO } from './command';
-import { checkOutputFile, readInputBytes } from './input';
+import { checkInputDirectory, checkOutputFile, readInputBytes } from './input';
 import { loadPlatform } from '../scenarios/platform';
 
 /** The machine a process runs on: its bus, the RAM its pages come from, and the device files its models serve. */
@@ -169,6 +169,7 @@ A file dmalab cannot use (the program, the platform devicetree) is reported on o
     if (args.positional.length === 0) throw new UsageError('a PROGRAM is needed');
     if (args.positional.length > 1) throw new UsageError(`one PROGRAM; its own arguments go after '--': ${args.positional[0]} -- ${args.positional.slice(1).join(' ')}`);
     const max = intOption(args, '--max-instructions', 1, Number.MAX_SAFE_INTEGER);
+    for (const flag of ['--workspace', '--sysroot']) for (const dir of args.flags.get(flag) ?? []) checkInputDirectory(dir);
     return runElf({
       program: args.positional[0],
       machine: platformMachine(args.flags.get('--platform')?.[0], (line) => io.stderr(`${line}\n`)),

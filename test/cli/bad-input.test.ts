@@ -153,3 +153,18 @@ test('dtc --cpp: an #include not found says where it looked (a kernel tree needs
   const some = dmalab('dtc', '--cpp', '-i', 'inc', '-i', 'somedir', 'bindings.dts');
   assert.equal(some.stderr.split('\n')[0], 'bindings.dts:2:2: error: dt-bindings/interrupt-controller/arm-gic.h: No such file or directory (searched inc, somedir) [cpp]');
 });
+
+test('run-elf --workspace / --sysroot: a missing directory or a file is named before the program runs', () => {
+  writeFileSync(join(work, 'plain.txt'), 'x\n');
+  const cases: [string[], number, string][] = [
+    [['run-elf', ELF, '--workspace', 'no-such-dir'], 1, 'no-such-dir: no such directory'],
+    [['run-elf', ELF, '--workspace', 'plain.txt'], 1, 'plain.txt: not a directory'],
+    [['run', ELF, '--sysroot', 'plain.txt'], 6, 'plain.txt: not a directory'],
+  ];
+  for (const [args, status, message] of cases) {
+    const r = dmalab(...args);
+    assert.equal(r.stderr, `dmalab ${args[0]}: ${message}\n`, args.join(' '));
+    assert.equal(r.stdout, '', `${args.join(' ')}: nothing ran`);
+    assert.equal(r.status, status, args.join(' '));
+  }
+});
