@@ -4,7 +4,7 @@ import { readSync, writeFileSync } from 'node:fs';
 import { Bus } from '../emulator/bus/bus';
 import { Machine } from '../emulator/machine/machine';
 import { rangeFrames, type FrameSource } from '../emulator/linux/address-space';
-import { ElfError } from '../emulator/linux/elf';
+import { ElfError, isElf } from '../emulator/linux/elf';
 import { environmentNameProblem, parseAssignment, programEnvironment, type EnvironmentEdit, type EnvironmentEdits } from '../emulator/linux/environment';
 import type { DeviceFiles } from '../emulator/linux/files';
 import type { Timeline } from '../emulator/machine/clock';
@@ -14,7 +14,7 @@ import { traceDeviceAccesses } from '../emulator/linux/trace';
 import { machineTraceRecorder } from '../emulator/machine/trace';
 import { UsageError, intOption, type ParsedArgs } from './args';
 import type { Command, CommandIO } from './command';
-import { checkInputDirectory, checkOutputFile, readInputBytes } from './input';
+import { InputError, checkInputDirectory, checkOutputFile, readInputBytes } from './input';
 import { loadPlatform } from '../scenarios/platform';
 
 /** The machine a process runs on: its bus, the RAM its pages come from, and the device files its models serve. */
@@ -80,6 +80,7 @@ function readHostStdin(length: number): Uint8Array {
 /** Runs the program to completion; its stdout/stderr go to io; returns its exit status (128 + signal on a crash). */
 export function runElf(options: RunElfOptions, io: CommandIO): number {
   const bytes = readInputBytes(options.program);
+  if (!isElf(bytes)) throw new InputError(`${options.program}: not an ARM Linux executable (no ELF header); PL330 microcode or source runs with dmalab run`);
   if (options.traceOut !== undefined) checkOutputFile(options.traceOut);
   const machine = options.machine ?? defaultMachine();
   let proc: LinuxProcess;

@@ -168,3 +168,9 @@ test('run-elf --workspace / --sysroot: a missing directory or a file is named be
     assert.equal(r.status, status, args.join(' '));
   }
 });
+
+test('run-elf given PL330 source or microcode points at run', () => {
+  const r = dmalab('run-elf', MEMCPY);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, `dmalab run-elf: ${MEMCPY}: not an ARM Linux executable (no ELF header); PL330 microcode or source runs with dmalab run\n`);
+});
