@@ -21,7 +21,7 @@ import { type SourceDiagnostic, formatDiagnostic } from '../server/pl330/diagnos
 import { assembleSource, startingProgram } from '../server/pl330/program-load';
 import { ParsedArgs, UsageError, intOption, parseIntArg, type FlagSpec } from './args';
 import type { Command, CommandIO } from './command';
-import { checkOutputFile, inputFileSize, isPl330Source, limitDiagnostics, readInputBytes, readSourceText } from './input';
+import { InputError, checkOutputFile, inputFileSize, isPl330Source, limitDiagnostics, readInputBytes, readSourceText } from './input';
 import { dumpToFile, loadFile } from './memory-files';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
 import { DEFAULT_PLATFORM, loadPlatform, unknownDmac } from '../scenarios/platform';
@@ -65,9 +65,9 @@ export const runCommand: Command = {
                  [-- ARGS...]
        dmalab run --scenario NAME [--platform DTS|DTB] [--dmac NAME] [--json]
 
-Assembles PROGRAM (.pl330, .asm, .s; any other file is taken as raw microcode), loads it at ADDR, starts it on
-channel N with DMAGO through the debug registers (DBGINST0/1, DBGCMD) and runs until every thread is stopped, faulted
-or waiting with nothing left to wake it. A source with a .manager program boots the manager from it instead (it
+Assembles PROGRAM (.pl330, .asm, .s; any other file is raw microcode, refused if it is all text), loads it at ADDR,
+starts it on channel N with DMAGO through the debug registers (DBGINST0/1, DBGCMD) and runs until every thread is
+stopped, faulted or waiting with nothing left to wake it. A source with a .manager program boots the manager from it instead (it
 starts its channels with DMAGO itself; --channel and --ns are refused), unless --load names a channel program. The
 source's configuration directives (.channels, .events, ...) configure the DMAC; the flags below override them.
 Prints the final registers and the dumped memory. Without --platform the machine is one DMAC (QEMU's Zynq
@@ -358,6 +358,11 @@ function planLoad(file: string, config: Partial<Pl330Config>, load: number | und
   const bytes = readInputBytes(file);
   if (!isPl330Source(file)) {
     if (bytes.length === 0) return { images: [], config, diagnostics: [], failure: `${file}: empty file: no microcode to run` };
+    // Microcode ends in DMAEND (0x00); a file of printable lines is source under another name, which would run as
+    // bytes and fault at once.
+    if (bytes.every((b) => b >= 0x20 ? b < 0x7f : b === 0x09 || b === 0x0a || b === 0x0d)) {
+      throw new InputError(`${file}: text, not microcode: PL330 source is assembled when its name ends in .pl330, .asm or .s`);
+    }
     const base = load ?? 0x1000;
     return { images: [{ base, bytes }], config, channelEntry: base, diagnostics: [] };
   }

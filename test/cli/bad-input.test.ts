@@ -174,3 +174,11 @@ test('run-elf given PL330 source or microcode points at run', () => {
   assert.equal(r.status, 1);
   assert.equal(r.stderr, `dmalab run-elf: ${MEMCPY}: not an ARM Linux executable (no ELF header); PL330 microcode or source runs with dmalab run\n`);
 });
+
+test('run: PL330 source under another name (prog.txt) is named as text, not run as bytes that fault at once', () => {
+  writeFileSync(join(work, 'prog.txt'), readFileSync(MEMCPY));
+  const r = dmalab('run', 'prog.txt');
+  assert.equal(r.status, 6);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, 'dmalab run: prog.txt: text, not microcode: PL330 source is assembled when its name ends in .pl330, .asm or .s\n');
+});
