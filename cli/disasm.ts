@@ -6,16 +6,16 @@ import { ElfError, isElf } from '../emulator/linux/elf';
 import { disassemble, formatDisassembly } from '../emulator/pl330/disasm';
 import { ParsedArgs, UsageError, intOption } from './args';
 import type { Command } from './command';
-import { InputError, isPl330Source, readInputBytes } from './input';
+import { InputError, isAllText, isPl330Source, readInputBytes } from './input';
 
 export const disasmCommand: Command = {
   name: 'disasm',
   usage: `usage: dmalab disasm FILE [--base ADDR] [--thread manager|channel]
        dmalab disasm PROGRAM.elf [--function NAME]
 
-Disassembles the raw bytes of FILE (PL330 microcode, as 'dmalab asm' writes it; a .pl330, .asm or .s source is
-refused) into assembler syntax, with addresses and bytes as comments and labels at loop targets. Invalid encodings
-appear as .byte with the reason. Assembling the output gives back the same bytes.
+Disassembles the raw bytes of FILE (PL330 microcode, as 'dmalab asm' writes it; a .pl330, .asm or .s source, or
+any file that is all text, is refused) into assembler syntax, with addresses and bytes as comments and labels at
+loop targets. Invalid encodings appear as .byte with the reason. Assembling the output gives back the same bytes.
   --base ADDR          address of the first byte (0)
   --thread KIND        the thread the code runs on (guessed from the instructions by default)
 
@@ -47,7 +47,9 @@ syntax, under its function names; literal pools are left out.
       return 0;
     }
     if (args.flags.has('--function')) throw new UsageError('--function is for ARM ELF executables');
-    if (isPl330Source(file)) throw new InputError(`${file}: PL330 assembler source, not microcode: 'dmalab asm ${file} --format listing' shows its bytes`);
+    if (isPl330Source(file) || isAllText(bytes)) {
+      throw new InputError(`${file}: ${isPl330Source(file) ? 'PL330 assembler source' : 'text'}, not microcode: 'dmalab asm ${file} --format listing' shows a source's bytes`);
+    }
     const thread = args.flags.get('--thread')?.[0];
     if (thread !== undefined && thread !== 'manager' && thread !== 'channel') throw new UsageError(`--thread: '${thread}' is not manager or channel`);
     io.stdout(formatDisassembly(disassemble(bytes, { base: intOption(args, '--base', 0, 0xffffffff), thread })));

@@ -21,7 +21,7 @@ import { type SourceDiagnostic, formatDiagnostic } from '../server/pl330/diagnos
 import { assembleSource, startingProgram } from '../server/pl330/program-load';
 import { ParsedArgs, UsageError, intOption, parseIntArg, type FlagSpec } from './args';
 import type { Command, CommandIO } from './command';
-import { InputError, checkOutputFile, inputFileSize, isPl330Source, limitDiagnostics, readInputBytes, readSourceText } from './input';
+import { InputError, checkOutputFile, inputFileSize, isAllText, isPl330Source, limitDiagnostics, readInputBytes, readSourceText } from './input';
 import { dumpToFile, loadFile } from './memory-files';
 import { PL330_CONFIG_FLAGS, PL330_CONFIG_USAGE, configOverrides } from './pl330-config';
 import { DEFAULT_PLATFORM, loadPlatform, unknownDmac } from '../scenarios/platform';
@@ -358,9 +358,8 @@ function planLoad(file: string, config: Partial<Pl330Config>, load: number | und
   const bytes = readInputBytes(file);
   if (!isPl330Source(file)) {
     if (bytes.length === 0) return { images: [], config, diagnostics: [], failure: `${file}: empty file: no microcode to run` };
-    // Microcode ends in DMAEND (0x00); a file of printable lines is source under another name, which would run as
-    // bytes and fault at once.
-    if (bytes.every((b) => b >= 0x20 ? b < 0x7f : b === 0x09 || b === 0x0a || b === 0x0d)) {
+    // Source under another name would run as bytes and fault at once.
+    if (isAllText(bytes)) {
       throw new InputError(`${file}: text, not microcode: PL330 source is assembled when its name ends in .pl330, .asm or .s`);
     }
     const base = load ?? 0x1000;

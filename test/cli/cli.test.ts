@@ -84,7 +84,10 @@ test('disasm refuses assembler source (a common slip for the .bin asm wrote) and
   const source = dmalab('disasm', src);
   assert.equal(source.status, 1);
   assert.equal(source.stdout, '');
-  assert.equal(source.stderr, `dmalab disasm: ${src}: PL330 assembler source, not microcode: 'dmalab asm ${src} --format listing' shows its bytes\n`);
+  assert.equal(source.stderr, `dmalab disasm: ${src}: PL330 assembler source, not microcode: 'dmalab asm ${src} --format listing' shows a source's bytes\n`);
+  const text = join(work, 'source.txt');
+  writeFileSync(text, '.channel 0x1000\nDMAEND\n');
+  assert.equal(dmalab('disasm', text).stderr, `dmalab disasm: ${text}: text, not microcode: 'dmalab asm ${text} --format listing' shows a source's bytes\n`);
   const elf = join(__dirname, '../../examples/vfio-pl330/vfio-pl330');
   for (const option of ['--base', '--thread']) {
     const r = dmalab('disasm', elf, option, option === '--base' ? '0x1000' : 'channel');
