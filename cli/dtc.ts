@@ -147,6 +147,11 @@ ${wrapList(BINDING_CHECK_NAMES, 31, 118)}
     const inputBytes = file === '-' ? readFileSync(0) : readInputBytes(file);
     const inFormat = value(args, '--in-format') ?? guessInputFormat(file, inputBytes);
     if (inFormat !== 'dts' && inFormat !== 'dtb') throw new UsageError(`-I: unknown input format '${inFormat}' (dts or dtb)`);
+    // An -I that the file's own magic number contradicts: say so rather than fail to parse it.
+    const isBlob = FDT_MAGIC_BYTES.every((b, i) => inputBytes[i] === b);
+    if (value(args, '--in-format') !== undefined && isBlob !== (inFormat === 'dtb') && inputBytes.length > 0) {
+      throw new InputError(`${file === '-' ? '<stdin>' : file}: -I ${inFormat}, but it is ${isBlob ? 'a blob (magic 0xd00dfeed): -I dtb' : 'not a blob (no magic 0xd00dfeed): a source, -I dts'}`);
+    }
     const out = value(args, '--out') ?? '-';
     const outFormat = value(args, '--out-format') ?? (/\.dtbo?$/.test(out) ? 'dtb' : /\.dtsi?$/.test(out) ? 'dts' : inFormat === 'dts' ? 'dtb' : 'dts');
     if (outFormat !== 'dts' && outFormat !== 'dtb' && outFormat !== 'asm') throw new UsageError(`-O: unknown output format '${outFormat}' (dts, dtb or asm)`);
@@ -172,7 +177,7 @@ ${wrapList(BINDING_CHECK_NAMES, 31, 118)}
     const name = file === '-' ? '<stdin>' : file;
     let result: CompileResult;
     if (inFormat === 'dtb') {
-      result = loadDtb(inputBytes, name, treeOptions);
+      result = loadDtb(inputBytes, treeOptions);
     } else {
       const compiled = compileDtsText(name, bytesToText(inputBytes), {
         ...treeOptions, host, includeDirs, defines: args.flags.get('-D') ?? [], cpp: args.flags.has('--cpp'),

@@ -184,14 +184,14 @@ export function compileDts(source: Source, options: CompileOptions): CompileResu
 }
 
 /** Reads a DTB; a malformed blob gives one error diagnostic. */
-export function loadDtb(bytes: Uint8Array, name: string, options: TreeOptions): CompileResult {
+export function loadDtb(bytes: Uint8Array, options: TreeOptions): CompileResult {
   const diagnostics: Diagnostic[] = [];
   let info: DtInfo;
   try {
     info = fromDtb(bytes);
   } catch (e) {
     if (e instanceof FdtError) {
-      diagnostics.push({ severity: 'error', code: 'dtb', message: `${name}: ${e.message}` });
+      diagnostics.push({ severity: 'error', code: 'dtb', message: e.message });
       return { info: undefined, document: undefined, diagnostics, checksFailed: false };
     }
     throw e;

@@ -176,7 +176,7 @@ export function createDevicetreeSupport(): DevicetreeSupport {
       return { errors: 0, dtb: Buffer.from(toDtb(a.info)).toString('base64'), messages };
     },
     decompile(bytes) {
-      const result = loadDtb(bytes, 'blob.dtb', { force: true });
+      const result = loadDtb(bytes, { force: true });
       if (!result.info) return { text: `// not a devicetree blob: ${result.diagnostics.map((d) => d.message).join('; ')}\n` };
       return { text: toDts(result.info, 'roundtrip') };
     },

@@ -182,3 +182,18 @@ test('run: PL330 source under another name (prog.txt) is named as text, not run 
   assert.equal(r.stdout, '');
   assert.equal(r.stderr, 'dmalab run: prog.txt: text, not microcode: PL330 source is assembled when its name ends in .pl330, .asm or .s\n');
 });
+
+test('dtc: an -I its input contradicts is named; a bad blob names the file once', () => {
+  const dts = join(ROOT, 'examples/dts/pl330.dts');
+  assert.equal(dmalab('dtc', '-O', 'dtb', '-o', 'good.dtb', dts).status, 0);
+  const asSource = dmalab('dtc', '-I', 'dts', 'good.dtb');
+  assert.equal(asSource.status, 1);
+  assert.equal(asSource.stderr, 'dmalab dtc: good.dtb: -I dts, but it is a blob (magic 0xd00dfeed): -I dtb\n');
+  const asBlob = dmalab('dtc', '-I', 'dtb', dts);
+  assert.equal(asBlob.status, 1);
+  assert.equal(asBlob.stderr, `dmalab dtc: ${dts}: -I dtb, but it is not a blob (no magic 0xd00dfeed): a source, -I dts\n`);
+  writeFileSync(join(work, 'text.dtb'), '/dts-v1/;\n/ { };\n');
+  const misnamed = dmalab('dtc', 'text.dtb');
+  assert.equal(misnamed.status, 1);
+  assert.equal(misnamed.stderr.split('\n')[0], 'text.dtb: error: bad magic 0x2f647473 (expected 0xd00dfeed) (at byte 0x0) [dtb]');
+});
