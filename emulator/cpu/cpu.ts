@@ -384,7 +384,7 @@ export class Cpu extends CpuState {
       this.runBlock = block;
       this.runExecuted = executed;
       if (this.translation && length === handlers.length && budget - executed >= handlers.length && (block.translated !== undefined || block.interpreted >= this.translateAfter)) {
-        const translated = block.translated ?? (block.translated = translateBlock(block));
+        const translated = block.translated ?? (block.translated = this.translate(block));
         this.runTranslated = true;
         try {
           executed += enterTranslated(translated, this, r, budget - executed);
@@ -426,6 +426,17 @@ export class Cpu extends CpuState {
     this.runBlock = undefined;
     this.retired += executed;
     return executed;
+  }
+
+  private missPathsExercised = false;
+
+  /** A hot block's translation; the first one exercises the memory's miss paths, which translations inline. */
+  private translate(block: Block): Translated {
+    if (!this.missPathsExercised) {
+      this.missPathsExercised = true;
+      this.mem.exerciseMissPaths?.();
+    }
+    return translateBlock(block);
   }
 
   /** A hot truncated block, about to be translated, decoded again past its unconditional branches. */
