@@ -1,7 +1,9 @@
 // One esbuild pass over every bundle: the extension, the language server, the debug adapter, the CLI;
 // with --tests / --bench also every test/**/*.test.ts and bench/**/*.bench.ts.
 import { build } from 'esbuild';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -45,6 +47,33 @@ await build({
   external: ['vscode'],
   minify: args.has('--minify'),
 });
+
+/** A devicetree source that reads another file: its blob depends on more than its own text. */
+const READS_FILES = /^\s*#\s*include\b|\/include\/|\/incbin\//m;
+
+/**
+ * The package's platforms (examples/platforms/*.dts) compiled by the CLI just built, as a platform file always is
+ * (preprocessor first), each blob beside a copy of its source in dist/platforms: a command loads its platform's
+ * blob while the source is unchanged, instead of compiling it at every start (scenarios/platform.ts). A platform
+ * that reads other files, or does not compile without a diagnostic, gets no blob.
+ */
+async function prebuildPlatforms() {
+  const sources = join(root, 'examples', 'platforms');
+  const out = join(root, 'dist', 'platforms');
+  rmSync(out, { recursive: true, force: true });
+  if (!existsSync(join(root, 'dist', 'cli.js')) || !existsSync(sources)) return;
+  mkdirSync(out, { recursive: true });
+  const names = readdirSync(sources).filter((name) => name.endsWith('.dts') && !READS_FILES.test(readFileSync(join(sources, name), 'latin1')));
+  await Promise.all(names.map(async (name) => {
+    const blob = join(out, name.replace(/\.dts$/, '.dtb'));
+    const compiled = await promisify(execFile)(process.execPath, [join(root, 'dist', 'cli.js'), 'dtc', '--cpp', '-I', 'dts', '-O', 'dtb', '-o', blob, join(sources, name)])
+      .then(({ stderr }) => stderr === '', () => false);
+    if (compiled) copyFileSync(join(sources, name), join(out, name));
+    else rmSync(blob, { force: true });
+  }));
+}
+
+await prebuildPlatforms();
 
 async function buildSuite(srcDir, suffix, outDir) {
   rmSync(join(root, outDir), { recursive: true, force: true });
