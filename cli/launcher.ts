@@ -95,8 +95,16 @@ function requireCached(file: string, variant: string, worthKeeping: () => boolea
  */
 const ONE_SHOT_COMMANDS = new Set(['asm', 'disasm', 'dtc']);
 
+/**
+ * Commands that run a program's hot loops as translations (emulator/cpu/translate.ts), each called again at every
+ * quantum of the clock: V8 optimizes a translation for its next call, and replacing the call in progress on its stack
+ * as well (OSR) would compile every hot loop twice, for the few thousand instructions left in the call.
+ */
+const TRANSLATING_COMMANDS = new Set(['run-elf']);
+
 const command = process.argv[2];
 if (command !== undefined && ONE_SHOT_COMMANDS.has(command)) setFlagsFromString('--max-opt=1');
+if (command !== undefined && TRANSLATING_COMMANDS.has(command)) setFlagsFromString('--no-use-osr');
 const variant = command !== undefined && /^[a-z][a-z-]*$/.test(command) ? command : 'usage';
 // A mistyped command gets no cache of its own.
 const cli = requireCached(join(__dirname, 'cli-main.js'), variant, () => variant === 'usage' || cli.isCommand(variant)) as typeof import('./main');

@@ -276,35 +276,38 @@ export class LinuxProcess implements UserContext {
    * can run gets the CPU; when none can, the timeline runs until a wait ends.
    */
   run(budget = Infinity): ProcessOutcome | undefined {
-    const cpu = this.cpu;
-    let remaining = budget;
-    while (this.outcome === undefined && remaining > 0) {
-      if (this.current.wait !== undefined || this.current.exited || this.sliceLeft <= 0) {
-        // Time spent waiting counts against the budget as the instructions the CPU could have run meanwhile.
-        this.sync();
-        const before = this.timeline.now;
-        this.reschedule(before + remaining * this.timeline.cpuPeriod);
-        remaining -= Math.floor((this.timeline.now - before) / this.timeline.cpuPeriod);
-        this.syncTime = this.timeline.now;
-        this.syncRetired = this.cpu.retired;
-        continue;
-      }
-      this.memory.revalidate();
-      const quantumEnd = (Math.floor(cpu.retired / QUANTUM) + 1) * QUANTUM;
-      const ran = cpu.run(Math.min(remaining, quantumEnd - cpu.retired, this.sliceLeft));
-      remaining -= ran;
-      this.sliceLeft -= ran;
-      if (cpu.retired === quantumEnd) this.sync();
-      const stop = cpu.stop;
-      if (stop === null) continue;
-      if (stop.kind === 'svc') {
-        cpu.stop = null;
-        this.systemCall();
-        continue;
-      }
-      this.outcome = this.crash(stop);
-    }
+    // One call of `step` per quantum: V8 optimizes it for its next call (a loop body here would need on-stack
+    // replacement, which `dmalab run-elf` turns off: cli/launcher.ts).
+    for (let remaining = budget; this.outcome === undefined && remaining > 0; ) remaining -= this.step(remaining);
     return this.outcome;
+  }
+
+  /** Runs the current thread for a quantum at most (then its system call), or waits; returns the instructions' time that passed. */
+  private step(remaining: number): number {
+    const cpu = this.cpu;
+    if (this.current.wait !== undefined || this.current.exited || this.sliceLeft <= 0) {
+      // Time spent waiting counts against the budget as the instructions the CPU could have run meanwhile.
+      this.sync();
+      const before = this.timeline.now;
+      this.reschedule(before + remaining * this.timeline.cpuPeriod);
+      this.syncTime = this.timeline.now;
+      this.syncRetired = this.cpu.retired;
+      return Math.floor((this.timeline.now - before) / this.timeline.cpuPeriod);
+    }
+    this.memory.revalidate();
+    const quantumEnd = (Math.floor(cpu.retired / QUANTUM) + 1) * QUANTUM;
+    const ran = cpu.run(Math.min(remaining, quantumEnd - cpu.retired, this.sliceLeft));
+    this.sliceLeft -= ran;
+    if (cpu.retired === quantumEnd) this.sync();
+    const stop = cpu.stop;
+    if (stop === null) return ran;
+    if (stop.kind === 'svc') {
+      cpu.stop = null;
+      this.systemCall();
+      return ran;
+    }
+    this.outcome = this.crash(stop);
+    return ran;
   }
 
   /**
