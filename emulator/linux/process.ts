@@ -285,15 +285,8 @@ export class LinuxProcess implements UserContext {
   /** Runs the current thread for a quantum at most (then its system call), or waits; returns the instructions' time that passed. */
   private step(remaining: number): number {
     const cpu = this.cpu;
-    if (this.current.wait !== undefined || this.current.exited || this.sliceLeft <= 0) {
-      // Time spent waiting counts against the budget as the instructions the CPU could have run meanwhile.
-      this.sync();
-      const before = this.timeline.now;
-      this.reschedule(before + remaining * this.timeline.cpuPeriod);
-      this.syncTime = this.timeline.now;
-      this.syncRetired = this.cpu.retired;
-      return Math.floor((this.timeline.now - before) / this.timeline.cpuPeriod);
-    }
+    // Time spent waiting counts against the budget as the instructions the CPU could have run meanwhile.
+    if (this.current.wait !== undefined || this.current.exited || this.sliceLeft <= 0) return this.yieldCpu(remaining);
     this.memory.revalidate();
     const quantumEnd = (Math.floor(cpu.retired / QUANTUM) + 1) * QUANTUM;
     const ran = cpu.run(Math.min(remaining, quantumEnd - cpu.retired, this.sliceLeft));
@@ -317,6 +310,11 @@ export class LinuxProcess implements UserContext {
    */
   idle(budget: number): number {
     if (this.outcome !== undefined || (this.current.wait === undefined && !this.current.exited)) return 0;
+    return this.yieldCpu(budget);
+  }
+
+  /** The next thread that can run gets the CPU, the machine running while none can (`budget` instructions' time at most); returns the time that passed. */
+  private yieldCpu(budget: number): number {
     this.sync();
     const before = this.timeline.now;
     this.reschedule(before + budget * this.timeline.cpuPeriod);
