@@ -66,7 +66,9 @@ async function prebuildPlatforms() {
   const names = readdirSync(sources).filter((name) => name.endsWith('.dts') && !READS_FILES.test(readFileSync(join(sources, name), 'latin1')));
   await Promise.all(names.map(async (name) => {
     const blob = join(out, name.replace(/\.dts$/, '.dtb'));
-    const compiled = await promisify(execFile)(process.execPath, [join(root, 'dist', 'cli.js'), 'dtc', '--cpp', '-I', 'dts', '-O', 'dtb', '-o', blob, join(sources, name)])
+    const dtc = [join(root, 'dist', 'cli.js'), 'dtc', '--cpp', '-I', 'dts', '-O', 'dtb', '-o', blob, join(sources, name)];
+    // A build writes no code cache of the CLI's.
+    const compiled = await promisify(execFile)(process.execPath, dtc, { env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' } })
       .then(({ stderr }) => stderr === '', () => false);
     if (compiled) copyFileSync(join(sources, name), join(out, name));
     else rmSync(blob, { force: true });
