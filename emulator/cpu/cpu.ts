@@ -161,6 +161,12 @@ export class Cpu extends CpuState {
   translation = true;
   /** Instructions a block runs interpreted before it is translated (the tests lower it to translate more). */
   translateAfter = TRANSLATE_AFTER;
+  /**
+   * Whether a block that branched back to its own start when it last ran (a loop, likely to run on) is translated
+   * after a quarter of `translateAfter`: a user program's hot loops then run interpreted a shorter while (a kernel's
+   * blocks keep the one threshold).
+   */
+  translateLoopsSooner = false;
   /** Bumped whenever decoded code is dropped (a looping translated block checks it). */
   codeGeneration = 0;
   /** Where a translated block is or left (see TranslationState). */
@@ -369,7 +375,7 @@ export class Cpu extends CpuState {
         }
       }
       previous = block;
-      if (block.truncated && this.translation && block.interpreted >= this.translateAfter) this.decodeWhole(block);
+      if (block.truncated && this.translation && this.isHot(block)) this.decodeWhole(block);
       const { handlers, fallthrough, pcValues } = block;
       // A breakpoint in the block: run up to it (interpreted), or stop there; the one resumed from runs once.
       let length = handlers.length;
@@ -383,7 +389,7 @@ export class Cpu extends CpuState {
       }
       this.runBlock = block;
       this.runExecuted = executed;
-      if (this.translation && length === handlers.length && budget - executed >= handlers.length && (block.translated !== undefined || block.interpreted >= this.translateAfter)) {
+      if (this.translation && length === handlers.length && budget - executed >= handlers.length && (block.translated !== undefined || this.isHot(block))) {
         const translated = block.translated ?? (block.translated = this.translate(block));
         this.runTranslated = true;
         try {
@@ -426,6 +432,11 @@ export class Cpu extends CpuState {
     this.runBlock = undefined;
     this.retired += executed;
     return executed;
+  }
+
+  /** Whether `block` ran interpreted long enough to be translated. */
+  private isHot(block: Block): boolean {
+    return block.interpreted >= (this.translateLoopsSooner && block.successor === block ? this.translateAfter / 4 : this.translateAfter);
   }
 
   private missPathsExercised = false;

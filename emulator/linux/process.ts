@@ -124,6 +124,7 @@ export class LinuxProcess implements UserContext {
     const port = options.bus.port({ name: 'cpu0', streamId: -1 });
     this.memory = new UserAddressSpace(options.bus, port, options.frames);
     this.cpu = new Cpu(this.memory);
+    this.cpu.translateLoopsSooner = true;
     this.timeline = options.timeline ?? new BareTimeline();
     this.memory.beforeDeviceAccess = () => this.timeline.advanceTo(this.cpuTime());
     this.randomState = (options.seed ?? 0x5eed1234) | 1;
