@@ -8,8 +8,9 @@ import { PAGE_SIZE } from '../emulator/bus/memory';
 import { EventFd } from '../emulator/linux/files';
 import type { DmacDescription } from '../emulator/machine/platform';
 import { VFIO_DMA_MAP_FLAGS, VFIO_IRQ_SET_FLAGS } from '../emulator/vfio/uapi';
-import { compileDts, toDtb } from '../server/dts/compiler';
-import { Source, formatDiagnostic } from '../server/dts/source';
+import { compileDtsText } from '../server/dts/compile-file';
+import { toDtb } from '../server/dts/compiler';
+import { formatDiagnostic } from '../server/dts/source';
 import { ScenarioFailure, StepLog, VfioSession, allocate, armInterrupt, irqEventfd, mapDma } from './vfio-session';
 
 /** The guest's physical address map, as QEMU's `virt` board lays it out. */
@@ -143,10 +144,11 @@ export class VirtualMachineMonitor implements GuestMachine {
 
   private compileGuestDevicetree(log: StepLog): Uint8Array {
     const name = 'guest.dts';
-    // The VMM's devicetree includes no files: it has no file system to read.
-    const result = compileDts(new Source(name, this.guestDts(), '.'), { host: { readFile: () => undefined } });
-    const errors = result.diagnostics.filter((d) => d.severity === 'error');
-    if (!result.info || errors.length) throw new ScenarioFailure(`guest devicetree: ${errors.map((d) => formatDiagnostic(d, name)).join('; ')}`);
+    // The one compile path (preprocessor, then compiler); the VMM's devicetree includes no files: it has no file
+    // system to read.
+    const { preprocessor, result } = compileDtsText(name, this.guestDts(), { host: { readFile: () => undefined } });
+    const errors = [...preprocessor, ...(result?.diagnostics ?? [])].filter((d) => d.severity === 'error');
+    if (!result?.info || errors.length) throw new ScenarioFailure(`guest devicetree: ${errors.map((d) => formatDiagnostic(d, name)).join('; ')}`);
     const dtb = toDtb(result.info);
     log.note(`guest.dtb: ${dtb.length} bytes`);
     return dtb;

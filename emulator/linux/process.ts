@@ -88,6 +88,10 @@ export interface ProcessOptions {
   readonly strictSyscalls?: boolean;
   /** Messages about the program that are not its output (an unimplemented system call, once per call). */
   readonly warn?: (message: string) => void;
+  /** Instructions between two syncs with the timeline (default QUANTUM). Infinity runs the CPU as it ran before the
+   * machine had one clock, syncing only at system calls and timeslice ends: the CPU benchmark measures the clock's cost
+   * against it. */
+  readonly quantum?: number;
 }
 
 export class LinuxProcess implements UserContext {
@@ -99,7 +103,9 @@ export class LinuxProcess implements UserContext {
   brkStart: number;
   brk: number;
   readonly timeline: Timeline;
-  /** Live threads in creation order (the round-robin order); the first is the main thread. */
+  /** The process ID (the thread group's): the main thread's ID, which stays the process's after that thread exits. */
+  readonly pid = MAIN_TID;
+  /** Live threads in creation order (the round-robin order); the first is the main thread while it lives. */
   readonly threads: LinuxThread[] = [new LinuxThread(MAIN_TID)];
   /** The thread whose registers the CPU holds. */
   current: LinuxThread = this.threads[0];
@@ -107,6 +113,7 @@ export class LinuxProcess implements UserContext {
   private nextTid = MAIN_TID + 1;
   /** Instructions left of the current thread's timeslice. */
   private sliceLeft = TIMESLICE;
+  private readonly quantum: number;
   /** The CPU was last at the timeline's present (at a quantum's end or a wait's) at this instant, with this count. */
   private syncTime = 0;
   private syncRetired = 0;
@@ -126,6 +133,7 @@ export class LinuxProcess implements UserContext {
     this.cpu = new Cpu(this.memory);
     this.cpu.translateLoopsSooner = true;
     this.timeline = options.timeline ?? new BareTimeline();
+    this.quantum = options.quantum ?? QUANTUM;
     this.memory.beforeDeviceAccess = () => this.timeline.advanceTo(this.cpuTime());
     this.randomState = (options.seed ?? 0x5eed1234) | 1;
     this.startRealtimeNs = 1_700_000_000 * 1e9;
@@ -289,7 +297,7 @@ export class LinuxProcess implements UserContext {
     // Time spent waiting counts against the budget as the instructions the CPU could have run meanwhile.
     if (this.current.wait !== undefined || this.current.exited || this.sliceLeft <= 0) return this.yieldCpu(remaining);
     this.memory.revalidate();
-    const quantumEnd = (Math.floor(cpu.retired / QUANTUM) + 1) * QUANTUM;
+    const quantumEnd = (Math.floor(cpu.retired / this.quantum) + 1) * this.quantum;
     const ran = cpu.run(Math.min(remaining, quantumEnd - cpu.retired, this.sliceLeft));
     this.sliceLeft -= ran;
     if (cpu.retired === quantumEnd) this.sync();

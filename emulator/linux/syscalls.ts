@@ -524,7 +524,7 @@ export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
   },
   set_robust_list: () => 0,
   rseq: () => -ENOSYS,
-  getpid: (p) => p.threads[0]?.tid ?? p.current.tid,
+  getpid: (p) => p.pid,
   gettid: (p) => p.current.tid,
   getppid: () => 0,
   getuid32: () => 0,
@@ -552,7 +552,7 @@ export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
     return p.resourceLimits.set(resource, soft, hard) ? 0 : -EINVAL;
   }),
   prlimit64: (p, pid, resource, newLimit, old) => guarded(() => {
-    if (pid !== 0 && pid !== SYSCALLS.getpid(p, 0, 0, 0, 0, 0, 0)) return -ESRCH;
+    if (pid !== 0 && pid !== p.pid) return -ESRCH;
     const limit = p.resourceLimits.get(resource);
     if (limit === undefined) return -EINVAL;
     if (newLimit !== 0) {
@@ -607,9 +607,10 @@ export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
   rt_sigaction: (p, _signal, _action, old) => guarded(() => { if (old) p.memory.writeBytes(u32(old), new Uint8Array(20)); return 0; }),
   rt_sigprocmask: (p, _how, _set, old) => guarded(() => { if (old) p.memory.writeBytes(u32(old), new Uint8Array(8)); return 0; }),
   sigaltstack: () => 0,
-  tgkill: (p, _tgid, tid, signal) => (p.threads.some((t) => t.tid === tid) ? terminate(p, signal) : -ESRCH),
-  tkill: (p, tid, signal) => (p.threads.some((t) => t.tid === tid) ? terminate(p, signal) : -ESRCH),
-  kill: (p, _pid, signal) => terminate(p, signal),
+  tgkill: (p, tgid, tid, signal) => (tgid <= 0 ? -EINVAL : tgid !== p.pid ? -ESRCH : signalThread(p, tid, signal)),
+  tkill: (p, tid, signal) => signalThread(p, tid, signal),
+  // This process is the only one: by its ID, its group (0) or every process a signal may reach (-1).
+  kill: (p, pid, signal) => (!validSignal(signal) ? -EINVAL : pid === p.pid || pid === 0 || pid === -1 ? terminate(p, signal) : -ESRCH),
 };
 
 const CLONE_VM = 0x100;
@@ -721,6 +722,17 @@ function wakeOpCondition(old: number, encoded: number): boolean {
     case 4: return old > arg;
     default: return old >= arg;
   }
+}
+
+/** Linux's signals are 1..64; 0 only checks that the target exists. */
+function validSignal(signal: number): boolean {
+  return signal >= 0 && signal <= 64;
+}
+
+/** tkill/tgkill: a live thread of this process; signal 0 only checks that it lives. */
+function signalThread(p: LinuxProcess, tid: number, signal: number): number {
+  if (tid <= 0 || !validSignal(signal)) return -EINVAL;
+  return p.threads.some((t) => t.tid === tid) ? terminate(p, signal) : -ESRCH;
 }
 
 function terminate(p: LinuxProcess, signal: number): number {

@@ -7,9 +7,14 @@ import assert from 'node:assert/strict';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compile, toolchainAvailable } from '../support/toolchain';
-import { after, client, launch, root } from './support';
+import { programEnvironment } from '../../emulator/linux/environment';
+import { hostedOn, startUserProgram } from '../../emulator/linux/user-program';
+import { Machine } from '../../emulator/machine/machine';
+import { loadPlatform } from '../../scenarios/platform';
+import { compile, runQemu, toolchainAvailable } from '../support/toolchain';
+import { after, client, launch, launchToEnd, root } from './support';
 
 const source = join(root, 'test', 'debugger', 'programs', 'dma-fault.c');
 const lines = readFileSync(source, 'utf8').split('\n');
@@ -218,6 +223,70 @@ test("a program's threads are the session's CPU threads: a breakpoint in a worke
     await dc.setBreakpointsRequest({ source: { path: threadsSource }, breakpoints: [] });
     const end = await runToEnd(dc, output.text);
     assert.equal(end.exitCode, 0);
+  } finally {
+    await dc.stop();
+  }
+});
+
+/** The program's own output (category stdout) of a session. */
+function programOutput(events: readonly DebugProtocol.OutputEvent[]): string {
+  return events.filter((e) => e.body.category === 'stdout').map((e) => e.body.output).join('');
+}
+
+test('a polling VFIO driver under the debugger, stopped and stepped in its polling loop, interleaves with the DMAC exactly as a straight run', { skip }, async () => {
+  const driverSource = join(root, 'test', 'emulator', 'machine', 'programs', 'vfio-polling.c');
+  const driver = compile(driverSource, DEBUG_BUILD);
+  const platform = join(root, 'examples', 'platforms', 'vexpress-mmu400-dma330.dts');
+  // The process `dmalab run-elf` starts, with what the session gives the program: the adapter's environment (this
+  // process's), the workspace, and a terminal's line-buffered stdout (the debug console).
+  let expected = '';
+  const proc = startUserProgram({
+    path: driver, bytes: readFileSync(driver), args: ['poll'], workspace: tmpdir(), env: programEnvironment(process.env, {}), ...hostedOn(new Machine(loadPlatform(platform))),
+    stdout: (data) => { expected += Buffer.from(data).toString(); }, stderr: (data) => { expected += Buffer.from(data).toString(); }, terminal: true,
+  });
+  assert.deepEqual(proc.run(), { kind: 'exit', status: 0 });
+  const reads = (text: string): number => Number(/CSR0 polled until Stopped: (\d+) reads/.exec(text)?.[1]);
+  assert.ok(reads(expected) > 10, expected);
+
+  const dc = await client();
+  try {
+    const output = capture(dc);
+    const pollLine = readFileSync(driverSource, 'utf8').split('\n').findIndex((l) => l.includes('if (++polls == MAX_POLLS)')) + 1;
+    // Every 7th pass through the polling loop (the first loop: CSR0 until Stopped), three times, each followed by steps.
+    const first = await launch(dc, { program: driver, args: ['poll'], platform, workspace: tmpdir() },
+      () => dc.setBreakpointsRequest({ source: { path: driverSource }, breakpoints: [{ line: pollLine, hitCondition: '% 7' }] }));
+    assert.equal(first.frame.line, pollLine);
+    for (let stop = first, n = 0; n < 3; n++) {
+      assert.equal(stop.frame.line, pollLine);
+      await after(dc, dc.nextRequest({ threadId: stop.threadId }));
+      await after(dc, dc.stepInRequest({ threadId: stop.threadId }));
+      const instruction = await after(dc, dc.stepInRequest({ threadId: stop.threadId, granularity: 'instruction' }));
+      stop = n < 2 ? await after(dc, dc.continueRequest({ threadId: instruction.threadId })) : instruction;
+    }
+    await dc.setBreakpointsRequest({ source: { path: driverSource }, breakpoints: [] });
+    // The copy from an unmapped IOVA stops the session on the SMMU fault (the default filter); runToEnd continues.
+    const end = await runToEnd(dc, () => programOutput(output.events));
+    assert.equal(end.exitCode, 0);
+    assert.ok(end.stops.some((s) => s.body.reason === 'exception'), 'the SMMU fault stopped the session');
+    assert.equal(end.output, expected);
+  } finally {
+    await dc.stop();
+  }
+});
+
+test("launch.json `env` edits the adapter's environment for the program, as the same environment given to qemu-arm", { skip }, async () => {
+  const environmentSource = join(root, 'test', 'emulator', 'linux', 'env-programs', 'environment.c');
+  const program = compile(environmentSource, { name: 'armhf', compiler: 'arm-linux-gnueabihf-gcc', flags: ['-O2', '-static'] });
+  const inherited = Object.keys(process.env).find((name) => /^[A-Z_]+$/.test(name) && name !== 'PATH')!;
+  const names = [inherited, 'PATH', 'FROM_LAUNCH', 'EMPTY'];
+  const dc = await client();
+  try {
+    const output = capture(dc);
+    await launchToEnd(dc, { program, args: names, workspace: tmpdir(), env: { FROM_LAUNCH: 'x=1 y', EMPTY: '', [inherited]: null } });
+    const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && e[0] !== inherited));
+    const qemu = runQemu(program, names, ['-cpu', 'cortex-a15'], { ...env, FROM_LAUNCH: 'x=1 y', EMPTY: '' });
+    assert.equal(programOutput(output.events), qemu.stdout);
+    assert.match(qemu.stdout, new RegExp(`^${inherited} is unset\\nPATH='.*'\\nFROM_LAUNCH='x=1 y'\\nEMPTY=''\\n`, 'm'));
   } finally {
     await dc.stop();
   }

@@ -1,8 +1,9 @@
 // A userspace VFIO driver for the PL330 written the ways drivers wait for hardware, to check that the DMAC runs while
 // the CPU runs (one clock):
 //   vfio-polling poll     busy-waits on DBGSTATUS before each debug command, starts a copy and polls CSR0 until the
-//                         channel is Stopped, then INT_EVENT_RIS for its event; then starts a copy from an unmapped
-//                         IOVA and spins on FSRC until the channel faults, kills it and polls CSR0 again.
+//                         channel is Stopped, then INT_EVENT_RIS for its event; starts the copy again and polls
+//                         INT_EVENT_RIS alone until the event; then starts a copy from an unmapped IOVA and spins on
+//                         FSRC until the channel faults, kills it and polls CSR0 again.
 //   vfio-polling thread   an interrupt thread blocks in read() on the eventfd and tells the main thread through a
 //                         condition variable; the main thread waits on it.
 // Prints each step; exit status 0 when every wait ended as the hardware says and the copies are right.
@@ -187,6 +188,14 @@ int main(int argc, char **argv) {
     printf("INT_EVENT_RIS event 0: set (%u reads before)\n", ris);
     wr(INTCLR, 1);
     ok = executing > 0;
+
+    // The same copy again, now waiting on the raw interrupt status alone.
+    memset(dst, 0, COPY_BYTES);
+    dmago(IOVA_CODE);
+    unsigned clear = poll_until("INT_EVENT_RIS after a second copy", INT_EVENT_RIS, 1, 1);
+    printf("INT_EVENT_RIS polled until event 0: %u reads saw it clear first\n", clear);
+    wr(INTCLR, 1);
+    ok = ok && clear > 0 && memcmp(src, dst, COPY_BYTES) == 0;
 
     copy_program(code, IOVA_UNMAPPED, IOVA_DST, 64);
     dmago(IOVA_CODE);
