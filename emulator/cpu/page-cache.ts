@@ -71,7 +71,7 @@ export abstract class PageCachedMemory {
     let vpn = -1;
     for (let slot = 0; slot < CACHE_SIZE && vpn < 0; slot++) if (this.readTags[slot] >= 0 && this.readTags[slot] === this.writeTags[slot]) vpn = this.readTags[slot];
     if (vpn < 0) return;
-    const address = vpn * PAGE_SIZE;
+    const address = (vpn * PAGE_SIZE) | 0; // signed, as the CPU passes addresses (a small integer for V8)
     this.uncachePage(vpn);
     const byte = this.read8(address);
     this.uncachePage(vpn);
