@@ -20,6 +20,13 @@ const MAX_BLOCK = 48;
  * translation (on its background threads too), which pays only for code that runs for a while.
  */
 export const TRANSLATE_AFTER = 200_000;
+/**
+ * Longest block translated after TRANSLATE_AFTER instructions; a longer one waits in proportion to its length (until
+ * it ran TRANSLATE_AFTER / TRANSLATE_SPAN times). V8's compiling grows with a function's length, while what a
+ * translation saves grows with the instructions it runs: in a kernel's boot, translating its blocks of 9-48
+ * instructions after 200,000 instructions cost V8 about 1 s of CPU on its threads for little gain.
+ */
+const TRANSLATE_SPAN = 8;
 
 export class Block {
   // The arrays are replaced once, when a truncated block is decoded whole before its translation (`become`).
@@ -163,8 +170,8 @@ export class Cpu extends CpuState {
   translateAfter = TRANSLATE_AFTER;
   /**
    * Whether a block that branched back to its own start when it last ran (a loop, likely to run on) is translated
-   * after a quarter of `translateAfter`: a user program's hot loops then run interpreted a shorter while (a kernel's
-   * blocks keep the one threshold).
+   * after a quarter of its wait: a user program's hot loops then run interpreted a shorter while (a kernel's blocks
+   * keep theirs).
    */
   translateLoopsSooner = false;
   /** Bumped whenever decoded code is dropped (a looping translated block checks it). */
@@ -375,7 +382,7 @@ export class Cpu extends CpuState {
         }
       }
       previous = block;
-      if (block.truncated && this.translation && this.isHot(block)) this.decodeWhole(block);
+      if (block.truncated && this.translation && this.translationDue(block)) this.decodeWhole(block);
       const { handlers, fallthrough, pcValues } = block;
       // A breakpoint in the block: run up to it (interpreted), or stop there; the one resumed from runs once.
       let length = handlers.length;
@@ -389,7 +396,7 @@ export class Cpu extends CpuState {
       }
       this.runBlock = block;
       this.runExecuted = executed;
-      if (this.translation && length === handlers.length && budget - executed >= handlers.length && (block.translated !== undefined || this.isHot(block))) {
+      if (this.translation && length === handlers.length && budget - executed >= handlers.length && (block.translated !== undefined || this.translationDue(block))) {
         const translated = block.translated ?? (block.translated = this.translate(block));
         this.runTranslated = true;
         try {
@@ -405,12 +412,16 @@ export class Cpu extends CpuState {
       }
       this.runTranslated = false;
       const count = Math.min(length, budget - executed);
+      // ARM instructions follow each other every 4 bytes: their next PC and R15 are sums, not loads from the block's
+      // arrays (which, over a kernel's tens of thousands of warm blocks, miss the host's caches).
+      const arm = !block.thumb;
+      const start = arm ? block.addresses[0] : 0;
       let i = 0;
       try {
         for (; i < count; i++) {
-          const next = fallthrough[i];
+          const next = arm ? (start + 4 * i + 4) >>> 0 : fallthrough[i];
           this.next = next;
-          r[15] = pcValues[i];
+          r[15] = arm ? (start + 4 * i + 8) | 0 : pcValues[i];
           handlers[i](this);
           // A branch changed `next`; so do stops (undefined instruction, BKPT), and an SVC always ends its block.
           if (this.next !== next) {
@@ -434,9 +445,13 @@ export class Cpu extends CpuState {
     return executed;
   }
 
-  /** Whether `block` ran interpreted long enough to be translated. */
-  private isHot(block: Block): boolean {
-    return block.interpreted >= (this.translateLoopsSooner && block.successor === block ? this.translateAfter / 4 : this.translateAfter);
+  /**
+   * Whether a block has run interpreted long enough to be translated (longer blocks wait in proportion; one that
+   * branched back to its own start, a quarter of that where `translateLoopsSooner` is set).
+   */
+  private translationDue(block: Block): boolean {
+    const due = this.translateAfter * Math.max(1, block.handlers.length / TRANSLATE_SPAN);
+    return block.interpreted >= (this.translateLoopsSooner && block.successor === block ? due / 4 : due);
   }
 
   private missPathsExercised = false;
