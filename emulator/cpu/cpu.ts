@@ -170,8 +170,8 @@ export class Cpu extends CpuState {
   translateAfter = TRANSLATE_AFTER;
   /**
    * Whether a block that branched back to its own start when it last ran (a loop, likely to run on) is translated
-   * after a quarter of its wait: a user program's hot loops then run interpreted a shorter while (a kernel's blocks
-   * keep theirs).
+   * after a quarter of `translateAfter`, whatever its length: a user program's hot loops then run interpreted a
+   * shorter while (a kernel's blocks keep their wait).
    */
   translateLoopsSooner = false;
   /** Bumped whenever decoded code is dropped (a looping translated block checks it). */
@@ -446,12 +446,12 @@ export class Cpu extends CpuState {
   }
 
   /**
-   * Whether a block has run interpreted long enough to be translated (longer blocks wait in proportion; one that
-   * branched back to its own start, a quarter of that where `translateLoopsSooner` is set).
+   * Whether a block has run interpreted long enough to be translated: longer blocks wait in proportion, except a loop
+   * where `translateLoopsSooner` is set, whose translation ends at its branch back to its start (translate.ts).
    */
   private translationDue(block: Block): boolean {
-    const due = this.translateAfter * Math.max(1, block.handlers.length / TRANSLATE_SPAN);
-    return block.interpreted >= (this.translateLoopsSooner && block.successor === block ? due / 4 : due);
+    if (this.translateLoopsSooner && block.successor === block) return block.interpreted >= this.translateAfter / 4;
+    return block.interpreted >= this.translateAfter * Math.max(1, block.handlers.length / TRANSLATE_SPAN);
   }
 
   private missPathsExercised = false;

@@ -33,8 +33,8 @@ class FlatMemory extends PageCachedMemory {
 }
 
 const LOOP = 0x1000;
-/** subs r0, r0, #1; bne LOOP; bkpt #0 */
-const PROGRAM = [0xe2500001, 0x1afffffd, 0xe1200070];
+/** subs r0, r0, #1; bne LOOP; svc #0 (which ends the block: 3 instructions, short enough for the shortest wait) */
+const PROGRAM = [0xe2500001, 0x1afffffd, 0xef000000];
 const ITERATIONS = 600;
 
 /** Runs the loop (2 instructions an iteration) with a threshold above its 1,200 instructions; returns the translations made. */
