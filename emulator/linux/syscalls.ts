@@ -3,10 +3,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MMAP_BOTTOM, MMAP_TOP, PAGE_SIZE, PROT_READ, PROT_WRITE } from './address-space';
-import { EAGAIN, EBADF, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM, ENOSYS, ENOTDIR, ENOTTY, EPERM, ERANGE, ESPIPE, ESRCH, ETIMEDOUT } from './errno';
+import { EAGAIN, EBADF, EFAULT, EINTR, EINVAL, ENODEV, ENOENT, ENOMEM, ENOSYS, ENOTDIR, ENOTTY, EPERM, EPIPE, ERANGE, ESPIPE, ESRCH, ETIMEDOUT } from './errno';
 import { EventFd, O_NONBLOCK, POLLERR, POLLHUP, POLLIN, POLLOUT, Pipe, S_IFDIR, S_IFMT, WOULD_BLOCK, type FileStatus, type FileTime, type OpenFile, statOf } from './files';
 import { PICOSECONDS_PER_NANOSECOND } from '../machine/clock';
 import { RESTART } from './threads';
+import { SIGNALS, SI_USER, signalThread } from './signals';
 import { MemoryFault } from '../cpu/memory';
 import { ProcessExit } from './outcome';
 import { hex } from './hex';
@@ -33,17 +34,16 @@ const UTIME_OMIT = (1 << 30) - 2;
 const MAP_SHARED = 0x01;
 const MAP_FIXED = 0x10;
 const MAP_ANONYMOUS = 0x20;
-const SIGNAL_NAMES: Record<number, string> = { 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM', 4: 'SIGILL', 8: 'SIGFPE' };
 
 /** The most one read, write or getrandom transfers (the kernel's MAX_RW_COUNT: INT_MAX rounded down to a page). */
 const MAX_RW_COUNT = 0x7ffff000;
 
-function u32(v: number): number {
+export function u32(v: number): number {
   return v >>> 0;
 }
 
 /** Reads guest memory for a system call; a bad pointer becomes EFAULT. */
-function guarded(body: () => number): number {
+export function guarded(body: () => number): number {
   try {
     return body();
   } catch (error) {
@@ -52,14 +52,14 @@ function guarded(body: () => number): number {
   }
 }
 
-function writeWords(p: LinuxProcess, address: number, words: readonly number[]): void {
+export function writeWords(p: LinuxProcess, address: number, words: readonly number[]): void {
   const bytes = new Uint8Array(words.length * 4);
   const view = new DataView(bytes.buffer);
   words.forEach((w, i) => view.setUint32(i * 4, w >>> 0, true));
   p.memory.writeBytes(u32(address), bytes);
 }
 
-function readU64(p: LinuxProcess, address: number): bigint {
+export function readU64(p: LinuxProcess, address: number): bigint {
   return BigInt(p.memory.read32(u32(address)) >>> 0) | (BigInt(p.memory.read32(u32(address + 4)) >>> 0) << 32n);
 }
 
@@ -220,8 +220,13 @@ function writeFrom(p: LinuxProcess, file: OpenFile, fd: number, data: Uint8Array
     if (result === WOULD_BLOCK) {
       // Writable again when its poll says so (a reader drained the pipe, or the last one is gone: EPIPE then).
       const ready = file.poll ? () => (file.poll!(POLLOUT) & (POLLOUT | POLLERR)) !== 0 : () => true;
-      return p.block({ what: `write to ${file.name} (fd ${fd})`, deadline: Infinity, ready, finish: () => writeFrom(p, file, fd, data, position, done) });
+      return p.block({
+        what: `write to ${file.name} (fd ${fd})`, deadline: Infinity, ready, finish: () => writeFrom(p, file, fd, data, position, done),
+        // What was written before a signal came is the result; with nothing written, the call restarts or fails.
+        interrupted: (restart) => (done > 0 ? done : restart ? RESTART : -EINTR),
+      });
     }
+    if (result === -EPIPE && done === 0) signalThread(p, p.current, { signal: SIGNALS.SIGPIPE, code: SI_USER, pidOrAddress: p.pid, cause: `a write to ${file.name} with no reader` });
     if (result < 0) return done > 0 ? done : result;
     done += result;
     if (done >= data.length || result === 0 || file.flags & O_NONBLOCK) return done;
@@ -241,13 +246,20 @@ function clockNs(p: LinuxProcess, clock: number): number {
   return clock === 0 || clock === 5 || clock === 8 || clock === 11 ? p.startRealtimeNs + p.monotonicNs : p.monotonicNs;
 }
 
-/** Blocks the calling thread for `ns` nanoseconds of the timeline. */
-function sleep(p: LinuxProcess, ns: number): number {
+/** Blocks the calling thread for `ns` nanoseconds of the timeline. A signal handler ends the sleep with EINTR and the
+ * time left in `remaining` (a timespec, 64-bit with `wide`; 0: none), whatever SA_RESTART says, as Linux does. */
+function sleep(p: LinuxProcess, ns: number, remaining = 0, wide = false): number {
   if (ns <= 0) return 0;
-  return p.block({ what: 'sleep', deadline: p.cpuTime() + ns * PICOSECONDS_PER_NANOSECOND, ready: () => false, finish: () => 0 });
+  const deadline = p.cpuTime() + ns * PICOSECONDS_PER_NANOSECOND;
+  const interrupted = (): number => guarded(() => {
+    const left = Math.max(0, Math.ceil((deadline - p.cpuTime()) / PICOSECONDS_PER_NANOSECOND));
+    if (remaining !== 0) (wide ? timespec64 : timespec32)(p, remaining, left);
+    return -EINTR;
+  });
+  return p.block({ what: 'sleep', deadline, ready: () => false, finish: () => 0, interrupted });
 }
 
-function readTimespec(p: LinuxProcess, address: number, wide: boolean): number {
+export function readTimespec(p: LinuxProcess, address: number, wide: boolean): number {
   const sec = p.memory.read32(u32(address)) >>> 0;
   const nsec = p.memory.read32(u32(address + (wide ? 8 : 4))) >>> 0;
   return sec * 1e9 + nsec;
@@ -278,7 +290,8 @@ function poll(p: LinuxProcess, fds: number, nfds: number, timeoutNs: number): nu
     if (ready > 0 || timeoutNs === 0) return ready;
     const anyReady = () => guarded(() => pollOnce(p, fds, nfds)) > 0;
     const deadline = timeoutNs < 0 ? Infinity : p.cpuTime() + timeoutNs * PICOSECONDS_PER_NANOSECOND;
-    return p.block({ what: `poll on ${nfds} file(s)`, deadline, ready: anyReady, finish: () => guarded(() => pollOnce(p, fds, nfds)) });
+    // A signal handler ends the wait with EINTR, SA_RESTART or not, as Linux's poll.
+    return p.block({ what: `poll on ${nfds} file(s)`, deadline, ready: anyReady, finish: () => guarded(() => pollOnce(p, fds, nfds)), interrupted: () => -EINTR });
   });
 }
 
@@ -594,23 +607,16 @@ export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
     if (tv) writeWords(p, tv, [Math.floor(ns / 1e9), Math.floor((ns % 1e9) / 1000)]);
     return 0;
   }),
-  nanosleep: (p, request) => guarded(() => sleep(p, readTimespec(p, request, false))),
-  clock_nanosleep: (p, clock, flags, request) => guarded(() => {
+  nanosleep: (p, request, remaining) => guarded(() => sleep(p, readTimespec(p, request, false), remaining)),
+  clock_nanosleep: (p, clock, flags, request, remaining) => guarded(() => {
     const ns = readTimespec(p, request, false);
-    return sleep(p, flags & 1 ? ns - clockNs(p, clock) : ns);
+    return flags & 1 ? sleep(p, ns - clockNs(p, clock)) : sleep(p, ns, remaining);
   }),
-  clock_nanosleep_time64: (p, clock, flags, request) => guarded(() => {
+  clock_nanosleep_time64: (p, clock, flags, request, remaining) => guarded(() => {
     const ns = readTimespec(p, request, true);
-    return sleep(p, flags & 1 ? ns - clockNs(p, clock) : ns);
+    return flags & 1 ? sleep(p, ns - clockNs(p, clock)) : sleep(p, ns, remaining, true);
   }),
 
-  rt_sigaction: (p, _signal, _action, old) => guarded(() => { if (old) p.memory.writeBytes(u32(old), new Uint8Array(20)); return 0; }),
-  rt_sigprocmask: (p, _how, _set, old) => guarded(() => { if (old) p.memory.writeBytes(u32(old), new Uint8Array(8)); return 0; }),
-  sigaltstack: () => 0,
-  tgkill: (p, tgid, tid, signal) => (tgid <= 0 ? -EINVAL : tgid !== p.pid ? -ESRCH : signalThread(p, tid, signal)),
-  tkill: (p, tid, signal) => signalThread(p, tid, signal),
-  // This process is the only one: by its ID, its group (0) or every process a signal may reach (-1).
-  kill: (p, pid, signal) => (!validSignal(signal) ? -EINVAL : pid === p.pid || pid === 0 || pid === -1 ? terminate(p, signal) : -ESRCH),
 };
 
 const CLONE_VM = 0x100;
@@ -672,6 +678,11 @@ function futex(p: LinuxProcess, address: number, op: number, value: number, time
             p.futexes.remove(thread);
             return -ETIMEDOUT;
           },
+          // As Linux's: a wait without a timeout restarts with SA_RESTART, one with a timeout fails with EINTR.
+          interrupted: (restart) => {
+            p.futexes.remove(thread);
+            return restart && deadline === Infinity ? RESTART : -EINTR;
+          },
         });
       }
       case FUTEX_WAKE:
@@ -722,22 +733,6 @@ function wakeOpCondition(old: number, encoded: number): boolean {
     case 4: return old > arg;
     default: return old >= arg;
   }
-}
-
-/** Linux's signals are 1..64; 0 only checks that the target exists. */
-function validSignal(signal: number): boolean {
-  return signal >= 0 && signal <= 64;
-}
-
-/** tkill/tgkill: a live thread of this process; signal 0 only checks that it lives. */
-function signalThread(p: LinuxProcess, tid: number, signal: number): number {
-  if (tid <= 0 || !validSignal(signal)) return -EINVAL;
-  return p.threads.some((t) => t.tid === tid) ? terminate(p, signal) : -ESRCH;
-}
-
-function terminate(p: LinuxProcess, signal: number): number {
-  if (signal === 0) return 0;
-  throw new ProcessExit({ kind: 'signal', signal, reason: `killed by ${SIGNAL_NAMES[signal] ?? `signal ${signal}`} (the program raised it${signal === 6 ? ': abort()' : ''}) at ${hex(p.cpu.pc, 8)}` });
 }
 
 function readlink(p: LinuxProcess, dirfd: number, pathname: number, buf: number, size: number): number {

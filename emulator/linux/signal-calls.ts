@@ -1,0 +1,201 @@
+// The system calls of signals (ARM EABI): actions, masks, pending sets, waits for a signal, sending one, the
+// alternate stack, the return from a handler and the real-time interval timer. Delivery itself is signals.ts's.
+import { EINTR, EAGAIN, EINVAL, ESRCH } from './errno';
+import type { LinuxProcess } from './process';
+import {
+  NSIG, SIGNALS, SI_TKILL, SI_USER, SS_ONSTACK, UNBLOCKABLE, bit, onAltStack, setAltStack, signalProcess, signalReturn,
+  signalThread, type SignalSet,
+} from './signals';
+import { guarded, readTimespec, readU64, u32, writeWords, type SystemCall } from './syscalls';
+import { BLOCKED } from './threads';
+
+/** The kernel's sigset_t: 64 bits; calls given another size fail with EINVAL. */
+const SIGSET_SIZE = 8;
+const SIG_BLOCK = 0;
+const SIG_UNBLOCK = 1;
+const SIG_SETMASK = 2;
+const ITIMER_REAL = 0;
+const PS_PER_USEC = 1e6;
+
+/** Linux's signals are 1..64; 0 only checks that the target exists. */
+function validSignal(signal: number): boolean {
+  return signal >= 0 && signal <= NSIG;
+}
+
+function writeSet(p: LinuxProcess, address: number, set: SignalSet, size = SIGSET_SIZE): void {
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setBigUint64(0, set, true);
+  p.memory.writeBytes(u32(address), bytes.subarray(0, size));
+}
+
+/** rt_sigaction: struct sigaction of the ARM kernel ABI is handler, flags, restorer, then the 64-bit mask. */
+function sigaction(p: LinuxProcess, signal: number, act: number, old: number, size: number): number {
+  if (u32(size) !== SIGSET_SIZE || signal < 1 || signal > NSIG) return -EINVAL;
+  if (act !== 0 && (signal === SIGNALS.SIGKILL || signal === SIGNALS.SIGSTOP)) return -EINVAL;
+  return guarded(() => {
+    const previous = p.signals.action(signal);
+    if (act !== 0) {
+      const [handler, flags, restorer] = [0, 4, 8].map((at) => p.memory.read32(u32(act + at)) >>> 0);
+      p.signals.setAction(signal, { handler, flags, restorer, mask: readU64(p, act + 12) & ~UNBLOCKABLE });
+      // A signal whose action becomes to ignore it is no longer pending anywhere.
+      if (p.signals.ignores(signal)) {
+        p.signals.pending.discard(signal);
+        for (const t of p.threads) t.signals.pending.discard(signal);
+      }
+    }
+    if (old !== 0) {
+      writeWords(p, old, [previous.handler, previous.flags, previous.restorer]);
+      writeSet(p, old + 12, previous.mask);
+    }
+    return 0;
+  });
+}
+
+function sigprocmask(p: LinuxProcess, how: number, set: number, old: number, size: number): number {
+  if (u32(size) !== SIGSET_SIZE) return -EINVAL;
+  return guarded(() => {
+    const state = p.current.signals;
+    const previous = state.blocked;
+    if (set !== 0) {
+      const change = readU64(p, set);
+      if (how === SIG_BLOCK) state.blocked |= change;
+      else if (how === SIG_UNBLOCK) state.blocked &= ~change;
+      else if (how === SIG_SETMASK) state.blocked = change;
+      else return -EINVAL;
+      state.blocked &= ~UNBLOCKABLE;
+    }
+    if (old !== 0) writeSet(p, old, previous);
+    return 0;
+  });
+}
+
+/** A wait for any signal that is not blocked: pause, sigsuspend (ends with EINTR once a handler ran). */
+function waitForSignal(p: LinuxProcess, what: string): number {
+  return p.block({ what, deadline: Infinity, ready: () => false, finish: () => -EINTR, interrupted: () => -EINTR });
+}
+
+/** rt_sigtimedwait: takes a pending signal of `set` (its siginfo to `info`), waiting for one until the timeout. */
+function sigtimedwait(p: LinuxProcess, setAddress: number, info: number, timeout: number, size: number, wide: boolean): number {
+  if (u32(size) !== SIGSET_SIZE) return -EINVAL;
+  return guarded(() => {
+    const set = readU64(p, setAddress) & ~UNBLOCKABLE;
+    const thread = p.current;
+    const pendingOf = () => (thread.signals.pending.set | p.signals.pending.set) & set;
+    const take = (): number => guarded(() => {
+      let signal = 1;
+      while (!(pendingOf() & bit(signal))) signal++;
+      const taken = thread.signals.pending.take(signal) ?? p.signals.pending.take(signal)!;
+      if (info !== 0) {
+        const bytes = new Uint8Array(128);
+        const view = new DataView(bytes.buffer);
+        view.setInt32(0, signal, true);
+        view.setInt32(8, taken.code, true);
+        view.setUint32(12, taken.pidOrAddress >>> 0, true);
+        p.memory.writeBytes(u32(info), bytes);
+      }
+      return signal;
+    });
+    if (pendingOf() !== 0n) return take();
+    const ns = timeout === 0 ? Infinity : readTimespec(p, timeout, wide);
+    if (ns === 0) return -EAGAIN;
+    return p.block({
+      what: 'sigtimedwait',
+      deadline: p.cpuTime() + ns * 1e3,
+      ready: () => pendingOf() !== 0n,
+      finish: (timedOut) => (timedOut ? -EAGAIN : take()),
+      interrupted: () => -EINTR,
+    });
+  });
+}
+
+/** kill, tgkill, tkill: whether the sender is the thread that takes it, for the report if it ends the process. */
+function cause(p: LinuxProcess, signal: number, target: number): string {
+  const by = target === p.current.tid ? 'the program raised it' : `thread ${p.current.tid} sent it`;
+  return signal === SIGNALS.SIGABRT ? `${by}: abort()` : by;
+}
+
+function sendToThread(p: LinuxProcess, tid: number, signal: number): number {
+  if (tid <= 0 || !validSignal(signal)) return -EINVAL;
+  const thread = p.threads.find((t) => t.tid === tid);
+  if (!thread) return -ESRCH;
+  if (signal !== 0) signalThread(p, thread, { signal, code: SI_TKILL, pidOrAddress: p.pid, cause: cause(p, signal, tid) });
+  return 0;
+}
+
+/** An itimerval (interval, then value; seconds and microseconds) in picoseconds; undefined if out of range. */
+function readItimerval(p: LinuxProcess, address: number): [number, number] | undefined {
+  const [isec, iusec, vsec, vusec] = [0, 4, 8, 12].map((at) => p.memory.read32(u32(address + at)) | 0);
+  if (isec < 0 || vsec < 0 || iusec < 0 || vusec < 0 || iusec >= 1e6 || vusec >= 1e6) return undefined;
+  return [(isec * 1e6 + iusec) * PS_PER_USEC, (vsec * 1e6 + vusec) * PS_PER_USEC];
+}
+
+/** ITIMER_REAL as getitimer shows it: what is left (a due timer shows 1 µs, as Linux's) and the period. */
+function writeItimerval(p: LinuxProcess, address: number): void {
+  const { deadline, interval } = p.signals.realTimer;
+  const usec = (ps: number) => Math.floor(ps / PS_PER_USEC);
+  const left = deadline === Infinity ? 0 : Math.max(1, usec(deadline - p.cpuTime()));
+  const words = [interval, left * PS_PER_USEC].flatMap((ps) => [Math.floor(usec(ps) / 1e6), usec(ps) % 1e6]);
+  writeWords(p, address, words);
+}
+
+export const SIGNAL_SYSCALLS: Readonly<Record<string, SystemCall>> = {
+  rt_sigaction: (p, signal, act, old, size) => sigaction(p, signal, act, old, size),
+  rt_sigprocmask: (p, how, set, old, size) => sigprocmask(p, how, set, old, size),
+  rt_sigpending: (p, set, size) => {
+    if (u32(size) > SIGSET_SIZE) return -EINVAL;
+    const thread = p.current;
+    return guarded(() => { writeSet(p, set, (thread.signals.pending.set | p.signals.pending.set) & thread.signals.blocked, u32(size)); return 0; });
+  },
+  rt_sigsuspend: (p, mask, size) => {
+    if (u32(size) !== SIGSET_SIZE) return -EINVAL;
+    return guarded(() => {
+      const state = p.current.signals;
+      const during = readU64(p, mask) & ~UNBLOCKABLE;
+      state.maskBeforeWait = state.blocked;
+      state.blocked = during;
+      return waitForSignal(p, 'sigsuspend');
+    });
+  },
+  pause: (p) => waitForSignal(p, 'pause'),
+  rt_sigtimedwait: (p, set, info, timeout, size) => sigtimedwait(p, set, info, timeout, size, false),
+  rt_sigtimedwait_time64: (p, set, info, timeout, size) => sigtimedwait(p, set, info, timeout, size, true),
+  // The registers they restore include r0, the result: BLOCKED leaves it as restored when the frame was bad.
+  rt_sigreturn: (p) => signalReturn(p, true) ?? BLOCKED,
+  sigreturn: (p) => signalReturn(p, false) ?? BLOCKED,
+  sigaltstack: (p, ss, old) => guarded(() => {
+    const state = p.current.signals;
+    const sp = p.cpu.r[13] >>> 0;
+    const { sp: base, size, flags } = state.altStack;
+    const onStack = onAltStack(state, sp);
+    let result = 0;
+    if (ss !== 0) {
+      const [newBase, newFlags, newSize] = [0, 4, 8].map((at) => p.memory.read32(u32(ss + at)) >>> 0);
+      result = setAltStack(state, sp, newBase, newFlags, newSize);
+    }
+    if (old !== 0) writeWords(p, old, [base, onStack ? SS_ONSTACK : flags, size]);
+    return result;
+  }),
+  setitimer: (p, which, value, old) => guarded(() => {
+    if (which !== ITIMER_REAL) return -EINVAL;
+    const next = value === 0 ? ([0, 0] as const) : readItimerval(p, value);
+    if (!next) return -EINVAL;
+    if (old !== 0) writeItimerval(p, old);
+    const [interval, first] = next;
+    p.signals.realTimer = first === 0 ? { deadline: Infinity, interval: 0 } : { deadline: p.cpuTime() + first, interval };
+    return 0;
+  }),
+  getitimer: (p, which, value) => guarded(() => {
+    if (which !== ITIMER_REAL) return -EINVAL;
+    writeItimerval(p, value);
+    return 0;
+  }),
+  // This process is the only one: by its ID or its group's (0, or the negated ID); -1 (every other process) reaches none.
+  kill: (p, pid, signal) => {
+    if (!validSignal(signal)) return -EINVAL;
+    if (pid !== p.pid && pid !== 0 && pid !== -p.pid) return -ESRCH;
+    if (signal !== 0) signalProcess(p, { signal, code: SI_USER, pidOrAddress: p.pid, cause: cause(p, signal, p.current.tid) });
+    return 0;
+  },
+  tgkill: (p, tgid, tid, signal) => (tgid <= 0 || tid <= 0 || !validSignal(signal) ? -EINVAL : tgid !== p.pid ? -ESRCH : sendToThread(p, tid, signal)),
+  tkill: (p, tid, signal) => sendToThread(p, tid, signal),
+};
