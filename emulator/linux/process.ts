@@ -495,7 +495,10 @@ export class LinuxProcess implements UserContext {
   /** The end of a process whose CPU stopped on an exception, or undefined when the program handles the signal it
    * raises (the handler then runs with the registers of the instruction that faulted). */
   private crash(stop: NonNullable<Cpu['stop']>): ProcessOutcome | undefined {
-    if (this.handlesException(stop)) return undefined;
+    if (this.handlesException(stop)) {
+      this.cpu.stop = null;
+      return undefined;
+    }
     const at = `at ${hex(this.cpu.pc, 8)} (${this.cpu.thumb ? 'Thumb' : 'ARM'} state)`;
     switch (stop.kind) {
       case 'undefined':

@@ -252,7 +252,9 @@ function sleep(p: LinuxProcess, ns: number, remaining = 0, wide = false): number
   if (ns <= 0) return 0;
   const deadline = p.cpuTime() + ns * PICOSECONDS_PER_NANOSECOND;
   const interrupted = (): number => guarded(() => {
-    const left = Math.max(0, Math.ceil((deadline - p.cpuTime()) / PICOSECONDS_PER_NANOSECOND));
+    // The wait ends at the timeline's present (the CPU's own instant is brought there after the switch).
+    const now = Math.max(p.cpuTime(), p.timeline.now);
+    const left = Math.max(0, Math.ceil((deadline - now) / PICOSECONDS_PER_NANOSECOND));
     if (remaining !== 0) (wide ? timespec64 : timespec32)(p, remaining, left);
     return -EINTR;
   });
