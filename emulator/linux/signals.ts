@@ -148,11 +148,12 @@ export class ProcessSignals {
   }
 }
 
-/** A snapshot of a process's signal state: actions, masks, pending signals, alternate stacks and the timer. */
+/** A snapshot of a process's signal state: actions, masks, pending signals, alternate stacks, and the timer as the
+ * time left from the CPU's instant (restored against the CPU's instant then, as the CPU's registers are). */
 export interface SignalSnapshot {
   readonly actions: readonly SignalAction[];
   readonly pending: PendingSignals;
-  readonly realTimer: { deadline: number; interval: number };
+  readonly realTimer: { left: number; interval: number };
   readonly threads: ReadonlyMap<number, { blocked: SignalSet; pending: PendingSignals; altStack: ThreadSignals['altStack']; maskBeforeWait: SignalSet | undefined }>;
 }
 
@@ -160,7 +161,7 @@ export function snapshotSignals(p: LinuxProcess): SignalSnapshot {
   return {
     actions: p.signals.actions.slice(),
     pending: p.signals.pending.copy(),
-    realTimer: { ...p.signals.realTimer },
+    realTimer: { left: p.signals.realTimer.deadline - p.cpuTime(), interval: p.signals.realTimer.interval },
     threads: new Map(p.threads.map((t) => [t.tid, { blocked: t.signals.blocked, pending: t.signals.pending.copy(), altStack: { ...t.signals.altStack }, maskBeforeWait: t.signals.maskBeforeWait }])),
   };
 }
@@ -171,7 +172,7 @@ export function restoreSignals(p: LinuxProcess, s: SignalSnapshot): void {
   const shared = s.pending.copy();
   p.signals.pending.entries = shared.entries;
   p.signals.pending.set = shared.set;
-  p.signals.realTimer = { ...s.realTimer };
+  p.signals.realTimer = { deadline: p.cpuTime() + s.realTimer.left, interval: s.realTimer.interval };
   for (const t of p.threads) {
     const saved = s.threads.get(t.tid);
     if (!saved) continue;
