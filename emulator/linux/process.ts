@@ -22,7 +22,7 @@ import { hex } from './hex';
 import { SYSCALLS } from './syscalls';
 import { SIGNAL_SYSCALLS } from './signal-calls';
 import { BLOCKED, FutexQueues, LinuxThread, RESTART, type ThreadWait } from './threads';
-import { ProcessSignals, SIGNALS, deliverSignals, deliverable, faultSignal, fireDueTimers, interruptingSignal, restartsCalls } from './signals';
+import { ProcessSignals, SIGNALS, deliverSignals, deliverable, faultSignal, fireDueTimers, handOverSignals, interruptingSignal, restartsCalls } from './signals';
 import type { Workspace } from './workspace';
 
 /** A kernel copy to or from user memory: `failed` where the memory is not mapped for it. */
@@ -366,6 +366,7 @@ export class LinuxProcess implements UserContext {
     const thread = this.current;
     thread.exited = true;
     this.threads.splice(this.threads.indexOf(thread), 1);
+    handOverSignals(this, thread);
     if (thread.clearChildTid !== 0) {
       // What pthread_join waits for: the kernel zeroes the thread ID word and wakes its futex.
       try {

@@ -81,6 +81,8 @@ export interface SignalInfo {
   readonly pidOrAddress: number;
   /** For a report of the process's end: `the program raised it`, `its timer expired`. */
   readonly cause: string;
+  /** Generated for the process (kill, a timer), though a thread was chosen to take it. */
+  readonly forProcess?: boolean;
 }
 
 /** Signals pending for a thread or the whole process, in arrival order. Standard signals are pending once at most;
@@ -212,8 +214,13 @@ export function signalThread(p: LinuxProcess, thread: LinuxThread, info: SignalI
  * thread that does not; pending for the process while every thread blocks it. */
 export function signalProcess(p: LinuxProcess, info: SignalInfo): void {
   const target = p.threads.find((t) => !(t.signals.blocked & bit(info.signal)));
-  if (target) signalThread(p, target, info);
+  if (target) signalThread(p, target, { ...info, forProcess: true });
   else p.signals.pending.add(info);
+}
+
+/** A thread exits: what it was chosen to take for the process goes to another thread (its own signals go with it). */
+export function handOverSignals(p: LinuxProcess, exited: LinuxThread): void {
+  for (const info of exited.signals.pending.entries) if (info.forProcess) signalProcess(p, info);
 }
 
 /** Whether a waiting thread's wait ends for a signal, and the first one it will take. */

@@ -162,6 +162,16 @@ int main(void) {
   sigemptyset(&all);
   sigprocmask(SIG_SETMASK, &all, NULL);
 
+  // A write to a pipe without a reader raises SIGPIPE in the writer, and fails with EPIPE once its handler returns.
+  set(SIGPIPE, plain, 0, NULL);
+  int fds[2];
+  pipe(fds);
+  close(fds[0]);
+  errno = 0;
+  long written = write(fds[1], "x", 1);
+  printf("write without a reader: %ld %s, SIGPIPE handled: %d\n", written, strerror(errno), taken == 1 && order[0] == SIGPIPE);
+  taken = 0;
+
   // The default action of SIGUSR1 ends the process: status 128 + 10.
   signal(SIGUSR1, SIG_DFL);
   printf("raising SIGUSR1 with its default action\n");
