@@ -3,7 +3,7 @@
 import { EINTR, EAGAIN, EINVAL, ESRCH } from './errno';
 import type { LinuxProcess } from './process';
 import {
-  NSIG, SIGNALS, SI_TKILL, SI_USER, SS_ONSTACK, UNBLOCKABLE, bit, onAltStack, setAltStack, signalProcess, signalReturn,
+  NSIG, SIGNALS, applyWaitMask, SI_TKILL, SI_USER, SS_ONSTACK, UNBLOCKABLE, bit, onAltStack, setAltStack, signalProcess, signalReturn,
   signalThread, type SignalSet,
 } from './signals';
 import { guarded, readTimespec, readU64, u32, writeWords, type SystemCall } from './syscalls';
@@ -149,10 +149,7 @@ export const SIGNAL_SYSCALLS: Readonly<Record<string, SystemCall>> = {
   rt_sigsuspend: (p, mask, size) => {
     if (u32(size) !== SIGSET_SIZE) return -EINVAL;
     return guarded(() => {
-      const state = p.current.signals;
-      const during = readU64(p, mask) & ~UNBLOCKABLE;
-      state.maskBeforeWait = state.blocked;
-      state.blocked = during;
+      applyWaitMask(p.current.signals, readU64(p, mask));
       return waitForSignal(p, 'sigsuspend');
     });
   },

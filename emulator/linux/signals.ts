@@ -128,6 +128,19 @@ export class ThreadSignals {
   maskBeforeWait: SignalSet | undefined;
 }
 
+/** A wait under a mask of its own (sigsuspend, ppoll): the thread's mask until the call returns (restoreWaitMask), or
+ * until the frame of a handler that ends the wait saves the thread's own. */
+export function applyWaitMask(state: ThreadSignals, mask: SignalSet): void {
+  state.maskBeforeWait = state.blocked;
+  state.blocked = mask & ~UNBLOCKABLE;
+}
+
+export function restoreWaitMask(state: ThreadSignals): void {
+  if (state.maskBeforeWait === undefined) return;
+  state.blocked = state.maskBeforeWait;
+  state.maskBeforeWait = undefined;
+}
+
 /** The process-wide signal state: actions, signals pending for the process, the real-time interval timer. */
 export class ProcessSignals {
   readonly actions: SignalAction[] = Array.from({ length: NSIG + 1 }, () => DEFAULT_ACTION);
@@ -254,10 +267,7 @@ export function deliverSignals(p: LinuxProcess): void {
     }
     if (!pushFrame(p, thread, info, action)) return;
   }
-  if (state.maskBeforeWait !== undefined) {
-    state.blocked = state.maskBeforeWait;
-    state.maskBeforeWait = undefined;
-  }
+  restoreWaitMask(state);
 }
 
 // struct sigframe { struct ucontext uc; unsigned long retcode[4]; } and struct rt_sigframe { struct siginfo info;

@@ -6,8 +6,8 @@ import { MMAP_BOTTOM, MMAP_TOP, PAGE_SIZE, PROT_READ, PROT_WRITE } from './addre
 import { EAGAIN, EBADF, EFAULT, EINTR, EINVAL, ENODEV, ENOENT, ENOMEM, ENOSYS, ENOTDIR, ENOTTY, EPERM, EPIPE, ERANGE, ESPIPE, ESRCH, ETIMEDOUT } from './errno';
 import { EventFd, O_NONBLOCK, POLLERR, POLLHUP, POLLIN, POLLOUT, Pipe, S_IFDIR, S_IFMT, WOULD_BLOCK, type FileStatus, type FileTime, type OpenFile, statOf } from './files';
 import { PICOSECONDS_PER_NANOSECOND } from '../machine/clock';
-import { RESTART } from './threads';
-import { SIGNALS, SI_USER, signalThread } from './signals';
+import { BLOCKED, RESTART } from './threads';
+import { SIGNALS, SI_USER, applyWaitMask, restoreWaitMask, signalThread, type SignalSet } from './signals';
 import { MemoryFault } from '../cpu/memory';
 import { ProcessExit } from './outcome';
 import { hex } from './hex';
@@ -285,16 +285,31 @@ function pollOnce(p: LinuxProcess, fds: number, nfds: number): number {
   return ready;
 }
 
-/** poll/ppoll: a timeout of -1 waits without limit, 0 does not wait. */
-function poll(p: LinuxProcess, fds: number, nfds: number, timeoutNs: number): number {
-  return guarded(() => {
+/** poll/ppoll: a timeout of -1 waits without limit, 0 does not wait. ppoll's signal mask (undefined: none) is the
+ * thread's while the call lasts. */
+function poll(p: LinuxProcess, fds: number, nfds: number, timeoutNs: number, mask?: SignalSet): number {
+  const signals = p.current.signals;
+  if (mask !== undefined) applyWaitMask(signals, mask);
+  const result = guarded(() => {
     const ready = pollOnce(p, fds, nfds);
     if (ready > 0 || timeoutNs === 0) return ready;
     const anyReady = () => guarded(() => pollOnce(p, fds, nfds)) > 0;
     const deadline = timeoutNs < 0 ? Infinity : p.cpuTime() + timeoutNs * PICOSECONDS_PER_NANOSECOND;
+    const finish = (): number => {
+      restoreWaitMask(signals);
+      return guarded(() => pollOnce(p, fds, nfds));
+    };
     // A signal handler ends the wait with EINTR, SA_RESTART or not, as Linux's poll.
-    return p.block({ what: `poll on ${nfds} file(s)`, deadline, ready: anyReady, finish: () => guarded(() => pollOnce(p, fds, nfds)), interrupted: () => -EINTR });
+    return p.block({ what: `poll on ${nfds} file(s)`, deadline, ready: anyReady, finish, interrupted: () => -EINTR });
   });
+  if (result !== BLOCKED) restoreWaitMask(signals);
+  return result;
+}
+
+/** ppoll/ppoll_time64 (fds, nfds, timeout, sigmask, sigsetsize). */
+function ppoll(p: LinuxProcess, fds: number, nfds: number, timeout: number, sigmask: number, size: number, wide: boolean): number {
+  if (sigmask !== 0 && u32(size) !== 8) return -EINVAL;
+  return guarded(() => poll(p, u32(fds), u32(nfds), timeout === 0 ? -1 : readTimespec(p, timeout, wide), sigmask === 0 ? undefined : readU64(p, sigmask)));
 }
 
 function mmap(p: LinuxProcess, address: number, length: number, prot: number, flags: number, fd: number, offsetBytes: number): number {
@@ -505,8 +520,8 @@ export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
   eventfd: (p, initial) => p.files.add(new EventFd(u32(initial), O_RDWR)),
   eventfd2: (p, initial, flags) => p.files.add(new EventFd(u32(initial), O_RDWR | (flags & O_NONBLOCK), (flags & EFD_SEMAPHORE) !== 0)),
   poll: (p, fds, nfds, timeoutMs) => poll(p, u32(fds), u32(nfds), timeoutMs < 0 ? -1 : timeoutMs * 1e6),
-  ppoll: (p, fds, nfds, timeout) => guarded(() => poll(p, u32(fds), u32(nfds), timeout === 0 ? -1 : readTimespec(p, timeout, false))),
-  ppoll_time64: (p, fds, nfds, timeout) => guarded(() => poll(p, u32(fds), u32(nfds), timeout === 0 ? -1 : readTimespec(p, timeout, true))),
+  ppoll: (p, fds, nfds, timeout, sigmask, size) => ppoll(p, fds, nfds, timeout, sigmask, size, false),
+  ppoll_time64: (p, fds, nfds, timeout, sigmask, size) => ppoll(p, fds, nfds, timeout, sigmask, size, true),
 
   brk: (p, address) => {
     const target = u32(address);

@@ -181,6 +181,21 @@ int main(void) {
   sigprocmask(SIG_SETMASK, NULL, &now);
   printf("USR1 blocked again after sigsuspend: %d\n", sigismember(&now, SIGUSR1));
 
+  // ppoll with a mask that lets the pending USR1 in: EINTR at once, its handler run, the mask back afterwards.
+  raise(SIGUSR1);
+  int pfds[2];
+  pipe(pfds);
+  struct pollfd pfd = { .fd = pfds[0], .events = POLLIN };
+  struct timespec ten = { 10, 0 };
+  errno = 0;
+  printf("ppoll letting USR1 in: %s, USR1 handled: %d\n", result(ppoll(&pfd, 1, &ten, &during)), usr1s);
+  sigprocmask(SIG_SETMASK, NULL, &now);
+  printf("USR1 blocked again after ppoll: %d\n", sigismember(&now, SIGUSR1));
+  write(pfds[1], "y", 1);
+  printf("ppoll with data: %s\n", result(ppoll(&pfd, 1, &ten, &during)));
+  close(pfds[0]);
+  close(pfds[1]);
+
   // sigtimedwait takes a blocked signal without a handler running; a timeout is EAGAIN.
   raise(SIGUSR1);
   siginfo_t info;
