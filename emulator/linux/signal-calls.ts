@@ -1,10 +1,10 @@
 // The system calls of signals (ARM EABI): actions, masks, pending sets, waits for a signal, sending one, the
 // alternate stack, the return from a handler and the real-time interval timer. Delivery itself is signals.ts's.
-import { EINTR, EAGAIN, EINVAL, ESRCH } from './errno';
+import { EINTR, EAGAIN, EFAULT, EINVAL, ESRCH } from './errno';
 import type { LinuxProcess } from './process';
 import {
   NSIG, SIGNALS, applyWaitMask, SI_TKILL, SI_USER, SS_ONSTACK, UNBLOCKABLE, bit, onAltStack, setAltStack, signalProcess, signalReturn,
-  signalThread, type SignalSet,
+  signalThread, siginfoBytes, type SignalSet,
 } from './signals';
 import { guarded, readTimespec, readU64, u32, writeWords, type SystemCall } from './syscalls';
 import { BLOCKED } from './threads';
@@ -85,14 +85,7 @@ function sigtimedwait(p: LinuxProcess, setAddress: number, info: number, timeout
       let signal = 1;
       while (!(pendingOf() & bit(signal))) signal++;
       const taken = thread.signals.pending.take(signal) ?? p.signals.pending.take(signal)!;
-      if (info !== 0) {
-        const bytes = new Uint8Array(128);
-        const view = new DataView(bytes.buffer);
-        view.setInt32(0, signal, true);
-        view.setInt32(8, taken.code, true);
-        view.setUint32(12, taken.pidOrAddress >>> 0, true);
-        p.memory.writeBytes(u32(info), bytes);
-      }
+      if (info !== 0) p.memory.writeBytes(u32(info), siginfoBytes(taken));
       return signal;
     });
     if (pendingOf() !== 0n) return take();
@@ -114,12 +107,25 @@ function cause(p: LinuxProcess, signal: number, target: number): string {
   return signal === SIGNALS.SIGABRT ? `${by}: abort()` : by;
 }
 
-function sendToThread(p: LinuxProcess, tid: number, signal: number): number {
+function sendToThread(p: LinuxProcess, tid: number, signal: number, given?: Uint8Array): number {
   if (tid <= 0 || !validSignal(signal)) return -EINVAL;
   const thread = p.threads.find((t) => t.tid === tid);
   if (!thread) return -ESRCH;
-  if (signal !== 0) signalThread(p, thread, { signal, code: SI_TKILL, pidOrAddress: p.pid, cause: cause(p, signal, tid) });
+  if (signal !== 0) signalThread(p, thread, { signal, code: SI_TKILL, pidOrAddress: p.pid, cause: cause(p, signal, tid), given });
   return 0;
+}
+
+/** kill(2) to this process: by its ID or its group's (0, or the negated ID); -1 (every other process) reaches none. */
+function sendToProcess(p: LinuxProcess, pid: number, signal: number, given?: Uint8Array): number {
+  if (!validSignal(signal)) return -EINVAL;
+  if (pid !== p.pid && pid !== 0 && pid !== -p.pid) return -ESRCH;
+  if (signal !== 0) signalProcess(p, { signal, code: SI_USER, pidOrAddress: p.pid, cause: cause(p, signal, p.current.tid), given });
+  return 0;
+}
+
+/** rt_sigqueueinfo / rt_tgsigqueueinfo: the siginfo the caller gives (sigqueue's value in it), or -EFAULT. */
+function queuedInfo(p: LinuxProcess, address: number): Uint8Array | number {
+  return p.readMemory(u32(address), 128) ?? -EFAULT;
 }
 
 /** An itimerval (interval, then value; seconds and microseconds) in picoseconds; undefined if out of range. */
@@ -186,12 +192,15 @@ export const SIGNAL_SYSCALLS: Readonly<Record<string, SystemCall>> = {
     writeItimerval(p, value);
     return 0;
   }),
-  // This process is the only one: by its ID or its group's (0, or the negated ID); -1 (every other process) reaches none.
-  kill: (p, pid, signal) => {
-    if (!validSignal(signal)) return -EINVAL;
-    if (pid !== p.pid && pid !== 0 && pid !== -p.pid) return -ESRCH;
-    if (signal !== 0) signalProcess(p, { signal, code: SI_USER, pidOrAddress: p.pid, cause: cause(p, signal, p.current.tid) });
-    return 0;
+  kill: (p, pid, signal) => sendToProcess(p, pid, signal),
+  rt_sigqueueinfo: (p, pid, signal, info) => {
+    const given = queuedInfo(p, info);
+    return typeof given === 'number' ? given : pid === p.pid ? sendToProcess(p, pid, signal, given) : -ESRCH;
+  },
+  rt_tgsigqueueinfo: (p, tgid, tid, signal, info) => {
+    const given = queuedInfo(p, info);
+    if (typeof given === 'number') return given;
+    return tgid <= 0 || tid <= 0 || !validSignal(signal) ? -EINVAL : tgid !== p.pid ? -ESRCH : sendToThread(p, tid, signal, given);
   },
   tgkill: (p, tgid, tid, signal) => (tgid <= 0 || tid <= 0 || !validSignal(signal) ? -EINVAL : tgid !== p.pid ? -ESRCH : sendToThread(p, tid, signal)),
   tkill: (p, tid, signal) => sendToThread(p, tid, signal),

@@ -83,6 +83,21 @@ export interface SignalInfo {
   readonly cause: string;
   /** Generated for the process (kill, a timer), though a thread was chosen to take it. */
   readonly forProcess?: boolean;
+  /** The whole siginfo the sender gave (rt_sigqueueinfo: sigqueue's value), else built from the fields above. */
+  readonly given?: Uint8Array;
+}
+
+/** struct siginfo as a handler or sigtimedwait sees it: si_signo, si_errno, si_code, then si_pid or si_addr. */
+export function siginfoBytes(info: SignalInfo): Uint8Array {
+  const bytes = new Uint8Array(SIGINFO_SIZE);
+  const view = new DataView(bytes.buffer);
+  if (info.given) bytes.set(info.given);
+  else {
+    view.setInt32(8, info.code, true);
+    view.setUint32(12, info.pidOrAddress >>> 0, true);
+  }
+  view.setInt32(0, info.signal, true);
+  return bytes;
 }
 
 /** Signals pending for a thread or the whole process, in arrival order. Standard signals are pending once at most;
@@ -323,11 +338,7 @@ function pushFrame(p: LinuxProcess, thread: LinuxThread, info: SignalInfo, actio
   const bytes = new Uint8Array(size);
   const view = new DataView(bytes.buffer);
   const uc = rt ? SIGINFO_SIZE : 0;
-  if (rt) {
-    view.setInt32(0, signal, true);
-    view.setInt32(8, info.code, true);
-    view.setUint32(12, info.pidOrAddress >>> 0, true);
-  }
+  if (rt) bytes.set(siginfoBytes(info));
   const oldMask = state.maskBeforeWait ?? state.blocked;
   state.maskBeforeWait = undefined;
   view.setUint32(uc, rt ? 0 : SIGFRAME_MAGIC, true);

@@ -32,6 +32,13 @@ static void with_info(int signo, siginfo_t *info, void *uc) {
 
 static void plain(int signo) { note(signo); }
 
+static char values[256];
+static void queued(int signo, siginfo_t *info, void *uc) {
+  (void)uc;
+  size_t n = strlen(values);
+  snprintf(values + n, sizeof values - n, " %s=%d(code %d)", signo == SIGUSR1 ? "USR1" : "RTMIN+2", info->si_value.sival_int, info->si_code);
+}
+
 /** USR1's handler raises USR2, which its sa_mask blocks: USR2 runs once USR1's handler returns. */
 static void raises_usr2(int signo) {
   note(signo);
@@ -161,6 +168,23 @@ int main(void) {
   printf("SIGKILL and SIGSTOP cannot be blocked: %d %d; SIGTERM is: %d\n", sigismember(&was, SIGKILL), sigismember(&was, SIGSTOP), sigismember(&was, SIGTERM));
   sigemptyset(&all);
   sigprocmask(SIG_SETMASK, &all, NULL);
+
+  // sigqueue's value reaches the handler; real-time signals queue, each delivered in the order sent.
+  sa.sa_sigaction = queued;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGUSR1, &sa, NULL);
+  sigaction(SIGRTMIN + 2, &sa, NULL);
+  sigqueue(getpid(), SIGUSR1, (union sigval){ .sival_int = 1234 });
+  sigset_t rt;
+  sigemptyset(&rt);
+  sigaddset(&rt, SIGRTMIN + 2);
+  sigaddset(&rt, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &rt, NULL);
+  for (int i = 1; i <= 3; i++) sigqueue(getpid(), SIGRTMIN + 2, (union sigval){ .sival_int = i });
+  sigqueue(getpid(), SIGUSR1, (union sigval){ .sival_int = 5 });
+  sigqueue(getpid(), SIGUSR1, (union sigval){ .sival_int = 6 });
+  sigprocmask(SIG_UNBLOCK, &rt, NULL);
+  printf("queued:%s\n", values);
 
   // A write to a pipe without a reader raises SIGPIPE in the writer, and fails with EPIPE once its handler returns.
   set(SIGPIPE, plain, 0, NULL);
