@@ -20,11 +20,11 @@ export const SIGNALS = {
   SIGIO: 29, SIGPWR: 30, SIGSYS: 31,
 } as const;
 const { SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGKILL, SIGSEGV, SIGSTOP, SIGALRM, SIGSYS } = SIGNALS;
-export const SIGRTMIN = 32;
+const SIGRTMIN = 32;
 export const NSIG = 64;
 
 /** The name of a signal: `SIGSEGV`, `SIGRTMIN+3`, or `signal N`. */
-export function signalName(signal: number): string {
+function signalName(signal: number): string {
   const name = Object.entries(SIGNALS).find(([, n]) => n === signal)?.[0];
   if (name) return name;
   return signal >= SIGRTMIN && signal <= NSIG ? `SIGRTMIN+${signal - SIGRTMIN}` : `signal ${signal}`;
@@ -36,23 +36,23 @@ const IGNORED_BY_DEFAULT = new Set<number>([SIGNALS.SIGCHLD, SIGNALS.SIGURG, SIG
 /** Signals a fault raises: taken before any other pending one, as Linux does. */
 const SYNCHRONOUS = [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGSYS];
 
-export const SIG_DFL = 0;
-export const SIG_IGN = 1;
-export const SA_SIGINFO = 0x4;
-export const SA_ONSTACK = 0x08000000;
-export const SA_RESTART = 0x10000000;
-export const SA_NODEFER = 0x40000000;
-export const SA_RESETHAND = 0x80000000;
-export const SA_RESTORER = 0x04000000;
+const SIG_DFL = 0;
+const SIG_IGN = 1;
+const SA_SIGINFO = 0x4;
+const SA_ONSTACK = 0x08000000;
+const SA_RESTART = 0x10000000;
+const SA_NODEFER = 0x40000000;
+const SA_RESETHAND = 0x80000000;
+const SA_RESTORER = 0x04000000;
 export const SS_ONSTACK = 1;
-export const SS_DISABLE = 2;
+const SS_DISABLE = 2;
 const SS_AUTODISARM = 0x80000000;
 /** The smallest alternate stack sigaltstack accepts (MINSIGSTKSZ). */
-export const MINSIGSTKSZ = 2048;
+const MINSIGSTKSZ = 2048;
 
 /** siginfo's si_code values. */
 export const SI_USER = 0;
-export const SI_KERNEL = 0x80;
+const SI_KERNEL = 0x80;
 export const SI_TKILL = -6;
 
 /** A set of signals: bit (n - 1) for signal n, as the kernel's 64-bit sigset_t. */
@@ -62,7 +62,6 @@ export function bit(signal: number): SignalSet {
 }
 /** What no mask can hold. */
 export const UNBLOCKABLE = bit(SIGKILL) | bit(SIGSTOP);
-export const ALL_SIGNALS = (1n << 64n) - 1n;
 
 export interface SignalAction {
   readonly handler: number;
@@ -308,8 +307,8 @@ const FPEXC_EN = 0x40000000;
 const SIGFRAME_MAGIC = 0x5ac3c35a;
 
 /** Where a handler without SA_RESTORER returns: the sigreturn calls in the vector page (kuser.ts), ARM state. */
-export const SIGRETURN_CODE = KUSER_PAGE + 0x500;
-export const RT_SIGRETURN_CODE = KUSER_PAGE + 0x508;
+const SIGRETURN_CODE = KUSER_PAGE + 0x500;
+const RT_SIGRETURN_CODE = KUSER_PAGE + 0x508;
 
 /** Whether `sp` is on the thread's alternate stack. */
 export function onAltStack(state: ThreadSignals, sp: number): boolean {
