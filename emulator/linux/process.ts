@@ -393,7 +393,7 @@ export class LinuxProcess implements UserContext {
           return;
         }
       }
-      let deadline = this.signals.realTimer.deadline;
+      let deadline = this.signals.nextDeadline();
       for (const t of threads) deadline = Math.min(deadline, t.wait!.deadline);
       const result = this.timeline.waitUntil(() => threads.some((t) => t.wait!.ready()), deadline, limit);
       if (result === 'idle') {

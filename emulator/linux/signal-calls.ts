@@ -6,7 +6,7 @@ import {
   NSIG, SIGNALS, applyWaitMask, SI_TKILL, SI_USER, SS_ONSTACK, UNBLOCKABLE, bit, onAltStack, setAltStack, signalProcess, signalReturn,
   signalThread, siginfoBytes, type SignalSet,
 } from './signals';
-import { guarded, readTimespec, readU64, u32, writeWords, type SystemCall } from './syscalls';
+import { clockNs, guarded, readTimespec, readU64, timespec32, timespec64, u32, writeWords, type SystemCall } from './syscalls';
 import { BLOCKED } from './threads';
 
 /** The kernel's sigset_t: 64 bits; calls given another size fail with EINVAL. */
@@ -144,6 +144,66 @@ function writeItimerval(p: LinuxProcess, address: number): void {
   writeWords(p, address, words);
 }
 
+const SIGEV_SIGNAL = 0;
+const SIGEV_NONE = 1;
+const SIGEV_THREAD_ID = 4;
+const TIMER_ABSTIME = 1;
+/** The clocks a POSIX timer may count: CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME and the _ALARM ones. */
+const TIMER_CLOCKS = new Set([0, 1, 7, 8, 9]);
+
+/** timer_create: struct sigevent is sigev_value, sigev_signo, sigev_notify, then the thread ID (SIGEV_THREAD_ID). */
+function timerCreate(p: LinuxProcess, clock: number, event: number, idAddress: number): number {
+  if (!TIMER_CLOCKS.has(clock)) return -EINVAL;
+  return guarded(() => {
+    let id = 0;
+    while (p.signals.timers.has(id)) id++;
+    const [value, signal, notify, tid] = event === 0 ? [id, SIGNALS.SIGALRM, SIGEV_SIGNAL, 0] : [0, 4, 8, 12].map((at) => p.memory.read32(u32(event + at)));
+    if (notify !== SIGEV_NONE && notify !== SIGEV_SIGNAL && notify !== SIGEV_THREAD_ID) return -EINVAL;
+    if (notify !== SIGEV_NONE && (signal < 1 || signal > NSIG)) return -EINVAL;
+    if (notify === SIGEV_THREAD_ID && !p.threads.some((t) => t.tid === tid)) return -EINVAL;
+    p.memory.write32(u32(idAddress), id);
+    p.signals.timers.set(id, {
+      deadline: Infinity, interval: 0, id, value, clock,
+      signal: notify === SIGEV_NONE ? 0 : signal,
+      tid: notify === SIGEV_THREAD_ID ? tid : undefined,
+    });
+    return 0;
+  });
+}
+
+/** A POSIX timer's itimerspec (interval, then value; timespecs, 64-bit with `wide`): what is left and the period. */
+function writeItimerspec(p: LinuxProcess, address: number, deadline: number, interval: number, wide: boolean): void {
+  const left = deadline === Infinity ? 0 : Math.max(1, Math.ceil((deadline - p.cpuTime()) / 1e3));
+  const write = wide ? timespec64 : timespec32;
+  write(p, address, Math.round(interval / 1e3));
+  write(p, address + (wide ? 16 : 8), left);
+}
+
+function timerSettime(p: LinuxProcess, id: number, flags: number, value: number, old: number, wide: boolean): number {
+  const timer = p.signals.timers.get(id);
+  if (!timer) return -EINVAL;
+  return guarded(() => {
+    const nsec = (at: number) => p.memory.read32(u32(value + at + (wide ? 8 : 4))) >>> 0;
+    if (nsec(0) >= 1e9 || nsec(wide ? 16 : 8) >= 1e9) return -EINVAL;
+    const interval = readTimespec(p, value, wide);
+    let first = readTimespec(p, value + (wide ? 16 : 8), wide);
+    if (old !== 0) writeItimerspec(p, old, timer.deadline, timer.interval, wide);
+    if (first !== 0 && flags & TIMER_ABSTIME) first = Math.max(1, first - clockNs(p, timer.clock ?? 1));
+    timer.deadline = first === 0 ? Infinity : p.cpuTime() + first * 1e3;
+    timer.interval = interval * 1e3;
+    return 0;
+  });
+}
+
+function timerGettime(p: LinuxProcess, id: number, value: number, wide: boolean): number {
+  const timer = p.signals.timers.get(id);
+  if (!timer) return -EINVAL;
+  return guarded(() => {
+    writeItimerspec(p, value, timer.deadline, timer.interval, wide);
+    return 0;
+  });
+}
+
 export const SIGNAL_SYSCALLS: Readonly<Record<string, SystemCall>> = {
   rt_sigaction: (p, signal, act, old, size) => sigaction(p, signal, act, old, size),
   rt_sigprocmask: (p, how, set, old, size) => sigprocmask(p, how, set, old, size),
@@ -184,7 +244,7 @@ export const SIGNAL_SYSCALLS: Readonly<Record<string, SystemCall>> = {
     if (!next) return -EINVAL;
     if (old !== 0) writeItimerval(p, old);
     const [interval, first] = next;
-    p.signals.realTimer = first === 0 ? { deadline: Infinity, interval: 0 } : { deadline: p.cpuTime() + first, interval };
+    Object.assign(p.signals.realTimer, first === 0 ? { deadline: Infinity, interval: 0 } : { deadline: p.cpuTime() + first, interval });
     return 0;
   }),
   getitimer: (p, which, value) => guarded(() => {
@@ -192,6 +252,14 @@ export const SIGNAL_SYSCALLS: Readonly<Record<string, SystemCall>> = {
     writeItimerval(p, value);
     return 0;
   }),
+  timer_create: (p, clock, event, id) => timerCreate(p, clock, event, id),
+  timer_settime: (p, id, flags, value, old) => timerSettime(p, id, flags, value, old, false),
+  timer_settime64: (p, id, flags, value, old) => timerSettime(p, id, flags, value, old, true),
+  timer_gettime: (p, id, value) => timerGettime(p, id, value, false),
+  timer_gettime64: (p, id, value) => timerGettime(p, id, value, true),
+  // A timer whose signal is still pending generates no other: the periods missed are not counted.
+  timer_getoverrun: (p, id) => (p.signals.timers.has(id) ? 0 : -EINVAL),
+  timer_delete: (p, id) => (p.signals.timers.delete(id) ? 0 : -EINVAL),
   kill: (p, pid, signal) => sendToProcess(p, pid, signal),
   rt_sigqueueinfo: (p, pid, signal, info) => {
     const given = queuedInfo(p, info);

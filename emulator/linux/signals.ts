@@ -53,6 +53,7 @@ const MINSIGSTKSZ = 2048;
 /** siginfo's si_code values. */
 export const SI_USER = 0;
 const SI_KERNEL = 0x80;
+const SI_TIMER = -2;
 export const SI_TKILL = -6;
 
 /** A set of signals: bit (n - 1) for signal n, as the kernel's 64-bit sigset_t. */
@@ -84,6 +85,8 @@ export interface SignalInfo {
   readonly forProcess?: boolean;
   /** The whole siginfo the sender gave (rt_sigqueueinfo: sigqueue's value), else built from the fields above. */
   readonly given?: Uint8Array;
+  /** The POSIX timer that generated it. */
+  readonly timer?: number;
 }
 
 /** struct siginfo as a handler or sigtimedwait sees it: si_signo, si_errno, si_code, then si_pid or si_addr. */
@@ -155,12 +158,35 @@ export function restoreWaitMask(state: ThreadSignals): void {
   state.maskBeforeWait = undefined;
 }
 
-/** The process-wide signal state: actions, signals pending for the process, the real-time interval timer. */
+/** A timer that generates a signal when it expires: ITIMER_REAL's SIGALRM, or a POSIX timer's (timer_create). */
+export interface SignalTimer {
+  /** When it expires next (timeline picoseconds; Infinity: disarmed) and its period (0: once). */
+  deadline: number;
+  interval: number;
+  /** The signal it generates (0: none, SIGEV_NONE), for the process or for one thread (SIGEV_THREAD_ID). */
+  readonly signal: number;
+  readonly tid?: number;
+  /** A POSIX timer's ID and sigev_value, which its siginfo carries (SI_TIMER), and its clock. */
+  readonly id?: number;
+  readonly value?: number;
+  readonly clock?: number;
+}
+
+/** The process-wide signal state: actions, signals pending for the process, the timers. */
 export class ProcessSignals {
   readonly actions: SignalAction[] = Array.from({ length: NSIG + 1 }, () => DEFAULT_ACTION);
   readonly pending = new PendingSignals();
-  /** ITIMER_REAL: when it expires next (timeline picoseconds; Infinity: disarmed) and its period (0: once). */
-  realTimer = { deadline: Infinity, interval: 0 };
+  /** ITIMER_REAL (setitimer, alarm). */
+  realTimer: SignalTimer = { deadline: Infinity, interval: 0, signal: SIGALRM };
+  /** POSIX timers by ID. */
+  timers = new Map<number, SignalTimer>();
+
+  /** When the next timer expires (Infinity: none is armed). */
+  nextDeadline(): number {
+    let next = this.realTimer.deadline;
+    for (const t of this.timers.values()) next = Math.min(next, t.deadline);
+    return next;
+  }
 
   action(signal: number): SignalAction {
     return this.actions[signal];
@@ -182,7 +208,9 @@ export class ProcessSignals {
 export interface SignalSnapshot {
   readonly actions: readonly SignalAction[];
   readonly pending: PendingSignals;
-  readonly realTimer: { left: number; interval: number };
+  /** Each timer with its deadline as the time left. */
+  readonly realTimer: SignalTimer;
+  readonly timers: ReadonlyMap<number, SignalTimer>;
   readonly threads: ReadonlyMap<number, { blocked: SignalSet; pending: PendingSignals; altStack: ThreadSignals['altStack']; maskBeforeWait: SignalSet | undefined }>;
 }
 
@@ -190,9 +218,15 @@ export function snapshotSignals(p: LinuxProcess): SignalSnapshot {
   return {
     actions: p.signals.actions.slice(),
     pending: p.signals.pending.copy(),
-    realTimer: { left: p.signals.realTimer.deadline - p.cpuTime(), interval: p.signals.realTimer.interval },
+    realTimer: relativeTimer(p.signals.realTimer, -p.cpuTime()),
+    timers: new Map([...p.signals.timers].map(([id, t]) => [id, relativeTimer(t, -p.cpuTime())])),
     threads: new Map(p.threads.map((t) => [t.tid, { blocked: t.signals.blocked, pending: t.signals.pending.copy(), altStack: { ...t.signals.altStack }, maskBeforeWait: t.signals.maskBeforeWait }])),
   };
+}
+
+/** A copy of a timer with its deadline moved by `shift`. */
+function relativeTimer(timer: SignalTimer, shift: number): SignalTimer {
+  return { ...timer, deadline: timer.deadline + shift };
 }
 
 /** Restores what snapshotSignals saved (the threads that exist in both). */
@@ -201,7 +235,8 @@ export function restoreSignals(p: LinuxProcess, s: SignalSnapshot): void {
   const shared = s.pending.copy();
   p.signals.pending.entries = shared.entries;
   p.signals.pending.set = shared.set;
-  p.signals.realTimer = { deadline: p.cpuTime() + s.realTimer.left, interval: s.realTimer.interval };
+  p.signals.realTimer = relativeTimer(s.realTimer, p.cpuTime());
+  p.signals.timers = new Map([...s.timers].map(([id, t]) => [id, relativeTimer(t, p.cpuTime())]));
   for (const t of p.threads) {
     const saved = s.threads.get(t.tid);
     if (!saved) continue;
@@ -429,12 +464,32 @@ export function setAltStack(state: ThreadSignals, sp: number, base: number, flag
   return 0;
 }
 
-/** Fires ITIMER_REAL if it is due at `now`: SIGALRM for the process, and the next period armed. */
+/** Fires the timers due at `now`: each generates its signal once (periods that passed meanwhile are overruns) and
+ * is armed for its next period. A POSIX timer whose last signal is still pending generates none. */
 export function fireDueTimers(p: LinuxProcess, now: number): void {
-  const timer = p.signals.realTimer;
-  if (now < timer.deadline) return;
-  timer.deadline = timer.interval > 0 ? Math.max(timer.deadline + timer.interval, now) : Infinity;
-  signalProcess(p, { signal: SIGALRM, code: SI_KERNEL, pidOrAddress: 0, cause: 'its interval timer expired' });
+  const signals = p.signals;
+  if (now < signals.nextDeadline()) return;
+  for (const timer of [signals.realTimer, ...signals.timers.values()]) {
+    if (now < timer.deadline) continue;
+    timer.deadline = timer.interval > 0 ? timer.deadline + timer.interval * (Math.floor((now - timer.deadline) / timer.interval) + 1) : Infinity;
+    if (timer.signal === 0) continue;
+    if (timer.id === undefined) {
+      signalProcess(p, { signal: timer.signal, code: SI_KERNEL, pidOrAddress: 0, cause: 'its interval timer expired' });
+      continue;
+    }
+    const target = timer.tid === undefined ? undefined : p.threads.find((t) => t.tid === timer.tid);
+    if (timer.tid !== undefined && !target) continue;
+    const pending = [p.signals.pending, ...p.threads.map((t) => t.signals.pending)];
+    if (pending.some((q) => q.entries.some((e) => e.timer === timer.id))) continue;
+    const given = new Uint8Array(SIGINFO_SIZE);
+    const view = new DataView(given.buffer);
+    view.setInt32(8, SI_TIMER, true);
+    view.setInt32(12, timer.id, true);
+    view.setInt32(20, timer.value ?? 0, true);
+    const info: SignalInfo = { signal: timer.signal, code: SI_TIMER, pidOrAddress: 0, cause: `its timer ${timer.id} expired`, given, timer: timer.id };
+    if (target) signalThread(p, target, info);
+    else signalProcess(p, info);
+  }
 }
 
 /** The signal a CPU exception raises (SIGSEGV for a bad access, SIGILL, SIGTRAP for BKPT) when the program handles

@@ -233,15 +233,15 @@ function writeFrom(p: LinuxProcess, file: OpenFile, fd: number, data: Uint8Array
   }
 }
 
-function timespec32(p: LinuxProcess, address: number, ns: number): void {
+export function timespec32(p: LinuxProcess, address: number, ns: number): void {
   writeWords(p, address, [Math.floor(ns / 1e9), ns % 1e9]);
 }
 
-function timespec64(p: LinuxProcess, address: number, ns: number): void {
+export function timespec64(p: LinuxProcess, address: number, ns: number): void {
   writeWords(p, address, [Math.floor(ns / 1e9) % 4294967296, Math.floor(ns / 1e9 / 4294967296), ns % 1e9, 0]);
 }
 
-function clockNs(p: LinuxProcess, clock: number): number {
+export function clockNs(p: LinuxProcess, clock: number): number {
   // CLOCK_REALTIME (0) and its variants start at a fixed date; the others count from process start.
   return clock === 0 || clock === 5 || clock === 8 || clock === 11 ? p.startRealtimeNs + p.monotonicNs : p.monotonicNs;
 }

@@ -49,7 +49,7 @@ test('a snapshot holds the signal state: a replay from it takes the same timer s
   const first = { cpu: proc.cpu.snapshot(), signals: snapshotSignals(proc) };
   // What the run between changed: the handler is gone and SIGALRM pending and blocked, the timer disarmed.
   proc.signals.setAction(SIGNALS.SIGALRM, { handler: 0, flags: 0, restorer: 0, mask: 0n });
-  proc.signals.realTimer = { deadline: Infinity, interval: 0 };
+  proc.signals.realTimer.deadline = Infinity;
   proc.current.signals.blocked = 0n;
   proc.cpu.restore(cpuState);
   machine.bus.memory.restore(memory);

@@ -1,0 +1,96 @@
+// POSIX timers: SIGEV_SIGNAL with its value in the handler's siginfo (SI_TIMER), periodic and absolute timers,
+// timer_gettime and timer_delete, and SIGEV_THREAD (glibc's helper thread waits for the timer's signal and runs the
+// function in a thread). Prints what happens; qemu-arm is the reference.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile int fired, value, code;
+static void on_timer(int signo, siginfo_t *info, void *uc) {
+  (void)signo;
+  (void)uc;
+  fired++;
+  value = info->si_value.sival_int;
+  code = info->si_code;
+}
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ran = PTHREAD_COND_INITIALIZER;
+static int thread_value;
+static void in_thread(union sigval v) {
+  pthread_mutex_lock(&lock);
+  thread_value = v.sival_int;
+  pthread_cond_signal(&ran);
+  pthread_mutex_unlock(&lock);
+}
+
+int main(void) {
+  setvbuf(stdout, NULL, _IONBF, 0);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_timer;
+  sa.sa_flags = SA_SIGINFO;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGUSR1, &sa, NULL);
+
+  timer_t t;
+  struct sigevent ev;
+  memset(&ev, 0, sizeof ev);
+  ev.sigev_notify = SIGEV_SIGNAL;
+  ev.sigev_signo = SIGUSR1;
+  ev.sigev_value.sival_int = 77;
+  printf("timer_create: %d\n", timer_create(CLOCK_MONOTONIC, &ev, &t));
+  struct itimerspec once = { { 0, 0 }, { 0, 10000000 } }, now;
+  timer_settime(t, 0, &once, NULL);
+  timer_gettime(t, &now);
+  printf("armed: %d\n", now.it_value.tv_sec == 0 && now.it_value.tv_nsec > 0 && now.it_value.tv_nsec <= 10000000);
+  while (fired == 0) pause();
+  printf("fired %d, si_code %d (SI_TIMER %d), value %d\n", fired, code, SI_TIMER, value);
+  timer_gettime(t, &now);
+  printf("after it: %ld.%09ld\n", (long)now.it_value.tv_sec, now.it_value.tv_nsec);
+
+  struct itimerspec every = { { 0, 5000000 }, { 0, 5000000 } };
+  timer_settime(t, 0, &every, NULL);
+  while (fired < 4) pause();
+  timer_gettime(t, &now);
+  printf("periodic: %d in all, interval %ld ns\n", fired, now.it_interval.tv_nsec);
+  struct itimerspec off = { { 0, 0 }, { 0, 0 } }, was;
+  timer_settime(t, 0, &off, &was);
+  printf("disarmed; it was periodic: %d\n", was.it_interval.tv_nsec == 5000000);
+
+  struct timespec at;
+  clock_gettime(CLOCK_MONOTONIC, &at);
+  at.tv_nsec += 10000000;
+  if (at.tv_nsec >= 1000000000) { at.tv_sec++; at.tv_nsec -= 1000000000; }
+  struct itimerspec absolute = { { 0, 0 }, at };
+  timer_settime(t, TIMER_ABSTIME, &absolute, NULL);
+  while (fired < 5) pause();
+  printf("absolute timer fired: %d\n", fired);
+
+  printf("timer_delete: %d\n", timer_delete(t));
+  errno = 0;
+  int r = timer_settime(t, 0, &once, NULL);
+  printf("timer_settime after delete: %d %s\n", r, strerror(errno));
+  errno = 0;
+  r = timer_create(CLOCK_PROCESS_CPUTIME_ID + 100, &ev, &t);
+  printf("timer_create on a bad clock: %d %s\n", r, strerror(errno));
+
+  memset(&ev, 0, sizeof ev);
+  ev.sigev_notify = SIGEV_THREAD;
+  ev.sigev_notify_function = in_thread;
+  ev.sigev_value.sival_int = 99;
+  timer_t tt;
+  printf("SIGEV_THREAD timer_create: %d\n", timer_create(CLOCK_REALTIME, &ev, &tt));
+  pthread_mutex_lock(&lock);
+  timer_settime(tt, 0, &once, NULL);
+  while (thread_value == 0) pthread_cond_wait(&ran, &lock);
+  pthread_mutex_unlock(&lock);
+  printf("SIGEV_THREAD function ran with %d\n", thread_value);
+  timer_delete(tt);
+  return 0;
+}
