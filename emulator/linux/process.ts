@@ -384,6 +384,7 @@ export class LinuxProcess implements UserContext {
     const threads = this.threads;
     while (this.timeline.now < limit) {
       fireDueTimers(this, this.timeline.now);
+      if (this.outcome !== undefined) return;
       const from = threads.indexOf(this.current);
       for (let k = 1; k <= threads.length; k++) {
         const thread = threads[(from + k) % threads.length];

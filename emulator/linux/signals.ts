@@ -268,8 +268,17 @@ function firstOf(set: SignalSet): number {
 /** Generates a signal for one thread (tgkill, a fault, SIGPIPE): nothing when its action ignores it and the thread
  * does not block it, as Linux drops it then. */
 export function signalThread(p: LinuxProcess, thread: LinuxThread, info: SignalInfo): void {
-  if (!(thread.signals.blocked & bit(info.signal)) && p.signals.ignores(info.signal)) return;
+  if (!(thread.signals.blocked & bit(info.signal))) {
+    if (p.signals.ignores(info.signal)) return;
+    // A default action that ends the process ends it now, whichever thread takes the signal, as Linux ends them all.
+    if (p.signals.action(info.signal).handler === SIG_DFL) return killedBy(p, info);
+  }
   thread.signals.pending.add(info);
+}
+
+/** The process ends by a signal's default action. */
+function killedBy(p: LinuxProcess, info: SignalInfo): void {
+  p.outcome = { kind: 'signal', signal: info.signal, reason: `killed by ${signalName(info.signal)} (${info.cause}) at 0x${(p.cpu.pc >>> 0).toString(16).padStart(8, '0')}` };
 }
 
 /** Generates a signal for the process (kill, a timer): the main thread takes it unless it blocks it, else the first
@@ -311,7 +320,7 @@ export function deliverSignals(p: LinuxProcess): void {
     const action = p.signals.action(signal);
     if (p.signals.ignores(signal)) continue;
     if (action.handler === SIG_DFL) {
-      p.outcome = { kind: 'signal', signal, reason: `killed by ${signalName(signal)} (${info.cause}) at 0x${(p.cpu.pc >>> 0).toString(16).padStart(8, '0')}` };
+      killedBy(p, info);
       return;
     }
     if (!pushFrame(p, thread, info, action)) return;

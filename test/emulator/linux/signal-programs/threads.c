@@ -117,8 +117,14 @@ int main(void) {
   kill(getpid(), SIGUSR2);
   pthread_join(t, NULL);
 
-  // raise in main with the default action ends the whole process: status 128 + 15.
-  printf("main raises SIGTERM\n");
-  raise(SIGTERM);
+  // SIGTERM with its default action, sent to a thread waiting in a read, ends the whole process: status 128 + 15.
+  reader_tid = 0;
+  pthread_create(&t, NULL, reader, NULL);
+  while (reader_tid == 0) sched_yield();
+  usleep(20000);
+  printf("main sends SIGTERM to the reader\n");
+  pthread_kill(t, SIGTERM);
+  sleep(2);
+  printf("not reached: the process ended\n");
   return 0;
 }
