@@ -112,7 +112,7 @@ export class LinuxProcess implements UserContext {
   /** The thread whose registers the CPU holds. */
   current: LinuxThread = this.threads[0];
   readonly futexes = new FutexQueues();
-  /** Signal actions, signals pending for the process, the interval timer (each thread has its mask and pending). */
+  /** Signal actions, signals pending for the process, the timers (each thread has its own mask and pending ones). */
   readonly signals = new ProcessSignals();
   private nextTid = MAIN_TID + 1;
   /** Instructions left of the current thread's timeslice. */
@@ -242,7 +242,7 @@ export class LinuxProcess implements UserContext {
     this.signalsAtSync();
   }
 
-  /** At a quantum's end: the interval timer fires if due, and the running thread takes the signals it can. */
+  /** At a quantum's end: the timers due fire, and the running thread takes the signals it can. */
   private signalsAtSync(): void {
     fireDueTimers(this, this.timeline.now);
     const thread = this.current;
