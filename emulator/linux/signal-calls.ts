@@ -1,16 +1,19 @@
 // The system calls of signals (ARM EABI): actions, masks, pending sets, waits for a signal, sending one, the
 // alternate stack, the return from a handler and the real-time interval timer. Delivery itself is signals.ts's.
-import { EINTR, EAGAIN, EFAULT, EINVAL, ESRCH } from './errno';
+import { EINTR, EAGAIN, EBADF, EFAULT, EINVAL, ESRCH } from './errno';
+import { O_NONBLOCK } from './files';
+import { SignalFd } from './signalfd';
 import type { LinuxProcess } from './process';
 import {
   NSIG, SIGNALS, applyWaitMask, SI_TKILL, SI_USER, SS_ONSTACK, UNBLOCKABLE, bit, onAltStack, setAltStack, signalProcess, signalReturn,
   signalThread, siginfoBytes, type SignalSet,
 } from './signals';
-import { clockNs, guarded, readTimespec, readU64, timespec32, timespec64, u32, writeWords, type SystemCall } from './syscalls';
+import { O_CLOEXEC, clockNs, guarded, readTimespec, readU64, timespec32, timespec64, u32, writeWords, type SystemCall } from './syscalls';
 import { BLOCKED } from './threads';
 
 /** The kernel's sigset_t: 64 bits; calls given another size fail with EINVAL. */
 const SIGSET_SIZE = 8;
+const O_RDONLY = 0;
 const SIG_BLOCK = 0;
 const SIG_UNBLOCK = 1;
 const SIG_SETMASK = 2;
@@ -204,6 +207,20 @@ function timerGettime(p: LinuxProcess, id: number, value: number, wide: boolean)
   });
 }
 
+/** signalfd/signalfd4: a new signalfd (fd -1) or a new mask for one; SFD_NONBLOCK is O_NONBLOCK. */
+function signalfd(p: LinuxProcess, fd: number, maskAddress: number, size: number, flags: number): number {
+  if (u32(size) !== SIGSET_SIZE || flags & ~(O_NONBLOCK | O_CLOEXEC)) return -EINVAL;
+  return guarded(() => {
+    const mask = readU64(p, maskAddress) & ~UNBLOCKABLE;
+    if (fd === -1) return p.files.add(new SignalFd(mask, O_RDONLY | (flags & O_NONBLOCK), p));
+    const file = p.files.get(fd);
+    if (!file) return -EBADF;
+    if (!(file instanceof SignalFd)) return -EINVAL;
+    file.mask = mask;
+    return fd;
+  });
+}
+
 export const SIGNAL_SYSCALLS: Readonly<Record<string, SystemCall>> = {
   rt_sigaction: (p, signal, act, old, size) => sigaction(p, signal, act, old, size),
   rt_sigprocmask: (p, how, set, old, size) => sigprocmask(p, how, set, old, size),
@@ -260,6 +277,8 @@ export const SIGNAL_SYSCALLS: Readonly<Record<string, SystemCall>> = {
   // A timer whose signal is still pending generates no other: the periods missed are not counted.
   timer_getoverrun: (p, id) => (p.signals.timers.has(id) ? 0 : -EINVAL),
   timer_delete: (p, id) => (p.signals.timers.delete(id) ? 0 : -EINVAL),
+  signalfd: (p, fd, mask, size) => signalfd(p, fd, mask, size, 0),
+  signalfd4: (p, fd, mask, size, flags) => signalfd(p, fd, mask, size, flags),
   kill: (p, pid, signal) => sendToProcess(p, pid, signal),
   rt_sigqueueinfo: (p, pid, signal, info) => {
     const given = queuedInfo(p, info);

@@ -53,7 +53,7 @@ const MINSIGSTKSZ = 2048;
 /** siginfo's si_code values. */
 export const SI_USER = 0;
 const SI_KERNEL = 0x80;
-const SI_TIMER = -2;
+export const SI_TIMER = -2;
 export const SI_TKILL = -6;
 
 /** A set of signals: bit (n - 1) for signal n, as the kernel's 64-bit sigset_t. */
@@ -255,7 +255,7 @@ export function deliverable(p: LinuxProcess, thread: LinuxThread): SignalSet {
 }
 
 /** The signal of `set` acted on first: a fault's, else the lowest. */
-function firstOf(set: SignalSet): number {
+export function firstOf(set: SignalSet): number {
   for (const s of SYNCHRONOUS) if (set & bit(s)) return s;
   let signal = 1;
   while (!(set & 1n)) {

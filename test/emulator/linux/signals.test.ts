@@ -15,7 +15,7 @@ const PROGRAMS = [
   { file: 'interrupts.c', what: 'timers ending waits with EINTR or restarting them (SA_RESTART), pause, sigsuspend, sigtimedwait, sigaltstack, registers kept', status: 128 + 14 },
   { file: 'threads.c', what: 'signals between threads, process-wide kill, sigwait', status: 128 + 15 },
   { file: 'faults.c', what: 'handled SIGSEGV and SIGILL, a handler moving the PC, abort() with a handler', status: 128 + 6 },
-  { file: 'timers.c', what: 'POSIX timers: SIGEV_SIGNAL with its value, periodic, absolute, SIGEV_THREAD', status: 0 },
+  { file: 'timers.c', what: 'POSIX timers (SIGEV_SIGNAL with its value, periodic, absolute, SIGEV_THREAD) and signalfd', status: 0 },
 ];
 
 /**

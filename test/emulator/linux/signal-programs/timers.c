@@ -3,6 +3,10 @@
 // function in a thread). Prints what happens; qemu-arm is the reference.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <sys/time.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -92,5 +96,31 @@ int main(void) {
   pthread_mutex_unlock(&lock);
   printf("SIGEV_THREAD function ran with %d\n", thread_value);
   timer_delete(tt);
+
+  // signalfd: the blocked signals of its mask are read from it instead of delivered.
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGUSR2);
+  sigaddset(&mask, SIGALRM);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  int sfd = signalfd(-1, &mask, SFD_NONBLOCK);
+  struct signalfd_siginfo si[2];
+  errno = 0;
+  printf("signalfd read with nothing pending: %d %s\n", (int)read(sfd, si, sizeof si), strerror(errno));
+  raise(SIGUSR2);
+  sigqueue(getpid(), SIGALRM, (union sigval){ .sival_int = 31 });
+  struct pollfd p = { .fd = sfd, .events = POLLIN };
+  printf("poll: %d, revents POLLIN %d\n", poll(&p, 1, 0), (p.revents & POLLIN) != 0);
+  ssize_t n = read(sfd, si, sizeof si);
+  printf("read %d bytes: %s code %d, %s code %d int %d\n", (int)n, si[0].ssi_signo == SIGUSR2 ? "USR2" : "?", si[0].ssi_code, si[1].ssi_signo == SIGALRM ? "ALRM" : "?", si[1].ssi_code, si[1].ssi_int);
+  printf("pid is ours: %d %d\n", si[0].ssi_pid == (unsigned)getpid(), si[1].ssi_pid == (unsigned)getpid());
+  // A blocking read waits for the timer's SIGALRM.
+  int blocking = signalfd(sfd, &mask, 0);
+  fcntl(sfd, F_SETFL, 0);
+  struct itimerval soon = { { 0, 0 }, { 0, 10000 } };
+  setitimer(ITIMER_REAL, &soon, NULL);
+  n = read(sfd, si, sizeof si[0]);
+  printf("signalfd(fd) returns it: %d; blocking read %d bytes: %s code 0x%x\n", blocking == sfd, (int)n, si[0].ssi_signo == SIGALRM ? "ALRM" : "?", si[0].ssi_code);
+  close(sfd);
   return 0;
 }
