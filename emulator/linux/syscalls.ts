@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MMAP_BOTTOM, MMAP_TOP, PAGE_SIZE, PROT_READ, PROT_WRITE } from './address-space';
 import { EAGAIN, EBADF, EFAULT, EINTR, EINVAL, ENODEV, ENOENT, ENOMEM, ENOSYS, ENOTDIR, ENOTTY, EPERM, EPIPE, ERANGE, ESPIPE, ESRCH, ETIMEDOUT } from './errno';
-import { EventFd, O_NONBLOCK, POLLERR, POLLHUP, POLLIN, POLLOUT, Pipe, S_IFDIR, S_IFMT, WOULD_BLOCK, type FileStatus, type FileTime, type OpenFile, statOf } from './files';
+import { EventFd, O_NONBLOCK, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, Pipe, S_IFDIR, S_IFMT, WOULD_BLOCK, type FileStatus, type FileTime, type OpenFile, statOf } from './files';
 import { PICOSECONDS_PER_NANOSECOND } from '../machine/clock';
 import { BLOCKED, RESTART } from './threads';
 import { SIGNALS, SI_USER, applyWaitMask, restoreWaitMask, signalThread, type SignalSet } from './signals';
@@ -285,25 +285,82 @@ function pollOnce(p: LinuxProcess, fds: number, nfds: number): number {
   return ready;
 }
 
-/** poll/ppoll: a timeout of -1 waits without limit, 0 does not wait. ppoll's signal mask (undefined: none) is the
- * thread's while the call lasts. */
-function poll(p: LinuxProcess, fds: number, nfds: number, timeoutNs: number, mask?: SignalSet): number {
+/**
+ * poll and select: `look` checks the descriptors once (writing what it found; the number ready, or -errno). A timeout
+ * of -1 waits without limit, 0 does not wait. A signal mask (ppoll, pselect6; undefined: none) is the thread's while
+ * the call lasts. A signal handler ends the wait with EINTR, SA_RESTART or not, as on Linux.
+ */
+function waitForReady(p: LinuxProcess, what: string, look: () => number, timeoutNs: number, mask: SignalSet | undefined): number {
   const signals = p.current.signals;
   if (mask !== undefined) applyWaitMask(signals, mask);
   const result = guarded(() => {
-    const ready = pollOnce(p, fds, nfds);
-    if (ready > 0 || timeoutNs === 0) return ready;
-    const anyReady = () => guarded(() => pollOnce(p, fds, nfds)) > 0;
+    const ready = look();
+    if (ready !== 0 || timeoutNs === 0) return ready;
     const deadline = timeoutNs < 0 ? Infinity : p.cpuTime() + timeoutNs * PICOSECONDS_PER_NANOSECOND;
     const finish = (): number => {
       restoreWaitMask(signals);
-      return guarded(() => pollOnce(p, fds, nfds));
+      return guarded(look);
     };
-    // A signal handler ends the wait with EINTR, SA_RESTART or not, as Linux's poll.
-    return p.block({ what: `poll on ${nfds} file(s)`, deadline, ready: anyReady, finish, interrupted: () => -EINTR });
+    return p.block({ what, deadline, ready: () => guarded(look) !== 0, finish, interrupted: () => -EINTR });
   });
   if (result !== BLOCKED) restoreWaitMask(signals);
   return result;
+}
+
+function poll(p: LinuxProcess, fds: number, nfds: number, timeoutNs: number, mask?: SignalSet): number {
+  return waitForReady(p, `poll on ${nfds} file(s)`, () => pollOnce(p, fds, nfds), timeoutNs, mask);
+}
+
+/** select's sets in order (read, write, except): the events asked of a file's poll, and those that make it ready. */
+const SELECT_EVENTS = [[POLLIN, POLLIN | POLLHUP | POLLERR], [POLLOUT, POLLOUT | POLLERR], [POLLPRI, POLLPRI]] as const;
+/** The most descriptors an fd_set holds (FD_SETSIZE). */
+const FD_SETSIZE = 1024;
+
+/** select/pselect6: the fd_sets at `addresses` (0: none) for descriptors below nfds; each keeps the ready ones. */
+function select(p: LinuxProcess, nfds: number, addresses: readonly number[], timeoutNs: number, mask: SignalSet | undefined): number {
+  if (nfds < 0) return -EINVAL;
+  const count = Math.min(nfds, FD_SETSIZE);
+  const words = Math.ceil(count / 32);
+  return guarded(() => {
+    const asked = addresses.map((a) => (a === 0 ? undefined : Uint32Array.from({ length: words }, (_, i) => p.memory.read32(u32(a + 4 * i)))));
+    const look = (): number => {
+      const found = asked.map((set) => set && new Uint32Array(set.length));
+      let ready = 0;
+      for (let fd = 0; fd < count; fd++) {
+        const word = fd >>> 5, bit = 1 << (fd & 31);
+        if (!asked.some((set) => set && set[word] & bit)) continue;
+        const file = fileOf(p, fd);
+        if (!file) return -EBADF;
+        asked.forEach((set, k) => {
+          if (!set || !(set[word] & bit)) return;
+          const [query, readyWhen] = SELECT_EVENTS[k];
+          if ((file.poll ? file.poll(query) : query & (POLLIN | POLLOUT)) & readyWhen) {
+            found[k]![word] |= bit;
+            ready++;
+          }
+        });
+      }
+      found.forEach((set, k) => set && writeWords(p, addresses[k], [...set]));
+      return ready;
+    };
+    return waitForReady(p, `select on ${count} descriptor(s)`, look, timeoutNs, mask);
+  });
+}
+
+/** pselect6's sixth argument: { const sigset_t *ss; size_t ss_len }, the mask while it waits (none where ss is NULL). */
+function pselectMask(p: LinuxProcess, data: number): SignalSet | undefined | number {
+  if (data === 0) return undefined;
+  const set = p.memory.read32(u32(data)), size = p.memory.read32(u32(data + 4));
+  if (set === 0) return undefined;
+  return u32(size) !== 8 ? -EINVAL : readU64(p, set);
+}
+
+function pselect(p: LinuxProcess, nfds: number, readfds: number, writefds: number, exceptfds: number, timeout: number, data: number, wide: boolean): number {
+  return guarded(() => {
+    const mask = pselectMask(p, data);
+    if (typeof mask === 'number') return mask;
+    return select(p, nfds, [readfds, writefds, exceptfds], timeout === 0 ? -1 : readTimespec(p, timeout, wide), mask);
+  });
 }
 
 /** ppoll/ppoll_time64 (fds, nfds, timeout, sigmask, sigsetsize). */
@@ -520,6 +577,12 @@ export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
   eventfd: (p, initial) => p.files.add(new EventFd(u32(initial), O_RDWR)),
   eventfd2: (p, initial, flags) => p.files.add(new EventFd(u32(initial), O_RDWR | (flags & O_NONBLOCK), (flags & EFD_SEMAPHORE) !== 0)),
   poll: (p, fds, nfds, timeoutMs) => poll(p, u32(fds), u32(nfds), timeoutMs < 0 ? -1 : timeoutMs * 1e6),
+  _newselect: (p, nfds, readfds, writefds, exceptfds, timeout) => guarded(() => {
+    const ns = timeout === 0 ? -1 : (p.memory.read32(u32(timeout)) >>> 0) * 1e9 + (p.memory.read32(u32(timeout + 4)) >>> 0) * 1e3;
+    return select(p, nfds, [readfds, writefds, exceptfds], ns, undefined);
+  }),
+  pselect6: (p, nfds, readfds, writefds, exceptfds, timeout, data) => pselect(p, nfds, readfds, writefds, exceptfds, timeout, data, false),
+  pselect6_time64: (p, nfds, readfds, writefds, exceptfds, timeout, data) => pselect(p, nfds, readfds, writefds, exceptfds, timeout, data, true),
   ppoll: (p, fds, nfds, timeout, sigmask, size) => ppoll(p, fds, nfds, timeout, sigmask, size, false),
   ppoll_time64: (p, fds, nfds, timeout, sigmask, size) => ppoll(p, fds, nfds, timeout, sigmask, size, true),
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
@@ -195,6 +196,39 @@ int main(void) {
   printf("ppoll with data: %s\n", result(ppoll(&pfd, 1, &ten, &during)));
   close(pfds[0]);
   close(pfds[1]);
+
+  // pselect likewise; select is interrupted by a timer with EINTR, and sees what is ready.
+  raise(SIGUSR1);
+  pipe(pfds);
+  fd_set readable;
+  FD_ZERO(&readable);
+  FD_SET(pfds[0], &readable);
+  errno = 0;
+  printf("pselect letting USR1 in: %s, USR1 handled: %d\n", result(pselect(pfds[0] + 1, &readable, NULL, NULL, &ten, &during)), usr1s);
+  sigprocmask(SIG_SETMASK, NULL, &now);
+  printf("USR1 blocked again after pselect: %d\n", sigismember(&now, SIGUSR1));
+  arm_timer();
+  FD_ZERO(&readable);
+  FD_SET(pfds[0], &readable);
+  struct timeval tv = { 10, 0 };
+  errno = 0;
+  printf("select interrupted by the timer: %s\n", result(select(pfds[0] + 1, &readable, NULL, NULL, &tv)));
+  write(pfds[1], "z", 1);
+  fd_set writable;
+  FD_ZERO(&readable);
+  FD_ZERO(&writable);
+  FD_SET(pfds[0], &readable);
+  FD_SET(pfds[1], &readable);
+  FD_SET(pfds[1], &writable);
+  struct timeval zero = { 0, 0 };
+  int n = select(pfds[1] + 1, &readable, &writable, NULL, &zero);
+  printf("select with data: %d; read end %d, write end readable %d, writable %d\n", n, FD_ISSET(pfds[0], &readable), FD_ISSET(pfds[1], &readable), FD_ISSET(pfds[1], &writable));
+  close(pfds[0]);
+  close(pfds[1]);
+  FD_ZERO(&readable);
+  FD_SET(pfds[0], &readable);
+  errno = 0;
+  printf("select on a closed descriptor: %s\n", result(select(pfds[0] + 1, &readable, NULL, NULL, &zero)));
 
   // sigtimedwait takes a blocked signal without a handler running; a timeout is EAGAIN.
   raise(SIGUSR1);
