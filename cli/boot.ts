@@ -9,17 +9,19 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { basename } from 'node:path';
 import { platformFromDtb } from '../emulator/machine/from-dtb';
-import { bootKernel } from '../emulator/machine/linux-boot';
+import { bootKernel, KernelFormatError, kernelFormat } from '../emulator/machine/linux-boot';
+import { describeRunaway, findRunaway } from '../emulator/machine/runaway';
 import { SystemMachine } from '../emulator/machine/system';
 import { PassthroughError, PassthroughGuest } from '../emulator/machine/passthrough';
 import { SystemTraceStream, type TracedDevices } from '../emulator/machine/system-trace';
 import { MODE_NAMES } from '../emulator/cpu/modes';
 import { UsageError, type ParsedArgs } from './args';
 import type { Command, CommandIO } from './command';
+import { InputError } from './input';
 import { loadPlatformDtb } from '../scenarios/platform';
 
 export const TIME_LIMIT_STATUS = 124;
-/** Guest time between console flushes, looks at stdin and trace writes (ns). */
+/** Guest time between console flushes, looks at stdin, trace writes and checks for a runaway CPU (ns). */
 const SLICE_NS = 10_000_000;
 /** Events a boot's trace holds at most unless --trace-limit says otherwise (about 200-250 MB of JSON at 200-230 bytes an event). */
 const DEFAULT_TRACE_LIMIT = 1_000_000;
@@ -50,6 +52,12 @@ export async function boot(args: ParsedArgs, io: CommandIO): Promise<number> {
   const tracedDevices = args.flags.get('--trace-devices')?.[0] ?? 'dma';
   if (!TRACED_DEVICES.includes(tracedDevices as TracedDevices)) throw new UsageError(`--trace-devices: '${tracedDevices}' is not ${TRACED_DEVICES.join(' or ')}`);
   const kernel = new Uint8Array(readFileSync(kernelFile));
+  try {
+    kernelFormat(kernel);
+  } catch (error) {
+    if (error instanceof KernelFormatError) throw new InputError(`${kernelFile}: ${error.message}`);
+    throw error;
+  }
   const initrdFile = args.flags.get('--initrd')?.[0];
   const initrd = initrdFile === undefined ? undefined : new Uint8Array(readFileSync(initrdFile));
   const source = dtbFile ?? platformFile;
@@ -106,6 +114,11 @@ export async function boot(args: ParsedArgs, io: CommandIO): Promise<number> {
       if (outcome.kind === 'stopped') {
         const cpu = system.cpus[outcome.cpu];
         io.stderr(`dmalab boot: cpu${outcome.cpu} stopped at pc=0x${cpu.pc.toString(16).padStart(8, '0')} in ${MODE_NAMES[cpu.mode] ?? 'an invalid mode'}: ${JSON.stringify(outcome.stop)}\n`);
+        return 1;
+      }
+      const runaway = findRunaway(system);
+      if (runaway !== undefined) {
+        io.stderr(`dmalab boot: ${describeRunaway(runaway)}\n`);
         return 1;
       }
       if (system.time >= end) {

@@ -19,7 +19,8 @@ Speaks the Debug Adapter Protocol on stdin and stdout until the client disconnec
   a Linux kernel     kernel (an Image or zImage), dtb, initrd, append, cpus, passthrough (DMACs given to the kernel
                      as a guest, e.g. ["2c0a0000.dma"]), symbols (a System.map or vmlinux; else the kernel's kallsyms)
 and for all of them: platform (a .dts or .dtb describing the machine), dmac (which DMA-330 of it), stopOnEntry,
-trace.`,
+trace, sourceMap (or its alias sourceFileMap: path prefixes in the debug information to local directories,
+{ "/build/linux-6.1": "/home/me/linux-source-6.1" }).`,
   flags: {},
   run() {
     const session = new DmaDebugSession();

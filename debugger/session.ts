@@ -15,6 +15,7 @@ import { UserError } from './runtime/launch';
 import { launchRuntime } from './runtime/launch-runtime';
 import type { FileAccess } from './runtime/microcode-runtime';
 import { VariableNode, hex32 } from './runtime/views';
+import { SourceMap } from './source-map';
 
 const NODE_FILES: FileAccess = {
   readText: (path) => readFileSync(path, 'utf8'),
@@ -29,6 +30,7 @@ const MAX_READ = 1 << 20;
 
 export class DmaDebugSession extends DebugSession {
   private runtime: Runtime | undefined;
+  private sourceMap: SourceMap | undefined;
   /** Sources in no file (listings of microcode a scenario runs), by path and text: the client asks for their text
    * by reference. */
   private readonly listings = new Map<string, { reference: number; path: string; text: string }>();
@@ -76,7 +78,10 @@ export class DmaDebugSession extends DebugSession {
     this.handle(response, () => {
       if (this.runtime) throw new UserError('this session has already launched a program');
       const out = (line: string) => this.sendEvent(new OutputEvent(`${line}\n`, 'stdout'));
-      const { runtime, warnings, warningCategory } = launchRuntime((args ?? {}) as Record<string, unknown>, process.cwd(), this.files, out);
+      const { sourceMap, sourceFileMap, ...raw } = (args ?? {}) as Record<string, unknown>;
+      const map = SourceMap.parse({ sourceMap, sourceFileMap }, process.cwd());
+      const { runtime, warnings, warningCategory } = launchRuntime(raw, process.cwd(), this.files, out);
+      this.sourceMap = map;
       this.runtime = runtime;
       runtime.on('stopped', (stop: StopInfo) => this.stopped(stop));
       runtime.on('output', (text: string, category: string, source?: SourceRef, line?: number) => {
@@ -104,7 +109,7 @@ export class DmaDebugSession extends DebugSession {
     this.handle(response, () => {
       const reference = args.source.sourceReference;
       const listing = reference ? [...this.listings.values()].find((l) => l.reference === reference)?.path : undefined;
-      const path = listing ?? (reference ? `source ${reference}` : this.convertClientPathToDebugger(args.source.path ?? ''));
+      const path = listing ?? (reference ? `source ${reference}` : this.recordedPath(args.source.path ?? ''));
       const results = this.launched().setLineBreakpoints({ path }, (args.breakpoints ?? []).map((b) => ({
         line: this.convertClientLineToDebugger(b.line), condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage,
       })));
@@ -404,9 +409,15 @@ export class DmaDebugSession extends DebugSession {
     return this.runtime;
   }
 
+  /** An editor's path as the program's debug information records it (the launch's `sourceMap`). */
+  private recordedPath(path: string): string {
+    const debuggerPath = this.convertClientPathToDebugger(path);
+    return this.sourceMap?.recorded(debuggerPath) ?? debuggerPath;
+  }
+
   /** A file by path; a listing by a reference the client asks the text of. */
   private source(ref: SourceRef): Source {
-    if (ref.text === undefined) return new Source(basename(ref.path), this.convertDebuggerPathToClient(ref.path));
+    if (ref.text === undefined) return new Source(basename(ref.path), this.convertDebuggerPathToClient(this.sourceMap?.local(ref.path) ?? ref.path));
     const key = `${ref.path}\n${ref.text}`;
     let listing = this.listings.get(key);
     if (listing === undefined) this.listings.set(key, (listing = { reference: this.listings.size + 1, path: ref.path, text: ref.text }));

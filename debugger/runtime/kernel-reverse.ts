@@ -2,7 +2,7 @@
 // history is a list of segments, each a run (continue, step over/out: the round schedule's own order, which stops
 // inside do not change) or a debugger's step (one CPU instruction with the other CPUs halted, or one DMA instruction
 // with the CPUs halted), each from a pinned checkpoint, runs with a checkpoint every CHECKPOINT_INTERVAL of machine
-// time (emulator/machine/checkpoints.ts, within its memory budget). Any instant of a run is rebuilt by restoring the
+// time in which the CPUs ran CHECKPOINT_WORK instructions (emulator/machine/checkpoints.ts, within its memory budget). Any instant of a run is rebuilt by restoring the
 // latest checkpoint before it and re-executing (console input replays with the machine). Going back:
 // - a CPU: to the instant it retired its previous instruction (runUntil);
 // - a DMA channel: to the tick before it executed its previous instruction (the devices stopped there by
@@ -26,6 +26,13 @@ import { hex32 as hex } from './views';
 
 /** Machine time between the checkpoints of a run (ns). */
 const CHECKPOINT_INTERVAL = 10_000_000;
+/**
+ * Instructions the CPUs retire between checkpoints at least (a busy CPU's in the interval at 1 GHz): what a step back
+ * re-executes is bounded by work, not by machine time. An idle guest (in WFI, woken by its timer) passes the interval
+ * in a few thousand instructions: a checkpoint each time filled the budget within seconds of an idle session (each
+ * costs its map of every RAM page, ~1 MB for a booted Debian), with stretches that re-execute in microseconds.
+ */
+const CHECKPOINT_WORK = 10_000_000;
 
 /**
  * An instant of a run, as a re-execution finds it again: CPU `cpu` has retired `retired` instructions and the devices
@@ -110,6 +117,13 @@ export interface ReverseHost {
   pass(passes: readonly number[]): void;
 }
 
+/** Whether a run past checkpoint `last` takes the next one: the interval of machine time passed and the CPUs did the
+ * work between checkpoints. */
+export function checkpointDue(system: SystemMachine, last: Checkpoint): boolean {
+  const work = system.cpus.reduce((sum, cpu, i) => sum + cpu.retired - last.retired[i], 0);
+  return system.time >= last.time + CHECKPOINT_INTERVAL && work >= CHECKPOINT_WORK;
+}
+
 export class KernelReverse {
   private readonly checkpoints: Checkpoints;
   private segments: Segment[] = [];
@@ -157,11 +171,11 @@ export class KernelReverse {
   runSlice(ns: number): SystemOutcome {
     const system = this.host.system;
     const segment = this.current();
-    const last = segment.marks[segment.marks.length - 1].checkpoint.time;
+    const last = segment.marks[segment.marks.length - 1].checkpoint;
     this.sliceEnd = system.time + ns;
     const outcome = system.runTo(this.sliceEnd);
     this.lastOutcome = outcome;
-    if (outcome.kind === 'time-limit' && system.time >= last + this.checkpoints.interval) {
+    if (outcome.kind === 'time-limit' && checkpointDue(system, last)) {
       segment.marks.push({ checkpoint: this.checkpoints.take(), transmitted: this.host.transmitted, position: { kind: 'time', ns: this.sliceEnd } });
       this.prune();
     }

@@ -15,8 +15,9 @@ import type { StopReason as CpuStop } from '../../emulator/cpu/state';
 import type { SystemCpu } from '../../emulator/cpu/system';
 import { WatchpointHit } from '../../emulator/cpu/watchpoints';
 import { platformFromDtb } from '../../emulator/machine/from-dtb';
-import { bootKernel } from '../../emulator/machine/linux-boot';
+import { bootKernel, KernelFormatError, kernelFormat } from '../../emulator/machine/linux-boot';
 import { PassthroughError, PassthroughGuest } from '../../emulator/machine/passthrough';
+import { describeRunaway, findRunaway } from '../../emulator/machine/runaway';
 import { SystemMachine, type SystemOutcome } from '../../emulator/machine/system';
 import { machineTraceRecorder, type MachineTraceRecorder } from '../../emulator/machine/trace';
 import { hexAddress } from '../../emulator/pl330/disasm';
@@ -33,6 +34,7 @@ import { frameId, frameThread } from './contract';
 import { DmaObservation, type DmaThread, FETCHING, SMMU_WALK } from './dma-observation';
 import { type ExpressionContext, evaluateExpression } from './expression';
 import { UserError, integer } from './launch';
+import { IdleCollection } from './idle-collection';
 import { KernelConsole } from './kernel-console';
 import { KernelReverse, type Trigger } from './kernel-reverse';
 import { KernelSourceLines } from './kernel-source-lines';
@@ -145,6 +147,8 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   private readonly listingStarts = new Map<number, number>();
   private recorder: MachineTraceRecorder | undefined;
   private readonly watchpoints: KernelWatchpoints;
+  /** The garbage of a run, collected once the session has stayed stopped a while. */
+  private readonly idleCollection = new IdleCollection();
 
   private constructor(
     readonly options: KernelLaunch, private readonly system: SystemMachine, readonly symbols: KernelSymbols,
@@ -176,6 +180,12 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       }
     };
     const kernel = read('kernel', options.kernel);
+    try {
+      kernelFormat(kernel);
+    } catch (error) {
+      if (error instanceof KernelFormatError) throw new UserError(`'kernel': ${options.kernel}: ${error.message}`);
+      throw error;
+    }
     let dtb: Uint8Array;
     let platform;
     try {
@@ -578,6 +588,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     if (this.ended) throw new UserError('the kernel has ended');
     if (this.running) throw new UserError('the machine is running (pause it first)');
     this.running = true;
+    this.idleCollection.cancel();
     this.pauseRequested = false;
     this.prepareResume();
     this.reverse.beginRun();
@@ -589,6 +600,12 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       this.flushConsole();
       if (this.finish(outcome, mode)) return;
       if (this.pauseRequested) return this.stop({ reason: 'pause', threadId: this.cpuThreadId(this.focus) });
+      const runaway = findRunaway(this.system);
+      if (runaway !== undefined) {
+        this.focus = runaway.cpu;
+        const text = describeRunaway(runaway);
+        return this.stop({ reason: 'exception', threadId: this.cpuThreadId(runaway.cpu), description: text, text });
+      }
       setImmediate(slice);
     };
     setImmediate(slice);
@@ -604,6 +621,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
       this.running = false;
       this.ended = true;
       this.emit('output', `dmalab: the kernel ${outcome.kind === 'off' ? 'powered the machine off' : 'reset the machine'} (PSCI SYSTEM_${outcome.kind === 'off' ? 'OFF' : 'RESET'})\n`, 'console');
+      this.idleCollection.cancel();
       this.emit('exited', 0);
       this.emit('end');
       return true;
@@ -678,6 +696,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     this.trigger = undefined;
     for (const cpu of this.system.cpus) cpu.breakpoints = undefined;
     this.flushConsole();
+    this.idleCollection.stopped();
     this.emit('stopped', stop);
   }
 

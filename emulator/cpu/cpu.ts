@@ -20,6 +20,13 @@ const MAX_BLOCK = 48;
  * translation (on its background threads too), which pays only for code that runs for a while.
  */
 export const TRANSLATE_AFTER = 200_000;
+/**
+ * Longest block translated after TRANSLATE_AFTER instructions; a longer one waits in proportion to its length (until
+ * it ran TRANSLATE_AFTER / TRANSLATE_SPAN times). V8's compiling grows with a function's length, while what a
+ * translation saves grows with the instructions it runs: in a kernel's boot, translating its blocks of 9-48
+ * instructions after 200,000 instructions cost V8 about 1 s of CPU on its threads for little gain.
+ */
+const TRANSLATE_SPAN = 8;
 
 export class Block {
   // The arrays are replaced once, when a truncated block is decoded whole before its translation (`become`).
@@ -369,7 +376,7 @@ export class Cpu extends CpuState {
         }
       }
       previous = block;
-      if (block.truncated && this.translation && block.interpreted >= this.translateAfter) this.decodeWhole(block);
+      if (block.truncated && this.translation && this.translationDue(block)) this.decodeWhole(block);
       const { handlers, fallthrough, pcValues } = block;
       // A breakpoint in the block: run up to it (interpreted), or stop there; the one resumed from runs once.
       let length = handlers.length;
@@ -383,7 +390,7 @@ export class Cpu extends CpuState {
       }
       this.runBlock = block;
       this.runExecuted = executed;
-      if (this.translation && length === handlers.length && budget - executed >= handlers.length && (block.translated !== undefined || block.interpreted >= this.translateAfter)) {
+      if (this.translation && length === handlers.length && budget - executed >= handlers.length && (block.translated !== undefined || this.translationDue(block))) {
         const translated = block.translated ?? (block.translated = translateBlock(block));
         this.runTranslated = true;
         try {
@@ -399,12 +406,16 @@ export class Cpu extends CpuState {
       }
       this.runTranslated = false;
       const count = Math.min(length, budget - executed);
+      // ARM instructions follow each other every 4 bytes: their next PC and R15 are sums, not loads from the block's
+      // arrays (which, over a kernel's tens of thousands of warm blocks, miss the host's caches).
+      const arm = !block.thumb;
+      const start = arm ? block.addresses[0] : 0;
       let i = 0;
       try {
         for (; i < count; i++) {
-          const next = fallthrough[i];
+          const next = arm ? (start + 4 * i + 4) >>> 0 : fallthrough[i];
           this.next = next;
-          r[15] = pcValues[i];
+          r[15] = arm ? (start + 4 * i + 8) | 0 : pcValues[i];
           handlers[i](this);
           // A branch changed `next`; so do stops (undefined instruction, BKPT), and an SVC always ends its block.
           if (this.next !== next) {
@@ -426,6 +437,11 @@ export class Cpu extends CpuState {
     this.runBlock = undefined;
     this.retired += executed;
     return executed;
+  }
+
+  /** Whether a block has run interpreted long enough to be translated (longer blocks wait in proportion). */
+  private translationDue(block: Block): boolean {
+    return block.interpreted >= this.translateAfter * Math.max(1, block.handlers.length / TRANSLATE_SPAN);
   }
 
   /** A hot truncated block, about to be translated, decoded again past its unconditional branches. */

@@ -296,6 +296,9 @@ export function loadStoreDual(isLoad: boolean, t: number, t2: number, n: number,
 }
 
 /** LDM/STM (and PUSH/POP): `increment` with `before` picks IA/IB/DA/DB. */
+/** What a memory's `readPageAt`/`writePageAt` gives where an access must be called. */
+const NO_PAGE = new Uint8Array(0);
+
 export function loadStoreMultiple(isLoad: boolean, n: number, list: number, increment: boolean, before: boolean, wback: boolean): Handler {
   const regs: number[] = [];
   for (let i = 0; i < 16; i++) if (list & (1 << i)) regs.push(i);
@@ -311,7 +314,11 @@ export function loadStoreMultiple(isLoad: boolean, n: number, list: number, incr
     return (c) => {
       const base = c.r[n];
       let address = (base + startOffset) | 0;
-      for (let i = 0; i < count; i++, address = (address + 4) | 0) values[i] = c.mem.read32(address);
+      // Within one page the memory's cache holds: the words straight from it (a kernel's POP, LDMIA of a struct).
+      const page = (address & 4095) <= 4096 - 4 * count ? c.mem.readPageAt(address) : NO_PAGE;
+      if (page.length !== 0) {
+        for (let i = 0, o = address & 4095; i < count; i++, o += 4) values[i] = page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24);
+      } else for (let i = 0; i < count; i++, address = (address + 4) | 0) values[i] = c.mem.read32(address);
       if (wback && !loadsBase) c.r[n] = base + delta;
       for (let i = 0; i < count; i++) {
         const reg = regArray[i];
@@ -323,7 +330,16 @@ export function loadStoreMultiple(isLoad: boolean, n: number, list: number, incr
   return (c) => {
     const base = c.r[n];
     let address = (base + startOffset) | 0;
-    for (let i = 0; i < count; i++, address = (address + 4) | 0) c.mem.write32(address, c.r[regArray[i]]);
+    const page = (address & 4095) <= 4096 - 4 * count ? c.mem.writePageAt(address) : NO_PAGE;
+    if (page.length !== 0) {
+      for (let i = 0, o = address & 4095; i < count; i++, o += 4) {
+        const value = c.r[regArray[i]];
+        page[o] = value;
+        page[o + 1] = value >>> 8;
+        page[o + 2] = value >>> 16;
+        page[o + 3] = value >>> 24;
+      }
+    } else for (let i = 0; i < count; i++, address = (address + 4) | 0) c.mem.write32(address, c.r[regArray[i]]);
     if (wback) c.r[n] = base + delta;
   };
 }

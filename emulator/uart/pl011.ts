@@ -1,6 +1,8 @@
 // An ARM PrimeCell PL011 UART as a console: what the guest writes to UARTDR goes out at once (the transmit FIFO is
-// always empty, so TXRIS rises with each character as on QEMU), received bytes wait in a 32-entry FIFO. Baud rate,
-// line control and modem lines are stored and have no effect.
+// always empty, so TXRIS rises with each character as on QEMU), received bytes wait in a 32-entry FIFO. The host's
+// side of the line holds what does not fit (a pasted or long typed line) and sends it as the guest drains the FIFO, as
+// a terminal with flow control (and QEMU's character backends) do: no byte typed is lost. Baud rate, line control and
+// modem lines are stored and have no effect.
 import type { MmioDevice } from '../bus/bus';
 import { RegisterMap, type RegisterDef } from '../bus/registers';
 import type { IrqLine } from '../gic/irq';
@@ -38,6 +40,8 @@ const ID_BYTES = [0x11, 0x10, 0x34, 0x00, 0x0d, 0xf0, 0x05, 0xb1];
 export interface Pl011State {
   readonly registers: readonly number[];
   readonly rx: readonly number[];
+  /** Received bytes still on the line, waiting for room in the FIFO. */
+  readonly line: readonly number[];
   readonly raw: number;
 }
 
@@ -47,6 +51,9 @@ export class Pl011 implements MmioDevice {
   transmit: (byte: number) => void = () => {};
   private readonly stored = new Map<number, number>();
   private rx: number[] = [];
+  /** The line's bytes not yet in the FIFO: `line` from `lineStart` on. */
+  private line: number[] = [];
+  private lineStart = 0;
   private raw = 0;
   private level = false;
 
@@ -62,16 +69,34 @@ export class Pl011 implements MmioDevice {
     this.stored.clear();
     for (const def of PL011_REGISTERS) if (def.access === 'rw') this.stored.set(def.offset, def.reset);
     this.rx = [];
+    this.line = [];
+    this.lineStart = 0;
     this.raw = 0;
     this.update();
   }
 
-  /** Bytes arriving on the receive line (a terminal's input); beyond the FIFO they are lost, as on the wire. */
+  /** Bytes arriving on the receive line (a terminal's input): into the FIFO as far as it has room, the rest as the
+   * guest reads. */
   receive(bytes: Uint8Array): void {
-    const depth = (this.stored.get(0x2c)! & LCR_FEN) !== 0 ? FIFO_DEPTH : 1;
-    for (const b of bytes) if (this.rx.length < depth) this.rx.push(b);
-    if (this.rx.length) this.raw |= INT_RX | INT_RT;
+    for (const b of bytes) this.line.push(b);
+    this.fill();
     this.update();
+  }
+
+  /** Moves the line's next bytes into the FIFO while it has room (one entry with the FIFOs off). */
+  private fill(): void {
+    const depth = (this.stored.get(0x2c)! & LCR_FEN) !== 0 ? FIFO_DEPTH : 1;
+    let arrived = false;
+    while (this.rx.length < depth && this.lineStart < this.line.length) {
+      this.rx.push(this.line[this.lineStart++]);
+      arrived = true;
+    }
+    if (this.lineStart === this.line.length) {
+      this.line = [];
+      this.lineStart = 0;
+    }
+    // A byte arrived in the FIFO: the receive interrupts rise (again, after the guest cleared them).
+    if (arrived) this.raw |= INT_RX | INT_RT;
   }
 
   read(offset: number, _size: 1 | 2 | 4): number {
@@ -79,6 +104,7 @@ export class Pl011 implements MmioDevice {
     switch (offset) {
       case 0x000: {
         const byte = this.rx.shift() ?? 0;
+        this.fill();
         if (this.rx.length === 0) this.raw &= ~(INT_RX | INT_RT);
         this.update();
         return byte;
@@ -99,6 +125,8 @@ export class Pl011 implements MmioDevice {
       case 0x044: this.raw &= ~value; break;
       default:
         if (this.stored.has(offset)) this.stored.set(offset, value & 0xffff);
+        // The FIFOs turned on: room for the line's bytes.
+        if (offset === 0x2c) this.fill();
     }
     this.update();
   }
@@ -111,12 +139,14 @@ export class Pl011 implements MmioDevice {
   }
 
   snapshot(): Pl011State {
-    return { registers: PL011_REGISTERS.map((d) => this.stored.get(d.offset) ?? 0), rx: [...this.rx], raw: this.raw };
+    return { registers: PL011_REGISTERS.map((d) => this.stored.get(d.offset) ?? 0), rx: [...this.rx], line: this.line.slice(this.lineStart), raw: this.raw };
   }
 
   restore(state: Pl011State): void {
     PL011_REGISTERS.forEach((d, i) => { if (this.stored.has(d.offset)) this.stored.set(d.offset, state.registers[i]); });
     this.rx = [...state.rx];
+    this.line = [...state.line];
+    this.lineStart = 0;
     this.raw = state.raw;
     this.update();
   }

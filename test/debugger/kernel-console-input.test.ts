@@ -89,6 +89,37 @@ test('a line typed in the Debug Console reaches the guest, is replayed by revers
   }
 });
 
+test('a line of 150 characters typed in one go reaches the guest whole through the 32-byte FIFO, and reverse execution replays all of it', { skip, timeout: 120_000 }, async () => {
+  const elf = build('debug/echo.c');
+  const symbols = nmSymbols(elf);
+  const long = Array.from({ length: 150 }, (_, i) => String.fromCharCode(0x41 + (i % 26))).join('');
+  const dc = await client();
+  try {
+    let shown = '';
+    dc.on('output', (e: DebugProtocol.OutputEvent) => { if (e.body.category === 'stdout') shown += e.body.output; });
+    const word = async (name: string): Promise<number> =>
+      Buffer.from((await dc.customRequest('readMemory', { memoryReference: hex(symbols.get(name)!), count: 4 }) as DebugProtocol.ReadMemoryResponse).body!.data!, 'base64').readUInt32LE(0);
+    let stop = await launch(dc, { kernel: elf, platform: VIRT, cpus: 1 }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'waiting' }, { name: 'line_done' }] }));
+    const cpu0 = stop.threadId;
+    await dc.evaluateRequest({ expression: `> ${long}`, context: 'repl' });
+    stop = await after(dc, dc.continueRequest({ threadId: cpu0 }));
+    assert.match(stop.frame.name, /^line_done/);
+    assert.equal(shown, `echo> ${long}`, 'every character echoed');
+    assert.equal(await word('checksum'), checksum(long));
+    const first = await registers(dc, cpu0);
+    stop = await after(dc, dc.reverseContinueRequest({ threadId: cpu0 }));
+    assert.match(stop.frame.name, /^waiting/);
+    assert.equal(await word('lines'), 0);
+    stop = await after(dc, dc.continueRequest({ threadId: cpu0 }));
+    assert.match(stop.frame.name, /^line_done/);
+    assert.deepEqual(await registers(dc, cpu0), first);
+    assert.equal(await word('checksum'), checksum(long));
+    assert.equal(shown, `echo> ${long}`, 'the replayed echo is not shown twice');
+  } finally {
+    await dc.stop();
+  }
+});
+
 test("a line typed on Debian's console while the kernel runs reaches its shell script, which answers", { skip: skipKernel, timeout: 600_000 }, async () => {
   const initrd = programFile('console-input.cpio', initramfsWith({ test: '#!/bin/sh\necho "== ready"\nread line\necho "== typed: $line"\nexec sh\n' }));
   const dc = await client();
@@ -112,6 +143,13 @@ test("a line typed on Debian's console while the kernel runs reaches its shell s
     await dc.evaluateRequest({ expression: '> hello kernel', context: 'repl' });
     await answered;
     assert.match(output, /== ready\r?\n[^]*hello kernel[^]*== typed: hello kernel/, 'the tty echoes the line, the script answers');
+    // A shell command line far longer than the PL011's 32-byte FIFO, typed in one go: the shell gets all of it.
+    const words = Array.from({ length: 16 }, (_, i) => `word${String(i).padStart(2, '0')}`);
+    const command = `for w in ${words.join(' ')}; do printf '%s,' "$w"; done; echo ' == end'`;
+    assert.ok(command.length > 100, `${command.length} characters`);
+    const ran = seen(`${words.join(',')}, == end`);
+    await dc.evaluateRequest({ expression: `> ${command}`, context: 'repl' });
+    await ran;
   } finally {
     await dc.stop();
   }

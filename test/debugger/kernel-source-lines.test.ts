@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { elfSections } from '../../emulator/elf/dwarf-line';
-import { PROGRAMS, build, toolsMissing } from '../support/bare-metal';
+import { PROGRAMS, build, objdumpLineEntry, toolsMissing } from '../support/bare-metal';
 import { after, client, launch, programFile, registers, root } from './support';
 
 const SOURCE = join(PROGRAMS, 'debug', 'calls.c');
@@ -28,18 +28,6 @@ function addr2line(elf: string, address: number): string {
   return `${basename(file)}:${Number(line)}`;
 }
 
-/** The lowest statement address objdump's decoded line table gives a line of calls.c. */
-function objdumpLineEntry(elf: string, line: number): number {
-  const r = spawnSync('arm-linux-gnueabihf-objdump', ['--dwarf=decodedline', elf], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  const addresses = r.stdout.split('\n')
-    .map((l) => /^calls\.c\s+(\d+)\s+(0x[0-9a-f]+)(?:\s+\d+)?\s+x\s*$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null && Number(m[1]) === line)
-    .map((m) => Number(m[2]));
-  assert.ok(addresses.length > 0, `objdump has a statement for line ${line}`);
-  return Math.min(...addresses);
-}
-
 test("a kernel ELF with DWARF: line breakpoints bind to the line's entry (verified, moved to the next line with code, or unverified), the stop's frames are unwound by its EHABI index with addr2line's lines, and continue passes the second call", { skip, timeout: 120_000 }, async () => {
   const elf = build('debug/calls.c', ['-g', '-funwind-tables']);
   const leaf = lineOf('LEAF');
@@ -53,7 +41,7 @@ test("a kernel ELF with DWARF: line breakpoints bind to the line's entry (verifi
     const [onLeaf, moved, beyond] = results;
     assert.equal(onLeaf.verified, true);
     assert.equal(onLeaf.line, leaf);
-    assert.equal(Number(onLeaf.instructionReference), objdumpLineEntry(elf, leaf));
+    assert.equal(Number(onLeaf.instructionReference), objdumpLineEntry(elf, 'calls.c', leaf));
     assert.equal(moved.verified, true);
     assert.equal(moved.line, leaf - 1, 'the function signature: the first line with code after the blank one');
     assert.equal(beyond.verified, false);
@@ -61,7 +49,7 @@ test("a kernel ELF with DWARF: line breakpoints bind to the line's entry (verifi
 
     // Stopped in leaf, called by middle, called by main: each frame on addr2line's line.
     assert.equal(stop.stop.body.reason, 'breakpoint');
-    assert.equal(Number(stop.frame.instructionPointerReference), objdumpLineEntry(elf, leaf));
+    assert.equal(Number(stop.frame.instructionPointerReference), objdumpLineEntry(elf, 'calls.c', leaf));
     const frames = (await dc.stackTraceRequest({ threadId: stop.threadId })).body.stackFrames;
     assert.deepEqual(frames.slice(0, 3).map((f) => f.name.replace(/\+0x[0-9a-f]+$/, '')), ['leaf', 'middle', 'main']);
     // start.S's call of main is not in a function (_start has no function symbol): the walk ends at main.

@@ -4,7 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { platformFromDtb } from '../../emulator/machine/from-dtb';
 import { SystemMachine, type SystemOutcome } from '../../emulator/machine/system';
 import { ROOT } from './toolchain';
@@ -76,4 +76,17 @@ export function bootDmalab(elf: string, cpus = 1, translateAfter?: number): { ma
   if (translateAfter !== undefined) for (const cpu of machine.cpus) cpu.translateAfter = translateAfter;
   machine.boot(machine.loadElf(readFileSync(elf)));
   return { machine, output: () => output };
+}
+
+/** The lowest statement address objdump's decoded line table gives a line of `file` (a base name such as calls.c). */
+export function objdumpLineEntry(elf: string, file: string, line: number): number {
+  const r = spawnSync('arm-linux-gnueabihf-objdump', ['--dwarf=decodedline', elf], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`objdump --dwarf=decodedline ${basename(elf)} failed:\n${r.stderr}`);
+  const row = new RegExp(`^${file.replaceAll('.', '\\.')}\\s+(\\d+)\\s+(0x[0-9a-f]+)(?:\\s+\\d+)?\\s+x\\s*$`);
+  const addresses = r.stdout.split('\n')
+    .map((l) => row.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null && Number(m[1]) === line)
+    .map((m) => Number(m[2]));
+  if (addresses.length === 0) throw new Error(`objdump has no statement for line ${line} of ${file}`);
+  return Math.min(...addresses);
 }

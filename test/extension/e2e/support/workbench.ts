@@ -113,9 +113,18 @@ export class Workbench {
 
   /** The cursor's line as the status bar shows it ("Ln 3, Col 5"). */
   async cursorLine(): Promise<number | undefined> {
-    const text = await this.page.locator('#status\\.editor\\.selection').textContent({ timeout: SLOW }).catch(() => null);
-    const match = /Ln (\d+)/.exec(text ?? '');
+    const match = /Ln (\d+)/.exec(await this.selectionStatus());
     return match ? Number(match[1]) : undefined;
+  }
+
+  /** The line of the active editor's selection when text is selected ("Ln 10, Col 66 (65 selected)"), else undefined. */
+  async selectedLine(): Promise<number | undefined> {
+    const match = /Ln (\d+), Col \d+ \(\d+ selected\)/.exec(await this.selectionStatus());
+    return match ? Number(match[1]) : undefined;
+  }
+
+  private async selectionStatus(): Promise<string> {
+    return (await this.page.locator('#status\\.editor\\.selection').textContent({ timeout: SLOW }).catch(() => null)) ?? '';
   }
 
   /** Focuses the active editor group (Ctrl+1; a click in the text would move the cursor). */
