@@ -6,7 +6,7 @@ import { SignalFd } from './signalfd';
 import type { LinuxProcess } from './process';
 import {
   NSIG, SIGNALS, applyWaitMask, SI_TKILL, SI_USER, SS_ONSTACK, UNBLOCKABLE, bit, onAltStack, setAltStack, signalProcess, signalReturn,
-  signalThread, siginfoBytes, type SignalSet,
+  signalThread, siginfoBytes, timerNow, type SignalSet, type SignalTimer,
 } from './signals';
 import { O_CLOEXEC, clockNs, guarded, readTimespec, readU64, timespec32, timespec64, u32, writeWords, type SystemCall } from './syscalls';
 import { BLOCKED } from './threads';
@@ -17,7 +17,6 @@ const O_RDONLY = 0;
 const SIG_BLOCK = 0;
 const SIG_UNBLOCK = 1;
 const SIG_SETMASK = 2;
-const ITIMER_REAL = 0;
 const PS_PER_USEC = 1e6;
 
 /** Linux's signals are 1..64; 0 only checks that the target exists. */
@@ -138,11 +137,11 @@ function readItimerval(p: LinuxProcess, address: number): [number, number] | und
   return [(isec * 1e6 + iusec) * PS_PER_USEC, (vsec * 1e6 + vusec) * PS_PER_USEC];
 }
 
-/** ITIMER_REAL as getitimer shows it: what is left (a due timer shows 1 µs, as Linux's) and the period. */
-function writeItimerval(p: LinuxProcess, address: number): void {
-  const { deadline, interval } = p.signals.realTimer;
+/** An interval timer as getitimer shows it: what is left (a due timer shows 1 µs, as Linux's) and the period. */
+function writeItimerval(p: LinuxProcess, address: number, timer: SignalTimer): void {
+  const { deadline, interval } = timer;
   const usec = (ps: number) => Math.floor(ps / PS_PER_USEC);
-  const left = deadline === Infinity ? 0 : Math.max(1, usec(deadline - p.cpuTime()));
+  const left = deadline === Infinity ? 0 : Math.max(1, usec(deadline - timerNow(p, timer)));
   const words = [interval, left * PS_PER_USEC].flatMap((ps) => [Math.floor(usec(ps) / 1e6), usec(ps) % 1e6]);
   writeWords(p, address, words);
 }
@@ -256,17 +255,19 @@ export const SIGNAL_SYSCALLS: Readonly<Record<string, SystemCall>> = {
     return result;
   }),
   setitimer: (p, which, value, old) => guarded(() => {
-    if (which !== ITIMER_REAL) return -EINVAL;
+    const timer = p.signals.intervalTimers[which];
+    if (!timer) return -EINVAL;
     const next = value === 0 ? ([0, 0] as const) : readItimerval(p, value);
     if (!next) return -EINVAL;
-    if (old !== 0) writeItimerval(p, old);
+    if (old !== 0) writeItimerval(p, old, timer);
     const [interval, first] = next;
-    Object.assign(p.signals.realTimer, first === 0 ? { deadline: Infinity, interval: 0 } : { deadline: p.cpuTime() + first, interval });
+    Object.assign(timer, first === 0 ? { deadline: Infinity, interval: 0 } : { deadline: timerNow(p, timer) + first, interval });
     return 0;
   }),
   getitimer: (p, which, value) => guarded(() => {
-    if (which !== ITIMER_REAL) return -EINVAL;
-    writeItimerval(p, value);
+    const timer = p.signals.intervalTimers[which];
+    if (!timer) return -EINVAL;
+    writeItimerval(p, value, timer);
     return 0;
   }),
   timer_create: (p, clock, event, id) => timerCreate(p, clock, event, id),

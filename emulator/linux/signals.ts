@@ -170,18 +170,35 @@ export interface SignalTimer {
   readonly id?: number;
   readonly value?: number;
   readonly clock?: number;
+  /** Its deadline counts the process's CPU time (ITIMER_VIRTUAL, ITIMER_PROF), not the machine's. */
+  readonly onCpuTime?: boolean;
+}
+
+/** The present of a timer's clock: the CPU's instant on the timeline, or the CPU time the process used (every
+ * instruction the CPU ran is the process's, all of them user mode). */
+export function timerNow(p: LinuxProcess, timer: SignalTimer): number {
+  return timer.onCpuTime ? p.cpu.retired * p.timeline.cpuPeriod : p.cpuTime();
 }
 
 /** The process-wide signal state: actions, signals pending for the process, the timers. */
 export class ProcessSignals {
   readonly actions: SignalAction[] = Array.from({ length: NSIG + 1 }, () => DEFAULT_ACTION);
   readonly pending = new PendingSignals();
-  /** ITIMER_REAL (setitimer, alarm). */
-  realTimer: SignalTimer = { deadline: Infinity, interval: 0, signal: SIGALRM };
+  /** setitimer's timers by `which`: ITIMER_REAL (alarm), ITIMER_VIRTUAL, ITIMER_PROF. */
+  intervalTimers: SignalTimer[] = [
+    { deadline: Infinity, interval: 0, signal: SIGALRM },
+    { deadline: Infinity, interval: 0, signal: SIGNALS.SIGVTALRM, onCpuTime: true },
+    { deadline: Infinity, interval: 0, signal: SIGNALS.SIGPROF, onCpuTime: true },
+  ];
   /** POSIX timers by ID. */
   timers = new Map<number, SignalTimer>();
 
-  /** When the next timer expires (Infinity: none is armed). */
+  get realTimer(): SignalTimer {
+    return this.intervalTimers[0];
+  }
+
+  /** When the next timer on the machine's time expires (Infinity: none is armed): what a wait of every thread
+   * lasts until at most (the CPU-time ones do not advance then). */
   nextDeadline(): number {
     let next = this.realTimer.deadline;
     for (const t of this.timers.values()) next = Math.min(next, t.deadline);
@@ -209,7 +226,7 @@ export interface SignalSnapshot {
   readonly actions: readonly SignalAction[];
   readonly pending: PendingSignals;
   /** Each timer with its deadline as the time left. */
-  readonly realTimer: SignalTimer;
+  readonly intervalTimers: readonly SignalTimer[];
   readonly timers: ReadonlyMap<number, SignalTimer>;
   readonly threads: ReadonlyMap<number, { blocked: SignalSet; pending: PendingSignals; altStack: ThreadSignals['altStack']; maskBeforeWait: SignalSet | undefined }>;
 }
@@ -218,8 +235,8 @@ export function snapshotSignals(p: LinuxProcess): SignalSnapshot {
   return {
     actions: p.signals.actions.slice(),
     pending: p.signals.pending.copy(),
-    realTimer: relativeTimer(p.signals.realTimer, -p.cpuTime()),
-    timers: new Map([...p.signals.timers].map(([id, t]) => [id, relativeTimer(t, -p.cpuTime())])),
+    intervalTimers: p.signals.intervalTimers.map((t) => relativeTimer(t, -timerNow(p, t))),
+    timers: new Map([...p.signals.timers].map(([id, t]) => [id, relativeTimer(t, -timerNow(p, t))])),
     threads: new Map(p.threads.map((t) => [t.tid, { blocked: t.signals.blocked, pending: t.signals.pending.copy(), altStack: { ...t.signals.altStack }, maskBeforeWait: t.signals.maskBeforeWait }])),
   };
 }
@@ -235,8 +252,8 @@ export function restoreSignals(p: LinuxProcess, s: SignalSnapshot): void {
   const shared = s.pending.copy();
   p.signals.pending.entries = shared.entries;
   p.signals.pending.set = shared.set;
-  p.signals.realTimer = relativeTimer(s.realTimer, p.cpuTime());
-  p.signals.timers = new Map([...s.timers].map(([id, t]) => [id, relativeTimer(t, p.cpuTime())]));
+  p.signals.intervalTimers = s.intervalTimers.map((t) => relativeTimer(t, timerNow(p, t)));
+  p.signals.timers = new Map([...s.timers].map(([id, t]) => [id, relativeTimer(t, timerNow(p, t))]));
   for (const t of p.threads) {
     const saved = s.threads.get(t.tid);
     if (!saved) continue;
@@ -475,10 +492,13 @@ export function setAltStack(state: ThreadSignals, sp: number, base: number, flag
 
 /** Fires the timers due at `now`: each generates its signal once (periods that passed meanwhile are overruns) and
  * is armed for its next period. A POSIX timer whose last signal is still pending generates none. */
-export function fireDueTimers(p: LinuxProcess, now: number): void {
+export function fireDueTimers(p: LinuxProcess, machineNow: number): void {
   const signals = p.signals;
-  if (now < signals.nextDeadline()) return;
-  for (const timer of [signals.realTimer, ...signals.timers.values()]) {
+  const [, virtual, prof] = signals.intervalTimers;
+  const cpuNow = p.cpu.retired * p.timeline.cpuPeriod;
+  if (machineNow < signals.nextDeadline() && cpuNow < virtual.deadline && cpuNow < prof.deadline) return;
+  for (const timer of [...signals.intervalTimers, ...signals.timers.values()]) {
+    const now = timer.onCpuTime ? cpuNow : machineNow;
     if (now < timer.deadline) continue;
     timer.deadline = timer.interval > 0 ? timer.deadline + timer.interval * (Math.floor((now - timer.deadline) / timer.interval) + 1) : Infinity;
     if (timer.signal === 0) continue;

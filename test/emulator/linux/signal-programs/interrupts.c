@@ -109,6 +109,10 @@ static void reads(int restart) {
   futex_word = NULL;
 }
 
+static volatile int cpu_timer_signal;
+static volatile unsigned spin_count;
+static void on_cpu_timer(int signo) { cpu_timer_signal = signo; }
+
 static volatile int usr1s;
 static void on_usr1(int signo) { (void)signo; usr1s++; }
 
@@ -256,6 +260,24 @@ int main(void) {
   errno = 0;
   struct itimerval bad = { { 0, 0 }, { 0, 1000000 } };
   printf("setitimer with 1000000 us: %s\n", result(setitimer(ITIMER_REAL, &bad, NULL)));
+
+  // ITIMER_VIRTUAL and ITIMER_PROF count the CPU time the program uses: a sleep does not bring them closer.
+  handle(SIGVTALRM, on_cpu_timer, 0);
+  handle(SIGPROF, on_cpu_timer, 0);
+  struct itimerval cpu_soon = { { 0, 0 }, { 0, 50000 } }, left;
+  setitimer(ITIMER_VIRTUAL, &cpu_soon, NULL);
+  struct timespec hundred_ms = { 0, 100000000 };
+  nanosleep(&hundred_ms, NULL);
+  getitimer(ITIMER_VIRTUAL, &left);
+  printf("ITIMER_VIRTUAL still armed after a sleep: %d, fired: %d\n", left.it_value.tv_sec != 0 || left.it_value.tv_usec != 0, cpu_timer_signal);
+  while (cpu_timer_signal == 0) spin_count++;
+  printf("ITIMER_VIRTUAL fired while the program computed: %s\n", cpu_timer_signal == SIGVTALRM ? "SIGVTALRM" : "another signal");
+  cpu_timer_signal = 0;
+  setitimer(ITIMER_PROF, &cpu_soon, NULL);
+  while (cpu_timer_signal == 0) spin_count++;
+  printf("ITIMER_PROF fired: %s\n", cpu_timer_signal == SIGPROF ? "SIGPROF" : "another signal");
+  errno = 0;
+  printf("setitimer(3): %s\n", result(setitimer(3, &cpu_soon, NULL)));
 
   // An alternate stack for the handlers that ask for it.
   stack_t ss = { .ss_sp = alt, .ss_size = sizeof alt, .ss_flags = 0 }, old_ss;
