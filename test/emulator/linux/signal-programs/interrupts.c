@@ -264,10 +264,10 @@ int main(void) {
   // ITIMER_VIRTUAL and ITIMER_PROF count the CPU time the program uses: a sleep does not bring them closer.
   handle(SIGVTALRM, on_cpu_timer, 0);
   handle(SIGPROF, on_cpu_timer, 0);
-  struct itimerval cpu_soon = { { 0, 0 }, { 0, 50000 } }, left;
+  struct itimerval cpu_soon = { { 0, 0 }, { 0, 10000 } }, left;
   setitimer(ITIMER_VIRTUAL, &cpu_soon, NULL);
-  struct timespec hundred_ms = { 0, 100000000 };
-  nanosleep(&hundred_ms, NULL);
+  struct timespec thirty_ms = { 0, 30000000 };
+  nanosleep(&thirty_ms, NULL);
   getitimer(ITIMER_VIRTUAL, &left);
   printf("ITIMER_VIRTUAL still armed after a sleep: %d, fired: %d\n", left.it_value.tv_sec != 0 || left.it_value.tv_usec != 0, cpu_timer_signal);
   while (cpu_timer_signal == 0) spin_count++;
