@@ -19,6 +19,7 @@ static void on_usr1(int signo) {
 }
 
 static int fds[2];
+static volatile int reader_done;
 static volatile pid_t reader_tid;
 static void *reader(void *arg) {
   (void)arg;
@@ -28,6 +29,7 @@ static void *reader(void *arg) {
   long r = read(fds[0], &c, 1);
   printf("reader: read %ld (%s), handler ran on the reader: %s\n", r, r < 0 ? strerror(errno) : "data",
          handled_on == reader_tid ? "yes" : "no");
+  reader_done = 1;
   return NULL;
 }
 
@@ -71,10 +73,13 @@ int main(void) {
   pthread_t t;
   pthread_create(&t, NULL, reader, NULL);
   while (reader_tid == 0) sched_yield();
-  usleep(20000);  // the reader is in its read by now
-  pthread_kill(t, SIGUSR1);
+  // Until its read has ended: a signal that came before the read started only ran the handler.
+  while (!reader_done) {
+    pthread_kill(t, SIGUSR1);
+    usleep(20000);
+  }
   pthread_join(t, NULL);
-  printf("main: handled %d\n", handled);
+  printf("main: handled: %s\n", handled > 0 ? "yes" : "no");
 
   // With SA_RESTART the read goes on and gets what is written next.
   sa.sa_flags = SA_RESTART;
@@ -84,8 +89,9 @@ int main(void) {
   pthread_create(&t, NULL, reader, NULL);
   while (reader_tid == 0) sched_yield();
   usleep(20000);
+  int before = handled;
   pthread_kill(t, SIGUSR1);
-  while (handled < 2) sched_yield();
+  while (handled == before) sched_yield();
   write(fds[1], "x", 1);
   pthread_join(t, NULL);
 
@@ -98,8 +104,9 @@ int main(void) {
   handled_on = 0;
   pthread_create(&t, NULL, spinner, NULL);
   while (reader_tid == 0) sched_yield();
+  before = handled;
   kill(getpid(), SIGUSR1);
-  while (handled < 3) sched_yield();
+  while (handled == before) sched_yield();
   printf("process-wide SIGUSR1 taken by the thread that does not block it: %s\n", handled_on == reader_tid ? "yes" : "no");
   spinning = 0;
   pthread_join(t, NULL);
