@@ -5,7 +5,7 @@ import { O_NONBLOCK } from './files';
 import { SignalFd } from './signalfd';
 import type { LinuxProcess } from './process';
 import {
-  NSIG, SIGNALS, applyWaitMask, SI_TKILL, SI_USER, SS_ONSTACK, UNBLOCKABLE, bit, onAltStack, setAltStack, signalProcess, signalReturn,
+  NSIG, SIGNALS, SI_TKILL, SI_USER, UNBLOCKABLE, altStackWords, applyWaitMask, bit, setAltStack, signalProcess, signalReturn,
   signalThread, siginfoBytes, timerNow, type SignalSet, type SignalTimer,
 } from './signals';
 import { O_CLOEXEC, clockNs, guarded, readTimespec, readU64, timespec32, timespec64, u32, writeWords, type SystemCall } from './syscalls';
@@ -244,14 +244,13 @@ export const SIGNAL_SYSCALLS: Readonly<Record<string, SystemCall>> = {
   sigaltstack: (p, ss, old) => guarded(() => {
     const state = p.current.signals;
     const sp = p.cpu.r[13] >>> 0;
-    const { sp: base, size, flags } = state.altStack;
-    const onStack = onAltStack(state, sp);
+    const before = altStackWords(state, sp);
     let result = 0;
     if (ss !== 0) {
       const [newBase, newFlags, newSize] = [0, 4, 8].map((at) => p.memory.read32(u32(ss + at)) >>> 0);
       result = setAltStack(state, sp, newBase, newFlags, newSize);
     }
-    if (old !== 0) writeWords(p, old, [base, onStack ? SS_ONSTACK : flags, size]);
+    if (old !== 0) writeWords(p, old, before);
     return result;
   }),
   setitimer: (p, which, value, old) => guarded(() => {

@@ -44,7 +44,7 @@ const SA_RESTART = 0x10000000;
 const SA_NODEFER = 0x40000000;
 const SA_RESETHAND = 0x80000000;
 const SA_RESTORER = 0x04000000;
-export const SS_ONSTACK = 1;
+const SS_ONSTACK = 1;
 const SS_DISABLE = 2;
 const SS_AUTODISARM = 0x80000000;
 /** The smallest alternate stack sigaltstack accepts (MINSIGSTKSZ). */
@@ -372,15 +372,15 @@ const SIGRETURN_CODE = KUSER_PAGE + 0x500;
 const RT_SIGRETURN_CODE = KUSER_PAGE + 0x508;
 
 /** Whether `sp` is on the thread's alternate stack. */
-export function onAltStack(state: ThreadSignals, sp: number): boolean {
+function onAltStack(state: ThreadSignals, sp: number): boolean {
   const { sp: base, size, flags } = state.altStack;
   return !(flags & SS_DISABLE) && sp > base && sp - base <= size;
 }
 
-/** uc_stack's view of the thread's alternate stack at `sp`. */
-function altStackWords(state: ThreadSignals, sp: number): [number, number, number] {
+/** The thread's alternate stack as uc_stack and sigaltstack's old stack show it at `sp`: base, flags, size. */
+export function altStackWords(state: ThreadSignals, sp: number): [number, number, number] {
   const { sp: base, size, flags } = state.altStack;
-  return [base, flags & SS_DISABLE ? SS_DISABLE : onAltStack(state, sp) ? SS_ONSTACK : 0, size];
+  return [base, flags & SS_DISABLE ? SS_DISABLE : (onAltStack(state, sp) ? SS_ONSTACK : 0) | (flags & SS_AUTODISARM), size];
 }
 
 /** Builds the frame of a handled signal on the thread's stack (its alternate stack with SA_ONSTACK) and enters the
@@ -402,7 +402,12 @@ function pushFrame(p: LinuxProcess, thread: LinuxThread, info: SignalInfo, actio
   const oldMask = state.maskBeforeWait ?? state.blocked;
   state.maskBeforeWait = undefined;
   view.setUint32(uc, rt ? 0 : SIGFRAME_MAGIC, true);
-  altStackWords(state, sp).forEach((w, i) => view.setUint32(uc + UC_STACK + 4 * i, w >>> 0, true));
+  if (rt) {
+    // uc_stack (rt frames only), which rt_sigreturn restores: with SS_AUTODISARM there is no alternate stack while
+    // the handler runs (it may then swap contexts off it safely).
+    altStackWords(state, sp).forEach((w, i) => view.setUint32(uc + UC_STACK + 4 * i, w >>> 0, true));
+    if (state.altStack.flags & SS_AUTODISARM) state.altStack = { sp: 0, size: 0, flags: SS_DISABLE };
+  }
   const mc = uc + UC_MCONTEXT;
   view.setUint32(mc + MC_OLDMASK, Number(oldMask & 0xffffffffn), true);
   for (let i = 0; i < 15; i++) view.setUint32(mc + MC_R0 + 4 * i, cpu.r[i] >>> 0, true);
@@ -486,7 +491,7 @@ export function setAltStack(state: ThreadSignals, sp: number, base: number, flag
     return 0;
   }
   if (size < MINSIGSTKSZ) return -ENOMEM;
-  state.altStack = { sp: base >>> 0, size: size >>> 0, flags: 0 };
+  state.altStack = { sp: base >>> 0, size: size >>> 0, flags: flags & SS_AUTODISARM };
   return 0;
 }
 

@@ -124,6 +124,17 @@ static void where_am_i(int signo) {
   on_alt = &here >= alt && &here < alt + sizeof alt;
 }
 
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1U << 31)
+#endif
+static volatile int disabled_in_handler;
+static void reports_alt_stack(int signo) {
+  where_am_i(signo);
+  stack_t now;
+  sigaltstack(NULL, &now);
+  disabled_in_handler = (now.ss_flags & SS_DISABLE) != 0;
+}
+
 // Interrupted code: a loop that spins on a flag with r4-r11 and the flags' register holding known values, which a
 // timer's handler (clobbering what a C function may) must not change. ARM state, called from either.
 extern int spin_keeps_registers(volatile int *flag);
@@ -289,6 +300,14 @@ int main(void) {
   handle(SIGUSR2, where_am_i, 0);
   raise(SIGUSR2);
   printf("handler without SA_ONSTACK on it: %d\n", on_alt);
+  // SS_AUTODISARM: no alternate stack while its handler runs, the same one again after.
+  ss.ss_flags = SS_AUTODISARM;
+  sigaltstack(&ss, NULL);
+  handle(SIGUSR2, reports_alt_stack, SA_ONSTACK | SA_SIGINFO);
+  raise(SIGUSR2);
+  sigaltstack(NULL, &old_ss);
+  printf("SS_AUTODISARM: disabled in the handler: %d, on it: %d; after: autodisarm %d, disabled %d, same stack %d\n",
+         disabled_in_handler, on_alt, (old_ss.ss_flags & SS_AUTODISARM) != 0, (old_ss.ss_flags & SS_DISABLE) != 0, old_ss.ss_sp == alt);
   errno = 0;
   stack_t tiny = { .ss_sp = alt, .ss_size = 100, .ss_flags = 0 };
   printf("sigaltstack of 100 bytes: %s\n", result(sigaltstack(&tiny, NULL)));
