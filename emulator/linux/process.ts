@@ -247,6 +247,8 @@ export class LinuxProcess implements UserContext {
   private signalsAtSync(): void {
     fireDueTimers(this, this.timeline.now);
     const thread = this.current;
+    // Nothing pending is the common case: two comparisons, no BigInt arithmetic per quantum.
+    if (thread.signals.pending.set === 0n && this.signals.pending.set === 0n) return;
     if (thread.wait === undefined && !thread.exited && this.outcome === undefined && deliverable(this, thread) !== 0n) deliverSignals(this);
   }
 
