@@ -2,7 +2,7 @@
 // devicetree is (server/dts/compile-file); the VFIO_PLATFORM guide's VE MMU-400 + four DMA-330 platform is the default for VFIO
 // programs and scenarios.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { platformFromDtb } from '../emulator/machine/from-dtb';
 import type { PlatformDescription } from '../emulator/machine/platform';
 import { toDtb } from '../server/dts/compiler';
@@ -32,8 +32,31 @@ function readPlatformFile(file: string): Uint8Array {
   return new Uint8Array(readFileSync(file));
 }
 
+/** Where the build puts the blobs of the package's platforms, each beside a copy of the source it compiled. */
+export const PREBUILT_PLATFORMS = 'dist/platforms';
+
+/**
+ * The blob the build compiled (scripts/build.mjs) from `file`, one of the package's own platforms, while its source
+ * is what the build compiled (those sources include no other file, and compile without a warning): a command starts
+ * without compiling its default platform. Undefined for any other file.
+ */
+function prebuiltBlob(file: string, source: Uint8Array): Uint8Array | undefined {
+  try {
+    const root = packageRoot();
+    if (resolve(file) !== join(root, dirname(DEFAULT_PLATFORM), basename(file))) return undefined;
+    const prebuilt = join(root, PREBUILT_PLATFORMS, basename(file));
+    if (!readFileSync(prebuilt).equals(source)) return undefined;
+    return new Uint8Array(readFileSync(`${prebuilt.slice(0, -extname(prebuilt).length)}.dtb`));
+  } catch {
+    return undefined; // no package root, no prebuilt blob: compiled as any other file
+  }
+}
+
 function compileDtsFile(file: string, warn: (line: string) => void): Uint8Array {
-  const { preprocessor, result } = compileDtsText(file, bytesToText(readPlatformFile(file)), { host: fileHost });
+  const source = readPlatformFile(file);
+  const prebuilt = prebuiltBlob(file, source);
+  if (prebuilt !== undefined) return prebuilt;
+  const { preprocessor, result } = compileDtsText(file, bytesToText(source), { host: fileHost });
   const diagnostics = [...preprocessor, ...(result?.diagnostics ?? [])];
   for (const d of diagnostics) if (d.severity === 'warning') warn(formatDiagnostic(d, file));
   if (!result?.info) {

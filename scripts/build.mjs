@@ -1,7 +1,9 @@
 // One esbuild pass over every bundle: the extension, the language server, the debug adapter, the CLI;
 // with --tests / --bench also every test/**/*.test.ts and bench/**/*.bench.ts.
 import { build } from 'esbuild';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -45,6 +47,46 @@ await build({
   external: ['vscode'],
   minify: args.has('--minify'),
 });
+
+/**
+ * esbuild escapes every character outside ASCII in the code, and leaves comments as they are written: the same
+ * escapes there keep a bundle pure ASCII, which dist/cli.js decodes several times faster than UTF-8 (cli/launcher.ts).
+ */
+function escapeComments(file) {
+  const text = readFileSync(file, 'utf8');
+  if (/[^\0-\x7f]/.test(text)) writeFileSync(file, text.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
+for (const [, name] of products) escapeComments(join(root, 'dist', `${name}.js`));
+
+/** A devicetree source that reads another file: its blob depends on more than its own text. */
+const READS_FILES = /^\s*#\s*include\b|\/include\/|\/incbin\//m;
+
+/**
+ * The package's platforms (examples/platforms/*.dts) compiled by the CLI just built, as a platform file always is
+ * (preprocessor first), each blob beside a copy of its source in dist/platforms: a command loads its platform's
+ * blob while the source is unchanged, instead of compiling it at every start (scenarios/platform.ts). A platform
+ * that reads other files, or does not compile without a diagnostic, gets no blob.
+ */
+async function prebuildPlatforms() {
+  const sources = join(root, 'examples', 'platforms');
+  const out = join(root, 'dist', 'platforms');
+  rmSync(out, { recursive: true, force: true });
+  if (!existsSync(join(root, 'dist', 'cli.js')) || !existsSync(sources)) return;
+  mkdirSync(out, { recursive: true });
+  const names = readdirSync(sources).filter((name) => name.endsWith('.dts') && !READS_FILES.test(readFileSync(join(sources, name), 'latin1')));
+  await Promise.all(names.map(async (name) => {
+    const blob = join(out, name.replace(/\.dts$/, '.dtb'));
+    const dtc = [join(root, 'dist', 'cli.js'), 'dtc', '--cpp', '-I', 'dts', '-O', 'dtb', '-o', blob, join(sources, name)];
+    // A build writes no code cache of the CLI's.
+    const compiled = await promisify(execFile)(process.execPath, dtc, { env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' } })
+      .then(({ stderr }) => stderr === '', () => false);
+    if (compiled) copyFileSync(join(sources, name), join(out, name));
+    else rmSync(blob, { force: true });
+  }));
+}
+
+await prebuildPlatforms();
 
 async function buildSuite(srcDir, suffix, outDir) {
   rmSync(join(root, outDir), { recursive: true, force: true });

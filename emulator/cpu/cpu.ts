@@ -168,6 +168,12 @@ export class Cpu extends CpuState {
   translation = true;
   /** Instructions a block runs interpreted before it is translated (the tests lower it to translate more). */
   translateAfter = TRANSLATE_AFTER;
+  /**
+   * Whether a block that branched back to its own start when it last ran (a loop, likely to run on) is translated
+   * after a quarter of `translateAfter`, whatever its length: a user program's hot loops then run interpreted a
+   * shorter while (a kernel's blocks keep their wait).
+   */
+  translateLoopsSooner = false;
   /** Bumped whenever decoded code is dropped (a looping translated block checks it). */
   codeGeneration = 0;
   /** Where a translated block is or left (see TranslationState). */
@@ -391,7 +397,7 @@ export class Cpu extends CpuState {
       this.runBlock = block;
       this.runExecuted = executed;
       if (this.translation && length === handlers.length && budget - executed >= handlers.length && (block.translated !== undefined || this.translationDue(block))) {
-        const translated = block.translated ?? (block.translated = translateBlock(block));
+        const translated = block.translated ?? (block.translated = this.translate(block));
         this.runTranslated = true;
         try {
           executed += enterTranslated(translated, this, r, budget - executed);
@@ -439,9 +445,28 @@ export class Cpu extends CpuState {
     return executed;
   }
 
-  /** Whether a block has run interpreted long enough to be translated (longer blocks wait in proportion). */
+  /**
+   * Whether a block has run interpreted long enough to be translated: longer blocks wait in proportion, except a loop
+   * where `translateLoopsSooner` is set, whose translation ends at its branch back to its start (translate.ts).
+   */
   private translationDue(block: Block): boolean {
+    if (this.translateLoopsSooner && block.successor === block) return block.interpreted >= this.translateAfter / 4;
     return block.interpreted >= this.translateAfter * Math.max(1, block.handlers.length / TRANSLATE_SPAN);
+  }
+
+  private missPathsExercised = false;
+
+  /** A hot block's translation; the first one exercises the memory's miss paths, which translations inline. */
+  private translate(block: Block): Translated {
+    if (!this.missPathsExercised) {
+      this.missPathsExercised = true;
+      try {
+        this.mem.exerciseMissPaths?.();
+      } catch (error) {
+        if (!(error instanceof MemoryFault)) throw error; // a page the accesses may no longer reach: nothing exercised
+      }
+    }
+    return translateBlock(block);
   }
 
   /** A hot truncated block, about to be translated, decoded again past its unconditional branches. */

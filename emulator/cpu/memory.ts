@@ -27,6 +27,8 @@ export interface CpuMemory {
   readonly cacheEpoch: number;
   readPageAt(address: number): Uint8Array;
   writePageAt(address: number): Uint8Array;
+  /** Runs the accesses' miss paths once (page-cache.ts), before translated code that inlines them is optimized. */
+  exerciseMissPaths?(): void;
 }
 
 export type AccessKind = 'read' | 'write' | 'execute';

@@ -61,6 +61,31 @@ export abstract class PageCachedMemory {
     this.cacheEpoch++;
   }
 
+  /**
+   * Runs each access's miss path once, on a page cached for both reads and writes (RAM the CPU may read and write
+   * now, its bytes written back unchanged; nothing happens when there is none), so that V8 has feedback for the
+   * misses before it optimizes code that inlines these accesses: a miss first reaching optimized code (a translated
+   * block, at the first page it finds uncached) deoptimizes it, and V8 compiles it again.
+   */
+  exerciseMissPaths(): void {
+    let vpn = -1;
+    for (let slot = 0; slot < CACHE_SIZE && vpn < 0; slot++) if (this.readTags[slot] >= 0 && this.readTags[slot] === this.writeTags[slot]) vpn = this.readTags[slot];
+    if (vpn < 0) return;
+    const address = (vpn * PAGE_SIZE) | 0; // signed, as the CPU passes addresses (a small integer for V8)
+    this.uncachePage(vpn);
+    const byte = this.read8(address);
+    this.uncachePage(vpn);
+    this.write8(address, byte);
+    this.uncachePage(vpn);
+    const half = this.read16(address);
+    this.uncachePage(vpn);
+    this.write16(address, half);
+    this.uncachePage(vpn);
+    const word = this.read32(address);
+    this.uncachePage(vpn);
+    this.write32(address, word);
+  }
+
   /** The page reads of `address` go to, or an empty array when it is not cached. */
   readPageAt(address: number): Uint8Array {
     const vpn = address >>> 12;

@@ -67,6 +67,7 @@ export interface MmapTarget {
 }
 
 export const POLLIN = 0x1;
+export const POLLPRI = 0x2;
 export const POLLOUT = 0x4;
 export const POLLERR = 0x8;
 export const POLLHUP = 0x10;
@@ -205,8 +206,8 @@ export const O_NONBLOCK = 0o4000;
 const PIPE_CAPACITY = 65536;
 
 /** pipe(2): a byte queue between a read end and a write end. Reading it empty blocks while a write end is open,
- * and reads end of file after the last is closed; writing with no read end left fails with EPIPE (as when SIGPIPE
- * is ignored: dmalab delivers no signals). */
+ * and reads end of file after the last is closed; writing with no read end left fails with EPIPE (the write system
+ * call raises SIGPIPE then). */
 export class Pipe {
   private readonly chunks: Uint8Array[] = [];
   private buffered = 0;

@@ -12,6 +12,9 @@ export const KUSER_HELPER_VERSION = 5;
 
 /** [offset in the page, A32 words] */
 const HELPERS: readonly [number, readonly number[]][] = [
+  // Where a signal handler installed without SA_RESTORER returns (signals.ts): MOV r7, #119 (sigreturn); SVC 0, and
+  // MOV r7, #173 (rt_sigreturn); SVC 0. Linux keeps these in a page of its own; nothing else uses these offsets.
+  [0x500, [0xe3a07077, 0xef000000, 0xe3a070ad, 0xef000000]],
   // __kuser_cmpxchg64(const s64 *oldval r0, const s64 *newval r1, volatile s64 *ptr r2): r0 = 0 and C set when
   // *ptr was *oldval and is now *newval, else r0 != 0 and C clear. Clobbers r3 and the flags only.
   //   PUSH {r4-r7}; LDRD r4, r5, [r0]; LDRD r6, r7, [r1]; DMB SY

@@ -14,13 +14,15 @@ import * as path from 'node:path';
 import { FileTable, HostStream, type DeviceFiles, type OpenFile, type UserContext, type UserPage } from './files';
 import { MemoryFault } from '../cpu/memory';
 import { KUSER_PAGE, kuserPage } from './kuser';
-import { ENOSYS } from './errno';
+import { EINTR, ENOSYS } from './errno';
 import { ResourceLimits } from './resource-limits';
 import { ARM_SYSCALL_NAMES } from './syscall-table';
 import { ProcessExit, type ProcessOutcome } from './outcome';
 import { hex } from './hex';
 import { SYSCALLS } from './syscalls';
+import { SIGNAL_SYSCALLS } from './signal-calls';
 import { BLOCKED, FutexQueues, LinuxThread, RESTART, type ThreadWait } from './threads';
+import { ProcessSignals, SIGNALS, deliverSignals, deliverable, faultSignal, fireDueTimers, handOverSignals, interruptingSignal, restartsCalls } from './signals';
 import type { Workspace } from './workspace';
 
 /** A kernel copy to or from user memory: `failed` where the memory is not mapped for it. */
@@ -110,6 +112,8 @@ export class LinuxProcess implements UserContext {
   /** The thread whose registers the CPU holds. */
   current: LinuxThread = this.threads[0];
   readonly futexes = new FutexQueues();
+  /** Signal actions, signals pending for the process, the timers (each thread has its own mask and pending ones). */
+  readonly signals = new ProcessSignals();
   private nextTid = MAIN_TID + 1;
   /** Instructions left of the current thread's timeslice. */
   private sliceLeft = TIMESLICE;
@@ -131,6 +135,7 @@ export class LinuxProcess implements UserContext {
     const port = options.bus.port({ name: 'cpu0', streamId: -1 });
     this.memory = new UserAddressSpace(options.bus, port, options.frames);
     this.cpu = new Cpu(this.memory);
+    this.cpu.translateLoopsSooner = true;
     this.timeline = options.timeline ?? new BareTimeline();
     this.quantum = options.quantum ?? QUANTUM;
     this.memory.beforeDeviceAccess = () => this.timeline.advanceTo(this.cpuTime());
@@ -235,6 +240,16 @@ export class LinuxProcess implements UserContext {
     this.timeline.advanceTo(this.cpuTime());
     this.syncTime = this.timeline.now;
     this.syncRetired = this.cpu.retired;
+    this.signalsAtSync();
+  }
+
+  /** At a quantum's end: the timers due fire, and the running thread takes the signals it can. */
+  private signalsAtSync(): void {
+    fireDueTimers(this, this.timeline.now);
+    const thread = this.current;
+    // Nothing pending is the common case: two comparisons, no BigInt arithmetic per quantum.
+    if (thread.signals.pending.set === 0n && this.signals.pending.set === 0n) return;
+    if (thread.wait === undefined && !thread.exited && this.outcome === undefined && deliverable(this, thread) !== 0n) deliverSignals(this);
   }
 
   /** Monotonic time since the machine started, in nanoseconds. */
@@ -284,35 +299,31 @@ export class LinuxProcess implements UserContext {
    * can run gets the CPU; when none can, the timeline runs until a wait ends.
    */
   run(budget = Infinity): ProcessOutcome | undefined {
-    const cpu = this.cpu;
-    let remaining = budget;
-    while (this.outcome === undefined && remaining > 0) {
-      if (this.current.wait !== undefined || this.current.exited || this.sliceLeft <= 0) {
-        // Time spent waiting counts against the budget as the instructions the CPU could have run meanwhile.
-        this.sync();
-        const before = this.timeline.now;
-        this.reschedule(before + remaining * this.timeline.cpuPeriod);
-        remaining -= Math.floor((this.timeline.now - before) / this.timeline.cpuPeriod);
-        this.syncTime = this.timeline.now;
-        this.syncRetired = this.cpu.retired;
-        continue;
-      }
-      this.memory.revalidate();
-      const quantumEnd = (Math.floor(cpu.retired / this.quantum) + 1) * this.quantum;
-      const ran = cpu.run(Math.min(remaining, quantumEnd - cpu.retired, this.sliceLeft));
-      remaining -= ran;
-      this.sliceLeft -= ran;
-      if (cpu.retired === quantumEnd) this.sync();
-      const stop = cpu.stop;
-      if (stop === null) continue;
-      if (stop.kind === 'svc') {
-        cpu.stop = null;
-        this.systemCall();
-        continue;
-      }
-      this.outcome = this.crash(stop);
-    }
+    // One call of `step` per quantum: V8 optimizes it for its next call (a loop body here would need on-stack
+    // replacement, which `dmalab run-elf` turns off: cli/launcher.ts).
+    for (let remaining = budget; this.outcome === undefined && remaining > 0; ) remaining -= this.step(remaining);
     return this.outcome;
+  }
+
+  /** Runs the current thread for a quantum at most (then its system call), or waits; returns the instructions' time that passed. */
+  private step(remaining: number): number {
+    const cpu = this.cpu;
+    // Time spent waiting counts against the budget as the instructions the CPU could have run meanwhile.
+    if (this.current.wait !== undefined || this.current.exited || this.sliceLeft <= 0) return this.yieldCpu(remaining);
+    this.memory.revalidate();
+    const quantumEnd = (Math.floor(cpu.retired / this.quantum) + 1) * this.quantum;
+    const ran = cpu.run(Math.min(remaining, quantumEnd - cpu.retired, this.sliceLeft));
+    this.sliceLeft -= ran;
+    if (cpu.retired === quantumEnd) this.sync();
+    const stop = cpu.stop;
+    if (stop === null) return ran;
+    if (stop.kind === 'svc') {
+      cpu.stop = null;
+      this.systemCall();
+      return ran;
+    }
+    this.outcome = this.crash(stop);
+    return ran;
   }
 
   /**
@@ -322,6 +333,11 @@ export class LinuxProcess implements UserContext {
    */
   idle(budget: number): number {
     if (this.outcome !== undefined || (this.current.wait === undefined && !this.current.exited)) return 0;
+    return this.yieldCpu(budget);
+  }
+
+  /** The next thread that can run gets the CPU, the machine running while none can (`budget` instructions' time at most); returns the time that passed. */
+  private yieldCpu(budget: number): number {
     this.sync();
     const before = this.timeline.now;
     this.reschedule(before + budget * this.timeline.cpuPeriod);
@@ -341,6 +357,7 @@ export class LinuxProcess implements UserContext {
     const thread = new LinuxThread(this.nextTid++);
     const context = this.cpu.snapshot();
     context.r[0] = 0;
+    thread.signals.blocked = this.current.signals.blocked;
     if (stack !== 0) context.r[13] = stack;
     thread.context = tls === undefined ? context : { ...context, tpidruro: tls };
     this.threads.push(thread);
@@ -353,6 +370,7 @@ export class LinuxProcess implements UserContext {
     const thread = this.current;
     thread.exited = true;
     this.threads.splice(this.threads.indexOf(thread), 1);
+    handOverSignals(this, thread);
     if (thread.clearChildTid !== 0) {
       // What pthread_join waits for: the kernel zeroes the thread ID word and wakes its futex.
       try {
@@ -369,16 +387,18 @@ export class LinuxProcess implements UserContext {
   private reschedule(limit: number): void {
     const threads = this.threads;
     while (this.timeline.now < limit) {
+      fireDueTimers(this, this.timeline.now);
+      if (this.outcome !== undefined) return;
       const from = threads.indexOf(this.current);
       for (let k = 1; k <= threads.length; k++) {
         const thread = threads[(from + k) % threads.length];
         const wait = thread.wait;
-        if (wait === undefined || wait.ready() || this.timeline.now >= wait.deadline) {
+        if (wait === undefined || wait.ready() || this.timeline.now >= wait.deadline || interruptingSignal(this, thread) !== undefined) {
           this.switchTo(thread);
           return;
         }
       }
-      let deadline = Infinity;
+      let deadline = this.signals.nextDeadline();
       for (const t of threads) deadline = Math.min(deadline, t.wait!.deadline);
       const result = this.timeline.waitUntil(() => threads.some((t) => t.wait!.ready()), deadline, limit);
       if (result === 'idle') {
@@ -400,18 +420,48 @@ export class LinuxProcess implements UserContext {
     }
     this.sliceLeft = TIMESLICE;
     const wait = thread.wait;
-    if (wait === undefined) return;
-    thread.wait = undefined;
-    const result = wait.finish(!wait.ready());
-    if (result === RESTART) this.systemCall();
-    else if (result !== BLOCKED) this.cpu.r[0] = result;
+    if (wait !== undefined) {
+      thread.wait = undefined;
+      const signal = wait.ready() || this.timeline.now >= wait.deadline ? undefined : interruptingSignal(this, thread);
+      if (signal !== undefined) this.interruptWait(wait, signal);
+      else {
+        const result = wait.finish(!wait.ready());
+        if (result === RESTART) return this.systemCall();
+        if (result !== BLOCKED) this.cpu.r[0] = result;
+      }
+    }
+    if (thread.wait === undefined) deliverSignals(this);
+  }
+
+  /** A signal ends the current thread's wait before it completes: the call fails with EINTR, or goes back to its SVC
+   * to be executed again when the handler returns (SA_RESTART). */
+  private interruptWait(wait: ThreadWait, signal: number): void {
+    const restart = restartsCalls(this, signal);
+    const result = wait.interrupted ? wait.interrupted(restart) : restart ? RESTART : -EINTR;
+    if (result === RESTART) this.cpu.pc = this.cpu.next = this.cpu.pc - (this.cpu.thumb ? 2 : 4);
+    else this.cpu.r[0] = result;
+  }
+
+  /** Back to user space after a system call: a wait that a pending signal would end ends at once, and the thread
+   * takes its signals. */
+  private afterSystemCall(): void {
+    const thread = this.current;
+    if (this.outcome !== undefined || thread.exited) return;
+    const wait = thread.wait;
+    if (wait !== undefined) {
+      const signal = wait.ready() ? undefined : interruptingSignal(this, thread);
+      if (signal === undefined) return;
+      thread.wait = undefined;
+      this.interruptWait(wait, signal);
+    }
+    deliverSignals(this);
   }
 
   private systemCall(): void {
     const r = this.cpu.r;
     const number = r[7] >>> 0;
     const name = ARM_SYSCALL_NAMES.get(number);
-    const handler = name === undefined ? undefined : SYSCALLS[name];
+    const handler = name === undefined ? undefined : SYSCALLS[name] ?? SIGNAL_SYSCALLS[name];
     if (handler === undefined) {
       if (this.options.strictSyscalls) {
         this.outcome = {
@@ -436,6 +486,7 @@ export class LinuxProcess implements UserContext {
       if (error instanceof ProcessExit) this.outcome = error.outcome;
       else throw error;
     }
+    this.afterSystemCall();
   }
 
   /** Reads a halfword of the process's memory for the disassembler (undefined where nothing readable is mapped). */
@@ -447,7 +498,13 @@ export class LinuxProcess implements UserContext {
     }
   };
 
-  private crash(stop: NonNullable<Cpu['stop']>): ProcessOutcome {
+  /** The end of a process whose CPU stopped on an exception, or undefined when the program handles the signal it
+   * raises (the handler then runs with the registers of the instruction that faulted). */
+  private crash(stop: NonNullable<Cpu['stop']>): ProcessOutcome | undefined {
+    if (this.handlesException(stop)) {
+      this.cpu.stop = null;
+      return undefined;
+    }
     const at = `at ${hex(this.cpu.pc, 8)} (${this.cpu.thumb ? 'Thumb' : 'ARM'} state)`;
     switch (stop.kind) {
       case 'undefined':
@@ -458,6 +515,20 @@ export class LinuxProcess implements UserContext {
         return { kind: 'crash', signal: 5, reason: `breakpoint instruction (BKPT #${stop.imm}) ${at}`, registers: this.registerDump() };
       default:
         return { kind: 'crash', signal: 6, reason: `stopped ${at}`, registers: this.registerDump() };
+    }
+  }
+
+  private handlesException(stop: NonNullable<Cpu['stop']>): boolean {
+    const pc = this.cpu.pc >>> 0;
+    switch (stop.kind) {
+      case 'fault': // si_code SEGV_MAPERR where nothing is mapped, SEGV_ACCERR where the access is not allowed
+        return faultSignal(this, SIGNALS.SIGSEGV, this.memory.protection(stop.address >>> 0) === 0 ? 1 : 2, stop.address, 'a bad memory access');
+      case 'undefined': // ILL_ILLOPC
+        return faultSignal(this, SIGNALS.SIGILL, 1, pc, 'an undefined instruction');
+      case 'breakpoint': // TRAP_BRKPT
+        return faultSignal(this, SIGNALS.SIGTRAP, 1, pc, 'a breakpoint instruction');
+      default:
+        return false;
     }
   }
 

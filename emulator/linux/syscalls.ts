@@ -3,10 +3,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MMAP_BOTTOM, MMAP_TOP, PAGE_SIZE, PROT_READ, PROT_WRITE } from './address-space';
-import { EAGAIN, EBADF, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM, ENOSYS, ENOTDIR, ENOTTY, EPERM, ERANGE, ESPIPE, ESRCH, ETIMEDOUT } from './errno';
-import { EventFd, O_NONBLOCK, POLLERR, POLLHUP, POLLIN, POLLOUT, Pipe, S_IFDIR, S_IFMT, WOULD_BLOCK, type FileStatus, type FileTime, type OpenFile, statOf } from './files';
+import { EAGAIN, EBADF, EFAULT, EINTR, EINVAL, ENODEV, ENOENT, ENOMEM, ENOSYS, ENOTDIR, ENOTTY, EPERM, EPIPE, ERANGE, ESPIPE, ESRCH, ETIMEDOUT } from './errno';
+import { EventFd, O_NONBLOCK, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, Pipe, S_IFDIR, S_IFMT, WOULD_BLOCK, type FileStatus, type FileTime, type OpenFile, statOf } from './files';
 import { PICOSECONDS_PER_NANOSECOND } from '../machine/clock';
-import { RESTART } from './threads';
+import { BLOCKED, RESTART } from './threads';
+import { SIGNALS, SI_USER, applyWaitMask, restoreWaitMask, signalThread, type SignalSet } from './signals';
 import { MemoryFault } from '../cpu/memory';
 import { ProcessExit } from './outcome';
 import { hex } from './hex';
@@ -21,7 +22,7 @@ const AT_EMPTY_PATH = 0x1000;
 const AT_REMOVEDIR = 0x200;
 const AT_SYMLINK_NOFOLLOW = 0x100;
 const AT_SYMLINK_FOLLOW = 0x400;
-const O_CLOEXEC = 0o2000000;
+export const O_CLOEXEC = 0o2000000;
 const O_RDWR = 2;
 const EFD_SEMAPHORE = 1;
 const GRND_NONBLOCK = 1;
@@ -33,17 +34,16 @@ const UTIME_OMIT = (1 << 30) - 2;
 const MAP_SHARED = 0x01;
 const MAP_FIXED = 0x10;
 const MAP_ANONYMOUS = 0x20;
-const SIGNAL_NAMES: Record<number, string> = { 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM', 4: 'SIGILL', 8: 'SIGFPE' };
 
 /** The most one read, write or getrandom transfers (the kernel's MAX_RW_COUNT: INT_MAX rounded down to a page). */
 const MAX_RW_COUNT = 0x7ffff000;
 
-function u32(v: number): number {
+export function u32(v: number): number {
   return v >>> 0;
 }
 
 /** Reads guest memory for a system call; a bad pointer becomes EFAULT. */
-function guarded(body: () => number): number {
+export function guarded(body: () => number): number {
   try {
     return body();
   } catch (error) {
@@ -52,14 +52,14 @@ function guarded(body: () => number): number {
   }
 }
 
-function writeWords(p: LinuxProcess, address: number, words: readonly number[]): void {
+export function writeWords(p: LinuxProcess, address: number, words: readonly number[]): void {
   const bytes = new Uint8Array(words.length * 4);
   const view = new DataView(bytes.buffer);
   words.forEach((w, i) => view.setUint32(i * 4, w >>> 0, true));
   p.memory.writeBytes(u32(address), bytes);
 }
 
-function readU64(p: LinuxProcess, address: number): bigint {
+export function readU64(p: LinuxProcess, address: number): bigint {
   return BigInt(p.memory.read32(u32(address)) >>> 0) | (BigInt(p.memory.read32(u32(address + 4)) >>> 0) << 32n);
 }
 
@@ -220,34 +220,48 @@ function writeFrom(p: LinuxProcess, file: OpenFile, fd: number, data: Uint8Array
     if (result === WOULD_BLOCK) {
       // Writable again when its poll says so (a reader drained the pipe, or the last one is gone: EPIPE then).
       const ready = file.poll ? () => (file.poll!(POLLOUT) & (POLLOUT | POLLERR)) !== 0 : () => true;
-      return p.block({ what: `write to ${file.name} (fd ${fd})`, deadline: Infinity, ready, finish: () => writeFrom(p, file, fd, data, position, done) });
+      return p.block({
+        what: `write to ${file.name} (fd ${fd})`, deadline: Infinity, ready, finish: () => writeFrom(p, file, fd, data, position, done),
+        // What was written before a signal came is the result; with nothing written, the call restarts or fails.
+        interrupted: (restart) => (done > 0 ? done : restart ? RESTART : -EINTR),
+      });
     }
+    if (result === -EPIPE && done === 0) signalThread(p, p.current, { signal: SIGNALS.SIGPIPE, code: SI_USER, pidOrAddress: p.pid, cause: `a write to ${file.name} with no reader` });
     if (result < 0) return done > 0 ? done : result;
     done += result;
     if (done >= data.length || result === 0 || file.flags & O_NONBLOCK) return done;
   }
 }
 
-function timespec32(p: LinuxProcess, address: number, ns: number): void {
+export function timespec32(p: LinuxProcess, address: number, ns: number): void {
   writeWords(p, address, [Math.floor(ns / 1e9), ns % 1e9]);
 }
 
-function timespec64(p: LinuxProcess, address: number, ns: number): void {
+export function timespec64(p: LinuxProcess, address: number, ns: number): void {
   writeWords(p, address, [Math.floor(ns / 1e9) % 4294967296, Math.floor(ns / 1e9 / 4294967296), ns % 1e9, 0]);
 }
 
-function clockNs(p: LinuxProcess, clock: number): number {
+export function clockNs(p: LinuxProcess, clock: number): number {
   // CLOCK_REALTIME (0) and its variants start at a fixed date; the others count from process start.
   return clock === 0 || clock === 5 || clock === 8 || clock === 11 ? p.startRealtimeNs + p.monotonicNs : p.monotonicNs;
 }
 
-/** Blocks the calling thread for `ns` nanoseconds of the timeline. */
-function sleep(p: LinuxProcess, ns: number): number {
+/** Blocks the calling thread for `ns` nanoseconds of the timeline. A signal handler ends the sleep with EINTR and the
+ * time left in `remaining` (a timespec, 64-bit with `wide`; 0: none), whatever SA_RESTART says, as Linux does. */
+function sleep(p: LinuxProcess, ns: number, remaining = 0, wide = false): number {
   if (ns <= 0) return 0;
-  return p.block({ what: 'sleep', deadline: p.cpuTime() + ns * PICOSECONDS_PER_NANOSECOND, ready: () => false, finish: () => 0 });
+  const deadline = p.cpuTime() + ns * PICOSECONDS_PER_NANOSECOND;
+  const interrupted = (): number => guarded(() => {
+    // The wait ends at the timeline's present (the CPU's own instant is brought there after the switch).
+    const now = Math.max(p.cpuTime(), p.timeline.now);
+    const left = Math.max(0, Math.ceil((deadline - now) / PICOSECONDS_PER_NANOSECOND));
+    if (remaining !== 0) (wide ? timespec64 : timespec32)(p, remaining, left);
+    return -EINTR;
+  });
+  return p.block({ what: 'sleep', deadline, ready: () => false, finish: () => 0, interrupted });
 }
 
-function readTimespec(p: LinuxProcess, address: number, wide: boolean): number {
+export function readTimespec(p: LinuxProcess, address: number, wide: boolean): number {
   const sec = p.memory.read32(u32(address)) >>> 0;
   const nsec = p.memory.read32(u32(address + (wide ? 8 : 4))) >>> 0;
   return sec * 1e9 + nsec;
@@ -271,15 +285,88 @@ function pollOnce(p: LinuxProcess, fds: number, nfds: number): number {
   return ready;
 }
 
-/** poll/ppoll: a timeout of -1 waits without limit, 0 does not wait. */
-function poll(p: LinuxProcess, fds: number, nfds: number, timeoutNs: number): number {
-  return guarded(() => {
-    const ready = pollOnce(p, fds, nfds);
-    if (ready > 0 || timeoutNs === 0) return ready;
-    const anyReady = () => guarded(() => pollOnce(p, fds, nfds)) > 0;
+/**
+ * poll and select: `look` checks the descriptors once (writing what it found; the number ready, or -errno). A timeout
+ * of -1 waits without limit, 0 does not wait. A signal mask (ppoll, pselect6; undefined: none) is the thread's while
+ * the call lasts. A signal handler ends the wait with EINTR, SA_RESTART or not, as on Linux.
+ */
+function waitForReady(p: LinuxProcess, what: string, look: () => number, timeoutNs: number, mask: SignalSet | undefined): number {
+  const signals = p.current.signals;
+  if (mask !== undefined) applyWaitMask(signals, mask);
+  const result = guarded(() => {
+    const ready = look();
+    if (ready !== 0 || timeoutNs === 0) return ready;
     const deadline = timeoutNs < 0 ? Infinity : p.cpuTime() + timeoutNs * PICOSECONDS_PER_NANOSECOND;
-    return p.block({ what: `poll on ${nfds} file(s)`, deadline, ready: anyReady, finish: () => guarded(() => pollOnce(p, fds, nfds)) });
+    const finish = (): number => {
+      restoreWaitMask(signals);
+      return guarded(look);
+    };
+    return p.block({ what, deadline, ready: () => guarded(look) !== 0, finish, interrupted: () => -EINTR });
   });
+  if (result !== BLOCKED) restoreWaitMask(signals);
+  return result;
+}
+
+function poll(p: LinuxProcess, fds: number, nfds: number, timeoutNs: number, mask?: SignalSet): number {
+  return waitForReady(p, `poll on ${nfds} file(s)`, () => pollOnce(p, fds, nfds), timeoutNs, mask);
+}
+
+/** select's sets in order (read, write, except): the events asked of a file's poll, and those that make it ready. */
+const SELECT_EVENTS = [[POLLIN, POLLIN | POLLHUP | POLLERR], [POLLOUT, POLLOUT | POLLERR], [POLLPRI, POLLPRI]] as const;
+/** The most descriptors an fd_set holds (FD_SETSIZE). */
+const FD_SETSIZE = 1024;
+
+/** select/pselect6: the fd_sets at `addresses` (0: none) for descriptors below nfds; each keeps the ready ones. */
+function select(p: LinuxProcess, nfds: number, addresses: readonly number[], timeoutNs: number, mask: SignalSet | undefined): number {
+  if (nfds < 0) return -EINVAL;
+  const count = Math.min(nfds, FD_SETSIZE);
+  const words = Math.ceil(count / 32);
+  return guarded(() => {
+    const asked = addresses.map((a) => (a === 0 ? undefined : Uint32Array.from({ length: words }, (_, i) => p.memory.read32(u32(a + 4 * i)))));
+    const look = (): number => {
+      const found = asked.map((set) => set && new Uint32Array(set.length));
+      let ready = 0;
+      for (let fd = 0; fd < count; fd++) {
+        const word = fd >>> 5, bit = 1 << (fd & 31);
+        if (!asked.some((set) => set && set[word] & bit)) continue;
+        const file = fileOf(p, fd);
+        if (!file) return -EBADF;
+        asked.forEach((set, k) => {
+          if (!set || !(set[word] & bit)) return;
+          const [query, readyWhen] = SELECT_EVENTS[k];
+          if ((file.poll ? file.poll(query) : query & (POLLIN | POLLOUT)) & readyWhen) {
+            found[k]![word] |= bit;
+            ready++;
+          }
+        });
+      }
+      found.forEach((set, k) => set && writeWords(p, addresses[k], [...set]));
+      return ready;
+    };
+    return waitForReady(p, `select on ${count} descriptor(s)`, look, timeoutNs, mask);
+  });
+}
+
+/** pselect6's sixth argument: { const sigset_t *ss; size_t ss_len }, the mask while it waits (none where ss is NULL). */
+function pselectMask(p: LinuxProcess, data: number): SignalSet | undefined | number {
+  if (data === 0) return undefined;
+  const set = p.memory.read32(u32(data)), size = p.memory.read32(u32(data + 4));
+  if (set === 0) return undefined;
+  return u32(size) !== 8 ? -EINVAL : readU64(p, set);
+}
+
+function pselect(p: LinuxProcess, nfds: number, readfds: number, writefds: number, exceptfds: number, timeout: number, data: number, wide: boolean): number {
+  return guarded(() => {
+    const mask = pselectMask(p, data);
+    if (typeof mask === 'number') return mask;
+    return select(p, nfds, [readfds, writefds, exceptfds], timeout === 0 ? -1 : readTimespec(p, timeout, wide), mask);
+  });
+}
+
+/** ppoll/ppoll_time64 (fds, nfds, timeout, sigmask, sigsetsize). */
+function ppoll(p: LinuxProcess, fds: number, nfds: number, timeout: number, sigmask: number, size: number, wide: boolean): number {
+  if (sigmask !== 0 && u32(size) !== 8) return -EINVAL;
+  return guarded(() => poll(p, u32(fds), u32(nfds), timeout === 0 ? -1 : readTimespec(p, timeout, wide), sigmask === 0 ? undefined : readU64(p, sigmask)));
 }
 
 function mmap(p: LinuxProcess, address: number, length: number, prot: number, flags: number, fd: number, offsetBytes: number): number {
@@ -490,8 +577,14 @@ export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
   eventfd: (p, initial) => p.files.add(new EventFd(u32(initial), O_RDWR)),
   eventfd2: (p, initial, flags) => p.files.add(new EventFd(u32(initial), O_RDWR | (flags & O_NONBLOCK), (flags & EFD_SEMAPHORE) !== 0)),
   poll: (p, fds, nfds, timeoutMs) => poll(p, u32(fds), u32(nfds), timeoutMs < 0 ? -1 : timeoutMs * 1e6),
-  ppoll: (p, fds, nfds, timeout) => guarded(() => poll(p, u32(fds), u32(nfds), timeout === 0 ? -1 : readTimespec(p, timeout, false))),
-  ppoll_time64: (p, fds, nfds, timeout) => guarded(() => poll(p, u32(fds), u32(nfds), timeout === 0 ? -1 : readTimespec(p, timeout, true))),
+  _newselect: (p, nfds, readfds, writefds, exceptfds, timeout) => guarded(() => {
+    const ns = timeout === 0 ? -1 : (p.memory.read32(u32(timeout)) >>> 0) * 1e9 + (p.memory.read32(u32(timeout + 4)) >>> 0) * 1e3;
+    return select(p, nfds, [readfds, writefds, exceptfds], ns, undefined);
+  }),
+  pselect6: (p, nfds, readfds, writefds, exceptfds, timeout, data) => pselect(p, nfds, readfds, writefds, exceptfds, timeout, data, false),
+  pselect6_time64: (p, nfds, readfds, writefds, exceptfds, timeout, data) => pselect(p, nfds, readfds, writefds, exceptfds, timeout, data, true),
+  ppoll: (p, fds, nfds, timeout, sigmask, size) => ppoll(p, fds, nfds, timeout, sigmask, size, false),
+  ppoll_time64: (p, fds, nfds, timeout, sigmask, size) => ppoll(p, fds, nfds, timeout, sigmask, size, true),
 
   brk: (p, address) => {
     const target = u32(address);
@@ -594,23 +687,16 @@ export const SYSCALLS: Readonly<Record<string, SystemCall>> = {
     if (tv) writeWords(p, tv, [Math.floor(ns / 1e9), Math.floor((ns % 1e9) / 1000)]);
     return 0;
   }),
-  nanosleep: (p, request) => guarded(() => sleep(p, readTimespec(p, request, false))),
-  clock_nanosleep: (p, clock, flags, request) => guarded(() => {
+  nanosleep: (p, request, remaining) => guarded(() => sleep(p, readTimespec(p, request, false), remaining)),
+  clock_nanosleep: (p, clock, flags, request, remaining) => guarded(() => {
     const ns = readTimespec(p, request, false);
-    return sleep(p, flags & 1 ? ns - clockNs(p, clock) : ns);
+    return flags & 1 ? sleep(p, ns - clockNs(p, clock)) : sleep(p, ns, remaining);
   }),
-  clock_nanosleep_time64: (p, clock, flags, request) => guarded(() => {
+  clock_nanosleep_time64: (p, clock, flags, request, remaining) => guarded(() => {
     const ns = readTimespec(p, request, true);
-    return sleep(p, flags & 1 ? ns - clockNs(p, clock) : ns);
+    return flags & 1 ? sleep(p, ns - clockNs(p, clock)) : sleep(p, ns, remaining, true);
   }),
 
-  rt_sigaction: (p, _signal, _action, old) => guarded(() => { if (old) p.memory.writeBytes(u32(old), new Uint8Array(20)); return 0; }),
-  rt_sigprocmask: (p, _how, _set, old) => guarded(() => { if (old) p.memory.writeBytes(u32(old), new Uint8Array(8)); return 0; }),
-  sigaltstack: () => 0,
-  tgkill: (p, tgid, tid, signal) => (tgid <= 0 ? -EINVAL : tgid !== p.pid ? -ESRCH : signalThread(p, tid, signal)),
-  tkill: (p, tid, signal) => signalThread(p, tid, signal),
-  // This process is the only one: by its ID, its group (0) or every process a signal may reach (-1).
-  kill: (p, pid, signal) => (!validSignal(signal) ? -EINVAL : pid === p.pid || pid === 0 || pid === -1 ? terminate(p, signal) : -ESRCH),
 };
 
 const CLONE_VM = 0x100;
@@ -672,6 +758,11 @@ function futex(p: LinuxProcess, address: number, op: number, value: number, time
             p.futexes.remove(thread);
             return -ETIMEDOUT;
           },
+          // As Linux's: a wait without a timeout restarts with SA_RESTART, one with a timeout fails with EINTR.
+          interrupted: (restart) => {
+            p.futexes.remove(thread);
+            return restart && deadline === Infinity ? RESTART : -EINTR;
+          },
         });
       }
       case FUTEX_WAKE:
@@ -722,22 +813,6 @@ function wakeOpCondition(old: number, encoded: number): boolean {
     case 4: return old > arg;
     default: return old >= arg;
   }
-}
-
-/** Linux's signals are 1..64; 0 only checks that the target exists. */
-function validSignal(signal: number): boolean {
-  return signal >= 0 && signal <= 64;
-}
-
-/** tkill/tgkill: a live thread of this process; signal 0 only checks that it lives. */
-function signalThread(p: LinuxProcess, tid: number, signal: number): number {
-  if (tid <= 0 || !validSignal(signal)) return -EINVAL;
-  return p.threads.some((t) => t.tid === tid) ? terminate(p, signal) : -ESRCH;
-}
-
-function terminate(p: LinuxProcess, signal: number): number {
-  if (signal === 0) return 0;
-  throw new ProcessExit({ kind: 'signal', signal, reason: `killed by ${SIGNAL_NAMES[signal] ?? `signal ${signal}`} (the program raised it${signal === 6 ? ': abort()' : ''}) at ${hex(p.cpu.pc, 8)}` });
 }
 
 function readlink(p: LinuxProcess, dirfd: number, pathname: number, buf: number, size: number): number {

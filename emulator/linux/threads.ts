@@ -2,6 +2,7 @@
 // in blocking system calls, and the futex wait queues. The process runs its threads one at a time on the CPU,
 // switching register contexts as a uniprocessor kernel would; see LinuxProcess.run for the scheduling rules.
 import type { CpuSnapshot } from '../cpu/state';
+import { ThreadSignals } from './signals';
 
 /** A system call handler's result meaning "the calling thread waits" (see LinuxProcess.block); never an errno. */
 export const BLOCKED = -0x4000_0000;
@@ -19,6 +20,9 @@ export interface ThreadWait {
   /** The system call's result (r0) once ready or timed out, RESTART, or BLOCKED after a new wait (LinuxProcess.block)
    * when only part of the work could be done (a blocking write larger than a pipe's room). */
   finish(timedOut: boolean): number;
+  /** The result when a signal with a handler ends the wait first: -EINTR, or RESTART to execute the call again once
+   * the handler returns (`restart`: the handler has SA_RESTART). Without it: RESTART with SA_RESTART, else -EINTR. */
+  interrupted?(restart: boolean): number;
 }
 
 export class LinuxThread {
@@ -30,6 +34,7 @@ export class LinuxThread {
   exited = false;
   /** Set by a futex wake while the thread waits on a futex. */
   woken = false;
+  readonly signals = new ThreadSignals();
 
   constructor(readonly tid: number) {}
 }

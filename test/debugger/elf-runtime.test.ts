@@ -291,3 +291,24 @@ test("launch.json `env` edits the adapter's environment for the program, as the 
     await dc.stop();
   }
 });
+
+test("a breakpoint in a signal handler stops there, in the handler's frame, and the program goes on after it returns", { skip }, async () => {
+  const handlersSource = join(root, 'test', 'emulator', 'linux', 'signal-programs', 'handlers.c');
+  const text = readFileSync(handlersSource, 'utf8').split('\n');
+  const line = text.findIndex((l) => l.includes('info_signo = info->si_signo;')) + 1;
+  const dc = await client();
+  try {
+    const output = capture(dc);
+    const stop = await launch(dc, { program: compile(handlersSource, DEBUG_BUILD) }, () => dc.setBreakpointsRequest({ source: { path: handlersSource }, breakpoints: [{ line }] }));
+    assert.equal(stop.stop.body.reason, 'breakpoint');
+    assert.equal(stop.frame.line, line);
+    assert.equal(stop.frame.name, 'with_info');
+    assert.equal(programOutput(output.events), 'old action of SIGUSR1: SIG_DFL\nold action now: with_info, SA_SIGINFO set\n', 'raise() has not returned yet');
+    await dc.setBreakpointsRequest({ source: { path: handlersSource }, breakpoints: [] });
+    const end = await runToEnd(dc, () => programOutput(output.events));
+    assert.match(end.output, /raise: 0, handler saw signo 10, si_code -6 \(SI_TKILL -6\), si_pid is ours: 1, ucontext: 1\n/);
+    assert.match(end.output, /raising SIGUSR1 with its default action\n$/);
+  } finally {
+    await dc.stop();
+  }
+});
