@@ -101,7 +101,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const command = await entry.load();
   try {
-    if (rest.includes('--help') || rest.includes('-h')) {
+    // Not past `--`: what follows is the program's own (`dmalab run-elf prog -- --help`).
+    const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+    if (own.includes('--help') || own.includes('-h')) {
       io.stdout(command.usage + '\n');
       return 0;
     }

@@ -164,6 +164,11 @@ test('an ARM executable: its arguments without -- are named, --max-instructions 
   }
   assert.match(run(join(ROOT, 'examples/pl330/memcpy.pl330'), '--unmapped').stderr, /^dmalab run: unknown option '--unmapped'\n/, 'a PL330 program takes no arguments');
   assert.match(run(elf, '--max-instructions', '1e6').stderr, /^dmalab run: --max-instructions: '1e6' is not an integer of at least 1 \(decimal, 0x hex or 0b binary\)\n/);
+  // `--help` after `--` is the program's (vfio-pl330 takes its argument as the device name), not dmalab's.
+  const help = run(elf, '--', '--help');
+  assert.equal(help.status, 1);
+  assert.doesNotMatch(help.stdout, /usage: dmalab/);
+  assert.match(help.stderr, /^vfio-pl330: bind: \/sys\/bus\/amba\/devices\/--help\/driver_override: No such file or directory$/m);
   const runaway = run(elf, '--max-instructions', '0x1000');
   assert.equal(runaway.status, 137, runaway.stderr);
   assert.match(runaway.stderr, /stopped after 4096 instructions \(runaway program\?\)/);
