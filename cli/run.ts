@@ -258,7 +258,7 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
   if (json) {
     print({ registers, dumps: dumped, fault: faults[0] ?? null, faults, outcome: { ...outcome, status: status.code, result: status.name }, diagnostics, peripherals: handshakes, ...(args.flags.has('--trace') ? { trace } : {}) });
   } else {
-    io.stdout(formatOutcome(outcome) + '\n');
+    io.stdout(formatOutcome(outcome, new Set(peripherals.map((p) => p.index))) + '\n');
     for (const f of faults) io.stdout(`fault on ${f.thread} at ${hexAddress(f.pc)}: ${f.description}\n`);
     for (const h of handshakes) io.stdout(`peripheral ${h.peripheral}: ${h.acknowledged.length} request(s) acknowledged, ${h.flushes} flush(es), ${h.unsent} scripted request(s) never raised\n`);
     io.stdout(formatRegisters(dmac, registers));
@@ -412,14 +412,19 @@ function describeOutcome(result: RunResult, report: IdleReport): RunOutcome {
   };
 }
 
-function formatOutcome(o: RunOutcome): string {
+/** The outcome in a line; a wait on a peripheral no --periph drives says how to drive it. */
+function formatOutcome(o: RunOutcome, driven: ReadonlySet<number>): string {
   if (o.stop === 'budget') return `gave up after ${o.cycles} cycles: the program is still running (raise --max-cycles?)`;
   const waiting = o.threads.filter((t) => t.waitingFor);
   const faulted = o.threads.filter((t) => t.state.startsWith('Faulting'));
   const parts = [`finished after ${o.cycles} cycles:`];
   if (o.threads.length === 0) parts.push('every thread stopped');
   if (faulted.length) parts.push(faulted.map((t) => `${t.thread} faulted`).join(', '));
-  if (waiting.length) parts.push(waiting.map((t) => `${t.thread} waits for ${t.waitingFor} with nothing left to signal it`).join(', '));
+  const hint = (waitingFor: string): string => {
+    const peripheral = /^peripheral (\d+)$/.exec(waitingFor)?.[1];
+    return peripheral !== undefined && !driven.has(Number(peripheral)) ? ` (--periph ${peripheral}=SCRIPT connects a peripheral that requests)` : '';
+  };
+  if (waiting.length) parts.push(waiting.map((t) => `${t.thread} waits for ${t.waitingFor} with nothing left to signal it${hint(t.waitingFor!)}`).join(', '));
   return parts.join(' ');
 }
 

@@ -65,7 +65,10 @@ test('--periph scripts a request interface; the trace shows the handshakes; a st
 `);
   const stuck = run(rx);
   assert.equal(stuck.status, 4);
-  assert.match(stuck.stdout, /channel 0 waits for peripheral 3 with nothing left to signal it/);
+  assert.match(stuck.stdout, /^finished after \d+ cycles: channel 0 waits for peripheral 3 with nothing left to signal it \(--periph 3=SCRIPT connects a peripheral that requests\)$/m);
+  const exhausted = run(rx, '--periph', '3=single');
+  assert.equal(exhausted.status, 4);
+  assert.match(exhausted.stdout, /^finished after \d+ cycles: channel 0 waits for peripheral 3 with nothing left to signal it$/m, 'a peripheral is connected: its script ran out');
   const r = run(rx, '--periph', '3=burst*2,last@300', '--trace');
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /peripheral 3 requests burst\n/);
