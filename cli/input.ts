@@ -12,7 +12,7 @@ export function isPl330Source(file: string): boolean {
 
 /** Printable lines only: source text, where microcode (which ends in DMAEND, 0x00) was expected. */
 export function isAllText(bytes: Uint8Array): boolean {
-  return bytes.every((b) => (b >= 0x20 ? b < 0x7f : b === 0x09 || b === 0x0a || b === 0x0d));
+  return bytes.length > 0 && bytes.every((b) => (b >= 0x20 ? b < 0x7f : b === 0x09 || b === 0x0a || b === 0x0d));
 }
 
 /** A file that cannot be used as given; the message already names it. */

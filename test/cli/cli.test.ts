@@ -88,6 +88,9 @@ test('disasm refuses assembler source (a common slip for the .bin asm wrote) and
   const text = join(work, 'source.txt');
   writeFileSync(text, '.channel 0x1000\nDMAEND\n');
   assert.equal(dmalab('disasm', text).stderr, `dmalab disasm: ${text}: text, not microcode: 'dmalab asm ${text} --format listing' shows a source's bytes\n`);
+  const empty = join(work, 'empty.bin');
+  writeFileSync(empty, '');
+  assert.equal(dmalab('disasm', empty).status, 0, 'no bytes is no text: an empty listing');
   const elf = join(__dirname, '../../examples/vfio-pl330/vfio-pl330');
   for (const option of ['--base', '--thread']) {
     const r = dmalab('disasm', elf, option, option === '--base' ? '0x1000' : 'channel');
