@@ -5,6 +5,7 @@
 // linux,initrd-start/-end written in) above it, and CPU 0 starts in SVC mode, MMU off, interrupts masked, with
 // r0 = 0, r1 = ~0 (no machine number: a devicetree boot), r2 = the devicetree's address.
 import { withChosen } from '../devicetree/chosen';
+import { FDT_MAGIC } from '../devicetree/fdt';
 import { ElfError, isElf, parseElf } from '../linux/elf';
 import type { SystemMachine } from './system';
 
@@ -21,6 +22,8 @@ const ARM64_MAGIC_OFFSET = 0x38;
 const ARM64_MAGIC = 0x644d5241;
 /** Bytes of an unrecognised file its error quotes. */
 const QUOTED_BYTES = 16;
+/** gzip's first two bytes (RFC 1952): an initramfs image, or a compressed kernel not wrapped in a zImage. */
+const GZIP_MAGIC = 0x1f8b;
 
 /** A kernel file that is none of the formats dmalab boots; the message says what was found (callers name the file). */
 export class KernelFormatError extends Error {}
@@ -76,6 +79,11 @@ function notAKernel(kernel: Uint8Array): string {
   }
   if (kernel.length >= ARM64_MAGIC_OFFSET + 4 && view.getUint32(ARM64_MAGIC_OFFSET, true) === ARM64_MAGIC) {
     return 'an arm64 (AArch64) kernel Image: dmalab boots 32-bit ARM kernels';
+  }
+  // The boot's other files, given as the kernel by mistake.
+  if (kernel.length >= 4 && view.getUint32(0, false) === FDT_MAGIC) return 'a devicetree blob: it goes to --dtb, the kernel (a zImage or Image) to --kernel';
+  if (kernel.length >= 2 && view.getUint16(0, false) === GZIP_MAGIC) {
+    return 'gzip data: an initramfs goes to --initrd, and a kernel must be the zImage or Image itself, not gzipped';
   }
   const head = kernel.subarray(0, QUOTED_BYTES);
   const text = head.every((b) => b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b < 0x7f));

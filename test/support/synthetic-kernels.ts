@@ -41,4 +41,6 @@ export const NOT_KERNELS: Readonly<Record<string, { bytes: Uint8Array; found: Re
   'i386.elf': { bytes: elfHeader(1, 3), found: /not an ARM kernel: ELF machine 3 is not ARM \(40\)/ },
   'uImage': { bytes: withWord(4096, 0, 0x27051956, false), found: /a U-Boot uImage, which dmalab does not boot: give the zImage or Image it wraps/ },
   'arm64-Image': { bytes: withWord(4096, 0x38, 0x644d5241, true), found: /an arm64 \(AArch64\) kernel Image: dmalab boots 32-bit ARM kernels/ },
+  'board.dtb': { bytes: withWord(4096, 0, 0xd00dfeed, false), found: /a devicetree blob: it goes to --dtb, the kernel \(a zImage or Image\) to --kernel/ },
+  'initramfs.cpio.gz': { bytes: Uint8Array.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 3]), found: /gzip data: an initramfs goes to --initrd, and a kernel must be the zImage or Image itself, not gzipped/ },
 };
