@@ -3,6 +3,7 @@ import { writeSync } from 'node:fs';
 import { parseArgs, UsageError } from './args';
 import type { Command, CommandIO } from './command';
 import { InputError, describeFileError } from './input';
+import { DMALAB_VERSION } from '../server/version';
 
 /** A command as the dispatcher knows it: its module is loaded only when it runs, so start-up pays for one command. */
 interface CommandEntry {
@@ -91,7 +92,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
-    io.stdout(`dmalab ${process.env.DMALAB_VERSION ?? '0.1.0'}\n`);
+    io.stdout(`dmalab ${DMALAB_VERSION}\n`);
     return 0;
   }
   const entry = COMMANDS.find((c) => c.name === name);

@@ -15,6 +15,7 @@ import { createPl330Support } from './pl330';
 import { SEMANTIC_TOKEN_MODIFIERS, SEMANTIC_TOKEN_TYPES } from './features/semantic-legend';
 import { DEFAULT_SETTINGS, DmalabSettings, parseSettings } from './settings';
 import { REQUESTS } from './requests';
+import { DMALAB_VERSION } from '../version';
 
 /** Language of a document by its languageId, or by its file name for clients that send another id. */
 function languageOf(document: TextDocument): 'pl330' | 'devicetree' | undefined {
@@ -110,7 +111,7 @@ export function startServer(connection: Connection): void {
         documentFormattingProvider: true,
         codeActionProvider: { codeActionKinds: ['quickfix'] },
       },
-      serverInfo: { name: 'dmalab', version: process.env.DMALAB_VERSION ?? '0.1.0' },
+      serverInfo: { name: 'dmalab', version: DMALAB_VERSION },
     };
   });
 
