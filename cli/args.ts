@@ -1,4 +1,5 @@
 // A small, strict argument parser shared by the CLI commands: declared flags only, clear errors.
+import { closestName } from '../server/spelling';
 
 export interface FlagSpec {
   /** Takes a value (`--base 0x1000`, `--base=0x1000`); repeatable flags collect every value. */
@@ -49,7 +50,12 @@ export function parseArgs(argv: readonly string[], specs: Readonly<Record<string
       if (spec?.value) attached = arg.slice(2);
       else if (spec) argv = [...argv.slice(0, i + 1), `-${arg.slice(2)}`, ...argv.slice(i + 1)];
     }
-    if (!spec) throw new UsageError(`unknown option '${rawName}'${positional.length > 0 && takesArguments?.(positional[0]) ? ` (the program's own options go after '--': ${positional[0]} -- ${arg})` : ''}`);
+    if (!spec) {
+      // A near miss of an option is a slip; anything else after a program is most likely one of its own options.
+      const near = closestName(rawName, Object.entries(specs).map(([flag, s]) => [flag, ...(s.alias ? [s.alias] : [])]));
+      if (near) throw new UsageError(`unknown option '${rawName}'; did you mean '${near}'?`);
+      throw new UsageError(`unknown option '${rawName}'${positional.length > 0 && takesArguments?.(positional[0]) ? ` (the program's own options go after '--': ${positional[0]} -- ${arg})` : ''}`);
+    }
     let value = 'true';
     if (spec.value) {
       if (attached !== undefined) value = attached;

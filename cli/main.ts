@@ -3,18 +3,21 @@ import { writeSync } from 'node:fs';
 import { parseArgs, UsageError } from './args';
 import type { Command, CommandIO } from './command';
 import { InputError, describeFileError } from './input';
+import { closestName } from '../server/spelling';
 import { DMALAB_VERSION } from '../server/version';
 
 /** A command as the dispatcher knows it: its module is loaded only when it runs, so start-up pays for one command. */
 interface CommandEntry {
   readonly name: string;
   readonly summary: string;
+  /** Words a user may type for it, for the suggestion after an unknown command (`dmalab assemble`). */
+  readonly alsoSpelled?: readonly string[];
   load(): Promise<Command>;
 }
 
 const COMMANDS: readonly CommandEntry[] = [
-  { name: 'asm', summary: 'assemble PL330 microcode', load: async () => (await import('./asm')).asmCommand },
-  { name: 'disasm', summary: 'disassemble PL330 microcode', load: async () => (await import('./disasm')).disasmCommand },
+  { name: 'asm', summary: 'assemble PL330 microcode', alsoSpelled: ['assemble'], load: async () => (await import('./asm')).asmCommand },
+  { name: 'disasm', summary: 'disassemble PL330 microcode', alsoSpelled: ['disassemble'], load: async () => (await import('./disasm')).disasmCommand },
   { name: 'run', summary: 'run a PL330 program on the emulated DMAC', load: async () => (await import('./run')).runCommand },
   {
     name: 'run-elf',
@@ -97,7 +100,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const entry = COMMANDS.find((c) => c.name === name);
   if (!entry) {
-    io.stderr(`dmalab: unknown command '${name}'\n${mainUsage()}`);
+    const near = closestName(name, COMMANDS.map((c) => [c.name, ...(c.alsoSpelled ?? [])]));
+    io.stderr(`dmalab: unknown command '${name}'${near ? `; did you mean '${near}'?` : ''}\n${mainUsage()}`);
     return 2;
   }
   const command = await entry.load();

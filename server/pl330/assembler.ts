@@ -8,6 +8,7 @@ import {
 import { ExpressionError, checkExpressionSyntax, evaluateExpression } from './expression';
 import { CheckLevels, Pl330CheckCode, pl330Check, SourceDiagnostic } from './diagnostics';
 import { formatTemplate } from '../checks';
+import { editDistance } from '../spelling';
 import { Token, TokenKind, TokenStream, lex } from './lexer';
 import { EmittedKind, HeadInfo, Statement, StatementTable } from './statements';
 
@@ -961,20 +962,6 @@ function numberText(v: number): string {
 
 /** Every word that may head a statement: the mnemonics (and DMALPFE) and the directives. */
 const HEAD_WORDS: readonly string[] = [...SPECS_BY_MNEMONIC.keys(), 'DMALPFE', ...DIRECTIVES];
-
-/** Edits (insert, delete, substitute, swap two neighbours) between two words, stopping early past `limit`. */
-function editDistance(a: string, b: string, limit: number): number {
-  if (Math.abs(a.length - b.length) > limit) return limit + 1;
-  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      rows[i][j] = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1);
-    }
-  }
-  return rows[a.length][b.length];
-}
 
 /** `; did you mean 'DMALDPS'?` for a near miss (one or two edits from exactly one known word), else nothing. */
 function suggestion(word: string): string {

@@ -53,7 +53,7 @@ test("'dmalab help COMMAND' prints the command's help; an unknown one is named",
   assert.equal(help.stdout, runCommand.usage + '\n');
   const unknown = cli('help', 'runn');
   assert.equal(unknown.status, 2);
-  assert.match(unknown.stderr, /^dmalab: unknown command 'runn'\n/);
+  assert.match(unknown.stderr, /^dmalab: unknown command 'runn'; did you mean 'run'\?\n/);
 });
 
 test('dmalab dap given a file (the program belongs in the launch request) is a usage error, not a server waiting on stdin', () => {
