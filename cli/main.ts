@@ -105,9 +105,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const command = await entry.load();
+  // Not past `--`: what follows is the program's own (`dmalab run-elf prog -- --help`).
+  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  const json = '--json' in command.flags && own.includes('--json');
+  /** An error: its human line on stderr, or with --json the one JSON object a script reads on stdout instead. */
+  const fail = (message: string, status: number, human: string): number => {
+    if (json) io.stdout(JSON.stringify({ error: errorObject(message, own) }, null, 2) + '\n');
+    else io.stderr(human);
+    return status;
+  };
   try {
-    // Not past `--`: what follows is the program's own (`dmalab run-elf prog -- --help`).
-    const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
     if (own.includes('--help') || own.includes('-h')) {
       io.stdout(command.usage + '\n');
       return 0;
@@ -119,21 +126,32 @@ export async function main(argv: readonly string[]): Promise<number> {
     const { PlatformError } = await import('../scenarios/platform');
     if (error instanceof InputError || error instanceof PlatformError) {
       // A message that starts at a file:line:col location is already in the compilers' form: no second prefix.
-      io.stderr(/^[^\s:]+:\d+:\d+: /.test(error.message) ? `${error.message}\n` : `dmalab ${name}: ${error.message}\n`);
-      return command.inputErrorStatus ?? 1;
+      const human = LOCATED.test(error.message) ? `${error.message}\n` : `dmalab ${name}: ${error.message}\n`;
+      return fail(error.message, command.inputErrorStatus ?? 1, human);
     }
     if (error instanceof UsageError) {
       // The synopsis, not the whole help: the error stays on the screen above it.
-      io.stderr(`dmalab ${name}: ${error.message}\n${synopsis(command.usage)}\n'dmalab ${name} --help' describes the options.\n`);
-      return 2;
+      return fail(error.message, 2, `dmalab ${name}: ${error.message}\n${synopsis(command.usage)}\n'dmalab ${name} --help' describes the options.\n`);
     }
     const fileError = describeFileError(error);
-    if (fileError !== undefined) {
-      io.stderr(`dmalab ${name}: ${fileError}\n`);
-      return command.inputErrorStatus ?? 1;
-    }
+    if (fileError !== undefined) return fail(fileError, command.inputErrorStatus ?? 1, `dmalab ${name}: ${fileError}\n`);
     throw error;
   }
+}
+
+/** A diagnostic's `file:line:col: [error: ]message` (the rest of a multi-line message follows in it). */
+const LOCATED = /^([^\s:][^:\n]*):(\d+):(\d+): (?:error: )?([\s\S]*)$/;
+
+/** The error a --json run prints as `{ error }`: the message, and where it is: `file`, `line`, `column` when the
+ * message starts at a location, `file` alone when it starts with a file named on the command line. */
+function errorObject(message: string, words: readonly string[]): { message: string; file?: string; line?: number; column?: number } {
+  const located = LOCATED.exec(message);
+  if (located) return { message: located[4], file: located[1], line: Number(located[2]), column: Number(located[3]) };
+  const named = /^([^:\n]+): ([\s\S]*)$/.exec(message);
+  // A file given as a flag's value (`--platform board.dts`) or after its `=` (`--dump 0x0:4=out.bin`).
+  const isFile = named !== null && !named[1].startsWith('-') && words.some((word) => word === named[1] || word.endsWith(`=${named[1]}`));
+  if (isFile) return { message: named[2], file: named[1] };
+  return { message };
 }
 
 /** Runs the CLI on this process's arguments and sets its exit status (dist/cli.js, the launcher, calls it). */

@@ -87,7 +87,8 @@ armhf/armel Linux executable) runs in user mode on the emulated CPU of that plat
                        a lane per thread with each instruction, burst, wait, event, fault and interrupt in time
   --json               print one JSON object: registers, dumps, fault(s), outcome (with its status), diagnostics,
                        peripherals, and with --trace the trace; a program that does not assemble gives
-                       { error, diagnostics, outcome }
+                       { error, diagnostics, outcome }, any other error { error: { message, file, line, column } }
+                       (where known), on stdout with nothing on stderr
   --max-cycles N       give up after N cycles (${DEFAULT_MAX_CYCLES})
   --ns-events LIST     events a non-secure thread may use (CR3, the boot_irq_ns tie-offs): 0,3-5, all or none
   --ns-peripherals LIST  peripherals a non-secure channel may use (CR4, boot_periph_ns)
@@ -199,8 +200,8 @@ export function runPl330(file: string, args: ParsedArgs, io: CommandIO): number 
   const diagnostics = plan.diagnostics.map((d) => ({ ...d, line: d.line + 1, col: d.col + 1, endLine: d.endLine + 1, endCol: d.endCol + 1 }));
   if (!json) for (const line of limitDiagnostics(plan.diagnostics.map((d) => formatDiagnostic(file, d)), `dmalab run: ${file}`)) io.stderr(line + '\n');
   if (plan.failure !== undefined) {
-    if (json) print({ error: plan.failure, diagnostics, outcome: { stop: 'not-run' } });
-    else io.stderr(`dmalab run: ${plan.failure}\n`);
+    if (json) print({ error: { message: plan.failure, file }, diagnostics, outcome: { stop: 'not-run' } });
+    else io.stderr(`dmalab run: ${file}: ${plan.failure}\n`);
     return RUN_STATUS.assembly.code;
   }
   if (platformMachine && plan.manager !== undefined) {
@@ -349,7 +350,7 @@ interface LoadPlan {
   /** The channel program started with DMAGO, when there is no manager program. */
   readonly channelEntry?: number;
   readonly diagnostics: readonly SourceDiagnostic[];
-  /** Why the program cannot run (assembly errors, nothing to start). */
+  /** Why the program cannot run (assembly errors, nothing to start), to follow the file's name. */
   readonly failure?: string;
 }
 
@@ -357,7 +358,7 @@ interface LoadPlan {
 function planLoad(file: string, config: Partial<Pl330Config>, load: number | undefined): LoadPlan {
   const bytes = readInputBytes(file);
   if (!isPl330Source(file)) {
-    if (bytes.length === 0) return { images: [], config, diagnostics: [], failure: `${file}: empty file: no microcode to run` };
+    if (bytes.length === 0) return { images: [], config, diagnostics: [], failure: 'empty file: no microcode to run' };
     // Source under another name would run as bytes and fault at once.
     if (isAllText(bytes)) {
       throw new InputError(`${file}: text, not microcode: PL330 source is assembled when its name ends in .pl330, .asm or .s`);
@@ -367,13 +368,13 @@ function planLoad(file: string, config: Partial<Pl330Config>, load: number | und
   }
   const { assembly: result } = assembleSource(file, readSourceText(file, bytes), { config, base: load ?? 0x1000 });
   const base = { images: result.programs, config: result.config, diagnostics: result.diagnostics };
-  if (result.errorCount > 0) return { ...base, failure: `${file}: ${result.errorCount} error(s); not run` };
+  if (result.errorCount > 0) return { ...base, failure: `${result.errorCount} error(s); not run` };
   const start = startingProgram(result.programs, { at: load });
   if (start?.kind === 'manager') return { ...base, manager: start.base };
   if (!start) {
     const channelPrograms = result.programs.filter((p) => p.kind === 'channel');
     const where = channelPrograms.length ? ` (programs at ${channelPrograms.map((p) => hexAddress(p.base)).join(', ')})` : '';
-    return { ...base, failure: `${file}: no channel program ${load === undefined ? 'to start' : `at --load ${hexAddress(load)}`}${where}` };
+    return { ...base, failure: `no channel program ${load === undefined ? 'to start' : `at --load ${hexAddress(load)}`}${where}` };
   }
   return { ...base, channelEntry: start.base };
 }
