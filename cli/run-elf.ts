@@ -142,7 +142,7 @@ export const runElfCommand: Command = {
                      [-- ARGS...]
 
 Runs PROGRAM (an ARMv7 Linux executable, static or dynamic; the libraries of dynamic ones come from Debian's cross
-sysroot /usr/arm-linux-gnueabihf or /usr/arm-linux-gnueabi, or from --sysroot) on the emulated CPU. Its stdout and
+sysroot /usr/arm-linux-gnueabihf or /usr/arm-linux-gnueabi, or from --sysroot, else from DIR) on the emulated CPU. Its stdout and
 stderr pass through and its exit status is dmalab's. It sees DIR (default: the current directory) as its file
 system root (symbolic links resolve inside it) and gets dmalab's environment. A crash (undefined instruction, bad
 memory access) stops it with a report of the PC, the instruction and the registers; the status is then 128 +

@@ -52,6 +52,13 @@ export const AT_HWCAP_VALUE = Object.values(HWCAP).reduce((a, b) => a | b, 0);
 
 /** e_flags bit of executables that use the hard-float (VFP register) calling convention: armhf. */
 const EF_ARM_ABI_FLOAT_HARD = 0x400;
+/** Debian's cross libc for each float ABI: the default sysroot, and the package a missing loader names. */
+const CROSS_LIBC = {
+  hardFloat: { sysroot: '/usr/arm-linux-gnueabihf', package: 'libc6-armhf-cross' },
+  softFloat: { sysroot: '/usr/arm-linux-gnueabi', package: 'libc6-armel-cross' },
+} as const;
+/** A library path of the ARM sysroot (/lib/..., /usr/lib/..., multiarch or not): the name under the sysroot's lib/. */
+const SYSROOT_LIBRARY = /^\/(?:usr\/)?lib\/(?:arm-linux-gnueabi(?:hf)?\/)?(.+)$/;
 const STACK_TOP = 0xbf000000;
 const STACK_SIZE = 8 << 20;
 /** Load address of the dynamic loader (PT_INTERP). */
@@ -171,7 +178,7 @@ export class LinuxProcess implements UserContext {
   /** The host file behind a library path of the ARM sysroot (/lib/..., /usr/lib/...), for dynamic executables. */
   sysrootPath(guestPath: string): string | undefined {
     const sysroot = this.sysroot;
-    const match = /^\/(?:usr\/)?lib\/(?:arm-linux-gnueabi(?:hf)?\/)?(.+)$/.exec(guestPath);
+    const match = SYSROOT_LIBRARY.exec(guestPath);
     if (!sysroot || !match) return undefined;
     const host = path.join(sysroot, 'lib', match[1]);
     return host.startsWith(path.join(sysroot, 'lib') + path.sep) && fs.existsSync(host) ? host : undefined;
@@ -180,11 +187,18 @@ export class LinuxProcess implements UserContext {
   /** Where the ARM libraries of a dynamic executable come from: the option, else Debian's cross sysroot. */
   private sysroot: string | undefined;
 
+  /** The loader from the sysroot, else from the workspace (a root file system given as the workspace has its own). */
   private loadInterpreter(guestPath: string, elfFlags: number): number {
-    const hardFloat = (elfFlags & EF_ARM_ABI_FLOAT_HARD) !== 0;
-    this.sysroot = this.options.sysroot ?? (hardFloat ? '/usr/arm-linux-gnueabihf' : '/usr/arm-linux-gnueabi');
-    const host = this.sysrootPath(guestPath);
-    if (!host) throw new ElfError(`dynamic executable: its loader ${guestPath} is not available (link with -static, or give a sysroot)`);
+    const crossLibc = CROSS_LIBC[(elfFlags & EF_ARM_ABI_FLOAT_HARD) !== 0 ? 'hardFloat' : 'softFloat'];
+    this.sysroot = this.options.sysroot ?? crossLibc.sysroot;
+    const inWorkspace = this.options.workspace.resolve(guestPath, '/', true);
+    const host = this.sysrootPath(guestPath) ?? (typeof inWorkspace !== 'number' && inWorkspace.stats?.isFile() ? inWorkspace.host : undefined);
+    if (!host) {
+      const library = SYSROOT_LIBRARY.exec(guestPath)?.[1];
+      const inWorkspaceAt = `the workspace (${path.join(this.options.workspace.root, guestPath)})`;
+      const where = library === undefined ? `not in ${inWorkspaceAt}` : `in neither the sysroot (${path.join(this.sysroot, 'lib', library)}) nor ${inWorkspaceAt}`;
+      throw new ElfError(`dynamic executable: its loader ${guestPath} is ${where}; give the sysroot of an ARM libc (Debian's ${crossLibc.package}: --sysroot ${crossLibc.sysroot}) or link with -static`);
+    }
     const bytes = fs.readFileSync(host);
     const loaded = loadElf(parseElf(bytes), bytes, this.memory, INTERPRETER_BASE);
     return loaded.entry;
