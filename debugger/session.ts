@@ -383,7 +383,9 @@ export class DmaDebugSession extends DebugSession {
     } catch (error) {
       const mine = error instanceof UserError || error instanceof EvaluationError;
       const message = mine ? (error as Error).message : `internal error: ${(error as Error).stack ?? error}`;
-      this.sendErrorResponse(response, { id: mine ? USER_ERROR : INTERNAL_ERROR, format: message.replace(/\{/g, '{{').replace(/\}/g, '}}'), showUser: true });
+      // No variables: a brace in the message (a JSON example) is shown as it is; clients substitute only `{name}`s
+      // that the variables define.
+      this.sendErrorResponse(response, { id: mine ? USER_ERROR : INTERNAL_ERROR, format: message, variables: {}, showUser: true });
     }
   }
 

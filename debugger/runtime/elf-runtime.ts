@@ -4,6 +4,7 @@
 // data breakpoint on a DMA access) stops CPU and DMACs together; one seen while the CPU is outside the line table (in
 // the C library, in a system call) stops on the next C line the CPU reaches, so the stop is always in C.
 import { EventEmitter } from 'node:events';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { disassembleAt } from '../../emulator/cpu/disasm';
 import { DwarfError, type LineRow } from '../../emulator/elf/dwarf-line';
@@ -58,6 +59,11 @@ export function parseElfArguments(raw: Record<string, unknown>, cwd: string): El
   if (!Array.isArray(args) || args.some((a) => typeof a !== 'string')) throw new UserError("'args' must be a list of strings");
   for (const key of ['platform', 'workspace'] as const) {
     if (raw[key] !== undefined && (typeof raw[key] !== 'string' || raw[key] === '')) throw new UserError(`'${key}' must name a file (got ${JSON.stringify(raw[key])})`);
+  }
+  if (raw.workspace !== undefined) {
+    const workspace = path(raw.workspace as string);
+    if (!existsSync(workspace)) throw new UserError(`'workspace': ${workspace}: no such directory`);
+    if (!statSync(workspace).isDirectory()) throw new UserError(`'workspace': ${workspace}: not a directory`);
   }
   for (const key of ['stopOnEntry', 'trace', 'strictSyscalls'] as const) {
     if (raw[key] !== undefined && typeof raw[key] !== 'boolean') throw new UserError(`'${key}' must be true or false (got ${JSON.stringify(raw[key])})`);

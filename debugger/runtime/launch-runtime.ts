@@ -7,7 +7,7 @@ import { SCENARIOS, scenarioSession } from '../../scenarios/registry';
 import type { Runtime } from './contract';
 import { ElfRuntime, isElf, parseElfArguments } from './elf-runtime';
 import { KernelRuntime, parseKernelArguments } from './kernel-runtime';
-import { UserError, parseLaunchArguments, parseScenarioArguments } from './launch';
+import { UserError, checkAttributeNames, parseLaunchArguments, parseScenarioArguments } from './launch';
 import { FileAccess, MicrocodeRuntime } from './microcode-runtime';
 
 export interface Launched {
@@ -20,12 +20,14 @@ export interface Launched {
 /** `out`: the console lines of a scenario's steps. */
 export function launchRuntime(raw: Record<string, unknown>, cwd: string, files: FileAccess, out: (line: string) => void): Launched {
   if (raw.kernel !== undefined) {
+    checkAttributeNames(raw, ['kernel']);
     const warnings: string[] = [];
     const runtime = KernelRuntime.launch(parseKernelArguments(raw, cwd), files, (line) => warnings.push(line));
     return { runtime, warnings, warningCategory: 'console' };
   }
   if (raw.scenario !== undefined) {
     const executable = typeof raw.scenario === 'string' ? SCENARIOS[raw.scenario]?.executable : undefined;
+    checkAttributeNames(raw, executable ? ['scenario', 'elf'] : ['scenario']);
     if (executable && raw.program === undefined) {
       // Its C source is what the user steps: the scenario's executable becomes the session's program.
       const { scenario: _, device, ...rest } = raw;
@@ -36,7 +38,12 @@ export function launchRuntime(raw: Record<string, unknown>, cwd: string, files: 
     const { runtime, warnings } = MicrocodeRuntime.launchScenario(launch, loadPlatform, (machine) => scenarioSession(launch.scenario, machine, out, launch.device));
     return { runtime, warnings, warningCategory: 'stderr' };
   }
-  if (typeof raw.program === 'string' && raw.program !== '' && startsWithElfMagic(files, resolve(cwd, raw.program))) return launchElf(raw, cwd, files);
+  if (raw.program === undefined) throw new UserError("a launch configuration needs 'program' (a .pl330 file or an ARM executable), 'scenario' or 'kernel'");
+  if (typeof raw.program === 'string' && raw.program !== '' && startsWithElfMagic(files, resolve(cwd, raw.program))) {
+    checkAttributeNames(raw, ['elf']);
+    return launchElf(raw, cwd, files);
+  }
+  checkAttributeNames(raw, ['pl330']);
   const { runtime, warnings } = MicrocodeRuntime.launch(parseLaunchArguments(raw, cwd), files, loadPlatform);
   return { runtime, warnings, warningCategory: 'console' };
 }

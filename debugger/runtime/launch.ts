@@ -5,6 +5,7 @@ import type { Pl330Config } from '../../emulator/pl330/config';
 import { CONFIG_LIMITS, DEFAULT_CONFIG, parseNonSecureList } from '../../emulator/pl330/config';
 import type { Pl330 } from '../../emulator/pl330/pl330';
 import { PeripheralRequest, TestPeripheral, parsePeripheralScript } from '../../emulator/pl330/peripheral';
+import { closestName } from '../../server/spelling';
 
 /** Bytes put in memory before the program starts: a file's content, a repeated byte, or a ramp 0, 1, 2, ... */
 export type MemoryInit =
@@ -35,6 +36,39 @@ export interface LaunchOptions {
 /** A mistake in what the user asked (launch arguments, breakpoints, requests): reported, never fatal. */
 export class UserError extends Error {}
 
+/** The launch attributes of each kind of session; package.json declares their union, `dmalab dap --help` groups them
+ * the same way. */
+export const LAUNCH_ATTRIBUTES = {
+  pl330: { what: 'a PL330 program', attributes: ['program', 'channel', 'nonSecure', 'entry', 'memory', 'pl330', 'peripheralRequests', 'maxCycles'] },
+  elf: { what: 'an ARM executable', attributes: ['program', 'args', 'workspace', 'env', 'strictSyscalls', 'maxInstructions'] },
+  scenario: { what: "a VFIO scenario ('scenario')", attributes: ['scenario', 'device'] },
+  kernel: { what: "a Linux kernel ('kernel')", attributes: ['kernel', 'dtb', 'initrd', 'append', 'cpus', 'passthrough', 'symbols'] },
+} as const;
+
+export type LaunchKind = keyof typeof LAUNCH_ATTRIBUTES;
+
+/** Attributes of every kind of session. */
+export const COMMON_LAUNCH_ATTRIBUTES = ['platform', 'dmac', 'stopOnEntry', 'trace', 'sourceMap', 'sourceFileMap'];
+
+/** What clients put in every configuration beside the adapter's attributes (VS Code's own keys; its internal ones
+ * start with `__`). */
+const CLIENT_ATTRIBUTES = ['type', 'request', 'name', 'preLaunchTask', 'postDebugTask', 'internalConsoleOptions', 'debugServer', 'presentation', 'noDebug'];
+
+/** Refuses an attribute that none of `kinds` takes: one of another kind says whose it is, a misspelt one its
+ * nearest name (a misspelt attribute would otherwise be ignored, and its default used without a word). */
+export function checkAttributeNames(raw: Record<string, unknown>, kinds: readonly LaunchKind[]): void {
+  const all = [...COMMON_LAUNCH_ATTRIBUTES, ...Object.values(LAUNCH_ATTRIBUTES).flatMap((k) => k.attributes)];
+  for (const key of Object.keys(raw)) {
+    // 'program' beside 'scenario' or 'kernel' is refused as a choice between them, by their parsers.
+    if (key === 'program' || key.startsWith('__') || CLIENT_ATTRIBUTES.includes(key) || COMMON_LAUNCH_ATTRIBUTES.includes(key)) continue;
+    if (kinds.some((kind) => (LAUNCH_ATTRIBUTES[kind].attributes as readonly string[]).includes(key))) continue;
+    const owner = Object.values(LAUNCH_ATTRIBUTES).find((k) => (k.attributes as readonly string[]).includes(key));
+    if (owner) throw new UserError(`'${key}' is for ${owner.what}, not ${LAUNCH_ATTRIBUTES[kinds[0]].what}`);
+    const near = closestName(key, all.map((name) => [name]));
+    throw new UserError(`'${key}' is not a launch attribute${near ? `; did you mean '${near}'?` : ''} ('dmalab dap --help' lists them)`);
+  }
+}
+
 export const DEFAULT_MAX_CYCLES = 10_000_000;
 
 /** A built-in VFIO scenario run in the session: its steps go to the debug console, its verdict is the exit code. */
@@ -50,8 +84,8 @@ export interface ScenarioLaunch {
 
 /** Checks the launch arguments of a scenario session (`scenario` instead of `program`). */
 export function parseScenarioArguments(raw: Record<string, unknown>, cwd: string, known: readonly string[]): ScenarioLaunch {
-  const scenario = string(raw.scenario, 'scenario');
-  if (!known.includes(scenario)) throw new UserError(`'scenario' must be one of ${known.join(', ')} (got '${scenario}')`);
+  const scenario = raw.scenario;
+  if (typeof scenario !== 'string' || !known.includes(scenario)) throw new UserError(`'scenario' must be one of ${known.join(', ')} (got ${JSON.stringify(scenario).replace(/^"(.*)"$/, "'$1'")})`);
   if (raw.program !== undefined) throw new UserError("give either 'program' or 'scenario', not both");
   return {
     scenario,
@@ -68,7 +102,7 @@ const CONFIG_ATTRIBUTES: Record<string, keyof typeof CONFIG_LIMITS | 'dataWidth'
 
 /** Checks raw launch arguments (from launch.json); relative paths are taken from `cwd`. */
 export function parseLaunchArguments(raw: Record<string, unknown>, cwd: string): LaunchOptions {
-  if (typeof raw.program !== 'string' || raw.program === '') throw new UserError("'program' must name a .pl330 file");
+  if (typeof raw.program !== 'string' || raw.program === '') throw new UserError(`'program' must name a .pl330 file or an ARM executable (got ${JSON.stringify(raw.program)})`);
   const path = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
   const thread = raw.channel === 'manager' ? 'manager' : integer(raw.channel ?? 0, 'channel', 0, 7);
   return {

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { join } from 'node:path';
 import { SCENARIOS } from '../../scenarios/registry';
+import { COMMON_LAUNCH_ATTRIBUTES, LAUNCH_ATTRIBUTES, type LaunchKind, checkAttributeNames } from '../../debugger/runtime/launch';
 import { client, launch, launchToEnd, root } from './support';
 
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -22,6 +23,23 @@ test('the debugger contribution: type dmalab, breakpoints in pl330 and C files, 
   // Every scenario is offered as a launch.json snippet.
   const snippetScenarios = debuggerContribution.configurationSnippets.map((s: { body: { scenario?: string } }) => s.body.scenario).filter(Boolean);
   assert.deepEqual([...snippetScenarios].sort(), Object.keys(SCENARIOS).sort());
+});
+
+test("the adapter's attributes by kind are package.json's launch attributes; every snippet and example uses its kind's", () => {
+  const debuggerContribution = manifest.contributes.debuggers.find((d: { type: string }) => d.type === 'dmalab');
+  const declared = Object.keys(debuggerContribution.configurationAttributes.launch.properties).sort();
+  const known = [...new Set([...COMMON_LAUNCH_ATTRIBUTES, ...Object.values(LAUNCH_ATTRIBUTES).flatMap((k) => k.attributes)])].sort();
+  assert.deepEqual(known, declared);
+  const kindOf = (config: Record<string, unknown>): LaunchKind[] =>
+    config.kernel ? ['kernel'] : config.scenario ? ['scenario', 'elf'] : /\.pl330\b|^\$\{file\}$/.test(String(config.program)) ? ['pl330'] : ['elf'];
+  const configs: Record<string, unknown>[] = [
+    ...debuggerContribution.initialConfigurations,
+    ...debuggerContribution.configurationSnippets.map((snippet: { body: Record<string, unknown> }) => snippet.body),
+    ...JSON.parse(readFileSync(join(examples, '.vscode', 'launch.json'), 'utf8')).configurations,
+    // Its comments are whole lines (launch.json is JSON with comments).
+    ...JSON.parse(readFileSync(join(examples, 'guest', 'launch.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '')).configurations,
+  ];
+  for (const config of configs) assert.doesNotThrow(() => checkAttributeNames(config, kindOf(config)), String(config.name));
 });
 
 test('every configuration of examples/.vscode/launch.json launches and stops on entry or runs to its end (continuing at event stops)', async () => {

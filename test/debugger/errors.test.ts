@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { join } from 'node:path';
+import { SCENARIOS } from '../../scenarios/registry';
 import { after, client, launch, memcpy, programFile, root } from './support';
 
 const launchError = async (args: Record<string, unknown>): Promise<string> => {
@@ -19,7 +20,7 @@ const launchError = async (args: Record<string, unknown>): Promise<string> => {
 };
 
 test('invalid launch arguments get a clear error response and the adapter keeps running', async () => {
-  assert.match(await launchError({}), /'program' must name a \.pl330 file/);
+  assert.equal(await launchError({}), "a launch configuration needs 'program' (a .pl330 file or an ARM executable), 'scenario' or 'kernel'");
   assert.match(await launchError({ program: '/no/such/file.pl330' }), /^'program': ENOENT: no such file or directory, open '\/no\/such\/file.pl330'$/);
   assert.match(await launchError({ program: memcpy, memory: [{ address: 0x2000, file: '/no/such/data.bin' }] }), /^'memory': ENOENT/);
   assert.match(await launchError({ program: memcpy, platform: '/no/such/board.dts' }), /'platform': .*board\.dts/);
@@ -33,6 +34,29 @@ test('invalid launch arguments get a clear error response and the adapter keeps 
   assert.match(await launchError({ program: memcpy, entry: '0x2000' }), /no channel program at 0x00002000/);
   const broken = programFile('broken.pl330', '.channel 0x1000\n    DMAMOV CCR, SB99\n    DMAEND\n');
   assert.match(await launchError({ program: broken }), /broken\.pl330:2:\d+: error: .*\[/);
+});
+
+test("a new user's slips in launch.json: each is one error naming the attribute, the adapter keeps running", async () => {
+  const elf = join(root, 'examples', 'vfio-pl330', 'vfio-pl330');
+  // A wrong type.
+  assert.equal(await launchError({ program: 5 }), "'program' must name a .pl330 file or an ARM executable (got 5)");
+  assert.equal(await launchError({ kernel: '/no/such/Image', cpus: 'two' }), "'cpus' must be an integer from 1 to 8 (got \"two\")");
+  assert.equal(await launchError({ scenario: 3 }), `'scenario' must be one of ${Object.keys(SCENARIOS).join(', ')} (got 3)`);
+  // A JSON example in a message keeps its braces (the client substitutes no variables in it).
+  assert.match(await launchError({ program: memcpy, sourceMap: 'x' }), /: \{ "\/build\/linux-6\.1": "\$\{workspaceFolder\}\/linux-source-6\.1" \} \(got "x"\)$/);
+  // An attribute of another kind of session, a misspelt one, one that is no attribute at all.
+  assert.equal(await launchError({ program: memcpy, cpus: 2 }), "'cpus' is for a Linux kernel ('kernel'), not a PL330 program");
+  assert.equal(await launchError({ program: memcpy, stopOnEntyr: true }), "'stopOnEntyr' is not a launch attribute; did you mean 'stopOnEntry'? ('dmalab dap --help' lists them)");
+  assert.equal(await launchError({ program: memcpy, breakpoints: 'main' }), "'breakpoints' is not a launch attribute ('dmalab dap --help' lists them)");
+  assert.equal(await launchError({ kernel: '/no/such/Image', workspace: '/tmp' }), "'workspace' is for an ARM executable, not a Linux kernel ('kernel')");
+  // What a client adds to every configuration is not the adapter's to refuse.
+  assert.equal(await launchError({ type: 'dmalab', request: 'launch', name: 'x', preLaunchTask: 'build', __sessionId: '1', program: '/no/such/file.pl330' }), "'program': ENOENT: no such file or directory, open '/no/such/file.pl330'");
+  // A workspace that is not there, for an ARM executable.
+  assert.equal(await launchError({ program: elf, workspace: '/no/such/dir' }), "'workspace': /no/such/dir: no such directory");
+  // A platform with a syntax error: file:line:col, for each kind of session.
+  const platform = programFile('syntax.dts', '/dts-v1/;\n/ {\n  foo = <1;\n};\n');
+  const syntax = `'platform': ${platform}:3:11: error: syntax error: expected an integer, a character literal or a (parenthesised expression), found ';' [syntax]`;
+  for (const args of [{ program: memcpy }, { program: elf }, { scenario: 'vfio-test-case-1' }]) assert.equal(await launchError({ ...args, platform }), syntax, JSON.stringify(args));
 });
 
 test('invalid requests get error responses; the session goes on', async () => {
