@@ -61,3 +61,17 @@ test('dmalab dap given a file (the program belongs in the launch request) is a u
   assert.equal(r.status, 2);
   assert.match(r.stderr, /^dmalab dap: dap takes no arguments \(the program is the launch request's\): 'memcpy\.pl330'\n/);
 });
+
+test("node dist/dap.js --help describes the adapter and its launch attributes as dmalab dap --help does; an argument is refused, not left waiting on stdin", () => {
+  const dap = (...args: string[]) => spawnSync(process.execPath, [join(__dirname, '../../dist/dap.js'), ...args], { encoding: 'utf8', input: '', timeout: 10_000 });
+  const help = dap('--help');
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /^usage: node dist\/dap\.js \[--server=PORT\]/);
+  const description = dapCommand.usage.slice(dapCommand.usage.indexOf('\n\n'));
+  assert.ok(description.length > 500);
+  assert.ok(help.stdout.endsWith(`${description}\n`));
+  const file = dap('memcpy.pl330');
+  assert.equal(file.status, 2);
+  assert.equal(file.stdout, '');
+  assert.equal(file.stderr, "dap.js: unknown argument 'memcpy.pl330' (the program is the launch request's); 'node dist/dap.js --help' describes it\n");
+});
