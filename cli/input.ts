@@ -2,6 +2,7 @@
 // one InputError naming the file, which the command reports on one line with its documented status.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
+import { FILE_ERROR_REASONS as REASONS, describeFileError, missingDirectory } from '../server/file-errors';
 
 /** File name extensions of PL330 assembler source; `run` assembles these and takes any other file as raw microcode. */
 const PL330_SOURCE_EXTENSIONS = ['.pl330', '.asm', '.s', '.S'];
@@ -17,24 +18,6 @@ export function isAllText(bytes: Uint8Array): boolean {
 
 /** A file that cannot be used as given; the message already names it. */
 export class InputError extends Error {}
-
-const REASONS: Readonly<Record<string, string>> = {
-  ENOENT: 'no such file',
-  EACCES: 'permission denied',
-  EISDIR: 'is a directory, not a file',
-  ENOTDIR: 'a component of the path is not a directory',
-};
-
-const missingDirectory = (file: string): string => `${file}: the directory ${dirname(file)} does not exist`;
-
-/** `file: no such file` for a file system error on a named file, else undefined; a file (often an output: `-o`,
- * `--dump ...=FILE`, `--trace-out`) in a directory that does not exist says which directory. */
-export function describeFileError(error: unknown, file = (error as NodeJS.ErrnoException).path): string | undefined {
-  const code = (error as NodeJS.ErrnoException).code ?? '';
-  if (code === 'ENOENT' && file !== undefined && !existsSync(dirname(file))) return missingDirectory(file);
-  const reason = REASONS[code];
-  return reason && file !== undefined ? `${file}: ${reason}` : undefined;
-}
 
 /** The bytes of a file, or an InputError (`file: no such file`). */
 export function readInputBytes(file: string): Uint8Array {

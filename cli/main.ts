@@ -2,7 +2,8 @@
 import { writeSync } from 'node:fs';
 import { parseArgs, UsageError } from './args';
 import type { Command, CommandIO } from './command';
-import { InputError, describeFileError } from './input';
+import { InputError } from './input';
+import { describeFileError } from '../server/file-errors';
 import { closestName } from '../server/spelling';
 import { DMALAB_VERSION } from '../server/version';
 

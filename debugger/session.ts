@@ -16,10 +16,21 @@ import { launchRuntime } from './runtime/launch-runtime';
 import type { FileAccess } from './runtime/microcode-runtime';
 import { VariableNode, hex32 } from './runtime/views';
 import { SourceMap } from './source-map';
+import { describeFileError } from '../server/file-errors';
+
+/** A file the launch names, read; one that cannot be is said in words (`board.dts: no such file`). */
+function readNamedFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const message = describeFileError(error, path);
+    throw message === undefined ? error : new Error(message);
+  }
+}
 
 const NODE_FILES: FileAccess = {
-  readText: (path) => readFileSync(path, 'utf8'),
-  readBytes: (path) => new Uint8Array(readFileSync(path)),
+  readText: (path) => readNamedFile(path).toString('utf8'),
+  readBytes: (path) => new Uint8Array(readNamedFile(path)),
 };
 
 /** Error response codes: 1 for mistakes in what the user asked, 2 for the adapter's own failures. */
