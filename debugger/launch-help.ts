@@ -6,9 +6,9 @@ export const LAUNCH_HELP = `Speaks the Debug Adapter Protocol on stdin and stdou
   a PL330 program    program (a .pl330 file), channel (0..7 or "manager"), nonSecure, entry, memory, pl330
                      (channels, peripherals, events, dataWidth, mfifoLines, revision, eventsNonSecure,
                      peripheralsNonSecure), peripheralRequests ({ "2": "burst*4,last@100" }), maxCycles
-  an ARM executable  program (an armhf/armel Linux ELF), args, workspace (the directory it sees as /), env
-                     (changes to its environment: NAME to a value, or to null to remove it), strictSyscalls,
-                     maxInstructions
+  an ARM executable  program (an armhf/armel Linux ELF), args, workspace (the directory it sees as /), sysroot
+                     (where a dynamic one's loader and libraries are: DIR/lib), env (changes to its environment:
+                     NAME to a value, or to null to remove it), strictSyscalls, maxInstructions
   a VFIO scenario    scenario (${Object.keys(SCENARIOS).join(', ')}), device
   a Linux kernel     kernel (an Image or zImage), dtb, initrd, append, cpus, passthrough (DMACs given to the kernel
                      as a guest, e.g. ["2c0a0000.dma"]), symbols (a System.map or vmlinux; else the kernel's kallsyms)

@@ -43,6 +43,8 @@ export interface ElfLaunch {
   readonly platform?: string;
   /** Host directory the program sees as `/` (default: the program's directory). */
   readonly workspace: string;
+  /** Host directory whose lib/ holds a dynamic executable's loader and libraries (default: Debian's cross sysroot). */
+  readonly sysroot?: string;
   readonly stopOnEntry: boolean;
   /** Instructions one continue or step may run before it stops on its own. */
   readonly maxInstructions: number;
@@ -57,13 +59,13 @@ export function parseElfArguments(raw: Record<string, unknown>, cwd: string): El
   const program = path(raw.program as string);
   const args = raw.args ?? [];
   if (!Array.isArray(args) || args.some((a) => typeof a !== 'string')) throw new UserError("'args' must be a list of strings");
-  for (const key of ['platform', 'workspace'] as const) {
-    if (raw[key] !== undefined && (typeof raw[key] !== 'string' || raw[key] === '')) throw new UserError(`'${key}' must name a file (got ${JSON.stringify(raw[key])})`);
+  for (const key of ['platform', 'workspace', 'sysroot'] as const) {
+    if (raw[key] !== undefined && (typeof raw[key] !== 'string' || raw[key] === '')) throw new UserError(`'${key}' must name a ${key === 'platform' ? 'file' : 'directory'} (got ${JSON.stringify(raw[key])})`);
   }
-  if (raw.workspace !== undefined) {
-    const workspace = path(raw.workspace as string);
-    if (!existsSync(workspace)) throw new UserError(`'workspace': ${workspace}: no such directory`);
-    if (!statSync(workspace).isDirectory()) throw new UserError(`'workspace': ${workspace}: not a directory`);
+  for (const key of ['workspace', 'sysroot'] as const) {
+    const dir = raw[key] === undefined ? undefined : path(raw[key] as string);
+    if (dir !== undefined && !existsSync(dir)) throw new UserError(`'${key}': ${dir}: no such directory`);
+    if (dir !== undefined && !statSync(dir).isDirectory()) throw new UserError(`'${key}': ${dir}: not a directory`);
   }
   for (const key of ['stopOnEntry', 'trace', 'strictSyscalls'] as const) {
     if (raw[key] !== undefined && typeof raw[key] !== 'boolean') throw new UserError(`'${key}' must be true or false (got ${JSON.stringify(raw[key])})`);
@@ -73,6 +75,7 @@ export function parseElfArguments(raw: Record<string, unknown>, cwd: string): El
     args: args as string[],
     platform: raw.platform === undefined ? undefined : path(raw.platform as string),
     workspace: raw.workspace === undefined ? dirname(program) : path(raw.workspace as string),
+    sysroot: raw.sysroot === undefined ? undefined : path(raw.sysroot as string),
     stopOnEntry: raw.stopOnEntry === true,
     maxInstructions: integer(raw.maxInstructions ?? 1_000_000_000, 'maxInstructions', 1, Number.MAX_SAFE_INTEGER),
     trace: raw.trace === true,
@@ -175,6 +178,7 @@ export class ElfRuntime extends EventEmitter implements Runtime {
         bytes,
         args: options.args,
         workspace: options.workspace,
+        sysroot: options.sysroot,
         env: options.env,
         ...hostedOn(machine),
         stdout: (data) => output(text(data), 'stdout'),

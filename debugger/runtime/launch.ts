@@ -40,7 +40,7 @@ export class UserError extends Error {}
  * the same way. */
 export const LAUNCH_ATTRIBUTES = {
   pl330: { what: 'a PL330 program', attributes: ['program', 'channel', 'nonSecure', 'entry', 'memory', 'pl330', 'peripheralRequests', 'maxCycles'] },
-  elf: { what: 'an ARM executable', attributes: ['program', 'args', 'workspace', 'env', 'strictSyscalls', 'maxInstructions'] },
+  elf: { what: 'an ARM executable', attributes: ['program', 'args', 'workspace', 'sysroot', 'env', 'strictSyscalls', 'maxInstructions'] },
   scenario: { what: "a VFIO scenario ('scenario')", attributes: ['scenario', 'device'] },
   kernel: { what: "a Linux kernel ('kernel')", attributes: ['kernel', 'dtb', 'initrd', 'append', 'cpus', 'passthrough', 'symbols'] },
 } as const;

@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SCENARIOS } from '../../scenarios/registry';
-import { after, client, launch, memcpy, programFile, root } from './support';
+import { after, client, launch, launchToEnd, memcpy, programFile, root } from './support';
+import { VARIANTS, compile, runQemu, toolchainAvailable } from '../support/toolchain';
 
 const launchError = async (args: Record<string, unknown>): Promise<string> => {
   const dc = await client();
@@ -60,6 +63,22 @@ test("a new user's slips in launch.json: each is one error naming the attribute,
   const platform = programFile('syntax.dts', '/dts-v1/;\n/ {\n  foo = <1;\n};\n');
   const syntax = `'platform': ${platform}:3:11: error: syntax error: expected an integer, a character literal or a (parenthesised expression), found ';' [syntax]`;
   for (const args of [{ program: memcpy }, { program: elf }, { scenario: 'vfio-test-case-1' }]) assert.equal(await launchError({ ...args, platform }), syntax, JSON.stringify(args));
+});
+
+test("an ARM executable's 'sysroot': a dynamic program's loader missing from it and the workspace is the launch's error; given, it runs", { skip: toolchainAvailable(VARIANTS[0]) ? false : 'the armhf cross compiler is not installed' }, async () => {
+  const program = compile(join(root, 'test', 'emulator', 'cpu', 'programs', 'strings.c'), { ...VARIANTS[0], name: 'armhf-dynamic', flags: ['-O2'] });
+  const empty = mkdtempSync(join(tmpdir(), 'dmalab-sysroot-'));
+  assert.equal(await launchError({ program, sysroot: empty, workspace: empty }),
+    `${program}: dynamic executable: its loader /lib/ld-linux-armhf.so.3 is in neither the sysroot (${empty}/lib/ld-linux-armhf.so.3) nor the workspace (${empty}/lib/ld-linux-armhf.so.3); give the sysroot of an ARM libc (Debian's libc6-armhf-cross: --sysroot /usr/arm-linux-gnueabihf) or link with -static`);
+  assert.equal(await launchError({ program, sysroot: join(empty, 'nope') }), `'sysroot': ${join(empty, 'nope')}: no such directory`);
+  const dc = await client();
+  try {
+    const exited = dc.waitForEvent('exited');
+    await launchToEnd(dc, { program, sysroot: '/usr/arm-linux-gnueabihf', workspace: empty });
+    assert.equal(((await exited) as DebugProtocol.ExitedEvent).body.exitCode, runQemu(program, [], ['-L', '/usr/arm-linux-gnueabihf']).status);
+  } finally {
+    await dc.stop();
+  }
 });
 
 test('invalid requests get error responses; the session goes on', async () => {
