@@ -111,6 +111,13 @@ export class DmaDebugSession extends DebugSession {
     });
   }
 
+  /** A dmalab session runs its own machine: there is no running one to attach to. */
+  protected attachRequest(response: DebugProtocol.AttachResponse): void {
+    this.handle(response, () => {
+      throw new UserError("a dmalab session is launched (\"request\": \"launch\"): there is no running machine to attach to");
+    });
+  }
+
   protected configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
     this.configured();
     this.sendResponse(response);

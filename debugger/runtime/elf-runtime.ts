@@ -190,7 +190,7 @@ export class ElfRuntime extends EventEmitter implements Runtime {
         terminal: true,
       })));
     } catch (error) {
-      if (error instanceof ElfError || error instanceof DwarfError) throw new UserError(`${options.program}: ${error.message}`);
+      if (error instanceof ElfError || error instanceof DwarfError) throw new UserError(`'program': ${options.program}: ${error.message}`);
       throw error;
     }
   }

@@ -2,7 +2,7 @@
 // program driving the machine), an ARM executable (ELF magic), or PL330 microcode. The session then talks to the
 // runtime without knowing which.
 import { join, resolve } from 'node:path';
-import { loadPlatform, packageRoot } from '../../scenarios/platform';
+import { loadPlatform, packageRoot, unknownDmac } from '../../scenarios/platform';
 import { SCENARIOS, scenarioSession } from '../../scenarios/registry';
 import type { Runtime } from './contract';
 import { ElfRuntime, isElf, parseElfArguments } from './elf-runtime';
@@ -28,6 +28,7 @@ export function launchRuntime(raw: Record<string, unknown>, cwd: string, files: 
   if (raw.scenario !== undefined) {
     const executable = typeof raw.scenario === 'string' ? SCENARIOS[raw.scenario]?.executable : undefined;
     checkAttributeNames(raw, executable ? ['scenario', 'elf'] : ['scenario']);
+    if (typeof raw.device === 'string') checkScenarioDevice(raw.device, typeof raw.platform === 'string' && raw.platform !== '' ? resolve(cwd, raw.platform) : undefined);
     if (executable && raw.program === undefined) {
       // Its C source is what the user steps: the scenario's executable becomes the session's program.
       const { scenario: _, device, ...rest } = raw;
@@ -53,6 +54,17 @@ function launchElf(raw: Record<string, unknown>, cwd: string, files: FileAccess)
   const warnings: string[] = [];
   const runtime = ElfRuntime.launch(options, files.readBytes(options.program), loadPlatform, (line) => warnings.push(line));
   return { runtime, warnings, warningCategory: 'console' };
+}
+
+/** A scenario's `device` must be a DMAC of the platform (the scenario would otherwise drive another, or none). */
+function checkScenarioDevice(device: string, platformFile: string | undefined): void {
+  let wrong: string | undefined;
+  try {
+    wrong = unknownDmac(loadPlatform(platformFile), device);
+  } catch (error) {
+    throw new UserError(`'platform': ${(error as Error).message}`);
+  }
+  if (wrong !== undefined) throw new UserError(`'device': ${wrong}`);
 }
 
 /** Whether `path` is an ELF file (an ARM executable to run on the CPU); unreadable files are left to the launch. */

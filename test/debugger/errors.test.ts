@@ -59,6 +59,10 @@ test("a new user's slips in launch.json: each is one error naming the attribute,
   assert.equal(await launchError({ type: 'dmalab', request: 'launch', name: 'x', preLaunchTask: 'build', __sessionId: '1', program: '/no/such/file.pl330' }), "'program': /no/such/file.pl330: the directory /no/such does not exist");
   // A workspace that is not there, for an ARM executable.
   assert.equal(await launchError({ program: elf, workspace: '/no/such/dir' }), "'workspace': /no/such/dir: no such directory");
+  // A scenario's device the platform lacks (the scenario drove the first DMAC instead); an executable for another CPU.
+  assert.equal(await launchError({ scenario: 'vfio-test-case-1', device: 'nope.dma' }), "'device': no DMAC 'nope.dma' on this platform (have: 2c0a0000.dma, 2c0a1000.dma, 2c0a2000.dma, 2c0a3000.dma)");
+  assert.equal(await launchError({ scenario: 'vfio-isolation', device: 'nope.dma' }), "'device': no DMAC 'nope.dma' on this platform (have: 2c0a0000.dma, 2c0a1000.dma, 2c0a2000.dma, 2c0a3000.dma)");
+  assert.equal(await launchError({ program: process.execPath }), `'program': ${process.execPath}: not a 32-bit little-endian ELF file`);
   // A platform with a syntax error: file:line:col, for each kind of session.
   const platform = programFile('syntax.dts', '/dts-v1/;\n/ {\n  foo = <1;\n};\n');
   const syntax = `'platform': ${platform}:3:11: error: syntax error: expected an integer, a character literal or a (parenthesised expression), found ';' [syntax]`;
@@ -69,13 +73,24 @@ test("an ARM executable's 'sysroot': a dynamic program's loader missing from it 
   const program = compile(join(root, 'test', 'emulator', 'cpu', 'programs', 'strings.c'), { ...VARIANTS[0], name: 'armhf-dynamic', flags: ['-O2'] });
   const empty = mkdtempSync(join(tmpdir(), 'dmalab-sysroot-'));
   assert.equal(await launchError({ program, sysroot: empty, workspace: empty }),
-    `${program}: dynamic executable: its loader /lib/ld-linux-armhf.so.3 is in neither the sysroot (${empty}/lib/ld-linux-armhf.so.3) nor the workspace (${empty}/lib/ld-linux-armhf.so.3); give the sysroot of an ARM libc (Debian's libc6-armhf-cross: --sysroot /usr/arm-linux-gnueabihf) or link with -static`);
+    `'program': ${program}: dynamic executable: its loader /lib/ld-linux-armhf.so.3 is in neither the sysroot (${empty}/lib/ld-linux-armhf.so.3) nor the workspace (${empty}/lib/ld-linux-armhf.so.3); give the sysroot of an ARM libc (Debian's libc6-armhf-cross: --sysroot /usr/arm-linux-gnueabihf) or link with -static`);
   assert.equal(await launchError({ program, sysroot: join(empty, 'nope') }), `'sysroot': ${join(empty, 'nope')}: no such directory`);
   const dc = await client();
   try {
     const exited = dc.waitForEvent('exited');
     await launchToEnd(dc, { program, sysroot: '/usr/arm-linux-gnueabihf', workspace: empty });
     assert.equal(((await exited) as DebugProtocol.ExitedEvent).body.exitCode, runQemu(program, [], ['-L', '/usr/arm-linux-gnueabihf']).status);
+  } finally {
+    await dc.stop();
+  }
+});
+
+test('an attach request is refused (a session runs its own machine), not answered as if attached to nothing', async () => {
+  const dc = await client();
+  try {
+    await dc.initializeRequest({ adapterID: 'dmalab', pathFormat: 'path' });
+    await assert.rejects(dc.attachRequest({ program: memcpy } as DebugProtocol.AttachRequestArguments), { message: 'a dmalab session is launched ("request": "launch"): there is no running machine to attach to' });
+    assert.deepEqual((await dc.threadsRequest()).body.threads, []);
   } finally {
     await dc.stop();
   }
