@@ -17,6 +17,9 @@ export interface Launched {
   readonly warningCategory: 'console' | 'stderr';
 }
 
+/** A C source file given as the program (a slip for the executable built from it), which would be assembled as PL330. */
+const C_SOURCE = /\.(c|h|cc|cpp)$/;
+
 /** `out`: the console lines of a scenario's steps. */
 export function launchRuntime(raw: Record<string, unknown>, cwd: string, files: FileAccess, out: (line: string) => void): Launched {
   if (raw.kernel !== undefined) {
@@ -45,6 +48,9 @@ export function launchRuntime(raw: Record<string, unknown>, cwd: string, files: 
     return launchElf(raw, cwd, files);
   }
   checkAttributeNames(raw, ['pl330']);
+  if (typeof raw.program === 'string' && C_SOURCE.test(raw.program)) {
+    throw new UserError(`'program': ${resolve(cwd, raw.program)}: C source, not a program: give the ARM executable built from it (arm-linux-gnueabihf-gcc -g)`);
+  }
   const { runtime, warnings } = MicrocodeRuntime.launch(parseLaunchArguments(raw, cwd), files, loadPlatform);
   return { runtime, warnings, warningCategory: 'console' };
 }

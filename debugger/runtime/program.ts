@@ -15,6 +15,9 @@ export interface SourceLocation {
   readonly endCol: number;
 }
 
+/** How many diagnostics a refused launch lists before it counts the rest (as the CLI's commands). */
+const MAX_LISTED_DIAGNOSTICS = 50;
+
 export class DebugProgram {
   private readonly byAddress = new Map<number, AssembledInstruction>();
   private readonly byLine = new Map<number, AssembledInstruction>();
@@ -33,7 +36,10 @@ export class DebugProgram {
   /** Assembles `text`; errors refuse the launch with every diagnostic at file:line:col. */
   static load(path: string, text: string, config: Partial<Pl330Config>): { program: DebugProgram; warnings: string[] } {
     const { assembly, messages, errorCount } = assembleSource(path, text, { config });
-    if (errorCount > 0) throw new UserError(`${path}: ${errorCount} error(s):\n${messages.join('\n')}`);
+    if (errorCount > 0) {
+      const more = messages.length > MAX_LISTED_DIAGNOSTICS ? [`... and ${messages.length - MAX_LISTED_DIAGNOSTICS} more`] : [];
+      throw new UserError([`${path}: ${errorCount} error(s):`, ...messages.slice(0, MAX_LISTED_DIAGNOSTICS), ...more].join('\n'));
+    }
     if (assembly.programs.length === 0) throw new UserError(`${path}: no program to run (no instruction assembled)`);
     return { program: new DebugProgram(path, assembly), warnings: [...messages] };
   }

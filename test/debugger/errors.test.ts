@@ -63,6 +63,13 @@ test("a new user's slips in launch.json: each is one error naming the attribute,
   assert.equal(await launchError({ scenario: 'vfio-test-case-1', device: 'nope.dma' }), "'device': no DMAC 'nope.dma' on this platform (have: 2c0a0000.dma, 2c0a1000.dma, 2c0a2000.dma, 2c0a3000.dma)");
   assert.equal(await launchError({ scenario: 'vfio-isolation', device: 'nope.dma' }), "'device': no DMAC 'nope.dma' on this platform (have: 2c0a0000.dma, 2c0a1000.dma, 2c0a2000.dma, 2c0a3000.dma)");
   assert.equal(await launchError({ program: process.execPath }), `'program': ${process.execPath}: not a 32-bit little-endian ELF file`);
+  // The C source given for the executable built from it; a file that is not PL330 source lists 50 of its errors.
+  const source = join(root, 'examples', 'vfio-pl330', 'vfio-pl330.c');
+  assert.equal(await launchError({ program: source }), `'program': ${source}: C source, not a program: give the ARM executable built from it (arm-linux-gnueabihf-gcc -g)`);
+  const prose = await launchError({ program: programFile('notes.txt', 'this is not a program;\n'.repeat(60)) });
+  assert.match(prose, /^\S+notes\.txt: \d+ error\(s\):\n/);
+  assert.equal(prose.split('\n').length, 1 + 50 + 1);
+  assert.match(prose, /\n\.\.\. and \d+ more$/);
   // A platform with a syntax error: file:line:col, for each kind of session.
   const platform = programFile('syntax.dts', '/dts-v1/;\n/ {\n  foo = <1;\n};\n');
   const syntax = `'platform': ${platform}:3:11: error: syntax error: expected an integer, a character literal or a (parenthesised expression), found ';' [syntax]`;
