@@ -77,7 +77,7 @@ function mainUsage(): string {
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
-'dmalab COMMAND --help' (or 'dmalab help COMMAND') describes a command.
+'dmalab COMMAND --help' (or 'dmalab help COMMAND') describes a command; 'dmalab --version' prints the version.
 `;
 }
 

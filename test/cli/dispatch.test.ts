@@ -12,6 +12,7 @@ test("dmalab --version prints package.json's version", () => {
   const r = dmalab('--version');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, `dmalab ${version}\n`);
+  assert.match(dmalab('--help').stdout, /'dmalab --version' prints the version/);
 });
 
 test("an unknown command one slip from a real one is named: a typo, a spelled-out name; nothing when none is near", () => {
