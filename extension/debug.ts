@@ -34,7 +34,7 @@ function resolveDebugConfigurationWithSubstitutedVariables(folder: vscode.Worksp
   const base = folder?.uri.fsPath;
   if (base) {
     const absolute = (p: unknown): unknown => (typeof p === 'string' && !p.startsWith('/') && !/^[a-zA-Z]:[\\/]/.test(p) ? vscode.Uri.joinPath(folder!.uri, p).fsPath : p);
-    for (const key of ['program', 'platform', 'kernel', 'dtb', 'initrd', 'symbols']) if (config[key] !== undefined) config[key] = absolute(config[key]);
+    for (const key of ['program', 'platform', 'kernel', 'dtb', 'initrd', 'symbols', 'workspace', 'sysroot']) if (config[key] !== undefined) config[key] = absolute(config[key]);
     if (Array.isArray(config.memory)) config.memory = config.memory.map((m: Record<string, unknown>) => (m && typeof m === 'object' && 'file' in m ? { ...m, file: absolute(m.file) } : m));
   }
   return config;
