@@ -180,9 +180,8 @@ function runStream(code: Uint8Array, thumb: boolean, seed: number, translation: 
   return { registers: [...cpu.r.subarray(0, 15)], cpsr: cpu.cpsr, pc: cpu.pc, it: cpu.it, retired: cpu.retired, ran, stop, memory: mem.bytes };
 }
 
-/** Runs `halfwords` and a branch back to their start, translated and interpreted: the same end state. Returns
- * whether the run was long. */
-function checkLoopedStream(halfwords: number[], thumb: boolean, seed: number, where: string): boolean {
+/** Runs `halfwords` and a branch back to their start, translated and interpreted: the same end state (returned). */
+function checkLoopedStream(halfwords: number[], thumb: boolean, seed: number, where: string): Outcome {
   // Back to the start: B (A32) or B.W (T32).
   const offset = -(halfwords.length * 2) - (thumb ? 4 : 8);
   if (thumb) {
@@ -200,7 +199,7 @@ function checkLoopedStream(halfwords: number[], thumb: boolean, seed: number, wh
   const stream = `${where}: ${Array.from(halfwords, (h) => h.toString(16).padStart(4, '0')).join(' ')}`;
   assert.deepEqual({ ...translated, memory: undefined }, { ...interpreted, memory: undefined }, stream);
   assert.ok(Buffer.from(translated.memory).equals(Buffer.from(interpreted.memory)), `${stream}: memory differs`);
-  return translated.ran > 100;
+  return translated;
 }
 
 for (const thumb of [false, true]) {
@@ -218,11 +217,35 @@ for (const thumb of [false, true]) {
           halfwords.push(w & 0xffff, w >>> 16);
         }
       }
-      if (checkLoopedStream(halfwords, thumb, next() | 1, `stream ${stream}`)) translatedRuns++;
+      if (checkLoopedStream(halfwords, thumb, next() | 1, `stream ${stream}`).ran > 100) translatedRuns++;
     }
     // The test means something only if streams ran long and the emitter took part.
     assert.ok(translatedRuns > 50, `only ${translatedRuns} streams ran long`);
     assert.ok(translationStats.inlined > before, 'no instruction was emitted inline');
+  });
+}
+
+// A loop whose pointer walks off the end of the RAM, a page at a time or less: the translated block loops in its own
+// function, across calls of uneven budgets (some ending mid-pass), through its direct accesses' page changes, until
+// the load or the store of its Nth pass faults, where it must leave exactly the interpreter's state.
+const WALKING_LOOPS: readonly { readonly name: string; readonly thumb: boolean; readonly halfwords: readonly number[]; readonly access: 'read' | 'write' }[] = [
+  // eor r2, r2, r2, lsl #13; strb r2, [r8, #4095]!; ldr r3, [r9, #2044]!; adds r1, r1, r3: the store faults first.
+  { name: 'A32, the store faults', thumb: false, halfwords: [0x2682, 0xe022, 0x2fff, 0xe5e8, 0x37fc, 0xe5b9, 0x1003, 0xe091], access: 'write' },
+  // ldr r3, [r9, #4092]!; strb r2, [r8, #1]!: the load faults first.
+  { name: 'A32, the load faults', thumb: false, halfwords: [0x3ffc, 0xe5b9, 0x2001, 0xe5e8], access: 'read' },
+  // eor.w r2, r2, r2, lsl #13; strb.w r2, [r8, #255]!; add.w r8, r8, #1024; ldr.w r3, [r9, #252]!; adds r1, r1, r3.
+  { name: 'T32, the store faults', thumb: true, halfwords: [0xea82, 0x3242, 0xf808, 0x2fff, 0xf508, 0x6880, 0xf859, 0x3ffc, 0x18c9], access: 'write' },
+  // ldr.w r3, [r9, #252]!; add.w r9, r9, #1024; strb.w r2, [r8, #1]!.
+  { name: 'T32, the load faults', thumb: true, halfwords: [0xf859, 0x3ffc, 0xf509, 0x6980, 0xf808, 0x2f01], access: 'read' },
+];
+
+for (const loop of WALKING_LOOPS) {
+  test(`a translated loop faulting in its Nth pass (${loop.name}) leaves the interpreter's state`, () => {
+    const before = translationStats.blocks;
+    const outcome = checkLoopedStream([...loop.halfwords], loop.thumb, 0x5eed, loop.name);
+    assert.match(outcome.stop, new RegExp(`"kind":"fault".*"access":"${loop.access}"`));
+    assert.ok(outcome.ran > 500, `the loop ran ${outcome.ran} instructions only`);
+    assert.ok(translationStats.blocks > before, 'the loop was not translated');
   });
 }
 
