@@ -52,7 +52,7 @@ export const COMMON_LAUNCH_ATTRIBUTES = ['platform', 'dmac', 'stopOnEntry', 'tra
 
 /** What clients put in every configuration beside the adapter's attributes (VS Code's own keys; its internal ones
  * start with `__`). */
-const CLIENT_ATTRIBUTES = ['type', 'request', 'name', 'preLaunchTask', 'postDebugTask', 'internalConsoleOptions', 'debugServer', 'presentation', 'noDebug'];
+const CLIENT_ATTRIBUTES = ['type', 'request', 'name', 'preLaunchTask', 'postDebugTask', 'internalConsoleOptions', 'debugServer', 'presentation', 'serverReadyAction', 'suppressMultipleSessionWarning', 'noDebug'];
 
 /** Refuses an attribute that none of `kinds` takes: one of another kind says whose it is, a misspelt one its
  * nearest name (a misspelt attribute would otherwise be ignored, and its default used without a word). */
