@@ -50,5 +50,6 @@ test("run dispatches an ARM executable to the CPU: the VFIO_PLATFORM guide's VFI
   assert.match(r.stdout, /copy of 4096 bytes: PASS/);
   const wrong = dmalab('run', elf, '--json');
   assert.equal(wrong.status, 2);
-  assert.match(wrong.stderr, /--json: not for an ARM executable/);
+  // With --json, the usage error is the JSON object on stdout that scripts read.
+  assert.match(JSON.parse(wrong.stdout).error.message, /--json: not for an ARM executable/);
 });
