@@ -179,6 +179,7 @@ export class ElfRuntime extends EventEmitter implements Runtime {
         args: options.args,
         workspace: options.workspace,
         sysroot: options.sysroot,
+        sysrootSetting: (directory) => `"sysroot": "${directory}"`,
         env: options.env,
         ...hostedOn(machine),
         stdout: (data) => output(text(data), 'stdout'),

@@ -57,6 +57,7 @@ const CROSS_LIBC = {
   hardFloat: { sysroot: '/usr/arm-linux-gnueabihf', package: 'libc6-armhf-cross' },
   softFloat: { sysroot: '/usr/arm-linux-gnueabi', package: 'libc6-armel-cross' },
 } as const;
+const SYSROOT_FLAG = (directory: string): string => `--sysroot ${directory}`;
 /** A library path of the ARM sysroot (/lib/..., /usr/lib/..., multiarch or not): the name under the sysroot's lib/. */
 const SYSROOT_LIBRARY = /^\/(?:usr\/)?lib\/(?:arm-linux-gnueabi(?:hf)?\/)?(.+)$/;
 const STACK_TOP = 0xbf000000;
@@ -89,6 +90,8 @@ export interface ProcessOptions {
   readonly terminal?: boolean;
   /** Host directory with the ARM libraries of dynamic executables (default: /usr/arm-linux-gnueabi or ...hf). */
   readonly sysroot?: string;
+  /** How the user gives `sysroot`, shown with a directory when a loader is missing (default: the CLI's `--sysroot DIR`). */
+  readonly sysrootSetting?: (directory: string) => string;
   /** Seed of getrandom and AT_RANDOM. */
   readonly seed?: number;
   /** The machine's timeline (default: one with no devices, where only the CPU and sleeps move time). */
@@ -197,7 +200,7 @@ export class LinuxProcess implements UserContext {
       const library = SYSROOT_LIBRARY.exec(guestPath)?.[1];
       const inWorkspaceAt = `the workspace (${path.join(this.options.workspace.root, guestPath)})`;
       const where = library === undefined ? `not in ${inWorkspaceAt}` : `in neither the sysroot (${path.join(this.sysroot, 'lib', library)}) nor ${inWorkspaceAt}`;
-      throw new ElfError(`dynamic executable: its loader ${guestPath} is ${where}; give the sysroot of an ARM libc (Debian's ${crossLibc.package}: --sysroot ${crossLibc.sysroot}) or link with -static`);
+      throw new ElfError(`dynamic executable: its loader ${guestPath} is ${where}; give the sysroot of an ARM libc (Debian's ${crossLibc.package}: ${(this.options.sysrootSetting ?? SYSROOT_FLAG)(crossLibc.sysroot)}) or link with -static`);
     }
     const bytes = fs.readFileSync(host);
     const loaded = loadElf(parseElf(bytes), bytes, this.memory, INTERPRETER_BASE);

@@ -80,7 +80,7 @@ test("an ARM executable's 'sysroot': a dynamic program's loader missing from it 
   const program = compile(join(root, 'test', 'emulator', 'cpu', 'programs', 'strings.c'), { ...VARIANTS[0], name: 'armhf-dynamic', flags: ['-O2'] });
   const empty = mkdtempSync(join(tmpdir(), 'dmalab-sysroot-'));
   assert.equal(await launchError({ program, sysroot: empty, workspace: empty }),
-    `'program': ${program}: dynamic executable: its loader /lib/ld-linux-armhf.so.3 is in neither the sysroot (${empty}/lib/ld-linux-armhf.so.3) nor the workspace (${empty}/lib/ld-linux-armhf.so.3); give the sysroot of an ARM libc (Debian's libc6-armhf-cross: --sysroot /usr/arm-linux-gnueabihf) or link with -static`);
+    `'program': ${program}: dynamic executable: its loader /lib/ld-linux-armhf.so.3 is in neither the sysroot (${empty}/lib/ld-linux-armhf.so.3) nor the workspace (${empty}/lib/ld-linux-armhf.so.3); give the sysroot of an ARM libc (Debian's libc6-armhf-cross: "sysroot": "/usr/arm-linux-gnueabihf") or link with -static`);
   assert.equal(await launchError({ program, sysroot: join(empty, 'nope') }), `'sysroot': ${join(empty, 'nope')}: no such directory`);
   const dc = await client();
   try {
