@@ -14,6 +14,16 @@ const ELF = join(ROOT, 'examples/vfio-pl330/vfio-pl330');
 const work = mkdtempSync(join(tmpdir(), 'dmalab-bad-input-'));
 const dmalab = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: work, timeout: 60_000 });
 
+/** Each command is refused before anything runs: one line `dmalab COMMAND: message` on stderr, nothing on stdout. */
+function expectRefused(cases: readonly [string[], number, string][]): void {
+  for (const [args, status, message] of cases) {
+    const r = dmalab(...args);
+    assert.equal(r.stderr, `dmalab ${args[0]}: ${message}\n`, args.join(' '));
+    assert.equal(r.stdout, '', `${args.join(' ')}: nothing ran`);
+    assert.equal(r.status, status, args.join(' '));
+  }
+}
+
 /** A devicetree the compiler accepts, minus what a machine needs (or the text itself, for syntax errors). */
 const PLATFORMS: Record<string, { text: string | Uint8Array; message: RegExp }> = {
   'syntax.dts': { text: '/dts-v1/;\n/ {\n\tmodel = "x"\n};\n', message: /^syntax\.dts:4:1: error: .*\[syntax\]$/ },
@@ -117,11 +127,7 @@ test('a directory where any command wants a file, and a bad --dtb for boot: one 
     [['boot', '--kernel', ELF, '--dtb', 'bad.dtb'], 1, 'bad.dtb: dtb: bad magic 0x00010203 (expected 0xd00dfeed) (at byte 0x0)'],
     [['boot', '--kernel', ELF, '--platform', 'no-memory.dts'], 1, 'no-memory.dts: /: no memory node (device_type = "memory")'],
   ];
-  for (const [args, status, message] of cases) {
-    const r = dmalab(...args);
-    assert.equal(r.stderr, `dmalab ${args[0]}: ${message}\n`, args.join(' '));
-    assert.equal(r.status, status, args.join(' '));
-  }
+  expectRefused(cases);
 });
 
 test('an output file in a missing directory, or a directory, is named before anything runs; a read names it too', () => {
@@ -136,12 +142,7 @@ test('an output file in a missing directory, or a directory, is named before any
     [['asm', join('no', 'such', 'prog.pl330')], 1, 'no/such/prog.pl330: the directory no/such does not exist'],
   ];
   mkdirSync(join(work, 'somedir'), { recursive: true });
-  for (const [args, status, message] of cases) {
-    const r = dmalab(...args);
-    assert.equal(r.stderr, `dmalab ${args[0]}: ${message}\n`, args.join(' '));
-    assert.equal(r.stdout, '', `${args.join(' ')}: nothing ran`);
-    assert.equal(r.status, status, args.join(' '));
-  }
+  expectRefused(cases);
 });
 
 test('dtc --cpp: an #include not found says where it looked (a kernel tree needs its include/ for <dt-bindings/...>)', () => {
@@ -161,12 +162,7 @@ test('run-elf --workspace / --sysroot: a missing directory or a file is named be
     [['run-elf', ELF, '--workspace', 'plain.txt'], 1, 'plain.txt: not a directory'],
     [['run', ELF, '--sysroot', 'plain.txt'], 6, 'plain.txt: not a directory'],
   ];
-  for (const [args, status, message] of cases) {
-    const r = dmalab(...args);
-    assert.equal(r.stderr, `dmalab ${args[0]}: ${message}\n`, args.join(' '));
-    assert.equal(r.stdout, '', `${args.join(' ')}: nothing ran`);
-    assert.equal(r.status, status, args.join(' '));
-  }
+  expectRefused(cases);
 });
 
 test('run-elf given PL330 source or microcode points at run', () => {
