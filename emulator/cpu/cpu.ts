@@ -4,6 +4,7 @@
 // one, so each instruction's IT condition is static) and become ordinary conditional handlers.
 import { isBlockEnd, whenCondition, type Handler } from './alu';
 import { decodeArm } from './a32';
+import { DENSE_STRIDE, denseArm, executeDense } from './dense';
 import { MemoryFault, type CpuMemory } from './memory';
 import { raiseUndefined } from './system-ops';
 import { CpuState, type StopReason } from './state';
@@ -44,8 +45,19 @@ export class Block {
     public endIt: number,
     /** Raw encodings (a 32-bit Thumb instruction as first << 16 | second), for the translator. */
     public encodings: Uint32Array,
+    /**
+     * An ARM block's instructions in the dense form that `executeDense` runs (dense.ts), at `denseAt` in a chunk
+     * shared with the blocks decoded around it, after the block's start address; unused in Thumb state.
+     */
+    public dense: Int32Array,
+    public denseAt: number,
     readonly thumb: boolean,
-  ) {}
+  ) {
+    this.instructionCount = handlers.length;
+  }
+
+  /** Instructions in the block (the length of `handlers`, read without touching that array). */
+  instructionCount: number;
 
   /**
    * The decoder stopped at an unconditional branch: nothing after it runs interpreted in the pass that reached it,
@@ -77,6 +89,9 @@ export class Block {
     this.itStates = whole.itStates;
     this.endIt = whole.endIt;
     this.encodings = whole.encodings;
+    this.dense = whole.dense;
+    this.denseAt = whole.denseAt;
+    this.instructionCount = whole.instructionCount;
     this.truncated = false;
     this.breakpointGeneration = -1;
   }
@@ -147,12 +162,20 @@ export class CodePage {
 const DECODED = 1 << 14;
 const THUMB_STATE = 0x100;
 
+/**
+ * Int32s in a chunk of dense code. A block's dense form goes into the chunk being filled rather than an array of its
+ * own: the chunk's array object stays in the host's caches, and blocks decoded together lie together. A full chunk
+ * is left to the blocks in it (and to the garbage collector once they are all dropped).
+ */
+const DENSE_CHUNK = 1 << 16;
+
 /** decodeBlock's working arrays (a block is copied out of them once decoded). */
 const SCRATCH = {
   addresses: new Uint32Array(MAX_BLOCK + 4),
   fallthrough: new Uint32Array(MAX_BLOCK + 4),
   itStates: new Uint8Array(MAX_BLOCK + 4),
   encodings: new Uint32Array(MAX_BLOCK + 4),
+  dense: new Int32Array((MAX_BLOCK + 4) * DENSE_STRIDE),
 };
 
 function advanceIt(it: number): number {
@@ -161,6 +184,8 @@ function advanceIt(it: number): number {
 
 export class Cpu extends CpuState {
   private armPages = new Map<number, CodePage>();
+  private denseChunk = new Int32Array(DENSE_CHUNK);
+  private denseUsed = 0;
   private thumbPages = new Map<number, CodePage>();
   /** Instructions retired since creation, up to the last return from `run`. */
   retired = 0;
@@ -287,7 +312,7 @@ export class Cpu extends CpuState {
   /** Decodes the block at `start`: up to its first unconditional branch, or `whole` (as far as a block goes). */
   protected decodeBlock(start: number, thumb: boolean, whole = false): Block {
     const handlers: Handler[] = [];
-    const { addresses, fallthrough, itStates, encodings } = SCRATCH;
+    const { addresses, fallthrough, itStates, encodings, dense } = SCRATCH;
     // A Thumb block may end past MAX_BLOCK (to finish an IT block): at most 4 more instructions.
     let count = 0;
     const pageEnd = ((start & ~OFFSET_MASK) >>> 0) + PAGE_SIZE;
@@ -321,6 +346,7 @@ export class Cpu extends CpuState {
         const word = this.mem.fetch32(address) >>> 0;
         encodings[count] = word;
         handler = this.decoded(address, word, 0) ?? this.keepDecoded(address, word, 0, this.decodeArmHandler(word, address));
+        denseArm(word, address, dense, count * DENSE_STRIDE); // VFP instructions (gated or not) stay handlers
         ends = (word & 0x0f000000) === 0x0f000000 && word >>> 28 !== 0xf;
       }
       if (isBlockEnd(handler)) ends = true;
@@ -335,9 +361,20 @@ export class Cpu extends CpuState {
     }
     // One buffer for the block's arrays (a typed array of its own each would be five allocations outside the heap).
     const buffer = new ArrayBuffer(count * 17);
+    let denseAt = 0;
+    if (!thumb) {
+      if (this.denseUsed + 1 + count * DENSE_STRIDE > DENSE_CHUNK) {
+        this.denseChunk = new Int32Array(DENSE_CHUNK);
+        this.denseUsed = 0;
+      }
+      this.denseChunk[this.denseUsed] = start;
+      denseAt = this.denseUsed + 1;
+      this.denseChunk.set(dense.subarray(0, count * DENSE_STRIDE), denseAt);
+      this.denseUsed = denseAt + count * DENSE_STRIDE;
+    }
     const block = new Block(handlers, new Uint32Array(buffer, 0, count), new Uint32Array(buffer, 4 * count, count),
       new Int32Array(buffer, 8 * count, count), new Uint8Array(buffer, 16 * count, count), it,
-      new Uint32Array(buffer, 12 * count, count), thumb);
+      new Uint32Array(buffer, 12 * count, count), this.denseChunk, denseAt, thumb);
     block.addresses.set(addresses.subarray(0, count));
     block.fallthrough.set(fallthrough.subarray(0, count));
     block.encodings.set(encodings.subarray(0, count));
@@ -385,7 +422,7 @@ export class Cpu extends CpuState {
       if (block.truncated && this.translation && this.translationDue(block)) this.decodeWhole(block);
       const { handlers, fallthrough, pcValues } = block;
       // A breakpoint in the block: run up to it (interpreted), or stop there; the one resumed from runs once.
-      let length = handlers.length;
+      let length = block.instructionCount;
       if (this.breakpointSet !== undefined) {
         const at = this.breakpointIn(block, this.breakpointSet);
         if (at === 0 && (executed > 0 || this.pc !== pass)) {
@@ -396,7 +433,7 @@ export class Cpu extends CpuState {
       }
       this.runBlock = block;
       this.runExecuted = executed;
-      if (this.translation && length === handlers.length && budget - executed >= handlers.length && (block.translated !== undefined || this.translationDue(block))) {
+      if (this.translation && length === block.instructionCount && budget - executed >= length && (block.translated !== undefined || this.translationDue(block))) {
         const translated = block.translated ?? (block.translated = this.translate(block));
         this.runTranslated = true;
         try {
@@ -412,25 +449,28 @@ export class Cpu extends CpuState {
       }
       this.runTranslated = false;
       const count = Math.min(length, budget - executed);
-      // ARM instructions follow each other every 4 bytes: their next PC and R15 are sums, not loads from the block's
-      // arrays (which, over a kernel's tens of thousands of warm blocks, miss the host's caches).
       const arm = !block.thumb;
-      const start = arm ? block.addresses[0] : 0;
       let i = 0;
       try {
-        for (; i < count; i++) {
-          const next = arm ? (start + 4 * i + 4) >>> 0 : fallthrough[i];
-          this.next = next;
-          r[15] = arm ? (start + 4 * i + 8) | 0 : pcValues[i];
-          handlers[i](this);
-          // A branch changed `next`; so do stops (undefined instruction, BKPT), and an SVC always ends its block.
-          if (this.next !== next) {
-            i++;
-            break;
+        if (arm) i = executeDense(this, block.dense, block.denseAt, handlers, block.dense[block.denseAt - 1], count);
+        else {
+          for (; i < count; i++) {
+            const next = fallthrough[i];
+            this.next = next;
+            r[15] = pcValues[i];
+            handlers[i](this);
+            // A branch changed `next`; so do stops (undefined instruction, BKPT), and an SVC always ends its block.
+            if (this.next !== next) {
+              i++;
+              break;
+            }
           }
         }
       } catch (error) {
         if (!(error instanceof MemoryFault)) throw error;
+        // executeDense left `next` at the faulting instruction's fall-through (its instructions are 4 bytes apart).
+        if (arm) i = (this.next - block.addresses[0] - 4) >>> 2;
+        r[15] = block.pcValues[i];
         this.faultAt(block, i, error);
         executed += i;
         break;
@@ -451,7 +491,7 @@ export class Cpu extends CpuState {
    */
   private translationDue(block: Block): boolean {
     if (this.translateLoopsSooner && block.successor === block) return block.interpreted >= this.translateAfter / 4;
-    return block.interpreted >= this.translateAfter * Math.max(1, block.handlers.length / TRANSLATE_SPAN);
+    return block.interpreted >= this.translateAfter * Math.max(1, block.instructionCount / TRANSLATE_SPAN);
   }
 
   private missPathsExercised = false;
