@@ -189,6 +189,11 @@ export class Cpu extends CpuState {
   private thumbPages = new Map<number, CodePage>();
   /** Instructions retired since creation, up to the last return from `run`. */
   retired = 0;
+  /**
+   * Whether ARM blocks run interpreted from their dense form (dense.ts); off, every instruction calls its handler:
+   * the reference the dense form is tested against.
+   */
+  denseForm = true;
   /** Whether hot blocks run translated (translate.ts); off, every instruction goes through the interpreter. */
   translation = true;
   /** Instructions a block runs interpreted before it is translated (the tests lower it to translate more). */
@@ -449,10 +454,10 @@ export class Cpu extends CpuState {
       }
       this.runTranslated = false;
       const count = Math.min(length, budget - executed);
-      const arm = !block.thumb;
+      const dense = !block.thumb && this.denseForm;
       let i = 0;
       try {
-        if (arm) i = executeDense(this, block.dense, block.denseAt, handlers, block.dense[block.denseAt - 1], count);
+        if (dense) i = executeDense(this, block.dense, block.denseAt, handlers, block.dense[block.denseAt - 1], count);
         else {
           for (; i < count; i++) {
             const next = fallthrough[i];
@@ -469,7 +474,7 @@ export class Cpu extends CpuState {
       } catch (error) {
         if (!(error instanceof MemoryFault)) throw error;
         // executeDense left `next` at the faulting instruction's fall-through (its instructions are 4 bytes apart).
-        if (arm) i = (this.next - block.addresses[0] - 4) >>> 2;
+        if (dense) i = (this.next - block.addresses[0] - 4) >>> 2;
         r[15] = block.pcValues[i];
         this.faultAt(block, i, error);
         executed += i;

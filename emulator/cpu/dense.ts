@@ -233,10 +233,10 @@ function isTest(op: Op): boolean {
 /**
  * Runs up to `count` instructions of an A32 block whose dense form starts at `code[at]` and whose first instruction
  * is at `start`; returns how many ran. As the closure loop did, it leaves after the first instruction that changes
- * `next` (a branch or a stop), with `next` and R15 as that instruction left them. But only what can observe them
+ * `next` (a branch or a stop), with `next` as that instruction left it. But only what can observe `next` and R15
  * gets them set before it runs: a handler, and a memory access (a device access reads the instruction's PC and
  * retired count from them, and a MemoryFault propagates with `next` at the faulting instruction's fall-through); the
- * integer instructions, most of a block, store neither.
+ * integer instructions, most of a block, store neither (R15 is no state between instructions: the PC is `pc`).
  */
 export function executeDense(c: CpuState, code: Int32Array, at: number, handlers: readonly Handler[], start: number, count: number): number {
   const r = c.r;
@@ -342,7 +342,6 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
     }
   }
   c.next = (start + 4 * i) >>> 0;
-  r[15] = (start + 4 * i + 4) | 0;
   return i;
 }
 
