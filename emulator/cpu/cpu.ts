@@ -30,45 +30,9 @@ export const TRANSLATE_AFTER = 200_000;
 const TRANSLATE_SPAN = 8;
 
 export class Block {
-  // The arrays are replaced once, when a truncated block is decoded whole before its translation (`become`).
-  constructor(
-    public handlers: readonly Handler[],
-    /** Address of each instruction. */
-    public addresses: Uint32Array,
-    /** Address of the instruction after each one: a handler that leaves `next` alone did not branch. */
-    public fallthrough: Uint32Array,
-    /** R15 as each instruction reads it (address + 8 in ARM state, + 4 in Thumb state). */
-    public pcValues: Int32Array,
-    /** ITSTATE before each instruction (to restart in the middle of an IT block after a stop). */
-    public itStates: Uint8Array,
-    /** ITSTATE after the last instruction, when a page boundary cut an IT block. */
-    public endIt: number,
-    /** Raw encodings (a 32-bit Thumb instruction as first << 16 | second), for the translator. */
-    public encodings: Uint32Array,
-    /**
-     * An ARM block's instructions in the dense form that `executeDense` runs (dense.ts), at `denseAt` in a chunk
-     * shared with the blocks decoded around it, after the block's start address; unused in Thumb state.
-     */
-    public dense: Int32Array,
-    public denseAt: number,
-    readonly thumb: boolean,
-  ) {
-    this.instructionCount = handlers.length;
-  }
-
-  /** Instructions in the block (the length of `handlers`, read without touching that array). */
-  instructionCount: number;
-
-  /**
-   * The decoder stopped at an unconditional branch: nothing after it runs interpreted in the pass that reached it,
-   * but a translation goes on past it, to the code its loops branch back into (translate.ts).
-   */
-  truncated = false;
-  /** Instructions the block ran interpreted, until it is translated. */
-  interpreted = 0;
-  /** The block's translation once it is hot. */
-  translated: Translated | undefined = undefined;
-  /** The block that ran after this one last time: its pc (+1 in Thumb state), and Cpu.codeGeneration then. */
+  // The fields the engine reads on every run of a block come first, to share the host's cache lines: over a kernel's
+  // tens of thousands of warm blocks, each line a block run touches is likely a miss.
+  /** The block that ran after this one last time: its pc (+1 in Thumb state, as an int32), Cpu.codeGeneration then. */
   successor: Block | undefined = undefined;
   successorKey = -1;
   successorGeneration = -1;
@@ -76,9 +40,56 @@ export class Block {
   alternate: Block | undefined = undefined;
   alternateKey = -1;
   alternateGeneration = -1;
+  /**
+   * The decoder stopped at an unconditional branch: nothing after it runs interpreted in the pass that reached it,
+   * but a translation goes on past it, to the code its loops branch back into (translate.ts).
+   */
+  truncated = false;
+  readonly thumb: boolean;
+  /** Instructions in the block (the length of `handlers`, read without touching that array). */
+  instructionCount: number;
+  /** Instructions the block ran interpreted, until it is translated. */
+  interpreted = 0;
+  /** The block's translation once it is hot. */
+  translated: Translated | undefined = undefined;
+  /**
+   * An ARM block's instructions in the dense form that `executeDense` runs (dense.ts), at `denseAt` in a chunk
+   * shared with the blocks decoded around it, after the block's start address; unused in Thumb state.
+   */
+  dense: Int32Array;
+  denseAt: number;
+  // The arrays are replaced once, when a truncated block is decoded whole before its translation (`become`).
+  handlers: readonly Handler[];
   /** The first instruction of the block at a debugger breakpoint (-1: none), as of Cpu.breakpointGeneration then. */
   breakpointIndex = -1;
   breakpointGeneration = -1;
+  /** Address of each instruction. */
+  addresses: Uint32Array;
+  /** Address of the instruction after each one: a handler that leaves `next` alone did not branch. */
+  fallthrough: Uint32Array;
+  /** R15 as each instruction reads it (address + 8 in ARM state, + 4 in Thumb state). */
+  pcValues: Int32Array;
+  /** ITSTATE before each instruction (to restart in the middle of an IT block after a stop). */
+  itStates: Uint8Array;
+  /** ITSTATE after the last instruction, when a page boundary cut an IT block. */
+  endIt: number;
+  /** Raw encodings (a 32-bit Thumb instruction as first << 16 | second), for the translator. */
+  encodings: Uint32Array;
+
+  constructor(handlers: readonly Handler[], addresses: Uint32Array, fallthrough: Uint32Array, pcValues: Int32Array,
+    itStates: Uint8Array, endIt: number, encodings: Uint32Array, dense: Int32Array, denseAt: number, thumb: boolean) {
+    this.thumb = thumb;
+    this.instructionCount = handlers.length;
+    this.dense = dense;
+    this.denseAt = denseAt;
+    this.handlers = handlers;
+    this.addresses = addresses;
+    this.fallthrough = fallthrough;
+    this.pcValues = pcValues;
+    this.itStates = itStates;
+    this.endIt = endIt;
+    this.encodings = encodings;
+  }
 
   /** Takes the instructions of `whole`, the same block decoded past its unconditional branches. */
   become(whole: Block): void {
@@ -351,7 +362,7 @@ export class Cpu extends CpuState {
         const word = this.mem.fetch32(address) >>> 0;
         encodings[count] = word;
         handler = this.decoded(address, word, 0) ?? this.keepDecoded(address, word, 0, this.decodeArmHandler(word, address));
-        denseArm(word, address, dense, count * DENSE_STRIDE); // VFP instructions (gated or not) stay handlers
+        denseArm(word, address, handler, dense, count * DENSE_STRIDE); // VFP instructions (gated or not) stay handlers
         ends = (word & 0x0f000000) === 0x0f000000 && word >>> 28 !== 0xf;
       }
       if (isBlockEnd(handler)) ends = true;
@@ -399,7 +410,7 @@ export class Cpu extends CpuState {
     while (executed < budget && this.stop === null) {
       // Chaining: the block that just ran remembers the two that followed it last, valid while no decoded code was
       // dropped (a change of the translation regime in system mode comes with a stop, which ends this loop).
-      const key = this.pc + (this.thumb ? 1 : 0);
+      const key = (this.pc + (this.thumb ? 1 : 0)) | 0; // signed: a small integer in the blocks' fields, not a boxed number
       let block: Block;
       if (previous !== undefined && previous.successorKey === key && previous.successorGeneration === this.codeGeneration) {
         block = previous.successor!;

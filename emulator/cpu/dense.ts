@@ -6,7 +6,7 @@
 // a jump table; registers and memory in locals). Every other instruction keeps its closure: the form CALL runs the
 // block's handler at that index, so the handlers stay the reference semantics and the dense form only a cache.
 import { addFlags, bxWritePc, setNZ, shift, shiftC } from './alu';
-import { NO_PAGE, Op, Width, alu, isLogical } from './ops';
+import { NO_PAGE, Op, Width, alu, isLogical, nop } from './ops';
 import type { Handler } from './alu';
 import type { CpuState } from './state';
 
@@ -49,6 +49,14 @@ export const enum Form {
   /** [n | load << 4 | wback << 5 | increment << 6 | count << 8, list, offset of the lowest address from Rn]: LDM/STM
    * (and PUSH/POP) of the current mode's registers, the PC included. */
   LoadStoreMultiple,
+  /** [d | n << 4 | op << 8 | s << 12, m | type << 4 | s << 8]: any ALU operation on a register shifted by a register. */
+  DataShiftedByRegister,
+  /** [d | n << 4 | m << 8 | s << 12, accumulator or -1]: MUL, MLA. */
+  Multiply,
+  /** [t | n << 4 | load << 12 | index << 13 | wback << 14, delta]: LDRD/STRD of Rt and Rt+1, immediate offset. */
+  LoadStoreDual,
+  /** []: barriers, PLD, NOP and the hints that do nothing here (their handler is the shared no-op). */
+  Nop,
   /** [target]: B. */
   Branch,
   /** [target, return address]: BL. */
@@ -75,8 +83,12 @@ function shifter(m: number, type: number, imm5: number): number {
  * written) for what it does not cover: what writes the PC other than a branch or LDM, privileged and unpredictable
  * forms, and everything that is not plain integer data processing, a load or store, or a branch.
  */
-export function denseArm(word: number, address: number, code: Int32Array, offset: number): boolean {
+export function denseArm(word: number, address: number, handler: Handler, code: Int32Array, offset: number): boolean {
   code[offset] = CALL;
+  if (handler === nop) {
+    code[offset] = Form.Nop | (AL << 8);
+    return true;
+  }
   const cond = word >>> 28;
   if (cond === 0xf) return false;
   const form = denseConditional(word, address, code, offset);
@@ -96,9 +108,14 @@ function denseConditional(word: number, address: number, code: Int32Array, o: nu
         if ((word & 0x0ffffff0) === 0x012fff30) return set(code, o, Form.BranchExchange, rm, (address + 4) | 0);
         return Form.Call;
       }
-      if (bit(word, 4) === 1 || rd === 15) return Form.Call; // register-shifted operands; writes of the PC
+      if (rd === 15) return Form.Call; // writes of the PC
       const op = bits(word, 24, 21) as Op;
       const s = bit(word, 20);
+      if (bit(word, 4) === 1) {
+        const rs = bits(word, 11, 8);
+        if (rn === 15 || rm === 15 || rs === 15) return Form.Call; // UNPREDICTABLE
+        return set(code, o, Form.DataShiftedByRegister, rd | (rn << 4) | (op << 8) | (s << 12), rm | (bits(word, 6, 5) << 4) | (rs << 8));
+      }
       const type = bits(word, 6, 5), imm5 = bits(word, 11, 7);
       if (type === 0 && imm5 === 0) {
         if (op === Op.MOV && s === 0) return set(code, o, Form.MoveRegister, rd, rm);
@@ -162,9 +179,21 @@ function denseConditional(word: number, address: number, code: Int32Array, o: nu
 function denseExtraLoadStore(word: number, code: Int32Array, o: number): Form {
   const kind = bits(word, 6, 5);
   const p = bit(word, 24), u = bit(word, 23), w = bit(word, 21), l = bit(word, 20);
-  if (kind === 0 || (p === 0 && w === 1)) return Form.Call; // multiplies, exclusives; LDRHT and the like
-  if (l === 0 && kind !== 1) return Form.Call; // LDRD, STRD
   const rn = bits(word, 19, 16), rd = bits(word, 15, 12), rm = bits(word, 3, 0);
+  if (kind === 0) {
+    // MUL, MLA (not the long multiplies, not the exclusives): R15 anywhere is UNPREDICTABLE.
+    const op = bits(word, 24, 21), rs = bits(word, 11, 8);
+    if ((op !== 0 && op !== 1) || rn === 15 || rm === 15 || rs === 15 || (op === 1 && rd === 15)) return Form.Call;
+    return set(code, o, Form.Multiply, rn | (rm << 4) | (rs << 8) | (l << 12), op === 1 ? rd : -1);
+  }
+  if (p === 0 && w === 1) return Form.Call; // LDRHT and the like
+  if (l === 0 && kind !== 1) {
+    // LDRD, STRD with an immediate offset: Rt even and not R14; writeback of R15 or of a loaded register UNPREDICTABLE.
+    const wback = p === 0 || w === 1;
+    if (bit(word, 22) === 0 || (rd & 1) === 1 || rd === 14 || (wback && (rn === 15 || rn === rd || rn === rd + 1))) return Form.Call;
+    const imm = (bits(word, 11, 8) << 4) | rm;
+    return set(code, o, Form.LoadStoreDual, rd | (rn << 4) | ((kind === 2 ? 1 : 0) << 12) | (p << 13) | ((wback ? 1 : 0) << 14), u === 1 ? imm : -imm);
+  }
   const width = kind === 1 ? Width.Half : kind === 2 ? Width.SignedByte : Width.SignedHalf;
   const immediate = bit(word, 22) === 1;
   return denseLoadStore(code, o, l, width, rd, rn, p, p === 0 || w === 1, u, immediate ? -1 : shifter(rm, 0, 0),
@@ -174,13 +203,13 @@ function denseExtraLoadStore(word: number, code: Int32Array, o: number): Form {
 /** A load or store with an immediate (`registerOffset` < 0) or a register offset. */
 function denseLoadStore(code: Int32Array, o: number, load: number, width: Width, t: number, n: number, index: number,
   wback: boolean, add: number, registerOffset: number, imm: number): Form {
-  // The PC as destination (interworking) stays with the handler; writeback of the PC or into a loaded register is
-  // UNPREDICTABLE, left to the handler's choice.
-  if (t === 15 || (wback && (n === 15 || (load === 1 && t === n)))) return Form.Call;
+  // Writeback of the PC or into a loaded register, and a byte or halfword into the PC, are UNPREDICTABLE: left to the
+  // handler's choice. A word loaded into the PC (POP of it alone, a jump table) interworks, as the handler does.
+  if ((t === 15 && width !== Width.Word) || (wback && (n === 15 || (load === 1 && t === n)))) return Form.Call;
   const wb = wback ? 1 : 0;
   if (registerOffset < 0) {
     const delta = add === 1 ? imm : -imm;
-    if (!wback && width <= Width.Byte) {
+    if (!wback && width <= Width.Byte && t !== 15) {
       const form = load === 1 ? (width === Width.Word ? Form.LoadWord : Form.LoadByte) : width === Width.Word ? Form.StoreWord : Form.StoreByte;
       return set(code, o, form, t, n, delta);
     }
@@ -295,6 +324,24 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
       case Form.MoveTop:
         r[a] = (r[a] & 0xffff) | (code[o + 2] << 16);
         break;
+      case Form.DataShiftedByRegister: {
+        const op = (a >>> 8) & 0xf, s = (a >>> 12) & 1;
+        const word = code[o + 2];
+        const value = r[word & 0xf], type = (word >>> 4) & 0xf, amount = r[word >>> 8] & 0xff;
+        const b = s !== 0 && isLogical(op) ? shiftC(c, value, type, amount) : shift(c, value, type, amount);
+        const result = alu(c, op, r[(a >>> 4) & 0xf], b, s !== 0);
+        if (!isTest(op)) r[a & 0xf] = result;
+        break;
+      }
+      case Form.Multiply: {
+        const accumulator = code[o + 2];
+        const result = (Math.imul(r[(a >>> 4) & 0xf], r[(a >>> 8) & 0xf]) + (accumulator < 0 ? 0 : r[accumulator])) | 0;
+        if ((a >>> 12) & 1) setNZ(c, result);
+        r[a & 0xf] = result;
+        break;
+      }
+      case Form.Nop:
+        break;
       default: {
         // The forms that access memory or branch: `next` and R15 as the handlers see them.
         c.next = (start + 4 * i) >>> 0;
@@ -314,12 +361,17 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
             break;
           case Form.LoadStoreImmediate:
             loadStore(c, r, a, code[o + 2]);
+            if (c.next !== (start + 4 * i) >>> 0) return i; // the PC loaded
             break;
           case Form.LoadStoreRegister: {
             const offset = shifted(c, r, code[o + 2]);
             loadStore(c, r, a, (a >>> 15) & 1 ? offset : -offset | 0);
+            if (c.next !== (start + 4 * i) >>> 0) return i;
             break;
           }
+          case Form.LoadStoreDual:
+            loadStoreDual(c, r, a, code[o + 2]);
+            break;
           case Form.LoadStoreMultiple:
             loadStoreMultiple(c, r, a, code[o + 2], code[o + 3]);
             if (c.next !== (start + 4 * i) >>> 0) return i; // the PC loaded
@@ -367,7 +419,8 @@ function loadStore(c: CpuState, r: Int32Array, fields: number, delta: number): v
       default: value = (mem.read16(address) << 16) >> 16; break;
     }
     if ((fields >>> 14) & 1) r[n] = offsetAddress;
-    r[t] = value;
+    if (t === 15) bxWritePc(c, value);
+    else r[t] = value;
     return;
   }
   const value = r[t];
@@ -408,4 +461,24 @@ function loadStoreMultiple(c: CpuState, r: Int32Array, fields: number, list: num
     }
   } else for (let v = list; v !== 0; v &= v - 1, address = (address + 4) | 0) mem.write32(address, r[31 - Math.clz32(v & -v)]);
   if ((fields >>> 5) & 1) r[n] = base + ((fields >>> 6) & 1 ? 4 * count : -4 * count);
+}
+
+/** LDRD/STRD: both words accessed before the base is written back (the first load's fault changes nothing). */
+function loadStoreDual(c: CpuState, r: Int32Array, fields: number, delta: number): void {
+  const t = fields & 0xf, n = (fields >>> 4) & 0xf;
+  const base = n === 15 ? r[15] & ~3 : r[n];
+  const offsetAddress = (base + delta) | 0;
+  const address = (fields >>> 13) & 1 ? offsetAddress : base;
+  const mem = c.mem;
+  if ((fields >>> 12) & 1) {
+    const low = mem.read32(address);
+    const high = mem.read32((address + 4) | 0);
+    if ((fields >>> 14) & 1) r[n] = offsetAddress;
+    r[t] = low;
+    r[t + 1] = high;
+    return;
+  }
+  mem.write32(address, r[t]);
+  mem.write32((address + 4) | 0, r[t + 1]);
+  if ((fields >>> 14) & 1) r[n] = offsetAddress;
 }
