@@ -25,6 +25,10 @@ export const enum Form {
   DataImmediate,
   /** [d | n << 4 | op << 8 | s << 12, shifter]: any ALU operation on a register shifted by an immediate. */
   DataRegister,
+  /** [d | n << 4 | op << 8, immediate]: AND, EOR, RSB, ORR, BIC without flags, Rn not the PC. */
+  ArithmeticImmediate,
+  /** [d | n << 4 | op << 8, shifter]: AND, EOR, SUB, RSB, ADD, ORR, MOV, BIC, MVN without flags, not of the PC. */
+  ArithmeticRegister,
   /** [d, value]: MOV, MVN or MOVW of a constant, without flags. */
   MoveConstant,
   /** [d, m]: MOV of a register, without flags. */
@@ -121,6 +125,7 @@ function denseConditional(word: number, address: number, code: Int32Array, o: nu
         if (op === Op.MOV && s === 0) return set(code, o, Form.MoveRegister, rd, rm);
         if (op === Op.CMP) return set(code, o, Form.CompareRegister, rn, rm);
       }
+      if (s === 0 && ARITHMETIC.has(op) && rn !== 15 && rm !== 15) return set(code, o, Form.ArithmeticRegister, rd | (rn << 4) | (op << 8), shifter(rm, type, imm5));
       return set(code, o, Form.DataRegister, rd | (rn << 4) | (op << 8) | (s << 12), shifter(rm, type, imm5));
     }
     case 0b001: {
@@ -142,6 +147,7 @@ function denseConditional(word: number, address: number, code: Int32Array, o: nu
         if (op === Op.ADD && rn !== 15) return set(code, o, Form.AddConstant, rd, rn, imm);
         if (op === Op.SUB && rn !== 15) return set(code, o, Form.AddConstant, rd, rn, -imm | 0);
       }
+      if (s === 0 && ARITHMETIC.has(op) && rn !== 15) return set(code, o, Form.ArithmeticImmediate, rd | (rn << 4) | (op << 8), imm);
       if (op === Op.CMP) return set(code, o, Form.CompareConstant, rn, imm);
       if (op === Op.TST && rotation === 0) return set(code, o, Form.TestConstant, rn, imm);
       return set(code, o, Form.DataImmediate, rd | (rn << 4) | (op << 8) | (s << 12), imm, rotation === 0 ? -1 : imm >>> 31);
@@ -219,6 +225,24 @@ function denseLoadStore(code: Int32Array, o: number, load: number, width: Width,
   return set(code, o, Form.LoadStoreRegister, t | (n << 4) | (width << 8) | (load << 12) | (index << 13) | (wb << 14) | (add << 15), registerOffset);
 }
 
+/** What `arithmetic` computes. */
+const ARITHMETIC = new Set([Op.AND, Op.EOR, Op.SUB, Op.RSB, Op.ADD, Op.ORR, Op.MOV, Op.BIC, Op.MVN]);
+
+/** The data-processing operations without flags (ARITHMETIC), on Rn's value and the second operand. */
+function arithmetic(op: Op, x: number, b: number): number {
+  switch (op) {
+    case Op.AND: return x & b;
+    case Op.EOR: return x ^ b;
+    case Op.SUB: return (x - b) | 0;
+    case Op.RSB: return (b - x) | 0;
+    case Op.ADD: return (x + b) | 0;
+    case Op.ORR: return x | b;
+    case Op.MOV: return b;
+    case Op.BIC: return x & ~b;
+    default: return ~b;
+  }
+}
+
 function set(code: Int32Array, o: number, form: Form, a: number, b = 0, c = 0): Form {
   code[o + 1] = a;
   code[o + 2] = b;
@@ -252,7 +276,11 @@ function shifted(c: CpuState, r: Int32Array, word: number): number {
   const value = r[word & 0xf];
   const type = (word >>> 4) & 0xf;
   const amount = word >>> 8;
-  return type === 0 ? value << amount : shift(c, value, type, amount);
+  // The common shifts inline (ROR by 1-31: RRX is type 4); the rest, and LSR/ASR #32, through `shift`.
+  if (type === 0) return value << amount;
+  if (type === 3) return (value >>> amount) | (value << (32 - amount));
+  if (amount < 32) return type === 1 ? (value >>> amount) | 0 : type === 2 ? value >> amount : shift(c, value, type, amount);
+  return shift(c, value, type, amount);
 }
 
 function isTest(op: Op): boolean {
@@ -303,6 +331,12 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
         if (!isTest(op)) r[a & 0xf] = result;
         break;
       }
+      case Form.ArithmeticImmediate:
+        r[a & 0xf] = arithmetic((a >>> 8) & 0xf, r[(a >>> 4) & 0xf], code[o + 2]);
+        break;
+      case Form.ArithmeticRegister:
+        r[a & 0xf] = arithmetic((a >>> 8) & 0xf, r[(a >>> 4) & 0xf], shifted(c, r, code[o + 2]));
+        break;
       case Form.MoveConstant:
         r[a] = code[o + 2];
         break;
