@@ -4,7 +4,7 @@
 // one, so each instruction's IT condition is static) and become ordinary conditional handlers.
 import { isBlockEnd, whenCondition, type Handler } from './alu';
 import { decodeArm } from './a32';
-import { DENSE_STRIDE, denseArm, executeDense } from './dense';
+import { DENSE_STRIDE, denseArm, denseHandler, executeDense } from './dense';
 import { MemoryFault, type CpuMemory } from './memory';
 import { raiseUndefined } from './system-ops';
 import { CpuState, type StopReason } from './state';
@@ -200,11 +200,21 @@ export class Cpu extends CpuState {
   private thumbPages = new Map<number, CodePage>();
   /** Instructions retired since creation, up to the last return from `run`. */
   retired = 0;
+  private denseFormOn = true;
+
   /**
    * Whether ARM blocks run interpreted from their dense form (dense.ts); off, every instruction calls its handler:
-   * the reference the dense form is tested against.
+   * the reference the dense form is tested against. Changing it drops the decoded code (blocks decoded for the
+   * dense form have no handler for what it covers).
    */
-  denseForm = true;
+  get denseForm(): boolean {
+    return this.denseFormOn;
+  }
+
+  set denseForm(on: boolean) {
+    this.denseFormOn = on;
+    this.flushCodeCache();
+  }
   /** Whether hot blocks run translated (translate.ts); off, every instruction goes through the interpreter. */
   translation = true;
   /** Instructions a block runs interpreted before it is translated (the tests lower it to translate more). */
@@ -361,8 +371,15 @@ export class Cpu extends CpuState {
       } else {
         const word = this.mem.fetch32(address) >>> 0;
         encodings[count] = word;
-        handler = this.decoded(address, word, 0) ?? this.keepDecoded(address, word, 0, this.decodeArmHandler(word, address));
-        denseArm(word, address, handler, dense, count * DENSE_STRIDE); // VFP instructions (gated or not) stay handlers
+        const offset = count * DENSE_STRIDE;
+        // What the dense form covers gets no handler until a translation needs it (`withHandlers`): most of a
+        // kernel's decoding and allocation went to closures the dense form never calls. VFP instructions (gated or
+        // not) stay handlers.
+        if (this.denseFormOn && denseArm(word, address, dense, offset)) handler = this.decoded(address, word, 0) ?? denseOnly;
+        else {
+          handler = this.decoded(address, word, 0) ?? this.keepDecoded(address, word, 0, this.decodeArmHandler(word, address));
+          denseHandler(handler, dense, offset);
+        }
         ends = (word & 0x0f000000) === 0x0f000000 && word >>> 28 !== 0xf;
       }
       if (isBlockEnd(handler)) ends = true;
@@ -385,16 +402,18 @@ export class Cpu extends CpuState {
       }
       this.denseChunk[this.denseUsed] = start;
       denseAt = this.denseUsed + 1;
-      this.denseChunk.set(dense.subarray(0, count * DENSE_STRIDE), denseAt);
+      for (let i = 0; i < count * DENSE_STRIDE; i++) this.denseChunk[denseAt + i] = dense[i];
       this.denseUsed = denseAt + count * DENSE_STRIDE;
     }
     const block = new Block(handlers, new Uint32Array(buffer, 0, count), new Uint32Array(buffer, 4 * count, count),
       new Int32Array(buffer, 8 * count, count), new Uint8Array(buffer, 16 * count, count), it,
       new Uint32Array(buffer, 12 * count, count), this.denseChunk, denseAt, thumb);
-    block.addresses.set(addresses.subarray(0, count));
-    block.fallthrough.set(fallthrough.subarray(0, count));
-    block.encodings.set(encodings.subarray(0, count));
-    block.itStates.set(itStates.subarray(0, count));
+    for (let i = 0; i < count; i++) {
+      block.addresses[i] = addresses[i];
+      block.fallthrough[i] = fallthrough[i];
+      block.encodings[i] = encodings[i];
+      block.itStates[i] = itStates[i];
+    }
     for (let i = 0; i < count; i++) block.pcValues[i] = addresses[i] + (thumb ? 4 : 8);
     block.truncated = truncated && address < pageEnd && count < MAX_BLOCK;
     return block;
@@ -522,7 +541,18 @@ export class Cpu extends CpuState {
         if (!(error instanceof MemoryFault)) throw error; // a page the accesses may no longer reach: nothing exercised
       }
     }
-    return translateBlock(block);
+    return translateBlock(this.withHandlers(block));
+  }
+
+  /** `block` with a handler for each of its instructions (what the dense form covers had none). */
+  private withHandlers(block: Block): Block {
+    if (!block.handlers.includes(denseOnly)) return block;
+    block.handlers = block.handlers.map((handler, i) => {
+      if (handler !== denseOnly) return handler;
+      const word = block.encodings[i], address = block.addresses[i];
+      return this.decoded(address, word, 0) ?? this.keepDecoded(address, word, 0, this.decodeArmHandler(word, address));
+    });
+    return block;
   }
 
   /** A hot truncated block, about to be translated, decoded again past its unconditional branches. */
@@ -582,6 +612,11 @@ export class Cpu extends CpuState {
 }
 
 const nopHandler: Handler = () => {};
+
+/** In an ARM block decoded for the dense form, the place of the handlers it does not need (never called). */
+const denseOnly: Handler = () => {
+  throw new Error('internal error: an instruction decoded for the dense form ran by its handler');
+};
 
 /** A VFP data-processing, load/store or transfer instruction (not VMRS/VMSR of FPSID, FPEXC or MVFRn). */
 function isVfpArm(word: number): boolean {

@@ -87,18 +87,19 @@ function shifter(m: number, type: number, imm5: number): number {
  * written) for what it does not cover: what writes the PC other than a branch or LDM, privileged and unpredictable
  * forms, and everything that is not plain integer data processing, a load or store, or a branch.
  */
-export function denseArm(word: number, address: number, handler: Handler, code: Int32Array, offset: number): boolean {
+export function denseArm(word: number, address: number, code: Int32Array, offset: number): boolean {
   code[offset] = CALL;
-  if (handler === nop) {
-    code[offset] = Form.Nop | (AL << 8);
-    return true;
-  }
   const cond = word >>> 28;
   if (cond === 0xf) return false;
   const form = denseConditional(word, address, code, offset);
   if (form === Form.Call) return false;
   code[offset] = form | (cond << 8);
   return true;
+}
+
+/** The dense form of an instruction left to its `handler`: CALL, or no call at all for the shared no-op. */
+export function denseHandler(handler: Handler, code: Int32Array, offset: number): void {
+  code[offset] = handler === nop ? Form.Nop | (AL << 8) : CALL;
 }
 
 function denseConditional(word: number, address: number, code: Int32Array, o: number): Form {

@@ -9,7 +9,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cpu } from '../../../emulator/cpu/cpu';
-import { decodeArm } from '../../../emulator/cpu/a32';
 import { DENSE_STRIDE, denseArm } from '../../../emulator/cpu/dense';
 import { MemoryFault, type CpuMemory } from '../../../emulator/cpu/memory';
 import { translationStats } from '../../../emulator/cpu/translate';
@@ -235,7 +234,7 @@ for (const thumb of [false, true]) {
           const w = randomArm(next);
           halfwords.push(w & 0xffff, w >>> 16);
           words++;
-          if (denseArm(w, CODE, decodeArm(w, CODE), new Int32Array(DENSE_STRIDE), 0)) dense++;
+          if (denseArm(w, CODE, new Int32Array(DENSE_STRIDE), 0)) dense++;
         }
       }
       if (checkLoopedStream(halfwords, thumb, next() | 1, `stream ${stream}`).ran > 100) translatedRuns++;
