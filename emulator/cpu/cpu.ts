@@ -174,11 +174,12 @@ const DECODED = 1 << 14;
 const THUMB_STATE = 0x100;
 
 /**
- * Int32s in a chunk of dense code. A block's dense form goes into the chunk being filled rather than an array of its
- * own: the chunk's array object stays in the host's caches, and blocks decoded together lie together. A full chunk
- * is left to the blocks in it (and to the garbage collector once they are all dropped).
+ * Int32s in a chunk of decoded blocks. A block's dense form and arrays go into the chunk being filled rather than a
+ * buffer of their own: no allocation outside the heap per block, the chunk's array object stays in the host's
+ * caches, and blocks decoded together lie together. A full chunk is left to the blocks in it (and to the garbage
+ * collector once they are all dropped).
  */
-const DENSE_CHUNK = 1 << 16;
+const CHUNK = 1 << 16;
 
 /** decodeBlock's working arrays (a block is copied out of them once decoded). */
 const SCRATCH = {
@@ -195,8 +196,8 @@ function advanceIt(it: number): number {
 
 export class Cpu extends CpuState {
   private armPages = new Map<number, CodePage>();
-  private denseChunk = new Int32Array(DENSE_CHUNK);
-  private denseUsed = 0;
+  private chunk = new Int32Array(CHUNK);
+  private chunkUsed = 0;
   private thumbPages = new Map<number, CodePage>();
   /** Instructions retired since creation, up to the last return from `run`. */
   retired = 0;
@@ -392,22 +393,26 @@ export class Cpu extends CpuState {
       address += size;
       if (ends || (count >= MAX_BLOCK && it === 0)) break;
     }
-    // One buffer for the block's arrays (a typed array of its own each would be five allocations outside the heap).
-    const buffer = new ArrayBuffer(count * 17);
-    let denseAt = 0;
-    if (!thumb) {
-      if (this.denseUsed + 1 + count * DENSE_STRIDE > DENSE_CHUNK) {
-        this.denseChunk = new Int32Array(DENSE_CHUNK);
-        this.denseUsed = 0;
-      }
-      this.denseChunk[this.denseUsed] = start;
-      denseAt = this.denseUsed + 1;
-      for (let i = 0; i < count * DENSE_STRIDE; i++) this.denseChunk[denseAt + i] = dense[i];
-      this.denseUsed = denseAt + count * DENSE_STRIDE;
+    // The block's arrays go into the chunk being filled: [start, dense form] (ARM), addresses, fall-throughs, R15
+    // values, encodings, then the ITSTATE bytes.
+    const denseLength = thumb ? 0 : 1 + count * DENSE_STRIDE;
+    const length = denseLength + 4 * count + ((count + 3) >> 2);
+    if (this.chunkUsed + length > CHUNK) {
+      this.chunk = new Int32Array(CHUNK);
+      this.chunkUsed = 0;
     }
-    const block = new Block(handlers, new Uint32Array(buffer, 0, count), new Uint32Array(buffer, 4 * count, count),
-      new Int32Array(buffer, 8 * count, count), new Uint8Array(buffer, 16 * count, count), it,
-      new Uint32Array(buffer, 12 * count, count), this.denseChunk, denseAt, thumb);
+    const chunk = this.chunk, at = this.chunkUsed;
+    this.chunkUsed += length;
+    const denseAt = at + 1;
+    if (!thumb) {
+      chunk[at] = start;
+      for (let i = 0; i < count * DENSE_STRIDE; i++) chunk[denseAt + i] = dense[i];
+    }
+    const arrays = 4 * (at + denseLength);
+    const buffer = chunk.buffer;
+    const block = new Block(handlers, new Uint32Array(buffer, arrays, count), new Uint32Array(buffer, arrays + 4 * count, count),
+      new Int32Array(buffer, arrays + 8 * count, count), new Uint8Array(buffer, arrays + 16 * count, count), it,
+      new Uint32Array(buffer, arrays + 12 * count, count), chunk, denseAt, thumb);
     for (let i = 0; i < count; i++) {
       block.addresses[i] = addresses[i];
       block.fallthrough[i] = fallthrough[i];
