@@ -29,9 +29,9 @@ export const enum Form {
   ArithmeticImmediate,
   /** [d | n << 4 | op << 8, shifter]: AND, EOR, SUB, RSB, ADD, ORR, MOV, BIC, MVN without flags, not of the PC. */
   ArithmeticRegister,
-  /** [d, value]: MOV, MVN or MOVW of a constant, without flags. */
+  /** [d, value]: MOV, MVN or MOVW of a constant, MOV of the PC, ADR, without flags. */
   MoveConstant,
-  /** [d, m]: MOV of a register, without flags. */
+  /** [d, m]: MOV of a register, without flags. The forms named for one operation do not read the PC. */
   MoveRegister,
   /** [d, n, k]: ADD and SUB (k negated) of a constant, without flags. */
   AddConstant,
@@ -123,8 +123,9 @@ function denseConditional(word: number, address: number, code: Int32Array, o: nu
       }
       const type = bits(word, 6, 5), imm5 = bits(word, 11, 7);
       if (type === 0 && imm5 === 0) {
-        if (op === Op.MOV && s === 0) return set(code, o, Form.MoveRegister, rd, rm);
-        if (op === Op.CMP) return set(code, o, Form.CompareRegister, rn, rm);
+        // R15 reads as the instruction's address + 8: a constant here.
+        if (op === Op.MOV && s === 0) return rm === 15 ? set(code, o, Form.MoveConstant, rd, (address + 8) | 0) : set(code, o, Form.MoveRegister, rd, rm);
+        if (op === Op.CMP && rn !== 15 && rm !== 15) return set(code, o, Form.CompareRegister, rn, rm);
       }
       if (s === 0 && ARITHMETIC.has(op) && rn !== 15 && rm !== 15) return set(code, o, Form.ArithmeticRegister, rd | (rn << 4) | (op << 8), shifter(rm, type, imm5));
       return set(code, o, Form.DataRegister, rd | (rn << 4) | (op << 8) | (s << 12), shifter(rm, type, imm5));
@@ -149,8 +150,9 @@ function denseConditional(word: number, address: number, code: Int32Array, o: nu
         if (op === Op.SUB && rn !== 15) return set(code, o, Form.AddConstant, rd, rn, -imm | 0);
       }
       if (s === 0 && ARITHMETIC.has(op) && rn !== 15) return set(code, o, Form.ArithmeticImmediate, rd | (rn << 4) | (op << 8), imm);
-      if (op === Op.CMP) return set(code, o, Form.CompareConstant, rn, imm);
-      if (op === Op.TST && rotation === 0) return set(code, o, Form.TestConstant, rn, imm);
+      if (s === 0 && rn === 15 && (op === Op.ADD || op === Op.SUB)) return set(code, o, Form.MoveConstant, rd, (address + 8 + (op === Op.ADD ? imm : -imm)) | 0); // ADR
+      if (op === Op.CMP && rn !== 15) return set(code, o, Form.CompareConstant, rn, imm);
+      if (op === Op.TST && rotation === 0 && rn !== 15) return set(code, o, Form.TestConstant, rn, imm);
       return set(code, o, Form.DataImmediate, rd | (rn << 4) | (op << 8) | (s << 12), imm, rotation === 0 ? -1 : imm >>> 31);
     }
     case 0b010:
@@ -342,19 +344,19 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
         r[a] = code[o + 2];
         break;
       case Form.MoveRegister:
-        r[a] = readRegister(r, code[o + 2], start, i);
+        r[a] = r[code[o + 2]];
         break;
       case Form.AddConstant:
         r[a] = r[code[o + 2]] + code[o + 3];
         break;
       case Form.CompareConstant:
-        addFlags(c, readRegister(r, a, start, i), ~code[o + 2], 1);
+        addFlags(c, r[a], ~code[o + 2], 1);
         break;
       case Form.CompareRegister:
-        addFlags(c, readRegister(r, a, start, i), ~readRegister(r, code[o + 2], start, i), 1);
+        addFlags(c, r[a], ~r[code[o + 2]], 1);
         break;
       case Form.TestConstant:
-        setNZ(c, readRegister(r, a, start, i) & code[o + 2]);
+        setNZ(c, r[a] & code[o + 2]);
         break;
       case Form.MoveTop:
         r[a] = (r[a] & 0xffff) | (code[o + 2] << 16);

@@ -272,6 +272,27 @@ for (const loop of WALKING_LOOPS) {
 
 // Streams of data processing only (some conditional, some setting flags), which the emitter writes inline: their
 // blocks keep registers and flags in locals, where an add's or a subtract's C and V are left pending.
+test('A32 instructions reading or loading the PC run alike by the handlers, from the dense form and translated', () => {
+  // The dense form reads R15 as a constant where it can (MOV, ADR), sets it where an operand or access may be the PC.
+  const words = [
+    0xe1a0000f, // MOV r0, pc
+    0xe28f1008, // ADD r1, pc, #8
+    0xe24f2004, // SUB r2, pc, #4
+    0xe35f0000, // CMP pc, #0
+    0xe150000f, // CMP r0, pc
+    0xe08f3101, // ADD r3, pc, r1, LSL #2
+    0xe51f4004, // LDR r4, [pc, #-4]
+    0xe38f5001, // ORR r5, pc, #1
+    0xe528f004, // STR pc, [r8, #-4]!
+    0xe8898001, // STMIA r9, {r0, pc}
+    0xe14f60d8, // LDRD r6, r7, [pc, #-8]
+    0xe1b0700f, // MOVS r7, pc
+    0xe093300f, // ADDS r3, r3, pc
+    0xe59af000, // LDR pc, [r10]: to what r10 points at (0: the zeros there run on)
+  ];
+  checkLoopedStream(words.flatMap((w) => [w & 0xffff, w >>> 16]), false, 0x5eed, 'PC readers');
+});
+
 test('random A32 data processing, looped: blocks with their flags in locals end in the same state', () => {
   const next = xorshift(0x2468ace);
   for (let stream = 0; stream < 300; stream++) {
