@@ -61,6 +61,13 @@ export const enum Form {
   LoadStoreDual,
   /** []: barriers, PLD, NOP and the hints that do nothing here (their handler is the shared no-op). */
   Nop,
+  /** [d, m | rotation << 8, left shift | right shift << 8 | signed << 16]: SXTB, SXTH, UXTB, UXTH (rotated, not
+   * accumulating), and SBFX, UBFX (rotation 0): a field shifted to the top, then back down. */
+  ExtractField,
+  /** [d, m]: CLZ. */
+  CountLeadingZeros,
+  /** [d, 1 for TPIDRURO, 0 for TPIDRURW]: MRC of the user thread ID registers (Linux's `current`). */
+  ReadThreadId,
   /** [target]: B. */
   Branch,
   /** [target, return address]: BL. */
@@ -104,6 +111,8 @@ export function denseHandler(handler: Handler, code: Int32Array, offset: number)
 
 function denseConditional(word: number, address: number, code: Int32Array, o: number): Form {
   const rn = bits(word, 19, 16), rd = bits(word, 15, 12), rm = bits(word, 3, 0);
+  const other = denseOther(word, code, o, rd, rm);
+  if (other !== Form.Call) return other;
   switch (bits(word, 27, 25)) {
     case 0b000: {
       if (bit(word, 4) === 1 && bit(word, 7) === 1) return denseExtraLoadStore(word, code, o);
@@ -182,6 +191,27 @@ function denseConditional(word: number, address: number, code: Int32Array, o: nu
     default:
       return Form.Call;
   }
+}
+
+/** Extends, bitfield extracts, CLZ and reads of the thread ID registers (the PC as an operand: left to the handler). */
+function denseOther(word: number, code: Int32Array, o: number, rd: number, rm: number): Form {
+  if (rd === 15 || rm === 15) return Form.Call;
+  if ((word & 0x0fff0fff) === 0x0e1d0f70) return set(code, o, Form.ReadThreadId, rd, 1);
+  if ((word & 0x0fff0fff) === 0x0e1d0f50) return set(code, o, Form.ReadThreadId, rd, 0);
+  if ((word & 0x0fff0ff0) === 0x016f0f10) return set(code, o, Form.CountLeadingZeros, rd, rm);
+  // SXTB, SXTH, UXTB, UXTH: 0110 1U1H 1111 Rd rot 0111 Rm.
+  if ((word & 0x0fbf03f0) === 0x06af0070 || (word & 0x0fbf03f0) === 0x06bf0070) {
+    const unsigned = bit(word, 22), half = bit(word, 20);
+    const width = half === 1 ? 16 : 8;
+    return set(code, o, Form.ExtractField, rd, rm | (bits(word, 11, 10) * 8) << 8, (32 - width) | ((32 - width) << 8) | ((1 - unsigned) << 16));
+  }
+  // SBFX, UBFX: 0111 1U1 widthm1 Rd lsb 101 Rn (an lsb + width past bit 31 is UNPREDICTABLE).
+  if ((word & 0x0fa00070) === 0x07a00050) {
+    const lsb = bits(word, 11, 7), width = bits(word, 20, 16) + 1;
+    if (lsb + width > 32) return Form.Call;
+    return set(code, o, Form.ExtractField, rd, rm, (32 - lsb - width) | ((32 - width) << 8) | ((1 - bit(word, 22)) << 16));
+  }
+  return Form.Call;
 }
 
 /** LDRH/STRH/LDRSB/LDRSH (not LDRD/STRD, not the unprivileged forms). */
@@ -378,6 +408,20 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
         break;
       }
       case Form.Nop:
+        break;
+      case Form.ExtractField: {
+        const m = code[o + 2], shifts = code[o + 3];
+        const rotation = m >>> 8;
+        const value = rotation === 0 ? r[m & 0xf] : (r[m & 0xf] >>> rotation) | (r[m & 0xf] << (32 - rotation));
+        const top = value << (shifts & 0xff);
+        r[a] = shifts >>> 16 !== 0 ? top >> ((shifts >>> 8) & 0xff) : top >>> ((shifts >>> 8) & 0xff);
+        break;
+      }
+      case Form.CountLeadingZeros:
+        r[a] = Math.clz32(r[code[o + 2]]);
+        break;
+      case Form.ReadThreadId:
+        r[a] = code[o + 2] !== 0 ? c.tpidruro : c.tpidrurw;
         break;
       default: {
         // The forms that access memory or branch: `next` and R15 as the handlers see them.

@@ -272,9 +272,12 @@ for (const loop of WALKING_LOOPS) {
 
 // Streams of data processing only (some conditional, some setting flags), which the emitter writes inline: their
 // blocks keep registers and flags in locals, where an add's or a subtract's C and V are left pending.
-test('A32 instructions reading or loading the PC run alike by the handlers, from the dense form and translated', () => {
+test('A32 instructions reading or loading the PC, and field extracts, run alike by the handlers, from the dense form and translated', () => {
   // The dense form reads R15 as a constant where it can (MOV, ADR), sets it where an operand or access may be the PC.
   const words = [
+    0xe7a601d1, // SBFX r0, r1, #3, #7
+    0xe7ef2053, // UBFX r2, r3, #0, #16
+    0xe7e04fd5, // UBFX r4, r5, #31, #1
     0xe1a0000f, // MOV r0, pc
     0xe28f1008, // ADD r1, pc, #8
     0xe24f2004, // SUB r2, pc, #4
@@ -290,7 +293,7 @@ test('A32 instructions reading or loading the PC run alike by the handlers, from
     0xe093300f, // ADDS r3, r3, pc
     0xe59af000, // LDR pc, [r10]: to what r10 points at (0: the zeros there run on)
   ];
-  checkLoopedStream(words.flatMap((w) => [w & 0xffff, w >>> 16]), false, 0x5eed, 'PC readers');
+  checkLoopedStream(words.flatMap((w) => [w & 0xffff, w >>> 16]), false, 0x5eed, 'PC readers, field extracts');
 });
 
 test('random A32 data processing, looped: blocks with their flags in locals end in the same state', () => {
