@@ -1,10 +1,11 @@
 // The dense form of decoded A32 instructions, and the one function that executes it. A kernel's boot runs tens of
 // millions of instructions interpreted over some 27,000 warm blocks: there a handler closure per instruction (one
 // megamorphic call each, to a closure and a context of its own scattered over the heap) costs 55-100 ns, most of it
-// the host's cache misses. The common integer instructions are decoded instead into four int32s each, in one typed
-// array per block, and executed by `executeDense`, a single function with a switch on the form (compiled once, with
-// a jump table; registers and memory in locals). Every other instruction keeps its closure: the form CALL runs the
-// block's handler at that index, so the handlers stay the reference semantics and the dense form only a cache.
+// the host's cache misses. The common integer instructions are decoded instead into four int32s each, in a typed
+// array shared by the blocks decoded together (cpu.ts), and executed by `executeDense`, a single function with a
+// switch on the form (compiled once, with a jump table; registers and memory in locals). Every other instruction
+// keeps its closure: the form CALL runs the block's handler at that index, so the handlers stay the reference
+// semantics (the tests compare both) and the dense form is only a cache of decoding, never state.
 import { addFlags, bxWritePc, setNZ, shift, shiftC } from './alu';
 import { NO_PAGE, Op, Width, alu, isLogical, nop } from './ops';
 import type { Handler } from './alu';
@@ -53,7 +54,7 @@ export const enum Form {
   /** [n | load << 4 | wback << 5 | increment << 6 | count << 8, list, offset of the lowest address from Rn]: LDM/STM
    * (and PUSH/POP) of the current mode's registers, the PC included. */
   LoadStoreMultiple,
-  /** [d | n << 4 | op << 8 | s << 12, m | type << 4 | s << 8]: any ALU operation on a register shifted by a register. */
+  /** [d | n << 4 | op << 8 | s << 12, m | type << 4 | rs << 8]: any ALU operation on a register shifted by a register. */
   DataShiftedByRegister,
   /** [d | n << 4 | m << 8 | s << 12, accumulator or -1]: MUL, MLA. */
   Multiply,
