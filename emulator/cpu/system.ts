@@ -287,9 +287,11 @@ export class SystemCpu extends Cpu implements SystemControl {
       this.repeatPc = -1;
       return false;
     }
-    const cpsr = this.cpsr, lr = this.r[14], spsr = this.spsr;
-    if (this.repeatPc === this.pc && this.repeatCpsr === cpsr && this.repeatLr === lr && this.repeatSpsr === spsr) return true;
-    this.repeatPc = this.pc;
+    // Kept signed: a field that first held -1 and then an address or a CPSR of 2 GiB or more would change the CPU
+    // object's layout in mid-run, and V8 would drop the optimized code of everything that reads the CPU.
+    const pc = this.pc | 0, cpsr = this.cpsr | 0, lr = this.r[14], spsr = this.spsr | 0;
+    if (this.repeatPc === pc && this.repeatCpsr === cpsr && this.repeatLr === lr && this.repeatSpsr === spsr) return true;
+    this.repeatPc = pc;
     this.repeatCpsr = cpsr;
     this.repeatLr = lr;
     this.repeatSpsr = spsr;
