@@ -431,6 +431,8 @@ export class Cpu extends CpuState {
     let previous: Block | undefined;
     const pass = this.passBreakpointAt;
     this.passBreakpointAt = -1;
+    // No block is due for translation before it ran this many instructions interpreted (translationDue's least wait).
+    const soonest = this.translateAfter / 4;
     while (executed < budget && this.stop === null) {
       // Chaining: the block that just ran remembers the two that followed it last, valid while no decoded code was
       // dropped (a change of the translation regime in system mode comes with a stop, which ends this loop).
@@ -503,7 +505,7 @@ export class Cpu extends CpuState {
             else if (block.alternateKey === key && block.alternateGeneration === this.codeGeneration) following = block.alternate!;
             else break;
             if (budget - executed - i < following.instructionCount) break;
-            if (this.translation && (following.translated !== undefined || this.translationDue(following))) break;
+            if (this.translation && (following.translated !== undefined || (following.interpreted >= soonest && this.translationDue(following)))) break;
             executed += i;
             block.interpreted += i;
             previous = block = following;
