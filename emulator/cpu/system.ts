@@ -454,7 +454,8 @@ export class SystemCpu extends Cpu implements SystemControl {
 
   // ---- SystemControl: CPSR, SPSR, banked registers ------------------------------------------------------------
 
-  writeCpsr(value: number, mask: number, exceptionReturn: boolean): void {
+  writeCpsr(value: number, mask: number, exceptionReturn: boolean): boolean {
+    const mode = this.mode;
     if (mask & 8) {
       this.setFlags(value);
       if (exceptionReturn) this.it = (this.it & 0xfc) | ((value >>> 25) & 3);
@@ -468,9 +469,10 @@ export class SystemCpu extends Cpu implements SystemControl {
       this.maskI = (value >>> 7) & 1;
       this.maskF = (value >>> 6) & 1;
       if (exceptionReturn) this.thumb = (value & 0x20) !== 0;
-      const mode = value & 0x1f;
-      if (isValidMode(mode) && mode !== Mode.HYP && mode !== Mode.MON) this.switchMode(mode);
+      const written = value & 0x1f;
+      if (isValidMode(written) && written !== Mode.HYP && written !== Mode.MON) this.switchMode(written);
     }
+    return this.mode !== mode || (this.irqLevel && !this.maskI) || (this.fiqLevel && !this.maskF);
   }
 
   readSpsr(): number {
