@@ -27,6 +27,15 @@ export const TRANSLATE_AFTER = 200_000;
  * instructions after 200,000 instructions cost V8 about 1 s of CPU on its threads for little gain.
  */
 const TRANSLATE_SPAN = 8;
+/**
+ * Where loops go first (`translateLoopsSooner`), a block that branched back to its own start is translated after
+ * TRANSLATE_AFTER / LOOP_SOONER instructions (1,000): cold, the interpreter runs a program's first instructions at
+ * 5-10 MIPS (V8 has not optimized its handlers yet), a translation runs at 250 MIPS before V8 optimizes it and costs
+ * 0.3-0.6 ms to make. The CRC benchmark's loops then leave the interpreter 10 ms sooner, and a static program's first
+ * translation (a loop of libc's start-up) comes before V8 optimizes the engine's loop, which the first translation
+ * would otherwise deoptimize (it writes fields that the optimized code took as constants).
+ */
+const LOOP_SOONER = 200;
 
 export class Block {
   // The arrays are replaced once, when a truncated block is decoded whole before its translation (`become`).
@@ -170,8 +179,8 @@ export class Cpu extends CpuState {
   translateAfter = TRANSLATE_AFTER;
   /**
    * Whether a block that branched back to its own start when it last ran (a loop, likely to run on) is translated
-   * after a quarter of `translateAfter`, whatever its length: a user program's hot loops then run interpreted a
-   * shorter while (a kernel's blocks keep their wait).
+   * after `translateAfter / LOOP_SOONER` instructions, whatever its length: a user program's hot loops then run
+   * interpreted a shorter while (a kernel's blocks keep their wait).
    */
   translateLoopsSooner = false;
   /** Bumped whenever decoded code is dropped (a looping translated block checks it). */
@@ -450,7 +459,7 @@ export class Cpu extends CpuState {
    * where `translateLoopsSooner` is set, whose translation ends at its branch back to its start (translate.ts).
    */
   private translationDue(block: Block): boolean {
-    if (this.translateLoopsSooner && block.successor === block) return block.interpreted >= this.translateAfter / 4;
+    if (this.translateLoopsSooner && block.successor === block) return block.interpreted >= this.translateAfter / LOOP_SOONER;
     return block.interpreted >= this.translateAfter * Math.max(1, block.handlers.length / TRANSLATE_SPAN);
   }
 
