@@ -164,13 +164,37 @@ const SCRATCH = {
   encodings: new Uint32Array(MAX_BLOCK + 4),
 };
 
+/**
+ * The block of `handlers` decoded into SCRATCH, with arrays of its own. A function apart from the decoding loop, called
+ * once per block: V8 (in run-elf, cli/launcher.ts) does not compile it into `decodeBlock`, whose optimized code it
+ * then compiles in a fraction of the time (the typed arrays' constructors and copies are most of its graph).
+ */
+function blockFromScratch(handlers: Handler[], endIt: number, thumb: boolean): Block {
+  const count = handlers.length;
+  const { addresses, fallthrough, itStates, encodings } = SCRATCH;
+  // One buffer for the block's arrays (a typed array of its own each would be five allocations outside the heap).
+  const buffer = new ArrayBuffer(count * 17);
+  const block = new Block(handlers, new Uint32Array(buffer, 0, count), new Uint32Array(buffer, 4 * count, count),
+    new Int32Array(buffer, 8 * count, count), new Uint8Array(buffer, 16 * count, count), endIt,
+    new Uint32Array(buffer, 12 * count, count), thumb);
+  block.addresses.set(addresses.subarray(0, count));
+  block.fallthrough.set(fallthrough.subarray(0, count));
+  block.encodings.set(encodings.subarray(0, count));
+  block.itStates.set(itStates.subarray(0, count));
+  for (let i = 0; i < count; i++) block.pcValues[i] = addresses[i] + (thumb ? 4 : 8);
+  return block;
+}
+
 function advanceIt(it: number): number {
   return (it & 7) === 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f);
 }
 
 export class Cpu extends CpuState {
-  private armPages = new Map<number, CodePage>();
-  private thumbPages = new Map<number, CodePage>();
+  /**
+   * Decoded pages by page number * 2 + 1 in Thumb state, + 0 in ARM state: one map, so that no lookup takes a path
+   * the engine's optimized loop has not seen (a Thumb program's first ARM routine in libc deoptimized it).
+   */
+  private codePages = new Map<number, CodePage>();
   /** Instructions retired since creation, up to the last return from `run`. */
   retired = 0;
   /** Whether hot blocks run translated (translate.ts); off, every instruction goes through the interpreter. */
@@ -342,16 +366,7 @@ export class Cpu extends CpuState {
       address += size;
       if (ends || (count >= MAX_BLOCK && it === 0)) break;
     }
-    // One buffer for the block's arrays (a typed array of its own each would be five allocations outside the heap).
-    const buffer = new ArrayBuffer(count * 17);
-    const block = new Block(handlers, new Uint32Array(buffer, 0, count), new Uint32Array(buffer, 4 * count, count),
-      new Int32Array(buffer, 8 * count, count), new Uint8Array(buffer, 16 * count, count), it,
-      new Uint32Array(buffer, 12 * count, count), thumb);
-    block.addresses.set(addresses.subarray(0, count));
-    block.fallthrough.set(fallthrough.subarray(0, count));
-    block.encodings.set(encodings.subarray(0, count));
-    block.itStates.set(itStates.subarray(0, count));
-    for (let i = 0; i < count; i++) block.pcValues[i] = addresses[i] + (thumb ? 4 : 8);
+    const block = blockFromScratch(handlers, it, thumb);
     block.truncated = truncated && address < pageEnd && count < MAX_BLOCK;
     return block;
   }
