@@ -229,25 +229,24 @@ export class Cpu extends CpuState {
 
   private readonly invalidate = (pageNumber: number): void => {
     this.codeGeneration++;
-    this.armPages.delete(pageNumber);
-    this.thumbPages.delete(pageNumber);
+    this.codePages.delete(pageNumber * 2);
+    this.codePages.delete(pageNumber * 2 + 1);
   };
 
   /** Drops every decoded instruction (after the address space changed wholesale). */
   flushCodeCache(): void {
     this.codeGeneration++;
-    this.armPages.clear();
-    this.thumbPages.clear();
+    this.codePages.clear();
   }
 
   /** The decoded block at pc (a system CPU keys its pages by physical page instead). */
   protected blockAt(pc: number, thumb: boolean): Block {
     const pageNumber = pc >>> PAGE_SHIFT;
-    const pages = thumb ? this.thumbPages : this.armPages;
-    let page = pages.get(pageNumber);
+    const key = pageNumber * 2 + (thumb ? 1 : 0);
+    let page = this.codePages.get(key);
     if (page === undefined) {
       page = new CodePage();
-      pages.set(pageNumber, page);
+      this.codePages.set(key, page);
       this.mem.watchCode(pageNumber, this.invalidate);
     }
     return page.blockAt(pc) ?? page.add(pc, this.decodeBlock(pc >>> 0, thumb));
