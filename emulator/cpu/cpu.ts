@@ -405,7 +405,6 @@ export class Cpu extends CpuState {
         }
       }
       previous = block;
-      if (block.truncated && this.translation && this.translationDue(block)) this.decodeWhole(block);
       const { handlers, fallthrough, pcValues } = block;
       // A breakpoint in the block: run up to it (interpreted), or stop there; the one resumed from runs once.
       let length = handlers.length;
@@ -420,22 +419,29 @@ export class Cpu extends CpuState {
       this.runBlock = block;
       this.runExecuted = executed;
       if (this.translation && length === handlers.length && budget - executed >= handlers.length && (block.translated !== undefined || this.translationDue(block))) {
+        const ran = this.runBlockTranslated(block, budget - executed);
+        // Decoded whole for its translation instead (its length changed): looked up again, to be checked anew.
+        if (ran < 0) previous = undefined;
         // After a fault, `stop` ends the loop.
-        executed += this.runBlockTranslated(block, budget - executed);
+        else executed += ran;
         continue;
       }
       this.runTranslated = false;
       const count = Math.min(length, budget - executed);
       // ARM instructions follow each other every 4 bytes: their next PC and R15 are sums, not loads from the block's
-      // arrays (which, over a kernel's tens of thousands of warm blocks, miss the host's caches).
+      // arrays (which, over a kernel's tens of thousands of warm blocks, miss the host's caches). The sums are made for
+      // Thumb blocks too, only not used: V8 optimizes this loop with a record of every operation it ran, and one that
+      // had run only Thumb code would deoptimize at a program's first ARM routine (a libc string function).
       const arm = !block.thumb;
-      const start = arm ? block.addresses[0] : 0;
+      const start = block.addresses[0];
       let i = 0;
       try {
         for (; i < count; i++) {
-          const next = arm ? (start + 4 * i + 4) >>> 0 : fallthrough[i];
+          const armNext = (start + 4 * i + 4) >>> 0;
+          const armPc = (start + 4 * i + 8) | 0;
+          const next = arm ? armNext : fallthrough[i];
           this.next = next;
-          r[15] = arm ? (start + 4 * i + 8) | 0 : pcValues[i];
+          r[15] = arm ? armPc : pcValues[i];
           handlers[i](this);
           // A branch changed `next`; so do stops (undefined instruction, BKPT), and an SVC always ends its block.
           if (this.next !== next) {
@@ -471,13 +477,15 @@ export class Cpu extends CpuState {
   private missPathsExercised = false;
 
   /**
-   * Runs `block` translated (translating it the first time), at most `budget` instructions; returns how many retired.
-   * A fault stops the CPU at the faulting instruction. A method of its own, called about once per call of `run` for
+   * Runs `block` translated (translating it the first time), at most `budget` instructions; returns how many retired,
+   * or -1 when a truncated block was decoded whole instead, nothing run. A fault stops the CPU at the faulting
+   * instruction. A method of its own, called about once per call of `run` for
    * a hot loop: V8 (in run-elf, cli/launcher.ts) compiles it apart from the interpreter's loop, which it then compiles
    * without this path's exception handler.
    */
   private runBlockTranslated(block: Block, budget: number): number {
     const translated = block.translated ?? (block.translated = this.translate(block));
+    if (translated === undefined) return -1;
     this.runTranslated = true;
     let executed: number;
     try {
@@ -491,8 +499,16 @@ export class Cpu extends CpuState {
     return executed;
   }
 
-  /** A hot block's translation; the first one exercises the memory's miss paths, which translations call. */
-  private translate(block: Block): Translated {
+  /**
+   * A hot block's translation; the first one exercises the memory's miss paths, which translations call. A truncated
+   * block is decoded whole first, and translated when it is due again at its new length: done here, in a method
+   * that V8 compiles on its own, the first whole decoding no longer deoptimizes `run`.
+   */
+  private translate(block: Block): Translated | undefined {
+    if (block.truncated) {
+      this.decodeWhole(block);
+      return undefined;
+    }
     if (!this.missPathsExercised) {
       this.missPathsExercised = true;
       try {
