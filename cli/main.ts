@@ -142,9 +142,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const fileError = describeFileError(error);
     if (fileError !== undefined) return fail(fileError, command.inputErrorStatus ?? 1, `dmalab ${name}: ${fileError}\n`);
+    // A bug of dmalab's: a script reading --json output still gets its one object; the stack goes to stderr for a report.
+    if (json) {
+      io.stderr(`dmalab: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
+      io.stdout(JSON.stringify({ error: { message: `internal error: ${error instanceof Error ? error.message : String(error)}`, internal: true } }, null, 2) + '\n');
+      return INTERNAL_ERROR_STATUS;
+    }
     throw error;
   }
 }
+
+/** A bug of dmalab's rather than of its input (sysexits' EX_SOFTWARE). */
+const INTERNAL_ERROR_STATUS = 70;
 
 /** A diagnostic's `file:line:col: [error: ]message` (the rest of a multi-line message follows in it). */
 const LOCATED = /^([^\s:][^:\n]*):(\d+):(\d+): (?:error: )?([\s\S]*)$/;
@@ -171,7 +180,7 @@ export function runCli(): void {
     },
     (error: unknown) => {
       process.stderr.write(`dmalab: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
-      process.exitCode = 70;
+      process.exitCode = INTERNAL_ERROR_STATUS;
     },
   );
 }

@@ -33,7 +33,7 @@ import type {
 import { frameId, frameThread } from './contract';
 import { DmaObservation, type DmaThread, FETCHING, SMMU_WALK } from './dma-observation';
 import { type ExpressionContext, evaluateExpression } from './expression';
-import { UserError, integer } from './launch';
+import { LaunchProblems, UserError, integer } from './launch';
 import { IdleCollection } from './idle-collection';
 import { KernelConsole } from './kernel-console';
 import { KernelReverse, type Trigger } from './kernel-reverse';
@@ -47,7 +47,8 @@ import { DebugProgram } from './program';
 import { hex32, type VariableNode } from './views';
 
 export interface KernelLaunch {
-  readonly kernel: string;
+  /** Undefined only when the attribute was a mistake already among the launch's problems. */
+  readonly kernel: string | undefined;
   /** A devicetree blob handed to the kernel, or a platform source (default: the VFIO_PLATFORM guide's). */
   readonly dtb?: string;
   readonly platform?: string;
@@ -62,31 +63,32 @@ export interface KernelLaunch {
   readonly trace: boolean;
 }
 
-/** Launch attributes of a kernel session (`kernel` instead of `program`); relative paths are taken from `cwd`. */
-export function parseKernelArguments(raw: Record<string, unknown>, cwd: string): KernelLaunch {
-  const file = (key: string): string | undefined => {
+/** Launch attributes of a kernel session (`kernel` instead of `program`); relative paths are taken from `cwd`. Each
+ * mistake goes into `problems` (its attribute is then left out), so that the launch names them all at once. */
+export function parseKernelArguments(raw: Record<string, unknown>, cwd: string, problems: LaunchProblems): KernelLaunch {
+  const file = (key: string): string | undefined => problems.check(() => {
     const value = raw[key];
     if (value === undefined) return undefined;
     if (typeof value !== 'string' || value === '') throw new UserError(`'${key}' must name a file (got ${JSON.stringify(value)})`);
     return isAbsolute(value) ? value : resolve(cwd, value);
-  };
-  if (raw.program !== undefined) throw new UserError("give either 'program' or 'kernel', not both");
-  if (raw.dtb !== undefined && raw.platform !== undefined) throw new UserError("give 'dtb' or 'platform', not both");
-  if (raw.append !== undefined && typeof raw.append !== 'string') throw new UserError(`'append' must be the kernel command line, a string (got ${JSON.stringify(raw.append)})`);
+  });
+  if (raw.program !== undefined) problems.add("give either 'program' or 'kernel', not both");
+  if (raw.dtb !== undefined && raw.platform !== undefined) problems.add("give 'dtb' or 'platform', not both");
+  if (raw.append !== undefined && typeof raw.append !== 'string') problems.add(`'append' must be the kernel command line, a string (got ${JSON.stringify(raw.append)})`);
   const passthrough = typeof raw.passthrough === 'string' ? raw.passthrough.split(',').filter((d) => d !== '') : raw.passthrough;
   if (passthrough !== undefined && (!Array.isArray(passthrough) || passthrough.length === 0 || passthrough.some((d) => typeof d !== 'string' || d === ''))) {
-    throw new UserError(`'passthrough' must list the DMACs to assign, by their Linux names (e.g. ["2c0a0000.dma"]; got ${JSON.stringify(raw.passthrough)})`);
+    problems.add(`'passthrough' must list the DMACs to assign, by their Linux names (e.g. ["2c0a0000.dma"]; got ${JSON.stringify(raw.passthrough)})`);
   }
   for (const key of ['stopOnEntry', 'trace'] as const) {
-    if (raw[key] !== undefined && typeof raw[key] !== 'boolean') throw new UserError(`'${key}' must be true or false (got ${JSON.stringify(raw[key])})`);
+    if (raw[key] !== undefined && typeof raw[key] !== 'boolean') problems.add(`'${key}' must be true or false (got ${JSON.stringify(raw[key])})`);
   }
   return {
-    kernel: file('kernel')!,
+    kernel: file('kernel'),
     dtb: file('dtb'),
     platform: file('platform'),
     initrd: file('initrd'),
     append: raw.append as string | undefined,
-    cpus: raw.cpus === undefined ? undefined : integer(raw.cpus, 'cpus', 1, 8),
+    cpus: raw.cpus === undefined ? undefined : problems.check(() => integer(raw.cpus, 'cpus', 1, 8)),
     symbols: file('symbols'),
     passthrough: passthrough as string[] | undefined,
     stopOnEntry: raw.stopOnEntry === true,
@@ -151,7 +153,7 @@ export class KernelRuntime extends EventEmitter implements Runtime {
   private readonly idleCollection = new IdleCollection();
 
   private constructor(
-    readonly options: KernelLaunch, private readonly system: SystemMachine, readonly symbols: KernelSymbols,
+    readonly options: KernelLaunch & { readonly kernel: string }, private readonly system: SystemMachine, readonly symbols: KernelSymbols,
     private readonly lines: KernelSourceLines | undefined, private readonly unwindIndex: UnwindIndexRange | undefined,
   ) {
     super();
@@ -171,7 +173,9 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     this.reverse = this.reverseHost();
   }
 
-  static launch(options: KernelLaunch, files: FileAccess, warn: (line: string) => void): KernelRuntime {
+  /** The session for `options`: the files are read and checked first, every problem found (with those already in
+   * `problems`, from the attributes) reported in one error. */
+  static launch(options: KernelLaunch, files: FileAccess, warn: (line: string) => void, problems = new LaunchProblems()): KernelRuntime {
     const read = (attribute: string, path: string): Uint8Array => {
       try {
         return files.readBytes(path);
@@ -179,29 +183,36 @@ export class KernelRuntime extends EventEmitter implements Runtime {
         throw new UserError(`'${attribute}': ${(error as Error).message}`);
       }
     };
-    const kernel = read('kernel', options.kernel);
-    try {
-      kernelFormat(kernel);
-    } catch (error) {
-      if (error instanceof KernelFormatError) throw new UserError(`'kernel': ${options.kernel}: ${error.message}`);
-      throw error;
+    const kernel = options.kernel === undefined ? undefined : problems.check(() => {
+      const bytes = read('kernel', options.kernel!);
+      try {
+        kernelFormat(bytes);
+      } catch (error) {
+        if (error instanceof KernelFormatError) throw new UserError(`'kernel': ${options.kernel}: ${error.message}`);
+        throw error;
+      }
+      return bytes;
+    });
+    const machine = problems.check(() => {
+      try {
+        const dtb = options.dtb !== undefined ? read('dtb', options.dtb) : loadPlatformDtb(options.platform, warn);
+        return { dtb, platform: platformFromDtb(dtb) };
+      } catch (error) {
+        if (error instanceof UserError) throw error;
+        throw new UserError(`'${options.dtb ? 'dtb' : 'platform'}': ${(error as Error).message}`);
+      }
+    });
+    if (machine !== undefined && options.cpus !== undefined && options.cpus > machine.platform.gic.config.cpus) {
+      problems.add(`'cpus': ${options.cpus} CPUs, but the platform's GIC has ${machine.platform.gic.config.cpus} CPU interfaces`);
     }
-    let dtb: Uint8Array;
-    let platform;
-    try {
-      dtb = options.dtb !== undefined ? read('dtb', options.dtb) : loadPlatformDtb(options.platform, warn);
-      platform = platformFromDtb(dtb);
-    } catch (error) {
-      if (error instanceof UserError) throw error;
-      throw new UserError(`'${options.dtb ? 'dtb' : 'platform'}': ${(error as Error).message}`);
-    }
-    if (options.cpus !== undefined && options.cpus > platform.gic.config.cpus) {
-      throw new UserError(`'cpus': ${options.cpus} CPUs, but the platform's GIC has ${platform.gic.config.cpus} CPU interfaces`);
-    }
-    const symbolsFile = options.symbols === undefined ? undefined : { path: options.symbols, bytes: read('symbols', options.symbols) };
-    const symbols = KernelSymbols.load(kernel, options.kernel, symbolsFile, warn);
-    const lines = KernelSourceLines.load({ path: options.kernel, bytes: kernel }, symbolsFile);
-    const unwindIndex = locateUnwindIndex(kernel, symbolsFile?.bytes, symbols);
+    const initrd = options.initrd === undefined ? undefined : problems.check(() => read('initrd', options.initrd!));
+    const symbolsFile = options.symbols === undefined ? undefined : problems.check(() => ({ path: options.symbols!, bytes: read('symbols', options.symbols!) }));
+    problems.throwIfAny();
+    // With no problem, every file read.
+    const [path, image, { dtb, platform }] = [options.kernel!, kernel!, machine!];
+    const symbols = KernelSymbols.load(image, path, symbolsFile, warn);
+    const lines = KernelSourceLines.load({ path, bytes: image }, symbolsFile);
+    const unwindIndex = locateUnwindIndex(image, symbolsFile?.bytes, symbols);
     const devices = options.passthrough;
     // The hypervisor's log (an SMMU fault it takes): the launch's warnings, then the Debug Console.
     let log = warn;
@@ -214,11 +225,11 @@ export class KernelRuntime extends EventEmitter implements Runtime {
     }
     if (system.guest instanceof PassthroughGuest) for (const line of system.guest.describe()) warn(line);
     try {
-      bootKernel(system, { kernel, dtb: system.guest?.dtb ?? dtb, initrd: options.initrd === undefined ? undefined : read('initrd', options.initrd), bootargs: options.append });
+      bootKernel(system, { kernel: image, dtb: system.guest?.dtb ?? dtb, initrd, bootargs: options.append });
     } catch (error) {
       throw new UserError(`'kernel': ${(error as Error).message}`);
     }
-    const runtime = new KernelRuntime(options, system, symbols, lines, unwindIndex);
+    const runtime = new KernelRuntime({ ...options, kernel: path }, system, symbols, lines, unwindIndex);
     log = (line) => runtime.emit('output', `dmalab: ${line}\n`, 'console');
     return runtime;
   }

@@ -7,7 +7,7 @@ import { SCENARIOS, scenarioSession } from '../../scenarios/registry';
 import type { Runtime } from './contract';
 import { ElfRuntime, isElf, parseElfArguments } from './elf-runtime';
 import { KernelRuntime, parseKernelArguments } from './kernel-runtime';
-import { UserError, checkAttributeNames, parseLaunchArguments, parseScenarioArguments } from './launch';
+import { LaunchProblems, UserError, checkAttributeNames, parseLaunchArguments, parseScenarioArguments } from './launch';
 import { FileAccess, MicrocodeRuntime } from './microcode-runtime';
 
 export interface Launched {
@@ -23,9 +23,11 @@ const C_SOURCE = /\.(c|h|cc|cpp)$/;
 /** `out`: the console lines of a scenario's steps. */
 export function launchRuntime(raw: Record<string, unknown>, cwd: string, files: FileAccess, out: (line: string) => void): Launched {
   if (raw.kernel !== undefined) {
-    checkAttributeNames(raw, ['kernel']);
+    // Every mistake of a kernel launch (attributes and files) is reported at once: its boot is the long wait.
+    const problems = new LaunchProblems();
+    checkAttributeNames(raw, ['kernel'], problems);
     const warnings: string[] = [];
-    const runtime = KernelRuntime.launch(parseKernelArguments(raw, cwd), files, (line) => warnings.push(line));
+    const runtime = KernelRuntime.launch(parseKernelArguments(raw, cwd, problems), files, (line) => warnings.push(line), problems);
     return { runtime, warnings, warningCategory: 'console' };
   }
   if (raw.scenario !== undefined) {

@@ -54,19 +54,49 @@ export const COMMON_LAUNCH_ATTRIBUTES = ['platform', 'dmac', 'stopOnEntry', 'tra
  * start with `__`). */
 const CLIENT_ATTRIBUTES = ['type', 'request', 'name', 'preLaunchTask', 'postDebugTask', 'internalConsoleOptions', 'debugServer', 'presentation', 'serverReadyAction', 'suppressMultipleSessionWarning', 'noDebug'];
 
-/** Refuses an attribute that none of `kinds` takes: one of another kind says whose it is, a misspelt one its
- * nearest name (a misspelt attribute would otherwise be ignored, and its default used without a word). */
-export function checkAttributeNames(raw: Record<string, unknown>, kinds: readonly LaunchKind[]): void {
+/** The mistakes of one launch configuration, gathered so that one error names them all and the user fixes them in
+ * one go rather than one launch at a time. */
+export class LaunchProblems {
+  private readonly found: string[] = [];
+
+  add(message: string): void {
+    this.found.push(message);
+  }
+
+  /** Runs a check; the UserError it throws is recorded, and undefined returned in place of its result. */
+  check<T>(step: () => T): T | undefined {
+    try {
+      return step();
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      this.found.push(error.message);
+      return undefined;
+    }
+  }
+
+  /** One UserError naming every problem recorded, each on its own line; nothing when there is none. */
+  throwIfAny(): void {
+    if (this.found.length === 1) throw new UserError(this.found[0]);
+    if (this.found.length > 1) throw new UserError(`${this.found.length} problems in the launch configuration:\n${this.found.join('\n')}`);
+  }
+}
+
+/** Refuses every attribute that none of `kinds` takes: one of another kind says whose it is, a misspelt one its
+ * nearest name (a misspelt attribute would otherwise be ignored, and its default used without a word). Into
+ * `problems` when given, else thrown at once. */
+export function checkAttributeNames(raw: Record<string, unknown>, kinds: readonly LaunchKind[], problems?: LaunchProblems): void {
+  const found = problems ?? new LaunchProblems();
   const all = [...COMMON_LAUNCH_ATTRIBUTES, ...Object.values(LAUNCH_ATTRIBUTES).flatMap((k) => k.attributes)];
   for (const key of Object.keys(raw)) {
     // 'program' beside 'scenario' or 'kernel' is refused as a choice between them, by their parsers.
     if (key === 'program' || key.startsWith('__') || CLIENT_ATTRIBUTES.includes(key) || COMMON_LAUNCH_ATTRIBUTES.includes(key)) continue;
     if (kinds.some((kind) => (LAUNCH_ATTRIBUTES[kind].attributes as readonly string[]).includes(key))) continue;
     const owner = Object.values(LAUNCH_ATTRIBUTES).find((k) => (k.attributes as readonly string[]).includes(key));
-    if (owner) throw new UserError(`'${key}' is for ${owner.what}, not ${LAUNCH_ATTRIBUTES[kinds[0]].what}`);
-    const near = closestName(key, all.map((name) => [name]));
-    throw new UserError(`'${key}' is not a launch attribute${near ? `; did you mean '${near}'?` : ''} ('dmalab dap --help' lists them)`);
+    const near = owner ? undefined : closestName(key, all.map((name) => [name]));
+    found.add(owner ? `'${key}' is for ${owner.what}, not ${LAUNCH_ATTRIBUTES[kinds[0]].what}`
+      : `'${key}' is not a launch attribute${near ? `; did you mean '${near}'?` : ''} ('dmalab dap --help' lists them)`);
   }
+  if (problems === undefined) found.throwIfAny();
 }
 
 export const DEFAULT_MAX_CYCLES = 10_000_000;

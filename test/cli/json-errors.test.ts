@@ -69,3 +69,25 @@ test('run --json: a program that does not assemble has the same error shape, wit
   assert.deepEqual(out.diagnostics.map((d: { line: number; col: number }) => [d.line, d.col]), [[1, 1], [1, 7]]);
   assert.equal(dmalab('run', bad).stderr.split('\n').at(-2), `dmalab run: ${bad}: 2 error(s); not run`);
 });
+
+test("run --json: a bug of dmalab's is still one JSON object (status 70), its stack on stderr", () => {
+  // A preload makes reading this one program throw as a defect would (a TypeError, not a file error).
+  const program = join(work, 'internal-fault.pl330');
+  writeFileSync(program, 'DMAEND\n');
+  const preload = join(work, 'fault.cjs');
+  writeFileSync(preload, `const fs = require('node:fs'); const read = fs.readFileSync;
+fs.readFileSync = function (path, ...rest) {
+  if (String(path) === ${JSON.stringify(program)}) throw new TypeError('simulated defect');
+  return read.call(this, path, ...rest);
+};`);
+  const run = (...args: string[]) => spawnSync(process.execPath, ['--require', preload, join(ROOT, 'bin/dmalab'), 'run', program, ...args], { encoding: 'utf8' });
+  const json = run('--json');
+  assert.equal(json.status, 70);
+  assert.deepEqual(JSON.parse(json.stdout), { error: { message: 'internal error: simulated defect', internal: true } });
+  assert.match(json.stderr, /^dmalab: internal error: TypeError: simulated defect\n\s+at /);
+  const human = run();
+  assert.equal(human.status, 70);
+  assert.equal(human.stdout, '');
+  assert.match(human.stderr, /^dmalab: internal error: TypeError: simulated defect/);
+  assert.equal(dmalab('run', program, '--json').status, 0, 'without the preload the program runs');
+});

@@ -46,7 +46,7 @@ test("a new user's slips in launch.json: each is one error naming the attribute,
   const elf = join(root, 'examples', 'vfio-pl330', 'vfio-pl330');
   // A wrong type.
   assert.equal(await launchError({ program: 5 }), "'program' must name a .pl330 file or an ARM executable (got 5)");
-  assert.equal(await launchError({ kernel: '/no/such/Image', cpus: 'two' }), "'cpus' must be an integer from 1 to 8 (got \"two\")");
+  assert.equal((await launchError({ kernel: join(root, 'package.json'), cpus: 'two' })).split('\n')[1], "'cpus' must be an integer from 1 to 8 (got \"two\")");
   assert.equal(await launchError({ scenario: 3 }), `'scenario' must be one of ${Object.keys(SCENARIOS).join(', ')} (got 3)`);
   // A JSON example in a message keeps its braces (the client substitutes no variables in it).
   assert.match(await launchError({ program: memcpy, sourceMap: 'x' }), /: \{ "\/build\/linux-6\.1": "\$\{workspaceFolder\}\/linux-source-6\.1" \} \(got "x"\)$/);
@@ -54,7 +54,7 @@ test("a new user's slips in launch.json: each is one error naming the attribute,
   assert.equal(await launchError({ program: memcpy, cpus: 2 }), "'cpus' is for a Linux kernel ('kernel'), not a PL330 program");
   assert.equal(await launchError({ program: memcpy, stopOnEntyr: true }), "'stopOnEntyr' is not a launch attribute; did you mean 'stopOnEntry'? ('dmalab dap --help' lists them)");
   assert.equal(await launchError({ program: memcpy, breakpoints: 'main' }), "'breakpoints' is not a launch attribute ('dmalab dap --help' lists them)");
-  assert.equal(await launchError({ kernel: '/no/such/Image', workspace: '/tmp' }), "'workspace' is for an ARM executable, not a Linux kernel ('kernel')");
+  assert.equal((await launchError({ kernel: '/no/such/Image', workspace: '/tmp' })).split('\n')[1], "'workspace' is for an ARM executable, not a Linux kernel ('kernel')");
   // What a client adds to every configuration is not the adapter's to refuse.
   assert.equal(await launchError({ type: 'dmalab', request: 'launch', name: 'x', preLaunchTask: 'build', __sessionId: '1', program: '/no/such/file.pl330' }), "'program': /no/such/file.pl330: the directory /no/such does not exist");
   // A workspace that is not there, for an ARM executable.
@@ -74,6 +74,27 @@ test("a new user's slips in launch.json: each is one error naming the attribute,
   const platform = programFile('syntax.dts', '/dts-v1/;\n/ {\n  foo = <1;\n};\n');
   const syntax = `'platform': ${platform}:3:11: error: syntax error: expected an integer, a character literal or a (parenthesised expression), found ';' [syntax]`;
   for (const args of [{ program: memcpy }, { program: elf }, { scenario: 'vfio-test-case-1' }]) assert.equal(await launchError({ ...args, platform }), syntax, JSON.stringify(args));
+});
+
+test('a kernel launch with several mistakes names them all in one error, in the order of the checks', async () => {
+  const notKernel = join(root, 'package.json');
+  const message = await launchError({
+    kernel: notKernel, initrd: '/no/such/initrd.cpio.gz', dtb: '/no/such/board.dtb', cpus: 9, stopOnEntyr: true, append: 3,
+  });
+  const lines = message.split('\n');
+  assert.match(lines[4], new RegExp(`^'kernel': ${notKernel}: not an ARM Linux kernel \\(.*\\): it starts with text: `));
+  lines[4] = "'kernel': ...";
+  assert.deepEqual(lines, [
+    '6 problems in the launch configuration:',
+    "'stopOnEntyr' is not a launch attribute; did you mean 'stopOnEntry'? ('dmalab dap --help' lists them)",
+    "'append' must be the kernel command line, a string (got 3)",
+    "'cpus' must be an integer from 1 to 8 (got 9)",
+    "'kernel': ...",
+    "'dtb': /no/such/board.dtb: the directory /no/such does not exist",
+    "'initrd': /no/such/initrd.cpio.gz: the directory /no/such does not exist",
+  ]);
+  // One mistake alone is its own message, as before.
+  assert.equal(await launchError({ kernel: notKernel, cpus: 2 }).then((m) => m.includes('\n')), false);
 });
 
 test("an ARM executable's 'sysroot': a dynamic program's loader missing from it and the workspace is the launch's error; given, it runs", { skip: toolchainAvailable(VARIANTS[0]) ? false : 'the armhf cross compiler is not installed' }, async () => {
