@@ -4,6 +4,7 @@
 // one, so each instruction's IT condition is static) and become ordinary conditional handlers.
 import { isBlockEnd, whenCondition, type Handler } from './alu';
 import { decodeArm } from './a32';
+import { DENSE_STRIDE, denseArm, denseHandler, executeDense } from './dense';
 import { MemoryFault, type CpuMemory } from './memory';
 import { raiseUndefined } from './system-ops';
 import { CpuState, type StopReason } from './state';
@@ -31,41 +32,14 @@ const TRANSLATE_SPAN = 8;
  * Where loops go first (`translateLoopsSooner`), a block that branched back to its own start is translated after
  * TRANSLATE_AFTER / LOOP_SOONER instructions (1,000): cold, the interpreter runs a program's first instructions at
  * 5-10 MIPS (V8 has not optimized its handlers yet), a translation runs at 250 MIPS before V8 optimizes it and costs
- * 0.3-0.6 ms to make. The CRC benchmark's loops then leave the interpreter 10 ms sooner, and a static program's first
- * translation (a loop of libc's start-up) comes before V8 optimizes the engine's loop, which the first translation
- * would otherwise deoptimize (it writes fields that the optimized code took as constants).
+ * 0.3-0.6 ms to make. The CRC benchmark's loops then leave the interpreter 10 ms sooner.
  */
 const LOOP_SOONER = 200;
 
 export class Block {
-  // The arrays are replaced once, when a truncated block is decoded whole before its translation (`become`).
-  constructor(
-    public handlers: readonly Handler[],
-    /** Address of each instruction. */
-    public addresses: Uint32Array,
-    /** Address of the instruction after each one: a handler that leaves `next` alone did not branch. */
-    public fallthrough: Uint32Array,
-    /** R15 as each instruction reads it (address + 8 in ARM state, + 4 in Thumb state). */
-    public pcValues: Int32Array,
-    /** ITSTATE before each instruction (to restart in the middle of an IT block after a stop). */
-    public itStates: Uint8Array,
-    /** ITSTATE after the last instruction, when a page boundary cut an IT block. */
-    public endIt: number,
-    /** Raw encodings (a 32-bit Thumb instruction as first << 16 | second), for the translator. */
-    public encodings: Uint32Array,
-    readonly thumb: boolean,
-  ) {}
-
-  /**
-   * The decoder stopped at an unconditional branch: nothing after it runs interpreted in the pass that reached it,
-   * but a translation goes on past it, to the code its loops branch back into (translate.ts).
-   */
-  truncated = false;
-  /** Instructions the block ran interpreted, until it is translated. */
-  interpreted = 0;
-  /** The block's translation once it is hot. */
-  translated: Translated | undefined = undefined;
-  /** The block that ran after this one last time: its pc (+1 in Thumb state), and Cpu.codeGeneration then. */
+  // The fields the engine reads on every run of a block come first, to share the host's cache lines: over a kernel's
+  // tens of thousands of warm blocks, each line a block run touches is likely a miss.
+  /** The block that ran after this one last time: its pc (+1 in Thumb state, as an int32), Cpu.codeGeneration then. */
   successor: Block | undefined = undefined;
   successorKey = -1;
   successorGeneration = -1;
@@ -73,9 +47,56 @@ export class Block {
   alternate: Block | undefined = undefined;
   alternateKey = -1;
   alternateGeneration = -1;
+  /**
+   * The decoder stopped at an unconditional branch: nothing after it runs interpreted in the pass that reached it,
+   * but a translation goes on past it, to the code its loops branch back into (translate.ts).
+   */
+  truncated = false;
+  readonly thumb: boolean;
+  /** Instructions in the block (the length of `handlers`, read without touching that array). */
+  instructionCount: number;
+  /** Instructions the block ran interpreted, until it is translated. */
+  interpreted = 0;
+  /** The block's translation once it is hot. */
+  translated: Translated | undefined = undefined;
+  /**
+   * An ARM block's instructions in the dense form that `executeDense` runs (dense.ts), at `denseAt` in a chunk
+   * shared with the blocks decoded around it, after the block's start address; unused in Thumb state.
+   */
+  dense: Int32Array;
+  denseAt: number;
+  // The arrays are replaced once, when a truncated block is decoded whole before its translation (`become`).
+  handlers: readonly Handler[];
   /** The first instruction of the block at a debugger breakpoint (-1: none), as of Cpu.breakpointGeneration then. */
   breakpointIndex = -1;
   breakpointGeneration = -1;
+  /** Address of each instruction. */
+  addresses: Uint32Array;
+  /** Address of the instruction after each one: a handler that leaves `next` alone did not branch. */
+  fallthrough: Uint32Array;
+  /** R15 as each instruction reads it (address + 8 in ARM state, + 4 in Thumb state). */
+  pcValues: Int32Array;
+  /** ITSTATE before each instruction (to restart in the middle of an IT block after a stop). */
+  itStates: Uint8Array;
+  /** ITSTATE after the last instruction, when a page boundary cut an IT block. */
+  endIt: number;
+  /** Raw encodings (a 32-bit Thumb instruction as first << 16 | second), for the translator. */
+  encodings: Uint32Array;
+
+  constructor(handlers: readonly Handler[], addresses: Uint32Array, fallthrough: Uint32Array, pcValues: Int32Array,
+    itStates: Uint8Array, endIt: number, encodings: Uint32Array, dense: Int32Array, denseAt: number, thumb: boolean) {
+    this.thumb = thumb;
+    this.instructionCount = handlers.length;
+    this.dense = dense;
+    this.denseAt = denseAt;
+    this.handlers = handlers;
+    this.addresses = addresses;
+    this.fallthrough = fallthrough;
+    this.pcValues = pcValues;
+    this.itStates = itStates;
+    this.endIt = endIt;
+    this.encodings = encodings;
+  }
 
   /** Takes the instructions of `whole`, the same block decoded past its unconditional branches. */
   become(whole: Block): void {
@@ -86,6 +107,9 @@ export class Block {
     this.itStates = whole.itStates;
     this.endIt = whole.endIt;
     this.encodings = whole.encodings;
+    this.dense = whole.dense;
+    this.denseAt = whole.denseAt;
+    this.instructionCount = whole.instructionCount;
     this.truncated = false;
     this.breakpointGeneration = -1;
   }
@@ -156,34 +180,22 @@ export class CodePage {
 const DECODED = 1 << 14;
 const THUMB_STATE = 0x100;
 
+/**
+ * Int32s in a chunk of decoded blocks. A block's dense form and arrays go into the chunk being filled rather than a
+ * buffer of their own: no allocation outside the heap per block, the chunk's array object stays in the host's
+ * caches, and blocks decoded together lie together. A full chunk is left to the blocks in it (and to the garbage
+ * collector once they are all dropped).
+ */
+const CHUNK = 1 << 16;
+
 /** decodeBlock's working arrays (a block is copied out of them once decoded). */
 const SCRATCH = {
   addresses: new Uint32Array(MAX_BLOCK + 4),
   fallthrough: new Uint32Array(MAX_BLOCK + 4),
   itStates: new Uint8Array(MAX_BLOCK + 4),
   encodings: new Uint32Array(MAX_BLOCK + 4),
+  dense: new Int32Array((MAX_BLOCK + 4) * DENSE_STRIDE),
 };
-
-/**
- * The block of `handlers` decoded into SCRATCH, with arrays of its own. A function apart from the decoding loop, called
- * once per block: V8 (in run-elf, cli/launcher.ts) does not compile it into `decodeBlock`, whose optimized code it
- * then compiles in a fraction of the time (the typed arrays' constructors and copies are most of its graph).
- */
-function blockFromScratch(handlers: Handler[], endIt: number, thumb: boolean): Block {
-  const count = handlers.length;
-  const { addresses, fallthrough, itStates, encodings } = SCRATCH;
-  // One buffer for the block's arrays (a typed array of its own each would be five allocations outside the heap).
-  const buffer = new ArrayBuffer(count * 17);
-  const block = new Block(handlers, new Uint32Array(buffer, 0, count), new Uint32Array(buffer, 4 * count, count),
-    new Int32Array(buffer, 8 * count, count), new Uint8Array(buffer, 16 * count, count), endIt,
-    new Uint32Array(buffer, 12 * count, count), thumb);
-  block.addresses.set(addresses.subarray(0, count));
-  block.fallthrough.set(fallthrough.subarray(0, count));
-  block.encodings.set(encodings.subarray(0, count));
-  block.itStates.set(itStates.subarray(0, count));
-  for (let i = 0; i < count; i++) block.pcValues[i] = addresses[i] + (thumb ? 4 : 8);
-  return block;
-}
 
 function advanceIt(it: number): number {
   return (it & 7) === 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f);
@@ -195,8 +207,25 @@ export class Cpu extends CpuState {
    * the engine's optimized loop has not seen (a Thumb program's first ARM routine in libc deoptimized it).
    */
   private codePages = new Map<number, CodePage>();
+  private chunk = new Int32Array(CHUNK);
+  private chunkUsed = 0;
   /** Instructions retired since creation, up to the last return from `run`. */
   retired = 0;
+  private denseFormOn = true;
+
+  /**
+   * Whether ARM blocks run interpreted from their dense form (dense.ts); off, every instruction calls its handler:
+   * the reference the dense form is tested against. Changing it drops the decoded code (blocks decoded for the
+   * dense form have no handler for what it covers).
+   */
+  get denseForm(): boolean {
+    return this.denseFormOn;
+  }
+
+  set denseForm(on: boolean) {
+    this.denseFormOn = on;
+    this.flushCodeCache();
+  }
   /** Whether hot blocks run translated (translate.ts); off, every instruction goes through the interpreter. */
   translation = true;
   /** Instructions a block runs interpreted before it is translated (the tests lower it to translate more). */
@@ -319,7 +348,7 @@ export class Cpu extends CpuState {
   /** Decodes the block at `start`: up to its first unconditional branch, or `whole` (as far as a block goes). */
   protected decodeBlock(start: number, thumb: boolean, whole = false): Block {
     const handlers: Handler[] = [];
-    const { addresses, fallthrough, itStates, encodings } = SCRATCH;
+    const { addresses, fallthrough, itStates, encodings, dense } = SCRATCH;
     // A Thumb block may end past MAX_BLOCK (to finish an IT block): at most 4 more instructions.
     let count = 0;
     const pageEnd = ((start & ~OFFSET_MASK) >>> 0) + PAGE_SIZE;
@@ -352,7 +381,15 @@ export class Cpu extends CpuState {
       } else {
         const word = this.mem.fetch32(address) >>> 0;
         encodings[count] = word;
-        handler = this.decoded(address, word, 0) ?? this.keepDecoded(address, word, 0, this.decodeArmHandler(word, address));
+        const offset = count * DENSE_STRIDE;
+        // What the dense form covers gets no handler until a translation needs it (`withHandlers`): most of a
+        // kernel's decoding and allocation went to closures the dense form never calls. VFP instructions (gated or
+        // not) stay handlers.
+        if (this.denseFormOn && denseArm(word, address, dense, offset)) handler = this.decoded(address, word, 0) ?? denseOnly;
+        else {
+          handler = this.decoded(address, word, 0) ?? this.keepDecoded(address, word, 0, this.decodeArmHandler(word, address));
+          denseHandler(handler, dense, offset);
+        }
         ends = (word & 0x0f000000) === 0x0f000000 && word >>> 28 !== 0xf;
       }
       if (isBlockEnd(handler)) ends = true;
@@ -365,8 +402,46 @@ export class Cpu extends CpuState {
       address += size;
       if (ends || (count >= MAX_BLOCK && it === 0)) break;
     }
-    const block = blockFromScratch(handlers, it, thumb);
+    const block = this.blockFromScratch(start, handlers, it, thumb);
     block.truncated = truncated && address < pageEnd && count < MAX_BLOCK;
+    return block;
+  }
+
+  /**
+   * The block of `handlers` decoded into SCRATCH, its arrays in the chunk being filled. A method apart from the
+   * decoding loop, called once per block: V8 (in run-elf, cli/launcher.ts) does not compile it into `decodeBlock`,
+   * whose optimized code it then compiles in about half the time (the typed arrays' constructors are much of its graph).
+   */
+  private blockFromScratch(start: number, handlers: Handler[], it: number, thumb: boolean): Block {
+    const count = handlers.length;
+    const { addresses, fallthrough, itStates, encodings, dense } = SCRATCH;
+    // The block's arrays go into the chunk being filled: [start, dense form] (ARM), addresses, fall-throughs, R15
+    // values, encodings, then the ITSTATE bytes.
+    const denseLength = thumb ? 0 : 1 + count * DENSE_STRIDE;
+    const length = denseLength + 4 * count + ((count + 3) >> 2);
+    if (this.chunkUsed + length > CHUNK) {
+      this.chunk = new Int32Array(CHUNK);
+      this.chunkUsed = 0;
+    }
+    const chunk = this.chunk, at = this.chunkUsed;
+    this.chunkUsed += length;
+    const denseAt = at + 1;
+    if (!thumb) {
+      chunk[at] = start;
+      for (let i = 0; i < count * DENSE_STRIDE; i++) chunk[denseAt + i] = dense[i];
+    }
+    const arrays = 4 * (at + denseLength);
+    const buffer = chunk.buffer;
+    const block = new Block(handlers, new Uint32Array(buffer, arrays, count), new Uint32Array(buffer, arrays + 4 * count, count),
+      new Int32Array(buffer, arrays + 8 * count, count), new Uint8Array(buffer, arrays + 16 * count, count), it,
+      new Uint32Array(buffer, arrays + 12 * count, count), chunk, denseAt, thumb);
+    for (let i = 0; i < count; i++) {
+      block.addresses[i] = addresses[i];
+      block.fallthrough[i] = fallthrough[i];
+      block.encodings[i] = encodings[i];
+      block.itStates[i] = itStates[i];
+    }
+    for (let i = 0; i < count; i++) block.pcValues[i] = addresses[i] + (thumb ? 4 : 8);
     return block;
   }
 
@@ -380,7 +455,7 @@ export class Cpu extends CpuState {
     while (executed < budget && this.stop === null) {
       // Chaining: the block that just ran remembers the two that followed it last, valid while no decoded code was
       // dropped (a change of the translation regime in system mode comes with a stop, which ends this loop).
-      const key = this.pc + (this.thumb ? 1 : 0);
+      const key = (this.pc + (this.thumb ? 1 : 0)) | 0; // signed: a small integer in the blocks' fields, not a boxed number
       let block: Block;
       if (previous !== undefined && previous.successorKey === key && previous.successorGeneration === this.codeGeneration) {
         block = previous.successor!;
@@ -407,7 +482,7 @@ export class Cpu extends CpuState {
       previous = block;
       const { handlers, fallthrough, pcValues } = block;
       // A breakpoint in the block: run up to it (interpreted), or stop there; the one resumed from runs once.
-      let length = handlers.length;
+      let length = block.instructionCount;
       if (this.breakpointSet !== undefined) {
         const at = this.breakpointIn(block, this.breakpointSet);
         if (at === 0 && (executed > 0 || this.pc !== pass)) {
@@ -418,7 +493,7 @@ export class Cpu extends CpuState {
       }
       this.runBlock = block;
       this.runExecuted = executed;
-      if (this.translation && length === handlers.length && budget - executed >= handlers.length && (block.translated !== undefined || this.translationDue(block))) {
+      if (this.translation && length === block.instructionCount && budget - executed >= length && (block.translated !== undefined || this.translationDue(block))) {
         const ran = this.runBlockTranslated(block, budget - executed);
         // Decoded whole for its translation instead (its length changed): looked up again, to be checked anew.
         if (ran < 0) previous = undefined;
@@ -428,29 +503,28 @@ export class Cpu extends CpuState {
       }
       this.runTranslated = false;
       const count = Math.min(length, budget - executed);
-      // ARM instructions follow each other every 4 bytes: their next PC and R15 are sums, not loads from the block's
-      // arrays (which, over a kernel's tens of thousands of warm blocks, miss the host's caches). The sums are made for
-      // Thumb blocks too, only not used: V8 optimizes this loop with a record of every operation it ran, and one that
-      // had run only Thumb code would deoptimize at a program's first ARM routine (a libc string function).
-      const arm = !block.thumb;
-      const start = block.addresses[0];
+      const dense = !block.thumb && this.denseForm;
       let i = 0;
       try {
-        for (; i < count; i++) {
-          const armNext = (start + 4 * i + 4) >>> 0;
-          const armPc = (start + 4 * i + 8) | 0;
-          const next = arm ? armNext : fallthrough[i];
-          this.next = next;
-          r[15] = arm ? armPc : pcValues[i];
-          handlers[i](this);
-          // A branch changed `next`; so do stops (undefined instruction, BKPT), and an SVC always ends its block.
-          if (this.next !== next) {
-            i++;
-            break;
+        if (dense) i = executeDense(this, block.dense, block.denseAt, handlers, block.dense[block.denseAt - 1], count);
+        else {
+          for (; i < count; i++) {
+            const next = fallthrough[i];
+            this.next = next;
+            r[15] = pcValues[i];
+            handlers[i](this);
+            // A branch changed `next`; so do stops (undefined instruction, BKPT), and an SVC always ends its block.
+            if (this.next !== next) {
+              i++;
+              break;
+            }
           }
         }
       } catch (error) {
         if (!(error instanceof MemoryFault)) throw error;
+        // executeDense left `next` at the faulting instruction's fall-through (its instructions are 4 bytes apart).
+        if (dense) i = (this.next - block.addresses[0] - 4) >>> 2;
+        r[15] = block.pcValues[i];
         this.faultAt(block, i, error);
         executed += i;
         break;
@@ -471,7 +545,7 @@ export class Cpu extends CpuState {
    */
   private translationDue(block: Block): boolean {
     if (this.translateLoopsSooner && block.successor === block) return block.interpreted >= this.translateAfter / LOOP_SOONER;
-    return block.interpreted >= this.translateAfter * Math.max(1, block.handlers.length / TRANSLATE_SPAN);
+    return block.interpreted >= this.translateAfter * Math.max(1, block.instructionCount / TRANSLATE_SPAN);
   }
 
   private missPathsExercised = false;
@@ -479,9 +553,9 @@ export class Cpu extends CpuState {
   /**
    * Runs `block` translated (translating it the first time), at most `budget` instructions; returns how many retired,
    * or -1 when a truncated block was decoded whole instead, nothing run. A fault stops the CPU at the faulting
-   * instruction. A method of its own, called about once per call of `run` for
-   * a hot loop: V8 (in run-elf, cli/launcher.ts) compiles it apart from the interpreter's loop, which it then compiles
-   * without this path's exception handler.
+   * instruction. A method of its own, called about once per call of `run` for a hot loop: V8 (in run-elf,
+   * cli/launcher.ts) compiles it apart from the interpreter's loop, which it then compiles without this path's
+   * exception handler.
    */
   private runBlockTranslated(block: Block, budget: number): number {
     const translated = block.translated ?? (block.translated = this.translate(block));
@@ -517,7 +591,18 @@ export class Cpu extends CpuState {
         if (!(error instanceof MemoryFault)) throw error; // a page the accesses may no longer reach: nothing exercised
       }
     }
-    return translateBlock(block);
+    return translateBlock(this.withHandlers(block));
+  }
+
+  /** `block` with a handler for each of its instructions (what the dense form covers had none). */
+  private withHandlers(block: Block): Block {
+    if (!block.handlers.includes(denseOnly)) return block;
+    block.handlers = block.handlers.map((handler, i) => {
+      if (handler !== denseOnly) return handler;
+      const word = block.encodings[i], address = block.addresses[i];
+      return this.decoded(address, word, 0) ?? this.keepDecoded(address, word, 0, this.decodeArmHandler(word, address));
+    });
+    return block;
   }
 
   /** A hot truncated block, about to be translated, decoded again past its unconditional branches. */
@@ -577,6 +662,11 @@ export class Cpu extends CpuState {
 }
 
 const nopHandler: Handler = () => {};
+
+/** In an ARM block decoded for the dense form, the place of the handlers it does not need (never called). */
+const denseOnly: Handler = () => {
+  throw new Error('internal error: an instruction decoded for the dense form ran by its handler');
+};
 
 /** A VFP data-processing, load/store or transfer instruction (not VMRS/VMSR of FPSID, FPEXC or MVFRn). */
 function isVfpArm(word: number): boolean {

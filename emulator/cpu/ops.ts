@@ -56,7 +56,7 @@ export function aluResult(c: CpuState, op: Op, a: number, b: number): number {
 }
 
 /** One data-processing operation; flag setting for the logical ones leaves C to the operand. */
-function alu(c: CpuState, op: Op, a: number, b: number, s: boolean): number {
+export function alu(c: CpuState, op: Op, a: number, b: number, s: boolean): number {
   let result: number;
   switch (op) {
     case Op.AND: case Op.TST: result = a & b; break;
@@ -295,10 +295,10 @@ export function loadStoreDual(isLoad: boolean, t: number, t2: number, n: number,
   };
 }
 
-/** LDM/STM (and PUSH/POP): `increment` with `before` picks IA/IB/DA/DB. */
 /** What a memory's `readPageAt`/`writePageAt` gives where an access must be called. */
-const NO_PAGE = new Uint8Array(0);
+export const NO_PAGE = new Uint8Array(0);
 
+/** LDM/STM (and PUSH/POP): `increment` with `before` picks IA/IB/DA/DB. */
 export function loadStoreMultiple(isLoad: boolean, n: number, list: number, increment: boolean, before: boolean, wback: boolean): Handler {
   const regs: number[] = [];
   for (let i = 0; i < 16; i++) if (list & (1 << i)) regs.push(i);

@@ -62,18 +62,24 @@ export function runQemu(elf: string, cpus = 1): string {
 let dtb: Uint8Array | undefined;
 
 /** `translateAfter`: instructions a block runs interpreted before it is translated (the translator's tests). */
-export function runDmalab(elf: string, cpus = 1, translateAfter?: number): { output: string; outcome: SystemOutcome; machine: SystemMachine } {
-  const booted = bootDmalab(elf, cpus, translateAfter);
+export function runDmalab(elf: string, cpus = 1, translateAfter?: number, denseForm = true): { output: string; outcome: SystemOutcome; machine: SystemMachine } {
+  const booted = bootDmalab(elf, cpus, translateAfter, denseForm);
   const outcome = booted.machine.run(TIME_LIMIT);
   return { output: booted.output(), outcome, machine: booted.machine };
 }
 
-/** The program loaded on dmalab's machine, CPU 0 at its entry, not yet run; `output()`: what it printed so far. */
-export function bootDmalab(elf: string, cpus = 1, translateAfter?: number): { machine: SystemMachine; output: () => string } {
+/**
+ * The program loaded on dmalab's machine, CPU 0 at its entry, not yet run; `output()`: what it printed so far.
+ * `denseForm` false runs ARM code interpreted by its handlers only (Cpu.denseForm).
+ */
+export function bootDmalab(elf: string, cpus = 1, translateAfter?: number, denseForm = true): { machine: SystemMachine; output: () => string } {
   dtb ??= new Uint8Array(execFileSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', join(ROOT, 'test', 'support', 'virt-a15.dts')]));
   let output = '';
   const machine = new SystemMachine(platformFromDtb(dtb), { cpus, console: (byte) => { output += String.fromCharCode(byte); } });
-  if (translateAfter !== undefined) for (const cpu of machine.cpus) cpu.translateAfter = translateAfter;
+  for (const cpu of machine.cpus) {
+    if (translateAfter !== undefined) cpu.translateAfter = translateAfter;
+    cpu.denseForm = denseForm;
+  }
   machine.boot(machine.loadElf(readFileSync(elf)));
   return { machine, output: () => output };
 }

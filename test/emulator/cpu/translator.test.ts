@@ -1,13 +1,15 @@
 // Differential tests of the translator (emulator/cpu/translate.ts, emit.ts) against the interpreter: random A32 and
 // T32 instruction streams looped until hot, every C program of test/emulator/cpu/programs (user mode), every bare-metal
 // program of test/support/bare-metal-programs (system mode: MMU, exceptions, interrupts) and a stretch of Debian's kernel
-// boot, run both ways, must end with equal registers, flags, memory, stop reasons and retired-instruction counts.
+// boot, run translated, interpreted from ARM blocks' dense form (dense.ts) and by the handlers alone (the reference),
+// must end with equal registers, flags, memory, stop reasons and retired-instruction counts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cpu } from '../../../emulator/cpu/cpu';
+import { DENSE_STRIDE, denseArm } from '../../../emulator/cpu/dense';
 import { MemoryFault, type CpuMemory } from '../../../emulator/cpu/memory';
 import { translationStats } from '../../../emulator/cpu/translate';
 import { LinuxProcess } from '../../../emulator/linux/process';
@@ -145,6 +147,8 @@ function randomThumb(next: () => number): number[] {
 }
 
 interface Outcome {
+  /** Registers, CPSR, PC and retired count after each call of `run` (every engine stops where the handlers do). */
+  readonly calls: string[];
   readonly registers: number[];
   readonly cpsr: number;
   readonly pc: number;
@@ -155,11 +159,15 @@ interface Outcome {
   readonly memory: Uint8Array;
 }
 
-function runStream(code: Uint8Array, thumb: boolean, seed: number, translation: boolean): Outcome {
+/** How a stream runs: hot blocks translated, or all interpreted from ARM blocks' dense form, or by the handlers. */
+type Engine = 'translated' | 'dense' | 'handlers';
+
+function runStream(code: Uint8Array, thumb: boolean, seed: number, engine: Engine): Outcome {
   const mem = new FlatMemory();
   mem.bytes.set(code, CODE);
   const cpu = new Cpu(mem);
-  cpu.translateAfter = translation ? HOT : Infinity;
+  cpu.translateAfter = engine === 'translated' ? HOT : Infinity;
+  cpu.denseForm = engine !== 'handlers';
   const next = xorshift(seed);
   for (let i = 0; i < 8; i++) cpu.r[i] = next() % 2 === 0 ? next() | 0 : next() % 64;
   for (let i = 4; i < 8; i++) if (thumb) cpu.r[i] = 0x20000 + (next() % 0x8000);
@@ -171,16 +179,21 @@ function runStream(code: Uint8Array, thumb: boolean, seed: number, translation: 
   cpu.tpidruro = next() | 0;
   cpu.tpidrurw = next() | 0;
   let ran = 0;
-  // Several calls with uneven budgets: translated blocks must stop exactly where the interpreter would.
-  for (const budget of [700, 1, 333, 2000, 17, 4000]) {
+  const calls: string[] = [];
+  // Several calls with uneven budgets, single steps first: blocks must stop exactly where the handlers would.
+  for (const budget of [1, 1, 2, 3, 5, 700, 1, 333, 2000, 17, 4000]) {
     if (cpu.stop !== null) break;
     ran += cpu.run(budget);
+    calls.push(`${[...cpu.r.subarray(0, 15)].join()} cpsr ${cpu.cpsr} pc ${cpu.pc} retired ${cpu.retired}`);
   }
   const stop = cpu.stop === null ? 'none' : JSON.stringify({ ...cpu.stop, cause: undefined });
-  return { registers: [...cpu.r.subarray(0, 15)], cpsr: cpu.cpsr, pc: cpu.pc, it: cpu.it, retired: cpu.retired, ran, stop, memory: mem.bytes };
+  return { calls, registers: [...cpu.r.subarray(0, 15)], cpsr: cpu.cpsr, pc: cpu.pc, it: cpu.it, retired: cpu.retired, ran, stop, memory: mem.bytes };
 }
 
-/** Runs `halfwords` and a branch back to their start, translated and interpreted: the same end state (returned). */
+/**
+ * Runs `halfwords` and a branch back to their start by the handlers, from the dense form and translated: the same
+ * states after each call of `run` and at the end (returned: the translated run's).
+ */
 function checkLoopedStream(halfwords: number[], thumb: boolean, seed: number, where: string): Outcome {
   // Back to the start: B (A32) or B.W (T32).
   const offset = -(halfwords.length * 2) - (thumb ? 4 : 8);
@@ -194,19 +207,24 @@ function checkLoopedStream(halfwords: number[], thumb: boolean, seed: number, wh
     halfwords.push(w & 0xffff, w >>> 16);
   }
   const code = new Uint8Array(Uint16Array.from(halfwords).buffer);
-  const interpreted = runStream(code, thumb, seed, false);
-  const translated = runStream(code, thumb, seed, true);
+  const reference = runStream(code, thumb, seed, 'handlers');
   const stream = `${where}: ${Array.from(halfwords, (h) => h.toString(16).padStart(4, '0')).join(' ')}`;
-  assert.deepEqual({ ...translated, memory: undefined }, { ...interpreted, memory: undefined }, stream);
-  assert.ok(Buffer.from(translated.memory).equals(Buffer.from(interpreted.memory)), `${stream}: memory differs`);
+  let translated = reference;
+  for (const engine of ['dense', 'translated'] as const) {
+    const outcome = runStream(code, thumb, seed, engine);
+    assert.deepEqual({ ...outcome, memory: undefined }, { ...reference, memory: undefined }, `${engine}, ${stream}`);
+    assert.ok(Buffer.from(outcome.memory).equals(Buffer.from(reference.memory)), `${engine}, ${stream}: memory differs`);
+    translated = outcome;
+  }
   return translated;
 }
 
 for (const thumb of [false, true]) {
-  test(`random ${thumb ? 'T32' : 'A32'} streams, looped: translated and interpreted runs end in the same state`, () => {
+  test(`random ${thumb ? 'T32' : 'A32'} streams, looped: translated, dense and handler runs end in the same state`, () => {
     const next = xorshift(thumb ? 0x1234567 : 0x7654321);
     const before = translationStats.inlined;
     let translatedRuns = 0;
+    let dense = 0, words = 0;
     for (let stream = 0; stream < 400; stream++) {
       const halfwords: number[] = [];
       const length = 4 + (next() % 20);
@@ -215,13 +233,16 @@ for (const thumb of [false, true]) {
         else {
           const w = randomArm(next);
           halfwords.push(w & 0xffff, w >>> 16);
+          words++;
+          if (denseArm(w, CODE, new Int32Array(DENSE_STRIDE), 0)) dense++;
         }
       }
       if (checkLoopedStream(halfwords, thumb, next() | 1, `stream ${stream}`).ran > 100) translatedRuns++;
     }
-    // The test means something only if streams ran long and the emitter took part.
+    // The test means something only if streams ran long, and the emitter and the dense form took part.
     assert.ok(translatedRuns > 50, `only ${translatedRuns} streams ran long`);
     assert.ok(translationStats.inlined > before, 'no instruction was emitted inline');
+    if (!thumb) assert.ok(dense > words / 2, `only ${dense} of ${words} words have a dense form`);
   });
 }
 
@@ -251,6 +272,30 @@ for (const loop of WALKING_LOOPS) {
 
 // Streams of data processing only (some conditional, some setting flags), which the emitter writes inline: their
 // blocks keep registers and flags in locals, where an add's or a subtract's C and V are left pending.
+test('A32 instructions reading or loading the PC, and field extracts, run alike by the handlers, from the dense form and translated', () => {
+  // The dense form reads R15 as a constant where it can (MOV, ADR), sets it where an operand or access may be the PC.
+  const words = [
+    0xe7a601d1, // SBFX r0, r1, #3, #7
+    0xe7ef2053, // UBFX r2, r3, #0, #16
+    0xe7e04fd5, // UBFX r4, r5, #31, #1
+    0xe1a0000f, // MOV r0, pc
+    0xe28f1008, // ADD r1, pc, #8
+    0xe24f2004, // SUB r2, pc, #4
+    0xe35f0000, // CMP pc, #0
+    0xe150000f, // CMP r0, pc
+    0xe08f3101, // ADD r3, pc, r1, LSL #2
+    0xe51f4004, // LDR r4, [pc, #-4]
+    0xe38f5001, // ORR r5, pc, #1
+    0xe528f004, // STR pc, [r8, #-4]!
+    0xe8898001, // STMIA r9, {r0, pc}
+    0xe14f60d8, // LDRD r6, r7, [pc, #-8]
+    0xe1b0700f, // MOVS r7, pc
+    0xe093300f, // ADDS r3, r3, pc
+    0xe59af000, // LDR pc, [r10]: to what r10 points at (0: the zeros there run on)
+  ];
+  checkLoopedStream(words.flatMap((w) => [w & 0xffff, w >>> 16]), false, 0x5eed, 'PC readers, field extracts');
+});
+
 test('random A32 data processing, looped: blocks with their flags in locals end in the same state', () => {
   const next = xorshift(0x2468ace);
   for (let stream = 0; stream < 300; stream++) {
@@ -268,14 +313,15 @@ test('random A32 data processing, looped: blocks with their flags in locals end 
 
 const PROGRAMS = join(ROOT, 'test', 'emulator', 'cpu', 'programs');
 
-function runProgram(program: string, translation: boolean): { output: string; outcome: string; registers: number[]; retired: number } {
+function runProgram(program: string, engine: Engine): { output: string; outcome: string; registers: number[]; retired: number } {
   let output = '';
   const machine = defaultMachine();
   const proc = new LinuxProcess(readFileSync(program), {
     bus: machine.bus, frames: machine.frames, workspace: new Workspace(ROOT), argv: ['/program', 'first', 'with space', ''], env: [],
     stdout: (d) => { output += Buffer.from(d).toString(); }, stderr: (d) => { output += Buffer.from(d).toString(); },
   });
-  proc.cpu.translateAfter = translation ? HOT : Infinity;
+  proc.cpu.translateAfter = engine === 'translated' ? HOT : Infinity;
+  proc.cpu.denseForm = engine !== 'handlers';
   const outcome = proc.run(5e8);
   return { output, outcome: JSON.stringify(outcome), registers: [...proc.cpu.r], retired: proc.cpu.retired };
 }
@@ -283,25 +329,29 @@ function runProgram(program: string, translation: boolean): { output: string; ou
 for (const variant of VARIANTS) {
   const skip = toolchainAvailable(variant) ? false : `${variant.compiler} is not installed`;
   for (const file of readdirSync(PROGRAMS).filter((f) => f.endsWith('.c')).sort()) {
-    test(`${file} (${variant.name}): translated and interpreted runs print, retire and end alike`, { skip }, () => {
+    test(`${file} (${variant.name}): translated, dense and handler runs print, retire and end alike`, { skip }, () => {
       const program = compile(join(PROGRAMS, file), variant);
-      assert.deepEqual(runProgram(program, true), runProgram(program, false));
+      const reference = runProgram(program, 'handlers');
+      assert.deepEqual(runProgram(program, 'dense'), reference);
+      assert.deepEqual(runProgram(program, 'translated'), reference);
     });
   }
 }
 
 const bareMetalSkip = bareMetal.toolsMissing();
 for (const file of readdirSync(bareMetal.PROGRAMS).filter((f) => f.endsWith('.c') && f !== 'runtime.c').sort()) {
-  test(`${file} (bare metal): translated and interpreted runs print, retire and end alike`, { skip: bareMetalSkip }, () => {
+  test(`${file} (bare metal): translated, dense and handler runs print, retire and end alike`, { skip: bareMetalSkip }, () => {
     const elf = bareMetal.build(file);
-    const run = (translation: boolean): unknown => {
-      const { output, outcome, machine } = bareMetal.runDmalab(elf, bareMetal.cpusFor(file), translation ? HOT : Infinity);
+    const run = (engine: Engine): unknown => {
+      const { output, outcome, machine } = bareMetal.runDmalab(elf, bareMetal.cpusFor(file), engine === 'translated' ? HOT : Infinity, engine !== 'handlers');
       return { output, outcome, cpus: machine.cpus.map((cpu) => ({ retired: cpu.retired, registers: [...cpu.r], cpsr: cpu.cpsr, pc: cpu.pc })) };
     };
     const before = translationStats.blocks;
-    const translated = run(true);
+    const translated = run('translated');
     assert.ok(translationStats.blocks > before, 'no block became hot');
-    assert.deepEqual(translated, run(false));
+    const reference = run('handlers');
+    assert.deepEqual(translated, reference);
+    assert.deepEqual(run('dense'), reference);
   });
 }
 
@@ -314,14 +364,15 @@ const KERNEL_HOT = 100;
 /** RAM compared: the kernel, its page tables and what it allocated in the stretch. */
 const KERNEL_RAM = 256 << 20;
 
-test("a stretch of Debian's kernel boot: translated and interpreted runs print, retire and end alike", { skip: existsSync(ZIMAGE) ? false : `${ZIMAGE} is missing (examples/guest/fetch.sh)`, timeout: 600_000 }, () => {
+test("a stretch of Debian's kernel boot: translated, dense and handler runs print, retire and end alike", { skip: existsSync(ZIMAGE) ? false : `${ZIMAGE} is missing (examples/guest/fetch.sh)`, timeout: 600_000 }, () => {
   const kernel = imageOf(readFileSync(ZIMAGE));
   const dtb = loadPlatformDtb(undefined, () => {});
-  const run = (translateAfter: number): unknown => {
+  const run = (engine: Engine): unknown => {
     let output = '';
     const system = new SystemMachine(platformFromDtb(dtb), { console: (byte) => { output += String.fromCharCode(byte); } });
     const cpu = system.cpus[0];
-    cpu.translateAfter = translateAfter;
+    cpu.translateAfter = engine === 'translated' ? KERNEL_HOT : Infinity;
+    cpu.denseForm = engine !== 'handlers';
     bootKernel(system, { kernel, dtb, bootargs: 'console=ttyAMA0 cryptomgr.notests=1' });
     const outcome = system.run(KERNEL_STRETCH);
     const ram = system.ram!;
@@ -330,9 +381,11 @@ test("a stretch of Debian's kernel boot: translated and interpreted runs print, 
     return { output, outcome, retired: cpu.retired, registers: [...cpu.r], cpsr: cpu.cpsr, pc: cpu.pc, cpu: cpu.saveSystem(), ram: digest.digest('hex') };
   };
   const before = translationStats.blocks;
-  const translated = run(KERNEL_HOT);
+  const translated = run('translated');
   assert.ok(translationStats.blocks - before > 300, `only ${translationStats.blocks - before} blocks were translated`);
-  assert.deepEqual(translated, run(Infinity));
+  const reference = run('handlers');
+  assert.deepEqual(translated, reference);
+  assert.deepEqual(run('dense'), reference);
 });
 
 // A driver polling the DMA-330 counts its reads: each device access must see the CPU's exact instant
