@@ -453,7 +453,7 @@ export class Cpu extends CpuState {
     const pass = this.passBreakpointAt;
     this.passBreakpointAt = -1;
     // No block is due for translation before it ran this many instructions interpreted (translationDue's least wait).
-    const soonest = this.translateAfter / 4;
+    const soonest = this.translateLoopsSooner ? this.translateAfter / LOOP_SOONER : this.translateAfter;
     while (executed < budget && this.stop === null) {
       // Chaining: the block that just ran remembers the two that followed it last, valid while no decoded code was
       // dropped (a change of the translation regime in system mode comes with a stop, which ends this loop).
