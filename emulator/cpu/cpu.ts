@@ -5,6 +5,7 @@
 import { isBlockEnd, whenCondition, type Handler } from './alu';
 import { decodeArm } from './a32';
 import { DENSE_STRIDE, denseArm, denseHandler, executeDense } from './dense';
+import { denseThumb } from './dense-t32';
 import { MemoryFault, type CpuMemory } from './memory';
 import { raiseUndefined } from './system-ops';
 import { CpuState, type StopReason } from './state';
@@ -60,8 +61,8 @@ export class Block {
   /** The block's translation once it is hot. */
   translated: Translated | undefined = undefined;
   /**
-   * An ARM block's instructions in the dense form that `executeDense` runs (dense.ts), at `denseAt` in a chunk
-   * shared with the blocks decoded around it, after the block's start address; unused in Thumb state.
+   * The block's instructions in the dense form that `executeDense` runs (dense.ts, dense-t32.ts), at `denseAt` in a
+   * chunk shared with the blocks decoded around it, after the block's start address.
    */
   dense: Int32Array;
   denseAt: number;
@@ -214,7 +215,7 @@ export class Cpu extends CpuState {
   private denseFormOn = true;
 
   /**
-   * Whether ARM blocks run interpreted from their dense form (dense.ts); off, every instruction calls its handler:
+   * Whether blocks run interpreted from their dense form (dense.ts); off, every instruction calls its handler:
    * the reference the dense form is tested against. Changing it drops the decoded code (blocks decoded for the
    * dense form have no handler for what it covers).
    */
@@ -371,8 +372,12 @@ export class Cpu extends CpuState {
         encodings[count] = encoding;
         // IT: the following instructions decode as conditional ones; nothing happens at run time.
         const startsIt = second < 0 && (first & 0xff00) === 0xbf00 && (first & 0xf) !== 0 && it === 0;
-        handler = this.decoded(address, encoding, THUMB_STATE | itBefore)
-          ?? this.keepDecoded(address, encoding, THUMB_STATE | itBefore, this.decodeThumbHandler(first, second, address, itBefore));
+        const state = THUMB_STATE | itBefore;
+        if (this.denseFormOn && denseThumb(first, second, address, itBefore, dense, count * DENSE_STRIDE)) handler = this.decoded(address, encoding, state) ?? denseOnly;
+        else {
+          handler = this.decoded(address, encoding, state) ?? this.keepDecoded(address, encoding, state, this.decodeThumbHandler(first, second, address, itBefore));
+          denseHandler(handler, dense, count * DENSE_STRIDE);
+        }
         if (startsIt) it = first & 0xff;
         else {
           ends = second < 0 && (first & 0xff00) === 0xdf00;
@@ -415,9 +420,9 @@ export class Cpu extends CpuState {
   private blockFromScratch(start: number, handlers: Handler[], it: number, thumb: boolean): Block {
     const count = handlers.length;
     const { addresses, fallthrough, itStates, encodings, dense } = SCRATCH;
-    // The block's arrays go into the chunk being filled: [start, dense form] (ARM), addresses, fall-throughs, R15
+    // The block's arrays go into the chunk being filled: [start, dense form], addresses, fall-throughs, R15
     // values, encodings, then the ITSTATE bytes.
-    const denseLength = thumb ? 0 : 1 + count * DENSE_STRIDE;
+    const denseLength = 1 + count * DENSE_STRIDE;
     const length = denseLength + 4 * count + ((count + 3) >> 2);
     if (this.chunkUsed + length > CHUNK) {
       this.chunk = new Int32Array(CHUNK);
@@ -426,10 +431,8 @@ export class Cpu extends CpuState {
     const chunk = this.chunk, at = this.chunkUsed;
     this.chunkUsed += length;
     const denseAt = at + 1;
-    if (!thumb) {
-      chunk[at] = start;
-      for (let i = 0; i < count * DENSE_STRIDE; i++) chunk[denseAt + i] = dense[i];
-    }
+    chunk[at] = start;
+    for (let i = 0; i < count * DENSE_STRIDE; i++) chunk[denseAt + i] = dense[i];
     const arrays = 4 * (at + denseLength);
     const buffer = chunk.buffer;
     const block = new Block(handlers, new Uint32Array(buffer, arrays, count), new Uint32Array(buffer, arrays + 4 * count, count),
@@ -505,15 +508,16 @@ export class Cpu extends CpuState {
       }
       this.runTranslated = false;
       const count = Math.min(length, budget - executed);
-      const dense = !block.thumb && this.denseForm;
+      const dense = this.denseFormOn;
       let i = 0;
       try {
         if (dense) {
-          i = executeDense(this, block.dense, block.denseAt, handlers, block.dense[block.denseAt - 1], count);
+          i = executeDense(this, block.dense, block.denseAt, handlers, block.dense[block.denseAt - 1], count, fallthrough, pcValues);
           // A chain: while the block that follows is the one remembered and would run interpreted and whole, it runs
           // from here, without the rest of this loop's work per block (breakpoints: none is set).
-          while (this.stop === null && this.breakpointSet === undefined && !this.thumb) {
-            const key = this.next | 0;
+          // A Thumb block cut inside an IT block by its page's end leaves the rest to the engine (ITSTATE).
+          while (this.stop === null && this.breakpointSet === undefined && block.endIt === 0) {
+            const key = (this.next + (this.thumb ? 1 : 0)) | 0;
             let following: Block;
             if (block.successorKey === key && block.successorGeneration === this.codeGeneration) following = block.successor!;
             else if (block.alternateKey === key && block.alternateGeneration === this.codeGeneration) following = block.alternate!;
@@ -525,7 +529,8 @@ export class Cpu extends CpuState {
             previous = block = following;
             this.runBlock = following;
             this.runExecuted = executed;
-            i = executeDense(this, following.dense, following.denseAt, following.handlers, following.dense[following.denseAt - 1], following.instructionCount);
+            i = executeDense(this, following.dense, following.denseAt, following.handlers, following.dense[following.denseAt - 1],
+              following.instructionCount, following.fallthrough, following.pcValues);
           }
         } else {
           for (; i < count; i++) {
@@ -542,8 +547,8 @@ export class Cpu extends CpuState {
         }
       } catch (error) {
         if (!(error instanceof MemoryFault)) throw error;
-        // executeDense left `next` at the faulting instruction's fall-through (its instructions are 4 bytes apart).
-        if (dense) i = (this.next - block.addresses[0] - 4) >>> 2;
+        // executeDense left `next` at the faulting instruction's fall-through.
+        if (dense) i = this.executingIndex(block);
         r[15] = block.pcValues[i];
         this.faultAt(block, i, error);
         executed += i;
@@ -620,7 +625,10 @@ export class Cpu extends CpuState {
     block.handlers = block.handlers.map((handler, i) => {
       if (handler !== denseOnly) return handler;
       const word = block.encodings[i], address = block.addresses[i];
-      return this.decoded(address, word, 0) ?? this.keepDecoded(address, word, 0, this.decodeArmHandler(word, address));
+      if (!block.thumb) return this.decoded(address, word, 0) ?? this.keepDecoded(address, word, 0, this.decodeArmHandler(word, address));
+      const state = THUMB_STATE | block.itStates[i];
+      const first = word > 0xffff ? word >>> 16 : word, second = word > 0xffff ? word & 0xffff : -1;
+      return this.decoded(address, word, state) ?? this.keepDecoded(address, word, state, this.decodeThumbHandler(first, second, address, block.itStates[i]));
     });
     return block;
   }
@@ -683,7 +691,7 @@ export class Cpu extends CpuState {
 
 const nopHandler: Handler = () => {};
 
-/** In an ARM block decoded for the dense form, the place of the handlers it does not need (never called). */
+/** In a block decoded for the dense form, the place of the handlers it does not need (never called). */
 const denseOnly: Handler = () => {
   throw new Error('internal error: an instruction decoded for the dense form ran by its handler');
 };

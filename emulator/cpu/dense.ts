@@ -58,7 +58,8 @@ export const enum Form {
   DataShiftedByRegister,
   /** [d | n << 4 | m << 8 | s << 12, accumulator or -1]: MUL, MLA. */
   Multiply,
-  /** [t | n << 4 | load << 12 | index << 13 | wback << 14, delta]: LDRD/STRD of Rt and Rt+1, immediate offset. */
+  /** [t | n << 4 | load << 12 | index << 13 | wback << 14 | t2 << 16, delta]: LDRD/STRD of Rt and Rt2 (Rt+1 in A32),
+   * immediate offset. */
   LoadStoreDual,
   /** []: barriers, PLD, NOP and the hints that do nothing here (their handler is the shared no-op). */
   Nop,
@@ -75,6 +76,10 @@ export const enum Form {
   BranchLink,
   /** [m, return address or -1 (BX)]: BX and BLX of a register. */
   BranchExchange,
+  /** [n, target, 1 for CBNZ]: CBZ, CBNZ. */
+  CompareBranch,
+  /** [n, m, 1 for TBH]: TBB, TBH (Rn the PC reads as the instruction's address + 4). */
+  TableBranch,
 }
 
 const AL = 14;
@@ -85,7 +90,7 @@ const bits = (word: number, hi: number, lo: number): number => (word >>> lo) & (
 const bit = (word: number, n: number): number => (word >>> n) & 1;
 
 /** DecodeImmShift as a shifter word (type 4: RRX; LSR/ASR #0 mean 32). */
-function shifter(m: number, type: number, imm5: number): number {
+export function shifter(m: number, type: number, imm5: number): number {
   if (type === 3 && imm5 === 0) return m | (4 << 4) | (1 << 8);
   return m | (type << 4) | ((imm5 === 0 && (type === 1 || type === 2) ? 32 : imm5) << 8);
 }
@@ -232,7 +237,7 @@ function denseExtraLoadStore(word: number, code: Int32Array, o: number): Form {
     const wback = p === 0 || w === 1;
     if (bit(word, 22) === 0 || (rd & 1) === 1 || rd === 14 || (wback && (rn === 15 || rn === rd || rn === rd + 1))) return Form.Call;
     const imm = (bits(word, 11, 8) << 4) | rm;
-    return set(code, o, Form.LoadStoreDual, rd | (rn << 4) | ((kind === 2 ? 1 : 0) << 12) | (p << 13) | ((wback ? 1 : 0) << 14), u === 1 ? imm : -imm);
+    return set(code, o, Form.LoadStoreDual, rd | (rn << 4) | ((kind === 2 ? 1 : 0) << 12) | (p << 13) | ((wback ? 1 : 0) << 14) | ((rd + 1) << 16), u === 1 ? imm : -imm);
   }
   const width = kind === 1 ? Width.Half : kind === 2 ? Width.SignedByte : Width.SignedHalf;
   const immediate = bit(word, 22) === 1;
@@ -241,7 +246,7 @@ function denseExtraLoadStore(word: number, code: Int32Array, o: number): Form {
 }
 
 /** A load or store with an immediate (`registerOffset` < 0) or a register offset. */
-function denseLoadStore(code: Int32Array, o: number, load: number, width: Width, t: number, n: number, index: number,
+export function denseLoadStore(code: Int32Array, o: number, load: number, width: Width, t: number, n: number, index: number,
   wback: boolean, add: number, registerOffset: number, imm: number): Form {
   // Writeback of the PC or into a loaded register, and a byte or halfword into the PC, are UNPREDICTABLE: left to the
   // handler's choice. A word loaded into the PC (POP of it alone, a jump table) interworks, as the handler does.
@@ -260,7 +265,7 @@ function denseLoadStore(code: Int32Array, o: number, load: number, width: Width,
 }
 
 /** What `arithmetic` computes. */
-const ARITHMETIC = new Set([Op.AND, Op.EOR, Op.SUB, Op.RSB, Op.ADD, Op.ORR, Op.MOV, Op.BIC, Op.MVN]);
+export const ARITHMETIC = new Set([Op.AND, Op.EOR, Op.SUB, Op.RSB, Op.ADD, Op.ORR, Op.MOV, Op.BIC, Op.MVN]);
 
 /** The data-processing operations without flags (ARITHMETIC), on Rn's value and the second operand. */
 function arithmetic(op: Op, x: number, b: number): number {
@@ -277,14 +282,14 @@ function arithmetic(op: Op, x: number, b: number): number {
   }
 }
 
-function set(code: Int32Array, o: number, form: Form, a: number, b = 0, c = 0): Form {
+export function set(code: Int32Array, o: number, form: Form, a: number, b = 0, c = 0): Form {
   code[o + 1] = a;
   code[o + 2] = b;
   code[o + 3] = c;
   return form;
 }
 
-function popCount(list: number): number {
+export function popCount(list: number): number {
   let count = 0;
   for (let v = list; v !== 0; v &= v - 1) count++;
   return count;
@@ -329,11 +334,14 @@ function isTest(op: Op): boolean {
  * retired count from them, and a MemoryFault propagates with `next` at the faulting instruction's fall-through); the
  * integer instructions, most of a block, store neither (R15 is no state between instructions: the PC is `pc`).
  */
-export function executeDense(c: CpuState, code: Int32Array, at: number, handlers: readonly Handler[], start: number, count: number): number {
+export function executeDense(c: CpuState, code: Int32Array, at: number, handlers: readonly Handler[], start: number, count: number,
+  fallthrough: Uint32Array, pcValues: Int32Array): number {
   const r = c.r;
   const mem = c.mem;
-  // `o` walks the dense form; the instruction at code[o - DENSE_STRIDE] is the one executing, and `pc + o` the
-  // address after it (instructions are 4 bytes apart, DENSE_STRIDE int32s apart).
+  // `o` walks the dense form; the instruction at code[o - DENSE_STRIDE] is the one executing. In an A32 block `pc + o`
+  // is the address after it (instructions 4 bytes apart, DENSE_STRIDE int32s apart), for the forms that read the PC
+  // as an operand (T32 ones never do); what sets `next` and R15 takes them from the block's `fallthrough` and
+  // `pcValues` (T32 instructions are 2 or 4 bytes long).
   const pc = (start - at) | 0;
   const end = at + count * DENSE_STRIDE;
   let o = at;
@@ -344,10 +352,11 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
     const a = code[o - 3];
     switch (head & 0xff) {
       case Form.Call: {
-        const next = (pc + o) >>> 0;
+        const index = ((o - at) >> 2) - 1;
+        const next = fallthrough[index];
         c.next = next;
-        r[15] = (pc + o + 4) | 0;
-        handlers[((o - at) >> 2) - 1](c);
+        r[15] = pcValues[index];
+        handlers[index](c);
         if (c.next !== next) return (o - at) >> 2; // a branch, or a stop
         break;
       }
@@ -429,8 +438,10 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
         break;
       default: {
         // The forms that access memory or branch: `next` and R15 as the handlers see them.
-        c.next = (pc + o) >>> 0;
-        r[15] = (pc + o + 4) | 0;
+        const index = ((o - at) >> 2) - 1;
+        const next = fallthrough[index];
+        c.next = next;
+        r[15] = pcValues[index];
         switch (head & 0xff) {
           case Form.LoadWord:
             r[a] = mem.read32((r[code[o - 2]] + code[o - 1]) | 0);
@@ -446,12 +457,12 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
             break;
           case Form.LoadStoreImmediate:
             loadStore(c, r, a, code[o - 2]);
-            if (c.next !== (pc + o) >>> 0) return (o - at) >> 2; // the PC loaded
+            if (c.next !== next) return (o - at) >> 2; // the PC loaded
             break;
           case Form.LoadStoreRegister: {
             const offset = shifted(c, r, code[o - 2]);
             loadStore(c, r, a, (a >>> 15) & 1 ? offset : -offset | 0);
-            if (c.next !== (pc + o) >>> 0) return (o - at) >> 2;
+            if (c.next !== next) return (o - at) >> 2;
             break;
           }
           case Form.LoadStoreDual:
@@ -459,7 +470,7 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
             break;
           case Form.LoadStoreMultiple:
             loadStoreMultiple(c, r, a, code[o - 2], code[o - 1]);
-            if (c.next !== (pc + o) >>> 0) return (o - at) >> 2; // the PC loaded
+            if (c.next !== next) return (o - at) >> 2; // the PC loaded
             break;
           case Form.Branch:
             c.next = a >>> 0;
@@ -468,17 +479,27 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
             r[14] = code[o - 2];
             c.next = a >>> 0;
             return (o - at) >> 2;
-          default: {
+          case Form.BranchExchange: {
             const target = r[a];
             if (code[o - 2] !== -1) r[14] = code[o - 2];
             bxWritePc(c, target);
+            return (o - at) >> 2;
+          }
+          case Form.CompareBranch:
+            if ((r[a] === 0 ? 0 : 1) !== code[o - 1]) break;
+            c.next = code[o - 2] >>> 0;
+            return (o - at) >> 2;
+          default: {
+            const base = r[a], index = r[code[o - 2]];
+            const halfwords = code[o - 1] !== 0 ? mem.read16((base + 2 * index) | 0) : mem.read8((base + index) | 0);
+            c.next = (r[15] + 2 * halfwords) >>> 0;
             return (o - at) >> 2;
           }
         }
       }
     }
   }
-  c.next = (pc + o) >>> 0;
+  c.next = fallthrough[((o - at) >> 2) - 1];
   return (o - at) >> 2;
 }
 
@@ -560,10 +581,10 @@ function loadStoreDual(c: CpuState, r: Int32Array, fields: number, delta: number
     const high = mem.read32((address + 4) | 0);
     if ((fields >>> 14) & 1) r[n] = offsetAddress;
     r[t] = low;
-    r[t + 1] = high;
+    r[(fields >>> 16) & 0xf] = high;
     return;
   }
   mem.write32(address, r[t]);
-  mem.write32((address + 4) | 0, r[t + 1]);
+  mem.write32((address + 4) | 0, r[(fields >>> 16) & 0xf]);
   if ((fields >>> 14) & 1) r[n] = offsetAddress;
 }
