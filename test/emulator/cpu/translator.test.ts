@@ -10,6 +10,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cpu } from '../../../emulator/cpu/cpu';
 import { DENSE_STRIDE, denseArm } from '../../../emulator/cpu/dense';
+import { denseThumb } from '../../../emulator/cpu/dense-t32';
 import { MemoryFault, type CpuMemory } from '../../../emulator/cpu/memory';
 import { translationStats } from '../../../emulator/cpu/translate';
 import { LinuxProcess } from '../../../emulator/linux/process';
@@ -79,7 +80,7 @@ const CODE = 0x8000;
 
 // Registers: r0-r7 take results, r8-r12 and SP are bases into the middle of the RAM (loads and stores mostly
 // succeed, so that streams run long; a few still fault, which must stop both engines alike).
-const pick = (next: () => number, values: readonly number[]): number => values[next() % values.length];
+const pick = <T = number>(next: () => number, values: readonly T[]): T => values[next() % values.length];
 const RESULTS = [0, 1, 2, 3, 4, 5, 6, 7];
 const BASES = [8, 9, 10, 11, 12];
 
@@ -139,6 +140,14 @@ function randomThumb(next: () => number): number[] {
     () => [0xfa00 | ((next() & 7) << 4) | pick(next, [rn, 15]), 0xf080 | (rd << 8) | ((next() & 3) << 4) | (next() % 13)], // extends (32-bit)
     () => [0xe840 | pick(next, [0x100, 0x120, 0x020, 0x180, 0x1a0, 0x0a0]) | (next() & 0x10) | base, (result() << 12) | (result() << 8) | (next() & 0xff)], // LDRD/STRD
     () => [0xbd00 | (next() & 0xff)], // POP with the PC
+    () => [0xb100 | (next() & 0x0a00) | ((next() & 31) << 3) | low()], // CBZ, CBNZ
+    () => [0xe8df, 0xf000 | ((next() & 1) << 4) | result()], // TBB, TBH [pc, Rm]
+    () => [0x4800 | (result() << 8) | (next() & 0x1f)], // LDR (literal)
+    () => [pick(next, [0xf8df, 0xf85f, 0xf89f, 0xf9bf, 0xf8bf]), (result() << 12) | (next() & 0x3f)], // LDR.W... (literal)
+    () => pick(next, [[0xa000 | (result() << 8) | (next() & 0xff)], [pick(next, [0xf20f, 0xf2af]), (result() << 8) | (next() & 0x70ff)]]), // ADR
+    () => pick(next, [[0xb000 | (next() & 0x8f)], [0xa800 | (result() << 8) | (next() & 0xff)]]), // ADD/SUB SP, ADD Rd, SP
+    () => [0xf000, pick(next, [0xf800, 0x9000, 0x8000]) | (next() % 16)], // BL, B.W, BEQ.W, short and forward
+    () => [0xf000 | ((next() % 14) << 6), 0x8000 | (next() % 16)], // B<cond>.W
     () => [next() & 0xffff, next() & 0xffff], // anything
   ];
   const halfwords = forms[next() % forms.length]();
@@ -229,8 +238,12 @@ for (const thumb of [false, true]) {
       const halfwords: number[] = [];
       const length = 4 + (next() % 20);
       for (let i = 0; i < length; i++) {
-        if (thumb) halfwords.push(...randomThumb(next));
-        else {
+        if (thumb) {
+          const instruction = randomThumb(next);
+          halfwords.push(...instruction);
+          words++;
+          if (denseThumb(instruction[0], instruction.length === 2 ? instruction[1] : -1, CODE, 0, new Int32Array(DENSE_STRIDE), 0)) dense++;
+        } else {
           const w = randomArm(next);
           halfwords.push(w & 0xffff, w >>> 16);
           words++;
@@ -242,7 +255,7 @@ for (const thumb of [false, true]) {
     // The test means something only if streams ran long, and the emitter and the dense form took part.
     assert.ok(translatedRuns > 50, `only ${translatedRuns} streams ran long`);
     assert.ok(translationStats.inlined > before, 'no instruction was emitted inline');
-    if (!thumb) assert.ok(dense > words / 2, `only ${dense} of ${words} words have a dense form`);
+    assert.ok(dense > words / 2, `only ${dense} of ${words} instructions have a dense form`);
   });
 }
 
