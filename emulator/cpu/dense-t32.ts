@@ -92,7 +92,10 @@ function dense16(hw: number, address: number, inIt: boolean, code: Int32Array, o
         // On high registers, no flags but CMP's; the PC as an operand or destination is left to the handlers.
         const m = bits(hw, 6, 3), dn = (bit(hw, 7) << 3) | lo3;
         switch (bits(hw, 9, 8)) {
-          case 0: return dn === 15 || m === 15 ? Form.Call : set(code, o, Form.ArithmeticRegister, dn | (dn << 4) | (Op.ADD << 8), m);
+          case 0:
+            if (dn === 15) return Form.Call;
+            // ADD Rdn, PC (position-independent code): a constant added.
+            return m === 15 ? set(code, o, Form.AddConstant, dn, dn, (address + 4) | 0) : set(code, o, Form.ArithmeticRegister, dn | (dn << 4) | (Op.ADD << 8), m);
           case 1: return dn === 15 || m === 15 ? Form.Call : set(code, o, Form.CompareRegister, dn, m);
           case 2:
             if (dn === 15) return Form.Call;
@@ -205,7 +208,7 @@ function dense32(hw1: number, hw2: number, address: number, inIt: boolean, code:
   const rn = hw1 & 0xf, rd = bits(hw2, 11, 8), rt = bits(hw2, 15, 12), rm = hw2 & 0xf;
   if (op1 === 0b01) {
     if (bits(hw1, 10, 9) === 0b00) return bit(hw1, 6) === 0 ? denseMultiple32(hw1, hw2, code, o) : denseDual32(hw1, hw2, code, o);
-    if (bits(hw1, 10, 9) !== 0b01) return Form.Call; // coprocessor
+    if (bits(hw1, 10, 9) !== 0b01) return denseCoprocessor(hw1, hw2, code, o);
     // Data processing (shifted register).
     const s = bit(hw1, 4), op = operation32(bits(hw1, 8, 5), s, rd, rn);
     if (op === undefined || rm === 15) return Form.Call;
@@ -239,7 +242,7 @@ function dense32(hw1: number, hw2: number, address: number, inIt: boolean, code:
     }
   }
   // op1 === 0b11
-  if (bit(hw1, 10) === 1) return Form.Call; // coprocessor
+  if (bit(hw1, 10) === 1) return denseCoprocessor(hw1, hw2, code, o);
   if (bits(hw1, 10, 9) === 0b00) return bit(hw1, 8) === 1 && bit(hw1, 4) === 0 ? Form.Call : denseLoadStore32(hw1, hw2, address, code, o);
   if (rd === 15 || rm === 15) return Form.Call;
   if (bits(hw1, 10, 8) === 0b010) {
@@ -262,6 +265,15 @@ function dense32(hw1: number, hw2: number, address: number, inIt: boolean, code:
     // MUL, MLA.
     return set(code, o, Form.Multiply, rd | (rn << 4) | (rm << 8), rt === 15 ? -1 : rt);
   }
+  return Form.Call;
+}
+
+/** MRC of the user thread ID registers (glibc's TLS pointer); the other coprocessor instructions keep handlers. */
+function denseCoprocessor(hw1: number, hw2: number, code: Int32Array, o: number): Form {
+  const t = bits(hw2, 15, 12), word = ((hw1 << 16) | hw2) & ~0xf000;
+  if (t === 15) return Form.Call;
+  if (word === (0xee1d0f70 | 0)) return set(code, o, Form.ReadThreadId, t, 1);
+  if (word === (0xee1d0f50 | 0)) return set(code, o, Form.ReadThreadId, t, 0);
   return Form.Call;
 }
 

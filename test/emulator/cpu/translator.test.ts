@@ -141,18 +141,24 @@ function randomThumb(next: () => number): number[] {
     () => [0xe840 | pick(next, [0x100, 0x120, 0x020, 0x180, 0x1a0, 0x0a0]) | (next() & 0x10) | base, (result() << 12) | (result() << 8) | (next() & 0xff)], // LDRD/STRD
     () => [0xbd00 | (next() & 0xff)], // POP with the PC
     () => [0xb100 | (next() & 0x0a00) | ((next() & 31) << 3) | low()], // CBZ, CBNZ
-    () => [0xe8df, 0xf000 | ((next() & 1) << 4) | result()], // TBB, TBH [pc, Rm]
     () => [0x4800 | (result() << 8) | (next() & 0x1f)], // LDR (literal)
     () => [pick(next, [0xf8df, 0xf85f, 0xf89f, 0xf9bf, 0xf8bf]), (result() << 12) | (next() & 0x3f)], // LDR.W... (literal)
     () => pick(next, [[0xa000 | (result() << 8) | (next() & 0xff)], [pick(next, [0xf20f, 0xf2af]), (result() << 8) | (next() & 0x70ff)]]), // ADR
-    () => pick(next, [[0xb000 | (next() & 0x8f)], [0xa800 | (result() << 8) | (next() & 0xff)]]), // ADD/SUB SP, ADD Rd, SP
+    () => [0xb000 | (next() & 0x8f)], // ADD/SUB SP
     () => [0xf000, pick(next, [0xf800, 0x9000, 0x8000]) | (next() % 16)], // BL, B.W, BEQ.W, short and forward
     () => [0xf000 | ((next() % 14) << 6), 0x8000 | (next() % 16)], // B<cond>.W
+    () => [0xee1d, pick(next, [0x0f70, 0x0f50]) | (result() << 12)], // MRC TPIDRURO, TPIDRURW
     () => [next() & 0xffff, next() & 0xffff], // anything
   ];
   const halfwords = forms[next() % forms.length]();
   if (halfwords.length === 2 && (halfwords[0] & 0xf800) < 0xe800) halfwords.pop();
   return halfwords;
+}
+
+/** CBZ/CBNZ, TBB/TBH and the 32-bit branches. */
+function isThumbBranch(halfwords: readonly number[]): boolean {
+  if (halfwords.length === 1) return (halfwords[0] & 0xf500) === 0xb100;
+  return halfwords[0] === 0xe8df || ((halfwords[0] & 0xf800) === 0xf000 && (halfwords[1] & 0x8000) !== 0);
 }
 
 interface Outcome {
@@ -237,9 +243,14 @@ for (const thumb of [false, true]) {
     for (let stream = 0; stream < 400; stream++) {
       const halfwords: number[] = [];
       const length = 4 + (next() % 20);
+      let itLeft = 0;
       for (let i = 0; i < length; i++) {
         if (thumb) {
-          const instruction = randomThumb(next);
+          let instruction = randomThumb(next);
+          // Branches other than B (T1, T2) inside an IT block are UNPREDICTABLE (engines may differ): NOPs instead.
+          if (itLeft > 0 && isThumbBranch(instruction)) instruction = [0xbf00];
+          itLeft = instruction.length === 1 && (instruction[0] & 0xff00) === 0xbf00 && (instruction[0] & 0xf) !== 0 && itLeft === 0
+            ? 4 - (31 - Math.clz32(instruction[0] & -instruction[0] & 0xf)) : Math.max(0, itLeft - 1);
           halfwords.push(...instruction);
           words++;
           if (denseThumb(instruction[0], instruction.length === 2 ? instruction[1] : -1, CODE, 0, new Int32Array(DENSE_STRIDE), 0)) dense++;
@@ -307,6 +318,30 @@ test('A32 instructions reading or loading the PC, and field extracts, run alike 
     0xe59af000, // LDR pc, [r10]: to what r10 points at (0: the zeros there run on)
   ];
   checkLoopedStream(words.flatMap((w) => [w & 0xffff, w >>> 16]), false, 0x5eed, 'PC readers, field extracts');
+});
+
+test('T32 table branches, CBZ/CBNZ, literal loads, ADR and IT blocks: translated, dense and handler runs alike', () => {
+  const halfwords = [
+    0x2101, // MOVS r1, #1
+    0xe8df, 0xf001, // TBB [pc, r1]: to 0x800a
+    0x0201, 0xbf00, // the table; NOP
+    0x2202, // MOVS r2, #2
+    0xe8df, 0xf012, // TBH [pc, r2]: to 0x8016
+    0x0000, 0x0000, 0x0003, // the table
+    0xb108, // CBZ r0, 0x801c
+    0x3301, // ADDS r3, #1
+    0xbf00, // NOP
+    0xb903, // CBNZ r3, 0x8020
+    0xbf00, // NOP
+    0x4c01, // LDR r4, [pc, #4]: Align(PC, 4) + 4
+    0xf85f, 0x5008, // LDR.W r5, [pc, #-8]
+    0xbf08, 0x3601, // IT EQ; ADDEQ r6, #1 (no flags)
+    0xbfcc, 0x460f, 0x4617, // ITE GT; MOVGT r7, r1; MOVLE r7, r2
+    0xa002, // ADR r0, #8
+    0x6800, // LDR r0, [r0]
+  ];
+  checkLoopedStream(halfwords, true, 0x5eed, 'T32 table branches');
+  checkLoopedStream(halfwords, true, 0xfeed, 'T32 table branches');
 });
 
 test('random A32 data processing, looped: blocks with their flags in locals end in the same state', () => {
