@@ -36,6 +36,8 @@ const LOAD_STORE_REGISTER: readonly (readonly [number, Width])[] = [
 /** 16-bit data processing on registers (opcode → operation; shifts by a register as MOV of a shifted register). */
 const DATA16: readonly Op[] = [Op.AND, Op.EOR, Op.MOV, Op.MOV, Op.MOV, Op.ADC, Op.SBC, Op.MOV, Op.TST, Op.RSB, Op.CMP, Op.CMN, Op.ORR, Op.MOV, Op.BIC, Op.MVN];
 const SHIFT_BY_REGISTER: readonly number[] = [0, 0, 0, 1, 2, 0, 0, 3];
+/** The logical operations whose flags of a plain register are N and Z alone. */
+const LOGICAL = new Set([Op.AND, Op.EOR, Op.ORR, Op.MOV, Op.BIC, Op.MVN]);
 
 function dense16(hw: number, address: number, inIt: boolean, code: Int32Array, o: number): Form {
   const lo3 = hw & 7, mid3 = bits(hw, 5, 3), high3 = bits(hw, 8, 6), r8 = bits(hw, 10, 8), imm8 = hw & 0xff;
@@ -47,14 +49,14 @@ function dense16(hw: number, address: number, inIt: boolean, code: Int32Array, o
       if (op !== 3) {
         // LSL, LSR, ASR (immediate): MOV(S) of a shifted register.
         const imm5 = bits(hw, 10, 6);
-        if (s === 0 && op === 0 && imm5 === 0) return set(code, o, Form.MoveRegister, lo3, mid3);
+        if (op === 0 && imm5 === 0) return s === 0 ? set(code, o, Form.MoveRegister, lo3, mid3) : set(code, o, Form.LogicalFlags, lo3 | (Op.MOV << 8), mid3);
         return s === 1 ? set(code, o, Form.DataRegister, lo3 | (Op.MOV << 8) | (1 << 12), shifter(mid3, op, imm5))
           : set(code, o, Form.ArithmeticRegister, lo3 | (Op.MOV << 8), shifter(mid3, op, imm5));
       }
       const subtract = bit(hw, 9), operation = subtract === 1 ? Op.SUB : Op.ADD;
       if (bit(hw, 10) === 1) {
         if (s === 0) return set(code, o, Form.AddConstant, lo3, mid3, subtract === 1 ? -high3 : high3);
-        return set(code, o, Form.DataImmediate, lo3 | (mid3 << 4) | (operation << 8) | (1 << 12), high3, -1);
+        return addFlags(code, o, lo3, mid3, subtract, high3);
       }
       return dataRegister(code, o, operation, s, lo3, mid3, high3);
     }
@@ -64,9 +66,8 @@ function dense16(hw: number, address: number, inIt: boolean, code: Int32Array, o
         case 0: return s === 0 ? set(code, o, Form.MoveConstant, r8, imm8) : set(code, o, Form.DataImmediate, r8 | (Op.MOV << 8) | (1 << 12), imm8, -1);
         case 1: return set(code, o, Form.CompareConstant, r8, imm8);
         default: {
-          const operation = bit(hw, 11) === 1 ? Op.SUB : Op.ADD;
-          if (s === 0) return set(code, o, Form.AddConstant, r8, r8, operation === Op.SUB ? -imm8 : imm8);
-          return set(code, o, Form.DataImmediate, r8 | (r8 << 4) | (operation << 8) | (1 << 12), imm8, -1);
+          if (s === 0) return set(code, o, Form.AddConstant, r8, r8, bit(hw, 11) === 1 ? -imm8 : imm8);
+          return addFlags(code, o, r8, r8, bit(hw, 11), imm8);
         }
       }
     case 0b0100: {
@@ -145,9 +146,15 @@ function dense16(hw: number, address: number, inIt: boolean, code: Int32Array, o
   }
 }
 
+/** ADDS or SUBS of a constant. */
+function addFlags(code: Int32Array, o: number, d: number, n: number, subtract: number, imm: number): Form {
+  return set(code, o, Form.AddFlags, d | (n << 4) | (subtract << 8), subtract === 1 ? ~imm : imm);
+}
+
 /** A data-processing operation on two registers, with or without flags. */
 function dataRegister(code: Int32Array, o: number, operation: Op, s: number, d: number, n: number, m: number): Form {
   if (s === 0 && ARITHMETIC.has(operation)) return set(code, o, Form.ArithmeticRegister, d | (n << 4) | (operation << 8), m);
+  if (s === 1 && LOGICAL.has(operation)) return set(code, o, Form.LogicalFlags, d | (n << 4) | (operation << 8), m);
   return set(code, o, Form.DataRegister, d | (n << 4) | (operation << 8) | (s << 12), m);
 }
 

@@ -80,6 +80,10 @@ export const enum Form {
   CompareBranch,
   /** [n, m, 1 for TBH]: TBB, TBH (Rn the PC reads as the instruction's address + 4). */
   TableBranch,
+  /** [d | n << 4 | op << 8, m]: AND, EOR, ORR, MOV, BIC, MVN of a register setting N and Z (Thumb's 16-bit forms). */
+  LogicalFlags,
+  /** [d | n << 4 | carry in << 8, b]: ADDS (b the constant, carry in 0) and SUBS (b its complement, carry in 1). */
+  AddFlags,
 }
 
 const AL = 14;
@@ -339,10 +343,11 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
   const r = c.r;
   const mem = c.mem;
   // `o` walks the dense form; the instruction at code[o - DENSE_STRIDE] is the one executing. In an A32 block `pc + o`
-  // is the address after it (instructions 4 bytes apart, DENSE_STRIDE int32s apart), for the forms that read the PC
-  // as an operand (T32 ones never do); what sets `next` and R15 takes them from the block's `fallthrough` and
-  // `pcValues` (T32 instructions are 2 or 4 bytes long).
+  // is the address after it (instructions 4 bytes apart, DENSE_STRIDE int32s apart); a T32 block's `next` and R15
+  // come from its `fallthrough` and `pcValues` (instructions 2 or 4 bytes long), and its forms never read the PC as
+  // an operand.
   const pc = (start - at) | 0;
+  const thumb = c.thumb; // the block's state (an instruction that changes it ends the run)
   const end = at + count * DENSE_STRIDE;
   let o = at;
   while (o < end) {
@@ -353,9 +358,9 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
     switch (head & 0xff) {
       case Form.Call: {
         const index = ((o - at) >> 2) - 1;
-        const next = fallthrough[index];
+        const next = thumb ? fallthrough[index] : (pc + o) >>> 0;
         c.next = next;
-        r[15] = pcValues[index];
+        r[15] = thumb ? pcValues[index] : (pc + o + 4) | 0;
         handlers[index](c);
         if (c.next !== next) return (o - at) >> 2; // a branch, or a stop
         break;
@@ -377,6 +382,15 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
         if (!isTest(op)) r[a & 0xf] = result;
         break;
       }
+      case Form.LogicalFlags: {
+        const result = arithmetic((a >>> 8) & 0xf, r[(a >>> 4) & 0xf], r[code[o - 2]]);
+        setNZ(c, result);
+        r[a & 0xf] = result;
+        break;
+      }
+      case Form.AddFlags:
+        r[a & 0xf] = addFlags(c, r[(a >>> 4) & 0xf], code[o - 2], a >>> 8);
+        break;
       case Form.ArithmeticImmediate:
         r[a & 0xf] = arithmetic((a >>> 8) & 0xf, r[(a >>> 4) & 0xf], code[o - 2]);
         break;
@@ -438,10 +452,9 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
         break;
       default: {
         // The forms that access memory or branch: `next` and R15 as the handlers see them.
-        const index = ((o - at) >> 2) - 1;
-        const next = fallthrough[index];
+        const next = thumb ? fallthrough[((o - at) >> 2) - 1] : (pc + o) >>> 0;
         c.next = next;
-        r[15] = pcValues[index];
+        r[15] = thumb ? pcValues[((o - at) >> 2) - 1] : (pc + o + 4) | 0;
         switch (head & 0xff) {
           case Form.LoadWord:
             r[a] = mem.read32((r[code[o - 2]] + code[o - 1]) | 0);
@@ -499,7 +512,7 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
       }
     }
   }
-  c.next = fallthrough[((o - at) >> 2) - 1];
+  c.next = thumb ? fallthrough[((o - at) >> 2) - 1] : (pc + o) >>> 0;
   return (o - at) >> 2;
 }
 
