@@ -181,7 +181,7 @@ export function translateBlock(block: TranslationInput): Translated {
       if (direct) code = directAccesses(code, i, sites);
       // A memory call left in the code (LDM, LDRD...) records where it is; a direct access does so on a miss.
       if (instruction.mayFault && (!direct || CALL.test(code))) {
-        lines.push(inline ? `c.exitIndex = ${i}; c.passBase = done - e;` : `c.exitIndex = ${i};`);
+        lines.push(inline && direct ? `c.exitIndex = ${i}; c.passBase = done - e;` : `c.exitIndex = ${i};`);
       }
       // The last instruction leaves through the loop check below, with next = where it goes: set after it when
       // only a direct branch of its own leaves otherwise (a loop's closing branch stores nothing when it is taken).
@@ -194,7 +194,7 @@ export function translateBlock(block: TranslationInput): Translated {
       // `e` is where this pass entered the block: i + 1 - e instructions of it have retired after instruction i.
       // A direct branch leaves with next = its target, or continues at it inside the block.
       const next = instruction.target === undefined ? '' : `c.next = ${instruction.target}; `;
-      const enter = `${straight ? '' : ` e = at = ${j};`}${inline ? '' : ' c.passBase = done - e;'}`;
+      const enter = `${straight ? '' : ` e = at = ${j};`}${inline && direct ? '' : ' c.passBase = done - e;'}`;
       const taken = j !== undefined && j < length
         ? `if (c.stop === null && c.codeGeneration === generation && done + ${i + 1 + length - j} - e <= budget) { done += ${i + 1} - e;${enter} continue; } ${next}${exit}`
         : `${next}${exit}`;
@@ -228,7 +228,7 @@ export function translateBlock(block: TranslationInput): Translated {
     straight ? '' : '    case 0:',
     ...lines.filter((line) => line !== 'case 0:').map((line) => `    ${line.replaceAll('DROP', drop)}`),
     '    }',
-    loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && done + ${2 * length} - e <= budget) { done += ${length} - e;${straight ? '' : ' e = at = 0;'}${inline ? '' : ' c.passBase = done;'} continue; }` : '',
+    loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && done + ${2 * length} - e <= budget) { done += ${length} - e;${straight ? '' : ' e = at = 0;'}${inline && direct ? '' : ' c.passBase = done;'} continue; }` : '',
     `    left = ${length};`,
     '    break;',
     '  }',
