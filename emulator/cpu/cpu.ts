@@ -28,6 +28,13 @@ export const TRANSLATE_AFTER = 200_000;
  * instructions after 200,000 instructions cost V8 about 1 s of CPU on its threads for little gain.
  */
 const TRANSLATE_SPAN = 8;
+/**
+ * Where loops go first (`translateLoopsSooner`), a block that branched back to its own start is translated after
+ * TRANSLATE_AFTER / LOOP_SOONER instructions (1,000): cold, the interpreter runs a program's first instructions at
+ * 5-10 MIPS (V8 has not optimized its handlers yet), a translation runs at 250 MIPS before V8 optimizes it and costs
+ * 0.3-0.6 ms to make. The CRC benchmark's loops then leave the interpreter 10 ms sooner.
+ */
+const LOOP_SOONER = 200;
 
 export class Block {
   // The fields the engine reads on every run of a block come first, to share the host's cache lines: over a kernel's
@@ -195,10 +202,13 @@ function advanceIt(it: number): number {
 }
 
 export class Cpu extends CpuState {
-  private armPages = new Map<number, CodePage>();
+  /**
+   * Decoded pages by page number * 2 + 1 in Thumb state, + 0 in ARM state: one map, so that no lookup takes a path
+   * the engine's optimized loop has not seen (a Thumb program's first ARM routine in libc deoptimized it).
+   */
+  private codePages = new Map<number, CodePage>();
   private chunk = new Int32Array(CHUNK);
   private chunkUsed = 0;
-  private thumbPages = new Map<number, CodePage>();
   /** Instructions retired since creation, up to the last return from `run`. */
   retired = 0;
   private denseFormOn = true;
@@ -222,8 +232,8 @@ export class Cpu extends CpuState {
   translateAfter = TRANSLATE_AFTER;
   /**
    * Whether a block that branched back to its own start when it last ran (a loop, likely to run on) is translated
-   * after a quarter of `translateAfter`, whatever its length: a user program's hot loops then run interpreted a
-   * shorter while (a kernel's blocks keep their wait).
+   * after `translateAfter / LOOP_SOONER` instructions, whatever its length: a user program's hot loops then run
+   * interpreted a shorter while (a kernel's blocks keep their wait).
    */
   translateLoopsSooner = false;
   /** Bumped whenever decoded code is dropped (a looping translated block checks it). */
@@ -248,25 +258,24 @@ export class Cpu extends CpuState {
 
   private readonly invalidate = (pageNumber: number): void => {
     this.codeGeneration++;
-    this.armPages.delete(pageNumber);
-    this.thumbPages.delete(pageNumber);
+    this.codePages.delete(pageNumber * 2);
+    this.codePages.delete(pageNumber * 2 + 1);
   };
 
   /** Drops every decoded instruction (after the address space changed wholesale). */
   flushCodeCache(): void {
     this.codeGeneration++;
-    this.armPages.clear();
-    this.thumbPages.clear();
+    this.codePages.clear();
   }
 
   /** The decoded block at pc (a system CPU keys its pages by physical page instead). */
   protected blockAt(pc: number, thumb: boolean): Block {
     const pageNumber = pc >>> PAGE_SHIFT;
-    const pages = thumb ? this.thumbPages : this.armPages;
-    let page = pages.get(pageNumber);
+    const key = pageNumber * 2 + (thumb ? 1 : 0);
+    let page = this.codePages.get(key);
     if (page === undefined) {
       page = new CodePage();
-      pages.set(pageNumber, page);
+      this.codePages.set(key, page);
       this.mem.watchCode(pageNumber, this.invalidate);
     }
     return page.blockAt(pc) ?? page.add(pc, this.decodeBlock(pc >>> 0, thumb));
@@ -393,6 +402,19 @@ export class Cpu extends CpuState {
       address += size;
       if (ends || (count >= MAX_BLOCK && it === 0)) break;
     }
+    const block = this.blockFromScratch(start, handlers, it, thumb);
+    block.truncated = truncated && address < pageEnd && count < MAX_BLOCK;
+    return block;
+  }
+
+  /**
+   * The block of `handlers` decoded into SCRATCH, its arrays in the chunk being filled. A method apart from the
+   * decoding loop, called once per block: V8 (in run-elf, cli/launcher.ts) does not compile it into `decodeBlock`,
+   * whose optimized code it then compiles in about half the time (the typed arrays' constructors are much of its graph).
+   */
+  private blockFromScratch(start: number, handlers: Handler[], it: number, thumb: boolean): Block {
+    const count = handlers.length;
+    const { addresses, fallthrough, itStates, encodings, dense } = SCRATCH;
     // The block's arrays go into the chunk being filled: [start, dense form] (ARM), addresses, fall-throughs, R15
     // values, encodings, then the ITSTATE bytes.
     const denseLength = thumb ? 0 : 1 + count * DENSE_STRIDE;
@@ -420,7 +442,6 @@ export class Cpu extends CpuState {
       block.itStates[i] = itStates[i];
     }
     for (let i = 0; i < count; i++) block.pcValues[i] = addresses[i] + (thumb ? 4 : 8);
-    block.truncated = truncated && address < pageEnd && count < MAX_BLOCK;
     return block;
   }
 
@@ -459,7 +480,6 @@ export class Cpu extends CpuState {
         }
       }
       previous = block;
-      if (block.truncated && this.translation && this.translationDue(block)) this.decodeWhole(block);
       const { handlers, fallthrough, pcValues } = block;
       // A breakpoint in the block: run up to it (interpreted), or stop there; the one resumed from runs once.
       let length = block.instructionCount;
@@ -474,17 +494,11 @@ export class Cpu extends CpuState {
       this.runBlock = block;
       this.runExecuted = executed;
       if (this.translation && length === block.instructionCount && budget - executed >= length && (block.translated !== undefined || this.translationDue(block))) {
-        const translated = block.translated ?? (block.translated = this.translate(block));
-        this.runTranslated = true;
-        try {
-          executed += enterTranslated(translated, this, r, budget - executed);
-        } catch (error) {
-          if (!(error instanceof MemoryFault)) throw error;
-          this.faultAt(block, this.exitIndex, error);
-          executed += this.exitRetired;
-          break;
-        }
-        this.leaveBlock(block, this.exitIndex);
+        const ran = this.runBlockTranslated(block, budget - executed);
+        // Decoded whole for its translation instead (its length changed): looked up again, to be checked anew.
+        if (ran < 0) previous = undefined;
+        // After a fault, `stop` ends the loop.
+        else executed += ran;
         continue;
       }
       this.runTranslated = false;
@@ -530,14 +544,45 @@ export class Cpu extends CpuState {
    * where `translateLoopsSooner` is set, whose translation ends at its branch back to its start (translate.ts).
    */
   private translationDue(block: Block): boolean {
-    if (this.translateLoopsSooner && block.successor === block) return block.interpreted >= this.translateAfter / 4;
+    if (this.translateLoopsSooner && block.successor === block) return block.interpreted >= this.translateAfter / LOOP_SOONER;
     return block.interpreted >= this.translateAfter * Math.max(1, block.instructionCount / TRANSLATE_SPAN);
   }
 
   private missPathsExercised = false;
 
-  /** A hot block's translation; the first one exercises the memory's miss paths, which translations inline. */
-  private translate(block: Block): Translated {
+  /**
+   * Runs `block` translated (translating it the first time), at most `budget` instructions; returns how many retired,
+   * or -1 when a truncated block was decoded whole instead, nothing run. A fault stops the CPU at the faulting
+   * instruction. A method of its own, called about once per call of `run` for a hot loop: V8 (in run-elf,
+   * cli/launcher.ts) compiles it apart from the interpreter's loop, which it then compiles without this path's
+   * exception handler.
+   */
+  private runBlockTranslated(block: Block, budget: number): number {
+    const translated = block.translated ?? (block.translated = this.translate(block));
+    if (translated === undefined) return -1;
+    this.runTranslated = true;
+    let executed: number;
+    try {
+      executed = enterTranslated(translated, this, this.r, budget);
+    } catch (error) {
+      if (!(error instanceof MemoryFault)) throw error;
+      this.faultAt(block, this.exitIndex, error);
+      return this.exitRetired;
+    }
+    this.leaveBlock(block, this.exitIndex);
+    return executed;
+  }
+
+  /**
+   * A hot block's translation; the first one exercises the memory's miss paths, which translations call. A truncated
+   * block is decoded whole first, and translated when it is due again at its new length: done here, in a method
+   * that V8 compiles on its own, the first whole decoding no longer deoptimizes `run`.
+   */
+  private translate(block: Block): Translated | undefined {
+    if (block.truncated) {
+      this.decodeWhole(block);
+      return undefined;
+    }
     if (!this.missPathsExercised) {
       this.missPathsExercised = true;
       try {

@@ -1,6 +1,6 @@
 // When a block is translated: after `translateAfter` interpreted instructions, and a block that branches back to its
-// own start after a quarter of them where `translateLoopsSooner` is set (user mode sets it: a program's hot loops
-// run interpreted a shorter while). Either way the loop ends in the same state.
+// own start after 1/200 of them where `translateLoopsSooner` is set (user mode sets it: a program's hot loops run
+// interpreted a shorter while). Either way the loop ends in the same state.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cpu } from '../../../emulator/cpu/cpu';
@@ -35,27 +35,30 @@ class FlatMemory extends PageCachedMemory {
 const LOOP = 0x1000;
 /** subs r0, r0, #1; bne LOOP; svc #0 (which ends the block: 3 instructions, short enough for the shortest wait) */
 const PROGRAM = [0xe2500001, 0x1afffffd, 0xef000000];
-const ITERATIONS = 600;
 
-/** Runs the loop (2 instructions an iteration) with a threshold above its 1,200 instructions; returns the translations made. */
-function runLoop(loopsSooner: boolean): { translations: number; r0: number; retired: number } {
+/** Runs the loop (2 instructions an iteration) with a threshold of 200,000 instructions; returns the translations made. */
+function runLoop(loopsSooner: boolean, iterations: number): { translations: number; r0: number; retired: number } {
   const memory = new FlatMemory();
   PROGRAM.forEach((word, i) => new DataView(memory.bytes.buffer).setUint32(LOOP + 4 * i, word, true));
   const cpu = new Cpu(memory);
-  cpu.translateAfter = 2000;
+  cpu.translateAfter = 200_000;
   cpu.translateLoopsSooner = loopsSooner;
   cpu.pc = LOOP;
-  cpu.r[0] = ITERATIONS;
+  cpu.r[0] = iterations;
   const before = translationStats.blocks;
   cpu.run(10_000);
   return { translations: translationStats.blocks - before, r0: cpu.r[0], retired: cpu.retired };
 }
 
-test('a block that loops on itself is translated after a quarter of the threshold where loops go first, not before', () => {
-  const sooner = runLoop(true);
-  const plain = runLoop(false);
+test('a block that loops on itself is translated after 1/200 of the threshold where loops go first, not before', () => {
+  const sooner = runLoop(true, 600);
+  const plain = runLoop(false, 600);
   assert.equal(sooner.translations, 1);
   assert.equal(plain.translations, 0);
   assert.deepEqual({ r0: sooner.r0, retired: sooner.retired }, { r0: plain.r0, retired: plain.retired });
   assert.equal(sooner.r0, 0);
+});
+
+test('a loop that runs fewer instructions than 1/200 of the threshold stays interpreted', () => {
+  assert.equal(runLoop(true, 400).translations, 0); // 800 instructions, below 1,000
 });
