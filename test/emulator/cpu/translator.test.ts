@@ -41,6 +41,7 @@ class FlatMemory implements CpuMemory {
     for (const page of new Set([address >>> 12, (address + size - 1) >>> 12])) {
       const invalidate = this.watchers.get(page);
       this.watchers.delete(page);
+      if (page < RAM_SIZE >>> 12) this.writeTags[page] = page;
       invalidate?.(page);
     }
   }
@@ -54,6 +55,7 @@ class FlatMemory implements CpuMemory {
   fetch32(a: number): number { this.check(a, 4, 'execute'); return this.read32(a); }
   watchCode(pageNumber: number, invalidate: (pageNumber: number) => void): void {
     this.watchers.set(pageNumber, invalidate);
+    if (pageNumber < RAM_SIZE >>> 12) this.writeTags[pageNumber] = -1;
     this.cacheEpoch++;
   }
   // Translated code accesses pages directly: any page of the RAM for reads, one without decoded code for writes.
@@ -65,6 +67,11 @@ class FlatMemory implements CpuMemory {
   writePageAt(a: number): Uint8Array {
     return this.watchers.has(a >>> 12) ? new Uint8Array(0) : this.readPageAt(a);
   }
+  // The same as a page cache (page-cache.ts) holding every page of the RAM (its 256 pages fill entries 0-255).
+  readonly readTags = Int32Array.from({ length: 1024 }, (_, page) => (page < RAM_SIZE >>> 12 ? page : -1));
+  readonly readPages = Array.from({ length: 1024 }, (_, page) => this.bytes.subarray(page * 4096, Math.min(page * 4096 + 4096, RAM_SIZE)));
+  readonly writeTags = this.readTags.slice();
+  readonly writePages = this.readPages;
 }
 
 function xorshift(seed: number): () => number {
