@@ -452,6 +452,8 @@ export class Cpu extends CpuState {
     let previous: Block | undefined;
     const pass = this.passBreakpointAt;
     this.passBreakpointAt = -1;
+    // No block is due for translation before it ran this many instructions interpreted (translationDue's least wait).
+    const soonest = this.translateLoopsSooner ? this.translateAfter / LOOP_SOONER : this.translateAfter;
     while (executed < budget && this.stop === null) {
       // Chaining: the block that just ran remembers the two that followed it last, valid while no decoded code was
       // dropped (a change of the translation regime in system mode comes with a stop, which ends this loop).
@@ -506,8 +508,26 @@ export class Cpu extends CpuState {
       const dense = !block.thumb && this.denseForm;
       let i = 0;
       try {
-        if (dense) i = executeDense(this, block.dense, block.denseAt, handlers, block.dense[block.denseAt - 1], count);
-        else {
+        if (dense) {
+          i = executeDense(this, block.dense, block.denseAt, handlers, block.dense[block.denseAt - 1], count);
+          // A chain: while the block that follows is the one remembered and would run interpreted and whole, it runs
+          // from here, without the rest of this loop's work per block (breakpoints: none is set).
+          while (this.stop === null && this.breakpointSet === undefined && !this.thumb) {
+            const key = this.next | 0;
+            let following: Block;
+            if (block.successorKey === key && block.successorGeneration === this.codeGeneration) following = block.successor!;
+            else if (block.alternateKey === key && block.alternateGeneration === this.codeGeneration) following = block.alternate!;
+            else break;
+            if (budget - executed - i < following.instructionCount) break;
+            if (this.translation && (following.translated !== undefined || (following.interpreted >= soonest && this.translationDue(following)))) break;
+            executed += i;
+            block.interpreted += i;
+            previous = block = following;
+            this.runBlock = following;
+            this.runExecuted = executed;
+            i = executeDense(this, following.dense, following.denseAt, following.handlers, following.dense[following.denseAt - 1], following.instructionCount);
+          }
+        } else {
           for (; i < count; i++) {
             const next = fallthrough[i];
             this.next = next;

@@ -332,69 +332,72 @@ function isTest(op: Op): boolean {
 export function executeDense(c: CpuState, code: Int32Array, at: number, handlers: readonly Handler[], start: number, count: number): number {
   const r = c.r;
   const mem = c.mem;
-  let i = 0;
-  while (i < count) {
-    const o = at + i * DENSE_STRIDE;
+  // `o` walks the dense form; the instruction at code[o - DENSE_STRIDE] is the one executing, and `pc + o` the
+  // address after it (instructions are 4 bytes apart, DENSE_STRIDE int32s apart).
+  const pc = (start - at) | 0;
+  const end = at + count * DENSE_STRIDE;
+  let o = at;
+  while (o < end) {
     const head = code[o];
-    i++;
+    o += DENSE_STRIDE;
     if (head >>> 8 !== AL && ((CONDITION_PASSES[head >>> 8] >>> ((c.n << 3) | (c.z << 2) | (c.c << 1) | c.v)) & 1) === 0) continue;
-    const a = code[o + 1];
+    const a = code[o - 3];
     switch (head & 0xff) {
       case Form.Call: {
-        const next = (start + 4 * i) >>> 0;
+        const next = (pc + o) >>> 0;
         c.next = next;
-        r[15] = (start + 4 * i + 4) | 0;
-        handlers[i - 1](c);
-        if (c.next !== next) return i; // a branch, or a stop
+        r[15] = (pc + o + 4) | 0;
+        handlers[((o - at) >> 2) - 1](c);
+        if (c.next !== next) return (o - at) >> 2; // a branch, or a stop
         break;
       }
       case Form.DataImmediate: {
         const op = (a >>> 8) & 0xf, s = (a >>> 12) & 1;
-        const carry = code[o + 3];
+        const carry = code[o - 1];
         if (s !== 0 && carry >= 0 && isLogical(op)) c.c = carry;
-        const result = alu(c, op, readRegister(r, (a >>> 4) & 0xf, start, i), code[o + 2], s !== 0);
+        const result = alu(c, op, readRegister(r, (a >>> 4) & 0xf, pc + o), code[o - 2], s !== 0);
         if (!isTest(op)) r[a & 0xf] = result;
         break;
       }
       case Form.DataRegister: {
         const op = (a >>> 8) & 0xf, s = (a >>> 12) & 1;
-        const word = code[o + 2];
-        r[15] = (start + 4 * i + 4) | 0; // operands may be the PC
+        const word = code[o - 2];
+        r[15] = (pc + o + 4) | 0; // operands may be the PC
         const b = s !== 0 && isLogical(op) ? shiftC(c, r[word & 0xf], (word >>> 4) & 0xf, word >>> 8) : shifted(c, r, word);
         const result = alu(c, op, r[(a >>> 4) & 0xf], b, s !== 0);
         if (!isTest(op)) r[a & 0xf] = result;
         break;
       }
       case Form.ArithmeticImmediate:
-        r[a & 0xf] = arithmetic((a >>> 8) & 0xf, r[(a >>> 4) & 0xf], code[o + 2]);
+        r[a & 0xf] = arithmetic((a >>> 8) & 0xf, r[(a >>> 4) & 0xf], code[o - 2]);
         break;
       case Form.ArithmeticRegister:
-        r[a & 0xf] = arithmetic((a >>> 8) & 0xf, r[(a >>> 4) & 0xf], shifted(c, r, code[o + 2]));
+        r[a & 0xf] = arithmetic((a >>> 8) & 0xf, r[(a >>> 4) & 0xf], shifted(c, r, code[o - 2]));
         break;
       case Form.MoveConstant:
-        r[a] = code[o + 2];
+        r[a] = code[o - 2];
         break;
       case Form.MoveRegister:
-        r[a] = r[code[o + 2]];
+        r[a] = r[code[o - 2]];
         break;
       case Form.AddConstant:
-        r[a] = r[code[o + 2]] + code[o + 3];
+        r[a] = r[code[o - 2]] + code[o - 1];
         break;
       case Form.CompareConstant:
-        addFlags(c, r[a], ~code[o + 2], 1);
+        addFlags(c, r[a], ~code[o - 2], 1);
         break;
       case Form.CompareRegister:
-        addFlags(c, r[a], ~r[code[o + 2]], 1);
+        addFlags(c, r[a], ~r[code[o - 2]], 1);
         break;
       case Form.TestConstant:
-        setNZ(c, r[a] & code[o + 2]);
+        setNZ(c, r[a] & code[o - 2]);
         break;
       case Form.MoveTop:
-        r[a] = (r[a] & 0xffff) | (code[o + 2] << 16);
+        r[a] = (r[a] & 0xffff) | (code[o - 2] << 16);
         break;
       case Form.DataShiftedByRegister: {
         const op = (a >>> 8) & 0xf, s = (a >>> 12) & 1;
-        const word = code[o + 2];
+        const word = code[o - 2];
         const value = r[word & 0xf], type = (word >>> 4) & 0xf, amount = r[word >>> 8] & 0xff;
         const b = s !== 0 && isLogical(op) ? shiftC(c, value, type, amount) : shift(c, value, type, amount);
         const result = alu(c, op, r[(a >>> 4) & 0xf], b, s !== 0);
@@ -402,7 +405,7 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
         break;
       }
       case Form.Multiply: {
-        const accumulator = code[o + 2];
+        const accumulator = code[o - 2];
         const result = (Math.imul(r[(a >>> 4) & 0xf], r[(a >>> 8) & 0xf]) + (accumulator < 0 ? 0 : r[accumulator])) | 0;
         if ((a >>> 12) & 1) setNZ(c, result);
         r[a & 0xf] = result;
@@ -411,7 +414,7 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
       case Form.Nop:
         break;
       case Form.ExtractField: {
-        const m = code[o + 2], shifts = code[o + 3];
+        const m = code[o - 2], shifts = code[o - 1];
         const rotation = m >>> 8;
         const value = rotation === 0 ? r[m & 0xf] : (r[m & 0xf] >>> rotation) | (r[m & 0xf] << (32 - rotation));
         const top = value << (shifts & 0xff);
@@ -419,69 +422,69 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
         break;
       }
       case Form.CountLeadingZeros:
-        r[a] = Math.clz32(r[code[o + 2]]);
+        r[a] = Math.clz32(r[code[o - 2]]);
         break;
       case Form.ReadThreadId:
-        r[a] = code[o + 2] !== 0 ? c.tpidruro : c.tpidrurw;
+        r[a] = code[o - 2] !== 0 ? c.tpidruro : c.tpidrurw;
         break;
       default: {
         // The forms that access memory or branch: `next` and R15 as the handlers see them.
-        c.next = (start + 4 * i) >>> 0;
-        r[15] = (start + 4 * i + 4) | 0;
+        c.next = (pc + o) >>> 0;
+        r[15] = (pc + o + 4) | 0;
         switch (head & 0xff) {
           case Form.LoadWord:
-            r[a] = mem.read32((r[code[o + 2]] + code[o + 3]) | 0);
+            r[a] = mem.read32((r[code[o - 2]] + code[o - 1]) | 0);
             break;
           case Form.LoadByte:
-            r[a] = mem.read8((r[code[o + 2]] + code[o + 3]) | 0);
+            r[a] = mem.read8((r[code[o - 2]] + code[o - 1]) | 0);
             break;
           case Form.StoreWord:
-            mem.write32((r[code[o + 2]] + code[o + 3]) | 0, r[a]);
+            mem.write32((r[code[o - 2]] + code[o - 1]) | 0, r[a]);
             break;
           case Form.StoreByte:
-            mem.write8((r[code[o + 2]] + code[o + 3]) | 0, r[a] & 0xff);
+            mem.write8((r[code[o - 2]] + code[o - 1]) | 0, r[a] & 0xff);
             break;
           case Form.LoadStoreImmediate:
-            loadStore(c, r, a, code[o + 2]);
-            if (c.next !== (start + 4 * i) >>> 0) return i; // the PC loaded
+            loadStore(c, r, a, code[o - 2]);
+            if (c.next !== (pc + o) >>> 0) return (o - at) >> 2; // the PC loaded
             break;
           case Form.LoadStoreRegister: {
-            const offset = shifted(c, r, code[o + 2]);
+            const offset = shifted(c, r, code[o - 2]);
             loadStore(c, r, a, (a >>> 15) & 1 ? offset : -offset | 0);
-            if (c.next !== (start + 4 * i) >>> 0) return i;
+            if (c.next !== (pc + o) >>> 0) return (o - at) >> 2;
             break;
           }
           case Form.LoadStoreDual:
-            loadStoreDual(c, r, a, code[o + 2]);
+            loadStoreDual(c, r, a, code[o - 2]);
             break;
           case Form.LoadStoreMultiple:
-            loadStoreMultiple(c, r, a, code[o + 2], code[o + 3]);
-            if (c.next !== (start + 4 * i) >>> 0) return i; // the PC loaded
+            loadStoreMultiple(c, r, a, code[o - 2], code[o - 1]);
+            if (c.next !== (pc + o) >>> 0) return (o - at) >> 2; // the PC loaded
             break;
           case Form.Branch:
             c.next = a >>> 0;
-            return i;
+            return (o - at) >> 2;
           case Form.BranchLink:
-            r[14] = code[o + 2];
+            r[14] = code[o - 2];
             c.next = a >>> 0;
-            return i;
+            return (o - at) >> 2;
           default: {
             const target = r[a];
-            if (code[o + 2] !== -1) r[14] = code[o + 2];
+            if (code[o - 2] !== -1) r[14] = code[o - 2];
             bxWritePc(c, target);
-            return i;
+            return (o - at) >> 2;
           }
         }
       }
     }
   }
-  c.next = (start + 4 * i) >>> 0;
-  return i;
+  c.next = (pc + o) >>> 0;
+  return (o - at) >> 2;
 }
 
-/** Rn as the instruction executing (the `i`th, counting from 1) reads it: the PC is its address + 8. */
-function readRegister(r: Int32Array, n: number, start: number, i: number): number {
-  return n === 15 ? (start + 4 * i + 4) | 0 : r[n];
+/** Rn as the instruction executing reads it (`after`: the address after it): the PC is its address + 8. */
+function readRegister(r: Int32Array, n: number, after: number): number {
+  return n === 15 ? (after + 4) | 0 : r[n];
 }
 
 /** LoadStoreImmediate/Register: Rn + delta, pre- or post-indexed; the base is written back after the access. */

@@ -30,8 +30,11 @@ export const enum SystemEvent {
 
 /** What privileged instructions need of a system CPU (banked registers, SPSRs, coprocessors). */
 export interface SystemControl {
-  /** MSR CPSR / CPS / exception return: `mask` selects the bytes written (c, x, s, f = bits 0-3). */
-  writeCpsr(value: number, mask: number, exceptionReturn: boolean): void;
+  /**
+   * MSR CPSR / CPS / exception return: `mask` selects the bytes written (c, x, s, f = bits 0-3). Returns whether the
+   * engine must stop for the system to act: the mode changed, or the write unmasked an interrupt that is pending.
+   */
+  writeCpsr(value: number, mask: number, exceptionReturn: boolean): boolean;
   readSpsr(): number;
   writeSpsr(value: number, mask: number): void;
   /** MRS/MSR (banked register): SYSm as encoded (R bit in bit 5). */

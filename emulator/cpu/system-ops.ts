@@ -34,8 +34,8 @@ export function changeProcessorState(effect: number, a: boolean, i: boolean, f: 
     if (effect === 2) value &= ~bits;
     else if (effect === 3) value |= bits;
     if (mode >= 0) value = (value & ~0x1f) | mode;
-    system.writeCpsr(value, 0b0011, false);
-    c.stop = RESYNC;
+    // Masking, or unmasking with nothing pending, in the same mode: the block just ends (a kernel does this all the time).
+    if (system.writeCpsr(value, 0b0011, false)) c.stop = RESYNC;
   });
 }
 
@@ -67,8 +67,7 @@ export function writeStatus(operand: (c: CpuState) => number, mask: number, spsr
       if (mask & 4) c.ge = (value >>> 16) & 0xf;
       return;
     }
-    system.writeCpsr(value, mask, false);
-    if (control) c.stop = RESYNC;
+    if (system.writeCpsr(value, mask, false) && control) c.stop = RESYNC;
   };
   return control ? endsBlock(handler) : handler;
 }

@@ -287,9 +287,11 @@ export class SystemCpu extends Cpu implements SystemControl {
       this.repeatPc = -1;
       return false;
     }
-    const cpsr = this.cpsr, lr = this.r[14], spsr = this.spsr;
-    if (this.repeatPc === this.pc && this.repeatCpsr === cpsr && this.repeatLr === lr && this.repeatSpsr === spsr) return true;
-    this.repeatPc = this.pc;
+    // Kept signed: a field that first held -1 and then an address or a CPSR of 2 GiB or more would change the CPU
+    // object's layout in mid-run, and V8 would drop the optimized code of everything that reads the CPU.
+    const pc = this.pc | 0, cpsr = this.cpsr | 0, lr = this.r[14], spsr = this.spsr | 0;
+    if (this.repeatPc === pc && this.repeatCpsr === cpsr && this.repeatLr === lr && this.repeatSpsr === spsr) return true;
+    this.repeatPc = pc;
     this.repeatCpsr = cpsr;
     this.repeatLr = lr;
     this.repeatSpsr = spsr;
@@ -452,7 +454,8 @@ export class SystemCpu extends Cpu implements SystemControl {
 
   // ---- SystemControl: CPSR, SPSR, banked registers ------------------------------------------------------------
 
-  writeCpsr(value: number, mask: number, exceptionReturn: boolean): void {
+  writeCpsr(value: number, mask: number, exceptionReturn: boolean): boolean {
+    const mode = this.mode;
     if (mask & 8) {
       this.setFlags(value);
       if (exceptionReturn) this.it = (this.it & 0xfc) | ((value >>> 25) & 3);
@@ -466,9 +469,10 @@ export class SystemCpu extends Cpu implements SystemControl {
       this.maskI = (value >>> 7) & 1;
       this.maskF = (value >>> 6) & 1;
       if (exceptionReturn) this.thumb = (value & 0x20) !== 0;
-      const mode = value & 0x1f;
-      if (isValidMode(mode) && mode !== Mode.HYP && mode !== Mode.MON) this.switchMode(mode);
+      const written = value & 0x1f;
+      if (isValidMode(written) && written !== Mode.HYP && written !== Mode.MON) this.switchMode(written);
     }
+    return this.mode !== mode || (this.irqLevel && !this.maskI) || (this.fiqLevel && !this.maskF);
   }
 
   readSpsr(): number {

@@ -116,6 +116,42 @@ test('a program that never stops is bounded by the budget', { skip }, () => {
   assert.equal(cpu.r[0], 50_000);
 });
 
+// CPS and MSR of the masks run all the time in a kernel: they stop the engine only where the system must act (a
+// pending interrupt unmasked, a change of mode), and cost one instruction's time either way.
+const MASKS = `
+    b start
+    .org 0x18
+    b irq
+  start:
+    mov r0, #0
+    cpsid i
+    add r0, r0, #1
+    mrs r1, cpsr
+    msr cpsr_c, r1
+    cpsie i
+    add r0, r0, #1
+    cpsid i
+    b start
+  irq:
+    mov r5, r0
+    b .`;
+
+test('CPS and MSR of the masks cost one instruction each; CPSIE with an interrupt pending takes it before the next instruction', { skip }, () => {
+  const quiet = cpuWith(assemble(MASKS)).cpu;
+  assert.equal(quiet.run(1000), 1000);
+  assert.equal(quiet.retired, 1000, 'the time passed is the instructions retired');
+  assert.equal(quiet.mode, 0x13);
+  const { cpu } = cpuWith(assemble(MASKS));
+  cpu.run(3); // b start, mov, cpsid i: masked already since reset
+  cpu.setIrq(true);
+  cpu.run(4); // add, mrs, msr (I still set), cpsie i (at 0x30)
+  assert.deepEqual([cpu.pc, cpu.r[0], cpu.mode], [0x34, 1, 0x13]);
+  cpu.run(2); // the interrupt, before the next add; b irq; mov r5, r0
+  assert.equal(cpu.mode, 0x12);
+  assert.equal(cpu.r[14] >>> 0, 0x38, 'LR_irq: the add after CPSIE, + 4');
+  assert.equal(cpu.r[5], 1);
+});
+
 /** Two CPUs of one cluster on one bus: CPU 0 starts at 0, CPU 1 at 0x100. */
 function twoCpus(code: Uint8Array): { cpus: SystemCpu[]; bus: Bus } {
   const bus = new Bus();

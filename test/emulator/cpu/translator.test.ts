@@ -418,3 +418,83 @@ for (const mode of ['poll', 'thread']) {
     assert.deepEqual(translated, run(false));
   });
 }
+
+// ARM blocks that follow one another as they did before run one after the other from the dense form without going
+// back through the engine's loop (a chain): a call and its return in a loop, a read the memory answers with the CPU's
+// instant (`retiredNow`, `pcNow`), a store that rewrites the called function halfway, a fault at the end. Every
+// engine must see the same instants and stop alike after calls of uneven budgets, and a breakpoint set once the
+// chains are formed must stop at its instruction after the same count.
+const CHAINED = [
+  0xe3a00000, // 0x8000 MOV r0, #0
+  0xe3a01000, //        MOV r1, #0
+  0xe2800001, // 0x8008 loop: ADD r0, r0, #1
+  0xeb000007, //        BL f
+  0xe5982000, // 0x8010 LDR r2, [r8]: the memory records the CPU's instant
+  0xe3500032, //        CMP r0, #50
+  0x05893000, //        STREQ r3, [r9]: f's first instruction becomes ADD r1, r1, #2
+  0xe3500064, //        CMP r0, #100
+  0x1afffff8, //        BNE loop
+  0xe59a4000, // 0x8024 LDR r4, [r10]: outside the RAM
+  0xef000000, //        SVC #0
+  0,
+  0xe0811000, // 0x8030 f: ADD r1, r1, r0
+  0xe12fff1e, //        BX lr
+];
+const PROBE = 0x50000;
+
+class ProbedMemory extends FlatMemory {
+  cpu: Cpu | undefined;
+  readonly instants: string[] = [];
+  override read32(a: number): number {
+    if (a === PROBE && this.cpu !== undefined) this.instants.push(`${this.cpu.retiredNow}@${this.cpu.pcNow.toString(16)}`);
+    return super.read32(a);
+  }
+}
+
+function chainedCpu(engine: Engine): { cpu: Cpu; mem: ProbedMemory } {
+  const mem = new ProbedMemory();
+  CHAINED.forEach((word, i) => new DataView(mem.bytes.buffer).setUint32(CODE + 4 * i, word, true));
+  const cpu = new Cpu(mem);
+  mem.cpu = cpu;
+  cpu.translateAfter = engine === 'translated' ? HOT : Infinity;
+  cpu.denseForm = engine !== 'handlers';
+  cpu.r[3] = 0xe2811002 | 0;
+  cpu.r[8] = PROBE;
+  cpu.r[9] = CODE + 0x30;
+  cpu.r[10] = 0x200000;
+  cpu.pc = cpu.next = CODE;
+  return { cpu, mem };
+}
+
+test('chained dense blocks: device instants, a code write, uneven budgets and a fault as the handlers have them', () => {
+  const run = (engine: Engine): { calls: string[]; instants: string[]; stop: string } => {
+    const { cpu, mem } = chainedCpu(engine);
+    const calls: string[] = [];
+    for (const budget of [1, 2, 3, 7, 50, 5, 100, 13, 5000]) {
+      cpu.run(budget);
+      calls.push(`${[...cpu.r.subarray(0, 15)].join()} pc ${cpu.pc.toString(16)} retired ${cpu.retired}`);
+      if (cpu.stop !== null) break;
+    }
+    return { calls, instants: mem.instants, stop: JSON.stringify({ ...cpu.stop, cause: undefined }) };
+  };
+  const reference = run('handlers');
+  assert.match(reference.stop, /"kind":"fault".*"access":"read"/);
+  assert.equal(reference.instants.length, 100);
+  // 50 passes added r0 (1..50), then 50 added 2: the rewritten instruction ran.
+  assert.match(reference.calls.at(-1)!, new RegExp(`^100,${(50 * 51) / 2 + 100},`));
+  assert.deepEqual(run('dense'), reference);
+  assert.deepEqual(run('translated'), reference);
+});
+
+test('a breakpoint in a chained dense block stops at its instruction after as many instructions as the handlers run', () => {
+  const stopAt = (engine: Engine): string => {
+    const { cpu } = chainedCpu(engine);
+    cpu.run(203); // the chains are formed
+    cpu.breakpoints = new Set([CODE + 0x34]); // BX lr, the second instruction of f's block
+    const ran = cpu.run(1000);
+    return `${JSON.stringify(cpu.stop)} pc ${cpu.pc.toString(16)} ran ${ran} retired ${cpu.retired} r0 ${cpu.r[0]}`;
+  };
+  const reference = stopAt('handlers');
+  assert.match(reference, /"detail":"breakpoint"} pc 8034/);
+  assert.equal(stopAt('dense'), reference);
+});
