@@ -40,9 +40,10 @@ class FlatMemory implements CpuMemory {
     if (access !== 'write') return;
     for (const page of new Set([address >>> 12, (address + size - 1) >>> 12])) {
       const invalidate = this.watchers.get(page);
+      if (invalidate === undefined) continue;
       this.watchers.delete(page);
-      if (page < RAM_SIZE >>> 12) this.writeTags[page] = page;
-      invalidate?.(page);
+      this.writeTags[page] = page;
+      invalidate(page);
     }
   }
   read8(a: number): number { this.check(a, 1, 'read'); return this.bytes[a]; }
@@ -442,9 +443,20 @@ const CHAINED = [
 ];
 const PROBE = 0x50000;
 
+/** The probe's page is a device's: never in the page cache, so every access to it is called. */
 class ProbedMemory extends FlatMemory {
   cpu: Cpu | undefined;
   readonly instants: string[] = [];
+  constructor() {
+    super();
+    this.readTags[PROBE >>> 12] = this.writeTags[PROBE >>> 12] = -1;
+  }
+  override readPageAt(a: number): Uint8Array {
+    return a >>> 12 === PROBE >>> 12 ? new Uint8Array(0) : super.readPageAt(a);
+  }
+  override writePageAt(a: number): Uint8Array {
+    return a >>> 12 === PROBE >>> 12 ? new Uint8Array(0) : super.writePageAt(a);
+  }
   override read32(a: number): number {
     if (a === PROBE && this.cpu !== undefined) this.instants.push(`${this.cpu.retiredNow}@${this.cpu.pcNow.toString(16)}`);
     return super.read32(a);
