@@ -27,6 +27,14 @@ export interface CpuMemory {
   readonly cacheEpoch: number;
   readPageAt(address: number): Uint8Array;
   writePageAt(address: number): Uint8Array;
+  /**
+   * The cache itself (page-cache.ts), which translated code reads as the accesses do: 1024 entries, virtual page
+   * `vpn` in entry `vpn & 1023` when its tag is `vpn`; the pages of reads and of writes.
+   */
+  readonly readTags: Int32Array;
+  readonly readPages: readonly Uint8Array[];
+  readonly writeTags: Int32Array;
+  readonly writePages: readonly Uint8Array[];
   /** Runs the accesses' miss paths once (page-cache.ts), before translated code that inlines them is optimized. */
   exerciseMissPaths?(): void;
 }

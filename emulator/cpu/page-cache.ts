@@ -9,10 +9,11 @@ const PAGE_MASK = PAGE_SIZE - 1;
 const EMPTY_PAGE = new Uint8Array(0);
 
 export abstract class PageCachedMemory {
-  private readonly readTags = new Int32Array(CACHE_SIZE).fill(-1);
-  private readonly readPages: Uint8Array[] = new Array<Uint8Array>(CACHE_SIZE).fill(EMPTY_PAGE);
-  private readonly writeTags = new Int32Array(CACHE_SIZE).fill(-1);
-  private readonly writePages: Uint8Array[] = new Array<Uint8Array>(CACHE_SIZE).fill(EMPTY_PAGE);
+  // Public for translated code, which reads them as the accesses below do (CpuMemory).
+  readonly readTags = new Int32Array(CACHE_SIZE).fill(-1);
+  readonly readPages: Uint8Array[] = new Array<Uint8Array>(CACHE_SIZE).fill(EMPTY_PAGE);
+  readonly writeTags = new Int32Array(CACHE_SIZE).fill(-1);
+  readonly writePages: Uint8Array[] = new Array<Uint8Array>(CACHE_SIZE).fill(EMPTY_PAGE);
 
   /**
    * Bumped whenever an entry is filled or emptied: a translated block keeps its own copies of entries (translate.ts),

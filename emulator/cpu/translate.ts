@@ -106,6 +106,25 @@ function directAccesses(code: string, index: number, sites: { count: number }): 
 }
 
 /**
+ * In a block whose accesses are not direct, each load or store reads the memory's page cache as the memory's own
+ * access would (tags RT/WT and pages RP/WP, loaded when the function starts), and calls the memory on a miss only:
+ * no call per access (V8 inlines only so many of them into a function), and the instruction's index is recorded
+ * on the miss path only (the pass's base is kept current where a pass starts).
+ */
+function cachedAccesses(code: string, index: number): string {
+  const hit = (tags: string, size: number): string => `${tags}[(xs = a >>> 12) & 1023] === xs${size > 1 ? ` && (a & 4095) < ${4097 - size}` : ''}`;
+  return code.replace(LOAD, (_, bits: string) => {
+    const size = Number(bits) / 8;
+    const value = pageBytes('xp', size).map((b, i) => (i === 0 ? b : `(${b} << ${8 * i})`)).join(' | ');
+    return `(${hit('RT', size)} ? (xp = RP[xs & 1023], xo = a & 4095, ${value}) : (c.exitIndex = ${index}, mem.read${bits}(a)))`;
+  }).replace(STORE, (_, bits: string, value: string) => {
+    const size = Number(bits) / 8;
+    const bytes = pageBytes('xp', size).map((b, i) => `${b} = ${i === 0 ? `(${value})` : `(${value}) >>> ${8 * i}`};`).join(' ');
+    return `if (${hit('WT', size)}) { xp = WP[xs & 1023]; xo = a & 4095; ${bytes} } else { c.exitIndex = ${index}; mem.write${bits}(a, ${value}); }`;
+  });
+}
+
+/**
  * Runs a translation. Every translation is entered through this one call site, which has called two different
  * functions before the first translation runs (often enough for V8 to record them: it keeps no record of a
  * function's first calls): V8 then compiles it as a call of any function. Had it seen one translation only, the
@@ -170,6 +189,7 @@ export function translateBlock(block: TranslationInput): Translated {
   // Whether the pass's end is reached only by falling through the last instruction (its branches handled inside).
   let fallsOut = false;
   const sites = { count: 0 };
+  let cached = false;
   for (let i = 0; i < length; i++) {
     if (targets.has(i)) lines.push(`case ${i}:`);
     // Every exit goes through the epilogue after the loop, `left` instructions into the pass.
@@ -179,9 +199,15 @@ export function translateBlock(block: TranslationInput): Translated {
       translationStats.inlined++;
       let code = inline ? lazyCarryOverflow(instruction.code).replace(REGISTER, 'r$1').replace(FLAG, 'f$1') : instruction.code;
       if (direct) code = directAccesses(code, i, sites);
-      // A memory call left in the code (LDM, LDRD...) records where it is; a direct access does so on a miss.
-      if (instruction.mayFault && (!direct || CALL.test(code))) {
-        lines.push(inline ? `c.exitIndex = ${i}; c.passBase = done - e;` : `c.exitIndex = ${i};`);
+      else if (instruction.mayFault) {
+        const before = code;
+        code = cachedAccesses(code, i);
+        if (code !== before) cached = true;
+      }
+      // A memory call left in the code (LDM, LDRD...) records where it is; a direct or cached access does so on a
+      // miss.
+      if (instruction.mayFault && CALL.test(code)) {
+        lines.push(inline && direct ? `c.exitIndex = ${i}; c.passBase = done - e;` : `c.exitIndex = ${i};`);
       }
       // The last instruction leaves through the loop check below, with next = where it goes: set after it when
       // only a direct branch of its own leaves otherwise (a loop's closing branch stores nothing when it is taken).
@@ -194,7 +220,7 @@ export function translateBlock(block: TranslationInput): Translated {
       // `e` is where this pass entered the block: i + 1 - e instructions of it have retired after instruction i.
       // A direct branch leaves with next = its target, or continues at it inside the block.
       const next = instruction.target === undefined ? '' : `c.next = ${instruction.target}; `;
-      const enter = `${straight ? '' : ` e = at = ${j};`}${inline ? '' : ' c.passBase = done - e;'}`;
+      const enter = `${straight ? '' : ` e = at = ${j};`}${inline && direct ? '' : ' c.passBase = done - e;'}`;
       const taken = j !== undefined && j < length
         ? `if (c.stop === null && c.codeGeneration === generation && done + ${i + 1 + length - j} - e <= budget) { done += ${i + 1} - e;${enter} continue; } ${next}${exit}`
         : `${next}${exit}`;
@@ -221,6 +247,7 @@ export function translateBlock(block: TranslationInput): Translated {
     'let done = 0, e = 0, at = 0, left = 0;',
     'c.passBase = 0;',
     inline ? `let ${[...registers.map((n) => `r${n} = r[${n}]`), 'fn = c.n, fz = c.z, fc = c.c, fv = c.v, fk = 0, fx = 0, fy = 0, fr = 0'].join(', ')};` : '',
+    cached ? 'const RT = mem.readTags, RP = mem.readPages, WT = mem.writeTags, WP = mem.writePages; let xs = 0, xo = 0, xp = EMPTY;' : '',
     sites.count > 0 ? `let xv = 0, xo = 0, xe = mem.cacheEpoch, ${pageSites.map((k) => `t${k} = -1, p${k} = EMPTY`).join(', ')};` : '',
     'try {',
     '  pass: for (;;) {',
@@ -228,7 +255,7 @@ export function translateBlock(block: TranslationInput): Translated {
     straight ? '' : '    case 0:',
     ...lines.filter((line) => line !== 'case 0:').map((line) => `    ${line.replaceAll('DROP', drop)}`),
     '    }',
-    loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && done + ${2 * length} - e <= budget) { done += ${length} - e;${straight ? '' : ' e = at = 0;'}${inline ? '' : ' c.passBase = done;'} continue; }` : '',
+    loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && done + ${2 * length} - e <= budget) { done += ${length} - e;${straight ? '' : ' e = at = 0;'}${inline && direct ? '' : ' c.passBase = done;'} continue; }` : '',
     `    left = ${length};`,
     '    break;',
     '  }',

@@ -41,8 +41,10 @@ class FlatMemory implements CpuMemory {
     if (access !== 'write') return;
     for (const page of new Set([address >>> 12, (address + size - 1) >>> 12])) {
       const invalidate = this.watchers.get(page);
+      if (invalidate === undefined) continue;
       this.watchers.delete(page);
-      invalidate?.(page);
+      this.writeTags[page] = page;
+      invalidate(page);
     }
   }
   read8(a: number): number { this.check(a, 1, 'read'); return this.bytes[a]; }
@@ -55,6 +57,7 @@ class FlatMemory implements CpuMemory {
   fetch32(a: number): number { this.check(a, 4, 'execute'); return this.read32(a); }
   watchCode(pageNumber: number, invalidate: (pageNumber: number) => void): void {
     this.watchers.set(pageNumber, invalidate);
+    if (pageNumber < RAM_SIZE >>> 12) this.writeTags[pageNumber] = -1;
     this.cacheEpoch++;
   }
   // Translated code accesses pages directly: any page of the RAM for reads, one without decoded code for writes.
@@ -66,6 +69,11 @@ class FlatMemory implements CpuMemory {
   writePageAt(a: number): Uint8Array {
     return this.watchers.has(a >>> 12) ? new Uint8Array(0) : this.readPageAt(a);
   }
+  // The same as a page cache (page-cache.ts) holding every page of the RAM (its 256 pages fill entries 0-255).
+  readonly readTags = Int32Array.from({ length: 1024 }, (_, page) => (page < RAM_SIZE >>> 12 ? page : -1));
+  readonly readPages = Array.from({ length: 1024 }, (_, page) => this.bytes.subarray(page * 4096, Math.min(page * 4096 + 4096, RAM_SIZE)));
+  readonly writeTags = this.readTags.slice();
+  readonly writePages = this.readPages;
 }
 
 function xorshift(seed: number): () => number {
@@ -483,9 +491,20 @@ const CHAINED = [
 ];
 const PROBE = 0x50000;
 
+/** The probe's page is a device's: never in the page cache, so every access to it is called. */
 class ProbedMemory extends FlatMemory {
   cpu: Cpu | undefined;
   readonly instants: string[] = [];
+  constructor() {
+    super();
+    this.readTags[PROBE >>> 12] = this.writeTags[PROBE >>> 12] = -1;
+  }
+  override readPageAt(a: number): Uint8Array {
+    return a >>> 12 === PROBE >>> 12 ? new Uint8Array(0) : super.readPageAt(a);
+  }
+  override writePageAt(a: number): Uint8Array {
+    return a >>> 12 === PROBE >>> 12 ? new Uint8Array(0) : super.writePageAt(a);
+  }
   override read32(a: number): number {
     if (a === PROBE && this.cpu !== undefined) this.instants.push(`${this.cpu.retiredNow}@${this.cpu.pcNow.toString(16)}`);
     return super.read32(a);
