@@ -102,7 +102,8 @@ function dense16(hw: number, address: number, inIt: boolean, code: Int32Array, o
             if (dn === 15) return Form.Call;
             return m === 15 ? set(code, o, Form.MoveConstant, dn, (address + 4) | 0) : set(code, o, Form.MoveRegister, dn, m);
           default:
-            if (m === 15) return Form.Call;
+            // BX PC: to the ARM code 4 bytes on (word-aligned, or UNPREDICTABLE).
+            if (m === 15) return bit(hw, 7) === 0 && (address & 2) === 0 ? set(code, o, Form.BranchExchangeConstant, (address + 4) | 0, -1) : Form.Call;
             return set(code, o, Form.BranchExchange, m, bit(hw, 7) === 1 ? (address + 2) | 1 : -1);
         }
       }
@@ -358,7 +359,7 @@ function denseLoadStore32(hw1: number, hw2: number, address: number, code: Int32
   return denseLoadStore(code, o, load, width, t, n, 1, false, 1, shifter(hw2 & 0xf, 0, bits(hw2, 5, 4)), 0);
 }
 
-/** B<cond>.W, B.W, BL (BLX to ARM state and the miscellaneous control instructions keep their handlers). */
+/** B<cond>.W, B.W, BL, BLX (the miscellaneous control instructions keep their handlers). */
 function denseBranch32(hw1: number, hw2: number, address: number, inIt: boolean, code: Int32Array, o: number): Form {
   const op1 = bits(hw2, 14, 12);
   const s = bit(hw1, 10), j1 = bit(hw2, 13), j2 = bit(hw2, 11);
@@ -372,5 +373,7 @@ function denseBranch32(hw1: number, hw2: number, address: number, inIt: boolean,
   const offset = signExtend((s << 24) | (i1 << 23) | (i2 << 22) | ((hw1 & 0x3ff) << 12) | ((hw2 & 0x7ff) << 1), 25);
   if ((op1 & 0b101) === 0b001) return set(code, o, Form.Branch, (address + 4 + offset) | 0);
   if ((op1 & 0b101) === 0b101) return set(code, o, Form.BranchLink, (address + 4 + offset) | 0, (address + 4) | 1);
-  return Form.Call;
+  // BLX (immediate): to ARM code at Align(PC, 4) + offset (an odd offset is UNDEFINED).
+  if ((hw2 & 1) === 1) return Form.Call;
+  return set(code, o, Form.BranchExchangeConstant, (((address + 4) & ~3) + offset) & ~3, (address + 4) | 1);
 }

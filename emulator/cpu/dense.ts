@@ -84,6 +84,9 @@ export const enum Form {
   LogicalFlags,
   /** [d | n << 4 | carry in << 8, b]: ADDS (b the constant, carry in 0) and SUBS (b its complement, carry in 1). */
   AddFlags,
+  /** [target, return address or -1]: BLX (immediate) and BX PC, a change of instruction set to a constant target
+   * (bit 0 set for Thumb state). */
+  BranchExchangeConstant,
 }
 
 const AL = 14;
@@ -107,6 +110,12 @@ export function shifter(m: number, type: number, imm5: number): number {
 export function denseArm(word: number, address: number, code: Int32Array, offset: number): boolean {
   code[offset] = CALL;
   const cond = word >>> 28;
+  if ((word & 0xfe000000) === (0xfa000000 | 0)) {
+    // BLX (immediate): to Thumb code, the H bit its halfword.
+    code[offset] = Form.BranchExchangeConstant | (AL << 8);
+    set(code, offset, Form.BranchExchangeConstant, (address + 8 + ((word << 8) >> 6) + (bit(word, 24) << 1)) | 1, (address + 4) | 0);
+    return true;
+  }
   if (cond === 0xf) return false;
   const form = denseConditional(word, address, code, offset);
   if (form === Form.Call) return false;
@@ -498,6 +507,10 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
             bxWritePc(c, target);
             return (o - at) >> 2;
           }
+          case Form.BranchExchangeConstant:
+            if (code[o - 2] !== -1) r[14] = code[o - 2];
+            bxWritePc(c, a);
+            return (o - at) >> 2;
           case Form.CompareBranch:
             if ((r[a] === 0 ? 0 : 1) !== code[o - 1]) break;
             c.next = code[o - 2] >>> 0;

@@ -153,7 +153,7 @@ function randomThumb(next: () => number): number[] {
     () => [pick(next, [0xf8df, 0xf85f, 0xf89f, 0xf9bf, 0xf8bf]), (result() << 12) | (next() & 0x3f)], // LDR.W... (literal)
     () => pick(next, [[0xa000 | (result() << 8) | (next() & 0xff)], [pick(next, [0xf20f, 0xf2af]), (result() << 8) | (next() & 0x70ff)]]), // ADR
     () => [0xb000 | (next() & 0x8f)], // ADD/SUB SP
-    () => [0xf000, pick(next, [0xf800, 0x9000, 0x8000]) | (next() % 16)], // BL, B.W, BEQ.W, short and forward
+    () => [0xf000, pick(next, [0xf800, 0x9000, 0x8000, 0xe800]) | (next() % 16)], // BL, B.W, BEQ.W, BLX, short and forward
     () => [0xf000 | ((next() % 14) << 6), 0x8000 | (next() % 16)], // B<cond>.W
     () => [0xee1d, pick(next, [0x0f70, 0x0f50]) | (result() << 12)], // MRC TPIDRURO, TPIDRURW
     () => [next() & 0xffff, next() & 0xffff], // anything
@@ -350,6 +350,22 @@ test('T32 table branches, CBZ/CBNZ, literal loads, ADR and IT blocks: translated
   ];
   checkLoopedStream(halfwords, true, 0x5eed, 'T32 table branches');
   checkLoopedStream(halfwords, true, 0xfeed, 'T32 table branches');
+});
+
+test('interworking by BLX (immediate) and BX PC: translated, dense and handler runs alike', () => {
+  const arm = (w: number): number[] => [w & 0xffff, w >>> 16];
+  const halfwords = [
+    ...arm(0xe3a00001), // MOV r0, #1
+    ...arm(0xfa000000), // BLX 0x800c (Thumb)
+    ...arm(0xe1a00000), // NOP
+    0x3001, // ADDS r0, #1
+    0xbf00, // NOP
+    0x4778, // BX PC: to 0x8014 (ARM)
+    0xbf00,
+    ...arm(0xe2800002), // ADD r0, r0, #2
+  ];
+  const outcome = checkLoopedStream(halfwords, false, 0x5eed, 'interworking');
+  assert.deepEqual([outcome.registers[0], outcome.registers[14], outcome.retired > 1000], [4, 0x8008, true]);
 });
 
 test('random A32 data processing, looped: blocks with their flags in locals end in the same state', () => {
