@@ -357,6 +357,10 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
   // an operand.
   const pc = (start - at) | 0;
   const thumb = c.thumb; // the block's state (an instruction that changes it ends the run)
+  if (thumb) {
+    thumbFallthrough = fallthrough;
+    thumbPcValues = pcValues;
+  }
   const end = at + count * DENSE_STRIDE;
   let o = at;
   while (o < end) {
@@ -367,9 +371,9 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
     switch (head & 0xff) {
       case Form.Call: {
         const index = ((o - at) >> 2) - 1;
-        const next = thumb ? fallthrough[index] : (pc + o) >>> 0;
+        const next = thumb ? thumbFallthrough[index] : (pc + o) >>> 0;
         c.next = next;
-        r[15] = thumb ? pcValues[index] : (pc + o + 4) | 0;
+        r[15] = thumb ? thumbPcValues[index] : (pc + o + 4) | 0;
         handlers[index](c);
         if (c.next !== next) return (o - at) >> 2; // a branch, or a stop
         break;
@@ -461,9 +465,9 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
         break;
       default: {
         // The forms that access memory or branch: `next` and R15 as the handlers see them.
-        const next = thumb ? fallthrough[((o - at) >> 2) - 1] : (pc + o) >>> 0;
+        const next = thumb ? thumbFallthrough[((o - at) >> 2) - 1] : (pc + o) >>> 0;
         c.next = next;
-        r[15] = thumb ? pcValues[((o - at) >> 2) - 1] : (pc + o + 4) | 0;
+        r[15] = thumb ? thumbPcValues[((o - at) >> 2) - 1] : (pc + o + 4) | 0;
         switch (head & 0xff) {
           case Form.LoadWord:
             r[a] = mem.read32((r[code[o - 2]] + code[o - 1]) | 0);
@@ -525,9 +529,13 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
       }
     }
   }
-  c.next = thumb ? fallthrough[((o - at) >> 2) - 1] : (pc + o) >>> 0;
+  c.next = thumb ? thumbFallthrough[((o - at) >> 2) - 1] : (pc + o) >>> 0;
   return (o - at) >> 2;
 }
+
+/** A Thumb block's `fallthrough` and `pcValues` while it runs: outside the loop's registers, which A32 code needs. */
+let thumbFallthrough: Uint32Array = new Uint32Array(0);
+let thumbPcValues: Int32Array = new Int32Array(0);
 
 /** Rn as the instruction executing reads it (`after`: the address after it): the PC is its address + 8. */
 function readRegister(r: Int32Array, n: number, after: number): number {
