@@ -152,7 +152,7 @@ function randomThumb(next: () => number): number[] {
     () => [0x4800 | (result() << 8) | (next() & 0x1f)], // LDR (literal)
     () => [pick(next, [0xf8df, 0xf85f, 0xf89f, 0xf9bf, 0xf8bf]), (result() << 12) | (next() & 0x3f)], // LDR.W... (literal)
     () => pick(next, [[0xa000 | (result() << 8) | (next() & 0xff)], [pick(next, [0xf20f, 0xf2af]), (result() << 8) | (next() & 0x70ff)]]), // ADR
-    () => [0xb000 | (next() & 0x8f)], // ADD/SUB SP
+    () => pick(next, [[0xb000 | (next() & 0x8f)], [0xa800 | (result() << 8) | (next() & 0xff)]]), // ADD/SUB SP, ADD Rd, SP
     () => [0xf000, pick(next, [0xf800, 0x9000, 0x8000, 0xe800]) | (next() % 16)], // BL, B.W, BEQ.W, BLX, short and forward
     () => [0xf000 | ((next() % 14) << 6), 0x8000 | (next() % 16)], // B<cond>.W
     () => [0xee1d, pick(next, [0x0f70, 0x0f50]) | (result() << 12)], // MRC TPIDRURO, TPIDRURW
@@ -164,8 +164,18 @@ function randomThumb(next: () => number): number[] {
 }
 
 /** CBZ/CBNZ, TBB/TBH and the 32-bit branches. */
+function isIt(halfwords: readonly number[]): boolean {
+  return halfwords.length === 1 && (halfwords[0] & 0xff00) === 0xbf00 && (halfwords[0] & 0xf) !== 0;
+}
+
+/** An instruction that may branch: inside an IT block, UNPREDICTABLE unless last (B T1 and CBZ/CBNZ always are). */
 function isThumbBranch(halfwords: readonly number[]): boolean {
-  if (halfwords.length === 1) return (halfwords[0] & 0xf500) === 0xb100;
+  if (halfwords.length === 1) {
+    const h = halfwords[0];
+    // CBZ/CBNZ, B<cond> (T1), B (T2), BX/BLX, POP with the PC.
+    return (h & 0xf500) === 0xb100 || ((h & 0xf000) === 0xd000 && (h & 0x0e00) !== 0x0e00) || (h & 0xf800) === 0xe000 ||
+      (h & 0xff00) === 0x4700 || (h & 0xff00) === 0xbd00;
+  }
   return halfwords[0] === 0xe8df || ((halfwords[0] & 0xf800) === 0xf000 && (halfwords[1] & 0x8000) !== 0);
 }
 
@@ -255,10 +265,10 @@ for (const thumb of [false, true]) {
       for (let i = 0; i < length; i++) {
         if (thumb) {
           let instruction = randomThumb(next);
-          // Branches other than B (T1, T2) inside an IT block are UNPREDICTABLE (engines may differ): NOPs instead.
-          if (itLeft > 0 && isThumbBranch(instruction)) instruction = [0xbf00];
-          itLeft = instruction.length === 1 && (instruction[0] & 0xff00) === 0xbf00 && (instruction[0] & 0xf) !== 0 && itLeft === 0
-            ? 4 - (31 - Math.clz32(instruction[0] & -instruction[0] & 0xf)) : Math.max(0, itLeft - 1);
+          // Branches inside an IT block are UNPREDICTABLE (B T1 and CBZ anywhere in it, the others unless last), as
+          // is an IT in it: the engines may differ there, so NOPs instead.
+          if (itLeft > 0 && (isThumbBranch(instruction) || isIt(instruction))) instruction = [0xbf00];
+          itLeft = isIt(instruction) ? 4 - (31 - Math.clz32(instruction[0] & -instruction[0] & 0xf)) : Math.max(0, itLeft - 1);
           halfwords.push(...instruction);
           words++;
           if (denseThumb(instruction[0], instruction.length === 2 ? instruction[1] : -1, CODE, 0, new Int32Array(DENSE_STRIDE), 0)) dense++;
@@ -269,6 +279,8 @@ for (const thumb of [false, true]) {
           if (denseArm(w, CODE, new Int32Array(DENSE_STRIDE), 0)) dense++;
         }
       }
+      // The branch back that closes the loop may end an IT block, not come in its middle.
+      for (; itLeft > 1; itLeft--) halfwords.push(0xbf00);
       if (checkLoopedStream(halfwords, thumb, next() | 1, `stream ${stream}`).ran > 100) translatedRuns++;
     }
     // The test means something only if streams ran long, and the emitter and the dense form took part.
