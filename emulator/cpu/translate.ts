@@ -8,7 +8,8 @@
 // engine leaves exactly the state the interpreter would).
 import type { Handler } from './alu';
 import type { CpuMemory } from './memory';
-import { ADD_CARRY_OVERFLOW, SUBTRACT_CARRY_OVERFLOW, emitInstruction } from './emit';
+import { emitInstruction } from './emit';
+import { Pending, SETTLE, pendingFlags } from './translate-flags';
 
 /** What a translated block returns to the engine: instructions retired; `exitIndex` says where in the block it left. */
 export type Translated = (c: TranslationState, r: Int32Array, budget: number) => number;
@@ -51,7 +52,6 @@ export interface TranslationInput {
 export const translationStats = { blocks: 0, inlined: 0, called: 0 };
 
 const REGISTER = /\br\[(\d+)\]/g;
-const FLAG = /\bc\.([nzcv])\b/g;
 /** The emitter's single-register accesses (emit.ts loadStore): the address is always the constant `a`. */
 const LOAD = /mem\.read(8|16|32)\(a\)/g;
 const STORE = /mem\.write(8|16|32)\(a, ([^;]*)\);/g;
@@ -59,49 +59,35 @@ const STORE = /mem\.write(8|16|32)\(a, ([^;]*)\);/g;
 const CALL = /mem\.(read|write)\d+\((?!a[,)])/;
 const EMPTY_PAGE = new Uint8Array(0);
 
-/**
- * In a block whose flags live in locals, an add or subtract without carry in leaves C and V pending (fk = 1 for
- * x - y, 2 for x + y; fx, fy, fr its operands and result), and they are computed where an instruction reads or
- * writes C or V, and where the block leaves: a loop's compare costs four moves instead of the arithmetic.
- */
-const PENDING: readonly (readonly [string, string])[] = [[SUBTRACT_CARRY_OVERFLOW, 'fk = 1;'], [ADD_CARRY_OVERFLOW, 'fk = 2;']];
-const CARRY_OVERFLOW = /\bc\.[cv]\b/;
-function settled(carryOverflow: string): string {
-  return carryOverflow.replace(/\bc\.([cv])\b/g, 'f$1').replace(/\bx\b/g, 'fx').replace(/\by\b/g, 'fy').replace(/\bv\b/g, 'fr');
-}
-const SETTLE = `if (fk !== 0) { if (fk === 1) { ${settled(SUBTRACT_CARRY_OVERFLOW)} } else { ${settled(ADD_CARRY_OVERFLOW)} } fk = 0; }`;
-
-/** An inline instruction's code with C and V left pending where it sets them, computed first where it uses them. */
-function lazyCarryOverflow(code: string): string {
-  let pending = code;
-  for (const [eager, lazy] of PENDING) pending = pending.replace(eager, `${lazy} fx = x; fy = y; fr = v;`);
-  return CARRY_OVERFLOW.test(pending) ? `${SETTLE} ${pending}` : pending;
-}
-
 /** The bytes of a direct access of `size` at offset `xo` of page `p`, little-endian. */
 function pageBytes(p: string, size: number): string[] {
   return Array.from({ length: size }, (_, i) => `${p}[${i === 0 ? 'xo' : `xo + ${i}`}]`);
 }
 
 /**
- * In a block whose registers live in locals, each load or store site keeps its own copy of the page cache's entry
- * (tag t<k>, page p<k>; xe is the epoch they hold for): a hit is an array access in the block's own code; a miss
- * calls the memory (which may fill its cache, translate, fault or reach a device, so the instruction's index and
- * the pass are recorded first) and takes the entry again. Any change of the page cache drops every site's copy.
+ * In a block whose registers live in locals, each instruction's loads or stores keep their own copy of a page cache
+ * entry (tag t<k>, page p<k>; xe is the epoch they hold for): a hit is an array access in the block's own code; a
+ * miss takes the entry from the memory's cache (RT/RP, WT/WP) when it holds the page, else calls the memory (which
+ * may fill its cache, translate, fault or reach a device, so the instruction's index and the pass are recorded
+ * first) and takes the entry again. Any change of the page cache (only a call of the memory makes one) drops every
+ * site's copy.
  */
 function directAccesses(code: string, index: number, sites: { count: number }): string {
+  let site = -1;
+  const siteOf = (): number => (site < 0 ? (site = sites.count++) : site);
   const refresh = (k: number, at: string): string => `xe === mem.cacheEpoch || (xe = mem.cacheEpoch, DROP), ` +
     `p${k} = mem.${at}(a), t${k} = p${k}.length === 0 ? -1 : a >>> 12`;
-  const hit = (k: number, size: number): string => `t${k} === a >>> 12${size > 1 ? ` && (a & 4095) < ${4097 - size}` : ''}`;
+  const hit = (k: number, size: number, tags: string, pages: string): string =>
+    `(t${k} === (xs = a >>> 12) || (${tags}[xs & 1023] === xs && (t${k} = xs, p${k} = ${pages}[xs & 1023], true)))${size > 1 ? ` && (a & 4095) < ${4097 - size}` : ''}`;
   const enter = `c.exitIndex = ${index}, c.passBase = done - e`;
   return code.replace(LOAD, (_, bits: string) => {
-    const k = sites.count++, size = Number(bits) / 8;
+    const k = siteOf(), size = Number(bits) / 8;
     const value = pageBytes(`p${k}`, size).map((b, i) => (i === 0 ? b : `(${b} << ${8 * i})`)).join(' | ');
-    return `(${hit(k, size)} ? (xo = a & 4095, ${value}) : (${enter}, xv = mem.read${bits}(a), ${refresh(k, 'readPageAt')}, xv))`;
+    return `(${hit(k, size, 'RT', 'RP')} ? (xo = a & 4095, ${value}) : (${enter}, xv = mem.read${bits}(a), ${refresh(k, 'readPageAt')}, xv))`;
   }).replace(STORE, (_, bits: string, value: string) => {
-    const k = sites.count++, size = Number(bits) / 8;
+    const k = siteOf(), size = Number(bits) / 8;
     const bytes = pageBytes(`p${k}`, size).map((b, i) => `${b} = ${i === 0 ? `(${value})` : `(${value}) >>> ${8 * i}`};`).join(' ');
-    return `if (${hit(k, size)}) { xo = a & 4095; ${bytes} } else { ${enter}; mem.write${bits}(a, ${value}); ${refresh(k, 'writePageAt')}; }`;
+    return `if (${hit(k, size, 'WT', 'WP')}) { xo = a & 4095; ${bytes} } else { ${enter}; mem.write${bits}(a, ${value}); ${refresh(k, 'writePageAt')}; }`;
   });
 }
 
@@ -190,14 +176,20 @@ export function translateBlock(block: TranslationInput): Translated {
   let fallsOut = false;
   const sites = { count: 0 };
   let cached = false;
+  // What fk holds (translate-flags.ts): at a branch target inside, what the branch left.
+  let flags = Pending.None;
   for (let i = 0; i < length; i++) {
-    if (targets.has(i)) lines.push(`case ${i}:`);
+    if (targets.has(i)) {
+      lines.push(`case ${i}:`);
+      flags = Pending.Unknown;
+    }
     // Every exit goes through the epilogue after the loop, `left` instructions into the pass.
     const leave = `{ left = ${i + 1}; break pass; }`;
     const instruction = emitted[i];
     if (instruction !== undefined) {
       translationStats.inlined++;
-      let code = inline ? lazyCarryOverflow(instruction.code).replace(REGISTER, 'r$1').replace(FLAG, 'f$1') : instruction.code;
+      let code = instruction.code;
+      if (inline) ({ code, state: flags } = pendingFlags(code.replace(REGISTER, 'r$1'), flags));
       if (direct) code = directAccesses(code, i, sites);
       else if (instruction.mayFault) {
         const before = code;
@@ -247,8 +239,9 @@ export function translateBlock(block: TranslationInput): Translated {
     'let done = 0, e = 0, at = 0, left = 0;',
     'c.passBase = 0;',
     inline ? `let ${[...registers.map((n) => `r${n} = r[${n}]`), 'fn = c.n, fz = c.z, fc = c.c, fv = c.v, fk = 0, fx = 0, fy = 0, fr = 0'].join(', ')};` : '',
-    cached ? 'const RT = mem.readTags, RP = mem.readPages, WT = mem.writeTags, WP = mem.writePages; let xs = 0, xo = 0, xp = EMPTY;' : '',
-    sites.count > 0 ? `let xv = 0, xo = 0, xe = mem.cacheEpoch, ${pageSites.map((k) => `t${k} = -1, p${k} = EMPTY`).join(', ')};` : '',
+    cached || sites.count > 0 ? 'const RT = mem.readTags, RP = mem.readPages, WT = mem.writeTags, WP = mem.writePages;' : '',
+    cached ? 'let xs = 0, xo = 0, xp = EMPTY;' : '',
+    sites.count > 0 ? `let xs = 0, xv = 0, xo = 0, xe = mem.cacheEpoch, ${pageSites.map((k) => `t${k} = -1, p${k} = EMPTY`).join(', ')};` : '',
     'try {',
     '  pass: for (;;) {',
     straight ? '    {' : '    switch (at) {',

@@ -395,6 +395,29 @@ test('random A32 data processing, looped: blocks with their flags in locals end 
   }
 });
 
+test('random A32 flag setters on edge values, each followed by conditional instructions: conditions on pending flags as the handlers have them', () => {
+  // Operands where the conditions differ from their neighbours: equal values, borrows, signed overflows, zero.
+  const edges = [0xe3a00000, 0xe3a00001, 0xe3a00102, 0xe3e00000, 0xe3e00102, 0xe3a00002]; // MOV #0, #1, #0x80000000; MVN #0, #0x80000000; MOV #2
+  const next = xorshift(0x5eed);
+  let conditionals = 0;
+  for (let stream = 0; stream < 400; stream++) {
+    const words: number[] = [];
+    for (let rd = 0; rd < 4; rd++) words.push(pick(next, edges) | (rd << 12));
+    for (let round = 0; round < 3; round++) {
+      // Any data-processing opcode with S (the tests compare), register operands r0-r3; now and then conditional.
+      const cond = next() % 4 === 0 ? next() % 14 : 14;
+      words.push((cond << 28) | ((next() & 15) << 21) | 0x100000 | ((next() % 4) << 16) | ((next() % 4) << 12) | (next() % 4));
+      for (let i = 1 + (next() % 3); i > 0; i--, conditionals++) {
+        const rd = 4 + (next() % 4);
+        // MOV<c> rd, #k or ADD<c> rd, rd, #k
+        words.push((next() % 14 << 28) | (next() % 2 === 0 ? 0x03a00000 : 0x02800000 | (rd << 16)) | (rd << 12) | (1 + (next() % 255)));
+      }
+    }
+    checkLoopedStream(words.flatMap((w) => [w & 0xffff, w >>> 16]), false, next() | 1, `stream ${stream}`);
+  }
+  assert.ok(conditionals > 1000);
+});
+
 const PROGRAMS = join(ROOT, 'test', 'emulator', 'cpu', 'programs');
 
 function runProgram(program: string, engine: Engine): { output: string; outcome: string; registers: number[]; retired: number } {
