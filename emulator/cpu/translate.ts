@@ -52,6 +52,9 @@ export interface TranslationInput {
 export const translationStats = { blocks: 0, inlined: 0, called: 0 };
 
 const REGISTER = /\br\[(\d+)\]/g;
+/** A register the code assigns (not compares). */
+const ASSIGNED = /\br\[(\d+)\] = (?!=)/g;
+const FLAG_WRITE = /\bc\.[nzcv] = (?!=)/;
 /** The emitter's single-register accesses (emit.ts loadStore): the address is always the constant `a`. */
 const LOAD = /mem\.read(8|16|32)\(a\)/g;
 const STORE = /mem\.write(8|16|32)\(a, ([^;]*)\);/g;
@@ -169,7 +172,17 @@ export function translateBlock(block: TranslationInput): Translated {
   const locals = new Set<number>();
   if (inline) for (const e of emitted.slice(0, length)) for (const match of e!.code.matchAll(REGISTER)) locals.add(Number(match[1]));
   const registers = [...locals].sort((x, y) => x - y);
-  const writeBack = inline ? [SETTLE, ...registers.map((n) => `r[${n}] = r${n};`), 'c.n = fn; c.z = fz; c.c = fc; c.v = fv;'].join(' ') : '';
+  // Only what the block may change is written back: each call pays for its write-back, and many calls leave early.
+  const written = new Set<number>();
+  let setsFlags = false;
+  if (inline) {
+    for (const e of emitted.slice(0, length)) {
+      for (const match of e!.code.matchAll(ASSIGNED)) written.add(Number(match[1]));
+      if (FLAG_WRITE.test(e!.code)) setsFlags = true;
+    }
+  }
+  const writeBack = !inline ? '' : [...registers.filter((n) => written.has(n)).map((n) => `r[${n}] = r${n};`),
+    setsFlags ? `${SETTLE} c.n = fn; c.z = fz; c.c = fc; c.v = fv;` : ''].join(' ');
   const lines: string[] = [];
   const used: number[] = [];
   // Whether the pass's end is reached only by falling through the last instruction (its branches handled inside).
