@@ -9,7 +9,7 @@
 import type { Handler } from './alu';
 import type { CpuMemory } from './memory';
 import { emitInstruction } from './emit';
-import { Pending, SETTLE, pendingFlags } from './translate-flags';
+import { PENDING_LOCALS, SETTLE, SETTLED, UNKNOWN, pendingFlags } from './translate-flags';
 
 /** What a translated block returns to the engine: instructions retired; `exitIndex` says where in the block it left. */
 export type Translated = (c: TranslationState, r: Int32Array, budget: number) => number;
@@ -190,11 +190,11 @@ export function translateBlock(block: TranslationInput): Translated {
   const sites = { count: 0 };
   let cached = false;
   // What fk holds (translate-flags.ts): at a branch target inside, what the branch left.
-  let flags = Pending.None;
+  let flags = SETTLED;
   for (let i = 0; i < length; i++) {
     if (targets.has(i)) {
       lines.push(`case ${i}:`);
-      flags = Pending.Unknown;
+      flags = UNKNOWN;
     }
     // Every exit goes through the epilogue after the loop, `left` instructions into the pass.
     const leave = `{ left = ${i + 1}; break pass; }`;
@@ -251,7 +251,7 @@ export function translateBlock(block: TranslationInput): Translated {
     'const mem = c.mem;',
     'let done = 0, e = 0, at = 0, left = 0;',
     'c.passBase = 0;',
-    inline ? `let ${[...registers.map((n) => `r${n} = r[${n}]`), 'fn = c.n, fz = c.z, fc = c.c, fv = c.v, fk = 0, fx = 0, fy = 0, fr = 0'].join(', ')};` : '',
+    inline ? `let ${[...registers.map((n) => `r${n} = r[${n}]`), `fn = c.n, fz = c.z, fc = c.c, fv = c.v, ${PENDING_LOCALS}`].join(', ')};` : '',
     cached || sites.count > 0 ? 'const RT = mem.readTags, RP = mem.readPages, WT = mem.writeTags, WP = mem.writePages;' : '',
     cached ? 'let xs = 0, xo = 0, xp = EMPTY;' : '',
     sites.count > 0 ? `let xs = 0, xv = 0, xo = 0, xe = mem.cacheEpoch, ${pageSites.map((k) => `t${k} = -1, p${k} = EMPTY`).join(', ')};` : '',

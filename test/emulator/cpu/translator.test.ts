@@ -400,13 +400,19 @@ test('random A32 flag setters on edge values, each followed by conditional instr
   const edges = [0xe3a00000, 0xe3a00001, 0xe3a00102, 0xe3e00000, 0xe3e00102, 0xe3a00002]; // MOV #0, #1, #0x80000000; MVN #0, #0x80000000; MOV #2
   const next = xorshift(0x5eed);
   let conditionals = 0;
-  for (let stream = 0; stream < 400; stream++) {
+  // CMP setting V every other pass (r6 alternates between 0x80000000 and 0), then MOVS with a shifter carry (C set,
+  // V as the CMP left it), then ADDVS: V survives MOVS, also into the state the block leaves.
+  const overflowThenCarry = [0xe3a01001, 0xe2066102, 0xe2266102, 0xe1560001, 0xe1b02081, 0x62855001];
+  for (let seed = 1; seed <= 4; seed++) checkLoopedStream(overflowThenCarry.flatMap((w) => [w & 0xffff, w >>> 16]), false, seed, 'CMP, MOVS LSL');
+  for (let stream = 0; stream < 1000; stream++) {
     const words: number[] = [];
     for (let rd = 0; rd < 4; rd++) words.push(pick(next, edges) | (rd << 12));
     for (let round = 0; round < 3; round++) {
-      // Any data-processing opcode with S (the tests compare), register operands r0-r3; now and then conditional.
+      // Any data-processing opcode with S (the tests compare), register operands r0-r3, some shifted (a logical
+      // one then sets C from the shifter and leaves V); now and then conditional.
       const cond = next() % 4 === 0 ? next() % 14 : 14;
-      words.push((cond << 28) | ((next() & 15) << 21) | 0x100000 | ((next() % 4) << 16) | ((next() % 4) << 12) | (next() % 4));
+      const shift = next() % 3 === 0 ? (next() & 0xf80) | ((next() & 3) << 5) : 0;
+      words.push((cond << 28) | ((next() & 15) << 21) | 0x100000 | ((next() % 4) << 16) | ((next() % 4) << 12) | shift | (next() % 4));
       for (let i = 1 + (next() % 3); i > 0; i--, conditionals++) {
         const rd = 4 + (next() % 4);
         // MOV<c> rd, #k or ADD<c> rd, rd, #k
