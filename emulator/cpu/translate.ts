@@ -61,55 +61,75 @@ const STORE = /mem\.write(8|16|32)\(a, ([^;]*)\);/g;
 /** A memory call left as it is (its address is not `a`). */
 const CALL = /mem\.(read|write)\d+\((?!a[,)])/;
 const EMPTY_PAGE = new Uint8Array(0);
+const NO_VIEW = new DataView(new ArrayBuffer(0));
 
-/** The bytes of a direct access of `size` at offset `xo` of page `p`, little-endian. */
-function pageBytes(p: string, size: number): string[] {
-  return Array.from({ length: size }, (_, i) => `${p}[${i === 0 ? 'xo' : `xo + ${i}`}]`);
+/** The cache arrays (memory.ts) a direct access reads, by reads and writes: tags, byte pages, views, offsets. */
+const CACHE = { read: ['RT', 'RP', 'RV', 'RO'], write: ['WT', 'WP', 'WV', 'WO'] } as const;
+const CACHE_FIELDS: Record<string, string> = {
+  RT: 'readTags', RP: 'readPages', RV: 'readViews', RO: 'readOffsets', WT: 'writeTags', WP: 'writePages', WV: 'writeViews', WO: 'writeOffsets',
+};
+
+/** A load of `size` from page offset `offset` (a byte from the page, a halfword or word through the view). */
+function loaded(size: number, page: string, view: string, base: string, offset: string): string {
+  return size === 1 ? `${page}[${offset}]` : `${view}.get${size === 2 ? 'Uint16' : 'Int32'}(${base} + ${offset}, true)`;
+}
+
+function stored(size: number, page: string, view: string, base: string, offset: string, value: string): string {
+  return size === 1 ? `${page}[${offset}] = ${value};` : `${view}.set${size === 2 ? 'Uint16' : 'Int32'}(${base} + ${offset}, ${value}, true);`;
+}
+
+/** Whether the access of `size` at `a` lies within its page (wider ones crossing a page take the memory's path). */
+function withinPage(size: number): string {
+  return size > 1 ? ` && (a & 4095) < ${4097 - size}` : '';
 }
 
 /**
  * In a block whose registers live in locals, each instruction's loads or stores keep their own copy of a page cache
- * entry (tag t<k>, page p<k>; xe is the epoch they hold for): a hit is an array access in the block's own code; a
- * miss takes the entry from the memory's cache (RT/RP, WT/WP) when it holds the page, else calls the memory (which
- * may fill its cache, translate, fault or reach a device, so the instruction's index and the pass are recorded
- * first) and takes the entry again. Any change of the page cache (only a call of the memory makes one) drops every
- * site's copy.
+ * entry (tag t<k>; the page p<k> for bytes, else its buffer's view d<k> and offset q<k>; xe is the epoch they hold
+ * for): a hit is an access in the block's own code; a miss takes the entry from the memory's cache when it holds
+ * the page, else calls the memory (which may fill its cache, translate, fault or reach a device, so the
+ * instruction's index and the pass are recorded first) and takes the entry again. Any change of the page cache
+ * (only a call of the memory makes one) drops every site's copy.
  */
-function directAccesses(code: string, index: number, sites: { count: number }): string {
+function directAccesses(code: string, index: number, sites: boolean[]): string {
   let site = -1;
-  const siteOf = (): number => (site < 0 ? (site = sites.count++) : site);
-  const refresh = (k: number, at: string): string => `xe === mem.cacheEpoch || (xe = mem.cacheEpoch, DROP), ` +
-    `p${k} = mem.${at}(a), t${k} = p${k}.length === 0 ? -1 : a >>> 12`;
-  const hit = (k: number, size: number, tags: string, pages: string): string =>
-    `(t${k} === (xs = a >>> 12) || (${tags}[xs & 1023] === xs && (t${k} = xs, p${k} = ${pages}[xs & 1023], true)))${size > 1 ? ` && (a & 4095) < ${4097 - size}` : ''}`;
+  // One site per instruction (an LDM's words are all words).
+  const siteOf = (size: number): number => (site < 0 ? (site = sites.push(size > 1) - 1) : site);
+  const take = (k: number, size: number, [, pages, views, offsets]: readonly string[]): string =>
+    size === 1 ? `p${k} = ${pages}[xs & 1023]` : `d${k} = ${views}[xs & 1023], q${k} = ${offsets}[xs & 1023]`;
+  const hit = (k: number, size: number, cache: readonly string[]): string =>
+    `(t${k} === (xs = a >>> 12) || (${cache[0]}[xs & 1023] === xs && (t${k} = xs, ${take(k, size, cache)}, true)))${withinPage(size)}`;
+  const refresh = (k: number, size: number, cache: readonly string[]): string => `xe === mem.cacheEpoch || (xe = mem.cacheEpoch, DROP), ` +
+    `xs = a >>> 12, t${k} = ${cache[0]}[xs & 1023] === xs ? (${take(k, size, cache)}, xs) : -1`;
   const enter = `c.exitIndex = ${index}, c.passBase = done - e`;
   return code.replace(LOAD, (_, bits: string) => {
-    const k = siteOf(), size = Number(bits) / 8;
-    const value = pageBytes(`p${k}`, size).map((b, i) => (i === 0 ? b : `(${b} << ${8 * i})`)).join(' | ');
-    return `(${hit(k, size, 'RT', 'RP')} ? (xo = a & 4095, ${value}) : (${enter}, xv = mem.read${bits}(a), ${refresh(k, 'readPageAt')}, xv))`;
+    const size = Number(bits) / 8, k = siteOf(size);
+    const value = loaded(size, `p${k}`, `d${k}`, `q${k}`, '(a & 4095)');
+    return `(${hit(k, size, CACHE.read)} ? ${value} : (${enter}, xv = mem.read${bits}(a), ${refresh(k, size, CACHE.read)}, xv))`;
   }).replace(STORE, (_, bits: string, value: string) => {
-    const k = siteOf(), size = Number(bits) / 8;
-    const bytes = pageBytes(`p${k}`, size).map((b, i) => `${b} = ${i === 0 ? `(${value})` : `(${value}) >>> ${8 * i}`};`).join(' ');
-    return `if (${hit(k, size, 'WT', 'WP')}) { xo = a & 4095; ${bytes} } else { ${enter}; mem.write${bits}(a, ${value}); ${refresh(k, 'writePageAt')}; }`;
+    const size = Number(bits) / 8, k = siteOf(size);
+    const store = stored(size, `p${k}`, `d${k}`, `q${k}`, '(a & 4095)', value);
+    return `if (${hit(k, size, CACHE.write)}) { ${store} } else { ${enter}; mem.write${bits}(a, ${value}); ${refresh(k, size, CACHE.write)}; }`;
   });
 }
 
 /**
  * In a block whose accesses are not direct, each load or store reads the memory's page cache as the memory's own
- * access would (tags RT/WT and pages RP/WP, loaded when the function starts), and calls the memory on a miss only:
- * no call per access (V8 inlines only so many of them into a function), and the instruction's index is recorded
- * on the miss path only (the pass's base is kept current where a pass starts).
+ * access would (its arrays loaded when the function starts), and calls the memory on a miss only: no call per
+ * access (V8 inlines only so many of them into a function), and the instruction's index is recorded on the miss
+ * path only (the pass's base is kept current where a pass starts).
  */
 function cachedAccesses(code: string, index: number): string {
-  const hit = (tags: string, size: number): string => `${tags}[(xs = a >>> 12) & 1023] === xs${size > 1 ? ` && (a & 4095) < ${4097 - size}` : ''}`;
+  const hit = (tags: string, size: number): string => `${tags}[(xs = a >>> 12) & 1023] === xs${withinPage(size)}`;
+  const entry = ([, pages, views, offsets]: readonly string[]): string[] => [`${pages}[xs & 1023]`, `${views}[xs & 1023]`, `${offsets}[xs & 1023]`];
   return code.replace(LOAD, (_, bits: string) => {
     const size = Number(bits) / 8;
-    const value = pageBytes('xp', size).map((b, i) => (i === 0 ? b : `(${b} << ${8 * i})`)).join(' | ');
-    return `(${hit('RT', size)} ? (xp = RP[xs & 1023], xo = a & 4095, ${value}) : (c.exitIndex = ${index}, mem.read${bits}(a)))`;
+    const [page, view, base] = entry(CACHE.read);
+    return `(${hit('RT', size)} ? ${loaded(size, page, view, base, '(a & 4095)')} : (c.exitIndex = ${index}, mem.read${bits}(a)))`;
   }).replace(STORE, (_, bits: string, value: string) => {
     const size = Number(bits) / 8;
-    const bytes = pageBytes('xp', size).map((b, i) => `${b} = ${i === 0 ? `(${value})` : `(${value}) >>> ${8 * i}`};`).join(' ');
-    return `if (${hit('WT', size)}) { xp = WP[xs & 1023]; xo = a & 4095; ${bytes} } else { c.exitIndex = ${index}; mem.write${bits}(a, ${value}); }`;
+    const [page, view, base] = entry(CACHE.write);
+    return `if (${hit('WT', size)}) { ${stored(size, page, view, base, '(a & 4095)', value)} } else { c.exitIndex = ${index}; mem.write${bits}(a, ${value}); }`;
   });
 }
 
@@ -187,7 +207,8 @@ export function translateBlock(block: TranslationInput): Translated {
   const used: number[] = [];
   // Whether the pass's end is reached only by falling through the last instruction (its branches handled inside).
   let fallsOut = false;
-  const sites = { count: 0 };
+  /** Each direct access site: whether it is a halfword or word one (a view) or a byte one (the page). */
+  const sites: boolean[] = [];
   let cached = false;
   // What fk holds (translate-flags.ts): at a branch target inside, what the branch left.
   let flags = SETTLED;
@@ -244,17 +265,19 @@ export function translateBlock(block: TranslationInput): Translated {
   // was dropped). Only a block that starts outside an IT block may loop; one whose last instruction branches back
   // itself never gets here with next = start (code that never runs would make V8 deoptimize the function there).
   const loops = itStates[0] === 0 && !fallsOut;
-  const pageSites = Array.from({ length: sites.count }, (_, k) => k);
-  const drop = pageSites.map((k) => `t${k} = `).join('') + '-1';
+  const drop = sites.map((_, k) => `t${k} = `).join('') + '-1';
+  // The cache arrays the accesses read, loaded once per call.
+  const code = lines.join('\n');
+  const arrays = Object.keys(CACHE_FIELDS).filter((name) => new RegExp(`\\b${name}\\[`).test(code));
   const body = [
     'const generation = c.codeGeneration;',
     'const mem = c.mem;',
     'let done = 0, e = 0, at = 0, left = 0;',
     'c.passBase = 0;',
     inline ? `let ${[...registers.map((n) => `r${n} = r[${n}]`), `fn = c.n, fz = c.z, fc = c.c, fv = c.v, ${PENDING_LOCALS}`].join(', ')};` : '',
-    cached || sites.count > 0 ? 'const RT = mem.readTags, RP = mem.readPages, WT = mem.writeTags, WP = mem.writePages;' : '',
-    cached ? 'let xs = 0, xo = 0, xp = EMPTY;' : '',
-    sites.count > 0 ? `let xs = 0, xv = 0, xo = 0, xe = mem.cacheEpoch, ${pageSites.map((k) => `t${k} = -1, p${k} = EMPTY`).join(', ')};` : '',
+    arrays.length > 0 ? `const ${arrays.map((name) => `${name} = mem.${CACHE_FIELDS[name]}`).join(', ')};` : '',
+    cached ? 'let xs = 0;' : '',
+    sites.length > 0 ? `let xs = 0, xv = 0, xe = mem.cacheEpoch, ${sites.map((wide, k) => (wide ? `t${k} = -1, d${k} = NO_VIEW, q${k} = 0` : `t${k} = -1, p${k} = EMPTY`)).join(', ')};` : '',
     'try {',
     '  pass: for (;;) {',
     straight ? '    {' : '    switch (at) {',
@@ -281,5 +304,5 @@ export function translateBlock(block: TranslationInput): Translated {
   const source = `return function block_${start.toString(16)}(c, r, budget) {\n${body.filter((line) => line !== '').join('\n')}\n};`;
   translationStats.blocks++;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the translator's output is generated code
-  return new Function('pcs', 'EMPTY', ...names, source)(pcValues, EMPTY_PAGE, ...used.map((i) => handlers[i])) as Translated;
+  return new Function('pcs', 'EMPTY', 'NO_VIEW', ...names, source)(pcValues, EMPTY_PAGE, NO_VIEW, ...used.map((i) => handlers[i])) as Translated;
 }

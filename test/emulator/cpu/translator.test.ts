@@ -74,6 +74,10 @@ class FlatMemory implements CpuMemory {
   readonly readPages = Array.from({ length: 1024 }, (_, page) => this.bytes.subarray(page * 4096, Math.min(page * 4096 + 4096, RAM_SIZE)));
   readonly writeTags = this.readTags.slice();
   readonly writePages = this.readPages;
+  readonly readViews = this.readPages.map(() => new DataView(this.bytes.buffer));
+  readonly readOffsets = Int32Array.from({ length: 1024 }, (_, page) => page * 4096);
+  readonly writeViews = this.readViews;
+  readonly writeOffsets = this.readOffsets;
 }
 
 function xorshift(seed: number): () => number {
