@@ -428,6 +428,21 @@ test('random A32 flag setters on edge values, each followed by conditional instr
   assert.ok(conditionals > 1000);
 });
 
+test('a translated loop that starts storing into its own code runs the new instruction in its next pass', () => {
+  const words = [
+    0xe3088024, // movw r8, #0x8024: the ADD below
+    0xe3004000, 0xe34e4280, // movw r4, #0; movt r4, #0xe280: ADD r0, r0, #0
+    0xe3a02000, // mov r2, #0
+    0xe20230ff, 0xe1833004, // loop: and r3, r2, #0xff; orr r3, r3, r4: ADD r0, r0, #(r2 & 0xff)
+    0xe2822001, 0xe3520028, // add r2, r2, #1; cmp r2, #40
+    0xc5883000, // strgt r3, [r8]: from the 40th pass on (the loop is translated by then)
+    0xe2800001, // add r0, r0, #1 (rewritten)
+    0xe3520064, 0xbafffff7, // cmp r2, #100; blt loop
+  ];
+  const outcome = checkLoopedStream(words.flatMap((w) => [w & 0xffff, w >>> 16]), false, 7, 'self-modifying loop');
+  assert.ok(outcome.retired > 5000);
+});
+
 const PROGRAMS = join(ROOT, 'test', 'emulator', 'cpu', 'programs');
 
 function runProgram(program: string, engine: Engine): { output: string; outcome: string; registers: number[]; retired: number } {
