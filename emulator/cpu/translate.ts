@@ -88,8 +88,10 @@ function withinPage(size: number): string {
  * entry (tag t<k>; the page p<k> for bytes, else its buffer's view d<k> and offset q<k>; xe is the epoch they hold
  * for): a hit is an access in the block's own code; a miss takes the entry from the memory's cache when it holds
  * the page, else calls the memory (which may fill its cache, translate, fault or reach a device, so the
- * instruction's index and the pass are recorded first) and takes the entry again. Any change of the page cache
- * (only a call of the memory makes one) drops every site's copy.
+ * instruction's index and the pass are recorded first) and takes the entry again. A change of the page cache (only
+ * a call of the memory makes one) makes the block leave after that instruction (xd = 1): the next call starts with
+ * every copy empty. Dropping them all where it happens instead would make each miss path assign every site's tag,
+ * and V8 compile such functions twice as long.
  */
 function directAccesses(code: string, index: number, sites: boolean[]): string {
   let site = -1;
@@ -99,7 +101,7 @@ function directAccesses(code: string, index: number, sites: boolean[]): string {
     size === 1 ? `p${k} = ${pages}[xs & 1023]` : `d${k} = ${views}[xs & 1023], q${k} = ${offsets}[xs & 1023]`;
   const hit = (k: number, size: number, cache: readonly string[]): string =>
     `(t${k} === (xs = a >>> 12) || (${cache[0]}[xs & 1023] === xs && (t${k} = xs, ${take(k, size, cache)}, true)))${withinPage(size)}`;
-  const refresh = (k: number, size: number, cache: readonly string[]): string => `xe === mem.cacheEpoch || (xe = mem.cacheEpoch, DROP), ` +
+  const refresh = (k: number, size: number, cache: readonly string[]): string => `xe === mem.cacheEpoch || (xe = mem.cacheEpoch, xd = 1), ` +
     `xs = a >>> 12, t${k} = ${cache[0]}[xs & 1023] === xs ? (${take(k, size, cache)}, xs) : -1`;
   const enter = `c.exitIndex = ${index}, c.passBase = done - e`;
   return code.replace(LOAD, (_, bits: string) => {
@@ -251,6 +253,7 @@ export function translateBlock(block: TranslationInput): Translated {
         ? `if (c.stop === null && c.codeGeneration === generation && done + ${i + 1 + length - j} - e <= budget) { done += ${i + 1} - e;${enter} continue; } ${next}${exit}`
         : `${next}${exit}`;
       lines.push(code.replaceAll('EXIT', taken));
+      if (code.includes('xd = 1')) lines.push(`if (xd !== 0) { c.next = ${fallthrough[i]}; ${leave} }`);
       if (nextAfter) lines.push(`c.next = ${fallthrough[i]};`);
       continue;
     }
@@ -265,7 +268,6 @@ export function translateBlock(block: TranslationInput): Translated {
   // was dropped). Only a block that starts outside an IT block may loop; one whose last instruction branches back
   // itself never gets here with next = start (code that never runs would make V8 deoptimize the function there).
   const loops = itStates[0] === 0 && !fallsOut;
-  const drop = sites.map((_, k) => `t${k} = `).join('') + '-1';
   // The cache arrays the accesses read, loaded once per call.
   const code = lines.join('\n');
   const arrays = Object.keys(CACHE_FIELDS).filter((name) => new RegExp(`\\b${name}\\[`).test(code));
@@ -277,12 +279,12 @@ export function translateBlock(block: TranslationInput): Translated {
     inline ? `let ${[...registers.map((n) => `r${n} = r[${n}]`), `fn = c.n, fz = c.z, fc = c.c, fv = c.v, ${PENDING_LOCALS}`].join(', ')};` : '',
     arrays.length > 0 ? `const ${arrays.map((name) => `${name} = mem.${CACHE_FIELDS[name]}`).join(', ')};` : '',
     cached ? 'let xs = 0;' : '',
-    sites.length > 0 ? `let xs = 0, xv = 0, xe = mem.cacheEpoch, ${sites.map((wide, k) => (wide ? `t${k} = -1, d${k} = NO_VIEW, q${k} = 0` : `t${k} = -1, p${k} = EMPTY`)).join(', ')};` : '',
+    sites.length > 0 ? `let xs = 0, xv = 0, xd = 0, xe = mem.cacheEpoch, ${sites.map((wide, k) => (wide ? `t${k} = -1, d${k} = NO_VIEW, q${k} = 0` : `t${k} = -1, p${k} = EMPTY`)).join(', ')};` : '',
     'try {',
     '  pass: for (;;) {',
     straight ? '    {' : '    switch (at) {',
     straight ? '' : '    case 0:',
-    ...lines.filter((line) => line !== 'case 0:').map((line) => `    ${line.replaceAll('DROP', drop)}`),
+    ...lines.filter((line) => line !== 'case 0:').map((line) => `    ${line}`),
     '    }',
     loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && done + ${2 * length} - e <= budget) { done += ${length} - e;${straight ? '' : ' e = at = 0;'}${inline && direct ? '' : ' c.passBase = done;'} continue; }` : '',
     `    left = ${length};`,
