@@ -25,8 +25,6 @@ const EXEC_CACHE = 256;
 /** Decoded instructions kept before the code cache starts afresh (a few hundred bytes each): a guest running through
  * memory it never returns to (a slide through zeros) must not fill the host's heap before its time limit comes. */
 const MAX_DECODED = 2_000_000;
-/** Instructions run between checks of the interrupt inputs when nothing else ends a run earlier. */
-const QUANTUM = 4096;
 
 const SCTLR_V = 1 << 13, SCTLR_TE = 1 << 30;
 const FPEXC_EN = 1 << 30;
@@ -255,7 +253,11 @@ export class SystemCpu extends Cpu implements SystemControl {
         cluster.running = this.index;
         this.exclusiveAddress = -1;
       }
-      const ran = super.run(Math.min(budget - executed, QUANTUM));
+      // The whole rest of the budget: whatever makes an interrupt due mid-run (the GIC raising an input, an MSR or
+      // exception return unmasking one, a halt request) also stops the engine, so no shorter quantum needs to poll
+      // the inputs; each return would cost a code-cache lookup and run a translated block that does not fit
+      // interpreted.
+      const ran = super.run(budget - executed);
       executed += ran;
       if (ran !== 0) this.repeatPc = -1;
       const stop = this.stop as StopReason | null;

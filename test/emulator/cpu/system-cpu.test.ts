@@ -152,6 +152,45 @@ test('CPS and MSR of the masks cost one instruction each; CPSIE with an interrup
   assert.equal(cpu.r[5], 1);
 });
 
+// The engine runs a system CPU's whole budget at once (no shorter quantum polls the interrupt inputs): an interrupt
+// unmasked in the middle of it, here after a translated loop, must still stop the engine at once.
+const UNMASK_AFTER_LOOP = `
+    b start
+    .org 0x18
+    b irq
+  start:
+    ldr r3, =100000
+    mov r0, #0
+    mov r4, #0
+  1: add r0, r0, #1
+    cmp r0, r3
+    bne 1b
+    cpsie i
+  2: add r4, r4, #1
+    b 2b
+  irq:
+    mov r5, r4
+    b .`;
+
+test('an interrupt unmasked inside a long run is taken before the next instruction, however the budget is split', { skip }, () => {
+  const states = [1_000_000, 4093, 1].map((quantum) => {
+    const { cpu } = cpuWith(assemble(UNMASK_AFTER_LOOP));
+    cpu.translateAfter = 64;
+    cpu.setIrq(true); // masked since reset
+    let left = 1_000_000;
+    while (left > 0) left -= cpu.run(Math.min(left, quantum));
+    return { retired: cpu.retired, mode: cpu.mode, lr: cpu.r[14] >>> 0, r0: cpu.r[0], r4: cpu.r[4], r5: cpu.r[5], pc: cpu.pc };
+  });
+  const [whole] = states;
+  assert.equal(whole.mode, 0x12);
+  assert.equal(whole.r0, 100_000);
+  assert.equal(whole.r5, 0, 'no instruction after CPSIE ran before the interrupt');
+  assert.equal(whole.lr, 0x3c, 'LR_irq: the add after CPSIE, + 4');
+  // The exception costs one instruction's time but retires nothing.
+  assert.equal(whole.retired, 1_000_000 - 1);
+  for (const state of states.slice(1)) assert.deepEqual(state, whole);
+});
+
 /** Two CPUs of one cluster on one bus: CPU 0 starts at 0, CPU 1 at 0x100. */
 function twoCpus(code: Uint8Array): { cpus: SystemCpu[]; bus: Bus } {
   const bus = new Bus();
