@@ -1,10 +1,10 @@
-// dist/cli.js, what bin/dmalab and `node dist/cli.js` start: loads the CLI bundle (dist/cli-main.js) through V8's
-// code cache, so that a command compiles only what it did not run before. Node 22 has this built in
-// (module.enableCompileCache); on Node 20 the bundle is compiled here with the cached data V8 produced after an
-// earlier run. Imports nothing of ours: everything else is in the bundle.
+// dist/cli.js, what bin/dmalab and `node dist/cli.js` start: loads the bundle of the command it runs (dist/cli-NAME.js,
+// see scripts/build.mjs) through V8's code cache, so that a command reads only its own code and compiles only what it
+// did not run before. Node 22 has this built in (module.enableCompileCache); on Node 20 the bundle is compiled here
+// with the cached data V8 produced after an earlier run. Imports nothing of ours: everything else is in the bundles.
 import Module, { createRequire } from 'node:module';
 import { isAscii } from 'node:buffer';
-import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -52,14 +52,26 @@ function saveCache(script: Script, directory: string, name: string, prefixes: { 
 }
 
 /**
- * The source text inside CommonJS's function wrapper, read into one buffer: V8 compiles one flat string (a wrapper
- * concatenated to a 2 MB source is copied whole before compiling). Pure ASCII (the build escapes every other
- * character of its bundles) is decoded as Latin-1, several times faster than UTF-8.
+ * The source text inside CommonJS's function wrapper, read into one buffer that holds the wrapper too: V8 compiles one
+ * flat string (a wrapper concatenated to a 1 MB source is copied whole before compiling), and a fresh megabyte costs
+ * this machine about 0.5 ms of page faults, so the file is read straight into its place. Pure ASCII (the build
+ * escapes every other character of its bundles) is decoded as Latin-1, several times faster than UTF-8.
  */
 function readWrappedSource(file: string): string {
   const [head, tail] = (Module as unknown as { wrapper: [string, string] }).wrapper;
-  const bytes = Buffer.concat([Buffer.from(head, 'latin1'), readFileSync(file), Buffer.from(tail, 'latin1')]);
-  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const bytes = Buffer.allocUnsafe(head.length + size + tail.length);
+    bytes.write(head, 0, 'latin1');
+    let read = 0;
+    for (let n; read < size && (n = readSync(fd, bytes, head.length + read, size - read, read)) > 0; ) read += n;
+    bytes.write(tail, head.length + read, 'latin1');
+    const text = bytes.subarray(0, head.length + read + tail.length);
+    return text.toString(isAscii(text) ? 'latin1' : 'utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -117,12 +129,29 @@ const ONE_SHOT_COMMANDS = new Set(['asm', 'disasm', 'dtc']);
  */
 const TRANSLATING_COMMANDS = new Set(['run-elf']);
 
-const command = process.argv[2];
+const [command, ...rest] = process.argv.slice(2);
 if (command !== undefined && ONE_SHOT_COMMANDS.has(command)) setFlagsFromString('--max-opt=1');
 if (command !== undefined && TRANSLATING_COMMANDS.has(command)) setFlagsFromString('--no-use-osr --min-inlining-frequency=3 --interrupt-budget=270336');
-const variant = command !== undefined && /^[a-z][a-z-]*$/.test(command) ? command : 'usage';
-// A mistyped command gets no cache of its own.
-const cli = requireCached(join(__dirname, 'cli-main.js'), variant, () => variant === 'usage' || cli.isCommand(variant)) as typeof import('./main');
+
+const isWord = (word: string | undefined): word is string => word !== undefined && /^[a-z][a-z-]*$/.test(word);
+/** `dmalab NAME ...` and `dmalab help NAME` load command NAME's module: its bundle, when NAME is a command. */
+const named = command === 'help' && rest.length === 1 ? rest[0] : command;
+const commandBundle = isWord(named) ? join(__dirname, `cli-${named}.js`) : undefined;
+const bundle = commandBundle !== undefined && existsSync(commandBundle) ? commandBundle : join(__dirname, 'cli-main.js');
+/** The command's own words: what follows `--` is a program's (`dmalab run-elf prog -- --help`). */
+const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+// A bundle has a cache per use: its command, its help, or the dispatcher's usage.
+const variant = bundle !== commandBundle ? 'usage' : named !== command || own.includes('--help') || own.includes('-h') ? 'help' : command!;
+/**
+ * A cache is written once per build and use, by the first run that has none: a run that did the command's work,
+ * not a mistyped command nor one that stopped at an error (its cache would miss most of the command's code, and
+ * every later run would compile that); the next successful run writes it.
+ */
+const worthKeeping = (): boolean => {
+  if (variant === 'usage') return !isWord(command) || command === 'help';
+  return variant === 'help' || (cli.isCommand(variant) && !process.exitCode);
+};
+const cli = requireCached(bundle, variant, worthKeeping) as typeof import('./main');
 
 /** Runs the CLI on this process's arguments and sets its exit status. */
 export const runCli = cli.runCli;
