@@ -7,7 +7,6 @@ import { isAscii } from 'node:buffer';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 
 type ModuleFunction = (exports: unknown, require: NodeRequire, module: Module, filename: string, dirname: string) => void;
@@ -129,9 +128,14 @@ const ONE_SHOT_COMMANDS = new Set(['asm', 'disasm', 'dtc']);
  */
 const TRANSLATING_COMMANDS = new Set(['run-elf']);
 
+/** V8's flags for this process: node:v8 is loaded only then (it loads Node's streams, 1-2 ms). */
+function setV8Flags(flags: string): void {
+  (require('node:v8') as typeof import('node:v8')).setFlagsFromString(flags);
+}
+
 const [command, ...rest] = process.argv.slice(2);
-if (command !== undefined && ONE_SHOT_COMMANDS.has(command)) setFlagsFromString('--max-opt=1');
-if (command !== undefined && TRANSLATING_COMMANDS.has(command)) setFlagsFromString('--no-use-osr --min-inlining-frequency=3 --interrupt-budget=270336');
+if (command !== undefined && ONE_SHOT_COMMANDS.has(command)) setV8Flags('--max-opt=1');
+if (command !== undefined && TRANSLATING_COMMANDS.has(command)) setV8Flags('--no-use-osr --min-inlining-frequency=3 --interrupt-budget=270336');
 
 const isWord = (word: string | undefined): word is string => word !== undefined && /^[a-z][a-z-]*$/.test(word);
 /** `dmalab NAME ...` and `dmalab help NAME` load command NAME's module: its bundle, when NAME is a command. */

@@ -1,7 +1,6 @@
 // `dmalab run-elf PROGRAM.elf [-- ARGS...]`: runs an ARM Linux executable in user mode on the emulator. `runElf`
 // is also what `dmalab run` dispatches to when its file is an ELF (magic \x7fELF).
 import { readSync, writeFileSync } from 'node:fs';
-import { isatty } from 'node:tty';
 import { Bus } from '../emulator/bus/bus';
 import { Machine } from '../emulator/machine/machine';
 import { rangeFrames, type FrameSource } from '../emulator/linux/address-space';
@@ -101,8 +100,7 @@ export function runElf(options: RunElfOptions, io: CommandIO): number {
       strictSyscalls: options.strictSyscalls,
       warn: (message) => io.stderr(`dmalab: warning: ${message}\n`),
       stdin: options.stdin ?? readHostStdin,
-      // Not process.stdout.isTTY: that builds the stdout stream, which nothing else here uses (1 ms).
-      terminal: isatty(1),
+      terminal: process.stdout.isTTY === true,
       sysroot: options.sysroot,
     });
   } catch (error) {
