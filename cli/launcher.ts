@@ -35,7 +35,24 @@ function cachePrefixes(file: string): { place: string; build: string } {
   return { place, build: `${place}${stat.size}-${Math.floor(stat.mtimeMs)}-${stat.ino}.${process.version}-${process.arch}.` };
 }
 
-/** Writes the script's code (with every function compiled so far) for the next run; drops older builds' caches. */
+/** A cache file's name (cachePrefixes, then the variant), or one being written. */
+const CACHE_FILE = /^[a-z][a-z0-9-]*\.js\.[0-9a-f]{8}\.\d+-\d+-\d+\.v[\d.]+-\w+\.[a-z-]+\.v8(\.\d+\.tmp)?$/;
+
+/**
+ * A cache that no run has read (nor written) for this long belongs to a checkout or an install that is gone, or
+ * unused: dropped when another is written. A run reading it refreshes its access time (daily, with relatime).
+ */
+const STALE_CACHE_MS = 30 * 24 * 60 * 60 * 1000;
+
+function isStale(file: string): boolean {
+  const stat = statSync(file);
+  return Math.max(stat.atimeMs, stat.mtimeMs) < Date.now() - STALE_CACHE_MS;
+}
+
+/**
+ * Writes the script's code (with every function compiled so far) for the next run; drops older builds' caches of the
+ * same bundle, and stale caches of any.
+ */
 function saveCache(script: Script, directory: string, name: string, prefixes: { place: string; build: string }): void {
   try {
     mkdirSync(directory, { recursive: true, mode: 0o700 });
@@ -43,7 +60,10 @@ function saveCache(script: Script, directory: string, name: string, prefixes: { 
     writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     renameSync(temporary, join(directory, name)); // atomic: concurrent runs never read half a cache
     for (const other of readdirSync(directory)) {
-      if (other.startsWith(prefixes.place) && !other.startsWith(prefixes.build) && other.endsWith('.v8')) unlinkSync(join(directory, other));
+      if (other === name || !CACHE_FILE.test(other)) continue;
+      const file = join(directory, other);
+      const olderBuild = other.startsWith(prefixes.place) && !other.startsWith(prefixes.build) && other.endsWith('.v8');
+      if (olderBuild || isStale(file)) unlinkSync(file);
     }
   } catch {
     // A cache that cannot be written only costs the next run its compile time.

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -99,6 +99,22 @@ test("writing a cache drops older builds' caches of the same bundle, not those o
   assembleToStdout();
   const asmCaches = cacheFiles().filter((f) => f.endsWith('.asm.v8'));
   assert.deepEqual(asmCaches, [current, elsewhere].sort());
+});
+
+test("writing a cache drops any bundle's cache no run has read for 30 days, and nothing else", () => {
+  const own = join(dir, 'stale');
+  mkdirSync(own);
+  const longAgo = new Date(Date.now() - 31 * 24 * 60 * 60 * 1000);
+  const stale = ['cli-run-elf.js.0badcafe.1-2-3.v20.0.0-x64.run-elf.v8', 'cli-asm.js.0badcafe.1-2-3.v20.0.0-x64.asm.v8.1234.tmp'];
+  const recent = 'cli-run.js.0badcafe.1-2-3.v20.0.0-x64.run.v8';
+  const foreign = 'notes.v8';
+  for (const name of [...stale, recent, foreign]) writeFileSync(join(own, name), 'x');
+  for (const name of [...stale, foreign]) utimesSync(join(own, name), longAgo, longAgo);
+  assembleToStdout({ NODE_COMPILE_CACHE: own });
+  const files = cacheFiles(own);
+  for (const name of stale) assert.ok(!files.includes(name), `${name} kept`);
+  assert.ok(files.includes(recent) && files.includes(foreign), files.join(' '));
+  assert.ok(files.some((f) => /^cli-asm\.js\..*\.asm\.v8$/.test(f)), files.join(' '));
 });
 
 test('a rebuilt bundle never runs with the cache of its predecessor', () => {
