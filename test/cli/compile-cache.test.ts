@@ -68,6 +68,20 @@ test('usage runs the dispatcher alone; help on a command, its bundle with a cach
   assert.ok(!files.some((f) => f.endsWith('.disasm.v8')), 'help wrote the cache of the command itself');
 });
 
+test("every command the dispatcher lists runs from its own bundle, without the dispatcher's other commands", () => {
+  const listed = [...dmalab(['--help']).stdout.matchAll(/^  ([a-z][a-z-]*)  /gm)].map(([, name]) => name);
+  assert.ok(listed.length >= 9 && listed.includes('run-elf'), listed.join(' '));
+  for (const name of listed) {
+    const help = dmalab([name, '--help'], { NODE_DISABLE_COMPILE_CACHE: '1' });
+    assert.equal(help.status, 0, `${name}: ${help.stderr}`);
+    assert.match(help.stdout, new RegExp(`^usage: dmalab ${name}(?=\\s)`), name);
+    const bundle = readFileSync(join(dist, `cli-${name}.js`), 'latin1');
+    // The dispatcher's import of each other command is left out (a command may still import another's code itself:
+    // `run` runs ELF files as `run-elf` does).
+    for (const other of listed.filter((o) => o !== name)) assert.ok(bundle.includes(`this bundle has no module ./${other}:`), `cli-${name}.js: the dispatcher's ./${other} is in`);
+  }
+});
+
 test('a run that stops at an error writes no cache; the next successful run does', () => {
   const own = join(dir, 'failing');
   const failed = dmalab(['asm', broken, '-o', join(dir, 'broken.bin')], { NODE_COMPILE_CACHE: own });
