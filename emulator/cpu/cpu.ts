@@ -4,7 +4,7 @@
 // one, so each instruction's IT condition is static) and become ordinary conditional handlers.
 import { isBlockEnd, whenCondition, type Handler } from './alu';
 import { decodeArm } from './a32';
-import { DENSE_STRIDE, denseArm, denseHandler, executeDense } from './dense';
+import { DENSE_STRIDE, denseArm, denseHandler, denseKeepsHandler, executeDense } from './dense';
 import { denseThumb } from './dense-t32';
 import { MemoryFault, type CpuMemory } from './memory';
 import { raiseUndefined } from './system-ops';
@@ -373,10 +373,12 @@ export class Cpu extends CpuState {
         // IT: the following instructions decode as conditional ones; nothing happens at run time.
         const startsIt = second < 0 && (first & 0xff00) === 0xbf00 && (first & 0xf) !== 0 && it === 0;
         const state = THUMB_STATE | itBefore;
-        if (this.denseFormOn && denseThumb(first, second, address, itBefore, dense, count * DENSE_STRIDE)) handler = this.decoded(address, encoding, state) ?? denseOnly;
+        const offset = count * DENSE_STRIDE;
+        const covered = this.denseFormOn && denseThumb(first, second, address, itBefore, dense, offset);
+        if (covered && !denseKeepsHandler(dense, offset)) handler = this.decoded(address, encoding, state) ?? denseOnly;
         else {
           handler = this.decoded(address, encoding, state) ?? this.keepDecoded(address, encoding, state, this.decodeThumbHandler(first, second, address, itBefore));
-          denseHandler(handler, dense, count * DENSE_STRIDE);
+          if (!covered) denseHandler(handler, dense, offset);
         }
         if (startsIt) it = first & 0xff;
         else {
@@ -390,10 +392,11 @@ export class Cpu extends CpuState {
         // What the dense form covers gets no handler until a translation needs it (`withHandlers`): most of a
         // kernel's decoding and allocation went to closures the dense form never calls. VFP instructions (gated or
         // not) stay handlers.
-        if (this.denseFormOn && denseArm(word, address, dense, offset)) handler = this.decoded(address, word, 0) ?? denseOnly;
+        const covered = this.denseFormOn && denseArm(word, address, dense, offset);
+        if (covered && !denseKeepsHandler(dense, offset)) handler = this.decoded(address, word, 0) ?? denseOnly;
         else {
           handler = this.decoded(address, word, 0) ?? this.keepDecoded(address, word, 0, this.decodeArmHandler(word, address));
-          denseHandler(handler, dense, offset);
+          if (!covered) denseHandler(handler, dense, offset);
         }
         ends = (word & 0x0f000000) === 0x0f000000 && word >>> 28 !== 0xf;
       }

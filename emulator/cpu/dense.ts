@@ -6,8 +6,11 @@
 // switch on the form (compiled once, with a jump table; registers and memory in locals). Every other instruction
 // keeps its closure: the form CALL runs the block's handler at that index, so the handlers stay the reference
 // semantics (the tests compare both) and the dense form is only a cache of decoding, never state.
-import { addFlags, bxWritePc, setNZ, shift, shiftC } from './alu';
-import { NO_PAGE, Op, Width, alu, isLogical, nop } from './ops';
+import { addFlags, bxWritePc, multiply64, setNZ, shift, shiftC, wide } from './alu';
+import { CP15_BY_KEY, cp15Key, cp15Storage } from './cp15';
+import { Mode } from './modes';
+import { NO_PAGE, Op, Width, alu, isLogical, nop, reverseBytes } from './ops';
+import { cpsrAsRead, sendEvent } from './system-ops';
 import type { Handler } from './alu';
 import type { CpuState } from './state';
 
@@ -87,6 +90,29 @@ export const enum Form {
   /** [target, return address or -1]: BLX (immediate) and BX PC, a change of instruction set to a constant target
    * (bit 0 set for Thumb state). */
   BranchExchangeConstant,
+  /** [dLo | dHi << 4 | n << 8 | m << 12 | s << 16, signed | accumulate << 1]: UMULL, UMLAL, SMULL, SMLAL. */
+  MultiplyLong,
+  /** [d, m, 0 for REV, 1 for REV16, 2 for REVSH]. */
+  ByteReverse,
+  /** [d]: MRS of the CPSR. */
+  ReadStatus,
+  /** []: SEV. */
+  SendEvent,
+  /** [t, n, offset]: LDREX (word), which marks the address in the exclusive monitor. */
+  LoadExclusive,
+  /** [d, t | n << 4, offset]: STREX (word), which stores only while the monitor holds the address. */
+  StoreExclusive,
+  // The forms from here on keep their block's handler, which runs where their fast path does not apply (USR mode, a
+  // user-mode CPU): what the handler does there (UNDEFINED, or its user-mode register) is no business of theirs.
+  /** [t, storage index]: MRC of a CP15 register kept in the system CPU's storage (TPIDRPRW, the ID registers), at PL1. */
+  ReadSystemRegister,
+  /** []: MCR of a cache or branch predictor maintenance operation, nothing to do at PL1. */
+  MaintenanceNop,
+}
+
+/** Whether the dense form at `offset` needs its instruction's handler too (for its slow path). */
+export function denseKeepsHandler(code: Int32Array, offset: number): boolean {
+  return (code[offset] & 0xff) >= Form.ReadSystemRegister;
 }
 
 const AL = 14;
@@ -212,12 +238,21 @@ function denseConditional(word: number, address: number, code: Int32Array, o: nu
   }
 }
 
-/** Extends, bitfield extracts, CLZ and reads of the thread ID registers (the PC as an operand: left to the handler). */
+/**
+ * Extends, bitfield extracts, CLZ, byte reversals, MRS of the CPSR, SEV, the word exclusives and the common CP15
+ * accesses (the PC as an operand, and UNPREDICTABLE register choices: left to the handler).
+ */
 function denseOther(word: number, code: Int32Array, o: number, rd: number, rm: number): Form {
+  if ((word & 0x0fffffff) === 0x0320f004) return Form.SendEvent;
+  const rn = bits(word, 19, 16);
+  if ((word & 0x0ff00fff) === 0x01900f9f) return rd === 15 || rn === 15 ? Form.Call : set(code, o, Form.LoadExclusive, rd, rn, 0);
   if (rd === 15 || rm === 15) return Form.Call;
-  if ((word & 0x0fff0fff) === 0x0e1d0f70) return set(code, o, Form.ReadThreadId, rd, 1);
-  if ((word & 0x0fff0fff) === 0x0e1d0f50) return set(code, o, Form.ReadThreadId, rd, 0);
+  if ((word & 0x0f000010) === 0x0e000010) return denseCoprocessorAccess(word, code, o);
   if ((word & 0x0fff0ff0) === 0x016f0f10) return set(code, o, Form.CountLeadingZeros, rd, rm);
+  if ((word & 0x0fff0fff) === 0x010f0000) return set(code, o, Form.ReadStatus, rd);
+  const reversal = BYTE_REVERSALS.indexOf(word & 0x0fff0ff0);
+  if (reversal >= 0) return set(code, o, Form.ByteReverse, rd, rm, reversal);
+  if ((word & 0x0ff00ff0) === 0x01800f90) return denseStoreExclusive(code, o, rd, rm, rn, 0);
   // SXTB, SXTH, UXTB, UXTH: 0110 1U1H 1111 Rd rot 0111 Rm.
   if ((word & 0x0fbf03f0) === 0x06af0070 || (word & 0x0fbf03f0) === 0x06bf0070) {
     const unsigned = bit(word, 22), half = bit(word, 20);
@@ -233,14 +268,42 @@ function denseOther(word: number, code: Int32Array, o: number, rd: number, rm: n
   return Form.Call;
 }
 
+/** REV, REV16, REVSH (the word masked by 0x0fff0ff0), in the order of ByteReverse's kinds. */
+const BYTE_REVERSALS = [0x06bf0f30, 0x06bf0fb0, 0x06ff0fb0];
+
+/** STREX (word) of Rt to [Rn + offset], status in Rd; the UNPREDICTABLE register choices are left to the handler. */
+export function denseStoreExclusive(code: Int32Array, o: number, d: number, t: number, n: number, offset: number): Form {
+  if (d === 15 || t === 15 || n === 15 || d === n || d === t) return Form.Call;
+  return set(code, o, Form.StoreExclusive, d, t | (n << 4), offset);
+}
+
+/**
+ * MRC and MCR of CP15 (`word` as A32 encodes them, T32's the same with its condition bits 0xe): the user thread ID
+ * registers, the registers a system CPU keeps in storage (TPIDRPRW, the ID registers: CTR...) and the cache
+ * maintenance operations. MRC to the PC (the flags) keeps its handler.
+ */
+export function denseCoprocessorAccess(word: number, code: Int32Array, o: number): Form {
+  const t = bits(word, 15, 12);
+  if (bits(word, 11, 8) !== 15 || t === 15) return Form.Call;
+  const read = bit(word, 20) === 1;
+  const register = CP15_BY_KEY.get(cp15Key(15, bits(word, 23, 21), bits(word, 19, 16), word & 0xf, bits(word, 7, 5), false));
+  if (register === undefined) return Form.Call;
+  if (read && register.name === 'TPIDRURO') return set(code, o, Form.ReadThreadId, t, 1);
+  if (read && register.name === 'TPIDRURW') return set(code, o, Form.ReadThreadId, t, 0);
+  if (read && register.access !== 'wo' && (register.kind === 'storage' || register.kind === 'id')) return set(code, o, Form.ReadSystemRegister, t, 2 * cp15Storage(register));
+  if (!read && register.kind === 'nop' && register.access !== 'ro') return Form.MaintenanceNop;
+  return Form.Call;
+}
+
 /** LDRH/STRH/LDRSB/LDRSH (not LDRD/STRD, not the unprivileged forms). */
 function denseExtraLoadStore(word: number, code: Int32Array, o: number): Form {
   const kind = bits(word, 6, 5);
   const p = bit(word, 24), u = bit(word, 23), w = bit(word, 21), l = bit(word, 20);
   const rn = bits(word, 19, 16), rd = bits(word, 15, 12), rm = bits(word, 3, 0);
   if (kind === 0) {
-    // MUL, MLA (not the long multiplies, not the exclusives): R15 anywhere is UNPREDICTABLE.
+    // MUL, MLA, UMULL, UMLAL, SMULL, SMLAL (not UMAAL, MLS, the exclusives): R15 anywhere is UNPREDICTABLE.
     const op = bits(word, 24, 21), rs = bits(word, 11, 8);
+    if (op >= 4 && op <= 7) return denseMultiplyLong(code, o, rd, rn, rm, rs, bit(word, 20), bit(word, 22), bit(word, 21));
     if ((op !== 0 && op !== 1) || rn === 15 || rm === 15 || rs === 15 || (op === 1 && rd === 15)) return Form.Call;
     return set(code, o, Form.Multiply, rn | (rm << 4) | (rs << 8) | (l << 12), op === 1 ? rd : -1);
   }
@@ -256,6 +319,12 @@ function denseExtraLoadStore(word: number, code: Int32Array, o: number): Form {
   const immediate = bit(word, 22) === 1;
   return denseLoadStore(code, o, l, width, rd, rn, p, p === 0 || w === 1, u, immediate ? -1 : shifter(rm, 0, 0),
     (bits(word, 11, 8) << 4) | rm);
+}
+
+/** UMULL, UMLAL, SMULL, SMLAL of Rn and Rm into RdHi:RdLo; R15 anywhere and RdHi = RdLo are UNPREDICTABLE. */
+export function denseMultiplyLong(code: Int32Array, o: number, dLo: number, dHi: number, n: number, m: number, s: number, signed: number, accumulate: number): Form {
+  if (dLo === 15 || dHi === 15 || n === 15 || m === 15 || dLo === dHi) return Form.Call;
+  return set(code, o, Form.MultiplyLong, dLo | (dHi << 4) | (n << 8) | (m << 12) | (s << 16), signed | (accumulate << 1));
 }
 
 /** A load or store with an immediate (`registerOffset` < 0) or a register offset. */
@@ -463,6 +532,36 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
       case Form.ReadThreadId:
         r[a] = code[o - 2] !== 0 ? c.tpidruro : c.tpidrurw;
         break;
+      case Form.MultiplyLong: {
+        const kind = code[o - 2], lo = a & 0xf, hi = (a >>> 4) & 0xf;
+        const accumulate = (kind & 2) !== 0;
+        multiply64(r[(a >>> 8) & 0xf], r[(a >>> 12) & 0xf], (kind & 1) !== 0, accumulate ? r[lo] : 0, accumulate ? r[hi] : 0);
+        r[lo] = wide[0];
+        r[hi] = wide[1];
+        if ((a >>> 16) & 1) {
+          c.n = wide[1] >>> 31;
+          c.z = wide[0] === 0 && wide[1] === 0 ? 1 : 0;
+        }
+        break;
+      }
+      case Form.ByteReverse:
+        r[a] = reverseBytes(code[o - 1], r[code[o - 2]]);
+        break;
+      case Form.ReadStatus:
+        r[a] = cpsrAsRead(c);
+        break;
+      case Form.SendEvent:
+        sendEvent(c);
+        break;
+      case Form.ReadSystemRegister: {
+        const system = c.system;
+        if (system !== null && c.mode !== Mode.USR) r[a] = system.cp15[code[o - 2]];
+        else if (runHandler(c, handlers, at, o, pc, thumb)) return (o - at) >> 2;
+        break;
+      }
+      case Form.MaintenanceNop:
+        if ((c.system === null || c.mode === Mode.USR) && runHandler(c, handlers, at, o, pc, thumb)) return (o - at) >> 2;
+        break;
       default: {
         // The forms that access memory or branch: `next` and R15 as the handlers see them.
         const next = thumb ? thumbFallthrough[((o - at) >> 2) - 1] : (pc + o) >>> 0;
@@ -494,6 +593,24 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
           case Form.LoadStoreDual:
             loadStoreDual(c, r, a, code[o - 2]);
             break;
+          case Form.LoadExclusive: {
+            const address = (r[code[o - 2]] + code[o - 1]) | 0;
+            c.exclusiveAddress = address;
+            r[a] = mem.read32(address);
+            break;
+          }
+          case Form.StoreExclusive: {
+            const registers = code[o - 2];
+            const address = (r[registers >>> 4] + code[o - 1]) | 0;
+            if (c.exclusiveAddress !== address) {
+              r[a] = 1;
+              break;
+            }
+            mem.write32(address, r[registers & 0xf]);
+            c.exclusiveAddress = -1;
+            r[a] = 0;
+            break;
+          }
           case Form.LoadStoreMultiple:
             loadStoreMultiple(c, r, a, code[o - 2], code[o - 1]);
             if (c.next !== next) return (o - at) >> 2; // the PC loaded
@@ -531,6 +648,17 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
   }
   c.next = thumb ? thumbFallthrough[((o - at) >> 2) - 1] : (pc + o) >>> 0;
   return (o - at) >> 2;
+}
+
+/** The slow path of a form that keeps its handler: runs it as the form CALL does; returns whether it branched or
+ * stopped (`o`: past the instruction). */
+function runHandler(c: CpuState, handlers: readonly Handler[], at: number, o: number, pc: number, thumb: boolean): boolean {
+  const index = ((o - at) >> 2) - 1;
+  const next = thumb ? thumbFallthrough[index] : (pc + o) >>> 0;
+  c.next = next;
+  c.r[15] = thumb ? thumbPcValues[index] : (pc + o + 4) | 0;
+  handlers[index](c);
+  return c.next !== next;
 }
 
 /** A Thumb block's `fallthrough` and `pcValues` while it runs: outside the loop's registers, which A32 code needs. */

@@ -460,12 +460,19 @@ function reverseBits(v: number): number {
   return (v >>> 16) | (v << 16);
 }
 
+/** REV (`kind` 0), REV16 (1), REVSH (2) of `v`. */
+export function reverseBytes(kind: number, v: number): number {
+  if (kind === 0) return (v << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+  if (kind === 1) return ((v & 0x00ff00ff) << 8) | ((v >>> 8) & 0x00ff00ff);
+  return (((v & 0xff) << 24) >> 16) | ((v >>> 8) & 0xff);
+}
+
 export function unary(kind: Unary, d: number, m: number): Handler {
   switch (kind) {
     case Unary.CLZ: return (c) => { c.r[d] = Math.clz32(c.r[m]); };
-    case Unary.REV: return (c) => { const v = c.r[m]; c.r[d] = (v << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24); };
-    case Unary.REV16: return (c) => { const v = c.r[m]; c.r[d] = ((v & 0x00ff00ff) << 8) | ((v >>> 8) & 0x00ff00ff); };
-    case Unary.REVSH: return (c) => { const v = c.r[m]; c.r[d] = (((v & 0xff) << 24) >> 16) | ((v >>> 8) & 0xff); };
+    case Unary.REV: return (c) => { c.r[d] = reverseBytes(0, c.r[m]); };
+    case Unary.REV16: return (c) => { c.r[d] = reverseBytes(1, c.r[m]); };
+    case Unary.REVSH: return (c) => { c.r[d] = reverseBytes(2, c.r[m]); };
     default: return (c) => { c.r[d] = reverseBits(c.r[m]); };
   }
 }
