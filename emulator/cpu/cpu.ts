@@ -4,7 +4,7 @@
 // one, so each instruction's IT condition is static) and become ordinary conditional handlers.
 import { isBlockEnd, whenCondition, type Handler } from './alu';
 import { decodeArm } from './a32';
-import { DENSE_STRIDE, denseArm, denseHandler, denseKeepsHandler, executeDense } from './dense';
+import { DENSE_STRIDE, denseArm, denseFollow, denseHandler, denseKeepsHandler, executeDense } from './dense';
 import { denseThumb } from './dense-t32';
 import { MemoryFault, type CpuMemory } from './memory';
 import { raiseUndefined } from './system-ops';
@@ -162,18 +162,29 @@ function branchesAway(encoding: number, thumb: boolean): boolean {
 /** A debugger breakpoint reached: the instruction at the PC has not run. */
 export const BREAKPOINT_HALT: StopReason = { kind: 'halt', detail: 'breakpoint' };
 
-/** Blocks of one 4 KiB page in one instruction set, indexed by the halfword where they start. */
+/**
+ * Blocks of one 4 KiB page in one instruction set, indexed by the halfword (Thumb) or word (ARM) where they start:
+ * a kernel's boot makes some 1,500 of these, and an ARM page's index is half the size (less for the garbage collector
+ * to copy). An ARM block at an address that is not a word's (a debugger's PC) is decoded each time, never kept.
+ */
 export class CodePage {
-  private readonly blocks: (Block | undefined)[] = new Array<Block | undefined>(PAGE_SIZE / 2).fill(undefined);
+  private readonly shift: number;
+  private readonly blocks: (Block | undefined)[];
+
+  constructor(thumb: boolean) {
+    this.shift = thumb ? 1 : 2;
+    this.blocks = new Array<Block | undefined>(PAGE_SIZE >>> this.shift).fill(undefined);
+  }
 
   /** The block decoded at `pc` (in this page), if any. */
   blockAt(pc: number): Block | undefined {
-    return this.blocks[(pc & OFFSET_MASK) >>> 1];
+    return (pc & ((1 << this.shift) - 1)) === 0 ? this.blocks[(pc & OFFSET_MASK) >>> this.shift] : undefined;
   }
 
   /** Keeps the block just decoded at `pc`; returns it. */
   add(pc: number, block: Block): Block {
-    return (this.blocks[(pc & OFFSET_MASK) >>> 1] = block);
+    if ((pc & ((1 << this.shift) - 1)) === 0) this.blocks[(pc & OFFSET_MASK) >>> this.shift] = block;
+    return block;
   }
 }
 
@@ -275,7 +286,7 @@ export class Cpu extends CpuState {
     const key = pageNumber * 2 + (thumb ? 1 : 0);
     let page = this.codePages.get(key);
     if (page === undefined) {
-      page = new CodePage();
+      page = new CodePage(thumb);
       this.codePages.set(key, page);
       this.mem.watchCode(pageNumber, this.invalidate);
     }
@@ -356,10 +367,13 @@ export class Cpu extends CpuState {
     let address = start;
     let it = thumb ? this.it : 0;
     let truncated = false;
+    let followed = false;
     while (address < pageEnd) {
       let handler: Handler;
       let size = 4;
       let ends = false;
+      /** Where the block goes on after an unconditional branch it follows (-1: after this instruction). */
+      let follow = -1;
       const itBefore = it;
       if (thumb) {
         const first = this.mem.fetch16(address);
@@ -393,6 +407,7 @@ export class Cpu extends CpuState {
         // kernel's decoding and allocation went to closures the dense form never calls. VFP instructions (gated or
         // not) stay handlers.
         const covered = this.denseFormOn && denseArm(word, address, dense, offset);
+        if (covered && !whole) follow = denseFollow(dense, offset, address, pageEnd - PAGE_SIZE, addresses, count);
         if (covered && !denseKeepsHandler(dense, offset)) handler = this.decoded(address, word, 0) ?? denseOnly;
         else {
           handler = this.decoded(address, word, 0) ?? this.keepDecoded(address, word, 0, this.decodeArmHandler(word, address));
@@ -400,18 +415,20 @@ export class Cpu extends CpuState {
         }
         ends = (word & 0x0f000000) === 0x0f000000 && word >>> 28 !== 0xf;
       }
-      if (isBlockEnd(handler)) ends = true;
+      if (follow >= 0) followed = true;
+      else if (isBlockEnd(handler)) ends = true;
       else if (!whole && itBefore === 0 && branchesAway(encodings[count], thumb)) ends = truncated = true;
       handlers.push(handler);
       addresses[count] = address;
       fallthrough[count] = address + size;
       itStates[count] = itBefore;
       count++;
-      address += size;
+      address = follow >= 0 ? follow : address + size;
       if (ends || (count >= MAX_BLOCK && it === 0)) break;
     }
     const block = this.blockFromScratch(start, handlers, it, thumb);
-    block.truncated = truncated && address < pageEnd && count < MAX_BLOCK;
+    // A block that followed a branch is decoded again straight (whole) before its translation, as a truncated one.
+    block.truncated = followed || (truncated && address < pageEnd && count < MAX_BLOCK);
     return block;
   }
 

@@ -98,6 +98,10 @@ export const enum Form {
   ReadStatus,
   /** []: SEV. */
   SendEvent,
+  /** [target]: B, the block going on at its target (an A32 block; see denseFollow). */
+  Jump,
+  /** [target, return address]: BL, the block going on at its target. */
+  JumpLink,
   /** [t, n, offset]: LDREX (word), which marks the address in the exclusive monitor. */
   LoadExclusive,
   /** [d, t | n << 4, offset]: STREX (word), which stores only while the monitor holds the address. */
@@ -147,6 +151,22 @@ export function denseArm(word: number, address: number, code: Int32Array, offset
   if (form === Form.Call) return false;
   code[offset] = form | (cond << 8);
   return true;
+}
+
+/**
+ * Makes the unconditional B or BL just written at `offset` (the instruction at `address`) a jump within its block,
+ * when its target is in the same page (`pageStart`: decoded code is dropped by page) and not already in the block
+ * (`addresses` of its first `count` instructions): the block then goes on at the target, where it would have ended,
+ * and the engine's work between blocks is saved. Returns the target, or -1 for a branch that ends the block.
+ */
+export function denseFollow(code: Int32Array, offset: number, address: number, pageStart: number, addresses: Uint32Array, count: number): number {
+  const form = code[offset];
+  if (form !== (Form.Branch | (AL << 8)) && form !== (Form.BranchLink | (AL << 8))) return -1;
+  const target = code[offset + 1] >>> 0;
+  if (target === address || target < pageStart || target >= pageStart + 4096) return -1;
+  for (let i = 0; i < count; i++) if (addresses[i] === target) return -1;
+  code[offset] = (form === (Form.Branch | (AL << 8)) ? Form.Jump : Form.JumpLink) | (AL << 8);
+  return target;
 }
 
 /** The dense form of an instruction left to its `handler`: CALL, or no call at all for the shared no-op. */
@@ -421,10 +441,10 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
   const r = c.r;
   const mem = c.mem;
   // `o` walks the dense form; the instruction at code[o - DENSE_STRIDE] is the one executing. In an A32 block `pc + o`
-  // is the address after it (instructions 4 bytes apart, DENSE_STRIDE int32s apart); a T32 block's `next` and R15
+  // is the address after it (instructions 4 bytes apart, DENSE_STRIDE int32s apart; a jump moves `pc`); a T32 block's `next` and R15
   // come from its `fallthrough` and `pcValues` (instructions 2 or 4 bytes long), and its forms never read the PC as
   // an operand.
-  const pc = (start - at) | 0;
+  let pc = (start - at) | 0;
   const thumb = c.thumb; // the block's state (an instruction that changes it ends the run)
   if (thumb) {
     thumbFallthrough = fallthrough;
@@ -464,15 +484,6 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
         if (!isTest(op)) r[a & 0xf] = result;
         break;
       }
-      case Form.LogicalFlags: {
-        const result = arithmetic((a >>> 8) & 0xf, r[(a >>> 4) & 0xf], r[code[o - 2]]);
-        setNZ(c, result);
-        r[a & 0xf] = result;
-        break;
-      }
-      case Form.AddFlags:
-        r[a & 0xf] = addFlags(c, r[(a >>> 4) & 0xf], code[o - 2], a >>> 8);
-        break;
       case Form.ArithmeticImmediate:
         r[a & 0xf] = arithmetic((a >>> 8) & 0xf, r[(a >>> 4) & 0xf], code[o - 2]);
         break;
@@ -500,67 +511,14 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
       case Form.MoveTop:
         r[a] = (r[a] & 0xffff) | (code[o - 2] << 16);
         break;
-      case Form.DataShiftedByRegister: {
-        const op = (a >>> 8) & 0xf, s = (a >>> 12) & 1;
-        const word = code[o - 2];
-        const value = r[word & 0xf], type = (word >>> 4) & 0xf, amount = r[word >>> 8] & 0xff;
-        const b = s !== 0 && isLogical(op) ? shiftC(c, value, type, amount) : shift(c, value, type, amount);
-        const result = alu(c, op, r[(a >>> 4) & 0xf], b, s !== 0);
-        if (!isTest(op)) r[a & 0xf] = result;
-        break;
-      }
-      case Form.Multiply: {
-        const accumulator = code[o - 2];
-        const result = (Math.imul(r[(a >>> 4) & 0xf], r[(a >>> 8) & 0xf]) + (accumulator < 0 ? 0 : r[accumulator])) | 0;
-        if ((a >>> 12) & 1) setNZ(c, result);
-        r[a & 0xf] = result;
-        break;
-      }
       case Form.Nop:
         break;
-      case Form.ExtractField: {
-        const m = code[o - 2], shifts = code[o - 1];
-        const rotation = m >>> 8;
-        const value = rotation === 0 ? r[m & 0xf] : (r[m & 0xf] >>> rotation) | (r[m & 0xf] << (32 - rotation));
-        const top = value << (shifts & 0xff);
-        r[a] = shifts >>> 16 !== 0 ? top >> ((shifts >>> 8) & 0xff) : top >>> ((shifts >>> 8) & 0xff);
+      case Form.JumpLink:
+        r[14] = code[o - 2];
+        pc = (a - o) | 0; // the next instruction, at code[o], is the target's
         break;
-      }
-      case Form.CountLeadingZeros:
-        r[a] = Math.clz32(r[code[o - 2]]);
-        break;
-      case Form.ReadThreadId:
-        r[a] = code[o - 2] !== 0 ? c.tpidruro : c.tpidrurw;
-        break;
-      case Form.MultiplyLong: {
-        const kind = code[o - 2], lo = a & 0xf, hi = (a >>> 4) & 0xf;
-        const accumulate = (kind & 2) !== 0;
-        multiply64(r[(a >>> 8) & 0xf], r[(a >>> 12) & 0xf], (kind & 1) !== 0, accumulate ? r[lo] : 0, accumulate ? r[hi] : 0);
-        r[lo] = wide[0];
-        r[hi] = wide[1];
-        if ((a >>> 16) & 1) {
-          c.n = wide[1] >>> 31;
-          c.z = wide[0] === 0 && wide[1] === 0 ? 1 : 0;
-        }
-        break;
-      }
-      case Form.ByteReverse:
-        r[a] = reverseBytes(code[o - 1], r[code[o - 2]]);
-        break;
-      case Form.ReadStatus:
-        r[a] = cpsrAsRead(c);
-        break;
-      case Form.SendEvent:
-        sendEvent(c);
-        break;
-      case Form.ReadSystemRegister: {
-        const system = c.system;
-        if (system !== null && c.mode !== Mode.USR) r[a] = system.cp15[code[o - 2]];
-        else if (runHandler(c, handlers, at, o, pc, thumb)) return (o - at) >> 2;
-        break;
-      }
-      case Form.MaintenanceNop:
-        if ((c.system === null || c.mode === Mode.USR) && runHandler(c, handlers, at, o, pc, thumb)) return (o - at) >> 2;
+      case Form.Jump:
+        pc = (a - o) | 0;
         break;
       default: {
         // The forms that access memory or branch: `next` and R15 as the handlers see them.
@@ -593,24 +551,6 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
           case Form.LoadStoreDual:
             loadStoreDual(c, r, a, code[o - 2]);
             break;
-          case Form.LoadExclusive: {
-            const address = (r[code[o - 2]] + code[o - 1]) | 0;
-            c.exclusiveAddress = address;
-            r[a] = mem.read32(address);
-            break;
-          }
-          case Form.StoreExclusive: {
-            const registers = code[o - 2];
-            const address = (r[registers >>> 4] + code[o - 1]) | 0;
-            if (c.exclusiveAddress !== address) {
-              r[a] = 1;
-              break;
-            }
-            mem.write32(address, r[registers & 0xf]);
-            c.exclusiveAddress = -1;
-            r[a] = 0;
-            break;
-          }
           case Form.LoadStoreMultiple:
             loadStoreMultiple(c, r, a, code[o - 2], code[o - 1]);
             if (c.next !== next) return (o - at) >> 2; // the PC loaded
@@ -628,20 +568,9 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
             bxWritePc(c, target);
             return (o - at) >> 2;
           }
-          case Form.BranchExchangeConstant:
-            if (code[o - 2] !== -1) r[14] = code[o - 2];
-            bxWritePc(c, a);
-            return (o - at) >> 2;
-          case Form.CompareBranch:
-            if ((r[a] === 0 ? 0 : 1) !== code[o - 1]) break;
-            c.next = code[o - 2] >>> 0;
-            return (o - at) >> 2;
-          default: {
-            const base = r[a], index = r[code[o - 2]];
-            const halfwords = code[o - 1] !== 0 ? mem.read16((base + 2 * index) | 0) : mem.read8((base + index) | 0);
-            c.next = (r[15] + 2 * halfwords) >>> 0;
-            return (o - at) >> 2;
-          }
+          default:
+            if (executeRare(c, r, head & 0xff, a, code, o, handlers, ((o - at) >> 2) - 1, next)) return (o - at) >> 2;
+            break;
         }
       }
     }
@@ -650,15 +579,121 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
   return (o - at) >> 2;
 }
 
-/** The slow path of a form that keeps its handler: runs it as the form CALL does; returns whether it branched or
- * stopped (`o`: past the instruction). */
-function runHandler(c: CpuState, handlers: readonly Handler[], at: number, o: number, pc: number, thumb: boolean): boolean {
-  const index = ((o - at) >> 2) - 1;
-  const next = thumb ? thumbFallthrough[index] : (pc + o) >>> 0;
-  c.next = next;
-  c.r[15] = thumb ? thumbPcValues[index] : (pc + o + 4) | 0;
-  handlers[index](c);
-  return c.next !== next;
+/**
+ * The forms under 1 % of a kernel's instructions each, out of `executeDense`: V8 compiles that loop smaller, with its
+ * budget for inlining spent on the hot forms' helpers, and compiles only this function again when one of these is
+ * first met late in a run. `next` and R15 are set as for a memory access (`index`: the instruction's in the block);
+ * returns whether the run ends here (a branch taken, or a slow path's handler branched or stopped).
+ */
+function executeRare(c: CpuState, r: Int32Array, form: Form, a: number, code: Int32Array, o: number, handlers: readonly Handler[], index: number, next: number): boolean {
+  switch (form) {
+    case Form.LogicalFlags: {
+      const result = arithmetic((a >>> 8) & 0xf, r[(a >>> 4) & 0xf], r[code[o - 2]]);
+      setNZ(c, result);
+      r[a & 0xf] = result;
+      return false;
+    }
+    case Form.AddFlags:
+      r[a & 0xf] = addFlags(c, r[(a >>> 4) & 0xf], code[o - 2], a >>> 8);
+      return false;
+    case Form.DataShiftedByRegister: {
+      const op = (a >>> 8) & 0xf, s = (a >>> 12) & 1;
+      const word = code[o - 2];
+      const value = r[word & 0xf], type = (word >>> 4) & 0xf, amount = r[word >>> 8] & 0xff;
+      const b = s !== 0 && isLogical(op) ? shiftC(c, value, type, amount) : shift(c, value, type, amount);
+      const result = alu(c, op, r[(a >>> 4) & 0xf], b, s !== 0);
+      if (!isTest(op)) r[a & 0xf] = result;
+      return false;
+    }
+    case Form.Multiply: {
+      const accumulator = code[o - 2];
+      const result = (Math.imul(r[(a >>> 4) & 0xf], r[(a >>> 8) & 0xf]) + (accumulator < 0 ? 0 : r[accumulator])) | 0;
+      if ((a >>> 12) & 1) setNZ(c, result);
+      r[a & 0xf] = result;
+      return false;
+    }
+    case Form.ExtractField: {
+      const m = code[o - 2], shifts = code[o - 1];
+      const rotation = m >>> 8;
+      const value = rotation === 0 ? r[m & 0xf] : (r[m & 0xf] >>> rotation) | (r[m & 0xf] << (32 - rotation));
+      const top = value << (shifts & 0xff);
+      r[a] = shifts >>> 16 !== 0 ? top >> ((shifts >>> 8) & 0xff) : top >>> ((shifts >>> 8) & 0xff);
+      return false;
+    }
+    case Form.CountLeadingZeros:
+      r[a] = Math.clz32(r[code[o - 2]]);
+      return false;
+    case Form.ReadThreadId:
+      r[a] = code[o - 2] !== 0 ? c.tpidruro : c.tpidrurw;
+      return false;
+    case Form.MultiplyLong: {
+      const kind = code[o - 2], lo = a & 0xf, hi = (a >>> 4) & 0xf;
+      const accumulate = (kind & 2) !== 0;
+      multiply64(r[(a >>> 8) & 0xf], r[(a >>> 12) & 0xf], (kind & 1) !== 0, accumulate ? r[lo] : 0, accumulate ? r[hi] : 0);
+      r[lo] = wide[0];
+      r[hi] = wide[1];
+      if ((a >>> 16) & 1) {
+        c.n = wide[1] >>> 31;
+        c.z = wide[0] === 0 && wide[1] === 0 ? 1 : 0;
+      }
+      return false;
+    }
+    case Form.ByteReverse:
+      r[a] = reverseBytes(code[o - 1], r[code[o - 2]]);
+      return false;
+    case Form.ReadStatus:
+      r[a] = cpsrAsRead(c);
+      return false;
+    case Form.SendEvent:
+      sendEvent(c);
+      return false;
+    case Form.ReadSystemRegister: {
+      const system = c.system;
+      if (system !== null && c.mode !== Mode.USR) {
+        r[a] = system.cp15[code[o - 2]];
+        return false;
+      }
+      handlers[index](c);
+      return c.next !== next;
+    }
+    case Form.MaintenanceNop:
+      if (c.system !== null && c.mode !== Mode.USR) return false;
+      handlers[index](c);
+      return c.next !== next;
+    case Form.LoadExclusive: {
+      const address = (r[code[o - 2]] + code[o - 1]) | 0;
+      c.exclusiveAddress = address;
+      r[a] = c.mem.read32(address);
+      return false;
+    }
+    case Form.StoreExclusive: {
+      const registers = code[o - 2];
+      const address = (r[registers >>> 4] + code[o - 1]) | 0;
+      // One store of the status either way: a path first taken late would make V8 drop this function's code.
+      const held = c.exclusiveAddress === address;
+      if (held) {
+        c.mem.write32(address, r[registers & 0xf]);
+        c.exclusiveAddress = -1;
+      }
+      r[a] = held ? 0 : 1;
+      return false;
+    }
+    case Form.BranchExchangeConstant:
+      if (code[o - 2] !== -1) r[14] = code[o - 2];
+      bxWritePc(c, a);
+      return true;
+    case Form.CompareBranch:
+      if ((r[a] === 0 ? 0 : 1) !== code[o - 1]) return false;
+      c.next = code[o - 2] >>> 0;
+      return true;
+    default: {
+      // TableBranch.
+      const base = r[a], entry = r[code[o - 2]];
+      const halfwords = code[o - 1] !== 0 ? c.mem.read16((base + 2 * entry) | 0) : c.mem.read8((base + entry) | 0);
+      c.next = (r[15] + 2 * halfwords) >>> 0;
+      return true;
+    }
+  }
 }
 
 /** A Thumb block's `fallthrough` and `pcValues` while it runs: outside the loop's registers, which A32 code needs. */
@@ -670,6 +705,9 @@ function readRegister(r: Int32Array, n: number, after: number): number {
   return n === 15 ? (after + 4) | 0 : r[n];
 }
 
+/** By Width: the shift to the top and back that sign-extends a loaded value (0: a word, or zero-extended). */
+const SIGN_EXTENSION = Int32Array.of(0, 0, 0, 24, 16);
+
 /** LoadStoreImmediate/Register: Rn + delta, pre- or post-indexed; the base is written back after the access. */
 function loadStore(c: CpuState, r: Int32Array, fields: number, delta: number): void {
   const t = fields & 0xf, n = (fields >>> 4) & 0xf, width = (fields >>> 8) & 0xf;
@@ -678,17 +716,14 @@ function loadStore(c: CpuState, r: Int32Array, fields: number, delta: number): v
   const address = (fields >>> 13) & 1 ? offsetAddress : base;
   const mem = c.mem;
   if ((fields >>> 12) & 1) {
-    let value: number;
-    switch (width) {
-      case Width.Word: value = mem.read32(address); break;
-      case Width.Byte: value = mem.read8(address); break;
-      case Width.Half: value = mem.read16(address); break;
-      case Width.SignedByte: value = (mem.read8(address) << 24) >> 24; break;
-      default: value = (mem.read16(address) << 16) >> 16; break;
-    }
+    // The signed loads share the unsigned ones' paths: a path first taken late in a boot (LDRSB) would make V8 drop
+    // the executor's optimized code.
+    const value = width === Width.Word ? mem.read32(address) : width === Width.Byte || width === Width.SignedByte ? mem.read8(address) : mem.read16(address);
+    const extend = SIGN_EXTENSION[width];
+    const loaded = (value << extend) >> extend;
     if ((fields >>> 14) & 1) r[n] = offsetAddress;
-    if (t === 15) bxWritePc(c, value);
-    else r[t] = value;
+    if (t === 15) bxWritePc(c, loaded);
+    else r[t] = loaded;
     return;
   }
   const value = r[t];

@@ -405,7 +405,7 @@ export class SystemCpu extends Cpu implements SystemControl {
       const pages = thumb ? this.thumbCode : this.armCode;
       page = pages.get(key);
       if (page === undefined) {
-        page = new CodePage();
+        page = new CodePage(thumb);
         pages.set(key, page);
         const keys = this.codeKeys.get(physicalPage);
         if (keys === undefined) this.codeKeys.set(physicalPage, [key]);
