@@ -525,13 +525,6 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
         break;
       case Form.Nop:
         break;
-      case Form.JumpLink:
-        r[14] = code[o - 2];
-        pc = (a - o) | 0; // the next instruction, at code[o], is the target's
-        break;
-      case Form.Jump:
-        pc = (a - o) | 0;
-        break;
       default: {
         // The forms that access memory or branch: `next` and R15 as the handlers see them.
         const next = thumb ? thumbFallthrough[((o - at) >> 2) - 1] : (pc + o) >>> 0;
@@ -591,6 +584,14 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
             r[14] = code[o - 2];
             c.next = a >>> 0;
             return (o - at) >> 2;
+          // A followed B or BL: R15 as the branch set it, as the other engines leave it.
+          case Form.JumpLink:
+            r[14] = code[o - 2];
+            pc = (a - o) | 0; // the next instruction, at code[o], is the target's
+            break;
+          case Form.Jump:
+            pc = (a - o) | 0;
+            break;
           case Form.BranchExchange: {
             const target = r[a];
             if (code[o - 2] !== -1) r[14] = code[o - 2];
