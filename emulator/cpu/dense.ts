@@ -525,6 +525,30 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
         break;
       case Form.Nop:
         break;
+      case Form.LogicalFlags: {
+        const result = arithmetic((a >>> 8) & 0xf, r[(a >>> 4) & 0xf], r[code[o - 2]]);
+        setNZ(c, result);
+        r[a & 0xf] = result;
+        break;
+      }
+      case Form.AddFlags:
+        r[a & 0xf] = addFlags(c, r[(a >>> 4) & 0xf], code[o - 2], a >>> 8);
+        break;
+      case Form.Multiply: {
+        const accumulator = code[o - 2];
+        const result = (Math.imul(r[(a >>> 4) & 0xf], r[(a >>> 8) & 0xf]) + (accumulator < 0 ? 0 : r[accumulator])) | 0;
+        if ((a >>> 12) & 1) setNZ(c, result);
+        r[a & 0xf] = result;
+        break;
+      }
+      case Form.ExtractField: {
+        const m = code[o - 2], shifts = code[o - 1];
+        const rotation = m >>> 8;
+        const value = rotation === 0 ? r[m & 0xf] : (r[m & 0xf] >>> rotation) | (r[m & 0xf] << (32 - rotation));
+        const top = value << (shifts & 0xff);
+        r[a] = shifts >>> 16 !== 0 ? top >> ((shifts >>> 8) & 0xff) : top >>> ((shifts >>> 8) & 0xff);
+        break;
+      }
       default: {
         // The forms that access memory or branch: `next` and R15 as the handlers see them.
         const next = thumb ? thumbFallthrough[((o - at) >> 2) - 1] : (pc + o) >>> 0;
@@ -584,6 +608,10 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
             r[14] = code[o - 2];
             c.next = a >>> 0;
             return (o - at) >> 2;
+          case Form.CompareBranch:
+            if ((r[a] === 0 ? 0 : 1) !== code[o - 1]) break;
+            c.next = code[o - 2] >>> 0;
+            return (o - at) >> 2;
           // A followed B or BL: R15 as the branch set it, as the other engines leave it.
           case Form.JumpLink:
             r[14] = code[o - 2];
@@ -610,22 +638,14 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
 }
 
 /**
- * The forms under 1 % of a kernel's instructions each, out of `executeDense`: V8 compiles that loop smaller, with its
+ * The forms under 1 % of a kernel's instructions each and uncommon in user code (Thumb's flag-setting forms, CBZ,
+ * extends and MUL stay in the loop: a bytewise CRC runs them all the time), out of `executeDense`: V8 compiles that loop smaller, with its
  * budget for inlining spent on the hot forms' helpers, and compiles only this function again when one of these is
  * first met late in a run. `next` and R15 are set as for a memory access (`index`: the instruction's in the block);
  * returns whether the run ends here (a branch taken, or a slow path's handler branched or stopped).
  */
 function executeRare(c: CpuState, r: Int32Array, form: Form, a: number, code: Int32Array, o: number, handlers: readonly Handler[], index: number, next: number): boolean {
   switch (form) {
-    case Form.LogicalFlags: {
-      const result = arithmetic((a >>> 8) & 0xf, r[(a >>> 4) & 0xf], r[code[o - 2]]);
-      setNZ(c, result);
-      r[a & 0xf] = result;
-      return false;
-    }
-    case Form.AddFlags:
-      r[a & 0xf] = addFlags(c, r[(a >>> 4) & 0xf], code[o - 2], a >>> 8);
-      return false;
     case Form.DataShiftedByRegister: {
       const op = (a >>> 8) & 0xf, s = (a >>> 12) & 1;
       const word = code[o - 2];
@@ -633,21 +653,6 @@ function executeRare(c: CpuState, r: Int32Array, form: Form, a: number, code: In
       const b = s !== 0 && isLogical(op) ? shiftC(c, value, type, amount) : shift(c, value, type, amount);
       const result = alu(c, op, r[(a >>> 4) & 0xf], b, s !== 0);
       if (!isTest(op)) r[a & 0xf] = result;
-      return false;
-    }
-    case Form.Multiply: {
-      const accumulator = code[o - 2];
-      const result = (Math.imul(r[(a >>> 4) & 0xf], r[(a >>> 8) & 0xf]) + (accumulator < 0 ? 0 : r[accumulator])) | 0;
-      if ((a >>> 12) & 1) setNZ(c, result);
-      r[a & 0xf] = result;
-      return false;
-    }
-    case Form.ExtractField: {
-      const m = code[o - 2], shifts = code[o - 1];
-      const rotation = m >>> 8;
-      const value = rotation === 0 ? r[m & 0xf] : (r[m & 0xf] >>> rotation) | (r[m & 0xf] << (32 - rotation));
-      const top = value << (shifts & 0xff);
-      r[a] = shifts >>> 16 !== 0 ? top >> ((shifts >>> 8) & 0xff) : top >>> ((shifts >>> 8) & 0xff);
       return false;
     }
     case Form.CountLeadingZeros:
@@ -711,10 +716,6 @@ function executeRare(c: CpuState, r: Int32Array, form: Form, a: number, code: In
     case Form.BranchExchangeConstant:
       if (code[o - 2] !== -1) r[14] = code[o - 2];
       bxWritePc(c, a);
-      return true;
-    case Form.CompareBranch:
-      if ((r[a] === 0 ? 0 : 1) !== code[o - 1]) return false;
-      c.next = code[o - 2] >>> 0;
       return true;
     default: {
       // TableBranch.
