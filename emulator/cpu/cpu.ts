@@ -4,8 +4,9 @@
 // one, so each instruction's IT condition is static) and become ordinary conditional handlers.
 import { isBlockEnd, whenCondition, type Handler } from './alu';
 import { decodeArm } from './a32';
-import { DENSE_STRIDE, denseArm, denseFollow, denseHandler, denseKeepsHandler, executeDense, warmThumbPaths } from './dense';
+import { DENSE_STRIDE, denseArm, denseFollow, denseHandler, denseKeepsHandler, executeDense } from './dense';
 import { denseThumb } from './dense-t32';
+import { warmDenseForms } from './dense-warm';
 import { MemoryFault, type CpuMemory } from './memory';
 import { raiseUndefined } from './system-ops';
 import { CpuState, type StopReason } from './state';
@@ -470,7 +471,7 @@ export class Cpu extends CpuState {
 
   /** Runs up to `budget` instructions or until something stops it (`this.stop`); returns how many ran. */
   run(budget: number): number {
-    if (this.retired !== 0 && this.denseFormOn) warmThumbPaths(this);
+    if (this.retired !== 0 && this.denseFormOn) warmDenseForms(this);
     const r = this.r;
     let executed = 0;
     let previous: Block | undefined;

@@ -727,36 +727,6 @@ function executeRare(c: CpuState, r: Int32Array, form: Form, a: number, code: In
   }
 }
 
-let thumbPathsWarmed = false;
-
-/**
- * Runs the executor's Thumb paths once on `c`, leaving its state as it was. A kernel meets its first Thumb code long
- * after V8 optimized `executeDense` for ARM code, and each Thumb path first taken then (a handler's or a memory
- * access's `next`, an interworking branch) made V8 drop the whole function's code and compile it again (20-30 ms each,
- * the function slower meanwhile): most of what the Image boot lost when Thumb blocks came to the dense form. To be
- * called once `executeDense` has run (V8 records feedback only from then on), before it is optimized.
- */
-export function warmThumbPaths(c: CpuState): void {
-  if (thumbPathsWarmed) return;
-  thumbPathsWarmed = true;
-  const saved = c.snapshot();
-  const { next, stop } = c;
-  const start = 0xc0000000 | 0;
-  const code = new Int32Array(2 * DENSE_STRIDE);
-  code[0] = CALL;
-  code[DENSE_STRIDE] = set(code, DENSE_STRIDE, Form.Branch, start) | (AL << 8);
-  c.thumb = true;
-  executeDense(c, code, 0, [nop, nop], start, 2, Uint32Array.of(start + 2, start + 4), Int32Array.of(start + 4, start + 6));
-  // An ARM block's BX to Thumb code.
-  code[0] = set(code, 0, Form.BranchExchange, 0, -1) | (AL << 8);
-  c.r[0] = start + 1;
-  c.thumb = false;
-  executeDense(c, code, 0, [nop], start, 1, Uint32Array.of(start + 4), Int32Array.of(start + 8));
-  c.restore(saved);
-  c.next = next;
-  c.stop = stop;
-}
-
 /** A Thumb block's `fallthrough` and `pcValues` while it runs: outside the loop's registers, which A32 code needs. */
 let thumbFallthrough: Uint32Array = new Uint32Array(0);
 let thumbPcValues: Int32Array = new Int32Array(0);
