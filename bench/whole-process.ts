@@ -41,16 +41,21 @@ export function runProcess(command: string, args: readonly string[], cwd?: strin
   return { wallSeconds, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, maxRssBytes: usage.maxRSS * 1024 };
 }
 
+/** Runs each command `rounds` times, interleaved; for each, its runs by wall time, least first. */
+function interleaved(rounds: number, commands: readonly (() => ProcessRun)[]): ProcessRun[][] {
+  const runs: ProcessRun[][] = commands.map(() => []);
+  for (let round = 0; round < rounds; round++) commands.forEach((run, i) => runs[i].push(run()));
+  return runs.map((r) => r.sort((a, b) => a.wallSeconds - b.wallSeconds));
+}
+
 /** Runs each command `rounds` times, interleaved; for each, the run with the least wall time. */
 export function bestOf(rounds: number, commands: readonly (() => ProcessRun)[]): ProcessRun[] {
-  const best: (ProcessRun | undefined)[] = commands.map(() => undefined);
-  for (let round = 0; round < rounds; round++) {
-    commands.forEach((run, i) => {
-      const r = run();
-      if (best[i] === undefined || r.wallSeconds < best[i]!.wallSeconds) best[i] = r;
-    });
-  }
-  return best as ProcessRun[];
+  return interleaved(rounds, commands).map((runs) => runs[0]);
+}
+
+/** As bestOf, with each command's median run (by wall time) beside its best: what a loaded machine sees. */
+export function bestAndMedianOf(rounds: number, commands: readonly (() => ProcessRun)[]): { best: ProcessRun; median: ProcessRun }[] {
+  return interleaved(rounds, commands).map((runs) => ({ best: runs[0], median: runs[runs.length >> 1] }));
 }
 
 export function milliseconds(seconds: number): string {

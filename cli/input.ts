@@ -23,7 +23,9 @@ export class InputError extends Error {}
 export function readInputBytes(file: string): Uint8Array {
   try {
     if (statSync(file).isDirectory()) throw new InputError(`${file}: ${REASONS.EISDIR}`);
-    return new Uint8Array(readFileSync(file));
+    const bytes = readFileSync(file);
+    // A plain Uint8Array over a buffer of its own: the file's, unless Node read a small file into its shared pool.
+    return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? new Uint8Array(bytes.buffer) : new Uint8Array(bytes);
   } catch (error) {
     if (error instanceof InputError) throw error;
     const message = describeFileError(error, file);

@@ -1,13 +1,12 @@
-// dist/cli.js, what bin/dmalab and `node dist/cli.js` start: loads the CLI bundle (dist/cli-main.js) through V8's
-// code cache, so that a command compiles only what it did not run before. Node 22 has this built in
-// (module.enableCompileCache); on Node 20 the bundle is compiled here with the cached data V8 produced after an
-// earlier run. Imports nothing of ours: everything else is in the bundle.
+// dist/cli.js, what bin/dmalab and `node dist/cli.js` start: loads the bundle of the command it runs (dist/cli-NAME.js,
+// see scripts/build.mjs) through V8's code cache, so that a command reads only its own code and compiles only what it
+// did not run before. Node 22 has this built in (module.enableCompileCache); on Node 20 the bundle is compiled here
+// with the cached data V8 produced after an earlier run. Imports nothing of ours: everything else is in the bundles.
 import Module, { createRequire } from 'node:module';
 import { isAscii } from 'node:buffer';
-import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 
 type ModuleFunction = (exports: unknown, require: NodeRequire, module: Module, filename: string, dirname: string) => void;
@@ -36,7 +35,24 @@ function cachePrefixes(file: string): { place: string; build: string } {
   return { place, build: `${place}${stat.size}-${Math.floor(stat.mtimeMs)}-${stat.ino}.${process.version}-${process.arch}.` };
 }
 
-/** Writes the script's code (with every function compiled so far) for the next run; drops older builds' caches. */
+/** A cache file's name (cachePrefixes, then the variant), or one being written. */
+const CACHE_FILE = /^[a-z][a-z0-9-]*\.js\.[0-9a-f]{8}\.\d+-\d+-\d+\.v[\d.]+-\w+\.[a-z-]+\.v8(\.\d+\.tmp)?$/;
+
+/**
+ * A cache that no run has read (nor written) for this long belongs to a checkout or an install that is gone, or
+ * unused: dropped when another is written. A run reading it refreshes its access time (daily, with relatime).
+ */
+const STALE_CACHE_MS = 30 * 24 * 60 * 60 * 1000;
+
+function isStale(file: string): boolean {
+  const stat = statSync(file);
+  return Math.max(stat.atimeMs, stat.mtimeMs) < Date.now() - STALE_CACHE_MS;
+}
+
+/**
+ * Writes the script's code (with every function compiled so far) for the next run; drops older builds' caches of the
+ * same bundle, and stale caches of any.
+ */
 function saveCache(script: Script, directory: string, name: string, prefixes: { place: string; build: string }): void {
   try {
     mkdirSync(directory, { recursive: true, mode: 0o700 });
@@ -44,7 +60,10 @@ function saveCache(script: Script, directory: string, name: string, prefixes: { 
     writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     renameSync(temporary, join(directory, name)); // atomic: concurrent runs never read half a cache
     for (const other of readdirSync(directory)) {
-      if (other.startsWith(prefixes.place) && !other.startsWith(prefixes.build) && other.endsWith('.v8')) unlinkSync(join(directory, other));
+      if (other === name || !CACHE_FILE.test(other)) continue;
+      const file = join(directory, other);
+      const olderBuild = other.startsWith(prefixes.place) && !other.startsWith(prefixes.build) && other.endsWith('.v8');
+      if (olderBuild || isStale(file)) unlinkSync(file);
     }
   } catch {
     // A cache that cannot be written only costs the next run its compile time.
@@ -52,14 +71,26 @@ function saveCache(script: Script, directory: string, name: string, prefixes: { 
 }
 
 /**
- * The source text inside CommonJS's function wrapper, read into one buffer: V8 compiles one flat string (a wrapper
- * concatenated to a 2 MB source is copied whole before compiling). Pure ASCII (the build escapes every other
- * character of its bundles) is decoded as Latin-1, several times faster than UTF-8.
+ * The source text inside CommonJS's function wrapper, read into one buffer that holds the wrapper too: V8 compiles one
+ * flat string (a wrapper concatenated to a 1 MB source is copied whole before compiling), and a fresh megabyte costs
+ * this machine about 0.5 ms of page faults, so the file is read straight into its place. Pure ASCII (the build
+ * escapes every other character of its bundles) is decoded as Latin-1, several times faster than UTF-8.
  */
 function readWrappedSource(file: string): string {
   const [head, tail] = (Module as unknown as { wrapper: [string, string] }).wrapper;
-  const bytes = Buffer.concat([Buffer.from(head, 'latin1'), readFileSync(file), Buffer.from(tail, 'latin1')]);
-  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const bytes = Buffer.allocUnsafe(head.length + size + tail.length);
+    bytes.write(head, 0, 'latin1');
+    let read = 0;
+    for (let n; read < size && (n = readSync(fd, bytes, head.length + read, size - read, read)) > 0; ) read += n;
+    bytes.write(tail, head.length + read, 'latin1');
+    const text = bytes.subarray(0, head.length + read + tail.length);
+    return text.toString(isAscii(text) ? 'latin1' : 'utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -117,12 +148,34 @@ const ONE_SHOT_COMMANDS = new Set(['asm', 'disasm', 'dtc']);
  */
 const TRANSLATING_COMMANDS = new Set(['run-elf']);
 
-const command = process.argv[2];
-if (command !== undefined && ONE_SHOT_COMMANDS.has(command)) setFlagsFromString('--max-opt=1');
-if (command !== undefined && TRANSLATING_COMMANDS.has(command)) setFlagsFromString('--no-use-osr --min-inlining-frequency=3 --interrupt-budget=270336');
-const variant = command !== undefined && /^[a-z][a-z-]*$/.test(command) ? command : 'usage';
-// A mistyped command gets no cache of its own.
-const cli = requireCached(join(__dirname, 'cli-main.js'), variant, () => variant === 'usage' || cli.isCommand(variant)) as typeof import('./main');
+/** V8's flags for this process: node:v8 is loaded only then (it loads Node's streams, 1-2 ms). */
+function setV8Flags(flags: string): void {
+  (require('node:v8') as typeof import('node:v8')).setFlagsFromString(flags);
+}
+
+const [command, ...rest] = process.argv.slice(2);
+if (command !== undefined && ONE_SHOT_COMMANDS.has(command)) setV8Flags('--max-opt=1');
+if (command !== undefined && TRANSLATING_COMMANDS.has(command)) setV8Flags('--no-use-osr --min-inlining-frequency=3 --interrupt-budget=270336');
+
+const isWord = (word: string | undefined): word is string => word !== undefined && /^[a-z][a-z-]*$/.test(word);
+/** `dmalab NAME ...` and `dmalab help NAME` load command NAME's module: its bundle, when NAME is a command. */
+const named = command === 'help' && rest.length === 1 ? rest[0] : command;
+const commandBundle = isWord(named) ? join(__dirname, `cli-${named}.js`) : undefined;
+const bundle = commandBundle !== undefined && existsSync(commandBundle) ? commandBundle : join(__dirname, 'cli-main.js');
+/** The command's own words: what follows `--` is a program's (`dmalab run-elf prog -- --help`). */
+const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+// A bundle has a cache per use: its command, its help, or the dispatcher's usage.
+const variant = bundle !== commandBundle ? 'usage' : named !== command || own.includes('--help') || own.includes('-h') ? 'help' : command!;
+/**
+ * A cache is written once per build and use, by the first run that has none: a run that did the command's work,
+ * not a mistyped command nor one that stopped at an error (its cache would miss most of the command's code, and
+ * every later run would compile that); the next successful run writes it.
+ */
+const worthKeeping = (): boolean => {
+  if (variant === 'usage') return !isWord(command) || command === 'help';
+  return variant === 'help' || (cli.isCommand(variant) && !process.exitCode);
+};
+const cli = requireCached(bundle, variant, worthKeeping) as typeof import('./main');
 
 /** Runs the CLI on this process's arguments and sets its exit status. */
 export const runCli = cli.runCli;

@@ -3,6 +3,7 @@ import { writeSync } from 'node:fs';
 import { parseArgs, UsageError } from './args';
 import type { Command, CommandIO } from './command';
 import { InputError } from './input';
+import { PlatformError } from '../scenarios/platform-error';
 import { describeFileError } from '../server/file-errors';
 import { closestName } from '../server/spelling';
 import { DMALAB_VERSION } from '../server/version';
@@ -129,8 +130,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await command.run(parseArgs(rest, command.flags, command.programArguments?.bind(command)), io);
   } catch (error) {
     if (error instanceof BrokenPipe) return BROKEN_PIPE_STATUS;
-    // The platform loader belongs to the commands that build machines: loaded here only when a command failed.
-    const { PlatformError } = await import('../scenarios/platform');
     if (error instanceof InputError || error instanceof PlatformError) {
       // A message that starts at a file:line:col location is already in the compilers' form: no second prefix.
       const human = LOCATED.test(error.message) ? `${error.message}\n` : `dmalab ${name}: ${error.message}\n`;

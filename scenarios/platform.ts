@@ -8,6 +8,9 @@ import type { PlatformDescription } from '../emulator/machine/platform';
 import { toDtb } from '../server/dts/compiler';
 import { compileDtsText, fileHost } from '../server/dts/compile-file';
 import { bytesToText, formatDiagnostic } from '../server/dts/source';
+import { PlatformError } from './platform-error';
+
+export { PlatformError };
 
 export const DEFAULT_PLATFORM = 'examples/platforms/vexpress-mmu400-dma330.dts';
 
@@ -19,9 +22,6 @@ export function packageRoot(): string {
   }
 }
 
-/** A platform file that cannot describe a machine (not a devicetree, or missing what a machine needs); the message
- * names the file, with line:col where there is one. */
-export class PlatformError extends Error {}
 
 /** How many of a platform's compile errors a message lists before it counts the rest. */
 const MAX_LISTED_ERRORS = 50;

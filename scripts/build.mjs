@@ -14,8 +14,7 @@ const products = [
   ['extension/extension.ts', 'extension'],
   ['server/lsp/main.ts', 'server'],
   ['debugger/main.ts', 'dap'],
-  ['cli/main.ts', 'cli-main'],
-  // bin/dmalab's entry: loads cli-main through V8's code cache.
+  // bin/dmalab's entry: loads the bundle of the command it runs (buildCliBundles) through V8's code cache.
   ['cli/launcher.ts', 'cli'],
 ].filter(([entry]) => existsSync(join(root, entry)));
 
@@ -57,7 +56,47 @@ function escapeComments(file) {
   if (/[^\0-\x7f]/.test(text)) writeFileSync(file, text.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
-for (const [, name] of products) escapeComments(join(root, 'dist', `${name}.js`));
+/** The CLI's dispatcher; each of its commands is a module it imports dynamically, when that command runs. */
+const CLI_MAIN = 'cli/main.ts';
+
+/**
+ * The CLI as one bundle per command, so that a process reads and compiles one command's code only: dist/cli-NAME.js
+ * holds the dispatcher and command NAME's module (about 0.9 MB for run-elf, 0.1-0.3 MB for asm and dtc, where all
+ * commands together are 2.2 MB), dist/cli-main.js the dispatcher alone (usage, --version, an unknown command). The
+ * other commands' modules are left out; dist/cli.js never loads a bundle for another command than its own.
+ */
+async function buildCliBundles() {
+  const mainFile = join(root, CLI_MAIN);
+  if (!existsSync(mainFile)) return [];
+  // Command names beside their modules, as the dispatcher's table spells them: `name: 'run-elf', ... import('./run-elf')`.
+  const commands = [...readFileSync(mainFile, 'utf8').matchAll(/name: '([a-z][a-z-]*)'[^{}]*?import\('(\.\/[a-z-]+)'\)/g)].map(([, name, module]) => ({ name, module }));
+  const leaveOut = (keep) => ({
+    name: 'other-commands',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/[a-z-]+$/ }, (args) => {
+        if (args.kind !== 'dynamic-import' || args.importer !== mainFile || args.path === keep) return undefined;
+        if (!commands.some((c) => c.module === args.path)) throw new Error(`${CLI_MAIN}: a dynamic import of ${args.path} that names no command`);
+        return { path: args.path, namespace: 'other-command' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'other-command' }, (args) => ({
+        contents: `throw new Error(${JSON.stringify(`this bundle has no module ${args.path}: dist/cli.js loads the bundle of the command it runs`)});`,
+      }));
+    },
+  });
+  const variants = [{ name: 'main', module: undefined }, ...commands];
+  await Promise.all(variants.map(({ name, module }) => build({
+    ...common,
+    entryPoints: [CLI_MAIN],
+    outfile: join(root, 'dist', `cli-${name}.js`),
+    plugins: [leaveOut(module)],
+    minify: args.has('--minify'),
+  })));
+  return variants.map(({ name }) => `cli-${name}`);
+}
+
+const cliBundles = await buildCliBundles();
+
+for (const name of [...products.map(([, name]) => name), ...cliBundles]) escapeComments(join(root, 'dist', `${name}.js`));
 
 /** A devicetree source that reads another file: its blob depends on more than its own text. */
 const READS_FILES = /^\s*#\s*include\b|\/include\/|\/incbin\//m;

@@ -90,6 +90,13 @@ export class PhysicalMemory {
     }
   }
 
+  /** Whether no page of [address, address + length) holds data. */
+  private noneTouched(address: number, length: number): boolean {
+    const end = Math.floor((address + length - 1) / PAGE_SIZE);
+    for (let page = Math.floor(address / PAGE_SIZE); page <= end; page++) if (this.isTouched(page)) return false;
+    return true;
+  }
+
   private isTouched(pageNumber: number): boolean {
     return this.touched.get(Math.floor(pageNumber / PAGES_PER_CHUNK))?.[pageNumber % PAGES_PER_CHUNK] === 1;
   }
@@ -299,7 +306,13 @@ export class PhysicalMemory {
 
   fill(address: number, length: number, value: number): void {
     if (this.codePages.size !== 0 && length > 0) this.writingCode(address, length);
-    if (!this.paged && length > 0) this.touch(address, length);
+    if (!this.paged && length > 0) {
+      // Zeros over pages that never held data (a frame handed out for the first time) only flag them: writing them
+      // would have the host map their memory now, before the program's own first write does (2-3 ms for 8 MiB).
+      const zeroAlready = value === 0 && this.noneTouched(address, length);
+      this.touch(address, length);
+      if (zeroAlready) return;
+    }
     while (length > 0) {
       const offset = address & this.spanMask;
       const size = Math.min(length, this.spanSize - offset);

@@ -15,8 +15,9 @@ export interface Emitted {
   readonly target?: number;
 }
 
-/** The condition tests of the ARM ARM's ConditionPassed, over the 0/1 flag fields. */
-const CONDITIONS = [
+/** The condition tests of the ARM ARM's ConditionPassed, over the 0/1 flag fields (the translator finds them as
+ * `if (test)` in the code, to test flags it has left pending instead). */
+export const CONDITIONS = [
   'c.z === 1', 'c.z === 0', 'c.c === 1', 'c.c === 0', 'c.n === 1', 'c.n === 0', 'c.v === 1', 'c.v === 0',
   '(c.c === 1 && c.z === 0)', '(c.c === 0 || c.z === 1)', 'c.n === c.v', 'c.n !== c.v',
   '(c.z === 0 && c.n === c.v)', '(c.z === 1 || c.n !== c.v)',
@@ -29,6 +30,8 @@ const CONDITIONS = [
  */
 export const SUBTRACT_CARRY_OVERFLOW = 'c.c = (x >>> 0) >= (y >>> 0) ? 1 : 0; c.v = ((x ^ y) & (x ^ v)) >>> 31;';
 export const ADD_CARRY_OVERFLOW = 'c.c = (v >>> 0) < (x >>> 0) ? 1 : 0; c.v = ((x ^ v) & (y ^ v)) >>> 31;';
+/** N and Z of the result v (every flag-setting instruction's code contains this statement). */
+export const NEGATIVE_ZERO = 'c.n = v >>> 31; c.z = v === 0 ? 1 : 0;';
 
 /** A second operand: its value, and the shifter carry out where it changes C (undefined: C unchanged). */
 interface Operand {
@@ -76,7 +79,7 @@ function dataProcessing(op: Op, d: number, a: string, b: Operand, s: boolean): s
       case Op.MOV: value = b.value; break;
       default: value = `~${b.value}`; break;
     }
-    if (s || test) flags = `c.n = v >>> 31; c.z = v === 0 ? 1 : 0;${b.carry === undefined ? '' : ' c.c = carry;'}`;
+    if (s || test) flags = `${NEGATIVE_ZERO}${b.carry === undefined ? '' : ' c.c = carry;'}`;
     const carry = (s || test) && b.carry !== undefined ? `const carry = ${b.carry}; ` : '';
     return `{ ${carry}const v = ${value} | 0; ${test ? '' : `r[${d}] = v; `}${flags} }`;
   }
@@ -92,7 +95,7 @@ function dataProcessing(op: Op, d: number, a: string, b: Operand, s: boolean): s
     return `r[${d}] = ${value};`;
   }
   // AddWithCarry (alu.ts addFlags) written out, so that the flags can live in locals of the translated block.
-  const setFlags = (carryOverflow: string): string => `c.n = v >>> 31; c.z = v === 0 ? 1 : 0; ${carryOverflow}${test ? '' : ` r[${d}] = v;`} }`;
+  const setFlags = (carryOverflow: string): string => `${NEGATIVE_ZERO} ${carryOverflow}${test ? '' : ` r[${d}] = v;`} }`;
   switch (op) {
     case Op.SUB: case Op.CMP: case Op.RSB: {
       const [x, y] = op === Op.RSB ? [b.value, a] : [a, b.value];
@@ -138,16 +141,17 @@ function multiple(load: boolean, n: number, list: number, increment: boolean, be
   const count = registers.length;
   const first = increment ? (before ? 4 : 0) : (before ? -4 * count : -4 * count + 4);
   const back = wback ? ` r[${n}] = (b + ${increment ? 4 * count : -4 * count}) | 0;` : '';
-  const address = (i: number): string => `(b + ${first + 4 * i}) | 0`;
+  // Each access's address is `a` (the translator turns the accesses into direct ones).
+  const address = (i: number): string => `${i === 0 ? 'let a' : 'a'} = (b + ${first + 4 * i}) | 0;`;
   if (load) {
     // Every word is loaded before anything is written (an abort leaves the instruction restartable), then the base
     // is written back (unless it is loaded) and the registers; the PC last (it is the highest register): the block
     // leaves to where it points.
-    const loads = registers.map((_, i) => `const v${i} = mem.read32(${address(i)});`).join(' ');
+    const loads = registers.map((_, i) => `${address(i)} const v${i} = mem.read32(a);`).join(' ');
     const writes = registers.map((t, i) => (t === 15 ? interworking(`v${i}`) : `r[${t}] = v${i};`)).join(' ');
     return `{ const b = r[${n}]; ${loads}${(list & (1 << n)) !== 0 ? '' : back} ${writes} }`;
   }
-  return `{ const b = r[${n}]; ${registers.map((t, i) => `mem.write32(${address(i)}, r[${t}]);`).join(' ')}${back} }`;
+  return `{ const b = r[${n}]; ${registers.map((t, i) => `${address(i)} mem.write32(a, r[${t}]);`).join(' ')}${back} }`;
 }
 
 /** MUL/MLA/MLS; `a` < 0 for MUL. */
@@ -155,7 +159,7 @@ function multiply(d: number, n: number, m: number, a: number, s: boolean, subtra
   if (d === 15 || n === 15 || m === 15 || a === 15) return undefined;
   const product = `Math.imul(r[${n}], r[${m}])`;
   const value = a < 0 ? product : subtract ? `(r[${a}] - ${product}) | 0` : `(${product} + r[${a}]) | 0`;
-  return s ? `{ const v = ${value}; r[${d}] = v; c.n = v >>> 31; c.z = v === 0 ? 1 : 0; }` : `r[${d}] = ${value};`;
+  return s ? `{ const v = ${value}; r[${d}] = v; ${NEGATIVE_ZERO} }` : `r[${d}] = ${value};`;
 }
 
 /** BXWritePC / LoadWritePC (alu.ts bxWritePc): bit 0 of the target selects the instruction set; BLX links. */
@@ -166,10 +170,10 @@ function interworking(target: string, link?: number): string {
 /** LDRD/STRD with an immediate offset or an offset register (ops.ts loadStoreDual's order). */
 function dual(load: boolean, t: number, t2: number, n: number, offset: string, add: boolean, index: boolean, wback: boolean): string | undefined {
   if (t === 15 || t2 === 15 || n === 15) return undefined;
-  const address = `const b = r[${n}], o = (b ${add ? '+' : '-'} ${offset}) | 0, a = ${index ? 'o' : 'b'};`;
+  const address = `const b = r[${n}], o = (b ${add ? '+' : '-'} ${offset}) | 0; let a = ${index ? 'o' : 'b'};`;
   const back = wback ? ` r[${n}] = o;` : '';
-  if (load) return `{ ${address} const lo = mem.read32(a), hi = mem.read32((a + 4) | 0);${back} r[${t}] = lo; r[${t2}] = hi; }`;
-  return `{ ${address} mem.write32(a, r[${t}]); mem.write32((a + 4) | 0, r[${t2}]);${back} }`;
+  if (load) return `{ ${address} const lo = mem.read32(a); a = (a + 4) | 0; const hi = mem.read32(a);${back} r[${t}] = lo; r[${t2}] = hi; }`;
+  return `{ ${address} mem.write32(a, r[${t}]); a = (a + 4) | 0; mem.write32(a, r[${t2}]);${back} }`;
 }
 
 /** The T32 extends' op field (first halfword, bits 6:4: SXTAH, UXTAH, SXTAB16, UXTAB16, SXTAB, UXTAB) as the A32

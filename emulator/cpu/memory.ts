@@ -35,6 +35,11 @@ export interface CpuMemory {
   readonly readPages: readonly Uint8Array[];
   readonly writeTags: Int32Array;
   readonly writePages: readonly Uint8Array[];
+  /** Each entry's page as a view of its buffer and the page's byte offset there (translated halfword and word accesses). */
+  readonly readViews: readonly DataView[];
+  readonly readOffsets: Int32Array;
+  readonly writeViews: readonly DataView[];
+  readonly writeOffsets: Int32Array;
   /** Runs the accesses' miss paths once (page-cache.ts), before translated code that inlines them is optimized. */
   exerciseMissPaths?(): void;
 }

@@ -7,6 +7,15 @@ const CACHE_MASK = CACHE_SIZE - 1;
 const PAGE_SIZE = 4096;
 const PAGE_MASK = PAGE_SIZE - 1;
 const EMPTY_PAGE = new Uint8Array(0);
+const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
+/** A view of each buffer cached pages live in (RAM's chunks and slabs: few), for translated code's wider accesses. */
+const views = new WeakMap<ArrayBufferLike, DataView>();
+
+function viewOf(page: Uint8Array): DataView {
+  let view = views.get(page.buffer);
+  if (view === undefined) views.set(page.buffer, (view = new DataView(page.buffer)));
+  return view;
+}
 
 export abstract class PageCachedMemory {
   // Public for translated code, which reads them as the accesses below do (CpuMemory).
@@ -14,6 +23,11 @@ export abstract class PageCachedMemory {
   readonly readPages: Uint8Array[] = new Array<Uint8Array>(CACHE_SIZE).fill(EMPTY_PAGE);
   readonly writeTags = new Int32Array(CACHE_SIZE).fill(-1);
   readonly writePages: Uint8Array[] = new Array<Uint8Array>(CACHE_SIZE).fill(EMPTY_PAGE);
+  /** Each entry's page as its buffer's view and the page's offset in it: a halfword or word is one access there. */
+  readonly readViews: DataView[] = new Array<DataView>(CACHE_SIZE).fill(EMPTY_VIEW);
+  readonly readOffsets = new Int32Array(CACHE_SIZE);
+  readonly writeViews: DataView[] = new Array<DataView>(CACHE_SIZE).fill(EMPTY_VIEW);
+  readonly writeOffsets = new Int32Array(CACHE_SIZE);
 
   /**
    * Bumped whenever an entry is filled or emptied: a translated block keeps its own copies of entries (translate.ts),
@@ -30,6 +44,8 @@ export abstract class PageCachedMemory {
     const slot = vpn & CACHE_MASK;
     this.readTags[slot] = vpn;
     this.readPages[slot] = page;
+    this.readViews[slot] = viewOf(page);
+    this.readOffsets[slot] = page.byteOffset;
     this.cacheEpoch++;
   }
 
@@ -38,6 +54,8 @@ export abstract class PageCachedMemory {
     const slot = vpn & CACHE_MASK;
     this.writeTags[slot] = vpn;
     this.writePages[slot] = page;
+    this.writeViews[slot] = viewOf(page);
+    this.writeOffsets[slot] = page.byteOffset;
     this.cacheEpoch++;
   }
 

@@ -8,7 +8,8 @@
 // engine leaves exactly the state the interpreter would).
 import type { Handler } from './alu';
 import type { CpuMemory } from './memory';
-import { ADD_CARRY_OVERFLOW, SUBTRACT_CARRY_OVERFLOW, emitInstruction } from './emit';
+import { emitInstruction } from './emit';
+import { PENDING_LOCALS, SETTLE, SETTLED, UNKNOWN, pendingFlags } from './translate-flags';
 
 /** What a translated block returns to the engine: instructions retired; `exitIndex` says where in the block it left. */
 export type Translated = (c: TranslationState, r: Int32Array, budget: number) => number;
@@ -51,76 +52,86 @@ export interface TranslationInput {
 export const translationStats = { blocks: 0, inlined: 0, called: 0 };
 
 const REGISTER = /\br\[(\d+)\]/g;
-const FLAG = /\bc\.([nzcv])\b/g;
+/** A register the code assigns (not compares). */
+const ASSIGNED = /\br\[(\d+)\] = (?!=)/g;
+const FLAG_WRITE = /\bc\.[nzcv] = (?!=)/;
 /** The emitter's single-register accesses (emit.ts loadStore): the address is always the constant `a`. */
 const LOAD = /mem\.read(8|16|32)\(a\)/g;
 const STORE = /mem\.write(8|16|32)\(a, ([^;]*)\);/g;
 /** A memory call left as it is (its address is not `a`). */
 const CALL = /mem\.(read|write)\d+\((?!a[,)])/;
 const EMPTY_PAGE = new Uint8Array(0);
+const NO_VIEW = new DataView(new ArrayBuffer(0));
 
-/**
- * In a block whose flags live in locals, an add or subtract without carry in leaves C and V pending (fk = 1 for
- * x - y, 2 for x + y; fx, fy, fr its operands and result), and they are computed where an instruction reads or
- * writes C or V, and where the block leaves: a loop's compare costs four moves instead of the arithmetic.
- */
-const PENDING: readonly (readonly [string, string])[] = [[SUBTRACT_CARRY_OVERFLOW, 'fk = 1;'], [ADD_CARRY_OVERFLOW, 'fk = 2;']];
-const CARRY_OVERFLOW = /\bc\.[cv]\b/;
-function settled(carryOverflow: string): string {
-  return carryOverflow.replace(/\bc\.([cv])\b/g, 'f$1').replace(/\bx\b/g, 'fx').replace(/\by\b/g, 'fy').replace(/\bv\b/g, 'fr');
-}
-const SETTLE = `if (fk !== 0) { if (fk === 1) { ${settled(SUBTRACT_CARRY_OVERFLOW)} } else { ${settled(ADD_CARRY_OVERFLOW)} } fk = 0; }`;
+/** The cache arrays (memory.ts) a direct access reads, by reads and writes: tags, byte pages, views, offsets. */
+const CACHE = { read: ['RT', 'RP', 'RV', 'RO'], write: ['WT', 'WP', 'WV', 'WO'] } as const;
+const CACHE_FIELDS: Record<string, string> = {
+  RT: 'readTags', RP: 'readPages', RV: 'readViews', RO: 'readOffsets', WT: 'writeTags', WP: 'writePages', WV: 'writeViews', WO: 'writeOffsets',
+};
 
-/** An inline instruction's code with C and V left pending where it sets them, computed first where it uses them. */
-function lazyCarryOverflow(code: string): string {
-  let pending = code;
-  for (const [eager, lazy] of PENDING) pending = pending.replace(eager, `${lazy} fx = x; fy = y; fr = v;`);
-  return CARRY_OVERFLOW.test(pending) ? `${SETTLE} ${pending}` : pending;
+/** A load of `size` from page offset `offset` (a byte from the page, a halfword or word through the view). */
+function loaded(size: number, page: string, view: string, base: string, offset: string): string {
+  return size === 1 ? `${page}[${offset}]` : `${view}.get${size === 2 ? 'Uint16' : 'Int32'}(${base} + ${offset}, true)`;
 }
 
-/** The bytes of a direct access of `size` at offset `xo` of page `p`, little-endian. */
-function pageBytes(p: string, size: number): string[] {
-  return Array.from({ length: size }, (_, i) => `${p}[${i === 0 ? 'xo' : `xo + ${i}`}]`);
+function stored(size: number, page: string, view: string, base: string, offset: string, value: string): string {
+  return size === 1 ? `${page}[${offset}] = ${value};` : `${view}.set${size === 2 ? 'Uint16' : 'Int32'}(${base} + ${offset}, ${value}, true);`;
+}
+
+/** Whether the access of `size` at `a` lies within its page (wider ones crossing a page take the memory's path). */
+function withinPage(size: number): string {
+  return size > 1 ? ` && (a & 4095) < ${4097 - size}` : '';
 }
 
 /**
- * In a block whose registers live in locals, each load or store site keeps its own copy of the page cache's entry
- * (tag t<k>, page p<k>; xe is the epoch they hold for): a hit is an array access in the block's own code; a miss
- * calls the memory (which may fill its cache, translate, fault or reach a device, so the instruction's index and
- * the pass are recorded first) and takes the entry again. Any change of the page cache drops every site's copy.
+ * In a block whose registers live in locals, each instruction's loads or stores keep their own copy of a page cache
+ * entry (tag t<k>; the page p<k> for bytes, else its buffer's view d<k> and offset q<k>; xe is the epoch they hold
+ * for): a hit is an access in the block's own code; a miss takes the entry from the memory's cache when it holds
+ * the page, else calls the memory (which may fill its cache, translate, fault or reach a device, so the
+ * instruction's index and the pass are recorded first) and takes the entry again. A change of the page cache (only
+ * a call of the memory makes one) makes the block leave after that instruction (xd = 1): the next call starts with
+ * every copy empty. Dropping them all where it happens instead would make each miss path assign every site's tag,
+ * and V8 compile such functions twice as long.
  */
-function directAccesses(code: string, index: number, sites: { count: number }): string {
-  const refresh = (k: number, at: string): string => `xe === mem.cacheEpoch || (xe = mem.cacheEpoch, DROP), ` +
-    `p${k} = mem.${at}(a), t${k} = p${k}.length === 0 ? -1 : a >>> 12`;
-  const hit = (k: number, size: number): string => `t${k} === a >>> 12${size > 1 ? ` && (a & 4095) < ${4097 - size}` : ''}`;
+function directAccesses(code: string, index: number, sites: boolean[]): string {
+  let site = -1;
+  // One site per instruction (an LDM's words are all words).
+  const siteOf = (size: number): number => (site < 0 ? (site = sites.push(size > 1) - 1) : site);
+  const take = (k: number, size: number, [, pages, views, offsets]: readonly string[]): string =>
+    size === 1 ? `p${k} = ${pages}[xs & 1023]` : `d${k} = ${views}[xs & 1023], q${k} = ${offsets}[xs & 1023]`;
+  const hit = (k: number, size: number, cache: readonly string[]): string =>
+    `(t${k} === (xs = a >>> 12) || (${cache[0]}[xs & 1023] === xs && (t${k} = xs, ${take(k, size, cache)}, true)))${withinPage(size)}`;
+  const refresh = (k: number, size: number, cache: readonly string[]): string => `xe === mem.cacheEpoch || (xe = mem.cacheEpoch, xd = 1), ` +
+    `xs = a >>> 12, t${k} = ${cache[0]}[xs & 1023] === xs ? (${take(k, size, cache)}, xs) : -1`;
   const enter = `c.exitIndex = ${index}, c.passBase = done - e`;
   return code.replace(LOAD, (_, bits: string) => {
-    const k = sites.count++, size = Number(bits) / 8;
-    const value = pageBytes(`p${k}`, size).map((b, i) => (i === 0 ? b : `(${b} << ${8 * i})`)).join(' | ');
-    return `(${hit(k, size)} ? (xo = a & 4095, ${value}) : (${enter}, xv = mem.read${bits}(a), ${refresh(k, 'readPageAt')}, xv))`;
+    const size = Number(bits) / 8, k = siteOf(size);
+    const value = loaded(size, `p${k}`, `d${k}`, `q${k}`, '(a & 4095)');
+    return `(${hit(k, size, CACHE.read)} ? ${value} : (${enter}, xv = mem.read${bits}(a), ${refresh(k, size, CACHE.read)}, xv))`;
   }).replace(STORE, (_, bits: string, value: string) => {
-    const k = sites.count++, size = Number(bits) / 8;
-    const bytes = pageBytes(`p${k}`, size).map((b, i) => `${b} = ${i === 0 ? `(${value})` : `(${value}) >>> ${8 * i}`};`).join(' ');
-    return `if (${hit(k, size)}) { xo = a & 4095; ${bytes} } else { ${enter}; mem.write${bits}(a, ${value}); ${refresh(k, 'writePageAt')}; }`;
+    const size = Number(bits) / 8, k = siteOf(size);
+    const store = stored(size, `p${k}`, `d${k}`, `q${k}`, '(a & 4095)', value);
+    return `if (${hit(k, size, CACHE.write)}) { ${store} } else { ${enter}; mem.write${bits}(a, ${value}); ${refresh(k, size, CACHE.write)}; }`;
   });
 }
 
 /**
  * In a block whose accesses are not direct, each load or store reads the memory's page cache as the memory's own
- * access would (tags RT/WT and pages RP/WP, loaded when the function starts), and calls the memory on a miss only:
- * no call per access (V8 inlines only so many of them into a function), and the instruction's index is recorded
- * on the miss path only (the pass's base is kept current where a pass starts).
+ * access would (its arrays loaded when the function starts), and calls the memory on a miss only: no call per
+ * access (V8 inlines only so many of them into a function), and the instruction's index is recorded on the miss
+ * path only (the pass's base is kept current where a pass starts).
  */
 function cachedAccesses(code: string, index: number): string {
-  const hit = (tags: string, size: number): string => `${tags}[(xs = a >>> 12) & 1023] === xs${size > 1 ? ` && (a & 4095) < ${4097 - size}` : ''}`;
+  const hit = (tags: string, size: number): string => `${tags}[(xs = a >>> 12) & 1023] === xs${withinPage(size)}`;
+  const entry = ([, pages, views, offsets]: readonly string[]): string[] => [`${pages}[xs & 1023]`, `${views}[xs & 1023]`, `${offsets}[xs & 1023]`];
   return code.replace(LOAD, (_, bits: string) => {
     const size = Number(bits) / 8;
-    const value = pageBytes('xp', size).map((b, i) => (i === 0 ? b : `(${b} << ${8 * i})`)).join(' | ');
-    return `(${hit('RT', size)} ? (xp = RP[xs & 1023], xo = a & 4095, ${value}) : (c.exitIndex = ${index}, mem.read${bits}(a)))`;
+    const [page, view, base] = entry(CACHE.read);
+    return `(${hit('RT', size)} ? ${loaded(size, page, view, base, '(a & 4095)')} : (c.exitIndex = ${index}, mem.read${bits}(a)))`;
   }).replace(STORE, (_, bits: string, value: string) => {
     const size = Number(bits) / 8;
-    const bytes = pageBytes('xp', size).map((b, i) => `${b} = ${i === 0 ? `(${value})` : `(${value}) >>> ${8 * i}`};`).join(' ');
-    return `if (${hit('WT', size)}) { xp = WP[xs & 1023]; xo = a & 4095; ${bytes} } else { c.exitIndex = ${index}; mem.write${bits}(a, ${value}); }`;
+    const [page, view, base] = entry(CACHE.write);
+    return `if (${hit('WT', size)}) { ${stored(size, page, view, base, '(a & 4095)', value)} } else { c.exitIndex = ${index}; mem.write${bits}(a, ${value}); }`;
   });
 }
 
@@ -183,21 +194,38 @@ export function translateBlock(block: TranslationInput): Translated {
   const locals = new Set<number>();
   if (inline) for (const e of emitted.slice(0, length)) for (const match of e!.code.matchAll(REGISTER)) locals.add(Number(match[1]));
   const registers = [...locals].sort((x, y) => x - y);
-  const writeBack = inline ? [SETTLE, ...registers.map((n) => `r[${n}] = r${n};`), 'c.n = fn; c.z = fz; c.c = fc; c.v = fv;'].join(' ') : '';
+  // Only what the block may change is written back: each call pays for its write-back, and many calls leave early.
+  const written = new Set<number>();
+  let setsFlags = false;
+  if (inline) {
+    for (const e of emitted.slice(0, length)) {
+      for (const match of e!.code.matchAll(ASSIGNED)) written.add(Number(match[1]));
+      if (FLAG_WRITE.test(e!.code)) setsFlags = true;
+    }
+  }
+  const writeBack = !inline ? '' : [...registers.filter((n) => written.has(n)).map((n) => `r[${n}] = r${n};`),
+    setsFlags ? `${SETTLE} c.n = fn; c.z = fz; c.c = fc; c.v = fv;` : ''].join(' ');
   const lines: string[] = [];
   const used: number[] = [];
   // Whether the pass's end is reached only by falling through the last instruction (its branches handled inside).
   let fallsOut = false;
-  const sites = { count: 0 };
+  /** Each direct access site: whether it is a halfword or word one (a view) or a byte one (the page). */
+  const sites: boolean[] = [];
   let cached = false;
+  // What fk holds (translate-flags.ts): at a branch target inside, what the branch left.
+  let flags = SETTLED;
   for (let i = 0; i < length; i++) {
-    if (targets.has(i)) lines.push(`case ${i}:`);
+    if (targets.has(i)) {
+      lines.push(`case ${i}:`);
+      flags = UNKNOWN;
+    }
     // Every exit goes through the epilogue after the loop, `left` instructions into the pass.
     const leave = `{ left = ${i + 1}; break pass; }`;
     const instruction = emitted[i];
     if (instruction !== undefined) {
       translationStats.inlined++;
-      let code = inline ? lazyCarryOverflow(instruction.code).replace(REGISTER, 'r$1').replace(FLAG, 'f$1') : instruction.code;
+      let code = instruction.code;
+      if (inline) ({ code, state: flags } = pendingFlags(code.replace(REGISTER, 'r$1'), flags));
       if (direct) code = directAccesses(code, i, sites);
       else if (instruction.mayFault) {
         const before = code;
@@ -225,6 +253,7 @@ export function translateBlock(block: TranslationInput): Translated {
         ? `if (c.stop === null && c.codeGeneration === generation && done + ${i + 1 + length - j} - e <= budget) { done += ${i + 1} - e;${enter} continue; } ${next}${exit}`
         : `${next}${exit}`;
       lines.push(code.replaceAll('EXIT', taken));
+      if (code.includes('xd = 1')) lines.push(`if (xd !== 0) { c.next = ${fallthrough[i]}; ${leave} }`);
       if (nextAfter) lines.push(`c.next = ${fallthrough[i]};`);
       continue;
     }
@@ -239,21 +268,23 @@ export function translateBlock(block: TranslationInput): Translated {
   // was dropped). Only a block that starts outside an IT block may loop; one whose last instruction branches back
   // itself never gets here with next = start (code that never runs would make V8 deoptimize the function there).
   const loops = itStates[0] === 0 && !fallsOut;
-  const pageSites = Array.from({ length: sites.count }, (_, k) => k);
-  const drop = pageSites.map((k) => `t${k} = `).join('') + '-1';
+  // The cache arrays the accesses read, loaded once per call.
+  const code = lines.join('\n');
+  const arrays = Object.keys(CACHE_FIELDS).filter((name) => new RegExp(`\\b${name}\\[`).test(code));
   const body = [
     'const generation = c.codeGeneration;',
     'const mem = c.mem;',
     'let done = 0, e = 0, at = 0, left = 0;',
     'c.passBase = 0;',
-    inline ? `let ${[...registers.map((n) => `r${n} = r[${n}]`), 'fn = c.n, fz = c.z, fc = c.c, fv = c.v, fk = 0, fx = 0, fy = 0, fr = 0'].join(', ')};` : '',
-    cached ? 'const RT = mem.readTags, RP = mem.readPages, WT = mem.writeTags, WP = mem.writePages; let xs = 0, xo = 0, xp = EMPTY;' : '',
-    sites.count > 0 ? `let xv = 0, xo = 0, xe = mem.cacheEpoch, ${pageSites.map((k) => `t${k} = -1, p${k} = EMPTY`).join(', ')};` : '',
+    inline ? `let ${[...registers.map((n) => `r${n} = r[${n}]`), `fn = c.n, fz = c.z, fc = c.c, fv = c.v, ${PENDING_LOCALS}`].join(', ')};` : '',
+    arrays.length > 0 ? `const ${arrays.map((name) => `${name} = mem.${CACHE_FIELDS[name]}`).join(', ')};` : '',
+    cached ? 'let xs = 0;' : '',
+    sites.length > 0 ? `let xs = 0, xv = 0, xd = 0, xe = mem.cacheEpoch, ${sites.map((wide, k) => (wide ? `t${k} = -1, d${k} = NO_VIEW, q${k} = 0` : `t${k} = -1, p${k} = EMPTY`)).join(', ')};` : '',
     'try {',
     '  pass: for (;;) {',
     straight ? '    {' : '    switch (at) {',
     straight ? '' : '    case 0:',
-    ...lines.filter((line) => line !== 'case 0:').map((line) => `    ${line.replaceAll('DROP', drop)}`),
+    ...lines.filter((line) => line !== 'case 0:').map((line) => `    ${line}`),
     '    }',
     loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && done + ${2 * length} - e <= budget) { done += ${length} - e;${straight ? '' : ' e = at = 0;'}${inline && direct ? '' : ' c.passBase = done;'} continue; }` : '',
     `    left = ${length};`,
@@ -275,5 +306,5 @@ export function translateBlock(block: TranslationInput): Translated {
   const source = `return function block_${start.toString(16)}(c, r, budget) {\n${body.filter((line) => line !== '').join('\n')}\n};`;
   translationStats.blocks++;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the translator's output is generated code
-  return new Function('pcs', 'EMPTY', ...names, source)(pcValues, EMPTY_PAGE, ...used.map((i) => handlers[i])) as Translated;
+  return new Function('pcs', 'EMPTY', 'NO_VIEW', ...names, source)(pcValues, EMPTY_PAGE, NO_VIEW, ...used.map((i) => handlers[i])) as Translated;
 }

@@ -231,6 +231,8 @@ export class Gic implements MmioDevice, Snapshottable<GicState> {
   private highestPending(cpu: number): [number, number] {
     let best = SPURIOUS;
     let bestPriority = IDLE_PRIORITY;
+    // Nothing latched and no line high (a driver programming the distributor, say): no interrupt to look for.
+    if (!this.latched.includes(1) && !this.level.includes(1)) return [best, bestPriority];
     for (let id = 0; id < this.config.interrupts; id++) {
       const s = this.slot(cpu, id);
       if (!this.enabled[s] || this.active[s] || !this.isPending(s)) continue;

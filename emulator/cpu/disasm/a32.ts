@@ -121,7 +121,7 @@ function dataProcessingRows(): [number, number, string][] {
   });
 }
 
-const A32_ROWS: (readonly [number, number, string])[] = [
+const A32_ROWS = (): (readonly [number, number, string])[] => [
   // Unconditional space (cond = 1111).
   [0xfe000000, 0xfa000000, 'blx {blxTarget}'],
   [0xfffffff0, 0xf57ff040, 'dsb {barrier}'],

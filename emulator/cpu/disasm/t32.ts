@@ -142,7 +142,7 @@ const T32_PRINTERS: Record<string, FieldPrinter> = {
   udf16: (f) => `#${(bits(f.word, 19, 16) << 12) | (f.word & 0xfff)}`,
 };
 
-const ROWS_16: (readonly [number, number, string])[] = [
+const ROWS_16 = (): (readonly [number, number, string])[] => [
   [0xffc0, 0x0000, 'mov{S}{c} {l0}, {l3}'],
   [0xf800, 0x0000, 'lsl{S}{c} {l0}, {l3}, {imm5}'],
   [0xf800, 0x0800, 'lsr{S}{c} {l0}, {l3}, {shift5}'],
@@ -243,7 +243,7 @@ function parallelRows(): [number, number, string][] {
   return rows;
 }
 
-const ROWS_32: (readonly [number, number, string])[] = [
+const ROWS_32 = (): (readonly [number, number, string])[] => [
   // Branches and miscellaneous control.
   [0xf800d000, 0xf000d000, 'bl{c} {blTarget}'],
   [0xf800d001, 0xf000c000, 'blx{c} {blxTarget}'],

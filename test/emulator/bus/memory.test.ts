@@ -130,3 +130,18 @@ test('the bus visits RAM in place and a device through a scratch buffer; an unma
   assert.equal(bus.physicalInPlace(0x1f_fffe, 0x1004, false, (bytes, offset, length) => seen.push(...bytes.subarray(offset, offset + length).subarray(0, 4))), BusResponse.DecodeError);
   assert.deepEqual(seen, [0xab, 0xab, 0xab, 0xab, 0xab, 0xab]);
 });
+
+test('zeros over pages that never held data read as zeros and count as held; over pages that did, they clear them', () => {
+  const memory = new PhysicalMemory();
+  const page = 0x9000_0000 / PAGE_SIZE;
+  memory.write8((page + 1) * PAGE_SIZE + 5, 0xaa); // written through a method
+  memory.privatePage(page + 3)[7] = 0xbb; // written in place, as the CPU writes
+  memory.fill(page * PAGE_SIZE + 100, 4 * PAGE_SIZE - 200, 0); // pages 0-3: two never held data
+  memory.fill((page + 5) * PAGE_SIZE, PAGE_SIZE, 0); // a page of a chunk never written
+  const bytes = new Uint8Array(6 * PAGE_SIZE);
+  memory.readBlock(page * PAGE_SIZE, bytes, 0, bytes.length);
+  assert.equal(bytes.findIndex((b) => b !== 0), -1);
+  assert.equal(memory.allocatedPages, 5);
+  memory.write8((page + 5) * PAGE_SIZE + 9, 0xcc);
+  assert.equal(memory.read8((page + 5) * PAGE_SIZE + 9), 0xcc);
+});

@@ -21,6 +21,8 @@ class TestMemory extends PageCachedMemory implements CpuMemory {
   dataMisses = 0;
   readonly deviceLog: string[] = [];
   cpu: Cpu | undefined;
+  /** A device write to this address moves the data page (as a copy-on-write would, in the middle of a block). */
+  moveOn = -1;
   private deviceValue = 0x1234;
 
   private exercising = false;
@@ -41,6 +43,7 @@ class TestMemory extends PageCachedMemory implements CpuMemory {
       return this.data;
     }
     this.deviceLog.push(`${write ? 'write' : 'read'} ${address.toString(16)} = ${value} at ${this.cpu!.retiredNow} pc ${this.cpu!.pcNow.toString(16)}`);
+    if (write && address === this.moveOn) this.moveData();
     return undefined;
   }
 
@@ -94,10 +97,23 @@ const PROGRAM = [
 const NOP = 0xe1a00000; // mov r0, r0
 const SVC = 0xef000000;
 
-function run(engine: 'translated' | 'dense' | 'handlers'): unknown {
+// A loop (its accesses keep their own copies of the cache's entries) whose device write moves the data page it reads
+// and writes: the next pass must reach the page's new copy.
+const MOVING_LOOP = [
+  0xe5981000, // ldr   r1, [r8]
+  0xe2811001, // add   r1, r1, #1
+  0xe5881000, // str   r1, [r8]
+  0xe589100c, // str   r1, [r9, #12]: moves the data page
+  0xe2566001, // subs  r6, r6, #1
+  0x1afffff9, // bne   the ldr
+  0xe12fff1b, // bx    r11
+];
+
+function run(engine: 'translated' | 'dense' | 'handlers', program = PROGRAM): unknown {
   const mem = new TestMemory();
+  if (program === MOVING_LOOP) mem.moveOn = DEVICE + 12;
   const words = new Uint32Array(mem.code.buffer).fill(NOP);
-  words.set(PROGRAM, CODE / 4);
+  words.set(program, CODE / 4);
   words[EXIT / 4] = SVC;
   const cpu = new Cpu(mem);
   mem.cpu = cpu;
@@ -123,4 +139,10 @@ test('a translated block reads the page cache inline as the handlers read memory
   const translated = run('translated');
   assert.ok(translationStats.blocks > before, 'the block was not translated');
   assert.deepEqual(translated, reference);
+});
+
+test('a translated loop whose device access moves the page it reads and writes reaches the new copy in its next pass', () => {
+  const reference = run('handlers', MOVING_LOOP);
+  assert.deepEqual(run('dense', MOVING_LOOP), reference);
+  assert.deepEqual(run('translated', MOVING_LOOP), reference);
 });

@@ -74,6 +74,10 @@ class FlatMemory implements CpuMemory {
   readonly readPages = Array.from({ length: 1024 }, (_, page) => this.bytes.subarray(page * 4096, Math.min(page * 4096 + 4096, RAM_SIZE)));
   readonly writeTags = this.readTags.slice();
   readonly writePages = this.readPages;
+  readonly readViews = this.readPages.map(() => new DataView(this.bytes.buffer));
+  readonly readOffsets = Int32Array.from({ length: 1024 }, (_, page) => page * 4096);
+  readonly writeViews = this.readViews;
+  readonly writeOffsets = this.readOffsets;
 }
 
 function xorshift(seed: number): () => number {
@@ -451,6 +455,50 @@ test('random A32 data processing, looped: blocks with their flags in locals end 
     }
     checkLoopedStream(halfwords, false, next() | 1, `stream ${stream}`);
   }
+});
+
+test('random A32 flag setters on edge values, each followed by conditional instructions: conditions on pending flags as the handlers have them', () => {
+  // Operands where the conditions differ from their neighbours: equal values, borrows, signed overflows, zero.
+  const edges = [0xe3a00000, 0xe3a00001, 0xe3a00102, 0xe3e00000, 0xe3e00102, 0xe3a00002]; // MOV #0, #1, #0x80000000; MVN #0, #0x80000000; MOV #2
+  const next = xorshift(0x5eed);
+  let conditionals = 0;
+  // CMP setting V every other pass (r6 alternates between 0x80000000 and 0), then MOVS with a shifter carry (C set,
+  // V as the CMP left it), then ADDVS: V survives MOVS, also into the state the block leaves.
+  const overflowThenCarry = [0xe3a01001, 0xe2066102, 0xe2266102, 0xe1560001, 0xe1b02081, 0x62855001];
+  for (let seed = 1; seed <= 4; seed++) checkLoopedStream(overflowThenCarry.flatMap((w) => [w & 0xffff, w >>> 16]), false, seed, 'CMP, MOVS LSL');
+  for (let stream = 0; stream < 1000; stream++) {
+    const words: number[] = [];
+    for (let rd = 0; rd < 4; rd++) words.push(pick(next, edges) | (rd << 12));
+    for (let round = 0; round < 3; round++) {
+      // Any data-processing opcode with S (the tests compare), register operands r0-r3, some shifted (a logical
+      // one then sets C from the shifter and leaves V); now and then conditional.
+      const cond = next() % 4 === 0 ? next() % 14 : 14;
+      const shift = next() % 3 === 0 ? (next() & 0xf80) | ((next() & 3) << 5) : 0;
+      words.push((cond << 28) | ((next() & 15) << 21) | 0x100000 | ((next() % 4) << 16) | ((next() % 4) << 12) | shift | (next() % 4));
+      for (let i = 1 + (next() % 3); i > 0; i--, conditionals++) {
+        const rd = 4 + (next() % 4);
+        // MOV<c> rd, #k or ADD<c> rd, rd, #k
+        words.push((next() % 14 << 28) | (next() % 2 === 0 ? 0x03a00000 : 0x02800000 | (rd << 16)) | (rd << 12) | (1 + (next() % 255)));
+      }
+    }
+    checkLoopedStream(words.flatMap((w) => [w & 0xffff, w >>> 16]), false, next() | 1, `stream ${stream}`);
+  }
+  assert.ok(conditionals > 1000);
+});
+
+test('a translated loop that starts storing into its own code runs the new instruction in its next pass', () => {
+  const words = [
+    0xe3088024, // movw r8, #0x8024: the ADD below
+    0xe3004000, 0xe34e4280, // movw r4, #0; movt r4, #0xe280: ADD r0, r0, #0
+    0xe3a02000, // mov r2, #0
+    0xe20230ff, 0xe1833004, // loop: and r3, r2, #0xff; orr r3, r3, r4: ADD r0, r0, #(r2 & 0xff)
+    0xe2822001, 0xe3520028, // add r2, r2, #1; cmp r2, #40
+    0xc5883000, // strgt r3, [r8]: from the 40th pass on (the loop is translated by then)
+    0xe2800001, // add r0, r0, #1 (rewritten)
+    0xe3520064, 0xbafffff7, // cmp r2, #100; blt loop
+  ];
+  const outcome = checkLoopedStream(words.flatMap((w) => [w & 0xffff, w >>> 16]), false, 7, 'self-modifying loop');
+  assert.ok(outcome.retired > 5000);
 });
 
 const PROGRAMS = join(ROOT, 'test', 'emulator', 'cpu', 'programs');
