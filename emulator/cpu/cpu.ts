@@ -4,7 +4,7 @@
 // one, so each instruction's IT condition is static) and become ordinary conditional handlers.
 import { isBlockEnd, whenCondition, type Handler } from './alu';
 import { decodeArm } from './a32';
-import { DENSE_STRIDE, denseArm, denseFollow, denseHandler, denseKeepsHandler, executeDense } from './dense';
+import { DENSE_STRIDE, denseArm, denseHandler, denseKeepsHandler, executeDense } from './dense';
 import { denseThumb } from './dense-t32';
 import { warmDenseForms } from './dense-warm';
 import { MemoryFault, type CpuMemory } from './memory';
@@ -368,13 +368,10 @@ export class Cpu extends CpuState {
     let address = start;
     let it = thumb ? this.it : 0;
     let truncated = false;
-    let followed = false;
     while (address < pageEnd) {
       let handler: Handler;
       let size = 4;
       let ends = false;
-      /** Where the block goes on after an unconditional branch it follows (-1: after this instruction). */
-      let follow = -1;
       const itBefore = it;
       if (thumb) {
         const first = this.mem.fetch16(address);
@@ -408,7 +405,6 @@ export class Cpu extends CpuState {
         // kernel's decoding and allocation went to closures the dense form never calls. VFP instructions (gated or
         // not) stay handlers.
         const covered = this.denseFormOn && denseArm(word, address, dense, offset);
-        if (covered && !whole) follow = denseFollow(dense, offset, address, pageEnd - PAGE_SIZE, addresses, count);
         if (covered && !denseKeepsHandler(dense, offset)) handler = this.decoded(address, word, 0) ?? denseOnly;
         else {
           handler = this.decoded(address, word, 0) ?? this.keepDecoded(address, word, 0, this.decodeArmHandler(word, address));
@@ -416,20 +412,18 @@ export class Cpu extends CpuState {
         }
         ends = (word & 0x0f000000) === 0x0f000000 && word >>> 28 !== 0xf;
       }
-      if (follow >= 0) followed = true;
-      else if (isBlockEnd(handler)) ends = true;
+      if (isBlockEnd(handler)) ends = true;
       else if (!whole && itBefore === 0 && branchesAway(encodings[count], thumb)) ends = truncated = true;
       handlers.push(handler);
       addresses[count] = address;
       fallthrough[count] = address + size;
       itStates[count] = itBefore;
       count++;
-      address = follow >= 0 ? follow : address + size;
+      address += size;
       if (ends || (count >= MAX_BLOCK && it === 0)) break;
     }
     const block = this.blockFromScratch(start, handlers, it, thumb);
-    // A block that followed a branch is decoded again straight (whole) before its translation, as a truncated one.
-    block.truncated = followed || (truncated && address < pageEnd && count < MAX_BLOCK);
+    block.truncated = truncated && address < pageEnd && count < MAX_BLOCK;
     return block;
   }
 

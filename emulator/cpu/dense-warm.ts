@@ -9,8 +9,8 @@
 // inlined other helpers and ran 5-10% slower once warm).
 import type { Handler } from './alu';
 import { DENSE_STRIDE, denseArm, executeDense } from './dense';
-import { denseThumb } from './dense-t32';
 import type { CpuState } from './state';
+import { denseThumb } from './dense-t32';
 
 const AL = 0xe0000000;
 /** Where the warming code pretends to be: above 2 GiB, where kernels run (addresses then exceed a small integer). */

@@ -98,10 +98,6 @@ export const enum Form {
   ReadStatus,
   /** []: SEV. */
   SendEvent,
-  /** [target]: B, the block going on at its target (an A32 block; see denseFollow). */
-  Jump,
-  /** [target, return address]: BL, the block going on at its target. */
-  JumpLink,
   /** [t, n, offset]: LDREX (word), which marks the address in the exclusive monitor. */
   LoadExclusive,
   /** [d, t | n << 4, offset]: STREX (word), which stores only while the monitor holds the address. */
@@ -151,22 +147,6 @@ export function denseArm(word: number, address: number, code: Int32Array, offset
   if (form === Form.Call) return false;
   code[offset] = form | (cond << 8);
   return true;
-}
-
-/**
- * Makes the unconditional B or BL just written at `offset` (the instruction at `address`) a jump within its block,
- * when its target is in the same page (`pageStart`: decoded code is dropped by page) and not already in the block
- * (`addresses` of its first `count` instructions): the block then goes on at the target, where it would have ended,
- * and the engine's work between blocks is saved. Returns the target, or -1 for a branch that ends the block.
- */
-export function denseFollow(code: Int32Array, offset: number, address: number, pageStart: number, addresses: Uint32Array, count: number): number {
-  const form = code[offset];
-  if (form !== (Form.Branch | (AL << 8)) && form !== (Form.BranchLink | (AL << 8))) return -1;
-  const target = code[offset + 1] >>> 0;
-  if (target === address || target < pageStart || target >= pageStart + 4096) return -1;
-  for (let i = 0; i < count; i++) if (addresses[i] === target) return -1;
-  code[offset] = (form === (Form.Branch | (AL << 8)) ? Form.Jump : Form.JumpLink) | (AL << 8);
-  return target;
 }
 
 /** The dense form of an instruction left to its `handler`: CALL, or no call at all for the shared no-op. */
@@ -440,12 +420,12 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
   fallthrough: Uint32Array, pcValues: Int32Array): number {
   const r = c.r;
   const mem = c.mem;
-  const { readTags, readPages, writeTags, writePages } = mem;
+  const { readTags, readViews, readOffsets, writeTags, writeViews, writeOffsets } = mem;
   // `o` walks the dense form; the instruction at code[o - DENSE_STRIDE] is the one executing. In an A32 block `pc + o`
-  // is the address after it (instructions 4 bytes apart, DENSE_STRIDE int32s apart; a jump moves `pc`); a T32 block's `next` and R15
+  // is the address after it (instructions 4 bytes apart, DENSE_STRIDE int32s apart); a T32 block's `next` and R15
   // come from its `fallthrough` and `pcValues` (instructions 2 or 4 bytes long), and its forms never read the PC as
   // an operand.
-  let pc = (start - at) | 0;
+  const pc = (start - at) | 0;
   const thumb = c.thumb; // the block's state (an instruction that changes it ends the run)
   if (thumb) {
     thumbFallthrough = fallthrough;
@@ -560,10 +540,8 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
             // not left to V8's choice of what to inline here.
             const address = (r[code[o - 2]] + code[o - 1]) | 0;
             const vpn = address >>> 12, x = address & 4095;
-            if (readTags[vpn & 1023] === vpn && x < 4093) {
-              const page = readPages[vpn & 1023];
-              r[a] = page[x] | (page[x + 1] << 8) | (page[x + 2] << 16) | (page[x + 3] << 24);
-            } else r[a] = mem.read32(address);
+            if (readTags[vpn & 1023] === vpn && x < 4093) r[a] = readViews[vpn & 1023].getInt32(readOffsets[vpn & 1023] + x, true);
+            else r[a] = mem.read32(address);
             break;
           }
           case Form.LoadByte:
@@ -572,13 +550,8 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
           case Form.StoreWord: {
             const address = (r[code[o - 2]] + code[o - 1]) | 0, value = r[a];
             const vpn = address >>> 12, x = address & 4095;
-            if (writeTags[vpn & 1023] === vpn && x < 4093) {
-              const page = writePages[vpn & 1023];
-              page[x] = value;
-              page[x + 1] = value >>> 8;
-              page[x + 2] = value >>> 16;
-              page[x + 3] = value >>> 24;
-            } else mem.write32(address, value);
+            if (writeTags[vpn & 1023] === vpn && x < 4093) writeViews[vpn & 1023].setInt32(writeOffsets[vpn & 1023] + x, value, true);
+            else mem.write32(address, value);
             break;
           }
           case Form.StoreByte:
@@ -612,14 +585,6 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
             if ((r[a] === 0 ? 0 : 1) !== code[o - 1]) break;
             c.next = code[o - 2] >>> 0;
             return (o - at) >> 2;
-          // A followed B or BL: R15 as the branch set it, as the other engines leave it.
-          case Form.JumpLink:
-            r[14] = code[o - 2];
-            pc = (a - o) | 0; // the next instruction, at code[o], is the target's
-            break;
-          case Form.Jump:
-            pc = (a - o) | 0;
-            break;
           case Form.BranchExchange: {
             const target = r[a];
             if (code[o - 2] !== -1) r[14] = code[o - 2];

@@ -109,7 +109,7 @@ function randomArm(next: () => number): number {
     (0x01 << 24) | ((next() & 0x1d) << 20) | (base << 16) | (rd << 12) | 0x90 | ((next() % 3 + 1) << 5) | (low & 0xf0f), // LDRH...
     0x03000000 | ((next() & 4) << 20) | ((low << 4) & 0xf0000) | (rd << 12) | low, // MOVW/MOVT
     0x00000090 | ((next() & 0xf) << 20) | (rd << 16) | (pick(next, RESULTS) << 12) | (rn << 8) | rm, // multiplies
-    0x0a000000 | ((next() & 1) << 24) | (next() % 4), // a short forward branch or BL (followed within the block when AL)
+    0x0a000000 | ((next() & 1) << 24) | (next() % 4), // a short forward branch or BL
     0x08000000 | ((next() & 0x1b) << 20) | (base << 16) | (next() & 0x90ff), // LDM/STM (S = 0), some with the PC
     0x000000d0 | ((next() & 0x1e) << 20) | (base << 16) | ((next() % 4) * 2 << 12) | ((next() & 1) << 5) | (low & 0xf0f), // LDRD/STRD
     0x012fff10 | ((next() & 1) << 5) | (next() % 15), // BX/BLX (register)
