@@ -188,6 +188,17 @@ export const CP15_BY_KEY: ReadonlyMap<number, Cp15Register> = new Map(
 
 export const CP15_BY_NAME: ReadonlyMap<string, Cp15Register> = new Map(CP15_REGISTERS.map((reg) => [reg.name, reg]));
 
+const CP15_INDEX: ReadonlyMap<Cp15Register, number> = new Map(CP15_REGISTERS.map((reg, i) => [reg, i]));
+
+/**
+ * Where a system CPU keeps a register: its index in CP15_REGISTERS (two words each, low and high, in its storage).
+ * The 32-bit TTBRs and PAR are the low words of their 64-bit forms.
+ */
+export function cp15Storage(reg: Cp15Register): number {
+  const alias = reg.name === 'TTBR0' ? 'TTBR0_64' : reg.name === 'TTBR1' ? 'TTBR1_64' : reg.name === 'PAR' ? 'PAR_64' : undefined;
+  return CP15_INDEX.get(alias === undefined ? reg : CP15_BY_NAME.get(alias)!)!;
+}
+
 /** How an encoding is written in assembly, for messages: `p15, 0, r0, c1, c0, 0` style without the register. */
 export function describeEncoding(cp: number, op1: number, crn: number, crm: number, op2: number, wide: boolean): string {
   return wide ? `p${cp}, ${op1}, c${crm}` : `p${cp}, ${op1}, c${crn}, c${crm}, ${op2}`;

@@ -4,8 +4,9 @@
 // one, so each instruction's IT condition is static) and become ordinary conditional handlers.
 import { isBlockEnd, whenCondition, type Handler } from './alu';
 import { decodeArm } from './a32';
-import { DENSE_STRIDE, denseArm, denseHandler, executeDense } from './dense';
+import { DENSE_STRIDE, denseArm, denseHandler, denseKeepsHandler, executeDense } from './dense';
 import { denseThumb } from './dense-t32';
+import { warmDenseForms } from './dense-warm';
 import { MemoryFault, type CpuMemory } from './memory';
 import { raiseUndefined } from './system-ops';
 import { CpuState, type StopReason } from './state';
@@ -162,18 +163,29 @@ function branchesAway(encoding: number, thumb: boolean): boolean {
 /** A debugger breakpoint reached: the instruction at the PC has not run. */
 export const BREAKPOINT_HALT: StopReason = { kind: 'halt', detail: 'breakpoint' };
 
-/** Blocks of one 4 KiB page in one instruction set, indexed by the halfword where they start. */
+/**
+ * Blocks of one 4 KiB page in one instruction set, indexed by the halfword (Thumb) or word (ARM) where they start:
+ * a kernel's boot makes some 1,500 of these, and an ARM page's index is half the size (less for the garbage collector
+ * to copy). An ARM block at an address that is not a word's (a debugger's PC) is decoded each time, never kept.
+ */
 export class CodePage {
-  private readonly blocks: (Block | undefined)[] = new Array<Block | undefined>(PAGE_SIZE / 2).fill(undefined);
+  private readonly shift: number;
+  private readonly blocks: (Block | undefined)[];
+
+  constructor(thumb: boolean) {
+    this.shift = thumb ? 1 : 2;
+    this.blocks = new Array<Block | undefined>(PAGE_SIZE >>> this.shift).fill(undefined);
+  }
 
   /** The block decoded at `pc` (in this page), if any. */
   blockAt(pc: number): Block | undefined {
-    return this.blocks[(pc & OFFSET_MASK) >>> 1];
+    return (pc & ((1 << this.shift) - 1)) === 0 ? this.blocks[(pc & OFFSET_MASK) >>> this.shift] : undefined;
   }
 
   /** Keeps the block just decoded at `pc`; returns it. */
   add(pc: number, block: Block): Block {
-    return (this.blocks[(pc & OFFSET_MASK) >>> 1] = block);
+    if ((pc & ((1 << this.shift) - 1)) === 0) this.blocks[(pc & OFFSET_MASK) >>> this.shift] = block;
+    return block;
   }
 }
 
@@ -275,7 +287,7 @@ export class Cpu extends CpuState {
     const key = pageNumber * 2 + (thumb ? 1 : 0);
     let page = this.codePages.get(key);
     if (page === undefined) {
-      page = new CodePage();
+      page = new CodePage(thumb);
       this.codePages.set(key, page);
       this.mem.watchCode(pageNumber, this.invalidate);
     }
@@ -373,10 +385,12 @@ export class Cpu extends CpuState {
         // IT: the following instructions decode as conditional ones; nothing happens at run time.
         const startsIt = second < 0 && (first & 0xff00) === 0xbf00 && (first & 0xf) !== 0 && it === 0;
         const state = THUMB_STATE | itBefore;
-        if (this.denseFormOn && denseThumb(first, second, address, itBefore, dense, count * DENSE_STRIDE)) handler = this.decoded(address, encoding, state) ?? denseOnly;
+        const offset = count * DENSE_STRIDE;
+        const covered = this.denseFormOn && denseThumb(first, second, address, itBefore, dense, offset);
+        if (covered && !denseKeepsHandler(dense, offset)) handler = this.decoded(address, encoding, state) ?? denseOnly;
         else {
           handler = this.decoded(address, encoding, state) ?? this.keepDecoded(address, encoding, state, this.decodeThumbHandler(first, second, address, itBefore));
-          denseHandler(handler, dense, count * DENSE_STRIDE);
+          if (!covered) denseHandler(handler, dense, offset);
         }
         if (startsIt) it = first & 0xff;
         else {
@@ -390,10 +404,11 @@ export class Cpu extends CpuState {
         // What the dense form covers gets no handler until a translation needs it (`withHandlers`): most of a
         // kernel's decoding and allocation went to closures the dense form never calls. VFP instructions (gated or
         // not) stay handlers.
-        if (this.denseFormOn && denseArm(word, address, dense, offset)) handler = this.decoded(address, word, 0) ?? denseOnly;
+        const covered = this.denseFormOn && denseArm(word, address, dense, offset);
+        if (covered && !denseKeepsHandler(dense, offset)) handler = this.decoded(address, word, 0) ?? denseOnly;
         else {
           handler = this.decoded(address, word, 0) ?? this.keepDecoded(address, word, 0, this.decodeArmHandler(word, address));
-          denseHandler(handler, dense, offset);
+          if (!covered) denseHandler(handler, dense, offset);
         }
         ends = (word & 0x0f000000) === 0x0f000000 && word >>> 28 !== 0xf;
       }
@@ -450,6 +465,7 @@ export class Cpu extends CpuState {
 
   /** Runs up to `budget` instructions or until something stops it (`this.stop`); returns how many ran. */
   run(budget: number): number {
+    if (this.retired !== 0 && this.denseFormOn) warmDenseForms(this);
     const r = this.r;
     let executed = 0;
     let previous: Block | undefined;

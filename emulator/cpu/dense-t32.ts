@@ -3,7 +3,7 @@
 // flags); R15 reads as the address + 4, and the literal loads and ADR, which align it down to a word, are written
 // with constant addresses or a delta from it. What writes the PC otherwise, UNPREDICTABLE forms and everything
 // uncommon keep their handler (the form CALL).
-import { ARITHMETIC, Form, denseLoadStore, popCount, set, shifter } from './dense';
+import { ARITHMETIC, Form, denseCoprocessorAccess, denseLoadStore, denseMultiplyLong, denseStoreExclusive, popCount, set, shifter } from './dense';
 import { Op, Width } from './ops';
 
 const AL = 14;
@@ -186,10 +186,16 @@ function denseMisc16(hw: number, address: number, inIt: boolean, code: Int32Arra
       if (list === 0) return Form.Call;
       return set(code, o, Form.LoadStoreMultiple, 13 | (1 << 4) | (1 << 5) | (1 << 6) | (popCount(list) << 8), list, 0);
     }
+    case 0b1010: {
+      // REV, REV16, REVSH (0b10: HLT).
+      const kind = bits(hw, 7, 6);
+      return kind === 2 ? Form.Call : set(code, o, Form.ByteReverse, lo3, mid3, kind === 3 ? 2 : kind);
+    }
     case 0b1111:
-      // IT (resolved while decoding), NOP and YIELD; WFE, WFI, SEV keep their handlers.
+      // IT (resolved while decoding), NOP, YIELD and SEV; WFE, WFI keep their handlers.
       if ((hw & 0xf) !== 0) return inIt ? Form.Call : Form.Nop;
-      return bits(hw, 7, 4) >= 2 && bits(hw, 7, 4) <= 4 ? Form.Call : Form.Nop;
+      if (bits(hw, 7, 4) === 4) return Form.SendEvent;
+      return bits(hw, 7, 4) >= 2 && bits(hw, 7, 4) <= 3 ? Form.Call : Form.Nop;
     default:
       return Form.Call;
   }
@@ -273,16 +279,18 @@ function dense32(hw1: number, hw2: number, address: number, inIt: boolean, code:
     // MUL, MLA.
     return set(code, o, Form.Multiply, rd | (rn << 4) | (rm << 8), rt === 15 ? -1 : rt);
   }
+  if (bits(hw1, 10, 7) === 0b0111 && bit(hw1, 4) === 0 && bits(hw2, 7, 4) === 0) {
+    // SMULL, UMULL, SMLAL, UMLAL (SP anywhere: UNPREDICTABLE).
+    if (rt === 13 || rd === 13 || rn === 13 || rm === 13) return Form.Call;
+    return denseMultiplyLong(code, o, rt, rd, rn, rm, 0, 1 - bit(hw1, 5), bit(hw1, 6));
+  }
   return Form.Call;
 }
 
-/** MRC of the user thread ID registers (glibc's TLS pointer); the other coprocessor instructions keep handlers. */
+/** MRC and MCR (T1) as A32 encodes them with the condition AL; MRC2, MCRR, LDC and the rest keep their handlers. */
 function denseCoprocessor(hw1: number, hw2: number, code: Int32Array, o: number): Form {
-  const t = bits(hw2, 15, 12), word = ((hw1 << 16) | hw2) & ~0xf000;
-  if (t === 15) return Form.Call;
-  if (word === (0xee1d0f70 | 0)) return set(code, o, Form.ReadThreadId, t, 1);
-  if (word === (0xee1d0f50 | 0)) return set(code, o, Form.ReadThreadId, t, 0);
-  return Form.Call;
+  if ((hw1 & 0xff00) !== 0xee00 || (hw2 & 0x10) === 0) return Form.Call;
+  return denseCoprocessorAccess((hw1 << 16) | hw2, code, o);
 }
 
 /** Data processing with a modified immediate (ThumbExpandImm). */
@@ -322,10 +330,18 @@ function denseMultiple32(hw1: number, hw2: number, code: Int32Array, o: number):
   return set(code, o, Form.LoadStoreMultiple, n | (load << 4) | (wback << 5) | (increment << 6) | (count << 8), list, increment === 1 ? 0 : -4 * count);
 }
 
-/** LDRD/STRD (immediate) and TBB/TBH; the exclusives keep their handlers. */
+/** LDRD/STRD (immediate), TBB/TBH and LDREX/STREX (word; the byte, halfword and doubleword exclusives keep their
+ * handlers). */
 function denseDual32(hw1: number, hw2: number, code: Int32Array, o: number): Form {
   const p = bit(hw1, 8), u = bit(hw1, 7), w = bit(hw1, 5), load = bit(hw1, 4);
   const n = hw1 & 0xf, t = bits(hw2, 15, 12), t2 = bits(hw2, 11, 8), m = hw2 & 0xf;
+  if (p === 0 && w === 0 && u === 0) {
+    // LDREX, STREX (word; SP anywhere: UNPREDICTABLE).
+    const offset = (hw2 & 0xff) * 4;
+    if (n === 13 || t === 13 || (load === 1 && t2 !== 15)) return Form.Call;
+    if (load === 1) return n === 15 || t === 15 ? Form.Call : set(code, o, Form.LoadExclusive, t, n, offset);
+    return t2 === 13 ? Form.Call : denseStoreExclusive(code, o, t2, t, n, offset);
+  }
   if (p === 0 && w === 0) {
     const op3 = bits(hw2, 7, 4);
     if (u === 0 || load === 0 || op3 > 1 || n === 13 || m === 13 || m === 15) return Form.Call;
@@ -359,10 +375,12 @@ function denseLoadStore32(hw1: number, hw2: number, address: number, code: Int32
   return denseLoadStore(code, o, load, width, t, n, 1, false, 1, shifter(hw2 & 0xf, 0, bits(hw2, 5, 4)), 0);
 }
 
-/** B<cond>.W, B.W, BL, BLX (the miscellaneous control instructions keep their handlers). */
+/** B<cond>.W, B.W, BL, BLX and MRS of the CPSR (the other miscellaneous control instructions keep their handlers). */
 function denseBranch32(hw1: number, hw2: number, address: number, inIt: boolean, code: Int32Array, o: number): Form {
   const op1 = bits(hw2, 14, 12);
   const s = bit(hw1, 10), j1 = bit(hw2, 13), j2 = bit(hw2, 11);
+  // MRS Rd, CPSR (SP and the PC: UNPREDICTABLE).
+  if (hw1 === 0xf3ef && (hw2 & 0xf0ff) === 0x8000) return bits(hw2, 11, 8) >= 13 ? Form.Call : set(code, o, Form.ReadStatus, bits(hw2, 11, 8));
   if ((op1 & 0b101) === 0) {
     if (bits(hw1, 9, 7) === 0b111 || inIt) return Form.Call;
     branchCondition = bits(hw1, 9, 6);

@@ -6,8 +6,11 @@
 // switch on the form (compiled once, with a jump table; registers and memory in locals). Every other instruction
 // keeps its closure: the form CALL runs the block's handler at that index, so the handlers stay the reference
 // semantics (the tests compare both) and the dense form is only a cache of decoding, never state.
-import { addFlags, bxWritePc, setNZ, shift, shiftC } from './alu';
-import { NO_PAGE, Op, Width, alu, isLogical, nop } from './ops';
+import { addFlags, bxWritePc, multiply64, setNZ, shift, shiftC, wide } from './alu';
+import { CP15_BY_KEY, cp15Key, cp15Storage } from './cp15';
+import { Mode } from './modes';
+import { NO_PAGE, Op, Width, alu, isLogical, nop, reverseBytes } from './ops';
+import { cpsrAsRead, sendEvent } from './system-ops';
 import type { Handler } from './alu';
 import type { CpuState } from './state';
 
@@ -87,6 +90,29 @@ export const enum Form {
   /** [target, return address or -1]: BLX (immediate) and BX PC, a change of instruction set to a constant target
    * (bit 0 set for Thumb state). */
   BranchExchangeConstant,
+  /** [dLo | dHi << 4 | n << 8 | m << 12 | s << 16, signed | accumulate << 1]: UMULL, UMLAL, SMULL, SMLAL. */
+  MultiplyLong,
+  /** [d, m, 0 for REV, 1 for REV16, 2 for REVSH]. */
+  ByteReverse,
+  /** [d]: MRS of the CPSR. */
+  ReadStatus,
+  /** []: SEV. */
+  SendEvent,
+  /** [t, n, offset]: LDREX (word), which marks the address in the exclusive monitor. */
+  LoadExclusive,
+  /** [d, t | n << 4, offset]: STREX (word), which stores only while the monitor holds the address. */
+  StoreExclusive,
+  // The forms from here on keep their block's handler, which runs where their fast path does not apply (USR mode, a
+  // user-mode CPU): what the handler does there (UNDEFINED, or its user-mode register) is no business of theirs.
+  /** [t, storage index]: MRC of a CP15 register kept in the system CPU's storage (TPIDRPRW, the ID registers), at PL1. */
+  ReadSystemRegister,
+  /** []: MCR of a cache or branch predictor maintenance operation, nothing to do at PL1. */
+  MaintenanceNop,
+}
+
+/** Whether the dense form at `offset` needs its instruction's handler too (for its slow path). */
+export function denseKeepsHandler(code: Int32Array, offset: number): boolean {
+  return (code[offset] & 0xff) >= Form.ReadSystemRegister;
 }
 
 const AL = 14;
@@ -212,12 +238,21 @@ function denseConditional(word: number, address: number, code: Int32Array, o: nu
   }
 }
 
-/** Extends, bitfield extracts, CLZ and reads of the thread ID registers (the PC as an operand: left to the handler). */
+/**
+ * Extends, bitfield extracts, CLZ, byte reversals, MRS of the CPSR, SEV, the word exclusives and the common CP15
+ * accesses (the PC as an operand, and UNPREDICTABLE register choices: left to the handler).
+ */
 function denseOther(word: number, code: Int32Array, o: number, rd: number, rm: number): Form {
+  if ((word & 0x0fffffff) === 0x0320f004) return Form.SendEvent;
+  const rn = bits(word, 19, 16);
+  if ((word & 0x0ff00fff) === 0x01900f9f) return rd === 15 || rn === 15 ? Form.Call : set(code, o, Form.LoadExclusive, rd, rn, 0);
   if (rd === 15 || rm === 15) return Form.Call;
-  if ((word & 0x0fff0fff) === 0x0e1d0f70) return set(code, o, Form.ReadThreadId, rd, 1);
-  if ((word & 0x0fff0fff) === 0x0e1d0f50) return set(code, o, Form.ReadThreadId, rd, 0);
+  if ((word & 0x0f000010) === 0x0e000010) return denseCoprocessorAccess(word, code, o);
   if ((word & 0x0fff0ff0) === 0x016f0f10) return set(code, o, Form.CountLeadingZeros, rd, rm);
+  if ((word & 0x0fff0fff) === 0x010f0000) return set(code, o, Form.ReadStatus, rd);
+  const reversal = BYTE_REVERSALS.indexOf(word & 0x0fff0ff0);
+  if (reversal >= 0) return set(code, o, Form.ByteReverse, rd, rm, reversal);
+  if ((word & 0x0ff00ff0) === 0x01800f90) return denseStoreExclusive(code, o, rd, rm, rn, 0);
   // SXTB, SXTH, UXTB, UXTH: 0110 1U1H 1111 Rd rot 0111 Rm.
   if ((word & 0x0fbf03f0) === 0x06af0070 || (word & 0x0fbf03f0) === 0x06bf0070) {
     const unsigned = bit(word, 22), half = bit(word, 20);
@@ -233,14 +268,42 @@ function denseOther(word: number, code: Int32Array, o: number, rd: number, rm: n
   return Form.Call;
 }
 
+/** REV, REV16, REVSH (the word masked by 0x0fff0ff0), in the order of ByteReverse's kinds. */
+const BYTE_REVERSALS = [0x06bf0f30, 0x06bf0fb0, 0x06ff0fb0];
+
+/** STREX (word) of Rt to [Rn + offset], status in Rd; the UNPREDICTABLE register choices are left to the handler. */
+export function denseStoreExclusive(code: Int32Array, o: number, d: number, t: number, n: number, offset: number): Form {
+  if (d === 15 || t === 15 || n === 15 || d === n || d === t) return Form.Call;
+  return set(code, o, Form.StoreExclusive, d, t | (n << 4), offset);
+}
+
+/**
+ * MRC and MCR of CP15 (`word` as A32 encodes them, T32's the same with its condition bits 0xe): the user thread ID
+ * registers, the registers a system CPU keeps in storage (TPIDRPRW, the ID registers: CTR...) and the cache
+ * maintenance operations. MRC to the PC (the flags) keeps its handler.
+ */
+export function denseCoprocessorAccess(word: number, code: Int32Array, o: number): Form {
+  const t = bits(word, 15, 12);
+  if (bits(word, 11, 8) !== 15 || t === 15) return Form.Call;
+  const read = bit(word, 20) === 1;
+  const register = CP15_BY_KEY.get(cp15Key(15, bits(word, 23, 21), bits(word, 19, 16), word & 0xf, bits(word, 7, 5), false));
+  if (register === undefined) return Form.Call;
+  if (read && register.name === 'TPIDRURO') return set(code, o, Form.ReadThreadId, t, 1);
+  if (read && register.name === 'TPIDRURW') return set(code, o, Form.ReadThreadId, t, 0);
+  if (read && register.access !== 'wo' && (register.kind === 'storage' || register.kind === 'id')) return set(code, o, Form.ReadSystemRegister, t, 2 * cp15Storage(register));
+  if (!read && register.kind === 'nop' && register.access !== 'ro') return Form.MaintenanceNop;
+  return Form.Call;
+}
+
 /** LDRH/STRH/LDRSB/LDRSH (not LDRD/STRD, not the unprivileged forms). */
 function denseExtraLoadStore(word: number, code: Int32Array, o: number): Form {
   const kind = bits(word, 6, 5);
   const p = bit(word, 24), u = bit(word, 23), w = bit(word, 21), l = bit(word, 20);
   const rn = bits(word, 19, 16), rd = bits(word, 15, 12), rm = bits(word, 3, 0);
   if (kind === 0) {
-    // MUL, MLA (not the long multiplies, not the exclusives): R15 anywhere is UNPREDICTABLE.
+    // MUL, MLA, UMULL, UMLAL, SMULL, SMLAL (not UMAAL, MLS, the exclusives): R15 anywhere is UNPREDICTABLE.
     const op = bits(word, 24, 21), rs = bits(word, 11, 8);
+    if (op >= 4 && op <= 7) return denseMultiplyLong(code, o, rd, rn, rm, rs, bit(word, 20), bit(word, 22), bit(word, 21));
     if ((op !== 0 && op !== 1) || rn === 15 || rm === 15 || rs === 15 || (op === 1 && rd === 15)) return Form.Call;
     return set(code, o, Form.Multiply, rn | (rm << 4) | (rs << 8) | (l << 12), op === 1 ? rd : -1);
   }
@@ -256,6 +319,12 @@ function denseExtraLoadStore(word: number, code: Int32Array, o: number): Form {
   const immediate = bit(word, 22) === 1;
   return denseLoadStore(code, o, l, width, rd, rn, p, p === 0 || w === 1, u, immediate ? -1 : shifter(rm, 0, 0),
     (bits(word, 11, 8) << 4) | rm);
+}
+
+/** UMULL, UMLAL, SMULL, SMLAL of Rn and Rm into RdHi:RdLo; R15 anywhere and RdHi = RdLo are UNPREDICTABLE. */
+export function denseMultiplyLong(code: Int32Array, o: number, dLo: number, dHi: number, n: number, m: number, s: number, signed: number, accumulate: number): Form {
+  if (dLo === 15 || dHi === 15 || n === 15 || m === 15 || dLo === dHi) return Form.Call;
+  return set(code, o, Form.MultiplyLong, dLo | (dHi << 4) | (n << 8) | (m << 12) | (s << 16), signed | (accumulate << 1));
 }
 
 /** A load or store with an immediate (`registerOffset` < 0) or a register offset. */
@@ -351,6 +420,7 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
   fallthrough: Uint32Array, pcValues: Int32Array): number {
   const r = c.r;
   const mem = c.mem;
+  const { readTags, readViews, readOffsets, writeTags, writeViews, writeOffsets } = mem;
   // `o` walks the dense form; the instruction at code[o - DENSE_STRIDE] is the one executing. In an A32 block `pc + o`
   // is the address after it (instructions 4 bytes apart, DENSE_STRIDE int32s apart); a T32 block's `next` and R15
   // come from its `fallthrough` and `pcValues` (instructions 2 or 4 bytes long), and its forms never read the PC as
@@ -395,21 +465,18 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
         if (!isTest(op)) r[a & 0xf] = result;
         break;
       }
-      case Form.LogicalFlags: {
-        const result = arithmetic((a >>> 8) & 0xf, r[(a >>> 4) & 0xf], r[code[o - 2]]);
-        setNZ(c, result);
-        r[a & 0xf] = result;
-        break;
-      }
-      case Form.AddFlags:
-        r[a & 0xf] = addFlags(c, r[(a >>> 4) & 0xf], code[o - 2], a >>> 8);
-        break;
       case Form.ArithmeticImmediate:
         r[a & 0xf] = arithmetic((a >>> 8) & 0xf, r[(a >>> 4) & 0xf], code[o - 2]);
         break;
-      case Form.ArithmeticRegister:
-        r[a & 0xf] = arithmetic((a >>> 8) & 0xf, r[(a >>> 4) & 0xf], shifted(c, r, code[o - 2]));
+      case Form.ArithmeticRegister: {
+        // A kernel's commonest (ADD and EOR of a register, plain, LSL'd or ROR'd, about 80 % of them: its hashes)
+        // inline, not left to V8's choice of what to inline here.
+        const word = code[o - 2], op = (a >>> 8) & 0xf, x = r[(a >>> 4) & 0xf];
+        const value = r[word & 0xf], type = (word >>> 4) & 0xf, amount = word >>> 8;
+        const b = type === 0 ? value << amount : type === 3 ? (value >>> amount) | (value << (32 - amount)) : shifted(c, r, word);
+        r[a & 0xf] = op === Op.ADD ? (x + b) | 0 : op === Op.EOR ? x ^ b : arithmetic(op, x, b);
         break;
+      }
       case Form.MoveConstant:
         r[a] = code[o - 2];
         break;
@@ -420,26 +487,33 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
         r[a] = r[code[o - 2]] + code[o - 1];
         break;
       case Form.CompareConstant:
-        addFlags(c, r[a], ~code[o - 2], 1);
+      case Form.CompareRegister: {
+        // CMP's flags inline (addFlags of x, ~k and 1), for the same reason.
+        const x = r[a], k = (head & 0xff) === Form.CompareConstant ? code[o - 2] : r[code[o - 2]];
+        const result = (x - k) | 0;
+        c.n = result >>> 31;
+        c.z = result === 0 ? 1 : 0;
+        c.c = x >>> 0 >= k >>> 0 ? 1 : 0;
+        c.v = ((x ^ k) & (x ^ result)) >>> 31;
         break;
-      case Form.CompareRegister:
-        addFlags(c, r[a], ~r[code[o - 2]], 1);
-        break;
+      }
       case Form.TestConstant:
         setNZ(c, r[a] & code[o - 2]);
         break;
       case Form.MoveTop:
         r[a] = (r[a] & 0xffff) | (code[o - 2] << 16);
         break;
-      case Form.DataShiftedByRegister: {
-        const op = (a >>> 8) & 0xf, s = (a >>> 12) & 1;
-        const word = code[o - 2];
-        const value = r[word & 0xf], type = (word >>> 4) & 0xf, amount = r[word >>> 8] & 0xff;
-        const b = s !== 0 && isLogical(op) ? shiftC(c, value, type, amount) : shift(c, value, type, amount);
-        const result = alu(c, op, r[(a >>> 4) & 0xf], b, s !== 0);
-        if (!isTest(op)) r[a & 0xf] = result;
+      case Form.Nop:
+        break;
+      case Form.LogicalFlags: {
+        const result = arithmetic((a >>> 8) & 0xf, r[(a >>> 4) & 0xf], r[code[o - 2]]);
+        setNZ(c, result);
+        r[a & 0xf] = result;
         break;
       }
+      case Form.AddFlags:
+        r[a & 0xf] = addFlags(c, r[(a >>> 4) & 0xf], code[o - 2], a >>> 8);
+        break;
       case Form.Multiply: {
         const accumulator = code[o - 2];
         const result = (Math.imul(r[(a >>> 4) & 0xf], r[(a >>> 8) & 0xf]) + (accumulator < 0 ? 0 : r[accumulator])) | 0;
@@ -447,8 +521,6 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
         r[a & 0xf] = result;
         break;
       }
-      case Form.Nop:
-        break;
       case Form.ExtractField: {
         const m = code[o - 2], shifts = code[o - 1];
         const rotation = m >>> 8;
@@ -457,27 +529,31 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
         r[a] = shifts >>> 16 !== 0 ? top >> ((shifts >>> 8) & 0xff) : top >>> ((shifts >>> 8) & 0xff);
         break;
       }
-      case Form.CountLeadingZeros:
-        r[a] = Math.clz32(r[code[o - 2]]);
-        break;
-      case Form.ReadThreadId:
-        r[a] = code[o - 2] !== 0 ? c.tpidruro : c.tpidrurw;
-        break;
       default: {
         // The forms that access memory or branch: `next` and R15 as the handlers see them.
         const next = thumb ? thumbFallthrough[((o - at) >> 2) - 1] : (pc + o) >>> 0;
         c.next = next;
         r[15] = thumb ? thumbPcValues[((o - at) >> 2) - 1] : (pc + o + 4) | 0;
         switch (head & 0xff) {
-          case Form.LoadWord:
-            r[a] = mem.read32((r[code[o - 2]] + code[o - 1]) | 0);
+          case Form.LoadWord: {
+            // The memory's page cache read inline (CpuMemory), as translated code does: the commonest access,
+            // not left to V8's choice of what to inline here.
+            const address = (r[code[o - 2]] + code[o - 1]) | 0;
+            const vpn = address >>> 12, x = address & 4095;
+            if (readTags[vpn & 1023] === vpn && x < 4093) r[a] = readViews[vpn & 1023].getInt32(readOffsets[vpn & 1023] + x, true);
+            else r[a] = mem.read32(address);
             break;
+          }
           case Form.LoadByte:
             r[a] = mem.read8((r[code[o - 2]] + code[o - 1]) | 0);
             break;
-          case Form.StoreWord:
-            mem.write32((r[code[o - 2]] + code[o - 1]) | 0, r[a]);
+          case Form.StoreWord: {
+            const address = (r[code[o - 2]] + code[o - 1]) | 0, value = r[a];
+            const vpn = address >>> 12, x = address & 4095;
+            if (writeTags[vpn & 1023] === vpn && x < 4093) writeViews[vpn & 1023].setInt32(writeOffsets[vpn & 1023] + x, value, true);
+            else mem.write32(address, value);
             break;
+          }
           case Form.StoreByte:
             mem.write8((r[code[o - 2]] + code[o - 1]) | 0, r[a] & 0xff);
             break;
@@ -505,32 +581,115 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
             r[14] = code[o - 2];
             c.next = a >>> 0;
             return (o - at) >> 2;
+          case Form.CompareBranch:
+            if ((r[a] === 0 ? 0 : 1) !== code[o - 1]) break;
+            c.next = code[o - 2] >>> 0;
+            return (o - at) >> 2;
           case Form.BranchExchange: {
             const target = r[a];
             if (code[o - 2] !== -1) r[14] = code[o - 2];
             bxWritePc(c, target);
             return (o - at) >> 2;
           }
-          case Form.BranchExchangeConstant:
-            if (code[o - 2] !== -1) r[14] = code[o - 2];
-            bxWritePc(c, a);
-            return (o - at) >> 2;
-          case Form.CompareBranch:
-            if ((r[a] === 0 ? 0 : 1) !== code[o - 1]) break;
-            c.next = code[o - 2] >>> 0;
-            return (o - at) >> 2;
-          default: {
-            const base = r[a], index = r[code[o - 2]];
-            const halfwords = code[o - 1] !== 0 ? mem.read16((base + 2 * index) | 0) : mem.read8((base + index) | 0);
-            c.next = (r[15] + 2 * halfwords) >>> 0;
-            return (o - at) >> 2;
-          }
+          default:
+            if (executeRare(c, r, head & 0xff, a, code, o, handlers, ((o - at) >> 2) - 1, next)) return (o - at) >> 2;
+            break;
         }
       }
     }
   }
   c.next = thumb ? thumbFallthrough[((o - at) >> 2) - 1] : (pc + o) >>> 0;
   return (o - at) >> 2;
+}
+
+/**
+ * The forms under 1 % of a kernel's instructions each and uncommon in user code (Thumb's flag-setting forms, CBZ,
+ * extends and MUL stay in the loop: a bytewise CRC runs them all the time), out of `executeDense`: V8 compiles that loop smaller, with its
+ * budget for inlining spent on the hot forms' helpers, and compiles only this function again when one of these is
+ * first met late in a run. `next` and R15 are set as for a memory access (`index`: the instruction's in the block);
+ * returns whether the run ends here (a branch taken, or a slow path's handler branched or stopped).
+ */
+function executeRare(c: CpuState, r: Int32Array, form: Form, a: number, code: Int32Array, o: number, handlers: readonly Handler[], index: number, next: number): boolean {
+  switch (form) {
+    case Form.DataShiftedByRegister: {
+      const op = (a >>> 8) & 0xf, s = (a >>> 12) & 1;
+      const word = code[o - 2];
+      const value = r[word & 0xf], type = (word >>> 4) & 0xf, amount = r[word >>> 8] & 0xff;
+      const b = s !== 0 && isLogical(op) ? shiftC(c, value, type, amount) : shift(c, value, type, amount);
+      const result = alu(c, op, r[(a >>> 4) & 0xf], b, s !== 0);
+      if (!isTest(op)) r[a & 0xf] = result;
+      return false;
+    }
+    case Form.CountLeadingZeros:
+      r[a] = Math.clz32(r[code[o - 2]]);
+      return false;
+    case Form.ReadThreadId:
+      r[a] = code[o - 2] !== 0 ? c.tpidruro : c.tpidrurw;
+      return false;
+    case Form.MultiplyLong: {
+      const kind = code[o - 2], lo = a & 0xf, hi = (a >>> 4) & 0xf;
+      const accumulate = (kind & 2) !== 0;
+      multiply64(r[(a >>> 8) & 0xf], r[(a >>> 12) & 0xf], (kind & 1) !== 0, accumulate ? r[lo] : 0, accumulate ? r[hi] : 0);
+      r[lo] = wide[0];
+      r[hi] = wide[1];
+      if ((a >>> 16) & 1) {
+        c.n = wide[1] >>> 31;
+        c.z = wide[0] === 0 && wide[1] === 0 ? 1 : 0;
+      }
+      return false;
+    }
+    case Form.ByteReverse:
+      r[a] = reverseBytes(code[o - 1], r[code[o - 2]]);
+      return false;
+    case Form.ReadStatus:
+      r[a] = cpsrAsRead(c);
+      return false;
+    case Form.SendEvent:
+      sendEvent(c);
+      return false;
+    case Form.ReadSystemRegister: {
+      const system = c.system;
+      if (system !== null && c.mode !== Mode.USR) {
+        r[a] = system.cp15[code[o - 2]];
+        return false;
+      }
+      handlers[index](c);
+      return c.next !== next;
+    }
+    case Form.MaintenanceNop:
+      if (c.system !== null && c.mode !== Mode.USR) return false;
+      handlers[index](c);
+      return c.next !== next;
+    case Form.LoadExclusive: {
+      const address = (r[code[o - 2]] + code[o - 1]) | 0;
+      c.exclusiveAddress = address;
+      r[a] = c.mem.read32(address);
+      return false;
+    }
+    case Form.StoreExclusive: {
+      const registers = code[o - 2];
+      const address = (r[registers >>> 4] + code[o - 1]) | 0;
+      // One store of the status either way: a path first taken late would make V8 drop this function's code.
+      const held = c.exclusiveAddress === address;
+      if (held) {
+        c.mem.write32(address, r[registers & 0xf]);
+        c.exclusiveAddress = -1;
+      }
+      r[a] = held ? 0 : 1;
+      return false;
+    }
+    case Form.BranchExchangeConstant:
+      if (code[o - 2] !== -1) r[14] = code[o - 2];
+      bxWritePc(c, a);
+      return true;
+    default: {
+      // TableBranch.
+      const base = r[a], entry = r[code[o - 2]];
+      const halfwords = code[o - 1] !== 0 ? c.mem.read16((base + 2 * entry) | 0) : c.mem.read8((base + entry) | 0);
+      c.next = (r[15] + 2 * halfwords) >>> 0;
+      return true;
+    }
+  }
 }
 
 /** A Thumb block's `fallthrough` and `pcValues` while it runs: outside the loop's registers, which A32 code needs. */
@@ -542,6 +701,9 @@ function readRegister(r: Int32Array, n: number, after: number): number {
   return n === 15 ? (after + 4) | 0 : r[n];
 }
 
+/** By Width: the shift to the top and back that sign-extends a loaded value (0: a word, or zero-extended). */
+const SIGN_EXTENSION = Int32Array.of(0, 0, 0, 24, 16);
+
 /** LoadStoreImmediate/Register: Rn + delta, pre- or post-indexed; the base is written back after the access. */
 function loadStore(c: CpuState, r: Int32Array, fields: number, delta: number): void {
   const t = fields & 0xf, n = (fields >>> 4) & 0xf, width = (fields >>> 8) & 0xf;
@@ -550,17 +712,14 @@ function loadStore(c: CpuState, r: Int32Array, fields: number, delta: number): v
   const address = (fields >>> 13) & 1 ? offsetAddress : base;
   const mem = c.mem;
   if ((fields >>> 12) & 1) {
-    let value: number;
-    switch (width) {
-      case Width.Word: value = mem.read32(address); break;
-      case Width.Byte: value = mem.read8(address); break;
-      case Width.Half: value = mem.read16(address); break;
-      case Width.SignedByte: value = (mem.read8(address) << 24) >> 24; break;
-      default: value = (mem.read16(address) << 16) >> 16; break;
-    }
+    // The signed loads share the unsigned ones' paths: a path first taken late in a boot (LDRSB) would make V8 drop
+    // the executor's optimized code.
+    const value = width === Width.Word ? mem.read32(address) : width === Width.Byte || width === Width.SignedByte ? mem.read8(address) : mem.read16(address);
+    const extend = SIGN_EXTENSION[width];
+    const loaded = (value << extend) >> extend;
     if ((fields >>> 14) & 1) r[n] = offsetAddress;
-    if (t === 15) bxWritePc(c, value);
-    else r[t] = value;
+    if (t === 15) bxWritePc(c, loaded);
+    else r[t] = loaded;
     return;
   }
   const value = r[t];

@@ -55,6 +55,20 @@ export function aluResult(c: CpuState, op: Op, a: number, b: number): number {
   return alu(c, op, a, b, false);
 }
 
+// How each arithmetic operation adds (ARITHMETIC_FORMS by Op): the operands swapped (RSB, RSC), the second one
+// inverted (subtractions), a carry in of 1 or of the C flag.
+const INVERTED = 1, REVERSED = 2, CARRY_ONE = 4, CARRY_FLAG = 8;
+const ARITHMETIC_FORMS = Int8Array.from({ length: 16 }, (_, op) => {
+  switch (op) {
+    case Op.SUB: case Op.CMP: return INVERTED | CARRY_ONE;
+    case Op.RSB: return INVERTED | REVERSED | CARRY_ONE;
+    case Op.ADC: return CARRY_FLAG;
+    case Op.SBC: return INVERTED | CARRY_FLAG;
+    case Op.RSC: return INVERTED | REVERSED | CARRY_FLAG;
+    default: return 0; // ADD, CMN
+  }
+});
+
 /** One data-processing operation; flag setting for the logical ones leaves C to the operand. */
 export function alu(c: CpuState, op: Op, a: number, b: number, s: boolean): number {
   let result: number;
@@ -66,12 +80,15 @@ export function alu(c: CpuState, op: Op, a: number, b: number, s: boolean): numb
     case Op.MOV: result = b; break;
     case Op.BIC: result = a & ~b; break;
     case Op.MVN: result = ~b; break;
-    case Op.SUB: case Op.CMP: return s ? addFlags(c, a, ~b, 1) : (a - b) | 0;
-    case Op.RSB: return s ? addFlags(c, b, ~a, 1) : (b - a) | 0;
-    case Op.ADD: case Op.CMN: return s ? addFlags(c, a, b, 0) : (a + b) | 0;
-    case Op.ADC: return s ? addFlags(c, a, b, c.c) : (a + b + c.c) | 0;
-    case Op.SBC: return s ? addFlags(c, a, ~b, c.c) : (a + ~b + c.c) | 0;
-    default: return s ? addFlags(c, b, ~a, c.c) : (b + ~a + c.c) | 0;
+    default: {
+      // The arithmetic operations, all as x + y + carry in one path from a table: an operation first met late (RSBS,
+      // SBC) then takes no path V8 has not seen, and does not make it drop the optimized code that inlines this.
+      const form = ARITHMETIC_FORMS[op];
+      const x = form & REVERSED ? b : a;
+      const y = (form & REVERSED ? a : b) ^ -(form & INVERTED);
+      const carry = ((form & CARRY_ONE) >>> 2) | (c.c & ((form & CARRY_FLAG) >>> 3));
+      return s ? addFlags(c, x, y, carry) : (x + y + carry) | 0;
+    }
   }
   if (s) setNZ(c, result);
   return result;
@@ -460,12 +477,19 @@ function reverseBits(v: number): number {
   return (v >>> 16) | (v << 16);
 }
 
+/** REV (`kind` 0), REV16 (1), REVSH (2) of `v`. */
+export function reverseBytes(kind: number, v: number): number {
+  if (kind === 0) return (v << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+  if (kind === 1) return ((v & 0x00ff00ff) << 8) | ((v >>> 8) & 0x00ff00ff);
+  return (((v & 0xff) << 24) >> 16) | ((v >>> 8) & 0xff);
+}
+
 export function unary(kind: Unary, d: number, m: number): Handler {
   switch (kind) {
     case Unary.CLZ: return (c) => { c.r[d] = Math.clz32(c.r[m]); };
-    case Unary.REV: return (c) => { const v = c.r[m]; c.r[d] = (v << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24); };
-    case Unary.REV16: return (c) => { const v = c.r[m]; c.r[d] = ((v & 0x00ff00ff) << 8) | ((v >>> 8) & 0x00ff00ff); };
-    case Unary.REVSH: return (c) => { const v = c.r[m]; c.r[d] = (((v & 0xff) << 24) >> 16) | ((v >>> 8) & 0xff); };
+    case Unary.REV: return (c) => { c.r[d] = reverseBytes(0, c.r[m]); };
+    case Unary.REV16: return (c) => { c.r[d] = reverseBytes(1, c.r[m]); };
+    case Unary.REVSH: return (c) => { c.r[d] = reverseBytes(2, c.r[m]); };
     default: return (c) => { c.r[d] = reverseBits(c.r[m]); };
   }
 }

@@ -48,6 +48,8 @@ export interface SystemControl {
   coprocessorWrite(cp: number, op1: number, crn: number, crm: number, op2: number, low: number, high: number, wide: boolean): boolean;
   /** The value(s) coprocessorRead produced: low word, high word (MRRC). */
   readonly transfer: Int32Array;
+  /** CP15 register values: two words (low, high) per register of CP15_REGISTERS (at cp15Storage). */
+  readonly cp15: Int32Array;
   /** FPEXC (VMRS/VMSR): EN[30] enables the VFP; reachable while CPACR grants cp10 at the current privilege. */
   vfpRegistersAccessible(): boolean;
   readFpexc(): number;

@@ -39,9 +39,14 @@ export function changeProcessorState(effect: number, a: boolean, i: boolean, f: 
   });
 }
 
-/** MRS Rd, CPSR (the execution state bits read as zero) or SPSR. */
+/** The CPSR as MRS reads it: the execution state bits (IT, J, T) as zero. */
+export function cpsrAsRead(c: CpuState): number {
+  return c.cpsr & 0xf8ff03df;
+}
+
+/** MRS Rd, CPSR or SPSR. */
 export function readStatus(d: number, spsr: boolean, encoding: number, size: 2 | 4): Handler {
-  if (!spsr) return (c) => { c.r[d] = c.cpsr & 0xf8ff03df; };
+  if (!spsr) return (c) => { c.r[d] = cpsrAsRead(c); };
   return (c) => {
     const system = privileged(c);
     if (system === null || c.mode === Mode.SYS) raiseUndefined(c, encoding, size, 'MRS of SPSR in a mode without one');
@@ -278,7 +283,7 @@ function wait(forEvent: boolean): Handler {
 const waitForEvent = wait(true);
 const waitForInterrupt = wait(false);
 /** SEV: every CPU's event register is set (a waiting WFE wakes); a user-mode CPU has nothing to signal. */
-const sendEvent: Handler = (c) => c.system?.sendEvent();
+export const sendEvent: Handler = (c) => c.system?.sendEvent();
 
 /** The hint instructions by number (A32 and T32 encode the same numbers): NOP, YIELD, WFE, WFI, SEV; the rest
  * (DBG, unallocated hints) execute as NOPs. */

@@ -12,7 +12,7 @@ import type { Bus } from '../bus/bus';
 import type { GenericTimer } from '../timer/generic-timer';
 import { TimerIndex } from '../timer/generic-timer';
 import { CodePage, Cpu, type Block } from './cpu';
-import { CP15_BY_KEY, CP15_BY_NAME, CP15_REGISTERS, cp15Key, type Cp15Register } from './cp15';
+import { CP15_BY_KEY, CP15_BY_NAME, CP15_REGISTERS, cp15Key, cp15Storage } from './cp15';
 import { MemoryFault } from './memory';
 import { Mmu, MmuFault, type TranslationRegisters } from './mmu';
 import { Mode, RegisterBanks, bankOf, isValidMode, type BankedState } from './modes';
@@ -88,9 +88,7 @@ export class SystemCpu extends Cpu implements SystemControl {
   readonly mmu: Mmu;
   readonly index: number;
   readonly transfer = new Int32Array(2);
-  /** CP15 register values: two words (low, high) per table entry. */
-  private readonly cp15 = new Int32Array(CP15_REGISTERS.length * 2);
-  private readonly cp15Index = new Map<Cp15Register, number>(CP15_REGISTERS.map((reg, i) => [reg, i]));
+  readonly cp15 = new Int32Array(CP15_REGISTERS.length * 2);
   private readonly regs: TranslationRegisters;
   private fpexc = 0;
   private elrHyp = 0;
@@ -145,7 +143,7 @@ export class SystemCpu extends Cpu implements SystemControl {
     this.setFlags(0);
     this.ge = 0;
     this.cp15.fill(0);
-    for (const [reg, i] of this.cp15Index) this.cp15[2 * i] = reg.reset;
+    CP15_REGISTERS.forEach((reg, i) => { this.cp15[2 * i] = reg.reset; });
     this.fpexc = 0;
     this.waiting = false;
     this.waitingForEvent = false;
@@ -165,7 +163,7 @@ export class SystemCpu extends Cpu implements SystemControl {
   cp15Value(name: string): number {
     const reg = CP15_BY_NAME.get(name);
     if (reg === undefined) throw new Error(`no CP15 register ${name}`);
-    const i = this.storageIndex(reg);
+    const i = cp15Storage(reg);
     return reg.wide ? (this.cp15[2 * i + 1] >>> 0) * 2 ** 32 + (this.cp15[2 * i] >>> 0) : this.cp15[2 * i] >>> 0;
   }
 
@@ -409,7 +407,7 @@ export class SystemCpu extends Cpu implements SystemControl {
       const pages = thumb ? this.thumbCode : this.armCode;
       page = pages.get(key);
       if (page === undefined) {
-        page = new CodePage();
+        page = new CodePage(thumb);
         pages.set(key, page);
         const keys = this.codeKeys.get(physicalPage);
         if (keys === undefined) this.codeKeys.set(physicalPage, [key]);
@@ -556,14 +554,9 @@ export class SystemCpu extends Cpu implements SystemControl {
 
   // ---- SystemControl: coprocessors -----------------------------------------------------------------------------
 
-  private storageIndex(reg: Cp15Register): number {
-    // The 32-bit TTBRs and PAR are the low words of their 64-bit forms.
-    const alias = reg.name === 'TTBR0' ? 'TTBR0_64' : reg.name === 'TTBR1' ? 'TTBR1_64' : reg.name === 'PAR' ? 'PAR_64' : undefined;
-    return this.cp15Index.get(alias === undefined ? reg : CP15_BY_NAME.get(alias)!)!;
-  }
 
   private setCp15(name: string, value: number, high = 0): void {
-    const i = this.storageIndex(CP15_BY_NAME.get(name)!);
+    const i = cp15Storage(CP15_BY_NAME.get(name)!);
     this.cp15[2 * i] = value;
     this.cp15[2 * i + 1] = high;
   }
@@ -587,7 +580,7 @@ export class SystemCpu extends Cpu implements SystemControl {
       case 'TPIDRURO': out[0] = this.tpidruro; return true;
     }
     if (reg.kind === 'timer') return this.timerRead(reg.name);
-    const i = this.storageIndex(reg);
+    const i = cp15Storage(reg);
     out[0] = this.cp15[2 * i];
     out[1] = this.cp15[2 * i + 1];
     return true;
@@ -607,7 +600,7 @@ export class SystemCpu extends Cpu implements SystemControl {
       case 'TPIDRURW': this.tpidrurw = low; return true;
       case 'TPIDRURO': this.tpidruro = low; return true;
     }
-    const i = this.storageIndex(reg);
+    const i = cp15Storage(reg);
     this.cp15[2 * i] = low;
     // A 32-bit write of a TTBR keeps its high word only in the long format's 64-bit form.
     if (reg.wide) this.cp15[2 * i + 1] = high;
@@ -624,8 +617,8 @@ export class SystemCpu extends Cpu implements SystemControl {
     const r = this.regs;
     r.sctlr = this.cp15Value('SCTLR');
     r.ttbcr = this.cp15Value('TTBCR');
-    const t0 = this.storageIndex(CP15_BY_KEY.get(cp15Key(15, 0, 2, 0, 0, false))!);
-    const t1 = this.storageIndex(CP15_BY_KEY.get(cp15Key(15, 0, 2, 0, 1, false))!);
+    const t0 = cp15Storage(CP15_BY_KEY.get(cp15Key(15, 0, 2, 0, 0, false))!);
+    const t1 = cp15Storage(CP15_BY_KEY.get(cp15Key(15, 0, 2, 0, 1, false))!);
     r.ttbr0 = this.cp15[2 * t0] >>> 0;
     r.ttbr0High = this.cp15[2 * t0 + 1] >>> 0;
     r.ttbr1 = this.cp15[2 * t1] >>> 0;

@@ -109,15 +109,24 @@ function randomArm(next: () => number): number {
     (0x01 << 24) | ((next() & 0x1d) << 20) | (base << 16) | (rd << 12) | 0x90 | ((next() % 3 + 1) << 5) | (low & 0xf0f), // LDRH...
     0x03000000 | ((next() & 4) << 20) | ((low << 4) & 0xf0000) | (rd << 12) | low, // MOVW/MOVT
     0x00000090 | ((next() & 0xf) << 20) | (rd << 16) | (pick(next, RESULTS) << 12) | (rn << 8) | rm, // multiplies
-    0x0a000000 | (next() % 4), // a short forward branch (or BL with bit 24)
+    0x0a000000 | ((next() & 1) << 24) | (next() % 4), // a short forward branch or BL
     0x08000000 | ((next() & 0x1b) << 20) | (base << 16) | (next() & 0x90ff), // LDM/STM (S = 0), some with the PC
     0x000000d0 | ((next() & 0x1e) << 20) | (base << 16) | ((next() % 4) * 2 << 12) | ((next() & 1) << 5) | (low & 0xf0f), // LDRD/STRD
     0x012fff10 | ((next() & 1) << 5) | (next() % 15), // BX/BLX (register)
     (0x00 << 24) | ((next() & 0x1f) << 20) | (rn << 16) | (rd << 12) | ((next() % 13) << 8) | ((next() & 3) << 5) | 0x10 | rm, // register, register-shifted
     0x06800070 | ((next() & 7) << 20) | (pick(next, [rn, 15]) << 16) | (rd << 12) | ((next() & 3) << 10) | rm, // SXTB... UXTAH
     pick(next, [0x016f0f10 | (rd << 12) | rm, 0x0320f000, 0x0320f001, 0x0320f014, 0x0e1d0f70 | (rd << 12), 0x0e1d0f50 | (rd << 12)]), // CLZ, NOP, YIELD, CSDB, MRC TPIDRURO/URW
+    pick(next, [
+      0x01900f9f | (base << 16) | (rd << 12), // LDREX
+      0x01800f90 | (base << 16) | (rd << 12) | pick(next, [rm, rd, base]), // STREX (some UNPREDICTABLE: left to the handler)
+      0x010f0000 | (rd << 12), // MRS CPSR
+      pick(next, [0x06bf0f30, 0x06bf0fb0, 0x06ff0fb0]) | (rd << 12) | rm, // REV, REV16, REVSH
+      0x0320f004, // SEV
+      // CP15 in USR mode (UNDEFINED, or a barrier): TPIDRPRW, CTR, DCCMVAU, DMB.
+      pick(next, [0x0e1d0f90, 0x0e100f30, 0x0e070f3b, 0x0e070fba]) | (rd << 12),
+    ]),
     next(), // anything
-  ][next() % 15];
+  ][next() % 16];
   // Now and then one of the unconditional space: barriers and PLD (NOPs), CLREX.
   if (next() % 32 === 0) return pick(next, [0xf57ff04f, 0xf57ff05b, 0xf57ff06f, (0xf5d0f000 | (base << 16)) >>> 0, 0xf57ff01f]);
   return ((cond << 28) | (body & 0x0fffffff)) >>> 0;
@@ -160,6 +169,15 @@ function randomThumb(next: () => number): number[] {
     () => [0xf000, pick(next, [0xf800, 0x9000, 0x8000, 0xe800]) | (next() % 16)], // BL, B.W, BEQ.W, BLX, short and forward
     () => [0xf000 | ((next() % 14) << 6), 0x8000 | (next() % 16)], // B<cond>.W
     () => [0xee1d, pick(next, [0x0f70, 0x0f50]) | (result() << 12)], // MRC TPIDRURO, TPIDRURW
+    () => pick(next, [
+      [0xe850 | base, (result() << 12) | 0x0f00 | (next() & 3)], // LDREX
+      [0xe840 | base, (result() << 12) | (result() << 8) | (next() & 3)], // STREX (Rd = Rt: left to the handler)
+      [0xba00 | ((next() & 3) << 6) | (low() << 3) | result()], // REV, REV16, REVSH (and HLT)
+      [0xfb80 | (pick(next, [0, 2, 4, 6]) << 4) | rn, (result() << 12) | (result() << 8) | (next() % 13)], // SMULL, UMULL, SMLAL, UMLAL
+      [0xbf40], // SEV
+      [0xf3ef, 0x8000 | (result() << 8)], // MRS CPSR
+      [pick(next, [0xee1d, 0xee10, 0xee07]), pick(next, [0x0f90, 0x0f30, 0x0f3b, 0x0fba]) | (result() << 12)], // CP15 in USR mode
+    ]),
     () => [next() & 0xffff, next() & 0xffff], // anything
   ];
   const halfwords = forms[next() % forms.length]();
@@ -382,6 +400,46 @@ test('interworking by BLX (immediate) and BX PC: translated, dense and handler r
   ];
   const outcome = checkLoopedStream(halfwords, false, 0x5eed, 'interworking');
   assert.deepEqual([outcome.registers[0], outcome.registers[14], outcome.retired > 1000], [4, 0x8008, true]);
+});
+
+// LDREX/STREX pairs on two bases, with what moves a base or clears the monitor between them: the stores succeed and
+// fail as the handlers' monitor says (random streams rarely pair an LDREX with a STREX to its address).
+test('random A32 and T32 exclusives, looped: the monitor and the status registers as the handlers leave them', () => {
+  const next = xorshift(0x13579b);
+  for (const thumb of [false, true]) {
+    let stores = 0;
+    for (let stream = 0; stream < 120; stream++) {
+      const halfwords: number[] = [];
+      const length = 3 + (next() % 8);
+      for (let i = 0; i < length; i++) {
+        const base = pick(next, [8, 9]), rd = next() % 4, rt = 4 + (next() % 4);
+        const choice = next() % 6;
+        if (choice <= 2) stores++;
+        if (thumb) {
+          halfwords.push(...[
+            [0xe840 | base, (rt << 12) | (rd << 8)], // STREX rd, rt, [base]
+            [0xe840 | base, (rt << 12) | (rd << 8) | 1], // STREX rd, rt, [base, #4]
+            [0xe840 | base, (rt << 12) | (rd << 8)],
+            [0xe850 | base, (rt << 12) | 0x0f00 | (next() & 1)], // LDREX rt, [base(, #4)]
+            [0xf108 | (base & 1), (base << 8) | 4], // ADD base, base, #4
+            pick(next, [[0xf3bf, 0x8f2f], [0xf8c0 | base, rt << 12]]), // CLREX, STR rt, [base]
+          ][choice]);
+        } else {
+          const word = [
+            0xe1800f90 | (base << 16) | (rd << 12) | rt, // STREX rd, rt, [base]
+            0xe1800f90 | (base << 16) | (rd << 12) | rt,
+            0xe1800f90 | (base << 16) | (rd << 12) | rt,
+            0xe1900f9f | (base << 16) | (rt << 12), // LDREX rt, [base]
+            0xe2800004 | (base << 16) | (base << 12), // ADD base, base, #4
+            pick(next, [0xf57ff01f, 0xe5800000 | (base << 16) | (rt << 12)]), // CLREX, STR rt, [base]
+          ][choice] >>> 0;
+          halfwords.push(word & 0xffff, word >>> 16);
+        }
+      }
+      checkLoopedStream(halfwords, thumb, next() | 1, `${thumb ? 'T32' : 'A32'} exclusives ${stream}`);
+    }
+    assert.ok(stores > 100);
+  }
 });
 
 test('random A32 data processing, looped: blocks with their flags in locals end in the same state', () => {
