@@ -418,6 +418,8 @@ export class FdtBuilder {
   private readonly struct = new ByteSink();
   /** The strings block as latin1 text with NUL separators, so a lookup is one indexOf. */
   private strings = '';
+  /** Offsets of the names looked up so far: a large tree names a few hundred properties thousands of times. */
+  private readonly offsets = new Map<string, number>();
 
   beginNode(name: string): void {
     this.struct.u32(FDT_BEGIN_NODE);
@@ -445,11 +447,16 @@ export class FdtBuilder {
 
   /** A name's offset in the strings block: the first place an earlier entry ends with it, else appended. */
   stringOffset(name: string): number {
-    const at = this.strings.indexOf(name + '\0');
-    if (at >= 0) return at;
-    const off = this.strings.length;
-    this.strings += name + '\0';
-    return off;
+    // Appending never makes an earlier match, so a name's offset, once found, holds.
+    let at = this.offsets.get(name);
+    if (at !== undefined) return at;
+    at = this.strings.indexOf(name + '\0');
+    if (at < 0) {
+      at = this.strings.length;
+      this.strings += name + '\0';
+    }
+    this.offsets.set(name, at);
+    return at;
   }
 
   /** The total size finish() would give without padding (after the FDT_END token it adds). */

@@ -107,6 +107,8 @@ const IDENT_TABLE = (() => {
 const isIdentChar = (code: number) => code < 256 && IDENT_TABLE[code] === 1;
 const KEYWORDS = ['/dts-v1/', '/plugin/', '/memreserve/', '/bits/', '/delete-property/', '/delete-node/', '/omit-if-no-ref/', '/incbin/'];
 const PUNCT2 = ['<<', '>>', '<=', '>=', '==', '!=', '&&', '||'];
+/** An integer literal's suffixes, longest first (only a literal followed by U or L has one). */
+const INT_SUFFIXES = ['ULL', 'UL', 'LL', 'U', 'L'];
 const MAX_INCLUDE_DEPTH = 100;
 
 function isHex(c: string): boolean {
@@ -364,7 +366,8 @@ class Parser {
       while (j < text.length && text[j] >= '0' && text[j] <= '9') j++;
     }
     const digitsEnd = j;
-    for (const suffix of ['ULL', 'UL', 'LL', 'U', 'L']) {
+    const after = text[j];
+    for (const suffix of after === 'U' || after === 'L' ? INT_SUFFIXES : []) {
       if (text.startsWith(suffix, j)) {
         j += suffix.length;
         break;
