@@ -119,8 +119,10 @@ export interface FileHost {
   readFile(path: string): Uint8Array | undefined;
 }
 
-const latin1 = new TextDecoder('latin1');
-
+/**
+ * Node's latin1 decoding, without a copy: one char per byte by definition (TextDecoder's 'latin1' is WHATWG's
+ * windows-1252, which maps 0x80-0x9f elsewhere where that is implemented), and half the cost of TextDecoder.
+ */
 export function bytesToText(bytes: Uint8Array): string {
-  return latin1.decode(bytes);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
