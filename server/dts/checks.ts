@@ -5,7 +5,7 @@
 // tests compare with); addr_size_cells has no test of its own (in dtc it only caches cell counts for its dependants).
 import type { DtInfo } from './build';
 import type { Diagnostic, Loc } from './source';
-import { DtNode, DtProperty, DtValue, deleteNode, nodeByRef, setU32, u32At } from './tree';
+import { DtNode, DtProperty, DtValue, deleteNode, nodeByRef, setU32, u32At, type Marker } from './tree';
 import { CheckSwitches, checksByName, type CheckDeclaration, type CheckLevel } from '../checks';
 
 export interface CheckContext {
@@ -224,9 +224,13 @@ function explicitPhandles(ctx: CheckContext, node: DtNode): void {
   if (!other) ctx.phandles.set(ph, node);
 }
 
+// The reference checks read every marker of every property: indexed loops, as `dtc` runs on V8's baseline compiler
+// (where for-of steps an iterator object, and some() calls its callback per element).
 function phandleReferences(ctx: CheckContext, node: DtNode): void {
   for (const p of node.liveProperties()) {
-    for (const m of p.value.markers) {
+    const markers = p.value.markers;
+    for (let i = 0; i < markers.length; i++) {
+      const m = markers[i];
       if (m.kind !== 'phandle') continue;
       const target = resolve(ctx, m.ref);
       if (!target) {
@@ -240,9 +244,14 @@ function phandleReferences(ctx: CheckContext, node: DtNode): void {
   }
 }
 
+function hasPathMarker(markers: readonly Marker[]): boolean {
+  for (let i = 0; i < markers.length; i++) if (markers[i].kind === 'path') return true;
+  return false;
+}
+
 function pathReferences(ctx: CheckContext, node: DtNode): void {
   for (const p of node.liveProperties()) {
-    if (!p.value.markers.some((m) => m.kind === 'path')) continue;
+    if (!hasPathMarker(p.value.markers)) continue;
     const markers = p.value.markers.map((m) => ({ ...m }));
     let bytes = p.value.bytes;
     for (let i = 0; i < markers.length; i++) {
