@@ -772,6 +772,7 @@ class Parser {
       this.expectPunct('<', 'value');
     }
     markers.push({ kind: 'type', offset: data.length, type: ('u' + bits) as ElementType });
+    const mask = (1n << BigInt(bits)) - 1n;
     for (;;) {
       const t = this.peek('value');
       if (this.isPunct(t, '>')) {
@@ -790,12 +791,8 @@ class Parser {
         appendInt(data, MASK64, bits);
         continue;
       }
-      const loc = this.locOf(t);
       const v = this.integerPrim();
-      if (bits < 64) {
-        const mask = (1n << BigInt(bits)) - 1n;
-        if (v > mask && (v | mask) !== MASK64) this.error(`Value out of range for ${bits}-bit array element`, loc, 'cell');
-      }
+      if (bits < 64 && v > mask && (v | mask) !== MASK64) this.error(`Value out of range for ${bits}-bit array element`, this.locOf(t), 'cell');
       appendInt(data, v, bits);
     }
   }
