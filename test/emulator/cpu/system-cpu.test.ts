@@ -196,10 +196,8 @@ test('an interrupt unmasked inside a long run is taken before the next instructi
 const DEVICE = 0x200000;
 const RAISE_AT = 1000;
 
-/** A loop whose access (`access`, of r0 through r6 = DEVICE) raises the interrupt on its 1000th pass, with
- * instructions after it in the same block; then the same access in straight-line code. */
-function raisingLoop(access: string, extra = ''): string {
-  return `
+/** The IRQ vector, and the set-up of a loop counting r0 up to r3, with r6 = DEVICE; IRQs unmasked. */
+const RAISING_START = `
     b start
     .org 0x18
     b irq
@@ -207,7 +205,12 @@ function raisingLoop(access: string, extra = ''): string {
     ldr r6, =${DEVICE}
     mov r0, #0
     ldr r3, =${2 * RAISE_AT}
-    cpsie i
+    cpsie i`;
+
+/** A loop whose access (`access`, of r0 through r6) raises the interrupt on its 1000th pass, with instructions
+ * after it in the same block. */
+function raisingLoop(access: string, extra = ''): string {
+  return `${RAISING_START}
   1: add r0, r0, #1
     ${access}
     add r1, r0, #2
@@ -279,15 +282,7 @@ for (const [name, access, extra] of [
 
 // The same in Thumb state, the access inside an IT block: the interrupt is taken with the rest of it to run
 // (ITSTATE in SPSR_irq).
-const RAISING_IN_IT_BLOCK = `
-    b start
-    .org 0x18
-    b irq
-  start:
-    ldr r6, =${DEVICE}
-    mov r0, #0
-    ldr r3, =${2 * RAISE_AT}
-    cpsie i
+const RAISING_IN_IT_BLOCK = `${RAISING_START}
     adr r9, thumb
     orr r9, r9, #1
     bx r9
