@@ -554,8 +554,9 @@ export class Cpu extends CpuState {
             this.next = next;
             r[15] = pcValues[i];
             handlers[i](this);
-            // A branch changed `next`; so do stops (undefined instruction, BKPT), and an SVC always ends its block.
-            if (this.next !== next) {
+            // A branch changed `next`; so do stops (undefined instruction, BKPT), and an SVC always ends its block. A
+            // device accessed may have stopped the CPU (an interrupt raised): taken before the next instruction.
+            if (this.next !== next || this.stop !== null) {
               i++;
               break;
             }

@@ -415,6 +415,8 @@ function isTest(op: Op): boolean {
  * gets them set before it runs: a handler, and a memory access (a device access reads the instruction's PC and
  * retired count from them, and a MemoryFault propagates with `next` at the faulting instruction's fall-through); the
  * integer instructions, most of a block, store neither (R15 is no state between instructions: the PC is `pc`).
+ * A device that stops the CPU during an access (raising an interrupt input) ends the run after that instruction, as
+ * a stop by a handler does: only what leaves the inline page-cache path can reach a device, so only that checks.
  */
 export function executeDense(c: CpuState, code: Int32Array, at: number, handlers: readonly Handler[], start: number, count: number,
   fallthrough: Uint32Array, pcValues: Int32Array): number {
@@ -445,7 +447,7 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
         c.next = next;
         r[15] = thumb ? thumbPcValues[index] : (pc + o + 4) | 0;
         handlers[index](c);
-        if (c.next !== next) return (o - at) >> 2; // a branch, or a stop
+        if (c.next !== next || c.stop !== null) return (o - at) >> 2; // a branch, or a stop (a device's too)
         break;
       }
       case Form.DataImmediate: {
@@ -541,38 +543,47 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
             const address = (r[code[o - 2]] + code[o - 1]) | 0;
             const vpn = address >>> 12, x = address & 4095;
             if (readTags[vpn & 1023] === vpn && x < 4093) r[a] = readViews[vpn & 1023].getInt32(readOffsets[vpn & 1023] + x, true);
-            else r[a] = mem.read32(address);
+            else {
+              r[a] = mem.read32(address);
+              if (c.stop !== null) return (o - at) >> 2; // a device raised an interrupt: taken before what follows
+            }
             break;
           }
           case Form.LoadByte:
             r[a] = mem.read8((r[code[o - 2]] + code[o - 1]) | 0);
+            if (c.stop !== null) return (o - at) >> 2;
             break;
           case Form.StoreWord: {
             const address = (r[code[o - 2]] + code[o - 1]) | 0, value = r[a];
             const vpn = address >>> 12, x = address & 4095;
             if (writeTags[vpn & 1023] === vpn && x < 4093) writeViews[vpn & 1023].setInt32(writeOffsets[vpn & 1023] + x, value, true);
-            else mem.write32(address, value);
+            else {
+              mem.write32(address, value);
+              if (c.stop !== null) return (o - at) >> 2;
+            }
             break;
           }
           case Form.StoreByte:
             mem.write8((r[code[o - 2]] + code[o - 1]) | 0, r[a] & 0xff);
+            if (c.stop !== null) return (o - at) >> 2;
             break;
           case Form.LoadStoreImmediate:
             loadStore(c, r, a, code[o - 2]);
-            if (c.next !== next) return (o - at) >> 2; // the PC loaded
+            if (c.next !== next || c.stop !== null) return (o - at) >> 2; // the PC loaded, or a device's stop
             break;
           case Form.LoadStoreRegister: {
             const offset = shifted(c, r, code[o - 2]);
             loadStore(c, r, a, (a >>> 15) & 1 ? offset : -offset | 0);
-            if (c.next !== next) return (o - at) >> 2;
+            if (c.next !== next || c.stop !== null) return (o - at) >> 2;
             break;
           }
           case Form.LoadStoreDual:
             loadStoreDual(c, r, a, code[o - 2]);
+            if (c.stop !== null) return (o - at) >> 2;
             break;
           case Form.LoadStoreMultiple:
             loadStoreMultiple(c, r, a, code[o - 2], code[o - 1]);
-            if (c.next !== next) return (o - at) >> 2; // the PC loaded
+            if (c.next !== next || c.stop !== null) return (o - at) >> 2; // the PC loaded, or a device's stop
             break;
           case Form.Branch:
             c.next = a >>> 0;
@@ -607,7 +618,8 @@ export function executeDense(c: CpuState, code: Int32Array, at: number, handlers
  * extends and MUL stay in the loop: a bytewise CRC runs them all the time), out of `executeDense`: V8 compiles that loop smaller, with its
  * budget for inlining spent on the hot forms' helpers, and compiles only this function again when one of these is
  * first met late in a run. `next` and R15 are set as for a memory access (`index`: the instruction's in the block);
- * returns whether the run ends here (a branch taken, or a slow path's handler branched or stopped).
+ * returns whether the run ends here (a branch taken, a slow path's handler branched or stopped, or a device accessed
+ * stopped the CPU).
  */
 function executeRare(c: CpuState, r: Int32Array, form: Form, a: number, code: Int32Array, o: number, handlers: readonly Handler[], index: number, next: number): boolean {
   switch (form) {
@@ -664,7 +676,7 @@ function executeRare(c: CpuState, r: Int32Array, form: Form, a: number, code: In
       const address = (r[code[o - 2]] + code[o - 1]) | 0;
       c.exclusiveAddress = address;
       r[a] = c.mem.read32(address);
-      return false;
+      return c.stop !== null;
     }
     case Form.StoreExclusive: {
       const registers = code[o - 2];
@@ -676,7 +688,7 @@ function executeRare(c: CpuState, r: Int32Array, form: Form, a: number, code: In
         c.exclusiveAddress = -1;
       }
       r[a] = held ? 0 : 1;
-      return false;
+      return c.stop !== null;
     }
     case Form.BranchExchangeConstant:
       if (code[o - 2] !== -1) r[14] = code[o - 2];

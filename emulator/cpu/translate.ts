@@ -60,6 +60,10 @@ const LOAD = /mem\.read(8|16|32)\(a\)/g;
 const STORE = /mem\.write(8|16|32)\(a, ([^;]*)\);/g;
 /** A memory call left as it is (its address is not `a`). */
 const CALL = /mem\.(read|write)\d+\((?!a[,)])/;
+/** On a miss path, after the memory's call: a device that stopped the CPU (an interrupt raised) makes the block leave
+ * after the instruction (xd = 1), so that the engine takes the interrupt before the next one, as when it runs
+ * instructions one at a time. */
+const STOPPED = '(c.stop === null || (xd = 1))';
 const EMPTY_PAGE = new Uint8Array(0);
 const NO_VIEW = new DataView(new ArrayBuffer(0));
 
@@ -89,9 +93,9 @@ function withinPage(size: number): string {
  * for): a hit is an access in the block's own code; a miss takes the entry from the memory's cache when it holds
  * the page, else calls the memory (which may fill its cache, translate, fault or reach a device, so the
  * instruction's index and the pass are recorded first) and takes the entry again. A change of the page cache (only
- * a call of the memory makes one) makes the block leave after that instruction (xd = 1): the next call starts with
- * every copy empty. Dropping them all where it happens instead would make each miss path assign every site's tag,
- * and V8 compile such functions twice as long.
+ * a call of the memory makes one) or a stop makes the block leave after that instruction (xd = 1): the next call
+ * starts with every copy empty. Dropping them all where it happens instead would make each miss path assign every
+ * site's tag, and V8 compile such functions twice as long.
  */
 function directAccesses(code: string, index: number, sites: boolean[]): string {
   let site = -1;
@@ -101,7 +105,7 @@ function directAccesses(code: string, index: number, sites: boolean[]): string {
     size === 1 ? `p${k} = ${pages}[xs & 1023]` : `d${k} = ${views}[xs & 1023], q${k} = ${offsets}[xs & 1023]`;
   const hit = (k: number, size: number, cache: readonly string[]): string =>
     `(t${k} === (xs = a >>> 12) || (${cache[0]}[xs & 1023] === xs && (t${k} = xs, ${take(k, size, cache)}, true)))${withinPage(size)}`;
-  const refresh = (k: number, size: number, cache: readonly string[]): string => `xe === mem.cacheEpoch || (xe = mem.cacheEpoch, xd = 1), ` +
+  const refresh = (k: number, size: number, cache: readonly string[]): string => `xe === mem.cacheEpoch || (xe = mem.cacheEpoch, xd = 1), ${STOPPED}, ` +
     `xs = a >>> 12, t${k} = ${cache[0]}[xs & 1023] === xs ? (${take(k, size, cache)}, xs) : -1`;
   const enter = `c.exitIndex = ${index}, c.passBase = done - e`;
   return code.replace(LOAD, (_, bits: string) => {
@@ -119,7 +123,7 @@ function directAccesses(code: string, index: number, sites: boolean[]): string {
  * In a block whose accesses are not direct, each load or store reads the memory's page cache as the memory's own
  * access would (its arrays loaded when the function starts), and calls the memory on a miss only: no call per
  * access (V8 inlines only so many of them into a function), and the instruction's index is recorded on the miss
- * path only (the pass's base is kept current where a pass starts).
+ * path only (the pass's base is kept current where a pass starts), and a stop there leaves after the instruction.
  */
 function cachedAccesses(code: string, index: number): string {
   const hit = (tags: string, size: number): string => `${tags}[(xs = a >>> 12) & 1023] === xs${withinPage(size)}`;
@@ -127,11 +131,11 @@ function cachedAccesses(code: string, index: number): string {
   return code.replace(LOAD, (_, bits: string) => {
     const size = Number(bits) / 8;
     const [page, view, base] = entry(CACHE.read);
-    return `(${hit('RT', size)} ? ${loaded(size, page, view, base, '(a & 4095)')} : (c.exitIndex = ${index}, mem.read${bits}(a)))`;
+    return `(${hit('RT', size)} ? ${loaded(size, page, view, base, '(a & 4095)')} : (c.exitIndex = ${index}, xv = mem.read${bits}(a), ${STOPPED}, xv))`;
   }).replace(STORE, (_, bits: string, value: string) => {
     const size = Number(bits) / 8;
     const [page, view, base] = entry(CACHE.write);
-    return `if (${hit('WT', size)}) { ${stored(size, page, view, base, '(a & 4095)', value)} } else { c.exitIndex = ${index}; mem.write${bits}(a, ${value}); }`;
+    return `if (${hit('WT', size)}) { ${stored(size, page, view, base, '(a & 4095)', value)} } else { c.exitIndex = ${index}; mem.write${bits}(a, ${value}); ${STOPPED}; }`;
   });
 }
 
@@ -234,9 +238,8 @@ export function translateBlock(block: TranslationInput): Translated {
       }
       // A memory call left in the code (LDM, LDRD...) records where it is; a direct or cached access does so on a
       // miss.
-      if (instruction.mayFault && CALL.test(code)) {
-        lines.push(inline && direct ? `c.exitIndex = ${i}; c.passBase = done - e;` : `c.exitIndex = ${i};`);
-      }
+      const calls = instruction.mayFault && CALL.test(code);
+      if (calls) lines.push(inline && direct ? `c.exitIndex = ${i}; c.passBase = done - e;` : `c.exitIndex = ${i};`);
       // The last instruction leaves through the loop check below, with next = where it goes: set after it when
       // only a direct branch of its own leaves otherwise (a loop's closing branch stores nothing when it is taken).
       const last = i === length - 1;
@@ -254,6 +257,7 @@ export function translateBlock(block: TranslationInput): Translated {
         : `${next}${exit}`;
       lines.push(code.replaceAll('EXIT', taken));
       if (code.includes('xd = 1')) lines.push(`if (xd !== 0) { c.next = ${fallthrough[i]}; ${leave} }`);
+      else if (calls) lines.push(`if (c.stop !== null) { c.next = ${fallthrough[i]}; ${leave} }`);
       if (nextAfter) lines.push(`c.next = ${fallthrough[i]};`);
       continue;
     }
@@ -262,7 +266,7 @@ export function translateBlock(block: TranslationInput): Translated {
     // The interpreter's protocol: next = fallthrough and R15 = address + 8/4 before the handler; a changed next
     // (a branch, or a stop) ends the block.
     lines.push(`c.exitIndex = ${i}; c.next = ${fallthrough[i]}; r[15] = ${pcValues[i]}; h${i}(c);`);
-    if (i < length - 1) lines.push(`if (c.next !== ${fallthrough[i]}) ${leave}`);
+    if (i < length - 1) lines.push(`if (c.next !== ${fallthrough[i]} || c.stop !== null) ${leave}`);
   }
   // Looping in place is what the engine would do next: pc = start, ITSTATE = 0, the same block (unless its code
   // was dropped). Only a block that starts outside an IT block may loop; one whose last instruction branches back
@@ -278,7 +282,7 @@ export function translateBlock(block: TranslationInput): Translated {
     'c.passBase = 0;',
     inline ? `let ${[...registers.map((n) => `r${n} = r[${n}]`), `fn = c.n, fz = c.z, fc = c.c, fv = c.v, ${PENDING_LOCALS}`].join(', ')};` : '',
     arrays.length > 0 ? `const ${arrays.map((name) => `${name} = mem.${CACHE_FIELDS[name]}`).join(', ')};` : '',
-    cached ? 'let xs = 0;' : '',
+    cached ? 'let xs = 0, xv = 0, xd = 0;' : '',
     sites.length > 0 ? `let xs = 0, xv = 0, xd = 0, xe = mem.cacheEpoch, ${sites.map((wide, k) => (wide ? `t${k} = -1, d${k} = NO_VIEW, q${k} = 0` : `t${k} = -1, p${k} = EMPTY`)).join(', ')};` : '',
     'try {',
     '  pass: for (;;) {',

@@ -191,6 +191,130 @@ test('an interrupt unmasked inside a long run is taken before the next instructi
   for (const state of states.slice(1)) assert.deepEqual(state, whole);
 });
 
+// A device that raises the CPU's IRQ input on the 1000th write to its first word (or the 1000th read): an interrupt
+// that becomes due in the middle of a block, from an access there.
+const DEVICE = 0x200000;
+const RAISE_AT = 1000;
+
+/** The IRQ vector, and the set-up of a loop counting r0 up to r3, with r6 = DEVICE; IRQs unmasked. */
+const RAISING_START = `
+    b start
+    .org 0x18
+    b irq
+  start:
+    ldr r6, =${DEVICE}
+    mov r0, #0
+    ldr r3, =${2 * RAISE_AT}
+    cpsie i`;
+
+/** A loop whose access (`access`, of r0 through r6) raises the interrupt on its 1000th pass, with instructions
+ * after it in the same block. */
+function raisingLoop(access: string, extra = ''): string {
+  return `${RAISING_START}
+  1: add r0, r0, #1
+    ${access}
+    add r1, r0, #2
+    ${extra}
+    add r2, r0, #3
+    cmp r0, r3
+    bne 1b
+    b .
+  irq:
+    mov r5, r0
+    mov r7, r1
+    b .`;
+}
+
+/** The state after `budget` instructions run `quantum` at a time (`split`: one run of that many first). */
+function runRaising(program: Uint8Array, engine: Engine, budget: number, quantum: number, split = 0): { state: number[]; raisedAt: number } {
+  const { cpu, bus } = cpuWith(program);
+  cpu.translateAfter = engine === 'translated' ? 64 : Infinity;
+  cpu.denseForm = engine !== 'handlers';
+  let reads = 0, writes = 0, raisedAt = -1;
+  const raise = (): void => {
+    raisedAt = cpu.retiredNow;
+    cpu.setIrq(true);
+  };
+  bus.addDevice(DEVICE, 0x1000, {
+    name: 'raiser',
+    read: () => (++reads === RAISE_AT ? (raise(), 0) : 0),
+    write: (offset) => { if (offset === 0 && ++writes === RAISE_AT) raise(); },
+  });
+  let left = budget;
+  if (split > 0) left -= cpu.run(split);
+  while (left > 0) left -= cpu.run(Math.min(left, quantum));
+  return { state: [cpu.retired, cpu.pc, cpu.mode, cpu.r[14] >>> 0, ...cpu.r.slice(0, 8), cpu.spsr], raisedAt };
+}
+
+type Engine = 'translated' | 'dense' | 'handlers';
+
+function sameInEveryEngine(program: Uint8Array, reference: { state: number[]; raisedAt: number }, budget: number): void {
+  for (const engine of ['translated', 'dense', 'handlers'] as const) {
+    assert.deepEqual(runRaising(program, engine, budget, budget), reference, `${engine}: one run`);
+    assert.deepEqual(runRaising(program, engine, budget, 1), reference, `${engine}: single steps`);
+    // Split at every point from just before the access to past its block's end.
+    for (let split = reference.raisedAt - 1; split <= reference.raisedAt + 7; split++) {
+      assert.deepEqual(runRaising(program, engine, budget, budget, split), reference, `${engine}: split after ${split}`);
+    }
+  }
+}
+
+// The engines run a block (or a translated loop) whole; a device's interrupt raised by an access in its middle must
+// still be taken before the next instruction, as when the CPU runs one instruction at a time: a replay that stops
+// between the two (the debugger's step back runs to a retired count) must take it where the run it replays did.
+for (const [name, access, extra] of [
+  ['STR', 'str r0, [r6]'], ['STRB', 'strb r0, [r6]'], ['STRH', 'strh r0, [r6]'], ['STM', 'stmia r6, {r0}'],
+  ['STRD', 'strd r0, r1, [r6]'], ['LDR', 'ldr r8, [r6, #4]'], ['LDRB', 'ldrb r8, [r6]'],
+  ['STR, in a block that calls a handler', 'str r0, [r6]', 'mrc p15, 0, r8, c13, c0, 4'],
+] as const) {
+  test(`an interrupt raised by a device during a ${name} in mid-block is taken after it, in every engine and split`, { skip }, () => {
+    const program = assemble(raisingLoop(access, extra));
+    const budget = 12 * RAISE_AT;
+    const reference = runRaising(program, 'handlers', budget, 1);
+    const [, pc, mode, lr, r0, r1, , , , r5, , r7] = reference.state;
+    assert.equal(mode, 0x12, 'in IRQ mode');
+    assert.deepEqual([r0, r5, r1, r7], [RAISE_AT, RAISE_AT, RAISE_AT + 1, RAISE_AT + 1], 'nothing after the access ran');
+    assert.equal(lr, 0x38, 'LR_irq: the add after the access, + 4');
+    assert.equal(pc, lr + 24 + (extra === undefined ? 0 : 4), 'at the handler\'s b .');
+    sameInEveryEngine(program, reference, budget);
+  });
+}
+
+// The same in Thumb state, the access inside an IT block: the interrupt is taken with the rest of it to run
+// (ITSTATE in SPSR_irq).
+const RAISING_IN_IT_BLOCK = `${RAISING_START}
+    adr r9, thumb
+    orr r9, r9, #1
+    bx r9
+  irq:
+    mov r5, r0
+    mov r7, r1
+    b .
+    .thumb
+    .align 2
+  thumb:
+  1: adds r0, r0, #1
+    cmp r0, #0
+    itt ne
+    strne r0, [r6]
+    addne r1, r0, #2
+    add r2, r0, #3
+    cmp r0, r3
+    bne 1b
+    b .`;
+
+test('an interrupt raised by a device during a Thumb store in an IT block is taken after it, in every engine and split', { skip }, () => {
+  const program = assemble(RAISING_IN_IT_BLOCK);
+  const budget = 12 * RAISE_AT;
+  const reference = runRaising(program, 'handlers', budget, 1);
+  const [, , mode, , r0, r1, , , , r5, , r7, spsr] = reference.state;
+  assert.equal(mode, 0x12, 'in IRQ mode');
+  assert.deepEqual([r0, r5, r1, r7], [RAISE_AT, RAISE_AT, RAISE_AT + 1, RAISE_AT + 1], 'nothing after the access ran');
+  assert.equal(spsr & 0x20, 0x20, 'taken from Thumb state');
+  assert.notEqual(spsr & 0x0600fc00, 0, 'inside the IT block (ITSTATE kept for ADDNE)');
+  sameInEveryEngine(program, reference, budget);
+});
+
 /** Two CPUs of one cluster on one bus: CPU 0 starts at 0, CPU 1 at 0x100. */
 function twoCpus(code: Uint8Array): { cpus: SystemCpu[]; bus: Bus } {
   const bus = new Bus();
