@@ -554,7 +554,6 @@ export class SystemCpu extends Cpu implements SystemControl {
 
   // ---- SystemControl: coprocessors -----------------------------------------------------------------------------
 
-
   private setCp15(name: string, value: number, high = 0): void {
     const i = cp15Storage(CP15_BY_NAME.get(name)!);
     this.cp15[2 * i] = value;
