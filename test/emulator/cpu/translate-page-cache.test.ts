@@ -134,11 +134,28 @@ const DEVICE_FIRST_LOOP = [
   0xe12fff1b, // bx    r11
 ];
 
+// The same in T32 (halfwords), the device store inside an IT block: the translation leaves in the middle of the IT
+// block, whose ITSTATE the engine resumes with.
+const THUMB_IT_LOOP = [
+  0xf8d8, 0x1000, // ldr.w   r1, [r8]
+  0x3101, //         adds    r1, #1
+  0xf8c8, 0x1000, // str.w   r1, [r8]
+  0xf011, 0x0f01, // tst.w   r1, #1
+  0xbf14, //         ite     ne
+  0xf8c9, 0x1008, // strne.w r1, [r9, #8]
+  0xf8c8, 0x1004, // streq.w r1, [r8, #4]
+  0x3e01, //         subs    r6, #1
+  0xd1f1, //         bne     the ldr.w
+  0x4758, //         bx      r11
+];
+
 function run(engine: 'translated' | 'dense' | 'handlers', program = PROGRAM): unknown {
   const mem = new TestMemory();
   if (program === MOVING_LOOP) mem.moveOn = DEVICE + 12;
   const words = new Uint32Array(mem.code.buffer).fill(NOP);
-  words.set(program, CODE / 4);
+  const thumb = program === THUMB_IT_LOOP;
+  if (thumb) new Uint16Array(mem.code.buffer).set(program, CODE / 2);
+  else words.set(program, CODE / 4);
   words[EXIT / 4] = SVC;
   const cpu = new Cpu(mem);
   mem.cpu = cpu;
@@ -146,13 +163,14 @@ function run(engine: 'translated' | 'dense' | 'handlers', program = PROGRAM): un
   cpu.denseForm = engine !== 'handlers';
   Object.assign(cpu.r, { 6: 200, 7: DATA + 4092, 8: DATA, 9: DEVICE, 10: CODE, 11: EXIT });
   cpu.pc = cpu.next = CODE;
+  cpu.thumb = thumb;
   const calls: string[] = [];
   let budget = 1;
   while (cpu.stop === null) {
     cpu.run(budget);
     budget = (budget * 7 + 3) % 97;
     if (cpu.retired > 900 && calls.length % 5 === 0) mem.moveData();
-    calls.push(`${[...cpu.r.subarray(0, 15)].join()} pc ${cpu.pc} retired ${cpu.retired}`);
+    calls.push(`${[...cpu.r.subarray(0, 15)].join()} pc ${cpu.pc} it ${cpu.it} thumb ${cpu.thumb} retired ${cpu.retired}`);
   }
   return { calls, stop: cpu.stop.kind, data: [...mem.data.subarray(0, 8)], device: mem.deviceLog, dataMisses: mem.dataMisses };
 }
@@ -172,7 +190,10 @@ test('a translated loop whose device access moves the page it reads and writes r
   assert.deepEqual(run('translated', MOVING_LOOP), reference);
 });
 
-for (const [name, program] of [['an STM and an LDM straddling the data and device pages', STRADDLING_LOOP], ['a device load first', DEVICE_FIRST_LOOP]] as const) {
+for (const [name, program] of [
+  ['an STM and an LDM straddling the data and device pages', STRADDLING_LOOP], ['a device load first', DEVICE_FIRST_LOOP],
+  ['a device store inside a T32 IT block', THUMB_IT_LOOP],
+] as const) {
   test(`a translated loop with ${name} leaves before each access the page cache misses, made once by the engine`, () => {
     const reference = run('handlers', program);
     assert.deepEqual(run('dense', program), reference);
