@@ -518,8 +518,9 @@ export class Cpu extends CpuState {
         const ran = this.runBlockTranslated(block, budget - executed);
         // Decoded whole for its translation instead (its length changed): looked up again, to be checked anew.
         if (ran < 0) previous = undefined;
-        // After a fault, `stop` ends the loop.
-        else executed += ran;
+        // After a fault, `stop` ends the loop. Both ways pass the same sites: V8 optimizes this loop long before the
+        // boot's first translation, and each site first met then would throw its code away once more.
+        executed += ran < 0 ? 0 : ran;
         continue;
       }
       this.runTranslated = false;
@@ -539,7 +540,10 @@ export class Cpu extends CpuState {
             else if (block.alternateKey === key && block.alternateGeneration === this.codeGeneration) following = block.alternate!;
             else break;
             if (budget - executed - i < following.instructionCount) break;
-            if (this.translation && (following.translated !== undefined || (following.interpreted >= soonest && this.translationDue(following)))) break;
+            // One that may be due for its translation goes back to the loop above, which decides: a call of
+            // translationDue here would first run when the boot's first block becomes due, long after V8 optimized
+            // this loop, and throw that code away (as every path first taken late does).
+            if (this.translation && (following.translated !== undefined || following.interpreted >= soonest)) break;
             executed += i;
             block.interpreted += i;
             previous = block = following;
