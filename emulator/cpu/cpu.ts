@@ -59,6 +59,8 @@ export class Block {
   instructionCount: number;
   /** Instructions the block ran interpreted, until it is translated. */
   interpreted = 0;
+  /** How many times TRANSLATE_AFTER instructions the block waits for its translation (longer blocks wait longer). */
+  translationWeight: number;
   /** The block's translation once it is hot. */
   translated: Translated | undefined = undefined;
   /**
@@ -90,6 +92,7 @@ export class Block {
   constructor(handlers: readonly Handler[], endIt: number, dense: Int32Array, denseAt: number, arraysAt: number, thumb: boolean) {
     this.thumb = thumb;
     this.instructionCount = handlers.length;
+    this.translationWeight = Math.max(1, handlers.length / TRANSLATE_SPAN);
     this.dense = dense;
     this.denseAt = denseAt;
     this.handlers = handlers;
@@ -130,6 +133,7 @@ export class Block {
     this.denseAt = whole.denseAt;
     this.arraysAt = whole.arraysAt;
     this.instructionCount = whole.instructionCount;
+    this.translationWeight = whole.translationWeight;
     this.addressesView = undefined;
     this.fallthroughView = undefined;
     this.pcValuesView = undefined;
@@ -500,6 +504,7 @@ export class Cpu extends CpuState {
     this.passBreakpointAt = -1;
     // No block is due for translation before it ran this many instructions interpreted (translationDue's least wait).
     const soonest = this.translateLoopsSooner ? this.translateAfter / LOOP_SOONER : this.translateAfter;
+    const loopsSooner = this.translateLoopsSooner, after = this.translateAfter;
     while (executed < budget && this.stop === null) {
       // Chaining: the block that just ran remembers the two that followed it last, valid while no decoded code was
       // dropped (a change of the translation regime in system mode comes with a stop, which ends this loop).
@@ -568,10 +573,11 @@ export class Cpu extends CpuState {
             else if (block.alternateKey === key && block.alternateGeneration === this.codeGeneration) following = block.alternate!;
             else break;
             if (budget - executed - i < following.instructionCount) break;
-            // One that may be due for its translation goes back to the loop above, which decides: a call of
-            // translationDue here would first run when the boot's first block becomes due, long after V8 optimized
+            // One due for its translation goes back to the loop above (where loops go sooner, one that may be). Its
+            // wait is computed here, on every step, rather than by a call of translationDue made only past `soonest`:
+            // that call would first run when the boot's first block comes near its turn, long after V8 optimized
             // this loop, and throw that code away (as every path first taken late does).
-            if (this.translation && (following.translated !== undefined || following.interpreted >= soonest)) break;
+            if (this.translation && (following.translated !== undefined || following.interpreted >= (loopsSooner ? soonest : after * following.translationWeight))) break;
             executed += i;
             block.interpreted += i;
             previous = block = following;
@@ -620,7 +626,7 @@ export class Cpu extends CpuState {
    */
   private translationDue(block: Block): boolean {
     if (this.translateLoopsSooner && block.successor === block) return block.interpreted >= this.translateAfter / LOOP_SOONER;
-    return block.interpreted >= this.translateAfter * Math.max(1, block.instructionCount / TRANSLATE_SPAN);
+    return block.interpreted >= this.translateAfter * block.translationWeight;
   }
 
   private missPathsExercised = false;
