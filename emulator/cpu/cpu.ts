@@ -502,9 +502,8 @@ export class Cpu extends CpuState {
     let previous: Block | undefined;
     const pass = this.passBreakpointAt;
     this.passBreakpointAt = -1;
-    // No block is due for translation before it ran this many instructions interpreted (translationDue's least wait).
-    const soonest = this.translateLoopsSooner ? this.translateAfter / LOOP_SOONER : this.translateAfter;
-    const loopsSooner = this.translateLoopsSooner, after = this.translateAfter;
+    // What translationDue reads, for the chain's copy of it.
+    const loopsSooner = this.translateLoopsSooner, after = this.translateAfter, loopAfter = after / LOOP_SOONER;
     while (executed < budget && this.stop === null) {
       // Chaining: the block that just ran remembers the two that followed it last, valid while no decoded code was
       // dropped (a change of the translation regime in system mode comes with a stop, which ends this loop).
@@ -573,11 +572,12 @@ export class Cpu extends CpuState {
             else if (block.alternateKey === key && block.alternateGeneration === this.codeGeneration) following = block.alternate!;
             else break;
             if (budget - executed - i < following.instructionCount) break;
-            // One due for its translation goes back to the loop above (where loops go sooner, one that may be). Its
-            // wait is computed here, on every step, rather than by a call of translationDue made only past `soonest`:
-            // that call would first run when the boot's first block comes near its turn, long after V8 optimized
-            // this loop, and throw that code away (as every path first taken late does).
-            if (this.translation && (following.translated !== undefined || following.interpreted >= (loopsSooner ? soonest : after * following.translationWeight))) break;
+            // One due for its translation goes back to the loop above. translationDue's test is made here, inline on
+            // every step: its call, made only past the least wait, would first run when the boot's first block came
+            // near its turn, long after V8 optimized this loop, and throw that code away (as every path first taken
+            // late does); breaking at the least wait instead sent a third of a boot's chain steps back to the loop.
+            if (this.translation && (following.translated !== undefined ||
+              following.interpreted >= (loopsSooner && following.successor === following ? loopAfter : after * following.translationWeight))) break;
             executed += i;
             block.interpreted += i;
             previous = block = following;
