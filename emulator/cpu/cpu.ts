@@ -38,6 +38,10 @@ const TRANSLATE_SPAN = 8;
  */
 const LOOP_SOONER = 200;
 
+const NOT_VIEWED_U32 = new Uint32Array(0);
+const NOT_VIEWED_I32 = new Int32Array(0);
+const NOT_VIEWED_U8 = new Uint8Array(0);
+
 export class Block {
   // The fields the engine reads on every run of a block come first, to share the host's cache lines: over a kernel's
   // tens of thousands of warm blocks, each line a block run touches is likely a miss.
@@ -59,8 +63,12 @@ export class Block {
   instructionCount: number;
   /** Instructions the block ran interpreted, until it is translated. */
   interpreted = 0;
-  /** How many times TRANSLATE_AFTER instructions the block waits for its translation (longer blocks wait longer). */
-  translationWeight: number;
+  /**
+   * Its length, at least TRANSLATE_SPAN: the block waits TRANSLATE_AFTER * span / TRANSLATE_SPAN instructions for
+   * its translation. An integer (a fraction here would change the blocks' shape once one appeared, and V8 would drop
+   * the code that had seen the other).
+   */
+  translationSpan: number;
   /** The block's translation once it is hot. */
   translated: Translated | undefined = undefined;
   /**
@@ -83,16 +91,18 @@ export class Block {
    * kernel's blocks allocated (the garbage collector copied them as the blocks aged).
    */
   private arraysAt: number;
-  private addressesView: Uint32Array | undefined = undefined;
-  private fallthroughView: Uint32Array | undefined = undefined;
-  private pcValuesView: Int32Array | undefined = undefined;
-  private encodingsView: Uint32Array | undefined = undefined;
-  private itStatesView: Uint8Array | undefined = undefined;
+  // Empty until viewed (a block has at least one instruction): a view of the same type from the start, so that the
+  // fields keep their type and the blocks their shape (V8 drops the code that relies on either when they change).
+  private addressesView: Uint32Array = NOT_VIEWED_U32;
+  private fallthroughView: Uint32Array = NOT_VIEWED_U32;
+  private pcValuesView: Int32Array = NOT_VIEWED_I32;
+  private encodingsView: Uint32Array = NOT_VIEWED_U32;
+  private itStatesView: Uint8Array = NOT_VIEWED_U8;
 
   constructor(handlers: readonly Handler[], endIt: number, dense: Int32Array, denseAt: number, arraysAt: number, thumb: boolean) {
     this.thumb = thumb;
     this.instructionCount = handlers.length;
-    this.translationWeight = Math.max(1, handlers.length / TRANSLATE_SPAN);
+    this.translationSpan = Math.max(TRANSLATE_SPAN, handlers.length);
     this.dense = dense;
     this.denseAt = denseAt;
     this.handlers = handlers;
@@ -102,27 +112,32 @@ export class Block {
 
   /** Address of each instruction. */
   get addresses(): Uint32Array {
-    return (this.addressesView ??= new Uint32Array(this.dense.buffer, this.arraysAt, this.instructionCount));
+    if (this.addressesView.length === 0) this.addressesView = new Uint32Array(this.dense.buffer, this.arraysAt, this.instructionCount);
+    return this.addressesView;
   }
 
   /** Address of the instruction after each one: a handler that leaves `next` alone did not branch. */
   get fallthrough(): Uint32Array {
-    return (this.fallthroughView ??= new Uint32Array(this.dense.buffer, this.arraysAt + 4 * this.instructionCount, this.instructionCount));
+    if (this.fallthroughView.length === 0) this.fallthroughView = new Uint32Array(this.dense.buffer, this.arraysAt + 4 * this.instructionCount, this.instructionCount);
+    return this.fallthroughView;
   }
 
   /** R15 as each instruction reads it (address + 8 in ARM state, + 4 in Thumb state). */
   get pcValues(): Int32Array {
-    return (this.pcValuesView ??= new Int32Array(this.dense.buffer, this.arraysAt + 8 * this.instructionCount, this.instructionCount));
+    if (this.pcValuesView.length === 0) this.pcValuesView = new Int32Array(this.dense.buffer, this.arraysAt + 8 * this.instructionCount, this.instructionCount);
+    return this.pcValuesView;
   }
 
   /** Raw encodings (a 32-bit Thumb instruction as first << 16 | second), for the translator. */
   get encodings(): Uint32Array {
-    return (this.encodingsView ??= new Uint32Array(this.dense.buffer, this.arraysAt + 12 * this.instructionCount, this.instructionCount));
+    if (this.encodingsView.length === 0) this.encodingsView = new Uint32Array(this.dense.buffer, this.arraysAt + 12 * this.instructionCount, this.instructionCount);
+    return this.encodingsView;
   }
 
   /** ITSTATE before each instruction (to restart in the middle of an IT block after a stop). */
   get itStates(): Uint8Array {
-    return (this.itStatesView ??= new Uint8Array(this.dense.buffer, this.arraysAt + 16 * this.instructionCount, this.instructionCount));
+    if (this.itStatesView.length === 0) this.itStatesView = new Uint8Array(this.dense.buffer, this.arraysAt + 16 * this.instructionCount, this.instructionCount);
+    return this.itStatesView;
   }
 
   /** Takes the instructions of `whole`, the same block decoded past its unconditional branches. */
@@ -133,12 +148,12 @@ export class Block {
     this.denseAt = whole.denseAt;
     this.arraysAt = whole.arraysAt;
     this.instructionCount = whole.instructionCount;
-    this.translationWeight = whole.translationWeight;
-    this.addressesView = undefined;
-    this.fallthroughView = undefined;
-    this.pcValuesView = undefined;
-    this.encodingsView = undefined;
-    this.itStatesView = undefined;
+    this.translationSpan = whole.translationSpan;
+    this.addressesView = NOT_VIEWED_U32;
+    this.fallthroughView = NOT_VIEWED_U32;
+    this.pcValuesView = NOT_VIEWED_I32;
+    this.encodingsView = NOT_VIEWED_U32;
+    this.itStatesView = NOT_VIEWED_U8;
     this.truncated = false;
     this.breakpointGeneration = -1;
   }
@@ -577,7 +592,8 @@ export class Cpu extends CpuState {
             // near its turn, long after V8 optimized this loop, and throw that code away (as every path first taken
             // late does); breaking at the least wait instead sent a third of a boot's chain steps back to the loop.
             if (this.translation && (following.translated !== undefined ||
-              following.interpreted >= (loopsSooner && following.successor === following ? loopAfter : after * following.translationWeight))) break;
+              (loopsSooner && following.successor === following ? following.interpreted >= loopAfter
+                : following.interpreted * TRANSLATE_SPAN >= after * following.translationSpan))) break;
             executed += i;
             block.interpreted += i;
             previous = block = following;
@@ -626,7 +642,7 @@ export class Cpu extends CpuState {
    */
   private translationDue(block: Block): boolean {
     if (this.translateLoopsSooner && block.successor === block) return block.interpreted >= this.translateAfter / LOOP_SOONER;
-    return block.interpreted >= this.translateAfter * block.translationWeight;
+    return block.interpreted * TRANSLATE_SPAN >= this.translateAfter * block.translationSpan;
   }
 
   private missPathsExercised = false;
