@@ -567,7 +567,9 @@ export class Cpu extends CpuState {
         // After a fault, `stop` ends the loop. Both ways pass the same sites: V8 optimizes this loop long before the
         // boot's first translation, and each site first met then would throw its code away once more.
         executed += ran < 0 ? 0 : ran;
-        continue;
+        // A translation that left before its first instruction (an access its page cache misses, translate.ts):
+        // the block runs interpreted this once.
+        if (ran !== 0 || this.stop !== null) continue;
       }
       this.runTranslated = false;
       const count = Math.min(length, budget - executed);
