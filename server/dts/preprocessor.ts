@@ -82,11 +82,6 @@ const SINGLE_PUNCT = new Set('[](){}.&*+-~!/%<>^|?:;=,#');
 const PUNCTS_BY_FIRST = new Map<string, string[]>();
 for (const p of PUNCTS) PUNCTS_BY_FIRST.set(p[0], [...(PUNCTS_BY_FIRST.get(p[0]) ?? []), p]);
 const IDENT_START = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
-/**
- * Identifier characters by code (1 where IDENT_START or a digit), read inline in the scanning loops: the dtc command
- * runs on V8's baseline compiler, which inlines no call, and a call per character was a tenth of its lexing.
- */
-const IDENT_CHARS = Uint8Array.from({ length: 128 }, (_, c) => (IDENT_START(c) || (c >= 48 && c <= 57) ? 1 : 0));
 const DIGIT = (c: number) => c >= 48 && c <= 57;
 const MAX_INCLUDE_DEPTH = 200;
 const MAX_EXPANSION_TOKENS = 5_000_000;
@@ -214,8 +209,7 @@ class Lexer {
       }
       const start = i;
       if (IDENT_START(c)) {
-        i++;
-        while (i < n && IDENT_CHARS[text.charCodeAt(i)] === 1) i++;
+        i = identifierEnd(text, i + 1);
         st.pos = i;
         return this.tok(K.Ident, start, i);
       }
@@ -259,15 +253,30 @@ function commentEnd(text: string, i: number): number {
   }
 }
 
+/*
+ * The lexers' runs of characters are regular expressions, sticky at an offset: V8 runs them as native code, where dtc's
+ * code runs on the baseline compiler, at about 20 ns a character in a loop of charCodeAt and a table.
+ */
+const IDENTIFIER_REST = /[A-Za-z0-9_$]*/y;
+/** After a pp-number's first character: identifier characters, dots, and signs after an exponent's e or p. */
+const NUMBER_REST = /(?:[eEpP][+-]|[A-Za-z0-9_$.])*/y;
+/**
+ * What scanLine passes over: all but newlines, backslashes, comments' and literals' starts, identifiers' and
+ * numbers' characters (a dot is inert: a number it starts is found at its digit, with the same end).
+ */
+const INERT_RUN = /[^\n\\/"'A-Za-z0-9_$]*/y;
+
+/** The end of the identifier characters from `i`. */
+function identifierEnd(text: string, i: number): number {
+  IDENTIFIER_REST.lastIndex = i;
+  IDENTIFIER_REST.test(text);
+  return IDENTIFIER_REST.lastIndex;
+}
+
 function numberEnd(text: string, i: number): number {
-  i++;
-  while (i < text.length) {
-    const e = text.charCodeAt(i);
-    if ((e === 43 || e === 45) && /[eEpP]/.test(text[i - 1])) i++;
-    else if (IDENT_CHARS[e] === 1 || e === 46) i++;
-    else break;
-  }
-  return i;
+  NUMBER_REST.lastIndex = i + 1;
+  NUMBER_REST.test(text);
+  return NUMBER_REST.lastIndex;
 }
 
 /** The offset after a literal's closing quote, or -1 when it is not closed on its line. */
@@ -283,13 +292,46 @@ function quoteEnd(text: string, i: number): number {
 }
 
 /**
+ * Which identifiers may name a macro, by first character and length: a line's words are looked up (sliced out and
+ * hashed) only when some macro, ever defined, has their first character and length. Devicetree text is mostly
+ * lowercase names, and macro names mostly uppercase.
+ */
+class MacroNameFilter {
+  private readonly table = new Uint8Array(128 * 64);
+
+  constructor() {
+    this.add('__LINE__');
+    this.add('__FILE__');
+  }
+
+  private static slot(first: number, length: number): number {
+    return (first & 127) * 64 + (length < 63 ? length : 63);
+  }
+
+  add(name: string): void {
+    this.table[MacroNameFilter.slot(name.charCodeAt(0), name.length)] = 1;
+  }
+
+  /** Might text[start, end) be a macro's name? */
+  mayName(text: string, start: number, end: number): boolean {
+    return this.table[MacroNameFilter.slot(text.charCodeAt(start), end - start)] === 1;
+  }
+}
+
+/**
  * Scans one logical line from `i` without making tokens: the offset of the newline that ends it, and whether the
  * line needs real preprocessing (a macro name, __LINE__/__FILE__, or a line splice). Block comments may span lines.
+ * `filter`, when given, says which words need no lookup in `macros` (never while lookups are recorded).
  */
-function scanLine(text: string, i: number, macros: { has(name: string): boolean } | undefined): { end: number; plain: boolean } {
+function scanLine(text: string, i: number, macros: { has(name: string): boolean } | undefined, filter?: MacroNameFilter): { end: number; plain: boolean } {
   const n = text.length;
   let plain = true;
   while (i < n) {
+    // Characters that start nothing (spaces, punctuators) are skipped by a regular expression (native code).
+    INERT_RUN.lastIndex = i;
+    INERT_RUN.test(text);
+    i = INERT_RUN.lastIndex;
+    if (i >= n) break;
     const c = text.charCodeAt(i);
     if (c === 10) return { end: i, plain };
     if (c === 92 && (text.charCodeAt(i + 1) === 10 || text.charCodeAt(i + 1) === 13)) {
@@ -307,9 +349,8 @@ function scanLine(text: string, i: number, macros: { has(name: string): boolean 
       i = end < 0 ? i + 1 : end;
     } else if (IDENT_START(c)) {
       const start = i;
-      i++;
-      while (i < n && IDENT_CHARS[text.charCodeAt(i)] === 1) i++;
-      if (macros) {
+      i = identifierEnd(text, i + 1);
+      if (macros && (filter === undefined || filter.mayName(text, start, i))) {
         const word = text.slice(start, i);
         if (macros.has(word) || word === '__LINE__' || word === '__FILE__') plain = false;
       }
@@ -595,6 +636,7 @@ interface Cond {
 
 class Preprocessor {
   private readonly macros = new Map<string, Macro>();
+  private readonly macroNameFilter = new MacroNameFilter();
   readonly diagnostics: Diagnostic[] = [];
   readonly fileNames: string[] = [];
   private out = '';
@@ -617,6 +659,7 @@ class Preprocessor {
     const define = (name: string, value: string) => {
       const body = value === '' ? [] : lex(value, -1).filter((t) => t.kind !== K.Newline);
       this.macros.set(name, { name, params: undefined, variadic: false, body: body.map((t) => ({ ...t, ...builtin })) });
+      this.macroNameFilter.add(name);
     };
     define('__STDC__', '1');
     define('__STDC_HOSTED__', '1');
@@ -643,8 +686,10 @@ class Preprocessor {
   }
 
   private setMacro(name: string, m: Macro | undefined): void {
-    if (m) this.macros.set(name, m);
-    else this.macros.delete(name);
+    if (m) {
+      this.macros.set(name, m);
+      this.macroNameFilter.add(name);
+    } else this.macros.delete(name);
     for (const r of this.recordings) r.writes.set(name, m);
   }
 
@@ -724,7 +769,7 @@ class Preprocessor {
         }
         lexer.restore(state);
       }
-      const line = scanLine(text, lexer.pos, !active() ? undefined : this.recordings.length ? this.macroNames : this.macros);
+      const line = !active() ? scanLine(text, lexer.pos, undefined) : this.recordings.length ? scanLine(text, lexer.pos, this.macroNames) : scanLine(text, lexer.pos, this.macros, this.macroNameFilter);
       if (!active()) {
         lexer.skipTo(line.end);
         continue;
