@@ -29,6 +29,8 @@ interface CheckDef extends CheckDeclaration {
   node?: (ctx: CheckContext, node: DtNode) => void;
   /** The test does nothing on a node without a property of this name (never one the checks add): others are skipped. */
   only?: string;
+  /** The test deletes nodes (the walks after it reach fewer). */
+  deletesNodes?: boolean;
 }
 
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
@@ -78,7 +80,8 @@ function isString(propName: string): CheckDef['node'] {
 
 function isStringListCheck(match: (name: string) => boolean): CheckDef['node'] {
   return (ctx, node) => {
-    for (const p of node.liveProperties()) if (match(p.name) && !isStringList(p.value)) ctx.fail(node, p, 'property is not a string list');
+    const props = node.liveProperties();
+    for (let i = 0; i < props.length; i++) if (match(props[i].name) && !isStringList(props[i].value)) ctx.fail(node, props[i], 'property is not a string list');
   };
 }
 
@@ -227,7 +230,9 @@ function explicitPhandles(ctx: CheckContext, node: DtNode): void {
 // The reference checks read every marker of every property: indexed loops, as `dtc` runs on V8's baseline compiler
 // (where for-of steps an iterator object, and some() calls its callback per element).
 function phandleReferences(ctx: CheckContext, node: DtNode): void {
-  for (const p of node.liveProperties()) {
+  const props = node.liveProperties();
+  for (let k = 0; k < props.length; k++) {
+    const p = props[k];
     const markers = p.value.markers;
     for (let i = 0; i < markers.length; i++) {
       const m = markers[i];
@@ -250,7 +255,9 @@ function hasPathMarker(markers: readonly Marker[]): boolean {
 }
 
 function pathReferences(ctx: CheckContext, node: DtNode): void {
-  for (const p of node.liveProperties()) {
+  const props = node.liveProperties();
+  for (let k = 0; k < props.length; k++) {
+    const p = props[k];
     if (!hasPathMarker(p.value.markers)) continue;
     const markers = p.value.markers.map((m) => ({ ...m }));
     let bytes = p.value.bytes;
@@ -502,7 +509,8 @@ function interruptsProperty(ctx: CheckContext, node: DtNode): void {
 
 function gpiosProperty(ctx: CheckContext, node: DtNode): void {
   if (node.property('gpio-hog')) return; // hogs have a plain `gpios` list
-  for (const p of node.liveProperties()) if (isGpioProperty(p.name)) checkPhandleArgs(ctx, node, p, '#gpio-cells', false);
+  const props = node.liveProperties();
+  for (let i = 0; i < props.length; i++) if (isGpioProperty(props[i].name)) checkPhandleArgs(ctx, node, props[i], '#gpio-cells', false);
 }
 
 function isEnabled(node: DtNode): boolean {
@@ -635,7 +643,9 @@ function unitAddressFormat(ctx: CheckContext, node: DtNode): void {
 
 /** OF graph: a node with `endpoint` children is a port; its parent (`ports`, or a device with `reg`) holds ports. */
 function graphNodes(_ctx: CheckContext, node: DtNode): void {
-  for (const child of node.liveChildren()) {
+  const children = node.liveChildren();
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i];
     if (child.basename !== 'endpoint' && !child.property('remote-endpoint')) continue;
     node.bus = 'graph-port';
     if (node.parent && !node.parent.bus && (node.parent.name === 'ports' || node.property('reg'))) node.parent.bus = 'graph-ports';
@@ -695,7 +705,8 @@ function i2cBusBridge(ctx: CheckContext, node: DtNode): void {
   const base = node.basename;
   if (base !== 'i2c-bus' && base !== 'i2c-arb' && base !== 'i2c') return;
   // dtc compares the children's names over the parent's base-name length.
-  for (const child of node.liveChildren()) if (base.length === 7 && child.name.startsWith('i2c-bus')) return;
+  const children = node.liveChildren();
+  for (let i = 0; i < children.length; i++) if (base.length === 7 && children[i].name.startsWith('i2c-bus')) return;
   node.bus = 'i2c';
   if (node.children.length === 0) return;
   if (cellsOrDefault(node, '#address-cells', 2) !== 1) ctx.fail(node, undefined, 'incorrect #address-cells for I2C bus');
@@ -808,9 +819,10 @@ export const CHECKS: readonly CheckDef[] = [
   },
   {
     name: 'property_name_chars', level: 'error', prereqs: [], node: (ctx, n) => {
-      for (const p of n.liveProperties()) {
-        const bad = firstBad(p.name, PROP_CHARS);
-        if (bad !== undefined) ctx.fail(n, p, `Bad character '${bad}' in property name`);
+      const props = n.liveProperties();
+      for (let i = 0; i < props.length; i++) {
+        const bad = firstBad(props[i].name, PROP_CHARS);
+        if (bad !== undefined) ctx.fail(n, props[i], `Bad character '${bad}' in property name`);
       }
     },
   },
@@ -825,7 +837,7 @@ export const CHECKS: readonly CheckDef[] = [
   { name: 'explicit_phandles', level: 'error', prereqs: [], node: explicitPhandles },
   { name: 'phandle_references', level: 'error', prereqs: ['duplicate_node_names', 'explicit_phandles'], node: phandleReferences },
   { name: 'path_references', level: 'error', prereqs: ['duplicate_node_names'], node: pathReferences },
-  { name: 'omit_unused_nodes', level: 'error', prereqs: ['phandle_references', 'path_references'], node: omitUnusedNodes },
+  { name: 'omit_unused_nodes', level: 'error', prereqs: ['phandle_references', 'path_references'], node: omitUnusedNodes, deletesNodes: true },
   { name: 'address_cells_is_cell', level: W, prereqs: [], node: isCell('#address-cells'), only: '#address-cells' },
   { name: 'size_cells_is_cell', level: W, prereqs: [], node: isCell('#size-cells'), only: '#size-cells' },
   { name: 'device_type_is_string', level: W, prereqs: [], node: isString('device_type'), only: 'device_type' },
@@ -953,15 +965,29 @@ function describe(node: DtNode, prop: DtProperty | undefined): string {
 function nodesByPropertyName(root: DtNode): Map<string, DtNode[]> {
   const index = new Map<string, DtNode[]>();
   const walk = (node: DtNode) => {
-    for (const p of node.properties) {
-      let nodes = index.get(p.name);
-      if (!nodes) index.set(p.name, (nodes = []));
+    const props = node.properties;
+    for (let i = 0; i < props.length; i++) {
+      let nodes = index.get(props[i].name);
+      if (!nodes) index.set(props[i].name, (nodes = []));
       if (nodes[nodes.length - 1] !== node) nodes.push(node);
     }
-    for (const c of node.children) walk(c);
+    const children = node.children;
+    for (let i = 0; i < children.length; i++) walk(children[i]);
   };
   walk(root);
   return index;
+}
+
+/** The nodes a walk from the root (which skips deleted children) reaches, parents before their children. */
+function preorder(root: DtNode): DtNode[] {
+  const nodes: DtNode[] = [];
+  const walk = (node: DtNode) => {
+    nodes.push(node);
+    const children = node.children;
+    for (let i = 0; i < children.length; i++) if (!children[i].deleted) walk(children[i]);
+  };
+  walk(root);
+  return nodes;
 }
 
 /** Does a walk from the root (which skips deleted children) reach the node? */
@@ -995,18 +1021,23 @@ export function runChecks(info: DtInfo, diagnostics: Diagnostic[], options: RunC
     const where = node ? `${describe(node, prop)}: ` : '';
     diagnostics.push({ severity: isError ? 'error' : 'warning', code: c.name, message: where + message, loc });
   };
-  const visit = (c: CheckDef, node: DtNode) => {
-    c.node!(ctx, node);
-    for (let i = 0; i < node.children.length; i++) {
-      const child = node.children[i];
-      if (!child.deleted) visit(c, child);
-    }
+  /**
+   * The nodes a walk from the root reaches, in its order: made once, and again after a check deleted nodes. A node
+   * deleted during a check's walk is skipped, as its subtree is (deleting a node deletes its subtree).
+   */
+  let walkOrder: DtNode[] | undefined;
+  const visitAll = (c: CheckDef) => {
+    walkOrder ??= preorder(info.root);
+    const nodes = walkOrder;
+    for (let i = 0; i < nodes.length; i++) if (!nodes[i].deleted) c.node!(ctx, nodes[i]);
+    if (c.deletesNodes) walkOrder = undefined;
   };
   let withProperty: Map<string, DtNode[]> | undefined;
   /** A check gated on a property visits, in the same order, only the nodes the walk would reach that have one. */
   const visitWith = (c: CheckDef, name: string) => {
     withProperty ??= nodesByPropertyName(info.root);
-    for (const node of withProperty.get(name) ?? []) if (reached(node, info.root)) c.node!(ctx, node);
+    const nodes = withProperty.get(name) ?? [];
+    for (let i = 0; i < nodes.length; i++) if (reached(nodes[i], info.root)) c.node!(ctx, nodes[i]);
   };
   const run = (c: CheckDef): boolean => {
     let error = false;
@@ -1025,7 +1056,7 @@ export function runChecks(info: DtInfo, diagnostics: Diagnostic[], options: RunC
           const outer = current;
           current = c;
           if (c.only !== undefined) visitWith(c, c.only);
-          else visit(c, info.root);
+          else visitAll(c);
           current = outer;
         }
         if (status.get(c.name) === 'unchecked') status.set(c.name, 'passed');
