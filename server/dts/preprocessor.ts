@@ -40,7 +40,23 @@ interface Macro {
   name: string;
   params: string[] | undefined;
   variadic: boolean;
-  body: Tok[];
+  /** The replacement list; undefined until first needed when `bodyText` holds it as written. */
+  body: Tok[] | undefined;
+  bodyText?: string;
+}
+
+/**
+ * A macro's replacement list, lexed at its first use: a kernel header defines hundreds of macros that a devicetree
+ * never uses. Its tokens' own positions are never read (an expansion takes its invocation's).
+ */
+function macroBody(m: Macro): Tok[] {
+  if (m.body === undefined) {
+    const body = lex(m.bodyText ?? '', -1).filter((t) => t.kind !== K.Newline);
+    for (let i = 0; i < body.length; i++) body[i].bol = false;
+    if (body.length > 0) body[0].ws = false;
+    m.body = body;
+  }
+  return m.body;
 }
 
 export interface PreprocessOptions {
@@ -127,6 +143,11 @@ class Lexer {
 
   atEnd(): boolean {
     return this.done || this.st.pos >= this.text.length;
+  }
+
+  /** Is the next token the first on its line? */
+  atLineStart(): boolean {
+    return this.st.bol;
   }
 
   /** Moves to `end` (a newline's offset or the text's end) and past the newline, counting the lines crossed. */
@@ -264,6 +285,8 @@ const NUMBER_REST = /(?:[eEpP][+-]|[A-Za-z0-9_$.])*/y;
  * What scanLine passes over: all but newlines, backslashes, comments' and literals' starts, identifiers' and
  * numbers' characters (a dot is inert: a number it starts is found at its digit, with the same end).
  */
+/** `#define NAME` followed by a space or the line's end (a '(' right after the name makes a function-like macro). */
+const OBJECT_MACRO_DEFINITION = /#[ \t]*define[ \t]+([A-Za-z_$][A-Za-z0-9_$]*)(?=[ \t\n]|$)/y;
 const INERT_RUN = /[^\n\\/"'A-Za-z0-9_$]*/y;
 
 /** The end of the identifier characters from `i`. */
@@ -541,7 +564,7 @@ function sameTokens(a: readonly Tok[], b: readonly Tok[]): boolean {
 
 /** Two definitions expand alike (a body token's own position is never used: expansions take the invocation's). */
 function sameMacro(a: Macro, b: Macro): boolean {
-  return a.variadic === b.variadic && sameTokens(a.body, b.body) && (a.params === b.params || (a.params !== undefined && b.params !== undefined && a.params.join(',') === b.params.join(',')));
+  return a.variadic === b.variadic && sameTokens(macroBody(a), macroBody(b)) && (a.params === b.params || (a.params !== undefined && b.params !== undefined && a.params.join(',') === b.params.join(',')));
 }
 
 /** Recorded segments kept at most (by text size: an editor's few documents), least recently used dropped first; variants kept per file. */
@@ -690,7 +713,8 @@ class Preprocessor {
       this.macros.set(name, m);
       this.macroNameFilter.add(name);
     } else this.macros.delete(name);
-    for (const r of this.recordings) r.writes.set(name, m);
+    // Indexed: for-of allocates an iterator, even over no recordings, on V8's baseline compiler.
+    for (let i = 0; i < this.recordings.length; i++) this.recordings[i].writes.set(name, m);
   }
 
   private position(t: Tok): Position {
@@ -734,7 +758,7 @@ class Preprocessor {
   // ---- files -----------------------------------------------------------------------------------------------
 
   private textOf(path: string): string | undefined {
-    for (const r of this.recordings) r.probed.add(path);
+    for (let i = 0; i < this.recordings.length; i++) this.recordings[i].probed.add(path);
     return this.cache.text(path, this.options.host);
   }
 
@@ -757,6 +781,7 @@ class Preprocessor {
     while (!lexer.atEnd()) {
       let at = lexer.pos;
       while (text.charCodeAt(at) === 32 || text.charCodeAt(at) === 9) at++;
+      if (text.charCodeAt(at) === 35 /* # */ && lexer.atLineStart() && active() && this.defineObjectMacro(text, at, lexer)) continue;
       if (text.charCodeAt(at) === 35 /* # */ || (text.charCodeAt(at) === 47 && text.charCodeAt(at + 1) === 42)) {
         // A directive (possibly after a comment): lex it.
         const state = lexer.save();
@@ -787,6 +812,24 @@ class Preprocessor {
       this.expandInto(src, (t) => this.emit(t, t.hide !== undefined), false, true);
     }
     if (conds.length > 0) this.error(conds[conds.length - 1].tok, 'unterminated conditional directive');
+  }
+
+  /**
+   * `#define NAME replacement` (an object-like macro, the most common directive by far) read without tokens: its
+   * replacement list is kept as text, lexed if the macro is used (macroBody). False, having read nothing, for any
+   * other line.
+   */
+  private defineObjectMacro(text: string, at: number, lexer: Lexer): boolean {
+    OBJECT_MACRO_DEFINITION.lastIndex = at;
+    const m = OBJECT_MACRO_DEFINITION.exec(text);
+    if (m === null || m[1] === 'defined') return false;
+    const bodyStart = OBJECT_MACRO_DEFINITION.lastIndex;
+    const end = scanLine(text, bodyStart, undefined).end;
+    this.setMacro(m[1], { name: m[1], params: undefined, variadic: false, body: undefined, bodyText: text.slice(bodyStart, end) });
+    lexer.skipTo(end);
+    this.write('\n');
+    this.prev = undefined;
+    return true;
   }
 
   private directive(hash: Tok, line: Tok[], conds: Cond[], active: () => boolean, path: string, depth: number): void {
@@ -1122,7 +1165,7 @@ class Preprocessor {
       return u;
     };
     const at = (t: Tok, ws: boolean): Tok => ({ kind: t.kind, text: t.text, ws, file: name.file, line: name.line, col: name.col, hide: hideOf(t.hide) });
-    const body = m.body;
+    const body = macroBody(m);
     const params = m.params;
     const paramIndex = (t: Tok | undefined) => (t && t.kind === K.Ident && params ? params.indexOf(t.text) : -1);
     const isPaste = (t: Tok | undefined) => t !== undefined && t.kind === K.Punct && t.text === '##';
