@@ -162,8 +162,10 @@ function labelIndex(ctx: CheckContext): Map<string, DtNode> {
   if (ctx.labelIndex) return ctx.labelIndex;
   const index = new Map<string, DtNode>();
   const walk = (n: DtNode) => {
-    for (const l of n.labels) if (!l.deleted && !index.has(l.name)) index.set(l.name, n);
-    for (const c of n.liveChildren()) walk(c);
+    const labels = n.labels;
+    for (let i = 0; i < labels.length; i++) if (!labels[i].deleted && !index.has(labels[i].name)) index.set(labels[i].name, n);
+    const children = n.liveChildren();
+    for (let i = 0; i < children.length; i++) walk(children[i]);
   };
   walk(ctx.info.root);
   return (ctx.labelIndex = index);
@@ -356,13 +358,19 @@ function duplicateLabelOwners(ctx: CheckContext): LabelOwners {
     else names.add(name);
   };
   const walk = (n: DtNode) => {
-    for (const l of n.labels) {
+    const nodeLabels = n.labels;
+    for (let i = 0; i < nodeLabels.length; i++) {
+      const l = nodeLabels[i];
       if (l.deleted) continue;
       seen(l.name);
       if (!nodeOwners.has(l.name)) nodeOwners.set(l.name, { node: n });
     }
-    for (const p of n.liveProperties()) {
-      for (const l of p.labels) {
+    const props = n.liveProperties();
+    for (let k = 0; k < props.length; k++) {
+      const p = props[k];
+      const propLabels = p.labels;
+      for (let i = 0; i < propLabels.length; i++) {
+        const l = propLabels[i];
         if (l.deleted) continue;
         seen(l.name);
         if (!propOwners.has(l.name)) propOwners.set(l.name, { node: n, prop: p });
@@ -375,7 +383,8 @@ function duplicateLabelOwners(ctx: CheckContext): LabelOwners {
         if (!markOwners.has(m.ref)) markOwners.set(m.ref, { node: n, prop: p, index: i });
       }
     }
-    for (const c of n.liveChildren()) walk(c);
+    const children = n.liveChildren();
+    for (let i = 0; i < children.length; i++) walk(children[i]);
   };
   walk(ctx.info.root);
   const owners = { owners: new Map([...markOwners, ...propOwners, ...nodeOwners]), repeated };

@@ -251,7 +251,9 @@ class Parser {
     for (;;) {
       const text = this.source.text;
       while (this.pos < text.length) {
-        this.pos = runEnd(SPACE_RUN, text, this.pos);
+        SPACE_RUN.lastIndex = this.pos;
+        SPACE_RUN.test(text);
+        this.pos = SPACE_RUN.lastIndex;
         if (this.pos >= text.length) break;
         const c = text.charCodeAt(this.pos);
         if (c === 47 /* / */ && text.charCodeAt(this.pos + 1) === 42 /* * */) {
@@ -293,7 +295,9 @@ class Parser {
   }
 
   private scan(mode: Mode): Token {
-    this.skipTrivia();
+    // Calls cost on the baseline compiler: trivia is skipped only when some may come (or an include may end).
+    const before = this.source.text.charCodeAt(this.pos);
+    if (before !== before || before <= 32 || before === 47 /* / */ || before === 35 /* # */) this.skipTrivia();
     const text = this.source.text;
     const start = this.pos;
     if (start >= text.length) return this.make('eof', start, '');
@@ -340,7 +344,9 @@ class Parser {
     let j = start;
     const nameStart = mode === 'name' && c === '\\' ? start + 1 : start;
     j = nameStart;
-    j = runEnd(NAME_RUN, text, j);
+    NAME_RUN.lastIndex = j;
+    NAME_RUN.test(text);
+    j = NAME_RUN.lastIndex;
     if (j > nameStart) {
       const word = text.slice(nameStart, j);
       if (text[j] === ':' && LABEL_RE.test(word) && nameStart === start) {
@@ -378,10 +384,12 @@ class Parser {
     } else j = runEnd(DIGIT_RUN, text, j);
     const digitsEnd = j;
     const after = text[j];
-    for (const suffix of after === 'U' || after === 'L' ? INT_SUFFIXES : []) {
-      if (text.startsWith(suffix, j)) {
-        j += suffix.length;
-        break;
+    if (after === 'U' || after === 'L') {
+      for (let k = 0; k < INT_SUFFIXES.length; k++) {
+        if (text.startsWith(INT_SUFFIXES[k], j)) {
+          j += INT_SUFFIXES[k].length;
+          break;
+        }
       }
     }
     this.pos = j;

@@ -248,9 +248,10 @@ class Lexer {
       let p = '';
       if (SINGLE_PUNCT.has(text[i])) {
         p = text[i];
-        for (const cand of PUNCTS_BY_FIRST.get(p) ?? []) {
-          if (text.startsWith(cand, i)) {
-            p = cand;
+        const candidates = PUNCTS_BY_FIRST.get(p);
+        for (let k = 0; candidates !== undefined && k < candidates.length; k++) {
+          if (text.startsWith(candidates[k], i)) {
+            p = candidates[k];
             break;
           }
         }

@@ -228,7 +228,8 @@ export function nodeByPhandle(node: DtNode, phandle: number): DtNode | undefined
 /** dtc's fill_fullpaths: '/' for the root, '/a/b@1' below; deleted nodes are skipped. */
 export function fillFullpaths(node: DtNode, parentPath = ''): void {
   node.fullpath = parentPath.endsWith('/') ? parentPath + node.name : `${parentPath}/${node.name}`;
-  for (const c of node.liveChildren()) fillFullpaths(c, node.fullpath);
+  const children = node.liveChildren();
+  for (let i = 0; i < children.length; i++) fillFullpaths(children[i], node.fullpath);
 }
 
 export function u32At(bytes: Uint8Array, at: number): number {
