@@ -493,7 +493,7 @@ class Parser {
   private lastEnd = 0;
 
   private next(mode: Mode): Token {
-    const t = this.peek(mode);
+    const t = this.peekMode === mode ? this.peekToken! : this.peek(mode);
     this.peekMode = undefined;
     this.lastEndSource = this.source;
     this.lastEnd = t.end;
@@ -523,10 +523,6 @@ class Parser {
       this.fatal(`syntax error: expected '${p}', found ${this.describe(t)}`, this.locOf(t));
     }
     return t;
-  }
-
-  private isPunct(t: Token, p: string): boolean {
-    return t.kind === 'punct' && t.text === p;
   }
 
   // ---- grammar ---------------------------------------------------------------------------------------------
@@ -647,7 +643,7 @@ class Parser {
 
   private topItem(labels: LabelDef[]): TopItemAst {
     const t = this.peek('name');
-    if (this.isPunct(t, '/') && labels.length === 0) {
+    if (t.kind === 'punct' && t.text === '/' && labels.length === 0) {
       this.next('name');
       return { kind: 'root', node: this.nodeBody([], '', this.locOf(t), false) };
     }
@@ -670,7 +666,7 @@ class Parser {
     const node: NodeAst = { kind: 'node', labels, name, nameLoc, omitIfNoRef, properties: [], children: [], loc: nameLoc, bodyLoc: open };
     for (;;) {
       const first = this.peek('name');
-      if (this.isPunct(first, '}')) {
+      if (first.kind === 'punct' && first.text === '}') {
         this.next('name');
         const end = this.expectPunct(';', 'value');
         node.loc = this.span(labels[0]?.loc ?? nameLoc, this.locOf(end));
@@ -710,8 +706,11 @@ class Parser {
     const labels: LabelDef[] = [];
     let omit = false;
     for (;;) {
-      labels.push(...this.labels('name'));
       const t = this.peek('name');
+      if (t.kind === 'label') {
+        labels.push(...this.labels('name'));
+        continue;
+      }
       if (t.kind === 'keyword' && t.text === '/omit-if-no-ref/') {
         this.next('name');
         omit = true;
@@ -722,13 +721,13 @@ class Parser {
     const n = this.name();
     const nameLoc = this.locOf(n);
     const after = this.peek('value');
-    if (this.isPunct(after, '{')) return this.nodeBody(labels, n.text, nameLoc, omit);
+    if (after.kind === 'punct' && after.text === '{') return this.nodeBody(labels, n.text, nameLoc, omit);
     if (omit) this.fatal("syntax error: /omit-if-no-ref/ applies to nodes, found a property", nameLoc);
-    if (this.isPunct(after, ';')) {
+    if (after.kind === 'punct' && after.text === ';') {
       this.next('value');
       return { kind: 'property', labels, name: n.text, nameLoc, value: undefined, loc: this.span(labels[0]?.loc ?? nameLoc, this.locOf(after)) };
     }
-    if (!this.isPunct(after, '=')) this.fatal(`syntax error: expected '=', ';' or '{' after '${n.text}', found ${this.describe(after)}`, this.locOf(after));
+    if (!(after.kind === 'punct' && after.text === '=')) this.fatal(`syntax error: expected '=', ';' or '{' after '${n.text}', found ${this.describe(after)}`, this.locOf(after));
     this.next('value');
     const value = this.propertyValue();
     const end = this.expectPunct(';', 'value');
@@ -749,15 +748,15 @@ class Parser {
         data.u8(0);
       } else if (t.kind === 'ref') {
         markers.push({ kind: 'path', offset: data.length, ref: t.text, loc: this.locOf(t) });
-      } else if (this.isPunct(t, '<') || (t.kind === 'keyword' && t.text === '/bits/')) {
+      } else if ((t.kind === 'punct' && t.text === '<') || (t.kind === 'keyword' && t.text === '/bits/')) {
         this.array(t, data, markers);
-      } else if (this.isPunct(t, '[')) {
+      } else if (t.kind === 'punct' && t.text === '[') {
         markers.push({ kind: 'type', offset: data.length, type: 'u8' });
         for (;;) {
           const b = this.next('bytes');
           if (b.kind === 'byte') data.u8(Number(b.value));
           else if (b.kind === 'label') label(b);
-          else if (this.isPunct(b, ']')) break;
+          else if (b.kind === 'punct' && b.text === ']') break;
           else this.fatal(`syntax error: expected hex byte pairs or ']' in a byte string, found ${this.describe(b)}`, this.locOf(b));
         }
       } else if (t.kind === 'keyword' && t.text === '/incbin/') {
@@ -766,7 +765,8 @@ class Parser {
         this.fatal(`syntax error: expected a property value, found ${this.describe(t)}`, this.locOf(t));
       }
       for (let l = this.peek('value'); l.kind === 'label'; l = this.peek('value')) label(this.next('value'));
-      if (this.isPunct(this.peek('value'), ',')) {
+      const after = this.peek('value');
+      if (after.kind === 'punct' && after.text === ',') {
         this.next('value');
         continue;
       }
@@ -790,7 +790,7 @@ class Parser {
     const mask = (1n << BigInt(bits)) - 1n;
     for (;;) {
       const t = this.peek('value');
-      if (this.isPunct(t, '>')) {
+      if (t.kind === 'punct' && t.text === '>') {
         this.next('value');
         return;
       }
@@ -806,9 +806,17 @@ class Parser {
         appendInt(data, MASK64, bits);
         continue;
       }
-      const v = this.integerPrim();
+      // A literal cell taken here, without the calls of integerPrim (calls cost on V8's baseline compiler).
+      let v: bigint;
+      if (t.kind === 'int') {
+        this.peekMode = undefined;
+        this.lastEndSource = this.source;
+        this.lastEnd = t.end;
+        v = t.value;
+      } else v = this.integerPrim();
       if (bits < 64 && v > mask && (v | mask) !== MASK64) this.error(`Value out of range for ${bits}-bit array element`, this.locOf(t), 'cell');
-      appendInt(data, v, bits);
+      if (bits === 32) data.u32(Number(v & 0xffffffffn));
+      else appendInt(data, v, bits);
     }
   }
 
@@ -818,7 +826,8 @@ class Parser {
     if (f.kind !== 'string') this.fatal(`syntax error: /incbin/ needs a "file" name, found ${this.describe(f)}`, this.locOf(f));
     let offset = 0n;
     let length: bigint | undefined;
-    if (this.isPunct(this.peek('value'), ',')) {
+    const comma = this.peek('value');
+    if (comma.kind === 'punct' && comma.text === ',') {
       this.next('value');
       offset = this.integerPrim();
       this.expectPunct(',', 'value');
@@ -840,7 +849,7 @@ class Parser {
   private integerPrim(): bigint {
     const t = this.next('value');
     if (t.kind === 'int') return t.value;
-    if (this.isPunct(t, '(')) {
+    if (t.kind === 'punct' && t.text === '(') {
       const v = this.ternary();
       this.expectPunct(')', 'value');
       return v;
@@ -850,7 +859,8 @@ class Parser {
 
   private ternary(): bigint {
     const cond = this.binary(0);
-    if (!this.isPunct(this.peek('value'), '?')) return cond;
+    const question = this.peek('value');
+    if (!(question.kind === 'punct' && question.text === '?')) return cond;
     this.next('value');
     const a = this.ternary();
     this.expectPunct(':', 'value');
