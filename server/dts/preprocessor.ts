@@ -286,6 +286,12 @@ const NUMBER_REST = /(?:[eEpP][+-]|[A-Za-z0-9_$.])*/y;
  * What scanLine passes over: all but newlines, backslashes, comments' and literals' starts, identifiers' and
  * numbers' characters (a dot is inert: a number it starts is found at its digit, with the same end).
  */
+/**
+ * Whole lines that need no preprocessing whatever the macros (when none is named with a lowercase letter first):
+ * not a directive (nor a comment first), no comment, splice or character literal, strings closed on their line
+ * without escapes, and no identifier that starts with an uppercase letter, '_' or '$'.
+ */
+const PLAIN_LINES = /(?:(?![ \t]*(?:#|\/\*))(?:[^\n\\/"'A-Z_$]|\/(?![*/])|"[^"\\\n]*"|(?<=[A-Za-z0-9_$])[A-Z_$])*\n)*/y;
 /** `#define NAME` followed by a space or the line's end (a '(' right after the name makes a function-like macro). */
 const OBJECT_MACRO_DEFINITION = /#[ \t]*define[ \t]+([A-Za-z_$][A-Za-z0-9_$]*)(?=[ \t\n]|$)/y;
 const INERT_RUN = /[^\n\\/"'A-Za-z0-9_$]*/y;
@@ -661,6 +667,8 @@ interface Cond {
 class Preprocessor {
   private readonly macros = new Map<string, Macro>();
   private readonly macroNameFilter = new MacroNameFilter();
+  /** Has some macro a name that starts with neither an uppercase letter, '_' nor '$' (PLAIN_LINES cannot tell)? */
+  private lowercaseMacroNames = false;
   readonly diagnostics: Diagnostic[] = [];
   readonly fileNames: string[] = [];
   private out = '';
@@ -683,7 +691,7 @@ class Preprocessor {
     const define = (name: string, value: string) => {
       const body = value === '' ? [] : lex(value, -1).filter((t) => t.kind !== K.Newline);
       this.macros.set(name, { name, params: undefined, variadic: false, body: body.map((t) => ({ ...t, ...builtin })) });
-      this.macroNameFilter.add(name);
+      this.noteMacroName(name);
     };
     define('__STDC__', '1');
     define('__STDC_HOSTED__', '1');
@@ -709,10 +717,16 @@ class Preprocessor {
     return m;
   }
 
+  private noteMacroName(name: string): void {
+    this.macroNameFilter.add(name);
+    const c = name.charCodeAt(0);
+    if (!((c >= 65 && c <= 90) || c === 95 || c === 36)) this.lowercaseMacroNames = true;
+  }
+
   private setMacro(name: string, m: Macro | undefined): void {
     if (m) {
       this.macros.set(name, m);
-      this.macroNameFilter.add(name);
+      this.noteMacroName(name);
     } else this.macros.delete(name);
     // Indexed: for-of allocates an iterator, even over no recordings, on V8's baseline compiler.
     for (let i = 0; i < this.recordings.length; i++) this.recordings[i].writes.set(name, m);
@@ -780,6 +794,14 @@ class Preprocessor {
     const conds: Cond[] = [];
     const active = () => conds.length === 0 || conds[conds.length - 1].active;
     while (!lexer.atEnd()) {
+      if (lexer.col === 1 && lexer.atLineStart() && !this.lowercaseMacroNames && this.recordings.length === 0 && active()) {
+        PLAIN_LINES.lastIndex = lexer.pos;
+        PLAIN_LINES.test(text);
+        if (PLAIN_LINES.lastIndex > lexer.pos) {
+          this.copyPlainLines(text, lexer, PLAIN_LINES.lastIndex, file);
+          continue;
+        }
+      }
       let at = lexer.pos;
       while (text.charCodeAt(at) === 32 || text.charCodeAt(at) === 9) at++;
       if (text.charCodeAt(at) === 35 /* # */ && lexer.atLineStart() && active() && this.defineObjectMacro(text, at, lexer)) continue;
@@ -813,6 +835,19 @@ class Preprocessor {
       this.expandInto(src, (t) => this.emit(t, t.hide !== undefined), false, true);
     }
     if (conds.length > 0) this.error(conds[conds.length - 1].tok, 'unterminated conditional directive');
+  }
+
+  /**
+   * Copies whole plain lines up to `end` (after a newline) as they are: what copying each line would do, with one
+   * source map entry (a verbatim entry maps the lines after it), at the first line that is not empty.
+   */
+  private copyPlainLines(text: string, lexer: Lexer, end: number, file: number): void {
+    let first = lexer.pos;
+    while (first < end && text.charCodeAt(first) === 10) first++;
+    if (first < end) this.map.add(this.out.length + (first - lexer.pos), file, lexer.line + (first - lexer.pos), 1, true);
+    this.write(text.slice(lexer.pos, end));
+    this.prev = undefined;
+    lexer.skipTo(end - 1);
   }
 
   /**
