@@ -109,6 +109,8 @@ const NAME_RUN = /[a-zA-Z0-9,._+*#?@-]*/y;
 /** A path reference's characters: a name's, and slashes. */
 const PATH_RUN = /[a-zA-Z0-9,._+*#?@/-]*/y;
 const IDENT_RUN = /[a-zA-Z0-9_]*/y;
+const STRING_RUN = /[^"\\]*/y;
+const CHAR_RUN = /[^'\\]*/y;
 const HEX_RUN = /[0-9a-fA-F]*/y;
 const DIGIT_RUN = /[0-9]*/y;
 
@@ -308,6 +310,21 @@ class Parser {
         return this.make('byte', start, text.slice(start, start + 2), BigInt(parseInt(text.slice(start, start + 2), 16)));
       }
     }
+    // The most common tokens first: punctuators that start nothing longer (nor, but ',' in names, a name), and
+    // integers (no label starts with a digit).
+    const code = text.charCodeAt(start);
+    if (code === 59 /* ; */ || code === 123 /* { */ || code === 125 /* } */ || code === 40 /* ( */ || code === 41 /* ) */ || code === 91 /* [ */ || code === 93 /* ] */ || (code === 44 /* , */ && mode !== 'name')) {
+      this.pos = start + 1;
+      return this.make('punct', start, c);
+    }
+    if (code === 60 /* < */ || code === 62 /* > */) {
+      const next = text.charCodeAt(start + 1);
+      if (next !== 60 && next !== 62 && next !== 61 /* = */) {
+        this.pos = start + 1;
+        return this.make('punct', start, c);
+      }
+    }
+    if (mode !== 'name' && code >= 48 && code <= 57) return this.scanInt(start);
     if (c === '/') {
       if (text.startsWith('/include/', start)) {
         this.include();
@@ -331,8 +348,9 @@ class Parser {
           return this.make('ref', start, text.slice(start + 2, j));
         }
       }
-      let j = start + 1;
-      j = runEnd(IDENT_RUN, text, j);
+      IDENT_RUN.lastIndex = start + 1;
+      IDENT_RUN.test(text);
+      const j = IDENT_RUN.lastIndex;
       // The run is identifier characters: a label (LABEL_RE) unless it starts with a digit.
       const first = text.charCodeAt(start + 1);
       if (j > start + 1 && !(first >= 48 && first <= 57)) {
@@ -413,7 +431,11 @@ class Parser {
 
   private scanQuoted(start: number, quote: string): string {
     const text = this.source.text;
-    let j = start + 1;
+    // The run up to a quote or a backslash, natively; a loop only past escapes.
+    const plain = quote === '"' ? STRING_RUN : CHAR_RUN;
+    plain.lastIndex = start + 1;
+    plain.test(text);
+    let j = plain.lastIndex;
     while (j < text.length && text[j] !== quote) j += text[j] === '\\' ? 2 : 1;
     if (j >= text.length) this.fatal(`unterminated ${quote === '"' ? 'string' : 'character literal'}`, { source: this.source, start, end: text.length });
     this.pos = j + 1;
