@@ -97,8 +97,9 @@ const SINGLE_PUNCT = new Set('[](){}.&*+-~!/%<>^|?:;=,#');
 /** The multi-character punctuators by first character, longest first: the lexer tries only those its character starts. */
 const PUNCTS_BY_FIRST = new Map<string, string[]>();
 for (const p of PUNCTS) PUNCTS_BY_FIRST.set(p[0], [...(PUNCTS_BY_FIRST.get(p[0]) ?? []), p]);
-const IDENT_START = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
-const DIGIT = (c: number) => c >= 48 && c <= 57;
+/** Identifier starts by character code, read inline (the dtc command runs on V8's baseline compiler: a call costs). */
+const IDENT_START = Uint8Array.from({ length: 128 }, (_, c) => ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36 ? 1 : 0));
+const isDigit = (c: number) => c >= 48 && c <= 57;
 const MAX_INCLUDE_DEPTH = 200;
 const MAX_EXPANSION_TOKENS = 5_000_000;
 
@@ -229,12 +230,14 @@ class Lexer {
         }
       }
       const start = i;
-      if (IDENT_START(c)) {
-        i = identifierEnd(text, i + 1);
+      if (IDENT_START[c] === 1) {
+        IDENTIFIER_REST.lastIndex = i + 1;
+        IDENTIFIER_REST.test(text);
+        i = IDENTIFIER_REST.lastIndex;
         st.pos = i;
         return this.tok(K.Ident, start, i);
       }
-      if (DIGIT(c) || (c === 46 && DIGIT(text.charCodeAt(i + 1)))) {
+      if ((c >= 48 && c <= 57) || (c === 46 && isDigit(text.charCodeAt(i + 1)))) {
         i = numberEnd(text, i);
         st.pos = i;
         return this.tok(K.Number, start, i);
@@ -377,14 +380,14 @@ function scanLine(text: string, i: number, macros: { has(name: string): boolean 
     } else if (c === 34 || c === 39) {
       const end = quoteEnd(text, i);
       i = end < 0 ? i + 1 : end;
-    } else if (IDENT_START(c)) {
+    } else if (IDENT_START[c] === 1) {
       const start = i;
       i = identifierEnd(text, i + 1);
       if (macros && (filter === undefined || filter.mayName(text, start, i))) {
         const word = text.slice(start, i);
         if (macros.has(word) || word === '__LINE__' || word === '__FILE__') plain = false;
       }
-    } else if (DIGIT(c) || (c === 46 && DIGIT(text.charCodeAt(i + 1)))) {
+    } else if ((c >= 48 && c <= 57) || (c === 46 && isDigit(text.charCodeAt(i + 1)))) {
       i = numberEnd(text, i);
     } else i++;
   }
@@ -1087,12 +1090,15 @@ class Preprocessor {
    * `forIf`: `defined` is handled and the line is not the program text.
    */
   private expandInto(src: TokenSource, sink: ((t: Tok) => void) | undefined, forIf: boolean, stopAtNewline = false): void {
+    const pending = src.pending;
+    const lexer = src.lexer;
     for (;;) {
-      const t = src.next();
+      // src.next(), inline.
+      const t = pending.length > 0 ? pending.pop()! : lexer !== undefined ? lexer.next() : TokenSource.EOF;
       if (t.kind === K.Eof) return;
       if (t.kind === K.Newline) {
         this.deliver(sink, t);
-        if (stopAtNewline && src.pendingEmpty()) return;
+        if (stopAtNewline && pending.length === 0) return;
         continue;
       }
       if (t.kind !== K.Ident || (t.hide !== undefined && t.hide.has(t.text))) {
@@ -1332,9 +1338,10 @@ function stringify(arg: readonly Tok[]): string {
 
 /** A token stream: pushed-back expansion results first, then a file's lexer (or a fixed list). */
 class TokenSource {
-  private readonly pending: Tok[] = [];
+  /** Pushed-back tokens, the next last (read directly by expandInto's loop: a call per token costs). */
+  readonly pending: Tok[] = [];
 
-  constructor(private readonly lexer: Lexer | undefined) {}
+  constructor(readonly lexer: Lexer | undefined) {}
 
   static of(toks: readonly Tok[]): TokenSource {
     const src = new TokenSource(undefined);
@@ -1342,11 +1349,7 @@ class TokenSource {
     return src;
   }
 
-  private static readonly EOF: Tok = { kind: K.Eof, text: '', ws: false, file: -1, line: 0, col: 0 };
-
-  pendingEmpty(): boolean {
-    return this.pending.length === 0;
-  }
+  static readonly EOF: Tok = { kind: K.Eof, text: '', ws: false, file: -1, line: 0, col: 0 };
 
   peek(): Tok {
     if (this.pending.length) return this.pending[this.pending.length - 1];
