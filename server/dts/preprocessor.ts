@@ -1208,6 +1208,15 @@ class Preprocessor {
     if (args && rparenHide) for (const h of [...hideBase]) if (!rparenHide.has(h)) hideBase.delete(h);
     hideBase.add(m.name);
     const hide: ReadonlySet<string> = hideBase;
+    const body = macroBody(m);
+    if (args === undefined && !hasPaste(body)) {
+      // An object-like macro without ##: its tokens at the invocation, between paddings (what the loop below makes of
+      // them, without its tables and closures: most expansions in a devicetree are such constants).
+      const out: Tok[] = [{ ...name, kind: K.Padding, text: '' }];
+      for (let i = 0; i < body.length; i++) out.push({ kind: body[i].kind, text: body[i].text, ws: i === 0 ? name.ws : body[i].ws, file: name.file, line: name.line, col: name.col, hide });
+      out.push({ ...name, kind: K.Padding, text: '' });
+      return this.counted(name, out);
+    }
     const unions = new Map<ReadonlySet<string>, ReadonlySet<string>>();
     const hideOf = (h: ReadonlySet<string> | undefined): ReadonlySet<string> => {
       if (!h) return hide;
@@ -1216,7 +1225,6 @@ class Preprocessor {
       return u;
     };
     const at = (t: Tok, ws: boolean): Tok => ({ kind: t.kind, text: t.text, ws, file: name.file, line: name.line, col: name.col, hide: hideOf(t.hide) });
-    const body = macroBody(m);
     const params = m.params;
     const paramIndex = (t: Tok | undefined) => (t && t.kind === K.Ident && params ? params.indexOf(t.text) : -1);
     const isPaste = (t: Tok | undefined) => t !== undefined && t.kind === K.Punct && t.text === '##';
@@ -1283,9 +1291,14 @@ class Preprocessor {
       out.push(at(t, ws));
     }
     out.push({ ...name, kind: K.Padding, text: '' });
+    return this.counted(name, out).filter((t) => t.kind !== K.Placemarker);
+  }
+
+  /** An expansion's tokens, counted against the limit on all expansions. */
+  private counted(name: Tok, out: Tok[]): Tok[] {
     this.expanded += out.length;
     if (this.expanded > MAX_EXPANSION_TOKENS) this.fatal(name, `macro expansion produced more than ${MAX_EXPANSION_TOKENS} tokens (recursive macros?)`);
-    return out.filter((t) => t.kind !== K.Placemarker);
+    return out;
   }
 
   /** `a ## b`. Assembler mode keeps an invalid paste as two tokens (a boundary between them, as GCC does). */
@@ -1317,6 +1330,11 @@ class Preprocessor {
       return 0n;
     }
   }
+}
+
+function hasPaste(body: readonly Tok[]): boolean {
+  for (let i = 0; i < body.length; i++) if (body[i].kind === K.Punct && body[i].text === '##') return true;
+  return false;
 }
 
 function union(a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<string> {
