@@ -310,8 +310,8 @@ class Parser {
         return this.make('byte', start, text.slice(start, start + 2), BigInt(parseInt(text.slice(start, start + 2), 16)));
       }
     }
-    // The most common tokens first: punctuators that start nothing longer (nor, but ',' in names, a name), and
-    // integers (no label starts with a digit).
+    // The most common tokens first: punctuators that begin no longer token (',' only outside names, where it is a
+    // name character), and integers (no label starts with a digit).
     const code = text.charCodeAt(start);
     if (code === 59 /* ; */ || code === 123 /* { */ || code === 125 /* } */ || code === 40 /* ( */ || code === 41 /* ) */ || code === 91 /* [ */ || code === 93 /* ] */ || (code === 44 /* , */ && mode !== 'name')) {
       this.pos = start + 1;
@@ -341,8 +341,7 @@ class Parser {
     if (c === "'") return this.scanChar(start);
     if (c === '&') {
       if (text[start + 1] === '{' && text[start + 2] === '/') {
-        let j = start + 3;
-        j = runEnd(PATH_RUN, text, j);
+        const j = runEnd(PATH_RUN, text, start + 3);
         if (text[j] === '}') {
           this.pos = j + 1;
           return this.make('ref', start, text.slice(start + 2, j));
