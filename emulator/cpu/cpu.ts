@@ -520,7 +520,9 @@ export class Cpu extends CpuState {
         if (ran < 0) previous = undefined;
         // After a fault, `stop` ends the loop.
         else executed += ran;
-        continue;
+        // A translation that left before its first instruction (an access its page cache misses, translate.ts):
+        // the block runs interpreted this once.
+        if (ran !== 0 || this.stop !== null) continue;
       }
       this.runTranslated = false;
       const count = Math.min(length, budget - executed);

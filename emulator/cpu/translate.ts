@@ -5,7 +5,9 @@
 // emitted as inline JavaScript (emit.ts) with their operands as constants. Exits: a branch out of the block, a stop
 // (SVC, undefined instruction, BKPT, a system event such as an interrupt), the budget, a change of the code cache
 // (self-modifying code, TLB maintenance) and faults (rethrown with the index of the faulting instruction, so the
-// engine leaves exactly the state the interpreter would).
+// engine leaves exactly the state the interpreter would). A block of inline instructions only is pure code: it calls
+// nothing, and leaves before an access its page cache misses (device, fault, uncached page, code written), which the
+// engine then runs as the interpreter would.
 import type { Handler } from './alu';
 import type { CpuMemory } from './memory';
 import { emitInstruction } from './emit';
@@ -48,8 +50,8 @@ export interface TranslationInput {
   readonly thumb: boolean;
 }
 
-/** Translations made so far (the benchmark and tests report it). */
-export const translationStats = { blocks: 0, inlined: 0, called: 0 };
+/** Translations made so far, `pure` of them pure code (the benchmark and tests report it). */
+export const translationStats = { blocks: 0, pure: 0, inlined: 0, called: 0 };
 
 const REGISTER = /\br\[(\d+)\]/g;
 /** A register the code assigns (not compares). */
@@ -139,6 +141,37 @@ function cachedAccesses(code: string, index: number): string {
   });
 }
 
+/** A statement loading `mem.readN(a)` (the emitter's loads, emit.ts: at most one per statement). */
+const LOAD_STATEMENT = /(?<=[{;] )([^;{}]*?)mem\.read(8|16|32)\(a\)([^;{}]*;)/g;
+
+/**
+ * The accesses of pure code (see translateBlock), or undefined where the code calls the memory otherwise: a hit in
+ * the memory's page cache is an access in the code, with `sites` (a block that loops) through the instruction's
+ * own copy of the entry (tag t<k>; the page p<k> for bytes, else the view d<k> and offset q<k>), taken from the cache
+ * when it holds the page; a miss runs `miss`, which leaves before the instruction, its loads and stores done
+ * anew by the engine (a store that hit before the miss of the next one, STM's, writes RAM the same value again).
+ */
+function pureAccesses(code: string, miss: string, sites?: boolean[]): string | undefined {
+  let site = -1;
+  // One site per instruction (an LDM's words are all words).
+  const siteOf = (size: number): number | undefined => (sites === undefined ? undefined : site < 0 ? (site = sites.push(size > 1) - 1) : site);
+  const hit = (size: number, [tags, pages, views, offsets]: readonly string[], k: number | undefined): string => {
+    if (k === undefined) return `${tags}[(xs = a >>> 12) & 1023] === xs${withinPage(size)}`;
+    const take = size === 1 ? `p${k} = ${pages}[xs & 1023]` : `d${k} = ${views}[xs & 1023], q${k} = ${offsets}[xs & 1023]`;
+    return `(t${k} === (xs = a >>> 12) || (${tags}[xs & 1023] === xs && (t${k} = xs, ${take}, true)))${withinPage(size)}`;
+  };
+  const entry = ([, pages, views, offsets]: readonly string[], k: number | undefined): [string, string, string] =>
+    (k === undefined ? [`${pages}[xs & 1023]`, `${views}[xs & 1023]`, `${offsets}[xs & 1023]`] : [`p${k}`, `d${k}`, `q${k}`]);
+  const pure = code.replace(LOAD_STATEMENT, (_, before: string, bits: string, after: string) => {
+    const size = Number(bits) / 8, k = siteOf(size);
+    return `if (!(${hit(size, CACHE.read, k)})) ${miss} ${before}${loaded(size, ...entry(CACHE.read, k), '(a & 4095)')}${after}`;
+  }).replace(STORE, (_, bits: string, value: string) => {
+    const size = Number(bits) / 8, k = siteOf(size);
+    return `if (${hit(size, CACHE.write, k)}) { ${stored(size, ...entry(CACHE.write, k), '(a & 4095)', value)} } else ${miss}`;
+  });
+  return pure.includes('mem.') ? undefined : pure.replaceAll('c.next =', 'nx =').replaceAll('c.thumb =', 'th =');
+}
+
 /**
  * Runs a translation. Every translation is entered through this one call site, which has called two different
  * functions before the first translation runs (often enough for V8 to record them: it keeps no record of a
@@ -195,6 +228,11 @@ export function translateBlock(block: TranslationInput): Translated {
   // Each call of the function starts with every access site's page copy empty, so the direct accesses pay only where
   // the function loops; a block run once per call (most of a kernel's) calls the memory, whose cache costs less.
   const direct = inline && targetIndex.some((j, i) => j !== undefined && j <= i && i < length);
+  // Pure code (inline, its memory accesses all through the page cache): a miss leaves before the instruction, so
+  // that nothing the block calls can fault, stop the CPU, drop decoded code or change the page cache. Its exits and
+  // loops then check only the budget, and no rarely taken path touches an object or calls a function: the first run
+  // of one (a page first met, an exit first taken) would make V8 deoptimize the function and compile it again.
+  const pure = inline && emitted.slice(0, length).every((e) => pureAccesses(e!.code, '') !== undefined);
   const locals = new Set<number>();
   if (inline) for (const e of emitted.slice(0, length)) for (const match of e!.code.matchAll(REGISTER)) locals.add(Number(match[1]));
   const registers = [...locals].sort((x, y) => x - y);
@@ -230,7 +268,8 @@ export function translateBlock(block: TranslationInput): Translated {
       translationStats.inlined++;
       let code = instruction.code;
       if (inline) ({ code, state: flags } = pendingFlags(code.replace(REGISTER, 'r$1'), flags));
-      if (direct) code = directAccesses(code, i, sites);
+      if (pure) code = pureAccesses(code, `{ nx = ${addresses[i]}; left = ${i}; break pass; }`, direct ? sites : undefined)!;
+      else if (direct) code = directAccesses(code, i, sites);
       else if (instruction.mayFault) {
         const before = code;
         code = cachedAccesses(code, i);
@@ -238,27 +277,29 @@ export function translateBlock(block: TranslationInput): Translated {
       }
       // A memory call left in the code (LDM, LDRD...) records where it is; a direct or cached access does so on a
       // miss.
-      const calls = instruction.mayFault && CALL.test(code);
+      const calls = !pure && instruction.mayFault && CALL.test(code);
+      const nextIs = pure ? 'nx =' : 'c.next =';
       if (calls) lines.push(inline && direct ? `c.exitIndex = ${i}; c.passBase = done - e;` : `c.exitIndex = ${i};`);
       // The last instruction leaves through the loop check below, with next = where it goes: set after it when
       // only a direct branch of its own leaves otherwise (a loop's closing branch stores nothing when it is taken).
       const last = i === length - 1;
       const nextAfter = last && inline && !instruction.code.includes('c.next');
       if (nextAfter) fallsOut = true;
-      if (last && !nextAfter) lines.push(`c.next = ${fallthrough[i]};`);
+      if (last && !nextAfter) lines.push(`${nextIs} ${fallthrough[i]};`);
       const exit = last && !nextAfter ? '' : leave;
       const j = instruction.target === undefined ? undefined : indexOf.get(instruction.target);
       // `e` is where this pass entered the block: i + 1 - e instructions of it have retired after instruction i.
       // A direct branch leaves with next = its target, or continues at it inside the block.
-      const next = instruction.target === undefined ? '' : `c.next = ${instruction.target}; `;
-      const enter = `${straight ? '' : ` e = at = ${j};`}${inline && direct ? '' : ' c.passBase = done - e;'}`;
+      const next = instruction.target === undefined ? '' : `${nextIs} ${instruction.target}; `;
+      const enter = `${straight ? '' : ` e = at = ${j};`}${(inline && direct) || pure ? '' : ' c.passBase = done - e;'}`;
+      const unchanged = pure ? '' : 'c.stop === null && c.codeGeneration === generation && ';
       const taken = j !== undefined && j < length
-        ? `if (c.stop === null && c.codeGeneration === generation && done + ${i + 1 + length - j} - e <= budget) { done += ${i + 1} - e;${enter} continue; } ${next}${exit}`
+        ? `if (${unchanged}done + ${i + 1 + length - j} - e <= budget) { done += ${i + 1} - e;${enter} continue; } ${next}${exit}`
         : `${next}${exit}`;
       lines.push(code.replaceAll('EXIT', taken));
       if (code.includes('xd = 1')) lines.push(`if (xd !== 0) { c.next = ${fallthrough[i]}; ${leave} }`);
       else if (calls) lines.push(`if (c.stop !== null) { c.next = ${fallthrough[i]}; ${leave} }`);
-      if (nextAfter) lines.push(`c.next = ${fallthrough[i]};`);
+      if (nextAfter) lines.push(`${nextIs} ${fallthrough[i]};`);
       continue;
     }
     translationStats.called++;
@@ -275,7 +316,35 @@ export function translateBlock(block: TranslationInput): Translated {
   // The cache arrays the accesses read, loaded once per call.
   const code = lines.join('\n');
   const arrays = Object.keys(CACHE_FIELDS).filter((name) => new RegExp(`\\b${name}\\[`).test(code));
-  const body = [
+  const loopsBack = pure
+    ? `    if (nx === ${start} && th === ${thumb} && done + ${2 * length} - e <= budget) { done += ${length} - e;${straight ? '' : ' e = at = 0;'} continue; }`
+    : `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && done + ${2 * length} - e <= budget) { done += ${length} - e;${straight ? '' : ' e = at = 0;'}${inline && direct ? '' : ' c.passBase = done;'} continue; }`;
+  const siteLocals = sites.map((wide, k) => (wide ? `t${k} = -1, d${k} = NO_VIEW, q${k} = 0` : `t${k} = -1, p${k} = EMPTY`));
+  const passes = [
+    '  pass: for (;;) {',
+    straight ? '    {' : '    switch (at) {',
+    straight ? '' : '    case 0:',
+    ...lines.filter((line) => line !== 'case 0:').map((line) => `    ${line}`),
+    '    }',
+    loops ? loopsBack : '',
+    `    left = ${length};`,
+    '    break;',
+    '  }',
+  ];
+  const body = pure ? [
+    `let done = 0, e = 0, at = 0, left = 0, nx = 0, th = ${thumb}, xs = 0;`,
+    `let ${[...registers.map((n) => `r${n} = r[${n}]`), `fn = c.n, fz = c.z, fc = c.c, fv = c.v, ${PENDING_LOCALS}`].join(', ')};`,
+    arrays.length > 0 ? `const mem = c.mem, ${arrays.map((name) => `${name} = mem.${CACHE_FIELDS[name]}`).join(', ')};` : '',
+    sites.length > 0 ? `let ${siteLocals.join(', ')};` : '',
+    ...passes,
+    writeBack,
+    `c.next = nx;${/\bth = /.test(code) ? ' c.thumb = th;' : ''}`,
+    'c.passBase = done - e;',
+    // A miss at the first instruction leaves it to the engine, having run nothing.
+    'if (left > 0) r[15] = pcs[left - 1];',
+    'c.exitIndex = left;',
+    'return done + left - e;',
+  ] : [
     'const generation = c.codeGeneration;',
     'const mem = c.mem;',
     'let done = 0, e = 0, at = 0, left = 0;',
@@ -283,17 +352,9 @@ export function translateBlock(block: TranslationInput): Translated {
     inline ? `let ${[...registers.map((n) => `r${n} = r[${n}]`), `fn = c.n, fz = c.z, fc = c.c, fv = c.v, ${PENDING_LOCALS}`].join(', ')};` : '',
     arrays.length > 0 ? `const ${arrays.map((name) => `${name} = mem.${CACHE_FIELDS[name]}`).join(', ')};` : '',
     cached ? 'let xs = 0, xv = 0, xd = 0;' : '',
-    sites.length > 0 ? `let xs = 0, xv = 0, xd = 0, xe = mem.cacheEpoch, ${sites.map((wide, k) => (wide ? `t${k} = -1, d${k} = NO_VIEW, q${k} = 0` : `t${k} = -1, p${k} = EMPTY`)).join(', ')};` : '',
+    sites.length > 0 ? `let xs = 0, xv = 0, xd = 0, xe = mem.cacheEpoch, ${siteLocals.join(', ')};` : '',
     'try {',
-    '  pass: for (;;) {',
-    straight ? '    {' : '    switch (at) {',
-    straight ? '' : '    case 0:',
-    ...lines.filter((line) => line !== 'case 0:').map((line) => `    ${line}`),
-    '    }',
-    loops ? `    if (c.next === ${start} && c.stop === null && c.thumb === ${thumb} && c.codeGeneration === generation && done + ${2 * length} - e <= budget) { done += ${length} - e;${straight ? '' : ' e = at = 0;'}${inline && direct ? '' : ' c.passBase = done;'} continue; }` : '',
-    `    left = ${length};`,
-    '    break;',
-    '  }',
+    ...passes,
     '} catch (error) {',
     // A fault leaves the locals as the instructions before the faulting one left them.
     `  ${writeBack}`,
@@ -309,6 +370,7 @@ export function translateBlock(block: TranslationInput): Translated {
   const names = used.map((i) => `h${i}`);
   const source = `return function block_${start.toString(16)}(c, r, budget) {\n${body.filter((line) => line !== '').join('\n')}\n};`;
   translationStats.blocks++;
+  if (pure) translationStats.pure++;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the translator's output is generated code
   return new Function('pcs', 'EMPTY', 'NO_VIEW', ...names, source)(pcValues, EMPTY_PAGE, NO_VIEW, ...used.map((i) => handlers[i])) as Translated;
 }

@@ -1,7 +1,8 @@
-// Translated loads and stores read the memory's page cache inline (translate.ts): a block that does not loop looks
-// the cache's tags and pages up itself and calls the memory only on a miss. Its runs must see what the handlers see:
-// the same values, the page cache's current entries (a page dropped from it is called for again), and at every
-// device access the same instant (`retiredNow`) and instruction (`pcNow`).
+// Translated loads and stores read the memory's page cache inline (translate.ts): a block looks the cache's tags and
+// pages up itself, and a block of inline instructions only (pure code) leaves before an access the cache misses, for
+// the engine to run it. Its runs must see what the handlers see: the same values, the page cache's current entries
+// (a page dropped from it is called for again), and at every device access the same instant (`retiredNow`) and
+// instruction (`pcNow`), each access made once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cpu } from '../../../emulator/cpu/cpu';
@@ -109,25 +110,67 @@ const MOVING_LOOP = [
   0xe12fff1b, // bx    r11
 ];
 
+// A loop whose STM and LDM reach past the data page into the device's (r7 = the data page's last word): their first
+// word hits the page cache, their second misses. The translated loop leaves before each of them, the store's first
+// word written already (the engine writes it again), and the device sees each access once.
+const STRADDLING_LOOP = [
+  0xe2811001, // add   r1, r1, #1
+  0xe8870006, // stmia r7, {r1, r2}
+  0xe8970018, // ldmia r7, {r3, r4}
+  0xe0855004, // add   r5, r5, r4
+  0xe2566001, // subs  r6, r6, #1
+  0x1afffff9, // bne   the add
+  0xe12fff1b, // bx    r11
+];
+
+// A loop starting with a device load: its translation leaves before its first instruction every time, having run
+// nothing, and the engine runs the block interpreted instead.
+const DEVICE_FIRST_LOOP = [
+  0xe5992000, // ldr   r2, [r9]
+  0xe5881000, // str   r1, [r8]
+  0xe0811002, // add   r1, r1, r2
+  0xe2566001, // subs  r6, r6, #1
+  0x1afffffa, // bne   the ldr
+  0xe12fff1b, // bx    r11
+];
+
+// The same in T32 (halfwords), the device store inside an IT block: the translation leaves in the middle of the IT
+// block, whose ITSTATE the engine resumes with.
+const THUMB_IT_LOOP = [
+  0xf8d8, 0x1000, // ldr.w   r1, [r8]
+  0x3101, //         adds    r1, #1
+  0xf8c8, 0x1000, // str.w   r1, [r8]
+  0xf011, 0x0f01, // tst.w   r1, #1
+  0xbf14, //         ite     ne
+  0xf8c9, 0x1008, // strne.w r1, [r9, #8]
+  0xf8c8, 0x1004, // streq.w r1, [r8, #4]
+  0x3e01, //         subs    r6, #1
+  0xd1f1, //         bne     the ldr.w
+  0x4758, //         bx      r11
+];
+
 function run(engine: 'translated' | 'dense' | 'handlers', program = PROGRAM): unknown {
   const mem = new TestMemory();
   if (program === MOVING_LOOP) mem.moveOn = DEVICE + 12;
   const words = new Uint32Array(mem.code.buffer).fill(NOP);
-  words.set(program, CODE / 4);
+  const thumb = program === THUMB_IT_LOOP;
+  if (thumb) new Uint16Array(mem.code.buffer).set(program, CODE / 2);
+  else words.set(program, CODE / 4);
   words[EXIT / 4] = SVC;
   const cpu = new Cpu(mem);
   mem.cpu = cpu;
   cpu.translateAfter = engine === 'translated' ? 16 : Infinity;
   cpu.denseForm = engine !== 'handlers';
-  Object.assign(cpu.r, { 6: 200, 8: DATA, 9: DEVICE, 10: CODE, 11: EXIT });
+  Object.assign(cpu.r, { 6: 200, 7: DATA + 4092, 8: DATA, 9: DEVICE, 10: CODE, 11: EXIT });
   cpu.pc = cpu.next = CODE;
+  cpu.thumb = thumb;
   const calls: string[] = [];
   let budget = 1;
   while (cpu.stop === null) {
     cpu.run(budget);
     budget = (budget * 7 + 3) % 97;
     if (cpu.retired > 900 && calls.length % 5 === 0) mem.moveData();
-    calls.push(`${[...cpu.r.subarray(0, 15)].join()} pc ${cpu.pc} retired ${cpu.retired}`);
+    calls.push(`${[...cpu.r.subarray(0, 15)].join()} pc ${cpu.pc} it ${cpu.it} thumb ${cpu.thumb} retired ${cpu.retired}`);
   }
   return { calls, stop: cpu.stop.kind, data: [...mem.data.subarray(0, 8)], device: mem.deviceLog, dataMisses: mem.dataMisses };
 }
@@ -146,3 +189,17 @@ test('a translated loop whose device access moves the page it reads and writes r
   assert.deepEqual(run('dense', MOVING_LOOP), reference);
   assert.deepEqual(run('translated', MOVING_LOOP), reference);
 });
+
+for (const [name, program] of [
+  ['an STM and an LDM straddling the data and device pages', STRADDLING_LOOP], ['a device load first', DEVICE_FIRST_LOOP],
+  ['a device store inside a T32 IT block', THUMB_IT_LOOP],
+] as const) {
+  test(`a translated loop with ${name} leaves before each access the page cache misses, made once by the engine`, () => {
+    const reference = run('handlers', program);
+    assert.deepEqual(run('dense', program), reference);
+    const before = translationStats.pure;
+    const translated = run('translated', program);
+    assert.ok(translationStats.pure > before, 'the loop was not translated as pure code');
+    assert.deepEqual(translated, reference);
+  });
+}

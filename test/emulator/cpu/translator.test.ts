@@ -664,7 +664,8 @@ test('chained dense blocks: device instants, a code write, uneven budgets and a 
   const run = (engine: Engine): { calls: string[]; instants: string[]; stop: string } => {
     const { cpu, mem } = chainedCpu(engine);
     const calls: string[] = [];
-    for (const budget of [1, 2, 3, 7, 50, 5, 100, 13, 5000]) {
+    // Budgets ending anywhere in the loop, also once its blocks are translated (after HOT instructions).
+    for (const budget of [1, 2, 3, 7, 50, 5, 100, 13, ...Array.from({ length: 90 }, (_, k) => 1 + (k % 10)), 5000]) {
       cpu.run(budget);
       calls.push(`${[...cpu.r.subarray(0, 15)].join()} pc ${cpu.pc.toString(16)} retired ${cpu.retired}`);
       if (cpu.stop !== null) break;
@@ -680,15 +681,23 @@ test('chained dense blocks: device instants, a code write, uneven budgets and a 
   assert.deepEqual(run('translated'), reference);
 });
 
-test('a breakpoint in a chained dense block stops at its instruction after as many instructions as the handlers run', () => {
+test('a breakpoint in a chained dense block stops at its instruction, each time it is resumed, after as many instructions as the handlers run, translated too', () => {
   const stopAt = (engine: Engine): string => {
     const { cpu } = chainedCpu(engine);
     cpu.run(203); // the chains are formed
     cpu.breakpoints = new Set([CODE + 0x34]); // BX lr, the second instruction of f's block
-    const ran = cpu.run(1000);
-    return `${JSON.stringify(cpu.stop)} pc ${cpu.pc.toString(16)} ran ${ran} retired ${cpu.retired} r0 ${cpu.r[0]}`;
+    const hits: string[] = [];
+    // Resumed from each hit, the next is reached through the loop's block, which f's follows.
+    for (let hit = 0; hit < 4; hit++) {
+      const ran = cpu.run(1000);
+      hits.push(`${JSON.stringify(cpu.stop)} pc ${cpu.pc.toString(16)} ran ${ran} retired ${cpu.retired} r0 ${cpu.r[0]}`);
+      cpu.stop = null;
+      cpu.passBreakpointAt = cpu.pc;
+    }
+    return hits.join('\n');
   };
   const reference = stopAt('handlers');
-  assert.match(reference, /"detail":"breakpoint"} pc 8034/);
+  assert.equal(reference.match(/"detail":"breakpoint"} pc 8034/g)?.length, 4);
   assert.equal(stopAt('dense'), reference);
+  assert.equal(stopAt('translated'), reference);
 });
