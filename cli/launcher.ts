@@ -128,7 +128,10 @@ function requireCached(file: string, variant: string, worthKeeping: () => boolea
 /**
  * Commands that compile one small input and exit: V8's optimizing compiler would spend more (on a background core
  * that a busy machine may not have) than its code saves before the end, so the baseline compiler is their top tier
- * (even the longest kernel devicetree, sdm845-db845c, takes 25% longer with the optimizing compiler).
+ * (even the longest kernel devicetree, sdm845-db845c, takes 25% longer with the optimizing compiler). Most of what
+ * they allocate lives to the end (a syntax tree, then the devicetree), so each scavenge of the young generation
+ * copies most of it: the young generation grows fourfold at a time instead of twofold (1, 4, then 16 MiB), which
+ * takes sdm845-db845c from 11 scavenges to 7 and its process's CPU time down by about 6%.
  */
 const ONE_SHOT_COMMANDS = new Set(['asm', 'disasm', 'dtc']);
 
@@ -155,7 +158,7 @@ function setV8Flags(flags: string): void {
 }
 
 const [command, ...rest] = process.argv.slice(2);
-if (command !== undefined && ONE_SHOT_COMMANDS.has(command)) setV8Flags('--max-opt=1');
+if (command !== undefined && ONE_SHOT_COMMANDS.has(command)) setV8Flags('--max-opt=1 --semi-space-growth-factor=4');
 if (command !== undefined && TRANSLATING_COMMANDS.has(command)) setV8Flags('--no-use-osr --min-inlining-frequency=3 --interrupt-budget=270336');
 
 const isWord = (word: string | undefined): word is string => word !== undefined && /^[a-z][a-z-]*$/.test(word);

@@ -35,7 +35,9 @@ export function buildNode(ast: NodeAst | DeleteNodeAst, shared = false): DtNode 
   node.bodies.push(ast.bodyLoc);
   node.labels = labelsFrom(ast.labels);
   node.omitIfUnused = ast.omitIfNoRef;
-  for (const p of ast.properties) {
+  const props = ast.properties;
+  for (let i = 0; i < props.length; i++) {
+    const p = props[i];
     if (p.kind === 'delete-property') {
       const gone = new DtProperty(p.name, DtValue.empty(), p.loc);
       gone.deleted = true;
@@ -49,7 +51,8 @@ export function buildNode(ast: NodeAst | DeleteNodeAst, shared = false): DtNode 
     prop.labels = labelsFrom(p.labels);
     node.properties.push(prop);
   }
-  for (const c of ast.children) node.addChild(buildNode(c, shared));
+  const children = ast.children;
+  for (let i = 0; i < children.length; i++) node.addChild(buildNode(children[i], shared));
   return node;
 }
 
@@ -123,8 +126,10 @@ class LabelLookup {
   private rebuild(): void {
     const index = new Map<string, DtNode>();
     const walk = (node: DtNode) => {
-      for (const l of node.labels) if (!l.deleted && !index.has(l.name)) index.set(l.name, node);
-      for (const c of node.children) if (!c.deleted) walk(c);
+      const labels = node.labels;
+      for (let i = 0; i < labels.length; i++) if (!labels[i].deleted && !index.has(labels[i].name)) index.set(labels[i].name, node);
+      const children = node.children;
+      for (let i = 0; i < children.length; i++) if (!children[i].deleted) walk(children[i]);
     };
     walk(this.root);
     this.index = index;

@@ -29,26 +29,45 @@ interface CheckDef extends CheckDeclaration {
   node?: (ctx: CheckContext, node: DtNode) => void;
   /** The test does nothing on a node without a property of this name (never one the checks add): others are skipped. */
   only?: string;
+  /** The test deletes nodes (the walks after it reach fewer). */
+  deletesNodes?: boolean;
+  /*
+   * Nodes the test does nothing on, told apart without calling it (a call per node and check costs on V8's
+   * baseline compiler): those whose parent does not bridge to this bus, those not of this name, and every node
+   * when `idle` says so before the walk.
+   */
+  underBus?: DtNode['bus'];
+  named?: string;
+  idle?: (ctx: CheckContext) => boolean;
 }
 
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
 const UPPER = LOWER.toUpperCase();
 const DIGITS = '0123456789';
-/** Allowed characters as a table by character code (names are latin1, one byte per character). */
-function charTable(chars: string): Uint8Array {
+/**
+ * Allowed characters: a regular expression that a whole name of them matches (natively: a loop per character costs
+ * on V8's baseline compiler), and a table by character code to find the first other one (names are latin1).
+ */
+interface NameChars {
+  readonly all: RegExp;
+  readonly table: Uint8Array;
+}
+
+function nameChars(chars: string): NameChars {
   const table = new Uint8Array(256);
   for (const c of chars) table[c.charCodeAt(0)] = 1;
-  return table;
+  return { all: new RegExp(`^[${chars.replace(/[\\\]^-]/g, '\\$&')}]*$`), table };
 }
-const NODE_CHARS = charTable(LOWER + UPPER + DIGITS + ',._+-@');
-const PROP_CHARS = charTable(LOWER + UPPER + DIGITS + ',._+*#?-');
-const NODE_CHARS_STRICT = charTable(LOWER + DIGITS + '-');
-const PROP_CHARS_STRICT = charTable(LOWER + DIGITS + '-#,');
+const NODE_CHARS = nameChars(LOWER + UPPER + DIGITS + ',._+-@');
+const PROP_CHARS = nameChars(LOWER + UPPER + DIGITS + ',._+*#?-');
+const NODE_CHARS_STRICT = nameChars(LOWER + DIGITS + '-');
+const PROP_CHARS_STRICT = nameChars(LOWER + DIGITS + '-#,');
 
-function firstBad(name: string, allowed: Uint8Array): string | undefined {
+function firstBad(name: string, allowed: NameChars): string | undefined {
+  if (allowed.all.test(name)) return undefined;
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
-    if (c >= 256 || allowed[c] !== 1) return String.fromCodePoint(name.codePointAt(i)!);
+    if (c >= 256 || allowed.table[c] !== 1) return String.fromCodePoint(name.codePointAt(i)!);
   }
   return undefined;
 }
@@ -78,7 +97,8 @@ function isString(propName: string): CheckDef['node'] {
 
 function isStringListCheck(match: (name: string) => boolean): CheckDef['node'] {
   return (ctx, node) => {
-    for (const p of node.liveProperties()) if (match(p.name) && !isStringList(p.value)) ctx.fail(node, p, 'property is not a string list');
+    const props = node.liveProperties();
+    for (let i = 0; i < props.length; i++) if (match(props[i].name) && !isStringList(props[i].value)) ctx.fail(node, props[i], 'property is not a string list');
   };
 }
 
@@ -159,8 +179,10 @@ function labelIndex(ctx: CheckContext): Map<string, DtNode> {
   if (ctx.labelIndex) return ctx.labelIndex;
   const index = new Map<string, DtNode>();
   const walk = (n: DtNode) => {
-    for (const l of n.labels) if (!l.deleted && !index.has(l.name)) index.set(l.name, n);
-    for (const c of n.liveChildren()) walk(c);
+    const labels = n.labels;
+    for (let i = 0; i < labels.length; i++) if (!labels[i].deleted && !index.has(labels[i].name)) index.set(labels[i].name, n);
+    const children = n.liveChildren();
+    for (let i = 0; i < children.length; i++) walk(children[i]);
   };
   walk(ctx.info.root);
   return (ctx.labelIndex = index);
@@ -227,7 +249,9 @@ function explicitPhandles(ctx: CheckContext, node: DtNode): void {
 // The reference checks read every marker of every property: indexed loops, as `dtc` runs on V8's baseline compiler
 // (where for-of steps an iterator object, and some() calls its callback per element).
 function phandleReferences(ctx: CheckContext, node: DtNode): void {
-  for (const p of node.liveProperties()) {
+  const props = node.liveProperties();
+  for (let k = 0; k < props.length; k++) {
+    const p = props[k];
     const markers = p.value.markers;
     for (let i = 0; i < markers.length; i++) {
       const m = markers[i];
@@ -250,7 +274,9 @@ function hasPathMarker(markers: readonly Marker[]): boolean {
 }
 
 function pathReferences(ctx: CheckContext, node: DtNode): void {
-  for (const p of node.liveProperties()) {
+  const props = node.liveProperties();
+  for (let k = 0; k < props.length; k++) {
+    const p = props[k];
     if (!hasPathMarker(p.value.markers)) continue;
     const markers = p.value.markers.map((m) => ({ ...m }));
     let bytes = p.value.bytes;
@@ -349,13 +375,19 @@ function duplicateLabelOwners(ctx: CheckContext): LabelOwners {
     else names.add(name);
   };
   const walk = (n: DtNode) => {
-    for (const l of n.labels) {
+    const nodeLabels = n.labels;
+    for (let i = 0; i < nodeLabels.length; i++) {
+      const l = nodeLabels[i];
       if (l.deleted) continue;
       seen(l.name);
       if (!nodeOwners.has(l.name)) nodeOwners.set(l.name, { node: n });
     }
-    for (const p of n.liveProperties()) {
-      for (const l of p.labels) {
+    const props = n.liveProperties();
+    for (let k = 0; k < props.length; k++) {
+      const p = props[k];
+      const propLabels = p.labels;
+      for (let i = 0; i < propLabels.length; i++) {
+        const l = propLabels[i];
         if (l.deleted) continue;
         seen(l.name);
         if (!propOwners.has(l.name)) propOwners.set(l.name, { node: n, prop: p });
@@ -368,7 +400,8 @@ function duplicateLabelOwners(ctx: CheckContext): LabelOwners {
         if (!markOwners.has(m.ref)) markOwners.set(m.ref, { node: n, prop: p, index: i });
       }
     }
-    for (const c of n.liveChildren()) walk(c);
+    const children = n.liveChildren();
+    for (let i = 0; i < children.length; i++) walk(children[i]);
   };
   walk(ctx.info.root);
   const owners = { owners: new Map([...markOwners, ...propOwners, ...nodeOwners]), repeated };
@@ -502,7 +535,8 @@ function interruptsProperty(ctx: CheckContext, node: DtNode): void {
 
 function gpiosProperty(ctx: CheckContext, node: DtNode): void {
   if (node.property('gpio-hog')) return; // hogs have a plain `gpios` list
-  for (const p of node.liveProperties()) if (isGpioProperty(p.name)) checkPhandleArgs(ctx, node, p, '#gpio-cells', false);
+  const props = node.liveProperties();
+  for (let i = 0; i < props.length; i++) if (isGpioProperty(props[i].name)) checkPhandleArgs(ctx, node, props[i], '#gpio-cells', false);
 }
 
 function isEnabled(node: DtNode): boolean {
@@ -635,7 +669,9 @@ function unitAddressFormat(ctx: CheckContext, node: DtNode): void {
 
 /** OF graph: a node with `endpoint` children is a port; its parent (`ports`, or a device with `reg`) holds ports. */
 function graphNodes(_ctx: CheckContext, node: DtNode): void {
-  for (const child of node.liveChildren()) {
+  const children = node.liveChildren();
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i];
     if (child.basename !== 'endpoint' && !child.property('remote-endpoint')) continue;
     node.bus = 'graph-port';
     if (node.parent && !node.parent.bus && (node.parent.name === 'ports' || node.property('reg'))) node.parent.bus = 'graph-ports';
@@ -695,7 +731,8 @@ function i2cBusBridge(ctx: CheckContext, node: DtNode): void {
   const base = node.basename;
   if (base !== 'i2c-bus' && base !== 'i2c-arb' && base !== 'i2c') return;
   // dtc compares the children's names over the parent's base-name length.
-  for (const child of node.liveChildren()) if (base.length === 7 && child.name.startsWith('i2c-bus')) return;
+  const children = node.liveChildren();
+  for (let i = 0; i < children.length; i++) if (base.length === 7 && children[i].name.startsWith('i2c-bus')) return;
   node.bus = 'i2c';
   if (node.children.length === 0) return;
   if (cellsOrDefault(node, '#address-cells', 2) !== 1) ctx.fail(node, undefined, 'incorrect #address-cells for I2C bus');
@@ -808,9 +845,10 @@ export const CHECKS: readonly CheckDef[] = [
   },
   {
     name: 'property_name_chars', level: 'error', prereqs: [], node: (ctx, n) => {
-      for (const p of n.liveProperties()) {
-        const bad = firstBad(p.name, PROP_CHARS);
-        if (bad !== undefined) ctx.fail(n, p, `Bad character '${bad}' in property name`);
+      const props = n.liveProperties();
+      for (let i = 0; i < props.length; i++) {
+        const bad = firstBad(props[i].name, PROP_CHARS);
+        if (bad !== undefined) ctx.fail(n, props[i], `Bad character '${bad}' in property name`);
       }
     },
   },
@@ -821,11 +859,11 @@ export const CHECKS: readonly CheckDef[] = [
       if (n.parent?.property(n.name)) ctx.fail(n, undefined, `node name and property name conflict`);
     },
   },
-  { name: 'duplicate_label', level: 'error', prereqs: [], node: duplicateLabels },
+  { name: 'duplicate_label', level: 'error', prereqs: [], node: duplicateLabels, idle: (ctx) => !duplicateLabelOwners(ctx).repeated },
   { name: 'explicit_phandles', level: 'error', prereqs: [], node: explicitPhandles },
   { name: 'phandle_references', level: 'error', prereqs: ['duplicate_node_names', 'explicit_phandles'], node: phandleReferences },
   { name: 'path_references', level: 'error', prereqs: ['duplicate_node_names'], node: pathReferences },
-  { name: 'omit_unused_nodes', level: 'error', prereqs: ['phandle_references', 'path_references'], node: omitUnusedNodes },
+  { name: 'omit_unused_nodes', level: 'error', prereqs: ['phandle_references', 'path_references'], node: omitUnusedNodes, deletesNodes: true },
   { name: 'address_cells_is_cell', level: W, prereqs: [], node: isCell('#address-cells'), only: '#address-cells' },
   { name: 'size_cells_is_cell', level: W, prereqs: [], node: isCell('#size-cells'), only: '#size-cells' },
   { name: 'device_type_is_string', level: W, prereqs: [], node: isString('device_type'), only: 'device_type' },
@@ -855,8 +893,8 @@ export const CHECKS: readonly CheckDef[] = [
   { name: 'unit_address_vs_reg', level: W, prereqs: [], node: unitAddressVsReg },
   { name: 'unit_address_format', level: W, prereqs: ['node_name_format', 'pci_bridge', 'simple_bus_bridge'], node: unitAddressFormat },
   { name: 'pci_bridge', level: W, prereqs: ['device_type_is_string', 'addr_size_cells'], node: pciBridge, only: 'device_type' },
-  { name: 'pci_device_reg', level: W, prereqs: ['reg_format', 'pci_bridge'], node: pciDeviceReg },
-  { name: 'pci_device_bus_num', level: W, prereqs: ['reg_format', 'pci_bridge'], node: pciDeviceBusNum },
+  { name: 'pci_device_reg', level: W, prereqs: ['reg_format', 'pci_bridge'], node: pciDeviceReg, underBus: 'pci' },
+  { name: 'pci_device_bus_num', level: W, prereqs: ['reg_format', 'pci_bridge'], node: pciDeviceBusNum, underBus: 'pci' },
   {
     name: 'simple_bus_bridge', level: W, prereqs: ['addr_size_cells', 'compatible_is_string_list'], only: 'compatible', node: (_ctx, n) => {
       if (isCompatible(n, 'simple-bus')) n.bus = 'simple';
@@ -864,9 +902,9 @@ export const CHECKS: readonly CheckDef[] = [
   },
   { name: 'simple_bus_reg', level: W, prereqs: ['reg_format', 'simple_bus_bridge'], node: simpleBusReg },
   { name: 'i2c_bus_bridge', level: W, prereqs: ['addr_size_cells'], node: i2cBusBridge },
-  { name: 'i2c_bus_reg', level: W, prereqs: ['reg_format', 'i2c_bus_bridge'], node: i2cBusReg },
+  { name: 'i2c_bus_reg', level: W, prereqs: ['reg_format', 'i2c_bus_bridge'], node: i2cBusReg, underBus: 'i2c' },
   { name: 'spi_bus_bridge', level: W, prereqs: ['addr_size_cells'], node: spiBusBridge },
-  { name: 'spi_bus_reg', level: W, prereqs: ['reg_format', 'spi_bus_bridge'], node: spiBusReg },
+  { name: 'spi_bus_reg', level: W, prereqs: ['reg_format', 'spi_bus_bridge'], node: spiBusReg, underBus: 'spi' },
   { name: 'avoid_default_addr_size', level: W, prereqs: ['addr_size_cells'], node: avoidDefaultAddrSize },
   { name: 'avoid_unnecessary_addr_size', level: W, prereqs: ['avoid_default_addr_size'], node: avoidUnnecessaryAddrSize },
   { name: 'unique_unit_address', level: W, prereqs: ['avoid_default_addr_size'], node: uniqueUnitAddress(false) },
@@ -879,18 +917,18 @@ export const CHECKS: readonly CheckDef[] = [
     },
   },
   {
-    name: 'chosen_node_is_root', level: W, prereqs: [], node: (ctx, n) => {
+    name: 'chosen_node_is_root', level: W, prereqs: [], named: 'chosen', node: (ctx, n) => {
       if (n.name === 'chosen' && n.parent !== ctx.info.root) ctx.fail(n, undefined, 'chosen node must be at root node');
     },
   },
   {
-    name: 'chosen_node_bootargs', level: W, prereqs: [], node: (ctx, n) => {
+    name: 'chosen_node_bootargs', level: W, prereqs: [], named: 'chosen', node: (ctx, n) => {
       const p = n.name === 'chosen' ? n.property('bootargs') : undefined;
       if (p) chosenString(ctx, n, p);
     },
   },
   {
-    name: 'chosen_node_stdout_path', level: W, prereqs: [], node: (ctx, n) => {
+    name: 'chosen_node_stdout_path', level: W, prereqs: [], named: 'chosen', node: (ctx, n) => {
       if (n.name !== 'chosen') return;
       let p = n.property('stdout-path');
       if (!p) {
@@ -930,7 +968,7 @@ export const CHECKS: readonly CheckDef[] = [
       graphReg(ctx, n);
     },
   },
-  { name: 'graph_endpoint', level: W, prereqs: ['graph_nodes'], node: graphEndpoint },
+  { name: 'graph_endpoint', level: W, prereqs: ['graph_nodes'], node: graphEndpoint, underBus: 'graph-port' },
   { name: 'always_fail', level: 'off', prereqs: [], node: (ctx, n) => ctx.fail(n, undefined, 'always_fail check') },
 ];
 
@@ -953,15 +991,29 @@ function describe(node: DtNode, prop: DtProperty | undefined): string {
 function nodesByPropertyName(root: DtNode): Map<string, DtNode[]> {
   const index = new Map<string, DtNode[]>();
   const walk = (node: DtNode) => {
-    for (const p of node.properties) {
-      let nodes = index.get(p.name);
-      if (!nodes) index.set(p.name, (nodes = []));
+    const props = node.properties;
+    for (let i = 0; i < props.length; i++) {
+      let nodes = index.get(props[i].name);
+      if (!nodes) index.set(props[i].name, (nodes = []));
       if (nodes[nodes.length - 1] !== node) nodes.push(node);
     }
-    for (const c of node.children) walk(c);
+    const children = node.children;
+    for (let i = 0; i < children.length; i++) walk(children[i]);
   };
   walk(root);
   return index;
+}
+
+/** The nodes a walk from the root (which skips deleted children) reaches, parents before their children. */
+function preorder(root: DtNode): DtNode[] {
+  const nodes: DtNode[] = [];
+  const walk = (node: DtNode) => {
+    nodes.push(node);
+    const children = node.children;
+    for (let i = 0; i < children.length; i++) if (!children[i].deleted) walk(children[i]);
+  };
+  walk(root);
+  return nodes;
 }
 
 /** Does a walk from the root (which skips deleted children) reach the node? */
@@ -995,18 +1047,30 @@ export function runChecks(info: DtInfo, diagnostics: Diagnostic[], options: RunC
     const where = node ? `${describe(node, prop)}: ` : '';
     diagnostics.push({ severity: isError ? 'error' : 'warning', code: c.name, message: where + message, loc });
   };
-  const visit = (c: CheckDef, node: DtNode) => {
-    c.node!(ctx, node);
-    for (let i = 0; i < node.children.length; i++) {
-      const child = node.children[i];
-      if (!child.deleted) visit(c, child);
+  /**
+   * The nodes a walk from the root reaches, in its order: made once, and again after a check deleted nodes. A node
+   * deleted during a check's walk is skipped, as its subtree is (deleting a node deletes its subtree).
+   */
+  let walkOrder: DtNode[] | undefined;
+  const visitAll = (c: CheckDef) => {
+    if (c.idle?.(ctx)) return;
+    walkOrder ??= preorder(info.root);
+    const nodes = walkOrder;
+    const bus = c.underBus;
+    const named = c.named;
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i];
+      if (node.deleted || (bus !== undefined && node.parent?.bus !== bus) || (named !== undefined && node.name !== named)) continue;
+      c.node!(ctx, node);
     }
+    if (c.deletesNodes) walkOrder = undefined;
   };
   let withProperty: Map<string, DtNode[]> | undefined;
   /** A check gated on a property visits, in the same order, only the nodes the walk would reach that have one. */
   const visitWith = (c: CheckDef, name: string) => {
     withProperty ??= nodesByPropertyName(info.root);
-    for (const node of withProperty.get(name) ?? []) if (reached(node, info.root)) c.node!(ctx, node);
+    const nodes = withProperty.get(name) ?? [];
+    for (let i = 0; i < nodes.length; i++) if (reached(nodes[i], info.root)) c.node!(ctx, nodes[i]);
   };
   const run = (c: CheckDef): boolean => {
     let error = false;
@@ -1025,7 +1089,7 @@ export function runChecks(info: DtInfo, diagnostics: Diagnostic[], options: RunC
           const outer = current;
           current = c;
           if (c.only !== undefined) visitWith(c, c.only);
-          else visit(c, info.root);
+          else visitAll(c);
           current = outer;
         }
         if (status.get(c.name) === 'unchecked') status.set(c.name, 'passed');

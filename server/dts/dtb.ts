@@ -24,8 +24,10 @@ const HEADER_SIZE_DT_STRUCT = 36;
 
 function flatten(builder: FdtBuilder, node: DtNode): void {
   builder.beginNode(node.name);
-  for (const p of node.properties) if (!p.deleted) builder.property(p.name, p.value.bytes);
-  for (const c of node.children) if (!c.deleted) flatten(builder, c);
+  const props = node.properties;
+  for (let i = 0; i < props.length; i++) if (!props[i].deleted) builder.property(props[i].name, props[i].value.bytes);
+  const children = node.children;
+  for (let i = 0; i < children.length; i++) if (!children[i].deleted) flatten(builder, children[i]);
   builder.endNode();
 }
 

@@ -93,11 +93,6 @@ interface Token {
   end: number;
 }
 
-const NAME_CHAR = (() => {
-  const t = new Uint8Array(256);
-  for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789,._+*#?@-') t[c.charCodeAt(0)] = 1;
-  return t;
-})();
 const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const IDENT_TABLE = (() => {
   const t = new Uint8Array(256);
@@ -105,8 +100,26 @@ const IDENT_TABLE = (() => {
   return t;
 })();
 const isIdentChar = (code: number) => code < 256 && IDENT_TABLE[code] === 1;
-/** Hex digits by code, for the scanning loop of an integer (a call per character costs on V8's baseline compiler). */
-const HEX_TABLE = Uint8Array.from({ length: 256 }, (_, c) => (isHex(String.fromCharCode(c)) ? 1 : 0));
+/*
+ * The lexer's runs of characters are regular expressions, sticky at an offset: V8 runs them as native code, where
+ * dtc's code runs on the baseline compiler, at about 20 ns a character in a loop of charCodeAt and a table.
+ */
+const SPACE_RUN = /[ \t\n\r\v\f]*/y;
+const NAME_RUN = /[a-zA-Z0-9,._+*#?@-]*/y;
+/** A path reference's characters: a name's, and slashes. */
+const PATH_RUN = /[a-zA-Z0-9,._+*#?@/-]*/y;
+const IDENT_RUN = /[a-zA-Z0-9_]*/y;
+const STRING_RUN = /[^"\\]*/y;
+const CHAR_RUN = /[^'\\]*/y;
+const HEX_RUN = /[0-9a-fA-F]*/y;
+const DIGIT_RUN = /[0-9]*/y;
+
+/** The end of the run of `run`'s characters in `text` from `i`. */
+function runEnd(run: RegExp, text: string, i: number): number {
+  run.lastIndex = i;
+  run.test(text);
+  return run.lastIndex;
+}
 const KEYWORDS = ['/dts-v1/', '/plugin/', '/memreserve/', '/bits/', '/delete-property/', '/delete-node/', '/omit-if-no-ref/', '/incbin/'];
 const PUNCT2 = ['<<', '>>', '<=', '>=', '==', '!=', '&&', '||'];
 /** An integer literal's suffixes, longest first (only a literal followed by U or L has one). */
@@ -240,10 +253,12 @@ class Parser {
     for (;;) {
       const text = this.source.text;
       while (this.pos < text.length) {
+        SPACE_RUN.lastIndex = this.pos;
+        SPACE_RUN.test(text);
+        this.pos = SPACE_RUN.lastIndex;
+        if (this.pos >= text.length) break;
         const c = text.charCodeAt(this.pos);
-        if (c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12) {
-          this.pos++;
-        } else if (c === 47 /* / */ && text.charCodeAt(this.pos + 1) === 42 /* * */) {
+        if (c === 47 /* / */ && text.charCodeAt(this.pos + 1) === 42 /* * */) {
           const end = text.indexOf('*/', this.pos + 2);
           if (end < 0) this.fatal('unterminated comment', { source: this.source, start: this.pos, end: text.length });
           this.pos = end + 2;
@@ -282,7 +297,9 @@ class Parser {
   }
 
   private scan(mode: Mode): Token {
-    this.skipTrivia();
+    // Calls cost on the baseline compiler: trivia is skipped only when some may come (or an include may end).
+    const before = this.source.text.charCodeAt(this.pos);
+    if (before !== before || before <= 32 || before === 47 /* / */ || before === 35 /* # */) this.skipTrivia();
     const text = this.source.text;
     const start = this.pos;
     if (start >= text.length) return this.make('eof', start, '');
@@ -293,6 +310,21 @@ class Parser {
         return this.make('byte', start, text.slice(start, start + 2), BigInt(parseInt(text.slice(start, start + 2), 16)));
       }
     }
+    // The most common tokens first: punctuators that begin no longer token (',' only outside names, where it is a
+    // name character), and integers (no label starts with a digit).
+    const code = text.charCodeAt(start);
+    if (code === 59 /* ; */ || code === 123 /* { */ || code === 125 /* } */ || code === 40 /* ( */ || code === 41 /* ) */ || code === 91 /* [ */ || code === 93 /* ] */ || (code === 44 /* , */ && mode !== 'name')) {
+      this.pos = start + 1;
+      return this.make('punct', start, c);
+    }
+    if (code === 60 /* < */ || code === 62 /* > */) {
+      const next = text.charCodeAt(start + 1);
+      if (next !== 60 && next !== 62 && next !== 61 /* = */) {
+        this.pos = start + 1;
+        return this.make('punct', start, c);
+      }
+    }
+    if (mode !== 'name' && code >= 48 && code <= 57) return this.scanInt(start);
     if (c === '/') {
       if (text.startsWith('/include/', start)) {
         this.include();
@@ -309,15 +341,15 @@ class Parser {
     if (c === "'") return this.scanChar(start);
     if (c === '&') {
       if (text[start + 1] === '{' && text[start + 2] === '/') {
-        let j = start + 3;
-        while (j < text.length && (NAME_CHAR[text.charCodeAt(j)] || text[j] === '/')) j++;
+        const j = runEnd(PATH_RUN, text, start + 3);
         if (text[j] === '}') {
           this.pos = j + 1;
           return this.make('ref', start, text.slice(start + 2, j));
         }
       }
-      let j = start + 1;
-      while (j < text.length && IDENT_TABLE[text.charCodeAt(j)] === 1) j++;
+      IDENT_RUN.lastIndex = start + 1;
+      IDENT_RUN.test(text);
+      const j = IDENT_RUN.lastIndex;
       // The run is identifier characters: a label (LABEL_RE) unless it starts with a digit.
       const first = text.charCodeAt(start + 1);
       if (j > start + 1 && !(first >= 48 && first <= 57)) {
@@ -329,7 +361,9 @@ class Parser {
     let j = start;
     const nameStart = mode === 'name' && c === '\\' ? start + 1 : start;
     j = nameStart;
-    while (j < text.length && NAME_CHAR[text.charCodeAt(j)]) j++;
+    NAME_RUN.lastIndex = j;
+    NAME_RUN.test(text);
+    j = NAME_RUN.lastIndex;
     if (j > nameStart) {
       const word = text.slice(nameStart, j);
       if (text[j] === ':' && LABEL_RE.test(word) && nameStart === start) {
@@ -343,8 +377,7 @@ class Parser {
     }
     if (mode !== 'name' && c >= '0' && c <= '9') return this.scanInt(start);
     if (mode !== 'name' && isIdentChar(c.charCodeAt(0))) {
-      let k = start;
-      while (k < text.length && IDENT_TABLE[text.charCodeAt(k)] === 1) k++;
+      const k = runEnd(IDENT_RUN, text, start);
       this.pos = k;
       return this.make('ident', start, text.slice(start, k));
     }
@@ -364,17 +397,16 @@ class Parser {
     let j = start;
     const hex = text[j] === '0' && (text[j + 1] === 'x' || text[j + 1] === 'X') && isHex(text[j + 2] ?? '');
     if (hex) {
-      j += 2;
-      while (j < text.length && HEX_TABLE[text.charCodeAt(j)] === 1) j++;
-    } else {
-      while (j < text.length && text[j] >= '0' && text[j] <= '9') j++;
-    }
+      j = runEnd(HEX_RUN, text, j + 2);
+    } else j = runEnd(DIGIT_RUN, text, j);
     const digitsEnd = j;
     const after = text[j];
-    for (const suffix of after === 'U' || after === 'L' ? INT_SUFFIXES : []) {
-      if (text.startsWith(suffix, j)) {
-        j += suffix.length;
-        break;
+    if (after === 'U' || after === 'L') {
+      for (let k = 0; k < INT_SUFFIXES.length; k++) {
+        if (text.startsWith(INT_SUFFIXES[k], j)) {
+          j += INT_SUFFIXES[k].length;
+          break;
+        }
       }
     }
     this.pos = j;
@@ -398,7 +430,11 @@ class Parser {
 
   private scanQuoted(start: number, quote: string): string {
     const text = this.source.text;
-    let j = start + 1;
+    // The run up to a quote or a backslash, natively; a loop only past escapes.
+    const plain = quote === '"' ? STRING_RUN : CHAR_RUN;
+    plain.lastIndex = start + 1;
+    plain.test(text);
+    let j = plain.lastIndex;
     while (j < text.length && text[j] !== quote) j += text[j] === '\\' ? 2 : 1;
     if (j >= text.length) this.fatal(`unterminated ${quote === '"' ? 'string' : 'character literal'}`, { source: this.source, start, end: text.length });
     this.pos = j + 1;
@@ -478,7 +514,7 @@ class Parser {
   private lastEnd = 0;
 
   private next(mode: Mode): Token {
-    const t = this.peek(mode);
+    const t = this.peekMode === mode ? this.peekToken! : this.peek(mode);
     this.peekMode = undefined;
     this.lastEndSource = this.source;
     this.lastEnd = t.end;
@@ -508,10 +544,6 @@ class Parser {
       this.fatal(`syntax error: expected '${p}', found ${this.describe(t)}`, this.locOf(t));
     }
     return t;
-  }
-
-  private isPunct(t: Token, p: string): boolean {
-    return t.kind === 'punct' && t.text === p;
   }
 
   // ---- grammar ---------------------------------------------------------------------------------------------
@@ -632,7 +664,7 @@ class Parser {
 
   private topItem(labels: LabelDef[]): TopItemAst {
     const t = this.peek('name');
-    if (this.isPunct(t, '/') && labels.length === 0) {
+    if (t.kind === 'punct' && t.text === '/' && labels.length === 0) {
       this.next('name');
       return { kind: 'root', node: this.nodeBody([], '', this.locOf(t), false) };
     }
@@ -655,7 +687,7 @@ class Parser {
     const node: NodeAst = { kind: 'node', labels, name, nameLoc, omitIfNoRef, properties: [], children: [], loc: nameLoc, bodyLoc: open };
     for (;;) {
       const first = this.peek('name');
-      if (this.isPunct(first, '}')) {
+      if (first.kind === 'punct' && first.text === '}') {
         this.next('name');
         const end = this.expectPunct(';', 'value');
         node.loc = this.span(labels[0]?.loc ?? nameLoc, this.locOf(end));
@@ -695,8 +727,11 @@ class Parser {
     const labels: LabelDef[] = [];
     let omit = false;
     for (;;) {
-      labels.push(...this.labels('name'));
       const t = this.peek('name');
+      if (t.kind === 'label') {
+        labels.push(...this.labels('name'));
+        continue;
+      }
       if (t.kind === 'keyword' && t.text === '/omit-if-no-ref/') {
         this.next('name');
         omit = true;
@@ -707,13 +742,13 @@ class Parser {
     const n = this.name();
     const nameLoc = this.locOf(n);
     const after = this.peek('value');
-    if (this.isPunct(after, '{')) return this.nodeBody(labels, n.text, nameLoc, omit);
+    if (after.kind === 'punct' && after.text === '{') return this.nodeBody(labels, n.text, nameLoc, omit);
     if (omit) this.fatal("syntax error: /omit-if-no-ref/ applies to nodes, found a property", nameLoc);
-    if (this.isPunct(after, ';')) {
+    if (after.kind === 'punct' && after.text === ';') {
       this.next('value');
       return { kind: 'property', labels, name: n.text, nameLoc, value: undefined, loc: this.span(labels[0]?.loc ?? nameLoc, this.locOf(after)) };
     }
-    if (!this.isPunct(after, '=')) this.fatal(`syntax error: expected '=', ';' or '{' after '${n.text}', found ${this.describe(after)}`, this.locOf(after));
+    if (!(after.kind === 'punct' && after.text === '=')) this.fatal(`syntax error: expected '=', ';' or '{' after '${n.text}', found ${this.describe(after)}`, this.locOf(after));
     this.next('value');
     const value = this.propertyValue();
     const end = this.expectPunct(';', 'value');
@@ -734,15 +769,15 @@ class Parser {
         data.u8(0);
       } else if (t.kind === 'ref') {
         markers.push({ kind: 'path', offset: data.length, ref: t.text, loc: this.locOf(t) });
-      } else if (this.isPunct(t, '<') || (t.kind === 'keyword' && t.text === '/bits/')) {
+      } else if ((t.kind === 'punct' && t.text === '<') || (t.kind === 'keyword' && t.text === '/bits/')) {
         this.array(t, data, markers);
-      } else if (this.isPunct(t, '[')) {
+      } else if (t.kind === 'punct' && t.text === '[') {
         markers.push({ kind: 'type', offset: data.length, type: 'u8' });
         for (;;) {
           const b = this.next('bytes');
           if (b.kind === 'byte') data.u8(Number(b.value));
           else if (b.kind === 'label') label(b);
-          else if (this.isPunct(b, ']')) break;
+          else if (b.kind === 'punct' && b.text === ']') break;
           else this.fatal(`syntax error: expected hex byte pairs or ']' in a byte string, found ${this.describe(b)}`, this.locOf(b));
         }
       } else if (t.kind === 'keyword' && t.text === '/incbin/') {
@@ -751,7 +786,8 @@ class Parser {
         this.fatal(`syntax error: expected a property value, found ${this.describe(t)}`, this.locOf(t));
       }
       for (let l = this.peek('value'); l.kind === 'label'; l = this.peek('value')) label(this.next('value'));
-      if (this.isPunct(this.peek('value'), ',')) {
+      const after = this.peek('value');
+      if (after.kind === 'punct' && after.text === ',') {
         this.next('value');
         continue;
       }
@@ -775,7 +811,7 @@ class Parser {
     const mask = (1n << BigInt(bits)) - 1n;
     for (;;) {
       const t = this.peek('value');
-      if (this.isPunct(t, '>')) {
+      if (t.kind === 'punct' && t.text === '>') {
         this.next('value');
         return;
       }
@@ -791,9 +827,17 @@ class Parser {
         appendInt(data, MASK64, bits);
         continue;
       }
-      const v = this.integerPrim();
+      // A literal cell taken here, without the calls of integerPrim (calls cost on V8's baseline compiler).
+      let v: bigint;
+      if (t.kind === 'int') {
+        this.peekMode = undefined;
+        this.lastEndSource = this.source;
+        this.lastEnd = t.end;
+        v = t.value;
+      } else v = this.integerPrim();
       if (bits < 64 && v > mask && (v | mask) !== MASK64) this.error(`Value out of range for ${bits}-bit array element`, this.locOf(t), 'cell');
-      appendInt(data, v, bits);
+      if (bits === 32) data.u32(Number(v & 0xffffffffn));
+      else appendInt(data, v, bits);
     }
   }
 
@@ -803,7 +847,8 @@ class Parser {
     if (f.kind !== 'string') this.fatal(`syntax error: /incbin/ needs a "file" name, found ${this.describe(f)}`, this.locOf(f));
     let offset = 0n;
     let length: bigint | undefined;
-    if (this.isPunct(this.peek('value'), ',')) {
+    const comma = this.peek('value');
+    if (comma.kind === 'punct' && comma.text === ',') {
       this.next('value');
       offset = this.integerPrim();
       this.expectPunct(',', 'value');
@@ -825,7 +870,7 @@ class Parser {
   private integerPrim(): bigint {
     const t = this.next('value');
     if (t.kind === 'int') return t.value;
-    if (this.isPunct(t, '(')) {
+    if (t.kind === 'punct' && t.text === '(') {
       const v = this.ternary();
       this.expectPunct(')', 'value');
       return v;
@@ -835,7 +880,8 @@ class Parser {
 
   private ternary(): bigint {
     const cond = this.binary(0);
-    if (!this.isPunct(this.peek('value'), '?')) return cond;
+    const question = this.peek('value');
+    if (!(question.kind === 'punct' && question.text === '?')) return cond;
     this.next('value');
     const a = this.ternary();
     this.expectPunct(':', 'value');

@@ -40,7 +40,23 @@ interface Macro {
   name: string;
   params: string[] | undefined;
   variadic: boolean;
-  body: Tok[];
+  /** The replacement list; undefined until first needed when `bodyText` holds it as written. */
+  body: Tok[] | undefined;
+  bodyText?: string;
+}
+
+/**
+ * A macro's replacement list, lexed at its first use: a kernel header defines hundreds of macros that a devicetree
+ * never uses. Its tokens' own positions are never read (an expansion takes its invocation's).
+ */
+function macroBody(m: Macro): Tok[] {
+  if (m.body === undefined) {
+    const body = lex(m.bodyText ?? '', -1).filter((t) => t.kind !== K.Newline);
+    for (let i = 0; i < body.length; i++) body[i].bol = false;
+    if (body.length > 0) body[0].ws = false;
+    m.body = body;
+  }
+  return m.body;
 }
 
 export interface PreprocessOptions {
@@ -81,13 +97,9 @@ const SINGLE_PUNCT = new Set('[](){}.&*+-~!/%<>^|?:;=,#');
 /** The multi-character punctuators by first character, longest first: the lexer tries only those its character starts. */
 const PUNCTS_BY_FIRST = new Map<string, string[]>();
 for (const p of PUNCTS) PUNCTS_BY_FIRST.set(p[0], [...(PUNCTS_BY_FIRST.get(p[0]) ?? []), p]);
-const IDENT_START = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
-/**
- * Identifier characters by code (1 where IDENT_START or a digit), read inline in the scanning loops: the dtc command
- * runs on V8's baseline compiler, which inlines no call, and a call per character was a tenth of its lexing.
- */
-const IDENT_CHARS = Uint8Array.from({ length: 128 }, (_, c) => (IDENT_START(c) || (c >= 48 && c <= 57) ? 1 : 0));
-const DIGIT = (c: number) => c >= 48 && c <= 57;
+/** Identifier starts by character code, read inline (the dtc command runs on V8's baseline compiler: a call costs). */
+const IDENT_START = Uint8Array.from({ length: 128 }, (_, c) => ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36 ? 1 : 0));
+const isDigit = (c: number) => c >= 48 && c <= 57;
 const MAX_INCLUDE_DEPTH = 200;
 const MAX_EXPANSION_TOKENS = 5_000_000;
 
@@ -132,6 +144,11 @@ class Lexer {
 
   atEnd(): boolean {
     return this.done || this.st.pos >= this.text.length;
+  }
+
+  /** Is the next token the first on its line? */
+  atLineStart(): boolean {
+    return this.st.bol;
   }
 
   /** Moves to `end` (a newline's offset or the text's end) and past the newline, counting the lines crossed. */
@@ -213,13 +230,14 @@ class Lexer {
         }
       }
       const start = i;
-      if (IDENT_START(c)) {
-        i++;
-        while (i < n && IDENT_CHARS[text.charCodeAt(i)] === 1) i++;
+      if (IDENT_START[c] === 1) {
+        IDENTIFIER_REST.lastIndex = i + 1;
+        IDENTIFIER_REST.test(text);
+        i = IDENTIFIER_REST.lastIndex;
         st.pos = i;
         return this.tok(K.Ident, start, i);
       }
-      if (DIGIT(c) || (c === 46 && DIGIT(text.charCodeAt(i + 1)))) {
+      if ((c >= 48 && c <= 57) || (c === 46 && isDigit(text.charCodeAt(i + 1)))) {
         i = numberEnd(text, i);
         st.pos = i;
         return this.tok(K.Number, start, i);
@@ -233,9 +251,10 @@ class Lexer {
       let p = '';
       if (SINGLE_PUNCT.has(text[i])) {
         p = text[i];
-        for (const cand of PUNCTS_BY_FIRST.get(p) ?? []) {
-          if (text.startsWith(cand, i)) {
-            p = cand;
+        const candidates = PUNCTS_BY_FIRST.get(p);
+        for (let k = 0; candidates !== undefined && k < candidates.length; k++) {
+          if (text.startsWith(candidates[k], i)) {
+            p = candidates[k];
             break;
           }
         }
@@ -259,15 +278,38 @@ function commentEnd(text: string, i: number): number {
   }
 }
 
+/*
+ * The lexers' runs of characters are regular expressions, sticky at an offset: V8 runs them as native code, where dtc's
+ * code runs on the baseline compiler, at about 20 ns a character in a loop of charCodeAt and a table.
+ */
+const IDENTIFIER_REST = /[A-Za-z0-9_$]*/y;
+/** After a pp-number's first character: identifier characters, dots, and signs after an exponent's e or p. */
+const NUMBER_REST = /(?:[eEpP][+-]|[A-Za-z0-9_$.])*/y;
+/**
+ * What scanLine passes over: all but newlines, backslashes, comments' and literals' starts, identifiers' and
+ * numbers' characters (a dot is inert: a number it starts is found at its digit, with the same end).
+ */
+/**
+ * Whole lines that need no preprocessing whatever the macros (when none is named with a lowercase letter first):
+ * not a directive (nor a comment first), no comment, splice or character literal, strings closed on their line
+ * without escapes, and no identifier that starts with an uppercase letter, '_' or '$'.
+ */
+const PLAIN_LINES = /(?:(?![ \t]*(?:#|\/\*))(?:[^\n\\/"'A-Z_$]|\/(?![*/])|"[^"\\\n]*"|(?<=[A-Za-z0-9_$])[A-Z_$])*\n)*/y;
+/** `#define NAME` followed by a space or the line's end (a '(' right after the name makes a function-like macro). */
+const OBJECT_MACRO_DEFINITION = /#[ \t]*define[ \t]+([A-Za-z_$][A-Za-z0-9_$]*)(?=[ \t\n]|$)/y;
+const INERT_RUN = /[^\n\\/"'A-Za-z0-9_$]*/y;
+
+/** The end of the identifier characters from `i`. */
+function identifierEnd(text: string, i: number): number {
+  IDENTIFIER_REST.lastIndex = i;
+  IDENTIFIER_REST.test(text);
+  return IDENTIFIER_REST.lastIndex;
+}
+
 function numberEnd(text: string, i: number): number {
-  i++;
-  while (i < text.length) {
-    const e = text.charCodeAt(i);
-    if ((e === 43 || e === 45) && /[eEpP]/.test(text[i - 1])) i++;
-    else if (IDENT_CHARS[e] === 1 || e === 46) i++;
-    else break;
-  }
-  return i;
+  NUMBER_REST.lastIndex = i + 1;
+  NUMBER_REST.test(text);
+  return NUMBER_REST.lastIndex;
 }
 
 /** The offset after a literal's closing quote, or -1 when it is not closed on its line. */
@@ -283,13 +325,46 @@ function quoteEnd(text: string, i: number): number {
 }
 
 /**
+ * Which identifiers may name a macro, by first character and length: a line's words are looked up (sliced out and
+ * hashed) only when some macro, ever defined, has their first character and length. Devicetree text is mostly
+ * lowercase names, and macro names mostly uppercase.
+ */
+class MacroNameFilter {
+  private readonly table = new Uint8Array(128 * 64);
+
+  constructor() {
+    this.add('__LINE__');
+    this.add('__FILE__');
+  }
+
+  private static slot(first: number, length: number): number {
+    return (first & 127) * 64 + (length < 63 ? length : 63);
+  }
+
+  add(name: string): void {
+    this.table[MacroNameFilter.slot(name.charCodeAt(0), name.length)] = 1;
+  }
+
+  /** Might text[start, end) be a macro's name? */
+  mayName(text: string, start: number, end: number): boolean {
+    return this.table[MacroNameFilter.slot(text.charCodeAt(start), end - start)] === 1;
+  }
+}
+
+/**
  * Scans one logical line from `i` without making tokens: the offset of the newline that ends it, and whether the
  * line needs real preprocessing (a macro name, __LINE__/__FILE__, or a line splice). Block comments may span lines.
+ * `filter`, when given, says which words need no lookup in `macros` (never while lookups are recorded).
  */
-function scanLine(text: string, i: number, macros: { has(name: string): boolean } | undefined): { end: number; plain: boolean } {
+function scanLine(text: string, i: number, macros: { has(name: string): boolean } | undefined, filter?: MacroNameFilter): { end: number; plain: boolean } {
   const n = text.length;
   let plain = true;
   while (i < n) {
+    // Characters that start nothing (spaces, punctuators) are skipped by a regular expression (native code).
+    INERT_RUN.lastIndex = i;
+    INERT_RUN.test(text);
+    i = INERT_RUN.lastIndex;
+    if (i >= n) break;
     const c = text.charCodeAt(i);
     if (c === 10) return { end: i, plain };
     if (c === 92 && (text.charCodeAt(i + 1) === 10 || text.charCodeAt(i + 1) === 13)) {
@@ -305,15 +380,14 @@ function scanLine(text: string, i: number, macros: { has(name: string): boolean 
     } else if (c === 34 || c === 39) {
       const end = quoteEnd(text, i);
       i = end < 0 ? i + 1 : end;
-    } else if (IDENT_START(c)) {
+    } else if (IDENT_START[c] === 1) {
       const start = i;
-      i++;
-      while (i < n && IDENT_CHARS[text.charCodeAt(i)] === 1) i++;
-      if (macros) {
+      i = identifierEnd(text, i + 1);
+      if (macros && (filter === undefined || filter.mayName(text, start, i))) {
         const word = text.slice(start, i);
         if (macros.has(word) || word === '__LINE__' || word === '__FILE__') plain = false;
       }
-    } else if (DIGIT(c) || (c === 46 && DIGIT(text.charCodeAt(i + 1)))) {
+    } else if ((c >= 48 && c <= 57) || (c === 46 && isDigit(text.charCodeAt(i + 1)))) {
       i = numberEnd(text, i);
     } else i++;
   }
@@ -500,7 +574,7 @@ function sameTokens(a: readonly Tok[], b: readonly Tok[]): boolean {
 
 /** Two definitions expand alike (a body token's own position is never used: expansions take the invocation's). */
 function sameMacro(a: Macro, b: Macro): boolean {
-  return a.variadic === b.variadic && sameTokens(a.body, b.body) && (a.params === b.params || (a.params !== undefined && b.params !== undefined && a.params.join(',') === b.params.join(',')));
+  return a.variadic === b.variadic && sameTokens(macroBody(a), macroBody(b)) && (a.params === b.params || (a.params !== undefined && b.params !== undefined && a.params.join(',') === b.params.join(',')));
 }
 
 /** Recorded segments kept at most (by text size: an editor's few documents), least recently used dropped first; variants kept per file. */
@@ -595,6 +669,9 @@ interface Cond {
 
 class Preprocessor {
   private readonly macros = new Map<string, Macro>();
+  private readonly macroNameFilter = new MacroNameFilter();
+  /** Has some macro a name that starts with neither an uppercase letter, '_' nor '$' (PLAIN_LINES cannot tell)? */
+  private lowercaseMacroNames = false;
   readonly diagnostics: Diagnostic[] = [];
   readonly fileNames: string[] = [];
   private out = '';
@@ -617,6 +694,7 @@ class Preprocessor {
     const define = (name: string, value: string) => {
       const body = value === '' ? [] : lex(value, -1).filter((t) => t.kind !== K.Newline);
       this.macros.set(name, { name, params: undefined, variadic: false, body: body.map((t) => ({ ...t, ...builtin })) });
+      this.noteMacroName(name);
     };
     define('__STDC__', '1');
     define('__STDC_HOSTED__', '1');
@@ -642,10 +720,19 @@ class Preprocessor {
     return m;
   }
 
+  private noteMacroName(name: string): void {
+    this.macroNameFilter.add(name);
+    const c = name.charCodeAt(0);
+    if (!((c >= 65 && c <= 90) || c === 95 || c === 36)) this.lowercaseMacroNames = true;
+  }
+
   private setMacro(name: string, m: Macro | undefined): void {
-    if (m) this.macros.set(name, m);
-    else this.macros.delete(name);
-    for (const r of this.recordings) r.writes.set(name, m);
+    if (m) {
+      this.macros.set(name, m);
+      this.noteMacroName(name);
+    } else this.macros.delete(name);
+    // Indexed: for-of allocates an iterator, even over no recordings, on V8's baseline compiler.
+    for (let i = 0; i < this.recordings.length; i++) this.recordings[i].writes.set(name, m);
   }
 
   private position(t: Tok): Position {
@@ -675,9 +762,9 @@ class Preprocessor {
       this.padPending = false;
       return;
     }
-    if (this.prev !== undefined && (t.ws || (this.padPending && avoidPaste(this.prev, t)))) this.write(' ');
+    if (this.prev !== undefined && (t.ws || (this.padPending && avoidPaste(this.prev, t)))) this.out += ' ';
     this.map.add(this.out.length, t.file, t.line, t.col, !fromMacro);
-    this.write(t.text);
+    this.out += t.text;
     this.prev = t;
     this.padPending = false;
   }
@@ -689,7 +776,7 @@ class Preprocessor {
   // ---- files -----------------------------------------------------------------------------------------------
 
   private textOf(path: string): string | undefined {
-    for (const r of this.recordings) r.probed.add(path);
+    for (let i = 0; i < this.recordings.length; i++) this.recordings[i].probed.add(path);
     return this.cache.text(path, this.options.host);
   }
 
@@ -710,8 +797,17 @@ class Preprocessor {
     const conds: Cond[] = [];
     const active = () => conds.length === 0 || conds[conds.length - 1].active;
     while (!lexer.atEnd()) {
+      if (lexer.col === 1 && lexer.atLineStart() && !this.lowercaseMacroNames && this.recordings.length === 0 && active()) {
+        PLAIN_LINES.lastIndex = lexer.pos;
+        PLAIN_LINES.test(text);
+        if (PLAIN_LINES.lastIndex > lexer.pos) {
+          this.copyPlainLines(text, lexer, PLAIN_LINES.lastIndex, file);
+          continue;
+        }
+      }
       let at = lexer.pos;
       while (text.charCodeAt(at) === 32 || text.charCodeAt(at) === 9) at++;
+      if (text.charCodeAt(at) === 35 /* # */ && lexer.atLineStart() && active() && this.defineObjectMacro(text, at, lexer)) continue;
       if (text.charCodeAt(at) === 35 /* # */ || (text.charCodeAt(at) === 47 && text.charCodeAt(at + 1) === 42)) {
         // A directive (possibly after a comment): lex it.
         const state = lexer.save();
@@ -724,7 +820,7 @@ class Preprocessor {
         }
         lexer.restore(state);
       }
-      const line = scanLine(text, lexer.pos, !active() ? undefined : this.recordings.length ? this.macroNames : this.macros);
+      const line = !active() ? scanLine(text, lexer.pos, undefined) : this.recordings.length ? scanLine(text, lexer.pos, this.macroNames) : scanLine(text, lexer.pos, this.macros, this.macroNameFilter);
       if (!active()) {
         lexer.skipTo(line.end);
         continue;
@@ -739,9 +835,40 @@ class Preprocessor {
         lexer.skipTo(line.end);
         continue;
       }
-      this.expandInto(src, (t) => this.emit(t, t.hide !== undefined), false, true);
+      this.expandInto(src, undefined, false, true);
     }
     if (conds.length > 0) this.error(conds[conds.length - 1].tok, 'unterminated conditional directive');
+  }
+
+  /**
+   * Copies whole plain lines up to `end` (after a newline) as they are: what copying each line would do, with one
+   * source map entry (a verbatim entry maps the lines after it), at the first line that is not empty.
+   */
+  private copyPlainLines(text: string, lexer: Lexer, end: number, file: number): void {
+    let first = lexer.pos;
+    while (first < end && text.charCodeAt(first) === 10) first++;
+    if (first < end) this.map.add(this.out.length + (first - lexer.pos), file, lexer.line + (first - lexer.pos), 1, true);
+    this.write(text.slice(lexer.pos, end));
+    this.prev = undefined;
+    lexer.skipTo(end - 1);
+  }
+
+  /**
+   * `#define NAME replacement` (an object-like macro, the most common directive by far) read without tokens: its
+   * replacement list is kept as text, lexed if the macro is used (macroBody). False, having read nothing, for any
+   * other line.
+   */
+  private defineObjectMacro(text: string, at: number, lexer: Lexer): boolean {
+    OBJECT_MACRO_DEFINITION.lastIndex = at;
+    const m = OBJECT_MACRO_DEFINITION.exec(text);
+    if (m === null || m[1] === 'defined') return false;
+    const bodyStart = OBJECT_MACRO_DEFINITION.lastIndex;
+    const end = scanLine(text, bodyStart, undefined).end;
+    this.setMacro(m[1], { name: m[1], params: undefined, variadic: false, body: undefined, bodyText: text.slice(bodyStart, end) });
+    lexer.skipTo(end);
+    this.write('\n');
+    this.prev = undefined;
+    return true;
   }
 
   private directive(hash: Tok, line: Tok[], conds: Cond[], active: () => boolean, path: string, depth: number): void {
@@ -822,7 +949,7 @@ class Preprocessor {
   /** Assembler mode: an unknown directive is ordinary text (`#address-cells = <1>;`). */
   private passThrough(hash: Tok, line: Tok[]): void {
     const src = TokenSource.of([hash, ...line]);
-    this.expandInto(src, (t) => this.emit(t, t.hide !== undefined), false);
+    this.expandInto(src, undefined, false);
   }
 
   private define(at: Tok, toks: Tok[]): void {
@@ -951,35 +1078,47 @@ class Preprocessor {
 
   // ---- macro expansion ---------------------------------------------------------------------------------------
 
+  /** Hands a token to `sink`, or (undefined) writes it to the output. */
+  private deliver(sink: ((t: Tok) => void) | undefined, t: Tok): void {
+    if (sink === undefined) this.emit(t, t.hide !== undefined);
+    else sink(t);
+  }
+
   /**
-   * Expands tokens from `src` up to the end of the line (or of the source) and hands them to `sink`.
+   * Expands tokens from `src` up to the end of the line (or of the source) and hands them to `sink`, or (undefined)
+   * writes them to the output, without a call per token (calls cost on V8's baseline compiler).
    * `forIf`: `defined` is handled and the line is not the program text.
    */
-  private expandInto(src: TokenSource, sink: (t: Tok) => void, forIf: boolean, stopAtNewline = false): void {
+  private expandInto(src: TokenSource, sink: ((t: Tok) => void) | undefined, forIf: boolean, stopAtNewline = false): void {
+    const pending = src.pending;
+    const lexer = src.lexer;
     for (;;) {
-      const t = src.next();
+      // src.next(), inline.
+      const t = pending.length > 0 ? pending.pop()! : lexer !== undefined ? lexer.next() : TokenSource.EOF;
       if (t.kind === K.Eof) return;
       if (t.kind === K.Newline) {
-        sink(t);
-        if (stopAtNewline && src.pendingEmpty()) return;
+        this.deliver(sink, t);
+        if (stopAtNewline && pending.length === 0) return;
         continue;
       }
       if (t.kind !== K.Ident || (t.hide !== undefined && t.hide.has(t.text))) {
-        sink(t);
+        if (sink === undefined) this.emit(t, t.hide !== undefined);
+        else sink(t);
         continue;
       }
       if (forIf && t.text === 'defined') {
-        sink(this.definedOperator(t, src));
+        this.deliver(sink, this.definedOperator(t, src));
         continue;
       }
       if (t.text === '__LINE__' || t.text === '__FILE__') {
         const text = t.text === '__LINE__' ? String(t.line) : JSON.stringify(this.fileNames[t.file] ?? '');
-        sink({ ...t, kind: t.text === '__LINE__' ? K.Number : K.String, text, hide: new Set() });
+        this.deliver(sink, { ...t, kind: t.text === '__LINE__' ? K.Number : K.String, text, hide: new Set() });
         continue;
       }
       const m = this.macro(t.text);
       if (!m) {
-        sink(t);
+        if (sink === undefined) this.emit(t, t.hide !== undefined);
+        else sink(t);
         continue;
       }
       if (m.params === undefined) {
@@ -989,7 +1128,7 @@ class Preprocessor {
       // A function-like macro needs '(' next (newlines and padding in between are allowed).
       const skipped = src.skipToParen(stopAtNewline);
       if (!skipped) {
-        sink(t);
+        this.deliver(sink, t);
         continue;
       }
       const args = this.collectArgs(t, m, src);
@@ -1069,6 +1208,15 @@ class Preprocessor {
     if (args && rparenHide) for (const h of [...hideBase]) if (!rparenHide.has(h)) hideBase.delete(h);
     hideBase.add(m.name);
     const hide: ReadonlySet<string> = hideBase;
+    const body = macroBody(m);
+    if (args === undefined && !hasPaste(body)) {
+      // An object-like macro without ##: its tokens at the invocation, between paddings (what the loop below makes of
+      // them, without its tables and closures: most expansions in a devicetree are such constants).
+      const out: Tok[] = [{ ...name, kind: K.Padding, text: '' }];
+      for (let i = 0; i < body.length; i++) out.push({ kind: body[i].kind, text: body[i].text, ws: i === 0 ? name.ws : body[i].ws, file: name.file, line: name.line, col: name.col, hide });
+      out.push({ ...name, kind: K.Padding, text: '' });
+      return this.counted(name, out);
+    }
     const unions = new Map<ReadonlySet<string>, ReadonlySet<string>>();
     const hideOf = (h: ReadonlySet<string> | undefined): ReadonlySet<string> => {
       if (!h) return hide;
@@ -1077,7 +1225,6 @@ class Preprocessor {
       return u;
     };
     const at = (t: Tok, ws: boolean): Tok => ({ kind: t.kind, text: t.text, ws, file: name.file, line: name.line, col: name.col, hide: hideOf(t.hide) });
-    const body = m.body;
     const params = m.params;
     const paramIndex = (t: Tok | undefined) => (t && t.kind === K.Ident && params ? params.indexOf(t.text) : -1);
     const isPaste = (t: Tok | undefined) => t !== undefined && t.kind === K.Punct && t.text === '##';
@@ -1144,9 +1291,14 @@ class Preprocessor {
       out.push(at(t, ws));
     }
     out.push({ ...name, kind: K.Padding, text: '' });
+    return this.counted(name, out).filter((t) => t.kind !== K.Placemarker);
+  }
+
+  /** An expansion's tokens, counted against the limit on all expansions. */
+  private counted(name: Tok, out: Tok[]): Tok[] {
     this.expanded += out.length;
     if (this.expanded > MAX_EXPANSION_TOKENS) this.fatal(name, `macro expansion produced more than ${MAX_EXPANSION_TOKENS} tokens (recursive macros?)`);
-    return out.filter((t) => t.kind !== K.Placemarker);
+    return out;
   }
 
   /** `a ## b`. Assembler mode keeps an invalid paste as two tokens (a boundary between them, as GCC does). */
@@ -1180,6 +1332,11 @@ class Preprocessor {
   }
 }
 
+function hasPaste(body: readonly Tok[]): boolean {
+  for (let i = 0; i < body.length; i++) if (body[i].kind === K.Punct && body[i].text === '##') return true;
+  return false;
+}
+
 function union(a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<string> {
   if (a === b) return a;
   const out = new Set(a);
@@ -1199,9 +1356,10 @@ function stringify(arg: readonly Tok[]): string {
 
 /** A token stream: pushed-back expansion results first, then a file's lexer (or a fixed list). */
 class TokenSource {
-  private readonly pending: Tok[] = [];
+  /** Pushed-back tokens, the next last (read directly by expandInto's loop: a call per token costs). */
+  readonly pending: Tok[] = [];
 
-  constructor(private readonly lexer: Lexer | undefined) {}
+  constructor(readonly lexer: Lexer | undefined) {}
 
   static of(toks: readonly Tok[]): TokenSource {
     const src = new TokenSource(undefined);
@@ -1209,11 +1367,7 @@ class TokenSource {
     return src;
   }
 
-  private static readonly EOF: Tok = { kind: K.Eof, text: '', ws: false, file: -1, line: 0, col: 0 };
-
-  pendingEmpty(): boolean {
-    return this.pending.length === 0;
-  }
+  static readonly EOF: Tok = { kind: K.Eof, text: '', ws: false, file: -1, line: 0, col: 0 };
 
   peek(): Tok {
     if (this.pending.length) return this.pending[this.pending.length - 1];

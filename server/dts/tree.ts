@@ -66,14 +66,27 @@ export class DtNode {
     return this.locs[0];
   }
 
+  /** The name basename and unitAddress were split from (the checks ask for them many times a node). */
+  private splitName: string | undefined;
+  private splitBase = '';
+  private splitUnit: string | undefined;
+
+  private split(): void {
+    const name = this.name;
+    const at = name.indexOf('@');
+    this.splitBase = at < 0 ? name : name.slice(0, at);
+    this.splitUnit = at < 0 ? undefined : name.slice(at + 1);
+    this.splitName = name;
+  }
+
   get basename(): string {
-    const at = this.name.indexOf('@');
-    return at < 0 ? this.name : this.name.slice(0, at);
+    if (this.splitName !== this.name) this.split();
+    return this.splitBase;
   }
 
   get unitAddress(): string | undefined {
-    const at = this.name.indexOf('@');
-    return at < 0 ? undefined : this.name.slice(at + 1);
+    if (this.splitName !== this.name) this.split();
+    return this.splitUnit;
   }
 
   // property() and child() run for every check of every node: indexed loops, as `dtc` runs on V8's baseline
@@ -215,7 +228,8 @@ export function nodeByPhandle(node: DtNode, phandle: number): DtNode | undefined
 /** dtc's fill_fullpaths: '/' for the root, '/a/b@1' below; deleted nodes are skipped. */
 export function fillFullpaths(node: DtNode, parentPath = ''): void {
   node.fullpath = parentPath.endsWith('/') ? parentPath + node.name : `${parentPath}/${node.name}`;
-  for (const c of node.liveChildren()) fillFullpaths(c, node.fullpath);
+  const children = node.liveChildren();
+  for (let i = 0; i < children.length; i++) fillFullpaths(children[i], node.fullpath);
 }
 
 export function u32At(bytes: Uint8Array, at: number): number {
