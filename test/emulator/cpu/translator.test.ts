@@ -402,6 +402,23 @@ test('interworking by BLX (immediate) and BX PC: translated, dense and handler r
   assert.deepEqual([outcome.registers[0], outcome.registers[14], outcome.retired > 1000], [4, 0x8008, true]);
 });
 
+// A hot block is decoded again past its branches (for its translation), and the engines see a taken branch by its
+// target alone: an exchange to the very next address must still end the block, or ARM words would run on as Thumb.
+test('interworking by BX to the address that follows, in the Nth pass of a hot loop: translated, dense and handler runs alike', () => {
+  const arm = (w: number): number[] => [w & 0xffff, w >>> 16];
+  const halfwords = [
+    ...arm(0xe2800001), // ADD r0, r0, #1
+    ...arm(0xe200203f), // AND r2, r0, #63
+    ...arm(0xe3520028), // CMP r2, #40: equal within 64 passes, whatever r0 started at
+    ...arm(0x028f1001), // ADDEQ r1, pc, #1: 0x8015
+    ...arm(0x012fff11), // BXEQ r1: to 0x8014 in Thumb state, the loop's B back run as Thumb code
+  ];
+  for (const seed of [0x5eed, 0xfeed]) {
+    const outcome = checkLoopedStream(halfwords.slice(), false, seed, 'exchange to the fall-through');
+    assert.equal(outcome.cpsr & 0x20, 0x20, 'the loop ends in Thumb state');
+  }
+});
+
 // LDREX/STREX pairs on two bases, with what moves a base or clears the monitor between them: the stores succeed and
 // fail as the handlers' monitor says (random streams rarely pair an LDREX with a STREX to its address).
 test('random A32 and T32 exclusives, looped: the monitor and the status registers as the handlers leave them', () => {
