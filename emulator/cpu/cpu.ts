@@ -38,6 +38,10 @@ const TRANSLATE_SPAN = 8;
  */
 const LOOP_SOONER = 200;
 
+const NOT_VIEWED_U32 = new Uint32Array(0);
+const NOT_VIEWED_I32 = new Int32Array(0);
+const NOT_VIEWED_U8 = new Uint8Array(0);
+
 export class Block {
   // The fields the engine reads on every run of a block come first, to share the host's cache lines: over a kernel's
   // tens of thousands of warm blocks, each line a block run touches is likely a miss.
@@ -59,6 +63,12 @@ export class Block {
   instructionCount: number;
   /** Instructions the block ran interpreted, until it is translated. */
   interpreted = 0;
+  /**
+   * Its length, at least TRANSLATE_SPAN: the block waits TRANSLATE_AFTER * span / TRANSLATE_SPAN instructions for
+   * its translation. An integer (a fraction here would change the blocks' shape once one appeared, and V8 would drop
+   * the code that had seen the other).
+   */
+  translationSpan: number;
   /** The block's translation once it is hot. */
   translated: Translated | undefined = undefined;
   /**
@@ -67,51 +77,83 @@ export class Block {
    */
   dense: Int32Array;
   denseAt: number;
-  // The arrays are replaced once, when a truncated block is decoded whole before its translation (`become`).
+  // Replaced once, when a truncated block is decoded whole before its translation (`become`).
   handlers: readonly Handler[];
   /** The first instruction of the block at a debugger breakpoint (-1: none), as of Cpu.breakpointGeneration then. */
   breakpointIndex = -1;
   breakpointGeneration = -1;
-  /** Address of each instruction. */
-  addresses: Uint32Array;
-  /** Address of the instruction after each one: a handler that leaves `next` alone did not branch. */
-  fallthrough: Uint32Array;
-  /** R15 as each instruction reads it (address + 8 in ARM state, + 4 in Thumb state). */
-  pcValues: Int32Array;
-  /** ITSTATE before each instruction (to restart in the middle of an IT block after a stop). */
-  itStates: Uint8Array;
   /** ITSTATE after the last instruction, when a page boundary cut an IT block. */
   endIt: number;
-  /** Raw encodings (a 32-bit Thumb instruction as first << 16 | second), for the translator. */
-  encodings: Uint32Array;
+  /**
+   * Where the block's other arrays lie in the buffer of `dense` (bytes): addresses, fall-throughs, R15 values,
+   * encodings, then ITSTATE bytes. Each is viewed when first read: an ARM block runs from its dense form alone until
+   * it faults, stops, is translated or meets a breakpoint, and five views a block were most of what decoding a
+   * kernel's blocks allocated (the garbage collector copied them as the blocks aged).
+   */
+  private arraysAt: number;
+  // Empty until viewed (a block has at least one instruction): a view of the same type from the start, so that the
+  // fields keep their type and the blocks their shape (V8 drops the code that relies on either when they change).
+  private addressesView: Uint32Array = NOT_VIEWED_U32;
+  private fallthroughView: Uint32Array = NOT_VIEWED_U32;
+  private pcValuesView: Int32Array = NOT_VIEWED_I32;
+  private encodingsView: Uint32Array = NOT_VIEWED_U32;
+  private itStatesView: Uint8Array = NOT_VIEWED_U8;
 
-  constructor(handlers: readonly Handler[], addresses: Uint32Array, fallthrough: Uint32Array, pcValues: Int32Array,
-    itStates: Uint8Array, endIt: number, encodings: Uint32Array, dense: Int32Array, denseAt: number, thumb: boolean) {
+  constructor(handlers: readonly Handler[], endIt: number, dense: Int32Array, denseAt: number, arraysAt: number, thumb: boolean) {
     this.thumb = thumb;
     this.instructionCount = handlers.length;
+    this.translationSpan = Math.max(TRANSLATE_SPAN, handlers.length);
     this.dense = dense;
     this.denseAt = denseAt;
     this.handlers = handlers;
-    this.addresses = addresses;
-    this.fallthrough = fallthrough;
-    this.pcValues = pcValues;
-    this.itStates = itStates;
     this.endIt = endIt;
-    this.encodings = encodings;
+    this.arraysAt = arraysAt;
+  }
+
+  /** Address of each instruction. */
+  get addresses(): Uint32Array {
+    if (this.addressesView.length === 0) this.addressesView = new Uint32Array(this.dense.buffer, this.arraysAt, this.instructionCount);
+    return this.addressesView;
+  }
+
+  /** Address of the instruction after each one: a handler that leaves `next` alone did not branch. */
+  get fallthrough(): Uint32Array {
+    if (this.fallthroughView.length === 0) this.fallthroughView = new Uint32Array(this.dense.buffer, this.arraysAt + 4 * this.instructionCount, this.instructionCount);
+    return this.fallthroughView;
+  }
+
+  /** R15 as each instruction reads it (address + 8 in ARM state, + 4 in Thumb state). */
+  get pcValues(): Int32Array {
+    if (this.pcValuesView.length === 0) this.pcValuesView = new Int32Array(this.dense.buffer, this.arraysAt + 8 * this.instructionCount, this.instructionCount);
+    return this.pcValuesView;
+  }
+
+  /** Raw encodings (a 32-bit Thumb instruction as first << 16 | second), for the translator. */
+  get encodings(): Uint32Array {
+    if (this.encodingsView.length === 0) this.encodingsView = new Uint32Array(this.dense.buffer, this.arraysAt + 12 * this.instructionCount, this.instructionCount);
+    return this.encodingsView;
+  }
+
+  /** ITSTATE before each instruction (to restart in the middle of an IT block after a stop). */
+  get itStates(): Uint8Array {
+    if (this.itStatesView.length === 0) this.itStatesView = new Uint8Array(this.dense.buffer, this.arraysAt + 16 * this.instructionCount, this.instructionCount);
+    return this.itStatesView;
   }
 
   /** Takes the instructions of `whole`, the same block decoded past its unconditional branches. */
   become(whole: Block): void {
     this.handlers = whole.handlers;
-    this.addresses = whole.addresses;
-    this.fallthrough = whole.fallthrough;
-    this.pcValues = whole.pcValues;
-    this.itStates = whole.itStates;
     this.endIt = whole.endIt;
-    this.encodings = whole.encodings;
     this.dense = whole.dense;
     this.denseAt = whole.denseAt;
+    this.arraysAt = whole.arraysAt;
     this.instructionCount = whole.instructionCount;
+    this.translationSpan = whole.translationSpan;
+    this.addressesView = NOT_VIEWED_U32;
+    this.fallthroughView = NOT_VIEWED_U32;
+    this.pcValuesView = NOT_VIEWED_I32;
+    this.encodingsView = NOT_VIEWED_U32;
+    this.itStatesView = NOT_VIEWED_U8;
     this.truncated = false;
     this.breakpointGeneration = -1;
   }
@@ -210,6 +252,10 @@ const SCRATCH = {
   dense: new Int32Array((MAX_BLOCK + 4) * DENSE_STRIDE),
 };
 
+/** What executeDense is given for an ARM block's fall-throughs and R15 values: it computes them (nothing to view). */
+const ARM_FALLTHROUGH = new Uint32Array(0);
+const ARM_PC_VALUES = new Int32Array(0);
+
 function advanceIt(it: number): number {
   return (it & 7) === 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f);
 }
@@ -221,6 +267,8 @@ export class Cpu extends CpuState {
    */
   private codePages = new Map<number, CodePage>();
   private chunk = new Int32Array(CHUNK);
+  /** The chunk's bytes (for the blocks' ITSTATEs). */
+  private chunkBytes = new Uint8Array(this.chunk.buffer);
   private chunkUsed = 0;
   /** Instructions retired since creation, up to the last return from `run`. */
   retired = 0;
@@ -441,6 +489,7 @@ export class Cpu extends CpuState {
     const length = denseLength + 4 * count + ((count + 3) >> 2);
     if (this.chunkUsed + length > CHUNK) {
       this.chunk = new Int32Array(CHUNK);
+      this.chunkBytes = new Uint8Array(this.chunk.buffer);
       this.chunkUsed = 0;
     }
     const chunk = this.chunk, at = this.chunkUsed;
@@ -448,19 +497,16 @@ export class Cpu extends CpuState {
     const denseAt = at + 1;
     chunk[at] = start;
     for (let i = 0; i < count * DENSE_STRIDE; i++) chunk[denseAt + i] = dense[i];
-    const arrays = 4 * (at + denseLength);
-    const buffer = chunk.buffer;
-    const block = new Block(handlers, new Uint32Array(buffer, arrays, count), new Uint32Array(buffer, arrays + 4 * count, count),
-      new Int32Array(buffer, arrays + 8 * count, count), new Uint8Array(buffer, arrays + 16 * count, count), it,
-      new Uint32Array(buffer, arrays + 12 * count, count), chunk, denseAt, thumb);
+    const arrays = at + denseLength;
+    const pcOffset = thumb ? 4 : 8;
     for (let i = 0; i < count; i++) {
-      block.addresses[i] = addresses[i];
-      block.fallthrough[i] = fallthrough[i];
-      block.encodings[i] = encodings[i];
-      block.itStates[i] = itStates[i];
+      chunk[arrays + i] = addresses[i];
+      chunk[arrays + count + i] = fallthrough[i];
+      chunk[arrays + 2 * count + i] = addresses[i] + pcOffset;
+      chunk[arrays + 3 * count + i] = encodings[i];
+      this.chunkBytes[4 * (arrays + 4 * count) + i] = itStates[i];
     }
-    for (let i = 0; i < count; i++) block.pcValues[i] = addresses[i] + (thumb ? 4 : 8);
-    return block;
+    return new Block(handlers, it, chunk, denseAt, 4 * arrays, thumb);
   }
 
   /** Runs up to `budget` instructions or until something stops it (`this.stop`); returns how many ran. */
@@ -471,8 +517,8 @@ export class Cpu extends CpuState {
     let previous: Block | undefined;
     const pass = this.passBreakpointAt;
     this.passBreakpointAt = -1;
-    // No block is due for translation before it ran this many instructions interpreted (translationDue's least wait).
-    const soonest = this.translateLoopsSooner ? this.translateAfter / LOOP_SOONER : this.translateAfter;
+    // What translationDue reads, for the chain's copy of it.
+    const loopsSooner = this.translateLoopsSooner, after = this.translateAfter, loopAfter = after / LOOP_SOONER;
     while (executed < budget && this.stop === null) {
       // Chaining: the block that just ran remembers the two that followed it last, valid while no decoded code was
       // dropped (a change of the translation regime in system mode comes with a stop, which ends this loop).
@@ -501,7 +547,7 @@ export class Cpu extends CpuState {
         }
       }
       previous = block;
-      const { handlers, fallthrough, pcValues } = block;
+      const handlers = block.handlers;
       // A breakpoint in the block: run up to it (interpreted), or stop there; the one resumed from runs once.
       let length = block.instructionCount;
       if (this.breakpointSet !== undefined) {
@@ -518,8 +564,9 @@ export class Cpu extends CpuState {
         const ran = this.runBlockTranslated(block, budget - executed);
         // Decoded whole for its translation instead (its length changed): looked up again, to be checked anew.
         if (ran < 0) previous = undefined;
-        // After a fault, `stop` ends the loop.
-        else executed += ran;
+        // After a fault, `stop` ends the loop. Both ways pass the same sites: V8 optimizes this loop long before the
+        // boot's first translation, and each site first met then would throw its code away once more.
+        executed += ran < 0 ? 0 : ran;
         // A translation that left before its first instruction (an access its page cache misses, translate.ts):
         // the block runs interpreted this once.
         if (ran !== 0 || this.stop !== null) continue;
@@ -530,7 +577,8 @@ export class Cpu extends CpuState {
       let i = 0;
       try {
         if (dense) {
-          i = executeDense(this, block.dense, block.denseAt, handlers, block.dense[block.denseAt - 1], count, fallthrough, pcValues);
+          i = executeDense(this, block.dense, block.denseAt, handlers, block.dense[block.denseAt - 1], count,
+            block.thumb ? block.fallthrough : ARM_FALLTHROUGH, block.thumb ? block.pcValues : ARM_PC_VALUES);
           // A chain: while the block that follows is the one remembered and would run interpreted and whole, it runs
           // from here, without the rest of this loop's work per block (breakpoints: none is set).
           // A Thumb block cut inside an IT block by its page's end leaves the rest to the engine (ITSTATE).
@@ -541,16 +589,23 @@ export class Cpu extends CpuState {
             else if (block.alternateKey === key && block.alternateGeneration === this.codeGeneration) following = block.alternate!;
             else break;
             if (budget - executed - i < following.instructionCount) break;
-            if (this.translation && (following.translated !== undefined || (following.interpreted >= soonest && this.translationDue(following)))) break;
+            // One due for its translation goes back to the loop above. translationDue's test is made here, inline on
+            // every step: its call, made only past the least wait, would first run when the boot's first block came
+            // near its turn, long after V8 optimized this loop, and throw that code away (as every path first taken
+            // late does); breaking at the least wait instead sent a third of a boot's chain steps back to the loop.
+            if (this.translation && (following.translated !== undefined ||
+              (loopsSooner && following.successor === following ? following.interpreted >= loopAfter
+                : following.interpreted * TRANSLATE_SPAN >= after * following.translationSpan))) break;
             executed += i;
             block.interpreted += i;
             previous = block = following;
             this.runBlock = following;
             this.runExecuted = executed;
             i = executeDense(this, following.dense, following.denseAt, following.handlers, following.dense[following.denseAt - 1],
-              following.instructionCount, following.fallthrough, following.pcValues);
+              following.instructionCount, following.thumb ? following.fallthrough : ARM_FALLTHROUGH, following.thumb ? following.pcValues : ARM_PC_VALUES);
           }
         } else {
+          const { fallthrough, pcValues } = block;
           for (; i < count; i++) {
             const next = fallthrough[i];
             this.next = next;
@@ -589,7 +644,7 @@ export class Cpu extends CpuState {
    */
   private translationDue(block: Block): boolean {
     if (this.translateLoopsSooner && block.successor === block) return block.interpreted >= this.translateAfter / LOOP_SOONER;
-    return block.interpreted >= this.translateAfter * Math.max(1, block.instructionCount / TRANSLATE_SPAN);
+    return block.interpreted * TRANSLATE_SPAN >= this.translateAfter * block.translationSpan;
   }
 
   private missPathsExercised = false;

@@ -9,7 +9,7 @@
 import { addFlags, bxWritePc, multiply64, setNZ, shift, shiftC, wide } from './alu';
 import { CP15_BY_KEY, cp15Key, cp15Storage } from './cp15';
 import { Mode } from './modes';
-import { NO_PAGE, Op, Width, alu, isLogical, nop, reverseBytes } from './ops';
+import { Op, Width, alu, isLogical, nop, reverseBytes } from './ops';
 import { cpsrAsRead, sendEvent } from './system-ops';
 import type { Handler } from './alu';
 import type { CpuState } from './state';
@@ -741,19 +741,32 @@ function loadStore(c: CpuState, r: Int32Array, fields: number, delta: number): v
   if ((fields >>> 14) & 1) r[n] = offsetAddress;
 }
 
-/** LDM/STM within one page the memory's cache holds read or write it directly, as the handler does. */
+/**
+ * LDM/STM within one page the memory's cache holds read or write it directly, as the handler does: through the
+ * page's DataView, as LDR/STR's inline path and translated code do (a kernel pushes and pops on every call).
+ */
 function loadStoreMultiple(c: CpuState, r: Int32Array, fields: number, list: number, startOffset: number): void {
   const n = fields & 0xf, count = fields >>> 8;
   const base = r[n];
   let address = (base + startOffset) | 0;
   const within = (address & 4095) <= 4096 - 4 * count;
+  const slot = (address >>> 12) & 1023;
+  const written = base + ((fields >>> 6) & 1 ? 4 * count : -4 * count);
   const mem = c.mem;
   if ((fields >>> 4) & 1) {
-    const page = within ? mem.readPageAt(address) : NO_PAGE;
-    if (page.length !== 0) {
-      for (let i = 0, o = address & 4095; i < count; i++, o += 4) loaded[i] = page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24);
-    } else for (let i = 0; i < count; i++, address = (address + 4) | 0) loaded[i] = mem.read32(address);
-    if ((fields >>> 5) & 1) r[n] = base + ((fields >>> 6) & 1 ? 4 * count : -4 * count);
+    if (within && mem.readTags[slot] === address >>> 12) {
+      // Nothing can fault now: the base is written back first, and a loaded base overrides it, as it would after.
+      const view = mem.readViews[slot];
+      if ((fields >>> 5) & 1) r[n] = written;
+      for (let v = list, o = mem.readOffsets[slot] + (address & 4095); v !== 0; v &= v - 1, o += 4) {
+        const reg = 31 - Math.clz32(v & -v);
+        if (reg === 15) bxWritePc(c, view.getInt32(o, true));
+        else r[reg] = view.getInt32(o, true);
+      }
+      return;
+    }
+    for (let i = 0; i < count; i++, address = (address + 4) | 0) loaded[i] = mem.read32(address);
+    if ((fields >>> 5) & 1) r[n] = written;
     for (let v = list, i = 0; v !== 0; v &= v - 1, i++) {
       const reg = 31 - Math.clz32(v & -v);
       if (reg === 15) bxWritePc(c, loaded[i]);
@@ -761,17 +774,11 @@ function loadStoreMultiple(c: CpuState, r: Int32Array, fields: number, list: num
     }
     return;
   }
-  const page = within ? mem.writePageAt(address) : NO_PAGE;
-  if (page.length !== 0) {
-    for (let v = list, o = address & 4095; v !== 0; v &= v - 1, o += 4) {
-      const value = r[31 - Math.clz32(v & -v)];
-      page[o] = value;
-      page[o + 1] = value >>> 8;
-      page[o + 2] = value >>> 16;
-      page[o + 3] = value >>> 24;
-    }
+  if (within && mem.writeTags[slot] === address >>> 12) {
+    const view = mem.writeViews[slot];
+    for (let v = list, o = mem.writeOffsets[slot] + (address & 4095); v !== 0; v &= v - 1, o += 4) view.setInt32(o, r[31 - Math.clz32(v & -v)], true);
   } else for (let v = list; v !== 0; v &= v - 1, address = (address + 4) | 0) mem.write32(address, r[31 - Math.clz32(v & -v)]);
-  if ((fields >>> 5) & 1) r[n] = base + ((fields >>> 6) & 1 ? 4 * count : -4 * count);
+  if ((fields >>> 5) & 1) r[n] = written;
 }
 
 /** LDRD/STRD: both words accessed before the base is written back (the first load's fault changes nothing). */

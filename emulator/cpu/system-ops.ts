@@ -1,7 +1,9 @@
 // Handlers of the privileged instructions, shared by the A32 and T32 decoders: CPS, MRS/MSR of the CPSR, SPSR and
 // banked registers, exception returns (SUBS PC, LR; LDM with PC and ^; RFE), SRS, LDM/STM of User registers,
 // LDRT/STRT, MRC/MCR/MRRC/MCRR, SMC, HVC, WFI, WFE, SEV. They call the CPU's `system`; on a user-mode CPU (system null)
-// or in USR mode, what is privileged is UNDEFINED. Handlers that change the mode or the translation end their block.
+// or in USR mode, what is privileged is UNDEFINED. Handlers that may change the instruction set or the translation
+// end their block; CPS and MSR of the CPSR do not: they stop the engine right after them where the mode changes or a
+// pending interrupt gets unmasked, and otherwise the block goes on (a kernel masks and unmasks all the time).
 import { endsBlock, type Handler } from './alu';
 import { cp15Key, CP15_BY_KEY, describeEncoding } from './cp15';
 import { Mode, isValidMode } from './modes';
@@ -27,16 +29,16 @@ const WAIT_FOR_EVENT: StopReason = { kind: 'system', event: SystemEvent.WaitForE
 /** CPS: `effect` 2 = enable (clear the masks), 3 = disable; `mode` < 0 keeps the mode. In USR mode a NOP. */
 export function changeProcessorState(effect: number, a: boolean, i: boolean, f: boolean, mode: number): Handler {
   const bits = (a ? 0x100 : 0) | (i ? 0x80 : 0) | (f ? 0x40 : 0);
-  return endsBlock((c) => {
+  return (c) => {
     const system = privileged(c);
     if (system === null) return;
     let value = c.cpsr;
     if (effect === 2) value &= ~bits;
     else if (effect === 3) value |= bits;
     if (mode >= 0) value = (value & ~0x1f) | mode;
-    // Masking, or unmasking with nothing pending, in the same mode: the block just ends (a kernel does this all the time).
+    // Masking, or unmasking with nothing pending, in the same mode: the block goes on.
     if (system.writeCpsr(value, 0b0011, false)) c.stop = RESYNC;
-  });
+  };
 }
 
 /** The CPSR as MRS reads it: the execution state bits (IT, J, T) as zero. */
@@ -64,7 +66,7 @@ export function writeStatus(operand: (c: CpuState) => number, mask: number, spsr
     };
   }
   const control = (mask & 3) !== 0;
-  const handler: Handler = (c) => {
+  return (c) => {
     const value = operand(c);
     const system = privileged(c);
     if (system === null) {
@@ -74,7 +76,6 @@ export function writeStatus(operand: (c: CpuState) => number, mask: number, spsr
     }
     if (system.writeCpsr(value, mask, false) && control) c.stop = RESYNC;
   };
-  return control ? endsBlock(handler) : handler;
 }
 
 /** MRS/MSR (banked register): SYSm with the R bit in bit 5. */

@@ -280,6 +280,58 @@ for (const [name, access, extra] of [
   });
 }
 
+// CPS and MSR of the CPSR go on inside their block: the interrupt raised while masked (by CPSID earlier in the same
+// block) is taken right after the CPSIE that unmasks it, an MSR that leaves it masked taking nothing.
+test('an interrupt pending while masked in mid-block is taken right after the CPSIE there, in every engine and split', { skip }, () => {
+  const program = assemble(raisingLoop('cpsid i\n    ldr r8, [r6, #4]', 'mrs r9, cpsr\n    msr cpsr_c, r9\n    cpsie i'));
+  const budget = 12 * RAISE_AT;
+  const reference = runRaising(program, 'handlers', budget, 1);
+  const [, pc, mode, lr, r0, r1, r2, , , r5, , r7] = reference.state;
+  assert.equal(mode, 0x12, 'in IRQ mode');
+  assert.deepEqual([r0, r5, r1, r7], [RAISE_AT, RAISE_AT, RAISE_AT + 2, RAISE_AT + 2], 'taken in the pass that raised it');
+  assert.equal(r2, RAISE_AT + 2, 'the add after CPSIE did not run (r2 is the pass before\'s)');
+  assert.equal(lr, 0x4c, 'LR_irq: the add after CPSIE, + 4 (not after the MSR, which left I set)');
+  assert.equal(pc, lr + 20, 'at the handler\'s b .');
+  sameInEveryEngine(program, reference, budget);
+});
+
+// A change of mode by CPS or MSR in mid-block: the instructions after it use that mode's banked SP.
+const MODES_IN_BLOCK = `
+    mov r0, #0
+    ldr r3, =1000
+    mov sp, #0x8000
+    cps #0x1f
+    mov sp, #0x9000
+    cps #0x13
+  1: add r0, r0, #1
+    cps #0x1f
+    str r0, [sp, #-4]!
+    mrs r4, cpsr
+    msr cpsr_c, #0xd3
+    str r0, [sp, #-4]!
+    cmp r0, r3
+    bne 1b
+    mov r6, sp
+    cps #0x1f
+    mov r5, sp
+    b .`;
+
+test('CPS and MSR changing the mode in mid-block switch the banked SP at once, in every engine and split', { skip }, () => {
+  const program = assemble(MODES_IN_BLOCK);
+  const run = (engine: Engine, quantum: number): number[] => {
+    const { cpu, bus } = cpuWith(program);
+    cpu.translateAfter = engine === 'translated' ? 64 : Infinity;
+    cpu.denseForm = engine !== 'handlers';
+    let left = 20_000;
+    while (left > 0) left -= cpu.run(Math.min(left, quantum));
+    return [cpu.pc, cpu.mode, cpu.r[0], cpu.r[4] & 0x1f, cpu.r[5], cpu.r[6], bus.memory.read(0x8060, 4), bus.memory.read(0x7060, 4), bus.memory.read(0x8ffc, 4), bus.memory.read(0x7ffc, 4)];
+  };
+  const expected = [0x44, 0x1f, 1000, 0x1f, 0x9000 - 4000, 0x8000 - 4000, 1000, 1000, 1, 1];
+  for (const engine of ['translated', 'dense', 'handlers'] as const) {
+    for (const quantum of [20_000, 1, 5]) assert.deepEqual(run(engine, quantum), expected, `${engine}, ${quantum} at a time`);
+  }
+});
+
 // The same in Thumb state, the access inside an IT block: the interrupt is taken with the rest of it to run
 // (ITSTATE in SPSR_irq).
 const RAISING_IN_IT_BLOCK = `${RAISING_START}
