@@ -413,18 +413,23 @@ export class ByteSink {
     this.length += d.length;
   }
 
+  /** A word, then a latin1 string's bytes, its NUL and the zeros that pad them to a multiple of 4 bytes (a node's start). */
+  wordAndPaddedText(a: number, text: string): void {
+    const padded = (text.length + 4) & ~3;
+    this.grow(4 + padded);
+    const out = this.bytes;
+    const at = this.length;
+    putU32(out, at, a);
+    for (let i = 0; i < text.length; i++) out[at + 4 + i] = text.charCodeAt(i);
+    for (let i = at + 4 + text.length; i < at + 4 + padded; i++) out[i] = 0;
+    this.length = at + 4 + padded;
+  }
+
   /** Appends a latin1 string's bytes (no terminator). */
   text(s: string): void {
     this.grow(s.length);
     for (let i = 0; i < s.length; i++) this.bytes[this.length + i] = s.charCodeAt(i);
     this.length += s.length;
-  }
-
-  align(n: number): void {
-    const pad = (n - (this.length % n)) % n;
-    this.grow(pad);
-    this.bytes.fill(0, this.length, this.length + pad);
-    this.length += pad;
   }
 
   result(): Uint8Array {
@@ -441,10 +446,7 @@ export class FdtBuilder {
   private readonly offsets = new Map<string, number>();
 
   beginNode(name: string): void {
-    this.struct.u32(FDT_BEGIN_NODE);
-    this.struct.text(name);
-    this.struct.u8(0);
-    this.struct.align(4);
+    this.struct.wordAndPaddedText(FDT_BEGIN_NODE, name);
   }
 
   property(name: string, value: Uint8Array): void {
