@@ -189,6 +189,28 @@ const THUMB32_BRANCHES = pairs([
   [0xfff0ffe0, 0xe8d0f000], // TBB, TBH
 ]);
 
+/**
+ * Loads of the PC and register branches, which may change the instruction set, in any condition: as for
+ * ARM_BRANCHES (A32 data-processing into the PC and BLX immediate are tested apart, in mayExchange).
+ */
+const ARM_EXCHANGES = pairs([
+  [0x0fffffd0, 0x012fff10], // BX, BLX (register)
+  [0x0e108000, 0x08108000], // LDM with the PC
+  [0x0e10f000, 0x0410f000], // LDR PC, immediate offset
+  [0x0e10f010, 0x0610f000], // LDR PC, register offset
+]);
+const THUMB16_EXCHANGES = pairs([
+  [0xff00, 0x4700], // BX, BLX (register)
+  [0xff00, 0xbd00], // POP with the PC
+]);
+const THUMB32_EXCHANGES = pairs([
+  [0xf800d000, 0xf000c000], // BLX (immediate)
+  [0xffd08000, 0xe8908000], // LDMIA with the PC
+  [0xffd08000, 0xe9108000], // LDMDB with the PC
+  [0xfff0f000, 0xf8d0f000], // LDR PC, [Rn, #imm12] and literal
+  [0xfff0f000, 0xf850f000], // LDR PC, [Rn, #+/-imm8], register offset and literal
+]);
+
 /** [mask, value] pairs as 32-bit integers, one after the other. */
 function pairs(list: readonly (readonly [number, number])[]): Int32Array {
   return Int32Array.from(list.flat());
@@ -198,6 +220,23 @@ function pairs(list: readonly (readonly [number, number])[]): Int32Array {
 function branchesAway(encoding: number, thumb: boolean): boolean {
   if (!thumb && encoding >>> 28 !== 0xe) return (encoding & 0xfe000000) === (0xfa000000 | 0); // BLX (immediate)
   const table = !thumb ? ARM_BRANCHES : encoding > 0xffff ? THUMB32_BRANCHES : THUMB16_BRANCHES;
+  for (let i = 0; i < table.length; i += 2) if ((encoding & table[i]) === table[i + 1]) return true;
+  return false;
+}
+
+/**
+ * Whether an instruction may change the instruction set (BXWritePC, LoadWritePC, ALUWritePC in ARM state): a block
+ * ends after it even where decoding goes on past branches. The engines see a taken branch by its target address
+ * alone, and an exchange may target the very next address (an ARM word run on as if it were Thumb code).
+ */
+function mayExchange(encoding: number, thumb: boolean): boolean {
+  if (!thumb) {
+    if (encoding >>> 28 === 0xf) return (encoding & 0xfe000000) === (0xfa000000 | 0); // BLX (immediate)
+    // Data-processing into the PC: not the miscellaneous space (opcode 10xx without S) nor multiplies and extra loads.
+    if ((encoding & 0x0c00f000) === 0xf000 && (encoding & 0x01900000) !== 0x01000000 &&
+      ((encoding & 0x02000000) !== 0 || (encoding & 0x90) !== 0x90)) return true;
+  }
+  const table = !thumb ? ARM_EXCHANGES : encoding > 0xffff ? THUMB32_EXCHANGES : THUMB16_EXCHANGES;
   for (let i = 0; i < table.length; i += 2) if ((encoding & table[i]) === table[i + 1]) return true;
   return false;
 }
@@ -460,7 +499,7 @@ export class Cpu extends CpuState {
         }
         ends = (word & 0x0f000000) === 0x0f000000 && word >>> 28 !== 0xf;
       }
-      if (isBlockEnd(handler)) ends = true;
+      if (isBlockEnd(handler) || mayExchange(encodings[count], thumb)) ends = true;
       else if (!whole && itBefore === 0 && branchesAway(encodings[count], thumb)) ends = truncated = true;
       handlers.push(handler);
       addresses[count] = address;

@@ -353,6 +353,13 @@ export function phandleArgs(fdt: Fdt, node: FdtNode, property: string, cellsProp
 // ---------------------------------------------------------------------------------------------------------------
 // Writer
 
+function putU32(out: Uint8Array, at: number, v: number): void {
+  out[at] = v >>> 24;
+  out[at + 1] = v >>> 16;
+  out[at + 2] = v >>> 8;
+  out[at + 3] = v;
+}
+
 /** A growable big-endian byte buffer. */
 export class ByteSink {
   bytes = new Uint8Array(256);
@@ -374,13 +381,25 @@ export class ByteSink {
 
   u32(v: number): void {
     this.grow(4);
-    const b = this.bytes;
-    const at = this.length;
-    b[at] = v >>> 24;
-    b[at + 1] = v >>> 16;
-    b[at + 2] = v >>> 8;
-    b[at + 3] = v;
+    putU32(this.bytes, this.length, v);
     this.length += 4;
+  }
+
+  /**
+   * Three words, then `d` and the zeros that pad it to a multiple of 4 bytes (a DTB property's record), with one
+   * bounds check: the devicetree compiler runs on V8's baseline compiler, where each call costs.
+   */
+  wordsAndPaddedData(a: number, b: number, c: number, d: Uint8Array): void {
+    const padded = (d.length + 3) & ~3;
+    this.grow(12 + padded);
+    const out = this.bytes;
+    const at = this.length;
+    putU32(out, at, a);
+    putU32(out, at + 4, b);
+    putU32(out, at + 8, c);
+    if (d.length > 0) out.set(d, at + 12);
+    for (let i = at + 12 + d.length; i < at + 12 + padded; i++) out[i] = 0;
+    this.length = at + 12 + padded;
   }
 
   u64(v: bigint): void {
@@ -394,18 +413,23 @@ export class ByteSink {
     this.length += d.length;
   }
 
+  /** A word, then a latin1 string's bytes, its NUL and the zeros that pad them to a multiple of 4 bytes (a node's start). */
+  wordAndPaddedText(a: number, text: string): void {
+    const padded = (text.length + 4) & ~3;
+    this.grow(4 + padded);
+    const out = this.bytes;
+    const at = this.length;
+    putU32(out, at, a);
+    for (let i = 0; i < text.length; i++) out[at + 4 + i] = text.charCodeAt(i);
+    for (let i = at + 4 + text.length; i < at + 4 + padded; i++) out[i] = 0;
+    this.length = at + 4 + padded;
+  }
+
   /** Appends a latin1 string's bytes (no terminator). */
   text(s: string): void {
     this.grow(s.length);
     for (let i = 0; i < s.length; i++) this.bytes[this.length + i] = s.charCodeAt(i);
     this.length += s.length;
-  }
-
-  align(n: number): void {
-    const pad = (n - (this.length % n)) % n;
-    this.grow(pad);
-    this.bytes.fill(0, this.length, this.length + pad);
-    this.length += pad;
   }
 
   result(): Uint8Array {
@@ -422,18 +446,11 @@ export class FdtBuilder {
   private readonly offsets = new Map<string, number>();
 
   beginNode(name: string): void {
-    this.struct.u32(FDT_BEGIN_NODE);
-    this.struct.text(name);
-    this.struct.u8(0);
-    this.struct.align(4);
+    this.struct.wordAndPaddedText(FDT_BEGIN_NODE, name);
   }
 
   property(name: string, value: Uint8Array): void {
-    this.struct.u32(FDT_PROP);
-    this.struct.u32(value.length);
-    this.struct.u32(this.stringOffset(name));
-    this.struct.data(value);
-    this.struct.align(4);
+    this.struct.wordsAndPaddedData(FDT_PROP, value.length, this.stringOffset(name), value);
   }
 
   endNode(): void {

@@ -33,7 +33,8 @@ export function buildNode(ast: NodeAst | DeleteNodeAst, shared = false): DtNode 
   }
   const node = new DtNode(ast.name, ast.nameLoc);
   node.bodies.push(ast.bodyLoc);
-  node.labels = labelsFrom(ast.labels);
+  // Most nodes and properties have no label: they keep the empty list they were made with (no call, no array).
+  if (ast.labels.length > 0) node.labels = labelsFrom(ast.labels);
   node.omitIfUnused = ast.omitIfNoRef;
   const props = ast.properties;
   for (let i = 0; i < props.length; i++) {
@@ -48,7 +49,7 @@ export function buildNode(ast: NodeAst | DeleteNodeAst, shared = false): DtNode 
     const value = !p.value ? DtValue.empty() : shared && p.value.markers.some((m) => m.kind === 'phandle') ? new DtValue(p.value.bytes.slice(), p.value.markers) : p.value;
     const prop = new DtProperty(p.name, value, p.nameLoc);
     prop.span = { source: p.nameLoc.source, start: p.nameLoc.start, end: p.loc.end };
-    prop.labels = labelsFrom(p.labels);
+    if (p.labels.length > 0) prop.labels = labelsFrom(p.labels);
     node.properties.push(prop);
   }
   const children = ast.children;

@@ -332,9 +332,7 @@ function ownerText(o: LabelOwner): string {
 }
 
 function duplicateLabels(ctx: CheckContext, node: DtNode): void {
-  const { owners, repeated } = duplicateLabelOwners(ctx);
-  // A label written once is its own first definition.
-  if (!repeated) return;
+  const owners = labelOwners(ctx);
   const check = (label: string, here: LabelOwner) => {
     const first = owners.get(label);
     if (first === undefined || (first.node === here.node && first.prop === here.prop && first.index === here.index)) return;
@@ -353,58 +351,53 @@ function duplicateLabels(ctx: CheckContext, node: DtNode): void {
   }
 }
 
-interface LabelOwners {
-  owners: Map<string, LabelOwner>;
-  /** Is some label name written more than once (else no label can be a duplicate)? */
-  repeated: boolean;
+/** Calls `visit` for each live label (node labels, property labels, labels in values at marker `index`), preorder. */
+function forEachLabel(n: DtNode, visit: (name: string, node: DtNode, prop?: DtProperty, index?: number) => void): void {
+  const nodeLabels = n.labels;
+  for (let i = 0; i < nodeLabels.length; i++) if (!nodeLabels[i].deleted) visit(nodeLabels[i].name, n);
+  const props = n.liveProperties();
+  for (let k = 0; k < props.length; k++) {
+    const p = props[k];
+    const propLabels = p.labels;
+    for (let i = 0; i < propLabels.length; i++) if (!propLabels[i].deleted) visit(propLabels[i].name, n, p);
+    const markers = p.value.markers;
+    for (let i = 0; i < markers.length; i++) {
+      const m = markers[i];
+      if (m.kind === 'label') visit(m.ref, n, p, i);
+    }
+  }
+  const children = n.liveChildren();
+  for (let i = 0; i < children.length; i++) forEachLabel(children[i], visit);
 }
 
-const ownersCache = new WeakMap<CheckContext, LabelOwners>();
+/**
+ * Is some label name written more than once? Else no label can be a duplicate, and the check is idle: most trees,
+ * which then need only this set of names, not the owners' maps.
+ */
+function labelNameRepeats(root: DtNode): boolean {
+  const names = new Set<string>();
+  let repeated = false;
+  forEachLabel(root, (name) => {
+    if (names.has(name)) repeated = true;
+    else names.add(name);
+  });
+  return repeated;
+}
+
+const ownersCache = new WeakMap<CheckContext, Map<string, LabelOwner>>();
 
 /** Where each label is first defined, looked up as dtc does: node labels first, then property labels, then labels in values. */
-function duplicateLabelOwners(ctx: CheckContext): LabelOwners {
+function labelOwners(ctx: CheckContext): Map<string, LabelOwner> {
   const cached = ownersCache.get(ctx);
   if (cached) return cached;
   const nodeOwners = new Map<string, LabelOwner>();
   const propOwners = new Map<string, LabelOwner>();
   const markOwners = new Map<string, LabelOwner>();
-  const names = new Set<string>();
-  let repeated = false;
-  const seen = (name: string) => {
-    if (names.has(name)) repeated = true;
-    else names.add(name);
-  };
-  const walk = (n: DtNode) => {
-    const nodeLabels = n.labels;
-    for (let i = 0; i < nodeLabels.length; i++) {
-      const l = nodeLabels[i];
-      if (l.deleted) continue;
-      seen(l.name);
-      if (!nodeOwners.has(l.name)) nodeOwners.set(l.name, { node: n });
-    }
-    const props = n.liveProperties();
-    for (let k = 0; k < props.length; k++) {
-      const p = props[k];
-      const propLabels = p.labels;
-      for (let i = 0; i < propLabels.length; i++) {
-        const l = propLabels[i];
-        if (l.deleted) continue;
-        seen(l.name);
-        if (!propOwners.has(l.name)) propOwners.set(l.name, { node: n, prop: p });
-      }
-      const markers = p.value.markers;
-      for (let i = 0; i < markers.length; i++) {
-        const m = markers[i];
-        if (m.kind !== 'label') continue;
-        seen(m.ref);
-        if (!markOwners.has(m.ref)) markOwners.set(m.ref, { node: n, prop: p, index: i });
-      }
-    }
-    const children = n.liveChildren();
-    for (let i = 0; i < children.length; i++) walk(children[i]);
-  };
-  walk(ctx.info.root);
-  const owners = { owners: new Map([...markOwners, ...propOwners, ...nodeOwners]), repeated };
+  forEachLabel(ctx.info.root, (name, node, prop, index) => {
+    const owners = prop === undefined ? nodeOwners : index === undefined ? propOwners : markOwners;
+    if (!owners.has(name)) owners.set(name, { node, prop, index });
+  });
+  const owners = new Map([...markOwners, ...propOwners, ...nodeOwners]);
   ownersCache.set(ctx, owners);
   return owners;
 }
@@ -859,7 +852,7 @@ export const CHECKS: readonly CheckDef[] = [
       if (n.parent?.property(n.name)) ctx.fail(n, undefined, `node name and property name conflict`);
     },
   },
-  { name: 'duplicate_label', level: 'error', prereqs: [], node: duplicateLabels, idle: (ctx) => !duplicateLabelOwners(ctx).repeated },
+  { name: 'duplicate_label', level: 'error', prereqs: [], node: duplicateLabels, idle: (ctx) => !labelNameRepeats(ctx.info.root) },
   { name: 'explicit_phandles', level: 'error', prereqs: [], node: explicitPhandles },
   { name: 'phandle_references', level: 'error', prereqs: ['duplicate_node_names', 'explicit_phandles'], node: phandleReferences },
   { name: 'path_references', level: 'error', prereqs: ['duplicate_node_names'], node: pathReferences },

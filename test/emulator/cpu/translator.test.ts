@@ -265,11 +265,10 @@ function runStream(code: Uint8Array, thumb: boolean, seed: number, engine: Engin
   for (let i = 4; i < 8; i++) if (thumb) cpu.r[i] = 0x20000 + (next() % 0x8000);
   for (let i = 8; i < 13; i++) cpu.r[i] = 0x40000 + (next() % 0x8000);
   cpu.r[13] = 0x60000;
-  // Where LDR pc loads from (the stack, and the bases' areas): addresses of the loop's instructions, in T32 streams now
-  // and then in A32 (ARM words run as Thumb code from an A32 stream make the engine's dense chains diverge from the
-  // handlers, without any translation: the interworking test covers LDR pc into Thumb code instead).
+  // Where LDR pc loads from (the stack, and the bases' areas): addresses of the loop's instructions, mostly in the
+  // stream's own instruction set, now and then in the other (ARM words then run as Thumb code, and the reverse).
   for (const area of [0x60000, 0x40000, 0x20000]) {
-    for (let a = area; a < area + 0x9000; a += 4) mem.write32(a, CODE + 4 * (next() % 4) + (thumb && next() % 8 !== 0 ? 1 : 0));
+    for (let a = area; a < area + 0x9000; a += 4) mem.write32(a, CODE + 4 * (next() % 4) + ((thumb ? next() % 8 !== 0 : next() % 8 === 0) ? 1 : 0));
   }
   cpu.thumb = thumb;
   cpu.pc = cpu.next = CODE;
@@ -486,6 +485,23 @@ test('interworking by LDR pc, [sp], #4 (POP {pc}) from A32 into Thumb code: tran
   const outcome = checkLoopedStream(halfwords, false, 0x5eed, 'interworking by LDR pc');
   assert.deepEqual([outcome.registers[1], outcome.registers[13], outcome.retired > 1000], [0x8011, 0x60000, true]);
   assert.ok(translationStats.pure > before, 'the block of the LDR pc was not translated as pure code');
+});
+
+// A hot block is decoded again past its branches (for its translation), and the engines see a taken branch by its
+// target alone: an exchange to the very next address must still end the block, or ARM words would run on as Thumb.
+test('interworking by BX to the address that follows, in the Nth pass of a hot loop: translated, dense and handler runs alike', () => {
+  const arm = (w: number): number[] => [w & 0xffff, w >>> 16];
+  const halfwords = [
+    ...arm(0xe2800001), // ADD r0, r0, #1
+    ...arm(0xe200203f), // AND r2, r0, #63
+    ...arm(0xe3520028), // CMP r2, #40: equal within 64 passes, whatever r0 started at
+    ...arm(0x028f1001), // ADDEQ r1, pc, #1: 0x8015
+    ...arm(0x012fff11), // BXEQ r1: to 0x8014 in Thumb state, the loop's B back run as Thumb code
+  ];
+  for (const seed of [0x5eed, 0xfeed]) {
+    const outcome = checkLoopedStream(halfwords.slice(), false, seed, 'exchange to the fall-through');
+    assert.equal(outcome.cpsr & 0x20, 0x20, 'the loop ends in Thumb state');
+  }
 });
 
 // LDREX/STREX pairs on two bases, with what moves a base or clears the monitor between them: the stores succeed and
