@@ -1,6 +1,7 @@
 // Inline JavaScript for the integer instructions that dominate compiled C, used by the translator (translate.ts):
-// data processing with immediate shifts (and, in A32, register shifts), MOVW/MOVT, multiplies, loads and stores with
-// immediate or shifted-register offsets, LDM/STM/PUSH/POP without the PC, extends, CLZ, reads of the user thread ID
+// data processing with immediate shifts (and, in A32, register shifts), MOVW/MOVT, multiplies (long ones without
+// S too), bitfield extracts and inserts, loads and stores with immediate or shifted-register offsets (a word load to
+// the PC included: POP {pc} as LDR pc, [sp], #4), LDM/STM/PUSH/POP, extends, CLZ, reads of the user thread ID
 // registers, branches, and the barriers and hints that do nothing here. Operands are constants in the generated code; registers are `r[n]`, flags the CpuState
 // fields (the translator turns both into locals), memory `mem`. Anything not recognised here (or writing the PC,
 // or whose flags would need the shifter's rotated-immediate carry) returns undefined and the translator calls the
@@ -117,13 +118,17 @@ const enum Width { Word, Byte, Half, SignedByte, SignedHalf }
 
 /** A load or store with the offset already an expression; undefined when it loads the PC. */
 function loadStore(load: boolean, width: Width, t: number, n: number, offset: string, add: boolean, index: boolean, wback: boolean, pc: number): string | undefined {
-  if (load && t === 15) return undefined;
+  if (load && t === 15 && width !== Width.Word) return undefined;
   if (n === 15 && wback) return undefined;
   const base = n === 15 ? String((pc & ~3) | 0) : `r[${n}]`;
   const offsetAddress = offset === '0' ? base : `(${base} ${add ? '+' : '-'} ${offset})`;
   const address = `(${index ? offsetAddress : base}) | 0`;
   const back = wback ? ` r[${n}] = ${offsetAddress} | 0;` : '';
   // The address is always the constant `a`: the translator turns `mem.read8(a)` and the like into direct accesses.
+  if (load && t === 15) {
+    // LoadWritePC (POP {pc} as LDR pc, [sp], #4): the base written back, then the block leaves to the loaded address.
+    return `{ const a = ${address}${wback ? `, w = ${offsetAddress} | 0` : ''}; const v = mem.read32(a);${wback ? ` r[${n}] = w;` : ''} ${interworking('v')} }`;
+  }
   if (load) {
     // The base is read before the load writes Rt (the handlers' order: Rt, then the written-back base).
     if (wback) return `{ const a = ${address}, w = ${offsetAddress} | 0; r[${t}] = ${LOADS[width].replace('A', 'a')}; r[${n}] = w; }`;
@@ -160,6 +165,34 @@ function multiply(d: number, n: number, m: number, a: number, s: boolean, subtra
   const product = `Math.imul(r[${n}], r[${m}])`;
   const value = a < 0 ? product : subtract ? `(r[${a}] - ${product}) | 0` : `(${product} + r[${a}]) | 0`;
   return s ? `{ const v = ${value}; r[${d}] = v; ${NEGATIVE_ZERO} }` : `r[${d}] = ${value};`;
+}
+
+/**
+ * UMULL/UMLAL/SMULL/SMLAL without S: the 64-bit product (plus RdHi:RdLo) from 16-bit partial products, exact in
+ * doubles (alu.ts multiply64's arithmetic), both registers written after every operand is read.
+ */
+function multiplyLong(dLo: number, dHi: number, n: number, m: number, signed: boolean, accumulate: boolean): string | undefined {
+  if ([dLo, dHi, n, m].includes(15)) return undefined;
+  const low = `xl * yl + (mid & 0xffff) * 65536${accumulate ? ` + (r[${dLo}] >>> 0)` : ''}`;
+  const high = `xh * yh + Math.floor(mid / 65536) + Math.floor(lo / 4294967296)${accumulate ? ` + (r[${dHi}] >>> 0)` : ''}` +
+    (signed ? ` - (r[${n}] < 0 ? y : 0) - (r[${m}] < 0 ? x : 0)` : '');
+  return `{ const x = r[${n}] >>> 0, y = r[${m}] >>> 0, xl = x & 0xffff, xh = x >>> 16, yl = y & 0xffff, yh = y >>> 16, ` +
+    `mid = xh * yl + xl * yh, lo = ${low}, hi = ${high}; r[${dLo}] = lo | 0; r[${dHi}] = hi | 0; }`;
+}
+
+/** SBFX/UBFX (ops.ts bitfieldExtract); undefined where the field runs past bit 31 (UNPREDICTABLE). */
+function bitfieldExtract(d: number, n: number, lsb: number, width: number, signed: boolean): string | undefined {
+  if (lsb + width > 32) return undefined;
+  const field = `(r[${n}] << ${32 - lsb - width}) ${signed ? '>>' : '>>>'} ${32 - width}`;
+  return `r[${d}] = ${signed ? field : `(${field}) | 0`};`;
+}
+
+/** BFI, or BFC (n < 0): bits lsb..msb of Rd replaced; undefined where msb < lsb (UNPREDICTABLE). */
+function bitfieldInsert(d: number, n: number, lsb: number, msb: number): string | undefined {
+  if (msb < lsb) return undefined;
+  const width = msb - lsb + 1;
+  const mask = width >= 32 ? -1 : ((1 << width) - 1) << lsb;
+  return `r[${d}] = (r[${d}] & ${~mask})${n < 0 ? '' : ` | ((r[${n}] << ${lsb}) & ${mask})`};`;
 }
 
 /** BXWritePC / LoadWritePC (alu.ts bxWritePc): bit 0 of the target selects the instruction set; BLX links. */
@@ -335,8 +368,8 @@ function thumb32(h1: number, h2: number, pc: number): string | undefined {
   if ((h1 & 0xfe40) === 0xe840 && (h1 & 0x0120) !== 0) {
     return dual((h1 & 0x10) !== 0, t, d, n, String((h2 & 0xff) * 4), (h1 & 0x80) !== 0, (h1 & 0x100) !== 0, (h1 & 0x20) !== 0);
   }
-  // ADDW/SUBW, MOVW/MOVT (plain binary immediate).
-  if ((h1 & 0xfb00) === 0xf200 && (h2 & 0x8000) === 0) {
+  // ADDW/SUBW, MOVW/MOVT, SBFX/UBFX, BFI/BFC (plain binary immediate).
+  if ((h1 & 0xfa00) === 0xf200 && (h2 & 0x8000) === 0) {
     const imm12 = ((h1 & 0x400) << 1) | ((h2 >>> 4) & 0x700) | (h2 & 0xff);
     const imm16 = ((h1 & 15) << 12) | imm12;
     if (d === 13 || d === 15) return undefined;
@@ -345,6 +378,11 @@ function thumb32(h1: number, h2: number, pc: number): string | undefined {
       case 0b01010: return n === 15 ? `r[${d}] = ${((pc & ~3) - imm12) | 0};` : n === 13 ? undefined : `r[${d}] = (r[${n}] - ${imm12}) | 0;`;
       case 0b00100: return `r[${d}] = ${imm16};`;
       case 0b01100: return `r[${d}] = (r[${d}] & 0xffff) | ${imm16 << 16};`;
+      case 0b10100: case 0b11100: case 0b10110: {
+        const lsb = ((h2 >>> 10) & 0x1c) | ((h2 >>> 6) & 3), field = h2 & 0x1f;
+        if (((h1 >>> 4) & 0x1f) === 0b10110) return bitfieldInsert(d, n === 15 ? -1 : n, lsb, field);
+        return bitfieldExtract(d, n, lsb, field + 1, (h1 & 0x80) === 0);
+      }
       default: return undefined;
     }
   }
@@ -353,7 +391,7 @@ function thumb32(h1: number, h2: number, pc: number): string | undefined {
     const load = (h1 & 0x10) !== 0;
     const size = (h1 >>> 5) & 3;
     const signed = (h1 & 0x100) !== 0;
-    if (t === 15 || (signed && !load) || size === 3) return undefined;
+    if ((t === 15 && !(load && size === 2)) || (signed && (!load || size === 2)) || size === 3) return undefined;
     const width = size === 2 ? Width.Word : size === 0 ? (signed ? Width.SignedByte : Width.Byte) : (signed ? Width.SignedHalf : Width.Half);
     if (n === 15) return load ? loadStore(true, width, t, 15, String(h2 & 0xfff), (h1 & 0x80) !== 0, true, false, pc) : undefined;
     if ((h1 & 0x80) !== 0) return loadStore(load, width, t, n, String(h2 & 0xfff), true, true, false, pc);
@@ -378,6 +416,10 @@ function thumb32(h1: number, h2: number, pc: number): string | undefined {
   if ((h1 & 0xfff0) === 0xfb00 && (h2 & 0x00e0) === 0) {
     if ((h2 & 0x10) !== 0) return multiply(d, n, h2 & 15, t, false, true);
     return multiply(d, n, h2 & 15, t === 15 ? -1 : t, false, false);
+  }
+  // SMULL/UMULL/SMLAL/UMLAL.
+  if ((h1 & 0xff80) === 0xfb80 && (h1 & 0x10) === 0 && (h2 & 0xf0) === 0) {
+    return multiplyLong(t, d, n, h2 & 15, (h1 & 0x20) === 0, (h1 & 0x40) !== 0);
   }
   // B.W (conditional or not) and BL.
   if ((h1 & 0xf800) === 0xf000 && (h2 & 0x8000) !== 0) {
@@ -510,6 +552,9 @@ function arm(w: number, pc: number, fallthrough: number): string | undefined {
   if ((w & 0x0fffffd0) === 0x012fff10 && (w & 15) !== 15) return interworking(`r[${w & 15}]`, (w & 0x20) !== 0 ? fallthrough : undefined);
   if ((w & 0x0fc000f0) === 0x00000090) return multiply(n, w & 15, (w >>> 8) & 15, (w & 0x200000) !== 0 ? d : -1, (w & 0x100000) !== 0, false);
   if ((w & 0x0ff000f0) === 0x00600090) return multiply(n, w & 15, (w >>> 8) & 15, d, false, true);
+  if ((w & 0x0f9000f0) === 0x00800090) return multiplyLong(d, n, w & 15, (w >>> 8) & 15, (w & 0x400000) !== 0, (w & 0x200000) !== 0);
+  if ((w & 0x0fa00070) === 0x07a00050) return bitfieldExtract(d, w & 15, (w >>> 7) & 31, ((w >>> 16) & 31) + 1, (w & 0x400000) === 0);
+  if ((w & 0x0fe00070) === 0x07c00010) return bitfieldInsert(d, (w & 15) === 15 ? -1 : w & 15, (w >>> 7) & 31, (w >>> 16) & 31);
   if (top === 4 && (w & 0x400000) === 0) {
     return multiple((w & 0x100000) !== 0, n, w & 0xffff, (w & 0x800000) !== 0, (w & 0x1000000) !== 0, (w & 0x200000) !== 0);
   }

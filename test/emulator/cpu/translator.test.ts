@@ -96,6 +96,24 @@ const pick = <T = number>(next: () => number, values: readonly T[]): T => values
 const RESULTS = [0, 1, 2, 3, 4, 5, 6, 7];
 const BASES = [8, 9, 10, 11, 12];
 
+/**
+ * An A32 long multiply (UMULL, UMLAL, SMULL, SMLAL, some setting flags, and UMAAL), SBFX/UBFX/BFI/BFC (fields within
+ * the register: the others are UNPREDICTABLE) or LDR pc: POP {pc} (LDR pc, [sp], #4) or from a base with an offset
+ * (the stack and the bases hold addresses in the loop), some conditional.
+ */
+function randomArmWideOrField(next: () => number): number {
+  const cond = next() % 4 === 0 ? next() % 15 : 14;
+  const rd = pick(next, RESULTS), rm = next() % 13, lsb = next() % 32;
+  const insert = next() % 3 === 0;
+  const top = insert ? lsb + (next() % (32 - lsb)) : next() % (32 - lsb);
+  const body = [
+    pick(next, [0x00800090, 0x00a00090, 0x00c00090, 0x00e00090, 0x00900090, 0x00400090]) | (pick(next, RESULTS) << 16) | (rd << 12) | ((next() % 13) << 8) | rm,
+    insert ? 0x07c00010 | (top << 16) | (rd << 12) | (lsb << 7) | pick(next, [rm, 15]) : pick(next, [0x07a00050, 0x07e00050]) | (top << 16) | (rd << 12) | (lsb << 7) | rm,
+    pick(next, [0x049df004, (0x05100000 | ((next() & 0x28) << 18) | (pick(next, BASES) << 16) | 0xf000 | (next() & 0xffc)) >>> 0]),
+  ][next() % 3];
+  return ((cond << 28) | body) >>> 0;
+}
+
 /** A32 words of the classes the translator emits inline (and some it does not), some conditional. */
 function randomArm(next: () => number): number {
   const cond = next() % 4 === 0 ? next() % 15 : 14;
@@ -125,11 +143,27 @@ function randomArm(next: () => number): number {
       // CP15 in USR mode (UNDEFINED, or a barrier): TPIDRPRW, CTR, DCCMVAU, DMB.
       pick(next, [0x0e1d0f90, 0x0e100f30, 0x0e070f3b, 0x0e070fba]) | (rd << 12),
     ]),
+    randomArmWideOrField(next) & 0x0fffffff,
     next(), // anything
-  ][next() % 16];
+  ][next() % 17];
   // Now and then one of the unconditional space: barriers and PLD (NOPs), CLREX.
   if (next() % 32 === 0) return pick(next, [0xf57ff04f, 0xf57ff05b, 0xf57ff06f, (0xf5d0f000 | (base << 16)) >>> 0, 0xf57ff01f]);
   return ((cond << 28) | (body & 0x0fffffff)) >>> 0;
+}
+
+/**
+ * A T32 long multiply (SMULL, UMULL, SMLAL, UMLAL), SBFX/UBFX/BFI/BFC (BFC: Rn = 15), their fields within the
+ * register, or LDR.W pc: POP {pc} (LDR pc, [sp], #4), or from a base with an offset.
+ */
+function randomThumbWideOrField(next: () => number): number[] {
+  const rd = pick(next, [0, 1, 2, 3, 12]), rn = next() % 13, base = pick(next, BASES);
+  const op = pick(next, [0xf340, 0xf3c0, 0xf360]), lsb = next() % 32;
+  const top = op === 0xf360 ? lsb + (next() % (32 - lsb)) : next() % (32 - lsb);
+  return [
+    [0xfb80 | (pick(next, [0, 2, 4, 6]) << 4) | rn, (pick(next, [0, 1, 2, 3]) << 12) | (rd << 8) | (next() % 13)],
+    [op | (op === 0xf360 ? pick(next, [rn, 15]) : rn), ((lsb & 0x1c) << 10) | (rd << 8) | ((lsb & 3) << 6) | top],
+    pick(next, [[0xf85d, 0xfb04], [0xf8d0 | base, 0xf000 | (next() & 0xffc)], [0xf850 | base, 0xf000 | pick(next, [0xd00, 0xf00, 0xb00, 0x900]) | (next() & 0xfc)]]),
+  ][next() % 3];
 }
 
 /** T32 halfwords (one or two) of the classes the translator emits inline, and a few others. */
@@ -178,6 +212,7 @@ function randomThumb(next: () => number): number[] {
       [0xf3ef, 0x8000 | (result() << 8)], // MRS CPSR
       [pick(next, [0xee1d, 0xee10, 0xee07]), pick(next, [0x0f90, 0x0f30, 0x0f3b, 0x0fba]) | (result() << 12)], // CP15 in USR mode
     ]),
+    () => randomThumbWideOrField(next),
     () => [next() & 0xffff, next() & 0xffff], // anything
   ];
   const halfwords = forms[next() % forms.length]();
@@ -198,7 +233,9 @@ function isThumbBranch(halfwords: readonly number[]): boolean {
     return (h & 0xf500) === 0xb100 || ((h & 0xf000) === 0xd000 && (h & 0x0e00) !== 0x0e00) || (h & 0xf800) === 0xe000 ||
       (h & 0xff00) === 0x4700 || (h & 0xff00) === 0xbd00;
   }
-  return halfwords[0] === 0xe8df || ((halfwords[0] & 0xf800) === 0xf000 && (halfwords[1] & 0x8000) !== 0);
+  // TBB/TBH, B.W/BL/BLX, LDR.W pc.
+  return halfwords[0] === 0xe8df || ((halfwords[0] & 0xf800) === 0xf000 && (halfwords[1] & 0x8000) !== 0) ||
+    ((halfwords[0] & 0xff50) === 0xf850 && (halfwords[1] & 0xf000) === 0xf000);
 }
 
 interface Outcome {
@@ -228,6 +265,11 @@ function runStream(code: Uint8Array, thumb: boolean, seed: number, engine: Engin
   for (let i = 4; i < 8; i++) if (thumb) cpu.r[i] = 0x20000 + (next() % 0x8000);
   for (let i = 8; i < 13; i++) cpu.r[i] = 0x40000 + (next() % 0x8000);
   cpu.r[13] = 0x60000;
+  // Where LDR pc loads from (the stack, and the bases' areas): addresses of the loop's instructions, mostly in the
+  // stream's own instruction set, now and then in the other (ARM words then run as Thumb code, and the reverse).
+  for (const area of [0x60000, 0x40000, 0x20000]) {
+    for (let a = area; a < area + 0x9000; a += 4) mem.write32(a, CODE + 4 * (next() % 4) + ((thumb ? next() % 8 !== 0 : next() % 8 === 0) ? 1 : 0));
+  }
   cpu.thumb = thumb;
   cpu.pc = cpu.next = CODE;
   cpu.setFlags(next());
@@ -309,6 +351,30 @@ for (const thumb of [false, true]) {
     assert.ok(translatedRuns > 50, `only ${translatedRuns} streams ran long`);
     assert.ok(translationStats.inlined > before, 'no instruction was emitted inline');
     assert.ok(dense > words / 2, `only ${dense} of ${words} instructions have a dense form`);
+  });
+}
+
+// The forms a kernel's hot blocks hold besides the common ones (long multiplies, bitfields, POP {pc} as LDR), two in
+// three instructions, among the other random ones: their blocks run translated as pure code far more often.
+for (const thumb of [false, true]) {
+  test(`random ${thumb ? 'T32' : 'A32'} long multiplies, bitfield instructions and LDR pc, looped: translated, dense and handler runs alike`, () => {
+    const next = xorshift(thumb ? 0x2468ace : 0xeca8642);
+    const before = translationStats.pure;
+    for (let stream = 0; stream < 200; stream++) {
+      const halfwords: number[] = [];
+      const length = 2 + (next() % 8);
+      for (let i = 0; i < length; i++) {
+        if (thumb) {
+          const instruction = next() % 3 !== 0 ? randomThumbWideOrField(next) : randomThumb(next);
+          halfwords.push(...(isIt(instruction) ? [0xbf00] : instruction));
+        } else {
+          const w = next() % 3 !== 0 ? randomArmWideOrField(next) : randomArm(next);
+          halfwords.push(w & 0xffff, w >>> 16);
+        }
+      }
+      checkLoopedStream(halfwords, thumb, next() | 1, `stream ${stream}`);
+    }
+    assert.ok(translationStats.pure > before + 30, `only ${translationStats.pure - before} pure translations`);
   });
 }
 
@@ -400,6 +466,25 @@ test('interworking by BLX (immediate) and BX PC: translated, dense and handler r
   ];
   const outcome = checkLoopedStream(halfwords, false, 0x5eed, 'interworking');
   assert.deepEqual([outcome.registers[0], outcome.registers[14], outcome.retired > 1000], [4, 0x8008, true]);
+});
+
+test('interworking by LDR pc, [sp], #4 (POP {pc}) from A32 into Thumb code: translated, dense and handler runs alike', () => {
+  const arm = (w: number): number[] => [w & 0xffff, w >>> 16];
+  const before = translationStats.pure;
+  const halfwords = [
+    ...arm(0xe3a00001), // MOV r0, #1
+    ...arm(0xe3081011), // MOVW r1, #0x8011
+    ...arm(0xe52d1004), // STR r1, [sp, #-4]!
+    ...arm(0xe49df004), // LDR pc, [sp], #4: to 0x8010 (Thumb)
+    0x3001, // ADDS r0, #1
+    0xbf00, // NOP
+    0x4778, // BX PC: to 0x8018 (ARM)
+    0xbf00,
+    ...arm(0xe2800002), // ADD r0, r0, #2
+  ];
+  const outcome = checkLoopedStream(halfwords, false, 0x5eed, 'interworking by LDR pc');
+  assert.deepEqual([outcome.registers[1], outcome.registers[13], outcome.retired > 1000], [0x8011, 0x60000, true]);
+  assert.ok(translationStats.pure > before, 'the block of the LDR pc was not translated as pure code');
 });
 
 // A hot block is decoded again past its branches (for its translation), and the engines see a taken branch by its
